@@ -1,0 +1,39 @@
+use actix_web::{HttpResponse, get, web};
+
+use super::model::{AuditPage, AuditQuery};
+use super::store;
+use crate::auth::{Principal, policy};
+use crate::http::ApiError;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list);
+}
+
+/// The audit log, newest first; platform admins see all, client admins
+/// their client's entries.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 403, body = crate::http::ProblemBody)))]
+#[get("/audit")]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = policy::audit_visibility(&who)?;
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let items = state
+        .db
+        .read(move |conn| store::list(conn, &visibility, &query, limit).map_err(ApiError::from))
+        .await?;
+    let next_before_id = if items.len() == limit as usize {
+        items.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(AuditPage {
+        items,
+        next_before_id,
+    }))
+}

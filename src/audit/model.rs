@@ -1,0 +1,70 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+
+/// Who acts: a signed-in user or the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// An operator on the server's command line.
+    pub fn cli() -> Actor {
+        Actor {
+            user_id: None,
+            email: Some("cli".into()),
+            ip: None,
+        }
+    }
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Self {
+        Actor {
+            // The command-line operator has no user row.
+            user_id: (p.user_id != 0).then_some(p.user_id),
+            email: Some(p.email.clone()),
+            ip: p.ip.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    /// e.g. `project.create`, `auth.login-failed`
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    pub client_id: Option<i64>,
+    pub ip: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    /// Pass as `before_id` for the next (older) page; `null` at the end.
+    pub next_before_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// 1–500, default 50.
+    pub limit: Option<u32>,
+    pub before_id: Option<i64>,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    /// Only for platform admins: one client's entries.
+    pub client_id: Option<i64>,
+}

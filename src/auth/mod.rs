@@ -1,0 +1,19 @@
+//! Authentication (passwords, sessions, API tokens, CSRF, login throttling)
+//! and the authorization policy.
+
+mod error;
+mod extract;
+pub mod handlers;
+pub mod model;
+pub mod password;
+pub mod policy;
+pub mod service;
+pub mod store;
+mod throttle;
+pub mod tokens;
+
+pub use error::AuthError;
+pub use extract::SESSION_COOKIE;
+pub use handlers::configure;
+pub use model::{Me, MemberRole, Membership, Principal, Role};
+pub use throttle::LoginThrottle;

@@ -1,0 +1,159 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A user's role on the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    ClientAdmin,
+    ProjectLead,
+    Agent,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ClientAdmin => "client-admin",
+            Role::ProjectLead => "project-lead",
+            Role::Agent => "agent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "client-admin" => Some(Role::ClientAdmin),
+            "project-lead" => Some(Role::ProjectLead),
+            "agent" => Some(Role::Agent),
+            _ => None,
+        }
+    }
+}
+
+/// A user's role inside one project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberRole {
+    Agent,
+    Lead,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Agent => "agent",
+            MemberRole::Lead => "lead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MemberRole> {
+        match s {
+            "agent" => Some(MemberRole::Agent),
+            "lead" => Some(MemberRole::Lead),
+            _ => None,
+        }
+    }
+}
+
+/// One project the principal is a member of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub project_id: i64,
+    pub client_id: i64,
+    pub role: MemberRole,
+}
+
+/// The authenticated caller of one request, everything the authorization
+/// policy needs to decide without further look-ups.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The client the user belongs to; `None` for platform admins and the
+    /// provider's staff.
+    pub client_id: Option<i64>,
+    pub memberships: Vec<Membership>,
+    /// Set when the request was authenticated by a session cookie.
+    pub session: Option<SessionAuth>,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionAuth {
+    pub session_id: i64,
+    pub csrf_token: String,
+}
+
+/// What the UI may offer the user; derived from the policy, never stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Permissions {
+    pub manage_clients: bool,
+    pub manage_projects: bool,
+    pub manage_members: bool,
+    pub manage_users: bool,
+    pub manage_teams: bool,
+    pub view_audit: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// A project as listed in `/me`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyProject {
+    pub id: i64,
+    pub name: String,
+    pub key: String,
+    pub client_id: i64,
+    pub client_name: String,
+    /// The user's role in the project; `null` where they see it as an admin.
+    pub member_role: Option<MemberRole>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// `GET /api/v1/me`: who the caller is and what they may do.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Me {
+    pub user: crate::users::User,
+    pub client: Option<ClientRef>,
+    pub projects: Vec<MyProject>,
+    /// Send as `X-CSRF-Token` with every state-changing request made with the
+    /// session cookie; `null` for bearer tokens.
+    pub csrf_token: Option<String>,
+    pub permissions: Permissions,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// A new API token; `token` is shown this once and stored only as a hash.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenCreated {
+    pub id: i64,
+    pub name: String,
+    pub token: String,
+    pub created_at: String,
+}

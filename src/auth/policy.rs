@@ -1,0 +1,330 @@
+//! The one place that decides who may do what. Every handler asks here;
+//! list queries get their visibility from the scopes below.
+//!
+//! A foreign object is answered with `NotFound`, never `Forbidden`, so that
+//! nobody learns what exists at another client.
+
+use super::model::{MemberRole, Permissions, Principal, Role};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("you may not do this")]
+    Forbidden,
+    #[error("no such resource")]
+    NotFound,
+}
+
+/// Which rows of a client-owned table the principal may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    /// Rows of these clients.
+    Clients(Vec<i64>),
+    /// Rows of these projects only.
+    Projects(Vec<i64>),
+}
+
+/// Which users the principal may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserVisibility {
+    All,
+    /// A client admin: the client's users and everybody who works in one of
+    /// the client's projects.
+    ClientAndItsProjects(i64),
+    /// A project lead: the provider's staff and the users of the clients
+    /// they lead projects for.
+    ProviderAndClients(Vec<i64>),
+    /// Only oneself.
+    Oneself(i64),
+}
+
+/// What a row needs to reveal for a decision about it.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectRef {
+    pub id: i64,
+    pub client_id: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct UserRef {
+    pub id: i64,
+    pub role: Role,
+    pub client_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TeamRef {
+    pub id: i64,
+    pub client_id: Option<i64>,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    fn is_admin_of(&self, client_id: i64) -> bool {
+        self.role == Role::ClientAdmin && self.client_id == Some(client_id)
+    }
+
+    fn member_role(&self, project_id: i64) -> Option<MemberRole> {
+        self.memberships
+            .iter()
+            .find(|m| m.project_id == project_id)
+            .map(|m| m.role)
+    }
+
+    /// Clients whose projects the principal works in.
+    fn member_clients(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.memberships.iter().map(|m| m.client_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    pub fn permissions(&self) -> Permissions {
+        let admin = self.is_admin();
+        let client_admin = self.role == Role::ClientAdmin;
+        Permissions {
+            manage_clients: admin,
+            manage_projects: admin || client_admin,
+            manage_members: admin || client_admin || self.role == Role::ProjectLead,
+            manage_users: admin || client_admin,
+            manage_teams: admin || client_admin,
+            view_audit: admin || client_admin,
+        }
+    }
+}
+
+fn allow(ok: bool, otherwise: Denied) -> Result<(), Denied> {
+    if ok { Ok(()) } else { Err(otherwise) }
+}
+
+// ---- clients ---------------------------------------------------------------
+
+pub fn client_visibility(p: &Principal) -> Visibility {
+    match (p.role, p.client_id) {
+        (Role::Admin, _) => Visibility::All,
+        (Role::ClientAdmin, Some(own)) => Visibility::Clients(vec![own]),
+        _ => Visibility::Clients(p.member_clients()),
+    }
+}
+
+pub fn view_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    allow(client_visibility(p).includes_client(client_id), Denied::NotFound)
+}
+
+pub fn create_client(p: &Principal) -> Result<(), Denied> {
+    allow(p.is_admin(), Denied::Forbidden)
+}
+
+pub fn rename_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
+pub fn delete_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    allow(p.is_admin(), Denied::Forbidden)
+}
+
+// ---- projects --------------------------------------------------------------
+
+pub fn project_visibility(p: &Principal) -> Visibility {
+    match (p.role, p.client_id) {
+        (Role::Admin, _) => Visibility::All,
+        (Role::ClientAdmin, Some(own)) => Visibility::Clients(vec![own]),
+        _ => Visibility::Projects(p.memberships.iter().map(|m| m.project_id).collect()),
+    }
+}
+
+pub fn view_project(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    let visible = match project_visibility(p) {
+        Visibility::All => true,
+        Visibility::Clients(ids) => ids.contains(&project.client_id),
+        Visibility::Projects(ids) => ids.contains(&project.id),
+    };
+    allow(visible, Denied::NotFound)
+}
+
+/// Create, change and delete projects of a client.
+pub fn manage_projects_of(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
+/// Add and remove project members.
+pub fn manage_members(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(
+        p.is_admin()
+            || p.is_admin_of(project.client_id)
+            || (p.role == Role::ProjectLead && p.member_role(project.id) == Some(MemberRole::Lead)),
+        Denied::Forbidden,
+    )
+}
+
+// ---- users -----------------------------------------------------------------
+
+pub fn user_visibility(p: &Principal) -> UserVisibility {
+    match (p.role, p.client_id) {
+        (Role::Admin, _) => UserVisibility::All,
+        (Role::ClientAdmin, Some(own)) => UserVisibility::ClientAndItsProjects(own),
+        (Role::ProjectLead, _) => UserVisibility::ProviderAndClients(p.member_clients()),
+        _ => UserVisibility::Oneself(p.user_id),
+    }
+}
+
+/// Create a user with this role for this client (`None`: provider/platform).
+pub fn create_user(p: &Principal, role: Role, client_id: Option<i64>) -> Result<(), Denied> {
+    if p.is_admin() {
+        return Ok(());
+    }
+    if let Some(client_id) = client_id {
+        view_client(p, client_id)?;
+    }
+    allow(
+        matches!(client_id, Some(c) if p.is_admin_of(c))
+            && matches!(role, Role::ClientAdmin | Role::Agent),
+        Denied::Forbidden,
+    )
+}
+
+/// Change a visible user, possibly giving them `new_role`.
+pub fn update_user(p: &Principal, target: UserRef, new_role: Option<Role>) -> Result<(), Denied> {
+    if p.is_admin() {
+        return Ok(());
+    }
+    let own_client_user = matches!(target.client_id, Some(c) if p.is_admin_of(c));
+    let role_ok = new_role.is_none_or(|r| matches!(r, Role::ClientAdmin | Role::Agent));
+    allow(own_client_user && role_ok, Denied::Forbidden)
+}
+
+pub fn deactivate_user(p: &Principal, target: UserRef) -> Result<(), Denied> {
+    update_user(p, target, None)?;
+    allow(target.id != p.user_id, Denied::Forbidden)
+}
+
+// ---- teams -----------------------------------------------------------------
+
+/// `Clients(ids)` here also admits the provider's teams where
+/// `provider_teams` says so.
+pub fn team_visibility(p: &Principal) -> (Visibility, bool) {
+    match (p.role, p.client_id) {
+        (Role::Admin, _) => (Visibility::All, true),
+        (Role::ClientAdmin, Some(own)) => (Visibility::Clients(vec![own]), true),
+        (Role::ProjectLead, _) => (Visibility::Clients(p.member_clients()), true),
+        (_, Some(own)) => (Visibility::Clients(vec![own]), false),
+        // A provider agent sees the provider's teams.
+        _ => (Visibility::Clients(vec![]), true),
+    }
+}
+
+pub fn view_team(p: &Principal, team: TeamRef) -> Result<(), Denied> {
+    let (visibility, provider) = team_visibility(p);
+    let visible = match team.client_id {
+        None => provider,
+        Some(c) => visibility.includes_client(c),
+    };
+    allow(visible, Denied::NotFound)
+}
+
+/// Create, rename or delete a team of this client (`None`: the provider's).
+pub fn manage_team(p: &Principal, client_id: Option<i64>) -> Result<(), Denied> {
+    if let Some(c) = client_id {
+        view_client(p, c)?;
+    }
+    allow(
+        p.is_admin() || matches!(client_id, Some(c) if p.is_admin_of(c)),
+        Denied::Forbidden,
+    )
+}
+
+// ---- audit log -------------------------------------------------------------
+
+pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
+    match (p.role, p.client_id) {
+        (Role::Admin, _) => Ok(Visibility::All),
+        (Role::ClientAdmin, Some(own)) => Ok(Visibility::Clients(vec![own])),
+        _ => Err(Denied::Forbidden),
+    }
+}
+
+impl Visibility {
+    pub fn includes_client(&self, client_id: i64) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::Clients(ids) => ids.contains(&client_id),
+            Visibility::Projects(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::model::Membership;
+
+    fn who(role: Role, client_id: Option<i64>, memberships: &[(i64, i64, MemberRole)]) -> Principal {
+        Principal {
+            user_id: 100,
+            email: "x@example.com".into(),
+            role,
+            client_id,
+            memberships: memberships
+                .iter()
+                .map(|&(project_id, client_id, role)| Membership {
+                    project_id,
+                    client_id,
+                    role,
+                })
+                .collect(),
+            session: None,
+            ip: None,
+        }
+    }
+
+    const OWN: i64 = 1;
+    const FOREIGN: i64 = 2;
+
+    #[test]
+    fn client_admin_never_sees_another_client() {
+        let p = who(Role::ClientAdmin, Some(OWN), &[]);
+        assert!(view_client(&p, OWN).is_ok());
+        assert_eq!(view_client(&p, FOREIGN), Err(Denied::NotFound));
+        assert!(view_project(&p, ProjectRef { id: 10, client_id: OWN }).is_ok());
+        assert_eq!(view_project(&p, ProjectRef { id: 20, client_id: FOREIGN }), Err(Denied::NotFound));
+        assert_eq!(manage_projects_of(&p, FOREIGN), Err(Denied::NotFound));
+        assert_eq!(create_client(&p), Err(Denied::Forbidden));
+        assert_eq!(create_user(&p, Role::Agent, Some(FOREIGN)), Err(Denied::NotFound));
+        assert_eq!(create_user(&p, Role::Admin, Some(OWN)), Err(Denied::Forbidden));
+        assert!(create_user(&p, Role::Agent, Some(OWN)).is_ok());
+        assert_eq!(audit_visibility(&p), Ok(Visibility::Clients(vec![OWN])));
+    }
+
+    #[test]
+    fn agent_sees_only_member_projects() {
+        let p = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
+        assert!(view_project(&p, ProjectRef { id: 10, client_id: OWN }).is_ok());
+        assert_eq!(view_project(&p, ProjectRef { id: 11, client_id: OWN }), Err(Denied::NotFound));
+        assert_eq!(manage_members(&p, ProjectRef { id: 10, client_id: OWN }), Err(Denied::Forbidden));
+        assert_eq!(user_visibility(&p), UserVisibility::Oneself(100));
+        assert_eq!(audit_visibility(&p), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn project_lead_manages_members_only_where_lead() {
+        let p = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead), (11, OWN, MemberRole::Agent)]);
+        assert!(manage_members(&p, ProjectRef { id: 10, client_id: OWN }).is_ok());
+        assert_eq!(manage_members(&p, ProjectRef { id: 11, client_id: OWN }), Err(Denied::Forbidden));
+        assert_eq!(manage_members(&p, ProjectRef { id: 20, client_id: FOREIGN }), Err(Denied::NotFound));
+    }
+
+    #[test]
+    fn admin_may_everything() {
+        let p = who(Role::Admin, None, &[]);
+        assert!(create_client(&p).is_ok());
+        assert!(manage_members(&p, ProjectRef { id: 20, client_id: FOREIGN }).is_ok());
+        assert!(manage_team(&p, None).is_ok());
+    }
+}

@@ -1,0 +1,205 @@
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::error::AuthError;
+use super::model::{ClientRef, LoginInput, Me, MyProject, NewToken, Principal, Role, SessionAuth, TokenCreated, TokenInfo};
+use super::store::{self, NewSession, PrincipalRow};
+use super::{password, policy, tokens};
+use crate::audit::{self, Actor};
+use crate::db::blocking;
+use crate::state::AppState;
+use crate::validation::required_text;
+
+/// Where a request came from, for sessions and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub struct LoginOutcome {
+    /// The session cookie's value; stored only as a hash.
+    pub session_token: String,
+    pub me: Me,
+}
+
+/// Checks the throttle, then the password (off the async threads), and opens
+/// a session. Unknown accounts take as long as known ones.
+pub async fn login(state: &AppState, input: LoginInput, client: ClientInfo) -> Result<LoginOutcome, AuthError> {
+    let email = input.email.trim().to_lowercase();
+    state
+        .throttle
+        .check(&email, client.ip.as_deref())
+        .map_err(AuthError::Throttled)?;
+    let lookup = email.clone();
+    let record = state
+        .db
+        .read(move |conn| Ok::<_, AuthError>(store::login_record(conn, &lookup)?))
+        .await?;
+    let stored = record.as_ref().map(|(_, hash, _)| hash.clone());
+    let password_ok = blocking(move || {
+        let hash = stored.as_deref().unwrap_or(password::dummy_hash());
+        Ok::<_, AuthError>(password::verify(&input.password, hash))
+    })
+    .await?;
+    let user_id = match record {
+        Some((id, _, true)) if password_ok => id,
+        other => {
+            state.throttle.record_failure(&email, client.ip.as_deref());
+            let actor = Actor {
+                user_id: None,
+                email: Some(email.clone()),
+                ip: client.ip.clone(),
+            };
+            let user_id = other.map(|(id, _, _)| id);
+            state
+                .db
+                .write(move |tx| {
+                    audit::record(tx, &actor, "auth.login-failed", "user", user_id, None, json!({}))
+                })
+                .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+    };
+    state.throttle.record_success(&email);
+    let session_token = tokens::random_token();
+    let csrf_token = tokens::random_token();
+    let token_hash = tokens::token_hash(&session_token);
+    let hours = i64::from(state.config.session_hours);
+    let me = state
+        .db
+        .write(move |tx| {
+            let expires_at = (chrono::Utc::now() + chrono::Duration::hours(hours))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            store::insert_session(
+                tx,
+                &NewSession {
+                    token_hash: &token_hash,
+                    user_id,
+                    csrf_token: &csrf_token,
+                    ip: client.ip.as_deref(),
+                    user_agent: client.user_agent.as_deref(),
+                    expires_at: &expires_at,
+                },
+            )?;
+            let row = store::by_session(tx, &token_hash)?.ok_or(AuthError::Unauthenticated)?;
+            let principal = principal(tx, row, true, client.ip.clone())?;
+            audit::record(
+                tx,
+                &Actor::from(&principal),
+                "auth.login",
+                "user",
+                Some(user_id),
+                principal.client_id,
+                json!({ "user_agent": client.user_agent }),
+            )?;
+            me(tx, &principal)
+        })
+        .await?;
+    Ok(LoginOutcome { session_token, me })
+}
+
+pub fn logout(conn: &Connection, who: &Principal) -> Result<(), AuthError> {
+    if let Some(session) = &who.session {
+        store::delete_session(conn, session.session_id)?;
+        audit::record(conn, &Actor::from(who), "auth.logout", "user", Some(who.user_id), who.client_id, json!({}))?;
+    }
+    Ok(())
+}
+
+/// Builds the principal for a session (`session == true`) or API token row.
+pub fn principal(conn: &Connection, row: PrincipalRow, session: bool, ip: Option<String>) -> Result<Principal, AuthError> {
+    let memberships = store::memberships(conn, row.user_id)?;
+    Ok(Principal {
+        user_id: row.user_id,
+        email: row.email,
+        role: row.role,
+        client_id: row.client_id,
+        memberships,
+        session: match (session, row.extra) {
+            (true, Some(csrf_token)) => Some(SessionAuth {
+                session_id: row.credential_id,
+                csrf_token,
+            }),
+            _ => None,
+        },
+        ip,
+    })
+}
+
+pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
+    let user = crate::users::store::get(conn, who.user_id)?.ok_or(AuthError::Unauthenticated)?;
+    let client = match (user.client_id, &user.client_name) {
+        (Some(id), Some(name)) => Some(ClientRef { id, name: name.clone() }),
+        _ => None,
+    };
+    let projects = crate::projects::store::list(conn, &policy::project_visibility(who))?
+        .into_iter()
+        .map(|p| MyProject {
+            member_role: who
+                .memberships
+                .iter()
+                .find(|m| m.project_id == p.id)
+                .map(|m| m.role),
+            id: p.id,
+            name: p.name,
+            key: p.key,
+            client_id: p.client_id,
+            client_name: p.client_name,
+        })
+        .collect();
+    Ok(Me {
+        user,
+        client,
+        projects,
+        csrf_token: who.session.as_ref().map(|s| s.csrf_token.clone()),
+        permissions: who.permissions(),
+    })
+}
+
+pub fn list_tokens(conn: &Connection, who: &Principal) -> Result<Vec<TokenInfo>, AuthError> {
+    Ok(store::tokens(conn, who.user_id)?)
+}
+
+/// Creates an API token for `user_id`; the clear token is returned once.
+pub fn create_token(conn: &Connection, actor: &Actor, user_id: i64, input: NewToken) -> Result<TokenCreated, AuthError> {
+    let name = required_text("name", &input.name, 100)?;
+    let token = tokens::new_api_token();
+    let (id, created_at) = store::insert_token(conn, user_id, &name, &tokens::token_hash(&token))?;
+    audit::record(conn, actor, "token.create", "api_token", Some(id), None, json!({ "user_id": user_id, "name": name }))?;
+    Ok(TokenCreated { id, name, token, created_at })
+}
+
+pub fn revoke_token(conn: &Connection, who: &Principal, token_id: i64) -> Result<(), AuthError> {
+    if !store::delete_token(conn, who.user_id, token_id)? {
+        return Err(AuthError::TokenNotFound);
+    }
+    audit::record(conn, &Actor::from(who), "token.revoke", "api_token", Some(token_id), None, json!({}))?;
+    Ok(())
+}
+
+/// Whether a token's `last_used_at` is old enough to be written again;
+/// keeps every API call from turning into a write.
+pub fn token_use_stale(last_used_at: Option<&str>) -> bool {
+    match last_used_at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+        Some(at) => chrono::Utc::now().signed_duration_since(at) > chrono::Duration::minutes(5),
+        None => true,
+    }
+}
+
+impl Principal {
+    /// The operator on the server's own command line: acts as a platform
+    /// admin; the audit log names it `cli`.
+    pub fn operator() -> Principal {
+        Principal {
+            user_id: 0,
+            email: "cli".into(),
+            role: Role::Admin,
+            client_id: None,
+            memberships: Vec::new(),
+            session: None,
+            ip: None,
+        }
+    }
+}
+

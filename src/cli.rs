@@ -1,0 +1,330 @@
+//! The command line: `serve`, `user create`, `token create`, `migrate`,
+//! `check`. Messages for people on stderr; exit code 1 on failure, 2 on bad
+//! arguments.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{Principal, Role};
+use crate::config::{Config, Overrides};
+use crate::db::Db;
+use crate::http::{StartError, start};
+
+#[derive(Debug, Parser)]
+#[command(name = "zezaro", version, about = "zezaro: self-hosted customer-service platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (UI and API).
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on.
+        #[arg(long, env = "ZEZARO_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+        /// Seed demo clients, projects and users once into an empty store.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Apply pending store migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Check the store: SQLite integrity, foreign keys, migrations.
+    Check {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        email: String,
+        /// admin, client-admin, project-lead or agent
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The client (by name) the user belongs to; omit for the provider's
+        /// staff and platform admins.
+        #[arg(long, value_name = "NAME")]
+        client: Option<String>,
+        /// Display name; defaults to the e-mail's local part.
+        #[arg(long)]
+        name: Option<String>,
+        /// Team by name; agents default to their client's or the provider's
+        /// first team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Provider agents: basic or pro.
+        #[arg(long)]
+        tariff: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it (shown only once).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct StoreArgs {
+    /// Data directory (store, attachments); default ./data
+    #[arg(long, env = "ZEZARO_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// TOML config file.
+    #[arg(long, env = "ZEZARO_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "expected admin, client-admin, project-lead or agent".to_string())
+}
+
+/// A failure with the message a person sees.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Failure(err.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { store, listen, demo } => serve(store, listen, demo),
+        Command::User {
+            command: UserCommand::Create { store, email, role, client, name, team, tariff },
+        } => create_user(store, email, role, client, name, team, tariff),
+        Command::Token {
+            command: TokenCommand::Create { store, email, name },
+        } => create_token(store, email, name),
+        Command::Migrate { store } => migrate(store),
+        Command::Check { store } => check(store),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("zezaro: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(store: &StoreArgs, listen: Option<String>) -> Result<Config, Failure> {
+    Ok(Config::resolve(Overrides {
+        config_file: store.config.clone(),
+        data_dir: store.data_dir.clone(),
+        listen,
+    })?)
+}
+
+fn init_logging(filter: &str) {
+    use std::io::IsTerminal;
+    // The scheduler crate narrates every job at info level.
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("tokio_cron_scheduler=warn,{filter}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal())
+        .with_target(false)
+        .try_init();
+}
+
+fn serve(store: StoreArgs, listen: Option<String>, demo: bool) -> Result<(), Failure> {
+    let config = config(&store, listen)?;
+    init_logging(&config.log);
+    let data_dir = config.data_dir.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let seeded = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seeded_flag = seeded.clone();
+        let prepare: Option<Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>> = demo.then(|| {
+            Box::new(move |db: &Db| {
+                let present = crate::demo::seed(db).map_err(|e| StartError::Other(e.to_string()))?;
+                seeded_flag.store(present, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }) as Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>
+        });
+        let server = start(config, crate::http::server::StartOptions { signals: true }, prepare).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "zezaro {} — data in {}", env!("CARGO_PKG_VERSION"), data_dir.display())?;
+        if demo {
+            if seeded.load(std::sync::atomic::Ordering::SeqCst) {
+                writeln!(out, "Demo logins (password \"{}\"):", crate::demo::DEMO_PASSWORD)?;
+                for login in crate::demo::LOGINS {
+                    writeln!(out, "  {:<36} {}", login.email, login.what)?;
+                }
+            } else {
+                writeln!(out, "--demo: the store holds data already; no demo data was added.")?;
+            }
+        }
+        writeln!(out, "Listening on {}", server.url)?;
+        out.flush()?;
+        drop(out);
+        server.wait().await?;
+        Ok(())
+    })
+}
+
+fn open_store(store: &StoreArgs) -> Result<Db, Failure> {
+    let config = config(store, None)?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| Failure(format!("cannot use data directory {}: {e}", config.data_dir.display())))?;
+    let (db, report) = Db::open(&config.data_dir)?;
+    for name in report.applied {
+        eprintln!("applied migration {name}");
+    }
+    Ok(db)
+}
+
+fn read_password() -> Result<String, Failure> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("Password (input is visible; or pipe it in): ");
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input)?;
+    Ok(input.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn create_user(
+    store: StoreArgs,
+    email: String,
+    role: Role,
+    client: Option<String>,
+    name: Option<String>,
+    team: Option<String>,
+    tariff: Option<String>,
+) -> Result<(), Failure> {
+    let tariff = match tariff.as_deref() {
+        Some(t) => Some(crate::users::Tariff::parse(t).ok_or_else(|| Failure("--tariff must be basic or pro".into()))?),
+        None => None,
+    };
+    let password = read_password()?;
+    let db = open_store(&store)?;
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+    let prepared = crate::users::service::prepare(crate::users::NewUser {
+        email,
+        name,
+        role,
+        client_id: None,
+        team_id: None,
+        tariff,
+        password,
+        locale: None,
+    })
+    .map_err(|e| Failure(e.to_string()))?;
+    let user = db.write_blocking(move |tx| {
+        let mut prepared = prepared;
+        let op = Principal::operator();
+        prepared.client_id = match &client {
+            Some(name) => Some(
+                crate::clients::store::by_name(tx, name)?
+                    .ok_or_else(|| Failure(format!("no client named {name:?}")))?
+                    .id,
+            ),
+            None => None,
+        };
+        let (visibility, provider) = crate::auth::policy::team_visibility(&op);
+        let teams = crate::teams::store::list(tx, &visibility, provider)?;
+        let fits = |t: &&crate::teams::Team| t.client_id == prepared.client_id;
+        prepared.team_id = match (&team, role) {
+            (Some(team_name), _) => Some(
+                teams
+                    .iter()
+                    .filter(fits)
+                    .find(|t| t.name.eq_ignore_ascii_case(team_name))
+                    .ok_or_else(|| Failure(format!("no team named {team_name:?} for this user")))?
+                    .id,
+            ),
+            (None, Role::Agent) => teams.iter().find(fits).map(|t| t.id),
+            _ => None,
+        };
+        crate::users::service::create(tx, &op, prepared).map_err(|e| Failure(e.to_string()))
+    })?;
+    println!("created user {} ({}, id {})", user.email, user.role.as_str(), user.id);
+    Ok(())
+}
+
+fn create_token(store: StoreArgs, email: String, name: String) -> Result<(), Failure> {
+    let db = open_store(&store)?;
+    let created = db.write_blocking(|tx| {
+        let user = crate::users::store::by_email(tx, &email.trim().to_lowercase())?
+            .ok_or_else(|| Failure(format!("no user with e-mail {email}")))?;
+        crate::auth::service::create_token(tx, &crate::audit::Actor::cli(), user.id, crate::auth::model::NewToken { name })
+            .map_err(|e| Failure(e.to_string()))
+    })?;
+    println!("{}", created.token);
+    Ok(())
+}
+
+fn migrate(store: StoreArgs) -> Result<(), Failure> {
+    let config = config(&store, None)?;
+    let _lock = crate::http::server::lock_data_dir(&config.data_dir)?;
+    let (db, report) = Db::open(&config.data_dir)?;
+    for name in &report.applied {
+        println!("applied {name}");
+    }
+    println!("store {} is at schema version {}", db.path().display(), report.version);
+    Ok(())
+}
+
+fn check(store: StoreArgs) -> Result<(), Failure> {
+    let config = config(&store, None)?;
+    let path = config.data_dir.join(crate::db::STORE_FILE);
+    if !path.exists() {
+        return Err(Failure(format!("no store at {}", path.display())));
+    }
+    let (db, _) = Db::open(&config.data_dir)?;
+    let problems = crate::db::check(&db)?;
+    if problems.is_empty() {
+        println!("ok: {} passes integrity, foreign-key and migration checks", path.display());
+        Ok(())
+    } else {
+        for problem in &problems {
+            println!("{problem}");
+        }
+        Err(Failure(format!("{} problem(s) found in {}", problems.len(), path.display())))
+    }
+}
+
+impl From<Failure> for crate::db::StoreError {
+    fn from(f: Failure) -> Self {
+        crate::db::StoreError::Task(f.0)
+    }
+}

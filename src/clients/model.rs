@@ -1,0 +1,18 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Client {
+    pub id: i64,
+    pub name: String,
+    pub project_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Body of create and rename.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    pub name: String,
+}

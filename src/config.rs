@@ -1,0 +1,156 @@
+//! Settings: command-line flag > `ZEZARO_*` environment variable > TOML
+//! config file > default.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+}
+
+/// When session cookies carry the `Secure` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookies {
+    /// Only when the request came over TLS (directly or as told by a proxy).
+    Auto,
+    Always,
+    Never,
+}
+
+impl FromStr for SecureCookies {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "always" => Ok(Self::Always),
+            "never" => Ok(Self::Never),
+            other => Err(format!("expected auto, always or never, got {other:?}")),
+        }
+    }
+}
+
+/// The file form: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    log: Option<String>,
+    workers: Option<usize>,
+    session_hours: Option<u32>,
+    max_body_bytes: Option<usize>,
+    secure_cookies: Option<SecureCookies>,
+    login_attempts_per_account: Option<u32>,
+    login_attempts_per_address: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: String,
+    /// tracing filter, e.g. `info` or `zezaro=debug`.
+    pub log: String,
+    /// HTTP worker threads; default: one per core.
+    pub workers: Option<usize>,
+    pub session_hours: u32,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    pub secure_cookies: SecureCookies,
+    /// Failed logins allowed per account / per client address in 15 minutes.
+    pub login_attempts_per_account: u32,
+    pub login_attempts_per_address: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            listen: "127.0.0.1:8080".into(),
+            log: "info".into(),
+            workers: None,
+            session_hours: 12,
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: SecureCookies::Auto,
+            login_attempts_per_account: 5,
+            login_attempts_per_address: 20,
+        }
+    }
+}
+
+/// Values given on the command line (already merged with their
+/// environment variables by clap).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    pub fn resolve(flags: Overrides) -> Result<Config, ConfigError> {
+        let file = match &flags.config_file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        Ok(Config {
+            data_dir: flags.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            listen: flags.listen.or(file.listen).unwrap_or(d.listen),
+            log: env("ZEZARO_LOG")?.or(file.log).unwrap_or(d.log),
+            workers: env("ZEZARO_WORKERS")?.or(file.workers).or(d.workers),
+            session_hours: env("ZEZARO_SESSION_HOURS")?
+                .or(file.session_hours)
+                .unwrap_or(d.session_hours),
+            max_body_bytes: env("ZEZARO_MAX_BODY_BYTES")?
+                .or(file.max_body_bytes)
+                .unwrap_or(d.max_body_bytes),
+            secure_cookies: env("ZEZARO_SECURE_COOKIES")?
+                .or(file.secure_cookies)
+                .unwrap_or(d.secure_cookies),
+            login_attempts_per_account: env("ZEZARO_LOGIN_ATTEMPTS_PER_ACCOUNT")?
+                .or(file.login_attempts_per_account)
+                .unwrap_or(d.login_attempts_per_account),
+            login_attempts_per_address: env("ZEZARO_LOGIN_ATTEMPTS_PER_ADDRESS")?
+                .or(file.login_attempts_per_address)
+                .unwrap_or(d.login_attempts_per_address),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|err| ConfigError::Parse {
+        path: path.to_owned(),
+        message: err.message().to_string(),
+    })
+}
+
+fn env<T: FromStr>(name: &str) -> Result<Option<T>, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => {
+            value.parse().map(Some).map_err(|err: T::Err| ConfigError::Env {
+                name: name.into(),
+                message: err.to_string(),
+            })
+        }
+        _ => Ok(None),
+    }
+}

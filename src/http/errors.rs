@@ -1,0 +1,129 @@
+//! The one mapping from domain errors to HTTP problems.
+
+use actix_web::http::StatusCode;
+
+use super::problem::ApiError;
+use crate::auth::AuthError;
+use crate::auth::policy::Denied;
+use crate::clients::ClientError;
+use crate::db::StoreError;
+use crate::projects::ProjectError;
+use crate::teams::TeamError;
+use crate::users::UserError;
+use crate::validation::Invalid;
+
+fn conflict(code: &'static str, detail: impl ToString) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, detail.to_string())
+}
+
+fn not_found(detail: impl ToString) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not-found", detail.to_string())
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-busy",
+                "the store is busy; try again",
+            )
+            .retry_after(1),
+            StoreError::Conflict(_) => conflict("conflict", "a record with this value exists already"),
+            other => {
+                // Details go to the log, not to the caller.
+                tracing::error!(error = %other, "store failure");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+            }
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "you may not do this"),
+            Denied::NotFound => ApiError::not_found(),
+        }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", invalid.to_string()).with_field(invalid.field)
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", err.to_string()),
+            AuthError::Throttled(seconds) => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", err.to_string()).retry_after(seconds)
+            }
+            AuthError::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", err.to_string()),
+            AuthError::Csrf => ApiError::new(StatusCode::FORBIDDEN, "csrf", err.to_string()),
+            AuthError::TokenNotFound => not_found(err),
+            AuthError::Invalid(invalid) => invalid.into(),
+            AuthError::Denied(denied) => denied.into(),
+            AuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<ClientError> for ApiError {
+    fn from(err: ClientError) -> Self {
+        match err {
+            ClientError::NotFound => not_found(err),
+            ClientError::NameTaken => conflict("duplicate", err).with_field("name"),
+            ClientError::NotEmpty => conflict("client-not-empty", err),
+            ClientError::Invalid(invalid) => invalid.into(),
+            ClientError::Denied(denied) => denied.into(),
+            ClientError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<TeamError> for ApiError {
+    fn from(err: TeamError) -> Self {
+        match err {
+            TeamError::NotFound => not_found(err),
+            TeamError::NameTaken => conflict("duplicate", err).with_field("name"),
+            TeamError::NotEmpty => conflict("team-not-empty", err),
+            TeamError::Invalid(invalid) => invalid.into(),
+            TeamError::Denied(denied) => denied.into(),
+            TeamError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(err: UserError) -> Self {
+        match err {
+            UserError::NotFound => not_found(err),
+            UserError::EmailTaken => conflict("duplicate", err).with_field("email"),
+            UserError::ProAgentExclusive => conflict("pro-agent-exclusive", err),
+            UserError::LastAdmin => conflict("last-admin", err),
+            UserError::Invalid(invalid) => invalid.into(),
+            UserError::Denied(denied) => denied.into(),
+            UserError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<ProjectError> for ApiError {
+    fn from(err: ProjectError) -> Self {
+        match err {
+            ProjectError::NotFound | ProjectError::UserNotFound => not_found(err),
+            ProjectError::KeyTaken => conflict("duplicate", err).with_field("key"),
+            ProjectError::NameTaken => conflict("duplicate", err).with_field("name"),
+            ProjectError::ProAgentExclusive => conflict("pro-agent-exclusive", err),
+            ProjectError::MembershipInvalid(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "membership-invalid", err.to_string())
+            }
+            ProjectError::Invalid(invalid) => invalid.into(),
+            ProjectError::Denied(denied) => denied.into(),
+            ProjectError::Store(store) => store.into(),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! `ValidJson<T>`: the JSON body extractor. Unlike actix's own it names the
+//! offending field and answers in problem details: malformed JSON, unknown,
+//! missing and mistyped fields give 400, a body over the limit 413.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+use crate::state::AppState;
+
+pub struct ValidJson<T>(pub T);
+
+impl<T> ValidJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<actix_web::web::Data<AppState>>()
+            .map(|state| state.config.max_body_bytes)
+            .unwrap_or(1024 * 1024);
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        let declared_len = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "the request body must be JSON (Content-Type: application/json)",
+                ));
+            }
+            if declared_len.is_some_and(|len| len > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|err| {
+                    ApiError::new(StatusCode::BAD_REQUEST, "malformed-body", err.to_string())
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse(&body).map(ValidJson)
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+/// Deserialises `body`, naming the failing field in the error.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "the request body is empty; a JSON object is expected",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let message = inner.to_string();
+        use serde_json::error::Category;
+        match inner.classify() {
+            Category::Syntax | Category::Eof | Category::Io => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed-json",
+                format!("the request body is not valid JSON: {message}"),
+            ),
+            Category::Data => {
+                if let Some(name) = backticked_after(&message, "unknown field") {
+                    let field = join_path(&path, &name, true);
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "unknown-field",
+                        format!("unknown field `{field}`"),
+                    )
+                    .with_field(field)
+                } else if let Some(name) = backticked_after(&message, "missing field") {
+                    let field = join_path(&path, &name, false);
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "missing-field",
+                        format!("missing field `{field}`"),
+                    )
+                    .with_field(field)
+                } else {
+                    let field = if path == "." { String::new() } else { path };
+                    let detail = strip_position(&message);
+                    let problem = ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid-field",
+                        if field.is_empty() {
+                            detail
+                        } else {
+                            format!("field `{field}`: {detail}")
+                        },
+                    );
+                    if field.is_empty() {
+                        problem
+                    } else {
+                        problem.with_field(field)
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// `unknown field `foo`, expected ...` → `foo`.
+fn backticked_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?.trim_start();
+    let rest = rest.strip_prefix('`')?;
+    rest.split('`').next().map(str::to_string)
+}
+
+/// serde_path_to_error's path for an unknown field already ends in the field;
+/// for a missing one it is the enclosing object.
+fn join_path(path: &str, name: &str, path_includes_name: bool) -> String {
+    if path == "." || path.is_empty() {
+        return name.to_string();
+    }
+    if path_includes_name {
+        path.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(pos) => message[..pos].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        name: String,
+        count: Option<u32>,
+    }
+
+    #[test]
+    fn names_the_field() {
+        let err = parse::<Input>(br#"{"name":"a","colour":1}"#).unwrap_err();
+        assert_eq!((err.code, err.field.as_deref()), ("unknown-field", Some("colour")));
+        let err = parse::<Input>(br#"{"count":1}"#).unwrap_err();
+        assert_eq!((err.code, err.field.as_deref()), ("missing-field", Some("name")));
+        let err = parse::<Input>(br#"{"name":"a","count":"x"}"#).unwrap_err();
+        assert_eq!((err.code, err.field.as_deref()), ("invalid-field", Some("count")));
+        let err = parse::<Input>(br#"{"name":"#).unwrap_err();
+        assert_eq!(err.code, "malformed-json");
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert!(parse::<Input>(br#"{"name":"a"}"#).is_ok());
+    }
+}

@@ -1,0 +1,23 @@
+//! Shared HTTP infrastructure: the server, problem details, JSON body
+//! parsing, security headers, the embedded UI and the OpenAPI document.
+
+mod assets;
+mod errors;
+mod json;
+mod openapi;
+mod problem;
+pub mod server;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub use json::ValidJson;
+pub use openapi::ApiDoc;
+pub use problem::{ApiError, ProblemBody};
+pub use server::{RunningServer, StartError, start};
+
+/// Every list answer: `{"items": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemList<T: ToSchema> {
+    pub items: Vec<T>,
+}

@@ -1,0 +1,258 @@
+//! Starting the HTTP server on a data directory: lock, store, routes.
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use actix_web::dev::{Service, ServerHandle};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::openapi::ApiDoc;
+use super::problem::ApiError;
+use super::assets;
+use crate::config::Config;
+use crate::db::{self, Db, StoreError};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot use data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("data directory {0} is in use by another running zezaro (lock file zezaro.lock)")]
+    Locked(PathBuf),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Takes the data directory's lock file; held for the life of the server so
+/// that two servers never share one store.
+pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<File, StartError> {
+    let io_err = |source| StartError::DataDir {
+        path: data_dir.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(data_dir).map_err(io_err)?;
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join("zezaro.lock"))
+        .map_err(io_err)?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::Locked(data_dir.to_owned())),
+        Err(std::fs::TryLockError::Error(source)) => Err(io_err(source)),
+    }
+}
+
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:8080`
+    pub url: String,
+    pub state: AppState,
+    handle: ServerHandle,
+    task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+    _lock: File,
+    _scheduler: Option<crate::scheduler::Scheduler>,
+}
+
+impl RunningServer {
+    /// Runs until the server stops (SIGINT/SIGTERM when signals are on).
+    pub async fn wait(self) -> std::io::Result<()> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(err) => Err(std::io::Error::other(err.to_string())),
+        }
+    }
+
+    /// Graceful stop: in-flight requests finish first.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    /// Let the server handle SIGINT/SIGTERM (the binary); tests turn it off.
+    pub signals: bool,
+}
+
+/// Opens the store in the data directory and starts serving. Bind to port 0
+/// for a free port; the chosen address is in the result.
+pub async fn start(config: Config, options: StartOptions, prepare: Option<Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>>) -> Result<RunningServer, StartError> {
+    let data_dir = config.data_dir.clone();
+    let (lock, db) = tokio::task::spawn_blocking(move || -> Result<_, StartError> {
+        let lock = lock_data_dir(&data_dir)?;
+        let (db, report) = Db::open(&data_dir)?;
+        for name in &report.applied {
+            tracing::info!(migration = %name, "applied migration");
+        }
+        if let Some(prepare) = prepare {
+            prepare(&db)?;
+        }
+        Ok((lock, db))
+    })
+    .await
+    .map_err(|err| StartError::Other(err.to_string()))??;
+
+    let workers = config.workers;
+    let listen = config.listen.clone();
+    let state = AppState::new(db.clone(), config);
+    let scheduler = crate::scheduler::Scheduler::start(db).await.ok();
+    let data = web::Data::new(state.clone());
+    let openapi = ApiDoc::openapi();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::new(
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    "invalid-query",
+                    err.to_string(),
+                )
+                .into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .wrap(middleware::Compress::default())
+            .wrap_fn(|req, srv| {
+                let https = req.connection_info().scheme() == "https";
+                let docs = req.path().starts_with("/api/docs");
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    add_security_headers(response.headers_mut(), https, docs);
+                    Ok(response)
+                }
+            })
+            .route("/healthz", web::get().to(health))
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+            .service(
+                web::scope("/api/v1")
+                    .configure(crate::auth::configure)
+                    .configure(crate::clients::configure)
+                    .configure(crate::projects::configure)
+                    .configure(crate::users::configure)
+                    .configure(crate::teams::configure)
+                    .configure(crate::audit::configure)
+                    .default_service(web::to(|| async {
+                        Err::<HttpResponse, _>(ApiError::new(
+                            actix_web::http::StatusCode::NOT_FOUND,
+                            "not-found",
+                            "no such API endpoint",
+                        ))
+                    })),
+            )
+            .default_service(web::to(assets::serve))
+    });
+    if let Some(workers) = workers {
+        server = server.workers(workers.max(1));
+    }
+    if !options.signals {
+        server = server.disable_signals();
+    }
+    let server = server
+        .bind(&listen)
+        .map_err(|source| StartError::Bind {
+            addr: listen.clone(),
+            source,
+        })?;
+    let addr = *server
+        .addrs()
+        .first()
+        .ok_or_else(|| StartError::Other(format!("{listen}: no address to listen on")))?;
+    let server = server.run();
+    let handle = server.handle();
+    let task = actix_web::rt::spawn(server);
+    Ok(RunningServer {
+        addr,
+        url: format!("http://{addr}"),
+        state,
+        handle,
+        task,
+        _lock: lock,
+        _scheduler: scheduler,
+    })
+}
+
+/// Strict CSP for the app; the API browser (Swagger UI) needs inline styles.
+fn add_security_headers(headers: &mut header::HeaderMap, https: bool, docs: bool) {
+    let csp = if docs {
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    } else {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    };
+    let fixed = [
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `degraded`
+    pub status: &'static str,
+    pub version: &'static str,
+    pub store: StoreHealth,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoreHealth {
+    /// `ok` or `unavailable`
+    pub state: &'static str,
+    pub schema_version: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// Liveness and store state; 503 when the store cannot be read.
+#[utoipa::path(get, path = "/healthz", tag = "system", security(()),
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let version = env!("CARGO_PKG_VERSION");
+    match state
+        .db
+        .read(|conn| db::applied_version(conn))
+        .await
+    {
+        Ok(schema_version) => HttpResponse::Ok().json(Health {
+            status: "ok",
+            version,
+            store: StoreHealth {
+                state: "ok",
+                schema_version: Some(schema_version),
+                error: None,
+            },
+        }),
+        Err(err) => HttpResponse::ServiceUnavailable().json(Health {
+            status: "degraded",
+            version,
+            store: StoreHealth {
+                state: "unavailable",
+                schema_version: None,
+                error: Some(err.to_string()),
+            },
+        }),
+    }
+}

@@ -1,0 +1,29 @@
+//! The one application state handed to every handler; no globals, so tests
+//! can run several servers in one process.
+
+use std::sync::Arc;
+
+use crate::auth::LoginThrottle;
+use crate::config::Config;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        let throttle = LoginThrottle::new(
+            config.login_attempts_per_account,
+            config.login_attempts_per_address,
+        );
+        AppState {
+            db,
+            config: Arc::new(config),
+            throttle: Arc::new(throttle),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+use crate::auth::policy::Denied;
+use crate::db::StoreError;
+use crate::validation::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error("no such team")]
+    NotFound,
+    #[error("a team with this name exists already")]
+    NameTaken,
+    #[error("the team still has members; move them to another team first")]
+    NotEmpty,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for TeamError {
+    fn from(err: rusqlite::Error) -> Self {
+        TeamError::Store(err.into())
+    }
+}

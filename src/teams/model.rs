@@ -1,0 +1,54 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TeamKind {
+    /// The client's own employees.
+    Client,
+    /// The service provider's agents.
+    Provider,
+}
+
+impl TeamKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamKind::Client => "client",
+            TeamKind::Provider => "provider",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TeamKind> {
+        match s {
+            "client" => Some(TeamKind::Client),
+            "provider" => Some(TeamKind::Provider),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub kind: TeamKind,
+    pub client_id: Option<i64>,
+    pub client_name: Option<String>,
+    pub member_count: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTeam {
+    pub name: String,
+    pub kind: TeamKind,
+    /// Required for `client` teams, absent for `provider` teams.
+    pub client_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPatch {
+    pub name: String,
+}

@@ -1,0 +1,92 @@
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::error::TeamError;
+use super::model::{NewTeam, Team, TeamKind, TeamPatch};
+use super::store;
+use crate::audit::{self, Actor};
+use crate::auth::{Principal, policy};
+use crate::validation::{Invalid, required_text};
+
+pub fn list(conn: &Connection, who: &Principal) -> Result<Vec<Team>, TeamError> {
+    let (visibility, provider) = policy::team_visibility(who);
+    Ok(store::list(conn, &visibility, provider)?)
+}
+
+pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Team, TeamError> {
+    let team = store::get(conn, id)?.ok_or(TeamError::NotFound)?;
+    policy::view_team(who, team.as_ref()).map_err(|_| TeamError::NotFound)?;
+    Ok(team)
+}
+
+pub fn create(conn: &Connection, who: &Principal, input: NewTeam) -> Result<Team, TeamError> {
+    let name = required_text("name", &input.name, 100)?;
+    match (input.kind, input.client_id) {
+        (TeamKind::Client, None) => {
+            return Err(Invalid::new("client_id", "a client team needs its client").into());
+        }
+        (TeamKind::Provider, Some(_)) => {
+            return Err(Invalid::new("client_id", "a provider team belongs to no client").into());
+        }
+        _ => {}
+    }
+    policy::manage_team(who, input.client_id)?;
+    if let Some(client_id) = input.client_id
+        && crate::clients::store::get(conn, client_id)?.is_none()
+    {
+        return Err(Invalid::new("client_id", "no such client").into());
+    }
+    if store::name_taken(conn, input.client_id, &name, None)? {
+        return Err(TeamError::NameTaken);
+    }
+    let id = store::insert(conn, &name, input.kind, input.client_id)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "team.create",
+        "team",
+        Some(id),
+        input.client_id,
+        json!({ "name": name, "kind": input.kind.as_str() }),
+    )?;
+    store::get(conn, id)?.ok_or(TeamError::NotFound)
+}
+
+pub fn rename(conn: &Connection, who: &Principal, id: i64, patch: TeamPatch) -> Result<Team, TeamError> {
+    let team = get(conn, who, id)?;
+    policy::manage_team(who, team.client_id)?;
+    let name = required_text("name", &patch.name, 100)?;
+    if store::name_taken(conn, team.client_id, &name, Some(id))? {
+        return Err(TeamError::NameTaken);
+    }
+    store::rename(conn, id, &name)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "team.rename",
+        "team",
+        Some(id),
+        team.client_id,
+        json!({ "from": team.name, "to": name }),
+    )?;
+    store::get(conn, id)?.ok_or(TeamError::NotFound)
+}
+
+pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), TeamError> {
+    let team = get(conn, who, id)?;
+    policy::manage_team(who, team.client_id)?;
+    if team.member_count > 0 {
+        return Err(TeamError::NotEmpty);
+    }
+    store::delete(conn, id)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "team.delete",
+        "team",
+        Some(id),
+        team.client_id,
+        json!({ "name": team.name }),
+    )?;
+    Ok(())
+}

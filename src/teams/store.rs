@@ -1,0 +1,81 @@
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::model::{Team, TeamKind};
+use crate::auth::policy::{TeamRef, Visibility};
+use crate::db::{StoreResult, now};
+
+const SELECT: &str = "SELECT t.id, t.name, t.kind, t.client_id, c.name,
+        (SELECT COUNT(*) FROM users u WHERE u.team_id = t.id), t.created_at
+     FROM teams t LEFT JOIN clients c ON c.id = t.client_id";
+
+fn from_row(row: &Row) -> rusqlite::Result<Team> {
+    let kind: String = row.get(2)?;
+    Ok(Team {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: TeamKind::parse(&kind).unwrap_or(TeamKind::Client),
+        client_id: row.get(3)?,
+        client_name: row.get(4)?,
+        member_count: row.get(5)?,
+        created_at: row.get(6)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Team>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE t.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// Teams of the visible clients, plus the provider's when `provider` is set.
+pub fn list(conn: &Connection, visibility: &Visibility, provider: bool) -> StoreResult<Vec<Team>> {
+    let clients = match visibility {
+        Visibility::All => None,
+        Visibility::Clients(ids) => Some(serde_json::to_string(ids).unwrap_or_default()),
+        Visibility::Projects(_) => Some("[]".to_string()),
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE (t.client_id IS NULL AND ?2)
+            OR (t.client_id IS NOT NULL AND (?1 IS NULL OR t.client_id IN (SELECT value FROM json_each(?1))))
+         ORDER BY c.name COLLATE NOCASE NULLS FIRST, t.name COLLATE NOCASE"
+    ))?;
+    let rows = stmt.query_map(params![clients, provider], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn name_taken(conn: &Connection, client_id: Option<i64>, name: &str, except: Option<i64>) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM teams WHERE client_id IS ?1 AND name = ?2 COLLATE NOCASE AND id IS NOT ?3",
+        )?
+        .query_row(params![client_id, name, except], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn insert(conn: &Connection, name: &str, kind: TeamKind, client_id: Option<i64>) -> StoreResult<i64> {
+    conn.prepare_cached("INSERT INTO teams (name, kind, client_id, created_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![name, kind.as_str(), client_id, now()])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn rename(conn: &Connection, id: i64, name: &str) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE teams SET name = ?2 WHERE id = ?1")?
+        .execute(params![id, name])?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM teams WHERE id = ?1")?.execute([id])?;
+    Ok(())
+}
+
+impl Team {
+    pub fn as_ref(&self) -> TeamRef {
+        TeamRef {
+            id: self.id,
+            client_id: self.client_id,
+        }
+    }
+}

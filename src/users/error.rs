@@ -1,0 +1,27 @@
+use crate::auth::policy::Denied;
+use crate::db::StoreError;
+use crate::validation::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("no such user")]
+    NotFound,
+    #[error("a user with this e-mail address exists already")]
+    EmailTaken,
+    #[error("a Team Pro agent works for one client only; this user works for another client")]
+    ProAgentExclusive,
+    #[error("the last active platform admin cannot be removed or demoted")]
+    LastAdmin,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for UserError {
+    fn from(err: rusqlite::Error) -> Self {
+        UserError::Store(err.into())
+    }
+}

@@ -1,0 +1,108 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Role;
+
+/// The provider's two agent tariffs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Tariff {
+    /// Team Basic: may work in several clients' projects.
+    Basic,
+    /// Team Pro: exclusive to one client.
+    Pro,
+}
+
+impl Tariff {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tariff::Basic => "basic",
+            Tariff::Pro => "pro",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Tariff> {
+        match s {
+            "basic" => Some(Tariff::Basic),
+            "pro" => Some(Tariff::Pro),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    De,
+    En,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::De => "de",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Locale> {
+        match s {
+            "de" => Some(Locale::De),
+            "en" => Some(Locale::En),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub client_name: Option<String>,
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
+    pub tariff: Option<Tariff>,
+    pub locale: Option<Locale>,
+    pub active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The client the user belongs to; omit for the provider's staff and
+    /// platform admins.
+    pub client_id: Option<i64>,
+    /// Required for agents.
+    pub team_id: Option<i64>,
+    /// Required for provider agents.
+    pub tariff: Option<Tariff>,
+    /// At least 10 characters.
+    pub password: String,
+    pub locale: Option<Locale>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub team_id: Option<i64>,
+    pub tariff: Option<Tariff>,
+    pub active: Option<bool>,
+    pub locale: Option<Locale>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    pub client_id: Option<i64>,
+}

@@ -1,0 +1,263 @@
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::error::UserError;
+use super::model::{Locale, NewUser, Tariff, User, UserPatch};
+use super::store::{self, NewUserRow};
+use crate::audit::{self, Actor};
+use crate::auth::{Principal, Role, password, policy};
+use crate::teams::{self, TeamKind};
+use crate::validation::{self, Invalid, required_text};
+
+/// A new user whose fields are checked and whose password is hashed.
+/// Hashing is deliberately slow, so it happens before the write
+/// transaction, not inside it.
+pub struct PreparedUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub tariff: Option<Tariff>,
+    pub locale: Option<Locale>,
+    pub password_hash: String,
+}
+
+pub fn prepare(input: NewUser) -> Result<PreparedUser, UserError> {
+    let email = validation::email("email", &input.email)?;
+    let name = required_text("name", &input.name, 120)?;
+    validation::password("password", &input.password)?;
+    Ok(PreparedUser {
+        email,
+        name,
+        role: input.role,
+        client_id: input.client_id,
+        team_id: input.team_id,
+        tariff: input.tariff,
+        locale: input.locale,
+        password_hash: password::hash(&input.password),
+    })
+}
+
+/// A patch whose new password, if any, is hashed already.
+pub struct PreparedPatch {
+    pub patch: UserPatch,
+    pub password_hash: Option<String>,
+}
+
+pub fn prepare_patch(mut patch: UserPatch) -> Result<PreparedPatch, UserError> {
+    let password_hash = match patch.password.take() {
+        Some(new) => {
+            validation::password("password", &new)?;
+            Some(password::hash(&new))
+        }
+        None => None,
+    };
+    Ok(PreparedPatch {
+        patch,
+        password_hash,
+    })
+}
+
+pub fn list(conn: &Connection, who: &Principal, client_id: Option<i64>) -> Result<Vec<User>, UserError> {
+    Ok(store::list(conn, &policy::user_visibility(who), client_id)?)
+}
+
+pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<User, UserError> {
+    store::get_visible(conn, &policy::user_visibility(who), id)?.ok_or(UserError::NotFound)
+}
+
+pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<User, UserError> {
+    policy::create_user(who, new.role, new.client_id)?;
+    if let Some(client_id) = new.client_id
+        && crate::clients::store::get(conn, client_id)?.is_none()
+    {
+        return Err(Invalid::new("client_id", "no such client").into());
+    }
+    check_shape(conn, new.role, new.client_id, new.team_id, new.tariff)?;
+    if store::email_taken(conn, &new.email)? {
+        return Err(UserError::EmailTaken);
+    }
+    let id = store::insert(
+        conn,
+        &NewUserRow {
+            email: &new.email,
+            name: &new.name,
+            role: new.role,
+            client_id: new.client_id,
+            team_id: new.team_id,
+            tariff: new.tariff,
+            locale: new.locale,
+            password_hash: &new.password_hash,
+        },
+    )?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "user.create",
+        "user",
+        Some(id),
+        new.client_id,
+        json!({ "email": new.email, "role": new.role.as_str() }),
+    )?;
+    store::get(conn, id)?.ok_or(UserError::NotFound)
+}
+
+pub fn update(conn: &Connection, who: &Principal, id: i64, prepared: PreparedPatch) -> Result<User, UserError> {
+    let before = get(conn, who, id)?;
+    let patch = prepared.patch;
+    policy::update_user(who, before.as_ref(), patch.role)?;
+    if patch.active == Some(false) && before.id == who.user_id {
+        return Err(policy::Denied::Forbidden.into());
+    }
+    let mut after = before.clone();
+    if let Some(name) = &patch.name {
+        after.name = required_text("name", name, 120)?;
+    }
+    if let Some(role) = patch.role {
+        after.role = role;
+    }
+    if let Some(team_id) = patch.team_id {
+        after.team_id = Some(team_id);
+    }
+    if let Some(tariff) = patch.tariff {
+        after.tariff = Some(tariff);
+    }
+    if let Some(active) = patch.active {
+        after.active = active;
+    }
+    if let Some(locale) = patch.locale {
+        after.locale = Some(locale);
+    }
+    // Only provider agents carry a tariff.
+    if after.role != Role::Agent || after.client_id.is_some() {
+        after.tariff = None;
+    }
+    check_shape(conn, after.role, after.client_id, after.team_id, after.tariff)?;
+    check_last_admin(conn, &before, &after)?;
+    if after.tariff == Some(Tariff::Pro) && store::member_clients(conn, id)?.len() > 1 {
+        return Err(UserError::ProAgentExclusive);
+    }
+    store::update(conn, &after, prepared.password_hash.as_deref())?;
+    if !after.active || prepared.password_hash.is_some() {
+        store::end_sessions(conn, id)?;
+    }
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "user.update",
+        "user",
+        Some(id),
+        before.client_id,
+        json!({ "changed": changed_fields(&patch, prepared.password_hash.is_some()) }),
+    )?;
+    store::get(conn, id)?.ok_or(UserError::NotFound)
+}
+
+/// Deactivates a user (users are never deleted: the audit trail and later
+/// case history refer to them) and ends their sessions.
+pub fn deactivate(conn: &Connection, who: &Principal, id: i64) -> Result<(), UserError> {
+    let before = get(conn, who, id)?;
+    policy::deactivate_user(who, before.as_ref())?;
+    let mut after = before.clone();
+    after.active = false;
+    check_last_admin(conn, &before, &after)?;
+    store::update(conn, &after, None)?;
+    store::end_sessions(conn, id)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "user.deactivate",
+        "user",
+        Some(id),
+        before.client_id,
+        json!({ "email": before.email }),
+    )?;
+    Ok(())
+}
+
+/// The signed-in user changes their own preferences.
+pub fn set_own_locale(conn: &Connection, who: &Principal, locale: Locale) -> Result<User, UserError> {
+    let mut user = store::get(conn, who.user_id)?.ok_or(UserError::NotFound)?;
+    user.locale = Some(locale);
+    store::update(conn, &user, None)?;
+    Ok(user)
+}
+
+fn changed_fields(patch: &UserPatch, password: bool) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    for (set, name) in [
+        (patch.name.is_some(), "name"),
+        (patch.role.is_some(), "role"),
+        (patch.team_id.is_some(), "team_id"),
+        (patch.tariff.is_some(), "tariff"),
+        (patch.active.is_some(), "active"),
+        (patch.locale.is_some(), "locale"),
+        (password, "password"),
+    ] {
+        if set {
+            fields.push(name);
+        }
+    }
+    fields
+}
+
+fn check_last_admin(conn: &Connection, before: &User, after: &User) -> Result<(), UserError> {
+    let was_admin = before.role == Role::Admin && before.active;
+    let is_admin = after.role == Role::Admin && after.active;
+    if was_admin && !is_admin && store::count_active_admins(conn)? <= 1 {
+        return Err(UserError::LastAdmin);
+    }
+    Ok(())
+}
+
+/// The rules tying role, client, team and tariff together.
+pub fn check_shape(
+    conn: &Connection,
+    role: Role,
+    client_id: Option<i64>,
+    team_id: Option<i64>,
+    tariff: Option<Tariff>,
+) -> Result<(), UserError> {
+    let team = match team_id {
+        Some(id) => Some(teams::store::get(conn, id)?.ok_or(Invalid::new("team_id", "no such team"))?),
+        None => None,
+    };
+    let team_fits = |team: &teams::Team| match client_id {
+        Some(c) => team.kind == TeamKind::Client && team.client_id == Some(c),
+        None => team.kind == TeamKind::Provider,
+    };
+    if let Some(team) = &team
+        && !team_fits(team)
+    {
+        return Err(Invalid::new(
+            "team_id",
+            match client_id {
+                Some(_) => "the team must be one of the user's client's own teams",
+                None => "the team must be one of the provider's teams",
+            },
+        )
+        .into());
+    }
+    match role {
+        Role::Admin | Role::ProjectLead if client_id.is_some() => Err(Invalid::new(
+            "client_id",
+            "platform admins and project leads belong to no client",
+        )
+        .into()),
+        Role::Admin if team.is_some() => Err(Invalid::new("team_id", "platform admins have no team").into()),
+        Role::ClientAdmin if client_id.is_none() => {
+            Err(Invalid::new("client_id", "a client admin needs their client").into())
+        }
+        Role::Agent if team.is_none() => Err(Invalid::new("team_id", "every agent belongs to a team").into()),
+        Role::Agent if client_id.is_none() && tariff.is_none() => Err(Invalid::new(
+            "tariff",
+            "a provider agent needs a tariff (basic or pro)",
+        )
+        .into()),
+        _ if tariff.is_some() && !(role == Role::Agent && client_id.is_none()) => {
+            Err(Invalid::new("tariff", "only provider agents have a tariff").into())
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,183 @@
+// Browser test of the admin UI against the real server.
+//
+//   ZEZARO_BIN=../target/debug/zezaro npm run test:e2e
+//
+// Starts `$ZEZARO_BIN serve --demo` on a fresh data dir and a free port, drives
+// headless Chromium (playwright-core, system browser: $CHROMIUM or /usr/bin/chromium).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, 'out');
+const ADMIN = { email: 'admin@zezaro.example', password: 'zezaro-demo' };
+const AGENT_EMAIL = 'basic.agent@zezaro.example';
+const CLIENT_NAME = 'Acme Energie GmbH';
+
+let server;
+let dataDir;
+let baseUrl;
+let browser;
+let serverLog = '';
+
+function startServer() {
+  const bin = process.env.ZEZARO_BIN;
+  if (!bin) throw new Error('set ZEZARO_BIN to the zezaro binary');
+  dataDir = mkdtempSync(join(tmpdir(), 'zezaro-e2e-'));
+  server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${serverLog}`)), 60_000);
+    const onData = (chunk) => {
+      serverLog += chunk.toString();
+      const m = serverLog.match(/Listening on (http:\/\/[^\s]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', (c) => {
+      serverLog += c.toString();
+    });
+    server.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early with ${code}:\n${serverLog}`));
+    });
+    server.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+before(async () => {
+  baseUrl = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 5000);
+      server.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('admin creates a project, adds a member, switches language, logs out', async () => {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+
+  // Console errors and CSP violations (Chromium reports them as console errors).
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    // The app's first GET /api/v1/me answers 401 before login: expected, not a problem.
+    if (/status of 401/.test(msg.text()) && msg.location().url.endsWith('/api/v1/me')) return;
+    problems.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+
+  const key = `E2E${Date.now().toString(36).slice(-5).toUpperCase()}`.slice(0, 10);
+  const projectName = `E2E project ${key}`;
+
+  try {
+    // (1) Log in through the form.
+    await page.goto(baseUrl + '/');
+    await page.waitForURL(/\/login/);
+    await page.getByTestId('login-email').fill(ADMIN.email);
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('home').waitFor();
+    await page.getByTestId('nav-projects').waitFor();
+
+    // (2) Create a project for the demo client on the Projects page.
+    await page.getByTestId('nav-projects').click();
+    await page.getByTestId('projects-page').waitFor();
+    await page.getByTestId('new-project').click();
+    const form = page.getByTestId('project-form');
+    await form.waitFor();
+    await form.getByTestId('project-client').selectOption({ label: CLIENT_NAME });
+    await form.getByTestId('project-name').fill(projectName);
+    await form.getByTestId('project-key').fill(key);
+    await form.getByTestId('project-description').fill('Created by the browser test');
+    await form.getByTestId('submit').click();
+    await form.waitFor({ state: 'detached' });
+    const link = page.getByTestId(`project-link-${key}`);
+    await link.waitFor();
+
+    // (3) Open it and add the Team Basic agent as a member.
+    await link.click();
+    await page.waitForURL(/\/admin\/projects\/\d+$/);
+    await page.getByTestId('project-detail').getByRole('heading', { name: projectName }).waitFor();
+    const userSelect = page.getByTestId('member-user');
+    await page.waitForFunction(
+      (email) => [...document.querySelectorAll('[data-testid="member-user"] option')].some((o) => o.textContent.includes(email)),
+      AGENT_EMAIL,
+    );
+    const value = await userSelect.locator('option', { hasText: AGENT_EMAIL }).getAttribute('value');
+    await userSelect.selectOption(value);
+    await page.getByTestId('member-role').selectOption('agent');
+    await page.getByTestId('add-member').click();
+
+    // (4) The member is listed, also after a reload.
+    const memberRow = page.getByTestId('member-row').filter({ hasText: AGENT_EMAIL });
+    await memberRow.waitFor();
+    await page.reload();
+    await page.getByTestId('members-table').waitFor();
+    await memberRow.waitFor();
+    assert.equal(await memberRow.count(), 1);
+
+    // (5) Switch to German: the navigation speaks German.
+    await page.getByTestId('lang-switch').selectOption('de');
+    await page.getByTestId('nav-projects').filter({ hasText: 'Projekte' }).waitFor();
+    await page.getByTestId('nav-users').filter({ hasText: 'Benutzer' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'de');
+
+    // (6) Log out.
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('logout').click();
+    await page.waitForURL(/\/login/);
+    await page.getByTestId('login-form').waitFor();
+
+    assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  } catch (err) {
+    mkdirSync(outDir, { recursive: true });
+    await page.screenshot({ path: join(outDir, 'admin-failure.png'), fullPage: true }).catch(() => {});
+    if (problems.length) console.error('browser problems:\n' + problems.join('\n'));
+    console.error('server log:\n' + serverLog.slice(-4000));
+    throw err;
+  } finally {
+    await context.close();
+  }
+});

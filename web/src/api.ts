@@ -1,0 +1,235 @@
+// Minimal JSON client for the zezaro HTTP API (/api/v1).
+
+import type { Locale } from './i18n';
+
+export type Role = 'admin' | 'client-admin' | 'project-lead' | 'agent';
+export type Tariff = 'basic' | 'pro';
+export type TeamKind = 'client' | 'provider';
+export type MemberRole = 'agent' | 'lead';
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  client_id: number | null;
+  client_name: string | null;
+  team_id: number | null;
+  team_name: string | null;
+  tariff: Tariff | null;
+  locale: Locale | null;
+  active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Permissions {
+  manage_clients: boolean;
+  manage_projects: boolean;
+  manage_users: boolean;
+  manage_teams: boolean;
+  view_audit: boolean;
+}
+
+export interface MyProject {
+  id: number;
+  name: string;
+  key: string;
+  client_id: number;
+  client_name: string;
+  member_role: MemberRole | null;
+}
+
+export interface Me {
+  user: User;
+  client: { id: number; name: string } | null;
+  projects: MyProject[];
+  csrf_token: string | null;
+  permissions: Permissions;
+}
+
+export interface Client {
+  id: number;
+  name: string;
+  project_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Project {
+  id: number;
+  client_id: number;
+  client_name: string;
+  name: string;
+  key: string;
+  description: string | null;
+  active: boolean;
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Member {
+  project_id: number;
+  user_id: number;
+  user_name: string;
+  user_email: string;
+  user_role: Role;
+  team_kind: TeamKind | null;
+  tariff: Tariff | null;
+  member_role: MemberRole;
+  created_at: string;
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  kind: TeamKind;
+  client_id: number | null;
+  client_name: string | null;
+  member_count: number;
+  created_at: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor_id: number | null;
+  actor_email: string | null;
+  action: string;
+  object_type: string;
+  object_id: number | string | null;
+  client_id: number | null;
+  ip: string | null;
+  details: unknown;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  next_before_id: number | null;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface NewApiToken {
+  id: number;
+  name: string;
+  token: string;
+  created_at: string;
+}
+
+export interface List<T> {
+  items: T[];
+}
+
+/** RFC 9457 problem details as sent by the server. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  field?: string;
+}
+
+export class ApiError extends Error {
+  readonly problem: Problem;
+  /** Seconds from a Retry-After header (429), if any. */
+  readonly retryAfter: number | null;
+
+  constructor(problem: Problem, retryAfter: number | null = null) {
+    super(problem.detail || problem.title || `HTTP ${problem.status}`);
+    this.name = 'ApiError';
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+
+  get code(): string | undefined {
+    return this.problem.code;
+  }
+}
+
+/** Thrown when fetch itself fails (server down, network gone). */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super(String(cause));
+    this.name = 'NetworkError';
+  }
+}
+
+let csrfToken: string | null = null;
+let unauthorizedHandler: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called on every 401 except from the login request itself. */
+export function onUnauthorized(handler: () => void): void {
+  unauthorizedHandler = handler;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new NetworkError(e);
+  }
+
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (res.ok) return data as T;
+
+  const problem: Problem =
+    data && typeof data === 'object'
+      ? { ...(data as Problem), status: (data as Problem).status ?? res.status }
+      : { status: res.status, title: res.statusText };
+  if (res.status === 401 && path !== '/auth/login' && unauthorizedHandler) unauthorizedHandler();
+  const retry = Number(res.headers.get('Retry-After'));
+  throw new ApiError(problem, Number.isFinite(retry) && retry > 0 ? retry : null);
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  del: (path: string) => request<void>('DELETE', path),
+};
+
+/** Build a query string, leaving out empty values. */
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,24 @@
+import { LOCALES, getLocale, isLocale, t, type Locale } from '../i18n';
+
+/** A <select> for the UI language; `onChange` does the saving. */
+export function LanguageSwitch({ onChange }: { onChange: (l: Locale) => void }) {
+  return (
+    <label class="lang-switch">
+      <span class="sr-only">{t('app.language')}</span>
+      <select
+        data-testid="lang-switch"
+        value={getLocale()}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          if (isLocale(v)) onChange(v);
+        }}
+      >
+        {LOCALES.map((l) => (
+          <option key={l} value={l} lang={l}>
+            {l.toUpperCase()} · {t(`lang.${l}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,0 +1,23 @@
+import { ApiError, NetworkError } from '../api';
+import { hasMessage, t } from '../i18n';
+
+/** Human-readable, translated message for anything thrown by the API client. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof NetworkError) return t('error.network');
+  if (err instanceof ApiError) {
+    const { code, detail, field, status } = err.problem;
+    let msg: string;
+    if (code === 'validation' || (field && detail)) {
+      // Validation details are specific; show them with the field name.
+      msg = field ? t('error.field', { field, detail: detail ?? '' }) : (detail ?? t('error.generic', { status }));
+    } else if (code) {
+      const key = `error.${code}`;
+      msg = hasMessage(key) ? t(key) : (detail ?? err.problem.title ?? t('error.generic', { status }));
+    } else {
+      msg = detail ?? err.problem.title ?? t('error.generic', { status });
+    }
+    if (err.retryAfter) msg += ' ' + t('error.retryAfter', { seconds: err.retryAfter });
+    return msg;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,152 @@
+import { useState } from 'preact/hooks';
+import { api, type List, type Team, type TeamKind } from '../api';
+import { t } from '../i18n';
+import { ErrorBox } from '../components/ErrorBox';
+import { Field } from '../components/Field';
+import { ConfirmModal, FormModal } from '../components/Modal';
+import { Empty, Loading, Page } from '../components/Page';
+import { useLoad } from '../components/useLoad';
+import { useSession } from '../session';
+import { useClientOptions } from './Projects';
+
+type Dialog = { kind: 'create' } | { kind: 'rename'; team: Team } | { kind: 'delete'; team: Team } | null;
+
+export function TeamsPage() {
+  const list = useLoad(() => api.get<List<Team>>('/teams'));
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const close = () => setDialog(null);
+
+  return (
+    <Page
+      title={t('teams.title')}
+      testId="teams-page"
+      actions={
+        <button type="button" class="btn btn-primary" data-testid="new-team" onClick={() => setDialog({ kind: 'create' })}>
+          {t('teams.new')}
+        </button>
+      }
+    >
+      <ErrorBox error={list.error} />
+      {list.loading && !list.data && <Loading />}
+      {list.data && (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('common.name')}</th>
+                <th scope="col">{t('teams.kind')}</th>
+                <th scope="col">{t('common.client')}</th>
+                <th scope="col" class="num">
+                  {t('teams.members')}
+                </th>
+                <th scope="col" class="actions">
+                  <span class="sr-only">{t('common.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.length === 0 && <Empty colSpan={5} />}
+              {list.data.items.map((tm) => (
+                <tr key={tm.id}>
+                  <td>{tm.name}</td>
+                  <td>
+                    <span class={`badge badge-${tm.kind}`}>{t(`kind.${tm.kind}`)}</span>
+                  </td>
+                  <td>{tm.client_name ?? t('common.none')}</td>
+                  <td class="num">{tm.member_count}</td>
+                  <td class="actions">
+                    <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'rename', team: tm })}>
+                      {t('common.rename')}
+                    </button>
+                    <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'delete', team: tm })}>
+                      {t('common.delete')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {dialog?.kind === 'create' && <CreateTeam onClose={close} onDone={list.reload} />}
+      {dialog?.kind === 'rename' && <RenameTeam team={dialog.team} onClose={close} onDone={list.reload} />}
+      {dialog?.kind === 'delete' && (
+        <ConfirmModal
+          title={t('common.delete')}
+          text={t('teams.confirmDelete', { name: dialog.team.name })}
+          confirmLabel={t('common.delete')}
+          onClose={close}
+          onConfirm={async () => {
+            await api.del(`/teams/${dialog.team.id}`);
+            await list.reload();
+          }}
+        />
+      )}
+    </Page>
+  );
+}
+
+function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Promise<void> }) {
+  const { me } = useSession();
+  const clients = useClientOptions();
+  const isAdmin = me.user.role === 'admin';
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<TeamKind>(isAdmin ? 'provider' : 'client');
+  const [clientId, setClientId] = useState(isAdmin ? '' : String(me.client?.id ?? ''));
+  return (
+    <FormModal
+      title={t('teams.new')}
+      submitLabel={t('common.create')}
+      onClose={onClose}
+      onSubmit={async () => {
+        const body: Record<string, unknown> = { name: name.trim(), kind };
+        if (kind === 'client') body.client_id = Number(clientId);
+        await api.post<Team>('/teams', body);
+        await onDone();
+      }}
+    >
+      <Field label={t('common.name')}>
+        <input required value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="team-name" />
+      </Field>
+      <Field label={t('teams.kind')}>
+        <select value={kind} onChange={(e) => setKind(e.currentTarget.value as TeamKind)} disabled={!isAdmin} data-testid="team-kind">
+          <option value="client">{t('kind.client')}</option>
+          <option value="provider">{t('kind.provider')}</option>
+        </select>
+      </Field>
+      {kind === 'client' && (
+        <Field label={t('common.client')}>
+          <select required value={clientId} onChange={(e) => setClientId(e.currentTarget.value)} data-testid="team-client">
+            <option value="">{t('common.choose')}</option>
+            {(clients.data ?? []).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+      <ErrorBox error={clients.error} />
+    </FormModal>
+  );
+}
+
+function RenameTeam({ team, onClose, onDone }: { team: Team; onClose: () => void; onDone: () => Promise<void> }) {
+  const [name, setName] = useState(team.name);
+  return (
+    <FormModal
+      title={t('teams.rename')}
+      submitLabel={t('common.save')}
+      onClose={onClose}
+      onSubmit={async () => {
+        await api.patch(`/teams/${team.id}`, { name: name.trim() });
+        await onDone();
+      }}
+    >
+      <Field label={t('common.name')}>
+        <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+    </FormModal>
+  );
+}

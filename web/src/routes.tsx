@@ -1,0 +1,72 @@
+// The route table. Each entry is a page and, optionally, a navigation entry.
+// Later views (cases, mail, knowledge, …) plug in by adding rows here.
+
+import type { FunctionComponent } from 'preact';
+import type { Me } from './api';
+import type { MsgKey } from './i18n';
+import type { Params } from './router';
+import { HomePage } from './pages/Home';
+import { ClientsPage } from './pages/Clients';
+import { ProjectsPage } from './pages/Projects';
+import { ProjectDetailPage } from './pages/ProjectDetail';
+import { UsersPage } from './pages/Users';
+import { TeamsPage } from './pages/Teams';
+import { AuditPage } from './pages/Audit';
+import { TokensPage } from './pages/Tokens';
+
+export type NavSection = 'main' | 'admin' | 'account';
+export const NAV_SECTIONS: { id: NavSection; label: MsgKey | null }[] = [
+  { id: 'main', label: null },
+  { id: 'admin', label: 'nav.admin' },
+  { id: 'account', label: 'nav.account' },
+];
+
+export interface RouteDef {
+  /** Path pattern, `:name` marks a parameter. For external links: the href. */
+  path: string;
+  /** Rendered inside the app frame; absent for external links. */
+  page?: FunctionComponent<{ params: Params }>;
+  /** Who may see the page and its nav entry; default: every logged-in user. */
+  allowed?: (me: Me) => boolean;
+  /** Navigation entry; routes without it are reachable by links only. */
+  nav?: { label: MsgKey; section: NavSection; testId?: string };
+  /** A plain link served by the backend (full page load). */
+  external?: boolean;
+}
+
+export const routes: RouteDef[] = [
+  { path: '/', page: HomePage, nav: { label: 'nav.home', section: 'main', testId: 'nav-home' } },
+  {
+    path: '/admin/clients',
+    page: ClientsPage,
+    allowed: (me) => me.permissions.manage_clients,
+    nav: { label: 'nav.clients', section: 'admin', testId: 'nav-clients' },
+  },
+  {
+    path: '/admin/projects',
+    page: ProjectsPage,
+    allowed: (me) => me.permissions.manage_projects,
+    nav: { label: 'nav.projects', section: 'admin', testId: 'nav-projects' },
+  },
+  { path: '/admin/projects/:id', page: ProjectDetailPage, allowed: (me) => me.permissions.manage_projects },
+  {
+    path: '/admin/users',
+    page: UsersPage,
+    allowed: (me) => me.permissions.manage_users,
+    nav: { label: 'nav.users', section: 'admin', testId: 'nav-users' },
+  },
+  {
+    path: '/admin/teams',
+    page: TeamsPage,
+    allowed: (me) => me.permissions.manage_teams,
+    nav: { label: 'nav.teams', section: 'admin', testId: 'nav-teams' },
+  },
+  {
+    path: '/admin/audit',
+    page: AuditPage,
+    allowed: (me) => me.permissions.view_audit,
+    nav: { label: 'nav.audit', section: 'admin', testId: 'nav-audit' },
+  },
+  { path: '/settings/tokens', page: TokensPage, nav: { label: 'nav.tokens', section: 'account', testId: 'nav-tokens' } },
+  { path: '/api/docs/', external: true, nav: { label: 'nav.apiDocs', section: 'account', testId: 'nav-api-docs' } },
+];
