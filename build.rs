@@ -27,9 +27,17 @@ fn main() {
     }
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
     if !web.join("node_modules").exists() {
-        run(Command::new(npm).args(["ci", "--no-audit", "--no-fund"]).current_dir(web), "npm ci");
+        run(
+            Command::new(npm)
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(web),
+            "npm ci",
+        );
     }
-    run(Command::new(npm).args(["run", "build"]).current_dir(web), "npm run build");
+    run(
+        Command::new(npm).args(["run", "build"]).current_dir(web),
+        "npm run build",
+    );
 }
 
 fn run(command: &mut Command, what: &str) {

@@ -11,10 +11,14 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::{Principal, Role};
 use crate::config::{Config, Overrides};
 use crate::db::Db;
-use crate::http::{StartError, start};
+use crate::http::start;
 
 #[derive(Debug, Parser)]
-#[command(name = "zezaro", version, about = "zezaro: self-hosted customer-service platform")]
+#[command(
+    name = "zezaro",
+    version,
+    about = "zezaro: self-hosted customer-service platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -123,9 +127,22 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { store, listen, demo } => serve(store, listen, demo),
+        Command::Serve {
+            store,
+            listen,
+            demo,
+        } => serve(store, listen, demo),
         Command::User {
-            command: UserCommand::Create { store, email, role, client, name, team, tariff },
+            command:
+                UserCommand::Create {
+                    store,
+                    email,
+                    role,
+                    client,
+                    name,
+                    team,
+                    tariff,
+                },
         } => create_user(store, email, role, client, name, team, tariff),
         Command::Token {
             command: TokenCommand::Create { store, email, name },
@@ -153,8 +170,9 @@ fn config(store: &StoreArgs, listen: Option<String>) -> Result<Config, Failure> 
 fn init_logging(filter: &str) {
     use std::io::IsTerminal;
     // The scheduler crate narrates every job at info level.
-    let filter = tracing_subscriber::EnvFilter::try_new(format!("tokio_cron_scheduler=warn,{filter}"))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(format!("tokio_cron_scheduler=warn,{filter}"))
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stdout().is_terminal())
@@ -167,26 +185,36 @@ fn serve(store: StoreArgs, listen: Option<String>, demo: bool) -> Result<(), Fai
     init_logging(&config.log);
     let data_dir = config.data_dir.clone();
     actix_web::rt::System::new().block_on(async move {
-        let seeded = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let seeded_flag = seeded.clone();
-        let prepare: Option<Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>> = demo.then(|| {
-            Box::new(move |db: &Db| {
-                let present = crate::demo::seed(db).map_err(|e| StartError::Other(e.to_string()))?;
-                seeded_flag.store(present, std::sync::atomic::Ordering::SeqCst);
-                Ok(())
-            }) as Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>
-        });
-        let server = start(config, crate::http::server::StartOptions { signals: true }, prepare).await?;
+        let server = start(
+            config,
+            crate::http::server::StartOptions {
+                signals: true,
+                demo,
+            },
+        )
+        .await?;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "zezaro {} — data in {}", env!("CARGO_PKG_VERSION"), data_dir.display())?;
+        writeln!(
+            out,
+            "zezaro {} — data in {}",
+            env!("CARGO_PKG_VERSION"),
+            data_dir.display()
+        )?;
         if demo {
-            if seeded.load(std::sync::atomic::Ordering::SeqCst) {
-                writeln!(out, "Demo logins (password \"{}\"):", crate::demo::DEMO_PASSWORD)?;
+            if server.demo_seeded {
+                writeln!(
+                    out,
+                    "Demo logins (password \"{}\"):",
+                    crate::demo::DEMO_PASSWORD
+                )?;
                 for login in crate::demo::LOGINS {
                     writeln!(out, "  {:<36} {}", login.email, login.what)?;
                 }
             } else {
-                writeln!(out, "--demo: the store holds data already; no demo data was added.")?;
+                writeln!(
+                    out,
+                    "--demo: the store holds data already; no demo data was added."
+                )?;
             }
         }
         writeln!(out, "Listening on {}", server.url)?;
@@ -199,8 +227,12 @@ fn serve(store: StoreArgs, listen: Option<String>, demo: bool) -> Result<(), Fai
 
 fn open_store(store: &StoreArgs) -> Result<Db, Failure> {
     let config = config(store, None)?;
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| Failure(format!("cannot use data directory {}: {e}", config.data_dir.display())))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        Failure(format!(
+            "cannot use data directory {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
     let (db, report) = Db::open(&config.data_dir)?;
     for name in report.applied {
         eprintln!("applied migration {name}");
@@ -232,7 +264,10 @@ fn create_user(
     tariff: Option<String>,
 ) -> Result<(), Failure> {
     let tariff = match tariff.as_deref() {
-        Some(t) => Some(crate::users::Tariff::parse(t).ok_or_else(|| Failure("--tariff must be basic or pro".into()))?),
+        Some(t) => Some(
+            crate::users::Tariff::parse(t)
+                .ok_or_else(|| Failure("--tariff must be basic or pro".into()))?,
+        ),
         None => None,
     };
     let password = read_password()?;
@@ -277,7 +312,12 @@ fn create_user(
         };
         crate::users::service::create(tx, &op, prepared).map_err(|e| Failure(e.to_string()))
     })?;
-    println!("created user {} ({}, id {})", user.email, user.role.as_str(), user.id);
+    println!(
+        "created user {} ({}, id {})",
+        user.email,
+        user.role.as_str(),
+        user.id
+    );
     Ok(())
 }
 
@@ -286,8 +326,13 @@ fn create_token(store: StoreArgs, email: String, name: String) -> Result<(), Fai
     let created = db.write_blocking(|tx| {
         let user = crate::users::store::by_email(tx, &email.trim().to_lowercase())?
             .ok_or_else(|| Failure(format!("no user with e-mail {email}")))?;
-        crate::auth::service::create_token(tx, &crate::audit::Actor::cli(), user.id, crate::auth::model::NewToken { name })
-            .map_err(|e| Failure(e.to_string()))
+        crate::auth::service::create_token(
+            tx,
+            &crate::audit::Actor::cli(),
+            user.id,
+            crate::auth::model::NewToken { name },
+        )
+        .map_err(|e| Failure(e.to_string()))
     })?;
     println!("{}", created.token);
     Ok(())
@@ -300,7 +345,11 @@ fn migrate(store: StoreArgs) -> Result<(), Failure> {
     for name in &report.applied {
         println!("applied {name}");
     }
-    println!("store {} is at schema version {}", db.path().display(), report.version);
+    println!(
+        "store {} is at schema version {}",
+        db.path().display(),
+        report.version
+    );
     Ok(())
 }
 
@@ -313,13 +362,20 @@ fn check(store: StoreArgs) -> Result<(), Failure> {
     let (db, _) = Db::open(&config.data_dir)?;
     let problems = crate::db::check(&db)?;
     if problems.is_empty() {
-        println!("ok: {} passes integrity, foreign-key and migration checks", path.display());
+        println!(
+            "ok: {} passes integrity, foreign-key and migration checks",
+            path.display()
+        );
         Ok(())
     } else {
         for problem in &problems {
             println!("{problem}");
         }
-        Err(Failure(format!("{} problem(s) found in {}", problems.len(), path.display())))
+        Err(Failure(format!(
+            "{} problem(s) found in {}",
+            problems.len(),
+            path.display()
+        )))
     }
 }
 

@@ -146,10 +146,13 @@ where
 {
     match std::env::var(name) {
         Ok(value) if !value.is_empty() => {
-            value.parse().map(Some).map_err(|err: T::Err| ConfigError::Env {
-                name: name.into(),
-                message: err.to_string(),
-            })
+            value
+                .parse()
+                .map(Some)
+                .map_err(|err: T::Err| ConfigError::Env {
+                    name: name.into(),
+                    message: err.to_string(),
+                })
         }
         _ => Ok(None),
     }

@@ -19,7 +19,9 @@ impl Scheduler {
                 let db = db.clone();
                 Box::pin(async move {
                     let purged = db
-                        .write(|tx| crate::auth::store::purge_expired_sessions(tx).map_err(AuthError::from))
+                        .write(|tx| {
+                            crate::auth::store::purge_expired_sessions(tx).map_err(AuthError::from)
+                        })
                         .await;
                     match purged {
                         Ok(n) => tracing::info!(sessions = n, "purged expired sessions"),

@@ -20,13 +20,20 @@ impl Invalid {
 }
 
 /// Trims and checks a required, length-limited text field.
-pub fn required_text(field: &'static str, value: &str, max_chars: usize) -> Result<String, Invalid> {
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+) -> Result<String, Invalid> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Invalid::new(field, "must not be empty"));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(Invalid::new(field, format!("must be at most {max_chars} characters")));
+        return Err(Invalid::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     if trimmed.chars().any(|c| c.is_control()) {
         return Err(Invalid::new(field, "must not contain control characters"));
@@ -43,7 +50,9 @@ pub fn email(field: &'static str, value: &str) -> Result<String, Invalid> {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !value.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+                && !value
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == ',' || c == ';')
                 && value.matches('@').count() == 1
         }
         None => false,
@@ -81,8 +90,19 @@ mod tests {
 
     #[test]
     fn emails_are_checked_and_lowercased() {
-        assert_eq!(email("email", " Anna@Example.COM ").unwrap(), "anna@example.com");
-        for bad in ["anna", "anna@", "@example.com", "a@b", "a b@example.com", "a@@example.com", "a@example.com,b@example.com"] {
+        assert_eq!(
+            email("email", " Anna@Example.COM ").unwrap(),
+            "anna@example.com"
+        );
+        for bad in [
+            "anna",
+            "anna@",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@@example.com",
+            "a@example.com,b@example.com",
+        ] {
             assert!(email("email", bad).is_err(), "{bad} accepted");
         }
     }

@@ -10,7 +10,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_zezaro");
 
 fn zezaro(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).env_remove("ZEZARO_DATA_DIR").env_remove("ZEZARO_LISTEN").env_remove("ZEZARO_CONFIG");
+    cmd.args(args)
+        .env_remove("ZEZARO_DATA_DIR")
+        .env_remove("ZEZARO_LISTEN")
+        .env_remove("ZEZARO_CONFIG");
     cmd
 }
 
@@ -21,7 +24,12 @@ fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn zezaro");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().expect("wait")
 }
 
@@ -31,9 +39,19 @@ fn text(bytes: &[u8]) -> String {
 
 /// Starts `zezaro serve` and waits for its "Listening on" line.
 pub fn serve(dir: &Path, extra: &[&str]) -> (Child, String) {
-    let mut args = vec!["serve", "--data-dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"];
+    let mut args = vec![
+        "serve",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ];
     args.extend_from_slice(extra);
-    let mut child = zezaro(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = zezaro(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -43,7 +61,9 @@ pub fn serve(dir: &Path, extra: &[&str]) -> (Child, String) {
             }
         }
     });
-    let url = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server did not start");
     (child, url)
 }
 
@@ -52,9 +72,16 @@ fn bad_arguments_exit_2_with_a_message() {
     let out = run(&["serve", "--no-such-flag"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--no-such-flag"));
-    let out = run(&["user", "create", "--email", "a@b.de", "--role", "emperor"], "");
+    let out = run(
+        &["user", "create", "--email", "a@b.de", "--role", "emperor"],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("client-admin"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("client-admin"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run(&["frobnicate"], "");
     assert_eq!(out.status.code(), Some(2));
 }
@@ -70,25 +97,111 @@ fn users_tokens_migrate_and_check() {
     let out = run(&["migrate", "--data-dir", d], "");
     assert!(!text(&out.stdout).contains("applied 0001"));
 
-    let out = run(&["user", "create", "--data-dir", d, "--email", "root@example.com", "--role", "admin"], "a long secret phrase\n");
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "root@example.com",
+            "--role",
+            "admin",
+        ],
+        "a long secret phrase\n",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("created user root@example.com"));
     // Too short a password, a duplicate, an unknown client: clear failures.
-    let out = run(&["user", "create", "--data-dir", d, "--email", "x@example.com", "--role", "admin"], "short\n");
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "x@example.com",
+            "--role",
+            "admin",
+        ],
+        "short\n",
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("at least 10 characters"), "{}", text(&out.stderr));
-    let out = run(&["user", "create", "--data-dir", d, "--email", "root@example.com", "--role", "admin"], "a long secret phrase\n");
+    assert!(
+        text(&out.stderr).contains("at least 10 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "root@example.com",
+            "--role",
+            "admin",
+        ],
+        "a long secret phrase\n",
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("exists already"), "{}", text(&out.stderr));
-    let out = run(&["user", "create", "--data-dir", d, "--email", "ca@example.com", "--role", "client-admin", "--client", "Nobody"], "a long secret phrase\n");
+    assert!(
+        text(&out.stderr).contains("exists already"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "ca@example.com",
+            "--role",
+            "client-admin",
+            "--client",
+            "Nobody",
+        ],
+        "a long secret phrase\n",
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no client named"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no client named"),
+        "{}",
+        text(&out.stderr)
+    );
 
-    let out = run(&["token", "create", "--data-dir", d, "--email", "root@example.com", "--name", "ci"], "");
+    let out = run(
+        &[
+            "token",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "root@example.com",
+            "--name",
+            "ci",
+        ],
+        "",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let token = text(&out.stdout).trim().to_string();
     assert!(token.starts_with("zz_") && token.len() > 40);
-    let out = run(&["token", "create", "--data-dir", d, "--email", "nobody@example.com", "--name", "ci"], "");
+    let out = run(
+        &[
+            "token",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "nobody@example.com",
+            "--name",
+            "ci",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
 
     // The token works against the server; the password too.
@@ -96,7 +209,19 @@ fn users_tokens_migrate_and_check() {
     let me: serde_json::Value = reqwest::blocking_get(&format!("{url}/api/v1/me"), &token);
     assert_eq!(me["user"]["email"], "root@example.com");
     // The CLI writes beside a running server (WAL).
-    let out = run(&["token", "create", "--data-dir", d, "--email", "root@example.com", "--name", "second"], "");
+    let out = run(
+        &[
+            "token",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "root@example.com",
+            "--name",
+            "second",
+        ],
+        "",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     server.kill().unwrap();
     server.wait().unwrap();
@@ -111,16 +236,42 @@ fn locked_corrupt_and_busy_port_fail_clearly() {
     // A second server on the same data dir.
     let dir = tempfile::tempdir().unwrap();
     let (mut first, url) = serve(dir.path(), &[]);
-    let out = run(&["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"], "");
+    let out = run(
+        &[
+            "serve",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("in use by another running zezaro"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("in use by another running zezaro"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A port in use.
     let other = tempfile::tempdir().unwrap();
     let addr = url.trim_start_matches("http://");
-    let out = run(&["serve", "--data-dir", other.path().to_str().unwrap(), "--listen", addr], "");
+    let out = run(
+        &[
+            "serve",
+            "--data-dir",
+            other.path().to_str().unwrap(),
+            "--listen",
+            addr,
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains(&format!("cannot listen on {addr}")), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("cannot listen on {addr}")),
+        "{}",
+        text(&out.stderr)
+    );
     first.kill().unwrap();
     first.wait().unwrap();
 
@@ -128,13 +279,23 @@ fn locked_corrupt_and_busy_port_fail_clearly() {
     let bad = tempfile::tempdir().unwrap();
     std::fs::write(bad.path().join("zezaro.db"), vec![0x42u8; 8192]).unwrap();
     for args in [
-        vec!["serve", "--data-dir", bad.path().to_str().unwrap(), "--listen", "127.0.0.1:0"],
+        vec![
+            "serve",
+            "--data-dir",
+            bad.path().to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
         vec!["check", "--data-dir", bad.path().to_str().unwrap()],
         vec!["migrate", "--data-dir", bad.path().to_str().unwrap()],
     ] {
         let out = run(&args, "");
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(text(&out.stderr).contains("not a valid zezaro store"), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("not a valid zezaro store"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     // No store at all.
     let empty = tempfile::tempdir().unwrap();
@@ -142,52 +303,102 @@ fn locked_corrupt_and_busy_port_fail_clearly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no store at"));
     // A data dir that cannot be created.
-    let out = run(&["serve", "--data-dir", "/proc/zezaro-cannot-be-here", "--listen", "127.0.0.1:0"], "");
+    let out = run(
+        &[
+            "serve",
+            "--data-dir",
+            "/proc/zezaro-cannot-be-here",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("cannot use data directory"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot use data directory"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn settings_flag_over_env_over_file() {
     let root = tempfile::tempdir().unwrap();
-    let (file_dir, env_dir, flag_dir) = (root.path().join("file"), root.path().join("env"), root.path().join("flag"));
+    let (file_dir, env_dir, flag_dir) = (
+        root.path().join("file"),
+        root.path().join("env"),
+        root.path().join("flag"),
+    );
     let config = root.path().join("zezaro.toml");
-    std::fs::write(&config, format!("data_dir = {:?}\nlisten = \"127.0.0.1:0\"\n", file_dir)).unwrap();
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\nlisten = \"127.0.0.1:0\"\n", file_dir),
+    )
+    .unwrap();
     let c = config.to_str().unwrap();
     let store_of = |out: Output| text(&out.stdout);
     let out = zezaro(&["migrate", "--config", c]).output().unwrap();
     assert!(store_of(out).contains(file_dir.to_str().unwrap()));
-    let out = zezaro(&["migrate", "--config", c]).env("ZEZARO_DATA_DIR", &env_dir).output().unwrap();
-    assert!(store_of(out).contains(env_dir.to_str().unwrap()));
-    let out = zezaro(&["migrate", "--config", c, "--data-dir", flag_dir.to_str().unwrap()])
+    let out = zezaro(&["migrate", "--config", c])
         .env("ZEZARO_DATA_DIR", &env_dir)
         .output()
         .unwrap();
+    assert!(store_of(out).contains(env_dir.to_str().unwrap()));
+    let out = zezaro(&[
+        "migrate",
+        "--config",
+        c,
+        "--data-dir",
+        flag_dir.to_str().unwrap(),
+    ])
+    .env("ZEZARO_DATA_DIR", &env_dir)
+    .output()
+    .unwrap();
     assert!(store_of(out).contains(flag_dir.to_str().unwrap()));
     // A broken config file or value is named.
     std::fs::write(&config, "listen = [1\n").unwrap();
     let out = zezaro(&["migrate", "--config", c]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("zezaro.toml"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("zezaro.toml"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::write(&config, "colour = 1\n").unwrap();
     let out = zezaro(&["migrate", "--config", c]).output().unwrap();
-    assert!(text(&out.stderr).contains("colour"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("colour"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = zezaro(&["migrate", "--data-dir", flag_dir.to_str().unwrap()])
         .env("ZEZARO_SESSION_HOURS", "many")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("ZEZARO_SESSION_HOURS"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("ZEZARO_SESSION_HOURS"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// Minimal blocking HTTP for these process-level tests.
 mod reqwest {
     pub fn blocking_get(url: &str, token: &str) -> serde_json::Value {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
             loop {
-                match ::reqwest::Client::new().get(url).bearer_auth(token).send().await {
+                match ::reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                {
                     Ok(r) => return r.json().await.unwrap(),
                     Err(e) if std::time::Instant::now() > deadline => panic!("{e}"),
                     Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,

@@ -12,7 +12,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_zezaro");
 
 fn serve(dir: &Path) -> (Child, String) {
     let mut child = Command::new(BIN)
-        .args(["serve", "--data-dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -26,7 +32,11 @@ fn serve(dir: &Path) -> (Child, String) {
             }
         }
     });
-    (child, rx.recv_timeout(Duration::from_secs(60)).expect("server start"))
+    (
+        child,
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("server start"),
+    )
 }
 
 fn cli(dir: &Path, args: &[&str], stdin: &str) -> String {
@@ -38,17 +48,48 @@ fn cli(dir: &Path, args: &[&str], stdin: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    cli(dir.path(), &["user", "create", "--email", "ops@example.com", "--role", "admin"], "crash test password\n");
-    let token = cli(dir.path(), &["token", "create", "--email", "ops@example.com", "--name", "crash"], "");
+    cli(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--role",
+            "admin",
+        ],
+        "crash test password\n",
+    );
+    let token = cli(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "crash",
+        ],
+        "",
+    );
     let http = reqwest::Client::new();
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
 
@@ -56,7 +97,12 @@ async fn acknowledged_writes_survive_kill_9() {
         let (mut server, url) = serve(dir.path());
         let mut writers = Vec::new();
         for writer in 0..4 {
-            let (http, url, token, acknowledged) = (http.clone(), url.clone(), token.clone(), acknowledged.clone());
+            let (http, url, token, acknowledged) = (
+                http.clone(),
+                url.clone(),
+                token.clone(),
+                acknowledged.clone(),
+            );
             writers.push(tokio::spawn(async move {
                 for i in 0.. {
                     let name = format!("crash-{round}-{writer}-{i}");
@@ -84,7 +130,11 @@ async fn acknowledged_writes_survive_kill_9() {
     }
 
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() > 30, "too few writes to mean anything: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > 30,
+        "too few writes to mean anything: {}",
+        acknowledged.len()
+    );
     let (mut server, url) = serve(dir.path());
     let clients: serde_json::Value = http
         .get(format!("{url}/api/v1/clients"))
@@ -101,7 +151,10 @@ async fn acknowledged_writes_survive_kill_9() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    let lost: Vec<&String> = acknowledged.iter().filter(|n| !stored.contains(n.as_str())).collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|n| !stored.contains(n.as_str()))
+        .collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     // Each client was written with its team and audit entry in one transaction.
     let audit: serde_json::Value = http
@@ -118,5 +171,8 @@ async fn acknowledged_writes_survive_kill_9() {
     server.wait().unwrap();
     let report = cli(dir.path(), &["check"], "");
     assert!(report.starts_with("ok:"), "{report}");
-    println!("{} acknowledged writes over 3 kills, none lost", acknowledged.len());
+    println!(
+        "{} acknowledged writes over 3 kills, none lost",
+        acknowledged.len()
+    );
 }

@@ -71,7 +71,11 @@ pub(super) fn list(
     if let Some(actor) = query.actor_id {
         bind(&mut sql, " AND actor_id = ?", actor.into());
     }
-    bind(&mut sql, " ORDER BY id DESC LIMIT ?", i64::from(limit).into());
+    bind(
+        &mut sql,
+        " ORDER BY id DESC LIMIT ?",
+        i64::from(limit).into(),
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| {
         let details: String = row.get(9)?;

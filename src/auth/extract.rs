@@ -62,13 +62,22 @@ fn credential(req: &HttpRequest) -> Option<Credential> {
         .map(|c| Credential::Session(c.value().to_string()))
 }
 
-async fn authenticate(state: &AppState, credential: Credential, ip: Option<String>) -> Result<Principal, AuthError> {
+async fn authenticate(
+    state: &AppState,
+    credential: Credential,
+    ip: Option<String>,
+) -> Result<Principal, AuthError> {
     let (principal, stale_token) = state
         .db
         .read(move |conn| {
             let (row, session) = match &credential {
-                Credential::Bearer(token) => (store::by_api_token(conn, &tokens::token_hash(token))?, false),
-                Credential::Session(token) => (store::by_session(conn, &tokens::token_hash(token))?, true),
+                Credential::Bearer(token) => (
+                    store::by_api_token(conn, &tokens::token_hash(token))?,
+                    false,
+                ),
+                Credential::Session(token) => {
+                    (store::by_session(conn, &tokens::token_hash(token))?, true)
+                }
             };
             let row = row.ok_or(AuthError::Unauthenticated)?;
             let stale_token = (!session && service::token_use_stale(row.extra.as_deref()))

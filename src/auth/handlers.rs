@@ -63,7 +63,11 @@ pub async fn login(
 /// Ends the session and clears the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 #[post("/auth/logout")]
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
     state.db.write(move |tx| service::logout(tx, &who)).await?;
     let mut cookie = Cookie::build(SESSION_COOKIE, "")
         .path("/")
@@ -110,8 +114,14 @@ pub async fn update_me(
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth",
     responses((status = 200, body = ItemList<TokenInfo>)))]
 #[get("/me/tokens")]
-pub async fn list_tokens(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
-    let items = state.db.read(move |conn| service::list_tokens(conn, &who)).await?;
+pub async fn list_tokens(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let items = state
+        .db
+        .read(move |conn| service::list_tokens(conn, &who))
+        .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }
 
@@ -126,7 +136,9 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let created = state
         .db
-        .write(move |tx| service::create_token(tx, &Actor::from(&who), who.user_id, body.into_inner()))
+        .write(move |tx| {
+            service::create_token(tx, &Actor::from(&who), who.user_id, body.into_inner())
+        })
         .await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -140,6 +152,9 @@ pub async fn revoke_token(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    state.db.write(move |tx| service::revoke_token(tx, &who, id)).await?;
+    state
+        .db
+        .write(move |tx| service::revoke_token(tx, &who, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -21,7 +21,11 @@ pub fn hash(password: &str) -> String {
     let mut out = [0u8; 32];
     let iterations = NonZeroU32::new(ITERATIONS).expect("non-zero");
     pbkdf2::derive(ALGORITHM, iterations, &salt, password.as_bytes(), &mut out);
-    format!("{PREFIX}${ITERATIONS}${}${}", B64.encode(salt), B64.encode(out))
+    format!(
+        "{PREFIX}${ITERATIONS}${}${}",
+        B64.encode(salt),
+        B64.encode(out)
+    )
 }
 
 /// Constant-time check (ring's `verify`). A malformed stored hash never

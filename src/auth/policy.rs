@@ -111,7 +111,10 @@ pub fn client_visibility(p: &Principal) -> Visibility {
 }
 
 pub fn view_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
-    allow(client_visibility(p).includes_client(client_id), Denied::NotFound)
+    allow(
+        client_visibility(p).includes_client(client_id),
+        Denied::NotFound,
+    )
 }
 
 pub fn create_client(p: &Principal) -> Result<(), Denied> {
@@ -265,7 +268,11 @@ mod tests {
     use super::*;
     use crate::auth::model::Membership;
 
-    fn who(role: Role, client_id: Option<i64>, memberships: &[(i64, i64, MemberRole)]) -> Principal {
+    fn who(
+        role: Role,
+        client_id: Option<i64>,
+        memberships: &[(i64, i64, MemberRole)],
+    ) -> Principal {
         Principal {
             user_id: 100,
             email: "x@example.com".into(),
@@ -292,12 +299,36 @@ mod tests {
         let p = who(Role::ClientAdmin, Some(OWN), &[]);
         assert!(view_client(&p, OWN).is_ok());
         assert_eq!(view_client(&p, FOREIGN), Err(Denied::NotFound));
-        assert!(view_project(&p, ProjectRef { id: 10, client_id: OWN }).is_ok());
-        assert_eq!(view_project(&p, ProjectRef { id: 20, client_id: FOREIGN }), Err(Denied::NotFound));
+        assert!(
+            view_project(
+                &p,
+                ProjectRef {
+                    id: 10,
+                    client_id: OWN
+                }
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            view_project(
+                &p,
+                ProjectRef {
+                    id: 20,
+                    client_id: FOREIGN
+                }
+            ),
+            Err(Denied::NotFound)
+        );
         assert_eq!(manage_projects_of(&p, FOREIGN), Err(Denied::NotFound));
         assert_eq!(create_client(&p), Err(Denied::Forbidden));
-        assert_eq!(create_user(&p, Role::Agent, Some(FOREIGN)), Err(Denied::NotFound));
-        assert_eq!(create_user(&p, Role::Admin, Some(OWN)), Err(Denied::Forbidden));
+        assert_eq!(
+            create_user(&p, Role::Agent, Some(FOREIGN)),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            create_user(&p, Role::Admin, Some(OWN)),
+            Err(Denied::Forbidden)
+        );
         assert!(create_user(&p, Role::Agent, Some(OWN)).is_ok());
         assert_eq!(audit_visibility(&p), Ok(Visibility::Clients(vec![OWN])));
     }
@@ -305,26 +336,93 @@ mod tests {
     #[test]
     fn agent_sees_only_member_projects() {
         let p = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
-        assert!(view_project(&p, ProjectRef { id: 10, client_id: OWN }).is_ok());
-        assert_eq!(view_project(&p, ProjectRef { id: 11, client_id: OWN }), Err(Denied::NotFound));
-        assert_eq!(manage_members(&p, ProjectRef { id: 10, client_id: OWN }), Err(Denied::Forbidden));
+        assert!(
+            view_project(
+                &p,
+                ProjectRef {
+                    id: 10,
+                    client_id: OWN
+                }
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            view_project(
+                &p,
+                ProjectRef {
+                    id: 11,
+                    client_id: OWN
+                }
+            ),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            manage_members(
+                &p,
+                ProjectRef {
+                    id: 10,
+                    client_id: OWN
+                }
+            ),
+            Err(Denied::Forbidden)
+        );
         assert_eq!(user_visibility(&p), UserVisibility::Oneself(100));
         assert_eq!(audit_visibility(&p), Err(Denied::Forbidden));
     }
 
     #[test]
     fn project_lead_manages_members_only_where_lead() {
-        let p = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead), (11, OWN, MemberRole::Agent)]);
-        assert!(manage_members(&p, ProjectRef { id: 10, client_id: OWN }).is_ok());
-        assert_eq!(manage_members(&p, ProjectRef { id: 11, client_id: OWN }), Err(Denied::Forbidden));
-        assert_eq!(manage_members(&p, ProjectRef { id: 20, client_id: FOREIGN }), Err(Denied::NotFound));
+        let p = who(
+            Role::ProjectLead,
+            None,
+            &[(10, OWN, MemberRole::Lead), (11, OWN, MemberRole::Agent)],
+        );
+        assert!(
+            manage_members(
+                &p,
+                ProjectRef {
+                    id: 10,
+                    client_id: OWN
+                }
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            manage_members(
+                &p,
+                ProjectRef {
+                    id: 11,
+                    client_id: OWN
+                }
+            ),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            manage_members(
+                &p,
+                ProjectRef {
+                    id: 20,
+                    client_id: FOREIGN
+                }
+            ),
+            Err(Denied::NotFound)
+        );
     }
 
     #[test]
     fn admin_may_everything() {
         let p = who(Role::Admin, None, &[]);
         assert!(create_client(&p).is_ok());
-        assert!(manage_members(&p, ProjectRef { id: 20, client_id: FOREIGN }).is_ok());
+        assert!(
+            manage_members(
+                &p,
+                ProjectRef {
+                    id: 20,
+                    client_id: FOREIGN
+                }
+            )
+            .is_ok()
+        );
         assert!(manage_team(&p, None).is_ok());
     }
 }

@@ -2,7 +2,10 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::error::AuthError;
-use super::model::{ClientRef, LoginInput, Me, MyProject, NewToken, Principal, Role, SessionAuth, TokenCreated, TokenInfo};
+use super::model::{
+    ClientRef, LoginInput, Me, MyProject, NewToken, Principal, Role, SessionAuth, TokenCreated,
+    TokenInfo,
+};
 use super::store::{self, NewSession, PrincipalRow};
 use super::{password, policy, tokens};
 use crate::audit::{self, Actor};
@@ -25,7 +28,11 @@ pub struct LoginOutcome {
 
 /// Checks the throttle, then the password (off the async threads), and opens
 /// a session. Unknown accounts take as long as known ones.
-pub async fn login(state: &AppState, input: LoginInput, client: ClientInfo) -> Result<LoginOutcome, AuthError> {
+pub async fn login(
+    state: &AppState,
+    input: LoginInput,
+    client: ClientInfo,
+) -> Result<LoginOutcome, AuthError> {
     let email = input.email.trim().to_lowercase();
     state
         .throttle
@@ -55,7 +62,15 @@ pub async fn login(state: &AppState, input: LoginInput, client: ClientInfo) -> R
             state
                 .db
                 .write(move |tx| {
-                    audit::record(tx, &actor, "auth.login-failed", "user", user_id, None, json!({}))
+                    audit::record(
+                        tx,
+                        &actor,
+                        "auth.login-failed",
+                        "user",
+                        user_id,
+                        None,
+                        json!({}),
+                    )
                 })
                 .await?;
             return Err(AuthError::InvalidCredentials);
@@ -102,13 +117,26 @@ pub async fn login(state: &AppState, input: LoginInput, client: ClientInfo) -> R
 pub fn logout(conn: &Connection, who: &Principal) -> Result<(), AuthError> {
     if let Some(session) = &who.session {
         store::delete_session(conn, session.session_id)?;
-        audit::record(conn, &Actor::from(who), "auth.logout", "user", Some(who.user_id), who.client_id, json!({}))?;
+        audit::record(
+            conn,
+            &Actor::from(who),
+            "auth.logout",
+            "user",
+            Some(who.user_id),
+            who.client_id,
+            json!({}),
+        )?;
     }
     Ok(())
 }
 
 /// Builds the principal for a session (`session == true`) or API token row.
-pub fn principal(conn: &Connection, row: PrincipalRow, session: bool, ip: Option<String>) -> Result<Principal, AuthError> {
+pub fn principal(
+    conn: &Connection,
+    row: PrincipalRow,
+    session: bool,
+    ip: Option<String>,
+) -> Result<Principal, AuthError> {
     let memberships = store::memberships(conn, row.user_id)?;
     Ok(Principal {
         user_id: row.user_id,
@@ -130,7 +158,10 @@ pub fn principal(conn: &Connection, row: PrincipalRow, session: bool, ip: Option
 pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
     let user = crate::users::store::get(conn, who.user_id)?.ok_or(AuthError::Unauthenticated)?;
     let client = match (user.client_id, &user.client_name) {
-        (Some(id), Some(name)) => Some(ClientRef { id, name: name.clone() }),
+        (Some(id), Some(name)) => Some(ClientRef {
+            id,
+            name: name.clone(),
+        }),
         _ => None,
     };
     let projects = crate::projects::store::list(conn, &policy::project_visibility(who))?
@@ -162,19 +193,45 @@ pub fn list_tokens(conn: &Connection, who: &Principal) -> Result<Vec<TokenInfo>,
 }
 
 /// Creates an API token for `user_id`; the clear token is returned once.
-pub fn create_token(conn: &Connection, actor: &Actor, user_id: i64, input: NewToken) -> Result<TokenCreated, AuthError> {
+pub fn create_token(
+    conn: &Connection,
+    actor: &Actor,
+    user_id: i64,
+    input: NewToken,
+) -> Result<TokenCreated, AuthError> {
     let name = required_text("name", &input.name, 100)?;
     let token = tokens::new_api_token();
     let (id, created_at) = store::insert_token(conn, user_id, &name, &tokens::token_hash(&token))?;
-    audit::record(conn, actor, "token.create", "api_token", Some(id), None, json!({ "user_id": user_id, "name": name }))?;
-    Ok(TokenCreated { id, name, token, created_at })
+    audit::record(
+        conn,
+        actor,
+        "token.create",
+        "api_token",
+        Some(id),
+        None,
+        json!({ "user_id": user_id, "name": name }),
+    )?;
+    Ok(TokenCreated {
+        id,
+        name,
+        token,
+        created_at,
+    })
 }
 
 pub fn revoke_token(conn: &Connection, who: &Principal, token_id: i64) -> Result<(), AuthError> {
     if !store::delete_token(conn, who.user_id, token_id)? {
         return Err(AuthError::TokenNotFound);
     }
-    audit::record(conn, &Actor::from(who), "token.revoke", "api_token", Some(token_id), None, json!({}))?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "token.revoke",
+        "api_token",
+        Some(token_id),
+        None,
+        json!({}),
+    )?;
     Ok(())
 }
 
@@ -202,4 +259,3 @@ impl Principal {
         }
     }
 }
-

@@ -124,7 +124,12 @@ pub fn tokens(conn: &Connection, user_id: i64) -> StoreResult<Vec<TokenInfo>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn insert_token(conn: &Connection, user_id: i64, name: &str, token_hash: &str) -> StoreResult<(i64, String)> {
+pub fn insert_token(
+    conn: &Connection,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+) -> StoreResult<(i64, String)> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",

@@ -29,8 +29,7 @@ pub fn token_hash(token: &str) -> String {
 /// Constant-time equality for secrets compared in memory (CSRF tokens).
 pub fn secrets_equal(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

@@ -7,7 +7,11 @@ use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(rename).service(remove);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(rename)
+        .service(remove);
 }
 
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients",
@@ -42,7 +46,10 @@ pub async fn get_one(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let team = state.db.read(move |conn| service::get(conn, &who, id)).await?;
+    let team = state
+        .db
+        .read(move |conn| service::get(conn, &who, id))
+        .await?;
     Ok(HttpResponse::Ok().json(team))
 }
 
@@ -72,6 +79,9 @@ pub async fn remove(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    state.db.write(move |tx| service::delete(tx, &who, id)).await?;
+    state
+        .db
+        .write(move |tx| service::delete(tx, &who, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -20,7 +20,11 @@ pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Client, Client
 
 /// Creates a client together with its own team, so that its agents have a
 /// team to belong to from the start.
-pub fn create(conn: &Connection, who: &Principal, input: ClientInput) -> Result<Client, ClientError> {
+pub fn create(
+    conn: &Connection,
+    who: &Principal,
+    input: ClientInput,
+) -> Result<Client, ClientError> {
     policy::create_client(who)?;
     let name = required_text("name", &input.name, 120)?;
     if store::name_taken(conn, &name, None)? {
@@ -40,7 +44,12 @@ pub fn create(conn: &Connection, who: &Principal, input: ClientInput) -> Result<
     store::get(conn, id)?.ok_or(ClientError::NotFound)
 }
 
-pub fn rename(conn: &Connection, who: &Principal, id: i64, input: ClientInput) -> Result<Client, ClientError> {
+pub fn rename(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    input: ClientInput,
+) -> Result<Client, ClientError> {
     let before = get(conn, who, id)?;
     policy::rename_client(who, id)?;
     let name = required_text("name", &input.name, 120)?;

@@ -4,7 +4,8 @@ use super::model::Client;
 use crate::auth::policy::Visibility;
 use crate::db::{StoreResult, now};
 
-const SELECT: &str = "SELECT c.id, c.name, (SELECT COUNT(*) FROM projects p WHERE p.client_id = c.id),
+const SELECT: &str =
+    "SELECT c.id, c.name, (SELECT COUNT(*) FROM projects p WHERE p.client_id = c.id),
         c.created_at, c.updated_at
      FROM clients c";
 

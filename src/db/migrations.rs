@@ -34,7 +34,9 @@ fn all() -> StoreResult<Vec<Migration>> {
             .split('_')
             .next()
             .and_then(|n| n.parse::<i64>().ok())
-            .ok_or_else(|| StoreError::Migration(format!("{name}: name must start with a number")))?;
+            .ok_or_else(|| {
+                StoreError::Migration(format!("{name}: name must start with a number"))
+            })?;
         let sql = String::from_utf8(file.data.into_owned())
             .map_err(|_| StoreError::Migration(format!("{name} is not UTF-8")))?;
         let digest = ring::digest::digest(&ring::digest::SHA256, sql.as_bytes());
@@ -112,7 +114,9 @@ pub(super) fn verify(conn: &Connection) -> StoreResult<Vec<String>> {
     for row in rows {
         let (version, name, checksum) = row?;
         match known.iter().find(|m| m.version == version) {
-            None => problems.push(format!("migration {name} is unknown to this zezaro version")),
+            None => problems.push(format!(
+                "migration {name} is unknown to this zezaro version"
+            )),
             Some(m) if m.checksum != checksum => {
                 problems.push(format!("migration {name} was changed after it was applied"))
             }

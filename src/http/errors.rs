@@ -29,11 +29,17 @@ impl From<StoreError> for ApiError {
                 "the store is busy; try again",
             )
             .retry_after(1),
-            StoreError::Conflict(_) => conflict("conflict", "a record with this value exists already"),
+            StoreError::Conflict(_) => {
+                conflict("conflict", "a record with this value exists already")
+            }
             other => {
                 // Details go to the log, not to the caller.
                 tracing::error!(error = %other, "store failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the server log",
+                )
             }
         }
     }
@@ -42,7 +48,9 @@ impl From<StoreError> for ApiError {
 impl From<Denied> for ApiError {
     fn from(denied: Denied) -> Self {
         match denied {
-            Denied::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "you may not do this"),
+            Denied::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "you may not do this")
+            }
             Denied::NotFound => ApiError::not_found(),
         }
     }
@@ -50,18 +58,32 @@ impl From<Denied> for ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", invalid.to_string()).with_field(invalid.field)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            invalid.to_string(),
+        )
+        .with_field(invalid.field)
     }
 }
 
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
-            AuthError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", err.to_string()),
-            AuthError::Throttled(seconds) => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", err.to_string()).retry_after(seconds)
+            AuthError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-credentials",
+                err.to_string(),
+            ),
+            AuthError::Throttled(seconds) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                err.to_string(),
+            )
+            .retry_after(seconds),
+            AuthError::Unauthenticated => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", err.to_string())
             }
-            AuthError::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", err.to_string()),
             AuthError::Csrf => ApiError::new(StatusCode::FORBIDDEN, "csrf", err.to_string()),
             AuthError::TokenNotFound => not_found(err),
             AuthError::Invalid(invalid) => invalid.into(),
@@ -118,9 +140,11 @@ impl From<ProjectError> for ApiError {
             ProjectError::KeyTaken => conflict("duplicate", err).with_field("key"),
             ProjectError::NameTaken => conflict("duplicate", err).with_field("name"),
             ProjectError::ProAgentExclusive => conflict("pro-agent-exclusive", err),
-            ProjectError::MembershipInvalid(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "membership-invalid", err.to_string())
-            }
+            ProjectError::MembershipInvalid(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "membership-invalid",
+                err.to_string(),
+            ),
             ProjectError::Invalid(invalid) => invalid.into(),
             ProjectError::Denied(denied) => denied.into(),
             ProjectError::Store(store) => store.into(),

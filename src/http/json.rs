@@ -36,7 +36,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             })
             .unwrap_or(false);
@@ -184,11 +189,20 @@ mod tests {
     #[test]
     fn names_the_field() {
         let err = parse::<Input>(br#"{"name":"a","colour":1}"#).unwrap_err();
-        assert_eq!((err.code, err.field.as_deref()), ("unknown-field", Some("colour")));
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            ("unknown-field", Some("colour"))
+        );
         let err = parse::<Input>(br#"{"count":1}"#).unwrap_err();
-        assert_eq!((err.code, err.field.as_deref()), ("missing-field", Some("name")));
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            ("missing-field", Some("name"))
+        );
         let err = parse::<Input>(br#"{"name":"a","count":"x"}"#).unwrap_err();
-        assert_eq!((err.code, err.field.as_deref()), ("invalid-field", Some("count")));
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            ("invalid-field", Some("count"))
+        );
         let err = parse::<Input>(br#"{"name":"#).unwrap_err();
         assert_eq!(err.code, "malformed-json");
         assert_eq!(err.status, StatusCode::BAD_REQUEST);

@@ -4,16 +4,16 @@ use std::fs::File;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use actix_web::dev::{Service, ServerHandle};
+use actix_web::dev::{ServerHandle, Service};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpResponse, HttpServer, middleware, web};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
+use super::assets;
 use super::openapi::ApiDoc;
 use super::problem::ApiError;
-use super::assets;
 use crate::config::Config;
 use crate::db::{self, Db, StoreError};
 use crate::state::AppState;
@@ -21,13 +21,19 @@ use crate::state::AppState;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot use data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("data directory {0} is in use by another running zezaro (lock file zezaro.lock)")]
     Locked(PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -58,6 +64,9 @@ pub struct RunningServer {
     /// `http://127.0.0.1:8080`
     pub url: String,
     pub state: AppState,
+    /// With `demo`: whether the demo data is present (false when the store
+    /// held other data already).
+    pub demo_seeded: bool,
     handle: ServerHandle,
     task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
     _lock: File,
@@ -84,22 +93,26 @@ impl RunningServer {
 pub struct StartOptions {
     /// Let the server handle SIGINT/SIGTERM (the binary); tests turn it off.
     pub signals: bool,
+    /// Seed the demo data into an empty store first.
+    pub demo: bool,
 }
 
 /// Opens the store in the data directory and starts serving. Bind to port 0
 /// for a free port; the chosen address is in the result.
-pub async fn start(config: Config, options: StartOptions, prepare: Option<Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>>) -> Result<RunningServer, StartError> {
+pub async fn start(config: Config, options: StartOptions) -> Result<RunningServer, StartError> {
     let data_dir = config.data_dir.clone();
-    let (lock, db) = tokio::task::spawn_blocking(move || -> Result<_, StartError> {
+    let (lock, db, demo_seeded) = tokio::task::spawn_blocking(move || -> Result<_, StartError> {
         let lock = lock_data_dir(&data_dir)?;
         let (db, report) = Db::open(&data_dir)?;
         for name in &report.applied {
             tracing::info!(migration = %name, "applied migration");
         }
-        if let Some(prepare) = prepare {
-            prepare(&db)?;
-        }
-        Ok((lock, db))
+        let demo_seeded = if options.demo {
+            crate::demo::seed(&db).map_err(|e| StartError::Other(e.to_string()))?
+        } else {
+            false
+        };
+        Ok((lock, db, demo_seeded))
     })
     .await
     .map_err(|err| StartError::Other(err.to_string()))??;
@@ -134,7 +147,9 @@ pub async fn start(config: Config, options: StartOptions, prepare: Option<Box<dy
                 }
             })
             .route("/healthz", web::get().to(health))
-            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+            )
             .service(
                 web::scope("/api/v1")
                     .configure(crate::auth::configure)
@@ -159,12 +174,10 @@ pub async fn start(config: Config, options: StartOptions, prepare: Option<Box<dy
     if !options.signals {
         server = server.disable_signals();
     }
-    let server = server
-        .bind(&listen)
-        .map_err(|source| StartError::Bind {
-            addr: listen.clone(),
-            source,
-        })?;
+    let server = server.bind(&listen).map_err(|source| StartError::Bind {
+        addr: listen.clone(),
+        source,
+    })?;
     let addr = *server
         .addrs()
         .first()
@@ -176,6 +189,7 @@ pub async fn start(config: Config, options: StartOptions, prepare: Option<Box<dy
         addr,
         url: format!("http://{addr}"),
         state,
+        demo_seeded,
         handle,
         task,
         _lock: lock,
@@ -195,9 +209,18 @@ fn add_security_headers(headers: &mut header::HeaderMap, https: bool, docs: bool
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
-        (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
@@ -231,11 +254,7 @@ pub struct StoreHealth {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let version = env!("CARGO_PKG_VERSION");
-    match state
-        .db
-        .read(|conn| db::applied_version(conn))
-        .await
-    {
+    match state.db.read(db::applied_version).await {
         Ok(schema_version) => HttpResponse::Ok().json(Health {
             status: "ok",
             version,

@@ -12,7 +12,9 @@ pub enum ProjectError {
     KeyTaken,
     #[error("the client has a project with this name already")]
     NameTaken,
-    #[error("a Team Pro agent works exclusively for one client and is already a member of another client's project")]
+    #[error(
+        "a Team Pro agent works exclusively for one client and is already a member of another client's project"
+    )]
     ProAgentExclusive,
     #[error("{0}")]
     MembershipInvalid(&'static str),

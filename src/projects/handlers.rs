@@ -49,7 +49,10 @@ pub async fn get_one(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let project = state.db.read(move |conn| service::get(conn, &who, id)).await?;
+    let project = state
+        .db
+        .read(move |conn| service::get(conn, &who, id))
+        .await?;
     Ok(HttpResponse::Ok().json(project))
 }
 
@@ -79,7 +82,10 @@ pub async fn remove(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    state.db.write(move |tx| service::delete(tx, &who, id)).await?;
+    state
+        .db
+        .write(move |tx| service::delete(tx, &who, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -92,7 +98,10 @@ pub async fn members(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let items = state.db.read(move |conn| service::members(conn, &who, id)).await?;
+    let items = state
+        .db
+        .read(move |conn| service::members(conn, &who, id))
+        .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }
 

@@ -24,7 +24,9 @@ pub fn normalize_key(key: &str) -> Result<String, Invalid> {
     let key = key.trim().to_ascii_uppercase();
     let valid = (2..=10).contains(&key.len())
         && key.starts_with(|c: char| c.is_ascii_uppercase())
-        && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if valid {
         Ok(key)
     } else {
@@ -35,7 +37,11 @@ pub fn normalize_key(key: &str) -> Result<String, Invalid> {
     }
 }
 
-pub fn create(conn: &Connection, who: &Principal, input: NewProject) -> Result<Project, ProjectError> {
+pub fn create(
+    conn: &Connection,
+    who: &Principal,
+    input: NewProject,
+) -> Result<Project, ProjectError> {
     policy::manage_projects_of(who, input.client_id).map_err(|denied| match denied {
         policy::Denied::NotFound => Invalid::new("client_id", "no such client").into(),
         other => ProjectError::Denied(other),
@@ -68,7 +74,12 @@ pub fn create(conn: &Connection, who: &Principal, input: NewProject) -> Result<P
     store::get(conn, id)?.ok_or(ProjectError::NotFound)
 }
 
-pub fn update(conn: &Connection, who: &Principal, id: i64, patch: ProjectPatch) -> Result<Project, ProjectError> {
+pub fn update(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    patch: ProjectPatch,
+) -> Result<Project, ProjectError> {
     let before = get(conn, who, id)?;
     policy::manage_projects_of(who, before.client_id)?;
     let mut after = before.clone();
@@ -116,7 +127,11 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), Project
     Ok(())
 }
 
-pub fn members(conn: &Connection, who: &Principal, project_id: i64) -> Result<Vec<Member>, ProjectError> {
+pub fn members(
+    conn: &Connection,
+    who: &Principal,
+    project_id: i64,
+) -> Result<Vec<Member>, ProjectError> {
     get(conn, who, project_id)?;
     Ok(store::members(conn, project_id)?)
 }
@@ -140,7 +155,11 @@ pub fn put_member(
     audit::record(
         conn,
         &Actor::from(who),
-        if existed { "project.member-role" } else { "project.member-add" },
+        if existed {
+            "project.member-role"
+        } else {
+            "project.member-add"
+        },
         "project",
         Some(project_id),
         Some(project.client_id),
@@ -149,7 +168,12 @@ pub fn put_member(
     store::member(conn, project_id, user_id)?.ok_or(ProjectError::UserNotFound)
 }
 
-pub fn remove_member(conn: &Connection, who: &Principal, project_id: i64, user_id: i64) -> Result<(), ProjectError> {
+pub fn remove_member(
+    conn: &Connection,
+    who: &Principal,
+    project_id: i64,
+    user_id: i64,
+) -> Result<(), ProjectError> {
     let project = get(conn, who, project_id)?;
     policy::manage_members(who, project.as_ref())?;
     if !store::remove_member(conn, project_id, user_id)? {
@@ -179,7 +203,8 @@ fn check_membership(
         return Err(ProjectError::MembershipInvalid("the user is deactivated"));
     }
     match (user.role, role) {
-        (Role::Agent | Role::ProjectLead, MemberRole::Agent) | (Role::ProjectLead, MemberRole::Lead) => {}
+        (Role::Agent | Role::ProjectLead, MemberRole::Agent)
+        | (Role::ProjectLead, MemberRole::Lead) => {}
         (_, MemberRole::Lead) => {
             return Err(ProjectError::MembershipInvalid(
                 "only project leads can lead a project",

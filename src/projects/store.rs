@@ -56,7 +56,12 @@ pub fn key_taken(conn: &Connection, key: &str) -> StoreResult<bool> {
         .is_some())
 }
 
-pub fn name_taken(conn: &Connection, client_id: i64, name: &str, except: Option<i64>) -> StoreResult<bool> {
+pub fn name_taken(
+    conn: &Connection,
+    client_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM projects WHERE client_id = ?1 AND name = ?2 COLLATE NOCASE AND id IS NOT ?3",
@@ -66,7 +71,13 @@ pub fn name_taken(conn: &Connection, client_id: i64, name: &str, except: Option<
         .is_some())
 }
 
-pub fn insert(conn: &Connection, client_id: i64, name: &str, key: &str, description: &str) -> StoreResult<i64> {
+pub fn insert(
+    conn: &Connection,
+    client_id: i64,
+    name: &str,
+    key: &str,
+    description: &str,
+) -> StoreResult<i64> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO projects (client_id, name, key, description, active, created_at, updated_at)
@@ -85,11 +96,13 @@ pub fn update(conn: &Connection, p: &Project) -> StoreResult<()> {
 }
 
 pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM projects WHERE id = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM projects WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
-const MEMBER_SELECT: &str = "SELECT m.project_id, u.id, u.name, u.email, u.role, t.kind, u.tariff, m.role, m.created_at
+const MEMBER_SELECT: &str =
+    "SELECT m.project_id, u.id, u.name, u.email, u.role, t.kind, u.tariff, m.role, m.created_at
      FROM project_members m JOIN users u ON u.id = m.user_id LEFT JOIN teams t ON t.id = u.team_id";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
@@ -120,13 +133,20 @@ pub fn members(conn: &Connection, project_id: i64) -> StoreResult<Vec<Member>> {
 
 pub fn member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<Option<Member>> {
     Ok(conn
-        .prepare_cached(&format!("{MEMBER_SELECT} WHERE m.project_id = ?1 AND m.user_id = ?2"))?
+        .prepare_cached(&format!(
+            "{MEMBER_SELECT} WHERE m.project_id = ?1 AND m.user_id = ?2"
+        ))?
         .query_row([project_id, user_id], member_from_row)
         .optional()?)
 }
 
 /// Adds the member or changes their role.
-pub fn upsert_member(conn: &Connection, project_id: i64, user_id: i64, role: MemberRole) -> StoreResult<()> {
+pub fn upsert_member(
+    conn: &Connection,
+    project_id: i64,
+    user_id: i64,
+    role: MemberRole,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO project_members (project_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",

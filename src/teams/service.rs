@@ -52,7 +52,12 @@ pub fn create(conn: &Connection, who: &Principal, input: NewTeam) -> Result<Team
     store::get(conn, id)?.ok_or(TeamError::NotFound)
 }
 
-pub fn rename(conn: &Connection, who: &Principal, id: i64, patch: TeamPatch) -> Result<Team, TeamError> {
+pub fn rename(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    patch: TeamPatch,
+) -> Result<Team, TeamError> {
     let team = get(conn, who, id)?;
     policy::manage_team(who, team.client_id)?;
     let name = required_text("name", &patch.name, 100)?;

@@ -44,7 +44,12 @@ pub fn list(conn: &Connection, visibility: &Visibility, provider: bool) -> Store
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn name_taken(conn: &Connection, client_id: Option<i64>, name: &str, except: Option<i64>) -> StoreResult<bool> {
+pub fn name_taken(
+    conn: &Connection,
+    client_id: Option<i64>,
+    name: &str,
+    except: Option<i64>,
+) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM teams WHERE client_id IS ?1 AND name = ?2 COLLATE NOCASE AND id IS NOT ?3",
@@ -54,9 +59,16 @@ pub fn name_taken(conn: &Connection, client_id: Option<i64>, name: &str, except:
         .is_some())
 }
 
-pub fn insert(conn: &Connection, name: &str, kind: TeamKind, client_id: Option<i64>) -> StoreResult<i64> {
-    conn.prepare_cached("INSERT INTO teams (name, kind, client_id, created_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![name, kind.as_str(), client_id, now()])?;
+pub fn insert(
+    conn: &Connection,
+    name: &str,
+    kind: TeamKind,
+    client_id: Option<i64>,
+) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO teams (name, kind, client_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![name, kind.as_str(), client_id, now()])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -67,7 +79,8 @@ pub fn rename(conn: &Connection, id: i64, name: &str) -> StoreResult<()> {
 }
 
 pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM teams WHERE id = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM teams WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 

@@ -8,7 +8,11 @@ use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(update).service(deactivate);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(deactivate);
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
@@ -20,7 +24,10 @@ pub async fn list(
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = query.client_id;
-    let items = state.db.read(move |conn| service::list(conn, &who, client_id)).await?;
+    let items = state
+        .db
+        .read(move |conn| service::list(conn, &who, client_id))
+        .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }
 
@@ -33,7 +40,10 @@ pub async fn create(
     body: ValidJson<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
     let new = blocking(move || service::prepare(body.into_inner())).await?;
-    let user = state.db.write(move |tx| service::create(tx, &who, new)).await?;
+    let user = state
+        .db
+        .write(move |tx| service::create(tx, &who, new))
+        .await?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -46,7 +56,10 @@ pub async fn get_one(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let user = state.db.read(move |conn| service::get(conn, &who, id)).await?;
+    let user = state
+        .db
+        .read(move |conn| service::get(conn, &who, id))
+        .await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -61,7 +74,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let patch = blocking(move || service::prepare_patch(body.into_inner())).await?;
-    let user = state.db.write(move |tx| service::update(tx, &who, id, patch)).await?;
+    let user = state
+        .db
+        .write(move |tx| service::update(tx, &who, id, patch))
+        .await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -75,6 +91,9 @@ pub async fn deactivate(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    state.db.write(move |tx| service::deactivate(tx, &who, id)).await?;
+    state
+        .db
+        .write(move |tx| service::deactivate(tx, &who, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

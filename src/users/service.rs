@@ -59,7 +59,11 @@ pub fn prepare_patch(mut patch: UserPatch) -> Result<PreparedPatch, UserError> {
     })
 }
 
-pub fn list(conn: &Connection, who: &Principal, client_id: Option<i64>) -> Result<Vec<User>, UserError> {
+pub fn list(
+    conn: &Connection,
+    who: &Principal,
+    client_id: Option<i64>,
+) -> Result<Vec<User>, UserError> {
     Ok(store::list(conn, &policy::user_visibility(who), client_id)?)
 }
 
@@ -103,7 +107,12 @@ pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<U
     store::get(conn, id)?.ok_or(UserError::NotFound)
 }
 
-pub fn update(conn: &Connection, who: &Principal, id: i64, prepared: PreparedPatch) -> Result<User, UserError> {
+pub fn update(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    prepared: PreparedPatch,
+) -> Result<User, UserError> {
     let before = get(conn, who, id)?;
     let patch = prepared.patch;
     policy::update_user(who, before.as_ref(), patch.role)?;
@@ -133,7 +142,13 @@ pub fn update(conn: &Connection, who: &Principal, id: i64, prepared: PreparedPat
     if after.role != Role::Agent || after.client_id.is_some() {
         after.tariff = None;
     }
-    check_shape(conn, after.role, after.client_id, after.team_id, after.tariff)?;
+    check_shape(
+        conn,
+        after.role,
+        after.client_id,
+        after.team_id,
+        after.tariff,
+    )?;
     check_last_admin(conn, &before, &after)?;
     if after.tariff == Some(Tariff::Pro) && store::member_clients(conn, id)?.len() > 1 {
         return Err(UserError::ProAgentExclusive);
@@ -177,7 +192,11 @@ pub fn deactivate(conn: &Connection, who: &Principal, id: i64) -> Result<(), Use
 }
 
 /// The signed-in user changes their own preferences.
-pub fn set_own_locale(conn: &Connection, who: &Principal, locale: Locale) -> Result<User, UserError> {
+pub fn set_own_locale(
+    conn: &Connection,
+    who: &Principal,
+    locale: Locale,
+) -> Result<User, UserError> {
     let mut user = store::get(conn, who.user_id)?.ok_or(UserError::NotFound)?;
     user.locale = Some(locale);
     store::update(conn, &user, None)?;
@@ -220,7 +239,9 @@ pub fn check_shape(
     tariff: Option<Tariff>,
 ) -> Result<(), UserError> {
     let team = match team_id {
-        Some(id) => Some(teams::store::get(conn, id)?.ok_or(Invalid::new("team_id", "no such team"))?),
+        Some(id) => {
+            Some(teams::store::get(conn, id)?.ok_or(Invalid::new("team_id", "no such team"))?)
+        }
         None => None,
     };
     let team_fits = |team: &teams::Team| match client_id {
@@ -245,16 +266,18 @@ pub fn check_shape(
             "platform admins and project leads belong to no client",
         )
         .into()),
-        Role::Admin if team.is_some() => Err(Invalid::new("team_id", "platform admins have no team").into()),
+        Role::Admin if team.is_some() => {
+            Err(Invalid::new("team_id", "platform admins have no team").into())
+        }
         Role::ClientAdmin if client_id.is_none() => {
             Err(Invalid::new("client_id", "a client admin needs their client").into())
         }
-        Role::Agent if team.is_none() => Err(Invalid::new("team_id", "every agent belongs to a team").into()),
-        Role::Agent if client_id.is_none() && tariff.is_none() => Err(Invalid::new(
-            "tariff",
-            "a provider agent needs a tariff (basic or pro)",
-        )
-        .into()),
+        Role::Agent if team.is_none() => {
+            Err(Invalid::new("team_id", "every agent belongs to a team").into())
+        }
+        Role::Agent if client_id.is_none() && tariff.is_none() => {
+            Err(Invalid::new("tariff", "a provider agent needs a tariff (basic or pro)").into())
+        }
         _ if tariff.is_some() && !(role == Role::Agent && client_id.is_none()) => {
             Err(Invalid::new("tariff", "only provider agents have a tariff").into())
         }

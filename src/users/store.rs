@@ -44,7 +44,9 @@ fn visibility_clause(v: &UserVisibility) -> (&'static str, rusqlite::types::Valu
         UserVisibility::ProviderAndClients(ids) => (
             "((u.client_id IS NULL AND u.role <> 'admin')
                OR u.client_id IN (SELECT value FROM json_each(?1)))",
-            serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()).into(),
+            serde_json::to_string(ids)
+                .unwrap_or_else(|_| "[]".into())
+                .into(),
         ),
         UserVisibility::Oneself(id) => ("u.id = ?1", (*id).into()),
     }
@@ -65,7 +67,11 @@ pub fn get_visible(conn: &Connection, v: &UserVisibility, id: i64) -> StoreResul
         .optional()?)
 }
 
-pub fn list(conn: &Connection, v: &UserVisibility, client_id: Option<i64>) -> StoreResult<Vec<User>> {
+pub fn list(
+    conn: &Connection,
+    v: &UserVisibility,
+    client_id: Option<i64>,
+) -> StoreResult<Vec<User>> {
     let (clause, arg) = visibility_clause(v);
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE {clause} AND (?2 IS NULL OR u.client_id = ?2) ORDER BY u.name COLLATE NOCASE, u.id"

@@ -8,9 +8,8 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
 use zezaro::config::Config;
-use zezaro::db::Db;
 use zezaro::http::server::StartOptions;
-use zezaro::http::{RunningServer, StartError, start};
+use zezaro::http::{RunningServer, start};
 
 pub struct TestServer {
     pub server: RunningServer,
@@ -40,16 +39,15 @@ pub async fn server_with(demo: bool, tweak: impl FnOnce(&mut Config)) -> TestSer
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(dir.path());
     tweak(&mut config);
-    let prepare: Option<Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>> = demo.then(|| {
-        Box::new(|db: &Db| {
-            zezaro::demo::seed(db)
-                .map(|_| ())
-                .map_err(|e| StartError::Other(e.to_string()))
-        }) as Box<dyn FnOnce(&Db) -> Result<(), StartError> + Send>
-    });
-    let server = start(config, StartOptions::default(), prepare)
-        .await
-        .expect("server starts");
+    let server = start(
+        config,
+        StartOptions {
+            signals: false,
+            demo,
+        },
+    )
+    .await
+    .expect("server starts");
     let url = server.url.clone();
     TestServer { server, url, dir }
 }
@@ -66,7 +64,9 @@ impl TestServer {
                     tx,
                     &zezaro::audit::Actor::cli(),
                     user.id,
-                    zezaro::auth::model::NewToken { name: "test".into() },
+                    zezaro::auth::model::NewToken {
+                        name: "test".into(),
+                    },
                 )
                 .map_err(|e| zezaro::db::StoreError::Task(e.to_string()))
             })
@@ -82,9 +82,13 @@ impl TestServer {
     pub async fn session_client(&self, email: &str) -> Api {
         let mut api = Api::new(&self.url, None);
         let (status, body) = api
-            .call(Method::POST, "/api/v1/auth/login", Some(serde_json::json!({
-                "email": email, "password": zezaro::demo::DEMO_PASSWORD
-            })))
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(serde_json::json!({
+                    "email": email, "password": zezaro::demo::DEMO_PASSWORD
+                })),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "login {email}: {body}");
         api.csrf = body["csrf_token"].as_str().map(str::to_string);
@@ -118,14 +122,25 @@ impl Api {
     pub fn new(base: &str, token: Option<String>) -> Api {
         Api {
             base: base.to_string(),
-            client: Client::builder().cookie_store(true).build().expect("client"),
+            client: Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client"),
             token,
             csrf: None,
         }
     }
 
-    pub async fn raw(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>, headers: &[(&str, &str)]) -> Response {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
         }
@@ -141,7 +156,12 @@ impl Api {
         req.send().await.expect("request")
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let body = body.map(|b| ("application/json", serde_json::to_vec(&b).expect("json")));
         let response = self.raw(method, path, body, &[]).await;
         let status = response.status();

@@ -1,0 +1,1617 @@
+//! The authorization matrix: every endpoint under /api/v1 × every role ×
+//! own/foreign client, each cell asserted against the policy as the brief
+//! intends it (src/auth/policy.rs):
+//!
+//! - a platform admin may everything; only platform admins create and delete
+//!   clients;
+//! - a client admin sees and manages only their own client (its projects,
+//!   users, teams and audit entries), never another client;
+//! - the project lead manages members only where they lead the project;
+//! - an agent sees only the projects they are a member of;
+//! - a foreign object answers 404 (as if it did not exist), never 403; 403 is
+//!   for objects the caller may see but not change;
+//! - without credentials everything answers 401.
+//!
+//! Run with `cargo test --test authz_matrix -- --nocapture` to see the
+//! summary table. All cells are collected first and asserted together, so a
+//! failure lists every wrong cell at once.
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use common::{Api, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const ADMIN: &str = "admin@zezaro.example";
+const CA_ACME: &str = "kadmin@acme-energie.example";
+const CA_NORD: &str = "kadmin@nordlicht.example";
+const LEAD: &str = "lead@zezaro.example";
+const ANNA: &str = "anna.schmidt@acme-energie.example";
+const JONAS: &str = "jonas.weber@nordlicht.example";
+const BASIC: &str = "basic.agent@zezaro.example";
+const PRO: &str = "pro.agent@zezaro.example";
+const TOM: &str = "tom.berger@zezaro.example";
+const ALL_USERS: [&str; 9] = [ADMIN, CA_ACME, CA_NORD, LEAD, ANNA, JONAS, BASIC, PRO, TOM];
+
+const ACME: &str = "Acme Energie GmbH";
+const NORD: &str = "Nordlicht Versand AG";
+const BERG: &str = "Bergblick Telekom";
+const TEAM_BASIC: &str = "zezaro Services – Team Basic";
+const TEAM_PRO: &str = "zezaro Services – Team Pro";
+
+const V1: &str = "/api/v1";
+
+/// The matrix columns: key in `common::demo_users()` and a short label.
+/// Column 8 is the anonymous caller.
+const ROLES: [(&str, &str); 8] = [
+    ("admin", "admin"),
+    ("client_admin_acme", "ca-acme"),
+    ("client_admin_nord", "ca-nord"),
+    ("lead", "lead"),
+    ("agent_acme", "ag-acme"),
+    ("agent_nord", "ag-nord"),
+    ("basic", "basic"),
+    ("pro", "pro"),
+];
+const ANON: usize = 8;
+const COLS: usize = 9;
+
+// What each role should see (demo data plus the project ACMEQA that every
+// matrix server adds: an Acme project where the lead is only an agent).
+// Lead: lead of ACME, ACMEGAS, NORD; agent in ACMEQA; nothing at Bergblick.
+// Anna: ACME, ACMEGAS. Jonas: NORD. Basic: ACME, NORD. Pro: ACME, ACMEGAS.
+// Tom (Team Basic, not a matrix column): BERG only.
+
+/// Clients visible to each role ("acme", "nord", "berg").
+const SEES_CLIENTS: [&[&str]; 8] = [
+    &["acme", "nord", "berg"],
+    &["acme"],
+    &["nord"],
+    &["acme", "nord"],
+    &["acme"],
+    &["nord"],
+    &["acme", "nord"],
+    &["acme"],
+];
+
+/// Projects (keys) visible to each role.
+const SEES_PROJECTS: [&[&str]; 8] = [
+    &["ACME", "ACMEGAS", "ACMEQA", "NORD", "BERG"],
+    &["ACME", "ACMEGAS", "ACMEQA"],
+    &["NORD"],
+    &["ACME", "ACMEGAS", "ACMEQA", "NORD"],
+    &["ACME", "ACMEGAS"],
+    &["NORD"],
+    &["ACME", "NORD"],
+    &["ACME", "ACMEGAS"],
+];
+
+/// Users (e-mails) visible to each role: a client admin sees the client's
+/// users and whoever works in the client's projects; the lead the provider's
+/// staff and the users of the clients they lead projects for; agents
+/// themselves.
+const SEES_USERS: [&[&str]; 8] = [
+    &ALL_USERS,
+    &[CA_ACME, ANNA, LEAD, BASIC, PRO],
+    &[CA_NORD, JONAS, LEAD, BASIC],
+    &[CA_ACME, ANNA, CA_NORD, JONAS, LEAD, BASIC, PRO, TOM],
+    &[ANNA],
+    &[JONAS],
+    &[BASIC],
+    &[PRO],
+];
+
+/// Teams visible to each role: client teams by client, provider teams
+/// ("basic", "pro") for everybody who is not a client's own agent.
+const SEES_TEAMS: [&[&str]; 8] = [
+    &["acme", "nord", "berg", "basic", "pro"],
+    &["acme", "basic", "pro"],
+    &["nord", "basic", "pro"],
+    &["acme", "nord", "basic", "pro"],
+    &["acme"],
+    &["nord"],
+    &["basic", "pro"],
+    &["basic", "pro"],
+];
+
+/// `permissions` in `/me`: manage_clients, manage_projects, manage_members,
+/// manage_users, manage_teams, view_audit.
+const PERMISSIONS: [[bool; 6]; 8] = [
+    [true, true, true, true, true, true],
+    [false, true, true, true, true, true],
+    [false, true, true, true, true, true],
+    [false, false, true, false, false, false],
+    [false; 6],
+    [false; 6],
+    [false; 6],
+    [false; 6],
+];
+
+/// One matrix row: endpoint, target object, expected status for the eight
+/// roles in `ROLES` order (admin, ca-acme, ca-nord, lead, ag-acme, ag-nord,
+/// basic, pro). The anonymous column expects 401 on every row.
+///
+/// Targets name the object's client, so for ca-acme "acme" is own and
+/// "nord"/"berg" foreign; for the lead and the Team Basic agent "acme" and
+/// "nord" are own. Rows that destroy something run against a throwaway
+/// object built by the admin right before the call (a fresh client, a fresh
+/// team of the named client, a copy of the named project with the same
+/// members) or are undone right after (members, user deactivation).
+type Row = (&'static str, &'static str, [u16; 8]);
+
+const MATRIX: &[Row] = &[
+    // ---- clients ---------------------------------------------------------
+    (
+        "GET /clients",
+        "list",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST /clients",
+        "new",
+        [201, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    (
+        "GET /clients/{id}",
+        "acme",
+        [200, 200, 404, 200, 200, 404, 200, 200],
+    ),
+    (
+        "GET /clients/{id}",
+        "nord",
+        [200, 404, 200, 200, 404, 200, 200, 404],
+    ),
+    (
+        "GET /clients/{id}",
+        "berg",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "PATCH /clients/{id}",
+        "acme",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "PATCH /clients/{id}",
+        "nord",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "PATCH /clients/{id}",
+        "berg",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // The demo clients have projects and users: an allowed delete is refused
+    // with 409 client-not-empty, so these rows never destroy anything.
+    (
+        "DELETE /clients/{id}",
+        "acme",
+        [409, 403, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "DELETE /clients/{id}",
+        "nord",
+        [409, 404, 403, 403, 404, 403, 403, 404],
+    ),
+    (
+        "DELETE /clients/{id}",
+        "berg",
+        [409, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /clients/{id}",
+        "new",
+        [204, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // ---- projects --------------------------------------------------------
+    (
+        "GET /projects",
+        "list",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    // A foreign client_id is answered like a missing one: 422 on client_id.
+    (
+        "POST /projects",
+        "acme",
+        [201, 201, 422, 403, 403, 422, 403, 403],
+    ),
+    (
+        "POST /projects",
+        "nord",
+        [201, 422, 201, 403, 422, 403, 403, 422],
+    ),
+    (
+        "POST /projects",
+        "berg",
+        [201, 422, 422, 422, 422, 422, 422, 422],
+    ),
+    (
+        "GET /projects/{id}",
+        "ACME",
+        [200, 200, 404, 200, 200, 404, 200, 200],
+    ),
+    (
+        "GET /projects/{id}",
+        "ACMEGAS",
+        [200, 200, 404, 200, 200, 404, 404, 200],
+    ),
+    (
+        "GET /projects/{id}",
+        "ACMEQA",
+        [200, 200, 404, 200, 404, 404, 404, 404],
+    ),
+    (
+        "GET /projects/{id}",
+        "NORD",
+        [200, 404, 200, 200, 404, 200, 200, 404],
+    ),
+    (
+        "GET /projects/{id}",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "PATCH /projects/{id}",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "PATCH /projects/{id}",
+        "ACMEGAS",
+        [200, 200, 404, 403, 403, 404, 404, 403],
+    ),
+    (
+        "PATCH /projects/{id}",
+        "ACMEQA",
+        [200, 200, 404, 403, 404, 404, 404, 404],
+    ),
+    (
+        "PATCH /projects/{id}",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "PATCH /projects/{id}",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /projects/{id}",
+        "ACME",
+        [204, 204, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "DELETE /projects/{id}",
+        "ACMEGAS",
+        [204, 204, 404, 403, 403, 404, 404, 403],
+    ),
+    (
+        "DELETE /projects/{id}",
+        "ACMEQA",
+        [204, 204, 404, 403, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /projects/{id}",
+        "NORD",
+        [204, 404, 204, 403, 404, 403, 403, 404],
+    ),
+    (
+        "DELETE /projects/{id}",
+        "BERG",
+        [204, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /projects/{id}/members",
+        "ACME",
+        [200, 200, 404, 200, 200, 404, 200, 200],
+    ),
+    (
+        "GET /projects/{id}/members",
+        "ACMEGAS",
+        [200, 200, 404, 200, 200, 404, 404, 200],
+    ),
+    (
+        "GET /projects/{id}/members",
+        "ACMEQA",
+        [200, 200, 404, 200, 404, 404, 404, 404],
+    ),
+    (
+        "GET /projects/{id}/members",
+        "NORD",
+        [200, 404, 200, 200, 404, 200, 200, 404],
+    ),
+    (
+        "GET /projects/{id}/members",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // PUT re-puts an existing member with the same role (MEMBER_OF); the
+    // lead may only where they lead (not ACMEQA).
+    (
+        "PUT /projects/{id}/members/{user_id}",
+        "ACME",
+        [200, 200, 404, 200, 403, 404, 403, 403],
+    ),
+    (
+        "PUT /projects/{id}/members/{user_id}",
+        "ACMEGAS",
+        [200, 200, 404, 200, 403, 404, 404, 403],
+    ),
+    (
+        "PUT /projects/{id}/members/{user_id}",
+        "ACMEQA",
+        [200, 200, 404, 403, 404, 404, 404, 404],
+    ),
+    (
+        "PUT /projects/{id}/members/{user_id}",
+        "NORD",
+        [200, 404, 200, 200, 404, 403, 403, 404],
+    ),
+    (
+        "PUT /projects/{id}/members/{user_id}",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /projects/{id}/members/{user_id}",
+        "ACME",
+        [204, 204, 404, 204, 403, 404, 403, 403],
+    ),
+    (
+        "DELETE /projects/{id}/members/{user_id}",
+        "ACMEGAS",
+        [204, 204, 404, 204, 403, 404, 404, 403],
+    ),
+    (
+        "DELETE /projects/{id}/members/{user_id}",
+        "ACMEQA",
+        [204, 204, 404, 403, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /projects/{id}/members/{user_id}",
+        "NORD",
+        [204, 404, 204, 204, 404, 403, 403, 404],
+    ),
+    (
+        "DELETE /projects/{id}/members/{user_id}",
+        "BERG",
+        [204, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // ---- users -----------------------------------------------------------
+    (
+        "GET /users",
+        "list",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    // New agent of the client (in the client's team), or a provider agent.
+    (
+        "POST /users",
+        "acme",
+        [201, 201, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "POST /users",
+        "nord",
+        [201, 404, 201, 403, 404, 403, 403, 404],
+    ),
+    (
+        "POST /users",
+        "berg",
+        [201, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST /users",
+        "provider",
+        [201, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    // Targets: the caller, Anna (Acme), Jonas (Nordlicht), the Team Pro agent
+    // (works for Acme), Tom (Team Basic, works only for Bergblick), the admin.
+    (
+        "GET /users/{id}",
+        "self",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET /users/{id}",
+        "anna",
+        [200, 200, 404, 200, 200, 404, 404, 404],
+    ),
+    (
+        "GET /users/{id}",
+        "jonas",
+        [200, 404, 200, 200, 404, 200, 404, 404],
+    ),
+    (
+        "GET /users/{id}",
+        "pro",
+        [200, 200, 404, 200, 404, 404, 404, 200],
+    ),
+    (
+        "GET /users/{id}",
+        "tom",
+        [200, 404, 404, 200, 404, 404, 404, 404],
+    ),
+    (
+        "GET /users/{id}",
+        "admin",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "PATCH /users/{id}",
+        "self",
+        [200, 200, 200, 403, 403, 403, 403, 403],
+    ),
+    (
+        "PATCH /users/{id}",
+        "anna",
+        [200, 200, 404, 403, 403, 404, 404, 404],
+    ),
+    (
+        "PATCH /users/{id}",
+        "jonas",
+        [200, 404, 200, 403, 404, 403, 404, 404],
+    ),
+    (
+        "PATCH /users/{id}",
+        "pro",
+        [200, 403, 404, 403, 404, 404, 404, 403],
+    ),
+    (
+        "PATCH /users/{id}",
+        "tom",
+        [200, 404, 404, 403, 404, 404, 404, 404],
+    ),
+    (
+        "PATCH /users/{id}",
+        "admin",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // Deactivation; nobody deactivates themselves. Undone by the admin.
+    (
+        "DELETE /users/{id}",
+        "self",
+        [403, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    (
+        "DELETE /users/{id}",
+        "anna",
+        [204, 204, 404, 403, 403, 404, 404, 404],
+    ),
+    (
+        "DELETE /users/{id}",
+        "jonas",
+        [204, 404, 204, 403, 404, 403, 404, 404],
+    ),
+    (
+        "DELETE /users/{id}",
+        "pro",
+        [204, 403, 404, 403, 404, 404, 404, 403],
+    ),
+    (
+        "DELETE /users/{id}",
+        "tom",
+        [204, 404, 404, 403, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /users/{id}",
+        "admin",
+        [403, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // ---- teams -----------------------------------------------------------
+    (
+        "GET /teams",
+        "list",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST /teams",
+        "acme",
+        [201, 201, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "POST /teams",
+        "nord",
+        [201, 404, 201, 403, 404, 403, 403, 404],
+    ),
+    (
+        "POST /teams",
+        "berg",
+        [201, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST /teams",
+        "provider",
+        [201, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    (
+        "GET /teams/{id}",
+        "acme",
+        [200, 200, 404, 200, 200, 404, 404, 404],
+    ),
+    (
+        "GET /teams/{id}",
+        "nord",
+        [200, 404, 200, 200, 404, 200, 404, 404],
+    ),
+    (
+        "GET /teams/{id}",
+        "berg",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /teams/{id}",
+        "basic",
+        [200, 200, 200, 200, 404, 404, 200, 200],
+    ),
+    (
+        "GET /teams/{id}",
+        "pro",
+        [200, 200, 200, 200, 404, 404, 200, 200],
+    ),
+    (
+        "PATCH /teams/{id}",
+        "acme",
+        [200, 200, 404, 403, 403, 404, 404, 404],
+    ),
+    (
+        "PATCH /teams/{id}",
+        "nord",
+        [200, 404, 200, 403, 404, 403, 404, 404],
+    ),
+    (
+        "PATCH /teams/{id}",
+        "berg",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "PATCH /teams/{id}",
+        "basic",
+        [200, 403, 403, 403, 404, 404, 403, 403],
+    ),
+    (
+        "PATCH /teams/{id}",
+        "pro",
+        [200, 403, 403, 403, 404, 404, 403, 403],
+    ),
+    // A fresh, empty team of the named client (or the provider).
+    (
+        "DELETE /teams/{id}",
+        "acme",
+        [204, 204, 404, 403, 403, 404, 404, 404],
+    ),
+    (
+        "DELETE /teams/{id}",
+        "nord",
+        [204, 404, 204, 403, 404, 403, 404, 404],
+    ),
+    (
+        "DELETE /teams/{id}",
+        "berg",
+        [204, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /teams/{id}",
+        "provider",
+        [204, 403, 403, 403, 404, 404, 403, 403],
+    ),
+    // ---- audit log and own account ---------------------------------------
+    (
+        "GET /audit",
+        "list",
+        [200, 200, 200, 403, 403, 403, 403, 403],
+    ),
+    ("GET /me", "self", [200, 200, 200, 200, 200, 200, 200, 200]),
+    (
+        "PATCH /me",
+        "self",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET /me/tokens",
+        "self",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST /me/tokens",
+        "self",
+        [201, 201, 201, 201, 201, 201, 201, 201],
+    ),
+    (
+        "DELETE /me/tokens/{id}",
+        "own",
+        [204, 204, 204, 204, 204, 204, 204, 204],
+    ),
+    (
+        "DELETE /me/tokens/{id}",
+        "foreign",
+        [404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST /auth/logout",
+        "self",
+        [204, 204, 204, 204, 204, 204, 204, 204],
+    ),
+];
+
+/// The member each PUT/DELETE member row re-puts or removes, with its role.
+const MEMBER_OF: [(&str, &str); 5] = [
+    ("ACME", ANNA),
+    ("ACMEGAS", PRO),
+    ("ACMEQA", LEAD),
+    ("NORD", JONAS),
+    ("BERG", TOM),
+];
+
+fn user_target(target: &str) -> &'static str {
+    match target {
+        "anna" => ANNA,
+        "jonas" => JONAS,
+        "pro" => PRO,
+        "tom" => TOM,
+        "admin" => ADMIN,
+        other => panic!("unknown user target {other}"),
+    }
+}
+
+fn role_email(role: usize) -> &'static str {
+    if role == ANON {
+        // Targets of the anonymous caller: any existing object will do.
+        return ADMIN;
+    }
+    common::demo_users()[ROLES[role].0]
+}
+
+fn label(role: usize) -> &'static str {
+    if role == ANON { "anon" } else { ROLES[role].1 }
+}
+
+/// The stable `code` of the problem body expected with an error status.
+fn expected_code(endpoint: &str, status: u16) -> Option<&'static str> {
+    match status {
+        401 => Some("unauthenticated"),
+        403 => Some("forbidden"),
+        404 => Some("not-found"),
+        409 if endpoint.starts_with("DELETE /clients") => Some("client-not-empty"),
+        422 => Some("validation"),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+struct Cell {
+    endpoint: &'static str,
+    target: &'static str,
+    role: usize,
+    expected: u16,
+    actual: u16,
+    /// Empty when the cell passed.
+    problem: String,
+}
+
+/// Ids and names of the fixtures, as the admin sees them.
+struct Fixtures {
+    clients: HashMap<&'static str, i64>,
+    client_names: HashMap<i64, String>,
+    projects: HashMap<String, i64>,
+    users: HashMap<String, (i64, String)>,
+    teams: HashMap<&'static str, (i64, String)>,
+}
+
+impl Fixtures {
+    fn client(&self, target: &str) -> i64 {
+        *self
+            .clients
+            .get(target)
+            .unwrap_or_else(|| panic!("no client {target}"))
+    }
+    fn project(&self, key: &str) -> i64 {
+        *self
+            .projects
+            .get(key)
+            .unwrap_or_else(|| panic!("no project {key}"))
+    }
+    fn user(&self, email: &str) -> i64 {
+        self.users
+            .get(email)
+            .unwrap_or_else(|| panic!("no user {email}"))
+            .0
+    }
+    fn team(&self, target: &str) -> &(i64, String) {
+        self.teams
+            .get(target)
+            .unwrap_or_else(|| panic!("no team {target}"))
+    }
+}
+
+/// A demo server with bearer clients for all roles (plus anonymous).
+struct Ctx {
+    ts: TestServer,
+    /// The admin's client for setting up and undoing; never a matrix cell.
+    setup: Api,
+    apis: Vec<Api>,
+    fx: Fixtures,
+    seq: AtomicUsize,
+}
+
+fn items(body: &Value) -> &Vec<Value> {
+    body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {body}"))
+}
+
+fn p(path: impl std::fmt::Display) -> String {
+    format!("{V1}{path}")
+}
+
+impl Ctx {
+    async fn new() -> Ctx {
+        let ts = common::demo_server().await;
+        let setup = ts.token_client(ADMIN);
+        // ACMEQA: an Acme project in which the lead is only an agent, so that
+        // "manages members only where lead" has a 403 cell.
+        let acme = ts.id_of(&p("/clients"), "name", ACME).await;
+        let lead = ts.id_of(&p("/users"), "email", LEAD).await;
+        let (status, project) = setup
+            .post(
+                &p("/projects"),
+                json!({ "client_id": acme, "name": "Qualitätssicherung", "key": "ACMEQA" }),
+            )
+            .await;
+        assert_eq!(status, 201, "{project}");
+        let (status, member) = setup
+            .put(
+                &p(format!("/projects/{}/members/{lead}", project["id"])),
+                json!({ "role": "agent" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{member}");
+
+        let fx = load_fixtures(&setup).await;
+        let users = common::demo_users();
+        let mut apis: Vec<Api> = ROLES
+            .iter()
+            .map(|(key, _)| ts.token_client(users[key]))
+            .collect();
+        apis.push(ts.anonymous());
+        Ctx {
+            ts,
+            setup,
+            apis,
+            fx,
+            seq: AtomicUsize::new(1),
+        }
+    }
+
+    fn next(&self) -> usize {
+        self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// An admin call that must succeed (setup and undo steps).
+    async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, reply) = self.setup.call(method.clone(), path, body).await;
+        assert!(
+            status.is_success(),
+            "setup {method} {path}: {status} {reply}"
+        );
+        reply
+    }
+
+    /// A copy of the project: same client, same members with the same roles.
+    async fn clone_project(&self, key: &str) -> i64 {
+        let n = self.next();
+        let id = self.fx.project(key);
+        let original = self
+            .admin(Method::GET, &p(format!("/projects/{id}")), None)
+            .await;
+        let copy = self
+            .admin(
+                Method::POST,
+                &p("/projects"),
+                Some(json!({
+                    "client_id": original["client_id"],
+                    "name": format!("Copy {n} of {key}"),
+                    "key": format!("C{n}"),
+                })),
+            )
+            .await["id"]
+            .as_i64()
+            .expect("id");
+        let members = self
+            .admin(Method::GET, &p(format!("/projects/{id}/members")), None)
+            .await;
+        for m in items(&members) {
+            self.admin(
+                Method::PUT,
+                &p(format!("/projects/{copy}/members/{}", m["user_id"])),
+                Some(json!({ "role": m["member_role"] })),
+            )
+            .await;
+        }
+        copy
+    }
+
+    /// A fresh, empty team of the named client, or of the provider.
+    async fn scratch_team(&self, target: &str) -> i64 {
+        let n = self.next();
+        let body = if target == "provider" {
+            json!({ "name": format!("Scratch team {n}"), "kind": "provider" })
+        } else {
+            json!({ "name": format!("Scratch team {n}"), "kind": "client", "client_id": self.fx.client(target) })
+        };
+        self.admin(Method::POST, &p("/teams"), Some(body)).await["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    async fn new_token(&self, api: &Api) -> i64 {
+        let (status, body) = api
+            .post(&p("/me/tokens"), json!({ "name": "matrix" }))
+            .await;
+        assert_eq!(status, 201, "token: {body}");
+        body["id"].as_i64().expect("id")
+    }
+
+    /// Performs one cell: the request of `endpoint` on `target` as `role`.
+    async fn perform(&self, endpoint: &str, target: &str, role: usize) -> (StatusCode, Value) {
+        let api = &self.apis[role];
+        let fx = &self.fx;
+        let n = self.next();
+        match endpoint {
+            "GET /clients" => api.get(&p("/clients")).await,
+            "POST /clients" => api.post(&p("/clients"), json!({ "name": format!("Matrix client {n}") })).await,
+            "GET /clients/{id}" => api.get(&p(format!("/clients/{}", fx.client(target)))).await,
+            "PATCH /clients/{id}" => {
+                // Renames to the same name: allowed cells change nothing.
+                let id = fx.client(target);
+                api.patch(&p(format!("/clients/{id}")), json!({ "name": fx.client_names[&id] }))
+                    .await
+            }
+            "DELETE /clients/{id}" => {
+                let id = if target == "new" {
+                    self.admin(Method::POST, &p("/clients"), Some(json!({ "name": format!("Scratch client {n}") })))
+                        .await["id"]
+                        .as_i64()
+                        .expect("id")
+                } else {
+                    fx.client(target)
+                };
+                api.delete(&p(format!("/clients/{id}"))).await
+            }
+
+            "GET /projects" => api.get(&p("/projects")).await,
+            "POST /projects" => {
+                api.post(
+                    &p("/projects"),
+                    json!({ "client_id": fx.client(target), "name": format!("Matrix project {n}"), "key": format!("M{n}") }),
+                )
+                .await
+            }
+            "GET /projects/{id}" => api.get(&p(format!("/projects/{}", fx.project(target)))).await,
+            "PATCH /projects/{id}" => {
+                api.patch(&p(format!("/projects/{}", fx.project(target))), json!({ "active": true }))
+                    .await
+            }
+            "DELETE /projects/{id}" => {
+                let copy = self.clone_project(target).await;
+                api.delete(&p(format!("/projects/{copy}"))).await
+            }
+            "GET /projects/{id}/members" => {
+                api.get(&p(format!("/projects/{}/members", fx.project(target)))).await
+            }
+            "PUT /projects/{id}/members/{user_id}" | "DELETE /projects/{id}/members/{user_id}" => {
+                let email = MEMBER_OF
+                    .iter()
+                    .find(|(key, _)| *key == target)
+                    .map(|(_, email)| *email)
+                    .expect("member");
+                let path = p(format!("/projects/{}/members/{}", fx.project(target), fx.user(email)));
+                if endpoint.starts_with("PUT") {
+                    api.put(&path, json!({ "role": "agent" })).await
+                } else {
+                    let result = api.delete(&path).await;
+                    // Undo: put the member back (a no-op where the delete was refused).
+                    self.admin(Method::PUT, &path, Some(json!({ "role": "agent" }))).await;
+                    result
+                }
+            }
+
+            "GET /users" => api.get(&p("/users")).await,
+            "POST /users" => {
+                let mut body = json!({
+                    "email": format!("matrix{n}@example.com"),
+                    "name": format!("Matrix user {n}"),
+                    "role": "agent",
+                    "password": "matrix-password-1",
+                });
+                if target == "provider" {
+                    body["team_id"] = json!(fx.team("basic").0);
+                    body["tariff"] = json!("basic");
+                } else {
+                    body["client_id"] = json!(fx.client(target));
+                    body["team_id"] = json!(fx.team(target).0);
+                }
+                api.post(&p("/users"), body).await
+            }
+            "GET /users/{id}" | "PATCH /users/{id}" | "DELETE /users/{id}" => {
+                let email = if target == "self" { role_email(role) } else { user_target(target) };
+                let (id, name) = fx.users[email].clone();
+                let path = p(format!("/users/{id}"));
+                match endpoint {
+                    "GET /users/{id}" => api.get(&path).await,
+                    // The same name again: allowed cells change nothing.
+                    "PATCH /users/{id}" => api.patch(&path, json!({ "name": name })).await,
+                    _ => {
+                        let result = api.delete(&path).await;
+                        if result.0.is_success() {
+                            self.admin(Method::PATCH, &path, Some(json!({ "active": true }))).await;
+                        }
+                        result
+                    }
+                }
+            }
+
+            "GET /teams" => api.get(&p("/teams")).await,
+            "POST /teams" => {
+                let body = if target == "provider" {
+                    json!({ "name": format!("Matrix team {n}"), "kind": "provider" })
+                } else {
+                    json!({ "name": format!("Matrix team {n}"), "kind": "client", "client_id": fx.client(target) })
+                };
+                api.post(&p("/teams"), body).await
+            }
+            "GET /teams/{id}" => api.get(&p(format!("/teams/{}", fx.team(target).0))).await,
+            "PATCH /teams/{id}" => {
+                let (id, name) = fx.team(target);
+                api.patch(&p(format!("/teams/{id}")), json!({ "name": name })).await
+            }
+            "DELETE /teams/{id}" => {
+                let id = self.scratch_team(target).await;
+                api.delete(&p(format!("/teams/{id}"))).await
+            }
+
+            "GET /audit" => api.get(&p("/audit?limit=500")).await,
+            "GET /me" => api.get(&p("/me")).await,
+            "PATCH /me" => {
+                // The caller's current language again.
+                let me = self.apis[if role == ANON { 0 } else { role }].get(&p("/me")).await.1;
+                let locale = me["user"]["locale"].as_str().unwrap_or("en").to_string();
+                api.patch(&p("/me"), json!({ "locale": locale })).await
+            }
+            "GET /me/tokens" => api.get(&p("/me/tokens")).await,
+            "POST /me/tokens" => api.post(&p("/me/tokens"), json!({ "name": format!("matrix {n}") })).await,
+            "DELETE /me/tokens/{id}" => {
+                let owner = match (target, role) {
+                    ("own", ANON) | ("foreign", 1..) => &self.setup,
+                    ("own", _) => api,
+                    // The admin's foreign token: Anna's.
+                    _ => &self.apis[4],
+                };
+                let id = self.new_token(owner).await;
+                api.delete(&p(format!("/me/tokens/{id}"))).await
+            }
+            "POST /auth/logout" => api.call(Method::POST, &p("/auth/logout"), None).await,
+            other => panic!("no such matrix endpoint: {other}"),
+        }
+    }
+
+    /// Runs the rows for all roles and the anonymous caller.
+    async fn run(&self, rows: &[&'static Row]) -> Vec<Cell> {
+        let mut cells = Vec::new();
+        for &&(endpoint, target, expected) in rows {
+            for role in 0..COLS {
+                let expected = if role == ANON { 401 } else { expected[role] };
+                let (status, body) = self.perform(endpoint, target, role).await;
+                let actual = status.as_u16();
+                let mut problem = String::new();
+                if actual != expected {
+                    problem = format!("expected {expected}, got {actual}: {body}");
+                } else if let Some(code) = expected_code(endpoint, expected)
+                    && body["code"] != code
+                {
+                    problem = format!(
+                        "{actual} with code {} instead of {code}: {body}",
+                        body["code"]
+                    );
+                } else if expected == 422 && body["field"] != "client_id" {
+                    problem = format!("422 about {} instead of client_id: {body}", body["field"]);
+                }
+                cells.push(Cell {
+                    endpoint,
+                    target,
+                    role,
+                    expected,
+                    actual,
+                    problem,
+                });
+            }
+        }
+        cells
+    }
+
+    /// What every role's lists contain: exactly the expected objects (on a
+    /// server where only the matrix fixtures exist).
+    async fn check_exact_lists(&self, failures: &mut Vec<String>) {
+        for (role, api) in self.apis.iter().enumerate().take(ANON) {
+            let who = label(role);
+            let want_clients: BTreeSet<i64> = SEES_CLIENTS[role]
+                .iter()
+                .map(|c| self.fx.client(c))
+                .collect();
+            let got: BTreeSet<i64> = ids(items(&api.get(&p("/clients")).await.1), "id");
+            expect_eq(failures, who, "GET /clients", &want_clients, &got);
+
+            let want_projects: BTreeSet<String> =
+                SEES_PROJECTS[role].iter().map(|k| k.to_string()).collect();
+            let got = strings(items(&api.get(&p("/projects")).await.1), "key");
+            expect_eq(failures, who, "GET /projects", &want_projects, &got);
+
+            let want: BTreeSet<String> = SEES_USERS[role].iter().map(|e| e.to_string()).collect();
+            let got = strings(items(&api.get(&p("/users")).await.1), "email");
+            expect_eq(failures, who, "GET /users", &want, &got);
+
+            let want: BTreeSet<i64> = SEES_TEAMS[role].iter().map(|t| self.fx.team(t).0).collect();
+            let got = ids(items(&api.get(&p("/teams")).await.1), "id");
+            expect_eq(failures, who, "GET /teams", &want, &got);
+
+            let (_, me) = api.get(&p("/me")).await;
+            if me["user"]["email"] != role_email(role) {
+                failures.push(format!("{who}: GET /me is {}", me["user"]["email"]));
+            }
+            let got = strings(me["projects"].as_array().expect("projects"), "key");
+            expect_eq(failures, who, "GET /me projects", &want_projects, &got);
+            let flags = [
+                "manage_clients",
+                "manage_projects",
+                "manage_members",
+                "manage_users",
+                "manage_teams",
+                "view_audit",
+            ];
+            for (flag, want) in flags.iter().zip(PERMISSIONS[role]) {
+                if me["permissions"][flag] != want {
+                    failures.push(format!(
+                        "{who}: GET /me permissions.{flag} is {}",
+                        me["permissions"][flag]
+                    ));
+                }
+            }
+        }
+        self.check_no_foreign(failures).await;
+    }
+
+    /// No list shows anything of a client the role may not see: checked by
+    /// client ids, client names and the e-mails of hidden demo users. Also
+    /// valid after mutations added objects everywhere.
+    async fn check_no_foreign(&self, failures: &mut Vec<String>) {
+        let (_, all_clients) = self.setup.get(&p("/clients")).await;
+        let all: Vec<(i64, String)> = items(&all_clients)
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_i64().expect("id"),
+                    c["name"].as_str().expect("name").to_string(),
+                )
+            })
+            .collect();
+        for (role, api) in self.apis.iter().enumerate().take(ANON).skip(1) {
+            let who = label(role);
+            let own: Vec<i64> = SEES_CLIENTS[role]
+                .iter()
+                .map(|c| self.fx.client(c))
+                .collect();
+            let foreign_ids: Vec<i64> = all
+                .iter()
+                .map(|c| c.0)
+                .filter(|id| !own.contains(id))
+                .collect();
+            let foreign_names: Vec<&str> = all
+                .iter()
+                .filter(|c| foreign_ids.contains(&c.0))
+                .map(|c| c.1.as_str())
+                .collect();
+            let hidden_users: Vec<&str> = ALL_USERS
+                .iter()
+                .copied()
+                .filter(|e| !SEES_USERS[role].contains(e))
+                .collect();
+            let leak = |failures: &mut Vec<String>, what: &str, item: &Value| {
+                failures.push(format!("{who}: {what} shows a foreign item: {item}"));
+            };
+            let is_foreign = |item: &Value, id_field: &str, name_field: &str| {
+                item[id_field]
+                    .as_i64()
+                    .is_some_and(|id| foreign_ids.contains(&id))
+                    || item[name_field]
+                        .as_str()
+                        .is_some_and(|n| foreign_names.contains(&n))
+            };
+            for item in items(&api.get(&p("/clients")).await.1) {
+                if is_foreign(item, "id", "name") {
+                    leak(failures, "GET /clients", item);
+                }
+            }
+            for item in items(&api.get(&p("/projects")).await.1) {
+                if is_foreign(item, "client_id", "client_name") {
+                    leak(failures, "GET /projects", item);
+                }
+            }
+            for item in items(&api.get(&p("/users")).await.1) {
+                let email = item["email"].as_str().unwrap_or_default();
+                if is_foreign(item, "client_id", "client_name") || hidden_users.contains(&email) {
+                    leak(failures, "GET /users", item);
+                }
+            }
+            for item in items(&api.get(&p("/teams")).await.1) {
+                if is_foreign(item, "client_id", "client_name") {
+                    leak(failures, "GET /teams", item);
+                }
+            }
+            for item in api.get(&p("/me")).await.1["projects"]
+                .as_array()
+                .expect("projects")
+            {
+                if is_foreign(item, "client_id", "client_name") {
+                    leak(failures, "GET /me projects", item);
+                }
+            }
+            // A client admin's audit log: their own client's entries only,
+            // also when they ask for another client's.
+            if role == 1 || role == 2 {
+                let own = own[0];
+                let (_, log) = api.get(&p("/audit?limit=500")).await;
+                if items(&log).is_empty() {
+                    failures.push(format!("{who}: GET /audit is empty"));
+                }
+                for item in items(&log) {
+                    if item["client_id"] != own {
+                        leak(failures, "GET /audit", item);
+                    }
+                }
+                for id in &foreign_ids {
+                    let (status, log) = api
+                        .get(&p(format!("/audit?limit=500&client_id={id}")))
+                        .await;
+                    if status != 200 || !items(&log).is_empty() {
+                        failures.push(format!(
+                            "{who}: GET /audit?client_id={id} answers {status} {log}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn ids(items: &[Value], field: &str) -> BTreeSet<i64> {
+    items.iter().filter_map(|i| i[field].as_i64()).collect()
+}
+
+fn strings(items: &[Value], field: &str) -> BTreeSet<String> {
+    items
+        .iter()
+        .filter_map(|i| i[field].as_str().map(str::to_string))
+        .collect()
+}
+
+fn expect_eq<T: Ord + std::fmt::Debug>(
+    failures: &mut Vec<String>,
+    who: &str,
+    what: &str,
+    want: &BTreeSet<T>,
+    got: &BTreeSet<T>,
+) {
+    if want != got {
+        failures.push(format!("{who}: {what} lists {got:?}, expected {want:?}"));
+    }
+}
+
+async fn load_fixtures(admin: &Api) -> Fixtures {
+    let (_, clients_body) = admin.get(&p("/clients")).await;
+    let mut clients = HashMap::new();
+    let mut client_names = HashMap::new();
+    for c in items(&clients_body) {
+        let id = c["id"].as_i64().expect("id");
+        let name = c["name"].as_str().expect("name");
+        client_names.insert(id, name.to_string());
+        for (key, wanted) in [("acme", ACME), ("nord", NORD), ("berg", BERG)] {
+            if name == wanted {
+                clients.insert(key, id);
+            }
+        }
+    }
+    assert_eq!(clients.len(), 3, "demo clients: {clients_body}");
+
+    let (_, projects_body) = admin.get(&p("/projects")).await;
+    let projects = items(&projects_body)
+        .iter()
+        .map(|p| {
+            (
+                p["key"].as_str().expect("key").to_string(),
+                p["id"].as_i64().expect("id"),
+            )
+        })
+        .collect();
+
+    let (_, users_body) = admin.get(&p("/users")).await;
+    let users: HashMap<String, (i64, String)> = items(&users_body)
+        .iter()
+        .map(|u| {
+            (
+                u["email"].as_str().expect("email").to_string(),
+                (
+                    u["id"].as_i64().expect("id"),
+                    u["name"].as_str().expect("name").to_string(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(users.len(), ALL_USERS.len(), "demo users: {users_body}");
+
+    let (_, teams_body) = admin.get(&p("/teams")).await;
+    let mut teams = HashMap::new();
+    for t in items(&teams_body) {
+        let entry = (
+            t["id"].as_i64().expect("id"),
+            t["name"].as_str().expect("name").to_string(),
+        );
+        let key = match (t["client_id"].as_i64(), entry.1.as_str()) {
+            (None, TEAM_BASIC) => "basic",
+            (None, TEAM_PRO) => "pro",
+            (Some(c), _) if c == clients["acme"] => "acme",
+            (Some(c), _) if c == clients["nord"] => "nord",
+            (Some(c), _) if c == clients["berg"] => "berg",
+            _ => continue,
+        };
+        teams.insert(key, entry);
+    }
+    assert_eq!(teams.len(), 5, "demo teams: {teams_body}");
+
+    Fixtures {
+        clients,
+        client_names,
+        projects,
+        users,
+        teams,
+    }
+}
+
+fn group_of(endpoint: &str) -> usize {
+    let path = endpoint
+        .split_once(' ')
+        .map(|(_, path)| path)
+        .unwrap_or(endpoint);
+    if path.starts_with("/projects") {
+        0
+    } else if path.starts_with("/users") {
+        1
+    } else {
+        2
+    }
+}
+
+/// The matrix in three groups, each on its own fresh demo server, run
+/// side by side: projects; users; clients, teams, audit and own account.
+/// The exact list contents are checked on the third server before its rows
+/// run; after its rows, every server is checked for foreign objects in
+/// every role's lists.
+#[actix_web::test]
+async fn authorization_matrix() {
+    let started = Instant::now();
+    let groups: Vec<Vec<&Row>> = (0..3)
+        .map(|g| MATRIX.iter().filter(|(e, _, _)| group_of(e) == g).collect())
+        .collect();
+
+    let run_group = |index: usize| {
+        let rows = groups[index].clone();
+        async move {
+            let ctx = Ctx::new().await;
+            let mut failures = Vec::new();
+            if index == 2 {
+                ctx.check_exact_lists(&mut failures).await;
+            }
+            let cells = ctx.run(&rows).await;
+            ctx.check_no_foreign(&mut failures).await;
+            ctx.ts.server.stop().await;
+            (cells, failures)
+        }
+    };
+    let (projects, users, rest) = tokio::join!(run_group(0), run_group(1), run_group(2));
+
+    let mut cells = Vec::new();
+    let mut failures = Vec::new();
+    for (c, f) in [projects, users, rest] {
+        cells.extend(c);
+        failures.extend(f);
+    }
+    // Back into table order.
+    let order: HashMap<(&str, &str), usize> = MATRIX
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.0, r.1), i))
+        .collect();
+    cells.sort_by_key(|c| (order[&(c.endpoint, c.target)], c.role));
+
+    print_table(&cells);
+    let wrong: Vec<&Cell> = cells.iter().filter(|c| !c.problem.is_empty()).collect();
+    println!(
+        "{} cells ({} rows × {} callers), {} wrong; {} list checks failed; {:.1} s",
+        cells.len(),
+        MATRIX.len(),
+        COLS,
+        wrong.len(),
+        failures.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut report = String::new();
+    for c in &wrong {
+        report.push_str(&format!(
+            "{} {} as {}: {}\n",
+            c.endpoint,
+            c.target,
+            label(c.role),
+            c.problem
+        ));
+    }
+    for f in &failures {
+        report.push_str(&format!("{f}\n"));
+    }
+    assert!(
+        report.is_empty(),
+        "authorization matrix failures:\n{report}"
+    );
+}
+
+fn print_table(cells: &[Cell]) {
+    let width = MATRIX
+        .iter()
+        .map(|r| r.0.len() + r.1.len() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("\n{:width$} ", "endpoint target");
+    for role in 0..COLS {
+        out.push_str(&format!("{:>8}", label(role)));
+    }
+    out.push('\n');
+    for row in cells.chunks(COLS) {
+        let name = format!("{} {}", row[0].endpoint, row[0].target);
+        out.push_str(&format!("{name:width$} "));
+        for c in row {
+            // A wrong cell shows actual!expected.
+            let text = if c.problem.is_empty() {
+                c.actual.to_string()
+            } else {
+                format!("{}!{}", c.actual, c.expected)
+            };
+            out.push_str(&format!("{text:>8}"));
+        }
+        out.push('\n');
+    }
+    println!("{out}");
+}
+
+// ---- sessions: CSRF ---------------------------------------------------------
+
+/// A cookie session must send X-CSRF-Token on state-changing requests; a
+/// bearer token needs none.
+#[actix_web::test]
+async fn session_requests_need_the_csrf_header() {
+    let ts = common::demo_server().await;
+    let session = ts.session_client(CA_ACME).await;
+    let csrf = session.csrf.clone().expect("csrf token from login");
+    let acme = ts.id_of(&p("/clients"), "name", ACME).await;
+    let path = p(format!("/clients/{acme}"));
+    // Same cookie jar, with no or a wrong header.
+    let bare = Api {
+        base: session.base.clone(),
+        client: session.client.clone(),
+        token: None,
+        csrf: None,
+    };
+    let wrong = Api {
+        csrf: Some("not-the-token".into()),
+        base: session.base.clone(),
+        client: session.client.clone(),
+        token: None,
+    };
+
+    let (status, body) = bare.get(&path).await;
+    assert_eq!(status, 200, "GET needs no CSRF header: {body}");
+
+    for (api, what) in [(&bare, "without"), (&wrong, "with a wrong")] {
+        let (status, body) = api.patch(&path, json!({ "name": ACME })).await;
+        assert_eq!(status, 403, "PATCH {what} X-CSRF-Token: {body}");
+        assert_eq!(body["code"], "csrf", "{body}");
+        let (status, body) = api.post(&p("/me/tokens"), json!({ "name": "x" })).await;
+        assert_eq!(status, 403, "POST {what} X-CSRF-Token: {body}");
+        assert_eq!(body["code"], "csrf", "{body}");
+        let (status, body) = api.call(Method::POST, &p("/auth/logout"), None).await;
+        assert_eq!(status, 403, "logout {what} X-CSRF-Token: {body}");
+        assert_eq!(body["code"], "csrf", "{body}");
+    }
+
+    let (status, body) = session.patch(&path, json!({ "name": ACME })).await;
+    assert_eq!(status, 200, "PATCH with X-CSRF-Token: {body}");
+    assert_eq!(session.csrf.as_deref(), Some(csrf.as_str()));
+    let (status, body) = session.post(&p("/me/tokens"), json!({ "name": "x" })).await;
+    assert_eq!(status, 201, "POST with X-CSRF-Token: {body}");
+    // The CSRF check never replaces the policy: a foreign client is still 404.
+    let nord = ts.id_of(&p("/clients"), "name", NORD).await;
+    let (status, body) = session
+        .patch(&p(format!("/clients/{nord}")), json!({ "name": NORD }))
+        .await;
+    assert_eq!(status, 404, "{body}");
+
+    let (status, _) = session.call(Method::POST, &p("/auth/logout"), None).await;
+    assert_eq!(status, 204);
+    let (status, body) = bare.get(&p("/me")).await;
+    assert_eq!(status, 401, "after logout: {body}");
+    ts.server.stop().await;
+}
+
+// ---- anonymous --------------------------------------------------------------
+
+/// Only the login answers without credentials; a bad bearer token is no
+/// credential either.
+#[actix_web::test]
+async fn anonymous_callers_get_only_the_login() {
+    let ts = common::demo_server().await;
+    let anon = ts.anonymous();
+    let (status, body) = anon
+        .post(
+            &p("/auth/login"),
+            json!({ "email": ANNA, "password": "wrong password" }),
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "invalid-credentials");
+    let (status, body) = anon
+        .post(
+            &p("/auth/login"),
+            json!({ "email": ANNA, "password": zezaro::demo::DEMO_PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email"], ANNA);
+
+    let forged = Api::new(&ts.url, Some("zz_not-a-real-token".into()));
+    for path in ["/me", "/clients", "/projects", "/users", "/teams", "/audit"] {
+        let (status, body) = forged.get(&p(path)).await;
+        assert_eq!(status, 401, "forged token on {path}: {body}");
+        assert_eq!(body["code"], "unauthenticated");
+    }
+    ts.server.stop().await;
+}
+
+// ---- membership rules ---------------------------------------------------------
+
+async fn id_in(ts: &TestServer, list: &str, field: &str, value: &str) -> i64 {
+    ts.id_of(&p(list), field, value).await
+}
+
+async fn put_member(api: &Api, project: i64, user: i64, role: &str) -> (StatusCode, Value) {
+    api.put(
+        &p(format!("/projects/{project}/members/{user}")),
+        json!({ "role": role }),
+    )
+    .await
+}
+
+/// Who may work where: a client's own agents only in that client's
+/// projects; Team Pro agents exclusively for one client; Team Basic agents
+/// for several clients.
+#[actix_web::test]
+async fn membership_rules_through_the_api() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(ADMIN);
+    let lead = ts.token_client(LEAD);
+    let ca_nord = ts.token_client(CA_NORD);
+    let ca_acme = ts.token_client(CA_ACME);
+    let project = |key: &'static str| id_in(&ts, "/projects", "key", key);
+    let user = |email: &'static str| id_in(&ts, "/users", "email", email);
+    let (acme_p, gas_p, nord_p, berg_p) = (
+        project("ACME").await,
+        project("ACMEGAS").await,
+        project("NORD").await,
+        project("BERG").await,
+    );
+    let (anna, jonas, pro, basic) = (
+        user(ANNA).await,
+        user(JONAS).await,
+        user(PRO).await,
+        user(BASIC).await,
+    );
+
+    // A client's own agent cannot join another client's project, whoever asks.
+    for (api, who) in [(&admin, "admin"), (&lead, "lead")] {
+        let (status, body) = put_member(api, nord_p, anna, "agent").await;
+        assert_eq!(status, 422, "{who}: Anna into NORD: {body}");
+        assert_eq!(body["code"], "membership-invalid", "{body}");
+    }
+    let (status, body) = put_member(&admin, acme_p, jonas, "agent").await;
+    assert_eq!(status, 422, "Jonas into ACME: {body}");
+    assert_eq!(body["code"], "membership-invalid", "{body}");
+    // The other client's admin does not even see the foreign agent.
+    let (status, body) = put_member(&ca_nord, nord_p, anna, "agent").await;
+    assert_eq!(status, 404, "ca-nord adds Anna: {body}");
+    let (status, body) = put_member(&ca_acme, acme_p, jonas, "agent").await;
+    assert_eq!(status, 404, "ca-acme adds Jonas: {body}");
+
+    // The Team Pro agent works for Acme: more Acme projects yes, Nordlicht or
+    // Bergblick no.
+    for (api, who) in [(&admin, "admin"), (&lead, "lead")] {
+        let (status, body) = put_member(api, nord_p, pro, "agent").await;
+        assert_eq!(status, 409, "{who}: Pro into NORD: {body}");
+        assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
+    }
+    let (status, body) = put_member(&admin, berg_p, pro, "agent").await;
+    assert_eq!(status, 409, "Pro into BERG: {body}");
+    assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
+    let (status, members) = admin.get(&p(format!("/projects/{nord_p}/members"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        items(&members).iter().all(|m| m["user_id"] != pro),
+        "the refused Pro agent is in NORD: {members}"
+    );
+
+    // A Team Basic agent works for several clients: a fresh one joins Acme
+    // and Nordlicht projects (and Bergblick's).
+    let basic_team = ts.id_of(&p("/teams"), "name", TEAM_BASIC).await;
+    let (status, fresh) = admin
+        .post(
+            &p("/users"),
+            json!({ "email": "fresh.basic@zezaro.example", "name": "Fresh Basic", "role": "agent",
+                    "team_id": basic_team, "tariff": "basic", "password": "matrix-password-1" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{fresh}");
+    let fresh_id = fresh["id"].as_i64().expect("id");
+    let (status, body) = put_member(&lead, acme_p, fresh_id, "agent").await;
+    assert_eq!(status, 200, "lead adds the Basic agent to ACME: {body}");
+    let (status, body) = put_member(&lead, nord_p, fresh_id, "agent").await;
+    assert_eq!(status, 200, "lead adds the Basic agent to NORD: {body}");
+    let (status, body) = put_member(&admin, berg_p, fresh_id, "agent").await;
+    assert_eq!(status, 200, "admin adds the Basic agent to BERG: {body}");
+    let (status, me) = ts
+        .token_client("fresh.basic@zezaro.example")
+        .get(&p("/me"))
+        .await;
+    assert_eq!(status, 200);
+    let clients: BTreeSet<String> = me["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .map(|p| p["client_name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        clients,
+        BTreeSet::from([ACME.to_string(), NORD.to_string(), BERG.to_string()])
+    );
+    // The demo's Basic agent is in ACME and NORD already; ACMEGAS too is fine.
+    let (status, body) = put_member(&admin, gas_p, basic, "agent").await;
+    assert_eq!(status, 200, "{body}");
+
+    // A Basic agent working for two clients cannot become Team Pro.
+    let pro_team = ts.id_of(&p("/teams"), "name", TEAM_PRO).await;
+    let (status, body) = admin
+        .patch(
+            &p(format!("/users/{basic}")),
+            json!({ "tariff": "pro", "team_id": pro_team }),
+        )
+        .await;
+    assert_eq!(status, 409, "Basic → Pro while in two clients: {body}");
+    assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
+
+    // Only project leads lead; client admins are no project members.
+    let (status, body) = put_member(&admin, acme_p, anna, "lead").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "membership-invalid");
+    let ca_acme_id = user(CA_ACME).await;
+    let (status, body) = put_member(&admin, acme_p, ca_acme_id, "agent").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "membership-invalid");
+    ts.server.stop().await;
+}
