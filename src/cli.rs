@@ -273,16 +273,19 @@ fn create_user(
     let password = read_password()?;
     let db = open_store(&store)?;
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
-    let prepared = crate::users::service::prepare(crate::users::NewUser {
-        email,
-        name,
-        role,
-        client_id: None,
-        team_id: None,
-        tariff,
-        password,
-        locale: None,
-    })
+    let prepared = crate::users::service::prepare(
+        &Principal::operator(),
+        crate::users::NewUser {
+            email,
+            name,
+            role,
+            client_id: None,
+            team_id: None,
+            tariff,
+            password,
+            locale: None,
+        },
+    )
     .map_err(|e| Failure(e.to_string()))?;
     let user = db.write_blocking(move |tx| {
         let mut prepared = prepared;

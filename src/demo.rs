@@ -93,7 +93,9 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
     let prepared: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = people
             .iter()
-            .map(|p| scope.spawn(move || users::service::prepare(p.new_user())))
+            .map(|p| {
+                scope.spawn(move || users::service::prepare(&Principal::operator(), p.new_user()))
+            })
             .collect();
         handles.into_iter().map(|h| h.join().ok()).collect()
     });

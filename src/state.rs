@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::auth::LoginThrottle;
+use crate::auth::{LoginThrottle, PrincipalCache};
 use crate::config::Config;
 use crate::db::Db;
 
@@ -12,6 +12,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub throttle: Arc<LoginThrottle>,
+    pub principals: Arc<PrincipalCache>,
 }
 
 impl AppState {
@@ -20,10 +21,12 @@ impl AppState {
             config.login_attempts_per_account,
             config.login_attempts_per_address,
         );
+        db.track_writes_to(crate::auth::cache::PRINCIPAL_TABLES);
         AppState {
             db,
             config: Arc::new(config),
             throttle: Arc::new(throttle),
+            principals: Arc::new(PrincipalCache::default()),
         }
     }
 }

@@ -19,6 +19,7 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -388,20 +389,22 @@ const MATRIX: &[Row] = &[
         [200, 200, 200, 200, 200, 200, 200, 200],
     ),
     // New agent of the client (in the client's team), or a provider agent.
+    // A client the caller may not see is answered like a missing one: 422
+    // on `client_id`, the same as for an id that does not exist.
     (
         "POST /users",
         "acme",
-        [201, 201, 404, 403, 403, 404, 403, 403],
+        [201, 201, 422, 403, 403, 422, 403, 403],
     ),
     (
         "POST /users",
         "nord",
-        [201, 404, 201, 403, 404, 403, 403, 404],
+        [201, 422, 201, 403, 422, 403, 403, 422],
     ),
     (
         "POST /users",
         "berg",
-        [201, 404, 404, 404, 404, 404, 404, 404],
+        [201, 422, 422, 422, 422, 422, 422, 422],
     ),
     (
         "POST /users",
@@ -440,6 +443,8 @@ const MATRIX: &[Row] = &[
         "admin",
         [200, 404, 404, 404, 404, 404, 404, 404],
     ),
+    // Roles that may manage no users are refused before any look-up (403
+    // whatever the target), so nothing about the target is revealed.
     (
         "PATCH /users/{id}",
         "self",
@@ -448,27 +453,27 @@ const MATRIX: &[Row] = &[
     (
         "PATCH /users/{id}",
         "anna",
-        [200, 200, 404, 403, 403, 404, 404, 404],
+        [200, 200, 404, 403, 403, 403, 403, 403],
     ),
     (
         "PATCH /users/{id}",
         "jonas",
-        [200, 404, 200, 403, 404, 403, 404, 404],
+        [200, 404, 200, 403, 403, 403, 403, 403],
     ),
     (
         "PATCH /users/{id}",
         "pro",
-        [200, 403, 404, 403, 404, 404, 404, 403],
+        [200, 403, 404, 403, 403, 403, 403, 403],
     ),
     (
         "PATCH /users/{id}",
         "tom",
-        [200, 404, 404, 403, 404, 404, 404, 404],
+        [200, 404, 404, 403, 403, 403, 403, 403],
     ),
     (
         "PATCH /users/{id}",
         "admin",
-        [200, 404, 404, 404, 404, 404, 404, 404],
+        [200, 404, 404, 403, 403, 403, 403, 403],
     ),
     // Deactivation; nobody deactivates themselves. Undone by the admin.
     (
@@ -510,17 +515,17 @@ const MATRIX: &[Row] = &[
     (
         "POST /teams",
         "acme",
-        [201, 201, 404, 403, 403, 404, 403, 403],
+        [201, 201, 422, 403, 403, 422, 403, 403],
     ),
     (
         "POST /teams",
         "nord",
-        [201, 404, 201, 403, 404, 403, 403, 404],
+        [201, 422, 201, 403, 422, 403, 403, 422],
     ),
     (
         "POST /teams",
         "berg",
-        [201, 404, 404, 404, 404, 404, 404, 404],
+        [201, 422, 422, 422, 422, 422, 422, 422],
     ),
     (
         "POST /teams",
@@ -735,6 +740,9 @@ struct Ctx {
     apis: Vec<Api>,
     fx: Fixtures,
     seq: AtomicUsize,
+    /// Side effects that did not match the status (a refused request that
+    /// changed something, an accepted one that did not).
+    effects: Mutex<Vec<String>>,
 }
 
 fn items(body: &Value) -> &Vec<Value> {
@@ -783,6 +791,7 @@ impl Ctx {
             apis,
             fx,
             seq: AtomicUsize::new(1),
+            effects: Mutex::new(Vec::new()),
         }
     }
 
@@ -847,6 +856,30 @@ impl Ctx {
             .expect("id")
     }
 
+    /// Records a mismatch between a cell's status and what it did.
+    fn effect(&self, endpoint: &str, target: &str, role: usize, status: StatusCode, done: bool) {
+        if status.is_success() != done {
+            self.effects.lock().expect("lock").push(format!(
+                "{endpoint} {target} as {}: answered {status} but the change was {}made",
+                label(role),
+                if done { "" } else { "not " }
+            ));
+        }
+    }
+
+    /// Whether the admin's list at `list` has an item with `field == value`.
+    async fn listed(&self, list: &str, field: &str, value: &str) -> bool {
+        let (_, body) = self.setup.get(&p(list)).await;
+        items(&body).iter().any(|i| i[field] == value)
+    }
+
+    /// Whether the admin gets the object (200) or not (404).
+    async fn exists(&self, path: &str) -> bool {
+        let (status, body) = self.setup.get(path).await;
+        assert!(status == 200 || status == 404, "{path}: {status} {body}");
+        status == 200
+    }
+
     async fn new_token(&self, api: &Api) -> i64 {
         let (status, body) = api
             .post(&p("/me/tokens"), json!({ "name": "matrix" }))
@@ -862,45 +895,76 @@ impl Ctx {
         let n = self.next();
         match endpoint {
             "GET /clients" => api.get(&p("/clients")).await,
-            "POST /clients" => api.post(&p("/clients"), json!({ "name": format!("Matrix client {n}") })).await,
+            "POST /clients" => {
+                let name = format!("Matrix client {n}");
+                let result = api.post(&p("/clients"), json!({ "name": name })).await;
+                let done = self.listed("/clients", "name", &name).await;
+                self.effect(endpoint, target, role, result.0, done);
+                result
+            }
             "GET /clients/{id}" => api.get(&p(format!("/clients/{}", fx.client(target)))).await,
             "PATCH /clients/{id}" => {
                 // Renames to the same name: allowed cells change nothing.
                 let id = fx.client(target);
-                api.patch(&p(format!("/clients/{id}")), json!({ "name": fx.client_names[&id] }))
-                    .await
+                api.patch(
+                    &p(format!("/clients/{id}")),
+                    json!({ "name": fx.client_names[&id] }),
+                )
+                .await
             }
             "DELETE /clients/{id}" => {
                 let id = if target == "new" {
-                    self.admin(Method::POST, &p("/clients"), Some(json!({ "name": format!("Scratch client {n}") })))
-                        .await["id"]
+                    self.admin(
+                        Method::POST,
+                        &p("/clients"),
+                        Some(json!({ "name": format!("Scratch client {n}") })),
+                    )
+                    .await["id"]
                         .as_i64()
                         .expect("id")
                 } else {
                     fx.client(target)
                 };
-                api.delete(&p(format!("/clients/{id}"))).await
+                let result = api.delete(&p(format!("/clients/{id}"))).await;
+                let gone = !self.exists(&p(format!("/clients/{id}"))).await;
+                self.effect(endpoint, target, role, result.0, gone);
+                result
             }
 
             "GET /projects" => api.get(&p("/projects")).await,
             "POST /projects" => {
-                api.post(
-                    &p("/projects"),
-                    json!({ "client_id": fx.client(target), "name": format!("Matrix project {n}"), "key": format!("M{n}") }),
+                let key = format!("M{n}");
+                let result = api
+                    .post(
+                        &p("/projects"),
+                        json!({ "client_id": fx.client(target), "name": format!("Matrix project {n}"), "key": key }),
+                    )
+                    .await;
+                let done = self.listed("/projects", "key", &key).await;
+                self.effect(endpoint, target, role, result.0, done);
+                result
+            }
+            "GET /projects/{id}" => {
+                api.get(&p(format!("/projects/{}", fx.project(target))))
+                    .await
+            }
+            "PATCH /projects/{id}" => {
+                api.patch(
+                    &p(format!("/projects/{}", fx.project(target))),
+                    json!({ "active": true }),
                 )
                 .await
             }
-            "GET /projects/{id}" => api.get(&p(format!("/projects/{}", fx.project(target)))).await,
-            "PATCH /projects/{id}" => {
-                api.patch(&p(format!("/projects/{}", fx.project(target))), json!({ "active": true }))
-                    .await
-            }
             "DELETE /projects/{id}" => {
                 let copy = self.clone_project(target).await;
-                api.delete(&p(format!("/projects/{copy}"))).await
+                let result = api.delete(&p(format!("/projects/{copy}"))).await;
+                let gone = !self.exists(&p(format!("/projects/{copy}"))).await;
+                self.effect(endpoint, target, role, result.0, gone);
+                result
             }
             "GET /projects/{id}/members" => {
-                api.get(&p(format!("/projects/{}/members", fx.project(target)))).await
+                api.get(&p(format!("/projects/{}/members", fx.project(target))))
+                    .await
             }
             "PUT /projects/{id}/members/{user_id}" | "DELETE /projects/{id}/members/{user_id}" => {
                 let email = MEMBER_OF
@@ -908,13 +972,29 @@ impl Ctx {
                     .find(|(key, _)| *key == target)
                     .map(|(_, email)| *email)
                     .expect("member");
-                let path = p(format!("/projects/{}/members/{}", fx.project(target), fx.user(email)));
+                let path = p(format!(
+                    "/projects/{}/members/{}",
+                    fx.project(target),
+                    fx.user(email)
+                ));
                 if endpoint.starts_with("PUT") {
                     api.put(&path, json!({ "role": "agent" })).await
                 } else {
                     let result = api.delete(&path).await;
+                    let members = self
+                        .admin(
+                            Method::GET,
+                            &p(format!("/projects/{}/members", fx.project(target))),
+                            None,
+                        )
+                        .await;
+                    let gone = !items(&members)
+                        .iter()
+                        .any(|m| m["user_id"] == fx.user(email));
+                    self.effect(endpoint, target, role, result.0, gone);
                     // Undo: put the member back (a no-op where the delete was refused).
-                    self.admin(Method::PUT, &path, Some(json!({ "role": "agent" }))).await;
+                    self.admin(Method::PUT, &path, Some(json!({ "role": "agent" })))
+                        .await;
                     result
                 }
             }
@@ -934,10 +1014,18 @@ impl Ctx {
                     body["client_id"] = json!(fx.client(target));
                     body["team_id"] = json!(fx.team(target).0);
                 }
-                api.post(&p("/users"), body).await
+                let email = body["email"].as_str().expect("email").to_string();
+                let result = api.post(&p("/users"), body).await;
+                let done = self.listed("/users", "email", &email).await;
+                self.effect(endpoint, target, role, result.0, done);
+                result
             }
             "GET /users/{id}" | "PATCH /users/{id}" | "DELETE /users/{id}" => {
-                let email = if target == "self" { role_email(role) } else { user_target(target) };
+                let email = if target == "self" {
+                    role_email(role)
+                } else {
+                    user_target(target)
+                };
                 let (id, name) = fx.users[email].clone();
                 let path = p(format!("/users/{id}"));
                 match endpoint {
@@ -946,8 +1034,11 @@ impl Ctx {
                     "PATCH /users/{id}" => api.patch(&path, json!({ "name": name })).await,
                     _ => {
                         let result = api.delete(&path).await;
+                        let user = self.admin(Method::GET, &path, None).await;
+                        self.effect(endpoint, target, role, result.0, user["active"] == false);
                         if result.0.is_success() {
-                            self.admin(Method::PATCH, &path, Some(json!({ "active": true }))).await;
+                            self.admin(Method::PATCH, &path, Some(json!({ "active": true })))
+                                .await;
                         }
                         result
                     }
@@ -956,33 +1047,47 @@ impl Ctx {
 
             "GET /teams" => api.get(&p("/teams")).await,
             "POST /teams" => {
+                let name = format!("Matrix team {n}");
                 let body = if target == "provider" {
-                    json!({ "name": format!("Matrix team {n}"), "kind": "provider" })
+                    json!({ "name": name, "kind": "provider" })
                 } else {
-                    json!({ "name": format!("Matrix team {n}"), "kind": "client", "client_id": fx.client(target) })
+                    json!({ "name": name, "kind": "client", "client_id": fx.client(target) })
                 };
-                api.post(&p("/teams"), body).await
+                let result = api.post(&p("/teams"), body).await;
+                let done = self.listed("/teams", "name", &name).await;
+                self.effect(endpoint, target, role, result.0, done);
+                result
             }
             "GET /teams/{id}" => api.get(&p(format!("/teams/{}", fx.team(target).0))).await,
             "PATCH /teams/{id}" => {
                 let (id, name) = fx.team(target);
-                api.patch(&p(format!("/teams/{id}")), json!({ "name": name })).await
+                api.patch(&p(format!("/teams/{id}")), json!({ "name": name }))
+                    .await
             }
             "DELETE /teams/{id}" => {
                 let id = self.scratch_team(target).await;
-                api.delete(&p(format!("/teams/{id}"))).await
+                let result = api.delete(&p(format!("/teams/{id}"))).await;
+                let gone = !self.exists(&p(format!("/teams/{id}"))).await;
+                self.effect(endpoint, target, role, result.0, gone);
+                result
             }
 
             "GET /audit" => api.get(&p("/audit?limit=500")).await,
             "GET /me" => api.get(&p("/me")).await,
             "PATCH /me" => {
                 // The caller's current language again.
-                let me = self.apis[if role == ANON { 0 } else { role }].get(&p("/me")).await.1;
+                let me = self.apis[if role == ANON { 0 } else { role }]
+                    .get(&p("/me"))
+                    .await
+                    .1;
                 let locale = me["user"]["locale"].as_str().unwrap_or("en").to_string();
                 api.patch(&p("/me"), json!({ "locale": locale })).await
             }
             "GET /me/tokens" => api.get(&p("/me/tokens")).await,
-            "POST /me/tokens" => api.post(&p("/me/tokens"), json!({ "name": format!("matrix {n}") })).await,
+            "POST /me/tokens" => {
+                api.post(&p("/me/tokens"), json!({ "name": format!("matrix {n}") }))
+                    .await
+            }
             "DELETE /me/tokens/{id}" => {
                 let owner = match (target, role) {
                     ("own", ANON) | ("foreign", 1..) => &self.setup,
@@ -991,7 +1096,11 @@ impl Ctx {
                     _ => &self.apis[4],
                 };
                 let id = self.new_token(owner).await;
-                api.delete(&p(format!("/me/tokens/{id}"))).await
+                let result = api.delete(&p(format!("/me/tokens/{id}"))).await;
+                let (_, tokens) = owner.get(&p("/me/tokens")).await;
+                let gone = !items(&tokens).iter().any(|t| t["id"] == id);
+                self.effect(endpoint, target, role, result.0, gone);
+                result
             }
             "POST /auth/logout" => api.call(Method::POST, &p("/auth/logout"), None).await,
             other => panic!("no such matrix endpoint: {other}"),
@@ -1158,6 +1267,15 @@ impl Ctx {
                     leak(failures, "GET /me projects", item);
                 }
             }
+            // Asking for a foreign client's users gives nothing.
+            for id in &foreign_ids {
+                let (status, users) = api.get(&p(format!("/users?client_id={id}"))).await;
+                if status != 200 || !items(&users).is_empty() {
+                    failures.push(format!(
+                        "{who}: GET /users?client_id={id} answers {status} {users}"
+                    ));
+                }
+            }
             // A client admin's audit log: their own client's entries only,
             // also when they ask for another client's.
             if role == 1 || role == 2 {
@@ -1315,6 +1433,7 @@ async fn authorization_matrix() {
             }
             let cells = ctx.run(&rows).await;
             ctx.check_no_foreign(&mut failures).await;
+            failures.extend(ctx.effects.lock().expect("lock").drain(..));
             ctx.ts.server.stop().await;
             (cells, failures)
         }
@@ -1614,4 +1733,461 @@ async fn membership_rules_through_the_api() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["code"], "membership-invalid");
     ts.server.stop().await;
+}
+
+// ---- foreign objects look exactly like missing ones ----------------------------
+
+const MISSING: i64 = 987_654;
+
+/// The parts of an answer a caller could tell apart.
+fn shape(status: StatusCode, body: &Value) -> (u16, Value, Value, Value) {
+    (
+        status.as_u16(),
+        body["code"].clone(),
+        body["detail"].clone(),
+        body["field"].clone(),
+    )
+}
+
+/// For every caller but the admin, a request about a foreign object (of
+/// Bergblick, which none of them works for, or the platform admin's
+/// account) answers exactly as the same request about an id that does not
+/// exist: same status, code, detail and field. Otherwise the answers would
+/// tell what exists at another client.
+#[actix_web::test]
+async fn foreign_objects_are_indistinguishable_from_missing_ones() {
+    let ctx = Ctx::new().await;
+    let fx = &ctx.fx;
+    let berg_client = fx.client("berg");
+    let berg_project = fx.project("BERG");
+    let berg_team = fx.team("berg").0;
+    let nord_team = fx.team("nord").0;
+    let admin_user = fx.user(ADMIN);
+    let admin_token = ctx.new_token(&ctx.setup).await;
+    let mut failures = Vec::new();
+    for (role, api) in ctx.apis.iter().enumerate().take(ANON).skip(1) {
+        let own_client = fx.client(SEES_CLIENTS[role][0]);
+        let own_team = fx.team(SEES_CLIENTS[role][0]).0;
+        // (method, path with {} for the id, body with "ID" for the id, foreign id)
+        let mut probes: Vec<(Method, String, Option<Value>, i64)> = vec![
+            (Method::GET, "/clients/{}".into(), None, berg_client),
+            (
+                Method::PATCH,
+                "/clients/{}".into(),
+                Some(json!({ "name": "Probe" })),
+                berg_client,
+            ),
+            (Method::DELETE, "/clients/{}".into(), None, berg_client),
+            (Method::GET, "/projects/{}".into(), None, berg_project),
+            (
+                Method::PATCH,
+                "/projects/{}".into(),
+                Some(json!({ "active": true })),
+                berg_project,
+            ),
+            (Method::DELETE, "/projects/{}".into(), None, berg_project),
+            (
+                Method::GET,
+                "/projects/{}/members".into(),
+                None,
+                berg_project,
+            ),
+            (
+                Method::PUT,
+                format!("/projects/{{}}/members/{}", fx.user(TOM)),
+                Some(json!({ "role": "agent" })),
+                berg_project,
+            ),
+            (
+                Method::DELETE,
+                format!("/projects/{{}}/members/{}", fx.user(TOM)),
+                None,
+                berg_project,
+            ),
+            (Method::GET, "/users/{}".into(), None, admin_user),
+            (
+                Method::PATCH,
+                "/users/{}".into(),
+                Some(json!({ "name": "Probe" })),
+                admin_user,
+            ),
+            (Method::DELETE, "/users/{}".into(), None, admin_user),
+            (Method::GET, "/teams/{}".into(), None, berg_team),
+            (
+                Method::PATCH,
+                "/teams/{}".into(),
+                Some(json!({ "name": "Probe" })),
+                berg_team,
+            ),
+            (Method::DELETE, "/teams/{}".into(), None, berg_team),
+            (Method::DELETE, "/me/tokens/{}".into(), None, admin_token),
+            (
+                Method::POST,
+                "/projects".into(),
+                Some(json!({ "client_id": "ID", "name": "Probe", "key": "PROBE" })),
+                berg_client,
+            ),
+            (
+                Method::POST,
+                "/teams".into(),
+                Some(json!({ "name": "Probe", "kind": "client", "client_id": "ID" })),
+                berg_client,
+            ),
+            (
+                Method::POST,
+                "/users".into(),
+                Some(
+                    json!({ "email": "probe@example.com", "name": "Probe", "role": "agent",
+                             "client_id": "ID", "team_id": berg_team, "password": "matrix-password-1" }),
+                ),
+                berg_client,
+            ),
+        ];
+        if role == 1 || role == 2 {
+            // A team id of another client, inside an otherwise allowed
+            // request about the client admin's own client (only client
+            // admins get this far; the others are refused before).
+            let foreign_team = if own_team == nord_team {
+                fx.team("acme").0
+            } else {
+                nord_team
+            };
+            let own_agent = fx.user(if role == 1 { ANNA } else { JONAS });
+            probes.push((
+                Method::POST,
+                "/users".into(),
+                Some(json!({ "email": "probe@example.com", "name": "Probe", "role": "agent",
+                             "client_id": own_client, "team_id": "ID", "password": "matrix-password-1" })),
+                foreign_team,
+            ));
+            probes.push((
+                Method::PATCH,
+                format!("/users/{own_agent}"),
+                Some(json!({ "team_id": "ID" })),
+                foreign_team,
+            ));
+        }
+        for (method, path, body, foreign) in probes {
+            let fill = |id: i64| {
+                let path = p(path.replace("{}", &id.to_string()));
+                let body = body.as_ref().map(|b| {
+                    let text = b.to_string().replace("\"ID\"", &id.to_string());
+                    serde_json::from_str::<Value>(&text).expect("json")
+                });
+                (path, body)
+            };
+            let (foreign_path, foreign_body) = fill(foreign);
+            let (missing_path, missing_body) = fill(MISSING);
+            let (status, a) = api
+                .call(method.clone(), &foreign_path, foreign_body.clone())
+                .await;
+            let seen = shape(status, &a);
+            let (status, b) = api.call(method.clone(), &missing_path, missing_body).await;
+            let missing = shape(status, &b);
+            if seen != missing || seen.0 / 100 == 2 {
+                failures.push(format!(
+                    "{}: {method} {foreign_path} {}\n    foreign: {a}\n    missing: {b}",
+                    label(role),
+                    foreign_body.map(|b| b.to_string()).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    ctx.ts.server.stop().await;
+    assert!(
+        failures.is_empty(),
+        "foreign objects distinguishable from missing ones:\n{}",
+        failures.join("\n")
+    );
+}
+
+// ---- no privilege escalation --------------------------------------------------
+
+/// Client admins manage their client's users but create or make nobody a
+/// platform admin or project lead; nobody else manages users at all.
+#[actix_web::test]
+async fn no_privilege_escalation_through_users() {
+    let ctx = Ctx::new().await;
+    let fx = &ctx.fx;
+    let ca_acme = &ctx.apis[1];
+    let acme = fx.client("acme");
+    let acme_team = fx.team("acme").0;
+    let anna = fx.user(ANNA);
+    let new_user = |email: &str, role: &str, client: Option<i64>, team: Option<i64>| {
+        json!({ "email": email, "name": "New", "role": role, "client_id": client, "team_id": team,
+                "password": "matrix-password-1" })
+    };
+    let cases: Vec<(&Api, &str, Method, String, Value, u16)> = vec![
+        (
+            ca_acme,
+            "ca-acme",
+            Method::POST,
+            p("/users"),
+            new_user("x1@example.com", "admin", None, None),
+            403,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::POST,
+            p("/users"),
+            new_user("x2@example.com", "admin", Some(acme), None),
+            403,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::POST,
+            p("/users"),
+            new_user("x3@example.com", "project-lead", None, None),
+            403,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::POST,
+            p("/users"),
+            new_user("x4@example.com", "project-lead", Some(acme), None),
+            403,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::POST,
+            p("/users"),
+            new_user(
+                "x5@example.com",
+                "client-admin",
+                Some(acme),
+                Some(acme_team),
+            ),
+            201,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::PATCH,
+            p(format!("/users/{anna}")),
+            json!({ "role": "admin" }),
+            403,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::PATCH,
+            p(format!("/users/{anna}")),
+            json!({ "role": "project-lead" }),
+            403,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::PATCH,
+            p(format!("/users/{}", fx.user(CA_ACME))),
+            json!({ "role": "admin" }),
+            403,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::PATCH,
+            p(format!("/users/{anna}")),
+            json!({ "role": "client-admin" }),
+            200,
+        ),
+        (
+            ca_acme,
+            "ca-acme",
+            Method::PATCH,
+            p(format!("/users/{anna}")),
+            json!({ "role": "agent" }),
+            200,
+        ),
+        (
+            &ctx.apis[3],
+            "lead",
+            Method::PATCH,
+            p(format!("/users/{}", fx.user(LEAD))),
+            json!({ "role": "admin" }),
+            403,
+        ),
+        (
+            &ctx.apis[3],
+            "lead",
+            Method::PATCH,
+            p(format!("/users/{anna}")),
+            json!({ "role": "client-admin" }),
+            403,
+        ),
+        (
+            &ctx.apis[4],
+            "ag-acme",
+            Method::PATCH,
+            p(format!("/users/{anna}")),
+            json!({ "role": "client-admin" }),
+            403,
+        ),
+        (
+            &ctx.apis[6],
+            "basic",
+            Method::PATCH,
+            p(format!("/users/{}", fx.user(BASIC))),
+            json!({ "tariff": "pro" }),
+            403,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (api, who, method, path, body, expected) in cases {
+        let (status, reply) = api.call(method.clone(), &path, Some(body.clone())).await;
+        if status.as_u16() != expected {
+            failures.push(format!(
+                "{who}: {method} {path} {body}: expected {expected}, got {status} {reply}"
+            ));
+        }
+    }
+    // Nothing changed where refused.
+    let (_, user) = ctx.setup.get(&p(format!("/users/{anna}"))).await;
+    assert_eq!(user["role"], "agent", "{user}");
+    let (_, user) = ctx
+        .setup
+        .get(&p(format!("/users/{}", fx.user(CA_ACME))))
+        .await;
+    assert_eq!(user["role"], "client-admin", "{user}");
+    assert!(!ctx.listed("/users", "email", "x1@example.com").await);
+    ctx.ts.server.stop().await;
+    assert!(failures.is_empty(), "escalations:\n{}", failures.join("\n"));
+}
+
+// ---- revocations take effect at once --------------------------------------------
+
+/// Losing a membership, a role, an account or a token takes effect on the
+/// caller's very next request, even one right after a request that
+/// succeeded (a cached principal must not outlive the change).
+#[actix_web::test]
+async fn revocations_take_effect_on_the_next_request() {
+    let ctx = Ctx::new().await;
+    let fx = &ctx.fx;
+    let (ca_acme, lead, anna_api) = (&ctx.apis[1], &ctx.apis[3], &ctx.apis[4]);
+    let anna = fx.user(ANNA);
+    let acme_p = fx.project("ACME");
+    let project = p(format!("/projects/{acme_p}"));
+    let membership = p(format!("/projects/{acme_p}/members/{anna}"));
+
+    // Membership removed: the project vanishes for Anna at once.
+    assert_eq!(anna_api.get(&project).await.0, 200);
+    assert_eq!(ctx.setup.delete(&membership).await.0, 204);
+    let (status, body) = anna_api.get(&project).await;
+    assert_eq!(status, 404, "Anna still sees ACME after leaving it: {body}");
+    let (_, me) = anna_api.get(&p("/me")).await;
+    assert!(
+        me["projects"]
+            .as_array()
+            .expect("projects")
+            .iter()
+            .all(|p| p["key"] != "ACME"),
+        "{me}"
+    );
+    assert_eq!(
+        ctx.setup
+            .put(&membership, json!({ "role": "agent" }))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(anna_api.get(&project).await.0, 200, "Anna back in ACME");
+
+    // Lead demoted to agent in ACME: no more member management there.
+    let lead_in_acme = p(format!("/projects/{acme_p}/members/{}", fx.user(LEAD)));
+    assert_eq!(
+        lead.put(&membership, json!({ "role": "agent" })).await.0,
+        200
+    );
+    assert_eq!(
+        ctx.setup
+            .put(&lead_in_acme, json!({ "role": "agent" }))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = lead.put(&membership, json!({ "role": "agent" })).await;
+    assert_eq!(status, 403, "demoted lead still manages ACME: {body}");
+    assert_eq!(
+        ctx.setup
+            .put(&lead_in_acme, json!({ "role": "lead" }))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        lead.put(&membership, json!({ "role": "agent" })).await.0,
+        200
+    );
+
+    // Role change: Anna made client admin and back.
+    assert_eq!(anna_api.get(&p("/audit")).await.0, 403);
+    let anna_path = p(format!("/users/{anna}"));
+    assert_eq!(
+        ca_acme
+            .patch(&anna_path, json!({ "role": "client-admin" }))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        anna_api.get(&p("/audit")).await.0,
+        200,
+        "promotion applies at once"
+    );
+    assert_eq!(
+        ca_acme
+            .patch(&anna_path, json!({ "role": "agent" }))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = anna_api.get(&p("/audit")).await;
+    assert_eq!(
+        status, 403,
+        "demoted Anna still reads the audit log: {body}"
+    );
+
+    // Deactivation by her client admin: token and session die at once.
+    let session = ctx.ts.session_client(ANNA).await;
+    assert_eq!(session.get(&p("/me")).await.0, 200);
+    assert_eq!(anna_api.get(&p("/me")).await.0, 200);
+    assert_eq!(ca_acme.delete(&anna_path).await.0, 204);
+    let (status, body) = anna_api.get(&p("/me")).await;
+    assert_eq!(status, 401, "deactivated Anna's token still works: {body}");
+    let (status, body) = session.get(&p("/me")).await;
+    assert_eq!(
+        status, 401,
+        "deactivated Anna's session still works: {body}"
+    );
+    assert_eq!(
+        ca_acme.patch(&anna_path, json!({ "active": true })).await.0,
+        200
+    );
+    assert_eq!(
+        anna_api.get(&p("/me")).await.0,
+        200,
+        "reactivated token works again"
+    );
+
+    // A revoked token.
+    let (status, created) = anna_api
+        .post(&p("/me/tokens"), json!({ "name": "short-lived" }))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let short = Api::new(&ctx.ts.url, created["token"].as_str().map(str::to_string));
+    assert_eq!(short.get(&p("/me")).await.0, 200);
+    assert_eq!(
+        anna_api
+            .delete(&p(format!("/me/tokens/{}", created["id"])))
+            .await
+            .0,
+        204
+    );
+    let (status, body) = short.get(&p("/me")).await;
+    assert_eq!(status, 401, "revoked token still works: {body}");
+    ctx.ts.server.stop().await;
 }

@@ -19,8 +19,10 @@ async fn a_foreign_write_lock_is_waited_out() {
     let (locked_tx, locked_rx) = std::sync::mpsc::channel();
     let holder = std::thread::spawn(move || {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO settings (key, value) VALUES ('lock-test', '1');")
-            .unwrap();
+        conn.execute_batch(
+            "BEGIN IMMEDIATE; INSERT INTO settings (key, value) VALUES ('lock-test', '1');",
+        )
+        .unwrap();
         locked_tx.send(()).unwrap();
         std::thread::sleep(hold);
         conn.execute_batch("COMMIT").unwrap();
@@ -30,9 +32,14 @@ async fn a_foreign_write_lock_is_waited_out() {
     let (status, _) = api.get("/api/v1/clients").await;
     assert_eq!(status, 200, "reads are not blocked by a writer");
     assert!(started.elapsed() < Duration::from_secs(2));
-    let (status, body) = api.post("/api/v1/clients", json!({"name": "Waited GmbH"})).await;
+    let (status, body) = api
+        .post("/api/v1/clients", json!({"name": "Waited GmbH"}))
+        .await;
     assert_eq!(status, 201, "{body}");
-    assert!(started.elapsed() >= Duration::from_secs(5), "the write waited for the lock");
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "the write waited for the lock"
+    );
     holder.join().unwrap();
     ts.server.stop().await;
 }

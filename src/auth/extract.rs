@@ -67,24 +67,32 @@ async fn authenticate(
     credential: Credential,
     ip: Option<String>,
 ) -> Result<Principal, AuthError> {
+    let key = match &credential {
+        Credential::Bearer(token) => format!("t:{}", tokens::token_hash(token)),
+        Credential::Session(token) => format!("s:{}", tokens::token_hash(token)),
+    };
+    let generation = state.db.generation();
+    if let Some(mut principal) = state.principals.get(&key, generation) {
+        principal.ip = ip;
+        return Ok(principal);
+    }
+    let lookup = key.clone();
     let (principal, stale_token) = state
         .db
         .read(move |conn| {
-            let (row, session) = match &credential {
-                Credential::Bearer(token) => (
-                    store::by_api_token(conn, &tokens::token_hash(token))?,
-                    false,
-                ),
-                Credential::Session(token) => {
-                    (store::by_session(conn, &tokens::token_hash(token))?, true)
-                }
+            let (session, hash) = (lookup.starts_with("s:"), &lookup[2..]);
+            let row = if session {
+                store::by_session(conn, hash)?
+            } else {
+                store::by_api_token(conn, hash)?
             };
             let row = row.ok_or(AuthError::Unauthenticated)?;
             let stale_token = (!session && service::token_use_stale(row.extra.as_deref()))
                 .then_some(row.credential_id);
-            Ok::<_, AuthError>((service::principal(conn, row, session, ip)?, stale_token))
+            Ok::<_, AuthError>((service::principal(conn, row, session, None)?, stale_token))
         })
         .await?;
+    state.principals.insert(key, principal.clone(), generation);
     if let Some(token_id) = stale_token {
         // Recorded in the background: the request does not wait for a write.
         let db = state.db.clone();
@@ -94,5 +102,5 @@ async fn authenticate(
                 .await;
         });
     }
-    Ok(principal)
+    Ok(Principal { ip, ..principal })
 }

@@ -1,6 +1,7 @@
 //! Authentication (passwords, sessions, API tokens, CSRF, login throttling)
 //! and the authorization policy.
 
+pub mod cache;
 mod error;
 mod extract;
 pub mod handlers;
@@ -12,6 +13,7 @@ pub mod store;
 mod throttle;
 pub mod tokens;
 
+pub use cache::PrincipalCache;
 pub use error::AuthError;
 pub use extract::SESSION_COOKIE;
 pub use handlers::configure;

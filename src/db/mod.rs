@@ -6,6 +6,7 @@ mod migrations;
 mod pool;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,9 @@ use pool::ReaderPool;
 
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "zezaro.db";
+
+/// Reader connections; reads are short and CPU-bound, so a few suffice.
+const READERS: usize = 8;
 
 /// How long a writer waits for a lock held by another process (e.g. the CLI)
 /// before the request is answered with "store busy".
@@ -66,6 +70,9 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: ReaderPool,
+    generation: AtomicU64,
+    /// Set by the update hook while a transaction writes a tracked table.
+    tracked_dirty: AtomicBool,
 }
 
 impl Db {
@@ -75,12 +82,14 @@ impl Db {
         let path = data_dir.join(STORE_FILE);
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;
-        let readers = ReaderPool::new(path.clone(), 8);
+        let readers = ReaderPool::new(path.clone(), READERS);
         let db = Db {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
                 readers,
+                generation: AtomicU64::new(0),
+                tracked_dirty: AtomicBool::new(false),
             }),
         };
         Ok((db, report))
@@ -100,9 +109,7 @@ impl Db {
         let inner = self.inner.clone();
         run_blocking(move || {
             let conn = inner.readers.get()?;
-            let result = f(&conn);
-            inner.readers.put(conn);
-            result
+            f(&conn)
         })
         .await
     }
@@ -132,9 +139,37 @@ impl Db {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = begin_immediate(&mut conn)?;
-        let value = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
-        Ok(value)
+        let outcome = f(&tx).and_then(|value| {
+            tx.commit().map_err(StoreError::from)?;
+            Ok(value)
+        });
+        // Only a committed change counts; a rolled-back one is forgotten.
+        if self.inner.tracked_dirty.swap(false, Ordering::AcqRel) && outcome.is_ok() {
+            self.inner.generation.fetch_add(1, Ordering::Release);
+        }
+        outcome
+    }
+
+    /// Makes [`Db::generation`] count committed writes to these tables.
+    pub fn track_writes_to(&self, tables: &'static [&'static str]) {
+        let dirty = self.inner.clone();
+        let conn = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        conn.update_hook(Some(move |_, _: &str, table: &str, _| {
+            if tables.contains(&table) {
+                dirty.tracked_dirty.store(true, Ordering::Release);
+            }
+        }));
+    }
+
+    /// Counts this process's committed writes to the tracked tables. A cache
+    /// of data derived from them (the principal cache) is current while this
+    /// is unchanged.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
     }
 
     /// The blocking form of [`Db::read`].
@@ -144,9 +179,7 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T, E>,
     {
         let conn = self.inner.readers.get()?;
-        let result = f(&conn);
-        self.inner.readers.put(conn);
-        result
+        f(&conn)
     }
 }
 

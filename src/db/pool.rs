@@ -1,8 +1,11 @@
-//! A minimal pool of reader connections. WAL lets readers run beside the
-//! single writer; idle connections are kept up to `max_idle`.
+//! A bounded pool of reader connections. WAL lets readers run beside the
+//! single writer. At most `max` connections exist; a reader beyond that
+//! waits for one to come back instead of opening (and later closing) a new
+//! one, which under load would cost more than the query.
 
+use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
@@ -10,39 +13,96 @@ use super::{StoreResult, open_connection};
 
 pub(super) struct ReaderPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    max_idle: usize,
+    state: Mutex<PoolState>,
+    returned: Condvar,
+    max: usize,
+}
+
+struct PoolState {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// A checked-out connection; goes back to the pool when dropped.
+pub(super) struct Pooled<'a> {
+    pool: &'a ReaderPool,
+    conn: Option<Connection>,
+}
+
+impl Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("connection present until drop")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.put(conn);
+        }
+    }
 }
 
 impl ReaderPool {
-    pub(super) fn new(path: PathBuf, max_idle: usize) -> Self {
+    pub(super) fn new(path: PathBuf, max: usize) -> Self {
         ReaderPool {
             path,
-            idle: Mutex::new(Vec::new()),
-            max_idle,
+            state: Mutex::new(PoolState {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
+            max: max.max(1),
         }
     }
 
-    pub(super) fn get(&self) -> StoreResult<Connection> {
-        let idle = self
-            .idle
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .pop();
-        match idle {
-            Some(conn) => Ok(conn),
-            None => open_connection(&self.path, false),
+    }
+
+    pub(super) fn get(&self) -> StoreResult<Pooled<'_>> {
+        let mut state = self.lock();
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                return Ok(Pooled {
+                    pool: self,
+                    conn: Some(conn),
+                });
+            }
+            if state.open < self.max {
+                state.open += 1;
+                drop(state);
+                return match open_connection(&self.path, false) {
+                    Ok(conn) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(conn),
+                    }),
+                    Err(err) => {
+                        self.lock().open -= 1;
+                        self.returned.notify_one();
+                        Err(err)
+                    }
+                };
+            }
+            state = self
+                .returned
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 
-    pub(super) fn put(&self, conn: Connection) {
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // A connection left inside a transaction (a panic mid-read) is dropped.
-        if idle.len() < self.max_idle && conn.is_autocommit() {
-            idle.push(conn);
+    fn put(&self, conn: Connection) {
+        let mut state = self.lock();
+        // A connection left inside a transaction (a panic mid-read) is closed.
+        if conn.is_autocommit() {
+            state.idle.push(conn);
+        } else {
+            state.open -= 1;
         }
+        drop(state);
+        self.returned.notify_one();
     }
 }

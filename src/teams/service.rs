@@ -30,7 +30,10 @@ pub fn create(conn: &Connection, who: &Principal, input: NewTeam) -> Result<Team
         }
         _ => {}
     }
-    policy::manage_team(who, input.client_id)?;
+    policy::manage_team(who, input.client_id).map_err(|denied| match denied {
+        policy::Denied::NotFound => Invalid::new("client_id", "no such client").into(),
+        other => TeamError::Denied(other),
+    })?;
     if let Some(client_id) = input.client_id
         && crate::clients::store::get(conn, client_id)?.is_none()
     {

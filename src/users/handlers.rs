@@ -39,7 +39,8 @@ pub async fn create(
     who: Principal,
     body: ValidJson<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let new = blocking(move || service::prepare(body.into_inner())).await?;
+    let preparer = who.clone();
+    let new = blocking(move || service::prepare(&preparer, body.into_inner())).await?;
     let user = state
         .db
         .write(move |tx| service::create(tx, &who, new))
@@ -73,7 +74,8 @@ pub async fn update(
     body: ValidJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let patch = blocking(move || service::prepare_patch(body.into_inner())).await?;
+    let preparer = who.clone();
+    let patch = blocking(move || service::prepare_patch(&preparer, body.into_inner())).await?;
     let user = state
         .db
         .write(move |tx| service::update(tx, &who, id, patch))

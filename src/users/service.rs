@@ -23,7 +23,10 @@ pub struct PreparedUser {
     pub password_hash: String,
 }
 
-pub fn prepare(input: NewUser) -> Result<PreparedUser, UserError> {
+pub fn prepare(who: &Principal, input: NewUser) -> Result<PreparedUser, UserError> {
+    // Refuse before the deliberately slow hashing, so that nobody without
+    // the right can make the server do it.
+    authorize_create(who, input.role, input.client_id)?;
     let email = validation::email("email", &input.email)?;
     let name = required_text("name", &input.name, 120)?;
     validation::password("password", &input.password)?;
@@ -39,13 +42,24 @@ pub fn prepare(input: NewUser) -> Result<PreparedUser, UserError> {
     })
 }
 
+/// A client the caller may not see is answered like a missing one.
+fn authorize_create(who: &Principal, role: Role, client_id: Option<i64>) -> Result<(), UserError> {
+    policy::create_user(who, role, client_id).map_err(|denied| match denied {
+        policy::Denied::NotFound => Invalid::new("client_id", "no such client").into(),
+        other => UserError::Denied(other),
+    })
+}
+
 /// A patch whose new password, if any, is hashed already.
 pub struct PreparedPatch {
     pub patch: UserPatch,
     pub password_hash: Option<String>,
 }
 
-pub fn prepare_patch(mut patch: UserPatch) -> Result<PreparedPatch, UserError> {
+pub fn prepare_patch(who: &Principal, mut patch: UserPatch) -> Result<PreparedPatch, UserError> {
+    if !who.permissions().manage_users {
+        return Err(policy::Denied::Forbidden.into());
+    }
     let password_hash = match patch.password.take() {
         Some(new) => {
             validation::password("password", &new)?;
@@ -72,13 +86,13 @@ pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<User, UserErro
 }
 
 pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<User, UserError> {
-    policy::create_user(who, new.role, new.client_id)?;
+    authorize_create(who, new.role, new.client_id)?;
     if let Some(client_id) = new.client_id
         && crate::clients::store::get(conn, client_id)?.is_none()
     {
         return Err(Invalid::new("client_id", "no such client").into());
     }
-    check_shape(conn, new.role, new.client_id, new.team_id, new.tariff)?;
+    check_shape(conn, who, new.role, new.client_id, new.team_id, new.tariff)?;
     if store::email_taken(conn, &new.email)? {
         return Err(UserError::EmailTaken);
     }
@@ -144,6 +158,7 @@ pub fn update(
     }
     check_shape(
         conn,
+        who,
         after.role,
         after.client_id,
         after.team_id,
@@ -233,15 +248,19 @@ fn check_last_admin(conn: &Connection, before: &User, after: &User) -> Result<()
 /// The rules tying role, client, team and tariff together.
 pub fn check_shape(
     conn: &Connection,
+    who: &Principal,
     role: Role,
     client_id: Option<i64>,
     team_id: Option<i64>,
     tariff: Option<Tariff>,
 ) -> Result<(), UserError> {
     let team = match team_id {
-        Some(id) => {
-            Some(teams::store::get(conn, id)?.ok_or(Invalid::new("team_id", "no such team"))?)
-        }
+        // A team the caller may not see is answered like a missing one.
+        Some(id) => Some(
+            teams::store::get(conn, id)?
+                .filter(|team| policy::view_team(who, team.as_ref()).is_ok())
+                .ok_or(Invalid::new("team_id", "no such team"))?,
+        ),
         None => None,
     };
     let team_fits = |team: &teams::Team| match client_id {
