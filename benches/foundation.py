@@ -97,7 +97,7 @@ def main():
                 capture_output=True, text=True, check=True,
             ).stdout
             rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-            p99 = re.search(r"99%\s+(\S+)", out).group(1)
+            p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
             non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
             if non2xx:
                 sys.exit(f"wrk saw {non2xx.group(1)} error responses")

@@ -51,8 +51,15 @@ fn all() -> StoreResult<Vec<Migration>> {
     Ok(list)
 }
 
+/// Lower-case hex; used for checksums and on every request for token hashes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
 pub(super) fn apply(conn: &mut Connection) -> StoreResult<MigrationReport> {
