@@ -1,71 +1,11 @@
 //! The command line as an operator uses it: the real binary on temporary
 //! data directories.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zezaro");
+use std::process::Output;
 
-fn zezaro(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("ZEZARO_DATA_DIR")
-        .env_remove("ZEZARO_LISTEN")
-        .env_remove("ZEZARO_CONFIG");
-    cmd
-}
-
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = zezaro(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zezaro");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().expect("wait")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Starts `zezaro serve` and waits for its "Listening on" line.
-pub fn serve(dir: &Path, extra: &[&str]) -> (Child, String) {
-    let mut args = vec![
-        "serve",
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    let mut child = zezaro(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("Listening on ") {
-                let _ = tx.send(url.to_string());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server did not start");
-    (child, url)
-}
+use common::process::{run, serve, text, zezaro};
 
 #[test]
 fn bad_arguments_exit_2_with_a_message() {

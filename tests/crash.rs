@@ -2,65 +2,20 @@
 //! it is killed mid-stream, and after a restart every write that got its
 //! 201 is there and the store passes `zezaro check`.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zezaro");
-
-fn serve(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("Listening on ") {
-                let _ = tx.send(url.to_string());
-            }
-        }
-    });
-    (
-        child,
-        rx.recv_timeout(Duration::from_secs(60))
-            .expect("server start"),
-    )
-}
+use common::process::{run, serve, text};
 
 fn cli(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .args(["--data-dir", dir.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let mut args = args.to_vec();
+    args.extend(["--data-dir", dir.to_str().unwrap()]);
+    let out = run(&args, stdin);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,7 +49,7 @@ async fn acknowledged_writes_survive_kill_9() {
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
 
     for round in 0..3u64 {
-        let (mut server, url) = serve(dir.path());
+        let (mut server, url) = serve(dir.path(), &[]);
         let mut writers = Vec::new();
         for writer in 0..4 {
             let (http, url, token, acknowledged) = (
@@ -135,7 +90,7 @@ async fn acknowledged_writes_survive_kill_9() {
         "too few writes to mean anything: {}",
         acknowledged.len()
     );
-    let (mut server, url) = serve(dir.path());
+    let (mut server, url) = serve(dir.path(), &[]);
     let clients: serde_json::Value = http
         .get(format!("{url}/api/v1/clients"))
         .bearer_auth(&token)
