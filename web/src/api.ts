@@ -26,6 +26,8 @@ export interface User {
 export interface Permissions {
   manage_clients: boolean;
   manage_projects: boolean;
+  /** Add and remove project members (project leads: where they lead). */
+  manage_members: boolean;
   manage_users: boolean;
   manage_teams: boolean;
   view_audit: boolean;

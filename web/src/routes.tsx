@@ -45,10 +45,14 @@ export const routes: RouteDef[] = [
   {
     path: '/admin/projects',
     page: ProjectsPage,
-    allowed: (me) => me.permissions.manage_projects,
+    allowed: (me) => me.permissions.manage_projects || me.permissions.manage_members,
     nav: { label: 'nav.projects', section: 'admin', testId: 'nav-projects' },
   },
-  { path: '/admin/projects/:id', page: ProjectDetailPage, allowed: (me) => me.permissions.manage_projects },
+  {
+    path: '/admin/projects/:id',
+    page: ProjectDetailPage,
+    allowed: (me) => me.permissions.manage_projects || me.permissions.manage_members,
+  },
   {
     path: '/admin/users',
     page: UsersPage,

@@ -57,7 +57,7 @@ export function HomePage() {
                     <td>
                       <code>{p.key}</code>
                     </td>
-                    <td>{me.permissions.manage_projects ? <Link href={`/admin/projects/${p.id}`}>{p.name}</Link> : p.name}</td>
+                    <td>{me.permissions.manage_projects || me.permissions.manage_members ? <Link href={`/admin/projects/${p.id}`}>{p.name}</Link> : p.name}</td>
                     <td>{p.client_name}</td>
                     <td>{p.member_role ? t(`memberRole.${p.member_role}`) : t('common.none')}</td>
                   </tr>

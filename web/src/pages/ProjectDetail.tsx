@@ -13,7 +13,10 @@ import { EditProject } from './Projects';
 
 export function ProjectDetailPage({ params }: { params: Params }) {
   const id = Number(params.id);
-  const { refresh } = useSession();
+  const { me, refresh } = useSession();
+  const canEdit = me.permissions.manage_projects;
+  // Project leads manage the members of the projects they lead.
+  const canManageMembers = canEdit || me.projects.some((mp) => mp.id === id && mp.member_role === 'lead');
   const project = useLoad(() => api.get<Project>(`/projects/${id}`), [id]);
   const [editing, setEditing] = useState(false);
   const p = project.data;
@@ -23,7 +26,8 @@ export function ProjectDetailPage({ params }: { params: Params }) {
       title={p ? `${p.name}` : t('projects.title')}
       testId="project-detail"
       actions={
-        p && (
+        p &&
+        canEdit && (
           <button type="button" class="btn" onClick={() => setEditing(true)}>
             {t('common.edit')}
           </button>
@@ -55,7 +59,7 @@ export function ProjectDetailPage({ params }: { params: Params }) {
               <dd>{formatDateTime(p.created_at)}</dd>
             </dl>
           </section>
-          <Members projectId={id} onChange={() => void project.reload()} />
+          <Members projectId={id} canManage={canManageMembers} onChange={() => void project.reload()} />
         </>
       )}
       {editing && p && (
@@ -72,9 +76,9 @@ export function ProjectDetailPage({ params }: { params: Params }) {
   );
 }
 
-function Members({ projectId, onChange }: { projectId: number; onChange: () => void }) {
+function Members({ projectId, canManage, onChange }: { projectId: number; canManage: boolean; onChange: () => void }) {
   const members = useLoad(() => api.get<List<Member>>(`/projects/${projectId}/members`), [projectId]);
-  const users = useLoad(() => api.get<List<User>>('/users'));
+  const users = useLoad(() => (canManage ? api.get<List<User>>('/users') : Promise.resolve({ items: [] as User[] })), [canManage]);
   const [userId, setUserId] = useState('');
   const [role, setRole] = useState<MemberRole>('agent');
   const [busy, setBusy] = useState(false);
@@ -125,6 +129,7 @@ function Members({ projectId, onChange }: { projectId: number; onChange: () => v
     <section class="card" aria-labelledby="members-title" data-testid="members">
       <h2 id="members-title">{t('members.title')}</h2>
 
+      {canManage && (
       <form class="inline-form" onSubmit={add} data-testid="add-member-form">
         <Field label={t('members.user')}>
           <select required value={userId} onChange={(e) => setUserId(e.currentTarget.value)} data-testid="member-user">
@@ -147,6 +152,7 @@ function Members({ projectId, onChange }: { projectId: number; onChange: () => v
           {t('members.add')}
         </button>
       </form>
+      )}
       <ErrorBox error={error ?? users.error} />
       {notice && (
         <div class="alert alert-ok" role="status">
@@ -182,6 +188,7 @@ function Members({ projectId, onChange }: { projectId: number; onChange: () => v
                   <td>{m.team_kind ? t(`kind.${m.team_kind}`) : t('common.none')}</td>
                   <td>{m.tariff ? t(`tariff.${m.tariff}`) : t('common.none')}</td>
                   <td>
+                    {canManage ? (
                     <select
                       class="select-small"
                       aria-label={`${t('members.memberRole')}: ${m.user_name}`}
@@ -191,11 +198,16 @@ function Members({ projectId, onChange }: { projectId: number; onChange: () => v
                       <option value="agent">{t('memberRole.agent')}</option>
                       <option value="lead">{t('memberRole.lead')}</option>
                     </select>
+                    ) : (
+                      t(`memberRole.${m.member_role}`)
+                    )}
                   </td>
                   <td class="actions">
-                    <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setRemoving(m)}>
-                      {t('members.remove')}
-                    </button>
+                    {canManage && (
+                      <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setRemoving(m)}>
+                        {t('members.remove')}
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}

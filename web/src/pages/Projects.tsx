@@ -21,7 +21,8 @@ export function useClientOptions() {
 }
 
 export function ProjectsPage() {
-  const { refresh } = useSession();
+  const { me, refresh } = useSession();
+  const canManage = me.permissions.manage_projects;
   const list = useLoad(() => api.get<List<Project>>('/projects'));
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = () => setDialog(null);
@@ -35,9 +36,11 @@ export function ProjectsPage() {
       title={t('projects.title')}
       testId="projects-page"
       actions={
-        <button type="button" class="btn btn-primary" data-testid="new-project" onClick={() => setDialog({ kind: 'create' })}>
-          {t('projects.new')}
-        </button>
+        canManage && (
+          <button type="button" class="btn btn-primary" data-testid="new-project" onClick={() => setDialog({ kind: 'create' })}>
+            {t('projects.new')}
+          </button>
+        )
       }
     >
       <ErrorBox error={list.error} />
@@ -77,12 +80,16 @@ export function ProjectsPage() {
                   </td>
                   <td class="num">{p.member_count}</td>
                   <td class="actions">
-                    <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'edit', project: p })}>
-                      {t('common.edit')}
-                    </button>
-                    <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'delete', project: p })}>
-                      {t('common.delete')}
-                    </button>
+                    {canManage && (
+                      <>
+                        <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'edit', project: p })}>
+                          {t('common.edit')}
+                        </button>
+                        <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'delete', project: p })}>
+                          {t('common.delete')}
+                        </button>
+                      </>
+                    )}
                   </td>
                 </tr>
               ))}
