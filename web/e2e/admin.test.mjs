@@ -181,3 +181,49 @@ test('admin creates a project, adds a member, switches language, logs out', asyn
     await context.close();
   }
 });
+
+test('a project lead manages the members of a project they lead, and only that', async () => {
+  const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  try {
+    await page.goto(baseUrl + '/login');
+    await page.getByTestId('login-email').fill('lead@zezaro.example');
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    // Submitting with the keyboard.
+    await page.getByTestId('login-password').press('Enter');
+    await page.getByTestId('home').waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'de', 'browser language decides');
+
+    // The lead leads NORD: may add a Team Basic agent there, may not edit the project.
+    await page.goto(baseUrl + '/admin/projects');
+    await page.getByTestId('projects-page').waitFor();
+    assert.equal(await page.getByTestId('new-project').count(), 0, 'leads create no projects');
+    await page.getByTestId('project-link-NORD').click();
+    await page.getByTestId('members-table').waitFor();
+    const tom = 'tom.berger@zezaro.example';
+    await page.waitForFunction(
+      (email) => [...document.querySelectorAll('[data-testid="member-user"] option')].some((o) => o.textContent.includes(email)),
+      tom,
+    );
+    const value = await page.getByTestId('member-user').locator('option', { hasText: tom }).getAttribute('value');
+    await page.getByTestId('member-user').selectOption(value);
+    await page.getByTestId('add-member').click();
+    await page.getByTestId('member-row').filter({ hasText: tom }).waitFor();
+
+    // The Team Pro agent works for Acme only: the server refuses, the UI says why.
+    const pro = 'pro.agent@zezaro.example';
+    const proValue = await page.getByTestId('member-user').locator('option', { hasText: pro }).getAttribute('value');
+    await page.getByTestId('member-user').selectOption(proValue);
+    await page.getByTestId('add-member').click();
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByTestId('member-row').filter({ hasText: pro }).count(), 0);
+  } catch (err) {
+    mkdirSync(outDir, { recursive: true });
+    await page.screenshot({ path: join(outDir, 'lead-failure.png'), fullPage: true }).catch(() => {});
+    console.error('server log:\n' + serverLog.slice(-4000));
+    throw err;
+  } finally {
+    await context.close();
+  }
+});
