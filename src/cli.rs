@@ -381,9 +381,3 @@ fn check(store: StoreArgs) -> Result<(), Failure> {
         )))
     }
 }
-
-impl From<Failure> for crate::db::StoreError {
-    fn from(f: Failure) -> Self {
-        crate::db::StoreError::Task(f.0)
-    }
-}

@@ -81,6 +81,22 @@ pub struct Principal {
     pub ip: Option<String>,
 }
 
+impl Principal {
+    /// The operator on the server's own command line: acts as a platform
+    /// admin; the audit log names it `cli`.
+    pub fn operator() -> Principal {
+        Principal {
+            user_id: 0,
+            email: "cli".into(),
+            role: Role::Admin,
+            client_id: None,
+            memberships: Vec::new(),
+            session: None,
+            ip: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionAuth {
     pub session_id: i64,

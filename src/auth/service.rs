@@ -3,8 +3,7 @@ use serde_json::json;
 
 use super::error::AuthError;
 use super::model::{
-    ClientRef, LoginInput, Me, MyProject, NewToken, Principal, Role, SessionAuth, TokenCreated,
-    TokenInfo,
+    ClientRef, LoginInput, Me, MyProject, NewToken, Principal, SessionAuth, TokenCreated, TokenInfo,
 };
 use super::store::{self, NewSession, PrincipalRow};
 use super::{password, policy, tokens};
@@ -241,21 +240,5 @@ pub fn token_use_stale(last_used_at: Option<&str>) -> bool {
     match last_used_at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
         Some(at) => chrono::Utc::now().signed_duration_since(at) > chrono::Duration::minutes(5),
         None => true,
-    }
-}
-
-impl Principal {
-    /// The operator on the server's own command line: acts as a platform
-    /// admin; the audit log names it `cli`.
-    pub fn operator() -> Principal {
-        Principal {
-            user_id: 0,
-            email: "cli".into(),
-            role: Role::Admin,
-            client_id: None,
-            memberships: Vec::new(),
-            session: None,
-            ip: None,
-        }
     }
 }
