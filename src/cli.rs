@@ -1,5 +1,5 @@
 //! The command line: `serve`, `user create`, `token create`, `migrate`,
-//! `check`. Messages for people on stderr; exit code 1 on failure, 2 on bad
+//! `check`, `demo`. Messages for people on stderr; exit code 1 on failure, 2 on bad
 //! arguments.
 
 use std::io::{Read, Write};
@@ -56,6 +56,21 @@ enum Command {
     Check {
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Generate a large demo store for benchmarks: the demo data, then N
+    /// cases with contacts, threads, history and search rows.
+    Demo {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// How many cases to add.
+        #[arg(long)]
+        cases: u64,
+        /// Mean messages per case.
+        #[arg(long, default_value_t = 4)]
+        messages: u32,
+        /// Seed of the random generator (same seed, same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -149,6 +164,12 @@ pub fn main() -> ExitCode {
         } => create_token(store, email, name),
         Command::Migrate { store } => migrate(store),
         Command::Check { store } => check(store),
+        Command::Demo {
+            store,
+            cases,
+            messages,
+            seed,
+        } => demo(store, cases, messages, seed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -380,4 +401,32 @@ fn check(store: StoreArgs) -> Result<(), Failure> {
             path.display()
         )))
     }
+}
+
+fn demo(store: StoreArgs, cases: u64, messages: u32, seed: u64) -> Result<(), Failure> {
+    let config = config(&store, None)?;
+    let _lock = crate::http::server::lock_data_dir(&config.data_dir)?;
+    let options = crate::demo::generate::Options {
+        cases,
+        messages,
+        seed,
+    };
+    let report = crate::demo::generate::generate(&config.data_dir, &options, &mut |line| {
+        eprintln!("{line}")
+    })?;
+    println!(
+        "generated {} cases, {} messages, {} contacts, {} organizations, {} time entries in {:.1} s",
+        report.cases,
+        report.messages,
+        report.contacts,
+        report.organizations,
+        report.time_entries,
+        report.seconds
+    );
+    println!(
+        "store {}: {:.1} MB",
+        config.data_dir.join(crate::db::STORE_FILE).display(),
+        report.store_bytes as f64 / 1_000_000.0
+    );
+    Ok(())
 }

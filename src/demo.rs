@@ -1,6 +1,8 @@
 //! `serve --demo`: a realistic demo, seeded once into an empty store.
 //! Everything goes through the domain services, as an operator would.
 
+pub mod generate;
+
 use rusqlite::OptionalExtension;
 
 use crate::auth::{MemberRole, Principal, Role};
@@ -218,6 +220,8 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         member(strom.id, 7, MemberRole::Agent)?;
         member(gas.id, 7, MemberRole::Agent)?;
         member(support.id, 8, MemberRole::Agent)?;
+        seed_customers(tx, &op, acme.id, nord.id, berg.id)?;
+        seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('demo_seeded', ?1)",
             [crate::db::now()],
@@ -336,4 +340,325 @@ fn people() -> Vec<Person> {
             De,
         ),
     ]
+}
+
+/// Topics for every project and a handful of cases in various states, so
+/// that the workspace has something to show.
+fn seed_cases(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    projects: &[i64],
+    users: &[i64],
+) -> Result<(), DemoError> {
+    use crate::cases::{
+        self, CasePatch, Channel, FirstMessage, MessageKind, NewCase, NewMessage, Priority, Status,
+    };
+    const TOPICS: &[&str] = &[
+        "Rechnung",
+        "Vertrag",
+        "Umzug",
+        "Störung",
+        "Lieferung",
+        "Sonstiges",
+    ];
+    const SUBJECTS: &[(&str, &str)] = &[
+        (
+            "Abschlagszahlung zu hoch?",
+            "Guten Tag, mein Abschlag wurde auf 180 € erhöht. Das kann nicht stimmen, bitte prüfen Sie das.",
+        ),
+        (
+            "Umzug zum 1. Januar",
+            "Hallo, wir ziehen um und möchten den Vertrag mitnehmen. Was brauchen Sie von uns?",
+        ),
+        (
+            "Invoice in English please",
+            "Hello, could you send my last invoice in English? Thanks, Mark",
+        ),
+        (
+            "Zählerstand übermitteln",
+            "Mein Zählerstand am 30.11. war 45 213 kWh.",
+        ),
+        (
+            "Lieferung nicht angekommen",
+            "Meine Bestellung 4711 ist seit zwei Wochen unterwegs. Wo ist sie?",
+        ),
+        (
+            "Router blinkt rot",
+            "Seit heute Morgen kein Internet, die DSL-Lampe blinkt rot.",
+        ),
+    ];
+    for &project_id in projects {
+        let mut topic_ids = Vec::new();
+        for (position, name) in TOPICS.iter().enumerate() {
+            topic_ids.push(crate::topics::store::insert(
+                tx,
+                project_id,
+                name,
+                position as i64,
+            )?);
+        }
+        for (i, (subject, body)) in SUBJECTS.iter().enumerate() {
+            let case = cases::service::create(
+                tx,
+                op,
+                NewCase {
+                    project_id,
+                    subject: (*subject).into(),
+                    channel: if i % 3 == 2 {
+                        Channel::Call
+                    } else {
+                        Channel::Email
+                    },
+                    topic_id: Some(topic_ids[i % topic_ids.len()]),
+                    priority: Some(if i == 5 {
+                        Priority::High
+                    } else {
+                        Priority::Normal
+                    }),
+                    handling_team: None,
+                    assignee_id: None,
+                    contact_id: None,
+                    contact: None,
+                    tags: vec![],
+                    due_at: None,
+                    custom: None,
+                    message: Some(FirstMessage {
+                        kind: MessageKind::Inbound,
+                        body_text: (*body).into(),
+                    }),
+                },
+            )
+            .map_err(err)?;
+            // Some are being worked on: assigned and answered.
+            if i % 2 == 1 {
+                let member = crate::projects::store::members(tx, project_id)?
+                    .into_iter()
+                    .find(|m| users.contains(&m.user_id) && m.member_role == MemberRole::Agent);
+                if let Some(member) = member {
+                    cases::service::update(
+                        tx,
+                        op,
+                        case.id,
+                        CasePatch {
+                            assignee_id: Some(Some(member.user_id)),
+                            ..CasePatch::default()
+                        },
+                    )
+                    .map_err(err)?;
+                    cases::service::add_message(
+                        tx,
+                        op,
+                        case.id,
+                        NewMessage {
+                            kind: MessageKind::Outbound,
+                            body_text: "Vielen Dank für Ihre Nachricht, wir kümmern uns darum."
+                                .into(),
+                            expected_version: None,
+                            force: false,
+                            set_status: Some(Status::PendingCustomer),
+                        },
+                    )
+                    .map_err(err)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A few organizations and contacts per client (customer database), with
+/// one likely duplicate at Acme to show the duplicate check.
+fn seed_customers(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    acme: i64,
+    nord: i64,
+    berg: i64,
+) -> Result<(), DemoError> {
+    use crate::contacts::{self, NewContact};
+    use crate::organizations::{self, NewOrganization};
+    let org = |client_id: i64, name: &str, number: &str, city: &str, phone: &str| {
+        organizations::service::create(
+            tx,
+            op,
+            NewOrganization {
+                client_id,
+                name: name.into(),
+                customer_number: Some(number.into()),
+                domain: None,
+                phone: Some(phone.into()),
+                street: None,
+                postal_code: None,
+                city: Some(city.into()),
+                country: Some("Deutschland".into()),
+                notes: None,
+                custom: None,
+            },
+        )
+        .map(|o| o.id)
+        .map_err(err)
+    };
+    #[allow(clippy::too_many_arguments)]
+    let contact = |client_id: i64,
+                   name: &str,
+                   email: &str,
+                   phone: &str,
+                   organization_id: Option<i64>,
+                   language: &str,
+                   (street, postal_code, city, country): (&str, &str, &str, &str),
+                   number: Option<&str>| {
+        contacts::service::create(
+            tx,
+            op,
+            NewContact {
+                client_id,
+                name: name.into(),
+                emails: vec![email.into()],
+                phones: vec![phone.into()],
+                organization_id,
+                customer_number: number.map(str::to_string),
+                language: Some(language.into()),
+                street: Some(street.into()),
+                postal_code: Some(postal_code.into()),
+                city: Some(city.into()),
+                country: Some(country.into()),
+                notes: None,
+                custom: None,
+            },
+        )
+        .map_err(err)
+    };
+    let de = "Deutschland";
+    let baeckerei = org(
+        acme,
+        "Bäckerei Schulze OHG",
+        "G-20017",
+        "München",
+        "+49 89 4411 230",
+    )?;
+    contact(
+        acme,
+        "Hans Müller",
+        "hans.mueller@example.de",
+        "+49 30 12345678",
+        None,
+        "de",
+        ("Hauptstraße 5", "10115", "Berlin", de),
+        Some("ST-100234"),
+    )?;
+    contact(
+        acme,
+        "Hans Mueller",
+        "h.mueller@example.de",
+        "030 98765432",
+        None,
+        "de",
+        ("Hauptstr. 5", "10115", "Berlin", de),
+        None,
+    )?;
+    contact(
+        acme,
+        "Maria Schneider",
+        "maria.schneider@example.de",
+        "+49 89 7654321",
+        Some(baeckerei),
+        "de",
+        ("Leopoldstraße 12", "80802", "München", de),
+        Some("ST-100871"),
+    )?;
+    contact(
+        acme,
+        "Petra Wagner",
+        "petra.wagner@example.de",
+        "0171 2345678",
+        Some(baeckerei),
+        "de",
+        ("Leopoldstraße 12", "80802", "München", de),
+        None,
+    )?;
+    contact(
+        acme,
+        "Mark Thompson",
+        "mark.thompson@example.com",
+        "+44 20 7946 0958",
+        None,
+        "en",
+        ("221 Baker Street", "NW1 6XE", "London", "United Kingdom"),
+        Some("ST-101502"),
+    )?;
+    let kontor = org(
+        nord,
+        "Hansekontor Logistik GmbH",
+        "N-5001",
+        "Hamburg",
+        "+49 40 3344 550",
+    )?;
+    contact(
+        nord,
+        "Jens Hansen",
+        "jens.hansen@example.de",
+        "+49 40 5566778",
+        None,
+        "de",
+        ("Elbchaussee 101", "22763", "Hamburg", de),
+        Some("K-770012"),
+    )?;
+    contact(
+        nord,
+        "Frauke Petersen",
+        "f.petersen@example.de",
+        "0431 998877",
+        Some(kontor),
+        "de",
+        ("Holstenstraße 3", "24103", "Kiel", de),
+        None,
+    )?;
+    contact(
+        nord,
+        "Emily Clarke",
+        "emily.clarke@example.com",
+        "+44 161 496 0000",
+        None,
+        "en",
+        ("12 Oxford Road", "M1 5QA", "Manchester", "United Kingdom"),
+        Some("K-770388"),
+    )?;
+    let hotel = org(
+        berg,
+        "Alpenhof Hotel KG",
+        "B-0815",
+        "Garmisch-Partenkirchen",
+        "+49 8821 7070",
+    )?;
+    contact(
+        berg,
+        "Sebastian Huber",
+        "sebastian.huber@example.de",
+        "+49 8821 123456",
+        None,
+        "de",
+        ("Zugspitzstraße 8", "82467", "Garmisch-Partenkirchen", de),
+        Some("BB-31337"),
+    )?;
+    contact(
+        berg,
+        "Laura Gruber",
+        "rezeption@example.de",
+        "08821 7070",
+        Some(hotel),
+        "de",
+        ("Partnachweg 2", "82467", "Garmisch-Partenkirchen", de),
+        None,
+    )?;
+    contact(
+        berg,
+        "David Miller",
+        "david.miller@example.com",
+        "+1 212 555 0147",
+        None,
+        "en",
+        ("350 Fifth Avenue", "10118", "New York", "USA"),
+        None,
+    )?;
+    Ok(())
 }

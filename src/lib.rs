@@ -6,15 +6,20 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod clients;
 pub mod config;
+pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod organizations;
 pub mod projects;
 pub mod scheduler;
+pub mod search;
 pub mod state;
 pub mod teams;
+pub mod topics;
 pub mod users;
 pub mod validation;

@@ -13,6 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub throttle: Arc<LoginThrottle>,
     pub principals: Arc<PrincipalCache>,
+    /// Live case events and presence.
+    pub cases: Arc<crate::cases::CaseHub>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             config: Arc::new(config),
             throttle: Arc::new(throttle),
             principals: Arc::new(PrincipalCache::default()),
+            cases: Arc::new(crate::cases::CaseHub::default()),
         }
     }
 }

@@ -64,6 +64,28 @@ pub fn email(field: &'static str, value: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Trims an optional, length-limited text field; empty is allowed. Line
+/// breaks are allowed where `multiline` says so.
+pub fn optional_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+    multiline: bool,
+) -> Result<String, Invalid> {
+    let trimmed = value.trim();
+    if trimmed.chars().count() > max_chars {
+        return Err(Invalid::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    let bad = |c: char| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'));
+    if trimmed.chars().any(bad) {
+        return Err(Invalid::new(field, "must not contain control characters"));
+    }
+    Ok(trimmed.to_string())
+}
+
 /// Passwords: at least 10 characters; the upper bound keeps hashing cheap.
 pub fn password(field: &'static str, value: &str) -> Result<(), Invalid> {
     let len = value.chars().count();

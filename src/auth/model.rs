@@ -71,6 +71,8 @@ pub struct Membership {
 pub struct Principal {
     pub user_id: i64,
     pub email: String,
+    /// Display name, for live events ("updated by …").
+    pub name: String,
     pub role: Role,
     /// The client the user belongs to; `None` for platform admins and the
     /// provider's staff.
@@ -88,6 +90,7 @@ impl Principal {
         Principal {
             user_id: 0,
             email: "cli".into(),
+            name: "Command line".into(),
             role: Role::Admin,
             client_id: None,
             memberships: Vec::new(),

@@ -243,6 +243,50 @@ pub fn manage_team(p: &Principal, client_id: Option<i64>) -> Result<(), Denied> 
     )
 }
 
+// ---- customer database -----------------------------------------------------
+//
+// The customer database (contacts, organizations) belongs to a client and
+// serves all its projects. Everybody who works for a client may view and
+// edit it: the client's admin, and project leads and agents in the client's
+// projects. Deleting, merging and importing is for the platform admin, the
+// client's admin and the provider's project leads of the client's projects.
+
+/// Clients whose customer database the principal may see.
+pub fn customer_visibility(p: &Principal) -> Visibility {
+    match (p.role, p.client_id) {
+        (Role::Admin, _) => Visibility::All,
+        (Role::ClientAdmin, Some(own)) => Visibility::Clients(vec![own]),
+        (Role::ClientAdmin, None) => Visibility::Clients(vec![]),
+        _ => Visibility::Clients(p.member_clients()),
+    }
+}
+
+/// View a client's contacts and organizations; a foreign client is 404.
+pub fn view_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    allow(
+        customer_visibility(p).includes_client(client_id),
+        Denied::NotFound,
+    )
+}
+
+/// Create and change contacts and organizations of a client.
+pub fn edit_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    view_customers(p, client_id)
+}
+
+/// Delete, merge and import contacts and organizations of a client.
+pub fn manage_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    view_customers(p, client_id)?;
+    let leads_client = p.role == Role::ProjectLead
+        && p.memberships
+            .iter()
+            .any(|m| m.client_id == client_id && m.role == MemberRole::Lead);
+    allow(
+        p.is_admin() || p.is_admin_of(client_id) || leads_client,
+        Denied::Forbidden,
+    )
+}
+
 // ---- audit log -------------------------------------------------------------
 
 pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
@@ -276,6 +320,7 @@ mod tests {
         Principal {
             user_id: 100,
             email: "x@example.com".into(),
+            name: "X".into(),
             role,
             client_id,
             memberships: memberships
@@ -407,6 +452,50 @@ mod tests {
             ),
             Err(Denied::NotFound)
         );
+    }
+
+    #[test]
+    fn customer_database_belongs_to_the_client() {
+        let admin = who(Role::Admin, None, &[]);
+        assert_eq!(customer_visibility(&admin), Visibility::All);
+        assert!(manage_customers(&admin, FOREIGN).is_ok());
+
+        let ca = who(Role::ClientAdmin, Some(OWN), &[]);
+        assert!(view_customers(&ca, OWN).is_ok());
+        assert!(edit_customers(&ca, OWN).is_ok());
+        assert!(manage_customers(&ca, OWN).is_ok());
+        assert_eq!(view_customers(&ca, FOREIGN), Err(Denied::NotFound));
+        assert_eq!(edit_customers(&ca, FOREIGN), Err(Denied::NotFound));
+        assert_eq!(manage_customers(&ca, FOREIGN), Err(Denied::NotFound));
+
+        // A lead leads at OWN and is only an agent at FOREIGN.
+        let lead = who(
+            Role::ProjectLead,
+            None,
+            &[
+                (10, OWN, MemberRole::Lead),
+                (20, FOREIGN, MemberRole::Agent),
+            ],
+        );
+        assert_eq!(
+            customer_visibility(&lead),
+            Visibility::Clients(vec![OWN, FOREIGN])
+        );
+        assert!(manage_customers(&lead, OWN).is_ok());
+        assert!(edit_customers(&lead, FOREIGN).is_ok());
+        assert_eq!(manage_customers(&lead, FOREIGN), Err(Denied::Forbidden));
+        assert_eq!(view_customers(&lead, 3), Err(Denied::NotFound));
+
+        let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
+        assert!(view_customers(&agent, OWN).is_ok());
+        assert!(edit_customers(&agent, OWN).is_ok());
+        assert_eq!(manage_customers(&agent, OWN), Err(Denied::Forbidden));
+        assert_eq!(view_customers(&agent, FOREIGN), Err(Denied::NotFound));
+        assert_eq!(manage_customers(&agent, FOREIGN), Err(Denied::NotFound));
+
+        // A client's own agent without project memberships sees nothing.
+        let idle = who(Role::Agent, Some(OWN), &[]);
+        assert_eq!(view_customers(&idle, OWN), Err(Denied::NotFound));
     }
 
     #[test]

@@ -140,6 +140,7 @@ pub fn principal(
     Ok(Principal {
         user_id: row.user_id,
         email: row.email,
+        name: row.name,
         role: row.role,
         client_id: row.client_id,
         memberships,

@@ -7,6 +7,7 @@ use crate::db::{StoreResult, now};
 pub struct PrincipalRow {
     pub user_id: i64,
     pub email: String,
+    pub name: String,
     pub role: Role,
     pub client_id: Option<i64>,
     /// Session id or API token id.
@@ -24,13 +25,14 @@ fn principal_from_row(row: &Row) -> rusqlite::Result<PrincipalRow> {
         client_id: row.get(3)?,
         credential_id: row.get(4)?,
         extra: row.get(5)?,
+        name: row.get(6)?,
     })
 }
 
 pub fn by_session(conn: &Connection, token_hash: &str) -> StoreResult<Option<PrincipalRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT u.id, u.email, u.role, u.client_id, s.id, s.csrf_token
+            "SELECT u.id, u.email, u.role, u.client_id, s.id, s.csrf_token, u.name
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active = 1",
         )?
@@ -41,7 +43,7 @@ pub fn by_session(conn: &Connection, token_hash: &str) -> StoreResult<Option<Pri
 pub fn by_api_token(conn: &Connection, token_hash: &str) -> StoreResult<Option<PrincipalRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT u.id, u.email, u.role, u.client_id, t.id, t.last_used_at
+            "SELECT u.id, u.email, u.role, u.client_id, t.id, t.last_used_at, u.name
              FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ?1 AND u.active = 1",
         )?

@@ -5,8 +5,11 @@ use actix_web::http::StatusCode;
 use super::problem::ApiError;
 use crate::auth::AuthError;
 use crate::auth::policy::Denied;
+use crate::cases::CaseError;
 use crate::clients::ClientError;
+use crate::contacts::ContactError;
 use crate::db::StoreError;
+use crate::organizations::OrganizationError;
 use crate::projects::ProjectError;
 use crate::teams::TeamError;
 use crate::users::UserError;
@@ -133,6 +136,19 @@ impl From<UserError> for ApiError {
     }
 }
 
+impl From<CaseError> for ApiError {
+    fn from(err: CaseError) -> Self {
+        match err {
+            CaseError::NotFound => not_found(err),
+            CaseError::Changed { .. } => conflict("case-changed", err),
+            CaseError::Contact(contact) => contact.into(),
+            CaseError::Invalid(invalid) => invalid.into(),
+            CaseError::Denied(denied) => denied.into(),
+            CaseError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl From<ProjectError> for ApiError {
     fn from(err: ProjectError) -> Self {
         match err {
@@ -148,6 +164,38 @@ impl From<ProjectError> for ApiError {
             ProjectError::Invalid(invalid) => invalid.into(),
             ProjectError::Denied(denied) => denied.into(),
             ProjectError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<ContactError> for ApiError {
+    fn from(err: ContactError) -> Self {
+        match err {
+            ContactError::NotFound => not_found(err),
+            ContactError::MergeInvalid(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "merge-invalid",
+                err.to_string(),
+            ),
+            ContactError::ImportInvalid(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import-invalid",
+                err.to_string(),
+            ),
+            ContactError::Invalid(invalid) => invalid.into(),
+            ContactError::Denied(denied) => denied.into(),
+            ContactError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<OrganizationError> for ApiError {
+    fn from(err: OrganizationError) -> Self {
+        match err {
+            OrganizationError::NotFound => not_found(err),
+            OrganizationError::Invalid(invalid) => invalid.into(),
+            OrganizationError::Denied(denied) => denied.into(),
+            OrganizationError::Store(store) => store.into(),
         }
     }
 }

@@ -27,30 +27,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<actix_web::web::Data<AppState>>()
-            .map(|state| state.config.max_body_bytes)
-            .unwrap_or(1024 * 1024);
-        let is_json = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let mime = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            })
-            .unwrap_or(false);
-        let declared_len = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let limit = body_limit(req);
+        let is_json = {
+            let mime = mime_type(req);
+            mime == "application/json" || mime.ends_with("+json")
+        };
+        let declared_len = declared_len(req);
+        let payload = payload.take();
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::new(
@@ -59,22 +42,63 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                     "the request body must be JSON (Content-Type: application/json)",
                 ));
             }
-            if declared_len.is_some_and(|len| len > limit) {
-                return Err(too_large(limit));
-            }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|err| {
-                    ApiError::new(StatusCode::BAD_REQUEST, "malformed-body", err.to_string())
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(payload, limit, declared_len).await?;
             parse(&body).map(ValidJson)
         })
     }
+}
+
+/// The largest request body the app accepts (`max_body_bytes`).
+pub(crate) fn body_limit(req: &HttpRequest) -> usize {
+    req.app_data::<actix_web::web::Data<AppState>>()
+        .map(|state| state.config.max_body_bytes)
+        .unwrap_or(1024 * 1024)
+}
+
+/// The request's media type, lower case, without parameters.
+pub(crate) fn mime_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+/// The `Content-Length` the client declared, if any.
+pub(crate) fn declared_len(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// Reads the whole body, answering 413 as soon as it is over `limit`,
+/// whether declared up front or streamed.
+pub(crate) async fn read_limited(
+    mut payload: Payload,
+    limit: usize,
+    declared_len: Option<usize>,
+) -> Result<BytesMut, ApiError> {
+    if declared_len.is_some_and(|len| len > limit) {
+        return Err(too_large(limit));
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed-body", err.to_string())
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn too_large(limit: usize) -> ApiError {

@@ -7,6 +7,7 @@ mod json;
 mod openapi;
 mod problem;
 pub mod server;
+mod text;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,6 +16,7 @@ pub use json::ValidJson;
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, ProblemBody};
 pub use server::{RunningServer, StartError, start};
+pub use text::CsvBody;
 
 /// Every list answer: `{"items": [...]}`.
 #[derive(Debug, Serialize, ToSchema)]

@@ -68,22 +68,32 @@ pub struct RunningServer {
     /// held other data already).
     pub demo_seeded: bool,
     handle: ServerHandle,
+    signals: bool,
     task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
     _lock: File,
     _scheduler: Option<crate::scheduler::Scheduler>,
 }
 
 impl RunningServer {
-    /// Runs until the server stops (SIGINT/SIGTERM when signals are on).
-    pub async fn wait(self) -> std::io::Result<()> {
-        match self.task.await {
-            Ok(result) => result,
-            Err(err) => Err(std::io::Error::other(err.to_string())),
+    /// Runs until the server stops; with `signals`, SIGINT or SIGTERM stop
+    /// it gracefully.
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        if self.signals {
+            tokio::select! {
+                result = &mut self.task => return join_result(result),
+                _ = shutdown_signal() => {
+                    tracing::info!("stopping on signal");
+                    self.stop().await;
+                    return Ok(());
+                }
+            }
         }
+        join_result(self.task.await)
     }
 
-    /// Graceful stop: in-flight requests finish first.
+    /// Graceful stop: live event streams end, in-flight requests finish.
     pub async fn stop(self) {
+        self.state.cases.close();
         self.handle.stop(true).await;
         let _ = self.task.await;
     }
@@ -158,6 +168,11 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                     .configure(crate::users::configure)
                     .configure(crate::teams::configure)
                     .configure(crate::audit::configure)
+                    .configure(crate::contacts::configure)
+                    .configure(crate::organizations::configure)
+                    .configure(crate::cases::configure)
+                    .configure(crate::topics::configure)
+                    .configure(crate::search::configure)
                     .default_service(web::to(|| async {
                         Err::<HttpResponse, _>(ApiError::new(
                             actix_web::http::StatusCode::NOT_FOUND,
@@ -171,9 +186,8 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
     if let Some(workers) = workers {
         server = server.workers(workers.max(1));
     }
-    if !options.signals {
-        server = server.disable_signals();
-    }
+    // Signals are handled in `wait`, so that event streams end first.
+    server = server.disable_signals();
     let server = server.bind(&listen).map_err(|source| StartError::Bind {
         addr: listen.clone(),
         source,
@@ -191,10 +205,32 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
         state,
         demo_seeded,
         handle,
+        signals: options.signals,
         task,
         _lock: lock,
         _scheduler: scheduler,
     })
+}
+
+fn join_result(
+    result: Result<std::io::Result<()>, actix_web::rt::task::JoinError>,
+) -> std::io::Result<()> {
+    result.unwrap_or_else(|err| Err(std::io::Error::other(err.to_string())))
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }
 
 /// Strict CSP for the app; the API browser (Swagger UI) needs inline styles.

@@ -235,3 +235,226 @@ export function query(params: Record<string, string | number | null | undefined>
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** POST with `keepalive`, for requests that must survive leaving the page (time records). */
+export function postKeepalive(path: string, body: unknown): void {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  try {
+    void fetch(`/api/v1${path}`, {
+      method: 'POST',
+      headers,
+      credentials: 'same-origin',
+      keepalive: true,
+      body: JSON.stringify(body),
+    }).catch(() => undefined);
+  } catch {
+    /* best effort */
+  }
+}
+
+// ---------- the agent workspace: cases, contacts, search ----------
+
+export type CaseStatus = 'new' | 'open' | 'pending-customer' | 'pending-third-party' | 'solved' | 'closed';
+export const CASE_STATUSES: CaseStatus[] = ['new', 'open', 'pending-customer', 'pending-third-party', 'solved', 'closed'];
+export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+export const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'urgent'];
+export type Channel = 'email' | 'call' | 'webform' | 'chat' | 'letter';
+export const CHANNELS: Channel[] = ['email', 'call', 'webform', 'chat', 'letter'];
+export const TEAM_KINDS: TeamKind[] = ['client', 'provider'];
+export type MessageKind = 'inbound' | 'outbound' | 'note';
+export type TimeKind = 'handling' | 'after-work' | 'call-wait' | 'call-talk' | 'manual';
+
+export interface Case {
+  id: number;
+  project_id: number;
+  project_key: string;
+  number: number;
+  ref: string;
+  subject: string;
+  channel: Channel;
+  topic_id: number | null;
+  topic_name: string | null;
+  status: CaseStatus;
+  priority: Priority;
+  handling_team: TeamKind;
+  assignee_id: number | null;
+  assignee_name: string | null;
+  contact_id: number | null;
+  contact_name: string | null;
+  organization_id: number | null;
+  organization_name: string | null;
+  tags: string[];
+  due_at: string | null;
+  custom: Record<string, unknown>;
+  merged_into_id: number | null;
+  version: number;
+  message_count: number;
+  last_message_at: string | null;
+  first_response_at: string | null;
+  solved_at: string | null;
+  closed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CasePage {
+  items: Case[];
+  next_cursor: string | null;
+}
+
+export interface CaseCounts {
+  mine: number;
+  unassigned: number;
+  open: number;
+  overdue: number;
+  due_soon: number;
+  by_team: Record<TeamKind, number>;
+  by_topic: { topic_id: number; name: string; count: number }[];
+  by_channel: Record<Channel, number>;
+}
+
+export interface Attachment {
+  id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  url: string;
+}
+
+export interface Message {
+  id: number;
+  kind: MessageKind;
+  channel: Channel | null;
+  author_user_id: number | null;
+  author_name: string | null;
+  author_contact_id: number | null;
+  from_address: string | null;
+  to_address: string | null;
+  subject: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  created_at: string;
+  attachments: Attachment[];
+}
+
+export interface HistoryEntry {
+  id: number;
+  user_id: number | null;
+  user_name: string | null;
+  at: string;
+  field: string;
+  old_value: string | null;
+  new_value: string | null;
+}
+
+export interface Viewer {
+  user_id: number;
+  name: string;
+}
+
+export interface TimeSummary {
+  total_seconds: number;
+  by_kind: Partial<Record<TimeKind, number>>;
+}
+
+export interface CaseDetail {
+  case: Case;
+  messages: Message[];
+  history: HistoryEntry[];
+  contact: Contact | null;
+  contact_cases: Case[];
+  time: TimeSummary;
+  viewers: Viewer[];
+}
+
+export interface Topic {
+  id: number;
+  project_id: number;
+  name: string;
+  active: boolean;
+  position: number;
+}
+
+export interface Contact {
+  id: number;
+  client_id: number;
+  organization_id: number | null;
+  organization_name: string | null;
+  name: string;
+  emails: string[];
+  phones: string[];
+  customer_number: string | null;
+  language: string | null;
+  street: string;
+  postal_code: string;
+  city: string;
+  country: string;
+  notes: string;
+  custom: Record<string, unknown>;
+  case_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactPage {
+  items: Contact[];
+  next_before_id: number | null;
+}
+
+export interface Organization {
+  id: number;
+  client_id: number;
+  name: string;
+  customer_number: string | null;
+  domain: string | null;
+  phone: string | null;
+  street: string;
+  postal_code: string;
+  city: string;
+  country: string;
+  notes: string;
+}
+
+/** The filters of the case list; also the `query` of a saved view. */
+export interface CaseFilters {
+  view?: 'mine' | 'unassigned' | 'open' | 'all';
+  status?: string;
+  assignee_id?: number;
+  team?: TeamKind;
+  topic_id?: number;
+  channel?: Channel;
+  tag?: string;
+  due?: 'overdue' | 'soon';
+  sort?: CaseSort;
+}
+
+export type CaseSort = '-updated_at' | 'updated_at' | '-created_at' | 'created_at' | 'due_at' | '-priority';
+
+export interface SavedView {
+  id: number;
+  name: string;
+  query: CaseFilters;
+}
+
+export interface SearchResults {
+  cases: (Case & { snippet?: string | null })[];
+  contacts: Contact[];
+  organizations: Organization[];
+}
+
+/** Payload of the `case` server-sent event. */
+export interface CaseEvent {
+  type: 'created' | 'updated' | 'message';
+  case_id: number;
+  project_id: number;
+  version: number;
+  by_user_id: number | null;
+  by_name: string | null;
+}
+
+/** Payload of the `presence` server-sent event. */
+export interface PresenceEvent {
+  case_id: number;
+  viewers: Viewer[];
+}

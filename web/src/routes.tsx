@@ -13,6 +13,14 @@ import { UsersPage } from './pages/Users';
 import { TeamsPage } from './pages/Teams';
 import { AuditPage } from './pages/Audit';
 import { TokensPage } from './pages/Tokens';
+import { CasesPage } from './pages/Cases';
+import { CaseDetailPage } from './pages/CaseDetail';
+import { SearchPage } from './pages/Search';
+import { ContactsPage } from './pages/Contacts';
+import { ContactDetailPage } from './pages/ContactDetail';
+
+/** The agent workspace is for everyone working in at least one project. */
+const inProjects = (me: Me) => me.projects.length > 0;
 
 export type NavSection = 'main' | 'admin' | 'account';
 export const NAV_SECTIONS: { id: NavSection; label: MsgKey | null }[] = [
@@ -36,6 +44,11 @@ export interface RouteDef {
 
 export const routes: RouteDef[] = [
   { path: '/', page: HomePage, nav: { label: 'nav.home', section: 'main', testId: 'nav-home' } },
+  { path: '/cases', page: CasesPage, allowed: inProjects, nav: { label: 'nav.cases', section: 'main', testId: 'nav-cases' } },
+  { path: '/cases/:id', page: CaseDetailPage, allowed: inProjects },
+  { path: '/search', page: SearchPage, allowed: inProjects, nav: { label: 'nav.search', section: 'main', testId: 'nav-search' } },
+  { path: '/contacts', page: ContactsPage, allowed: inProjects, nav: { label: 'nav.contacts', section: 'main', testId: 'nav-contacts' } },
+  { path: '/contacts/:id', page: ContactDetailPage, allowed: inProjects },
   {
     path: '/admin/clients',
     page: ClientsPage,

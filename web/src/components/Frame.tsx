@@ -6,6 +6,7 @@ import { NAV_SECTIONS, routes, type RouteDef } from '../routes';
 import { useSession } from '../session';
 import { LanguageSwitch } from './LanguageSwitch';
 import { Link } from './Link';
+import { ShortcutLayer } from './shortcuts';
 import { ForbiddenPage, NotFoundPage } from '../pages/NotFound';
 
 /** The logged-in frame: header, navigation and the current page. */
@@ -47,6 +48,7 @@ export function Frame({ path }: { path: string }) {
           {content}
         </main>
       </div>
+      <ShortcutLayer />
     </div>
   );
 }

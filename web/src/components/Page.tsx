@@ -3,12 +3,12 @@ import { useEffect } from 'preact/hooks';
 import { t } from '../i18n';
 
 /** Page heading with optional actions on the right; also sets document.title. */
-export function Page(props: { title: string; actions?: ComponentChildren; children: ComponentChildren; testId?: string }) {
+export function Page(props: { title: string; actions?: ComponentChildren; children: ComponentChildren; testId?: string; wide?: boolean }) {
   useEffect(() => {
     document.title = `${props.title} · ${t('app.name')}`;
   }, [props.title]);
   return (
-    <section class="page" data-testid={props.testId}>
+    <section class={props.wide ? 'page page-wide' : 'page'} data-testid={props.testId}>
       <header class="page-head">
         <h1>{props.title}</h1>
         {props.actions && <div class="page-actions">{props.actions}</div>}

@@ -1,0 +1,25 @@
+use crate::auth::policy::Denied;
+use crate::db::StoreError;
+use crate::validation::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("no such case")]
+    NotFound,
+    #[error("the case was changed meanwhile (now version {current}); reload it or send with force")]
+    Changed { current: i64 },
+    #[error(transparent)]
+    Contact(#[from] crate::contacts::ContactError),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for CaseError {
+    fn from(err: rusqlite::Error) -> Self {
+        CaseError::Store(err.into())
+    }
+}

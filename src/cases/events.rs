@@ -1,0 +1,151 @@
+//! Live updates: case events and presence, fanned out to the workspace over
+//! Server-Sent Events. In memory only: a client that reconnects re-reads.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::model::Viewer;
+
+/// How long a presence heartbeat counts.
+const PRESENCE_TTL: Duration = Duration::from_secs(45);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseEvent {
+    /// `created`, `updated` or `message`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub case_id: i64,
+    pub project_id: i64,
+    /// For the receiver's visibility check; not sent.
+    #[serde(skip)]
+    pub client_id: i64,
+    pub version: i64,
+    pub by_user_id: Option<i64>,
+    pub by_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PresenceEvent {
+    pub case_id: i64,
+    #[serde(skip)]
+    pub project_id: i64,
+    #[serde(skip)]
+    pub client_id: i64,
+    pub viewers: Vec<Viewer>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Case(CaseEvent),
+    Presence(PresenceEvent),
+}
+
+impl Event {
+    /// The project and client the event belongs to.
+    pub fn scope(&self) -> (i64, i64) {
+        match self {
+            Event::Case(e) => (e.project_id, e.client_id),
+            Event::Presence(e) => (e.project_id, e.client_id),
+        }
+    }
+
+    /// The SSE frame.
+    pub fn frame(&self) -> String {
+        let (name, data) = match self {
+            Event::Case(e) => ("case", serde_json::to_string(e)),
+            Event::Presence(e) => ("presence", serde_json::to_string(e)),
+        };
+        format!("event: {name}\ndata: {}\n\n", data.unwrap_or_default())
+    }
+}
+
+/// Who looks at one case: user id → (name, last heartbeat).
+type Viewers = HashMap<i64, (String, Instant)>;
+
+pub struct CaseHub {
+    sender: broadcast::Sender<Event>,
+    /// Flips to true when the server stops, ending every event stream.
+    closing: tokio::sync::watch::Sender<bool>,
+    presence: Mutex<HashMap<i64, Viewers>>,
+}
+
+impl Default for CaseHub {
+    fn default() -> Self {
+        let (sender, _) = broadcast::channel(1024);
+        CaseHub {
+            sender,
+            closing: tokio::sync::watch::Sender::new(false),
+            presence: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl CaseHub {
+    pub fn publish(&self, event: Event) {
+        // No subscriber is no error.
+        let _ = self.sender.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+
+    /// Resolves when the server is stopping.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Ends all event streams, so a graceful stop need not wait for them.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Records that `user_id` is looking at the case; returns everyone else
+    /// who is.
+    pub fn heartbeat(&self, case_id: i64, user_id: i64, name: &str) -> (Vec<Viewer>, Vec<Viewer>) {
+        let mut presence = self.presence.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        presence.retain(|_, viewers| {
+            viewers.retain(|_, (_, seen)| now.duration_since(*seen) < PRESENCE_TTL);
+            !viewers.is_empty()
+        });
+        let viewers = presence.entry(case_id).or_default();
+        viewers.insert(user_id, (name.to_string(), now));
+        let all: Vec<Viewer> = viewers
+            .iter()
+            .map(|(id, (name, _))| Viewer {
+                user_id: *id,
+                name: name.clone(),
+            })
+            .collect();
+        let others = all
+            .iter()
+            .filter(|v| v.user_id != user_id)
+            .cloned()
+            .collect();
+        (others, all)
+    }
+
+    /// Everyone currently looking at the case.
+    pub fn viewers(&self, case_id: i64) -> Vec<Viewer> {
+        let presence = self.presence.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        presence
+            .get(&case_id)
+            .map(|viewers| {
+                viewers
+                    .iter()
+                    .filter(|(_, (_, seen))| now.duration_since(*seen) < PRESENCE_TTL)
+                    .map(|(id, (name, _))| Viewer {
+                        user_id: *id,
+                        name: name.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

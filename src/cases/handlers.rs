@@ -1,0 +1,363 @@
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::events::{Event, PresenceEvent};
+use super::model::{
+    BulkResult, BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery,
+    CountsQuery, MessageCreated, NewCase, NewMessage, NewTimeEntry, Presence, TimeEntry,
+};
+use super::service;
+use crate::auth::Principal;
+use crate::auth::policy::{self, ProjectRef};
+use crate::http::{ApiError, ProblemBody, ValidJson};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(counts)
+        .service(create)
+        .service(bulk)
+        .service(get_one)
+        .service(update)
+        .service(add_message)
+        .service(add_time)
+        .service(presence)
+        .service(events)
+        .service(log_call)
+        .service(list_views)
+        .service(create_view)
+        .service(delete_view);
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery),
+    responses((status = 200, body = CasePage), (status = 422, body = ProblemBody)))]
+#[get("/cases")]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<CaseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = state
+        .db
+        .read(move |conn| service::list(conn, &who, &query))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Counts of open cases for the workspace's views.
+#[utoipa::path(get, path = "/api/v1/cases/counts", tag = "cases", params(CountsQuery),
+    responses((status = 200, body = CaseCounts)))]
+#[get("/cases/counts")]
+pub async fn counts(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<CountsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = query.project_id;
+    let counts = state
+        .db
+        .read(move |conn| service::counts(conn, &who, project_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(counts))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCase,
+    responses((status = 201, body = Case), (status = 422, body = ProblemBody)))]
+#[post("/cases")]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ValidJson<NewCase>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = who.clone();
+    let (case, client_id) = state
+        .db
+        .write(move |tx| {
+            let case = service::create(tx, &who, body.into_inner())?;
+            let client_id = service::client_of(tx, case.project_id)?;
+            Ok::<_, super::CaseError>((case, client_id))
+        })
+        .await?;
+    state.cases.publish(Event::Case(service::event(
+        "created", &case, client_id, &actor,
+    )));
+    Ok(HttpResponse::Created().json(case))
+}
+
+/// Changes many cases at once (assign, status, topic, tags).
+#[utoipa::path(post, path = "/api/v1/cases/bulk", tag = "cases", request_body = BulkUpdate,
+    responses((status = 200, body = BulkResult), (status = 404, body = ProblemBody)))]
+#[post("/cases/bulk")]
+pub async fn bulk(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ValidJson<BulkUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = who.clone();
+    let changed = state
+        .db
+        .write(move |tx| {
+            let cases = service::bulk(tx, &who, body.into_inner())?;
+            cases
+                .into_iter()
+                .map(|c| Ok((service::client_of(tx, c.project_id)?, c)))
+                .collect::<Result<Vec<_>, super::CaseError>>()
+        })
+        .await?;
+    for (client_id, case) in &changed {
+        state.cases.publish(Event::Case(service::event(
+            "updated", case, *client_id, &actor,
+        )));
+    }
+    Ok(HttpResponse::Ok().json(BulkResult {
+        updated: changed.len(),
+    }))
+}
+
+/// Everything the case screen shows.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
+    responses((status = 200, body = CaseDetail), (status = 404, body = ProblemBody)))]
+#[get("/cases/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let viewers = state.cases.viewers(id);
+    let detail = state
+        .db
+        .read(move |conn| service::detail(conn, &who, id, viewers))
+        .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", request_body = CasePatch,
+    responses((status = 200, body = Case), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "case-changed")))]
+#[patch("/cases/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<CasePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let actor = who.clone();
+    let (case, client_id) = state
+        .db
+        .write(move |tx| {
+            let case = service::update(tx, &who, id, body.into_inner())?;
+            Ok::<_, super::CaseError>((case.clone(), service::client_of(tx, case.project_id)?))
+        })
+        .await?;
+    state.cases.publish(Event::Case(service::event(
+        "updated", &case, client_id, &actor,
+    )));
+    Ok(HttpResponse::Ok().json(case))
+}
+
+/// Adds a reply, an internal note or a recorded inbound message.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/messages", tag = "cases", request_body = NewMessage,
+    responses((status = 201, body = MessageCreated), (status = 409, body = ProblemBody, description = "case-changed")))]
+#[post("/cases/{id}/messages")]
+pub async fn add_message(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<NewMessage>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let actor = who.clone();
+    let (created, client_id) = state
+        .db
+        .write(move |tx| {
+            let created = service::add_message(tx, &who, id, body.into_inner())?;
+            let client_id = service::client_of(tx, created.case.project_id)?;
+            Ok::<_, super::CaseError>((created, client_id))
+        })
+        .await?;
+    state.cases.publish(Event::Case(service::event(
+        "message",
+        &created.case,
+        client_id,
+        &actor,
+    )));
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Records handling time on the case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/time", tag = "cases", request_body = NewTimeEntry,
+    responses((status = 201, body = TimeEntry)))]
+#[post("/cases/{id}/time")]
+pub async fn add_time(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<NewTimeEntry>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let entry = state
+        .db
+        .write(move |tx| service::add_time(tx, &who, id, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Created().json(entry))
+}
+
+/// "I am looking at this case": returns who else is.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/presence", tag = "cases",
+    responses((status = 200, body = Presence)))]
+#[post("/cases/{id}/presence")]
+pub async fn presence(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let reader = who.clone();
+    let (project_id, client_id) = state
+        .db
+        .read(move |conn| {
+            let case = service::visible_case(conn, &reader, id)?;
+            Ok::<_, super::CaseError>((case.project_id, service::client_of(conn, case.project_id)?))
+        })
+        .await?;
+    let (others, all) = state.cases.heartbeat(id, who.user_id, &who.name);
+    state.cases.publish(Event::Presence(PresenceEvent {
+        case_id: id,
+        project_id,
+        client_id,
+        viewers: all,
+    }));
+    Ok(HttpResponse::Ok().json(Presence { viewers: others }))
+}
+
+/// How long one event stream lasts before the browser reconnects (and is
+/// authorized afresh).
+const STREAM_LIFETIME: Duration = Duration::from_secs(60);
+const PING_EVERY: Duration = Duration::from_secs(15);
+
+/// Server-Sent Events: `case` and `presence` events of the projects the
+/// caller can see.
+#[utoipa::path(get, path = "/api/v1/events", tag = "cases",
+    responses((status = 200, content_type = "text/event-stream", description = "event: case / event: presence")))]
+#[get("/events")]
+pub async fn events(state: web::Data<AppState>, who: Principal) -> HttpResponse {
+    let receiver = state.cases.subscribe();
+    let closing = state.cases.closing();
+    let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let first = Bytes::from_static(b"retry: 1000\n: connected\n\n");
+    let stream = futures_util::stream::unfold(
+        (receiver, closing, who, Some(first)),
+        move |(mut receiver, mut closing, who, pending)| async move {
+            if let Some(bytes) = pending {
+                return Some((
+                    Ok::<_, actix_web::Error>(bytes),
+                    (receiver, closing, who, None),
+                ));
+            }
+            loop {
+                // What to send next; `None` ends the stream.
+                let next: Option<Bytes> = tokio::select! {
+                    _ = tokio::time::sleep_until(deadline) => None,
+                    _ = closing.wait_for(|closed| *closed) => None,
+                    _ = tokio::time::sleep(PING_EVERY) => Some(Bytes::from_static(b": ping\n\n")),
+                    received = receiver.recv() => match received {
+                        Ok(event) => {
+                            let (project_id, client_id) = event.scope();
+                            if policy::view_project(&who, ProjectRef { id: project_id, client_id }).is_err() {
+                                continue;
+                            }
+                            Some(Bytes::from(event.frame()))
+                        }
+                        // Too slow a reader: tell it to re-read everything.
+                        Err(RecvError::Lagged(_)) => Some(Bytes::from_static(b"event: resync\ndata: {}\n\n")),
+                        Err(RecvError::Closed) => None,
+                    }
+                };
+                return next.map(|bytes| (Ok(bytes), (receiver, closing, who, None)));
+            }
+        },
+    );
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // Compression would hold events back in its buffer.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream)
+}
+
+/// Logs a phone call as a new case, with wait, talk and after-work time.
+#[utoipa::path(post, path = "/api/v1/calls", tag = "cases", request_body = super::calls::NewCall,
+    responses((status = 201, body = Case), (status = 422, body = ProblemBody)))]
+#[post("/calls")]
+pub async fn log_call(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ValidJson<super::calls::NewCall>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = who.clone();
+    let (case, client_id) = state
+        .db
+        .write(move |tx| {
+            let case = super::calls::log_call(tx, &who, body.into_inner())?;
+            let client_id = service::client_of(tx, case.project_id)?;
+            Ok::<_, super::CaseError>((case, client_id))
+        })
+        .await?;
+    state.cases.publish(Event::Case(service::event(
+        "created", &case, client_id, &actor,
+    )));
+    Ok(HttpResponse::Created().json(case))
+}
+
+/// The caller's saved views.
+#[utoipa::path(get, path = "/api/v1/views", tag = "cases",
+    responses((status = 200, body = crate::http::ItemList<super::views::SavedView>)))]
+#[get("/views")]
+pub async fn list_views(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let items = state
+        .db
+        .read(move |conn| super::views::list(conn, &who))
+        .await?;
+    Ok(HttpResponse::Ok().json(crate::http::ItemList { items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/views", tag = "cases", request_body = super::views::NewView,
+    responses((status = 201, body = super::views::SavedView), (status = 422, body = ProblemBody)))]
+#[post("/views")]
+pub async fn create_view(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ValidJson<super::views::NewView>,
+) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .db
+        .write(move |tx| super::views::create(tx, &who, body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(delete, path = "/api/v1/views/{id}", tag = "cases",
+    responses((status = 204), (status = 404, body = ProblemBody)))]
+#[delete("/views/{id}")]
+pub async fn delete_view(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state
+        .db
+        .write(move |tx| super::views::delete(tx, &who, id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,17 @@
+//! Cases (Kundenfälle): the thread of messages and notes, the history of
+//! every change, handling time, the workspace's lists and counts, and live
+//! events.
+
+pub mod calls;
+mod error;
+pub mod events;
+pub mod handlers;
+mod model;
+pub mod service;
+pub mod store;
+pub mod views;
+
+pub use error::CaseError;
+pub use events::CaseHub;
+pub use handlers::configure;
+pub use model::*;

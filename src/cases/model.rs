@@ -1,0 +1,390 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Defines a closed set of lower-case/kebab-case names with `as_str` and
+/// `parse`, used for the text columns with CHECK constraints.
+macro_rules! names {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+names!(
+    /// How the customer reached us.
+    Channel { Email = "email", Call = "call", Webform = "webform", Chat = "chat", Letter = "letter" }
+);
+names!(
+    Status {
+        New = "new",
+        Open = "open",
+        PendingCustomer = "pending-customer",
+        PendingThirdParty = "pending-third-party",
+        Solved = "solved",
+        Closed = "closed",
+    }
+);
+names!(Priority { Low = "low", Normal = "normal", High = "high", Urgent = "urgent" });
+names!(
+    /// Which team handles a case: the client's own or the provider's.
+    HandlingTeam { Client = "client", Provider = "provider" }
+);
+names!(MessageKind { Inbound = "inbound", Outbound = "outbound", Note = "note" });
+names!(
+    TimeKind {
+        Handling = "handling",
+        AfterWork = "after-work",
+        CallWait = "call-wait",
+        CallTalk = "call-talk",
+        Manual = "manual",
+    }
+);
+
+impl Status {
+    /// Solved and closed cases are done; everything else is open work.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Solved | Status::Closed)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Case {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_key: String,
+    pub number: i64,
+    /// People-readable number, e.g. `ACME-1000`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub subject: String,
+    pub channel: Channel,
+    pub topic_id: Option<i64>,
+    pub topic_name: Option<String>,
+    pub status: Status,
+    pub priority: Priority,
+    pub handling_team: HandlingTeam,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub contact_id: Option<i64>,
+    pub contact_name: Option<String>,
+    pub organization_id: Option<i64>,
+    pub organization_name: Option<String>,
+    pub tags: Vec<String>,
+    pub due_at: Option<String>,
+    #[schema(value_type = Object)]
+    pub custom: serde_json::Value,
+    pub merged_into_id: Option<i64>,
+    /// Changes with every change to the case or its thread.
+    pub version: i64,
+    pub message_count: i64,
+    pub last_message_at: Option<String>,
+    pub first_response_at: Option<String>,
+    pub solved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirstMessage {
+    /// `inbound` (from the customer) or `note`.
+    pub kind: MessageKind,
+    pub body_text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    pub project_id: i64,
+    pub subject: String,
+    pub channel: Channel,
+    pub topic_id: Option<i64>,
+    pub priority: Option<Priority>,
+    pub handling_team: Option<HandlingTeam>,
+    pub assignee_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    /// Without `contact_id`: the contact by e-mail or phone, created when
+    /// there is none yet.
+    pub contact: Option<InlineContact>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub due_at: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<serde_json::Value>,
+    pub message: Option<FirstMessage>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InlineContact {
+    #[serde(default)]
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// `null` and absent differ for the nullable fields: absent keeps, `null`
+/// clears.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    /// The `version` the change was made on; a newer case answers 409
+    /// `case-changed` unless `force` is set.
+    pub expected_version: Option<i64>,
+    #[serde(default)]
+    pub force: bool,
+    pub subject: Option<String>,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub topic_id: Option<Option<i64>>,
+    pub handling_team: Option<HandlingTeam>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub contact_id: Option<Option<i64>>,
+    pub tags: Option<Vec<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub due_at: Option<Option<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<serde_json::Value>,
+}
+
+/// Tells a field set to `null` apart from an absent one.
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Download address.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: MessageKind,
+    pub channel: Channel,
+    pub author_user_id: Option<i64>,
+    pub author_name: Option<String>,
+    pub author_contact_id: Option<i64>,
+    pub from_address: Option<String>,
+    pub to_address: Option<String>,
+    pub subject: Option<String>,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub created_at: String,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// `outbound` (a reply to the customer), `note` (internal) or `inbound`
+    /// (recorded from the customer, e.g. a letter).
+    pub kind: MessageKind,
+    pub body_text: String,
+    pub expected_version: Option<i64>,
+    #[serde(default)]
+    pub force: bool,
+    /// Status to set with the message, e.g. `pending-customer` or `solved`.
+    pub set_status: Option<Status>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageCreated {
+    pub message: Message,
+    pub case: Case,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub user_name: Option<String>,
+    pub at: String,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct TimeSummary {
+    pub total_seconds: i64,
+    #[schema(value_type = Object)]
+    pub by_kind: std::collections::BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContactCard {
+    pub id: i64,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub organization_id: Option<i64>,
+    pub organization_name: Option<String>,
+    pub customer_number: Option<String>,
+    pub language: Option<String>,
+    pub city: String,
+    pub notes: String,
+}
+
+/// Everything the case screen shows, in one answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseDetail {
+    pub case: Case,
+    pub messages: Vec<Message>,
+    pub history: Vec<HistoryEntry>,
+    pub contact: Option<ContactCard>,
+    /// The contact's other cases, newest first (at most 20).
+    pub contact_cases: Vec<Case>,
+    pub time: TimeSummary,
+    pub viewers: Vec<Viewer>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    pub project_id: Option<i64>,
+    /// `mine`, `unassigned`, `open` or `all` (default).
+    pub view: Option<String>,
+    /// Comma-separated statuses.
+    pub status: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub team: Option<HandlingTeam>,
+    pub topic_id: Option<i64>,
+    pub channel: Option<Channel>,
+    pub tag: Option<String>,
+    pub contact_id: Option<i64>,
+    /// `overdue` or `soon` (due within 24 hours).
+    pub due: Option<String>,
+    /// `-updated_at` (default), `updated_at`, `-created_at`, `created_at`,
+    /// `due_at`, `-priority`.
+    pub sort: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<u32>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<Case>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct TopicCount {
+    pub topic_id: i64,
+    pub name: String,
+    pub count: i64,
+}
+
+/// Counts of open cases for the workspace's views.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct CaseCounts {
+    pub mine: i64,
+    pub unassigned: i64,
+    pub open: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+    #[schema(value_type = Object)]
+    pub by_team: std::collections::BTreeMap<String, i64>,
+    pub by_topic: Vec<TopicCount>,
+    #[schema(value_type = Object)]
+    pub by_channel: std::collections::BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CountsQuery {
+    pub project_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkUpdate {
+    pub case_ids: Vec<i64>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    pub status: Option<Status>,
+    pub topic_id: Option<i64>,
+    #[serde(default)]
+    pub add_tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BulkResult {
+    pub updated: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTimeEntry {
+    pub kind: TimeKind,
+    pub seconds: i64,
+    /// When the work began; default: now minus `seconds`.
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimeEntry {
+    pub id: i64,
+    pub case_id: i64,
+    pub user_id: i64,
+    pub kind: TimeKind,
+    pub started_at: String,
+    pub seconds: i64,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Presence {
+    pub viewers: Vec<Viewer>,
+}

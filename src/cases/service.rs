@@ -1,0 +1,741 @@
+//! The rules of cases: who may touch which case, what a change records in
+//! the history, how statuses move, how the thread and search stay current.
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use super::error::CaseError;
+use super::events::CaseEvent;
+use super::model::{
+    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, HandlingTeam,
+    InlineContact, MessageCreated, MessageKind, NewCase, NewMessage, NewTimeEntry, Priority,
+    Status, TimeEntry, Viewer,
+};
+use super::store::{self, Filter, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
+use crate::auth::Principal;
+use crate::auth::policy;
+use crate::db::now;
+use crate::projects::Project;
+use crate::validation::{Invalid, required_text};
+
+const MAX_BODY_CHARS: usize = 200_000;
+const MAX_TAGS: usize = 20;
+
+/// A case the caller may see, or `NotFound`.
+pub fn visible_case(conn: &Connection, who: &Principal, id: i64) -> Result<Case, CaseError> {
+    let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
+    let project = crate::projects::store::get(conn, case.project_id)?.ok_or(CaseError::NotFound)?;
+    policy::view_project(who, project.as_ref()).map_err(|_| CaseError::NotFound)?;
+    Ok(case)
+}
+
+fn project_for_work(
+    conn: &Connection,
+    who: &Principal,
+    project_id: i64,
+) -> Result<Project, CaseError> {
+    let project = crate::projects::store::get(conn, project_id)?
+        .filter(|p| policy::view_project(who, p.as_ref()).is_ok())
+        .ok_or(Invalid::new("project_id", "no such project"))?;
+    if !project.active {
+        return Err(Invalid::new("project_id", "the project is archived").into());
+    }
+    Ok(project)
+}
+
+/// The event telling the workspace about a change.
+pub fn event(kind: &'static str, case: &Case, client_id: i64, who: &Principal) -> CaseEvent {
+    CaseEvent {
+        kind,
+        case_id: case.id,
+        project_id: case.project_id,
+        client_id,
+        version: case.version,
+        by_user_id: (who.user_id != 0).then_some(who.user_id),
+        by_name: Some(who.name.clone()),
+    }
+}
+
+pub fn client_of(conn: &Connection, project_id: i64) -> Result<i64, CaseError> {
+    crate::projects::store::get(conn, project_id)?
+        .map(|p| p.client_id)
+        .ok_or(CaseError::NotFound)
+}
+
+fn normalize_tags(tags: &[String]) -> Result<Vec<String>, Invalid> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty() {
+            continue;
+        }
+        if tag.chars().count() > 50 || tag.chars().any(|c| c.is_control() || c == ',') {
+            return Err(Invalid::new(
+                "tags",
+                "a tag has at most 50 characters, no commas",
+            ));
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(Invalid::new("tags", format!("at most {MAX_TAGS} tags")));
+    }
+    Ok(out)
+}
+
+fn normalize_time(field: &'static str, value: &str) -> Result<String, Invalid> {
+    chrono::DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        })
+        .map_err(|_| Invalid::new(field, "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z"))
+}
+
+fn check_custom(value: &serde_json::Value) -> Result<(), Invalid> {
+    if value.is_object() {
+        Ok(())
+    } else {
+        Err(Invalid::new("custom", "must be an object of field values"))
+    }
+}
+
+fn check_topic(conn: &Connection, project_id: i64, topic_id: i64) -> Result<(), CaseError> {
+    if store::topic_project(conn, topic_id)? == Some(project_id) {
+        Ok(())
+    } else {
+        Err(Invalid::new("topic_id", "no such topic in this project").into())
+    }
+}
+
+fn check_assignee(conn: &Connection, project_id: i64, user_id: i64) -> Result<(), CaseError> {
+    if store::is_member(conn, project_id, user_id)? {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "assignee_id",
+            "the assignee must be an active member of the project",
+        )
+        .into())
+    }
+}
+
+/// The contact's organization, after checking the contact belongs to the
+/// project's client.
+fn check_contact(
+    conn: &Connection,
+    client_id: i64,
+    contact_id: i64,
+) -> Result<Option<i64>, CaseError> {
+    match store::contact_client(conn, contact_id)? {
+        Some((owner, organization)) if owner == client_id => Ok(organization),
+        _ => Err(Invalid::new("contact_id", "no such contact").into()),
+    }
+}
+
+pub fn create(conn: &Connection, who: &Principal, input: NewCase) -> Result<Case, CaseError> {
+    let project = project_for_work(conn, who, input.project_id)?;
+    let subject = required_text("subject", &input.subject, 300)?;
+    if let Some(topic_id) = input.topic_id {
+        check_topic(conn, project.id, topic_id)?;
+    }
+    if let Some(assignee) = input.assignee_id {
+        check_assignee(conn, project.id, assignee)?;
+    }
+    let contact_id = match (input.contact_id, &input.contact) {
+        (Some(id), _) => Some(id),
+        (None, Some(inline)) => resolve_contact(conn, who, project.client_id, inline)?,
+        (None, None) => None,
+    };
+    let organization_id = match contact_id {
+        Some(contact_id) => check_contact(conn, project.client_id, contact_id)?,
+        None => None,
+    };
+    let tags = normalize_tags(&input.tags)?;
+    let due_at = input
+        .due_at
+        .as_deref()
+        .map(|d| normalize_time("due_at", d))
+        .transpose()?;
+    let custom = input.custom.unwrap_or_else(|| serde_json::json!({}));
+    check_custom(&custom)?;
+    let first = match input.message {
+        Some(m) if matches!(m.kind, MessageKind::Inbound | MessageKind::Note) => {
+            Some((m.kind, body_text(&m.body_text)?))
+        }
+        Some(_) => {
+            return Err(Invalid::new(
+                "message.kind",
+                "a new case starts with an inbound message or a note",
+            )
+            .into());
+        }
+        None => None,
+    };
+    let number = store::next_number(conn, project.id)?;
+    let id = store::insert(
+        conn,
+        &NewCaseRow {
+            project_id: project.id,
+            number,
+            subject: &subject,
+            channel: input.channel,
+            topic_id: input.topic_id,
+            priority: input.priority.unwrap_or(Priority::Normal),
+            handling_team: input.handling_team.unwrap_or(HandlingTeam::Client),
+            assignee_id: input.assignee_id,
+            contact_id,
+            organization_id,
+            due_at: due_at.as_deref(),
+            custom: &custom.to_string(),
+            created_by_id: user_id(who),
+            status: if input.assignee_id.is_some() {
+                Status::Open
+            } else {
+                Status::New
+            },
+        },
+    )?;
+    store::add_tags(conn, id, &tags)?;
+    store::insert_history(conn, id, user_id(who), "created", None, Some(&subject))?;
+    if let Some((kind, body)) = first {
+        store::insert_message(
+            conn,
+            &NewMessageRow {
+                case_id: id,
+                kind,
+                channel: input.channel,
+                author_user_id: (kind == MessageKind::Note).then(|| user_id(who)).flatten(),
+                author_contact_id: (kind == MessageKind::Inbound)
+                    .then_some(contact_id)
+                    .flatten(),
+                body_text: &body,
+            },
+        )?;
+    }
+    store::index_case(conn, id)?;
+    store::get(conn, id)?.ok_or(CaseError::NotFound)
+}
+
+/// The client's contact with this e-mail (first) or phone number; created
+/// from the given details when there is none. `None` when nothing
+/// identifies a contact.
+pub fn resolve_contact(
+    conn: &Connection,
+    who: &Principal,
+    client_id: i64,
+    inline: &InlineContact,
+) -> Result<Option<i64>, CaseError> {
+    let email = inline
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    let phone = inline
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    for (email, phone) in [(email, None), (None, phone)] {
+        if email.is_none() && phone.is_none() {
+            continue;
+        }
+        let query = crate::contacts::model::LookupQuery {
+            client_id: Some(client_id),
+            email: email.map(str::to_string),
+            phone: phone.map(str::to_string),
+        };
+        if let Some(found) = crate::contacts::service::lookup(conn, who, &query)?.first() {
+            return Ok(Some(found.id));
+        }
+    }
+    let name = match (inline.name.trim(), email) {
+        ("", Some(email)) => email.to_string(),
+        ("", None) => return Ok(None),
+        (name, _) => name.to_string(),
+    };
+    let created = crate::contacts::service::create(
+        conn,
+        who,
+        crate::contacts::NewContact {
+            client_id,
+            name,
+            emails: email.map(str::to_string).into_iter().collect(),
+            phones: phone.map(str::to_string).into_iter().collect(),
+            organization_id: None,
+            customer_number: None,
+            language: None,
+            street: None,
+            postal_code: None,
+            city: None,
+            country: None,
+            notes: None,
+            custom: None,
+        },
+    )?;
+    Ok(Some(created.id))
+}
+
+fn user_id(who: &Principal) -> Option<i64> {
+    (who.user_id != 0).then_some(who.user_id)
+}
+
+fn body_text(text: &str) -> Result<String, Invalid> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(Invalid::new("body_text", "must not be empty"));
+    }
+    if trimmed.chars().count() > MAX_BODY_CHARS {
+        return Err(Invalid::new(
+            "body_text",
+            format!("must be at most {MAX_BODY_CHARS} characters"),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn check_version(case: &Case, expected: Option<i64>, force: bool) -> Result<(), CaseError> {
+    match expected {
+        Some(v) if v != case.version && !force => Err(CaseError::Changed {
+            current: case.version,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Moves a case to `status`, keeping the solved/closed times.
+fn set_status(case: &mut Case, status: Status) {
+    if case.status == status {
+        return;
+    }
+    let at = now();
+    case.status = status;
+    match status {
+        Status::Solved => case.solved_at = Some(at),
+        Status::Closed => {
+            case.closed_at = Some(at.clone());
+            case.solved_at.get_or_insert(at);
+        }
+        _ => {
+            case.solved_at = None;
+            case.closed_at = None;
+        }
+    }
+}
+
+pub fn update(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    patch: CasePatch,
+) -> Result<Case, CaseError> {
+    let before = visible_case(conn, who, id)?;
+    check_version(&before, patch.expected_version, patch.force)?;
+    let client_id = client_of(conn, before.project_id)?;
+    let mut after = before.clone();
+    if let Some(subject) = &patch.subject {
+        after.subject = required_text("subject", subject, 300)?;
+    }
+    if let Some(status) = patch.status {
+        set_status(&mut after, status);
+    }
+    if let Some(priority) = patch.priority {
+        after.priority = priority;
+    }
+    if let Some(topic) = patch.topic_id {
+        if let Some(topic_id) = topic {
+            check_topic(conn, after.project_id, topic_id)?;
+        }
+        after.topic_id = topic;
+    }
+    if let Some(team) = patch.handling_team {
+        after.handling_team = team;
+    }
+    if let Some(assignee) = patch.assignee_id {
+        if let Some(user) = assignee {
+            check_assignee(conn, after.project_id, user)?;
+            if after.status == Status::New {
+                set_status(&mut after, Status::Open);
+            }
+        }
+        after.assignee_id = assignee;
+    }
+    if let Some(contact) = patch.contact_id {
+        after.organization_id = match contact {
+            Some(contact_id) => check_contact(conn, client_id, contact_id)?,
+            None => None,
+        };
+        after.contact_id = contact;
+    }
+    if let Some(due) = &patch.due_at {
+        after.due_at = due
+            .as_deref()
+            .map(|d| normalize_time("due_at", d))
+            .transpose()?;
+    }
+    if let Some(custom) = &patch.custom {
+        check_custom(custom)?;
+        after.custom = custom.clone();
+    }
+    let tags = patch.tags.as_deref().map(normalize_tags).transpose()?;
+    record_changes(conn, who, &before, &after, tags.as_deref())?;
+    store::update(conn, &after)?;
+    if let Some(tags) = &tags {
+        store::set_tags(conn, id, tags)?;
+    }
+    if before.subject != after.subject || before.contact_id != after.contact_id {
+        store::index_case(conn, id)?;
+    }
+    store::get(conn, id)?.ok_or(CaseError::NotFound)
+}
+
+/// One history row per changed field: old → new.
+fn record_changes(
+    conn: &Connection,
+    who: &Principal,
+    before: &Case,
+    after: &Case,
+    tags: Option<&[String]>,
+) -> Result<(), CaseError> {
+    let user = user_id(who);
+    let text = |v: Option<i64>| v.map(|v| v.to_string());
+    let mut changes: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+    if before.subject != after.subject {
+        changes.push((
+            "subject",
+            Some(before.subject.clone()),
+            Some(after.subject.clone()),
+        ));
+    }
+    if before.status != after.status {
+        changes.push((
+            "status",
+            Some(before.status.as_str().into()),
+            Some(after.status.as_str().into()),
+        ));
+    }
+    if before.priority != after.priority {
+        changes.push((
+            "priority",
+            Some(before.priority.as_str().into()),
+            Some(after.priority.as_str().into()),
+        ));
+    }
+    if before.topic_id != after.topic_id {
+        changes.push(("topic_id", text(before.topic_id), text(after.topic_id)));
+    }
+    if before.handling_team != after.handling_team {
+        changes.push((
+            "handling_team",
+            Some(before.handling_team.as_str().into()),
+            Some(after.handling_team.as_str().into()),
+        ));
+    }
+    if before.assignee_id != after.assignee_id {
+        changes.push((
+            "assignee_id",
+            text(before.assignee_id),
+            text(after.assignee_id),
+        ));
+    }
+    if before.contact_id != after.contact_id {
+        changes.push((
+            "contact_id",
+            text(before.contact_id),
+            text(after.contact_id),
+        ));
+    }
+    if before.due_at != after.due_at {
+        changes.push(("due_at", before.due_at.clone(), after.due_at.clone()));
+    }
+    if before.custom != after.custom {
+        changes.push((
+            "custom",
+            Some(before.custom.to_string()),
+            Some(after.custom.to_string()),
+        ));
+    }
+    if let Some(tags) = tags
+        && tags != before.tags.as_slice()
+    {
+        changes.push(("tags", Some(before.tags.join(", ")), Some(tags.join(", "))));
+    }
+    for (field, old, new) in changes {
+        store::insert_history(conn, after.id, user, field, old.as_deref(), new.as_deref())?;
+    }
+    Ok(())
+}
+
+pub fn add_message(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    input: NewMessage,
+) -> Result<MessageCreated, CaseError> {
+    let before = visible_case(conn, who, id)?;
+    check_version(&before, input.expected_version, input.force)?;
+    let body = body_text(&input.body_text)?;
+    let mut after = before.clone();
+    let message_id = store::insert_message(
+        conn,
+        &NewMessageRow {
+            case_id: id,
+            kind: input.kind,
+            channel: before.channel,
+            author_user_id: (input.kind != MessageKind::Inbound)
+                .then(|| user_id(who))
+                .flatten(),
+            author_contact_id: (input.kind == MessageKind::Inbound)
+                .then_some(before.contact_id)
+                .flatten(),
+            body_text: &body,
+        },
+    )?;
+    match input.kind {
+        // A customer writing again reopens the case.
+        MessageKind::Inbound if !matches!(before.status, Status::New | Status::Open) => {
+            set_status(&mut after, Status::Open)
+        }
+        MessageKind::Outbound => {
+            after.first_response_at.get_or_insert_with(now);
+            if before.status == Status::New {
+                set_status(&mut after, Status::Open);
+            }
+        }
+        _ => {}
+    }
+    if let Some(status) = input.set_status {
+        set_status(&mut after, status);
+    }
+    record_changes(conn, who, &before, &after, None)?;
+    store::update(conn, &after)?;
+    store::index_case(conn, id)?;
+    let message = store::message(conn, id, message_id)?.ok_or(CaseError::NotFound)?;
+    let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
+    Ok(MessageCreated { message, case })
+}
+
+pub fn detail(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    viewers: Vec<Viewer>,
+) -> Result<CaseDetail, CaseError> {
+    let case = visible_case(conn, who, id)?;
+    let contact = match case.contact_id {
+        Some(contact_id) => store::contact_card(conn, contact_id)?,
+        None => None,
+    };
+    let contact_cases = match case.contact_id {
+        Some(contact_id) => {
+            let mut filter = Filter::default();
+            filter.visibility(&policy::project_visibility(who));
+            filter.push("c.contact_id = ?", vec![Value::Integer(contact_id)]);
+            filter.push("c.id <> ?", vec![Value::Integer(id)]);
+            store::list(conn, filter, Sort::CreatedDesc, None, 20)?
+        }
+        None => Vec::new(),
+    };
+    Ok(CaseDetail {
+        messages: store::messages(conn, id)?,
+        history: store::history(conn, id)?,
+        time: store::time_summary(conn, id)?,
+        contact,
+        contact_cases,
+        viewers,
+        case,
+    })
+}
+
+/// The filters of a list query, within the caller's visibility.
+fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
+    let mut filter = Filter::default();
+    filter.visibility(&policy::project_visibility(who));
+    if let Some(project_id) = query.project_id {
+        filter.push("c.project_id = ?", vec![Value::Integer(project_id)]);
+    }
+    let open = "c.status NOT IN ('solved', 'closed')";
+    match query.view.as_deref().unwrap_or("all") {
+        "all" => {}
+        "open" => filter.push(open, vec![]),
+        "mine" => {
+            filter.push(open, vec![]);
+            filter.push("c.assignee_id = ?", vec![Value::Integer(who.user_id)]);
+        }
+        "unassigned" => {
+            filter.push(open, vec![]);
+            filter.push("c.assignee_id IS NULL", vec![]);
+        }
+        _ => return Err(Invalid::new("view", "must be mine, unassigned, open or all").into()),
+    }
+    if let Some(statuses) = &query.status {
+        let mut list = Vec::new();
+        for s in statuses.split(',').filter(|s| !s.is_empty()) {
+            let status = Status::parse(s.trim())
+                .ok_or(Invalid::new("status", format!("unknown status {s:?}")))?;
+            list.push(status.as_str());
+        }
+        if !list.is_empty() {
+            filter.push(
+                "c.status IN (SELECT value FROM json_each(?))",
+                vec![Value::Text(
+                    serde_json::to_string(&list).unwrap_or_default(),
+                )],
+            );
+        }
+    }
+    if let Some(assignee) = query.assignee_id {
+        filter.push("c.assignee_id = ?", vec![Value::Integer(assignee)]);
+    }
+    if let Some(team) = query.team {
+        filter.push(
+            "c.handling_team = ?",
+            vec![Value::Text(team.as_str().into())],
+        );
+    }
+    if let Some(topic) = query.topic_id {
+        filter.push("c.topic_id = ?", vec![Value::Integer(topic)]);
+    }
+    if let Some(channel) = query.channel {
+        filter.push("c.channel = ?", vec![Value::Text(channel.as_str().into())]);
+    }
+    if let Some(contact) = query.contact_id {
+        filter.push("c.contact_id = ?", vec![Value::Integer(contact)]);
+    }
+    if let Some(tag) = &query.tag {
+        filter.push(
+            "EXISTS (SELECT 1 FROM case_tags g WHERE g.case_id = c.id AND g.tag = ?)",
+            vec![Value::Text(tag.trim().to_lowercase())],
+        );
+    }
+    match query.due.as_deref() {
+        None => {}
+        Some("overdue") => {
+            filter.push(open, vec![]);
+            filter.push(
+                "c.due_at IS NOT NULL AND c.due_at < ?",
+                vec![Value::Text(now())],
+            );
+        }
+        Some("soon") => {
+            let soon = (chrono::Utc::now() + chrono::Duration::hours(24))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            filter.push(open, vec![]);
+            filter.push(
+                "c.due_at >= ? AND c.due_at < ?",
+                vec![Value::Text(now()), Value::Text(soon)],
+            );
+        }
+        Some(_) => return Err(Invalid::new("due", "must be overdue or soon").into()),
+    }
+    Ok(filter)
+}
+
+pub fn list(conn: &Connection, who: &Principal, query: &CaseQuery) -> Result<CasePage, CaseError> {
+    let sort =
+        Sort::parse(query.sort.as_deref()).ok_or(Invalid::new("sort", "unknown sort order"))?;
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let cursor = match &query.cursor {
+        Some(c) => {
+            let (key, id) = c
+                .rsplit_once('|')
+                .ok_or(Invalid::new("cursor", "malformed cursor"))?;
+            Some((
+                key.to_string(),
+                id.parse::<i64>()
+                    .map_err(|_| Invalid::new("cursor", "malformed cursor"))?,
+            ))
+        }
+        None => None,
+    };
+    let filter = filter_for(who, query)?;
+    let items = store::list(conn, filter, sort, cursor, limit)?;
+    let next_cursor = (items.len() == limit as usize)
+        .then(|| items.last().map(|c| sort.cursor_of(c)))
+        .flatten();
+    Ok(CasePage { items, next_cursor })
+}
+
+pub fn counts(
+    conn: &Connection,
+    who: &Principal,
+    project_id: Option<i64>,
+) -> Result<CaseCounts, CaseError> {
+    let query = CaseQuery {
+        project_id,
+        ..CaseQuery::default()
+    };
+    Ok(store::counts(conn, filter_for(who, &query)?, who.user_id)?)
+}
+
+/// Applies one change to many cases; each is checked and recorded as if
+/// changed alone. Returns the changed cases.
+pub fn bulk(conn: &Connection, who: &Principal, input: BulkUpdate) -> Result<Vec<Case>, CaseError> {
+    if input.case_ids.is_empty() || input.case_ids.len() > 500 {
+        return Err(Invalid::new("case_ids", "give 1 to 500 case ids").into());
+    }
+    let add_tags = normalize_tags(&input.add_tags)?;
+    let mut changed = Vec::new();
+    for &id in &input.case_ids {
+        let case = visible_case(conn, who, id)?;
+        let mut tags = case.tags.clone();
+        tags.extend(add_tags.iter().cloned());
+        let patch = CasePatch {
+            status: input.status,
+            topic_id: input.topic_id.map(Some),
+            assignee_id: input.assignee_id,
+            tags: (!add_tags.is_empty()).then_some(tags),
+            force: true,
+            ..CasePatch::default()
+        };
+        changed.push(update(conn, who, id, patch)?);
+    }
+    Ok(changed)
+}
+
+pub fn add_time(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    input: NewTimeEntry,
+) -> Result<TimeEntry, CaseError> {
+    let case = visible_case(conn, who, id)?;
+    if !(0..=24 * 3600).contains(&input.seconds) {
+        return Err(Invalid::new("seconds", "must be between 0 and 86400").into());
+    }
+    let started_at = match &input.started_at {
+        Some(t) => normalize_time("started_at", t)?,
+        None => (chrono::Utc::now() - chrono::Duration::seconds(input.seconds))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    };
+    let note = input.note.trim();
+    if note.chars().count() > 1000 {
+        return Err(Invalid::new("note", "must be at most 1000 characters").into());
+    }
+    let user = user_id(who).ok_or(Invalid::new("user", "time is recorded for signed-in users"))?;
+    let entry_id = store::insert_time(
+        conn,
+        &NewTimeRow {
+            case_id: id,
+            project_id: case.project_id,
+            user_id: user,
+            channel: case.channel,
+            topic_id: case.topic_id,
+            kind: input.kind,
+            started_at: &started_at,
+            seconds: input.seconds,
+            note,
+        },
+    )?;
+    Ok(TimeEntry {
+        id: entry_id,
+        case_id: id,
+        user_id: user,
+        kind: input.kind,
+        started_at,
+        seconds: input.seconds,
+        note: note.to_string(),
+    })
+}

@@ -1,0 +1,699 @@
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use super::model::{
+    Attachment, Case, CaseCounts, Channel, ContactCard, HandlingTeam, HistoryEntry, Message,
+    MessageKind, Priority, Status, TimeKind, TimeSummary, TopicCount,
+};
+use crate::auth::policy::Visibility;
+use crate::db::{StoreResult, now};
+
+const TAG_SEPARATOR: char = '\u{1f}';
+
+const COLUMNS: &str =
+    "c.id, c.project_id, p.key, c.number, c.subject, c.channel, c.topic_id, t.name,
+        c.status, c.priority, c.handling_team, c.assignee_id, u.name, c.contact_id, ct.name,
+        c.organization_id, o.name,
+        (SELECT group_concat(tag, char(31)) FROM case_tags WHERE case_id = c.id),
+        c.due_at, c.custom, c.merged_into_id, c.version, c.message_count, c.last_message_at,
+        c.first_response_at, c.solved_at, c.closed_at, c.created_at, c.updated_at";
+
+const JOINS: &str = "JOIN projects p ON p.id = c.project_id
+     LEFT JOIN topics t ON t.id = c.topic_id
+     LEFT JOIN users u ON u.id = c.assignee_id
+     LEFT JOIN contacts ct ON ct.id = c.contact_id
+     LEFT JOIN organizations o ON o.id = c.organization_id";
+
+/// `SELECT <case columns> FROM cases c <joins>`
+fn select() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| format!("SELECT {COLUMNS} FROM cases c {JOINS}"))
+}
+
+fn from_row(row: &Row) -> rusqlite::Result<Case> {
+    let key: String = row.get(2)?;
+    let number: i64 = row.get(3)?;
+    let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
+    let tags: Option<String> = row.get(17)?;
+    let custom: String = row.get(19)?;
+    Ok(Case {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        reference: format!("{key}-{number}"),
+        project_key: key,
+        number,
+        subject: row.get(4)?,
+        channel: Channel::parse(&text(5)?).unwrap_or(Channel::Email),
+        topic_id: row.get(6)?,
+        topic_name: row.get(7)?,
+        status: Status::parse(&text(8)?).unwrap_or(Status::Open),
+        priority: Priority::parse(&text(9)?).unwrap_or(Priority::Normal),
+        handling_team: HandlingTeam::parse(&text(10)?).unwrap_or(HandlingTeam::Client),
+        assignee_id: row.get(11)?,
+        assignee_name: row.get(12)?,
+        contact_id: row.get(13)?,
+        contact_name: row.get(14)?,
+        organization_id: row.get(15)?,
+        organization_name: row.get(16)?,
+        tags: {
+            let mut tags: Vec<String> = tags
+                .map(|t| t.split(TAG_SEPARATOR).map(str::to_string).collect())
+                .unwrap_or_default();
+            tags.sort();
+            tags
+        },
+        due_at: row.get(18)?,
+        custom: serde_json::from_str(&custom).unwrap_or_else(|_| serde_json::json!({})),
+        merged_into_id: row.get(20)?,
+        version: row.get(21)?,
+        message_count: row.get(22)?,
+        last_message_at: row.get(23)?,
+        first_response_at: row.get(24)?,
+        solved_at: row.get(25)?,
+        closed_at: row.get(26)?,
+        created_at: row.get(27)?,
+        updated_at: row.get(28)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Case>> {
+    Ok(conn
+        .prepare_cached(&format!("{} WHERE c.id = ?1", select()))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// Takes the project's next case number.
+pub fn next_number(conn: &Connection, project_id: i64) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE projects SET next_case_number = next_case_number + 1 WHERE id = ?1
+             RETURNING next_case_number - 1",
+        )?
+        .query_row([project_id], |row| row.get(0))?)
+}
+
+pub struct NewCaseRow<'a> {
+    pub project_id: i64,
+    pub number: i64,
+    pub subject: &'a str,
+    pub channel: Channel,
+    pub topic_id: Option<i64>,
+    pub priority: Priority,
+    pub handling_team: HandlingTeam,
+    pub assignee_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub due_at: Option<&'a str>,
+    pub custom: &'a str,
+    pub created_by_id: Option<i64>,
+    pub status: Status,
+}
+
+pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<i64> {
+    let at = now();
+    conn.prepare_cached(
+        "INSERT INTO cases (project_id, number, subject, channel, topic_id, status, priority, handling_team,
+             assignee_id, contact_id, organization_id, due_at, custom, created_by_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+    )?
+    .execute(params![
+        c.project_id,
+        c.number,
+        c.subject,
+        c.channel.as_str(),
+        c.topic_id,
+        c.status.as_str(),
+        c.priority.as_str(),
+        c.handling_team.as_str(),
+        c.assignee_id,
+        c.contact_id,
+        c.organization_id,
+        c.due_at,
+        c.custom,
+        c.created_by_id,
+        at
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Writes the changeable fields and bumps the version.
+pub fn update(conn: &Connection, c: &Case) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE cases SET subject = ?2, status = ?3, priority = ?4, topic_id = ?5, handling_team = ?6,
+             assignee_id = ?7, contact_id = ?8, organization_id = ?9, due_at = ?10, custom = ?11,
+             first_response_at = ?12, solved_at = ?13, closed_at = ?14, merged_into_id = ?15,
+             version = version + 1, updated_at = ?16
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        c.id,
+        c.subject,
+        c.status.as_str(),
+        c.priority.as_str(),
+        c.topic_id,
+        c.handling_team.as_str(),
+        c.assignee_id,
+        c.contact_id,
+        c.organization_id,
+        c.due_at,
+        c.custom.to_string(),
+        c.first_response_at,
+        c.solved_at,
+        c.closed_at,
+        c.merged_into_id,
+        now()
+    ])?;
+    Ok(())
+}
+
+pub fn set_tags(conn: &Connection, case_id: i64, tags: &[String]) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM case_tags WHERE case_id = ?1")?
+        .execute([case_id])?;
+    add_tags(conn, case_id, tags)
+}
+
+pub fn add_tags(conn: &Connection, case_id: i64, tags: &[String]) -> StoreResult<()> {
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO case_tags (case_id, tag) VALUES (?1, ?2)")?;
+    for tag in tags {
+        stmt.execute(params![case_id, tag])?;
+    }
+    Ok(())
+}
+
+pub fn insert_history(
+    conn: &Connection,
+    case_id: i64,
+    user_id: Option<i64>,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO case_history (case_id, user_id, at, field, old_value, new_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![case_id, user_id, now(), field, old, new])?;
+    Ok(())
+}
+
+pub fn history(conn: &Connection, case_id: i64) -> StoreResult<Vec<HistoryEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT h.id, h.user_id, u.name, h.at, h.field, h.old_value, h.new_value
+         FROM case_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.case_id = ?1 ORDER BY h.id",
+    )?;
+    let rows = stmt.query_map([case_id], |row| {
+        Ok(HistoryEntry {
+            id: row.get(0)?,
+            user_id: row.get(1)?,
+            user_name: row.get(2)?,
+            at: row.get(3)?,
+            field: row.get(4)?,
+            old_value: row.get(5)?,
+            new_value: row.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub struct NewMessageRow<'a> {
+    pub case_id: i64,
+    pub kind: MessageKind,
+    pub channel: Channel,
+    pub author_user_id: Option<i64>,
+    pub author_contact_id: Option<i64>,
+    pub body_text: &'a str,
+}
+
+/// Adds a message and keeps the case's thread counters current.
+pub fn insert_message(conn: &Connection, m: &NewMessageRow) -> StoreResult<i64> {
+    let at = now();
+    conn.prepare_cached(
+        "INSERT INTO messages (case_id, kind, channel, author_user_id, author_contact_id, body_text, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![m.case_id, m.kind.as_str(), m.channel.as_str(), m.author_user_id, m.author_contact_id, m.body_text, at])?;
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "UPDATE cases SET message_count = message_count + 1, last_message_at = ?2 WHERE id = ?1",
+    )?
+    .execute(params![m.case_id, at])?;
+    Ok(id)
+}
+
+pub fn messages(conn: &Connection, case_id: i64) -> StoreResult<Vec<Message>> {
+    let mut attachments = conn.prepare_cached(
+        "SELECT id, message_id, filename, content_type, size FROM attachments WHERE case_id = ?1 ORDER BY id",
+    )?;
+    let mut by_message: std::collections::HashMap<i64, Vec<Attachment>> =
+        std::collections::HashMap::new();
+    for row in attachments.query_map([case_id], |row| {
+        let id: i64 = row.get(0)?;
+        Ok((
+            row.get::<_, Option<i64>>(1)?,
+            Attachment {
+                id,
+                filename: row.get(2)?,
+                content_type: row.get(3)?,
+                size: row.get(4)?,
+                url: format!("/api/v1/attachments/{id}"),
+            },
+        ))
+    })? {
+        let (message_id, attachment) = row?;
+        by_message
+            .entry(message_id.unwrap_or(0))
+            .or_default()
+            .push(attachment);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.case_id, m.kind, m.channel, m.author_user_id, COALESCE(u.name, ct.name), m.author_contact_id,
+                m.from_address, m.to_address, m.subject, m.body_text, m.body_html, m.created_at
+         FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
+         LEFT JOIN contacts ct ON ct.id = m.author_contact_id
+         WHERE m.case_id = ?1 ORDER BY m.id",
+    )?;
+    let rows = stmt.query_map([case_id], |row| {
+        let kind: String = row.get(2)?;
+        let channel: String = row.get(3)?;
+        let id: i64 = row.get(0)?;
+        Ok(Message {
+            id,
+            case_id: row.get(1)?,
+            kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Note),
+            channel: Channel::parse(&channel).unwrap_or(Channel::Email),
+            author_user_id: row.get(4)?,
+            author_name: row.get(5)?,
+            author_contact_id: row.get(6)?,
+            from_address: row.get(7)?,
+            to_address: row.get(8)?,
+            subject: row.get(9)?,
+            body_text: row.get(10)?,
+            body_html: row.get(11)?,
+            created_at: row.get(12)?,
+            attachments: Vec::new(),
+        })
+    })?;
+    let mut messages: Vec<Message> = rows.collect::<Result<_, _>>()?;
+    for message in &mut messages {
+        message.attachments = by_message.remove(&message.id).unwrap_or_default();
+    }
+    Ok(messages)
+}
+
+pub fn message(conn: &Connection, case_id: i64, message_id: i64) -> StoreResult<Option<Message>> {
+    Ok(messages(conn, case_id)?
+        .into_iter()
+        .find(|m| m.id == message_id))
+}
+
+pub struct NewTimeRow<'a> {
+    pub case_id: i64,
+    pub project_id: i64,
+    pub user_id: i64,
+    pub channel: Channel,
+    pub topic_id: Option<i64>,
+    pub kind: TimeKind,
+    pub started_at: &'a str,
+    pub seconds: i64,
+    pub note: &'a str,
+}
+
+pub fn insert_time(conn: &Connection, t: &NewTimeRow) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO time_entries (case_id, project_id, user_id, channel, topic_id, kind, started_at, seconds, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        t.case_id,
+        t.project_id,
+        t.user_id,
+        t.channel.as_str(),
+        t.topic_id,
+        t.kind.as_str(),
+        t.started_at,
+        t.seconds,
+        t.note,
+        now()
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn time_summary(conn: &Connection, case_id: i64) -> StoreResult<TimeSummary> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, SUM(seconds) FROM time_entries WHERE case_id = ?1 GROUP BY kind",
+    )?;
+    let mut summary = TimeSummary::default();
+    for kind in TimeKind::ALL {
+        summary.by_kind.insert(kind.as_str().to_string(), 0);
+    }
+    for row in stmt.query_map([case_id], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })? {
+        let (kind, seconds) = row?;
+        summary.total_seconds += seconds;
+        summary.by_kind.insert(kind, seconds);
+    }
+    Ok(summary)
+}
+
+pub fn contact_card(conn: &Connection, contact_id: i64) -> StoreResult<Option<ContactCard>> {
+    let card = conn
+        .prepare_cached(
+            "SELECT ct.id, ct.name, ct.organization_id, o.name, ct.customer_number, ct.language, ct.city, ct.notes
+             FROM contacts ct LEFT JOIN organizations o ON o.id = ct.organization_id WHERE ct.id = ?1",
+        )?
+        .query_row([contact_id], |row| {
+            Ok(ContactCard {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                emails: Vec::new(),
+                phones: Vec::new(),
+                organization_id: row.get(2)?,
+                organization_name: row.get(3)?,
+                customer_number: row.get(4)?,
+                language: row.get(5)?,
+                city: row.get(6)?,
+                notes: row.get(7)?,
+            })
+        })
+        .optional()?;
+    let Some(mut card) = card else {
+        return Ok(None);
+    };
+    card.emails = column(
+        conn,
+        "SELECT email FROM contact_emails WHERE contact_id = ?1 ORDER BY position, email",
+        contact_id,
+    )?;
+    card.phones = column(
+        conn,
+        "SELECT phone FROM contact_phones WHERE contact_id = ?1 ORDER BY position, phone",
+        contact_id,
+    )?;
+    Ok(Some(card))
+}
+
+fn column(conn: &Connection, sql: &str, id: i64) -> StoreResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([id], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The client a contact or topic must share with a case's project.
+pub fn contact_client(
+    conn: &Connection,
+    contact_id: i64,
+) -> StoreResult<Option<(i64, Option<i64>)>> {
+    Ok(conn
+        .prepare_cached("SELECT client_id, organization_id FROM contacts WHERE id = ?1 AND merged_into_id IS NULL")?
+        .query_row([contact_id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?)
+}
+
+pub fn topic_project(conn: &Connection, topic_id: i64) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT project_id FROM topics WHERE id = ?1")?
+        .query_row([topic_id], |row| row.get(0))
+        .optional()?)
+}
+
+pub fn is_member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM project_members m JOIN users u ON u.id = m.user_id
+             WHERE m.project_id = ?1 AND m.user_id = ?2 AND u.active = 1",
+        )?
+        .query_row([project_id, user_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Rebuilds the case's full-text row: subject, people, all message text.
+pub fn index_case(conn: &Connection, case_id: i64) -> StoreResult<()> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT c.subject,
+                    COALESCE(ct.name, '') || ' ' ||
+                    COALESCE((SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.contact_id), '')
+             FROM cases c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ?1",
+        )?
+        .query_row([case_id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((subject, people)) = row else {
+        return Ok(());
+    };
+    let body: String = conn
+        .prepare_cached("SELECT COALESCE(group_concat(body_text, char(10)), '') FROM messages WHERE case_id = ?1")?
+        .query_row([case_id], |row| row.get(0))?;
+    conn.prepare_cached("DELETE FROM case_search WHERE rowid = ?1")?
+        .execute([case_id])?;
+    conn.prepare_cached(
+        "INSERT INTO case_search (rowid, subject, people, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![case_id, subject, people, body])?;
+    Ok(())
+}
+
+// ---- lists -----------------------------------------------------------------
+
+/// A compiled list query: a WHERE clause with its arguments.
+#[derive(Default)]
+pub struct Filter {
+    clauses: Vec<String>,
+    args: Vec<Value>,
+}
+
+impl Filter {
+    /// Adds a condition; each `?` in it takes the next argument.
+    pub fn push(&mut self, clause: &str, values: Vec<Value>) {
+        let mut sql = String::new();
+        let mut values = values.into_iter();
+        for part in clause.split('?').enumerate() {
+            if part.0 > 0 {
+                if let Some(v) = values.next() {
+                    self.args.push(v);
+                }
+                sql.push_str(&format!("?{}", self.args.len()));
+            }
+            sql.push_str(part.1);
+        }
+        self.clauses.push(sql);
+    }
+
+    pub fn visibility(&mut self, visibility: &Visibility) {
+        match visibility {
+            Visibility::All => {}
+            Visibility::Clients(ids) => self.push(
+                "c.project_id IN (SELECT id FROM projects WHERE client_id IN (SELECT value FROM json_each(?)))",
+                vec![Value::Text(serde_json::to_string(ids).unwrap_or_default())],
+            ),
+            Visibility::Projects(ids) => self.push(
+                "c.project_id IN (SELECT value FROM json_each(?))",
+                vec![Value::Text(serde_json::to_string(ids).unwrap_or_default())],
+            ),
+        }
+    }
+
+    fn where_sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+/// Sort orders of the list: the SQL expression and its direction.
+#[derive(Debug, Clone, Copy)]
+pub enum Sort {
+    UpdatedDesc,
+    UpdatedAsc,
+    CreatedDesc,
+    CreatedAsc,
+    DueAsc,
+    PriorityDesc,
+}
+
+impl Sort {
+    pub fn parse(s: Option<&str>) -> Option<Sort> {
+        Some(match s.unwrap_or("-updated_at") {
+            "-updated_at" => Sort::UpdatedDesc,
+            "updated_at" => Sort::UpdatedAsc,
+            "-created_at" => Sort::CreatedDesc,
+            "created_at" => Sort::CreatedAsc,
+            "due_at" => Sort::DueAsc,
+            "-priority" => Sort::PriorityDesc,
+            _ => return None,
+        })
+    }
+
+    fn expr(self) -> &'static str {
+        match self {
+            Sort::UpdatedDesc | Sort::UpdatedAsc => "c.updated_at",
+            Sort::CreatedDesc | Sort::CreatedAsc => "c.created_at",
+            Sort::DueAsc => "COALESCE(c.due_at, '9999')",
+            Sort::PriorityDesc => {
+                "(CASE c.priority WHEN 'urgent' THEN '3' WHEN 'high' THEN '2' WHEN 'normal' THEN '1' ELSE '0' END || c.updated_at)"
+            }
+        }
+    }
+
+    fn descending(self) -> bool {
+        matches!(
+            self,
+            Sort::UpdatedDesc | Sort::CreatedDesc | Sort::PriorityDesc
+        )
+    }
+
+    /// The cursor value of a case: the sort key and the id.
+    pub fn cursor_of(self, c: &Case) -> String {
+        let key = match self {
+            Sort::UpdatedDesc | Sort::UpdatedAsc => c.updated_at.clone(),
+            Sort::CreatedDesc | Sort::CreatedAsc => c.created_at.clone(),
+            Sort::DueAsc => c.due_at.clone().unwrap_or_else(|| "9999".into()),
+            Sort::PriorityDesc => {
+                let rank = match c.priority {
+                    Priority::Urgent => '3',
+                    Priority::High => '2',
+                    Priority::Normal => '1',
+                    Priority::Low => '0',
+                };
+                format!("{rank}{}", c.updated_at)
+            }
+        };
+        format!("{key}|{}", c.id)
+    }
+}
+
+/// One page of cases in the sort order, after `cursor` (`key|id`).
+pub fn list(
+    conn: &Connection,
+    mut filter: Filter,
+    sort: Sort,
+    cursor: Option<(String, i64)>,
+    limit: u32,
+) -> StoreResult<Vec<Case>> {
+    let (cmp, dir) = if sort.descending() {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some((key, id)) = cursor {
+        let expr = sort.expr();
+        filter.push(
+            &format!("({expr} {cmp} ? OR ({expr} = ? AND c.id {cmp} ?))"),
+            vec![
+                Value::Text(key.clone()),
+                Value::Text(key),
+                Value::Integer(id),
+            ],
+        );
+    }
+    let sql = format!(
+        "{}{} ORDER BY {} {dir}, c.id {dir} LIMIT {}",
+        select(),
+        filter.where_sql(),
+        sort.expr(),
+        limit
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(filter.args.iter()), from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn counts(conn: &Connection, filter: Filter, user_id: i64) -> StoreResult<CaseCounts> {
+    let mut filter = filter;
+    filter.push("c.status NOT IN ('solved', 'closed')", vec![]);
+    let where_sql = filter.where_sql();
+    let args = &filter.args;
+    let mut counts = CaseCounts::default();
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(24))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let n = args.len();
+    let sql = format!(
+        "SELECT COUNT(*),
+                COALESCE(SUM(c.assignee_id = ?{}), 0),
+                COALESCE(SUM(c.assignee_id IS NULL), 0),
+                COALESCE(SUM(c.due_at IS NOT NULL AND c.due_at < ?{}), 0),
+                COALESCE(SUM(c.due_at IS NOT NULL AND c.due_at >= ?{} AND c.due_at < ?{}), 0)
+         FROM cases c{where_sql}",
+        n + 1,
+        n + 2,
+        n + 2,
+        n + 3
+    );
+    let mut all: Vec<Value> = args.clone();
+    all.push(Value::Integer(user_id));
+    all.push(Value::Text(now()));
+    all.push(Value::Text(soon));
+    conn.prepare_cached(&sql)?
+        .query_row(params_from_iter(all.iter()), |row| {
+            counts.open = row.get(0)?;
+            counts.mine = row.get(1)?;
+            counts.unassigned = row.get(2)?;
+            counts.overdue = row.get(3)?;
+            counts.due_soon = row.get(4)?;
+            Ok(())
+        })?;
+    for team in HandlingTeam::ALL {
+        counts.by_team.insert(team.as_str().into(), 0);
+    }
+    for channel in Channel::ALL {
+        counts.by_channel.insert(channel.as_str().into(), 0);
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.handling_team, COUNT(*) FROM cases c{where_sql} GROUP BY 1"
+    ))?;
+    for row in stmt.query_map(params_from_iter(args.iter()), |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (team, n) = row?;
+        counts.by_team.insert(team, n);
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.channel, COUNT(*) FROM cases c{where_sql} GROUP BY 1"
+    ))?;
+    for row in stmt.query_map(params_from_iter(args.iter()), |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (channel, n) = row?;
+        counts.by_channel.insert(channel, n);
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.topic_id, t.name, COUNT(*) FROM cases c JOIN topics t ON t.id = c.topic_id{where_sql}
+         GROUP BY c.topic_id ORDER BY t.position, t.name"
+    ))?;
+    for row in stmt.query_map(params_from_iter(args.iter()), |r| {
+        Ok(TopicCount {
+            topic_id: r.get(0)?,
+            name: r.get(1)?,
+            count: r.get(2)?,
+        })
+    })? {
+        counts.by_topic.push(row?);
+    }
+    Ok(counts)
+}
+
+/// Full-text search over cases within `filter`, best matches first, with a
+/// snippet of the matching text (matches between « and »).
+pub fn search(
+    conn: &Connection,
+    mut filter: Filter,
+    fts: &str,
+    limit: u32,
+) -> StoreResult<Vec<(Case, String)>> {
+    filter.push("case_search MATCH ?", vec![Value::Text(fts.to_string())]);
+    let sql = format!(
+        "SELECT {COLUMNS}, snippet(case_search, -1, '«', '»', '…', 12)
+         FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{}
+         ORDER BY case_search.rank LIMIT {limit}",
+        filter.where_sql()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(filter.args.iter()), |row| {
+        Ok((from_row(row)?, row.get(29)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,253 @@
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::error::OrganizationError;
+use super::model::{
+    NewOrganization, Organization, OrganizationFields, OrganizationPage, OrganizationPatch,
+    OrganizationQuery,
+};
+use super::store;
+use crate::audit::{self, Actor};
+use crate::auth::{Principal, policy};
+use crate::contacts::model::{Contact, custom_object, fts_prefix_query, optional_value};
+use crate::validation::{Invalid, optional_text, required_text};
+
+/// Visible organizations, newest first.
+pub fn list(
+    conn: &Connection,
+    who: &Principal,
+    query: &OrganizationQuery,
+) -> Result<OrganizationPage, OrganizationError> {
+    if let Some(client_id) = query.client_id {
+        policy::view_customers(who, client_id)?;
+    }
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let fts = query.q.as_deref().and_then(fts_prefix_query);
+    if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) && fts.is_none() {
+        return Ok(OrganizationPage {
+            items: Vec::new(),
+            next_before_id: None,
+        });
+    }
+    let items = store::list(
+        conn,
+        &policy::customer_visibility(who),
+        query.client_id,
+        fts.as_deref(),
+        query.before_id,
+        limit,
+    )?;
+    let next_before_id = if items.len() == limit as usize {
+        items.last().map(|o| o.id)
+    } else {
+        None
+    };
+    Ok(OrganizationPage {
+        items,
+        next_before_id,
+    })
+}
+
+/// A visible organization; foreign ones do not exist.
+pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Organization, OrganizationError> {
+    let org = store::get(conn, id)?.ok_or(OrganizationError::NotFound)?;
+    policy::view_customers(who, org.client_id).map_err(|_| OrganizationError::NotFound)?;
+    Ok(org)
+}
+
+/// The organization's contacts (not merged away), newest first.
+pub fn contacts(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+) -> Result<Vec<Contact>, OrganizationError> {
+    let org = get(conn, who, id)?;
+    Ok(crate::contacts::store::list(
+        conn,
+        &crate::auth::policy::Visibility::All,
+        &crate::contacts::store::ListFilter {
+            client_id: Some(org.client_id),
+            organization_id: Some(org.id),
+            ..Default::default()
+        },
+        1000,
+    )?)
+}
+
+pub fn create(
+    conn: &Connection,
+    who: &Principal,
+    input: NewOrganization,
+) -> Result<Organization, OrganizationError> {
+    policy::edit_customers(who, input.client_id)?;
+    let fields = validate(OrganizationFields {
+        name: input.name,
+        customer_number: input.customer_number,
+        domain: input.domain,
+        phone: input.phone,
+        street: input.street.unwrap_or_default(),
+        postal_code: input.postal_code.unwrap_or_default(),
+        city: input.city.unwrap_or_default(),
+        country: input.country.unwrap_or_default(),
+        notes: input.notes.unwrap_or_default(),
+        custom: custom_object(input.custom)?,
+    })?;
+    let id = insert(conn, who, input.client_id, &fields, "api")?;
+    store::get(conn, id)?.ok_or(OrganizationError::NotFound)
+}
+
+/// Inserts checked fields with its audit entry (also used by the import).
+pub fn insert(
+    conn: &Connection,
+    who: &Principal,
+    client_id: i64,
+    fields: &OrganizationFields,
+    via: &str,
+) -> Result<i64, OrganizationError> {
+    let id = store::insert(conn, client_id, fields)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "organization.create",
+        "organization",
+        Some(id),
+        Some(client_id),
+        json!({ "name": fields.name, "via": via }),
+    )?;
+    Ok(id)
+}
+
+pub fn update(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    patch: OrganizationPatch,
+) -> Result<Organization, OrganizationError> {
+    let before = get(conn, who, id)?;
+    policy::edit_customers(who, before.client_id)?;
+    let old = OrganizationFields {
+        name: before.name.clone(),
+        customer_number: before.customer_number.clone(),
+        domain: before.domain.clone(),
+        phone: before.phone.clone(),
+        street: before.street.clone(),
+        postal_code: before.postal_code.clone(),
+        city: before.city.clone(),
+        country: before.country.clone(),
+        notes: before.notes.clone(),
+        custom: before.custom.to_string(),
+    };
+    let custom = match patch.custom {
+        Some(value) => custom_object(Some(value))?,
+        None => old.custom.clone(),
+    };
+    let new = validate(OrganizationFields {
+        name: patch.name.unwrap_or_else(|| old.name.clone()),
+        customer_number: patch
+            .customer_number
+            .unwrap_or_else(|| old.customer_number.clone()),
+        domain: patch.domain.unwrap_or_else(|| old.domain.clone()),
+        phone: patch.phone.unwrap_or_else(|| old.phone.clone()),
+        street: patch.street.unwrap_or_else(|| old.street.clone()),
+        postal_code: patch.postal_code.unwrap_or_else(|| old.postal_code.clone()),
+        city: patch.city.unwrap_or_else(|| old.city.clone()),
+        country: patch.country.unwrap_or_else(|| old.country.clone()),
+        notes: patch.notes.unwrap_or_else(|| old.notes.clone()),
+        custom,
+    })?;
+    let changed = changed_fields(&old, &new);
+    if !changed.is_empty() {
+        store::update(conn, id, &new)?;
+        if old.name != new.name {
+            // The contacts' search rows carry the organization's name.
+            for contact in store::contact_ids(conn, id)? {
+                crate::contacts::store::sync_search(conn, contact)?;
+            }
+        }
+        audit::record(
+            conn,
+            &Actor::from(who),
+            "organization.update",
+            "organization",
+            Some(id),
+            Some(before.client_id),
+            json!({ "fields": changed }),
+        )?;
+    }
+    store::get(conn, id)?.ok_or(OrganizationError::NotFound)
+}
+
+/// Deletes the organization; its contacts and cases stay, unlinked.
+pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), OrganizationError> {
+    let org = get(conn, who, id)?;
+    policy::manage_customers(who, org.client_id)?;
+    let contacts = store::contact_ids(conn, id)?;
+    let cases_unlinked = store::delete(conn, id)?;
+    for contact in &contacts {
+        crate::contacts::store::sync_search(conn, *contact)?;
+    }
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "organization.delete",
+        "organization",
+        Some(id),
+        Some(org.client_id),
+        json!({ "name": org.name, "contacts_unlinked": contacts.len(), "cases_unlinked": cases_unlinked }),
+    )?;
+    Ok(())
+}
+
+/// Checks and normalises all fields.
+pub fn validate(f: OrganizationFields) -> Result<OrganizationFields, Invalid> {
+    let domain = match optional_value("domain", f.domain.as_deref(), 253)? {
+        Some(d) => {
+            let d = d.trim_start_matches('@').to_lowercase();
+            let ok = d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+                && d.chars()
+                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            if !ok {
+                return Err(Invalid::new("domain", "is not a valid domain name"));
+            }
+            Some(d)
+        }
+        None => None,
+    };
+    Ok(OrganizationFields {
+        name: required_text("name", &f.name, 200)?,
+        customer_number: optional_value("customer_number", f.customer_number.as_deref(), 60)?,
+        domain,
+        phone: optional_value("phone", f.phone.as_deref(), 40)?,
+        street: optional_text("street", &f.street, 200, false)?,
+        postal_code: optional_text("postal_code", &f.postal_code, 20, false)?,
+        city: optional_text("city", &f.city, 120, false)?,
+        country: optional_text("country", &f.country, 120, false)?,
+        notes: optional_text("notes", &f.notes, 10_000, true)?,
+        custom: f.custom,
+    })
+}
+
+fn changed_fields(old: &OrganizationFields, new: &OrganizationFields) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    let mut check = |name: &'static str, differs: bool| {
+        if differs {
+            changed.push(name);
+        }
+    };
+    check("name", old.name != new.name);
+    check(
+        "customer_number",
+        old.customer_number != new.customer_number,
+    );
+    check("domain", old.domain != new.domain);
+    check("phone", old.phone != new.phone);
+    check("street", old.street != new.street);
+    check("postal_code", old.postal_code != new.postal_code);
+    check("city", old.city != new.city);
+    check("country", old.country != new.country);
+    check("notes", old.notes != new.notes);
+    check("custom", old.custom != new.custom);
+    changed
+}

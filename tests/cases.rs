@@ -1,0 +1,707 @@
+//! Cases through the API: creation, the thread, history, versions, views
+//! and counts, bulk changes, time, live events — and that no foreign case is
+//! reachable by id, list or event.
+
+mod common;
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+const ANNA: &str = "anna.schmidt@acme-energie.example"; // Acme's own agent: ACME, ACMEGAS
+const BASIC: &str = "basic.agent@zezaro.example"; // provider, Team Basic: ACME, NORD
+const JONAS: &str = "jonas.weber@nordlicht.example"; // Nordlicht's own agent: NORD
+
+async fn project(ts: &common::TestServer, key: &str) -> i64 {
+    ts.id_of("/api/v1/projects", "key", key).await
+}
+
+#[actix_web::test]
+async fn a_case_from_creation_to_solved() {
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+    let (_, topics) = anna.get(&format!("/api/v1/projects/{acme}/topics")).await;
+    let topic = topics["items"][0]["id"].as_i64().unwrap();
+
+    let (status, case) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "Zähler defekt", "channel": "email", "topic_id": topic,
+                   "tags": ["Zähler", "zähler", "dringend"], "message": {"kind": "inbound", "body_text": "Mein Zähler zeigt nichts mehr an."}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["status"], "new");
+    assert!(case["ref"].as_str().unwrap().starts_with("ACME-"));
+    assert_eq!(
+        case["tags"],
+        json!(["dringend", "zähler"]),
+        "normalised, deduplicated, sorted"
+    );
+    assert_eq!(case["message_count"], 1);
+    let id = case["id"].as_i64().unwrap();
+    let version = case["version"].as_i64().unwrap();
+
+    // Numbers count up per project.
+    let (_, second) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "Zweiter Fall", "channel": "call"}),
+        )
+        .await;
+    assert_eq!(
+        second["number"].as_i64().unwrap(),
+        case["number"].as_i64().unwrap() + 1
+    );
+
+    // Assign to me: status moves to open; the history says so.
+    let me = anna.get("/api/v1/me").await.1["user"]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, updated) = anna
+        .patch(
+            &format!("/api/v1/cases/{id}"),
+            json!({"assignee_id": me, "priority": "high", "expected_version": version}),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["status"], "open");
+    assert_eq!(updated["assignee_name"], "Anna Schmidt");
+    assert!(updated["version"].as_i64().unwrap() > version);
+
+    // A change made on the old version is refused unless forced.
+    let (status, problem) = anna
+        .patch(
+            &format!("/api/v1/cases/{id}"),
+            json!({"priority": "low", "expected_version": version}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (409, Some("case-changed"))
+    );
+    let (status, problem) = anna
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            json!({"kind": "outbound", "body_text": "x", "expected_version": version}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (409, Some("case-changed"))
+    );
+
+    // Reply and set pending; first response time is kept.
+    let (status, created) = anna
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            json!({"kind": "outbound", "body_text": "Wir schicken einen Techniker.", "set_status": "pending-customer",
+                   "expected_version": version, "force": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["case"]["status"], "pending-customer");
+    assert!(created["case"]["first_response_at"].is_string());
+    assert_eq!(created["message"]["author_name"], "Anna Schmidt");
+
+    // The customer writes again: reopened.
+    let (_, created) = anna
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            json!({"kind": "inbound", "body_text": "Danke, wann kommt er?"}),
+        )
+        .await;
+    assert_eq!(created["case"]["status"], "open");
+    anna.post(
+        &format!("/api/v1/cases/{id}/messages"),
+        json!({"kind": "note", "body_text": "Termin Di 10 Uhr"}),
+    )
+    .await;
+    let (_, solved) = anna
+        .patch(
+            &format!("/api/v1/cases/{id}"),
+            json!({"status": "solved", "due_at": null}),
+        )
+        .await;
+    assert!(solved["solved_at"].is_string());
+
+    // Time, exactly, per kind.
+    for (kind, seconds) in [("handling", 300), ("after-work", 45), ("handling", 60)] {
+        let (status, _) = anna
+            .post(
+                &format!("/api/v1/cases/{id}/time"),
+                json!({"kind": kind, "seconds": seconds}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, problem) = anna
+        .post(
+            &format!("/api/v1/cases/{id}/time"),
+            json!({"kind": "handling", "seconds": -1}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("seconds"))
+    );
+
+    // The case screen: thread, history, time, in one answer.
+    let (status, detail) = anna.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(status, 200);
+    let kinds: Vec<&str> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["inbound", "outbound", "inbound", "note"]);
+    assert_eq!(detail["time"]["total_seconds"], 405);
+    assert_eq!(detail["time"]["by_kind"]["after-work"], 45);
+    let fields: Vec<(String, Value)> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["field"].as_str().unwrap().to_string(),
+                h["new_value"].clone(),
+            )
+        })
+        .collect();
+    for expected in ["created", "assignee_id", "priority", "status"] {
+        assert!(
+            fields.iter().any(|(f, _)| f == expected),
+            "{expected} missing in {fields:?}"
+        );
+    }
+    let statuses: Vec<&Value> = fields
+        .iter()
+        .filter(|(f, _)| f == "status")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            &json!("open"),
+            &json!("pending-customer"),
+            &json!("open"),
+            &json!("solved")
+        ]
+    );
+    assert_eq!(detail["history"][1]["user_name"], "Anna Schmidt");
+
+    // Bad input: named fields.
+    for (body, field) in [
+        (
+            json!({"project_id": acme, "subject": " ", "channel": "email"}),
+            "subject",
+        ),
+        (
+            json!({"project_id": acme, "subject": "x", "channel": "email", "topic_id": 999999}),
+            "topic_id",
+        ),
+        (
+            json!({"project_id": acme, "subject": "x", "channel": "email", "due_at": "tomorrow"}),
+            "due_at",
+        ),
+        (
+            json!({"project_id": acme, "subject": "x", "channel": "email", "custom": [1]}),
+            "custom",
+        ),
+    ] {
+        let (status, problem) = anna.post("/api/v1/cases", body).await;
+        assert_eq!(
+            (status.as_u16(), problem["field"].as_str()),
+            (422, Some(field)),
+            "{problem}"
+        );
+    }
+    let (status, problem) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "x", "channel": "fax"}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (400, Some("channel"))
+    );
+    ts.server.stop().await;
+}
+
+#[actix_web::test]
+async fn views_counts_sorting_paging_and_bulk() {
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+    let me = anna.get("/api/v1/me").await.1["user"]["id"]
+        .as_i64()
+        .unwrap();
+    // The demo assigns some cases to Anna already.
+    let (_, before) = anna
+        .get(&format!("/api/v1/cases/counts?project_id={acme}"))
+        .await;
+    let mine_before = before["mine"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let (_, case) = anna
+            .post(
+                "/api/v1/cases",
+                json!({"project_id": acme, "subject": format!("Paging {i}"), "channel": "chat"}),
+            )
+            .await;
+        ids.push(case["id"].as_i64().unwrap());
+    }
+    let (status, result) = anna
+        .post(
+            "/api/v1/cases/bulk",
+            json!({"case_ids": &ids[..3], "assignee_id": me, "add_tags": ["bulk"]}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), result["updated"].as_i64()),
+        (200, Some(3))
+    );
+
+    let (_, mine) = anna
+        .get(&format!("/api/v1/cases?project_id={acme}&view=mine"))
+        .await;
+    let mine: Vec<i64> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(mine.len() as i64, mine_before + 3);
+    assert!(ids[..3].iter().all(|id| mine.contains(id)));
+    let (_, tagged) = anna.get("/api/v1/cases?tag=bulk").await;
+    assert_eq!(tagged["items"].as_array().unwrap().len(), 3);
+    let (_, chats) = anna
+        .get(&format!(
+            "/api/v1/cases?project_id={acme}&channel=chat&view=unassigned"
+        ))
+        .await;
+    assert_eq!(chats["items"].as_array().unwrap().len(), 4);
+
+    let (_, counts) = anna
+        .get(&format!("/api/v1/cases/counts?project_id={acme}"))
+        .await;
+    assert_eq!(counts["mine"].as_i64().unwrap(), mine_before + 3);
+    assert_eq!(counts["by_channel"]["chat"], 7);
+    let (_, all_open) = anna
+        .get(&format!(
+            "/api/v1/cases?project_id={acme}&view=open&limit=200"
+        ))
+        .await;
+    assert_eq!(
+        counts["open"].as_u64().unwrap() as usize,
+        all_open["items"].as_array().unwrap().len()
+    );
+
+    // Keyset paging walks every case once, in order, for each sort.
+    for sort in [
+        "-updated_at",
+        "updated_at",
+        "-created_at",
+        "created_at",
+        "due_at",
+        "-priority",
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/cases?project_id={acme}&sort={sort}&limit=4");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={}", urlencode(c)));
+            }
+            let (status, page) = anna.get(&path).await;
+            assert_eq!(status, 200, "{sort}: {page}");
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].as_i64().unwrap()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "{sort}: duplicates");
+        assert_eq!(seen.len(), 6 + 7, "{sort}: demo cases plus ours");
+    }
+    let (status, problem) = anna.get("/api/v1/cases?sort=colour").await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("sort"))
+    );
+    let (status, _) = anna.get("/api/v1/cases?status=open,bogus").await;
+    assert_eq!(status, 422);
+    ts.server.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn no_foreign_case_by_id_list_or_event() {
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let jonas = ts.token_client(JONAS);
+    let acme = project(&ts, "ACME").await;
+    let nord = project(&ts, "NORD").await;
+    let (_, acme_case) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "Acme only", "channel": "email"}),
+        )
+        .await;
+    let id = acme_case["id"].as_i64().unwrap();
+
+    // Jonas (Nordlicht) cannot reach it in any way.
+    for (method, path, body) in [
+        ("GET", format!("/api/v1/cases/{id}"), None),
+        (
+            "PATCH",
+            format!("/api/v1/cases/{id}"),
+            Some(json!({"priority": "low"})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{id}/messages"),
+            Some(json!({"kind": "note", "body_text": "x"})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{id}/time"),
+            Some(json!({"kind": "manual", "seconds": 1})),
+        ),
+        ("POST", format!("/api/v1/cases/{id}/presence"), None),
+        (
+            "POST",
+            "/api/v1/cases/bulk".to_string(),
+            Some(json!({"case_ids": [id], "status": "closed"})),
+        ),
+    ] {
+        let (status, problem) = jonas.call(method.parse().unwrap(), &path, body).await;
+        assert_eq!(
+            (status.as_u16(), problem["code"].as_str()),
+            (404, Some("not-found")),
+            "{method} {path}"
+        );
+    }
+    let (_, list) = jonas.get("/api/v1/cases?limit=200").await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["project_id"] == nord),
+        "{list}"
+    );
+    let (_, list) = jonas.get(&format!("/api/v1/cases?project_id={acme}")).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let (status, problem) = jonas
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "x", "channel": "email"}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("project_id"))
+    );
+    let (_, counts) = jonas
+        .get(&format!("/api/v1/cases/counts?project_id={acme}"))
+        .await;
+    assert_eq!(counts["open"], 0);
+    // The case was not changed by any of it.
+    let (_, detail) = anna.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(detail["case"]["version"], acme_case["version"]);
+    assert_eq!(detail["case"]["status"], "new");
+
+    // Live events: the Team Basic agent (ACME and NORD) sees both projects'
+    // events, Jonas only Nordlicht's.
+    let basic_events = subscribe(&ts, BASIC).await;
+    let jonas_events = subscribe(&ts, JONAS).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    anna.post(
+        &format!("/api/v1/cases/{id}/messages"),
+        json!({"kind": "note", "body_text": "live"}),
+    )
+    .await;
+    let (_, nord_case) = jonas
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": nord, "subject": "Nord case", "channel": "email"}),
+        )
+        .await;
+    let basic_seen = collect(basic_events, 2).await;
+    assert!(basic_seen.iter().any(|e| e.contains(&format!("\"case_id\":{id}")) && e.contains("\"type\":\"message\"")), "{basic_seen:?}");
+    assert!(
+        basic_seen
+            .iter()
+            .any(|e| e.contains(&format!("\"case_id\":{}", nord_case["id"]))),
+        "{basic_seen:?}"
+    );
+    let jonas_seen = collect(jonas_events, 1).await;
+    assert!(
+        jonas_seen
+            .iter()
+            .all(|e| !e.contains(&format!("\"case_id\":{id},"))),
+        "foreign event leaked: {jonas_seen:?}"
+    );
+    assert!(
+        jonas_seen
+            .iter()
+            .any(|e| e.contains(&format!("\"case_id\":{}", nord_case["id"])))
+    );
+
+    // Presence: who else is looking.
+    let basic = ts.token_client(BASIC);
+    basic
+        .post(&format!("/api/v1/cases/{id}/presence"), json!({}))
+        .await;
+    let (_, presence) = anna
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/cases/{id}/presence"),
+            None,
+        )
+        .await;
+    assert_eq!(presence["viewers"][0]["name"], "Mehmet Yilmaz");
+    ts.server.stop().await;
+}
+
+type Events =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+async fn subscribe(ts: &common::TestServer, email: &str) -> Events {
+    let api = ts.token_client(email);
+    let response = api
+        .raw(reqwest::Method::GET, "/api/v1/events", None, &[])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    Box::pin(response.bytes_stream())
+}
+
+/// Reads `event: case` frames until `want` arrived or a second passed.
+async fn collect(mut stream: Events, want: usize) -> Vec<String> {
+    let mut frames = Vec::new();
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while frames.len() < want {
+        let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            break;
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if frame.starts_with("event: case") {
+                frames.push(frame);
+            }
+        }
+    }
+    frames
+}
+
+#[actix_web::test]
+async fn full_text_search_within_permissions() {
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let jonas = ts.token_client(JONAS);
+    let acme = project(&ts, "ACME").await;
+    let acme_client = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
+    let (status, contact) = anna
+        .post("/api/v1/contacts", json!({"client_id": acme_client, "name": "Greta Grünwald", "emails": ["greta@example.de"]}))
+        .await;
+    assert_eq!(status, 201, "{contact}");
+    let (_, case) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "Heizung ausgefallen", "channel": "email", "contact_id": contact["id"],
+                   "message": {"kind": "inbound", "body_text": "Seit gestern ist der Wärmepumpenzähler kaputt. Bitte schnell helfen!"}}),
+        )
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let found = |results: &Value| {
+        results["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id)
+    };
+    for q in [
+        "wärmepumpenzähler",
+        "warmepumpenzahler",            // umlauts folded
+        "Wärmepumpen*",                 // prefix
+        "\"wärmepumpenzähler kaputt\"", // phrase
+        "heizung status:new",           // text and filter
+        "from:greta@example.de",        // filter only
+        "grünwald",                     // the contact's name
+        "project:acme kaputt",
+    ] {
+        let (status, results) = anna
+            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, 200, "{q}: {results}");
+        assert!(found(&results), "{q} did not find the case: {results}");
+    }
+    let (_, results) = anna
+        .get(&format!("/api/v1/search?q={}", urlencode("kaputt")))
+        .await;
+    let hit = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap();
+    assert!(
+        hit["snippet"].as_str().unwrap().contains("«kaputt»"),
+        "{hit}"
+    );
+    // The directory too.
+    let (_, results) = anna
+        .get(&format!("/api/v1/search?q={}", urlencode("Grünw")))
+        .await;
+    assert!(
+        results["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == contact["id"]),
+        "{results}"
+    );
+    // Not found where it does not match, nor by anyone of another client.
+    for q in [
+        "heizung status:solved",
+        "wärme* channel:call",
+        "\"kaputt wärmepumpenzähler\"",
+    ] {
+        let (_, results) = anna
+            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert!(!found(&results), "{q} should not match");
+    }
+    for q in ["kaputt", "grünwald", "from:greta@example.de"] {
+        let (_, results) = jonas
+            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert!(!found(&results), "{q}: foreign case found");
+        assert!(
+            results["contacts"].as_array().unwrap().is_empty(),
+            "{q}: foreign contact found"
+        );
+    }
+    // Hostile input is just text.
+    for q in ["\"", "a OR b NEAR(c", "***", "status:", "\u{0}"] {
+        let (status, _) = anna
+            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, 200, "{q:?}");
+    }
+    ts.server.stop().await;
+}
+
+#[actix_web::test]
+async fn calls_inline_contacts_and_saved_views() {
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+
+    // A call from an unknown number with a name: contact created, time kept.
+    let (status, case) = anna
+        .post(
+            "/api/v1/calls",
+            json!({"project_id": acme, "direction": "inbound", "phone": "+49 351 4711 0815", "contact_name": "Paul Pieper",
+                   "subject": "Rückruf wegen Tarif", "notes": "Möchte Ökostrom", "wait_seconds": 40, "talk_seconds": 300, "after_work_seconds": 60}),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["channel"], "call");
+    assert_eq!(case["contact_name"], "Paul Pieper");
+    let (_, detail) = anna.get(&format!("/api/v1/cases/{}", case["id"])).await;
+    assert_eq!(detail["time"]["by_kind"]["call-wait"], 40);
+    assert_eq!(detail["time"]["by_kind"]["call-talk"], 300);
+    assert_eq!(detail["time"]["total_seconds"], 400);
+    assert!(
+        detail["messages"][0]["body_text"]
+            .as_str()
+            .unwrap()
+            .contains("Ökostrom")
+    );
+    // The same caller again, written differently: the same contact.
+    let (_, again) = anna
+        .post("/api/v1/calls", json!({"project_id": acme, "direction": "inbound", "phone": "0049 351 47110815", "subject": "Nochmal"}))
+        .await;
+    assert_eq!(again["contact_id"], case["contact_id"]);
+
+    // A case with an inline contact by e-mail: found or created once.
+    let new_case = |subject: &str| {
+        json!({"project_id": acme, "subject": subject, "channel": "webform",
+        "contact": {"name": "Lisa Lang", "email": "Lisa.Lang@example.org"}})
+    };
+    let (_, first) = anna.post("/api/v1/cases", new_case("Erste Anfrage")).await;
+    let (_, second) = anna.post("/api/v1/cases", new_case("Zweite Anfrage")).await;
+    assert!(first["contact_id"].is_i64());
+    assert_eq!(first["contact_id"], second["contact_id"]);
+    let (_, history) = anna
+        .get(&format!("/api/v1/cases?contact_id={}", first["contact_id"]))
+        .await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+
+    // Saved views are the user's own.
+    let (status, view) = anna
+        .post(
+            "/api/v1/views",
+            json!({"name": "Meine Anrufe", "query": {"channel": "call", "sort": "-created_at"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{view}");
+    let (status, _) = anna
+        .post(
+            "/api/v1/views",
+            json!({"name": "Meine Anrufe", "query": {}}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (_, views) = anna.get("/api/v1/views").await;
+    assert_eq!(views["items"][0]["query"]["channel"], "call");
+    let other = ts.token_client(BASIC);
+    assert!(
+        other.get("/api/v1/views").await.1["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        other
+            .delete(&format!("/api/v1/views/{}", view["id"]))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        anna.delete(&format!("/api/v1/views/{}", view["id"]))
+            .await
+            .0,
+        204
+    );
+    ts.server.stop().await;
+}

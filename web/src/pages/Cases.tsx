@@ -1,0 +1,662 @@
+// The agent workspace list: views with live counts on the left, a dense,
+// sortable case table with bulk actions on the right. Live via /api/v1/events.
+
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import {
+  api,
+  query,
+  CASE_STATUSES,
+  CHANNELS,
+  TEAM_KINDS,
+  type Case,
+  type CaseCounts,
+  type CaseFilters,
+  type CasePage,
+  type CaseSort,
+  type CaseStatus,
+  type List,
+  type SavedView,
+} from '../api';
+import { formatNumber, formatShort, t, type MsgKey } from '../i18n';
+import { navigate } from '../router';
+import { useSession } from '../session';
+import { ErrorBox } from '../components/ErrorBox';
+import { Field } from '../components/Field';
+import { ConfirmModal, FormModal } from '../components/Modal';
+import { Loading, Page } from '../components/Page';
+import { ChannelLabel, PriorityLabel, StatusBadge, isOverdue, useProjectData } from '../components/caseBits';
+import { LogCallDialog, NewCaseDialog } from '../components/CaseDialogs';
+import { useDebounced, useLiveEvents } from '../components/events';
+import { useShortcuts } from '../components/shortcuts';
+
+const PAGE_SIZE = 50;
+const MAX_REFRESH = 200;
+const STORAGE_KEY = 'zezaro.cases.view';
+
+interface ViewEntry {
+  key: string;
+  label: string;
+  filters: CaseFilters;
+  count?: number;
+  saved?: SavedView;
+}
+
+interface Active {
+  key: string;
+  filters: CaseFilters;
+}
+
+const DEFAULT_ACTIVE: Active = { key: 'mine', filters: { view: 'mine', sort: '-updated_at' } };
+
+function loadActive(): Active {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null') as Active | null;
+    if (v && typeof v.key === 'string' && v.filters && typeof v.filters === 'object') return v;
+  } catch {
+    /* ignore */
+  }
+  return DEFAULT_ACTIVE;
+}
+
+function listQuery(projectId: number | null, f: CaseFilters, limit: number, cursor: string | null): string {
+  return query({
+    project_id: projectId,
+    view: f.view ?? 'open',
+    status: f.status,
+    assignee_id: f.assignee_id,
+    team: f.team,
+    topic_id: f.topic_id,
+    channel: f.channel,
+    tag: f.tag,
+    due: f.due,
+    sort: f.sort ?? '-updated_at',
+    limit,
+    cursor,
+  });
+}
+
+export function CasesPage() {
+  const { me, projectId } = useSession();
+  const [active, setActiveState] = useState<Active>(loadActive);
+  const filters = active.filters;
+  const setActive = (a: Active) => {
+    setActiveState(a);
+    try {
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(a));
+    } catch {
+      /* ignore */
+    }
+  };
+
+  const [items, setItems] = useState<Case[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [counts, setCounts] = useState<CaseCounts | null>(null);
+  const [views, setViews] = useState<SavedView[]>([]);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [cursor, setCursor] = useState(-1);
+  const [fresh, setFresh] = useState<Set<number>>(new Set());
+  const [dialog, setDialog] = useState<'new' | 'call' | 'save' | { del: SavedView } | null>(null);
+  const [notice, setNotice] = useState('');
+  const seq = useRef(0);
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  const rowRefs = useRef<(HTMLAnchorElement | null)[]>([]);
+
+  const load = async (mode: 'reset' | 'more' | 'refresh') => {
+    const my = ++seq.current;
+    if (mode !== 'refresh') setLoading(true);
+    try {
+      const limit = mode === 'refresh' ? Math.min(MAX_REFRESH, Math.max(PAGE_SIZE, itemsRef.current.length)) : PAGE_SIZE;
+      const page = await api.get<CasePage>('/cases' + listQuery(projectId, filters, limit, mode === 'more' ? next : null));
+      if (my !== seq.current) return;
+      if (mode === 'refresh') {
+        const known = new Set(itemsRef.current.map((c) => c.id));
+        const added = page.items.filter((c) => !known.has(c.id)).map((c) => c.id);
+        if (added.length) {
+          setFresh(new Set(added));
+          setTimeout(() => setFresh(new Set()), 4000);
+        }
+      }
+      setItems((prev) => (mode === 'more' ? [...prev, ...page.items] : page.items));
+      setNext(page.next_cursor);
+      setError(null);
+      if (mode === 'reset') {
+        setSelected(new Set());
+        setCursor(-1);
+      }
+    } catch (e) {
+      if (my === seq.current) setError(e);
+    } finally {
+      if (my === seq.current) setLoading(false);
+    }
+  };
+
+  const loadCounts = async () => {
+    try {
+      setCounts(await api.get<CaseCounts>('/cases/counts' + query({ project_id: projectId })));
+    } catch {
+      /* counts are decoration; the list shows errors */
+    }
+  };
+
+  const loadViews = async () => {
+    try {
+      setViews((await api.get<List<SavedView>>('/views')).items);
+    } catch {
+      setViews([]);
+    }
+  };
+
+  useEffect(() => {
+    void load('reset');
+  }, [projectId, JSON.stringify(filters)]);
+  useEffect(() => {
+    void loadCounts();
+  }, [projectId]);
+  useEffect(() => {
+    void loadViews();
+  }, []);
+
+  const refresh = useDebounced(() => {
+    void load('refresh');
+    void loadCounts();
+  }, 300);
+  useLiveEvents((e) => {
+    if (e.kind === 'reconnect') refresh();
+    else if (e.kind === 'case' && (projectId === null || e.data.project_id === projectId)) refresh();
+  });
+
+  // ---------- the views column ----------
+  const { topics, members } = useProjectData(projectId);
+  const entries = useMemo(() => buildViews(counts, topics, views), [counts, topics, views]);
+  const chooseView = (v: ViewEntry) => setActive({ key: v.key, filters: { ...v.filters, sort: v.filters.sort ?? filters.sort } });
+
+  const setFilter = (patch: Partial<CaseFilters>) => {
+    const nextFilters = { ...filters, ...patch };
+    for (const k of Object.keys(nextFilters) as (keyof CaseFilters)[]) if (nextFilters[k] === undefined || nextFilters[k] === '') delete nextFilters[k];
+    setActive({ key: active.key, filters: nextFilters });
+  };
+
+  // ---------- selection, keyboard ----------
+  const toggle = (id: number) => {
+    const s = new Set(selected);
+    if (s.has(id)) s.delete(id);
+    else s.add(id);
+    setSelected(s);
+  };
+  const allSelected = items.length > 0 && items.every((c) => selected.has(c.id));
+  const moveCursor = (delta: number) => {
+    if (!items.length) return;
+    const i = Math.max(0, Math.min(items.length - 1, cursor < 0 ? (delta > 0 ? 0 : items.length - 1) : cursor + delta));
+    setCursor(i);
+    rowRefs.current[i]?.focus();
+    rowRefs.current[i]?.closest('tr')?.scrollIntoView({ block: 'nearest' });
+  };
+  const bulk = async (body: Record<string, unknown>, ids = [...selected]) => {
+    if (!ids.length) return;
+    setNotice('');
+    setError(null);
+    try {
+      const r = await api.post<{ updated: number }>('/cases/bulk', { case_ids: ids, ...body });
+      setNotice(t('bulk.done', { n: formatNumber(r?.updated ?? ids.length) }));
+      setSelected(new Set());
+      await Promise.all([load('refresh'), loadCounts()]);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  useShortcuts({
+    j: () => moveCursor(1),
+    k: () => moveCursor(-1),
+    x: () => cursor >= 0 && items[cursor] && toggle(items[cursor].id),
+    Enter: () => cursor >= 0 && items[cursor] && navigate(`/cases/${items[cursor].id}`),
+    a: () => {
+      const ids = selected.size ? [...selected] : cursor >= 0 && items[cursor] ? [items[cursor].id] : [];
+      void bulk({ assignee_id: me.user.id }, ids);
+    },
+  });
+
+  const sortBy = (options: CaseSort[]) => {
+    const i = options.indexOf(filters.sort ?? '-updated_at');
+    setFilter({ sort: options[(i + 1) % options.length] });
+  };
+
+  const activeLabel = entries.find((e) => e.key === active.key)?.label ?? t('views.custom');
+  const projectLabel = me.projects.find((p) => p.id === projectId);
+
+  return (
+    <Page
+      title={t('cases.title')}
+      testId="cases-page"
+      wide
+      actions={
+        <>
+          <button type="button" class="btn" onClick={() => setDialog('call')} data-testid="log-call">
+            {t('call.log')}
+          </button>
+          <button type="button" class="btn btn-primary" onClick={() => setDialog('new')} data-testid="new-case">
+            {t('cases.new')}
+          </button>
+        </>
+      }
+    >
+      <div class="workspace">
+        <nav class="views" aria-label={t('views.title')} data-testid="views">
+          <ViewList entries={entries} activeKey={active.key} onChoose={chooseView} onDelete={(v) => setDialog({ del: v })} />
+        </nav>
+        <div class="workspace-main">
+          <div class="list-toolbar">
+            <label class="views-select">
+              <span class="sr-only">{t('views.title')}</span>
+              <select
+                value={active.key}
+                onChange={(e) => {
+                  const v = entries.find((x) => x.key === e.currentTarget.value);
+                  if (v) chooseView(v);
+                }}
+              >
+                {!entries.some((e) => e.key === active.key) && <option value={active.key}>{t('views.custom')}</option>}
+                {entries.map((v) => (
+                  <option key={v.key} value={v.key}>
+                    {v.label}
+                    {v.count !== undefined ? ` (${formatNumber(v.count)})` : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <h2 class="list-title" aria-live="polite">
+              {activeLabel}
+              {projectLabel && <span class="muted"> · {projectLabel.key}</span>}
+            </h2>
+            <div class="list-filters">
+              <label>
+                <span class="sr-only">{t('case.status')}</span>
+                <select class="select-small" value={filters.status ?? ''} onChange={(e) => setFilter({ status: e.currentTarget.value || undefined })} data-testid="filter-status">
+                  <option value="">{t('filters.anyStatus')}</option>
+                  {CASE_STATUSES.map((s) => (
+                    <option key={s} value={s}>
+                      {t(`status.${s}`)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <TagFilter value={filters.tag ?? ''} onChange={(tag) => setFilter({ tag: tag || undefined })} />
+              <button type="button" class="btn btn-small" onClick={() => setDialog('save')} data-testid="save-view">
+                {t('views.save')}
+              </button>
+            </div>
+          </div>
+
+          {selected.size > 0 && (
+            <BulkBar count={selected.size} members={projectId ? members : []} topics={projectId ? topics : []} meId={me.user.id} onApply={(b) => void bulk(b)} onClear={() => setSelected(new Set())} />
+          )}
+          {notice && (
+            <div class="alert alert-ok" role="status">
+              {notice}
+            </div>
+          )}
+          <ErrorBox error={error} />
+
+          <div class="table-wrap">
+            <table class="table table-dense case-table" data-testid="case-table">
+              <thead>
+                <tr>
+                  <th scope="col" class="check">
+                    <input
+                      type="checkbox"
+                      aria-label={t('bulk.selectAll')}
+                      checked={allSelected}
+                      onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((c) => c.id)))}
+                    />
+                  </th>
+                  <SortTh label={t('case.ref')} sort={filters.sort} options={['-created_at', 'created_at']} onSort={sortBy} />
+                  <th scope="col">{t('case.subject')}</th>
+                  <th scope="col">{t('case.contact')}</th>
+                  <th scope="col">{t('case.status')}</th>
+                  <SortTh label={t('case.priority')} sort={filters.sort} options={['-priority']} onSort={sortBy} />
+                  <th scope="col">{t('case.assignee')}</th>
+                  <th scope="col">{t('case.topic')}</th>
+                  <th scope="col">{t('case.channel')}</th>
+                  <SortTh label={t('case.updated')} sort={filters.sort} options={['-updated_at', 'updated_at']} onSort={sortBy} />
+                  <SortTh label={t('case.due')} sort={filters.sort} options={['due_at']} onSort={sortBy} />
+                </tr>
+              </thead>
+              <tbody>
+                {!loading && items.length === 0 && (
+                  <tr>
+                    <td colSpan={11} class="empty">
+                      {t('cases.empty')}
+                    </td>
+                  </tr>
+                )}
+                {items.map((c, i) => (
+                  <tr
+                    key={c.id}
+                    data-testid="case-row"
+                    data-case-id={c.id}
+                    class={[i === cursor ? 'row-cursor' : '', fresh.has(c.id) ? 'row-fresh' : '', selected.has(c.id) ? 'row-selected' : ''].join(' ')}
+                    onClick={(e) => {
+                      const el = e.target as HTMLElement;
+                      if (el.closest('a, input, button, label')) return;
+                      navigate(`/cases/${c.id}`);
+                    }}
+                  >
+                    <td class="check">
+                      <input type="checkbox" aria-label={t('bulk.select', { ref: c.ref })} checked={selected.has(c.id)} onChange={() => toggle(c.id)} />
+                    </td>
+                    <td class="nowrap">
+                      <a
+                        href={`/cases/${c.id}`}
+                        class="case-ref"
+                        ref={(el) => {
+                          rowRefs.current[i] = el;
+                        }}
+                        onFocus={() => setCursor(i)}
+                        onClick={(e) => {
+                          if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                          e.preventDefault();
+                          navigate(`/cases/${c.id}`);
+                        }}
+                      >
+                        {c.ref}
+                      </a>
+                    </td>
+                    <td class="subject-cell" data-testid="case-subject-cell">
+                      {c.subject}
+                      {c.tags.length > 0 && (
+                        <span class="tags-inline">
+                          {c.tags.map((tag) => (
+                            <span key={tag} class="tag">
+                              {tag}
+                            </span>
+                          ))}
+                        </span>
+                      )}
+                    </td>
+                    <td>{c.contact_name ?? <span class="muted">{t('common.none')}</span>}</td>
+                    <td data-testid="case-status-cell">
+                      <StatusBadge status={c.status} />
+                    </td>
+                    <td>
+                      <PriorityLabel priority={c.priority} />
+                    </td>
+                    <td>{c.assignee_name ?? <span class="muted">{t('case.unassigned')}</span>}</td>
+                    <td>{c.topic_name ?? <span class="muted">{t('common.none')}</span>}</td>
+                    <td>
+                      <ChannelLabel channel={c.channel} />
+                    </td>
+                    <td class="nowrap">
+                      <time dateTime={c.updated_at}>{formatShort(c.updated_at)}</time>
+                    </td>
+                    <td class={isOverdue(c.due_at, c.status) ? 'nowrap overdue' : 'nowrap'}>{c.due_at ? <time dateTime={c.due_at}>{formatShort(c.due_at)}</time> : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {loading && <Loading />}
+          <div class="pager">
+            {next && !loading && (
+              <button type="button" class="btn" onClick={() => void load('more')} data-testid="cases-more">
+                {t('audit.more')}
+              </button>
+            )}
+          </div>
+          <p class="muted hint-keys">{t('cases.keysHint')}</p>
+        </div>
+      </div>
+
+      {dialog === 'new' && <NewCaseDialog onClose={() => setDialog(null)} onCreated={(c) => navigate(`/cases/${c.id}`)} />}
+      {dialog === 'call' && <LogCallDialog onClose={() => setDialog(null)} onCreated={(c) => navigate(`/cases/${c.id}`)} />}
+      {dialog === 'save' && (
+        <SaveViewDialog
+          filters={filters}
+          onClose={() => setDialog(null)}
+          onSaved={async (v) => {
+            await loadViews();
+            if (v?.id) setActive({ key: `saved-${v.id}`, filters: v.query ?? filters });
+          }}
+        />
+      )}
+      {dialog && typeof dialog === 'object' && (
+        <ConfirmModal
+          title={t('views.delete')}
+          text={t('views.confirmDelete', { name: dialog.del.name })}
+          confirmLabel={t('common.delete')}
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api.del(`/views/${dialog.del.id}`);
+            if (active.key === `saved-${dialog.del.id}`) setActive(DEFAULT_ACTIVE);
+            await loadViews();
+          }}
+        />
+      )}
+    </Page>
+  );
+}
+
+function buildViews(counts: CaseCounts | null, topics: { id: number; name: string }[], saved: SavedView[]): ViewEntry[] {
+  const v: ViewEntry[] = [
+    { key: 'mine', label: t('views.mine'), filters: { view: 'mine' }, count: counts?.mine },
+    { key: 'unassigned', label: t('views.unassigned'), filters: { view: 'unassigned' }, count: counts?.unassigned },
+    { key: 'open', label: t('views.open'), filters: { view: 'open' }, count: counts?.open },
+    { key: 'due-soon', label: t('views.dueSoon'), filters: { view: 'open', due: 'soon' }, count: counts?.due_soon },
+    { key: 'overdue', label: t('views.overdue'), filters: { view: 'open', due: 'overdue' }, count: counts?.overdue },
+    { key: 'all', label: t('views.all'), filters: { view: 'all' } },
+  ];
+  for (const k of TEAM_KINDS)
+    v.push({ key: `team-${k}`, label: t(`kind.${k}`), filters: { view: 'open', team: k }, count: counts?.by_team?.[k] ?? 0 });
+  // Topics from the counts (they know names across projects), plus topics without open cases.
+  const seen = new Set<number>();
+  for (const tp of counts?.by_topic ?? []) {
+    seen.add(tp.topic_id);
+    v.push({ key: `topic-${tp.topic_id}`, label: tp.name, filters: { view: 'open', topic_id: tp.topic_id }, count: tp.count });
+  }
+  for (const tp of topics) if (!seen.has(tp.id)) v.push({ key: `topic-${tp.id}`, label: tp.name, filters: { view: 'open', topic_id: tp.id }, count: 0 });
+  for (const c of CHANNELS) v.push({ key: `channel-${c}`, label: t(`channel.${c}`), filters: { view: 'open', channel: c }, count: counts?.by_channel?.[c] ?? 0 });
+  for (const s of saved) v.push({ key: `saved-${s.id}`, label: s.name, filters: s.query ?? {}, saved: s });
+  return v;
+}
+
+const GROUPS: { label: MsgKey | null; test: (key: string) => boolean }[] = [
+  { label: null, test: (k) => !/^(team|topic|channel|saved)-/.test(k) },
+  { label: 'views.byTeam', test: (k) => k.startsWith('team-') },
+  { label: 'views.byTopic', test: (k) => k.startsWith('topic-') },
+  { label: 'views.byChannel', test: (k) => k.startsWith('channel-') },
+  { label: 'views.saved', test: (k) => k.startsWith('saved-') },
+];
+
+function ViewList({ entries, activeKey, onChoose, onDelete }: { entries: ViewEntry[]; activeKey: string; onChoose: (v: ViewEntry) => void; onDelete: (v: SavedView) => void }) {
+  return (
+    <>
+      {GROUPS.map((g) => {
+        const list = entries.filter((e) => g.test(e.key));
+        if (!list.length) return null;
+        return (
+          <div class="views-group" key={g.label ?? 'main'}>
+            {g.label && <div class="nav-heading">{t(g.label)}</div>}
+            <ul>
+              {list.map((v) => (
+                <li key={v.key} class="views-item">
+                  <button
+                    type="button"
+                    class="view-link"
+                    aria-current={v.key === activeKey ? 'true' : undefined}
+                    onClick={() => onChoose(v)}
+                    data-testid={`view-${v.key}`}
+                  >
+                    <span class="view-label">{v.label}</span>
+                    {v.count !== undefined && (
+                      <span class="count" data-testid={`count-${v.key}`}>
+                        {formatNumber(v.count)}
+                      </span>
+                    )}
+                  </button>
+                  {v.saved && (
+                    <button type="button" class="btn-icon btn-tiny" aria-label={t('views.deleteNamed', { name: v.label })} onClick={() => onDelete(v.saved!)}>
+                      ×
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </div>
+        );
+      })}
+    </>
+  );
+}
+
+function SortTh({ label, sort, options, onSort }: { label: string; sort: CaseSort | undefined; options: CaseSort[]; onSort: (o: CaseSort[]) => void }) {
+  const cur = sort ?? '-updated_at';
+  const on = options.includes(cur);
+  const dir = on ? (cur.startsWith('-') ? 'descending' : 'ascending') : undefined;
+  return (
+    <th scope="col" aria-sort={dir ?? 'none'}>
+      <button type="button" class="sort-button" onClick={() => onSort(options)}>
+        {label}
+        <span aria-hidden="true" class="sort-mark">
+          {dir === 'descending' ? '▼' : dir === 'ascending' ? '▲' : '↕'}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+function TagFilter({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  return (
+    <form
+      class="tag-filter"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onChange(text.trim());
+      }}
+    >
+      <label>
+        <span class="sr-only">{t('case.tags')}</span>
+        <input class="input-small" placeholder={t('filters.tag')} value={text} onInput={(e) => setText(e.currentTarget.value)} onBlur={() => text.trim() !== value && onChange(text.trim())} />
+      </label>
+    </form>
+  );
+}
+
+function BulkBar(props: {
+  count: number;
+  members: { user_id: number; user_name: string }[];
+  topics: { id: number; name: string }[];
+  meId: number;
+  onApply: (body: Record<string, unknown>) => void;
+  onClear: () => void;
+}) {
+  const [tag, setTag] = useState('');
+  return (
+    <div class="bulk-bar" role="region" aria-label={t('bulk.title')} data-testid="bulk-bar">
+      <strong>{t('bulk.selected', { n: formatNumber(props.count) })}</strong>
+      <button type="button" class="btn btn-small" onClick={() => props.onApply({ assignee_id: props.meId })} data-testid="bulk-assign-me">
+        {t('bulk.assignMe')}
+      </button>
+      {props.members.length > 0 && (
+        <label>
+          <span class="sr-only">{t('bulk.assignTo')}</span>
+          <select
+            class="select-small"
+            value=""
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              if (v) props.onApply({ assignee_id: Number(v) });
+            }}
+          >
+            <option value="">{t('bulk.assignTo')}</option>
+            {props.members.map((m) => (
+              <option key={m.user_id} value={m.user_id}>
+                {m.user_name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        <span class="sr-only">{t('bulk.setStatus')}</span>
+        <select
+          class="select-small"
+          value=""
+          onChange={(e) => {
+            const v = e.currentTarget.value as CaseStatus | '';
+            if (v) props.onApply({ status: v });
+          }}
+          data-testid="bulk-status"
+        >
+          <option value="">{t('bulk.setStatus')}</option>
+          {CASE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {props.topics.length > 0 && (
+        <label>
+          <span class="sr-only">{t('bulk.setTopic')}</span>
+          <select
+            class="select-small"
+            value=""
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              if (v) props.onApply({ topic_id: Number(v) });
+            }}
+          >
+            <option value="">{t('bulk.setTopic')}</option>
+            {props.topics.map((tp) => (
+              <option key={tp.id} value={tp.id}>
+                {tp.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <form
+        class="bulk-tag"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (tag.trim()) {
+            props.onApply({ add_tags: [tag.trim()] });
+            setTag('');
+          }
+        }}
+      >
+        <input class="input-small" aria-label={t('bulk.addTag')} placeholder={t('bulk.addTag')} value={tag} onInput={(e) => setTag(e.currentTarget.value)} />
+        <button type="submit" class="btn btn-small" disabled={!tag.trim()}>
+          {t('bulk.add')}
+        </button>
+      </form>
+      <button type="button" class="btn btn-small btn-quiet" onClick={props.onClear}>
+        {t('bulk.clear')}
+      </button>
+    </div>
+  );
+}
+
+function SaveViewDialog({ filters, onClose, onSaved }: { filters: CaseFilters; onClose: () => void; onSaved: (v: SavedView | undefined) => Promise<void> }) {
+  const [name, setName] = useState('');
+  return (
+    <FormModal
+      title={t('views.save')}
+      submitLabel={t('common.save')}
+      onClose={onClose}
+      testId="save-view-form"
+      onSubmit={async () => {
+        const v = await api.post<SavedView>('/views', { name: name.trim(), query: filters });
+        await onSaved(v);
+      }}
+    >
+      <p class="muted">{t('views.saveHint')}</p>
+      <Field label={t('common.name')}>
+        <input required maxLength={80} value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="view-name" />
+      </Field>
+    </FormModal>
+  );
+}

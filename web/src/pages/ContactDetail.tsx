@@ -1,0 +1,233 @@
+// A contact's master data (editable) and their cases.
+
+import { useEffect, useState } from 'preact/hooks';
+import { api, query, type CasePage, type Contact, type List, type Organization } from '../api';
+import { formatDateTime, formatShort, t } from '../i18n';
+import type { Params } from '../router';
+import { ErrorBox } from '../components/ErrorBox';
+import { Field } from '../components/Field';
+import { Link } from '../components/Link';
+import { Empty, Loading, Page } from '../components/Page';
+import { StatusBadge } from '../components/caseBits';
+import { useLoad } from '../components/useLoad';
+import { splitList } from './Contacts';
+
+const LANGUAGES = ['de', 'en', 'fr', 'it', 'nl', 'pl', 'tr'];
+
+interface Form {
+  name: string;
+  emails: string;
+  phones: string;
+  organization_id: string;
+  customer_number: string;
+  language: string;
+  street: string;
+  postal_code: string;
+  city: string;
+  country: string;
+  notes: string;
+}
+
+function toForm(c: Contact): Form {
+  return {
+    name: c.name,
+    emails: c.emails.join('\n'),
+    phones: c.phones.join('\n'),
+    organization_id: c.organization_id ? String(c.organization_id) : '',
+    customer_number: c.customer_number ?? '',
+    language: c.language ?? '',
+    street: c.street ?? '',
+    postal_code: c.postal_code ?? '',
+    city: c.city ?? '',
+    country: c.country ?? '',
+    notes: c.notes ?? '',
+  };
+}
+
+export function ContactDetailPage({ params }: { params: Params }) {
+  const id = Number(params.id);
+  const contact = useLoad(() => api.get<Contact>(`/contacts/${id}`), [id]);
+  const c = contact.data;
+  const orgs = useLoad(
+    () => (c ? api.get<List<Organization>>('/organizations' + query({ client_id: c.client_id, limit: 200 })).then((r) => r.items) : Promise.resolve([] as Organization[])),
+    [c?.client_id],
+  );
+  const cases = useLoad(() => api.get<CasePage>('/cases' + query({ contact_id: id, view: 'all', limit: 50 })), [id]);
+  const [form, setForm] = useState<Form | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    if (c) setForm(toForm(c));
+  }, [c]);
+
+  const set = (k: keyof Form) => (e: Event) => {
+    setSaved(false);
+    setForm((f) => (f ? { ...f, [k]: (e.currentTarget as HTMLInputElement).value } : f));
+  };
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!form || busy) return;
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await api.patch<Contact>(`/contacts/${id}`, {
+        name: form.name.trim(),
+        emails: splitList(form.emails),
+        phones: splitList(form.phones),
+        organization_id: form.organization_id ? Number(form.organization_id) : null,
+        customer_number: form.customer_number.trim() || null,
+        language: form.language || null,
+        street: form.street.trim(),
+        postal_code: form.postal_code.trim(),
+        city: form.city.trim(),
+        country: form.country.trim(),
+        notes: form.notes,
+      });
+      await contact.reload();
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const orgOptions = [...(orgs.data ?? [])];
+  if (c?.organization_id && !orgOptions.some((o) => o.id === c.organization_id))
+    orgOptions.unshift({ id: c.organization_id, name: c.organization_name ?? `#${c.organization_id}` } as Organization);
+
+  return (
+    <Page title={c ? c.name : t('contacts.title')} testId="contact-detail">
+      <p class="breadcrumb">
+        <Link href="/contacts">← {t('contacts.back')}</Link>
+      </p>
+      <ErrorBox error={contact.error} />
+      {contact.loading && !c && <Loading />}
+      {c && form && (
+        <div class="contact-layout">
+          <form class="card form" onSubmit={save} data-testid="contact-edit">
+            <h2>{t('contacts.masterData')}</h2>
+            <Field label={t('common.name')}>
+              <input required value={form.name} onInput={set('name')} data-testid="contact-name" />
+            </Field>
+            <div class="form-row">
+              <Field label={t('contacts.emails')} hint={t('contacts.onePerLine')}>
+                <textarea rows={2} value={form.emails} onInput={set('emails')} data-testid="contact-emails" />
+              </Field>
+              <Field label={t('contacts.phones')} hint={t('contacts.onePerLine')}>
+                <textarea rows={2} value={form.phones} onInput={set('phones')} data-testid="contact-phones" />
+              </Field>
+            </div>
+            <div class="form-row">
+              <Field label={t('contacts.organization')}>
+                <select value={form.organization_id} onChange={set('organization_id')}>
+                  <option value="">{t('contacts.noOrganization')}</option>
+                  {orgOptions.map((o) => (
+                    <option key={o.id} value={o.id}>
+                      {o.name}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field label={t('contacts.customerNumber')}>
+                <input value={form.customer_number} onInput={set('customer_number')} />
+              </Field>
+            </div>
+            <div class="form-row">
+              <Field label={t('common.locale')}>
+                <select value={form.language} onChange={set('language')}>
+                  <option value="">{t('common.none')}</option>
+                  {form.language && !LANGUAGES.includes(form.language) && <option value={form.language}>{form.language}</option>}
+                  {LANGUAGES.map((l) => (
+                    <option key={l} value={l}>
+                      {languageName(l)}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field label={t('contacts.country')}>
+                <input value={form.country} onInput={set('country')} autoComplete="off" />
+              </Field>
+            </div>
+            <Field label={t('contacts.street')}>
+              <input value={form.street} onInput={set('street')} autoComplete="off" />
+            </Field>
+            <div class="form-row">
+              <Field label={t('contacts.postalCode')}>
+                <input value={form.postal_code} onInput={set('postal_code')} autoComplete="off" />
+              </Field>
+              <Field label={t('contacts.city')}>
+                <input value={form.city} onInput={set('city')} autoComplete="off" />
+              </Field>
+            </div>
+            <Field label={t('contacts.notes')}>
+              <textarea rows={3} value={form.notes} onInput={set('notes')} />
+            </Field>
+            <ErrorBox error={error ?? orgs.error} />
+            {saved && (
+              <div class="alert alert-ok" role="status">
+                {t('common.saved')}
+              </div>
+            )}
+            <div class="form-actions">
+              <span class="muted small form-meta">
+                {t('common.created')}: {formatDateTime(c.created_at)}
+              </span>
+              <button type="submit" class="btn btn-primary" disabled={busy} data-testid="contact-save">
+                {busy ? t('common.saving') : t('common.save')}
+              </button>
+            </div>
+          </form>
+
+          <section class="card" data-testid="contact-cases">
+            <h2>{t('contacts.cases')}</h2>
+            <ErrorBox error={cases.error} />
+            {cases.loading && !cases.data && <Loading />}
+            {cases.data && (
+              <div class="table-wrap">
+                <table class="table table-dense">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('case.ref')}</th>
+                      <th scope="col">{t('case.subject')}</th>
+                      <th scope="col">{t('case.status')}</th>
+                      <th scope="col">{t('case.updated')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {cases.data.items.length === 0 && <Empty colSpan={4} />}
+                    {cases.data.items.map((x) => (
+                      <tr key={x.id}>
+                        <td class="nowrap">
+                          <Link href={`/cases/${x.id}`}>{x.ref}</Link>
+                        </td>
+                        <td>{x.subject}</td>
+                        <td>
+                          <StatusBadge status={x.status} />
+                        </td>
+                        <td class="nowrap">{formatShort(x.updated_at)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+        </div>
+      )}
+    </Page>
+  );
+}
+
+function languageName(code: string): string {
+  try {
+    const dn = new Intl.DisplayNames([document.documentElement.lang || 'en'], { type: 'language' });
+    return dn.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
