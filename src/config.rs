@@ -51,6 +51,7 @@ struct FileConfig {
     workers: Option<usize>,
     session_hours: Option<u32>,
     max_body_bytes: Option<usize>,
+    max_attachment_bytes: Option<usize>,
     secure_cookies: Option<SecureCookies>,
     login_attempts_per_account: Option<u32>,
     login_attempts_per_address: Option<u32>,
@@ -65,8 +66,10 @@ pub struct Config {
     /// HTTP worker threads; default: one per core.
     pub workers: Option<usize>,
     pub session_hours: u32,
-    /// Largest accepted request body.
+    /// Largest accepted request body (JSON, CSV).
     pub max_body_bytes: usize,
+    /// Largest accepted attachment.
+    pub max_attachment_bytes: usize,
     pub secure_cookies: SecureCookies,
     /// Failed logins allowed per account / per client address in 15 minutes.
     pub login_attempts_per_account: u32,
@@ -82,6 +85,7 @@ impl Default for Config {
             workers: None,
             session_hours: 12,
             max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 25 * 1024 * 1024,
             secure_cookies: SecureCookies::Auto,
             login_attempts_per_account: 5,
             login_attempts_per_address: 20,
@@ -116,6 +120,9 @@ impl Config {
             max_body_bytes: env("ZEZARO_MAX_BODY_BYTES")?
                 .or(file.max_body_bytes)
                 .unwrap_or(d.max_body_bytes),
+            max_attachment_bytes: env("ZEZARO_MAX_ATTACHMENT_BYTES")?
+                .or(file.max_attachment_bytes)
+                .unwrap_or(d.max_attachment_bytes),
             secure_cookies: env("ZEZARO_SECURE_COOKIES")?
                 .or(file.secure_cookies)
                 .unwrap_or(d.secure_cookies),

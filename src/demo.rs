@@ -342,6 +342,78 @@ fn people() -> Vec<Person> {
     ]
 }
 
+/// A small data mask for the ACME project: case fields and one contact
+/// field.
+fn seed_fields(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    project_id: i64,
+) -> Result<(), DemoError> {
+    use crate::fields::{Entity, Kind, NewField, Width};
+    let field = |entity, key: &str, label: &str, kind, options: &[&str], section: &str| NewField {
+        entity,
+        key: key.into(),
+        label: label.into(),
+        kind,
+        options: options.iter().map(|o| o.to_string()).collect(),
+        required: false,
+        position: None,
+        help: String::new(),
+        width: Some(Width::Half),
+        section: section.into(),
+    };
+    let meter = NewField {
+        help: "Steht auf dem Zähler, z. B. 1EMH0012345678".into(),
+        ..field(
+            Entity::Case,
+            "meter_number",
+            "Zählernummer",
+            Kind::Text,
+            &[],
+            "Zähler",
+        )
+    };
+    let fields = [
+        meter,
+        field(
+            Entity::Case,
+            "reading_date",
+            "Ablesedatum",
+            Kind::Date,
+            &[],
+            "Zähler",
+        ),
+        field(
+            Entity::Case,
+            "tariff",
+            "Tarif",
+            Kind::Select,
+            &["Basis", "Öko", "Fix24"],
+            "Vertrag",
+        ),
+        field(
+            Entity::Case,
+            "callback",
+            "Rückruf gewünscht",
+            Kind::Checkbox,
+            &[],
+            "Vertrag",
+        ),
+        field(
+            Entity::Contact,
+            "customer_since",
+            "Kunde seit",
+            Kind::Date,
+            &[],
+            "",
+        ),
+    ];
+    for input in fields {
+        crate::fields::service::create(tx, op, project_id, input).map_err(err)?;
+    }
+    Ok(())
+}
+
 /// Topics for every project and a handful of cases in various states, so
 /// that the workspace has something to show.
 fn seed_cases(
@@ -388,6 +460,10 @@ fn seed_cases(
         ),
     ];
     for &project_id in projects {
+        let is_acme = crate::projects::store::get(tx, project_id)?.is_some_and(|p| p.key == "ACME");
+        if is_acme {
+            seed_fields(tx, op, project_id)?;
+        }
         let mut topic_ids = Vec::new();
         for (position, name) in TOPICS.iter().enumerate() {
             topic_ids.push(crate::topics::store::insert(
@@ -397,6 +473,14 @@ fn seed_cases(
                 position as i64,
             )?);
         }
+        // The client's customers write in, round-robin.
+        let contacts: Vec<i64> = tx
+            .prepare(
+                "SELECT id FROM contacts WHERE merged_into_id IS NULL
+                   AND client_id = (SELECT client_id FROM projects WHERE id = ?1) ORDER BY id",
+            )
+            .and_then(|mut stmt| stmt.query_map([project_id], |row| row.get(0))?.collect())
+            .map_err(crate::db::StoreError::from)?;
         for (i, (subject, body)) in SUBJECTS.iter().enumerate() {
             let case = cases::service::create(
                 tx,
@@ -417,7 +501,7 @@ fn seed_cases(
                     }),
                     handling_team: None,
                     assignee_id: None,
-                    contact_id: None,
+                    contact_id: (!contacts.is_empty()).then(|| contacts[i % contacts.len()]),
                     contact: None,
                     tags: vec![],
                     due_at: None,
@@ -435,6 +519,13 @@ fn seed_cases(
                     .into_iter()
                     .find(|m| users.contains(&m.user_id) && m.member_role == MemberRole::Agent);
                 if let Some(member) = member {
+                    // The reply is the assigned agent's own.
+                    let agent = Principal {
+                        user_id: member.user_id,
+                        email: member.user_email.clone(),
+                        name: member.user_name.clone(),
+                        ..op.clone()
+                    };
                     cases::service::update(
                         tx,
                         op,
@@ -447,7 +538,7 @@ fn seed_cases(
                     .map_err(err)?;
                     cases::service::add_message(
                         tx,
-                        op,
+                        &agent,
                         case.id,
                         NewMessage {
                             kind: MessageKind::Outbound,
@@ -456,6 +547,7 @@ fn seed_cases(
                             expected_version: None,
                             force: false,
                             set_status: Some(Status::PendingCustomer),
+                            attachment_ids: vec![],
                         },
                     )
                     .map_err(err)?;

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod cases;
 pub mod cli;
 pub mod clients;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod contacts;
 pub mod db;
 pub mod demo;
+pub mod fields;
 pub mod http;
 pub mod organizations;
 pub mod projects;
@@ -23,3 +25,4 @@ pub mod teams;
 pub mod topics;
 pub mod users;
 pub mod validation;
+pub mod webforms;

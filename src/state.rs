@@ -15,6 +15,8 @@ pub struct AppState {
     pub principals: Arc<PrincipalCache>,
     /// Live case events and presence.
     pub cases: Arc<crate::cases::CaseHub>,
+    /// Spam protection of the public web forms.
+    pub webforms: Arc<crate::webforms::FormGuard>,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             throttle: Arc::new(throttle),
             principals: Arc::new(PrincipalCache::default()),
             cases: Arc::new(crate::cases::CaseHub::default()),
+            webforms: Arc::new(crate::webforms::FormGuard::default()),
         }
     }
 }

@@ -1,19 +1,22 @@
 //! Field validation shared by all domains: one error shape naming the field.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
-/// An input value that breaks a rule; `field` is the JSON name.
+/// An input value that breaks a rule; `field` is the JSON name (a path such
+/// as `custom.tariff` for values of the data masks).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct Invalid {
-    pub field: &'static str,
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
 impl Invalid {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Invalid {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }

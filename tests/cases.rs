@@ -705,3 +705,304 @@ async fn calls_inline_contacts_and_saved_views() {
     );
     ts.server.stop().await;
 }
+
+#[actix_web::test]
+async fn attachments_are_stored_once_and_served_safely() {
+    let ts = common::server_with(true, |c| c.max_attachment_bytes = 64 * 1024).await;
+    let anna = ts.token_client(ANNA);
+    let jonas = ts.token_client(JONAS);
+    let acme = project(&ts, "ACME").await;
+    let (_, case) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "Mit Anhang", "channel": "email"}),
+        )
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let pdf = b"%PDF-1.4 Rechnung".to_vec();
+    let (status, first) = upload(
+        &anna,
+        id,
+        "../Rechnung März.pdf",
+        "application/pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["filename"], "Rechnung März.pdf");
+    let (_, second) = upload(&anna, id, "copy.pdf", "application/pdf", pdf.clone()).await;
+    let (_, html) = upload(
+        &anna,
+        id,
+        "x.html",
+        "text/html",
+        b"<script>alert(1)</script>".to_vec(),
+    )
+    .await;
+    // One stored copy for the same content.
+    let blobs: i64 = ts
+        .server
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))
+                .map_err(zezaro::db::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(blobs, 2);
+    // Too large, empty, foreign: refused, nothing stored.
+    let (status, problem) = upload(
+        &anna,
+        id,
+        "big.bin",
+        "application/octet-stream",
+        vec![7u8; 65 * 1024],
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (413, Some("payload-too-large"))
+    );
+    let (status, _) = upload(&anna, id, "empty.txt", "text/plain", vec![]).await;
+    assert_eq!(status, 422);
+    let (status, _) = upload(&jonas, id, "evil.txt", "text/plain", b"evil".to_vec()).await;
+    assert_eq!(status, 404);
+    let blobs_after: i64 = ts
+        .server
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))
+                .map_err(zezaro::db::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(blobs_after, 2);
+
+    // Download: the bytes, as a download, sandboxed.
+    let response = anna
+        .raw(
+            reqwest::Method::GET,
+            first["url"].as_str().unwrap(),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let h = response.headers().clone();
+    assert_eq!(h["content-type"], "application/pdf");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"),
+        "{:?}",
+        h["content-disposition"]
+    );
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("UTF-8''Rechnung%20M%C3%A4rz.pdf")
+    );
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
+    let response = anna
+        .raw(
+            reqwest::Method::GET,
+            &format!("{}?inline=true", html["url"].as_str().unwrap()),
+            None,
+            &[],
+        )
+        .await;
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"),
+        "HTML is never inline"
+    );
+    let response = jonas
+        .raw(
+            reqwest::Method::GET,
+            first["url"].as_str().unwrap(),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+
+    // Sent with a reply: listed on the message; cannot be attached twice.
+    let (status, sent) = anna
+        .post(&format!("/api/v1/cases/{id}/messages"), json!({"kind": "outbound", "body_text": "Anbei die Rechnung", "attachment_ids": [first["id"], second["id"]]}))
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(sent["message"]["attachments"].as_array().unwrap().len(), 2);
+    let (status, problem) = anna
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            json!({"kind": "note", "body_text": "nochmal", "attachment_ids": [first["id"]]}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("attachment_ids"))
+    );
+    ts.server.stop().await;
+}
+
+#[actix_web::test]
+async fn merge_and_link_cases_of_one_customer() {
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+    let gas = project(&ts, "ACMEGAS").await;
+    let contact = json!({"name": "Doppel Dora", "email": "dora@example.net"});
+    let new_case = |project: i64, subject: &str, body: &str| {
+        json!({"project_id": project, "subject": subject, "channel": "email",
+        "contact": contact, "message": {"kind": "inbound", "body_text": body}})
+    };
+    let (_, a) = anna
+        .post(
+            "/api/v1/cases",
+            new_case(acme, "Rechnung falsch", "Die Rechnung stimmt nicht."),
+        )
+        .await;
+    let (_, b) = anna
+        .post(
+            "/api/v1/cases",
+            new_case(
+                gas,
+                "Nochmal Rechnung",
+                "Ich schreibe nochmal wegen Quittenmus.",
+            ),
+        )
+        .await;
+    let (_, other) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "Andere Kundin", "channel": "email",
+        "contact": {"name": "Olga", "email": "olga@example.net"}}),
+        )
+        .await;
+    let (a_id, b_id) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+
+    let (status, problem) = anna
+        .post(
+            &format!("/api/v1/cases/{b_id}/merge"),
+            json!({"into_id": other["id"]}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("into_id")),
+        "different customers"
+    );
+    let (status, merged) = anna
+        .post(
+            &format!("/api/v1/cases/{b_id}/merge"),
+            json!({"into_id": a_id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{merged}");
+    assert_eq!(merged["id"], a_id);
+    assert_eq!(merged["message_count"], 2);
+    let (_, source) = anna.get(&format!("/api/v1/cases/{b_id}")).await;
+    assert_eq!(source["case"]["status"], "closed");
+    assert_eq!(source["case"]["merged_into_id"], a_id);
+    assert_eq!(source["case"]["message_count"], 0);
+    // Search finds the moved text in the target only.
+    let (_, results) = anna.get("/api/v1/search?q=quittenmus").await;
+    let ids: Vec<i64> = results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [a_id]);
+    let (status, _) = anna
+        .post(
+            &format!("/api/v1/cases/{b_id}/merge"),
+            json!({"into_id": a_id}),
+        )
+        .await;
+    assert_eq!(status, 422, "merged once only");
+
+    // Links, both ways, once.
+    for _ in 0..2 {
+        assert_eq!(
+            anna.post(
+                &format!("/api/v1/cases/{a_id}/links"),
+                json!({"case_id": other["id"]})
+            )
+            .await
+            .0,
+            204
+        );
+    }
+    let (_, detail) = anna.get(&format!("/api/v1/cases/{}", other["id"])).await;
+    assert_eq!(detail["links"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["links"][0]["id"], a_id);
+    // A case of another client cannot be linked or merged, and Jonas sees none of it.
+    let jonas = ts.token_client(JONAS);
+    let nord = project(&ts, "NORD").await;
+    let (_, foreign) = jonas
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": nord, "subject": "Nord", "channel": "email"}),
+        )
+        .await;
+    let (status, _) = anna
+        .post(
+            &format!("/api/v1/cases/{a_id}/links"),
+            json!({"case_id": foreign["id"]}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        jonas
+            .post(
+                &format!("/api/v1/cases/{}/links", foreign["id"]),
+                json!({"case_id": a_id})
+            )
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        jonas
+            .delete(&format!("/api/v1/cases/{a_id}/links/{}", other["id"]))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        anna.delete(&format!("/api/v1/cases/{a_id}/links/{}", other["id"]))
+            .await
+            .0,
+        204
+    );
+    ts.server.stop().await;
+}
+
+async fn upload(
+    api: &common::Api,
+    case_id: i64,
+    name: &str,
+    ctype: &str,
+    bytes: Vec<u8>,
+) -> (reqwest::StatusCode, Value) {
+    let path = format!(
+        "/api/v1/cases/{case_id}/attachments?filename={}",
+        urlencode(name)
+    );
+    let response = api
+        .raw(reqwest::Method::POST, &path, Some((ctype, bytes)), &[])
+        .await;
+    let status = response.status();
+    (status, response.json::<Value>().await.unwrap_or_default())
+}

@@ -75,7 +75,7 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
     } else {
         format!("{direction} {phone}\n\n{notes}")
     };
-    let case = service::create(
+    let case = service::create_incoming(
         conn,
         who,
         NewCase {

@@ -28,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(presence)
         .service(events)
         .service(log_call)
+        .service(upload)
+        .service(download)
+        .service(merge)
+        .service(link)
+        .service(unlink)
         .service(list_views)
         .service(create_view)
         .service(delete_view);
@@ -358,6 +363,186 @@ pub async fn delete_view(
     state
         .db
         .write(move |tx| super::views::delete(tx, &who, id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadParams {
+    /// The file's name.
+    pub filename: String,
+}
+
+/// Uploads a file to the case (the request body is the file; its
+/// Content-Type is kept). Send its id in `attachment_ids` with a message.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases", params(UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = super::Attachment), (status = 413, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[post("/cases/{id}/attachments")]
+pub async fn upload(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    params: web::Query<UploadParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    // Nobody stores files on a case they cannot see.
+    let checker = who.clone();
+    state
+        .db
+        .read(move |conn| service::visible_case(conn, &checker, id).map(|_| ()))
+        .await?;
+    let content_type = super::attachments::clean_content_type(
+        req.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let filename = super::attachments::clean_filename(&params.filename);
+    let stored = crate::blobs::BlobStore::new(&state.config.data_dir)
+        .store_stream(payload, state.config.max_attachment_bytes)
+        .await?;
+    let attachment = state
+        .db
+        .write(move |tx| super::attachments::add(tx, &who, id, &stored, &filename, &content_type))
+        .await?;
+    Ok(HttpResponse::Created().json(attachment))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadParams {
+    /// Show plain images in the browser instead of downloading.
+    pub inline: Option<bool>,
+}
+
+/// Downloads an attachment. Always sent as a download (plain images may be
+/// shown inline), sandboxed, with its type not sniffed.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "cases", params(DownloadParams),
+    responses((status = 200, description = "the file"), (status = 404, body = ProblemBody)))]
+#[get("/attachments/{id}")]
+pub async fn download(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    params: web::Query<DownloadParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let file = state
+        .db
+        .read(move |conn| super::attachments::for_download(conn, &who, id))
+        .await?;
+    let path = crate::blobs::BlobStore::new(&state.config.data_dir)
+        .path(&file.sha256)
+        .ok_or_else(ApiError::not_found)?;
+    let handle = tokio::fs::File::open(&path).await.map_err(|err| {
+        tracing::error!(attachment = id, error = %err, "attachment content missing");
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the file's content is missing",
+        )
+    })?;
+    let inline = params.inline == Some(true) && super::attachments::inline_safe(&file.content_type);
+    let disposition = actix_web::http::header::ContentDisposition {
+        disposition: if inline {
+            actix_web::http::header::DispositionType::Inline
+        } else {
+            actix_web::http::header::DispositionType::Attachment
+        },
+        parameters: vec![actix_web::http::header::DispositionParam::FilenameExt(
+            actix_web::http::header::ExtendedValue {
+                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: file.filename.clone().into_bytes(),
+            },
+        )],
+    };
+    let stream = futures_util::stream::unfold(handle, |mut handle| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = vec![0u8; 64 * 1024];
+        match handle.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok::<_, std::io::Error>(Bytes::from(buffer)), handle))
+            }
+            Err(err) => Some((Err(err), handle)),
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, file.content_type.clone()))
+        .insert_header(disposition)
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .streaming(stream))
+}
+
+/// Merges this case into another case of the same customer.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/merge", tag = "cases", request_body = super::MergeInput,
+    responses((status = 200, body = Case, description = "the case merged into"), (status = 422, body = ProblemBody)))]
+#[post("/cases/{id}/merge")]
+pub async fn merge(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<super::MergeInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let actor = who.clone();
+    let into = body.into_inner().into_id;
+    let (source, target, client_id) = state
+        .db
+        .write(move |tx| {
+            let (source, target) = super::relations::merge(tx, &who, id, into)?;
+            let client_id = service::client_of(tx, target.project_id)?;
+            Ok::<_, super::CaseError>((source, target, client_id))
+        })
+        .await?;
+    for case in [&source, &target] {
+        state.cases.publish(Event::Case(service::event(
+            "updated", case, client_id, &actor,
+        )));
+    }
+    Ok(HttpResponse::Ok().json(target))
+}
+
+/// Links a related case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/links", tag = "cases", request_body = super::LinkInput,
+    responses((status = 204), (status = 422, body = ProblemBody)))]
+#[post("/cases/{id}/links")]
+pub async fn link(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<super::LinkInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let other = body.into_inner().case_id;
+    state
+        .db
+        .write(move |tx| super::relations::link(tx, &who, id, other))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/links/{other_id}", tag = "cases",
+    responses((status = 204), (status = 404, body = ProblemBody)))]
+#[delete("/cases/{id}/links/{other_id}")]
+pub async fn unlink(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, other) = path.into_inner();
+    state
+        .db
+        .write(move |tx| super::relations::unlink(tx, &who, id, other))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,11 +2,13 @@
 //! every change, handling time, the workspace's lists and counts, and live
 //! events.
 
+pub mod attachments;
 pub mod calls;
 mod error;
 pub mod events;
 pub mod handlers;
 mod model;
+pub mod relations;
 pub mod service;
 pub mod store;
 pub mod views;

@@ -226,6 +226,9 @@ pub struct NewMessage {
     pub force: bool,
     /// Status to set with the message, e.g. `pending-customer` or `solved`.
     pub set_status: Option<Status>,
+    /// Files uploaded to the case beforehand, sent with this message.
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -281,6 +284,8 @@ pub struct CaseDetail {
     pub contact: Option<ContactCard>,
     /// The contact's other cases, newest first (at most 20).
     pub contact_cases: Vec<Case>,
+    /// Related cases (links).
+    pub links: Vec<Case>,
     pub time: TimeSummary,
     pub viewers: Vec<Viewer>,
 }
@@ -299,6 +304,10 @@ pub struct CaseQuery {
     pub channel: Option<Channel>,
     pub tag: Option<String>,
     pub contact_id: Option<i64>,
+    /// A case number such as `ACME-1042`.
+    #[serde(rename = "ref")]
+    #[param(rename = "ref")]
+    pub reference: Option<String>,
     /// `overdue` or `soon` (due within 24 hours).
     pub due: Option<String>,
     /// `-updated_at` (default), `updated_at`, `-created_at`, `created_at`,
@@ -382,6 +391,19 @@ pub struct TimeEntry {
     pub started_at: String,
     pub seconds: i64,
     pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    /// The case that receives this case's thread.
+    pub into_id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkInput {
+    pub case_id: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -94,14 +94,6 @@ fn normalize_time(field: &'static str, value: &str) -> Result<String, Invalid> {
         .map_err(|_| Invalid::new(field, "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z"))
 }
 
-fn check_custom(value: &serde_json::Value) -> Result<(), Invalid> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(Invalid::new("custom", "must be an object of field values"))
-    }
-}
-
 fn check_topic(conn: &Connection, project_id: i64, topic_id: i64) -> Result<(), CaseError> {
     if store::topic_project(conn, topic_id)? == Some(project_id) {
         Ok(())
@@ -136,6 +128,26 @@ fn check_contact(
 }
 
 pub fn create(conn: &Connection, who: &Principal, input: NewCase) -> Result<Case, CaseError> {
+    create_checked(conn, who, input, true)
+}
+
+/// A case arriving by a channel (a logged call, an e-mail, a web form): its
+/// `custom` values are checked against the project's data mask, but
+/// required fields are left for the agent to fill in.
+pub fn create_incoming(
+    conn: &Connection,
+    who: &Principal,
+    input: NewCase,
+) -> Result<Case, CaseError> {
+    create_checked(conn, who, input, false)
+}
+
+fn create_checked(
+    conn: &Connection,
+    who: &Principal,
+    input: NewCase,
+    require_fields: bool,
+) -> Result<Case, CaseError> {
     let project = project_for_work(conn, who, input.project_id)?;
     let subject = required_text("subject", &input.subject, 300)?;
     if let Some(topic_id) = input.topic_id {
@@ -160,7 +172,12 @@ pub fn create(conn: &Connection, who: &Principal, input: NewCase) -> Result<Case
         .map(|d| normalize_time("due_at", d))
         .transpose()?;
     let custom = input.custom.unwrap_or_else(|| serde_json::json!({}));
-    check_custom(&custom)?;
+    let mask = crate::fields::service::case_mask(conn, project.id)?;
+    let custom = if require_fields {
+        crate::fields::validate(&mask, &custom, None)?
+    } else {
+        crate::fields::validate_incoming(&mask, &custom)?
+    };
     let first = match input.message {
         Some(m) if matches!(m.kind, MessageKind::Inbound | MessageKind::Note) => {
             Some((m.kind, body_text(&m.body_text)?))
@@ -256,7 +273,7 @@ pub fn resolve_contact(
         ("", None) => return Ok(None),
         (name, _) => name.to_string(),
     };
-    let created = crate::contacts::service::create(
+    let created = crate::contacts::service::create_incoming(
         conn,
         who,
         crate::contacts::NewContact {
@@ -376,8 +393,8 @@ pub fn update(
             .transpose()?;
     }
     if let Some(custom) = &patch.custom {
-        check_custom(custom)?;
-        after.custom = custom.clone();
+        let mask = crate::fields::service::case_mask(conn, after.project_id)?;
+        after.custom = crate::fields::validate(&mask, custom, Some(&before.custom))?;
     }
     let tags = patch.tags.as_deref().map(normalize_tags).transpose()?;
     record_changes(conn, who, &before, &after, tags.as_deref())?;
@@ -509,6 +526,7 @@ pub fn add_message(
     if let Some(status) = input.set_status {
         set_status(&mut after, status);
     }
+    super::attachments::attach_to_message(conn, id, message_id, &input.attachment_ids)?;
     record_changes(conn, who, &before, &after, None)?;
     store::update(conn, &after)?;
     store::index_case(conn, id)?;
@@ -544,6 +562,7 @@ pub fn detail(
         time: store::time_summary(conn, id)?,
         contact,
         contact_cases,
+        links: super::relations::links(conn, who, id)?,
         viewers,
         case,
     })
@@ -601,6 +620,17 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
     if let Some(channel) = query.channel {
         filter.push("c.channel = ?", vec![Value::Text(channel.as_str().into())]);
     }
+    if let Some(reference) = &query.reference {
+        let (key, number) = reference
+            .trim()
+            .rsplit_once('-')
+            .and_then(|(key, n)| Some((key.to_ascii_uppercase(), n.parse::<i64>().ok()?)))
+            .ok_or(Invalid::new("ref", "a case number looks like ACME-1042"))?;
+        filter.push(
+            "p.key = ? AND c.number = ?",
+            vec![Value::Text(key), Value::Integer(number)],
+        );
+    }
     if let Some(contact) = query.contact_id {
         filter.push("c.contact_id = ?", vec![Value::Integer(contact)]);
     }
@@ -615,7 +645,10 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         Some("overdue") => {
             filter.push(open, vec![]);
             filter.push(
-                "c.due_at IS NOT NULL AND c.due_at < ?",
+                // `+`: not by the due-date index, whose range holds every
+                // old solved case with a due date; the open-cases index in
+                // the sort order finds the page sooner.
+                "c.due_at IS NOT NULL AND +c.due_at < ?",
                 vec![Value::Text(now())],
             );
         }

@@ -255,7 +255,7 @@ fn import_rows(
     for row in rows {
         let reject = |invalid: Invalid| ImportRowError {
             line: row.line,
-            field: Some(column_of(invalid.field).to_string()),
+            field: Some(column_of(&invalid.field).to_string()),
             message: invalid.message,
         };
         // Everything is checked before anything of the row is written.

@@ -125,7 +125,53 @@ pub fn create(
     who: &Principal,
     input: NewContact,
 ) -> Result<Contact, ContactError> {
+    create_checked(conn, who, input, true)
+}
+
+/// A contact created on the way (by a case from an e-mail or a call): its
+/// `custom` values are checked against the client's contact mask, but
+/// required fields are left for the agent to fill in.
+pub fn create_incoming(
+    conn: &Connection,
+    who: &Principal,
+    input: NewContact,
+) -> Result<Contact, ContactError> {
+    create_checked(conn, who, input, false)
+}
+
+/// The `custom` object to store: `values` checked against the contact mask
+/// of the client (the contact fields of all its projects) and merged into
+/// `existing` on update.
+fn masked_custom(
+    conn: &Connection,
+    client_id: i64,
+    values: serde_json::Value,
+    existing: Option<&serde_json::Value>,
+    require_fields: bool,
+) -> Result<String, ContactError> {
+    let mask = crate::fields::service::contact_mask(conn, client_id)?;
+    let checked = if require_fields || existing.is_some() {
+        crate::fields::validate(&mask, &values, existing)?
+    } else {
+        crate::fields::validate_incoming(&mask, &values)?
+    };
+    Ok(custom_object(Some(checked))?)
+}
+
+fn create_checked(
+    conn: &Connection,
+    who: &Principal,
+    input: NewContact,
+    require_fields: bool,
+) -> Result<Contact, ContactError> {
     policy::edit_customers(who, input.client_id)?;
+    let custom = masked_custom(
+        conn,
+        input.client_id,
+        input.custom.unwrap_or_else(|| json!({})),
+        None,
+        require_fields,
+    )?;
     let fields = validate(
         conn,
         input.client_id,
@@ -141,7 +187,7 @@ pub fn create(
             city: input.city.unwrap_or_default(),
             country: input.country.unwrap_or_default(),
             notes: input.notes.unwrap_or_default(),
-            custom: custom_object(input.custom)?,
+            custom,
         },
     )?;
     let id = insert(conn, who, input.client_id, &fields, "api")?;
@@ -201,7 +247,7 @@ pub fn update(
     }
     let old = fields_of(&before);
     let custom = match patch.custom {
-        Some(value) => custom_object(Some(value))?,
+        Some(value) => masked_custom(conn, before.client_id, value, Some(&before.custom), true)?,
         None => old.custom.clone(),
     };
     let new = validate(

@@ -257,9 +257,15 @@ fn put_addresses(
 /// merged. Addresses are moved by the caller through [`update`]. Returns the
 /// number of cases moved.
 pub fn merge(conn: &Connection, from: i64, into: i64) -> StoreResult<usize> {
-    let cases = conn
-        .prepare_cached("UPDATE cases SET contact_id = ?2 WHERE contact_id = ?1")?
-        .execute([from, into])?;
+    // The cases' search rows name the contact: rebuild them.
+    let moved: Vec<i64> = conn
+        .prepare_cached("UPDATE cases SET contact_id = ?2, version = version + 1 WHERE contact_id = ?1 RETURNING id")?
+        .query_map([from, into], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for &case_id in &moved {
+        crate::cases::store::index_case(conn, case_id)?;
+    }
+    let cases = moved.len();
     conn.prepare_cached("UPDATE messages SET author_contact_id = ?2 WHERE author_contact_id = ?1")?
         .execute([from, into])?;
     // Contacts merged into `from` earlier now point at the survivor.
@@ -290,12 +296,17 @@ pub fn delete(conn: &Connection, id: i64) -> StoreResult<(usize, usize)> {
         rows.collect::<Result<_, _>>()?
     };
     let ids_json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    let cases = conn
+    let unlinked: Vec<i64> = conn
         .prepare_cached(
-            "UPDATE cases SET contact_id = NULL
-             WHERE contact_id IN (SELECT value FROM json_each(?1))",
+            "UPDATE cases SET contact_id = NULL, organization_id = NULL, version = version + 1
+             WHERE contact_id IN (SELECT value FROM json_each(?1)) RETURNING id",
         )?
-        .execute([&ids_json])?;
+        .query_map([&ids_json], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for &case_id in &unlinked {
+        crate::cases::store::index_case(conn, case_id)?;
+    }
+    let cases = unlinked.len();
     conn.prepare_cached(
         "UPDATE messages SET author_contact_id = NULL
          WHERE author_contact_id IN (SELECT value FROM json_each(?1))",

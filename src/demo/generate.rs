@@ -402,6 +402,16 @@ struct GenMessage {
     at: String,
 }
 
+/// A history row: (id, user, at, field, old, new).
+type GenHistory = (
+    i64,
+    Option<i64>,
+    String,
+    &'static str,
+    Option<String>,
+    String,
+);
+
 struct GenCase {
     id: i64,
     project_id: i64,
@@ -424,15 +434,7 @@ struct GenCase {
     updated_at: String,
     tags: Vec<&'static str>,
     messages: Vec<GenMessage>,
-    /// (id, user, at, field, old, new)
-    history: Vec<(
-        i64,
-        Option<i64>,
-        String,
-        &'static str,
-        Option<String>,
-        String,
-    )>,
+    history: Vec<GenHistory>,
     /// (id, user, kind, started_at, seconds)
     time: Vec<(i64, i64, &'static str, String, i64)>,
 }
@@ -538,10 +540,14 @@ impl Plan<'_> {
         let agent = assignee_id.or_else(|| project.members.first().copied());
         for m in 0..count {
             if m > 0 {
-                at += Duration::milliseconds(rng.i64(60_000..step_max));
-                if at > self.today {
-                    at = self.today - Duration::milliseconds(rng.i64(1..60_000));
-                }
+                // Later than the one before, and (close to) no later than
+                // today: the thread stays in order.
+                let next = at + Duration::milliseconds(rng.i64(60_000..step_max));
+                at = if next > self.today {
+                    at + Duration::milliseconds(rng.i64(1..1_000))
+                } else {
+                    next
+                };
             }
             let kind = if m == 0 {
                 "inbound"

@@ -136,6 +136,36 @@ impl From<UserError> for ApiError {
     }
 }
 
+impl From<crate::blobs::BlobError> for ApiError {
+    fn from(err: crate::blobs::BlobError) -> Self {
+        use crate::blobs::BlobError;
+        match err {
+            BlobError::TooLarge(_) => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                err.to_string(),
+            ),
+            BlobError::Empty => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                err.to_string(),
+            )
+            .with_field("body"),
+            BlobError::Interrupted(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed-body", err.to_string())
+            }
+            BlobError::Io(io) => {
+                tracing::error!(error = %io, "storing a file failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the file could not be stored",
+                )
+            }
+        }
+    }
+}
+
 impl From<CaseError> for ApiError {
     fn from(err: CaseError) -> Self {
         match err {

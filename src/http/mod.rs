@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use json::ValidJson;
+pub(crate) use json::{body_limit, declared_len, mime_type, parse as parse_json, read_limited};
 pub use openapi::ApiDoc;
 pub use problem::{ApiError, ProblemBody};
 pub use server::{RunningServer, StartError, start};

@@ -149,10 +149,11 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
             .wrap_fn(|req, srv| {
                 let https = req.connection_info().scheme() == "https";
                 let docs = req.path().starts_with("/api/docs");
+                let framable = req.path().starts_with("/f/");
                 let response = srv.call(req);
                 async move {
                     let mut response = response.await?;
-                    add_security_headers(response.headers_mut(), https, docs);
+                    add_security_headers(response.headers_mut(), https, docs, framable);
                     Ok(response)
                 }
             })
@@ -172,7 +173,9 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                     .configure(crate::organizations::configure)
                     .configure(crate::cases::configure)
                     .configure(crate::topics::configure)
+                    .configure(crate::fields::configure)
                     .configure(crate::search::configure)
+                    .configure(crate::webforms::configure)
                     .default_service(web::to(|| async {
                         Err::<HttpResponse, _>(ApiError::new(
                             actix_web::http::StatusCode::NOT_FOUND,
@@ -181,6 +184,7 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                         ))
                     })),
             )
+            .configure(crate::webforms::public::configure_pages)
             .default_service(web::to(assets::serve))
     });
     if let Some(workers) = workers {
@@ -234,8 +238,11 @@ async fn shutdown_signal() {
 }
 
 /// Strict CSP for the app; the API browser (Swagger UI) needs inline styles.
-fn add_security_headers(headers: &mut header::HeaderMap, https: bool, docs: bool) {
-    let csp = if docs {
+/// The public web forms (`/f/`) may be framed by any site.
+fn add_security_headers(headers: &mut header::HeaderMap, https: bool, docs: bool, framable: bool) {
+    let csp = if framable {
+        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors *; form-action 'self'"
+    } else if docs {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     } else {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -259,7 +266,19 @@ fn add_security_headers(headers: &mut header::HeaderMap, https: bool, docs: bool
         ),
     ];
     for (name, value) in fixed {
+        // A handler's own, stricter policy (downloads: sandbox) stays.
+        if name == header::CONTENT_SECURITY_POLICY && headers.contains_key(&name) {
+            continue;
+        }
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if framable {
+        // The CSP's frame-ancestors rules; X-Frame-Options cannot say "any".
+        headers.remove(header::X_FRAME_OPTIONS);
+        headers.insert(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
+        );
     }
     if https {
         headers.insert(

@@ -182,9 +182,11 @@ export function onUnauthorized(handler: () => void): void {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** `file`: send these bytes as the body instead of JSON (uploads). */
+export async function request<T>(method: Method, path: string, body?: unknown, file?: Blob): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (file) headers['Content-Type'] = file.type || 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 
   let res: Response;
@@ -193,7 +195,7 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch (e) {
     throw new NetworkError(e);
@@ -226,6 +228,8 @@ export const api = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   del: (path: string) => request<void>('DELETE', path),
+  /** Uploads a file as the raw request body. */
+  upload: <T>(path: string, file: File) => request<T>('POST', `${path}${path.includes('?') ? '&' : '?'}filename=${encodeURIComponent(file.name)}`, undefined, file),
 };
 
 /** Build a query string, leaving out empty values. */
@@ -364,6 +368,8 @@ export interface CaseDetail {
   history: HistoryEntry[];
   contact: Contact | null;
   contact_cases: Case[];
+  /** Related cases (links). */
+  links: Case[];
   time: TimeSummary;
   viewers: Viewer[];
 }
@@ -374,6 +380,22 @@ export interface Topic {
   name: string;
   active: boolean;
   position: number;
+}
+
+/** A project's public web form (GET/PUT /projects/{id}/webform). */
+export interface WebForm {
+  project_id: number;
+  public_id: string | null;
+  /** `/f/{public_id}` */
+  public_path: string | null;
+  enabled: boolean;
+  title: string;
+  intro: string;
+  confirmation: string;
+  topic_id: number | null;
+  updated_at: string | null;
+  /** Submissions caught as spam since the server started. */
+  spam_caught: number;
 }
 
 export interface Contact {
@@ -457,4 +479,28 @@ export interface CaseEvent {
 export interface PresenceEvent {
   case_id: number;
   viewers: Viewer[];
+}
+
+// Data masks (custom fields of cases and contacts).
+export type FieldEntity = 'case' | 'contact';
+export type FieldKind = 'text' | 'number' | 'date' | 'select' | 'multi-select' | 'checkbox';
+export const FIELD_KINDS: FieldKind[] = ['text', 'number', 'date', 'select', 'multi-select', 'checkbox'];
+export type FieldWidth = 'full' | 'half';
+
+export interface CustomField {
+  id: number;
+  project_id: number;
+  entity: FieldEntity;
+  key: string;
+  label: string;
+  kind: FieldKind;
+  options: string[];
+  required: boolean;
+  position: number;
+  help: string;
+  width: FieldWidth;
+  section: string;
+  active: boolean;
+  created_at: string;
+  updated_at: string;
 }

@@ -1,12 +1,14 @@
 // Dialogs of the case list: "New case" and "Log call".
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, query, CHANNELS, PRIORITIES, type Case, type Channel, type Contact, type List, type Priority } from '../api';
+import { api, query, CHANNELS, PRIORITIES, type Case, type Channel, type Contact, type CustomField, type List, type Priority } from '../api';
 import { t } from '../i18n';
 import { useSession } from '../session';
+import { CustomFieldsForm, filledValues, fieldErrors, type FieldErrors, type Values } from './CustomFields';
 import { Field } from './Field';
 import { FormModal } from './Modal';
 import { parseMinSec, useProjectData } from './caseBits';
+import { useLoad } from './useLoad';
 
 /** Project picker for the dialogs: defaults to the header's project. */
 function ProjectSelect({ value, onChange }: { value: number | null; onChange: (id: number | null) => void }) {
@@ -71,6 +73,14 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
   const [body, setBody] = useState('');
   const lookup = useContactLookup(clientOf(me, project), 'email', contactEmail);
   const existing = lookup.items[0] ?? null;
+  // The required fields of the project's case mask are asked for right away.
+  const mask = useLoad(
+    () => (project ? api.get<List<CustomField>>(`/projects/${project}/fields?entity=case`) : Promise.resolve({ items: [] as CustomField[] })),
+    [project],
+  );
+  const requiredFields = (mask.data?.items ?? []).filter((f) => f.active && f.required);
+  const [custom, setCustom] = useState<Values>({});
+  const [customErrors, setCustomErrors] = useState<FieldErrors>({});
   const firstRef = useRef<HTMLInputElement>(null);
   // The project is preset from the header; start typing the subject right away.
   useEffect(() => {
@@ -93,8 +103,15 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
           req.contact = c;
         }
         if (body.trim()) req.message = { kind, body_text: body };
-        const created = await api.post<Case>('/cases', req);
-        onCreated(created);
+        if (requiredFields.length) req.custom = filledValues(requiredFields, custom);
+        setCustomErrors({});
+        try {
+          const created = await api.post<Case>('/cases', req);
+          onCreated(created);
+        } catch (err) {
+          setCustomErrors(fieldErrors(err));
+          throw err;
+        }
       }}
     >
       <ProjectSelect value={project} onChange={setProject} />
@@ -145,6 +162,18 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
           {lookup.busy ? t('contacts.looking') : existing ? t('contacts.existing', { name: existing.name }) : lookup.done ? t('contacts.willCreate') : ''}
         </p>
       </fieldset>
+      {requiredFields.length > 0 && (
+        <fieldset class="fieldset" data-testid="new-case-fields">
+          <legend>{t('fields.requiredTitle')}</legend>
+          <CustomFieldsForm
+            fields={requiredFields.map((f) => ({ ...f, section: '' }))}
+            values={custom}
+            errors={customErrors}
+            idPrefix="new-case-custom"
+            onChange={(key, v) => setCustom((c) => ({ ...c, [key]: v }))}
+          />
+        </fieldset>
+      )}
       <fieldset class="fieldset">
         <legend>{t('cases.firstMessage')}</legend>
         <div class="radio-row">

@@ -9,9 +9,11 @@ import {
   api,
   ApiError,
   postKeepalive,
+  query,
   CASE_STATUSES,
   PRIORITIES,
   TEAM_KINDS,
+  type Attachment,
   type Case,
   type CaseDetail,
   type CaseStatus,
@@ -25,9 +27,10 @@ import {
 import { formatDateTime, formatDuration, formatNumber, formatShort, hasMessage, t, type MsgKey } from '../i18n';
 import { navigate, type Params } from '../router';
 import { useSession } from '../session';
+import { MaskCard } from '../components/CustomFields';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
-import { Modal } from '../components/Modal';
+import { ConfirmModal, Modal } from '../components/Modal';
 import { Loading } from '../components/Page';
 import { ChannelLabel, StatusBadge, isOverdue, useProjectData } from '../components/caseBits';
 import { useLiveEvents } from '../components/events';
@@ -53,6 +56,8 @@ export function CaseDetailPage({ params }: { params: Params }) {
   const [viewers, setViewers] = useState<Viewer[]>([]);
   const [composeKind, setComposeKind] = useState<ComposeKind>('outbound');
   const [text, setText] = useState('');
+  const [files, setFiles] = useState<Attachment[]>([]);
+  const [uploading, setUploading] = useState(false);
   const [setStatus, setSetStatus] = useState<CaseStatus | ''>('');
   const [sending, setSending] = useState(false);
   const [showAll, setShowAll] = useState(false);
@@ -159,13 +164,31 @@ export function CaseDetailPage({ params }: { params: Params }) {
       const req: Record<string, unknown> = { kind, body_text: body, expected_version: versionRef.current };
       if (status) req.set_status = status;
       if (force) req.force = true;
+      if (files.length) req.attachment_ids = files.map((f) => f.id);
       const r = await api.post<{ message: Message; case: Case }>(`/cases/${id}/messages`, req);
       setDetail((d) => (d ? { ...d, case: r.case, messages: [...d.messages, r.message] } : d));
       setText('');
+      setFiles([]);
       setSetStatus('');
       setBanner(null);
       if (kind === 'outbound' || status === 'solved') timer.afterWork();
     }).finally(() => setSending(false));
+  };
+
+  const attach = async (list: FileList | null) => {
+    if (!list?.length) return;
+    setUploading(true);
+    setActionError(null);
+    try {
+      for (const file of Array.from(list)) {
+        const stored = await api.upload<Attachment>(`/cases/${id}/attachments`, file);
+        setFiles((cur) => [...cur, stored]);
+      }
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setUploading(false);
+    }
   };
 
   const focusComposer = (kind: ComposeKind) => {
@@ -361,6 +384,18 @@ export function CaseDetailPage({ params }: { params: Params }) {
                 }}
                 data-testid="composer-text"
               />
+              {files.length > 0 && (
+                <ul class="attachments composer-files" data-testid="composer-files">
+                  {files.map((f) => (
+                    <li key={f.id}>
+                      {f.filename} <span class="muted small">({formatNumber(Math.ceil(f.size / 1024))} KB)</span>{' '}
+                      <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setFiles((cur) => cur.filter((x) => x.id !== f.id))}>
+                        {t('composer.removeFile')}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
               <div class="composer-actions">
                 <label class="inline-label">
                   <span>{t('composer.andSet')}</span>
@@ -372,6 +407,10 @@ export function CaseDetailPage({ params }: { params: Params }) {
                       </option>
                     ))}
                   </select>
+                </label>
+                <label class="btn btn-small file-button">
+                  {uploading ? t('composer.uploading') : t('composer.attach')}
+                  <input type="file" multiple class="sr-only" onChange={(e) => void attach(e.currentTarget.files)} data-testid="composer-file" />
                 </label>
                 <span class="muted hint-keys">{t('composer.ctrlEnter')}</span>
                 <button type="button" class="btn btn-primary" disabled={sending || !text.trim()} onClick={send} data-testid="composer-send">
@@ -447,6 +486,18 @@ export function CaseDetailPage({ params }: { params: Params }) {
             )}
           </section>
 
+          <MaskCard
+            fieldsUrl={`/projects/${c.project_id}/fields?entity=case`}
+            values={c.custom}
+            idPrefix={`case-${c.id}-custom`}
+            testId="fields-card"
+            cardClass="card side-card"
+            onSave={async (custom) => {
+              const updated = await api.patch<Case>(`/cases/${id}`, { custom, expected_version: versionRef.current });
+              setDetail((d) => (d ? { ...d, case: updated } : d));
+            }}
+          />
+
           <section class="card side-card">
             <h2>{t('case.earlier')}</h2>
             {earlier.length === 0 ? (
@@ -464,6 +515,8 @@ export function CaseDetailPage({ params }: { params: Params }) {
               </ul>
             )}
           </section>
+
+          <RelatedCases caseId={c.id} links={detail.links} onChange={() => void reload()} />
 
           <section class="card side-card" data-testid="time-card">
             <h2>{t('time.title')}</h2>
@@ -837,5 +890,95 @@ function HistoryItem({ h }: { h: HistoryEntry }) {
         {formatDateTime(h.at)}
       </time>
     </li>
+  );
+}
+
+/** Linked cases, and linking or merging by case number (e.g. ACME-1042). */
+function RelatedCases({ caseId, links, onChange }: { caseId: number; links: Case[]; onChange: () => void }) {
+  const [reference, setReference] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [confirmMerge, setConfirmMerge] = useState<Case | null>(null);
+
+  const find = async (): Promise<Case | null> => {
+    setError(null);
+    const page = await api.get<{ items: Case[] }>(`/cases${query({ ref: reference.trim(), view: 'all', limit: 1 })}`);
+    if (!page.items.length) {
+      setError(new Error(t('related.notFound', { ref: reference.trim() })));
+      return null;
+    }
+    return page.items[0];
+  };
+  const run = (action: (other: Case) => Promise<void>) => async (e: Event) => {
+    e.preventDefault();
+    try {
+      const other = await find();
+      if (other) await action(other);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const link = run(async (other) => {
+    await api.post(`/cases/${caseId}/links`, { case_id: other.id });
+    setReference('');
+    onChange();
+  });
+  const merge = run(async (other) => setConfirmMerge(other));
+
+  return (
+    <section class="card side-card" data-testid="related-card">
+      <h2>{t('related.title')}</h2>
+      {links.length === 0 ? (
+        <p class="muted">{t('related.none')}</p>
+      ) : (
+        <ul class="plain-list">
+          {links.map((x) => (
+            <li key={x.id}>
+              <Link href={`/cases/${x.id}`}>{x.ref}</Link> <StatusBadge status={x.status} />{' '}
+              <button
+                type="button"
+                class="btn btn-small btn-danger-quiet"
+                onClick={() => void api.del(`/cases/${caseId}/links/${x.id}`).then(onChange, setError)}
+              >
+                {t('related.unlink')}
+              </button>
+              <div class="muted small">{x.subject}</div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="related-form" onSubmit={link}>
+        <label class="field-label" for="related-ref">
+          {t('related.ref')}
+        </label>
+        <input
+          id="related-ref"
+          value={reference}
+          placeholder="ACME-1042"
+          onInput={(e) => setReference(e.currentTarget.value)}
+          data-testid="related-ref"
+        />
+        <div class="related-actions">
+          <button type="submit" class="btn btn-small" disabled={!reference.trim()} data-testid="related-link">
+            {t('related.link')}
+          </button>
+          <button type="button" class="btn btn-small" disabled={!reference.trim()} onClick={merge} data-testid="related-merge">
+            {t('related.merge')}
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={error} />
+      {confirmMerge && (
+        <ConfirmModal
+          title={t('related.merge')}
+          text={t('related.confirmMerge', { ref: confirmMerge.ref })}
+          confirmLabel={t('related.merge')}
+          onClose={() => setConfirmMerge(null)}
+          onConfirm={async () => {
+            const target = await api.post<Case>(`/cases/${caseId}/merge`, { into_id: confirmMerge.id });
+            navigate(`/cases/${target.id}`);
+          }}
+        />
+      )}
+    </section>
   );
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, query, type CasePage, type Contact, type List, type Organization } from '../api';
 import { formatDateTime, formatShort, t } from '../i18n';
 import type { Params } from '../router';
+import { MaskCard } from '../components/CustomFields';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
@@ -217,6 +218,17 @@ export function ContactDetailPage({ params }: { params: Params }) {
               </div>
             )}
           </section>
+
+          <MaskCard
+            fieldsUrl={`/clients/${c.client_id}/contact-fields`}
+            values={c.custom}
+            idPrefix={`contact-${c.id}-custom`}
+            testId="contact-fields-card"
+            onSave={async (custom) => {
+              await api.patch<Contact>(`/contacts/${id}`, { custom });
+              await contact.reload();
+            }}
+          />
         </div>
       )}
     </Page>

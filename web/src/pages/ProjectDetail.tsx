@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, type List, type Member, type MemberRole, type Project, type User } from '../api';
 import { formatDateTime, t } from '../i18n';
+import { DataMasks } from '../components/DataMasks';
+import { WebFormCard } from '../components/WebFormCard';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
@@ -60,6 +62,8 @@ export function ProjectDetailPage({ params }: { params: Params }) {
             </dl>
           </section>
           <Members projectId={id} canManage={canManageMembers} onChange={() => void project.reload()} />
+          <DataMasks projectId={id} canEdit={canEdit} />
+          <WebFormCard projectId={id} canEdit={canEdit} />
         </>
       )}
       {editing && p && (

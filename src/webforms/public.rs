@@ -1,0 +1,808 @@
+//! The public side of web forms, no sign-in: a small server-rendered page
+//! at `/f/{public_id}` that works without JavaScript and may be framed by
+//! any site, and the JSON twin under `/api/v1/public/forms/`. Both run
+//! through `process`: rate limit, honeypot, signed render time, checks, and
+//! the case created as the system.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, dev::Payload, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::PublicForm;
+use super::guard::TokenCheck;
+use crate::cases::CaseError;
+use crate::cases::events::Event;
+use crate::http::ApiError;
+use crate::state::AppState;
+use crate::validation;
+
+/// Largest accepted submission body (below the app's general limit).
+pub const MAX_BODY_BYTES: usize = 128 * 1024;
+pub const MAX_NAME: usize = 200;
+pub const MAX_SUBJECT: usize = 300;
+pub const MAX_MESSAGE: usize = 10_000;
+
+const STYLESHEET: &str = include_str!("form.css");
+
+/// The page routes, outside `/api/v1`.
+pub fn configure_pages(cfg: &mut web::ServiceConfig) {
+    cfg.route("/f/form.css", web::get().to(stylesheet))
+        .route("/f/{public_id}", web::get().to(page))
+        .route("/f/{public_id}", web::post().to(send_page));
+}
+
+// ---- shapes ----------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicFormInfo {
+    pub title: String,
+    pub intro: String,
+    /// Send back as `token`; valid from a few seconds after issue for a day.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicSubmission {
+    pub name: String,
+    pub email: String,
+    pub subject: String,
+    pub message: String,
+    /// From `GET /api/v1/public/forms/{public_id}`.
+    pub token: String,
+    /// The honeypot: must stay empty.
+    #[serde(default)]
+    pub website: String,
+}
+
+/// The HTML form's fields; all optional, so that a broken post shows the
+/// form again instead of an error.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct FormFields {
+    name: String,
+    email: String,
+    subject: String,
+    message: String,
+    token: String,
+    website: String,
+}
+
+impl From<FormFields> for PublicSubmission {
+    fn from(f: FormFields) -> Self {
+        PublicSubmission {
+            name: f.name,
+            email: f.email,
+            subject: f.subject,
+            message: f.message,
+            token: f.token,
+            website: f.website,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubmissionReceipt {
+    /// The case's reference, e.g. `ACME-1042`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The form's confirmation text (may be empty).
+    pub confirmation: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    TooLong(usize),
+    Email,
+    Control,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+pub enum Outcome {
+    /// Created, or caught as spam and answered alike.
+    Accepted {
+        receipt: SubmissionReceipt,
+        form: PublicForm,
+    },
+    NotFound,
+    Throttled(u64),
+    /// The page was open too long: show it again with a fresh token.
+    Expired {
+        form: PublicForm,
+        input: PublicSubmission,
+    },
+    Invalid {
+        errors: Vec<FieldError>,
+        form: PublicForm,
+        input: PublicSubmission,
+    },
+}
+
+// ---- the rules -------------------------------------------------------------
+
+fn text(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+) -> String {
+    let value = value.trim();
+    let problem = if value.is_empty() {
+        Some(Problem::Required)
+    } else if value.chars().count() > max {
+        Some(Problem::TooLong(max))
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        Some(Problem::Control)
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        errors.push(FieldError { field, problem });
+    }
+    value.to_string()
+}
+
+/// Checks what the sender filled in.
+pub fn check(input: &PublicSubmission) -> Result<super::Submission, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = text(&mut errors, "name", &input.name, MAX_NAME, false);
+    let email = match validation::email("email", &input.email) {
+        Ok(email) => email,
+        Err(_) => {
+            let problem = if input.email.trim().is_empty() {
+                Problem::Required
+            } else {
+                Problem::Email
+            };
+            errors.push(FieldError {
+                field: "email",
+                problem,
+            });
+            String::new()
+        }
+    };
+    let subject = text(&mut errors, "subject", &input.subject, MAX_SUBJECT, false);
+    let message = text(&mut errors, "message", &input.message, MAX_MESSAGE, true);
+    if errors.is_empty() {
+        Ok(super::Submission {
+            name,
+            email,
+            subject,
+            message,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// One submission, from either side.
+pub async fn process(
+    state: &AppState,
+    req: &HttpRequest,
+    public_id: &str,
+    input: PublicSubmission,
+) -> Result<Outcome, ApiError> {
+    let guard = &state.webforms;
+    let address = client_address(req);
+    if let Err(seconds) = guard.check_rate(&address, public_id) {
+        return Ok(Outcome::Throttled(seconds));
+    }
+    let lookup = public_id.to_string();
+    let Some(form) = state
+        .db
+        .read(move |conn| super::public_form(conn, &lookup))
+        .await?
+    else {
+        return Ok(Outcome::NotFound);
+    };
+    let token = guard.check_token(public_id, &input.token);
+    // A token that does not verify may be a form rendered before a restart
+    // (new key): such a sender gets the form back with their text, never a
+    // silent drop. Only the honeypot and inhuman speed count as spam.
+    let spam = !input.website.trim().is_empty() || token == TokenCheck::TooFast;
+    if spam {
+        guard.record(&address, public_id, false);
+        guard.count_spam(public_id);
+        tracing::info!(form = public_id, address = %address, ?token, "web form submission caught as spam");
+        let decoy = form.clone();
+        let reference = state
+            .db
+            .read(move |conn| super::decoy_reference(conn, &decoy))
+            .await?;
+        return Ok(Outcome::Accepted {
+            receipt: SubmissionReceipt {
+                reference,
+                confirmation: form.confirmation.clone(),
+            },
+            form,
+        });
+    }
+    if matches!(token, TokenCheck::Expired | TokenCheck::Invalid) {
+        return Ok(Outcome::Expired { form, input });
+    }
+    let submission = match check(&input) {
+        Ok(s) => s,
+        Err(errors) => {
+            return Ok(Outcome::Invalid {
+                errors,
+                form,
+                input,
+            });
+        }
+    };
+    let who = super::system_principal(Some(address.clone()));
+    let actor = who.clone();
+    let id = public_id.to_string();
+    let created = state
+        .db
+        .write(move |tx| super::submit(tx, &who, &id, submission))
+        .await?;
+    let Some((case, client_id, form)) = created else {
+        return Ok(Outcome::NotFound);
+    };
+    guard.record(&address, public_id, true);
+    state
+        .cases
+        .publish(Event::Case(crate::cases::service::event(
+            "created", &case, client_id, &actor,
+        )));
+    Ok(Outcome::Accepted {
+        receipt: SubmissionReceipt {
+            reference: case.reference,
+            confirmation: form.confirmation.clone(),
+        },
+        form,
+    })
+}
+
+// ---- JSON side -------------------------------------------------------------
+
+fn body_limit(req: &HttpRequest) -> usize {
+    crate::http::body_limit(req).min(MAX_BODY_BYTES)
+}
+
+pub async fn read_json(req: &HttpRequest, payload: Payload) -> Result<PublicSubmission, ApiError> {
+    let mime = crate::http::mime_type(req);
+    if mime != "application/json" && !mime.ends_with("+json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "the request body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    let body =
+        crate::http::read_limited(payload, body_limit(req), crate::http::declared_len(req)).await?;
+    crate::http::parse_json(&body)
+}
+
+pub fn throttled(seconds: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too-many-submissions",
+        "too many submissions from this address or to this form; try again later",
+    )
+    .retry_after(seconds)
+}
+
+pub fn expired() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "form-expired",
+        "the token is too old; fetch the form again",
+    )
+    .with_field("token")
+}
+
+fn problem_text(problem: Problem) -> String {
+    match problem {
+        Problem::Required => "must not be empty".into(),
+        Problem::TooLong(max) => format!("must be at most {max} characters"),
+        Problem::Email => "is not a valid e-mail address".into(),
+        Problem::Control => "must not contain control characters".into(),
+    }
+}
+
+pub fn invalid_problem(errors: &[FieldError]) -> ApiError {
+    let detail = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, problem_text(e.problem)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let problem = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", detail);
+    match errors.first() {
+        Some(first) => problem.with_field(first.field),
+        None => problem,
+    }
+}
+
+// ---- HTML side -------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    De,
+    En,
+}
+
+/// German or English, whichever the browser prefers; German otherwise.
+pub fn language(req: &HttpRequest) -> Lang {
+    let header = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut best: Option<(Lang, f32)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q=").map(str::to_string))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let lang = if tag == "de" || tag.starts_with("de-") {
+            Lang::De
+        } else if tag == "en" || tag.starts_with("en-") {
+            Lang::En
+        } else {
+            continue;
+        };
+        if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+            best = Some((lang, q));
+        }
+    }
+    best.map(|(l, _)| l).unwrap_or(Lang::De)
+}
+
+struct Texts {
+    lang: &'static str,
+    name: &'static str,
+    email: &'static str,
+    subject: &'static str,
+    message: &'static str,
+    send: &'static str,
+    honeypot: &'static str,
+    required_note: &'static str,
+    check_input: &'static str,
+    required: &'static str,
+    too_long: &'static str,
+    bad_email: &'static str,
+    control: &'static str,
+    expired: &'static str,
+    thanks: &'static str,
+    default_confirmation: &'static str,
+    reference: &'static str,
+    not_found_title: &'static str,
+    not_found: &'static str,
+    throttled_title: &'static str,
+    throttled: &'static str,
+    error_title: &'static str,
+    too_large: &'static str,
+    bad_request: &'static str,
+    failed: &'static str,
+}
+
+const DE: Texts = Texts {
+    lang: "de",
+    name: "Ihr Name",
+    email: "Ihre E-Mail-Adresse",
+    subject: "Betreff",
+    message: "Ihre Nachricht",
+    send: "Absenden",
+    honeypot: "Dieses Feld bitte leer lassen",
+    required_note: "Alle Felder sind Pflichtfelder.",
+    check_input: "Bitte prüfen Sie Ihre Angaben.",
+    required: "Bitte ausfüllen.",
+    too_long: "Bitte höchstens {n} Zeichen.",
+    bad_email: "Bitte geben Sie eine gültige E-Mail-Adresse an.",
+    control: "Enthält unzulässige Steuerzeichen.",
+    expired: "Das Formular war zu lange geöffnet. Bitte senden Sie es erneut.",
+    thanks: "Vielen Dank!",
+    default_confirmation: "Wir haben Ihre Nachricht erhalten und melden uns so bald wie möglich.",
+    reference: "Ihre Vorgangsnummer:",
+    not_found_title: "Formular nicht gefunden",
+    not_found: "Dieses Formular gibt es nicht oder es ist nicht mehr aktiv.",
+    throttled_title: "Zu viele Anfragen",
+    throttled: "Von Ihrer Adresse kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in {n} Minuten erneut.",
+    error_title: "Fehler",
+    too_large: "Ihre Nachricht ist zu lang.",
+    bad_request: "Die Anfrage konnte nicht gelesen werden.",
+    failed: "Das hat leider nicht geklappt. Bitte versuchen Sie es später erneut.",
+};
+
+const EN: Texts = Texts {
+    lang: "en",
+    name: "Your name",
+    email: "Your e-mail address",
+    subject: "Subject",
+    message: "Your message",
+    send: "Send",
+    honeypot: "Please leave this field empty",
+    required_note: "All fields are required.",
+    check_input: "Please check your entries.",
+    required: "Please fill in.",
+    too_long: "At most {n} characters, please.",
+    bad_email: "Please enter a valid e-mail address.",
+    control: "Contains control characters that are not allowed.",
+    expired: "The form was open for too long. Please send it again.",
+    thanks: "Thank you!",
+    default_confirmation: "We have received your message and will get back to you as soon as possible.",
+    reference: "Your reference number:",
+    not_found_title: "Form not found",
+    not_found: "This form does not exist or is no longer active.",
+    throttled_title: "Too many requests",
+    throttled: "We received very many requests from your address. Please try again in {n} minutes.",
+    error_title: "Error",
+    too_large: "Your message is too long.",
+    bad_request: "The request could not be read.",
+    failed: "Sorry, that did not work. Please try again later.",
+};
+
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::De => &DE,
+        Lang::En => &EN,
+    }
+}
+
+/// Escapes text for HTML content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text as paragraphs: blank lines separate, single breaks stay.
+fn paragraphs(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let lines: Vec<String> = p.lines().map(escape).collect();
+            format!("<p>{}</p>", lines.join("<br>"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn document(t: &Texts, title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex, nofollow\">\n<title>{title}</title>\n\
+         <link rel=\"stylesheet\" href=\"/f/form.css\">\n</head>\n<body>\n<main class=\"wf\">\n{body}\n</main>\n</body>\n</html>\n",
+        lang = t.lang,
+        title = escape(title),
+    )
+}
+
+fn html(status: StatusCode, page: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page)
+}
+
+fn message_page(status: StatusCode, t: &Texts, title: &str, text: &str) -> HttpResponse {
+    let body = format!(
+        "<h1>{}</h1>\n<p class=\"wf-note\">{}</p>",
+        escape(title),
+        escape(text)
+    );
+    html(status, document(t, title, &body))
+}
+
+fn problem_message(t: &Texts, problem: Problem) -> String {
+    match problem {
+        Problem::Required => t.required.to_string(),
+        Problem::TooLong(max) => t.too_long.replace("{n}", &max.to_string()),
+        Problem::Email => t.bad_email.to_string(),
+        Problem::Control => t.control.to_string(),
+    }
+}
+
+fn form_page(
+    t: &Texts,
+    form: &PublicForm,
+    token: &str,
+    input: &PublicSubmission,
+    errors: &[FieldError],
+    notice: Option<&str>,
+) -> String {
+    let mut body = format!("<h1>{}</h1>\n", escape(&form.title));
+    if !form.intro.trim().is_empty() {
+        body.push_str(&format!(
+            "<div class=\"wf-intro\">\n{}\n</div>\n",
+            paragraphs(&form.intro)
+        ));
+    }
+    if let Some(notice) = notice {
+        body.push_str(&format!(
+            "<p class=\"wf-alert\" role=\"alert\">{}</p>\n",
+            escape(notice)
+        ));
+    } else if !errors.is_empty() {
+        body.push_str(&format!(
+            "<p class=\"wf-alert\" role=\"alert\">{}</p>\n",
+            escape(t.check_input)
+        ));
+    }
+    body.push_str(&format!(
+        "<form class=\"wf-form\" method=\"post\" action=\"/f/{id}\" accept-charset=\"utf-8\">\n\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">\n",
+        id = escape(&form.public_id),
+        token = escape(token),
+    ));
+    let fields: [(&str, &str, &str, usize, &str, &str); 4] = [
+        ("name", t.name, &input.name, MAX_NAME, "text", "name"),
+        ("email", t.email, &input.email, 254, "email", "email"),
+        (
+            "subject",
+            t.subject,
+            &input.subject,
+            MAX_SUBJECT,
+            "text",
+            "off",
+        ),
+        (
+            "message",
+            t.message,
+            &input.message,
+            MAX_MESSAGE,
+            "textarea",
+            "off",
+        ),
+    ];
+    for (name, label, value, max, kind, autocomplete) in fields {
+        let error = errors.iter().find(|e| e.field == name);
+        let described = if error.is_some() {
+            format!(" aria-invalid=\"true\" aria-describedby=\"wf-{name}-error\"")
+        } else {
+            String::new()
+        };
+        let control = if kind == "textarea" {
+            format!(
+                "<textarea id=\"wf-{name}\" name=\"{name}\" rows=\"8\" required maxlength=\"{max}\"{described}>{}</textarea>",
+                escape(value)
+            )
+        } else {
+            format!(
+                "<input id=\"wf-{name}\" name=\"{name}\" type=\"{kind}\" required maxlength=\"{max}\" autocomplete=\"{autocomplete}\" value=\"{}\"{described}>",
+                escape(value)
+            )
+        };
+        let message = error
+            .map(|e| {
+                format!(
+                    "\n<p class=\"wf-error\" id=\"wf-{name}-error\">{}</p>",
+                    escape(&problem_message(t, e.problem))
+                )
+            })
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<div class=\"wf-field\">\n<label for=\"wf-{name}\">{label}</label>\n{control}{message}\n</div>\n",
+            label = escape(label),
+        ));
+    }
+    // The honeypot: out of sight and reach for people (class in form.css),
+    // tempting for bots.
+    body.push_str(&format!(
+        "<div class=\"wf-hp\" aria-hidden=\"true\">\n<label for=\"wf-website\">{}</label>\n\
+         <input id=\"wf-website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\" value=\"\">\n</div>\n",
+        escape(t.honeypot)
+    ));
+    body.push_str(&format!(
+        "<p class=\"wf-note\">{}</p>\n<button type=\"submit\" class=\"wf-send\">{}</button>\n</form>",
+        escape(t.required_note),
+        escape(t.send)
+    ));
+    document(t, &form.title, &body)
+}
+
+fn confirmation_page(t: &Texts, form: &PublicForm, receipt: &SubmissionReceipt) -> String {
+    let text = if receipt.confirmation.trim().is_empty() {
+        paragraphs(t.default_confirmation)
+    } else {
+        paragraphs(&receipt.confirmation)
+    };
+    let body = format!(
+        "<h1>{}</h1>\n<div class=\"wf-confirmation\" role=\"status\">\n<p class=\"wf-thanks\">{}</p>\n{text}\n\
+         <p class=\"wf-ref\">{} <strong>{}</strong></p>\n</div>",
+        escape(&form.title),
+        escape(t.thanks),
+        escape(t.reference),
+        escape(&receipt.reference),
+    );
+    document(t, &form.title, &body)
+}
+
+fn failure_page(t: &Texts, err: &ApiError) -> HttpResponse {
+    let text = match err.status {
+        StatusCode::PAYLOAD_TOO_LARGE => t.too_large,
+        s if s.is_client_error() => t.bad_request,
+        _ => t.failed,
+    };
+    message_page(err.status, t, t.error_title, text)
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+/// `GET /f/{public_id}`: the form.
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    public_id: web::Path<String>,
+) -> HttpResponse {
+    let t = texts(language(&req));
+    let public_id = public_id.into_inner();
+    let lookup = public_id.clone();
+    let found: Result<Option<PublicForm>, CaseError> = state
+        .db
+        .read(move |conn| super::public_form(conn, &lookup))
+        .await;
+    match found {
+        Ok(Some(form)) => {
+            let token = state.webforms.token(&form.public_id);
+            html(
+                StatusCode::OK,
+                form_page(t, &form, &token, &PublicSubmission::default(), &[], None),
+            )
+        }
+        Ok(None) => message_page(StatusCode::NOT_FOUND, t, t.not_found_title, t.not_found),
+        Err(err) => failure_page(t, &err.into()),
+    }
+}
+
+async fn read_form(req: &HttpRequest, payload: Payload) -> Result<PublicSubmission, ApiError> {
+    if crate::http::mime_type(req) != "application/x-www-form-urlencoded" {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "the form must be sent as application/x-www-form-urlencoded",
+        ));
+    }
+    let body =
+        crate::http::read_limited(payload, body_limit(req), crate::http::declared_len(req)).await?;
+    serde_urlencoded::from_bytes::<FormFields>(&body)
+        .map(PublicSubmission::from)
+        .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, "malformed-body", err.to_string()))
+}
+
+/// `POST /f/{public_id}`: a plain HTML form post.
+async fn send_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    public_id: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let t = texts(language(&req));
+    let public_id = public_id.into_inner();
+    let input = match read_form(&req, payload.into_inner()).await {
+        Ok(input) => input,
+        Err(err) => return failure_page(t, &err),
+    };
+    let outcome = match process(&state, &req, &public_id, input).await {
+        Ok(outcome) => outcome,
+        Err(err) => return failure_page(t, &err),
+    };
+    match outcome {
+        Outcome::Accepted { receipt, form } => {
+            html(StatusCode::OK, confirmation_page(t, &form, &receipt))
+        }
+        Outcome::NotFound => message_page(StatusCode::NOT_FOUND, t, t.not_found_title, t.not_found),
+        Outcome::Throttled(seconds) => {
+            let minutes = seconds.div_ceil(60).max(1).to_string();
+            let mut response = message_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                t,
+                t.throttled_title,
+                &t.throttled.replace("{n}", &minutes),
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Outcome::Expired { form, input } => {
+            let token = state.webforms.token(&form.public_id);
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(t, &form, &token, &input, &[], Some(t.expired)),
+            )
+        }
+        Outcome::Invalid {
+            errors,
+            form,
+            input,
+        } => {
+            // The entered values come back; the token keeps its original
+            // time, so a corrected form is not "too fast".
+            let token = if input.token.is_empty() {
+                state.webforms.token(&form.public_id)
+            } else {
+                input.token.clone()
+            };
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(t, &form, &token, &input, &errors, None),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_keeps_paragraphs() {
+        assert_eq!(
+            escape("<b onclick=\"x\">&'"),
+            "&lt;b onclick=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(paragraphs("a\nb<\n\n\nc"), "<p>a<br>b&lt;</p>\n<p>c</p>");
+    }
+
+    #[test]
+    fn checks_fields() {
+        let mut input = PublicSubmission {
+            name: " Eva ".into(),
+            email: "Eva@Example.com".into(),
+            subject: "Hallo".into(),
+            message: "Zeile 1\nZeile 2".into(),
+            ..Default::default()
+        };
+        let ok = check(&input).unwrap();
+        assert_eq!(
+            (ok.name.as_str(), ok.email.as_str()),
+            ("Eva", "eva@example.com")
+        );
+        input.email = "nope".into();
+        input.subject = String::new();
+        let errors = check(&input).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                FieldError {
+                    field: "email",
+                    problem: Problem::Email
+                },
+                FieldError {
+                    field: "subject",
+                    problem: Problem::Required
+                },
+            ]
+        );
+    }
+}
