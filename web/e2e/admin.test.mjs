@@ -5,14 +5,12 @@
 // Starts `$ZEZARO_BIN serve --demo` on a fresh data dir and a free port, drives
 // headless Chromium (playwright-core, system browser: $CHROMIUM or /usr/bin/chromium).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { realServer } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
@@ -20,81 +18,10 @@ const ADMIN = { email: 'admin@zezaro.example', password: 'zezaro-demo' };
 const AGENT_EMAIL = 'basic.agent@zezaro.example';
 const CLIENT_NAME = 'Acme Energie GmbH';
 
-let server;
-let dataDir;
-let baseUrl;
-let browser;
-let serverLog = '';
-
-function startServer() {
-  const bin = process.env.ZEZARO_BIN;
-  if (!bin) throw new Error('set ZEZARO_BIN to the zezaro binary');
-  dataDir = mkdtempSync(join(tmpdir(), 'zezaro-e2e-'));
-  server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${serverLog}`)), 60_000);
-    const onData = (chunk) => {
-      serverLog += chunk.toString();
-      const m = serverLog.match(/Listening on (http:\/\/[^\s]+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', (c) => {
-      serverLog += c.toString();
-    });
-    server.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early with ${code}:\n${serverLog}`));
-    });
-    server.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-before(async () => {
-  baseUrl = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const env = realServer();
 
 test('admin creates a project, adds a member, switches language, logs out', async () => {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const context = await env.browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
 
@@ -113,7 +40,7 @@ test('admin creates a project, adds a member, switches language, logs out', asyn
 
   try {
     // (1) Log in through the form.
-    await page.goto(baseUrl + '/');
+    await page.goto(env.baseUrl + '/');
     await page.waitForURL(/\/login/);
     await page.getByTestId('login-email').fill(ADMIN.email);
     await page.getByTestId('login-password').fill(ADMIN.password);
@@ -175,7 +102,7 @@ test('admin creates a project, adds a member, switches language, logs out', asyn
     mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: join(outDir, 'admin-failure.png'), fullPage: true }).catch(() => {});
     if (problems.length) console.error('browser problems:\n' + problems.join('\n'));
-    console.error('server log:\n' + serverLog.slice(-4000));
+    console.error('server log:\n' + env.log.slice(-4000));
     throw err;
   } finally {
     await context.close();
@@ -183,11 +110,11 @@ test('admin creates a project, adds a member, switches language, logs out', asyn
 });
 
 test('a project lead manages the members of a project they lead, and only that', async () => {
-  const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 844 } });
+  const context = await env.browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   try {
-    await page.goto(baseUrl + '/login');
+    await page.goto(env.baseUrl + '/login');
     await page.getByTestId('login-email').fill('lead@zezaro.example');
     await page.getByTestId('login-password').fill(ADMIN.password);
     // Submitting with the keyboard.
@@ -196,7 +123,7 @@ test('a project lead manages the members of a project they lead, and only that',
     assert.equal(await page.getAttribute('html', 'lang'), 'de', 'browser language decides');
 
     // The lead leads NORD: may add a Team Basic agent there, may not edit the project.
-    await page.goto(baseUrl + '/admin/projects');
+    await page.goto(env.baseUrl + '/admin/projects');
     await page.getByTestId('projects-page').waitFor();
     assert.equal(await page.getByTestId('new-project').count(), 0, 'leads create no projects');
     await page.getByTestId('project-link-NORD').click();
@@ -221,7 +148,7 @@ test('a project lead manages the members of a project they lead, and only that',
   } catch (err) {
     mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: join(outDir, 'lead-failure.png'), fullPage: true }).catch(() => {});
-    console.error('server log:\n' + serverLog.slice(-4000));
+    console.error('server log:\n' + env.log.slice(-4000));
     throw err;
   } finally {
     await context.close();

@@ -4,14 +4,12 @@
 //
 //   ZEZARO_BIN=../target/debug/zezaro npm run test:e2e
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { realServer } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
@@ -19,81 +17,10 @@ const PASSWORD = 'zezaro-demo';
 const CLIENT_ADMIN = 'kadmin@acme-energie.example';
 const AGENT = 'anna.schmidt@acme-energie.example';
 
-let server;
-let dataDir;
-let baseUrl;
-let browser;
-let serverLog = '';
-
-function startServer() {
-  const bin = process.env.ZEZARO_BIN;
-  if (!bin) throw new Error('set ZEZARO_BIN to the zezaro binary');
-  dataDir = mkdtempSync(join(tmpdir(), 'zezaro-e2e-'));
-  server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${serverLog}`)), 60_000);
-    const onData = (chunk) => {
-      serverLog += chunk.toString();
-      const m = serverLog.match(/Listening on (http:\/\/[^\s]+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', (c) => {
-      serverLog += c.toString();
-    });
-    server.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early with ${code}:\n${serverLog}`));
-    });
-    server.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-before(async () => {
-  baseUrl = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const env = realServer();
 
 async function login(email) {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const context = await env.browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const problems = [];
@@ -103,7 +30,7 @@ async function login(email) {
     problems.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  await page.goto(baseUrl + '/');
+  await page.goto(env.baseUrl + '/');
   await page.waitForURL(/\/login/);
   await page.getByTestId('login-email').fill(email);
   await page.getByTestId('login-password').fill(PASSWORD);
@@ -121,9 +48,9 @@ test('client admin defines a field, an agent fills it on a case', async () => {
   const admin = await login(CLIENT_ADMIN);
   let page = admin.page;
   try {
-    const projects = await (await admin.context.request.get(baseUrl + '/api/v1/projects')).json();
+    const projects = await (await admin.context.request.get(env.baseUrl + '/api/v1/projects')).json();
     const acme = projects.items.find((p) => p.key === 'ACME');
-    await page.goto(`${baseUrl}/admin/projects/${acme.id}`);
+    await page.goto(`${env.baseUrl}/admin/projects/${acme.id}`);
     const masks = page.getByTestId('data-masks');
     await masks.waitFor();
     // The demo mask is listed; the contact tab has its own fields.
@@ -161,11 +88,11 @@ test('client admin defines a field, an agent fills it on a case', async () => {
   const agent = await login(AGENT);
   page = agent.page;
   try {
-    const projects = await (await agent.context.request.get(baseUrl + '/api/v1/projects')).json();
+    const projects = await (await agent.context.request.get(env.baseUrl + '/api/v1/projects')).json();
     const acme = projects.items.find((p) => p.key === 'ACME');
-    const cases = await (await agent.context.request.get(`${baseUrl}/api/v1/cases?project_id=${acme.id}&view=all`)).json();
+    const cases = await (await agent.context.request.get(`${env.baseUrl}/api/v1/cases?project_id=${acme.id}&view=all`)).json();
     const id = cases.items[0].id;
-    await page.goto(`${baseUrl}/cases/${id}`);
+    await page.goto(`${env.baseUrl}/cases/${id}`);
     const card = page.getByTestId('fields-card');
     await card.waitFor();
     await card.getByTestId('custom-zaehlerart').selectOption('Zweitarif');

@@ -7,14 +7,12 @@
 // case list open and sees the new case and the status change arrive live,
 // without reloading. Same harness as admin.test.mjs.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { realServer } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
@@ -24,82 +22,11 @@ const BASIC = 'basic.agent@zezaro.example';
 const BASIC_NAME = 'Mehmet Yilmaz';
 const PROJECT_KEY = 'ACME';
 
-let server;
-let dataDir;
-let baseUrl;
-let browser;
-let serverLog = '';
-
-function startServer() {
-  const bin = process.env.ZEZARO_BIN;
-  if (!bin) throw new Error('set ZEZARO_BIN to the zezaro binary');
-  dataDir = mkdtempSync(join(tmpdir(), 'zezaro-e2e-'));
-  server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${serverLog}`)), 60_000);
-    const onData = (chunk) => {
-      serverLog += chunk.toString();
-      const m = serverLog.match(/Listening on (http:\/\/[^\s]+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', (c) => {
-      serverLog += c.toString();
-    });
-    server.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early with ${code}:\n${serverLog}`));
-    });
-    server.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-before(async () => {
-  baseUrl = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const env = realServer();
 
 /** A logged-in page with the ACME project chosen in the header switcher. */
 async function agentPage(email, { locale = 'en-US', viewport = { width: 1366, height: 900 } } = {}) {
-  const context = await browser.newContext({ locale, viewport });
+  const context = await env.browser.newContext({ locale, viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const problems = [];
@@ -109,7 +36,7 @@ async function agentPage(email, { locale = 'en-US', viewport = { width: 1366, he
     problems.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  await page.goto(baseUrl + '/login');
+  await page.goto(env.baseUrl + '/login');
   await page.getByTestId('login-email').fill(email);
   await page.getByTestId('login-password').fill(PASSWORD);
   await page.getByTestId('login-submit').click();
@@ -132,7 +59,7 @@ async function failureArtifacts(name, pages) {
     await p.page.screenshot({ path: join(outDir, `${name}-${i}.png`), fullPage: true }).catch(() => {});
     if (p.problems.length) console.error(`browser ${i} problems:\n` + p.problems.join('\n'));
   }
-  console.error('server log:\n' + serverLog.slice(-4000));
+  console.error('server log:\n' + env.log.slice(-4000));
 }
 
 test('two agents work the same project: a new case and its status change arrive live', async () => {
@@ -246,7 +173,7 @@ test('log a call, search for it and find the contact (phone-sized screen)', asyn
   try {
     anna = await agentPage(ANNA, { locale: 'en-US', viewport: { width: 360, height: 780 } });
     const page = anna.page;
-    await page.goto(baseUrl + '/cases');
+    await page.goto(env.baseUrl + '/cases');
     await page.getByTestId('cases-page').waitFor();
     await page.getByTestId('log-call').click();
     const form = page.getByTestId('log-call-form');

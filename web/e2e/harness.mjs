@@ -1,0 +1,87 @@
+// The browser tests' harness: the real server (`$ZEZARO_BIN serve --demo`
+// on a fresh data directory and a free port) and Debian's Chromium, started
+// once per test file and stopped after it.
+
+import { before, after } from 'node:test';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Registers the file's before/after hooks; the returned object carries
+ * `baseUrl`, `browser` and the server's `log` once `before` has run.
+ */
+export function realServer() {
+  const env = { baseUrl: '', browser: null, log: '' };
+  let server;
+  let dataDir;
+
+  const start = () => {
+    const bin = process.env.ZEZARO_BIN;
+    if (!bin) throw new Error('set ZEZARO_BIN to the zezaro binary');
+    dataDir = mkdtempSync(join(tmpdir(), 'zezaro-e2e-'));
+    server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${env.log}`)), 60_000);
+      server.stdout.on('data', (chunk) => {
+        env.log += chunk.toString();
+        const m = env.log.match(/Listening on (http:\/\/[^\s]+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1].replace(/\/$/, ''));
+        }
+      });
+      server.stderr.on('data', (c) => {
+        env.log += c.toString();
+      });
+      server.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited early with ${code}:\n${env.log}`));
+      });
+      server.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  };
+
+  before(async () => {
+    env.baseUrl = await start();
+    env.browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await env.browser?.close().catch(() => {});
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => {
+        const t = setTimeout(() => {
+          server.kill('SIGKILL');
+          resolve();
+        }, 5000);
+        server.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  return env;
+}
