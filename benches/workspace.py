@@ -143,6 +143,7 @@ def main():
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--data-dir", help="store to use (generated there when empty); default: a temp dir")
     parser.add_argument("--requests", type=int, default=500, help="requests per read figure")
+    parser.add_argument("--search-requests", type=int, help="requests per search figure; default --requests")
     parser.add_argument("--seconds", type=int, default=20, help="duration of the write test")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections for the write test")
     parser.add_argument("--no-build", action="store_true")
@@ -220,6 +221,7 @@ def main():
         paths = [f"/api/v1/cases/{i}" for i in visible]
         results["case"] = summary("case screen", measure(agent, paths, n), TARGETS["case"])
 
+        n = opts.search_requests or n
         print(f"\nFull-text search, {n} requests each:")
         searches = [
             ("one word (Zählerstand)", "Zählerstand"),

@@ -680,8 +680,16 @@ pub fn counts(conn: &Connection, filter: Filter, user_id: i64) -> StoreResult<Ca
     Ok(counts)
 }
 
-/// Full-text search over cases within `filter`, best matches first, with a
-/// snippet of the matching text (matches between « and »).
+/// How many of the newest matching cases are ranked against each other.
+const SEARCH_WINDOW: u32 = 2000;
+
+/// Full-text search over cases within `filter`: the best matches among the
+/// newest `SEARCH_WINDOW` matching cases the caller may see, with a snippet
+/// of the matching text (matches between « and »).
+///
+/// Ranking every match of a common word in a large store costs seconds;
+/// walking the index newest-first is cheap, and in a helpdesk the recent
+/// cases are the ones looked for.
 pub fn search(
     conn: &Connection,
     mut filter: Filter,
@@ -689,6 +697,18 @@ pub fn search(
     limit: u32,
 ) -> StoreResult<Vec<(Case, String)>> {
     filter.push("case_search MATCH ?", vec![Value::Text(fts.to_string())]);
+    let window_start: Option<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT MIN(id) FROM (SELECT case_search.rowid AS id
+               FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{}
+               ORDER BY case_search.rowid DESC LIMIT {SEARCH_WINDOW})",
+            filter.where_sql()
+        ))?
+        .query_row(params_from_iter(filter.args.iter()), |row| row.get(0))?;
+    let Some(window_start) = window_start else {
+        return Ok(Vec::new());
+    };
+    filter.push("case_search.rowid >= ?", vec![Value::Integer(window_start)]);
     let sql = format!(
         "SELECT {COLUMNS}, snippet(case_search, -1, '«', '»', '…', 12)
          FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{}

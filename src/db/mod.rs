@@ -60,15 +60,40 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+impl StoreError {
+    /// The same error again, for each write of a batch that failed as one.
+    fn replicate(&self) -> StoreError {
+        match self {
+            StoreError::Busy => StoreError::Busy,
+            StoreError::Corrupt(s) => StoreError::Corrupt(s.clone()),
+            StoreError::Conflict(s) => StoreError::Conflict(s.clone()),
+            StoreError::Migration(s) => StoreError::Migration(s.clone()),
+            StoreError::Sqlite(e) => StoreError::Task(e.to_string()),
+            StoreError::Task(s) => StoreError::Task(s.clone()),
+        }
+    }
+}
+
 /// Cheap to clone; shared by all handlers through the application state.
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
 }
 
+/// Delivers a job's result once its batch committed (or failed to).
+type Finisher = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+/// A queued write: runs on the batch's transaction (`None`: the batch could
+/// not begin) and says whether it succeeded.
+type Job = Box<dyn FnOnce(Option<&Transaction>) -> (bool, Finisher) + Send>;
+
+/// Most writes committed with one disk sync.
+const MAX_BATCH: usize = 256;
+
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Writes waiting for the next group commit.
+    queue: Mutex<Vec<Job>>,
     readers: ReaderPool,
     generation: AtomicU64,
     /// Set by the update hook while a transaction writes a tracked table.
@@ -87,6 +112,7 @@ impl Db {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
+                queue: Mutex::new(Vec::new()),
                 readers,
                 generation: AtomicU64::new(0),
                 tracked_dirty: AtomicBool::new(false),
@@ -114,17 +140,106 @@ impl Db {
         .await
     }
 
-    /// Runs `f` inside one write transaction on a blocking thread and commits
-    /// when it returns `Ok`. The commit is durable (synchronous=FULL) before
-    /// this returns.
+    /// Runs `f` in a write transaction and commits its changes when it
+    /// returns `Ok`; they are durable (synchronous=FULL) before this
+    /// returns. Concurrent writes share one commit (group commit): each runs
+    /// in its own savepoint, so one failing write never affects another.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
     {
+        let (sender, receiver) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let job: Job = Box::new(move |tx: Option<&Transaction>| {
+            let result = tx.map(f);
+            let ok = matches!(result, Some(Ok(_)));
+            let finish: Finisher = Box::new(move |commit: Result<(), &StoreError>| {
+                let delivered = match (result, commit) {
+                    (Some(Err(err)), _) => Err(err),
+                    (Some(Ok(value)), Ok(())) => Ok(value),
+                    (_, Err(err)) => Err(E::from(err.replicate())),
+                    (None, Ok(())) => Err(E::from(StoreError::Task("write not run".into()))),
+                };
+                // The caller may have gone (request cancelled); its write stands.
+                let _ = sender.send(delivered);
+            });
+            (ok, finish)
+        });
+        self.inner
+            .queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(job);
         let db = self.clone();
-        run_blocking(move || db.write_blocking(f)).await
+        run_blocking(move || {
+            db.commit_queued();
+            Ok::<_, E>(())
+        })
+        .await?;
+        receiver
+            .await
+            .unwrap_or_else(|_| Err(E::from(StoreError::Task("the write was lost".into()))))
+    }
+
+    /// Takes the writer and commits everything queued so far in one
+    /// transaction. A caller whose job an earlier batch took finds the queue
+    /// empty and returns: its result is already delivered.
+    fn commit_queued(&self) {
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        loop {
+            let jobs: Vec<Job> = {
+                let mut queue = self
+                    .inner
+                    .queue
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let take = queue.len().min(MAX_BATCH);
+                queue.drain(..take).collect()
+            };
+            if jobs.is_empty() {
+                return;
+            }
+            let tx = match begin_immediate(&mut conn) {
+                Ok(tx) => tx,
+                Err(err) => {
+                    for job in jobs {
+                        let (_, finish) = job(None);
+                        finish(Err(&err));
+                    }
+                    continue;
+                }
+            };
+            let mut finishers = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                if let Err(err) = tx.execute_batch("SAVEPOINT job") {
+                    let (_, finish) = job(None);
+                    finish(Err(&StoreError::from(err)));
+                    continue;
+                }
+                let (ok, finish) = job(Some(&tx));
+                let end = if ok {
+                    "RELEASE job"
+                } else {
+                    "ROLLBACK TO job; RELEASE job"
+                };
+                // A savepoint that cannot be ended leaves the batch unsure:
+                // the commit below fails it as a whole.
+                let _ = tx.execute_batch(end);
+                finishers.push(finish);
+            }
+            let commit = tx.commit().map_err(StoreError::from);
+            if self.inner.tracked_dirty.swap(false, Ordering::AcqRel) && commit.is_ok() {
+                self.inner.generation.fetch_add(1, Ordering::Release);
+            }
+            for finish in finishers {
+                finish(commit.as_ref().map(|_| ()));
+            }
+        }
     }
 
     /// The blocking form of [`Db::write`], for the CLI and start-up.
@@ -287,4 +402,59 @@ pub fn check(db: &Db) -> StoreResult<Vec<String>> {
 /// The current time as stored: UTC, RFC 3339 with milliseconds.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Concurrent writes share commits, yet each stands or falls alone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_keeps_writes_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                db.write(move |tx| {
+                    tx.execute(
+                        "INSERT INTO settings (key, value) VALUES (?1, 'x')",
+                        [format!("k{i}")],
+                    )?;
+                    if i % 5 == 0 {
+                        // Fails after writing: its row must not survive.
+                        return Err(StoreError::Task(format!("no {i}")));
+                    }
+                    Ok(i)
+                })
+                .await
+            }));
+        }
+        let mut failed = 0;
+        for task in tasks {
+            if task.await.unwrap().is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 40);
+        let keys: Vec<String> = db
+            .read_blocking(|conn| {
+                let mut stmt = conn.prepare("SELECT key FROM settings ORDER BY key")?;
+                let rows = stmt.query_map([], |row| row.get(0))?;
+                Ok::<_, StoreError>(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap();
+        assert_eq!(keys.len(), 160);
+        assert!(keys.iter().all(|k| k[1..].parse::<i64>().unwrap() % 5 != 0));
+        // A duplicate fails alone, too.
+        let dup = db
+            .write(|tx| {
+                Ok::<_, StoreError>(
+                    tx.execute("INSERT INTO settings (key, value) VALUES ('k1', 'y')", [])?,
+                )
+            })
+            .await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))));
+    }
 }
