@@ -16,6 +16,41 @@ use crate::auth::policy::{self, ProjectRef};
 use crate::http::{ApiError, ProblemBody, ValidJson};
 use crate::state::AppState;
 
+/// Runs a write that changes cases and, once it is committed, tells the
+/// workspace about every changed case (live events never announce a change
+/// that could still roll back).
+async fn change<R, F>(
+    state: &AppState,
+    who: Principal,
+    kind: &'static str,
+    f: F,
+) -> Result<R, ApiError>
+where
+    R: Send + 'static,
+    F: FnOnce(&rusqlite::Transaction, &Principal) -> Result<(R, Vec<Case>), super::CaseError>
+        + Send
+        + 'static,
+{
+    let actor = who.clone();
+    let (result, changed) = state
+        .db
+        .write(move |tx| {
+            let (result, cases) = f(tx, &who)?;
+            let changed = cases
+                .into_iter()
+                .map(|case| Ok((service::client_of(tx, case.project_id)?, case)))
+                .collect::<Result<Vec<_>, super::CaseError>>()?;
+            Ok::<_, super::CaseError>((result, changed))
+        })
+        .await?;
+    for (client_id, case) in &changed {
+        state
+            .cases
+            .publish(Event::Case(service::event(kind, case, *client_id, &actor)));
+    }
+    Ok(result)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(counts)
@@ -79,18 +114,11 @@ pub async fn create(
     who: Principal,
     body: ValidJson<NewCase>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = who.clone();
-    let (case, client_id) = state
-        .db
-        .write(move |tx| {
-            let case = service::create(tx, &who, body.into_inner())?;
-            let client_id = service::client_of(tx, case.project_id)?;
-            Ok::<_, super::CaseError>((case, client_id))
-        })
-        .await?;
-    state.cases.publish(Event::Case(service::event(
-        "created", &case, client_id, &actor,
-    )));
+    let case = change(&state, who, "created", move |tx, who| {
+        let case = service::create(tx, who, body.into_inner())?;
+        Ok((case.clone(), vec![case]))
+    })
+    .await?;
     Ok(HttpResponse::Created().json(case))
 }
 
@@ -103,25 +131,12 @@ pub async fn bulk(
     who: Principal,
     body: ValidJson<BulkUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = who.clone();
-    let changed = state
-        .db
-        .write(move |tx| {
-            let cases = service::bulk(tx, &who, body.into_inner())?;
-            cases
-                .into_iter()
-                .map(|c| Ok((service::client_of(tx, c.project_id)?, c)))
-                .collect::<Result<Vec<_>, super::CaseError>>()
-        })
-        .await?;
-    for (client_id, case) in &changed {
-        state.cases.publish(Event::Case(service::event(
-            "updated", case, *client_id, &actor,
-        )));
-    }
-    Ok(HttpResponse::Ok().json(BulkResult {
-        updated: changed.len(),
-    }))
+    let updated = change(&state, who, "updated", move |tx, who| {
+        let cases = service::bulk(tx, who, body.into_inner())?;
+        Ok((cases.len(), cases))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(BulkResult { updated }))
 }
 
 /// Everything the case screen shows.
@@ -152,17 +167,11 @@ pub async fn update(
     body: ValidJson<CasePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let actor = who.clone();
-    let (case, client_id) = state
-        .db
-        .write(move |tx| {
-            let case = service::update(tx, &who, id, body.into_inner())?;
-            Ok::<_, super::CaseError>((case.clone(), service::client_of(tx, case.project_id)?))
-        })
-        .await?;
-    state.cases.publish(Event::Case(service::event(
-        "updated", &case, client_id, &actor,
-    )));
+    let case = change(&state, who, "updated", move |tx, who| {
+        let case = service::update(tx, who, id, body.into_inner())?;
+        Ok((case.clone(), vec![case]))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(case))
 }
 
@@ -177,21 +186,12 @@ pub async fn add_message(
     body: ValidJson<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let actor = who.clone();
-    let (created, client_id) = state
-        .db
-        .write(move |tx| {
-            let created = service::add_message(tx, &who, id, body.into_inner())?;
-            let client_id = service::client_of(tx, created.case.project_id)?;
-            Ok::<_, super::CaseError>((created, client_id))
-        })
-        .await?;
-    state.cases.publish(Event::Case(service::event(
-        "message",
-        &created.case,
-        client_id,
-        &actor,
-    )));
+    let created = change(&state, who, "message", move |tx, who| {
+        let created = service::add_message(tx, who, id, body.into_inner())?;
+        let case = created.case.clone();
+        Ok((created, vec![case]))
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -306,18 +306,11 @@ pub async fn log_call(
     who: Principal,
     body: ValidJson<super::calls::NewCall>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = who.clone();
-    let (case, client_id) = state
-        .db
-        .write(move |tx| {
-            let case = super::calls::log_call(tx, &who, body.into_inner())?;
-            let client_id = service::client_of(tx, case.project_id)?;
-            Ok::<_, super::CaseError>((case, client_id))
-        })
-        .await?;
-    state.cases.publish(Event::Case(service::event(
-        "created", &case, client_id, &actor,
-    )));
+    let case = change(&state, who, "created", move |tx, who| {
+        let case = super::calls::log_call(tx, who, body.into_inner())?;
+        Ok((case.clone(), vec![case]))
+    })
+    .await?;
     Ok(HttpResponse::Created().json(case))
 }
 
@@ -494,21 +487,12 @@ pub async fn merge(
     body: ValidJson<super::MergeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let actor = who.clone();
     let into = body.into_inner().into_id;
-    let (source, target, client_id) = state
-        .db
-        .write(move |tx| {
-            let (source, target) = super::relations::merge(tx, &who, id, into)?;
-            let client_id = service::client_of(tx, target.project_id)?;
-            Ok::<_, super::CaseError>((source, target, client_id))
-        })
-        .await?;
-    for case in [&source, &target] {
-        state.cases.publish(Event::Case(service::event(
-            "updated", case, client_id, &actor,
-        )));
-    }
+    let target = change(&state, who, "updated", move |tx, who| {
+        let (source, target) = super::relations::merge(tx, who, id, into)?;
+        Ok((target.clone(), vec![source, target]))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(target))
 }
 
