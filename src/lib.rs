@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod fields;
 pub mod http;
+pub mod mail;
 pub mod organizations;
 pub mod projects;
 pub mod scheduler;

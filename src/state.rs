@@ -17,10 +17,12 @@ pub struct AppState {
     pub cases: Arc<crate::cases::CaseHub>,
     /// Spam protection of the public web forms.
     pub webforms: Arc<crate::webforms::FormGuard>,
+    /// Seals secrets at rest (mailbox passwords) with the data dir's key.
+    pub sealer: crate::mail::secrets::Sealer,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> Self {
+    pub fn new(db: Db, config: Config, sealer: crate::mail::secrets::Sealer) -> Self {
         let throttle = LoginThrottle::new(
             config.login_attempts_per_account,
             config.login_attempts_per_address,
@@ -33,6 +35,7 @@ impl AppState {
             principals: Arc::new(PrincipalCache::default()),
             cases: Arc::new(crate::cases::CaseHub::default()),
             webforms: Arc::new(crate::webforms::FormGuard::default()),
+            sealer,
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum StartError {
         addr: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Secrets(#[from] crate::mail::secrets::SecretError),
     #[error("{0}")]
     Other(String),
 }
@@ -111,25 +113,27 @@ pub struct StartOptions {
 /// for a free port; the chosen address is in the result.
 pub async fn start(config: Config, options: StartOptions) -> Result<RunningServer, StartError> {
     let data_dir = config.data_dir.clone();
-    let (lock, db, demo_seeded) = tokio::task::spawn_blocking(move || -> Result<_, StartError> {
-        let lock = lock_data_dir(&data_dir)?;
-        let (db, report) = Db::open(&data_dir)?;
-        for name in &report.applied {
-            tracing::info!(migration = %name, "applied migration");
-        }
-        let demo_seeded = if options.demo {
-            crate::demo::seed(&db).map_err(|e| StartError::Other(e.to_string()))?
-        } else {
-            false
-        };
-        Ok((lock, db, demo_seeded))
-    })
-    .await
-    .map_err(|err| StartError::Other(err.to_string()))??;
+    let (lock, db, sealer, demo_seeded) =
+        tokio::task::spawn_blocking(move || -> Result<_, StartError> {
+            let lock = lock_data_dir(&data_dir)?;
+            let (db, report) = Db::open(&data_dir)?;
+            let sealer = crate::mail::secrets::Sealer::load_or_create(&data_dir)?;
+            for name in &report.applied {
+                tracing::info!(migration = %name, "applied migration");
+            }
+            let demo_seeded = if options.demo {
+                crate::demo::seed(&db).map_err(|e| StartError::Other(e.to_string()))?
+            } else {
+                false
+            };
+            Ok((lock, db, sealer, demo_seeded))
+        })
+        .await
+        .map_err(|err| StartError::Other(err.to_string()))??;
 
     let workers = config.workers;
     let listen = config.listen.clone();
-    let state = AppState::new(db.clone(), config);
+    let state = AppState::new(db.clone(), config, sealer);
     let scheduler = crate::scheduler::Scheduler::start(db).await.ok();
     let data = web::Data::new(state.clone());
     let openapi = ApiDoc::openapi();
