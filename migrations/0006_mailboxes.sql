@@ -41,3 +41,18 @@ CREATE TABLE mailboxes (
     UNIQUE (project_id, address)
 );
 CREATE INDEX mailboxes_project ON mailboxes(project_id);
+
+-- The Message-ID of every mail taken in or sent out, so that a reply
+-- (In-Reply-To / References) finds its case. Stored without angle brackets.
+-- Lookups must stay within the mailbox's client: a Message-ID seen in one
+-- client's mail never threads into another client's case.
+CREATE TABLE mail_message_ids (
+    message_id         TEXT NOT NULL,
+    case_id            INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    thread_message_id  INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    mailbox_id         INTEGER REFERENCES mailboxes(id) ON DELETE SET NULL,
+    direction          TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    created_at         TEXT NOT NULL,
+    PRIMARY KEY (message_id, case_id)
+);
+CREATE INDEX mail_message_ids_case ON mail_message_ids(case_id);
