@@ -301,6 +301,47 @@ async fn views_counts_sorting_paging_and_bulk() {
         all_open["items"].as_array().unwrap().len()
     );
 
+    // Overdue: open cases with a due date in the past, per project (read by
+    // its own index) and across projects; solved ones never appear.
+    let overdue_ids = &ids[3..6];
+    for (i, id) in overdue_ids.iter().enumerate() {
+        let due = format!("2020-01-0{}T08:00:00Z", i + 1);
+        let (status, body) = anna
+            .patch(&format!("/api/v1/cases/{id}"), json!({"due_at": due}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = anna
+        .patch(
+            &format!("/api/v1/cases/{}", overdue_ids[2]),
+            json!({"status": "solved"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, counts) = anna
+        .get(&format!("/api/v1/cases/counts?project_id={acme}"))
+        .await;
+    for path in [
+        format!("/api/v1/cases?project_id={acme}&due=overdue&limit=200"),
+        "/api/v1/cases?due=overdue&limit=200".to_string(),
+    ] {
+        let (status, overdue) = anna.get(&path).await;
+        assert_eq!(status, 200, "{overdue}");
+        let listed: Vec<i64> = overdue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["project_id"] == acme)
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert!(listed.contains(&overdue_ids[0]) && listed.contains(&overdue_ids[1]));
+        assert!(
+            !listed.contains(&overdue_ids[2]),
+            "a solved case is not overdue"
+        );
+        assert_eq!(counts["overdue"].as_u64().unwrap() as usize, listed.len());
+    }
+
     // Keyset paging walks every case once, in order, for each sort.
     for sort in [
         "-updated_at",

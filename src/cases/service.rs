@@ -648,13 +648,20 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         None => {}
         Some("overdue") => {
             filter.push(open, vec![]);
-            filter.push(
-                // `+`: not by the due-date index, whose range holds every
-                // old solved case with a due date; the open-cases index in
-                // the sort order finds the page sooner.
-                "c.due_at IS NOT NULL AND +c.due_at < ?",
-                vec![Value::Text(now())],
-            );
+            if query.project_id.is_some() {
+                // The project's overdue open cases are one range of this
+                // index, sorted after; walking the list's order instead
+                // passes every newer open case without a due date.
+                filter.push("c.due_at < ?", vec![Value::Text(now())]);
+                filter.use_index("cases_open_due");
+            } else {
+                // Across projects: the open-cases index in the sort order,
+                // the due date checked per row.
+                filter.push(
+                    "c.due_at IS NOT NULL AND +c.due_at < ?",
+                    vec![Value::Text(now())],
+                );
+            }
         }
         Some("soon") => {
             let soon = (chrono::Utc::now() + chrono::Duration::hours(24))

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
@@ -462,6 +464,10 @@ pub fn index_case(conn: &Connection, case_id: i64) -> StoreResult<()> {
 pub struct Filter {
     clauses: Vec<String>,
     args: Vec<Value>,
+    /// An index the list must read (`INDEXED BY`), where the planner,
+    /// without statistics, would walk the list's order index past rows
+    /// that a narrower index skips.
+    index: Option<&'static str>,
 }
 
 impl Filter {
@@ -497,6 +503,10 @@ impl Filter {
                 vec![Value::Text(serde_json::to_string(ids).unwrap_or_default())],
             ),
         }
+    }
+
+    pub fn use_index(&mut self, index: &'static str) {
+        self.index = Some(index);
     }
 
     fn where_sql(&self) -> String {
@@ -599,10 +609,14 @@ pub fn list(
     // every matching case.
     let expr = sort.expr();
     let sql = format!(
-        "{} WHERE c.id IN (SELECT c.id FROM cases c JOIN projects p ON p.id = c.project_id{}
+        "{} WHERE c.id IN (SELECT c.id FROM cases c{} JOIN projects p ON p.id = c.project_id{}
              ORDER BY {expr} {dir}, c.id {dir} LIMIT {limit})
          ORDER BY {expr} {dir}, c.id {dir}",
         select(),
+        filter
+            .index
+            .map(|index| format!(" INDEXED BY {index}"))
+            .unwrap_or_default(),
         filter.where_sql(),
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -693,7 +707,9 @@ const SEARCH_WINDOW: u32 = 2000;
 ///
 /// Ranking every match of a common word in a large store costs seconds;
 /// walking the index newest-first is cheap, and in a helpdesk the recent
-/// cases are the ones looked for.
+/// cases are the ones looked for. One pass walks the window and ranks it
+/// (a prefix term's doclist is merged once, not again for the ranking);
+/// only the page's cases are then read in full, with their snippets.
 pub fn search(
     conn: &Connection,
     mut filter: Filter,
@@ -701,27 +717,29 @@ pub fn search(
     limit: u32,
 ) -> StoreResult<Vec<(Case, String)>> {
     filter.push("case_search MATCH ?", vec![Value::Text(fts.to_string())]);
-    let window_start: Option<i64> = conn
+    let ranked: Vec<i64> = conn
         .prepare_cached(&format!(
-            "SELECT MIN(id) FROM (SELECT case_search.rowid AS id
+            "SELECT id FROM (SELECT case_search.rowid AS id, case_search.rank AS score
                FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{}
-               ORDER BY case_search.rowid DESC LIMIT {SEARCH_WINDOW})",
+               ORDER BY case_search.rowid DESC LIMIT {SEARCH_WINDOW})
+             ORDER BY score, id DESC LIMIT {limit}",
             filter.where_sql()
         ))?
-        .query_row(params_from_iter(filter.args.iter()), |row| row.get(0))?;
-    let Some(window_start) = window_start else {
+        .query_map(params_from_iter(filter.args.iter()), |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    if ranked.is_empty() {
         return Ok(Vec::new());
-    };
-    filter.push("case_search.rowid >= ?", vec![Value::Integer(window_start)]);
+    }
     let sql = format!(
         "SELECT {COLUMNS}, snippet(case_search, -1, '«', '»', '…', 12)
-         FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{}
-         ORDER BY case_search.rank LIMIT {limit}",
-        filter.where_sql()
+         FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}
+         WHERE case_search MATCH ?1 AND case_search.rowid IN (SELECT value FROM json_each(?2))"
     );
+    let ids = serde_json::to_string(&ranked).unwrap_or_default();
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(filter.args.iter()), |row| {
-        Ok((from_row(row)?, row.get(29)?))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut found: HashMap<i64, (Case, String)> = stmt
+        .query_map(params![fts, ids], |row| Ok((from_row(row)?, row.get(29)?)))?
+        .map(|r| r.map(|(case, snippet): (Case, String)| (case.id, (case, snippet))))
+        .collect::<Result<_, _>>()?;
+    Ok(ranked.iter().filter_map(|id| found.remove(id)).collect())
 }
