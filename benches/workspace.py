@@ -147,10 +147,14 @@ def main():
     parser.add_argument("--seconds", type=int, default=20, help="duration of the write test")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections for the write test")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--bin", help="zezaro binary to measure; default target/release/zezaro")
     opts = parser.parse_args()
+    global BIN
+    if opts.bin:
+        BIN = os.path.abspath(opts.bin)
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
-    if not opts.no_build:
+    if not opts.no_build and not opts.bin:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
 
     tmp = None

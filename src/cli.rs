@@ -1,5 +1,5 @@
 //! The command line: `serve`, `user create`, `token create`, `migrate`,
-//! `check`, `demo`. Messages for people on stderr; exit code 1 on failure, 2 on bad
+//! `check`, `demo`, `backup`, `restore`, `export`. Messages for people on stderr; exit code 1 on failure, 2 on bad
 //! arguments.
 
 use std::io::{Read, Write};
@@ -56,6 +56,54 @@ enum Command {
     Check {
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Export all data of one client as a tar.gz of documented JSON Lines and
+    /// CSV files with its attachments. Reads the store read-only, so it works
+    /// while the server runs.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The client, by name.
+        #[arg(long, value_name = "NAME")]
+        client: String,
+        /// The archive to write (.tar.gz).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Write a backup (store and attachments, never secret.key) to a file and
+    /// verify it. Safe while a server runs on the data directory.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The archive to write (a .tar.gz; .tar with --no-compress).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Encrypt with this key (32 bytes or 64 hex digits); default: the
+        /// config's backup_key_file.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        /// Do not gzip.
+        #[arg(long)]
+        no_compress: bool,
+    },
+    /// Restore a backup into a data directory (empty, or with --force) that
+    /// no server uses, then check it.
+    Restore {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The archive to restore.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Key of an encrypted backup; default: the config's backup_key_file.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        /// The original data directory's secret.key, copied in (mailbox
+        /// passwords are sealed with it).
+        #[arg(long, value_name = "FILE")]
+        secret_key: Option<PathBuf>,
+        /// Replace the store and attachments of a non-empty data directory.
+        #[arg(long)]
+        force: bool,
     },
     /// Generate a large demo store for benchmarks: the demo data, then N
     /// cases with contacts, threads, history and search rows.
@@ -164,12 +212,26 @@ pub fn main() -> ExitCode {
         } => create_token(store, email, name),
         Command::Migrate { store } => migrate(store),
         Command::Check { store } => check(store),
+        Command::Export { store, client, out } => export(store, client, out),
         Command::Demo {
             store,
             cases,
             messages,
             seed,
         } => demo(store, cases, messages, seed),
+        Command::Backup {
+            store,
+            out,
+            key_file,
+            no_compress,
+        } => backup(store, out, key_file, no_compress),
+        Command::Restore {
+            store,
+            from,
+            key_file,
+            secret_key,
+            force,
+        } => restore(store, from, key_file, secret_key, force),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -377,6 +439,42 @@ fn migrate(store: StoreArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+fn export(store: StoreArgs, client: String, out: PathBuf) -> Result<(), Failure> {
+    let config = config(&store, None)?;
+    let path = config.data_dir.join(crate::db::STORE_FILE);
+    if !path.exists() {
+        return Err(Failure(format!("no store at {}", path.display())));
+    }
+    let conn = crate::export::archive::open_snapshot_connection(&path)?;
+    let found = crate::clients::store::by_name(&conn, &client)?
+        .ok_or_else(|| Failure(format!("no client named {client:?}")))?;
+    let work_dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let started = std::time::Instant::now();
+    let progress = crate::export::Progress::default();
+    let manifest = crate::export::archive::write(
+        &conn,
+        &crate::blobs::BlobStore::new(&config.data_dir),
+        found.id,
+        &out,
+        &work_dir,
+        &progress,
+    )?;
+    let rows: u64 = manifest.files.iter().map(|f| f.rows).sum();
+    println!(
+        "exported client {:?}: {} files, {rows} rows, {} stored files ({} missing) to {} in {:.1} s",
+        manifest.client.name,
+        manifest.files.len(),
+        manifest.blobs.count,
+        manifest.blobs.missing.len(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn check(store: StoreArgs) -> Result<(), Failure> {
     let config = config(&store, None)?;
     let path = config.data_dir.join(crate::db::STORE_FILE);
@@ -401,6 +499,100 @@ fn check(store: StoreArgs) -> Result<(), Failure> {
             path.display()
         )))
     }
+}
+
+fn backup_key(
+    given: Option<PathBuf>,
+    config: &Config,
+) -> Result<Option<crate::backup::BackupKey>, Failure> {
+    match given.or_else(|| config.backup_key_file.clone()) {
+        Some(path) => Ok(Some(crate::backup::BackupKey::from_file(&path)?)),
+        None => Ok(None),
+    }
+}
+
+/// Progress on stderr, one line per phase and tenth.
+fn progress_printer() -> impl Fn(&str, f64) + Sync {
+    let last = std::sync::Mutex::new((String::new(), -1i64));
+    move |phase: &str, fraction: f64| {
+        let tenth = (fraction * 10.0).floor() as i64;
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        if last.0 != phase || last.1 != tenth {
+            *last = (phase.to_string(), tenth);
+            eprintln!("{phase}: {:.0} %", fraction * 100.0);
+        }
+    }
+}
+
+fn backup(
+    store: StoreArgs,
+    out: PathBuf,
+    key_file: Option<PathBuf>,
+    no_compress: bool,
+) -> Result<(), Failure> {
+    // No lock and a read-only store: a running server keeps going.
+    let config = config(&store, None)?;
+    let key = backup_key(key_file, &config)?;
+    let options = crate::backup::archive::Options {
+        compress: !no_compress,
+        key: key.clone(),
+        ..crate::backup::archive::Options::default()
+    };
+    let started = std::time::Instant::now();
+    let progress = progress_printer();
+    // Beside a running server: requests go first.
+    crate::backup::lower_priority();
+    let manifest = crate::backup::archive::create(&config.data_dir, &out, &options, &progress)?;
+    if let Err(err) = crate::backup::archive::verify(&out, key.as_ref(), &progress) {
+        let _ = std::fs::remove_file(&out);
+        return Err(Failure(format!(
+            "the backup did not verify and was removed: {err}"
+        )));
+    }
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "wrote and verified {} ({:.1} MB{}) in {:.1} s: {} cases (up to id {}), {} attachments; secret.key is not included",
+        out.display(),
+        size as f64 / 1e6,
+        if key.is_some() { ", encrypted" } else { "" },
+        started.elapsed().as_secs_f64(),
+        manifest.snapshot.cases,
+        manifest.snapshot.max_case_id,
+        manifest.attachments.len()
+    );
+    Ok(())
+}
+
+fn restore(
+    store: StoreArgs,
+    from: PathBuf,
+    key_file: Option<PathBuf>,
+    secret_key: Option<PathBuf>,
+    force: bool,
+) -> Result<(), Failure> {
+    let config = config(&store, None)?;
+    let options = crate::backup::restore::RestoreOptions {
+        force,
+        key: backup_key(key_file, &config)?,
+        secret_key,
+    };
+    let progress = progress_printer();
+    let restored = crate::backup::restore::restore(&config.data_dir, &from, &options, &progress)?;
+    println!(
+        "restored {} into {}: {} cases (up to id {}), {} attachments; the store passes the check",
+        from.display(),
+        config.data_dir.display(),
+        restored.manifest.snapshot.cases,
+        restored.manifest.snapshot.max_case_id,
+        restored.manifest.attachments.len()
+    );
+    if !restored.secret_key_present {
+        eprintln!(
+            "note: no secret.key in {}: copy the original data directory's secret.key there (or pass --secret-key) before starting, or mailbox passwords must be entered again",
+            config.data_dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn demo(store: StoreArgs, cases: u64, messages: u32, seed: u64) -> Result<(), Failure> {

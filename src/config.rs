@@ -55,6 +55,14 @@ struct FileConfig {
     secure_cookies: Option<SecureCookies>,
     login_attempts_per_account: Option<u32>,
     login_attempts_per_address: Option<u32>,
+    backup_dir: Option<PathBuf>,
+    backup_schedule: Option<String>,
+    backup_key_file: Option<PathBuf>,
+    backup_compress: Option<bool>,
+    backup_keep_daily: Option<usize>,
+    backup_keep_weekly: Option<usize>,
+    backup_keep_monthly: Option<usize>,
+    metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +82,30 @@ pub struct Config {
     /// Failed logins allowed per account / per client address in 15 minutes.
     pub login_attempts_per_account: u32,
     pub login_attempts_per_address: u32,
+    /// Where backups go; default `<data_dir>/backups`.
+    pub backup_dir: Option<PathBuf>,
+    /// When the backup service runs: cron in UTC, seconds optional.
+    pub backup_schedule: String,
+    /// Encrypts backups with this key (32 bytes or 64 hex digits); the admin
+    /// keeps a copy away from the backups.
+    pub backup_key_file: Option<PathBuf>,
+    /// gzip the backup archives.
+    pub backup_compress: bool,
+    /// Retention: newest backup of each of the last N days / weeks / months.
+    pub backup_keep_daily: usize,
+    pub backup_keep_weekly: usize,
+    pub backup_keep_monthly: usize,
+    /// Lets `/metrics` be read from other machines with this bearer token.
+    pub metrics_token: Option<String>,
+}
+
+impl Config {
+    /// The backup directory, resolved.
+    pub fn backup_directory(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
 }
 
 impl Default for Config {
@@ -89,6 +121,14 @@ impl Default for Config {
             secure_cookies: SecureCookies::Auto,
             login_attempts_per_account: 5,
             login_attempts_per_address: 20,
+            backup_dir: None,
+            backup_schedule: "0 30 2 * * *".into(),
+            backup_key_file: None,
+            backup_compress: true,
+            backup_keep_daily: 7,
+            backup_keep_weekly: 4,
+            backup_keep_monthly: 12,
+            metrics_token: None,
         }
     }
 }
@@ -132,6 +172,24 @@ impl Config {
             login_attempts_per_address: env("ZEZARO_LOGIN_ATTEMPTS_PER_ADDRESS")?
                 .or(file.login_attempts_per_address)
                 .unwrap_or(d.login_attempts_per_address),
+            backup_dir: env("ZEZARO_BACKUP_DIR")?.or(file.backup_dir),
+            backup_schedule: env("ZEZARO_BACKUP_SCHEDULE")?
+                .or(file.backup_schedule)
+                .unwrap_or(d.backup_schedule),
+            backup_key_file: env("ZEZARO_BACKUP_KEY_FILE")?.or(file.backup_key_file),
+            backup_compress: env("ZEZARO_BACKUP_COMPRESS")?
+                .or(file.backup_compress)
+                .unwrap_or(d.backup_compress),
+            backup_keep_daily: env("ZEZARO_BACKUP_KEEP_DAILY")?
+                .or(file.backup_keep_daily)
+                .unwrap_or(d.backup_keep_daily),
+            backup_keep_weekly: env("ZEZARO_BACKUP_KEEP_WEEKLY")?
+                .or(file.backup_keep_weekly)
+                .unwrap_or(d.backup_keep_weekly),
+            backup_keep_monthly: env("ZEZARO_BACKUP_KEEP_MONTHLY")?
+                .or(file.backup_keep_monthly)
+                .unwrap_or(d.backup_keep_monthly),
+            metrics_token: env("ZEZARO_METRICS_TOKEN")?.or(file.metrics_token),
         })
     }
 }

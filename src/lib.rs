@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod cases;
 pub mod cli;
@@ -14,13 +15,16 @@ pub mod config;
 pub mod contacts;
 pub mod db;
 pub mod demo;
+pub mod export;
 pub mod fields;
+pub mod gdpr;
 pub mod http;
 pub mod mail;
 pub mod organizations;
 pub mod projects;
 pub mod scheduler;
 pub mod search;
+pub mod services;
 pub mod state;
 pub mod teams;
 pub mod topics;

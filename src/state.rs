@@ -19,6 +19,20 @@ pub struct AppState {
     pub webforms: Arc<crate::webforms::FormGuard>,
     /// Seals secrets at rest (mailbox passwords) with the data dir's key.
     pub sealer: crate::mail::secrets::Sealer,
+    /// The mail fetch loops, one per active mailbox (mail/fetcher.rs).
+    pub mail: Arc<crate::mail::Fetchers>,
+    /// The background services (services/registry.rs).
+    pub services: crate::services::Registry,
+    /// Backups of the data directory (backup/).
+    pub backups: Arc<crate::backup::Backups>,
+    /// HTTP request counters for `/metrics`.
+    pub metrics: Arc<crate::services::metrics::Metrics>,
+    /// Wakes and stops the outbound mail worker (mail/outbound/worker.rs).
+    pub outbox: Arc<crate::mail::outbound::Outbox>,
+    /// Full client exports in progress or ready (export/jobs.rs).
+    pub exports: Arc<crate::export::Exports>,
+    /// Recent contact reads already recorded (gdpr/access.rs).
+    pub contact_views: Arc<crate::gdpr::access::ViewLog>,
 }
 
 impl AppState {
@@ -28,14 +42,32 @@ impl AppState {
             config.login_attempts_per_address,
         );
         db.track_writes_to(crate::auth::cache::PRINCIPAL_TABLES);
+        let services = crate::services::Registry::new(db.clone());
+        let backups = Arc::new(crate::backup::Backups::new(&config));
+        let exports = Arc::new(crate::export::Exports::new(&config.data_dir));
+        let cases = Arc::new(crate::cases::CaseHub::default());
+        let mail = Arc::new(crate::mail::Fetchers::new(
+            db.clone(),
+            sealer.clone(),
+            &config.data_dir,
+            config.max_attachment_bytes,
+            cases.clone(),
+        ));
         AppState {
+            services,
+            backups,
+            metrics: Arc::new(crate::services::metrics::Metrics::default()),
             db,
             config: Arc::new(config),
             throttle: Arc::new(throttle),
             principals: Arc::new(PrincipalCache::default()),
-            cases: Arc::new(crate::cases::CaseHub::default()),
+            cases,
+            mail,
             webforms: Arc::new(crate::webforms::FormGuard::default()),
             sealer,
+            outbox: Arc::new(crate::mail::outbound::Outbox::default()),
+            exports,
+            contact_views: Arc::new(crate::gdpr::access::ViewLog::default()),
         }
     }
 }

@@ -603,6 +603,303 @@ const MATRIX: &[Row] = &[
         "provider",
         [204, 403, 403, 403, 404, 404, 403, 403],
     ),
+    // ---- the appliance: services and backups (platform admins only) -------
+    (
+        "GET /services",
+        "list",
+        [200, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    // Pauses the session purge; undone by the admin right after.
+    (
+        "POST /services/{key}/{action}",
+        "sessions.purge/pause",
+        [200, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    (
+        "GET /backups",
+        "list",
+        [200, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    // Nobody learns whether an archive exists: 403 before any look-up.
+    (
+        "GET /backups/{name}",
+        "missing",
+        [404, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    (
+        "DELETE /backups/{name}",
+        "missing",
+        [404, 403, 403, 403, 403, 403, 403, 403],
+    ),
+    // ---- mailboxes: platform admins and the client's admins; a project
+    // the caller sees but may not manage is 403, another client's 404.
+    // Each cell works on a fresh mailbox of the named project (its IMAP
+    // server is a closed loopback port: check answers ok=false).
+    (
+        "GET /projects/{id}/mailboxes",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /projects/{id}/mailboxes",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /projects/{id}/mailboxes",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST /projects/{id}/mailboxes",
+        "ACME",
+        [201, 201, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "POST /projects/{id}/mailboxes",
+        "NORD",
+        [201, 404, 201, 403, 404, 403, 403, 404],
+    ),
+    (
+        "POST /projects/{id}/mailboxes",
+        "BERG",
+        [201, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /mailboxes/{id}",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /mailboxes/{id}",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /mailboxes/{id}",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "PATCH /mailboxes/{id}",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "PATCH /mailboxes/{id}",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "PATCH /mailboxes/{id}",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /mailboxes/{id}",
+        "ACME",
+        [204, 204, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "DELETE /mailboxes/{id}",
+        "NORD",
+        [204, 404, 204, 403, 404, 403, 403, 404],
+    ),
+    (
+        "DELETE /mailboxes/{id}",
+        "BERG",
+        [204, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST /mailboxes/{id}/pause",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "POST /mailboxes/{id}/pause",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "POST /mailboxes/{id}/pause",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "POST /mailboxes/{id}/check",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "POST /mailboxes/{id}/check",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "POST /mailboxes/{id}/check",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /mailboxes/{id}/inbound",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /mailboxes/{id}/inbound",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /mailboxes/{id}/inbound",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // ---- outbound mail of a case (no mailbox in the demo: the reply's
+    // delivery is `no-mailbox`, so an allowed retry answers 409) ----------
+    (
+        "GET /cases/{id}/deliveries",
+        "acme",
+        [200, 200, 404, 200, 200, 404, 200, 200],
+    ),
+    (
+        "GET /cases/{id}/deliveries",
+        "nord",
+        [200, 404, 200, 200, 404, 200, 200, 404],
+    ),
+    (
+        "POST /cases/{id}/deliveries/{delivery_id}/retry",
+        "acme",
+        [409, 409, 404, 409, 409, 404, 409, 409],
+    ),
+    (
+        "POST /cases/{id}/deliveries/{delivery_id}/retry",
+        "nord",
+        [409, 404, 409, 409, 404, 409, 409, 404],
+    ),
+    // ---- full client export (admins; a client admin for their own client);
+    // every started job is awaited and removed again.
+    (
+        "POST /clients/{id}/exports",
+        "acme",
+        [202, 202, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "POST /clients/{id}/exports",
+        "nord",
+        [202, 404, 202, 403, 404, 403, 403, 404],
+    ),
+    (
+        "POST /clients/{id}/exports",
+        "berg",
+        [202, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /clients/{id}/exports",
+        "acme",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /clients/{id}/exports",
+        "nord",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /clients/{id}/exports",
+        "berg",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /clients/{id}/exports/{job}",
+        "acme",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /clients/{id}/exports/{job}",
+        "nord",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /clients/{id}/exports/{job}",
+        "berg",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /clients/{id}/exports/{job}/download",
+        "acme",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /clients/{id}/exports/{job}/download",
+        "nord",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /clients/{id}/exports/{job}/download",
+        "berg",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "DELETE /clients/{id}/exports/{job}",
+        "acme",
+        [204, 204, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "DELETE /clients/{id}/exports/{job}",
+        "nord",
+        [204, 404, 204, 403, 404, 403, 403, 404],
+    ),
+    (
+        "DELETE /clients/{id}/exports/{job}",
+        "berg",
+        [204, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    // ---- GDPR retention rules per project (admins, the client's admin).
+    (
+        "PUT /projects/{id}/retention",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "PUT /projects/{id}/retention",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "PUT /projects/{id}/retention",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /projects/{id}/retention",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /projects/{id}/retention",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /projects/{id}/retention",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "GET /projects/{id}/retention/preview",
+        "ACME",
+        [200, 200, 404, 403, 403, 404, 403, 403],
+    ),
+    (
+        "GET /projects/{id}/retention/preview",
+        "NORD",
+        [200, 404, 200, 403, 404, 403, 403, 404],
+    ),
+    (
+        "GET /projects/{id}/retention/preview",
+        "BERG",
+        [200, 404, 404, 404, 404, 404, 404, 404],
+    ),
     // ---- audit log and own account ---------------------------------------
     (
         "GET /audit",
@@ -675,12 +972,31 @@ fn label(role: usize) -> &'static str {
 }
 
 /// The stable `code` of the problem body expected with an error status.
+/// A mailbox whose IMAP server is a closed loopback port (never fetched:
+/// its schedule is once a year).
+fn matrix_mailbox(address: &str) -> Value {
+    json!({
+        "name": format!("Matrix {address}"),
+        "address": address,
+        "imap_host": "127.0.0.1",
+        "imap_port": 1,
+        "imap_security": "plain",
+        "imap_username": "matrix",
+        "imap_password": "matrix-imap-secret",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": 1,
+        "smtp_security": "plain",
+        "fetch_schedule": "0 0 0 1 1 *",
+    })
+}
+
 fn expected_code(endpoint: &str, status: u16) -> Option<&'static str> {
     match status {
         401 => Some("unauthenticated"),
         403 => Some("forbidden"),
         404 => Some("not-found"),
         409 if endpoint.starts_with("DELETE /clients") => Some("client-not-empty"),
+        409 if endpoint.contains("/deliveries/") => Some("delivery-not-retryable"),
         422 => Some("validation"),
         _ => None,
     }
@@ -843,6 +1159,35 @@ impl Ctx {
         copy
     }
 
+    /// An e-mail case in a copy of the client's main project ("acme": ACME,
+    /// "nord": NORD; same members, no mailbox) with an agent's reply; (case
+    /// id, the reply's delivery id, which is `no-mailbox`).
+    async fn mail_case(&self, target: &str) -> (i64, i64) {
+        let project = self.clone_project(&target.to_ascii_uppercase()).await;
+        let case = self
+            .admin(
+                Method::POST,
+                &p("/cases"),
+                Some(
+                    json!({"project_id": project, "subject": "Matrix mail", "channel": "email",
+                            "contact": {"name": "Matrix", "email": "matrix@customer.example"}}),
+                ),
+            )
+            .await["id"]
+            .as_i64()
+            .expect("id");
+        self.admin(
+            Method::POST,
+            &p(format!("/cases/{case}/messages")),
+            Some(json!({"kind": "outbound", "body_text": "Antwort"})),
+        )
+        .await;
+        let deliveries = self
+            .admin(Method::GET, &p(format!("/cases/{case}/deliveries")), None)
+            .await;
+        (case, items(&deliveries)[0]["id"].as_i64().expect("id"))
+    }
+
     /// A fresh, empty team of the named client, or of the provider.
     async fn scratch_team(&self, target: &str) -> i64 {
         let n = self.next();
@@ -854,6 +1199,25 @@ impl Ctx {
         self.admin(Method::POST, &p("/teams"), Some(body)).await["id"]
             .as_i64()
             .expect("id")
+    }
+
+    /// Waits until the admin sees the export job finished.
+    async fn finish_export(&self, client: i64, job: &str) {
+        for _ in 0..400 {
+            let state = self
+                .admin(
+                    Method::GET,
+                    &p(format!("/clients/{client}/exports/{job}")),
+                    None,
+                )
+                .await;
+            if state["state"] != "running" {
+                assert_eq!(state["state"], "done", "export {state}");
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("export {job} did not finish");
     }
 
     /// Records a mismatch between a cell's status and what it did.
@@ -1072,6 +1436,125 @@ impl Ctx {
                 result
             }
 
+            "GET /services" => api.get(&p("/services")).await,
+            "POST /services/{key}/{action}" => {
+                let result = api.post(&p(format!("/services/{target}")), json!({})).await;
+                let (_, list) = self.setup.get(&p("/services")).await;
+                let paused = items(&list)
+                    .iter()
+                    .any(|s| s["key"] == "sessions.purge" && s["state"] == "paused");
+                self.effect(endpoint, target, role, result.0, paused);
+                self.admin(
+                    Method::POST,
+                    &p("/services/sessions.purge/resume"),
+                    Some(json!({})),
+                )
+                .await;
+                result
+            }
+            "GET /backups" => api.get(&p("/backups")).await,
+            "GET /backups/{name}" => api.get(&p("/backups/zezaro-20260101T000000Z.tar.gz")).await,
+            "DELETE /backups/{name}" => {
+                api.delete(&p("/backups/zezaro-20260101T000000Z.tar.gz"))
+                    .await
+            }
+            "GET /cases/{id}/deliveries" => {
+                let (case, _) = self.mail_case(target).await;
+                api.get(&p(format!("/cases/{case}/deliveries"))).await
+            }
+            "POST /cases/{id}/deliveries/{delivery_id}/retry" => {
+                let (case, delivery) = self.mail_case(target).await;
+                api.post(
+                    &p(format!("/cases/{case}/deliveries/{delivery}/retry")),
+                    json!({}),
+                )
+                .await
+            }
+            "POST /clients/{id}/exports" => {
+                let client = fx.client(target);
+                let result = api
+                    .post(&p(format!("/clients/{client}/exports")), json!({}))
+                    .await;
+                if let Some(job) = result.1["id"].as_str() {
+                    self.finish_export(client, job).await;
+                    self.admin(
+                        Method::DELETE,
+                        &p(format!("/clients/{client}/exports/{job}")),
+                        None,
+                    )
+                    .await;
+                }
+                result
+            }
+            "GET /clients/{id}/exports" => {
+                api.get(&p(format!("/clients/{}/exports", fx.client(target))))
+                    .await
+            }
+            "GET /clients/{id}/exports/{job}"
+            | "GET /clients/{id}/exports/{job}/download"
+            | "DELETE /clients/{id}/exports/{job}" => {
+                // A finished job of the named client, started by the admin.
+                let client = fx.client(target);
+                let job = self
+                    .admin(
+                        Method::POST,
+                        &p(format!("/clients/{client}/exports")),
+                        Some(json!({})),
+                    )
+                    .await["id"]
+                    .as_str()
+                    .expect("job id")
+                    .to_string();
+                self.finish_export(client, &job).await;
+                let path = p(format!("/clients/{client}/exports/{job}"));
+                let result = match endpoint {
+                    "GET /clients/{id}/exports/{job}" => api.get(&path).await,
+                    "DELETE /clients/{id}/exports/{job}" => api.delete(&path).await,
+                    _ => {
+                        let response = api
+                            .raw(Method::GET, &format!("{path}/download"), None, &[])
+                            .await;
+                        let status = response.status();
+                        let bytes = response.bytes().await.unwrap_or_default();
+                        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                        // The archive itself: gzip.
+                        if status.is_success() && !bytes.starts_with(&[0x1f, 0x8b]) {
+                            self.effect(endpoint, target, role, status, false);
+                        }
+                        (status, body)
+                    }
+                };
+                let gone = !self.exists(&path).await;
+                if endpoint.starts_with("DELETE") {
+                    self.effect(endpoint, target, role, result.0, gone);
+                }
+                if !gone {
+                    self.admin(Method::DELETE, &path, None).await;
+                }
+                result
+            }
+            "PUT /projects/{id}/retention" => {
+                api.put(
+                    &p(format!("/projects/{}/retention", fx.project(target))),
+                    json!({ "months": 1200, "action": "anonymize" }),
+                )
+                .await
+            }
+            "GET /projects/{id}/retention" | "GET /projects/{id}/retention/preview" => {
+                // The rule exists (the admin sets it; a no-op after the PUT rows).
+                let path = p(format!("/projects/{}/retention", fx.project(target)));
+                self.admin(
+                    Method::PUT,
+                    &path,
+                    Some(json!({ "months": 1200, "action": "anonymize" })),
+                )
+                .await;
+                if endpoint.ends_with("preview") {
+                    api.get(&format!("{path}/preview")).await
+                } else {
+                    api.get(&path).await
+                }
+            }
             "GET /audit" => api.get(&p("/audit?limit=500")).await,
             "GET /me" => api.get(&p("/me")).await,
             "PATCH /me" => {
@@ -1103,6 +1586,62 @@ impl Ctx {
                 result
             }
             "POST /auth/logout" => api.call(Method::POST, &p("/auth/logout"), None).await,
+            "GET /projects/{id}/mailboxes" => {
+                api.get(&p(format!("/projects/{}/mailboxes", fx.project(target))))
+                    .await
+            }
+            "POST /projects/{id}/mailboxes" => {
+                let address = format!("matrix{n}@example.com");
+                let result = api
+                    .post(
+                        &p(format!("/projects/{}/mailboxes", fx.project(target))),
+                        matrix_mailbox(&address),
+                    )
+                    .await;
+                let (_, list) = self
+                    .setup
+                    .get(&p(format!("/projects/{}/mailboxes", fx.project(target))))
+                    .await;
+                let done = items(&list).iter().any(|m| m["address"] == address);
+                self.effect(endpoint, target, role, result.0, done);
+                result
+            }
+            "GET /mailboxes/{id}"
+            | "PATCH /mailboxes/{id}"
+            | "DELETE /mailboxes/{id}"
+            | "POST /mailboxes/{id}/pause"
+            | "POST /mailboxes/{id}/check"
+            | "GET /mailboxes/{id}/inbound" => {
+                let created = self
+                    .admin(
+                        Method::POST,
+                        &p(format!("/projects/{}/mailboxes", fx.project(target))),
+                        Some(matrix_mailbox(&format!("scratch{n}@example.com"))),
+                    )
+                    .await;
+                let id = created["id"].as_i64().expect("id");
+                let path = p(format!("/mailboxes/{id}"));
+                match endpoint {
+                    "GET /mailboxes/{id}" => api.get(&path).await,
+                    "PATCH /mailboxes/{id}" => api.patch(&path, json!({ "name": "Matrix" })).await,
+                    "DELETE /mailboxes/{id}" => {
+                        let result = api.delete(&path).await;
+                        let gone = !self.exists(&path).await;
+                        self.effect(endpoint, target, role, result.0, gone);
+                        result
+                    }
+                    "POST /mailboxes/{id}/pause" => {
+                        let result = api.post(&format!("{path}/pause"), json!({})).await;
+                        let paused = self.admin(Method::GET, &path, None).await["paused"] == true;
+                        self.effect(endpoint, target, role, result.0, paused);
+                        result
+                    }
+                    "POST /mailboxes/{id}/check" => {
+                        api.post(&format!("{path}/check"), json!({})).await
+                    }
+                    _ => api.get(&format!("{path}/inbound")).await,
+                }
+            }
             other => panic!("no such matrix endpoint: {other}"),
         }
     }

@@ -234,7 +234,10 @@ async fn contacts_and_organizations_crud_and_search() {
         actions.contains(&"contact.create".to_string()),
         "{actions:?}"
     );
-    assert!(actions.contains(&"contact.view".to_string()), "{actions:?}");
+    assert!(
+        actions.contains(&"contact.viewed".to_string()),
+        "{actions:?}"
+    );
 
     // Search: name, address, number, digits, city, organization, number.
     for q in [
@@ -1132,6 +1135,38 @@ async fn isolation_between_clients() {
                 s.as_u16(),
                 if manage == 2 { 200 } else { manage },
             );
+            let source_org = new_org(&admin, client, "Merge Quelle GmbH").await;
+            let target_org = new_org(&admin, client, "Merge Ziel GmbH").await;
+            let (s, _) = api
+                .post(
+                    &format!("{V1}/organizations/{source_org}/merge"),
+                    json!({ "into_id": target_org }),
+                )
+                .await;
+            check(
+                user,
+                label("merge organization"),
+                s.as_u16(),
+                if manage == 2 { 200 } else { manage },
+            );
+            let (s, _) = api
+                .post(
+                    &format!("{V1}/organizations/{target_org}/merge"),
+                    json!({ "into_id": other.org }),
+                )
+                .await;
+            let sees_other = if i == 0 { sees_nord } else { sees_acme };
+            let want = match (manages, sees_other) {
+                (false, _) => manage,
+                (true, false) => 404,
+                (true, true) => 422,
+            };
+            check(
+                user,
+                label("merge organization into a foreign one"),
+                s.as_u16(),
+                want,
+            );
             // Into a contact of the other client: never (404 when invisible).
             let source = new_contact(&admin, client, "Merge Quelle", "", "").await;
             let (s, _) = api
@@ -1223,4 +1258,81 @@ async fn openapi_documents_the_customer_database() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     ts.server.stop().await;
+}
+
+#[actix_web::test]
+async fn organizations_merge_within_one_client() {
+    let ts = common::demo_server().await;
+    let (acme, nord, _) = client_ids(&ts).await;
+    let api = ts.token_client(CA_ACME);
+    let keep = new_org(&api, acme, "Stadtwerke Kessel GmbH").await;
+    let (status, dup) = api
+        .post(
+            &format!("{V1}/organizations"),
+            json!({ "client_id": acme, "name": "Stadtwerke Kessel", "city": "Kassel",
+                    "customer_number": "ORG-77", "phone": "+49 561 1234" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{dup}");
+    let dup = dup["id"].as_i64().expect("id");
+    let contact = new_contact(&api, acme, "Greta Kessel", "greta@kessel.example", "").await;
+    api.patch(
+        &format!("{V1}/contacts/{contact}"),
+        json!({ "organization_id": dup }),
+    )
+    .await;
+    let nord_org = new_org(&ts.token_client(CA_NORD), nord, "Nord Kessel AG").await;
+
+    // Agents may not merge; other clients' organizations do not exist;
+    // an organization is not merged into itself.
+    let merge = |id: i64, _into: i64| format!("{V1}/organizations/{id}/merge");
+    let (status, _) = ts
+        .token_client(ANNA)
+        .post(&merge(dup, keep), json!({ "into_id": keep }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = api
+        .post(&merge(dup, nord_org), json!({ "into_id": nord_org }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = ts
+        .token_client(CA_NORD)
+        .post(&merge(nord_org, dup), json!({ "into_id": dup }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, problem) = api.post(&merge(dup, dup), json!({ "into_id": dup })).await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (422, Some("merge-invalid"))
+    );
+
+    // The merge moves the contact, fills the target's empty fields and
+    // hides the merged organization from lists and search.
+    let (status, merged) = api
+        .post(&merge(dup, keep), json!({ "into_id": keep }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(merged["id"], keep);
+    assert_eq!(merged["city"], "Kassel");
+    assert_eq!(merged["customer_number"], "ORG-77");
+    assert_eq!(merged["contact_count"], 1);
+    let (_, greta) = api.get(&format!("{V1}/contacts/{contact}")).await;
+    assert_eq!(greta["organization_id"], keep);
+    let (_, gone) = api.get(&format!("{V1}/organizations/{dup}")).await;
+    assert_eq!(gone["merged_into_id"], keep);
+    let (_, page) = api.get(&format!("{V1}/organizations?q=Kessel")).await;
+    assert_eq!(ids(&page), vec![keep]);
+    let (_, page) = api
+        .get(&format!("{V1}/organizations?client_id={acme}&limit=500"))
+        .await;
+    assert!(!ids(&page).contains(&dup));
+    let (status, _) = api
+        .post(&merge(dup, keep), json!({ "into_id": keep }))
+        .await;
+    assert_eq!(status.as_u16(), 422, "merged already");
+    assert!(
+        audit_actions(&ts, "organization", dup)
+            .await
+            .contains(&"organization.merge".to_string())
+    );
 }

@@ -287,6 +287,45 @@ pub fn manage_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
     )
 }
 
+// ---- data export and GDPR --------------------------------------------------
+
+/// Export all data of a client: its client admin and platform admins.
+pub fn export_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
+/// Data subject requests (access export, erasure) for a client's contacts:
+/// its client admin and platform admins.
+pub fn gdpr_requests(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    view_customers(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
+/// See and set a project's retention rule.
+pub fn manage_retention(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(
+        p.is_admin() || p.is_admin_of(project.client_id),
+        Denied::Forbidden,
+    )
+}
+
+// ---- the appliance: background services, backups --------------------------
+//
+// Running the appliance is the platform admin's alone: a client admin never
+// sees services or backups (a backup holds every client's data).
+
+/// See and control the background services.
+pub fn manage_services(p: &Principal) -> Result<(), Denied> {
+    allow(p.is_admin(), Denied::Forbidden)
+}
+
+/// List, make, download and delete backups.
+pub fn manage_backups(p: &Principal) -> Result<(), Denied> {
+    allow(p.is_admin(), Denied::Forbidden)
+}
+
 // ---- audit log -------------------------------------------------------------
 
 pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
@@ -513,5 +552,10 @@ mod tests {
             .is_ok()
         );
         assert!(manage_team(&p, None).is_ok());
+        assert!(manage_services(&p).is_ok());
+        assert!(manage_backups(&p).is_ok());
+        let ca = who(Role::ClientAdmin, Some(OWN), &[]);
+        assert_eq!(manage_services(&ca), Err(Denied::Forbidden));
+        assert_eq!(manage_backups(&ca), Err(Denied::Forbidden));
     }
 }

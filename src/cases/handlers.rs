@@ -192,6 +192,8 @@ pub async fn add_message(
         Ok((created, vec![case]))
     })
     .await?;
+    // A reply by mail was queued with it: send it now.
+    state.outbox.wake();
     Ok(HttpResponse::Created().json(created))
 }
 

@@ -527,6 +527,10 @@ pub fn add_message(
         set_status(&mut after, status);
     }
     super::attachments::attach_to_message(conn, id, message_id, &input.attachment_ids)?;
+    if input.kind == MessageKind::Outbound {
+        // A reply on an e-mail case goes out by mail, queued in this transaction.
+        crate::mail::outbound::enqueue_reply(conn, id, message_id)?;
+    }
     record_changes(conn, who, &before, &after, None)?;
     store::update(conn, &after)?;
     store::index_case(conn, id)?;

@@ -707,9 +707,13 @@ const SEARCH_WINDOW: u32 = 2000;
 ///
 /// Ranking every match of a common word in a large store costs seconds;
 /// walking the index newest-first is cheap, and in a helpdesk the recent
-/// cases are the ones looked for. One pass walks the window and ranks it
-/// (a prefix term's doclist is merged once, not again for the ranking);
+/// cases are the ones looked for. One pass walks the window and ranks it;
 /// only the page's cases are then read in full, with their snippets.
+///
+/// A query with a prefix term (`Gutschr*`) lists its newest matches first,
+/// in one pass: BM25 would count the documents of every word the prefix
+/// stands for across the whole store, and each pass merges those words'
+/// lists again, which at scale costs many times the search.
 pub fn search(
     conn: &Connection,
     mut filter: Filter,
@@ -717,6 +721,19 @@ pub fn search(
     limit: u32,
 ) -> StoreResult<Vec<(Case, String)>> {
     filter.push("case_search MATCH ?", vec![Value::Text(fts.to_string())]);
+    if fts.contains("\"*") {
+        let sql = format!(
+            "SELECT {COLUMNS}, snippet(case_search, -1, '«', '»', '…', 12)
+             FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{}
+             ORDER BY case_search.rowid DESC LIMIT {limit}",
+            filter.where_sql()
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(filter.args.iter()), |row| {
+            Ok((from_row(row)?, row.get(29)?))
+        })?;
+        return Ok(rows.collect::<Result<_, _>>()?);
+    }
     let ranked: Vec<i64> = conn
         .prepare_cached(&format!(
             "SELECT id FROM (SELECT case_search.rowid AS id, case_search.rank AS score
@@ -730,15 +747,24 @@ pub fn search(
     if ranked.is_empty() {
         return Ok(Vec::new());
     }
+    // One walk over the page's id range: a lookup per id would merge a
+    // prefix term's doclist again for each. `+` keeps the id list from
+    // being handed to FTS5 as lookups.
     let sql = format!(
         "SELECT {COLUMNS}, snippet(case_search, -1, '«', '»', '…', 12)
          FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}
-         WHERE case_search MATCH ?1 AND case_search.rowid IN (SELECT value FROM json_each(?2))"
+         WHERE case_search MATCH ?1 AND case_search.rowid BETWEEN ?2 AND ?3
+           AND +case_search.rowid IN (SELECT value FROM json_each(?4))"
     );
     let ids = serde_json::to_string(&ranked).unwrap_or_default();
+    let (low, high) = ranked.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &id| {
+        (lo.min(id), hi.max(id))
+    });
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut found: HashMap<i64, (Case, String)> = stmt
-        .query_map(params![fts, ids], |row| Ok((from_row(row)?, row.get(29)?)))?
+        .query_map(params![fts, low, high, ids], |row| {
+            Ok((from_row(row)?, row.get(29)?))
+        })?
         .map(|r| r.map(|(case, snippet): (Case, String)| (case.id, (case, snippet))))
         .collect::<Result<_, _>>()?;
     Ok(ranked.iter().filter_map(|id| found.remove(id)).collect())

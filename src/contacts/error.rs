@@ -35,6 +35,7 @@ impl From<OrganizationError> for ContactError {
                 ContactError::Invalid(Invalid::new("organization_id", "no such organization"))
             }
             OrganizationError::Invalid(invalid) => ContactError::Invalid(invalid),
+            OrganizationError::MergeInvalid(why) => ContactError::MergeInvalid(why),
             OrganizationError::Denied(denied) => ContactError::Denied(denied),
             OrganizationError::Store(store) => ContactError::Store(store),
         }

@@ -55,7 +55,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(contact))
 }
 
-/// One contact; the access is recorded in the audit log (`contact.view`).
+/// One contact; the access is recorded in the audit log (`contact.viewed`,
+/// at most once per user and contact per hour; see `gdpr::access`).
 /// A merged contact is answered with `merged_into_id` set.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "customers",
     responses((status = 200, body = Contact), (status = 404, body = ProblemBody)))]
@@ -66,10 +67,12 @@ pub async fn get_one(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let reader = who.clone();
     let contact = state
         .db
-        .write(move |tx| service::view(tx, &who, id))
+        .read(move |conn| service::get(conn, &reader, id))
         .await?;
+    crate::gdpr::access::viewed(&state, &who, contact.id, contact.client_id).await?;
     Ok(HttpResponse::Ok().json(contact))
 }
 

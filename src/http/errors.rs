@@ -223,9 +223,136 @@ impl From<OrganizationError> for ApiError {
     fn from(err: OrganizationError) -> Self {
         match err {
             OrganizationError::NotFound => not_found(err),
+            OrganizationError::MergeInvalid(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "merge-invalid",
+                err.to_string(),
+            ),
             OrganizationError::Invalid(invalid) => invalid.into(),
             OrganizationError::Denied(denied) => denied.into(),
             OrganizationError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::services::ServiceError> for ApiError {
+    fn from(err: crate::services::ServiceError) -> Self {
+        use crate::services::ServiceError;
+        match err {
+            ServiceError::NotFound => not_found(err),
+            ServiceError::UnknownAction(_) => not_found(err),
+            ServiceError::Busy => conflict("service-busy", err),
+            ServiceError::Denied(denied) => denied.into(),
+            ServiceError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::services::metrics::MetricsError> for ApiError {
+    fn from(err: crate::services::metrics::MetricsError) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "metrics-forbidden", err.to_string())
+    }
+}
+
+impl From<crate::backup::BackupError> for ApiError {
+    fn from(err: crate::backup::BackupError) -> Self {
+        use crate::backup::BackupError;
+        match err {
+            BackupError::NotFound => not_found(err),
+            BackupError::Busy => conflict("backup-running", err),
+            BackupError::Denied(denied) => denied.into(),
+            BackupError::Store(store) => store.into(),
+            other => {
+                tracing::error!(error = %other, "backup failure");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "backup-failed",
+                    other.to_string(),
+                )
+            }
+        }
+    }
+}
+
+impl From<crate::mail::outbound::OutboundError> for ApiError {
+    fn from(err: crate::mail::outbound::OutboundError) -> Self {
+        use crate::mail::outbound::OutboundError;
+        match err {
+            OutboundError::NotFound => not_found(err),
+            OutboundError::NotRetryable(_) => conflict("delivery-not-retryable", err),
+            OutboundError::Case(case) => case.into(),
+            OutboundError::Invalid(invalid) => invalid.into(),
+            OutboundError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::export::ExportError> for ApiError {
+    fn from(err: crate::export::ExportError) -> Self {
+        use crate::export::ExportError;
+        match err {
+            ExportError::NotFound => not_found(err),
+            ExportError::Running => conflict("export-running", err),
+            ExportError::NotReady | ExportError::Cancelled => conflict("export-not-ready", err),
+            ExportError::Io(io) => {
+                tracing::error!(error = %io, "export failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the export could not be written",
+                )
+            }
+            ExportError::Denied(denied) => denied.into(),
+            ExportError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::gdpr::GdprError> for ApiError {
+    fn from(err: crate::gdpr::GdprError) -> Self {
+        use crate::gdpr::GdprError;
+        match err {
+            GdprError::NotFound => not_found(err),
+            GdprError::Invalid(invalid) => invalid.into(),
+            GdprError::Denied(denied) => denied.into(),
+            GdprError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::mail::MailError> for ApiError {
+    fn from(err: crate::mail::MailError) -> Self {
+        use crate::mail::MailError;
+        match err {
+            MailError::NotFound | MailError::MessageNotFound => not_found(err),
+            MailError::AddressTaken => conflict("duplicate", err).with_field("address"),
+            MailError::Secret(_) => conflict("secret-unreadable", err),
+            MailError::Case(case) => case.into(),
+            MailError::Io(io) => {
+                tracing::error!(error = %io, "mail storage failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the message could not be read or stored",
+                )
+            }
+            MailError::Invalid(invalid) => invalid.into(),
+            MailError::Denied(denied) => denied.into(),
+            MailError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<crate::mail::FetchError> for ApiError {
+    fn from(err: crate::mail::FetchError) -> Self {
+        use crate::mail::FetchError;
+        match err {
+            FetchError::Imap(imap) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "mail-server",
+                format!("{} ({})", imap, imap.reason()),
+            ),
+            FetchError::Mail(mail) => mail.into(),
         }
     }
 }

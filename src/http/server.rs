@@ -73,7 +73,8 @@ pub struct RunningServer {
     signals: bool,
     task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
     _lock: File,
-    _scheduler: Option<crate::scheduler::Scheduler>,
+    /// The outbound mail worker (mail/outbound/worker.rs).
+    outbox_worker: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -96,8 +97,13 @@ impl RunningServer {
     /// Graceful stop: live event streams end, in-flight requests finish.
     pub async fn stop(self) {
         self.state.cases.close();
+        self.state.services.shutdown();
+        self.state.mail.stop_all().await;
         self.handle.stop(true).await;
         let _ = self.task.await;
+        // The mail in flight (if any) finishes; queued rows wait for the next start.
+        self.state.outbox.stop();
+        let _ = self.outbox_worker.await;
     }
 }
 
@@ -134,7 +140,14 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
     let workers = config.workers;
     let listen = config.listen.clone();
     let state = AppState::new(db.clone(), config, sealer);
-    let scheduler = crate::scheduler::Scheduler::start(db).await.ok();
+    crate::scheduler::register_builtin(&state.services, &state.backups)
+        .map_err(|err| StartError::Other(format!("background services: {err}")))?;
+    let outbox_worker = crate::mail::outbound::worker::spawn(state.clone());
+    // One fetch loop per active mailbox; a store that cannot be read here
+    // only delays mail (the loops are started again on the next change).
+    if let Err(err) = state.mail.start_all().await {
+        tracing::warn!(error = %err, "starting the mail fetchers failed");
+    }
     let data = web::Data::new(state.clone());
     let openapi = ApiDoc::openapi();
     let mut server = HttpServer::new(move || {
@@ -161,7 +174,33 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                     Ok(response)
                 }
             })
+            .wrap_fn(|req, srv| {
+                // Counted for /metrics by route pattern, never the raw path.
+                let started = std::time::Instant::now();
+                let metrics = req
+                    .app_data::<web::Data<AppState>>()
+                    .map(|s| s.metrics.clone());
+                let method = req.method().to_string();
+                let response = srv.call(req);
+                async move {
+                    let response = response.await?;
+                    if let Some(metrics) = metrics {
+                        let route = response
+                            .request()
+                            .match_pattern()
+                            .unwrap_or_else(|| "other".into());
+                        metrics.observe(
+                            &method,
+                            &route,
+                            response.status().as_u16(),
+                            started.elapsed().as_secs_f64(),
+                        );
+                    }
+                    Ok(response)
+                }
+            })
             .route("/healthz", web::get().to(health))
+            .route("/metrics", web::get().to(crate::services::metrics::metrics))
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
             )
@@ -180,6 +219,12 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                     .configure(crate::fields::configure)
                     .configure(crate::search::configure)
                     .configure(crate::webforms::configure)
+                    .configure(crate::services::configure)
+                    .configure(crate::backup::configure)
+                    .configure(crate::mail::outbound::handlers::configure)
+                    .configure(crate::mail::configure)
+                    .configure(crate::export::configure)
+                    .configure(crate::gdpr::configure)
                     .default_service(web::to(|| async {
                         Err::<HttpResponse, _>(ApiError::new(
                             actix_web::http::StatusCode::NOT_FOUND,
@@ -216,7 +261,7 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
         signals: options.signals,
         task,
         _lock: lock,
-        _scheduler: scheduler,
+        outbox_worker,
     })
 }
 
@@ -298,6 +343,18 @@ pub struct Health {
     pub status: &'static str,
     pub version: &'static str,
     pub store: StoreHealth,
+    /// Background services in state `failed` (then the status is
+    /// `degraded` and the answer 503).
+    pub failed_services: Vec<FailedService>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailedService {
+    pub key: String,
+    pub label: String,
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+    pub next_run_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -308,15 +365,39 @@ pub struct StoreHealth {
     pub error: Option<String>,
 }
 
-/// Liveness and store state; 503 when the store cannot be read.
+/// Liveness, store state and failed background services; 503 when the
+/// store cannot be read or a service failed.
 #[utoipa::path(get, path = "/healthz", tag = "system", security(()),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let version = env!("CARGO_PKG_VERSION");
+    let failed_services: Vec<FailedService> = state
+        .services
+        .failed()
+        .into_iter()
+        .map(|s| FailedService {
+            key: s.key,
+            label: s.label,
+            consecutive_failures: s.consecutive_failures,
+            last_error: s.last_error,
+            next_run_at: s.next_run_at,
+        })
+        .collect();
     match state.db.read(db::applied_version).await {
-        Ok(schema_version) => HttpResponse::Ok().json(Health {
+        Ok(schema_version) if failed_services.is_empty() => HttpResponse::Ok().json(Health {
             status: "ok",
             version,
+            failed_services,
+            store: StoreHealth {
+                state: "ok",
+                schema_version: Some(schema_version),
+                error: None,
+            },
+        }),
+        Ok(schema_version) => HttpResponse::ServiceUnavailable().json(Health {
+            status: "degraded",
+            version,
+            failed_services,
             store: StoreHealth {
                 state: "ok",
                 schema_version: Some(schema_version),
@@ -326,6 +407,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         Err(err) => HttpResponse::ServiceUnavailable().json(Health {
             status: "degraded",
             version,
+            failed_services,
             store: StoreHealth {
                 state: "unavailable",
                 schema_version: None,

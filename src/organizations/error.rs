@@ -6,6 +6,9 @@ use crate::validation::Invalid;
 pub enum OrganizationError {
     #[error("no such organization")]
     NotFound,
+    /// A merge that cannot be done (other client, itself, merged already).
+    #[error("{0}")]
+    MergeInvalid(&'static str),
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]

@@ -6,6 +6,7 @@ use super::model::{
 use super::service;
 use crate::auth::Principal;
 use crate::contacts::Contact;
+use crate::contacts::model::MergeInput;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
 use crate::state::AppState;
 
@@ -15,7 +16,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_one)
         .service(update)
         .service(remove)
-        .service(contacts);
+        .service(contacts)
+        .service(merge);
+}
+
+/// Merges the organization into `into_id` (same client): its contacts and
+/// cases move, empty fields of the target are filled; the merged
+/// organization stays with `merged_into_id` set and is hidden from lists and
+/// search. Answers the target.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/merge", tag = "customers", request_body = MergeInput,
+    responses((status = 200, body = Organization), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[post("/organizations/{id}/merge")]
+pub async fn merge(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<MergeInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let into_id = body.into_inner().into_id;
+    let organization = state
+        .db
+        .write(move |tx| service::merge(tx, &who, id, into_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(organization))
 }
 
 /// Organizations of the visible clients, newest first.

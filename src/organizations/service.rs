@@ -251,3 +251,100 @@ fn changed_fields(old: &OrganizationFields, new: &OrganizationFields) -> Vec<&'s
     check("custom", old.custom != new.custom);
     changed
 }
+
+/// Merges organization `id` into `into_id` (same client): contacts and
+/// cases move, empty fields of the target are filled from the source, the
+/// source is kept with `merged_into_id` set. Returns the target.
+pub fn merge(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    into_id: i64,
+) -> Result<Organization, OrganizationError> {
+    let source = get(conn, who, id)?;
+    policy::manage_customers(who, source.client_id)?;
+    let target = get(conn, who, into_id)?;
+    if source.id == target.id {
+        return Err(OrganizationError::MergeInvalid(
+            "an organization cannot be merged into itself",
+        ));
+    }
+    if source.client_id != target.client_id {
+        return Err(OrganizationError::MergeInvalid(
+            "organizations of different clients cannot be merged",
+        ));
+    }
+    if source.merged_into_id.is_some() || target.merged_into_id.is_some() {
+        return Err(OrganizationError::MergeInvalid(
+            "one of the organizations was merged into another one already",
+        ));
+    }
+    let moved = store::merge(conn, source.id, target.id)?;
+    let old = fields_of(&target);
+    let new = merged_fields(&old, &fields_of(&source));
+    let filled = changed_fields(&old, &new);
+    if !filled.is_empty() {
+        store::update(conn, target.id, &new)?;
+    }
+    // The contacts' search rows carry the organization's name.
+    for contact in &moved {
+        crate::contacts::store::sync_search(conn, *contact)?;
+    }
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "organization.merge",
+        "organization",
+        Some(source.id),
+        Some(source.client_id),
+        json!({ "into_id": target.id, "contacts_moved": moved.len(), "fields_filled": filled }),
+    )?;
+    store::get(conn, target.id)?.ok_or(OrganizationError::NotFound)
+}
+
+fn fields_of(org: &Organization) -> OrganizationFields {
+    OrganizationFields {
+        name: org.name.clone(),
+        customer_number: org.customer_number.clone(),
+        domain: org.domain.clone(),
+        phone: org.phone.clone(),
+        street: org.street.clone(),
+        postal_code: org.postal_code.clone(),
+        city: org.city.clone(),
+        country: org.country.clone(),
+        notes: org.notes.clone(),
+        custom: org.custom.to_string(),
+    }
+}
+
+/// The target's fields, its empty ones filled from the source; custom
+/// values added where the target has none.
+fn merged_fields(target: &OrganizationFields, source: &OrganizationFields) -> OrganizationFields {
+    fn fill(field: &mut String, from: &str) {
+        if field.is_empty() {
+            *field = from.to_string();
+        }
+    }
+    let mut out = target.clone();
+    out.customer_number = out
+        .customer_number
+        .take()
+        .or_else(|| source.customer_number.clone());
+    out.domain = out.domain.take().or_else(|| source.domain.clone());
+    out.phone = out.phone.take().or_else(|| source.phone.clone());
+    fill(&mut out.street, &source.street);
+    fill(&mut out.postal_code, &source.postal_code);
+    fill(&mut out.city, &source.city);
+    fill(&mut out.country, &source.country);
+    fill(&mut out.notes, &source.notes);
+    if let (Ok(serde_json::Value::Object(mut mine)), Ok(serde_json::Value::Object(theirs))) = (
+        serde_json::from_str::<serde_json::Value>(&out.custom),
+        serde_json::from_str::<serde_json::Value>(&source.custom),
+    ) {
+        for (key, value) in theirs {
+            mine.entry(key).or_insert(value);
+        }
+        out.custom = serde_json::Value::Object(mine).to_string();
+    }
+    out
+}

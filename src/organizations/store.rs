@@ -144,6 +144,25 @@ pub fn contact_ids(conn: &Connection, id: i64) -> StoreResult<Vec<i64>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Moves the source's contacts and cases to the target and marks the source
+/// merged (out of lists and search). Returns the ids of the moved contacts.
+pub fn merge(conn: &Connection, source: i64, target: i64) -> StoreResult<Vec<i64>> {
+    let moved = contact_ids(conn, source)?;
+    conn.prepare_cached("UPDATE contacts SET organization_id = ?2 WHERE organization_id = ?1")?
+        .execute([source, target])?;
+    conn.prepare_cached("UPDATE cases SET organization_id = ?2 WHERE organization_id = ?1")?
+        .execute([source, target])?;
+    // Organizations merged into the source earlier now point at the target.
+    conn.prepare_cached("UPDATE organizations SET merged_into_id = ?2 WHERE merged_into_id = ?1")?
+        .execute([source, target])?;
+    conn.prepare_cached(
+        "UPDATE organizations SET merged_into_id = ?2, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![source, target, now()])?;
+    sync_search(conn, source)?;
+    Ok(moved)
+}
+
 /// Deletes the organization; its contacts stay, without organization.
 pub fn delete(conn: &Connection, id: i64) -> StoreResult<usize> {
     let unlinked = conn

@@ -271,6 +271,7 @@ pub fn submit(
             .map(|t| t.id),
         None => None,
     };
+    let email = sub.email.clone();
     let case = crate::cases::service::create_incoming(
         conn,
         who,
@@ -297,6 +298,9 @@ pub fn submit(
             }),
         },
     )?;
+    // The sender's confirmation by mail, if the project has a mailbox.
+    crate::mail::outbound::enqueue_webform_confirmation(conn, case.id, &email, &form.confirmation)?;
+    let case = crate::cases::store::get(conn, case.id)?.ok_or(CaseError::NotFound)?;
     let client_id = crate::cases::service::client_of(conn, case.project_id)?;
     Ok(Some((case, client_id, form)))
 }

@@ -259,6 +259,8 @@ pub async fn process(
         return Ok(Outcome::NotFound);
     };
     guard.record(&address, public_id, true);
+    // The confirmation mail was queued with the case.
+    state.outbox.wake();
     state
         .cases
         .publish(Event::Case(crate::cases::service::event(

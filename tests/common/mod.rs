@@ -2,6 +2,8 @@
 //! directory with a real SQLite file, and HTTP clients for its users.
 #![allow(dead_code)]
 
+pub mod mailserver;
+pub mod postfix;
 pub mod process;
 
 use std::collections::HashMap;

@@ -342,6 +342,25 @@ export interface Message {
   attachments: Attachment[];
 }
 
+/** The e-mail delivery of an outbound message (GET /cases/{id}/deliveries). */
+export type DeliveryState = 'queued' | 'retrying' | 'sent' | 'failed' | 'no-mailbox' | 'no-recipient';
+export interface Delivery {
+  id: number;
+  case_id: number;
+  message_id: number | null;
+  kind: 'reply' | 'auto-ack' | 'webform-confirmation';
+  state: DeliveryState;
+  to_address: string;
+  from_address: string;
+  subject: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface HistoryEntry {
   id: number;
   user_id: number | null;
@@ -467,7 +486,7 @@ export interface SearchResults {
 
 /** Payload of the `case` server-sent event. */
 export interface CaseEvent {
-  type: 'created' | 'updated' | 'message';
+  type: 'created' | 'updated' | 'message' | 'delivery';
   case_id: number;
   project_id: number;
   version: number;
@@ -503,4 +522,126 @@ export interface CustomField {
   active: boolean;
   created_at: string;
   updated_at: string;
+}
+
+// ---------- the appliance: background services, backups ----------
+
+export type ServiceState = 'running' | 'paused' | 'failed' | 'stopped';
+export type ServiceAction = 'start' | 'stop' | 'pause' | 'resume' | 'restart' | 'run';
+
+export interface ServiceStatus {
+  key: string;
+  label: string;
+  schedule: string;
+  state: ServiceState;
+  desired: 'running' | 'paused' | 'stopped';
+  busy: boolean;
+  last_run_at: string | null;
+  last_success_at: string | null;
+  last_duration_ms: number | null;
+  next_run_at: string | null;
+  runs: number;
+  failures: number;
+  consecutive_failures: number;
+  last_error: string | null;
+  last_message: string | null;
+}
+
+export interface BackupSnapshot {
+  max_case_id: number;
+  cases: number;
+  clients: number;
+  users: number;
+  max_audit_id: number;
+  schema_version: number;
+}
+
+export interface BackupInfo {
+  name: string;
+  size_bytes: number;
+  created_at: string;
+  encrypted: boolean;
+  verified: boolean;
+  trigger: 'manual' | 'scheduled' | null;
+  snapshot: BackupSnapshot | null;
+}
+
+export interface BackupJob {
+  id: number;
+  trigger: 'manual' | 'scheduled';
+  state: 'queued' | 'running' | 'done' | 'failed';
+  phase: string;
+  progress: number;
+  started_at: string;
+  finished_at: string | null;
+  file_name: string | null;
+  error: string | null;
+}
+
+export interface BackupOverview {
+  settings: {
+    directory: string;
+    schedule: string;
+    encrypted: boolean;
+    compressed: boolean;
+    keep_daily: number;
+    keep_weekly: number;
+    keep_monthly: number;
+  };
+  job: BackupJob | null;
+  items: BackupInfo[];
+}
+
+/** A full client export job (GET /clients/{id}/exports/{job}). */
+export interface ExportJob {
+  id: string;
+  client_id: number;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  rows_written: number;
+  rows_total: number;
+  bytes: number | null;
+  file_name: string;
+  created_at: string;
+  finished_at: string | null;
+  error: string | null;
+  download_url: string | null;
+}
+
+export type ErasureMode = 'anonymize' | 'delete';
+
+/** The record of a GDPR erasure (never the erased data). */
+export interface Erasure {
+  id: number;
+  at: string;
+  actor_id: number | null;
+  actor_email: string | null;
+  client_id: number;
+  contact_id: number;
+  mode: ErasureMode;
+  contacts_erased: number;
+  cases_affected: number;
+  messages_affected: number;
+  attachments_removed: number;
+  blobs_removed: number;
+}
+
+export interface RetentionRule {
+  project_id: number;
+  months: number;
+  action: ErasureMode;
+  enabled: boolean;
+  updated_at: string;
+  last_run_at: string | null;
+}
+
+export interface RetentionOutcome {
+  project_id: number;
+  project_key: string;
+  months: number;
+  action: ErasureMode;
+  cutoff: string;
+  cases: number;
+  messages: number;
+  attachments: number;
+  sample: string[];
 }

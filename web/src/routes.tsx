@@ -18,6 +18,9 @@ import { CaseDetailPage } from './pages/CaseDetail';
 import { SearchPage } from './pages/Search';
 import { ContactsPage } from './pages/Contacts';
 import { ContactDetailPage } from './pages/ContactDetail';
+import { ServicesPage } from './pages/Services';
+import { BackupsPage } from './pages/Backups';
+import { ExportsPage } from './pages/Exports';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -83,6 +86,24 @@ export const routes: RouteDef[] = [
     page: AuditPage,
     allowed: (me) => me.permissions.view_audit,
     nav: { label: 'nav.audit', section: 'admin', testId: 'nav-audit' },
+  },
+  {
+    path: '/admin/services',
+    page: ServicesPage,
+    allowed: (me) => me.user.role === 'admin',
+    nav: { label: 'nav.services', section: 'admin', testId: 'nav-services' },
+  },
+  {
+    path: '/admin/backups',
+    page: BackupsPage,
+    allowed: (me) => me.user.role === 'admin',
+    nav: { label: 'nav.backups', section: 'admin', testId: 'nav-backups' },
+  },
+  {
+    path: '/admin/exports',
+    page: ExportsPage,
+    allowed: (me) => me.user.role === 'admin' || me.user.role === 'client-admin',
+    nav: { label: 'nav.exports', section: 'admin', testId: 'nav-exports' },
   },
   { path: '/settings/tokens', page: TokensPage, nav: { label: 'nav.tokens', section: 'account', testId: 'nav-tokens' } },
   { path: '/api/docs/', external: true, nav: { label: 'nav.apiDocs', section: 'account', testId: 'nav-api-docs' } },

@@ -17,6 +17,7 @@ import {
   type Case,
   type CaseDetail,
   type CaseStatus,
+  type Delivery,
   type HistoryEntry,
   type Message,
   type Priority,
@@ -30,6 +31,7 @@ import { useSession } from '../session';
 import { MaskCard } from '../components/CustomFields';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
+import { MailMarks, type InboundMail } from './Mailboxes';
 import { ConfirmModal, Modal } from '../components/Modal';
 import { Loading } from '../components/Page';
 import { ChannelLabel, StatusBadge, isOverdue, useProjectData } from '../components/caseBits';
@@ -61,6 +63,8 @@ export function CaseDetailPage({ params }: { params: Params }) {
   const [setStatus, setSetStatus] = useState<CaseStatus | ''>('');
   const [sending, setSending] = useState(false);
   const [showAll, setShowAll] = useState(false);
+  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
+  const [mails, setMails] = useState<InboundMail[]>([]);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const statusRef = useRef<HTMLSelectElement>(null);
   const versionRef = useRef(0);
@@ -71,7 +75,23 @@ export function CaseDetailPage({ params }: { params: Params }) {
   versionRef.current = c?.version ?? 0;
   const { topics, members } = useProjectData(c?.project_id);
 
+  // E-mail delivery of outbound messages: a badge per message.
+  const loadDeliveries = () =>
+    api.get<{ items: Delivery[] }>(`/cases/${id}/deliveries`).then((r) => setDeliveries(r.items), () => undefined);
+  const retryDelivery = async (d: Delivery) => {
+    setActionError(null);
+    try {
+      await api.post<Delivery>(`/cases/${id}/deliveries/${d.id}/retry`);
+      await loadDeliveries();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+
   const reload = async () => {
+    void loadDeliveries();
+    // E-mails taken in: marks (auto-reply, bounce, flagged) and the raw download.
+    void api.get<{ items: InboundMail[] }>(`/cases/${id}/mail`).then((r) => setMails(r.items), () => undefined);
     try {
       const d = await api.get<CaseDetail>(`/cases/${id}`);
       setDetail(d);
@@ -87,6 +107,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
     setBanner(null);
     setText('');
     setShowAll(false);
+    setDeliveries([]);
     void reload();
   }, [id]);
 
@@ -118,6 +139,8 @@ export function CaseDetailPage({ params }: { params: Params }) {
     if (e.kind === 'presence' && e.data.case_id === id) setViewers(e.data.viewers.filter((v) => v.user_id !== me.user.id));
     if (e.kind === 'reconnect') void reload();
     if (e.kind !== 'case' || e.data.case_id !== id) return;
+    if (e.data.type === 'delivery' || e.data.type === 'message') void loadDeliveries();
+    if (e.data.type === 'delivery') return;
     if (e.data.version && e.data.version <= versionRef.current) return; // our own change, or already seen
     if (e.data.by_user_id === me.user.id) return; // echo of our own request
     const by = e.data.by_name ?? t('case.someone');
@@ -167,6 +190,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
       if (files.length) req.attachment_ids = files.map((f) => f.id);
       const r = await api.post<{ message: Message; case: Case }>(`/cases/${id}/messages`, req);
       setDetail((d) => (d ? { ...d, case: r.case, messages: [...d.messages, r.message] } : d));
+      if (kind === 'outbound') void loadDeliveries();
       setText('');
       setFiles([]);
       setSetStatus('');
@@ -345,7 +369,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
               </button>
             )}
             {messages.slice(hidden).map((m) => (
-              <MessageView key={m.id} m={m} contactName={c.contact_name} />
+              <MessageView key={m.id} m={m} contactName={c.contact_name} delivery={deliveries.find((d) => d.message_id === m.id)} onRetry={retryDelivery} mail={mails.find((x) => x.thread_message_id === m.id)} />
             ))}
           </section>
 
@@ -818,7 +842,28 @@ function formatBytes(n: number): string {
   return `${formatNumber(Math.round(n / (1024 * 102.4)) / 10)} MB`;
 }
 
-function MessageView({ m, contactName }: { m: Message; contactName: string | null }) {
+function DeliveryBadge({ d, onRetry }: { d: Delivery; onRetry: (d: Delivery) => void }) {
+  const detail = [
+    d.to_address ? t('delivery.to', { to: d.to_address }) : '',
+    d.state === 'retrying' && d.next_attempt_at ? t('delivery.nextAttempt', { at: formatDateTime(d.next_attempt_at) }) : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return (
+    <div class={`msg-delivery delivery-${d.state}`} data-testid="delivery" data-state={d.state}>
+      <span class={`badge ${d.state === 'sent' ? 'badge-on' : d.state === 'queued' ? 'badge-off' : 'badge-danger'}`}>{t(`delivery.${d.state}` as MsgKey)}</span>
+      {detail && <span class="muted small"> {detail}</span>}
+      {d.last_error && d.state !== 'sent' && <span class="small delivery-error"> {d.last_error}</span>}
+      {d.state !== 'sent' && d.state !== 'queued' && (
+        <button type="button" class="btn btn-small" onClick={() => onRetry(d)}>
+          {t('delivery.retryNow')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function MessageView({ m, contactName, delivery, onRetry, mail }: { m: Message; contactName: string | null; delivery?: Delivery; onRetry: (d: Delivery) => void; mail?: InboundMail }) {
   const author = m.author_name ?? (m.kind === 'inbound' ? (contactName ?? m.from_address) : m.from_address) ?? t('case.someone');
   const body = m.body_text ?? (m.body_html ? htmlToText(m.body_html) : '');
   return (
@@ -827,12 +872,14 @@ function MessageView({ m, contactName }: { m: Message; contactName: string | nul
         <strong class="msg-author">{author}</strong>
         <span class={`msg-kind msg-kind-${m.kind}`}>{t(`message.kind.${m.kind}`)}</span>
         {m.from_address && m.author_name && m.kind === 'inbound' && <span class="muted small">{m.from_address}</span>}
+        {mail && <MailMarks mail={mail} />}
         <time class="muted small msg-time" dateTime={m.created_at}>
           {formatDateTime(m.created_at)}
         </time>
       </header>
       {m.subject && m.kind !== 'note' && <div class="msg-subject">{m.subject}</div>}
       <div class="msg-body">{body}</div>
+      {delivery && <DeliveryBadge d={delivery} onRetry={onRetry} />}
       {m.attachments.length > 0 && (
         <ul class="attachments">
           {m.attachments.map((a) => (

@@ -12,6 +12,8 @@ import { Empty, Loading, Page } from '../components/Page';
 import { StatusBadge } from '../components/caseBits';
 import { useLoad } from '../components/useLoad';
 import { splitList } from './Contacts';
+import { GdprContactCard } from '../components/GdprContactCard';
+import { useSession } from '../session';
 
 const LANGUAGES = ['de', 'en', 'fr', 'it', 'nl', 'pl', 'tr'];
 
@@ -47,6 +49,7 @@ function toForm(c: Contact): Form {
 
 export function ContactDetailPage({ params }: { params: Params }) {
   const id = Number(params.id);
+  const { me } = useSession();
   const contact = useLoad(() => api.get<Contact>(`/contacts/${id}`), [id]);
   const c = contact.data;
   const orgs = useLoad(
@@ -229,6 +232,9 @@ export function ContactDetailPage({ params }: { params: Params }) {
               await contact.reload();
             }}
           />
+          {(me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === c.client_id)) && (
+            <GdprContactCard contactId={c.id} name={c.name} />
+          )}
         </div>
       )}
     </Page>

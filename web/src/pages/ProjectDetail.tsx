@@ -12,6 +12,8 @@ import { useLoad } from '../components/useLoad';
 import type { Params } from '../router';
 import { useSession } from '../session';
 import { EditProject } from './Projects';
+import { MailboxesCard } from './Mailboxes';
+import { RetentionCard } from '../components/RetentionCard';
 
 export function ProjectDetailPage({ params }: { params: Params }) {
   const id = Number(params.id);
@@ -64,6 +66,8 @@ export function ProjectDetailPage({ params }: { params: Params }) {
           <Members projectId={id} canManage={canManageMembers} onChange={() => void project.reload()} />
           <DataMasks projectId={id} canEdit={canEdit} />
           <WebFormCard projectId={id} canEdit={canEdit} />
+          {canEdit && <MailboxesCard projectId={id} />}
+          {canEdit && <RetentionCard projectId={id} />}
         </>
       )}
       {editing && p && (

@@ -1,0 +1,29 @@
+use crate::auth::policy::Denied;
+use crate::db::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// No such client or export job (or one of another client).
+    #[error("no such export")]
+    NotFound,
+    /// An export of this client is running already.
+    #[error("an export of this client is running already")]
+    Running,
+    /// The archive is not ready (still running, failed or cancelled).
+    #[error("the export is not finished")]
+    NotReady,
+    #[error("the export was cancelled")]
+    Cancelled,
+    #[error("writing the export failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ExportError {
+    fn from(err: rusqlite::Error) -> Self {
+        ExportError::Store(err.into())
+    }
+}

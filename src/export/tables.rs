@@ -1,0 +1,826 @@
+//! What a client export contains: one [`Exporter`] per file. Adding a table
+//! to the export (the knowledge base, text modules, …) is one more entry in
+//! [`EXPORTERS`]: its file, format, tables it needs, the SQL that selects
+//! the client's rows (`?1` is the client id) and its documented columns.
+//! The README inside the archive is generated from the same entries, so
+//! the documentation cannot drift from what is written.
+
+/// How a file stores its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated, header row, UTF-8, RFC 4180 quoting.
+    Csv,
+    /// One JSON object per line (JSON Lines).
+    Jsonl,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// How a column's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// As stored: integer, text or null.
+    Plain,
+    /// JSON text in the store: written as a JSON value in `.jsonl` files,
+    /// as JSON text in `.csv` files.
+    Json,
+    /// 0/1 in the store: `true`/`false`.
+    Bool,
+}
+
+/// One exported column.
+#[derive(Debug, Clone, Copy)]
+pub struct Col {
+    pub name: &'static str,
+    /// SQL expression; `None`: the column `t.<name>`.
+    pub expr: Option<&'static str>,
+    pub kind: Kind,
+    pub doc: &'static str,
+}
+
+const fn c(name: &'static str, doc: &'static str) -> Col {
+    Col {
+        name,
+        expr: None,
+        kind: Kind::Plain,
+        doc,
+    }
+}
+
+const fn json(name: &'static str, doc: &'static str) -> Col {
+    Col {
+        name,
+        expr: None,
+        kind: Kind::Json,
+        doc,
+    }
+}
+
+const fn flag(name: &'static str, doc: &'static str) -> Col {
+    Col {
+        name,
+        expr: None,
+        kind: Kind::Bool,
+        doc,
+    }
+}
+
+const fn x(name: &'static str, expr: &'static str, doc: &'static str) -> Col {
+    Col {
+        name,
+        expr: Some(expr),
+        kind: Kind::Plain,
+        doc,
+    }
+}
+
+/// One file of the export.
+#[derive(Debug, Clone, Copy)]
+pub struct Exporter {
+    /// File name inside the archive, e.g. `cases.jsonl`.
+    pub file: &'static str,
+    pub format: Format,
+    pub about: &'static str,
+    /// Tables that must exist; the file is left out (and listed as skipped
+    /// in the manifest) when one does not, e.g. on a store from before a
+    /// migration.
+    pub requires: &'static [&'static str],
+    /// `FROM … WHERE …` with the alias `t` and `?1` = the client id.
+    pub from: &'static str,
+    pub order: &'static str,
+    pub columns: &'static [Col],
+}
+
+impl Exporter {
+    pub fn select_sql(&self) -> String {
+        self.select_sql_without(&[])
+    }
+
+    /// The table the rows come from (`FROM <table> t …`).
+    pub fn table(&self) -> &'static str {
+        self.from.split_whitespace().nth(1).unwrap_or_default()
+    }
+
+    /// The SELECT, with `missing` columns of the table (a store from before
+    /// the migration that added them) written as null.
+    pub fn select_sql_without(&self, missing: &[String]) -> String {
+        let cols: Vec<String> = self
+            .columns
+            .iter()
+            .map(|col| match col.expr {
+                Some(expr) => format!("{expr} AS {}", col.name),
+                None if missing.iter().any(|m| m == col.name) => {
+                    format!("NULL AS {}", col.name)
+                }
+                None => format!("t.{}", col.name),
+            })
+            .collect();
+        format!(
+            "SELECT {} {} ORDER BY {}",
+            cols.join(", "),
+            self.from,
+            self.order
+        )
+    }
+
+    pub fn count_sql(&self) -> String {
+        format!("SELECT COUNT(*) {}", self.from)
+    }
+}
+
+// The client's projects and cases, as subqueries. The `+` keeps SQLite from
+// driving big tables through an index and sorting: it reads them in rowid
+// order and checks membership per row, so nothing is sorted in memory.
+macro_rules! in_client_cases {
+    ($col:literal) => {
+        concat!(
+            "+t.",
+            $col,
+            " IN (SELECT k.id FROM cases k WHERE k.project_id IN (SELECT id FROM projects WHERE client_id = ?1))"
+        )
+    };
+}
+
+const TIMES: &str = "UTC, RFC 3339 (e.g. 2026-11-27T08:35:36.123Z)";
+
+/// Every file of a client export, in archive order. Blobs (attachment
+/// contents, raw e-mails) follow under `files/`, then `manifest.json`.
+pub const EXPORTERS: &[Exporter] = &[
+    Exporter {
+        file: "client.csv",
+        format: Format::Csv,
+        about: "The exported client (one row).",
+        requires: &["clients"],
+        from: "FROM clients t WHERE t.id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Client id."),
+            c("name", "Client name."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "projects.csv",
+        format: Format::Csv,
+        about: "The client's service projects.",
+        requires: &["projects"],
+        from: "FROM projects t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Project id."),
+            c("name", "Project name."),
+            c("key", "Prefix of the case numbers (ACME → ACME-1000)."),
+            c("description", "Free text."),
+            flag("active", "false: archived."),
+            c("next_case_number", "Number the next case gets."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "teams.csv",
+        format: Format::Csv,
+        about: "The client's own teams (the provider's teams are not the client's data).",
+        requires: &["teams"],
+        from: "FROM teams t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Team id."),
+            c("name", "Team name."),
+            c("kind", "Always `client` here."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "users.csv",
+        format: Format::Csv,
+        about: "The client's users, plus the provider's staff who are members of the client's projects. \
+                Passwords, sessions and API tokens are never exported.",
+        requires: &["users", "project_members"],
+        from: "FROM users t WHERE t.client_id = ?1 OR t.id IN (SELECT m.user_id FROM project_members m \
+               JOIN projects p ON p.id = m.project_id WHERE p.client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c(
+                "id",
+                "User id (referenced as user_id, author_user_id, assignee_id, …).",
+            ),
+            c("email", "Login e-mail."),
+            c("name", "Display name."),
+            c(
+                "role",
+                "`admin`, `client-admin`, `project-lead` or `agent`.",
+            ),
+            c(
+                "client_id",
+                "The client the user belongs to; empty for the provider's staff.",
+            ),
+            x(
+                "team_id",
+                "CASE WHEN t.client_id = ?1 THEN t.team_id END",
+                "Team (see teams.csv); empty for the provider's staff.",
+            ),
+            c("tariff", "Provider agents: `basic` or `pro`."),
+            c("locale", "`de`, `en` or empty."),
+            flag("active", "false: deactivated."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "project_members.csv",
+        format: Format::Csv,
+        about: "Who works in which of the client's projects.",
+        requires: &["project_members"],
+        from: "FROM project_members t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.user_id",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("user_id", "See users.csv."),
+            c("role", "`agent` or `lead`."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "topics.csv",
+        format: Format::Csv,
+        about: "Topics (Themen) per project.",
+        requires: &["topics"],
+        from: "FROM topics t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Topic id."),
+            c("project_id", "See projects.csv."),
+            c("name", "Topic name."),
+            flag("active", "false: no longer offered."),
+            c("position", "Sort order."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "custom_fields.csv",
+        format: Format::Csv,
+        about: "Data masks: the custom fields defined per project for cases and contacts. \
+                Values are in the `custom` objects of cases, contacts and organizations.",
+        requires: &["custom_fields"],
+        from: "FROM custom_fields t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Field id."),
+            c("project_id", "See projects.csv."),
+            c("entity", "`case` or `contact`."),
+            c("key", "Key of the value in `custom` objects."),
+            c("label", "Label shown to agents."),
+            c(
+                "kind",
+                "`text`, `number`, `date`, `select`, `multi-select` or `checkbox`.",
+            ),
+            json("options", "Choices of select fields (JSON array)."),
+            flag("required", "Must be filled in."),
+            c("position", "Sort order."),
+            c("help", "Help text."),
+            c("width", "`full` or `half`."),
+            c("section", "Form section."),
+            flag("active", "false: deactivated (stored values stay)."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "organizations.jsonl",
+        format: Format::Jsonl,
+        about: "Organizations (companies) of the customer database.",
+        requires: &["organizations"],
+        from: "FROM organizations t WHERE +t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Organization id."),
+            c("name", "Name."),
+            c("customer_number", "The client's customer number."),
+            c("domain", "E-mail domain."),
+            c("phone", "Phone number."),
+            c("street", "Address."),
+            c("postal_code", "Address."),
+            c("city", "Address."),
+            c("country", "Address."),
+            c("notes", "Free text."),
+            json(
+                "custom",
+                "Custom field values (object, keys as in custom_fields.csv).",
+            ),
+            c(
+                "merged_into_id",
+                "Set when merged into another organization.",
+            ),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "contacts.jsonl",
+        format: Format::Jsonl,
+        about: "Contacts (end customers) of the customer database, with their e-mail addresses and phone numbers.",
+        requires: &["contacts", "contact_emails", "contact_phones"],
+        from: "FROM contacts t WHERE +t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c(
+                "id",
+                "Contact id (referenced as contact_id, author_contact_id).",
+            ),
+            c("organization_id", "See organizations.jsonl."),
+            c("name", "Name."),
+            x(
+                "emails",
+                "(SELECT json_group_array(email) FROM (SELECT email FROM contact_emails WHERE contact_id = t.id ORDER BY position, email))",
+                "E-mail addresses (array; the first is the main one).",
+            ),
+            x(
+                "phones",
+                "(SELECT json_group_array(phone) FROM (SELECT phone FROM contact_phones WHERE contact_id = t.id ORDER BY position, phone))",
+                "Phone numbers as entered (array).",
+            ),
+            c("customer_number", "The client's customer number."),
+            c("language", "`de`, `en` or null."),
+            c("street", "Address."),
+            c("postal_code", "Address."),
+            c("city", "Address."),
+            c("country", "Address."),
+            c("notes", "Free text."),
+            json(
+                "custom",
+                "Custom field values (object, keys as in custom_fields.csv).",
+            ),
+            c("merged_into_id", "Set when merged into another contact."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "cases.jsonl",
+        format: Format::Jsonl,
+        about: "Cases (tickets) of the client's projects.",
+        requires: &["cases", "case_tags"],
+        from: "FROM cases t WHERE +t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Case id."),
+            c("project_id", "See projects.csv."),
+            x(
+                "reference",
+                "(SELECT key FROM projects WHERE id = t.project_id) || '-' || t.number",
+                "People-readable number, e.g. ACME-1042.",
+            ),
+            c("number", "Number within the project."),
+            c("subject", "Subject."),
+            c("channel", "`email`, `call`, `webform`, `chat` or `letter`."),
+            c("topic_id", "See topics.csv."),
+            c(
+                "status",
+                "`new`, `open`, `pending-customer`, `pending-third-party`, `solved` or `closed`.",
+            ),
+            c("priority", "`low`, `normal`, `high` or `urgent`."),
+            c("handling_team", "`client` (own team) or `provider`."),
+            c("assignee_id", "See users.csv."),
+            c("contact_id", "See contacts.jsonl."),
+            c("organization_id", "See organizations.jsonl."),
+            c("due_at", TIMES),
+            x(
+                "tags",
+                "(SELECT json_group_array(tag) FROM (SELECT tag FROM case_tags WHERE case_id = t.id ORDER BY tag))",
+                "Tags (array).",
+            ),
+            json(
+                "custom",
+                "Custom field values (object, keys as in custom_fields.csv).",
+            ),
+            c("merged_into_id", "Set when merged into another case."),
+            c("version", "Bumped by every change."),
+            c("message_count", "Messages in the thread."),
+            c("last_message_at", TIMES),
+            c("first_response_at", TIMES),
+            c("solved_at", TIMES),
+            c("closed_at", TIMES),
+            c(
+                "anonymized_at",
+                "Set when the case's personal data was erased (GDPR).",
+            ),
+            c("created_by_id", "See users.csv."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "messages.jsonl",
+        format: Format::Jsonl,
+        about: "The threads of the cases: messages from and to customers, internal notes.",
+        requires: &["messages"],
+        from: concat!("FROM messages t WHERE ", in_client_cases!("case_id")),
+        order: "t.id",
+        columns: &[
+            c("id", "Message id."),
+            c("case_id", "See cases.jsonl."),
+            c("kind", "`inbound`, `outbound` or `note` (internal)."),
+            c("channel", "`email`, `call`, `webform`, `chat` or `letter`."),
+            c("author_user_id", "Agent who wrote it (users.csv)."),
+            c(
+                "author_contact_id",
+                "Customer who wrote it (contacts.jsonl).",
+            ),
+            c("from_address", "Sender address."),
+            c("to_address", "Recipient address."),
+            c("subject", "Subject."),
+            c("body_text", "Text body."),
+            c("body_html", "HTML body (sanitised), if any."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "case_history.jsonl",
+        format: Format::Jsonl,
+        about: "Every change to a case: who, which field, old → new, when.",
+        requires: &["case_history"],
+        from: concat!("FROM case_history t WHERE ", in_client_cases!("case_id")),
+        order: "t.id",
+        columns: &[
+            c("id", "Entry id."),
+            c("case_id", "See cases.jsonl."),
+            c("user_id", "See users.csv."),
+            c("at", TIMES),
+            c(
+                "field",
+                "What changed (`status`, `assignee_id`, `created`, `attachment`, `merged_into`, `link`, …).",
+            ),
+            c("old_value", "Before (text)."),
+            c("new_value", "After (text)."),
+        ],
+    },
+    Exporter {
+        file: "case_links.csv",
+        format: Format::Csv,
+        about: "Links between related cases (merges are in cases.jsonl `merged_into_id` and case_history.jsonl).",
+        requires: &["case_links"],
+        from: concat!("FROM case_links t WHERE ", in_client_cases!("case_id")),
+        order: "t.case_id, t.other_case_id",
+        columns: &[
+            c("case_id", "See cases.jsonl."),
+            c("other_case_id", "See cases.jsonl."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "time_entries.csv",
+        format: Format::Csv,
+        about: "Time records: handling effort per case, agent, channel and topic.",
+        requires: &["time_entries"],
+        from: concat!("FROM time_entries t WHERE ", in_client_cases!("case_id")),
+        order: "t.id",
+        columns: &[
+            c("id", "Entry id."),
+            c("case_id", "See cases.jsonl."),
+            c("project_id", "See projects.csv."),
+            c("user_id", "See users.csv."),
+            c("channel", "Channel."),
+            c("topic_id", "See topics.csv."),
+            c(
+                "kind",
+                "`handling`, `after-work`, `call-wait`, `call-talk` or `manual`.",
+            ),
+            c("started_at", TIMES),
+            c("seconds", "Duration in seconds."),
+            c("note", "Free text."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "attachments.csv",
+        format: Format::Csv,
+        about: "Files attached to cases. The content is the file `files/<sha256>` in this archive.",
+        requires: &["attachments"],
+        from: concat!("FROM attachments t WHERE ", in_client_cases!("case_id")),
+        order: "t.id",
+        columns: &[
+            c("id", "Attachment id."),
+            c("case_id", "See cases.jsonl."),
+            c(
+                "message_id",
+                "See messages.jsonl; empty: not yet sent with a message.",
+            ),
+            c(
+                "sha256",
+                "SHA-256 of the content; the file is files/<sha256>.",
+            ),
+            c("filename", "Original file name."),
+            c("content_type", "MIME type."),
+            c("size", "Bytes."),
+            c("uploaded_by", "See users.csv."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "saved_views.csv",
+        format: Format::Csv,
+        about: "Saved case views of the client's users.",
+        requires: &["saved_views"],
+        from: "FROM saved_views t WHERE t.user_id IN (SELECT id FROM users WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "View id."),
+            c("user_id", "See users.csv."),
+            c("name", "Name."),
+            json("query", "Filters and sort (JSON)."),
+            c("position", "Sort order."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "web_forms.csv",
+        format: Format::Csv,
+        about: "Public web form settings per project.",
+        requires: &["web_forms"],
+        from: "FROM web_forms t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("public_id", "Id in the public URL /f/<public_id>."),
+            flag("enabled", "Form accepts submissions."),
+            c("title", "Title."),
+            c("intro", "Text above the form."),
+            c("confirmation", "Text after sending."),
+            c("topic_id", "Topic of new cases (topics.csv)."),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "mailboxes.csv",
+        format: Format::Csv,
+        about: "E-mail mailboxes per project (IMAP in, SMTP out). Passwords are never exported.",
+        requires: &["mailboxes"],
+        from: "FROM mailboxes t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Mailbox id."),
+            c("project_id", "See projects.csv."),
+            c("name", "Name."),
+            c("address", "Address customers write to."),
+            c("sender_name", "Name on outgoing mail."),
+            c("signature", "Signature."),
+            c("imap_host", "IMAP server."),
+            c("imap_port", "IMAP port."),
+            c("imap_security", "`tls`, `starttls` or `plain`."),
+            c("imap_username", "IMAP login."),
+            c("imap_folder", "Folder read."),
+            flag("imap_tls_verify", "Server certificate checked."),
+            c("after_fetch", "`seen`, `move` or `delete`."),
+            c("move_to_folder", "Folder for `move`."),
+            c("smtp_host", "SMTP server."),
+            c("smtp_port", "SMTP port."),
+            c("smtp_security", "`tls`, `starttls` or `plain`."),
+            c("smtp_username", "SMTP login."),
+            c("fetch_schedule", "Cron expression (seconds first)."),
+            flag("auto_ack_enabled", "Automatic acknowledgment on."),
+            c("auto_ack_subject", "Acknowledgment subject."),
+            c("auto_ack_body", "Acknowledgment text."),
+            flag("paused", "Fetching paused."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "mail_message_ids.csv",
+        format: Format::Csv,
+        about: "Message-IDs of mails taken in or sent per case (e-mail threading).",
+        requires: &["mail_message_ids"],
+        from: concat!(
+            "FROM mail_message_ids t WHERE ",
+            in_client_cases!("case_id")
+        ),
+        order: "t.case_id, t.message_id",
+        columns: &[
+            c("message_id", "Message-ID without angle brackets."),
+            c("case_id", "See cases.jsonl."),
+            c("thread_message_id", "See messages.jsonl."),
+            c("mailbox_id", "See mailboxes.csv."),
+            c("direction", "`in` or `out`."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "mail_inbound.jsonl",
+        format: Format::Jsonl,
+        about: "E-mails taken in from the mailboxes. The raw message (RFC 5322, as received) is the file \
+                `files/<raw_sha256>` in this archive.",
+        requires: &["mail_inbound", "mailboxes"],
+        from: concat!(
+            "FROM mail_inbound t WHERE ",
+            in_client_cases!("case_id"),
+            " OR t.mailbox_id IN (SELECT b.id FROM mailboxes b WHERE b.project_id IN \
+             (SELECT id FROM projects WHERE client_id = ?1))"
+        ),
+        order: "t.id",
+        columns: &[
+            c("id", "Record id."),
+            c("mailbox_id", "See mailboxes.csv (empty: mailbox deleted)."),
+            c("uid_validity", "IMAP UIDVALIDITY."),
+            c("uid", "IMAP UID."),
+            c("message_key", "Message-ID, or `sha256:<hex>` without one."),
+            c("message_id", "Message-ID header as sent."),
+            c(
+                "raw_sha256",
+                "SHA-256 of the raw message; the file is files/<raw_sha256>.",
+            ),
+            c("raw_size", "Bytes of the raw message."),
+            c("from_address", "Sender."),
+            c("subject", "Subject."),
+            c("case_id", "See cases.jsonl."),
+            c("thread_message_id", "See messages.jsonl."),
+            c("threaded_by", "`new`, `references`, `subject` or `bounce`."),
+            flag("auto_reply", "Marked as an automatic reply."),
+            flag("bulk", "Marked as bulk mail."),
+            flag("bounce", "A delivery failure notice."),
+            flag("flagged", "Something was wrong (see problem)."),
+            c("problem", "What was wrong."),
+            c("received_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "mail_outbox.jsonl",
+        format: Format::Jsonl,
+        about: "Outgoing e-mails (replies, acknowledgments) and their delivery state.",
+        requires: &["mail_outbox"],
+        from: concat!("FROM mail_outbox t WHERE ", in_client_cases!("case_id")),
+        order: "t.id",
+        columns: &[
+            c("id", "Outbox id."),
+            c("case_id", "See cases.jsonl."),
+            c("message_id", "See messages.jsonl."),
+            c("mailbox_id", "See mailboxes.csv."),
+            c("kind", "`reply`, `auto-ack` or `webform-confirmation`."),
+            c(
+                "state",
+                "`queued`, `retrying`, `sent`, `failed`, `no-mailbox` or `no-recipient`.",
+            ),
+            c("mail_message_id", "Message-ID."),
+            c("from_address", "Sender."),
+            c("to_address", "Recipient."),
+            c("subject", "Subject."),
+            c("body_text", "Text body."),
+            c("body_html", "HTML body."),
+            c("attempts", "Delivery attempts."),
+            c("last_error", "Last delivery error."),
+            c("sent_at", TIMES),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "retention_rules.csv",
+        format: Format::Csv,
+        about: "GDPR retention rules per project: closed cases older than `months` are anonymized or deleted.",
+        requires: &["retention_rules"],
+        from: "FROM retention_rules t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("months", "Age after closing."),
+            c("action", "`anonymize` or `delete`."),
+            flag("enabled", "Rule active."),
+            c("updated_by", "See users.csv."),
+            c("updated_at", TIMES),
+            c("last_run_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "gdpr_erasures.csv",
+        format: Format::Csv,
+        about: "Erasures of contacts (GDPR Art. 17): who, when, which contact id, how. Never the erased data.",
+        requires: &["gdpr_erasures"],
+        from: "FROM gdpr_erasures t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Record id."),
+            c("at", TIMES),
+            c("actor_id", "See users.csv (empty: command line)."),
+            c("actor_email", "Who erased."),
+            c("contact_id", "The erased contact's former id."),
+            c(
+                "mode",
+                "`anonymize` (cases kept without personal data) or `delete` (cases deleted).",
+            ),
+            c(
+                "contacts_erased",
+                "Contacts removed (with contacts merged into it).",
+            ),
+            c("cases_affected", "Cases anonymized or deleted."),
+            c("messages_affected", "Messages cleared or deleted."),
+            c("attachments_removed", "Attachments removed."),
+            c("blobs_removed", "Stored files deleted from disk."),
+        ],
+    },
+    Exporter {
+        file: "audit_log.jsonl",
+        format: Format::Jsonl,
+        about: "The audit log entries of the client: who did what to which object, when, from where.",
+        requires: &["audit_log"],
+        from: "FROM audit_log t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Entry id."),
+            c("at", TIMES),
+            c("actor_id", "See users.csv (empty: command line or system)."),
+            c("actor_email", "Who acted."),
+            c(
+                "action",
+                "e.g. `project.create`, `contact.viewed`, `client.export`.",
+            ),
+            c("object_type", "Kind of object."),
+            c("object_id", "Its id."),
+            c("ip", "Address of the request."),
+            json(
+                "details",
+                "Details (object); never personal data of contacts.",
+            ),
+        ],
+    },
+];
+
+/// Where the client's stored files (blobs) are named: (tables needed, a
+/// SELECT of their sha256 with `?1` = client id). Another table holding
+/// files is one more entry here.
+pub const BLOB_SOURCES: &[(&[&str], &str)] = &[
+    (
+        &["attachments"],
+        concat!(
+            "SELECT t.sha256 FROM attachments t WHERE ",
+            in_client_cases!("case_id")
+        ),
+    ),
+    (
+        &["mail_inbound", "mailboxes"],
+        concat!(
+            "SELECT t.raw_sha256 FROM mail_inbound t WHERE ",
+            in_client_cases!("case_id"),
+            " OR t.mailbox_id IN (SELECT b.id FROM mailboxes b WHERE b.project_id IN \
+             (SELECT id FROM projects WHERE client_id = ?1))"
+        ),
+    ),
+];
+
+/// The README inside the archive: every file and field.
+pub fn readme(client_name: &str, created_at: &str, exporters: &[&Exporter]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# zezaro data export: {client_name}\n\n\
+         Created {created_at} by zezaro {version}. Everything of this client at one moment \
+         (one consistent snapshot of the store).\n\n\
+         ## Layout\n\n\
+         - `README.md` — this file.\n\
+         - `*.csv` — comma-separated, UTF-8, header row, RFC 4180 quoting; empty cell = no value; \
+         booleans as `true`/`false`; JSON-valued columns as JSON text.\n\
+         - `*.jsonl` — JSON Lines: one JSON object per line, keys as documented below; \
+         no value = `null`; custom field values and details as nested JSON.\n\
+         - `files/<sha256>` — stored files (attachment contents), named by the SHA-256 of their content; \
+         `attachments.csv` names them.\n\
+         - `manifest.json` — format version, client, creation time, and for every file its rows, \
+         bytes and SHA-256 (to check completeness: `sha256sum`).\n\n\
+         Ids are the store's integer ids; a column ending in `_id` refers to the `id` of the named file. \
+         Times are {TIMES}.\n\n\
+         ## Files\n",
+        version = env!("CARGO_PKG_VERSION"),
+    ));
+    for e in exporters {
+        out.push_str(&format!(
+            "\n### {} ({})\n\n{}\n\n| field | meaning |\n| --- | --- |\n",
+            e.file,
+            e.format.as_str(),
+            e.about
+        ));
+        for col in e.columns {
+            out.push_str(&format!(
+                "| `{}` | {} |\n",
+                col.name,
+                col.doc.replace('|', "\\|")
+            ));
+        }
+    }
+    out.push_str(
+        "\n### manifest.json\n\n\
+         | field | meaning |\n| --- | --- |\n\
+         | `format` | Always `zezaro-client-export`. |\n\
+         | `format_version` | 1 for this layout. |\n\
+         | `client` | `id` and `name` of the client. |\n\
+         | `created_at` | When the snapshot was taken. |\n\
+         | `zezaro_version` | Version of the program that wrote it. |\n\
+         | `files` | Per file: `path`, `format`, `rows` (data rows, without CSV header), `bytes`, `sha256`. |\n\
+         | `blobs` | `count`, `bytes` and `missing` (hashes whose file was missing on disk). |\n\
+         | `skipped` | Files left out because the store had no such table. |\n",
+    );
+    out
+}

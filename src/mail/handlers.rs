@@ -1,0 +1,293 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+
+use super::error::MailError;
+use super::fetcher::RunReport;
+use super::model::{CheckResult, InboundMail, InboundQuery, Mailbox, MailboxPatch, NewMailbox};
+use super::service;
+use crate::auth::Principal;
+use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(remove)
+        .service(check)
+        .service(pause)
+        .service(resume)
+        .service(fetch_now)
+        .service(inbound)
+        .service(case_mail)
+        .service(raw_message);
+}
+
+/// The fetcher state says whether a loop runs in this server.
+fn with_running(state: &AppState, mut mailbox: Mailbox) -> Mailbox {
+    mailbox.fetcher.running = state.mail.is_running(mailbox.id);
+    mailbox
+}
+
+/// Mailboxes of a project (platform admins and the client's admins).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/mailboxes", tag = "mail",
+    responses((status = 200, body = ItemList<Mailbox>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/projects/{id}/mailboxes")]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| service::list(conn, &who, id))
+        .await?;
+    let items = items.into_iter().map(|m| with_running(&state, m)).collect();
+    Ok(HttpResponse::Ok().json(ItemList::<Mailbox> { items }))
+}
+
+/// Adds a mailbox; its passwords are sealed and never answered.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/mailboxes", tag = "mail", request_body = NewMailbox,
+    responses((status = 201, body = Mailbox), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 409, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[post("/projects/{id}/mailboxes")]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<NewMailbox>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = id.into_inner();
+    let sealer = state.sealer.clone();
+    let mailbox = state
+        .db
+        .write(move |tx| service::create(tx, &who, &sealer, project_id, body.into_inner()))
+        .await?;
+    state.mail.sync(mailbox.id).await;
+    Ok(HttpResponse::Created().json(with_running(&state, mailbox)))
+}
+
+#[utoipa::path(get, path = "/api/v1/mailboxes/{id}", tag = "mail",
+    responses((status = 200, body = Mailbox), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/mailboxes/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let mailbox = state
+        .db
+        .read(move |conn| service::get(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(with_running(&state, mailbox)))
+}
+
+/// Changes settings; a password given replaces the stored one.
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{id}", tag = "mail", request_body = MailboxPatch,
+    responses((status = 200, body = Mailbox), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 409, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[patch("/mailboxes/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<MailboxPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let sealer = state.sealer.clone();
+    let mailbox = state
+        .db
+        .write(move |tx| service::update(tx, &who, &sealer, id, body.into_inner()))
+        .await?;
+    state.mail.sync(id).await;
+    Ok(HttpResponse::Ok().json(with_running(&state, mailbox)))
+}
+
+/// Deletes the mailbox; cases and raw messages taken from it stay.
+#[utoipa::path(delete, path = "/api/v1/mailboxes/{id}", tag = "mail",
+    responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[delete("/mailboxes/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state
+        .db
+        .write(move |tx| service::delete(tx, &who, id))
+        .await?;
+    state.mail.sync(id).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Connects, logs in and opens the folder with the stored settings; on
+/// failure `reason` says why: dns, refused, timeout, tls, login, folder.
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/check", tag = "mail",
+    responses((status = 200, body = CheckResult), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[post("/mailboxes/{id}/check")]
+pub async fn check(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let sealer = state.sealer.clone();
+    let settings = state
+        .db
+        .read(move |conn| service::imap_settings(conn, &who, &sealer, id))
+        .await?;
+    let result = match state.mail.check(&settings).await {
+        Ok(messages) => CheckResult {
+            ok: true,
+            reason: None,
+            detail: format!(
+                "connected; the folder {:?} has {messages} messages",
+                settings.folder
+            ),
+            messages: Some(messages),
+        },
+        Err(err) => CheckResult {
+            ok: false,
+            reason: Some(err.reason().to_string()),
+            detail: err.to_string(),
+            messages: None,
+        },
+    };
+    Ok(HttpResponse::Ok().json(result))
+}
+
+async fn set_paused(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: i64,
+    paused: bool,
+) -> Result<HttpResponse, ApiError> {
+    let sealer = state.sealer.clone();
+    let mailbox = state
+        .db
+        .write(move |tx| service::set_paused(tx, &who, &sealer, id, paused))
+        .await?;
+    state.mail.sync(id).await;
+    Ok(HttpResponse::Ok().json(with_running(&state, mailbox)))
+}
+
+/// Stops fetching (the mailbox and its settings stay).
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/pause", tag = "mail",
+    responses((status = 200, body = Mailbox), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[post("/mailboxes/{id}/pause")]
+pub async fn pause(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    set_paused(state, who, id.into_inner(), true).await
+}
+
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/resume", tag = "mail",
+    responses((status = 200, body = Mailbox), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[post("/mailboxes/{id}/resume")]
+pub async fn resume(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    set_paused(state, who, id.into_inner(), false).await
+}
+
+/// Fetches now (also when paused) and answers what the run did; a failed
+/// connection is 502 `mail-server` with the reason.
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/fetch", tag = "mail",
+    responses((status = 200, body = RunReport), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 502, body = ProblemBody)))]
+#[post("/mailboxes/{id}/fetch")]
+pub async fn fetch_now(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state
+        .db
+        .read(move |conn| service::get(conn, &who, id))
+        .await?;
+    let report = state.mail.fetch_now(id).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Messages taken from the mailbox, newest first; `flagged=true` lists the
+/// ones an admin should look at.
+#[utoipa::path(get, path = "/api/v1/mailboxes/{id}/inbound", tag = "mail", params(InboundQuery),
+    responses((status = 200, body = ItemList<InboundMail>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/mailboxes/{id}/inbound")]
+pub async fn inbound(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    query: web::Query<InboundQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let query = query.into_inner();
+    let items = state
+        .db
+        .read(move |conn| service::inbound(conn, &who, id, &query))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList::<InboundMail> { items }))
+}
+
+/// The e-mails of a case's thread: marks (auto-reply, bulk, bounce,
+/// flagged) and the address of each raw message.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/mail", tag = "mail",
+    responses((status = 200, body = ItemList<InboundMail>), (status = 404, body = ProblemBody)))]
+#[get("/cases/{id}/mail")]
+pub async fn case_mail(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| service::case_mail(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList::<InboundMail> { items }))
+}
+
+/// The raw e-mail of a thread message, as received (`message/rfc822`,
+/// always a download).
+#[utoipa::path(get, path = "/api/v1/cases/{case_id}/messages/{message_id}/raw", tag = "mail",
+    responses((status = 200, description = "the raw message", content_type = "message/rfc822"), (status = 404, body = ProblemBody)))]
+#[get("/cases/{case_id}/messages/{message_id}/raw")]
+pub async fn raw_message(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (case_id, message_id) = path.into_inner();
+    let (sha256, filename) = state
+        .db
+        .read(move |conn| service::raw_message(conn, &who, case_id, message_id))
+        .await?;
+    let file = crate::blobs::BlobStore::new(&state.config.data_dir)
+        .path(&sha256)
+        .ok_or(MailError::MessageNotFound)?;
+    let bytes = tokio::fs::read(&file).await.map_err(|err| {
+        tracing::error!(case = case_id, message = message_id, error = %err, "raw message missing");
+        ApiError::from(MailError::Io(err))
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "message/rfc822"))
+        .insert_header(header::ContentDisposition {
+            disposition: header::DispositionType::Attachment,
+            parameters: vec![header::DispositionParam::Filename(filename)],
+        })
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .body(bytes))
+}

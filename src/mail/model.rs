@@ -1,0 +1,267 @@
+//! Mailboxes and inbound mail records: types and API shapes. Passwords are
+//! write-only: no type that is serialised carries one.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// How a connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS, port 993).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (port 143).
+    Starttls,
+    /// No encryption: allowed only to a loopback address.
+    Plain,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Tls => "tls",
+            Security::Starttls => "starttls",
+            Security::Plain => "plain",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Security> {
+        match s {
+            "tls" => Some(Security::Tls),
+            "starttls" => Some(Security::Starttls),
+            "plain" => Some(Security::Plain),
+            _ => None,
+        }
+    }
+}
+
+/// What happens on the IMAP server after a message's case is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AfterFetch {
+    /// Mark it seen (only unseen messages are taken).
+    Seen,
+    /// Move it to `move_to_folder`.
+    Move,
+    /// Delete it (expunge).
+    Delete,
+}
+
+impl AfterFetch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AfterFetch::Seen => "seen",
+            AfterFetch::Move => "move",
+            AfterFetch::Delete => "delete",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AfterFetch> {
+        match s {
+            "seen" => Some(AfterFetch::Seen),
+            "move" => Some(AfterFetch::Move),
+            "delete" => Some(AfterFetch::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// A mailbox as the API shows it (never with a password).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Mailbox {
+    pub id: i64,
+    pub project_id: i64,
+    pub client_id: i64,
+    pub name: String,
+    pub address: String,
+    pub sender_name: String,
+    pub signature: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_security: Security,
+    /// Whether the server's certificate is checked (TLS and STARTTLS).
+    pub imap_tls_verify: bool,
+    pub imap_username: String,
+    pub imap_folder: String,
+    pub after_fetch: AfterFetch,
+    pub move_to_folder: Option<String>,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: Security,
+    pub smtp_username: String,
+    /// Whether an SMTP password is stored (the password itself never leaves).
+    pub smtp_password_set: bool,
+    /// Six-field cron expression (seconds first).
+    pub fetch_schedule: String,
+    pub paused: bool,
+    pub fetcher: FetcherState,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The fetcher's state, for admins.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct FetcherState {
+    pub last_run_at: Option<String>,
+    pub last_success_at: Option<String>,
+    /// Messages taken in so far.
+    pub messages_taken: i64,
+    pub last_error: Option<String>,
+    /// Messages flagged for an admin (malformed, oversized parts, …).
+    pub flagged: i64,
+    /// Whether a fetch loop runs for the mailbox in this server.
+    pub running: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMailbox {
+    pub name: String,
+    pub address: String,
+    pub sender_name: Option<String>,
+    pub signature: Option<String>,
+    pub imap_host: String,
+    pub imap_port: Option<u16>,
+    pub imap_security: Security,
+    pub imap_tls_verify: Option<bool>,
+    pub imap_username: String,
+    pub imap_password: String,
+    pub imap_folder: Option<String>,
+    pub after_fetch: Option<AfterFetch>,
+    pub move_to_folder: Option<String>,
+    pub smtp_host: String,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: Security,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub fetch_schedule: Option<String>,
+    #[serde(default)]
+    pub paused: bool,
+}
+
+/// Absent fields stay; a password given replaces the stored one.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxPatch {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub sender_name: Option<String>,
+    pub signature: Option<String>,
+    pub imap_host: Option<String>,
+    pub imap_port: Option<u16>,
+    pub imap_security: Option<Security>,
+    pub imap_tls_verify: Option<bool>,
+    pub imap_username: Option<String>,
+    pub imap_password: Option<String>,
+    pub imap_folder: Option<String>,
+    pub after_fetch: Option<AfterFetch>,
+    /// `""` clears it.
+    pub move_to_folder: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: Option<Security>,
+    pub smtp_username: Option<String>,
+    /// `""` removes the stored SMTP password.
+    pub smtp_password: Option<String>,
+    pub fetch_schedule: Option<String>,
+    pub paused: Option<bool>,
+}
+
+/// Checked settings of a mailbox, as stored (passwords sealed).
+#[derive(Debug, Clone)]
+pub struct MailboxFields {
+    pub name: String,
+    pub address: String,
+    pub sender_name: String,
+    pub signature: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_security: Security,
+    pub imap_tls_verify: bool,
+    pub imap_username: String,
+    pub imap_password_sealed: Vec<u8>,
+    pub imap_folder: String,
+    pub after_fetch: AfterFetch,
+    pub move_to_folder: Option<String>,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: Security,
+    pub smtp_username: String,
+    pub smtp_password_sealed: Option<Vec<u8>>,
+    pub fetch_schedule: String,
+    pub paused: bool,
+}
+
+/// What the fetcher needs to connect: the settings with the opened password.
+#[derive(Clone)]
+pub struct ImapSettings {
+    pub mailbox_id: i64,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub tls_verify: bool,
+    pub username: String,
+    pub password: String,
+    pub folder: String,
+    pub after_fetch: AfterFetch,
+    pub move_to_folder: Option<String>,
+}
+
+impl std::fmt::Debug for ImapSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapSettings")
+            .field("mailbox_id", &self.mailbox_id)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("folder", &self.folder)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer of "check connection".
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckResult {
+    pub ok: bool,
+    /// `dns`, `refused`, `timeout`, `tls`, `login`, `folder`, `protocol`
+    /// or `null` when all went well.
+    pub reason: Option<String>,
+    /// A sentence for the admin.
+    pub detail: String,
+    /// Messages in the folder, when it could be opened.
+    pub messages: Option<u32>,
+}
+
+/// One message taken from a mailbox.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InboundMail {
+    pub id: i64,
+    pub mailbox_id: Option<i64>,
+    pub message_id: Option<String>,
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    pub case_id: Option<i64>,
+    pub thread_message_id: Option<i64>,
+    /// `new`, `references`, `subject` or `bounce`.
+    pub threaded_by: String,
+    pub auto_reply: bool,
+    pub bulk: bool,
+    pub bounce: bool,
+    pub flagged: bool,
+    pub problem: Option<String>,
+    pub raw_size: i64,
+    /// Download address of the raw message (`message/rfc822`), when it
+    /// belongs to a case message.
+    pub raw_url: Option<String>,
+    pub received_at: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InboundQuery {
+    /// Only flagged messages.
+    #[serde(default)]
+    pub flagged: bool,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+    pub before_id: Option<i64>,
+}

@@ -1,0 +1,439 @@
+//! The outbox worker: started with the server, it sends due rows one at a
+//! time, marks them sent, or schedules the next attempt (30 s, 1 min, 2 min
+//! … up to an hour; failed after `MAX_ATTEMPTS` or a permanent refusal).
+//! Woken at once on enqueue; otherwise it looks again when the next row is
+//! due, at the latest every few seconds (rows queued by other writers, e.g.
+//! the mail ingestion, go out without a wake-up). Rows live in the store, so
+//! a restart resumes them.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::{Notify, watch};
+
+use super::{MAX_ATTEMPTS, OutboundError, backoff_secs};
+use crate::cases::events::{CaseEvent, Event};
+use crate::db::now;
+use crate::mail::smtp::{self, OutgoingFile, OutgoingMail, SendError, SmtpSettings};
+use crate::state::AppState;
+
+/// The longest the worker sleeps without a wake-up.
+const IDLE_POLL: Duration = Duration::from_secs(15);
+
+/// Handle of the worker, in the application state.
+pub struct Outbox {
+    wake: Notify,
+    stop: watch::Sender<bool>,
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Outbox {
+            wake: Notify::new(),
+            stop: watch::channel(false).0,
+        }
+    }
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Outbox(..)")
+    }
+}
+
+impl Outbox {
+    /// Something was queued: look now (call after the commit).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Ends the worker after the mail in flight (if any).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+        self.wake.notify_one();
+    }
+}
+
+/// A due row with what sending it needs.
+struct Due {
+    id: i64,
+    case_id: i64,
+    project_id: i64,
+    client_id: i64,
+    attempts: i64,
+    mailbox_id: Option<i64>,
+    message_id: Option<i64>,
+    mail: OutgoingMail,
+    files: Vec<(String, String, String)>,
+}
+
+fn next_due(conn: &Connection, at: &str) -> Result<Option<Due>, OutboundError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT o.id, o.case_id, c.project_id, p.client_id, o.attempts, o.mailbox_id, o.message_id,
+                    o.from_name, o.from_address, o.to_address, o.subject, o.body_text, o.body_html,
+                    o.mail_message_id, o.in_reply_to, o.references_ids, o.auto_submitted
+             FROM mail_outbox o JOIN cases c ON c.id = o.case_id JOIN projects p ON p.id = c.project_id
+             WHERE o.state IN ('queued', 'retrying') AND o.next_attempt_at <= ?1
+             ORDER BY o.next_attempt_at, o.id LIMIT 1",
+        )?
+        .query_row([at], |row| {
+            Ok(Due {
+                id: row.get(0)?,
+                case_id: row.get(1)?,
+                project_id: row.get(2)?,
+                client_id: row.get(3)?,
+                attempts: row.get(4)?,
+                mailbox_id: row.get(5)?,
+                message_id: row.get(6)?,
+                mail: OutgoingMail {
+                    from_name: row.get(7)?,
+                    from_address: row.get(8)?,
+                    to_address: row.get(9)?,
+                    subject: row.get(10)?,
+                    body_text: row.get(11)?,
+                    body_html: row.get(12)?,
+                    message_id: row.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                    in_reply_to: row.get(14)?,
+                    references: row
+                        .get::<_, String>(15)?
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect(),
+                    auto_submitted: row.get(16)?,
+                    attachments: Vec::new(),
+                },
+                files: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut due) = row else {
+        return Ok(None);
+    };
+    if let Some(message_id) = due.message_id {
+        let mut stmt = conn.prepare_cached(
+            "SELECT filename, content_type, sha256 FROM attachments
+             WHERE message_id = ?1 AND case_id = ?2 ORDER BY id",
+        )?;
+        due.files = stmt
+            .query_map(params![message_id, due.case_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+    }
+    Ok(Some(due))
+}
+
+/// When the next row is due, if any.
+fn next_due_at(conn: &Connection) -> Result<Option<String>, OutboundError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE state IN ('queued', 'retrying')",
+        )?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// Records the outcome of attempt `attempts + 1`, unless somebody changed
+/// the row meanwhile. Returns the case's version for the live event.
+fn record(
+    conn: &Connection,
+    id: i64,
+    attempts: i64,
+    outcome: &Result<(), SendError>,
+) -> Result<Option<i64>, OutboundError> {
+    let at = now();
+    let changed = match outcome {
+        Ok(()) => conn
+            .prepare_cached(
+                "UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?3,
+                     next_attempt_at = NULL, last_error = NULL, updated_at = ?3
+                 WHERE id = ?1 AND attempts = ?2 AND state IN ('queued', 'retrying')",
+            )?
+            .execute(params![id, attempts, at])?,
+        Err(err) => {
+            let tried = attempts + 1;
+            let give_up = err.permanent || tried >= MAX_ATTEMPTS;
+            let next = (!give_up).then(|| {
+                (chrono::Utc::now() + chrono::Duration::seconds(backoff_secs(tried)))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            });
+            let message: String = err.message.chars().take(500).collect();
+            conn.prepare_cached(
+                "UPDATE mail_outbox SET state = ?3, attempts = ?4, next_attempt_at = ?5,
+                     last_error = ?6, updated_at = ?7
+                 WHERE id = ?1 AND attempts = ?2 AND state IN ('queued', 'retrying')",
+            )?
+            .execute(params![
+                id,
+                attempts,
+                if give_up { "failed" } else { "retrying" },
+                tried,
+                next,
+                message,
+                at
+            ])?
+        }
+    };
+    if changed == 0 {
+        return Ok(None);
+    }
+    Ok(conn
+        .prepare_cached(
+            "SELECT version FROM cases WHERE id = (SELECT case_id FROM mail_outbox WHERE id = ?1)",
+        )?
+        .query_row([id], |row| row.get(0))
+        .optional()?)
+}
+
+/// Starts the worker on the current runtime.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(state))
+}
+
+async fn run(state: AppState) {
+    let outbox = state.outbox.clone();
+    let mut stop = outbox.stop.subscribe();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        // Everything due now, one at a time.
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let at = now();
+            let due = match state.db.read(move |conn| next_due(conn, &at)).await {
+                Ok(Some(due)) => due,
+                Ok(None) => break,
+                Err(err) => {
+                    tracing::warn!(error = %err, "reading the mail outbox failed");
+                    break;
+                }
+            };
+            deliver(&state, due).await;
+        }
+        let wait = match state.db.read(next_due_at).await {
+            Ok(Some(at)) => chrono::DateTime::parse_from_rfc3339(&at)
+                .ok()
+                .and_then(|t| {
+                    (t.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                        .to_std()
+                        .ok()
+                })
+                .unwrap_or(Duration::ZERO)
+                .min(IDLE_POLL),
+            _ => IDLE_POLL,
+        };
+        tokio::select! {
+            _ = outbox.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn deliver(state: &AppState, mut due: Due) {
+    let outcome = attempt(state, &mut due).await;
+    match &outcome {
+        Ok(()) => tracing::info!(delivery = due.id, case = due.case_id, "mail sent"),
+        Err(err) => tracing::warn!(
+            delivery = due.id,
+            case = due.case_id,
+            attempt = due.attempts + 1,
+            permanent = err.permanent,
+            error = %err,
+            "sending mail failed"
+        ),
+    }
+    let (id, attempts) = (due.id, due.attempts);
+    let outcome = std::sync::Arc::new(outcome);
+    // The outcome must be recorded, or a sent mail would go out again: a
+    // busy store is waited for a few times before giving up.
+    let mut recorded = Err(OutboundError::NotFound);
+    for pause in [0u64, 1, 2, 4, 8] {
+        tokio::time::sleep(Duration::from_secs(pause)).await;
+        let outcome = outcome.clone();
+        recorded = state
+            .db
+            .write(move |tx| record(tx, id, attempts, &outcome))
+            .await;
+        if recorded.is_ok() {
+            break;
+        }
+    }
+    match recorded {
+        Ok(Some(version)) => state.cases.publish(Event::Case(CaseEvent {
+            kind: "delivery",
+            case_id: due.case_id,
+            project_id: due.project_id,
+            client_id: due.client_id,
+            version,
+            by_user_id: None,
+            by_name: None,
+        })),
+        Ok(None) => {}
+        Err(err) => {
+            // The row stays due (a sent mail may go out twice): pause well
+            // before the next round.
+            tracing::error!(delivery = id, error = %err, "recording a delivery failed");
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    }
+}
+
+async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {
+    let mailbox_id = due
+        .mailbox_id
+        .ok_or_else(|| SendError::permanent("the mailbox was deleted"))?;
+    let sealer = state.sealer.clone();
+    let client_id = due.client_id;
+    let settings: Result<SmtpSettings, SendError> = state
+        .db
+        .read(move |conn| {
+            Ok::<_, OutboundError>(smtp::settings(conn, &sealer, mailbox_id, client_id)?)
+        })
+        .await
+        .map_err(|e| SendError {
+            message: format!("reading the mailbox: {e}"),
+            permanent: false,
+        })?
+        .unwrap_or_else(|| Err(SendError::permanent("the mailbox was deleted")));
+    let settings = settings?;
+    let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
+    for (filename, content_type, sha256) in std::mem::take(&mut due.files) {
+        let path = blobs.path(&sha256).ok_or_else(|| {
+            SendError::permanent(format!("attachment {filename}: bad content id"))
+        })?;
+        let content = tokio::fs::read(&path).await.map_err(|e| {
+            SendError::permanent(format!("attachment {filename}: content missing ({e})"))
+        })?;
+        due.mail.attachments.push(OutgoingFile {
+            filename,
+            content_type,
+            content,
+        });
+    }
+    let message = smtp::build(&due.mail)?;
+    let hello = due
+        .mail
+        .from_address
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.to_string())
+        .unwrap_or_else(|| "localhost".into());
+    smtp::send(&settings, &hello, message).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Db, StoreError};
+
+    fn store_with_row() -> (tempfile::TempDir, Db, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        let id = db
+            .write_blocking(|tx| {
+                let at = now();
+                tx.execute(
+                    "INSERT INTO clients (id, name, created_at, updated_at) VALUES (1, 'C', ?1, ?1)",
+                    [&at],
+                )?;
+                tx.execute(
+                    "INSERT INTO projects (id, client_id, name, key, created_at, updated_at)
+                     VALUES (1, 1, 'P', 'P', ?1, ?1)",
+                    [&at],
+                )?;
+                tx.execute(
+                    "INSERT INTO cases (id, project_id, number, subject, channel, created_at, updated_at)
+                     VALUES (1, 1, 1, 'S', 'email', ?1, ?1)",
+                    [&at],
+                )?;
+                tx.execute(
+                    "INSERT INTO mail_outbox (case_id, kind, state, subject, body_text, next_attempt_at, created_at, updated_at)
+                     VALUES (1, 'reply', 'queued', 'S', 'B', ?1, ?1, ?1)",
+                    [&at],
+                )?;
+                Ok::<_, StoreError>(tx.last_insert_rowid())
+            })
+            .unwrap();
+        (dir, db, id)
+    }
+
+    fn state_of(db: &Db, id: i64) -> (String, i64, Option<String>, Option<String>) {
+        db.read_blocking(|conn| {
+            Ok::<_, StoreError>(conn.query_row(
+                "SELECT state, attempts, next_attempt_at, last_error FROM mail_outbox WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )?)
+        })
+        .unwrap()
+    }
+
+    fn fail(db: &Db, id: i64, attempts: i64, permanent: bool) -> Option<i64> {
+        let outcome = Err(SendError {
+            message: "connection refused".into(),
+            permanent,
+        });
+        db.write_blocking(|tx| record(tx, id, attempts, &outcome))
+            .unwrap()
+    }
+
+    #[test]
+    fn failures_back_off_then_fail_and_stale_outcomes_are_ignored() {
+        let (_dir, db, id) = store_with_row();
+        for attempts in 0..MAX_ATTEMPTS - 1 {
+            assert!(fail(&db, id, attempts, false).is_some());
+            let (state, tried, next, error) = state_of(&db, id);
+            assert_eq!((state.as_str(), tried), ("retrying", attempts + 1));
+            assert_eq!(error.as_deref(), Some("connection refused"));
+            let next: chrono::DateTime<chrono::Utc> = next.unwrap().parse().unwrap();
+            let wait = next - chrono::Utc::now();
+            let expected = backoff_secs(attempts + 1);
+            assert!(
+                (expected - 2..=expected).contains(&wait.num_seconds()),
+                "attempt {tried}: {wait}"
+            );
+        }
+        // An outcome for an attempt that is no longer current changes nothing.
+        assert!(fail(&db, id, 0, false).is_none());
+        assert!(fail(&db, id, MAX_ATTEMPTS - 1, false).is_some());
+        let (state, tried, next, _) = state_of(&db, id);
+        assert_eq!(
+            (state.as_str(), tried, next),
+            ("failed", MAX_ATTEMPTS, None)
+        );
+        // A failed row is not due and takes no more outcomes.
+        assert!(fail(&db, id, MAX_ATTEMPTS, false).is_none());
+        let due = db
+            .read_blocking(|conn| next_due(conn, "9999-12-31T00:00:00.000Z"))
+            .unwrap();
+        assert!(due.is_none());
+    }
+
+    #[test]
+    fn a_permanent_refusal_fails_at_once_and_success_is_final() {
+        let (_dir, db, id) = store_with_row();
+        fail(&db, id, 0, true);
+        assert_eq!(state_of(&db, id).0, "failed");
+
+        let (_dir, db, id) = store_with_row();
+        let due = db
+            .read_blocking(|conn| next_due(conn, &now()))
+            .unwrap()
+            .expect("due");
+        assert_eq!(due.id, id);
+        db.write_blocking(|tx| record(tx, id, 0, &Ok(()))).unwrap();
+        let (state, tried, next, error) = state_of(&db, id);
+        assert_eq!(
+            (state.as_str(), tried, next, error),
+            ("sent", 1, None, None)
+        );
+        assert!(
+            db.read_blocking(|conn| next_due(conn, &now()))
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,532 @@
+//! SQL of mailboxes and inbound mail records (prepared, cached statements).
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::model::{AfterFetch, FetcherState, InboundMail, Mailbox, MailboxFields, Security};
+use crate::db::{StoreResult, now};
+
+const COLUMNS: &str =
+    "m.id, m.project_id, p.client_id, m.name, m.address, m.sender_name, m.signature,
+     m.imap_host, m.imap_port, m.imap_security, m.imap_tls_verify, m.imap_username, m.imap_folder,
+     m.after_fetch, m.move_to_folder, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username,
+     m.smtp_password_sealed IS NOT NULL, m.fetch_schedule, m.paused, m.last_run_at,
+     m.last_success_at, m.messages_taken, m.last_error,
+     (SELECT count(*) FROM mail_inbound i WHERE i.mailbox_id = m.id AND i.flagged = 1),
+     m.created_at, m.updated_at";
+
+fn from_row(row: &Row) -> rusqlite::Result<Mailbox> {
+    let security = |i: usize| -> rusqlite::Result<Security> {
+        let s: String = row.get(i)?;
+        Ok(Security::parse(&s).unwrap_or(Security::Tls))
+    };
+    let after: String = row.get(13)?;
+    Ok(Mailbox {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        client_id: row.get(2)?,
+        name: row.get(3)?,
+        address: row.get(4)?,
+        sender_name: row.get(5)?,
+        signature: row.get(6)?,
+        imap_host: row.get(7)?,
+        imap_port: row.get(8)?,
+        imap_security: security(9)?,
+        imap_tls_verify: row.get(10)?,
+        imap_username: row.get(11)?,
+        imap_folder: row.get(12)?,
+        after_fetch: AfterFetch::parse(&after).unwrap_or(AfterFetch::Seen),
+        move_to_folder: row.get(14)?,
+        smtp_host: row.get(15)?,
+        smtp_port: row.get(16)?,
+        smtp_security: security(17)?,
+        smtp_username: row.get(18)?,
+        smtp_password_set: row.get(19)?,
+        fetch_schedule: row.get(20)?,
+        paused: row.get(21)?,
+        fetcher: FetcherState {
+            last_run_at: row.get(22)?,
+            last_success_at: row.get(23)?,
+            messages_taken: row.get(24)?,
+            last_error: row.get(25)?,
+            flagged: row.get(26)?,
+            running: false,
+        },
+        created_at: row.get(27)?,
+        updated_at: row.get(28)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Mailbox>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM mailboxes m JOIN projects p ON p.id = m.project_id WHERE m.id = ?1"
+        ))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+pub fn list_for_project(conn: &Connection, project_id: i64) -> StoreResult<Vec<Mailbox>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM mailboxes m JOIN projects p ON p.id = m.project_id
+         WHERE m.project_id = ?1 ORDER BY m.name, m.id"
+    ))?;
+    let rows = stmt.query_map([project_id], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Mailboxes whose fetcher should run: not paused, in an active project.
+pub fn active_ids(conn: &Connection) -> StoreResult<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.fetch_schedule FROM mailboxes m JOIN projects p ON p.id = m.project_id
+         WHERE m.paused = 0 AND p.active = 1 ORDER BY m.id",
+    )?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A mailbox's sealed passwords: IMAP, and SMTP if one is stored.
+pub type SealedPasswords = (Vec<u8>, Option<Vec<u8>>);
+
+pub fn sealed_passwords(conn: &Connection, id: i64) -> StoreResult<Option<SealedPasswords>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT imap_password_sealed, smtp_password_sealed FROM mailboxes WHERE id = ?1",
+        )?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?)
+}
+
+pub fn insert(conn: &Connection, project_id: i64, f: &MailboxFields) -> StoreResult<i64> {
+    let at = now();
+    conn.prepare_cached(
+        "INSERT INTO mailboxes (project_id, name, address, sender_name, signature, imap_host, imap_port,
+             imap_security, imap_tls_verify, imap_username, imap_password_sealed, imap_folder, after_fetch,
+             move_to_folder, smtp_host, smtp_port, smtp_security, smtp_username, smtp_password_sealed,
+             fetch_schedule, paused, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22)",
+    )?
+    .execute(params![
+        project_id,
+        f.name,
+        f.address,
+        f.sender_name,
+        f.signature,
+        f.imap_host,
+        f.imap_port,
+        f.imap_security.as_str(),
+        f.imap_tls_verify,
+        f.imap_username,
+        f.imap_password_sealed,
+        f.imap_folder,
+        f.after_fetch.as_str(),
+        f.move_to_folder,
+        f.smtp_host,
+        f.smtp_port,
+        f.smtp_security.as_str(),
+        f.smtp_username,
+        f.smtp_password_sealed,
+        f.fetch_schedule,
+        f.paused,
+        at
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn update(conn: &Connection, id: i64, f: &MailboxFields) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE mailboxes SET name = ?2, address = ?3, sender_name = ?4, signature = ?5, imap_host = ?6,
+             imap_port = ?7, imap_security = ?8, imap_tls_verify = ?9, imap_username = ?10,
+             imap_password_sealed = ?11, imap_folder = ?12, after_fetch = ?13, move_to_folder = ?14,
+             smtp_host = ?15, smtp_port = ?16, smtp_security = ?17, smtp_username = ?18,
+             smtp_password_sealed = ?19, fetch_schedule = ?20, paused = ?21, updated_at = ?22
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        f.name,
+        f.address,
+        f.sender_name,
+        f.signature,
+        f.imap_host,
+        f.imap_port,
+        f.imap_security.as_str(),
+        f.imap_tls_verify,
+        f.imap_username,
+        f.imap_password_sealed,
+        f.imap_folder,
+        f.after_fetch.as_str(),
+        f.move_to_folder,
+        f.smtp_host,
+        f.smtp_port,
+        f.smtp_security.as_str(),
+        f.smtp_username,
+        f.smtp_password_sealed,
+        f.fetch_schedule,
+        f.paused,
+        now()
+    ])?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM mailboxes WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Records the start of a fetch run.
+pub fn mark_run(conn: &Connection, id: i64) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE mailboxes SET last_run_at = ?2 WHERE id = ?1")?
+        .execute(params![id, now()])?;
+    Ok(())
+}
+
+/// Records the end of a fetch run: success (error `None`) or the reason.
+pub fn finish_run(conn: &Connection, id: i64, error: Option<&str>) -> StoreResult<()> {
+    match error {
+        None => conn
+            .prepare_cached(
+                "UPDATE mailboxes SET last_success_at = ?2, last_error = NULL WHERE id = ?1",
+            )?
+            .execute(params![id, now()])?,
+        Some(error) => conn
+            .prepare_cached("UPDATE mailboxes SET last_error = ?2 WHERE id = ?1")?
+            .execute(params![id, error])?,
+    };
+    Ok(())
+}
+
+pub fn add_taken(conn: &Connection, id: i64, n: i64) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE mailboxes SET messages_taken = messages_taken + ?2 WHERE id = ?1")?
+        .execute(params![id, n])?;
+    Ok(())
+}
+
+pub fn set_uid_validity(conn: &Connection, id: i64, uid_validity: u32) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE mailboxes SET imap_uid_validity = ?2 WHERE id = ?1")?
+        .execute(params![id, uid_validity])?;
+    Ok(())
+}
+
+// ---- inbound records -------------------------------------------------------
+
+/// The record of this message in this mailbox, by UID or by key.
+pub fn find_inbound(
+    conn: &Connection,
+    mailbox_id: i64,
+    uid_validity: Option<u32>,
+    uid: Option<u32>,
+    message_key: Option<&str>,
+) -> StoreResult<Option<i64>> {
+    if let (Some(v), Some(u)) = (uid_validity, uid)
+        && let Some(id) = conn
+            .prepare_cached(
+                "SELECT id FROM mail_inbound WHERE mailbox_id = ?1 AND uid_validity = ?2 AND uid = ?3",
+            )?
+            .query_row(params![mailbox_id, v, u], |row| row.get(0))
+            .optional()?
+    {
+        return Ok(Some(id));
+    }
+    match message_key {
+        Some(key) => Ok(conn
+            .prepare_cached(
+                "SELECT id FROM mail_inbound WHERE mailbox_id = ?1 AND message_key = ?2",
+            )?
+            .query_row(params![mailbox_id, key], |row| row.get(0))
+            .optional()?),
+        None => Ok(None),
+    }
+}
+
+/// UIDs of this UIDVALIDITY already taken, among `uids`.
+pub fn known_uids(
+    conn: &Connection,
+    mailbox_id: i64,
+    uid_validity: u32,
+    uids: &[u32],
+) -> StoreResult<Vec<u32>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM mail_inbound WHERE mailbox_id = ?1 AND uid_validity = ?2 AND uid = ?3",
+    )?;
+    let mut known = Vec::new();
+    for &uid in uids {
+        if stmt
+            .query_row(params![mailbox_id, uid_validity, uid], |_| Ok(()))
+            .optional()?
+            .is_some()
+        {
+            known.push(uid);
+        }
+    }
+    Ok(known)
+}
+
+pub struct NewInbound<'a> {
+    pub mailbox_id: i64,
+    pub uid_validity: Option<u32>,
+    pub uid: Option<u32>,
+    pub message_key: &'a str,
+    pub message_id: Option<&'a str>,
+    pub raw_sha256: &'a str,
+    pub raw_size: i64,
+    pub from_address: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub case_id: Option<i64>,
+    pub thread_message_id: Option<i64>,
+    pub threaded_by: &'a str,
+    pub auto_reply: bool,
+    pub bulk: bool,
+    pub bounce: bool,
+    pub problem: Option<&'a str>,
+}
+
+pub fn insert_inbound(conn: &Connection, r: &NewInbound) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO mail_inbound (mailbox_id, uid_validity, uid, message_key, message_id, raw_sha256,
+             raw_size, from_address, subject, case_id, thread_message_id, threaded_by, auto_reply, bulk,
+             bounce, flagged, problem, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        r.mailbox_id,
+        r.uid_validity,
+        r.uid,
+        r.message_key,
+        r.message_id,
+        r.raw_sha256,
+        r.raw_size,
+        r.from_address,
+        r.subject,
+        r.case_id,
+        r.thread_message_id,
+        r.threaded_by,
+        r.auto_reply,
+        r.bulk,
+        r.bounce,
+        r.problem.is_some(),
+        r.problem,
+        now()
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+const INBOUND_COLUMNS: &str = "id, mailbox_id, message_id, from_address, subject, case_id,
+     thread_message_id, threaded_by, auto_reply, bulk, bounce, flagged, problem, raw_size, received_at";
+
+fn inbound_from_row(row: &Row) -> rusqlite::Result<InboundMail> {
+    let case_id: Option<i64> = row.get(5)?;
+    let message: Option<i64> = row.get(6)?;
+    Ok(InboundMail {
+        id: row.get(0)?,
+        mailbox_id: row.get(1)?,
+        message_id: row.get(2)?,
+        from_address: row.get(3)?,
+        subject: row.get(4)?,
+        case_id,
+        thread_message_id: message,
+        threaded_by: row.get(7)?,
+        auto_reply: row.get(8)?,
+        bulk: row.get(9)?,
+        bounce: row.get(10)?,
+        flagged: row.get(11)?,
+        problem: row.get(12)?,
+        raw_size: row.get(13)?,
+        raw_url: match (case_id, message) {
+            (Some(c), Some(m)) => Some(format!("/api/v1/cases/{c}/messages/{m}/raw")),
+            _ => None,
+        },
+        received_at: row.get(14)?,
+    })
+}
+
+pub fn inbound_of_mailbox(
+    conn: &Connection,
+    mailbox_id: i64,
+    flagged_only: bool,
+    before_id: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<InboundMail>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INBOUND_COLUMNS} FROM mail_inbound
+         WHERE mailbox_id = ?1 AND (?2 = 0 OR flagged = 1) AND id < ?3
+         ORDER BY id DESC LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            mailbox_id,
+            flagged_only,
+            before_id.unwrap_or(i64::MAX),
+            limit
+        ],
+        inbound_from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn inbound_of_case(conn: &Connection, case_id: i64) -> StoreResult<Vec<InboundMail>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INBOUND_COLUMNS} FROM mail_inbound WHERE case_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([case_id], inbound_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The raw message of a case message: (sha256, subject).
+pub fn raw_of_message(
+    conn: &Connection,
+    case_id: i64,
+    message_id: i64,
+) -> StoreResult<Option<(String, Option<String>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT raw_sha256, subject FROM mail_inbound
+             WHERE case_id = ?1 AND thread_message_id = ?2 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![case_id, message_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?)
+}
+
+// ---- threading ---------------------------------------------------------------
+
+/// The case (not merged away) that a Message-ID seen before belongs to,
+/// within this client only.
+pub fn case_by_message_id(
+    conn: &Connection,
+    client_id: i64,
+    message_id: &str,
+) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id FROM mail_message_ids x
+             JOIN cases c ON c.id = x.case_id JOIN projects p ON p.id = c.project_id
+             WHERE x.message_id = ?1 AND p.client_id = ?2
+             ORDER BY x.created_at DESC LIMIT 1",
+        )?
+        .query_row(params![message_id, client_id], |row| row.get(0))
+        .optional()?)
+}
+
+/// The case `KEY-number` of a project of this client.
+pub fn case_by_reference(
+    conn: &Connection,
+    client_id: i64,
+    key: &str,
+    number: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id FROM cases c JOIN projects p ON p.id = c.project_id
+             WHERE p.key = ?1 AND c.number = ?2 AND p.client_id = ?3",
+        )?
+        .query_row(params![key, number, client_id], |row| row.get(0))
+        .optional()?)
+}
+
+/// Follows merges to the case that lives on.
+pub fn surviving_case(conn: &Connection, mut case_id: i64) -> StoreResult<i64> {
+    let mut stmt = conn.prepare_cached("SELECT merged_into_id FROM cases WHERE id = ?1")?;
+    for _ in 0..16 {
+        let next: Option<i64> = stmt
+            .query_row([case_id], |row| row.get(0))
+            .optional()?
+            .flatten();
+        match next {
+            Some(next) => case_id = next,
+            None => break,
+        }
+    }
+    Ok(case_id)
+}
+
+/// The project keys of a client (to find case numbers in subjects).
+pub fn project_keys(conn: &Connection, client_id: i64) -> StoreResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT key FROM projects WHERE client_id = ?1")?;
+    let rows = stmt.query_map([client_id], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn remember_message_id(
+    conn: &Connection,
+    message_id: &str,
+    case_id: i64,
+    thread_message_id: i64,
+    mailbox_id: i64,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO mail_message_ids (message_id, case_id, thread_message_id, mailbox_id, direction, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'in', ?5)",
+    )?
+    .execute(params![message_id, case_id, thread_message_id, mailbox_id, now()])?;
+    Ok(())
+}
+
+/// The e-mail columns of a thread message.
+pub struct MailFields<'a> {
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    /// The sender's contact (kept as it is when `None`).
+    pub author_contact_id: Option<i64>,
+}
+
+/// Fills the e-mail columns of a thread message.
+pub fn set_message_mail_fields(
+    conn: &Connection,
+    message_id: i64,
+    f: &MailFields,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE messages SET body_text = ?2, body_html = ?3, from_address = ?4, to_address = ?5,
+             subject = ?6, author_contact_id = COALESCE(?7, author_contact_id)
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        message_id,
+        f.body_text,
+        f.body_html,
+        f.from,
+        f.to,
+        f.subject,
+        f.author_contact_id
+    ])?;
+    Ok(())
+}
+
+pub fn insert_blob_row(conn: &Connection, sha256: &str, size: u64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![sha256, size as i64, now()])?;
+    Ok(())
+}
+
+pub fn insert_attachment(
+    conn: &Connection,
+    case_id: i64,
+    message_id: i64,
+    sha256: &str,
+    filename: &str,
+    content_type: &str,
+    size: u64,
+) -> StoreResult<i64> {
+    insert_blob_row(conn, sha256, size)?;
+    conn.prepare_cached(
+        "INSERT INTO attachments (case_id, message_id, sha256, filename, content_type, size, uploaded_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
+    )?
+    .execute(params![
+        case_id,
+        message_id,
+        sha256,
+        filename,
+        content_type,
+        size as i64,
+        now()
+    ])?;
+    Ok(conn.last_insert_rowid())
+}

@@ -1,0 +1,422 @@
+// Admin: the project's mailboxes (IMAP in, SMTP out). Passwords are
+// write-only: the API never answers them, the form only replaces them.
+// Check connection shows the reason of a failure; the fetcher's state and
+// the flagged messages are listed per mailbox.
+
+import { useState } from 'preact/hooks';
+import { api, type List } from '../api';
+import { formatDateTime, t } from '../i18n';
+import { ErrorBox } from '../components/ErrorBox';
+import { Field } from '../components/Field';
+import { Link } from '../components/Link';
+import { ConfirmModal, FormModal } from '../components/Modal';
+import { Loading } from '../components/Page';
+import { useLoad } from '../components/useLoad';
+
+export type Security = 'tls' | 'starttls' | 'plain';
+export type AfterFetch = 'seen' | 'move' | 'delete';
+
+export interface FetcherState {
+  last_run_at: string | null;
+  last_success_at: string | null;
+  messages_taken: number;
+  last_error: string | null;
+  flagged: number;
+  running: boolean;
+}
+
+export interface Mailbox {
+  id: number;
+  project_id: number;
+  client_id: number;
+  name: string;
+  address: string;
+  sender_name: string;
+  signature: string;
+  imap_host: string;
+  imap_port: number;
+  imap_security: Security;
+  imap_tls_verify: boolean;
+  imap_username: string;
+  imap_folder: string;
+  after_fetch: AfterFetch;
+  move_to_folder: string | null;
+  smtp_host: string;
+  smtp_port: number;
+  smtp_security: Security;
+  smtp_username: string;
+  smtp_password_set: boolean;
+  fetch_schedule: string;
+  paused: boolean;
+  fetcher: FetcherState;
+}
+
+export interface InboundMail {
+  id: number;
+  mailbox_id: number | null;
+  message_id: string | null;
+  from_address: string | null;
+  subject: string | null;
+  case_id: number | null;
+  thread_message_id: number | null;
+  threaded_by: string;
+  auto_reply: boolean;
+  bulk: boolean;
+  bounce: boolean;
+  flagged: boolean;
+  problem: string | null;
+  raw_size: number;
+  raw_url: string | null;
+  received_at: string;
+}
+
+interface CheckResult {
+  ok: boolean;
+  reason: string | null;
+  detail: string;
+  messages: number | null;
+}
+
+interface RunReport {
+  taken: number;
+  new_cases: number;
+  duplicates: number;
+  flagged: number;
+}
+
+export function MailboxesCard({ projectId }: { projectId: number }) {
+  const list = useLoad(() => api.get<List<Mailbox>>(`/projects/${projectId}/mailboxes`), [projectId]);
+  const [editing, setEditing] = useState<Mailbox | 'new' | null>(null);
+  const [removing, setRemoving] = useState<Mailbox | null>(null);
+  const [showFlagged, setShowFlagged] = useState<number | null>(null);
+  const [notice, setNotice] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<number | null>(null);
+
+  const act = async (m: Mailbox, what: () => Promise<string>) => {
+    setBusy(m.id);
+    setError(null);
+    setNotice('');
+    try {
+      setNotice(await what());
+      await list.reload();
+    } catch (err) {
+      setError(err);
+      await list.reload();
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const check = (m: Mailbox) =>
+    act(m, async () => {
+      const r = await api.post<CheckResult>(`/mailboxes/${m.id}/check`);
+      return r.ok
+        ? t('mail.checkOk', { name: m.name, detail: r.detail })
+        : t('mail.checkFailed', { name: m.name, reason: t(reasonKey(r.reason)), detail: r.detail });
+    });
+  const fetchNow = (m: Mailbox) =>
+    act(m, async () => {
+      const r = await api.post<RunReport>(`/mailboxes/${m.id}/fetch`);
+      return t('mail.fetched', { taken: r.taken, cases: r.new_cases, flagged: r.flagged });
+    });
+  const togglePause = (m: Mailbox) =>
+    act(m, async () => {
+      await api.post<Mailbox>(`/mailboxes/${m.id}/${m.paused ? 'resume' : 'pause'}`);
+      return m.paused ? t('mail.resumed', { name: m.name }) : t('mail.paused', { name: m.name });
+    });
+
+  const items = list.data?.items ?? [];
+  return (
+    <section class="card" aria-labelledby="mailboxes-title" data-testid="mailboxes">
+      <h2 id="mailboxes-title">{t('mail.title')}</h2>
+      <p class="muted">{t('mail.help')}</p>
+      <ErrorBox error={list.error ?? error} />
+      {notice && (
+        <div class="alert alert-ok" role="status" data-testid="mail-notice">
+          {notice}
+        </div>
+      )}
+      {list.loading && !list.data && <Loading />}
+      {list.data && items.length === 0 && <p class="muted">{t('mail.none')}</p>}
+      {items.length > 0 && (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th>{t('mail.mailbox')}</th>
+                <th>{t('mail.state')}</th>
+                <th>{t('mail.lastRun')}</th>
+                <th>{t('mail.lastSuccess')}</th>
+                <th>{t('mail.taken')}</th>
+                <th>{t('mail.flagged')}</th>
+                <th>{t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((m) => (
+                <tr key={m.id} data-testid={`mailbox-${m.id}`}>
+                  <td>
+                    <strong>{m.name}</strong>
+                    <br />
+                    <span class="muted">
+                      {m.address} · {m.imap_host}:{m.imap_port} ({m.imap_security}) · {m.imap_folder}
+                    </span>
+                    {m.fetcher.last_error && (
+                      <div class="alert alert-error" role="note">
+                        {m.fetcher.last_error}
+                      </div>
+                    )}
+                  </td>
+                  <td>{m.paused ? t('mail.statePaused') : m.fetcher.running ? t('mail.stateRunning') : t('mail.stateStopped')}</td>
+                  <td>{formatDateTime(m.fetcher.last_run_at)}</td>
+                  <td>{formatDateTime(m.fetcher.last_success_at)}</td>
+                  <td>{m.fetcher.messages_taken}</td>
+                  <td>
+                    {m.fetcher.flagged > 0 ? (
+                      <button type="button" class="btn btn-small" onClick={() => setShowFlagged(showFlagged === m.id ? null : m.id)}>
+                        {m.fetcher.flagged}
+                      </button>
+                    ) : (
+                      0
+                    )}
+                  </td>
+                  <td class="actions">
+                    <button type="button" class="btn btn-small" disabled={busy === m.id} onClick={() => void check(m)} data-testid="mail-check">
+                      {t('mail.check')}
+                    </button>
+                    <button type="button" class="btn btn-small" disabled={busy === m.id} onClick={() => void fetchNow(m)} data-testid="mail-fetch">
+                      {t('mail.fetchNow')}
+                    </button>
+                    <button type="button" class="btn btn-small" disabled={busy === m.id} onClick={() => void togglePause(m)}>
+                      {m.paused ? t('mail.resume') : t('mail.pause')}
+                    </button>
+                    <button type="button" class="btn btn-small" onClick={() => setEditing(m)}>
+                      {t('common.edit')}
+                    </button>
+                    <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setRemoving(m)}>
+                      {t('common.delete')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {showFlagged !== null && <FlaggedList mailboxId={showFlagged} />}
+      <div class="form-actions">
+        <button type="button" class="btn btn-primary" onClick={() => setEditing('new')} data-testid="mailbox-add">
+          {t('mail.add')}
+        </button>
+      </div>
+      {editing && (
+        <MailboxForm projectId={projectId} mailbox={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onDone={() => void list.reload()} />
+      )}
+      {removing && (
+        <ConfirmModal
+          title={t('mail.delete')}
+          text={t('mail.confirmDelete', { name: removing.name })}
+          confirmLabel={t('common.delete')}
+          onClose={() => setRemoving(null)}
+          onConfirm={async () => {
+            await api.del(`/mailboxes/${removing.id}`);
+            await list.reload();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function reasonKey(reason: string | null) {
+  switch (reason) {
+    case 'dns':
+      return 'mail.reason.dns' as const;
+    case 'refused':
+      return 'mail.reason.refused' as const;
+    case 'timeout':
+      return 'mail.reason.timeout' as const;
+    case 'tls':
+      return 'mail.reason.tls' as const;
+    case 'login':
+      return 'mail.reason.login' as const;
+    case 'folder':
+      return 'mail.reason.folder' as const;
+    default:
+      return 'mail.reason.other' as const;
+  }
+}
+
+function FlaggedList({ mailboxId }: { mailboxId: number }) {
+  const flagged = useLoad(() => api.get<List<InboundMail>>(`/mailboxes/${mailboxId}/inbound?flagged=true`), [mailboxId]);
+  return (
+    <div data-testid="mail-flagged">
+      <h3>{t('mail.flaggedTitle')}</h3>
+      <ErrorBox error={flagged.error} />
+      {flagged.loading && !flagged.data && <Loading />}
+      <ul>
+        {(flagged.data?.items ?? []).map((r) => (
+          <li key={r.id}>
+            <span class="muted">{formatDateTime(r.received_at)}</span> {r.from_address ?? '?'} – {r.subject ?? t('mail.noSubject')}
+            {r.case_id && (
+              <>
+                {' '}
+                <Link href={`/cases/${r.case_id}`}>{t('mail.openCase')}</Link>
+              </>
+            )}
+            {r.raw_url && (
+              <>
+                {' · '}
+                <a href={r.raw_url} download>
+                  {t('mail.raw')}
+                </a>
+              </>
+            )}
+            <div class="muted">{r.problem}</div>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: number; mailbox: Mailbox | null; onClose: () => void; onDone: () => void }) {
+  const m = mailbox;
+  const [v, setV] = useState({
+    name: m?.name ?? '',
+    address: m?.address ?? '',
+    sender_name: m?.sender_name ?? '',
+    signature: m?.signature ?? '',
+    imap_host: m?.imap_host ?? '',
+    imap_port: m ? String(m.imap_port) : '',
+    imap_security: (m?.imap_security ?? 'tls') as Security,
+    imap_tls_verify: m?.imap_tls_verify ?? true,
+    imap_username: m?.imap_username ?? '',
+    imap_password: '',
+    imap_folder: m?.imap_folder ?? 'INBOX',
+    after_fetch: (m?.after_fetch ?? 'seen') as AfterFetch,
+    move_to_folder: m?.move_to_folder ?? '',
+    smtp_host: m?.smtp_host ?? '',
+    smtp_port: m ? String(m.smtp_port) : '',
+    smtp_security: (m?.smtp_security ?? 'starttls') as Security,
+    smtp_username: m?.smtp_username ?? '',
+    smtp_password: '',
+    fetch_schedule: m?.fetch_schedule ?? '0 * * * * *',
+  });
+  const set = (key: keyof typeof v) => (e: Event) => {
+    const el = e.currentTarget as HTMLInputElement;
+    setV({ ...v, [key]: el.type === 'checkbox' ? el.checked : el.value });
+  };
+  const submit = async () => {
+    const body: Record<string, unknown> = {
+      ...v,
+      imap_port: v.imap_port ? Number(v.imap_port) : null,
+      smtp_port: v.smtp_port ? Number(v.smtp_port) : null,
+    };
+    // Passwords: only sent when typed (write-only).
+    if (!v.imap_password) delete body.imap_password;
+    if (!v.smtp_password) delete body.smtp_password;
+    if (m) {
+      if (body.imap_port === null) delete body.imap_port;
+      if (body.smtp_port === null) delete body.smtp_port;
+      await api.patch<Mailbox>(`/mailboxes/${m.id}`, body);
+    } else {
+      await api.post<Mailbox>(`/projects/${projectId}/mailboxes`, body);
+    }
+    onDone();
+  };
+  const security = (key: 'imap_security' | 'smtp_security') => (
+    <select value={v[key]} onChange={set(key)}>
+      <option value="tls">{t('mail.security.tls')}</option>
+      <option value="starttls">{t('mail.security.starttls')}</option>
+      <option value="plain">{t('mail.security.plain')}</option>
+    </select>
+  );
+  return (
+    <FormModal title={m ? t('mail.edit') : t('mail.add')} submitLabel={t('common.save')} onClose={onClose} onSubmit={submit} testId="mailbox-form">
+      <Field label={t('common.name')}>
+        <input required maxLength={100} value={v.name} onInput={set('name')} data-testid="mailbox-name" />
+      </Field>
+      <Field label={t('mail.address')}>
+        <input required type="email" value={v.address} onInput={set('address')} data-testid="mailbox-address" />
+      </Field>
+      <Field label={t('mail.senderName')}>
+        <input maxLength={200} value={v.sender_name} onInput={set('sender_name')} />
+      </Field>
+      <Field label={t('mail.signature')}>
+        <textarea rows={3} value={v.signature} onInput={set('signature')} />
+      </Field>
+      <h3>IMAP</h3>
+      <Field label={t('mail.host')}>
+        <input required value={v.imap_host} onInput={set('imap_host')} data-testid="mailbox-imap-host" />
+      </Field>
+      <Field label={t('mail.port')} hint={t('mail.portHint')}>
+        <input type="number" min={1} max={65535} value={v.imap_port} onInput={set('imap_port')} />
+      </Field>
+      <Field label={t('mail.security')}>{security('imap_security')}</Field>
+      <Field label={t('mail.tlsVerify')} hint={t('mail.tlsVerifyHint')} inline>
+        <input type="checkbox" checked={v.imap_tls_verify} onChange={set('imap_tls_verify')} />
+      </Field>
+      <Field label={t('mail.username')}>
+        <input required autocomplete="off" value={v.imap_username} onInput={set('imap_username')} />
+      </Field>
+      <Field label={t('mail.password')} hint={m ? t('mail.passwordKept') : undefined}>
+        <input type="password" autocomplete="new-password" required={!m} value={v.imap_password} onInput={set('imap_password')} data-testid="mailbox-imap-password" />
+      </Field>
+      <Field label={t('mail.folder')}>
+        <input required value={v.imap_folder} onInput={set('imap_folder')} />
+      </Field>
+      <Field label={t('mail.afterFetch')}>
+        <select value={v.after_fetch} onChange={set('after_fetch')}>
+          <option value="seen">{t('mail.after.seen')}</option>
+          <option value="move">{t('mail.after.move')}</option>
+          <option value="delete">{t('mail.after.delete')}</option>
+        </select>
+      </Field>
+      {v.after_fetch === 'move' && (
+        <Field label={t('mail.moveTo')}>
+          <input required value={v.move_to_folder} onInput={set('move_to_folder')} />
+        </Field>
+      )}
+      <Field label={t('mail.schedule')} hint={t('mail.scheduleHint')}>
+        <input required class="mono" value={v.fetch_schedule} onInput={set('fetch_schedule')} />
+      </Field>
+      <h3>SMTP</h3>
+      <Field label={t('mail.host')}>
+        <input required value={v.smtp_host} onInput={set('smtp_host')} data-testid="mailbox-smtp-host" />
+      </Field>
+      <Field label={t('mail.port')} hint={t('mail.portHint')}>
+        <input type="number" min={1} max={65535} value={v.smtp_port} onInput={set('smtp_port')} />
+      </Field>
+      <Field label={t('mail.security')}>{security('smtp_security')}</Field>
+      <Field label={t('mail.username')}>
+        <input autocomplete="off" value={v.smtp_username} onInput={set('smtp_username')} />
+      </Field>
+      <Field label={t('mail.password')} hint={m?.smtp_password_set ? t('mail.passwordKept') : undefined}>
+        <input type="password" autocomplete="new-password" value={v.smtp_password} onInput={set('smtp_password')} />
+      </Field>
+    </FormModal>
+  );
+}
+
+/** Marks of an e-mail in the case thread: auto-reply, bulk, bounce, flagged; the raw download. */
+export function MailMarks({ mail }: { mail: InboundMail }) {
+  return (
+    <span class="mail-marks" data-testid="mail-marks">
+      {mail.auto_reply && <span class="badge">{t('mail.mark.autoReply')}</span>}
+      {mail.bulk && <span class="badge">{t('mail.mark.bulk')}</span>}
+      {mail.bounce && <span class="badge badge-danger">{t('mail.mark.bounce')}</span>}
+      {mail.flagged && (
+        <span class="badge badge-danger" title={mail.problem ?? ''}>
+          {t('mail.mark.flagged')}
+        </span>
+      )}
+      {mail.raw_url && (
+        <a href={mail.raw_url} download data-testid="mail-raw">
+          {t('mail.raw')}
+        </a>
+      )}
+    </span>
+  );
+}

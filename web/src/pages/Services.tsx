@@ -1,0 +1,122 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, type List, type ServiceAction, type ServiceState, type ServiceStatus } from '../api';
+import { formatDateTime, t, type MsgKey } from '../i18n';
+import { ErrorBox } from '../components/ErrorBox';
+import { Empty, Loading, Page } from '../components/Page';
+import { useLoad } from '../components/useLoad';
+
+const STATE_CLASS: Record<ServiceState, string> = {
+  running: 'badge badge-on',
+  paused: 'badge badge-off',
+  stopped: 'badge badge-off',
+  failed: 'badge badge-danger',
+};
+
+/** Which buttons a service in this state offers. */
+function actionsFor(s: ServiceStatus): ServiceAction[] {
+  switch (s.desired) {
+    case 'running':
+      return ['run', 'pause', 'stop', 'restart'];
+    case 'paused':
+      return ['run', 'resume', 'stop'];
+    case 'stopped':
+      return ['run', 'start'];
+  }
+}
+
+/** Background services (platform admins): state, schedule, runs, errors; control them live. */
+export function ServicesPage() {
+  const list = useLoad(() => api.get<List<ServiceStatus>>('/services'));
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState<string | null>(null);
+
+  // The page follows the services live: a refresh every few seconds.
+  useEffect(() => {
+    const timer = window.setInterval(() => void list.reload(), 3000);
+    return () => window.clearInterval(timer);
+  }, [list.reload]);
+
+  const act = async (s: ServiceStatus, action: ServiceAction) => {
+    setPending(`${s.key}/${action}`);
+    setError(null);
+    try {
+      await api.post<ServiceStatus>(`/services/${encodeURIComponent(s.key)}/${action}`);
+      await list.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setPending(null);
+    }
+  };
+
+  return (
+    <Page title={t('services.title')} testId="services-page" wide>
+      <p class="muted">{t('services.intro')}</p>
+      <ErrorBox error={error ?? list.error} />
+      {list.loading && !list.data && <Loading />}
+      {list.data && (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('services.service')}</th>
+                <th scope="col">{t('services.state')}</th>
+                <th scope="col">{t('services.schedule')}</th>
+                <th scope="col">{t('services.lastRun')}</th>
+                <th scope="col">{t('services.nextRun')}</th>
+                <th scope="col">{t('services.runs')}</th>
+                <th scope="col">{t('services.lastError')}</th>
+                <th scope="col" class="actions">
+                  <span class="sr-only">{t('common.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.length === 0 && <Empty colSpan={8} />}
+              {list.data.items.map((s) => (
+                <tr key={s.key} data-testid={`service-${s.key}`}>
+                  <td>
+                    {s.label}
+                    <div class="muted mono">{s.key}</div>
+                  </td>
+                  <td>
+                    <span class={STATE_CLASS[s.state]} data-testid="service-state">
+                      {t(`services.state.${s.state}` as MsgKey)}
+                    </span>
+                    {s.busy && <div class="muted">{t('services.busy')}</div>}
+                  </td>
+                  <td class="mono">{s.schedule}</td>
+                  <td>
+                    {s.last_run_at ? formatDateTime(s.last_run_at) : '—'}
+                    {s.last_duration_ms !== null && <div class="muted">{s.last_duration_ms} ms</div>}
+                    {s.last_message && <div class="muted">{s.last_message}</div>}
+                  </td>
+                  <td>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
+                  <td>
+                    {s.runs}
+                    {s.failures > 0 && <div class="muted">{t('services.failures', { n: String(s.failures) })}</div>}
+                  </td>
+                  <td>{s.last_error ? <span class="badge badge-danger">{s.last_error}</span> : '—'}</td>
+                  <td class="actions">
+                    {actionsFor(s).map((action) => (
+                      <button
+                        key={action}
+                        type="button"
+                        class={action === 'stop' ? 'btn btn-small btn-danger-quiet' : 'btn btn-small'}
+                        disabled={pending !== null || (action === 'run' && s.busy)}
+                        data-testid={`service-${action}`}
+                        onClick={() => void act(s, action)}
+                      >
+                        {t(`services.action.${action}` as MsgKey)}
+                      </button>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Page>
+  );
+}
