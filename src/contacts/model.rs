@@ -257,6 +257,23 @@ pub fn optional_value(
 
 /// Custom field values: any JSON object (checked against the data masks
 /// elsewhere), stored as JSON text; none is `{}`.
+/// Custom values (JSON object texts) of a merge: the target's, plus the
+/// source's where the target has none.
+pub fn merged_custom(target: &str, source: &str) -> String {
+    match (
+        serde_json::from_str::<serde_json::Value>(target),
+        serde_json::from_str::<serde_json::Value>(source),
+    ) {
+        (Ok(serde_json::Value::Object(mut mine)), Ok(serde_json::Value::Object(theirs))) => {
+            for (key, value) in theirs {
+                mine.entry(key).or_insert(value);
+            }
+            serde_json::Value::Object(mine).to_string()
+        }
+        _ => target.to_string(),
+    }
+}
+
 pub fn custom_object(value: Option<serde_json::Value>) -> Result<String, Invalid> {
     match value {
         None => Ok("{}".into()),

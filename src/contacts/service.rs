@@ -6,8 +6,8 @@ use serde_json::json;
 use super::error::ContactError;
 use super::model::{
     Contact, ContactFields, ContactPage, ContactPatch, ContactQuery, DuplicateGroup,
-    DuplicateReason, LookupQuery, NewContact, custom_object, fts_prefix_query, normalised_name,
-    optional_value, phone, phone_digits,
+    DuplicateReason, LookupQuery, NewContact, custom_object, fts_prefix_query, merged_custom,
+    normalised_name, optional_value, phone, phone_digits,
 };
 use super::store::{self, ListFilter, Match};
 use crate::audit::{self, Actor};
@@ -400,15 +400,7 @@ pub fn merged_fields(target: &ContactFields, source: &ContactFields) -> ContactF
     fill(&mut out.city, &source.city);
     fill(&mut out.country, &source.country);
     fill(&mut out.notes, &source.notes);
-    if let (Ok(serde_json::Value::Object(mut mine)), Ok(serde_json::Value::Object(theirs))) = (
-        serde_json::from_str::<serde_json::Value>(&out.custom),
-        serde_json::from_str::<serde_json::Value>(&source.custom),
-    ) {
-        for (key, value) in theirs {
-            mine.entry(key).or_insert(value);
-        }
-        out.custom = serde_json::Value::Object(mine).to_string();
-    }
+    out.custom = merged_custom(&out.custom, &source.custom);
     out
 }
 

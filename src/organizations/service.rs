@@ -9,7 +9,9 @@ use super::model::{
 use super::store;
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
-use crate::contacts::model::{Contact, custom_object, fts_prefix_query, optional_value};
+use crate::contacts::model::{
+    Contact, custom_object, fts_prefix_query, merged_custom, optional_value,
+};
 use crate::validation::{Invalid, optional_text, required_text};
 
 /// Visible organizations, newest first.
@@ -337,14 +339,6 @@ fn merged_fields(target: &OrganizationFields, source: &OrganizationFields) -> Or
     fill(&mut out.city, &source.city);
     fill(&mut out.country, &source.country);
     fill(&mut out.notes, &source.notes);
-    if let (Ok(serde_json::Value::Object(mut mine)), Ok(serde_json::Value::Object(theirs))) = (
-        serde_json::from_str::<serde_json::Value>(&out.custom),
-        serde_json::from_str::<serde_json::Value>(&source.custom),
-    ) {
-        for (key, value) in theirs {
-            mine.entry(key).or_insert(value);
-        }
-        out.custom = serde_json::Value::Object(mine).to_string();
-    }
+    out.custom = merged_custom(&out.custom, &source.custom);
     out
 }
