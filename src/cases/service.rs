@@ -577,7 +577,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
     let mut filter = Filter::default();
     filter.visibility(&policy::project_visibility(who));
     if let Some(project_id) = query.project_id {
-        filter.push("c.project_id = ?", vec![Value::Integer(project_id)]);
+        filter.project(project_id);
     }
     let open = "c.status NOT IN ('solved', 'closed')";
     match query.view.as_deref().unwrap_or("all") {
@@ -643,10 +643,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         filter.push("c.contact_id = ?", vec![Value::Integer(contact)]);
     }
     if let Some(tag) = &query.tag {
-        filter.push(
-            "EXISTS (SELECT 1 FROM case_tags g WHERE g.case_id = c.id AND g.tag = ?)",
-            vec![Value::Text(tag.trim().to_lowercase())],
-        );
+        filter.tag(tag.trim().to_lowercase());
     }
     match query.due.as_deref() {
         None => {}

@@ -3,6 +3,7 @@
 
 pub mod handlers;
 pub mod query;
+pub mod rank;
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
@@ -42,10 +43,14 @@ pub fn search(
     let query = query::parse(input);
     let filter = case_filter(who, &query, project_id);
     let cases = match &query.text {
-        Some(fts) => cases::store::search(conn, filter, fts, limit)?
-            .into_iter()
-            .map(|(case, snippet)| CaseHit { case, snippet })
-            .collect(),
+        // A prefix term lists the newest matches (see cases::store::search).
+        Some(fts) => match expand_prefixes(conn, fts, &query.terms)? {
+            Some(fts) => cases::store::search(conn, filter, &fts, query.has_prefix(), limit)?
+                .into_iter()
+                .map(|(case, snippet)| CaseHit { case, snippet })
+                .collect(),
+            None => Vec::new(),
+        },
         // Only field filters: the newest matching cases.
         None if !query.filters.is_empty() => {
             cases::store::list(conn, filter, cases::store::Sort::UpdatedDesc, None, limit)?
@@ -96,6 +101,50 @@ pub fn search(
     })
 }
 
+/// Most terms with the prefix stands for, at most; beyond, FTS5's own
+/// prefix query.
+const MAX_PREFIX_TERMS: usize = 16;
+
+/// Each prefix term `"stem"*` as the words of the index it stands for,
+/// `("word1" OR "word2")`: FTS5 reads a prefix by merging the complete
+/// document lists of all those words, at every search, while an OR of words
+/// is read lazily, newest first, only as far as the page needs. The same
+/// cases match. `None`: a prefix no word of the index has, so nothing
+/// matches.
+fn expand_prefixes(
+    conn: &Connection,
+    fts: &str,
+    terms: &[String],
+) -> Result<Option<String>, CaseError> {
+    let mut parts = Vec::with_capacity(terms.len());
+    let mut expanded = false;
+    for term in terms {
+        let stem = term.strip_prefix('"').and_then(|t| t.strip_suffix("\"*"));
+        let words = match stem {
+            Some(stem) => cases::store::prefix_words(conn, stem, MAX_PREFIX_TERMS)?,
+            None => None,
+        };
+        match words {
+            Some(words) if words.is_empty() => return Ok(None),
+            Some(words) => {
+                let words: Vec<String> = words
+                    .iter()
+                    .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                    .collect();
+                parts.push(format!("({})", words.join(" OR ")));
+                expanded = true;
+            }
+            None => parts.push(term.clone()),
+        }
+    }
+    // FTS5 has no implicit AND after a parenthesised group.
+    Ok(Some(if expanded {
+        parts.join(" AND ")
+    } else {
+        fts.to_string()
+    }))
+}
+
 fn case_filter(
     who: &Principal,
     query: &SearchQuery,
@@ -104,10 +153,10 @@ fn case_filter(
     let mut filter = cases::store::Filter::default();
     filter.visibility(&policy::project_visibility(who));
     if let Some(project_id) = project_id {
-        filter.push("c.project_id = ?", vec![Value::Integer(project_id)]);
+        filter.project(project_id);
     }
-    for (field, value) in &query.filters {
-        let value = Value::Text(value.clone());
+    for (field, text) in &query.filters {
+        let value = Value::Text(text.clone());
         match field {
             Field::Status => filter.push("c.status = ?", vec![value]),
             Field::Channel => filter.push("c.channel = ?", vec![value]),
@@ -119,10 +168,7 @@ fn case_filter(
                 "c.contact_id IN (SELECT contact_id FROM contact_emails WHERE email = ?)",
                 vec![value],
             ),
-            Field::Tag => filter.push(
-                "EXISTS (SELECT 1 FROM case_tags g WHERE g.case_id = c.id AND g.tag = ?)",
-                vec![value],
-            ),
+            Field::Tag => filter.tag(text.clone()),
             Field::Project => filter.push("p.key = upper(?)", vec![value]),
             Field::Assignee if matches!(&value, Value::Text(v) if v == "me") => {
                 filter.push("c.assignee_id = ?", vec![Value::Integer(who.user_id)])
@@ -134,4 +180,64 @@ fn case_filter(
         }
     }
     filter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(conn: &Connection, fts: &str) -> Vec<i64> {
+        conn.prepare("SELECT rowid FROM case_search WHERE case_search MATCH ?1 ORDER BY rowid DESC")
+            .unwrap()
+            .query_map([fts], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn prefixes_as_words_match_the_same_cases() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::generate::Options {
+            cases: 800,
+            messages: 2,
+            seed: 9,
+        };
+        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
+        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        for input in [
+            "Gutschr*",
+            "Zahl* Rechnung",
+            "rech* zahl*",
+            "Router Neu*",
+            "k*",
+        ] {
+            let query = query::parse(input);
+            let fts = query.text.clone().unwrap();
+            let expanded = expand_prefixes(&conn, &fts, &query.terms).unwrap().unwrap();
+            assert_eq!(
+                rows(&conn, &expanded),
+                rows(&conn, &fts),
+                "{input}: {expanded}"
+            );
+            assert!(!rows(&conn, &fts).is_empty(), "{input} matches");
+            if input == "k*" {
+                assert_eq!(expanded, fts, "too many words: FTS5's prefix query");
+            } else {
+                assert!(!expanded.contains('*'), "{expanded}");
+            }
+        }
+        // Not plain ASCII: FTS5's prefix query, folded by its tokenizer.
+        let query = query::parse("Zähl*");
+        let fts = query.text.clone().unwrap();
+        assert_eq!(
+            expand_prefixes(&conn, &fts, &query.terms).unwrap(),
+            Some(fts)
+        );
+        // No word with the prefix: nothing can match.
+        let query = query::parse("Rechnung qqqzz*");
+        let fts = query.text.clone().unwrap();
+        assert_eq!(expand_prefixes(&conn, &fts, &query.terms).unwrap(), None);
+        assert!(rows(&conn, &fts).is_empty());
+    }
 }

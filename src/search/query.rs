@@ -10,6 +10,15 @@ pub struct SearchQuery {
     /// The free text as typed (for contact and organization search).
     pub plain: String,
     pub filters: Vec<(Field, String)>,
+    /// The terms of `text` (joined by spaces, FTS5's implicit AND).
+    pub terms: Vec<String>,
+}
+
+impl SearchQuery {
+    /// Whether a term is a prefix (`"stem"*`).
+    pub fn has_prefix(&self) -> bool {
+        self.terms.iter().any(|t| t.ends_with('*'))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +118,7 @@ pub fn parse(input: &str) -> SearchQuery {
     if !terms.is_empty() {
         query.text = Some(terms.join(" "));
     }
+    query.terms = terms;
     query
 }
 
@@ -129,6 +139,7 @@ mod tests {
             ]
         );
         assert_eq!(q.text.as_deref(), Some(r#""neuer Zähler" "defekt"* "ab""#));
+        assert!(q.has_prefix() && !parse("defekt ab").has_prefix());
     }
 
     #[test]
