@@ -864,6 +864,278 @@ async fn csv_import_dry_run_and_real() {
     ts.server.stop().await;
 }
 
+/// A contact field of a project through the API; answers its id.
+async fn new_contact_field(
+    api: &Api,
+    project: i64,
+    key: &str,
+    kind: &str,
+    options: &[&str],
+) -> i64 {
+    let (status, field) = api
+        .post(
+            &format!("{V1}/projects/{project}/fields"),
+            json!({ "entity": "contact", "key": key, "label": key, "kind": kind, "options": options }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{field}");
+    field["id"].as_i64().expect("id")
+}
+
+/// `(line, field)` of an import report's errors.
+fn error_fields(report: &Value) -> Vec<(i64, String)> {
+    report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap_or(0),
+                e["field"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn contact_by_email(api: &Api, client_id: i64, email: &str) -> Option<Value> {
+    let (status, found) = api
+        .get(&format!(
+            "{V1}/contacts/lookup?client_id={client_id}&email={}",
+            urlencode(email)
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    found["items"]
+        .as_array()
+        .and_then(|items| items.first().cloned())
+}
+
+const IMPORT_CUSTOM: &str = "Name;E-Mail;Organisation;vertrag;custom.zaehler;Newsletter;sparten;customer_since;altfeld;nord_only;Lieblingsfarbe\n\
+Greta Feld;greta.feld@example.de;;Öko;3,5;ja;Strom, Gas;2020-12-31;;;blau\n\
+Same Person;same@example.de;;Basis;;;;;;x;\n\
+Hans Vorhanden;hans.v@example.de;;;;nein;;;;;\n\
+Bad Vertrag;bad1@example.de;Halbfirma GmbH;Gold;;;;;;;\n\
+Bad Datum;bad2@example.de;;;;;;31.12.2020;;;\n\
+Bad Zahl;bad3@example.de;;;zwei;;;;;;\n\
+Bad Box;bad4@example.de;;;;vielleicht;;;;;\n\
+Bad Sparte;bad5@example.de;;;;;Strom, Wasser;;;;\n\
+Alt Wert;bad6@example.de;;;;;;;alt;;\n";
+
+/// Columns named after custom contact fields: converted, checked like the
+/// API's `custom`, row errors in dry and real run alike, nothing of a bad
+/// row written, and one client's import never reads or writes another's
+/// fields or contacts.
+#[actix_web::test]
+async fn csv_import_custom_fields() {
+    let ts = common::demo_server().await;
+    let (acme, nord, _) = client_ids(&ts).await;
+    let api = ts.token_client(CA_ACME);
+    let nord_api = ts.token_client(CA_NORD);
+    let project = ts.id_of("/api/v1/projects", "key", "ACME").await;
+    let nord_project = ts.id_of("/api/v1/projects", "key", "NORD").await;
+    // ACME's contact mask: the demo's `customer_since` (date) and these.
+    new_contact_field(&api, project, "vertrag", "select", &["Basis", "Öko"]).await;
+    new_contact_field(&api, project, "zaehler", "number", &[]).await;
+    new_contact_field(&api, project, "newsletter", "checkbox", &[]).await;
+    new_contact_field(&api, project, "sparten", "multi-select", &["Strom", "Gas"]).await;
+    let old = new_contact_field(&api, project, "altfeld", "text", &[]).await;
+    let (status, _) = api
+        .patch(&format!("{V1}/fields/{old}"), json!({ "active": false }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Nordlicht: a field of its own, and a contact with an address that
+    // ACME's file carries too.
+    new_contact_field(&nord_api, nord_project, "nord_only", "text", &[]).await;
+    let nord_contact = new_contact(&nord_api, nord, "Same Person", "same@example.de", "").await;
+    let (status, _) = nord_api
+        .patch(
+            &format!("{V1}/contacts/{nord_contact}"),
+            json!({ "custom": { "nord_only": "bleibt" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, nord_before) = nord_api.get(&format!("{V1}/contacts/{nord_contact}")).await;
+    let (_, nord_list_before) = nord_api
+        .get(&format!("{V1}/contacts?client_id={nord}&limit=500"))
+        .await;
+    let hans = new_contact(&api, acme, "Hans Vorhanden", "hans.v@example.de", "").await;
+    let (status, _) = api
+        .patch(
+            &format!("{V1}/contacts/{hans}"),
+            json!({ "custom": { "vertrag": "Basis" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let path = |dry: bool| format!("{V1}/contacts/import?client_id={acme}&dry_run={dry}");
+    let expected_errors: Vec<(i64, String)> = [
+        (5, "custom.vertrag"),
+        (6, "custom.customer_since"),
+        (7, "custom.zaehler"),
+        (8, "custom.newsletter"),
+        (9, "custom.sparten"),
+        (10, "custom.altfeld"),
+    ]
+    .into_iter()
+    .map(|(line, field)| (line, field.to_string()))
+    .collect();
+
+    let (status, dry) = csv(&api, &path(true), IMPORT_CUSTOM).await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["rows"], 9, "{dry}");
+    assert_eq!(
+        (dry["created"].clone(), dry["updated"].clone()),
+        (json!(2), json!(1)),
+        "{dry}"
+    );
+    assert_eq!(error_fields(&dry), expected_errors, "{dry}");
+    assert!(
+        dry["errors"][5]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("deactivated")),
+        "{dry}"
+    );
+    assert_eq!(
+        dry["custom_columns"],
+        json!([
+            "vertrag",
+            "zaehler",
+            "newsletter",
+            "sparten",
+            "customer_since"
+        ])
+    );
+    assert_eq!(
+        dry["unknown_columns"],
+        json!(["nord_only", "Lieblingsfarbe"])
+    );
+    // The dry run wrote nothing.
+    assert!(
+        contact_by_email(&api, acme, "greta.feld@example.de")
+            .await
+            .is_none()
+    );
+    let (_, h) = api.get(&format!("{V1}/contacts/{hans}")).await;
+    assert_eq!(h["custom"], json!({ "vertrag": "Basis" }));
+
+    let (status, real) = csv(&api, &path(false), IMPORT_CUSTOM).await;
+    assert_eq!(status, StatusCode::OK, "{real}");
+    assert_eq!(real["dry_run"], false);
+    assert_eq!(
+        (real["created"].clone(), real["updated"].clone()),
+        (json!(2), json!(1)),
+        "{real}"
+    );
+    assert_eq!(real["errors"], dry["errors"]);
+    let greta = contact_by_email(&api, acme, "greta.feld@example.de")
+        .await
+        .expect("greta imported");
+    assert_eq!(
+        greta["custom"],
+        json!({ "vertrag": "Öko", "zaehler": 3.5, "newsletter": true,
+                "sparten": ["Strom", "Gas"], "customer_since": "2020-12-31" })
+    );
+    // An update merges into the stored values; empty cells change nothing.
+    let (_, h) = api.get(&format!("{V1}/contacts/{hans}")).await;
+    assert_eq!(
+        h["custom"],
+        json!({ "vertrag": "Basis", "newsletter": false })
+    );
+    // Nothing of a bad row was written, not even its new organization.
+    for n in 1..=6 {
+        assert!(
+            contact_by_email(&api, acme, &format!("bad{n}@example.de"))
+                .await
+                .is_none(),
+            "bad{n}"
+        );
+    }
+    let (_, orgs) = api.get(&format!("{V1}/organizations?q=Halbfirma")).await;
+    assert!(ids(&orgs).is_empty(), "{orgs}");
+    // The address known at Nordlicht made a new ACME contact; Nordlicht's
+    // field in ACME's file was not imported, Nordlicht's contacts untouched.
+    let same = contact_by_email(&api, acme, "same@example.de")
+        .await
+        .expect("same person at ACME");
+    assert_ne!(same["id"], nord_contact);
+    assert_eq!(same["custom"], json!({ "vertrag": "Basis" }));
+    let (_, nord_after) = nord_api.get(&format!("{V1}/contacts/{nord_contact}")).await;
+    assert_eq!(nord_after["custom"], json!({ "nord_only": "bleibt" }));
+    assert_eq!(nord_after["updated_at"], nord_before["updated_at"]);
+    let (_, nord_list_after) = nord_api
+        .get(&format!("{V1}/contacts?client_id={nord}&limit=500"))
+        .await;
+    assert_eq!(ids(&nord_list_after), ids(&nord_list_before));
+
+    // Nordlicht's import knows only Nordlicht's mask.
+    let (status, report) = csv(
+        &nord_api,
+        &format!("{V1}/contacts/import?client_id={nord}"),
+        "name,email,vertrag,nord_only\nNora Nord,nora@example.de,Gold,n1\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(report["custom_columns"], json!(["nord_only"]));
+    assert_eq!(report["unknown_columns"], json!(["vertrag"]));
+    let nora = contact_by_email(&nord_api, nord, "nora@example.de")
+        .await
+        .expect("nora");
+    assert_eq!(nora["custom"], json!({ "nord_only": "n1" }));
+    // ... and may not import into ACME at all.
+    let (status, _) = csv(
+        &nord_api,
+        &format!("{V1}/contacts/import?client_id={acme}&dry_run=true"),
+        "name,vertrag\nX,Basis\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A required field: new contacts need it (as through the API), updates
+    // do not; a field named by two columns makes the file unreadable.
+    let (_, mask) = api
+        .get(&format!("{V1}/projects/{project}/fields?entity=contact"))
+        .await;
+    let since = mask["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|f| f["key"] == "customer_since")
+        .and_then(|f| f["id"].as_i64())
+        .expect("customer_since");
+    let (status, _) = api
+        .patch(&format!("{V1}/fields/{since}"), json!({ "required": true }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, report) = csv(
+        &api,
+        &path(true),
+        "name,email\nNeu Ohne,neu.ohne@example.de\nHans Vorhanden,hans.v@example.de\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        error_fields(&report),
+        vec![(2, "custom.customer_since".to_string())]
+    );
+    assert_eq!(
+        (report["created"].clone(), report["updated"].clone()),
+        (json!(0), json!(1))
+    );
+    let (status, problem) = csv(
+        &api,
+        &path(true),
+        "name,vertrag,custom.vertrag\nX,Basis,Öko\n",
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (422, Some("import-invalid")),
+        "{problem}"
+    );
+    ts.server.stop().await;
+}
+
 /// Every endpoint × role × own/foreign client.
 #[actix_web::test]
 async fn isolation_between_clients() {

@@ -171,9 +171,15 @@ pub async fn duplicates(
 
 /// Imports contacts from CSV (`text/csv`; header row; `,` or `;`; UTF-8).
 /// Columns: name, email, phone, organization, customer_number, language,
-/// street, postal_code, city, country, notes. A row whose e-mail matches a
-/// contact of the client updates it; invalid rows are reported and
-/// skipped. `dry_run=true` writes nothing.
+/// street, postal_code, city, country, notes; and the custom contact fields
+/// of the client's data mask, by key (`tariff` or `custom.tariff`), checked
+/// like `custom` in the API (dates `YYYY-MM-DD`, numbers, checkboxes
+/// `true`/`false`/`yes`/`no`/`ja`/`nein`/`1`/`0`, multi-select values
+/// separated like addresses; a new contact needs the required fields).
+/// A value for a deactivated field is an error of its row; other columns
+/// are listed in `unknown_columns`. A row whose e-mail matches a contact of
+/// the client updates it; invalid rows are reported and skipped, nothing of
+/// them written. `dry_run=true` writes nothing.
 #[utoipa::path(post, path = "/api/v1/contacts/import", tag = "customers", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),

@@ -164,8 +164,14 @@ pub struct ImportReport {
     pub rows: usize,
     pub created: usize,
     pub updated: usize,
-    /// Rows skipped, with the reason.
+    /// Rows skipped, with the reason. An error about a custom field value
+    /// names the field `custom.<key>`.
     pub errors: Vec<ImportRowError>,
+    /// Columns imported as custom field values (the fields' keys).
+    pub custom_columns: Vec<String>,
+    /// Columns (as written in the header) that are neither contact columns
+    /// nor fields of the client's contact mask: not imported.
+    pub unknown_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

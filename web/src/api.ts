@@ -457,6 +457,69 @@ export interface Organization {
   notes: string;
 }
 
+/** An organization as GET /organizations and /organizations/{id} answer it. */
+export interface OrganizationFull extends Organization {
+  custom: Record<string, unknown>;
+  /** Contacts (not merged away) of the organization. */
+  contact_count: number;
+  /** Set when this organization was merged into another one. */
+  merged_into_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationPage {
+  items: OrganizationFull[];
+  next_before_id: number | null;
+}
+
+/** A contact as GET /contacts/{id} answers it (merged ones too). */
+export interface ContactFull extends Contact {
+  /** Set when this contact was merged into another one. */
+  merged_into_id: number | null;
+}
+
+/** GET /contacts/duplicates?client_id= */
+export interface DuplicateGroup {
+  reason: 'email' | 'phone' | 'name';
+  value: string;
+  contact_ids: number[];
+}
+
+/** A line of a contact CSV import that was skipped. */
+export interface ImportRowError {
+  /** Line in the file; 1 is the header. */
+  line: number;
+  /** The column, where the error is about one; custom fields as `custom.<key>`. */
+  field: string | null;
+  message: string;
+}
+
+/** POST /contacts/import: what was (or, in a dry run, would be) done. */
+export interface ImportReport {
+  dry_run: boolean;
+  /** Data rows read (empty lines not counted). */
+  rows: number;
+  created: number;
+  updated: number;
+  errors: ImportRowError[];
+  /** Keys of the custom fields the file fills. */
+  custom_columns: string[];
+  /** Columns (as written) that are not imported. */
+  unknown_columns: string[];
+}
+
+/**
+ * Imports a contact CSV into a client's customer database; `dryRun` checks
+ * and counts only. Sent as `text/csv` whatever type the browser guessed for
+ * the file (often none or `application/vnd.ms-excel`), and not through
+ * `api.upload`, whose `filename` parameter the endpoint refuses.
+ */
+export function importContacts(clientId: number, csv: Blob, dryRun: boolean): Promise<ImportReport> {
+  const body = new Blob([csv], { type: 'text/csv' });
+  return request<ImportReport>('POST', '/contacts/import' + query({ client_id: clientId, dry_run: dryRun ? 'true' : null }), undefined, body);
+}
+
 /** The filters of the case list; also the `query` of a saved view. */
 export interface CaseFilters {
   view?: 'mine' | 'unassigned' | 'open' | 'all';

@@ -16,8 +16,11 @@ import { TokensPage } from './pages/Tokens';
 import { CasesPage } from './pages/Cases';
 import { CaseDetailPage } from './pages/CaseDetail';
 import { SearchPage } from './pages/Search';
-import { ContactsPage } from './pages/Contacts';
+import { ContactsPage, canManageCustomers } from './pages/Contacts';
+import { ContactImportPage } from './pages/ContactImport';
 import { ContactDetailPage } from './pages/ContactDetail';
+import { OrganizationsPage } from './pages/Organizations';
+import { OrganizationDetailPage } from './pages/OrganizationDetail';
 import { ServicesPage } from './pages/Services';
 import { BackupsPage } from './pages/Backups';
 import { ExportsPage } from './pages/Exports';
@@ -51,7 +54,20 @@ export const routes: RouteDef[] = [
   { path: '/cases/:id', page: CaseDetailPage, allowed: inProjects },
   { path: '/search', page: SearchPage, allowed: inProjects, nav: { label: 'nav.search', section: 'main', testId: 'nav-search' } },
   { path: '/contacts', page: ContactsPage, allowed: inProjects, nav: { label: 'nav.contacts', section: 'main', testId: 'nav-contacts' } },
+  // Before `/contacts/:id`, which would match it too.
+  {
+    path: '/contacts/import',
+    page: ContactImportPage,
+    allowed: (me) => me.projects.some((p) => canManageCustomers(me, p.client_id)),
+  },
   { path: '/contacts/:id', page: ContactDetailPage, allowed: inProjects },
+  {
+    path: '/organizations',
+    page: OrganizationsPage,
+    allowed: inProjects,
+    nav: { label: 'nav.organizations', section: 'main', testId: 'nav-organizations' },
+  },
+  { path: '/organizations/:id', page: OrganizationDetailPage, allowed: inProjects },
   {
     path: '/admin/clients',
     page: ClientsPage,

@@ -1,9 +1,9 @@
 // A contact's master data (editable) and their cases.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, query, type CasePage, type Contact, type List, type Organization } from '../api';
-import { formatDateTime, formatShort, t } from '../i18n';
-import type { Params } from '../router';
+import { api, query, type CasePage, type Contact, type ContactFull, type ContactPage, type DuplicateGroup, type List, type Organization } from '../api';
+import { formatDateTime, formatNumber, formatShort, t } from '../i18n';
+import { navigate, type Params } from '../router';
 import { MaskCard } from '../components/CustomFields';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -11,7 +11,8 @@ import { Link } from '../components/Link';
 import { Empty, Loading, Page } from '../components/Page';
 import { StatusBadge } from '../components/caseBits';
 import { useLoad } from '../components/useLoad';
-import { splitList } from './Contacts';
+import { MergeDialog, type MergeCandidate } from '../components/MergeDialog';
+import { canManageCustomers, splitList } from './Contacts';
 import { GdprContactCard } from '../components/GdprContactCard';
 import { useSession } from '../session';
 
@@ -50,7 +51,7 @@ function toForm(c: Contact): Form {
 export function ContactDetailPage({ params }: { params: Params }) {
   const id = Number(params.id);
   const { me } = useSession();
-  const contact = useLoad(() => api.get<Contact>(`/contacts/${id}`), [id]);
+  const contact = useLoad(() => api.get<ContactFull>(`/contacts/${id}`), [id]);
   const c = contact.data;
   const orgs = useLoad(
     () => (c ? api.get<List<Organization>>('/organizations' + query({ client_id: c.client_id, limit: 200 })).then((r) => r.items) : Promise.resolve([] as Organization[])),
@@ -61,6 +62,7 @@ export function ContactDetailPage({ params }: { params: Params }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
+  const [merging, setMerging] = useState(false);
 
   useEffect(() => {
     if (c) setForm(toForm(c));
@@ -105,11 +107,46 @@ export function ContactDetailPage({ params }: { params: Params }) {
     orgOptions.unshift({ id: c.organization_id, name: c.organization_name ?? `#${c.organization_id}` } as Organization);
 
   return (
-    <Page title={c ? c.name : t('contacts.title')} testId="contact-detail">
+    <Page
+      title={c ? c.name : t('contacts.title')}
+      testId="contact-detail"
+      actions={
+        c &&
+        !c.merged_into_id &&
+        canManageCustomers(me, c.client_id) && (
+          <button type="button" class="btn" onClick={() => setMerging(true)} data-testid="contact-merge">
+            {t('merge.action')}
+          </button>
+        )
+      }
+    >
       <p class="breadcrumb">
         <Link href="/contacts">← {t('contacts.back')}</Link>
       </p>
       <ErrorBox error={contact.error} />
+      {c?.merged_into_id && (
+        <div class="alert alert-info" role="status" data-testid="contact-merged">
+          {t('contacts.merged')} <Link href={`/contacts/${c.merged_into_id}`}>{t('merge.openTarget')}</Link>
+        </div>
+      )}
+      {merging && c && (
+        <MergeDialog
+          testId="contact-merge-dialog"
+          source={c}
+          initialQuery={c.name}
+          search={async (q) => {
+            const page = await api.get<ContactPage>('/contacts' + query({ client_id: c.client_id, q, limit: 20 }));
+            return page.items.map(contactCandidate);
+          }}
+          suggestions={() => duplicateSuggestions(c)}
+          consequences={(target) => t('merge.contactText', { source: c.name, target: target.name, cases: formatNumber(c.case_count) })}
+          merge={async (intoId) => {
+            const target = await api.post<Contact>(`/contacts/${c.id}/merge`, { into_id: intoId });
+            navigate(`/contacts/${target.id}`);
+          }}
+          onClose={() => setMerging(false)}
+        />
+      )}
       {contact.loading && !c && <Loading />}
       {c && form && (
         <div class="contact-layout">
@@ -136,6 +173,11 @@ export function ContactDetailPage({ params }: { params: Params }) {
                     </option>
                   ))}
                 </select>
+                {c.organization_id && (
+                  <Link href={`/organizations/${c.organization_id}`} class="small" testId="contact-org-link">
+                    {t('orgs.open')}
+                  </Link>
+                )}
               </Field>
               <Field label={t('contacts.customerNumber')}>
                 <input value={form.customer_number} onInput={set('customer_number')} />
@@ -239,6 +281,34 @@ export function ContactDetailPage({ params }: { params: Params }) {
       )}
     </Page>
   );
+}
+
+/** A contact as a merge target: name and what tells namesakes apart. */
+function contactCandidate(x: Contact): MergeCandidate {
+  return { id: x.id, name: x.name, detail: [x.emails[0], x.phones[0], x.city, x.customer_number].filter(Boolean).join(' · ') };
+}
+
+/**
+ * The server's likely duplicates of `c` (same e-mail, phone digits, or name),
+ * resolved to contacts by look-up and search rather than by reading each
+ * contact, which would be recorded as a view.
+ */
+async function duplicateSuggestions(c: Contact): Promise<(MergeCandidate & { reason: string })[]> {
+  const groups = (await api.get<List<DuplicateGroup>>('/contacts/duplicates' + query({ client_id: c.client_id }))).items.filter((g) =>
+    g.contact_ids.includes(c.id),
+  );
+  const reasons = { email: t('merge.reason.email'), phone: t('merge.reason.phone'), name: t('merge.reason.name') };
+  const out = new Map<number, MergeCandidate & { reason: string }>();
+  for (const g of groups) {
+    const found =
+      g.reason === 'name'
+        ? (await api.get<ContactPage>('/contacts' + query({ client_id: c.client_id, q: c.name, limit: 50 }))).items
+        : (await api.get<List<Contact>>('/contacts/lookup' + query({ client_id: c.client_id, [g.reason]: g.value }))).items;
+    for (const x of found) {
+      if (x.id !== c.id && g.contact_ids.includes(x.id) && !out.has(x.id)) out.set(x.id, { ...contactCandidate(x), reason: reasons[g.reason] });
+    }
+  }
+  return [...out.values()];
 }
 
 function languageName(code: string): string {

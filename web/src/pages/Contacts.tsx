@@ -1,7 +1,7 @@
 // The customer database: contacts of the client of the current project.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, query, type Contact, type ContactPage } from '../api';
+import { api, query, type Contact, type ContactPage, type Me } from '../api';
 import { formatNumber, t } from '../i18n';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -24,6 +24,24 @@ export function useClientChoices(): { id: number; name: string }[] {
   return [...seen].map(([id, name]) => ({ id, name }));
 }
 
+/**
+ * Whether the user may merge, delete and import the client's contacts and
+ * organizations: as `policy::manage_customers` on the server (admins, the
+ * client's admins, leads of one of the client's projects).
+ */
+export function canManageCustomers(me: Me, clientId: number): boolean {
+  switch (me.user.role) {
+    case 'admin':
+      return true;
+    case 'client-admin':
+      return me.user.client_id === clientId;
+    case 'project-lead':
+      return me.projects.some((p) => p.client_id === clientId && p.member_role === 'lead');
+    default:
+      return false;
+  }
+}
+
 /** Split a free-text list (commas, semicolons, new lines) into trimmed entries. */
 export function splitList(v: string): string[] {
   return v
@@ -33,8 +51,13 @@ export function splitList(v: string): string[] {
 }
 
 export function ContactsPage() {
+  const { me } = useSession();
   const clients = useClientChoices();
-  const [clientId, setClientId] = useState<number | null>(clients[0]?.id ?? null);
+  // `?client_id=` (e.g. back from an import into another client) picks the client.
+  const wanted = Number(new URLSearchParams(window.location.search).get('client_id'));
+  const [clientId, setClientId] = useState<number | null>(
+    clients.find((c) => c.id === wanted)?.id ?? clients[0]?.id ?? null,
+  );
   const [q, setQ] = useState('');
   const [applied, setApplied] = useState('');
   const [items, setItems] = useState<Contact[]>([]);
@@ -89,9 +112,16 @@ export function ContactsPage() {
       title={t('contacts.title')}
       testId="contacts-page"
       actions={
-        <button type="button" class="btn btn-primary" onClick={() => setCreating(true)} disabled={!clientId} data-testid="new-contact">
-          {t('contacts.new')}
-        </button>
+        <>
+          {clientId && canManageCustomers(me, clientId) && (
+            <Link href={`/contacts/import?client_id=${clientId}`} class="btn" testId="contacts-import">
+              {t('contacts.import')}
+            </Link>
+          )}
+          <button type="button" class="btn btn-primary" onClick={() => setCreating(true)} disabled={!clientId} data-testid="new-contact">
+            {t('contacts.new')}
+          </button>
+        </>
       }
     >
       <form
