@@ -59,8 +59,15 @@ class Client:
 
     def call(self, method, path, body=None):
         t0 = time.perf_counter()
-        self.conn.request(method, path, body=None if body is None else json.dumps(body), headers=self.headers)
-        resp = self.conn.getresponse()
+        payload = None if body is None else json.dumps(body)
+        try:
+            self.conn.request(method, path, body=payload, headers=self.headers)
+            resp = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closes keep-alive connections idle for a while.
+            self.conn.close()
+            self.conn.request(method, path, body=payload, headers=self.headers)
+            resp = self.conn.getresponse()
         data = resp.read()
         ms = (time.perf_counter() - t0) * 1000
         if resp.status >= 300:

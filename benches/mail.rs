@@ -8,7 +8,12 @@
 //! 2. end to end: the same messages delivered to a local Dovecot, taken by
 //!    the fetcher over IMAP into cases (durable commits), marked seen.
 //!
-//! Options (environment): MAIL_BENCH_N (messages per run, default 2000).
+//! Before the runs, a breakdown (one thread, up to 1000 messages) shows
+//! where a message's time goes: mail-parser, ammonia, hashing, blob writes
+//! and syncs, and each SQL statement of the filing.
+//!
+//! Options (environment): MAIL_BENCH_N (messages per run, default 2000),
+//! MAIL_BENCH_BREAKDOWN=0 (skip the breakdown).
 
 #[path = "../tests/common/mailserver.rs"]
 #[allow(dead_code)]
@@ -47,6 +52,17 @@ fn message(i: usize) -> Vec<u8> {
         s = i % 50
     )
     .into_bytes()
+}
+
+/// Directories (and servers) of finished runs, removed only after the
+/// last run: deleting thousands of files leaves ext4 slow to create new
+/// ones for some seconds (it skips recently freed inodes), which would
+/// count against the next run rather than the one that made them.
+static KEEP: std::sync::Mutex<Vec<Box<dyn std::any::Any + Send>>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn keep(thing: impl std::any::Any + Send) {
+    KEEP.lock().expect("keep").push(Box::new(thing));
 }
 
 struct Store {
@@ -99,43 +115,40 @@ fn create_mailbox(s: &mut Store, dovecot: Option<&mailserver::Dovecot>) -> i64 {
     mailbox.id
 }
 
-/// Messages per second, parsing and filing without IMAP.
-fn parse_and_store(messages: &[Vec<u8>]) -> f64 {
+/// Messages per second, parsing and filing without IMAP: batches of 100
+/// through `ingest::file_batch`, the fetcher's own path (parse, blobs
+/// written and synced, one durable commit per batch, live events).
+fn parse_and_store(runtime: &tokio::runtime::Runtime, messages: &[Vec<u8>]) -> f64 {
     let mut s = store();
     create_mailbox(&mut s, None);
     let blobs = BlobStore::new(&s.path);
+    let hub = zezaro::cases::CaseHub::default();
     let limits = Limits::for_attachments(25 * 1024 * 1024);
-    let started = Instant::now();
-    let (mut parsing, mut syncing, mut filing) = (0.0, 0.0, 0.0);
-    for (chunk_no, chunk) in messages.chunks(100).enumerate() {
-        let phase = Instant::now();
-        let mut batch = BlobBatch::new(&blobs);
-        let raws: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
-        let prepared = ingest::prepare_all(&mut batch, &raws, limits).expect("prepare");
-        parsing += phase.elapsed().as_secs_f64();
-        let phase = Instant::now();
-        batch.commit().expect("blobs");
-        syncing += phase.elapsed().as_secs_f64();
-        let phase = Instant::now();
-        let target = s.target;
-        s.db.write_blocking(|tx| {
-            for (i, p) in prepared.iter().enumerate() {
-                let uid = (chunk_no * 100 + i + 1) as u32;
-                ingest::ingest(tx, target, Some(1), Some(uid), p)?;
-            }
-            Ok::<_, zezaro::mail::MailError>(())
+    // The fetcher hands over owned bytes from IMAP; copied before the clock.
+    let batches: Vec<Vec<(u32, Vec<u8>)>> = messages
+        .chunks(100)
+        .enumerate()
+        .map(|(chunk_no, chunk)| {
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| ((chunk_no * 100 + i + 1) as u32, raw.clone()))
+                .collect()
         })
-        .expect("filed");
-        filing += phase.elapsed().as_secs_f64();
+        .collect();
+    let target = s.target;
+    let started = Instant::now();
+    let mut filed = 0;
+    for batch in batches {
+        let outcome = runtime
+            .block_on(ingest::file_batch(
+                &s.db, &blobs, &hub, limits, target, 1, batch,
+            ))
+            .expect("filed");
+        filed += outcome.outcomes.len();
     }
     let rate = messages.len() as f64 / started.elapsed().as_secs_f64();
-    let per = |secs: f64| secs * 1e6 / messages.len() as f64;
-    println!(
-        "  per message: parse + queue blobs {:.0} µs, sync blobs {:.0} µs, file in store {:.0} µs",
-        per(parsing),
-        per(syncing),
-        per(filing)
-    );
+    assert_eq!(filed, messages.len());
     let cases: i64 =
         s.db.read_blocking(|c| {
             Ok::<_, StoreError>(c.query_row(
@@ -146,6 +159,7 @@ fn parse_and_store(messages: &[Vec<u8>]) -> f64 {
         })
         .expect("count");
     assert_eq!(cases as usize, messages.len());
+    keep(s._dir);
     rate
 }
 
@@ -158,20 +172,319 @@ async fn end_to_end(messages: &[Vec<u8>]) -> f64 {
     let mut s = store();
     let id = create_mailbox(&mut s, Some(&dovecot));
     let sealer = zezaro::mail::secrets::Sealer::load_or_create(&s.path).expect("key");
-    let fetchers = Arc::new(zezaro::mail::Fetchers::new(
+    let fetchers = zezaro::mail::Fetchers::new(
         s.db.clone(),
         sealer,
         &s.path,
         25 * 1024 * 1024,
         Arc::new(zezaro::cases::CaseHub::default()),
-    ));
+        zezaro::services::Registry::new(s.db.clone()),
+    );
     let started = Instant::now();
     let report = fetchers.fetch_now(id).await.expect("fetch");
     let rate = messages.len() as f64 / started.elapsed().as_secs_f64();
     assert_eq!(report.taken, messages.len(), "{report:?}");
     assert_eq!(dovecot.seen(""), messages.len());
-    dovecot.stop();
+    keep(s._dir);
+    keep(dovecot);
     rate
+}
+
+/// Where the time of one message goes, phase by phase, measured on one
+/// thread (CPU per message) apart from the throughput runs: mail-parser,
+/// ammonia, hashing, blob writes and syncs, and every SQL statement of the
+/// filing (timed through SQLite's statement trace).
+fn breakdown(messages: &[Vec<u8>]) {
+    use std::hint::black_box;
+    use std::time::Duration;
+    let n = messages.len() as f64;
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n;
+    let limits = Limits::for_attachments(25 * 1024 * 1024);
+
+    let t = Instant::now();
+    for m in messages {
+        black_box(mail_parser::MessageParser::default().parse(m.as_slice()));
+    }
+    let mime = t.elapsed();
+    let htmls: Vec<String> = messages
+        .iter()
+        .filter_map(|m| {
+            mail_parser::MessageParser::default()
+                .parse(m.as_slice())
+                .and_then(|p| p.body_html(0).map(|h| h.into_owned()))
+        })
+        .collect();
+    let t = Instant::now();
+    for h in &htmls {
+        black_box(zezaro::mail::parse::sanitize_html(h));
+    }
+    let ammonia = t.elapsed();
+    let t = Instant::now();
+    let parsed: Vec<_> = messages
+        .iter()
+        .map(|m| zezaro::mail::parse::parse(m, limits))
+        .collect();
+    let parse_all = t.elapsed();
+    let t = Instant::now();
+    for (m, p) in messages.iter().zip(&parsed) {
+        black_box(ring::digest::digest(&ring::digest::SHA256, m));
+        for part in &p.parts {
+            black_box(ring::digest::digest(&ring::digest::SHA256, &part.data));
+        }
+    }
+    let hashing = t.elapsed();
+    println!(
+        "  breakdown (one thread, µs per message): mail-parser {:.0}, ammonia {:.0}, parse::parse in all {:.0}, SHA-256 of raw + parts {:.0}",
+        per(mime),
+        per(ammonia),
+        per(parse_all),
+        per(hashing)
+    );
+    drop(parsed);
+
+    // Blob files the way the store writes them, step by step.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir_path = dir.path().to_path_buf();
+    keep(dir);
+    let dir = KeptDir(dir_path);
+    let (mut write, mut sync_files, mut rename, mut sync_dirs) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    for (c, chunk) in messages.chunks(100).enumerate() {
+        let t = Instant::now();
+        let mut files = Vec::new();
+        for (i, m) in chunk.iter().enumerate() {
+            for (k, bytes) in [m.as_slice(), &m[..m.len().min(6000)]].iter().enumerate() {
+                let path = dir.path().join(format!("{c}-{i}-{k}.tmp"));
+                std::fs::write(&path, bytes).expect("write");
+                files.push(path);
+            }
+        }
+        write += t.elapsed();
+        let t = Instant::now();
+        std::thread::scope(|scope| {
+            for chunk in files.chunks(files.len().div_ceil(16)) {
+                scope.spawn(move || {
+                    for f in chunk {
+                        std::fs::File::open(f)
+                            .and_then(|f| f.sync_data())
+                            .expect("sync");
+                    }
+                });
+            }
+        });
+        sync_files += t.elapsed();
+        let t = Instant::now();
+        let mut dirs = Vec::new();
+        for (j, f) in files.iter().enumerate() {
+            let d = dir
+                .path()
+                .join(format!("{:02x}", (c * 7 + j * 13) % 256))
+                .join(format!("{:02x}", j % 256));
+            std::fs::create_dir_all(&d).expect("dir");
+            std::fs::rename(f, d.join(format!("{c}-{j}"))).expect("rename");
+            dirs.push(d);
+        }
+        rename += t.elapsed();
+        let t = Instant::now();
+        std::thread::scope(|scope| {
+            for chunk in dirs.chunks(dirs.len().div_ceil(16)) {
+                scope.spawn(move || {
+                    for d in chunk {
+                        std::fs::File::open(d)
+                            .and_then(|f| f.sync_all())
+                            .expect("sync");
+                    }
+                });
+            }
+        });
+        sync_dirs += t.elapsed();
+    }
+    println!(
+        "  blob files (2 per message, 100 messages a batch; µs per message): write {:.0}, fdatasync files {:.0}, create dirs + rename {:.0}, sync directories {:.0}",
+        per(write),
+        per(sync_files),
+        per(rename),
+        per(sync_dirs)
+    );
+
+    // Filing, statement by statement.
+    let mut s = store();
+    create_mailbox(&mut s, None);
+    let blobs = BlobStore::new(&s.path);
+    let (mut prepare, mut commit_blobs, mut filing, mut commit) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    sql_profile::reset();
+    for (chunk_no, chunk) in messages.chunks(100).enumerate() {
+        let t = Instant::now();
+        let mut batch = BlobBatch::new(&blobs);
+        let raws: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+        let prepared = ingest::prepare_all(&mut batch, &raws, limits).expect("prepare");
+        prepare += t.elapsed();
+        let t = Instant::now();
+        batch.commit().expect("blobs");
+        commit_blobs += t.elapsed();
+        let target = s.target;
+        let t = Instant::now();
+        let mut inside = Duration::ZERO;
+        s.db.write_blocking(|tx| {
+            let t = Instant::now();
+            sql_profile::start(tx);
+            for (i, p) in prepared.iter().enumerate() {
+                let uid = (chunk_no * 100 + i + 1) as u32;
+                ingest::ingest(tx, target, Some(1), Some(uid), p)?;
+            }
+            sql_profile::stop(tx);
+            inside = t.elapsed();
+            Ok::<_, zezaro::mail::MailError>(())
+        })
+        .expect("filed");
+        filing += inside;
+        commit += t.elapsed() - inside;
+    }
+    println!(
+        "  pipeline steps (µs per message): prepare_all {:.0} (2 threads), BlobBatch::commit {:.0}, ingest {:.0}, SQLite commit {:.0}",
+        per(prepare),
+        per(commit_blobs),
+        per(filing),
+        per(commit)
+    );
+    sql_profile::report(n, per(filing));
+    keep(s._dir);
+}
+
+/// A directory kept until the end (see [`KEEP`]).
+struct KeptDir(std::path::PathBuf);
+
+impl KeptDir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+/// Times every SQL statement of a transaction with SQLite's trace hooks
+/// (start and end of each statement, our own clock).
+mod sql_profile {
+    use std::collections::HashMap;
+    use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    use rusqlite::ffi;
+
+    #[derive(Default)]
+    struct Stat {
+        count: u64,
+        total: Duration,
+        nested: bool,
+    }
+
+    #[derive(Default)]
+    struct State {
+        running: Vec<(usize, Instant)>,
+        stats: HashMap<String, Stat>,
+    }
+
+    static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+    pub fn reset() {
+        *STATE.lock().expect("lock") = Some(State::default());
+    }
+
+    unsafe extern "C" fn callback(
+        event: c_uint,
+        _ctx: *mut c_void,
+        p: *mut c_void,
+        x: *mut c_void,
+    ) -> c_int {
+        let now = Instant::now();
+        let mut guard = STATE.lock().expect("lock");
+        let Some(state) = guard.as_mut() else {
+            return 0;
+        };
+        if event == ffi::SQLITE_TRACE_STMT as c_uint {
+            // SAFETY: for this event X is the statement's SQL text.
+            let text = unsafe { CStr::from_ptr(x as *const c_char) }.to_bytes();
+            if !text.starts_with(b"--") {
+                state.running.push((p as usize, now));
+            }
+        } else if event == ffi::SQLITE_TRACE_PROFILE as c_uint
+            && let Some(pos) = state.running.iter().rposition(|(s, _)| *s == p as usize)
+        {
+            let (_, started) = state.running.remove(pos);
+            // SAFETY: P is the statement being reported.
+            let sql = unsafe { ffi::sqlite3_sql(p as *mut ffi::sqlite3_stmt) };
+            let sql = if sql.is_null() {
+                String::from("?")
+            } else {
+                unsafe { CStr::from_ptr(sql) }
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            let key: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            let key: String = key.chars().take(110).collect();
+            let stat = state.stats.entry(key).or_default();
+            stat.count += 1;
+            stat.total += now - started;
+            stat.nested |= pos > 0;
+        }
+        0
+    }
+
+    pub fn start(conn: &rusqlite::Connection) {
+        // SAFETY: the handle is the open connection; the callback is static.
+        unsafe {
+            ffi::sqlite3_trace_v2(
+                conn.handle(),
+                (ffi::SQLITE_TRACE_STMT | ffi::SQLITE_TRACE_PROFILE) as c_uint,
+                Some(callback),
+                std::ptr::null_mut(),
+            );
+        }
+    }
+
+    pub fn stop(conn: &rusqlite::Connection) {
+        // SAFETY: as above; turns the trace off.
+        unsafe {
+            ffi::sqlite3_trace_v2(conn.handle(), 0, None, std::ptr::null_mut());
+        }
+    }
+
+    /// Prints the statements by total time (µs per message).
+    pub fn report(n: f64, filing: f64) {
+        let guard = STATE.lock().expect("lock");
+        let Some(state) = guard.as_ref() else {
+            return;
+        };
+        let mut rows: Vec<(&String, &Stat)> = state.stats.iter().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1.total));
+        let top: f64 = rows
+            .iter()
+            .filter(|(_, s)| !s.nested)
+            .map(|(_, s)| s.total.as_secs_f64())
+            .sum::<f64>()
+            * 1e6
+            / n;
+        println!(
+            "  SQL (µs per message, with tracing): statements {top:.0} of ingest {filing:.0}; the rest is Rust around them and the trace"
+        );
+        for (sql, stat) in rows.iter().take(30) {
+            println!(
+                "    {:>6.1} µs {:>5.2}× {}{}",
+                stat.total.as_secs_f64() * 1e6 / n,
+                stat.count as f64 / n,
+                if stat.nested { "(nested) " } else { "" },
+                sql
+            );
+        }
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -196,10 +509,16 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    if std::env::var("MAIL_BENCH_BREAKDOWN")
+        .ok()
+        .is_none_or(|v| v != "0")
+    {
+        breakdown(&messages[..n.min(1000)]);
+    }
     let mut parse = Vec::new();
     let mut e2e = Vec::new();
     for run in 1..=3 {
-        let p = parse_and_store(&messages);
+        let p = parse_and_store(&runtime, &messages);
         let e = runtime.block_on(end_to_end(&messages));
         println!("run {run}: parse+store {p:.0} msg/s, end to end {e:.0} msg/s");
         parse.push(p);
@@ -210,4 +529,5 @@ fn main() {
         median(parse),
         median(e2e)
     );
+    KEEP.lock().expect("keep").clear();
 }

@@ -19,7 +19,7 @@ pub struct AppState {
     pub webforms: Arc<crate::webforms::FormGuard>,
     /// Seals secrets at rest (mailbox passwords) with the data dir's key.
     pub sealer: crate::mail::secrets::Sealer,
-    /// The mail fetch loops, one per active mailbox (mail/fetcher.rs).
+    /// The mailbox fetchers, registered as services (mail/fetcher.rs).
     pub mail: Arc<crate::mail::Fetchers>,
     /// The background services (services/registry.rs).
     pub services: crate::services::Registry,
@@ -27,7 +27,7 @@ pub struct AppState {
     pub backups: Arc<crate::backup::Backups>,
     /// HTTP request counters for `/metrics`.
     pub metrics: Arc<crate::services::metrics::Metrics>,
-    /// Wakes and stops the outbound mail worker (mail/outbound/worker.rs).
+    /// Wakes and stops the mail sender service (mail/outbound/worker.rs).
     pub outbox: Arc<crate::mail::outbound::Outbox>,
     /// Full client exports in progress or ready (export/jobs.rs).
     pub exports: Arc<crate::export::Exports>,
@@ -46,13 +46,15 @@ impl AppState {
         let backups = Arc::new(crate::backup::Backups::new(&config));
         let exports = Arc::new(crate::export::Exports::new(&config.data_dir));
         let cases = Arc::new(crate::cases::CaseHub::default());
-        let mail = Arc::new(crate::mail::Fetchers::new(
+        let mail = crate::mail::Fetchers::new(
             db.clone(),
             sealer.clone(),
             &config.data_dir,
             config.max_attachment_bytes,
             cases.clone(),
-        ));
+            services.clone(),
+        );
+        let outbox = Arc::new(crate::mail::outbound::Outbox::new(services.clone()));
         AppState {
             services,
             backups,
@@ -65,7 +67,7 @@ impl AppState {
             mail,
             webforms: Arc::new(crate::webforms::FormGuard::default()),
             sealer,
-            outbox: Arc::new(crate::mail::outbound::Outbox::default()),
+            outbox,
             exports,
             contact_views: Arc::new(crate::gdpr::access::ViewLog::default()),
         }

@@ -674,6 +674,68 @@ async fn after_fetching_messages_are_moved_or_deleted_and_repeats_are_not_filed(
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
+    // Each mailbox's fetcher is a service on the services page, in step
+    // with the mailbox: paused there, resumed here, stopped here.
+    let key = format!("mail.fetch.{deleter}");
+    let fetcher_service = |list: &serde_json::Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key.as_str())
+            .cloned()
+    };
+    let (_, list) = admin.get("/api/v1/services").await;
+    let service = fetcher_service(&list).expect("the fetcher is a service");
+    assert_eq!(service["state"], "paused", "{service}");
+    assert_eq!(service["schedule"], "cron * * * * * * (UTC)", "{service}");
+    assert!(service["runs"].as_u64().unwrap() >= 1, "{service}");
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["key"] == "mail.send"),
+        "the sender is a service: {list}"
+    );
+    let (status, service) = admin
+        .post(&format!("/api/v1/services/{key}/resume"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{service}");
+    assert_eq!(service["state"], "running");
+    let (_, body) = admin.get(&format!("/api/v1/mailboxes/{deleter}")).await;
+    assert_eq!(body["paused"], false, "{body}");
+    assert_eq!(body["fetcher"]["running"], true, "{body}");
+    dovecot.deliver_to(
+        "Weg",
+        b"From: e@kunde.example\r\nSubject: Wieder da\r\n\r\nx\r\n",
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while dovecot.count("Weg") > 0 {
+        assert!(Instant::now() < deadline, "the resumed fetcher did not run");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, service) = admin
+        .post(&format!("/api/v1/services/{key}/stop"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{service}");
+    assert_eq!(service["state"], "stopped");
+    let (_, body) = admin.get(&format!("/api/v1/mailboxes/{deleter}")).await;
+    assert_eq!(body["paused"], true, "{body}");
+    // A client admin may pause their mailbox but not touch services.
+    let kadmin = ts.token_client(CA_ACME);
+    let (status, _) = kadmin
+        .post(&format!("/api/v1/services/{key}/resume"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = admin.delete(&format!("/api/v1/mailboxes/{deleter}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, list) = admin.get("/api/v1/services").await;
+    assert!(
+        fetcher_service(&list).is_none(),
+        "a deleted mailbox's fetcher is gone"
+    );
+
     // Deleting the mailbox keeps its cases and raw messages.
     let records = inbound(&admin, mover, "").await;
     let (status, _) = admin.delete(&format!("/api/v1/mailboxes/{mover}")).await;

@@ -40,8 +40,7 @@ fn with_login(mut body: Value, user: &str, password: &str) -> Value {
 }
 
 /// A mailbox through the mailbox API (IMAP side paused, passwords sealed by
-/// the server); the acknowledgment settings, which that API does not take,
-/// are written to the row directly.
+/// the server), with the acknowledgment as a client admin writes it.
 async fn add_mailbox(ts: &common::TestServer, spec: MailboxSpec<'_>) -> i64 {
     add_mailbox_with(ts, spec, |body| body).await
 }
@@ -52,35 +51,29 @@ async fn add_mailbox_with(
     tweak: impl FnOnce(Value) -> Value,
 ) -> i64 {
     let admin = ts.token_client("admin@zezaro.example");
+    let mut body = json!({"name": spec.address, "address": spec.address,
+           "sender_name": spec.sender_name, "signature": spec.signature,
+           "imap_host": "127.0.0.1", "imap_port": 1, "imap_security": "plain",
+           "imap_username": "x", "imap_password": "imap-secret",
+           "smtp_host": "127.0.0.1", "smtp_port": spec.smtp_port, "smtp_security": "plain",
+           "paused": true});
+    if let Some((subject, text)) = spec.auto_ack {
+        body["auto_ack"] = json!({ "enabled": true, "subject": subject, "body": text });
+    }
     let (status, mailbox) = admin
         .post(
             &format!("/api/v1/projects/{}/mailboxes", spec.project_id),
-            tweak(json!({"name": spec.address, "address": spec.address,
-                   "sender_name": spec.sender_name, "signature": spec.signature,
-                   "imap_host": "127.0.0.1", "imap_port": 1, "imap_security": "plain",
-                   "imap_username": "x", "imap_password": "imap-secret",
-                   "smtp_host": "127.0.0.1", "smtp_port": spec.smtp_port, "smtp_security": "plain",
-                   "paused": true})),
+            tweak(body),
         )
         .await;
     assert_eq!(status, 201, "{mailbox}");
-    let id = mailbox["id"].as_i64().unwrap();
-    if let Some((subject, body)) = spec.auto_ack {
-        let (subject, body) = (subject.to_string(), body.to_string());
-        ts.server
-            .state
-            .db
-            .write_blocking(move |tx| {
-                tx.execute(
-                    "UPDATE mailboxes SET auto_ack_enabled = 1, auto_ack_subject = ?2, auto_ack_body = ?3
-                     WHERE id = ?1",
-                    (id, subject, body),
-                )?;
-                Ok::<_, StoreError>(())
-            })
-            .expect("acknowledgment settings");
+    if let Some((subject, text)) = spec.auto_ack {
+        assert_eq!(
+            mailbox["auto_ack"],
+            json!({ "enabled": true, "subject": subject, "body": text })
+        );
     }
-    id
+    mailbox["id"].as_i64().unwrap()
 }
 
 /// Records an inbound mail of the case as the ingestion does: the message's
@@ -573,13 +566,36 @@ async fn the_automatic_acknowledgment_is_auto_submitted() {
             sender_name: "ACME",
             signature: "Ihr ACME-Team",
             smtp_port: postfix.port,
-            auto_ack: Some((
-                "Eingangsbestätigung: {subject}",
-                "Hallo {name},\n\nIhre Anfrage {case_number} ist eingegangen.",
-            )),
+            auto_ack: None,
         },
     )
     .await;
+    // The client's admin writes the acknowledgment; another client's admin
+    // cannot touch the mailbox.
+    let ack = json!({ "auto_ack": {
+        "enabled": true,
+        "subject": "Eingangsbestätigung: {subject}",
+        "body": "Hallo {name},\n\nIhre Anfrage {case_number} ist eingegangen.",
+    }});
+    let (status, _) = ts
+        .token_client("kadmin@nordlicht.example")
+        .patch(&format!("/api/v1/mailboxes/{mailbox}"), ack.clone())
+        .await;
+    assert_eq!(status, 404);
+    let (status, written) = ts
+        .token_client("kadmin@acme-energie.example")
+        .patch(&format!("/api/v1/mailboxes/{mailbox}"), ack.clone())
+        .await;
+    assert_eq!(status, 200, "{written}");
+    assert_eq!(written["auto_ack"], ack["auto_ack"]);
+    let (status, problem) = ts
+        .token_client("kadmin@acme-energie.example")
+        .patch(
+            &format!("/api/v1/mailboxes/{mailbox}"),
+            json!({ "auto_ack": { "enabled": true, "subject": "two\nlines" } }),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
     let quiet = add_mailbox(
         &ts,
         MailboxSpec {
@@ -910,4 +926,71 @@ async fn smtp_auth_uses_the_sealed_password_and_a_refusal_fails_the_delivery() {
         "{failed}"
     );
     assert!(postfix.with_subject("Falsches Passwort").is_empty());
+}
+
+/// A mail server with a certificate of its own (self-signed) over STARTTLS:
+/// refused while the certificate is checked, and the reason is shown on the
+/// case; sent over TLS once the admin switches the check off.
+#[actix_web::test]
+async fn starttls_checks_the_certificate_unless_the_admin_turns_that_off() {
+    let postfix = Postfix::start_new_with_starttls();
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+    let mailbox = add_mailbox_with(
+        &ts,
+        MailboxSpec {
+            project_id: acme,
+            address: "service@acme-energie.example",
+            sender_name: "ACME",
+            signature: "",
+            smtp_port: postfix.port,
+            auto_ack: None,
+        },
+        |mut body| {
+            body["smtp_security"] = json!("starttls");
+            body
+        },
+    )
+    .await;
+    let (case, _) = email_case(&anna, acme, "Zertifikat", "eva@customer.example").await;
+    let id = case["id"].as_i64().unwrap();
+    let reference = case["ref"].as_str().unwrap().to_string();
+    let created = reply(&anna, id, "Geht das sicher raus?", &[]).await;
+    let message_id = created["message"]["id"].as_i64().unwrap();
+
+    let retrying = wait_state(&anna, id, message_id, "retrying").await;
+    let error = retrying["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(error.contains("certificate"), "{retrying}");
+    assert!(postfix.with_subject(&format!("[{reference}]")).is_empty());
+
+    let admin = ts.token_client("admin@zezaro.example");
+    let (status, changed) = admin
+        .patch(
+            &format!("/api/v1/mailboxes/{mailbox}"),
+            json!({ "smtp_tls_verify": false }),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["smtp_tls_verify"], false);
+    let delivery_id = retrying["id"].as_i64().unwrap();
+    let (status, body) = anna
+        .post(
+            &format!("/api/v1/cases/{id}/deliveries/{delivery_id}/retry"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    postfix
+        .wait_for(&format!("[{reference}]"), Duration::from_secs(20))
+        .await;
+    wait_state(&anna, id, message_id, "sent").await;
+    assert!(
+        postfix.log().contains("TLS connection established"),
+        "the mail went over TLS: {}",
+        postfix.log()
+    );
 }

@@ -235,6 +235,58 @@ pub fn scratch_dir(near: &Path, what: &str) -> Result<PathBuf, BackupError> {
     Ok(dir)
 }
 
+/// Removes what an interrupted backup or verification left in `dir` (a
+/// crash, a `kill -9`): `*.part` archives and `.backup-*` / `.verify-*`
+/// scratch directories untouched for an hour (a backup in progress writes
+/// them continuously). Answers what was removed.
+pub fn remove_leftovers(dir: &Path) -> Vec<PathBuf> {
+    const QUIET: std::time::Duration = std::time::Duration::from_secs(3600);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let scratch = name.starts_with(".backup-") || name.starts_with(".verify-");
+        let part = name.starts_with("zezaro-") && name.ends_with(".part");
+        if !(scratch || part) || !untouched_for(&path, QUIET) {
+            continue;
+        }
+        let result = if scratch {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match result {
+            Ok(()) => removed.push(path),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), error = %err, "cannot remove a backup leftover")
+            }
+        }
+    }
+    removed
+}
+
+/// Whether neither the path nor (for a directory) anything directly in it
+/// was modified within `quiet`.
+fn untouched_for(path: &Path, quiet: std::time::Duration) -> bool {
+    let recent = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_none_or(|age| age < quiet)
+    };
+    if recent(path) {
+        return false;
+    }
+    match std::fs::read_dir(path) {
+        Ok(entries) => !entries.flatten().any(|e| recent(&e.path())),
+        Err(_) => true,
+    }
+}
+
 /// Writes a backup of `data_dir` to `out` (through `out.part`, renamed
 /// when complete and synced). Returns the manifest.
 pub fn create(
@@ -692,6 +744,42 @@ mod tests {
     use super::*;
 
     fn quiet(_: &str, _: f64) {}
+
+    fn age(path: &Path, hours: u64) {
+        let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+        File::open(path).unwrap().set_modified(then).unwrap();
+    }
+
+    /// Leftovers of an interrupted backup go at start; fresh ones (a backup
+    /// in progress) and everything else stay.
+    #[test]
+    fn leftovers_of_interrupted_backups_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let old_part = d.join("zezaro-20261127T023000Z.tar.gz.part");
+        let new_part = d.join("zezaro-20261128T023000Z.tar.gz.part");
+        let archive = d.join("zezaro-20261126T023000Z.tar.gz");
+        let old_scratch = d.join(".backup-old");
+        let busy_scratch = d.join(".verify-busy");
+        for f in [&old_part, &new_part, &archive] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        for s in [&old_scratch, &busy_scratch] {
+            std::fs::create_dir(s).unwrap();
+            std::fs::write(s.join("zezaro.db"), b"x").unwrap();
+        }
+        age(&old_part, 2);
+        age(&archive, 2);
+        age(&old_scratch.join("zezaro.db"), 2);
+        age(&old_scratch, 2);
+        // A scratch dir made long ago whose copy is still being written.
+        age(&busy_scratch, 2);
+        let mut removed = remove_leftovers(d);
+        removed.sort();
+        assert_eq!(removed, vec![old_scratch.clone(), old_part.clone()]);
+        assert!(new_part.exists() && archive.exists() && busy_scratch.exists());
+        assert!(!old_part.exists() && !old_scratch.exists());
+    }
 
     /// A store with one attachment file; archived, verified, then a byte of
     /// the attachment flipped inside the (uncompressed) archive.

@@ -73,8 +73,6 @@ pub struct RunningServer {
     signals: bool,
     task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
     _lock: File,
-    /// The outbound mail worker (mail/outbound/worker.rs).
-    outbox_worker: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -97,13 +95,12 @@ impl RunningServer {
     /// Graceful stop: live event streams end, in-flight requests finish.
     pub async fn stop(self) {
         self.state.cases.close();
+        // The mail in flight (if any) finishes; queued rows wait for the next start.
+        self.state.outbox.stop().await;
+        self.state.mail.stop_all();
         self.state.services.shutdown();
-        self.state.mail.stop_all().await;
         self.handle.stop(true).await;
         let _ = self.task.await;
-        // The mail in flight (if any) finishes; queued rows wait for the next start.
-        self.state.outbox.stop();
-        let _ = self.outbox_worker.await;
     }
 }
 
@@ -142,12 +139,17 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
     let state = AppState::new(db.clone(), config, sealer);
     crate::scheduler::register_builtin(&state.services, &state.backups)
         .map_err(|err| StartError::Other(format!("background services: {err}")))?;
-    let outbox_worker = crate::mail::outbound::worker::spawn(state.clone());
-    // One fetch loop per active mailbox; a store that cannot be read here
-    // only delays mail (the loops are started again on the next change).
-    if let Err(err) = state.mail.start_all().await {
-        tracing::warn!(error = %err, "starting the mail fetchers failed");
+    let backup_dir = state.backups.dir().to_path_buf();
+    let removed =
+        tokio::task::spawn_blocking(move || crate::backup::archive::remove_leftovers(&backup_dir))
+            .await
+            .unwrap_or_default();
+    for path in removed {
+        tracing::warn!(path = %path.display(), "removed the leftover of an interrupted backup");
     }
+    crate::mail::outbound::worker::register(&state)
+        .map_err(|err| StartError::Other(format!("the mail sender: {err}")))?;
+    state.mail.sync_all().await;
     let data = web::Data::new(state.clone());
     let openapi = ApiDoc::openapi();
     let mut server = HttpServer::new(move || {
@@ -261,7 +263,6 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
         signals: options.signals,
         task,
         _lock: lock,
-        outbox_worker,
     })
 }
 

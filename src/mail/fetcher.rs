@@ -1,21 +1,21 @@
-//! The fetch loops: one tokio task per active mailbox, waking at the next
-//! time of the mailbox's cron schedule (or when asked to fetch now). A run
-//! takes the pending messages in batches: fetch raw → parse and write
-//! blobs (blocking pool) → one durable write filing the batch → settle the
-//! messages on the server. Controlled through plain functions (start,
-//! stop, sync, fetch_now) so a services registry can drive it.
+//! The mailbox fetchers. Each mailbox is a background service in the
+//! registry (`mail.fetch.<id>`, services/registry.rs), run on the mailbox's
+//! cron schedule, on "fetch now", and at once when the server announces new
+//! mail over IMAP IDLE (one IDLE watcher per running mailbox). A run takes
+//! the pending messages in batches: fetch raw → parse and write blobs
+//! (blocking pool) → one durable write filing the batch → settle the
+//! messages on the server.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::watch;
 use utoipa::ToSchema;
 
 use super::error::MailError;
 use super::imap::{self, ImapError};
-use super::ingest::{self, BlobBatch, Outcome, Prepared, Target};
+use super::ingest::{self, Outcome, Target};
 use super::model::{AfterFetch, ImapSettings, Security};
 use super::parse::Limits;
 use super::secrets::Sealer;
@@ -23,11 +23,20 @@ use super::store;
 use crate::blobs::BlobStore;
 use crate::cases::CaseHub;
 use crate::db::Db;
+use crate::services::{DesiredState, Registry, ServiceSpec, Trigger};
 
 /// Messages fetched and filed per batch (one durable commit each).
 const BATCH: usize = 100;
+/// At most this many bytes of messages are fetched at once (a larger
+/// message alone), so a mailbox full of huge mails cannot exhaust memory.
+const MAX_FETCH_BYTES: u64 = 32 * 1024 * 1024;
 /// Seconds an IMAP step may take.
 const IMAP_TIMEOUT: u64 = 60;
+/// How long one IDLE command waits before it is renewed (RFC 2177 asks
+/// clients to renew within 29 minutes).
+const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
+/// Pause after a failed IDLE connection before the watcher tries again.
+const IDLE_RETRY: Duration = Duration::from_secs(60);
 
 /// What one run did.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -40,19 +49,22 @@ pub struct RunReport {
     pub flagged: usize,
 }
 
-struct Loop {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+/// The registry key of a mailbox's fetcher.
+pub fn service_key(mailbox_id: i64) -> String {
+    format!("mail.fetch.{mailbox_id}")
 }
 
 /// The fetchers of one server.
 pub struct Fetchers {
+    me: Weak<Fetchers>,
     db: Db,
     sealer: Sealer,
     blobs: BlobStore,
     limits: Limits,
     hub: Arc<CaseHub>,
-    loops: Mutex<HashMap<i64, Loop>>,
+    services: Registry,
+    /// The IDLE watchers of running mailboxes.
+    watchers: Mutex<HashMap<i64, tokio::task::JoinHandle<()>>>,
     /// One run at a time per mailbox.
     runs: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     stopped: std::sync::atomic::AtomicBool,
@@ -65,164 +77,239 @@ impl Fetchers {
         data_dir: &std::path::Path,
         max_attachment_bytes: usize,
         hub: Arc<CaseHub>,
-    ) -> Fetchers {
-        Fetchers {
+        services: Registry,
+    ) -> Arc<Fetchers> {
+        Arc::new_cyclic(|me| Fetchers {
+            me: me.clone(),
             db,
             sealer,
             blobs: BlobStore::new(data_dir),
             limits: Limits::for_attachments(max_attachment_bytes),
             hub,
-            loops: Mutex::new(HashMap::new()),
+            services,
+            watchers: Mutex::new(HashMap::new()),
             runs: Mutex::new(HashMap::new()),
             stopped: std::sync::atomic::AtomicBool::new(false),
-        }
+        })
     }
 
-    fn loops(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Loop>> {
-        self.loops.lock().unwrap_or_else(|p| p.into_inner())
+    fn watchers(&self) -> std::sync::MutexGuard<'_, HashMap<i64, tokio::task::JoinHandle<()>>> {
+        self.watchers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts a loop for every active mailbox (server start).
-    pub async fn start_all(self: &Arc<Self>) -> Result<usize, MailError> {
-        let active = self
+    /// Syncs every mailbox's fetcher, and drops fetchers whose mailbox is
+    /// gone (server start; a project changed or deleted).
+    pub async fn sync_all(&self) {
+        let stored = self
             .db
-            .read(|conn| Ok::<_, MailError>(store::active_ids(conn)?))
-            .await?;
-        for (id, _) in &active {
-            self.start(*id);
+            .read(|conn| Ok::<_, MailError>(store::all_ids(conn)?))
+            .await;
+        // A store that cannot be read now only delays mail: each mailbox is
+        // synced again on its next change.
+        let mut ids = match stored {
+            Ok(ids) => ids,
+            Err(err) => {
+                tracing::warn!(error = %err, "syncing the mail fetchers failed");
+                return;
+            }
+        };
+        ids.extend(
+            self.services
+                .list()
+                .iter()
+                .filter_map(|s| s.key.strip_prefix("mail.fetch.")?.parse::<i64>().ok()),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            self.sync(id).await;
         }
-        Ok(active.len())
     }
 
-    /// (Re)starts the loop of a mailbox.
-    pub fn start(self: &Arc<Self>, mailbox_id: i64) {
+    /// Brings the mailbox's service in line with the stored mailbox (after
+    /// add, change, pause, resume, delete, and at start): registered with
+    /// the mailbox's schedule, running unless the mailbox is paused or its
+    /// project inactive (then paused, or stopped when an admin stopped it
+    /// on the services page), with an IDLE watcher while running; gone with
+    /// the mailbox.
+    pub async fn sync(&self, mailbox_id: i64) {
         if self.stopped.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
-        let (stop, stopped) = watch::channel(false);
-        let this = self.clone();
-        let task = tokio::spawn(this.run_loop(mailbox_id, stopped));
-        if let Some(old) = self.loops().insert(mailbox_id, Loop { stop, task }) {
-            let _ = old.stop.send(true);
-            old.task.abort();
-        }
-    }
-
-    /// Stops the loop of a mailbox (a run in progress ends at its next
-    /// batch boundary, or is cut off; either way nothing is lost).
-    pub async fn stop(&self, mailbox_id: i64) {
-        let old = self.loops().remove(&mailbox_id);
-        if let Some(old) = old {
-            let _ = old.stop.send(true);
-            let task = old.task;
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
+        let key = service_key(mailbox_id);
+        let lookup = key.clone();
+        let found = self
+            .db
+            .read(move |conn| {
+                let Some(mailbox) = store::get(conn, mailbox_id)? else {
+                    return Ok(None);
+                };
+                let project_active = crate::projects::store::get(conn, mailbox.project_id)?
+                    .is_some_and(|p| p.active);
+                let stored = crate::services::store::desired(conn, &lookup)?;
+                Ok::<_, MailError>(Some((mailbox, project_active, stored)))
+            })
+            .await;
+        let (mailbox, project_active, stored) = match found {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                let _ = self.services.unregister(&key);
+                self.unwatch(mailbox_id);
+                return;
+            }
+            Err(err) => {
+                tracing::warn!(mailbox = mailbox_id, error = %err, "reading the mailbox failed");
+                return;
+            }
+        };
+        let desired = match (mailbox.paused || !project_active, stored) {
+            (false, _) => DesiredState::Running,
+            (true, Some(DesiredState::Stopped)) => DesiredState::Stopped,
+            (true, _) => DesiredState::Paused,
+        };
+        let spec = self.service_spec(&mailbox);
+        let current = self.services.status(&key).ok();
+        let same = current.is_some_and(|status| {
+            status.label == spec.label && status.schedule == spec.trigger.describe()
+        });
+        if !same {
+            let _ = self.services.unregister(&key);
+            if let Err(err) = self.services.register(spec) {
+                tracing::error!(mailbox = mailbox_id, error = %err, "registering the fetcher failed");
+                return;
             }
         }
-    }
-
-    /// Brings the loop in line with the stored mailbox: running if active,
-    /// stopped if paused or deleted (after add, change, pause, resume,
-    /// delete).
-    pub async fn sync(self: &Arc<Self>, mailbox_id: i64) {
-        let active = self
-            .db
-            .read(|conn| Ok::<_, MailError>(store::active_ids(conn)?))
-            .await
-            .map(|ids| ids.iter().any(|(id, _)| *id == mailbox_id))
-            .unwrap_or(false);
-        if active {
-            self.start(mailbox_id);
+        let _ = self.services.set_desired(&key, desired);
+        if desired == DesiredState::Running {
+            self.watch(mailbox_id);
         } else {
-            self.stop(mailbox_id).await;
+            self.unwatch(mailbox_id);
         }
     }
 
-    /// Stops every loop (server stop).
-    pub async fn stop_all(&self) {
+    fn service_spec(&self, mailbox: &super::model::Mailbox) -> ServiceSpec {
+        let mailbox_id = mailbox.id;
+        let me = self.me.clone();
+        ServiceSpec::new(
+            service_key(mailbox_id),
+            format!("Mail fetcher: {} ({})", mailbox.address, mailbox.name),
+            Trigger::Cron(mailbox.fetch_schedule.clone()),
+            move |_| {
+                let me = me.clone();
+                async move {
+                    let fetchers = me.upgrade().ok_or("the server is stopping")?;
+                    let report = fetchers
+                        .run_once(mailbox_id)
+                        .await
+                        .map_err(|err| err.to_string())?;
+                    Ok(crate::services::RunReport::new(
+                        report.taken as u64,
+                        format!(
+                            "{} taken ({} new cases, {} already filed, {} flagged)",
+                            report.taken, report.new_cases, report.duplicates, report.flagged
+                        ),
+                    ))
+                }
+            },
+        )
+        // Paused or stopped on the services page: the mailbox shows it.
+        .with_state_hook(move |conn, desired| {
+            store::set_paused(conn, mailbox_id, desired != DesiredState::Running)
+        })
+    }
+
+    /// Starts (or restarts, for changed settings) the IDLE watcher.
+    fn watch(&self, mailbox_id: i64) {
+        let me = self.me.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Some(fetchers) = me.upgrade() else { return };
+                if !fetchers.idle_once(mailbox_id).await {
+                    return;
+                }
+            }
+        });
+        if let Some(old) = self.watchers().insert(mailbox_id, task) {
+            old.abort();
+        }
+    }
+
+    fn unwatch(&self, mailbox_id: i64) {
+        if let Some(old) = self.watchers().remove(&mailbox_id) {
+            old.abort();
+        }
+    }
+
+    /// One IDLE wait; new mail asks the registry for a run. Answers whether
+    /// to go on watching (not when the server has no IDLE: the schedule
+    /// alone fetches then).
+    async fn idle_once(&self, mailbox_id: i64) -> bool {
+        let settings = match self.settings(mailbox_id).await {
+            Ok(settings) => settings,
+            Err(MailError::NotFound) => return false,
+            Err(err) => {
+                tracing::debug!(mailbox = mailbox_id, error = %err, "IDLE: reading the mailbox failed");
+                tokio::time::sleep(IDLE_RETRY).await;
+                return true;
+            }
+        };
+        match imap::idle_until_new_mail(&settings, IDLE_RENEW).await {
+            Ok(true) => self.services.poke(&service_key(mailbox_id)),
+            Ok(false) => {}
+            Err(ImapError::NoIdle) => {
+                tracing::info!(
+                    mailbox = mailbox_id,
+                    "the IMAP server offers no IDLE: fetching on the schedule only"
+                );
+                return false;
+            }
+            Err(err) => {
+                // The scheduled runs report connection problems; IDLE only
+                // waits and tries again.
+                tracing::debug!(mailbox = mailbox_id, error = %err, "IDLE failed");
+                tokio::time::sleep(IDLE_RETRY).await;
+            }
+        }
+        true
+    }
+
+    /// The mailbox's IMAP settings with its opened password.
+    async fn settings(&self, mailbox_id: i64) -> Result<ImapSettings, MailError> {
+        let sealer = self.sealer.clone();
+        self.db
+            .read(move |conn| {
+                let m = store::get(conn, mailbox_id)?.ok_or(MailError::NotFound)?;
+                let (sealed, _) =
+                    store::sealed_passwords(conn, mailbox_id)?.ok_or(MailError::NotFound)?;
+                Ok::<_, MailError>(settings_of(
+                    m,
+                    sealer.open(super::service::IMAP_CONTEXT, &sealed)?,
+                ))
+            })
+            .await
+    }
+
+    /// Ends the IDLE watchers (server stop; the registry stops the runs).
+    pub fn stop_all(&self) {
         self.stopped
             .store(true, std::sync::atomic::Ordering::Release);
-        let ids: Vec<i64> = self.loops().keys().copied().collect();
-        for id in ids {
-            self.stop(id).await;
+        let watchers: Vec<_> = self.watchers().drain().map(|(_, task)| task).collect();
+        for task in watchers {
+            task.abort();
         }
     }
 
+    /// Whether the mailbox's fetcher runs on its schedule.
     pub fn is_running(&self, mailbox_id: i64) -> bool {
-        self.loops()
-            .get(&mailbox_id)
-            .is_some_and(|l| !l.task.is_finished())
+        self.services
+            .status(&service_key(mailbox_id))
+            .is_ok_and(|s| s.desired == DesiredState::Running)
     }
 
     /// Runs a fetch now and answers what it did (also for paused
     /// mailboxes).
     pub async fn fetch_now(&self, mailbox_id: i64) -> Result<RunReport, FetchError> {
         self.run_once(mailbox_id).await
-    }
-
-    async fn run_loop(self: Arc<Self>, mailbox_id: i64, mut stop: watch::Receiver<bool>) {
-        loop {
-            let schedule = self
-                .db
-                .read(move |conn| Ok::<_, MailError>(store::get(conn, mailbox_id)?))
-                .await;
-            let schedule = match schedule {
-                Ok(Some(m)) if !m.paused => m.fetch_schedule,
-                Ok(_) => return,
-                Err(err) => {
-                    tracing::warn!(mailbox = mailbox_id, error = %err, "reading the mailbox failed");
-                    "0 * * * * *".to_string()
-                }
-            };
-            let wait = next_wait(&schedule).unwrap_or(Duration::from_secs(60));
-            tokio::select! {
-                _ = self.wait_for_mail(mailbox_id, wait) => {}
-                _ = stop.changed() => return,
-            }
-            if *stop.borrow() {
-                return;
-            }
-            let run = self.run_once(mailbox_id);
-            tokio::select! {
-                result = run => {
-                    if let Err(err) = result {
-                        tracing::warn!(mailbox = mailbox_id, error = %err, "fetching mail failed");
-                    }
-                }
-                _ = stop.changed() => return,
-            }
-        }
-    }
-
-    /// Until the next scheduled run, or earlier when the server announces
-    /// new mail over IMAP IDLE (where it offers IDLE).
-    async fn wait_for_mail(&self, mailbox_id: i64, wait: Duration) {
-        let deadline = tokio::time::Instant::now() + wait;
-        if wait > Duration::from_secs(5) {
-            let sealer = self.sealer.clone();
-            let settings = self
-                .db
-                .read(move |conn| {
-                    let m = store::get(conn, mailbox_id)?.ok_or(MailError::NotFound)?;
-                    let (sealed, _) =
-                        store::sealed_passwords(conn, mailbox_id)?.ok_or(MailError::NotFound)?;
-                    Ok::<_, MailError>(settings_of(
-                        m,
-                        sealer.open(super::service::IMAP_CONTEXT, &sealed)?,
-                    ))
-                })
-                .await;
-            if let Ok(settings) = settings
-                && let Ok(true) = imap::idle_until_new_mail(&settings, wait).await
-            {
-                return;
-            }
-        }
-        tokio::time::sleep_until(deadline).await;
     }
 
     fn run_lock(&self, mailbox_id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -269,6 +356,9 @@ impl Fetchers {
             .await;
         if taken > 0 {
             tracing::info!(mailbox = mailbox_id, taken, "mail taken in");
+            // Acknowledgments may have been queued: send them now.
+            self.services
+                .poke(crate::mail::outbound::worker::SERVICE_KEY);
         }
         result
     }
@@ -304,6 +394,15 @@ impl Fetchers {
         let uids = tokio::time::timeout(timeout, imap::pending_uids(session, s.after_fetch))
             .await
             .map_err(step)??;
+        let move_to = s
+            .move_to_folder
+            .as_deref()
+            .filter(|_| s.after_fetch == AfterFetch::Move);
+        let after = if s.after_fetch == AfterFetch::Move && move_to.is_none() {
+            AfterFetch::Seen
+        } else {
+            s.after_fetch
+        };
         let mut report = RunReport::default();
         for chunk in uids.chunks(BATCH) {
             // Taken before but not settled (a crash between commit and
@@ -326,38 +425,43 @@ impl Fetchers {
                 .filter(|u| !known.contains(u))
                 .collect();
             report.duplicates += known.len();
-            let raws = tokio::time::timeout(timeout, imap::fetch_raw(session, &fresh))
+            tokio::time::timeout(timeout, imap::settle(session, &known, after, move_to))
                 .await
                 .map_err(step)??;
-            // Settled are only messages filed now or before: one the server
-            // did not hand out is left for the next run.
-            let mut settle: Vec<u32> = known;
-            settle.extend(raws.iter().map(|(uid, _)| *uid));
-            let outcomes = self.file_batch(target, uid_validity, raws).await?;
-            for outcome in &outcomes {
-                match outcome {
-                    Outcome::Duplicate { .. } => report.duplicates += 1,
-                    Outcome::Filed {
-                        new_case, flagged, ..
-                    } => {
-                        report.taken += 1;
-                        report.new_cases += usize::from(*new_case);
-                        report.flagged += usize::from(*flagged);
+            let sizes = tokio::time::timeout(timeout, imap::sizes(session, &fresh))
+                .await
+                .map_err(step)??;
+            for group in imap::groups_by_size(&sizes, MAX_FETCH_BYTES) {
+                let bytes: u64 = sizes
+                    .iter()
+                    .filter(|(uid, _)| group.contains(uid))
+                    .map(|(_, size)| size)
+                    .sum();
+                // Large messages get time to arrive: a second per 256 KiB.
+                let fetch_timeout = timeout + Duration::from_secs(bytes / (256 * 1024));
+                let raws = tokio::time::timeout(fetch_timeout, imap::fetch_raw(session, &group))
+                    .await
+                    .map_err(step)??;
+                // Settled are only messages filed now: one the server did
+                // not hand out is left for the next run.
+                let settle: Vec<u32> = raws.iter().map(|(uid, _)| *uid).collect();
+                let outcomes = self.file_batch(target, uid_validity, raws).await?;
+                for outcome in &outcomes {
+                    match outcome {
+                        Outcome::Duplicate { .. } => report.duplicates += 1,
+                        Outcome::Filed {
+                            new_case, flagged, ..
+                        } => {
+                            report.taken += 1;
+                            report.new_cases += usize::from(*new_case);
+                            report.flagged += usize::from(*flagged);
+                        }
                     }
                 }
+                tokio::time::timeout(timeout, imap::settle(session, &settle, after, move_to))
+                    .await
+                    .map_err(step)??;
             }
-            let move_to = s
-                .move_to_folder
-                .as_deref()
-                .filter(|_| s.after_fetch == AfterFetch::Move);
-            let after = if s.after_fetch == AfterFetch::Move && move_to.is_none() {
-                AfterFetch::Seen
-            } else {
-                s.after_fetch
-            };
-            tokio::time::timeout(timeout, imap::settle(session, &settle, after, move_to))
-                .await
-                .map_err(step)??;
         }
         Ok(report)
     }
@@ -370,56 +474,17 @@ impl Fetchers {
         uid_validity: u32,
         raws: Vec<(u32, Vec<u8>)>,
     ) -> Result<Vec<Outcome>, FetchError> {
-        if raws.is_empty() {
-            return Ok(Vec::new());
-        }
-        let blobs = self.blobs.clone();
-        let limits = self.limits;
-        let prepared: Vec<(u32, Prepared)> = crate::db::blocking(move || {
-            let mut batch = BlobBatch::new(&blobs);
-            let bytes: Vec<&[u8]> = raws.iter().map(|(_, raw)| raw.as_slice()).collect();
-            let prepared = ingest::prepare_all(&mut batch, &bytes, limits)?;
-            batch.commit()?;
-            let out: Vec<(u32, Prepared)> =
-                raws.iter().map(|(uid, _)| *uid).zip(prepared).collect();
-            Ok::<_, MailError>(out)
-        })
+        let filed = ingest::file_batch(
+            &self.db,
+            &self.blobs,
+            &self.hub,
+            self.limits,
+            target,
+            uid_validity,
+            raws,
+        )
         .await?;
-        let (outcomes, cases) = self
-            .db
-            .write(move |tx| {
-                let mut outcomes = Vec::with_capacity(prepared.len());
-                let mut cases = Vec::new();
-                for (uid, p) in &prepared {
-                    let outcome = ingest::ingest(tx, target, Some(uid_validity), Some(*uid), p)?;
-                    if let Outcome::Filed {
-                        case_id: Some(case_id),
-                        new_case,
-                        ..
-                    } = &outcome
-                        && let Some(case) = crate::cases::store::get(tx, *case_id)?
-                    {
-                        cases.push((*new_case, case));
-                    }
-                    outcomes.push(outcome);
-                }
-                let taken = outcomes
-                    .iter()
-                    .filter(|o| matches!(o, Outcome::Filed { .. }))
-                    .count();
-                store::add_taken(tx, target.mailbox_id, taken as i64)?;
-                Ok::<_, MailError>((outcomes, cases))
-            })
-            .await?;
-        // Live events only after the commit.
-        let who = ingest::system_principal();
-        for (new_case, case) in &cases {
-            let kind = if *new_case { "created" } else { "message" };
-            self.hub.publish(crate::cases::events::Event::Case(
-                crate::cases::service::event(kind, case, target.client_id, &who),
-            ));
-        }
-        Ok(outcomes)
+        Ok(filed.outcomes)
     }
 
     /// "Check connection" with the stored settings.
@@ -459,22 +524,10 @@ impl From<crate::db::StoreError> for FetchError {
     }
 }
 
-/// How long until the schedule's next time.
-pub fn next_wait(schedule: &str) -> Option<Duration> {
-    let cron = parse_schedule(schedule)?;
-    let now = chrono::Utc::now();
-    let next = cron.find_next_occurrence(&now, false).ok()?;
-    (next - now).to_std().ok()
-}
-
-/// A six-field cron expression (seconds first), as tokio-cron-scheduler
-/// reads it.
+/// Checks a mailbox's fetch schedule: a cron expression in UTC, six fields
+/// (seconds first) or five.
 pub fn parse_schedule(schedule: &str) -> Option<croner::Cron> {
-    croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .build()
-        .parse(schedule.trim())
-        .ok()
+    Trigger::parse_cron(schedule).ok()
 }
 
 /// Whether the security setting may be used with this host.
@@ -491,9 +544,8 @@ mod tests {
         assert!(parse_schedule("0 * * * * *").is_some());
         assert!(parse_schedule("*/10 * * * * *").is_some());
         assert!(parse_schedule("* * * *").is_none());
+        assert!(parse_schedule("*/5 * * * *").is_some());
         assert!(parse_schedule("every minute").is_none());
-        let wait = next_wait("0 * * * * *").unwrap();
-        assert!(wait <= Duration::from_secs(60));
     }
 
     #[test]

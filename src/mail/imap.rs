@@ -35,6 +35,8 @@ pub enum ImapError {
     Folder(String),
     #[error("plain connections are allowed only to this machine (loopback)")]
     PlainNotLoopback,
+    #[error("the server does not offer IDLE")]
+    NoIdle,
     #[error("IMAP error: {0}")]
     Protocol(String),
 }
@@ -50,6 +52,7 @@ impl ImapError {
             ImapError::Login(_) => "login",
             ImapError::Folder(_) => "folder",
             ImapError::PlainNotLoopback => "plain-not-loopback",
+            ImapError::NoIdle => "no-idle",
             ImapError::Protocol(_) => "protocol",
         }
     }
@@ -324,6 +327,51 @@ fn uid_set(uids: &[u32]) -> String {
         .join(",")
 }
 
+/// The sizes (RFC822.SIZE) of `uids`, to fetch large messages in smaller
+/// groups. A message the server gives no size for counts as 0.
+pub async fn sizes(session: &mut Session, uids: &[u32]) -> Result<Vec<(u32, u64)>, ImapError> {
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sizes = std::collections::HashMap::with_capacity(uids.len());
+    let mut stream = session
+        .uid_fetch(uid_set(uids), "(UID RFC822.SIZE)")
+        .await
+        .map_err(protocol)?;
+    while let Some(item) = stream.next().await {
+        let fetch = item.map_err(protocol)?;
+        if let Some(uid) = fetch.uid {
+            sizes.insert(uid, u64::from(fetch.size.unwrap_or(0)));
+        }
+    }
+    drop(stream);
+    Ok(uids
+        .iter()
+        .map(|uid| (*uid, sizes.get(uid).copied().unwrap_or(0)))
+        .collect())
+}
+
+/// Splits messages (in order) into groups of at most `max_bytes` together;
+/// a larger message is a group of its own. Bounds the memory one fetch
+/// takes, whatever the mailbox holds.
+pub fn groups_by_size(sizes: &[(u32, u64)], max_bytes: u64) -> Vec<Vec<u32>> {
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    let mut total = 0u64;
+    for &(uid, size) in sizes {
+        match groups.last_mut() {
+            Some(group) if !group.is_empty() && total.saturating_add(size) <= max_bytes => {
+                group.push(uid);
+                total += size;
+            }
+            _ => {
+                groups.push(vec![uid]);
+                total = size;
+            }
+        }
+    }
+    groups
+}
+
 /// The raw messages of `uids` (without marking them seen).
 pub async fn fetch_raw(
     session: &mut Session,
@@ -409,7 +457,7 @@ pub async fn idle_until_new_mail(s: &ImapSettings, within: Duration) -> Result<b
         with_timeout(30, async { session.capabilities().await.map_err(protocol) }).await?;
     if !capabilities.has_str("IDLE") {
         logout(session).await;
-        return Err(ImapError::Protocol("the server does not offer IDLE".into()));
+        return Err(ImapError::NoIdle);
     }
     with_timeout(30, select(&mut session, &s.folder)).await?;
     let mut handle = session.idle();
@@ -452,6 +500,18 @@ pub async fn check(s: &ImapSettings) -> Result<u32, ImapError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn large_messages_are_fetched_in_small_groups() {
+        let sizes = [(1, 10), (2, 10), (3, 100), (4, 5), (5, 5), (6, 30)];
+        assert_eq!(
+            groups_by_size(&sizes, 25),
+            vec![vec![1, 2], vec![3], vec![4, 5], vec![6]]
+        );
+        assert_eq!(groups_by_size(&[], 25), Vec::<Vec<u32>>::new());
+        assert_eq!(groups_by_size(&sizes, 1000), vec![vec![1, 2, 3, 4, 5, 6]]);
+    }
+
     use super::*;
 
     #[test]

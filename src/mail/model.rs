@@ -86,12 +86,16 @@ pub struct Mailbox {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_security: Security,
+    /// Whether the SMTP server's certificate is checked (TLS and STARTTLS).
+    pub smtp_tls_verify: bool,
     pub smtp_username: String,
     /// Whether an SMTP password is stored (the password itself never leaves).
     pub smtp_password_set: bool,
     /// Six-field cron expression (seconds first).
     pub fetch_schedule: String,
     pub paused: bool,
+    /// The automatic acknowledgment of new cases by mail.
+    pub auto_ack: AutoAck,
     pub fetcher: FetcherState,
     pub created_at: String,
     pub updated_at: String,
@@ -130,11 +134,13 @@ pub struct NewMailbox {
     pub smtp_host: String,
     pub smtp_port: Option<u16>,
     pub smtp_security: Security,
+    pub smtp_tls_verify: Option<bool>,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub fetch_schedule: Option<String>,
     #[serde(default)]
     pub paused: bool,
+    pub auto_ack: Option<AutoAck>,
 }
 
 /// Absent fields stay; a password given replaces the stored one.
@@ -158,11 +164,28 @@ pub struct MailboxPatch {
     pub smtp_host: Option<String>,
     pub smtp_port: Option<u16>,
     pub smtp_security: Option<Security>,
+    pub smtp_tls_verify: Option<bool>,
     pub smtp_username: Option<String>,
     /// `""` removes the stored SMTP password.
     pub smtp_password: Option<String>,
     pub fetch_schedule: Option<String>,
     pub paused: Option<bool>,
+    pub auto_ack: Option<AutoAck>,
+}
+
+/// The automatic acknowledgment a client admin writes for a mailbox: sent
+/// to the sender of each new case by mail, never to auto-submitted or bulk
+/// mail. Placeholders: `{case_number}`, `{subject}`, `{name}`. An empty
+/// subject means `Re: <subject> [ACME-1042]`; an empty text a short
+/// standard one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoAck {
+    pub enabled: bool,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
 }
 
 /// Checked settings of a mailbox, as stored (passwords sealed).
@@ -184,10 +207,12 @@ pub struct MailboxFields {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_security: Security,
+    pub smtp_tls_verify: bool,
     pub smtp_username: String,
     pub smtp_password_sealed: Option<Vec<u8>>,
     pub fetch_schedule: String,
     pub paused: bool,
+    pub auto_ack: AutoAck,
 }
 
 /// What the fetcher needs to connect: the settings with the opened password.

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::error::MailError;
 use super::fetcher::{parse_schedule, security_allowed};
 use super::model::{
-    AfterFetch, ImapSettings, InboundMail, InboundQuery, Mailbox, MailboxFields, MailboxPatch,
-    NewMailbox, Security,
+    AfterFetch, AutoAck, ImapSettings, InboundMail, InboundQuery, Mailbox, MailboxFields,
+    MailboxPatch, NewMailbox, Security,
 };
 use super::secrets::Sealer;
 use super::store;
@@ -92,6 +92,28 @@ fn folder(field: &'static str, value: &str) -> Result<String, Invalid> {
     Ok(value)
 }
 
+/// The acknowledgment's texts: a one-line subject, a bounded text.
+fn auto_ack(a: AutoAck) -> Result<AutoAck, Invalid> {
+    let subject = a.subject.trim().to_string();
+    if subject.chars().count() > 200 || subject.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            "auto_ack.subject",
+            "must be one line of at most 200 characters",
+        ));
+    }
+    if a.body.chars().count() > 10_000 {
+        return Err(Invalid::new(
+            "auto_ack.body",
+            "must be at most 10,000 characters",
+        ));
+    }
+    Ok(AutoAck {
+        enabled: a.enabled,
+        subject,
+        body: a.body.trim_end().to_string(),
+    })
+}
+
 /// The checks across fields.
 fn check(f: &MailboxFields) -> Result<(), Invalid> {
     if !security_allowed(f.imap_security, &f.imap_host) {
@@ -115,7 +137,7 @@ fn check(f: &MailboxFields) -> Result<(), Invalid> {
     if parse_schedule(&f.fetch_schedule).is_none() {
         return Err(Invalid::new(
             "fetch_schedule",
-            "must be a cron expression with seconds, e.g. \"0 * * * * *\" (every minute)",
+            "must be a cron expression in UTC, e.g. \"0 * * * * *\" (every minute; seconds first) or \"*/5 * * * *\"",
         ));
     }
     Ok(())
@@ -191,6 +213,7 @@ pub fn create(
             "smtp_port",
         )?,
         smtp_security: input.smtp_security,
+        smtp_tls_verify: input.smtp_tls_verify.unwrap_or(true),
         smtp_username: optional_text(
             "smtp_username",
             input.smtp_username.as_deref().unwrap_or(""),
@@ -206,6 +229,7 @@ pub fn create(
             .unwrap_or(DEFAULT_SCHEDULE)
             .to_string(),
         paused: input.paused,
+        auto_ack: auto_ack(input.auto_ack.unwrap_or_default())?,
     };
     check(&fields)?;
     let id = store::insert(conn, project.id, &fields).map_err(taken)?;
@@ -307,6 +331,7 @@ pub fn update(
             None => before.smtp_port,
         },
         smtp_security,
+        smtp_tls_verify: patch.smtp_tls_verify.unwrap_or(before.smtp_tls_verify),
         smtp_username: match &patch.smtp_username {
             Some(v) => optional_text("smtp_username", v, 200, false)?,
             None => before.smtp_username.clone(),
@@ -327,6 +352,10 @@ pub fn update(
             None => before.fetch_schedule.clone(),
         },
         paused: patch.paused.unwrap_or(before.paused),
+        auto_ack: match &patch.auto_ack {
+            Some(a) => auto_ack(a.clone())?,
+            None => before.auto_ack.clone(),
+        },
     };
     check(&fields)?;
     store::update(conn, id, &fields).map_err(taken)?;
@@ -347,9 +376,11 @@ pub fn update(
         ("smtp_host", patch.smtp_host.is_some()),
         ("smtp_port", patch.smtp_port.is_some()),
         ("smtp_security", patch.smtp_security.is_some()),
+        ("smtp_tls_verify", patch.smtp_tls_verify.is_some()),
         ("smtp_username", patch.smtp_username.is_some()),
         ("fetch_schedule", patch.fetch_schedule.is_some()),
         ("paused", patch.paused.is_some()),
+        ("auto_ack", patch.auto_ack.is_some()),
     ]
     .into_iter()
     .filter_map(|(name, given)| given.then_some(name))

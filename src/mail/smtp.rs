@@ -8,6 +8,7 @@ use std::time::Duration;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls as TransportTls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -47,6 +48,8 @@ pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
     pub security: Security,
+    /// Check the server's certificate (off only by the admin's choice).
+    pub tls_verify: bool,
     pub username: String,
     pub password: Option<String>,
 }
@@ -57,6 +60,7 @@ impl std::fmt::Debug for SmtpSettings {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("security", &self.security)
+            .field("tls_verify", &self.tls_verify)
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
@@ -88,10 +92,11 @@ pub fn settings(
     mailbox_id: i64,
     client_id: i64,
 ) -> Result<Option<Result<SmtpSettings, SendError>>, StoreError> {
-    type Row = (String, i64, String, String, Option<Vec<u8>>);
+    type Row = (String, i64, String, String, Option<Vec<u8>>, bool);
     let row: Option<Row> = conn
         .prepare_cached(
-            "SELECT m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password_sealed
+            "SELECT m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password_sealed,
+                    m.smtp_tls_verify
              FROM mailboxes m JOIN projects p ON p.id = m.project_id
              WHERE m.id = ?1 AND p.client_id = ?2",
         )?
@@ -102,10 +107,11 @@ pub fn settings(
                 row.get(2)?,
                 row.get(3)?,
                 row.get(4)?,
+                row.get(5)?,
             ))
         })
         .optional()?;
-    let Some((host, port, security, username, sealed)) = row else {
+    let Some((host, port, security, username, sealed, tls_verify)) = row else {
         return Ok(None);
     };
     let settings = (|| {
@@ -125,6 +131,7 @@ pub fn settings(
             host: host.trim().to_string(),
             port,
             security,
+            tls_verify,
             username: username.trim().to_string(),
             password,
         })
@@ -244,12 +251,28 @@ pub async fn send(settings: &SmtpSettings, hello: &str, message: Message) -> Res
         permanent: e.is_permanent(),
         message: e.to_string(),
     };
-    let builder = match settings.security {
-        Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host),
-        Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host),
-        Security::Plain => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+    let builder = match (settings.security, settings.tls_verify) {
+        (Security::Tls, true) => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host),
+        (Security::StartTls, true) => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+        }
+        (Security::Plain, _) => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
             settings.host.clone(),
         )),
+        // The admin chose to accept any certificate (a self-signed one).
+        (security, false) => TlsParameters::builder(settings.host.clone())
+            .dangerous_accept_invalid_certs(true)
+            .dangerous_accept_invalid_hostnames(true)
+            .build_rustls()
+            .map(|params| {
+                let tls = if security == Security::Tls {
+                    TransportTls::Wrapper(params)
+                } else {
+                    TransportTls::Required(params)
+                };
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
+                    .tls(tls)
+            }),
     }
     .map_err(transient)?;
     let mut builder = builder

@@ -2,7 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::model::{AfterFetch, FetcherState, InboundMail, Mailbox, MailboxFields, Security};
+use super::model::{
+    AfterFetch, AutoAck, FetcherState, InboundMail, Mailbox, MailboxFields, Security,
+};
 use crate::db::{StoreResult, now};
 
 const COLUMNS: &str =
@@ -12,7 +14,8 @@ const COLUMNS: &str =
      m.smtp_password_sealed IS NOT NULL, m.fetch_schedule, m.paused, m.last_run_at,
      m.last_success_at, m.messages_taken, m.last_error,
      (SELECT count(*) FROM mail_inbound i WHERE i.mailbox_id = m.id AND i.flagged = 1),
-     m.created_at, m.updated_at";
+     m.created_at, m.updated_at, m.smtp_tls_verify, m.auto_ack_enabled, m.auto_ack_subject,
+     m.auto_ack_body";
 
 fn from_row(row: &Row) -> rusqlite::Result<Mailbox> {
     let security = |i: usize| -> rusqlite::Result<Security> {
@@ -39,10 +42,16 @@ fn from_row(row: &Row) -> rusqlite::Result<Mailbox> {
         smtp_host: row.get(15)?,
         smtp_port: row.get(16)?,
         smtp_security: security(17)?,
+        smtp_tls_verify: row.get(29)?,
         smtp_username: row.get(18)?,
         smtp_password_set: row.get(19)?,
         fetch_schedule: row.get(20)?,
         paused: row.get(21)?,
+        auto_ack: AutoAck {
+            enabled: row.get(30)?,
+            subject: row.get(31)?,
+            body: row.get(32)?,
+        },
         fetcher: FetcherState {
             last_run_at: row.get(22)?,
             last_success_at: row.get(23)?,
@@ -74,14 +83,18 @@ pub fn list_for_project(conn: &Connection, project_id: i64) -> StoreResult<Vec<M
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Mailboxes whose fetcher should run: not paused, in an active project.
-pub fn active_ids(conn: &Connection) -> StoreResult<Vec<(i64, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.fetch_schedule FROM mailboxes m JOIN projects p ON p.id = m.project_id
-         WHERE m.paused = 0 AND p.active = 1 ORDER BY m.id",
-    )?;
-    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+/// Every mailbox (each has a fetcher service, running or not).
+pub fn all_ids(conn: &Connection) -> StoreResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM mailboxes ORDER BY id")?;
+    let rows = stmt.query_map([], |row| row.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Pauses or resumes fetching (chosen on the services page).
+pub fn set_paused(conn: &Connection, id: i64, paused: bool) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE mailboxes SET paused = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(rusqlite::params![id, paused, crate::db::now()])?;
+    Ok(())
 }
 
 /// A mailbox's sealed passwords: IMAP, and SMTP if one is stored.
@@ -102,8 +115,10 @@ pub fn insert(conn: &Connection, project_id: i64, f: &MailboxFields) -> StoreRes
         "INSERT INTO mailboxes (project_id, name, address, sender_name, signature, imap_host, imap_port,
              imap_security, imap_tls_verify, imap_username, imap_password_sealed, imap_folder, after_fetch,
              move_to_folder, smtp_host, smtp_port, smtp_security, smtp_username, smtp_password_sealed,
-             fetch_schedule, paused, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22)",
+             fetch_schedule, paused, created_at, updated_at, smtp_tls_verify, auto_ack_enabled,
+             auto_ack_subject, auto_ack_body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, ?23,
+             ?24, ?25, ?26)",
     )?
     .execute(params![
         project_id,
@@ -127,7 +142,11 @@ pub fn insert(conn: &Connection, project_id: i64, f: &MailboxFields) -> StoreRes
         f.smtp_password_sealed,
         f.fetch_schedule,
         f.paused,
-        at
+        at,
+        f.smtp_tls_verify,
+        f.auto_ack.enabled,
+        f.auto_ack.subject,
+        f.auto_ack.body
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -138,7 +157,9 @@ pub fn update(conn: &Connection, id: i64, f: &MailboxFields) -> StoreResult<()> 
              imap_port = ?7, imap_security = ?8, imap_tls_verify = ?9, imap_username = ?10,
              imap_password_sealed = ?11, imap_folder = ?12, after_fetch = ?13, move_to_folder = ?14,
              smtp_host = ?15, smtp_port = ?16, smtp_security = ?17, smtp_username = ?18,
-             smtp_password_sealed = ?19, fetch_schedule = ?20, paused = ?21, updated_at = ?22
+             smtp_password_sealed = ?19, fetch_schedule = ?20, paused = ?21, updated_at = ?22,
+             smtp_tls_verify = ?23, auto_ack_enabled = ?24, auto_ack_subject = ?25,
+             auto_ack_body = ?26
          WHERE id = ?1",
     )?
     .execute(params![
@@ -163,7 +184,11 @@ pub fn update(conn: &Connection, id: i64, f: &MailboxFields) -> StoreResult<()> 
         f.smtp_password_sealed,
         f.fetch_schedule,
         f.paused,
-        now()
+        now(),
+        f.smtp_tls_verify,
+        f.auto_ack.enabled,
+        f.auto_ack.subject,
+        f.auto_ack.body
     ])?;
     Ok(())
 }
@@ -406,6 +431,24 @@ pub fn case_by_message_id(
              ORDER BY x.created_at DESC LIMIT 1",
         )?
         .query_row(params![message_id, client_id], |row| row.get(0))
+        .optional()?)
+}
+
+/// The client's contact (not merged away) with this address, the first
+/// by id: what `contacts::service::lookup` answers first, in one indexed
+/// step (the sender of nearly every message is known).
+pub fn contact_by_email(
+    conn: &Connection,
+    client_id: i64,
+    email: &str,
+) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+             WHERE e.email = ?2 AND c.client_id = ?1 AND c.merged_into_id IS NULL
+             ORDER BY c.id LIMIT 1",
+        )?
+        .query_row(params![client_id, email], |row| row.get(0))
         .optional()?)
 }
 

@@ -70,6 +70,8 @@ pub async fn update(
         .db
         .write(move |tx| service::update(tx, &who, id, body.into_inner()))
         .await?;
+    // An inactive project's mailboxes are not fetched.
+    state.mail.sync_all().await;
     Ok(HttpResponse::Ok().json(project))
 }
 
@@ -86,6 +88,8 @@ pub async fn remove(
         .db
         .write(move |tx| service::delete(tx, &who, id))
         .await?;
+    // The project's mailboxes went with it.
+    state.mail.sync_all().await;
     Ok(HttpResponse::NoContent().finish())
 }
 

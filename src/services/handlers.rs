@@ -40,9 +40,10 @@ pub async fn control(
         return Err(ServiceError::Busy.into());
     }
     let stored_key = key.clone();
+    let hook = registry.state_hook(&key);
     let action = state
         .db
-        .write(move |tx| service::control(tx, &who, &stored_key, registered, &action))
+        .write(move |tx| service::control(tx, &who, &stored_key, registered, &action, hook))
         .await?;
     match action {
         Action::Run => registry.run_now(&key),

@@ -1,6 +1,7 @@
 //! Background services: one registry of everything that runs in the
-//! background (session purge, backups, later the mail fetchers and the
-//! sender), each with its state, schedule, counters and last error; admins
+//! background (session purge, GDPR retention, backups, each mailbox's
+//! fetcher, the mail sender), each with its state, schedule, counters and
+//! last error; admins
 //! watch and control them at `/api/v1/services`. Also the Prometheus
 //! metrics (`metrics.rs`).
 
@@ -15,4 +16,6 @@ pub mod store;
 pub use error::ServiceError;
 pub use handlers::configure;
 pub use model::{Action, DesiredState, ServiceState, ServiceStatus};
-pub use registry::{Backoff, ControlError, Registry, RunContext, RunReport, ServiceSpec, Trigger};
+pub use registry::{
+    Backoff, ControlError, Registry, RunContext, RunReport, ServiceSpec, StateHook, Trigger,
+};

@@ -2,7 +2,8 @@
 //! supervisor task; each run is a task of its own, so a panic or an error in
 //! one run never touches another service. A failed run is retried with
 //! exponential backoff and shows as `failed` (in `/healthz`, too) until a run
-//! succeeds again.
+//! succeeds again. Cron schedules are kept by one tokio-cron-scheduler
+//! instance (the "clock"), whose ticks wake the supervisors.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,8 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
+use rusqlite::Connection;
+use tokio::sync::{Notify, OnceCell};
 use tokio::task::{AbortHandle, JoinHandle};
+use tokio_cron_scheduler::{Job, JobScheduler};
+use uuid::Uuid;
 
 use super::model::{DesiredState, ServiceState, ServiceStatus};
 use crate::db::Db;
@@ -39,15 +43,18 @@ impl Trigger {
         }
     }
 
-    /// Checks a cron expression.
+    /// Checks a cron expression (five fields, or six with seconds first)
+    /// with the parser tokio-cron-scheduler uses.
     pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
         croner::parser::CronParser::builder()
-            .seconds(croner::parser::Seconds::Optional)
+            .seconds(croner::parser::Seconds::Required)
             .build()
-            .parse(expr)
+            .parse(&with_seconds(expr))
             .map_err(|e| format!("invalid cron expression {expr:?}: {e}"))
     }
 
+    /// The next run of an `Every` or `Loop` trigger (cron runs come from the
+    /// clock).
     fn next_after(
         &self,
         now: DateTime<Utc>,
@@ -56,10 +63,7 @@ impl Trigger {
         registered: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
         match self {
-            Trigger::Cron(expr) => Trigger::parse_cron(expr)
-                .ok()?
-                .find_next_occurrence(&now, false)
-                .ok(),
+            Trigger::Cron(_) => None,
             Trigger::Every(d) => {
                 let base = last_started.unwrap_or(registered);
                 Some(base + chrono::Duration::from_std(*d).ok()?)
@@ -69,6 +73,16 @@ impl Trigger {
                 None => now,
             }),
         }
+    }
+}
+
+/// tokio-cron-scheduler wants the seconds field: `17 * * * *` becomes
+/// `0 17 * * * *`.
+fn with_seconds(expr: &str) -> String {
+    if expr.split_whitespace().count() == 5 {
+        format!("0 {}", expr.trim())
+    } else {
+        expr.trim().to_string()
     }
 }
 
@@ -138,7 +152,14 @@ pub struct ServiceSpec {
     pub trigger: Trigger,
     pub backoff: Backoff,
     pub run: RunFn,
+    /// Called in the transaction that stores an admin's choice of state, for
+    /// services whose owner keeps a state of its own (a mailbox's `paused`).
+    pub on_state: Option<StateHook>,
 }
+
+/// See [`ServiceSpec::on_state`].
+pub type StateHook =
+    Arc<dyn Fn(&Connection, DesiredState) -> Result<(), crate::db::StoreError> + Send + Sync>;
 
 impl ServiceSpec {
     /// A spec from an async closure.
@@ -158,7 +179,19 @@ impl ServiceSpec {
             trigger,
             backoff: Backoff::default(),
             run: Arc::new(move |ctx| Box::pin(run(ctx))),
+            on_state: None,
         }
+    }
+
+    pub fn with_state_hook(
+        mut self,
+        hook: impl Fn(&Connection, DesiredState) -> Result<(), crate::db::StoreError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.on_state = Some(Arc::new(hook));
+        self
     }
 
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {
@@ -201,7 +234,12 @@ struct Runtime {
 struct Entry {
     spec: ServiceSpec,
     rt: Mutex<Runtime>,
+    /// Control changes and run requests.
     wake: Notify,
+    /// The clock's ticks (cron services).
+    tick: Notify,
+    /// The service's job in the clock (cron services).
+    job: Mutex<Option<Uuid>>,
     run_requested: AtomicBool,
     current: Mutex<Option<AbortHandle>>,
     supervisor: Mutex<Option<JoinHandle<()>>>,
@@ -220,6 +258,20 @@ impl Entry {
             .take()
         {
             handle.abort();
+        }
+    }
+
+    /// A tick of the cron clock: runs the service unless it is paused,
+    /// stopped, backing off or still busy with the last run (then the tick
+    /// is skipped, never queued).
+    fn cron_tick(&self) {
+        let rt = self.rt();
+        let due = rt.desired.unwrap_or(DesiredState::Running) == DesiredState::Running
+            && rt.consecutive_failures == 0
+            && !rt.running;
+        drop(rt);
+        if due {
+            self.tick.notify_one();
         }
     }
 
@@ -265,6 +317,8 @@ struct Inner {
     db: Db,
     handle: Option<tokio::runtime::Handle>,
     entries: Mutex<BTreeMap<String, Arc<Entry>>>,
+    /// The cron clock, started with the first cron service.
+    clock: Arc<OnceCell<JobScheduler>>,
 }
 
 impl Registry {
@@ -276,6 +330,7 @@ impl Registry {
                 db,
                 handle: tokio::runtime::Handle::try_current().ok(),
                 entries: Mutex::new(BTreeMap::new()),
+                clock: Arc::new(OnceCell::new()),
             }),
         }
     }
@@ -305,6 +360,8 @@ impl Registry {
                 ..Runtime::default()
             }),
             wake: Notify::new(),
+            tick: Notify::new(),
+            job: Mutex::new(None),
             run_requested: AtomicBool::new(false),
             current: Mutex::new(None),
             supervisor: Mutex::new(None),
@@ -317,13 +374,21 @@ impl Registry {
             entries.insert(key, entry.clone());
         }
         let db = self.inner.db.clone();
-        let task = supervise(entry.clone(), db);
-        let join = match &self.inner.handle {
-            Some(handle) => handle.spawn(task),
-            None => tokio::spawn(task),
-        };
+        let task = supervise(entry.clone(), db, self.inner.clock.clone());
+        let join = self.spawn(task);
         *entry.supervisor.lock().unwrap_or_else(|p| p.into_inner()) = Some(join);
         Ok(())
+    }
+
+    fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.inner.handle {
+            Some(handle) => handle.spawn(task),
+            None => tokio::spawn(task),
+        }
     }
 
     /// Stops and removes a service (a deleted mailbox's fetcher). Its chosen
@@ -331,6 +396,15 @@ impl Registry {
     pub fn unregister(&self, key: &str) -> Result<(), ControlError> {
         let entry = self.entries().remove(key).ok_or(ControlError::NotFound)?;
         entry.abort_current();
+        let job = entry.job.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let (Some(job), Some(clock)) = (job, self.inner.clock.get()) {
+            let clock = clock.clone();
+            self.spawn(async move {
+                if let Err(err) = clock.remove(&job).await {
+                    tracing::warn!(error = %err, "removing a cron job failed");
+                }
+            });
+        }
         if let Some(join) = entry
             .supervisor
             .lock()
@@ -347,6 +421,39 @@ impl Registry {
         let keys: Vec<String> = self.entries().keys().cloned().collect();
         for key in keys {
             let _ = self.unregister(&key);
+        }
+        if let Some(clock) = self.inner.clock.get() {
+            let mut clock = clock.clone();
+            self.spawn(async move {
+                let _ = clock.shutdown().await;
+            });
+        }
+    }
+
+    /// Asks for a run as soon as possible when the service is meant to run
+    /// (new mail announced by IMAP IDLE, a mail queued for sending). A run
+    /// in progress is followed by one more, so nothing that arrived during
+    /// it waits for the schedule. Unknown keys are ignored.
+    pub fn poke(&self, key: &str) {
+        let Ok(entry) = self.entry(key) else { return };
+        if entry.rt().desired.unwrap_or(DesiredState::Running) != DesiredState::Running {
+            return;
+        }
+        entry.run_requested.store(true, Ordering::Release);
+        entry.wake.notify_one();
+    }
+
+    /// The service's state hook (see [`ServiceSpec::on_state`]).
+    pub fn state_hook(&self, key: &str) -> Option<StateHook> {
+        self.entry(key).ok()?.spec.on_state.clone()
+    }
+
+    /// Waits until no run of the service is in progress, at most `limit`.
+    pub async fn wait_idle(&self, key: &str, limit: Duration) {
+        let Ok(entry) = self.entry(key) else { return };
+        let deadline = tokio::time::Instant::now() + limit;
+        while entry.rt().running && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -418,8 +525,59 @@ impl Registry {
     }
 }
 
-async fn supervise(entry: Arc<Entry>, db: Db) {
+/// Adds a cron service's job to the clock (started on first use); its ticks
+/// wake the supervisor. The job holds the entry weakly, so an unregistered
+/// service's entry goes away.
+async fn schedule_on_clock(
+    entry: &Arc<Entry>,
+    expr: &str,
+    clock: &OnceCell<JobScheduler>,
+) -> Result<(), String> {
+    let clock = clock
+        .get_or_try_init(|| async {
+            let clock = JobScheduler::new().await?;
+            clock.start().await?;
+            Ok::<_, tokio_cron_scheduler::JobSchedulerError>(clock)
+        })
+        .await
+        .map_err(|err| format!("the cron clock did not start: {err}"))?;
+    let weak = Arc::downgrade(entry);
+    let job = Job::new_async(with_seconds(expr), move |_, _| {
+        let weak = weak.clone();
+        Box::pin(async move {
+            if let Some(entry) = weak.upgrade() {
+                entry.cron_tick();
+            }
+        })
+    })
+    .map_err(|err| format!("invalid cron expression {expr:?}: {err}"))?;
+    let id = clock
+        .add(job)
+        .await
+        .map_err(|err| format!("scheduling failed: {err}"))?;
+    *entry.job.lock().unwrap_or_else(|p| p.into_inner()) = Some(id);
+    Ok(())
+}
+
+/// When the supervisor runs the service next.
+enum Wait {
+    Until(DateTime<Utc>),
+    /// The next tick of the clock.
+    Tick,
+    /// Only a control change or a run request.
+    Idle,
+}
+
+async fn supervise(entry: Arc<Entry>, db: Db, clock: Arc<OnceCell<JobScheduler>>) {
     let key = entry.spec.key.clone();
+    if let Trigger::Cron(expr) = &entry.spec.trigger
+        && let Err(err) = schedule_on_clock(&entry, expr, &clock).await
+    {
+        tracing::error!(service = %key, error = %err, "cannot schedule the service");
+        let mut rt = entry.rt();
+        rt.last_error = Some(err);
+        rt.consecutive_failures = rt.consecutive_failures.max(1);
+    }
     // The state chosen earlier for this key; running when none (or when the
     // store cannot say: a service must not stay off by accident).
     let lookup = key.clone();
@@ -436,40 +594,70 @@ async fn supervise(entry: Arc<Entry>, db: Db) {
             rt.desired = Some(stored.unwrap_or(DesiredState::Running));
         }
     }
+    let scheduled = entry
+        .job
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .is_some();
     loop {
         let now = Utc::now();
-        let due = {
+        let wait = {
             let mut rt = entry.rt();
             if std::mem::take(&mut rt.clear_failures) {
                 rt.consecutive_failures = 0;
             }
-            let due = match rt.desired.unwrap_or(DesiredState::Running) {
+            let wait = match rt.desired.unwrap_or(DesiredState::Running) {
                 DesiredState::Running if rt.consecutive_failures > 0 => {
-                    let wait = entry.spec.backoff.delay(rt.consecutive_failures);
+                    let delay = entry.spec.backoff.delay(rt.consecutive_failures);
                     let since = rt.last_finished.unwrap_or(now);
-                    chrono::Duration::from_std(wait).ok().map(|w| since + w)
+                    match chrono::Duration::from_std(delay) {
+                        Ok(delay) => Wait::Until(since + delay),
+                        Err(_) => Wait::Idle,
+                    }
                 }
-                DesiredState::Running => entry.spec.trigger.next_after(
+                DesiredState::Running if scheduled => Wait::Tick,
+                DesiredState::Running => match entry.spec.trigger.next_after(
                     now,
                     rt.last_started,
                     rt.last_finished,
                     rt.registered_at.unwrap_or(now),
-                ),
-                DesiredState::Paused | DesiredState::Stopped => None,
+                ) {
+                    Some(at) => Wait::Until(at),
+                    None => Wait::Idle,
+                },
+                DesiredState::Paused | DesiredState::Stopped => Wait::Idle,
             };
-            rt.next_run = due;
-            due
+            rt.next_run = match wait {
+                Wait::Until(at) => Some(at),
+                Wait::Tick | Wait::Idle => None,
+            };
+            wait
         };
+        if let Wait::Tick = wait {
+            let job = *entry.job.lock().unwrap_or_else(|p| p.into_inner());
+            if let (Some(job), Some(clock)) = (job, clock.get()) {
+                // The scheduler's handle is a cheap clone; this call wants it `mut`.
+                let mut clock = clock.clone();
+                let next = clock.next_tick_for_job(job).await.ok().flatten();
+                entry.rt().next_run = next;
+            }
+        }
         if !entry.run_requested.swap(false, Ordering::AcqRel) {
-            match due {
-                Some(at) => {
-                    let wait = (at - now).to_std().unwrap_or(Duration::ZERO);
+            match wait {
+                Wait::Until(at) => {
+                    let delay = (at - now).to_std().unwrap_or(Duration::ZERO);
                     tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
+                        _ = tokio::time::sleep(delay) => {}
                         _ = entry.wake.notified() => continue,
                     }
                 }
-                None => {
+                Wait::Tick => {
+                    tokio::select! {
+                        _ = entry.tick.notified() => {}
+                        _ = entry.wake.notified() => continue,
+                    }
+                }
+                Wait::Idle => {
                     entry.wake.notified().await;
                     continue;
                 }
@@ -566,15 +754,50 @@ mod tests {
     }
 
     #[test]
-    fn cron_triggers_compute_the_next_run() {
-        let t = Trigger::Cron("0 30 2 * * *".into());
-        let now = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let next = t.next_after(now, None, None, now).unwrap();
-        assert_eq!(next.to_rfc3339(), "2026-11-28T02:30:00+00:00");
-        assert!(Trigger::parse_cron("not a cron").is_err());
-        // Five fields (no seconds) work too.
+    fn cron_expressions_take_five_or_six_fields() {
+        assert!(Trigger::parse_cron("0 30 2 * * *").is_ok());
         assert!(Trigger::parse_cron("17 * * * *").is_ok());
+        assert_eq!(with_seconds("17 * * * *"), "0 17 * * * *");
+        assert_eq!(with_seconds("0 30 2 * * *"), "0 30 2 * * *");
+        assert!(Trigger::parse_cron("not a cron").is_err());
+        assert!(Trigger::parse_cron("61 * * * * *").is_err());
+    }
+
+    /// The clock runs a cron service on its ticks, shows the next tick, and
+    /// skips ticks while the service is paused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cron_services_run_on_the_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = crate::db::Db::open(dir.path()).unwrap();
+        let registry = Registry::new(db);
+        let runs = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = runs.clone();
+        registry
+            .register(ServiceSpec::new(
+                "test.cron",
+                "every second",
+                Trigger::Cron("* * * * * *".into()),
+                move |_| {
+                    let counter = counter.clone();
+                    async move {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        Ok(RunReport::default())
+                    }
+                },
+            ))
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let ran = runs.load(Ordering::SeqCst);
+        assert!((2..=5).contains(&ran), "ran {ran} times in 3.5 s");
+        let status = registry.status("test.cron").unwrap();
+        assert!(status.next_run_at.is_some(), "{status:?}");
+        registry
+            .set_desired("test.cron", DesiredState::Paused)
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let paused_at = runs.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), paused_at, "ran while paused");
+        registry.shutdown();
     }
 }

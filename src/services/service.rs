@@ -3,6 +3,7 @@
 use rusqlite::Connection;
 use serde_json::json;
 
+use super::StateHook;
 use super::error::ServiceError;
 use super::model::Action;
 use super::store;
@@ -18,6 +19,7 @@ pub fn control(
     key: &str,
     registered: bool,
     action: &str,
+    hook: Option<StateHook>,
 ) -> Result<Action, ServiceError> {
     policy::manage_services(who)?;
     if !registered {
@@ -26,6 +28,9 @@ pub fn control(
     let action = Action::parse(action).ok_or_else(|| ServiceError::UnknownAction(action.into()))?;
     if let Some(desired) = action.desired() {
         store::set_desired(conn, key, desired)?;
+        if let Some(hook) = hook {
+            hook(conn, desired)?;
+        }
     }
     audit::record(
         conn,
@@ -50,20 +55,22 @@ mod tests {
         let (db, _) = crate::db::Db::open(dir.path()).unwrap();
         let admin = Principal::operator();
         let action = db
-            .write_blocking(|tx| control(tx, &admin, "sessions.purge", true, "pause"))
+            .write_blocking(|tx| control(tx, &admin, "sessions.purge", true, "pause", None))
             .unwrap();
         assert_eq!(action, Action::Pause);
         let stored = db
             .read_blocking(|conn| store::desired(conn, "sessions.purge"))
             .unwrap();
         assert_eq!(stored, Some(DesiredState::Paused));
-        let bad = db.write_blocking(|tx| control(tx, &admin, "sessions.purge", true, "explode"));
+        let bad =
+            db.write_blocking(|tx| control(tx, &admin, "sessions.purge", true, "explode", None));
         assert!(matches!(bad, Err(ServiceError::UnknownAction(_))));
-        let missing = db.write_blocking(|tx| control(tx, &admin, "nope", false, "pause"));
+        let missing = db.write_blocking(|tx| control(tx, &admin, "nope", false, "pause", None));
         assert!(matches!(missing, Err(ServiceError::NotFound)));
         let mut agent = Principal::operator();
         agent.role = crate::auth::Role::Agent;
-        let denied = db.write_blocking(|tx| control(tx, &agent, "sessions.purge", true, "stop"));
+        let denied =
+            db.write_blocking(|tx| control(tx, &agent, "sessions.purge", true, "stop", None));
         assert!(matches!(denied, Err(ServiceError::Denied(_))));
     }
 }

@@ -58,16 +58,24 @@ fn id_of(args: &[&str]) -> String {
 impl Postfix {
     /// Configured on a free port, not started.
     pub fn configure() -> Postfix {
-        Postfix::configure_inner(None)
+        Postfix::configure_inner(None, false)
+    }
+
+    /// Listening, and taking mail only after STARTTLS, with a self-signed
+    /// certificate (as on-premises servers often have).
+    pub fn start_new_with_starttls() -> Postfix {
+        let mut postfix = Postfix::configure_inner(None, true);
+        postfix.start();
+        postfix
     }
 
     /// Configured to take mail only from clients that log in as `user`
     /// with `password` (checked by a Dovecot of its own); not started.
     pub fn configure_with_auth(user: &str, password: &str) -> Postfix {
-        Postfix::configure_inner(Some((user, password)))
+        Postfix::configure_inner(Some((user, password)), false)
     }
 
-    fn configure_inner(auth: Option<(&str, &str)>) -> Postfix {
+    fn configure_inner(auth: Option<(&str, &str)>, starttls: bool) -> Postfix {
         assert!(
             Path::new(POSTFIX).exists(),
             "Postfix is not installed (apt-get install postfix; see .ci/test)"
@@ -139,6 +147,31 @@ biff = no
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = {r}/sasl/run/auth
 smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+"
+            ));
+        }
+        if starttls {
+            run_ok(
+                Command::new("openssl")
+                    .args([
+                        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    ])
+                    .args(["-subj", "/CN=smtp.postfix.test", "-keyout"])
+                    .arg(root.join("key.pem"))
+                    .arg("-out")
+                    .arg(root.join("cert.pem")),
+            );
+            run_ok(
+                Command::new("chmod")
+                    .arg("644")
+                    .arg(root.join("key.pem"))
+                    .arg(root.join("cert.pem")),
+            );
+            main_cf.push_str(&format!(
+                "smtpd_tls_cert_file = {r}/cert.pem
+smtpd_tls_key_file = {r}/key.pem
+smtpd_tls_security_level = encrypt
+smtpd_tls_loglevel = 1
 "
             ));
         }

@@ -1,38 +1,37 @@
-//! The outbox worker: started with the server, it sends due rows one at a
-//! time, marks them sent, or schedules the next attempt (30 s, 1 min, 2 min
-//! … up to an hour; failed after `MAX_ATTEMPTS` or a permanent refusal).
-//! Woken at once on enqueue; otherwise it looks again when the next row is
-//! due, at the latest every few seconds (rows queued by other writers, e.g.
-//! the mail ingestion, go out without a wake-up). Rows live in the store, so
-//! a restart resumes them.
+//! The mail sender: a background service (`mail.send` in the registry)
+//! that sends the due outbox rows one at a time, marks them sent, or
+//! schedules the next attempt (30 s, 1 min, 2 min … up to an hour; failed
+//! after `MAX_ATTEMPTS` or a permanent refusal). Asked to run at once on
+//! enqueue ([`Outbox::wake`]); otherwise it looks every few seconds (retries,
+//! rows queued by other writers). Rows live in the store, so a restart
+//! resumes them.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::{Notify, watch};
 
 use super::{MAX_ATTEMPTS, OutboundError, backoff_secs};
 use crate::cases::events::{CaseEvent, Event};
 use crate::db::now;
 use crate::mail::smtp::{self, OutgoingFile, OutgoingMail, SendError, SmtpSettings};
+use crate::services::{ControlError, Registry, RunReport, ServiceSpec, Trigger};
 use crate::state::AppState;
 
-/// The longest the worker sleeps without a wake-up.
-const IDLE_POLL: Duration = Duration::from_secs(15);
+/// Registry key of the sender.
+pub const SERVICE_KEY: &str = "mail.send";
+/// How often the sender looks for due rows without being asked.
+const POLL: Duration = Duration::from_secs(10);
+/// How long a server stop waits for the mail in flight.
+const STOP_WAIT: Duration = Duration::from_secs(60);
 
-/// Handle of the worker, in the application state.
+/// Handle of the sender, in the application state.
 pub struct Outbox {
-    wake: Notify,
-    stop: watch::Sender<bool>,
-}
-
-impl Default for Outbox {
-    fn default() -> Self {
-        Outbox {
-            wake: Notify::new(),
-            stop: watch::channel(false).0,
-        }
-    }
+    services: Registry,
+    stopping: AtomicBool,
+    /// Held while a mail is sent and its outcome recorded.
+    in_flight: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -42,16 +41,74 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
-    /// Something was queued: look now (call after the commit).
-    pub fn wake(&self) {
-        self.wake.notify_one();
+    pub fn new(services: Registry) -> Outbox {
+        Outbox {
+            services,
+            stopping: AtomicBool::new(false),
+            in_flight: Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
-    /// Ends the worker after the mail in flight (if any).
-    pub fn stop(&self) {
-        let _ = self.stop.send(true);
-        self.wake.notify_one();
+    /// Something was queued: send now (call after the commit).
+    pub fn wake(&self) {
+        self.services.poke(SERVICE_KEY);
     }
+
+    /// Ends sending after the mail in flight, if any (server stop); queued
+    /// rows wait for the next start.
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        let _ = tokio::time::timeout(STOP_WAIT, self.in_flight.lock()).await;
+    }
+}
+
+/// Registers the sender with the server's services.
+pub fn register(state: &AppState) -> Result<(), ControlError> {
+    let registry = state.services.clone();
+    let state = state.clone();
+    registry.register(ServiceSpec::new(
+        SERVICE_KEY,
+        "Mail sender (replies, acknowledgments)",
+        Trigger::Every(POLL),
+        move |_| {
+            let state = state.clone();
+            async move { send_due(&state).await }
+        },
+    ))
+}
+
+/// One run: everything due now, one at a time.
+async fn send_due(state: &AppState) -> Result<RunReport, String> {
+    let (mut sent, mut failed) = (0u64, 0u64);
+    while !state.outbox.stopping.load(Ordering::Acquire) {
+        let at = now();
+        let due = state
+            .db
+            .read(move |conn| next_due(conn, &at))
+            .await
+            .map_err(|err| format!("reading the mail outbox failed: {err}"))?;
+        let Some(due) = due else { break };
+        // Each delivery is a task of its own: stopping or restarting the
+        // service never cuts a mail off between sending and recording it
+        // (it would go out twice).
+        let guard = state.outbox.in_flight.clone().lock_owned().await;
+        let task_state = state.clone();
+        let delivered = tokio::spawn(async move {
+            let _in_flight = guard;
+            deliver(&task_state, due).await
+        })
+        .await
+        .unwrap_or(false);
+        if delivered {
+            sent += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    Ok(RunReport::new(
+        sent,
+        format!("{sent} sent, {failed} failed attempts"),
+    ))
 }
 
 /// A due row with what sending it needs.
@@ -125,14 +182,6 @@ fn next_due(conn: &Connection, at: &str) -> Result<Option<Due>, OutboundError> {
 }
 
 /// When the next row is due, if any.
-fn next_due_at(conn: &Connection) -> Result<Option<String>, OutboundError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE state IN ('queued', 'retrying')",
-        )?
-        .query_row([], |row| row.get(0))?)
-}
-
 /// Records the outcome of attempt `attempts + 1`, unless somebody changed
 /// the row meanwhile. Returns the case's version for the live event.
 fn record(
@@ -185,55 +234,8 @@ fn record(
         .optional()?)
 }
 
-/// Starts the worker on the current runtime.
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(state))
-}
-
-async fn run(state: AppState) {
-    let outbox = state.outbox.clone();
-    let mut stop = outbox.stop.subscribe();
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        // Everything due now, one at a time.
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let at = now();
-            let due = match state.db.read(move |conn| next_due(conn, &at)).await {
-                Ok(Some(due)) => due,
-                Ok(None) => break,
-                Err(err) => {
-                    tracing::warn!(error = %err, "reading the mail outbox failed");
-                    break;
-                }
-            };
-            deliver(&state, due).await;
-        }
-        let wait = match state.db.read(next_due_at).await {
-            Ok(Some(at)) => chrono::DateTime::parse_from_rfc3339(&at)
-                .ok()
-                .and_then(|t| {
-                    (t.with_timezone(&chrono::Utc) - chrono::Utc::now())
-                        .to_std()
-                        .ok()
-                })
-                .unwrap_or(Duration::ZERO)
-                .min(IDLE_POLL),
-            _ => IDLE_POLL,
-        };
-        tokio::select! {
-            _ = outbox.wake.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => {}
-        }
-    }
-}
-
-async fn deliver(state: &AppState, mut due: Due) {
+/// Sends one row and records the outcome; answers whether it was sent.
+async fn deliver(state: &AppState, mut due: Due) -> bool {
     let outcome = attempt(state, &mut due).await;
     match &outcome {
         Ok(()) => tracing::info!(delivery = due.id, case = due.case_id, "mail sent"),
@@ -247,6 +249,7 @@ async fn deliver(state: &AppState, mut due: Due) {
         ),
     }
     let (id, attempts) = (due.id, due.attempts);
+    let sent = outcome.is_ok();
     let outcome = std::sync::Arc::new(outcome);
     // The outcome must be recorded, or a sent mail would go out again: a
     // busy store is waited for a few times before giving up.
@@ -280,6 +283,7 @@ async fn deliver(state: &AppState, mut due: Due) {
             tokio::time::sleep(Duration::from_secs(60)).await;
         }
     }
+    sent
 }
 
 async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {

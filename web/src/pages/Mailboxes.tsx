@@ -44,11 +44,20 @@ export interface Mailbox {
   smtp_host: string;
   smtp_port: number;
   smtp_security: Security;
+  smtp_tls_verify: boolean;
   smtp_username: string;
   smtp_password_set: boolean;
   fetch_schedule: string;
   paused: boolean;
+  auto_ack: AutoAck;
   fetcher: FetcherState;
+}
+
+/** The automatic acknowledgment of new cases by mail. */
+export interface AutoAck {
+  enabled: boolean;
+  subject: string;
+  body: string;
 }
 
 export interface InboundMail {
@@ -191,7 +200,7 @@ export function MailboxesCard({ projectId }: { projectId: number }) {
                     <button type="button" class="btn btn-small" disabled={busy === m.id} onClick={() => void togglePause(m)}>
                       {m.paused ? t('mail.resume') : t('mail.pause')}
                     </button>
-                    <button type="button" class="btn btn-small" onClick={() => setEditing(m)}>
+                    <button type="button" class="btn btn-small" onClick={() => setEditing(m)} data-testid="mailbox-edit">
                       {t('common.edit')}
                     </button>
                     <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setRemoving(m)}>
@@ -300,19 +309,25 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
     smtp_host: m?.smtp_host ?? '',
     smtp_port: m ? String(m.smtp_port) : '',
     smtp_security: (m?.smtp_security ?? 'starttls') as Security,
+    smtp_tls_verify: m?.smtp_tls_verify ?? true,
     smtp_username: m?.smtp_username ?? '',
     smtp_password: '',
     fetch_schedule: m?.fetch_schedule ?? '0 * * * * *',
+    auto_ack_enabled: m?.auto_ack.enabled ?? false,
+    auto_ack_subject: m?.auto_ack.subject ?? '',
+    auto_ack_body: m?.auto_ack.body ?? '',
   });
   const set = (key: keyof typeof v) => (e: Event) => {
     const el = e.currentTarget as HTMLInputElement;
     setV({ ...v, [key]: el.type === 'checkbox' ? el.checked : el.value });
   };
   const submit = async () => {
+    const { auto_ack_enabled, auto_ack_subject, auto_ack_body, ...settings } = v;
     const body: Record<string, unknown> = {
-      ...v,
+      ...settings,
       imap_port: v.imap_port ? Number(v.imap_port) : null,
       smtp_port: v.smtp_port ? Number(v.smtp_port) : null,
+      auto_ack: { enabled: auto_ack_enabled, subject: auto_ack_subject, body: auto_ack_body },
     };
     // Passwords: only sent when typed (write-only).
     if (!v.imap_password) delete body.imap_password;
@@ -390,12 +405,29 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
         <input type="number" min={1} max={65535} value={v.smtp_port} onInput={set('smtp_port')} />
       </Field>
       <Field label={t('mail.security')}>{security('smtp_security')}</Field>
+      <Field label={t('mail.tlsVerify')} hint={t('mail.tlsVerifyHint')} inline>
+        <input type="checkbox" checked={v.smtp_tls_verify} onChange={set('smtp_tls_verify')} data-testid="mailbox-smtp-tls-verify" />
+      </Field>
       <Field label={t('mail.username')}>
         <input autocomplete="off" value={v.smtp_username} onInput={set('smtp_username')} />
       </Field>
       <Field label={t('mail.password')} hint={m?.smtp_password_set ? t('mail.passwordKept') : undefined}>
         <input type="password" autocomplete="new-password" value={v.smtp_password} onInput={set('smtp_password')} />
       </Field>
+      <h3>{t('mail.autoAck')}</h3>
+      <Field label={t('mail.autoAckEnabled')} hint={t('mail.autoAckHint')} inline>
+        <input type="checkbox" checked={v.auto_ack_enabled} onChange={set('auto_ack_enabled')} data-testid="mailbox-auto-ack" />
+      </Field>
+      {v.auto_ack_enabled && (
+        <>
+          <Field label={t('mail.autoAckSubject')} hint={t('mail.autoAckSubjectHint')}>
+            <input maxLength={200} value={v.auto_ack_subject} onInput={set('auto_ack_subject')} data-testid="mailbox-auto-ack-subject" />
+          </Field>
+          <Field label={t('mail.autoAckBody')} hint={t('mail.autoAckPlaceholders')}>
+            <textarea rows={6} maxLength={10000} value={v.auto_ack_body} onInput={set('auto_ack_body')} data-testid="mailbox-auto-ack-body" />
+          </Field>
+        </>
+      )}
     </FormModal>
   );
 }
