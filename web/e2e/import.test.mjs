@@ -151,7 +151,7 @@ test('a client admin checks, corrects and imports a CSV; an agent cannot', async
 
     // Back to the list: the new contacts are there.
     await result.getByTestId('import-to-contacts').click();
-    await page.waitForURL(/\/contacts$/);
+    await page.waitForURL(/\/contacts\?client_id=\d+$/);
     const list = page.getByTestId('contacts-table');
     for (const name of ['Ida Importa', 'Bert Broken', 'Carla Clean']) {
       await list.getByTestId('contact-row').filter({ hasText: name }).waitFor();
