@@ -448,15 +448,6 @@ impl Registry {
         self.entry(key).ok()?.spec.on_state.clone()
     }
 
-    /// Waits until no run of the service is in progress, at most `limit`.
-    pub async fn wait_idle(&self, key: &str, limit: Duration) {
-        let Ok(entry) = self.entry(key) else { return };
-        let deadline = tokio::time::Instant::now() + limit;
-        while entry.rt().running && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
     pub fn contains(&self, key: &str) -> bool {
         self.entries().contains_key(key)
     }
