@@ -2,6 +2,7 @@
 //! small pool of readers. All SQLite work runs on Tokio's blocking threads,
 //! never on the async executor.
 
+mod checkpoint;
 mod migrations;
 mod pool;
 
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
+use checkpoint::Checkpointer;
 pub use migrations::{MigrationReport, applied_version, hex};
 use pool::ReaderPool;
 
@@ -24,6 +26,12 @@ const READERS: usize = 8;
 /// How long a writer waits for a lock held by another process (e.g. the CLI)
 /// before the request is answered with "store busy".
 const BUSY_WAIT: Duration = Duration::from_secs(10);
+
+/// A WAL emptied by a checkpoint is cut back to this size when it starts
+/// over, so one burst of writes does not keep a huge file around.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+/// The writer's page cache, KiB.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -78,6 +86,10 @@ impl StoreError {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
+    /// Held by `Db` clones only, not by `Inner` (which the update hook of
+    /// [`Db::track_writes_to`] keeps alive): the thread stops with the last
+    /// clone.
+    checkpointer: Arc<Checkpointer>,
 }
 
 /// Delivers a job's result once its batch committed (or failed to).
@@ -107,8 +119,32 @@ impl Db {
         let path = data_dir.join(STORE_FILE);
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;
+        let checkpointer = match Checkpointer::start(&path)? {
+            Ok(checkpointer) => {
+                // Commits no longer checkpoint (copy pages into the store
+                // file and sync it) themselves: the thread does it. Only the
+                // writer matters; readers never commit.
+                writer.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))?;
+                checkpointer
+            }
+            Err(err) => {
+                // Without the thread, SQLite's own checkpoint on commit stays.
+                tracing::warn!(error = %err, "cannot start the checkpointer thread");
+                Checkpointer::idle()
+            }
+        };
+        writer.query_row(
+            &format!("PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}"),
+            [],
+            |_| Ok(()),
+        )?;
+        // A batch of mail writes a few MiB of pages in one transaction; with
+        // SQLite's default 2 MiB cache the writer re-read them from the WAL.
+        // The cache fills only as far as it is used.
+        writer.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))?;
         let readers = ReaderPool::new(path.clone(), READERS);
         let db = Db {
+            checkpointer: Arc::new(checkpointer),
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
@@ -233,6 +269,9 @@ impl Db {
                 finishers.push(finish);
             }
             let commit = tx.commit().map_err(StoreError::from);
+            if commit.is_ok() {
+                self.checkpointer.notify();
+            }
             if self.inner.tracked_dirty.swap(false, Ordering::AcqRel) && commit.is_ok() {
                 self.inner.generation.fetch_add(1, Ordering::Release);
             }
@@ -256,6 +295,7 @@ impl Db {
         let tx = begin_immediate(&mut conn)?;
         let outcome = f(&tx).and_then(|value| {
             tx.commit().map_err(StoreError::from)?;
+            self.checkpointer.notify();
             Ok(value)
         });
         // Only a committed change counts; a rolled-back one is forgotten.
