@@ -3,17 +3,20 @@
 //! median of three runs on a fresh store with the demo data:
 //!
 //! 1. parse + store: typical 30 KB messages (text + HTML alternative and a
-//!    small attachment) parsed, their blobs written and synced, filed as
-//!    cases in durable commits of 100 messages — without IMAP;
+//!    small attachment) parsed, their contents written and synced, filed
+//!    as cases in durable commits of one fetcher batch each (`BATCH` in
+//!    src/mail/fetcher.rs) — without IMAP;
 //! 2. end to end: the same messages delivered to a local Dovecot, taken by
 //!    the fetcher over IMAP into cases (durable commits), marked seen.
 //!
 //! Before the runs, a breakdown (one thread, up to 1000 messages) shows
-//! where a message's time goes: mail-parser, ammonia, hashing, blob writes
-//! and syncs, and each SQL statement of the filing.
+//! where a message's time goes: mail-parser, ammonia, hashing, the pack
+//! write and sync, and each SQL statement of the filing.
 //!
 //! Options (environment): MAIL_BENCH_N (messages per run, default 2000),
-//! MAIL_BENCH_BREAKDOWN=0 (skip the breakdown).
+//! MAIL_BENCH_BREAKDOWN=0 (skip the breakdown), MAIL_BENCH_E2E=0 (skip the
+//! Dovecot runs), MAIL_BENCH_BATCH (messages per batch instead of the
+//! fetcher's, for experiments).
 
 #[path = "../tests/common/mailserver.rs"]
 #[allow(dead_code)]
@@ -115,7 +118,15 @@ fn create_mailbox(s: &mut Store, dovecot: Option<&mailserver::Dovecot>) -> i64 {
     mailbox.id
 }
 
-/// Messages per second, parsing and filing without IMAP: batches of 100
+/// Messages per batch: the fetcher's, unless MAIL_BENCH_BATCH says otherwise.
+fn batch_size() -> usize {
+    std::env::var("MAIL_BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(zezaro::mail::fetcher::BATCH)
+}
+
+/// Messages per second, parsing and filing without IMAP: fetcher batches
 /// through `ingest::file_batch`, the fetcher's own path (parse, blobs
 /// written and synced, one durable commit per batch, live events).
 fn parse_and_store(runtime: &tokio::runtime::Runtime, messages: &[Vec<u8>]) -> f64 {
@@ -126,13 +137,13 @@ fn parse_and_store(runtime: &tokio::runtime::Runtime, messages: &[Vec<u8>]) -> f
     let limits = Limits::for_attachments(25 * 1024 * 1024);
     // The fetcher hands over owned bytes from IMAP; copied before the clock.
     let batches: Vec<Vec<(u32, Vec<u8>)>> = messages
-        .chunks(100)
+        .chunks(batch_size())
         .enumerate()
         .map(|(chunk_no, chunk)| {
             chunk
                 .iter()
                 .enumerate()
-                .map(|(i, raw)| ((chunk_no * 100 + i + 1) as u32, raw.clone()))
+                .map(|(i, raw)| ((chunk_no * batch_size() + i + 1) as u32, raw.clone()))
                 .collect()
         })
         .collect();
@@ -242,73 +253,28 @@ fn breakdown(messages: &[Vec<u8>]) {
     );
     drop(parsed);
 
-    // Blob files the way the store writes them, step by step.
+    // Contents the way the store writes them: one pack per batch.
     let dir = tempfile::tempdir().expect("temp dir");
-    let dir_path = dir.path().to_path_buf();
+    let packs = BlobStore::new(dir.path());
     keep(dir);
-    let dir = KeptDir(dir_path);
-    let (mut write, mut sync_files, mut rename, mut sync_dirs) = (
-        Duration::ZERO,
-        Duration::ZERO,
-        Duration::ZERO,
-        Duration::ZERO,
-    );
-    for (c, chunk) in messages.chunks(100).enumerate() {
+    let (mut write, mut sync) = (Duration::ZERO, Duration::ZERO);
+    for chunk in messages.chunks(batch_size()) {
         let t = Instant::now();
-        let mut files = Vec::new();
+        let mut pack = zezaro::blobs::pack::PackWriter::new(&packs);
         for (i, m) in chunk.iter().enumerate() {
-            for (k, bytes) in [m.as_slice(), &m[..m.len().min(6000)]].iter().enumerate() {
-                let path = dir.path().join(format!("{c}-{i}-{k}.tmp"));
-                std::fs::write(&path, bytes).expect("write");
-                files.push(path);
+            for (k, bytes) in [m.as_slice(), &m[..m.len().min(4500)]].iter().enumerate() {
+                pack.add(&format!("{i}-{k}"), bytes).expect("write");
             }
         }
         write += t.elapsed();
         let t = Instant::now();
-        std::thread::scope(|scope| {
-            for chunk in files.chunks(files.len().div_ceil(16)) {
-                scope.spawn(move || {
-                    for f in chunk {
-                        std::fs::File::open(f)
-                            .and_then(|f| f.sync_data())
-                            .expect("sync");
-                    }
-                });
-            }
-        });
-        sync_files += t.elapsed();
-        let t = Instant::now();
-        let mut dirs = Vec::new();
-        for (j, f) in files.iter().enumerate() {
-            let d = dir
-                .path()
-                .join(format!("{:02x}", (c * 7 + j * 13) % 256))
-                .join(format!("{:02x}", j % 256));
-            std::fs::create_dir_all(&d).expect("dir");
-            std::fs::rename(f, d.join(format!("{c}-{j}"))).expect("rename");
-            dirs.push(d);
-        }
-        rename += t.elapsed();
-        let t = Instant::now();
-        std::thread::scope(|scope| {
-            for chunk in dirs.chunks(dirs.len().div_ceil(16)) {
-                scope.spawn(move || {
-                    for d in chunk {
-                        std::fs::File::open(d)
-                            .and_then(|f| f.sync_all())
-                            .expect("sync");
-                    }
-                });
-            }
-        });
-        sync_dirs += t.elapsed();
+        pack.sync().expect("sync");
+        sync += t.elapsed();
     }
     println!(
-        "  blob files (2 per message, 100 messages a batch; µs per message): write {:.0}, fdatasync files {:.0}, create dirs + rename {:.0}, sync directories {:.0}",
+        "  contents (raw + attachment, one pack per batch; µs per message): write {:.0}, sync {:.0}",
         per(write),
-        per(sync_files),
-        per(rename),
-        per(sync_dirs)
+        per(sync)
     );
 
     // Filing, statement by statement.
@@ -322,7 +288,7 @@ fn breakdown(messages: &[Vec<u8>]) {
         Duration::ZERO,
     );
     sql_profile::reset();
-    for (chunk_no, chunk) in messages.chunks(100).enumerate() {
+    for (chunk_no, chunk) in messages.chunks(batch_size()).enumerate() {
         let t = Instant::now();
         let mut batch = BlobBatch::new(&blobs);
         let raws: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
@@ -337,10 +303,12 @@ fn breakdown(messages: &[Vec<u8>]) {
         s.db.write_blocking(|tx| {
             let t = Instant::now();
             sql_profile::start(tx);
-            for (i, p) in prepared.iter().enumerate() {
-                let uid = (chunk_no * 100 + i + 1) as u32;
-                ingest::ingest(tx, target, Some(1), Some(uid), p)?;
-            }
+            let prepared: Vec<(u32, ingest::Prepared)> = prepared
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ((chunk_no * batch_size() + i + 1) as u32, p.clone()))
+                .collect();
+            ingest::file_prepared(tx, target, 1, &prepared)?;
             sql_profile::stop(tx);
             inside = t.elapsed();
             Ok::<_, zezaro::mail::MailError>(())
@@ -358,15 +326,6 @@ fn breakdown(messages: &[Vec<u8>]) {
     );
     sql_profile::report(n, per(filing));
     keep(s._dir);
-}
-
-/// A directory kept until the end (see [`KEEP`]).
-struct KeptDir(std::path::PathBuf);
-
-impl KeptDir {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
 }
 
 /// Times every SQL statement of a transaction with SQLite's trace hooks
@@ -515,11 +474,19 @@ fn main() {
     {
         breakdown(&messages[..n.min(1000)]);
     }
+    // `MAIL_BENCH_E2E=0` leaves out the Dovecot runs (for profiling).
+    let with_e2e = std::env::var("MAIL_BENCH_E2E")
+        .ok()
+        .is_none_or(|v| v != "0");
     let mut parse = Vec::new();
     let mut e2e = Vec::new();
     for run in 1..=3 {
         let p = parse_and_store(&runtime, &messages);
-        let e = runtime.block_on(end_to_end(&messages));
+        let e = if with_e2e {
+            runtime.block_on(end_to_end(&messages))
+        } else {
+            f64::NAN
+        };
         println!("run {run}: parse+store {p:.0} msg/s, end to end {e:.0} msg/s");
         parse.push(p);
         e2e.push(e);

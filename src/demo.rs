@@ -509,6 +509,7 @@ fn seed_cases(
                     message: Some(FirstMessage {
                         kind: MessageKind::Inbound,
                         body_text: (*body).into(),
+                        mail: None,
                     }),
                 },
             )
@@ -548,6 +549,7 @@ fn seed_cases(
                             force: false,
                             set_status: Some(Status::PendingCustomer),
                             attachment_ids: vec![],
+                            mail: None,
                         },
                     )
                     .map_err(err)?;

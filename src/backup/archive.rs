@@ -6,12 +6,16 @@
 //! - `zezaro.db`: the store, copied with SQLite's online backup API inside
 //!   one read transaction, so it is one consistent snapshot while the
 //!   server keeps reading and writing;
-//! - `attachments/ab/cd/<sha256>`: every attachment content;
+//! - `attachments/ab/cd/<sha256>`: every loose content (uploads);
+//! - `attachments/packs/<name>.pack`: every pack the store names (contents
+//!   that came in by mail, see `blobs::pack`), checked by the manifest's
+//!   hash and against the rows naming ranges in them;
 //! - `manifest.json`: format, versions, the snapshot point (highest case
 //!   id, counts, highest audit id) and the SHA-256 of every file above.
 //!
 //! `secret.key` is never included: the admin keeps it (see the README).
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -330,10 +334,12 @@ fn create_in(
     //    step-wise copy never restarts however much the server writes.
     progress("store", 0.0);
     let copy_path = scratch.join(STORE_FILE);
+    let named_packs;
     let snap = {
         let source = open_source(data_dir)?;
         source.execute_batch("BEGIN")?;
         let snap = snapshot(&source)?;
+        named_packs = packs_named(&source)?;
         let mut copy = Connection::open(&copy_path)?;
         {
             let backup = rusqlite::backup::Backup::new(&source, &mut copy)?;
@@ -381,7 +387,7 @@ fn create_in(
     std::fs::remove_file(&copy_path).map_err(io_at(&copy_path))?;
 
     progress("attachments", 0.0);
-    let blobs = list_attachments(data_dir)?;
+    let blobs = list_attachments(data_dir, &named_packs)?;
     let total: u64 = blobs.iter().map(|(_, size)| size).sum::<u64>().max(1);
     let mut done = 0u64;
     let mut attachments = Vec::with_capacity(blobs.len());
@@ -430,7 +436,8 @@ fn append_file<W: Write>(
 ) -> Result<FileEntry, BackupError> {
     let file = File::open(path).map_err(io_at(path))?;
     let size = file.metadata().map_err(io_at(path))?.len();
-    let mut reader = Hashing::new(BufReader::with_capacity(256 * 1024, file));
+    // Never more than the header says, whatever happens to the file.
+    let mut reader = Hashing::new(BufReader::with_capacity(256 * 1024, file).take(size));
     let mut header = tar::Header::new_gnu();
     header.set_size(size);
     header.set_mode(0o600);
@@ -450,9 +457,41 @@ fn append_file<W: Write>(
     })
 }
 
-/// Attachment files (relative paths and sizes), without the temporary
-/// uploads.
-fn list_attachments(data_dir: &Path) -> Result<Vec<(String, u64)>, BackupError> {
+/// The packs the snapshot's rows name. Only those go in the archive: a
+/// pack no row names is being written (or an orphan a crash left).
+fn packs_named(conn: &Connection) -> Result<HashSet<String>, BackupError> {
+    if !packs_recorded(conn)? {
+        return Ok(HashSet::new());
+    }
+    let mut stmt = conn.prepare("SELECT DISTINCT pack FROM blobs WHERE pack IS NOT NULL")?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(names)
+}
+
+/// Whether the store has `blobs.pack` (migration 0014); older stores and
+/// their backups have loose contents only.
+fn packs_recorded(conn: &Connection) -> Result<bool, BackupError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('blobs') WHERE name = 'pack')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The pack name of an archive path `attachments/packs/<name>`.
+fn pack_name(rel: &str) -> Option<&str> {
+    rel.strip_prefix("attachments/packs/")
+        .filter(|name| crate::blobs::pack::valid_name(name))
+}
+
+/// Attachment files (relative paths and sizes): loose contents and the
+/// named packs, without the temporary uploads.
+fn list_attachments(
+    data_dir: &Path,
+    named_packs: &HashSet<String>,
+) -> Result<Vec<(String, u64)>, BackupError> {
     let root = data_dir.join("attachments");
     let mut found = Vec::new();
     let mut stack = vec![root.clone()];
@@ -476,7 +515,11 @@ fn list_attachments(data_dir: &Path) -> Result<Vec<(String, u64)>, BackupError> 
                     .map_err(|_| BackupError::Invalid("attachment outside the data dir".into()))?
                     .to_string_lossy()
                     .replace('\\', "/");
-                if valid_attachment_path(&rel) {
+                let wanted = match pack_name(&rel) {
+                    Some(name) => named_packs.contains(name),
+                    None => valid_attachment_path(&rel),
+                };
+                if wanted {
                     let size = entry.metadata().map_err(io_at(&path))?.len();
                     found.push((rel, size));
                 }
@@ -487,8 +530,12 @@ fn list_attachments(data_dir: &Path) -> Result<Vec<(String, u64)>, BackupError> 
     Ok(found)
 }
 
-/// `attachments/ab/cd/<64 hex>` with `ab`, `cd` its first four digits.
+/// `attachments/ab/cd/<64 hex>` with `ab`, `cd` its first four digits, or
+/// `attachments/packs/<pack name>`.
 fn valid_attachment_path(rel: &str) -> bool {
+    if pack_name(rel).is_some() {
+        return true;
+    }
     let parts: Vec<&str> = rel.split('/').collect();
     let [root, a, b, sha] = parts[..] else {
         return false;
@@ -634,7 +681,9 @@ pub fn unpack(
             store = Some(found);
             progress("verify", 0.5);
         } else {
-            if !name.ends_with(&found.sha256) {
+            // A loose content is named by its hash; a pack is checked by
+            // the manifest's hash below.
+            if pack_name(&name).is_none() && !name.ends_with(&found.sha256) {
                 return Err(BackupError::Invalid(format!(
                     "{name}: content does not match its hash"
                 )));
@@ -705,18 +754,58 @@ fn check_store(path: &Path, manifest: &Manifest) -> Result<(), BackupError> {
             manifest.snapshot
         )));
     }
-    // Every attachment row names a content that is in the archive.
-    let have: std::collections::HashSet<&str> = manifest
-        .attachments
-        .iter()
-        .filter_map(|a| a.path.rsplit('/').next())
-        .collect();
-    let mut stmt = conn.prepare("SELECT DISTINCT sha256 FROM attachments")?;
-    let shas = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    for sha in shas {
-        let sha = sha?;
-        if !have.contains(sha.as_str()) {
+    // Every attachment row names a content that is in the archive: a loose
+    // file, or a range inside an archived pack.
+    let mut have: HashSet<&str> = HashSet::new();
+    let mut packs: HashMap<&str, u64> = HashMap::new();
+    for file in &manifest.attachments {
+        match pack_name(&file.path) {
+            Some(name) => {
+                packs.insert(name, file.size);
+            }
+            None => {
+                have.extend(file.path.rsplit('/').next());
+            }
+        }
+    }
+    let packed = packs_recorded(&conn)?;
+    let sql = if packed {
+        "SELECT DISTINCT a.sha256, b.pack FROM attachments a
+         LEFT JOIN blobs b ON b.sha256 = a.sha256"
+    } else {
+        "SELECT DISTINCT sha256, NULL FROM attachments"
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let shas = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    for row in shas {
+        let (sha, pack) = row?;
+        let present = match &pack {
+            Some(pack) => packs.contains_key(pack.as_str()),
+            None => have.contains(sha.as_str()),
+        };
+        if !present {
             return Err(BackupError::Invalid(format!("attachment {sha} is missing")));
+        }
+    }
+    if packed {
+        // Every packed content (raw e-mails too) lies inside its pack.
+        let mut stmt = conn.prepare(
+            "SELECT pack, MAX(pack_offset + size) FROM blobs WHERE pack IS NOT NULL GROUP BY pack",
+        )?;
+        let ends = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in ends {
+            let (pack, end) = row?;
+            match packs.get(pack.as_str()) {
+                Some(&size) if end >= 0 && end as u64 <= size => {}
+                Some(_) => {
+                    return Err(BackupError::Invalid(format!(
+                        "pack {pack} is shorter than its contents"
+                    )));
+                }
+                None => return Err(BackupError::Invalid(format!("pack {pack} is missing"))),
+            }
         }
     }
     Ok(())
@@ -833,5 +922,19 @@ mod tests {
         assert!(!valid_attachment_path(&format!("attachments/../ab/{sha}")));
         assert!(!valid_attachment_path("attachments/tmp/x.part"));
         assert!(!valid_attachment_path("secret.key"));
+        assert!(valid_attachment_path(
+            "attachments/packs/20261127-171000-abcDEF123456.pack"
+        ));
+        for bad in [
+            "attachments/packs/x.part",
+            "attachments/packs/../x.pack",
+            "attachments/packs/a/b.pack",
+            "attachments/packs/.pack",
+            "attachments/x.pack",
+            "attachments/tmp/x.pack",
+            "packs/x.pack",
+        ] {
+            assert!(!valid_attachment_path(bad), "{bad}");
+        }
     }
 }

@@ -1,7 +1,19 @@
-//! Content-addressed file store for attachments (and later raw e-mails):
-//! each content is stored once, under `attachments/ab/cd/<sha256>` in the
-//! data directory, written to a temporary file and renamed into place, so a
-//! crash never leaves a half-written blob under its final name.
+//! Content-addressed store for attachments and raw e-mails: each content
+//! is stored once and named by its SHA-256 in the `blobs` table.
+//!
+//! - Loose blobs (uploads) live under `attachments/ab/cd/<sha256>` in the
+//!   data directory, written to a temporary file and renamed into place, so
+//!   a crash never leaves a half-written blob under its final name.
+//! - Packed blobs (mail ingestion, many contents at once) live in
+//!   `attachments/packs/<name>.pack`, one file per batch ([`pack`]); the
+//!   row names the pack and the offset. A pack is synced before any row
+//!   naming it is committed.
+//!
+//! Readers find a content through [`store::locate`] and read it with
+//! [`BlobStore::open`] / [`BlobStore::read`], whatever its kind.
+
+pub mod pack;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +37,37 @@ pub enum BlobError {
 pub struct Stored {
     pub sha256: String,
     pub size: u64,
+    /// Where in a pack, for a packed content; `None` for a loose file.
+    pub pack: Option<PackRef>,
+}
+
+/// A content's place in a pack file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackRef {
+    /// The pack's file name in `attachments/packs/`.
+    pub pack: String,
+    pub offset: u64,
+}
+
+/// Where a content's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Loose(PathBuf),
+    Packed {
+        path: PathBuf,
+        offset: u64,
+        size: u64,
+    },
+}
+
+impl Location {
+    /// The file holding the content (a pack holds others too).
+    pub fn file(&self) -> &Path {
+        match self {
+            Location::Loose(path) => path,
+            Location::Packed { path, .. } => path,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -39,7 +82,78 @@ impl BlobStore {
         }
     }
 
-    /// Where a content lives.
+    /// Where packs live.
+    pub fn packs_dir(&self) -> PathBuf {
+        self.root.join("packs")
+    }
+
+    /// The file of a pack named `name` (`None` for a name that is not a
+    /// plain pack file name: names come from the store, not from users,
+    /// but a path is never built from an unchecked one).
+    pub fn pack_path(&self, name: &str) -> Option<PathBuf> {
+        pack::valid_name(name).then(|| self.packs_dir().join(name))
+    }
+
+    /// Where a content with this row lives: `pack` and `offset` as the
+    /// `blobs` row has them.
+    pub fn location(
+        &self,
+        sha256: &str,
+        size: u64,
+        pack: Option<&str>,
+        offset: Option<i64>,
+    ) -> Option<Location> {
+        match (pack, offset) {
+            (Some(name), Some(offset)) if offset >= 0 => Some(Location::Packed {
+                path: self.pack_path(name)?,
+                offset: offset as u64,
+                size,
+            }),
+            (Some(_), _) => None,
+            (None, _) => self.path(sha256).map(Location::Loose),
+        }
+    }
+
+    /// Opens a content for reading: the file positioned at its start and
+    /// the number of bytes to read (`Read::take` them).
+    pub fn open(&self, location: &Location) -> std::io::Result<(std::fs::File, u64)> {
+        use std::io::{Seek, SeekFrom};
+        match location {
+            Location::Loose(path) => {
+                let file = std::fs::File::open(path)?;
+                let size = file.metadata()?.len();
+                Ok((file, size))
+            }
+            Location::Packed { path, offset, size } => {
+                let mut file = std::fs::File::open(path)?;
+                if file.metadata()?.len() < offset + size {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!("{} is shorter than its contents", path.display()),
+                    ));
+                }
+                file.seek(SeekFrom::Start(*offset))?;
+                Ok((file, *size))
+            }
+        }
+    }
+
+    /// A whole content in memory (mail attachments, raw messages).
+    pub fn read(&self, location: &Location) -> std::io::Result<Vec<u8>> {
+        use std::io::Read;
+        let (file, size) = self.open(location)?;
+        let mut bytes = Vec::with_capacity(size as usize);
+        file.take(size).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 != size {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the content is shorter than recorded",
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// Where a content lives as a loose file.
     pub fn path(&self, sha256: &str) -> Option<PathBuf> {
         let valid = sha256.len() == 64
             && sha256
@@ -105,6 +219,7 @@ impl BlobStore {
         Ok(Stored {
             sha256,
             size: size as u64,
+            pack: None,
         })
     }
 }

@@ -7,7 +7,7 @@ use super::error::CaseError;
 use super::model::Attachment;
 use super::service::visible_case;
 use crate::auth::Principal;
-use crate::blobs::Stored;
+use crate::blobs::{BlobStore, Location, Stored};
 use crate::db::now;
 use crate::validation::Invalid;
 
@@ -16,6 +16,8 @@ pub struct Download {
     pub filename: String,
     pub content_type: String,
     pub sha256: String,
+    /// Where the content's bytes are (`None`: no valid place recorded).
+    pub location: Option<Location>,
 }
 
 /// A file name safe to store and to send back: no path, no control
@@ -74,10 +76,7 @@ pub fn add(
 ) -> Result<Attachment, CaseError> {
     visible_case(conn, who, case_id)?;
     let at = now();
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![stored.sha256, stored.size as i64, at])?;
+    crate::blobs::store::insert_row(conn, stored)?;
     conn.prepare_cached(
         "INSERT INTO attachments (case_id, sha256, filename, content_type, size, uploaded_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -131,7 +130,14 @@ pub fn attach_to_message(
     Ok(())
 }
 
-pub fn for_download(conn: &Connection, who: &Principal, id: i64) -> Result<Download, CaseError> {
+/// The attachment if `who` sees its case, with where its content is (found
+/// in the same read, so it names the content the row names).
+pub fn for_download(
+    conn: &Connection,
+    blobs: &BlobStore,
+    who: &Principal,
+    id: i64,
+) -> Result<Download, CaseError> {
     let row: Option<(i64, Download)> = conn
         .prepare_cached(
             "SELECT case_id, filename, content_type, sha256 FROM attachments WHERE id = ?1",
@@ -143,12 +149,14 @@ pub fn for_download(conn: &Connection, who: &Principal, id: i64) -> Result<Downl
                     filename: row.get(1)?,
                     content_type: row.get(2)?,
                     sha256: row.get(3)?,
+                    location: None,
                 },
             ))
         })
         .optional()?;
-    let (case_id, download) = row.ok_or(CaseError::NotFound)?;
+    let (case_id, mut download) = row.ok_or(CaseError::NotFound)?;
     visible_case(conn, who, case_id)?;
+    download.location = crate::blobs::store::locate(conn, blobs, &download.sha256)?;
     Ok(download)
 }
 

@@ -94,6 +94,7 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
             message: Some(FirstMessage {
                 kind: MessageKind::Note,
                 body_text: body,
+                mail: None,
             }),
         },
     )?;

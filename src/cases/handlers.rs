@@ -425,21 +425,28 @@ pub async fn download(
     params: web::Query<DownloadParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let file = state
+    let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
+    let reader = blobs.clone();
+    let mut file = state
         .db
-        .read(move |conn| super::attachments::for_download(conn, &who, id))
+        .read(move |conn| super::attachments::for_download(conn, &reader, &who, id))
         .await?;
-    let path = crate::blobs::BlobStore::new(&state.config.data_dir)
-        .path(&file.sha256)
-        .ok_or_else(ApiError::not_found)?;
-    let handle = tokio::fs::File::open(&path).await.map_err(|err| {
+    let location = file.location.take().ok_or_else(ApiError::not_found)?;
+    let missing = |err: std::io::Error| {
         tracing::error!(attachment = id, error = %err, "attachment content missing");
         ApiError::new(
             actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "the file's content is missing",
         )
-    })?;
+    };
+    // Opened (and, in a pack, positioned) off the async threads; only the
+    // content's own bytes are sent, never the rest of a pack.
+    let (handle, size) = tokio::task::spawn_blocking(move || blobs.open(&location))
+        .await
+        .map_err(|err| missing(std::io::Error::other(err)))?
+        .map_err(missing)?;
+    let handle = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), size);
     let inline = params.inline == Some(true) && super::attachments::inline_safe(&file.content_type);
     let disposition = actix_web::http::header::ContentDisposition {
         disposition: if inline {

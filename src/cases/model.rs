@@ -111,6 +111,21 @@ pub struct FirstMessage {
     /// `inbound` (from the customer) or `note`.
     pub kind: MessageKind,
     pub body_text: String,
+    /// Set by the e-mail channel, never by the API.
+    #[serde(skip)]
+    pub mail: Option<MessageMail>,
+}
+
+/// The e-mail columns of a thread message that came in by mail, written
+/// with the message itself (one insert, not an insert and an update).
+#[derive(Debug, Clone, Default)]
+pub struct MessageMail {
+    pub from_address: Option<String>,
+    pub to_address: Option<String>,
+    pub subject: Option<String>,
+    pub body_html: Option<String>,
+    /// The sender's contact, when it is not the case's contact.
+    pub author_contact_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -229,6 +244,9 @@ pub struct NewMessage {
     /// Files uploaded to the case beforehand, sent with this message.
     #[serde(default)]
     pub attachment_ids: Vec<i64>,
+    /// Set by the e-mail channel, never by the API.
+    #[serde(skip)]
+    pub mail: Option<MessageMail>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -180,7 +180,7 @@ fn create_checked(
     };
     let first = match input.message {
         Some(m) if matches!(m.kind, MessageKind::Inbound | MessageKind::Note) => {
-            Some((m.kind, body_text(&m.body_text)?))
+            Some((m.kind, body_text(&m.body_text)?, m.mail))
         }
         Some(_) => {
             return Err(Invalid::new(
@@ -217,7 +217,7 @@ fn create_checked(
     )?;
     store::add_tags(conn, id, &tags)?;
     store::insert_history(conn, id, user_id(who), "created", None, Some(&subject))?;
-    if let Some((kind, body)) = first {
+    if let Some((kind, body, mail)) = first {
         store::insert_message(
             conn,
             &NewMessageRow {
@@ -229,6 +229,7 @@ fn create_checked(
                     .then_some(contact_id)
                     .flatten(),
                 body_text: &body,
+                mail: mail.as_ref(),
             },
         )?;
     }
@@ -508,6 +509,7 @@ pub fn add_message(
                 .then_some(before.contact_id)
                 .flatten(),
             body_text: &body,
+            mail: input.mail.as_ref(),
         },
     )?;
     match input.kind {

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::model::{
     Attachment, Case, CaseCounts, Channel, ContactCard, HandlingTeam, HistoryEntry, Message,
-    MessageKind, Priority, Status, TimeKind, TimeSummary, TopicCount,
+    MessageKind, MessageMail, Priority, Status, TimeKind, TimeSummary, TopicCount,
 };
 use crate::auth::policy::Visibility;
 use crate::db::{StoreResult, now};
@@ -225,16 +225,34 @@ pub struct NewMessageRow<'a> {
     pub author_user_id: Option<i64>,
     pub author_contact_id: Option<i64>,
     pub body_text: &'a str,
+    pub mail: Option<&'a MessageMail>,
 }
 
 /// Adds a message and keeps the case's thread counters current.
 pub fn insert_message(conn: &Connection, m: &NewMessageRow) -> StoreResult<i64> {
     let at = now();
+    let mail = m.mail;
+    let author_contact_id = mail
+        .and_then(|mail| mail.author_contact_id)
+        .or(m.author_contact_id);
     conn.prepare_cached(
-        "INSERT INTO messages (case_id, kind, channel, author_user_id, author_contact_id, body_text, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO messages (case_id, kind, channel, author_user_id, author_contact_id, from_address,
+             to_address, subject, body_text, body_html, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
-    .execute(params![m.case_id, m.kind.as_str(), m.channel.as_str(), m.author_user_id, m.author_contact_id, m.body_text, at])?;
+    .execute(params![
+        m.case_id,
+        m.kind.as_str(),
+        m.channel.as_str(),
+        m.author_user_id,
+        author_contact_id,
+        mail.and_then(|mail| mail.from_address.as_deref()),
+        mail.and_then(|mail| mail.to_address.as_deref()),
+        mail.and_then(|mail| mail.subject.as_deref()),
+        m.body_text,
+        mail.and_then(|mail| mail.body_html.as_deref()),
+        at
+    ])?;
     let id = conn.last_insert_rowid();
     conn.prepare_cached(
         "UPDATE cases SET message_count = message_count + 1, last_message_at = ?2 WHERE id = ?1",
@@ -431,8 +449,61 @@ pub fn is_member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResul
         .is_some())
 }
 
-/// Rebuilds the case's full-text row: subject, people, all message text.
+thread_local! {
+    /// Cases whose full-text row waits for the end of the running
+    /// [`with_deferred_index`] on this (the writer's) thread.
+    static DEFERRED_INDEX: std::cell::RefCell<Option<std::collections::BTreeSet<i64>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, putting off the full-text index writes of the cases it touches
+/// to its end, where each case is indexed once. For bulk work that files
+/// many messages in one transaction with a savepoint each (mail): FTS5
+/// flushes its pending terms to a new segment at every savepoint, so
+/// indexing inside them costs a segment write (and merges) per message.
+/// Nested calls join the outer one.
+pub fn with_deferred_index<T, E: From<crate::db::StoreError>>(
+    conn: &Connection,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    if DEFERRED_INDEX.with(|d| d.borrow().is_some()) {
+        return f();
+    }
+    /// Ends the deferral even if `f` panics, so later writes index at once.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DEFERRED_INDEX.with(|d| d.borrow_mut().take());
+        }
+    }
+    let reset = Reset;
+    DEFERRED_INDEX.with(|d| *d.borrow_mut() = Some(Default::default()));
+    let result = f();
+    let cases = DEFERRED_INDEX
+        .with(|d| d.borrow_mut().take())
+        .unwrap_or_default();
+    drop(reset);
+    // Indexed even when `f` failed: a caller that goes on after the error
+    // must not keep cases missing from search.
+    for case_id in cases {
+        index_case(conn, case_id)?;
+    }
+    result
+}
+
+/// Rebuilds the case's full-text row: subject, people, all message text
+/// (at the end of the running [`with_deferred_index`], if any).
 pub fn index_case(conn: &Connection, case_id: i64) -> StoreResult<()> {
+    let deferred = DEFERRED_INDEX.with(|d| match d.borrow_mut().as_mut() {
+        Some(cases) => {
+            cases.insert(case_id);
+            true
+        }
+        None => false,
+    });
+    if deferred {
+        return Ok(());
+    }
     let row: Option<(String, String)> = conn
         .prepare_cached(
             "SELECT c.subject,

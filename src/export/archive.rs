@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::error::ExportError;
 use super::tables::{BLOB_SOURCES, EXPORTERS, Exporter, Format, Kind};
-use crate::blobs::BlobStore;
+use crate::blobs::{BlobStore, Location};
 
 /// Version of the archive layout (manifest `format_version`).
 pub const FORMAT_VERSION: u32 = 1;
@@ -176,6 +176,19 @@ fn blob_sql(conn: &Connection) -> Result<String, ExportError> {
     }
     // UNION removes duplicates.
     Ok(format!("{} ORDER BY 1", parts.join(" UNION ")))
+}
+
+/// Whether the store records packed contents (`blobs.pack`, migration
+/// 0014): the CLI exports stores an older binary left unmigrated, whose
+/// contents are all loose files.
+fn packs_recorded(conn: &Connection) -> Result<bool, ExportError> {
+    Ok(conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('blobs') WHERE name = 'pack')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(crate::db::StoreError::from)?)
 }
 
 /// Rows each file would get, and the blob count: the progress estimate.
@@ -351,6 +364,7 @@ fn write_parts(
         bytes: 0,
         missing: Vec::new(),
     };
+    let packs = packs_recorded(conn)?;
     let mut stmt = conn
         .prepare(&blob_sql(conn)?)
         .map_err(crate::db::StoreError::from)?;
@@ -360,15 +374,21 @@ fn write_parts(
     while let Some(row) = rows.next().map_err(crate::db::StoreError::from)? {
         let sha: String = row.get(0).map_err(crate::db::StoreError::from)?;
         progress.step()?;
-        let Some(path) = blobs.path(&sha) else {
+        // Located in the export's snapshot; a packed content is its range.
+        let location = if packs {
+            crate::blobs::store::locate(conn, blobs, &sha)?
+        } else {
+            blobs.path(&sha).map(Location::Loose)
+        };
+        let Some(location) = location else {
             summary.missing.push(sha);
             continue;
         };
-        match File::open(&path) {
-            Ok(mut f) => {
-                let size = f.metadata()?.len();
+        match blobs.open(&location) {
+            Ok((f, size)) => {
                 let mut header = tar_header(size);
-                tar.append_data(&mut header, format!("{top}/files/{sha}"), &mut f)?;
+                let mut content = std::io::Read::take(f, size);
+                tar.append_data(&mut header, format!("{top}/files/{sha}"), &mut content)?;
                 summary.count += 1;
                 summary.bytes += size;
             }

@@ -1,7 +1,9 @@
 //! Art. 17 erasure: a contact and their cases' personal data are removed —
 //! anonymized (cases stay, countable) or deleted; the raw e-mails of those
-//! cases (`mail_inbound` and their blobs) go in both modes. Files no longer named by
-//! any row are deleted from disk after the commit. What remains is a
+//! cases (`mail_inbound` and their blobs) go in both modes. Contents no
+//! longer named by any row are deleted from disk after the commit (a loose
+//! file is removed; a range in a pack is deallocated, the pack removed with
+//! its last content). What remains is a
 //! record that it happened (`gdpr_erasures`, audit `contact.erase`): who,
 //! when, which contact id, which mode — never the data.
 //!
@@ -20,6 +22,7 @@ use super::error::GdprError;
 use super::model::{Erasure, Mode};
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
+use crate::blobs::{PackRef, Stored};
 use crate::db::{StoreResult, now};
 
 /// Subject of an anonymized case.
@@ -35,9 +38,10 @@ pub struct Scrubbed {
     pub cases: u64,
     pub messages: u64,
     pub attachments: u64,
-    /// Blobs no row names any more: their rows are gone; remove the files
-    /// after the commit ([`remove_files`]).
-    pub orphan_blobs: Vec<String>,
+    /// Blobs no row names any more: their rows are gone; remove their
+    /// bytes after the commit ([`remove_files`]). Where they were is taken
+    /// from the deleted rows (a pack range cannot be found afterwards).
+    pub orphan_blobs: Vec<Stored>,
 }
 
 /// SQLite's `secure_delete` (freed content is overwritten with zeros) for
@@ -186,8 +190,8 @@ pub fn scrub_cases(conn: &Connection, case_ids: &[i64], mode: Mode) -> StoreResu
 }
 
 /// Deletes the `blobs` rows of these hashes that no attachment names any
-/// more; returns them.
-fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResult<Vec<String>> {
+/// more; returns them with where their bytes are.
+fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResult<Vec<Stored>> {
     let mut gone = Vec::new();
     let raw_mail = if table_exists(conn, "mail_inbound")? {
         "UNION ALL SELECT 1 FROM mail_inbound WHERE raw_sha256 = ?1"
@@ -197,57 +201,112 @@ fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResult<Ve
     let mut used = conn.prepare_cached(&format!(
         "SELECT 1 FROM attachments WHERE sha256 = ?1 {raw_mail} LIMIT 1"
     ))?;
-    let mut delete = conn.prepare_cached("DELETE FROM blobs WHERE sha256 = ?1")?;
+    let mut delete = conn
+        .prepare_cached("DELETE FROM blobs WHERE sha256 = ?1 RETURNING size, pack, pack_offset")?;
     for sha in shas {
         if used.query_row([sha], |_| Ok(())).optional()?.is_none() {
-            delete.execute([sha])?;
-            gone.push(sha.clone());
+            let row: Option<(i64, Option<String>, Option<i64>)> = delete
+                .query_row([sha], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .optional()?;
+            let Some((size, pack, offset)) = row else {
+                continue;
+            };
+            gone.push(Stored {
+                sha256: sha.clone(),
+                size: size.max(0) as u64,
+                pack: pack.zip(offset).map(|(pack, offset)| PackRef {
+                    pack,
+                    offset: offset.max(0) as u64,
+                }),
+            });
         }
     }
     Ok(gone)
 }
 
-/// Removes the files of blobs whose rows were deleted (after the commit).
-/// A hash that got a row again meanwhile (the same file uploaded anew) is
-/// kept. Returns how many files were removed.
-pub fn remove_files(conn: &Connection, data_dir: &Path, shas: &[String]) -> u64 {
+/// Removes the bytes of blobs whose rows were deleted (after the commit):
+/// a loose file is deleted; a packed range is deallocated, and its pack
+/// deleted once no row names it. A hash that got a row again meanwhile
+/// (the same file uploaded anew) keeps what that row names. Returns how
+/// many contents were removed.
+pub fn remove_files(conn: &Connection, data_dir: &Path, blobs: &[Stored]) -> u64 {
     let store = crate::blobs::BlobStore::new(data_dir);
     let mut removed = 0;
-    for sha in shas {
-        let back = conn
-            .query_row("SELECT 1 FROM blobs WHERE sha256 = ?1", [sha], |_| Ok(()))
+    // On a failed look-up the bytes stay: never remove what may be named.
+    let named = |sql: &str, values: &[&dyn rusqlite::ToSql]| {
+        conn.query_row(sql, values, |_| Ok(()))
             .optional()
             .unwrap_or(Some(()))
-            .is_some();
-        if back {
-            continue;
-        }
-        if let Some(path) = store.path(sha)
-            && std::fs::remove_file(&path).is_ok()
-        {
-            removed += 1;
+            .is_some()
+    };
+    for blob in blobs {
+        match &blob.pack {
+            None => {
+                // Any row of the hash keeps it: uploads find the file by path.
+                if named("SELECT 1 FROM blobs WHERE sha256 = ?1", &[&blob.sha256]) {
+                    continue;
+                }
+                if let Some(path) = store.path(&blob.sha256)
+                    && std::fs::remove_file(&path).is_ok()
+                {
+                    removed += 1;
+                }
+            }
+            Some(at) => {
+                // Packs are never written again, so a new row of the hash
+                // names another place unless it names this very range.
+                if named(
+                    "SELECT 1 FROM blobs WHERE sha256 = ?1 AND pack = ?2 AND pack_offset = ?3",
+                    &[&blob.sha256, &at.pack, &(at.offset as i64)],
+                ) {
+                    continue;
+                }
+                match crate::blobs::pack::erase_range(conn, &store, &at.pack, at.offset, blob.size)
+                {
+                    Ok(true) => removed += 1,
+                    Ok(false) => {}
+                    Err(err) => tracing::error!(
+                        pack = %at.pack, offset = at.offset, error = %err,
+                        "cannot erase a packed content"
+                    ),
+                }
+            }
         }
     }
     removed
 }
 
 /// Moves the WAL's pages into the store file and empties it, so that
-/// erased text does not linger in the WAL. Best effort: a busy store
-/// checkpoints later by itself.
+/// erased text does not linger in the WAL. The store's background
+/// checkpointer may be running a checkpoint of its own just then (SQLite
+/// runs one at a time and answers "busy" at once), so a busy answer is
+/// tried again for a few seconds. Best effort beyond that: a store whose
+/// readers stay busy checkpoints later by itself.
 pub fn checkpoint(conn: &Connection) {
-    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let busy = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_or(true, |busy| busy != 0);
+        if !busy || std::time::Instant::now() >= deadline {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Erases the contact (and contacts merged into it): the contact rows,
 /// addresses and search rows go; their cases are anonymized or deleted;
 /// messages they wrote elsewhere are cleared. Returns the record and the
-/// blobs whose files are to be removed after the commit.
+/// blobs whose bytes are to be removed after the commit.
 pub fn erase_contact(
     conn: &Connection,
     who: &Principal,
     contact_id: i64,
     mode: Mode,
-) -> Result<(Erasure, Vec<String>), GdprError> {
+) -> Result<(Erasure, Vec<Stored>), GdprError> {
     let client_id: i64 = conn
         .prepare_cached("SELECT client_id FROM contacts WHERE id = ?1")?
         .query_row([contact_id], |row| row.get(0))

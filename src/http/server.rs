@@ -124,6 +124,18 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
             for name in &report.applied {
                 tracing::info!(migration = %name, "applied migration");
             }
+            // Before anything ingests: a pack no row names is a crash's leftover.
+            let blobs = crate::blobs::BlobStore::new(&data_dir);
+            match db.read_blocking(|conn| {
+                Ok::<_, crate::db::StoreError>(crate::blobs::pack::remove_orphans(conn, &blobs))
+            })? {
+                Ok(removed) => {
+                    for path in removed {
+                        tracing::warn!(path = %path.display(), "removed the pack of a batch that was never filed");
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot look for unfiled packs"),
+            }
             let demo_seeded = if options.demo {
                 crate::demo::seed(&db).map_err(|e| StartError::Other(e.to_string()))?
             } else {

@@ -26,7 +26,7 @@ use crate::db::Db;
 use crate::services::{DesiredState, Registry, ServiceSpec, Trigger};
 
 /// Messages fetched and filed per batch (one durable commit each).
-const BATCH: usize = 100;
+pub const BATCH: usize = 100;
 /// At most this many bytes of messages are fetched at once (a larger
 /// message alone), so a mailbox full of huge mails cannot exhaust memory.
 const MAX_FETCH_BYTES: u64 = 32 * 1024 * 1024;

@@ -267,17 +267,21 @@ pub async fn raw_message(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (case_id, message_id) = path.into_inner();
-    let (sha256, filename) = state
+    let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
+    let reader = blobs.clone();
+    let (location, filename) = state
         .db
-        .read(move |conn| service::raw_message(conn, &who, case_id, message_id))
+        .read(move |conn| service::raw_message(conn, &reader, &who, case_id, message_id))
         .await?;
-    let file = crate::blobs::BlobStore::new(&state.config.data_dir)
-        .path(&sha256)
-        .ok_or(MailError::MessageNotFound)?;
-    let bytes = tokio::fs::read(&file).await.map_err(|err| {
+    let missing = |err: std::io::Error| {
         tracing::error!(case = case_id, message = message_id, error = %err, "raw message missing");
         ApiError::from(MailError::Io(err))
-    })?;
+    };
+    // Read off the async threads; from a pack only the message's range.
+    let bytes = tokio::task::spawn_blocking(move || blobs.read(&location))
+        .await
+        .map_err(|err| missing(std::io::Error::other(err)))?
+        .map_err(missing)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "message/rfc822"))
         .insert_header(header::ContentDisposition {

@@ -2,19 +2,17 @@
 //! a transaction, so it is unit-testable and runs inside the fetcher's
 //! batch write.
 //!
-//! Order of durability: the raw message and its parts are written as
-//! blobs and synced first ([`BlobBatch`]); the case, thread message,
-//! attachments, Message-ID and the inbound record are committed in one
-//! transaction; only then does the fetcher touch the message on the IMAP
-//! server. A message fetched again after a crash finds its record by
+//! Order of durability: the raw message and its parts are written into
+//! the batch's pack file, which is synced before the write may commit
+//! ([`BlobBatch`]); the case, thread message, attachments, Message-ID and
+//! the inbound record are committed in one transaction; only then does the
+//! fetcher touch the message on the IMAP server. A message fetched again after a crash finds its record by
 //! (mailbox, UIDVALIDITY, UID) or (mailbox, Message-ID / raw hash) and is
 //! not filed twice.
 //!
 //! [`file_batch`] is the fetcher's path for a batch (and the benchmark's).
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::path::PathBuf;
 
 use rusqlite::Transaction;
 
@@ -22,9 +20,11 @@ use super::error::MailError;
 use super::parse::{self, Limits, Parsed};
 use super::store::{self, NewInbound};
 use crate::auth::Principal;
+use crate::blobs::pack::PackWriter;
 use crate::blobs::{BlobStore, Stored};
 use crate::cases::{
-    Case, CaseHub, Channel, FirstMessage, InlineContact, MessageKind, NewCase, NewMessage,
+    Case, CaseHub, Channel, FirstMessage, InlineContact, MessageKind, MessageMail, NewCase,
+    NewMessage,
 };
 use crate::db::Db;
 
@@ -45,157 +45,60 @@ pub fn system_principal() -> Principal {
     }
 }
 
-/// Blobs written for a batch of messages: each content goes to a temporary
-/// file; [`BlobBatch::commit`] syncs them, renames them into place and
-/// syncs their directories, so no row is ever committed naming a file that
-/// a crash could lose.
-pub struct BlobBatch<'a> {
-    store: &'a BlobStore,
-    tmp_dir: PathBuf,
-    tmp_dir_made: bool,
-    pending: Vec<(PathBuf, PathBuf)>,
-    names: HashSet<String>,
+/// Blobs written for a batch of messages: every new content goes into one
+/// pack file ([`PackWriter`]); [`BlobBatch::commit`] syncs it once, so no
+/// row is ever committed naming bytes a crash could lose.
+pub struct BlobBatch {
+    pack: PackWriter,
+    /// Contents with a row already: not written again.
+    stored: HashSet<String>,
 }
 
-impl<'a> BlobBatch<'a> {
-    pub fn new(store: &'a BlobStore) -> BlobBatch<'a> {
-        // The blob store's root is the parent of any blob's two-level path.
-        let tmp_dir = store
-            .path(&"0".repeat(64))
-            .and_then(|p| p.parent()?.parent()?.parent().map(|r| r.join("tmp")))
-            .unwrap_or_else(|| PathBuf::from("tmp"));
+impl BlobBatch {
+    pub fn new(store: &BlobStore) -> BlobBatch {
         BlobBatch {
-            store,
-            tmp_dir,
-            tmp_dir_made: false,
-            pending: Vec::new(),
-            names: HashSet::new(),
+            pack: PackWriter::new(store),
+            stored: HashSet::new(),
         }
     }
 
-    /// Queues `bytes`; answers their hash and size.
+    /// Contents known to be stored (their rows exist): [`BlobBatch::add`]
+    /// leaves them out of the pack.
+    pub fn skip_stored(&mut self, shas: HashSet<String>) {
+        self.stored.extend(shas);
+    }
+
+    /// Queues `bytes`; answers their hash, size and place.
     pub fn add(&mut self, bytes: &[u8]) -> std::io::Result<Stored> {
-        let sha256 = crate::db::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
-        let stored = Stored {
-            sha256: sha256.clone(),
-            size: bytes.len() as u64,
+        self.add_hashed(sha256_hex(bytes), bytes)
+    }
+
+    fn add_hashed(&mut self, sha256: String, bytes: &[u8]) -> std::io::Result<Stored> {
+        let pack = if self.stored.contains(&sha256) {
+            None
+        } else {
+            Some(self.pack.add(&sha256, bytes)?)
         };
-        let target = self
-            .store
-            .path(&sha256)
-            .ok_or_else(|| std::io::Error::other("bad digest"))?;
-        if self.names.contains(&sha256) {
-            return Ok(stored);
-        }
-        if let Ok(meta) = std::fs::metadata(&target)
-            && meta.len() == bytes.len() as u64
-        {
-            // Stored (and synced) before.
-            self.names.insert(sha256);
-            return Ok(stored);
-        }
-        if !self.tmp_dir_made {
-            std::fs::create_dir_all(&self.tmp_dir)?;
-            self.tmp_dir_made = true;
-        }
-        let tmp = self
-            .tmp_dir
-            .join(format!("{}.mail", crate::auth::tokens::random_token()));
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        start_writeback(&file);
-        drop(file);
-        self.names.insert(sha256);
-        self.pending.push((tmp, target));
-        Ok(stored)
+        Ok(Stored {
+            sha256,
+            size: bytes.len() as u64,
+            pack,
+        })
     }
 
-    /// Makes every queued blob durable under its final name: the files'
-    /// contents are synced, then they are renamed into place, then the
-    /// directories holding the new names are synced. The syncs of a batch
-    /// run side by side, so the file system commits them together.
-    pub fn commit(self) -> std::io::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let files: Vec<&PathBuf> = self.pending.iter().map(|(tmp, _)| tmp).collect();
-        sync_all_parallel(&files, false)?;
-        let mut dirs: Vec<PathBuf> = Vec::new();
-        let mut seen: HashSet<PathBuf> = HashSet::new();
-        for (tmp, target) in &self.pending {
-            if let Some(parent) = target.parent()
-                && !seen.contains(parent)
-            {
-                // A directory made now must itself be named durably in its
-                // parent, or a crash could lose it with the blobs inside.
-                let mut made = Vec::new();
-                let mut dir = Some(parent);
-                while let Some(d) = dir.filter(|d| !d.exists()) {
-                    made.push(d.to_path_buf());
-                    dir = d.parent();
-                }
-                std::fs::create_dir_all(parent)?;
-                for d in std::iter::once(parent.to_path_buf())
-                    .chain(made.iter().filter_map(|m| m.parent().map(PathBuf::from)))
-                {
-                    if seen.insert(d.clone()) {
-                        dirs.push(d);
-                    }
-                }
-            }
-            std::fs::rename(tmp, target)?;
-        }
-        let dirs: Vec<&PathBuf> = dirs.iter().collect();
-        sync_all_parallel(&dirs, true)
+    /// Makes every queued content durable (one sync of the pack).
+    pub fn commit(&mut self) -> std::io::Result<()> {
+        self.pack.sync()
+    }
+
+    /// Removes the pack: its batch was not filed.
+    pub fn discard(self) {
+        self.pack.discard();
     }
 }
 
-/// Starts writing a file's data to disk now, while the batch goes on, so
-/// that the fdatasync in [`BlobBatch::commit`] finds it written and the
-/// blocks allocated: the syncs of a batch then share one journal commit.
-/// Only a hint; durability comes from the sync.
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &std::fs::File) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: a valid open descriptor; the call only schedules I/O.
-    unsafe {
-        libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &std::fs::File) {}
-
-/// fsync (data only for files) of every path, on up to 64 threads: all
-/// syncs of a batch in flight at once cost about one round trip to the
-/// disk (there may be no journal to group them).
-fn sync_all_parallel(paths: &[&PathBuf], directories: bool) -> std::io::Result<()> {
-    let threads = paths.len().clamp(1, 64);
-    let per_thread = paths.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(per_thread)
-            .map(|chunk| {
-                scope.spawn(move || -> std::io::Result<()> {
-                    for path in chunk {
-                        let file = std::fs::File::open(path)?;
-                        if directories {
-                            file.sync_all()?;
-                        } else {
-                            file.sync_data()?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for handle in handles {
-            handle
-                .join()
-                .map_err(|_| std::io::Error::other("a sync thread panicked"))??;
-        }
-        Ok(())
-    })
+fn sha256_hex(bytes: &[u8]) -> String {
+    crate::db::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 /// A parsed message whose raw bytes and parts are queued as blobs.
@@ -254,6 +157,46 @@ pub fn prepare_all(
         .collect()
 }
 
+/// Parses a chunk of (UID, raw) messages on this thread and queues their
+/// contents, leaving out those the store has already (one read).
+fn prepare_chunk(
+    db: &Db,
+    batch: &mut BlobBatch,
+    raws: &[(u32, Vec<u8>)],
+    limits: Limits,
+) -> Result<Vec<(u32, Prepared)>, MailError> {
+    let parsed: Vec<(String, Parsed)> = raws
+        .iter()
+        .map(|(_, raw)| (sha256_hex(raw), parse::parse(raw, limits)))
+        .collect();
+    let part_shas: Vec<Vec<String>> = parsed
+        .iter()
+        .map(|(_, p)| p.parts.iter().map(|part| sha256_hex(&part.data)).collect())
+        .collect();
+    let wanted: Vec<String> = parsed
+        .iter()
+        .map(|(sha, _)| sha.clone())
+        .chain(part_shas.iter().flatten().cloned())
+        .collect();
+    let stored = db.read_blocking(move |conn| {
+        crate::blobs::store::existing(conn, wanted.iter().map(String::as_str))
+    })?;
+    batch.skip_stored(stored);
+    raws.iter()
+        .zip(parsed)
+        .zip(part_shas)
+        .map(|(((uid, raw), (raw_sha, mut parsed)), part_shas)| {
+            let raw_stored = batch.add_hashed(raw_sha, raw)?;
+            let mut parts = Vec::with_capacity(parsed.parts.len());
+            for (part, sha) in parsed.parts.iter_mut().zip(part_shas) {
+                parts.push(batch.add_hashed(sha, &part.data)?);
+                part.data = Vec::new();
+            }
+            Ok((*uid, prepared(parsed, raw_stored, parts)))
+        })
+        .collect()
+}
+
 fn queue(batch: &mut BlobBatch, raw: &[u8], mut parsed: Parsed) -> std::io::Result<Prepared> {
     let raw_stored = batch.add(raw)?;
     let mut parts = Vec::with_capacity(parsed.parts.len());
@@ -261,16 +204,20 @@ fn queue(batch: &mut BlobBatch, raw: &[u8], mut parsed: Parsed) -> std::io::Resu
         parts.push(batch.add(&part.data)?);
         part.data = Vec::new();
     }
+    Ok(prepared(parsed, raw_stored, parts))
+}
+
+fn prepared(parsed: Parsed, raw: Stored, parts: Vec<Stored>) -> Prepared {
     let message_key = match &parsed.message_id {
         Some(id) => id.clone(),
-        None => format!("sha256:{}", raw_stored.sha256),
+        None => format!("sha256:{}", raw.sha256),
     };
-    Ok(Prepared {
+    Prepared {
         parsed,
-        raw: raw_stored,
+        raw,
         parts,
         message_key,
-    })
+    }
 }
 
 /// A batch filed by [`file_batch`].
@@ -280,15 +227,26 @@ pub struct FiledBatch {
     pub outcomes: Vec<Outcome>,
 }
 
+/// Messages parsed and handed to the writer at a time (see [`file_batch`]).
+const PIPELINE_CHUNK: usize = 10;
+
+/// What the parsing side hands the writer in [`file_batch`].
+enum Feed {
+    Messages(Vec<(u32, Prepared)>),
+    /// Every content of the batch is durable: the write may commit.
+    Durable,
+}
+
 /// Parses and stores a batch of raw messages (UID, bytes) and files them
 /// in one durable write; then announces the cases on `hub`. The fetcher's
 /// path (and the benchmark's).
 ///
-/// Parsing runs on all cores and the blobs are made durable before the
-/// write begins, so no row is committed naming a file a crash could lose.
-/// (Parsing the next messages while the writer files the first ones was
-/// measured too: on two shared cores it gained nothing, see
-/// `benches/mail.rs`.)
+/// Two threads work side by side: one parses the messages a few at a time
+/// and appends their contents to the batch's pack; the writer files each
+/// few as they come, inside the one transaction. The pack is synced
+/// before the writer may commit, so no row is committed naming bytes a
+/// crash could lose; if anything fails, nothing is committed and the pack
+/// is removed.
 pub async fn file_batch(
     db: &Db,
     blobs: &BlobStore,
@@ -301,44 +259,134 @@ pub async fn file_batch(
     if raws.is_empty() {
         return Ok(FiledBatch::default());
     }
-    let blobs = blobs.clone();
-    let prepared: Vec<(u32, Prepared)> = crate::db::blocking(move || {
-        let mut batch = BlobBatch::new(&blobs);
-        let bytes: Vec<&[u8]> = raws.iter().map(|(_, raw)| raw.as_slice()).collect();
-        let prepared = prepare_all(&mut batch, &bytes, limits)?;
-        batch.commit()?;
-        Ok::<_, MailError>(raws.iter().map(|(uid, _)| *uid).zip(prepared).collect())
-    })
-    .await?;
-    let (outcomes, cases) = db
-        .write(move |tx| {
-            let mut outcomes = Vec::with_capacity(prepared.len());
-            let mut cases = Vec::new();
-            for (uid, p) in &prepared {
-                let (outcome, case) =
-                    ingest_with_case(tx, target, Some(uid_validity), Some(*uid), p)?;
-                if let (Outcome::Filed { new_case, .. }, Some(case)) = (&outcome, case) {
-                    cases.push((*new_case, case));
+    let (feed, fed) = std::sync::mpsc::sync_channel::<Feed>(raws.len().div_ceil(PIPELINE_CHUNK));
+    let (reader, store) = (db.clone(), blobs.clone());
+    let parsing = crate::db::blocking(move || {
+        let mut batch = BlobBatch::new(&store);
+        let result = (|| {
+            for chunk in raws.chunks(PIPELINE_CHUNK) {
+                let prepared = prepare_chunk(&reader, &mut batch, chunk, limits)?;
+                if feed.send(Feed::Messages(prepared)).is_err() {
+                    // The writer gave up; its error is the one to report.
+                    return Ok(());
                 }
-                outcomes.push(outcome);
             }
-            let taken = outcomes
-                .iter()
-                .filter(|o| matches!(o, Outcome::Filed { .. }))
-                .count();
-            store::add_taken(tx, target.mailbox_id, taken as i64)?;
-            Ok::<_, MailError>((outcomes, cases))
-        })
-        .await?;
+            batch.commit()?;
+            let _ = feed.send(Feed::Durable);
+            Ok::<_, MailError>(())
+        })();
+        Ok::<_, MailError>((batch, result))
+    });
+    let writing = db.write(move |tx| {
+        let mut filed = Filing::default();
+        crate::cases::store::with_deferred_index(tx, || {
+            loop {
+                match fed.recv() {
+                    Ok(Feed::Messages(chunk)) => filed.file(tx, target, uid_validity, &chunk)?,
+                    Ok(Feed::Durable) => return Ok::<_, MailError>(()),
+                    Err(_) => {
+                        return Err(MailError::Io(std::io::Error::other(
+                            "the message contents were not stored",
+                        )));
+                    }
+                }
+            }
+        })?;
+        filed.count_taken(tx, target)?;
+        Ok::<_, MailError>(filed)
+    });
+    let (parsed, written) = tokio::join!(parsing, writing);
+    let (batch, stored) = parsed?;
+    let filed = match (stored, written) {
+        (Ok(()), Ok(filed)) => filed,
+        // The parsing side's error is the cause when there is one.
+        (Err(err), _) | (Ok(()), Err(err)) => {
+            batch.discard();
+            return Err(err);
+        }
+    };
     // Live events only after the commit.
     let who = system_principal();
-    for (new_case, case) in &cases {
+    for (new_case, case) in &filed.cases {
         let kind = if *new_case { "created" } else { "message" };
         hub.publish(crate::cases::events::Event::Case(
             crate::cases::service::event(kind, case, target.client_id, &who),
         ));
     }
-    Ok(FiledBatch { outcomes })
+    Ok(FiledBatch {
+        outcomes: filed.outcomes,
+    })
+}
+
+/// What a batch's write filed so far.
+#[derive(Default)]
+struct Filing {
+    outcomes: Vec<Outcome>,
+    /// The cases filed into (new or not), for the live events.
+    cases: Vec<(bool, Case)>,
+}
+
+impl Filing {
+    fn file(
+        &mut self,
+        tx: &Transaction,
+        target: Target,
+        uid_validity: u32,
+        prepared: &[(u32, Prepared)],
+    ) -> Result<(), MailError> {
+        let known: Vec<&str> = prepared
+            .iter()
+            .flat_map(|(_, p)| std::iter::once(&p.raw).chain(&p.parts))
+            .filter(|stored| stored.pack.is_none())
+            .map(|stored| stored.sha256.as_str())
+            .collect();
+        if !known.is_empty() {
+            // Left out of the pack as stored already: an erasure since may
+            // have removed them. Then the batch is not filed (its messages
+            // stay on the server and come again, packed in full).
+            let found = crate::blobs::store::existing(tx, known.iter().copied())?;
+            if known.iter().any(|sha| !found.contains(*sha)) {
+                return Err(MailError::Io(std::io::Error::other(
+                    "a content of this batch was erased while it was filed; the batch is taken again",
+                )));
+            }
+        }
+        for (uid, p) in prepared {
+            let (outcome, case) = ingest_with_case(tx, target, Some(uid_validity), Some(*uid), p)?;
+            if let (Outcome::Filed { new_case, .. }, Some(case)) = (&outcome, case) {
+                self.cases.push((*new_case, case));
+            }
+            self.outcomes.push(outcome);
+        }
+        Ok(())
+    }
+
+    fn count_taken(&self, tx: &Transaction, target: Target) -> Result<(), MailError> {
+        let taken = self
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Filed { .. }))
+            .count();
+        store::add_taken(tx, target.mailbox_id, taken as i64)?;
+        Ok(())
+    }
+}
+
+/// Files prepared messages (UID, message) in the caller's transaction, as
+/// [`file_batch`]'s writer does: one outcome per message. Their blobs must
+/// be durable before the transaction commits.
+pub fn file_prepared(
+    tx: &Transaction,
+    target: Target,
+    uid_validity: u32,
+    prepared: &[(u32, Prepared)],
+) -> Result<Vec<Outcome>, MailError> {
+    let mut filed = Filing::default();
+    crate::cases::store::with_deferred_index(tx, || {
+        filed.file(tx, target, uid_validity, prepared)
+    })?;
+    filed.count_taken(tx, target)?;
+    Ok(filed.outcomes)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -512,6 +560,7 @@ fn file(
     };
     let found = find_case(tx, target, parsed)?;
     let body = body_for_service(parsed);
+    let mail = message_mail(parsed, contact_id);
     let (case, message_id, new_case, threaded_by) = match found {
         Some((case_id, how)) => {
             // Automatic mail does not reopen a case: it keeps the status
@@ -527,11 +576,12 @@ fn file(
                 case_id,
                 NewMessage {
                     kind: MessageKind::Inbound,
-                    body_text: body.clone(),
+                    body_text: body,
                     expected_version: None,
                     force: true,
                     set_status: keep_status,
                     attachment_ids: Vec::new(),
+                    mail: Some(mail),
                 },
             )?;
             (created.case, created.message.id, false, how)
@@ -560,7 +610,8 @@ fn file(
                     custom: None,
                     message: Some(FirstMessage {
                         kind: MessageKind::Inbound,
-                        body_text: body.clone(),
+                        body_text: body,
+                        mail: Some(mail),
                     }),
                 },
             )?;
@@ -569,7 +620,7 @@ fn file(
         }
     };
     let case_id = case.id;
-    finish(tx, target, prepared, case_id, message_id, contact_id, &body)?;
+    finish(tx, target, prepared, case_id, message_id)?;
     if new_case
         && !parsed.is_automatic()
         && let Some(note) = acknowledge(tx, target.mailbox_id, case_id, message_id)?
@@ -630,7 +681,8 @@ fn file_degraded(
             custom: None,
             message: Some(FirstMessage {
                 kind: MessageKind::Inbound,
-                body_text: body.clone(),
+                body_text: body,
+                mail: Some(message_mail(parsed, None)),
             }),
         },
     )?;
@@ -638,7 +690,7 @@ fn file_degraded(
     let mut problems = parsed.problems.clone();
     problems.push(note.to_string());
     let problem = problems.join("; ");
-    finish(tx, target, prepared, case.id, message_id, None, &body)?;
+    finish(tx, target, prepared, case.id, message_id)?;
     let inbound_id = record(
         tx,
         target,
@@ -705,49 +757,50 @@ fn first_message(tx: &Transaction, case_id: i64) -> Result<i64, MailError> {
         .query_row([case_id], |row| row.get(0))?)
 }
 
-/// Attachments, e-mail columns of the thread message, the Message-ID.
+/// The e-mail columns of the thread message, written with it.
+fn message_mail(parsed: &Parsed, sender_contact_id: Option<i64>) -> MessageMail {
+    MessageMail {
+        from_address: parsed.from_address.clone(),
+        to_address: parsed.to.clone(),
+        subject: (!parsed.subject.is_empty()).then(|| parsed.subject.clone()),
+        body_html: parsed.body_html.clone(),
+        author_contact_id: sender_contact_id,
+    }
+}
+
+/// Attachments of the thread message (inline images' `cid:` links in its
+/// HTML then name them), the Message-ID.
 fn finish(
     tx: &Transaction,
     target: Target,
     prepared: &Prepared,
     case_id: i64,
     message_id: i64,
-    contact_id: Option<i64>,
-    body: &str,
 ) -> Result<(), MailError> {
     let parsed = &prepared.parsed;
     let mut html = parsed.body_html.clone();
+    let mut linked = false;
     for (part, stored) in parsed.parts.iter().zip(&prepared.parts) {
         let attachment_id = store::insert_attachment(
             tx,
             case_id,
             message_id,
-            &stored.sha256,
+            stored,
             &part.filename,
             &part.content_type,
-            stored.size,
         )?;
         if let (Some(cid), Some(h)) = (&part.content_id, html.as_mut()) {
             let needle = format!("cid:{cid}");
             if h.contains(&needle) {
                 *h = h.replace(&needle, &format!("/api/v1/attachments/{attachment_id}"));
+                linked = true;
             }
         }
     }
+    if linked && let Some(html) = &html {
+        store::set_message_html(tx, message_id, html)?;
+    }
     // The raw message's blob row comes with its record (`record`).
-    let subject = (!parsed.subject.is_empty()).then_some(parsed.subject.as_str());
-    store::set_message_mail_fields(
-        tx,
-        message_id,
-        &store::MailFields {
-            body_text: body,
-            body_html: html.as_deref(),
-            from: parsed.from_address.as_deref(),
-            to: parsed.to.as_deref(),
-            subject,
-            author_contact_id: contact_id,
-        },
-    )?;
     if let Some(id) = &parsed.message_id {
         store::remember_message_id(tx, id, case_id, message_id, target.mailbox_id)?;
     }
@@ -767,7 +820,7 @@ fn record(
     problem: Option<&str>,
 ) -> Result<i64, MailError> {
     let parsed = &prepared.parsed;
-    store::insert_blob_row(tx, &prepared.raw.sha256, prepared.raw.size)?;
+    crate::blobs::store::insert_row(tx, &prepared.raw)?;
     Ok(store::insert_inbound(
         tx,
         &NewInbound {
@@ -1008,5 +1061,173 @@ mod tests {
             "From: kim@kunde.example\r\nSubject: Re: Hilfe\r\nIn-Reply-To: <r1@kunde.example>\r\n\r\ndoch noch\r\n",
         );
         assert_eq!(status(&f.db), "open");
+    }
+
+    fn batch_of(n: u32) -> Vec<(u32, Vec<u8>)> {
+        (1..=n)
+            .map(|uid| {
+                let raw = format!(
+                    "From: kunde{uid}@kunde.example\r\nSubject: Frage {uid}\r\nMessage-ID: <p{uid}@kunde.example>\r\n\
+                     MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+                     Content-Type: text/plain\r\n\r\nText {uid}\r\n--b\r\nContent-Type: application/pdf\r\n\
+                     Content-Disposition: attachment; filename=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+                     UERGIHt7dWlkfX0=\r\n--b--\r\n"
+                );
+                (uid, raw.into_bytes())
+            })
+            .collect()
+    }
+
+    fn packs(f: &Fixture) -> Vec<std::path::PathBuf> {
+        crate::blobs::pack::list(&f.blobs).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_is_packed_and_reads_back() {
+        let f = fixture();
+        let acme = target(&f.db, "ACME");
+        let hub = CaseHub::default();
+        // More messages than one pipeline chunk, the same attachment twice.
+        let raws = batch_of(25);
+        let filed = file_batch(
+            &f.db,
+            &f.blobs,
+            &hub,
+            Limits::for_attachments(1 << 20),
+            acme,
+            3,
+            raws.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(filed.outcomes.len(), 25);
+        assert_eq!(packs(&f).len(), 1, "one pack per batch");
+        for (uid, raw) in &raws {
+            let (sha, location) =
+                f.db.read_blocking(|c| {
+                    let sha: String = c.query_row(
+                        "SELECT raw_sha256 FROM mail_inbound WHERE mailbox_id = ?1 AND uid = ?2",
+                        rusqlite::params![acme.mailbox_id, uid],
+                        |r| r.get(0),
+                    )?;
+                    let location = crate::blobs::store::locate(c, &f.blobs, &sha)?;
+                    Ok::<_, StoreError>((sha, location))
+                })
+                .unwrap();
+            let location = location.expect("a row for the raw message");
+            assert!(
+                matches!(location, crate::blobs::Location::Packed { .. }),
+                "{sha}"
+            );
+            assert_eq!(&f.blobs.read(&location).unwrap(), raw);
+        }
+        // The one attachment content is stored once.
+        let attachments = count(&f.db, "SELECT count(*) FROM blobs WHERE size = ?1", 11);
+        assert_eq!(attachments, 1);
+        // Contents stored before are not packed again: the same batch
+        // again is all duplicates and writes no pack; a new message with
+        // the known attachment packs only its raw bytes.
+        let again = file_batch(
+            &f.db,
+            &f.blobs,
+            &hub,
+            Limits::for_attachments(1 << 20),
+            acme,
+            3,
+            raws,
+        )
+        .await
+        .unwrap();
+        assert!(
+            again
+                .outcomes
+                .iter()
+                .all(|o| matches!(o, Outcome::Duplicate { .. }))
+        );
+        assert_eq!(packs(&f).len(), 1);
+        let mut next = batch_of(26);
+        let newest = next.split_off(25);
+        file_batch(
+            &f.db,
+            &f.blobs,
+            &hub,
+            Limits::for_attachments(1 << 20),
+            acme,
+            3,
+            newest.clone(),
+        )
+        .await
+        .unwrap();
+        let packs = packs(&f);
+        assert_eq!(packs.len(), 2);
+        let sizes: Vec<u64> = packs
+            .iter()
+            .map(|p| std::fs::metadata(p).unwrap().len())
+            .collect();
+        assert!(sizes.contains(&(newest[0].1.len() as u64)), "{sizes:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_batch_commits_nothing_and_leaves_no_pack() {
+        let f = fixture();
+        let acme = target(&f.db, "ACME");
+        let hub = CaseHub::default();
+        let limits = Limits::for_attachments(1 << 20);
+        // The writer fails (no such mailbox: the record's foreign key):
+        // nothing is filed, and the pack written meanwhile is removed.
+        let missing = Target {
+            mailbox_id: 999_999,
+            ..acme
+        };
+        assert!(
+            file_batch(&f.db, &f.blobs, &hub, limits, missing, 3, batch_of(15))
+                .await
+                .is_err()
+        );
+        assert!(packs(&f).is_empty(), "{:?}", packs(&f));
+        // The contents cannot be written: nothing is filed either.
+        let _ = std::fs::remove_dir(f.blobs.packs_dir());
+        std::fs::create_dir_all(f._dir.path().join("attachments")).unwrap();
+        std::fs::write(f.blobs.packs_dir(), b"not a directory").unwrap();
+        assert!(
+            file_batch(&f.db, &f.blobs, &hub, limits, acme, 3, batch_of(15))
+                .await
+                .is_err()
+        );
+        let filed = count(
+            &f.db,
+            "SELECT count(*) FROM mail_inbound WHERE mailbox_id = ?1",
+            acme.mailbox_id,
+        );
+        assert_eq!(filed, 0);
+        let cases = count(
+            &f.db,
+            "SELECT count(*) FROM cases WHERE subject LIKE 'Frage %' AND ?1",
+            1,
+        );
+        assert_eq!(cases, 0);
+    }
+
+    #[test]
+    fn contents_left_out_as_stored_must_still_be_stored() {
+        let f = fixture();
+        let acme = target(&f.db, "ACME");
+        let raw = batch_of(1).remove(0).1;
+        // The raw message was seen as stored, but its row is gone (an
+        // erasure between the look and the write): nothing is filed.
+        let mut batch = BlobBatch::new(&f.blobs);
+        batch.skip_stored([sha256_hex(&raw)].into());
+        let prepared = prepare(&mut batch, &raw, Limits::for_attachments(1 << 20)).unwrap();
+        assert!(prepared.raw.pack.is_none());
+        batch.commit().unwrap();
+        let filed =
+            f.db.write_blocking(|tx| file_prepared(tx, acme, 3, &[(1, prepared)]));
+        assert!(filed.is_err());
+        let taken = count(
+            &f.db,
+            "SELECT count(*) FROM mail_inbound WHERE mailbox_id = ?1",
+            acme.mailbox_id,
+        );
+        assert_eq!(taken, 0);
     }
 }

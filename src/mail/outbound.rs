@@ -517,6 +517,7 @@ fn automatic_message(conn: &Connection, case: &CaseInfo, body: &str) -> Result<i
             author_user_id: None,
             author_contact_id: None,
             body_text: body,
+            mail: None,
         },
     )?)
 }

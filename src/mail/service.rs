@@ -478,17 +478,21 @@ pub fn case_mail(
 }
 
 /// The raw message of a case message: (sha256, file name).
+/// Where the raw e-mail of a thread message is, and its download name.
 pub fn raw_message(
     conn: &Connection,
+    blobs: &crate::blobs::BlobStore,
     who: &Principal,
     case_id: i64,
     message_id: i64,
-) -> Result<(String, String), MailError> {
+) -> Result<(crate::blobs::Location, String), MailError> {
     crate::cases::service::visible_case(conn, who, case_id).map_err(|e| match e {
         crate::cases::CaseError::NotFound => MailError::MessageNotFound,
         other => other.into(),
     })?;
     let (sha256, _subject) =
         store::raw_of_message(conn, case_id, message_id)?.ok_or(MailError::MessageNotFound)?;
-    Ok((sha256, format!("message-{message_id}.eml")))
+    let location =
+        crate::blobs::store::locate(conn, blobs, &sha256)?.ok_or(MailError::MessageNotFound)?;
+    Ok((location, format!("message-{message_id}.eml")))
 }

@@ -506,45 +506,11 @@ pub fn remember_message_id(
     Ok(())
 }
 
-/// The e-mail columns of a thread message.
-pub struct MailFields<'a> {
-    pub body_text: &'a str,
-    pub body_html: Option<&'a str>,
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub subject: Option<&'a str>,
-    /// The sender's contact (kept as it is when `None`).
-    pub author_contact_id: Option<i64>,
-}
-
-/// Fills the e-mail columns of a thread message.
-pub fn set_message_mail_fields(
-    conn: &Connection,
-    message_id: i64,
-    f: &MailFields,
-) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE messages SET body_text = ?2, body_html = ?3, from_address = ?4, to_address = ?5,
-             subject = ?6, author_contact_id = COALESCE(?7, author_contact_id)
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        message_id,
-        f.body_text,
-        f.body_html,
-        f.from,
-        f.to,
-        f.subject,
-        f.author_contact_id
-    ])?;
-    Ok(())
-}
-
-pub fn insert_blob_row(conn: &Connection, sha256: &str, size: u64) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![sha256, size as i64, now()])?;
+/// The HTML of a thread message, once its inline images' links name
+/// their attachments.
+pub fn set_message_html(conn: &Connection, message_id: i64, html: &str) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE messages SET body_html = ?2 WHERE id = ?1")?
+        .execute(params![message_id, html])?;
     Ok(())
 }
 
@@ -552,12 +518,11 @@ pub fn insert_attachment(
     conn: &Connection,
     case_id: i64,
     message_id: i64,
-    sha256: &str,
+    stored: &crate::blobs::Stored,
     filename: &str,
     content_type: &str,
-    size: u64,
 ) -> StoreResult<i64> {
-    insert_blob_row(conn, sha256, size)?;
+    crate::blobs::store::insert_row(conn, stored)?;
     conn.prepare_cached(
         "INSERT INTO attachments (case_id, message_id, sha256, filename, content_type, size, uploaded_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
@@ -565,10 +530,10 @@ pub fn insert_attachment(
     .execute(params![
         case_id,
         message_id,
-        sha256,
+        stored.sha256,
         filename,
         content_type,
-        size as i64,
+        stored.size as i64,
         now()
     ])?;
     Ok(conn.last_insert_rowid())

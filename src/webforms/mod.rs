@@ -295,6 +295,7 @@ pub fn submit(
             message: Some(FirstMessage {
                 kind: MessageKind::Inbound,
                 body_text: sub.message,
+                mail: None,
             }),
         },
     )?;

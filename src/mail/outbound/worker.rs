@@ -304,19 +304,10 @@ async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {
         })?
         .unwrap_or_else(|| Err(SendError::permanent("the mailbox was deleted")));
     let settings = settings?;
-    let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
-    for (filename, content_type, sha256) in std::mem::take(&mut due.files) {
-        let path = blobs.path(&sha256).ok_or_else(|| {
-            SendError::permanent(format!("attachment {filename}: bad content id"))
-        })?;
-        let content = tokio::fs::read(&path).await.map_err(|e| {
-            SendError::permanent(format!("attachment {filename}: content missing ({e})"))
-        })?;
-        due.mail.attachments.push(OutgoingFile {
-            filename,
-            content_type,
-            content,
-        });
+    let files = std::mem::take(&mut due.files);
+    if !files.is_empty() {
+        let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
+        due.mail.attachments = read_files(state, blobs, files).await?;
     }
     let message = smtp::build(&due.mail)?;
     let hello = due
@@ -326,6 +317,55 @@ async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {
         .map(|(_, domain)| domain.to_string())
         .unwrap_or_else(|| "localhost".into());
     smtp::send(&settings, &hello, message).await
+}
+
+/// The contents of a message's files, wherever they are stored (loose or
+/// in a pack): located in one read, read off the async threads.
+async fn read_files(
+    state: &AppState,
+    blobs: crate::blobs::BlobStore,
+    files: Vec<(String, String, String)>,
+) -> Result<Vec<OutgoingFile>, SendError> {
+    let reader = blobs.clone();
+    let located = state
+        .db
+        .read(move |conn| {
+            files
+                .into_iter()
+                .map(|(filename, content_type, sha256)| {
+                    let location = crate::blobs::store::locate(conn, &reader, &sha256)?;
+                    Ok((filename, content_type, location))
+                })
+                .collect::<Result<Vec<_>, OutboundError>>()
+        })
+        .await
+        .map_err(|e| SendError {
+            message: format!("reading the attachments: {e}"),
+            permanent: false,
+        })?;
+    tokio::task::spawn_blocking(move || {
+        located
+            .into_iter()
+            .map(|(filename, content_type, location)| {
+                let location = location.ok_or_else(|| {
+                    SendError::permanent(format!("attachment {filename}: bad content id"))
+                })?;
+                let content = blobs.read(&location).map_err(|e| {
+                    SendError::permanent(format!("attachment {filename}: content missing ({e})"))
+                })?;
+                Ok(OutgoingFile {
+                    filename,
+                    content_type,
+                    content,
+                })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| SendError {
+        message: format!("reading the attachments: {e}"),
+        permanent: false,
+    })?
 }
 
 #[cfg(test)]
