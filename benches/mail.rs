@@ -127,8 +127,9 @@ fn batch_size() -> usize {
 }
 
 /// Messages per second, parsing and filing without IMAP: fetcher batches
-/// through `ingest::file_batch`, the fetcher's own path (parse, blobs
-/// written and synced, one durable commit per batch, live events).
+/// through `ingest::Pipeline`, the fetcher's own path (contents packed and
+/// synced, one durable commit per batch, live events; each batch parsed
+/// while the one before it is filed).
 fn parse_and_store(runtime: &tokio::runtime::Runtime, messages: &[Vec<u8>]) -> f64 {
     let mut s = store();
     create_mailbox(&mut s, None);
@@ -147,17 +148,21 @@ fn parse_and_store(runtime: &tokio::runtime::Runtime, messages: &[Vec<u8>]) -> f
                 .collect()
         })
         .collect();
-    let target = s.target;
+    let mut pipeline =
+        ingest::Pipeline::new(s.db.clone(), blobs, Arc::new(hub), limits, s.target, 1);
     let started = Instant::now();
-    let mut filed = 0;
-    for batch in batches {
-        let outcome = runtime
-            .block_on(ingest::file_batch(
-                &s.db, &blobs, &hub, limits, target, 1, batch,
-            ))
-            .expect("filed");
-        filed += outcome.outcomes.len();
-    }
+    let filed = runtime.block_on(async {
+        let mut filed = 0;
+        for batch in batches {
+            if let Some(done) = pipeline.push(batch).await.expect("filed") {
+                filed += done.outcomes.len();
+            }
+        }
+        if let Some(done) = pipeline.finish().await.expect("filed") {
+            filed += done.outcomes.len();
+        }
+        filed
+    });
     let rate = messages.len() as f64 / started.elapsed().as_secs_f64();
     assert_eq!(filed, messages.len());
     let cases: i64 =

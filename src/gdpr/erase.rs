@@ -285,12 +285,13 @@ pub fn remove_files(conn: &Connection, data_dir: &Path, blobs: &[Stored]) -> u64
 pub fn checkpoint(conn: &Connection) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        let busy = conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+        let done = matches!(
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
                 row.get::<_, i64>(0)
-            })
-            .map_or(true, |busy| busy != 0);
-        if !busy || std::time::Instant::now() >= deadline {
+            }),
+            Ok(0)
+        );
+        if done || std::time::Instant::now() >= deadline {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

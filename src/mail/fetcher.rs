@@ -404,93 +404,109 @@ impl Fetchers {
             s.after_fetch
         };
         let mut report = RunReport::default();
-        for chunk in uids.chunks(BATCH) {
-            // Taken before but not settled (a crash between commit and
-            // settling): settle only.
-            let chunk_owned = chunk.to_vec();
-            let known = self
-                .db
-                .read(move |conn| {
-                    Ok::<_, MailError>(store::known_uids(
-                        conn,
-                        mailbox_id,
-                        uid_validity,
-                        &chunk_owned,
-                    )?)
-                })
-                .await?;
-            let fresh: Vec<u32> = chunk
-                .iter()
-                .copied()
-                .filter(|u| !known.contains(u))
-                .collect();
-            report.duplicates += known.len();
-            tokio::time::timeout(timeout, imap::settle(session, &known, after, move_to))
-                .await
-                .map_err(step)??;
-            let sizes = tokio::time::timeout(timeout, imap::sizes(session, &fresh))
-                .await
-                .map_err(step)??;
-            for group in imap::groups_by_size(&sizes, MAX_FETCH_BYTES) {
-                let bytes: u64 = sizes
-                    .iter()
-                    .filter(|(uid, _)| group.contains(uid))
-                    .map(|(_, size)| size)
-                    .sum();
-                // Large messages get time to arrive: a second per 256 KiB.
-                let fetch_timeout = timeout + Duration::from_secs(bytes / (256 * 1024));
-                let raws = tokio::time::timeout(fetch_timeout, imap::fetch_raw(session, &group))
-                    .await
-                    .map_err(step)??;
-                // Settled are only messages filed now: one the server did
-                // not hand out is left for the next run.
-                let settle: Vec<u32> = raws.iter().map(|(uid, _)| *uid).collect();
-                let outcomes = self.file_batch(target, uid_validity, raws).await?;
-                for outcome in &outcomes {
-                    match outcome {
-                        Outcome::Duplicate { .. } => report.duplicates += 1,
-                        Outcome::Filed {
-                            new_case, flagged, ..
-                        } => {
-                            report.taken += 1;
-                            report.new_cases += usize::from(*new_case);
-                            report.flagged += usize::from(*flagged);
-                        }
-                    }
-                }
-                tokio::time::timeout(timeout, imap::settle(session, &settle, after, move_to))
-                    .await
-                    .map_err(step)??;
-            }
-        }
-        Ok(report)
-    }
-
-    /// Parses and stores a batch of raw messages and files them in one
-    /// durable write. Answers one outcome per message.
-    async fn file_batch(
-        &self,
-        target: Target,
-        uid_validity: u32,
-        raws: Vec<(u32, Vec<u8>)>,
-    ) -> Result<Vec<Outcome>, FetchError> {
-        let filed = ingest::file_batch(
-            &self.db,
-            &self.blobs,
-            &self.hub,
+        let mut pipeline = ingest::Pipeline::new(
+            self.db.clone(),
+            self.blobs.clone(),
+            self.hub.clone(),
             self.limits,
             target,
             uid_validity,
-            raws,
-        )
-        .await?;
-        Ok(filed.outcomes)
+        );
+        let taken = async {
+            for chunk in uids.chunks(BATCH) {
+                // Taken before but not settled (a crash between commit and
+                // settling): settle only.
+                let chunk_owned = chunk.to_vec();
+                let known = self
+                    .db
+                    .read(move |conn| {
+                        Ok::<_, MailError>(store::known_uids(
+                            conn,
+                            mailbox_id,
+                            uid_validity,
+                            &chunk_owned,
+                        )?)
+                    })
+                    .await?;
+                let fresh: Vec<u32> = chunk
+                    .iter()
+                    .copied()
+                    .filter(|u| !known.contains(u))
+                    .collect();
+                report.duplicates += known.len();
+                tokio::time::timeout(timeout, imap::settle(session, &known, after, move_to))
+                    .await
+                    .map_err(step)??;
+                let sizes = tokio::time::timeout(timeout, imap::sizes(session, &fresh))
+                    .await
+                    .map_err(step)??;
+                for group in imap::groups_by_size(&sizes, MAX_FETCH_BYTES) {
+                    let bytes: u64 = sizes
+                        .iter()
+                        .filter(|(uid, _)| group.contains(uid))
+                        .map(|(_, size)| size)
+                        .sum();
+                    // Large messages get time to arrive: a second per 256 KiB.
+                    let fetch_timeout = timeout + Duration::from_secs(bytes / (256 * 1024));
+                    let raws =
+                        tokio::time::timeout(fetch_timeout, imap::fetch_raw(session, &group))
+                            .await
+                            .map_err(step)??;
+                    // This group is parsed while the one before is filed;
+                    // that one is settled once committed.
+                    if let Some(done) = pipeline.push(raws).await? {
+                        settle_committed(session, &mut report, done, after, move_to, timeout)
+                            .await?;
+                    }
+                }
+            }
+            if let Some(done) = pipeline.finish().await? {
+                settle_committed(session, &mut report, done, after, move_to, timeout).await?;
+            }
+            Ok::<_, FetchError>(())
+        }
+        .await;
+        if taken.is_err() {
+            // No batch goes on alone: what it files is settled next run.
+            let _ = pipeline.finish().await;
+        }
+        taken?;
+        Ok(report)
     }
 
     /// "Check connection" with the stored settings.
     pub async fn check(&self, settings: &ImapSettings) -> Result<u32, ImapError> {
         imap::check(settings).await
     }
+}
+
+/// Counts a committed batch's outcomes and settles its messages on the
+/// server (messages filed now only: one the server did not hand out is
+/// left for the next run).
+async fn settle_committed(
+    session: &mut imap::Session,
+    report: &mut RunReport,
+    done: ingest::Committed,
+    after: AfterFetch,
+    move_to: Option<&str>,
+    timeout: Duration,
+) -> Result<(), FetchError> {
+    for outcome in &done.outcomes {
+        match outcome {
+            Outcome::Duplicate { .. } => report.duplicates += 1,
+            Outcome::Filed {
+                new_case, flagged, ..
+            } => {
+                report.taken += 1;
+                report.new_cases += usize::from(*new_case);
+                report.flagged += usize::from(*flagged);
+            }
+        }
+    }
+    tokio::time::timeout(timeout, imap::settle(session, &done.uids, after, move_to))
+        .await
+        .map_err(|_| FetchError::Imap(ImapError::Timeout(IMAP_TIMEOUT)))??;
+    Ok(())
 }
 
 /// The connection settings of a mailbox with its opened password.
