@@ -491,8 +491,35 @@ impl Filing {
                 )));
             }
         }
+        // Savepoints cost (SQLite's bookkeeping, FTS5 flushes): the chunk
+        // is filed under one; only if a message fails is it filed again
+        // message by message, each under its own, as far as it goes.
+        let (outcomes, cases) = (self.outcomes.len(), self.cases.len());
+        savepoint(tx, "SAVEPOINT mail_chunk")?;
+        match self.file_each(tx, target, uid_validity, prepared, Care::Optimistic) {
+            Ok(()) => savepoint(tx, "RELEASE mail_chunk")?,
+            Err(err) => {
+                tx.execute_batch("ROLLBACK TO mail_chunk; RELEASE mail_chunk")?;
+                tracing::debug!(error = %err, "a message of the chunk failed; filing one by one");
+                self.outcomes.truncate(outcomes);
+                self.cases.truncate(cases);
+                self.file_each(tx, target, uid_validity, prepared, Care::Careful)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn file_each(
+        &mut self,
+        tx: &Transaction,
+        target: Target,
+        uid_validity: u32,
+        prepared: &[(u32, Prepared)],
+        care: Care,
+    ) -> Result<(), MailError> {
         for (uid, p) in prepared {
-            let (outcome, case) = ingest_with_case(tx, target, Some(uid_validity), Some(*uid), p)?;
+            let (outcome, case) =
+                ingest_with_case(tx, target, Some(uid_validity), Some(*uid), p, care)?;
             if let (Outcome::Filed { new_case, .. }, Some(case)) = (&outcome, case) {
                 self.cases.push((*new_case, case));
             }
@@ -550,7 +577,8 @@ pub fn ingest(
     uid: Option<u32>,
     prepared: &Prepared,
 ) -> Result<Outcome, MailError> {
-    ingest_with_case(tx, target, uid_validity, uid, prepared).map(|(outcome, _)| outcome)
+    ingest_with_case(tx, target, uid_validity, uid, prepared, Care::Careful)
+        .map(|(outcome, _)| outcome)
 }
 
 /// [`ingest`], also answering the case as filing left it (for the live
@@ -561,6 +589,7 @@ fn ingest_with_case(
     uid_validity: Option<u32>,
     uid: Option<u32>,
     prepared: &Prepared,
+    care: Care,
 ) -> Result<(Outcome, Option<Case>), MailError> {
     if let Some(inbound_id) = store::find_inbound(
         tx,
@@ -571,8 +600,12 @@ fn ingest_with_case(
     )? {
         return Ok((Outcome::Duplicate { inbound_id }, None));
     }
+    if care == Care::Optimistic {
+        let (outcome, case) = file(tx, target, uid_validity, uid, prepared, care)?;
+        return Ok((outcome, Some(case)));
+    }
     savepoint(tx, "SAVEPOINT mail_ingest")?;
-    match file(tx, target, uid_validity, uid, prepared) {
+    match file(tx, target, uid_validity, uid, prepared, care) {
         Ok((outcome, case)) => {
             savepoint(tx, "RELEASE mail_ingest")?;
             Ok((outcome, Some(case)))
@@ -615,6 +648,16 @@ fn ingest_with_case(
             }
         }
     }
+}
+
+/// How a message is filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Care {
+    /// Without savepoints: any failure fails the caller's whole chunk.
+    Optimistic,
+    /// Under a savepoint each (and one for the acknowledgment): a failure
+    /// files the message plainly, or as a flagged record at least.
+    Careful,
 }
 
 /// Opens or releases a savepoint through the statement cache (twice per
@@ -671,6 +714,7 @@ fn file(
     uid_validity: Option<u32>,
     uid: Option<u32>,
     prepared: &Prepared,
+    care: Care,
 ) -> Result<(Outcome, Case), MailError> {
     let parsed = &prepared.parsed;
     let who = system_principal();
@@ -770,7 +814,7 @@ fn file(
     finish(tx, target, prepared, case_id, message_id)?;
     if new_case
         && !parsed.is_automatic()
-        && let Some(note) = acknowledge(tx, target.mailbox_id, case_id, message_id)?
+        && let Some(note) = acknowledge(tx, target.mailbox_id, case_id, message_id, care)?
     {
         problems.push(note);
     }
@@ -869,7 +913,14 @@ fn acknowledge(
     mailbox_id: i64,
     case_id: i64,
     thread_message_id: i64,
+    care: Care,
 ) -> Result<Option<String>, MailError> {
+    if care == Care::Optimistic {
+        // A failure fails the chunk, which is then filed with care.
+        crate::mail::outbound::enqueue_auto_ack(tx, mailbox_id, case_id, thread_message_id)
+            .map_err(|err| MailError::Io(std::io::Error::other(err.to_string())))?;
+        return Ok(None);
+    }
     savepoint(tx, "SAVEPOINT mail_ack")?;
     match crate::mail::outbound::enqueue_auto_ack(tx, mailbox_id, case_id, thread_message_id) {
         Ok(()) => {
@@ -1424,5 +1475,53 @@ mod tests {
             assert_eq!(case_of(outcome), case_of(original));
         }
         assert!(pipeline.finish().await.unwrap().is_none());
+    }
+
+    #[test]
+    fn a_failing_message_gets_the_careful_path_and_loses_nothing() {
+        let f = fixture();
+        let acme = target(&f.db, "ACME");
+        let limits = Limits::for_attachments(1 << 20);
+        let mut batch = BlobBatch::new(&f.blobs);
+        let raws = batch_of(12);
+        let prepared: Vec<(u32, Prepared)> = raws
+            .iter()
+            .map(|(uid, raw)| (*uid, prepare(&mut batch, raw, limits).unwrap()))
+            .collect();
+        batch.commit().unwrap();
+        // Cases cannot be opened in an inactive project: every message of
+        // the chunk fails the quick path; each is then kept as a flagged
+        // record (raw message stored), none is dropped.
+        f.db.write_blocking(|tx| {
+            tx.execute(
+                "UPDATE projects SET active = 0 WHERE id = ?1",
+                [acme.project_id],
+            )?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        let outcomes =
+            f.db.write_blocking(|tx| file_prepared(tx, acme, 3, &prepared))
+                .unwrap();
+        assert_eq!(outcomes.len(), 12);
+        for outcome in &outcomes {
+            assert!(
+                matches!(
+                    outcome,
+                    Outcome::Filed {
+                        case_id: None,
+                        flagged: true,
+                        ..
+                    }
+                ),
+                "{outcome:?}"
+            );
+        }
+        let records = count(
+            &f.db,
+            "SELECT count(*) FROM mail_inbound WHERE mailbox_id = ?1 AND problem IS NOT NULL",
+            acme.mailbox_id,
+        );
+        assert_eq!(records, 12);
     }
 }
