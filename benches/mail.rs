@@ -1,6 +1,6 @@
 //! E-mail ingestion benchmark (issue 4). Run: `cargo bench --bench mail`
 //! (release build; needs Debian's dovecot-imapd). Two figures, each the
-//! median of three runs on a fresh store with the demo data:
+//! median of five runs on a fresh store with the demo data:
 //!
 //! 1. parse + store: typical 30 KB messages (text + HTML alternative and a
 //!    small attachment) parsed, their contents written and synced, filed
@@ -14,6 +14,7 @@
 //! write and sync, and each SQL statement of the filing.
 //!
 //! Options (environment): MAIL_BENCH_N (messages per run, default 2000),
+//! MAIL_BENCH_RUNS (default 5),
 //! MAIL_BENCH_BREAKDOWN=0 (skip the breakdown), MAIL_BENCH_E2E=0 (skip the
 //! Dovecot runs), MAIL_BENCH_BATCH (messages per batch instead of the
 //! fetcher's, for experiments).
@@ -485,7 +486,11 @@ fn main() {
         .is_none_or(|v| v != "0");
     let mut parse = Vec::new();
     let mut e2e = Vec::new();
-    for run in 1..=3 {
+    let runs: usize = std::env::var("MAIL_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    for run in 1..=runs {
         let p = parse_and_store(&runtime, &messages);
         let e = if with_e2e {
             runtime.block_on(end_to_end(&messages))
