@@ -153,13 +153,15 @@ pub fn lookup(
 }
 
 /// The client's contact (not merged away) with one of these addresses.
+/// (`+c.client_id`: the address index must lead; through the client
+/// index SQLite walked all of the client's contacts, 23 ms at 1M cases.)
 pub fn by_any_email(
     conn: &Connection,
     client_id: i64,
     emails: &[String],
 ) -> StoreResult<Option<Contact>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE c.client_id = ?1 AND c.merged_into_id IS NULL
+        "{SELECT} WHERE +c.client_id = ?1 AND c.merged_into_id IS NULL
            AND c.id IN (SELECT contact_id FROM contact_emails WHERE email = ?2)
          ORDER BY c.id LIMIT 1"
     ))?;
