@@ -119,6 +119,12 @@ fn create_mailbox(s: &mut Store, dovecot: Option<&mailserver::Dovecot>) -> i64 {
     mailbox.id
 }
 
+/// Writes out what is still dirty (the build's output, the store just
+/// seeded, the run before), so that each run measures its own writes.
+fn settle_disk() {
+    let _ = std::process::Command::new("sync").status();
+}
+
 /// Messages per batch: the fetcher's, unless MAIL_BENCH_BATCH says otherwise.
 fn batch_size() -> usize {
     std::env::var("MAIL_BENCH_BATCH")
@@ -151,6 +157,7 @@ fn parse_and_store(runtime: &tokio::runtime::Runtime, messages: &[Vec<u8>]) -> f
         .collect();
     let mut pipeline =
         ingest::Pipeline::new(s.db.clone(), blobs, Arc::new(hub), limits, s.target, 1);
+    settle_disk();
     let started = Instant::now();
     let filed = runtime.block_on(async {
         let mut filed = 0;
@@ -197,6 +204,7 @@ async fn end_to_end(messages: &[Vec<u8>]) -> f64 {
         Arc::new(zezaro::cases::CaseHub::default()),
         zezaro::services::Registry::new(s.db.clone()),
     );
+    settle_disk();
     let started = Instant::now();
     let report = fetchers.fetch_now(id).await.expect("fetch");
     let rate = messages.len() as f64 / started.elapsed().as_secs_f64();
