@@ -1,9 +1,11 @@
-//! WAL checkpoints off the write path. The writer runs with
-//! `wal_autocheckpoint = 0`, so a commit never copies pages into the store
-//! file; instead one background thread per [`super::Db`] runs a PASSIVE
-//! checkpoint on its own connection shortly after commits. PASSIVE never
-//! waits for (or blocks) readers and writers; a reader on an old snapshot
-//! only makes it stop early, and it is retried later.
+//! WAL checkpoints off the write path. One background thread per
+//! [`super::Db`] runs a PASSIVE checkpoint on its own connection shortly
+//! after commits, so a commit does not copy pages into the store file
+//! itself. PASSIVE never waits for (or blocks) readers and writers; a
+//! reader on an old snapshot only makes it stop early, and it is retried
+//! later. Only when writes outrun the thread (the WAL past
+//! `WRITER_CHECKPOINT_PAGES`) does the writer checkpoint again itself,
+//! which holds writers to the disk's pace and lets the WAL start over.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -256,8 +258,9 @@ mod tests {
         std::fs::metadata(db.path()).map(|m| m.len()).unwrap_or(0)
     }
 
-    /// Commits do not checkpoint (autocheckpoint is off on the writer), but
-    /// the background thread does, soon after.
+    /// Commits do not checkpoint below the writer's own threshold (more
+    /// pages than this test writes), but the background thread does, soon
+    /// after.
     #[test]
     fn background_thread_checkpoints_the_wal() {
         let dir = tempfile::tempdir().unwrap();
@@ -269,7 +272,10 @@ mod tests {
                 Ok::<_, StoreError>((auto, limit))
             })
             .unwrap();
-        assert_eq!(settings, (0, 64 * 1024 * 1024));
+        assert_eq!(
+            settings,
+            (super::super::WRITER_CHECKPOINT_PAGES, 64 * 1024 * 1024)
+        );
         let before = store_len(&db);
         // ~8 MB: about 2,000 pages, twice SQLite's default autocheckpoint.
         fill(&db, 20);
