@@ -68,11 +68,7 @@ impl BlobBatch {
         self.stored.extend(shas);
     }
 
-    /// Queues `bytes`; answers their hash, size and place.
-    pub fn add(&mut self, bytes: &[u8]) -> std::io::Result<Stored> {
-        self.add_hashed(sha256_hex(bytes), bytes)
-    }
-
+    /// Queues `bytes` (whose SHA-256 is `sha256`); answers their place.
     fn add_hashed(&mut self, sha256: String, bytes: &[u8]) -> std::io::Result<Stored> {
         let pack = if self.stored.contains(&sha256) {
             None
@@ -165,18 +161,17 @@ fn prepare_chunk(
     raws: &[(u32, Vec<u8>)],
     limits: Limits,
 ) -> Result<Vec<(u32, Prepared)>, MailError> {
-    let parsed: Vec<(String, Parsed)> = raws
+    let parsed: Vec<(Parsed, Hashes)> = raws
         .iter()
-        .map(|(_, raw)| (sha256_hex(raw), parse::parse(raw, limits)))
-        .collect();
-    let part_shas: Vec<Vec<String>> = parsed
-        .iter()
-        .map(|(_, p)| p.parts.iter().map(|part| sha256_hex(&part.data)).collect())
+        .map(|(_, raw)| {
+            let parsed = parse::parse(raw, limits);
+            let hashes = Hashes::of(raw, &parsed);
+            (parsed, hashes)
+        })
         .collect();
     let wanted: Vec<String> = parsed
         .iter()
-        .map(|(sha, _)| sha.clone())
-        .chain(part_shas.iter().flatten().cloned())
+        .flat_map(|(_, h)| std::iter::once(&h.raw).chain(&h.parts).cloned())
         .collect();
     let stored = db.read_blocking(move |conn| {
         crate::blobs::store::existing(conn, wanted.iter().map(String::as_str))
@@ -184,24 +179,42 @@ fn prepare_chunk(
     batch.skip_stored(stored);
     raws.iter()
         .zip(parsed)
-        .zip(part_shas)
-        .map(|(((uid, raw), (raw_sha, mut parsed)), part_shas)| {
-            let raw_stored = batch.add_hashed(raw_sha, raw)?;
-            let mut parts = Vec::with_capacity(parsed.parts.len());
-            for (part, sha) in parsed.parts.iter_mut().zip(part_shas) {
-                parts.push(batch.add_hashed(sha, &part.data)?);
-                part.data = Vec::new();
-            }
-            Ok((*uid, prepared(parsed, raw_stored, parts)))
-        })
+        .map(|((uid, raw), (parsed, hashes))| Ok((*uid, queue_hashed(batch, raw, parsed, hashes)?)))
         .collect()
 }
 
-fn queue(batch: &mut BlobBatch, raw: &[u8], mut parsed: Parsed) -> std::io::Result<Prepared> {
-    let raw_stored = batch.add(raw)?;
+/// The SHA-256 of a raw message and of its parts, in order.
+struct Hashes {
+    raw: String,
+    parts: Vec<String>,
+}
+
+impl Hashes {
+    fn of(raw: &[u8], parsed: &Parsed) -> Hashes {
+        Hashes {
+            raw: sha256_hex(raw),
+            parts: parsed.parts.iter().map(|p| sha256_hex(&p.data)).collect(),
+        }
+    }
+}
+
+fn queue(batch: &mut BlobBatch, raw: &[u8], parsed: Parsed) -> std::io::Result<Prepared> {
+    let hashes = Hashes::of(raw, &parsed);
+    queue_hashed(batch, raw, parsed, hashes)
+}
+
+/// Queues a parsed message's raw bytes and parts (their data is dropped
+/// once queued).
+fn queue_hashed(
+    batch: &mut BlobBatch,
+    raw: &[u8],
+    mut parsed: Parsed,
+    hashes: Hashes,
+) -> std::io::Result<Prepared> {
+    let raw_stored = batch.add_hashed(hashes.raw, raw)?;
     let mut parts = Vec::with_capacity(parsed.parts.len());
-    for part in &mut parsed.parts {
-        parts.push(batch.add(&part.data)?);
+    for (part, sha) in parsed.parts.iter_mut().zip(hashes.parts) {
+        parts.push(batch.add_hashed(sha, &part.data)?);
         part.data = Vec::new();
     }
     Ok(prepared(parsed, raw_stored, parts))
