@@ -3,6 +3,7 @@
 //! never on the async executor.
 
 mod checkpoint;
+pub mod files;
 mod migrations;
 mod pool;
 
@@ -119,6 +120,8 @@ impl Db {
     /// Opens (creating if needed) the store in `data_dir` and applies pending
     /// migrations inside one transaction.
     pub fn open(data_dir: &Path) -> StoreResult<(Db, MigrationReport)> {
+        // The store and its WAL are created 0600 (see `files`).
+        files::private_umask();
         let path = data_dir.join(STORE_FILE);
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;

@@ -47,7 +47,7 @@ pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<File, StartError> {
         path: data_dir.to_owned(),
         source,
     };
-    std::fs::create_dir_all(data_dir).map_err(io_err)?;
+    crate::db::files::create_private_dir_all(data_dir).map_err(io_err)?;
     let lock = File::options()
         .create(true)
         .truncate(false)
@@ -115,6 +115,7 @@ pub struct StartOptions {
 /// Opens the store in the data directory and starts serving. Bind to port 0
 /// for a free port; the chosen address is in the result.
 pub async fn start(config: Config, options: StartOptions) -> Result<RunningServer, StartError> {
+    crate::db::files::private_umask();
     let data_dir = config.data_dir.clone();
     let (lock, db, sealer, demo_seeded) =
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
@@ -303,7 +304,8 @@ async fn shutdown_signal() {
 /// The public web forms (`/f/`) may be framed by any site.
 fn add_security_headers(headers: &mut header::HeaderMap, https: bool, docs: bool, framable: bool) {
     let csp = if framable {
-        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors *; form-action 'self'"
+        // `script-src 'self'`: the proof-of-work solver /f/form.js, no inline code.
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors *; form-action 'self'"
     } else if docs {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     } else {
