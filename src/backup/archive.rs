@@ -658,9 +658,11 @@ pub fn unpack(
         match &target {
             Some(target) => {
                 if let Some(dir) = target.parent() {
-                    std::fs::create_dir_all(dir).map_err(io_at(dir))?;
+                    crate::db::files::create_private_dir_all(dir).map_err(io_at(dir))?;
                 }
-                let mut out = BufWriter::new(File::create(target).map_err(io_at(target))?);
+                let mut out = BufWriter::new(
+                    crate::db::files::create_private_file(target, false).map_err(io_at(target))?,
+                );
                 io::copy(&mut hashing, &mut out).map_err(|e| read_error(path, e))?;
                 let file = out
                     .into_inner()

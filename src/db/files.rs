@@ -1,16 +1,18 @@
 //! Files of the platform are private to its system user: the store, its
 //! WAL, stored files, backups, exports and the directories holding them
-//! hold every client's data. Under systemd the unit's `UMask=0077` sees to
-//! that; started any other way (a shell with umask 022, a container), the
-//! process sets the same mask itself before it creates anything, and the
-//! directories it makes are 0700 whatever the mask.
+//! hold every client's data. Whatever the umask (a shell with 022, a
+//! container), everything is created with explicit modes: files 0600,
+//! directories 0700 (the store is made 0600 before SQLite opens it, which
+//! gives its WAL and shared-memory files the same mode). The program also
+//! sets `umask 077` at its start, for anything a library creates; the
+//! library itself leaves the process's mask alone (an embedding process,
+//! like the tests, keeps its own).
 
 use std::io;
 use std::path::Path;
 
-/// Sets the process's file mode creation mask to 0077: files are created
-/// 0600 (SQLite asks for 0644) and directories 0700. Idempotent; called
-/// at the start of the program, the server and the store.
+/// Sets the process's file mode creation mask to 0077 (the program's
+/// `main`).
 pub fn private_umask() {
     #[cfg(unix)]
     // SAFETY: umask only swaps the process's mask; it cannot fail.
@@ -21,7 +23,6 @@ pub fn private_umask() {
 
 /// `create_dir_all` with 0700 for every directory it creates.
 pub fn create_private_dir_all(path: &Path) -> io::Result<()> {
-    private_umask();
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -47,6 +48,34 @@ pub fn create_private_file(path: &Path, new: bool) -> io::Result<std::fs::File> 
         options.mode(0o600);
     }
     options.open(path)
+}
+
+/// Creates an empty file 0600 unless one is there (the store, before
+/// SQLite opens it: an empty file is an empty database).
+pub fn ensure_private_file(path: &Path) -> io::Result<()> {
+    match create_private_file(path, true) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// `tokio::fs::create_dir_all` with 0700 for every directory it creates.
+pub async fn create_private_dir_all_async(path: &Path) -> io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(path).await
+}
+
+/// A new file, 0600, for writing (async).
+pub async fn create_private_file_async(path: &Path) -> io::Result<tokio::fs::File> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path).await
 }
 
 #[cfg(all(test, unix))]

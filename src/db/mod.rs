@@ -120,9 +120,14 @@ impl Db {
     /// Opens (creating if needed) the store in `data_dir` and applies pending
     /// migrations inside one transaction.
     pub fn open(data_dir: &Path) -> StoreResult<(Db, MigrationReport)> {
-        // The store and its WAL are created 0600 (see `files`).
-        files::private_umask();
         let path = data_dir.join(STORE_FILE);
+        // 0600 before SQLite creates it; the WAL takes the store's mode.
+        files::ensure_private_file(&path).map_err(|err| {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("{}: {err}", path.display())),
+            ))
+        })?;
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;
         let checkpointer = match Checkpointer::start(&path)? {

@@ -439,7 +439,10 @@ fn stage_table(
     staged: &Path,
     progress: &Progress,
 ) -> Result<(u64, u64, String), ExportError> {
-    let mut out = Hashing::new(BufWriter::with_capacity(256 * 1024, File::create(staged)?));
+    let mut out = Hashing::new(BufWriter::with_capacity(
+        256 * 1024,
+        crate::db::files::create_private_file(staged, false)?,
+    ));
     let present: HashSet<String> = conn
         .prepare("SELECT name FROM pragma_table_info(?1)")
         .and_then(|mut s| {

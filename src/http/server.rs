@@ -48,12 +48,11 @@ pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<File, StartError> {
         source,
     };
     crate::db::files::create_private_dir_all(data_dir).map_err(io_err)?;
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(data_dir.join("zezaro.lock"))
-        .map_err(io_err)?;
+    let mut options = File::options();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let lock = options.open(data_dir.join("zezaro.lock")).map_err(io_err)?;
     match lock.try_lock() {
         Ok(()) => Ok(lock),
         Err(std::fs::TryLockError::WouldBlock) => Err(StartError::Locked(data_dir.to_owned())),
@@ -115,7 +114,6 @@ pub struct StartOptions {
 /// Opens the store in the data directory and starts serving. Bind to port 0
 /// for a free port; the chosen address is in the result.
 pub async fn start(config: Config, options: StartOptions) -> Result<RunningServer, StartError> {
-    crate::db::files::private_umask();
     let data_dir = config.data_dir.clone();
     let (lock, db, sealer, demo_seeded) =
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {

@@ -11,6 +11,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls as TransportTls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio_rustls::rustls;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::secrets::Sealer;
@@ -245,20 +246,46 @@ pub fn build(mail: &OutgoingMail) -> Result<Message, SendError> {
         .map_err(|e| SendError::permanent(format!("building the mail: {e}")))
 }
 
-/// What a failed SMTP conversation is called for users: a fixed kind, never
-/// the server's words (those go to the log).
-fn failure_kind(e: &lettre::transport::smtp::Error) -> &'static str {
+/// What a failed SMTP conversation is called for users: a fixed kind with
+/// at most the reply's three-digit status code, never the server's words
+/// (those go to the log).
+fn failure_kind(e: &lettre::transport::smtp::Error) -> String {
+    let code = e.status().map(|c| format!(" ({c})")).unwrap_or_default();
     if e.is_permanent() {
-        "the SMTP server refused the mail"
+        format!("the SMTP server refused the mail{code}")
     } else if e.is_transient() {
-        "the SMTP server refused the mail for now"
+        format!("the SMTP server refused the mail for now{code}")
     } else if e.is_timeout() {
-        "no answer from the SMTP server in time"
-    } else if e.is_tls() {
-        "TLS with the SMTP server failed (certificate or protocol)"
+        "no answer from the SMTP server in time".into()
+    } else if is_tls_failure(e) {
+        "TLS with the SMTP server failed (certificate or protocol)".into()
     } else {
-        "the connection to the SMTP server failed"
+        "the connection to the SMTP server failed".into()
     }
+}
+
+/// A TLS failure, also inside a STARTTLS upgrade (lettre reports that as a
+/// connection error around rustls's).
+fn is_tls_failure(e: &lettre::transport::smtp::Error) -> bool {
+    use std::error::Error as _;
+    if e.is_tls() {
+        return true;
+    }
+    let mut source = e.source();
+    while let Some(err) = source {
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// Sends one mail through the mailbox's SMTP server; `hello` is the domain
@@ -275,7 +302,7 @@ pub async fn send(
         tracing::info!(host = %settings.host, error = %e, "SMTP send failed");
         SendError {
             permanent: e.is_permanent(),
-            message: failure_kind(&e).to_string(),
+            message: failure_kind(&e),
         }
     };
     let plain = settings.security == Security::Plain;
