@@ -209,12 +209,12 @@ impl Config {
                 None => match env::<HostPolicy>("ZEZARO_MAIL_ALLOWED_HOSTS")? {
                     Some(policy) => policy,
                     None => match &file.mail_allowed_hosts {
-                        Some(list) => HostPolicy::parse(list).map_err(|message| {
-                            ConfigError::Parse {
+                        Some(list) => {
+                            HostPolicy::parse(list).map_err(|message| ConfigError::Parse {
                                 path: flags.config_file.clone().unwrap_or_default(),
                                 message: format!("mail_allowed_hosts: {message}"),
-                            }
-                        })?,
+                            })?
+                        }
                         None => d.mail_allowed_hosts,
                     },
                 },

@@ -2291,9 +2291,15 @@ async fn team_pro_exclusivity_survives_team_changes() {
 
     // The Basic agent (ACME and NORD) moved into Team Pro, no tariff named.
     let (status, body) = admin
-        .patch(&p(format!("/users/{basic}")), json!({ "team_id": pro_team }))
+        .patch(
+            &p(format!("/users/{basic}")),
+            json!({ "team_id": pro_team }),
+        )
         .await;
-    assert_eq!(status, 409, "Basic agent of two clients into Team Pro: {body}");
+    assert_eq!(
+        status, 409,
+        "Basic agent of two clients into Team Pro: {body}"
+    );
     assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
     let (_, user) = admin.get(&p(format!("/users/{basic}"))).await;
     assert_eq!(user["team_id"], basic_team, "{user}");
@@ -2310,7 +2316,10 @@ async fn team_pro_exclusivity_survives_team_changes() {
     assert_eq!(fresh["tariff"], "basic", "the team's tariff: {fresh}");
     let mover = fresh["id"].as_i64().expect("id");
     let (status, user) = admin
-        .patch(&p(format!("/users/{mover}")), json!({ "team_id": pro_team }))
+        .patch(
+            &p(format!("/users/{mover}")),
+            json!({ "team_id": pro_team }),
+        )
         .await;
     assert_eq!(status, 200, "{user}");
     assert_eq!(user["tariff"], "pro", "{user}");
@@ -2329,14 +2338,20 @@ async fn team_pro_exclusivity_survives_team_changes() {
     // Out and back: the Pro agent leaves for Team Basic, joins NORD, and
     // cannot return to Team Pro with it.
     let (status, user) = admin
-        .patch(&p(format!("/users/{pro}")), json!({ "team_id": basic_team }))
+        .patch(
+            &p(format!("/users/{pro}")),
+            json!({ "team_id": basic_team }),
+        )
         .await;
     assert_eq!(status, 200, "{user}");
     assert_eq!(user["tariff"], "basic", "{user}");
     let (status, body) = put_member(&admin, nord_p, pro, "agent").await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = admin
-        .patch(&p(format!("/users/{pro}")), json!({ "team_id": pro_team, "tariff": "pro" }))
+        .patch(
+            &p(format!("/users/{pro}")),
+            json!({ "team_id": pro_team, "tariff": "pro" }),
+        )
         .await;
     assert_eq!(status, 409, "back into Team Pro from NORD: {body}");
     assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
@@ -2344,18 +2359,27 @@ async fn team_pro_exclusivity_survives_team_changes() {
     // A team whose agents work for several clients cannot become Team Pro;
     // Team Pro itself (Acme only) may become Basic and back.
     let (status, body) = admin
-        .patch(&p(format!("/teams/{basic_team}")), json!({ "tariff": "pro" }))
+        .patch(
+            &p(format!("/teams/{basic_team}")),
+            json!({ "tariff": "pro" }),
+        )
         .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
     for tariff in ["basic", "pro"] {
         let (status, team) = admin
-            .patch(&p(format!("/teams/{pro_team}")), json!({ "tariff": tariff }))
+            .patch(
+                &p(format!("/teams/{pro_team}")),
+                json!({ "tariff": tariff }),
+            )
             .await;
         assert_eq!(status, 200, "{team}");
         assert_eq!(team["tariff"], tariff, "{team}");
         let (_, user) = admin.get(&p(format!("/users/{mover}"))).await;
-        assert_eq!(user["tariff"], tariff, "the agents follow their team: {user}");
+        assert_eq!(
+            user["tariff"], tariff,
+            "the agents follow their team: {user}"
+        );
     }
     ts.server.stop().await;
 }

@@ -501,9 +501,7 @@ async fn backup_download_is_audited_private_and_without_sessions() {
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.bytes().await.unwrap();
     assert_eq!(bytes.len() as u64, std::fs::metadata(&file).unwrap().len());
-    let (status, audit) = admin
-        .get("/api/v1/audit?object_type=backup&limit=50")
-        .await;
+    let (status, audit) = admin.get("/api/v1/audit?object_type=backup&limit=50").await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     let entry = audit["items"]
         .as_array()
@@ -531,7 +529,9 @@ async fn backup_download_is_audited_private_and_without_sessions() {
     assert!(count("SELECT COUNT(*) FROM users") > 0);
 
     // A client export too, then the modes.
-    let acme = ts.id_of("/api/v1/clients", "name", "Acme Energie GmbH").await;
+    let acme = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
     let (status, export) = admin
         .post(&format!("/api/v1/clients/{acme}/exports"), json!({}))
         .await;

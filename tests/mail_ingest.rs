@@ -1136,7 +1136,13 @@ async fn client_admin_cannot_probe_the_hosts_network() {
     body["imap_security"] = json!("tls");
     body["smtp_security"] = json!("tls");
     let mailbox = create_mailbox(&ca_acme, acme, body).await;
-    for host in ["127.0.0.1", "localhost", "10.0.0.1", "169.254.169.254", "100.64.0.1"] {
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "10.0.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+    ] {
         let (status, patched) = ca_acme
             .patch(
                 &format!("/api/v1/mailboxes/{mailbox}"),

@@ -729,8 +729,13 @@ async fn the_confirmation_mail_is_opt_in_and_echoes_nothing() {
         json!({"enabled": true, "title": "Kontakt", "confirmation": "Antwort binnen zwei Tagen."}),
     )
     .await;
-    let (_, form) = kadmin.get(&format!("/api/v1/projects/{acme}/webform")).await;
-    assert_eq!(form["send_confirmation"], false, "off for new forms: {form}");
+    let (_, form) = kadmin
+        .get(&format!("/api/v1/projects/{acme}/webform"))
+        .await;
+    assert_eq!(
+        form["send_confirmation"], false,
+        "off for new forms: {form}"
+    );
     let typed = json!({"name": "Mallory <mallory@evil.example>", "email": "victim@example.org",
         "subject": "Ihr Konto wird gesperrt: http://evil.example/login",
         "message": "Klicken Sie hier: http://evil.example/login", "token": ""});
@@ -795,17 +800,28 @@ async fn the_proof_of_work_is_checked_on_the_server() {
             json!({"enabled": true, "pow_bits": 25}),
         )
         .await;
-    assert_eq!((status.as_u16(), problem["field"].as_str()), (422, Some("pow_bits")));
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("pow_bits"))
+    );
     let (_, public_id) = enabled_form(&ts, json!({"enabled": true, "pow_bits": 10})).await;
 
     let (status, _, page) = get_page(&ts, &format!("/f/{public_id}"), "de").await;
     assert_eq!(status, 200);
     assert!(page.contains("data-pow-bits=\"10\""), "{page}");
-    assert!(page.contains("<script src=\"/f/form.js\" defer></script>"), "{page}");
+    assert!(
+        page.contains("<script src=\"/f/form.js\" defer></script>"),
+        "{page}"
+    );
     assert!(page.contains("<noscript>"), "{page}");
     let (status, headers, script) = get_page(&ts, "/f/form.js", "de").await;
     assert_eq!(status, 200);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert!(script.contains("data-pow-bits"));
     let (_, info) = ts
         .anonymous()
@@ -821,7 +837,11 @@ async fn the_proof_of_work_is_checked_on_the_server() {
     };
     let (status, problem) = send_json(&ts, &public_id, fields(&token, "")).await;
     assert_eq!(
-        (status.as_u16(), problem["code"].as_str(), problem["field"].as_str()),
+        (
+            status.as_u16(),
+            problem["code"].as_str(),
+            problem["field"].as_str()
+        ),
         (422, Some("proof-of-work"), Some("pow"))
     );
     let wrong = (0u64..)
@@ -893,7 +913,10 @@ async fn over_the_form_limit_submissions_are_held_for_review() {
     .await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("prüfen"), "{page}");
-    assert!(webform_cases(&ts, acme).await.is_empty(), "nothing filed yet");
+    assert!(
+        webform_cases(&ts, acme).await.is_empty(),
+        "nothing filed yet"
+    );
 
     // Agents of the project see them; another client does not.
     let anna = ts.token_client(ANNA);

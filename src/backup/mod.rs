@@ -260,9 +260,11 @@ impl Backups {
                 Some(path) => Some(BackupKey::from_file(path)?),
                 None => None,
             };
-            crate::db::files::create_private_dir_all(&this.dir).map_err(|source| BackupError::Io {
-                path: this.dir.display().to_string(),
-                source,
+            crate::db::files::create_private_dir_all(&this.dir).map_err(|source| {
+                BackupError::Io {
+                    path: this.dir.display().to_string(),
+                    source,
+                }
             })?;
             let name = this.new_name(Utc::now(), key.is_some());
             let path = this.dir.join(&name);

@@ -574,7 +574,11 @@ mod tests {
     fn plain_only_to_allowed_hosts() {
         let local = HostPolicy::parse(["127.0.0.1"]).unwrap();
         assert!(security_allowed(&local, Security::Plain, "127.0.0.1"));
-        assert!(!security_allowed(&local, Security::Plain, "mail.example.com"));
+        assert!(!security_allowed(
+            &local,
+            Security::Plain,
+            "mail.example.com"
+        ));
         assert!(security_allowed(&local, Security::Tls, "mail.example.com"));
         let open = HostPolicy::public_only();
         assert!(!security_allowed(&open, Security::Plain, "127.0.0.1"));

@@ -552,9 +552,12 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.reason(), "refused", "{err}");
-        let err = check(&settings("no-such-host.invalid", 993, Security::Tls), &local)
-            .await
-            .unwrap_err();
+        let err = check(
+            &settings("no-such-host.invalid", 993, Security::Tls),
+            &local,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.reason(), "dns", "{err}");
         // Without the allow list, this machine is refused before connecting.
         let open = HostPolicy::public_only();
@@ -564,7 +567,9 @@ mod tests {
             ("169.254.169.254", Security::Tls),
             ("[fd00:ec2::254]", Security::Tls),
         ] {
-            let err = check(&settings(host, 1, security), &open).await.unwrap_err();
+            let err = check(&settings(host, 1, security), &open)
+                .await
+                .unwrap_err();
             assert_eq!(err.reason(), "host-not-allowed", "{host}: {err}");
         }
         let err = check(&settings("127.0.0.1", 1, Security::Plain), &open)

@@ -11,8 +11,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls as TransportTls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use tokio_rustls::rustls;
 use rusqlite::{Connection, OptionalExtension, params};
+use tokio_rustls::rustls;
 
 use super::secrets::Sealer;
 use crate::db::StoreError;
@@ -307,7 +307,12 @@ pub async fn send(
     };
     let plain = settings.security == Security::Plain;
     let addrs = hosts
-        .resolve(&settings.host, settings.port, plain, Duration::from_secs(15))
+        .resolve(
+            &settings.host,
+            settings.port,
+            plain,
+            Duration::from_secs(15),
+        )
         .await
         .map_err(|refusal| SendError {
             // A name that does not resolve may come back; a host the

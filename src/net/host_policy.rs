@@ -57,7 +57,9 @@ impl HostPolicy {
         HostPolicy::default()
     }
 
-    pub fn parse<S: AsRef<str>>(entries: impl IntoIterator<Item = S>) -> Result<HostPolicy, String> {
+    pub fn parse<S: AsRef<str>>(
+        entries: impl IntoIterator<Item = S>,
+    ) -> Result<HostPolicy, String> {
         let mut policy = HostPolicy::default();
         for entry in entries {
             let entry = entry.as_ref().trim();
@@ -109,7 +111,8 @@ impl HostPolicy {
     /// Whether an unencrypted connection to `host` is allowed: only to hosts
     /// the admin allowed, by name or by every one of its addresses.
     pub fn permits_plain(&self, host: &str, addrs: &[SocketAddr]) -> bool {
-        self.allows_host(host) || (!addrs.is_empty() && addrs.iter().all(|a| self.allows_addr(a.ip())))
+        self.allows_host(host)
+            || (!addrs.is_empty() && addrs.iter().all(|a| self.allows_addr(a.ip())))
     }
 
     /// Settings check before anything is stored: plain text needs a host
@@ -291,7 +294,10 @@ mod tests {
         assert!(HostPolicy::parse(["bad host"]).is_err());
         assert!(HostPolicy::parse(["10.0.0.0/33"]).is_err());
         assert_eq!(
-            "127.0.0.1, localhost".parse::<HostPolicy>().unwrap().entries(),
+            "127.0.0.1, localhost"
+                .parse::<HostPolicy>()
+                .unwrap()
+                .entries(),
             vec!["localhost".to_string(), "127.0.0.1/32".to_string()]
         );
         let open = HostPolicy::public_only();

@@ -1,9 +1,9 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{Team, TeamKind};
-use crate::users::Tariff;
 use crate::auth::policy::{TeamRef, Visibility};
 use crate::db::{StoreResult, now};
+use crate::users::Tariff;
 
 const SELECT: &str = "SELECT t.id, t.name, t.kind, t.client_id, c.name,
         (SELECT COUNT(*) FROM users u WHERE u.team_id = t.id), t.created_at, t.tariff
@@ -105,7 +105,11 @@ pub fn set_tariff(conn: &Connection, id: i64, tariff: Tariff) -> StoreResult<()>
 
 /// The clients in whose projects the team's agents work, with `user_id`'s
 /// counted as if they were in the team (an agent about to move in).
-pub fn member_clients(conn: &Connection, team_id: i64, user_id: Option<i64>) -> StoreResult<Vec<i64>> {
+pub fn member_clients(
+    conn: &Connection,
+    team_id: i64,
+    user_id: Option<i64>,
+) -> StoreResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT p.client_id FROM project_members pm JOIN projects p ON p.id = pm.project_id
          WHERE pm.user_id IN (SELECT u.id FROM users u WHERE u.team_id = ?1) OR pm.user_id IS ?2",

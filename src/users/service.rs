@@ -151,7 +151,13 @@ pub fn update(
         after.locale = Some(locale);
     }
     // Only provider agents carry a tariff: their team's.
-    after.tariff = match team_tariff(conn, after.role, after.client_id, after.team_id, patch.tariff)? {
+    after.tariff = match team_tariff(
+        conn,
+        after.role,
+        after.client_id,
+        after.team_id,
+        patch.tariff,
+    )? {
         Some(tariff) => Some(tariff),
         None => patch.tariff.or(after.tariff),
     };

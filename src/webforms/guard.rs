@@ -51,7 +51,10 @@ pub fn pow_ok(token: &str, nonce: &str, bits: u8) -> bool {
         return true;
     }
     let nonce = nonce.trim();
-    if nonce.is_empty() || nonce.len() > MAX_POW_NONCE || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if nonce.is_empty()
+        || nonce.len() > MAX_POW_NONCE
+        || !nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
         return false;
     }
     let digest = ring::digest::digest(

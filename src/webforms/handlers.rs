@@ -122,11 +122,9 @@ pub async fn release(
         .write(move |tx| super::release(tx, &who, id, held_id))
         .await?;
     state.outbox.wake();
-    state
-        .cases
-        .publish(crate::cases::events::Event::Case(crate::cases::service::event(
-            "created", &case, client_id, &actor,
-        )));
+    state.cases.publish(crate::cases::events::Event::Case(
+        crate::cases::service::event("created", &case, client_id, &actor),
+    ));
     Ok(HttpResponse::Created().json(case))
 }
 

@@ -694,7 +694,10 @@ fn form_page(
         escape(t.honeypot)
     ));
     if form.pow_bits > 0 {
-        body.push_str(&format!("<p class=\"wf-note\">{}</p>\n", escape(t.pow_working)));
+        body.push_str(&format!(
+            "<p class=\"wf-note\">{}</p>\n",
+            escape(t.pow_working)
+        ));
     }
     body.push_str(&format!(
         "<p class=\"wf-note\">{}</p>\n<button type=\"submit\" class=\"wf-send\">{}</button>\n</form>",

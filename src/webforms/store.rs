@@ -19,7 +19,8 @@ pub struct FormRow {
     pub pow_bits: u8,
 }
 
-const COLUMNS: &str = "project_id, public_id, enabled, title, intro, confirmation, topic_id, updated_at,
+const COLUMNS: &str =
+    "project_id, public_id, enabled, title, intro, confirmation, topic_id, updated_at,
     send_confirmation, pow_bits";
 
 fn from_row(row: &Row) -> rusqlite::Result<FormRow> {
