@@ -39,6 +39,9 @@ pub const MAX_CONFIRMATION: usize = 2000;
 /// Highest proof-of-work difficulty (leading zero bits): 2^24 hashes take a
 /// phone about a minute.
 pub const MAX_POW_BITS: u8 = 24;
+/// Held submissions kept per project at most; past that a flood is dropped
+/// (logged), so that it cannot grow the store without end.
+pub const MAX_HELD: i64 = 1000;
 
 /// A project's web form settings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -362,6 +365,13 @@ pub fn submit(
         return Ok(Filed::TokenUsed(form));
     }
     if hold {
+        if store::held_count(conn, form.project_id)? >= MAX_HELD {
+            tracing::warn!(
+                project = form.project_id,
+                "web form: {MAX_HELD} submissions held already; this one is dropped"
+            );
+            return Ok(Filed::Held(form));
+        }
         store::hold(
             conn,
             &HeldRow {
