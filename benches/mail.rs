@@ -112,7 +112,14 @@ fn create_mailbox(s: &mut Store, dovecot: Option<&mailserver::Dovecot>) -> i64 {
     let project = s.target.project_id;
     let mailbox =
         s.db.write_blocking(|tx| {
-            zezaro::mail::service::create(tx, &Principal::operator(), &sealer, project, input)
+            zezaro::mail::service::create(
+                tx,
+                &Principal::operator(),
+                &sealer,
+                &zezaro::net::HostPolicy::parse(["127.0.0.1", "localhost"]).expect("policy"),
+                project,
+                input,
+            )
         })
         .expect("mailbox");
     s.target.mailbox_id = mailbox.id;
@@ -203,6 +210,7 @@ async fn end_to_end(messages: &[Vec<u8>]) -> f64 {
         25 * 1024 * 1024,
         Arc::new(zezaro::cases::CaseHub::default()),
         zezaro::services::Registry::new(s.db.clone()),
+        zezaro::net::HostPolicy::parse(["127.0.0.1", "localhost"]).expect("policy"),
     );
     settle_disk();
     let started = Instant::now();

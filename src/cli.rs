@@ -172,6 +172,11 @@ struct StoreArgs {
     /// TOML config file.
     #[arg(long, env = "ZEZARO_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Mail servers in private or local networks that mailboxes may use,
+    /// and the only ones for plain text: host names and networks,
+    /// comma-separated (e.g. `localhost,10.0.0.0/8`).
+    #[arg(long, env = "ZEZARO_MAIL_ALLOWED_HOSTS", value_name = "LIST")]
+    mail_allowed_hosts: Option<String>,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -188,6 +193,7 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 pub fn main() -> ExitCode {
+    crate::db::files::private_umask();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve {
@@ -247,6 +253,7 @@ fn config(store: &StoreArgs, listen: Option<String>) -> Result<Config, Failure> 
         config_file: store.config.clone(),
         data_dir: store.data_dir.clone(),
         listen,
+        mail_allowed_hosts: store.mail_allowed_hosts.clone(),
     })?)
 }
 
@@ -310,7 +317,7 @@ fn serve(store: StoreArgs, listen: Option<String>, demo: bool) -> Result<(), Fai
 
 fn open_store(store: &StoreArgs) -> Result<Db, Failure> {
     let config = config(store, None)?;
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+    crate::db::files::create_private_dir_all(&config.data_dir).map_err(|e| {
         Failure(format!(
             "cannot use data directory {}: {e}",
             config.data_dir.display()

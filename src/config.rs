@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
+use crate::net::HostPolicy;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -63,6 +65,7 @@ struct FileConfig {
     backup_keep_weekly: Option<usize>,
     backup_keep_monthly: Option<usize>,
     metrics_token: Option<String>,
+    mail_allowed_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +100,11 @@ pub struct Config {
     pub backup_keep_monthly: usize,
     /// Lets `/metrics` be read from other machines with this bearer token.
     pub metrics_token: Option<String>,
+    /// Mail servers (IMAP, SMTP) in private, loopback, link-local or other
+    /// reserved networks that mailboxes may use, by host name or network
+    /// (`localhost`, `127.0.0.1`, `10.0.0.0/8`); also the only hosts for
+    /// plain-text connections. Empty: public mail servers over TLS only.
+    pub mail_allowed_hosts: HostPolicy,
 }
 
 impl Config {
@@ -129,6 +137,7 @@ impl Default for Config {
             backup_keep_weekly: 4,
             backup_keep_monthly: 12,
             metrics_token: None,
+            mail_allowed_hosts: HostPolicy::public_only(),
         }
     }
 }
@@ -140,6 +149,8 @@ pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub listen: Option<String>,
+    /// `--mail-allowed-hosts`, comma-separated.
+    pub mail_allowed_hosts: Option<String>,
 }
 
 impl Config {
@@ -190,6 +201,24 @@ impl Config {
                 .or(file.backup_keep_monthly)
                 .unwrap_or(d.backup_keep_monthly),
             metrics_token: env("ZEZARO_METRICS_TOKEN")?.or(file.metrics_token),
+            mail_allowed_hosts: match flags.mail_allowed_hosts {
+                Some(list) => list.parse().map_err(|message| ConfigError::Env {
+                    name: "--mail-allowed-hosts".into(),
+                    message,
+                })?,
+                None => match env::<HostPolicy>("ZEZARO_MAIL_ALLOWED_HOSTS")? {
+                    Some(policy) => policy,
+                    None => match &file.mail_allowed_hosts {
+                        Some(list) => {
+                            HostPolicy::parse(list).map_err(|message| ConfigError::Parse {
+                                path: flags.config_file.clone().unwrap_or_default(),
+                                message: format!("mail_allowed_hosts: {message}"),
+                            })?
+                        }
+                        None => d.mail_allowed_hosts,
+                    },
+                },
+            },
         })
     }
 }

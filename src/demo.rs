@@ -164,7 +164,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
             "BERG",
             "Technical advice for routers and lines",
         )?;
-        let team = |name: &str| {
+        let team = |name: &str, tariff: Tariff| {
             teams::service::create(
                 tx,
                 &op,
@@ -172,12 +172,13 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
                     name: name.into(),
                     kind: TeamKind::Provider,
                     client_id: None,
+                    tariff: Some(tariff),
                 },
             )
             .map_err(err)
         };
-        let basic = team("zezaro Services – Team Basic")?;
-        let pro = team("zezaro Services – Team Pro")?;
+        let basic = team("zezaro Services – Team Basic", Tariff::Basic)?;
+        let pro = team("zezaro Services – Team Pro", Tariff::Pro)?;
         let client_team = |client_id: i64| -> Result<i64, DemoError> {
             teams::store::list(
                 tx,

@@ -20,6 +20,7 @@ pub mod fields;
 pub mod gdpr;
 pub mod http;
 pub mod mail;
+pub mod net;
 pub mod organizations;
 pub mod projects;
 pub mod scheduler;

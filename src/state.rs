@@ -53,6 +53,7 @@ impl AppState {
             config.max_attachment_bytes,
             cases.clone(),
             services.clone(),
+            config.mail_allowed_hosts.clone(),
         );
         let outbox = Arc::new(crate::mail::outbound::Outbox::new(services.clone()));
         AppState {

@@ -2274,6 +2274,116 @@ async fn membership_rules_through_the_api() {
     ts.server.stop().await;
 }
 
+/// Team Pro is keyed on the team, not on an agent's tariff: moving agents
+/// between teams cannot make a Pro team work for a second client.
+#[actix_web::test]
+async fn team_pro_exclusivity_survives_team_changes() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(ADMIN);
+    let acme_p = id_in(&ts, "/projects", "key", "ACME").await;
+    let nord_p = id_in(&ts, "/projects", "key", "NORD").await;
+    let basic = id_in(&ts, "/users", "email", BASIC).await;
+    let pro = id_in(&ts, "/users", "email", PRO).await;
+    let pro_team = id_in(&ts, "/teams", "name", TEAM_PRO).await;
+    let basic_team = id_in(&ts, "/teams", "name", TEAM_BASIC).await;
+    let (_, team) = admin.get(&p(format!("/teams/{pro_team}"))).await;
+    assert_eq!(team["tariff"], "pro", "{team}");
+
+    // The Basic agent (ACME and NORD) moved into Team Pro, no tariff named.
+    let (status, body) = admin
+        .patch(
+            &p(format!("/users/{basic}")),
+            json!({ "team_id": pro_team }),
+        )
+        .await;
+    assert_eq!(
+        status, 409,
+        "Basic agent of two clients into Team Pro: {body}"
+    );
+    assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
+    let (_, user) = admin.get(&p(format!("/users/{basic}"))).await;
+    assert_eq!(user["team_id"], basic_team, "{user}");
+
+    // A fresh agent without projects moves in: Pro now, Acme only.
+    let (status, fresh) = admin
+        .post(
+            &p("/users"),
+            json!({ "email": "mover@zezaro.example", "name": "Mover", "role": "agent",
+                    "team_id": basic_team, "password": "matrix-password-1" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{fresh}");
+    assert_eq!(fresh["tariff"], "basic", "the team's tariff: {fresh}");
+    let mover = fresh["id"].as_i64().expect("id");
+    let (status, user) = admin
+        .patch(
+            &p(format!("/users/{mover}")),
+            json!({ "team_id": pro_team }),
+        )
+        .await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["tariff"], "pro", "{user}");
+    let (status, body) = put_member(&admin, nord_p, mover, "agent").await;
+    assert_eq!(status, 409, "Team Pro agent into NORD: {body}");
+    assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
+    let (status, body) = put_member(&admin, acme_p, mover, "agent").await;
+    assert_eq!(status, 200, "Team Pro agent into ACME: {body}");
+    // A tariff against the team's is refused.
+    let (status, body) = admin
+        .patch(&p(format!("/users/{mover}")), json!({ "tariff": "basic" }))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "tariff", "{body}");
+
+    // Out and back: the Pro agent leaves for Team Basic, joins NORD, and
+    // cannot return to Team Pro with it.
+    let (status, user) = admin
+        .patch(
+            &p(format!("/users/{pro}")),
+            json!({ "team_id": basic_team }),
+        )
+        .await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["tariff"], "basic", "{user}");
+    let (status, body) = put_member(&admin, nord_p, pro, "agent").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = admin
+        .patch(
+            &p(format!("/users/{pro}")),
+            json!({ "team_id": pro_team, "tariff": "pro" }),
+        )
+        .await;
+    assert_eq!(status, 409, "back into Team Pro from NORD: {body}");
+    assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
+
+    // A team whose agents work for several clients cannot become Team Pro;
+    // Team Pro itself (Acme only) may become Basic and back.
+    let (status, body) = admin
+        .patch(
+            &p(format!("/teams/{basic_team}")),
+            json!({ "tariff": "pro" }),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "pro-agent-exclusive", "{body}");
+    for tariff in ["basic", "pro"] {
+        let (status, team) = admin
+            .patch(
+                &p(format!("/teams/{pro_team}")),
+                json!({ "tariff": tariff }),
+            )
+            .await;
+        assert_eq!(status, 200, "{team}");
+        assert_eq!(team["tariff"], tariff, "{team}");
+        let (_, user) = admin.get(&p(format!("/users/{mover}"))).await;
+        assert_eq!(
+            user["tariff"], tariff,
+            "the agents follow their team: {user}"
+        );
+    }
+    ts.server.stop().await;
+}
+
 // ---- foreign objects look exactly like missing ones ----------------------------
 
 const MISSING: i64 = 987_654;

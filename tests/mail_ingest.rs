@@ -1090,3 +1090,102 @@ async fn idle_takes_new_mail_without_waiting_for_the_schedule() {
     ts.server.stop().await;
     dovecot.stop();
 }
+
+/// A service on this machine that answers every connection with a banner
+/// and counts the connections.
+fn banner_service() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = stream.write_all(b"SSH-2.0-OpenSSH_SECRETBANNER_9.6 internal-db-07\r\n");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    (port, count)
+}
+
+/// "Check connection" is no probe of the host's network: without the
+/// platform's allow list a client admin's mailbox on this machine, a
+/// private network or the metadata address is refused before any
+/// connection, at once; and with the list, nothing the remote side sent
+/// comes back (only a fixed reason and sentence).
+#[actix_web::test]
+async fn client_admin_cannot_probe_the_hosts_network() {
+    let (port, connections) = banner_service();
+    let ts = common::server_with(true, |c| {
+        c.mail_allowed_hosts = zezaro::net::HostPolicy::public_only()
+    })
+    .await;
+    let ca_acme = ts.token_client(CA_ACME);
+    let acme = project_id(&ts, "ACME").await;
+    let mut body = common::mailserver::Dovecot::placeholder_json("probe@acme-energie.example");
+    body["imap_port"] = json!(port);
+    body["paused"] = json!(true);
+    // Plain text goes only to allowed hosts: refused on saving.
+    let (status, problem) = ca_acme
+        .post(&format!("/api/v1/projects/{acme}/mailboxes"), body.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "imap_security", "{problem}");
+    body["imap_security"] = json!("tls");
+    body["smtp_security"] = json!("tls");
+    let mailbox = create_mailbox(&ca_acme, acme, body).await;
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "10.0.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+    ] {
+        let (status, patched) = ca_acme
+            .patch(
+                &format!("/api/v1/mailboxes/{mailbox}"),
+                json!({ "imap_host": host }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{patched}");
+        let started = Instant::now();
+        let (status, check) = ca_acme
+            .post(&format!("/api/v1/mailboxes/{mailbox}/check"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(check["ok"], false, "{host}: {check}");
+        assert_eq!(check["reason"], "host-not-allowed", "{host}: {check}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{host}: refused before connecting, not after a timeout"
+        );
+    }
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing connected to the local service"
+    );
+    ts.server.stop().await;
+
+    // Allowed by the platform admin (the tests' default): the check
+    // connects, and answers a fixed reason without the banner.
+    let ts = common::demo_server().await;
+    let ca_acme = ts.token_client(CA_ACME);
+    let acme = project_id(&ts, "ACME").await;
+    let mut body = common::mailserver::Dovecot::placeholder_json("probe@acme-energie.example");
+    body["imap_port"] = json!(port);
+    body["paused"] = json!(true);
+    let mailbox = create_mailbox(&ca_acme, acme, body).await;
+    let (_, check) = ca_acme
+        .post(&format!("/api/v1/mailboxes/{mailbox}/check"), json!({}))
+        .await;
+    assert_eq!(check["ok"], false, "{check}");
+    assert!(connections.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    let text = check.to_string();
+    for remote in ["SSH", "SECRETBANNER", "OpenSSH", "internal-db"] {
+        assert!(!text.contains(remote), "remote bytes reflected: {check}");
+    }
+    ts.server.stop().await;
+}

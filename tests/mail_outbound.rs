@@ -695,7 +695,8 @@ async fn the_web_form_confirmation_reaches_the_sender() {
     let (status, form) = kadmin
         .put(
             &format!("/api/v1/projects/{acme}/webform"),
-            json!({"enabled": true, "confirmation": "Wir melden uns binnen zwei Werktagen."}),
+            json!({"enabled": true, "confirmation": "Wir melden uns binnen zwei Werktagen.",
+                   "send_confirmation": true}),
         )
         .await;
     assert_eq!(status, 200, "{form}");
@@ -722,9 +723,16 @@ async fn the_web_form_confirmation_reaches_the_sender() {
         parsed.to().unwrap().first().unwrap().address(),
         Some("jan@customer.example")
     );
-    assert!(parsed.subject().unwrap().contains("Tarifwechsel"));
+    // Nothing the sender typed is in the mail: the case number and the
+    // project's fixed text only.
+    let subject = parsed.subject().unwrap().to_string();
+    assert!(subject.contains(reference), "{subject}");
+    assert!(!subject.contains("Tarifwechsel"), "{subject}");
     let body = parsed.body_text(0).unwrap();
     assert!(body.contains(reference), "{body}");
+    for typed in ["Jan Kunde", "Tarifwechsel", "Ich möchte wechseln."] {
+        assert!(!body.contains(typed), "echoes {typed:?}: {body}");
+    }
     assert!(
         body.contains("Wir melden uns binnen zwei Werktagen."),
         "{body}"

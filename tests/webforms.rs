@@ -237,7 +237,7 @@ async fn the_public_page_is_escaped_framable_and_creates_cases() {
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors *"), "{csp}");
     assert!(
-        csp.contains("script-src 'none'") && csp.contains("style-src 'self'"),
+        csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
         "{csp}"
     );
     assert!(!headers.contains_key("x-frame-options"));
@@ -305,6 +305,7 @@ async fn the_public_page_is_escaped_framable_and_creates_cases() {
     assert_eq!(thread[0]["body_text"], "Bitte den Zähler tauschen.\nDanke!");
 
     // The same sender again: the same contact.
+    let second = aged_token(&ts, &public_id);
     let (status, _, _) = post_form(
         &ts,
         &public_id,
@@ -313,7 +314,7 @@ async fn the_public_page_is_escaped_framable_and_creates_cases() {
             ("email", "eva.muster@example.org"),
             ("subject", "Noch etwas"),
             ("message", "Nachtrag"),
-            ("token", &token),
+            ("token", &second),
         ],
         "en",
     )
@@ -322,6 +323,26 @@ async fn the_public_page_is_escaped_framable_and_creates_cases() {
     let cases = webform_cases(&ts, acme).await;
     assert_eq!(cases.len(), 2);
     assert!(cases.iter().all(|c| c["contact_id"] == contact_id));
+
+    // A token is good for one submission: sent again, the form comes back
+    // with a fresh token and nothing is created.
+    let (status, _, page) = post_form(
+        &ts,
+        &public_id,
+        &[
+            ("name", "Eva Muster"),
+            ("email", "eva.muster@example.org"),
+            ("subject", "Nochmal"),
+            ("message", "Doppelt"),
+            ("token", &token),
+        ],
+        "de",
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("schon gesendet"), "{page}");
+    assert!(!page.contains(&token), "a fresh token");
+    assert_eq!(webform_cases(&ts, acme).await.len(), 2);
 
     // Invalid input: the form again, with messages and the entered values.
     let (status, _, page) = post_form(
@@ -466,7 +487,7 @@ async fn the_rate_limit_answers_429_with_retry_after() {
                 ("email", "eva@example.org"),
                 ("subject", &subject),
                 ("message", "Hallo"),
-                ("token", &token),
+                ("token", &aged_token(&ts, &public_id)),
             ],
             "de",
         )
@@ -657,4 +678,308 @@ async fn an_unverifiable_token_returns_the_form_with_the_text() {
         "not counted as spam"
     );
     ts.server.stop().await;
+}
+
+/// Mail rows queued for a case: (kind, subject, body).
+fn outbox_of(ts: &common::TestServer, reference: &str) -> Vec<(String, String, String)> {
+    let reference = reference.to_string();
+    ts.server
+        .state
+        .db
+        .read_blocking(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT o.kind, o.subject, o.body_text FROM mail_outbox o JOIN cases c ON c.id = o.case_id
+                 JOIN projects p ON p.id = c.project_id WHERE p.key || '-' || c.number = ?1",
+            )?;
+            let rows = stmt
+                .query_map([reference], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, zezaro::db::StoreError>(rows)
+        })
+        .expect("outbox")
+}
+
+async fn send_json(ts: &common::TestServer, public_id: &str, body: Value) -> (StatusCode, Value) {
+    ts.anonymous()
+        .post(&format!("/api/v1/public/forms/{public_id}"), body)
+        .await
+}
+
+/// The sender's confirmation mail goes out only when the project turns it
+/// on (new forms: off), and holds the case number and the project's fixed
+/// text, nothing the sender typed.
+#[actix_web::test]
+async fn the_confirmation_mail_is_opt_in_and_echoes_nothing() {
+    let ts = common::demo_server().await;
+    let acme = project(&ts, "ACME").await;
+    let kadmin = ts.token_client(KADMIN);
+    let (status, mailbox) = kadmin
+        .post(
+            &format!("/api/v1/projects/{acme}/mailboxes"),
+            json!({"name": "Service", "address": "service@acme-energie.example",
+                   "imap_host": "127.0.0.1", "imap_port": 1, "imap_security": "plain",
+                   "imap_username": "x", "imap_password": "imap-secret",
+                   "smtp_host": "127.0.0.1", "smtp_port": 1, "smtp_security": "plain",
+                   "fetch_schedule": "0 0 0 1 1 *", "paused": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{mailbox}");
+    let (_, public_id) = enabled_form(
+        &ts,
+        json!({"enabled": true, "title": "Kontakt", "confirmation": "Antwort binnen zwei Tagen."}),
+    )
+    .await;
+    let (_, form) = kadmin
+        .get(&format!("/api/v1/projects/{acme}/webform"))
+        .await;
+    assert_eq!(
+        form["send_confirmation"], false,
+        "off for new forms: {form}"
+    );
+    let typed = json!({"name": "Mallory <mallory@evil.example>", "email": "victim@example.org",
+        "subject": "Ihr Konto wird gesperrt: http://evil.example/login",
+        "message": "Klicken Sie hier: http://evil.example/login", "token": ""});
+    let mut body = typed.clone();
+    body["token"] = json!(aged_token(&ts, &public_id));
+    let (status, receipt) = send_json(&ts, &public_id, body).await;
+    assert_eq!(status, 201, "{receipt}");
+    let reference = receipt["ref"].as_str().unwrap().to_string();
+    assert!(outbox_of(&ts, &reference).is_empty(), "no mail while off");
+
+    let (status, form) = kadmin
+        .put(
+            &format!("/api/v1/projects/{acme}/webform"),
+            json!({"enabled": true, "title": "Kontakt", "confirmation": "Antwort binnen zwei Tagen.",
+                   "send_confirmation": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{form}");
+    assert_eq!(form["send_confirmation"], true);
+    let mut body = typed.clone();
+    body["token"] = json!(aged_token(&ts, &public_id));
+    let (status, receipt) = send_json(&ts, &public_id, body).await;
+    assert_eq!(status, 201, "{receipt}");
+    let reference = receipt["ref"].as_str().unwrap().to_string();
+    let mails = outbox_of(&ts, &reference);
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let (kind, subject, text) = &mails[0];
+    assert_eq!(kind, "webform-confirmation");
+    assert!(subject.contains(&reference), "{subject}");
+    assert!(text.contains(&reference), "{text}");
+    assert!(text.contains("Antwort binnen zwei Tagen."), "{text}");
+    for echoed in ["Mallory", "evil.example", "gesperrt", "Klicken"] {
+        assert!(!subject.contains(echoed), "{echoed} in {subject}");
+        assert!(!text.contains(echoed), "{echoed} in {text}");
+    }
+}
+
+/// A nonce for the proof-of-work, as form.js finds it.
+fn solve(token: &str, bits: u32) -> String {
+    (0u64..)
+        .map(|n| n.to_string())
+        .find(|n| {
+            let digest =
+                ring::digest::digest(&ring::digest::SHA256, format!("{token}:{n}").as_bytes());
+            let bytes = digest.as_ref();
+            let head = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            head.leading_zeros() >= bits
+        })
+        .expect("a nonce")
+}
+
+/// The optional proof-of-work: announced on the page with its script,
+/// checked on the server for both sides.
+#[actix_web::test]
+async fn the_proof_of_work_is_checked_on_the_server() {
+    let ts = common::demo_server().await;
+    let acme = project(&ts, "ACME").await;
+    let kadmin = ts.token_client(KADMIN);
+    let (status, problem) = kadmin
+        .put(
+            &format!("/api/v1/projects/{acme}/webform"),
+            json!({"enabled": true, "pow_bits": 25}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("pow_bits"))
+    );
+    let (_, public_id) = enabled_form(&ts, json!({"enabled": true, "pow_bits": 10})).await;
+
+    let (status, _, page) = get_page(&ts, &format!("/f/{public_id}"), "de").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-pow-bits=\"10\""), "{page}");
+    assert!(
+        page.contains("<script src=\"/f/form.js\" defer></script>"),
+        "{page}"
+    );
+    assert!(page.contains("<noscript>"), "{page}");
+    let (status, headers, script) = get_page(&ts, "/f/form.js", "de").await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.contains("data-pow-bits"));
+    let (_, info) = ts
+        .anonymous()
+        .get(&format!("/api/v1/public/forms/{public_id}"))
+        .await;
+    assert_eq!(info["pow_bits"], 10, "{info}");
+
+    // Without the work: refused on both sides, nothing created.
+    let token = aged_token(&ts, &public_id);
+    let fields = |token: &str, pow: &str| {
+        json!({"name": "Eva", "email": "eva@example.org", "subject": "Hallo",
+               "message": "Text", "token": token, "pow": pow})
+    };
+    let (status, problem) = send_json(&ts, &public_id, fields(&token, "")).await;
+    assert_eq!(
+        (
+            status.as_u16(),
+            problem["code"].as_str(),
+            problem["field"].as_str()
+        ),
+        (422, Some("proof-of-work"), Some("pow"))
+    );
+    let wrong = (0u64..)
+        .map(|n| n.to_string())
+        .find(|n| {
+            let d = ring::digest::digest(&ring::digest::SHA256, format!("{token}:{n}").as_bytes());
+            d.as_ref()[0] != 0
+        })
+        .unwrap();
+    let (status, _) = send_json(&ts, &public_id, fields(&token, &wrong)).await;
+    assert_eq!(status, 422);
+    let (status, _, page) = post_form(
+        &ts,
+        &public_id,
+        &[
+            ("name", "Eva"),
+            ("email", "eva@example.org"),
+            ("subject", "Hallo"),
+            ("message", "Text"),
+            ("token", &token),
+        ],
+        "de",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("JavaScript"), "{page}");
+    assert!(webform_cases(&ts, acme).await.is_empty());
+
+    // With the work: filed.
+    let nonce = solve(&token, 10);
+    let (status, receipt) = send_json(&ts, &public_id, fields(&token, &nonce)).await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(webform_cases(&ts, acme).await.len(), 1);
+}
+
+/// 200 cases in an hour fill the form's allowance: further submissions are
+/// not refused but held, and the project's people release or discard them.
+#[actix_web::test]
+async fn over_the_form_limit_submissions_are_held_for_review() {
+    let ts = common::demo_server().await;
+    let (acme, public_id) = enabled_form(&ts, json!({"enabled": true, "title": "Kontakt"})).await;
+    // The form's hour is used up by 200 cases from 40 addresses.
+    let guard = &ts.server.state.webforms;
+    for i in 0..zezaro::webforms::guard::PER_FORM {
+        guard.record(&format!("198.51.100.{}", i % 40), &public_id, true);
+    }
+    let message = |subject: &str| {
+        json!({"name": "Echte Kundin", "email": "kundin@example.org", "subject": subject,
+               "message": "Bitte rufen Sie mich an.", "token": aged_token(&ts, &public_id)})
+    };
+    let (status, receipt) = send_json(&ts, &public_id, message("Erste")).await;
+    assert_eq!(status, 202, "{receipt}");
+    assert_eq!(receipt["held"], true, "{receipt}");
+    assert_eq!(receipt["ref"], "");
+    let (status, receipt) = send_json(&ts, &public_id, message("Zweite")).await;
+    assert_eq!(status, 202, "{receipt}");
+    let (status, _, page) = post_form(
+        &ts,
+        &public_id,
+        &[
+            ("name", "Dritte"),
+            ("email", "dritte@example.org"),
+            ("subject", "Dritte"),
+            ("message", "Hallo"),
+            ("token", &aged_token(&ts, &public_id)),
+        ],
+        "de",
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("prüfen"), "{page}");
+    assert!(
+        webform_cases(&ts, acme).await.is_empty(),
+        "nothing filed yet"
+    );
+
+    // Agents of the project see them; another client does not.
+    let anna = ts.token_client(ANNA);
+    let (status, form) = anna.get(&format!("/api/v1/projects/{acme}/webform")).await;
+    assert_eq!(status, 200);
+    assert_eq!(form["held"], 3, "{form}");
+    let (status, held) = anna
+        .get(&format!("/api/v1/projects/{acme}/webform/held"))
+        .await;
+    assert_eq!(status, 200, "{held}");
+    let items = held["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["subject"], "Erste");
+    let nord = ts.token_client(KADMIN_NORD);
+    let (status, _) = nord
+        .get(&format!("/api/v1/projects/{acme}/webform/held"))
+        .await;
+    assert_eq!(status, 404);
+    let first = items[0]["id"].as_i64().unwrap();
+    let second = items[1]["id"].as_i64().unwrap();
+    let (status, _) = nord
+        .post(
+            &format!("/api/v1/projects/{acme}/webform/held/{first}/release"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Released: a web-form case like any other; discarded: gone.
+    let (status, case) = anna
+        .post(
+            &format!("/api/v1/projects/{acme}/webform/held/{first}/release"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["channel"], "webform");
+    assert_eq!(case["subject"], "Erste");
+    let (status, _) = anna
+        .delete(&format!("/api/v1/projects/{acme}/webform/held/{second}"))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = anna
+        .delete(&format!("/api/v1/projects/{acme}/webform/held/{second}"))
+        .await;
+    assert_eq!(status, 404);
+    let cases = webform_cases(&ts, acme).await;
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0]["contact_name"], "Echte Kundin");
+    let (_, held) = anna
+        .get(&format!("/api/v1/projects/{acme}/webform/held"))
+        .await;
+    assert_eq!(held["items"].as_array().unwrap().len(), 1);
+    let admin = ts.token_client("admin@zezaro.example");
+    let (_, audit) = admin
+        .get("/api/v1/audit?object_type=web_form&limit=50")
+        .await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"webform.release"), "{actions:?}");
+    assert!(actions.contains(&"webform.discard"), "{actions:?}");
 }

@@ -150,6 +150,13 @@ pub fn view_project(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
     allow(visible, Denied::NotFound)
 }
 
+/// Web-form submissions held for review (the form was over its hourly
+/// limit): everybody who works in the project sees, releases and discards
+/// them.
+pub fn review_held_submissions(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)
+}
+
 /// Create, change and delete projects of a client.
 pub fn manage_projects_of(p: &Principal, client_id: i64) -> Result<(), Denied> {
     view_client(p, client_id)?;
@@ -252,6 +259,15 @@ pub fn manage_team(p: &Principal, client_id: Option<i64>) -> Result<(), Denied> 
 // client's admin and the provider's project leads of the client's projects.
 
 /// Clients whose customer database the principal may see.
+/// Team Pro: the agents of a Pro team work, all together, for one client
+/// only. `clients` are the clients of the projects the team's agents work
+/// in, with the change being decided counted in (a project to join, an
+/// agent moving into the team). Keyed on the team, so that moving an agent
+/// between teams cannot sidestep it.
+pub fn team_pro_allows(team_tariff: Option<crate::users::Tariff>, clients: &[i64]) -> bool {
+    team_tariff != Some(crate::users::Tariff::Pro) || clients.iter().all(|&c| c == clients[0])
+}
+
 pub fn customer_visibility(p: &Principal) -> Visibility {
     match (p.role, p.client_id) {
         (Role::Admin, _) => Visibility::All,

@@ -235,7 +235,7 @@ fn snapshot(conn: &Connection) -> Result<Snapshot, BackupError> {
 /// A fresh directory for temporary files next to `near`.
 pub fn scratch_dir(near: &Path, what: &str) -> Result<PathBuf, BackupError> {
     let dir = near.join(format!(".{what}-{}", crate::auth::tokens::random_token()));
-    std::fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+    crate::db::files::create_private_dir_all(&dir).map_err(io_at(&dir))?;
     Ok(dir)
 }
 
@@ -304,7 +304,7 @@ pub fn create(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+    crate::db::files::create_private_dir_all(&parent).map_err(io_at(&parent))?;
     if out.exists() {
         return Err(BackupError::Exists(out.display().to_string()));
     }
@@ -358,6 +358,10 @@ fn create_in(
             }
         }
         source.execute_batch("COMMIT")?;
+        // Sign-ins stay on this server: a backup carries no session (a
+        // restored store signs everybody out). `secure_delete` overwrites
+        // the freed pages, so the token hashes are not left in the file.
+        copy.execute_batch("PRAGMA secure_delete = ON; DELETE FROM sessions;")?;
         // Leaves a single file: no WAL beside the copy.
         copy.execute_batch("PRAGMA journal_mode = DELETE")?;
         snap
@@ -365,11 +369,7 @@ fn create_in(
 
     // 2. The archive.
     let part = part_path(out);
-    let file = File::options()
-        .write(true)
-        .create_new(true)
-        .open(&part)
-        .map_err(io_at(&part))?;
+    let file = crate::db::files::create_private_file(&part, true).map_err(io_at(&part))?;
     let buffered = BufWriter::with_capacity(256 * 1024, file);
     let sealed = match &options.key {
         Some(key) => Sealed::Encrypted(EncryptWriter::new(buffered, key).map_err(io_at(&part))?),
@@ -658,9 +658,11 @@ pub fn unpack(
         match &target {
             Some(target) => {
                 if let Some(dir) = target.parent() {
-                    std::fs::create_dir_all(dir).map_err(io_at(dir))?;
+                    crate::db::files::create_private_dir_all(dir).map_err(io_at(dir))?;
                 }
-                let mut out = BufWriter::new(File::create(target).map_err(io_at(target))?);
+                let mut out = BufWriter::new(
+                    crate::db::files::create_private_file(target, false).map_err(io_at(target))?,
+                );
                 io::copy(&mut hashing, &mut out).map_err(|e| read_error(path, e))?;
                 let file = out
                     .into_inner()

@@ -59,7 +59,8 @@ pub async fn job_status(
     Ok(HttpResponse::Ok().json(job))
 }
 
-/// Downloads an archive.
+/// Downloads an archive; each download is in the audit log
+/// (`backup.download`).
 #[utoipa::path(get, path = "/api/v1/backups/{name}", tag = "backups",
     params(("name" = String, Path)),
     responses((status = 200, description = "the archive", content_type = "application/octet-stream"),
@@ -77,6 +78,13 @@ pub async fn download(
         .await
         .map_err(|_| BackupError::NotFound)?;
     let size = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    // Audited before the first byte leaves; no entry, no download.
+    let backups = state.backups.clone();
+    let audited = name.clone();
+    state
+        .db
+        .write(move |tx| backups.record_download(tx, &Actor::from(&who), &audited, size))
+        .await?;
     let stream = futures_util::stream::unfold(file, |mut file| async move {
         use tokio::io::AsyncReadExt;
         let mut buffer = vec![0u8; 256 * 1024];

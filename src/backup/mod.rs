@@ -260,9 +260,11 @@ impl Backups {
                 Some(path) => Some(BackupKey::from_file(path)?),
                 None => None,
             };
-            std::fs::create_dir_all(&this.dir).map_err(|source| BackupError::Io {
-                path: this.dir.display().to_string(),
-                source,
+            crate::db::files::create_private_dir_all(&this.dir).map_err(|source| {
+                BackupError::Io {
+                    path: this.dir.display().to_string(),
+                    source,
+                }
             })?;
             let name = this.new_name(Utc::now(), key.is_some());
             let path = this.dir.join(&name);
@@ -404,6 +406,27 @@ impl Backups {
         parse_name(name)?;
         let path = self.dir.join(name);
         path.is_file().then_some(path)
+    }
+
+    /// Records that `who` downloads an archive (every client's data leaves
+    /// the server): an audit entry with the file's name and size.
+    pub fn record_download(
+        &self,
+        tx: &Connection,
+        who: &Actor,
+        name: &str,
+        bytes: u64,
+    ) -> Result<(), BackupError> {
+        audit::record(
+            tx,
+            who,
+            "backup.download",
+            "backup",
+            None,
+            None,
+            json!({ "file": name, "bytes": bytes }),
+        )?;
+        Ok(())
     }
 
     /// Deletes an archive and its record, with an audit entry.

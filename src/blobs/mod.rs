@@ -174,9 +174,11 @@ impl BlobStore {
         E: std::fmt::Display,
     {
         let tmp_dir = self.root.join("tmp");
-        tokio::fs::create_dir_all(&tmp_dir).await?;
+        crate::db::files::create_private_dir_all_async(&tmp_dir).await?;
         let tmp_path = tmp_dir.join(format!("{}.part", crate::auth::tokens::random_token()));
-        let mut writer = tokio::io::BufWriter::new(tokio::fs::File::create(&tmp_path).await?);
+        let mut writer = tokio::io::BufWriter::new(
+            crate::db::files::create_private_file_async(&tmp_path).await?,
+        );
         let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
         let mut size = 0usize;
         let result: Result<(), BlobError> = async {
@@ -211,7 +213,7 @@ impl BlobStore {
             tokio::fs::remove_file(&tmp_path).await?;
         } else {
             let parent = target.parent().map(Path::to_path_buf).unwrap_or_default();
-            tokio::fs::create_dir_all(&parent).await?;
+            crate::db::files::create_private_dir_all_async(&parent).await?;
             tokio::fs::rename(&tmp_path, &target).await?;
             // The rename itself must reach the disk before the row does.
             tokio::fs::File::open(&parent).await?.sync_all().await?;

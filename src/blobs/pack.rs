@@ -71,15 +71,13 @@ impl PackWriter {
             Some(file) => file,
             None => {
                 if !self.dir.exists() {
-                    std::fs::create_dir_all(&self.dir)?;
+                    crate::db::files::create_private_dir_all(&self.dir)?;
                     self.made_dir = true;
                 }
-                self.file.insert(
-                    std::fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .open(self.dir.join(&self.name))?,
-                )
+                self.file.insert(crate::db::files::create_private_file(
+                    &self.dir.join(&self.name),
+                    true,
+                )?)
             }
         };
         file.write_all(bytes)?;

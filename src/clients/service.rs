@@ -31,7 +31,7 @@ pub fn create(
         return Err(ClientError::NameTaken);
     }
     let id = store::insert(conn, &name)?;
-    teams::store::insert(conn, &name, TeamKind::Client, Some(id))?;
+    teams::store::insert(conn, &name, TeamKind::Client, Some(id), None)?;
     audit::record(
         conn,
         &Actor::from(who),

@@ -3,6 +3,7 @@
 //! never on the async executor.
 
 mod checkpoint;
+pub mod files;
 mod migrations;
 mod pool;
 
@@ -120,6 +121,13 @@ impl Db {
     /// migrations inside one transaction.
     pub fn open(data_dir: &Path) -> StoreResult<(Db, MigrationReport)> {
         let path = data_dir.join(STORE_FILE);
+        // 0600 before SQLite creates it; the WAL takes the store's mode.
+        files::ensure_private_file(&path).map_err(|err| {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("{}: {err}", path.display())),
+            ))
+        })?;
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;
         let checkpointer = match Checkpointer::start(&path)? {

@@ -251,7 +251,7 @@ pub fn write(
         .rows_total
         .store(estimate(conn, client_id)?, Ordering::Relaxed);
 
-    std::fs::create_dir_all(work_dir)?;
+    crate::db::files::create_private_dir_all(work_dir)?;
     let part = part_path(out);
     let result = write_parts(
         conn,
@@ -318,7 +318,7 @@ fn write_parts(
 ) -> Result<Manifest, ExportError> {
     let (used, skipped) = applicable(conn)?;
     let top = folder(client_id, created_at);
-    let file = File::create(part)?;
+    let file = crate::db::files::create_private_file(part, false)?;
     let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
     let mut tar = tar::Builder::new(gz);
     let mut files = Vec::new();
@@ -439,7 +439,10 @@ fn stage_table(
     staged: &Path,
     progress: &Progress,
 ) -> Result<(u64, u64, String), ExportError> {
-    let mut out = Hashing::new(BufWriter::with_capacity(256 * 1024, File::create(staged)?));
+    let mut out = Hashing::new(BufWriter::with_capacity(
+        256 * 1024,
+        crate::db::files::create_private_file(staged, false)?,
+    ));
     let present: HashSet<String> = conn
         .prepare("SELECT name FROM pragma_table_info(?1)")
         .and_then(|mut s| {
@@ -510,7 +513,7 @@ fn csv_cell(value: ValueRef, kind: Kind) -> String {
         (ValueRef::Integer(i), Kind::Bool) => (i != 0).to_string(),
         (ValueRef::Integer(i), _) => i.to_string(),
         (ValueRef::Real(r), _) => r.to_string(),
-        (ValueRef::Text(t), _) => String::from_utf8_lossy(t).into_owned(),
+        (ValueRef::Text(t), _) => super::csv_safe::cell(&String::from_utf8_lossy(t)).into_owned(),
         (ValueRef::Blob(b), _) => crate::db::hex(b),
     }
 }

@@ -137,7 +137,7 @@ impl Exports {
         {
             return Err(ExportError::Running);
         }
-        std::fs::create_dir_all(&self.dir)?;
+        crate::db::files::create_private_dir_all(&self.dir)?;
         let id = random_id();
         let created_at = crate::db::now();
         let stamp: String = created_at

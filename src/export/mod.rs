@@ -5,6 +5,8 @@
 //!
 //! - `tables.rs`: the list of table exporters — adding a table (knowledge
 //!   base, text modules) is one entry there;
+//! - `csv_safe.rs`: every text cell of a CSV file, safe from spreadsheet
+//!   formula injection;
 //! - `archive.rs`: the streaming writer (one read snapshot, rows written as
 //!   read, temp file renamed when complete);
 //! - `jobs.rs`: export jobs of the server, with progress;
@@ -13,6 +15,7 @@
 //!   connection, also while the server runs.
 
 pub mod archive;
+pub mod csv_safe;
 mod error;
 pub mod handlers;
 pub mod jobs;

@@ -783,7 +783,10 @@ pub fn readme(client_name: &str, created_at: &str, exporters: &[&Exporter]) -> S
          ## Layout\n\n\
          - `README.md` — this file.\n\
          - `*.csv` — comma-separated, UTF-8, header row, RFC 4180 quoting; empty cell = no value; \
-         booleans as `true`/`false`; JSON-valued columns as JSON text.\n\
+         booleans as `true`/`false`; JSON-valued columns as JSON text. \
+         A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` \
+         in front, so that spreadsheets show it as text instead of running it as a formula \
+         (a value that starts with `'` gets one more); drop one leading `'` to get the stored value.\n\
          - `*.jsonl` — JSON Lines: one JSON object per line, keys as documented below; \
          no value = `null`; custom field values and details as nested JSON.\n\
          - `files/<sha256>` — stored files (attachment contents), named by the SHA-256 of their content; \

@@ -109,12 +109,26 @@ impl From<ClientError> for ApiError {
     }
 }
 
+impl From<crate::webforms::WebFormError> for ApiError {
+    fn from(err: crate::webforms::WebFormError) -> Self {
+        use crate::webforms::WebFormError;
+        match err {
+            WebFormError::HeldNotFound => not_found(err),
+            WebFormError::Project(e) => e.into(),
+            WebFormError::Case(e) => e.into(),
+            WebFormError::Denied(denied) => denied.into(),
+            WebFormError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl From<TeamError> for ApiError {
     fn from(err: TeamError) -> Self {
         match err {
             TeamError::NotFound => not_found(err),
             TeamError::NameTaken => conflict("duplicate", err).with_field("name"),
             TeamError::NotEmpty => conflict("team-not-empty", err),
+            TeamError::ProExclusive => conflict("pro-agent-exclusive", err),
             TeamError::Invalid(invalid) => invalid.into(),
             TeamError::Denied(denied) => denied.into(),
             TeamError::Store(store) => store.into(),

@@ -47,13 +47,12 @@ pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<File, StartError> {
         path: data_dir.to_owned(),
         source,
     };
-    std::fs::create_dir_all(data_dir).map_err(io_err)?;
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(data_dir.join("zezaro.lock"))
-        .map_err(io_err)?;
+    crate::db::files::create_private_dir_all(data_dir).map_err(io_err)?;
+    let mut options = File::options();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let lock = options.open(data_dir.join("zezaro.lock")).map_err(io_err)?;
     match lock.try_lock() {
         Ok(()) => Ok(lock),
         Err(std::fs::TryLockError::WouldBlock) => Err(StartError::Locked(data_dir.to_owned())),
@@ -303,7 +302,8 @@ async fn shutdown_signal() {
 /// The public web forms (`/f/`) may be framed by any site.
 fn add_security_headers(headers: &mut header::HeaderMap, https: bool, docs: bool, framable: bool) {
     let csp = if framable {
-        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors *; form-action 'self'"
+        // `script-src 'self'`: the proof-of-work solver /f/form.js, no inline code.
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors *; form-action 'self'"
     } else if docs {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     } else {

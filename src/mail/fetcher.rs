@@ -6,6 +6,7 @@
 //! (blocking pool) → one durable write filing the batch → settle the
 //! messages on the server.
 
+use crate::net::HostPolicy;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -63,6 +64,8 @@ pub struct Fetchers {
     limits: Limits,
     hub: Arc<CaseHub>,
     services: Registry,
+    /// Which mail servers may be reached (`mail_allowed_hosts`).
+    hosts: HostPolicy,
     /// The IDLE watchers of running mailboxes.
     watchers: Mutex<HashMap<i64, tokio::task::JoinHandle<()>>>,
     /// One run at a time per mailbox.
@@ -78,8 +81,10 @@ impl Fetchers {
         max_attachment_bytes: usize,
         hub: Arc<CaseHub>,
         services: Registry,
+        hosts: HostPolicy,
     ) -> Arc<Fetchers> {
         Arc::new_cyclic(|me| Fetchers {
+            hosts,
             me: me.clone(),
             db,
             sealer,
@@ -253,7 +258,7 @@ impl Fetchers {
                 return true;
             }
         };
-        match imap::idle_until_new_mail(&settings, IDLE_RENEW).await {
+        match imap::idle_until_new_mail(&settings, &self.hosts, IDLE_RENEW).await {
             Ok(true) => self.services.poke(&service_key(mailbox_id)),
             Ok(false) => {}
             Err(ImapError::NoIdle) => {
@@ -364,7 +369,7 @@ impl Fetchers {
     }
 
     async fn take(&self, s: &ImapSettings, target: Target) -> Result<RunReport, FetchError> {
-        let mut session = imap::login(s, IMAP_TIMEOUT).await?;
+        let mut session = imap::login(s, &self.hosts, IMAP_TIMEOUT).await?;
         let result = self.take_in(&mut session, s, target).await;
         imap::logout(session).await;
         result
@@ -476,7 +481,7 @@ impl Fetchers {
 
     /// "Check connection" with the stored settings.
     pub async fn check(&self, settings: &ImapSettings) -> Result<u32, ImapError> {
-        imap::check(settings).await
+        imap::check(settings, &self.hosts).await
     }
 }
 
@@ -546,9 +551,10 @@ pub fn parse_schedule(schedule: &str) -> Option<croner::Cron> {
     Trigger::parse_cron(schedule).ok()
 }
 
-/// Whether the security setting may be used with this host.
-pub fn security_allowed(security: Security, host: &str) -> bool {
-    security != Security::Plain || imap::is_loopback_host(host)
+/// Whether the security setting may be used with this host: plain text
+/// only to hosts the platform admin allowed.
+pub fn security_allowed(hosts: &HostPolicy, security: Security, host: &str) -> bool {
+    security != Security::Plain || hosts.check_plain_setting(host).is_ok()
 }
 
 #[cfg(test)]
@@ -565,9 +571,16 @@ mod tests {
     }
 
     #[test]
-    fn plain_only_to_loopback() {
-        assert!(security_allowed(Security::Plain, "127.0.0.1"));
-        assert!(!security_allowed(Security::Plain, "mail.example.com"));
-        assert!(security_allowed(Security::Tls, "mail.example.com"));
+    fn plain_only_to_allowed_hosts() {
+        let local = HostPolicy::parse(["127.0.0.1"]).unwrap();
+        assert!(security_allowed(&local, Security::Plain, "127.0.0.1"));
+        assert!(!security_allowed(
+            &local,
+            Security::Plain,
+            "mail.example.com"
+        ));
+        assert!(security_allowed(&local, Security::Tls, "mail.example.com"));
+        let open = HostPolicy::public_only();
+        assert!(!security_allowed(&open, Security::Plain, "127.0.0.1"));
     }
 }

@@ -61,9 +61,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = id.into_inner();
     let sealer = state.sealer.clone();
+    let hosts = state.config.mail_allowed_hosts.clone();
     let mailbox = state
         .db
-        .write(move |tx| service::create(tx, &who, &sealer, project_id, body.into_inner()))
+        .write(move |tx| service::create(tx, &who, &sealer, &hosts, project_id, body.into_inner()))
         .await?;
     state.mail.sync(mailbox.id).await;
     Ok(HttpResponse::Created().json(with_running(&state, mailbox)))
@@ -98,9 +99,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let sealer = state.sealer.clone();
+    let hosts = state.config.mail_allowed_hosts.clone();
     let mailbox = state
         .db
-        .write(move |tx| service::update(tx, &who, &sealer, id, body.into_inner()))
+        .write(move |tx| service::update(tx, &who, &sealer, &hosts, id, body.into_inner()))
         .await?;
     state.mail.sync(id).await;
     Ok(HttpResponse::Ok().json(with_running(&state, mailbox)))
@@ -125,7 +127,10 @@ pub async fn remove(
 }
 
 /// Connects, logs in and opens the folder with the stored settings; on
-/// failure `reason` says why: dns, refused, timeout, tls, login, folder.
+/// failure `reason` says why: dns, refused, timeout, tls, login, folder,
+/// protocol, host-not-allowed (a private or local network the platform does
+/// not allow), plain-not-allowed. `detail` is a fixed sentence per reason:
+/// nothing the remote side sent is passed on.
 #[utoipa::path(post, path = "/api/v1/mailboxes/{id}/check", tag = "mail",
     responses((status = 200, body = CheckResult), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[post("/mailboxes/{id}/check")]
@@ -150,12 +155,16 @@ pub async fn check(
             ),
             messages: Some(messages),
         },
-        Err(err) => CheckResult {
-            ok: false,
-            reason: Some(err.reason().to_string()),
-            detail: err.to_string(),
-            messages: None,
-        },
+        Err(err) => {
+            // What the server said stays in the log.
+            tracing::info!(mailbox = id, error = ?err, "mailbox check failed");
+            CheckResult {
+                ok: false,
+                reason: Some(err.reason().to_string()),
+                detail: err.to_string(),
+                messages: None,
+            }
+        }
     };
     Ok(HttpResponse::Ok().json(result))
 }
@@ -167,9 +176,10 @@ async fn set_paused(
     paused: bool,
 ) -> Result<HttpResponse, ApiError> {
     let sealer = state.sealer.clone();
+    let hosts = state.config.mail_allowed_hosts.clone();
     let mailbox = state
         .db
-        .write(move |tx| service::set_paused(tx, &who, &sealer, id, paused))
+        .write(move |tx| service::set_paused(tx, &who, &sealer, &hosts, id, paused))
         .await?;
     state.mail.sync(id).await;
     Ok(HttpResponse::Ok().json(with_running(&state, mailbox)))

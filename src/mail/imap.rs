@@ -1,7 +1,10 @@
-//! The IMAP side: connecting (TLS, STARTTLS, or plain to loopback only),
+//! The IMAP side: connecting (TLS, STARTTLS, or plain to allowed hosts
+//! only; private networks only when allowed, see `net::host_policy`),
 //! logging in, selecting the folder, fetching and settling messages. Async
 //! on tokio with rustls (ring); nothing here blocks an async thread.
-//! Failures carry a reason an admin can act on.
+//! Failures carry a reason an admin can act on, and never a byte the
+//! remote side sent (that would make "check connection" a probe of other
+//! services): what the server said goes to the log only.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -15,30 +18,39 @@ use tokio::net::TcpStream;
 use tokio_rustls::rustls;
 
 use super::model::{AfterFetch, ImapSettings, Security};
+use crate::net::{HostPolicy, HostRefusal};
 
 pub type Session = async_imap::Session<MailStream>;
 
 /// Why a connection failed, for "check connection" and the fetcher state.
+/// The texts are fixed; a `String` inside holds what the remote side or
+/// the TLS library said, for the log (`{:?}`), never shown to users.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImapError {
     #[error("the host name {0} cannot be resolved")]
     Dns(String),
-    #[error("the server refused the connection ({0})")]
+    #[error("the server refused the connection")]
     Refused(String),
     #[error("no answer from the server within {0} s")]
     Timeout(u64),
-    #[error("TLS failed: {0}")]
+    #[error("TLS failed (certificate or protocol)")]
     Tls(String),
-    #[error("login failed: {0}")]
+    #[error("login failed: the server refused the user name or password")]
     Login(String),
     #[error("the folder {0:?} does not exist on the server")]
     Folder(String),
-    #[error("plain connections are allowed only to this machine (loopback)")]
-    PlainNotLoopback,
+    #[error("{0}")]
+    HostNotAllowed(HostRefusal),
     #[error("the server does not offer IDLE")]
     NoIdle,
-    #[error("IMAP error: {0}")]
+    #[error("the server did not answer as an IMAP server")]
     Protocol(String),
+}
+
+impl From<HostRefusal> for ImapError {
+    fn from(refusal: HostRefusal) -> Self {
+        ImapError::HostNotAllowed(refusal)
+    }
 }
 
 impl ImapError {
@@ -51,7 +63,10 @@ impl ImapError {
             ImapError::Tls(_) => "tls",
             ImapError::Login(_) => "login",
             ImapError::Folder(_) => "folder",
-            ImapError::PlainNotLoopback => "plain-not-loopback",
+            ImapError::HostNotAllowed(HostRefusal::PlainNotAllowed) => "plain-not-allowed",
+            ImapError::HostNotAllowed(HostRefusal::Dns) => "dns",
+            ImapError::HostNotAllowed(HostRefusal::Timeout) => "timeout",
+            ImapError::HostNotAllowed(HostRefusal::Restricted) => "host-not-allowed",
             ImapError::NoIdle => "no-idle",
             ImapError::Protocol(_) => "protocol",
         }
@@ -115,15 +130,6 @@ impl AsyncWrite for MailStream {
     }
 }
 
-/// Whether a host name or address is this machine.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 async fn with_timeout<T>(
     seconds: u64,
     fut: impl std::future::Future<Output = Result<T, ImapError>>,
@@ -133,20 +139,24 @@ async fn with_timeout<T>(
         .unwrap_or(Err(ImapError::Timeout(seconds)))
 }
 
-async fn tcp(host: &str, port: u16, plain: bool, timeout: u64) -> Result<TcpStream, ImapError> {
-    let addrs: Vec<SocketAddr> = with_timeout(timeout, async {
-        tokio::net::lookup_host((host, port))
-            .await
-            .map(|a| a.collect())
-            .map_err(|_| ImapError::Dns(host.to_string()))
-    })
-    .await?;
-    if addrs.is_empty() {
-        return Err(ImapError::Dns(host.to_string()));
-    }
-    if plain && !addrs.iter().all(|a| a.ip().is_loopback()) {
-        return Err(ImapError::PlainNotLoopback);
-    }
+/// Resolves once, checks every address against the platform's policy, and
+/// connects to one of exactly those addresses (no second lookup that DNS
+/// rebinding could answer differently).
+async fn tcp(
+    hosts: &HostPolicy,
+    host: &str,
+    port: u16,
+    plain: bool,
+    timeout: u64,
+) -> Result<TcpStream, ImapError> {
+    let addrs: Vec<SocketAddr> = hosts
+        .resolve(host, port, plain, Duration::from_secs(timeout))
+        .await
+        .map_err(|refusal| match refusal {
+            HostRefusal::Dns => ImapError::Dns(host.to_string()),
+            HostRefusal::Timeout => ImapError::Timeout(timeout),
+            other => other.into(),
+        })?;
     let mut last = ImapError::Dns(host.to_string());
     for addr in addrs {
         match tokio::time::timeout(Duration::from_secs(timeout), TcpStream::connect(addr)).await {
@@ -243,9 +253,13 @@ async fn wrap_tls(tcp: TcpStream, host: &str, verify: bool) -> Result<MailStream
 }
 
 /// Connects and logs in.
-pub async fn login(s: &ImapSettings, timeout: u64) -> Result<Session, ImapError> {
+pub async fn login(
+    s: &ImapSettings,
+    hosts: &HostPolicy,
+    timeout: u64,
+) -> Result<Session, ImapError> {
     let plain = s.security == Security::Plain;
-    let tcp = tcp(&s.host, s.port, plain, timeout).await?;
+    let tcp = tcp(hosts, &s.host, s.port, plain, timeout).await?;
     let client = with_timeout(timeout, async {
         let stream = match s.security {
             Security::Tls => wrap_tls(tcp, &s.host, s.tls_verify).await?,
@@ -451,8 +465,12 @@ pub async fn logout(mut session: Session) {
 /// Waits on the folder with IMAP IDLE until the server announces new mail
 /// (`true`) or `within` has passed (`false`). An error when the server does
 /// not offer IDLE or the connection fails (the caller then just waits).
-pub async fn idle_until_new_mail(s: &ImapSettings, within: Duration) -> Result<bool, ImapError> {
-    let mut session = login(s, 30).await?;
+pub async fn idle_until_new_mail(
+    s: &ImapSettings,
+    hosts: &HostPolicy,
+    within: Duration,
+) -> Result<bool, ImapError> {
+    let mut session = login(s, hosts, 30).await?;
     let capabilities =
         with_timeout(30, async { session.capabilities().await.map_err(protocol) }).await?;
     if !capabilities.has_str("IDLE") {
@@ -491,8 +509,8 @@ pub async fn idle_until_new_mail(s: &ImapSettings, within: Duration) -> Result<b
 }
 
 /// "Check connection": logs in and opens the folder.
-pub async fn check(s: &ImapSettings) -> Result<u32, ImapError> {
-    let mut session = login(s, 15).await?;
+pub async fn check(s: &ImapSettings, hosts: &HostPolicy) -> Result<u32, ImapError> {
+    let mut session = login(s, hosts, 15).await?;
     let result = with_timeout(15, select(&mut session, &s.folder)).await;
     logout(session).await;
     result.map(|(_, exists)| exists)
@@ -514,15 +532,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn loopback_hosts() {
-        assert!(is_loopback_host("localhost"));
-        assert!(is_loopback_host("127.0.0.1"));
-        assert!(is_loopback_host("[::1]"));
-        assert!(!is_loopback_host("imap.example.com"));
-        assert!(!is_loopback_host("10.0.0.1"));
-    }
-
     #[tokio::test]
     async fn reasons_for_failures() {
         let settings = |host: &str, port: u16, security: Security| ImapSettings {
@@ -537,14 +546,35 @@ mod tests {
             after_fetch: AfterFetch::Seen,
             move_to_folder: None,
         };
+        let local = HostPolicy::parse(["127.0.0.1"]).unwrap();
         // Nothing listens on port 1.
-        let err = check(&settings("127.0.0.1", 1, Security::Plain))
+        let err = check(&settings("127.0.0.1", 1, Security::Plain), &local)
             .await
             .unwrap_err();
         assert_eq!(err.reason(), "refused", "{err}");
-        let err = check(&settings("no-such-host.invalid", 993, Security::Tls))
+        let err = check(
+            &settings("no-such-host.invalid", 993, Security::Tls),
+            &local,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.reason(), "dns", "{err}");
+        // Without the allow list, this machine is refused before connecting.
+        let open = HostPolicy::public_only();
+        for (host, security) in [
+            ("127.0.0.1", Security::Tls),
+            ("10.0.0.1", Security::Tls),
+            ("169.254.169.254", Security::Tls),
+            ("[fd00:ec2::254]", Security::Tls),
+        ] {
+            let err = check(&settings(host, 1, security), &open)
+                .await
+                .unwrap_err();
+            assert_eq!(err.reason(), "host-not-allowed", "{host}: {err}");
+        }
+        let err = check(&settings("127.0.0.1", 1, Security::Plain), &open)
             .await
             .unwrap_err();
-        assert_eq!(err.reason(), "dns", "{err}");
+        assert_eq!(err.reason(), "host-not-allowed", "{err}");
     }
 }

@@ -247,8 +247,8 @@ impl std::fmt::Debug for ImapSettings {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckResult {
     pub ok: bool,
-    /// `dns`, `refused`, `timeout`, `tls`, `login`, `folder`, `protocol`
-    /// or `null` when all went well.
+    /// `dns`, `refused`, `timeout`, `tls`, `login`, `folder`, `protocol`,
+    /// `host-not-allowed`, `plain-not-allowed`, or `null` when all went well.
     pub reason: Option<String>,
     /// A sentence for the admin.
     pub detail: String,

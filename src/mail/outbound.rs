@@ -657,8 +657,11 @@ fn html_with_signature(html: &str, signature: &str) -> String {
 }
 
 /// Queues the confirmation of a web-form submission to its sender, when the
-/// project has a mailbox (its first). Sent with `Auto-Submitted:
-/// auto-replied`; the confirmation text of the form is part of it.
+/// project has a mailbox (its first) and the form asks for it. Sent with
+/// `Auto-Submitted: auto-replied`. It carries the case number and the
+/// project's fixed confirmation text only: nothing the sender typed (name,
+/// subject, message), so that the form cannot be used to send mail with
+/// attacker-chosen text to any address from the client's real mailbox.
 pub fn enqueue_webform_confirmation(
     conn: &Connection,
     case_id: i64,
@@ -675,16 +678,10 @@ pub fn enqueue_webform_confirmation(
     if to.eq_ignore_ascii_case(sender.address.trim()) {
         return Ok(());
     }
-    let name = contact_name(conn, &case)?;
-    let greeting = if name.is_empty() {
-        "Hello,".to_string()
-    } else {
-        format!("Hello {name},")
-    };
     let mut body = format!(
-        "{greeting}\n\nthank you for your message. We have received your request and will answer as soon as possible.\n\nYour reference: {}\nSubject: {}\n",
-        case.reference,
-        one_line(&case.subject)
+        "Guten Tag,\n\nvielen Dank für Ihre Nachricht. Wir haben Ihre Anfrage erhalten und antworten so bald wie möglich.\n\nIhre Vorgangsnummer: {reference}\n\n\
+         Hello,\n\nthank you for your message. We have received your request and will answer as soon as possible.\n\nYour reference: {reference}\n",
+        reference = case.reference,
     );
     if !confirmation.trim().is_empty() {
         body = format!("{body}\n{}\n", confirmation.trim());
@@ -695,7 +692,7 @@ pub fn enqueue_webform_confirmation(
         conn,
         Queued {
             subject: with_reference(
-                &format!("We received your request: {}", one_line(&case.subject)),
+                "Ihre Anfrage ist eingegangen / We received your request",
                 &case.reference,
             ),
             case: &case,

@@ -17,6 +17,7 @@ use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, ProjectRef};
 use crate::db::StoreError;
+use crate::net::HostPolicy;
 use crate::validation::{self, Invalid, optional_text, required_text};
 
 pub const IMAP_CONTEXT: &str = "mailbox-imap";
@@ -115,18 +116,14 @@ fn auto_ack(a: AutoAck) -> Result<AutoAck, Invalid> {
 }
 
 /// The checks across fields.
-fn check(f: &MailboxFields) -> Result<(), Invalid> {
-    if !security_allowed(f.imap_security, &f.imap_host) {
-        return Err(Invalid::new(
-            "imap_security",
-            "plain connections are allowed only to this machine (loopback); use tls or starttls",
-        ));
+fn check(f: &MailboxFields, hosts: &HostPolicy) -> Result<(), Invalid> {
+    const PLAIN: &str = "plain connections go only to hosts the platform admin allowed \
+        (mail_allowed_hosts); use tls or starttls";
+    if !security_allowed(hosts, f.imap_security, &f.imap_host) {
+        return Err(Invalid::new("imap_security", PLAIN));
     }
-    if !security_allowed(f.smtp_security, &f.smtp_host) {
-        return Err(Invalid::new(
-            "smtp_security",
-            "plain connections are allowed only to this machine (loopback); use tls or starttls",
-        ));
+    if !security_allowed(hosts, f.smtp_security, &f.smtp_host) {
+        return Err(Invalid::new("smtp_security", PLAIN));
     }
     if f.after_fetch == AfterFetch::Move && f.move_to_folder.is_none() {
         return Err(Invalid::new(
@@ -164,6 +161,7 @@ pub fn create(
     conn: &Connection,
     who: &Principal,
     sealer: &Sealer,
+    hosts: &HostPolicy,
     project_id: i64,
     input: NewMailbox,
 ) -> Result<Mailbox, MailError> {
@@ -231,7 +229,7 @@ pub fn create(
         paused: input.paused,
         auto_ack: auto_ack(input.auto_ack.unwrap_or_default())?,
     };
-    check(&fields)?;
+    check(&fields, hosts)?;
     let id = store::insert(conn, project.id, &fields).map_err(taken)?;
     audit::record(
         conn,
@@ -256,6 +254,7 @@ pub fn update(
     conn: &Connection,
     who: &Principal,
     sealer: &Sealer,
+    hosts: &HostPolicy,
     id: i64,
     patch: MailboxPatch,
 ) -> Result<Mailbox, MailError> {
@@ -357,7 +356,7 @@ pub fn update(
             None => before.auto_ack.clone(),
         },
     };
-    check(&fields)?;
+    check(&fields, hosts)?;
     store::update(conn, id, &fields).map_err(taken)?;
     // Field names only (no values: no secrets, no personal data).
     let mut fields_named: Vec<&str> = [
@@ -402,6 +401,7 @@ pub fn set_paused(
     conn: &Connection,
     who: &Principal,
     sealer: &Sealer,
+    hosts: &HostPolicy,
     id: i64,
     paused: bool,
 ) -> Result<Mailbox, MailError> {
@@ -409,6 +409,7 @@ pub fn set_paused(
         conn,
         who,
         sealer,
+        hosts,
         id,
         MailboxPatch {
             paused: Some(paused),

@@ -1,7 +1,7 @@
 //! SMTP out: a mailbox's sending settings (read with our own small query,
 //! the password opened with the data dir's key), the mail built with
 //! lettre's typed headers, and one send over rustls (implicit TLS,
-//! STARTTLS, or plain for a relay on the local network).
+//! STARTTLS, or plain for a relay the platform admin allowed).
 
 use std::time::Duration;
 
@@ -12,9 +12,11 @@ use lettre::transport::smtp::client::{Tls as TransportTls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rusqlite::{Connection, OptionalExtension, params};
+use tokio_rustls::rustls;
 
 use super::secrets::Sealer;
 use crate::db::StoreError;
+use crate::net::{HostPolicy, HostRefusal};
 
 /// Context of sealed SMTP passwords.
 pub const SMTP_SECRET_CONTEXT: &str = "mailbox-smtp";
@@ -27,7 +29,7 @@ pub enum Security {
     Tls,
     /// STARTTLS required (usually port 587).
     StartTls,
-    /// No encryption: only for a relay on the local network.
+    /// No encryption: only to hosts the platform admin allowed.
     Plain,
 }
 
@@ -244,37 +246,105 @@ pub fn build(mail: &OutgoingMail) -> Result<Message, SendError> {
         .map_err(|e| SendError::permanent(format!("building the mail: {e}")))
 }
 
-/// Sends one mail through the mailbox's SMTP server; `hello` is the domain
-/// we greet with (the mailbox's).
-pub async fn send(settings: &SmtpSettings, hello: &str, message: Message) -> Result<(), SendError> {
-    let transient = |e: lettre::transport::smtp::Error| SendError {
-        permanent: e.is_permanent(),
-        message: e.to_string(),
-    };
-    let builder = match (settings.security, settings.tls_verify) {
-        (Security::Tls, true) => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host),
-        (Security::StartTls, true) => {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+/// What a failed SMTP conversation is called for users: a fixed kind with
+/// at most the reply's three-digit status code, never the server's words
+/// (those go to the log).
+fn failure_kind(e: &lettre::transport::smtp::Error) -> String {
+    let code = e.status().map(|c| format!(" ({c})")).unwrap_or_default();
+    if e.is_permanent() {
+        format!("the SMTP server refused the mail{code}")
+    } else if e.is_transient() {
+        format!("the SMTP server refused the mail for now{code}")
+    } else if e.is_timeout() {
+        "no answer from the SMTP server in time".into()
+    } else if is_tls_failure(e) {
+        "TLS with the SMTP server failed (certificate or protocol)".into()
+    } else {
+        "the connection to the SMTP server failed".into()
+    }
+}
+
+/// A TLS failure, also inside a STARTTLS upgrade (lettre reports that as a
+/// connection error around rustls's).
+fn is_tls_failure(e: &lettre::transport::smtp::Error) -> bool {
+    use std::error::Error as _;
+    if e.is_tls() {
+        return true;
+    }
+    let mut source = e.source();
+    while let Some(err) = source {
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            return true;
         }
-        (Security::Plain, _) => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-            settings.host.clone(),
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// Sends one mail through the mailbox's SMTP server; `hello` is the domain
+/// we greet with (the mailbox's). The host is resolved once and checked
+/// against the platform's policy (`mail_allowed_hosts`); the connection
+/// goes to that checked address, with TLS verified against the host name.
+pub async fn send(
+    settings: &SmtpSettings,
+    hosts: &HostPolicy,
+    hello: &str,
+    message: Message,
+) -> Result<(), SendError> {
+    let failed = |e: lettre::transport::smtp::Error| {
+        tracing::info!(host = %settings.host, error = %e, "SMTP send failed");
+        SendError {
+            permanent: e.is_permanent(),
+            message: failure_kind(&e),
+        }
+    };
+    let plain = settings.security == Security::Plain;
+    let addrs = hosts
+        .resolve(
+            &settings.host,
+            settings.port,
+            plain,
+            Duration::from_secs(15),
+        )
+        .await
+        .map_err(|refusal| SendError {
+            // A name that does not resolve may come back; a host the
+            // platform does not allow will not.
+            permanent: !matches!(refusal, HostRefusal::Dns | HostRefusal::Timeout),
+            message: refusal.to_string(),
+        })?;
+    // The first checked address; the outbox retries later when it fails.
+    let server = addrs[0].ip().to_string();
+    let builder = match settings.security {
+        Security::Plain => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+            server,
         )),
-        // The admin chose to accept any certificate (a self-signed one).
-        (security, false) => TlsParameters::builder(settings.host.clone())
-            .dangerous_accept_invalid_certs(true)
-            .dangerous_accept_invalid_hostnames(true)
-            .build_rustls()
-            .map(|params| {
+        security => {
+            let mut params = TlsParameters::builder(settings.host.clone());
+            if !settings.tls_verify {
+                // The admin chose to accept any certificate (a self-signed one).
+                params = params
+                    .dangerous_accept_invalid_certs(true)
+                    .dangerous_accept_invalid_hostnames(true);
+            }
+            params.build_rustls().map(|params| {
                 let tls = if security == Security::Tls {
                     TransportTls::Wrapper(params)
                 } else {
                     TransportTls::Required(params)
                 };
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
-                    .tls(tls)
-            }),
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server).tls(tls)
+            })
+        }
     }
-    .map_err(transient)?;
+    .map_err(failed)?;
     let mut builder = builder
         .port(settings.port)
         .timeout(Some(SMTP_TIMEOUT))
@@ -286,7 +356,7 @@ pub async fn send(settings: &SmtpSettings, hello: &str, message: Message) -> Res
         ));
     }
     let transport = builder.build();
-    transport.send(message).await.map_err(transient)?;
+    transport.send(message).await.map_err(failed)?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use super::model::{Member, MemberInput, NewProject, Project, ProjectPatch};
 use super::store;
 use crate::audit::{self, Actor};
 use crate::auth::{MemberRole, Principal, Role, policy};
-use crate::users::{self, Tariff};
+use crate::users;
 use crate::validation::{Invalid, required_text};
 
 pub fn list(conn: &Connection, who: &Principal) -> Result<Vec<Project>, ProjectError> {
@@ -223,10 +223,9 @@ fn check_membership(
             "a client's own agents work only in that client's projects",
         ));
     }
-    if user.tariff == Some(Tariff::Pro)
-        && users::store::member_clients(conn, user.id)?
-            .iter()
-            .any(|&c| c != project.client_id)
+    // Team Pro is the team's: its agents together work for one client.
+    if let Some(team_id) = user.team_id
+        && !crate::teams::service::pro_rule_holds(conn, team_id, None, Some(project.client_id))?
     {
         return Err(ProjectError::ProAgentExclusive);
     }

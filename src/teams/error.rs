@@ -10,6 +10,10 @@ pub enum TeamError {
     NameTaken,
     #[error("the team still has members; move them to another team first")]
     NotEmpty,
+    #[error(
+        "a Team Pro team works exclusively for one client, and this team's agents work for several"
+    )]
+    ProExclusive,
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]

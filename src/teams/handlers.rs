@@ -53,8 +53,10 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(team))
 }
 
+/// Renames a team; sets a provider team's tariff (Team Pro / Basic).
 #[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", request_body = TeamPatch,
-    responses((status = 200, body = Team), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = Team), (status = 404, body = ProblemBody),
+        (status = 409, body = ProblemBody, description = "pro-agent-exclusive"), (status = 422, body = ProblemBody)))]
 #[patch("/teams/{id}")]
 pub async fn rename(
     state: web::Data<AppState>,

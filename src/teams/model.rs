@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::users::Tariff;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TeamKind {
@@ -34,6 +36,10 @@ pub struct Team {
     pub kind: TeamKind,
     pub client_id: Option<i64>,
     pub client_name: Option<String>,
+    /// Provider teams: `pro` (Team Pro: the team's agents work for one
+    /// client only) or `basic`; `null` for client teams. An agent's tariff
+    /// is their team's.
+    pub tariff: Option<Tariff>,
     pub member_count: i64,
     pub created_at: String,
 }
@@ -45,10 +51,18 @@ pub struct NewTeam {
     pub kind: TeamKind,
     /// Required for `client` teams, absent for `provider` teams.
     pub client_id: Option<i64>,
+    /// Provider teams only; `basic` when absent.
+    #[serde(default)]
+    pub tariff: Option<Tariff>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamPatch {
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Provider teams only. `pro` is refused while the team's agents work
+    /// for more than one client (409 `pro-agent-exclusive`).
+    #[serde(default)]
+    pub tariff: Option<Tariff>,
 }

@@ -3,19 +3,32 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::model::{Team, TeamKind};
 use crate::auth::policy::{TeamRef, Visibility};
 use crate::db::{StoreResult, now};
+use crate::users::Tariff;
 
 const SELECT: &str = "SELECT t.id, t.name, t.kind, t.client_id, c.name,
-        (SELECT COUNT(*) FROM users u WHERE u.team_id = t.id), t.created_at
+        (SELECT COUNT(*) FROM users u WHERE u.team_id = t.id), t.created_at, t.tariff
      FROM teams t LEFT JOIN clients c ON c.id = t.client_id";
 
 fn from_row(row: &Row) -> rusqlite::Result<Team> {
     let kind: String = row.get(2)?;
+    let tariff: Option<String> = row.get(7)?;
+    let tariff = match tariff {
+        Some(t) => Some(Tariff::parse(&t).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                7,
+                rusqlite::types::Type::Text,
+                format!("unknown tariff {t:?}").into(),
+            )
+        })?),
+        None => None,
+    };
     Ok(Team {
         id: row.get(0)?,
         name: row.get(1)?,
         kind: TeamKind::parse(&kind).unwrap_or(TeamKind::Client),
         client_id: row.get(3)?,
         client_name: row.get(4)?,
+        tariff,
         member_count: row.get(5)?,
         created_at: row.get(6)?,
     })
@@ -64,12 +77,45 @@ pub fn insert(
     name: &str,
     kind: TeamKind,
     client_id: Option<i64>,
+    tariff: Option<Tariff>,
 ) -> StoreResult<i64> {
     conn.prepare_cached(
-        "INSERT INTO teams (name, kind, client_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO teams (name, kind, client_id, created_at, tariff) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![name, kind.as_str(), client_id, now()])?;
+    .execute(params![
+        name,
+        kind.as_str(),
+        client_id,
+        now(),
+        tariff.map(Tariff::as_str)
+    ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Sets a provider team's tariff, and with it its agents'.
+pub fn set_tariff(conn: &Connection, id: i64, tariff: Tariff) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE teams SET tariff = ?2 WHERE id = ?1")?
+        .execute(params![id, tariff.as_str()])?;
+    conn.prepare_cached(
+        "UPDATE users SET tariff = ?2 WHERE team_id = ?1 AND role = 'agent' AND client_id IS NULL",
+    )?
+    .execute(params![id, tariff.as_str()])?;
+    Ok(())
+}
+
+/// The clients in whose projects the team's agents work, with `user_id`'s
+/// counted as if they were in the team (an agent about to move in).
+pub fn member_clients(
+    conn: &Connection,
+    team_id: i64,
+    user_id: Option<i64>,
+) -> StoreResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT p.client_id FROM project_members pm JOIN projects p ON p.id = pm.project_id
+         WHERE pm.user_id IN (SELECT u.id FROM users u WHERE u.team_id = ?1) OR pm.user_id IS ?2",
+    )?;
+    let rows = stmt.query_map(params![team_id, user_id], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn rename(conn: &Connection, id: i64, name: &str) -> StoreResult<()> {

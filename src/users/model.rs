@@ -82,7 +82,8 @@ pub struct NewUser {
     pub client_id: Option<i64>,
     /// Required for agents.
     pub team_id: Option<i64>,
-    /// Required for provider agents.
+    /// Provider agents: their team's tariff (Team Pro is the team's);
+    /// may be omitted, and a different one is refused.
     pub tariff: Option<Tariff>,
     /// At least 10 characters.
     pub password: String,

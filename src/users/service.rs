@@ -92,7 +92,8 @@ pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<U
     {
         return Err(Invalid::new("client_id", "no such client").into());
     }
-    check_shape(conn, who, new.role, new.client_id, new.team_id, new.tariff)?;
+    let tariff = team_tariff(conn, new.role, new.client_id, new.team_id, new.tariff)?;
+    check_shape(conn, who, new.role, new.client_id, new.team_id, tariff)?;
     if store::email_taken(conn, &new.email)? {
         return Err(UserError::EmailTaken);
     }
@@ -104,7 +105,7 @@ pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<U
             role: new.role,
             client_id: new.client_id,
             team_id: new.team_id,
-            tariff: new.tariff,
+            tariff,
             locale: new.locale,
             password_hash: &new.password_hash,
         },
@@ -143,16 +144,23 @@ pub fn update(
     if let Some(team_id) = patch.team_id {
         after.team_id = Some(team_id);
     }
-    if let Some(tariff) = patch.tariff {
-        after.tariff = Some(tariff);
-    }
     if let Some(active) = patch.active {
         after.active = active;
     }
     if let Some(locale) = patch.locale {
         after.locale = Some(locale);
     }
-    // Only provider agents carry a tariff.
+    // Only provider agents carry a tariff: their team's.
+    after.tariff = match team_tariff(
+        conn,
+        after.role,
+        after.client_id,
+        after.team_id,
+        patch.tariff,
+    )? {
+        Some(tariff) => Some(tariff),
+        None => patch.tariff.or(after.tariff),
+    };
     if after.role != Role::Agent || after.client_id.is_some() {
         after.tariff = None;
     }
@@ -165,7 +173,12 @@ pub fn update(
         after.tariff,
     )?;
     check_last_admin(conn, &before, &after)?;
-    if after.tariff == Some(Tariff::Pro) && store::member_clients(conn, id)?.len() > 1 {
+    // Team Pro is the team's: an agent moving into a Pro team brings no
+    // other client's projects with them.
+    if before.team_id != after.team_id
+        && let Some(team_id) = after.team_id
+        && !teams::service::pro_rule_holds(conn, team_id, Some(id), None)?
+    {
         return Err(UserError::ProAgentExclusive);
     }
     store::update(conn, &after, prepared.password_hash.as_deref())?;
@@ -243,6 +256,34 @@ fn check_last_admin(conn: &Connection, before: &User, after: &User) -> Result<()
         return Err(UserError::LastAdmin);
     }
     Ok(())
+}
+
+/// A provider agent's tariff is their team's (Team Pro is keyed on the
+/// team, see `policy::team_pro_allows`): taken from the team, and a
+/// different one given is refused. `None` when the team has none.
+fn team_tariff(
+    conn: &Connection,
+    role: Role,
+    client_id: Option<i64>,
+    team_id: Option<i64>,
+    given: Option<Tariff>,
+) -> Result<Option<Tariff>, UserError> {
+    if role != Role::Agent || client_id.is_some() {
+        return Ok(given);
+    }
+    let team = match team_id {
+        Some(id) => teams::store::get(conn, id)?,
+        None => None,
+    };
+    match (team.and_then(|t| t.tariff), given) {
+        (Some(team), Some(given)) if team != given => Err(Invalid::new(
+            "tariff",
+            "an agent's tariff is their team's: move the agent to a team of that tariff",
+        )
+        .into()),
+        (Some(team), _) => Ok(Some(team)),
+        (None, given) => Ok(given),
+    }
 }
 
 /// The rules tying role, client, team and tariff together.

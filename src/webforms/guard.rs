@@ -1,6 +1,8 @@
 //! Spam protection for the public forms, in memory: rate limits per client
-//! address and per form, a signed render time (a form sent back faster than
-//! a person can type is a bot), and counters of what was caught.
+//! address and per form, a signed render token with the render time (a form
+//! sent back faster than a person can type is a bot) and a random id (the
+//! store remembers used ids: a token is good for one submission), the
+//! optional proof-of-work, and counters of what was caught.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,12 +12,13 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::hmac;
-use ring::rand::SystemRandom;
+use ring::rand::{SecureRandom, SystemRandom};
 
 /// Submissions one client address may send in `ADDRESS_WINDOW`.
 pub const PER_ADDRESS: u32 = 5;
 pub const ADDRESS_WINDOW: Duration = Duration::from_secs(10 * 60);
-/// Cases one form may create in `FORM_WINDOW`, from all addresses together.
+/// Cases one form may create in `FORM_WINDOW`, from all addresses together;
+/// past it, submissions are held for review instead of filed.
 pub const PER_FORM: u32 = 200;
 pub const FORM_WINDOW: Duration = Duration::from_secs(60 * 60);
 /// Default shortest time between showing the form and sending it.
@@ -35,6 +38,42 @@ pub enum TokenCheck {
     TooFast,
     /// Older than `TOKEN_LIFETIME`: show a fresh form.
     Expired,
+}
+
+/// Longest proof-of-work answer accepted.
+const MAX_POW_NONCE: usize = 32;
+
+/// The proof-of-work: SHA-256 of `{token}:{nonce}` starts with `bits` zero
+/// bits. The form page's script (`form.js`) finds such a nonce; a sender
+/// needs about 2^bits hashes, the server one.
+pub fn pow_ok(token: &str, nonce: &str, bits: u8) -> bool {
+    if bits == 0 {
+        return true;
+    }
+    let nonce = nonce.trim();
+    if nonce.is_empty()
+        || nonce.len() > MAX_POW_NONCE
+        || !nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return false;
+    }
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("{}:{nonce}", token.trim()).as_bytes(),
+    );
+    leading_zero_bits(digest.as_ref()) >= u32::from(bits)
+}
+
+fn leading_zero_bits(bytes: &[u8]) -> u32 {
+    let mut bits = 0;
+    for byte in bytes {
+        if *byte == 0 {
+            bits += 8;
+        } else {
+            return bits + byte.leading_zeros();
+        }
+    }
+    bits
 }
 
 pub struct FormGuard {
@@ -73,20 +112,43 @@ impl FormGuard {
         self.token_at(public_id, unix_ms())
     }
 
-    /// The token of a form rendered at `unix_ms` (milliseconds).
+    /// The token of a form rendered at `unix_ms` (milliseconds):
+    /// `{unix_ms}.{random id}.{signature}`.
     pub fn token_at(&self, public_id: &str, unix_ms: u64) -> String {
-        let tag = hmac::sign(&self.key, format!("{public_id}.{unix_ms}").as_bytes());
-        format!("{unix_ms}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+        let mut nonce = [0u8; 12];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .expect("system random source");
+        let id = URL_SAFE_NO_PAD.encode(nonce);
+        let tag = hmac::sign(&self.key, format!("{public_id}.{unix_ms}.{id}").as_bytes());
+        format!("{unix_ms}.{id}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    }
+
+    /// The random id of a token and when it stops being valid (RFC 3339),
+    /// to remember it as used. `None` for a malformed token.
+    pub fn token_id(token: &str) -> Option<(String, String)> {
+        let mut parts = token.trim().split('.');
+        let at: i64 = parts.next()?.parse().ok()?;
+        let id = parts.next()?.to_string();
+        let until = at.checked_add(TOKEN_LIFETIME.as_millis() as i64 + 60_000)?;
+        let until = chrono::DateTime::from_timestamp_millis(until)?;
+        Some((
+            id,
+            until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ))
     }
 
     pub fn check_token(&self, public_id: &str, token: &str) -> TokenCheck {
-        let Some((at, tag)) = token.trim().split_once('.') else {
+        let mut parts = token.trim().split('.');
+        let (Some(at), Some(id), Some(tag), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return TokenCheck::Invalid;
         };
         let (Ok(at), Ok(tag)) = (at.parse::<u64>(), URL_SAFE_NO_PAD.decode(tag)) else {
             return TokenCheck::Invalid;
         };
-        if hmac::verify(&self.key, format!("{public_id}.{at}").as_bytes(), &tag).is_err() {
+        if hmac::verify(&self.key, format!("{public_id}.{at}.{id}").as_bytes(), &tag).is_err() {
             return TokenCheck::Invalid;
         }
         let now = unix_ms();
@@ -102,20 +164,38 @@ impl FormGuard {
         }
     }
 
-    /// `Err(seconds)` to wait when the address or the form is over its limit.
-    pub fn check_rate(&self, address: &str, public_id: &str) -> Result<(), u64> {
+    /// `Err(seconds)` to wait when the address is over its limit.
+    pub fn check_address(&self, address: &str) -> Result<(), u64> {
+        let [(key, limit, window), _] = Self::keys(address, "");
+        match self.wait(&key, limit, window) {
+            0 => Ok(()),
+            wait => Err(wait),
+        }
+    }
+
+    /// Whether the form has created its `PER_FORM` cases in this window:
+    /// further submissions are held for review (never refused, so that a
+    /// flood does not close the form for real customers).
+    pub fn form_full(&self, public_id: &str) -> bool {
+        let [_, (key, limit, window)] = Self::keys("", public_id);
+        self.wait(&key, limit, window) > 0
+    }
+
+    /// Seconds until `key`'s window ends when it is at its limit, else 0.
+    fn wait(&self, key: &str, limit: u32, window: Duration) -> u64 {
         let now = Instant::now();
         let windows = self.lock();
-        let mut wait = 0;
-        for (key, limit, window) in Self::keys(address, public_id) {
-            if let Some((start, count)) = windows.get(&key) {
+        match windows.get(key) {
+            Some((start, count)) => {
                 let elapsed = now.duration_since(*start);
                 if elapsed < window && *count >= limit {
-                    wait = wait.max((window - elapsed).as_secs().max(1));
+                    (window - elapsed).as_secs().max(1)
+                } else {
+                    0
                 }
             }
+            None => 0,
         }
-        if wait > 0 { Err(wait) } else { Ok(()) }
     }
 
     /// Counts one submission (accepted or caught as spam) against the
@@ -185,8 +265,14 @@ mod tests {
         let old = g.token_at("abc", unix_ms() - 10_000);
         assert_eq!(g.check_token("abc", &old), TokenCheck::Ok);
         assert_eq!(g.check_token("other", &old), TokenCheck::Invalid);
-        let forged = format!("{}.{}", unix_ms() - 20_000, old.split_once('.').unwrap().1);
+        let rest = old.split_once('.').unwrap().1;
+        let forged = format!("{}.{rest}", unix_ms() - 20_000);
         assert_eq!(g.check_token("abc", &forged), TokenCheck::Invalid);
+        // Each token has its own id, which names its lifetime.
+        let (id, until) = FormGuard::token_id(&old).unwrap();
+        assert_eq!(id, old.split('.').nth(1).unwrap());
+        assert!(until > crate::db::now(), "{until}");
+        assert_ne!(FormGuard::token_id(&g.token("abc")).unwrap().0, id);
         assert_eq!(g.check_token("abc", ""), TokenCheck::Invalid);
         let stale = g.token_at("abc", unix_ms() - 2 * TOKEN_LIFETIME.as_millis() as u64);
         assert_eq!(g.check_token("abc", &stale), TokenCheck::Expired);
@@ -203,20 +289,35 @@ mod tests {
     fn limits_per_address_and_form() {
         let g = FormGuard::default();
         for _ in 0..PER_ADDRESS {
-            assert!(g.check_rate("1.1.1.1", "f").is_ok());
+            assert!(g.check_address("1.1.1.1").is_ok());
             g.record("1.1.1.1", "f", true);
         }
-        assert!(g.check_rate("1.1.1.1", "f").is_err());
-        assert!(g.check_rate("2.2.2.2", "f").is_ok());
+        assert!(g.check_address("1.1.1.1").is_err());
+        assert!(g.check_address("2.2.2.2").is_ok());
+        assert!(!g.form_full("f"));
         for i in 0..PER_FORM {
             g.record(&format!("10.0.{}.{}", i / 200, i % 200), "g", true);
         }
-        let wait = g.check_rate("3.3.3.3", "g").unwrap_err();
-        assert!(wait > 0 && wait <= FORM_WINDOW.as_secs());
+        assert!(g.form_full("g"));
+        assert!(g.check_address("3.3.3.3").is_ok());
         // Spam does not use up the form's allowance.
         for i in 0..PER_FORM {
             g.record(&format!("10.1.0.{i}"), "h", false);
         }
-        assert!(g.check_rate("3.3.3.3", "h").is_ok());
+        assert!(!g.form_full("h"));
+    }
+
+    #[test]
+    fn proof_of_work() {
+        let token = "1700000000000.abc.def";
+        assert!(pow_ok(token, "", 0));
+        assert!(!pow_ok(token, "", 8));
+        assert!(!pow_ok(token, "x y", 8));
+        let nonce = (0u32..)
+            .map(|n| n.to_string())
+            .find(|n| pow_ok(token, n, 12))
+            .unwrap();
+        assert!(pow_ok(token, &nonce, 8));
+        assert_eq!(leading_zero_bits(&[0, 0x10]), 11);
     }
 }

@@ -1,7 +1,9 @@
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::public::{self, Outcome, PublicFormInfo, PublicSubmission, SubmissionReceipt};
-use super::{WebForm, WebFormInput};
+use super::{HeldSubmission, WebForm, WebFormInput};
 use crate::auth::Principal;
 use crate::http::{ApiError, ProblemBody, ValidJson};
 use crate::state::AppState;
@@ -10,8 +12,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_one)
         .service(update)
         .service(rotate)
+        .service(held)
+        .service(release)
+        .service(discard)
         .service(public_info)
         .service(public_submit);
+}
+
+/// The held submissions of a project's form.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeldList {
+    pub items: Vec<HeldSubmission>,
 }
 
 fn with_counts(state: &AppState, mut form: WebForm) -> WebForm {
@@ -74,6 +85,67 @@ pub async fn rotate(
     Ok(HttpResponse::Ok().json(with_counts(&state, form)))
 }
 
+/// Submissions held for review because the form was over its hourly
+/// limit, oldest first; everybody who works in the project sees them.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/webform/held", tag = "webforms",
+    responses((status = 200, body = HeldList), (status = 404, body = ProblemBody)))]
+#[get("/projects/{id}/webform/held")]
+pub async fn held(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| super::held(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(HeldList { items }))
+}
+
+/// Files a held submission as a case of the form (audited as
+/// `webform.release`); the confirmation mail goes out now if the form
+/// sends one.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/webform/held/{held_id}/release", tag = "webforms",
+    params(("id" = i64, Path), ("held_id" = i64, Path)),
+    responses((status = 201, body = crate::cases::Case), (status = 404, body = ProblemBody)))]
+#[post("/projects/{id}/webform/held/{held_id}/release")]
+pub async fn release(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, held_id) = path.into_inner();
+    let actor = who.clone();
+    let (case, client_id) = state
+        .db
+        .write(move |tx| super::release(tx, &who, id, held_id))
+        .await?;
+    state.outbox.wake();
+    state.cases.publish(crate::cases::events::Event::Case(
+        crate::cases::service::event("created", &case, client_id, &actor),
+    ));
+    Ok(HttpResponse::Created().json(case))
+}
+
+/// Drops a held submission (audited as `webform.discard`).
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/webform/held/{held_id}", tag = "webforms",
+    params(("id" = i64, Path), ("held_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ProblemBody)))]
+#[delete("/projects/{id}/webform/held/{held_id}")]
+pub async fn discard(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, held_id) = path.into_inner();
+    state
+        .db
+        .write(move |tx| super::discard(tx, &who, id, held_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Public, no sign-in: a form's texts and the `token` to send back with
 /// the submission (for forms built by scripts on other sites).
 #[utoipa::path(get, path = "/api/v1/public/forms/{public_id}", tag = "webforms", security(()),
@@ -96,17 +168,22 @@ pub async fn public_info(
             token: state.webforms.token(&public_id),
             title: form.title,
             intro: form.intro,
+            pow_bits: form.pow_bits,
         }))
 }
 
 /// Public, no sign-in: sends a form. The same rules as the HTML form at
 /// `/f/{public_id}`: the `token` from the GET must be at least a few seconds
-/// old, `website` must stay empty, and each address may send 5 forms in 10
-/// minutes (429 with `Retry-After`). Submissions caught as spam are answered
+/// old and is good for one submission (`form-expired` after), `website`
+/// must stay empty, `pow` must answer the proof-of-work when the form asks
+/// for one (`pow_bits`), and each address may send 5 forms in 10 minutes
+/// (429 with `Retry-After`). Past the form's hourly limit a submission is
+/// held for review (202, `held`). Submissions caught as spam are answered
 /// like accepted ones.
 #[utoipa::path(post, path = "/api/v1/public/forms/{public_id}", tag = "webforms", security(()),
     request_body = PublicSubmission,
-    responses((status = 201, body = SubmissionReceipt), (status = 404, body = ProblemBody),
+    responses((status = 201, body = SubmissionReceipt), (status = 202, body = SubmissionReceipt, description = "held for review"),
+        (status = 404, body = ProblemBody),
         (status = 413, body = ProblemBody), (status = 422, body = ProblemBody), (status = 429, body = ProblemBody)))]
 #[post("/public/forms/{public_id}")]
 pub async fn public_submit(
@@ -118,7 +195,11 @@ pub async fn public_submit(
     let public_id = public_id.into_inner();
     let body = public::read_json(&req, payload.into_inner()).await?;
     match public::process(&state, &req, &public_id, body).await? {
+        Outcome::Accepted { receipt, .. } if receipt.held => {
+            Ok(HttpResponse::Accepted().json(receipt))
+        }
         Outcome::Accepted { receipt, .. } => Ok(HttpResponse::Created().json(receipt)),
+        Outcome::PowMissing { .. } => Err(public::pow_missing()),
         Outcome::NotFound => Err(ApiError::not_found()),
         Outcome::Throttled(seconds) => Err(public::throttled(seconds)),
         Outcome::Expired { .. } => Err(public::expired()),

@@ -1,8 +1,14 @@
 //! Web forms (Webformulare): one public, embeddable contact form per
 //! project. The project's managers set it up; anybody may send it, and
 //! each accepted submission becomes a case (channel `webform`) with the
-//! sender found or created as a contact. Spam protection lives in `guard`.
+//! sender found or created as a contact. Spam protection lives in `guard`:
+//! render tokens are single-use, an optional proof-of-work, rate limits;
+//! past the form's hourly limit submissions are held for review (listed,
+//! released into cases or discarded by the project's people) rather than
+//! refused. The sender's confirmation mail is sent only when the project
+//! asks for it, and echoes nothing the sender typed.
 
+mod error;
 pub mod guard;
 pub mod handlers;
 pub mod public;
@@ -22,13 +28,20 @@ use crate::cases::{Case, CaseError, Channel, FirstMessage, InlineContact, Messag
 use crate::projects::ProjectError;
 use crate::validation::{Invalid, optional_text};
 
+pub use error::WebFormError;
 pub use guard::FormGuard;
 pub use handlers::configure;
-use store::FormRow;
+use store::{FormRow, HeldRow};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_INTRO: usize = 4000;
 pub const MAX_CONFIRMATION: usize = 2000;
+/// Highest proof-of-work difficulty (leading zero bits): 2^24 hashes take a
+/// phone about a minute.
+pub const MAX_POW_BITS: u8 = 24;
+/// Held submissions kept per project at most; past that a flood is dropped
+/// (logged), so that it cannot grow the store without end.
+pub const MAX_HELD: i64 = 1000;
 
 /// A project's web form settings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -43,10 +56,21 @@ pub struct WebForm {
     pub title: String,
     /// Text above the fields (plain text; line breaks kept).
     pub intro: String,
-    /// Shown to the sender after sending, with the case reference.
+    /// Shown to the sender after sending, with the case reference; also the
+    /// project's fixed text in the confirmation mail.
     pub confirmation: String,
     /// Topic of the cases the form creates.
     pub topic_id: Option<i64>,
+    /// Mail the sender a confirmation (the case number and `confirmation`
+    /// only, nothing they typed), from the project's mailbox. Off for new
+    /// forms.
+    pub send_confirmation: bool,
+    /// Proof-of-work asked of the sender's browser (leading zero bits of
+    /// SHA-256, 0–24; 0 = off). Needs JavaScript; about 2^n hashes.
+    pub pow_bits: u8,
+    /// Submissions held for review because the form was over its hourly
+    /// limit (see `GET …/webform/held`).
+    pub held: i64,
     pub updated_at: Option<String>,
     /// Submissions caught as spam (honeypot, too fast, forged token) since
     /// the server started; nothing was created for them.
@@ -65,10 +89,42 @@ pub struct WebFormInput {
     pub confirmation: String,
     #[serde(default)]
     pub topic_id: Option<i64>,
+    #[serde(default)]
+    pub send_confirmation: bool,
+    /// 0–24.
+    #[serde(default)]
+    #[schema(maximum = 24)]
+    pub pow_bits: u8,
+}
+
+/// A submission held for review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeldSubmission {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub email: String,
+    pub subject: String,
+    pub message: String,
+    pub received_at: String,
+}
+
+impl From<HeldRow> for HeldSubmission {
+    fn from(r: HeldRow) -> Self {
+        HeldSubmission {
+            id: r.id,
+            project_id: r.project_id,
+            name: r.name,
+            email: r.email,
+            subject: r.subject,
+            message: r.message,
+            received_at: r.received_at,
+        }
+    }
 }
 
 impl WebForm {
-    fn from_row(project_id: i64, row: Option<FormRow>) -> WebForm {
+    fn from_row(project_id: i64, row: Option<FormRow>, held: i64) -> WebForm {
         match row {
             Some(r) => WebForm {
                 project_id,
@@ -79,6 +135,9 @@ impl WebForm {
                 intro: r.intro,
                 confirmation: r.confirmation,
                 topic_id: r.topic_id,
+                send_confirmation: r.send_confirmation,
+                pow_bits: r.pow_bits,
+                held,
                 updated_at: Some(r.updated_at),
                 spam_caught: 0,
             },
@@ -91,6 +150,9 @@ impl WebForm {
                 intro: String::new(),
                 confirmation: String::new(),
                 topic_id: None,
+                send_confirmation: false,
+                pow_bits: 0,
+                held,
                 updated_at: None,
                 spam_caught: 0,
             },
@@ -110,7 +172,12 @@ pub fn new_public_id() -> String {
 /// Project members see the settings; the project's managers change them.
 pub fn get(conn: &Connection, who: &Principal, project_id: i64) -> Result<WebForm, ProjectError> {
     crate::projects::service::get(conn, who, project_id)?;
-    Ok(WebForm::from_row(project_id, store::get(conn, project_id)?))
+    let held = store::held_count(conn, project_id)?;
+    Ok(WebForm::from_row(
+        project_id,
+        store::get(conn, project_id)?,
+        held,
+    ))
 }
 
 pub fn put(
@@ -130,6 +197,9 @@ pub fn put(
             return Err(Invalid::new("topic_id", "no such topic in this project").into());
         }
     }
+    if input.pow_bits > MAX_POW_BITS {
+        return Err(Invalid::new("pow_bits", "must be between 0 and 24").into());
+    }
     let existing = store::get(conn, project_id)?;
     let created = existing.is_none();
     let public_id = existing.map(|r| r.public_id).unwrap_or_else(new_public_id);
@@ -144,6 +214,8 @@ pub fn put(
             confirmation,
             topic_id: input.topic_id,
             updated_at: String::new(),
+            send_confirmation: input.send_confirmation,
+            pow_bits: input.pow_bits,
         },
     )?;
     audit::record(
@@ -153,7 +225,8 @@ pub fn put(
         "web_form",
         Some(project_id),
         Some(project.client_id),
-        json!({ "enabled": input.enabled, "topic_id": input.topic_id, "created": created }),
+        json!({ "enabled": input.enabled, "topic_id": input.topic_id, "created": created,
+                "send_confirmation": input.send_confirmation, "pow_bits": input.pow_bits }),
     )?;
     get(conn, who, project_id)
 }
@@ -180,6 +253,8 @@ pub fn rotate(
                 confirmation: String::new(),
                 topic_id: None,
                 updated_at: String::new(),
+                send_confirmation: false,
+                pow_bits: 0,
             },
         )?,
     }
@@ -208,6 +283,8 @@ pub struct PublicForm {
     pub intro: String,
     pub confirmation: String,
     pub topic_id: Option<i64>,
+    pub send_confirmation: bool,
+    pub pow_bits: u8,
 }
 
 pub fn public_form(conn: &Connection, public_id: &str) -> Result<Option<PublicForm>, CaseError> {
@@ -230,6 +307,8 @@ pub fn public_form(conn: &Connection, public_id: &str) -> Result<Option<PublicFo
         intro: row.intro,
         confirmation: row.confirmation,
         topic_id: row.topic_id,
+        send_confirmation: row.send_confirmation,
+        pow_bits: row.pow_bits,
     }))
 }
 
@@ -253,17 +332,73 @@ pub fn system_principal(ip: Option<String>) -> Principal {
     }
 }
 
-/// Creates the case of an accepted submission. `None` when the form is
-/// gone or disabled meanwhile.
+/// What became of a submission that passed the checks.
+pub enum Filed {
+    /// A case (with its client's id).
+    Case(Box<Case>, i64, PublicForm),
+    /// Held for review: the form is over its hourly limit.
+    Held(PublicForm),
+    /// The token was used already: the form must be fetched again.
+    TokenUsed(PublicForm),
+    /// The form is gone or disabled meanwhile.
+    Gone,
+}
+
+/// Files an accepted submission: uses up its token (in the same
+/// transaction, so a token makes one case or held entry at most), then
+/// creates the case, or holds the submission when `hold` is set.
 pub fn submit(
     conn: &Connection,
     who: &Principal,
     public_id: &str,
     sub: Submission,
-) -> Result<Option<(Case, i64, PublicForm)>, CaseError> {
+    token: &str,
+    hold: bool,
+) -> Result<Filed, CaseError> {
     let Some(form) = public_form(conn, public_id)? else {
-        return Ok(None);
+        return Ok(Filed::Gone);
     };
+    let Some((token_id, until)) = FormGuard::token_id(token) else {
+        return Ok(Filed::TokenUsed(form));
+    };
+    if !store::use_token(conn, &token_id, &until)? {
+        return Ok(Filed::TokenUsed(form));
+    }
+    if hold {
+        if store::held_count(conn, form.project_id)? >= MAX_HELD {
+            tracing::warn!(
+                project = form.project_id,
+                "web form: {MAX_HELD} submissions held already; this one is dropped"
+            );
+            return Ok(Filed::Held(form));
+        }
+        store::hold(
+            conn,
+            &HeldRow {
+                id: 0,
+                project_id: form.project_id,
+                name: sub.name,
+                email: sub.email,
+                subject: sub.subject,
+                message: sub.message,
+                ip: who.ip.clone(),
+                received_at: String::new(),
+            },
+        )?;
+        return Ok(Filed::Held(form));
+    }
+    let (case, client_id) = create_case(conn, who, &form, sub)?;
+    Ok(Filed::Case(Box::new(case), client_id, form))
+}
+
+/// The case of a submission, and the sender's confirmation mail when the
+/// form asks for it (with the project's mailbox).
+fn create_case(
+    conn: &Connection,
+    who: &Principal,
+    form: &PublicForm,
+    sub: Submission,
+) -> Result<(Case, i64), CaseError> {
     // A topic that was deactivated meanwhile is not assigned.
     let topic_id = match form.topic_id {
         Some(id) => crate::topics::store::get(conn, id)?
@@ -299,11 +434,111 @@ pub fn submit(
             }),
         },
     )?;
-    // The sender's confirmation by mail, if the project has a mailbox.
-    crate::mail::outbound::enqueue_webform_confirmation(conn, case.id, &email, &form.confirmation)?;
+    if form.send_confirmation {
+        crate::mail::outbound::enqueue_webform_confirmation(
+            conn,
+            case.id,
+            &email,
+            &form.confirmation,
+        )?;
+    }
     let case = crate::cases::store::get(conn, case.id)?.ok_or(CaseError::NotFound)?;
     let client_id = crate::cases::service::client_of(conn, case.project_id)?;
-    Ok(Some((case, client_id, form)))
+    Ok((case, client_id))
+}
+
+// ---- held submissions ------------------------------------------------------
+
+/// The project's held submissions, for the people who work in it.
+pub fn held(
+    conn: &Connection,
+    who: &Principal,
+    project_id: i64,
+) -> Result<Vec<HeldSubmission>, WebFormError> {
+    let project = crate::projects::service::get(conn, who, project_id)?;
+    policy::review_held_submissions(who, project.as_ref())?;
+    Ok(store::held(conn, project_id, 500)?
+        .into_iter()
+        .map(HeldSubmission::from)
+        .collect())
+}
+
+/// Files a held submission as a case (as the web form, like any
+/// submission; the audit log names who released it). The confirmation
+/// mail goes out now, when the form asks for it.
+pub fn release(
+    conn: &Connection,
+    who: &Principal,
+    project_id: i64,
+    held_id: i64,
+) -> Result<(Case, i64), WebFormError> {
+    let project = crate::projects::service::get(conn, who, project_id)?;
+    policy::review_held_submissions(who, project.as_ref())?;
+    let row = store::held_one(conn, project_id, held_id)?.ok_or(WebFormError::HeldNotFound)?;
+    let row_form = store::get(conn, project_id)?;
+    let form = PublicForm {
+        public_id: row_form
+            .as_ref()
+            .map(|f| f.public_id.clone())
+            .unwrap_or_default(),
+        project_id,
+        project_key: project.key.clone(),
+        title: project.name.clone(),
+        intro: String::new(),
+        confirmation: row_form
+            .as_ref()
+            .map(|f| f.confirmation.clone())
+            .unwrap_or_default(),
+        topic_id: row_form.as_ref().and_then(|f| f.topic_id),
+        send_confirmation: row_form.as_ref().is_some_and(|f| f.send_confirmation),
+        pow_bits: 0,
+    };
+    let system = system_principal(row.ip.clone());
+    let (case, client_id) = create_case(
+        conn,
+        &system,
+        &form,
+        Submission {
+            name: row.name,
+            email: row.email,
+            subject: row.subject,
+            message: row.message,
+        },
+    )?;
+    store::unhold(conn, held_id)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "webform.release",
+        "web_form",
+        Some(project_id),
+        Some(project.client_id),
+        json!({ "held_id": held_id, "case_id": case.id }),
+    )?;
+    Ok((case, client_id))
+}
+
+/// Drops a held submission.
+pub fn discard(
+    conn: &Connection,
+    who: &Principal,
+    project_id: i64,
+    held_id: i64,
+) -> Result<(), WebFormError> {
+    let project = crate::projects::service::get(conn, who, project_id)?;
+    policy::review_held_submissions(who, project.as_ref())?;
+    store::held_one(conn, project_id, held_id)?.ok_or(WebFormError::HeldNotFound)?;
+    store::unhold(conn, held_id)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "webform.discard",
+        "web_form",
+        Some(project_id),
+        Some(project.client_id),
+        json!({ "held_id": held_id }),
+    )?;
+    Ok(())
 }
 
 /// A plausible reference for an answer to spam, so that bots cannot tell

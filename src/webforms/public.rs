@@ -1,8 +1,10 @@
 //! The public side of web forms, no sign-in: a small server-rendered page
 //! at `/f/{public_id}` that works without JavaScript and may be framed by
 //! any site, and the JSON twin under `/api/v1/public/forms/`. Both run
-//! through `process`: rate limit, honeypot, signed render time, checks, and
-//! the case created as the system.
+//! through `process`: rate limit per address, honeypot, signed single-use
+//! render token, the optional proof-of-work, checks, and the case created
+//! as the system (or the submission held for review when the form is over
+//! its hourly limit).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -25,10 +27,13 @@ pub const MAX_SUBJECT: usize = 300;
 pub const MAX_MESSAGE: usize = 10_000;
 
 const STYLESHEET: &str = include_str!("form.css");
+/// The proof-of-work solver; only on pages of forms that ask for one.
+const SCRIPT: &str = include_str!("form.js");
 
 /// The page routes, outside `/api/v1`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
     cfg.route("/f/form.css", web::get().to(stylesheet))
+        .route("/f/form.js", web::get().to(script))
         .route("/f/{public_id}", web::get().to(page))
         .route("/f/{public_id}", web::post().to(send_page));
 }
@@ -39,8 +44,12 @@ pub fn configure_pages(cfg: &mut web::ServiceConfig) {
 pub struct PublicFormInfo {
     pub title: String,
     pub intro: String,
-    /// Send back as `token`; valid from a few seconds after issue for a day.
+    /// Send back as `token`; valid from a few seconds after issue for a
+    /// day, for one submission.
     pub token: String,
+    /// Proof-of-work asked for: send as `pow` a decimal number n such that
+    /// SHA-256 of `{token}:{n}` starts with this many zero bits; 0 = none.
+    pub pow_bits: u8,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -55,6 +64,9 @@ pub struct PublicSubmission {
     /// The honeypot: must stay empty.
     #[serde(default)]
     pub website: String,
+    /// The proof-of-work answer, when the form asks for one (`pow_bits`).
+    #[serde(default)]
+    pub pow: String,
 }
 
 /// The HTML form's fields; all optional, so that a broken post shows the
@@ -68,6 +80,7 @@ struct FormFields {
     message: String,
     token: String,
     website: String,
+    pow: String,
 }
 
 impl From<FormFields> for PublicSubmission {
@@ -79,17 +92,21 @@ impl From<FormFields> for PublicSubmission {
             message: f.message,
             token: f.token,
             website: f.website,
+            pow: f.pow,
         }
     }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SubmissionReceipt {
-    /// The case's reference, e.g. `ACME-1042`.
+    /// The case's reference, e.g. `ACME-1042`; empty while `held`.
     #[serde(rename = "ref")]
     pub reference: String,
     /// The form's confirmation text (may be empty).
     pub confirmation: String,
+    /// The form had many submissions just now: this one waits for a
+    /// person to file it (answered 202, no reference yet).
+    pub held: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +131,14 @@ pub enum Outcome {
     },
     NotFound,
     Throttled(u64),
-    /// The page was open too long: show it again with a fresh token.
+    /// The page was open too long, or its token was used already: show
+    /// it again with a fresh token.
     Expired {
+        form: PublicForm,
+        input: PublicSubmission,
+    },
+    /// The proof-of-work is missing or wrong (no JavaScript?).
+    PowMissing {
         form: PublicForm,
         input: PublicSubmission,
     },
@@ -202,7 +225,7 @@ pub async fn process(
 ) -> Result<Outcome, ApiError> {
     let guard = &state.webforms;
     let address = client_address(req);
-    if let Err(seconds) = guard.check_rate(&address, public_id) {
+    if let Err(seconds) = guard.check_address(&address) {
         return Ok(Outcome::Throttled(seconds));
     }
     let lookup = public_id.to_string();
@@ -231,12 +254,16 @@ pub async fn process(
             receipt: SubmissionReceipt {
                 reference,
                 confirmation: form.confirmation.clone(),
+                held: false,
             },
             form,
         });
     }
     if matches!(token, TokenCheck::Expired | TokenCheck::Invalid) {
         return Ok(Outcome::Expired { form, input });
+    }
+    if !super::guard::pow_ok(&input.token, &input.pow, form.pow_bits) {
+        return Ok(Outcome::PowMissing { form, input });
     }
     let submission = match check(&input) {
         Ok(s) => s,
@@ -251,12 +278,29 @@ pub async fn process(
     let who = super::system_principal(Some(address.clone()));
     let actor = who.clone();
     let id = public_id.to_string();
-    let created = state
+    let token = input.token.clone();
+    // Over the form's hourly limit: held for a person, never refused.
+    let hold = guard.form_full(public_id);
+    let filed = state
         .db
-        .write(move |tx| super::submit(tx, &who, &id, submission))
+        .write(move |tx| super::submit(tx, &who, &id, submission, &token, hold))
         .await?;
-    let Some((case, client_id, form)) = created else {
-        return Ok(Outcome::NotFound);
+    let (case, client_id, form) = match filed {
+        super::Filed::Case(case, client_id, form) => (*case, client_id, form),
+        super::Filed::Gone => return Ok(Outcome::NotFound),
+        super::Filed::TokenUsed(form) => return Ok(Outcome::Expired { form, input }),
+        super::Filed::Held(form) => {
+            guard.record(&address, public_id, false);
+            tracing::info!(form = public_id, address = %address, "web form submission held for review (form over its limit)");
+            return Ok(Outcome::Accepted {
+                receipt: SubmissionReceipt {
+                    reference: String::new(),
+                    confirmation: form.confirmation.clone(),
+                    held: true,
+                },
+                form,
+            });
+        }
     };
     guard.record(&address, public_id, true);
     // The confirmation mail was queued with the case.
@@ -270,6 +314,7 @@ pub async fn process(
         receipt: SubmissionReceipt {
             reference: case.reference,
             confirmation: form.confirmation.clone(),
+            held: false,
         },
         form,
     })
@@ -304,11 +349,20 @@ pub fn throttled(seconds: u64) -> ApiError {
     .retry_after(seconds)
 }
 
+pub fn pow_missing() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "proof-of-work",
+        "this form asks for a proof-of-work: send as pow a number n such that SHA-256 of \"{token}:{n}\" starts with pow_bits zero bits",
+    )
+    .with_field("pow")
+}
+
 pub fn expired() -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "form-expired",
-        "the token is too old; fetch the form again",
+        "the token is too old or was used already; fetch the form again",
     )
     .with_field("token")
 }
@@ -387,6 +441,9 @@ struct Texts {
     bad_email: &'static str,
     control: &'static str,
     expired: &'static str,
+    pow_needed: &'static str,
+    pow_working: &'static str,
+    held: &'static str,
     thanks: &'static str,
     default_confirmation: &'static str,
     reference: &'static str,
@@ -414,7 +471,10 @@ const DE: Texts = Texts {
     too_long: "Bitte höchstens {n} Zeichen.",
     bad_email: "Bitte geben Sie eine gültige E-Mail-Adresse an.",
     control: "Enthält unzulässige Steuerzeichen.",
-    expired: "Das Formular war zu lange geöffnet. Bitte senden Sie es erneut.",
+    expired: "Das Formular war zu lange geöffnet oder wurde schon gesendet. Bitte senden Sie es erneut.",
+    pow_needed: "Dieses Formular braucht JavaScript für eine kurze Rechenaufgabe gegen Spam. Bitte schalten Sie JavaScript ein und senden Sie es erneut.",
+    pow_working: "Beim Absenden löst Ihr Browser eine kurze Rechenaufgabe gegen Spam; das kann einige Sekunden dauern.",
+    held: "Ihre Nachricht ist angekommen. Gerade erreichen uns sehr viele Anfragen; wir prüfen Ihre Nachricht und bearbeiten sie dann.",
     thanks: "Vielen Dank!",
     default_confirmation: "Wir haben Ihre Nachricht erhalten und melden uns so bald wie möglich.",
     reference: "Ihre Vorgangsnummer:",
@@ -442,7 +502,10 @@ const EN: Texts = Texts {
     too_long: "At most {n} characters, please.",
     bad_email: "Please enter a valid e-mail address.",
     control: "Contains control characters that are not allowed.",
-    expired: "The form was open for too long. Please send it again.",
+    expired: "The form was open for too long or was sent already. Please send it again.",
+    pow_needed: "This form needs JavaScript for a short computation against spam. Please turn JavaScript on and send it again.",
+    pow_working: "When you send, your browser solves a short computation against spam; this may take a few seconds.",
+    held: "Your message has arrived. We are receiving very many requests right now; we will review your message and then handle it.",
     thanks: "Thank you!",
     default_confirmation: "We have received your message and will get back to you as soon as possible.",
     reference: "Your reference number:",
@@ -555,12 +618,23 @@ fn form_page(
             escape(t.check_input)
         ));
     }
+    let pow = if form.pow_bits > 0 {
+        format!(" data-pow-bits=\"{}\"", form.pow_bits)
+    } else {
+        String::new()
+    };
     body.push_str(&format!(
-        "<form class=\"wf-form\" method=\"post\" action=\"/f/{id}\" accept-charset=\"utf-8\">\n\
+        "<form class=\"wf-form\" method=\"post\" action=\"/f/{id}\" accept-charset=\"utf-8\"{pow}>\n\
          <input type=\"hidden\" name=\"token\" value=\"{token}\">\n",
         id = escape(&form.public_id),
         token = escape(token),
     ));
+    if form.pow_bits > 0 {
+        body.push_str(&format!(
+            "<input type=\"hidden\" name=\"pow\" value=\"\">\n<noscript><p class=\"wf-alert\">{}</p></noscript>\n",
+            escape(t.pow_needed)
+        ));
+    }
     let fields: [(&str, &str, &str, usize, &str, &str); 4] = [
         ("name", t.name, &input.name, MAX_NAME, "text", "name"),
         ("email", t.email, &input.email, 254, "email", "email"),
@@ -619,15 +693,33 @@ fn form_page(
          <input id=\"wf-website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\" value=\"\">\n</div>\n",
         escape(t.honeypot)
     ));
+    if form.pow_bits > 0 {
+        body.push_str(&format!(
+            "<p class=\"wf-note\">{}</p>\n",
+            escape(t.pow_working)
+        ));
+    }
     body.push_str(&format!(
         "<p class=\"wf-note\">{}</p>\n<button type=\"submit\" class=\"wf-send\">{}</button>\n</form>",
         escape(t.required_note),
         escape(t.send)
     ));
+    if form.pow_bits > 0 {
+        body.push_str("\n<script src=\"/f/form.js\" defer></script>");
+    }
     document(t, &form.title, &body)
 }
 
 fn confirmation_page(t: &Texts, form: &PublicForm, receipt: &SubmissionReceipt) -> String {
+    if receipt.held {
+        let body = format!(
+            "<h1>{}</h1>\n<div class=\"wf-confirmation\" role=\"status\">\n<p class=\"wf-thanks\">{}</p>\n<p>{}</p>\n</div>",
+            escape(&form.title),
+            escape(t.thanks),
+            escape(t.held),
+        );
+        return document(t, &form.title, &body);
+    }
     let text = if receipt.confirmation.trim().is_empty() {
         paragraphs(t.default_confirmation)
     } else {
@@ -651,6 +743,13 @@ fn failure_page(t: &Texts, err: &ApiError) -> HttpResponse {
         _ => t.failed,
     };
     message_page(err.status, t, t.error_title, text)
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SCRIPT)
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -743,6 +842,10 @@ async fn send_page(
                 form_page(t, &form, &token, &input, &[], Some(t.expired)),
             )
         }
+        Outcome::PowMissing { form, input } => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(t, &form, &input.token, &input, &[], Some(t.pow_needed)),
+        ),
         Outcome::Invalid {
             errors,
             form,

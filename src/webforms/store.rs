@@ -13,10 +13,15 @@ pub struct FormRow {
     pub confirmation: String,
     pub topic_id: Option<i64>,
     pub updated_at: String,
+    /// Mail the sender a confirmation (case number and `confirmation`).
+    pub send_confirmation: bool,
+    /// Proof-of-work: leading zero bits asked for; 0 = off.
+    pub pow_bits: u8,
 }
 
 const COLUMNS: &str =
-    "project_id, public_id, enabled, title, intro, confirmation, topic_id, updated_at";
+    "project_id, public_id, enabled, title, intro, confirmation, topic_id, updated_at,
+    send_confirmation, pow_bits";
 
 fn from_row(row: &Row) -> rusqlite::Result<FormRow> {
     Ok(FormRow {
@@ -28,6 +33,8 @@ fn from_row(row: &Row) -> rusqlite::Result<FormRow> {
         confirmation: row.get(5)?,
         topic_id: row.get(6)?,
         updated_at: row.get(7)?,
+        send_confirmation: row.get(8)?,
+        pow_bits: row.get(9)?,
     })
 }
 
@@ -52,11 +59,13 @@ pub fn by_public_id(conn: &Connection, public_id: &str) -> StoreResult<Option<Fo
 /// Inserts or replaces the settings; the public id is only set on insert.
 pub fn upsert(conn: &Connection, form: &FormRow) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO web_forms (project_id, public_id, enabled, title, intro, confirmation, topic_id, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO web_forms (project_id, public_id, enabled, title, intro, confirmation, topic_id,
+             updated_at, send_confirmation, pow_bits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (project_id) DO UPDATE SET enabled = excluded.enabled, title = excluded.title,
              intro = excluded.intro, confirmation = excluded.confirmation,
-             topic_id = excluded.topic_id, updated_at = excluded.updated_at",
+             topic_id = excluded.topic_id, updated_at = excluded.updated_at,
+             send_confirmation = excluded.send_confirmation, pow_bits = excluded.pow_bits",
     )?
     .execute(params![
         form.project_id,
@@ -66,7 +75,9 @@ pub fn upsert(conn: &Connection, form: &FormRow) -> StoreResult<()> {
         form.intro,
         form.confirmation,
         form.topic_id,
-        now()
+        now(),
+        form.send_confirmation,
+        form.pow_bits,
     ])?;
     Ok(())
 }
@@ -84,4 +95,93 @@ pub fn peek_case_number(conn: &Connection, project_id: i64) -> StoreResult<i64> 
     Ok(conn
         .prepare_cached("SELECT next_case_number FROM projects WHERE id = ?1")?
         .query_row([project_id], |row| row.get(0))?)
+}
+
+/// Marks a render token as used until `expires_at`; `false` when it was
+/// used already. Drops the marks of tokens past their lifetime.
+pub fn use_token(conn: &Connection, token_id: &str, expires_at: &str) -> StoreResult<bool> {
+    conn.prepare_cached("DELETE FROM web_form_used_tokens WHERE expires_at < ?1")?
+        .execute([now()])?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO web_form_used_tokens (token_id, expires_at) VALUES (?1, ?2)
+             ON CONFLICT (token_id) DO NOTHING",
+        )?
+        .execute(params![token_id, expires_at])?;
+    Ok(inserted == 1)
+}
+
+/// A submission held for review (the form was over its hourly limit).
+#[derive(Debug, Clone)]
+pub struct HeldRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub email: String,
+    pub subject: String,
+    pub message: String,
+    pub ip: Option<String>,
+    pub received_at: String,
+}
+
+const HELD_COLUMNS: &str = "id, project_id, name, email, subject, message, ip, received_at";
+
+fn held_row(row: &Row) -> rusqlite::Result<HeldRow> {
+    Ok(HeldRow {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        name: row.get(2)?,
+        email: row.get(3)?,
+        subject: row.get(4)?,
+        message: row.get(5)?,
+        ip: row.get(6)?,
+        received_at: row.get(7)?,
+    })
+}
+
+pub fn hold(conn: &Connection, held: &HeldRow) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO web_form_held (project_id, name, email, subject, message, ip, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        held.project_id,
+        held.name,
+        held.email,
+        held.subject,
+        held.message,
+        held.ip,
+        now()
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The project's held submissions, oldest first (at most `limit`).
+pub fn held(conn: &Connection, project_id: i64, limit: u32) -> StoreResult<Vec<HeldRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {HELD_COLUMNS} FROM web_form_held WHERE project_id = ?1 ORDER BY id LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![project_id, limit], held_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn held_count(conn: &Connection, project_id: i64) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM web_form_held WHERE project_id = ?1")?
+        .query_row([project_id], |row| row.get(0))?)
+}
+
+pub fn held_one(conn: &Connection, project_id: i64, id: i64) -> StoreResult<Option<HeldRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {HELD_COLUMNS} FROM web_form_held WHERE project_id = ?1 AND id = ?2"
+        ))?
+        .query_row(params![project_id, id], held_row)
+        .optional()?)
+}
+
+pub fn unhold(conn: &Connection, id: i64) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM web_form_held WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
 }

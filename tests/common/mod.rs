@@ -26,8 +26,16 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         data_dir: dir.to_path_buf(),
         listen: "127.0.0.1:0".into(),
         workers: Some(2),
+        // The test Dovecot and Postfix listen on this machine.
+        mail_allowed_hosts: local_mail_hosts(),
         ..Config::default()
     }
+}
+
+/// The allow list for mail servers on this machine (the tests' Dovecot
+/// and Postfix); without it, loopback is refused like any private network.
+pub fn local_mail_hosts() -> zezaro::net::HostPolicy {
+    zezaro::net::HostPolicy::parse(["127.0.0.0/8", "::1", "localhost"]).expect("policy")
 }
 
 /// A server with the demo data (clients, projects, users of every role).

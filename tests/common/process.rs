@@ -7,13 +7,15 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_zezaro");
 
-/// `zezaro ARGS`, untouched by the caller's ZEZARO_* settings.
+/// `zezaro ARGS`, untouched by the caller's ZEZARO_* settings; mail
+/// servers on this machine (the tests' Dovecot) are allowed.
 pub fn zezaro(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .env_remove("ZEZARO_DATA_DIR")
         .env_remove("ZEZARO_LISTEN")
-        .env_remove("ZEZARO_CONFIG");
+        .env_remove("ZEZARO_CONFIG")
+        .env("ZEZARO_MAIL_ALLOWED_HOSTS", "127.0.0.0/8,::1,localhost");
     cmd
 }
 

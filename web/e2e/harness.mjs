@@ -33,7 +33,8 @@ export function realServer() {
     const bin = process.env.ZEZARO_BIN;
     if (!bin) throw new Error('set ZEZARO_BIN to the zezaro binary');
     dataDir = mkdtempSync(join(tmpdir(), 'zezaro-e2e-'));
-    server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+    // Mailboxes on this machine (plain text to 127.0.0.1) need the platform's allow list.
+    server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mail-allowed-hosts', '127.0.0.0/8,localhost'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new Promise((resolve, reject) => {

@@ -89,6 +89,8 @@ export interface Team {
   kind: TeamKind;
   client_id: number | null;
   client_name: string | null;
+  /** Provider teams: Team Pro (exclusive to one client) or Basic; `null` for client teams. */
+  tariff: Tariff | null;
   member_count: number;
   created_at: string;
 }
@@ -412,9 +414,26 @@ export interface WebForm {
   intro: string;
   confirmation: string;
   topic_id: number | null;
+  /** Mail the sender a confirmation (case number and the confirmation text only). */
+  send_confirmation: boolean;
+  /** Proof-of-work difficulty (leading zero bits, 0–24; 0 = off). */
+  pow_bits: number;
+  /** Submissions held for review (the form was over its hourly limit). */
+  held: number;
   updated_at: string | null;
   /** Submissions caught as spam since the server started. */
   spam_caught: number;
+}
+
+/** A web-form submission held for review (GET /projects/{id}/webform/held). */
+export interface HeldSubmission {
+  id: number;
+  project_id: number;
+  name: string;
+  email: string;
+  subject: string;
+  message: string;
+  received_at: string;
 }
 
 export interface Contact {

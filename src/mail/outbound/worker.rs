@@ -316,7 +316,7 @@ async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {
         .rsplit_once('@')
         .map(|(_, domain)| domain.to_string())
         .unwrap_or_else(|| "localhost".into());
-    smtp::send(&settings, &hello, message).await
+    smtp::send(&settings, &state.config.mail_allowed_hosts, &hello, message).await
 }
 
 /// The contents of a message's files, wherever they are stored (loose or

@@ -1,8 +1,8 @@
 // Admin: the project's public web form (embeddable), its texts, topic, link and embed code.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, type List, type Topic, type WebForm } from '../api';
-import { t } from '../i18n';
+import { api, type Case, type HeldSubmission, type List, type Topic, type WebForm } from '../api';
+import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
 import { ConfirmModal } from './Modal';
@@ -58,6 +58,8 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
   const [intro, setIntro] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [topicId, setTopicId] = useState('');
+  const [sendConfirmation, setSendConfirmation] = useState(false);
+  const [powBits, setPowBits] = useState('0');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
@@ -71,6 +73,8 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
     setIntro(f.intro);
     setConfirmation(f.confirmation);
     setTopicId(f.topic_id ? String(f.topic_id) : '');
+    setSendConfirmation(f.send_confirmation);
+    setPowBits(String(f.pow_bits));
   }, [f]);
 
   const save = async (e: Event) => {
@@ -86,6 +90,8 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
         intro: intro.trim(),
         confirmation: confirmation.trim(),
         topic_id: topicId ? Number(topicId) : null,
+        send_confirmation: sendConfirmation,
+        pow_bits: Math.max(0, Math.min(24, Number(powBits) || 0)),
       });
       await form.reload();
       setNotice(t('webform.saved'));
@@ -131,6 +137,17 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
                   ))}
                 </select>
               </Field>
+              <Field label={t('webform.sendConfirmation')} hint={t('webform.sendConfirmationHint')} inline>
+                <input
+                  type="checkbox"
+                  checked={sendConfirmation}
+                  onChange={(e) => setSendConfirmation(e.currentTarget.checked)}
+                  data-testid="webform-send-confirmation"
+                />
+              </Field>
+              <Field label={t('webform.powBits')} hint={t('webform.powBitsHint')}>
+                <input type="number" min={0} max={24} value={powBits} onInput={(e) => setPowBits(e.currentTarget.value)} data-testid="webform-pow" />
+              </Field>
               <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled={busy} data-testid="webform-save">
                   {t('common.save')}
@@ -159,6 +176,7 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
               <CopyField id="webform-link" label={t('webform.link')} value={publicUrl(f)} />
               <CopyField id="webform-embed" label={t('webform.embed')} value={embedSnippet(f, f.title || t('webform.title'))} multiline />
               <p class="muted">{t('webform.spamCaught', { n: f.spam_caught })}</p>
+              {f.held > 0 && <p class="muted">{t('webform.heldCount', { n: f.held })}</p>}
               <p class="muted">{t('webform.emailLater')}</p>
               {canEdit && (
                 <div class="form-actions">
@@ -176,6 +194,7 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
           )}
         </>
       )}
+      {f && f.held > 0 && <HeldList projectId={projectId} onChange={() => void form.reload()} />}
       {rotating && (
         <ConfirmModal
           title={t('webform.rotate')}
@@ -190,5 +209,79 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
         />
       )}
     </section>
+  );
+}
+
+/** Submissions held for review: release into a case, or discard. */
+function HeldList({ projectId, onChange }: { projectId: number; onChange: () => void }) {
+  const held = useLoad(() => api.get<List<HeldSubmission>>(`/projects/${projectId}/webform/held`), [projectId]);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const act = async (run: () => Promise<string>) => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setNotice(await run());
+      await held.reload();
+      onChange();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const items = held.data?.items ?? [];
+
+  return (
+    <div class="form" data-testid="webform-held">
+      <h3>{t('webform.held')}</h3>
+      <p class="muted">{t('webform.heldHelp')}</p>
+      <ErrorBox error={held.error ?? error} />
+      {notice && (
+        <div class="alert alert-ok" role="status">
+          {notice}
+        </div>
+      )}
+      {held.data && items.length === 0 && <p class="muted">{t('webform.heldNone')}</p>}
+      <ul class="plain-list">
+        {items.map((h) => (
+          <li key={h.id}>
+            <strong>{h.subject}</strong> – {h.name} &lt;{h.email}&gt; · {formatDateTime(h.received_at)}
+            <p class="pre">{h.message}</p>
+            <div class="form-actions">
+              <button
+                type="button"
+                class="btn"
+                disabled={busy}
+                onClick={() =>
+                  void act(async () => {
+                    const c = await api.post<Case>(`/projects/${projectId}/webform/held/${h.id}/release`);
+                    return t('webform.released', { ref: c.ref });
+                  })
+                }
+              >
+                {t('webform.release')}
+              </button>
+              <button
+                type="button"
+                class="btn btn-danger-quiet"
+                disabled={busy}
+                onClick={() =>
+                  void act(async () => {
+                    await api.del(`/projects/${projectId}/webform/held/${h.id}`);
+                    return t('webform.discarded');
+                  })
+                }
+              >
+                {t('webform.discard')}
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

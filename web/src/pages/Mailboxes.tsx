@@ -252,6 +252,12 @@ function reasonKey(reason: string | null) {
       return 'mail.reason.login' as const;
     case 'folder':
       return 'mail.reason.folder' as const;
+    case 'protocol':
+      return 'mail.reason.protocol' as const;
+    case 'host-not-allowed':
+      return 'mail.reason.host-not-allowed' as const;
+    case 'plain-not-allowed':
+      return 'mail.reason.plain-not-allowed' as const;
     default:
       return 'mail.reason.other' as const;
   }

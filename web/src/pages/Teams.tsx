@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type List, type Team, type TeamKind } from '../api';
+import { api, type List, type Tariff, type Team, type TeamKind } from '../api';
 import { t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -51,6 +51,7 @@ export function TeamsPage() {
                   <td>{tm.name}</td>
                   <td>
                     <span class={`badge badge-${tm.kind}`}>{t(`kind.${tm.kind}`)}</span>
+                    {tm.tariff && <span class="badge">{t(`tariff.${tm.tariff}`)}</span>}
                   </td>
                   <td>{tm.client_name ?? t('common.none')}</td>
                   <td class="num">{tm.member_count}</td>
@@ -94,6 +95,7 @@ function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Pr
   const [name, setName] = useState('');
   const [kind, setKind] = useState<TeamKind>(isAdmin ? 'provider' : 'client');
   const [clientId, setClientId] = useState(isAdmin ? '' : String(me.client?.id ?? ''));
+  const [tariff, setTariff] = useState<Tariff>('basic');
   return (
     <FormModal
       title={t('teams.new')}
@@ -102,6 +104,7 @@ function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Pr
       onSubmit={async () => {
         const body: Record<string, unknown> = { name: name.trim(), kind };
         if (kind === 'client') body.client_id = Number(clientId);
+        else body.tariff = tariff;
         await api.post<Team>('/teams', body);
         await onDone();
       }}
@@ -115,6 +118,14 @@ function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Pr
           <option value="provider">{t('kind.provider')}</option>
         </select>
       </Field>
+      {kind === 'provider' && (
+        <Field label={t('teams.tariff')} hint={t('teams.tariffHint')}>
+          <select value={tariff} onChange={(e) => setTariff(e.currentTarget.value as Tariff)} data-testid="team-tariff">
+            <option value="basic">{t('tariff.basic')}</option>
+            <option value="pro">{t('tariff.pro')}</option>
+          </select>
+        </Field>
+      )}
       {kind === 'client' && (
         <Field label={t('common.client')}>
           <select required value={clientId} onChange={(e) => setClientId(e.currentTarget.value)} data-testid="team-client">
@@ -134,19 +145,28 @@ function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Pr
 
 function RenameTeam({ team, onClose, onDone }: { team: Team; onClose: () => void; onDone: () => Promise<void> }) {
   const [name, setName] = useState(team.name);
+  const [tariff, setTariff] = useState<Tariff | null>(team.tariff);
   return (
     <FormModal
       title={t('teams.rename')}
       submitLabel={t('common.save')}
       onClose={onClose}
       onSubmit={async () => {
-        await api.patch(`/teams/${team.id}`, { name: name.trim() });
+        await api.patch(`/teams/${team.id}`, tariff ? { name: name.trim(), tariff } : { name: name.trim() });
         await onDone();
       }}
     >
       <Field label={t('common.name')}>
         <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </Field>
+      {tariff && (
+        <Field label={t('teams.tariff')} hint={t('teams.tariffHint')}>
+          <select value={tariff} onChange={(e) => setTariff(e.currentTarget.value as Tariff)} data-testid="team-tariff">
+            <option value="basic">{t('tariff.basic')}</option>
+            <option value="pro">{t('tariff.pro')}</option>
+          </select>
+        </Field>
+      )}
     </FormModal>
   );
 }

@@ -131,7 +131,6 @@ function CreateUser({ teams, onClose, onDone }: FormProps) {
   const [role, setRole] = useState<Role>('agent');
   const [clientId, setClientId] = useState(me.user.role === 'admin' ? '' : String(me.client?.id ?? ''));
   const [teamId, setTeamId] = useState('');
-  const [tariff, setTariff] = useState<Tariff | ''>('');
   const [password, setPassword] = useState('');
   const [locale, setLocaleValue] = useState('');
 
@@ -151,7 +150,6 @@ function CreateUser({ teams, onClose, onDone }: FormProps) {
         const body: Record<string, unknown> = { email: email.trim(), name: name.trim(), role, password };
         if (client) body.client_id = client;
         if (team) body.team_id = team.id;
-        if (showTariff && tariff) body.tariff = tariff;
         if (isLocale(locale)) body.locale = locale;
         await api.post<User>('/users', body);
         await onDone();
@@ -204,15 +202,7 @@ function CreateUser({ teams, onClose, onDone }: FormProps) {
           </select>
         </Field>
       )}
-      {showTariff && (
-        <Field label={t('common.tariff')}>
-          <select value={tariff} onChange={(e) => setTariff(e.currentTarget.value as Tariff | '')} data-testid="user-tariff">
-            <option value="">{t('users.noTariff')}</option>
-            <option value="basic">{t('tariff.basic')}</option>
-            <option value="pro">{t('tariff.pro')}</option>
-          </select>
-        </Field>
-      )}
+      {showTariff && <TeamTariff tariff={team?.tariff ?? null} />}
       <Field label={t('common.locale')}>
         <select value={locale} onChange={(e) => setLocaleValue(e.currentTarget.value)}>
           <option value="">{t('common.browserDefault')}</option>
@@ -234,7 +224,6 @@ function EditUser({ user, teams, onClose, onDone }: FormProps & { user: User }) 
   const [name, setName] = useState(user.name);
   const [role, setRole] = useState<Role>(user.role);
   const [teamId, setTeamId] = useState(user.team_id ? String(user.team_id) : '');
-  const [tariff, setTariff] = useState<Tariff | ''>(user.tariff ?? '');
   const [active, setActive] = useState(user.active);
   const [locale, setLocaleValue] = useState<string>(user.locale ?? '');
   const [password, setPassword] = useState('');
@@ -252,13 +241,10 @@ function EditUser({ user, teams, onClose, onDone }: FormProps & { user: User }) 
         // Send only what changed.
         const body: Record<string, unknown> = {};
         const nextTeam = teamId ? Number(teamId) : null;
-        // If the team list is not known (yet), leave the tariff alone.
-        const nextTariff = showTariff ? tariff || null : team || !teamId || role !== 'agent' ? null : user.tariff;
         const nextLocale = isLocale(locale) ? locale : null;
         if (name.trim() !== user.name) body.name = name.trim();
         if (role !== user.role) body.role = role;
         if (nextTeam !== user.team_id) body.team_id = nextTeam;
-        if (nextTariff !== user.tariff) body.tariff = nextTariff;
         if (active !== user.active) body.active = active;
         if (nextLocale !== user.locale) body.locale = nextLocale;
         if (password) body.password = password;
@@ -294,15 +280,7 @@ function EditUser({ user, teams, onClose, onDone }: FormProps & { user: User }) 
           </select>
         </Field>
       )}
-      {showTariff && (
-        <Field label={t('common.tariff')}>
-          <select value={tariff} onChange={(e) => setTariff(e.currentTarget.value as Tariff | '')}>
-            <option value="">{t('users.noTariff')}</option>
-            <option value="basic">{t('tariff.basic')}</option>
-            <option value="pro">{t('tariff.pro')}</option>
-          </select>
-        </Field>
-      )}
+      {showTariff && <TeamTariff tariff={team?.tariff ?? null} />}
       <Field label={t('common.locale')}>
         <select value={locale} onChange={(e) => setLocaleValue(e.currentTarget.value)}>
           <option value="">{t('common.browserDefault')}</option>
@@ -317,5 +295,14 @@ function EditUser({ user, teams, onClose, onDone }: FormProps & { user: User }) 
         <input type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
       </Field>
     </FormModal>
+  );
+}
+
+/** A provider agent's tariff is their team's (Team Pro is the team's). */
+function TeamTariff({ tariff }: { tariff: Tariff | null }) {
+  return (
+    <Field label={t('common.tariff')} hint={t('teams.tariffHint')}>
+      <input readOnly value={tariff ? t(`tariff.${tariff}`) : t('users.noTariff')} data-testid="user-tariff" />
+    </Field>
   );
 }
