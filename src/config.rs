@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
+use crate::http::client_ip::{IpNet, IpNets};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -55,6 +57,9 @@ struct FileConfig {
     secure_cookies: Option<SecureCookies>,
     login_attempts_per_account: Option<u32>,
     login_attempts_per_address: Option<u32>,
+    trusted_proxies: Option<Vec<IpNet>>,
+    event_streams_per_user: Option<usize>,
+    event_streams_total: Option<usize>,
     backup_dir: Option<PathBuf>,
     backup_schedule: Option<String>,
     backup_key_file: Option<PathBuf>,
@@ -79,9 +84,18 @@ pub struct Config {
     /// Largest accepted attachment.
     pub max_attachment_bytes: usize,
     pub secure_cookies: SecureCookies,
-    /// Failed logins allowed per account / per client address in 15 minutes.
+    /// Failed logins per account / per client address (in 15 minutes)
+    /// before each further attempt must wait, longer and longer.
     pub login_attempts_per_account: u32,
     pub login_attempts_per_address: u32,
+    /// Reverse proxies (addresses or CIDR networks) whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client; empty: none, the socket
+    /// peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Open live-event streams (`/api/v1/events`) per user.
+    pub event_streams_per_user: usize,
+    /// Open live-event streams in all; default: from the open-file limit.
+    pub event_streams_total: Option<usize>,
     /// Where backups go; default `<data_dir>/backups`.
     pub backup_dir: Option<PathBuf>,
     /// When the backup service runs: cron in UTC, seconds optional.
@@ -121,6 +135,9 @@ impl Default for Config {
             secure_cookies: SecureCookies::Auto,
             login_attempts_per_account: 5,
             login_attempts_per_address: 20,
+            trusted_proxies: Vec::new(),
+            event_streams_per_user: 8,
+            event_streams_total: None,
             backup_dir: None,
             backup_schedule: "0 30 2 * * *".into(),
             backup_key_file: None,
@@ -140,6 +157,8 @@ pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub listen: Option<String>,
+    /// `--trusted-proxies` (or `ZEZARO_TRUSTED_PROXIES`).
+    pub trusted_proxies: Option<Vec<IpNet>>,
 }
 
 impl Config {
@@ -172,6 +191,17 @@ impl Config {
             login_attempts_per_address: env("ZEZARO_LOGIN_ATTEMPTS_PER_ADDRESS")?
                 .or(file.login_attempts_per_address)
                 .unwrap_or(d.login_attempts_per_address),
+            trusted_proxies: flags
+                .trusted_proxies
+                .or(env::<IpNets>("ZEZARO_TRUSTED_PROXIES")?.map(|nets| nets.0))
+                .or(file.trusted_proxies)
+                .unwrap_or(d.trusted_proxies),
+            event_streams_per_user: env("ZEZARO_EVENT_STREAMS_PER_USER")?
+                .or(file.event_streams_per_user)
+                .unwrap_or(d.event_streams_per_user),
+            event_streams_total: env("ZEZARO_EVENT_STREAMS_TOTAL")?
+                .or(file.event_streams_total)
+                .or(d.event_streams_total),
             backup_dir: env("ZEZARO_BACKUP_DIR")?.or(file.backup_dir),
             backup_schedule: env("ZEZARO_BACKUP_SCHEDULE")?
                 .or(file.backup_schedule)

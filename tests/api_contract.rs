@@ -311,7 +311,9 @@ async fn login_is_throttled_per_account_and_per_address() {
             .await;
         assert_eq!(status, 401);
     }
-    // Even the right password is refused now, with Retry-After.
+    // From this address even the right password must wait now, with
+    // Retry-After (the progressive delay; see tests/auth_hardening.rs for
+    // the address that never failed).
     let response = anon
         .raw(
             Method::POST,
@@ -332,7 +334,7 @@ async fn login_is_throttled_per_account_and_per_address() {
     assert!(retry > 0 && retry <= 900);
     let problem: serde_json::Value = response.json().await.unwrap();
     assert_eq!(problem["code"], "too-many-attempts");
-    // Other accounts still work until the address limit is reached.
+    // Other accounts still work until the address's free attempts are used.
     for _ in 0..3 {
         assert_eq!(
             anon.post(

@@ -72,6 +72,26 @@ fn users_tokens_migrate_and_check() {
         "{}",
         text(&out.stderr)
     );
+    // Long enough but common: refused with the reason.
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "x@example.com",
+            "--role",
+            "admin",
+        ],
+        "password12\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("commonly used password"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run(
         &[
             "user",

@@ -116,6 +116,8 @@ export interface ApiToken {
   name: string;
   created_at: string;
   last_used_at: string | null;
+  /** null: never expires. */
+  expires_at: string | null;
 }
 
 export interface NewApiToken {
@@ -123,6 +125,7 @@ export interface NewApiToken {
   name: string;
   token: string;
   created_at: string;
+  expires_at: string | null;
 }
 
 export interface List<T> {
@@ -137,6 +140,8 @@ export interface Problem {
   detail?: string;
   code?: string;
   field?: string;
+  /** A finer, stable reason under `code` (e.g. `common-password` under `weak-password`). */
+  reason?: string;
 }
 
 export class ApiError extends Error {
