@@ -166,7 +166,7 @@ async fn authentication_sessions_tokens_and_csrf() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                br#"{"email":"ADMIN@zezaro.example","password":"zezaro-demo"}"#.to_vec(),
+                br#"{"email":"ADMIN@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#.to_vec(),
             )),
             &[],
         )
@@ -222,7 +222,7 @@ async fn authentication_sessions_tokens_and_csrf() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                br#"{"email":"admin@zezaro.example","password":"zezaro-demo"}"#.to_vec(),
+                br#"{"email":"admin@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#.to_vec(),
             )),
             &[("X-Forwarded-Proto", "https")],
         )
@@ -320,7 +320,7 @@ async fn login_is_throttled_per_account_and_per_address() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                serde_json::to_vec(&login("lead@zezaro.example", "zezaro-demo")).unwrap(),
+                serde_json::to_vec(&login("lead@zezaro.example", "Hafenkran-Sonnenblume-7")).unwrap(),
             )),
             &[],
         )
@@ -349,7 +349,7 @@ async fn login_is_throttled_per_account_and_per_address() {
     assert_eq!(
         anon.post(
             "/api/v1/auth/login",
-            login("admin@zezaro.example", "zezaro-demo")
+            login("admin@zezaro.example", "Hafenkran-Sonnenblume-7")
         )
         .await
         .0,
