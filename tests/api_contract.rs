@@ -166,7 +166,8 @@ async fn authentication_sessions_tokens_and_csrf() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                br#"{"email":"ADMIN@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#.to_vec(),
+                br#"{"email":"ADMIN@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#
+                    .to_vec(),
             )),
             &[],
         )
@@ -222,7 +223,8 @@ async fn authentication_sessions_tokens_and_csrf() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                br#"{"email":"admin@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#.to_vec(),
+                br#"{"email":"admin@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#
+                    .to_vec(),
             )),
             &[("X-Forwarded-Proto", "https")],
         )
@@ -320,7 +322,8 @@ async fn login_is_throttled_per_account_and_per_address() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                serde_json::to_vec(&login("lead@zezaro.example", "Hafenkran-Sonnenblume-7")).unwrap(),
+                serde_json::to_vec(&login("lead@zezaro.example", "Hafenkran-Sonnenblume-7"))
+                    .unwrap(),
             )),
             &[],
         )

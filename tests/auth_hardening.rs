@@ -205,8 +205,9 @@ async fn tokens_expire_after_a_year_by_default_and_expired_ones_are_refused() {
     let anna = ts.token_client(ANNA);
     let (status, created) = anna.post(&p("/me/tokens"), json!({ "name": "ci" })).await;
     assert_eq!(status, 201, "{created}");
-    let expires = chrono::DateTime::parse_from_rfc3339(created["expires_at"].as_str().expect("expiry"))
-        .expect("time");
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(created["expires_at"].as_str().expect("expiry"))
+            .expect("time");
     let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
     assert!((364..=365).contains(&days), "{days} days");
     let (_, list) = anna.get(&p("/me/tokens")).await;
@@ -220,14 +221,23 @@ async fn tokens_expire_after_a_year_by_default_and_expired_ones_are_refused() {
 
     // 0: never; beyond ten years: refused.
     let (status, never) = anna
-        .post(&p("/me/tokens"), json!({ "name": "n", "expires_in_days": 0 }))
+        .post(
+            &p("/me/tokens"),
+            json!({ "name": "n", "expires_in_days": 0 }),
+        )
         .await;
     assert_eq!(status, 201);
     assert!(never["expires_at"].is_null(), "{never}");
     let (status, body) = anna
-        .post(&p("/me/tokens"), json!({ "name": "n", "expires_in_days": 4000 }))
+        .post(
+            &p("/me/tokens"),
+            json!({ "name": "n", "expires_in_days": 4000 }),
+        )
         .await;
-    assert_eq!((status.as_u16(), body["field"].as_str()), (422, Some("expires_in_days")));
+    assert_eq!(
+        (status.as_u16(), body["field"].as_str()),
+        (422, Some("expires_in_days"))
+    );
 
     // An expired token no longer signs in.
     let short = Api::new(&ts.url, created["token"].as_str().map(str::to_string));
@@ -259,7 +269,10 @@ async fn a_password_reset_and_a_deactivation_revoke_tokens_and_sessions() {
 
     // Reset by the admin.
     let (status, body) = admin
-        .patch(&p(format!("/users/{anna_id}")), json!({ "password": STRONG }))
+        .patch(
+            &p(format!("/users/{anna_id}")),
+            json!({ "password": STRONG }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = anna_token.get(&p("/me")).await;
@@ -279,9 +292,16 @@ async fn a_password_reset_and_a_deactivation_revoke_tokens_and_sessions() {
         200
     );
     let (status, body) = jonas.get(&p("/me")).await;
-    assert_eq!(status, 401, "the token came back with the reactivation: {body}");
+    assert_eq!(
+        status, 401,
+        "the token came back with the reactivation: {body}"
+    );
     let (_, tokens) = admin.get(&p(format!("/users/{jonas_id}/tokens"))).await;
-    assert_eq!(tokens["items"].as_array().map(Vec::len), Some(0), "{tokens}");
+    assert_eq!(
+        tokens["items"].as_array().map(Vec::len),
+        Some(0),
+        "{tokens}"
+    );
 
     // Both revocations are audited.
     let audit = audit_actions(&ts).await;
@@ -295,7 +315,10 @@ async fn a_password_reset_and_a_deactivation_revoke_tokens_and_sessions() {
             )
         })
         .collect();
-    assert!(revoked.contains(&("password-reset", anna_id)), "{revoked:?}");
+    assert!(
+        revoked.contains(&("password-reset", anna_id)),
+        "{revoked:?}"
+    );
     assert!(revoked.contains(&("deactivated", jonas_id)), "{revoked:?}");
     ts.server.stop().await;
 }
@@ -309,7 +332,9 @@ async fn admins_list_and_revoke_tokens_of_the_users_they_manage() {
     let pro_id = user_id(&ts, PRO).await;
     let jonas_id = user_id(&ts, JONAS).await;
     let anna = ts.token_client(ANNA);
-    let (_, created) = anna.post(&p("/me/tokens"), json!({ "name": "script" })).await;
+    let (_, created) = anna
+        .post(&p("/me/tokens"), json!({ "name": "script" }))
+        .await;
     let script = Api::new(&ts.url, created["token"].as_str().map(str::to_string));
     let token_id = created["id"].as_i64().expect("id");
 
@@ -317,7 +342,11 @@ async fn admins_list_and_revoke_tokens_of_the_users_they_manage() {
     let (status, list) = ca_acme.get(&p(format!("/users/{anna_id}/tokens"))).await;
     assert_eq!(status, 200, "{list}");
     let items = list["items"].as_array().expect("items");
-    assert!(items.iter().any(|t| t["id"] == token_id && t["name"] == "script"));
+    assert!(
+        items
+            .iter()
+            .any(|t| t["id"] == token_id && t["name"] == "script")
+    );
     assert!(items.iter().all(|t| t.get("token").is_none()));
     assert_eq!(
         ca_acme
@@ -335,10 +364,19 @@ async fn admins_list_and_revoke_tokens_of_the_users_they_manage() {
         404
     );
     // Not the provider's agent working for Acme, nor another client's user.
-    assert_eq!(ca_acme.get(&p(format!("/users/{pro_id}/tokens"))).await.0, 403);
-    assert_eq!(ca_acme.get(&p(format!("/users/{jonas_id}/tokens"))).await.0, 404);
+    assert_eq!(
+        ca_acme.get(&p(format!("/users/{pro_id}/tokens"))).await.0,
+        403
+    );
+    assert_eq!(
+        ca_acme.get(&p(format!("/users/{jonas_id}/tokens"))).await.0,
+        404
+    );
     // An agent manages no one's tokens, not even through this endpoint.
-    assert_eq!(anna.get(&p(format!("/users/{anna_id}/tokens"))).await.0, 403);
+    assert_eq!(
+        anna.get(&p(format!("/users/{anna_id}/tokens"))).await.0,
+        403
+    );
     // The platform admin manages anyone's.
     let pro = ts.token_client(PRO);
     let (_, list) = admin.get(&p(format!("/users/{pro_id}/tokens"))).await;
@@ -395,7 +433,13 @@ async fn twenty_wrong_passwords_from_one_address_do_not_lock_out_the_admin() {
     }
     assert!(wrong >= 5 && slowed > 0, "{wrong} refused, {slowed} slowed");
     // The attacker's address is slowed, even with the right password.
-    let response = login(&attacker, ADMIN, zezaro::demo::DEMO_PASSWORD, Some("203.0.113.66")).await;
+    let response = login(
+        &attacker,
+        ADMIN,
+        zezaro::demo::DEMO_PASSWORD,
+        Some("203.0.113.66"),
+    )
+    .await;
     assert_eq!(response.status(), 429);
     let retry: u64 = response.headers()["retry-after"]
         .to_str()
@@ -408,7 +452,13 @@ async fn twenty_wrong_passwords_from_one_address_do_not_lock_out_the_admin() {
     // The right password from another address gets in at once.
     let admin = ts.anonymous();
     let started = Instant::now();
-    let response = login(&admin, ADMIN, zezaro::demo::DEMO_PASSWORD, Some("198.51.100.7")).await;
+    let response = login(
+        &admin,
+        ADMIN,
+        zezaro::demo::DEMO_PASSWORD,
+        Some("198.51.100.7"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     assert!(started.elapsed() < Duration::from_secs(5));
     ts.server.stop().await;
@@ -419,7 +469,13 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
     // Behind a trusted proxy: the forwarded client is recorded.
     let ts = common::server_with(true, behind_proxy).await;
     let anon = ts.anonymous();
-    let response = login(&anon, ANNA, zezaro::demo::DEMO_PASSWORD, Some("1.2.3.4, 198.51.100.23")).await;
+    let response = login(
+        &anon,
+        ANNA,
+        zezaro::demo::DEMO_PASSWORD,
+        Some("1.2.3.4, 198.51.100.23"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let audit = audit_actions(&ts).await;
     let entry = audit
@@ -432,7 +488,13 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
     // Without trusted proxies the header is ignored: the peer it is.
     let ts = common::demo_server().await;
     let anon = ts.anonymous();
-    let response = login(&anon, ANNA, zezaro::demo::DEMO_PASSWORD, Some("198.51.100.23")).await;
+    let response = login(
+        &anon,
+        ANNA,
+        zezaro::demo::DEMO_PASSWORD,
+        Some("198.51.100.23"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let audit = audit_actions(&ts).await;
     let entry = audit
@@ -452,7 +514,11 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
         .await;
     }
     let response = login(&anon, PRO, "wrong-wrong-wrong", Some("10.0.0.1")).await;
-    assert_eq!(response.status(), 429, "the forged address escaped the delay");
+    assert_eq!(
+        response.status(),
+        429,
+        "the forged address escaped the delay"
+    );
     ts.server.stop().await;
 }
 
@@ -470,26 +536,48 @@ async fn users_change_their_own_password_and_every_other_way_in_ends() {
         .post(&p("/me/password"), change("wrong-wrong-wrong", STRONG))
         .await;
     assert_eq!(status, 422, "{body}");
-    assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some("wrong-password"), Some("current_password")));
+    assert_eq!(
+        (body["code"].as_str(), body["field"].as_str()),
+        (Some("wrong-password"), Some("current_password"))
+    );
 
     let (status, body) = current
-        .post(&p("/me/password"), change(zezaro::demo::DEMO_PASSWORD, "password12"))
+        .post(
+            &p("/me/password"),
+            change(zezaro::demo::DEMO_PASSWORD, "password12"),
+        )
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["code"], "weak-password");
     assert_eq!(body["field"], "new_password");
     assert_eq!(body["reason"], "common-password");
-    assert_eq!(token.get(&p("/me")).await.0, 200, "a refused change revokes nothing");
+    assert_eq!(
+        token.get(&p("/me")).await.0,
+        200,
+        "a refused change revokes nothing"
+    );
 
     let (status, body) = current
-        .post(&p("/me/password"), change(zezaro::demo::DEMO_PASSWORD, STRONG))
+        .post(
+            &p("/me/password"),
+            change(zezaro::demo::DEMO_PASSWORD, STRONG),
+        )
         .await;
     assert_eq!(status, 204, "{body}");
-    assert_eq!(current.get(&p("/me")).await.0, 200, "the calling session stays");
+    assert_eq!(
+        current.get(&p("/me")).await.0,
+        200,
+        "the calling session stays"
+    );
     assert_eq!(other_session.get(&p("/me")).await.0, 401);
     assert_eq!(token.get(&p("/me")).await.0, 401);
     let anon = ts.anonymous();
-    assert_eq!(login(&anon, ANNA, zezaro::demo::DEMO_PASSWORD, None).await.status(), 401);
+    assert_eq!(
+        login(&anon, ANNA, zezaro::demo::DEMO_PASSWORD, None)
+            .await
+            .status(),
+        401
+    );
     session(&ts, ANNA, STRONG).await;
 
     let audit = audit_actions(&ts).await;
@@ -528,9 +616,16 @@ async fn weak_passwords_are_refused_wherever_one_is_set() {
     }
     let anna_id = user_id(&ts, ANNA).await;
     let (status, body) = admin
-        .patch(&p(format!("/users/{anna_id}")), json!({ "password": "1234567890" }))
+        .patch(
+            &p(format!("/users/{anna_id}")),
+            json!({ "password": "1234567890" }),
+        )
         .await;
-    assert_eq!((status.as_u16(), body["code"].as_str()), (422, Some("weak-password")), "{body}");
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (422, Some("weak-password")),
+        "{body}"
+    );
     // A strong one is taken.
     let (status, body) = admin
         .post(

@@ -5,9 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::extract::SESSION_COOKIE;
-use super::model::{
-    LoginInput, Me, NewToken, PasswordChange, Principal, TokenCreated, TokenInfo,
-};
+use super::model::{LoginInput, Me, NewToken, PasswordChange, Principal, TokenCreated, TokenInfo};
 use super::service::{self, ClientInfo};
 use crate::audit::Actor;
 use crate::config::SecureCookies;

@@ -419,8 +419,7 @@ pub async fn change_password(
     state
         .db
         .write(move |tx| {
-            let user =
-                crate::users::store::get(tx, user_id)?.ok_or(AuthError::Unauthenticated)?;
+            let user = crate::users::store::get(tx, user_id)?.ok_or(AuthError::Unauthenticated)?;
             crate::users::store::update(tx, &user, Some(&new_hash))?;
             let actor = Actor::from(&who);
             audit::record(

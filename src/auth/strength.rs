@@ -151,7 +151,11 @@ mod tests {
     use super::*;
 
     fn reason(password: &str) -> Option<WeakReason> {
-        match check_new("password", password, &["anna.schmidt@acme.example", "Anna Schmidt"]) {
+        match check_new(
+            "password",
+            password,
+            &["anna.schmidt@acme.example", "Anna Schmidt"],
+        ) {
             Ok(()) => None,
             Err(PasswordRejected::Weak(w)) => Some(w.reason),
             Err(PasswordRejected::Invalid(i)) => panic!("{password}: {i}"),

@@ -129,8 +129,8 @@ impl LoginThrottle {
         if let Some(address) = address {
             keys.push((format!("address:{address}"), self.per_address));
         }
-        let failed_here = address.is_none()
-            || live(entries, &pair_key(account, address), now).is_some();
+        let failed_here =
+            address.is_none() || live(entries, &pair_key(account, address), now).is_some();
         if failed_here {
             keys.push((format!("account:{account}"), self.per_account));
         }

@@ -255,7 +255,10 @@ mod tests {
         assert_eq!(resolve(ip("127.0.0.1"), &h, &trusted), ip("203.0.113.9"));
         // Forwarded wins over X-Forwarded-For, with quoting and ports.
         let h = headers(&[
-            ("forwarded", "for=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https"),
+            (
+                "forwarded",
+                "for=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https",
+            ),
             ("forwarded", "for=\"10.0.0.2:1234\""),
             ("x-forwarded-for", "198.51.100.1"),
         ]);

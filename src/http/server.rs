@@ -114,10 +114,7 @@ pub struct StartOptions {
 
 /// Opens the store in the data directory and starts serving. Bind to port 0
 /// for a free port; the chosen address is in the result.
-pub async fn start(
-    mut config: Config,
-    options: StartOptions,
-) -> Result<RunningServer, StartError> {
+pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningServer, StartError> {
     let open_files = raise_open_file_limit();
     if config.event_streams_total.is_none() {
         config.event_streams_total = Some(event_streams_for(open_files));
@@ -332,7 +329,9 @@ pub fn raise_open_file_limit() -> u64 {
 /// a reserve for the store, mail, backups and ordinary requests.
 pub fn event_streams_for(open_files: u64) -> usize {
     let spare = open_files.saturating_sub(512) / 2;
-    usize::try_from(spare).unwrap_or(usize::MAX).clamp(16, 50_000)
+    usize::try_from(spare)
+        .unwrap_or(usize::MAX)
+        .clamp(16, 50_000)
 }
 
 fn join_result(
