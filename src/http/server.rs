@@ -321,7 +321,7 @@ pub fn raise_open_file_limit() -> u64 {
     if limit.rlim_cur == libc::RLIM_INFINITY {
         u64::MAX
     } else {
-        limit.rlim_cur as u64
+        limit.rlim_cur
     }
 }
 
