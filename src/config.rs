@@ -252,3 +252,37 @@ where
         _ => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_come_from_the_file() {
+        let dir = tempfile_dir();
+        let path = dir.join("zezaro.toml");
+        std::fs::write(
+            &path,
+            "trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\nevent_streams_per_user = 3\n",
+        )
+        .expect("write");
+        let file = read_file(&path).expect("parses");
+        let nets = file.trusted_proxies.expect("set");
+        assert_eq!(nets.len(), 2);
+        assert!(nets[1].contains("10.1.2.3".parse().expect("ip")));
+        assert_eq!(file.event_streams_per_user, Some(3));
+        std::fs::write(&path, "trusted_proxies = [\"proxy.lan\"]\n").expect("write");
+        assert!(matches!(read_file(&path), Err(ConfigError::Parse { .. })));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "zezaro-config-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        dir
+    }
+}

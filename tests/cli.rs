@@ -24,6 +24,14 @@ fn bad_arguments_exit_2_with_a_message() {
     );
     let out = run(&["frobnicate"], "");
     assert_eq!(out.status.code(), Some(2));
+    // A trusted proxy must be an address or a network.
+    let out = run(&["serve", "--trusted-proxies", "127.0.0.1,proxy.lan"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not an IP address or CIDR network"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
