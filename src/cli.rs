@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::{Principal, Role};
 use crate::config::{Config, Overrides};
 use crate::db::Db;
+use crate::http::client_ip::IpNets;
 use crate::http::start;
 
 #[derive(Debug, Parser)]
@@ -36,6 +37,10 @@ enum Command {
         /// Seed demo clients, projects and users once into an empty store.
         #[arg(long)]
         demo: bool,
+        /// Reverse proxies whose Forwarded / X-Forwarded-For headers name
+        /// the client: addresses or CIDR networks, comma-separated.
+        #[arg(long, env = "ZEZARO_TRUSTED_PROXIES", value_name = "NETS")]
+        trusted_proxies: Option<IpNets>,
     },
     /// Manage users.
     User {
@@ -161,6 +166,9 @@ enum TokenCommand {
         /// What the token is for.
         #[arg(long)]
         name: String,
+        /// Days until the token expires (default 365; 0: never).
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
     },
 }
 
@@ -200,7 +208,8 @@ pub fn main() -> ExitCode {
             store,
             listen,
             demo,
-        } => serve(store, listen, demo),
+            trusted_proxies,
+        } => serve(store, listen, demo, trusted_proxies),
         Command::User {
             command:
                 UserCommand::Create {
@@ -214,8 +223,14 @@ pub fn main() -> ExitCode {
                 },
         } => create_user(store, email, role, client, name, team, tariff),
         Command::Token {
-            command: TokenCommand::Create { store, email, name },
-        } => create_token(store, email, name),
+            command:
+                TokenCommand::Create {
+                    store,
+                    email,
+                    name,
+                    expires_in_days,
+                },
+        } => create_token(store, email, name, expires_in_days),
         Command::Migrate { store } => migrate(store),
         Command::Check { store } => check(store),
         Command::Export { store, client, out } => export(store, client, out),
@@ -254,6 +269,7 @@ fn config(store: &StoreArgs, listen: Option<String>) -> Result<Config, Failure> 
         data_dir: store.data_dir.clone(),
         listen,
         mail_allowed_hosts: store.mail_allowed_hosts.clone(),
+        trusted_proxies: None,
     })?)
 }
 
@@ -270,8 +286,16 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
-fn serve(store: StoreArgs, listen: Option<String>, demo: bool) -> Result<(), Failure> {
-    let config = config(&store, listen)?;
+fn serve(
+    store: StoreArgs,
+    listen: Option<String>,
+    demo: bool,
+    trusted_proxies: Option<IpNets>,
+) -> Result<(), Failure> {
+    let mut config = config(&store, listen)?;
+    if let Some(nets) = trusted_proxies {
+        config.trusted_proxies = nets.0;
+    }
     init_logging(&config.log);
     let data_dir = config.data_dir.clone();
     actix_web::rt::System::new().block_on(async move {
@@ -414,7 +438,12 @@ fn create_user(
     Ok(())
 }
 
-fn create_token(store: StoreArgs, email: String, name: String) -> Result<(), Failure> {
+fn create_token(
+    store: StoreArgs,
+    email: String,
+    name: String,
+    expires_in_days: Option<u32>,
+) -> Result<(), Failure> {
     let db = open_store(&store)?;
     let created = db.write_blocking(|tx| {
         let user = crate::users::store::by_email(tx, &email.trim().to_lowercase())?
@@ -423,7 +452,10 @@ fn create_token(store: StoreArgs, email: String, name: String) -> Result<(), Fai
             tx,
             &crate::audit::Actor::cli(),
             user.id,
-            crate::auth::model::NewToken { name },
+            crate::auth::model::NewToken {
+                name,
+                expires_in_days,
+            },
         )
         .map_err(|e| Failure(e.to_string()))
     })?;

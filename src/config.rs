@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 
 use crate::net::HostPolicy;
+use crate::http::client_ip::{IpNet, IpNets};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -57,6 +58,9 @@ struct FileConfig {
     secure_cookies: Option<SecureCookies>,
     login_attempts_per_account: Option<u32>,
     login_attempts_per_address: Option<u32>,
+    trusted_proxies: Option<Vec<IpNet>>,
+    event_streams_per_user: Option<usize>,
+    event_streams_total: Option<usize>,
     backup_dir: Option<PathBuf>,
     backup_schedule: Option<String>,
     backup_key_file: Option<PathBuf>,
@@ -82,9 +86,18 @@ pub struct Config {
     /// Largest accepted attachment.
     pub max_attachment_bytes: usize,
     pub secure_cookies: SecureCookies,
-    /// Failed logins allowed per account / per client address in 15 minutes.
+    /// Failed logins per account / per client address (in 15 minutes)
+    /// before each further attempt must wait, longer and longer.
     pub login_attempts_per_account: u32,
     pub login_attempts_per_address: u32,
+    /// Reverse proxies (addresses or CIDR networks) whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client; empty: none, the socket
+    /// peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Open live-event streams (`/api/v1/events`) per user.
+    pub event_streams_per_user: usize,
+    /// Open live-event streams in all; default: from the open-file limit.
+    pub event_streams_total: Option<usize>,
     /// Where backups go; default `<data_dir>/backups`.
     pub backup_dir: Option<PathBuf>,
     /// When the backup service runs: cron in UTC, seconds optional.
@@ -129,6 +142,9 @@ impl Default for Config {
             secure_cookies: SecureCookies::Auto,
             login_attempts_per_account: 5,
             login_attempts_per_address: 20,
+            trusted_proxies: Vec::new(),
+            event_streams_per_user: 8,
+            event_streams_total: None,
             backup_dir: None,
             backup_schedule: "0 30 2 * * *".into(),
             backup_key_file: None,
@@ -151,6 +167,8 @@ pub struct Overrides {
     pub listen: Option<String>,
     /// `--mail-allowed-hosts`, comma-separated.
     pub mail_allowed_hosts: Option<String>,
+    /// `--trusted-proxies` (or `ZEZARO_TRUSTED_PROXIES`).
+    pub trusted_proxies: Option<Vec<IpNet>>,
 }
 
 impl Config {
@@ -183,6 +201,17 @@ impl Config {
             login_attempts_per_address: env("ZEZARO_LOGIN_ATTEMPTS_PER_ADDRESS")?
                 .or(file.login_attempts_per_address)
                 .unwrap_or(d.login_attempts_per_address),
+            trusted_proxies: flags
+                .trusted_proxies
+                .or(env::<IpNets>("ZEZARO_TRUSTED_PROXIES")?.map(|nets| nets.0))
+                .or(file.trusted_proxies)
+                .unwrap_or(d.trusted_proxies),
+            event_streams_per_user: env("ZEZARO_EVENT_STREAMS_PER_USER")?
+                .or(file.event_streams_per_user)
+                .unwrap_or(d.event_streams_per_user),
+            event_streams_total: env("ZEZARO_EVENT_STREAMS_TOTAL")?
+                .or(file.event_streams_total)
+                .or(d.event_streams_total),
             backup_dir: env("ZEZARO_BACKUP_DIR")?.or(file.backup_dir),
             backup_schedule: env("ZEZARO_BACKUP_SCHEDULE")?
                 .or(file.backup_schedule)
@@ -249,5 +278,39 @@ where
                 })
         }
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_come_from_the_file() {
+        let dir = tempfile_dir();
+        let path = dir.join("zezaro.toml");
+        std::fs::write(
+            &path,
+            "trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\nevent_streams_per_user = 3\n",
+        )
+        .expect("write");
+        let file = read_file(&path).expect("parses");
+        let nets = file.trusted_proxies.expect("set");
+        assert_eq!(nets.len(), 2);
+        assert!(nets[1].contains("10.1.2.3".parse().expect("ip")));
+        assert_eq!(file.event_streams_per_user, Some(3));
+        std::fs::write(&path, "trusted_proxies = [\"proxy.lan\"]\n").expect("write");
+        assert!(matches!(read_file(&path), Err(ConfigError::Parse { .. })));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "zezaro-config-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        dir
     }
 }

@@ -13,7 +13,7 @@ use crate::teams::{self, NewTeam, TeamKind};
 use crate::users::{self, NewUser, Tariff};
 
 /// The password of every demo account.
-pub const DEMO_PASSWORD: &str = "zezaro-demo";
+pub const DEMO_PASSWORD: &str = "Hafenkran-Sonnenblume-7";
 
 #[derive(Debug, thiserror::Error)]
 #[error("demo data: {0}")]

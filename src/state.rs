@@ -7,6 +7,10 @@ use crate::auth::{LoginThrottle, PrincipalCache};
 use crate::config::Config;
 use crate::db::Db;
 
+/// Event streams in all when neither the config nor the open-file limit
+/// says (`http::server::start` derives it from the limit).
+const DEFAULT_EVENT_STREAMS_TOTAL: usize = 256;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -45,7 +49,12 @@ impl AppState {
         let services = crate::services::Registry::new(db.clone());
         let backups = Arc::new(crate::backup::Backups::new(&config));
         let exports = Arc::new(crate::export::Exports::new(&config.data_dir));
-        let cases = Arc::new(crate::cases::CaseHub::default());
+        let cases = Arc::new(crate::cases::CaseHub::new(
+            config.event_streams_per_user,
+            config
+                .event_streams_total
+                .unwrap_or(DEFAULT_EVENT_STREAMS_TOTAL),
+        ));
         let mail = crate::mail::Fetchers::new(
             db.clone(),
             sealer.clone(),

@@ -166,7 +166,8 @@ async fn authentication_sessions_tokens_and_csrf() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                br#"{"email":"ADMIN@zezaro.example","password":"zezaro-demo"}"#.to_vec(),
+                br#"{"email":"ADMIN@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#
+                    .to_vec(),
             )),
             &[],
         )
@@ -222,7 +223,8 @@ async fn authentication_sessions_tokens_and_csrf() {
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                br#"{"email":"admin@zezaro.example","password":"zezaro-demo"}"#.to_vec(),
+                br#"{"email":"admin@zezaro.example","password":"Hafenkran-Sonnenblume-7"}"#
+                    .to_vec(),
             )),
             &[("X-Forwarded-Proto", "https")],
         )
@@ -311,14 +313,17 @@ async fn login_is_throttled_per_account_and_per_address() {
             .await;
         assert_eq!(status, 401);
     }
-    // Even the right password is refused now, with Retry-After.
+    // From this address even the right password must wait now, with
+    // Retry-After (the progressive delay; see tests/auth_hardening.rs for
+    // the address that never failed).
     let response = anon
         .raw(
             Method::POST,
             "/api/v1/auth/login",
             Some((
                 "application/json",
-                serde_json::to_vec(&login("lead@zezaro.example", "zezaro-demo")).unwrap(),
+                serde_json::to_vec(&login("lead@zezaro.example", "Hafenkran-Sonnenblume-7"))
+                    .unwrap(),
             )),
             &[],
         )
@@ -332,7 +337,7 @@ async fn login_is_throttled_per_account_and_per_address() {
     assert!(retry > 0 && retry <= 900);
     let problem: serde_json::Value = response.json().await.unwrap();
     assert_eq!(problem["code"], "too-many-attempts");
-    // Other accounts still work until the address limit is reached.
+    // Other accounts still work until the address's free attempts are used.
     for _ in 0..3 {
         assert_eq!(
             anon.post(
@@ -347,7 +352,7 @@ async fn login_is_throttled_per_account_and_per_address() {
     assert_eq!(
         anon.post(
             "/api/v1/auth/login",
-            login("admin@zezaro.example", "zezaro-demo")
+            login("admin@zezaro.example", "Hafenkran-Sonnenblume-7")
         )
         .await
         .0,

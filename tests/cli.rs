@@ -24,6 +24,14 @@ fn bad_arguments_exit_2_with_a_message() {
     );
     let out = run(&["frobnicate"], "");
     assert_eq!(out.status.code(), Some(2));
+    // A trusted proxy must be an address or a network.
+    let out = run(&["serve", "--trusted-proxies", "127.0.0.1,proxy.lan"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not an IP address or CIDR network"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -69,6 +77,26 @@ fn users_tokens_migrate_and_check() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("at least 10 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Long enough but common: refused with the reason.
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--data-dir",
+            d,
+            "--email",
+            "x@example.com",
+            "--role",
+            "admin",
+        ],
+        "password12\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("commonly used password"),
         "{}",
         text(&out.stderr)
     );

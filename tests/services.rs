@@ -337,7 +337,10 @@ fn token(server: &zezaro::http::RunningServer) -> String {
                 tx,
                 &zezaro::audit::Actor::cli(),
                 user.id,
-                zezaro::auth::model::NewToken { name: "t".into() },
+                zezaro::auth::model::NewToken {
+                    name: "t".into(),
+                    expires_in_days: None,
+                },
             )
             .map_err(|e| zezaro::db::StoreError::Task(e.to_string()))
         })

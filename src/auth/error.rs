@@ -14,6 +14,10 @@ pub enum AuthError {
     Csrf,
     #[error("no such token")]
     TokenNotFound,
+    #[error("current_password: the current password is wrong")]
+    WrongPassword,
+    #[error(transparent)]
+    Password(#[from] super::strength::PasswordRejected),
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]

@@ -28,7 +28,7 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let credential = credential(req);
-        let ip = req.peer_addr().map(|addr| addr.ip().to_string());
+        let ip = crate::http::client_ip::of_request(req).map(|ip| ip.to_string());
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let csrf_header = req
             .headers()

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::extract::SESSION_COOKIE;
-use super::model::{LoginInput, Me, NewToken, Principal, TokenCreated, TokenInfo};
+use super::model::{LoginInput, Me, NewToken, PasswordChange, Principal, TokenCreated, TokenInfo};
 use super::service::{self, ClientInfo};
 use crate::audit::Actor;
 use crate::config::SecureCookies;
@@ -20,7 +20,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(update_me)
         .service(list_tokens)
         .service(create_token)
-        .service(revoke_token);
+        .service(revoke_token)
+        .service(change_password)
+        .service(list_user_tokens)
+        .service(revoke_user_token);
 }
 
 fn cookie_secure(req: &HttpRequest, state: &AppState) -> bool {
@@ -42,7 +45,7 @@ pub async fn login(
     body: ValidJson<LoginInput>,
 ) -> Result<HttpResponse, ApiError> {
     let client = ClientInfo {
-        ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+        ip: crate::http::client_ip::of_request(&req).map(|ip| ip.to_string()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
@@ -111,6 +114,7 @@ pub async fn update_me(
     Ok(HttpResponse::Ok().json(user))
 }
 
+/// The signed-in user's API tokens (never the secrets).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth",
     responses((status = 200, body = ItemList<TokenInfo>)))]
 #[get("/me/tokens")]
@@ -126,8 +130,9 @@ pub async fn list_tokens(
 }
 
 /// Creates an API token for the signed-in user; the token is shown once.
+/// It expires after `expires_in_days` (default 365; `0`: never).
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = NewToken,
-    responses((status = 201, body = TokenCreated)))]
+    responses((status = 201, body = TokenCreated), (status = 422, body = ProblemBody)))]
 #[post("/me/tokens")]
 pub async fn create_token(
     state: web::Data<AppState>,
@@ -155,6 +160,58 @@ pub async fn revoke_token(
     state
         .db
         .write(move |tx| service::revoke_token(tx, &who, id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes the signed-in user's password. The current password is
+/// required; every other session and every API token of the user is
+/// revoked, the calling session stays signed in.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = ProblemBody), (status = 422, body = ProblemBody),
+        (status = 429, body = ProblemBody)))]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ValidJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    service::change_password(&state, who, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A user's API tokens, for their admin: platform admins see anyone's,
+/// client admins those of their client's users.
+#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "users",
+    responses((status = 200, body = ItemList<TokenInfo>), (status = 403, body = ProblemBody),
+        (status = 404, body = ProblemBody)))]
+#[get("/users/{id}/tokens")]
+pub async fn list_user_tokens(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| service::list_user_tokens(conn, &who, user_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// Revokes one of a user's API tokens (their admin); audited.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/tokens/{token_id}", tag = "users",
+    responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[delete("/users/{id}/tokens/{token_id}")]
+pub async fn revoke_user_token(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (user_id, token_id) = path.into_inner();
+    state
+        .db
+        .write(move |tx| service::revoke_user_token(tx, &who, user_id, token_id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,6 +10,7 @@ pub mod password;
 pub mod policy;
 pub mod service;
 pub mod store;
+pub mod strength;
 mod throttle;
 pub mod tokens;
 

@@ -154,10 +154,13 @@ pub struct Me {
     pub permissions: Permissions,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
+    /// Days until the token expires; omitted: 365; `0`: never.
+    #[schema(maximum = 3650)]
+    pub expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -166,6 +169,8 @@ pub struct TokenInfo {
     pub name: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// `null`: never expires.
+    pub expires_at: Option<String>,
 }
 
 /// A new API token; `token` is shown this once and stored only as a hash.
@@ -175,4 +180,17 @@ pub struct TokenCreated {
     pub name: String,
     pub token: String,
     pub created_at: String,
+    /// `null`: never expires.
+    pub expires_at: Option<String>,
+}
+
+/// `POST /api/v1/me/password`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 10 characters, and not easy to guess (a strength estimate
+    /// refuses common passwords, patterns and the user's own name or
+    /// e-mail address).
+    pub new_password: String,
 }

@@ -215,6 +215,15 @@ pub fn deactivate_user(p: &Principal, target: UserRef) -> Result<(), Denied> {
     allow(target.id != p.user_id, Denied::Forbidden)
 }
 
+/// List and revoke another user's API tokens: platform admins for anyone,
+/// client admins for the users of their client.
+pub fn manage_user_tokens(p: &Principal, target: UserRef) -> Result<(), Denied> {
+    allow(
+        p.is_admin() || matches!(target.client_id, Some(c) if p.is_admin_of(c)),
+        Denied::Forbidden,
+    )
+}
+
 // ---- teams -----------------------------------------------------------------
 
 /// `Clients(ids)` here also admits the provider's teams where

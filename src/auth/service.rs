@@ -3,14 +3,15 @@ use serde_json::json;
 
 use super::error::AuthError;
 use super::model::{
-    ClientRef, LoginInput, Me, MyProject, NewToken, Principal, SessionAuth, TokenCreated, TokenInfo,
+    ClientRef, LoginInput, Me, MyProject, NewToken, PasswordChange, Principal, SessionAuth,
+    TokenCreated, TokenInfo,
 };
 use super::store::{self, NewSession, PrincipalRow};
-use super::{password, policy, tokens};
+use super::{password, policy, strength, tokens};
 use crate::audit::{self, Actor};
 use crate::db::blocking;
 use crate::state::AppState;
-use crate::validation::required_text;
+use crate::validation::{Invalid, required_text};
 
 /// Where a request came from, for sessions and the audit log.
 #[derive(Debug, Clone, Default)]
@@ -75,7 +76,7 @@ pub async fn login(
             return Err(AuthError::InvalidCredentials);
         }
     };
-    state.throttle.record_success(&email);
+    state.throttle.record_success(&email, client.ip.as_deref());
     let session_token = tokens::random_token();
     let csrf_token = tokens::random_token();
     let token_hash = tokens::token_hash(&session_token);
@@ -192,6 +193,11 @@ pub fn list_tokens(conn: &Connection, who: &Principal) -> Result<Vec<TokenInfo>,
     Ok(store::tokens(conn, who.user_id)?)
 }
 
+/// Days a new token lives when the request names none.
+pub const DEFAULT_TOKEN_DAYS: u32 = 365;
+/// Longest expiry that may be asked for (ten years).
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
 /// Creates an API token for `user_id`; the clear token is returned once.
 pub fn create_token(
     conn: &Connection,
@@ -200,8 +206,26 @@ pub fn create_token(
     input: NewToken,
 ) -> Result<TokenCreated, AuthError> {
     let name = required_text("name", &input.name, 100)?;
+    let days = input.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    if days > MAX_TOKEN_DAYS {
+        return Err(Invalid::new(
+            "expires_in_days",
+            format!("must be at most {MAX_TOKEN_DAYS} (0: never expires)"),
+        )
+        .into());
+    }
+    let expires_at = (days > 0).then(|| {
+        (chrono::Utc::now() + chrono::Duration::days(i64::from(days)))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    });
     let token = tokens::new_api_token();
-    let (id, created_at) = store::insert_token(conn, user_id, &name, &tokens::token_hash(&token))?;
+    let (id, created_at) = store::insert_token(
+        conn,
+        user_id,
+        &name,
+        &tokens::token_hash(&token),
+        expires_at.as_deref(),
+    )?;
     audit::record(
         conn,
         actor,
@@ -209,13 +233,14 @@ pub fn create_token(
         "api_token",
         Some(id),
         None,
-        json!({ "user_id": user_id, "name": name }),
+        json!({ "user_id": user_id, "name": name, "expires_at": expires_at }),
     )?;
     Ok(TokenCreated {
         id,
         name,
         token,
         created_at,
+        expires_at,
     })
 }
 
@@ -229,10 +254,98 @@ pub fn revoke_token(conn: &Connection, who: &Principal, token_id: i64) -> Result
         "token.revoke",
         "api_token",
         Some(token_id),
-        None,
-        json!({}),
+        who.client_id,
+        json!({ "user_id": who.user_id }),
     )?;
     Ok(())
+}
+
+/// The user whose tokens an admin manages, if the caller may: platform
+/// admins any user, client admins the users of their client.
+fn token_owner(
+    conn: &Connection,
+    who: &Principal,
+    user_id: i64,
+) -> Result<crate::users::User, AuthError> {
+    let user = crate::users::store::get_visible(conn, &policy::user_visibility(who), user_id)?
+        .ok_or(AuthError::Denied(policy::Denied::NotFound))?;
+    policy::manage_user_tokens(who, user.as_ref())?;
+    Ok(user)
+}
+
+/// Another user's tokens, for their admin.
+pub fn list_user_tokens(
+    conn: &Connection,
+    who: &Principal,
+    user_id: i64,
+) -> Result<Vec<TokenInfo>, AuthError> {
+    token_owner(conn, who, user_id)?;
+    Ok(store::tokens(conn, user_id)?)
+}
+
+/// An admin revokes one of a user's tokens.
+pub fn revoke_user_token(
+    conn: &Connection,
+    who: &Principal,
+    user_id: i64,
+    token_id: i64,
+) -> Result<(), AuthError> {
+    let owner = token_owner(conn, who, user_id)?;
+    if !store::delete_token(conn, user_id, token_id)? {
+        return Err(AuthError::TokenNotFound);
+    }
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "token.revoke",
+        "api_token",
+        Some(token_id),
+        owner.client_id,
+        json!({ "user_id": user_id, "email": owner.email }),
+    )?;
+    Ok(())
+}
+
+/// Why all of a user's credentials are revoked (in the audit entry).
+#[derive(Debug, Clone, Copy)]
+pub enum RevokeReason {
+    PasswordChanged,
+    PasswordReset,
+    Deactivated,
+}
+
+impl RevokeReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            RevokeReason::PasswordChanged => "password-changed",
+            RevokeReason::PasswordReset => "password-reset",
+            RevokeReason::Deactivated => "deactivated",
+        }
+    }
+}
+
+/// Revokes every API token and every session of a user but `keep_session`
+/// (a self-service password change keeps the caller signed in), and
+/// audits it.
+pub fn revoke_credentials(
+    conn: &Connection,
+    actor: &Actor,
+    user_id: i64,
+    client_id: Option<i64>,
+    reason: RevokeReason,
+    keep_session: Option<i64>,
+) -> crate::db::StoreResult<()> {
+    let tokens = store::delete_tokens_of(conn, user_id)?;
+    let sessions = store::delete_sessions_of(conn, user_id, keep_session)?;
+    audit::record(
+        conn,
+        actor,
+        "credentials.revoke",
+        "user",
+        Some(user_id),
+        client_id,
+        json!({ "reason": reason.as_str(), "tokens": tokens, "sessions": sessions }),
+    )
 }
 
 /// Whether a token's `last_used_at` is old enough to be written again;
@@ -242,4 +355,91 @@ pub fn token_use_stale(last_used_at: Option<&str>) -> bool {
         Some(at) => chrono::Utc::now().signed_duration_since(at) > chrono::Duration::minutes(5),
         None => true,
     }
+}
+
+/// Self-service password change: the current password must be right (a
+/// wrong one counts as a failed login for the throttle), the new one must
+/// pass `strength::check_new`. Every other session and every API token of
+/// the user is revoked; the calling session stays.
+pub async fn change_password(
+    state: &AppState,
+    who: Principal,
+    input: PasswordChange,
+) -> Result<(), AuthError> {
+    state
+        .throttle
+        .check(&who.email, who.ip.as_deref())
+        .map_err(AuthError::Throttled)?;
+    let user_id = who.user_id;
+    let (stored, user) = state
+        .db
+        .read(move |conn| {
+            Ok::<_, AuthError>((
+                crate::users::store::password_hash(conn, user_id)?,
+                crate::users::store::get(conn, user_id)?,
+            ))
+        })
+        .await?;
+    let (Some(stored), Some(user)) = (stored, user) else {
+        return Err(AuthError::Unauthenticated);
+    };
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = input;
+    let (email, name) = (user.email.clone(), user.name.clone());
+    let new_hash = blocking(move || {
+        if !password::verify(&current_password, &stored) {
+            return Ok(None);
+        }
+        strength::check_new("new_password", &new_password, &[&email, &name])?;
+        Ok::<_, AuthError>(Some(password::hash(&new_password)))
+    })
+    .await?;
+    let Some(new_hash) = new_hash else {
+        state.throttle.record_failure(&who.email, who.ip.as_deref());
+        let actor = Actor::from(&who);
+        state
+            .db
+            .write(move |tx| {
+                audit::record(
+                    tx,
+                    &actor,
+                    "auth.password-change-failed",
+                    "user",
+                    Some(user_id),
+                    user.client_id,
+                    json!({}),
+                )
+            })
+            .await?;
+        return Err(AuthError::WrongPassword);
+    };
+    let keep_session = who.session.as_ref().map(|s| s.session_id);
+    state
+        .db
+        .write(move |tx| {
+            let user = crate::users::store::get(tx, user_id)?.ok_or(AuthError::Unauthenticated)?;
+            crate::users::store::update(tx, &user, Some(&new_hash))?;
+            let actor = Actor::from(&who);
+            audit::record(
+                tx,
+                &actor,
+                "user.password-change",
+                "user",
+                Some(user_id),
+                user.client_id,
+                json!({}),
+            )?;
+            revoke_credentials(
+                tx,
+                &actor,
+                user_id,
+                user.client_id,
+                RevokeReason::PasswordChanged,
+                keep_session,
+            )?;
+            Ok::<_, AuthError>(())
+        })
+        .await
 }

@@ -45,9 +45,10 @@ pub fn by_api_token(conn: &Connection, token_hash: &str) -> StoreResult<Option<P
         .prepare_cached(
             "SELECT u.id, u.email, u.role, u.client_id, t.id, t.last_used_at, u.name
              FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ?1 AND u.active = 1",
+             WHERE t.token_hash = ?1 AND u.active = 1
+               AND (t.expires_at IS NULL OR t.expires_at > ?2)",
         )?
-        .query_row([token_hash], principal_from_row)
+        .query_row(params![token_hash, now()], principal_from_row)
         .optional()?)
 }
 
@@ -113,7 +114,8 @@ pub fn purge_expired_sessions(conn: &Connection) -> StoreResult<usize> {
 
 pub fn tokens(conn: &Connection, user_id: i64) -> StoreResult<Vec<TokenInfo>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id",
+        "SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens
+         WHERE user_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([user_id], |row| {
         Ok(TokenInfo {
@@ -121,6 +123,7 @@ pub fn tokens(conn: &Connection, user_id: i64) -> StoreResult<Vec<TokenInfo>> {
             name: row.get(1)?,
             created_at: row.get(2)?,
             last_used_at: row.get(3)?,
+            expires_at: row.get(4)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -131,12 +134,14 @@ pub fn insert_token(
     user_id: i64,
     name: &str,
     token_hash: &str,
+    expires_at: Option<&str>,
 ) -> StoreResult<(i64, String)> {
     let at = now();
     conn.prepare_cached(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![user_id, name, token_hash, at])?;
+    .execute(params![user_id, name, token_hash, at, expires_at])?;
     Ok((conn.last_insert_rowid(), at))
 }
 
@@ -145,6 +150,24 @@ pub fn delete_token(conn: &Connection, user_id: i64, token_id: i64) -> StoreResu
         .prepare_cached("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2")?
         .execute([token_id, user_id])?
         > 0)
+}
+
+/// Revokes every API token of a user; returns how many there were.
+pub fn delete_tokens_of(conn: &Connection, user_id: i64) -> StoreResult<usize> {
+    Ok(conn
+        .prepare_cached("DELETE FROM api_tokens WHERE user_id = ?1")?
+        .execute([user_id])?)
+}
+
+/// Ends every session of a user but `keep` (the caller's own).
+pub fn delete_sessions_of(
+    conn: &Connection,
+    user_id: i64,
+    keep: Option<i64>,
+) -> StoreResult<usize> {
+    Ok(conn
+        .prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2")?
+        .execute(params![user_id, keep])?)
 }
 
 pub fn touch_token(conn: &Connection, token_id: i64) -> StoreResult<()> {

@@ -2,7 +2,7 @@
 //! Server-Sent Events. In memory only: a client that reconnects re-reads.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -71,20 +71,96 @@ pub struct CaseHub {
     /// Flips to true when the server stops, ending every event stream.
     closing: tokio::sync::watch::Sender<bool>,
     presence: Mutex<HashMap<i64, Viewers>>,
+    streams: Arc<StreamSlots>,
 }
 
 impl Default for CaseHub {
     fn default() -> Self {
-        let (sender, _) = broadcast::channel(1024);
-        CaseHub {
-            sender,
-            closing: tokio::sync::watch::Sender::new(false),
-            presence: Mutex::new(HashMap::new()),
+        CaseHub::new(8, 256)
+    }
+}
+
+/// Why no further event stream is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StreamLimit {
+    #[error("you have {0} live-event streams open already; close a tab or wait")]
+    PerUser(usize),
+    #[error("the server has as many live-event streams open as it can serve; try again shortly")]
+    Total,
+}
+
+/// Open event streams, per user and in all. Every stream holds a socket
+/// (an open file) for up to a minute; without a bound, one token could
+/// take all the process may open and stop the whole server.
+struct StreamSlots {
+    per_user: usize,
+    total: usize,
+    open: Mutex<(usize, HashMap<i64, usize>)>,
+}
+
+/// One open stream; gives its slot back when dropped.
+pub struct StreamSlot {
+    slots: Arc<StreamSlots>,
+    user_id: i64,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.slots.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.0 = open.0.saturating_sub(1);
+        if let Some(n) = open.1.get_mut(&self.user_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.1.remove(&self.user_id);
+            }
         }
     }
 }
 
 impl CaseHub {
+    /// `per_user` / `total`: the most event streams open at once.
+    pub fn new(per_user: usize, total: usize) -> Self {
+        let (sender, _) = broadcast::channel(1024);
+        CaseHub {
+            sender,
+            closing: tokio::sync::watch::Sender::new(false),
+            presence: Mutex::new(HashMap::new()),
+            streams: Arc::new(StreamSlots {
+                per_user: per_user.max(1),
+                total: total.max(1),
+                open: Mutex::new((0, HashMap::new())),
+            }),
+        }
+    }
+
+    /// Takes a slot for one more stream of `user_id`, if the limits allow.
+    pub fn open_stream(&self, user_id: i64) -> Result<StreamSlot, StreamLimit> {
+        let slots = &self.streams;
+        let mut open = slots.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = open.1.get(&user_id).copied().unwrap_or(0);
+        if mine >= slots.per_user {
+            return Err(StreamLimit::PerUser(mine));
+        }
+        if open.0 >= slots.total {
+            return Err(StreamLimit::Total);
+        }
+        open.0 += 1;
+        *open.1.entry(user_id).or_insert(0) += 1;
+        Ok(StreamSlot {
+            slots: slots.clone(),
+            user_id,
+        })
+    }
+
+    /// Event streams open now.
+    pub fn open_streams(&self) -> usize {
+        self.streams
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+    }
+
     pub fn publish(&self, event: Event) {
         // No subscriber is no error.
         let _ = self.sender.send(event);
@@ -147,5 +223,23 @@ impl CaseHub {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_capped_per_user_and_in_all() {
+        let hub = CaseHub::new(2, 3);
+        let a1 = hub.open_stream(1).expect("first");
+        let _a2 = hub.open_stream(1).expect("second");
+        assert_eq!(hub.open_stream(1).err(), Some(StreamLimit::PerUser(2)));
+        let _b1 = hub.open_stream(2).expect("other user");
+        assert_eq!(hub.open_stream(3).err(), Some(StreamLimit::Total));
+        drop(a1);
+        assert_eq!(hub.open_streams(), 2);
+        assert!(hub.open_stream(3).is_ok(), "a closed stream frees its slot");
     }
 }

@@ -250,21 +250,27 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 
 /// Server-Sent Events: `case` and `presence` events of the projects the
 /// caller can see.
+/// At most `event_streams_per_user` streams per user (429 beyond) and
+/// `event_streams_total` in all (503 beyond) are open at once.
 #[utoipa::path(get, path = "/api/v1/events", tag = "cases",
-    responses((status = 200, content_type = "text/event-stream", description = "event: case / event: presence")))]
+    responses((status = 200, content_type = "text/event-stream", description = "event: case / event: presence"),
+        (status = 429, body = ProblemBody, description = "the caller's streams are at their limit"),
+        (status = 503, body = ProblemBody, description = "the server's streams are at their limit")))]
 #[get("/events")]
-pub async fn events(state: web::Data<AppState>, who: Principal) -> HttpResponse {
+pub async fn events(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    // Held by the stream: the slot is given back when the stream ends.
+    let slot = state.cases.open_stream(who.user_id)?;
     let receiver = state.cases.subscribe();
     let closing = state.cases.closing();
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
     let first = Bytes::from_static(b"retry: 1000\n: connected\n\n");
     let stream = futures_util::stream::unfold(
-        (receiver, closing, who, Some(first)),
-        move |(mut receiver, mut closing, who, pending)| async move {
+        (receiver, closing, who, Some(first), slot),
+        move |(mut receiver, mut closing, who, pending, slot)| async move {
             if let Some(bytes) = pending {
                 return Some((
                     Ok::<_, actix_web::Error>(bytes),
-                    (receiver, closing, who, None),
+                    (receiver, closing, who, None, slot),
                 ));
             }
             loop {
@@ -286,17 +292,17 @@ pub async fn events(state: web::Data<AppState>, who: Principal) -> HttpResponse 
                         Err(RecvError::Closed) => None,
                     }
                 };
-                return next.map(|bytes| (Ok(bytes), (receiver, closing, who, None)));
+                return next.map(|bytes| (Ok(bytes), (receiver, closing, who, None, slot)));
             }
         },
     );
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         // Compression would hold events back in its buffer.
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(stream)
+        .streaming(stream))
 }
 
 /// Logs a phone call as a new case, with wait, talk and after-work time.

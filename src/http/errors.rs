@@ -5,7 +5,9 @@ use actix_web::http::StatusCode;
 use super::problem::ApiError;
 use crate::auth::AuthError;
 use crate::auth::policy::Denied;
+use crate::auth::strength::PasswordRejected;
 use crate::cases::CaseError;
+use crate::cases::events::StreamLimit;
 use crate::clients::ClientError;
 use crate::contacts::ContactError;
 use crate::db::StoreError;
@@ -70,6 +72,40 @@ impl From<Invalid> for ApiError {
     }
 }
 
+impl From<StreamLimit> for ApiError {
+    fn from(limit: StreamLimit) -> Self {
+        match limit {
+            StreamLimit::PerUser(_) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-streams",
+                limit.to_string(),
+            )
+            .retry_after(10),
+            StreamLimit::Total => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "streams-exhausted",
+                limit.to_string(),
+            )
+            .retry_after(10),
+        }
+    }
+}
+
+impl From<PasswordRejected> for ApiError {
+    fn from(rejected: PasswordRejected) -> Self {
+        match rejected {
+            PasswordRejected::Invalid(invalid) => invalid.into(),
+            PasswordRejected::Weak(weak) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "weak-password",
+                weak.to_string(),
+            )
+            .with_field(weak.field)
+            .with_reason(weak.reason.as_str()),
+        }
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
@@ -89,6 +125,13 @@ impl From<AuthError> for ApiError {
             }
             AuthError::Csrf => ApiError::new(StatusCode::FORBIDDEN, "csrf", err.to_string()),
             AuthError::TokenNotFound => not_found(err),
+            AuthError::WrongPassword => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "wrong-password",
+                err.to_string(),
+            )
+            .with_field("current_password"),
+            AuthError::Password(rejected) => rejected.into(),
             AuthError::Invalid(invalid) => invalid.into(),
             AuthError::Denied(denied) => denied.into(),
             AuthError::Store(store) => store.into(),
@@ -144,6 +187,7 @@ impl From<UserError> for ApiError {
             UserError::ProAgentExclusive => conflict("pro-agent-exclusive", err),
             UserError::LastAdmin => conflict("last-admin", err),
             UserError::Invalid(invalid) => invalid.into(),
+            UserError::Password(rejected) => rejected.into(),
             UserError::Denied(denied) => denied.into(),
             UserError::Store(store) => store.into(),
         }

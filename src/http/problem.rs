@@ -21,6 +21,10 @@ pub struct ProblemBody {
     /// The request field the problem is about, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// A finer, stable reason under `code`, where there is one (e.g.
+    /// `common-password` under `weak-password`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +33,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub detail: String,
     pub field: Option<String>,
+    pub reason: Option<&'static str>,
     /// Seconds, sent as `Retry-After` (throttling, busy store).
     pub retry_after: Option<u64>,
 }
@@ -40,12 +45,18 @@ impl ApiError {
             code,
             detail: detail.into(),
             field: None,
+            reason: None,
             retry_after: None,
         }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
         self
     }
 
@@ -70,6 +81,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_string(),
             field: self.field.clone(),
+            reason: self.reason.map(str::to_string),
         }
     }
 }

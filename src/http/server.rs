@@ -113,7 +113,17 @@ pub struct StartOptions {
 
 /// Opens the store in the data directory and starts serving. Bind to port 0
 /// for a free port; the chosen address is in the result.
-pub async fn start(config: Config, options: StartOptions) -> Result<RunningServer, StartError> {
+pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningServer, StartError> {
+    let open_files = raise_open_file_limit();
+    if config.event_streams_total.is_none() {
+        config.event_streams_total = Some(event_streams_for(open_files));
+    }
+    tracing::debug!(
+        open_files,
+        event_streams_total = config.event_streams_total,
+        event_streams_per_user = config.event_streams_per_user,
+        "limits"
+    );
     let data_dir = config.data_dir.clone();
     let (lock, db, sealer, demo_seeded) =
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
@@ -275,6 +285,52 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
         task,
         _lock: lock,
     })
+}
+
+/// Raises the soft limit of open files to the hard one (systemd's default
+/// soft limit is 1,024, its hard limit far higher) and returns the soft
+/// limit now in force. Every connection, event stream, store and
+/// attachment file is an open file.
+pub fn raise_open_file_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            } else {
+                tracing::warn!(
+                    soft = limit.rlim_cur,
+                    hard = limit.rlim_max,
+                    "cannot raise the open-file limit"
+                );
+            }
+        }
+    }
+    if limit.rlim_cur == libc::RLIM_INFINITY {
+        u64::MAX
+    } else {
+        limit.rlim_cur
+    }
+}
+
+/// Event streams in all for an open-file limit: half of what remains after
+/// a reserve for the store, mail, backups and ordinary requests.
+pub fn event_streams_for(open_files: u64) -> usize {
+    let spare = open_files.saturating_sub(512) / 2;
+    usize::try_from(spare)
+        .unwrap_or(usize::MAX)
+        .clamp(16, 50_000)
 }
 
 fn join_result(

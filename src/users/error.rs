@@ -15,6 +15,8 @@ pub enum UserError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]
+    Password(#[from] crate::auth::strength::PasswordRejected),
+    #[error(transparent)]
     Denied(#[from] Denied),
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -5,7 +5,8 @@ use super::error::UserError;
 use super::model::{Locale, NewUser, Tariff, User, UserPatch};
 use super::store::{self, NewUserRow};
 use crate::audit::{self, Actor};
-use crate::auth::{Principal, Role, password, policy};
+use crate::auth::service::RevokeReason;
+use crate::auth::{self, Principal, Role, password, policy, strength};
 use crate::teams::{self, TeamKind};
 use crate::validation::{self, Invalid, required_text};
 
@@ -29,7 +30,7 @@ pub fn prepare(who: &Principal, input: NewUser) -> Result<PreparedUser, UserErro
     authorize_create(who, input.role, input.client_id)?;
     let email = validation::email("email", &input.email)?;
     let name = required_text("name", &input.name, 120)?;
-    validation::password("password", &input.password)?;
+    strength::check_new("password", &input.password, &[&email, &name])?;
     Ok(PreparedUser {
         email,
         name,
@@ -62,7 +63,7 @@ pub fn prepare_patch(who: &Principal, mut patch: UserPatch) -> Result<PreparedPa
     }
     let password_hash = match patch.password.take() {
         Some(new) => {
-            validation::password("password", &new)?;
+            strength::check_new("password", &new, &[])?;
             Some(password::hash(&new))
         }
         None => None,
@@ -182,8 +183,24 @@ pub fn update(
         return Err(UserError::ProAgentExclusive);
     }
     store::update(conn, &after, prepared.password_hash.as_deref())?;
-    if !after.active || prepared.password_hash.is_some() {
-        store::end_sessions(conn, id)?;
+    // A reset password or a deactivation ends every way in: sessions and
+    // API tokens (a later reactivation brings none back).
+    let revoke = if before.active && !after.active {
+        Some(RevokeReason::Deactivated)
+    } else if prepared.password_hash.is_some() {
+        Some(RevokeReason::PasswordReset)
+    } else {
+        None
+    };
+    if let Some(reason) = revoke {
+        auth::service::revoke_credentials(
+            conn,
+            &Actor::from(who),
+            id,
+            before.client_id,
+            reason,
+            None,
+        )?;
     }
     audit::record(
         conn,
@@ -206,7 +223,6 @@ pub fn deactivate(conn: &Connection, who: &Principal, id: i64) -> Result<(), Use
     after.active = false;
     check_last_admin(conn, &before, &after)?;
     store::update(conn, &after, None)?;
-    store::end_sessions(conn, id)?;
     audit::record(
         conn,
         &Actor::from(who),
@@ -215,6 +231,14 @@ pub fn deactivate(conn: &Connection, who: &Principal, id: i64) -> Result<(), Use
         Some(id),
         before.client_id,
         json!({ "email": before.email }),
+    )?;
+    auth::service::revoke_credentials(
+        conn,
+        &Actor::from(who),
+        id,
+        before.client_id,
+        RevokeReason::Deactivated,
+        None,
     )?;
     Ok(())
 }

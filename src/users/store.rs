@@ -154,13 +154,6 @@ pub fn password_hash(conn: &Connection, user_id: i64) -> StoreResult<Option<Stri
         .optional()?)
 }
 
-/// Ends every session of a user (deactivation, password change).
-pub fn end_sessions(conn: &Connection, user_id: i64) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
-        .execute([user_id])?;
-    Ok(())
-}
-
 pub fn count_active_admins(conn: &Connection) -> StoreResult<i64> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1",

@@ -211,8 +211,8 @@ pub fn check(input: &PublicSubmission) -> Result<super::Submission, Vec<FieldErr
 }
 
 fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|addr| addr.ip().to_string())
+    crate::http::client_ip::of_request(req)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

@@ -78,6 +78,7 @@ impl TestServer {
                     user.id,
                     zezaro::auth::model::NewToken {
                         name: "test".into(),
+                        expires_in_days: None,
                     },
                 )
                 .map_err(|e| zezaro::db::StoreError::Task(e.to_string()))

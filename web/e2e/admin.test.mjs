@@ -14,7 +14,7 @@ import { realServer } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
-const ADMIN = { email: 'admin@zezaro.example', password: 'zezaro-demo' };
+const ADMIN = { email: 'admin@zezaro.example', password: 'Hafenkran-Sonnenblume-7' };
 const AGENT_EMAIL = 'basic.agent@zezaro.example';
 const CLIENT_NAME = 'Acme Energie GmbH';
 

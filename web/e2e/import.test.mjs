@@ -16,7 +16,7 @@ import { realServer } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
-const PASSWORD = 'zezaro-demo';
+const PASSWORD = 'Hafenkran-Sonnenblume-7';
 const CLIENT_ADMIN = 'kadmin@acme-energie.example';
 const AGENT = 'anna.schmidt@acme-energie.example';
 

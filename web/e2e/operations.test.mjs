@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { realServer } from './harness.mjs';
 
-const ADMIN = { email: 'admin@zezaro.example', password: 'zezaro-demo' };
+const ADMIN = { email: 'admin@zezaro.example', password: 'Hafenkran-Sonnenblume-7' };
 const CLIENT_NAME = 'Acme Energie GmbH';
 
 const env = realServer();

@@ -16,7 +16,7 @@ import { realServer } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
-const PASSWORD = 'zezaro-demo';
+const PASSWORD = 'Hafenkran-Sonnenblume-7';
 const ANNA = 'anna.schmidt@acme-energie.example';
 const BASIC = 'basic.agent@zezaro.example';
 const BASIC_NAME = 'Mehmet Yilmaz';

@@ -118,6 +118,8 @@ export interface ApiToken {
   name: string;
   created_at: string;
   last_used_at: string | null;
+  /** null: never expires. */
+  expires_at: string | null;
 }
 
 export interface NewApiToken {
@@ -125,6 +127,7 @@ export interface NewApiToken {
   name: string;
   token: string;
   created_at: string;
+  expires_at: string | null;
 }
 
 export interface List<T> {
@@ -139,6 +142,8 @@ export interface Problem {
   detail?: string;
   code?: string;
   field?: string;
+  /** A finer, stable reason under `code` (e.g. `common-password` under `weak-password`). */
+  reason?: string;
 }
 
 export class ApiError extends Error {

@@ -13,6 +13,7 @@ import { UsersPage } from './pages/Users';
 import { TeamsPage } from './pages/Teams';
 import { AuditPage } from './pages/Audit';
 import { TokensPage } from './pages/Tokens';
+import { PasswordPage } from './pages/Password';
 import { CasesPage } from './pages/Cases';
 import { CaseDetailPage } from './pages/CaseDetail';
 import { SearchPage } from './pages/Search';
@@ -121,6 +122,7 @@ export const routes: RouteDef[] = [
     allowed: (me) => me.user.role === 'admin' || me.user.role === 'client-admin',
     nav: { label: 'nav.exports', section: 'admin', testId: 'nav-exports' },
   },
+  { path: '/settings/password', page: PasswordPage, nav: { label: 'nav.password', section: 'account', testId: 'nav-password' } },
   { path: '/settings/tokens', page: TokensPage, nav: { label: 'nav.tokens', section: 'account', testId: 'nav-tokens' } },
   { path: '/api/docs/', external: true, nav: { label: 'nav.apiDocs', section: 'account', testId: 'nav-api-docs' } },
 ];

@@ -141,6 +141,9 @@ function UserMenu() {
             <span class="muted">{me.user.email}</span>
             <span class="muted">{t(`role.${me.user.role}`)}</span>
           </div>
+          <Link href="/settings/password" class="menu-item" onNavigate={() => setOpen(false)}>
+            {t('nav.password')}
+          </Link>
           <Link href="/settings/tokens" class="menu-item" onNavigate={() => setOpen(false)}>
             {t('nav.tokens')}
           </Link>

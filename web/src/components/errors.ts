@@ -7,7 +7,12 @@ export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
     const { code, detail, field, status } = err.problem;
     let msg: string;
-    if (code === 'validation' || (field && detail)) {
+    if (code === 'weak-password') {
+      const reason = `password.weak.${err.problem.reason ?? 'too-guessable'}`;
+      msg = t('password.weak', { reason: hasMessage(reason) ? t(reason) : t('password.weak.too-guessable') });
+    } else if (code === 'wrong-password') {
+      msg = t('error.wrong-password');
+    } else if (code === 'validation' || (field && detail)) {
       // Validation details are specific; show them with the field name.
       msg = field ? t('error.field', { field, detail: detail ?? '' }) : (detail ?? t('error.generic', { status }));
     } else if (code) {

@@ -8,8 +8,14 @@ import { Badge, Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
 import { useClientOptions } from './Projects';
+import { UserTokensModal } from './Tokens';
 
-type Dialog = { kind: 'create' } | { kind: 'edit'; user: User } | { kind: 'deactivate'; user: User } | null;
+type Dialog =
+  | { kind: 'create' }
+  | { kind: 'edit'; user: User }
+  | { kind: 'deactivate'; user: User }
+  | { kind: 'tokens'; user: User }
+  | null;
 
 const ALL_ROLES: Role[] = ['admin', 'client-admin', 'project-lead', 'agent'];
 
@@ -33,6 +39,9 @@ function needsTariff(role: Role, team: Team | undefined): boolean {
 const dash = (v: string | null | undefined) => v || t('common.none');
 
 export function UsersPage() {
+  const { me } = useSession();
+  // Mirrors auth::policy::manage_user_tokens.
+  const managesTokens = (u: User) => me.user.role === 'admin' || (me.user.role === 'client-admin' && u.client_id != null && u.client_id === me.user.client_id);
   const list = useLoad(() => api.get<List<User>>('/users'));
   const teams = useLoad(() => api.get<List<Team>>('/teams'));
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -85,6 +94,11 @@ export function UsersPage() {
                     <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'edit', user: u })}>
                       {t('common.edit')}
                     </button>
+                    {managesTokens(u) && (
+                      <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'tokens', user: u })} data-testid="user-tokens-button">
+                        {t('users.tokens')}
+                      </button>
+                    )}
                     {u.active && (
                       <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'deactivate', user: u })}>
                         {t('users.deactivate')}
@@ -100,6 +114,7 @@ export function UsersPage() {
 
       {dialog?.kind === 'create' && <CreateUser teams={teamList} onClose={close} onDone={list.reload} />}
       {dialog?.kind === 'edit' && <EditUser user={dialog.user} teams={teamList} onClose={close} onDone={list.reload} />}
+      {dialog?.kind === 'tokens' && <UserTokensModal user={dialog.user} onClose={close} />}
       {dialog?.kind === 'deactivate' && (
         <ConfirmModal
           title={t('users.deactivate')}
