@@ -280,6 +280,11 @@ const en = {
   'mail.mark.bulk': 'Bulk mail',
   'mail.mark.bounce': 'Bounce',
   'mail.mark.flagged': 'Flagged',
+  'mail.flag.unknownCharset': 'Unknown charset',
+  'mail.flag.noHeaderSeparator': 'No blank line after the header',
+  'mail.flag.brokenMultipart': 'Broken MIME boundary',
+  'mail.flag.messageIdReused': 'Message-ID reused',
+  'mail.flag.senderIsUser': 'Sent by one of our users',
   'webform.emailLater': 'The sender sees the confirmation with the case number on screen; a confirmation by e-mail follows with the e-mail channel.',
 
   'users.title': 'Users',
@@ -968,6 +973,11 @@ const de: Record<MsgKey, string> = {
   'mail.mark.bulk': 'Massenmail',
   'mail.mark.bounce': 'Unzustellbar',
   'mail.mark.flagged': 'Markiert',
+  'mail.flag.unknownCharset': 'Unbekannter Zeichensatz',
+  'mail.flag.noHeaderSeparator': 'Keine Leerzeile nach dem Kopf',
+  'mail.flag.brokenMultipart': 'Defekte MIME-Grenze',
+  'mail.flag.messageIdReused': 'Message-ID wiederverwendet',
+  'mail.flag.senderIsUser': 'Von einem unserer Benutzer gesendet',
   'webform.emailLater': 'Der Absender sieht die Bestätigung mit der Vorgangsnummer am Bildschirm; eine Bestätigung per E-Mail folgt mit dem E-Mail-Kanal.',
 
   'users.title': 'Benutzer',
