@@ -254,9 +254,19 @@ async fn the_corpus_becomes_cases_threads_and_flags() {
             .contains("Hallo")
     );
 
-    // Broken boundaries: stored as far as readable.
+    // Broken boundaries: both texts shown as the body, none hidden in a
+    // pseudo-attachment; flagged.
     let broken = record(&records, "broken-1@kunde.example");
-    assert!(broken["case_id"].is_i64());
+    assert_eq!(broken["flags"], json!(["broken-multipart"]), "{broken}");
+    let detail = case(&admin, &broken["case_id"]).await;
+    let message = &detail["messages"][0];
+    let text = message["body_text"].as_str().unwrap();
+    assert!(
+        text.contains("Dieser Text steht hinter einer falschen Grenze.")
+            && text.contains("Und dieser Teil endet nie"),
+        "{text}"
+    );
+    assert_eq!(message["attachments"], json!([]), "{message}");
 
     // No Message-ID: filed (keyed by the raw hash).
     let anonymous = record(&records, "Keine Message-ID");

@@ -731,7 +731,8 @@ fn missing_separator(raw: &[u8]) -> Option<usize> {
         }
         // An mbox "From " line may come first.
         let mbox = lines == 0 && content.starts_with(b"From ");
-        if !mbox && !is_field_line(content) && !(fields > 0 && is_continuation(content)) {
+        let header_line = is_field_line(content) || (fields > 0 && is_continuation(content));
+        if !mbox && !header_line {
             if fields == 0 {
                 return None;
             }
