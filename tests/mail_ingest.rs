@@ -1307,6 +1307,22 @@ async fn foreign_and_broken_mail_is_readable_flagged_and_never_dropped() {
     );
     assert_eq!(dovecot.seen(""), 17);
 
+    // The codes are in the API's contract.
+    let (_, doc) = admin.get("/api/v1/openapi.json").await;
+    let codes = &doc["components"]["schemas"]["MailFlag"]["enum"];
+    for code in [
+        "unknown-charset",
+        "no-header-separator",
+        "broken-multipart",
+        "message-id-reused",
+        "sender-is-user",
+    ] {
+        assert!(
+            codes.as_array().is_some_and(|c| c.contains(&json!(code))),
+            "{code} not in {codes}"
+        );
+    }
+
     ts.server.stop().await;
     dovecot.stop();
 }
