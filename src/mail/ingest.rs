@@ -1666,13 +1666,24 @@ mod tests {
             take(&f, acme, 4, &copy),
             Outcome::Duplicate { .. }
         ));
+        // Without a Message-ID too: the copy's raw bytes differ, not its content.
+        let anonymous = "From: kim@kunde.example\r\nSubject: Ohne ID\r\nDate: Tue, 1 Dec 2026 10:00:00 +0100\r\n\r\nText\r\n";
+        assert!(matches!(
+            take(&f, acme, 5, anonymous),
+            Outcome::Filed { .. }
+        ));
+        let copy = format!("Received: from relay.example by mx.example\r\n{anonymous}");
+        assert!(matches!(
+            take(&f, acme, 6, &copy),
+            Outcome::Duplicate { .. }
+        ));
         assert_eq!(
             count(
                 &f.db,
                 "SELECT count(*) FROM mail_inbound WHERE mailbox_id = ?1",
                 acme.mailbox_id
             ),
-            2
+            3
         );
     }
 

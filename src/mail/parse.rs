@@ -88,14 +88,6 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// Flags the message with a stable code and a detail.
-    pub fn flag(&mut self, flag: MailFlag, problem: String) {
-        if !self.flags.contains(&flag) {
-            self.flags.push(flag);
-        }
-        self.problems.push(problem);
-    }
-
     /// Automatic mail gets no acknowledgment and does not reopen cases.
     pub fn is_automatic(&self) -> bool {
         self.auto_reply || self.bulk || self.bounce

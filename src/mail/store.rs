@@ -282,24 +282,28 @@ pub fn seen_before(conn: &Connection, mailbox_id: i64, m: &Lookup) -> StoreResul
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?;
+    let by_content = || -> StoreResult<Option<i64>> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT id FROM mail_inbound WHERE mailbox_id = ?1 AND content_sha256 = ?2
+                 ORDER BY id LIMIT 1",
+            )?
+            .query_row(params![mailbox_id, m.content_sha256], |row| row.get(0))
+            .optional()?)
+    };
     let Some((id, raw, content)) = by_key else {
-        return Ok(Seen::New);
+        // Without a Message-ID, a copy by another route has other raw
+        // bytes (its key) but the same content.
+        return Ok(match m.has_message_id {
+            false => by_content()?.map_or(Seen::New, Seen::Taken),
+            true => Seen::New,
+        });
     };
     if !m.has_message_id || raw == m.raw_sha256 || content.as_deref() == Some(m.content_sha256) {
         return Ok(Seen::Taken(id));
     }
     // Another copy of an earlier message that reused this Message-ID.
-    match conn
-        .prepare_cached(
-            "SELECT id FROM mail_inbound WHERE mailbox_id = ?1 AND content_sha256 = ?2
-             ORDER BY id LIMIT 1",
-        )?
-        .query_row(params![mailbox_id, m.content_sha256], |row| row.get(0))
-        .optional()?
-    {
-        Some(copy) => Ok(Seen::Taken(copy)),
-        None => Ok(Seen::IdReused(id)),
-    }
+    Ok(by_content()?.map_or(Seen::IdReused(id), Seen::Taken))
 }
 
 /// The record key of a message that reuses a Message-ID: the ID and its
