@@ -1559,6 +1559,26 @@ Content-Type: text/plain; charset=x-klingon\r\n\r\nnuqneH\r\n";
         assert!(p.body_text.contains("Zweiter."));
     }
 
+    /// The well-formed mails of the corpus raise no flag.
+    #[test]
+    fn well_formed_corpus_mail_is_not_flagged() {
+        for name in [
+            "01_latin1.eml",
+            "02_windows1252.eml",
+            "03_nested_inline_image.eml",
+            "04_forwarded.eml",
+            "05_html_only_hostile.eml",
+            "07_no_message_id.eml",
+            "10_auto_reply.eml",
+            "11_bounce.eml",
+            "12_reply_in_reply_to.eml",
+            "13_reply_subject_only.eml",
+        ] {
+            let p = parse(&corpus(name), limits());
+            assert!(p.flags.is_empty(), "{name}: {:?}", p.problems);
+        }
+    }
+
     #[test]
     fn the_content_hash_ignores_the_route() {
         let body = "From: a@b.example\r\nSubject: x\r\nMessage-ID: <h@b.example>\r\n\r\nText\r\n";
