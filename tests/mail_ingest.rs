@@ -254,9 +254,19 @@ async fn the_corpus_becomes_cases_threads_and_flags() {
             .contains("Hallo")
     );
 
-    // Broken boundaries: stored as far as readable.
+    // Broken boundaries: both texts shown as the body, none hidden in a
+    // pseudo-attachment; flagged.
     let broken = record(&records, "broken-1@kunde.example");
-    assert!(broken["case_id"].is_i64());
+    assert_eq!(broken["flags"], json!(["broken-multipart"]), "{broken}");
+    let detail = case(&admin, &broken["case_id"]).await;
+    let message = &detail["messages"][0];
+    let text = message["body_text"].as_str().unwrap();
+    assert!(
+        text.contains("Dieser Text steht hinter einer falschen Grenze.")
+            && text.contains("Und dieser Teil endet nie"),
+        "{text}"
+    );
+    assert_eq!(message["attachments"], json!([]), "{message}");
 
     // No Message-ID: filed (keyed by the raw hash).
     let anonymous = record(&records, "Keine Message-ID");
@@ -1188,4 +1198,228 @@ async fn client_admin_cannot_probe_the_hosts_network() {
         assert!(!text.contains(remote), "remote bytes reflected: {check}");
     }
     ts.server.stop().await;
+/// The East-Asian corpus (tests/mail_corpus/make_cjk.py): subject, a line
+/// of the body, and a word of it to search for.
+const EAST_ASIAN: [(&str, &str, &str, &str); 10] = [
+    (
+        "iso2022jp",
+        "請求書 について",
+        "電気料金の 請求書 が届きません。",
+        "請求書",
+    ),
+    (
+        "eucjp",
+        "検針票 の件",
+        "先月の 検針票 が見つかりません。",
+        "検針票",
+    ),
+    (
+        "shiftjis",
+        "引越し 手続き",
+        "解約の 手続き を教えてください。",
+        "手続き",
+    ),
+    (
+        "cp932",
+        "髙橋 様 ① 契約",
+        "契約番号 ① について、髙橋 より連絡します。",
+        "髙橋",
+    ),
+    (
+        "gb2312",
+        "关于 电费 账单",
+        "您好，我的 账单 有问题。",
+        "账单",
+    ),
+    (
+        "gbk",
+        "朱镕基 电表",
+        "您好，我的 电表 坏了。用户 朱镕基",
+        "朱镕基",
+    ),
+    (
+        "gb18030",
+        "燃气 䶮 问题",
+        "请检查 燃气 表。字 䶮 不在 GBK 里。",
+        "燃气",
+    ),
+    ("big5", "關於 電費 帳單", "您好，我的 帳單 有問題。", "帳單"),
+    (
+        "euckr",
+        "전기 요금 청구서 문의",
+        "청구서 가 도착하지 않았습니다.",
+        "전기",
+    ),
+    (
+        "ks_c_5601",
+        "요금 문의 똠방각하",
+        "안녕하세요 똠방각하 청구서 확인 부탁드립니다.",
+        "똠방각하",
+    ),
+];
+
+/// Issue 11, mail: East-Asian charsets decode into subject, thread and
+/// search; an unknown charset, a missing blank line, a broken boundary, a
+/// reused Message-ID and mail from our own agent are filed, readable and
+/// flagged with stable codes; nothing is dropped.
+#[actix_web::test]
+async fn foreign_and_broken_mail_is_readable_flagged_and_never_dropped() {
+    let dovecot = Dovecot::start();
+    let ts = common::server_with(true, |_| {}).await;
+    let admin = ts.token_client(ADMIN);
+    let acme = project_id(&ts, "ACME").await;
+    let mailbox = create_mailbox(
+        &admin,
+        acme,
+        dovecot.mailbox_json("support@acme-energie.example"),
+    )
+    .await;
+    let files = [
+        "14_iso2022jp.eml",
+        "15_eucjp.eml",
+        "16_shiftjis.eml",
+        "17_cp932.eml",
+        "18_gb2312.eml",
+        "19_gbk.eml",
+        "20_gb18030.eml",
+        "21_big5.eml",
+        "22_euckr.eml",
+        "23_ks_c_5601.eml",
+    ];
+    for name in files {
+        dovecot.deliver(&corpus(name));
+    }
+    dovecot.deliver(b"From: kunde@kunde.example\r\nSubject: =?x-klingon?Q?Qapla=27?=\r\nMessage-ID: <klingon@kunde.example>\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nnuqneH batlh\r\n");
+    dovecot.deliver(b"From: kunde@kunde.example\r\nSubject: Ohne Leerzeile\r\nMessage-ID: <nosep@kunde.example>\r\nGuten Tag,\r\nder Zaehlerwechsel klappte nicht.\r\n");
+    dovecot.deliver(b"From: kunde@kunde.example\r\nSubject: Falsche Grenze\r\nMessage-ID: <boundary@kunde.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"abc\"\r\n\r\n--xyz\r\nContent-Type: text/plain\r\n\r\nMein Abschlag ist zu hoch.\r\n--xyz--\r\n");
+    dovecot.deliver(b"From: Anna Schmidt <anna.schmidt@acme-energie.example>\r\nSubject: Fwd: Anruf\r\nMessage-ID: <agent@acme-energie.example>\r\n\r\nKunde rief an.\r\n");
+    dovecot.deliver(b"From: kunde@kunde.example\r\nSubject: Erste Frage\r\nMessage-ID: <same@kunde.example>\r\n\r\nErste Nachricht\r\n");
+    let report = fetch(&admin, mailbox).await;
+    assert_eq!(report["taken"], 15, "{report}");
+
+    // A different message under a Message-ID taken before: filed into the
+    // case of that ID, flagged; a second copy of it is a repeat.
+    let reused = b"From: kunde@kunde.example\r\nSubject: Zweite Frage\r\nMessage-ID: <same@kunde.example>\r\n\r\nGanz andere Nachricht\r\n";
+    dovecot.deliver(reused);
+    let report = fetch(&admin, mailbox).await;
+    assert_eq!(report["taken"], 1, "{report}");
+    dovecot.deliver(reused);
+    let report = fetch(&admin, mailbox).await;
+    assert_eq!(report["taken"], 0, "{report}");
+    assert_eq!(report["duplicates"], 1, "{report}");
+
+    let records = inbound(&admin, mailbox, "").await;
+    assert_eq!(records.len(), 16);
+    for (tag, subject, line, word) in EAST_ASIAN {
+        let r = record(&records, &format!("cjk-{tag}@kunde.example"));
+        assert_eq!(r["flagged"], false, "{r}");
+        assert_eq!(r["subject"], subject, "{r}");
+        let detail = case(&admin, &r["case_id"]).await;
+        assert_eq!(detail["case"]["subject"], subject, "{tag}");
+        let body = detail["messages"][0]["body_text"].as_str().unwrap();
+        assert!(body.contains(line), "{tag}: {body:?}");
+        let (status, found) = admin
+            .get(&format!("/api/v1/search?q={word}&project_id={acme}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        assert!(
+            found["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == r["case_id"]),
+            "{tag}: {word} not found: {found}"
+        );
+    }
+
+    let flagged = |id: &str, code: &str| {
+        let r = record(&records, id);
+        assert_eq!(r["flagged"], true, "{r}");
+        assert_eq!(r["flags"], json!([code]), "{r}");
+        r.clone()
+    };
+    let r = flagged("klingon@kunde.example", "unknown-charset");
+    let detail = case(&admin, &r["case_id"]).await;
+    assert!(
+        detail["messages"][0]["body_text"]
+            .as_str()
+            .unwrap()
+            .contains("nuqneH batlh")
+    );
+    for (id, code, text) in [
+        (
+            "nosep@kunde.example",
+            "no-header-separator",
+            "der Zaehlerwechsel klappte nicht.",
+        ),
+        (
+            "boundary@kunde.example",
+            "broken-multipart",
+            "Mein Abschlag ist zu hoch.",
+        ),
+    ] {
+        let r = flagged(id, code);
+        let detail = case(&admin, &r["case_id"]).await;
+        let message = &detail["messages"][0];
+        assert!(
+            message["body_text"].as_str().unwrap().contains(text),
+            "{id}: {message}"
+        );
+        assert_eq!(message["attachments"], json!([]), "{id}: {message}");
+    }
+    let r = flagged("agent@acme-energie.example", "sender-is-user");
+    let detail = case(&admin, &r["case_id"]).await;
+    assert!(detail["case"]["contact_id"].is_null(), "{detail}");
+    let (_, contacts) = admin
+        .get("/api/v1/contacts?q=anna.schmidt%40acme-energie.example")
+        .await;
+    assert_eq!(contacts["items"], json!([]), "{contacts}");
+
+    let reused: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["message_id"] == "same@kunde.example")
+        .collect();
+    assert_eq!(reused.len(), 2, "{reused:?}");
+    let second = reused
+        .iter()
+        .find(|r| r["subject"] == "Zweite Frage")
+        .expect("the second message is filed");
+    assert_eq!(second["flags"], json!(["message-id-reused"]));
+    assert_eq!(second["threaded_by"], "message-id");
+    let first = reused
+        .iter()
+        .find(|r| r["subject"] == "Erste Frage")
+        .unwrap();
+    assert_eq!(second["case_id"], first["case_id"]);
+    let detail = case(&admin, &first["case_id"]).await;
+    let texts: Vec<&str> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("Ganz andere Nachricht")),
+        "{texts:?}"
+    );
+    assert_eq!(dovecot.seen(""), 17);
+
+    // The codes are in the API's contract.
+    let (_, doc) = admin.get("/api/v1/openapi.json").await;
+    let codes = &doc["components"]["schemas"]["MailFlag"]["enum"];
+    for code in [
+        "unknown-charset",
+        "no-header-separator",
+        "broken-multipart",
+        "message-id-reused",
+        "sender-is-user",
+    ] {
+        assert!(
+            codes.as_array().is_some_and(|c| c.contains(&json!(code))),
+            "{code} not in {codes}"
+        );
+    }
+
+    ts.server.stop().await;
+    dovecot.stop();
 }

@@ -642,11 +642,20 @@ pub const EXPORTERS: &[Exporter] = &[
             c("subject", "Subject."),
             c("case_id", "See cases.jsonl."),
             c("thread_message_id", "See messages.jsonl."),
-            c("threaded_by", "`new`, `references`, `subject` or `bounce`."),
+            c(
+                "threaded_by",
+                "`new`, `references`, `subject`, `bounce` or `message-id`.",
+            ),
             flag("auto_reply", "Marked as an automatic reply."),
             flag("bulk", "Marked as bulk mail."),
             flag("bounce", "A delivery failure notice."),
             flag("flagged", "Something was wrong (see problem)."),
+            c(
+                "flags",
+                "Why it was flagged, codes separated by spaces: `unknown-charset`, \
+                 `no-header-separator`, `broken-multipart`, `message-id-reused`, \
+                 `sender-is-user`.",
+            ),
             c("problem", "What was wrong."),
             c("received_at", TIMES),
         ],

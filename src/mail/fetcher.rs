@@ -438,6 +438,13 @@ impl Fetchers {
                     .copied()
                     .filter(|u| !known.contains(u))
                     .collect();
+                if !known.is_empty() {
+                    tracing::info!(
+                        mailbox = mailbox_id,
+                        uids = ?known,
+                        "messages taken before (by UID); settled again, not filed"
+                    );
+                }
                 report.duplicates += known.len();
                 tokio::time::timeout(timeout, imap::settle(session, &known, after, move_to))
                     .await

@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use rusqlite::Transaction;
 
 use super::error::MailError;
+use super::model::MailFlag;
 use super::parse::{self, Limits, Parsed};
 use super::store::{self, NewInbound};
 use crate::auth::Principal;
@@ -90,6 +91,11 @@ impl BlobBatch {
     /// Removes the pack: its batch was not filed.
     pub fn discard(self) {
         self.pack.discard();
+    }
+
+    /// The pack's file name, when anything was written into it.
+    pub fn pack_name(&self) -> Option<&str> {
+        (!self.pack.is_empty()).then(|| self.pack.name())
     }
 }
 
@@ -348,6 +354,20 @@ async fn file_batch_after(
             return Err(err);
         }
     };
+    // A pack no committed row names (a batch of repeats, or contents a
+    // batch in flight before stored first) goes now, not at the next start.
+    if let Some(name) = batch.pack_name().map(str::to_string) {
+        let named = db
+            .read(move |conn| crate::blobs::pack::is_named(conn, &name))
+            .await;
+        match named {
+            Ok(false) => batch.discard(),
+            Ok(true) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "checking a pack failed; it is kept until the next start");
+            }
+        }
+    }
     // Live events only after the commit.
     let who = system_principal();
     for (new_case, case) in &filed.cases {
@@ -604,21 +624,58 @@ fn ingest_with_case(
     prepared: &Prepared,
     care: Care,
 ) -> Result<(Outcome, Option<Case>), MailError> {
-    if let Some(inbound_id) = store::find_inbound(
+    let parsed = &prepared.parsed;
+    let seen = store::seen_before(
         tx,
         target.mailbox_id,
-        uid_validity,
-        uid,
-        Some(&prepared.message_key),
-    )? {
-        return Ok((Outcome::Duplicate { inbound_id }, None));
-    }
+        &store::Lookup {
+            uid_validity,
+            uid,
+            message_key: &prepared.message_key,
+            has_message_id: parsed.message_id.is_some(),
+            raw_sha256: &prepared.raw.sha256,
+            content_sha256: &parsed.content_sha256,
+        },
+    )?;
+    let at = match seen {
+        store::Seen::Taken(inbound_id) => {
+            tracing::info!(
+                mailbox = target.mailbox_id,
+                uid,
+                message = %prepared.message_key,
+                record = inbound_id,
+                "the same message was taken before; not filed again"
+            );
+            return Ok((Outcome::Duplicate { inbound_id }, None));
+        }
+        store::Seen::IdReused(earlier) => {
+            tracing::info!(
+                mailbox = target.mailbox_id,
+                uid,
+                message = %prepared.message_key,
+                earlier,
+                "a different message reuses a Message-ID taken before; filed and flagged"
+            );
+            Taking {
+                uid_validity,
+                uid,
+                key: store::reused_key(&prepared.message_key, &parsed.content_sha256),
+                reused: true,
+            }
+        }
+        store::Seen::New => Taking {
+            uid_validity,
+            uid,
+            key: prepared.message_key.clone(),
+            reused: false,
+        },
+    };
     if care == Care::Optimistic {
-        let (outcome, case) = file(tx, target, uid_validity, uid, prepared, care)?;
+        let (outcome, case) = file(tx, target, &at, prepared, care)?;
         return Ok((outcome, Some(case)));
     }
     savepoint(tx, "SAVEPOINT mail_ingest")?;
-    match file(tx, target, uid_validity, uid, prepared, care) {
+    match file(tx, target, &at, prepared, care) {
         Ok((outcome, case)) => {
             savepoint(tx, "RELEASE mail_ingest")?;
             Ok((outcome, Some(case)))
@@ -627,7 +684,7 @@ fn ingest_with_case(
             tx.execute_batch("ROLLBACK TO mail_ingest")?;
             tracing::warn!(mailbox = target.mailbox_id, error = %err, "filing a message failed; storing it plainly");
             let note = format!("filed without threading or contact: {err}");
-            match file_degraded(tx, target, uid_validity, uid, prepared, &note) {
+            match file_degraded(tx, target, &at, prepared, &note) {
                 Ok((outcome, case)) => {
                     savepoint(tx, "RELEASE mail_ingest")?;
                     Ok((outcome, Some(case)))
@@ -636,17 +693,17 @@ fn ingest_with_case(
                     tx.execute_batch("ROLLBACK TO mail_ingest; RELEASE mail_ingest")?;
                     // Last resort: the record alone, flagged, so the raw
                     // message is kept and not fetched again and again.
-                    let problem = format!("could not be filed as a case: {err2}");
+                    let mut problems = parsed.problems.clone();
+                    problems.push(format!("could not be filed as a case: {err2}"));
                     let inbound_id = record(
                         tx,
                         target,
-                        uid_validity,
-                        uid,
+                        &at,
                         prepared,
                         None,
-                        None,
                         "new",
-                        Some(&problem),
+                        &at.flags(parsed),
+                        Some(&problems.join("; ")),
                     )?;
                     Ok((
                         Outcome::Filed {
@@ -660,6 +717,39 @@ fn ingest_with_case(
                 }
             }
         }
+    }
+}
+
+/// Where a message was taken from, and under which record key.
+struct Taking {
+    uid_validity: Option<u32>,
+    uid: Option<u32>,
+    /// The Message-ID (or raw hash); with the content hash when reused.
+    key: String,
+    /// Its Message-ID was taken before with other content.
+    reused: bool,
+}
+
+impl Taking {
+    /// The message's flags, with the reuse of its Message-ID.
+    fn flags(&self, parsed: &Parsed) -> Vec<MailFlag> {
+        let mut flags = parsed.flags.clone();
+        if self.reused {
+            flags.push(MailFlag::MessageIdReused);
+        }
+        flags
+    }
+
+    /// The message's problems, with the reuse of its Message-ID.
+    fn problems(&self, parsed: &Parsed) -> Vec<String> {
+        let mut problems = parsed.problems.clone();
+        if self.reused {
+            problems.push(
+                "another message with this Message-ID was taken before; this one is filed as well"
+                    .into(),
+            );
+        }
+        problems
     }
 }
 
@@ -724,22 +814,36 @@ fn find_case(
 fn file(
     tx: &Transaction,
     target: Target,
-    uid_validity: Option<u32>,
-    uid: Option<u32>,
+    at: &Taking,
     prepared: &Prepared,
     care: Care,
 ) -> Result<(Outcome, Case), MailError> {
     let parsed = &prepared.parsed;
     let who = system_principal();
-    let mut problems = parsed.problems.clone();
+    let mut problems = at.problems(parsed);
+    let mut flags = at.flags(parsed);
+    // Mail from one of our own users is no customer's: no contact is made
+    // (or linked) from the address.
+    let own_user = match &parsed.from_address {
+        Some(email) => store::is_own_user(tx, target.client_id, target.project_id, email)?,
+        None => false,
+    };
+    if own_user {
+        flags.push(MailFlag::SenderIsUser);
+        problems.push(
+            "the sender's address is one of this platform's users; no contact was made from it"
+                .into(),
+        );
+    }
+    let from_customer = !parsed.bounce && !own_user;
     let known = match &parsed.from_address {
-        Some(email) if !parsed.bounce => store::contact_by_email(tx, target.client_id, email)?,
+        Some(email) if from_customer => store::contact_by_email(tx, target.client_id, email)?,
         _ => None,
     };
     let contact_id = match &parsed.from_address {
         // Known senders without the general look-up (the usual case).
         _ if known.is_some() => known,
-        Some(email) if !parsed.bounce => {
+        Some(email) if from_customer => {
             match crate::cases::service::resolve_contact(
                 tx,
                 &who,
@@ -762,7 +866,17 @@ fn file(
         }
         _ => None,
     };
-    let found = find_case(tx, target, parsed)?;
+    let found = match find_case(tx, target, parsed)? {
+        // A reused Message-ID threads as the ID says, failing all else.
+        None if at.reused => match &parsed.message_id {
+            Some(id) => match store::case_by_message_id(tx, target.client_id, id)? {
+                Some(case) => Some((store::surviving_case(tx, case)?, "message-id")),
+                None => None,
+            },
+            None => None,
+        },
+        found => found,
+    };
     let body = body_for_service(parsed);
     let mail = message_mail(parsed, contact_id);
     let (case, message_id, new_case, threaded_by) = match found {
@@ -827,6 +941,7 @@ fn file(
     finish(tx, target, prepared, case_id, message_id)?;
     if new_case
         && !parsed.is_automatic()
+        && !own_user
         && let Some(note) = acknowledge(tx, target.mailbox_id, case_id, message_id, care)?
     {
         problems.push(note);
@@ -835,12 +950,11 @@ fn file(
     let inbound_id = record(
         tx,
         target,
-        uid_validity,
-        uid,
+        at,
         prepared,
-        Some(case_id),
-        Some(message_id),
+        Some((case_id, message_id)),
         threaded_by,
+        &flags,
         problem.as_deref(),
     )?;
     Ok((
@@ -848,7 +962,7 @@ fn file(
             inbound_id,
             case_id: Some(case_id),
             new_case,
-            flagged: problem.is_some(),
+            flagged: problem.is_some() || !flags.is_empty(),
         },
         case,
     ))
@@ -859,8 +973,7 @@ fn file(
 fn file_degraded(
     tx: &Transaction,
     target: Target,
-    uid_validity: Option<u32>,
-    uid: Option<u32>,
+    at: &Taking,
     prepared: &Prepared,
     note: &str,
 ) -> Result<(Outcome, Case), MailError> {
@@ -891,19 +1004,18 @@ fn file_degraded(
         },
     )?;
     let message_id = first_message(tx, case.id)?;
-    let mut problems = parsed.problems.clone();
+    let mut problems = at.problems(parsed);
     problems.push(note.to_string());
     let problem = problems.join("; ");
     finish(tx, target, prepared, case.id, message_id)?;
     let inbound_id = record(
         tx,
         target,
-        uid_validity,
-        uid,
+        at,
         prepared,
-        Some(case.id),
-        Some(message_id),
+        Some((case.id, message_id)),
         "new",
+        &at.flags(parsed),
         Some(&problem),
     )?;
     Ok((
@@ -1023,39 +1135,47 @@ fn finish(
     Ok(())
 }
 
+/// The inbound record; `filed` is the (case, thread message) it went to.
 #[allow(clippy::too_many_arguments)]
 fn record(
     tx: &Transaction,
     target: Target,
-    uid_validity: Option<u32>,
-    uid: Option<u32>,
+    at: &Taking,
     prepared: &Prepared,
-    case_id: Option<i64>,
-    message_id: Option<i64>,
+    filed: Option<(i64, i64)>,
     threaded_by: &str,
+    flags: &[MailFlag],
     problem: Option<&str>,
 ) -> Result<i64, MailError> {
     let parsed = &prepared.parsed;
     crate::blobs::store::insert_row(tx, &prepared.raw)?;
+    let flags = MailFlag::join(flags);
+    let problem = match problem {
+        // A flag always comes with its detail.
+        None if !flags.is_empty() => Some(flags.as_str()),
+        problem => problem,
+    };
     Ok(store::insert_inbound(
         tx,
         &NewInbound {
             mailbox_id: target.mailbox_id,
-            uid_validity,
-            uid,
-            message_key: &prepared.message_key,
+            uid_validity: at.uid_validity,
+            uid: at.uid,
+            message_key: &at.key,
             message_id: parsed.message_id.as_deref(),
             raw_sha256: &prepared.raw.sha256,
             raw_size: prepared.raw.size as i64,
             from_address: parsed.from_address.as_deref(),
             subject: (!parsed.subject.is_empty()).then_some(parsed.subject.as_str()),
-            case_id,
-            thread_message_id: message_id,
+            case_id: filed.map(|(case, _)| case),
+            thread_message_id: filed.map(|(_, message)| message),
             threaded_by,
             auto_reply: parsed.auto_reply,
             bulk: parsed.bulk,
             bounce: parsed.bounce,
             problem,
+            flags: &flags,
+            content_sha256: Some(&parsed.content_sha256),
         },
     )?)
 }
@@ -1488,6 +1608,179 @@ mod tests {
             assert_eq!(case_of(outcome), case_of(original));
         }
         assert!(pipeline.finish().await.unwrap().is_none());
+    }
+
+    fn record_of(f: &Fixture, outcome: &Outcome) -> (Option<i64>, String, String) {
+        let id = match outcome {
+            Outcome::Filed { inbound_id, .. } => *inbound_id,
+            other => panic!("not filed: {other:?}"),
+        };
+        f.db.read_blocking(|c| {
+            Ok::<_, StoreError>(c.query_row(
+                "SELECT case_id, flags, threaded_by FROM mail_inbound WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reused_message_id_is_filed_flagged_and_threaded_by_it() {
+        let f = fixture();
+        let acme = target(&f.db, "ACME");
+        let original = "From: kim@kunde.example\r\nSubject: Hilfe\r\nMessage-ID: <same@kunde.example>\r\n\r\nErste Nachricht\r\n";
+        let case_id = case_of(&take(&f, acme, 1, original));
+        // Another message under the same Message-ID (a broken client).
+        let other = "From: kim@kunde.example\r\nSubject: Noch eine Frage\r\nMessage-ID: <same@kunde.example>\r\n\r\nGanz anderer Inhalt\r\n";
+        let reused = take(&f, acme, 2, other);
+        assert!(
+            matches!(
+                reused,
+                Outcome::Filed {
+                    new_case: false,
+                    flagged: true,
+                    ..
+                }
+            ),
+            "{reused:?}"
+        );
+        let (filed_in, flags, threaded_by) = record_of(&f, &reused);
+        assert_eq!(filed_in, Some(case_id));
+        assert_eq!(flags, "message-id-reused");
+        assert_eq!(threaded_by, "message-id");
+        let texts = count(
+            &f.db,
+            "SELECT count(*) FROM messages WHERE case_id = ?1 AND body_text LIKE '%anderer Inhalt%'",
+            case_id,
+        );
+        assert_eq!(texts, 1);
+        // Copies of either, by another route under other UIDs, are repeats.
+        let copy = format!("Received: from relay.example by mx.example\r\n{original}");
+        assert!(matches!(
+            take(&f, acme, 3, &copy),
+            Outcome::Duplicate { .. }
+        ));
+        let copy = format!("Received: from relay.example by mx.example\r\n{other}");
+        assert!(matches!(
+            take(&f, acme, 4, &copy),
+            Outcome::Duplicate { .. }
+        ));
+        // Without a Message-ID too: the copy's raw bytes differ, not its content.
+        let anonymous = "From: kim@kunde.example\r\nSubject: Ohne ID\r\nDate: Tue, 1 Dec 2026 10:00:00 +0100\r\n\r\nText\r\n";
+        assert!(matches!(
+            take(&f, acme, 5, anonymous),
+            Outcome::Filed { .. }
+        ));
+        let copy = format!("Received: from relay.example by mx.example\r\n{anonymous}");
+        assert!(matches!(
+            take(&f, acme, 6, &copy),
+            Outcome::Duplicate { .. }
+        ));
+        assert_eq!(
+            count(
+                &f.db,
+                "SELECT count(*) FROM mail_inbound WHERE mailbox_id = ?1",
+                acme.mailbox_id
+            ),
+            3
+        );
+    }
+
+    #[test]
+    fn mail_from_our_own_users_makes_no_contact() {
+        let f = fixture();
+        let acme = target(&f.db, "ACME");
+        let contacts = |db: &Db, email: &str| -> i64 {
+            db.read_blocking(|c| {
+                Ok::<_, StoreError>(c.query_row(
+                    "SELECT count(*) FROM contact_emails WHERE email = ?1",
+                    [email],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+        };
+        // Acme's own agent, and the provider's admin.
+        for (uid, from) in [
+            (1, "anna.schmidt@acme-energie.example"),
+            (2, "Admin@Zezaro.example"),
+        ] {
+            let outcome = take(
+                &f,
+                acme,
+                uid,
+                &format!("From: {from}\r\nSubject: Weitergeleitet {uid}\r\n\r\nvom Kunden\r\n"),
+            );
+            let (case_id, flags, _) = record_of(&f, &outcome);
+            assert_eq!(flags, "sender-is-user", "{from}");
+            let contact: Option<i64> =
+                f.db.read_blocking(|c| {
+                    Ok::<_, StoreError>(c.query_row(
+                        "SELECT contact_id FROM cases WHERE id = ?1",
+                        [case_id.unwrap()],
+                        |r| r.get(0),
+                    )?)
+                })
+                .unwrap();
+            assert_eq!(contact, None, "{from}");
+            assert_eq!(contacts(&f.db, &from.to_lowercase()), 0, "{from}");
+        }
+        // Another client's user may be a customer here.
+        let outcome = take(
+            &f,
+            acme,
+            3,
+            "From: jonas.weber@nordlicht.example\r\nSubject: Frage\r\n\r\nals Kunde\r\n",
+        );
+        assert!(
+            matches!(outcome, Outcome::Filed { flagged: false, .. }),
+            "{outcome:?}"
+        );
+        assert_eq!(contacts(&f.db, "jonas.weber@nordlicht.example"), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_of_repeats_leaves_no_pack() {
+        let f = fixture();
+        let acme = target(&f.db, "ACME");
+        let hub = CaseHub::default();
+        let limits = Limits::for_attachments(1 << 20);
+        file_batch(&f.db, &f.blobs, &hub, limits, acme, 3, batch_of(5))
+            .await
+            .unwrap();
+        assert_eq!(packs(&f).len(), 1);
+        // The same messages by another route (new raw bytes, so they are
+        // packed) under new UIDs: all repeats.
+        let again: Vec<(u32, Vec<u8>)> = batch_of(5)
+            .into_iter()
+            .map(|(uid, raw)| {
+                let mut copy = b"Received: from relay.example by mx.example\r\n".to_vec();
+                copy.extend(raw);
+                (uid + 100, copy)
+            })
+            .collect();
+        let filed = file_batch(&f.db, &f.blobs, &hub, limits, acme, 3, again)
+            .await
+            .unwrap();
+        assert!(
+            filed
+                .outcomes
+                .iter()
+                .all(|o| matches!(o, Outcome::Duplicate { .. })),
+            "{:?}",
+            filed.outcomes
+        );
+        let left = packs(&f);
+        assert_eq!(left.len(), 1, "{left:?}");
+        let names: Vec<String> = left
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            f.db.read_blocking(|c| crate::blobs::pack::is_named(c, &names[0]))
+                .unwrap()
+        );
     }
 
     #[test]

@@ -256,6 +256,62 @@ pub struct CheckResult {
     pub messages: Option<u32>,
 }
 
+/// Why an inbound message is flagged, as a stable code (the UI names it in
+/// the reader's language; the record's `problem` has the detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MailFlag {
+    /// A charset the message names is unknown (or cannot be decoded): its
+    /// text is shown as far as readable; the raw message is kept.
+    UnknownCharset,
+    /// No blank line between header and body: the text was recovered.
+    NoHeaderSeparator,
+    /// A multipart whose boundary is missing, cut or wrong.
+    BrokenMultipart,
+    /// Another message with this Message-ID was taken before.
+    MessageIdReused,
+    /// The sender's address is one of the platform's own users.
+    SenderIsUser,
+}
+
+impl MailFlag {
+    pub const ALL: [MailFlag; 5] = [
+        MailFlag::UnknownCharset,
+        MailFlag::NoHeaderSeparator,
+        MailFlag::BrokenMultipart,
+        MailFlag::MessageIdReused,
+        MailFlag::SenderIsUser,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailFlag::UnknownCharset => "unknown-charset",
+            MailFlag::NoHeaderSeparator => "no-header-separator",
+            MailFlag::BrokenMultipart => "broken-multipart",
+            MailFlag::MessageIdReused => "message-id-reused",
+            MailFlag::SenderIsUser => "sender-is-user",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailFlag> {
+        MailFlag::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// The column's form: codes separated by spaces.
+    pub fn join(flags: &[MailFlag]) -> String {
+        flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Reads the column; `None` on a code this build does not know.
+    pub fn split(column: &str) -> Option<Vec<MailFlag>> {
+        column.split_whitespace().map(MailFlag::parse).collect()
+    }
+}
+
 /// One message taken from a mailbox.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InboundMail {
@@ -266,12 +322,16 @@ pub struct InboundMail {
     pub subject: Option<String>,
     pub case_id: Option<i64>,
     pub thread_message_id: Option<i64>,
-    /// `new`, `references`, `subject` or `bounce`.
+    /// `new`, `references`, `subject`, `bounce` or `message-id` (a reused
+    /// Message-ID, threaded as it says).
     pub threaded_by: String,
     pub auto_reply: bool,
     pub bulk: bool,
     pub bounce: bool,
     pub flagged: bool,
+    /// Why it is flagged, as stable codes (empty for the older records
+    /// whose `problem` alone says it).
+    pub flags: Vec<MailFlag>,
     pub problem: Option<String>,
     pub raw_size: i64,
     /// Download address of the raw message (`message/rfc822`), when it

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{
-    AfterFetch, AutoAck, FetcherState, InboundMail, Mailbox, MailboxFields, Security,
+    AfterFetch, AutoAck, FetcherState, InboundMail, MailFlag, Mailbox, MailboxFields, Security,
 };
 use crate::db::{StoreResult, now};
 
@@ -235,15 +235,35 @@ pub fn set_uid_validity(conn: &Connection, id: i64, uid_validity: u32) -> StoreR
 
 // ---- inbound records -------------------------------------------------------
 
-/// The record of this message in this mailbox, by UID or by key.
-pub fn find_inbound(
-    conn: &Connection,
-    mailbox_id: i64,
-    uid_validity: Option<u32>,
-    uid: Option<u32>,
-    message_key: Option<&str>,
-) -> StoreResult<Option<i64>> {
-    if let (Some(v), Some(u)) = (uid_validity, uid)
+/// What the store knows of a message about to be filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Not taken before.
+    New,
+    /// This very message was taken before (this record).
+    Taken(i64),
+    /// Its Message-ID was taken before, with other content (this record).
+    IdReused(i64),
+}
+
+/// A message as [`seen_before`] looks it up.
+pub struct Lookup<'a> {
+    pub uid_validity: Option<u32>,
+    pub uid: Option<u32>,
+    /// The Message-ID, or `sha256:<hex of raw>` without one.
+    pub message_key: &'a str,
+    /// Whether `message_key` is a Message-ID.
+    pub has_message_id: bool,
+    pub raw_sha256: &'a str,
+    pub content_sha256: &'a str,
+}
+
+/// Whether this message was taken from this mailbox before: by
+/// (UIDVALIDITY, UID), then by Message-ID **and** content. A message whose
+/// Message-ID is known but whose content is not is [`Seen::IdReused`]: a
+/// different message, to be filed. The content index is read only then.
+pub fn seen_before(conn: &Connection, mailbox_id: i64, m: &Lookup) -> StoreResult<Seen> {
+    if let (Some(v), Some(u)) = (m.uid_validity, m.uid)
         && let Some(id) = conn
             .prepare_cached(
                 "SELECT id FROM mail_inbound WHERE mailbox_id = ?1 AND uid_validity = ?2 AND uid = ?3",
@@ -251,17 +271,45 @@ pub fn find_inbound(
             .query_row(params![mailbox_id, v, u], |row| row.get(0))
             .optional()?
     {
-        return Ok(Some(id));
+        return Ok(Seen::Taken(id));
     }
-    match message_key {
-        Some(key) => Ok(conn
+    let by_key: Option<(i64, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT id, raw_sha256, content_sha256 FROM mail_inbound
+             WHERE mailbox_id = ?1 AND message_key = ?2",
+        )?
+        .query_row(params![mailbox_id, m.message_key], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    let by_content = || -> StoreResult<Option<i64>> {
+        Ok(conn
             .prepare_cached(
-                "SELECT id FROM mail_inbound WHERE mailbox_id = ?1 AND message_key = ?2",
+                "SELECT id FROM mail_inbound WHERE mailbox_id = ?1 AND content_sha256 = ?2
+                 ORDER BY id LIMIT 1",
             )?
-            .query_row(params![mailbox_id, key], |row| row.get(0))
-            .optional()?),
-        None => Ok(None),
+            .query_row(params![mailbox_id, m.content_sha256], |row| row.get(0))
+            .optional()?)
+    };
+    let Some((id, raw, content)) = by_key else {
+        // Without a Message-ID, a copy by another route has other raw
+        // bytes (its key) but the same content.
+        return Ok(match m.has_message_id {
+            false => by_content()?.map_or(Seen::New, Seen::Taken),
+            true => Seen::New,
+        });
+    };
+    if !m.has_message_id || raw == m.raw_sha256 || content.as_deref() == Some(m.content_sha256) {
+        return Ok(Seen::Taken(id));
     }
+    // Another copy of an earlier message that reused this Message-ID.
+    Ok(by_content()?.map_or(Seen::IdReused(id), Seen::Taken))
+}
+
+/// The record key of a message that reuses a Message-ID: the ID and its
+/// content hash (a Message-ID has no white space, so it cannot collide).
+pub fn reused_key(message_id: &str, content_sha256: &str) -> String {
+    format!("{message_id} sha256:{content_sha256}")
 }
 
 /// UIDs of this UIDVALIDITY already taken, among `uids`.
@@ -304,14 +352,17 @@ pub struct NewInbound<'a> {
     pub bulk: bool,
     pub bounce: bool,
     pub problem: Option<&'a str>,
+    /// [`MailFlag::join`]ed codes.
+    pub flags: &'a str,
+    pub content_sha256: Option<&'a str>,
 }
 
 pub fn insert_inbound(conn: &Connection, r: &NewInbound) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO mail_inbound (mailbox_id, uid_validity, uid, message_key, message_id, raw_sha256,
              raw_size, from_address, subject, case_id, thread_message_id, threaded_by, auto_reply, bulk,
-             bounce, flagged, problem, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             bounce, flagged, problem, received_at, flags, content_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         r.mailbox_id,
@@ -329,19 +380,30 @@ pub fn insert_inbound(conn: &Connection, r: &NewInbound) -> StoreResult<i64> {
         r.auto_reply,
         r.bulk,
         r.bounce,
-        r.problem.is_some(),
+        r.problem.is_some() || !r.flags.is_empty(),
         r.problem,
-        now()
+        now(),
+        r.flags,
+        r.content_sha256
     ])?;
     Ok(conn.last_insert_rowid())
 }
 
 const INBOUND_COLUMNS: &str = "id, mailbox_id, message_id, from_address, subject, case_id,
-     thread_message_id, threaded_by, auto_reply, bulk, bounce, flagged, problem, raw_size, received_at";
+     thread_message_id, threaded_by, auto_reply, bulk, bounce, flagged, problem, raw_size, received_at,
+     flags";
 
 fn inbound_from_row(row: &Row) -> rusqlite::Result<InboundMail> {
     let case_id: Option<i64> = row.get(5)?;
     let message: Option<i64> = row.get(6)?;
+    let flags: String = row.get(15)?;
+    let flags = MailFlag::split(&flags).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            15,
+            rusqlite::types::Type::Text,
+            format!("unknown mail flag in {flags:?}").into(),
+        )
+    })?;
     Ok(InboundMail {
         id: row.get(0)?,
         mailbox_id: row.get(1)?,
@@ -355,6 +417,7 @@ fn inbound_from_row(row: &Row) -> rusqlite::Result<InboundMail> {
         bulk: row.get(9)?,
         bounce: row.get(10)?,
         flagged: row.get(11)?,
+        flags,
         problem: row.get(12)?,
         raw_size: row.get(13)?,
         raw_url: match (case_id, message) {
@@ -454,6 +517,26 @@ pub fn contact_by_email(
         .prepare_cached(CONTACT_BY_EMAIL)?
         .query_row(params![client_id, email], |row| row.get(0))
         .optional()?)
+}
+
+/// Whether `email` is the address of one of the platform's own users who
+/// work on this project: the provider's staff (no client), the client's
+/// users, or members of the project. A user of another client may well be
+/// this client's customer.
+pub fn is_own_user(
+    conn: &Connection,
+    client_id: i64,
+    project_id: i64,
+    email: &str,
+) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.email = ?1
+                 AND (u.client_id IS NULL OR u.client_id = ?2
+                      OR EXISTS (SELECT 1 FROM project_members m
+                                 WHERE m.project_id = ?3 AND m.user_id = u.id)))",
+        )?
+        .query_row(params![email, client_id, project_id], |row| row.get(0))?)
 }
 
 /// The case `KEY-number` of a project of this client.

@@ -297,6 +297,11 @@ const en = {
   'mail.reason.host-not-allowed': 'private or local network not allowed',
   'mail.reason.plain-not-allowed': 'unencrypted connection not allowed',
   'mail.reason.protocol': 'not an IMAP server',
+  'mail.flag.unknownCharset': 'Unknown charset',
+  'mail.flag.noHeaderSeparator': 'No blank line after the header',
+  'mail.flag.brokenMultipart': 'Broken MIME boundary',
+  'mail.flag.messageIdReused': 'Message-ID reused',
+  'mail.flag.senderIsUser': 'Sent by one of our users',
 
   'users.title': 'Users',
   'users.new': 'New user',
@@ -1034,6 +1039,11 @@ const de: Record<MsgKey, string> = {
   'mail.reason.host-not-allowed': 'privates oder lokales Netz nicht erlaubt',
   'mail.reason.plain-not-allowed': 'unverschlüsselte Verbindung nicht erlaubt',
   'mail.reason.protocol': 'kein IMAP-Server',
+  'mail.flag.unknownCharset': 'Unbekannter Zeichensatz',
+  'mail.flag.noHeaderSeparator': 'Keine Leerzeile nach dem Kopf',
+  'mail.flag.brokenMultipart': 'Defekte MIME-Grenze',
+  'mail.flag.messageIdReused': 'Message-ID wiederverwendet',
+  'mail.flag.senderIsUser': 'Von einem unserer Benutzer gesendet',
 
   'users.title': 'Benutzer',
   'users.new': 'Neuer Benutzer',

@@ -5,7 +5,7 @@
 
 import { useState } from 'preact/hooks';
 import { api, type List } from '../api';
-import { formatDateTime, t } from '../i18n';
+import { formatDateTime, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
@@ -60,6 +60,35 @@ export interface AutoAck {
   body: string;
 }
 
+/** Why an inbound e-mail is flagged (stable codes; `problem` has the detail). */
+export type MailFlag =
+  | 'unknown-charset'
+  | 'no-header-separator'
+  | 'broken-multipart'
+  | 'message-id-reused'
+  | 'sender-is-user';
+
+const FLAG_KEYS: Record<MailFlag, MsgKey> = {
+  'unknown-charset': 'mail.flag.unknownCharset',
+  'no-header-separator': 'mail.flag.noHeaderSeparator',
+  'broken-multipart': 'mail.flag.brokenMultipart',
+  'message-id-reused': 'mail.flag.messageIdReused',
+  'sender-is-user': 'mail.flag.senderIsUser',
+};
+
+/** The flags of an inbound e-mail, each named in the reader's language. */
+export function MailFlags({ mail }: { mail: InboundMail }) {
+  return (
+    <>
+      {mail.flags.map((flag) => (
+        <span key={flag} class="badge badge-danger" data-testid="mail-flag" title={mail.problem ?? ''}>
+          {t(FLAG_KEYS[flag])}
+        </span>
+      ))}
+    </>
+  );
+}
+
 export interface InboundMail {
   id: number;
   mailbox_id: number | null;
@@ -73,6 +102,7 @@ export interface InboundMail {
   bulk: boolean;
   bounce: boolean;
   flagged: boolean;
+  flags: MailFlag[];
   problem: string | null;
   raw_size: number;
   raw_url: string | null;
@@ -288,6 +318,11 @@ function FlaggedList({ mailboxId }: { mailboxId: number }) {
                 </a>
               </>
             )}
+            {r.flags.length > 0 && (
+              <div>
+                <MailFlags mail={r} />
+              </div>
+            )}
             <div class="muted">{r.problem}</div>
           </li>
         ))}
@@ -445,11 +480,12 @@ export function MailMarks({ mail }: { mail: InboundMail }) {
       {mail.auto_reply && <span class="badge">{t('mail.mark.autoReply')}</span>}
       {mail.bulk && <span class="badge">{t('mail.mark.bulk')}</span>}
       {mail.bounce && <span class="badge badge-danger">{t('mail.mark.bounce')}</span>}
-      {mail.flagged && (
+      {mail.flagged && mail.flags.length === 0 && (
         <span class="badge badge-danger" title={mail.problem ?? ''}>
           {t('mail.mark.flagged')}
         </span>
       )}
+      <MailFlags mail={mail} />
       {mail.raw_url && (
         <a href={mail.raw_url} download data-testid="mail-raw">
           {t('mail.raw')}
