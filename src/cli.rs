@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::{Principal, Role};
 use crate::config::{Config, Overrides};
 use crate::db::Db;
-use crate::http::client_ip::IpNets;
 use crate::http::start;
+use crate::net::ip::Nets;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,7 +40,7 @@ enum Command {
         /// Reverse proxies whose Forwarded / X-Forwarded-For headers name
         /// the client: addresses or CIDR networks, comma-separated.
         #[arg(long, env = "ZEZARO_TRUSTED_PROXIES", value_name = "NETS")]
-        trusted_proxies: Option<IpNets>,
+        trusted_proxies: Option<Nets>,
     },
     /// Manage users.
     User {
@@ -290,7 +290,7 @@ fn serve(
     store: StoreArgs,
     listen: Option<String>,
     demo: bool,
-    trusted_proxies: Option<IpNets>,
+    trusted_proxies: Option<Nets>,
 ) -> Result<(), Failure> {
     let mut config = config(&store, listen)?;
     if let Some(nets) = trusted_proxies {

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 
 use crate::net::HostPolicy;
-use crate::http::client_ip::{IpNet, IpNets};
+use crate::net::ip::{Net, Nets};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -58,7 +58,7 @@ struct FileConfig {
     secure_cookies: Option<SecureCookies>,
     login_attempts_per_account: Option<u32>,
     login_attempts_per_address: Option<u32>,
-    trusted_proxies: Option<Vec<IpNet>>,
+    trusted_proxies: Option<Vec<Net>>,
     event_streams_per_user: Option<usize>,
     event_streams_total: Option<usize>,
     backup_dir: Option<PathBuf>,
@@ -93,7 +93,7 @@ pub struct Config {
     /// Reverse proxies (addresses or CIDR networks) whose `Forwarded` /
     /// `X-Forwarded-For` headers name the client; empty: none, the socket
     /// peer is the client.
-    pub trusted_proxies: Vec<IpNet>,
+    pub trusted_proxies: Vec<Net>,
     /// Open live-event streams (`/api/v1/events`) per user.
     pub event_streams_per_user: usize,
     /// Open live-event streams in all; default: from the open-file limit.
@@ -168,7 +168,7 @@ pub struct Overrides {
     /// `--mail-allowed-hosts`, comma-separated.
     pub mail_allowed_hosts: Option<String>,
     /// `--trusted-proxies` (or `ZEZARO_TRUSTED_PROXIES`).
-    pub trusted_proxies: Option<Vec<IpNet>>,
+    pub trusted_proxies: Option<Vec<Net>>,
 }
 
 impl Config {
@@ -203,7 +203,7 @@ impl Config {
                 .unwrap_or(d.login_attempts_per_address),
             trusted_proxies: flags
                 .trusted_proxies
-                .or(env::<IpNets>("ZEZARO_TRUSTED_PROXIES")?.map(|nets| nets.0))
+                .or(env::<Nets>("ZEZARO_TRUSTED_PROXIES")?.map(|nets| nets.0))
                 .or(file.trusted_proxies)
                 .unwrap_or(d.trusted_proxies),
             event_streams_per_user: env("ZEZARO_EVENT_STREAMS_PER_USER")?

@@ -1198,6 +1198,8 @@ async fn client_admin_cannot_probe_the_hosts_network() {
         assert!(!text.contains(remote), "remote bytes reflected: {check}");
     }
     ts.server.stop().await;
+}
+
 /// The East-Asian corpus (tests/mail_corpus/make_cjk.py): subject, a line
 /// of the body, and a word of it to search for.
 const EAST_ASIAN: [(&str, &str, &str, &str); 10] = [

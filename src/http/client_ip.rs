@@ -8,106 +8,12 @@
 //! trusted proxies the socket peer is the client, whatever the headers say.
 
 use std::net::IpAddr;
-use std::str::FromStr;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, web};
 
+use crate::net::ip::{Net, canonical};
 use crate::state::AppState;
-
-/// An address or a network (`10.0.0.0/8`, `::1`, `fd00::/8`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(try_from = "String")]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpNet {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
-            _ => false,
-        }
-    }
-}
-
-fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
-    let full = usize::from(prefix / 8);
-    let rest = prefix % 8;
-    if a[..full] != b[..full] {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    (a[full] & mask) == (b[full] & mask)
-}
-
-/// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) count as IPv4.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
-    }
-}
-
-impl FromStr for IpNet {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let (addr, prefix) = match s.split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
-            None => (s, None),
-        };
-        let addr = canonical(
-            addr.parse::<IpAddr>()
-                .map_err(|_| format!("{s:?} is not an IP address or CIDR network"))?,
-        );
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: prefix length must be 0 to {max}"))?,
-            None => max,
-        };
-        Ok(IpNet { addr, prefix })
-    }
-}
-
-impl TryFrom<String> for IpNet {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-/// A comma-separated list, as the environment variable gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IpNets(pub Vec<IpNet>);
-
-impl FromStr for IpNets {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.split(',')
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .map(IpNets)
-    }
-}
 
 /// The client address of a request, by the server's `trusted_proxies`.
 pub fn of_request(req: &HttpRequest) -> Option<IpAddr> {
@@ -120,7 +26,7 @@ pub fn of_request(req: &HttpRequest) -> Option<IpAddr> {
 }
 
 /// The client behind `peer` (see the module comment).
-pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[Net]) -> IpAddr {
     let peer = canonical(peer);
     let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(peer) {
@@ -206,29 +112,12 @@ mod tests {
         map
     }
 
-    fn nets(s: &str) -> Vec<IpNet> {
-        s.parse::<IpNets>().expect("nets").0
+    fn nets(s: &str) -> Vec<Net> {
+        s.parse::<crate::net::ip::Nets>().expect("nets").0
     }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().expect("ip")
-    }
-
-    #[test]
-    fn networks_parse_and_match() {
-        let n: IpNet = "10.0.0.0/8".parse().expect("net");
-        assert!(n.contains(ip("10.200.1.2")));
-        assert!(n.contains(ip("::ffff:10.1.1.1")));
-        assert!(!n.contains(ip("11.0.0.1")));
-        let one: IpNet = "192.168.1.5".parse().expect("addr");
-        assert!(one.contains(ip("192.168.1.5")) && !one.contains(ip("192.168.1.6")));
-        let v6: IpNet = "fd00::/8".parse().expect("v6");
-        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
-        let odd: IpNet = "172.16.0.0/12".parse().expect("odd prefix");
-        assert!(odd.contains(ip("172.31.255.1")) && !odd.contains(ip("172.32.0.1")));
-        assert!("10.0.0.0/33".parse::<IpNet>().is_err());
-        assert!("proxy.example".parse::<IpNet>().is_err());
-        assert_eq!(nets(" 127.0.0.1, ::1 ,").len(), 2);
     }
 
     #[test]

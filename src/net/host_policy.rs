@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
-use ipnet::IpNet;
+use super::ip::{Net, canonical};
 
 /// Why a host may not be connected to. Says nothing the remote side sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -39,7 +39,7 @@ pub enum HostRefusal {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostPolicy {
     hosts: Vec<String>,
-    nets: Vec<IpNet>,
+    nets: Vec<Net>,
 }
 
 impl FromStr for HostPolicy {
@@ -64,10 +64,8 @@ impl HostPolicy {
         for entry in entries {
             let entry = entry.as_ref().trim();
             let bare = entry.trim_start_matches('[').trim_end_matches(']');
-            if let Ok(net) = bare.parse::<IpNet>() {
-                policy.nets.push(net.trunc());
-            } else if let Ok(ip) = bare.parse::<IpAddr>() {
-                policy.nets.push(IpNet::from(ip));
+            if let Ok(net) = bare.parse::<Net>() {
+                policy.nets.push(net);
             } else if valid_host_name(entry) {
                 policy.hosts.push(entry.to_ascii_lowercase());
             } else {
@@ -84,7 +82,7 @@ impl HostPolicy {
         self.hosts
             .iter()
             .cloned()
-            .chain(self.nets.iter().map(IpNet::to_string))
+            .chain(self.nets.iter().map(Net::to_string))
             .collect()
     }
 
@@ -99,7 +97,7 @@ impl HostPolicy {
 
     fn allows_addr(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
-        self.nets.iter().any(|net| net.contains(&ip))
+        self.nets.iter().any(|net| net.contains(ip))
     }
 
     /// Whether `host` may be reached at `ip`: a public address, or one the
@@ -164,18 +162,6 @@ impl HostPolicy {
             return Err(HostRefusal::PlainNotAllowed);
         }
         Ok(addrs)
-    }
-}
-
-/// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) as the IPv4 address
-/// they are.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => ip,
-        },
-        v4 => v4,
     }
 }
 

@@ -2,5 +2,6 @@
 //! webhooks later): which addresses they may reach.
 
 pub mod host_policy;
+pub mod ip;
 
 pub use host_policy::{HostPolicy, HostRefusal};
