@@ -7,6 +7,9 @@ macro_rules! names {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        // The names are the variants in kebab case; said for the document
+        // too, which does not see the `rename`s a macro passes on.
+        #[serde(rename_all = "kebab-case")]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -332,6 +335,7 @@ pub struct CaseQuery {
     /// `due_at`, `-priority`.
     pub sort: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,

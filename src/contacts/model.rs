@@ -92,6 +92,7 @@ pub struct ContactQuery {
     pub q: Option<String>,
     pub organization_id: Option<i64>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub before_id: Option<i64>,
 }

@@ -2,6 +2,7 @@
 //! parsing, security headers, the embedded UI and the OpenAPI document.
 
 mod assets;
+pub(crate) mod contract;
 mod errors;
 mod json;
 mod openapi;

@@ -31,6 +31,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Seconds, sent as `Retry-After` (throttling, busy store).
     pub retry_after: Option<u64>,
+    /// The methods a resource takes, sent as `Allow` with a 405.
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -41,6 +43,7 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -51,6 +54,11 @@ impl ApiError {
 
     pub fn retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    pub fn allow(mut self, methods: impl Into<String>) -> Self {
+        self.allow = Some(methods.into());
         self
     }
 
@@ -96,6 +104,9 @@ impl ResponseError for ApiError {
         ));
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if let Some(methods) = &self.allow {
+            response.insert_header((header::ALLOW, methods.as_str()));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"zezaro\""));

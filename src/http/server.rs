@@ -176,6 +176,26 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                 .into()
             }))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .wrap_fn(|req, srv| {
+                // Query parameters held to the document's limits, for every
+                // operation alike.
+                let checked = match req.match_pattern() {
+                    Some(pattern) if !req.query_string().is_empty() => {
+                        super::contract::check_query(&pattern, req.method().as_str(), req.query_string())
+                    }
+                    _ => Ok(()),
+                };
+                let pending = match checked {
+                    Ok(()) => Ok(srv.call(req)),
+                    Err(problem) => Err(req.error_response(problem)),
+                };
+                async move {
+                    match pending {
+                        Ok(response) => Ok(response.await?.map_into_left_body()),
+                        Err(refused) => Ok(refused.map_into_right_body()),
+                    }
+                }
+            })
             .wrap(middleware::Compress::default())
             .wrap_fn(|req, srv| {
                 let https = req.connection_info().scheme() == "https";
@@ -213,8 +233,19 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                     Ok(response)
                 }
             })
-            .route("/healthz", web::get().to(health))
-            .route("/metrics", web::get().to(crate::services::metrics::metrics))
+            // GET and HEAD only; anything else is a 405, not the UI page.
+            .service(
+                web::resource("/healthz")
+                    .route(web::get().to(health))
+                    .route(web::head().to(health))
+                    .default_service(web::to(fallback)),
+            )
+            .service(
+                web::resource("/metrics")
+                    .route(web::get().to(crate::services::metrics::metrics))
+                    .route(web::head().to(crate::services::metrics::metrics))
+                    .default_service(web::to(fallback)),
+            )
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
             )
@@ -239,16 +270,10 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                     .configure(crate::mail::configure)
                     .configure(crate::export::configure)
                     .configure(crate::gdpr::configure)
-                    .default_service(web::to(|| async {
-                        Err::<HttpResponse, _>(ApiError::new(
-                            actix_web::http::StatusCode::NOT_FOUND,
-                            "not-found",
-                            "no such API endpoint",
-                        ))
-                    })),
+                    .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::configure_pages)
-            .default_service(web::to(assets::serve))
+            .default_service(web::to(ui_or_fallback))
     });
     if let Some(workers) = workers {
         server = server.workers(workers.max(1));
@@ -276,6 +301,38 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
         task,
         _lock: lock,
     })
+}
+
+/// No route took the request: 405 with `Allow` where the document has
+/// the path under other methods, else 404, as problem details.
+async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    match super::contract::method_not_allowed(req.path(), req.method().as_str()) {
+        Some(problem) => Err(problem),
+        None => Err(ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not-found",
+            "no such API endpoint",
+        )),
+    }
+}
+
+/// The UI's pages are read-only: GET and HEAD; any other method outside the
+/// API is a 405.
+async fn ui_or_fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    use actix_web::http::Method;
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return Ok(assets::serve(req).await);
+    }
+    if let Some(problem) = super::contract::method_not_allowed(req.path(), req.method().as_str())
+    {
+        return Err(problem);
+    }
+    Err(ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!("{} is not allowed here; use GET, HEAD", req.method()),
+    )
+    .allow("GET, HEAD"))
 }
 
 fn join_result(

@@ -287,6 +287,7 @@ pub struct InboundQuery {
     #[serde(default)]
     pub flagged: bool,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub before_id: Option<i64>,
 }

@@ -76,6 +76,7 @@ pub struct OrganizationQuery {
     /// Prefix search over name, customer number, domain and city.
     pub q: Option<String>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub before_id: Option<i64>,
 }
