@@ -135,6 +135,7 @@ pub struct MessageMail {
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub project_id: i64,
+    #[schema(max_length = 300)]
     pub subject: String,
     pub channel: Channel,
     pub topic_id: Option<i64>,
@@ -172,6 +173,7 @@ pub struct CasePatch {
     pub expected_version: Option<i64>,
     #[serde(default)]
     pub force: bool,
+    #[schema(max_length = 300)]
     pub subject: Option<String>,
     pub status: Option<Status>,
     pub priority: Option<Priority>,

@@ -118,14 +118,18 @@ pub struct FetcherState {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMailbox {
+    #[schema(max_length = 100)]
     pub name: String,
     pub address: String,
+    #[schema(max_length = 200)]
     pub sender_name: Option<String>,
+    #[schema(max_length = 10000)]
     pub signature: Option<String>,
     pub imap_host: String,
     pub imap_port: Option<u16>,
     pub imap_security: Security,
     pub imap_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub imap_username: String,
     pub imap_password: String,
     pub imap_folder: Option<String>,
@@ -135,6 +139,7 @@ pub struct NewMailbox {
     pub smtp_port: Option<u16>,
     pub smtp_security: Security,
     pub smtp_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub fetch_schedule: Option<String>,
@@ -147,14 +152,18 @@ pub struct NewMailbox {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxPatch {
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     pub address: Option<String>,
+    #[schema(max_length = 200)]
     pub sender_name: Option<String>,
+    #[schema(max_length = 10000)]
     pub signature: Option<String>,
     pub imap_host: Option<String>,
     pub imap_port: Option<u16>,
     pub imap_security: Option<Security>,
     pub imap_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub imap_username: Option<String>,
     pub imap_password: Option<String>,
     pub imap_folder: Option<String>,
@@ -165,6 +174,7 @@ pub struct MailboxPatch {
     pub smtp_port: Option<u16>,
     pub smtp_security: Option<Security>,
     pub smtp_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub smtp_username: Option<String>,
     /// `""` removes the stored SMTP password.
     pub smtp_password: Option<String>,

@@ -41,6 +41,7 @@ pub struct Team {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
+    #[schema(max_length = 100)]
     pub name: String,
     pub kind: TeamKind,
     /// Required for `client` teams, absent for `provider` teams.
@@ -50,5 +51,6 @@ pub struct NewTeam {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamPatch {
+    #[schema(max_length = 100)]
     pub name: String,
 }
