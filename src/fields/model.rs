@@ -157,6 +157,6 @@ pub struct FieldPatch {
 #[serde(deny_unknown_fields)]
 pub struct FieldQuery {
     /// Only the mask of cases or of contacts.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<Entity>)]
     pub entity: Option<Entity>,
 }

@@ -175,7 +175,13 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                 )
                 .into()
             }))
-            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .app_data(web::PathConfig::default().error_handler(|_, req| {
+                // `PATCH /cases/bulk` reaches `PATCH /cases/{id}`: the
+                // document's own path for it says which methods it takes.
+                super::contract::method_not_allowed(req.path(), req.method().as_str())
+                    .unwrap_or_else(ApiError::not_found)
+                    .into()
+            }))
             .wrap_fn(|req, srv| {
                 // Query parameters held to the document's limits, for every
                 // operation alike.

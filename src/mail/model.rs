@@ -75,6 +75,7 @@ pub struct Mailbox {
     pub sender_name: String,
     pub signature: String,
     pub imap_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub imap_port: u16,
     pub imap_security: Security,
     /// Whether the server's certificate is checked (TLS and STARTTLS).
@@ -84,6 +85,7 @@ pub struct Mailbox {
     pub after_fetch: AfterFetch,
     pub move_to_folder: Option<String>,
     pub smtp_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: u16,
     pub smtp_security: Security,
     /// Whether the SMTP server's certificate is checked (TLS and STARTTLS).
@@ -126,6 +128,7 @@ pub struct NewMailbox {
     #[schema(max_length = 10000)]
     pub signature: Option<String>,
     pub imap_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub imap_port: Option<u16>,
     pub imap_security: Security,
     pub imap_tls_verify: Option<bool>,
@@ -136,6 +139,7 @@ pub struct NewMailbox {
     pub after_fetch: Option<AfterFetch>,
     pub move_to_folder: Option<String>,
     pub smtp_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: Option<u16>,
     pub smtp_security: Security,
     pub smtp_tls_verify: Option<bool>,
@@ -160,6 +164,7 @@ pub struct MailboxPatch {
     #[schema(max_length = 10000)]
     pub signature: Option<String>,
     pub imap_host: Option<String>,
+    #[schema(minimum = 1, maximum = 65535)]
     pub imap_port: Option<u16>,
     pub imap_security: Option<Security>,
     pub imap_tls_verify: Option<bool>,
@@ -171,6 +176,7 @@ pub struct MailboxPatch {
     /// `""` clears it.
     pub move_to_folder: Option<String>,
     pub smtp_host: Option<String>,
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: Option<u16>,
     pub smtp_security: Option<Security>,
     pub smtp_tls_verify: Option<bool>,
