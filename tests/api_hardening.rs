@@ -20,7 +20,11 @@ async fn creating_customers_for_a_missing_client_is_a_422() {
         let (status, problem) = admin
             .post(path, json!({"client_id": 987_654, "name": "Nobody GmbH"}))
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {problem}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
         assert_eq!(code(&problem), Some("validation"), "{path}");
         assert_eq!(problem["field"], "client_id", "{path}");
     }
@@ -188,8 +192,9 @@ async fn the_document_states_errors_and_limits_and_they_hold() {
                 if status.starts_with('4') || status.starts_with('5') {
                     let content = response["content"].as_object();
                     assert!(
-                        content.is_none_or(|c| !c.contains_key("application/json")
-                            || path == "/healthz"),
+                        content.is_none_or(
+                            |c| !c.contains_key("application/json") || path == "/healthz"
+                        ),
                         "{method} {path} {status}: {response}"
                     );
                 }
@@ -242,7 +247,10 @@ async fn the_document_states_errors_and_limits_and_they_hold() {
         .find(|p| p["name"] == "limit")
         .unwrap()["schema"]
         .clone();
-    assert_eq!((limit["minimum"].as_i64(), limit["maximum"].as_i64()), (Some(1), Some(500)));
+    assert_eq!(
+        (limit["minimum"].as_i64(), limit["maximum"].as_i64()),
+        (Some(1), Some(500))
+    );
     for bad in ["0", "501", "3000000000", "4294967296"] {
         let (status, problem) = admin.get(&format!("/api/v1/audit?limit={bad}")).await;
         assert_eq!(status, 400, "limit={bad}: {problem}");
@@ -272,7 +280,11 @@ async fn methods_and_enum_fields() {
     let anon = ts.anonymous();
     for (method, path, allow) in [
         (Method::PUT, "/api/v1/clients", "GET, POST, HEAD"),
-        (Method::POST, "/api/v1/clients/1", "GET, DELETE, PATCH, HEAD"),
+        (
+            Method::POST,
+            "/api/v1/clients/1",
+            "GET, DELETE, PATCH, HEAD",
+        ),
         (Method::POST, "/healthz", "GET, HEAD"),
         (Method::DELETE, "/healthz", "GET, HEAD"),
         (Method::PUT, "/metrics", "GET, HEAD"),

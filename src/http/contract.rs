@@ -235,10 +235,7 @@ fn check_string(s: &str, schema: &Value, path: &str) -> Result<(), Violation> {
     if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
         && len > max
     {
-        return Err(violation(
-            path,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(violation(path, format!("must be at most {max} characters")));
     }
     if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
         && len < min
@@ -272,7 +269,9 @@ fn compiled(pattern: &str) -> Option<&'static regex::Regex> {
     use std::sync::Mutex;
     static CACHE: OnceLock<Mutex<BTreeMap<String, &'static regex::Regex>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(re) = cache.get(pattern) {
         return Some(re);
     }
@@ -486,7 +485,9 @@ mod tests {
         }});
         assert!(validate(&json!({"name": "abc", "n": 1}), &schema).is_ok());
         assert_eq!(
-            validate(&json!({"name": "abcd"}), &schema).unwrap_err().field,
+            validate(&json!({"name": "abcd"}), &schema)
+                .unwrap_err()
+                .field,
             "name"
         );
         assert!(validate(&json!({"n": 0}), &schema).is_err());

@@ -207,13 +207,19 @@ fn add_problem_responses(doc: &mut serde_json::Value) {
             let public = operation
                 .get("security")
                 .and_then(Value::as_array)
-                .is_some_and(|reqs| reqs.iter().all(|r| r.as_object().is_some_and(|o| o.is_empty())));
+                .is_some_and(|reqs| {
+                    reqs.iter()
+                        .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
+                });
             let has_body = operation.contains_key("requestBody");
             let has_params = operation
                 .get("parameters")
                 .and_then(Value::as_array)
                 .is_some_and(|p| !p.is_empty());
-            if let Some(params) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+            if let Some(params) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            {
                 for param in params {
                     if param["in"] != "query" {
                         continue;
@@ -235,7 +241,9 @@ fn add_problem_responses(doc: &mut serde_json::Value) {
             // Problem bodies the handlers named are problem+json.
             for response in responses.values_mut() {
                 if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
-                    && content.get("application/json").is_some_and(|c| c["schema"] == problem_ref)
+                    && content
+                        .get("application/json")
+                        .is_some_and(|c| c["schema"] == problem_ref)
                     && let Some(json_body) = content.remove("application/json")
                 {
                     content.insert(PROBLEM_TYPE.into(), json_body);
@@ -253,15 +261,27 @@ fn add_problem_responses(doc: &mut serde_json::Value) {
                 continue;
             }
             if has_params || has_body {
-                add("400", "Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it)");
+                add(
+                    "400",
+                    "Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it)",
+                );
             }
             if !public {
-                add("401", "Not signed in, or the token or session is no longer valid");
-                add("403", "Not allowed for this role, or the CSRF token is missing");
+                add(
+                    "401",
+                    "Not signed in, or the token or session is no longer valid",
+                );
+                add(
+                    "403",
+                    "Not allowed for this role, or the CSRF token is missing",
+                );
             }
             add("404", "No such object, or one the caller may not see");
             if write {
-                add("409", "The change conflicts with the stored state (`code` says how)");
+                add(
+                    "409",
+                    "The change conflicts with the stored state (`code` says how)",
+                );
             }
             if has_body {
                 add("413", "The request body is larger than `max_body_bytes`");
@@ -281,7 +301,8 @@ fn is_plain_string(schema: &serde_json::Map<String, serde_json::Value>) -> bool 
         Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
         _ => false,
     };
-    string && !["pattern", "enum", "format", "$ref"]
-        .iter()
-        .any(|k| schema.contains_key(*k))
+    string
+        && !["pattern", "enum", "format", "$ref"]
+            .iter()
+            .any(|k| schema.contains_key(*k))
 }

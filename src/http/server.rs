@@ -187,7 +187,11 @@ pub async fn start(config: Config, options: StartOptions) -> Result<RunningServe
                 // operation alike.
                 let checked = match req.match_pattern() {
                     Some(pattern) if !req.query_string().is_empty() => {
-                        super::contract::check_query(&pattern, req.method().as_str(), req.query_string())
+                        super::contract::check_query(
+                            &pattern,
+                            req.method().as_str(),
+                            req.query_string(),
+                        )
                     }
                     _ => Ok(()),
                 };
@@ -329,8 +333,7 @@ async fn ui_or_fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, Api
     if req.method() == Method::GET || req.method() == Method::HEAD {
         return Ok(assets::serve(req).await);
     }
-    if let Some(problem) = super::contract::method_not_allowed(req.path(), req.method().as_str())
-    {
+    if let Some(problem) = super::contract::method_not_allowed(req.path(), req.method().as_str()) {
         return Err(problem);
     }
     Err(ApiError::new(
