@@ -124,7 +124,8 @@ def main():
                 "--report-dir", os.path.join(report_dir, role),
                 "--no-color",
             ]
-            if subprocess.run(cmd).returncode != 0:
+            # Its crash cache lands in the working directory: the throwaway one.
+            if subprocess.run(cmd, cwd=data).returncode != 0:
                 failed.append(role)
             if server.poll() is not None:
                 failed.append("server exited")
