@@ -84,6 +84,9 @@ def wait_healthy(base, server, deadline=60):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/debug/zezaro")
     st = os.environ.get("ZEZARO_FUZZ_ST", "st")
+    # schemathesis runs in the temporary directory: a relative path must not move.
+    st = os.path.abspath(st) if os.sep in st else st
+    binary = os.path.abspath(binary)
     examples = os.environ.get("ZEZARO_FUZZ_EXAMPLES", "10")
     seed = os.environ.get("ZEZARO_FUZZ_SEED", "20261203")
     phases = os.environ.get("ZEZARO_FUZZ_PHASES", "examples,coverage,fuzzing,stateful")
