@@ -651,11 +651,19 @@ async fn full_text_search_within_permissions() {
         );
     }
     // Hostile input is just text.
-    for q in ["\"", "a OR b NEAR(c", "***", "status:", "\u{0}"] {
+    for q in ["\"", "a OR b NEAR(c", "***", "status:"] {
         let (status, _) = anna
             .get(&format!("/api/v1/search?q={}", urlencode(q)))
             .await;
         assert_eq!(status, 200, "{q:?}");
+    }
+    // Except NUL, which the document refuses for every query value (and
+    // `a\0` once broke the index: a 500).
+    for q in ["\u{0}", "a\u{0}"] {
+        let (status, problem) = anna
+            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, 400, "{q:?}: {problem}");
     }
     ts.server.stop().await;
 }

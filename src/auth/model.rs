@@ -120,7 +120,9 @@ pub struct Permissions {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 256)]
     pub password: String,
 }
 
@@ -157,6 +159,7 @@ pub struct Me {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(max_length = 100)]
     pub name: String,
     /// Days until the token expires; omitted: 365; `0`: never.
     #[schema(maximum = 3650)]

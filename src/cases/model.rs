@@ -7,6 +7,9 @@ macro_rules! names {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        // The names are the variants in kebab case; said for the document
+        // too, which does not see the `rename`s a macro passes on.
+        #[serde(rename_all = "kebab-case")]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -132,6 +135,7 @@ pub struct MessageMail {
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub project_id: i64,
+    #[schema(max_length = 300)]
     pub subject: String,
     pub channel: Channel,
     pub topic_id: Option<i64>,
@@ -169,6 +173,7 @@ pub struct CasePatch {
     pub expected_version: Option<i64>,
     #[serde(default)]
     pub force: bool,
+    #[schema(max_length = 300)]
     pub subject: Option<String>,
     pub status: Option<Status>,
     pub priority: Option<Priority>,
@@ -332,6 +337,7 @@ pub struct CaseQuery {
     /// `due_at`, `-priority`.
     pub sort: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -23,6 +23,7 @@ pub struct SavedView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewView {
+    #[schema(max_length = 80)]
     pub name: String,
     #[schema(value_type = Object)]
     pub query: serde_json::Value,

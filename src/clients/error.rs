@@ -8,7 +8,9 @@ pub enum ClientError {
     NotFound,
     #[error("a client with this name exists already")]
     NameTaken,
-    #[error("the client still has projects, teams or users; remove them first")]
+    #[error(
+        "the client still has projects, users, contacts, organizations or erasure records; remove them first"
+    )]
     NotEmpty,
     #[error(transparent)]
     Invalid(#[from] Invalid),

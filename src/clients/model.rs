@@ -14,5 +14,6 @@ pub struct Client {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
+    #[schema(max_length = 120)]
     pub name: String,
 }

@@ -71,7 +71,10 @@ pub fn rename(conn: &Connection, id: i64, name: &str) -> StoreResult<()> {
 pub fn has_dependents(conn: &Connection, id: i64) -> StoreResult<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM projects WHERE client_id = ?1)
-             OR EXISTS (SELECT 1 FROM users WHERE client_id = ?1)",
+             OR EXISTS (SELECT 1 FROM users WHERE client_id = ?1)
+             OR EXISTS (SELECT 1 FROM contacts WHERE client_id = ?1)
+             OR EXISTS (SELECT 1 FROM organizations WHERE client_id = ?1)
+             OR EXISTS (SELECT 1 FROM gdpr_erasures WHERE client_id = ?1)",
         [id],
         |row| row.get(0),
     )?)

@@ -37,6 +37,7 @@ pub struct Contact {
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
     pub client_id: i64,
+    #[schema(max_length = 200)]
     pub name: String,
     #[serde(default)]
     pub emails: Vec<String>,
@@ -46,10 +47,15 @@ pub struct NewContact {
     pub customer_number: Option<String>,
     /// `de` or `en`.
     pub language: Option<String>,
+    #[schema(max_length = 200)]
     pub street: Option<String>,
+    #[schema(max_length = 20)]
     pub postal_code: Option<String>,
+    #[schema(max_length = 120)]
     pub city: Option<String>,
+    #[schema(max_length = 120)]
     pub country: Option<String>,
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
     /// A JSON object of custom field values.
     #[schema(value_type = Option<Object>)]
@@ -61,6 +67,7 @@ pub struct NewContact {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactPatch {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     pub emails: Option<Vec<String>>,
     pub phones: Option<Vec<String>>,
@@ -73,10 +80,15 @@ pub struct ContactPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub language: Option<Option<String>>,
+    #[schema(max_length = 200)]
     pub street: Option<String>,
+    #[schema(max_length = 20)]
     pub postal_code: Option<String>,
+    #[schema(max_length = 120)]
     pub city: Option<String>,
+    #[schema(max_length = 120)]
     pub country: Option<String>,
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub custom: Option<serde_json::Value>,
@@ -92,6 +104,7 @@ pub struct ContactQuery {
     pub q: Option<String>,
     pub organization_id: Option<i64>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub before_id: Option<i64>,
 }

@@ -165,6 +165,9 @@ fn create_checked(
     require_fields: bool,
 ) -> Result<Contact, ContactError> {
     policy::edit_customers(who, input.client_id)?;
+    if crate::clients::store::get(conn, input.client_id)?.is_none() {
+        return Err(Invalid::new("client_id", "no such client").into());
+    }
     let custom = masked_custom(
         conn,
         input.client_id,

@@ -45,6 +45,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("a record with this value exists already: {0}")]
     Conflict(String),
+    /// A write names a record that is not there, or removes one still named.
+    #[error("a referenced record is missing or still referred to: {0}")]
+    Reference(String),
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("store error: {0}")]
@@ -65,6 +68,11 @@ impl From<rusqlite::Error> for StoreError {
             {
                 StoreError::Conflict(err.to_string())
             }
+            Some(ErrorCode::ConstraintViolation)
+                if err.to_string().contains("FOREIGN KEY constraint failed") =>
+            {
+                StoreError::Reference(err.to_string())
+            }
             _ => StoreError::Sqlite(err),
         }
     }
@@ -79,6 +87,7 @@ impl StoreError {
             StoreError::Busy => StoreError::Busy,
             StoreError::Corrupt(s) => StoreError::Corrupt(s.clone()),
             StoreError::Conflict(s) => StoreError::Conflict(s.clone()),
+            StoreError::Reference(s) => StoreError::Reference(s.clone()),
             StoreError::Migration(s) => StoreError::Migration(s.clone()),
             StoreError::Sqlite(e) => StoreError::Task(e.to_string()),
             StoreError::Task(s) => StoreError::Task(s.clone()),

@@ -116,6 +116,7 @@ pub struct NewField {
     pub entity: Entity,
     /// `[a-z][a-z0-9_]{0,39}`, unique per project and entity; immutable.
     pub key: String,
+    #[schema(max_length = 100)]
     pub label: String,
     pub kind: Kind,
     /// The choices of `select` and `multi-select` fields.
@@ -126,9 +127,11 @@ pub struct NewField {
     /// Default: after the last field.
     pub position: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub help: String,
     pub width: Option<Width>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub section: String,
 }
 
@@ -136,13 +139,16 @@ pub struct NewField {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldPatch {
+    #[schema(max_length = 100)]
     pub label: Option<String>,
     pub kind: Option<Kind>,
     pub options: Option<Vec<String>>,
     pub required: Option<bool>,
     pub position: Option<i64>,
+    #[schema(max_length = 500)]
     pub help: Option<String>,
     pub width: Option<Width>,
+    #[schema(max_length = 100)]
     pub section: Option<String>,
     pub active: Option<bool>,
 }
@@ -151,6 +157,6 @@ pub struct FieldPatch {
 #[serde(deny_unknown_fields)]
 pub struct FieldQuery {
     /// Only the mask of cases or of contacts.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<Entity>)]
     pub entity: Option<Entity>,
 }

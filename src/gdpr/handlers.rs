@@ -112,7 +112,7 @@ pub async fn erasures(
 /// The project's retention rule; `null` when none is set (an empty state,
 /// not an error: the project page asks for it on every visit).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/retention", tag = "gdpr",
-    responses((status = 200, body = RetentionRule), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = Option<RetentionRule>, description = "The rule, or `null` when none is set"), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/retention")]
 pub async fn get_retention(
     state: web::Data<AppState>,

@@ -77,6 +77,7 @@ pub struct RetentionRule {
 #[serde(deny_unknown_fields)]
 pub struct RetentionInput {
     /// 1–1200.
+    #[schema(minimum = 1, maximum = 1200)]
     pub months: i64,
     pub action: Mode,
     #[serde(default = "yes")]

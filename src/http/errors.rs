@@ -37,6 +37,15 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(_) => {
                 conflict("conflict", "a record with this value exists already")
             }
+            // The services check references first; this is the net under
+            // them, so a missed check is a 409, never a 500.
+            StoreError::Reference(detail) => {
+                tracing::warn!(%detail, "foreign key refused a write");
+                conflict(
+                    "reference",
+                    "the change names a record that does not exist, or removes one still in use",
+                )
+            }
             other => {
                 // Details go to the log, not to the caller.
                 tracing::error!(error = %other, "store failure");
@@ -186,6 +195,7 @@ impl From<UserError> for ApiError {
             UserError::EmailTaken => conflict("duplicate", err).with_field("email"),
             UserError::ProAgentExclusive => conflict("pro-agent-exclusive", err),
             UserError::LastAdmin => conflict("last-admin", err),
+            UserError::LastClientAdmin => conflict("last-client-admin", err),
             UserError::Invalid(invalid) => invalid.into(),
             UserError::Password(rejected) => rejected.into(),
             UserError::Denied(denied) => denied.into(),
@@ -244,6 +254,7 @@ impl From<ProjectError> for ApiError {
             ProjectError::KeyTaken => conflict("duplicate", err).with_field("key"),
             ProjectError::NameTaken => conflict("duplicate", err).with_field("name"),
             ProjectError::ProAgentExclusive => conflict("pro-agent-exclusive", err),
+            ProjectError::NotEmpty => conflict("project-not-empty", err),
             ProjectError::MembershipInvalid(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "membership-invalid",

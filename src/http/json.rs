@@ -1,6 +1,7 @@
 //! `ValidJson<T>`: the JSON body extractor. Unlike actix's own it names the
 //! offending field and answers in problem details: malformed JSON, unknown,
-//! missing and mistyped fields give 400, a body over the limit 413.
+//! missing and mistyped fields give 400, a body over the limit 413, a value
+//! outside the limits of `T`'s documented schema 422 (`contract`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,6 +12,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use super::contract;
 use super::problem::ApiError;
 use crate::state::AppState;
 
@@ -22,7 +24,7 @@ impl<T> ValidJson<T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+impl<T: DeserializeOwned + utoipa::ToSchema + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -43,7 +45,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                 ));
             }
             let body = read_limited(payload, limit, declared_len).await?;
-            parse(&body).map(ValidJson)
+            let value = parse_value(&body)?;
+            let parsed = from_value(&value)?;
+            // The schema as the document shows it, with its limits.
+            let schema = serde_json::to_value(T::schema()).unwrap_or_default();
+            contract::validate(&value, &schema)?;
+            Ok(ValidJson(parsed))
         })
     }
 }
@@ -111,6 +118,11 @@ fn too_large(limit: usize) -> ApiError {
 
 /// Deserialises `body`, naming the failing field in the error.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    from_value(&parse_value(body)?)
+}
+
+/// The body as JSON, with whole-number floats (`5449.0`) made integers.
+fn parse_value(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     if body.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -118,53 +130,55 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the request body is empty; a JSON object is expected",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            format!("the request body is not valid JSON: {err}"),
+        )
+    })?;
+    contract::normalize_numbers(&mut value);
+    Ok(value)
+}
+
+/// Well-formed JSON into `T`: every failure now is about a field (a number
+/// where an enum's name belongs included), so it is named.
+fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        let message = inner.to_string();
-        use serde_json::error::Category;
-        match inner.classify() {
-            Category::Syntax | Category::Eof | Category::Io => ApiError::new(
+        let message = err.into_inner().to_string();
+        if let Some(name) = backticked_after(&message, "unknown field") {
+            let field = join_path(&path, &name, true);
+            ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "malformed-json",
-                format!("the request body is not valid JSON: {message}"),
-            ),
-            Category::Data => {
-                if let Some(name) = backticked_after(&message, "unknown field") {
-                    let field = join_path(&path, &name, true);
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "unknown-field",
-                        format!("unknown field `{field}`"),
-                    )
-                    .with_field(field)
-                } else if let Some(name) = backticked_after(&message, "missing field") {
-                    let field = join_path(&path, &name, false);
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "missing-field",
-                        format!("missing field `{field}`"),
-                    )
-                    .with_field(field)
+                "unknown-field",
+                format!("unknown field `{field}`"),
+            )
+            .with_field(field)
+        } else if let Some(name) = backticked_after(&message, "missing field") {
+            let field = join_path(&path, &name, false);
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "missing-field",
+                format!("missing field `{field}`"),
+            )
+            .with_field(field)
+        } else {
+            let field = if path == "." { String::new() } else { path };
+            let detail = strip_position(&message);
+            let problem = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-field",
+                if field.is_empty() {
+                    detail
                 } else {
-                    let field = if path == "." { String::new() } else { path };
-                    let detail = strip_position(&message);
-                    let problem = ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid-field",
-                        if field.is_empty() {
-                            detail
-                        } else {
-                            format!("field `{field}`: {detail}")
-                        },
-                    );
-                    if field.is_empty() {
-                        problem
-                    } else {
-                        problem.with_field(field)
-                    }
-                }
+                    format!("field `{field}`: {detail}")
+                },
+            );
+            if field.is_empty() {
+                problem
+            } else {
+                problem.with_field(field)
             }
         }
     })
@@ -204,8 +218,8 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Input {
+        #[allow(dead_code)]
         name: String,
         count: Option<u32>,
     }
@@ -231,5 +245,19 @@ mod tests {
         assert_eq!(err.code, "malformed-json");
         assert_eq!(err.status, StatusCode::BAD_REQUEST);
         assert!(parse::<Input>(br#"{"name":"a"}"#).is_ok());
+        // A whole-number float is an integer.
+        assert_eq!(
+            parse::<Input>(br#"{"name":"a","count":5449.0}"#)
+                .unwrap()
+                .count,
+            Some(5449)
+        );
+        assert_eq!(
+            parse::<Input>(br#"{"name":"a","count":1.5}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("count")
+        );
     }
 }

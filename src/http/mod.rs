@@ -3,6 +3,7 @@
 
 mod assets;
 pub mod client_ip;
+pub(crate) mod contract;
 mod errors;
 mod json;
 mod openapi;

@@ -129,7 +129,7 @@ use utoipa::{Modify, OpenApi};
         crate::mail::handlers::raw_message,
     ),
     components(schemas(super::ProblemBody)),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ProblemResponses),
     security(("bearer" = []), ("session" = [])),
     tags(
         (name = "auth", description = "Sign-in, sessions, API tokens"),
@@ -165,4 +165,150 @@ impl Modify for SecuritySchemes {
             ))),
         );
     }
+}
+
+/// Documents, in one place for every operation, the problem answers the
+/// shared layers give (so no handler has to list them, and an operation
+/// added later has them too): 400 for a malformed request, 401/403 for
+/// authentication and CSRF, 404 for a missing or hidden object, 409 for a
+/// write that conflicts, 413/415/422 for bodies, 429 and 503 for throttling
+/// and a busy store, 500. All as `application/problem+json`. String query
+/// parameters refuse NUL (`^[^\x00]*$`), which no store or index takes.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Ok(mut doc) = serde_json::to_value(&*openapi) else {
+            return;
+        };
+        add_problem_responses(&mut doc);
+        match serde_json::from_value(doc) {
+            Ok(done) => *openapi = done,
+            Err(err) => tracing::error!(error = %err, "cannot document the problem answers"),
+        }
+    }
+}
+
+const PROBLEM_TYPE: &str = "application/problem+json";
+
+fn add_problem_responses(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let problem_ref = json!({"$ref": "#/components/schemas/ProblemBody"});
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        let system = path == "/healthz" || path == "/metrics";
+        for (method, operation) in item.iter_mut() {
+            let write = matches!(method.as_str(), "post" | "put" | "patch" | "delete");
+            if !matches!(method.as_str(), "get" | "head") && !write {
+                continue;
+            }
+            let Some(operation) = operation.as_object_mut() else {
+                continue;
+            };
+            let public = operation
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|reqs| {
+                    reqs.iter()
+                        .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
+                });
+            let has_body = operation.contains_key("requestBody");
+            let has_params = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|p| !p.is_empty());
+            if let Some(params) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            {
+                for param in params {
+                    if param["in"] != "query" {
+                        continue;
+                    }
+                    if let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut)
+                        && is_plain_string(schema)
+                    {
+                        schema.insert("pattern".into(), json!("^[^\\x00]*$"));
+                    }
+                }
+            }
+            let responses = operation
+                .entry("responses")
+                .or_insert_with(|| json!({}))
+                .as_object_mut();
+            let Some(responses) = responses else {
+                continue;
+            };
+            // Problem bodies the handlers named are problem+json.
+            for response in responses.values_mut() {
+                if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                    && content
+                        .get("application/json")
+                        .is_some_and(|c| c["schema"] == problem_ref)
+                    && let Some(json_body) = content.remove("application/json")
+                {
+                    content.insert(PROBLEM_TYPE.into(), json_body);
+                }
+            }
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_string()).or_insert_with(|| {
+                    json!({
+                        "description": description,
+                        "content": {PROBLEM_TYPE: {"schema": problem_ref.clone()}}
+                    })
+                });
+            };
+            if system {
+                continue;
+            }
+            if has_params || has_body {
+                add(
+                    "400",
+                    "Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it)",
+                );
+            }
+            if !public {
+                add(
+                    "401",
+                    "Not signed in, or the token or session is no longer valid",
+                );
+                add(
+                    "403",
+                    "Not allowed for this role, or the CSRF token is missing",
+                );
+            }
+            add("404", "No such object, or one the caller may not see");
+            if write {
+                add(
+                    "409",
+                    "The change conflicts with the stored state (`code` says how)",
+                );
+            }
+            if has_body {
+                add("413", "The request body is larger than `max_body_bytes`");
+                add("415", "The request body is not JSON");
+                add("422", "A value breaks a rule (`field` names it)");
+            }
+            add("429", "Too many requests; see `Retry-After`");
+            add("500", "Internal error; the server log has the details");
+            add("503", "The store is busy; see `Retry-After`");
+        }
+    }
+}
+
+fn is_plain_string(schema: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let string = match schema.get("type") {
+        Some(serde_json::Value::String(t)) => t == "string",
+        Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    string
+        && !["pattern", "enum", "format", "$ref"]
+            .iter()
+            .any(|k| schema.contains_key(*k))
 }

@@ -36,6 +36,9 @@ pub struct ApiError {
     pub reason: Option<&'static str>,
     /// Seconds, sent as `Retry-After` (throttling, busy store).
     pub retry_after: Option<u64>,
+    /// The methods a resource takes, sent as `Allow` with a 405.
+    /// (Boxed: keeps the error small enough to return by value.)
+    pub allow: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -47,6 +50,7 @@ impl ApiError {
             field: None,
             reason: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -62,6 +66,11 @@ impl ApiError {
 
     pub fn retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    pub fn allow(mut self, methods: impl Into<String>) -> Self {
+        self.allow = Some(methods.into().into_boxed_str());
         self
     }
 
@@ -108,6 +117,9 @@ impl ResponseError for ApiError {
         ));
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if let Some(methods) = &self.allow {
+            response.insert_header((header::ALLOW, &**methods));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"zezaro\""));

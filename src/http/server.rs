@@ -184,7 +184,37 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                 )
                 .into()
             }))
-            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .app_data(web::PathConfig::default().error_handler(|_, req| {
+                // `PATCH /cases/bulk` reaches `PATCH /cases/{id}`: the
+                // document's own path for it says which methods it takes.
+                super::contract::method_not_allowed(req.path(), req.method().as_str())
+                    .unwrap_or_else(ApiError::not_found)
+                    .into()
+            }))
+            .wrap_fn(|req, srv| {
+                // Query parameters held to the document's limits, for every
+                // operation alike.
+                let checked = match req.match_pattern() {
+                    Some(pattern) if !req.query_string().is_empty() => {
+                        super::contract::check_query(
+                            &pattern,
+                            req.method().as_str(),
+                            req.query_string(),
+                        )
+                    }
+                    _ => Ok(()),
+                };
+                let pending = match checked {
+                    Ok(()) => Ok(srv.call(req)),
+                    Err(problem) => Err(req.error_response(problem)),
+                };
+                async move {
+                    match pending {
+                        Ok(response) => Ok(response.await?.map_into_left_body()),
+                        Err(refused) => Ok(refused.map_into_right_body()),
+                    }
+                }
+            })
             .wrap(middleware::Compress::default())
             .wrap_fn(|req, srv| {
                 let https = req.connection_info().scheme() == "https";
@@ -222,8 +252,19 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     Ok(response)
                 }
             })
-            .route("/healthz", web::get().to(health))
-            .route("/metrics", web::get().to(crate::services::metrics::metrics))
+            // GET and HEAD only; anything else is a 405, not the UI page.
+            .service(
+                web::resource("/healthz")
+                    .route(web::get().to(health))
+                    .route(web::head().to(health))
+                    .default_service(web::to(fallback)),
+            )
+            .service(
+                web::resource("/metrics")
+                    .route(web::get().to(crate::services::metrics::metrics))
+                    .route(web::head().to(crate::services::metrics::metrics))
+                    .default_service(web::to(fallback)),
+            )
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
             )
@@ -248,16 +289,10 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::mail::configure)
                     .configure(crate::export::configure)
                     .configure(crate::gdpr::configure)
-                    .default_service(web::to(|| async {
-                        Err::<HttpResponse, _>(ApiError::new(
-                            actix_web::http::StatusCode::NOT_FOUND,
-                            "not-found",
-                            "no such API endpoint",
-                        ))
-                    })),
+                    .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::configure_pages)
-            .default_service(web::to(assets::serve))
+            .default_service(web::to(ui_or_fallback))
     });
     if let Some(workers) = workers {
         server = server.workers(workers.max(1));
@@ -331,6 +366,37 @@ pub fn event_streams_for(open_files: u64) -> usize {
     usize::try_from(spare)
         .unwrap_or(usize::MAX)
         .clamp(16, 50_000)
+}
+
+/// No route took the request: 405 with `Allow` where the document has
+/// the path under other methods, else 404, as problem details.
+async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    match super::contract::method_not_allowed(req.path(), req.method().as_str()) {
+        Some(problem) => Err(problem),
+        None => Err(ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not-found",
+            "no such API endpoint",
+        )),
+    }
+}
+
+/// The UI's pages are read-only: GET and HEAD; any other method outside the
+/// API is a 405.
+async fn ui_or_fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    use actix_web::http::Method;
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return Ok(assets::serve(req).await);
+    }
+    if let Some(problem) = super::contract::method_not_allowed(req.path(), req.method().as_str()) {
+        return Err(problem);
+    }
+    Err(ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!("{} is not allowed here; use GET, HEAD", req.method()),
+    )
+    .allow("GET, HEAD"))
 }
 
 fn join_result(

@@ -75,6 +75,7 @@ pub struct Mailbox {
     pub sender_name: String,
     pub signature: String,
     pub imap_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub imap_port: u16,
     pub imap_security: Security,
     /// Whether the server's certificate is checked (TLS and STARTTLS).
@@ -84,6 +85,7 @@ pub struct Mailbox {
     pub after_fetch: AfterFetch,
     pub move_to_folder: Option<String>,
     pub smtp_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: u16,
     pub smtp_security: Security,
     /// Whether the SMTP server's certificate is checked (TLS and STARTTLS).
@@ -118,23 +120,30 @@ pub struct FetcherState {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMailbox {
+    #[schema(max_length = 100)]
     pub name: String,
     pub address: String,
+    #[schema(max_length = 200)]
     pub sender_name: Option<String>,
+    #[schema(max_length = 10000)]
     pub signature: Option<String>,
     pub imap_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub imap_port: Option<u16>,
     pub imap_security: Security,
     pub imap_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub imap_username: String,
     pub imap_password: String,
     pub imap_folder: Option<String>,
     pub after_fetch: Option<AfterFetch>,
     pub move_to_folder: Option<String>,
     pub smtp_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: Option<u16>,
     pub smtp_security: Security,
     pub smtp_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub fetch_schedule: Option<String>,
@@ -147,14 +156,19 @@ pub struct NewMailbox {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxPatch {
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     pub address: Option<String>,
+    #[schema(max_length = 200)]
     pub sender_name: Option<String>,
+    #[schema(max_length = 10000)]
     pub signature: Option<String>,
     pub imap_host: Option<String>,
+    #[schema(minimum = 1, maximum = 65535)]
     pub imap_port: Option<u16>,
     pub imap_security: Option<Security>,
     pub imap_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub imap_username: Option<String>,
     pub imap_password: Option<String>,
     pub imap_folder: Option<String>,
@@ -162,9 +176,11 @@ pub struct MailboxPatch {
     /// `""` clears it.
     pub move_to_folder: Option<String>,
     pub smtp_host: Option<String>,
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: Option<u16>,
     pub smtp_security: Option<Security>,
     pub smtp_tls_verify: Option<bool>,
+    #[schema(max_length = 200)]
     pub smtp_username: Option<String>,
     /// `""` removes the stored SMTP password.
     pub smtp_password: Option<String>,
@@ -347,6 +363,7 @@ pub struct InboundQuery {
     #[serde(default)]
     pub flagged: bool,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub before_id: Option<i64>,
 }

@@ -31,14 +31,20 @@ pub struct Organization {
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
     pub client_id: i64,
+    #[schema(max_length = 200)]
     pub name: String,
     pub customer_number: Option<String>,
     pub domain: Option<String>,
     pub phone: Option<String>,
+    #[schema(max_length = 200)]
     pub street: Option<String>,
+    #[schema(max_length = 20)]
     pub postal_code: Option<String>,
+    #[schema(max_length = 120)]
     pub city: Option<String>,
+    #[schema(max_length = 120)]
     pub country: Option<String>,
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
     /// A JSON object of custom field values.
     #[schema(value_type = Option<Object>)]
@@ -49,6 +55,7 @@ pub struct NewOrganization {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationPatch {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -59,10 +66,15 @@ pub struct OrganizationPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
+    #[schema(max_length = 200)]
     pub street: Option<String>,
+    #[schema(max_length = 20)]
     pub postal_code: Option<String>,
+    #[schema(max_length = 120)]
     pub city: Option<String>,
+    #[schema(max_length = 120)]
     pub country: Option<String>,
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub custom: Option<serde_json::Value>,
@@ -76,6 +88,7 @@ pub struct OrganizationQuery {
     /// Prefix search over name, customer number, domain and city.
     pub q: Option<String>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     pub before_id: Option<i64>,
 }

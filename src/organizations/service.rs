@@ -82,6 +82,9 @@ pub fn create(
     input: NewOrganization,
 ) -> Result<Organization, OrganizationError> {
     policy::edit_customers(who, input.client_id)?;
+    if crate::clients::store::get(conn, input.client_id)?.is_none() {
+        return Err(Invalid::new("client_id", "no such client").into());
+    }
     let fields = validate(OrganizationFields {
         name: input.name,
         customer_number: input.customer_number,

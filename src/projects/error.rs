@@ -16,6 +16,8 @@ pub enum ProjectError {
         "a Team Pro agent works exclusively for one client and is already a member of another client's project"
     )]
     ProAgentExclusive,
+    #[error("the project still has cases; it cannot be deleted")]
+    NotEmpty,
     #[error("{0}")]
     MembershipInvalid(&'static str),
     #[error(transparent)]

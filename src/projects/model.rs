@@ -24,6 +24,7 @@ pub struct Project {
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
     pub client_id: i64,
+    #[schema(max_length = 120)]
     pub name: String,
     /// 2–10 upper-case letters or digits, starting with a letter; unique.
     pub key: String,
@@ -33,6 +34,7 @@ pub struct NewProject {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectPatch {
+    #[schema(max_length = 120)]
     pub name: Option<String>,
     pub description: Option<String>,
     pub active: Option<bool>,

@@ -114,6 +114,9 @@ pub fn update(
 pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), ProjectError> {
     let project = get(conn, who, id)?;
     policy::manage_projects_of(who, project.client_id)?;
+    if store::has_dependents(conn, id)? {
+        return Err(ProjectError::NotEmpty);
+    }
     store::delete(conn, id)?;
     audit::record(
         conn,

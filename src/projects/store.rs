@@ -95,6 +95,16 @@ pub fn update(conn: &Connection, p: &Project) -> StoreResult<()> {
     Ok(())
 }
 
+/// Whether the project holds cases or booked time (kept, never cascaded).
+pub fn has_dependents(conn: &Connection, id: i64) -> StoreResult<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM cases WHERE project_id = ?1)
+             OR EXISTS (SELECT 1 FROM time_entries WHERE project_id = ?1)",
+        [id],
+        |row| row.get(0),
+    )?)
+}
+
 pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM projects WHERE id = ?1")?
         .execute([id])?;

@@ -19,6 +19,7 @@ pub struct SearchParams {
     pub q: String,
     pub project_id: Option<i64>,
     /// 1–100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -47,6 +47,7 @@ pub struct Team {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
+    #[schema(max_length = 100)]
     pub name: String,
     pub kind: TeamKind,
     /// Required for `client` teams, absent for `provider` teams.
@@ -60,6 +61,7 @@ pub struct NewTeam {
 #[serde(deny_unknown_fields)]
 pub struct TeamPatch {
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     /// Provider teams only. `pro` is refused while the team's agents work
     /// for more than one client (409 `pro-agent-exclusive`).

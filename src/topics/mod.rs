@@ -28,6 +28,7 @@ pub struct Topic {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTopic {
+    #[schema(max_length = 100)]
     pub name: String,
     pub position: Option<i64>,
 }
@@ -35,6 +36,7 @@ pub struct NewTopic {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopicPatch {
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     pub active: Option<bool>,
     pub position: Option<i64>,

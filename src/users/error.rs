@@ -12,6 +12,8 @@ pub enum UserError {
     ProAgentExclusive,
     #[error("the last active platform admin cannot be removed or demoted")]
     LastAdmin,
+    #[error("the last active client admin of a client cannot be removed or demoted")]
+    LastClientAdmin,
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]

@@ -74,7 +74,9 @@ pub struct User {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 120)]
     pub name: String,
     pub role: Role,
     /// The client the user belongs to; omit for the provider's staff and
@@ -86,6 +88,7 @@ pub struct NewUser {
     /// may be omitted, and a different one is refused.
     pub tariff: Option<Tariff>,
     /// At least 10 characters.
+    #[schema(max_length = 256)]
     pub password: String,
     pub locale: Option<Locale>,
 }
@@ -93,12 +96,14 @@ pub struct NewUser {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(max_length = 120)]
     pub name: Option<String>,
     pub role: Option<Role>,
     pub team_id: Option<i64>,
     pub tariff: Option<Tariff>,
     pub active: Option<bool>,
     pub locale: Option<Locale>,
+    #[schema(max_length = 256)]
     pub password: Option<String>,
 }
 

@@ -279,6 +279,17 @@ fn check_last_admin(conn: &Connection, before: &User, after: &User) -> Result<()
     if was_admin && !is_admin && store::count_active_admins(conn)? <= 1 {
         return Err(UserError::LastAdmin);
     }
+    // A client keeps at least one client admin: nobody else of the client
+    // could name a new one.
+    let was_client_admin = before.role == Role::ClientAdmin && before.active;
+    let is_client_admin = after.role == Role::ClientAdmin && after.active;
+    if was_client_admin
+        && !is_client_admin
+        && let Some(client_id) = before.client_id
+        && store::count_active_client_admins(conn, client_id)? <= 1
+    {
+        return Err(UserError::LastClientAdmin);
+    }
     Ok(())
 }
 

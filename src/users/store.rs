@@ -162,6 +162,14 @@ pub fn count_active_admins(conn: &Connection) -> StoreResult<i64> {
     )?)
 }
 
+pub fn count_active_client_admins(conn: &Connection, client_id: i64) -> StoreResult<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM users WHERE role = 'client-admin' AND active = 1 AND client_id = ?1",
+        [client_id],
+        |row| row.get(0),
+    )?)
+}
+
 /// The distinct clients of the projects a user is a member of.
 pub fn member_clients(conn: &Connection, user_id: i64) -> StoreResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
