@@ -25,7 +25,8 @@ from http.cookiejar import CookieJar
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEMO_PASSWORD = "zezaro-demo"
+# The demo users' password (src/demo.rs, DEMO_PASSWORD).
+DEMO_PASSWORD = "Hafenkran-Sonnenblume-7"
 # Agent first, platform admin last: an admin's writes (deactivating users,
 # say) then cannot take the others' tokens away mid-run.
 ROLES = [
