@@ -276,6 +276,14 @@ async fn methods_and_enum_fields() {
     assert_eq!(status, 400, "{problem}");
     assert_eq!(code(&problem), Some("invalid-field"));
     assert_eq!(problem["field"], "role");
+    // A struct's body given as an array: serde would read it positionally,
+    // the document says object (a fuzzer finding on PATCH /teams/{id}).
+    let team = ts.id_of("/api/v1/teams", "kind", "client").await;
+    let (status, problem) = admin
+        .patch(&format!("/api/v1/teams/{team}"), json!([null, null]))
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(code(&problem), Some("validation"));
 
     let anon = ts.anonymous();
     for (method, path, allow) in [

@@ -160,6 +160,14 @@ fn check(value: &Value, schema: &Value, path: &str, depth: usize) -> Result<(), 
             format!("must be one of {}", names.join(", ")),
         ));
     }
+    // serde reads a struct from an array too (`[null, null]` as a team):
+    // the document's type is the rule.
+    if !matches_type(value, schema) {
+        return Err(violation(
+            path,
+            format!("must be of type {}", types_of(schema).join(" or ")),
+        ));
+    }
     match value {
         Value::String(s) => check_string(s, schema, path),
         Value::Number(n) => check_number(n, schema, path),
@@ -493,5 +501,28 @@ mod tests {
         assert!(validate(&json!({"n": 0}), &schema).is_err());
         assert!(validate(&json!({"n": 3_000_000_000_i64}), &schema).is_err());
         assert!(validate(&json!({"q": "a\u{0}"}), &schema).is_err());
+    }
+
+    #[test]
+    fn the_documented_type_holds() {
+        let schema = json!({"type": "object", "properties": {
+            "name": {"type": ["string", "null"]},
+            "tags": {"type": "array", "items": {"type": "string"}}
+        }});
+        assert!(validate(&json!({"name": null, "tags": ["a"]}), &schema).is_ok());
+        // serde would read a struct from an array; the document says object.
+        assert!(validate(&json!([null, null]), &schema).is_err());
+        assert_eq!(
+            validate(&json!({"tags": [{"x": 1}]}), &schema)
+                .unwrap_err()
+                .field,
+            "tags[0]"
+        );
+        assert_eq!(
+            validate(&json!({"name": ["n"]}), &schema)
+                .unwrap_err()
+                .field,
+            "name"
+        );
     }
 }
