@@ -245,7 +245,26 @@ pub fn create_token(
 }
 
 pub fn revoke_token(conn: &Connection, who: &Principal, token_id: i64) -> Result<(), AuthError> {
-    if !store::delete_token(conn, who.user_id, token_id)? {
+    delete_token_audited(
+        conn,
+        who,
+        token_id,
+        who.user_id,
+        who.client_id,
+        json!({ "user_id": who.user_id }),
+    )
+}
+
+/// Deletes one token of `owner_id` and records who revoked it.
+fn delete_token_audited(
+    conn: &Connection,
+    who: &Principal,
+    token_id: i64,
+    owner_id: i64,
+    owner_client_id: Option<i64>,
+    details: serde_json::Value,
+) -> Result<(), AuthError> {
+    if !store::delete_token(conn, owner_id, token_id)? {
         return Err(AuthError::TokenNotFound);
     }
     audit::record(
@@ -254,8 +273,8 @@ pub fn revoke_token(conn: &Connection, who: &Principal, token_id: i64) -> Result
         "token.revoke",
         "api_token",
         Some(token_id),
-        who.client_id,
-        json!({ "user_id": who.user_id }),
+        owner_client_id,
+        details,
     )?;
     Ok(())
 }
@@ -291,19 +310,14 @@ pub fn revoke_user_token(
     token_id: i64,
 ) -> Result<(), AuthError> {
     let owner = token_owner(conn, who, user_id)?;
-    if !store::delete_token(conn, user_id, token_id)? {
-        return Err(AuthError::TokenNotFound);
-    }
-    audit::record(
+    delete_token_audited(
         conn,
-        &Actor::from(who),
-        "token.revoke",
-        "api_token",
-        Some(token_id),
+        who,
+        token_id,
+        user_id,
         owner.client_id,
         json!({ "user_id": user_id, "email": owner.email }),
-    )?;
-    Ok(())
+    )
 }
 
 /// Why all of a user's credentials are revoked (in the audit entry).

@@ -273,6 +273,25 @@ fn check_string(s: &str, schema: &Value, path: &str) -> Result<(), Violation> {
     Ok(())
 }
 
+/// The schema of a body type as the document shows it, built once per type
+/// (utoipa builds it anew on every call; bodies are on every write path).
+pub fn schema_of<T: utoipa::ToSchema + 'static>() -> &'static Value {
+    use std::any::TypeId;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: OnceLock<Mutex<HashMap<TypeId, &'static Value>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache.entry(TypeId::of::<T>()).or_insert_with(|| {
+        // The body types are few and fixed: built once, kept.
+        Box::leak(Box::new(
+            serde_json::to_value(T::schema()).unwrap_or_default(),
+        ))
+    })
+}
+
 fn compiled(pattern: &str) -> Option<&'static regex::Regex> {
     use std::sync::Mutex;
     static CACHE: OnceLock<Mutex<BTreeMap<String, &'static regex::Regex>>> = OnceLock::new();

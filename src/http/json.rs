@@ -48,8 +48,7 @@ impl<T: DeserializeOwned + utoipa::ToSchema + 'static> FromRequest for ValidJson
             let value = parse_value(&body)?;
             let parsed = from_value(&value)?;
             // The schema as the document shows it, with its limits.
-            let schema = serde_json::to_value(T::schema()).unwrap_or_default();
-            contract::validate(&value, &schema)?;
+            contract::validate(&value, contract::schema_of::<T>())?;
             Ok(ValidJson(parsed))
         })
     }
