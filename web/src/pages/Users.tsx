@@ -90,7 +90,7 @@ export function UsersPage() {
                   <td>
                     <Badge on={u.active} />
                   </td>
-                  <td class="actions">
+                  <td class="actions actions-wrap">
                     <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'edit', user: u })}>
                       {t('common.edit')}
                     </button>
