@@ -614,6 +614,7 @@ fn restore(
         force,
         key: backup_key(key_file, &config)?,
         secret_key,
+        backup_dir: Some(config.backup_directory()),
     };
     let progress = progress_printer();
     let restored = crate::backup::restore::restore(&config.data_dir, &from, &options, &progress)?;
@@ -625,6 +626,25 @@ fn restore(
         restored.manifest.snapshot.max_case_id,
         restored.manifest.attachments.len()
     );
+    if restored.reapplied.is_empty() {
+        println!("erasures made after this backup (erasure ledger): none to re-apply");
+    } else {
+        println!(
+            "re-applied {} erasure(s) made after this backup (GDPR Art. 17, from the erasure ledger):",
+            restored.reapplied.len()
+        );
+        for erasure in &restored.reapplied {
+            println!(
+                "  client {}, contact {}: {} ({} contacts, {} cases, {} messages)",
+                erasure.client_id,
+                erasure.contact_id,
+                erasure.mode.as_str(),
+                erasure.contacts_erased,
+                erasure.cases_affected,
+                erasure.messages_affected
+            );
+        }
+    }
     if !restored.secret_key_present {
         eprintln!(
             "note: no secret.key in {}: copy the original data directory's secret.key there (or pass --secret-key) before starting, or mailbox passwords must be entered again",

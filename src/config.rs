@@ -69,6 +69,7 @@ struct FileConfig {
     backup_keep_weekly: Option<usize>,
     backup_keep_monthly: Option<usize>,
     metrics_token: Option<String>,
+    export_ttl_hours: Option<u32>,
     mail_allowed_hosts: Option<Vec<String>>,
 }
 
@@ -113,6 +114,9 @@ pub struct Config {
     pub backup_keep_monthly: usize,
     /// Lets `/metrics` be read from other machines with this bearer token.
     pub metrics_token: Option<String>,
+    /// A finished client export is deleted this many hours after it was
+    /// made (1–720).
+    pub export_ttl_hours: u32,
     /// Mail servers (IMAP, SMTP) in private, loopback, link-local or other
     /// reserved networks that mailboxes may use, by host name or network
     /// (`localhost`, `127.0.0.1`, `10.0.0.0/8`); also the only hosts for
@@ -153,6 +157,7 @@ impl Default for Config {
             backup_keep_weekly: 4,
             backup_keep_monthly: 12,
             metrics_token: None,
+            export_ttl_hours: 24,
             mail_allowed_hosts: HostPolicy::public_only(),
         }
     }
@@ -230,6 +235,10 @@ impl Config {
                 .or(file.backup_keep_monthly)
                 .unwrap_or(d.backup_keep_monthly),
             metrics_token: env("ZEZARO_METRICS_TOKEN")?.or(file.metrics_token),
+            export_ttl_hours: env("ZEZARO_EXPORT_TTL_HOURS")?
+                .or(file.export_ttl_hours)
+                .unwrap_or(d.export_ttl_hours)
+                .clamp(1, 720),
             mail_allowed_hosts: match flags.mail_allowed_hosts {
                 Some(list) => list.parse().map_err(|message| ConfigError::Env {
                     name: "--mail-allowed-hosts".into(),

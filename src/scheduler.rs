@@ -1,7 +1,8 @@
 //! The built-in scheduled jobs, registered as background services (see
 //! `services/registry.rs`, which schedules them with cron expressions in
 //! UTC, shows their state and lets admins control them): purging expired
-//! sessions every hour and the backups. Mail fetchers and the sender are
+//! sessions every hour, expired client exports every ten minutes, GDPR
+//! retention daily, and the backups. Mail fetchers and the sender are
 //! registered by the mail module.
 
 use std::sync::Arc;
@@ -11,6 +12,8 @@ use crate::services::{ControlError, Registry, RunReport, ServiceSpec, Trigger};
 
 /// Key of the session purge in the registry.
 pub const SESSION_PURGE: &str = "sessions.purge";
+/// Key of the sweep that deletes expired client exports.
+pub const EXPORT_EXPIRY: &str = "exports.expire";
 /// Key of the daily GDPR retention run.
 pub const GDPR_RETENTION: &str = "gdpr.retention";
 
@@ -18,7 +21,24 @@ pub const GDPR_RETENTION: &str = "gdpr.retention";
 pub fn register_builtin(
     registry: &Registry,
     backups: &Arc<crate::backup::Backups>,
+    exports: &Arc<crate::export::Exports>,
 ) -> Result<(), ControlError> {
+    let expiring = exports.clone();
+    registry.register(ServiceSpec::new(
+        EXPORT_EXPIRY,
+        "Delete expired client exports",
+        Trigger::Cron("0 */10 * * * *".into()),
+        move |_ctx| {
+            let exports = expiring.clone();
+            async move {
+                let removed = exports.expire(chrono::Utc::now());
+                Ok(RunReport::new(
+                    removed as u64,
+                    format!("deleted {removed} expired export archives"),
+                ))
+            }
+        },
+    ))?;
     registry.register(ServiceSpec::new(
         SESSION_PURGE,
         "Purge expired sessions",

@@ -35,6 +35,8 @@ pub struct AppState {
     pub outbox: Arc<crate::mail::outbound::Outbox>,
     /// Full client exports in progress or ready (export/jobs.rs).
     pub exports: Arc<crate::export::Exports>,
+    /// The erasure ledger outside the store (gdpr/ledger.rs).
+    pub erasures: Arc<crate::gdpr::Ledger>,
     /// Recent contact reads already recorded (gdpr/access.rs).
     pub contact_views: Arc<crate::gdpr::access::ViewLog>,
 }
@@ -48,7 +50,14 @@ impl AppState {
         db.track_writes_to(crate::auth::cache::PRINCIPAL_TABLES);
         let services = crate::services::Registry::new(db.clone());
         let backups = Arc::new(crate::backup::Backups::new(&config));
-        let exports = Arc::new(crate::export::Exports::new(&config.data_dir));
+        let exports = Arc::new(crate::export::Exports::new(
+            &config.data_dir,
+            config.export_ttl_hours,
+        ));
+        let erasures = Arc::new(crate::gdpr::Ledger::new(
+            &config.data_dir,
+            &config.backup_directory(),
+        ));
         let cases = Arc::new(crate::cases::CaseHub::new(
             config.event_streams_per_user,
             config
@@ -79,6 +88,7 @@ impl AppState {
             sealer,
             outbox,
             exports,
+            erasures,
             contact_views: Arc::new(crate::gdpr::access::ViewLog::default()),
         }
     }

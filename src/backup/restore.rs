@@ -1,5 +1,9 @@
 //! `zezaro restore`: unpacks a verified archive into a data directory that
-//! no server uses, then checks the result like `zezaro check`.
+//! no server uses, checks the result like `zezaro check`, and re-applies
+//! every erasure (GDPR Art. 17) made after the backup, from the erasure
+//! ledger in the data directory, next to the archive and in the backup
+//! directory (`gdpr/ledger.rs`): a restore never brings an erased person
+//! back.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +19,9 @@ pub struct RestoreOptions {
     pub key: Option<BackupKey>,
     /// The original data directory's `secret.key`, copied in.
     pub secret_key: Option<PathBuf>,
+    /// The configured backup directory (one more place of the erasure
+    /// ledger).
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -22,6 +29,8 @@ pub struct Restored {
     pub manifest: Manifest,
     /// Whether the data directory has a `secret.key` now.
     pub secret_key_present: bool,
+    /// Erasures made after the backup, done again on the restored store.
+    pub reapplied: Vec<crate::gdpr::Erasure>,
 }
 
 fn io_at(path: &Path) -> impl Fn(std::io::Error) -> BackupError + '_ {
@@ -107,7 +116,17 @@ pub fn restore(
     if !problems.is_empty() {
         return Err(BackupError::Invalid(problems.join("; ")));
     }
+    let mut ledger = crate::gdpr::Ledger::new(data_dir, from.parent().unwrap_or(data_dir));
+    if let Some(dir) = &options.backup_dir {
+        ledger = ledger.with_dir(dir);
+    }
+    let reapplied =
+        crate::gdpr::service::replay_after_restore(&db, data_dir, &ledger, &manifest.created_at)
+            .map_err(|err| BackupError::Invalid(format!("re-applying erasures: {err}")))?;
+    // The restored store's own records are in the ledger too from now on.
+    db.read_blocking(|conn| ledger.sync(conn))?;
     Ok(Restored {
+        reapplied,
         manifest,
         secret_key_present: data_dir.join(crate::mail::secrets::KEY_FILE).exists(),
     })

@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 
 use checkpoint::Checkpointer;
 pub use migrations::{MigrationReport, applied_version, hex};
@@ -139,6 +141,7 @@ impl Db {
         })?;
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;
+        scrub_once(&writer)?;
         let checkpointer = match Checkpointer::start(&path)? {
             Ok(checkpointer) => {
                 // Commits no longer checkpoint (copy pages into the store
@@ -431,10 +434,14 @@ pub(crate) fn open_connection(path: &Path, create: bool) -> StoreResult<Connecti
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Corrupt(format!("{display}: cannot enable WAL")));
     }
+    // secure_delete: whatever a statement removes or replaces is
+    // overwritten with zeros in its page, so that erased text is gone from
+    // the file, not just unlinked (GDPR erasure, gdpr/erase.rs).
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;",
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;",
     )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -469,6 +476,51 @@ pub fn check(db: &Db) -> StoreResult<Vec<String>> {
 }
 
 /// The current time as stored: UTC, RFC 3339 with milliseconds.
+/// Settings key set once the store was rewritten with `secure_delete` on.
+const SCRUBBED: &str = "store.secure_delete_since";
+
+/// Rewrites the store once (VACUUM) if it was ever written with
+/// `secure_delete` off (a store made before it was always on): old copies of updated and
+/// deleted text in the free space of pages are gone afterwards. A new
+/// store is empty, so this costs nothing there; a large old one takes a
+/// while, once.
+fn scrub_once(conn: &Connection) -> StoreResult<()> {
+    let done = conn
+        .query_row("SELECT 1 FROM settings WHERE key = ?1", [SCRUBBED], |_| {
+            Ok(())
+        })
+        .optional()?
+        .is_some();
+    if done {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    conn.execute_batch("VACUUM")?;
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+        rusqlite::params![SCRUBBED, now()],
+    )?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let millis = started.elapsed().as_millis() as u64;
+    if millis > 1000 {
+        tracing::info!(
+            millis,
+            "rewrote the store once so that deleted text is overwritten (secure_delete)"
+        );
+    }
+    Ok(())
+}
+
+/// `bytes` random bytes from the system's source, as hex.
+pub fn random_hex(bytes: usize) -> String {
+    use ring::rand::SecureRandom;
+    let mut buf = vec![0u8; bytes];
+    ring::rand::SystemRandom::new()
+        .fill(&mut buf)
+        .expect("the system random generator failed");
+    hex(&buf)
+}
+
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -509,7 +561,8 @@ mod tests {
         assert_eq!(failed, 40);
         let keys: Vec<String> = db
             .read_blocking(|conn| {
-                let mut stmt = conn.prepare("SELECT key FROM settings ORDER BY key")?;
+                let mut stmt = conn
+                    .prepare("SELECT key FROM settings WHERE key GLOB 'k[0-9]*' ORDER BY key")?;
                 let rows = stmt.query_map([], |row| row.get(0))?;
                 Ok::<_, StoreError>(rows.collect::<Result<_, _>>()?)
             })

@@ -14,6 +14,12 @@ pub enum ExportError {
     NotReady,
     #[error("the export was cancelled")]
     Cancelled,
+    /// The server deleted the archive (expired, or a contact was erased).
+    #[error("the archive was deleted: {}", match .0 {
+        super::jobs::Removal::Expired => "it expired",
+        super::jobs::Removal::Erasure => "a contact of the client was erased (GDPR Art. 17); make a new export",
+    })]
+    Removed(super::jobs::Removal),
     #[error("writing the export failed: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]

@@ -87,13 +87,14 @@ pub async fn get_one(
     let (client_id, job) = path.into_inner();
     policy::export_client(&who, client_id)?;
     let job = state.exports.get(client_id, &job)?;
-    Ok(HttpResponse::Ok().json(job.view()))
+    Ok(HttpResponse::Ok().json(state.exports.view(&job)))
 }
 
 /// The finished archive (`application/gzip`), streamed.
 #[utoipa::path(get, path = "/api/v1/clients/{id}/exports/{job}/download", tag = "export",
     responses((status = 200, description = "the tar.gz archive"), (status = 403, body = ProblemBody),
-        (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)))]
+        (status = 404, body = ProblemBody), (status = 409, body = ProblemBody),
+        (status = 410, body = ProblemBody, description = "The server deleted the archive: it expired, or a contact of the client was erased")))]
 #[get("/clients/{id}/exports/{job}/download")]
 pub async fn download(
     state: web::Data<AppState>,
@@ -103,6 +104,9 @@ pub async fn download(
     let (client_id, job) = path.into_inner();
     policy::export_client(&who, client_id)?;
     let job = state.exports.get(client_id, &job)?;
+    if let Some(reason) = job.removed() {
+        return Err(ExportError::Removed(reason).into());
+    }
     if !job.is_done() {
         return Err(ExportError::NotReady.into());
     }

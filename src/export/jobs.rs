@@ -1,7 +1,10 @@
 //! Export jobs of the running server: started by the API, written on a
 //! thread of their own into `data_dir/exports/`, watched through their
-//! progress, downloaded, deleted. Jobs live in memory: a restart forgets
-//! them and clears the folder (an archive is made again in minutes).
+//! progress, downloaded, deleted. A finished archive is removed when it
+//! expires (`export_ttl_hours`, default 24) and when a contact of its
+//! client is erased (it holds the person's data); the job then says why.
+//! Jobs live in memory: a restart forgets them and clears the folder (an
+//! archive is made again in minutes).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,10 +21,32 @@ use crate::blobs::BlobStore;
 #[derive(Debug, Clone)]
 enum State {
     Running,
-    Done { bytes: u64, finished_at: String },
+    Done {
+        bytes: u64,
+        finished_at: String,
+    },
     Failed(String),
     Cancelled,
+    /// The archive was deleted by the server.
+    Removed {
+        reason: Removal,
+        at: String,
+    },
 }
+
+/// Why the server deleted a finished (or unfinished) archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Removal {
+    /// Older than `export_ttl_hours`.
+    Expired,
+    /// A contact of the client was erased (GDPR Art. 17); the archive held
+    /// their data.
+    Erasure,
+}
+
+/// Removed jobs are still listed (saying why) for this long.
+const REMOVED_LISTED_HOURS: i64 = 24 * 7;
 
 #[derive(Debug)]
 pub struct Job {
@@ -39,8 +64,11 @@ pub struct Job {
 pub struct ExportJob {
     pub id: String,
     pub client_id: i64,
-    /// `running`, `done`, `failed` or `cancelled`.
+    /// `running`, `done`, `failed`, `cancelled` or `removed`.
     pub state: &'static str,
+    /// Why a `removed` archive was deleted.
+    pub removed_reason: Option<Removal>,
+    /// When a `done` archive will be deleted; when a `removed` one was.
     pub rows_written: u64,
     /// Estimated rows (and files) in all, counted when the job starts.
     pub rows_total: u64,
@@ -49,6 +77,7 @@ pub struct ExportJob {
     pub file_name: String,
     pub created_at: String,
     pub finished_at: Option<String>,
+    pub expires_at: Option<String>,
     pub error: Option<String>,
     pub download_url: Option<String>,
 }
@@ -62,11 +91,40 @@ impl Job {
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = state;
     }
 
+    /// The end of the writing thread: kept unless the job was removed
+    /// meanwhile (its archive then goes at once).
+    fn finish(&self, state: State) {
+        let mut current = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(*current, State::Removed { .. }) {
+            let _ = std::fs::remove_file(&self.path);
+        } else {
+            *current = state;
+        }
+    }
+
+    /// Deletes the archive (or stops writing it) and records why.
+    fn remove(&self, reason: Removal) {
+        self.progress.cancelled.store(true, Ordering::Relaxed);
+        self.set(State::Removed {
+            reason,
+            at: crate::db::now(),
+        });
+        let _ = std::fs::remove_file(&self.path);
+    }
+
     pub fn is_done(&self) -> bool {
         matches!(self.state(), State::Done { .. })
     }
 
-    pub fn view(&self) -> ExportJob {
+    /// Why the server deleted the archive, if it did.
+    pub fn removed(&self) -> Option<Removal> {
+        match self.state() {
+            State::Removed { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    pub fn view(&self, ttl: chrono::Duration) -> ExportJob {
         let state = self.state();
         let (name, bytes, finished_at, error) = match &state {
             State::Running => ("running", None, None, None),
@@ -75,17 +133,25 @@ impl Job {
             }
             State::Failed(e) => ("failed", None, None, Some(e.clone())),
             State::Cancelled => ("cancelled", None, None, None),
+            State::Removed { .. } => ("removed", None, None, None),
+        };
+        let (removed_reason, expires_at) = match &state {
+            State::Removed { reason, at } => (Some(*reason), Some(at.clone())),
+            State::Done { finished_at, .. } => (None, shifted(finished_at, ttl)),
+            _ => (None, None),
         };
         ExportJob {
             id: self.id.clone(),
             client_id: self.client_id,
             state: name,
+            removed_reason,
             rows_written: self.progress.rows_written.load(Ordering::Relaxed),
             rows_total: self.progress.rows_total.load(Ordering::Relaxed),
             bytes,
             file_name: self.file_name.clone(),
             created_at: self.created_at.clone(),
             finished_at,
+            expires_at,
             error,
             download_url: bytes.map(|_| {
                 format!(
@@ -99,13 +165,28 @@ impl Job {
 
 pub struct Exports {
     dir: PathBuf,
+    /// How long a finished archive is kept.
+    ttl: chrono::Duration,
     jobs: Mutex<HashMap<String, Arc<Job>>>,
 }
 
+/// `at` (RFC 3339) plus `by`, as RFC 3339.
+fn shifted(at: &str, by: chrono::Duration) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(at).ok().map(|t| {
+        (t.with_timezone(&chrono::Utc) + by).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    })
+}
+
+/// Whether `at` (RFC 3339) plus `by` lies before `now`.
+fn older_than(at: &str, by: chrono::Duration, now: chrono::DateTime<chrono::Utc>) -> bool {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .is_ok_and(|t| t.with_timezone(&chrono::Utc) + by <= now)
+}
+
 impl Exports {
-    /// Jobs writing into `data_dir/exports/`; leftovers of an earlier run
-    /// are removed.
-    pub fn new(data_dir: &Path) -> Exports {
+    /// Jobs writing into `data_dir/exports/`, archives kept for
+    /// `ttl_hours`; leftovers of an earlier run are removed.
+    pub fn new(data_dir: &Path, ttl_hours: u32) -> Exports {
         let dir = data_dir.join("exports");
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for entry in entries.flatten() {
@@ -114,6 +195,7 @@ impl Exports {
         }
         Exports {
             dir,
+            ttl: chrono::Duration::hours(i64::from(ttl_hours)),
             jobs: Mutex::new(HashMap::new()),
         }
     }
@@ -130,6 +212,7 @@ impl Exports {
         client_id: i64,
         client_name: &str,
     ) -> Result<ExportJob, ExportError> {
+        self.expire(chrono::Utc::now());
         let mut jobs = self.lock();
         if jobs
             .values()
@@ -158,7 +241,7 @@ impl Exports {
         jobs.insert(id, job.clone());
         drop(jobs);
         let work_dir = self.dir.clone();
-        let view = job.view();
+        let view = job.view(self.ttl);
         std::thread::Builder::new()
             .name(format!("export-{}", job.id))
             .spawn(move || {
@@ -175,15 +258,15 @@ impl Exports {
                 match result {
                     Ok(_) => {
                         let bytes = std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
-                        job.set(State::Done {
+                        job.finish(State::Done {
                             bytes,
                             finished_at: crate::db::now(),
                         });
                     }
-                    Err(ExportError::Cancelled) => job.set(State::Cancelled),
+                    Err(ExportError::Cancelled) => job.finish(State::Cancelled),
                     Err(err) => {
                         tracing::error!(job = %job.id, error = %err, "export failed");
-                        job.set(State::Failed(err.to_string()));
+                        job.finish(State::Failed(err.to_string()));
                     }
                 }
             })?;
@@ -192,6 +275,7 @@ impl Exports {
 
     /// The job, if it belongs to this client.
     pub fn get(&self, client_id: i64, id: &str) -> Result<Arc<Job>, ExportError> {
+        self.expire(chrono::Utc::now());
         self.lock()
             .get(id)
             .filter(|j| j.client_id == client_id)
@@ -201,14 +285,59 @@ impl Exports {
 
     /// The client's jobs, newest first.
     pub fn list(&self, client_id: i64) -> Vec<ExportJob> {
+        self.expire(chrono::Utc::now());
         let mut items: Vec<ExportJob> = self
             .lock()
             .values()
             .filter(|j| j.client_id == client_id)
-            .map(|j| j.view())
+            .map(|j| j.view(self.ttl))
             .collect();
         items.sort_by(|a, b| b.created_at.cmp(&a.created_at));
         items
+    }
+
+    /// The job as the API shows it.
+    pub fn view(&self, job: &Job) -> ExportJob {
+        job.view(self.ttl)
+    }
+
+    /// Deletes the archives that are older than the time they are kept
+    /// (as of `now`), and forgets removed jobs after a week. Returns how
+    /// many archives were deleted.
+    pub fn expire(&self, now: chrono::DateTime<chrono::Utc>) -> usize {
+        let mut removed = 0;
+        let mut jobs = self.lock();
+        jobs.retain(|_, job| match job.state() {
+            State::Done { finished_at, .. } => {
+                if older_than(&finished_at, self.ttl, now) {
+                    job.remove(Removal::Expired);
+                    removed += 1;
+                }
+                true
+            }
+            State::Removed { at, .. } => {
+                !older_than(&at, chrono::Duration::hours(REMOVED_LISTED_HOURS), now)
+            }
+            _ => true,
+        });
+        removed
+    }
+
+    /// Deletes every archive of the client, finished or still being
+    /// written (its snapshot may predate the erasure): after an erasure.
+    /// Returns how many jobs were removed.
+    pub fn remove_client(&self, client_id: i64, reason: Removal) -> usize {
+        let jobs: Vec<Arc<Job>> = self
+            .lock()
+            .values()
+            .filter(|j| j.client_id == client_id)
+            .filter(|j| matches!(j.state(), State::Running | State::Done { .. }))
+            .cloned()
+            .collect();
+        for job in &jobs {
+            job.remove(reason);
+        }
+        jobs.len()
     }
 
     /// Cancels a running job or deletes a finished archive.

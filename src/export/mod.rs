@@ -24,4 +24,4 @@ pub mod tables;
 pub use archive::{Manifest, Progress};
 pub use error::ExportError;
 pub use handlers::configure;
-pub use jobs::{ExportJob, Exports};
+pub use jobs::{ExportJob, Exports, Removal};

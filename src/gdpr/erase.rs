@@ -1,17 +1,26 @@
-//! Art. 17 erasure: a contact and their cases' personal data are removed —
-//! anonymized (cases stay, countable) or deleted; the raw e-mails of those
-//! cases (`mail_inbound` and their blobs) go in both modes. Contents no
-//! longer named by any row are deleted from disk after the commit (a loose
-//! file is removed; a range in a pack is deallocated, the pack removed with
-//! its last content). What remains is a
-//! record that it happened (`gdpr_erasures`, audit `contact.erase`): who,
-//! when, which contact id, which mode — never the data.
+//! Art. 17 erasure: a contact (with the contacts merged into it) and
+//! everything the person wrote or was sent, within the client:
 //!
-//! The audit log never holds personal data of contacts (entries carry ids
-//! and field names only), so it needs no rewriting. SQLite's `secure_delete`
-//! is on for the erasing transaction and the search indexes use FTS5
-//! `secure-delete` (migration 0010), so removed text is overwritten in the
-//! store file, not just unlinked; the WAL is checkpointed afterwards.
+//! - their cases: anonymized (cases stay, countable) or deleted;
+//! - every message they authored or sent, or that was sent to them, in any
+//!   case of the client (someone else's too): cleared (anonymize) or
+//!   deleted, with its attachments, its raw mail, its Message-IDs and its
+//!   outbox entry; mails from their addresses that were never filed
+//!   (flagged) go as well, and held web-form submissions with their address;
+//! - the search index entries of all of it.
+//!
+//! Contents no longer named by any row are deleted from disk after the
+//! commit (a loose file is removed; a range in a pack is overwritten and
+//! deallocated, the pack removed with its last content). The store has
+//! `secure_delete` on for every connection and the search indexes use FTS5
+//! `secure-delete`, so removed text is overwritten in the store file; the
+//! WAL is checkpointed and truncated afterwards ([`checkpoint`]).
+//!
+//! What remains is a record that it happened (`gdpr_erasures`, audit
+//! `contact.erase`, the ledger line of [`super::ledger`]): who, when, which
+//! contact ids, which mode and salted hashes of the identifiers — never the
+//! data. The audit log never holds personal data of contacts (entries carry
+//! ids and field names only), so it needs no rewriting.
 
 use std::path::Path;
 
@@ -19,6 +28,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::error::GdprError;
+use super::ledger::{self, Entry};
 use super::model::{Erasure, Mode};
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
@@ -44,29 +54,6 @@ pub struct Scrubbed {
     pub orphan_blobs: Vec<Stored>,
 }
 
-/// SQLite's `secure_delete` (freed content is overwritten with zeros) for
-/// as long as this lives; the connection's setting before is restored.
-struct SecureDelete<'a> {
-    conn: &'a Connection,
-    before: i64,
-}
-
-impl<'a> SecureDelete<'a> {
-    fn on(conn: &'a Connection) -> StoreResult<SecureDelete<'a>> {
-        let before: i64 = conn.query_row("PRAGMA secure_delete", [], |row| row.get(0))?;
-        conn.execute_batch("PRAGMA secure_delete = ON")?;
-        Ok(SecureDelete { conn, before })
-    }
-}
-
-impl Drop for SecureDelete<'_> {
-    fn drop(&mut self) {
-        let _ = self
-            .conn
-            .execute_batch(&format!("PRAGMA secure_delete = {}", self.before));
-    }
-}
-
 fn ids_json(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
@@ -86,7 +73,6 @@ pub fn scrub_cases(conn: &Connection, case_ids: &[i64], mode: Mode) -> StoreResu
     if case_ids.is_empty() {
         return Ok(out);
     }
-    let _secure = SecureDelete::on(conn)?;
     let ids = ids_json(case_ids);
     let mut shas: Vec<String> = conn
         .prepare_cached(
@@ -298,16 +284,213 @@ pub fn checkpoint(conn: &Connection) {
     }
 }
 
-/// Erases the contact (and contacts merged into it): the contact rows,
-/// addresses and search rows go; their cases are anonymized or deleted;
-/// messages they wrote elsewhere are cleared. Returns the record and the
-/// blobs whose bytes are to be removed after the commit.
+/// A committed erasure: the record the API answers, the ledger line to
+/// append and the blobs whose bytes are to be removed, both after the
+/// commit ([`super::service::after_erasure`]).
+#[derive(Debug)]
+pub struct Done {
+    pub erasure: Erasure,
+    pub entry: Entry,
+    pub orphans: Vec<Stored>,
+}
+
+/// The person an erasure is about, as the store knows them in one client.
+#[derive(Debug, Default)]
+struct Person {
+    /// The contacts (empty when only their mail is left, on a replay).
+    contacts: Vec<i64>,
+    /// Their e-mail addresses, lower case.
+    emails: Vec<String>,
+    /// Their phone numbers' digits.
+    phones: Vec<String>,
+}
+
+impl Person {
+    /// The contacts, the contacts merged into any of them, and their
+    /// addresses and numbers.
+    fn of_contacts(conn: &Connection, roots: &[i64]) -> StoreResult<Person> {
+        let contacts: Vec<i64> = conn
+            .prepare_cached(
+                "WITH RECURSIVE gone(id) AS (
+                     SELECT value FROM json_each(?1)
+                     UNION SELECT c.id FROM contacts c JOIN gone g ON c.merged_into_id = g.id)
+                 SELECT id FROM gone ORDER BY id",
+            )?
+            .query_map([ids_json(roots)], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let ids = ids_json(&contacts);
+        let emails = conn
+            .prepare_cached(
+                "SELECT DISTINCT lower(trim(email)) FROM contact_emails
+                 WHERE contact_id IN (SELECT value FROM json_each(?1))",
+            )?
+            .query_map([&ids], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let phones = conn
+            .prepare_cached(
+                "SELECT DISTINCT digits FROM contact_phones
+                 WHERE contact_id IN (SELECT value FROM json_each(?1)) AND digits <> ''",
+            )?
+            .query_map([&ids], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(Person {
+            contacts,
+            emails,
+            phones,
+        })
+    }
+}
+
+/// Cases of the client: the scope of everything an erasure looks at
+/// beyond the person's own rows (another client is another controller).
+const CLIENT_CASES: &str =
+    "SELECT k.id FROM cases k JOIN projects p ON p.id = k.project_id WHERE p.client_id = ?1";
+
+/// What erasing the person's messages in any case of the client did.
+#[derive(Debug, Default)]
+struct Elsewhere {
+    messages: u64,
+    attachments: u64,
+    shas: Vec<String>,
+}
+
+/// Erases every message of the client's cases that the person authored or
+/// sent, or that was sent to them, with its attachments, raw mail,
+/// Message-IDs and outbox entry; and their raw mails that were never filed
+/// into a case. Runs after [`scrub_cases`] of their own cases.
+fn erase_sent_elsewhere(
+    conn: &Connection,
+    client_id: i64,
+    person: &Person,
+    mode: Mode,
+) -> StoreResult<Elsewhere> {
+    let mut out = Elsewhere::default();
+    let contacts = ids_json(&person.contacts);
+    let emails = serde_json::to_string(&person.emails).unwrap_or_else(|_| "[]".into());
+    let mut messages: Vec<i64> = Vec::new();
+    let mail = table_exists(conn, "mail_inbound")?;
+    if mail {
+        // Raw mails from their addresses, filed anywhere in the client or
+        // still unfiled (flagged) in one of its mailboxes.
+        let rows: Vec<(String, Option<i64>)> = conn
+            .prepare_cached(&format!(
+                "DELETE FROM mail_inbound
+                 WHERE lower(trim(from_address)) IN (SELECT value FROM json_each(?2))
+                   AND (case_id IN ({CLIENT_CASES})
+                        OR mailbox_id IN (SELECT m.id FROM mailboxes m
+                            JOIN projects p ON p.id = m.project_id WHERE p.client_id = ?1))
+                 RETURNING raw_sha256, thread_message_id"
+            ))?
+            .query_map(params![client_id, &emails], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (sha, message) in rows {
+            out.shas.push(sha);
+            messages.extend(message);
+        }
+    }
+    let found: Vec<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT m.id FROM messages m WHERE m.case_id IN ({CLIENT_CASES})
+               AND (m.author_contact_id IN (SELECT value FROM json_each(?2))
+                    OR lower(trim(m.from_address)) IN (SELECT value FROM json_each(?3))
+                    OR lower(trim(m.to_address)) IN (SELECT value FROM json_each(?3)))"
+        ))?
+        .query_map(params![client_id, &contacts, &emails], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    messages.extend(found);
+    messages.sort_unstable();
+    messages.dedup();
+    if table_exists(conn, "mail_outbox")? {
+        // Mail to them: cleared, and never sent if it still waits.
+        conn.prepare_cached(&format!(
+            "UPDATE mail_outbox SET from_address = '', from_name = '', to_address = '',
+                 subject = '', body_text = '', body_html = NULL, in_reply_to = NULL,
+                 references_ids = '', mail_message_id = NULL,
+                 state = CASE WHEN state IN ('queued', 'retrying') THEN 'failed' ELSE state END,
+                 last_error = CASE WHEN state IN ('queued', 'retrying') THEN 'erased' ELSE last_error END,
+                 next_attempt_at = NULL
+             WHERE message_id IN (SELECT value FROM json_each(?2))
+                OR (lower(trim(to_address)) IN (SELECT value FROM json_each(?3))
+                    AND case_id IN ({CLIENT_CASES}))"
+        ))?
+        .execute(params![client_id, ids_json(&messages), &emails])?;
+    }
+    if table_exists(conn, "web_form_held")? {
+        conn.prepare_cached(
+            "DELETE FROM web_form_held
+             WHERE lower(trim(email)) IN (SELECT value FROM json_each(?2))
+               AND project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        )?
+        .execute(params![client_id, &emails])?;
+    }
+    if messages.is_empty() {
+        return Ok(out);
+    }
+    let ids = ids_json(&messages);
+    if mail {
+        let raw: Vec<String> = conn
+            .prepare_cached(
+                "DELETE FROM mail_inbound
+                 WHERE thread_message_id IN (SELECT value FROM json_each(?1))
+                 RETURNING raw_sha256",
+            )?
+            .query_map([&ids], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        out.shas.extend(raw);
+    }
+    if table_exists(conn, "mail_message_ids")? {
+        conn.prepare_cached(
+            "DELETE FROM mail_message_ids WHERE thread_message_id IN (SELECT value FROM json_each(?1))",
+        )?
+        .execute([&ids])?;
+    }
+    let files: Vec<String> = conn
+        .prepare_cached(
+            "DELETE FROM attachments WHERE message_id IN (SELECT value FROM json_each(?1))
+             RETURNING sha256",
+        )?
+        .query_map([&ids], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    out.attachments = files.len() as u64;
+    out.shas.extend(files);
+    let touched: Vec<i64> = match mode {
+        Mode::Anonymize => conn
+            .prepare_cached(
+                "UPDATE messages SET from_address = NULL, to_address = NULL, subject = NULL,
+                     body_text = '', body_html = NULL, author_contact_id = NULL
+                 WHERE id IN (SELECT value FROM json_each(?1)) RETURNING case_id",
+            )?
+            .query_map([&ids], |row| row.get(0))?
+            .collect::<Result<_, _>>()?,
+        Mode::Delete => conn
+            .prepare_cached(
+                "DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?1)) RETURNING case_id",
+            )?
+            .query_map([&ids], |row| row.get(0))?
+            .collect::<Result<_, _>>()?,
+    };
+    out.messages = touched.len() as u64;
+    let mut cases = touched;
+    cases.sort_unstable();
+    cases.dedup();
+    for case_id in cases {
+        crate::cases::store::index_case(conn, case_id)?;
+    }
+    Ok(out)
+}
+
+/// Erases the contact (and contacts merged into it), their cases' personal
+/// data and everything they wrote or were sent in the client's other
+/// cases. Returns the record, its ledger line and the blobs whose bytes
+/// are to be removed after the commit.
 pub fn erase_contact(
     conn: &Connection,
     who: &Principal,
     contact_id: i64,
     mode: Mode,
-) -> Result<(Erasure, Vec<Stored>), GdprError> {
+) -> Result<Done, GdprError> {
     let client_id: i64 = conn
         .prepare_cached("SELECT client_id FROM contacts WHERE id = ?1")?
         .query_row([contact_id], |row| row.get(0))
@@ -315,17 +498,49 @@ pub fn erase_contact(
         .ok_or(GdprError::NotFound)?;
     policy::view_customers(who, client_id).map_err(|_| GdprError::NotFound)?;
     policy::gdpr_requests(who, client_id)?;
-    let _secure = SecureDelete::on(conn)?;
+    let person = Person::of_contacts(conn, &[contact_id])?;
+    let salt = crate::db::random_hex(16);
+    let identifiers = ledger::identifiers(&salt, &person.emails, &person.phones);
+    let record = Record {
+        uuid: crate::db::random_hex(16),
+        client_id,
+        contact_id,
+        mode,
+        salt,
+        identifiers,
+        replayed: false,
+    };
+    erase_person(conn, &Actor::from(who), &person, record)
+}
 
-    let contacts: Vec<i64> = conn
-        .prepare_cached(
-            "WITH RECURSIVE gone(id) AS (
-                 SELECT ?1 UNION SELECT c.id FROM contacts c JOIN gone g ON c.merged_into_id = g.id)
-             SELECT id FROM gone",
-        )?
-        .query_map([contact_id], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    let contacts_json = ids_json(&contacts);
+/// What an erasure is recorded as, before it runs.
+struct Record {
+    uuid: String,
+    client_id: i64,
+    /// The contact asked for (the record's `contact_id`).
+    contact_id: i64,
+    mode: Mode,
+    salt: String,
+    identifiers: Vec<String>,
+    replayed: bool,
+}
+
+fn erase_person(
+    conn: &Connection,
+    actor: &Actor,
+    person: &Person,
+    record: Record,
+) -> Result<Done, GdprError> {
+    let Record {
+        uuid,
+        client_id,
+        contact_id,
+        mode,
+        salt,
+        identifiers,
+        replayed,
+    } = record;
+    let contacts_json = ids_json(&person.contacts);
     let cases: Vec<i64> = conn
         .prepare_cached(
             "SELECT id FROM cases WHERE contact_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
@@ -333,22 +548,7 @@ pub fn erase_contact(
         .query_map([&contacts_json], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     let scrubbed = scrub_cases(conn, &cases, mode)?;
-
-    // Messages the contact wrote in cases of someone else.
-    let elsewhere: Vec<i64> = conn
-        .prepare_cached(
-            "UPDATE messages SET from_address = NULL, to_address = NULL, subject = NULL,
-                 body_text = '', body_html = NULL, author_contact_id = NULL
-             WHERE author_contact_id IN (SELECT value FROM json_each(?1)) RETURNING case_id",
-        )?
-        .query_map([&contacts_json], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    let mut touched = elsewhere.clone();
-    touched.sort_unstable();
-    touched.dedup();
-    for &case_id in &touched {
-        crate::cases::store::index_case(conn, case_id)?;
-    }
+    let elsewhere = erase_sent_elsewhere(conn, client_id, person, mode)?;
 
     conn.prepare_cached(
         "DELETE FROM contact_search WHERE rowid IN (SELECT value FROM json_each(?1))",
@@ -360,19 +560,28 @@ pub fn erase_contact(
     )?
     .execute([&contacts_json])?;
     conn.prepare_cached(
+        "UPDATE messages SET author_contact_id = NULL
+         WHERE author_contact_id IN (SELECT value FROM json_each(?1))",
+    )?
+    .execute([&contacts_json])?;
+    conn.prepare_cached(
         "UPDATE contacts SET merged_into_id = NULL WHERE id IN (SELECT value FROM json_each(?1))",
     )?
     .execute([&contacts_json])?;
     let contacts_erased = conn
         .prepare_cached("DELETE FROM contacts WHERE id IN (SELECT value FROM json_each(?1))")?
         .execute([&contacts_json])? as i64;
+    let mut orphans = scrubbed.orphan_blobs;
+    orphans.extend(drop_unreferenced_blobs(conn, &elsewhere.shas)?);
 
     let at = now();
-    let actor = Actor::from(who);
+    let messages_affected = (scrubbed.messages + elsewhere.messages) as i64;
+    let attachments_removed = (scrubbed.attachments + elsewhere.attachments) as i64;
     conn.prepare_cached(
         "INSERT INTO gdpr_erasures (at, actor_id, actor_email, client_id, contact_id, mode,
-             contacts_erased, cases_affected, messages_affected, attachments_removed, blobs_removed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             contacts_erased, cases_affected, messages_affected, attachments_removed, blobs_removed,
+             uuid, contact_ids, salt, identifiers, replayed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         at,
@@ -383,40 +592,184 @@ pub fn erase_contact(
         mode.as_str(),
         contacts_erased,
         scrubbed.cases as i64,
-        (scrubbed.messages + elsewhere.len() as u64) as i64,
-        scrubbed.attachments as i64,
-        scrubbed.orphan_blobs.len() as i64,
+        messages_affected,
+        attachments_removed,
+        orphans.len() as i64,
+        uuid,
+        contacts_json,
+        salt,
+        serde_json::to_string(&identifiers).unwrap_or_else(|_| "[]".into()),
+        replayed,
     ])?;
     let id = conn.last_insert_rowid();
     audit::record(
         conn,
-        &actor,
-        "contact.erase",
+        actor,
+        if replayed {
+            "contact.erase.replayed"
+        } else {
+            "contact.erase"
+        },
         "contact",
         Some(contact_id),
         Some(client_id),
         json!({
             "mode": mode.as_str(),
             "erasure_id": id,
+            "erasure_uuid": uuid,
             "contacts": contacts_erased,
             "cases": scrubbed.cases,
+            "messages": messages_affected,
         }),
     )?;
     let erasure = Erasure {
         id,
-        at,
+        at: at.clone(),
         actor_id: actor.user_id,
-        actor_email: actor.email,
+        actor_email: actor.email.clone(),
         client_id,
         contact_id,
         mode,
         contacts_erased,
         cases_affected: scrubbed.cases as i64,
-        messages_affected: (scrubbed.messages + elsewhere.len() as u64) as i64,
-        attachments_removed: scrubbed.attachments as i64,
-        blobs_removed: scrubbed.orphan_blobs.len() as i64,
+        messages_affected,
+        attachments_removed,
+        blobs_removed: orphans.len() as i64,
+        replayed,
     };
-    Ok((erasure, scrubbed.orphan_blobs))
+    let entry = Entry {
+        uuid,
+        at,
+        client_id,
+        contact_ids: person.contacts.clone(),
+        mode,
+        salt,
+        identifiers,
+    };
+    Ok(Done {
+        erasure,
+        entry,
+        orphans,
+    })
+}
+
+/// Re-applies a ledger entry to a (restored) store: the contacts it names
+/// that are still there in its client, any contact of the client with one
+/// of its identifiers, and mail from such an address. `None` when the
+/// store holds the erasure already or nothing of the person is left.
+pub fn replay(conn: &Connection, entry: &Entry) -> Result<Option<Done>, GdprError> {
+    let known = conn
+        .prepare_cached("SELECT 1 FROM gdpr_erasures WHERE uuid = ?1")?
+        .query_row([&entry.uuid], |_| Ok(()))
+        .optional()?
+        .is_some();
+    let client = conn
+        .prepare_cached("SELECT 1 FROM clients WHERE id = ?1")?
+        .query_row([entry.client_id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if known || !client {
+        return Ok(None);
+    }
+    let wanted: std::collections::HashSet<&str> =
+        entry.identifiers.iter().map(String::as_str).collect();
+    let matches = |kind: &str, value: &str| {
+        wanted.contains(ledger::identifier_hash(&entry.salt, kind, value).as_str())
+    };
+    let mut roots: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM contacts WHERE client_id = ?1
+               AND id IN (SELECT value FROM json_each(?2))",
+        )?
+        .query_map(
+            params![entry.client_id, ids_json(&entry.contact_ids)],
+            |row| row.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    let by_identifier: Vec<(i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT e.contact_id, 'email', e.email FROM contact_emails e
+                 JOIN contacts c ON c.id = e.contact_id WHERE c.client_id = ?1
+             UNION ALL
+             SELECT f.contact_id, 'phone', f.digits FROM contact_phones f
+                 JOIN contacts c ON c.id = f.contact_id WHERE c.client_id = ?1",
+        )?
+        .query_map([entry.client_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    roots.extend(
+        by_identifier
+            .iter()
+            .filter(|(_, kind, value)| matches(kind, value))
+            .map(|(id, _, _)| *id),
+    );
+    roots.sort_unstable();
+    roots.dedup();
+    let mut person = Person::of_contacts(conn, &roots)?;
+    // Addresses of the person that only their mail still holds.
+    let mut addresses: Vec<String> = conn
+        .prepare_cached(&format!(
+            "SELECT DISTINCT lower(trim(from_address)) FROM messages
+                 WHERE from_address IS NOT NULL AND case_id IN ({CLIENT_CASES})
+             UNION SELECT DISTINCT lower(trim(to_address)) FROM messages
+                 WHERE to_address IS NOT NULL AND case_id IN ({CLIENT_CASES})"
+        ))?
+        .query_map([entry.client_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    if table_exists(conn, "mail_inbound")? {
+        addresses.extend(
+            conn.prepare_cached(&format!(
+                "SELECT DISTINCT lower(trim(from_address)) FROM mail_inbound
+                 WHERE from_address IS NOT NULL
+                   AND (case_id IN ({CLIENT_CASES}) OR mailbox_id IN (SELECT m.id FROM mailboxes m
+                        JOIN projects p ON p.id = m.project_id WHERE p.client_id = ?1))"
+            ))?
+            .query_map([entry.client_id], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?,
+        );
+    }
+    if table_exists(conn, "web_form_held")? {
+        addresses.extend(
+            conn.prepare_cached(
+                "SELECT DISTINCT lower(trim(email)) FROM web_form_held
+                 WHERE project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+            )?
+            .query_map([entry.client_id], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?,
+        );
+    }
+    person
+        .emails
+        .extend(addresses.into_iter().filter(|a| matches("email", a)));
+    person.emails.sort_unstable();
+    person.emails.dedup();
+    if person.contacts.is_empty() && person.emails.is_empty() {
+        return Ok(None);
+    }
+    let record = Record {
+        uuid: entry.uuid.clone(),
+        client_id: entry.client_id,
+        contact_id: entry
+            .contact_ids
+            .first()
+            .copied()
+            .or(person.contacts.first().copied())
+            .unwrap_or(0),
+        mode: entry.mode,
+        salt: entry.salt.clone(),
+        identifiers: entry.identifiers.clone(),
+        replayed: true,
+    };
+    let actor = Actor {
+        user_id: None,
+        email: Some("system:restore".into()),
+        ip: None,
+    };
+    let mut done = erase_person(conn, &actor, &person, record)?;
+    // The ledger line stays the original's (time, contact ids).
+    done.entry = entry.clone();
+    Ok(Some(done))
 }
 
 /// Erasure records of the visible clients, newest first.
@@ -428,7 +781,7 @@ pub fn list(
     let ids = crate::contacts::store::visibility_param(visibility);
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor_id, actor_email, client_id, contact_id, mode, contacts_erased,
-             cases_affected, messages_affected, attachments_removed, blobs_removed
+             cases_affected, messages_affected, attachments_removed, blobs_removed, replayed
          FROM gdpr_erasures
          WHERE (?1 IS NULL OR client_id IN (SELECT value FROM json_each(?1)))
            AND (?2 IS NULL OR client_id = ?2)
@@ -449,6 +802,7 @@ pub fn list(
             messages_affected: row.get(9)?,
             attachments_removed: row.get(10)?,
             blobs_removed: row.get(11)?,
+            replayed: row.get(12)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

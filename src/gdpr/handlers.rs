@@ -61,8 +61,11 @@ pub async fn subject_export(
 
 /// GDPR Art. 17: erases the contact (and contacts merged into it) and the
 /// personal data of their cases — `anonymize` keeps the cases without it,
-/// `delete` deletes them. Files no longer used are removed from disk.
-/// Answers the record of the erasure (never the erased data).
+/// `delete` deletes them; every message the person sent or was sent in
+/// the client's other cases goes too (with raw mail and attachments). Files
+/// no longer used are removed from disk, and the client's export archives
+/// are deleted (they hold the person). Answers the record of the erasure
+/// (never the erased data).
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/erase", tag = "gdpr", request_body = EraseInput,
     responses((status = 200, body = Erasure), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[post("/contacts/{id}/erase")]
@@ -74,20 +77,20 @@ pub async fn erase_contact(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mode = body.into_inner().mode;
-    let (erasure, orphans) = state
+    let done = state
         .db
         .write(move |tx| erase::erase_contact(tx, &who, id, mode))
         .await?;
-    // Files after the rows: the commit is durable now.
-    let data_dir = state.config.data_dir.clone();
-    state
-        .db
-        .read(move |conn| {
-            erase::remove_files(conn, &data_dir, &orphans);
-            erase::checkpoint(conn);
-            Ok::<_, StoreError>(())
-        })
-        .await?;
+    // After the commit: the ledger line, the client's export archives, the
+    // erased files, the WAL.
+    let erasure = super::service::after_erasure(
+        &state.db,
+        &state.config.data_dir,
+        state.erasures.clone(),
+        Some(state.exports.clone()),
+        done,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(erasure))
 }
 

@@ -8,9 +8,12 @@ pub mod access;
 pub mod erase;
 mod error;
 pub mod handlers;
+pub mod ledger;
 pub mod model;
 pub mod retention;
+pub mod service;
 
 pub use error::GdprError;
 pub use handlers::configure;
+pub use ledger::Ledger;
 pub use model::{Erasure, Mode, RetentionReport};

@@ -51,6 +51,9 @@ pub struct Erasure {
     pub messages_affected: i64,
     pub attachments_removed: i64,
     pub blobs_removed: i64,
+    /// Re-applied by `zezaro restore` from the erasure ledger (the backup
+    /// was older than the erasure).
+    pub replayed: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]

@@ -363,6 +363,9 @@ impl From<crate::export::ExportError> for ApiError {
             ExportError::NotFound => not_found(err),
             ExportError::Running => conflict("export-running", err),
             ExportError::NotReady | ExportError::Cancelled => conflict("export-not-ready", err),
+            ExportError::Removed(_) => {
+                ApiError::new(StatusCode::GONE, "export-removed", err.to_string())
+            }
             ExportError::Io(io) => {
                 tracing::error!(error = %io, "export failed");
                 ApiError::new(

@@ -158,8 +158,17 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
     let workers = config.workers;
     let listen = config.listen.clone();
     let state = AppState::new(db.clone(), config, sealer);
-    crate::scheduler::register_builtin(&state.services, &state.backups)
+    crate::scheduler::register_builtin(&state.services, &state.backups, &state.exports)
         .map_err(|err| StartError::Other(format!("background services: {err}")))?;
+    // Erasures the ledger lacks (a crash between a commit and its line).
+    match crate::gdpr::service::sync_ledger(&state.db, state.erasures.clone()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            erasures = n,
+            "wrote erasures missing from the erasure ledger"
+        ),
+        Err(err) => tracing::error!(error = %err, "cannot check the erasure ledger"),
+    }
     let backup_dir = state.backups.dir().to_path_buf();
     let removed =
         tokio::task::spawn_blocking(move || crate::backup::archive::remove_leftovers(&backup_dir))

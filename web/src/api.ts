@@ -683,13 +683,17 @@ export interface BackupOverview {
 export interface ExportJob {
   id: string;
   client_id: number;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
+  state: 'running' | 'done' | 'failed' | 'cancelled' | 'removed';
+  /** Why the server deleted a `removed` archive. */
+  removed_reason: 'expired' | 'erasure' | null;
   rows_written: number;
   rows_total: number;
   bytes: number | null;
   file_name: string;
   created_at: string;
   finished_at: string | null;
+  /** When a `done` archive will be deleted; when a `removed` one was. */
+  expires_at: string | null;
   error: string | null;
   download_url: string | null;
 }

@@ -107,6 +107,14 @@ export function ExportsPage() {
                   <td>
                     {t(`exports.state.${j.state}` as MsgKey)}
                     {j.error && <div class="muted">{j.error}</div>}
+                    {j.removed_reason && (
+                      <div class="muted" data-testid="export-removed">
+                        {t(`exports.removed.${j.removed_reason}` as MsgKey, { at: formatDateTime(j.expires_at ?? '') })}
+                      </div>
+                    )}
+                    {j.state === 'done' && j.expires_at && (
+                      <div class="muted">{t('exports.expires', { at: formatDateTime(j.expires_at) })}</div>
+                    )}
                   </td>
                   <td>
                     {j.state === 'running' ? (
