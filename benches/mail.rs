@@ -17,7 +17,9 @@
 //! MAIL_BENCH_RUNS (default 5),
 //! MAIL_BENCH_BREAKDOWN=0 (skip the breakdown), MAIL_BENCH_E2E=0 (skip the
 //! Dovecot runs), MAIL_BENCH_BATCH (messages per batch instead of the
-//! fetcher's, for experiments).
+//! fetcher's, for experiments), MAIL_BENCH_COMPARE_SECURE_DELETE=1 (each
+//! run parses and stores twice, with the store's `secure_delete` on and
+//! off, alternating: what erasing for good costs ingestion).
 
 #[path = "../tests/common/mailserver.rs"]
 #[allow(dead_code)]
@@ -76,10 +78,18 @@ struct Store {
     target: Target,
 }
 
-fn store() -> Store {
+fn store(secure_delete: bool) -> Store {
     let dir = tempfile::tempdir().expect("temp dir");
     let (db, _) = Db::open(dir.path()).expect("store");
     zezaro::demo::seed(&db).expect("demo data");
+    if !secure_delete {
+        // The writer connection keeps the setting after the transaction.
+        db.write_blocking(|tx| {
+            tx.execute_batch("PRAGMA secure_delete = OFF")
+                .map_err(StoreError::from)
+        })
+        .expect("pragma");
+    }
     let target = db
         .read_blocking(|c| {
             Ok::<_, StoreError>(c.query_row(
@@ -144,8 +154,12 @@ fn batch_size() -> usize {
 /// through `ingest::Pipeline`, the fetcher's own path (contents packed and
 /// synced, one durable commit per batch, live events; each batch parsed
 /// while the one before it is filed).
-fn parse_and_store(runtime: &tokio::runtime::Runtime, messages: &[Vec<u8>]) -> f64 {
-    let mut s = store();
+fn parse_and_store(
+    runtime: &tokio::runtime::Runtime,
+    messages: &[Vec<u8>],
+    secure_delete: bool,
+) -> f64 {
+    let mut s = store(secure_delete);
     create_mailbox(&mut s, None);
     let blobs = BlobStore::new(&s.path);
     let hub = zezaro::cases::CaseHub::default();
@@ -200,7 +214,7 @@ async fn end_to_end(messages: &[Vec<u8>]) -> f64 {
     for raw in messages {
         dovecot.deliver(raw);
     }
-    let mut s = store();
+    let mut s = store(true);
     let id = create_mailbox(&mut s, Some(&dovecot));
     let sealer = zezaro::mail::secrets::Sealer::load_or_create(&s.path).expect("key");
     let fetchers = zezaro::mail::Fetchers::new(
@@ -300,7 +314,7 @@ fn breakdown(messages: &[Vec<u8>]) {
     );
 
     // Filing, statement by statement.
-    let mut s = store();
+    let mut s = store(true);
     create_mailbox(&mut s, None);
     let blobs = BlobStore::new(&s.path);
     let (mut prepare, mut commit_blobs, mut filing, mut commit) = (
@@ -501,13 +515,30 @@ fn main() {
         .ok()
         .is_none_or(|v| v != "0");
     let mut parse = Vec::new();
+    let mut parse_without = Vec::new();
+    let compare = std::env::var("MAIL_BENCH_COMPARE_SECURE_DELETE").is_ok_and(|v| v == "1");
     let mut e2e = Vec::new();
     let runs: usize = std::env::var("MAIL_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     for run in 1..=runs {
-        let p = parse_and_store(&runtime, &messages);
+        let p = if compare && run % 2 == 0 {
+            let off = parse_and_store(&runtime, &messages, false);
+            parse_without.push(off);
+            parse_and_store(&runtime, &messages, true)
+        } else {
+            parse_and_store(&runtime, &messages, true)
+        };
+        if compare && run % 2 == 1 {
+            parse_without.push(parse_and_store(&runtime, &messages, false));
+        }
+        if compare {
+            println!(
+                "run {run}: parse+store without secure_delete {:.0} msg/s",
+                parse_without[parse_without.len() - 1]
+            );
+        }
         let e = if with_e2e {
             runtime.block_on(end_to_end(&messages))
         } else {
@@ -519,8 +550,15 @@ fn main() {
     }
     println!(
         "median: parse+store {:.0} msg/s, end to end (Dovecot → cases) {:.0} msg/s",
-        median(parse),
+        median(parse.clone()),
         median(e2e)
     );
+    if compare {
+        let (with, without) = (median(parse.clone()), median(parse_without));
+        println!(
+            "median: parse+store {with:.0} msg/s with secure_delete, {without:.0} msg/s without ({:+.1} %)",
+            (with / without - 1.0) * 100.0
+        );
+    }
     KEEP.lock().expect("keep").clear();
 }

@@ -529,6 +529,60 @@ pub fn now() -> String {
 mod tests {
     use super::*;
 
+    fn file_holds(path: &Path, needle: &[u8]) -> bool {
+        std::fs::read(path)
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|w| w == needle)
+    }
+
+    /// Deleted text is overwritten in the file (secure_delete), and a store
+    /// written without it is rewritten once when opened.
+    #[test]
+    fn deleted_text_leaves_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join(STORE_FILE);
+        let write = |db: &Db, sql: &str| {
+            db.write_blocking(|tx| tx.execute_batch(sql).map_err(StoreError::from))
+                .unwrap();
+        };
+        let checkpoint = |db: &Db| {
+            db.read_blocking(|c| {
+                c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                    .map_err(StoreError::from)
+            })
+            .unwrap();
+        };
+        let (db, _) = Db::open(dir.path()).unwrap();
+        write(&db, "INSERT INTO settings VALUES ('a', 'Kanarienvogel Amsel')");
+        write(&db, "UPDATE settings SET value = 'x' WHERE key = 'a'");
+        write(&db, "DELETE FROM settings WHERE key = 'a'");
+        checkpoint(&db);
+        assert!(!file_holds(&store, b"Kanarienvogel"));
+        // As before secure_delete was always on: the text stays behind …
+        write(&db, "PRAGMA secure_delete = OFF");
+        write(&db, "INSERT INTO settings VALUES ('b', 'Kanarienvogel Drossel')");
+        write(&db, "DELETE FROM settings WHERE key = 'b'");
+        write(&db, &format!("DELETE FROM settings WHERE key = '{SCRUBBED}'"));
+        checkpoint(&db);
+        assert!(file_holds(&store, b"Kanarienvogel Drossel"));
+        drop(db);
+        // … until the store is opened again and rewritten, once.
+        let (db, _) = Db::open(dir.path()).unwrap();
+        assert!(!file_holds(&store, b"Kanarienvogel"));
+        let marked: i64 = db
+            .read_blocking(|c| {
+                c.query_row(
+                    "SELECT COUNT(*) FROM settings WHERE key = ?1",
+                    [SCRUBBED],
+                    |r| r.get(0),
+                )
+                .map_err(StoreError::from)
+            })
+            .unwrap();
+        assert_eq!(marked, 1);
+    }
+
     /// Concurrent writes share commits, yet each stands or falls alone.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_commit_keeps_writes_apart() {

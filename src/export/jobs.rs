@@ -385,6 +385,68 @@ pub fn slug(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A finished job of `client` whose archive was made at `finished_at`.
+    fn finished(exports: &Exports, client: i64, finished_at: &str) -> Arc<Job> {
+        std::fs::create_dir_all(&exports.dir).expect("dir");
+        let id = random_id();
+        let job = Arc::new(Job {
+            path: exports.dir.join(format!("{id}.tar.gz")),
+            id: id.clone(),
+            client_id: client,
+            created_at: finished_at.into(),
+            file_name: "x.tar.gz".into(),
+            progress: Progress::default(),
+            state: Mutex::new(State::Done {
+                bytes: 3,
+                finished_at: finished_at.into(),
+            }),
+        });
+        std::fs::write(&job.path, b"tar").expect("archive");
+        exports.lock().insert(id, job.clone());
+        job
+    }
+
+    #[test]
+    fn archives_expire_and_go_with_an_erasure_saying_why() {
+        let dir = tempfile::tempdir().expect("dir");
+        let exports = Exports::new(dir.path(), 24);
+        let old = finished(&exports, 1, "2026-12-01T10:00:00.000Z");
+        let fresh = finished(&exports, 1, "2026-12-02T09:00:00.000Z");
+        let other = finished(&exports, 2, "2026-12-02T09:00:00.000Z");
+        let at = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .expect("time")
+                .with_timezone(&chrono::Utc)
+        };
+        assert_eq!(
+            exports.view(&fresh).expires_at.as_deref(),
+            Some("2026-12-03T09:00:00.000Z")
+        );
+        assert_eq!(exports.expire(at("2026-12-02T10:00:00Z")), 1);
+        assert!(!old.path.exists() && fresh.path.exists());
+        let view = exports.view(&old);
+        assert_eq!(
+            (view.state, view.removed_reason, view.download_url),
+            ("removed", Some(Removal::Expired), None)
+        );
+        // An erasure in client 1 removes its archives, not client 2's.
+        assert_eq!(exports.remove_client(1, Removal::Erasure), 1);
+        assert!(!fresh.path.exists() && other.path.exists());
+        assert_eq!(fresh.removed(), Some(Removal::Erasure));
+        // A job still writing when it was removed deletes what it wrote.
+        fresh.finish(State::Done {
+            bytes: 3,
+            finished_at: "2026-12-02T11:00:00.000Z".into(),
+        });
+        assert_eq!(fresh.removed(), Some(Removal::Erasure));
+        // Removed jobs are listed for a week, then forgotten.
+        assert_eq!(exports.list(1).len(), 2);
+        exports.expire(at("2026-12-20T00:00:00Z"));
+        assert!(exports.lock().values().all(|j| j.client_id == 2));
+    }
+
     #[test]
     fn slugs_are_safe() {
         assert_eq!(super::slug("Acme Energie GmbH"), "acme-energie-gmbh");
