@@ -90,7 +90,7 @@ export function RetentionCard({ projectId }: { projectId: number }) {
       {preview && (
         <div class="alert" role="status" data-testid="retention-preview-result">
           {t('retention.previewResult', {
-            cases: preview.cases,
+            n: preview.cases,
             messages: preview.messages,
             attachments: preview.attachments,
             cutoff: formatDateTime(preview.cutoff),

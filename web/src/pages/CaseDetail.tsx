@@ -365,7 +365,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
             {messages.length === 0 && <p class="muted">{t('case.noMessages')}</p>}
             {hidden > 0 && (
               <button type="button" class="btn btn-small thread-more" onClick={() => setShowAll(true)}>
-                {t('case.showEarlier', { n: formatNumber(hidden) })}
+                {t('case.showEarlier', { n: hidden })}
               </button>
             )}
             {messages.slice(hidden).map((m) => (

@@ -200,7 +200,7 @@ export function CasesPage() {
     setError(null);
     try {
       const r = await api.post<{ updated: number }>('/cases/bulk', { case_ids: ids, ...body });
-      setNotice(t('bulk.done', { n: formatNumber(r?.updated ?? ids.length) }));
+      setNotice(t('bulk.done', { n: r?.updated ?? ids.length }));
       setSelected(new Set());
       await Promise.all([load('refresh'), loadCounts()]);
     } catch (e) {

@@ -94,7 +94,7 @@ export function ServicesPage() {
                   <td>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
                   <td>
                     {s.runs}
-                    {s.failures > 0 && <div class="muted">{t('services.failures', { n: String(s.failures) })}</div>}
+                    {s.failures > 0 && <div class="muted">{t('services.failures', { n: s.failures })}</div>}
                   </td>
                   <td>{s.last_error ? <span class="badge badge-danger">{s.last_error}</span> : '—'}</td>
                   <td class="actions">
