@@ -31,6 +31,7 @@ import { useSession } from '../session';
 import { MaskCard } from '../components/CustomFields';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
+import { LocaleInput } from '../components/LocaleInput';
 import { MailMarks, type InboundMail } from './Mailboxes';
 import { ConfirmModal, Modal } from '../components/Modal';
 import { Loading } from '../components/Page';
@@ -763,19 +764,10 @@ function SubjectEditor({ subject, onSave }: { subject: string; onSave: (s: strin
   );
 }
 
-function toLocalInput(iso: string | null): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: boolean; onSave: (v: string | null) => Promise<void> }) {
-  const [value, setValue] = useState(toLocalInput(due));
-  useEffect(() => setValue(toLocalInput(due)), [due]);
-  const commit = (v: string) => {
-    const iso = v ? new Date(v).toISOString() : null;
+  const [value, setValue] = useState<string | null>(due);
+  useEffect(() => setValue(due), [due]);
+  const commit = (iso: string | null) => {
     if ((iso ?? '') === (due ? new Date(due).toISOString() : '')) return;
     void onSave(iso);
   };
@@ -786,7 +778,7 @@ function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: bool
         {overdue && <span class="badge badge-danger"> {t('case.overdue')}</span>}
       </label>
       <div class="field-with-action">
-        <input id="case-due" type="datetime-local" value={value} onInput={(e) => setValue(e.currentTarget.value)} onChange={(e) => commit(e.currentTarget.value)} />
+        <LocaleInput kind="datetime" id="case-due" value={value} onValue={setValue} onCommit={commit} data-testid="case-due" />
         {due && (
           <button type="button" class="btn btn-small" onClick={() => void onSave(null)}>
             {t('case.clearDue')}

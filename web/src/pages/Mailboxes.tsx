@@ -8,6 +8,7 @@ import { api, type List } from '../api';
 import { formatDateTime, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
+import { LocaleInput } from '../components/LocaleInput';
 import { Link } from '../components/Link';
 import { ConfirmModal, FormModal } from '../components/Modal';
 import { Loading } from '../components/Page';
@@ -339,7 +340,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
     sender_name: m?.sender_name ?? '',
     signature: m?.signature ?? '',
     imap_host: m?.imap_host ?? '',
-    imap_port: m ? String(m.imap_port) : '',
+    imap_port: (m?.imap_port ?? null) as number | null,
     imap_security: (m?.imap_security ?? 'tls') as Security,
     imap_tls_verify: m?.imap_tls_verify ?? true,
     imap_username: m?.imap_username ?? '',
@@ -348,7 +349,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
     after_fetch: (m?.after_fetch ?? 'seen') as AfterFetch,
     move_to_folder: m?.move_to_folder ?? '',
     smtp_host: m?.smtp_host ?? '',
-    smtp_port: m ? String(m.smtp_port) : '',
+    smtp_port: (m?.smtp_port ?? null) as number | null,
     smtp_security: (m?.smtp_security ?? 'starttls') as Security,
     smtp_tls_verify: m?.smtp_tls_verify ?? true,
     smtp_username: m?.smtp_username ?? '',
@@ -366,8 +367,6 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
     const { auto_ack_enabled, auto_ack_subject, auto_ack_body, ...settings } = v;
     const body: Record<string, unknown> = {
       ...settings,
-      imap_port: v.imap_port ? Number(v.imap_port) : null,
-      smtp_port: v.smtp_port ? Number(v.smtp_port) : null,
       auto_ack: { enabled: auto_ack_enabled, subject: auto_ack_subject, body: auto_ack_body },
     };
     // Passwords: only sent when typed (write-only).
@@ -408,7 +407,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
         <input required value={v.imap_host} onInput={set('imap_host')} data-testid="mailbox-imap-host" />
       </Field>
       <Field label={t('mail.port')} hint={t('mail.portHint')}>
-        <input type="number" min={1} max={65535} value={v.imap_port} onInput={set('imap_port')} />
+        <LocaleInput kind="integer" grouping={false} min={1} max={65535} value={v.imap_port} onValue={(n) => setV({ ...v, imap_port: n })} />
       </Field>
       <Field label={t('mail.security')}>{security('imap_security')}</Field>
       <Field label={t('mail.tlsVerify')} hint={t('mail.tlsVerifyHint')} inline>
@@ -443,7 +442,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
         <input required value={v.smtp_host} onInput={set('smtp_host')} data-testid="mailbox-smtp-host" />
       </Field>
       <Field label={t('mail.port')} hint={t('mail.portHint')}>
-        <input type="number" min={1} max={65535} value={v.smtp_port} onInput={set('smtp_port')} />
+        <LocaleInput kind="integer" grouping={false} min={1} max={65535} value={v.smtp_port} onValue={(n) => setV({ ...v, smtp_port: n })} />
       </Field>
       <Field label={t('mail.security')}>{security('smtp_security')}</Field>
       <Field label={t('mail.tlsVerify')} hint={t('mail.tlsVerifyHint')} inline>

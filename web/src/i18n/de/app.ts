@@ -145,4 +145,12 @@ export const app: AreaMessages<typeof en> = {
   'keys.status': 'Status fokussieren (im Fall)',
   'keys.send': 'Senden (im Eingabefeld)',
   'keys.escape': 'Dialog schließen / zurück zur Liste',
+  'input.required': 'Bitte füllen Sie dieses Feld aus.',
+  'input.number': 'Bitte eine Zahl eingeben, zum Beispiel {example}.',
+  'input.integer': 'Bitte eine ganze Zahl eingeben, zum Beispiel {example}.',
+  'input.date': 'Bitte ein Datum im Format {example} eingeben.',
+  'input.time': 'Bitte eine Uhrzeit im Format {example} eingeben.',
+  'input.datetime': 'Bitte Datum und Uhrzeit im Format {example} eingeben.',
+  'input.min': 'Bitte {limit} oder mehr eingeben.',
+  'input.max': 'Bitte {limit} oder weniger eingeben.',
 };

@@ -145,4 +145,12 @@ export const app = {
   'keys.status': 'Focus the status (in a case)',
   'keys.send': 'Send (in the composer)',
   'keys.escape': 'Close dialog / back to the list',
+  'input.required': 'Please fill in this field.',
+  'input.number': 'Enter a number, for example {example}.',
+  'input.integer': 'Enter a whole number, for example {example}.',
+  'input.date': 'Enter a date as {example}.',
+  'input.time': 'Enter a time as {example}.',
+  'input.datetime': 'Enter date and time as {example}.',
+  'input.min': 'Enter {limit} or more.',
+  'input.max': 'Enter {limit} or less.',
 } satisfies Messages;
