@@ -4,7 +4,7 @@
 // the flagged messages are listed per mailbox.
 
 import { useState } from 'preact/hooks';
-import { api, type List } from '../api';
+import { api, type AfterFetch, type CheckResult, type InboundMail, type List, type Mailbox, type MailFlag, type RunReport, type Security } from '../api';
 import { formatDateTime, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -13,61 +13,6 @@ import { Link } from '../components/Link';
 import { ConfirmModal, FormModal } from '../components/Modal';
 import { Loading } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-
-export type Security = 'tls' | 'starttls' | 'plain';
-export type AfterFetch = 'seen' | 'move' | 'delete';
-
-export interface FetcherState {
-  last_run_at: string | null;
-  last_success_at: string | null;
-  messages_taken: number;
-  last_error: string | null;
-  flagged: number;
-  running: boolean;
-}
-
-export interface Mailbox {
-  id: number;
-  project_id: number;
-  client_id: number;
-  name: string;
-  address: string;
-  sender_name: string;
-  signature: string;
-  imap_host: string;
-  imap_port: number;
-  imap_security: Security;
-  imap_tls_verify: boolean;
-  imap_username: string;
-  imap_folder: string;
-  after_fetch: AfterFetch;
-  move_to_folder: string | null;
-  smtp_host: string;
-  smtp_port: number;
-  smtp_security: Security;
-  smtp_tls_verify: boolean;
-  smtp_username: string;
-  smtp_password_set: boolean;
-  fetch_schedule: string;
-  paused: boolean;
-  auto_ack: AutoAck;
-  fetcher: FetcherState;
-}
-
-/** The automatic acknowledgment of new cases by mail. */
-export interface AutoAck {
-  enabled: boolean;
-  subject: string;
-  body: string;
-}
-
-/** Why an inbound e-mail is flagged (stable codes; `problem` has the detail). */
-export type MailFlag =
-  | 'unknown-charset'
-  | 'no-header-separator'
-  | 'broken-multipart'
-  | 'message-id-reused'
-  | 'sender-is-user';
 
 const FLAG_KEYS: Record<MailFlag, MsgKey> = {
   'unknown-charset': 'mail.flag.unknownCharset',
@@ -88,40 +33,6 @@ export function MailFlags({ mail }: { mail: InboundMail }) {
       ))}
     </>
   );
-}
-
-export interface InboundMail {
-  id: number;
-  mailbox_id: number | null;
-  message_id: string | null;
-  from_address: string | null;
-  subject: string | null;
-  case_id: number | null;
-  thread_message_id: number | null;
-  threaded_by: string;
-  auto_reply: boolean;
-  bulk: boolean;
-  bounce: boolean;
-  flagged: boolean;
-  flags: MailFlag[];
-  problem: string | null;
-  raw_size: number;
-  raw_url: string | null;
-  received_at: string;
-}
-
-interface CheckResult {
-  ok: boolean;
-  reason: string | null;
-  detail: string;
-  messages: number | null;
-}
-
-interface RunReport {
-  taken: number;
-  new_cases: number;
-  duplicates: number;
-  flagged: number;
 }
 
 export function MailboxesCard({ projectId }: { projectId: number }) {
