@@ -119,7 +119,6 @@ export function LocaleInput<K extends InputKind>(props: LocaleInputProps<K>) {
         id={id}
         type="text"
         inputMode={inputMode}
-        autoComplete="off"
         class={`locale-input-${kind}`}
         value={text}
         placeholder={placeholder}
