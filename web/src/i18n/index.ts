@@ -152,6 +152,21 @@ export function formatDate(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : shortFormat('date').format(d);
 }
 
+/**
+ * A size in bytes as B, KB, MB, GB or TB (steps of 1024), the number written
+ * the locale's way (`1,5 MB` / `1.5 MB`).
+ */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${new Intl.NumberFormat(current, { maximumFractionDigits: i === 0 || v >= 10 ? 0 : 1 }).format(v)} ${units[i]}`;
+}
+
 /** Seconds as h:mm:ss (or m:ss below an hour). */
 export function formatDuration(totalSeconds: number): string {
   const s = Math.max(0, Math.round(totalSeconds));

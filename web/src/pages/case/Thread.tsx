@@ -3,7 +3,7 @@
 
 import { useState } from 'preact/hooks';
 import type { Delivery, InboundMail, Message } from '../../api';
-import { formatDateTime, formatNumber, t, type MsgKey } from '../../i18n';
+import { formatBytes, formatDateTime, t, type MsgKey } from '../../i18n';
 import { MailMarks } from '../Mailboxes';
 
 const VISIBLE_MESSAGES = 6;
@@ -43,12 +43,6 @@ export function Thread(props: {
 function htmlToText(html: string): string {
   // DOMParser documents are inert: no scripts run, nothing is fetched.
   return new DOMParser().parseFromString(html, 'text/html').body.textContent ?? '';
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${formatNumber(n)} B`;
-  if (n < 1024 * 1024) return `${formatNumber(Math.round(n / 102.4) / 10)} KB`;
-  return `${formatNumber(Math.round(n / (1024 * 102.4)) / 10)} MB`;
 }
 
 function DeliveryBadge({ d, onRetry }: { d: Delivery; onRetry: (d: Delivery) => void }) {
