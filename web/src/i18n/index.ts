@@ -152,6 +152,11 @@ export function formatDate(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : shortFormat('date').format(d);
 }
 
+/** A share (0–1) as a whole percentage in the current locale (`42 %` / `42%`). */
+export function formatPercent(share: number): string {
+  return new Intl.NumberFormat(current, { style: 'percent', maximumFractionDigits: 0 }).format(share);
+}
+
 /**
  * A size in bytes as B, KB, MB, GB or TB (steps of 1024), the number written
  * the locale's way (`1,5 MB` / `1.5 MB`).

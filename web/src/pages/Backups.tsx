@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type BackupInfo, type BackupJob, type BackupOverview } from '../api';
-import { formatBytes, formatDateTime, t, type MsgKey } from '../i18n';
+import { formatBytes, formatDateTime, formatPercent, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { ConfirmModal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
@@ -73,7 +73,7 @@ export function BackupsPage() {
           {active && (
             <>
               {t(`backups.phase.${job.phase === 'queued' ? 'store' : job.phase}` as MsgKey)} —{' '}
-              <progress max={1} value={job.progress} aria-label={t('backups.progress')} /> {Math.round(job.progress * 100)} %
+              <progress max={1} value={job.progress} aria-label={t('backups.progress')} /> {formatPercent(job.progress)}
             </>
           )}
           {job.state === 'done' && job.file_name && <span class="mono"> {job.file_name}</span>}
