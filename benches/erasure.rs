@@ -122,9 +122,8 @@ fn erase_once(runtime: &tokio::runtime::Runtime) -> f64 {
     let op = Principal::operator();
     let client = s.client;
     let project = s.project;
-    let contact = s
-        .db
-        .write_blocking(|tx| {
+    let contact =
+        s.db.write_blocking(|tx| {
             let input = serde_json::from_value(serde_json::json!({
                 "client_id": client, "name": "Bench Person", "emails": ["bench.person@example.org"],
                 "phones": ["+49 30 123456"], "notes": "Benchmark"
@@ -136,9 +135,7 @@ fn erase_once(runtime: &tokio::runtime::Runtime) -> f64 {
         .id;
     let other = s
         .db
-        .write_blocking(|tx| {
-            zezaro::cases::service::create(tx, &op, new_case(project, 0, None))
-        })
+        .write_blocking(|tx| zezaro::cases::service::create(tx, &op, new_case(project, 0, None)))
         .expect("other case")
         .id;
     for i in 0..10 {
@@ -261,7 +258,10 @@ fn main() {
     println!(
         "erasure of a contact with 10 cases and 5 messages elsewhere: median {:.1} ms ({:?})",
         median(erasures.clone()),
-        erasures.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>()
+        erasures
+            .iter()
+            .map(|v| format!("{v:.1}"))
+            .collect::<Vec<_>>()
     );
     let cases = env("ERASURE_BENCH_CASES", 100_000) as u64;
     let (seconds, megabytes) = rewrite_once(cases);

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `user create`, `token create`, `migrate`,
-//! `check`, `demo`, `backup`, `restore`, `export`. Messages for people on stderr; exit code 1 on failure, 2 on bad
+//! `check`, `demo`, `backup`, `restore`, `export`, `openapi`. Messages for people on stderr; exit code 1 on failure, 2 on bad
 //! arguments.
 
 use std::io::{Read, Write};
@@ -125,6 +125,10 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print the API's OpenAPI 3 document (the one served at
+    /// /api/v1/openapi.json) as pretty JSON; the web UI's types are
+    /// generated from it.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +257,7 @@ pub fn main() -> ExitCode {
             secret_key,
             force,
         } => restore(store, from, key_file, secret_key, force),
+        Command::Openapi => openapi(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -261,6 +266,14 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn openapi() -> Result<(), Failure> {
+    use utoipa::OpenApi;
+    let doc = crate::http::ApiDoc::openapi().to_pretty_json()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{doc}")?;
+    Ok(())
 }
 
 fn config(store: &StoreArgs, listen: Option<String>) -> Result<Config, Failure> {

@@ -482,3 +482,405 @@ async fn audit_log_records_changes_and_cannot_be_edited() {
     }
     ts.server.stop().await;
 }
+
+/// Checks `value` against `schema` strictly, as the UI's generated types read
+/// the document: every field the server sends is documented, every required
+/// one is there (and every field always sent is required), types and enum
+/// values are the documented ones.
+fn strict(
+    doc: &serde_json::Value,
+    value: &serde_json::Value,
+    schema: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return strict(doc, value, &doc["components"]["schemas"][name], path, out);
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        // Merge the parts into one object schema.
+        let mut merged = json!({"type": "object", "properties": {}, "required": []});
+        let mut stack: Vec<&Value> = parts.iter().collect();
+        while let Some(part) = stack.pop() {
+            let part = match part["$ref"].as_str() {
+                Some(r) => {
+                    &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
+                }
+                None => part,
+            };
+            if let Some(inner) = part["allOf"].as_array() {
+                stack.extend(inner.iter());
+                continue;
+            }
+            if let Some(props) = part["properties"].as_object() {
+                for (k, v) in props {
+                    merged["properties"][k] = v.clone();
+                }
+            }
+            if let Some(req) = part["required"].as_array() {
+                merged["required"]
+                    .as_array_mut()
+                    .unwrap()
+                    .extend(req.iter().cloned());
+            }
+        }
+        return strict(doc, value, &merged, path, out);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(options) = schema[key].as_array() {
+            let fits = options.iter().any(|option| {
+                let mut found = Vec::new();
+                strict(doc, value, option, path, &mut found);
+                found.is_empty()
+            });
+            if !fits {
+                out.push(format!("{path}: {value} fits none of {key} {schema}"));
+            }
+            return;
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if types.is_empty() {
+        // `{}`: any value (documented as such, e.g. the audit log's details).
+        return;
+    }
+    let fits = match value {
+        Value::Null => types.contains(&"null"),
+        Value::Bool(_) => types.contains(&"boolean"),
+        Value::Number(n) => {
+            types.contains(&"number") || (types.contains(&"integer") && (n.is_i64() || n.is_u64()))
+        }
+        Value::String(_) => types.contains(&"string"),
+        Value::Array(_) => types.contains(&"array"),
+        Value::Object(_) => types.contains(&"object"),
+    };
+    if !fits {
+        out.push(format!("{path}: {value} is not of type {types:?}"));
+        return;
+    }
+    if let (Some(allowed), false) = (schema["enum"].as_array(), value.is_null())
+        && !allowed.contains(value)
+    {
+        out.push(format!("{path}: {value} is not in the enum {allowed:?}"));
+    }
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strict(doc, item, &schema["items"], &format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(fields) => {
+            let props = schema["properties"].as_object();
+            let extra = &schema["additionalProperties"];
+            if props.is_none() && extra.is_null() {
+                // `{"type": "object"}`: any object (custom fields, a saved
+                // view's filters, audit details).
+                return;
+            }
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let name = required.as_str().unwrap_or_default();
+                if !fields.contains_key(name) {
+                    out.push(format!("{path}.{name}: required by the document, not sent"));
+                }
+            }
+            for (name, field) in fields {
+                match props.and_then(|p| p.get(name)) {
+                    Some(field_schema) => {
+                        strict(doc, field, field_schema, &format!("{path}.{name}"), out)
+                    }
+                    None if extra.is_object() => {
+                        strict(doc, field, extra, &format!("{path}.{name}"), out)
+                    }
+                    None if extra == &Value::Bool(true) => {}
+                    None => out.push(format!("{path}.{name}: sent, not documented")),
+                }
+            }
+            // Documented but optional fields the server always sends
+            // (e.g. nullable ones) should be required, or the types read
+            // `field?: T | null` where the server never omits it.
+            if let Some(props) = props {
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                for name in props.keys() {
+                    if fields.contains_key(name) && !required.contains(&name.as_str()) {
+                        out.push(format!(
+                            "{path}.{name}: always sent, documented as optional"
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What the server answers is what the document says, field for field, for
+/// the answers the web UI reads (its types are generated from the
+/// document, so a difference is a type lie in the UI).
+#[actix_web::test]
+async fn answers_match_the_document_strictly() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client("admin@zezaro.example");
+    let anna = ts.token_client("anna.schmidt@acme-energie.example");
+    let (_, doc) = ts.anonymous().get("/api/v1/openapi.json").await;
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    let mut check = |method: &str, template: &str, status: StatusCode, body: &serde_json::Value| {
+        let responses = &doc["paths"][format!("/api/v1{template}")][method]["responses"];
+        let json_body = &responses[status.as_str()]["content"]["application/json"];
+        if json_body.is_null() {
+            problems.push(format!(
+                "{method} {template}: {status} is not documented as JSON"
+            ));
+            return;
+        }
+        seen += 1;
+        // JSON without a schema: a free-form document (the GDPR export).
+        let schema = &json_body["schema"];
+        if schema.is_null() {
+            return;
+        }
+        strict(
+            &doc,
+            body,
+            schema,
+            &format!("{method} {template}"),
+            &mut problems,
+        );
+    };
+
+    let acme = ts.id_of("/api/v1/projects", "key", "ACME").await;
+    let (_, topics) = anna.get(&format!("/api/v1/projects/{acme}/topics")).await;
+    let topic = topics["items"][0]["id"].as_i64().unwrap();
+    let client = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
+
+    // Objects to read back, made through the API.
+    let (status, org) = anna
+        .post(
+            "/api/v1/organizations",
+            json!({"client_id": client, "name": "Stadtwerke Beispiel", "city": "Kassel"}),
+        )
+        .await;
+    check("post", "/organizations", status, &org);
+    let org_id = org["id"].as_i64().unwrap();
+    let (status, contact) = anna
+        .post(
+            "/api/v1/contacts",
+            json!({"client_id": client, "name": "Erika Muster", "emails": ["erika@example.org"], "phones": ["+49 561 123"], "organization_id": org_id}),
+        )
+        .await;
+    check("post", "/contacts", status, &contact);
+    let contact_id = contact["id"].as_i64().unwrap();
+    let (status, case) = anna
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme, "subject": "Zähler defekt", "channel": "email", "topic_id": topic, "contact_id": contact_id,
+                   "tags": ["zähler"], "due_at": "2026-12-03T13:30:00Z", "message": {"kind": "inbound", "body_text": "Mein Zähler zeigt nichts mehr an."}}),
+        )
+        .await;
+    check("post", "/cases", status, &case);
+    let case_id = case["id"].as_i64().unwrap();
+    let (status, reply) = anna
+        .post(
+            &format!("/api/v1/cases/{case_id}/messages"),
+            json!({"kind": "outbound", "body_text": "Wir kümmern uns darum.", "expected_version": case["version"]}),
+        )
+        .await;
+    check("post", "/cases/{id}/messages", status, &reply);
+    let (status, time) = anna
+        .post(
+            &format!("/api/v1/cases/{case_id}/time"),
+            json!({"kind": "handling", "seconds": 90}),
+        )
+        .await;
+    check("post", "/cases/{id}/time", status, &time);
+    let (status, view) = anna
+        .post("/api/v1/views", json!({"name": "Meine offenen", "query": {"view": "mine", "status": "open", "sort": "-updated_at"}}))
+        .await;
+    check("post", "/views", status, &view);
+    let (status, token) = anna
+        .post("/api/v1/me/tokens", json!({"name": "Skript"}))
+        .await;
+    check("post", "/me/tokens", status, &token);
+    let (status, job) = admin
+        .post(&format!("/api/v1/clients/{client}/exports"), json!({}))
+        .await;
+    check("post", "/clients/{id}/exports", status, &job);
+    let job_id = job["id"].as_str().unwrap_or_default().to_string();
+    let anna_id = ts
+        .id_of(
+            "/api/v1/users",
+            "email",
+            "anna.schmidt@acme-energie.example",
+        )
+        .await;
+    let team_id = ts.id_of("/api/v1/teams", "kind", "provider").await;
+    let (status, rule) = admin
+        .put(
+            &format!("/api/v1/projects/{acme}/retention"),
+            json!({"months": 24, "action": "anonymize", "enabled": true}),
+        )
+        .await;
+    check("put", "/projects/{id}/retention", status, &rule);
+
+    for (who, template, path) in [
+        (&admin, "/me", "/me".to_string()),
+        (&anna, "/me", "/me".to_string()),
+        (&anna, "/me/tokens", "/me/tokens".to_string()),
+        (&admin, "/clients", "/clients".to_string()),
+        (&admin, "/clients/{id}", format!("/clients/{client}")),
+        (&admin, "/projects", "/projects".to_string()),
+        (&admin, "/projects/{id}", format!("/projects/{acme}")),
+        (
+            &admin,
+            "/projects/{id}/members",
+            format!("/projects/{acme}/members"),
+        ),
+        (
+            &admin,
+            "/projects/{id}/topics",
+            format!("/projects/{acme}/topics"),
+        ),
+        (
+            &admin,
+            "/projects/{id}/fields",
+            format!("/projects/{acme}/fields"),
+        ),
+        (
+            &admin,
+            "/projects/{id}/webform",
+            format!("/projects/{acme}/webform"),
+        ),
+        (
+            &admin,
+            "/projects/{id}/webform/held",
+            format!("/projects/{acme}/webform/held"),
+        ),
+        (
+            &admin,
+            "/projects/{id}/mailboxes",
+            format!("/projects/{acme}/mailboxes"),
+        ),
+        (
+            &admin,
+            "/projects/{id}/retention",
+            format!("/projects/{acme}/retention"),
+        ),
+        (
+            &admin,
+            "/projects/{id}/retention/preview",
+            format!("/projects/{acme}/retention/preview"),
+        ),
+        (
+            &admin,
+            "/clients/{id}/contact-fields",
+            format!("/clients/{client}/contact-fields"),
+        ),
+        (
+            &admin,
+            "/clients/{id}/exports",
+            format!("/clients/{client}/exports"),
+        ),
+        (&admin, "/users", "/users".to_string()),
+        (&admin, "/users/{id}", format!("/users/{anna_id}")),
+        (
+            &admin,
+            "/users/{id}/tokens",
+            format!("/users/{anna_id}/tokens"),
+        ),
+        (&admin, "/teams/{id}", format!("/teams/{team_id}")),
+        (
+            &admin,
+            "/clients/{id}/exports/{job}",
+            format!("/clients/{client}/exports/{job_id}"),
+        ),
+        (
+            &admin,
+            "/contacts/{id}/data-export",
+            format!("/contacts/{contact_id}/data-export"),
+        ),
+        (&admin, "/teams", "/teams".to_string()),
+        (&admin, "/audit", "/audit".to_string()),
+        (&admin, "/services", "/services".to_string()),
+        (&admin, "/backups", "/backups".to_string()),
+        (
+            &admin,
+            "/gdpr/erasures",
+            format!("/gdpr/erasures?client_id={client}"),
+        ),
+        (
+            &anna,
+            "/cases",
+            format!("/cases?project_id={acme}&view=all"),
+        ),
+        (
+            &anna,
+            "/cases/counts",
+            format!("/cases/counts?project_id={acme}"),
+        ),
+        (&anna, "/cases/{id}", format!("/cases/{case_id}")),
+        (
+            &anna,
+            "/cases/{id}/deliveries",
+            format!("/cases/{case_id}/deliveries"),
+        ),
+        (&anna, "/cases/{id}/mail", format!("/cases/{case_id}/mail")),
+        (&anna, "/views", "/views".to_string()),
+        (&anna, "/contacts", format!("/contacts?client_id={client}")),
+        (&anna, "/contacts/{id}", format!("/contacts/{contact_id}")),
+        (
+            &anna,
+            "/contacts/lookup",
+            format!("/contacts/lookup?client_id={client}&email=erika@example.org"),
+        ),
+        (
+            &anna,
+            "/contacts/duplicates",
+            format!("/contacts/duplicates?client_id={client}"),
+        ),
+        (
+            &anna,
+            "/organizations",
+            format!("/organizations?client_id={client}"),
+        ),
+        (
+            &anna,
+            "/organizations/{id}",
+            format!("/organizations/{org_id}"),
+        ),
+        (
+            &anna,
+            "/organizations/{id}/contacts",
+            format!("/organizations/{org_id}/contacts"),
+        ),
+        (
+            &anna,
+            "/search",
+            format!("/search?q=Z%C3%A4hler&project_id={acme}"),
+        ),
+    ] {
+        let (status, body) = who.get(&format!("/api/v1{path}")).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        check("get", template, status, &body);
+    }
+    assert!(seen >= 40, "{seen} answers checked");
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    ts.server.stop().await;
+}

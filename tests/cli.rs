@@ -375,3 +375,17 @@ mod reqwest {
         })
     }
 }
+
+/// `zezaro openapi` prints the document the server serves (the web UI's
+/// types are generated from it), needing no data directory.
+#[actix_web::test]
+async fn openapi_prints_the_served_document() {
+    let out = run(&["openapi"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let ts = common::demo_server().await;
+    let (status, served) = ts.anonymous().get("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(printed, served);
+    ts.server.stop().await;
+}

@@ -7,16 +7,19 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
+use utoipa::ToSchema;
 
 use super::model::Viewer;
 
 /// How long a presence heartbeat counts.
 const PRESENCE_TTL: Duration = Duration::from_secs(45);
 
-#[derive(Debug, Clone, Serialize)]
+/// The data of the `case` event on `/api/v1/events`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseEvent {
-    /// `created`, `updated` or `message`.
+    /// `created`, `updated`, `message` or `delivery`.
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     pub kind: &'static str,
     pub case_id: i64,
     pub project_id: i64,
@@ -28,7 +31,8 @@ pub struct CaseEvent {
     pub by_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The data of the `presence` event on `/api/v1/events`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PresenceEvent {
     pub case_id: i64,
     #[serde(skip)]

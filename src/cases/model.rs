@@ -274,7 +274,6 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct TimeSummary {
     pub total_seconds: i64,
-    #[schema(value_type = Object)]
     pub by_kind: std::collections::BTreeMap<String, i64>,
 }
 
@@ -364,10 +363,8 @@ pub struct CaseCounts {
     pub open: i64,
     pub overdue: i64,
     pub due_soon: i64,
-    #[schema(value_type = Object)]
     pub by_team: std::collections::BTreeMap<String, i64>,
     pub by_topic: Vec<TopicCount>,
-    #[schema(value_type = Object)]
     pub by_channel: std::collections::BTreeMap<String, i64>,
 }
 

@@ -554,16 +554,25 @@ mod tests {
             .unwrap();
         };
         let (db, _) = Db::open(dir.path()).unwrap();
-        write(&db, "INSERT INTO settings VALUES ('a', 'Kanarienvogel Amsel')");
+        write(
+            &db,
+            "INSERT INTO settings VALUES ('a', 'Kanarienvogel Amsel')",
+        );
         write(&db, "UPDATE settings SET value = 'x' WHERE key = 'a'");
         write(&db, "DELETE FROM settings WHERE key = 'a'");
         checkpoint(&db);
         assert!(!file_holds(&store, b"Kanarienvogel"));
         // As before secure_delete was always on: the text stays behind …
         write(&db, "PRAGMA secure_delete = OFF");
-        write(&db, "INSERT INTO settings VALUES ('b', 'Kanarienvogel Drossel')");
+        write(
+            &db,
+            "INSERT INTO settings VALUES ('b', 'Kanarienvogel Drossel')",
+        );
         write(&db, "DELETE FROM settings WHERE key = 'b'");
-        write(&db, &format!("DELETE FROM settings WHERE key = '{SCRUBBED}'"));
+        write(
+            &db,
+            &format!("DELETE FROM settings WHERE key = '{SCRUBBED}'"),
+        );
         checkpoint(&db);
         assert!(file_holds(&store, b"Kanarienvogel Drossel"));
         drop(db);
@@ -615,8 +624,8 @@ mod tests {
         assert_eq!(failed, 40);
         let keys: Vec<String> = db
             .read_blocking(|conn| {
-                let mut stmt = conn
-                    .prepare("SELECT key FROM settings WHERE key GLOB 'k[0-9]*' ORDER BY key")?;
+                let mut stmt =
+                    conn.prepare("SELECT key FROM settings WHERE key GLOB 'k[0-9]*' ORDER BY key")?;
                 let rows = stmt.query_map([], |row| row.get(0))?;
                 Ok::<_, StoreError>(rows.collect::<Result<_, _>>()?)
             })

@@ -731,7 +731,10 @@ pub const EXPORTERS: &[Exporter] = &[
             c("messages_affected", "Messages cleared or deleted."),
             c("attachments_removed", "Attachments removed."),
             c("blobs_removed", "Stored files deleted from disk."),
-            c("uuid", "Stable id of the erasure, shared with the erasure ledger."),
+            c(
+                "uuid",
+                "Stable id of the erasure, shared with the erasure ledger.",
+            ),
             c(
                 "contact_ids",
                 "JSON array of every contact id the erasure removed.",

@@ -128,7 +128,11 @@ use utoipa::{Modify, OpenApi};
         crate::mail::handlers::case_mail,
         crate::mail::handlers::raw_message,
     ),
-    components(schemas(super::ProblemBody)),
+    components(schemas(
+        super::ProblemBody,
+        crate::cases::events::CaseEvent,
+        crate::cases::events::PresenceEvent
+    )),
     modifiers(&SecuritySchemes, &ProblemResponses),
     security(("bearer" = []), ("session" = [])),
     tags(
@@ -174,6 +178,9 @@ impl Modify for SecuritySchemes {
 /// write that conflicts, 413/415/422 for bodies, 429 and 503 for throttling
 /// and a busy store, 500. All as `application/problem+json`. String query
 /// parameters refuse NUL (`^[^\x00]*$`), which no store or index takes.
+/// The same pass makes operation ids unique and marks the nullable fields
+/// of answers required (both below), so generated clients (the web UI's
+/// types) read the document as the server behaves.
 struct ProblemResponses;
 
 impl Modify for ProblemResponses {
@@ -182,6 +189,8 @@ impl Modify for ProblemResponses {
             return;
         };
         add_problem_responses(&mut doc);
+        unique_operation_ids(&mut doc);
+        nullable_answers_required(&mut doc);
         match serde_json::from_value(doc) {
             Ok(done) => *openapi = done,
             Err(err) => tracing::error!(error = %err, "cannot document the problem answers"),
@@ -311,4 +320,181 @@ fn is_plain_string(schema: &serde_json::Map<String, serde_json::Value>) -> bool 
         && !["pattern", "enum", "format", "$ref"]
             .iter()
             .any(|k| schema.contains_key(*k))
+}
+
+/// Makes every `operationId` unique, as OpenAPI requires (utoipa takes the
+/// handler's name, so `list`, `get_one`, `merge`… repeat across domains, and
+/// generated clients cannot tell them apart). A name used once stays; a
+/// repeated one gets the words of its path (`list` on `/projects/{id}/topics`
+/// becomes `list_projects_topics`), and the method too if that still repeats.
+fn unique_operation_ids(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for item in paths.values() {
+        for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
+            if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
+                *uses.entry(id.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let mut renamed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut plan = Vec::new();
+    for (path, item) in paths.iter() {
+        let words: Vec<&str> = path
+            .trim_start_matches("/api/v1")
+            .split('/')
+            .filter(|w| !w.is_empty() && !w.starts_with('{'))
+            .collect();
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            if uses.get(id).copied().unwrap_or(0) < 2 {
+                continue;
+            }
+            let name = format!("{id}_{}", words.join("_").replace('-', "_"));
+            *renamed.entry(name.clone()).or_default() += 1;
+            plan.push((path.clone(), method.clone(), name));
+        }
+    }
+    for (path, method, name) in plan {
+        let unique = if renamed.get(&name).copied().unwrap_or(0) > 1 {
+            format!("{name}_{method}")
+        } else {
+            name
+        };
+        paths[&path][&method]["operationId"] = Value::String(unique);
+    }
+}
+
+/// Names of the component schemas that `value` refers to, transitively.
+fn referenced(
+    doc: &serde_json::Value,
+    value: &serde_json::Value,
+    found: &mut std::collections::BTreeSet<String>,
+) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && found.insert(name.to_string())
+            {
+                referenced(doc, &doc["components"]["schemas"][name], found);
+            }
+            for item in map.values() {
+                referenced(doc, item, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| referenced(doc, item, found)),
+        _ => {}
+    }
+}
+
+/// The server sends an `Option` field of an answer as `null`, never leaves
+/// it out (no answer type skips a field; `ProblemBody`'s two optional
+/// fields are not nullable). utoipa documents every `Option` as optional,
+/// so a client reads `field?: T | null`. In the schemas that only answers
+/// use, a nullable property is therefore required. Schemas of request
+/// bodies keep it optional: there, leaving a field out means "unchanged".
+fn nullable_answers_required(doc: &mut serde_json::Value) {
+    use std::collections::BTreeSet;
+    let mut requests = BTreeSet::new();
+    let mut answers = BTreeSet::new();
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
+            referenced(doc, &operation["requestBody"], &mut requests);
+            referenced(doc, &operation["responses"], &mut answers);
+        }
+    }
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            for operation in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                if let Some(responses) = operation.get_mut("responses") {
+                    require_nullable(responses);
+                }
+            }
+        }
+    }
+    // `ItemList<T>` (every list answer) inlines T: T is an answer schema too.
+    let listed: Vec<String> = answers
+        .iter()
+        .filter_map(|name| name.strip_prefix("ItemList_"))
+        .map(str::to_string)
+        .collect();
+    answers.extend(listed);
+    // The data of the live events (`/api/v1/events`) is sent, never read.
+    answers.extend(["CaseEvent".to_string(), "PresenceEvent".to_string()]);
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    for name in answers.difference(&requests) {
+        if let Some(schema) = schemas.get_mut(name) {
+            require_nullable(schema);
+        }
+    }
+}
+
+/// Marks the nullable properties of every object schema inside `value`
+/// required (inline schemas only; a `$ref` is a component of its own).
+fn require_nullable(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let nullable: Vec<Value> = map
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(_, p)| is_nullable(p))
+                .map(|(k, _)| Value::String(k.clone()))
+                .collect();
+            if !nullable.is_empty()
+                && let Some(required) = map
+                    .entry("required")
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                    .as_array_mut()
+            {
+                for name in nullable {
+                    if !required.contains(&name) {
+                        required.push(name);
+                    }
+                }
+            }
+            for item in map.values_mut() {
+                require_nullable(item);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(require_nullable),
+        _ => {}
+    }
+}
+
+fn is_nullable(schema: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    let null_type = |s: &Value| match &s["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(ts) => ts.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    null_type(schema)
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            schema[*k]
+                .as_array()
+                .is_some_and(|options| options.iter().any(null_type))
+        })
 }

@@ -20,10 +20,12 @@ pub struct ProblemBody {
     pub code: String,
     /// The request field the problem is about, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub field: Option<String>,
     /// A finer, stable reason under `code`, where there is one (e.g.
     /// `common-password` under `weak-password`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reason: Option<String>,
 }
 

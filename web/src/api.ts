@@ -1,150 +1,40 @@
-// Minimal JSON client for the zezaro HTTP API (/api/v1).
+// The web UI's client for the zezaro HTTP API (/api/v1): the server's types,
+// generated from its OpenAPI document (generated/openapi.ts; never edit by
+// hand: `zezaro openapi > web/openapi.json && bash web/tools/openapi-types/gen.sh`),
+// under the names the screens use, and a thin fetch wrapper with CSRF,
+// problem details and 401 handling.
 
-import type { Locale } from './i18n';
+import type { components } from './generated/openapi';
 
-export type Role = 'admin' | 'client-admin' | 'project-lead' | 'agent';
-export type Tariff = 'basic' | 'pro';
-export type TeamKind = 'client' | 'provider';
-export type MemberRole = 'agent' | 'lead';
+type Schemas = components['schemas'];
 
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  client_id: number | null;
-  client_name: string | null;
-  team_id: number | null;
-  team_name: string | null;
-  tariff: Tariff | null;
-  locale: Locale | null;
-  active: boolean;
-  created_at: string;
-  updated_at: string;
-}
+export type Role = Schemas['Role'];
+export type Tariff = Schemas['Tariff'];
+export type TeamKind = Schemas['TeamKind'];
+export type MemberRole = Schemas['MemberRole'];
+export type User = Schemas['User'];
+export type Permissions = Schemas['Permissions'];
+export type MyProject = Schemas['MyProject'];
+export type Me = Schemas['Me'];
+export type Client = Schemas['Client'];
+export type Project = Schemas['Project'];
+export type Member = Schemas['Member'];
+export type Team = Schemas['Team'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type AuditPage = Schemas['AuditPage'];
+export type ApiToken = Schemas['TokenInfo'];
+export type NewApiToken = Schemas['TokenCreated'];
 
-export interface Permissions {
-  manage_clients: boolean;
-  manage_projects: boolean;
-  /** Add and remove project members (project leads: where they lead). */
-  manage_members: boolean;
-  manage_users: boolean;
-  manage_teams: boolean;
-  view_audit: boolean;
-}
-
-export interface MyProject {
-  id: number;
-  name: string;
-  key: string;
-  client_id: number;
-  client_name: string;
-  member_role: MemberRole | null;
-}
-
-export interface Me {
-  user: User;
-  client: { id: number; name: string } | null;
-  projects: MyProject[];
-  csrf_token: string | null;
-  permissions: Permissions;
-}
-
-export interface Client {
-  id: number;
-  name: string;
-  project_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Project {
-  id: number;
-  client_id: number;
-  client_name: string;
-  name: string;
-  key: string;
-  description: string | null;
-  active: boolean;
-  member_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Member {
-  project_id: number;
-  user_id: number;
-  user_name: string;
-  user_email: string;
-  user_role: Role;
-  team_kind: TeamKind | null;
-  tariff: Tariff | null;
-  member_role: MemberRole;
-  created_at: string;
-}
-
-export interface Team {
-  id: number;
-  name: string;
-  kind: TeamKind;
-  client_id: number | null;
-  client_name: string | null;
-  /** Provider teams: Team Pro (exclusive to one client) or Basic; `null` for client teams. */
-  tariff: Tariff | null;
-  member_count: number;
-  created_at: string;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor_id: number | null;
-  actor_email: string | null;
-  action: string;
-  object_type: string;
-  object_id: number | string | null;
-  client_id: number | null;
-  ip: string | null;
-  details: unknown;
-}
-
-export interface AuditPage {
-  items: AuditEntry[];
-  next_before_id: number | null;
-}
-
-export interface ApiToken {
-  id: number;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-  /** null: never expires. */
-  expires_at: string | null;
-}
-
-export interface NewApiToken {
-  id: number;
-  name: string;
-  token: string;
-  created_at: string;
-  expires_at: string | null;
-}
-
+/** `{ "items": [...] }`, as every list endpoint answers. */
 export interface List<T> {
   items: T[];
 }
 
-/** RFC 9457 problem details as sent by the server. */
-export interface Problem {
-  type?: string;
-  title?: string;
-  status: number;
-  detail?: string;
-  code?: string;
-  field?: string;
-  /** A finer, stable reason under `code` (e.g. `common-password` under `weak-password`). */
-  reason?: string;
-}
+/**
+ * RFC 9457 problem details as sent by the server (`ProblemBody`), with
+ * `status` always set (from the HTTP status when the body has none).
+ */
+export type Problem = Partial<Schemas['ProblemBody']> & { status: number };
 
 export class ApiError extends Error {
   readonly problem: Problem;
@@ -266,272 +156,41 @@ export function postKeepalive(path: string, body: unknown): void {
 
 // ---------- the agent workspace: cases, contacts, search ----------
 
-export type CaseStatus = 'new' | 'open' | 'pending-customer' | 'pending-third-party' | 'solved' | 'closed';
+export type CaseStatus = Schemas['Status'];
 export const CASE_STATUSES: CaseStatus[] = ['new', 'open', 'pending-customer', 'pending-third-party', 'solved', 'closed'];
-export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+export type Priority = Schemas['Priority'];
 export const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'urgent'];
-export type Channel = 'email' | 'call' | 'webform' | 'chat' | 'letter';
+export type Channel = Schemas['Channel'];
 export const CHANNELS: Channel[] = ['email', 'call', 'webform', 'chat', 'letter'];
 export const TEAM_KINDS: TeamKind[] = ['client', 'provider'];
-export type MessageKind = 'inbound' | 'outbound' | 'note';
-export type TimeKind = 'handling' | 'after-work' | 'call-wait' | 'call-talk' | 'manual';
+export type MessageKind = Schemas['MessageKind'];
+export type TimeKind = Schemas['TimeKind'];
 
-export interface Case {
-  id: number;
-  project_id: number;
-  project_key: string;
-  number: number;
-  ref: string;
-  subject: string;
-  channel: Channel;
-  topic_id: number | null;
-  topic_name: string | null;
-  status: CaseStatus;
-  priority: Priority;
-  handling_team: TeamKind;
-  assignee_id: number | null;
-  assignee_name: string | null;
-  contact_id: number | null;
-  contact_name: string | null;
-  organization_id: number | null;
-  organization_name: string | null;
-  tags: string[];
-  due_at: string | null;
-  custom: Record<string, unknown>;
-  merged_into_id: number | null;
-  version: number;
-  message_count: number;
-  last_message_at: string | null;
-  first_response_at: string | null;
-  solved_at: string | null;
-  closed_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface CasePage {
-  items: Case[];
-  next_cursor: string | null;
-}
-
-export interface CaseCounts {
-  mine: number;
-  unassigned: number;
-  open: number;
-  overdue: number;
-  due_soon: number;
-  by_team: Record<TeamKind, number>;
-  by_topic: { topic_id: number; name: string; count: number }[];
-  by_channel: Record<Channel, number>;
-}
-
-export interface Attachment {
-  id: number;
-  filename: string;
-  content_type: string;
-  size: number;
-  url: string;
-}
-
-export interface Message {
-  id: number;
-  kind: MessageKind;
-  channel: Channel | null;
-  author_user_id: number | null;
-  author_name: string | null;
-  author_contact_id: number | null;
-  from_address: string | null;
-  to_address: string | null;
-  subject: string | null;
-  body_text: string | null;
-  body_html: string | null;
-  created_at: string;
-  attachments: Attachment[];
-}
-
-/** The e-mail delivery of an outbound message (GET /cases/{id}/deliveries). */
-export type DeliveryState = 'queued' | 'retrying' | 'sent' | 'failed' | 'no-mailbox' | 'no-recipient';
-export interface Delivery {
-  id: number;
-  case_id: number;
-  message_id: number | null;
-  kind: 'reply' | 'auto-ack' | 'webform-confirmation';
-  state: DeliveryState;
-  to_address: string;
-  from_address: string;
-  subject: string;
-  attempts: number;
-  next_attempt_at: string | null;
-  last_error: string | null;
-  sent_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface HistoryEntry {
-  id: number;
-  user_id: number | null;
-  user_name: string | null;
-  at: string;
-  field: string;
-  old_value: string | null;
-  new_value: string | null;
-}
-
-export interface Viewer {
-  user_id: number;
-  name: string;
-}
-
-export interface TimeSummary {
-  total_seconds: number;
-  by_kind: Partial<Record<TimeKind, number>>;
-}
-
-export interface CaseDetail {
-  case: Case;
-  messages: Message[];
-  history: HistoryEntry[];
-  contact: Contact | null;
-  contact_cases: Case[];
-  /** Related cases (links). */
-  links: Case[];
-  time: TimeSummary;
-  viewers: Viewer[];
-}
-
-export interface Topic {
-  id: number;
-  project_id: number;
-  name: string;
-  active: boolean;
-  position: number;
-}
-
-/** A project's public web form (GET/PUT /projects/{id}/webform). */
-export interface WebForm {
-  project_id: number;
-  public_id: string | null;
-  /** `/f/{public_id}` */
-  public_path: string | null;
-  enabled: boolean;
-  title: string;
-  intro: string;
-  confirmation: string;
-  topic_id: number | null;
-  /** Mail the sender a confirmation (case number and the confirmation text only). */
-  send_confirmation: boolean;
-  /** Proof-of-work difficulty (leading zero bits, 0–24; 0 = off). */
-  pow_bits: number;
-  /** Submissions held for review (the form was over its hourly limit). */
-  held: number;
-  updated_at: string | null;
-  /** Submissions caught as spam since the server started. */
-  spam_caught: number;
-}
-
-/** A web-form submission held for review (GET /projects/{id}/webform/held). */
-export interface HeldSubmission {
-  id: number;
-  project_id: number;
-  name: string;
-  email: string;
-  subject: string;
-  message: string;
-  received_at: string;
-}
-
-export interface Contact {
-  id: number;
-  client_id: number;
-  organization_id: number | null;
-  organization_name: string | null;
-  name: string;
-  emails: string[];
-  phones: string[];
-  customer_number: string | null;
-  language: string | null;
-  street: string;
-  postal_code: string;
-  city: string;
-  country: string;
-  notes: string;
-  custom: Record<string, unknown>;
-  case_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ContactPage {
-  items: Contact[];
-  next_before_id: number | null;
-}
-
-export interface Organization {
-  id: number;
-  client_id: number;
-  name: string;
-  customer_number: string | null;
-  domain: string | null;
-  phone: string | null;
-  street: string;
-  postal_code: string;
-  city: string;
-  country: string;
-  notes: string;
-}
-
-/** An organization as GET /organizations and /organizations/{id} answer it. */
-export interface OrganizationFull extends Organization {
-  custom: Record<string, unknown>;
-  /** Contacts (not merged away) of the organization. */
-  contact_count: number;
-  /** Set when this organization was merged into another one. */
-  merged_into_id: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface OrganizationPage {
-  items: OrganizationFull[];
-  next_before_id: number | null;
-}
-
-/** A contact as GET /contacts/{id} answers it (merged ones too). */
-export interface ContactFull extends Contact {
-  /** Set when this contact was merged into another one. */
-  merged_into_id: number | null;
-}
-
-/** GET /contacts/duplicates?client_id= */
-export interface DuplicateGroup {
-  reason: 'email' | 'phone' | 'name';
-  value: string;
-  contact_ids: number[];
-}
-
-/** A line of a contact CSV import that was skipped. */
-export interface ImportRowError {
-  /** Line in the file; 1 is the header. */
-  line: number;
-  /** The column, where the error is about one; custom fields as `custom.<key>`. */
-  field: string | null;
-  message: string;
-}
-
-/** POST /contacts/import: what was (or, in a dry run, would be) done. */
-export interface ImportReport {
-  dry_run: boolean;
-  /** Data rows read (empty lines not counted). */
-  rows: number;
-  created: number;
-  updated: number;
-  errors: ImportRowError[];
-  /** Keys of the custom fields the file fills. */
-  custom_columns: string[];
-  /** Columns (as written) that are not imported. */
-  unknown_columns: string[];
-}
+export type Case = Schemas['Case'];
+export type CasePage = Schemas['CasePage'];
+export type CaseCounts = Schemas['CaseCounts'];
+export type Attachment = Schemas['Attachment'];
+export type Message = Schemas['Message'];
+export type Delivery = Schemas['Delivery'];
+export type DeliveryState = Delivery['state'];
+export type HistoryEntry = Schemas['HistoryEntry'];
+export type Viewer = Schemas['Viewer'];
+export type TimeSummary = Schemas['TimeSummary'];
+export type CaseDetail = Schemas['CaseDetail'];
+export type Topic = Schemas['Topic'];
+export type WebForm = Schemas['WebForm'];
+export type HeldSubmission = Schemas['HeldSubmission'];
+export type Contact = Schemas['Contact'];
+export type ContactFull = Contact;
+export type ContactPage = Schemas['ContactPage'];
+export type Organization = Schemas['Organization'];
+export type OrganizationFull = Organization;
+export type OrganizationPage = Schemas['OrganizationPage'];
+export type DuplicateGroup = Schemas['DuplicateGroup'];
+export type ImportRowError = Schemas['ImportRowError'];
+export type ImportReport = Schemas['ImportReport'];
+export type SavedView = Schemas['SavedView'];
+export type SearchResults = Schemas['SearchResults'];
 
 /**
  * Imports a contact CSV into a client's customer database; `dryRun` checks
@@ -559,180 +218,40 @@ export interface CaseFilters {
 
 export type CaseSort = '-updated_at' | 'updated_at' | '-created_at' | 'created_at' | 'due_at' | '-priority';
 
-export interface SavedView {
-  id: number;
-  name: string;
-  query: CaseFilters;
-}
-
-export interface SearchResults {
-  cases: (Case & { snippet?: string | null })[];
-  contacts: Contact[];
-  organizations: Organization[];
-}
-
-/** Payload of the `case` server-sent event. */
-export interface CaseEvent {
-  type: 'created' | 'updated' | 'message' | 'delivery';
-  case_id: number;
-  project_id: number;
-  version: number;
-  by_user_id: number | null;
-  by_name: string | null;
-}
-
-/** Payload of the `presence` server-sent event. */
-export interface PresenceEvent {
-  case_id: number;
-  viewers: Viewer[];
-}
+/** Data of the `case` and `presence` server-sent events (/events). */
+export type CaseEvent = Schemas['CaseEvent'];
+export type PresenceEvent = Schemas['PresenceEvent'];
 
 // Data masks (custom fields of cases and contacts).
-export type FieldEntity = 'case' | 'contact';
-export type FieldKind = 'text' | 'number' | 'date' | 'select' | 'multi-select' | 'checkbox';
+export type FieldEntity = Schemas['Entity'];
+export type FieldKind = Schemas['Kind'];
 export const FIELD_KINDS: FieldKind[] = ['text', 'number', 'date', 'select', 'multi-select', 'checkbox'];
-export type FieldWidth = 'full' | 'half';
-
-export interface CustomField {
-  id: number;
-  project_id: number;
-  entity: FieldEntity;
-  key: string;
-  label: string;
-  kind: FieldKind;
-  options: string[];
-  required: boolean;
-  position: number;
-  help: string;
-  width: FieldWidth;
-  section: string;
-  active: boolean;
-  created_at: string;
-  updated_at: string;
-}
+export type FieldWidth = Schemas['Width'];
+export type CustomField = Schemas['CustomField'];
 
 // ---------- the appliance: background services, backups ----------
 
-export type ServiceState = 'running' | 'paused' | 'failed' | 'stopped';
+export type ServiceState = Schemas['ServiceState'];
 export type ServiceAction = 'start' | 'stop' | 'pause' | 'resume' | 'restart' | 'run';
+export type ServiceStatus = Schemas['ServiceStatus'];
+export type BackupSnapshot = Schemas['Snapshot'];
+export type BackupInfo = Schemas['BackupInfo'];
+export type BackupJob = Schemas['BackupJob'];
+export type BackupOverview = Schemas['BackupOverview'];
+export type ExportJob = Schemas['ExportJob'];
+export type ErasureMode = Schemas['Mode'];
+export type Erasure = Schemas['Erasure'];
+export type RetentionRule = Schemas['RetentionRule'];
+export type RetentionOutcome = Schemas['RetentionOutcome'];
 
-export interface ServiceStatus {
-  key: string;
-  label: string;
-  schedule: string;
-  state: ServiceState;
-  desired: 'running' | 'paused' | 'stopped';
-  busy: boolean;
-  last_run_at: string | null;
-  last_success_at: string | null;
-  last_duration_ms: number | null;
-  next_run_at: string | null;
-  runs: number;
-  failures: number;
-  consecutive_failures: number;
-  last_error: string | null;
-  last_message: string | null;
-}
+// ---------- mail ----------
 
-export interface BackupSnapshot {
-  max_case_id: number;
-  cases: number;
-  clients: number;
-  users: number;
-  max_audit_id: number;
-  schema_version: number;
-}
-
-export interface BackupInfo {
-  name: string;
-  size_bytes: number;
-  created_at: string;
-  encrypted: boolean;
-  verified: boolean;
-  trigger: 'manual' | 'scheduled' | null;
-  snapshot: BackupSnapshot | null;
-}
-
-export interface BackupJob {
-  id: number;
-  trigger: 'manual' | 'scheduled';
-  state: 'queued' | 'running' | 'done' | 'failed';
-  phase: string;
-  progress: number;
-  started_at: string;
-  finished_at: string | null;
-  file_name: string | null;
-  error: string | null;
-}
-
-export interface BackupOverview {
-  settings: {
-    directory: string;
-    schedule: string;
-    encrypted: boolean;
-    compressed: boolean;
-    keep_daily: number;
-    keep_weekly: number;
-    keep_monthly: number;
-  };
-  job: BackupJob | null;
-  items: BackupInfo[];
-}
-
-/** A full client export job (GET /clients/{id}/exports/{job}). */
-export interface ExportJob {
-  id: string;
-  client_id: number;
-  state: 'running' | 'done' | 'failed' | 'cancelled' | 'removed';
-  /** Why the server deleted a `removed` archive. */
-  removed_reason: 'expired' | 'erasure' | null;
-  rows_written: number;
-  rows_total: number;
-  bytes: number | null;
-  file_name: string;
-  created_at: string;
-  finished_at: string | null;
-  /** When a `done` archive will be deleted; when a `removed` one was. */
-  expires_at: string | null;
-  error: string | null;
-  download_url: string | null;
-}
-
-export type ErasureMode = 'anonymize' | 'delete';
-
-/** The record of a GDPR erasure (never the erased data). */
-export interface Erasure {
-  id: number;
-  at: string;
-  actor_id: number | null;
-  actor_email: string | null;
-  client_id: number;
-  contact_id: number;
-  mode: ErasureMode;
-  contacts_erased: number;
-  cases_affected: number;
-  messages_affected: number;
-  attachments_removed: number;
-  blobs_removed: number;
-}
-
-export interface RetentionRule {
-  project_id: number;
-  months: number;
-  action: ErasureMode;
-  enabled: boolean;
-  updated_at: string;
-  last_run_at: string | null;
-}
-
-export interface RetentionOutcome {
-  project_id: number;
-  project_key: string;
-  months: number;
-  action: ErasureMode;
-  cutoff: string;
-  cases: number;
-  messages: number;
-  attachments: number;
-  sample: string[];
-}
+export type Security = Schemas['Security'];
+export type AfterFetch = Schemas['AfterFetch'];
+export type FetcherState = Schemas['FetcherState'];
+export type Mailbox = Schemas['Mailbox'];
+export type AutoAck = Schemas['AutoAck'];
+export type MailFlag = Schemas['MailFlag'];
+export type InboundMail = Schemas['InboundMail'];
+export type CheckResult = Schemas['CheckResult'];
+export type RunReport = Schemas['RunReport'];

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type CustomField, type List } from '../api';
 import { t } from '../i18n';
 import { ErrorBox } from './ErrorBox';
+import { LocaleInput } from './LocaleInput';
 import { useLoad } from './useLoad';
 
 export type Values = Record<string, unknown>;
@@ -60,17 +61,28 @@ function FieldInput({ field, value, onChange, id, error }: { field: CustomField;
   switch (field.kind) {
     case 'number':
       return (
-        <input
-          {...common}
-          type="text"
-          inputMode="decimal"
+        <LocaleInput
+          kind="number"
+          id={id}
+          describedBy={described}
+          data-testid={common['data-testid']}
           required={field.required}
-          value={value === undefined || value === null ? '' : String(value)}
-          onInput={(e) => onChange(e.currentTarget.value)}
+          value={typeof value === 'number' ? value : null}
+          onValue={onChange}
         />
       );
     case 'date':
-      return <input {...common} type="date" required={field.required} value={typeof value === 'string' ? value : ''} onInput={(e) => onChange(e.currentTarget.value)} />;
+      return (
+        <LocaleInput
+          kind="date"
+          id={id}
+          describedBy={described}
+          data-testid={common['data-testid']}
+          required={field.required}
+          value={typeof value === 'string' ? value : null}
+          onValue={onChange}
+        />
+      );
     case 'select': {
       const current = typeof value === 'string' ? value : '';
       const options = current && !field.options.includes(current) ? [current, ...field.options] : field.options;

@@ -7,13 +7,14 @@ import { api, type ErasureMode, type RetentionOutcome, type RetentionRule } from
 import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
+import { LocaleInput } from './LocaleInput';
 import { Loading } from './Page';
 import { useLoad } from './useLoad';
 
 export function RetentionCard({ projectId }: { projectId: number }) {
   // `null` when the project has no rule yet.
   const rule = useLoad(() => api.get<RetentionRule | null>(`/projects/${projectId}/retention`), [projectId]);
-  const [months, setMonths] = useState('24');
+  const [months, setMonths] = useState<number | null>(24);
   const [action, setAction] = useState<ErasureMode>('anonymize');
   const [enabled, setEnabled] = useState(true);
   const [preview, setPreview] = useState<RetentionOutcome | null>(null);
@@ -22,7 +23,7 @@ export function RetentionCard({ projectId }: { projectId: number }) {
 
   useEffect(() => {
     if (rule.data) {
-      setMonths(String(rule.data.months));
+      setMonths(rule.data.months);
       setAction(rule.data.action);
       setEnabled(rule.data.enabled);
     }
@@ -42,7 +43,7 @@ export function RetentionCard({ projectId }: { projectId: number }) {
   const save = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await api.put<RetentionRule>(`/projects/${projectId}/retention`, { months: Number(months), action, enabled });
+      await api.put<RetentionRule>(`/projects/${projectId}/retention`, { months, action, enabled });
       setPreview(null);
       await rule.reload();
     });
@@ -56,7 +57,7 @@ export function RetentionCard({ projectId }: { projectId: number }) {
       <form class="form" onSubmit={save}>
         <div class="form-row">
           <Field label={t('retention.months')}>
-            <input type="number" min={1} max={1200} required value={months} onInput={(e) => setMonths(e.currentTarget.value)} data-testid="retention-months" />
+            <LocaleInput kind="integer" min={1} max={1200} required value={months} onValue={setMonths} data-testid="retention-months" />
           </Field>
           <Field label={t('retention.action')}>
             <select value={action} onChange={(e) => setAction(e.currentTarget.value as ErasureMode)} data-testid="retention-action">
@@ -90,7 +91,7 @@ export function RetentionCard({ projectId }: { projectId: number }) {
       {preview && (
         <div class="alert" role="status" data-testid="retention-preview-result">
           {t('retention.previewResult', {
-            cases: preview.cases,
+            n: preview.cases,
             messages: preview.messages,
             attachments: preview.attachments,
             cutoff: formatDateTime(preview.cutoff),

@@ -5,6 +5,7 @@ import { api, type Case, type HeldSubmission, type List, type Topic, type WebFor
 import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from './ErrorBox';
 import { Field } from './Field';
+import { LocaleInput } from './LocaleInput';
 import { ConfirmModal } from './Modal';
 import { Loading } from './Page';
 import { useLoad } from './useLoad';
@@ -59,7 +60,7 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
   const [confirmation, setConfirmation] = useState('');
   const [topicId, setTopicId] = useState('');
   const [sendConfirmation, setSendConfirmation] = useState(false);
-  const [powBits, setPowBits] = useState('0');
+  const [powBits, setPowBits] = useState<number | null>(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
@@ -74,7 +75,7 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
     setConfirmation(f.confirmation);
     setTopicId(f.topic_id ? String(f.topic_id) : '');
     setSendConfirmation(f.send_confirmation);
-    setPowBits(String(f.pow_bits));
+    setPowBits(f.pow_bits);
   }, [f]);
 
   const save = async (e: Event) => {
@@ -91,7 +92,7 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
         confirmation: confirmation.trim(),
         topic_id: topicId ? Number(topicId) : null,
         send_confirmation: sendConfirmation,
-        pow_bits: Math.max(0, Math.min(24, Number(powBits) || 0)),
+        pow_bits: powBits ?? 0,
       });
       await form.reload();
       setNotice(t('webform.saved'));
@@ -146,7 +147,7 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
                 />
               </Field>
               <Field label={t('webform.powBits')} hint={t('webform.powBitsHint')}>
-                <input type="number" min={0} max={24} value={powBits} onInput={(e) => setPowBits(e.currentTarget.value)} data-testid="webform-pow" />
+                <LocaleInput kind="integer" min={0} max={24} value={powBits} onValue={setPowBits} data-testid="webform-pow" />
               </Field>
               <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled={busy} data-testid="webform-save">

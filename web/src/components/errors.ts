@@ -21,7 +21,7 @@ export function errorMessage(err: unknown): string {
     } else {
       msg = detail ?? err.problem.title ?? t('error.generic', { status });
     }
-    if (err.retryAfter) msg += ' ' + t('error.retryAfter', { seconds: err.retryAfter });
+    if (err.retryAfter) msg += ' ' + t('error.retryAfter', { n: err.retryAfter });
     return msg;
   }
   return err instanceof Error ? err.message : String(err);

@@ -1,22 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type BackupInfo, type BackupJob, type BackupOverview } from '../api';
-import { formatDateTime, t, type MsgKey } from '../i18n';
+import { formatBytes, formatDateTime, formatPercent, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { ConfirmModal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 /** Backups (platform admins): the archives, "back up now" with progress, download, delete. */
 export function BackupsPage() {
@@ -85,7 +73,7 @@ export function BackupsPage() {
           {active && (
             <>
               {t(`backups.phase.${job.phase === 'queued' ? 'store' : job.phase}` as MsgKey)} —{' '}
-              <progress max={1} value={job.progress} aria-label={t('backups.progress')} /> {Math.round(job.progress * 100)} %
+              <progress max={1} value={job.progress} aria-label={t('backups.progress')} /> {formatPercent(job.progress)}
             </>
           )}
           {job.state === 'done' && job.file_name && <span class="mono"> {job.file_name}</span>}

@@ -4,17 +4,13 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   api,
-  query,
   CASE_STATUSES,
   CHANNELS,
   TEAM_KINDS,
-  type Case,
   type CaseCounts,
   type CaseFilters,
-  type CasePage,
   type CaseSort,
   type CaseStatus,
-  type List,
   type SavedView,
 } from '../api';
 import { formatNumber, formatShort, t, type MsgKey } from '../i18n';
@@ -26,11 +22,9 @@ import { ConfirmModal, FormModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { ChannelLabel, PriorityLabel, StatusBadge, isOverdue, useProjectData } from '../components/caseBits';
 import { LogCallDialog, NewCaseDialog } from '../components/CaseDialogs';
-import { useDebounced, useLiveEvents } from '../components/events';
 import { useShortcuts } from '../components/shortcuts';
+import { useCaseList } from './cases/useCaseList';
 
-const PAGE_SIZE = 50;
-const MAX_REFRESH = 200;
 const STORAGE_KEY = 'zezaro.cases.view';
 
 interface ViewEntry {
@@ -58,22 +52,6 @@ function loadActive(): Active {
   return DEFAULT_ACTIVE;
 }
 
-function listQuery(projectId: number | null, f: CaseFilters, limit: number, cursor: string | null): string {
-  return query({
-    project_id: projectId,
-    view: f.view ?? 'open',
-    status: f.status,
-    assignee_id: f.assignee_id,
-    team: f.team,
-    topic_id: f.topic_id,
-    channel: f.channel,
-    tag: f.tag,
-    due: f.due,
-    sort: f.sort ?? '-updated_at',
-    limit,
-    cursor,
-  });
-}
 
 export function CasesPage() {
   const { me, projectId } = useSession();
@@ -88,85 +66,16 @@ export function CasesPage() {
     }
   };
 
-  const [items, setItems] = useState<Case[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [counts, setCounts] = useState<CaseCounts | null>(null);
-  const [views, setViews] = useState<SavedView[]>([]);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [cursor, setCursor] = useState(-1);
-  const [fresh, setFresh] = useState<Set<number>>(new Set());
   const [dialog, setDialog] = useState<'new' | 'call' | 'save' | { del: SavedView } | null>(null);
   const [notice, setNotice] = useState('');
-  const seq = useRef(0);
-  const itemsRef = useRef(items);
-  itemsRef.current = items;
   const rowRefs = useRef<(HTMLAnchorElement | null)[]>([]);
-
-  const load = async (mode: 'reset' | 'more' | 'refresh') => {
-    const my = ++seq.current;
-    if (mode !== 'refresh') setLoading(true);
-    try {
-      const limit = mode === 'refresh' ? Math.min(MAX_REFRESH, Math.max(PAGE_SIZE, itemsRef.current.length)) : PAGE_SIZE;
-      const page = await api.get<CasePage>('/cases' + listQuery(projectId, filters, limit, mode === 'more' ? next : null));
-      if (my !== seq.current) return;
-      if (mode === 'refresh') {
-        const known = new Set(itemsRef.current.map((c) => c.id));
-        const added = page.items.filter((c) => !known.has(c.id)).map((c) => c.id);
-        if (added.length) {
-          setFresh(new Set(added));
-          setTimeout(() => setFresh(new Set()), 4000);
-        }
-      }
-      setItems((prev) => (mode === 'more' ? [...prev, ...page.items] : page.items));
-      setNext(page.next_cursor);
-      setError(null);
-      if (mode === 'reset') {
-        setSelected(new Set());
-        setCursor(-1);
-      }
-    } catch (e) {
-      if (my === seq.current) setError(e);
-    } finally {
-      if (my === seq.current) setLoading(false);
-    }
-  };
-
-  const loadCounts = async () => {
-    try {
-      setCounts(await api.get<CaseCounts>('/cases/counts' + query({ project_id: projectId })));
-    } catch {
-      /* counts are decoration; the list shows errors */
-    }
-  };
-
-  const loadViews = async () => {
-    try {
-      setViews((await api.get<List<SavedView>>('/views')).items);
-    } catch {
-      setViews([]);
-    }
-  };
-
-  useEffect(() => {
-    void load('reset');
-  }, [projectId, JSON.stringify(filters)]);
-  useEffect(() => {
-    void loadCounts();
-  }, [projectId]);
-  useEffect(() => {
-    void loadViews();
-  }, []);
-
-  const refresh = useDebounced(() => {
-    void load('refresh');
-    void loadCounts();
-  }, 300);
-  useLiveEvents((e) => {
-    if (e.kind === 'reconnect') refresh();
-    else if (e.kind === 'case' && (projectId === null || e.data.project_id === projectId)) refresh();
+  const list = useCaseList(projectId, filters, () => {
+    setSelected(new Set());
+    setCursor(-1);
   });
+  const { items, next, loading, error, setError, counts, views, fresh, load, loadCounts, loadViews } = list;
 
   // ---------- the views column ----------
   const { topics, members } = useProjectData(projectId);
@@ -200,7 +109,7 @@ export function CasesPage() {
     setError(null);
     try {
       const r = await api.post<{ updated: number }>('/cases/bulk', { case_ids: ids, ...body });
-      setNotice(t('bulk.done', { n: formatNumber(r?.updated ?? ids.length) }));
+      setNotice(t('bulk.done', { n: r?.updated ?? ids.length }));
       setSelected(new Set());
       await Promise.all([load('refresh'), loadCounts()]);
     } catch (e) {

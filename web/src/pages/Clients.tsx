@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Client, type List } from '../api';
-import { formatDateTime, t } from '../i18n';
+import { formatDateTime, formatNumber, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { ConfirmModal, FormModal } from '../components/Modal';
@@ -55,7 +55,7 @@ export function ClientsPage() {
               {list.data.items.map((c) => (
                 <tr key={c.id}>
                   <td>{c.name}</td>
-                  <td class="num">{c.project_count}</td>
+                  <td class="num">{formatNumber(c.project_count)}</td>
                   <td>{formatDateTime(c.created_at)}</td>
                   <td class="actions">
                     <button

@@ -6,7 +6,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, importContacts, type CustomField, type ImportReport, type List } from '../api';
-import { formatNumber, t, type MsgKey } from '../i18n';
+import { formatBytes, formatNumber, t, type MsgKey } from '../i18n';
 import { useSession } from '../session';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -32,12 +32,6 @@ const COLUMNS: { name: string; also: string; label: MsgKey; note?: MsgKey }[] = 
 
 /** Error lines shown in the table; the counts always cover all of them. */
 const MAX_SHOWN_ERRORS = 500;
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${formatNumber(n)} B`;
-  if (n < 1024 * 1024) return `${formatNumber(Math.round(n / 102.4) / 10)} KB`;
-  return `${formatNumber(Math.round(n / (1024 * 102.4)) / 10)} MB`;
-}
 
 /** One CSV cell, quoted where needed. */
 function csvCell(v: string): string {

@@ -3,24 +3,12 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Client, type ExportJob, type List } from '../api';
-import { formatDateTime, t, type MsgKey } from '../i18n';
+import { formatBytes, formatDateTime, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 export function ExportsPage() {
   const { me } = useSession();

@@ -4,69 +4,15 @@
 // the flagged messages are listed per mailbox.
 
 import { useState } from 'preact/hooks';
-import { api, type List } from '../api';
+import { api, type AfterFetch, type CheckResult, type InboundMail, type List, type Mailbox, type MailFlag, type RunReport, type Security } from '../api';
 import { formatDateTime, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
+import { LocaleInput } from '../components/LocaleInput';
 import { Link } from '../components/Link';
 import { ConfirmModal, FormModal } from '../components/Modal';
 import { Loading } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-
-export type Security = 'tls' | 'starttls' | 'plain';
-export type AfterFetch = 'seen' | 'move' | 'delete';
-
-export interface FetcherState {
-  last_run_at: string | null;
-  last_success_at: string | null;
-  messages_taken: number;
-  last_error: string | null;
-  flagged: number;
-  running: boolean;
-}
-
-export interface Mailbox {
-  id: number;
-  project_id: number;
-  client_id: number;
-  name: string;
-  address: string;
-  sender_name: string;
-  signature: string;
-  imap_host: string;
-  imap_port: number;
-  imap_security: Security;
-  imap_tls_verify: boolean;
-  imap_username: string;
-  imap_folder: string;
-  after_fetch: AfterFetch;
-  move_to_folder: string | null;
-  smtp_host: string;
-  smtp_port: number;
-  smtp_security: Security;
-  smtp_tls_verify: boolean;
-  smtp_username: string;
-  smtp_password_set: boolean;
-  fetch_schedule: string;
-  paused: boolean;
-  auto_ack: AutoAck;
-  fetcher: FetcherState;
-}
-
-/** The automatic acknowledgment of new cases by mail. */
-export interface AutoAck {
-  enabled: boolean;
-  subject: string;
-  body: string;
-}
-
-/** Why an inbound e-mail is flagged (stable codes; `problem` has the detail). */
-export type MailFlag =
-  | 'unknown-charset'
-  | 'no-header-separator'
-  | 'broken-multipart'
-  | 'message-id-reused'
-  | 'sender-is-user';
 
 const FLAG_KEYS: Record<MailFlag, MsgKey> = {
   'unknown-charset': 'mail.flag.unknownCharset',
@@ -87,40 +33,6 @@ export function MailFlags({ mail }: { mail: InboundMail }) {
       ))}
     </>
   );
-}
-
-export interface InboundMail {
-  id: number;
-  mailbox_id: number | null;
-  message_id: string | null;
-  from_address: string | null;
-  subject: string | null;
-  case_id: number | null;
-  thread_message_id: number | null;
-  threaded_by: string;
-  auto_reply: boolean;
-  bulk: boolean;
-  bounce: boolean;
-  flagged: boolean;
-  flags: MailFlag[];
-  problem: string | null;
-  raw_size: number;
-  raw_url: string | null;
-  received_at: string;
-}
-
-interface CheckResult {
-  ok: boolean;
-  reason: string | null;
-  detail: string;
-  messages: number | null;
-}
-
-interface RunReport {
-  taken: number;
-  new_cases: number;
-  duplicates: number;
-  flagged: number;
 }
 
 export function MailboxesCard({ projectId }: { projectId: number }) {
@@ -339,7 +251,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
     sender_name: m?.sender_name ?? '',
     signature: m?.signature ?? '',
     imap_host: m?.imap_host ?? '',
-    imap_port: m ? String(m.imap_port) : '',
+    imap_port: (m?.imap_port ?? null) as number | null,
     imap_security: (m?.imap_security ?? 'tls') as Security,
     imap_tls_verify: m?.imap_tls_verify ?? true,
     imap_username: m?.imap_username ?? '',
@@ -348,7 +260,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
     after_fetch: (m?.after_fetch ?? 'seen') as AfterFetch,
     move_to_folder: m?.move_to_folder ?? '',
     smtp_host: m?.smtp_host ?? '',
-    smtp_port: m ? String(m.smtp_port) : '',
+    smtp_port: (m?.smtp_port ?? null) as number | null,
     smtp_security: (m?.smtp_security ?? 'starttls') as Security,
     smtp_tls_verify: m?.smtp_tls_verify ?? true,
     smtp_username: m?.smtp_username ?? '',
@@ -366,8 +278,6 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
     const { auto_ack_enabled, auto_ack_subject, auto_ack_body, ...settings } = v;
     const body: Record<string, unknown> = {
       ...settings,
-      imap_port: v.imap_port ? Number(v.imap_port) : null,
-      smtp_port: v.smtp_port ? Number(v.smtp_port) : null,
       auto_ack: { enabled: auto_ack_enabled, subject: auto_ack_subject, body: auto_ack_body },
     };
     // Passwords: only sent when typed (write-only).
@@ -408,7 +318,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
         <input required value={v.imap_host} onInput={set('imap_host')} data-testid="mailbox-imap-host" />
       </Field>
       <Field label={t('mail.port')} hint={t('mail.portHint')}>
-        <input type="number" min={1} max={65535} value={v.imap_port} onInput={set('imap_port')} />
+        <LocaleInput kind="integer" grouping={false} min={1} max={65535} value={v.imap_port} onValue={(n) => setV({ ...v, imap_port: n })} />
       </Field>
       <Field label={t('mail.security')}>{security('imap_security')}</Field>
       <Field label={t('mail.tlsVerify')} hint={t('mail.tlsVerifyHint')} inline>
@@ -443,7 +353,7 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
         <input required value={v.smtp_host} onInput={set('smtp_host')} data-testid="mailbox-smtp-host" />
       </Field>
       <Field label={t('mail.port')} hint={t('mail.portHint')}>
-        <input type="number" min={1} max={65535} value={v.smtp_port} onInput={set('smtp_port')} />
+        <LocaleInput kind="integer" grouping={false} min={1} max={65535} value={v.smtp_port} onValue={(n) => setV({ ...v, smtp_port: n })} />
       </Field>
       <Field label={t('mail.security')}>{security('smtp_security')}</Field>
       <Field label={t('mail.tlsVerify')} hint={t('mail.tlsVerifyHint')} inline>

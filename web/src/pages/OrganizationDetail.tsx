@@ -41,7 +41,7 @@ function toForm(o: OrganizationFull): Form {
 
 /** An organization as a merge target: name and what tells namesakes apart. */
 function orgCandidate(o: OrganizationFull): MergeCandidate {
-  const detail = [o.city, o.customer_number, o.domain, t('merge.contactCount', { n: formatNumber(o.contact_count) })].filter(Boolean).join(' · ');
+  const detail = [o.city, o.customer_number, o.domain, t('merge.contactCount', { n: o.contact_count })].filter(Boolean).join(' · ');
   return { id: o.id, name: o.name, detail };
 }
 

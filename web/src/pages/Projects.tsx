@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Client, type List, type Project } from '../api';
-import { t } from '../i18n';
+import { formatNumber, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
@@ -78,7 +78,7 @@ export function ProjectsPage() {
                   <td>
                     <Badge on={p.active} />
                   </td>
-                  <td class="num">{p.member_count}</td>
+                  <td class="num">{formatNumber(p.member_count)}</td>
                   <td class="actions">
                     {canManage && (
                       <>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type List, type ServiceAction, type ServiceState, type ServiceStatus } from '../api';
-import { formatDateTime, t, type MsgKey } from '../i18n';
+import { formatDateTime, formatNumber, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
@@ -93,8 +93,8 @@ export function ServicesPage() {
                   </td>
                   <td>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
                   <td>
-                    {s.runs}
-                    {s.failures > 0 && <div class="muted">{t('services.failures', { n: String(s.failures) })}</div>}
+                    {formatNumber(s.runs)}
+                    {s.failures > 0 && <div class="muted">{t('services.failures', { n: s.failures })}</div>}
                   </td>
                   <td>{s.last_error ? <span class="badge badge-danger">{s.last_error}</span> : '—'}</td>
                   <td class="actions">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type List, type Tariff, type Team, type TeamKind } from '../api';
-import { t } from '../i18n';
+import { formatNumber, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { ConfirmModal, FormModal } from '../components/Modal';
@@ -54,7 +54,7 @@ export function TeamsPage() {
                     {tm.tariff && <span class="badge">{t(`tariff.${tm.tariff}`)}</span>}
                   </td>
                   <td>{tm.client_name ?? t('common.none')}</td>
-                  <td class="num">{tm.member_count}</td>
+                  <td class="num">{formatNumber(tm.member_count)}</td>
                   <td class="actions">
                     <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'rename', team: tm })}>
                       {t('common.rename')}

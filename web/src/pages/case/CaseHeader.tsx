@@ -1,0 +1,224 @@
+// The case screen's header: reference, subject and the inline-editable
+// fields (status, priority, assignee, team, topic, due date, tags).
+
+import type { Ref } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { CASE_STATUSES, PRIORITIES, TEAM_KINDS, type Case, type Member, type Priority, type TeamKind, type Topic, type Viewer } from '../../api';
+import { t } from '../../i18n';
+import { ErrorBox } from '../../components/ErrorBox';
+import { LocaleInput } from '../../components/LocaleInput';
+import { isOverdue } from '../../components/caseBits';
+
+export function CaseHeader(props: {
+  c: Case;
+  meId: number;
+  viewers: Viewer[];
+  topics: Topic[];
+  members: Member[];
+  patch: (body: Record<string, unknown>) => Promise<void>;
+  actionError: unknown;
+  statusRef: Ref<HTMLSelectElement>;
+}) {
+  const { c, meId, viewers, topics, members, patch } = props;
+  const assigneeOptions = members.map((m) => ({ id: m.user_id, name: m.user_name }));
+  if (c.assignee_id && !assigneeOptions.some((o) => o.id === c.assignee_id)) assigneeOptions.push({ id: c.assignee_id, name: c.assignee_name ?? `#${c.assignee_id}` });
+  return (
+    <header class="case-head">
+      <div class="case-title">
+        <span class="case-ref-big" data-testid="case-ref">
+          {c.ref}
+        </span>
+        <SubjectEditor subject={c.subject} onSave={(s) => patch({ subject: s })} />
+      </div>
+      {viewers.length > 0 && (
+        <p class="presence" data-testid="presence">
+          <span class="presence-dot" aria-hidden="true" />
+          {t('case.alsoViewing', { names: viewers.map((v) => v.name).join(', ') })}
+        </p>
+      )}
+      <div class="case-fields">
+        <label class="case-field">
+          <span class="field-label">{t('case.status')}</span>
+          <select ref={props.statusRef} value={c.status} onChange={(e) => void patch({ status: e.currentTarget.value })} data-testid="case-status">
+            {CASE_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="case-field">
+          <span class="field-label">{t('case.priority')}</span>
+          <select value={c.priority} onChange={(e) => void patch({ priority: e.currentTarget.value as Priority })} data-testid="case-priority">
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {t(`priority.${p}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="case-field case-field-assignee">
+          <label class="field-label" for="case-assignee">
+            {t('case.assignee')}
+          </label>
+          <div class="field-with-action">
+            <select
+              id="case-assignee"
+              value={c.assignee_id ?? ''}
+              onChange={(e) => void patch({ assignee_id: Number(e.currentTarget.value) || null })}
+              data-testid="case-assignee"
+            >
+              <option value="">{t('case.unassigned')}</option>
+              {assigneeOptions.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+            {c.assignee_id !== meId && (
+              <button type="button" class="btn btn-small" onClick={() => void patch({ assignee_id: meId })} data-testid="assign-me">
+                {t('case.takeIt')}
+              </button>
+            )}
+          </div>
+        </div>
+        <label class="case-field">
+          <span class="field-label">{t('case.team')}</span>
+          <select value={c.handling_team} onChange={(e) => void patch({ handling_team: e.currentTarget.value as TeamKind })}>
+            {TEAM_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`kind.${k}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="case-field">
+          <span class="field-label">{t('case.topic')}</span>
+          <select value={c.topic_id ?? ''} onChange={(e) => void patch({ topic_id: Number(e.currentTarget.value) || null })}>
+            <option value="">{t('case.noTopic')}</option>
+            {c.topic_id && !topics.some((tp) => tp.id === c.topic_id) && <option value={c.topic_id}>{c.topic_name}</option>}
+            {topics.map((tp) => (
+              <option key={tp.id} value={tp.id}>
+                {tp.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <DueEditor due={c.due_at} overdue={isOverdue(c.due_at, c.status)} onSave={(v) => patch({ due_at: v })} />
+        <TagsEditor tags={c.tags} onSave={(tags) => patch({ tags })} />
+      </div>
+      <ErrorBox error={props.actionError} />
+    </header>
+  );
+}
+
+function SubjectEditor({ subject, onSave }: { subject: string; onSave: (s: string) => Promise<void> }) {
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState(subject);
+  const inputRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (!editing) setValue(subject);
+  }, [subject, editing]);
+  useEffect(() => {
+    if (editing) inputRef.current?.select();
+  }, [editing]);
+  if (!editing)
+    return (
+      <h1 class="case-subject">
+        <span data-testid="case-subject">{subject}</span>
+        <button type="button" class="btn-icon btn-tiny edit-pencil" aria-label={t('case.editSubject')} onClick={() => setEditing(true)}>
+          ✎
+        </button>
+      </h1>
+    );
+  return (
+    <form
+      class="subject-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (value.trim() && value.trim() !== subject) await onSave(value.trim());
+        setEditing(false);
+      }}
+    >
+      <input
+        ref={inputRef}
+        required
+        maxLength={300}
+        aria-label={t('case.subject')}
+        value={value}
+        onInput={(e) => setValue(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            e.stopPropagation();
+            setEditing(false);
+          }
+        }}
+        data-testid="case-subject-input"
+      />
+      <button type="submit" class="btn btn-primary btn-small">
+        {t('common.save')}
+      </button>
+      <button type="button" class="btn btn-small" onClick={() => setEditing(false)}>
+        {t('common.cancel')}
+      </button>
+    </form>
+  );
+}
+
+function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: boolean; onSave: (v: string | null) => Promise<void> }) {
+  const [value, setValue] = useState<string | null>(due);
+  useEffect(() => setValue(due), [due]);
+  const commit = (iso: string | null) => {
+    if ((iso ?? '') === (due ? new Date(due).toISOString() : '')) return;
+    void onSave(iso);
+  };
+  return (
+    <div class="case-field">
+      <label class="field-label" for="case-due">
+        {t('case.due')}
+        {overdue && <span class="badge badge-danger"> {t('case.overdue')}</span>}
+      </label>
+      <div class="field-with-action">
+        <LocaleInput kind="datetime" id="case-due" value={value} onValue={setValue} onCommit={commit} data-testid="case-due" />
+        {due && (
+          <button type="button" class="btn btn-small" onClick={() => void onSave(null)}>
+            {t('case.clearDue')}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function TagsEditor({ tags, onSave }: { tags: string[]; onSave: (tags: string[]) => Promise<void> }) {
+  const [value, setValue] = useState('');
+  return (
+    <div class="case-field case-field-wide">
+      <span class="field-label" id="tags-label">
+        {t('case.tags')}
+      </span>
+      <div class="tags-edit" role="group" aria-labelledby="tags-label">
+        {tags.map((tag) => (
+          <span key={tag} class="tag">
+            {tag}
+            <button type="button" class="tag-remove" aria-label={t('case.removeTag', { tag })} onClick={() => void onSave(tags.filter((x) => x !== tag))}>
+              ×
+            </button>
+          </span>
+        ))}
+        <form
+          class="tag-add"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const v = value.trim();
+            if (v && !tags.includes(v)) void onSave([...tags, v]);
+            setValue('');
+          }}
+        >
+          <input class="input-small" aria-label={t('case.addTag')} placeholder={t('case.addTag')} value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+        </form>
+      </div>
+    </div>
+  );
+}

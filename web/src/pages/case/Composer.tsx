@@ -1,0 +1,157 @@
+// The case screen's composer: a reply (sent as e-mail) or an internal note,
+// with attachments and an optional status change; Ctrl+Enter sends.
+
+import { useRef, useState } from 'preact/hooks';
+import { api, CASE_STATUSES, type Attachment, type Case, type CaseStatus, type Message } from '../../api';
+import { formatNumber, t } from '../../i18n';
+import type { CaseState } from './useCase';
+
+export type ComposeKind = 'outbound' | 'note';
+
+/**
+ * The composer's state and its send. `guarded` runs the write with the
+ * conflict dialog; `afterSend` is told what was sent (the timer switches to
+ * after-work on a reply or solving).
+ */
+export function useComposer(
+  caseId: number,
+  state: CaseState,
+  guarded: (what: 'save' | 'send', run: (force: boolean) => Promise<void>) => Promise<void>,
+  onError: (err: unknown) => void,
+  afterSend: (kind: ComposeKind, status: CaseStatus | '') => void,
+) {
+  const [kind, setKind] = useState<ComposeKind>('outbound');
+  const [text, setText] = useState('');
+  const [files, setFiles] = useState<Attachment[]>([]);
+  const [uploading, setUploading] = useState(false);
+  const [setStatus, setSetStatus] = useState<CaseStatus | ''>('');
+  const [sending, setSending] = useState(false);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const draft = useRef(text);
+  draft.current = text;
+
+  const send = () => {
+    const body = text;
+    if (!body.trim() || sending) return;
+    setSending(true);
+    const sentKind = kind;
+    const status = setStatus;
+    void guarded('send', async (force) => {
+      const req: Record<string, unknown> = { kind: sentKind, body_text: body, expected_version: state.versionRef.current };
+      if (status) req.set_status = status;
+      if (force) req.force = true;
+      if (files.length) req.attachment_ids = files.map((f) => f.id);
+      const r = await api.post<{ message: Message; case: Case }>(`/cases/${caseId}/messages`, req);
+      state.setDetail((d) => (d ? { ...d, case: r.case, messages: [...d.messages, r.message] } : d));
+      if (sentKind === 'outbound') void state.loadDeliveries();
+      setText('');
+      setFiles([]);
+      setSetStatus('');
+      state.setBanner(null);
+      afterSend(sentKind, status);
+    }).finally(() => setSending(false));
+  };
+
+  const attach = async (list: FileList | null) => {
+    if (!list?.length) return;
+    setUploading(true);
+    onError(null);
+    try {
+      for (const file of Array.from(list)) {
+        const stored = await api.upload<Attachment>(`/cases/${caseId}/attachments`, file);
+        setFiles((cur) => [...cur, stored]);
+      }
+    } catch (err) {
+      onError(err);
+    } finally {
+      setUploading(false);
+    }
+  };
+
+  const focus = (k: ComposeKind) => {
+    setKind(k);
+    setTimeout(() => textRef.current?.focus(), 0);
+  };
+
+  /** Empties the composer (another case was opened). */
+  const reset = () => setText('');
+
+  return { kind, text, setText, files, setFiles, uploading, setStatus, setSetStatus, sending, textRef, send, attach, focus, reset, hasDraft: () => draft.current.trim() !== '' };
+}
+
+export type ComposerState = ReturnType<typeof useComposer>;
+
+export function Composer({ composer, to }: { composer: ComposerState; to: string | null | undefined }) {
+  return (
+    <section class={composer.kind === 'note' ? 'composer composer-note' : 'composer'} aria-label={t('composer.title')} data-testid="composer">
+      <div class="tabs" role="tablist" aria-label={t('composer.title')}>
+        {(['outbound', 'note'] as ComposeKind[]).map((k) => (
+          <button
+            key={k}
+            type="button"
+            role="tab"
+            id={`tab-${k}`}
+            aria-selected={composer.kind === k}
+            aria-controls="composer-panel"
+            class="tab"
+            onClick={() => composer.focus(k)}
+            data-testid={`tab-${k}`}
+          >
+            {t(k === 'outbound' ? 'composer.reply' : 'composer.note')}
+          </button>
+        ))}
+      </div>
+      <div id="composer-panel" role="tabpanel" aria-labelledby={`tab-${composer.kind}`}>
+        {composer.kind === 'outbound' && to && <p class="muted composer-to">{t('composer.to', { to })}</p>}
+        <textarea
+          ref={composer.textRef}
+          rows={5}
+          aria-label={t(composer.kind === 'outbound' ? 'composer.reply' : 'composer.note')}
+          placeholder={t(composer.kind === 'outbound' ? 'composer.replyPlaceholder' : 'composer.notePlaceholder')}
+          value={composer.text}
+          onInput={(e) => composer.setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              composer.send();
+            }
+          }}
+          data-testid="composer-text"
+        />
+        {composer.files.length > 0 && (
+          <ul class="attachments composer-files" data-testid="composer-files">
+            {composer.files.map((f) => (
+              <li key={f.id}>
+                {f.filename} <span class="muted small">({formatNumber(Math.ceil(f.size / 1024))} KB)</span>{' '}
+                <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => composer.setFiles((cur) => cur.filter((x) => x.id !== f.id))}>
+                  {t('composer.removeFile')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <div class="composer-actions">
+          <label class="inline-label">
+            <span>{t('composer.andSet')}</span>
+            <select class="select-small" value={composer.setStatus} onChange={(e) => composer.setSetStatus(e.currentTarget.value as CaseStatus | '')} data-testid="composer-status">
+              <option value="">{t('composer.keepStatus')}</option>
+              {CASE_STATUSES.filter((s) => s !== 'new').map((s) => (
+                <option key={s} value={s}>
+                  {t(`status.${s}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="btn btn-small file-button">
+            {composer.uploading ? t('composer.uploading') : t('composer.attach')}
+            <input type="file" multiple class="sr-only" onChange={(e) => void composer.attach(e.currentTarget.files)} data-testid="composer-file" />
+          </label>
+          <span class="muted hint-keys">{t('composer.ctrlEnter')}</span>
+          <button type="button" class="btn btn-primary" disabled={composer.sending || !composer.text.trim()} onClick={composer.send} data-testid="composer-send">
+            {t(composer.kind === 'outbound' ? 'composer.sendReply' : 'composer.addNote')}
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}

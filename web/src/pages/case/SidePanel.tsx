@@ -1,0 +1,312 @@
+// The case screen's side panel: the contact, the custom fields, earlier
+// cases of the contact, related cases, time spent, dates and the history.
+
+import { Fragment } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, query, type Case, type CaseDetail, type HistoryEntry, type TimeKind } from '../../api';
+import { formatDateTime, formatDuration, formatNumber, formatShort, hasMessage, t, type MsgKey } from '../../i18n';
+import { navigate } from '../../router';
+import { MaskCard } from '../../components/CustomFields';
+import { ErrorBox } from '../../components/ErrorBox';
+import { Link } from '../../components/Link';
+import { ConfirmModal } from '../../components/Modal';
+import { ChannelLabel, StatusBadge } from '../../components/caseBits';
+import type { CaseTimer } from './useCaseTimer';
+
+export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveCustom: (custom: Record<string, unknown>) => Promise<void>; onLinksChanged: () => void }) {
+  const { detail, timer } = props;
+  const c = detail.case;
+  const earlier = detail.contact_cases.filter((x) => x.id !== c.id);
+  return (
+    <aside class="case-side" aria-label={t('case.side')}>
+      <section class="card side-card" data-testid="contact-card">
+        <h2>{t('case.contact')}</h2>
+        {detail.contact ? (
+          <dl class="facts facts-compact">
+            <dt>{t('common.name')}</dt>
+            <dd>
+              <Link href={`/contacts/${detail.contact.id}`}>{detail.contact.name}</Link>
+            </dd>
+            {detail.contact.organization_name && (
+              <>
+                <dt>{t('contacts.organization')}</dt>
+                <dd>{detail.contact.organization_name}</dd>
+              </>
+            )}
+            {detail.contact.customer_number && (
+              <>
+                <dt>{t('contacts.customerNumber')}</dt>
+                <dd>{detail.contact.customer_number}</dd>
+              </>
+            )}
+            {detail.contact.emails.length > 0 && (
+              <>
+                <dt>{t('common.email')}</dt>
+                <dd>
+                  {detail.contact.emails.map((em) => (
+                    <div key={em}>{em}</div>
+                  ))}
+                </dd>
+              </>
+            )}
+            {detail.contact.phones.length > 0 && (
+              <>
+                <dt>{t('contacts.phones')}</dt>
+                <dd>
+                  {detail.contact.phones.map((p) => (
+                    <div key={p}>
+                      <a href={`tel:${p.replace(/[^\d+]/g, '')}`}>{p}</a>
+                    </div>
+                  ))}
+                </dd>
+              </>
+            )}
+            {detail.contact.city && (
+              <>
+                <dt>{t('contacts.address')}</dt>
+                <dd>
+                  <div>{detail.contact.city}</div>
+                </dd>
+              </>
+            )}
+            {detail.contact.notes && (
+              <>
+                <dt>{t('contacts.notes')}</dt>
+                <dd class="pre">{detail.contact.notes}</dd>
+              </>
+            )}
+          </dl>
+        ) : (
+          <p class="muted">{c.contact_name ?? t('case.noContact')}</p>
+        )}
+      </section>
+
+      <MaskCard
+        fieldsUrl={`/projects/${c.project_id}/fields?entity=case`}
+        values={c.custom}
+        idPrefix={`case-${c.id}-custom`}
+        testId="fields-card"
+        cardClass="card side-card"
+        onSave={props.onSaveCustom}
+      />
+
+      <section class="card side-card">
+        <h2>{t('case.earlier')}</h2>
+        {earlier.length === 0 ? (
+          <p class="muted">{t('case.noEarlier')}</p>
+        ) : (
+          <ul class="plain-list">
+            {earlier.slice(0, 10).map((x) => (
+              <li key={x.id}>
+                <Link href={`/cases/${x.id}`}>{x.ref}</Link> <StatusBadge status={x.status} />
+                <div class="muted small">
+                  {x.subject} · {formatShort(x.created_at)}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <RelatedCases caseId={c.id} links={detail.links} onChange={props.onLinksChanged} />
+
+      <section class="card side-card" data-testid="time-card">
+        <h2>{t('time.title')}</h2>
+        <TimeSpent total={detail.time.total_seconds + timer.posted} since={timer.since} kind={timer.kind} />
+        <dl class="facts facts-compact">
+          {(Object.entries(detail.time.by_kind) as [TimeKind, number][])
+            .filter(([, v]) => v > 0)
+            .map(([k, v]) => (
+              <Fragment key={k}>
+                <dt>{hasMessage(`time.${k}`) ? t(`time.${k}` as MsgKey) : k}</dt>
+                <dd>{formatDuration(v)}</dd>
+              </Fragment>
+            ))}
+        </dl>
+      </section>
+
+      <section class="card side-card">
+        <dl class="facts facts-compact">
+          <dt>{t('case.channel')}</dt>
+          <dd>
+            <ChannelLabel channel={c.channel} />
+          </dd>
+          <dt>{t('common.created')}</dt>
+          <dd>{formatDateTime(c.created_at)}</dd>
+          <dt>{t('case.firstResponse')}</dt>
+          <dd>{formatDateTime(c.first_response_at)}</dd>
+          <dt>{t('case.updated')}</dt>
+          <dd>{formatDateTime(c.updated_at)}</dd>
+        </dl>
+      </section>
+
+      <section class="card side-card">
+        <details data-testid="history">
+          <summary>
+            <h2 class="inline-h2">{t('case.history', { n: formatNumber(detail.history.length) })}</h2>
+          </summary>
+          <ol class="history">
+            {[...detail.history].reverse().map((h) => (
+              <HistoryItem key={h.id} h={h} />
+            ))}
+          </ol>
+        </details>
+      </section>
+    </aside>
+  );
+}
+
+function TimeSpent({ total, since, kind }: { total: number; since: number | null; kind: 'handling' | 'after-work' }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (since === null) return;
+    const iv = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(iv);
+  }, [since]);
+  const running = since === null ? 0 : Math.max(0, Math.floor((Date.now() - since) / 1000));
+  return (
+    <p class="time-total">
+      <strong data-testid="time-total">{formatDuration(total + running)}</strong>
+      {since !== null && (
+        <span class="muted small">
+          {' '}
+          · {t(kind === 'after-work' ? 'time.nowAfterWork' : 'time.nowHandling')} {formatDuration(running)}
+        </span>
+      )}
+    </p>
+  );
+}
+
+const FIELD_LABELS: Record<string, MsgKey> = {
+  subject: 'case.subject',
+  status: 'case.status',
+  priority: 'case.priority',
+  assignee_id: 'case.assignee',
+  assignee: 'case.assignee',
+  handling_team: 'case.team',
+  topic_id: 'case.topic',
+  topic: 'case.topic',
+  tags: 'case.tags',
+  due_at: 'case.due',
+  contact_id: 'case.contact',
+  contact: 'case.contact',
+  channel: 'case.channel',
+};
+
+function historyValue(field: string, v: string | null): string {
+  if (v === null || v === '') return t('common.none');
+  for (const prefix of ['status', 'priority', 'channel'] as const) {
+    const key = `${prefix}.${v}`;
+    if (field === prefix && hasMessage(key)) return t(key);
+  }
+  if (field === 'handling_team' && hasMessage(`kind.${v}`)) return t(`kind.${v}` as MsgKey);
+  if (field === 'due_at' && !Number.isNaN(new Date(v).getTime())) return formatDateTime(v);
+  return v;
+}
+
+function HistoryItem({ h }: { h: HistoryEntry }) {
+  const label = FIELD_LABELS[h.field];
+  return (
+    <li>
+      <div>
+        <strong>{h.user_name ?? t('audit.system')}</strong> · {label ? t(label) : h.field}
+      </div>
+      <div class="history-change">
+        <span class="old">{historyValue(h.field, h.old_value)}</span> → <span>{historyValue(h.field, h.new_value)}</span>
+      </div>
+      <time class="muted small" dateTime={h.at}>
+        {formatDateTime(h.at)}
+      </time>
+    </li>
+  );
+}
+
+/** Linked cases, and linking or merging by case number (e.g. ACME-1042). */
+function RelatedCases({ caseId, links, onChange }: { caseId: number; links: Case[]; onChange: () => void }) {
+  const [reference, setReference] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [confirmMerge, setConfirmMerge] = useState<Case | null>(null);
+
+  const find = async (): Promise<Case | null> => {
+    setError(null);
+    const page = await api.get<{ items: Case[] }>(`/cases${query({ ref: reference.trim(), view: 'all', limit: 1 })}`);
+    if (!page.items.length) {
+      setError(new Error(t('related.notFound', { ref: reference.trim() })));
+      return null;
+    }
+    return page.items[0];
+  };
+  const run = (action: (other: Case) => Promise<void>) => async (e: Event) => {
+    e.preventDefault();
+    try {
+      const other = await find();
+      if (other) await action(other);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const link = run(async (other) => {
+    await api.post(`/cases/${caseId}/links`, { case_id: other.id });
+    setReference('');
+    onChange();
+  });
+  const merge = run(async (other) => setConfirmMerge(other));
+
+  return (
+    <section class="card side-card" data-testid="related-card">
+      <h2>{t('related.title')}</h2>
+      {links.length === 0 ? (
+        <p class="muted">{t('related.none')}</p>
+      ) : (
+        <ul class="plain-list">
+          {links.map((x) => (
+            <li key={x.id}>
+              <Link href={`/cases/${x.id}`}>{x.ref}</Link> <StatusBadge status={x.status} />{' '}
+              <button
+                type="button"
+                class="btn btn-small btn-danger-quiet"
+                onClick={() => void api.del(`/cases/${caseId}/links/${x.id}`).then(onChange, setError)}
+              >
+                {t('related.unlink')}
+              </button>
+              <div class="muted small">{x.subject}</div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="related-form" onSubmit={link}>
+        <label class="field-label" for="related-ref">
+          {t('related.ref')}
+        </label>
+        <input
+          id="related-ref"
+          value={reference}
+          placeholder="ACME-1042"
+          onInput={(e) => setReference(e.currentTarget.value)}
+          data-testid="related-ref"
+        />
+        <div class="related-actions">
+          <button type="submit" class="btn btn-small" disabled={!reference.trim()} data-testid="related-link">
+            {t('related.link')}
+          </button>
+          <button type="button" class="btn btn-small" disabled={!reference.trim()} onClick={merge} data-testid="related-merge">
+            {t('related.merge')}
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={error} />
+      {confirmMerge && (
+        <ConfirmModal
+          title={t('related.merge')}
+          text={t('related.confirmMerge', { ref: confirmMerge.ref })}
+          confirmLabel={t('related.merge')}
+          onClose={() => setConfirmMerge(null)}
+          onConfirm={async () => {
+            const target = await api.post<Case>(`/cases/${caseId}/merge`, { into_id: confirmMerge.id });
+            navigate(`/cases/${target.id}`);
+          }}
+        />
+      )}
+    </section>
+  );
+}
