@@ -81,6 +81,27 @@ test('an admin controls services, takes a backup and exports a client from the U
     const tarball = await download(page, exported);
     assert.deepEqual([...tarball.subarray(0, 2)], [0x1f, 0x8b], 'a gzip file');
 
+    // Erasing a contact of the client deletes the archive (it held the
+    // person), and the exports page says why.
+    const clients = await (await page.request.get(new URL('/api/v1/clients', env.baseUrl).toString())).json();
+    const clientId = clients.items.find((c) => c.name === CLIENT_NAME).id;
+    const contacts = await (
+      await page.request.get(new URL(`/api/v1/contacts?client_id=${clientId}&limit=1`, env.baseUrl).toString())
+    ).json();
+    const person = contacts.items[0];
+    await page.goto(new URL(`/contacts/${person.id}`, env.baseUrl).toString());
+    await page.getByTestId('gdpr-erase').click();
+    const dialog = page.getByTestId('gdpr-erase-dialog');
+    await dialog.getByTestId('gdpr-confirm-name').fill(person.name);
+    await dialog.getByTestId('submit').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('nav-exports').click();
+    await page.getByTestId('export-client').selectOption({ label: CLIENT_NAME });
+    const removed = page.getByTestId('export-removed').first();
+    await removed.waitFor();
+    assert.match(await removed.textContent(), /a contact of this client was erased/);
+    assert.equal(await page.getByTestId('export-download').count(), 0);
+
     // A mailbox with an acknowledgment text, written in the form and read
     // back from the server when the form is opened again.
     await page.getByTestId('nav-projects').click();
