@@ -1,7 +1,7 @@
 //! The HTTP contract: problem details with stable codes for bad input,
 //! authentication, CSRF, throttling, security headers, OpenAPI, audit log.
 
-mod common;
+use crate::common;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -12,11 +12,11 @@
 //!   for objects the caller may see but not change;
 //! - without credentials everything answers 401.
 //!
-//! Run with `cargo test --test authz_matrix -- --nocapture` to see the
+//! Run with `cargo test --test it authz_matrix -- --nocapture` to see the
 //! summary table. All cells are collected first and asserted together, so a
 //! failure lists every wrong cell at once.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;

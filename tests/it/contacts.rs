@@ -2,7 +2,7 @@
 //! of a demo server — CRUD, search, caller look-up, duplicates and merge,
 //! CSV import, and the isolation of every endpoint between clients.
 
-mod common;
+use crate::common;
 
 use common::{Api, TestServer};
 use reqwest::{Method, StatusCode};

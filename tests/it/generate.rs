@@ -1,7 +1,7 @@
 //! `zezaro demo --cases N`: the generated store is consistent, passes the
 //! store check and is served like any other.
 
-mod common;
+use crate::common;
 
 use rusqlite::Connection;
 use serde_json::json;
