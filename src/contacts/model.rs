@@ -1,6 +1,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::customers::{MergeWords, Mergeable};
+use crate::paging::{Keyed, Page};
 use crate::validation::{Invalid, optional_text};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -109,12 +111,36 @@ pub struct ContactQuery {
     pub before_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ContactPage {
-    /// Newest first.
-    pub items: Vec<Contact>,
-    /// Pass as `before_id` for the next page; `null` at the end.
-    pub next_before_id: Option<i64>,
+/// Contacts, newest first.
+pub type ContactPage = Page<Contact>;
+crate::page_schema!(
+    Contact,
+    "ContactPage",
+    items = "Newest first.",
+    next = "Pass as `before_id` for the next page; `null` at the end."
+);
+
+impl Keyed for Contact {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Mergeable for Contact {
+    const WORDS: MergeWords = MergeWords {
+        itself: "a contact cannot be merged into itself",
+        other_client: "contacts of different clients cannot be merged",
+        merged_already: "one of the contacts was merged into another one already",
+    };
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn client_id(&self) -> i64 {
+        self.client_id
+    }
+    fn merged_into_id(&self) -> Option<i64> {
+        self.merged_into_id
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

@@ -2,6 +2,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::contacts::model::nullable;
+use crate::customers::{MergeWords, Mergeable};
+use crate::paging::{Keyed, Page};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
@@ -93,12 +95,36 @@ pub struct OrganizationQuery {
     pub before_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OrganizationPage {
-    /// Newest first.
-    pub items: Vec<Organization>,
-    /// Pass as `before_id` for the next page; `null` at the end.
-    pub next_before_id: Option<i64>,
+/// Organizations, newest first.
+pub type OrganizationPage = Page<Organization>;
+crate::page_schema!(
+    Organization,
+    "OrganizationPage",
+    items = "Newest first.",
+    next = "Pass as `before_id` for the next page; `null` at the end."
+);
+
+impl Keyed for Organization {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Mergeable for Organization {
+    const WORDS: MergeWords = MergeWords {
+        itself: "an organization cannot be merged into itself",
+        other_client: "organizations of different clients cannot be merged",
+        merged_already: "one of the organizations was merged into another one already",
+    };
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn client_id(&self) -> i64 {
+        self.client_id
+    }
+    fn merged_into_id(&self) -> Option<i64> {
+        self.merged_into_id
+    }
 }
 
 /// Checked values of an organization, as stored.
