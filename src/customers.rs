@@ -21,6 +21,37 @@ pub trait Mergeable {
     fn merged_into_id(&self) -> Option<i64>;
 }
 
+/// Makes a record type with the fields `id`, `client_id` and
+/// `merged_into_id` a customer record: paged by its id, merged with these
+/// refusals.
+#[macro_export]
+macro_rules! customer_record {
+    ($record:ty, itself: $itself:literal, other_client: $other:literal,
+        merged_already: $merged:literal $(,)?) => {
+        impl $crate::paging::Keyed for $record {
+            fn key(&self) -> i64 {
+                self.id
+            }
+        }
+        impl $crate::customers::Mergeable for $record {
+            const WORDS: $crate::customers::MergeWords = $crate::customers::MergeWords {
+                itself: $itself,
+                other_client: $other,
+                merged_already: $merged,
+            };
+            fn id(&self) -> i64 {
+                self.id
+            }
+            fn client_id(&self) -> i64 {
+                self.client_id
+            }
+            fn merged_into_id(&self) -> Option<i64> {
+                self.merged_into_id
+            }
+        }
+    };
+}
+
 /// Why `source` cannot be merged into `target`, or `None` when it can:
 /// never into itself, only within one client, and neither may have been
 /// merged away already.
@@ -115,7 +146,10 @@ mod tests {
 
     #[test]
     fn merges_are_refused_in_order() {
-        assert_eq!(merge_refusal(&record(1, 1, None), &record(2, 1, None)), None);
+        assert_eq!(
+            merge_refusal(&record(1, 1, None), &record(2, 1, None)),
+            None
+        );
         assert_eq!(
             merge_refusal(&record(1, 1, None), &record(1, 1, None)),
             Some("itself")

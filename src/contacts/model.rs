@@ -1,8 +1,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::customers::{MergeWords, Mergeable};
-use crate::paging::{Keyed, Page};
+use crate::paging::Page;
 use crate::validation::{Invalid, optional_text};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -120,28 +119,12 @@ crate::page_schema!(
     next = "Pass as `before_id` for the next page; `null` at the end."
 );
 
-impl Keyed for Contact {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
-
-impl Mergeable for Contact {
-    const WORDS: MergeWords = MergeWords {
-        itself: "a contact cannot be merged into itself",
-        other_client: "contacts of different clients cannot be merged",
-        merged_already: "one of the contacts was merged into another one already",
-    };
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn client_id(&self) -> i64 {
-        self.client_id
-    }
-    fn merged_into_id(&self) -> Option<i64> {
-        self.merged_into_id
-    }
-}
+crate::customer_record!(
+    Contact,
+    itself: "a contact cannot be merged into itself",
+    other_client: "contacts of different clients cannot be merged",
+    merged_already: "one of the contacts was merged into another one already",
+);
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

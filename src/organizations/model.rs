@@ -2,8 +2,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::contacts::model::nullable;
-use crate::customers::{MergeWords, Mergeable};
-use crate::paging::{Keyed, Page};
+use crate::paging::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
@@ -104,28 +103,12 @@ crate::page_schema!(
     next = "Pass as `before_id` for the next page; `null` at the end."
 );
 
-impl Keyed for Organization {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
-
-impl Mergeable for Organization {
-    const WORDS: MergeWords = MergeWords {
-        itself: "an organization cannot be merged into itself",
-        other_client: "organizations of different clients cannot be merged",
-        merged_already: "one of the organizations was merged into another one already",
-    };
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn client_id(&self) -> i64 {
-        self.client_id
-    }
-    fn merged_into_id(&self) -> Option<i64> {
-        self.merged_into_id
-    }
-}
+crate::customer_record!(
+    Organization,
+    itself: "an organization cannot be merged into itself",
+    other_client: "organizations of different clients cannot be merged",
+    merged_already: "one of the organizations was merged into another one already",
+);
 
 /// Checked values of an organization, as stored.
 #[derive(Debug, Clone, PartialEq)]
