@@ -25,8 +25,8 @@ use crate::common;
 mod rules;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{LazyLock, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::time::Instant;
 
 use common::{Api, TestServer};
@@ -185,9 +185,7 @@ fn parse_matrix(text: &'static str) -> Result<Vec<Row>, String> {
         // The endpoint is the line's own text, so it must read `METHOD /path`.
         let endpoint = &line[..method.len() + 1 + path.len()];
         if endpoint != format!("{method} {path}") {
-            return Err(format!(
-                "line {number}: one space between method and path"
-            ));
+            return Err(format!("line {number}: one space between method and path"));
         }
         let mut expected = [0u16; 8];
         for (slot, text) in expected.iter_mut().zip(&fields[3..]) {
@@ -207,7 +205,6 @@ fn parse_matrix(text: &'static str) -> Result<Vec<Row>, String> {
     }
     Ok(rows)
 }
-
 
 /// The member each PUT/DELETE member row re-puts or removes, with its role.
 const MEMBER_OF: [(&str, &str); 5] = [
@@ -1437,4 +1434,12 @@ fn matrix_rows_are_read_strictly() {
         assert!(parse_matrix(bad).is_err(), "accepted: {bad}");
     }
     assert!(MATRIX.len() > 150, "matrix.txt has {} rows", MATRIX.len());
+    // The column header names the roles in the order the statuses are read.
+    let header = include_str!("matrix.txt")
+        .lines()
+        .find(|l| l.starts_with("# endpoint"))
+        .expect("matrix.txt names its columns");
+    let labels: Vec<&str> = header.split_whitespace().skip(3).collect();
+    let roles: Vec<&str> = ROLES.iter().map(|r| r.1).collect();
+    assert_eq!(labels, roles, "matrix.txt's columns");
 }
