@@ -3,8 +3,8 @@ use actix_web::{HttpResponse, get, web};
 use super::model::{AuditPage, AuditQuery};
 use super::store;
 use crate::auth::{Principal, policy};
-use crate::paging;
 use crate::http::ApiError;
+use crate::paging;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

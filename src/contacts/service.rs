@@ -6,15 +6,15 @@ use serde_json::json;
 use super::error::ContactError;
 use super::model::{
     Contact, ContactFields, ContactPage, ContactPatch, ContactQuery, DuplicateGroup,
-    DuplicateReason, LookupQuery, NewContact, custom_object, merged_custom,
-    normalised_name, optional_value, phone, phone_digits,
+    DuplicateReason, LookupQuery, NewContact, custom_object, merged_custom, normalised_name,
+    optional_value, phone, phone_digits,
 };
 use super::store::{self, ListFilter, Match};
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
 use crate::customers::{Search, fill_text, fill_value, merge_refusal};
-use crate::paging;
 use crate::organizations;
+use crate::paging;
 use crate::validation::{self, Invalid, optional_text, required_text};
 
 /// Contacts of the visible clients, newest first.

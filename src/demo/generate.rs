@@ -215,11 +215,7 @@ pub fn generate(
                         name,
                         number,
                         language,
-                        format!(
-                            "{} {}",
-                            one(&mut rng, &WORDS.streets),
-                            rng.u32(1..200)
-                        ),
+                        format!("{} {}", one(&mut rng, &WORDS.streets), rng.u32(1..200)),
                         format!("{:05}", rng.u32(1000..99999)),
                         city,
                         at
@@ -876,10 +872,18 @@ fn body(rng: &mut fastrand::Rng, german: bool, kind: &str, contact: Option<&str>
     let (greeting, sentences, closing): (&[String], &[String], &[String]) = match (german, kind) {
         (true, "inbound") => (&WORDS.greet_de, &WORDS.sentences_de, &WORDS.close_de),
         (true, "note") => (&NONE, &WORDS.notes_de, &NONE),
-        (true, _) => (&WORDS.greet_agent_de, &WORDS.answers_de, &WORDS.close_agent_de),
+        (true, _) => (
+            &WORDS.greet_agent_de,
+            &WORDS.answers_de,
+            &WORDS.close_agent_de,
+        ),
         (false, "inbound") => (&WORDS.greet_en, &WORDS.sentences_en, &WORDS.close_en),
         (false, "note") => (&NONE, &WORDS.notes_en, &NONE),
-        (false, _) => (&WORDS.greet_agent_en, &WORDS.answers_en, &WORDS.close_agent_en),
+        (false, _) => (
+            &WORDS.greet_agent_en,
+            &WORDS.answers_en,
+            &WORDS.close_agent_en,
+        ),
     };
     let mut out = String::with_capacity(target + 200);
     let greeting = one(rng, greeting);

@@ -637,7 +637,11 @@ mod tests {
             imap_username: format!("imap user {v}"),
             imap_password_sealed: vec![1, v],
             imap_folder: format!("folder {v}"),
-            after_fetch: if a { AfterFetch::Move } else { AfterFetch::Delete },
+            after_fetch: if a {
+                AfterFetch::Move
+            } else {
+                AfterFetch::Delete
+            },
             move_to_folder: Some(format!("done {v}")),
             smtp_host: format!("smtp{v}.example.com"),
             smtp_port: if a { 465 } else { 1587 },

@@ -9,9 +9,9 @@ use super::model::{
 use super::store;
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
+use crate::contacts::model::{Contact, custom_object, merged_custom, optional_value};
 use crate::customers::{Search, fill_text, fill_value, merge_refusal};
 use crate::paging;
-use crate::contacts::model::{Contact, custom_object, merged_custom, optional_value};
 use crate::validation::{Invalid, optional_text, required_text};
 
 /// Visible organizations, newest first.

@@ -314,7 +314,7 @@ async fn login_is_throttled_per_account_and_per_address() {
         assert_eq!(status, 401);
     }
     // From this address even the right password must wait now, with
-    // Retry-After (the progressive delay; see tests/auth_hardening.rs for
+    // Retry-After (the progressive delay; see tests/it/auth_hardening.rs for
     // the address that never failed).
     let response = anon
         .raw(

@@ -256,13 +256,14 @@ fn the_same_seed_generates_the_same_text() {
         "SELECT tag FROM case_tags ORDER BY case_id, tag",
     ] {
         let mut stmt = conn.prepare(sql).expect(sql);
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .expect(sql);
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).expect(sql);
         for row in rows {
             hash = fnv1a(hash, row.expect(sql).as_bytes());
             hash = fnv1a(hash, b"\n");
         }
     }
-    assert_eq!(hash, 0x0692_bfe5_95f3_cc9e, "generated text changed: {hash:#x}");
+    assert_eq!(
+        hash, 0x0692_bfe5_95f3_cc9e,
+        "generated text changed: {hash:#x}"
+    );
 }
