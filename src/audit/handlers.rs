@@ -4,6 +4,7 @@ use super::model::{AuditPage, AuditQuery};
 use super::store;
 use crate::auth::{Principal, policy};
 use crate::http::ApiError;
+use crate::paging;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,18 +23,10 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let visibility = policy::audit_visibility(&who)?;
     let query = query.into_inner();
-    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let limit = paging::limit(query.limit);
     let items = state
         .db
         .read(move |conn| store::list(conn, &visibility, &query, limit).map_err(ApiError::from))
         .await?;
-    let next_before_id = if items.len() == limit as usize {
-        items.last().map(|e| e.id)
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(AuditPage {
-        items,
-        next_before_id,
-    }))
+    Ok(HttpResponse::Ok().json(AuditPage::of(items, limit)))
 }

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
+use crate::paging::{Keyed, Page};
 
 /// Who acts: a signed-in user or the command line.
 #[derive(Debug, Clone, Default)]
@@ -49,11 +50,18 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    /// Pass as `before_id` for the next (older) page; `null` at the end.
-    pub next_before_id: Option<i64>,
+/// Audit entries, newest first.
+pub type AuditPage = Page<AuditEntry>;
+crate::page_schema!(
+    AuditEntry,
+    "AuditPage",
+    next = "Pass as `before_id` for the next (older) page; `null` at the end."
+);
+
+impl Keyed for AuditEntry {
+    fn key(&self) -> i64 {
+        self.id
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]

@@ -1,87 +1,18 @@
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+//! /api/v1/clients: a plain resource (see `crate::http::resource`).
 
 use super::model::{Client, ClientInput};
 use super::service;
-use crate::auth::Principal;
-use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
-use crate::state::AppState;
+use crate::http::{ItemList, ProblemBody};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list)
-        .service(create)
-        .service(get_one)
-        .service(rename)
-        .service(remove);
-}
-
-#[utoipa::path(get, path = "/api/v1/clients", tag = "clients",
-    responses((status = 200, body = ItemList<Client>)))]
-#[get("/clients")]
-pub async fn list(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
-    let items = state.db.read(move |conn| service::list(conn, &who)).await?;
-    Ok(HttpResponse::Ok().json(ItemList { items }))
-}
-
-#[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = ClientInput,
-    responses((status = 201, body = Client), (status = 403, body = ProblemBody), (status = 409, body = ProblemBody)))]
-#[post("/clients")]
-pub async fn create(
-    state: web::Data<AppState>,
-    who: Principal,
-    body: ValidJson<ClientInput>,
-) -> Result<HttpResponse, ApiError> {
-    let team = state
-        .db
-        .write(move |tx| service::create(tx, &who, body.into_inner()))
-        .await?;
-    Ok(HttpResponse::Created().json(team))
-}
-
-#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients",
-    responses((status = 200, body = Client), (status = 404, body = ProblemBody)))]
-#[get("/clients/{id}")]
-pub async fn get_one(
-    state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let team = state
-        .db
-        .read(move |conn| service::get(conn, &who, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(team))
-}
-
-#[utoipa::path(patch, path = "/api/v1/clients/{id}", tag = "clients", request_body = ClientInput,
-    responses((status = 200, body = Client), (status = 404, body = ProblemBody)))]
-#[patch("/clients/{id}")]
-pub async fn rename(
-    state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
-    body: ValidJson<ClientInput>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let team = state
-        .db
-        .write(move |tx| service::rename(tx, &who, id, body.into_inner()))
-        .await?;
-    Ok(HttpResponse::Ok().json(team))
-}
-
-#[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "clients",
-    responses((status = 204), (status = 409, body = ProblemBody)))]
-#[delete("/clients/{id}")]
-pub async fn remove(
-    state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    state
-        .db
-        .write(move |tx| service::delete(tx, &who, id))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::resource_handlers! {
+    service: service,
+    tag: "clients",
+    model: Client,
+    collection: "/clients" => "/api/v1/clients",
+    item: "/clients/{id}" => "/api/v1/clients/{id}",
+    create: ClientInput => ((status = 201, body = Client), (status = 403, body = ProblemBody),
+        (status = 409, body = ProblemBody)),
+    get: ((status = 200, body = Client), (status = 404, body = ProblemBody)),
+    rename: ClientInput => ((status = 200, body = Client), (status = 404, body = ProblemBody)),
+    delete: ((status = 204), (status = 409, body = ProblemBody)),
 }

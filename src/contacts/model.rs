@@ -1,6 +1,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::paging::Page;
 use crate::validation::{Invalid, optional_text};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -109,13 +110,21 @@ pub struct ContactQuery {
     pub before_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ContactPage {
-    /// Newest first.
-    pub items: Vec<Contact>,
-    /// Pass as `before_id` for the next page; `null` at the end.
-    pub next_before_id: Option<i64>,
-}
+/// Contacts, newest first.
+pub type ContactPage = Page<Contact>;
+crate::page_schema!(
+    Contact,
+    "ContactPage",
+    items = "Newest first.",
+    next = "Pass as `before_id` for the next page; `null` at the end."
+);
+
+crate::customer_record!(
+    Contact,
+    itself: "a contact cannot be merged into itself",
+    other_client: "contacts of different clients cannot be merged",
+    merged_already: "one of the contacts was merged into another one already",
+);
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

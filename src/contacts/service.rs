@@ -6,13 +6,15 @@ use serde_json::json;
 use super::error::ContactError;
 use super::model::{
     Contact, ContactFields, ContactPage, ContactPatch, ContactQuery, DuplicateGroup,
-    DuplicateReason, LookupQuery, NewContact, custom_object, fts_prefix_query, merged_custom,
-    normalised_name, optional_value, phone, phone_digits,
+    DuplicateReason, LookupQuery, NewContact, custom_object, merged_custom, normalised_name,
+    optional_value, phone, phone_digits,
 };
 use super::store::{self, ListFilter, Match};
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
+use crate::customers::{Search, fill_text, fill_value, merge_refusal};
 use crate::organizations;
+use crate::paging;
 use crate::validation::{self, Invalid, optional_text, required_text};
 
 /// Contacts of the visible clients, newest first.
@@ -24,31 +26,19 @@ pub fn list(
     if let Some(client_id) = query.client_id {
         policy::view_customers(who, client_id)?;
     }
-    let limit = query.limit.unwrap_or(50).clamp(1, 500);
-    let fts = query.q.as_deref().and_then(fts_prefix_query);
-    if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) && fts.is_none() {
-        // Only punctuation: nothing can match.
-        return Ok(ContactPage {
-            items: Vec::new(),
-            next_before_id: None,
-        });
+    let limit = paging::limit(query.limit);
+    let search = Search::of(query.q.as_deref());
+    if search == Search::Nothing {
+        return Ok(ContactPage::empty());
     }
     let filter = ListFilter {
         client_id: query.client_id,
         organization_id: query.organization_id,
-        fts: fts.as_deref(),
+        fts: search.words(),
         before_id: query.before_id,
     };
     let items = store::list(conn, &policy::customer_visibility(who), &filter, limit)?;
-    let next_before_id = if items.len() == limit as usize {
-        items.last().map(|c| c.id)
-    } else {
-        None
-    };
-    Ok(ContactPage {
-        items,
-        next_before_id,
-    })
+    Ok(ContactPage::of(items, limit))
 }
 
 /// A visible contact (merged ones too, so that old links resolve); foreign
@@ -335,20 +325,8 @@ pub fn merge(
     let source = get(conn, who, id)?;
     policy::manage_customers(who, source.client_id)?;
     let target = get(conn, who, into_id)?;
-    if source.id == target.id {
-        return Err(ContactError::MergeInvalid(
-            "a contact cannot be merged into itself",
-        ));
-    }
-    if source.client_id != target.client_id {
-        return Err(ContactError::MergeInvalid(
-            "contacts of different clients cannot be merged",
-        ));
-    }
-    if source.merged_into_id.is_some() || target.merged_into_id.is_some() {
-        return Err(ContactError::MergeInvalid(
-            "one of the contacts was merged into another one already",
-        ));
+    if let Some(why) = merge_refusal(&source, &target) {
+        return Err(ContactError::MergeInvalid(why));
     }
     let old = fields_of(&target);
     let new = merged_fields(&old, &fields_of(&source));
@@ -387,22 +365,14 @@ pub fn merged_fields(target: &ContactFields, source: &ContactFields) -> ContactF
             out.phones.push(number.clone());
         }
     }
-    fn fill(field: &mut String, from: &str) {
-        if field.is_empty() {
-            *field = from.to_string();
-        }
-    }
-    out.organization_id = out.organization_id.or(source.organization_id);
-    out.customer_number = out
-        .customer_number
-        .take()
-        .or_else(|| source.customer_number.clone());
-    out.language = out.language.take().or_else(|| source.language.clone());
-    fill(&mut out.street, &source.street);
-    fill(&mut out.postal_code, &source.postal_code);
-    fill(&mut out.city, &source.city);
-    fill(&mut out.country, &source.country);
-    fill(&mut out.notes, &source.notes);
+    fill_value(&mut out.organization_id, &source.organization_id);
+    fill_value(&mut out.customer_number, &source.customer_number);
+    fill_value(&mut out.language, &source.language);
+    fill_text(&mut out.street, &source.street);
+    fill_text(&mut out.postal_code, &source.postal_code);
+    fill_text(&mut out.city, &source.city);
+    fill_text(&mut out.country, &source.country);
+    fill_text(&mut out.notes, &source.notes);
     out.custom = merged_custom(&out.custom, &source.custom);
     out
 }

@@ -8,10 +8,12 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rusqlite::{Connection, params};
+use serde::Deserialize;
 
 use super::DemoError;
 use crate::contacts::model::phone_digits;
@@ -145,11 +147,11 @@ pub fn generate(
             for _ in 0..orgs {
                 let name = format!(
                     "{} {} {}",
-                    rng.choice(ORG_FIRST).unwrap_or(&"Nord"),
-                    rng.choice(ORG_SECOND).unwrap_or(&"Handel"),
-                    rng.choice(ORG_FORM).unwrap_or(&"GmbH")
+                    one(&mut rng, &WORDS.org_first),
+                    one(&mut rng, &WORDS.org_second),
+                    one(&mut rng, &WORDS.org_form)
                 );
-                let city = *rng.choice(CITIES).unwrap_or(&"Berlin");
+                let city = one(&mut rng, &WORDS.cities);
                 let number = format!("O-{next_org:06}");
                 tx.prepare_cached(
                     "INSERT INTO organizations (id, client_id, name, customer_number, phone, city,
@@ -183,21 +185,21 @@ pub fn generate(
             for _ in 0..count {
                 let id = next_contact;
                 next_contact += 1;
-                let first = *rng.choice(FIRST_NAMES).unwrap_or(&"Anna");
-                let last = *rng.choice(LAST_NAMES).unwrap_or(&"Schmidt");
+                let first = one(&mut rng, &WORDS.first_names);
+                let last = one(&mut rng, &WORDS.last_names);
                 let name = format!("{first} {last}");
                 let email = format!(
                     "{}.{}{}@{}",
                     ascii(first),
                     ascii(last),
                     id,
-                    rng.choice(MAIL_DOMAINS).unwrap_or(&"example.de")
+                    one(&mut rng, &WORDS.mail_domains)
                 );
                 let phone = phone(&mut rng);
                 let digits = phone_digits(&phone);
                 let org = (rng.u8(0..100) < 20).then(|| rng.usize(0..org_ids.len()));
                 let organization_id = org.map(|i| org_ids[i]);
-                let city = *rng.choice(CITIES).unwrap_or(&"Berlin");
+                let city = one(&mut rng, &WORDS.cities);
                 let number = (rng.u8(0..100) < 60).then(|| format!("K-{id:07}"));
                 let language = if rng.u8(0..100) < 80 { "de" } else { "en" };
                 tx.prepare_cached(
@@ -213,11 +215,7 @@ pub fn generate(
                         name,
                         number,
                         language,
-                        format!(
-                            "{} {}",
-                            rng.choice(STREETS).unwrap_or(&"Hauptstraße"),
-                            rng.u32(1..200)
-                        ),
+                        format!("{} {}", one(&mut rng, &WORDS.streets), rng.u32(1..200)),
                         format!("{:05}", rng.u32(1000..99999)),
                         city,
                         at
@@ -628,7 +626,7 @@ impl Plan<'_> {
         let mut tags = Vec::new();
         if rng.u8(0..100) < 20 {
             for _ in 0..rng.usize(1..3) {
-                let tag = *rng.choice(TAGS).unwrap_or(&"vip");
+                let tag = one(rng, &WORDS.tags);
                 if !tags.contains(&tag) {
                     tags.push(tag);
                 }
@@ -821,13 +819,13 @@ fn phone(rng: &mut fastrand::Rng) -> String {
     match rng.u8(0..3) {
         0 => format!(
             "+49 {} {}",
-            rng.choice(AREA_CODES).unwrap_or(&"30"),
+            one(rng, &WORDS.area_codes),
             rng.u32(100_000..99_999_999)
         ),
         1 => format!("01{} {}", rng.u32(51..79), rng.u32(1_000_000..9_999_999)),
         _ => format!(
             "0{} {}",
-            rng.choice(AREA_CODES).unwrap_or(&"30"),
+            one(rng, &WORDS.area_codes),
             rng.u32(10_000..9_999_999)
         ),
     }
@@ -844,12 +842,12 @@ fn fill(rng: &mut fastrand::Rng, template: &str, german: bool) -> String {
         match slot {
             "{n}" => out.push_str(&rng.u32(1000..999_999).to_string()),
             "{m}" => out.push_str(if german {
-                rng.choice(MONTHS_DE).unwrap_or(&"Januar")
+                one(rng, &WORDS.months_de)
             } else {
-                rng.choice(MONTHS_EN).unwrap_or(&"January")
+                one(rng, &WORDS.months_en)
             }),
-            "{p}" => out.push_str(rng.choice(PRODUCTS).unwrap_or(&"Router")),
-            "{c}" => out.push_str(rng.choice(CITIES).unwrap_or(&"Berlin")),
+            "{p}" => out.push_str(one(rng, &WORDS.products)),
+            "{c}" => out.push_str(one(rng, &WORDS.cities)),
             _ => out.push_str(slot),
         }
         rest = &rest[start + 3..];
@@ -859,34 +857,46 @@ fn fill(rng: &mut fastrand::Rng, template: &str, german: bool) -> String {
 }
 
 fn subject(rng: &mut fastrand::Rng, german: bool) -> String {
-    let list = if german { SUBJECTS_DE } else { SUBJECTS_EN };
-    let template = *rng.choice(list).unwrap_or(&"Frage");
+    let list = if german {
+        &WORDS.subjects_de
+    } else {
+        &WORDS.subjects_en
+    };
+    let template = one(rng, list);
     fill(rng, template, german)
 }
 
 /// A message of 100 to 1500 characters, most of them short.
 fn body(rng: &mut fastrand::Rng, german: bool, kind: &str, contact: Option<&str>) -> String {
     let target = 100 + (1400.0 * rng.f64().powi(2)) as usize;
-    let (greeting, sentences, closing) = match (german, kind) {
-        (true, "inbound") => (GREET_DE, SENTENCES_DE, CLOSE_DE),
-        (true, "note") => (&[""][..], NOTES_DE, &[""][..]),
-        (true, _) => (GREET_AGENT_DE, ANSWERS_DE, CLOSE_AGENT_DE),
-        (false, "inbound") => (GREET_EN, SENTENCES_EN, CLOSE_EN),
-        (false, "note") => (&[""][..], NOTES_EN, &[""][..]),
-        (false, _) => (GREET_AGENT_EN, ANSWERS_EN, CLOSE_AGENT_EN),
+    let (greeting, sentences, closing): (&[String], &[String], &[String]) = match (german, kind) {
+        (true, "inbound") => (&WORDS.greet_de, &WORDS.sentences_de, &WORDS.close_de),
+        (true, "note") => (&NONE, &WORDS.notes_de, &NONE),
+        (true, _) => (
+            &WORDS.greet_agent_de,
+            &WORDS.answers_de,
+            &WORDS.close_agent_de,
+        ),
+        (false, "inbound") => (&WORDS.greet_en, &WORDS.sentences_en, &WORDS.close_en),
+        (false, "note") => (&NONE, &WORDS.notes_en, &NONE),
+        (false, _) => (
+            &WORDS.greet_agent_en,
+            &WORDS.answers_en,
+            &WORDS.close_agent_en,
+        ),
     };
     let mut out = String::with_capacity(target + 200);
-    let greeting = rng.choice(greeting).unwrap_or(&"");
+    let greeting = one(rng, greeting);
     if !greeting.is_empty() {
         out.push_str(greeting);
         out.push_str("\n\n");
     }
     while out.len() < target {
-        let template = *rng.choice(sentences).unwrap_or(&"");
+        let template = one(rng, sentences);
         out.push_str(&fill(rng, template, german));
         out.push(' ');
     }
-    let closing = rng.choice(closing).unwrap_or(&"");
+    let closing = one(rng, closing);
     if !closing.is_empty() {
         out.push_str("\n\n");
         out.push_str(closing);
@@ -900,407 +910,81 @@ fn body(rng: &mut fastrand::Rng, german: bool, kind: &str, contact: Option<&str>
     out.trim().to_string()
 }
 
-const FIRST_NAMES: &[&str] = &[
-    "Anna",
-    "Lukas",
-    "Maria",
-    "Jonas",
-    "Sophie",
-    "Felix",
-    "Laura",
-    "Paul",
-    "Lea",
-    "Maximilian",
-    "Julia",
-    "Leon",
-    "Hannah",
-    "Finn",
-    "Emma",
-    "Tim",
-    "Sarah",
-    "Jan",
-    "Lisa",
-    "Niklas",
-    "Katharina",
-    "Stefan",
-    "Petra",
-    "Thomas",
-    "Sabine",
-    "Michael",
-    "Andrea",
-    "Markus",
-    "Claudia",
-    "Jürgen",
-    "Birgit",
-    "Uwe",
-    "Monika",
-    "Özlem",
-    "Mehmet",
-    "Ayşe",
-    "Giulia",
-    "Marco",
-    "Olga",
-    "Piotr",
-    "James",
-    "Emily",
-    "Oliver",
-    "Charlotte",
-    "Daniel",
-    "Grace",
-    "Jörg",
-    "Björn",
-    "Käthe",
-    "Dörte",
-];
-const LAST_NAMES: &[&str] = &[
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Bauer",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hofmann",
-    "Hartmann",
-    "Lange",
-    "Schmitt",
-    "Werner",
-    "Krause",
-    "Meier",
-    "Lehmann",
-    "Köhler",
-    "Huber",
-    "Kaiser",
-    "Fuchs",
-    "Peters",
-    "Yılmaz",
-    "Kaya",
-    "Nowak",
-    "Kowalski",
-    "Rossi",
-    "Smith",
-    "Johnson",
-    "Brown",
-    "Taylor",
-    "Wilson",
-    "Jansen",
-    "Petersen",
-    "Hansen",
-    "Vogel",
-    "Friedrich",
-];
-const MAIL_DOMAINS: &[&str] = &[
-    "example.de",
-    "example.com",
-    "mail.example",
-    "post.example",
-    "web.example",
-    "firma.example",
-];
-const CITIES: &[&str] = &[
-    "Berlin",
-    "Hamburg",
-    "München",
-    "Köln",
-    "Frankfurt am Main",
-    "Stuttgart",
-    "Düsseldorf",
-    "Leipzig",
-    "Dortmund",
-    "Essen",
-    "Bremen",
-    "Dresden",
-    "Hannover",
-    "Nürnberg",
-    "Duisburg",
-    "Bochum",
-    "Wuppertal",
-    "Bielefeld",
-    "Bonn",
-    "Münster",
-    "Kiel",
-    "Rostock",
-    "Lübeck",
-    "Augsburg",
-    "Freiburg",
-    "Regensburg",
-    "Würzburg",
-    "Garmisch-Partenkirchen",
-    "Flensburg",
-    "Görlitz",
-];
-const STREETS: &[&str] = &[
-    "Hauptstraße",
-    "Schulstraße",
-    "Gartenstraße",
-    "Bahnhofstraße",
-    "Dorfstraße",
-    "Bergstraße",
-    "Birkenweg",
-    "Lindenstraße",
-    "Kirchstraße",
-    "Waldstraße",
-    "Ringstraße",
-    "Am Markt",
-];
-const AREA_CODES: &[&str] = &[
-    "30", "40", "89", "221", "69", "711", "211", "341", "231", "201", "421", "351", "511", "911",
-];
-const ORG_FIRST: &[&str] = &[
-    "Nord", "Süd", "Alpen", "Rhein", "Elb", "Hanse", "Spree", "Main", "Isar", "Weser", "Harz",
-    "Ostsee",
-];
-const ORG_SECOND: &[&str] = &[
-    "Handel",
-    "Logistik",
-    "Bau",
-    "Immobilien",
-    "Technik",
-    "Gastro",
-    "Pflege",
-    "Medien",
-    "Druck",
-    "Metall",
-    "Holz",
-    "Energie",
-];
-const ORG_FORM: &[&str] = &["GmbH", "AG", "KG", "OHG", "GmbH & Co. KG", "e.K."];
-const TAGS: &[&str] = &[
-    "vip",
-    "dringend",
-    "rückruf",
-    "beschwerde",
-    "kündigung",
-    "eskalation",
-    "neukunde",
-    "presse",
-];
-const PRODUCTS: &[&str] = &[
-    "Router",
-    "Stromzähler",
-    "Gaszähler",
-    "Smart Meter",
-    "Ökostrom-Tarif",
-    "Gastarif Fix",
-    "Paket",
-    "Retourenlabel",
-    "Glasfaseranschluss",
-    "Mobilfunkvertrag",
-    "Wärmepumpe",
-    "Wallbox",
-    "Kundenkonto",
-    "Lastschriftmandat",
-];
-const MONTHS_DE: &[&str] = &[
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-const MONTHS_EN: &[&str] = &[
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const SUBJECTS_DE: &[&str] = &[
-    "Abschlagszahlung zu hoch?",
-    "Rechnung {m} fehlerhaft",
-    "Frage zur Jahresabrechnung {n}",
-    "Umzug zum 1. {m}",
-    "Zählerstand übermitteln",
-    "Zählerstand {n} kWh",
-    "Vertrag kündigen",
-    "Kündigung Kundennummer {n}",
-    "Lieferung nicht angekommen",
-    "Bestellung {n} unvollständig",
-    "Rücksendung {p}",
-    "Router blinkt rot",
-    "Kein Internet seit gestern",
-    "Störung in {c}",
-    "{p} defekt",
-    "Tarifwechsel {p}",
-    "Bankverbindung ändern",
-    "Lastschrift zurückgebucht",
-    "Mahnung erhalten, obwohl bezahlt",
-    "Neuer Anschluss in {c}",
-    "Rückruf erbeten",
-    "Beschwerde über Techniker",
-    "Gutschrift fehlt",
-    "Preiserhöhung zum {m}",
-    "Anmeldung {p}",
-    "Adressänderung",
-    "Termin für Zählerwechsel",
-    "Paket beschädigt",
-    "Falscher Artikel geliefert",
-    "Zugangsdaten Kundenportal",
-];
-const SUBJECTS_EN: &[&str] = &[
-    "Invoice in English please",
-    "Question about my bill for {m}",
-    "Moving to {c}",
-    "Cancel my contract",
-    "Order {n} not delivered",
-    "Wrong item received",
-    "{p} not working",
-    "Refund for order {n}",
-    "Meter reading {n}",
-    "Change of bank details",
-    "Complaint about delivery",
-    "Internet outage",
-    "Login problem customer portal",
-    "Price increase in {m}",
-    "Please call me back",
-];
-const GREET_DE: &[&str] = &[
-    "Sehr geehrte Damen und Herren,",
-    "Guten Tag,",
-    "Hallo,",
-    "Hallo zusammen,",
-    "Moin,",
-    "",
-];
-const CLOSE_DE: &[&str] = &[
-    "Mit freundlichen Grüßen",
-    "Viele Grüße",
-    "Danke und Gruß",
-    "Beste Grüße",
-    "",
-];
-const GREET_AGENT_DE: &[&str] = &[
-    "Guten Tag,",
-    "Hallo,",
-    "Sehr geehrte Kundin, sehr geehrter Kunde,",
-];
-const CLOSE_AGENT_DE: &[&str] = &[
-    "Mit freundlichen Grüßen\nIhr Kundenservice",
-    "Viele Grüße\nIhr Serviceteam",
-];
-const GREET_EN: &[&str] = &["Hello,", "Hi,", "Dear Sir or Madam,", "Good morning,", ""];
-const CLOSE_EN: &[&str] = &["Kind regards", "Best wishes", "Thanks", "Regards", ""];
-const GREET_AGENT_EN: &[&str] = &["Hello,", "Dear customer,"];
-const CLOSE_AGENT_EN: &[&str] = &[
-    "Kind regards\nCustomer Service",
-    "Best regards\nThe service team",
-];
-const SENTENCES_DE: &[&str] = &[
-    "Mein Abschlag wurde auf {n} Cent erhöht, das kann nicht stimmen.",
-    "Bitte prüfen Sie meine Rechnung vom {m} noch einmal.",
-    "Der Zählerstand am Monatsende war {n} kWh.",
-    "Wir ziehen im {m} nach {c} um und möchten den Vertrag mitnehmen.",
-    "Meine Bestellung {n} ist seit zwei Wochen unterwegs.",
-    "Die Sendungsverfolgung zeigt seit Tagen keinen neuen Status.",
-    "Seit heute Morgen funktioniert der {p} nicht mehr.",
-    "Die DSL-Lampe blinkt rot und ein Neustart hilft nicht.",
-    "Ich habe bereits zweimal angerufen, aber niemand hat zurückgerufen.",
-    "Bitte senden Sie mir eine Bestätigung per E-Mail.",
-    "Meine Kundennummer lautet {n}.",
-    "Die Lastschrift wurde von meiner Bank zurückgebucht, weil das Konto gewechselt hat.",
-    "Anbei finden Sie ein Foto vom {p}.",
-    "Ich möchte meinen Vertrag zum nächstmöglichen Termin kündigen.",
-    "Können Sie mir sagen, wann der Techniker kommt?",
-    "Das Paket war beim Auspacken beschädigt, der Inhalt ist zerbrochen.",
-    "Ich habe statt des bestellten Artikels einen {p} bekommen.",
-    "Die Gutschrift über {n} Euro ist noch nicht auf meinem Konto eingegangen.",
-    "Warum wurde mir eine Mahngebühr berechnet?",
-    "Ich erreiche das Kundenportal nicht, das Passwort wird nicht akzeptiert.",
-    "Die Preiserhöhung wurde mir nicht rechtzeitig mitgeteilt.",
-    "Bitte rufen Sie mich unter der bekannten Nummer zurück.",
-    "Das ist jetzt schon das dritte Mal, dass ich mich melde.",
-    "Ich bin mit dem Service sehr unzufrieden.",
-    "Vielen Dank für die schnelle Hilfe beim letzten Mal.",
-    "Ist ein Wechsel in den Tarif {p} möglich?",
-    "Unser neuer Anschluss in {c} soll ab {m} aktiv sein.",
-    "Die Jahresabrechnung weist einen Verbrauch von {n} kWh aus, das ist viel zu hoch.",
-    "Der Zähler mit der Nummer {n} wurde bereits ausgebaut.",
-    "Bitte ändern Sie meine Adresse in den Unterlagen.",
-];
-const ANSWERS_DE: &[&str] = &[
-    "Vielen Dank für Ihre Nachricht, wir kümmern uns darum.",
-    "Wir haben Ihre Rechnung geprüft und den Abschlag auf {n} Cent angepasst.",
-    "Der Zählerstand wurde erfasst.",
-    "Ihr Umzug nach {c} ist zum {m} vorgemerkt.",
-    "Die Sendung {n} wurde beim Versanddienstleister nachgeforscht.",
-    "Bitte starten Sie den {p} einmal neu und prüfen Sie die Kabelverbindung.",
-    "Ein Techniker wird sich in den nächsten Tagen bei Ihnen melden.",
-    "Die Gutschrift über {n} Euro wurde veranlasst.",
-    "Die Mahngebühr haben wir storniert.",
-    "Ihre Kündigung haben wir erhalten und bestätigen sie hiermit.",
-    "Bitte senden Sie uns ein Foto des Zählers.",
-    "Das Retourenlabel erhalten Sie separat per E-Mail.",
-    "Für Rückfragen stehen wir Ihnen gern zur Verfügung.",
-    "Wir bitten die Verzögerung zu entschuldigen.",
-    "Die Zugangsdaten für das Kundenportal wurden zurückgesetzt.",
-];
-const NOTES_DE: &[&str] = &[
-    "Kunde hat angerufen, Rückruf vereinbart.",
-    "Rücksprache mit der Abrechnung gehalten.",
-    "Techniker beauftragt, Auftrag {n}.",
-    "Gutschrift freigegeben von Teamleitung.",
-    "Kulanz angeboten, Kunde einverstanden.",
-    "Duplikat zu einem älteren Fall, bitte zusammenführen.",
-];
-const SENTENCES_EN: &[&str] = &[
-    "My monthly payment was increased to {n} cents, which cannot be right.",
-    "Could you please check my invoice from {m} again?",
-    "The meter reading at the end of the month was {n} kWh.",
-    "We are moving to {c} in {m} and would like to keep the contract.",
-    "My order {n} has been in transit for two weeks.",
-    "The {p} stopped working this morning.",
-    "I have called twice already but nobody called me back.",
-    "Please send me a confirmation by e-mail.",
-    "My customer number is {n}.",
-    "I would like to cancel my contract as soon as possible.",
-    "The parcel was damaged and the contents are broken.",
-    "I received a {p} instead of the item I ordered.",
-    "The refund of {n} euros has not arrived yet.",
-    "I cannot log in to the customer portal.",
-    "Thank you for your quick help last time.",
-];
-const ANSWERS_EN: &[&str] = &[
-    "Thank you for your message, we are looking into it.",
-    "We have checked your invoice and adjusted the payment to {n} cents.",
-    "Your move to {c} has been scheduled for {m}.",
-    "Please restart the {p} and check the cables.",
-    "A technician will contact you in the next few days.",
-    "The refund of {n} euros has been issued.",
-    "We have received your cancellation and confirm it.",
-    "We apologise for the delay.",
-];
-const NOTES_EN: &[&str] = &[
-    "Customer called, call-back agreed.",
-    "Checked with billing.",
-    "Technician ordered, job {n}.",
-    "Goodwill credit approved by team lead.",
-];
+/// The generator's word lists (names, places, products, message
+/// templates with `{n}`, `{m}`, `{p}`, `{c}` slots), kept as data in
+/// `words.toml` beside this file and read once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    first_names: Vec<String>,
+    last_names: Vec<String>,
+    mail_domains: Vec<String>,
+    cities: Vec<String>,
+    streets: Vec<String>,
+    area_codes: Vec<String>,
+    org_first: Vec<String>,
+    org_second: Vec<String>,
+    org_form: Vec<String>,
+    tags: Vec<String>,
+    products: Vec<String>,
+    months_de: Vec<String>,
+    months_en: Vec<String>,
+    subjects_de: Vec<String>,
+    subjects_en: Vec<String>,
+    greet_de: Vec<String>,
+    close_de: Vec<String>,
+    greet_agent_de: Vec<String>,
+    close_agent_de: Vec<String>,
+    greet_en: Vec<String>,
+    close_en: Vec<String>,
+    greet_agent_en: Vec<String>,
+    close_agent_en: Vec<String>,
+    sentences_de: Vec<String>,
+    answers_de: Vec<String>,
+    notes_de: Vec<String>,
+    sentences_en: Vec<String>,
+    answers_en: Vec<String>,
+    notes_en: Vec<String>,
+}
+
+impl Words {
+    fn parse(text: &str) -> Result<Words, String> {
+        let words: Words = toml::from_str(text).map_err(|e| e.to_string())?;
+        // An empty list would make every pick from it an empty string.
+        let lists: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        match lists
+            .iter()
+            .find(|(_, list)| list.as_array().is_none_or(|l| l.is_empty()))
+        {
+            Some((name, _)) => Err(format!("{name} is empty")),
+            None => Ok(words),
+        }
+    }
+}
+
+/// The lists are part of the binary and checked by a test, so reading
+/// them cannot fail at run time.
+static WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::parse(include_str!("words.toml")).expect("src/demo/words.toml is valid")
+});
+
+/// No greeting or closing (notes).
+static NONE: [String; 1] = [String::new()];
+
+/// One entry of a list, picked as `fastrand` picks from a slice.
+fn one<'a>(rng: &mut fastrand::Rng, list: &'a [String]) -> &'a str {
+    rng.choice(list).map_or("", String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_lists_are_read_and_none_is_empty() {
+        assert_eq!(WORDS.first_names.first().map(String::as_str), Some("Anna"));
+        assert_eq!(WORDS.close_agent_en[0], "Kind regards\nCustomer Service");
+        assert!(Words::parse("first_names = []").is_err());
+        assert!(Words::parse("nonsense = [\"x\"]").is_err());
+    }
+}

@@ -8,6 +8,7 @@ mod errors;
 mod json;
 mod openapi;
 mod problem;
+pub mod resource;
 pub mod server;
 mod text;
 

@@ -1,6 +1,6 @@
 //! SQL of mailboxes and inbound mail records (prepared, cached statements).
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
 use super::model::{
     AfterFetch, AutoAck, FetcherState, InboundMail, MailFlag, Mailbox, MailboxFields, Security,
@@ -109,87 +109,79 @@ pub fn sealed_passwords(conn: &Connection, id: i64) -> StoreResult<Option<Sealed
         .optional()?)
 }
 
+/// Binds a mailbox's settings as named parameters, `:column` each, and
+/// hands them to `run`. INSERT and UPDATE are both written from this one
+/// list, so neither can bind a column to another field's value.
+fn with_settings<R>(f: &MailboxFields, run: impl FnOnce(&[(&str, &dyn ToSql)]) -> R) -> R {
+    let imap_security = f.imap_security.as_str();
+    let after_fetch = f.after_fetch.as_str();
+    let smtp_security = f.smtp_security.as_str();
+    run(&[
+        (":name", &f.name),
+        (":address", &f.address),
+        (":sender_name", &f.sender_name),
+        (":signature", &f.signature),
+        (":imap_host", &f.imap_host),
+        (":imap_port", &f.imap_port),
+        (":imap_security", &imap_security),
+        (":imap_tls_verify", &f.imap_tls_verify),
+        (":imap_username", &f.imap_username),
+        (":imap_password_sealed", &f.imap_password_sealed),
+        (":imap_folder", &f.imap_folder),
+        (":after_fetch", &after_fetch),
+        (":move_to_folder", &f.move_to_folder),
+        (":smtp_host", &f.smtp_host),
+        (":smtp_port", &f.smtp_port),
+        (":smtp_security", &smtp_security),
+        (":smtp_tls_verify", &f.smtp_tls_verify),
+        (":smtp_username", &f.smtp_username),
+        (":smtp_password_sealed", &f.smtp_password_sealed),
+        (":fetch_schedule", &f.fetch_schedule),
+        (":paused", &f.paused),
+        (":auto_ack_enabled", &f.auto_ack.enabled),
+        (":auto_ack_subject", &f.auto_ack.subject),
+        (":auto_ack_body", &f.auto_ack.body),
+    ])
+}
+
+/// The column of a `:column` parameter.
+fn column(param: &str) -> &str {
+    param.trim_start_matches(':')
+}
+
 pub fn insert(conn: &Connection, project_id: i64, f: &MailboxFields) -> StoreResult<i64> {
     let at = now();
-    conn.prepare_cached(
-        "INSERT INTO mailboxes (project_id, name, address, sender_name, signature, imap_host, imap_port,
-             imap_security, imap_tls_verify, imap_username, imap_password_sealed, imap_folder, after_fetch,
-             move_to_folder, smtp_host, smtp_port, smtp_security, smtp_username, smtp_password_sealed,
-             fetch_schedule, paused, created_at, updated_at, smtp_tls_verify, auto_ack_enabled,
-             auto_ack_subject, auto_ack_body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, ?23,
-             ?24, ?25, ?26)",
-    )?
-    .execute(params![
-        project_id,
-        f.name,
-        f.address,
-        f.sender_name,
-        f.signature,
-        f.imap_host,
-        f.imap_port,
-        f.imap_security.as_str(),
-        f.imap_tls_verify,
-        f.imap_username,
-        f.imap_password_sealed,
-        f.imap_folder,
-        f.after_fetch.as_str(),
-        f.move_to_folder,
-        f.smtp_host,
-        f.smtp_port,
-        f.smtp_security.as_str(),
-        f.smtp_username,
-        f.smtp_password_sealed,
-        f.fetch_schedule,
-        f.paused,
-        at,
-        f.smtp_tls_verify,
-        f.auto_ack.enabled,
-        f.auto_ack.subject,
-        f.auto_ack.body
-    ])?;
+    with_settings(f, |settings| {
+        let columns: Vec<&str> = settings.iter().map(|(p, _)| column(p)).collect();
+        let values: Vec<&str> = settings.iter().map(|(p, _)| *p).collect();
+        let sql = format!(
+            "INSERT INTO mailboxes (project_id, created_at, updated_at, {})
+             VALUES (:project_id, :at, :at, {})",
+            columns.join(", "),
+            values.join(", ")
+        );
+        let mut params = settings.to_vec();
+        params.extend([(":project_id", &project_id as &dyn ToSql), (":at", &at)]);
+        conn.prepare_cached(&sql)?.execute(&params[..])
+    })?;
     Ok(conn.last_insert_rowid())
 }
 
 pub fn update(conn: &Connection, id: i64, f: &MailboxFields) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE mailboxes SET name = ?2, address = ?3, sender_name = ?4, signature = ?5, imap_host = ?6,
-             imap_port = ?7, imap_security = ?8, imap_tls_verify = ?9, imap_username = ?10,
-             imap_password_sealed = ?11, imap_folder = ?12, after_fetch = ?13, move_to_folder = ?14,
-             smtp_host = ?15, smtp_port = ?16, smtp_security = ?17, smtp_username = ?18,
-             smtp_password_sealed = ?19, fetch_schedule = ?20, paused = ?21, updated_at = ?22,
-             smtp_tls_verify = ?23, auto_ack_enabled = ?24, auto_ack_subject = ?25,
-             auto_ack_body = ?26
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        f.name,
-        f.address,
-        f.sender_name,
-        f.signature,
-        f.imap_host,
-        f.imap_port,
-        f.imap_security.as_str(),
-        f.imap_tls_verify,
-        f.imap_username,
-        f.imap_password_sealed,
-        f.imap_folder,
-        f.after_fetch.as_str(),
-        f.move_to_folder,
-        f.smtp_host,
-        f.smtp_port,
-        f.smtp_security.as_str(),
-        f.smtp_username,
-        f.smtp_password_sealed,
-        f.fetch_schedule,
-        f.paused,
-        now(),
-        f.smtp_tls_verify,
-        f.auto_ack.enabled,
-        f.auto_ack.subject,
-        f.auto_ack.body
-    ])?;
+    let at = now();
+    with_settings(f, |settings| {
+        let assignments: Vec<String> = settings
+            .iter()
+            .map(|(p, _)| format!("{} = {p}", column(p)))
+            .collect();
+        let sql = format!(
+            "UPDATE mailboxes SET {}, updated_at = :at WHERE id = :id",
+            assignments.join(", ")
+        );
+        let mut params = settings.to_vec();
+        params.extend([(":id", &id as &dyn ToSql), (":at", &at)]);
+        conn.prepare_cached(&sql)?.execute(&params[..])
+    })?;
     Ok(())
 }
 
@@ -629,6 +621,121 @@ pub fn insert_attachment(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Settings with a different value in every field, per variant.
+    fn settings(v: u8) -> MailboxFields {
+        let a = v == 0;
+        MailboxFields {
+            name: format!("name {v}"),
+            address: format!("box{v}@example.com"),
+            sender_name: format!("sender {v}"),
+            signature: format!("signature {v}"),
+            imap_host: format!("imap{v}.example.com"),
+            imap_port: if a { 993 } else { 1143 },
+            imap_security: if a { Security::Tls } else { Security::Starttls },
+            imap_tls_verify: a,
+            imap_username: format!("imap user {v}"),
+            imap_password_sealed: vec![1, v],
+            imap_folder: format!("folder {v}"),
+            after_fetch: if a {
+                AfterFetch::Move
+            } else {
+                AfterFetch::Delete
+            },
+            move_to_folder: Some(format!("done {v}")),
+            smtp_host: format!("smtp{v}.example.com"),
+            smtp_port: if a { 465 } else { 1587 },
+            smtp_security: if a { Security::Plain } else { Security::Tls },
+            smtp_tls_verify: !a,
+            smtp_username: format!("smtp user {v}"),
+            smtp_password_sealed: Some(vec![2, v]),
+            fetch_schedule: format!("0 {v} * * * *"),
+            paused: !a,
+            auto_ack: AutoAck {
+                enabled: a,
+                subject: format!("ack subject {v}"),
+                body: format!("ack body {v}"),
+            },
+        }
+    }
+
+    /// The settings as stored, read back through the store's own queries.
+    fn stored(conn: &Connection, id: i64) -> MailboxFields {
+        let m = get(conn, id).unwrap().unwrap();
+        let (imap_password_sealed, smtp_password_sealed) =
+            sealed_passwords(conn, id).unwrap().unwrap();
+        MailboxFields {
+            name: m.name,
+            address: m.address,
+            sender_name: m.sender_name,
+            signature: m.signature,
+            imap_host: m.imap_host,
+            imap_port: m.imap_port,
+            imap_security: m.imap_security,
+            imap_tls_verify: m.imap_tls_verify,
+            imap_username: m.imap_username,
+            imap_password_sealed,
+            imap_folder: m.imap_folder,
+            after_fetch: m.after_fetch,
+            move_to_folder: m.move_to_folder,
+            smtp_host: m.smtp_host,
+            smtp_port: m.smtp_port,
+            smtp_security: m.smtp_security,
+            smtp_tls_verify: m.smtp_tls_verify,
+            smtp_username: m.smtp_username,
+            smtp_password_sealed,
+            fetch_schedule: m.fetch_schedule,
+            paused: m.paused,
+            auto_ack: m.auto_ack,
+        }
+    }
+
+    /// Every setting written by the INSERT, and again by the UPDATE, reads
+    /// back in its own column; and every column of the table that is no
+    /// bookkeeping is one of the bound settings.
+    #[test]
+    fn mailbox_settings_bind_every_column_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = crate::db::Db::open(dir.path()).unwrap();
+        crate::demo::seed(&db).unwrap();
+        db.write_blocking(|tx| {
+            let project: i64 = tx.query_row("SELECT min(id) FROM projects", [], |r| r.get(0))?;
+            let id = insert(tx, project, &settings(0))?;
+            assert_eq!(
+                format!("{:?}", stored(tx, id)),
+                format!("{:?}", settings(0))
+            );
+            update(tx, id, &settings(1))?;
+            assert_eq!(
+                format!("{:?}", stored(tx, id)),
+                format!("{:?}", settings(1))
+            );
+
+            let mut columns: Vec<String> = tx
+                .prepare("SELECT name FROM pragma_table_info('mailboxes') ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let bookkeeping = [
+                "id",
+                "project_id",
+                "created_at",
+                "updated_at",
+                "last_run_at",
+                "last_success_at",
+                "messages_taken",
+                "last_error",
+                "imap_uid_validity",
+            ];
+            columns.retain(|c| !bookkeeping.contains(&c.as_str()));
+            let mut bound: Vec<String> = with_settings(&settings(0), |s| {
+                s.iter().map(|(p, _)| column(p).to_string()).collect()
+            });
+            bound.sort();
+            assert_eq!(bound, columns);
+            Ok::<_, crate::db::StoreError>(())
+        })
+        .unwrap();
+    }
 
     /// The sender look-up runs for nearly every mail: it must start from
     /// the address, whatever the statistics say about the client's size.

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::contacts::model::nullable;
+use crate::paging::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
@@ -93,13 +94,21 @@ pub struct OrganizationQuery {
     pub before_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OrganizationPage {
-    /// Newest first.
-    pub items: Vec<Organization>,
-    /// Pass as `before_id` for the next page; `null` at the end.
-    pub next_before_id: Option<i64>,
-}
+/// Organizations, newest first.
+pub type OrganizationPage = Page<Organization>;
+crate::page_schema!(
+    Organization,
+    "OrganizationPage",
+    items = "Newest first.",
+    next = "Pass as `before_id` for the next page; `null` at the end."
+);
+
+crate::customer_record!(
+    Organization,
+    itself: "an organization cannot be merged into itself",
+    other_client: "organizations of different clients cannot be merged",
+    merged_already: "one of the organizations was merged into another one already",
+);
 
 /// Checked values of an organization, as stored.
 #[derive(Debug, Clone, PartialEq)]

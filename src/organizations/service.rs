@@ -9,9 +9,9 @@ use super::model::{
 use super::store;
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
-use crate::contacts::model::{
-    Contact, custom_object, fts_prefix_query, merged_custom, optional_value,
-};
+use crate::contacts::model::{Contact, custom_object, merged_custom, optional_value};
+use crate::customers::{Search, fill_text, fill_value, merge_refusal};
+use crate::paging;
 use crate::validation::{Invalid, optional_text, required_text};
 
 /// Visible organizations, newest first.
@@ -23,31 +23,20 @@ pub fn list(
     if let Some(client_id) = query.client_id {
         policy::view_customers(who, client_id)?;
     }
-    let limit = query.limit.unwrap_or(50).clamp(1, 500);
-    let fts = query.q.as_deref().and_then(fts_prefix_query);
-    if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) && fts.is_none() {
-        return Ok(OrganizationPage {
-            items: Vec::new(),
-            next_before_id: None,
-        });
+    let limit = paging::limit(query.limit);
+    let search = Search::of(query.q.as_deref());
+    if search == Search::Nothing {
+        return Ok(OrganizationPage::empty());
     }
     let items = store::list(
         conn,
         &policy::customer_visibility(who),
         query.client_id,
-        fts.as_deref(),
+        search.words(),
         query.before_id,
         limit,
     )?;
-    let next_before_id = if items.len() == limit as usize {
-        items.last().map(|o| o.id)
-    } else {
-        None
-    };
-    Ok(OrganizationPage {
-        items,
-        next_before_id,
-    })
+    Ok(OrganizationPage::of(items, limit))
 }
 
 /// A visible organization; foreign ones do not exist.
@@ -269,20 +258,8 @@ pub fn merge(
     let source = get(conn, who, id)?;
     policy::manage_customers(who, source.client_id)?;
     let target = get(conn, who, into_id)?;
-    if source.id == target.id {
-        return Err(OrganizationError::MergeInvalid(
-            "an organization cannot be merged into itself",
-        ));
-    }
-    if source.client_id != target.client_id {
-        return Err(OrganizationError::MergeInvalid(
-            "organizations of different clients cannot be merged",
-        ));
-    }
-    if source.merged_into_id.is_some() || target.merged_into_id.is_some() {
-        return Err(OrganizationError::MergeInvalid(
-            "one of the organizations was merged into another one already",
-        ));
+    if let Some(why) = merge_refusal(&source, &target) {
+        return Err(OrganizationError::MergeInvalid(why));
     }
     let moved = store::merge(conn, source.id, target.id)?;
     let old = fields_of(&target);
@@ -325,23 +302,15 @@ fn fields_of(org: &Organization) -> OrganizationFields {
 /// The target's fields, its empty ones filled from the source; custom
 /// values added where the target has none.
 fn merged_fields(target: &OrganizationFields, source: &OrganizationFields) -> OrganizationFields {
-    fn fill(field: &mut String, from: &str) {
-        if field.is_empty() {
-            *field = from.to_string();
-        }
-    }
     let mut out = target.clone();
-    out.customer_number = out
-        .customer_number
-        .take()
-        .or_else(|| source.customer_number.clone());
-    out.domain = out.domain.take().or_else(|| source.domain.clone());
-    out.phone = out.phone.take().or_else(|| source.phone.clone());
-    fill(&mut out.street, &source.street);
-    fill(&mut out.postal_code, &source.postal_code);
-    fill(&mut out.city, &source.city);
-    fill(&mut out.country, &source.country);
-    fill(&mut out.notes, &source.notes);
+    fill_value(&mut out.customer_number, &source.customer_number);
+    fill_value(&mut out.domain, &source.domain);
+    fill_value(&mut out.phone, &source.phone);
+    fill_text(&mut out.street, &source.street);
+    fill_text(&mut out.postal_code, &source.postal_code);
+    fill_text(&mut out.city, &source.city);
+    fill_text(&mut out.country, &source.country);
+    fill_text(&mut out.notes, &source.notes);
     out.custom = merged_custom(&out.custom, &source.custom);
     out
 }

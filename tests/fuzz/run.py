@@ -35,7 +35,7 @@ ROLES = [
     ("admin", "admin@zezaro.example"),
 ]
 # Operations that end the fuzzer's own credentials: testing them would
-# turn the rest of the run into 401s. Covered by tests/api_contract.rs.
+# turn the rest of the run into 401s. Covered by tests/it/api_contract.rs.
 EXCLUDE_PATH_REGEX = r"(/tokens/\{[^}]+\}$|/auth/logout$)"
 
 

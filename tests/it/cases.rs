@@ -2,7 +2,7 @@
 //! and counts, bulk changes, time, live events — and that no foreign case is
 //! reachable by id, list or event.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

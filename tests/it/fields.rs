@@ -1,7 +1,7 @@
 //! Data masks through the API: defining fields, the values cases and
 //! contacts may carry, keeping values when fields change, and isolation.
 
-mod common;
+use crate::common;
 
 use common::{Api, TestServer};
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! expire, client addresses behind trusted proxies with progressive login
 //! delays, and self-service password changes with a strength check.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 //! checks with reasons, and kill -9 during ingestion losing and doubling
 //! nothing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

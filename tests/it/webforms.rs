@@ -3,7 +3,7 @@
 //! create cases with contacts, and the spam protection (honeypot, signed
 //! render time, rate limits), on the HTML and the JSON side.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Issue 11, "API contract": what an API fuzzer found. Each test names the
 //! finding it holds to; the fuzzer itself runs in CI (.ci/fuzz).
 
-mod common;
+use crate::common;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! backup tool) delays writes; it never turns them into errors, and reads go
 //! on beside it (WAL).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! an empty directory; the CLI beside a running server; encryption with the
 //! right, a wrong and no key; damage; refusals.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,4 +1,4 @@
-mod common;
+use crate::common;
 
 #[actix_web::test]
 async fn health_and_me() {

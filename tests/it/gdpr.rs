@@ -3,7 +3,7 @@
 //! search or on disk, retention rules whose dry run equals the real run,
 //! and the records of processing (coalesced `contact.viewed`).
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! The HTTP contract: problem details with stable codes for bad input,
 //! authentication, CSRF, throttling, security headers, OpenAPI, audit log.
 
-mod common;
+use crate::common;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -314,7 +314,7 @@ async fn login_is_throttled_per_account_and_per_address() {
         assert_eq!(status, 401);
     }
     // From this address even the right password must wait now, with
-    // Retry-After (the progressive delay; see tests/auth_hardening.rs for
+    // Retry-After (the progressive delay; see tests/it/auth_hardening.rs for
     // the address that never failed).
     let response = anon
         .raw(

@@ -4,7 +4,7 @@
 //! acknowledgments and web-form confirmations; and that no case sends
 //! through another client's mailbox or shows its deliveries to outsiders.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! every JSON line parses; B's client admin cannot touch A's exports; the
 //! command line writes the same archive while the server runs.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

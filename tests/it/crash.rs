@@ -2,7 +2,7 @@
 //! it is killed mid-stream, and after a restart every write that got its
 //! 201 is there and the store passes `zezaro check`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //! state survives a restart; /metrics shows requests and service runs and
 //! is only served locally or with the token.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The command line as an operator uses it: the real binary on temporary
 //! data directories.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

@@ -8,7 +8,7 @@
 //! `blobs::store::insert_row` directly, so these tests exercise packs
 //! whatever ingestion writes.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

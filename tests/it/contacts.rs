@@ -2,7 +2,7 @@
 //! of a demo server — CRUD, search, caller look-up, duplicates and merge,
 //! CSV import, and the isolation of every endpoint between clients.
 
-mod common;
+use crate::common;
 
 use common::{Api, TestServer};
 use reqwest::{Method, StatusCode};
@@ -1607,4 +1607,122 @@ async fn organizations_merge_within_one_client() {
             .await
             .contains(&"organization.merge".to_string())
     );
+}
+
+/// Contacts and organizations follow the same merge rules (refused into
+/// itself, across clients, or when one was merged away, each in its own
+/// words) and page the same way (`limit`, `before_id`, `next_before_id`
+/// until the end), as does the audit log.
+#[actix_web::test]
+async fn contacts_and_organizations_share_merge_rules_and_paging() {
+    let ts = common::demo_server().await;
+    let (acme, nord, _) = client_ids(&ts).await;
+    let admin = ts.token_client(ADMIN);
+
+    let contacts = [
+        new_contact(&admin, acme, "Rita Regel", "", "").await,
+        new_contact(&admin, acme, "Rita Regel", "", "").await,
+        new_contact(&admin, acme, "Rita Regel", "", "").await,
+        new_contact(&admin, nord, "Rita Regel", "", "").await,
+    ];
+    let orgs = [
+        new_org(&admin, acme, "Regel GmbH").await,
+        new_org(&admin, acme, "Regel GmbH").await,
+        new_org(&admin, acme, "Regel GmbH").await,
+        new_org(&admin, nord, "Regel GmbH").await,
+    ];
+    for (kind, [a, b, c, foreign], one, many) in [
+        ("contacts", contacts, "a contact", "contacts"),
+        ("organizations", orgs, "an organization", "organizations"),
+    ] {
+        let merge = |id: i64, into: i64| {
+            let admin = &admin;
+            async move {
+                admin
+                    .post(
+                        &format!("{V1}/{kind}/{id}/merge"),
+                        json!({ "into_id": into }),
+                    )
+                    .await
+            }
+        };
+        let refused = |problem: &Value, detail: String| {
+            assert_eq!(problem["code"], "merge-invalid", "{kind}: {problem}");
+            assert_eq!(problem["detail"], detail, "{kind}");
+        };
+        let (status, problem) = merge(a, a).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused(&problem, format!("{one} cannot be merged into itself"));
+        let (status, problem) = merge(a, foreign).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused(
+            &problem,
+            format!("{many} of different clients cannot be merged"),
+        );
+        let (status, merged) = merge(b, a).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {merged}");
+        assert_eq!(merged["id"], a);
+        for (from, into) in [(b, c), (c, b)] {
+            let (status, problem) = merge(from, into).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            refused(
+                &problem,
+                format!("one of the {many} was merged into another one already"),
+            );
+        }
+
+        // One at a time, newest first, until `next_before_id` is null; the
+        // merged one is not listed.
+        let mut seen: Vec<i64> = Vec::new();
+        let mut path = format!("{V1}/{kind}?client_id={acme}&q=Regel&limit=1");
+        loop {
+            let (status, page) = admin.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let items = ids(&page);
+            assert!(items.len() <= 1, "{kind}: {page}");
+            seen.extend(&items);
+            match page["next_before_id"].as_i64() {
+                Some(next) => {
+                    assert_eq!(items.last(), Some(&next));
+                    path = format!("{V1}/{kind}?client_id={acme}&q=Regel&limit=1&before_id={next}");
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, vec![c, a], "{kind}");
+        // Only punctuation matches nothing.
+        let (_, page) = admin.get(&format!("{V1}/{kind}?q=--")).await;
+        assert_eq!(page, json!({ "items": [], "next_before_id": null }));
+    }
+
+    let (_, first) = admin.get(&format!("{V1}/audit?limit=2")).await;
+    assert_eq!(ids(&first).len(), 2);
+    let next = first["next_before_id"].as_i64().expect("a next page");
+    assert_eq!(ids(&first).last(), Some(&next));
+    let (_, second) = admin
+        .get(&format!("{V1}/audit?limit=2&before_id={next}"))
+        .await;
+    assert!(ids(&second).iter().all(|id| *id < next), "{second}");
+
+    // Each page type keeps its own name in the document.
+    let (_, doc) = ts.anonymous().get("/api/v1/openapi.json").await;
+    for (path, page, item) in [
+        ("/api/v1/contacts", "ContactPage", "Contact"),
+        ("/api/v1/organizations", "OrganizationPage", "Organization"),
+        ("/api/v1/audit", "AuditPage", "AuditEntry"),
+    ] {
+        assert_eq!(
+            doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["$ref"],
+            format!("#/components/schemas/{page}")
+        );
+        let schema = &doc["components"]["schemas"][page];
+        assert_eq!(
+            schema["properties"]["items"]["items"]["$ref"],
+            format!("#/components/schemas/{item}")
+        );
+        assert_eq!(schema["required"], json!(["items"]));
+        assert_eq!(schema["properties"]["next_before_id"]["format"], "int64");
+    }
+    ts.server.stop().await;
 }

@@ -1,0 +1,27 @@
+//! The integration tests, in one binary: one link instead of one per file.
+//! Each module was a file `tests/NAME.rs`; run one module's tests with
+//! `cargo test --test it NAME::` (e.g. `cargo test --test it cases::`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod api_contract;
+mod api_hardening;
+mod auth_hardening;
+mod authz_matrix;
+mod backup;
+mod blob_packs;
+mod cases;
+mod cli;
+mod contacts;
+mod crash;
+mod export;
+mod fields;
+mod gdpr;
+mod generate;
+mod mail_ingest;
+mod mail_outbound;
+mod services;
+mod smoke;
+mod store_contention;
+mod webforms;
