@@ -9,7 +9,7 @@
 //! data stays whole. The same for retention with back-dated cases, and a
 //! backup → erase → restore round trip that re-applies the erasure.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
