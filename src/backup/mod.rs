@@ -498,6 +498,7 @@ impl Backups {
 
 /// Lowers the calling thread's CPU priority (nice 10) on Linux; elsewhere a
 /// no-op. For the threads that write and verify backups.
+#[allow(unsafe_code)]
 pub fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority on the calling thread's own id has no memory

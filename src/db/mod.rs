@@ -4,6 +4,7 @@
 
 mod checkpoint;
 pub mod files;
+mod lock;
 mod migrations;
 mod pool;
 
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
 use checkpoint::Checkpointer;
+pub use lock::{LockError, lock_data_dir};
 pub use migrations::{MigrationReport, applied_version, hex};
 use pool::ReaderPool;
 
