@@ -554,6 +554,7 @@ fn seed_cases(
                         },
                     )
                     .map_err(err)?;
+                    crate::channels::dispatch(tx).map_err(err)?;
                 }
             }
         }

@@ -371,6 +371,15 @@ impl Visibility {
     }
 }
 
+impl crate::problem::Problem for Denied {
+    fn problem(&self) -> crate::problem::Answer {
+        match self {
+            Denied::Forbidden => crate::problem::Answer::new(403, "forbidden", self),
+            Denied::NotFound => crate::problem::Answer::not_found(self),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -449,61 +449,54 @@ pub fn is_member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResul
         .is_some())
 }
 
-thread_local! {
-    /// Cases whose full-text row waits for the end of the running
-    /// [`with_deferred_index`] on this (the writer's) thread.
-    static DEFERRED_INDEX: std::cell::RefCell<Option<std::collections::BTreeSet<i64>>> =
-        const { std::cell::RefCell::new(None) };
+/// Cases whose full-text rows wait for the end of a bulk write, which
+/// hands this set explicitly to the services it calls
+/// ([`Indexing::Deferred`]) and writes the rows once each at its end
+/// ([`DeferredIndex::flush`]). For work that files many messages in one
+/// transaction with a savepoint each (mail): FTS5 flushes its pending terms
+/// to a new segment at every savepoint, so indexing inside them costs a
+/// segment write (and merges) per message.
+#[derive(Debug, Default)]
+pub struct DeferredIndex(std::collections::BTreeSet<i64>);
+
+impl DeferredIndex {
+    pub fn defer(&mut self, case_id: i64) {
+        self.0.insert(case_id);
+    }
+
+    /// Writes the row of every case put off (a case rolled back since is
+    /// skipped by [`index_case`]); the set is empty afterwards.
+    pub fn flush(&mut self, conn: &Connection) -> StoreResult<()> {
+        for case_id in std::mem::take(&mut self.0) {
+            index_case(conn, case_id)?;
+        }
+        Ok(())
+    }
 }
 
-/// Runs `f`, putting off the full-text index writes of the cases it touches
-/// to its end, where each case is indexed once. For bulk work that files
-/// many messages in one transaction with a savepoint each (mail): FTS5
-/// flushes its pending terms to a new segment at every savepoint, so
-/// indexing inside them costs a segment write (and merges) per message.
-/// Nested calls join the outer one.
-pub fn with_deferred_index<T, E: From<crate::db::StoreError>>(
-    conn: &Connection,
-    f: impl FnOnce() -> Result<T, E>,
-) -> Result<T, E> {
-    if DEFERRED_INDEX.with(|d| d.borrow().is_some()) {
-        return f();
-    }
-    /// Ends the deferral even if `f` panics, so later writes index at once.
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            DEFERRED_INDEX.with(|d| d.borrow_mut().take());
+/// How a service indexes the cases it changes.
+#[derive(Debug)]
+pub enum Indexing<'a> {
+    /// In the service's own statement order (every request).
+    Now,
+    /// Put off to the caller's [`DeferredIndex::flush`].
+    Deferred(&'a mut DeferredIndex),
+}
+
+impl Indexing<'_> {
+    pub fn case(&mut self, conn: &Connection, case_id: i64) -> StoreResult<()> {
+        match self {
+            Indexing::Now => index_case(conn, case_id),
+            Indexing::Deferred(cases) => {
+                cases.defer(case_id);
+                Ok(())
+            }
         }
     }
-    let reset = Reset;
-    DEFERRED_INDEX.with(|d| *d.borrow_mut() = Some(Default::default()));
-    let result = f();
-    let cases = DEFERRED_INDEX
-        .with(|d| d.borrow_mut().take())
-        .unwrap_or_default();
-    drop(reset);
-    // Indexed even when `f` failed: a caller that goes on after the error
-    // must not keep cases missing from search.
-    for case_id in cases {
-        index_case(conn, case_id)?;
-    }
-    result
 }
 
-/// Rebuilds the case's full-text row: subject, people, all message text
-/// (at the end of the running [`with_deferred_index`], if any).
+/// Rebuilds the case's full-text row: subject, people, all message text.
 pub fn index_case(conn: &Connection, case_id: i64) -> StoreResult<()> {
-    let deferred = DEFERRED_INDEX.with(|d| match d.borrow_mut().as_mut() {
-        Some(cases) => {
-            cases.insert(case_id);
-            true
-        }
-        None => false,
-    });
-    if deferred {
-        return Ok(());
-    }
     let row: Option<(String, String)> = conn
         .prepare_cached(
             "SELECT c.subject,

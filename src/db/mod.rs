@@ -58,6 +58,29 @@ pub enum StoreError {
     Task(String),
 }
 
+impl crate::problem::Problem for StoreError {
+    fn problem(&self) -> crate::problem::Answer {
+        use crate::problem::Answer;
+        match self {
+            StoreError::Busy => Answer::new(503, "store-busy", self).retry_after(1),
+            StoreError::Conflict(_) => {
+                Answer::conflict("conflict", "a record with this value exists already")
+            }
+            // The services check references first; this is the net under
+            // them, so a missed check is a 409, never a 500.
+            StoreError::Reference(detail) => {
+                tracing::warn!(%detail, "foreign key refused a write");
+                Answer::conflict(
+                    "reference",
+                    "the change names a record that does not exist, or removes one still in use",
+                )
+            }
+            // Details (a path, SQLite's words) go to the log, not to the caller.
+            other => Answer::internal("internal error; see the server log", other),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
         match err.sqlite_error_code() {

@@ -143,8 +143,18 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
     for path in removed {
         tracing::warn!(path = %path.display(), "removed the leftover of an interrupted backup");
     }
-    crate::mail::outbound::worker::register(&state)
-        .map_err(|err| StartError::Other(format!("the mail sender: {err}")))?;
+    crate::mail::outbound::worker::register(
+        &state.services,
+        crate::mail::outbound::worker::Sending {
+            db: state.db.clone(),
+            hub: state.cases.clone(),
+            sealer: state.sealer.clone(),
+            blobs: crate::blobs::BlobStore::new(&state.config.data_dir),
+            allowed_hosts: state.config.mail_allowed_hosts.clone(),
+            outbox: state.outbox.clone(),
+        },
+    )
+    .map_err(|err| StartError::Other(format!("the mail sender: {err}")))?;
     state.mail.sync_all().await;
     let data = web::Data::new(state.clone());
     let openapi = ApiDoc::openapi();
@@ -236,8 +246,8 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
             )
             .service(
                 web::resource("/metrics")
-                    .route(web::get().to(crate::services::metrics::metrics))
-                    .route(web::head().to(crate::services::metrics::metrics))
+                    .route(web::get().to(crate::services::handlers::metrics))
+                    .route(web::head().to(crate::services::handlers::metrics))
                     .default_service(web::to(fallback)),
             )
             .service(
@@ -266,7 +276,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::gdpr::configure)
                     .default_service(web::to(fallback)),
             )
-            .configure(crate::webforms::public::configure_pages)
+            .configure(crate::webforms::public::handlers::configure_pages)
             .default_service(web::to(ui_or_fallback))
     });
     if let Some(workers) = workers {

@@ -564,6 +564,20 @@ pub fn security_allowed(hosts: &HostPolicy, security: Security, host: &str) -> b
     security != Security::Plain || hosts.check_plain_setting(host).is_ok()
 }
 
+impl crate::problem::Problem for FetchError {
+    fn problem(&self) -> crate::problem::Answer {
+        match self {
+            // Fixed kinds only, never what the remote server said.
+            FetchError::Imap(imap) => crate::problem::Answer::new(
+                502,
+                "mail-server",
+                format!("{} ({})", imap, imap.reason()),
+            ),
+            FetchError::Mail(mail) => mail.problem(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

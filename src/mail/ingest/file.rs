@@ -8,6 +8,7 @@ use super::super::parse::{self, Parsed};
 use super::super::store::{self, NewInbound};
 use super::prepare::Prepared;
 use super::{Target, system_principal};
+use crate::cases::store::{DeferredIndex, Indexing};
 use crate::cases::{
     Case, Channel, FirstMessage, InlineContact, MessageKind, MessageMail, NewCase, NewMessage,
 };
@@ -18,6 +19,8 @@ pub(super) struct Filing {
     pub(super) outcomes: Vec<Outcome>,
     /// The cases filed into (new or not), for the live events.
     pub(super) cases: Vec<(bool, Case)>,
+    /// Their full-text rows, written once each by [`Filing::index`].
+    index: DeferredIndex,
 }
 
 impl Filing {
@@ -72,14 +75,28 @@ impl Filing {
         care: Care,
     ) -> Result<(), MailError> {
         for (uid, p) in prepared {
-            let (outcome, case) =
-                ingest_with_case(tx, target, Some(uid_validity), Some(*uid), p, care)?;
+            let (outcome, case) = ingest_with_case(
+                tx,
+                target,
+                Some(uid_validity),
+                Some(*uid),
+                p,
+                care,
+                &mut self.index,
+            )?;
             if let (Outcome::Filed { new_case, .. }, Some(case)) = (&outcome, case) {
                 self.cases.push((*new_case, case));
             }
             self.outcomes.push(outcome);
         }
         Ok(())
+    }
+
+    /// Writes the full-text rows of the cases filed so far (at the end of
+    /// the write, also after a failure: a caller that goes on must not
+    /// keep cases missing from search).
+    pub(super) fn index(&mut self, tx: &Transaction) -> Result<(), MailError> {
+        Ok(self.index.flush(tx)?)
     }
 
     pub(super) fn count_taken(&self, tx: &Transaction, target: Target) -> Result<(), MailError> {
@@ -103,9 +120,9 @@ pub fn file_prepared(
     prepared: &[(u32, Prepared)],
 ) -> Result<Vec<Outcome>, MailError> {
     let mut filed = Filing::default();
-    crate::cases::store::with_deferred_index(tx, || {
-        filed.file(tx, target, uid_validity, prepared)
-    })?;
+    let result = filed.file(tx, target, uid_validity, prepared);
+    filed.index(tx)?;
+    result?;
     filed.count_taken(tx, target)?;
     Ok(filed.outcomes)
 }
@@ -131,8 +148,18 @@ pub fn ingest(
     uid: Option<u32>,
     prepared: &Prepared,
 ) -> Result<Outcome, MailError> {
-    ingest_with_case(tx, target, uid_validity, uid, prepared, Care::Careful)
-        .map(|(outcome, _)| outcome)
+    let mut index = DeferredIndex::default();
+    let result = ingest_with_case(
+        tx,
+        target,
+        uid_validity,
+        uid,
+        prepared,
+        Care::Careful,
+        &mut index,
+    );
+    index.flush(tx)?;
+    result.map(|(outcome, _)| outcome)
 }
 
 /// [`ingest`], also answering the case as filing left it (for the live
@@ -144,6 +171,7 @@ fn ingest_with_case(
     uid: Option<u32>,
     prepared: &Prepared,
     care: Care,
+    index: &mut DeferredIndex,
 ) -> Result<(Outcome, Option<Case>), MailError> {
     let parsed = &prepared.parsed;
     let seen = store::seen_before(
@@ -192,11 +220,11 @@ fn ingest_with_case(
         },
     };
     if care == Care::Optimistic {
-        let (outcome, case) = file(tx, target, &at, prepared, care)?;
+        let (outcome, case) = file(tx, target, &at, prepared, care, index)?;
         return Ok((outcome, Some(case)));
     }
     savepoint(tx, "SAVEPOINT mail_ingest")?;
-    match file(tx, target, &at, prepared, care) {
+    match file(tx, target, &at, prepared, care, index) {
         Ok((outcome, case)) => {
             savepoint(tx, "RELEASE mail_ingest")?;
             Ok((outcome, Some(case)))
@@ -205,7 +233,7 @@ fn ingest_with_case(
             tx.execute_batch("ROLLBACK TO mail_ingest")?;
             tracing::warn!(mailbox = target.mailbox_id, error = %err, "filing a message failed; storing it plainly");
             let note = format!("filed without threading or contact: {err}");
-            match file_degraded(tx, target, &at, prepared, &note) {
+            match file_degraded(tx, target, &at, prepared, &note, index) {
                 Ok((outcome, case)) => {
                     savepoint(tx, "RELEASE mail_ingest")?;
                     Ok((outcome, Some(case)))
@@ -338,6 +366,7 @@ fn file(
     at: &Taking,
     prepared: &Prepared,
     care: Care,
+    index: &mut DeferredIndex,
 ) -> Result<(Outcome, Case), MailError> {
     let parsed = &prepared.parsed;
     let who = system_principal();
@@ -409,7 +438,7 @@ fn file(
             } else {
                 None
             };
-            let created = crate::cases::service::add_message(
+            let created = crate::cases::service::add_message_indexing(
                 tx,
                 &who,
                 case_id,
@@ -422,6 +451,7 @@ fn file(
                     attachment_ids: Vec::new(),
                     mail: Some(mail),
                 },
+                Indexing::Deferred(index),
             )?;
             (created.case, created.message.id, false, how)
         }
@@ -431,7 +461,7 @@ fn file(
             } else {
                 parsed.subject.clone()
             };
-            let case = crate::cases::service::create_incoming(
+            let case = crate::cases::service::create_incoming_indexing(
                 tx,
                 &who,
                 NewCase {
@@ -453,6 +483,7 @@ fn file(
                         mail: Some(mail),
                     }),
                 },
+                Indexing::Deferred(index),
             )?;
             let message_id = first_message(tx, case.id)?;
             (case, message_id, true, "new")
@@ -497,11 +528,12 @@ fn file_degraded(
     at: &Taking,
     prepared: &Prepared,
     note: &str,
+    index: &mut DeferredIndex,
 ) -> Result<(Outcome, Case), MailError> {
     let who = system_principal();
     let parsed = &prepared.parsed;
     let body = body_for_service(parsed);
-    let case = crate::cases::service::create_incoming(
+    let case = crate::cases::service::create_incoming_indexing(
         tx,
         &who,
         NewCase {
@@ -523,6 +555,7 @@ fn file_degraded(
                 mail: Some(message_mail(parsed, None)),
             }),
         },
+        Indexing::Deferred(index),
     )?;
     let message_id = first_message(tx, case.id)?;
     let mut problems = at.problems(parsed);

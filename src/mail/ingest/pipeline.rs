@@ -86,33 +86,41 @@ async fn file_batch_after(
         Ok::<_, MailError>((batch, result))
     });
     let write = db.clone();
+    let who = system_principal();
     let writing = async move {
         if let Some(before) = before {
             // Done either way (sent or dropped): batches are filed in order.
             let _ = before.await;
         }
-        write
-            .write(move |tx| {
-                let mut filed = Filing::default();
-                crate::cases::store::with_deferred_index(tx, || {
-                    loop {
-                        match fed.recv() {
-                            Ok(Feed::Messages(chunk)) => {
-                                filed.file(tx, target, uid_validity, &chunk)?
-                            }
-                            Ok(Feed::Durable) => return Ok::<_, MailError>(()),
-                            Err(_) => {
-                                return Err(MailError::Io(std::io::Error::other(
-                                    "the message contents were not stored",
-                                )));
-                            }
+        // Live events only after the commit: the cases filed into are
+        // announced through the hub's one path.
+        hub.write(&write, move |tx, announce| {
+            let mut filed = Filing::default();
+            let result = (|| {
+                loop {
+                    match fed.recv() {
+                        Ok(Feed::Messages(chunk)) => {
+                            filed.file(tx, target, uid_validity, &chunk)?
+                        }
+                        Ok(Feed::Durable) => return Ok::<_, MailError>(()),
+                        Err(_) => {
+                            return Err(MailError::Io(std::io::Error::other(
+                                "the message contents were not stored",
+                            )));
                         }
                     }
-                })?;
-                filed.count_taken(tx, target)?;
-                Ok::<_, MailError>(filed)
-            })
-            .await
+                }
+            })();
+            filed.index(tx)?;
+            result?;
+            filed.count_taken(tx, target)?;
+            for (new_case, case) in &filed.cases {
+                let kind = if *new_case { "created" } else { "message" };
+                announce.case(kind, case, target.client_id, &who);
+            }
+            Ok::<_, MailError>(filed)
+        })
+        .await
     };
     let (parsed, written) = tokio::join!(parsing, writing);
     let (batch, stored) = parsed?;
@@ -137,14 +145,6 @@ async fn file_batch_after(
                 tracing::warn!(error = %err, "checking a pack failed; it is kept until the next start");
             }
         }
-    }
-    // Live events only after the commit.
-    let who = system_principal();
-    for (new_case, case) in &filed.cases {
-        let kind = if *new_case { "created" } else { "message" };
-        hub.publish(crate::cases::events::Event::Case(
-            crate::cases::service::event(kind, case, target.client_id, &who),
-        ));
     }
     Ok(FiledBatch {
         outcomes: filed.outcomes,
