@@ -144,6 +144,8 @@ export interface Problem {
   field?: string;
   /** A finer, stable reason under `code` (e.g. `common-password` under `weak-password`). */
   reason?: string;
+  /** On a server error (5xx): the id of the server's log line with the cause. */
+  reference?: string;
 }
 
 export class ApiError extends Error {
