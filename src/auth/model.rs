@@ -197,3 +197,5 @@ pub struct PasswordChange {
     /// e-mail address).
     pub new_password: String,
 }
+
+crate::db::text_enum!(Role, MemberRole);

@@ -434,3 +434,12 @@ pub struct LinkInput {
 pub struct Presence {
     pub viewers: Vec<Viewer>,
 }
+
+crate::db::text_enum!(
+    Channel,
+    Status,
+    Priority,
+    HandlingTeam,
+    MessageKind,
+    TimeKind
+);

@@ -35,7 +35,6 @@ fn select() -> &'static str {
 fn from_row(row: &Row) -> rusqlite::Result<Case> {
     let key: String = row.get(2)?;
     let number: i64 = row.get(3)?;
-    let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
     let tags: Option<String> = row.get(17)?;
     let custom: String = row.get(19)?;
     Ok(Case {
@@ -45,12 +44,12 @@ fn from_row(row: &Row) -> rusqlite::Result<Case> {
         project_key: key,
         number,
         subject: row.get(4)?,
-        channel: Channel::parse(&text(5)?).unwrap_or(Channel::Email),
+        channel: row.get(5)?,
         topic_id: row.get(6)?,
         topic_name: row.get(7)?,
-        status: Status::parse(&text(8)?).unwrap_or(Status::Open),
-        priority: Priority::parse(&text(9)?).unwrap_or(Priority::Normal),
-        handling_team: HandlingTeam::parse(&text(10)?).unwrap_or(HandlingTeam::Client),
+        status: row.get(8)?,
+        priority: row.get(9)?,
+        handling_team: row.get(10)?,
         assignee_id: row.get(11)?,
         assignee_name: row.get(12)?,
         contact_id: row.get(13)?,
@@ -294,14 +293,12 @@ pub fn messages(conn: &Connection, case_id: i64) -> StoreResult<Vec<Message>> {
          WHERE m.case_id = ?1 ORDER BY m.id",
     )?;
     let rows = stmt.query_map([case_id], |row| {
-        let kind: String = row.get(2)?;
-        let channel: String = row.get(3)?;
         let id: i64 = row.get(0)?;
         Ok(Message {
             id,
             case_id: row.get(1)?,
-            kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Note),
-            channel: Channel::parse(&channel).unwrap_or(Channel::Email),
+            kind: row.get(2)?,
+            channel: row.get(3)?,
             author_user_id: row.get(4)?,
             author_name: row.get(5)?,
             author_contact_id: row.get(6)?,
@@ -943,6 +940,47 @@ pub fn search(
 mod tests {
     use super::*;
     use crate::db::{Db, StoreError};
+
+    /// A status the code does not know (a store written by a newer
+    /// version, a hand edit) fails the read instead of showing the case as
+    /// open; the same for a message's kind.
+    #[test]
+    fn an_unknown_enum_value_fails_the_read_loudly() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        crate::demo::seed(&db).unwrap();
+        let (case_id, read_before) = db
+            .write_blocking(|tx| {
+                let case_id: i64 = tx.query_row(
+                    "SELECT case_id FROM messages ORDER BY id LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let before = get(tx, case_id)?.map(|c| c.status);
+                tx.execute_batch("PRAGMA ignore_check_constraints = ON")?;
+                tx.execute(
+                    "UPDATE cases SET status = 'archived' WHERE id = ?1",
+                    [case_id],
+                )?;
+                tx.execute(
+                    "UPDATE messages SET kind = 'whisper' WHERE case_id = ?1",
+                    [case_id],
+                )?;
+                tx.execute_batch("PRAGMA ignore_check_constraints = OFF")?;
+                Ok::<_, StoreError>((case_id, before))
+            })
+            .unwrap();
+        assert!(read_before.is_some());
+        let case = db.read_blocking(|conn| get(conn, case_id));
+        let err = case.expect_err("an unknown status was read as a default");
+        assert!(
+            err.to_string().contains("unknown Status \"archived\""),
+            "{err}"
+        );
+        let messages = db.read_blocking(|conn| messages(conn, case_id));
+        let err = messages.expect_err("an unknown kind was read as a default");
+        assert!(err.to_string().contains("unknown MessageKind"), "{err}");
+    }
 
     /// A generated store: tags written by the generator, so the sort keys
     /// come from the triggers of migration 0012.

@@ -20,6 +20,28 @@ pub use lock::{LockError, lock_data_dir};
 pub use migrations::{MigrationReport, applied_version, hex};
 use pool::ReaderPool;
 
+/// Reads a closed set of names stored as text (a column with a CHECK
+/// constraint) through the type's `parse`, failing loudly on a name it does
+/// not know instead of taking a default: `text_enum!(Status);` gives
+/// `Status` its `FromSql`, so `row.get::<_, Status>(i)?` reads it.
+macro_rules! text_enum {
+    ($($name:ty),+ $(,)?) => {$(
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                <$name>::parse(text).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} {text:?} in the store", stringify!($name)).into(),
+                    )
+                })
+            }
+        }
+    )+};
+}
+pub(crate) use text_enum;
+
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "zezaro.db";
 

@@ -260,7 +260,7 @@ fn case_info(conn: &Connection, case_id: i64) -> Result<CaseInfo, OutboundError>
             client_id: row.get(2)?,
             reference: row.get(3)?,
             subject: row.get(4)?,
-            channel: Channel::parse(&row.get::<_, String>(5)?).unwrap_or(Channel::Email),
+            channel: row.get(5)?,
             contact_id: row.get(6)?,
         })
     })
