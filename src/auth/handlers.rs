@@ -149,7 +149,7 @@ pub async fn create_token(
     let created = state
         .db
         .write(move |tx| {
-            service::create_token(tx, &Actor::from(&who), who.user_id, body.into_inner())
+            service::create_token(tx, &Actor::from(&who), who.user()?, body.into_inner())
         })
         .await?;
     Ok(HttpResponse::Created().json(created))

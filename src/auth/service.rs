@@ -120,7 +120,7 @@ pub fn logout(conn: &Connection, who: &Principal) -> Result<(), AuthError> {
             &Actor::from(who),
             "auth.logout",
             "user",
-            Some(who.user_id),
+            who.user_id,
             who.client_id,
             json!({}),
         )?;
@@ -137,7 +137,7 @@ pub fn principal(
 ) -> Result<Principal, AuthError> {
     let memberships = store::memberships(conn, row.user_id)?;
     Ok(Principal {
-        user_id: row.user_id,
+        user_id: Some(row.user_id),
         email: row.email,
         name: row.name,
         role: row.role,
@@ -155,7 +155,7 @@ pub fn principal(
 }
 
 pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
-    let user = crate::users::store::get(conn, who.user_id)?.ok_or(AuthError::Unauthenticated)?;
+    let user = crate::users::store::get(conn, who.user()?)?.ok_or(AuthError::Unauthenticated)?;
     let client = match (user.client_id, &user.client_name) {
         (Some(id), Some(name)) => Some(ClientRef {
             id,
@@ -188,7 +188,7 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
 }
 
 pub fn list_tokens(conn: &Connection, who: &Principal) -> Result<Vec<TokenInfo>, AuthError> {
-    Ok(store::tokens(conn, who.user_id)?)
+    Ok(store::tokens(conn, who.user()?)?)
 }
 
 /// Days a new token lives when the request names none.
@@ -247,7 +247,7 @@ pub fn revoke_token(conn: &Connection, who: &Principal, token_id: i64) -> Result
         conn,
         who,
         token_id,
-        who.user_id,
+        who.user()?,
         who.client_id,
         json!({ "user_id": who.user_id }),
     )
@@ -382,7 +382,7 @@ pub async fn change_password(
     throttle
         .check(&who.email, who.ip.as_deref())
         .map_err(AuthError::Throttled)?;
-    let user_id = who.user_id;
+    let user_id = who.user()?;
     let (stored, user) = db
         .read(move |conn| {
             Ok::<_, AuthError>((

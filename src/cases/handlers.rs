@@ -231,7 +231,7 @@ pub async fn presence(
             Ok::<_, super::CaseError>((case.project_id, service::client_of(conn, case.project_id)?))
         })
         .await?;
-    let (others, all) = state.cases.heartbeat(id, who.user_id, &who.name);
+    let (others, all) = state.cases.heartbeat(id, who.user()?, &who.name);
     state.cases.publish(Event::Presence(PresenceEvent {
         case_id: id,
         project_id,
@@ -257,7 +257,7 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 #[get("/events")]
 pub async fn events(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     // Held by the stream: the slot is given back when the stream ends.
-    let slot = state.cases.open_stream(who.user_id)?;
+    let slot = state.cases.open_stream(who.user()?)?;
     let receiver = state.cases.subscribe();
     let closing = state.cases.closing();
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;

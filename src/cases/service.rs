@@ -51,7 +51,7 @@ pub fn event(kind: &'static str, case: &Case, client_id: i64, who: &Principal) -
         project_id: case.project_id,
         client_id,
         version: case.version,
-        by_user_id: (who.user_id != 0).then_some(who.user_id),
+        by_user_id: who.user_id,
         by_name: Some(who.name.clone()),
     }
 }
@@ -309,7 +309,7 @@ pub fn resolve_contact(
 }
 
 fn user_id(who: &Principal) -> Option<i64> {
-    (who.user_id != 0).then_some(who.user_id)
+    who.user_id
 }
 
 fn body_text(text: &str) -> Result<String, Invalid> {
@@ -618,7 +618,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         "open" => filter.push(open, vec![]),
         "mine" => {
             filter.push(open, vec![]);
-            filter.push("c.assignee_id = ?", vec![Value::Integer(who.user_id)]);
+            filter.push("c.assignee_id = ?", vec![Value::from(who.user_id)]);
         }
         "unassigned" => {
             filter.push(open, vec![]);

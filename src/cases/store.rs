@@ -782,7 +782,7 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn counts(conn: &Connection, filter: Filter, user_id: i64) -> StoreResult<CaseCounts> {
+pub fn counts(conn: &Connection, filter: Filter, user_id: Option<i64>) -> StoreResult<CaseCounts> {
     let mut filter = filter;
     filter.push("c.status NOT IN ('solved', 'closed')", vec![]);
     let where_sql = filter.where_sql();
@@ -804,7 +804,7 @@ pub fn counts(conn: &Connection, filter: Filter, user_id: i64) -> StoreResult<Ca
         n + 3
     );
     let mut all: Vec<Value> = args.clone();
-    all.push(Value::Integer(user_id));
+    all.push(Value::from(user_id));
     all.push(Value::Text(now()));
     all.push(Value::Text(soon));
     conn.prepare_cached(&sql)?

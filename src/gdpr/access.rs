@@ -203,7 +203,11 @@ pub async fn viewed(
     contact_id: i64,
     client_id: i64,
 ) -> Result<(), GdprError> {
-    if !views.due(who.user_id, contact_id) {
+    // Reads are recorded per user; the system reads no contact for a person.
+    let Some(user_id) = who.user_id else {
+        return Ok(());
+    };
+    if !views.due(user_id, contact_id) {
         return Ok(());
     }
     let who_owned = who.clone();
@@ -211,7 +215,7 @@ pub async fn viewed(
         .write(move |tx| record_view(tx, &who_owned, contact_id, client_id))
         .await;
     if written.is_err() {
-        views.forget(who.user_id, contact_id);
+        views.forget(user_id, contact_id);
     }
     written.map(|_| ())
 }

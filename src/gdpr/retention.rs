@@ -82,7 +82,7 @@ pub fn put(
         input.months,
         input.action.as_str(),
         input.enabled,
-        (who.user_id != 0).then_some(who.user_id),
+        who.user_id,
         now()
     ])?;
     audit::record(
