@@ -102,12 +102,13 @@ pub fn new_reference() -> String {
 }
 
 /// What a failure of background work shows where people read it (a job's
-/// or a service's last error): the answer's detail; for a server error the
-/// cause is logged under a new reference, which the text names instead.
+/// error, a service's or a mailbox's last error): the error's own words;
+/// for an internal error (whose cause may name server paths) the general
+/// detail and a new reference, under which the log has the cause.
 pub fn shown<E: Problem + std::fmt::Display>(err: &E, what: &str) -> String {
     let answer = err.problem();
-    if answer.status < 500 {
-        return answer.detail;
+    if answer.status != 500 {
+        return err.to_string();
     }
     let reference = new_reference();
     tracing::error!(reference = %reference, code = answer.code, cause = %err, "{what} failed");

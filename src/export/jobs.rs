@@ -183,7 +183,7 @@ impl Exports {
                     Err(ExportError::Cancelled) => job.set(State::Cancelled),
                     Err(err) => {
                         tracing::error!(job = %job.id, error = %err, "export failed");
-                        job.set(State::Failed(err.to_string()));
+                        job.set(State::Failed(crate::problem::shown(&err, "the export")));
                     }
                 }
             })?;
