@@ -314,3 +314,83 @@ async fn a_failed_backup_shows_a_reference_and_no_path() {
         "{services}"
     );
 }
+
+// ---- channels: the mail sender consumes the outbox -------------------------
+
+/// An outbound message that a writer queued without dispatching it (any
+/// future writer: a workflow, an import) is taken by the mail channel's
+/// consumer, the sender, at its next run: its delivery appears on the case
+/// and the outbox is empty again.
+#[actix_web::test]
+async fn the_mail_sender_takes_what_waits_in_the_outbox() {
+    use zezaro::cases::{MessageKind, NewMessage};
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(ADMIN);
+    let state = &ts.server.state;
+    let (case_id, message_id) = state
+        .db
+        .write_blocking(|tx| {
+            let case_id: i64 = tx.query_row(
+                "SELECT id FROM cases WHERE channel = 'email' ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?;
+            let created = zezaro::cases::service::add_message(
+                tx,
+                &zezaro::auth::Principal::operator(),
+                case_id,
+                NewMessage {
+                    kind: MessageKind::Outbound,
+                    body_text: "Ihre Antwort".into(),
+                    expected_version: None,
+                    force: true,
+                    set_status: None,
+                    attachment_ids: Vec::new(),
+                    mail: None,
+                },
+            )?;
+            Ok::<_, zezaro::cases::CaseError>((case_id, created.message.id))
+        })
+        .unwrap();
+    let waiting = |conn: &rusqlite::Connection| -> rusqlite::Result<(i64, i64)> {
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM outbox WHERE message_id = ?1),
+                    (SELECT count(*) FROM mail_outbox WHERE message_id = ?1)",
+            [message_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    };
+    let queued = state
+        .db
+        .read_blocking(|conn| Ok::<_, zezaro::db::StoreError>(waiting(conn)?))
+        .unwrap();
+    assert_eq!(queued, (1, 0), "queued by channel, not yet a mail");
+    state.services.poke("mail.send");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = state
+            .db
+            .read_blocking(|conn| Ok::<_, zezaro::db::StoreError>(waiting(conn)?))
+            .unwrap();
+        if now == (0, 1) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sender did not take it: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, deliveries) = admin
+        .get(&format!("/api/v1/cases/{case_id}/deliveries"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{deliveries}");
+    assert!(
+        deliveries["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["message_id"] == message_id),
+        "{deliveries}"
+    );
+}
