@@ -117,8 +117,8 @@ const MEMBER_SELECT: &str =
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     let user_role: Role = row.get(4)?;
-    let team_kind: Option<String> = row.get(5)?;
-    let tariff: Option<String> = row.get(6)?;
+    let team_kind: Option<TeamKind> = row.get(5)?;
+    let tariff: Option<Tariff> = row.get(6)?;
     let member_role: MemberRole = row.get(7)?;
     Ok(Member {
         project_id: row.get(0)?,
@@ -126,8 +126,8 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
         user_name: row.get(2)?,
         user_email: row.get(3)?,
         user_role,
-        team_kind: team_kind.as_deref().and_then(TeamKind::parse),
-        tariff: tariff.as_deref().and_then(Tariff::parse),
+        team_kind,
+        tariff,
         member_role,
         created_at: row.get(8)?,
     })

@@ -13,8 +13,8 @@ const SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.client_id, c.name,
 
 fn from_row(row: &Row) -> rusqlite::Result<User> {
     let role: Role = row.get(3)?;
-    let tariff: Option<String> = row.get(8)?;
-    let locale: Option<String> = row.get(9)?;
+    let tariff: Option<Tariff> = row.get(8)?;
+    let locale: Option<Locale> = row.get(9)?;
     Ok(User {
         id: row.get(0)?,
         email: row.get(1)?,
@@ -24,8 +24,8 @@ fn from_row(row: &Row) -> rusqlite::Result<User> {
         client_name: row.get(5)?,
         team_id: row.get(6)?,
         team_name: row.get(7)?,
-        tariff: tariff.as_deref().and_then(Tariff::parse),
-        locale: locale.as_deref().and_then(Locale::parse),
+        tariff,
+        locale,
         active: row.get(10)?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
