@@ -366,6 +366,7 @@ fn breakdown(messages: &[Vec<u8>]) {
 
 /// Times every SQL statement of a transaction with SQLite's trace hooks
 /// (start and end of each statement, our own clock).
+#[allow(unsafe_code)]
 mod sql_profile {
     use std::collections::HashMap;
     use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
@@ -419,6 +420,8 @@ mod sql_profile {
             let sql = if sql.is_null() {
                 String::from("?")
             } else {
+                // SAFETY: SQLite's copy of the statement's text, non-null
+                // (checked above), valid while the statement is.
                 unsafe { CStr::from_ptr(sql) }
                     .to_string_lossy()
                     .into_owned()

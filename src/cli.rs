@@ -478,7 +478,7 @@ fn create_token(
 
 fn migrate(store: StoreArgs) -> Result<(), Failure> {
     let config = config(&store, None)?;
-    let _lock = crate::http::server::lock_data_dir(&config.data_dir)?;
+    let _lock = crate::db::lock_data_dir(&config.data_dir)?;
     let (db, report) = Db::open(&config.data_dir)?;
     for name in &report.applied {
         println!("applied {name}");
@@ -669,7 +669,7 @@ fn restore(
 
 fn demo(store: StoreArgs, cases: u64, messages: u32, seed: u64) -> Result<(), Failure> {
     let config = config(&store, None)?;
-    let _lock = crate::http::server::lock_data_dir(&config.data_dir)?;
+    let _lock = crate::db::lock_data_dir(&config.data_dir)?;
     let options = crate::demo::generate::Options {
         cases,
         messages,

@@ -523,7 +523,7 @@ fn seed_cases(
                 if let Some(member) = member {
                     // The reply is the assigned agent's own.
                     let agent = Principal {
-                        user_id: member.user_id,
+                        user_id: Some(member.user_id),
                         email: member.user_email.clone(),
                         name: member.user_name.clone(),
                         ..op.clone()
@@ -554,6 +554,7 @@ fn seed_cases(
                         },
                     )
                     .map_err(err)?;
+                    crate::channels::dispatch(tx).map_err(err)?;
                 }
             }
         }

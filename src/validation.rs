@@ -101,6 +101,12 @@ pub fn password(field: &'static str, value: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+impl crate::problem::Problem for Invalid {
+    fn problem(&self) -> crate::problem::Answer {
+        crate::problem::Answer::unprocessable("validation", self).field(self.field.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,7 @@ impl From<&Principal> for Actor {
     fn from(p: &Principal) -> Self {
         Actor {
             // The command-line operator has no user row.
-            user_id: (p.user_id != 0).then_some(p.user_id),
+            user_id: p.user_id,
             email: Some(p.email.clone()),
             ip: p.ip.clone(),
         }

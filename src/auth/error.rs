@@ -1,5 +1,6 @@
 use super::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,5 +30,26 @@ pub enum AuthError {
 impl From<rusqlite::Error> for AuthError {
     fn from(err: rusqlite::Error) -> Self {
         AuthError::Store(err.into())
+    }
+}
+
+impl Problem for AuthError {
+    fn problem(&self) -> Answer {
+        match self {
+            AuthError::InvalidCredentials => Answer::new(401, "invalid-credentials", self),
+            AuthError::Throttled(seconds) => {
+                Answer::new(429, "too-many-attempts", self).retry_after(*seconds)
+            }
+            AuthError::Unauthenticated => Answer::new(401, "unauthenticated", self),
+            AuthError::Csrf => Answer::new(403, "csrf", self),
+            AuthError::TokenNotFound => Answer::not_found(self),
+            AuthError::WrongPassword => {
+                Answer::unprocessable("wrong-password", self).field("current_password")
+            }
+            AuthError::Password(rejected) => rejected.problem(),
+            AuthError::Invalid(invalid) => invalid.problem(),
+            AuthError::Denied(denied) => denied.problem(),
+            AuthError::Store(store) => store.problem(),
+        }
     }
 }

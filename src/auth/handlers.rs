@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::extract::SESSION_COOKIE;
+use super::authenticate::SESSION_COOKIE;
 use super::model::{LoginInput, Me, NewToken, PasswordChange, Principal, TokenCreated, TokenInfo};
 use super::service::{self, ClientInfo};
 use crate::audit::Actor;
@@ -52,7 +52,14 @@ pub async fn login(
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(300).collect()),
     };
-    let outcome = service::login(&state, body.into_inner(), client).await?;
+    let outcome = service::login(
+        &state.db,
+        &state.throttle,
+        state.config.session_hours,
+        body.into_inner(),
+        client,
+    )
+    .await?;
     let cookie = Cookie::build(SESSION_COOKIE, outcome.session_token)
         .path("/")
         .http_only(true)
@@ -142,7 +149,7 @@ pub async fn create_token(
     let created = state
         .db
         .write(move |tx| {
-            service::create_token(tx, &Actor::from(&who), who.user_id, body.into_inner())
+            service::create_token(tx, &Actor::from(&who), who.user()?, body.into_inner())
         })
         .await?;
     Ok(HttpResponse::Created().json(created))
@@ -176,7 +183,7 @@ pub async fn change_password(
     who: Principal,
     body: ValidJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
-    service::change_password(&state, who, body.into_inner()).await?;
+    service::change_password(&state.db, &state.throttle, who, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

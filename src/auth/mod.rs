@@ -1,9 +1,9 @@
 //! Authentication (passwords, sessions, API tokens, CSRF, login throttling)
 //! and the authorization policy.
 
+pub mod authenticate;
 pub mod cache;
 mod error;
-mod extract;
 pub mod handlers;
 pub mod model;
 pub mod password;
@@ -14,9 +14,9 @@ pub mod strength;
 mod throttle;
 pub mod tokens;
 
+pub use authenticate::SESSION_COOKIE;
 pub use cache::PrincipalCache;
 pub use error::AuthError;
-pub use extract::SESSION_COOKIE;
 pub use handlers::configure;
 pub use model::{Me, MemberRole, Membership, Principal, Role};
 pub use throttle::LoginThrottle;

@@ -69,7 +69,9 @@ pub struct Membership {
 /// policy needs to decide without further look-ups.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user_id: i64,
+    /// The signed-in user; `None` for the system (the command line, mail
+    /// ingestion, web forms, background services), which is no user.
+    pub user_id: Option<i64>,
     pub email: String,
     /// Display name, for live events ("updated by …").
     pub name: String,
@@ -84,11 +86,18 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The id of the signed-in user, for what only a user does (tokens,
+    /// presence, a password change): the system has none and is answered
+    /// as not signed in.
+    pub fn user(&self) -> Result<i64, super::AuthError> {
+        self.user_id.ok_or(super::AuthError::Unauthenticated)
+    }
+
     /// The operator on the server's own command line: acts as a platform
     /// admin; the audit log names it `cli`.
     pub fn operator() -> Principal {
         Principal {
-            user_id: 0,
+            user_id: None,
             email: "cli".into(),
             name: "Command line".into(),
             role: Role::Admin,
@@ -197,3 +206,5 @@ pub struct PasswordChange {
     /// e-mail address).
     pub new_password: String,
 }
+
+crate::db::text_enum!(Role, MemberRole);

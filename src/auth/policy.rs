@@ -35,7 +35,7 @@ pub enum UserVisibility {
     /// they lead projects for.
     ProviderAndClients(Vec<i64>),
     /// Only oneself.
-    Oneself(i64),
+    Oneself(Option<i64>),
 }
 
 /// What a row needs to reveal for a decision about it.
@@ -212,7 +212,7 @@ pub fn update_user(p: &Principal, target: UserRef, new_role: Option<Role>) -> Re
 
 pub fn deactivate_user(p: &Principal, target: UserRef) -> Result<(), Denied> {
     update_user(p, target, None)?;
-    allow(target.id != p.user_id, Denied::Forbidden)
+    allow(Some(target.id) != p.user_id, Denied::Forbidden)
 }
 
 /// List and revoke another user's API tokens: platform admins for anyone,
@@ -371,6 +371,15 @@ impl Visibility {
     }
 }
 
+impl crate::problem::Problem for Denied {
+    fn problem(&self) -> crate::problem::Answer {
+        match self {
+            Denied::Forbidden => crate::problem::Answer::new(403, "forbidden", self),
+            Denied::NotFound => crate::problem::Answer::not_found(self),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,7 +391,7 @@ mod tests {
         memberships: &[(i64, i64, MemberRole)],
     ) -> Principal {
         Principal {
-            user_id: 100,
+            user_id: Some(100),
             email: "x@example.com".into(),
             name: "X".into(),
             role,
@@ -475,7 +484,7 @@ mod tests {
             ),
             Err(Denied::Forbidden)
         );
-        assert_eq!(user_visibility(&p), UserVisibility::Oneself(100));
+        assert_eq!(user_visibility(&p), UserVisibility::Oneself(Some(100)));
         assert_eq!(audit_visibility(&p), Err(Denied::Forbidden));
     }
 

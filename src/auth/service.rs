@@ -1,6 +1,7 @@
 use rusqlite::Connection;
 use serde_json::json;
 
+use super::LoginThrottle;
 use super::error::AuthError;
 use super::model::{
     ClientRef, LoginInput, Me, MyProject, NewToken, PasswordChange, Principal, SessionAuth,
@@ -9,8 +10,8 @@ use super::model::{
 use super::store::{self, NewSession, PrincipalRow};
 use super::{password, policy, strength, tokens};
 use crate::audit::{self, Actor};
+use crate::db::Db;
 use crate::db::blocking;
-use crate::state::AppState;
 use crate::validation::{Invalid, required_text};
 
 /// Where a request came from, for sessions and the audit log.
@@ -29,18 +30,18 @@ pub struct LoginOutcome {
 /// Checks the throttle, then the password (off the async threads), and opens
 /// a session. Unknown accounts take as long as known ones.
 pub async fn login(
-    state: &AppState,
+    db: &Db,
+    throttle: &LoginThrottle,
+    session_hours: u32,
     input: LoginInput,
     client: ClientInfo,
 ) -> Result<LoginOutcome, AuthError> {
     let email = input.email.trim().to_lowercase();
-    state
-        .throttle
+    throttle
         .check(&email, client.ip.as_deref())
         .map_err(AuthError::Throttled)?;
     let lookup = email.clone();
-    let record = state
-        .db
+    let record = db
         .read(move |conn| Ok::<_, AuthError>(store::login_record(conn, &lookup)?))
         .await?;
     let stored = record.as_ref().map(|(_, hash, _)| hash.clone());
@@ -52,37 +53,34 @@ pub async fn login(
     let user_id = match record {
         Some((id, _, true)) if password_ok => id,
         other => {
-            state.throttle.record_failure(&email, client.ip.as_deref());
+            throttle.record_failure(&email, client.ip.as_deref());
             let actor = Actor {
                 user_id: None,
                 email: Some(email.clone()),
                 ip: client.ip.clone(),
             };
             let user_id = other.map(|(id, _, _)| id);
-            state
-                .db
-                .write(move |tx| {
-                    audit::record(
-                        tx,
-                        &actor,
-                        "auth.login-failed",
-                        "user",
-                        user_id,
-                        None,
-                        json!({}),
-                    )
-                })
-                .await?;
+            db.write(move |tx| {
+                audit::record(
+                    tx,
+                    &actor,
+                    "auth.login-failed",
+                    "user",
+                    user_id,
+                    None,
+                    json!({}),
+                )
+            })
+            .await?;
             return Err(AuthError::InvalidCredentials);
         }
     };
-    state.throttle.record_success(&email, client.ip.as_deref());
+    throttle.record_success(&email, client.ip.as_deref());
     let session_token = tokens::random_token();
     let csrf_token = tokens::random_token();
     let token_hash = tokens::token_hash(&session_token);
-    let hours = i64::from(state.config.session_hours);
-    let me = state
-        .db
+    let hours = i64::from(session_hours);
+    let me = db
         .write(move |tx| {
             let expires_at = (chrono::Utc::now() + chrono::Duration::hours(hours))
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -122,7 +120,7 @@ pub fn logout(conn: &Connection, who: &Principal) -> Result<(), AuthError> {
             &Actor::from(who),
             "auth.logout",
             "user",
-            Some(who.user_id),
+            who.user_id,
             who.client_id,
             json!({}),
         )?;
@@ -139,7 +137,7 @@ pub fn principal(
 ) -> Result<Principal, AuthError> {
     let memberships = store::memberships(conn, row.user_id)?;
     Ok(Principal {
-        user_id: row.user_id,
+        user_id: Some(row.user_id),
         email: row.email,
         name: row.name,
         role: row.role,
@@ -157,7 +155,7 @@ pub fn principal(
 }
 
 pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
-    let user = crate::users::store::get(conn, who.user_id)?.ok_or(AuthError::Unauthenticated)?;
+    let user = crate::users::store::get(conn, who.user()?)?.ok_or(AuthError::Unauthenticated)?;
     let client = match (user.client_id, &user.client_name) {
         (Some(id), Some(name)) => Some(ClientRef {
             id,
@@ -190,7 +188,7 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
 }
 
 pub fn list_tokens(conn: &Connection, who: &Principal) -> Result<Vec<TokenInfo>, AuthError> {
-    Ok(store::tokens(conn, who.user_id)?)
+    Ok(store::tokens(conn, who.user()?)?)
 }
 
 /// Days a new token lives when the request names none.
@@ -249,7 +247,7 @@ pub fn revoke_token(conn: &Connection, who: &Principal, token_id: i64) -> Result
         conn,
         who,
         token_id,
-        who.user_id,
+        who.user()?,
         who.client_id,
         json!({ "user_id": who.user_id }),
     )
@@ -376,17 +374,16 @@ pub fn token_use_stale(last_used_at: Option<&str>) -> bool {
 /// pass `strength::check_new`. Every other session and every API token of
 /// the user is revoked; the calling session stays.
 pub async fn change_password(
-    state: &AppState,
+    db: &Db,
+    throttle: &LoginThrottle,
     who: Principal,
     input: PasswordChange,
 ) -> Result<(), AuthError> {
-    state
-        .throttle
+    throttle
         .check(&who.email, who.ip.as_deref())
         .map_err(AuthError::Throttled)?;
-    let user_id = who.user_id;
-    let (stored, user) = state
-        .db
+    let user_id = who.user()?;
+    let (stored, user) = db
         .read(move |conn| {
             Ok::<_, AuthError>((
                 crate::users::store::password_hash(conn, user_id)?,
@@ -411,49 +408,45 @@ pub async fn change_password(
     })
     .await?;
     let Some(new_hash) = new_hash else {
-        state.throttle.record_failure(&who.email, who.ip.as_deref());
+        throttle.record_failure(&who.email, who.ip.as_deref());
         let actor = Actor::from(&who);
-        state
-            .db
-            .write(move |tx| {
-                audit::record(
-                    tx,
-                    &actor,
-                    "auth.password-change-failed",
-                    "user",
-                    Some(user_id),
-                    user.client_id,
-                    json!({}),
-                )
-            })
-            .await?;
-        return Err(AuthError::WrongPassword);
-    };
-    let keep_session = who.session.as_ref().map(|s| s.session_id);
-    state
-        .db
-        .write(move |tx| {
-            let user = crate::users::store::get(tx, user_id)?.ok_or(AuthError::Unauthenticated)?;
-            crate::users::store::update(tx, &user, Some(&new_hash))?;
-            let actor = Actor::from(&who);
+        db.write(move |tx| {
             audit::record(
                 tx,
                 &actor,
-                "user.password-change",
+                "auth.password-change-failed",
                 "user",
                 Some(user_id),
                 user.client_id,
                 json!({}),
-            )?;
-            revoke_credentials(
-                tx,
-                &actor,
-                user_id,
-                user.client_id,
-                RevokeReason::PasswordChanged,
-                keep_session,
-            )?;
-            Ok::<_, AuthError>(())
+            )
         })
-        .await
+        .await?;
+        return Err(AuthError::WrongPassword);
+    };
+    let keep_session = who.session.as_ref().map(|s| s.session_id);
+    db.write(move |tx| {
+        let user = crate::users::store::get(tx, user_id)?.ok_or(AuthError::Unauthenticated)?;
+        crate::users::store::update(tx, &user, Some(&new_hash))?;
+        let actor = Actor::from(&who);
+        audit::record(
+            tx,
+            &actor,
+            "user.password-change",
+            "user",
+            Some(user_id),
+            user.client_id,
+            json!({}),
+        )?;
+        revoke_credentials(
+            tx,
+            &actor,
+            user_id,
+            user.client_id,
+            RevokeReason::PasswordChanged,
+            keep_session,
+        )?;
+        Ok::<_, AuthError>(())
+    })
+    .await
 }

@@ -17,11 +17,11 @@ pub struct PrincipalRow {
 }
 
 fn principal_from_row(row: &Row) -> rusqlite::Result<PrincipalRow> {
-    let role: String = row.get(2)?;
+    let role: Role = row.get(2)?;
     Ok(PrincipalRow {
         user_id: row.get(0)?,
         email: row.get(1)?,
-        role: Role::parse(&role).unwrap_or(Role::Agent),
+        role,
         client_id: row.get(3)?,
         credential_id: row.get(4)?,
         extra: row.get(5)?,
@@ -58,11 +58,11 @@ pub fn memberships(conn: &Connection, user_id: i64) -> StoreResult<Vec<Membershi
          JOIN projects p ON p.id = m.project_id WHERE m.user_id = ?1",
     )?;
     let rows = stmt.query_map([user_id], |row| {
-        let role: String = row.get(2)?;
+        let role: MemberRole = row.get(2)?;
         Ok(Membership {
             project_id: row.get(0)?,
             client_id: row.get(1)?,
-            role: MemberRole::parse(&role).unwrap_or(MemberRole::Agent),
+            role,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -146,6 +146,19 @@ pub fn check_new(
     .into())
 }
 
+impl crate::problem::Problem for PasswordRejected {
+    fn problem(&self) -> crate::problem::Answer {
+        match self {
+            PasswordRejected::Invalid(invalid) => invalid.problem(),
+            PasswordRejected::Weak(weak) => {
+                crate::problem::Answer::unprocessable("weak-password", weak)
+                    .field(weak.field)
+                    .reason(weak.reason.as_str())
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

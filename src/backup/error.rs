@@ -1,6 +1,7 @@
 use super::crypt::CryptError;
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -36,5 +37,22 @@ pub enum BackupError {
 impl From<rusqlite::Error> for BackupError {
     fn from(err: rusqlite::Error) -> Self {
         BackupError::Store(err.into())
+    }
+}
+
+impl Problem for BackupError {
+    fn problem(&self) -> Answer {
+        match self {
+            BackupError::NotFound => Answer::not_found(self),
+            BackupError::Busy => Answer::conflict("backup-running", self),
+            BackupError::Denied(denied) => denied.problem(),
+            BackupError::Store(store) => store.problem(),
+            // The cause names paths of the server: the log has it.
+            other => Answer::internal_as(
+                "backup-failed",
+                "the backup failed; see the server log",
+                other,
+            ),
+        }
     }
 }

@@ -230,11 +230,16 @@ impl Backups {
                 job.finished_at = Some(finished.clone());
                 job.file_name = Some(name.clone());
             }),
-            Err(err) => self.update(|job| {
-                job.state = "failed";
-                job.finished_at = Some(finished.clone());
-                job.error = Some(err.to_string());
-            }),
+            Err(err) => {
+                // Shown to admins without server paths; the log has them.
+                let shown = crate::problem::shown(err, "the backup");
+                self.update(|job| {
+                    job.state = "failed";
+                    job.finished_at = Some(finished.clone());
+                    job.error = Some(shown.clone());
+                });
+                return Err(shown);
+            }
         }
         let (name, size) = result.map_err(|e| e.to_string())?;
         Ok(RunReport::new(
@@ -498,6 +503,7 @@ impl Backups {
 
 /// Lowers the calling thread's CPU priority (nice 10) on Linux; elsewhere a
 /// no-op. For the threads that write and verify backups.
+#[allow(unsafe_code)]
 pub fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority on the calling thread's own id has no memory

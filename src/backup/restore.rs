@@ -66,8 +66,8 @@ pub fn restore(
         None => None,
     };
     // The lock keeps a server from starting on the directory meanwhile.
-    let _lock = crate::http::server::lock_data_dir(data_dir).map_err(|err| match err {
-        crate::http::StartError::Locked(path) => BackupError::Locked(path.display().to_string()),
+    let _lock = crate::db::lock_data_dir(data_dir).map_err(|err| match err {
+        crate::db::LockError::Locked(path) => BackupError::Locked(path.display().to_string()),
         other => BackupError::Invalid(other.to_string()),
     })?;
     let occupied = std::fs::read_dir(data_dir)

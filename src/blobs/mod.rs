@@ -225,3 +225,15 @@ impl BlobStore {
         })
     }
 }
+
+impl crate::problem::Problem for BlobError {
+    fn problem(&self) -> crate::problem::Answer {
+        use crate::problem::Answer;
+        match self {
+            BlobError::TooLarge(_) => Answer::new(413, "payload-too-large", self),
+            BlobError::Empty => Answer::unprocessable("validation", self).field("body"),
+            BlobError::Interrupted(_) => Answer::new(400, "malformed-body", self),
+            BlobError::Io(io) => Answer::internal("the file could not be stored", io),
+        }
+    }
+}

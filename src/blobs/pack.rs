@@ -190,6 +190,7 @@ pub fn erase_range(
 
 /// Frees a byte range of a file; where the file system cannot, overwrites
 /// it with zeros. Either way the content is gone from the file.
+#[allow(unsafe_code)]
 fn punch_hole(file: &File, offset: u64, size: u64) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {

@@ -87,14 +87,14 @@ pub fn add(
         filename,
         content_type,
         stored.size as i64,
-        (who.user_id != 0).then_some(who.user_id),
+        who.user_id,
         at
     ])?;
     let id = conn.last_insert_rowid();
     super::store::insert_history(
         conn,
         case_id,
-        (who.user_id != 0).then_some(who.user_id),
+        who.user_id,
         "attachment",
         None,
         Some(filename),

@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,5 +22,18 @@ pub enum CaseError {
 impl From<rusqlite::Error> for CaseError {
     fn from(err: rusqlite::Error) -> Self {
         CaseError::Store(err.into())
+    }
+}
+
+impl Problem for CaseError {
+    fn problem(&self) -> Answer {
+        match self {
+            CaseError::NotFound => Answer::not_found(self),
+            CaseError::Changed { .. } => Answer::conflict("case-changed", self),
+            CaseError::Contact(contact) => contact.problem(),
+            CaseError::Invalid(invalid) => invalid.problem(),
+            CaseError::Denied(denied) => denied.problem(),
+            CaseError::Store(store) => store.problem(),
+        }
     }
 }

@@ -9,7 +9,9 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
-use super::model::Viewer;
+use super::model::{Case, Viewer};
+use crate::auth::Principal;
+use crate::db::{Db, StoreError};
 
 /// How long a presence heartbeat counts.
 const PRESENCE_TTL: Duration = Duration::from_secs(45);
@@ -64,6 +66,30 @@ impl Event {
             Event::Presence(e) => ("presence", serde_json::to_string(e)),
         };
         format!("event: {name}\ndata: {}\n\n", data.unwrap_or_default())
+    }
+}
+
+/// Live events of one write, gathered while it runs and published by
+/// [`CaseHub::write`] only once it has committed: an event never announces
+/// a change that could still roll back.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct Announcements(Vec<Event>);
+
+impl Announcements {
+    /// A change of `case` (`created`, `updated`, `message`) by `who`.
+    pub fn case(&mut self, kind: &'static str, case: &Case, client_id: i64, who: &Principal) {
+        self.push(Event::Case(super::service::event(
+            kind, case, client_id, who,
+        )));
+    }
+
+    pub fn push(&mut self, event: Event) {
+        self.0.push(event);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -165,9 +191,33 @@ impl CaseHub {
             .0
     }
 
+    /// Sends one event now. Case changes go through [`CaseHub::write`]
+    /// (after the commit); this is for what no write carries (presence).
     pub fn publish(&self, event: Event) {
         // No subscriber is no error.
         let _ = self.sender.send(event);
+    }
+
+    /// The one path from a write to live events: runs `f` in one write
+    /// transaction on `db`; the events `f` gathers are published once the
+    /// transaction committed, and dropped if it failed.
+    pub async fn write<T, E, F>(&self, db: &Db, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction, &mut Announcements) -> Result<T, E> + Send + 'static,
+    {
+        let (value, events) = db
+            .write(move |tx| {
+                let mut events = Announcements::default();
+                let value = f(tx, &mut events)?;
+                Ok::<_, E>((value, events))
+            })
+            .await?;
+        for event in events.0 {
+            self.publish(event);
+        }
+        Ok(value)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -230,9 +280,71 @@ impl CaseHub {
     }
 }
 
+impl crate::problem::Problem for StreamLimit {
+    fn problem(&self) -> crate::problem::Answer {
+        use crate::problem::Answer;
+        match self {
+            StreamLimit::PerUser(_) => Answer::new(429, "too-many-streams", self).retry_after(10),
+            StreamLimit::Total => Answer::new(503, "streams-exhausted", self).retry_after(10),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(case_id: i64) -> Event {
+        Event::Case(CaseEvent {
+            kind: "updated",
+            case_id,
+            project_id: 1,
+            client_id: 1,
+            version: 1,
+            by_user_id: None,
+            by_name: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn events_are_published_after_the_commit_and_never_for_a_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        let hub = CaseHub::default();
+        let mut events = hub.subscribe();
+        let failed: Result<(), StoreError> = hub
+            .write(&db, |tx, gathered| {
+                tx.execute("CREATE TABLE t (x)", [])?;
+                gathered.push(event(1));
+                Err(StoreError::Task("fails after gathering".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert!(events.try_recv().is_err(), "a rolled-back write announced");
+        hub.write(&db, |tx, gathered| {
+            tx.execute("CREATE TABLE t (x)", [])?;
+            gathered.push(event(2));
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+        match events.try_recv() {
+            Ok(Event::Case(e)) => assert_eq!(e.case_id, 2),
+            other => panic!("expected the committed write's event, got {other:?}"),
+        }
+        // The table exists: the event came after a real commit.
+        let exists: i64 = db
+            .read(|conn| {
+                Ok::<_, StoreError>(conn.query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 't'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(exists, 1);
+    }
 
     #[test]
     fn streams_are_capped_per_user_and_in_all() {

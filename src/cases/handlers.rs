@@ -31,24 +31,17 @@ where
         + Send
         + 'static,
 {
-    let actor = who.clone();
-    let (result, changed) = state
-        .db
-        .write(move |tx| {
+    state
+        .cases
+        .write(&state.db, move |tx, announce| {
             let (result, cases) = f(tx, &who)?;
-            let changed = cases
-                .into_iter()
-                .map(|case| Ok((service::client_of(tx, case.project_id)?, case)))
-                .collect::<Result<Vec<_>, super::CaseError>>()?;
-            Ok::<_, super::CaseError>((result, changed))
+            for case in &cases {
+                announce.case(kind, case, service::client_of(tx, case.project_id)?, &who);
+            }
+            Ok::<_, super::CaseError>(result)
         })
-        .await?;
-    for (client_id, case) in &changed {
-        state
-            .cases
-            .publish(Event::Case(service::event(kind, case, *client_id, &actor)));
-    }
-    Ok(result)
+        .await
+        .map_err(ApiError::from)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -187,7 +180,12 @@ pub async fn add_message(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let created = change(&state, who, "message", move |tx, who| {
-        let created = service::add_message(tx, who, id, body.into_inner())?;
+        let mut created = service::add_message(tx, who, id, body.into_inner())?;
+        // Its channel's consumer takes an outbound message in this
+        // transaction (a reply by mail is queued with it, and the thread
+        // shows where it went).
+        crate::channels::dispatch(tx)?;
+        created.message = service::message(tx, id, created.message.id)?;
         let case = created.case.clone();
         Ok((created, vec![case]))
     })
@@ -233,7 +231,7 @@ pub async fn presence(
             Ok::<_, super::CaseError>((case.project_id, service::client_of(conn, case.project_id)?))
         })
         .await?;
-    let (others, all) = state.cases.heartbeat(id, who.user_id, &who.name);
+    let (others, all) = state.cases.heartbeat(id, who.user()?, &who.name);
     state.cases.publish(Event::Presence(PresenceEvent {
         case_id: id,
         project_id,
@@ -259,7 +257,7 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 #[get("/events")]
 pub async fn events(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     // Held by the stream: the slot is given back when the stream ends.
-    let slot = state.cases.open_stream(who.user_id)?;
+    let slot = state.cases.open_stream(who.user()?)?;
     let receiver = state.cases.subscribe();
     let closing = state.cases.closing();
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
@@ -439,12 +437,12 @@ pub async fn download(
         .await?;
     let location = file.location.take().ok_or_else(ApiError::not_found)?;
     let missing = |err: std::io::Error| {
-        tracing::error!(attachment = id, error = %err, "attachment content missing");
         ApiError::new(
             actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "the file's content is missing",
         )
+        .with_cause(format_args!("attachment {id}: content missing: {err}"))
     };
     // Opened (and, in a pack, positioned) off the async threads; only the
     // content's own bytes are sent, never the rest of a pack.

@@ -8,6 +8,7 @@ mod error;
 pub mod events;
 pub mod handlers;
 mod model;
+pub mod outbox;
 pub mod relations;
 pub mod service;
 pub mod store;

@@ -431,3 +431,12 @@ pub struct LinkInput {
 pub struct Presence {
     pub viewers: Vec<Viewer>,
 }
+
+crate::db::text_enum!(
+    Channel,
+    Status,
+    Priority,
+    HandlingTeam,
+    MessageKind,
+    TimeKind
+);

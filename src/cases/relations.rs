@@ -52,7 +52,7 @@ pub fn merge(
          WHERE id IN (?1, ?2)",
     )?
     .execute([source_id, target_id])?;
-    let user = (who.user_id != 0).then_some(who.user_id);
+    let user = who.user_id;
     let mut closed = store::get(conn, source_id)?.ok_or(CaseError::NotFound)?;
     closed.merged_into_id = Some(target_id);
     if closed.status != Status::Closed {
@@ -130,7 +130,7 @@ pub fn link(
         .prepare_cached("INSERT OR IGNORE INTO case_links (case_id, other_case_id, created_at) VALUES (?1, ?2, ?3)")?
         .execute(params![a, b, now()])?;
     if added > 0 {
-        let user = (who.user_id != 0).then_some(who.user_id);
+        let user = who.user_id;
         store::insert_history(conn, case_id, user, "link", None, Some(&other.reference))?;
         store::insert_history(conn, other_id, user, "link", None, Some(&case.reference))?;
     }
@@ -151,7 +151,7 @@ pub fn unlink(
     if removed == 0 {
         return Err(CaseError::NotFound);
     }
-    let user = (who.user_id != 0).then_some(who.user_id);
+    let user = who.user_id;
     store::insert_history(
         conn,
         case.id,

@@ -8,10 +8,10 @@ use super::error::CaseError;
 use super::events::CaseEvent;
 use super::model::{
     BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, HandlingTeam,
-    InlineContact, MessageCreated, MessageKind, NewCase, NewMessage, NewTimeEntry, Priority,
-    Status, TimeEntry, Viewer,
+    InlineContact, Message, MessageCreated, MessageKind, NewCase, NewMessage, NewTimeEntry,
+    Priority, Status, TimeEntry, Viewer,
 };
-use super::store::{self, Filter, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
+use super::store::{self, Filter, Indexing, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
 use crate::auth::Principal;
 use crate::auth::policy;
 use crate::db::now;
@@ -51,7 +51,7 @@ pub fn event(kind: &'static str, case: &Case, client_id: i64, who: &Principal) -
         project_id: case.project_id,
         client_id,
         version: case.version,
-        by_user_id: (who.user_id != 0).then_some(who.user_id),
+        by_user_id: who.user_id,
         by_name: Some(who.name.clone()),
     }
 }
@@ -128,7 +128,7 @@ fn check_contact(
 }
 
 pub fn create(conn: &Connection, who: &Principal, input: NewCase) -> Result<Case, CaseError> {
-    create_checked(conn, who, input, true)
+    create_checked(conn, who, input, true, Indexing::Now)
 }
 
 /// A case arriving by a channel (a logged call, an e-mail, a web form): its
@@ -139,7 +139,18 @@ pub fn create_incoming(
     who: &Principal,
     input: NewCase,
 ) -> Result<Case, CaseError> {
-    create_checked(conn, who, input, false)
+    create_checked(conn, who, input, false, Indexing::Now)
+}
+
+/// [`create_incoming`], indexing the case as `index` says (bulk filing
+/// puts it off to its end).
+pub fn create_incoming_indexing(
+    conn: &Connection,
+    who: &Principal,
+    input: NewCase,
+    index: Indexing<'_>,
+) -> Result<Case, CaseError> {
+    create_checked(conn, who, input, false, index)
 }
 
 fn create_checked(
@@ -147,6 +158,7 @@ fn create_checked(
     who: &Principal,
     input: NewCase,
     require_fields: bool,
+    mut index: Indexing<'_>,
 ) -> Result<Case, CaseError> {
     let project = project_for_work(conn, who, input.project_id)?;
     let subject = required_text("subject", &input.subject, 300)?;
@@ -233,7 +245,7 @@ fn create_checked(
             },
         )?;
     }
-    store::index_case(conn, id)?;
+    index.case(conn, id)?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 
@@ -297,7 +309,7 @@ pub fn resolve_contact(
 }
 
 fn user_id(who: &Principal) -> Option<i64> {
-    (who.user_id != 0).then_some(who.user_id)
+    who.user_id
 }
 
 fn body_text(text: &str) -> Result<String, Invalid> {
@@ -492,6 +504,18 @@ pub fn add_message(
     id: i64,
     input: NewMessage,
 ) -> Result<MessageCreated, CaseError> {
+    add_message_indexing(conn, who, id, input, Indexing::Now)
+}
+
+/// [`add_message`], indexing the case as `index` says (bulk filing puts it
+/// off to its end).
+pub fn add_message_indexing(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    input: NewMessage,
+    mut index: Indexing<'_>,
+) -> Result<MessageCreated, CaseError> {
     let before = visible_case(conn, who, id)?;
     check_version(&before, input.expected_version, input.force)?;
     let body = body_text(&input.body_text)?;
@@ -530,15 +554,22 @@ pub fn add_message(
     }
     super::attachments::attach_to_message(conn, id, message_id, &input.attachment_ids)?;
     if input.kind == MessageKind::Outbound {
-        // A reply on an e-mail case goes out by mail, queued in this transaction.
-        crate::mail::outbound::enqueue_reply(conn, id, message_id)?;
+        // Queued for the case's channel in this transaction; the channel's
+        // consumer sends it (`crate::channels`).
+        super::outbox::push(conn, before.channel, id, message_id)?;
     }
     record_changes(conn, who, &before, &after, None)?;
     store::update(conn, &after)?;
-    store::index_case(conn, id)?;
+    index.case(conn, id)?;
     let message = store::message(conn, id, message_id)?.ok_or(CaseError::NotFound)?;
     let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
     Ok(MessageCreated { message, case })
+}
+
+/// One message of a case, as stored now (after a channel's consumer wrote
+/// what went where).
+pub fn message(conn: &Connection, case_id: i64, message_id: i64) -> Result<Message, CaseError> {
+    store::message(conn, case_id, message_id)?.ok_or(CaseError::NotFound)
 }
 
 pub fn detail(
@@ -587,7 +618,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         "open" => filter.push(open, vec![]),
         "mine" => {
             filter.push(open, vec![]);
-            filter.push("c.assignee_id = ?", vec![Value::Integer(who.user_id)]);
+            filter.push("c.assignee_id = ?", vec![Value::from(who.user_id)]);
         }
         "unassigned" => {
             filter.push(open, vec![]);

@@ -35,7 +35,6 @@ fn select() -> &'static str {
 fn from_row(row: &Row) -> rusqlite::Result<Case> {
     let key: String = row.get(2)?;
     let number: i64 = row.get(3)?;
-    let text = |i: usize| -> rusqlite::Result<String> { row.get(i) };
     let tags: Option<String> = row.get(17)?;
     let custom: String = row.get(19)?;
     Ok(Case {
@@ -45,12 +44,12 @@ fn from_row(row: &Row) -> rusqlite::Result<Case> {
         project_key: key,
         number,
         subject: row.get(4)?,
-        channel: Channel::parse(&text(5)?).unwrap_or(Channel::Email),
+        channel: row.get(5)?,
         topic_id: row.get(6)?,
         topic_name: row.get(7)?,
-        status: Status::parse(&text(8)?).unwrap_or(Status::Open),
-        priority: Priority::parse(&text(9)?).unwrap_or(Priority::Normal),
-        handling_team: HandlingTeam::parse(&text(10)?).unwrap_or(HandlingTeam::Client),
+        status: row.get(8)?,
+        priority: row.get(9)?,
+        handling_team: row.get(10)?,
         assignee_id: row.get(11)?,
         assignee_name: row.get(12)?,
         contact_id: row.get(13)?,
@@ -294,14 +293,12 @@ pub fn messages(conn: &Connection, case_id: i64) -> StoreResult<Vec<Message>> {
          WHERE m.case_id = ?1 ORDER BY m.id",
     )?;
     let rows = stmt.query_map([case_id], |row| {
-        let kind: String = row.get(2)?;
-        let channel: String = row.get(3)?;
         let id: i64 = row.get(0)?;
         Ok(Message {
             id,
             case_id: row.get(1)?,
-            kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Note),
-            channel: Channel::parse(&channel).unwrap_or(Channel::Email),
+            kind: row.get(2)?,
+            channel: row.get(3)?,
             author_user_id: row.get(4)?,
             author_name: row.get(5)?,
             author_contact_id: row.get(6)?,
@@ -449,61 +446,54 @@ pub fn is_member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResul
         .is_some())
 }
 
-thread_local! {
-    /// Cases whose full-text row waits for the end of the running
-    /// [`with_deferred_index`] on this (the writer's) thread.
-    static DEFERRED_INDEX: std::cell::RefCell<Option<std::collections::BTreeSet<i64>>> =
-        const { std::cell::RefCell::new(None) };
+/// Cases whose full-text rows wait for the end of a bulk write, which
+/// hands this set explicitly to the services it calls
+/// ([`Indexing::Deferred`]) and writes the rows once each at its end
+/// ([`DeferredIndex::flush`]). For work that files many messages in one
+/// transaction with a savepoint each (mail): FTS5 flushes its pending terms
+/// to a new segment at every savepoint, so indexing inside them costs a
+/// segment write (and merges) per message.
+#[derive(Debug, Default)]
+pub struct DeferredIndex(std::collections::BTreeSet<i64>);
+
+impl DeferredIndex {
+    pub fn defer(&mut self, case_id: i64) {
+        self.0.insert(case_id);
+    }
+
+    /// Writes the row of every case put off (a case rolled back since is
+    /// skipped by [`index_case`]); the set is empty afterwards.
+    pub fn flush(&mut self, conn: &Connection) -> StoreResult<()> {
+        for case_id in std::mem::take(&mut self.0) {
+            index_case(conn, case_id)?;
+        }
+        Ok(())
+    }
 }
 
-/// Runs `f`, putting off the full-text index writes of the cases it touches
-/// to its end, where each case is indexed once. For bulk work that files
-/// many messages in one transaction with a savepoint each (mail): FTS5
-/// flushes its pending terms to a new segment at every savepoint, so
-/// indexing inside them costs a segment write (and merges) per message.
-/// Nested calls join the outer one.
-pub fn with_deferred_index<T, E: From<crate::db::StoreError>>(
-    conn: &Connection,
-    f: impl FnOnce() -> Result<T, E>,
-) -> Result<T, E> {
-    if DEFERRED_INDEX.with(|d| d.borrow().is_some()) {
-        return f();
-    }
-    /// Ends the deferral even if `f` panics, so later writes index at once.
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            DEFERRED_INDEX.with(|d| d.borrow_mut().take());
+/// How a service indexes the cases it changes.
+#[derive(Debug)]
+pub enum Indexing<'a> {
+    /// In the service's own statement order (every request).
+    Now,
+    /// Put off to the caller's [`DeferredIndex::flush`].
+    Deferred(&'a mut DeferredIndex),
+}
+
+impl Indexing<'_> {
+    pub fn case(&mut self, conn: &Connection, case_id: i64) -> StoreResult<()> {
+        match self {
+            Indexing::Now => index_case(conn, case_id),
+            Indexing::Deferred(cases) => {
+                cases.defer(case_id);
+                Ok(())
+            }
         }
     }
-    let reset = Reset;
-    DEFERRED_INDEX.with(|d| *d.borrow_mut() = Some(Default::default()));
-    let result = f();
-    let cases = DEFERRED_INDEX
-        .with(|d| d.borrow_mut().take())
-        .unwrap_or_default();
-    drop(reset);
-    // Indexed even when `f` failed: a caller that goes on after the error
-    // must not keep cases missing from search.
-    for case_id in cases {
-        index_case(conn, case_id)?;
-    }
-    result
 }
 
-/// Rebuilds the case's full-text row: subject, people, all message text
-/// (at the end of the running [`with_deferred_index`], if any).
+/// Rebuilds the case's full-text row: subject, people, all message text.
 pub fn index_case(conn: &Connection, case_id: i64) -> StoreResult<()> {
-    let deferred = DEFERRED_INDEX.with(|d| match d.borrow_mut().as_mut() {
-        Some(cases) => {
-            cases.insert(case_id);
-            true
-        }
-        None => false,
-    });
-    if deferred {
-        return Ok(());
-    }
     let row: Option<(String, String)> = conn
         .prepare_cached(
             "SELECT c.subject,
@@ -792,7 +782,7 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn counts(conn: &Connection, filter: Filter, user_id: i64) -> StoreResult<CaseCounts> {
+pub fn counts(conn: &Connection, filter: Filter, user_id: Option<i64>) -> StoreResult<CaseCounts> {
     let mut filter = filter;
     filter.push("c.status NOT IN ('solved', 'closed')", vec![]);
     let where_sql = filter.where_sql();
@@ -814,7 +804,7 @@ pub fn counts(conn: &Connection, filter: Filter, user_id: i64) -> StoreResult<Ca
         n + 3
     );
     let mut all: Vec<Value> = args.clone();
-    all.push(Value::Integer(user_id));
+    all.push(Value::from(user_id));
     all.push(Value::Text(now()));
     all.push(Value::Text(soon));
     conn.prepare_cached(&sql)?
@@ -950,6 +940,47 @@ pub fn search(
 mod tests {
     use super::*;
     use crate::db::{Db, StoreError};
+
+    /// A status the code does not know (a store written by a newer
+    /// version, a hand edit) fails the read instead of showing the case as
+    /// open; the same for a message's kind.
+    #[test]
+    fn an_unknown_enum_value_fails_the_read_loudly() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        crate::demo::seed(&db).unwrap();
+        let (case_id, read_before) = db
+            .write_blocking(|tx| {
+                let case_id: i64 = tx.query_row(
+                    "SELECT case_id FROM messages ORDER BY id LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let before = get(tx, case_id)?.map(|c| c.status);
+                tx.execute_batch("PRAGMA ignore_check_constraints = ON")?;
+                tx.execute(
+                    "UPDATE cases SET status = 'archived' WHERE id = ?1",
+                    [case_id],
+                )?;
+                tx.execute(
+                    "UPDATE messages SET kind = 'whisper' WHERE case_id = ?1",
+                    [case_id],
+                )?;
+                tx.execute_batch("PRAGMA ignore_check_constraints = OFF")?;
+                Ok::<_, StoreError>((case_id, before))
+            })
+            .unwrap();
+        assert!(read_before.is_some());
+        let case = db.read_blocking(|conn| get(conn, case_id));
+        let err = case.expect_err("an unknown status was read as a default");
+        assert!(
+            err.to_string().contains("unknown Status \"archived\""),
+            "{err}"
+        );
+        let messages = db.read_blocking(|conn| messages(conn, case_id));
+        let err = messages.expect_err("an unknown kind was read as a default");
+        assert!(err.to_string().contains("unknown MessageKind"), "{err}");
+    }
 
     /// A generated store: tags written by the generator, so the sort keys
     /// come from the triggers of migration 0012.

@@ -86,7 +86,7 @@ pub fn create(conn: &Connection, who: &Principal, input: NewView) -> Result<Save
 pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), CaseError> {
     let deleted = conn
         .prepare_cached("DELETE FROM saved_views WHERE id = ?1 AND user_id = ?2")?
-        .execute([id, who.user_id])?;
+        .execute(rusqlite::params![id, who.user_id])?;
     if deleted == 0 {
         Err(CaseError::NotFound)
     } else {

@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,5 +24,18 @@ pub enum ClientError {
 impl From<rusqlite::Error> for ClientError {
     fn from(err: rusqlite::Error) -> Self {
         ClientError::Store(err.into())
+    }
+}
+
+impl Problem for ClientError {
+    fn problem(&self) -> Answer {
+        match self {
+            ClientError::NotFound => Answer::not_found(self),
+            ClientError::NameTaken => Answer::conflict("duplicate", self).field("name"),
+            ClientError::NotEmpty => Answer::conflict("client-not-empty", self),
+            ClientError::Invalid(invalid) => invalid.problem(),
+            ClientError::Denied(denied) => denied.problem(),
+            ClientError::Store(store) => store.problem(),
+        }
     }
 }

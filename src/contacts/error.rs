@@ -1,6 +1,7 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
 use crate::organizations::OrganizationError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,19 @@ impl From<OrganizationError> for ContactError {
             OrganizationError::MergeInvalid(why) => ContactError::MergeInvalid(why),
             OrganizationError::Denied(denied) => ContactError::Denied(denied),
             OrganizationError::Store(store) => ContactError::Store(store),
+        }
+    }
+}
+
+impl Problem for ContactError {
+    fn problem(&self) -> Answer {
+        match self {
+            ContactError::NotFound => Answer::not_found(self),
+            ContactError::MergeInvalid(_) => Answer::unprocessable("merge-invalid", self),
+            ContactError::ImportInvalid(_) => Answer::unprocessable("import-invalid", self),
+            ContactError::Invalid(invalid) => invalid.problem(),
+            ContactError::Denied(denied) => denied.problem(),
+            ContactError::Store(store) => store.problem(),
         }
     }
 }

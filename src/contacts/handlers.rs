@@ -72,7 +72,14 @@ pub async fn get_one(
         .db
         .read(move |conn| service::get(conn, &reader, id))
         .await?;
-    crate::gdpr::access::viewed(&state, &who, contact.id, contact.client_id).await?;
+    crate::gdpr::access::viewed(
+        &state.db,
+        &state.contact_views,
+        &who,
+        contact.id,
+        contact.client_id,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(contact))
 }
 

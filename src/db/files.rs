@@ -13,6 +13,7 @@ use std::path::Path;
 
 /// Sets the process's file mode creation mask to 0077 (the program's
 /// `main`).
+#[allow(unsafe_code)]
 pub fn private_umask() {
     #[cfg(unix)]
     // SAFETY: umask only swaps the process's mask; it cannot fail.

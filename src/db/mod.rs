@@ -4,6 +4,7 @@
 
 mod checkpoint;
 pub mod files;
+mod lock;
 mod migrations;
 mod pool;
 
@@ -17,8 +18,31 @@ use rusqlite::{
 };
 
 use checkpoint::Checkpointer;
+pub use lock::{LockError, lock_data_dir};
 pub use migrations::{MigrationReport, applied_version, hex};
 use pool::ReaderPool;
+
+/// Reads a closed set of names stored as text (a column with a CHECK
+/// constraint) through the type's `parse`, failing loudly on a name it does
+/// not know instead of taking a default: `text_enum!(Status);` gives
+/// `Status` its `FromSql`, so `row.get::<_, Status>(i)?` reads it.
+macro_rules! text_enum {
+    ($($name:ty),+ $(,)?) => {$(
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                <$name>::parse(text).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} {text:?} in the store", stringify!($name)).into(),
+                    )
+                })
+            }
+        }
+    )+};
+}
+pub(crate) use text_enum;
 
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "zezaro.db";
@@ -56,6 +80,29 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     #[error("background task failed: {0}")]
     Task(String),
+}
+
+impl crate::problem::Problem for StoreError {
+    fn problem(&self) -> crate::problem::Answer {
+        use crate::problem::Answer;
+        match self {
+            StoreError::Busy => Answer::new(503, "store-busy", self).retry_after(1),
+            StoreError::Conflict(_) => {
+                Answer::conflict("conflict", "a record with this value exists already")
+            }
+            // The services check references first; this is the net under
+            // them, so a missed check is a 409, never a 500.
+            StoreError::Reference(detail) => {
+                tracing::warn!(%detail, "foreign key refused a write");
+                Answer::conflict(
+                    "reference",
+                    "the change names a record that does not exist, or removes one still in use",
+                )
+            }
+            // Details (a path, SQLite's words) go to the log, not to the caller.
+            other => Answer::internal("internal error; see the server log", other),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

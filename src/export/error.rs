@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -31,5 +32,21 @@ pub enum ExportError {
 impl From<rusqlite::Error> for ExportError {
     fn from(err: rusqlite::Error) -> Self {
         ExportError::Store(err.into())
+    }
+}
+
+impl Problem for ExportError {
+    fn problem(&self) -> Answer {
+        match self {
+            ExportError::NotFound => Answer::not_found(self),
+            ExportError::Running => Answer::conflict("export-running", self),
+            ExportError::NotReady | ExportError::Cancelled => {
+                Answer::conflict("export-not-ready", self)
+            }
+            ExportError::Removed(_) => Answer::new(410, "export-removed", self),
+            ExportError::Io(io) => Answer::internal("the export could not be written", io),
+            ExportError::Denied(denied) => denied.problem(),
+            ExportError::Store(store) => store.problem(),
+        }
     }
 }

@@ -266,7 +266,7 @@ impl Exports {
                     Err(ExportError::Cancelled) => job.finish(State::Cancelled),
                     Err(err) => {
                         tracing::error!(job = %job.id, error = %err, "export failed");
-                        job.finish(State::Failed(err.to_string()));
+                        job.finish(State::Failed(crate::problem::shown(&err, "the export")));
                     }
                 }
             })?;

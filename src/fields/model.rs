@@ -160,3 +160,5 @@ pub struct FieldQuery {
     #[param(value_type = Option<Entity>)]
     pub entity: Option<Entity>,
 }
+
+crate::db::text_enum!(Entity, Kind);

@@ -7,17 +7,17 @@ const COLUMNS: &str = "id, project_id, entity, key, label, kind, options, requir
     help, width, section, active, created_at, updated_at";
 
 fn from_row(row: &Row) -> rusqlite::Result<CustomField> {
-    let entity: String = row.get(2)?;
-    let kind: String = row.get(5)?;
+    let entity: Entity = row.get(2)?;
+    let kind: Kind = row.get(5)?;
     let options: String = row.get(6)?;
     let width: String = row.get(10)?;
     Ok(CustomField {
         id: row.get(0)?,
         project_id: row.get(1)?,
-        entity: Entity::parse(&entity).unwrap_or(Entity::Case),
+        entity,
         key: row.get(3)?,
         label: row.get(4)?,
-        kind: Kind::parse(&kind).unwrap_or(Kind::Text),
+        kind,
         options: serde_json::from_str(&options).unwrap_or_default(),
         required: row.get(7)?,
         position: row.get(8)?,

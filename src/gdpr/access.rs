@@ -197,21 +197,25 @@ pub fn record_view(
 /// repeat within the hour (checked in memory); otherwise one audit entry
 /// through the group-committed writer.
 pub async fn viewed(
-    state: &crate::state::AppState,
+    db: &crate::db::Db,
+    views: &ViewLog,
     who: &Principal,
     contact_id: i64,
     client_id: i64,
 ) -> Result<(), GdprError> {
-    if !state.contact_views.due(who.user_id, contact_id) {
+    // Reads are recorded per user; the system reads no contact for a person.
+    let Some(user_id) = who.user_id else {
+        return Ok(());
+    };
+    if !views.due(user_id, contact_id) {
         return Ok(());
     }
     let who_owned = who.clone();
-    let written = state
-        .db
+    let written = db
         .write(move |tx| record_view(tx, &who_owned, contact_id, client_id))
         .await;
     if written.is_err() {
-        state.contact_views.forget(who.user_id, contact_id);
+        views.forget(user_id, contact_id);
     }
     written.map(|_| ())
 }

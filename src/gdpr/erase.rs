@@ -788,7 +788,6 @@ pub fn list(
          ORDER BY id DESC LIMIT 500",
     )?;
     let rows = stmt.query_map(params![ids, client_id], |row| {
-        let mode: String = row.get(6)?;
         Ok(Erasure {
             id: row.get(0)?,
             at: row.get(1)?,
@@ -796,7 +795,7 @@ pub fn list(
             actor_email: row.get(3)?,
             client_id: row.get(4)?,
             contact_id: row.get(5)?,
-            mode: Mode::parse(&mode).unwrap_or(Mode::Anonymize),
+            mode: row.get(6)?,
             contacts_erased: row.get(7)?,
             cases_affected: row.get(8)?,
             messages_affected: row.get(9)?,

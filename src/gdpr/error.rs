@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -18,5 +19,16 @@ pub enum GdprError {
 impl From<rusqlite::Error> for GdprError {
     fn from(err: rusqlite::Error) -> Self {
         GdprError::Store(err.into())
+    }
+}
+
+impl Problem for GdprError {
+    fn problem(&self) -> Answer {
+        match self {
+            GdprError::NotFound => Answer::not_found(self),
+            GdprError::Invalid(invalid) => invalid.problem(),
+            GdprError::Denied(denied) => denied.problem(),
+            GdprError::Store(store) => store.problem(),
+        }
     }
 }

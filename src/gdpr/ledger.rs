@@ -153,14 +153,13 @@ fn stored_entries(conn: &Connection) -> StoreResult<Vec<Entry>> {
     )?;
     let rows = stmt.query_map([], |row| {
         let contact_ids: String = row.get(3)?;
-        let mode: String = row.get(4)?;
         let identifiers: String = row.get(6)?;
         Ok(Entry {
             uuid: row.get(0)?,
             at: row.get(1)?,
             client_id: row.get(2)?,
             contact_ids: serde_json::from_str(&contact_ids).unwrap_or_default(),
-            mode: Mode::parse(&mode).unwrap_or(Mode::Delete),
+            mode: row.get(4)?,
             salt: row.get(5)?,
             identifiers: serde_json::from_str(&identifiers).unwrap_or_default(),
         })

@@ -29,6 +29,9 @@ impl Mode {
     }
 }
 
+// Read loudly: an unknown mode in the store fails the read.
+crate::db::text_enum!(Mode);
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseInput {

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::erase::{self, scrub_cases};
 use super::error::GdprError;
-use super::model::{Mode, RetentionInput, RetentionOutcome, RetentionReport, RetentionRule};
+use super::model::{RetentionInput, RetentionOutcome, RetentionReport, RetentionRule};
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
 use crate::db::{Db, StoreError, now};
@@ -21,11 +21,10 @@ const BATCH: usize = 500;
 const SAMPLE: usize = 100;
 
 fn rule_from_row(row: &rusqlite::Row) -> rusqlite::Result<RetentionRule> {
-    let action: String = row.get(2)?;
     Ok(RetentionRule {
         project_id: row.get(0)?,
         months: row.get(1)?,
-        action: Mode::parse(&action).unwrap_or(Mode::Anonymize),
+        action: row.get(2)?,
         enabled: row.get(3)?,
         updated_at: row.get(4)?,
         last_run_at: row.get(5)?,
@@ -82,7 +81,7 @@ pub fn put(
         input.months,
         input.action.as_str(),
         input.enabled,
-        (who.user_id != 0).then_some(who.user_id),
+        who.user_id,
         now()
     ])?;
     audit::record(

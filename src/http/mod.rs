@@ -5,6 +5,7 @@ mod assets;
 pub mod client_ip;
 pub(crate) mod contract;
 mod errors;
+mod extract;
 mod json;
 mod openapi;
 mod problem;

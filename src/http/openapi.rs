@@ -95,7 +95,7 @@ use utoipa::{Modify, OpenApi};
         crate::webforms::handlers::public_info,
         crate::webforms::handlers::public_submit,
         super::server::health,
-        crate::services::metrics::metrics,
+        crate::services::handlers::metrics,
         crate::services::handlers::list,
         crate::services::handlers::control,
         crate::backup::handlers::list,

@@ -27,6 +27,11 @@ pub struct ProblemBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub reason: Option<String>,
+    /// On a server error (5xx): the id of the server's log line that has
+    /// the cause; quote it when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,9 +43,18 @@ pub struct ApiError {
     pub reason: Option<&'static str>,
     /// Seconds, sent as `Retry-After` (throttling, busy store).
     pub retry_after: Option<u64>,
+    /// What few errors carry (boxed: keeps the error small enough to
+    /// return by value).
+    pub extra: Option<Box<Extra>>,
+}
+
+/// The rarer parts of an [`ApiError`].
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
     /// The methods a resource takes, sent as `Allow` with a 405.
-    /// (Boxed: keeps the error small enough to return by value.)
-    pub allow: Option<Box<str>>,
+    pub allow: Option<String>,
+    /// A server error's real cause: logged with the reference, never sent.
+    pub cause: Option<String>,
 }
 
 impl ApiError {
@@ -52,7 +66,7 @@ impl ApiError {
             field: None,
             reason: None,
             retry_after: None,
-            allow: None,
+            extra: None,
         }
     }
 
@@ -71,8 +85,14 @@ impl ApiError {
         self
     }
 
+    /// A server error's real cause, for the log line (never sent).
+    pub fn with_cause(mut self, cause: impl std::fmt::Display) -> Self {
+        self.extra.get_or_insert_default().cause = Some(cause.to_string());
+        self
+    }
+
     pub fn allow(mut self, methods: impl Into<String>) -> Self {
-        self.allow = Some(methods.into().into_boxed_str());
+        self.extra.get_or_insert_default().allow = Some(methods.into());
         self
     }
 
@@ -93,6 +113,7 @@ impl ApiError {
             code: self.code.to_string(),
             field: self.field.clone(),
             reason: self.reason.map(str::to_string),
+            reference: None,
         }
     }
 }
@@ -109,8 +130,23 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let mut body = self.body();
         if self.status.is_server_error() {
-            tracing::error!(code = self.code, detail = %self.detail, "request failed");
+            // The caller gets the reference; the log line has it with the
+            // real cause.
+            let reference = crate::problem::new_reference();
+            tracing::error!(
+                reference = %reference,
+                code = self.code,
+                detail = %self.detail,
+                cause = self
+                    .extra
+                    .as_ref()
+                    .and_then(|e| e.cause.as_deref())
+                    .unwrap_or(""),
+                "request failed"
+            );
+            body.reference = Some(reference);
         }
         let mut response = HttpResponse::build(self.status);
         response.insert_header((
@@ -120,12 +156,12 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        if let Some(methods) = &self.allow {
-            response.insert_header((header::ALLOW, &**methods));
+        if let Some(methods) = self.extra.as_ref().and_then(|e| e.allow.as_deref()) {
+            response.insert_header((header::ALLOW, methods));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"zezaro\""));
         }
-        response.body(serde_json::to_string(&self.body()).unwrap_or_default())
+        response.body(serde_json::to_string(&body).unwrap_or_default())
     }
 }

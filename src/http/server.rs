@@ -2,7 +2,6 @@
 
 use std::fs::File;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use actix_web::dev::{ServerHandle, Service};
 use actix_web::http::header::{self, HeaderValue};
@@ -20,13 +19,9 @@ use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot use data directory {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("data directory {0} is in use by another running zezaro (lock file zezaro.lock)")]
-    Locked(PathBuf),
+    /// The data directory cannot be used or is locked by another process.
+    #[error(transparent)]
+    DataDir(#[from] crate::db::LockError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -38,26 +33,6 @@ pub enum StartError {
     Secrets(#[from] crate::mail::secrets::SecretError),
     #[error("{0}")]
     Other(String),
-}
-
-/// Takes the data directory's lock file; held for the life of the server so
-/// that two servers never share one store.
-pub fn lock_data_dir(data_dir: &std::path::Path) -> Result<File, StartError> {
-    let io_err = |source| StartError::DataDir {
-        path: data_dir.to_owned(),
-        source,
-    };
-    crate::db::files::create_private_dir_all(data_dir).map_err(io_err)?;
-    let mut options = File::options();
-    options.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let lock = options.open(data_dir.join("zezaro.lock")).map_err(io_err)?;
-    match lock.try_lock() {
-        Ok(()) => Ok(lock),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::Locked(data_dir.to_owned())),
-        Err(std::fs::TryLockError::Error(source)) => Err(io_err(source)),
-    }
 }
 
 pub struct RunningServer {
@@ -127,7 +102,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
     let data_dir = config.data_dir.clone();
     let (lock, db, sealer, demo_seeded) =
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
-            let lock = lock_data_dir(&data_dir)?;
+            let lock = crate::db::lock_data_dir(&data_dir)?;
             let (db, report) = Db::open(&data_dir)?;
             let sealer = crate::mail::secrets::Sealer::load_or_create(&data_dir)?;
             for name in &report.applied {
@@ -177,8 +152,18 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
     for path in removed {
         tracing::warn!(path = %path.display(), "removed the leftover of an interrupted backup");
     }
-    crate::mail::outbound::worker::register(&state)
-        .map_err(|err| StartError::Other(format!("the mail sender: {err}")))?;
+    crate::mail::outbound::worker::register(
+        &state.services,
+        crate::mail::outbound::worker::Sending {
+            db: state.db.clone(),
+            hub: state.cases.clone(),
+            sealer: state.sealer.clone(),
+            blobs: crate::blobs::BlobStore::new(&state.config.data_dir),
+            allowed_hosts: state.config.mail_allowed_hosts.clone(),
+            outbox: state.outbox.clone(),
+        },
+    )
+    .map_err(|err| StartError::Other(format!("the mail sender: {err}")))?;
     state.mail.sync_all().await;
     let data = web::Data::new(state.clone());
     let openapi = ApiDoc::openapi();
@@ -270,8 +255,8 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
             )
             .service(
                 web::resource("/metrics")
-                    .route(web::get().to(crate::services::metrics::metrics))
-                    .route(web::head().to(crate::services::metrics::metrics))
+                    .route(web::get().to(crate::services::handlers::metrics))
+                    .route(web::head().to(crate::services::handlers::metrics))
                     .default_service(web::to(fallback)),
             )
             .service(
@@ -300,7 +285,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::gdpr::configure)
                     .default_service(web::to(fallback)),
             )
-            .configure(crate::webforms::public::configure_pages)
+            .configure(crate::webforms::public::handlers::configure_pages)
             .default_service(web::to(ui_or_fallback))
     });
     if let Some(workers) = workers {
@@ -335,6 +320,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
 /// soft limit is 1,024, its hard limit far higher) and returns the soft
 /// limit now in force. Every connection, event stream, store and
 /// attachment file is an open file.
+#[allow(unsafe_code)]
 pub fn raise_open_file_limit() -> u64 {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

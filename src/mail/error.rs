@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 /// Errors of mailboxes and ingestion. Mapped to problem details only in
@@ -37,5 +38,20 @@ impl From<rusqlite::Error> for MailError {
 impl From<crate::contacts::ContactError> for MailError {
     fn from(err: crate::contacts::ContactError) -> Self {
         MailError::Case(err.into())
+    }
+}
+
+impl Problem for MailError {
+    fn problem(&self) -> Answer {
+        match self {
+            MailError::NotFound | MailError::MessageNotFound => Answer::not_found(self),
+            MailError::AddressTaken => Answer::conflict("duplicate", self).field("address"),
+            MailError::Secret(_) => Answer::conflict("secret-unreadable", self),
+            MailError::Case(case) => case.problem(),
+            MailError::Io(io) => Answer::internal("the message could not be read or stored", io),
+            MailError::Invalid(invalid) => invalid.problem(),
+            MailError::Denied(denied) => denied.problem(),
+            MailError::Store(store) => store.problem(),
+        }
     }
 }

@@ -206,7 +206,7 @@ impl Fetchers {
                     let report = fetchers
                         .run_once(mailbox_id)
                         .await
-                        .map_err(|err| err.to_string())?;
+                        .map_err(|err| crate::problem::shown(&err, "a mail fetch"))?;
                     Ok(crate::services::RunReport::new(
                         report.taken as u64,
                         format!(
@@ -350,7 +350,10 @@ impl Fetchers {
             .await
             .map_err(FetchError::Mail)?;
         let result = self.take(&settings, target).await;
-        let error = result.as_ref().err().map(ToString::to_string);
+        let error = result
+            .as_ref()
+            .err()
+            .map(|err| crate::problem::shown(err, "a mail fetch"));
         let taken = result.as_ref().map(|r| r.taken as i64).unwrap_or(0);
         let _ = self
             .db
@@ -562,6 +565,20 @@ pub fn parse_schedule(schedule: &str) -> Option<croner::Cron> {
 /// only to hosts the platform admin allowed.
 pub fn security_allowed(hosts: &HostPolicy, security: Security, host: &str) -> bool {
     security != Security::Plain || hosts.check_plain_setting(host).is_ok()
+}
+
+impl crate::problem::Problem for FetchError {
+    fn problem(&self) -> crate::problem::Answer {
+        match self {
+            // Fixed kinds only, never what the remote server said.
+            FetchError::Imap(imap) => crate::problem::Answer::new(
+                502,
+                "mail-server",
+                format!("{} ({})", imap, imap.reason()),
+            ),
+            FetchError::Mail(mail) => mail.problem(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -367,3 +367,5 @@ pub struct InboundQuery {
     pub limit: Option<u32>,
     pub before_id: Option<i64>,
 }
+
+crate::db::text_enum!(Security, AfterFetch);

@@ -55,6 +55,19 @@ impl From<rusqlite::Error> for OutboundError {
     }
 }
 
+impl crate::problem::Problem for OutboundError {
+    fn problem(&self) -> crate::problem::Answer {
+        use crate::problem::Answer;
+        match self {
+            OutboundError::NotFound => Answer::not_found(self),
+            OutboundError::NotRetryable(_) => Answer::conflict("delivery-not-retryable", self),
+            OutboundError::Case(case) => case.problem(),
+            OutboundError::Invalid(invalid) => invalid.problem(),
+            OutboundError::Store(store) => store.problem(),
+        }
+    }
+}
+
 /// The cases service calls in here; its callers see case errors.
 impl From<OutboundError> for CaseError {
     fn from(err: OutboundError) -> Self {
@@ -247,7 +260,7 @@ fn case_info(conn: &Connection, case_id: i64) -> Result<CaseInfo, OutboundError>
             client_id: row.get(2)?,
             reference: row.get(3)?,
             subject: row.get(4)?,
-            channel: Channel::parse(&row.get::<_, String>(5)?).unwrap_or(Channel::Email),
+            channel: row.get(5)?,
             contact_id: row.get(6)?,
         })
     })
@@ -707,6 +720,22 @@ pub fn enqueue_webform_confirmation(
         },
     )?;
     Ok(())
+}
+
+/// The channels whose outbound messages leave by mail (a web form's sender
+/// gave an address).
+pub const CHANNELS: &[Channel] = &[Channel::Email, Channel::Webform];
+
+/// The mail channel's consumer of the cases' outbox: every outbound message
+/// of an e-mail or web-form case waiting there becomes its mail (the
+/// `mail_outbox` delivery the sender sends), in the caller's transaction.
+/// Answers how many were taken.
+pub fn take_outbox(conn: &Connection) -> Result<usize, OutboundError> {
+    let taken = crate::cases::outbox::take(conn, CHANNELS)?;
+    for queued in &taken {
+        enqueue_reply(conn, queued.case_id, queued.message_id)?;
+    }
+    Ok(taken.len())
 }
 
 // ---- the case screen -----------------------------------------------------------

@@ -18,11 +18,8 @@ const COLUMNS: &str =
      m.auto_ack_body";
 
 fn from_row(row: &Row) -> rusqlite::Result<Mailbox> {
-    let security = |i: usize| -> rusqlite::Result<Security> {
-        let s: String = row.get(i)?;
-        Ok(Security::parse(&s).unwrap_or(Security::Tls))
-    };
-    let after: String = row.get(13)?;
+    let security = |i: usize| -> rusqlite::Result<Security> { row.get(i) };
+    let after: AfterFetch = row.get(13)?;
     Ok(Mailbox {
         id: row.get(0)?,
         project_id: row.get(1)?,
@@ -37,7 +34,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Mailbox> {
         imap_tls_verify: row.get(10)?,
         imap_username: row.get(11)?,
         imap_folder: row.get(12)?,
-        after_fetch: AfterFetch::parse(&after).unwrap_or(AfterFetch::Seen),
+        after_fetch: after,
         move_to_folder: row.get(14)?,
         smtp_host: row.get(15)?,
         smtp_port: row.get(16)?,

@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,5 +21,17 @@ pub enum OrganizationError {
 impl From<rusqlite::Error> for OrganizationError {
     fn from(err: rusqlite::Error) -> Self {
         OrganizationError::Store(err.into())
+    }
+}
+
+impl Problem for OrganizationError {
+    fn problem(&self) -> Answer {
+        match self {
+            OrganizationError::NotFound => Answer::not_found(self),
+            OrganizationError::MergeInvalid(_) => Answer::unprocessable("merge-invalid", self),
+            OrganizationError::Invalid(invalid) => invalid.problem(),
+            OrganizationError::Denied(denied) => denied.problem(),
+            OrganizationError::Store(store) => store.problem(),
+        }
     }
 }

@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,5 +32,21 @@ pub enum ProjectError {
 impl From<rusqlite::Error> for ProjectError {
     fn from(err: rusqlite::Error) -> Self {
         ProjectError::Store(err.into())
+    }
+}
+
+impl Problem for ProjectError {
+    fn problem(&self) -> Answer {
+        match self {
+            ProjectError::NotFound | ProjectError::UserNotFound => Answer::not_found(self),
+            ProjectError::KeyTaken => Answer::conflict("duplicate", self).field("key"),
+            ProjectError::NameTaken => Answer::conflict("duplicate", self).field("name"),
+            ProjectError::ProAgentExclusive => Answer::conflict("pro-agent-exclusive", self),
+            ProjectError::NotEmpty => Answer::conflict("project-not-empty", self),
+            ProjectError::MembershipInvalid(_) => Answer::unprocessable("membership-invalid", self),
+            ProjectError::Invalid(invalid) => invalid.problem(),
+            ProjectError::Denied(denied) => denied.problem(),
+            ProjectError::Store(store) => store.problem(),
+        }
     }
 }

@@ -116,19 +116,19 @@ const MEMBER_SELECT: &str =
      FROM project_members m JOIN users u ON u.id = m.user_id LEFT JOIN teams t ON t.id = u.team_id";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
-    let user_role: String = row.get(4)?;
-    let team_kind: Option<String> = row.get(5)?;
-    let tariff: Option<String> = row.get(6)?;
-    let member_role: String = row.get(7)?;
+    let user_role: Role = row.get(4)?;
+    let team_kind: Option<TeamKind> = row.get(5)?;
+    let tariff: Option<Tariff> = row.get(6)?;
+    let member_role: MemberRole = row.get(7)?;
     Ok(Member {
         project_id: row.get(0)?,
         user_id: row.get(1)?,
         user_name: row.get(2)?,
         user_email: row.get(3)?,
-        user_role: Role::parse(&user_role).unwrap_or(Role::Agent),
-        team_kind: team_kind.as_deref().and_then(TeamKind::parse),
-        tariff: tariff.as_deref().and_then(Tariff::parse),
-        member_role: MemberRole::parse(&member_role).unwrap_or(MemberRole::Agent),
+        user_role,
+        team_kind,
+        tariff,
+        member_role,
         created_at: row.get(8)?,
     })
 }

@@ -171,7 +171,7 @@ fn case_filter(
             Field::Tag => filter.tag(text.clone()),
             Field::Project => filter.push("p.key = upper(?)", vec![value]),
             Field::Assignee if matches!(&value, Value::Text(v) if v == "me") => {
-                filter.push("c.assignee_id = ?", vec![Value::Integer(who.user_id)])
+                filter.push("c.assignee_id = ?", vec![Value::from(who.user_id)])
             }
             Field::Assignee => filter.push(
                 "c.assignee_id IN (SELECT id FROM users WHERE email = ?)",

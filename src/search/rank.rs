@@ -16,6 +16,8 @@
 //! safe wrapper for them. The function is registered once per connection
 //! ([`ensure`]), remembered in the connection's client data.
 
+#![allow(unsafe_code)]
+
 use std::ffi::{CStr, c_int, c_void};
 use std::ptr;
 

@@ -1,6 +1,7 @@
 use super::registry::ControlError;
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -28,6 +29,17 @@ impl From<ControlError> for ServiceError {
             ControlError::NotFound => ServiceError::NotFound,
             ControlError::AlreadyRunning => ServiceError::Busy,
             other => ServiceError::Store(StoreError::Task(other.to_string())),
+        }
+    }
+}
+
+impl Problem for ServiceError {
+    fn problem(&self) -> Answer {
+        match self {
+            ServiceError::NotFound | ServiceError::UnknownAction(_) => Answer::not_found(self),
+            ServiceError::Busy => Answer::conflict("service-busy", self),
+            ServiceError::Denied(denied) => denied.problem(),
+            ServiceError::Store(store) => store.problem(),
         }
     }
 }

@@ -1,6 +1,7 @@
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::error::ServiceError;
+use super::metrics::{MetricsError, store_bytes};
 use super::model::{Action, ServiceStatus};
 use super::service;
 use crate::auth::{Principal, policy};
@@ -55,4 +56,55 @@ pub async fn control(
     }
     .map_err(ServiceError::from)?;
     Ok(HttpResponse::Ok().json(registry.status(&key).map_err(ServiceError::from)?))
+}
+
+/// Whether the request may read the metrics.
+fn allowed(req: &HttpRequest, token: Option<&str>) -> bool {
+    if let Some(expected) = token.filter(|t| !t.is_empty()) {
+        let sent = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if crate::auth::tokens::secrets_equal(sent.trim(), expected) {
+            return true;
+        }
+    }
+    let proxied =
+        req.headers().contains_key("x-forwarded-for") || req.headers().contains_key("forwarded");
+    let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+    loopback && !proxied
+}
+
+/// Prometheus text format; see the module docs for who may read it.
+#[utoipa::path(get, path = "/metrics", tag = "system", security(()),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 403, body = crate::http::ProblemBody)))]
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if !allowed(&req, state.config.metrics_token.as_deref()) {
+        return Err(MetricsError::Forbidden.into());
+    }
+    let path = state.db.path().to_path_buf();
+    let attachments: i64 = state
+        .db
+        .read(|conn| {
+            Ok::<_, crate::db::StoreError>(conn.query_row(
+                "SELECT COALESCE(SUM(size), 0) FROM blobs",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+        .await?;
+    let body = state.metrics.render(
+        &state.services.list(),
+        store_bytes(&path),
+        attachments.max(0) as u64,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body))
 }

@@ -112,3 +112,5 @@ impl Action {
         }
     }
 }
+
+crate::db::text_enum!(DesiredState);

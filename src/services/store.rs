@@ -5,11 +5,10 @@ use crate::db::{StoreResult, now};
 
 /// The stored choice for a service key.
 pub fn desired(conn: &Connection, key: &str) -> StoreResult<Option<DesiredState>> {
-    let value: Option<String> = conn
+    Ok(conn
         .prepare_cached("SELECT desired FROM service_states WHERE key = ?1")?
         .query_row([key], |row| row.get(0))
-        .optional()?;
-    Ok(value.as_deref().and_then(DesiredState::parse))
+        .optional()?)
 }
 
 pub fn set_desired(conn: &Connection, key: &str, desired: DesiredState) -> StoreResult<()> {

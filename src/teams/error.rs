@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,5 +26,19 @@ pub enum TeamError {
 impl From<rusqlite::Error> for TeamError {
     fn from(err: rusqlite::Error) -> Self {
         TeamError::Store(err.into())
+    }
+}
+
+impl Problem for TeamError {
+    fn problem(&self) -> Answer {
+        match self {
+            TeamError::NotFound => Answer::not_found(self),
+            TeamError::NameTaken => Answer::conflict("duplicate", self).field("name"),
+            TeamError::NotEmpty => Answer::conflict("team-not-empty", self),
+            TeamError::ProExclusive => Answer::conflict("pro-agent-exclusive", self),
+            TeamError::Invalid(invalid) => invalid.problem(),
+            TeamError::Denied(denied) => denied.problem(),
+            TeamError::Store(store) => store.problem(),
+        }
     }
 }

@@ -68,3 +68,5 @@ pub struct TeamPatch {
     #[serde(default)]
     pub tariff: Option<Tariff>,
 }
+
+crate::db::text_enum!(TeamKind);

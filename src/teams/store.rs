@@ -10,7 +10,7 @@ const SELECT: &str = "SELECT t.id, t.name, t.kind, t.client_id, c.name,
      FROM teams t LEFT JOIN clients c ON c.id = t.client_id";
 
 fn from_row(row: &Row) -> rusqlite::Result<Team> {
-    let kind: String = row.get(2)?;
+    let kind: TeamKind = row.get(2)?;
     let tariff: Option<String> = row.get(7)?;
     let tariff = match tariff {
         Some(t) => Some(Tariff::parse(&t).ok_or_else(|| {
@@ -25,7 +25,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Team> {
     Ok(Team {
         id: row.get(0)?,
         name: row.get(1)?,
-        kind: TeamKind::parse(&kind).unwrap_or(TeamKind::Client),
+        kind,
         client_id: row.get(3)?,
         client_name: row.get(4)?,
         tariff,

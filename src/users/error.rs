@@ -1,5 +1,6 @@
 use crate::auth::policy::Denied;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::validation::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,5 +28,21 @@ pub enum UserError {
 impl From<rusqlite::Error> for UserError {
     fn from(err: rusqlite::Error) -> Self {
         UserError::Store(err.into())
+    }
+}
+
+impl Problem for UserError {
+    fn problem(&self) -> Answer {
+        match self {
+            UserError::NotFound => Answer::not_found(self),
+            UserError::EmailTaken => Answer::conflict("duplicate", self).field("email"),
+            UserError::ProAgentExclusive => Answer::conflict("pro-agent-exclusive", self),
+            UserError::LastAdmin => Answer::conflict("last-admin", self),
+            UserError::LastClientAdmin => Answer::conflict("last-client-admin", self),
+            UserError::Invalid(invalid) => invalid.problem(),
+            UserError::Password(rejected) => rejected.problem(),
+            UserError::Denied(denied) => denied.problem(),
+            UserError::Store(store) => store.problem(),
+        }
     }
 }

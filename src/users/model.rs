@@ -112,3 +112,5 @@ pub struct UserPatch {
 pub struct UserQuery {
     pub client_id: Option<i64>,
 }
+
+crate::db::text_enum!(Tariff, Locale);

@@ -132,7 +132,7 @@ pub fn update(
     let before = get(conn, who, id)?;
     let patch = prepared.patch;
     policy::update_user(who, before.as_ref(), patch.role)?;
-    if patch.active == Some(false) && before.id == who.user_id {
+    if patch.active == Some(false) && Some(before.id) == who.user_id {
         return Err(policy::Denied::Forbidden.into());
     }
     let mut after = before.clone();
@@ -249,7 +249,8 @@ pub fn set_own_locale(
     who: &Principal,
     locale: Locale,
 ) -> Result<User, UserError> {
-    let mut user = store::get(conn, who.user_id)?.ok_or(UserError::NotFound)?;
+    let mut user =
+        store::get(conn, who.user_id.ok_or(UserError::NotFound)?)?.ok_or(UserError::NotFound)?;
     user.locale = Some(locale);
     store::update(conn, &user, None)?;
     Ok(user)

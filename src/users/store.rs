@@ -12,20 +12,20 @@ const SELECT: &str = "SELECT u.id, u.email, u.name, u.role, u.client_id, c.name,
      LEFT JOIN teams t ON t.id = u.team_id";
 
 fn from_row(row: &Row) -> rusqlite::Result<User> {
-    let role: String = row.get(3)?;
-    let tariff: Option<String> = row.get(8)?;
-    let locale: Option<String> = row.get(9)?;
+    let role: Role = row.get(3)?;
+    let tariff: Option<Tariff> = row.get(8)?;
+    let locale: Option<Locale> = row.get(9)?;
     Ok(User {
         id: row.get(0)?,
         email: row.get(1)?,
         name: row.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::Agent),
+        role,
         client_id: row.get(4)?,
         client_name: row.get(5)?,
         team_id: row.get(6)?,
         team_name: row.get(7)?,
-        tariff: tariff.as_deref().and_then(Tariff::parse),
-        locale: locale.as_deref().and_then(Locale::parse),
+        tariff,
+        locale,
         active: row.get(10)?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,

@@ -1,6 +1,7 @@
 use crate::auth::policy::Denied;
 use crate::cases::CaseError;
 use crate::db::StoreError;
+use crate::problem::{Answer, Problem};
 use crate::projects::ProjectError;
 
 /// Errors of the held-submission review.
@@ -16,4 +17,16 @@ pub enum WebFormError {
     Denied(#[from] Denied),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl Problem for WebFormError {
+    fn problem(&self) -> Answer {
+        match self {
+            WebFormError::HeldNotFound => Answer::not_found(self),
+            WebFormError::Project(e) => e.problem(),
+            WebFormError::Case(e) => e.problem(),
+            WebFormError::Denied(denied) => denied.problem(),
+            WebFormError::Store(store) => store.problem(),
+        }
+    }
 }

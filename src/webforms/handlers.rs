@@ -116,15 +116,15 @@ pub async fn release(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, held_id) = path.into_inner();
-    let actor = who.clone();
-    let (case, client_id) = state
-        .db
-        .write(move |tx| super::release(tx, &who, id, held_id))
+    let case = state
+        .cases
+        .write(&state.db, move |tx, announce| {
+            let (case, client_id) = super::release(tx, &who, id, held_id)?;
+            announce.case("created", &case, client_id, &who);
+            Ok::<_, super::WebFormError>(case)
+        })
         .await?;
     state.outbox.wake();
-    state.cases.publish(crate::cases::events::Event::Case(
-        crate::cases::service::event("created", &case, client_id, &actor),
-    ));
     Ok(HttpResponse::Created().json(case))
 }
 
@@ -193,16 +193,26 @@ pub async fn public_submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let public_id = public_id.into_inner();
-    let body = public::read_json(&req, payload.into_inner()).await?;
-    match public::process(&state, &req, &public_id, body).await? {
+    let body = public::handlers::read_json(&req, payload.into_inner()).await?;
+    let outcome = public::process(
+        &state.db,
+        &state.webforms,
+        &state.cases,
+        &state.outbox,
+        public::handlers::client_address(&req),
+        &public_id,
+        body,
+    )
+    .await?;
+    match outcome {
         Outcome::Accepted { receipt, .. } if receipt.held => {
             Ok(HttpResponse::Accepted().json(receipt))
         }
         Outcome::Accepted { receipt, .. } => Ok(HttpResponse::Created().json(receipt)),
-        Outcome::PowMissing { .. } => Err(public::pow_missing()),
+        Outcome::PowMissing { .. } => Err(public::handlers::pow_missing()),
         Outcome::NotFound => Err(ApiError::not_found()),
-        Outcome::Throttled(seconds) => Err(public::throttled(seconds)),
-        Outcome::Expired { .. } => Err(public::expired()),
-        Outcome::Invalid { errors, .. } => Err(public::invalid_problem(&errors)),
+        Outcome::Throttled(seconds) => Err(public::handlers::throttled(seconds)),
+        Outcome::Expired { .. } => Err(public::handlers::expired()),
+        Outcome::Invalid { errors, .. } => Err(public::handlers::invalid_problem(&errors)),
     }
 }

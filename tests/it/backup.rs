@@ -470,6 +470,7 @@ fn mode(path: &Path) -> u32 {
 /// store and its WAL, backups and exports are private (0700 / 0600) although
 /// the process starts with umask 022.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 #[actix_web::test]
 async fn backup_download_is_audited_private_and_without_sessions() {
     // SAFETY: umask only swaps the process's mask.

@@ -765,7 +765,7 @@ async fn contact_reads_are_recorded_once_per_hour() {
     // The store's check also holds when the memory gate forgot (restart).
     let anna_id = ts.id_of(&format!("{V1}/users"), "email", ANNA).await;
     let who = zezaro::auth::Principal {
-        user_id: anna_id,
+        user_id: Some(anna_id),
         email: ANNA.into(),
         name: "Anna".into(),
         role: zezaro::auth::Role::Agent,

@@ -25,4 +25,5 @@ mod mail_outbound;
 mod services;
 mod smoke;
 mod store_contention;
+mod structure;
 mod webforms;

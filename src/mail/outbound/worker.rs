@@ -13,11 +13,14 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{MAX_ATTEMPTS, OutboundError, backoff_secs};
+use crate::blobs::BlobStore;
+use crate::cases::CaseHub;
 use crate::cases::events::{CaseEvent, Event};
-use crate::db::now;
+use crate::db::{Db, now};
+use crate::mail::secrets::Sealer;
 use crate::mail::smtp::{self, OutgoingFile, OutgoingMail, SendError, SmtpSettings};
+use crate::net::host_policy::HostPolicy;
 use crate::services::{ControlError, Registry, RunReport, ServiceSpec, Trigger};
-use crate::state::AppState;
 
 /// Registry key of the sender.
 pub const SERVICE_KEY: &str = "mail.send";
@@ -62,23 +65,48 @@ impl Outbox {
     }
 }
 
-/// Registers the sender with the server's services.
-pub fn register(state: &AppState) -> Result<(), ControlError> {
-    let registry = state.services.clone();
-    let state = state.clone();
-    registry.register(ServiceSpec::new(
+/// What the sender works with: the store, the live events, the mailbox
+/// passwords' sealer, the stored files, the hosts it may reach, and its own
+/// handle (stop flag, mail in flight).
+#[derive(Clone)]
+pub struct Sending {
+    pub db: Db,
+    pub hub: Arc<CaseHub>,
+    pub sealer: Sealer,
+    pub blobs: BlobStore,
+    pub allowed_hosts: HostPolicy,
+    pub outbox: Arc<Outbox>,
+}
+
+/// Registers the sender with the background services.
+pub fn register(services: &Registry, sending: Sending) -> Result<(), ControlError> {
+    services.register(ServiceSpec::new(
         SERVICE_KEY,
         "Mail sender (replies, acknowledgments)",
         Trigger::Every(POLL),
         move |_| {
-            let state = state.clone();
+            let state = sending.clone();
             async move { send_due(&state).await }
         },
     ))
 }
 
-/// One run: everything due now, one at a time.
-async fn send_due(state: &AppState) -> Result<RunReport, String> {
+/// One run: the mail channel's rows of the cases' outbox that no request
+/// took, then everything due now, one at a time.
+async fn send_due(state: &Sending) -> Result<RunReport, String> {
+    let waiting = state
+        .db
+        .read(|conn| crate::cases::outbox::waiting(conn, super::CHANNELS))
+        .await
+        .map_err(|err| format!("reading the outbox failed: {err}"))?;
+    if waiting {
+        let taken = state
+            .db
+            .write(|tx| super::take_outbox(tx))
+            .await
+            .map_err(|err| format!("taking the outbox failed: {err}"))?;
+        tracing::debug!(taken, "mail taken from the outbox");
+    }
     let (mut sent, mut failed) = (0u64, 0u64);
     while !state.outbox.stopping.load(Ordering::Acquire) {
         let at = now();
@@ -235,7 +263,7 @@ fn record(
 }
 
 /// Sends one row and records the outcome; answers whether it was sent.
-async fn deliver(state: &AppState, mut due: Due) -> bool {
+async fn deliver(state: &Sending, mut due: Due) -> bool {
     let outcome = attempt(state, &mut due).await;
     match &outcome {
         Ok(()) => tracing::info!(delivery = due.id, case = due.case_id, "mail sent"),
@@ -254,39 +282,43 @@ async fn deliver(state: &AppState, mut due: Due) -> bool {
     // The outcome must be recorded, or a sent mail would go out again: a
     // busy store is waited for a few times before giving up.
     let mut recorded = Err(OutboundError::NotFound);
+    let (case_id, project_id, client_id) = (due.case_id, due.project_id, due.client_id);
     for pause in [0u64, 1, 2, 4, 8] {
         tokio::time::sleep(Duration::from_secs(pause)).await;
         let outcome = outcome.clone();
+        // The case's screen learns of the outcome once it is committed.
         recorded = state
-            .db
-            .write(move |tx| record(tx, id, attempts, &outcome))
+            .hub
+            .write(&state.db, move |tx, announce| {
+                let version = record(tx, id, attempts, &outcome)?;
+                if let Some(version) = version {
+                    announce.push(Event::Case(CaseEvent {
+                        kind: "delivery",
+                        case_id,
+                        project_id,
+                        client_id,
+                        version,
+                        by_user_id: None,
+                        by_name: None,
+                    }));
+                }
+                Ok::<_, OutboundError>(version)
+            })
             .await;
         if recorded.is_ok() {
             break;
         }
     }
-    match recorded {
-        Ok(Some(version)) => state.cases.publish(Event::Case(CaseEvent {
-            kind: "delivery",
-            case_id: due.case_id,
-            project_id: due.project_id,
-            client_id: due.client_id,
-            version,
-            by_user_id: None,
-            by_name: None,
-        })),
-        Ok(None) => {}
-        Err(err) => {
-            // The row stays due (a sent mail may go out twice): pause well
-            // before the next round.
-            tracing::error!(delivery = id, error = %err, "recording a delivery failed");
-            tokio::time::sleep(Duration::from_secs(60)).await;
-        }
+    if let Err(err) = recorded {
+        // The row stays due (a sent mail may go out twice): pause well
+        // before the next round.
+        tracing::error!(delivery = id, error = %err, "recording a delivery failed");
+        tokio::time::sleep(Duration::from_secs(60)).await;
     }
     sent
 }
 
-async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {
+async fn attempt(state: &Sending, due: &mut Due) -> Result<(), SendError> {
     let mailbox_id = due
         .mailbox_id
         .ok_or_else(|| SendError::permanent("the mailbox was deleted"))?;
@@ -306,8 +338,7 @@ async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {
     let settings = settings?;
     let files = std::mem::take(&mut due.files);
     if !files.is_empty() {
-        let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
-        due.mail.attachments = read_files(state, blobs, files).await?;
+        due.mail.attachments = read_files(state, state.blobs.clone(), files).await?;
     }
     let message = smtp::build(&due.mail)?;
     let hello = due
@@ -316,13 +347,13 @@ async fn attempt(state: &AppState, due: &mut Due) -> Result<(), SendError> {
         .rsplit_once('@')
         .map(|(_, domain)| domain.to_string())
         .unwrap_or_else(|| "localhost".into());
-    smtp::send(&settings, &state.config.mail_allowed_hosts, &hello, message).await
+    smtp::send(&settings, &state.allowed_hosts, &hello, message).await
 }
 
 /// The contents of a message's files, wherever they are stored (loose or
 /// in a pack): located in one read, read off the async threads.
 async fn read_files(
-    state: &AppState,
+    state: &Sending,
     blobs: crate::blobs::BlobStore,
     files: Vec<(String, String, String)>,
 ) -> Result<Vec<OutgoingFile>, SendError> {

@@ -22,6 +22,7 @@ export function errorMessage(err: unknown): string {
       msg = detail ?? err.problem.title ?? t('error.generic', { status });
     }
     if (err.retryAfter) msg += ' ' + t('error.retryAfter', { n: err.retryAfter });
+    if (err.problem.reference) msg += ' ' + t('error.referenceId', { reference: err.problem.reference });
     return msg;
   }
   return err instanceof Error ? err.message : String(err);

@@ -3094,6 +3094,11 @@ export interface components {
              *     `common-password` under `weak-password`).
              */
             reason?: string;
+            /**
+             * @description On a server error (5xx): the id of the server's log line that has
+             *     the cause; quote it when reporting the problem.
+             */
+            reference?: string;
             /** Format: int32 */
             status: number;
             title: string;

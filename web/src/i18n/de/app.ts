@@ -78,6 +78,7 @@ export const app: AreaMessages<typeof en> = {
   'error.generic': 'Etwas ist schiefgegangen ({status}).',
   'error.network': 'Der Server ist nicht erreichbar. Bitte prüfen Sie die Verbindung.',
   'error.field': '{field}: {detail}',
+  'error.referenceId': 'Referenz für die Administration: {reference}',
   'error.retryAfter': { one: 'Bitte versuchen Sie es in {n} Sekunde erneut.', other: 'Bitte versuchen Sie es in {n} Sekunden erneut.' },
   'error.invalid-credentials': 'E-Mail-Adresse oder Passwort ist falsch.',
   'error.unauthenticated': 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',

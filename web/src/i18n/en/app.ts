@@ -78,6 +78,7 @@ export const app = {
   'error.generic': 'Something went wrong ({status}).',
   'error.network': 'The server cannot be reached. Please check the connection.',
   'error.field': '{field}: {detail}',
+  'error.referenceId': 'Reference for the administrator: {reference}',
   'error.retryAfter': { one: 'Please try again in {n} second.', other: 'Please try again in {n} seconds.' },
   'error.invalid-credentials': 'E-mail address or password is wrong.',
   'error.unauthenticated': 'Your session has expired. Please sign in again.',
