@@ -530,7 +530,8 @@ const SCRUBBED: &str = "store.secure_delete_since";
 /// `secure_delete` off (a store made before it was always on): old copies of updated and
 /// deleted text in the free space of pages are gone afterwards. A new
 /// store is empty, so this costs nothing there; a large old one takes a
-/// while, once.
+/// while, once, and needs free space for a copy of itself in the temporary
+/// directory (`TMPDIR`, else `/var/tmp` or `/tmp`).
 fn scrub_once(conn: &Connection) -> StoreResult<()> {
     let done = conn
         .query_row("SELECT 1 FROM settings WHERE key = ?1", [SCRUBBED], |_| {
@@ -542,7 +543,13 @@ fn scrub_once(conn: &Connection) -> StoreResult<()> {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    conn.execute_batch("VACUUM")?;
+    // VACUUM copies the store into a temporary database first: in a file,
+    // not in memory (the connections' temp_store), or a large store would
+    // need its own size in RAM (and meet the unit's MemoryMax).
+    conn.execute_batch("PRAGMA temp_store = FILE")?;
+    let vacuumed = conn.execute_batch("VACUUM");
+    conn.execute_batch("PRAGMA temp_store = MEMORY")?;
+    vacuumed?;
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)",
         rusqlite::params![SCRUBBED, now()],
