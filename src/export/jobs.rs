@@ -221,7 +221,7 @@ impl Exports {
             return Err(ExportError::Running);
         }
         crate::db::files::create_private_dir_all(&self.dir)?;
-        let id = random_id();
+        let id = crate::db::random_hex(12);
         let created_at = crate::db::now();
         let stamp: String = created_at
             .chars()
@@ -350,18 +350,6 @@ impl Exports {
     }
 }
 
-fn random_id() -> String {
-    use ring::rand::SecureRandom;
-    let mut bytes = [0u8; 12];
-    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
-        // Never expected; a time-based id still works (ids are checked
-        // against the client anyway).
-        let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-        bytes[..8].copy_from_slice(&nanos.to_le_bytes());
-    }
-    crate::db::hex(&bytes)
-}
-
 /// A file-name-safe form of a client name.
 pub fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -390,7 +378,7 @@ mod tests {
     /// A finished job of `client` whose archive was made at `finished_at`.
     fn finished(exports: &Exports, client: i64, finished_at: &str) -> Arc<Job> {
         std::fs::create_dir_all(&exports.dir).expect("dir");
-        let id = random_id();
+        let id = crate::db::random_hex(12);
         let job = Arc::new(Job {
             path: exports.dir.join(format!("{id}.tar.gz")),
             id: id.clone(),

@@ -345,6 +345,9 @@ impl Person {
 /// beyond the person's own rows (another client is another controller).
 const CLIENT_CASES: &str =
     "SELECT k.id FROM cases k JOIN projects p ON p.id = k.project_id WHERE p.client_id = ?1";
+/// Mailboxes of the client (its unfiled mail is in no case).
+const CLIENT_MAILBOXES: &str =
+    "SELECT m.id FROM mailboxes m JOIN projects p ON p.id = m.project_id WHERE p.client_id = ?1";
 
 /// What erasing the person's messages in any case of the client did.
 #[derive(Debug, Default)]
@@ -377,8 +380,7 @@ fn erase_sent_elsewhere(
                 "DELETE FROM mail_inbound
                  WHERE lower(trim(from_address)) IN (SELECT value FROM json_each(?2))
                    AND (case_id IN ({CLIENT_CASES})
-                        OR mailbox_id IN (SELECT m.id FROM mailboxes m
-                            JOIN projects p ON p.id = m.project_id WHERE p.client_id = ?1))
+                        OR mailbox_id IN ({CLIENT_MAILBOXES}))
                  RETURNING raw_sha256, thread_message_id"
             ))?
             .query_map(params![client_id, &emails], |row| {
@@ -722,8 +724,7 @@ pub fn replay(conn: &Connection, entry: &Entry) -> Result<Option<Done>, GdprErro
             conn.prepare_cached(&format!(
                 "SELECT DISTINCT lower(trim(from_address)) FROM mail_inbound
                  WHERE from_address IS NOT NULL
-                   AND (case_id IN ({CLIENT_CASES}) OR mailbox_id IN (SELECT m.id FROM mailboxes m
-                        JOIN projects p ON p.id = m.project_id WHERE p.client_id = ?1))"
+                   AND (case_id IN ({CLIENT_CASES}) OR mailbox_id IN ({CLIENT_MAILBOXES}))"
             ))?
             .query_map([entry.client_id], |row| row.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?,

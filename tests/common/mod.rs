@@ -123,6 +123,55 @@ impl TestServer {
     }
 }
 
+/// A bearer client of `email` that opens a new connection per request: the
+/// server closes idle keep-alive connections after a few seconds, and a
+/// test that works on files for longer than that on a busy machine would
+/// race the close.
+pub fn client(ts: &TestServer, email: &str) -> Api {
+    let mut api = ts.token_client(email);
+    api.client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    api
+}
+
+/// "table.column" of every row of any table (search tables and their
+/// shadow tables included) whose text holds `needle`, in any case.
+pub fn store_hits(ts: &TestServer, needle: &str) -> Vec<String> {
+    let needle = needle.to_string();
+    ts.server
+        .state
+        .db
+        .read_blocking(move |conn| {
+            let tables: Vec<String> = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut hits = Vec::new();
+            for table in tables {
+                let columns: Vec<String> = conn
+                    .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
+                    .query_map([], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for column in columns {
+                    let n: i64 = conn.query_row(
+                        &format!(
+                            "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?1)) > 0"
+                        ),
+                        [&needle],
+                        |row| row.get(0),
+                    )?;
+                    if n > 0 {
+                        hits.push(format!("{table}.{column}"));
+                    }
+                }
+            }
+            Ok::<_, zezaro::db::StoreError>(hits)
+        })
+        .expect("scan")
+}
+
 /// A small JSON API client.
 pub struct Api {
     pub base: String,

@@ -13,7 +13,7 @@ use crate::common;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use common::{Api, TestServer};
+use common::{Api, TestServer, client};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use zezaro::blobs::pack::PackWriter;
@@ -125,17 +125,6 @@ async fn download(api: &Api, path: &str) -> (StatusCode, reqwest::header::Header
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// A bearer client opening a connection per request (the server drops
-/// idle keep-alive connections, which a slow test could race).
-fn client(ts: &TestServer, email: &str) -> Api {
-    let mut api = ts.token_client(email);
-    api.client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client");
-    api
 }
 
 const BEFORE: &[u8] = b"a content before, of another message";

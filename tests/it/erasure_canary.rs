@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use common::mailserver::Dovecot;
-use common::{Api, TestServer};
+use common::{Api, TestServer, client};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use zezaro::http::server::StartOptions;
@@ -209,53 +209,6 @@ fn scan_dir(dir: &Path, needles: &Needles, skip: &[&str]) -> Vec<String> {
     }
     found.sort();
     found
-}
-
-/// "table.column" of every row holding `needle` (any case), to say where a
-/// leftover on disk is still live.
-fn live_rows(ts: &TestServer, needle: &str) -> Vec<String> {
-    let needle = needle.to_lowercase();
-    ts.server
-        .state
-        .db
-        .read_blocking(move |conn| {
-            let tables: Vec<String> = conn
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
-                .query_map([], |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
-            let mut hits = Vec::new();
-            for table in tables {
-                let columns: Vec<String> = conn
-                    .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
-                    .query_map([], |row| row.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for column in columns {
-                    let n: i64 = conn.query_row(
-                        &format!(
-                            "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), ?1) > 0"
-                        ),
-                        [&needle],
-                        |row| row.get(0),
-                    )?;
-                    if n > 0 {
-                        hits.push(format!("{table}.{column}"));
-                    }
-                }
-            }
-            Ok::<_, zezaro::db::StoreError>(hits)
-        })
-        .unwrap_or_default()
-}
-
-/// A client that opens a new connection per request (long tests outlive
-/// the server's keep-alive).
-fn client(ts: &TestServer, email: &str) -> Api {
-    let mut api = ts.token_client(email);
-    api.client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client");
-    api
 }
 
 async fn created(api: &Api, path: &str, body: Value) -> Value {
@@ -658,7 +611,7 @@ async fn assert_erased(
         on_disk.is_empty(),
         "{when}: the erased person is still on disk:\n{}\nlive rows: {:?}",
         on_disk.join("\n"),
-        live_rows(ts, gone.mark)
+        common::store_hits(ts, gone.mark)
     );
     let answers = api_answers(
         ts,
@@ -1037,7 +990,7 @@ async fn retention_leaves_nothing_behind(mode: &str) {
             on_disk.is_empty(),
             "{when}: retention left the old cases on disk:\n{}\nlive rows: {:?}",
             on_disk.join("\n"),
-            live_rows(ts, GONE.mark)
+            common::store_hits(ts, GONE.mark)
         );
         let kept = scan_dir(ts.dir.path(), &KEPT.needles(), &["backups"]);
         assert!(

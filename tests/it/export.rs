@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Api, TestServer};
+use common::{Api, TestServer, client};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -209,19 +209,6 @@ fn raw_mail(ts: &TestServer, case_id: i64, raw: &str) -> String {
         })
         .expect("raw mail stored");
     sha
-}
-
-/// A bearer client that opens a new connection per request: the server
-/// closes idle keep-alive connections after a few seconds, and this test
-/// works on files for longer than that on a busy machine, which would race
-/// the close.
-fn client(ts: &TestServer, email: &str) -> Api {
-    let mut api = ts.token_client(email);
-    api.client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client");
-    api
 }
 
 #[actix_web::test]

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::Instant;
 
-use common::{Api, TestServer};
+use common::{Api, TestServer, client};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -82,42 +82,6 @@ fn blob_path(ts: &TestServer, content: &[u8]) -> std::path::PathBuf {
         .join(&sha)
 }
 
-/// Rows of any table and text column containing `needle` (search tables
-/// and their shadow tables included): "table.column" per hit.
-fn store_hits(ts: &TestServer, needle: &str) -> Vec<String> {
-    let needle = needle.to_string();
-    ts.server
-        .state
-        .db
-        .read_blocking(move |conn| {
-            let tables: Vec<String> = conn
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
-                .query_map([], |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
-            let mut hits = Vec::new();
-            for table in tables {
-                let columns: Vec<String> = conn
-                    .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
-                    .query_map([], |row| row.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for column in columns {
-                    let n: i64 = conn.query_row(
-                        &format!(
-                            "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?1)) > 0"
-                        ),
-                        [&needle],
-                        |row| row.get(0),
-                    )?;
-                    if n > 0 {
-                        hits.push(format!("{table}.{column}"));
-                    }
-                }
-            }
-            Ok::<_, zezaro::db::StoreError>(hits)
-        })
-        .expect("scan")
-}
-
 fn file_contains(path: &std::path::Path, needle: &str) -> bool {
     let bytes = std::fs::read(path).unwrap_or_default();
     bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
@@ -153,19 +117,6 @@ fn raw_mail(ts: &TestServer, case_id: i64, raw: &str) -> String {
         })
         .expect("raw mail stored");
     sha
-}
-
-/// A bearer client that opens a new connection per request: the server
-/// closes idle keep-alive connections after a few seconds, and this test
-/// works on files for longer than that on a busy machine, which would race
-/// the close.
-fn client(ts: &TestServer, email: &str) -> Api {
-    let mut api = ts.token_client(email);
-    api.client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client");
-    api
 }
 
 #[actix_web::test]
@@ -421,13 +372,13 @@ async fn erasure_leaves_no_trace() {
         "L01X00T47",
     ] {
         assert_eq!(
-            store_hits(&ts, needle),
+            common::store_hits(&ts, needle),
             Vec::<String>::new(),
             "{needle} left in the store"
         );
     }
     assert!(
-        !store_hits(&ts, "Otto Bleibt").is_empty(),
+        !common::store_hits(&ts, "Otto Bleibt").is_empty(),
         "the scan finds what is there"
     );
 
@@ -501,7 +452,7 @@ async fn erasure_leaves_no_trace() {
     assert!(!blob_path(&ts, gone_file).exists());
     for needle in ["Dora", "dora.weg", "4443332"] {
         assert_eq!(
-            store_hits(&ts, needle),
+            common::store_hits(&ts, needle),
             Vec::<String>::new(),
             "{needle} left"
         );
