@@ -96,7 +96,7 @@ export function ExportsPage() {
                     {t(`exports.state.${j.state}` as MsgKey)}
                     {j.error && <div class="muted">{j.error}</div>}
                     {j.removed_reason && (
-                      <div class="muted" data-testid="export-removed">
+                      <div class="muted cell-note" data-testid="export-removed">
                         {t(`exports.removed.${j.removed_reason}` as MsgKey, { at: formatDateTime(j.expires_at ?? '') })}
                       </div>
                     )}
