@@ -380,6 +380,30 @@ impl From<crate::export::ExportError> for ApiError {
     }
 }
 
+impl From<crate::knowledge::KnowledgeError> for ApiError {
+    fn from(err: crate::knowledge::KnowledgeError) -> Self {
+        use crate::knowledge::KnowledgeError;
+        match err {
+            KnowledgeError::CategoryNotFound
+            | KnowledgeError::ArticleNotFound
+            | KnowledgeError::VersionNotFound => not_found(err),
+            KnowledgeError::CategoryNotEmpty => conflict("category-not-empty", err),
+            KnowledgeError::CategoryCycle => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                err.to_string(),
+            )
+            .with_field("parent_id"),
+            KnowledgeError::VersionConflict => conflict("version-conflict", err),
+            KnowledgeError::NotCurrent(_) => conflict("version-not-current", err),
+            KnowledgeError::NotPublished => conflict("not-published", err),
+            KnowledgeError::Invalid(invalid) => invalid.into(),
+            KnowledgeError::Denied(denied) => denied.into(),
+            KnowledgeError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl From<crate::gdpr::GdprError> for ApiError {
     fn from(err: crate::gdpr::GdprError) -> Self {
         use crate::gdpr::GdprError;
