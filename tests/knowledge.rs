@@ -481,6 +481,19 @@ async fn nothing_of_one_client_is_reachable_by_another_clients_users() {
             );
         }
     }
+    // A client that does not exist is missing for the platform admin too.
+    let admin = ts.token_client("admin@zezaro.example");
+    let (status, body) = admin
+        .get("/api/v1/knowledge/categories?client_id=999999")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = admin
+        .post(
+            "/api/v1/knowledge/categories",
+            json!({"client_id": 999999, "name": "X"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     // All of it is still there for the owner.
     let (_, seen) = editor.get(&a).await;
     assert_eq!(translation(&seen, "de")["published"]["id"], v1);

@@ -23,8 +23,34 @@ use crate::validation::{Invalid, required_text};
 const MAX_BODY_CHARS: usize = 200_000;
 const MAX_TAGS: usize = 20;
 
-fn reader(who: &Principal, client_id: i64) -> Result<KnowledgeReader, KnowledgeError> {
-    Ok(policy::knowledge_reader(who, client_id)?)
+fn reader(
+    conn: &Connection,
+    who: &Principal,
+    client_id: i64,
+) -> Result<KnowledgeReader, KnowledgeError> {
+    let reader = policy::knowledge_reader(who, client_id)?;
+    // A platform admin passes the policy for any id; a missing client is
+    // 404 for them too.
+    if who.is_admin() && crate::clients::store::get(conn, client_id)?.is_none() {
+        return Err(Denied::NotFound.into());
+    }
+    Ok(reader)
+}
+
+/// Editors only: 404 for a foreign client, 403 for its readers.
+fn editor(conn: &Connection, who: &Principal, client_id: i64) -> Result<(), KnowledgeError> {
+    match reader(conn, who, client_id)? {
+        KnowledgeReader::Editor => Ok(()),
+        KnowledgeReader::Reader { .. } => Err(Denied::Forbidden.into()),
+    }
+}
+
+/// A hidden client answers as the missing object `missing`.
+fn hidden_as(missing: KnowledgeError) -> impl FnOnce(KnowledgeError) -> KnowledgeError {
+    move |err| match err {
+        KnowledgeError::Denied(Denied::NotFound) => missing,
+        other => other,
+    }
 }
 
 fn scope(reader: &KnowledgeReader) -> ReadScope {
@@ -41,7 +67,7 @@ pub fn categories(
     who: &Principal,
     client_id: i64,
 ) -> Result<Vec<Category>, KnowledgeError> {
-    reader(who, client_id)?;
+    reader(conn, who, client_id)?;
     Ok(store::categories(conn, client_id)?)
 }
 
@@ -62,7 +88,7 @@ pub fn create_category(
     who: &Principal,
     input: NewCategory,
 ) -> Result<Category, KnowledgeError> {
-    policy::edit_knowledge(who, input.client_id)?;
+    editor(conn, who, input.client_id)?;
     let name = required_text("name", &input.name, 120)?;
     if let Some(parent) = input.parent_id {
         own_category(conn, input.client_id, parent, "parent_id")?;
@@ -84,7 +110,7 @@ fn visible_category(
     id: i64,
 ) -> Result<Category, KnowledgeError> {
     let category = store::category(conn, id)?.ok_or(KnowledgeError::CategoryNotFound)?;
-    reader(who, category.client_id).map_err(|_| KnowledgeError::CategoryNotFound)?;
+    reader(conn, who, category.client_id).map_err(hidden_as(KnowledgeError::CategoryNotFound))?;
     Ok(category)
 }
 
@@ -95,7 +121,7 @@ pub fn update_category(
     patch: CategoryPatch,
 ) -> Result<Category, KnowledgeError> {
     let mut category = visible_category(conn, who, id)?;
-    policy::edit_knowledge(who, category.client_id)?;
+    editor(conn, who, category.client_id)?;
     if let Some(name) = &patch.name {
         category.name = required_text("name", name, 120)?;
     }
@@ -117,7 +143,7 @@ pub fn update_category(
 
 pub fn delete_category(conn: &Connection, who: &Principal, id: i64) -> Result<(), KnowledgeError> {
     let category = visible_category(conn, who, id)?;
-    policy::edit_knowledge(who, category.client_id)?;
+    editor(conn, who, category.client_id)?;
     if store::category_in_use(conn, id)? {
         return Err(KnowledgeError::CategoryNotEmpty);
     }
@@ -144,7 +170,8 @@ fn readable(
     id: i64,
 ) -> Result<(ArticleRow, KnowledgeReader), KnowledgeError> {
     let row = store::article(conn, id)?.ok_or(KnowledgeError::ArticleNotFound)?;
-    let reader = reader(who, row.client_id).map_err(|_| KnowledgeError::ArticleNotFound)?;
+    let reader =
+        reader(conn, who, row.client_id).map_err(hidden_as(KnowledgeError::ArticleNotFound))?;
     if let KnowledgeReader::Reader { .. } = reader {
         let limits = store::projects(conn, id)?;
         let mut published = false;
@@ -173,7 +200,7 @@ pub fn list_articles(
     who: &Principal,
     q: &ArticleQuery,
 ) -> Result<Vec<ArticleSummary>, KnowledgeError> {
-    let reader = reader(who, q.client_id)?;
+    let reader = reader(conn, who, q.client_id)?;
     let tag = q.tag.as_deref().map(|t| t.trim().to_lowercase());
     Ok(store::list_articles(
         conn,
@@ -292,7 +319,7 @@ pub fn create_article(
     who: &Principal,
     input: NewArticle,
 ) -> Result<Saved, KnowledgeError> {
-    let reader = reader(who, input.client_id)?;
+    let reader = reader(conn, who, input.client_id)?;
     if let Some(category) = input.category_id {
         own_category(conn, input.client_id, category, "category_id")?;
     }
@@ -569,7 +596,7 @@ pub fn search(
     who: &Principal,
     params: &KnowledgeSearch,
 ) -> Result<Vec<SearchHit>, KnowledgeError> {
-    let reader = reader(who, params.client_id)?;
+    let reader = reader(conn, who, params.client_id)?;
     let parsed = query::parse(&params.q);
     let Some(fts) = parsed.text.as_deref() else {
         return Ok(Vec::new());
