@@ -427,6 +427,8 @@ async fn nothing_of_one_client_is_reachable_by_another_clients_users() {
         a.clone(),
         format!("{a}/versions"),
         format!("{a}/versions/{v1}"),
+        format!("/api/v1/knowledge/review?client_id={client_id}"),
+        format!("/api/v1/knowledge/articles?client_id={client_id}&deleted=true"),
     ];
     let writes = [
         (
@@ -460,6 +462,7 @@ async fn nothing_of_one_client_is_reachable_by_another_clients_users() {
         ("POST", format!("{a}/versions/{v1}/restore"), json!({})),
         ("POST", format!("{a}/unpublish"), json!({"language": "de"})),
         ("DELETE", a.clone(), Value::Null),
+        ("POST", format!("{a}/undelete"), json!({})),
     ];
     // Another client's admin, its agent, and an agent of a third client.
     for email in [CA_NORD, JONAS, TOM] {
@@ -722,6 +725,87 @@ async fn categories_nest_in_order_and_markdown_is_sanitised() {
     assert!(
         !html.contains("tracker.example") && !html.contains("<script"),
         "{html}"
+    );
+    ts.server.stop().await;
+}
+
+#[actix_web::test]
+async fn suggestions_wait_in_review_and_deleted_articles_come_back() {
+    let ts = common::demo_server().await;
+    let client_id = acme(&ts).await;
+    let editor = ts.token_client(CA_ACME);
+    let lead = ts.token_client(LEAD);
+    let anna = ts.token_client(ANNA);
+    let (id, v1) = create(
+        &editor,
+        json!({"client_id": client_id, "language": "de", "title": "Ratenzahlung",
+               "body": "Eine Ratenzahlung vereinbaren wir ab 100 Euro."}),
+    )
+    .await;
+    publish(&editor, id, v1).await;
+    let (_, suggested) = anna
+        .post(
+            &format!("/api/v1/knowledge/articles/{id}/versions"),
+            json!({"language": "de", "title": "Ratenzahlung", "body": "Ab 50 Euro."}),
+        )
+        .await;
+    let suggestion = suggested["version"]["id"].as_i64().unwrap();
+
+    // The review queue: editors only.
+    let review = format!("/api/v1/knowledge/review?client_id={client_id}");
+    for api in [&editor, &lead] {
+        let (status, queue) = api.get(&review).await;
+        assert_eq!(status, StatusCode::OK, "{queue}");
+        let ids: Vec<i64> = queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![suggestion]);
+    }
+    assert_eq!(anna.get(&review).await.0, StatusCode::FORBIDDEN);
+
+    // Deleted: gone for everybody, listed for the client admin only.
+    let article = format!("/api/v1/knowledge/articles/{id}");
+    assert_eq!(editor.delete(&article).await.0, StatusCode::NO_CONTENT);
+    let (_, queue) = editor.get(&review).await;
+    assert!(queue["items"].as_array().unwrap().is_empty());
+    let search = format!("/api/v1/knowledge/search?client_id={client_id}&q=Ratenzahlung");
+    let (_, hits) = anna.get(&search).await;
+    assert!(hits["items"].as_array().unwrap().is_empty());
+    let deleted = format!("/api/v1/knowledge/articles?client_id={client_id}&deleted=true");
+    let (status, list) = editor.get(&deleted).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["items"][0]["id"], id);
+    assert_eq!(lead.get(&deleted).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(anna.get(&deleted).await.0, StatusCode::FORBIDDEN);
+    let undelete = format!("{article}/undelete");
+    assert_eq!(
+        lead.post(&undelete, json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        anna.post(&undelete, json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Restored by the client admin: published and findable again.
+    let (status, back) = editor.post(&undelete, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(translation(&back, "de")["published"]["id"], v1);
+    assert_eq!(anna.get(&article).await.0, StatusCode::OK);
+    let (_, hits) = anna.get(&search).await;
+    assert_eq!(hits["items"][0]["article_id"], id, "{hits}");
+    assert_eq!(
+        editor.post(&undelete, json!({})).await.0,
+        StatusCode::NOT_FOUND,
+        "not deleted (any more)"
+    );
+    let actions = audit_actions(&editor, id).await;
+    assert!(
+        actions.iter().any(|a| a == "knowledge.article.undelete"),
+        "{actions:?}"
     );
     ts.server.stop().await;
 }

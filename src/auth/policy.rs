@@ -400,6 +400,13 @@ pub fn edit_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
     }
 }
 
+/// See and restore a client's deleted knowledge: its client admin and
+/// platform admins.
+pub fn restore_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    knowledge_reader(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
 // ---- audit log -------------------------------------------------------------
 
 pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
@@ -635,6 +642,9 @@ mod tests {
         assert_eq!(edit_knowledge(&agent, FOREIGN), Err(Denied::NotFound));
         let idle = who(Role::Agent, Some(OWN), &[]);
         assert_eq!(knowledge_reader(&idle, OWN), Err(Denied::NotFound));
+        assert!(restore_knowledge(&ca, OWN).is_ok());
+        assert_eq!(restore_knowledge(&lead, OWN), Err(Denied::Forbidden));
+        assert_eq!(restore_knowledge(&ca, FOREIGN), Err(Denied::NotFound));
     }
 
     #[test]

@@ -132,6 +132,8 @@ use utoipa::{Modify, OpenApi};
         crate::knowledge::handlers::publish_version,
         crate::knowledge::handlers::restore_version,
         crate::knowledge::handlers::unpublish,
+        crate::knowledge::handlers::undelete_article,
+        crate::knowledge::handlers::review_queue,
         crate::mail::handlers::list,
         crate::mail::handlers::create,
         crate::mail::handlers::get_one,

@@ -27,7 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(submit_version)
         .service(publish_version)
         .service(restore_version)
-        .service(unpublish);
+        .service(unpublish)
+        .service(undelete_article)
+        .service(review_queue);
 }
 
 /// A client's knowledge-base categories (flat; `parent_id` makes the tree).
@@ -326,4 +328,39 @@ pub async fn unpublish(
         .write(move |tx| service::unpublish(tx, &who, id, language))
         .await?;
     Ok(HttpResponse::Ok().json(article))
+}
+
+/// Brings a deleted article back (client admins; audited).
+#[utoipa::path(post, path = "/api/v1/knowledge/articles/{id}/undelete", tag = "knowledge",
+    responses((status = 200, body = Article), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[post("/knowledge/articles/{id}/undelete")]
+pub async fn undelete_article(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let article = state
+        .db
+        .write(move |tx| service::undelete_article(tx, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(article))
+}
+
+/// The versions waiting in review (agents' suggestions, submitted drafts),
+/// oldest first (editors).
+#[utoipa::path(get, path = "/api/v1/knowledge/review", tag = "knowledge", params(ClientParams),
+    responses((status = 200, body = ItemList<Version>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/knowledge/review")]
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    who: Principal,
+    params: web::Query<ClientParams>,
+) -> Result<HttpResponse, ApiError> {
+    let client_id = params.client_id;
+    let items = state
+        .db
+        .read(move |conn| service::review_queue(conn, &who, client_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
 }

@@ -280,6 +280,8 @@ pub struct ArticleQuery {
     pub limit: Option<u32>,
     /// Articles with a smaller id (the next page).
     pub before_id: Option<i64>,
+    /// `true`: the deleted articles instead (client admins; restorable).
+    pub deleted: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]

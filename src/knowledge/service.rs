@@ -201,11 +201,16 @@ pub fn list_articles(
     q: &ArticleQuery,
 ) -> Result<Vec<ArticleSummary>, KnowledgeError> {
     let reader = reader(conn, who, q.client_id)?;
+    let deleted = q.deleted.unwrap_or(false);
+    if deleted {
+        policy::restore_knowledge(who, q.client_id)?;
+    }
     let tag = q.tag.as_deref().map(|t| t.trim().to_lowercase());
     Ok(store::list_articles(
         conn,
         q.client_id,
         &scope(&reader),
+        deleted,
         q.category_id,
         tag.as_deref(),
         q.before_id,
@@ -415,7 +420,44 @@ pub fn delete_article(conn: &Connection, who: &Principal, id: i64) -> Result<(),
     Ok(())
 }
 
+/// Brings a deleted article back (client admins), with what was published.
+pub fn undelete_article(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+) -> Result<Article, KnowledgeError> {
+    let row = store::deleted_article(conn, id)?.ok_or(KnowledgeError::ArticleNotFound)?;
+    // Readers never see deleted articles: 404 as if it never existed.
+    match reader(conn, who, row.client_id).map_err(hidden_as(KnowledgeError::ArticleNotFound))? {
+        KnowledgeReader::Editor => policy::restore_knowledge(who, row.client_id)?,
+        KnowledgeReader::Reader { .. } => return Err(KnowledgeError::ArticleNotFound),
+    }
+    store::undelete_article(conn, id)?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "knowledge.article.undelete",
+        "kb_article",
+        Some(id),
+        Some(row.client_id),
+        json!({}),
+    )?;
+    let row = store::article(conn, id)?.ok_or(KnowledgeError::ArticleNotFound)?;
+    assemble(conn, row, &KnowledgeReader::Editor)
+}
+
 // ---- versions --------------------------------------------------------------
+
+/// The versions waiting in review in a client's articles (editors), oldest
+/// first: agents' suggestions and submitted drafts.
+pub fn review_queue(
+    conn: &Connection,
+    who: &Principal,
+    client_id: i64,
+) -> Result<Vec<Version>, KnowledgeError> {
+    editor(conn, who, client_id)?;
+    Ok(store::in_review(conn, client_id, 500)?)
+}
 
 /// Saves a new version: a draft from an editor, a suggestion (in review)
 /// from an agent who reads the article.

@@ -128,12 +128,21 @@ fn visibility_of(text: String) -> Visibility {
 }
 
 pub fn article(conn: &Connection, id: i64) -> StoreResult<Option<ArticleRow>> {
+    article_in(conn, id, false)
+}
+
+/// A soft-deleted article.
+pub fn deleted_article(conn: &Connection, id: i64) -> StoreResult<Option<ArticleRow>> {
+    article_in(conn, id, true)
+}
+
+fn article_in(conn: &Connection, id: i64, deleted: bool) -> StoreResult<Option<ArticleRow>> {
     Ok(conn
         .prepare_cached(
             "SELECT id, client_id, category_id, visibility, created_at, updated_at
-             FROM kb_articles WHERE id = ?1 AND deleted_at IS NULL",
+             FROM kb_articles WHERE id = ?1 AND (deleted_at IS NOT NULL) = ?2",
         )?
-        .query_row([id], |row| {
+        .query_row(params![id, deleted], |row| {
             Ok(ArticleRow {
                 id: row.get(0)?,
                 client_id: row.get(1)?,
@@ -199,6 +208,16 @@ pub fn delete_article(conn: &Connection, id: i64, user_id: i64) -> StoreResult<(
     )?
     .execute([id])?;
     Ok(())
+}
+
+/// Brings a soft-deleted article back, with its published versions in the
+/// search index again.
+pub fn undelete_article(conn: &Connection, id: i64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE kb_articles SET deleted_at = NULL, deleted_by = NULL, updated_at = ?2 WHERE id = ?1",
+    )?
+    .execute(params![id, now()])?;
+    reindex_article(conn, id)
 }
 
 pub fn tags(conn: &Connection, article_id: i64) -> StoreResult<Vec<String>> {
@@ -286,10 +305,12 @@ impl ReadScope {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn list_articles(
     conn: &Connection,
     client_id: i64,
     scope: &ReadScope,
+    deleted: bool,
     category_id: Option<i64>,
     tag: Option<&str>,
     before_id: Option<i64>,
@@ -297,9 +318,12 @@ pub fn list_articles(
 ) -> StoreResult<Vec<ArticleSummary>> {
     let mut sql = String::from(
         "SELECT a.id, a.client_id, a.category_id, a.visibility, a.updated_at
-         FROM kb_articles a WHERE a.client_id = ? AND a.deleted_at IS NULL",
+         FROM kb_articles a WHERE a.client_id = ? AND (a.deleted_at IS NOT NULL) = ?",
     );
-    let mut args = vec![Value::Integer(client_id)];
+    let mut args = vec![
+        Value::Integer(client_id),
+        Value::Integer(i64::from(deleted)),
+    ];
     if let Some((condition, arg)) = scope.condition() {
         sql.push_str(" AND ");
         sql.push_str(&condition);
@@ -593,6 +617,22 @@ pub fn reindex_article(conn: &Connection, article_id: i64) -> StoreResult<()> {
         }
     }
     Ok(())
+}
+
+/// Versions waiting in review in a client's live articles, oldest first.
+pub fn in_review(conn: &Connection, client_id: i64, limit: u32) -> StoreResult<Vec<Version>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM kb_article_versions v JOIN kb_articles a ON a.id = v.article_id
+         WHERE a.client_id = ?1 AND a.deleted_at IS NULL AND v.state = 'review'
+         ORDER BY v.submitted_at, v.id LIMIT ?2",
+        VERSION_COLUMNS
+            .split(',')
+            .map(|c| format!("v.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    let rows = stmt.query_map(params![client_id, limit], version_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 // ---- search ----------------------------------------------------------------
