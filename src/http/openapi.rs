@@ -119,7 +119,7 @@ use utoipa::{Modify, OpenApi};
         crate::knowledge::handlers::create_category,
         crate::knowledge::handlers::update_category,
         crate::knowledge::handlers::delete_category,
-        crate::knowledge::handlers::search,
+        crate::knowledge::handlers::search_articles,
         crate::knowledge::handlers::list_articles,
         crate::knowledge::handlers::create_article,
         crate::knowledge::handlers::get_article,

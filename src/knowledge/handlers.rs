@@ -15,7 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create_category)
         .service(update_category)
         .service(delete_category)
-        .service(search)
+        .service(search_articles)
         .service(list_articles)
         .service(create_article)
         .service(get_article)
@@ -103,7 +103,7 @@ pub async fn delete_category(
 #[utoipa::path(get, path = "/api/v1/knowledge/search", tag = "knowledge", params(KnowledgeSearch),
     responses((status = 200, body = ItemList<SearchHit>), (status = 404, body = ProblemBody)))]
 #[get("/knowledge/search")]
-pub async fn search(
+pub async fn search_articles(
     state: web::Data<AppState>,
     who: Principal,
     params: web::Query<KnowledgeSearch>,

@@ -4,6 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 /// The languages an article is written in, side by side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = KnowledgeLanguage)]
 pub enum Language {
     De,
     En,
@@ -32,6 +33,7 @@ impl Language {
 /// help center (a later slice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = KnowledgeVisibility)]
 pub enum Visibility {
     Internal,
     Public,
@@ -59,6 +61,7 @@ impl Visibility {
 /// or unpublished).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = ArticleVersionState)]
 pub enum VersionState {
     Draft,
     Review,
@@ -88,6 +91,7 @@ impl VersionState {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgeCategory)]
 pub struct Category {
     pub id: i64,
     pub client_id: i64,
@@ -101,6 +105,7 @@ pub struct Category {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewKnowledgeCategory)]
 pub struct NewCategory {
     pub client_id: i64,
     pub parent_id: Option<i64>,
@@ -112,6 +117,7 @@ pub struct NewCategory {
 /// Absent fields stay; `parent_id: null` moves the category to the top.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = KnowledgeCategoryPatch)]
 pub struct CategoryPatch {
     #[schema(max_length = 120)]
     pub name: Option<String>,
@@ -123,6 +129,7 @@ pub struct CategoryPatch {
 
 /// One saved version of an article in one language.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleVersion)]
 pub struct Version {
     pub id: i64,
     pub article_id: i64,
@@ -147,6 +154,7 @@ pub struct Version {
 
 /// A version in the history list (without the bodies).
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleVersionSummary)]
 pub struct VersionSummary {
     pub id: i64,
     pub language: Language,
@@ -162,6 +170,7 @@ pub struct VersionSummary {
 
 /// An article in one language.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleTranslation)]
 pub struct Translation {
     pub language: Language,
     /// The published version; `null`: not published in this language (a
@@ -188,6 +197,7 @@ pub struct Article {
 
 /// An article's title and state in one language, for lists.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleTitle)]
 pub struct TitleInLanguage {
     pub language: Language,
     pub title: String,
@@ -245,6 +255,7 @@ pub struct ArticlePatch {
 /// suggestion (in review at once).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewArticleVersion)]
 pub struct NewVersion {
     pub language: Language,
     #[schema(max_length = 200)]
@@ -259,6 +270,7 @@ pub struct NewVersion {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UnpublishArticle)]
 pub struct Unpublish {
     pub language: Language,
 }
@@ -300,6 +312,7 @@ pub struct KnowledgeSearch {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleHit)]
 pub struct SearchHit {
     pub article_id: i64,
     pub version_id: i64,

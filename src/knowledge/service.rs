@@ -311,6 +311,7 @@ fn content(title: &str, body: &str) -> Result<Content, Invalid> {
 
 /// What a new article or a save answers: the article and the version saved.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleSaved)]
 pub struct Saved {
     pub article_id: i64,
     /// A draft from an editor; from an agent a suggestion, in review.
