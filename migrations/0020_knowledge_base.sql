@@ -18,6 +18,9 @@ CREATE TABLE kb_articles (
     client_id   INTEGER NOT NULL REFERENCES clients(id) ON DELETE RESTRICT,
     category_id INTEGER REFERENCES kb_categories(id) ON DELETE RESTRICT,
     visibility  TEXT NOT NULL DEFAULT 'internal' CHECK (visibility IN ('internal', 'public')),
+    -- 1: only the projects in kb_article_projects (none left after their
+    -- deletion: no project), 0: all projects of the client.
+    limited     INTEGER NOT NULL DEFAULT 0 CHECK (limited IN (0, 1)),
     created_by  INTEGER REFERENCES users(id) ON DELETE SET NULL,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
@@ -58,7 +61,7 @@ CREATE TABLE kb_article_tags (
 ) WITHOUT ROWID;
 CREATE INDEX kb_article_tags_tag ON kb_article_tags(tag);
 
--- No row: the article serves all projects of its client.
+-- The projects of a limited article (kb_articles.limited).
 CREATE TABLE kb_article_projects (
     article_id  INTEGER NOT NULL REFERENCES kb_articles(id) ON DELETE CASCADE,
     project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,

@@ -389,6 +389,53 @@ async fn an_article_limited_to_a_project_is_read_only_in_that_project() {
     let (status, _) = editor.patch(&article, json!({"project_ids": []})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(basic.get(&article).await.0, StatusCode::OK);
+
+    // Deleting the only project an article is limited to does not open it
+    // to the client's other projects.
+    let (status, project) = editor
+        .post(
+            "/api/v1/projects",
+            json!({"client_id": client_id, "name": "Wärmepumpen", "key": "ACMEWP"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{project}");
+    let project = project["id"].as_i64().unwrap();
+    let anna_id = ts.id_of("/api/v1/users", "email", ANNA).await;
+    let (status, member) = editor
+        .put(
+            &format!("/api/v1/projects/{project}/members/{anna_id}"),
+            json!({"role": "agent"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{member}");
+    let (id, v1) = create(
+        &editor,
+        json!({"client_id": client_id, "language": "de", "title": "Wärmepumpe entstören",
+               "body": "Nur für das Wärmepumpen-Team", "project_ids": [project]}),
+    )
+    .await;
+    publish(&editor, id, v1).await;
+    let article = format!("/api/v1/knowledge/articles/{id}");
+    assert_eq!(anna.get(&article).await.0, StatusCode::OK);
+    assert_eq!(basic.get(&article).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        editor
+            .delete(&format!("/api/v1/projects/{project}"))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(anna.get(&article).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(basic.get(&article).await.0, StatusCode::NOT_FOUND);
+    let (_, seen) = editor.get(&article).await;
+    assert_eq!(seen["limited"], true, "{seen}");
+    assert_eq!(seen["project_ids"], json!([]));
+    let (_, hits) = anna
+        .get(&format!(
+            "/api/v1/knowledge/search?client_id={client_id}&q=entstoren"
+        ))
+        .await;
+    assert!(hits["items"].as_array().unwrap().is_empty(), "{hits}");
     ts.server.stop().await;
 }
 

@@ -186,8 +186,12 @@ pub struct Article {
     pub client_id: i64,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
+    /// Editors only: the article is limited to `project_ids` (when they
+    /// were all deleted, to no project); otherwise it serves all projects
+    /// of the client.
+    pub limited: bool,
     pub tags: Vec<String>,
-    /// Projects the article is limited to; empty: all of the client's.
+    /// Editors only: the projects the article is limited to.
     pub project_ids: Vec<i64>,
     pub created_at: String,
     pub updated_at: String,

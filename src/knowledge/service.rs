@@ -178,7 +178,7 @@ fn readable(
         for language in Language::ALL {
             published |= store::published(conn, id, language)?.is_some();
         }
-        if !published || !scope(&reader).admits(&limits) {
+        if !published || !scope(&reader).admits(row.limited, &limits) {
             return Err(KnowledgeError::ArticleNotFound);
         }
     }
@@ -246,6 +246,7 @@ fn assemble(
         client_id: row.client_id,
         category_id: row.category_id,
         visibility: row.visibility,
+        limited: editor && row.limited,
         tags: store::tags(conn, row.id)?,
         project_ids: if editor {
             store::projects(conn, row.id)?

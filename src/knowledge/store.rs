@@ -119,6 +119,8 @@ pub struct ArticleRow {
     pub client_id: i64,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
+    /// Only for the projects in `kb_article_projects`.
+    pub limited: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -139,7 +141,7 @@ pub fn deleted_article(conn: &Connection, id: i64) -> StoreResult<Option<Article
 fn article_in(conn: &Connection, id: i64, deleted: bool) -> StoreResult<Option<ArticleRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, client_id, category_id, visibility, created_at, updated_at
+            "SELECT id, client_id, category_id, visibility, limited, created_at, updated_at
              FROM kb_articles WHERE id = ?1 AND (deleted_at IS NOT NULL) = ?2",
         )?
         .query_row(params![id, deleted], |row| {
@@ -148,8 +150,9 @@ fn article_in(conn: &Connection, id: i64, deleted: bool) -> StoreResult<Option<A
                 client_id: row.get(1)?,
                 category_id: row.get(2)?,
                 visibility: visibility_of(row.get(3)?),
-                created_at: row.get(4)?,
-                updated_at: row.get(5)?,
+                limited: row.get(4)?,
+                created_at: row.get(5)?,
+                updated_at: row.get(6)?,
             })
         })
         .optional()?)
@@ -247,9 +250,12 @@ pub fn projects(conn: &Connection, article_id: i64) -> StoreResult<Vec<i64>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Limits the article to these projects; none: all projects of the client.
 pub fn set_projects(conn: &Connection, article_id: i64, projects: &[i64]) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM kb_article_projects WHERE article_id = ?1")?
         .execute([article_id])?;
+    conn.prepare_cached("UPDATE kb_articles SET limited = ?2 WHERE id = ?1")?
+        .execute(params![article_id, !projects.is_empty()])?;
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO kb_article_projects (article_id, project_id) VALUES (?1, ?2)",
     )?;
@@ -285,7 +291,7 @@ impl ReadScope {
             ReadScope::All => None,
             ReadScope::Published(projects) => Some((
                 "EXISTS (SELECT 1 FROM kb_article_versions pv WHERE pv.article_id = a.id AND pv.state = 'published')
-                 AND (NOT EXISTS (SELECT 1 FROM kb_article_projects ap WHERE ap.article_id = a.id)
+                 AND (a.limited = 0
                       OR EXISTS (SELECT 1 FROM kb_article_projects ap WHERE ap.article_id = a.id
                                  AND ap.project_id IN (SELECT value FROM json_each(?))))"
                     .into(),
@@ -294,12 +300,12 @@ impl ReadScope {
         }
     }
 
-    /// Whether the article with these project limits may be read.
-    pub fn admits(&self, limits: &[i64]) -> bool {
+    /// Whether an article (limited or not, to these projects) may be read.
+    pub fn admits(&self, limited: bool, limits: &[i64]) -> bool {
         match self {
             ReadScope::All => true,
             ReadScope::Published(projects) => {
-                limits.is_empty() || limits.iter().any(|p| projects.contains(p))
+                !limited || limits.iter().any(|p| projects.contains(p))
             }
         }
     }
