@@ -1820,7 +1820,13 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             id: number;
-            /** @description Projects the article is limited to; empty: all of the client's. */
+            /**
+             * @description Editors only: the article is limited to `project_ids` (when they
+             *     were all deleted, to no project); otherwise it serves all projects
+             *     of the client.
+             */
+            limited: boolean;
+            /** @description Editors only: the projects the article is limited to. */
             project_ids: number[];
             tags: string[];
             /** @description One per language, German first. */
