@@ -351,6 +351,62 @@ pub fn manage_backups(p: &Principal) -> Result<(), Denied> {
     allow(p.is_admin(), Denied::Forbidden)
 }
 
+// ---- knowledge -------------------------------------------------------------
+//
+// A client's knowledge (docs/knowledge.md) is read by everybody who works in
+// one of its projects and edited by its client admin and the provider's
+// project leads of its projects. Readers see published versions only, and
+// of articles limited to projects only those of their own projects.
+
+/// How the principal may read a client's knowledge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnowledgeReader {
+    /// Sees every state and every project; may edit and publish.
+    Editor,
+    /// Sees published versions of articles that are not limited to
+    /// projects, or limited to one of these.
+    Reader { projects: Vec<i64> },
+}
+
+pub fn knowledge_reader(p: &Principal, client_id: i64) -> Result<KnowledgeReader, Denied> {
+    if p.is_admin() || p.is_admin_of(client_id) {
+        return Ok(KnowledgeReader::Editor);
+    }
+    let projects: Vec<i64> = p
+        .memberships
+        .iter()
+        .filter(|m| m.client_id == client_id)
+        .map(|m| m.project_id)
+        .collect();
+    if projects.is_empty() {
+        return Err(Denied::NotFound);
+    }
+    let leads = p.role == Role::ProjectLead
+        && p.memberships
+            .iter()
+            .any(|m| m.client_id == client_id && m.role == MemberRole::Lead);
+    Ok(if leads {
+        KnowledgeReader::Editor
+    } else {
+        KnowledgeReader::Reader { projects }
+    })
+}
+
+/// Create, change, publish and delete a client's knowledge.
+pub fn edit_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    match knowledge_reader(p, client_id)? {
+        KnowledgeReader::Editor => Ok(()),
+        KnowledgeReader::Reader { .. } => Err(Denied::Forbidden),
+    }
+}
+
+/// See and restore a client's deleted knowledge: its client admin and
+/// platform admins.
+pub fn restore_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
+    knowledge_reader(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
 // ---- audit log -------------------------------------------------------------
 
 pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
@@ -569,6 +625,35 @@ mod tests {
         // A client's own agent without project memberships sees nothing.
         let idle = who(Role::Agent, Some(OWN), &[]);
         assert_eq!(view_customers(&idle, OWN), Err(Denied::NotFound));
+    }
+
+    #[test]
+    fn knowledge_is_edited_by_client_admins_and_leads_and_read_by_members() {
+        let ca = who(Role::ClientAdmin, Some(OWN), &[]);
+        assert_eq!(knowledge_reader(&ca, OWN), Ok(KnowledgeReader::Editor));
+        assert_eq!(knowledge_reader(&ca, FOREIGN), Err(Denied::NotFound));
+        let lead = who(
+            Role::ProjectLead,
+            None,
+            &[
+                (10, OWN, MemberRole::Lead),
+                (20, FOREIGN, MemberRole::Agent),
+            ],
+        );
+        assert!(edit_knowledge(&lead, OWN).is_ok());
+        assert_eq!(edit_knowledge(&lead, FOREIGN), Err(Denied::Forbidden));
+        let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
+        assert_eq!(
+            knowledge_reader(&agent, OWN),
+            Ok(KnowledgeReader::Reader { projects: vec![10] })
+        );
+        assert_eq!(edit_knowledge(&agent, OWN), Err(Denied::Forbidden));
+        assert_eq!(edit_knowledge(&agent, FOREIGN), Err(Denied::NotFound));
+        let idle = who(Role::Agent, Some(OWN), &[]);
+        assert_eq!(knowledge_reader(&idle, OWN), Err(Denied::NotFound));
+        assert!(restore_knowledge(&ca, OWN).is_ok());
+        assert_eq!(restore_knowledge(&lead, OWN), Err(Denied::Forbidden));
+        assert_eq!(restore_knowledge(&ca, FOREIGN), Err(Denied::NotFound));
     }
 
     #[test]

@@ -283,6 +283,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::mail::configure)
                     .configure(crate::export::configure)
                     .configure(crate::gdpr::configure)
+                    .configure(crate::knowledge::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

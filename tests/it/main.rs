@@ -20,6 +20,7 @@ mod export;
 mod fields;
 mod gdpr;
 mod generate;
+mod knowledge;
 mod mail_ingest;
 mod mail_outbound;
 mod services;

@@ -1,0 +1,15 @@
+//! Knowledge (issue 14, docs/knowledge.md). This slice: the knowledge base
+//! — categories (nested, ordered), articles with German and English
+//! versions (every save a version; draft → review → published), tags,
+//! project limits, Markdown rendered and sanitised on the server
+//! (`render.rs`), and search over the published versions.
+
+mod error;
+pub mod handlers;
+pub mod model;
+pub mod render;
+pub mod service;
+pub mod store;
+
+pub use error::KnowledgeError;
+pub use handlers::configure;

@@ -1,0 +1,339 @@
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// The languages an article is written in, side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = KnowledgeLanguage)]
+pub enum Language {
+    De,
+    En,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::De, Language::En];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::De => "de",
+            Language::En => "en",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Language> {
+        match text {
+            "de" => Some(Language::De),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
+}
+
+/// Internal: the agents of the client's projects. Public: also the project's
+/// help center (a later slice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = KnowledgeVisibility)]
+pub enum Visibility {
+    Internal,
+    Public,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Internal => "internal",
+            Visibility::Public => "public",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Visibility> {
+        match text {
+            "internal" => Some(Visibility::Internal),
+            "public" => Some(Visibility::Public),
+            _ => None,
+        }
+    }
+}
+
+/// `draft` → `review` → `published`; `archived`: no longer current (an
+/// earlier draft overtaken by a later save, a published version replaced
+/// or unpublished).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = ArticleVersionState)]
+pub enum VersionState {
+    Draft,
+    Review,
+    Published,
+    Archived,
+}
+
+impl VersionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Draft => "draft",
+            VersionState::Review => "review",
+            VersionState::Published => "published",
+            VersionState::Archived => "archived",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VersionState> {
+        match text {
+            "draft" => Some(VersionState::Draft),
+            "review" => Some(VersionState::Review),
+            "published" => Some(VersionState::Published),
+            "archived" => Some(VersionState::Archived),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgeCategory)]
+pub struct Category {
+    pub id: i64,
+    pub client_id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    /// Order among its siblings (then by name).
+    pub position: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewKnowledgeCategory)]
+pub struct NewCategory {
+    pub client_id: i64,
+    pub parent_id: Option<i64>,
+    #[schema(max_length = 120)]
+    pub name: String,
+    pub position: Option<i64>,
+}
+
+/// Absent fields stay; `parent_id: null` moves the category to the top.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = KnowledgeCategoryPatch)]
+pub struct CategoryPatch {
+    #[schema(max_length = 120)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    pub position: Option<i64>,
+}
+
+/// One saved version of an article in one language.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleVersion)]
+pub struct Version {
+    pub id: i64,
+    pub article_id: i64,
+    pub language: Language,
+    /// 1, 2, … per article and language.
+    pub number: i64,
+    pub title: String,
+    /// The Markdown as written.
+    pub body_md: String,
+    /// The Markdown rendered to sanitised HTML.
+    pub body_html: String,
+    pub state: VersionState,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+    pub submitted_by: Option<i64>,
+    pub submitted_at: Option<String>,
+    pub published_by: Option<i64>,
+    pub published_at: Option<String>,
+    /// The version this one restores.
+    pub restored_from: Option<i64>,
+}
+
+/// A version in the history list (without the bodies).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleVersionSummary)]
+pub struct VersionSummary {
+    pub id: i64,
+    pub language: Language,
+    pub number: i64,
+    pub title: String,
+    pub state: VersionState,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+    pub published_by: Option<i64>,
+    pub published_at: Option<String>,
+    pub restored_from: Option<i64>,
+}
+
+/// An article in one language.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleTranslation)]
+pub struct Translation {
+    pub language: Language,
+    /// The published version; `null`: not published in this language (a
+    /// missing translation).
+    pub published: Option<Version>,
+    /// Editors only: the newest version when it is a draft or in review.
+    pub head: Option<Version>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Article {
+    pub id: i64,
+    pub client_id: i64,
+    pub category_id: Option<i64>,
+    pub visibility: Visibility,
+    /// Editors only: the article is limited to `project_ids` (when they
+    /// were all deleted, to no project); otherwise it serves all projects
+    /// of the client.
+    pub limited: bool,
+    pub tags: Vec<String>,
+    /// Editors only: the projects the article is limited to.
+    pub project_ids: Vec<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// One per language, German first.
+    pub translations: Vec<Translation>,
+}
+
+/// An article's title and state in one language, for lists.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleTitle)]
+pub struct TitleInLanguage {
+    pub language: Language,
+    pub title: String,
+    /// Whether a version is published in this language.
+    pub published: bool,
+    /// Editors only: the state of a newer draft or review version.
+    pub pending: Option<VersionState>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleSummary {
+    pub id: i64,
+    pub client_id: i64,
+    pub category_id: Option<i64>,
+    pub visibility: Visibility,
+    pub tags: Vec<String>,
+    pub updated_at: String,
+    /// The languages the reader can see the article in.
+    pub titles: Vec<TitleInLanguage>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewArticle {
+    pub client_id: i64,
+    pub category_id: Option<i64>,
+    /// Default `internal`.
+    pub visibility: Option<Visibility>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Limit to these projects of the client; empty: all.
+    #[serde(default)]
+    pub project_ids: Vec<i64>,
+    pub language: Language,
+    #[schema(max_length = 200)]
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+}
+
+/// Absent fields stay; `category_id: null` takes the article out of its
+/// category; `tags` and `project_ids` replace the lists.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlePatch {
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub category_id: Option<Option<i64>>,
+    pub visibility: Option<Visibility>,
+    pub tags: Option<Vec<String>>,
+    pub project_ids: Option<Vec<i64>>,
+}
+
+/// A save: a new version. From an editor a draft, from an agent a
+/// suggestion (in review at once).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewArticleVersion)]
+pub struct NewVersion {
+    pub language: Language,
+    #[schema(max_length = 200)]
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    /// The version the change was made on (the newest in this language
+    /// when the editor started); a newer one answers 409
+    /// `version-conflict`. Absent: no check.
+    pub based_on: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = UnpublishArticle)]
+pub struct Unpublish {
+    pub language: Language,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ClientParams {
+    pub client_id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleQuery {
+    pub client_id: i64,
+    pub category_id: Option<i64>,
+    pub tag: Option<String>,
+    /// 1–200, default 100.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// Articles with a smaller id (the next page).
+    pub before_id: Option<i64>,
+    /// `true`: the deleted articles instead (client admins; restorable).
+    pub deleted: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeSearch {
+    pub client_id: i64,
+    /// Words (`pref*` for prefixes), "phrases", `tag:` filters; the case
+    /// search's language.
+    pub q: String,
+    pub category_id: Option<i64>,
+    pub tag: Option<String>,
+    pub language: Option<Language>,
+    /// 1–100, default 25.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleHit)]
+pub struct SearchHit {
+    pub article_id: i64,
+    pub version_id: i64,
+    pub category_id: Option<i64>,
+    pub language: Language,
+    pub title: String,
+    pub tags: Vec<String>,
+    /// The matching text; matches between « and ».
+    pub snippet: String,
+}
+
+/// For `Option<Option<T>>` patch fields: absent → `None`, `null` →
+/// `Some(None)`.
+fn nullable<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
