@@ -150,6 +150,20 @@ pub fn view_project(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
     allow(visible, Denied::NotFound)
 }
 
+/// Whether `p` works in one of `project_ids` of `client_id` (empty: in any
+/// project of the client). For things that apply to several projects, such
+/// as a text module or a work instruction.
+pub fn sees_projects_of(p: &Principal, client_id: i64, project_ids: &[i64]) -> bool {
+    match project_visibility(p) {
+        Visibility::All => true,
+        Visibility::Clients(ids) => ids.contains(&client_id),
+        Visibility::Projects(_) => p.memberships.iter().any(|m| {
+            m.client_id == client_id
+                && (project_ids.is_empty() || project_ids.contains(&m.project_id))
+        }),
+    }
+}
+
 /// Web-form submissions held for review (the form was over its hourly
 /// limit): everybody who works in the project sees, releases and discards
 /// them.

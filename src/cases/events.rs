@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::model::{Case, Viewer};
 use crate::auth::Principal;
+use crate::auth::policy::{self, ProjectRef};
 use crate::db::{Db, StoreError};
 
 /// How long a presence heartbeat counts.
@@ -44,18 +45,59 @@ pub struct PresenceEvent {
     pub viewers: Vec<Viewer>,
 }
 
+/// The data of the `knowledge` event on `/api/v1/events`: something agents
+/// read beside their work (a text module, a work instruction, a course, an
+/// article) was published, changed or withdrawn; open workspaces reload
+/// what they show of it, without a page reload.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KnowledgeEvent {
+    /// `text-module`, `instruction`, `course` or `article`.
+    #[serde(rename = "type")]
+    #[schema(value_type = String)]
+    pub kind: &'static str,
+    pub id: i64,
+    /// `published`, `changed` or `withdrawn`.
+    #[schema(value_type = String)]
+    pub action: &'static str,
+    /// For the receiver's visibility check; not sent.
+    #[serde(skip)]
+    pub client_id: i64,
+    /// The projects it applies to, for the receiver's visibility check (not
+    /// sent); empty: every project of the client.
+    #[serde(skip)]
+    pub project_ids: Vec<i64>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Event {
     Case(CaseEvent),
     Presence(PresenceEvent),
+    Knowledge(KnowledgeEvent),
 }
 
 impl Event {
-    /// The project and client the event belongs to.
-    pub fn scope(&self) -> (i64, i64) {
+    /// Whether `who` may receive the event: only who sees its project (for
+    /// knowledge: one of its projects, or any project of its client).
+    pub fn visible_to(&self, who: &Principal) -> bool {
         match self {
-            Event::Case(e) => (e.project_id, e.client_id),
-            Event::Presence(e) => (e.project_id, e.client_id),
+            Event::Case(CaseEvent {
+                project_id,
+                client_id,
+                ..
+            })
+            | Event::Presence(PresenceEvent {
+                project_id,
+                client_id,
+                ..
+            }) => policy::view_project(
+                who,
+                ProjectRef {
+                    id: *project_id,
+                    client_id: *client_id,
+                },
+            )
+            .is_ok(),
+            Event::Knowledge(e) => policy::sees_projects_of(who, e.client_id, &e.project_ids),
         }
     }
 
@@ -64,6 +106,7 @@ impl Event {
         let (name, data) = match self {
             Event::Case(e) => ("case", serde_json::to_string(e)),
             Event::Presence(e) => ("presence", serde_json::to_string(e)),
+            Event::Knowledge(e) => ("knowledge", serde_json::to_string(e)),
         };
         format!("event: {name}\ndata: {}\n\n", data.unwrap_or_default())
     }

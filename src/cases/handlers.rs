@@ -12,7 +12,7 @@ use super::model::{
 };
 use super::service;
 use crate::auth::Principal;
-use crate::auth::policy::{self, ProjectRef};
+
 use crate::http::{ApiError, ProblemBody, ValidJson};
 use crate::state::AppState;
 
@@ -246,12 +246,12 @@ pub async fn presence(
 const STREAM_LIFETIME: Duration = Duration::from_secs(60);
 const PING_EVERY: Duration = Duration::from_secs(15);
 
-/// Server-Sent Events: `case` and `presence` events of the projects the
-/// caller can see.
+/// Server-Sent Events: `case`, `presence` and `knowledge` events of the
+/// projects the caller can see.
 /// At most `event_streams_per_user` streams per user (429 beyond) and
 /// `event_streams_total` in all (503 beyond) are open at once.
 #[utoipa::path(get, path = "/api/v1/events", tag = "cases",
-    responses((status = 200, content_type = "text/event-stream", description = "event: case / event: presence"),
+    responses((status = 200, content_type = "text/event-stream", description = "event: case / event: presence / event: knowledge"),
         (status = 429, body = ProblemBody, description = "the caller's streams are at their limit"),
         (status = 503, body = ProblemBody, description = "the server's streams are at their limit")))]
 #[get("/events")]
@@ -279,8 +279,7 @@ pub async fn events(state: web::Data<AppState>, who: Principal) -> Result<HttpRe
                     _ = tokio::time::sleep(PING_EVERY) => Some(Bytes::from_static(b": ping\n\n")),
                     received = receiver.recv() => match received {
                         Ok(event) => {
-                            let (project_id, client_id) = event.scope();
-                            if policy::view_project(&who, ProjectRef { id: project_id, client_id }).is_err() {
+                            if !event.visible_to(&who) {
                                 continue;
                             }
                             Some(Bytes::from(event.frame()))

@@ -150,7 +150,8 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         super::ProblemBody,
         crate::cases::events::CaseEvent,
-        crate::cases::events::PresenceEvent
+        crate::cases::events::PresenceEvent,
+        crate::cases::events::KnowledgeEvent
     )),
     modifiers(&SecuritySchemes, &ProblemResponses),
     security(("bearer" = []), ("session" = [])),
@@ -458,7 +459,7 @@ fn nullable_answers_required(doc: &mut serde_json::Value) {
         .collect();
     answers.extend(listed);
     // The data of the live events (`/api/v1/events`) is sent, never read.
-    answers.extend(["CaseEvent".to_string(), "PresenceEvent".to_string()]);
+    answers.extend(["CaseEvent", "PresenceEvent", "KnowledgeEvent"].map(String::from));
     let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
         return;
     };

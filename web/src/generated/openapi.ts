@@ -719,8 +719,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Server-Sent Events: `case` and `presence` events of the projects the
-         *     caller can see.
+         * Server-Sent Events: `case`, `presence` and `knowledge` events of the
+         *     projects the caller can see.
          *     At most `event_streams_per_user` streams per user (429 beyond) and
          *     `event_streams_total` in all (503 beyond) are open at once.
          */
@@ -3145,6 +3145,20 @@ export interface components {
             position?: number | null;
         };
         /**
+         * @description The data of the `knowledge` event on `/api/v1/events`: something agents
+         *     read beside their work (a text module, a work instruction, a course, an
+         *     article) was published, changed or withdrawn; open workspaces reload
+         *     what they show of it, without a page reload.
+         */
+        KnowledgeEvent: {
+            /** @description `published`, `changed` or `withdrawn`. */
+            action: string;
+            /** Format: int64 */
+            id: number;
+            /** @description `text-module`, `instruction`, `course` or `article`. */
+            type: string;
+        };
+        /**
          * @description The languages an article is written in, side by side.
          * @enum {string}
          */
@@ -4150,6 +4164,7 @@ export type ItemListUser = components['schemas']['ItemList_User'];
 export type Kind = components['schemas']['Kind'];
 export type KnowledgeCategory = components['schemas']['KnowledgeCategory'];
 export type KnowledgeCategoryPatch = components['schemas']['KnowledgeCategoryPatch'];
+export type KnowledgeEvent = components['schemas']['KnowledgeEvent'];
 export type KnowledgeLanguage = components['schemas']['KnowledgeLanguage'];
 export type KnowledgeVisibility = components['schemas']['KnowledgeVisibility'];
 export type LinkInput = components['schemas']['LinkInput'];
@@ -9067,7 +9082,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description event: case / event: presence */
+            /** @description event: case / event: presence / event: knowledge */
             200: {
                 headers: {
                     [name: string]: unknown;
