@@ -12,7 +12,7 @@ import { Empty, Loading, Page } from '../components/Page';
 import { StatusBadge } from '../components/caseBits';
 import { useLoad } from '../components/useLoad';
 import { MergeDialog, type MergeCandidate } from '../components/MergeDialog';
-import { canManageCustomers, splitList } from './Contacts';
+import { canManageCustomers, splitList } from './customers/shared';
 import { GdprContactCard } from '../components/GdprContactCard';
 import { useSession } from '../session';
 

@@ -13,7 +13,7 @@ import { Field } from '../components/Field';
 import { Link } from '../components/Link';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { canManageCustomers, useClientChoices } from './Contacts';
+import { canManageCustomers, useClientChoices } from './customers/shared';
 
 /** The contact columns the server knows, with the other header names it accepts (see `contacts::import`). */
 const COLUMNS: { name: string; also: string; label: MsgKey; note?: MsgKey }[] = [

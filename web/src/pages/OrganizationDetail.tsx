@@ -11,7 +11,7 @@ import { MergeDialog, type MergeCandidate } from '../components/MergeDialog';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
-import { canManageCustomers } from './Contacts';
+import { canManageCustomers } from './customers/shared';
 
 interface Form {
   name: string;

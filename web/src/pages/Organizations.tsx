@@ -1,59 +1,22 @@
 // The customer database: organizations (companies) of the client of the
 // current project. Same structure as the contact list.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, query, type OrganizationFull, type OrganizationPage } from '../api';
+import { useState } from 'preact/hooks';
+import { api, type OrganizationFull } from '../api';
 import { formatNumber, t } from '../i18n';
 import { navigate } from '../router';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
 import { FormModal } from '../components/Modal';
-import { Empty, Loading, Page } from '../components/Page';
-import { useClientChoices } from './Contacts';
-
-const PAGE_SIZE = 50;
+import { Empty, Page } from '../components/Page';
+import { CustomerFilter, CustomerPager } from './customers/CustomerListParts';
+import { useCustomerList } from './customers/useCustomerList';
 
 export function OrganizationsPage() {
-  const clients = useClientChoices();
-  const [clientId, setClientId] = useState<number | null>(clients[0]?.id ?? null);
-  const [q, setQ] = useState('');
-  const [applied, setApplied] = useState('');
-  const [items, setItems] = useState<OrganizationFull[]>([]);
-  const [next, setNext] = useState<number | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
-  const seq = useRef(0);
-
-  useEffect(() => {
-    if (clients.length && !clients.some((c) => c.id === clientId)) setClientId(clients[0].id);
-  }, [clients.map((c) => c.id).join()]);
-
-  const load = async (beforeId: number | null) => {
-    const my = ++seq.current;
-    setLoading(true);
-    try {
-      const page = await api.get<OrganizationPage>('/organizations' + query({ client_id: clientId, q: applied, limit: PAGE_SIZE, before_id: beforeId }));
-      if (my !== seq.current) return;
-      setItems((prev) => (beforeId ? [...prev, ...page.items] : page.items));
-      setNext(page.next_before_id ?? null);
-      setError(null);
-    } catch (e) {
-      if (my === seq.current) setError(e);
-    } finally {
-      if (my === seq.current) setLoading(false);
-    }
-  };
-
-  useEffect(() => {
-    void load(null);
-  }, [clientId, applied]);
-
-  useEffect(() => {
-    const timer = setTimeout(() => setApplied(q.trim()), 300);
-    return () => clearTimeout(timer);
-  }, [q]);
+  const list = useCustomerList<OrganizationFull>('/organizations');
+  const { clientId, items, loading } = list;
 
   return (
     <Page
@@ -65,30 +28,8 @@ export function OrganizationsPage() {
         </button>
       }
     >
-      <form
-        class="inline-form"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setApplied(q.trim());
-        }}
-      >
-        {clients.length > 1 && (
-          <Field label={t('common.client')}>
-            <select value={clientId ?? ''} onChange={(e) => setClientId(Number(e.currentTarget.value) || null)} data-testid="organizations-client">
-              {clients.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </Field>
-        )}
-        <Field label={t('contacts.search')}>
-          <input type="search" value={q} placeholder={t('orgs.searchHint')} onInput={(e) => setQ(e.currentTarget.value)} data-testid="organizations-q" />
-        </Field>
-      </form>
-      <ErrorBox error={error} />
+      <CustomerFilter list={list} searchHint={t('orgs.searchHint')} testIdPrefix="organizations" />
+      <ErrorBox error={list.error} />
       <div class="table-wrap">
         <table class="table table-dense" data-testid="organizations-table">
           <thead>
@@ -120,14 +61,7 @@ export function OrganizationsPage() {
           </tbody>
         </table>
       </div>
-      {loading && <Loading />}
-      <div class="pager">
-        {next !== null && !loading && (
-          <button type="button" class="btn" onClick={() => void load(next)}>
-            {t('audit.more')}
-          </button>
-        )}
-      </div>
+      <CustomerPager list={list} />
       {creating && clientId && (
         <NewOrganizationDialog clientId={clientId} onClose={() => setCreating(false)} onCreated={(o) => navigate(`/organizations/${o.id}`)} />
       )}
