@@ -166,8 +166,15 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
     .map_err(|err| StartError::Other(format!("the mail sender: {err}")))?;
     state.mail.sync_all().await;
     let data = web::Data::new(state.clone());
-    let openapi = ApiDoc::openapi();
+    // Serialised once and shared: a copy of the document per worker cost
+    // about 10 MB of memory each.
+    let openapi = web::Bytes::from(
+        ApiDoc::openapi()
+            .to_json()
+            .map_err(|err| StartError::Other(format!("the OpenAPI document: {err}")))?,
+    );
     let mut server = HttpServer::new(move || {
+        let openapi = openapi.clone();
         App::new()
             .app_data(data.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
@@ -259,8 +266,20 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .route(web::head().to(crate::services::handlers::metrics))
                     .default_service(web::to(fallback)),
             )
+            .route(
+                "/api/v1/openapi.json",
+                web::get().to(move || {
+                    let body = openapi.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type(header::ContentType::json())
+                            .body(body)
+                    }
+                }),
+            )
             .service(
-                SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+                SwaggerUi::new("/api/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
             )
             .service(
                 web::scope("/api/v1")
