@@ -1,0 +1,149 @@
+// Browser test of the knowledge base against the real server.
+//
+//   ZEZARO_BIN=../target/debug/zezaro node --test e2e/knowledge.test.mjs
+//
+// Acme's client admin (German UI) writes an article, saves it as a draft and
+// publishes it, then changes a word and publishes again; Anna, an agent of
+// Acme in another browser context (English UI, phone-sized), finds the
+// article by search and opens it; the admin's version history shows the
+// changed word side by side. Same harness as workspace.test.mjs.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { realServer } from './harness.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, 'out');
+const PASSWORD = 'Hafenkran-Sonnenblume-7';
+const CLIENT_ADMIN = 'kadmin@acme-energie.example';
+const ANNA = 'anna.schmidt@acme-energie.example';
+
+const env = realServer();
+
+async function login(email, { locale, viewport }) {
+  const context = await env.browser.newContext({ locale, viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    if (/status of 401/.test(msg.text()) && msg.location().url.endsWith('/api/v1/me')) return;
+    problems.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  await page.goto(env.baseUrl + '/login');
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('home').waitFor();
+  return { context, page, problems };
+}
+
+async function failureArtifacts(name, pages) {
+  mkdirSync(outDir, { recursive: true });
+  for (const [i, p] of pages.entries()) {
+    if (!p) continue;
+    await p.page.screenshot({ path: join(outDir, `${name}-${i}.png`), fullPage: true }).catch(() => {});
+    if (p.problems.length) console.error(`browser ${i} problems:\n` + p.problems.join('\n'));
+  }
+  console.error('server log:\n' + env.log.slice(-4000));
+}
+
+test('a client admin writes and publishes an article, an agent finds it, the history shows the change', async () => {
+  let admin;
+  let agent;
+  const marker = `zaehlertausch${Date.now().toString(36)}`;
+  const title = `Zählerwechsel melden (${marker})`;
+  try {
+    // (1) The client admin, German UI, 1366×768: a new article.
+    admin = await login(CLIENT_ADMIN, { locale: 'de-DE', viewport: { width: 1366, height: 768 } });
+    const a = admin.page;
+    await a.getByTestId('nav-knowledge').click();
+    await a.getByTestId('kb-home').waitFor();
+    assert.equal(await a.getByTestId('nav-knowledge').textContent(), 'Wissen');
+    await a.getByTestId('kb-new').click();
+    await a.getByTestId('kb-editor').waitFor();
+    await a.getByTestId('kb-title').fill(title);
+    await a.getByTestId('kb-tags').fill('Zähler, Abrechnung');
+    await a
+      .getByTestId('kb-body')
+      .fill(`Der Kunde meldet den **Zählerwechsel** (${marker}) schriftlich.\n\n| Frist | Tage |\n|---|---|\n| Meldung | 14 |\n`);
+    // The server's preview renders the Markdown (bold, table).
+    await a.getByTestId('kb-preview').locator('strong', { hasText: 'Zählerwechsel' }).waitFor();
+    await a.getByTestId('kb-preview').locator('table').waitFor();
+    await a.getByTestId('kb-save').click();
+
+    // (2) The article: a draft in German, no English version; publish it.
+    await a.getByTestId('kb-article').waitFor();
+    await a.getByTestId('kb-col-de').getByTestId('kb-state-draft').waitFor();
+    assert.match(await a.getByTestId('kb-missing-en').textContent(), /Keine englische Fassung/);
+    await a.getByTestId('kb-publish-de').click();
+    await a.getByTestId('kb-col-de').getByTestId('kb-state-published').waitFor();
+    assert.match(await a.getByTestId('kb-col-de').textContent(), /Veröffentlicht von .+ am /);
+    const articleUrl = a.url();
+
+    // (3) A second version: one word changed, saved and published at once.
+    await a.getByTestId('kb-edit-de').click();
+    await a.getByTestId('kb-editor').waitFor();
+    assert.equal(await a.getByTestId('kb-title').inputValue(), title);
+    const body = await a.getByTestId('kb-body').inputValue();
+    await a.getByTestId('kb-body').fill(body.replace('schriftlich', 'telefonisch'));
+    await a.getByTestId('kb-save-publish').click();
+    await a.getByTestId('kb-article').waitFor();
+    await a.getByTestId('kb-body-de').getByText('telefonisch').waitFor();
+
+    // (4) The agent, English UI, phone-sized, another browser: search, open.
+    agent = await login(ANNA, { locale: 'en-US', viewport: { width: 390, height: 844 } });
+    const g = agent.page;
+    if (await g.getByTestId('nav-toggle').isVisible()) await g.getByTestId('nav-toggle').click();
+    await g.getByTestId('nav-knowledge').click();
+    await g.getByTestId('kb-home').waitFor();
+    await g.getByTestId('kb-search').fill(`${marker.slice(0, 16)}*`);
+    await g.getByTestId('kb-search').press('Enter');
+    const hit = g.getByTestId('kb-hits').getByTestId('kb-hit').filter({ hasText: title });
+    await hit.waitFor();
+    assert.equal(await g.getByTestId('kb-hits').locator('mark').first().isVisible(), true, 'the match is marked in the snippet');
+    await hit.click();
+    await g.getByTestId('kb-article').waitFor();
+    await g.getByTestId('kb-body-de').getByText('telefonisch').waitFor();
+    assert.equal(await g.getByTestId('kb-history').count(), 0, 'agents see no history');
+    assert.equal(await g.getByTestId('kb-publish-de').count(), 0, 'agents do not publish');
+    assert.match(await g.getByTestId('kb-missing-en').textContent(), /No English version/);
+    // Nothing wider than the phone's screen.
+    const overflow = await g.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the article fits a 390 px screen (overflow ${overflow}px)`);
+
+    // (5) The admin's history: version 2 against version 1, side by side.
+    await a.goto(articleUrl);
+    await a.getByTestId('kb-history').click();
+    await a.getByTestId('kb-history-page').waitFor();
+    await a.getByTestId('kb-version-2').waitFor();
+    const diff = a.getByTestId('kb-diff');
+    await diff.waitFor();
+    assert.equal((await diff.getByTestId('kb-diff-del').allTextContents()).join('').trim(), 'schriftlich');
+    assert.equal((await diff.getByTestId('kb-diff-ins').allTextContents()).join('').trim(), 'telefonisch');
+
+    // Restoring version 1 makes a new draft with its text.
+    await a.getByTestId('kb-restore-1').click();
+    await a.getByTestId('kb-article').waitFor();
+    await a.getByTestId('kb-col-de').getByTestId('kb-state-draft').waitFor();
+    await a.getByTestId('kb-toggle-head-de').click();
+    await a.getByTestId('kb-body-de').getByText('schriftlich').waitFor();
+
+    mkdirSync(outDir, { recursive: true });
+    await a.screenshot({ path: join(outDir, 'knowledge-article-de.png') });
+    await g.screenshot({ path: join(outDir, 'knowledge-agent-phone.png'), fullPage: true });
+
+    assert.deepEqual(admin.problems, [], 'no console errors for the client admin');
+    assert.deepEqual(agent.problems, [], 'no console errors for the agent');
+  } catch (err) {
+    await failureArtifacts('knowledge', [admin, agent]);
+    throw err;
+  } finally {
+    await admin?.context.close();
+    await agent?.context.close();
+  }
+});
