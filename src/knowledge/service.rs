@@ -10,8 +10,7 @@ use super::error::KnowledgeError;
 use super::model::{
     Article, ArticlePatch, ArticleQuery, ArticleSummary, Category, CategoryPatch, KnowledgeSearch,
     Language, NewArticle, NewCategory, NewVersion, Preview, PreviewInput, SearchHit, Translation,
-    Version, VersionState,
-    VersionSummary, Visibility,
+    Version, VersionState, VersionSummary, Visibility,
 };
 use super::render;
 use super::store::{self, ArticleRow, NewVersionRow, ReadScope, SearchFilter};

@@ -48,6 +48,7 @@ export const knowledge: AreaMessages<typeof en> = {
   'kb.editIn': 'Fassung auf {lang} bearbeiten',
   'kb.suggestIn': 'Änderung der Fassung auf {lang} vorschlagen',
   'kb.suggest': 'Änderung vorschlagen',
+  'kb.suggested': 'Danke: Ihr Vorschlag wurde gesendet. Die Redaktion prüft und veröffentlicht ihn.',
   'kb.suggestNote': 'Ihr Text geht als Vorschlag an die Redaktion; veröffentlicht wird er, sobald sie ihn annimmt.',
   'kb.state.draft': 'Entwurf',
   'kb.state.review': 'In Prüfung',

@@ -48,6 +48,7 @@ export const knowledge = {
   'kb.editIn': 'Edit the {lang} version',
   'kb.suggestIn': 'Suggest a change to the {lang} version',
   'kb.suggest': 'Suggest a change',
+  'kb.suggested': 'Thank you: your suggestion was sent. An editor reviews and publishes it.',
   'kb.suggestNote': 'Your text goes to the editors as a suggestion; it is published once an editor accepts it.',
   'kb.state.draft': 'Draft',
   'kb.state.review': 'In review',

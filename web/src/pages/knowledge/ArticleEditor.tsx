@@ -124,7 +124,10 @@ function Editor({ clientId, article, language: initialLanguage, initialCategory 
       }
       if (then === 'submit') await kb.submit(articleId, versionId);
       if (then === 'publish') await kb.publish(articleId, versionId);
-      navigate(`/knowledge/articles/${articleId}?lang=${language}`);
+      // An agent's suggestion waits in review: they cannot open a new
+      // article before it is published, so they go back to the list.
+      if (!editor) navigate(article ? `/knowledge/articles/${articleId}?suggested=1` : '/knowledge?suggested=1');
+      else navigate(`/knowledge/articles/${articleId}`);
     } catch (e) {
       setError(e);
       setBusy(false);
@@ -235,7 +238,7 @@ function Editor({ clientId, article, language: initialLanguage, initialCategory 
         </div>
         <ErrorBox error={error} />
         <div class="form-actions">
-          <button type="button" class="btn" onClick={() => (article ? navigate(`/knowledge/articles/${article.id}?lang=${language}`) : navigate('/knowledge'))}>
+          <button type="button" class="btn" onClick={() => (article ? navigate(`/knowledge/articles/${article.id}`) : navigate('/knowledge'))}>
             {t('common.cancel')}
           </button>
           <button type="submit" class="btn btn-primary" disabled={busy} data-testid="kb-save">

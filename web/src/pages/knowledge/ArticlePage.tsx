@@ -13,16 +13,12 @@ import { ConfirmModal } from '../../components/Modal';
 import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { useSession } from '../../session';
-import { Stamps, StateBadge, languageName } from './bits';
+import { Stamps, StateBadge, SuggestedNotice, languageName } from './bits';
 import { categoryPath, useCategories } from './hooks';
 import { LANGUAGES, isEditor, kb, type Article, type Language, type Translation, type Version } from './kb';
 
 type View = 'both' | Language;
 
-function initialView(): View {
-  const lang = new URLSearchParams(window.location.search).get('lang');
-  return lang === 'de' || lang === 'en' ? lang : 'both';
-}
 
 export function ArticlePage({ params }: { params: Params }) {
   const id = Number(params.id);
@@ -30,7 +26,7 @@ export function ArticlePage({ params }: { params: Params }) {
   const article = useLoad(() => kb.article(id), [id]);
   const a = article.data;
   const cats = useCategories(a?.client_id ?? null);
-  const [view, setView] = useState<View>(initialView);
+  const [view, setView] = useState<View>('both');
   const [confirm, setConfirm] = useState(false);
 
   if (!a) {
@@ -83,6 +79,7 @@ export function ArticlePage({ params }: { params: Params }) {
         {editor && a.limited && <span class="muted">{t('kb.limitedTo', { projects: projectNames(me.projects, a.project_ids) })}</span>}
         <span class="muted">{t('kb.updated', { at: formatShort(a.updated_at) })}</span>
       </div>
+      <SuggestedNotice />
       <ErrorBox error={article.error} />
       <div class={shown.length > 1 ? 'kb-columns' : 'kb-columns kb-columns-one'}>
         {shown.map((tr) => (

@@ -34,7 +34,7 @@ export function HistoryPage({ params }: { params: Params }) {
     setError(null);
     try {
       await kb.restore(id, versionId);
-      navigate(`/knowledge/articles/${id}?lang=${language}`);
+      navigate(`/knowledge/articles/${id}`);
     } catch (e) {
       setError(e);
     }

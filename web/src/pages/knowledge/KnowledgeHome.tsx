@@ -10,7 +10,7 @@ import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { useSession } from '../../session';
 import { CategoryTree } from './CategoryTree';
-import { ClientPicker, KbTabs, StateBadge, languageName } from './bits';
+import { ClientPicker, KbTabs, StateBadge, SuggestedNotice, languageName } from './bits';
 import { categoryPath, flatten, useCategories, useKnowledgeClient } from './hooks';
 import { LANGUAGES, isEditor, kb, type ArticleSummary, type Category, type Hit, type Language } from './kb';
 
@@ -55,6 +55,7 @@ export function KnowledgePage() {
   return (
     <Page title={t('kb.title')} actions={actions} testId="kb-home" wide>
       <KbTabs clientId={clientId} current="home" />
+      <SuggestedNotice />
       <form
         class="kb-search"
         role="search"
@@ -192,7 +193,7 @@ function Hits({ hits, categories }: { hits: Hit[]; categories: Category[] }) {
     <ol class="kb-hits" data-testid="kb-hits">
       {hits.map((h) => (
         <li key={h.version_id} class="kb-hit">
-          <Link href={`/knowledge/articles/${h.article_id}?lang=${h.language}`} class="kb-article-link" testId="kb-hit">
+          <Link href={`/knowledge/articles/${h.article_id}`} class="kb-article-link" testId="kb-hit">
             {h.title}
           </Link>
           <span class="kb-lang kb-lang-on">{h.language.toUpperCase()}</span>

@@ -61,7 +61,7 @@ export function ReviewPage() {
               {queue.data.map((v) => (
                 <tr key={v.id}>
                   <td>
-                    <Link href={`/knowledge/articles/${v.article_id}?lang=${v.language}`}>{v.title}</Link>
+                    <Link href={`/knowledge/articles/${v.article_id}`}>{v.title}</Link>
                   </td>
                   <td>{languageName(v.language)}</td>
                   <td>{v.submitted_by_name ?? v.created_by_name ?? t('kb.someone')}</td>

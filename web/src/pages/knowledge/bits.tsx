@@ -63,3 +63,13 @@ export function KbTabs({ clientId, current }: { clientId: number | null; current
     </nav>
   );
 }
+
+/** After an agent's suggestion (`?suggested=1`): it was sent and waits for an editor. */
+export function SuggestedNotice() {
+  if (new URLSearchParams(window.location.search).get('suggested') !== '1') return null;
+  return (
+    <p class="alert alert-ok" role="status" data-testid="kb-suggested">
+      {t('kb.suggested')}
+    </p>
+  );
+}
