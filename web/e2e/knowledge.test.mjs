@@ -57,6 +57,7 @@ test('a client admin writes and publishes an article, an agent finds it, the his
   let agent;
   const marker = `zaehlertausch${Date.now().toString(36)}`;
   const title = `Zählerwechsel melden (${marker})`;
+  mkdirSync(outDir, { recursive: true });
   try {
     // (1) The client admin, German UI, 1366×768: a new article.
     admin = await login(CLIENT_ADMIN, { locale: 'de-DE', viewport: { width: 1366, height: 768 } });
@@ -64,8 +65,15 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     await a.getByTestId('nav-knowledge').click();
     await a.getByTestId('kb-home').waitFor();
     assert.equal(await a.getByTestId('nav-knowledge').textContent(), 'Wissen');
+    // A category of its own, chosen in the tree; the new article goes there.
+    const category = `Zähler ${marker.slice(-5)}`;
+    await a.getByTestId('kb-cat-new').click();
+    await a.getByTestId('kb-cat-dialog').getByTestId('kb-cat-name').fill(category);
+    await a.getByTestId('kb-cat-dialog').getByTestId('submit').click();
+    await a.getByTestId('kb-tree').locator('.kb-tree-current', { hasText: category }).waitFor();
     await a.getByTestId('kb-new').click();
     await a.getByTestId('kb-editor').waitFor();
+    assert.equal(await a.getByTestId('kb-category').locator('option:checked').textContent(), category);
     await a.getByTestId('kb-title').fill(title);
     await a.getByTestId('kb-tags').fill('Zähler, Abrechnung');
     await a
@@ -74,12 +82,14 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     // The server's preview renders the Markdown (bold, table).
     await a.getByTestId('kb-preview').locator('strong', { hasText: 'Zählerwechsel' }).waitFor();
     await a.getByTestId('kb-preview').locator('table').waitFor();
+    await a.screenshot({ path: join(outDir, 'knowledge-editor-de.png') });
     await a.getByTestId('kb-save').click();
 
     // (2) The article: a draft in German, no English version; publish it.
     await a.getByTestId('kb-article').waitFor();
     await a.getByTestId('kb-col-de').getByTestId('kb-state-draft').waitFor();
     assert.match(await a.getByTestId('kb-missing-en').textContent(), /Keine englische Fassung/);
+    assert.match(await a.locator('.breadcrumb').textContent(), new RegExp(category));
     await a.getByTestId('kb-publish-de').click();
     await a.getByTestId('kb-col-de').getByTestId('kb-state-published').waitFor();
     assert.match(await a.getByTestId('kb-col-de').textContent(), /Veröffentlicht von .+ am /);
@@ -105,6 +115,7 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     await g.getByTestId('kb-search').press('Enter');
     const hit = g.getByTestId('kb-hits').getByTestId('kb-hit').filter({ hasText: title });
     await hit.waitFor();
+    await g.screenshot({ path: join(outDir, 'knowledge-search-phone.png'), fullPage: true });
     assert.equal(await g.getByTestId('kb-hits').locator('mark').first().isVisible(), true, 'the match is marked in the snippet');
     await hit.click();
     await g.getByTestId('kb-article').waitFor();
@@ -126,6 +137,7 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     await diff.waitFor();
     assert.equal((await diff.getByTestId('kb-diff-del').allTextContents()).join('').trim(), 'schriftlich');
     assert.equal((await diff.getByTestId('kb-diff-ins').allTextContents()).join('').trim(), 'telefonisch');
+    await a.screenshot({ path: join(outDir, 'knowledge-history-de.png'), fullPage: true });
 
     // Restoring version 1 makes a new draft with its text.
     await a.getByTestId('kb-restore-1').click();
@@ -134,7 +146,6 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     await a.getByTestId('kb-toggle-head-de').click();
     await a.getByTestId('kb-body-de').getByText('schriftlich').waitFor();
 
-    mkdirSync(outDir, { recursive: true });
     await a.screenshot({ path: join(outDir, 'knowledge-article-de.png') });
     await g.screenshot({ path: join(outDir, 'knowledge-agent-phone.png'), fullPage: true });
 

@@ -226,7 +226,7 @@ function Editor({ clientId, article, language: initialLanguage, initialCategory 
         <div class="kb-write">
           <label class="field kb-write-source">
             <span class="field-label">{t('kb.body')}</span>
-            <textarea value={body} onInput={(e) => setBody(e.currentTarget.value)} rows={18} spellcheck lang={language} data-testid="kb-body" />
+            <textarea value={body} onInput={(e) => setBody(e.currentTarget.value)} rows={14} spellcheck lang={language} data-testid="kb-body" />
             <span class="field-hint">{t('kb.markdownHint')}</span>
           </label>
           <section class="kb-write-preview" aria-label={t('kb.preview')}>

@@ -43,13 +43,6 @@ export function ArticlePage({ params }: { params: Params }) {
 
   const actions = (
     <>
-      <div class="kb-view" role="group" aria-label={t('kb.view')}>
-        {(['both', ...LANGUAGES] as View[]).map((v) => (
-          <button key={v} type="button" class={view === v ? 'btn btn-small kb-view-on' : 'btn btn-small'} aria-pressed={view === v} onClick={() => setView(v)} data-testid={`kb-view-${v}`}>
-            {v === 'both' ? t('kb.view.both') : languageName(v)}
-          </button>
-        ))}
-      </div>
       {editor && (
         <Link href={`/knowledge/articles/${a.id}/history`} class="btn" testId="kb-history">
           {t('kb.history')}
@@ -78,6 +71,13 @@ export function ArticlePage({ params }: { params: Params }) {
         ))}
         {editor && a.limited && <span class="muted">{t('kb.limitedTo', { projects: projectNames(me.projects, a.project_ids) })}</span>}
         <span class="muted">{t('kb.updated', { at: formatShort(a.updated_at) })}</span>
+        <div class="kb-view" role="group" aria-label={t('kb.view')}>
+          {(['both', ...LANGUAGES] as View[]).map((v) => (
+            <button key={v} type="button" class={view === v ? 'btn btn-small kb-view-on' : 'btn btn-small'} aria-pressed={view === v} onClick={() => setView(v)} data-testid={`kb-view-${v}`}>
+              {v === 'both' ? t('kb.view.both') : languageName(v)}
+            </button>
+          ))}
+        </div>
       </div>
       <SuggestedNotice />
       <ErrorBox error={article.error} />
@@ -148,7 +148,7 @@ function LanguageColumn({ article, tr, editor, reload }: { article: Article; tr:
         <div class="kb-missing" data-testid={`kb-missing-${lang}`}>
           <p>{t(`kb.missing.${lang}`)}</p>
           <Link href={editHref} class="btn btn-small" testId={`kb-write-${lang}`}>
-            {editor ? t(`kb.write.${lang}`) : t('kb.suggest')}
+            {editor ? t(`kb.write.${lang}`) : t(`kb.suggestWrite.${lang}`)}
           </Link>
         </div>
       )}

@@ -94,7 +94,7 @@ export function HistoryPage({ params }: { params: Params }) {
                     {v.created_by_name ?? t('kb.someone')}, {formatDateTime(v.created_at)}
                   </td>
                   <td>
-                    <button type="button" class="btn btn-small" onClick={() => void restore(v.id)} data-testid={`kb-restore-${v.number}`}>
+                    <button type="button" class="btn btn-small" onClick={() => void restore(v.id)} title={t('kb.restoreLong', { n: v.number })} aria-label={t('kb.restoreLong', { n: v.number })} data-testid={`kb-restore-${v.number}`}>
                       {t('kb.restore')}
                     </button>
                   </td>
