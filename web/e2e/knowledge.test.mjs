@@ -6,7 +6,8 @@
 // publishes it, then changes a word and publishes again; Anna, an agent of
 // Acme in another browser context (an English browser, phone-sized), finds the
 // article by search and opens it (her profile says German); the admin's version history shows the
-// changed word side by side. Same harness as workspace.test.mjs.
+// changed word side by side; Anna's suggested change waits in the review
+// queue until the admin publishes it. Same harness as workspace.test.mjs.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,7 +90,7 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     await a.getByTestId('kb-article').waitFor();
     await a.getByTestId('kb-col-de').getByTestId('kb-state-draft').waitFor();
     assert.match(await a.getByTestId('kb-missing-en').textContent(), /Keine englische Fassung/);
-    assert.match(await a.locator('.breadcrumb').textContent(), new RegExp(category));
+    await a.locator('.breadcrumb', { hasText: category }).waitFor();
     await a.getByTestId('kb-publish-de').click();
     await a.getByTestId('kb-col-de').getByTestId('kb-state-published').waitFor();
     assert.match(await a.getByTestId('kb-col-de').textContent(), /Veröffentlicht von .+ am /);
@@ -148,6 +149,27 @@ test('a client admin writes and publishes an article, an agent finds it, the his
 
     await a.screenshot({ path: join(outDir, 'knowledge-article-de.png') });
     await g.screenshot({ path: join(outDir, 'knowledge-agent-phone.png'), fullPage: true });
+
+    // (6) The agent suggests a change; it waits in review, the published
+    // text stays until the admin publishes the suggestion from the queue.
+    await g.getByTestId('kb-edit-de').click();
+    await g.getByTestId('kb-editor').waitFor();
+    const current = await g.getByTestId('kb-body').inputValue();
+    assert.match(current, /telefonisch/, 'the agent starts from the published text');
+    await g.getByTestId('kb-body').fill(current.replace('telefonisch', 'per E-Mail'));
+    await g.getByTestId('kb-save').click();
+    await g.getByTestId('kb-suggested').waitFor();
+    await g.getByTestId('kb-body-de').getByText('telefonisch').waitFor();
+
+    await a.getByTestId('nav-knowledge').click();
+    await a.getByTestId('kb-tab-review').click();
+    await a.getByTestId('kb-review').waitFor();
+    const row = a.getByTestId('kb-review-table').locator('tr', { hasText: title });
+    await row.waitFor();
+    await row.getByTestId('kb-review-publish').click();
+    await row.waitFor({ state: 'detached' });
+    await a.goto(articleUrl);
+    await a.getByTestId('kb-body-de').getByText('per E-Mail').waitFor();
 
     assert.deepEqual(admin.problems, [], 'no console errors for the client admin');
     assert.deepEqual(agent.problems, [], 'no console errors for the agent');

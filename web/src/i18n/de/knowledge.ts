@@ -34,6 +34,7 @@ export const knowledge: AreaMessages<typeof en> = {
   'kb.clearSearch': 'Suche aufheben',
   'kb.results': 'Treffer für „{q}“',
   'kb.noHits': 'Kein veröffentlichter Artikel passt.',
+  'kb.more': 'Ältere Artikel zeigen',
   'kb.noArticles': 'Hier gibt es noch keine Artikel.',
   'kb.filter.category': 'Kategorie',
   'kb.filter.tag': 'Schlagwort',

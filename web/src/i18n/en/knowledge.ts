@@ -34,6 +34,7 @@ export const knowledge = {
   'kb.clearSearch': 'Clear search',
   'kb.results': 'Results for “{q}”',
   'kb.noHits': 'No published article matches.',
+  'kb.more': 'Show older articles',
   'kb.noArticles': 'No articles here yet.',
   'kb.filter.category': 'Category',
   'kb.filter.tag': 'Tag',

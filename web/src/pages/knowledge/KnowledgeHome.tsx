@@ -2,7 +2,7 @@
 // and the search (the case search's language: words, pre*, "phrase", tag:)
 // with ranked hits and snippets, filtered by category, tag and language.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { formatShort, getLocale, t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Link } from '../../components/Link';
@@ -13,6 +13,9 @@ import { CategoryTree } from './CategoryTree';
 import { ClientPicker, KbTabs, StateBadge, SuggestedNotice, languageName } from './bits';
 import { categoryPath, flatten, useCategories, useKnowledgeClient } from './hooks';
 import { LANGUAGES, isEditor, kb, type ArticleSummary, type Category, type Hit, type Language } from './kb';
+
+/** Articles per page of the list. */
+const PAGE = 100;
 
 export function KnowledgePage() {
   const { me } = useSession();
@@ -26,9 +29,24 @@ export function KnowledgePage() {
   const editor = clientId !== null && isEditor(me, clientId);
 
   const list = useLoad(
-    () => (clientId && !q ? kb.articles({ client_id: clientId, category_id: category, tag: tag.trim() || null }) : Promise.resolve(null)),
+    () => (clientId && !q ? kb.articles({ client_id: clientId, category_id: category, tag: tag.trim() || null, limit: PAGE }) : Promise.resolve(null)),
     [clientId, category, tag, q],
   );
+  // Further pages (older articles), appended below the first.
+  const [more, setMore] = useState<{ items: ArticleSummary[]; done: boolean; error: unknown }>({ items: [], done: false, error: null });
+  useEffect(() => setMore({ items: [], done: false, error: null }), [list.data]);
+  const shownArticles = [...(list.data ?? []), ...more.items];
+  const canLoadMore = !more.done && (more.items.length ? more.items.length % PAGE === 0 : (list.data?.length ?? 0) === PAGE);
+  const loadMore = async () => {
+    if (!clientId) return;
+    const last = shownArticles[shownArticles.length - 1];
+    try {
+      const page = await kb.articles({ client_id: clientId, category_id: category, tag: tag.trim() || null, limit: PAGE, before_id: last?.id });
+      setMore({ items: [...more.items, ...page], done: page.length < PAGE, error: null });
+    } catch (e) {
+      setMore({ ...more, error: e });
+    }
+  };
   const hits = useLoad(
     () =>
       clientId && q ? kb.search({ client_id: clientId, q, category_id: category, tag: tag.trim() || null, language: language || null }) : Promise.resolve(null),
@@ -129,7 +147,13 @@ export function KnowledgePage() {
                 <h2>{category ? categoryPath(cats.categories, category) : t('kb.allArticles')}</h2>
               </div>
               <ErrorBox error={list.error} />
-              {list.loading && !list.data ? <Loading /> : <Articles items={list.data ?? []} editor={editor} />}
+              {list.loading && !list.data ? <Loading /> : <Articles items={shownArticles} editor={editor} />}
+              <ErrorBox error={more.error} />
+              {canLoadMore && (
+                <button type="button" class="btn" onClick={() => void loadMore()} data-testid="kb-more">
+                  {t('kb.more')}
+                </button>
+              )}
             </>
           )}
         </section>

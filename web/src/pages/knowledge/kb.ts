@@ -52,7 +52,7 @@ export const kb = {
   updateCategory: (id: number, body: S['KnowledgeCategoryPatch']) =>
     ok(client.PATCH('/api/v1/knowledge/categories/{id}', { params: { path: { id } }, body })),
   deleteCategory: (id: number) => ok(client.DELETE('/api/v1/knowledge/categories/{id}', { params: { path: { id } } })),
-  articles: (query: { client_id: number; category_id?: number | null; tag?: string | null; deleted?: boolean | null }) =>
+  articles: (query: { client_id: number; category_id?: number | null; tag?: string | null; deleted?: boolean | null; before_id?: number | null; limit?: number }) =>
     ok(client.GET('/api/v1/knowledge/articles', { params: { query } })).then((l) => l.items),
   search: (query: { client_id: number; q: string; category_id?: number | null; tag?: string | null; language?: Language | null }) =>
     ok(client.GET('/api/v1/knowledge/search', { params: { query } })).then((l) => l.items),
