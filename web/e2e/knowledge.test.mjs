@@ -72,6 +72,26 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     await a.getByTestId('kb-cat-dialog').getByTestId('kb-cat-name').fill(category);
     await a.getByTestId('kb-cat-dialog').getByTestId('submit').click();
     await a.getByTestId('kb-tree').locator('.kb-tree-current', { hasText: category }).waitFor();
+    // A second one at the top level, moved above the first with the keyboard-reachable buttons.
+    const second = `Abrechnung ${marker.slice(-5)}`;
+    await a.getByTestId('kb-cat-all').click();
+    await a.getByTestId('kb-cat-new').click();
+    await a.getByTestId('kb-cat-dialog').getByTestId('kb-cat-name').fill(second);
+    await a.getByTestId('kb-cat-dialog').getByTestId('submit').click();
+    await a.getByTestId('kb-tree').locator('.kb-tree-current', { hasText: second }).waitFor();
+    const order = async () => (await a.getByTestId('kb-tree').locator('.kb-tree-item').allTextContents()).filter((x) => x === category || x === second);
+    assert.deepEqual(await order(), [category, second]);
+    await a.getByTestId('kb-cat-up').click();
+    await a.waitForFunction(
+      ([c, s2]) => {
+        const names = [...document.querySelectorAll('.kb-tree-item')].map((e) => e.textContent).filter((x) => x === c || x === s2);
+        return names[0] === s2;
+      },
+      [category, second],
+    );
+    await a.getByTestId('kb-tree').locator('.kb-tree-item', { hasText: category }).click();
+    await a.getByTestId('kb-tree').locator('.kb-tree-current', { hasText: category }).waitFor();
+    await a.screenshot({ path: join(outDir, 'knowledge-home-de.png') });
     await a.getByTestId('kb-new').click();
     await a.getByTestId('kb-editor').waitFor();
     assert.equal(await a.getByTestId('kb-category').locator('option:checked').textContent(), category);
@@ -168,6 +188,20 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     await row.waitFor();
     await row.getByTestId('kb-review-publish').click();
     await row.waitFor({ state: 'detached' });
+    await a.goto(articleUrl);
+    await a.getByTestId('kb-body-de').getByText('per E-Mail').waitFor();
+    const wide = await a.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wide <= 1, `the article fits 1366 px (overflow ${wide}px)`);
+
+    // (7) Deleted (soft) and restored by the client admin.
+    await a.getByTestId('kb-delete').click();
+    await a.getByTestId('confirm').getByTestId('submit').click();
+    await a.getByTestId('kb-home').waitFor();
+    await a.getByTestId('kb-tab-deleted').click();
+    const gone = a.getByTestId('kb-deleted-table').locator('tr', { hasText: title });
+    await gone.waitFor();
+    await gone.getByTestId('kb-undelete').click();
+    await gone.waitFor({ state: 'detached' });
     await a.goto(articleUrl);
     await a.getByTestId('kb-body-de').getByText('per E-Mail').waitFor();
 
