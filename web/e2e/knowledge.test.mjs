@@ -56,6 +56,7 @@ async function failureArtifacts(name, pages) {
 test('a client admin writes and publishes an article, an agent finds it, the history shows the change', async () => {
   let admin;
   let agent;
+  let phone;
   const marker = `zaehlertausch${Date.now().toString(36)}`;
   const title = `Zählerwechsel melden (${marker})`;
   mkdirSync(outDir, { recursive: true });
@@ -193,6 +194,28 @@ test('a client admin writes and publishes an article, an agent finds it, the his
     const wide = await a.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(wide <= 1, `the article fits 1366 px (overflow ${wide}px)`);
 
+    // The editor's screens on a phone: nothing wider than 390 px.
+    phone = await login(CLIENT_ADMIN, { locale: 'de-DE', viewport: { width: 390, height: 844 } });
+    for (const [path, ready] of [
+      [new URL(articleUrl).pathname, 'kb-article'],
+      [new URL(articleUrl).pathname + '/history', 'kb-diff'],
+      [new URL(articleUrl).pathname + '/edit/de', 'kb-editor'],
+      ['/knowledge', 'kb-tree'],
+    ]) {
+      await phone.page.goto(env.baseUrl + path);
+      await phone.page.getByTestId(ready).waitFor();
+      const over = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(over <= 1, `${path} fits a 390 px screen (overflow ${over}px)`);
+      // Buttons pushed off the left edge make no scroll width: check them one
+      // by one (those in a table that scrolls sideways are reachable).
+      for (const button of await phone.page.locator('main button:visible, main a.btn:visible').all()) {
+        if (await button.evaluate((el) => !!el.closest('.table-wrap'))) continue;
+        const box = await button.boundingBox();
+        assert.ok(box && box.x >= 0 && box.x + box.width <= 391, `${path}: "${await button.textContent()}" is on the screen`);
+      }
+      await phone.page.screenshot({ path: join(outDir, `knowledge-phone-${ready}.png`), fullPage: true });
+    }
+
     // (7) Deleted (soft) and restored by the client admin.
     await a.getByTestId('kb-delete').click();
     await a.getByTestId('confirm').getByTestId('submit').click();
@@ -207,11 +230,13 @@ test('a client admin writes and publishes an article, an agent finds it, the his
 
     assert.deepEqual(admin.problems, [], 'no console errors for the client admin');
     assert.deepEqual(agent.problems, [], 'no console errors for the agent');
+    assert.deepEqual(phone.problems, [], 'no console errors on the phone');
   } catch (err) {
-    await failureArtifacts('knowledge', [admin, agent]);
+    await failureArtifacts('knowledge', [admin, agent, phone]);
     throw err;
   } finally {
     await admin?.context.close();
     await agent?.context.close();
+    await phone?.context.close();
   }
 });
