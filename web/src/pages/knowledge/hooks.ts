@@ -6,6 +6,9 @@ import { api, type Client, type List } from '../../api';
 import { useSession } from '../../session';
 import { useLoad } from '../../components/useLoad';
 import { kb, ownClients, type Category } from './kb';
+import { buildTree } from './tree';
+
+export { buildTree, categoryPath, flatten, type CategoryNode } from './tree';
 
 const CLIENT_KEY = 'zezaro.knowledge.client';
 
@@ -48,44 +51,6 @@ export function useKnowledgeClient(): {
     }
   };
   return { clients, clientId: pick, setClientId };
-}
-
-export interface CategoryNode {
-  category: Category;
-  depth: number;
-  children: CategoryNode[];
-}
-
-/** Categories as a tree: siblings by position, then name. */
-export function buildTree(categories: Category[]): CategoryNode[] {
-  const byParent = new Map<number | null, Category[]>();
-  for (const c of categories) {
-    const key = c.parent_id ?? null;
-    byParent.set(key, [...(byParent.get(key) ?? []), c]);
-  }
-  const build = (parent: number | null, depth: number): CategoryNode[] =>
-    (byParent.get(parent) ?? [])
-      .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name))
-      .map((category) => ({ category, depth, children: build(category.id, depth + 1) }));
-  return build(null, 0);
-}
-
-/** The tree in reading order (for selects and keyboard movement). */
-export function flatten(nodes: CategoryNode[]): CategoryNode[] {
-  return nodes.flatMap((n) => [n, ...flatten(n.children)]);
-}
-
-/** A category's path of names ("Abrechnung › Abschläge"). */
-export function categoryPath(categories: Category[], id: number | null | undefined): string {
-  const names: string[] = [];
-  let current = categories.find((c) => c.id === id);
-  const seen = new Set<number>();
-  while (current && !seen.has(current.id)) {
-    seen.add(current.id);
-    names.unshift(current.name);
-    current = categories.find((c) => c.id === current!.parent_id);
-  }
-  return names.join(' › ');
 }
 
 export function useCategories(clientId: number | null) {
