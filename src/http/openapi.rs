@@ -134,6 +134,7 @@ use utoipa::{Modify, OpenApi};
         crate::knowledge::handlers::unpublish,
         crate::knowledge::handlers::undelete_article,
         crate::knowledge::handlers::review_queue,
+        crate::knowledge::handlers::preview,
         crate::mail::handlers::list,
         crate::mail::handlers::create,
         crate::mail::handlers::get_one,

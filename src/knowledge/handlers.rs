@@ -2,8 +2,8 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 use super::model::{
     Article, ArticlePatch, ArticleQuery, ArticleSummary, Category, CategoryPatch, ClientParams,
-    KnowledgeSearch, NewArticle, NewCategory, NewVersion, SearchHit, Unpublish, Version,
-    VersionSummary,
+    KnowledgeSearch, NewArticle, NewCategory, NewVersion, Preview, PreviewInput, SearchHit,
+    Unpublish, Version, VersionSummary,
 };
 use super::service::{self, Saved};
 use crate::auth::Principal;
@@ -29,7 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(restore_version)
         .service(unpublish)
         .service(undelete_article)
-        .service(review_queue);
+        .service(review_queue)
+        .service(preview);
 }
 
 /// A client's knowledge-base categories (flat; `parent_id` makes the tree).
@@ -363,4 +364,23 @@ pub async fn review_queue(
         .read(move |conn| service::review_queue(conn, &who, client_id))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// Renders Markdown as a saved body would be (sanitised HTML), without
+/// saving: the editor's preview. For everybody who may write or suggest an
+/// article of the client.
+#[utoipa::path(post, path = "/api/v1/knowledge/preview", tag = "knowledge", request_body = PreviewInput,
+    responses((status = 200, body = Preview), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[post("/knowledge/preview")]
+pub async fn preview(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ValidJson<PreviewInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let preview = state
+        .db
+        .read(move |conn| service::preview(conn, &who, &input))
+        .await?;
+    Ok(HttpResponse::Ok().json(preview))
 }

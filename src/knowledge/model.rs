@@ -143,10 +143,14 @@ pub struct Version {
     pub body_html: String,
     pub state: VersionState,
     pub created_by: Option<i64>,
+    /// The name of `created_by` (`null`: no user, e.g. a system save).
+    pub created_by_name: Option<String>,
     pub created_at: String,
     pub submitted_by: Option<i64>,
+    pub submitted_by_name: Option<String>,
     pub submitted_at: Option<String>,
     pub published_by: Option<i64>,
+    pub published_by_name: Option<String>,
     pub published_at: Option<String>,
     /// The version this one restores.
     pub restored_from: Option<i64>,
@@ -162,8 +166,10 @@ pub struct VersionSummary {
     pub title: String,
     pub state: VersionState,
     pub created_by: Option<i64>,
+    pub created_by_name: Option<String>,
     pub created_at: String,
     pub published_by: Option<i64>,
+    pub published_by_name: Option<String>,
     pub published_at: Option<String>,
     pub restored_from: Option<i64>,
 }
@@ -270,6 +276,23 @@ pub struct NewVersion {
     /// when the editor started); a newer one answers 409
     /// `version-conflict`. Absent: no check.
     pub based_on: Option<i64>,
+}
+
+/// Markdown to render as an article body would be, without saving it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = KnowledgePreviewInput)]
+pub struct PreviewInput {
+    pub client_id: i64,
+    /// Markdown (at most 200,000 characters, like a saved body).
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgePreview)]
+pub struct Preview {
+    /// The Markdown rendered and sanitised exactly as at a save.
+    pub html: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 use super::error::KnowledgeError;
 use super::model::{
     Article, ArticlePatch, ArticleQuery, ArticleSummary, Category, CategoryPatch, KnowledgeSearch,
-    Language, NewArticle, NewCategory, NewVersion, SearchHit, Translation, Version, VersionState,
-    VersionSummary, Visibility,
+    Language, NewArticle, NewCategory, NewVersion, Preview, PreviewInput, SearchHit, Translation,
+    Version, VersionState, VersionSummary, Visibility,
 };
 use super::render;
 use super::store::{self, ArticleRow, NewVersionRow, ReadScope, SearchFilter};
@@ -307,6 +307,23 @@ fn content(title: &str, body: &str) -> Result<Content, Invalid> {
         title,
         body_md: body.to_string(),
         body_html: render::to_html(body),
+    })
+}
+
+/// The editor's preview: the body rendered as a save would render it. Any
+/// reader of the client may ask (agents write suggestions); nothing is
+/// stored.
+pub fn preview(
+    conn: &Connection,
+    who: &Principal,
+    input: &PreviewInput,
+) -> Result<Preview, KnowledgeError> {
+    reader(conn, who, input.client_id)?;
+    if input.body.chars().count() > MAX_BODY_CHARS {
+        return Err(Invalid::new("body", "must be at most 200000 characters").into());
+    }
+    Ok(Preview {
+        html: render::to_html(&input.body),
     })
 }
 

@@ -401,8 +401,14 @@ pub fn list_articles(
 
 // ---- versions --------------------------------------------------------------
 
-const VERSION_COLUMNS: &str = "id, article_id, language, number, title, body_md, body_html, state,
-    created_by, created_at, submitted_by, submitted_at, published_by, published_at, restored_from";
+/// The columns of `kb_article_versions v`, and the names of the users who
+/// saved, submitted and published the version (for the badges "who, when").
+const VERSION_COLUMNS: &str = "v.id, v.article_id, v.language, v.number, v.title, v.body_md,
+    v.body_html, v.state, v.created_by, v.created_at, v.submitted_by, v.submitted_at,
+    v.published_by, v.published_at, v.restored_from,
+    (SELECT name FROM users WHERE id = v.created_by),
+    (SELECT name FROM users WHERE id = v.submitted_by),
+    (SELECT name FROM users WHERE id = v.published_by)";
 
 fn version_from_row(row: &Row) -> rusqlite::Result<Version> {
     let language: String = row.get(2)?;
@@ -423,13 +429,16 @@ fn version_from_row(row: &Row) -> rusqlite::Result<Version> {
         published_by: row.get(12)?,
         published_at: row.get(13)?,
         restored_from: row.get(14)?,
+        created_by_name: row.get(15)?,
+        submitted_by_name: row.get(16)?,
+        published_by_name: row.get(17)?,
     })
 }
 
 pub fn version(conn: &Connection, id: i64) -> StoreResult<Option<Version>> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {VERSION_COLUMNS} FROM kb_article_versions WHERE id = ?1"
+            "SELECT {VERSION_COLUMNS} FROM kb_article_versions v WHERE v.id = ?1"
         ))?
         .query_row([id], version_from_row)
         .optional()?)
@@ -443,8 +452,8 @@ pub fn head(
 ) -> StoreResult<Option<Version>> {
     let newest = conn
         .prepare_cached(&format!(
-            "SELECT {VERSION_COLUMNS} FROM kb_article_versions
-             WHERE article_id = ?1 AND language = ?2 ORDER BY number DESC LIMIT 1"
+            "SELECT {VERSION_COLUMNS} FROM kb_article_versions v
+             WHERE v.article_id = ?1 AND v.language = ?2 ORDER BY v.number DESC LIMIT 1"
         ))?
         .query_row(params![article_id, language.as_str()], version_from_row)
         .optional()?;
@@ -473,8 +482,8 @@ pub fn published(
 ) -> StoreResult<Option<Version>> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {VERSION_COLUMNS} FROM kb_article_versions
-             WHERE article_id = ?1 AND language = ?2 AND state = 'published'"
+            "SELECT {VERSION_COLUMNS} FROM kb_article_versions v
+             WHERE v.article_id = ?1 AND v.language = ?2 AND v.state = 'published'"
         ))?
         .query_row(params![article_id, language.as_str()], version_from_row)
         .optional()?)
@@ -483,8 +492,8 @@ pub fn published(
 /// The history, newest first.
 pub fn versions(conn: &Connection, article_id: i64) -> StoreResult<Vec<VersionSummary>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {VERSION_COLUMNS} FROM kb_article_versions WHERE article_id = ?1
-         ORDER BY language, number DESC"
+        "SELECT {VERSION_COLUMNS} FROM kb_article_versions v WHERE v.article_id = ?1
+         ORDER BY v.language, v.number DESC"
     ))?;
     let rows = stmt.query_map([article_id], version_from_row)?;
     Ok(rows
@@ -496,8 +505,10 @@ pub fn versions(conn: &Connection, article_id: i64) -> StoreResult<Vec<VersionSu
                 title: v.title,
                 state: v.state,
                 created_by: v.created_by,
+                created_by_name: v.created_by_name,
                 created_at: v.created_at,
                 published_by: v.published_by,
+                published_by_name: v.published_by_name,
                 published_at: v.published_at,
                 restored_from: v.restored_from,
             })
@@ -628,14 +639,9 @@ pub fn reindex_article(conn: &Connection, article_id: i64) -> StoreResult<()> {
 /// Versions waiting in review in a client's live articles, oldest first.
 pub fn in_review(conn: &Connection, client_id: i64, limit: u32) -> StoreResult<Vec<Version>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {} FROM kb_article_versions v JOIN kb_articles a ON a.id = v.article_id
+        "SELECT {VERSION_COLUMNS} FROM kb_article_versions v JOIN kb_articles a ON a.id = v.article_id
          WHERE a.client_id = ?1 AND a.deleted_at IS NULL AND v.state = 'review'
-         ORDER BY v.submitted_at, v.id LIMIT ?2",
-        VERSION_COLUMNS
-            .split(',')
-            .map(|c| format!("v.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
+         ORDER BY v.submitted_at, v.id LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![client_id, limit], version_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -110,13 +110,26 @@ export async function request<T>(method: Method, path: string, body?: unknown, f
   }
   if (res.ok) return data as T;
 
+  throw failure(res, data, path);
+}
+
+/** The CSRF header a state-changing request needs (also for client.ts). */
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken ? { 'X-CSRF-Token': csrfToken } : {};
+}
+
+/**
+ * The ApiError for a failed response with its parsed body (also for
+ * client.ts); a 401 outside the login calls the unauthorized handler.
+ */
+export function failure(res: Response, data: unknown, path: string): ApiError {
   const problem: Problem =
     data && typeof data === 'object'
       ? { ...(data as Problem), status: (data as Problem).status ?? res.status }
       : { status: res.status, title: res.statusText };
   if (res.status === 401 && path !== '/auth/login' && unauthorizedHandler) unauthorizedHandler();
   const retry = Number(res.headers.get('Retry-After'));
-  throw new ApiError(problem, Number.isFinite(retry) && retry > 0 ? retry : null);
+  return new ApiError(problem, Number.isFinite(retry) && retry > 0 ? retry : null);
 }
 
 export const api = {

@@ -26,6 +26,12 @@ import { OrganizationDetailPage } from './pages/OrganizationDetail';
 import { ServicesPage } from './pages/Services';
 import { BackupsPage } from './pages/Backups';
 import { ExportsPage } from './pages/Exports';
+import { KnowledgePage } from './pages/knowledge/KnowledgeHome';
+import { ArticlePage } from './pages/knowledge/ArticlePage';
+import { EditArticlePage, NewArticlePage } from './pages/knowledge/ArticleEditor';
+import { HistoryPage } from './pages/knowledge/HistoryPage';
+import { DeletedPage, ReviewPage } from './pages/knowledge/ReviewPage';
+import { hasKnowledge } from './pages/knowledge/kb';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -70,6 +76,13 @@ export const routes: RouteDef[] = [
     nav: { label: 'nav.organizations', section: 'main', testId: 'nav-organizations' },
   },
   { path: '/organizations/:id', page: OrganizationDetailPage, allowed: inProjects },
+  { path: '/knowledge', page: KnowledgePage, allowed: hasKnowledge, nav: { label: 'nav.knowledge', section: 'main', testId: 'nav-knowledge' } },
+  { path: '/knowledge/new', page: NewArticlePage, allowed: hasKnowledge },
+  { path: '/knowledge/review', page: ReviewPage, allowed: hasKnowledge },
+  { path: '/knowledge/deleted', page: DeletedPage, allowed: hasKnowledge },
+  { path: '/knowledge/articles/:id', page: ArticlePage, allowed: hasKnowledge },
+  { path: '/knowledge/articles/:id/history', page: HistoryPage, allowed: hasKnowledge },
+  { path: '/knowledge/articles/:id/edit/:lang', page: EditArticlePage, allowed: hasKnowledge },
   {
     path: '/admin/clients',
     page: ClientsPage,

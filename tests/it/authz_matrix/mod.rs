@@ -994,6 +994,13 @@ impl Ctx {
                     _ => api.get(&format!("{path}/inbound")).await,
                 }
             }
+            "POST /knowledge/preview" => {
+                api.post(
+                    &p("/knowledge/preview"),
+                    json!({ "client_id": fx.client(target), "body": "**Matrix**" }),
+                )
+                .await
+            }
             other => panic!("no such matrix endpoint: {other}"),
         }
     }

@@ -975,6 +975,27 @@ export interface paths {
         patch: operations["update_category"];
         trace?: never;
     };
+    "/api/v1/knowledge/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renders Markdown as a saved body would be (sanitised HTML), without
+         *     saving: the editor's preview. For everybody who may write or suggest an
+         *     article of the client.
+         */
+        post: operations["preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge/review": {
         parameters: {
             query?: never;
@@ -1903,6 +1924,8 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             created_by: number | null;
+            /** @description The name of `created_by` (`null`: no user, e.g. a system save). */
+            created_by_name: string | null;
             /** Format: int64 */
             id: number;
             language: components["schemas"]["KnowledgeLanguage"];
@@ -1914,6 +1937,7 @@ export interface components {
             published_at: string | null;
             /** Format: int64 */
             published_by: number | null;
+            published_by_name: string | null;
             /**
              * Format: int64
              * @description The version this one restores.
@@ -1923,6 +1947,7 @@ export interface components {
             submitted_at: string | null;
             /** Format: int64 */
             submitted_by: number | null;
+            submitted_by_name: string | null;
             title: string;
         };
         /**
@@ -1937,6 +1962,7 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             created_by: number | null;
+            created_by_name: string | null;
             /** Format: int64 */
             id: number;
             language: components["schemas"]["KnowledgeLanguage"];
@@ -1945,6 +1971,7 @@ export interface components {
             published_at: string | null;
             /** Format: int64 */
             published_by: number | null;
+            published_by_name: string | null;
             /** Format: int64 */
             restored_from: number | null;
             state: components["schemas"]["ArticleVersionState"];
@@ -2647,6 +2674,8 @@ export interface components {
                 created_at: string;
                 /** Format: int64 */
                 created_by: number | null;
+                /** @description The name of `created_by` (`null`: no user, e.g. a system save). */
+                created_by_name: string | null;
                 /** Format: int64 */
                 id: number;
                 language: components["schemas"]["KnowledgeLanguage"];
@@ -2658,6 +2687,7 @@ export interface components {
                 published_at: string | null;
                 /** Format: int64 */
                 published_by: number | null;
+                published_by_name: string | null;
                 /**
                  * Format: int64
                  * @description The version this one restores.
@@ -2667,6 +2697,7 @@ export interface components {
                 submitted_at: string | null;
                 /** Format: int64 */
                 submitted_by: number | null;
+                submitted_by_name: string | null;
                 title: string;
             }[];
         };
@@ -2676,6 +2707,7 @@ export interface components {
                 created_at: string;
                 /** Format: int64 */
                 created_by: number | null;
+                created_by_name: string | null;
                 /** Format: int64 */
                 id: number;
                 language: components["schemas"]["KnowledgeLanguage"];
@@ -2684,6 +2716,7 @@ export interface components {
                 published_at: string | null;
                 /** Format: int64 */
                 published_by: number | null;
+                published_by_name: string | null;
                 /** Format: int64 */
                 restored_from: number | null;
                 state: components["schemas"]["ArticleVersionState"];
@@ -3163,6 +3196,17 @@ export interface components {
          * @enum {string}
          */
         KnowledgeLanguage: "de" | "en";
+        KnowledgePreview: {
+            /** @description The Markdown rendered and sanitised exactly as at a save. */
+            html: string;
+        };
+        /** @description Markdown to render as an article body would be, without saving it. */
+        KnowledgePreviewInput: {
+            /** @description Markdown (at most 200,000 characters, like a saved body). */
+            body: string;
+            /** Format: int64 */
+            client_id: number;
+        };
         /**
          * @description Internal: the agents of the client's projects. Public: also the project's
          *     help center (a later slice).
@@ -4166,6 +4210,8 @@ export type KnowledgeCategory = components['schemas']['KnowledgeCategory'];
 export type KnowledgeCategoryPatch = components['schemas']['KnowledgeCategoryPatch'];
 export type KnowledgeEvent = components['schemas']['KnowledgeEvent'];
 export type KnowledgeLanguage = components['schemas']['KnowledgeLanguage'];
+export type KnowledgePreview = components['schemas']['KnowledgePreview'];
+export type KnowledgePreviewInput = components['schemas']['KnowledgePreviewInput'];
 export type KnowledgeVisibility = components['schemas']['KnowledgeVisibility'];
 export type LinkInput = components['schemas']['LinkInput'];
 export type Locale = components['schemas']['Locale'];
@@ -10964,6 +11010,126 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgePreviewInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgePreview"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
             403: {
                 headers: {
                     [name: string]: unknown;

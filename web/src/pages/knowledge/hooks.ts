@@ -1,0 +1,60 @@
+// State shared by the knowledge screens: the client whose knowledge is open
+// (remembered), its categories as a tree.
+
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api, type Client, type List } from '../../api';
+import { useSession } from '../../session';
+import { useLoad } from '../../components/useLoad';
+import { kb, ownClients, type Category } from './kb';
+import { buildTree } from './tree';
+
+export { buildTree, categoryPath, flatten, type CategoryNode } from './tree';
+
+const CLIENT_KEY = 'zezaro.knowledge.client';
+
+/**
+ * The clients the user can open and the one chosen (remembered in
+ * localStorage; default: the client of the project chosen in the header).
+ * Platform admins choose among all clients.
+ */
+export function useKnowledgeClient(): {
+  clients: { id: number; name: string }[];
+  clientId: number | null;
+  setClientId: (id: number) => void;
+} {
+  const { me, projectId } = useSession();
+  const [all, setAll] = useState<{ id: number; name: string }[] | null>(null);
+  useEffect(() => {
+    if (me.user.role !== 'admin') return;
+    api
+      .get<List<Client>>('/clients')
+      .then((l) => setAll(l.items.map((c) => ({ id: c.id, name: c.name }))))
+      .catch(() => setAll([]));
+  }, [me.user.role]);
+  const clients = all ?? ownClients(me);
+  const stored = (() => {
+    try {
+      return Number(localStorage.getItem(CLIENT_KEY)) || null;
+    } catch {
+      return null;
+    }
+  })();
+  const fromProject = me.projects.find((p) => p.id === projectId)?.client_id ?? null;
+  const [chosen, setChosen] = useState<number | null>(null);
+  const pick = [chosen, stored, fromProject].find((id) => id !== null && clients.some((c) => c.id === id)) ?? clients[0]?.id ?? null;
+  const setClientId = (id: number) => {
+    setChosen(id);
+    try {
+      localStorage.setItem(CLIENT_KEY, String(id));
+    } catch {
+      /* storage may be disabled */
+    }
+  };
+  return { clients, clientId: pick, setClientId };
+}
+
+export function useCategories(clientId: number | null) {
+  const loaded = useLoad(() => (clientId ? kb.categories(clientId) : Promise.resolve([] as Category[])), [clientId]);
+  const tree = useMemo(() => buildTree(loaded.data ?? []), [loaded.data]);
+  return { ...loaded, categories: loaded.data ?? [], tree };
+}

@@ -1,0 +1,83 @@
+// The knowledge base's calls, all through the typed client (client.ts), and
+// the small rules the screens share (who edits, which client).
+
+import type { components } from '../../generated/openapi';
+import type { Me } from '../../api';
+import { client, ok } from '../../client';
+
+type S = components['schemas'];
+export type Category = S['KnowledgeCategory'];
+export type Article = S['Article'];
+export type ArticleSummary = S['ArticleSummary'];
+export type Hit = S['ArticleHit'];
+export type Version = S['ArticleVersion'];
+export type VersionSummary = S['ArticleVersionSummary'];
+export type VersionState = S['ArticleVersionState'];
+export type Language = S['KnowledgeLanguage'];
+export type Visibility = S['KnowledgeVisibility'];
+export type Translation = S['ArticleTranslation'];
+export type Saved = S['ArticleSaved'];
+
+export const LANGUAGES: Language[] = ['de', 'en'];
+
+/** The clients whose knowledge the user can open (without a platform admin's full list). */
+export function ownClients(me: Me): { id: number; name: string }[] {
+  const out = new Map<number, string>();
+  if (me.client) out.set(me.client.id, me.client.name);
+  for (const p of me.projects) if (!out.has(p.client_id)) out.set(p.client_id, p.client_name);
+  return [...out].map(([id, name]) => ({ id, name }));
+}
+
+/** Mirrors policy::knowledge_reader: who may write and publish the client's knowledge. */
+export function isEditor(me: Me, clientId: number): boolean {
+  if (me.user.role === 'admin') return true;
+  if (me.user.role === 'client-admin' && me.client?.id === clientId) return true;
+  return me.user.role === 'project-lead' && me.projects.some((p) => p.client_id === clientId && p.member_role === 'lead');
+}
+
+/** Mirrors policy::restore_knowledge: the client admin (and platform admins) see and restore deleted articles. */
+export function canRestore(me: Me, clientId: number): boolean {
+  return me.user.role === 'admin' || (me.user.role === 'client-admin' && me.client?.id === clientId);
+}
+
+/** Knowledge is for everybody with a project, the client admins and platform admins. */
+export function hasKnowledge(me: Me): boolean {
+  return me.projects.length > 0 || me.user.role === 'admin' || me.user.role === 'client-admin';
+}
+
+export const kb = {
+  categories: (clientId: number) =>
+    ok(client.GET('/api/v1/knowledge/categories', { params: { query: { client_id: clientId } } })).then((l) => l.items),
+  createCategory: (body: S['NewKnowledgeCategory']) => ok(client.POST('/api/v1/knowledge/categories', { body })),
+  updateCategory: (id: number, body: S['KnowledgeCategoryPatch']) =>
+    ok(client.PATCH('/api/v1/knowledge/categories/{id}', { params: { path: { id } }, body })),
+  deleteCategory: (id: number) => ok(client.DELETE('/api/v1/knowledge/categories/{id}', { params: { path: { id } } })),
+  articles: (query: { client_id: number; category_id?: number | null; tag?: string | null; deleted?: boolean | null; before_id?: number | null; limit?: number }) =>
+    ok(client.GET('/api/v1/knowledge/articles', { params: { query } })).then((l) => l.items),
+  search: (query: { client_id: number; q: string; category_id?: number | null; tag?: string | null; language?: Language | null }) =>
+    ok(client.GET('/api/v1/knowledge/search', { params: { query } })).then((l) => l.items),
+  article: (id: number) => ok(client.GET('/api/v1/knowledge/articles/{id}', { params: { path: { id } } })),
+  createArticle: (body: S['NewArticle']) => ok(client.POST('/api/v1/knowledge/articles', { body })),
+  updateArticle: (id: number, body: S['ArticlePatch']) =>
+    ok(client.PATCH('/api/v1/knowledge/articles/{id}', { params: { path: { id } }, body })),
+  deleteArticle: (id: number) => ok(client.DELETE('/api/v1/knowledge/articles/{id}', { params: { path: { id } } })),
+  undelete: (id: number) => ok(client.POST('/api/v1/knowledge/articles/{id}/undelete', { params: { path: { id } } })),
+  versions: (id: number) =>
+    ok(client.GET('/api/v1/knowledge/articles/{id}/versions', { params: { path: { id } } })).then((l) => l.items),
+  version: (id: number, versionId: number) =>
+    ok(client.GET('/api/v1/knowledge/articles/{id}/versions/{version_id}', { params: { path: { id, version_id: versionId } } })),
+  save: (id: number, body: S['NewArticleVersion']) =>
+    ok(client.POST('/api/v1/knowledge/articles/{id}/versions', { params: { path: { id } }, body })),
+  submit: (id: number, versionId: number) =>
+    ok(client.POST('/api/v1/knowledge/articles/{id}/versions/{version_id}/submit', { params: { path: { id, version_id: versionId } } })),
+  publish: (id: number, versionId: number) =>
+    ok(client.POST('/api/v1/knowledge/articles/{id}/versions/{version_id}/publish', { params: { path: { id, version_id: versionId } } })),
+  restore: (id: number, versionId: number) =>
+    ok(client.POST('/api/v1/knowledge/articles/{id}/versions/{version_id}/restore', { params: { path: { id, version_id: versionId } } })),
+  unpublish: (id: number, language: Language) =>
+    ok(client.POST('/api/v1/knowledge/articles/{id}/unpublish', { params: { path: { id } }, body: { language } })),
+  review: (clientId: number) =>
+    ok(client.GET('/api/v1/knowledge/review', { params: { query: { client_id: clientId } } })).then((l) => l.items),
+  preview: (clientId: number, body: string) =>
+    ok(client.POST('/api/v1/knowledge/preview', { body: { client_id: clientId, body } })).then((p) => p.html),
+};
