@@ -189,8 +189,10 @@ pub async fn acknowledge(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let found = state
-        .db
-        .write(move |tx| service::acknowledge(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::acknowledge(tx, &who, id, announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(found))
 }

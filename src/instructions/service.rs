@@ -407,14 +407,19 @@ fn my_one(conn: &Connection, who: &Principal, id: i64) -> Result<(i64, Mine), In
 }
 
 /// The agent confirms having read it; audited once, repeating is harmless.
+/// The editors' open acknowledgment lists hear of it (`changed`).
 pub fn acknowledge(
     conn: &Connection,
     who: &Principal,
     id: i64,
+    announce: &mut Announcements,
 ) -> Result<MyInstruction, InstructionError> {
     let (user_id, m) = my_one(conn, who, id)?;
     let (at, first) = store::acknowledge(conn, id, user_id, &now())?;
     if first {
+        if let Some(found) = store::get(conn, id)? {
+            announce.push(event(&found, "changed"));
+        }
         audit::record(
             conn,
             &Actor::from(who),
