@@ -227,6 +227,7 @@ pub struct CheckSubmission {
 
 /// The graded check.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = CourseCheckResult)]
 pub struct CheckResult {
     /// Percent of questions answered right (all right answers and no wrong
     /// one chosen).

@@ -25,6 +25,8 @@ import { OrganizationDetailPage } from './pages/OrganizationDetail';
 import { ServicesPage } from './pages/Services';
 import { BackupsPage } from './pages/Backups';
 import { ExportsPage } from './pages/Exports';
+import { InstructionsPage, editsKnowledge } from './pages/Instructions';
+import { CoursePage, TrainingPage } from './pages/Training';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -69,6 +71,19 @@ export const routes: RouteDef[] = [
     nav: { label: 'nav.organizations', section: 'main', testId: 'nav-organizations' },
   },
   { path: '/organizations/:id', page: OrganizationDetailPage, allowed: inProjects },
+  {
+    path: '/instructions',
+    page: InstructionsPage,
+    allowed: editsKnowledge,
+    nav: { label: 'nav.instructions', section: 'main', testId: 'nav-instructions' },
+  },
+  {
+    path: '/training',
+    page: TrainingPage,
+    allowed: (me) => inProjects(me) || editsKnowledge(me),
+    nav: { label: 'nav.training', section: 'main', testId: 'nav-training' },
+  },
+  { path: '/training/:id', page: CoursePage, allowed: inProjects },
   {
     path: '/admin/clients',
     page: ClientsPage,
