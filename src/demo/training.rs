@@ -70,7 +70,10 @@ fn published_articles(tx: &Transaction, client_id: i64) -> Result<Vec<i64>, Demo
              ORDER BY a.id LIMIT 10",
         )
         .map_err(err)?;
-    for id in any.query_map([client_id], |r| r.get::<_, i64>(0)).map_err(err)? {
+    for id in any
+        .query_map([client_id], |r| r.get::<_, i64>(0))
+        .map_err(err)?
+    {
         let id = id.map_err(err)?;
         if found.len() < 3 && !found.contains(&id) {
             found.push(id);
@@ -164,9 +167,10 @@ pub(super) fn seed(
         NewCourse {
             client_id,
             title: "Einarbeitung: Abschlag, Messwerte, Umzug".into(),
-            description: "Die drei häufigsten Anliegen im Strom-Service. Lesen Sie die Artikel und \
+            description:
+                "Die drei häufigsten Anliegen im Strom-Service. Lesen Sie die Artikel und \
                           beantworten Sie danach drei Fragen."
-                .into(),
+                    .into(),
             pass_mark: 67,
             article_ids: articles,
             questions: vec![

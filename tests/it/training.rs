@@ -55,7 +55,7 @@ fn questions() -> Value {
 }
 
 /// A course of three fresh articles and three questions (pass mark 60).
-async fn course(ts: &TestServer, editor: &Api, client_id: i64) -> (i64, Vec<i64>, Vec<i64>) {
+async fn course(editor: &Api, client_id: i64) -> (i64, Vec<i64>, Vec<i64>) {
     let mut articles = Vec::new();
     for title in ["Abschlag", "Zähler", "Kündigung"] {
         articles.push(article(editor, client_id, title).await);
@@ -68,7 +68,6 @@ async fn course(ts: &TestServer, editor: &Api, client_id: i64) -> (i64, Vec<i64>
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{course}");
-    let _ = ts;
     let ids = course["questions"]
         .as_array()
         .unwrap()
@@ -92,7 +91,7 @@ async fn an_agent_reads_the_articles_passes_the_check_and_the_editors_see_it() {
     let acme = client(&ts, "Acme Energie GmbH").await;
     let editor = ts.token_client(CA_ACME);
     let anna = ts.token_client(ANNA);
-    let (id, articles, q) = course(&ts, &editor, acme).await;
+    let (id, articles, q) = course(&editor, acme).await;
 
     // Not assigned yet: Anna does not learn it exists.
     let (status, _) = anna.get(&format!("/api/v1/courses/{id}/lesson")).await;
@@ -234,7 +233,7 @@ async fn courses_stay_with_their_client_and_bad_input_is_named() {
     let acme = client(&ts, "Acme Energie GmbH").await;
     let nord = client(&ts, "Nordlicht Versand AG").await;
     let editor = ts.token_client(CA_ACME);
-    let (id, articles, q) = course(&ts, &editor, acme).await;
+    let (id, articles, q) = course(&editor, acme).await;
     let nord_article = article(&ts.token_client(CA_NORD), nord, "Versand").await;
     let jonas_id = ts.id_of("/api/v1/users", "email", JONAS).await;
     let anna_id = ts.id_of("/api/v1/users", "email", ANNA).await;

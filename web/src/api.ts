@@ -232,6 +232,8 @@ export type Lesson = Schemas['Lesson'];
 export type AgentStatus = Schemas['AgentStatus'];
 export type CourseCheckResult = Schemas['CourseCheckResult'];
 export type Progress = Schemas['Progress'];
+// Knowledge articles as listed (the course form picks them).
+export type ArticleSummary = Schemas['ArticleSummary'];
 
 // Data masks (custom fields of cases and contacts).
 export type FieldEntity = Schemas['Entity'];

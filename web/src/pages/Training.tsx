@@ -1,14 +1,16 @@
 // Training: an agent's courses and course page (articles to read, the
 // check), and for editors (client admins, project leads) the client's
 // courses with each assigned agent's state. Courses are written through
-// the API (POST /api/v1/courses) for now.
+// a form here (articles, questions, teams and a due date); assigning
+// single agents and changing a course are API-only so far.
 
 import { useState } from 'preact/hooks';
-import { api, query, type AgentStatus, type CourseCheckResult, type CourseSummary, type Lesson, type List, type MyCourse, type Progress } from '../api';
+import { api, query, type AgentStatus, type ArticleSummary, type Team, type CourseCheckResult, type CourseSummary, type Lesson, type List, type MyCourse, type Progress } from '../api';
 import { formatDate, formatDateTime, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
+import { LocaleInput } from '../components/LocaleInput';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
@@ -77,12 +79,22 @@ export function TrainingPage() {
 function ClientCourses({ clientId, name }: { clientId: number; name: string | null }) {
   const list = useLoad(() => api.get<List<CourseSummary>>(`/courses${query({ client_id: clientId })}`), [clientId]);
   const [open, setOpen] = useState<number | null>(null);
+  const [creating, setCreating] = useState(false);
   return (
     <section>
       <h2>
         {t('tr.courses')}
         {name && ` · ${name}`}
       </h2>
+      {creating ? (
+        <NewCourseForm clientId={clientId} onClose={() => setCreating(false)} onCreated={() => { setCreating(false); void list.reload(); }} />
+      ) : (
+        <p>
+          <button type="button" class="btn" onClick={() => setCreating(true)} data-testid="course-new">
+            {t('tr.new')}
+          </button>
+        </p>
+      )}
       <ErrorBox error={list.error} />
       {list.data && (
         <div class="table-wrap">
@@ -267,5 +279,124 @@ export function CoursePage({ params }: { params: Record<string, string> }) {
         </>
       )}
     </Page>
+  );
+}
+
+type DraftQuestion = { text: string; choices: { text: string; correct: boolean }[] };
+
+function NewCourseForm({ clientId, onClose, onCreated }: { clientId: number; onClose: () => void; onCreated: () => void }) {
+  const articles = useLoad(() => api.get<List<ArticleSummary>>(`/knowledge/articles${query({ client_id: clientId })}`), [clientId]);
+  const teams = useLoad(() => api.get<List<Team>>('/teams'), []);
+  const published = (articles.data?.items ?? []).filter((a) => a.titles.some((x) => x.published));
+  const usableTeams = (teams.data?.items ?? []).filter((tm) => tm.client_id === clientId || tm.kind === 'provider');
+  const [title, setTitle] = useState('');
+  const [description, setDescription] = useState('');
+  const [passMark, setPassMark] = useState<number | null>(70);
+  const [picked, setPicked] = useState<number[]>([]);
+  const [questions, setQuestions] = useState<DraftQuestion[]>([]);
+  const [teamIds, setTeamIds] = useState<number[]>([]);
+  const [dueOn, setDueOn] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const toggle = (ids: number[], id: number) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]);
+  const setQuestion = (i: number, q: DraftQuestion) => setQuestions(questions.map((x, j) => (j === i ? q : x)));
+
+  const save = async () => {
+    try {
+      const course = await api.post<{ id: number }>('/courses', {
+        client_id: clientId,
+        title,
+        description,
+        pass_mark: passMark ?? 0,
+        article_ids: picked,
+        questions,
+      });
+      if (teamIds.length) await api.post(`/courses/${course.id}/assignments`, { team_ids: teamIds, due_on: dueOn });
+      onCreated();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <form class="ins-card form" onSubmit={(e) => { e.preventDefault(); void save(); }} data-testid="course-form">
+      <h3>{t('tr.new')}</h3>
+      <ErrorBox error={error ?? articles.error} />
+      <Field label={t('tr.titleField')}>
+        <input value={title} onInput={(e) => setTitle(e.currentTarget.value)} required maxLength={200} />
+      </Field>
+      <Field label={t('tr.description')}>
+        <textarea value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+      </Field>
+      <Field label={t('tr.passMarkField')}>
+        <LocaleInput kind="integer" value={passMark} onValue={setPassMark} min={0} max={100} required />
+      </Field>
+      <fieldset>
+        <legend>{t('tr.pickArticles')}</legend>
+        <div class="ins-checks">
+          {published.map((a) => (
+            <label key={a.id}>
+              <input type="checkbox" checked={picked.includes(a.id)} onChange={() => setPicked(toggle(picked, a.id))} />{' '}
+              {picked.includes(a.id) && `${picked.indexOf(a.id) + 1}. `}
+              {a.titles[0]?.title}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {questions.map((q, i) => (
+        <fieldset key={i} class="tr-question">
+          <legend>{t('tr.question', { n: i + 1 })}</legend>
+          <input value={q.text} onInput={(e) => setQuestion(i, { ...q, text: e.currentTarget.value })} required aria-label={t('tr.question', { n: i + 1 })} />
+          {q.choices.map((c, j) => (
+            <label key={j}>
+              <input
+                type="checkbox"
+                checked={c.correct}
+                onChange={() => setQuestion(i, { ...q, choices: q.choices.map((x, k) => (k === j ? { ...x, correct: !x.correct } : x)) })}
+              />{' '}
+              {t('tr.correct')}
+              <input value={c.text} onInput={(e) => setQuestion(i, { ...q, choices: q.choices.map((x, k) => (k === j ? { ...x, text: e.currentTarget.value } : x)) })} required />
+            </label>
+          ))}
+          <div class="instruction-actions">
+            <button type="button" class="btn btn-small" onClick={() => setQuestion(i, { ...q, choices: [...q.choices, { text: '', correct: false }] })}>
+              {t('tr.addChoice')}
+            </button>
+            <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setQuestions(questions.filter((_, j) => j !== i))}>
+              {t('tr.remove')}
+            </button>
+          </div>
+        </fieldset>
+      ))}
+      <p>
+        <button
+          type="button"
+          class="btn btn-small"
+          onClick={() => setQuestions([...questions, { text: '', choices: [{ text: '', correct: true }, { text: '', correct: false }] }])}
+        >
+          {t('tr.addQuestion')}
+        </button>
+      </p>
+      <fieldset>
+        <legend>{t('tr.assignTo')}</legend>
+        <div class="ins-checks">
+          {usableTeams.map((tm) => (
+            <label key={tm.id}>
+              <input type="checkbox" checked={teamIds.includes(tm.id)} onChange={() => setTeamIds(toggle(teamIds, tm.id))} /> {tm.name}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <Field label={t('tr.dueOn')}>
+        <LocaleInput kind="date" value={dueOn} onValue={setDueOn} />
+      </Field>
+      <div class="form-actions">
+        <button type="button" class="btn" onClick={onClose}>
+          {t('tr.cancel')}
+        </button>
+        <button type="submit" class="btn btn-primary">
+          {t('tr.create')}
+        </button>
+      </div>
+    </form>
   );
 }
