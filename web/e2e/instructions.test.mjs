@@ -124,3 +124,42 @@ test('a published must-acknowledge instruction reaches the open workspace live a
     await admin?.context.close();
   }
 });
+
+test('on a phone (390×844) the banner and the course page fit the screen, in German', async () => {
+  let anna;
+  try {
+    anna = await signedIn(ANNA, { locale: 'de-DE', viewport: { width: 390, height: 844 } });
+    const page = anna.page;
+    await page.evaluate(() => localStorage.setItem('zezaro.locale', 'de'));
+    await page.reload();
+    await page.getByTestId('home').waitFor();
+    // The demo's open must-acknowledge instruction, with German buttons.
+    const banner = page.getByTestId('instruction-banner').filter({ hasText: 'Identität am Telefon' });
+    await banner.waitFor();
+    assert.equal((await banner.getByTestId('instruction-acknowledge').textContent()).trim(), 'Gelesen und verstanden');
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+    assert.ok(await fits(), 'the banner makes the page wider than the phone');
+    // Put off: gone in this session.
+    await banner.getByTestId('instruction-later').click();
+    await banner.waitFor({ state: 'detached' });
+
+    // The demo course: open, read an article, the check is there.
+    await page.goto(env.baseUrl + '/training');
+    await page.getByTestId('my-courses').waitFor();
+    await page.getByTestId('my-courses').getByRole('link').first().click();
+    await page.getByTestId('course-page').waitFor();
+    assert.equal(await page.getByTestId('course-article').count(), 3);
+    await page.getByTestId('course-read').first().click();
+    await page.getByText('Gelesen', { exact: false }).first().waitFor();
+    await page.getByTestId('course-check').waitFor();
+    assert.ok(await fits(), 'the course page makes the page wider than the phone');
+    const text = await page.getByTestId('course-page').textContent();
+    for (const english of ['Mark as read', 'Submit answers', 'Pass mark']) assert.ok(!text.includes(english), `English on a German screen: ${english}`);
+    assert.equal(anna.problems.length, 0, anna.problems.join('\n'));
+  } catch (e) {
+    await failureArtifacts('instructions-phone', [anna]);
+    throw e;
+  } finally {
+    await anna?.context.close();
+  }
+});
