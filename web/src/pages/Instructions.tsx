@@ -77,7 +77,7 @@ export function InstructionsPage() {
                         {i.urgency === 'acknowledge' && <span class="badge badge-warn">{t('ins.urgency.acknowledge')}</span>}
                       </td>
                       <td>{t(`ins.state.${i.state}`)}</td>
-                      <td>{i.state === 'draft' ? '—' : t('ins.ackCount', { acked: i.acknowledged_count, total: i.agent_count })}</td>
+                      <td>{i.state === 'draft' || i.urgency === 'info' ? '—' : t('ins.ackCount', { acked: i.acknowledged_count, total: i.agent_count })}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -250,7 +250,7 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
           {t('common.delete')}
         </button>
       </div>
-      {i.state !== 'draft' && acks.data && (
+      {i.state !== 'draft' && i.urgency === 'acknowledge' && acks.data && (
         <>
           <h3>{t('ins.acknowledged')}</h3>
           <ul class="ins-list" data-testid="ins-acked">

@@ -81,7 +81,7 @@ function ClientCourses({ clientId, name }: { clientId: number; name: string | nu
   const [open, setOpen] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
   return (
-    <section>
+    <section class="tr-client">
       <h2>
         {t('tr.courses')}
         {name && ` · ${name}`}
