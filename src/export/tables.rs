@@ -806,6 +806,23 @@ pub const EXPORTERS: &[Exporter] = &[
         ],
     },
     Exporter {
+        file: "instruction_dismissals.csv",
+        format: Format::Csv,
+        about: "Banners an agent hid: an information instruction for good, a must-acknowledge one put off (it comes back at the next sign-in or after `remind_hours`).",
+        requires: &["instruction_dismissals", "instructions"],
+        from: "FROM instruction_dismissals t WHERE t.instruction_id IN (SELECT id FROM instructions WHERE client_id = ?1)",
+        order: "t.instruction_id, t.user_id",
+        columns: &[
+            c("instruction_id", "See instructions.jsonl."),
+            c("user_id", "See users.csv."),
+            c("at", TIMES),
+            c(
+                "session_id",
+                "The sign-in session it was put off in (internal number).",
+            ),
+        ],
+    },
+    Exporter {
         file: "courses.jsonl",
         format: Format::Jsonl,
         about: "Training courses (deleted ones included, with `deleted_at`).",
