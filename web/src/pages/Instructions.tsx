@@ -102,19 +102,19 @@ export function InstructionsPage() {
   );
 }
 
-function NewInstruction({ clientId, onCreated }: { clientId: number; onCreated: (id: number) => void }) {
+function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: number; onCreated: (id: number) => void; draft?: Instruction; onCancel?: () => void }) {
   const { me } = useSession();
   const projects = me.projects.filter((p) => p.client_id === clientId);
   const teams = useLoad(() => api.get<List<Team>>('/teams'), []);
   const usableTeams = (teams.data?.items ?? []).filter((tm) => tm.client_id === clientId || tm.kind === 'provider');
-  const [title, setTitle] = useState('');
-  const [body, setBody] = useState('');
-  const [urgency, setUrgency] = useState<Urgency>('acknowledge');
-  const [validFrom, setValidFrom] = useState<string | null>(null);
-  const [validTo, setValidTo] = useState<string | null>(null);
-  const [remind, setRemind] = useState<number | null>(4);
-  const [projectIds, setProjectIds] = useState<number[]>([]);
-  const [teamIds, setTeamIds] = useState<number[]>([]);
+  const [title, setTitle] = useState(draft?.title ?? '');
+  const [body, setBody] = useState(draft?.body ?? '');
+  const [urgency, setUrgency] = useState<Urgency>(draft?.urgency ?? 'acknowledge');
+  const [validFrom, setValidFrom] = useState<string | null>(draft?.valid_from ?? null);
+  const [validTo, setValidTo] = useState<string | null>(draft?.valid_to ?? null);
+  const [remind, setRemind] = useState<number | null>(draft?.remind_hours ?? 4);
+  const [projectIds, setProjectIds] = useState<number[]>(draft?.project_ids ?? []);
+  const [teamIds, setTeamIds] = useState<number[]>(draft?.team_ids ?? []);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const toggle = (ids: number[], id: number) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]);
@@ -122,8 +122,7 @@ function NewInstruction({ clientId, onCreated }: { clientId: number; onCreated: 
   const save = async (publish: boolean) => {
     setBusy(true);
     try {
-      const created = await api.post<Instruction>('/instructions', {
-        client_id: clientId,
+      const fields = {
         title,
         body,
         urgency,
@@ -132,7 +131,10 @@ function NewInstruction({ clientId, onCreated }: { clientId: number; onCreated: 
         remind_hours: remind ?? undefined,
         project_ids: projectIds,
         team_ids: teamIds,
-      });
+      };
+      const created = draft
+        ? await api.put<Instruction>(`/instructions/${draft.id}`, fields)
+        : await api.post<Instruction>('/instructions', { client_id: clientId, ...fields });
       if (publish) await api.post(`/instructions/${created.id}/publish`);
       setError(null);
       onCreated(created.id);
@@ -145,7 +147,7 @@ function NewInstruction({ clientId, onCreated }: { clientId: number; onCreated: 
 
   return (
     <form class="ins-card form" onSubmit={(e) => { e.preventDefault(); void save(true); }} data-testid="ins-form">
-      <h2>{t('ins.new')}</h2>
+      <h2>{draft ? draft.title : t('ins.new')}</h2>
       <ErrorBox error={error} />
       <Field label={t('ins.titleField')}>
         <input value={title} onInput={(e) => setTitle(e.currentTarget.value)} required maxLength={200} data-testid="ins-title" />
@@ -192,6 +194,11 @@ function NewInstruction({ clientId, onCreated }: { clientId: number; onCreated: 
         </div>
       </fieldset>
       <div class="form-actions">
+        {onCancel && (
+          <button type="button" class="btn" onClick={onCancel}>
+            {t('ins.cancel')}
+          </button>
+        )}
         <button type="button" class="btn" disabled={busy} onClick={() => void save(false)} data-testid="ins-save-draft">
           {t('ins.saveDraft')}
         </button>
@@ -207,6 +214,7 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
   const acks = useLoad(() => api.get<Acknowledgments>(`/instructions/${i.id}/acknowledgments`), [i.id, i.state]);
   const [error, setError] = useState<unknown>(null);
   const [confirm, setConfirm] = useState<'withdraw' | 'delete' | null>(null);
+  const [editing, setEditing] = useState(false);
   // Acknowledgments come in while the page is open: reload on the live event.
   useLiveEvents((e) => {
     if (e.kind === 'knowledge' && e.data.type === 'instruction' && e.data.id === i.id) void acks.reload();
@@ -221,6 +229,19 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
     }
   };
   const pending = acks.data?.pending ?? [];
+  if (editing) {
+    return (
+      <NewInstruction
+        clientId={i.client_id}
+        draft={i}
+        onCancel={() => setEditing(false)}
+        onCreated={() => {
+          setEditing(false);
+          onChanged();
+        }}
+      />
+    );
+  }
   return (
     <div class="ins-card" data-testid="ins-detail">
       <h2>{i.title}</h2>
@@ -236,6 +257,11 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
       )}
       <div class="ins-prose" dangerouslySetInnerHTML={{ __html: i.body_html }} />
       <div class="form-actions">
+        {i.state === 'draft' && (
+          <button type="button" class="btn" data-testid="ins-edit" onClick={() => setEditing(true)}>
+            {t('ins.edit')}
+          </button>
+        )}
         {i.state === 'draft' && (
           <button type="button" class="btn btn-primary" data-testid="ins-detail-publish" onClick={() => void run(() => api.post(`/instructions/${i.id}/publish`), onChanged)}>
             {t('ins.publish')}

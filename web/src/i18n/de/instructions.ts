@@ -41,6 +41,8 @@ export const instructions: AreaMessages<typeof en> = {
   'ins.banner.dismiss': 'Ausblenden',
   'ins.banner.mustAck': 'Bitte bestätigen',
   'ins.banner.validUntil': 'gültig bis {at}',
+  'ins.edit': 'Bearbeiten',
+  'ins.cancel': 'Abbrechen',
   'ins.none': 'Noch keine Anweisungen.',
   'ins.all': 'alle',
   'tr.title': 'Schulungen',

@@ -41,6 +41,8 @@ export const instructions = {
   'ins.banner.dismiss': 'Hide',
   'ins.banner.mustAck': 'Please acknowledge',
   'ins.banner.validUntil': 'valid until {at}',
+  'ins.edit': 'Edit',
+  'ins.cancel': 'Cancel',
   'ins.none': 'No instructions yet.',
   'ins.all': 'all',
   'tr.title': 'Training',
