@@ -2,6 +2,7 @@
 //! Everything goes through the domain services, as an operator would.
 
 pub mod generate;
+mod training;
 
 use rusqlite::OptionalExtension;
 
@@ -223,6 +224,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         member(support.id, 8, MemberRole::Agent)?;
         seed_customers(tx, &op, acme.id, nord.id, berg.id)?;
         seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
+        training::seed(tx, &op, acme.id, &[client_team(acme.id)?, basic.id, pro.id])?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('demo_seeded', ?1)",
             [crate::db::now()],

@@ -421,6 +421,30 @@ pub fn restore_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
 
+/// Write, publish, withdraw and delete a work instruction of a client for
+/// `project_ids` (empty: every project): the client's admin and platform
+/// admins for any projects; a project lead only for projects they lead, and
+/// never for the whole client. A foreign client is 404.
+pub fn manage_instruction(
+    p: &Principal,
+    client_id: i64,
+    project_ids: &[i64],
+) -> Result<(), Denied> {
+    edit_knowledge(p, client_id)?;
+    if p.is_admin() || p.is_admin_of(client_id) {
+        return Ok(());
+    }
+    let leads = |id: &i64| {
+        p.memberships
+            .iter()
+            .any(|m| m.project_id == *id && m.client_id == client_id && m.role == MemberRole::Lead)
+    };
+    allow(
+        !project_ids.is_empty() && project_ids.iter().all(leads),
+        Denied::Forbidden,
+    )
+}
+
 // ---- audit log -------------------------------------------------------------
 
 pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
@@ -668,6 +692,18 @@ mod tests {
         assert!(restore_knowledge(&ca, OWN).is_ok());
         assert_eq!(restore_knowledge(&lead, OWN), Err(Denied::Forbidden));
         assert_eq!(restore_knowledge(&ca, FOREIGN), Err(Denied::NotFound));
+        assert!(manage_instruction(&ca, OWN, &[]).is_ok());
+        assert!(manage_instruction(&lead, OWN, &[10]).is_ok());
+        assert_eq!(manage_instruction(&lead, OWN, &[]), Err(Denied::Forbidden));
+        assert_eq!(
+            manage_instruction(&lead, OWN, &[10, 11]),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            manage_instruction(&agent, OWN, &[10]),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(manage_instruction(&ca, FOREIGN, &[]), Err(Denied::NotFound));
     }
 
     #[test]

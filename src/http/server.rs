@@ -303,6 +303,8 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::export::configure)
                     .configure(crate::gdpr::configure)
                     .configure(crate::knowledge::configure)
+                    .configure(crate::instructions::configure)
+                    .configure(crate::training::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

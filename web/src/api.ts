@@ -234,6 +234,19 @@ export type CaseSort = '-updated_at' | 'updated_at' | '-created_at' | 'created_a
 /** Data of the `case` and `presence` server-sent events (/events). */
 export type CaseEvent = Schemas['CaseEvent'];
 export type PresenceEvent = Schemas['PresenceEvent'];
+export type KnowledgeEvent = Schemas['KnowledgeEvent'];
+export type Instruction = Schemas['Instruction'];
+export type MyInstruction = Schemas['MyInstruction'];
+export type Acknowledgments = Schemas['Acknowledgments'];
+export type Urgency = Schemas['Urgency'];
+export type CourseSummary = Schemas['CourseSummary'];
+export type MyCourse = Schemas['MyCourse'];
+export type Lesson = Schemas['Lesson'];
+export type AgentStatus = Schemas['AgentStatus'];
+export type CourseCheckResult = Schemas['CourseCheckResult'];
+export type Progress = Schemas['Progress'];
+// Knowledge articles as listed (the course form picks them).
+export type ArticleSummary = Schemas['ArticleSummary'];
 
 // Data masks (custom fields of cases and contacts).
 export type FieldEntity = Schemas['Entity'];

@@ -32,6 +32,8 @@ import { EditArticlePage, NewArticlePage } from './pages/knowledge/ArticleEditor
 import { HistoryPage } from './pages/knowledge/HistoryPage';
 import { DeletedPage, ReviewPage } from './pages/knowledge/ReviewPage';
 import { hasKnowledge } from './pages/knowledge/kb';
+import { InstructionsPage, editsKnowledge } from './pages/Instructions';
+import { CoursePage, TrainingPage } from './pages/Training';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -83,6 +85,19 @@ export const routes: RouteDef[] = [
   { path: '/knowledge/articles/:id', page: ArticlePage, allowed: hasKnowledge },
   { path: '/knowledge/articles/:id/history', page: HistoryPage, allowed: hasKnowledge },
   { path: '/knowledge/articles/:id/edit/:lang', page: EditArticlePage, allowed: hasKnowledge },
+  {
+    path: '/instructions',
+    page: InstructionsPage,
+    allowed: editsKnowledge,
+    nav: { label: 'nav.instructions', section: 'main', testId: 'nav-instructions' },
+  },
+  {
+    path: '/training',
+    page: TrainingPage,
+    allowed: (me) => inProjects(me) || editsKnowledge(me),
+    nav: { label: 'nav.training', section: 'main', testId: 'nav-training' },
+  },
+  { path: '/training/:id', page: CoursePage, allowed: inProjects },
   {
     path: '/admin/clients',
     page: ClientsPage,

@@ -379,6 +379,92 @@ impl Ctx {
         }
     }
 
+    /// A work instruction of the client for all its projects, by the admin;
+    /// published when `publish`.
+    async fn scratch_instruction(&self, target: &str, publish: bool) -> i64 {
+        let n = self.next();
+        let created = self
+            .admin(
+                Method::POST,
+                &p("/instructions"),
+                Some(
+                    json!({"client_id": self.fx.client(target), "title": format!("Matrix {n}"),
+                            "urgency": "acknowledge", "body": "Bitte lesen."}),
+                ),
+            )
+            .await;
+        let id = created["id"].as_i64().expect("id");
+        if publish {
+            self.admin(
+                Method::POST,
+                &p(format!("/instructions/{id}/publish")),
+                None,
+            )
+            .await;
+        }
+        id
+    }
+
+    /// A published knowledge article of the client, by the admin.
+    async fn scratch_article(&self, target: &str) -> i64 {
+        let n = self.next();
+        let saved = self
+            .admin(
+                Method::POST,
+                &p("/knowledge/articles"),
+                Some(
+                    json!({"client_id": self.fx.client(target), "language": "de",
+                            "title": format!("Matrix {n}"), "body": "Text"}),
+                ),
+            )
+            .await;
+        let id = saved["article_id"].as_i64().expect("article id");
+        let version = saved["version"]["id"].as_i64().expect("version id");
+        self.admin(
+            Method::POST,
+            &p(format!(
+                "/knowledge/articles/{id}/versions/{version}/publish"
+            )),
+            None,
+        )
+        .await;
+        id
+    }
+
+    /// A course of the client with one article and one question, assigned
+    /// to the client's own team, Team Basic and Team Pro: (course, article,
+    /// assignment of the client's team).
+    async fn scratch_course(&self, target: &str) -> (i64, i64, i64) {
+        let article = self.scratch_article(target).await;
+        let course = self
+            .admin(
+                Method::POST,
+                &p("/courses"),
+                Some(json!({"client_id": self.fx.client(target), "title": "Matrix", "pass_mark": 50,
+                            "article_ids": [article],
+                            "questions": [{"text": "Ja?", "choices": [{"text": "ja", "correct": true},
+                                                                       {"text": "nein", "correct": false}]}]})),
+            )
+            .await;
+        let id = course["id"].as_i64().expect("course id");
+        let teams = [
+            self.fx.team(target).0,
+            self.fx.team("basic").0,
+            self.fx.team("pro").0,
+        ];
+        let assigned = self
+            .admin(
+                Method::POST,
+                &p(format!("/courses/{id}/assignments")),
+                Some(json!({"team_ids": teams})),
+            )
+            .await;
+        let assignment = assigned["assignments"][0]["id"]
+            .as_i64()
+            .expect("assignment");
+        (id, article, assignment)
+    }
+
     fn next(&self) -> usize {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
@@ -1000,6 +1086,124 @@ impl Ctx {
                     json!({ "client_id": fx.client(target), "body": "**Matrix**" }),
                 )
                 .await
+            }
+            "GET /instructions/mine" => api.get(&p("/instructions/mine")).await,
+            "GET /instructions" => {
+                api.get(&p(format!("/instructions?client_id={}", fx.client(target))))
+                    .await
+            }
+            "POST /instructions" => {
+                api.post(
+                    &p("/instructions"),
+                    json!({"client_id": fx.client(target), "title": format!("Matrix {n}"),
+                           "urgency": "info", "body": "x"}),
+                )
+                .await
+            }
+            "GET /instructions/{id}"
+            | "PUT /instructions/{id}"
+            | "DELETE /instructions/{id}"
+            | "POST /instructions/{id}/publish"
+            | "POST /instructions/{id}/withdraw"
+            | "GET /instructions/{id}/acknowledgments"
+            | "POST /instructions/{id}/acknowledge"
+            | "POST /instructions/{id}/dismiss" => {
+                let published = !matches!(
+                    endpoint,
+                    "PUT /instructions/{id}" | "POST /instructions/{id}/publish"
+                );
+                let id = self.scratch_instruction(target, published).await;
+                let path = p(format!("/instructions/{id}"));
+                match endpoint {
+                    "GET /instructions/{id}" => api.get(&path).await,
+                    "PUT /instructions/{id}" => {
+                        api.put(
+                            &path,
+                            json!({"title": "Matrix", "urgency": "info", "body": "y"}),
+                        )
+                        .await
+                    }
+                    "DELETE /instructions/{id}" => {
+                        let result = api.delete(&path).await;
+                        let gone = !self.exists(&path).await;
+                        self.effect(endpoint, target, role, result.0, gone);
+                        result
+                    }
+                    "GET /instructions/{id}/acknowledgments" => {
+                        api.get(&format!("{path}/acknowledgments")).await
+                    }
+                    _ => {
+                        let action = endpoint.rsplit('/').next().unwrap_or_default();
+                        api.post(&format!("{path}/{action}"), json!({})).await
+                    }
+                }
+            }
+            "GET /courses/mine" => api.get(&p("/courses/mine")).await,
+            "GET /courses" => {
+                api.get(&p(format!("/courses?client_id={}", fx.client(target))))
+                    .await
+            }
+            "POST /courses" => {
+                let article = self.scratch_article(target).await;
+                api.post(
+                    &p("/courses"),
+                    json!({"client_id": fx.client(target), "title": format!("Matrix {n}"),
+                           "pass_mark": 50, "article_ids": [article]}),
+                )
+                .await
+            }
+            "GET /courses/{id}"
+            | "PUT /courses/{id}"
+            | "DELETE /courses/{id}"
+            | "POST /courses/{id}/assignments"
+            | "DELETE /courses/{id}/assignments/{assignment_id}"
+            | "GET /courses/{id}/status"
+            | "GET /courses/{id}/lesson"
+            | "POST /courses/{id}/start"
+            | "POST /courses/{id}/articles/{article_id}/read"
+            | "POST /courses/{id}/check" => {
+                let (id, article, assignment) = self.scratch_course(target).await;
+                let path = p(format!("/courses/{id}"));
+                match endpoint {
+                    "GET /courses/{id}" => api.get(&path).await,
+                    "PUT /courses/{id}" => {
+                        api.put(
+                            &path,
+                            json!({"title": "Matrix", "pass_mark": 60, "article_ids": [article]}),
+                        )
+                        .await
+                    }
+                    "DELETE /courses/{id}" => {
+                        let result = api.delete(&path).await;
+                        let gone = !self.exists(&path).await;
+                        self.effect(endpoint, target, role, result.0, gone);
+                        result
+                    }
+                    "POST /courses/{id}/assignments" => {
+                        api.post(
+                            &format!("{path}/assignments"),
+                            json!({"team_ids": [fx.team("basic").0], "due_on": "2027-01-31"}),
+                        )
+                        .await
+                    }
+                    "DELETE /courses/{id}/assignments/{assignment_id}" => {
+                        api.delete(&format!("{path}/assignments/{assignment}"))
+                            .await
+                    }
+                    "GET /courses/{id}/status" => api.get(&format!("{path}/status")).await,
+                    "GET /courses/{id}/lesson" => api.get(&format!("{path}/lesson")).await,
+                    "POST /courses/{id}/start" => {
+                        api.post(&format!("{path}/start"), json!({})).await
+                    }
+                    "POST /courses/{id}/articles/{article_id}/read" => {
+                        api.post(&format!("{path}/articles/{article}/read"), json!({}))
+                            .await
+                    }
+                    _ => {
+                        api.post(&format!("{path}/check"), json!({"answers": []}))
+                            .await
+                    }
+                }
             }
             other => panic!("no such matrix endpoint: {other}"),
         }

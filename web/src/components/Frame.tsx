@@ -4,6 +4,7 @@ import { setLocale, t, type Locale } from '../i18n';
 import { matchPath } from '../router';
 import { NAV_SECTIONS, routes, type RouteDef } from '../routes';
 import { useSession } from '../session';
+import { InstructionBanner } from './InstructionBanner';
 import { LanguageSwitch } from './LanguageSwitch';
 import { Link } from './Link';
 import { ShortcutLayer } from './shortcuts';
@@ -45,6 +46,7 @@ export function Frame({ path }: { path: string }) {
       <div class="frame-body">
         <Nav path={path} open={navOpen} />
         <main id="main" class="main" tabIndex={-1} ref={mainRef}>
+          {me.projects.length > 0 && <InstructionBanner />}
           {content}
         </main>
       </div>

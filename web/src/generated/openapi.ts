@@ -711,6 +711,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A client's courses (editors: client admins and project leads). */
+        get: operations["list_courses"];
+        put?: never;
+        post: operations["create_courses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A course with its right answers and assignments (editors). */
+        get: operations["get_one_courses"];
+        put: operations["update_courses"];
+        post?: never;
+        delete: operations["remove_courses"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/articles/{article_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assigns the course to agents and teams, with a due date. */
+        post: operations["assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["unassign"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submits the check; graded on the server. */
+        post: operations["check_courses_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/lesson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The course page of an agent it is assigned to: the articles and the
+         *     check's questions without their answers.
+         */
+        get: operations["lesson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["start_courses_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where each assigned agent stands (editors). */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The courses assigned to the caller, with where they stand. */
+        get: operations["mine_courses_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -763,6 +933,154 @@ export interface paths {
         };
         /** Records of erasures (who, when, which contact id, mode), newest first. */
         get: operations["erasures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A client's work instructions, newest first (editors: client admins and
+         *     project leads).
+         */
+        get: operations["list_instructions"];
+        put?: never;
+        /**
+         * A new work instruction, as a draft. A project lead names projects they
+         *     lead.
+         */
+        post: operations["create_instructions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_one_instructions"];
+        /** Replaces a draft. */
+        put: operations["update_instructions"];
+        post?: never;
+        delete: operations["remove_instructions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The caller acknowledges an instruction that applies to them. */
+        post: operations["acknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions/{id}/acknowledgments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who acknowledged and who of the agents it applies to has not yet. */
+        get: operations["acknowledgments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hides the banner: an info instruction for good, a must-acknowledge one
+         *     until the next sign-in or its `remind_hours`.
+         */
+        post: operations["dismiss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publishes a draft; the agents it applies to see it at once. */
+        post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instructions/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The published instructions that apply to the caller now, with whether
+         *     the workspace shows each as a banner.
+         */
+        get: operations["mine_instructions_mine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1067,7 +1385,7 @@ export interface paths {
          *     not allow), plain-not-allowed. `detail` is a fixed sentence per reason:
          *     nothing the remote side sent is passed on.
          */
-        post: operations["check"];
+        post: operations["check_mailboxes_check"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1828,11 +2146,48 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An agent who acknowledged, and when. */
+        Acknowledged: {
+            at: string;
+            email: string;
+            name: string;
+            /** Format: int64 */
+            user_id: number;
+        };
+        Acknowledgments: {
+            acknowledged: components["schemas"]["Acknowledged"][];
+            pending: components["schemas"]["NotAcknowledged"][];
+        };
         /**
          * @description What happens on the IMAP server after a message's case is committed.
          * @enum {string}
          */
         AfterFetch: "seen" | "move" | "delete";
+        /** @description One assigned agent's state, for the project lead and the client admin. */
+        AgentStatus: {
+            /** Format: int64 */
+            article_count: number;
+            /** Format: int64 */
+            articles_read: number;
+            /** Format: int64 */
+            attempts: number;
+            due_on: string | null;
+            email: string;
+            last_attempt_at: string | null;
+            name: string;
+            overdue: boolean;
+            passed_at: string | null;
+            progress: components["schemas"]["Progress"];
+            read_at: string | null;
+            /**
+             * Format: int64
+             * @description Last check, percent.
+             */
+            score: number | null;
+            started_at: string | null;
+            /** Format: int64 */
+            user_id: number;
+        };
         Article: {
             /** Format: int64 */
             category_id: number | null;
@@ -1976,6 +2331,19 @@ export interface components {
             restored_from: number | null;
             state: components["schemas"]["ArticleVersionState"];
             title: string;
+        };
+        Assignment: {
+            assigned_at: string;
+            /** @description `YYYY-MM-DD`. */
+            due_on: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            team_id: number | null;
+            team_name: string | null;
+            /** Format: int64 */
+            user_id: number | null;
+            user_name: string | null;
         };
         Attachment: {
             content_type: string;
@@ -2237,6 +2605,14 @@ export interface components {
              */
             reason: string | null;
         };
+        CheckSubmission: {
+            answers: components["schemas"]["GivenAnswer"][];
+        };
+        /** @description One answer of a question, as its editors see it. */
+        Choice: {
+            correct: boolean;
+            text: string;
+        };
         Client: {
             created_at: string;
             /** Format: int64 */
@@ -2332,6 +2708,81 @@ export interface components {
             phones?: string[] | null;
             postal_code?: string | null;
             street?: string | null;
+        };
+        /** @description A course as its editors see it, right answers included. */
+        Course: {
+            articles: components["schemas"]["CourseArticle"][];
+            assignments: components["schemas"]["Assignment"][];
+            /** Format: int64 */
+            client_id: number;
+            created_at: string;
+            description: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Percent of questions answered right to pass.
+             */
+            pass_mark: number;
+            questions: components["schemas"]["Question"][];
+            title: string;
+            updated_at: string;
+        };
+        /** @description An article of a course, in order. */
+        CourseArticle: {
+            /** Format: int64 */
+            article_id: number;
+            /**
+             * @description The published title (German first), `null` when nothing is published
+             *     or the article was deleted.
+             */
+            title: string | null;
+        };
+        /** @description The graded check. */
+        CourseCheckResult: {
+            /** Format: int64 */
+            attempts: number;
+            /** @description The questions answered right. */
+            correct_question_ids: number[];
+            /** Format: int64 */
+            pass_mark: number;
+            passed: boolean;
+            /**
+             * Format: int64
+             * @description Percent of questions answered right (all right answers and no wrong
+             *     one chosen).
+             */
+            score: number;
+        };
+        /** @description The whole course again; questions are replaced (results stay). */
+        CourseDraft: {
+            article_ids: number[];
+            description?: string;
+            /** Format: int64 */
+            pass_mark: number;
+            questions?: components["schemas"]["NewQuestion"][];
+            title: string;
+        };
+        CourseSummary: {
+            /**
+             * Format: int64
+             * @description Agents it is assigned to (directly or by team), and of them passed.
+             */
+            agent_count: number;
+            /** Format: int64 */
+            article_count: number;
+            /** Format: int64 */
+            client_id: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            pass_mark: number;
+            /** Format: int64 */
+            passed_count: number;
+            /** Format: int64 */
+            question_count: number;
+            title: string;
+            updated_at: string;
         };
         /**
          * @description One field of a data mask. Fields are deactivated, never deleted, so the
@@ -2516,6 +2967,12 @@ export interface components {
             /** @description `inbound` (from the customer) or `note`. */
             kind: components["schemas"]["MessageKind"];
         };
+        GivenAnswer: {
+            /** @description Indexes of the chosen answers (0-based). */
+            choices: number[];
+            /** Format: int64 */
+            question_id: number;
+        };
         /**
          * @description Which team handles a case: the client's own or the provider's.
          * @enum {string}
@@ -2629,6 +3086,86 @@ export interface components {
             email?: string | null;
             name?: string;
             phone?: string | null;
+        };
+        /** @description A work instruction as its editors (client admin, project leads) see it. */
+        Instruction: {
+            /** Format: int64 */
+            acknowledged_count: number;
+            /**
+             * Format: int64
+             * @description Agents it applies to, and how many of them acknowledged.
+             */
+            agent_count: number;
+            /** @description The Markdown as written. */
+            body: string;
+            /** @description Rendered and sanitised. */
+            body_html: string;
+            /** Format: int64 */
+            client_id: number;
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** @description Empty: every project of the client. */
+            project_ids: number[];
+            published_at: string | null;
+            published_by_name: string | null;
+            /** Format: int64 */
+            remind_hours: number;
+            state: components["schemas"]["InstructionState"];
+            /** @description Empty: every team. */
+            team_ids: number[];
+            title: string;
+            updated_at: string;
+            urgency: components["schemas"]["Urgency"];
+            /** @description UTC, RFC 3339; `null`: from publishing on. */
+            valid_from: string | null;
+            /** @description UTC, RFC 3339; `null`: until withdrawn. */
+            valid_to: string | null;
+            withdrawn_at: string | null;
+        };
+        /** @description The whole draft again (only a draft can be changed). */
+        InstructionDraft: {
+            body: string;
+            project_ids?: number[];
+            /** Format: int64 */
+            remind_hours?: number | null;
+            team_ids?: number[];
+            title: string;
+            urgency: components["schemas"]["Urgency"];
+            valid_from?: string | null;
+            valid_to?: string | null;
+        };
+        /**
+         * @description `draft` → `published` → `withdrawn`.
+         * @enum {string}
+         */
+        InstructionState: "draft" | "published" | "withdrawn";
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_AgentStatus: {
+            items: {
+                /** Format: int64 */
+                article_count: number;
+                /** Format: int64 */
+                articles_read: number;
+                /** Format: int64 */
+                attempts: number;
+                due_on: string | null;
+                email: string;
+                last_attempt_at: string | null;
+                name: string;
+                overdue: boolean;
+                passed_at: string | null;
+                progress: components["schemas"]["Progress"];
+                read_at: string | null;
+                /**
+                 * Format: int64
+                 * @description Last check, percent.
+                 */
+                score: number | null;
+                started_at: string | null;
+                /** Format: int64 */
+                user_id: number;
+            }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
         ItemList_ArticleHit: {
@@ -2771,6 +3308,30 @@ export interface components {
                 phones: string[];
                 postal_code: string;
                 street: string;
+                updated_at: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_CourseSummary: {
+            items: {
+                /**
+                 * Format: int64
+                 * @description Agents it is assigned to (directly or by team), and of them passed.
+                 */
+                agent_count: number;
+                /** Format: int64 */
+                article_count: number;
+                /** Format: int64 */
+                client_id: number;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                pass_mark: number;
+                /** Format: int64 */
+                passed_count: number;
+                /** Format: int64 */
+                question_count: number;
+                title: string;
                 updated_at: string;
             }[];
         };
@@ -2946,6 +3507,44 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_Instruction: {
+            items: {
+                /** Format: int64 */
+                acknowledged_count: number;
+                /**
+                 * Format: int64
+                 * @description Agents it applies to, and how many of them acknowledged.
+                 */
+                agent_count: number;
+                /** @description The Markdown as written. */
+                body: string;
+                /** @description Rendered and sanitised. */
+                body_html: string;
+                /** Format: int64 */
+                client_id: number;
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                /** @description Empty: every project of the client. */
+                project_ids: number[];
+                published_at: string | null;
+                published_by_name: string | null;
+                /** Format: int64 */
+                remind_hours: number;
+                state: components["schemas"]["InstructionState"];
+                /** @description Empty: every team. */
+                team_ids: number[];
+                title: string;
+                updated_at: string;
+                urgency: components["schemas"]["Urgency"];
+                /** @description UTC, RFC 3339; `null`: from publishing on. */
+                valid_from: string | null;
+                /** @description UTC, RFC 3339; `null`: until withdrawn. */
+                valid_to: string | null;
+                withdrawn_at: string | null;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_KnowledgeCategory: {
             items: {
                 /** Format: int64 */
@@ -3020,6 +3619,46 @@ export interface components {
                 user_id: number;
                 user_name: string;
                 user_role: components["schemas"]["Role"];
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_MyCourse: {
+            items: {
+                /** Format: int64 */
+                article_count: number;
+                /** Format: int64 */
+                articles_read: number;
+                /** Format: int64 */
+                client_id: number;
+                due_on: string | null;
+                /** Format: int64 */
+                id: number;
+                overdue: boolean;
+                passed_at: string | null;
+                progress: components["schemas"]["Progress"];
+                /** Format: int64 */
+                score: number | null;
+                title: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_MyInstruction: {
+            items: {
+                acknowledged_at: string | null;
+                /** @description Whether the workspace shows it as a banner now. */
+                banner: boolean;
+                body_html: string;
+                /** Format: int64 */
+                client_id: number;
+                /** @description Dismissed (info) or put off (must-acknowledge) at. */
+                dismissed_at: string | null;
+                /** Format: int64 */
+                id: number;
+                published_at: string | null;
+                title: string;
+                urgency: components["schemas"]["Urgency"];
+                valid_from: string | null;
+                valid_to: string | null;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -3213,6 +3852,48 @@ export interface components {
          * @enum {string}
          */
         KnowledgeVisibility: "internal" | "public";
+        /** @description The agent's course page. */
+        Lesson: {
+            articles: components["schemas"]["LessonArticle"][];
+            /** Format: int64 */
+            attempts: number;
+            /** Format: int64 */
+            client_id: number;
+            description: string;
+            due_on: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            pass_mark: number;
+            passed_at: string | null;
+            progress: components["schemas"]["Progress"];
+            questions: components["schemas"]["LessonQuestion"][];
+            /** Format: int64 */
+            score: number | null;
+            started_at: string | null;
+            title: string;
+        };
+        /** @description An article as the agent learns it: the published version. */
+        LessonArticle: {
+            /** Format: int64 */
+            article_id: number;
+            available: boolean;
+            body_html: string | null;
+            language: string | null;
+            read_at: string | null;
+            /**
+             * @description `null` with `available: false`: nothing published, deleted, or
+             *     limited to projects the agent does not work in.
+             */
+            title: string | null;
+        };
+        /** @description A question as the agent sees it: no right answers. */
+        LessonQuestion: {
+            choices: string[];
+            /** Format: int64 */
+            id: number;
+            text: string;
+        };
         LinkInput: {
             /** Format: int64 */
             case_id: number;
@@ -3372,6 +4053,42 @@ export interface components {
          * @enum {string}
          */
         Mode: "anonymize" | "delete";
+        /** @description A course assigned to the caller, for their list. */
+        MyCourse: {
+            /** Format: int64 */
+            article_count: number;
+            /** Format: int64 */
+            articles_read: number;
+            /** Format: int64 */
+            client_id: number;
+            due_on: string | null;
+            /** Format: int64 */
+            id: number;
+            overdue: boolean;
+            passed_at: string | null;
+            progress: components["schemas"]["Progress"];
+            /** Format: int64 */
+            score: number | null;
+            title: string;
+        };
+        /** @description A published instruction that applies to the caller, with their state. */
+        MyInstruction: {
+            acknowledged_at: string | null;
+            /** @description Whether the workspace shows it as a banner now. */
+            banner: boolean;
+            body_html: string;
+            /** Format: int64 */
+            client_id: number;
+            /** @description Dismissed (info) or put off (must-acknowledge) at. */
+            dismissed_at: string | null;
+            /** Format: int64 */
+            id: number;
+            published_at: string | null;
+            title: string;
+            urgency: components["schemas"]["Urgency"];
+            valid_from: string | null;
+            valid_to: string | null;
+        };
         /** @description A project as listed in `/me`. */
         MyProject: {
             /** Format: int64 */
@@ -3413,6 +4130,17 @@ export interface components {
             body: string;
             language: components["schemas"]["KnowledgeLanguage"];
             title: string;
+        };
+        NewAssignments: {
+            /** @description `YYYY-MM-DD`. */
+            due_on?: string | null;
+            /**
+             * @description The client's teams or the provider's (their agents who work for the
+             *     client).
+             */
+            team_ids?: number[];
+            /** @description Agents who work in a project of the course's client. */
+            user_ids?: number[];
         };
         NewCall: {
             /** Format: int64 */
@@ -3476,6 +4204,17 @@ export interface components {
             postal_code?: string | null;
             street?: string | null;
         };
+        NewCourse: {
+            /** @description Knowledge articles of the client, in order. */
+            article_ids: number[];
+            /** Format: int64 */
+            client_id: number;
+            description?: string;
+            /** Format: int64 */
+            pass_mark: number;
+            questions?: components["schemas"]["NewQuestion"][];
+            title: string;
+        };
         NewField: {
             entity: components["schemas"]["Entity"];
             help?: string;
@@ -3493,6 +4232,27 @@ export interface components {
             required?: boolean;
             section?: string;
             width?: null | components["schemas"]["Width"];
+        };
+        /** @description A new instruction (a draft). */
+        NewInstruction: {
+            /** @description Markdown. */
+            body: string;
+            /** Format: int64 */
+            client_id: number;
+            /** @description The client's projects; empty: all. */
+            project_ids?: number[];
+            /**
+             * Format: int64
+             * @description 1–168; 4 when absent.
+             */
+            remind_hours?: number | null;
+            /** @description The client's teams or the provider's; empty: all. */
+            team_ids?: number[];
+            title: string;
+            urgency: components["schemas"]["Urgency"];
+            /** @description UTC or with an offset, RFC 3339. */
+            valid_from?: string | null;
+            valid_to?: string | null;
         };
         NewKnowledgeCategory: {
             /** Format: int64 */
@@ -3566,6 +4326,10 @@ export interface components {
             key: string;
             name: string;
         };
+        NewQuestion: {
+            choices: components["schemas"]["Choice"][];
+            text: string;
+        };
         NewTeam: {
             /**
              * Format: int64
@@ -3620,6 +4384,13 @@ export interface components {
         NewView: {
             name: string;
             query: Record<string, unknown>;
+        };
+        /** @description An agent it applies to who has not acknowledged yet. */
+        NotAcknowledged: {
+            email: string;
+            name: string;
+            /** Format: int64 */
+            user_id: number;
         };
         Organization: {
             city: string;
@@ -3723,6 +4494,11 @@ export interface components {
             /** @description `urn:zezaro:problem:<code>` */
             type: string;
         };
+        /**
+         * @description Where an agent stands.
+         * @enum {string}
+         */
+        Progress: "not-started" | "in-progress" | "read" | "passed" | "failed";
         Project: {
             active: boolean;
             /** Format: int64 */
@@ -3770,6 +4546,13 @@ export interface components {
             token: string;
             /** @description The honeypot: must stay empty. */
             website?: string;
+        };
+        /** @description A multiple-choice question with one or more right answers. */
+        Question: {
+            choices: components["schemas"]["Choice"][];
+            /** Format: int64 */
+            id: number;
+            text: string;
         };
         /**
          * @description Why the server deleted a finished (or unfinished) archive.
@@ -4015,6 +4798,13 @@ export interface components {
         UnpublishArticle: {
             language: components["schemas"]["KnowledgeLanguage"];
         };
+        /**
+         * @description `info`: a banner the agent may dismiss; `acknowledge`: stays until the
+         *     agent acknowledges it (put off, it comes back at the next sign-in or
+         *     after `remind_hours`).
+         * @enum {string}
+         */
+        Urgency: "info" | "acknowledge";
         User: {
             active: boolean;
             /** Format: int64 */
@@ -4123,7 +4913,10 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type Acknowledged = components['schemas']['Acknowledged'];
+export type Acknowledgments = components['schemas']['Acknowledgments'];
 export type AfterFetch = components['schemas']['AfterFetch'];
+export type AgentStatus = components['schemas']['AgentStatus'];
 export type Article = components['schemas']['Article'];
 export type ArticleHit = components['schemas']['ArticleHit'];
 export type ArticlePatch = components['schemas']['ArticlePatch'];
@@ -4134,6 +4927,7 @@ export type ArticleTranslation = components['schemas']['ArticleTranslation'];
 export type ArticleVersion = components['schemas']['ArticleVersion'];
 export type ArticleVersionState = components['schemas']['ArticleVersionState'];
 export type ArticleVersionSummary = components['schemas']['ArticleVersionSummary'];
+export type Assignment = components['schemas']['Assignment'];
 export type Attachment = components['schemas']['Attachment'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type AuditPage = components['schemas']['AuditPage'];
@@ -4154,6 +4948,8 @@ export type CasePage = components['schemas']['CasePage'];
 export type CasePatch = components['schemas']['CasePatch'];
 export type Channel = components['schemas']['Channel'];
 export type CheckResult = components['schemas']['CheckResult'];
+export type CheckSubmission = components['schemas']['CheckSubmission'];
+export type Choice = components['schemas']['Choice'];
 export type Client = components['schemas']['Client'];
 export type ClientInput = components['schemas']['ClientInput'];
 export type ClientRef = components['schemas']['ClientRef'];
@@ -4161,6 +4957,11 @@ export type Contact = components['schemas']['Contact'];
 export type ContactCard = components['schemas']['ContactCard'];
 export type ContactPage = components['schemas']['ContactPage'];
 export type ContactPatch = components['schemas']['ContactPatch'];
+export type Course = components['schemas']['Course'];
+export type CourseArticle = components['schemas']['CourseArticle'];
+export type CourseCheckResult = components['schemas']['CourseCheckResult'];
+export type CourseDraft = components['schemas']['CourseDraft'];
+export type CourseSummary = components['schemas']['CourseSummary'];
 export type CustomField = components['schemas']['CustomField'];
 export type Delivery = components['schemas']['Delivery'];
 export type DesiredState = components['schemas']['DesiredState'];
@@ -4174,6 +4975,7 @@ export type FailedService = components['schemas']['FailedService'];
 export type FetcherState = components['schemas']['FetcherState'];
 export type FieldPatch = components['schemas']['FieldPatch'];
 export type FirstMessage = components['schemas']['FirstMessage'];
+export type GivenAnswer = components['schemas']['GivenAnswer'];
 export type HandlingTeam = components['schemas']['HandlingTeam'];
 export type Health = components['schemas']['Health'];
 export type HeldList = components['schemas']['HeldList'];
@@ -4183,21 +4985,29 @@ export type ImportReport = components['schemas']['ImportReport'];
 export type ImportRowError = components['schemas']['ImportRowError'];
 export type InboundMail = components['schemas']['InboundMail'];
 export type InlineContact = components['schemas']['InlineContact'];
+export type Instruction = components['schemas']['Instruction'];
+export type InstructionDraft = components['schemas']['InstructionDraft'];
+export type InstructionState = components['schemas']['InstructionState'];
+export type ItemListAgentStatus = components['schemas']['ItemList_AgentStatus'];
 export type ItemListArticleHit = components['schemas']['ItemList_ArticleHit'];
 export type ItemListArticleSummary = components['schemas']['ItemList_ArticleSummary'];
 export type ItemListArticleVersion = components['schemas']['ItemList_ArticleVersion'];
 export type ItemListArticleVersionSummary = components['schemas']['ItemList_ArticleVersionSummary'];
 export type ItemListClient = components['schemas']['ItemList_Client'];
 export type ItemListContact = components['schemas']['ItemList_Contact'];
+export type ItemListCourseSummary = components['schemas']['ItemList_CourseSummary'];
 export type ItemListCustomField = components['schemas']['ItemList_CustomField'];
 export type ItemListDelivery = components['schemas']['ItemList_Delivery'];
 export type ItemListDuplicateGroup = components['schemas']['ItemList_DuplicateGroup'];
 export type ItemListErasure = components['schemas']['ItemList_Erasure'];
 export type ItemListExportJob = components['schemas']['ItemList_ExportJob'];
 export type ItemListInboundMail = components['schemas']['ItemList_InboundMail'];
+export type ItemListInstruction = components['schemas']['ItemList_Instruction'];
 export type ItemListKnowledgeCategory = components['schemas']['ItemList_KnowledgeCategory'];
 export type ItemListMailbox = components['schemas']['ItemList_Mailbox'];
 export type ItemListMember = components['schemas']['ItemList_Member'];
+export type ItemListMyCourse = components['schemas']['ItemList_MyCourse'];
+export type ItemListMyInstruction = components['schemas']['ItemList_MyInstruction'];
 export type ItemListProject = components['schemas']['ItemList_Project'];
 export type ItemListSavedView = components['schemas']['ItemList_SavedView'];
 export type ItemListServiceStatus = components['schemas']['ItemList_ServiceStatus'];
@@ -4213,6 +5023,9 @@ export type KnowledgeLanguage = components['schemas']['KnowledgeLanguage'];
 export type KnowledgePreview = components['schemas']['KnowledgePreview'];
 export type KnowledgePreviewInput = components['schemas']['KnowledgePreviewInput'];
 export type KnowledgeVisibility = components['schemas']['KnowledgeVisibility'];
+export type Lesson = components['schemas']['Lesson'];
+export type LessonArticle = components['schemas']['LessonArticle'];
+export type LessonQuestion = components['schemas']['LessonQuestion'];
 export type LinkInput = components['schemas']['LinkInput'];
 export type Locale = components['schemas']['Locale'];
 export type LoginInput = components['schemas']['LoginInput'];
@@ -4229,24 +5042,31 @@ export type Message = components['schemas']['Message'];
 export type MessageCreated = components['schemas']['MessageCreated'];
 export type MessageKind = components['schemas']['MessageKind'];
 export type Mode = components['schemas']['Mode'];
+export type MyCourse = components['schemas']['MyCourse'];
+export type MyInstruction = components['schemas']['MyInstruction'];
 export type MyProject = components['schemas']['MyProject'];
 export type NewArticle = components['schemas']['NewArticle'];
 export type NewArticleVersion = components['schemas']['NewArticleVersion'];
+export type NewAssignments = components['schemas']['NewAssignments'];
 export type NewCall = components['schemas']['NewCall'];
 export type NewCase = components['schemas']['NewCase'];
 export type NewContact = components['schemas']['NewContact'];
+export type NewCourse = components['schemas']['NewCourse'];
 export type NewField = components['schemas']['NewField'];
+export type NewInstruction = components['schemas']['NewInstruction'];
 export type NewKnowledgeCategory = components['schemas']['NewKnowledgeCategory'];
 export type NewMailbox = components['schemas']['NewMailbox'];
 export type NewMessage = components['schemas']['NewMessage'];
 export type NewOrganization = components['schemas']['NewOrganization'];
 export type NewProject = components['schemas']['NewProject'];
+export type NewQuestion = components['schemas']['NewQuestion'];
 export type NewTeam = components['schemas']['NewTeam'];
 export type NewTimeEntry = components['schemas']['NewTimeEntry'];
 export type NewToken = components['schemas']['NewToken'];
 export type NewTopic = components['schemas']['NewTopic'];
 export type NewUser = components['schemas']['NewUser'];
 export type NewView = components['schemas']['NewView'];
+export type NotAcknowledged = components['schemas']['NotAcknowledged'];
 export type Organization = components['schemas']['Organization'];
 export type OrganizationPage = components['schemas']['OrganizationPage'];
 export type OrganizationPatch = components['schemas']['OrganizationPatch'];
@@ -4256,10 +5076,12 @@ export type Presence = components['schemas']['Presence'];
 export type PresenceEvent = components['schemas']['PresenceEvent'];
 export type Priority = components['schemas']['Priority'];
 export type ProblemBody = components['schemas']['ProblemBody'];
+export type Progress = components['schemas']['Progress'];
 export type Project = components['schemas']['Project'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type PublicFormInfo = components['schemas']['PublicFormInfo'];
 export type PublicSubmission = components['schemas']['PublicSubmission'];
+export type Question = components['schemas']['Question'];
 export type Removal = components['schemas']['Removal'];
 export type RetentionInput = components['schemas']['RetentionInput'];
 export type RetentionOutcome = components['schemas']['RetentionOutcome'];
@@ -4288,6 +5110,7 @@ export type Topic = components['schemas']['Topic'];
 export type TopicCount = components['schemas']['TopicCount'];
 export type TopicPatch = components['schemas']['TopicPatch'];
 export type UnpublishArticle = components['schemas']['UnpublishArticle'];
+export type Urgency = components['schemas']['Urgency'];
 export type User = components['schemas']['User'];
 export type UserPatch = components['schemas']['UserPatch'];
 export type Viewer = components['schemas']['Viewer'];
@@ -9119,6 +9942,1251 @@ export interface operations {
             };
         };
     };
+    list_courses: {
+        parameters: {
+            query: {
+                client_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_CourseSummary"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    create_courses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCourse"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Course"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_one_courses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Course"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    update_courses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourseDraft"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Course"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    remove_courses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lesson"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAssignments"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Course"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    unassign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assignment_id: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    check_courses_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckSubmission"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseCheckResult"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description course-without-check, course-passed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    lesson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lesson"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    start_courses_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lesson"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_AgentStatus"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    mine_courses_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_MyCourse"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     events: {
         parameters: {
             query?: never;
@@ -9352,6 +11420,1021 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    list_instructions: {
+        parameters: {
+            query: {
+                client_id: number;
+                state?: null | components["schemas"]["InstructionState"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_Instruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    create_instructions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewInstruction"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_one_instructions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    update_instructions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstructionDraft"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description instruction-not-draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    remove_instructions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyInstruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description instruction-not-targeted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    acknowledgments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Acknowledgments"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    dismiss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyInstruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description instruction-not-targeted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description instruction-not-draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description instruction-not-published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    mine_instructions_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_MyInstruction"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11676,7 +14759,7 @@ export interface operations {
             };
         };
     };
-    check: {
+    check_mailboxes_check: {
         parameters: {
             query?: never;
             header?: never;

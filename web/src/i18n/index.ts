@@ -10,6 +10,7 @@ import { cases as enCases } from './en/cases';
 import { customers as enCustomers } from './en/customers';
 import { forms as enForms } from './en/forms';
 import { knowledge as enKnowledge } from './en/knowledge';
+import { instructions as enInstructions } from './en/instructions';
 import { mail as enMail } from './en/mail';
 import { system as enSystem } from './en/system';
 import { admin as deAdmin } from './de/admin';
@@ -18,6 +19,7 @@ import { cases as deCases } from './de/cases';
 import { customers as deCustomers } from './de/customers';
 import { forms as deForms } from './de/forms';
 import { knowledge as deKnowledge } from './de/knowledge';
+import { instructions as deInstructions } from './de/instructions';
 import { mail as deMail } from './de/mail';
 import { system as deSystem } from './de/system';
 
@@ -26,11 +28,11 @@ export type { Message, Plural } from './messages';
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';

@@ -1,0 +1,189 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// `info`: a banner the agent may dismiss; `acknowledge`: stays until the
+/// agent acknowledges it (put off, it comes back at the next sign-in or
+/// after `remind_hours`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    Info,
+    Acknowledge,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Info => "info",
+            Urgency::Acknowledge => "acknowledge",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Urgency> {
+        match text {
+            "info" => Some(Urgency::Info),
+            "acknowledge" => Some(Urgency::Acknowledge),
+            _ => None,
+        }
+    }
+}
+
+/// `draft` → `published` → `withdrawn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InstructionState {
+    Draft,
+    Published,
+    Withdrawn,
+}
+
+impl InstructionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstructionState::Draft => "draft",
+            InstructionState::Published => "published",
+            InstructionState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InstructionState> {
+        match text {
+            "draft" => Some(InstructionState::Draft),
+            "published" => Some(InstructionState::Published),
+            "withdrawn" => Some(InstructionState::Withdrawn),
+            _ => None,
+        }
+    }
+}
+
+crate::db::text_enum!(Urgency, InstructionState);
+
+/// A work instruction as its editors (client admin, project leads) see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Instruction {
+    pub id: i64,
+    pub client_id: i64,
+    pub title: String,
+    /// The Markdown as written.
+    pub body: String,
+    /// Rendered and sanitised.
+    pub body_html: String,
+    pub urgency: Urgency,
+    pub state: InstructionState,
+    /// UTC, RFC 3339; `null`: from publishing on.
+    pub valid_from: Option<String>,
+    /// UTC, RFC 3339; `null`: until withdrawn.
+    pub valid_to: Option<String>,
+    pub remind_hours: i64,
+    /// Empty: every project of the client.
+    pub project_ids: Vec<i64>,
+    /// Empty: every team.
+    pub team_ids: Vec<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub published_at: Option<String>,
+    pub published_by_name: Option<String>,
+    pub withdrawn_at: Option<String>,
+    /// Agents it applies to, and how many of them acknowledged.
+    pub agent_count: i64,
+    pub acknowledged_count: i64,
+}
+
+/// A published instruction that applies to the caller, with their state.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyInstruction {
+    pub id: i64,
+    pub client_id: i64,
+    pub title: String,
+    pub body_html: String,
+    pub urgency: Urgency,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub published_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    /// Dismissed (info) or put off (must-acknowledge) at.
+    pub dismissed_at: Option<String>,
+    /// Whether the workspace shows it as a banner now.
+    pub banner: bool,
+}
+
+/// A new instruction (a draft).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInstruction {
+    pub client_id: i64,
+    #[schema(max_length = 200)]
+    pub title: String,
+    /// Markdown.
+    #[schema(max_length = 50000)]
+    pub body: String,
+    pub urgency: Urgency,
+    /// UTC or with an offset, RFC 3339.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    /// 1–168; 4 when absent.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 168)]
+    pub remind_hours: Option<i64>,
+    /// The client's projects; empty: all.
+    #[serde(default)]
+    pub project_ids: Vec<i64>,
+    /// The client's teams or the provider's; empty: all.
+    #[serde(default)]
+    pub team_ids: Vec<i64>,
+}
+
+/// The whole draft again (only a draft can be changed).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstructionDraft {
+    #[schema(max_length = 200)]
+    pub title: String,
+    #[schema(max_length = 50000)]
+    pub body: String,
+    pub urgency: Urgency,
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 168)]
+    pub remind_hours: Option<i64>,
+    #[serde(default)]
+    pub project_ids: Vec<i64>,
+    #[serde(default)]
+    pub team_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InstructionQuery {
+    pub client_id: i64,
+    #[serde(default)]
+    pub state: Option<InstructionState>,
+}
+
+/// An agent who acknowledged, and when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Acknowledged {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub at: String,
+}
+
+/// An agent it applies to who has not acknowledged yet.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotAcknowledged {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Acknowledgments {
+    pub acknowledged: Vec<Acknowledged>,
+    pub pending: Vec<NotAcknowledged>,
+}
