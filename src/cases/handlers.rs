@@ -244,7 +244,11 @@ pub async fn presence(
 /// How long one event stream lasts before the browser reconnects (and is
 /// authorized afresh).
 const STREAM_LIFETIME: Duration = Duration::from_secs(60);
-const PING_EVERY: Duration = Duration::from_secs(15);
+/// A closed tab's stream is noticed only when a write to it fails, and holds
+/// one of the user's stream slots until then: every page of the app now
+/// listens (the instruction banner), so a few reloads within the interval
+/// would otherwise reach the per-user limit.
+const PING_EVERY: Duration = Duration::from_secs(5);
 
 /// Server-Sent Events: `case`, `presence` and `knowledge` events of the
 /// projects the caller can see.
