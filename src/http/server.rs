@@ -284,6 +284,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::export::configure)
                     .configure(crate::gdpr::configure)
                     .configure(crate::knowledge::configure)
+                    .configure(crate::text_modules::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)
