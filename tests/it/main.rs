@@ -27,4 +27,5 @@ mod services;
 mod smoke;
 mod store_contention;
 mod structure;
+mod text_modules;
 mod webforms;
