@@ -25,6 +25,7 @@ import { OrganizationDetailPage } from './pages/OrganizationDetail';
 import { ServicesPage } from './pages/Services';
 import { BackupsPage } from './pages/Backups';
 import { ExportsPage } from './pages/Exports';
+import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -69,6 +70,12 @@ export const routes: RouteDef[] = [
     nav: { label: 'nav.organizations', section: 'main', testId: 'nav-organizations' },
   },
   { path: '/organizations/:id', page: OrganizationDetailPage, allowed: inProjects },
+  {
+    path: '/knowledge/text-modules',
+    page: TextModulesPage,
+    allowed: editsAnyTextModules,
+    nav: { label: 'nav.textModules', section: 'main', testId: 'nav-text-modules' },
+  },
   {
     path: '/admin/clients',
     page: ClientsPage,

@@ -1,13 +1,15 @@
 // One shared EventSource on /api/v1/events for the whole app. Pages subscribe
-// to `case` and `presence` events; the connection opens with the first
+// to `case`, `presence` and `knowledge` events; the connection opens with the first
 // subscriber and closes shortly after the last one leaves.
 
 import { useEffect, useRef } from 'preact/hooks';
-import type { CaseEvent, PresenceEvent } from '../api';
+import type { CaseEvent, KnowledgeEvent, PresenceEvent } from '../api';
 
 export type LiveEvent =
   | { kind: 'case'; data: CaseEvent }
   | { kind: 'presence'; data: PresenceEvent }
+  /** Knowledge agents read beside their work (a text module, …) was published, changed or withdrawn. */
+  | { kind: 'knowledge'; data: KnowledgeEvent }
   /** The stream (re)connected after an interruption: events may have been missed. */
   | { kind: 'reconnect' };
 
@@ -46,6 +48,10 @@ function open(): void {
   es.addEventListener('presence', (ev) => {
     const data = parse<PresenceEvent>(ev as MessageEvent);
     if (data) emit({ kind: 'presence', data });
+  });
+  es.addEventListener('knowledge', (ev) => {
+    const data = parse<KnowledgeEvent>(ev as MessageEvent);
+    if (data) emit({ kind: 'knowledge', data });
   });
   es.addEventListener('open', () => {
     if (hadError) emit({ kind: 'reconnect' });

@@ -11,6 +11,7 @@ import { customers as enCustomers } from './en/customers';
 import { forms as enForms } from './en/forms';
 import { mail as enMail } from './en/mail';
 import { system as enSystem } from './en/system';
+import { textmodules as enTextModules } from './en/textmodules';
 import { admin as deAdmin } from './de/admin';
 import { app as deApp } from './de/app';
 import { cases as deCases } from './de/cases';
@@ -18,17 +19,18 @@ import { customers as deCustomers } from './de/customers';
 import { forms as deForms } from './de/forms';
 import { mail as deMail } from './de/mail';
 import { system as deSystem } from './de/system';
+import { textmodules as deTextModules } from './de/textmodules';
 
 export type { Message, Plural } from './messages';
 
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enTextModules };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deTextModules };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';
