@@ -23,8 +23,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use zezaro::auth::Principal;
-use zezaro::cases::events::Announcements;
 use zezaro::cases::NewCase;
+use zezaro::cases::events::Announcements;
 use zezaro::db::{Db, StoreError};
 use zezaro::text_modules::model::{Language, NewTextModule};
 use zezaro::text_modules::service;
@@ -42,13 +42,61 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 const WORDS: &[&str] = &[
-    "Abschlag", "Zählerstand", "Rechnung", "Vertrag", "Kündigung", "Umzug", "Tarif", "Gutschrift",
-    "Lastschrift", "Bankverbindung", "Netzbetreiber", "Störung", "Ablesung", "Jahresabrechnung",
-    "Preisänderung", "Bonus", "Wechsel", "Kundenportal", "Rückruf", "Mahnung", "Ratenzahlung",
-    "Ökostrom", "Grundversorgung", "Sonderkündigung", "Zähler", "Einzug", "Auszug", "Neukunde",
-    "Bestätigung", "Anfrage", "bitte", "vielen", "Dank", "für", "Ihre", "Nachricht", "wir",
-    "prüfen", "den", "Vorgang", "und", "melden", "uns", "innerhalb", "von", "zwei", "Werktagen",
-    "freundlichen", "Grüßen", "Ihr", "Kundenservice", "Strom", "Gas", "Angebot", "Formular",
+    "Abschlag",
+    "Zählerstand",
+    "Rechnung",
+    "Vertrag",
+    "Kündigung",
+    "Umzug",
+    "Tarif",
+    "Gutschrift",
+    "Lastschrift",
+    "Bankverbindung",
+    "Netzbetreiber",
+    "Störung",
+    "Ablesung",
+    "Jahresabrechnung",
+    "Preisänderung",
+    "Bonus",
+    "Wechsel",
+    "Kundenportal",
+    "Rückruf",
+    "Mahnung",
+    "Ratenzahlung",
+    "Ökostrom",
+    "Grundversorgung",
+    "Sonderkündigung",
+    "Zähler",
+    "Einzug",
+    "Auszug",
+    "Neukunde",
+    "Bestätigung",
+    "Anfrage",
+    "bitte",
+    "vielen",
+    "Dank",
+    "für",
+    "Ihre",
+    "Nachricht",
+    "wir",
+    "prüfen",
+    "den",
+    "Vorgang",
+    "und",
+    "melden",
+    "uns",
+    "innerhalb",
+    "von",
+    "zwei",
+    "Werktagen",
+    "freundlichen",
+    "Grüßen",
+    "Ihr",
+    "Kundenservice",
+    "Strom",
+    "Gas",
+    "Angebot",
+    "Formular",
 ];
 
 fn words(rng: &mut fastrand::Rng, n: usize) -> String {
@@ -94,11 +142,12 @@ fn main() {
                     &op,
                     NewTextModule {
                         client_id: client,
-                        shortcut: format!(
-                            "{}-{i}",
-                            WORDS[rng.usize(..WORDS.len())].to_lowercase()
-                        ),
-                        language: if i % 5 == 0 { Language::En } else { Language::De },
+                        shortcut: format!("{}-{i}", WORDS[rng.usize(..WORDS.len())].to_lowercase()),
+                        language: if i % 5 == 0 {
+                            Language::En
+                        } else {
+                            Language::De
+                        },
                         title,
                         body,
                         project_ids: Vec::new(),

@@ -780,19 +780,31 @@ pub const EXPORTERS: &[Exporter] = &[
         order: "t.id",
         columns: &[
             c("id", "Text module id."),
-            c("shortcut", "Typed after `::` in the composer; unique per language among live modules."),
+            c(
+                "shortcut",
+                "Typed after `::` in the composer; unique per language among live modules.",
+            ),
             c("language", "`de` or `en`."),
             c("title", "Title."),
-            c("body", "Plain text with placeholders such as `{{contact.first_name}}`, `{{case.ref}}`, `{{case.custom.KEY}}`."),
+            c(
+                "body",
+                "Plain text with placeholders such as `{{contact.first_name}}`, `{{case.ref}}`, `{{case.custom.KEY}}`.",
+            ),
             c("state", "`draft` or `published`."),
-            flag("limited", "true: only the projects in text_module_projects.csv; false: all projects."),
+            flag(
+                "limited",
+                "true: only the projects in text_module_projects.csv; false: all projects.",
+            ),
             c("created_by", "See users.csv."),
             c("created_at", TIMES),
             c("updated_by", "See users.csv."),
             c("updated_at", TIMES),
             c("published_by", "See users.csv."),
             c("published_at", TIMES),
-            c("deleted_at", "Set when deleted (restorable). Times in UTC, RFC 3339."),
+            c(
+                "deleted_at",
+                "Set when deleted (restorable). Times in UTC, RFC 3339.",
+            ),
             c("deleted_by", "See users.csv."),
         ],
     },
@@ -821,7 +833,10 @@ pub const EXPORTERS: &[Exporter] = &[
         columns: &[
             c("id", "Attachment id."),
             c("module_id", "See text_modules.jsonl."),
-            c("sha256", "SHA-256 of the content; the file is files/<sha256>."),
+            c(
+                "sha256",
+                "SHA-256 of the content; the file is files/<sha256>.",
+            ),
             c("filename", "Original file name."),
             c("content_type", "MIME type."),
             c("size", "Bytes."),

@@ -56,4 +56,3 @@ impl Problem for TextModuleError {
         }
     }
 }
-

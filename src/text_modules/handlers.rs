@@ -259,8 +259,7 @@ pub async fn download_attachment(
     let (file, location) = state
         .db
         .read(move |conn| {
-            let (file, sha256) =
-                service::attachment_for_download(conn, &who, id, attachment_id)?;
+            let (file, sha256) = service::attachment_for_download(conn, &who, id, attachment_id)?;
             let location = crate::blobs::store::locate(conn, &reader, &sha256)?;
             Ok::<_, super::TextModuleError>((file, location))
         })

@@ -263,7 +263,10 @@ mod tests {
 
     #[test]
     fn first_names_and_custom_values() {
-        assert_eq!(first_name("Frau Dr. Erika Mustermann"), Some("Erika".into()));
+        assert_eq!(
+            first_name("Frau Dr. Erika Mustermann"),
+            Some("Erika".into())
+        );
         assert_eq!(first_name("Jonas Weber"), Some("Jonas".into()));
         assert_eq!(first_name("Herr"), None);
         assert_eq!(
@@ -274,8 +277,14 @@ mod tests {
             custom_text(&serde_json::json!(["A", "B"]), false),
             Some("A, B".into())
         );
-        assert_eq!(custom_text(&serde_json::json!(true), true), Some("ja".into()));
-        assert_eq!(custom_text(&serde_json::json!(12.5), true), Some("12,5".into()));
+        assert_eq!(
+            custom_text(&serde_json::json!(true), true),
+            Some("ja".into())
+        );
+        assert_eq!(
+            custom_text(&serde_json::json!(12.5), true),
+            Some("12,5".into())
+        );
         assert_eq!(custom_text(&serde_json::json!([]), true), None);
     }
 }

@@ -370,7 +370,13 @@ pub fn publish(
     if row.state != State::Published {
         store::set_state(conn, id, State::Published, who.user_id)?;
         audit(conn, who, "text_module.publish", &row)?;
-        announce(events, &row, row.limited, store::projects(conn, id)?, "published");
+        announce(
+            events,
+            &row,
+            row.limited,
+            store::projects(conn, id)?,
+            "published",
+        );
     }
     get(conn, who, id)
 }
@@ -387,7 +393,13 @@ pub fn unpublish(
     }
     store::set_state(conn, id, State::Draft, who.user_id)?;
     audit(conn, who, "text_module.unpublish", &row)?;
-    announce(events, &row, row.limited, store::projects(conn, id)?, "withdrawn");
+    announce(
+        events,
+        &row,
+        row.limited,
+        store::projects(conn, id)?,
+        "withdrawn",
+    );
     get(conn, who, id)
 }
 
@@ -401,7 +413,13 @@ pub fn delete(
     store::set_deleted(conn, id, true, who.user_id)?;
     audit(conn, who, "text_module.delete", &row)?;
     if row.state == State::Published {
-        announce(events, &row, row.limited, store::projects(conn, id)?, "withdrawn");
+        announce(
+            events,
+            &row,
+            row.limited,
+            store::projects(conn, id)?,
+            "withdrawn",
+        );
     }
     Ok(())
 }
@@ -422,7 +440,13 @@ pub fn undelete(
     store::set_deleted(conn, id, false, None)?;
     audit(conn, who, "text_module.undelete", &row)?;
     if row.state == State::Published {
-        announce(events, &row, row.limited, store::projects(conn, id)?, "published");
+        announce(
+            events,
+            &row,
+            row.limited,
+            store::projects(conn, id)?,
+            "published",
+        );
     }
     get(conn, who, id)
 }
@@ -459,7 +483,13 @@ pub fn add_attachment(
     )?;
     store::touch(conn, id, who.user_id)?;
     if row.state == State::Published {
-        announce(events, &row, row.limited, store::projects(conn, id)?, "changed");
+        announce(
+            events,
+            &row,
+            row.limited,
+            store::projects(conn, id)?,
+            "changed",
+        );
     }
     get(conn, who, id)
 }
@@ -477,7 +507,13 @@ pub fn remove_attachment(
     }
     store::touch(conn, id, who.user_id)?;
     if row.state == State::Published {
-        announce(events, &row, row.limited, store::projects(conn, id)?, "changed");
+        announce(
+            events,
+            &row,
+            row.limited,
+            store::projects(conn, id)?,
+            "changed",
+        );
     }
     get(conn, who, id)
 }
@@ -505,7 +541,12 @@ pub fn picks(
     let case = crate::cases::service::visible_case(conn, who, case_id)?;
     let project =
         crate::projects::store::get(conn, case.project_id)?.ok_or(TextModuleError::CaseNotFound)?;
-    Ok(store::picks(conn, project.client_id, project.id, PREVIEW_CHARS)?)
+    Ok(store::picks(
+        conn,
+        project.client_id,
+        project.id,
+        PREVIEW_CHARS,
+    )?)
 }
 
 /// The placeholder values of one case, as `who` inserts a module.

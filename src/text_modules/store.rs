@@ -56,7 +56,9 @@ fn from_row(row: &Row) -> rusqlite::Result<ModuleRow> {
 /// A module, deleted or not.
 pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<ModuleRow>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM text_modules m WHERE m.id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM text_modules m WHERE m.id = ?1"
+        ))?
         .query_row([id], from_row)
         .optional()?)
 }

@@ -60,7 +60,10 @@ async fn new_case(api: &Api, project_id: i64, body: Value) -> i64 {
 
 async fn render(api: &Api, case: i64, id: i64) -> Value {
     let (status, body) = api
-        .post(&format!("{V1}/cases/{case}/text-modules/{id}/render"), json!({}))
+        .post(
+            &format!("{V1}/cases/{case}/text-modules/{id}/render"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
@@ -91,12 +94,7 @@ async fn drafts_publishing_and_what_agents_see() {
     let lead = ts.token_client(LEAD);
     let anna = ts.token_client(ANNA);
     let acme_project = project(&ts, "ACME").await;
-    let case = new_case(
-        &anna,
-        acme_project,
-        json!({"subject": "Abschlag zu hoch"}),
-    )
-    .await;
+    let case = new_case(&anna, acme_project, json!({"subject": "Abschlag zu hoch"})).await;
 
     let module = create(
         &editor,
@@ -116,12 +114,20 @@ async fn drafts_publishing_and_what_agents_see() {
     // A draft is the editors' only.
     let (status, _) = anna.get(&format!("{V1}/text-modules/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, list) = anna.get(&format!("{V1}/text-modules?client_id={acme}")).await;
-    assert!(!ids(&list).contains(&id), "draft listed for an agent: {list}");
+    let (_, list) = anna
+        .get(&format!("{V1}/text-modules?client_id={acme}"))
+        .await;
+    assert!(
+        !ids(&list).contains(&id),
+        "draft listed for an agent: {list}"
+    );
     let (_, picks) = anna.get(&format!("{V1}/cases/{case}/text-modules")).await;
     assert!(!ids(&picks).contains(&id), "draft in the picker: {picks}");
     let (status, body) = anna
-        .post(&format!("{V1}/cases/{case}/text-modules/{id}/render"), json!({}))
+        .post(
+            &format!("{V1}/cases/{case}/text-modules/{id}/render"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
@@ -223,7 +229,11 @@ async fn drafts_publishing_and_what_agents_see() {
     let (status, body) = lead
         .get(&format!("{V1}/text-modules?client_id={acme}&deleted=true"))
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "only the client admin lists deleted: {body}");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only the client admin lists deleted: {body}"
+    );
     let (status, deleted) = editor
         .get(&format!("{V1}/text-modules?client_id={acme}&deleted=true"))
         .await;
@@ -392,10 +402,34 @@ async fn placeholders_are_filled_for_the_case_and_usage_is_counted() {
     let (status, body) = anna.get(&format!("{V1}/text-modules/{id}/usage")).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
+    // Erasing the contact deletes the case's copy of the file, never the
+    // module's (same content, one blob).
+    let (status, erasure) = editor
+        .post(
+            &format!("{V1}/contacts/{}/erase", contact["id"]),
+            json!({"mode": "delete"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{erasure}");
+    let file_id = with_file["attachments"][0]["id"].as_i64().unwrap();
+    let kept = anna
+        .raw(
+            reqwest::Method::GET,
+            &format!("{V1}/text-modules/{id}/attachments/{file_id}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(kept.status(), StatusCode::OK);
+    assert_eq!(kept.bytes().await.unwrap().as_ref(), b"%PDF-1.4 Preisblatt");
+
     // A case without a contact: the contact's placeholders are empty, shown.
     let bare = new_case(&anna, acme_project, json!({"subject": "Ohne Kontakt"})).await;
     let (status, rendered) = anna
-        .post(&format!("{V1}/cases/{bare}/text-modules/{id}/render"), json!({}))
+        .post(
+            &format!("{V1}/cases/{bare}/text-modules/{id}/render"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{rendered}");
     let empty: Vec<&str> = rendered["empty"]
@@ -411,10 +445,12 @@ async fn placeholders_are_filled_for_the_case_and_usage_is_counted() {
     ] {
         assert!(empty.contains(&name), "{name} not reported: {rendered}");
     }
-    assert!(rendered["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Hallo {{contact.first_name}} ({{ contact.name }})"));
+    assert!(
+        rendered["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hallo {{contact.first_name}} ({{ contact.name }})")
+    );
     ts.server.stop().await;
 }
 
@@ -449,7 +485,9 @@ async fn project_limits_and_isolation_between_clients() {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = basic.get(&format!("{V1}/text-modules/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, list) = basic.get(&format!("{V1}/text-modules?client_id={acme}")).await;
+    let (_, list) = basic
+        .get(&format!("{V1}/text-modules?client_id={acme}"))
+        .await;
     assert!(!ids(&list).contains(&id), "{list}");
     // Anna's case in ACME does not offer it and cannot insert it.
     let strom_case = new_case(&anna, strom, json!({"subject": "Strom"})).await;
@@ -466,7 +504,9 @@ async fn project_limits_and_isolation_between_clients() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "not-for-project");
     let gas_case = new_case(&anna, gas, json!({"subject": "Gas"})).await;
-    let (_, picks) = anna.get(&format!("{V1}/cases/{gas_case}/text-modules")).await;
+    let (_, picks) = anna
+        .get(&format!("{V1}/cases/{gas_case}/text-modules"))
+        .await;
     assert!(ids(&picks).contains(&id), "{picks}");
 
     // Another client's users: 404 everywhere, whatever they try.
@@ -497,7 +537,11 @@ async fn project_limits_and_isolation_between_clients() {
                 json!({"client_id": acme, "shortcut": "x", "language": "de", "title": "x", "body": "x"}),
             )
             .await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{who} creates for Acme: {body}");
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{who} creates for Acme: {body}"
+        );
     }
     // An Acme module cannot be inserted into a Nordlicht case, even by the
     // Basic agent who works for both clients.
@@ -521,7 +565,9 @@ async fn project_limits_and_isolation_between_clients() {
         .await;
     assert!(!ids(&picks).contains(&everywhere), "{picks}");
     // Nordlicht's own modules (demo data) are there, Acme's are not.
-    let (_, nord_list) = ca_nord.get(&format!("{V1}/text-modules?client_id={nord}")).await;
+    let (_, nord_list) = ca_nord
+        .get(&format!("{V1}/text-modules?client_id={nord}"))
+        .await;
     assert!(!ids(&nord_list).is_empty());
     assert!(
         nord_list["items"]
@@ -594,7 +640,10 @@ async fn publishing_reaches_the_open_workspaces_of_its_projects_only() {
     let id = module["id"].as_i64().unwrap();
     act(&editor, id, "publish").await;
     let (status, _) = editor
-        .patch(&format!("{V1}/text-modules/{id}"), json!({"body": "Hallo!", "project_ids": [gas]}))
+        .patch(
+            &format!("{V1}/text-modules/{id}"),
+            json!({"body": "Hallo!", "project_ids": [gas]}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     act(&editor, id, "unpublish").await;

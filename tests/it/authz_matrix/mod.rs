@@ -484,12 +484,18 @@ impl Ctx {
             .setup
             .raw(
                 Method::POST,
-                &p(format!("/text-modules/{id}/attachments?filename=matrix.txt")),
+                &p(format!(
+                    "/text-modules/{id}/attachments?filename=matrix.txt"
+                )),
                 Some(("text/plain", b"matrix".to_vec())),
                 &[],
             )
             .await;
-        assert!(response.status().is_success(), "module file: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "module file: {}",
+            response.status()
+        );
         let module: Value = response.json().await.expect("json");
         module["attachments"][0]["id"].as_i64().expect("id")
     }
@@ -1060,7 +1066,11 @@ impl Ctx {
                     )
                     .await;
                 let done = self
-                    .listed(&format!("/text-modules?client_id={client}"), "shortcut", &shortcut)
+                    .listed(
+                        &format!("/text-modules?client_id={client}"),
+                        "shortcut",
+                        &shortcut,
+                    )
                     .await;
                 self.effect(endpoint, target, role, result.0, done);
                 result
@@ -1079,7 +1089,9 @@ impl Ctx {
                 let path = p(format!("/text-modules/{id}"));
                 match endpoint {
                     "GET /text-modules/{id}" => api.get(&path).await,
-                    "PATCH /text-modules/{id}" => api.patch(&path, json!({ "title": "Matrix 2" })).await,
+                    "PATCH /text-modules/{id}" => {
+                        api.patch(&path, json!({ "title": "Matrix 2" })).await
+                    }
                     "DELETE /text-modules/{id}" => {
                         let result = api.delete(&path).await;
                         let gone = !self.exists(&path).await;
@@ -1087,9 +1099,11 @@ impl Ctx {
                         result
                     }
                     "POST /text-modules/{id}/publish" => {
-                        self.admin(Method::POST, &format!("{path}/unpublish"), Some(json!({}))).await;
+                        self.admin(Method::POST, &format!("{path}/unpublish"), Some(json!({})))
+                            .await;
                         let result = api.post(&format!("{path}/publish"), json!({})).await;
-                        let published = self.admin(Method::GET, &path, None).await["state"] == "published";
+                        let published =
+                            self.admin(Method::GET, &path, None).await["state"] == "published";
                         self.effect(endpoint, target, role, result.0, published);
                         result
                     }
@@ -1134,7 +1148,10 @@ impl Ctx {
                             if status.is_success() && bytes.as_ref() != b"matrix" {
                                 self.effect(endpoint, target, role, status, false);
                             }
-                            (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+                            (
+                                status,
+                                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                            )
                         } else {
                             let result = api.delete(&file_path).await;
                             let files = self.admin(Method::GET, &path, None).await["attachments"]
