@@ -129,8 +129,9 @@ fn main() {
             let mut rng = fastrand::Rng::with_seed(14);
             let mut events = Announcements::default();
             for i in 0..n {
-                let title = words(&mut rng, 2 + rng.usize(..5));
-                let mut body = format!("Hallo {{{{contact.first_name}}}},\n\n");
+                let title_words = 2 + rng.usize(..5);
+                let title = words(&mut rng, title_words);
+                let mut body = String::from("Hallo {{contact.first_name}},\n\n");
                 let target = 150 + rng.usize(..450);
                 while body.len() < target {
                     body.push_str(&words(&mut rng, 8));

@@ -773,7 +773,9 @@ fn seed_text_modules(
 ) -> Result<(), DemoError> {
     use crate::text_modules::model::{Language, NewTextModule};
     use crate::text_modules::service;
-    let modules: &[(i64, &str, Language, &str, &str, &[i64], bool)] = &[
+    /// Client, shortcut, language, title, body, projects (none: all), published.
+    type Seed<'a> = (i64, &'a str, Language, &'a str, &'a str, &'a [i64], bool);
+    let modules: &[Seed] = &[
         (
             acme,
             "danke",

@@ -255,12 +255,11 @@ pub fn list(
     }
     let mut out = Vec::new();
     for row in store::list(conn, query.client_id, deleted)? {
-        if let KnowledgeReader::Reader { projects } = &reader {
-            if row.state != State::Published
-                || !serves(row.limited, &store::projects(conn, row.id)?, projects)
-            {
-                continue;
-            }
+        if let KnowledgeReader::Reader { projects } = &reader
+            && (row.state != State::Published
+                || !serves(row.limited, &store::projects(conn, row.id)?, projects))
+        {
+            continue;
         }
         out.push(full(conn, row, &reader)?);
     }
