@@ -48,13 +48,26 @@ export function score(query: string, text: string): number {
  * The items matching `query`, best first, at most `limit`. The shortcut
  * counts more than the title; ties keep the list's order (by shortcut).
  */
+/** Folded shortcut and title per item, computed once per loaded list. */
+const folded = new WeakMap<Matchable, [string, string]>();
+
+function foldedOf(item: Matchable): [string, string] {
+  let f = folded.get(item);
+  if (!f) {
+    f = [fold(item.shortcut), fold(item.title)];
+    folded.set(item, f);
+  }
+  return f;
+}
+
 export function fuzzyFilter<T extends Matchable>(items: readonly T[], query: string, limit = 50): T[] {
   const q = fold(query.trim());
   if (!q) return items.slice(0, limit);
   const scored: { item: T; s: number; i: number }[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const s = Math.max(score(q, fold(item.shortcut)) * 2, score(q, fold(item.title)));
+    const [shortcut, title] = foldedOf(item);
+    const s = Math.max(score(q, shortcut) * 2, score(q, title));
     if (s > 0) scored.push({ item, s, i });
   }
   scored.sort((a, b) => b.s - a.s || a.i - b.i);
