@@ -225,6 +225,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         seed_customers(tx, &op, acme.id, nord.id, berg.id)?;
         seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
         training::seed(tx, &op, acme.id, &[client_team(acme.id)?, basic.id, pro.id])?;
+        seed_text_modules(tx, &op, acme.id, strom.id, gas.id, nord.id)?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('demo_seeded', ?1)",
             [crate::db::now()],
@@ -758,5 +759,181 @@ fn seed_customers(
         ("350 Fifth Avenue", "10118", "New York", "USA"),
         None,
     )?;
+    Ok(())
+}
+
+/// Text modules (Textbausteine) for Acme, mostly German, with placeholders,
+/// published; one draft; one limited to the gas project; a couple for
+/// Nordlicht so that isolation is visible.
+fn seed_text_modules(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    acme: i64,
+    strom: i64,
+    gas: i64,
+    nord: i64,
+) -> Result<(), DemoError> {
+    use crate::text_modules::model::{Language, NewTextModule};
+    use crate::text_modules::service;
+    /// Client, shortcut, language, title, body, projects (none: all), published.
+    type Seed<'a> = (i64, &'a str, Language, &'a str, &'a str, &'a [i64], bool);
+    let modules: &[Seed] = &[
+        (
+            acme,
+            "danke",
+            Language::De,
+            "Dank für die Nachricht",
+            "Hallo {{contact.first_name}},\n\nvielen Dank für Ihre Nachricht zu Ihrem Anliegen „{{case.subject}}“. Wir kümmern uns darum und melden uns spätestens in zwei Werktagen bei Ihnen.\n\nViele Grüße\n{{agent.name}}\n{{project.name}} – Acme Energie GmbH",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "zaehlerstand",
+            Language::De,
+            "Zählerstand erhalten",
+            "Hallo {{contact.first_name}},\n\nvielen Dank, wir haben Ihren Zählerstand für den Zähler {{case.custom.meter_number}} zum {{case.custom.reading_date}} erfasst. Ihre nächste Abrechnung berücksichtigt ihn automatisch.\n\nMit freundlichen Grüßen\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "abschlag",
+            Language::De,
+            "Abschlag anpassen",
+            "Guten Tag {{contact.name}},\n\nIhren monatlichen Abschlag passen wir gern an. Bitte nennen Sie uns den gewünschten Betrag; er gilt ab der nächsten Fälligkeit. Ihr aktueller Tarif: {{case.custom.tariff}}.\n\nFreundliche Grüße\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "umzug",
+            Language::De,
+            "Umzug melden",
+            "Hallo {{contact.first_name}},\n\nschön, dass Sie Ihren Strom auch in der neuen Wohnung von uns beziehen möchten. Bitte senden Sie uns Ihre neue Anschrift, das Einzugsdatum und den Zählerstand am Auszugstag. Ihre Vorgangsnummer lautet {{case.ref}}.\n\nViele Grüße\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "rueckruf",
+            Language::De,
+            "Rückruf vereinbart",
+            "Hallo {{contact.first_name}},\n\nwie besprochen rufen wir Sie zurück. Falls sich Ihre Erreichbarkeit ändert, antworten Sie einfach auf diese E-Mail und nennen Sie die Vorgangsnummer {{case.ref}}.\n\nBis bald\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "kuendigung",
+            Language::De,
+            "Kündigung bestätigen",
+            "Guten Tag {{contact.name}},\n\nhiermit bestätigen wir den Eingang Ihrer Kündigung. Sie erhalten Ihre Schlussrechnung innerhalb von sechs Wochen nach dem Lieferende. Wir bedauern, Sie als Kundin bzw. Kunden zu verlieren, und freuen uns, wenn Sie wiederkommen.\n\nMit freundlichen Grüßen\n{{agent.name}}\nAcme Energie GmbH",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "bankdaten",
+            Language::De,
+            "Bankverbindung ändern",
+            "Hallo {{contact.first_name}},\n\naus Sicherheitsgründen ändern wir Bankverbindungen nur mit einem unterschriebenen SEPA-Lastschriftmandat. Das Formular finden Sie im Kundenportal unter „Meine Daten“. Schicken Sie es uns bitte unterschrieben zurück.\n\nViele Grüße\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "abrechnung",
+            Language::De,
+            "Abrechnung erklären",
+            "Hallo {{contact.first_name}},\n\nIhre Jahresabrechnung setzt sich aus dem Grundpreis, dem Arbeitspreis je Kilowattstunde und den bereits gezahlten Abschlägen zusammen. Eine Erklärung Punkt für Punkt finden Sie im Kundenportal. Bei Fragen zu einzelnen Posten antworten Sie gern auf diese Nachricht ({{case.ref}}).\n\nFreundliche Grüße\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "stoerung",
+            Language::De,
+            "Stromausfall – Netzbetreiber",
+            "Hallo {{contact.first_name}},\n\nbei einem Stromausfall ist Ihr örtlicher Netzbetreiber der richtige Ansprechpartner; seine Störungsnummer steht auf Ihrer Rechnung. Wir als Lieferant können die Störung leider nicht selbst beheben.\n\nViele Grüße\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "gas-tarif",
+            Language::De,
+            "Gastarif-Angebot",
+            "Guten Tag {{contact.name}},\n\nvielen Dank für Ihr Interesse an unseren Gastarifen. Gern senden wir Ihnen ein persönliches Angebot zu; dafür benötigen wir Ihre Postleitzahl und Ihren Jahresverbrauch in Kilowattstunden.\n\nMit freundlichen Grüßen\n{{agent.name}}\n{{project.name}}",
+            &[gas],
+            true,
+        ),
+        (
+            acme,
+            "kunde-seit",
+            Language::De,
+            "Treue-Dank",
+            "Hallo {{contact.first_name}},\n\nSie sind seit {{contact.custom.customer_since}} Kundin bzw. Kunde bei uns – danke für Ihre Treue! Als kleines Dankeschön schreiben wir Ihnen 20 € auf der nächsten Rechnung gut.\n\nHerzliche Grüße\n{{agent.name}}",
+            &[strom],
+            false,
+        ),
+        (
+            acme,
+            "thanks",
+            Language::En,
+            "Thank you for your message",
+            "Hello {{contact.first_name}},\n\nthank you for your message about \"{{case.subject}}\". We are looking into it and will get back to you within two working days.\n\nKind regards\n{{agent.name}}\n{{project.name}} – Acme Energie GmbH",
+            &[],
+            true,
+        ),
+        (
+            acme,
+            "meter-reading",
+            Language::En,
+            "Meter reading received",
+            "Hello {{contact.first_name}},\n\nthank you, we have recorded your meter reading for meter {{case.custom.meter_number}}. Your next bill will take it into account automatically.\n\nKind regards\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            nord,
+            "danke",
+            Language::De,
+            "Danke für Ihre Bestellung",
+            "Hallo {{contact.first_name}},\n\nvielen Dank für Ihre Nachricht zu Ihrer Bestellung. Wir prüfen den Versandstatus und melden uns heute noch.\n\nIhr Nordlicht-Team\n{{agent.name}}",
+            &[],
+            true,
+        ),
+        (
+            nord,
+            "retoure",
+            Language::De,
+            "Retourenschein",
+            "Hallo {{contact.first_name}},\n\nIhren Retourenschein finden Sie im Anhang Ihres Kundenkontos. Die Erstattung erfolgt innerhalb von 14 Tagen nach Eingang der Ware.\n\nIhr Nordlicht-Team",
+            &[],
+            true,
+        ),
+    ];
+    let mut events = crate::cases::events::Announcements::default();
+    for (client_id, shortcut, language, title, body, projects, publish) in modules {
+        let module = service::create(
+            tx,
+            op,
+            NewTextModule {
+                client_id: *client_id,
+                shortcut: (*shortcut).into(),
+                language: *language,
+                title: (*title).into(),
+                body: (*body).into(),
+                project_ids: projects.to_vec(),
+            },
+        )
+        .map_err(err)?;
+        if *publish {
+            service::publish(tx, op, module.id, &mut events).map_err(err)?;
+        }
+    }
+    // Nobody listens while the demo is seeded.
+    drop(events);
     Ok(())
 }

@@ -34,6 +34,7 @@ pub mod search;
 pub mod services;
 pub mod state;
 pub mod teams;
+pub mod text_modules;
 pub mod topics;
 pub mod training;
 pub mod users;

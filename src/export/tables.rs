@@ -946,6 +946,95 @@ pub const EXPORTERS: &[Exporter] = &[
             ),
         ],
     },
+    Exporter {
+        file: "text_modules.jsonl",
+        format: Format::Jsonl,
+        about: "Text modules (Textbausteine): short answers with `{{placeholders}}` that agents insert \
+                into replies (`::shortcut`). Deleted ones are included (`deleted_at`).",
+        requires: &["text_modules"],
+        from: "FROM text_modules t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Text module id."),
+            c(
+                "shortcut",
+                "Typed after `::` in the composer; unique per language among live modules.",
+            ),
+            c("language", "`de` or `en`."),
+            c("title", "Title."),
+            c(
+                "body",
+                "Plain text with placeholders such as `{{contact.first_name}}`, `{{case.ref}}`, `{{case.custom.KEY}}`.",
+            ),
+            c("state", "`draft` or `published`."),
+            flag(
+                "limited",
+                "true: only the projects in text_module_projects.csv; false: all projects.",
+            ),
+            c("created_by", "See users.csv."),
+            c("created_at", TIMES),
+            c("updated_by", "See users.csv."),
+            c("updated_at", TIMES),
+            c("published_by", "See users.csv."),
+            c("published_at", TIMES),
+            c(
+                "deleted_at",
+                "Set when deleted (restorable). Times in UTC, RFC 3339.",
+            ),
+            c("deleted_by", "See users.csv."),
+        ],
+    },
+    Exporter {
+        file: "text_module_projects.csv",
+        format: Format::Csv,
+        about: "The projects a limited text module serves.",
+        requires: &["text_module_projects", "text_modules"],
+        from: "FROM text_module_projects t WHERE t.module_id IN \
+               (SELECT m.id FROM text_modules m WHERE m.client_id = ?1)",
+        order: "t.module_id, t.project_id",
+        columns: &[
+            c("module_id", "See text_modules.jsonl."),
+            c("project_id", "See projects.csv."),
+        ],
+    },
+    Exporter {
+        file: "text_module_attachments.csv",
+        format: Format::Csv,
+        about: "Files attached to the reply when a text module is inserted. The content is the file \
+                `files/<sha256>` in this archive.",
+        requires: &["text_module_attachments", "text_modules"],
+        from: "FROM text_module_attachments t WHERE t.module_id IN \
+               (SELECT m.id FROM text_modules m WHERE m.client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Attachment id."),
+            c("module_id", "See text_modules.jsonl."),
+            c(
+                "sha256",
+                "SHA-256 of the content; the file is files/<sha256>.",
+            ),
+            c("filename", "Original file name."),
+            c("content_type", "MIME type."),
+            c("size", "Bytes."),
+            c("created_by", "See users.csv."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "text_module_usage.csv",
+        format: Format::Csv,
+        about: "How often each agent inserted a text module, per day.",
+        requires: &["text_module_usage", "text_modules"],
+        from: "FROM text_module_usage t WHERE t.module_id IN \
+               (SELECT m.id FROM text_modules m WHERE m.client_id = ?1)",
+        order: "t.module_id, t.day, t.user_id",
+        columns: &[
+            c("module_id", "See text_modules.jsonl."),
+            c("user_id", "See users.csv."),
+            c("day", "UTC date, YYYY-MM-DD."),
+            c("count", "Insertions that day."),
+        ],
+    },
 ];
 
 /// Where the client's stored files (blobs) are named: (tables needed, a
@@ -958,6 +1047,11 @@ pub const BLOB_SOURCES: &[(&[&str], &str)] = &[
             "SELECT t.sha256 FROM attachments t WHERE ",
             in_client_cases!("case_id")
         ),
+    ),
+    (
+        &["text_module_attachments", "text_modules"],
+        "SELECT t.sha256 FROM text_module_attachments t WHERE t.module_id IN \
+         (SELECT m.id FROM text_modules m WHERE m.client_id = ?1)",
     ),
     (
         &["mail_inbound", "mailboxes"],

@@ -184,8 +184,14 @@ fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResult<Ve
     } else {
         ""
     };
+    // A text module's file (src/text_modules) may share a case file's content.
+    let modules = if table_exists(conn, "text_module_attachments")? {
+        "UNION ALL SELECT 1 FROM text_module_attachments WHERE sha256 = ?1"
+    } else {
+        ""
+    };
     let mut used = conn.prepare_cached(&format!(
-        "SELECT 1 FROM attachments WHERE sha256 = ?1 {raw_mail} LIMIT 1"
+        "SELECT 1 FROM attachments WHERE sha256 = ?1 {raw_mail} {modules} LIMIT 1"
     ))?;
     let mut delete = conn
         .prepare_cached("DELETE FROM blobs WHERE sha256 = ?1 RETURNING size, pack, pack_offset")?;

@@ -159,6 +159,20 @@ use utoipa::{Modify, OpenApi};
         crate::training::handlers::start,
         crate::training::handlers::read,
         crate::training::handlers::check,
+        crate::text_modules::handlers::list,
+        crate::text_modules::handlers::create,
+        crate::text_modules::handlers::get_one,
+        crate::text_modules::handlers::update,
+        crate::text_modules::handlers::remove,
+        crate::text_modules::handlers::publish,
+        crate::text_modules::handlers::unpublish,
+        crate::text_modules::handlers::undelete,
+        crate::text_modules::handlers::usage,
+        crate::text_modules::handlers::upload_attachment,
+        crate::text_modules::handlers::download_attachment,
+        crate::text_modules::handlers::remove_attachment,
+        crate::text_modules::handlers::case_picks,
+        crate::text_modules::handlers::render,
         crate::mail::handlers::list,
         crate::mail::handlers::create,
         crate::mail::handlers::get_one,
@@ -196,6 +210,7 @@ use utoipa::{Modify, OpenApi};
         (name = "gdpr", description = "GDPR: data subject export (Art. 15/20), erasure (Art. 17), retention rules"),
         (name = "knowledge", description = "Knowledge base: categories, articles with versions per language, search; work instructions and their acknowledgments"),
         (name = "training", description = "Training: courses of knowledge articles with a check, assignments, each agent's progress"),
+        (name = "knowledge", description = "Knowledge base: categories, articles with versions per language, search; text modules (Textbausteine) with placeholders"),
     )
 )]
 pub struct ApiDoc;

@@ -305,6 +305,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::knowledge::configure)
                     .configure(crate::instructions::configure)
                     .configure(crate::training::configure)
+                    .configure(crate::text_modules::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

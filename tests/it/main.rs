@@ -30,4 +30,5 @@ mod smoke;
 mod store_contention;
 mod structure;
 mod training;
+mod text_modules;
 mod webforms;

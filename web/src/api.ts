@@ -281,3 +281,10 @@ export type MailFlag = Schemas['MailFlag'];
 export type InboundMail = Schemas['InboundMail'];
 export type CheckResult = Schemas['CheckResult'];
 export type RunReport = Schemas['RunReport'];
+
+// ---------- text modules (Textbausteine) ----------
+
+export type TextModule = Schemas['TextModule'];
+export type TextModulePick = Schemas['TextModulePick'];
+export type TextModuleUsage = Schemas['TextModuleUsage'];
+export type RenderedTextModule = Schemas['RenderedTextModule'];

@@ -34,6 +34,7 @@ import { DeletedPage, ReviewPage } from './pages/knowledge/ReviewPage';
 import { hasKnowledge } from './pages/knowledge/kb';
 import { InstructionsPage, editsKnowledge } from './pages/Instructions';
 import { CoursePage, TrainingPage } from './pages/Training';
+import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -98,6 +99,12 @@ export const routes: RouteDef[] = [
     nav: { label: 'nav.training', section: 'main', testId: 'nav-training' },
   },
   { path: '/training/:id', page: CoursePage, allowed: inProjects },
+  {
+    path: '/knowledge/text-modules',
+    page: TextModulesPage,
+    allowed: editsAnyTextModules,
+    nav: { label: 'nav.textModules', section: 'main', testId: 'nav-text-modules' },
+  },
   {
     path: '/admin/clients',
     page: ClientsPage,

@@ -542,6 +542,63 @@ impl Ctx {
         (case, items(&deliveries)[0]["id"].as_i64().expect("id"))
     }
 
+    /// A fresh published text module of the named client, for all its projects.
+    async fn scratch_module(&self, target: &str) -> i64 {
+        let n = self.next();
+        let id = self
+            .admin(
+                Method::POST,
+                &p("/text-modules"),
+                Some(json!({ "client_id": self.fx.client(target), "shortcut": format!("matrix-{n}"),
+                             "language": "de", "title": "Matrix", "body": "Hallo {{contact.name}}" })),
+            )
+            .await["id"]
+            .as_i64()
+            .expect("id");
+        self.admin(
+            Method::POST,
+            &p(format!("/text-modules/{id}/publish")),
+            Some(json!({})),
+        )
+        .await;
+        id
+    }
+
+    /// A file of the module, added by the admin; its id.
+    async fn module_file(&self, id: i64) -> i64 {
+        let response = self
+            .setup
+            .raw(
+                Method::POST,
+                &p(format!(
+                    "/text-modules/{id}/attachments?filename=matrix.txt"
+                )),
+                Some(("text/plain", b"matrix".to_vec())),
+                &[],
+            )
+            .await;
+        assert!(
+            response.status().is_success(),
+            "module file: {}",
+            response.status()
+        );
+        let module: Value = response.json().await.expect("json");
+        module["attachments"][0]["id"].as_i64().expect("id")
+    }
+
+    /// A fresh case in the target client's main project (ACME, NORD, BERG).
+    async fn scratch_case(&self, target: &str) -> i64 {
+        let project = self.fx.project(&target.to_ascii_uppercase());
+        self.admin(
+            Method::POST,
+            &p("/cases"),
+            Some(json!({ "project_id": project, "subject": "Matrix text modules", "channel": "email" })),
+        )
+        .await["id"]
+            .as_i64()
+            .expect("id")
+    }
+
     /// A fresh, empty team of the named client, or of the provider.
     async fn scratch_team(&self, target: &str) -> i64 {
         let n = self.next();
@@ -1124,6 +1181,48 @@ impl Ctx {
                         .await
                     }
                     "DELETE /instructions/{id}" => {
+            "GET /text-modules" => {
+                api.get(&p(format!("/text-modules?client_id={}", fx.client(target))))
+                    .await
+            }
+            "POST /text-modules" => {
+                let client = fx.client(target);
+                let shortcut = format!("matrix-new-{n}");
+                let result = api
+                    .post(
+                        &p("/text-modules"),
+                        json!({ "client_id": client, "shortcut": shortcut, "language": "de",
+                                "title": "Matrix", "body": "Hallo" }),
+                    )
+                    .await;
+                let done = self
+                    .listed(
+                        &format!("/text-modules?client_id={client}"),
+                        "shortcut",
+                        &shortcut,
+                    )
+                    .await;
+                self.effect(endpoint, target, role, result.0, done);
+                result
+            }
+            "GET /text-modules/{id}"
+            | "PATCH /text-modules/{id}"
+            | "DELETE /text-modules/{id}"
+            | "POST /text-modules/{id}/publish"
+            | "POST /text-modules/{id}/unpublish"
+            | "POST /text-modules/{id}/undelete"
+            | "GET /text-modules/{id}/usage"
+            | "POST /text-modules/{id}/attachments"
+            | "GET /text-modules/{id}/attachments/{attachment_id}"
+            | "DELETE /text-modules/{id}/attachments/{attachment_id}" => {
+                let id = self.scratch_module(target).await;
+                let path = p(format!("/text-modules/{id}"));
+                match endpoint {
+                    "GET /text-modules/{id}" => api.get(&path).await,
+                    "PATCH /text-modules/{id}" => {
+                        api.patch(&path, json!({ "title": "Matrix 2" })).await
+                    }
+                    "DELETE /text-modules/{id}" => {
                         let result = api.delete(&path).await;
                         let gone = !self.exists(&path).await;
                         self.effect(endpoint, target, role, result.0, gone);
@@ -1204,6 +1303,84 @@ impl Ctx {
                             .await
                     }
                 }
+            }
+                    "POST /text-modules/{id}/publish" => {
+                        self.admin(Method::POST, &format!("{path}/unpublish"), Some(json!({})))
+                            .await;
+                        let result = api.post(&format!("{path}/publish"), json!({})).await;
+                        let published =
+                            self.admin(Method::GET, &path, None).await["state"] == "published";
+                        self.effect(endpoint, target, role, result.0, published);
+                        result
+                    }
+                    "POST /text-modules/{id}/unpublish" => {
+                        let result = api.post(&format!("{path}/unpublish"), json!({})).await;
+                        let draft = self.admin(Method::GET, &path, None).await["state"] == "draft";
+                        self.effect(endpoint, target, role, result.0, draft);
+                        result
+                    }
+                    "POST /text-modules/{id}/undelete" => {
+                        self.admin(Method::DELETE, &path, None).await;
+                        let result = api.post(&format!("{path}/undelete"), json!({})).await;
+                        let back = self.exists(&path).await;
+                        self.effect(endpoint, target, role, result.0, back);
+                        result
+                    }
+                    "GET /text-modules/{id}/usage" => api.get(&format!("{path}/usage")).await,
+                    "POST /text-modules/{id}/attachments" => {
+                        let response = api
+                            .raw(
+                                Method::POST,
+                                &format!("{path}/attachments?filename=matrix.txt"),
+                                Some(("text/plain", b"matrix".to_vec())),
+                                &[],
+                            )
+                            .await;
+                        let status = response.status();
+                        let body = response.json().await.unwrap_or(Value::Null);
+                        let files = self.admin(Method::GET, &path, None).await["attachments"]
+                            .as_array()
+                            .map_or(0, Vec::len);
+                        self.effect(endpoint, target, role, status, files == 1);
+                        (status, body)
+                    }
+                    _ => {
+                        let file = self.module_file(id).await;
+                        let file_path = format!("{path}/attachments/{file}");
+                        if endpoint.starts_with("GET") {
+                            let response = api.raw(Method::GET, &file_path, None, &[]).await;
+                            let status = response.status();
+                            let bytes = response.bytes().await.unwrap_or_default();
+                            if status.is_success() && bytes.as_ref() != b"matrix" {
+                                self.effect(endpoint, target, role, status, false);
+                            }
+                            (
+                                status,
+                                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                            )
+                        } else {
+                            let result = api.delete(&file_path).await;
+                            let files = self.admin(Method::GET, &path, None).await["attachments"]
+                                .as_array()
+                                .map_or(0, Vec::len);
+                            self.effect(endpoint, target, role, result.0, files == 0);
+                            result
+                        }
+                    }
+                }
+            }
+            "GET /cases/{id}/text-modules" => {
+                let case = self.scratch_case(target).await;
+                api.get(&p(format!("/cases/{case}/text-modules"))).await
+            }
+            "POST /cases/{id}/text-modules/{module_id}/render" => {
+                let case = self.scratch_case(target).await;
+                let module = self.scratch_module(target).await;
+                api.post(
+                    &p(format!("/cases/{case}/text-modules/{module}/render")),
+                    json!({}),
+                )
+                .await
             }
             other => panic!("no such matrix endpoint: {other}"),
         }

@@ -366,6 +366,8 @@ async fn foreign_objects_are_indistinguishable_from_missing_ones() {
     let nord_team = fx.team("nord").0;
     let admin_user = fx.user(ADMIN);
     let admin_token = ctx.new_token(&ctx.setup).await;
+    let berg_module = ctx.scratch_module("berg").await;
+    let berg_case = ctx.scratch_case("berg").await;
     let mut failures = Vec::new();
     for (role, api) in ctx.apis.iter().enumerate().take(ANON).skip(1) {
         let own_client = fx.client(SEES_CLIENTS[role][0]);
@@ -445,6 +447,46 @@ async fn foreign_objects_are_indistinguishable_from_missing_ones() {
                 berg_client,
             ),
         ];
+        // Text modules: Bergblick's, and a case of Bergblick's.
+        for (method, path, body) in [
+            (Method::GET, "/text-modules/{}", None),
+            (
+                Method::PATCH,
+                "/text-modules/{}",
+                Some(json!({ "title": "Probe" })),
+            ),
+            (Method::DELETE, "/text-modules/{}", None),
+            (Method::POST, "/text-modules/{}/publish", None),
+            (Method::POST, "/text-modules/{}/unpublish", None),
+            (Method::POST, "/text-modules/{}/undelete", None),
+            (Method::GET, "/text-modules/{}/usage", None),
+        ] {
+            probes.push((method, path.into(), body, berg_module));
+        }
+        probes.push((
+            Method::GET,
+            "/text-modules?client_id={}".into(),
+            None,
+            berg_client,
+        ));
+        probes.push((
+            Method::POST,
+            "/text-modules".into(),
+            Some(json!({ "client_id": "ID", "shortcut": "probe", "language": "de", "title": "Probe", "body": "Probe" })),
+            berg_client,
+        ));
+        probes.push((
+            Method::GET,
+            "/cases/{}/text-modules".into(),
+            None,
+            berg_case,
+        ));
+        probes.push((
+            Method::POST,
+            format!("/cases/{{}}/text-modules/{berg_module}/render"),
+            None,
+            berg_case,
+        ));
         if role == 1 || role == 2 {
             // A team id of another client, inside an otherwise allowed
             // request about the client admin's own client (only client

@@ -8,7 +8,7 @@ import type { CaseEvent, KnowledgeEvent, PresenceEvent } from '../api';
 export type LiveEvent =
   | { kind: 'case'; data: CaseEvent }
   | { kind: 'presence'; data: PresenceEvent }
-  /** Knowledge agents read beside their work (an instruction, a course, …) changed. */
+  /** Knowledge agents read beside their work (a text module, an instruction, a course, …) was published, changed or withdrawn. */
   | { kind: 'knowledge'; data: KnowledgeEvent }
   /** The stream (re)connected after an interruption: events may have been missed. */
   | { kind: 'reconnect' };

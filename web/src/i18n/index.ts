@@ -13,6 +13,7 @@ import { knowledge as enKnowledge } from './en/knowledge';
 import { instructions as enInstructions } from './en/instructions';
 import { mail as enMail } from './en/mail';
 import { system as enSystem } from './en/system';
+import { textmodules as enTextModules } from './en/textmodules';
 import { admin as deAdmin } from './de/admin';
 import { app as deApp } from './de/app';
 import { cases as deCases } from './de/cases';
@@ -22,17 +23,18 @@ import { knowledge as deKnowledge } from './de/knowledge';
 import { instructions as deInstructions } from './de/instructions';
 import { mail as deMail } from './de/mail';
 import { system as deSystem } from './de/system';
+import { textmodules as deTextModules } from './de/textmodules';
 
 export type { Message, Plural } from './messages';
 
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';

@@ -1,10 +1,13 @@
 // The case screen's composer: a reply (sent as e-mail) or an internal note,
 // with attachments and an optional status change; Ctrl+Enter sends.
+// Text modules: `::` + letters or the picker button (TextModules.tsx).
 
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, CASE_STATUSES, type Attachment, type Case, type CaseStatus, type Message } from '../../api';
 import { formatNumber, t } from '../../i18n';
 import type { CaseState } from './useCase';
+import { InsertNoteView, TextModuleDialog, renderModule, spliceRendered, useCaseTextModules, useShortcutPicker, type InsertNote } from './TextModules';
+import type { TextModulePick } from '../../api';
 
 export type ComposeKind = 'outbound' | 'note';
 
@@ -76,12 +79,41 @@ export function useComposer(
   /** Empties the composer (another case was opened). */
   const reset = () => setText('');
 
-  return { kind, text, setText, files, setFiles, uploading, setStatus, setSetStatus, sending, textRef, send, attach, focus, reset, hasDraft: () => draft.current.trim() !== '' };
+  return { caseId, onError, kind, text, setText, files, setFiles, uploading, setStatus, setSetStatus, sending, textRef, send, attach, focus, reset, hasDraft: () => draft.current.trim() !== '' };
 }
 
 export type ComposerState = ReturnType<typeof useComposer>;
 
 export function Composer({ composer, to }: { composer: ComposerState; to: string | null | undefined }) {
+  const modules = useCaseTextModules(composer.caseId);
+  const [note, setNote] = useState<InsertNote | null>(null);
+  const [dialog, setDialog] = useState(false);
+  useEffect(() => {
+    if (!composer.text) setNote(null);
+  }, [composer.text]);
+  const insert = (module: TextModulePick, from: number, to: number) => {
+    composer.onError(null);
+    renderModule(composer.caseId, module.id)
+      .then((r) => {
+        const el = composer.textRef.current;
+        const spliced = spliceRendered(el?.value ?? composer.text, from, to, r.text);
+        composer.setText(spliced.text);
+        if (r.attachments.length) composer.setFiles((cur) => [...cur, ...r.attachments]);
+        setNote({ unknown: r.unknown, empty: r.empty, files: r.attachments.length });
+        setTimeout(() => {
+          el?.focus();
+          el?.setSelectionRange(spliced.caret, spliced.caret);
+        }, 0);
+      })
+      .catch((err) => composer.onError(err));
+  };
+  const picker = useShortcutPicker({ modules, textRef: composer.textRef, insert });
+  const insertAtCaret = (module: TextModulePick) => {
+    const el = composer.textRef.current;
+    const at = el ? (el.selectionStart ?? el.value.length) : composer.text.length;
+    const end = el ? (el.selectionEnd ?? at) : at;
+    insert(module, at, end);
+  };
   return (
     <section class={composer.kind === 'note' ? 'composer composer-note' : 'composer'} aria-label={t('composer.title')} data-testid="composer">
       <div class="tabs" role="tablist" aria-label={t('composer.title')}>
@@ -103,21 +135,36 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
       </div>
       <div id="composer-panel" role="tabpanel" aria-labelledby={`tab-${composer.kind}`}>
         {composer.kind === 'outbound' && to && <p class="muted composer-to">{t('composer.to', { to })}</p>}
-        <textarea
-          ref={composer.textRef}
-          rows={5}
-          aria-label={t(composer.kind === 'outbound' ? 'composer.reply' : 'composer.note')}
-          placeholder={t(composer.kind === 'outbound' ? 'composer.replyPlaceholder' : 'composer.notePlaceholder')}
-          value={composer.text}
-          onInput={(e) => composer.setText(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-              e.preventDefault();
-              composer.send();
-            }
-          }}
-          data-testid="composer-text"
-        />
+        <div class="composer-textwrap">
+          {picker.list}
+          <textarea
+            ref={composer.textRef}
+            rows={5}
+            aria-label={t(composer.kind === 'outbound' ? 'composer.reply' : 'composer.note')}
+            placeholder={t(composer.kind === 'outbound' ? 'composer.replyPlaceholder' : 'composer.notePlaceholder')}
+            value={composer.text}
+            aria-expanded={picker.open ? true : undefined}
+            aria-controls={picker.open ? 'tm-picker' : undefined}
+            aria-activedescendant={picker.activeId}
+            onInput={(e) => {
+              composer.setText(e.currentTarget.value);
+              picker.update();
+            }}
+            onKeyDown={(e) => {
+              if (picker.onKeyDown(e)) return;
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                e.preventDefault();
+                composer.send();
+              }
+            }}
+            onKeyUp={(e) => {
+              if (e.key.startsWith('Arrow') && !picker.open) picker.update();
+            }}
+            onClick={picker.update}
+            data-testid="composer-text"
+          />
+        </div>
+        <InsertNoteView note={note} />
         {composer.files.length > 0 && (
           <ul class="attachments composer-files" data-testid="composer-files">
             {composer.files.map((f) => (
@@ -142,6 +189,9 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
               ))}
             </select>
           </label>
+          <button type="button" class="btn btn-small" onClick={() => setDialog(true)} disabled={!modules.length} data-testid="tm-open-picker">
+            {t('tm.pick')}
+          </button>
           <label class="btn btn-small file-button">
             {composer.uploading ? t('composer.uploading') : t('composer.attach')}
             <input type="file" multiple class="sr-only" onChange={(e) => void composer.attach(e.currentTarget.files)} data-testid="composer-file" />
@@ -152,6 +202,7 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
           </button>
         </div>
       </div>
+      {dialog && <TextModuleDialog modules={modules} onPick={insertAtCaret} onClose={() => setDialog(false)} />}
     </section>
   );
 }
