@@ -1181,48 +1181,6 @@ impl Ctx {
                         .await
                     }
                     "DELETE /instructions/{id}" => {
-            "GET /text-modules" => {
-                api.get(&p(format!("/text-modules?client_id={}", fx.client(target))))
-                    .await
-            }
-            "POST /text-modules" => {
-                let client = fx.client(target);
-                let shortcut = format!("matrix-new-{n}");
-                let result = api
-                    .post(
-                        &p("/text-modules"),
-                        json!({ "client_id": client, "shortcut": shortcut, "language": "de",
-                                "title": "Matrix", "body": "Hallo" }),
-                    )
-                    .await;
-                let done = self
-                    .listed(
-                        &format!("/text-modules?client_id={client}"),
-                        "shortcut",
-                        &shortcut,
-                    )
-                    .await;
-                self.effect(endpoint, target, role, result.0, done);
-                result
-            }
-            "GET /text-modules/{id}"
-            | "PATCH /text-modules/{id}"
-            | "DELETE /text-modules/{id}"
-            | "POST /text-modules/{id}/publish"
-            | "POST /text-modules/{id}/unpublish"
-            | "POST /text-modules/{id}/undelete"
-            | "GET /text-modules/{id}/usage"
-            | "POST /text-modules/{id}/attachments"
-            | "GET /text-modules/{id}/attachments/{attachment_id}"
-            | "DELETE /text-modules/{id}/attachments/{attachment_id}" => {
-                let id = self.scratch_module(target).await;
-                let path = p(format!("/text-modules/{id}"));
-                match endpoint {
-                    "GET /text-modules/{id}" => api.get(&path).await,
-                    "PATCH /text-modules/{id}" => {
-                        api.patch(&path, json!({ "title": "Matrix 2" })).await
-                    }
-                    "DELETE /text-modules/{id}" => {
                         let result = api.delete(&path).await;
                         let gone = !self.exists(&path).await;
                         self.effect(endpoint, target, role, result.0, gone);
@@ -1304,6 +1262,53 @@ impl Ctx {
                     }
                 }
             }
+            "GET /text-modules" => {
+                api.get(&p(format!("/text-modules?client_id={}", fx.client(target))))
+                    .await
+            }
+            "POST /text-modules" => {
+                let client = fx.client(target);
+                let shortcut = format!("matrix-new-{n}");
+                let result = api
+                    .post(
+                        &p("/text-modules"),
+                        json!({ "client_id": client, "shortcut": shortcut, "language": "de",
+                                "title": "Matrix", "body": "Hallo" }),
+                    )
+                    .await;
+                let done = self
+                    .listed(
+                        &format!("/text-modules?client_id={client}"),
+                        "shortcut",
+                        &shortcut,
+                    )
+                    .await;
+                self.effect(endpoint, target, role, result.0, done);
+                result
+            }
+            "GET /text-modules/{id}"
+            | "PATCH /text-modules/{id}"
+            | "DELETE /text-modules/{id}"
+            | "POST /text-modules/{id}/publish"
+            | "POST /text-modules/{id}/unpublish"
+            | "POST /text-modules/{id}/undelete"
+            | "GET /text-modules/{id}/usage"
+            | "POST /text-modules/{id}/attachments"
+            | "GET /text-modules/{id}/attachments/{attachment_id}"
+            | "DELETE /text-modules/{id}/attachments/{attachment_id}" => {
+                let id = self.scratch_module(target).await;
+                let path = p(format!("/text-modules/{id}"));
+                match endpoint {
+                    "GET /text-modules/{id}" => api.get(&path).await,
+                    "PATCH /text-modules/{id}" => {
+                        api.patch(&path, json!({ "title": "Matrix 2" })).await
+                    }
+                    "DELETE /text-modules/{id}" => {
+                        let result = api.delete(&path).await;
+                        let gone = !self.exists(&path).await;
+                        self.effect(endpoint, target, role, result.0, gone);
+                        result
+                    }
                     "POST /text-modules/{id}/publish" => {
                         self.admin(Method::POST, &format!("{path}/unpublish"), Some(json!({})))
                             .await;
