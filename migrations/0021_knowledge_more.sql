@@ -20,6 +20,8 @@ CREATE INDEX kb_attachments_sha ON kb_attachments(sha256);
 
 -- An agent of a project who edits and publishes the articles limited to
 -- that project. Goes with the membership: leaving the project ends it.
+-- A rowid table: the principal cache learns of its changes through the
+-- update hook, which WITHOUT ROWID tables do not call.
 CREATE TABLE knowledge_editors (
     project_id  INTEGER NOT NULL,
     user_id     INTEGER NOT NULL,
@@ -27,7 +29,7 @@ CREATE TABLE knowledge_editors (
     granted_at  TEXT NOT NULL,
     PRIMARY KEY (project_id, user_id),
     FOREIGN KEY (project_id, user_id) REFERENCES project_members(project_id, user_id) ON DELETE CASCADE
-) WITHOUT ROWID;
+);
 CREATE INDEX knowledge_editors_user ON knowledge_editors(user_id);
 
 -- An article used in a case (a link or its text put into a reply), for

@@ -211,8 +211,11 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
-        .db
-        .write(move |tx| service::delete_article(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, events| {
+            service::delete_article(tx, &who, id)?;
+            service::announce_article(tx, events, id, "withdrawn")
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -301,8 +304,12 @@ pub async fn publish_version(
 ) -> Result<HttpResponse, ApiError> {
     let (id, version_id) = path.into_inner();
     let version = state
-        .db
-        .write(move |tx| service::publish(tx, &who, id, version_id))
+        .cases
+        .write(&state.db, move |tx, events| {
+            let version = service::publish(tx, &who, id, version_id)?;
+            service::announce_article(tx, events, id, "published")?;
+            Ok::<_, super::KnowledgeError>(version)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(version))
 }
@@ -338,8 +345,12 @@ pub async fn unpublish(
     let id = id.into_inner();
     let language = body.into_inner().language;
     let article = state
-        .db
-        .write(move |tx| service::unpublish(tx, &who, id, language))
+        .cases
+        .write(&state.db, move |tx, events| {
+            let article = service::unpublish(tx, &who, id, language)?;
+            service::announce_article(tx, events, id, "withdrawn")?;
+            Ok::<_, super::KnowledgeError>(article)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(article))
 }
@@ -355,8 +366,12 @@ pub async fn undelete_article(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let article = state
-        .db
-        .write(move |tx| service::undelete_article(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, events| {
+            let article = service::undelete_article(tx, &who, id)?;
+            service::announce_article(tx, events, id, "published")?;
+            Ok::<_, super::KnowledgeError>(article)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(article))
 }

@@ -15,6 +15,7 @@ use super::model::{
 use super::render;
 use super::store::{self, ArticleRow, NewVersionRow, ReadScope, SearchFilter};
 use crate::audit::{self, Actor};
+use crate::cases::events::{Announcements, Event, KnowledgeEvent};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
 use crate::search::query::{self, Field};
@@ -681,6 +682,44 @@ pub fn restore(
         article_id,
         version,
     })
+}
+
+// ---- live events -----------------------------------------------------------
+
+/// Announces a change of what readers see of an article (`published`,
+/// `withdrawn`) to the workspaces of the projects it applies to; sent after
+/// the commit (`CaseHub::write`). An article limited to no project left is
+/// announced to nobody.
+pub fn announce_article(
+    conn: &Connection,
+    events: &mut Announcements,
+    article_id: i64,
+    action: &'static str,
+) -> Result<(), KnowledgeError> {
+    let row = match store::article(conn, article_id)? {
+        Some(row) => row,
+        None => match store::deleted_article(conn, article_id)? {
+            Some(row) => row,
+            None => return Ok(()),
+        },
+    };
+    let project_ids = if row.limited {
+        let projects = store::projects(conn, article_id)?;
+        if projects.is_empty() {
+            return Ok(());
+        }
+        projects
+    } else {
+        Vec::new()
+    };
+    events.push(Event::Knowledge(KnowledgeEvent {
+        kind: "article",
+        id: article_id,
+        action,
+        client_id: row.client_id,
+        project_ids,
+    }));
+    Ok(())
 }
 
 // ---- search ----------------------------------------------------------------

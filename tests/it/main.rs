@@ -21,6 +21,7 @@ mod fields;
 mod gdpr;
 mod generate;
 mod knowledge;
+mod knowledge_more;
 mod mail_ingest;
 mod mail_outbound;
 mod services;
