@@ -45,26 +45,133 @@ impl Rng {
 }
 
 const WORDS_DE: &[&str] = &[
-    "abschlag", "abrechnung", "zählerstand", "umzug", "tarif", "vertrag", "kündigung", "rechnung",
-    "gutschrift", "nachzahlung", "mahnung", "lastschrift", "kundenportal", "zählernummer",
-    "ablesung", "strom", "gas", "ökostrom", "preis", "grundpreis", "arbeitspreis", "verbrauch",
-    "kilowattstunde", "anschrift", "einzug", "auszug", "schlussrechnung", "wechsel", "anbieter",
-    "netzbetreiber", "messstelle", "smartmeter", "störung", "stromausfall", "zahlung", "rate",
-    "frist", "bonus", "prämie", "neukunde", "bestandskunde", "passwort", "anmeldung", "app",
-    "e-mail", "telefon", "rückruf", "beschwerde", "widerruf", "lieferbeginn", "lieferende",
-    "sonderkündigung", "preisgarantie", "steuer", "umlage", "netzentgelt", "brennwert",
-    "zustandszahl", "heizung", "wärmepumpe", "nachtstrom", "zweitarif", "foto", "schätzung",
-    "korrektur", "erstattung", "guthaben", "iban", "mandat", "mahngebühr", "sperre", "sperrung",
+    "abschlag",
+    "abrechnung",
+    "zählerstand",
+    "umzug",
+    "tarif",
+    "vertrag",
+    "kündigung",
+    "rechnung",
+    "gutschrift",
+    "nachzahlung",
+    "mahnung",
+    "lastschrift",
+    "kundenportal",
+    "zählernummer",
+    "ablesung",
+    "strom",
+    "gas",
+    "ökostrom",
+    "preis",
+    "grundpreis",
+    "arbeitspreis",
+    "verbrauch",
+    "kilowattstunde",
+    "anschrift",
+    "einzug",
+    "auszug",
+    "schlussrechnung",
+    "wechsel",
+    "anbieter",
+    "netzbetreiber",
+    "messstelle",
+    "smartmeter",
+    "störung",
+    "stromausfall",
+    "zahlung",
+    "rate",
+    "frist",
+    "bonus",
+    "prämie",
+    "neukunde",
+    "bestandskunde",
+    "passwort",
+    "anmeldung",
+    "app",
+    "e-mail",
+    "telefon",
+    "rückruf",
+    "beschwerde",
+    "widerruf",
+    "lieferbeginn",
+    "lieferende",
+    "sonderkündigung",
+    "preisgarantie",
+    "steuer",
+    "umlage",
+    "netzentgelt",
+    "brennwert",
+    "zustandszahl",
+    "heizung",
+    "wärmepumpe",
+    "nachtstrom",
+    "zweitarif",
+    "foto",
+    "schätzung",
+    "korrektur",
+    "erstattung",
+    "guthaben",
+    "iban",
+    "mandat",
+    "mahngebühr",
+    "sperre",
+    "sperrung",
 ];
 const WORDS_EN: &[&str] = &[
-    "instalment", "bill", "meter", "reading", "move", "tariff", "contract", "cancellation",
-    "invoice", "credit", "payment", "reminder", "portal", "electricity", "gas", "price",
-    "consumption", "address", "supplier", "outage", "refund", "deposit", "password", "login",
-    "complaint", "withdrawal", "guarantee", "tax", "heating", "estimate", "correction",
+    "instalment",
+    "bill",
+    "meter",
+    "reading",
+    "move",
+    "tariff",
+    "contract",
+    "cancellation",
+    "invoice",
+    "credit",
+    "payment",
+    "reminder",
+    "portal",
+    "electricity",
+    "gas",
+    "price",
+    "consumption",
+    "address",
+    "supplier",
+    "outage",
+    "refund",
+    "deposit",
+    "password",
+    "login",
+    "complaint",
+    "withdrawal",
+    "guarantee",
+    "tax",
+    "heating",
+    "estimate",
+    "correction",
 ];
 const FILLER: &[&str] = &[
-    "der", "die", "das", "und", "wird", "im", "mit", "für", "bei", "nach", "kunden", "bitte",
-    "können", "werden", "innerhalb", "tagen", "monat", "jahr", "online", "schriftlich",
+    "der",
+    "die",
+    "das",
+    "und",
+    "wird",
+    "im",
+    "mit",
+    "für",
+    "bei",
+    "nach",
+    "kunden",
+    "bitte",
+    "können",
+    "werden",
+    "innerhalb",
+    "tagen",
+    "monat",
+    "jahr",
+    "online",
+    "schriftlich",
 ];
 
 fn text(rng: &mut Rng, words: &[&str], n: usize) -> String {
@@ -103,8 +210,11 @@ fn main() {
     zezaro::demo::seed(&db).expect("demo data");
     let (client, projects, anna) = db
         .read_blocking(|c| {
-            let client: i64 =
-                c.query_row("SELECT id FROM clients WHERE name = 'Acme Energie GmbH'", [], |r| r.get(0))?;
+            let client: i64 = c.query_row(
+                "SELECT id FROM clients WHERE name = 'Acme Energie GmbH'",
+                [],
+                |r| r.get(0),
+            )?;
             let mut stmt = c.prepare("SELECT id FROM projects WHERE client_id = ?1 ORDER BY id")?;
             let projects: Vec<i64> = stmt
                 .query_map([client], |r| r.get(0))?
@@ -121,9 +231,12 @@ fn main() {
 
     // ---- the store, written directly -------------------------------------
     let started = Instant::now();
-    let mut conn = rusqlite::Connection::open(dir.path().join(zezaro::db::STORE_FILE)).expect("open");
-    conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA journal_mode = WAL;")
-        .expect("pragmas");
+    let mut conn =
+        rusqlite::Connection::open(dir.path().join(zezaro::db::STORE_FILE)).expect("open");
+    conn.execute_batch(
+        "PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA journal_mode = WAL;",
+    )
+    .expect("pragmas");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let now = "2026-12-01T08:00:00.000Z";
     {
@@ -159,18 +272,27 @@ fn main() {
                     .expect("article");
                 let id = tx.last_insert_rowid();
                 if limited {
-                    limit.execute(params![id, projects[rng.below(projects.len())]]).expect("limit");
+                    limit
+                        .execute(params![id, projects[rng.below(projects.len())]])
+                        .expect("limit");
                 }
-                let tags = [WORDS_DE[rng.below(WORDS_DE.len())], WORDS_DE[rng.below(WORDS_DE.len())]];
+                let tags = [
+                    WORDS_DE[rng.below(WORDS_DE.len())],
+                    WORDS_DE[rng.below(WORDS_DE.len())],
+                ];
                 for t in tags {
                     tag.execute(params![id, t]).expect("tag");
                 }
                 for (language, words) in [("de", WORDS_DE), ("en", WORDS_EN)] {
                     let title = text(&mut rng, words, 5);
                     let body = text(&mut rng, words, 120);
-                    version.execute(params![id, language, title, body, now]).expect("version");
+                    version
+                        .execute(params![id, language, title, body, now])
+                        .expect("version");
                     let vid = tx.last_insert_rowid();
-                    search.execute(params![vid, title, body, tags.join(" ")]).expect("search");
+                    search
+                        .execute(params![vid, title, body, tags.join(" ")])
+                        .expect("search");
                 }
             }
         }
@@ -179,7 +301,9 @@ fn main() {
     let article_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let first_case: i64 = conn
-        .query_row("SELECT coalesce(max(id), 0) + 1 FROM cases", [], |r| r.get(0))
+        .query_row("SELECT coalesce(max(id), 0) + 1 FROM cases", [], |r| {
+            r.get(0)
+        })
         .expect("max");
     {
         let tx = conn.transaction().expect("tx");
@@ -198,16 +322,24 @@ fn main() {
                 .expect("prepare");
             for i in 0..cases {
                 let project = projects[i % projects.len()];
-                case.execute(params![project, 1_000_000 + i as i64, text(&mut rng, WORDS_DE, 6), now])
-                    .expect("case");
+                case.execute(params![
+                    project,
+                    1_000_000 + i as i64,
+                    text(&mut rng, WORDS_DE, 6),
+                    now
+                ])
+                .expect("case");
                 let id = tx.last_insert_rowid();
-                message.execute(params![id, text(&mut rng, WORDS_DE, 60), now]).expect("message");
+                message
+                    .execute(params![id, text(&mut rng, WORDS_DE, 60), now])
+                    .expect("message");
             }
         }
         tx.commit().expect("commit");
     }
     let case_seconds = started.elapsed().as_secs_f64();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").expect("checkpoint");
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;")
+        .expect("checkpoint");
     drop(conn);
     println!(
         "store: {articles} articles (×2 languages) in {article_seconds:.1} s, {cases} cases in {case_seconds:.1} s, {} MB",
@@ -253,7 +385,10 @@ fn main() {
         };
         qs.push(q);
     }
-    for (name, who) in [("search as agent (reader scope)", &agent), ("search as editor", &editor)] {
+    for (name, who) in [
+        ("search as agent (reader scope)", &agent),
+        ("search as editor", &editor),
+    ] {
         let mut ms = Vec::with_capacity(queries);
         for q in &qs {
             let params = KnowledgeSearch {

@@ -741,10 +741,19 @@ mod tests {
         // Still no editor of the client's knowledge as a whole.
         assert_eq!(edit_knowledge(&agent, OWN), Err(Denied::Forbidden));
         let lead = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead)]);
-        let project = ProjectRef { id: 10, client_id: OWN };
+        let project = ProjectRef {
+            id: 10,
+            client_id: OWN,
+        };
         assert!(grant_knowledge_editing(&lead, project).is_ok());
-        assert_eq!(grant_knowledge_editing(&agent, project), Err(Denied::Forbidden));
-        let other = ProjectRef { id: 30, client_id: FOREIGN };
+        assert_eq!(
+            grant_knowledge_editing(&agent, project),
+            Err(Denied::Forbidden)
+        );
+        let other = ProjectRef {
+            id: 30,
+            client_id: FOREIGN,
+        };
         assert_eq!(grant_knowledge_editing(&lead, other), Err(Denied::NotFound));
     }
 

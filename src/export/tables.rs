@@ -698,7 +698,10 @@ pub const EXPORTERS: &[Exporter] = &[
         order: "t.id",
         columns: &[
             c("id", "Category id."),
-            c("parent_id", "The parent category (this file); empty: top level."),
+            c(
+                "parent_id",
+                "The parent category (this file); empty: top level.",
+            ),
             c("name", "Name."),
             c("position", "Order among its siblings."),
             c("created_at", TIMES),
@@ -714,9 +717,18 @@ pub const EXPORTERS: &[Exporter] = &[
         order: "t.id",
         columns: &[
             c("id", "Article id."),
-            c("category_id", "See kb_categories.csv; empty: uncategorised."),
-            c("visibility", "`internal` (agents) or `public` (also the help center)."),
-            flag("limited", "true: only for the projects in kb_article_projects.csv."),
+            c(
+                "category_id",
+                "See kb_categories.csv; empty: uncategorised.",
+            ),
+            c(
+                "visibility",
+                "`internal` (agents) or `public` (also the help center).",
+            ),
+            flag(
+                "limited",
+                "true: only for the projects in kb_article_projects.csv.",
+            ),
             c("created_by", "See users.csv."),
             c("created_at", TIMES),
             c("updated_at", TIMES),
@@ -783,7 +795,10 @@ pub const EXPORTERS: &[Exporter] = &[
         columns: &[
             c("id", "Attachment id."),
             c("article_id", "See kb_articles.csv."),
-            c("sha256", "SHA-256 of the content; the file is files/<sha256>."),
+            c(
+                "sha256",
+                "SHA-256 of the content; the file is files/<sha256>.",
+            ),
             c("filename", "Original file name."),
             c("content_type", "MIME type."),
             c("size", "Bytes."),

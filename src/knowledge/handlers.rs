@@ -430,9 +430,7 @@ pub async fn upload_attachment(
         .await?;
     let attachment = state
         .db
-        .write(move |tx| {
-            super::attachments::add(tx, &who, id, &stored, &filename, &content_type)
-        })
+        .write(move |tx| super::attachments::add(tx, &who, id, &stored, &filename, &content_type))
         .await?;
     Ok(HttpResponse::Created().json(attachment))
 }
@@ -519,7 +517,9 @@ pub async fn send_file(
             "internal",
             "the file's content is missing",
         )
-        .with_cause(format_args!("knowledge attachment {id}: content missing: {err}"))
+        .with_cause(format_args!(
+            "knowledge attachment {id}: content missing: {err}"
+        ))
     };
     let (handle, size) = tokio::task::spawn_blocking(move || blobs.open(&location))
         .await
@@ -533,11 +533,13 @@ pub async fn send_file(
         } else {
             header::DispositionType::Attachment
         },
-        parameters: vec![header::DispositionParam::FilenameExt(header::ExtendedValue {
-            charset: header::Charset::Ext("UTF-8".into()),
-            language_tag: None,
-            value: file.filename.clone().into_bytes(),
-        })],
+        parameters: vec![header::DispositionParam::FilenameExt(
+            header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: file.filename.clone().into_bytes(),
+            },
+        )],
     };
     let stream = futures_util::stream::unfold(handle, |mut handle| async move {
         use tokio::io::AsyncReadExt;
@@ -554,7 +556,10 @@ pub async fn send_file(
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, file.content_type.clone()))
         .insert_header(disposition)
-        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .streaming(stream))
 }

@@ -15,9 +15,9 @@ use super::model::{
 use super::render;
 use super::store::{self, ArticleRow, NewVersionRow, ReadScope, SearchFilter};
 use crate::audit::{self, Actor};
-use crate::cases::events::{Announcements, Event, KnowledgeEvent};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
+use crate::cases::events::{Announcements, Event, KnowledgeEvent};
 use crate::search::query::{self, Field};
 use crate::validation::{Invalid, required_text};
 
@@ -530,15 +530,7 @@ pub fn save_version(
     {
         return Err(KnowledgeError::VersionConflict);
     }
-    let version = insert(
-        conn,
-        who,
-        draft,
-        article_id,
-        input.language,
-        &content,
-        None,
-    )?;
+    let version = insert(conn, who, draft, article_id, input.language, &content, None)?;
     Ok(Saved {
         article_id,
         version,
@@ -755,6 +747,7 @@ pub fn search(
             tags: &tags,
             language: params.language,
             public_only: false,
+            window: store::SEARCH_WINDOW,
         },
         params.limit.unwrap_or(25).clamp(1, 100),
     )?)

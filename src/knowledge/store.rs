@@ -679,78 +679,109 @@ pub struct SearchFilter<'a> {
     pub language: Option<Language>,
     /// Only articles of the help center (`visibility = 'public'`).
     pub public_only: bool,
+    /// How many of the newest matches are ranked (`SEARCH_WINDOW` for a
+    /// search).
+    pub window: u32,
 }
+
+/// Matches ranked per search, at most: the newest this many matching
+/// published versions within the filter are ranked, the rest is not.
+pub const SEARCH_WINDOW: u32 = 2_000;
 
 /// Published versions matching the FTS5 expression, best first (bm25 with
 /// the title weighing most), within the filter.
+///
+/// Two passes, like the case search (`cases::store::search`): the first
+/// walks the matches newest first within the filter and ranks only the
+/// newest `filter.window` of them (bm25 over every match of a common word,
+/// with the joins and a snippet per match, cost 200 ms and more at 50,000
+/// articles); the second reads the page's rows with their snippets. A query
+/// with fewer matches than the window is ranked exactly.
 pub fn search(
     conn: &Connection,
     fts: &str,
     filter: &SearchFilter,
     limit: u32,
 ) -> StoreResult<Vec<SearchHit>> {
-    let mut sql = String::from(
-        "SELECT v.id, v.article_id, a.category_id, v.language, v.title,
-                snippet(kb_search, -1, '«', '»', '…', 12)
-         FROM kb_search
-         JOIN kb_article_versions v ON v.id = kb_search.rowid
-         JOIN kb_articles a ON a.id = v.article_id
-         WHERE kb_search MATCH ? AND v.state = 'published'
-           AND a.client_id = ? AND a.deleted_at IS NULL",
-    );
+    let mut conditions = String::new();
     let mut args = vec![
         Value::Text(fts.to_string()),
         Value::Integer(filter.client_id),
     ];
     if let Some((condition, more)) = filter.scope.condition() {
-        sql.push_str(" AND ");
-        sql.push_str(&condition);
+        conditions.push_str(" AND ");
+        conditions.push_str(&condition);
         args.extend(more);
     }
     if let Some(category_id) = filter.category_id {
-        sql.push_str(" AND a.category_id = ?");
+        conditions.push_str(" AND a.category_id = ?");
         args.push(Value::Integer(category_id));
     }
     for tag in filter.tags {
-        sql.push_str(
+        conditions.push_str(
             " AND EXISTS (SELECT 1 FROM kb_article_tags t WHERE t.article_id = a.id AND t.tag = ?)",
         );
         args.push(Value::Text(tag.clone()));
     }
     if let Some(language) = filter.language {
-        sql.push_str(" AND v.language = ?");
+        conditions.push_str(" AND v.language = ?");
         args.push(Value::Text(language.as_str().into()));
     }
     if filter.public_only {
-        sql.push_str(" AND a.visibility = 'public'");
+        conditions.push_str(" AND a.visibility = 'public'");
     }
-    sql.push_str(&format!(
-        " ORDER BY bm25(kb_search, 5.0, 1.0, 2.0), v.id DESC LIMIT {limit}"
-    ));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows: Vec<(i64, i64, Option<i64>, String, String, String)> = stmt
-        .query_map(params_from_iter(args.iter()), |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-            ))
-        })?
+    let ranked: Vec<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT id FROM (
+                 SELECT kb_search.rowid AS id, bm25(kb_search, 5.0, 1.0, 2.0) AS score
+                 FROM kb_search
+                 JOIN kb_article_versions v ON v.id = kb_search.rowid
+                 JOIN kb_articles a ON a.id = v.article_id
+                 WHERE kb_search MATCH ? AND v.state = 'published'
+                   AND a.client_id = ? AND a.deleted_at IS NULL{conditions}
+                 ORDER BY kb_search.rowid DESC LIMIT {window})
+             ORDER BY score, id DESC LIMIT {limit}",
+            window = filter.window.max(limit)
+        ))?
+        .query_map(params_from_iter(args.iter()), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut hits = Vec::with_capacity(rows.len());
-    for (version_id, article_id, category_id, language, title, snippet) in rows {
-        hits.push(SearchHit {
-            article_id,
-            version_id,
-            category_id,
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The page's rows with their snippets (only theirs are made).
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.article_id, a.category_id, v.language, v.title,
+                snippet(kb_search, -1, '«', '»', '…', 12)
+         FROM kb_search
+         JOIN kb_article_versions v ON v.id = kb_search.rowid
+         JOIN kb_articles a ON a.id = v.article_id
+         WHERE kb_search MATCH ?1
+           AND +kb_search.rowid IN (SELECT value FROM json_each(?2))",
+    )?;
+    let ids = serde_json::to_string(&ranked).unwrap_or_else(|_| "[]".into());
+    let mut found: std::collections::HashMap<i64, SearchHit> = std::collections::HashMap::new();
+    let rows = stmt.query_map(params![fts, ids], |row| {
+        let language: String = row.get(3)?;
+        Ok(SearchHit {
+            version_id: row.get(0)?,
+            article_id: row.get(1)?,
+            category_id: row.get(2)?,
             language: Language::parse(&language).unwrap_or(Language::De),
-            title,
-            tags: tags(conn, article_id)?,
-            snippet,
-        });
+            title: row.get(4)?,
+            tags: Vec::new(),
+            snippet: row.get(5)?,
+        })
+    })?;
+    for hit in rows {
+        let hit = hit?;
+        found.insert(hit.version_id, hit);
+    }
+    let mut hits = Vec::with_capacity(ranked.len());
+    for id in ranked {
+        if let Some(mut hit) = found.remove(&id) {
+            hit.tags = tags(conn, hit.article_id)?;
+            hits.push(hit);
+        }
     }
     Ok(hits)
 }
@@ -971,7 +1002,8 @@ pub fn active_project_by_key(
 
 /// Articles of the help center: public, live, of the client, not limited
 /// to other projects.
-const PUBLIC_IN_PROJECT: &str = "a.client_id = ?1 AND a.deleted_at IS NULL AND a.visibility = 'public'
+const PUBLIC_IN_PROJECT: &str =
+    "a.client_id = ?1 AND a.deleted_at IS NULL AND a.visibility = 'public'
      AND (a.limited = 0 OR EXISTS (SELECT 1 FROM kb_article_projects ap
                                    WHERE ap.article_id = a.id AND ap.project_id = ?2))";
 

@@ -17,10 +17,10 @@ const TOM: &str = "tom.berger@zezaro.example";
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0,
-    0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41,
-    0x54, 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45,
-    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
 async fn client_id(ts: &TestServer, name: &str) -> i64 {
@@ -74,7 +74,13 @@ async fn translate(api: &Api, article: i64, language: &str, title: &str, body: &
     assert_eq!(publish(api, article, version).await, StatusCode::OK);
 }
 
-async fn upload(api: &Api, article: i64, name: &str, mime: &str, bytes: &[u8]) -> (StatusCode, Value) {
+async fn upload(
+    api: &Api,
+    article: i64,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
     let response = api
         .raw(
             Method::POST,
@@ -114,9 +120,15 @@ async fn article_files_are_read_by_who_reads_the_article_only() {
     .await;
 
     // A draft: agents do not learn of it; a foreign client neither.
-    assert_eq!(upload(&anna, id, "x.png", "image/png", PNG).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        upload(&anna, id, "x.png", "image/png", PNG).await.0,
+        StatusCode::NOT_FOUND
+    );
     let nord = ts.token_client(CA_NORD);
-    assert_eq!(upload(&nord, id, "x.png", "image/png", PNG).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        upload(&nord, id, "x.png", "image/png", PNG).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     let (status, image) = upload(&editor, id, "../zähler.png", "image/png", PNG).await;
     assert_eq!(status, StatusCode::CREATED, "{image}");
@@ -135,7 +147,12 @@ async fn article_files_are_read_by_who_reads_the_article_only() {
             json!({"language": "de", "title": "Zähler ablesen", "body": format!("So: ![Zähler]({url})")}),
         )
         .await;
-    assert!(saved["version"]["body_html"].as_str().unwrap().contains(&format!("src=\"{url}\"")));
+    assert!(
+        saved["version"]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("src=\"{url}\""))
+    );
 
     // A draft: the agent sees neither the article nor its files.
     assert_eq!(anna.get(&url).await.0, StatusCode::NOT_FOUND);
@@ -146,26 +163,48 @@ async fn article_files_are_read_by_who_reads_the_article_only() {
     assert_eq!(publish(&editor, id, newest).await, StatusCode::OK);
 
     // Readers read the files but add none.
-    assert_eq!(upload(&anna, id, "x.png", "image/png", PNG).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        upload(&anna, id, "x.png", "image/png", PNG).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (status, list) = anna.get(&files).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     let response = anna.raw(Method::GET, &url, None, &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "image/png");
-    assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
-    assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
     assert_eq!(response.bytes().await.unwrap().as_ref(), PNG);
     // Anything but a plain image is a download.
     let response = anna.raw(Method::GET, &html_url, None, &[]).await;
-    assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
 
     // Other clients, people without a project at Acme: 404.
     for outsider in [CA_NORD, JONAS, TOM] {
         let api = ts.token_client(outsider);
         assert_eq!(api.get(&url).await.0, StatusCode::NOT_FOUND, "{outsider}");
         assert_eq!(api.get(&files).await.0, StatusCode::NOT_FOUND, "{outsider}");
-        assert_eq!(api.delete(&url).await.0, StatusCode::NOT_FOUND, "{outsider}");
+        assert_eq!(
+            api.delete(&url).await.0,
+            StatusCode::NOT_FOUND,
+            "{outsider}"
+        );
     }
     assert_eq!(anna.delete(&url).await.0, StatusCode::FORBIDDEN);
 
@@ -173,9 +212,14 @@ async fn article_files_are_read_by_who_reads_the_article_only() {
     assert_eq!(editor.delete(&url).await.0, StatusCode::NO_CONTENT);
     assert_eq!(editor.get(&url).await.0, StatusCode::NOT_FOUND);
     let (_, audit) = editor
-        .get(&format!("/api/v1/audit?object_type=kb_attachment&object_id={image_id}"))
+        .get(&format!(
+            "/api/v1/audit?object_type=kb_attachment&object_id={image_id}"
+        ))
         .await;
-    assert_eq!(audit["items"][0]["action"], "knowledge.attachment.delete", "{audit}");
+    assert_eq!(
+        audit["items"][0]["action"], "knowledge.attachment.delete",
+        "{audit}"
+    );
 }
 
 #[actix_web::test]
@@ -199,12 +243,21 @@ async fn a_granted_agent_edits_and_publishes_the_articles_of_their_project() {
 
     // Who grants: the project's lead, the client admin; not agents, not
     // another client's admin; only agents of the project are granted.
-    assert_eq!(anna.put(&format!("{editors}/{anna_id}"), json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        anna.put(&format!("{editors}/{anna_id}"), json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
     let nord = ts.token_client(CA_NORD);
-    assert_eq!(nord.put(&format!("{editors}/{anna_id}"), json!({})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        nord.put(&format!("{editors}/{anna_id}"), json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
     let jonas_id = user(&ts, JONAS).await;
     let (status, problem) = lead.put(&format!("{editors}/{jonas_id}"), json!({})).await;
-    assert_eq!((status, problem["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("user_id")));
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("user_id"))
+    );
     let (status, granted) = lead.put(&format!("{editors}/{anna_id}"), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{granted}");
     assert_eq!(granted["user_id"], anna_id);
@@ -217,39 +270,80 @@ async fn a_granted_agent_edits_and_publishes_the_articles_of_their_project() {
     assert_eq!(state, "draft");
     let (status, article) = anna.get(&format!("/api/v1/knowledge/articles/{own}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(article["project_ids"], json!([acme_project]), "the editor's view");
+    assert_eq!(
+        article["project_ids"],
+        json!([acme_project]),
+        "the editor's view"
+    );
     assert_eq!(publish(&anna, own, v1).await, StatusCode::OK);
-    assert_eq!(upload(&anna, own, "a.png", "image/png", PNG).await.0, StatusCode::CREATED);
+    assert_eq!(
+        upload(&anna, own, "a.png", "image/png", PNG).await.0,
+        StatusCode::CREATED
+    );
     // Never beyond it: opening the article to every project, articles of
     // all projects or of another project, deleting.
     let (status, _) = anna
-        .patch(&format!("/api/v1/knowledge/articles/{own}"), json!({"project_ids": []}))
+        .patch(
+            &format!("/api/v1/knowledge/articles/{own}"),
+            json!({"project_ids": []}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let editor = ts.token_client(CA_ACME);
-    let (everyone, ev1, _) = create(&editor, json!({"client_id": acme, "language": "de", "title": "Für alle", "body": "x"})).await;
+    let (everyone, ev1, _) = create(
+        &editor,
+        json!({"client_id": acme, "language": "de", "title": "Für alle", "body": "x"}),
+    )
+    .await;
     assert_eq!(publish(&editor, everyone, ev1).await, StatusCode::OK);
     let (_, v2) = {
         let (_, saved) = editor
-            .post(&format!("/api/v1/knowledge/articles/{everyone}/versions"), json!({"language": "de", "title": "Für alle", "body": "y"}))
+            .post(
+                &format!("/api/v1/knowledge/articles/{everyone}/versions"),
+                json!({"language": "de", "title": "Für alle", "body": "y"}),
+            )
             .await;
         (everyone, saved["version"]["id"].as_i64().unwrap())
     };
     assert_eq!(publish(&anna, everyone, v2).await, StatusCode::FORBIDDEN);
     let (gas_only, gv1, _) = create(&editor, limited("Nur Gas", vec![gas])).await;
-    assert_eq!(publish(&anna, gas_only, gv1).await, StatusCode::NOT_FOUND, "a draft of another project");
-    assert_eq!(anna.delete(&format!("/api/v1/knowledge/articles/{own}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        publish(&anna, gas_only, gv1).await,
+        StatusCode::NOT_FOUND,
+        "a draft of another project"
+    );
+    assert_eq!(
+        anna.delete(&format!("/api/v1/knowledge/articles/{own}"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
     let (_, audit) = editor
-        .get(&format!("/api/v1/audit?object_type=project&object_id={acme_project}"))
+        .get(&format!(
+            "/api/v1/audit?object_type=project&object_id={acme_project}"
+        ))
         .await;
-    assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "knowledge.editor.grant"), "{audit}");
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "knowledge.editor.grant"),
+        "{audit}"
+    );
 
     // Revoked: back to suggestions.
-    assert_eq!(lead.delete(&format!("{editors}/{anna_id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        lead.delete(&format!("{editors}/{anna_id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (_, _, state) = create(&anna, limited("Wieder Vorschlag", vec![acme_project])).await;
     assert_eq!(state, "review");
     let (_, saved) = anna
-        .post(&format!("/api/v1/knowledge/articles/{own}/versions"), json!({"language": "de", "title": "t", "body": "b"}))
+        .post(
+            &format!("/api/v1/knowledge/articles/{own}/versions"),
+            json!({"language": "de", "title": "t", "body": "b"}),
+        )
         .await;
     assert_eq!(saved["version"]["state"], "review", "{saved}");
     let newest = saved["version"]["id"].as_i64().unwrap();
@@ -266,38 +360,80 @@ async fn the_help_center_shows_public_articles_of_the_project_and_nothing_else()
     let anon = ts.anonymous();
 
     // No public article (Nordlicht has none yet): no help center.
-    assert_eq!(page(&anon, "/help/NORD", "de").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        page(&anon, "/help/NORD", "de").await.0,
+        StatusCode::NOT_FOUND
+    );
 
     let public = published(&editor, json!({"client_id": acme, "language": "de", "visibility": "public",
         "title": "Wolkenstand online melden", "body": "Den **Wolkenstand** melden Sie im Kundenportal."})).await;
-    translate(&editor, public, "en", "Submit your meter reading", "Submit the meter reading in the portal.").await;
+    translate(
+        &editor,
+        public,
+        "en",
+        "Submit your meter reading",
+        "Submit the meter reading in the portal.",
+    )
+    .await;
     let (_, image) = upload(&editor, public, "portal.png", "image/png", PNG).await;
     let image_id = image["id"].as_i64().unwrap();
-    let internal = published(&editor, json!({"client_id": acme, "language": "de",
-        "title": "Interne Wolkenstand-Prüfung", "body": "Wolkenstand intern prüfen"})).await;
+    let internal = published(
+        &editor,
+        json!({"client_id": acme, "language": "de",
+        "title": "Interne Wolkenstand-Prüfung", "body": "Wolkenstand intern prüfen"}),
+    )
+    .await;
     let (_, internal_file) = upload(&editor, internal, "intern.png", "image/png", PNG).await;
-    let (draft, _, _) = create(&editor, json!({"client_id": acme, "language": "de", "visibility": "public",
-        "title": "Entwurf Wolkenstand", "body": "Wolkenstand Entwurf"})).await;
-    let gas_only = published(&editor, json!({"client_id": acme, "language": "de", "visibility": "public",
-        "project_ids": [gas], "title": "Gaswolkenstand melden", "body": "Wolkenstand Gas"})).await;
+    let (draft, _, _) = create(
+        &editor,
+        json!({"client_id": acme, "language": "de", "visibility": "public",
+        "title": "Entwurf Wolkenstand", "body": "Wolkenstand Entwurf"}),
+    )
+    .await;
+    let gas_only = published(
+        &editor,
+        json!({"client_id": acme, "language": "de", "visibility": "public",
+        "project_ids": [gas], "title": "Gaswolkenstand melden", "body": "Wolkenstand Gas"}),
+    )
+    .await;
     let nord_editor = ts.token_client(CA_NORD);
-    let foreign = published(&nord_editor, json!({"client_id": nordlicht, "language": "de", "visibility": "public",
-        "title": "Nordlicht Wolkenstand", "body": "Wolkenstand Versand"})).await;
+    let foreign = published(
+        &nord_editor,
+        json!({"client_id": nordlicht, "language": "de", "visibility": "public",
+        "title": "Nordlicht Wolkenstand", "body": "Wolkenstand Versand"}),
+    )
+    .await;
 
     let (status, headers, html) = page(&anon, "/help/ACME", "de-DE,de;q=0.9").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let csp = headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert!(!html.contains("<script"), "works without JavaScript");
     assert!(html.contains("Wolkenstand online melden"), "{html}");
     assert!(html.contains("lang=\"de\""));
-    for hidden in ["Interne Wolkenstand-Prüfung", "Entwurf Wolkenstand", "Gaswolkenstand melden", "Nordlicht Wolkenstand"] {
+    for hidden in [
+        "Interne Wolkenstand-Prüfung",
+        "Entwurf Wolkenstand",
+        "Gaswolkenstand melden",
+        "Nordlicht Wolkenstand",
+    ] {
         assert!(!html.contains(hidden), "{hidden} leaked: {html}");
     }
     // English: by the browser and by the switch link.
     let (_, _, english) = page(&anon, "/help/ACME", "en-GB,en;q=0.9").await;
-    assert!(english.contains("Submit your meter reading") && english.contains("Help center"), "{english}");
+    assert!(
+        english.contains("Submit your meter reading") && english.contains("Help center"),
+        "{english}"
+    );
     assert!(html.contains("/help/ACME?lang=en"), "the switch link");
     let (_, _, switched) = page(&anon, "/help/ACME?lang=en", "de").await;
     assert!(switched.contains("Submit your meter reading"));
@@ -305,11 +441,20 @@ async fn the_help_center_shows_public_articles_of_the_project_and_nothing_else()
     // The article, its image under the help center.
     let (status, _, article) = page(&anon, &format!("/help/ACME/articles/{public}"), "de").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(article.contains("<strong>Wolkenstand</strong>"), "{article}");
+    assert!(
+        article.contains("<strong>Wolkenstand</strong>"),
+        "{article}"
+    );
     let (status, _, _) = page(&anon, &format!("/help/ACME/attachments/{image_id}"), "de").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        page(&anon, &format!("/help/ACME/attachments/{}", internal_file["id"]), "de").await.0,
+        page(
+            &anon,
+            &format!("/help/ACME/attachments/{}", internal_file["id"]),
+            "de"
+        )
+        .await
+        .0,
         StatusCode::NOT_FOUND
     );
 
@@ -319,24 +464,54 @@ async fn the_help_center_shows_public_articles_of_the_project_and_nothing_else()
         assert_eq!(status, StatusCode::NOT_FOUND, "article {hidden}");
         assert!(!body.contains("Wolkenstand"), "{body}");
     }
-    assert_eq!(page(&anon, &format!("/help/ACMEGAS/articles/{gas_only}"), "de").await.0, StatusCode::OK);
-    assert_eq!(page(&anon, &format!("/help/NORD/articles/{public}"), "de").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(page(&anon, "/help/BERG", "de").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(page(&anon, "/help/NOPE", "de").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        page(&anon, &format!("/help/ACMEGAS/articles/{gas_only}"), "de")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        page(&anon, &format!("/help/NORD/articles/{public}"), "de")
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        page(&anon, "/help/BERG", "de").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        page(&anon, "/help/NOPE", "de").await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Search: the same FTS, only the help center's articles.
     let (status, _, hits) = page(&anon, "/help/ACME/search?q=wolkenstand", "de").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(hits.contains(&format!("/help/ACME/articles/{public}")), "{hits}");
+    assert!(
+        hits.contains(&format!("/help/ACME/articles/{public}")),
+        "{hits}"
+    );
     for hidden in [internal, draft, gas_only, foreign] {
-        assert!(!hits.contains(&format!("/articles/{hidden}?")), "{hidden} in {hits}");
+        assert!(
+            !hits.contains(&format!("/articles/{hidden}?")),
+            "{hidden} in {hits}"
+        );
     }
-    let (_, _, escaped) = page(&anon, "/help/ACME/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "de").await;
+    let (_, _, escaped) = page(
+        &anon,
+        "/help/ACME/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "de",
+    )
+    .await;
     assert!(!escaped.contains("<script>"), "{escaped}");
 
     // Unpublished: gone at once.
     let (status, _) = editor
-        .post(&format!("/api/v1/knowledge/articles/{public}/unpublish"), json!({"language": "de"}))
+        .post(
+            &format!("/api/v1/knowledge/articles/{public}/unpublish"),
+            json!({"language": "de"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (_, _, after) = page(&anon, "/help/ACME/search?q=wolkenstand&lang=de", "de").await;
@@ -355,21 +530,44 @@ async fn suggestions_follow_the_case_and_stay_in_its_project() {
 
     let meter = published(&editor, json!({"client_id": acme, "language": "de", "visibility": "public",
         "title": "Wolkenstand falsch abgelesen", "body": "Wenn der Wolkenstand falsch ist, korrigieren wir die Abrechnung."})).await;
-    let moving = published(&editor, json!({"client_id": acme, "language": "de",
-        "title": "Umzug melden", "body": "Beim Umzug den Wolkenstand notieren."})).await;
-    let _unrelated = published(&editor, json!({"client_id": acme, "language": "de",
-        "title": "Tarifwechsel", "body": "Tarife vergleichen."})).await;
-    let gas_only = published(&editor, json!({"client_id": acme, "language": "de", "project_ids": [gas],
-        "title": "Gaswolkenstand falsch", "body": "Wolkenstand falsch beim Gas"})).await;
-    let (draft, _, _) = create(&editor, json!({"client_id": acme, "language": "de",
-        "title": "Wolkenstand falsch Entwurf", "body": "Wolkenstand falsch abgelesen"})).await;
-    let nord = published(&ts.token_client(CA_NORD), json!({"client_id": nordlicht, "language": "de",
-        "title": "Wolkenstand falsch abgelesen", "body": "Wolkenstand falsch"})).await;
+    let moving = published(
+        &editor,
+        json!({"client_id": acme, "language": "de",
+        "title": "Umzug melden", "body": "Beim Umzug den Wolkenstand notieren."}),
+    )
+    .await;
+    let _unrelated = published(
+        &editor,
+        json!({"client_id": acme, "language": "de",
+        "title": "Tarifwechsel", "body": "Tarife vergleichen."}),
+    )
+    .await;
+    let gas_only = published(
+        &editor,
+        json!({"client_id": acme, "language": "de", "project_ids": [gas],
+        "title": "Gaswolkenstand falsch", "body": "Wolkenstand falsch beim Gas"}),
+    )
+    .await;
+    let (draft, _, _) = create(
+        &editor,
+        json!({"client_id": acme, "language": "de",
+        "title": "Wolkenstand falsch Entwurf", "body": "Wolkenstand falsch abgelesen"}),
+    )
+    .await;
+    let nord = published(
+        &ts.token_client(CA_NORD),
+        json!({"client_id": nordlicht, "language": "de",
+        "title": "Wolkenstand falsch abgelesen", "body": "Wolkenstand falsch"}),
+    )
+    .await;
 
     let (status, case) = anna
-        .post("/api/v1/cases", json!({"project_id": acme_project, "subject": "Wolkenstand falsch abgelesen",
+        .post(
+            "/api/v1/cases",
+            json!({"project_id": acme_project, "subject": "Wolkenstand falsch abgelesen",
             "channel": "email", "message": {"kind": "inbound",
-            "body_text": "Guten Tag, mein Wolkenstand wurde falsch abgelesen. Was nun?"}}))
+            "body_text": "Guten Tag, mein Wolkenstand wurde falsch abgelesen. Was nun?"}}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let case_id = case["id"].as_i64().unwrap();
@@ -378,31 +576,63 @@ async fn suggestions_follow_the_case_and_stay_in_its_project() {
     for who in [ANNA, CA_ACME, LEAD, ADMIN] {
         let (status, list) = ts.token_client(who).get(&path).await;
         assert_eq!(status, StatusCode::OK, "{who}: {list}");
-        let ids: Vec<i64> = list["items"].as_array().unwrap().iter().map(|s| s["article_id"].as_i64().unwrap()).collect();
+        let ids: Vec<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["article_id"].as_i64().unwrap())
+            .collect();
         assert_eq!(ids.first(), Some(&meter), "{who}: best first: {list}");
         assert!(ids.contains(&moving), "{who}: {list}");
         assert!(ids.len() <= 5);
         for hidden in [gas_only, draft, nord] {
             assert!(!ids.contains(&hidden), "{who}: {hidden} suggested: {list}");
         }
-        assert_eq!(list["items"][0]["public_url"], format!("/help/ACME/articles/{meter}?lang=de"));
+        assert_eq!(
+            list["items"][0]["public_url"],
+            format!("/help/ACME/articles/{meter}?lang=de")
+        );
     }
     for outsider in [CA_NORD, JONAS, TOM] {
-        assert_eq!(ts.token_client(outsider).get(&path).await.0, StatusCode::NOT_FOUND, "{outsider}");
+        assert_eq!(
+            ts.token_client(outsider).get(&path).await.0,
+            StatusCode::NOT_FOUND,
+            "{outsider}"
+        );
     }
 
     // Used: recorded for reports; only articles the case may use.
     let uses = format!("/api/v1/cases/{case_id}/knowledge-uses");
-    let (status, used) = anna.post(&uses, json!({"article_id": meter, "language": "de", "how": "text"})).await;
+    let (status, used) = anna
+        .post(
+            &uses,
+            json!({"article_id": meter, "language": "de", "how": "text"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{used}");
     assert_eq!(used["how"], "text");
     assert!(used["version_id"].is_i64());
     for (article, language) in [(nord, "de"), (gas_only, "de"), (draft, "de"), (meter, "en")] {
-        let (status, problem) = anna.post(&uses, json!({"article_id": article, "language": language, "how": "link"})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{article}: {problem}");
+        let (status, problem) = anna
+            .post(
+                &uses,
+                json!({"article_id": article, "language": language, "how": "link"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{article}: {problem}"
+        );
     }
     assert_eq!(
-        ts.token_client(JONAS).post(&uses, json!({"article_id": meter, "language": "de", "how": "link"})).await.0,
+        ts.token_client(JONAS)
+            .post(
+                &uses,
+                json!({"article_id": meter, "language": "de", "how": "link"})
+            )
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
     let (_, list) = anna.get(&uses).await;

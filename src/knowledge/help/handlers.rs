@@ -69,7 +69,11 @@ async fn stylesheet() -> HttpResponse {
 }
 
 /// `GET /help/{key}`
-async fn index(state: web::Data<AppState>, req: HttpRequest, key: web::Path<String>) -> HttpResponse {
+async fn index(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: web::Path<String>,
+) -> HttpResponse {
     let lang = chosen_language(&req, &page_query(&req));
     let key = key.into_inner();
     let result = state

@@ -52,7 +52,10 @@ pub fn center(conn: &Connection, key: &str) -> Result<Option<HelpCenter>, Knowle
 
 /// Whether the project (by id) has a help center, for a link from its web
 /// form; its key if so.
-pub fn key_of_project(conn: &Connection, project_id: i64) -> Result<Option<String>, KnowledgeError> {
+pub fn key_of_project(
+    conn: &Connection,
+    project_id: i64,
+) -> Result<Option<String>, KnowledgeError> {
     let Some(project) = crate::projects::store::get(conn, project_id)?.filter(|p| p.active) else {
         return Ok(None);
     };
@@ -70,7 +73,11 @@ pub fn language(explicit: Option<&str>, accept_language: &str) -> Language {
         let mut pieces = part.split(';');
         let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         let language = match tag.split('-').next() {
             Some("de") => Language::De,
@@ -186,7 +193,13 @@ pub struct Page {
     pub html: String,
 }
 
-fn document(t: &Texts, center: Option<&HelpCenter>, title: &str, switch: &str, body: &str) -> String {
+fn document(
+    t: &Texts,
+    center: Option<&HelpCenter>,
+    title: &str,
+    switch: &str,
+    body: &str,
+) -> String {
     let brand = match center {
         Some(c) => format!(
             "<a class=\"hc-brand\" href=\"/help/{key}?lang={lang}\">{name} · {hc}</a>",
@@ -296,7 +309,10 @@ pub fn index(conn: &Connection, key: &str, language: Language) -> Result<Page, K
         return Ok(missing(language));
     };
     let t = texts(language);
-    let articles = one_per_article(store::public_versions(conn, c.client_id, c.project_id)?, language);
+    let articles = one_per_article(
+        store::public_versions(conn, c.client_id, c.project_id)?,
+        language,
+    );
     let mut body = format!("<h1>{}</h1>\n{}\n", t.help_center, search_form(t, &c, ""));
     if articles.is_empty() {
         body.push_str(&format!("<p class=\"hc-note\">{}</p>\n", t.no_articles));
@@ -337,7 +353,10 @@ fn public_body(c: &HelpCenter, body_html: &str) -> String {
     let own = format!("/help/{}/attachments/", url_encode(&c.key));
     body_html
         .replace(&format!("src=\"{ATTACHMENT_PATH}"), &format!("src=\"{own}"))
-        .replace(&format!("href=\"{ATTACHMENT_PATH}"), &format!("href=\"{own}"))
+        .replace(
+            &format!("href=\"{ATTACHMENT_PATH}"),
+            &format!("href=\"{own}"),
+        )
 }
 
 /// `/help/{key}/articles/{id}`: one article, in `language` if it has it.
@@ -382,7 +401,10 @@ pub fn article(
         title = escape(&shown.title),
         html = public_body(&c, &shown.body_html),
     );
-    let path = format!("/help/{}/articles/{article_id}", escape(&url_encode(&c.key)));
+    let path = format!(
+        "/help/{}/articles/{article_id}",
+        escape(&url_encode(&c.key))
+    );
     Ok(Page {
         found: true,
         html: document(t, Some(&c), &shown.title, &switch_link(t, &path, ""), &body),
@@ -428,6 +450,7 @@ pub fn search(
                 tags: &[],
                 language: None,
                 public_only: true,
+                window: store::SEARCH_WINDOW,
             },
             MAX_HITS * 2,
         )?,
@@ -437,11 +460,10 @@ pub fn search(
     let mut shown: Vec<&super::model::SearchHit> = Vec::new();
     for hit in &hits {
         match shown.iter().position(|s| s.article_id == hit.article_id) {
-            Some(at) => {
-                if shown[at].language != language && hit.language == language {
-                    shown[at] = hit;
-                }
+            Some(at) if shown[at].language != language && hit.language == language => {
+                shown[at] = hit;
             }
+            Some(_) => {}
             None if shown.len() < MAX_HITS as usize => shown.push(hit),
             None => {}
         }
@@ -476,7 +498,13 @@ pub fn search(
     let extra = format!("&amp;q={}", escape(&url_encode(&q)));
     Ok(Page {
         found: true,
-        html: document(t, Some(&c), &format!("{} – {}", t.search, c.name), &switch_link(t, &path, &extra), &body),
+        html: document(
+            t,
+            Some(&c),
+            &format!("{} – {}", t.search, c.name),
+            &switch_link(t, &path, &extra),
+            &body,
+        ),
     })
 }
 
@@ -494,7 +522,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_dates_are_local() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(url_encode("a b/ä"), "a%20b%2F%C3%A4");
         assert_eq!(local_date("2026-03-01", Language::De), "1.3.2026");
         assert_eq!(local_date("2026-03-01", Language::En), "2026-03-01");

@@ -28,7 +28,9 @@ impl Ctx {
         let version = id(&saved["version"]);
         self.admin(
             Method::POST,
-            &p(format!("/knowledge/articles/{article}/versions/{version}/publish")),
+            &p(format!(
+                "/knowledge/articles/{article}/versions/{version}/publish"
+            )),
             Some(json!({})),
         )
         .await;
@@ -52,7 +54,9 @@ impl Ctx {
             .setup
             .raw(
                 Method::POST,
-                &p(format!("/knowledge/articles/{article}/attachments?filename=m.gif")),
+                &p(format!(
+                    "/knowledge/articles/{article}/attachments?filename=m.gif"
+                )),
                 Some(("image/gif", GIF.to_vec())),
                 &[],
             )
@@ -103,17 +107,20 @@ impl Ctx {
                     let list = self.admin(Method::GET, &path, None).await;
                     self.effect(endpoint, target, role, result.0, granted(&list));
                     if granted(&list) {
-                        self.admin(Method::DELETE, &format!("{path}/{user}"), None).await;
+                        self.admin(Method::DELETE, &format!("{path}/{user}"), None)
+                            .await;
                     }
                     result
                 }
                 _ => {
-                    self.admin(Method::PUT, &format!("{path}/{user}"), Some(json!({}))).await;
+                    self.admin(Method::PUT, &format!("{path}/{user}"), Some(json!({})))
+                        .await;
                     let result = api.delete(&format!("{path}/{user}")).await;
                     let list = self.admin(Method::GET, &path, None).await;
                     self.effect(endpoint, target, role, result.0, !granted(&list));
                     if granted(&list) {
-                        self.admin(Method::DELETE, &format!("{path}/{user}"), None).await;
+                        self.admin(Method::DELETE, &format!("{path}/{user}"), None)
+                            .await;
                     }
                     result
                 }
@@ -128,7 +135,8 @@ impl Ctx {
             };
             return match endpoint {
                 "GET /cases/{id}/knowledge-suggestions" => {
-                    api.get(&p(format!("/cases/{case}/knowledge-suggestions"))).await
+                    api.get(&p(format!("/cases/{case}/knowledge-suggestions")))
+                        .await
                 }
                 "GET /cases/{id}/knowledge-uses" => {
                     api.get(&p(format!("/cases/{case}/knowledge-uses"))).await
@@ -137,7 +145,10 @@ impl Ctx {
                     let (article, _) = self.kb_article(client, n).await;
                     let path = p(format!("/cases/{case}/knowledge-uses"));
                     let result = api
-                        .post(&path, json!({"article_id": article, "language": "de", "how": "link"}))
+                        .post(
+                            &path,
+                            json!({"article_id": article, "language": "de", "how": "link"}),
+                        )
                         .await;
                     let list = self.admin(Method::GET, &path, None).await;
                     self.effect(endpoint, target, role, result.0, !items(&list).is_empty());
@@ -230,13 +241,16 @@ impl Ctx {
             | "POST /knowledge/articles/{id}/versions/{v}/publish" => {
                 let draft = self.kb_draft(article).await;
                 let action = endpoint.rsplit('/').next().unwrap_or_default();
-                api.post(&format!("{path}/versions/{draft}/{action}"), json!({})).await
+                api.post(&format!("{path}/versions/{draft}/{action}"), json!({}))
+                    .await
             }
             "POST /knowledge/articles/{id}/versions/{v}/restore" => {
-                api.post(&format!("{path}/versions/{published}/restore"), json!({})).await
+                api.post(&format!("{path}/versions/{published}/restore"), json!({}))
+                    .await
             }
             "POST /knowledge/articles/{id}/unpublish" => {
-                api.post(&format!("{path}/unpublish"), json!({"language": "de"})).await
+                api.post(&format!("{path}/unpublish"), json!({"language": "de"}))
+                    .await
             }
             "POST /knowledge/articles/{id}/undelete" => {
                 self.admin(Method::DELETE, &path, None).await;
@@ -264,7 +278,12 @@ impl Ctx {
             "GET /knowledge/attachments/{id}" => {
                 let file = self.kb_file(article).await;
                 let response = api
-                    .raw(Method::GET, &p(format!("/knowledge/attachments/{file}")), None, &[])
+                    .raw(
+                        Method::GET,
+                        &p(format!("/knowledge/attachments/{file}")),
+                        None,
+                        &[],
+                    )
                     .await;
                 let status = response.status();
                 let body = if status.is_success() {
@@ -276,8 +295,12 @@ impl Ctx {
             }
             "DELETE /knowledge/attachments/{id}" => {
                 let file = self.kb_file(article).await;
-                let result = api.delete(&p(format!("/knowledge/attachments/{file}"))).await;
-                let list = self.admin(Method::GET, &format!("{path}/attachments"), None).await;
+                let result = api
+                    .delete(&p(format!("/knowledge/attachments/{file}")))
+                    .await;
+                let list = self
+                    .admin(Method::GET, &format!("{path}/attachments"), None)
+                    .await;
                 let gone = !items(&list).iter().any(|f| f["id"] == file);
                 self.effect(endpoint, target, role, result.0, gone);
                 result
