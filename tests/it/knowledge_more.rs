@@ -359,11 +359,24 @@ async fn the_help_center_shows_public_articles_of_the_project_and_nothing_else()
     let editor = ts.token_client(CA_ACME);
     let anon = ts.anonymous();
 
-    // No public article (Nordlicht has none yet): no help center.
+    // No public article (Nordlicht has none yet): no help center, and its
+    // web form does not link one.
     assert_eq!(
         page(&anon, "/help/NORD", "de").await.0,
         StatusCode::NOT_FOUND
     );
+    let nord_project = project(&ts, "NORD").await;
+    let (status, form) = ts
+        .token_client(CA_NORD)
+        .put(
+            &format!("/api/v1/projects/{nord_project}/webform"),
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    let form_page = format!("/f/{}", form["public_id"].as_str().unwrap());
+    let (_, _, before) = page(&anon, &form_page, "de").await;
+    assert!(!before.contains("/help/"), "{before}");
 
     let public = published(&editor, json!({"client_id": acme, "language": "de", "visibility": "public",
         "title": "Wolkenstand online melden", "body": "Den **Wolkenstand** melden Sie im Kundenportal."})).await;
@@ -476,6 +489,10 @@ async fn the_help_center_shows_public_articles_of_the_project_and_nothing_else()
             .0,
         StatusCode::NOT_FOUND
     );
+    // Nordlicht has a public article now: its web form links its help center.
+    let (_, _, after) = page(&anon, &form_page, "de").await;
+    assert!(after.contains("href=\"/help/NORD?lang=de\""), "{after}");
+    assert_eq!(page(&anon, "/help/NORD", "de").await.0, StatusCode::OK);
     assert_eq!(
         page(&anon, "/help/BERG", "de").await.0,
         StatusCode::NOT_FOUND
