@@ -67,11 +67,11 @@ export function KnowledgePanel({ caseId, onInsert }: { caseId: number; onInsert:
               <strong>{s.title}</strong>
               <div class="kb-actions">
                 {s.public_url && (
-                  <button type="button" class="btn btn-tiny" onClick={() => insertLink(s)}>
+                  <button type="button" class="btn btn-small" onClick={() => insertLink(s)}>
                     {t('case.kb.insertLink')}
                   </button>
                 )}
-                <button type="button" class="btn btn-tiny" disabled={busy === s.article_id} onClick={() => void insertText(s)}>
+                <button type="button" class="btn btn-small" disabled={busy === s.article_id} onClick={() => void insertText(s)}>
                   {t('case.kb.insertText')}
                 </button>
               </div>
