@@ -655,3 +655,60 @@ async fn suggestions_follow_the_case_and_stay_in_its_project() {
     let (_, list) = anna.get(&uses).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 }
+
+async fn backup(admin: &Api) -> Value {
+    let (status, job) = admin.post("/api/v1/backups", json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (_, job) = admin.get("/api/v1/backups/job").await;
+        if job["state"] == "done" || job["state"] == "failed" {
+            return job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "backup did not finish: {job}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_backup_holds_the_knowledge_files_and_its_check_asks_for_them() {
+    let ts = common::demo_server().await;
+    let acme = client_id(&ts, "Acme Energie GmbH").await;
+    let editor = ts.token_client(CA_ACME);
+    let admin = ts.token_client(ADMIN);
+    let article = published(
+        &editor,
+        json!({"client_id": acme, "language": "de",
+        "title": "Mit Bild", "body": "Bild folgt"}),
+    )
+    .await;
+    let (status, file) = upload(&editor, article, "bild.png", "image/png", PNG).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let job = backup(&admin).await;
+    assert_eq!(job["state"], "done", "{job}");
+
+    // The file's content gone from the disk: the next backup's check fails.
+    let id = file["id"].as_i64().unwrap();
+    let sha: String = ts
+        .server
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row(
+                "SELECT sha256 FROM kb_attachments WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(zezaro::db::StoreError::from)
+        })
+        .unwrap();
+    let path = zezaro::blobs::BlobStore::new(ts.dir.path())
+        .path(&sha)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let job = backup(&admin).await;
+    assert_eq!(job["state"], "failed", "{job}");
+}
