@@ -324,7 +324,7 @@ async fn client_export_is_complete_isolated_and_readable() {
     assert!(versions.iter().all(|v| {
         kb_articles
             .iter()
-            .any(|a| a["id"] == v["article_id"].to_string())
+            .any(|a| a["id"].parse::<i64>().ok() == v["article_id"].as_i64())
     }));
     let kb_files = csv_rows(&top.join("kb_attachments.csv"));
     assert!(
