@@ -2,6 +2,7 @@
 //! Everything goes through the domain services, as an operator would.
 
 pub mod generate;
+mod knowledge;
 mod training;
 
 use rusqlite::OptionalExtension;
@@ -224,6 +225,18 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         member(support.id, 8, MemberRole::Agent)?;
         seed_customers(tx, &op, acme.id, nord.id, berg.id)?;
         seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
+        // Anna (an agent of Acme) suggests a change to an article.
+        let anna = Principal {
+            user_id: Some(ids[4]),
+            email: people[4].email.into(),
+            name: people[4].name.into(),
+            role: people[4].role,
+            client_id: Some(acme.id),
+            memberships: crate::auth::store::memberships(tx, ids[4]).map_err(err)?,
+            session: None,
+            ip: None,
+        };
+        knowledge::seed(tx, &op, &anna, acme.id, gas.id)?;
         training::seed(tx, &op, acme.id, &[client_team(acme.id)?, basic.id, pro.id])?;
         seed_text_modules(tx, &op, acme.id, strom.id, gas.id, nord.id)?;
         tx.execute(

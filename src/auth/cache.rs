@@ -18,6 +18,7 @@ pub const PRINCIPAL_TABLES: &[&str] = &[
     "sessions",
     "api_tokens",
     "project_members",
+    "knowledge_editors",
     "projects",
     "clients",
     "teams",

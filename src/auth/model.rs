@@ -63,6 +63,9 @@ pub struct Membership {
     pub project_id: i64,
     pub client_id: i64,
     pub role: MemberRole,
+    /// Granted editing of the knowledge limited to this project
+    /// (`knowledge_editors`; docs/knowledge.md).
+    pub edits_knowledge: bool,
 }
 
 /// The authenticated caller of one request, everything the authorization

@@ -378,31 +378,52 @@ pub enum KnowledgeReader {
     /// Sees every state and every project; may edit and publish.
     Editor,
     /// Sees published versions of articles that are not limited to
-    /// projects, or limited to one of these.
-    Reader { projects: Vec<i64> },
+    /// projects, or limited to one of `projects`; and, in every state,
+    /// edits the articles limited to projects of `edits` only (editing
+    /// granted per project, `knowledge_editors`).
+    Reader { projects: Vec<i64>, edits: Vec<i64> },
+}
+
+impl KnowledgeReader {
+    /// Whether this reader edits an article limited (or not) to these
+    /// projects: editors every article; a granted agent one limited to
+    /// projects they were all granted (never one all projects read).
+    pub fn edits_article(&self, limited: bool, article_projects: &[i64]) -> bool {
+        match self {
+            KnowledgeReader::Editor => true,
+            KnowledgeReader::Reader { edits, .. } => {
+                limited
+                    && !article_projects.is_empty()
+                    && article_projects.iter().all(|p| edits.contains(p))
+            }
+        }
+    }
 }
 
 pub fn knowledge_reader(p: &Principal, client_id: i64) -> Result<KnowledgeReader, Denied> {
     if p.is_admin() || p.is_admin_of(client_id) {
         return Ok(KnowledgeReader::Editor);
     }
-    let projects: Vec<i64> = p
+    let own: Vec<_> = p
         .memberships
         .iter()
         .filter(|m| m.client_id == client_id)
-        .map(|m| m.project_id)
         .collect();
-    if projects.is_empty() {
+    if own.is_empty() {
         return Err(Denied::NotFound);
     }
-    let leads = p.role == Role::ProjectLead
-        && p.memberships
-            .iter()
-            .any(|m| m.client_id == client_id && m.role == MemberRole::Lead);
+    let leads = p.role == Role::ProjectLead && own.iter().any(|m| m.role == MemberRole::Lead);
     Ok(if leads {
         KnowledgeReader::Editor
     } else {
-        KnowledgeReader::Reader { projects }
+        KnowledgeReader::Reader {
+            projects: own.iter().map(|m| m.project_id).collect(),
+            edits: own
+                .iter()
+                .filter(|m| m.edits_knowledge)
+                .map(|m| m.project_id)
+                .collect(),
+        }
     })
 }
 
@@ -412,6 +433,27 @@ pub fn edit_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
         KnowledgeReader::Editor => Ok(()),
         KnowledgeReader::Reader { .. } => Err(Denied::Forbidden),
     }
+}
+
+/// Change, publish and delete one article (limited or not, to these
+/// projects): editors; an agent granted editing in every one of its
+/// projects.
+pub fn edit_knowledge_article(
+    p: &Principal,
+    client_id: i64,
+    limited: bool,
+    article_projects: &[i64],
+) -> Result<(), Denied> {
+    allow(
+        knowledge_reader(p, client_id)?.edits_article(limited, article_projects),
+        Denied::Forbidden,
+    )
+}
+
+/// Grant and revoke an agent's editing of a project's knowledge: platform
+/// admins, the client's admin, the project's lead (who manage its members).
+pub fn grant_knowledge_editing(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    manage_members(p, project)
 }
 
 /// See and restore a client's deleted knowledge: its client admin and
@@ -496,6 +538,7 @@ mod tests {
                     project_id,
                     client_id,
                     role,
+                    edits_knowledge: false,
                 })
                 .collect(),
             session: None,
@@ -683,7 +726,10 @@ mod tests {
         let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
         assert_eq!(
             knowledge_reader(&agent, OWN),
-            Ok(KnowledgeReader::Reader { projects: vec![10] })
+            Ok(KnowledgeReader::Reader {
+                projects: vec![10],
+                edits: vec![]
+            })
         );
         assert_eq!(edit_knowledge(&agent, OWN), Err(Denied::Forbidden));
         assert_eq!(edit_knowledge(&agent, FOREIGN), Err(Denied::NotFound));
@@ -704,6 +750,47 @@ mod tests {
             Err(Denied::Forbidden)
         );
         assert_eq!(manage_instruction(&ca, FOREIGN, &[]), Err(Denied::NotFound));
+    }
+
+    #[test]
+    fn a_granted_agent_edits_only_articles_limited_to_granted_projects() {
+        let mut agent = who(
+            Role::Agent,
+            None,
+            &[(10, OWN, MemberRole::Agent), (11, OWN, MemberRole::Agent)],
+        );
+        agent.memberships[0].edits_knowledge = true;
+        let reader = knowledge_reader(&agent, OWN).unwrap();
+        assert!(reader.edits_article(true, &[10]));
+        assert!(!reader.edits_article(true, &[10, 11]), "11 not granted");
+        assert!(!reader.edits_article(false, &[]), "all projects' article");
+        assert!(!reader.edits_article(true, &[]), "limited to no project");
+        assert!(edit_knowledge_article(&agent, OWN, true, &[10]).is_ok());
+        assert_eq!(
+            edit_knowledge_article(&agent, OWN, true, &[11]),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            edit_knowledge_article(&agent, FOREIGN, true, &[10]),
+            Err(Denied::NotFound)
+        );
+        // Still no editor of the client's knowledge as a whole.
+        assert_eq!(edit_knowledge(&agent, OWN), Err(Denied::Forbidden));
+        let lead = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead)]);
+        let project = ProjectRef {
+            id: 10,
+            client_id: OWN,
+        };
+        assert!(grant_knowledge_editing(&lead, project).is_ok());
+        assert_eq!(
+            grant_knowledge_editing(&agent, project),
+            Err(Denied::Forbidden)
+        );
+        let other = ProjectRef {
+            id: 30,
+            client_id: FOREIGN,
+        };
+        assert_eq!(grant_knowledge_editing(&lead, other), Err(Denied::NotFound));
     }
 
     #[test]

@@ -54,7 +54,10 @@ pub fn by_api_token(conn: &Connection, token_hash: &str) -> StoreResult<Option<P
 
 pub fn memberships(conn: &Connection, user_id: i64) -> StoreResult<Vec<Membership>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.project_id, p.client_id, m.role FROM project_members m
+        "SELECT m.project_id, p.client_id, m.role,
+                EXISTS (SELECT 1 FROM knowledge_editors k
+                        WHERE k.project_id = m.project_id AND k.user_id = m.user_id)
+         FROM project_members m
          JOIN projects p ON p.id = m.project_id WHERE m.user_id = ?1",
     )?;
     let rows = stmt.query_map([user_id], |row| {
@@ -63,6 +66,7 @@ pub fn memberships(conn: &Connection, user_id: i64) -> StoreResult<Vec<Membershi
             project_id: row.get(0)?,
             client_id: row.get(1)?,
             role,
+            edits_knowledge: row.get(3)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

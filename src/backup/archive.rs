@@ -771,13 +771,26 @@ fn check_store(path: &Path, manifest: &Manifest) -> Result<(), BackupError> {
         }
     }
     let packed = packs_recorded(&conn)?;
-    let sql = if packed {
-        "SELECT DISTINCT a.sha256, b.pack FROM attachments a
-         LEFT JOIN blobs b ON b.sha256 = a.sha256"
+    // The knowledge base's files are contents of the same blob store.
+    let knowledge: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kb_attachments')",
+        [],
+        |r| r.get(0),
+    )?;
+    let named = if knowledge {
+        "(SELECT sha256 FROM attachments UNION SELECT sha256 FROM kb_attachments)"
     } else {
-        "SELECT DISTINCT sha256, NULL FROM attachments"
+        "attachments"
     };
-    let mut stmt = conn.prepare(sql)?;
+    let sql = if packed {
+        format!(
+            "SELECT DISTINCT a.sha256, b.pack FROM {named} a
+             LEFT JOIN blobs b ON b.sha256 = a.sha256"
+        )
+    } else {
+        format!("SELECT DISTINCT sha256, NULL FROM {named}")
+    };
+    let mut stmt = conn.prepare(&sql)?;
     let shas = stmt.query_map([], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
     })?;

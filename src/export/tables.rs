@@ -690,6 +690,154 @@ pub const EXPORTERS: &[Exporter] = &[
         ],
     },
     Exporter {
+        file: "kb_categories.csv",
+        format: Format::Csv,
+        about: "Knowledge base: categories (nested by `parent_id`).",
+        requires: &["kb_categories"],
+        from: "FROM kb_categories t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Category id."),
+            c(
+                "parent_id",
+                "The parent category (this file); empty: top level.",
+            ),
+            c("name", "Name."),
+            c("position", "Order among its siblings."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "kb_articles.csv",
+        format: Format::Csv,
+        about: "Knowledge base: articles (the language-independent frame; the texts are in kb_article_versions.jsonl).",
+        requires: &["kb_articles"],
+        from: "FROM kb_articles t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Article id."),
+            c(
+                "category_id",
+                "See kb_categories.csv; empty: uncategorised.",
+            ),
+            c(
+                "visibility",
+                "`internal` (agents) or `public` (also the help center).",
+            ),
+            flag(
+                "limited",
+                "true: only for the projects in kb_article_projects.csv.",
+            ),
+            c("created_by", "See users.csv."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+            c("deleted_at", "Deleted (restorable) at; empty: live."),
+            c("deleted_by", "See users.csv."),
+        ],
+    },
+    Exporter {
+        file: "kb_article_versions.jsonl",
+        format: Format::Jsonl,
+        about: "Knowledge base: every saved version of every article, per language.",
+        requires: &["kb_article_versions", "kb_articles"],
+        from: "FROM kb_article_versions t WHERE t.article_id IN (SELECT id FROM kb_articles WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Version id."),
+            c("article_id", "See kb_articles.csv."),
+            c("language", "`de` or `en`."),
+            c("number", "1, 2, … per article and language."),
+            c("title", "Title."),
+            c("body_md", "The text (Markdown)."),
+            c("body_html", "The text as sanitised HTML."),
+            c("state", "`draft`, `review`, `published` or `archived`."),
+            c("created_by", "See users.csv."),
+            c("created_at", TIMES),
+            c("submitted_by", "Sent to review by; see users.csv."),
+            c("submitted_at", TIMES),
+            c("published_by", "See users.csv."),
+            c("published_at", TIMES),
+            c("restored_from", "The version (this file) it copies."),
+        ],
+    },
+    Exporter {
+        file: "kb_article_tags.csv",
+        format: Format::Csv,
+        about: "Knowledge base: the tags of the articles.",
+        requires: &["kb_article_tags", "kb_articles"],
+        from: "FROM kb_article_tags t WHERE t.article_id IN (SELECT id FROM kb_articles WHERE client_id = ?1)",
+        order: "t.article_id, t.tag",
+        columns: &[
+            c("article_id", "See kb_articles.csv."),
+            c("tag", "Tag (lower case)."),
+        ],
+    },
+    Exporter {
+        file: "kb_article_projects.csv",
+        format: Format::Csv,
+        about: "Knowledge base: the projects a limited article is for.",
+        requires: &["kb_article_projects", "kb_articles"],
+        from: "FROM kb_article_projects t WHERE t.article_id IN (SELECT id FROM kb_articles WHERE client_id = ?1)",
+        order: "t.article_id, t.project_id",
+        columns: &[
+            c("article_id", "See kb_articles.csv."),
+            c("project_id", "See projects.csv."),
+        ],
+    },
+    Exporter {
+        file: "kb_attachments.csv",
+        format: Format::Csv,
+        about: "Knowledge base: files of articles (images, downloads). The content is the file `files/<sha256>` in this archive.",
+        requires: &["kb_attachments"],
+        from: "FROM kb_attachments t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Attachment id."),
+            c("article_id", "See kb_articles.csv."),
+            c(
+                "sha256",
+                "SHA-256 of the content; the file is files/<sha256>.",
+            ),
+            c("filename", "Original file name."),
+            c("content_type", "MIME type."),
+            c("size", "Bytes."),
+            c("created_by", "See users.csv."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "kb_article_uses.csv",
+        format: Format::Csv,
+        about: "Knowledge base: articles used in cases (a link or the text put into a reply).",
+        requires: &["kb_article_uses", "kb_articles"],
+        from: "FROM kb_article_uses t WHERE t.article_id IN (SELECT id FROM kb_articles WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Use id."),
+            c("article_id", "See kb_articles.csv."),
+            c("version_id", "See kb_article_versions.jsonl."),
+            c("case_id", "See cases.jsonl."),
+            c("user_id", "See users.csv."),
+            c("at", TIMES),
+            c("how", "`link` or `text`."),
+        ],
+    },
+    Exporter {
+        file: "knowledge_editors.csv",
+        format: Format::Csv,
+        about: "Knowledge base: agents granted editing of the articles limited to a project.",
+        requires: &["knowledge_editors"],
+        from: "FROM knowledge_editors t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.user_id",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("user_id", "See users.csv."),
+            c("granted_by", "See users.csv."),
+            c("granted_at", TIMES),
+        ],
+    },
+    Exporter {
         file: "retention_rules.csv",
         format: Format::Csv,
         about: "GDPR retention rules per project: closed cases older than `months` are anonymized or deleted.",
@@ -1054,6 +1202,10 @@ pub const BLOB_SOURCES: &[(&[&str], &str)] = &[
          (SELECT m.id FROM text_modules m WHERE m.client_id = ?1)",
     ),
     (
+        &["kb_attachments"],
+        "SELECT t.sha256 FROM kb_attachments t WHERE t.client_id = ?1",
+    ),
+    (
         &["mail_inbound", "mailboxes"],
         concat!(
             "SELECT t.raw_sha256 FROM mail_inbound t WHERE ",
@@ -1081,7 +1233,7 @@ pub fn readme(client_name: &str, created_at: &str, exporters: &[&Exporter]) -> S
          - `*.jsonl` — JSON Lines: one JSON object per line, keys as documented below; \
          no value = `null`; custom field values and details as nested JSON.\n\
          - `files/<sha256>` — stored files (attachment contents), named by the SHA-256 of their content; \
-         `attachments.csv` names them.\n\
+         `attachments.csv` and `kb_attachments.csv` name them.\n\
          - `manifest.json` — format version, client, creation time, and for every file its rows, \
          bytes and SHA-256 (to check completeness: `sha256sum`).\n\n\
          Ids are the store's integer ids; a column ending in `_id` refers to the `id` of the named file. \

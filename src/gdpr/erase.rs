@@ -177,7 +177,7 @@ pub fn scrub_cases(conn: &Connection, case_ids: &[i64], mode: Mode) -> StoreResu
 
 /// Deletes the `blobs` rows of these hashes that no attachment names any
 /// more; returns them with where their bytes are.
-fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResult<Vec<Stored>> {
+pub fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResult<Vec<Stored>> {
     let mut gone = Vec::new();
     let raw_mail = if table_exists(conn, "mail_inbound")? {
         "UNION ALL SELECT 1 FROM mail_inbound WHERE raw_sha256 = ?1"
@@ -190,8 +190,14 @@ fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResult<Ve
     } else {
         ""
     };
+    // The knowledge base's files share the blob store.
+    let knowledge = if table_exists(conn, "kb_attachments")? {
+        "UNION ALL SELECT 1 FROM kb_attachments WHERE sha256 = ?1"
+    } else {
+        ""
+    };
     let mut used = conn.prepare_cached(&format!(
-        "SELECT 1 FROM attachments WHERE sha256 = ?1 {raw_mail} {modules} LIMIT 1"
+        "SELECT 1 FROM attachments WHERE sha256 = ?1 {raw_mail} {modules} {knowledge} LIMIT 1"
     ))?;
     let mut delete = conn
         .prepare_cached("DELETE FROM blobs WHERE sha256 = ?1 RETURNING size, pack, pack_offset")?;

@@ -309,6 +309,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)
+            .configure(crate::knowledge::help::handlers::configure_pages)
             .default_service(web::to(ui_or_fallback))
     });
     if let Some(workers) = workers {

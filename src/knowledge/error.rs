@@ -11,6 +11,12 @@ pub enum KnowledgeError {
     ArticleNotFound,
     #[error("no such version")]
     VersionNotFound,
+    #[error("no such attachment")]
+    AttachmentNotFound,
+    #[error("no such case")]
+    CaseNotFound,
+    #[error("no such project")]
+    ProjectNotFound,
     #[error("the category still has sub-categories or articles; it cannot be deleted")]
     CategoryNotEmpty,
     #[error("a category cannot be moved below itself")]
@@ -40,7 +46,10 @@ impl Problem for KnowledgeError {
         match self {
             KnowledgeError::CategoryNotFound
             | KnowledgeError::ArticleNotFound
-            | KnowledgeError::VersionNotFound => Answer::not_found(self),
+            | KnowledgeError::VersionNotFound
+            | KnowledgeError::AttachmentNotFound
+            | KnowledgeError::CaseNotFound
+            | KnowledgeError::ProjectNotFound => Answer::not_found(self),
             KnowledgeError::CategoryNotEmpty => Answer::conflict("category-not-empty", self),
             KnowledgeError::CategoryCycle => {
                 Answer::unprocessable("validation", self).field("parent_id")

@@ -1,9 +1,13 @@
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 
+use super::attachments::Download;
 use super::model::{
-    Article, ArticlePatch, ArticleQuery, ArticleSummary, Category, CategoryPatch, ClientParams,
-    KnowledgeSearch, NewArticle, NewCategory, NewVersion, Preview, PreviewInput, SearchHit,
-    Unpublish, Version, VersionSummary,
+    Article, ArticlePatch, ArticleQuery, ArticleSummary, Attachment, AttachmentDownload,
+    AttachmentUpload, Category, CategoryPatch, ClientParams, Editor, KnowledgeSearch, NewArticle,
+    NewCategory, NewUse, NewVersion, Preview, PreviewInput, SearchHit, Suggestion, Unpublish, Use,
+    Version, VersionSummary,
 };
 use super::service::{self, Saved};
 use crate::auth::Principal;
@@ -30,7 +34,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(unpublish)
         .service(undelete_article)
         .service(review_queue)
-        .service(preview);
+        .service(preview)
+        .service(upload_attachment)
+        .service(list_attachments)
+        .service(download_attachment)
+        .service(delete_attachment)
+        .service(list_editors)
+        .service(grant_editor)
+        .service(revoke_editor)
+        .service(case_suggestions)
+        .service(record_use)
+        .service(case_uses);
 }
 
 /// A client's knowledge-base categories (flat; `parent_id` makes the tree).
@@ -198,8 +212,11 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
-        .db
-        .write(move |tx| service::delete_article(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, events| {
+            service::delete_article(tx, &who, id)?;
+            service::announce_article(tx, events, id, "withdrawn")
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -288,8 +305,12 @@ pub async fn publish_version(
 ) -> Result<HttpResponse, ApiError> {
     let (id, version_id) = path.into_inner();
     let version = state
-        .db
-        .write(move |tx| service::publish(tx, &who, id, version_id))
+        .cases
+        .write(&state.db, move |tx, events| {
+            let version = service::publish(tx, &who, id, version_id)?;
+            service::announce_article(tx, events, id, "published")?;
+            Ok::<_, super::KnowledgeError>(version)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(version))
 }
@@ -325,8 +346,12 @@ pub async fn unpublish(
     let id = id.into_inner();
     let language = body.into_inner().language;
     let article = state
-        .db
-        .write(move |tx| service::unpublish(tx, &who, id, language))
+        .cases
+        .write(&state.db, move |tx, events| {
+            let article = service::unpublish(tx, &who, id, language)?;
+            service::announce_article(tx, events, id, "withdrawn")?;
+            Ok::<_, super::KnowledgeError>(article)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(article))
 }
@@ -342,8 +367,12 @@ pub async fn undelete_article(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let article = state
-        .db
-        .write(move |tx| service::undelete_article(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, events| {
+            let article = service::undelete_article(tx, &who, id)?;
+            service::announce_article(tx, events, id, "published")?;
+            Ok::<_, super::KnowledgeError>(article)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(article))
 }
@@ -383,4 +412,288 @@ pub async fn preview(
         .read(move |conn| service::preview(conn, &who, &input))
         .await?;
     Ok(HttpResponse::Ok().json(preview))
+}
+
+// ---- attachments -----------------------------------------------------------
+
+/// Uploads a file to the article (the request body is the file; its
+/// Content-Type is kept; the size limit of case attachments). Whoever
+/// edits the article; an image is shown in the article with
+/// `![text](/api/v1/knowledge/attachments/{id})`.
+#[utoipa::path(post, path = "/api/v1/knowledge/articles/{id}/attachments", tag = "knowledge", params(AttachmentUpload),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 413, body = ProblemBody)))]
+#[post("/knowledge/articles/{id}/attachments")]
+pub async fn upload_attachment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    params: web::Query<AttachmentUpload>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let checker = who.clone();
+    state
+        .db
+        .read(move |conn| super::attachments::may_add(conn, &checker, id))
+        .await?;
+    let content_type = crate::cases::attachments::clean_content_type(
+        req.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let filename = crate::cases::attachments::clean_filename(&params.filename);
+    let stored = crate::blobs::BlobStore::new(&state.config.data_dir)
+        .store_stream(payload, state.config.max_attachment_bytes)
+        .await?;
+    let attachment = state
+        .db
+        .write(move |tx| super::attachments::add(tx, &who, id, &stored, &filename, &content_type))
+        .await?;
+    Ok(HttpResponse::Created().json(attachment))
+}
+
+/// The article's files (whoever reads the article).
+#[utoipa::path(get, path = "/api/v1/knowledge/articles/{id}/attachments", tag = "knowledge",
+    responses((status = 200, body = ItemList<Attachment>), (status = 404, body = ProblemBody)))]
+#[get("/knowledge/articles/{id}/attachments")]
+pub async fn list_attachments(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| super::attachments::list(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// A file of an article, for whoever reads the article. Plain images are
+/// shown inline (they are the articles' images); anything else is a
+/// download; sandboxed, its type not sniffed.
+#[utoipa::path(get, path = "/api/v1/knowledge/attachments/{id}", tag = "knowledge", params(AttachmentDownload),
+    responses((status = 200, description = "the file"), (status = 404, body = ProblemBody)))]
+#[get("/knowledge/attachments/{id}")]
+pub async fn download_attachment(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    params: web::Query<AttachmentDownload>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
+    let reader = blobs.clone();
+    let file = state
+        .db
+        .read(move |conn| super::attachments::for_download(conn, &reader, &who, id))
+        .await?;
+    send_file(blobs, file, params.inline != Some(false), id).await
+}
+
+/// Removes a file from its article (whoever edits the article; audited).
+#[utoipa::path(delete, path = "/api/v1/knowledge/attachments/{id}", tag = "knowledge",
+    responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[delete("/knowledge/attachments/{id}")]
+pub async fn delete_attachment(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let orphans = state
+        .db
+        .write(move |tx| super::attachments::remove(tx, &who, id))
+        .await?;
+    if !orphans.is_empty() {
+        // The content no longer named by anything, after the commit.
+        let data_dir = state.config.data_dir.clone();
+        state
+            .db
+            .read(move |conn| {
+                crate::gdpr::erase::remove_files(conn, &data_dir, &orphans);
+                Ok::<_, crate::db::StoreError>(())
+            })
+            .await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sends a stored file: inline only for plain images when asked, else as
+/// a download; sandboxed, not sniffed, only the content's own bytes.
+pub async fn send_file(
+    blobs: crate::blobs::BlobStore,
+    mut file: Download,
+    inline: bool,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let location = file.location.take().ok_or_else(ApiError::not_found)?;
+    let missing = |err: std::io::Error| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the file's content is missing",
+        )
+        .with_cause(format_args!(
+            "knowledge attachment {id}: content missing: {err}"
+        ))
+    };
+    let (handle, size) = tokio::task::spawn_blocking(move || blobs.open(&location))
+        .await
+        .map_err(|err| missing(std::io::Error::other(err)))?
+        .map_err(missing)?;
+    let handle = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), size);
+    let inline = inline && crate::cases::attachments::inline_safe(&file.content_type);
+    let disposition = header::ContentDisposition {
+        disposition: if inline {
+            header::DispositionType::Inline
+        } else {
+            header::DispositionType::Attachment
+        },
+        parameters: vec![header::DispositionParam::FilenameExt(
+            header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: file.filename.clone().into_bytes(),
+            },
+        )],
+    };
+    let stream = futures_util::stream::unfold(handle, |mut handle| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = vec![0u8; 64 * 1024];
+        match handle.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok::<_, std::io::Error>(Bytes::from(buffer)), handle))
+            }
+            Err(err) => Some((Err(err), handle)),
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, file.content_type.clone()))
+        .insert_header(disposition)
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .streaming(stream))
+}
+
+// ---- editing granted per project -------------------------------------------
+
+/// The agents granted editing of the articles limited to the project (for
+/// whoever manages its members).
+#[utoipa::path(get, path = "/api/v1/knowledge/projects/{id}/editors", tag = "knowledge",
+    responses((status = 200, body = ItemList<Editor>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/knowledge/projects/{id}/editors")]
+pub async fn list_editors(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| super::editors::list(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// Grants an agent of the project editing and publishing of the articles
+/// limited to it (audited; idempotent).
+#[utoipa::path(put, path = "/api/v1/knowledge/projects/{id}/editors/{user_id}", tag = "knowledge",
+    responses((status = 200, body = Editor), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 422, body = ProblemBody)))]
+#[put("/knowledge/projects/{id}/editors/{user_id}")]
+pub async fn grant_editor(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, user_id) = path.into_inner();
+    let editor = state
+        .db
+        .write(move |tx| super::editors::grant(tx, &who, id, user_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(editor))
+}
+
+/// Revokes it (audited).
+#[utoipa::path(delete, path = "/api/v1/knowledge/projects/{id}/editors/{user_id}", tag = "knowledge",
+    responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 422, body = ProblemBody)))]
+#[delete("/knowledge/projects/{id}/editors/{user_id}")]
+pub async fn revoke_editor(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, user_id) = path.into_inner();
+    state
+        .db
+        .write(move |tx| super::editors::revoke(tx, &who, id, user_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---- suggestions beside a case, uses ----------------------------------------
+
+/// Up to five published articles for the case (its subject and first
+/// message against the knowledge search), best first; only articles
+/// readable in the case's project.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/knowledge-suggestions", tag = "knowledge",
+    responses((status = 200, body = ItemList<Suggestion>), (status = 404, body = ProblemBody)))]
+#[get("/cases/{id}/knowledge-suggestions")]
+pub async fn case_suggestions(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| super::suggest::suggestions(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// Records that an article was used in the case (a link or its text in a
+/// reply), for reports.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/knowledge-uses", tag = "knowledge", request_body = NewUse,
+    responses((status = 201, body = Use), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[post("/cases/{id}/knowledge-uses")]
+pub async fn record_use(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<NewUse>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let used = state
+        .db
+        .write(move |tx| super::suggest::record_use(tx, &who, id, &body.into_inner()))
+        .await?;
+    Ok(HttpResponse::Created().json(used))
+}
+
+/// The articles used in the case, oldest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/knowledge-uses", tag = "knowledge",
+    responses((status = 200, body = ItemList<Use>), (status = 404, body = ProblemBody)))]
+#[get("/cases/{id}/knowledge-uses")]
+pub async fn case_uses(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| super::suggest::uses(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
 }

@@ -360,3 +360,117 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
+
+// ---- attachments, editing grants, suggestions, uses (slice 2) -------------
+
+/// A file of an article: an inline image or a download.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgeAttachment)]
+pub struct Attachment {
+    pub id: i64,
+    pub article_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// `/api/v1/knowledge/attachments/{id}`: use it as an image's source in
+    /// the article's Markdown (`![text](/api/v1/knowledge/attachments/7)`).
+    pub url: String,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentUpload {
+    /// The file's name.
+    pub filename: String,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentDownload {
+    /// Show plain images in the browser instead of downloading (images in
+    /// articles are always shown).
+    pub inline: Option<bool>,
+}
+
+/// An agent granted editing of the articles limited to a project.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgeEditor)]
+pub struct Editor {
+    pub project_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub granted_by: Option<i64>,
+    pub granted_at: String,
+}
+
+/// An article suggested for a case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgeSuggestion)]
+pub struct Suggestion {
+    pub article_id: i64,
+    pub version_id: i64,
+    pub language: Language,
+    pub title: String,
+    pub tags: Vec<String>,
+    /// The matching text; matches between « and ».
+    pub snippet: String,
+    /// Where a customer reads it (relative, in the project's help center):
+    /// only for public articles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub public_url: Option<String>,
+}
+
+/// How an article was used in a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = ArticleUseHow)]
+pub enum UseHow {
+    /// A link to it put into a reply.
+    Link,
+    /// Its text put into a reply.
+    Text,
+}
+
+impl UseHow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UseHow::Link => "link",
+            UseHow::Text => "text",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UseHow> {
+        match text {
+            "link" => Some(UseHow::Link),
+            "text" => Some(UseHow::Text),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewArticleUse)]
+pub struct NewUse {
+    pub article_id: i64,
+    /// The language of the version used.
+    pub language: Language,
+    pub how: UseHow,
+}
+
+/// An article used in a case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ArticleUse)]
+pub struct Use {
+    pub id: i64,
+    pub article_id: i64,
+    pub version_id: Option<i64>,
+    pub case_id: i64,
+    pub user_id: Option<i64>,
+    pub at: String,
+    pub how: UseHow,
+}

@@ -17,6 +17,7 @@ use super::store::{self, ArticleRow, NewVersionRow, ReadScope, SearchFilter};
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
+use crate::cases::events::{Announcements, Event, KnowledgeEvent};
 use crate::search::query::{self, Field};
 use crate::validation::{Invalid, required_text};
 
@@ -56,7 +57,10 @@ fn hidden_as(missing: KnowledgeError) -> impl FnOnce(KnowledgeError) -> Knowledg
 fn scope(reader: &KnowledgeReader) -> ReadScope {
     match reader {
         KnowledgeReader::Editor => ReadScope::All,
-        KnowledgeReader::Reader { projects } => ReadScope::Published(projects.clone()),
+        KnowledgeReader::Reader { projects, edits } => ReadScope::Published {
+            projects: projects.clone(),
+            edits: edits.clone(),
+        },
     }
 }
 
@@ -174,6 +178,10 @@ fn readable(
         reader(conn, who, row.client_id).map_err(hidden_as(KnowledgeError::ArticleNotFound))?;
     if let KnowledgeReader::Reader { .. } = reader {
         let limits = store::projects(conn, id)?;
+        // A granted agent sees every state of what they edit.
+        if reader.edits_article(row.limited, &limits) {
+            return Ok((row, reader));
+        }
         let mut published = false;
         for language in Language::ALL {
             published |= store::published(conn, id, language)?.is_some();
@@ -186,13 +194,48 @@ fn readable(
 }
 
 /// A live article the principal may edit: 404 if they cannot see it, 403
-/// if they only read it.
-fn editable(conn: &Connection, who: &Principal, id: i64) -> Result<ArticleRow, KnowledgeError> {
+/// if they only read it (`policy::edit_knowledge_article`).
+fn editable(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+) -> Result<(ArticleRow, KnowledgeReader), KnowledgeError> {
     let (row, reader) = readable(conn, who, id)?;
-    match reader {
-        KnowledgeReader::Editor => Ok(row),
-        KnowledgeReader::Reader { .. } => Err(Denied::Forbidden.into()),
-    }
+    let limits = store::projects(conn, id)?;
+    policy::edit_knowledge_article(who, row.client_id, row.limited, &limits)?;
+    Ok((row, reader))
+}
+
+/// A live article the principal may read (404 otherwise).
+pub fn readable_article(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+) -> Result<ArticleRow, KnowledgeError> {
+    readable(conn, who, id).map(|(row, _)| row)
+}
+
+/// A live article the principal may edit (404 if unseen, 403 if read only).
+pub fn editable_article(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+) -> Result<ArticleRow, KnowledgeError> {
+    editable(conn, who, id).map(|(row, _)| row)
+}
+
+/// Whether the reader edits this article.
+fn edits(
+    conn: &Connection,
+    reader: &KnowledgeReader,
+    row: &ArticleRow,
+) -> Result<bool, KnowledgeError> {
+    Ok(match reader {
+        KnowledgeReader::Editor => true,
+        KnowledgeReader::Reader { .. } => {
+            reader.edits_article(row.limited, &store::projects(conn, row.id)?)
+        }
+    })
 }
 
 pub fn list_articles(
@@ -228,7 +271,7 @@ fn assemble(
     row: ArticleRow,
     reader: &KnowledgeReader,
 ) -> Result<Article, KnowledgeError> {
-    let editor = *reader == KnowledgeReader::Editor;
+    let editor = edits(conn, reader, &row)?;
     let mut translations = Vec::with_capacity(Language::ALL.len());
     for language in Language::ALL {
         translations.push(Translation {
@@ -350,6 +393,7 @@ pub fn create_article(
     let tags = normalize_tags(&input.tags)?;
     let projects = checked_projects(conn, input.client_id, &input.project_ids)?;
     let content = content(&input.title, &input.body)?;
+    let draft = reader.edits_article(!projects.is_empty(), &projects);
     let id = store::insert_article(
         conn,
         input.client_id,
@@ -359,25 +403,28 @@ pub fn create_article(
     )?;
     store::set_tags(conn, id, &tags)?;
     store::set_projects(conn, id, &projects)?;
-    let version = insert(conn, who, &reader, id, input.language, &content, None)?;
+    let version = insert(conn, who, draft, id, input.language, &content, None)?;
     Ok(Saved {
         article_id: id,
         version,
     })
 }
 
+/// A new version: a draft from whoever edits the article, otherwise a
+/// suggestion in review.
 fn insert(
     conn: &Connection,
     who: &Principal,
-    reader: &KnowledgeReader,
+    draft: bool,
     article_id: i64,
     language: Language,
     content: &Content,
     restored_from: Option<i64>,
 ) -> Result<Version, KnowledgeError> {
-    let state = match reader {
-        KnowledgeReader::Editor => VersionState::Draft,
-        KnowledgeReader::Reader { .. } => VersionState::Review,
+    let state = if draft {
+        VersionState::Draft
+    } else {
+        VersionState::Review
     };
     let id = store::insert_version(
         conn,
@@ -402,7 +449,7 @@ pub fn update_article(
     id: i64,
     patch: ArticlePatch,
 ) -> Result<Article, KnowledgeError> {
-    let row = editable(conn, who, id)?;
+    let (row, reader) = editable(conn, who, id)?;
     let category_id = match patch.category_id {
         Some(Some(category)) => {
             Some(own_category(conn, row.client_id, category, "category_id")?.id)
@@ -418,14 +465,20 @@ pub fn update_article(
     }
     if let Some(projects) = &patch.project_ids {
         let projects = checked_projects(conn, row.client_id, projects)?;
+        // A granted agent keeps the article within their projects.
+        if !reader.edits_article(!projects.is_empty(), &projects) {
+            return Err(Denied::Forbidden.into());
+        }
         store::set_projects(conn, id, &projects)?;
     }
     let row = store::article(conn, id)?.ok_or(KnowledgeError::ArticleNotFound)?;
-    assemble(conn, row, &KnowledgeReader::Editor)
+    assemble(conn, row, &reader)
 }
 
 pub fn delete_article(conn: &Connection, who: &Principal, id: i64) -> Result<(), KnowledgeError> {
-    let row = editable(conn, who, id)?;
+    let (row, _) = editable(conn, who, id)?;
+    // Granted agents edit and publish; deleting stays with the editors.
+    editor(conn, who, row.client_id)?;
     store::delete_article(conn, id, who.user_id)?;
     audit::record(
         conn,
@@ -486,22 +539,15 @@ pub fn save_version(
     article_id: i64,
     input: NewVersion,
 ) -> Result<Saved, KnowledgeError> {
-    let (_, reader) = readable(conn, who, article_id)?;
+    let (row, reader) = readable(conn, who, article_id)?;
+    let draft = edits(conn, &reader, &row)?;
     let content = content(&input.title, &input.body)?;
     if let Some(based_on) = input.based_on
         && store::newest_id(conn, article_id, input.language)? != Some(based_on)
     {
         return Err(KnowledgeError::VersionConflict);
     }
-    let version = insert(
-        conn,
-        who,
-        &reader,
-        article_id,
-        input.language,
-        &content,
-        None,
-    )?;
+    let version = insert(conn, who, draft, article_id, input.language, &content, None)?;
     Ok(Saved {
         article_id,
         version,
@@ -573,7 +619,7 @@ pub fn publish(
     article_id: i64,
     version_id: i64,
 ) -> Result<Version, KnowledgeError> {
-    let row = editable(conn, who, article_id)?;
+    let (row, _) = editable(conn, who, article_id)?;
     let version = current(conn, article_id, version_id, "published")?;
     let tags = store::tags(conn, article_id)?;
     store::publish(conn, &version, who.user_id, &tags)?;
@@ -601,7 +647,7 @@ pub fn unpublish(
     article_id: i64,
     language: Language,
 ) -> Result<Article, KnowledgeError> {
-    let row = editable(conn, who, article_id)?;
+    let (row, reader) = editable(conn, who, article_id)?;
     let version_id =
         store::unpublish(conn, article_id, language)?.ok_or(KnowledgeError::NotPublished)?;
     store::touch_article(conn, article_id)?;
@@ -615,7 +661,7 @@ pub fn unpublish(
         json!({ "version_id": version_id, "language": language.as_str() }),
     )?;
     let row = store::article(conn, article_id)?.ok_or(KnowledgeError::ArticleNotFound)?;
-    assemble(conn, row, &KnowledgeReader::Editor)
+    assemble(conn, row, &reader)
 }
 
 /// An old version's text as a new draft.
@@ -635,7 +681,7 @@ pub fn restore(
     let version = insert(
         conn,
         who,
-        &KnowledgeReader::Editor,
+        true,
         article_id,
         old.language,
         &content,
@@ -645,6 +691,44 @@ pub fn restore(
         article_id,
         version,
     })
+}
+
+// ---- live events -----------------------------------------------------------
+
+/// Announces a change of what readers see of an article (`published`,
+/// `withdrawn`) to the workspaces of the projects it applies to; sent after
+/// the commit (`CaseHub::write`). An article limited to no project left is
+/// announced to nobody.
+pub fn announce_article(
+    conn: &Connection,
+    events: &mut Announcements,
+    article_id: i64,
+    action: &'static str,
+) -> Result<(), KnowledgeError> {
+    let row = match store::article(conn, article_id)? {
+        Some(row) => row,
+        None => match store::deleted_article(conn, article_id)? {
+            Some(row) => row,
+            None => return Ok(()),
+        },
+    };
+    let project_ids = if row.limited {
+        let projects = store::projects(conn, article_id)?;
+        if projects.is_empty() {
+            return Ok(());
+        }
+        projects
+    } else {
+        Vec::new()
+    };
+    events.push(Event::Knowledge(KnowledgeEvent {
+        kind: "article",
+        id: article_id,
+        action,
+        client_id: row.client_id,
+        project_ids,
+    }));
+    Ok(())
 }
 
 // ---- search ----------------------------------------------------------------
@@ -679,6 +763,8 @@ pub fn search(
             category_id: params.category_id,
             tags: &tags,
             language: params.language,
+            public_only: false,
+            window: store::SEARCH_WINDOW,
         },
         params.limit.unwrap_or(25).clamp(1, 100),
     )?)

@@ -4,8 +4,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::model::{
-    ArticleSummary, Category, Language, SearchHit, TitleInLanguage, Version, VersionState,
-    VersionSummary, Visibility,
+    ArticleSummary, Attachment, Category, Editor, Language, SearchHit, TitleInLanguage, Use,
+    UseHow, Version, VersionState, VersionSummary, Visibility,
 };
 use crate::db::{StoreResult, now};
 
@@ -280,31 +280,59 @@ pub fn client_projects(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreR
 pub enum ReadScope {
     /// Every live article (an editor).
     All,
-    /// Published ones not limited to projects or limited to one of these.
-    Published(Vec<i64>),
+    /// Published ones not limited to projects or limited to one of
+    /// `projects`; and in any state those limited to projects all in
+    /// `edits` (an agent granted editing there).
+    Published { projects: Vec<i64>, edits: Vec<i64> },
+}
+
+fn json_ids(ids: &[i64]) -> Value {
+    Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
 }
 
 impl ReadScope {
-    /// SQL condition on the article `a` and its argument.
-    fn condition(&self) -> Option<(String, Value)> {
-        match self {
-            ReadScope::All => None,
-            ReadScope::Published(projects) => Some((
-                "EXISTS (SELECT 1 FROM kb_article_versions pv WHERE pv.article_id = a.id AND pv.state = 'published')
-                 AND (a.limited = 0
-                      OR EXISTS (SELECT 1 FROM kb_article_projects ap WHERE ap.article_id = a.id
-                                 AND ap.project_id IN (SELECT value FROM json_each(?))))"
-                    .into(),
-                Value::Text(serde_json::to_string(projects).unwrap_or_else(|_| "[]".into())),
-            )),
+    /// Only published articles readable in these projects.
+    pub fn published_in(projects: Vec<i64>) -> ReadScope {
+        ReadScope::Published {
+            projects,
+            edits: Vec::new(),
         }
     }
 
-    /// Whether an article (limited or not, to these projects) may be read.
+    /// SQL condition on the article `a` and its arguments.
+    fn condition(&self) -> Option<(String, Vec<Value>)> {
+        match self {
+            ReadScope::All => None,
+            ReadScope::Published { projects, edits } => {
+                let mut sql = String::from(
+                    "((EXISTS (SELECT 1 FROM kb_article_versions pv WHERE pv.article_id = a.id AND pv.state = 'published')
+                       AND (a.limited = 0
+                            OR EXISTS (SELECT 1 FROM kb_article_projects ap WHERE ap.article_id = a.id
+                                       AND ap.project_id IN (SELECT value FROM json_each(?)))))",
+                );
+                let mut args = vec![json_ids(projects)];
+                if !edits.is_empty() {
+                    sql.push_str(
+                        " OR (a.limited = 1
+                              AND EXISTS (SELECT 1 FROM kb_article_projects ae WHERE ae.article_id = a.id)
+                              AND NOT EXISTS (SELECT 1 FROM kb_article_projects ae WHERE ae.article_id = a.id
+                                              AND ae.project_id NOT IN (SELECT value FROM json_each(?)))))",
+                    );
+                    args.push(json_ids(edits));
+                } else {
+                    sql.push(')');
+                }
+                Some((sql, args))
+            }
+        }
+    }
+
+    /// Whether a published article (limited or not, to these projects)
+    /// may be read.
     pub fn admits(&self, limited: bool, limits: &[i64]) -> bool {
         match self {
             ReadScope::All => true,
-            ReadScope::Published(projects) => {
+            ReadScope::Published { projects, .. } => {
                 !limited || limits.iter().any(|p| projects.contains(p))
             }
         }
@@ -330,10 +358,10 @@ pub fn list_articles(
         Value::Integer(client_id),
         Value::Integer(i64::from(deleted)),
     ];
-    if let Some((condition, arg)) = scope.condition() {
+    if let Some((condition, more)) = scope.condition() {
         sql.push_str(" AND ");
         sql.push_str(&condition);
-        args.push(arg);
+        args.extend(more);
     }
     if let Some(category_id) = category_id {
         sql.push_str(" AND a.category_id = ?");
@@ -655,75 +683,398 @@ pub struct SearchFilter<'a> {
     pub category_id: Option<i64>,
     pub tags: &'a [String],
     pub language: Option<Language>,
+    /// Only articles of the help center (`visibility = 'public'`).
+    pub public_only: bool,
+    /// How many of the newest matches are ranked (`SEARCH_WINDOW` for a
+    /// search).
+    pub window: u32,
 }
+
+/// Matches ranked per search, at most: the newest this many matching
+/// published versions within the filter are ranked, the rest is not.
+pub const SEARCH_WINDOW: u32 = 2_000;
 
 /// Published versions matching the FTS5 expression, best first (bm25 with
 /// the title weighing most), within the filter.
+///
+/// Two passes, like the case search (`cases::store::search`): the first
+/// walks the matches newest first within the filter and ranks only the
+/// newest `filter.window` of them (bm25 over every match of a common word,
+/// with the joins and a snippet per match, cost 200 ms and more at 50,000
+/// articles); the second reads the page's rows with their snippets. A query
+/// with fewer matches than the window is ranked exactly.
 pub fn search(
     conn: &Connection,
     fts: &str,
     filter: &SearchFilter,
     limit: u32,
 ) -> StoreResult<Vec<SearchHit>> {
-    let mut sql = String::from(
-        "SELECT v.id, v.article_id, a.category_id, v.language, v.title,
-                snippet(kb_search, -1, '«', '»', '…', 12)
-         FROM kb_search
-         JOIN kb_article_versions v ON v.id = kb_search.rowid
-         JOIN kb_articles a ON a.id = v.article_id
-         WHERE kb_search MATCH ? AND v.state = 'published'
-           AND a.client_id = ? AND a.deleted_at IS NULL",
-    );
+    let mut conditions = String::new();
     let mut args = vec![
         Value::Text(fts.to_string()),
         Value::Integer(filter.client_id),
     ];
-    if let Some((condition, arg)) = filter.scope.condition() {
-        sql.push_str(" AND ");
-        sql.push_str(&condition);
-        args.push(arg);
+    if let Some((condition, more)) = filter.scope.condition() {
+        conditions.push_str(" AND ");
+        conditions.push_str(&condition);
+        args.extend(more);
     }
     if let Some(category_id) = filter.category_id {
-        sql.push_str(" AND a.category_id = ?");
+        conditions.push_str(" AND a.category_id = ?");
         args.push(Value::Integer(category_id));
     }
     for tag in filter.tags {
-        sql.push_str(
+        conditions.push_str(
             " AND EXISTS (SELECT 1 FROM kb_article_tags t WHERE t.article_id = a.id AND t.tag = ?)",
         );
         args.push(Value::Text(tag.clone()));
     }
     if let Some(language) = filter.language {
-        sql.push_str(" AND v.language = ?");
+        conditions.push_str(" AND v.language = ?");
         args.push(Value::Text(language.as_str().into()));
     }
-    sql.push_str(&format!(
-        " ORDER BY bm25(kb_search, 5.0, 1.0, 2.0), v.id DESC LIMIT {limit}"
-    ));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows: Vec<(i64, i64, Option<i64>, String, String, String)> = stmt
-        .query_map(params_from_iter(args.iter()), |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-            ))
-        })?
+    if filter.public_only {
+        conditions.push_str(" AND a.visibility = 'public'");
+    }
+    let ranked: Vec<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT id FROM (
+                 SELECT kb_search.rowid AS id, bm25(kb_search, 5.0, 1.0, 2.0) AS score
+                 FROM kb_search
+                 JOIN kb_article_versions v ON v.id = kb_search.rowid
+                 JOIN kb_articles a ON a.id = v.article_id
+                 WHERE kb_search MATCH ? AND v.state = 'published'
+                   AND a.client_id = ? AND a.deleted_at IS NULL{conditions}
+                 ORDER BY kb_search.rowid DESC LIMIT {window})
+             ORDER BY score, id DESC LIMIT {limit}",
+            window = filter.window.max(limit)
+        ))?
+        .query_map(params_from_iter(args.iter()), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut hits = Vec::with_capacity(rows.len());
-    for (version_id, article_id, category_id, language, title, snippet) in rows {
-        hits.push(SearchHit {
-            article_id,
-            version_id,
-            category_id,
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The page's rows with their snippets (only theirs are made).
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.article_id, a.category_id, v.language, v.title,
+                snippet(kb_search, -1, '«', '»', '…', 12)
+         FROM kb_search
+         JOIN kb_article_versions v ON v.id = kb_search.rowid
+         JOIN kb_articles a ON a.id = v.article_id
+         WHERE kb_search MATCH ?1
+           AND +kb_search.rowid IN (SELECT value FROM json_each(?2))",
+    )?;
+    let ids = serde_json::to_string(&ranked).unwrap_or_else(|_| "[]".into());
+    let mut found: std::collections::HashMap<i64, SearchHit> = std::collections::HashMap::new();
+    let rows = stmt.query_map(params![fts, ids], |row| {
+        let language: String = row.get(3)?;
+        Ok(SearchHit {
+            version_id: row.get(0)?,
+            article_id: row.get(1)?,
+            category_id: row.get(2)?,
             language: Language::parse(&language).unwrap_or(Language::De),
-            title,
-            tags: tags(conn, article_id)?,
-            snippet,
-        });
+            title: row.get(4)?,
+            tags: Vec::new(),
+            snippet: row.get(5)?,
+        })
+    })?;
+    for hit in rows {
+        let hit = hit?;
+        found.insert(hit.version_id, hit);
+    }
+    let mut hits = Vec::with_capacity(ranked.len());
+    for id in ranked {
+        if let Some(mut hit) = found.remove(&id) {
+            hit.tags = tags(conn, hit.article_id)?;
+            hits.push(hit);
+        }
     }
     Ok(hits)
+}
+
+// ---- attachments -----------------------------------------------------------
+
+/// An attachment with what its checks and download need.
+#[derive(Debug, Clone)]
+pub struct AttachmentRow {
+    pub attachment: Attachment,
+    pub client_id: i64,
+    pub sha256: String,
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, article_id, filename, content_type, size, created_by, created_at, client_id, sha256";
+
+fn attachment_from_row(row: &Row) -> rusqlite::Result<AttachmentRow> {
+    let id: i64 = row.get(0)?;
+    Ok(AttachmentRow {
+        attachment: Attachment {
+            id,
+            article_id: row.get(1)?,
+            filename: row.get(2)?,
+            content_type: row.get(3)?,
+            size: row.get(4)?,
+            url: format!("{}{id}", super::render::ATTACHMENT_PATH),
+            created_by: row.get(5)?,
+            created_at: row.get(6)?,
+        },
+        client_id: row.get(7)?,
+        sha256: row.get(8)?,
+    })
+}
+
+pub struct NewAttachmentRow<'a> {
+    pub client_id: i64,
+    pub article_id: i64,
+    pub sha256: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub user_id: Option<i64>,
+}
+
+pub fn insert_attachment(conn: &Connection, a: &NewAttachmentRow) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO kb_attachments
+             (client_id, article_id, sha256, filename, content_type, size, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        a.client_id,
+        a.article_id,
+        a.sha256,
+        a.filename,
+        a.content_type,
+        a.size,
+        a.user_id,
+        now()
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn attachment(conn: &Connection, id: i64) -> StoreResult<Option<AttachmentRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM kb_attachments WHERE id = ?1"
+        ))?
+        .query_row([id], attachment_from_row)
+        .optional()?)
+}
+
+pub fn attachments(conn: &Connection, article_id: i64) -> StoreResult<Vec<Attachment>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM kb_attachments WHERE article_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([article_id], attachment_from_row)?;
+    rows.map(|r| r.map(|a| a.attachment).map_err(Into::into))
+        .collect()
+}
+
+pub fn delete_attachment(conn: &Connection, id: i64) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM kb_attachments WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+// ---- editing grants --------------------------------------------------------
+
+pub fn editors(conn: &Connection, project_id: i64) -> StoreResult<Vec<Editor>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.project_id, k.user_id, u.name, u.email, k.granted_by, k.granted_at
+         FROM knowledge_editors k JOIN users u ON u.id = k.user_id
+         WHERE k.project_id = ?1 ORDER BY u.name COLLATE NOCASE, u.id",
+    )?;
+    let rows = stmt.query_map([project_id], |row| {
+        Ok(Editor {
+            project_id: row.get(0)?,
+            user_id: row.get(1)?,
+            name: row.get(2)?,
+            email: row.get(3)?,
+            granted_by: row.get(4)?,
+            granted_at: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Grants editing (kept as it is when granted already); whether it is new.
+pub fn grant(
+    conn: &Connection,
+    project_id: i64,
+    user_id: i64,
+    by: Option<i64>,
+) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO knowledge_editors (project_id, user_id, granted_by, granted_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![project_id, user_id, by, now()])?
+        > 0)
+}
+
+/// Revokes editing; whether there was a grant.
+pub fn revoke(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM knowledge_editors WHERE project_id = ?1 AND user_id = ?2")?
+        .execute(params![project_id, user_id])?
+        > 0)
+}
+
+// ---- suggestions and uses --------------------------------------------------
+
+/// The text of a case's first message from the customer (else its first
+/// message), for suggestions.
+pub fn first_message_text(conn: &Connection, case_id: i64) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT body_text FROM messages WHERE case_id = ?1
+             ORDER BY kind != 'inbound', id LIMIT 1",
+        )?
+        .query_row([case_id], |row| row.get(0))
+        .optional()?)
+}
+
+pub fn insert_use(
+    conn: &Connection,
+    article_id: i64,
+    version_id: Option<i64>,
+    case_id: i64,
+    user_id: Option<i64>,
+    how: UseHow,
+) -> StoreResult<Use> {
+    let at = now();
+    conn.prepare_cached(
+        "INSERT INTO kb_article_uses (article_id, version_id, case_id, user_id, at, how)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        article_id,
+        version_id,
+        case_id,
+        user_id,
+        at,
+        how.as_str()
+    ])?;
+    Ok(Use {
+        id: conn.last_insert_rowid(),
+        article_id,
+        version_id,
+        case_id,
+        user_id,
+        at,
+        how,
+    })
+}
+
+pub fn uses_of_case(conn: &Connection, case_id: i64) -> StoreResult<Vec<Use>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, article_id, version_id, case_id, user_id, at, how
+         FROM kb_article_uses WHERE case_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([case_id], |row| {
+        let how: String = row.get(6)?;
+        Ok(Use {
+            id: row.get(0)?,
+            article_id: row.get(1)?,
+            version_id: row.get(2)?,
+            case_id: row.get(3)?,
+            user_id: row.get(4)?,
+            at: row.get(5)?,
+            how: UseHow::parse(&how).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    6,
+                    rusqlite::types::Type::Text,
+                    format!("unknown use {how:?}").into(),
+                )
+            })?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+// ---- help center -----------------------------------------------------------
+
+/// An active project by its key: (id, client id, name).
+pub fn active_project_by_key(
+    conn: &Connection,
+    key: &str,
+) -> StoreResult<Option<(i64, i64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, client_id, name FROM projects WHERE key = ?1 AND active = 1")?
+        .query_row([key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?)
+}
+
+/// Articles of the help center: public, live, of the client, not limited
+/// to other projects.
+const PUBLIC_IN_PROJECT: &str =
+    "a.client_id = ?1 AND a.deleted_at IS NULL AND a.visibility = 'public'
+     AND (a.limited = 0 OR EXISTS (SELECT 1 FROM kb_article_projects ap
+                                   WHERE ap.article_id = a.id AND ap.project_id = ?2))";
+
+/// A published version in the help center: article id, category name,
+/// language, title, body (HTML), published at.
+#[derive(Debug, Clone)]
+pub struct PublicVersion {
+    pub article_id: i64,
+    pub category: Option<String>,
+    pub language: Language,
+    pub title: String,
+    pub body_html: String,
+    pub published_at: Option<String>,
+}
+
+fn public_version_from_row(row: &Row) -> rusqlite::Result<PublicVersion> {
+    let language: String = row.get(2)?;
+    Ok(PublicVersion {
+        article_id: row.get(0)?,
+        category: row.get(1)?,
+        language: Language::parse(&language).unwrap_or(Language::De),
+        title: row.get(3)?,
+        body_html: row.get(4)?,
+        published_at: row.get(5)?,
+    })
+}
+
+/// Every published version of the help center's articles (both languages),
+/// by category and title.
+pub fn public_versions(
+    conn: &Connection,
+    client_id: i64,
+    project_id: i64,
+) -> StoreResult<Vec<PublicVersion>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT a.id, c.name, v.language, v.title, '', v.published_at
+         FROM kb_articles a
+         JOIN kb_article_versions v ON v.article_id = a.id AND v.state = 'published'
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         WHERE {PUBLIC_IN_PROJECT}
+         ORDER BY c.position, c.name COLLATE NOCASE, v.title COLLATE NOCASE, a.id
+         LIMIT 2000"
+    ))?;
+    let rows = stmt.query_map(params![client_id, project_id], public_version_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The published versions of one article of the help center.
+pub fn public_article(
+    conn: &Connection,
+    client_id: i64,
+    project_id: i64,
+    article_id: i64,
+) -> StoreResult<Vec<PublicVersion>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT a.id, c.name, v.language, v.title, v.body_html, v.published_at
+         FROM kb_articles a
+         JOIN kb_article_versions v ON v.article_id = a.id AND v.state = 'published'
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         WHERE {PUBLIC_IN_PROJECT} AND a.id = ?3
+         ORDER BY v.language"
+    ))?;
+    let rows = stmt.query_map(
+        params![client_id, project_id, article_id],
+        public_version_from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -64,7 +64,7 @@ fn readable(
         .filter(|r| r.deleted_at.is_none())
         .ok_or(TextModuleError::NotFound)?;
     let reader = reader(conn, who, row.client_id).map_err(|_| TextModuleError::NotFound)?;
-    if let KnowledgeReader::Reader { projects } = &reader {
+    if let KnowledgeReader::Reader { projects, .. } = &reader {
         let limits = store::projects(conn, id)?;
         if row.state != State::Published || !serves(row.limited, &limits, projects) {
             return Err(TextModuleError::NotFound);
@@ -255,7 +255,7 @@ pub fn list(
     }
     let mut out = Vec::new();
     for row in store::list(conn, query.client_id, deleted)? {
-        if let KnowledgeReader::Reader { projects } = &reader
+        if let KnowledgeReader::Reader { projects, .. } = &reader
             && (row.state != State::Published
                 || !serves(row.limited, &store::projects(conn, row.id)?, projects))
         {

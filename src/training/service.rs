@@ -79,7 +79,7 @@ fn learnable(
         .into_iter()
         .next();
     let projects = match &reader {
-        KnowledgeReader::Reader { projects } => projects.clone(),
+        KnowledgeReader::Reader { projects, .. } => projects.clone(),
         KnowledgeReader::Editor => Vec::new(),
     };
     match (assigned, reader) {
@@ -447,7 +447,10 @@ pub fn lesson(conn: &Connection, who: &Principal, id: i64) -> Result<Lesson, Tra
     let scope = if projects.is_empty() {
         ReadScope::All
     } else {
-        ReadScope::Published(projects)
+        ReadScope::Published {
+            projects,
+            edits: Vec::new(),
+        }
     };
     let reads = store::reads(conn, id, user_id)?;
     let mut articles = Vec::new();

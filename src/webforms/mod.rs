@@ -285,6 +285,9 @@ pub struct PublicForm {
     pub topic_id: Option<i64>,
     pub send_confirmation: bool,
     pub pow_bits: u8,
+    /// The project's help center (`/help/{key}`), linked from the page when
+    /// the project has one (docs/knowledge.md).
+    pub help_center: Option<String>,
 }
 
 pub fn public_form(conn: &Connection, public_id: &str) -> Result<Option<PublicForm>, CaseError> {
@@ -295,7 +298,10 @@ pub fn public_form(conn: &Connection, public_id: &str) -> Result<Option<PublicFo
     else {
         return Ok(None);
     };
+    let help_center = crate::knowledge::help::key_of_project(conn, project.id)
+        .map_err(|err| CaseError::Store(crate::db::StoreError::Task(err.to_string())))?;
     Ok(Some(PublicForm {
+        help_center,
         public_id: row.public_id,
         project_id: project.id,
         project_key: project.key,
@@ -492,6 +498,7 @@ pub fn release(
         topic_id: row_form.as_ref().and_then(|f| f.topic_id),
         send_confirmation: row_form.as_ref().is_some_and(|f| f.send_confirmation),
         pow_bits: 0,
+        help_center: None,
     };
     let system = system_principal(row.ip.clone());
     let (case, client_id) = create_case(

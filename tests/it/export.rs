@@ -254,6 +254,23 @@ async fn client_export_is_complete_isolated_and_readable() {
         "From: bertram.geheimnord@kunde-b.example\r\nSubject: B\r\n\r\nRohmail Geheimnord",
     );
 
+    // A file in A's knowledge base (the demo seeded its articles).
+    let (_, articles) = ca_acme
+        .get(&format!("{V1}/knowledge/articles?client_id={acme}&limit=1"))
+        .await;
+    let kb_article = items(&articles)[0]["id"].as_i64().expect("a demo article");
+    let kb_bytes = b"kb-export-file".to_vec();
+    let response = ca_acme
+        .raw(
+            Method::POST,
+            &format!("{V1}/knowledge/articles/{kb_article}/attachments?filename=plan.txt"),
+            Some(("text/plain", kb_bytes.clone())),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let kb_sha = hex_sha256(&kb_bytes);
+
     // Start as A's client admin; watch it; download.
     let (status, job) = ca_acme
         .post(&format!("{V1}/clients/{acme}/exports"), json!({}))
@@ -290,6 +307,37 @@ async fn client_export_is_complete_isolated_and_readable() {
     let unpacked = work.path().join("unpacked");
     std::fs::create_dir(&unpacked).expect("dir");
     let top = untar(&archive, &unpacked);
+
+    // The knowledge base: articles, every version, the file's row and content.
+    let kb_articles = csv_rows(&top.join("kb_articles.csv"));
+    assert!(kb_articles.len() >= 12, "{kb_articles:?}");
+    let versions = jsonl(&top.join("kb_article_versions.jsonl"));
+    assert!(
+        versions
+            .iter()
+            .any(|v| v["language"] == "en" && v["state"] == "published")
+    );
+    assert!(
+        versions.iter().any(|v| v["state"] == "review"),
+        "every version, not only published"
+    );
+    assert!(versions.iter().all(|v| {
+        kb_articles
+            .iter()
+            .any(|a| a["id"].parse::<i64>().ok() == v["article_id"].as_i64())
+    }));
+    let kb_files = csv_rows(&top.join("kb_attachments.csv"));
+    assert!(
+        kb_files
+            .iter()
+            .any(|f| f["sha256"] == kb_sha && f["filename"] == "plan.txt"),
+        "{kb_files:?}"
+    );
+    assert_eq!(
+        std::fs::read(top.join("files").join(&kb_sha)).expect("the knowledge file"),
+        kb_bytes
+    );
+    assert!(!csv_rows(&top.join("kb_categories.csv")).is_empty());
 
     // The manifest: counts and hashes of every file.
     let manifest: Value =

@@ -191,6 +191,7 @@ struct Texts {
     default_confirmation: &'static str,
     reference: &'static str,
     not_found_title: &'static str,
+    help_center: &'static str,
     not_found: &'static str,
     throttled_title: &'static str,
     throttled: &'static str,
@@ -222,6 +223,7 @@ const DE: Texts = Texts {
     default_confirmation: "Wir haben Ihre Nachricht erhalten und melden uns so bald wie möglich.",
     reference: "Ihre Vorgangsnummer:",
     not_found_title: "Formular nicht gefunden",
+    help_center: "Viele Antworten finden Sie schon in unserem Hilfe-Center.",
     not_found: "Dieses Formular gibt es nicht oder es ist nicht mehr aktiv.",
     throttled_title: "Zu viele Anfragen",
     throttled: "Von Ihrer Adresse kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in {n} Minuten erneut.",
@@ -253,6 +255,7 @@ const EN: Texts = Texts {
     default_confirmation: "We have received your message and will get back to you as soon as possible.",
     reference: "Your reference number:",
     not_found_title: "Form not found",
+    help_center: "Many answers are already in our help center.",
     not_found: "This form does not exist or is no longer active.",
     throttled_title: "Too many requests",
     throttled: "We received very many requests from your address. Please try again in {n} minutes.",
@@ -348,6 +351,15 @@ fn form_page(
         body.push_str(&format!(
             "<div class=\"wf-intro\">\n{}\n</div>\n",
             paragraphs(&form.intro)
+        ));
+    }
+    if let Some(key) = &form.help_center {
+        // The form may be framed: the help center opens beside it.
+        body.push_str(&format!(
+            "<p class=\"wf-help\"><a href=\"/help/{}?lang={}\" target=\"_blank\" rel=\"noopener\">{}</a></p>\n",
+            escape(key),
+            t.lang,
+            escape(t.help_center)
         ));
     }
     if let Some(notice) = notice {

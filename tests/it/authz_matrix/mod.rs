@@ -22,6 +22,7 @@
 
 use crate::common;
 
+mod knowledge;
 mod rules;
 
 use std::collections::{BTreeSet, HashMap};
@@ -1387,6 +1388,9 @@ impl Ctx {
                 )
                 .await
             }
+            knowledge if knowledge.contains("/knowledge") => {
+                self.knowledge(knowledge, target, role).await
+            }
             other => panic!("no such matrix endpoint: {other}"),
         }
     }
@@ -1689,7 +1693,9 @@ fn group_of(endpoint: &str) -> usize {
         .split_once(' ')
         .map(|(_, path)| path)
         .unwrap_or(endpoint);
-    if path.starts_with("/projects") {
+    if path.contains("/knowledge") {
+        3
+    } else if path.starts_with("/projects") {
         0
     } else if path.starts_with("/users") {
         1
@@ -1698,15 +1704,16 @@ fn group_of(endpoint: &str) -> usize {
     }
 }
 
-/// The matrix in three groups, each on its own fresh demo server, run
-/// side by side: projects; users; clients, teams, audit and own account.
+/// The matrix in four groups, each on its own fresh demo server, run
+/// side by side: projects; users; clients, teams, audit and own account;
+/// knowledge.
 /// The exact list contents are checked on the third server before its rows
 /// run; after its rows, every server is checked for foreign objects in
 /// every role's lists.
 #[actix_web::test]
 async fn authorization_matrix() {
     let started = Instant::now();
-    let groups: Vec<Vec<&Row>> = (0..3)
+    let groups: Vec<Vec<&Row>> = (0..4)
         .map(|g| MATRIX.iter().filter(|(e, _, _)| group_of(e) == g).collect())
         .collect();
 
@@ -1725,11 +1732,12 @@ async fn authorization_matrix() {
             (cells, failures)
         }
     };
-    let (projects, users, rest) = tokio::join!(run_group(0), run_group(1), run_group(2));
+    let (projects, users, rest, knowledge) =
+        tokio::join!(run_group(0), run_group(1), run_group(2), run_group(3));
 
     let mut cells = Vec::new();
     let mut failures = Vec::new();
-    for (c, f) in [projects, users, rest] {
+    for (c, f) in [projects, users, rest, knowledge] {
         cells.extend(c);
         failures.extend(f);
     }

@@ -260,6 +260,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{id}/knowledge-suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Up to five published articles for the case (its subject and first
+         *     message against the knowledge search), best first; only articles
+         *     readable in the case's project.
+         */
+        get: operations["case_suggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/knowledge-uses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The articles used in the case, oldest first. */
+        get: operations["case_uses"];
+        put?: never;
+        /**
+         * Records that an article was used in the case (a link or its text in a
+         *     reply), for reports.
+         */
+        post: operations["record_use"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{id}/links": {
         parameters: {
             query?: never;
@@ -1174,6 +1216,29 @@ export interface paths {
         patch: operations["update_article"];
         trace?: never;
     };
+    "/api/v1/knowledge/articles/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The article's files (whoever reads the article). */
+        get: operations["list_attachments"];
+        put?: never;
+        /**
+         * Uploads a file to the article (the request body is the file; its
+         *     Content-Type is kept; the size limit of case attachments). Whoever
+         *     edits the article; an image is shown in the article with
+         *     `![text](/api/v1/knowledge/attachments/{id})`.
+         */
+        post: operations["upload_attachment_knowledge_articles_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge/articles/{id}/undelete": {
         parameters: {
             query?: never;
@@ -1299,6 +1364,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/knowledge/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of an article, for whoever reads the article. Plain images are
+         *     shown inline (they are the articles' images); anything else is a
+         *     download; sandboxed, its type not sniffed.
+         */
+        get: operations["download_attachment_knowledge_attachments"];
+        put?: never;
+        post?: never;
+        /** Removes a file from its article (whoever edits the article; audited). */
+        delete: operations["delete_attachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge/categories": {
         parameters: {
             query?: never;
@@ -1349,6 +1436,47 @@ export interface paths {
          */
         post: operations["preview"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/projects/{id}/editors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agents granted editing of the articles limited to the project (for
+         *     whoever manages its members).
+         */
+        get: operations["list_editors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/projects/{id}/editors/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Grants an agent of the project editing and publishing of the articles
+         *     limited to it (audited; idempotent).
+         */
+        put: operations["grant_editor"];
+        post?: never;
+        /** Revokes it (audited). */
+        delete: operations["revoke_editor"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2078,7 +2206,7 @@ export interface paths {
          * Adds a file to the module (the request body is the file; its
          *     Content-Type is kept). Inserting the module attaches it to the reply.
          */
-        post: operations["upload_attachment"];
+        post: operations["upload_attachment_text_modules_attachments"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2093,7 +2221,7 @@ export interface paths {
             cookie?: never;
         };
         /** Downloads one of the module's files (whoever reads the module). */
-        get: operations["download_attachment"];
+        get: operations["download_attachment_text_modules_attachments"];
         put?: never;
         post?: never;
         delete: operations["remove_attachment"];
@@ -2459,6 +2587,26 @@ export interface components {
             language: components["schemas"]["KnowledgeLanguage"];
             published: null | components["schemas"]["ArticleVersion"];
         };
+        /** @description An article used in a case. */
+        ArticleUse: {
+            /** Format: int64 */
+            article_id: number;
+            at: string;
+            /** Format: int64 */
+            case_id: number;
+            how: components["schemas"]["ArticleUseHow"];
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            user_id: number | null;
+            /** Format: int64 */
+            version_id: number | null;
+        };
+        /**
+         * @description How an article was used in a case.
+         * @enum {string}
+         */
+        ArticleUseHow: "link" | "text";
         /** @description One saved version of an article in one language. */
         ArticleVersion: {
             /** Format: int64 */
@@ -3391,6 +3539,23 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_ArticleUse: {
+            items: {
+                /** Format: int64 */
+                article_id: number;
+                at: string;
+                /** Format: int64 */
+                case_id: number;
+                how: components["schemas"]["ArticleUseHow"];
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                user_id: number | null;
+                /** Format: int64 */
+                version_id: number | null;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_ArticleVersion: {
             items: {
                 /** Format: int64 */
@@ -3736,6 +3901,27 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_KnowledgeAttachment: {
+            items: {
+                /** Format: int64 */
+                article_id: number;
+                content_type: string;
+                created_at: string;
+                /** Format: int64 */
+                created_by: number | null;
+                filename: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                size: number;
+                /**
+                 * @description `/api/v1/knowledge/attachments/{id}`: use it as an image's source in
+                 *     the article's Markdown (`![text](/api/v1/knowledge/attachments/7)`).
+                 */
+                url: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_KnowledgeCategory: {
             items: {
                 /** Format: int64 */
@@ -3752,6 +3938,39 @@ export interface components {
                  */
                 position: number;
                 updated_at: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_KnowledgeEditor: {
+            items: {
+                email: string;
+                granted_at: string;
+                /** Format: int64 */
+                granted_by: number | null;
+                name: string;
+                /** Format: int64 */
+                project_id: number;
+                /** Format: int64 */
+                user_id: number;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_KnowledgeSuggestion: {
+            items: {
+                /** Format: int64 */
+                article_id: number;
+                language: components["schemas"]["KnowledgeLanguage"];
+                /**
+                 * @description Where a customer reads it (relative, in the project's help center):
+                 *     only for public articles.
+                 */
+                public_url?: string;
+                /** @description The matching text; matches between « and ». */
+                snippet: string;
+                tags: string[];
+                title: string;
+                /** Format: int64 */
+                version_id: number;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -4049,6 +4268,25 @@ export interface components {
          * @enum {string}
          */
         Kind: "text" | "number" | "date" | "select" | "multi-select" | "checkbox";
+        /** @description A file of an article: an inline image or a download. */
+        KnowledgeAttachment: {
+            /** Format: int64 */
+            article_id: number;
+            content_type: string;
+            created_at: string;
+            /** Format: int64 */
+            created_by: number | null;
+            filename: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            size: number;
+            /**
+             * @description `/api/v1/knowledge/attachments/{id}`: use it as an image's source in
+             *     the article's Markdown (`![text](/api/v1/knowledge/attachments/7)`).
+             */
+            url: string;
+        };
         KnowledgeCategory: {
             /** Format: int64 */
             client_id: number;
@@ -4072,6 +4310,18 @@ export interface components {
             parent_id?: number | null;
             /** Format: int64 */
             position?: number | null;
+        };
+        /** @description An agent granted editing of the articles limited to a project. */
+        KnowledgeEditor: {
+            email: string;
+            granted_at: string;
+            /** Format: int64 */
+            granted_by: number | null;
+            name: string;
+            /** Format: int64 */
+            project_id: number;
+            /** Format: int64 */
+            user_id: number;
         };
         /**
          * @description The data of the `knowledge` event on `/api/v1/events`: something agents
@@ -4102,6 +4352,23 @@ export interface components {
             body: string;
             /** Format: int64 */
             client_id: number;
+        };
+        /** @description An article suggested for a case. */
+        KnowledgeSuggestion: {
+            /** Format: int64 */
+            article_id: number;
+            language: components["schemas"]["KnowledgeLanguage"];
+            /**
+             * @description Where a customer reads it (relative, in the project's help center):
+             *     only for public articles.
+             */
+            public_url?: string;
+            /** @description The matching text; matches between « and ». */
+            snippet: string;
+            tags: string[];
+            title: string;
+            /** Format: int64 */
+            version_id: number;
         };
         /**
          * @description Internal: the agents of the client's projects. Public: also the project's
@@ -4370,6 +4637,13 @@ export interface components {
             tags?: string[];
             title: string;
             visibility?: null | components["schemas"]["KnowledgeVisibility"];
+        };
+        NewArticleUse: {
+            /** Format: int64 */
+            article_id: number;
+            how: components["schemas"]["ArticleUseHow"];
+            /** @description The language of the version used. */
+            language: components["schemas"]["KnowledgeLanguage"];
         };
         /**
          * @description A save: a new version. From an editor a draft, from an agent a
@@ -5318,6 +5592,8 @@ export type ArticleSaved = components['schemas']['ArticleSaved'];
 export type ArticleSummary = components['schemas']['ArticleSummary'];
 export type ArticleTitle = components['schemas']['ArticleTitle'];
 export type ArticleTranslation = components['schemas']['ArticleTranslation'];
+export type ArticleUse = components['schemas']['ArticleUse'];
+export type ArticleUseHow = components['schemas']['ArticleUseHow'];
 export type ArticleVersion = components['schemas']['ArticleVersion'];
 export type ArticleVersionState = components['schemas']['ArticleVersionState'];
 export type ArticleVersionSummary = components['schemas']['ArticleVersionSummary'];
@@ -5385,6 +5661,7 @@ export type InstructionState = components['schemas']['InstructionState'];
 export type ItemListAgentStatus = components['schemas']['ItemList_AgentStatus'];
 export type ItemListArticleHit = components['schemas']['ItemList_ArticleHit'];
 export type ItemListArticleSummary = components['schemas']['ItemList_ArticleSummary'];
+export type ItemListArticleUse = components['schemas']['ItemList_ArticleUse'];
 export type ItemListArticleVersion = components['schemas']['ItemList_ArticleVersion'];
 export type ItemListArticleVersionSummary = components['schemas']['ItemList_ArticleVersionSummary'];
 export type ItemListClient = components['schemas']['ItemList_Client'];
@@ -5397,7 +5674,10 @@ export type ItemListErasure = components['schemas']['ItemList_Erasure'];
 export type ItemListExportJob = components['schemas']['ItemList_ExportJob'];
 export type ItemListInboundMail = components['schemas']['ItemList_InboundMail'];
 export type ItemListInstruction = components['schemas']['ItemList_Instruction'];
+export type ItemListKnowledgeAttachment = components['schemas']['ItemList_KnowledgeAttachment'];
 export type ItemListKnowledgeCategory = components['schemas']['ItemList_KnowledgeCategory'];
+export type ItemListKnowledgeEditor = components['schemas']['ItemList_KnowledgeEditor'];
+export type ItemListKnowledgeSuggestion = components['schemas']['ItemList_KnowledgeSuggestion'];
 export type ItemListMailbox = components['schemas']['ItemList_Mailbox'];
 export type ItemListMember = components['schemas']['ItemList_Member'];
 export type ItemListMyCourse = components['schemas']['ItemList_MyCourse'];
@@ -5413,12 +5693,15 @@ export type ItemListTokenInfo = components['schemas']['ItemList_TokenInfo'];
 export type ItemListTopic = components['schemas']['ItemList_Topic'];
 export type ItemListUser = components['schemas']['ItemList_User'];
 export type Kind = components['schemas']['Kind'];
+export type KnowledgeAttachment = components['schemas']['KnowledgeAttachment'];
 export type KnowledgeCategory = components['schemas']['KnowledgeCategory'];
 export type KnowledgeCategoryPatch = components['schemas']['KnowledgeCategoryPatch'];
+export type KnowledgeEditor = components['schemas']['KnowledgeEditor'];
 export type KnowledgeEvent = components['schemas']['KnowledgeEvent'];
 export type KnowledgeLanguage = components['schemas']['KnowledgeLanguage'];
 export type KnowledgePreview = components['schemas']['KnowledgePreview'];
 export type KnowledgePreviewInput = components['schemas']['KnowledgePreviewInput'];
+export type KnowledgeSuggestion = components['schemas']['KnowledgeSuggestion'];
 export type KnowledgeVisibility = components['schemas']['KnowledgeVisibility'];
 export type Lesson = components['schemas']['Lesson'];
 export type LessonArticle = components['schemas']['LessonArticle'];
@@ -5443,6 +5726,7 @@ export type MyCourse = components['schemas']['MyCourse'];
 export type MyInstruction = components['schemas']['MyInstruction'];
 export type MyProject = components['schemas']['MyProject'];
 export type NewArticle = components['schemas']['NewArticle'];
+export type NewArticleUse = components['schemas']['NewArticleUse'];
 export type NewArticleVersion = components['schemas']['NewArticleVersion'];
 export type NewAssignments = components['schemas']['NewAssignments'];
 export type NewCall = components['schemas']['NewCall'];
@@ -7198,6 +7482,294 @@ export interface operations {
             };
             /** @description delivery-not-retryable */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    case_suggestions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_KnowledgeSuggestion"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    case_uses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_ArticleUse"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    record_use: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewArticleUse"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleUse"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13567,6 +14139,213 @@ export interface operations {
             };
         };
     };
+    list_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_KnowledgeAttachment"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    upload_attachment_knowledge_articles_attachments: {
+        parameters: {
+            query: {
+                /** @description The file's name. */
+                filename: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeAttachment"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description A value breaks a rule (`field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     undelete_article: {
         parameters: {
             query?: never;
@@ -14343,6 +15122,183 @@ export interface operations {
             };
         };
     };
+    download_attachment_knowledge_attachments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Show plain images in the browser instead of downloading (images in
+                 *     articles are always shown).
+                 */
+                inline?: boolean | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    delete_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_categories: {
         parameters: {
             query: {
@@ -14831,6 +15787,286 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    list_editors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_KnowledgeEditor"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    grant_editor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeEditor"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    revoke_editor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20848,7 +22084,7 @@ export interface operations {
             };
         };
     };
-    upload_attachment: {
+    upload_attachment_text_modules_attachments: {
         parameters: {
             query: {
                 /** @description The file's name. */
@@ -20971,7 +22207,7 @@ export interface operations {
             };
         };
     };
-    download_attachment: {
+    download_attachment_text_modules_attachments: {
         parameters: {
             query?: never;
             header?: never;

@@ -18,6 +18,7 @@ import { useProjectData } from '../components/caseBits';
 import { useShortcuts } from '../components/shortcuts';
 import { CaseHeader } from './case/CaseHeader';
 import { Composer, useComposer } from './case/Composer';
+import { KnowledgePanel } from './case/KnowledgePanel';
 import { SidePanel } from './case/SidePanel';
 import { Thread } from './case/Thread';
 import { useCase, useCaseWrites } from './case/useCase';
@@ -98,7 +99,15 @@ export function CaseDetailPage({ params }: { params: Params }) {
           <Thread key={id} messages={detail.messages} contactName={c.contact_name} deliveries={state.deliveries} mails={state.mails} onRetry={writes.retryDelivery} />
           <Composer composer={composer} to={detail.contact?.emails[0]} />
         </div>
-        <SidePanel detail={detail} timer={timer} onSaveCustom={writes.saveCustom} onLinksChanged={() => void state.reload()} />
+        <SidePanel detail={detail} timer={timer} onSaveCustom={writes.saveCustom} onLinksChanged={() => void state.reload()}>
+          <KnowledgePanel
+            caseId={id}
+            onInsert={(text) => {
+              composer.setText((current) => (current.trim() ? `${current.trimEnd()}\n\n${text}` : text));
+              composer.focus(composer.kind);
+            }}
+          />
+        </SidePanel>
       </div>
 
       {writes.conflict && (

@@ -1,7 +1,7 @@
 // The case screen's side panel: the contact, the custom fields, earlier
 // cases of the contact, related cases, time spent, dates and the history.
 
-import { Fragment } from 'preact';
+import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, query, type Case, type CaseDetail, type HistoryEntry, type TimeKind } from '../../api';
 import { formatDateTime, formatDuration, formatNumber, formatShort, hasMessage, t, type MsgKey } from '../../i18n';
@@ -13,12 +13,13 @@ import { ConfirmModal } from '../../components/Modal';
 import { ChannelLabel, StatusBadge } from '../../components/caseBits';
 import type { CaseTimer } from './useCaseTimer';
 
-export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveCustom: (custom: Record<string, unknown>) => Promise<void>; onLinksChanged: () => void }) {
+export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveCustom: (custom: Record<string, unknown>) => Promise<void>; onLinksChanged: () => void; children?: ComponentChildren }) {
   const { detail, timer } = props;
   const c = detail.case;
   const earlier = detail.contact_cases.filter((x) => x.id !== c.id);
   return (
     <aside class="case-side" aria-label={t('case.side')}>
+      {props.children}
       <section class="card side-card" data-testid="contact-card">
         <h2>{t('case.contact')}</h2>
         {detail.contact ? (
