@@ -21,6 +21,7 @@ pub mod export;
 pub mod fields;
 pub mod gdpr;
 pub mod http;
+pub mod ids;
 pub mod knowledge;
 pub mod mail;
 pub mod net;

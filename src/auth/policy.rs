@@ -5,6 +5,7 @@
 //! nobody learns what exists at another client.
 
 use super::model::{MemberRole, Permissions, Principal, Role};
+use crate::ids::{ClientId, ProjectId, TeamId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
@@ -19,9 +20,9 @@ pub enum Denied {
 pub enum Visibility {
     All,
     /// Rows of these clients.
-    Clients(Vec<i64>),
+    Clients(Vec<ClientId>),
     /// Rows of these projects only.
-    Projects(Vec<i64>),
+    Projects(Vec<ProjectId>),
 }
 
 /// Which users the principal may see.
@@ -30,32 +31,32 @@ pub enum UserVisibility {
     All,
     /// A client admin: the client's users and everybody who works in one of
     /// the client's projects.
-    ClientAndItsProjects(i64),
+    ClientAndItsProjects(ClientId),
     /// A project lead: the provider's staff and the users of the clients
     /// they lead projects for.
-    ProviderAndClients(Vec<i64>),
+    ProviderAndClients(Vec<ClientId>),
     /// Only oneself.
-    Oneself(Option<i64>),
+    Oneself(Option<UserId>),
 }
 
 /// What a row needs to reveal for a decision about it.
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectRef {
-    pub id: i64,
-    pub client_id: i64,
+    pub id: ProjectId,
+    pub client_id: ClientId,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct UserRef {
-    pub id: i64,
+    pub id: UserId,
     pub role: Role,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct TeamRef {
-    pub id: i64,
-    pub client_id: Option<i64>,
+    pub id: TeamId,
+    pub client_id: Option<ClientId>,
 }
 
 impl Principal {
@@ -63,11 +64,11 @@ impl Principal {
         self.role == Role::Admin
     }
 
-    fn is_admin_of(&self, client_id: i64) -> bool {
+    fn is_admin_of(&self, client_id: ClientId) -> bool {
         self.role == Role::ClientAdmin && self.client_id == Some(client_id)
     }
 
-    fn member_role(&self, project_id: i64) -> Option<MemberRole> {
+    fn member_role(&self, project_id: ProjectId) -> Option<MemberRole> {
         self.memberships
             .iter()
             .find(|m| m.project_id == project_id)
@@ -75,8 +76,8 @@ impl Principal {
     }
 
     /// Clients whose projects the principal works in.
-    fn member_clients(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self.memberships.iter().map(|m| m.client_id).collect();
+    fn member_clients(&self) -> Vec<ClientId> {
+        let mut ids: Vec<ClientId> = self.memberships.iter().map(|m| m.client_id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -110,7 +111,7 @@ pub fn client_visibility(p: &Principal) -> Visibility {
     }
 }
 
-pub fn view_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn view_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     allow(
         client_visibility(p).includes_client(client_id),
         Denied::NotFound,
@@ -121,12 +122,12 @@ pub fn create_client(p: &Principal) -> Result<(), Denied> {
     allow(p.is_admin(), Denied::Forbidden)
 }
 
-pub fn rename_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn rename_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
 
-pub fn delete_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn delete_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin(), Denied::Forbidden)
 }
@@ -153,7 +154,7 @@ pub fn view_project(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
 /// Whether `p` works in one of `project_ids` of `client_id` (empty: in any
 /// project of the client). For things that apply to several projects, such
 /// as a text module or a work instruction.
-pub fn sees_projects_of(p: &Principal, client_id: i64, project_ids: &[i64]) -> bool {
+pub fn sees_projects_of(p: &Principal, client_id: ClientId, project_ids: &[ProjectId]) -> bool {
     match project_visibility(p) {
         Visibility::All => true,
         Visibility::Clients(ids) => ids.contains(&client_id),
@@ -172,7 +173,7 @@ pub fn review_held_submissions(p: &Principal, project: ProjectRef) -> Result<(),
 }
 
 /// Create, change and delete projects of a client.
-pub fn manage_projects_of(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn manage_projects_of(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
@@ -200,7 +201,7 @@ pub fn user_visibility(p: &Principal) -> UserVisibility {
 }
 
 /// Create a user with this role for this client (`None`: provider/platform).
-pub fn create_user(p: &Principal, role: Role, client_id: Option<i64>) -> Result<(), Denied> {
+pub fn create_user(p: &Principal, role: Role, client_id: Option<ClientId>) -> Result<(), Denied> {
     if p.is_admin() {
         return Ok(());
     }
@@ -263,7 +264,7 @@ pub fn view_team(p: &Principal, team: TeamRef) -> Result<(), Denied> {
 }
 
 /// Create, rename or delete a team of this client (`None`: the provider's).
-pub fn manage_team(p: &Principal, client_id: Option<i64>) -> Result<(), Denied> {
+pub fn manage_team(p: &Principal, client_id: Option<ClientId>) -> Result<(), Denied> {
     if let Some(c) = client_id {
         view_client(p, c)?;
     }
@@ -287,7 +288,7 @@ pub fn manage_team(p: &Principal, client_id: Option<i64>) -> Result<(), Denied> 
 /// in, with the change being decided counted in (a project to join, an
 /// agent moving into the team). Keyed on the team, so that moving an agent
 /// between teams cannot sidestep it.
-pub fn team_pro_allows(team_tariff: Option<crate::users::Tariff>, clients: &[i64]) -> bool {
+pub fn team_pro_allows(team_tariff: Option<crate::users::Tariff>, clients: &[ClientId]) -> bool {
     team_tariff != Some(crate::users::Tariff::Pro) || clients.iter().all(|&c| c == clients[0])
 }
 
@@ -301,7 +302,7 @@ pub fn customer_visibility(p: &Principal) -> Visibility {
 }
 
 /// View a client's contacts and organizations; a foreign client is 404.
-pub fn view_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn view_customers(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     allow(
         customer_visibility(p).includes_client(client_id),
         Denied::NotFound,
@@ -309,12 +310,12 @@ pub fn view_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
 }
 
 /// Create and change contacts and organizations of a client.
-pub fn edit_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn edit_customers(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_customers(p, client_id)
 }
 
 /// Delete, merge and import contacts and organizations of a client.
-pub fn manage_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn manage_customers(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_customers(p, client_id)?;
     let leads_client = p.role == Role::ProjectLead
         && p.memberships
@@ -329,14 +330,14 @@ pub fn manage_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
 // ---- data export and GDPR --------------------------------------------------
 
 /// Export all data of a client: its client admin and platform admins.
-pub fn export_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn export_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
 
 /// Data subject requests (access export, erasure) for a client's contacts:
 /// its client admin and platform admins.
-pub fn gdpr_requests(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn gdpr_requests(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_customers(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
@@ -379,14 +380,14 @@ pub enum KnowledgeReader {
     Editor,
     /// Sees published versions of articles that are not limited to
     /// projects, or limited to one of these.
-    Reader { projects: Vec<i64> },
+    Reader { projects: Vec<ProjectId> },
 }
 
-pub fn knowledge_reader(p: &Principal, client_id: i64) -> Result<KnowledgeReader, Denied> {
+pub fn knowledge_reader(p: &Principal, client_id: ClientId) -> Result<KnowledgeReader, Denied> {
     if p.is_admin() || p.is_admin_of(client_id) {
         return Ok(KnowledgeReader::Editor);
     }
-    let projects: Vec<i64> = p
+    let projects: Vec<ProjectId> = p
         .memberships
         .iter()
         .filter(|m| m.client_id == client_id)
@@ -407,7 +408,7 @@ pub fn knowledge_reader(p: &Principal, client_id: i64) -> Result<KnowledgeReader
 }
 
 /// Create, change, publish and delete a client's knowledge.
-pub fn edit_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn edit_knowledge(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     match knowledge_reader(p, client_id)? {
         KnowledgeReader::Editor => Ok(()),
         KnowledgeReader::Reader { .. } => Err(Denied::Forbidden),
@@ -416,7 +417,7 @@ pub fn edit_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
 
 /// See and restore a client's deleted knowledge: its client admin and
 /// platform admins.
-pub fn restore_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn restore_knowledge(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     knowledge_reader(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
@@ -432,7 +433,7 @@ pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
 }
 
 impl Visibility {
-    pub fn includes_client(&self, client_id: i64) -> bool {
+    pub fn includes_client(&self, client_id: ClientId) -> bool {
         match self {
             Visibility::All => true,
             Visibility::Clients(ids) => ids.contains(&client_id),
@@ -457,7 +458,7 @@ mod tests {
 
     fn who(
         role: Role,
-        client_id: Option<i64>,
+        client_id: Option<ClientId>,
         memberships: &[(i64, i64, MemberRole)],
     ) -> Principal {
         Principal {

@@ -5,6 +5,7 @@
 //! `crate::channels` lists the consumers: a new channel is one consumer
 //! there and no change here.
 
+use crate::ids::CaseId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::model::Channel;
@@ -15,7 +16,7 @@ use crate::db::{StoreError, StoreResult, now};
 pub struct Queued {
     pub id: i64,
     pub channel: Channel,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub message_id: i64,
 }
 
@@ -23,7 +24,7 @@ pub struct Queued {
 pub fn push(
     conn: &Connection,
     channel: Channel,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
 ) -> StoreResult<i64> {
     conn.prepare_cached(

@@ -6,6 +6,7 @@
 //! Jobs live in memory: a restart forgets them and clears the folder (an
 //! archive is made again in minutes).
 
+use crate::ids::ClientId;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -51,7 +52,7 @@ const REMOVED_LISTED_HOURS: i64 = 24 * 7;
 #[derive(Debug)]
 pub struct Job {
     pub id: String,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub created_at: String,
     pub file_name: String,
     pub path: PathBuf,
@@ -63,7 +64,7 @@ pub struct Job {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExportJob {
     pub id: String,
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// `running`, `done`, `failed`, `cancelled` or `removed`.
     pub state: &'static str,
     /// Why a `removed` archive was deleted.
@@ -209,7 +210,7 @@ impl Exports {
         &self,
         store_path: PathBuf,
         blobs: BlobStore,
-        client_id: i64,
+        client_id: ClientId,
         client_name: &str,
     ) -> Result<ExportJob, ExportError> {
         self.expire(chrono::Utc::now());
@@ -274,7 +275,7 @@ impl Exports {
     }
 
     /// The job, if it belongs to this client.
-    pub fn get(&self, client_id: i64, id: &str) -> Result<Arc<Job>, ExportError> {
+    pub fn get(&self, client_id: ClientId, id: &str) -> Result<Arc<Job>, ExportError> {
         self.expire(chrono::Utc::now());
         self.lock()
             .get(id)
@@ -284,7 +285,7 @@ impl Exports {
     }
 
     /// The client's jobs, newest first.
-    pub fn list(&self, client_id: i64) -> Vec<ExportJob> {
+    pub fn list(&self, client_id: ClientId) -> Vec<ExportJob> {
         self.expire(chrono::Utc::now());
         let mut items: Vec<ExportJob> = self
             .lock()
@@ -326,7 +327,7 @@ impl Exports {
     /// Deletes every archive of the client, finished or still being
     /// written (its snapshot may predate the erasure): after an erasure.
     /// Returns how many jobs were removed.
-    pub fn remove_client(&self, client_id: i64, reason: Removal) -> usize {
+    pub fn remove_client(&self, client_id: ClientId, reason: Removal) -> usize {
         let jobs: Vec<Arc<Job>> = self
             .lock()
             .values()
@@ -341,7 +342,7 @@ impl Exports {
     }
 
     /// Cancels a running job or deletes a finished archive.
-    pub fn delete(&self, client_id: i64, id: &str) -> Result<(), ExportError> {
+    pub fn delete(&self, client_id: ClientId, id: &str) -> Result<(), ExportError> {
         let job = self.get(client_id, id)?;
         job.progress.cancelled.store(true, Ordering::Relaxed);
         self.lock().remove(id);

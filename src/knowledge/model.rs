@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ProjectId};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -94,7 +95,7 @@ impl VersionState {
 #[schema(as = KnowledgeCategory)]
 pub struct Category {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub parent_id: Option<i64>,
     pub name: String,
     /// Order among its siblings (then by name).
@@ -107,7 +108,7 @@ pub struct Category {
 #[serde(deny_unknown_fields)]
 #[schema(as = NewKnowledgeCategory)]
 pub struct NewCategory {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub parent_id: Option<i64>,
     #[schema(max_length = 120)]
     pub name: String,
@@ -183,7 +184,7 @@ pub struct Translation {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Article {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
     /// Editors only: the article is limited to `project_ids` (when they
@@ -192,7 +193,7 @@ pub struct Article {
     pub limited: bool,
     pub tags: Vec<String>,
     /// Editors only: the projects the article is limited to.
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     pub created_at: String,
     pub updated_at: String,
     /// One per language, German first.
@@ -214,7 +215,7 @@ pub struct TitleInLanguage {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleSummary {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
     pub tags: Vec<String>,
@@ -226,7 +227,7 @@ pub struct ArticleSummary {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewArticle {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     /// Default `internal`.
     pub visibility: Option<Visibility>,
@@ -234,7 +235,7 @@ pub struct NewArticle {
     pub tags: Vec<String>,
     /// Limit to these projects of the client; empty: all.
     #[serde(default)]
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     pub language: Language,
     #[schema(max_length = 200)]
     pub title: String,
@@ -252,7 +253,7 @@ pub struct ArticlePatch {
     pub category_id: Option<Option<i64>>,
     pub visibility: Option<Visibility>,
     pub tags: Option<Vec<String>>,
-    pub project_ids: Option<Vec<i64>>,
+    pub project_ids: Option<Vec<ProjectId>>,
 }
 
 /// A save: a new version. From an editor a draft, from an agent a
@@ -282,13 +283,13 @@ pub struct Unpublish {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ClientParams {
-    pub client_id: i64,
+    pub client_id: ClientId,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleQuery {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub tag: Option<String>,
     /// 1–200, default 100.
@@ -303,7 +304,7 @@ pub struct ArticleQuery {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct KnowledgeSearch {
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Words (`pref*` for prefixes), "phrases", `tag:` filters; the case
     /// search's language.
     pub q: String,

@@ -1,5 +1,6 @@
 //! SQL of the knowledge base. No permission checks here (see service.rs).
 
+use crate::ids::{ClientId, ProjectId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
@@ -36,7 +37,7 @@ pub fn category(conn: &Connection, id: i64) -> StoreResult<Option<Category>> {
 
 /// A client's categories, parents before children is not guaranteed:
 /// ordered by parent, position and name (the UI builds the tree).
-pub fn categories(conn: &Connection, client_id: i64) -> StoreResult<Vec<Category>> {
+pub fn categories(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<Category>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CATEGORY_COLUMNS} FROM kb_categories WHERE client_id = ?1
          ORDER BY coalesce(parent_id, 0), position, name COLLATE NOCASE, id"
@@ -47,7 +48,7 @@ pub fn categories(conn: &Connection, client_id: i64) -> StoreResult<Vec<Category
 
 pub fn insert_category(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     parent_id: Option<i64>,
     name: &str,
     position: i64,
@@ -116,7 +117,7 @@ pub fn delete_category(conn: &Connection, id: i64) -> StoreResult<()> {
 #[derive(Debug, Clone)]
 pub struct ArticleRow {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
     /// Only for the projects in `kb_article_projects`.
@@ -160,10 +161,10 @@ fn article_in(conn: &Connection, id: i64, deleted: bool) -> StoreResult<Option<A
 
 pub fn insert_article(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     category_id: Option<i64>,
     visibility: Visibility,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
 ) -> StoreResult<i64> {
     let at = now();
     conn.prepare_cached(
@@ -200,7 +201,7 @@ pub fn touch_article(conn: &Connection, id: i64) -> StoreResult<()> {
 }
 
 /// Soft delete; the versions stay, the search rows go.
-pub fn delete_article(conn: &Connection, id: i64, user_id: Option<i64>) -> StoreResult<()> {
+pub fn delete_article(conn: &Connection, id: i64, user_id: Option<UserId>) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE kb_articles SET deleted_at = ?2, deleted_by = ?3 WHERE id = ?1 AND deleted_at IS NULL",
     )?
@@ -242,7 +243,7 @@ pub fn set_tags(conn: &Connection, article_id: i64, tags: &[String]) -> StoreRes
     Ok(())
 }
 
-pub fn projects(conn: &Connection, article_id: i64) -> StoreResult<Vec<i64>> {
+pub fn projects(conn: &Connection, article_id: i64) -> StoreResult<Vec<ProjectId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT project_id FROM kb_article_projects WHERE article_id = ?1 ORDER BY project_id",
     )?;
@@ -251,7 +252,7 @@ pub fn projects(conn: &Connection, article_id: i64) -> StoreResult<Vec<i64>> {
 }
 
 /// Limits the article to these projects; none: all projects of the client.
-pub fn set_projects(conn: &Connection, article_id: i64, projects: &[i64]) -> StoreResult<()> {
+pub fn set_projects(conn: &Connection, article_id: i64, projects: &[ProjectId]) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM kb_article_projects WHERE article_id = ?1")?
         .execute([article_id])?;
     conn.prepare_cached("UPDATE kb_articles SET limited = ?2 WHERE id = ?1")?
@@ -266,7 +267,11 @@ pub fn set_projects(conn: &Connection, article_id: i64, projects: &[i64]) -> Sto
 }
 
 /// Which of `ids` are projects of the client.
-pub fn client_projects(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub fn client_projects(
+    conn: &Connection,
+    client_id: ClientId,
+    ids: &[ProjectId],
+) -> StoreResult<Vec<ProjectId>> {
     let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM projects WHERE client_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
@@ -281,7 +286,7 @@ pub enum ReadScope {
     /// Every live article (an editor).
     All,
     /// Published ones not limited to projects or limited to one of these.
-    Published(Vec<i64>),
+    Published(Vec<ProjectId>),
 }
 
 impl ReadScope {
@@ -301,7 +306,7 @@ impl ReadScope {
     }
 
     /// Whether an article (limited or not, to these projects) may be read.
-    pub fn admits(&self, limited: bool, limits: &[i64]) -> bool {
+    pub fn admits(&self, limited: bool, limits: &[ProjectId]) -> bool {
         match self {
             ReadScope::All => true,
             ReadScope::Published(projects) => {
@@ -314,7 +319,7 @@ impl ReadScope {
 #[allow(clippy::too_many_arguments)]
 pub fn list_articles(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     scope: &ReadScope,
     deleted: bool,
     category_id: Option<i64>,
@@ -326,10 +331,7 @@ pub fn list_articles(
         "SELECT a.id, a.client_id, a.category_id, a.visibility, a.updated_at
          FROM kb_articles a WHERE a.client_id = ? AND (a.deleted_at IS NOT NULL) = ?",
     );
-    let mut args = vec![
-        Value::Integer(client_id),
-        Value::Integer(i64::from(deleted)),
-    ];
+    let mut args = vec![Value::from(client_id), Value::Integer(i64::from(deleted))];
     if let Some((condition, arg)) = scope.condition() {
         sql.push_str(" AND ");
         sql.push_str(&condition);
@@ -337,7 +339,7 @@ pub fn list_articles(
     }
     if let Some(category_id) = category_id {
         sql.push_str(" AND a.category_id = ?");
-        args.push(Value::Integer(category_id));
+        args.push(Value::from(category_id));
     }
     if let Some(tag) = tag {
         sql.push_str(
@@ -347,11 +349,11 @@ pub fn list_articles(
     }
     if let Some(before_id) = before_id {
         sql.push_str(" AND a.id < ?");
-        args.push(Value::Integer(before_id));
+        args.push(Value::from(before_id));
     }
     sql.push_str(&format!(" ORDER BY a.id DESC LIMIT {limit}"));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let frames: Vec<(i64, i64, Option<i64>, String, String)> = stmt
+    let frames: Vec<(i64, ClientId, Option<i64>, String, String)> = stmt
         .query_map(params_from_iter(args.iter()), |row| {
             Ok((
                 row.get(0)?,
@@ -512,7 +514,7 @@ pub struct NewVersionRow<'a> {
     pub body_md: &'a str,
     pub body_html: &'a str,
     pub state: VersionState,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub restored_from: Option<i64>,
 }
 
@@ -551,7 +553,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersionRow) -> StoreResult<i64> 
     Ok(conn.last_insert_rowid())
 }
 
-pub fn submit(conn: &Connection, version_id: i64, user_id: Option<i64>) -> StoreResult<()> {
+pub fn submit(conn: &Connection, version_id: i64, user_id: Option<UserId>) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE kb_article_versions SET state = 'review', submitted_by = ?2, submitted_at = ?3
          WHERE id = ?1",
@@ -565,7 +567,7 @@ pub fn submit(conn: &Connection, version_id: i64, user_id: Option<i64>) -> Store
 pub fn publish(
     conn: &Connection,
     version: &Version,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     tags: &[String],
 ) -> StoreResult<()> {
     unpublish(conn, version.article_id, version.language)?;
@@ -626,7 +628,7 @@ pub fn reindex_article(conn: &Connection, article_id: i64) -> StoreResult<()> {
 }
 
 /// Versions waiting in review in a client's live articles, oldest first.
-pub fn in_review(conn: &Connection, client_id: i64, limit: u32) -> StoreResult<Vec<Version>> {
+pub fn in_review(conn: &Connection, client_id: ClientId, limit: u32) -> StoreResult<Vec<Version>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {} FROM kb_article_versions v JOIN kb_articles a ON a.id = v.article_id
          WHERE a.client_id = ?1 AND a.deleted_at IS NULL AND v.state = 'review'
@@ -644,7 +646,7 @@ pub fn in_review(conn: &Connection, client_id: i64, limit: u32) -> StoreResult<V
 // ---- search ----------------------------------------------------------------
 
 pub struct SearchFilter<'a> {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub scope: &'a ReadScope,
     pub category_id: Option<i64>,
     pub tags: &'a [String],
@@ -668,10 +670,7 @@ pub fn search(
          WHERE kb_search MATCH ? AND v.state = 'published'
            AND a.client_id = ? AND a.deleted_at IS NULL",
     );
-    let mut args = vec![
-        Value::Text(fts.to_string()),
-        Value::Integer(filter.client_id),
-    ];
+    let mut args = vec![Value::Text(fts.to_string()), Value::from(filter.client_id)];
     if let Some((condition, arg)) = filter.scope.condition() {
         sql.push_str(" AND ");
         sql.push_str(&condition);
@@ -679,7 +678,7 @@ pub fn search(
     }
     if let Some(category_id) = filter.category_id {
         sql.push_str(" AND a.category_id = ?");
-        args.push(Value::Integer(category_id));
+        args.push(Value::from(category_id));
     }
     for tag in filter.tags {
         sql.push_str(

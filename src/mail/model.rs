@@ -1,6 +1,7 @@
 //! Mailboxes and inbound mail records: types and API shapes. Passwords are
 //! write-only: no type that is serialised carries one.
 
+use crate::ids::{CaseId, ClientId, ProjectId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -68,8 +69,8 @@ impl AfterFetch {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Mailbox {
     pub id: i64,
-    pub project_id: i64,
-    pub client_id: i64,
+    pub project_id: ProjectId,
+    pub client_id: ClientId,
     pub name: String,
     pub address: String,
     pub sender_name: String,
@@ -336,7 +337,7 @@ pub struct InboundMail {
     pub message_id: Option<String>,
     pub from_address: Option<String>,
     pub subject: Option<String>,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub thread_message_id: Option<i64>,
     /// `new`, `references`, `subject`, `bounce` or `message-id` (a reused
     /// Message-ID, threaded as it says).

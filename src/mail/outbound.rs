@@ -18,6 +18,7 @@
 pub mod handlers;
 pub mod worker;
 
+use crate::ids::{CaseId, ClientId, ContactId, ProjectId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
@@ -105,7 +106,7 @@ impl MailKind {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     /// The outbound message of the thread this mail carries.
     pub message_id: Option<i64>,
     /// `reply`, `auto-ack` or `webform-confirmation`.
@@ -239,16 +240,16 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 
 /// The case, as the mail needs it.
 struct CaseInfo {
-    id: i64,
-    project_id: i64,
-    client_id: i64,
+    id: CaseId,
+    project_id: ProjectId,
+    client_id: ClientId,
     reference: String,
     subject: String,
     channel: Channel,
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
 }
 
-fn case_info(conn: &Connection, case_id: i64) -> Result<CaseInfo, OutboundError> {
+fn case_info(conn: &Connection, case_id: CaseId) -> Result<CaseInfo, OutboundError> {
     conn.prepare_cached(
         "SELECT c.id, c.project_id, p.client_id, p.key || '-' || c.number, c.subject, c.channel, c.contact_id
          FROM cases c JOIN projects p ON p.id = c.project_id WHERE c.id = ?1",
@@ -284,7 +285,7 @@ struct Sender {
 fn sender_of_client(
     conn: &Connection,
     id: i64,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Option<Sender>, OutboundError> {
     Ok(conn
         .prepare_cached(
@@ -392,7 +393,7 @@ fn contact_name(conn: &Connection, case: &CaseInfo) -> Result<String, OutboundEr
 /// mail; References the case's known Message-IDs up to it, oldest first.
 fn threading(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     answering: Option<i64>,
 ) -> Result<(Option<String>, Vec<String>), OutboundError> {
     let mut in_reply_to: Option<String> = None;
@@ -547,7 +548,7 @@ fn automatic_message(conn: &Connection, case: &CaseInfo, body: &str) -> Result<i
 pub fn enqueue_auto_ack(
     tx: &rusqlite::Transaction,
     mailbox_id: i64,
-    case_id: i64,
+    case_id: CaseId,
     thread_message_id: i64,
 ) -> Result<(), OutboundError> {
     let conn: &Connection = tx;
@@ -615,7 +616,7 @@ pub fn enqueue_auto_ack(
 /// attachments. Returns the outbox row, if one was written.
 pub fn enqueue_reply(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
 ) -> Result<Option<i64>, OutboundError> {
     let case = case_info(conn, case_id)?;
@@ -677,7 +678,7 @@ fn html_with_signature(html: &str, signature: &str) -> String {
 /// attacker-chosen text to any address from the client's real mailbox.
 pub fn enqueue_webform_confirmation(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     email: &str,
     confirmation: &str,
 ) -> Result<(), OutboundError> {
@@ -767,7 +768,7 @@ fn delivery_row(row: &rusqlite::Row) -> rusqlite::Result<Delivery> {
 pub fn deliveries(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
 ) -> Result<Vec<Delivery>, OutboundError> {
     crate::cases::service::visible_case(conn, who, case_id)?;
     let mut stmt = conn.prepare_cached(&format!(
@@ -793,7 +794,7 @@ pub fn delivery(conn: &Connection, id: i64) -> Result<Option<Delivery>, Outbound
 pub fn retry(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
     delivery_id: i64,
 ) -> Result<Delivery, OutboundError> {
     let case = crate::cases::service::visible_case(conn, who, case_id)?;
