@@ -459,10 +459,10 @@ mod tests {
     fn who(
         role: Role,
         client_id: Option<ClientId>,
-        memberships: &[(i64, i64, MemberRole)],
+        memberships: &[(i64, ClientId, MemberRole)],
     ) -> Principal {
         Principal {
-            user_id: Some(100),
+            user_id: Some(UserId(100)),
             email: "x@example.com".into(),
             name: "X".into(),
             role,
@@ -470,7 +470,7 @@ mod tests {
             memberships: memberships
                 .iter()
                 .map(|&(project_id, client_id, role)| Membership {
-                    project_id,
+                    project_id: ProjectId(project_id),
                     client_id,
                     role,
                 })
@@ -480,8 +480,8 @@ mod tests {
         }
     }
 
-    const OWN: i64 = 1;
-    const FOREIGN: i64 = 2;
+    const OWN: ClientId = ClientId(1);
+    const FOREIGN: ClientId = ClientId(2);
 
     #[test]
     fn client_admin_never_sees_another_client() {
@@ -492,7 +492,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             )
@@ -502,7 +502,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 20,
+                    id: ProjectId(20),
                     client_id: FOREIGN
                 }
             ),
@@ -529,7 +529,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             )
@@ -539,7 +539,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 11,
+                    id: ProjectId(11),
                     client_id: OWN
                 }
             ),
@@ -549,13 +549,13 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             ),
             Err(Denied::Forbidden)
         );
-        assert_eq!(user_visibility(&p), UserVisibility::Oneself(Some(100)));
+        assert_eq!(user_visibility(&p), UserVisibility::Oneself(Some(UserId(100))));
         assert_eq!(audit_visibility(&p), Err(Denied::Forbidden));
     }
 
@@ -570,7 +570,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             )
@@ -580,7 +580,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 11,
+                    id: ProjectId(11),
                     client_id: OWN
                 }
             ),
@@ -590,7 +590,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 20,
+                    id: ProjectId(20),
                     client_id: FOREIGN
                 }
             ),
@@ -628,7 +628,7 @@ mod tests {
         assert!(manage_customers(&lead, OWN).is_ok());
         assert!(edit_customers(&lead, FOREIGN).is_ok());
         assert_eq!(manage_customers(&lead, FOREIGN), Err(Denied::Forbidden));
-        assert_eq!(view_customers(&lead, 3), Err(Denied::NotFound));
+        assert_eq!(view_customers(&lead, ClientId(3)), Err(Denied::NotFound));
 
         let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
         assert!(view_customers(&agent, OWN).is_ok());
@@ -660,7 +660,9 @@ mod tests {
         let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
         assert_eq!(
             knowledge_reader(&agent, OWN),
-            Ok(KnowledgeReader::Reader { projects: vec![10] })
+            Ok(KnowledgeReader::Reader {
+                projects: vec![ProjectId(10)]
+            })
         );
         assert_eq!(edit_knowledge(&agent, OWN), Err(Denied::Forbidden));
         assert_eq!(edit_knowledge(&agent, FOREIGN), Err(Denied::NotFound));
@@ -679,7 +681,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 20,
+                    id: ProjectId(20),
                     client_id: FOREIGN
                 }
             )

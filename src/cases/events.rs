@@ -347,8 +347,8 @@ mod tests {
         Event::Case(CaseEvent {
             kind: "updated",
             case_id,
-            project_id: 1,
-            client_id: 1,
+            project_id: ProjectId(1),
+            client_id: ClientId(1),
             version: 1,
             by_user_id: None,
             by_name: None,
@@ -364,7 +364,7 @@ mod tests {
         let failed: Result<(), StoreError> = hub
             .write(&db, |tx, gathered| {
                 tx.execute("CREATE TABLE t (x)", [])?;
-                gathered.push(event(1));
+                gathered.push(event(CaseId(1)));
                 Err(StoreError::Task("fails after gathering".into()))
             })
             .await;
@@ -372,7 +372,7 @@ mod tests {
         assert!(events.try_recv().is_err(), "a rolled-back write announced");
         hub.write(&db, |tx, gathered| {
             tx.execute("CREATE TABLE t (x)", [])?;
-            gathered.push(event(2));
+            gathered.push(event(CaseId(2)));
             Ok::<_, StoreError>(())
         })
         .await
@@ -398,13 +398,13 @@ mod tests {
     #[test]
     fn streams_are_capped_per_user_and_in_all() {
         let hub = CaseHub::new(2, 3);
-        let a1 = hub.open_stream(1).expect("first");
-        let _a2 = hub.open_stream(1).expect("second");
-        assert_eq!(hub.open_stream(1).err(), Some(StreamLimit::PerUser(2)));
-        let _b1 = hub.open_stream(2).expect("other user");
-        assert_eq!(hub.open_stream(3).err(), Some(StreamLimit::Total));
+        let a1 = hub.open_stream(UserId(1)).expect("first");
+        let _a2 = hub.open_stream(UserId(1)).expect("second");
+        assert_eq!(hub.open_stream(UserId(1)).err(), Some(StreamLimit::PerUser(2)));
+        let _b1 = hub.open_stream(UserId(2)).expect("other user");
+        assert_eq!(hub.open_stream(UserId(3)).err(), Some(StreamLimit::Total));
         drop(a1);
         assert_eq!(hub.open_streams(), 2);
-        assert!(hub.open_stream(3).is_ok(), "a closed stream frees its slot");
+        assert!(hub.open_stream(UserId(3)).is_ok(), "a closed stream frees its slot");
     }
 }

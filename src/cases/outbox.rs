@@ -101,7 +101,7 @@ mod tests {
         let (db, _) = Db::open(dir.path()).unwrap();
         crate::demo::seed(&db).unwrap();
         db.write_blocking(|tx| {
-            let (case_id, message_id): (i64, i64) = tx.query_row(
+            let (case_id, message_id): (CaseId, i64) = tx.query_row(
                 "SELECT case_id, max(id) FROM messages GROUP BY case_id LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),

@@ -1004,7 +1004,7 @@ mod tests {
         (dir, db)
     }
 
-    fn project_id(conn: &Connection, key: &str) -> i64 {
+    fn project_id(conn: &Connection, key: &str) -> ProjectId {
         conn.query_row("SELECT id FROM projects WHERE key = ?1", [key], |r| {
             r.get(0)
         })
@@ -1014,7 +1014,7 @@ mod tests {
     const PAGE: u32 = 5;
 
     /// Every page of a list, following the cursors.
-    fn all_pages(conn: &Connection, make: &dyn Fn() -> Filter, sort: Sort) -> Vec<i64> {
+    fn all_pages(conn: &Connection, make: &dyn Fn() -> Filter, sort: Sort) -> Vec<CaseId> {
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
@@ -1039,7 +1039,7 @@ mod tests {
         db.write_blocking(|tx| {
             let acme = project_id(tx, "ACME");
             let nord = project_id(tx, "NORD");
-            let tagged: Vec<i64> = tx
+            let tagged: Vec<CaseId> = tx
                 .prepare("SELECT DISTINCT case_id FROM case_tags WHERE tag = 'vip' ORDER BY case_id LIMIT 3")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
@@ -1051,7 +1051,7 @@ mod tests {
                 params![tagged[1], if case.project_id == acme { nord } else { acme }],
             )?;
             set_tags(tx, tagged[2], &["presse".to_string()])?;
-            let untagged: i64 = tx.query_row(
+            let untagged: CaseId = tx.query_row(
                 "SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM case_tags) LIMIT 1",
                 [],
                 |r| r.get(0),

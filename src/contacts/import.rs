@@ -725,7 +725,7 @@ mod tests {
     fn field(key: &str, kind: Kind, active: bool) -> CustomField {
         CustomField {
             id: 1,
-            project_id: 1,
+            project_id: crate::ids::ProjectId(1),
             entity: crate::fields::Entity::Contact,
             key: key.into(),
             label: key.into(),

@@ -377,7 +377,7 @@ mod tests {
     use super::*;
 
     /// A finished job of `client` whose archive was made at `finished_at`.
-    fn finished(exports: &Exports, client: i64, finished_at: &str) -> Arc<Job> {
+    fn finished(exports: &Exports, client: ClientId, finished_at: &str) -> Arc<Job> {
         std::fs::create_dir_all(&exports.dir).expect("dir");
         let id = crate::db::random_hex(12);
         let job = Arc::new(Job {
@@ -401,9 +401,9 @@ mod tests {
     fn archives_expire_and_go_with_an_erasure_saying_why() {
         let dir = tempfile::tempdir().expect("dir");
         let exports = Exports::new(dir.path(), 24);
-        let old = finished(&exports, 1, "2026-12-01T10:00:00.000Z");
-        let fresh = finished(&exports, 1, "2026-12-02T09:00:00.000Z");
-        let other = finished(&exports, 2, "2026-12-02T09:00:00.000Z");
+        let old = finished(&exports, ClientId(1), "2026-12-01T10:00:00.000Z");
+        let fresh = finished(&exports, ClientId(1), "2026-12-02T09:00:00.000Z");
+        let other = finished(&exports, ClientId(2), "2026-12-02T09:00:00.000Z");
         let at = |t: &str| {
             chrono::DateTime::parse_from_rfc3339(t)
                 .expect("time")
@@ -421,7 +421,7 @@ mod tests {
             ("removed", Some(Removal::Expired), None)
         );
         // An erasure in client 1 removes its archives, not client 2's.
-        assert_eq!(exports.remove_client(1, Removal::Erasure), 1);
+        assert_eq!(exports.remove_client(ClientId(1), Removal::Erasure), 1);
         assert!(!fresh.path.exists() && other.path.exists());
         assert_eq!(fresh.removed(), Some(Removal::Erasure));
         // A job still writing when it was removed deletes what it wrote.
@@ -431,7 +431,7 @@ mod tests {
         });
         assert_eq!(fresh.removed(), Some(Removal::Erasure));
         // Removed jobs are listed for a week, then forgotten.
-        assert_eq!(exports.list(1).len(), 2);
+        assert_eq!(exports.list(ClientId(1)).len(), 2);
         exports.expire(at("2026-12-20T00:00:00Z"));
         assert!(exports.lock().values().all(|j| j.client_id == 2));
     }

@@ -383,7 +383,7 @@ mod tests {
     fn field(key: &str, kind: Kind) -> CustomField {
         CustomField {
             id: 1,
-            project_id: 1,
+            project_id: ProjectId(1),
             entity: Entity::Case,
             key: key.into(),
             label: key.into(),

@@ -229,8 +229,8 @@ mod tests {
         let entry = |uuid: &str, at: &str| Entry {
             uuid: uuid.into(),
             at: at.into(),
-            client_id: 1,
-            contact_ids: vec![7],
+            client_id: ClientId(1),
+            contact_ids: vec![ContactId(7)],
             mode: Mode::Delete,
             salt: "00".into(),
             identifiers: identifiers("00", &["a@b.example".into()], &[]),
