@@ -555,7 +555,10 @@ mod tests {
             ),
             Err(Denied::Forbidden)
         );
-        assert_eq!(user_visibility(&p), UserVisibility::Oneself(Some(UserId(100))));
+        assert_eq!(
+            user_visibility(&p),
+            UserVisibility::Oneself(Some(UserId(100)))
+        );
         assert_eq!(audit_visibility(&p), Err(Denied::Forbidden));
     }
 

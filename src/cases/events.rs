@@ -400,11 +400,17 @@ mod tests {
         let hub = CaseHub::new(2, 3);
         let a1 = hub.open_stream(UserId(1)).expect("first");
         let _a2 = hub.open_stream(UserId(1)).expect("second");
-        assert_eq!(hub.open_stream(UserId(1)).err(), Some(StreamLimit::PerUser(2)));
+        assert_eq!(
+            hub.open_stream(UserId(1)).err(),
+            Some(StreamLimit::PerUser(2))
+        );
         let _b1 = hub.open_stream(UserId(2)).expect("other user");
         assert_eq!(hub.open_stream(UserId(3)).err(), Some(StreamLimit::Total));
         drop(a1);
         assert_eq!(hub.open_streams(), 2);
-        assert!(hub.open_stream(UserId(3)).is_ok(), "a closed stream frees its slot");
+        assert!(
+            hub.open_stream(UserId(3)).is_ok(),
+            "a closed stream frees its slot"
+        );
     }
 }

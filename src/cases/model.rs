@@ -55,6 +55,14 @@ names!(
 );
 names!(MessageKind { Inbound = "inbound", Outbound = "outbound", Note = "note" });
 names!(
+    /// The case list's `view`.
+    ListView { All = "all", Open = "open", Mine = "mine", Unassigned = "unassigned" }
+);
+names!(
+    /// The case list's `due`: overdue, or due within 24 hours.
+    Due { Overdue = "overdue", Soon = "soon" }
+);
+names!(
     TimeKind {
         Handling = "handling",
         AfterWork = "after-work",

@@ -8,9 +8,9 @@ use rusqlite::types::Value;
 use super::error::CaseError;
 use super::events::CaseEvent;
 use super::model::{
-    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, HandlingTeam,
-    InlineContact, Message, MessageCreated, MessageKind, NewCase, NewMessage, NewTimeEntry,
-    Priority, Status, TimeEntry, Viewer,
+    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, Due, HandlingTeam,
+    InlineContact, ListView, Message, MessageCreated, MessageKind, NewCase, NewMessage,
+    NewTimeEntry, Priority, Status, TimeEntry, Viewer,
 };
 use super::store::{self, Filter, Indexing, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
 use crate::auth::Principal;
@@ -620,18 +620,24 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         filter.project(project_id);
     }
     let open = "c.status NOT IN ('solved', 'closed')";
-    match query.view.as_deref().unwrap_or("all") {
-        "all" => {}
-        "open" => filter.push(open, vec![]),
-        "mine" => {
+    let view = match query.view.as_deref() {
+        None => ListView::All,
+        Some(view) => ListView::parse(view).ok_or(Invalid::new(
+            "view",
+            "must be mine, unassigned, open or all",
+        ))?,
+    };
+    match view {
+        ListView::All => {}
+        ListView::Open => filter.push(open, vec![]),
+        ListView::Mine => {
             filter.push(open, vec![]);
             filter.push("c.assignee_id = ?", vec![Value::from(who.user_id)]);
         }
-        "unassigned" => {
+        ListView::Unassigned => {
             filter.push(open, vec![]);
             filter.push("c.assignee_id IS NULL", vec![]);
         }
-        _ => return Err(Invalid::new("view", "must be mine, unassigned, open or all").into()),
     }
     if let Some(statuses) = &query.status {
         let mut list = Vec::new();
@@ -685,9 +691,13 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
     if let Some(tag) = &query.tag {
         filter.tag(tag.trim().to_lowercase());
     }
-    match query.due.as_deref() {
+    let due = match query.due.as_deref() {
+        None => None,
+        Some(due) => Some(Due::parse(due).ok_or(Invalid::new("due", "must be overdue or soon"))?),
+    };
+    match due {
         None => {}
-        Some("overdue") => {
+        Some(Due::Overdue) => {
             filter.push(open, vec![]);
             if query.project_id.is_some() {
                 // The project's overdue open cases are one range of this
@@ -704,7 +714,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
                 );
             }
         }
-        Some("soon") => {
+        Some(Due::Soon) => {
             let soon = (chrono::Utc::now() + chrono::Duration::hours(24))
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             filter.push(open, vec![]);
@@ -713,7 +723,6 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
                 vec![Value::Text(now()), Value::Text(soon)],
             );
         }
-        Some(_) => return Err(Invalid::new("due", "must be overdue or soon").into()),
     }
     Ok(filter)
 }

@@ -338,3 +338,6 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
+
+// Read from the store through `parse`, failing loudly on an unknown name.
+crate::db::text_enum!(Language, Visibility, VersionState);

@@ -126,10 +126,6 @@ pub struct ArticleRow {
     pub updated_at: String,
 }
 
-fn visibility_of(text: String) -> Visibility {
-    Visibility::parse(&text).unwrap_or(Visibility::Internal)
-}
-
 pub fn article(conn: &Connection, id: i64) -> StoreResult<Option<ArticleRow>> {
     article_in(conn, id, false)
 }
@@ -150,7 +146,7 @@ fn article_in(conn: &Connection, id: i64, deleted: bool) -> StoreResult<Option<A
                 id: row.get(0)?,
                 client_id: row.get(1)?,
                 category_id: row.get(2)?,
-                visibility: visibility_of(row.get(3)?),
+                visibility: row.get(3)?,
                 limited: row.get(4)?,
                 created_at: row.get(5)?,
                 updated_at: row.get(6)?,
@@ -353,7 +349,7 @@ pub fn list_articles(
     }
     sql.push_str(&format!(" ORDER BY a.id DESC LIMIT {limit}"));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let frames: Vec<(i64, ClientId, Option<i64>, String, String)> = stmt
+    let frames: Vec<(i64, ClientId, Option<i64>, Visibility, String)> = stmt
         .query_map(params_from_iter(args.iter()), |row| {
             Ok((
                 row.get(0)?,
@@ -392,7 +388,7 @@ pub fn list_articles(
             id,
             client_id,
             category_id,
-            visibility: visibility_of(visibility),
+            visibility,
             tags: tags(conn, id)?,
             updated_at,
             titles,
@@ -407,17 +403,15 @@ const VERSION_COLUMNS: &str = "id, article_id, language, number, title, body_md,
     created_by, created_at, submitted_by, submitted_at, published_by, published_at, restored_from";
 
 fn version_from_row(row: &Row) -> rusqlite::Result<Version> {
-    let language: String = row.get(2)?;
-    let state: String = row.get(7)?;
     Ok(Version {
         id: row.get(0)?,
         article_id: row.get(1)?,
-        language: Language::parse(&language).unwrap_or(Language::De),
+        language: row.get(2)?,
         number: row.get(3)?,
         title: row.get(4)?,
         body_md: row.get(5)?,
         body_html: row.get(6)?,
-        state: VersionState::parse(&state).unwrap_or(VersionState::Archived),
+        state: row.get(7)?,
         created_by: row.get(8)?,
         created_at: row.get(9)?,
         submitted_by: row.get(10)?,
@@ -694,7 +688,7 @@ pub fn search(
         " ORDER BY bm25(kb_search, 5.0, 1.0, 2.0), v.id DESC LIMIT {limit}"
     ));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows: Vec<(i64, i64, Option<i64>, String, String, String)> = stmt
+    let rows: Vec<(i64, i64, Option<i64>, Language, String, String)> = stmt
         .query_map(params_from_iter(args.iter()), |row| {
             Ok((
                 row.get(0)?,
@@ -712,7 +706,7 @@ pub fn search(
             article_id,
             version_id,
             category_id,
-            language: Language::parse(&language).unwrap_or(Language::De),
+            language,
             title,
             tags: tags(conn, article_id)?,
             snippet,

@@ -341,7 +341,8 @@ pub struct InboundMail {
     pub thread_message_id: Option<i64>,
     /// `new`, `references`, `subject`, `bounce` or `message-id` (a reused
     /// Message-ID, threaded as it says).
-    pub threaded_by: String,
+    #[schema(value_type = String)]
+    pub threaded_by: ThreadedBy,
     pub auto_reply: bool,
     pub bulk: bool,
     pub bounce: bool,
@@ -369,4 +370,38 @@ pub struct InboundQuery {
     pub before_id: Option<i64>,
 }
 
-crate::db::text_enum!(Security, AfterFetch);
+/// How an inbound message found its case (`mail_inbound.threaded_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThreadedBy {
+    New,
+    References,
+    Subject,
+    Bounce,
+    MessageId,
+}
+
+impl ThreadedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadedBy::New => "new",
+            ThreadedBy::References => "references",
+            ThreadedBy::Subject => "subject",
+            ThreadedBy::Bounce => "bounce",
+            ThreadedBy::MessageId => "message-id",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ThreadedBy> {
+        match s {
+            "new" => Some(ThreadedBy::New),
+            "references" => Some(ThreadedBy::References),
+            "subject" => Some(ThreadedBy::Subject),
+            "bounce" => Some(ThreadedBy::Bounce),
+            "message-id" => Some(ThreadedBy::MessageId),
+            _ => None,
+        }
+    }
+}
+
+crate::db::text_enum!(Security, AfterFetch, ThreadedBy);

@@ -41,7 +41,7 @@ pub enum OutboundError {
     #[error("no such delivery")]
     NotFound,
     #[error("the delivery is {0}; it cannot be sent (again) now")]
-    NotRetryable(String),
+    NotRetryable(DeliveryState),
     #[error(transparent)]
     Case(#[from] CaseError),
     #[error(transparent)]
@@ -85,7 +85,8 @@ impl From<OutboundError> for CaseError {
 }
 
 /// What a queued mail is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum MailKind {
     Reply,
     AutoAck,
@@ -100,7 +101,61 @@ impl MailKind {
             MailKind::WebformConfirmation => "webform-confirmation",
         }
     }
+
+    pub fn parse(s: &str) -> Option<MailKind> {
+        match s {
+            "reply" => Some(MailKind::Reply),
+            "auto-ack" => Some(MailKind::AutoAck),
+            "webform-confirmation" => Some(MailKind::WebformConfirmation),
+            _ => None,
+        }
+    }
 }
+
+/// Where a delivery stands (`mail_outbox.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryState {
+    Queued,
+    Retrying,
+    Sent,
+    Failed,
+    NoMailbox,
+    NoRecipient,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+            DeliveryState::NoMailbox => "no-mailbox",
+            DeliveryState::NoRecipient => "no-recipient",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryState> {
+        match s {
+            "queued" => Some(DeliveryState::Queued),
+            "retrying" => Some(DeliveryState::Retrying),
+            "sent" => Some(DeliveryState::Sent),
+            "failed" => Some(DeliveryState::Failed),
+            "no-mailbox" => Some(DeliveryState::NoMailbox),
+            "no-recipient" => Some(DeliveryState::NoRecipient),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+crate::db::text_enum!(MailKind, DeliveryState);
 
 /// The delivery of one outbound message, as the case screen shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -110,11 +165,13 @@ pub struct Delivery {
     /// The outbound message of the thread this mail carries.
     pub message_id: Option<i64>,
     /// `reply`, `auto-ack` or `webform-confirmation`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: MailKind,
     /// `queued`, `retrying` (see `next_attempt_at`, `last_error`), `sent`,
     /// `failed` (retry by hand), `no-mailbox` (the project has no mailbox;
     /// nothing is sent) or `no-recipient` (no e-mail address to send to).
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: DeliveryState,
     pub to_address: String,
     pub from_address: String,
     pub subject: String,
@@ -460,14 +517,14 @@ struct Queued<'a> {
 fn queue(conn: &Connection, mail: Queued) -> Result<i64, OutboundError> {
     let at = now();
     let state = match (&mail.sender, &mail.to) {
-        (None, _) => "no-mailbox",
-        (Some(_), None) => "no-recipient",
-        (Some(_), Some(_)) => "queued",
+        (None, _) => DeliveryState::NoMailbox,
+        (Some(_), None) => DeliveryState::NoRecipient,
+        (Some(_), Some(_)) => DeliveryState::Queued,
     };
     let (in_reply_to, references) = threading(conn, mail.case.id, mail.answering)?;
     let mail_message_id = mail
         .sender
-        .filter(|_| state == "queued")
+        .filter(|_| state == DeliveryState::Queued)
         .map(|s| new_message_id(&s.address));
     conn.prepare_cached(
         "INSERT INTO mail_outbox (case_id, message_id, mailbox_id, kind, state, mail_message_id,
@@ -480,7 +537,7 @@ fn queue(conn: &Connection, mail: Queued) -> Result<i64, OutboundError> {
         mail.message_id,
         mail.sender.map(|s| s.id),
         mail.kind.as_str(),
-        state,
+        state.as_str(),
         mail_message_id,
         mail.sender.map(|s| s.address.trim()).unwrap_or(""),
         mail.sender
@@ -493,7 +550,7 @@ fn queue(conn: &Connection, mail: Queued) -> Result<i64, OutboundError> {
         in_reply_to,
         references.join(" "),
         mail.auto_submitted,
-        (state == "queued").then_some(&at),
+        (state == DeliveryState::Queued).then_some(&at),
         at,
     ])?;
     let outbox_id = conn.last_insert_rowid();
@@ -801,8 +858,8 @@ pub fn retry(
     let found = delivery(conn, delivery_id)?
         .filter(|d| d.case_id == case_id)
         .ok_or(OutboundError::NotFound)?;
-    let delivery_id = match found.state.as_str() {
-        "failed" | "retrying" => {
+    let delivery_id = match found.state {
+        DeliveryState::Failed | DeliveryState::Retrying => {
             conn.prepare_cached(
                 "UPDATE mail_outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?2,
                      attempts = CASE state WHEN 'failed' THEN 0 ELSE attempts END
@@ -813,7 +870,7 @@ pub fn retry(
         }
         // A reply written before the project had a mailbox (or the contact
         // an address): planned afresh, if it can go out now.
-        "no-mailbox" | "no-recipient" if found.kind == MailKind::Reply.as_str() => {
+        DeliveryState::NoMailbox | DeliveryState::NoRecipient if found.kind == MailKind::Reply => {
             let info = case_info(conn, case_id)?;
             let message_id = found.message_id.ok_or(OutboundError::NotFound)?;
             if sender_for_case(conn, &info)?.is_none() || recipient(conn, &info, None)?.is_none() {
@@ -822,7 +879,7 @@ pub fn retry(
             conn.prepare_cached("DELETE FROM mail_outbox WHERE id = ?1")?
                 .execute([delivery_id])?;
             enqueue_reply(conn, case_id, message_id)?
-                .ok_or(OutboundError::NotRetryable(found.state.clone()))?
+                .ok_or(OutboundError::NotRetryable(found.state))?
         }
         _ => return Err(OutboundError::NotRetryable(found.state)),
     };

@@ -697,7 +697,8 @@ mod tests {
         let (db, _) = crate::db::Db::open(dir.path()).unwrap();
         crate::demo::seed(&db).unwrap();
         db.write_blocking(|tx| {
-            let project: ProjectId = tx.query_row("SELECT min(id) FROM projects", [], |r| r.get(0))?;
+            let project: ProjectId =
+                tx.query_row("SELECT min(id) FROM projects", [], |r| r.get(0))?;
             let id = insert(tx, project, &settings(0))?;
             assert_eq!(
                 format!("{:?}", stored(tx, id)),

@@ -1,9 +1,9 @@
 use super::prepare::sha256_hex;
 use super::*;
-use crate::ids::{CaseId, ClientId, ProjectId};
 use crate::blobs::BlobStore;
 use crate::cases::CaseHub;
 use crate::db::{Db, StoreError};
+use crate::ids::{CaseId, ClientId, ProjectId};
 use crate::mail::parse::Limits;
 
 struct Fixture {
