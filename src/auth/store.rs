@@ -149,7 +149,7 @@ pub fn insert_token(
 pub fn delete_token(conn: &Connection, user_id: UserId, token_id: i64) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2")?
-        .execute([token_id, user_id.get()])?
+        .execute(params![token_id, user_id])?
         > 0)
 }
 

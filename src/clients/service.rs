@@ -54,7 +54,7 @@ pub fn rename(
     let before = get(conn, who, id)?;
     policy::rename_client(who, id)?;
     let name = required_text("name", &input.name, 120)?;
-    if store::name_taken(conn, &name, Some(id.get()))? {
+    if store::name_taken(conn, &name, Some(id))? {
         return Err(ClientError::NameTaken);
     }
     store::rename(conn, id, &name)?;

@@ -47,7 +47,7 @@ pub fn list(conn: &Connection, visibility: &Visibility) -> StoreResult<Vec<Clien
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn name_taken(conn: &Connection, name: &str, except: Option<i64>) -> StoreResult<bool> {
+pub fn name_taken(conn: &Connection, name: &str, except: Option<ClientId>) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM clients WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
         .query_row(params![name, except], |_| Ok(()))

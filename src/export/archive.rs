@@ -51,7 +51,7 @@ pub struct FileEntry {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClientRef {
-    pub id: i64,
+    pub id: ClientId,
     pub name: String,
 }
 
@@ -401,7 +401,7 @@ fn write_parts(
         format: "zezaro-client-export",
         format_version: FORMAT_VERSION,
         client: ClientRef {
-            id: client_id.get(),
+            id: client_id,
             name: client_name.to_string(),
         },
         created_at: created_at.to_string(),

@@ -1,4 +1,4 @@
-use crate::ids::{ClientId, ProjectId};
+use crate::ids::{ClientId, ProjectId, UserId};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -143,11 +143,11 @@ pub struct Version {
     /// The Markdown rendered to sanitised HTML.
     pub body_html: String,
     pub state: VersionState,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: String,
-    pub submitted_by: Option<i64>,
+    pub submitted_by: Option<UserId>,
     pub submitted_at: Option<String>,
-    pub published_by: Option<i64>,
+    pub published_by: Option<UserId>,
     pub published_at: Option<String>,
     /// The version this one restores.
     pub restored_from: Option<i64>,
@@ -162,9 +162,9 @@ pub struct VersionSummary {
     pub number: i64,
     pub title: String,
     pub state: VersionState,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: String,
-    pub published_by: Option<i64>,
+    pub published_by: Option<UserId>,
     pub published_at: Option<String>,
     pub restored_from: Option<i64>,
 }

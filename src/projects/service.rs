@@ -86,7 +86,7 @@ pub fn update(
     let mut after = before.clone();
     if let Some(name) = &patch.name {
         after.name = required_text("name", name, 120)?;
-        if store::name_taken(conn, after.client_id, &after.name, Some(id.get()))? {
+        if store::name_taken(conn, after.client_id, &after.name, Some(id))? {
             return Err(ProjectError::NameTaken);
         }
     }

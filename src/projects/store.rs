@@ -61,7 +61,7 @@ pub fn name_taken(
     conn: &Connection,
     client_id: ClientId,
     name: &str,
-    except: Option<i64>,
+    except: Option<ProjectId>,
 ) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(

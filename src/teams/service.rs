@@ -76,7 +76,7 @@ pub fn rename(
     policy::manage_team(who, team.client_id)?;
     if let Some(name) = &patch.name {
         let name = required_text("name", name, 100)?;
-        if store::name_taken(conn, team.client_id, &name, Some(id.get()))? {
+        if store::name_taken(conn, team.client_id, &name, Some(id))? {
             return Err(TeamError::NameTaken);
         }
         store::rename(conn, id, &name)?;

@@ -62,7 +62,7 @@ pub fn name_taken(
     conn: &Connection,
     client_id: Option<ClientId>,
     name: &str,
-    except: Option<i64>,
+    except: Option<TeamId>,
 ) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
