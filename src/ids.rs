@@ -12,7 +12,7 @@
 //!
 //! A swapped pair does not compile:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! use zezaro::ids::{ClientId, ContactId};
 //! fn check_contact(client_id: ClientId, contact_id: ContactId) {}
 //! let (client_id, contact_id) = (ClientId(1), ContactId(2));
