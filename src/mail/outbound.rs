@@ -982,4 +982,61 @@ mod tests {
         assert_eq!(backoff_secs(0), 30);
         assert_eq!(backoff_secs(1000), 3600);
     }
+
+    #[test]
+    fn delivery_names_read_loudly_and_serialize_as_before() {
+        let conn = Connection::open_in_memory().unwrap();
+        let read =
+            |text: &str| conn.query_row("SELECT ?1", [text], |r| r.get::<_, DeliveryState>(0));
+        assert_eq!(read("no-mailbox").unwrap(), DeliveryState::NoMailbox);
+        assert!(
+            read("lost").is_err(),
+            "an unknown state is an error, not a default"
+        );
+        let kind: MailKind = conn
+            .query_row("SELECT 'webform-confirmation'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kind, MailKind::WebformConfirmation);
+        for state in [
+            DeliveryState::Queued,
+            DeliveryState::Retrying,
+            DeliveryState::Sent,
+            DeliveryState::Failed,
+            DeliveryState::NoMailbox,
+            DeliveryState::NoRecipient,
+        ] {
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::json!(state.as_str())
+            );
+            assert_eq!(DeliveryState::parse(state.as_str()), Some(state));
+        }
+        for kind in [
+            MailKind::Reply,
+            MailKind::AutoAck,
+            MailKind::WebformConfirmation,
+        ] {
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+            assert_eq!(MailKind::parse(kind.as_str()), Some(kind));
+        }
+        for how in [
+            crate::mail::model::ThreadedBy::New,
+            crate::mail::model::ThreadedBy::References,
+            crate::mail::model::ThreadedBy::Subject,
+            crate::mail::model::ThreadedBy::Bounce,
+            crate::mail::model::ThreadedBy::MessageId,
+        ] {
+            assert_eq!(
+                serde_json::to_value(how).unwrap(),
+                serde_json::json!(how.as_str())
+            );
+            assert_eq!(
+                crate::mail::model::ThreadedBy::parse(how.as_str()),
+                Some(how)
+            );
+        }
+    }
 }
