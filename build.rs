@@ -6,7 +6,26 @@
 use std::path::Path;
 use std::process::Command;
 
+/// The id newtypes of `src/ids.rs`: utoipa's derives document each as an
+/// `i64`, so ids stay plain integers in the OpenAPI document.
+const ID_TYPES: &[&str] = &[
+    "CaseId",
+    "ProjectId",
+    "ClientId",
+    "UserId",
+    "ContactId",
+    "OrganizationId",
+    "TeamId",
+];
+
 fn main() {
+    let config = ID_TYPES
+        .iter()
+        .fold(utoipa_config::Config::new(), |config, id| {
+            config.alias_for(id, "i64")
+        });
+    config.write_to_file();
+
     for path in [
         "web/src",
         "web/index.html",

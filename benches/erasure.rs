@@ -74,7 +74,7 @@ fn store(secure_delete: bool) -> Store {
     }
 }
 
-fn new_case(project: i64, i: usize, contact_id: Option<i64>) -> NewCase {
+fn new_case(project: i64, i: usize, contact_id: Option<zezaro::ids::ContactId>) -> NewCase {
     serde_json::from_value(serde_json::json!({
         "project_id": project,
         "subject": format!("Abschlag {i}: Frage zur Rechnung"),

@@ -349,17 +349,17 @@ fn main() {
     // ---- measured, through the services ----------------------------------
     let (db, _) = Db::open(dir.path()).expect("store");
     let agent = Principal {
-        user_id: Some(anna),
+        user_id: Some(anna.into()),
         email: "anna.schmidt@acme-energie.example".into(),
         name: "Anna".into(),
         role: Role::Agent,
-        client_id: Some(client),
+        client_id: Some(client.into()),
         memberships: projects
             .iter()
             .take(2)
             .map(|&project_id| Membership {
-                project_id,
-                client_id: client,
+                project_id: project_id.into(),
+                client_id: client.into(),
                 role: MemberRole::Agent,
                 edits_knowledge: false,
             })
@@ -392,7 +392,7 @@ fn main() {
         let mut ms = Vec::with_capacity(queries);
         for q in &qs {
             let params = KnowledgeSearch {
-                client_id: client,
+                client_id: client.into(),
                 q: q.clone(),
                 category_id: None,
                 tag: None,
@@ -414,7 +414,7 @@ fn main() {
         let case_id = first_case + rng.below(cases) as i64;
         let t = Instant::now();
         let list = db
-            .read_blocking(|c| zezaro::knowledge::suggest::suggestions(c, &agent, case_id))
+            .read_blocking(|c| zezaro::knowledge::suggest::suggestions(c, &agent, case_id.into()))
             .unwrap_or_default();
         ms.push(t.elapsed().as_secs_f64() * 1000.0);
         found += usize::from(!list.is_empty());

@@ -106,8 +106,8 @@ fn store(secure_delete: bool) -> Store {
         path,
         target: Target {
             mailbox_id: 0,
-            project_id: target.0,
-            client_id: target.1,
+            project_id: target.0.into(),
+            client_id: target.1.into(),
         },
     }
 }

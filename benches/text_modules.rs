@@ -142,7 +142,7 @@ fn main() {
                     tx,
                     &op,
                     NewTextModule {
-                        client_id: client,
+                        client_id: client.into(),
                         shortcut: format!("{}-{i}", WORDS[rng.usize(..WORDS.len())].to_lowercase()),
                         language: if i % 5 == 0 {
                             Language::En

@@ -3,6 +3,7 @@
 //! keeps its own fields; the rules are here once.
 
 use crate::contacts::model::fts_prefix_query;
+use crate::ids::ClientId;
 
 /// The refusals of a merge, in a record type's own words.
 pub struct MergeWords {
@@ -15,37 +16,41 @@ pub struct MergeWords {
 /// merged one stays with `merged_into_id` set (so old links resolve) and is
 /// hidden from lists.
 pub trait Mergeable {
+    /// The record type's own id (`ContactId`, `OrganizationId`).
+    type Id: Copy + PartialEq;
     const WORDS: MergeWords;
-    fn id(&self) -> i64;
-    fn client_id(&self) -> i64;
-    fn merged_into_id(&self) -> Option<i64>;
+    fn id(&self) -> Self::Id;
+    fn client_id(&self) -> ClientId;
+    fn merged_into_id(&self) -> Option<Self::Id>;
 }
 
-/// Makes a record type with the fields `id`, `client_id` and
-/// `merged_into_id` a customer record: paged by its id, merged with these
-/// refusals.
+/// Makes a record type with the fields `id` (of type `$id`), `client_id`
+/// and `merged_into_id` a customer record: paged by its id, merged with
+/// these refusals.
 #[macro_export]
 macro_rules! customer_record {
-    ($record:ty, itself: $itself:literal, other_client: $other:literal,
+    ($record:ty, id: $id:ty, itself: $itself:literal, other_client: $other:literal,
         merged_already: $merged:literal $(,)?) => {
         impl $crate::paging::Keyed for $record {
-            fn key(&self) -> i64 {
+            type Id = $id;
+            fn key(&self) -> $id {
                 self.id
             }
         }
         impl $crate::customers::Mergeable for $record {
+            type Id = $id;
             const WORDS: $crate::customers::MergeWords = $crate::customers::MergeWords {
                 itself: $itself,
                 other_client: $other,
                 merged_already: $merged,
             };
-            fn id(&self) -> i64 {
+            fn id(&self) -> $id {
                 self.id
             }
-            fn client_id(&self) -> i64 {
+            fn client_id(&self) -> $crate::ids::ClientId {
                 self.client_id
             }
-            fn merged_into_id(&self) -> Option<i64> {
+            fn merged_into_id(&self) -> Option<$id> {
                 self.merged_into_id
             }
         }
@@ -115,11 +120,12 @@ mod tests {
 
     struct Record {
         id: i64,
-        client_id: i64,
+        client_id: ClientId,
         merged_into_id: Option<i64>,
     }
 
     impl Mergeable for Record {
+        type Id = i64;
         const WORDS: MergeWords = MergeWords {
             itself: "itself",
             other_client: "other client",
@@ -128,7 +134,7 @@ mod tests {
         fn id(&self) -> i64 {
             self.id
         }
-        fn client_id(&self) -> i64 {
+        fn client_id(&self) -> ClientId {
             self.client_id
         }
         fn merged_into_id(&self) -> Option<i64> {
@@ -139,7 +145,7 @@ mod tests {
     fn record(id: i64, client_id: i64, merged_into_id: Option<i64>) -> Record {
         Record {
             id,
-            client_id,
+            client_id: ClientId(client_id),
             merged_into_id,
         }
     }

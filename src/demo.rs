@@ -5,6 +5,7 @@ pub mod generate;
 mod knowledge;
 mod training;
 
+use crate::ids::{ClientId, ContactId, OrganizationId, ProjectId, TeamId, UserId};
 use rusqlite::OptionalExtension;
 
 use crate::auth::{MemberRole, Principal, Role};
@@ -129,7 +130,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
             },
         )
         .map_err(err)?;
-        let project = |client_id: i64, name: &str, key: &str, description: &str| {
+        let project = |client_id: ClientId, name: &str, key: &str, description: &str| {
             projects::service::create(
                 tx,
                 &op,
@@ -181,7 +182,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         };
         let basic = team("zezaro Services – Team Basic", Tariff::Basic)?;
         let pro = team("zezaro Services – Team Pro", Tariff::Pro)?;
-        let client_team = |client_id: i64| -> Result<i64, DemoError> {
+        let client_team = |client_id: ClientId| -> Result<TeamId, DemoError> {
             teams::store::list(
                 tx,
                 &crate::auth::policy::Visibility::Clients(vec![client_id]),
@@ -207,7 +208,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
             };
             ids.push(users::service::create(tx, &op, user).map_err(err)?.id);
         }
-        let member = |project_id: i64, who: usize, role: MemberRole| {
+        let member = |project_id: ProjectId, who: usize, role: MemberRole| {
             projects::service::put_member(tx, &op, project_id, ids[who], MemberInput { role })
                 .map_err(err)
         };
@@ -364,7 +365,7 @@ fn people() -> Vec<Person> {
 fn seed_fields(
     tx: &rusqlite::Transaction,
     op: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<(), DemoError> {
     use crate::fields::{Entity, Kind, NewField, Width};
     let field = |entity, key: &str, label: &str, kind, options: &[&str], section: &str| NewField {
@@ -436,8 +437,8 @@ fn seed_fields(
 fn seed_cases(
     tx: &rusqlite::Transaction,
     op: &Principal,
-    projects: &[i64],
-    users: &[i64],
+    projects: &[ProjectId],
+    users: &[UserId],
 ) -> Result<(), DemoError> {
     use crate::cases::{
         self, CasePatch, Channel, FirstMessage, MessageKind, NewCase, NewMessage, Priority, Status,
@@ -491,7 +492,7 @@ fn seed_cases(
             )?);
         }
         // The client's customers write in, round-robin.
-        let contacts: Vec<i64> = tx
+        let contacts: Vec<ContactId> = tx
             .prepare(
                 "SELECT id FROM contacts WHERE merged_into_id IS NULL
                    AND client_id = (SELECT client_id FROM projects WHERE id = ?1) ORDER BY id",
@@ -583,13 +584,13 @@ fn seed_cases(
 fn seed_customers(
     tx: &rusqlite::Transaction,
     op: &Principal,
-    acme: i64,
-    nord: i64,
-    berg: i64,
+    acme: ClientId,
+    nord: ClientId,
+    berg: ClientId,
 ) -> Result<(), DemoError> {
     use crate::contacts::{self, NewContact};
     use crate::organizations::{self, NewOrganization};
-    let org = |client_id: i64, name: &str, number: &str, city: &str, phone: &str| {
+    let org = |client_id: ClientId, name: &str, number: &str, city: &str, phone: &str| {
         organizations::service::create(
             tx,
             op,
@@ -611,11 +612,11 @@ fn seed_customers(
         .map_err(err)
     };
     #[allow(clippy::too_many_arguments)]
-    let contact = |client_id: i64,
+    let contact = |client_id: ClientId,
                    name: &str,
                    email: &str,
                    phone: &str,
-                   organization_id: Option<i64>,
+                   organization_id: Option<OrganizationId>,
                    language: &str,
                    (street, postal_code, city, country): (&str, &str, &str, &str),
                    number: Option<&str>| {
@@ -781,15 +782,23 @@ fn seed_customers(
 fn seed_text_modules(
     tx: &rusqlite::Transaction,
     op: &Principal,
-    acme: i64,
-    strom: i64,
-    gas: i64,
-    nord: i64,
+    acme: ClientId,
+    strom: ProjectId,
+    gas: ProjectId,
+    nord: ClientId,
 ) -> Result<(), DemoError> {
     use crate::text_modules::model::{Language, NewTextModule};
     use crate::text_modules::service;
     /// Client, shortcut, language, title, body, projects (none: all), published.
-    type Seed<'a> = (i64, &'a str, Language, &'a str, &'a str, &'a [i64], bool);
+    type Seed<'a> = (
+        ClientId,
+        &'a str,
+        Language,
+        &'a str,
+        &'a str,
+        &'a [ProjectId],
+        bool,
+    );
     let modules: &[Seed] = &[
         (
             acme,

@@ -21,6 +21,7 @@ pub mod export;
 pub mod fields;
 pub mod gdpr;
 pub mod http;
+pub mod ids;
 pub mod instructions;
 pub mod knowledge;
 pub mod mail;

@@ -16,9 +16,10 @@ pub fn limit(requested: Option<u32>) -> u32 {
     requested.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
 }
 
-/// A row that pages by its id.
+/// A row that pages by its id (typed: a contact's is a `ContactId`).
 pub trait Keyed {
-    fn key(&self) -> i64;
+    type Id: Copy + Into<i64>;
+    fn key(&self) -> Self::Id;
 }
 
 /// One page of a list, newest first.
@@ -34,7 +35,7 @@ impl<T: Keyed> Page<T> {
     /// one, which starts below its last id.
     pub fn of(items: Vec<T>, limit: u32) -> Page<T> {
         let next_before_id = if items.len() == limit as usize {
-            items.last().map(Keyed::key)
+            items.last().map(|item| item.key().into())
         } else {
             None
         };
@@ -124,6 +125,7 @@ mod tests {
 
     struct Row(i64);
     impl Keyed for Row {
+        type Id = i64;
         fn key(&self) -> i64 {
             self.0
         }

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -7,7 +8,7 @@ use crate::paging::{Keyed, Page};
 /// Who acts: a signed-in user or the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub email: Option<String>,
     pub ip: Option<String>,
 }
@@ -38,13 +39,13 @@ impl From<&Principal> for Actor {
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_email: Option<String>,
     /// e.g. `project.create`, `auth.login-failed`
     pub action: String,
     pub object_type: String,
     pub object_id: Option<i64>,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     pub ip: Option<String>,
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
@@ -59,6 +60,7 @@ crate::page_schema!(
 );
 
 impl Keyed for AuditEntry {
+    type Id = i64;
     fn key(&self) -> i64 {
         self.id
     }
@@ -73,7 +75,7 @@ pub struct AuditQuery {
     pub before_id: Option<i64>,
     pub object_type: Option<String>,
     pub object_id: Option<i64>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// Only for platform admins: one client's entries.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
 }

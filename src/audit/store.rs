@@ -1,3 +1,4 @@
+use crate::ids::ClientId;
 use rusqlite::{Connection, params};
 
 use super::model::{Actor, AuditEntry, AuditQuery};
@@ -11,7 +12,7 @@ pub fn record(
     action: &str,
     object_type: &str,
     object_id: Option<i64>,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
     details: serde_json::Value,
 ) -> StoreResult<()> {
     conn.prepare_cached(
@@ -51,7 +52,7 @@ pub(super) fn list(
         Visibility::All => {}
         Visibility::Clients(ids) => {
             // Client admins see only entries of their own client.
-            let id = ids.first().copied().unwrap_or(-1);
+            let id = ids.first().copied().unwrap_or(ClientId(-1));
             bind(&mut sql, " AND client_id = ?", id.into());
         }
         Visibility::Projects(_) => bind(&mut sql, " AND 0 = ?", 1.into()),

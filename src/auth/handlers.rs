@@ -1,3 +1,4 @@
+use crate::ids::UserId;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -190,13 +191,14 @@ pub async fn change_password(
 /// A user's API tokens, for their admin: platform admins see anyone's,
 /// client admins those of their client's users.
 #[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "users",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<TokenInfo>), (status = 403, body = ProblemBody),
         (status = 404, body = ProblemBody)))]
 #[get("/users/{id}/tokens")]
 pub async fn list_user_tokens(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = id.into_inner();
     let items = state
@@ -208,12 +210,13 @@ pub async fn list_user_tokens(
 
 /// Revokes one of a user's API tokens (their admin); audited.
 #[utoipa::path(delete, path = "/api/v1/users/{id}/tokens/{token_id}", tag = "users",
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/users/{id}/tokens/{token_id}")]
 pub async fn revoke_user_token(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(UserId, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (user_id, token_id) = path.into_inner();
     state

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ProjectId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -60,8 +61,8 @@ impl MemberRole {
 /// One project the principal is a member of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
-    pub project_id: i64,
-    pub client_id: i64,
+    pub project_id: ProjectId,
+    pub client_id: ClientId,
     pub role: MemberRole,
     /// Granted editing of the knowledge limited to this project
     /// (`knowledge_editors`; docs/knowledge.md).
@@ -74,14 +75,14 @@ pub struct Membership {
 pub struct Principal {
     /// The signed-in user; `None` for the system (the command line, mail
     /// ingestion, web forms, background services), which is no user.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub email: String,
     /// Display name, for live events ("updated by …").
     pub name: String,
     pub role: Role,
     /// The client the user belongs to; `None` for platform admins and the
     /// provider's staff.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     pub memberships: Vec<Membership>,
     /// Set when the request was authenticated by a session cookie.
     pub session: Option<SessionAuth>,
@@ -92,7 +93,7 @@ impl Principal {
     /// The id of the signed-in user, for what only a user does (tokens,
     /// presence, a password change): the system has none and is answered
     /// as not signed in.
-    pub fn user(&self) -> Result<i64, super::AuthError> {
+    pub fn user(&self) -> Result<UserId, super::AuthError> {
         self.user_id.ok_or(super::AuthError::Unauthenticated)
     }
 
@@ -141,10 +142,10 @@ pub struct LoginInput {
 /// A project as listed in `/me`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MyProject {
-    pub id: i64,
+    pub id: ProjectId,
     pub name: String,
     pub key: String,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub client_name: String,
     /// The user's role in the project; `null` where they see it as an admin.
     pub member_role: Option<MemberRole>,
@@ -152,7 +153,7 @@ pub struct MyProject {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClientRef {
-    pub id: i64,
+    pub id: ClientId,
     pub name: String,
 }
 

@@ -5,6 +5,7 @@
 //! nobody learns what exists at another client.
 
 use super::model::{MemberRole, Permissions, Principal, Role};
+use crate::ids::{ClientId, ProjectId, TeamId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
@@ -19,9 +20,9 @@ pub enum Denied {
 pub enum Visibility {
     All,
     /// Rows of these clients.
-    Clients(Vec<i64>),
+    Clients(Vec<ClientId>),
     /// Rows of these projects only.
-    Projects(Vec<i64>),
+    Projects(Vec<ProjectId>),
 }
 
 /// Which users the principal may see.
@@ -30,32 +31,32 @@ pub enum UserVisibility {
     All,
     /// A client admin: the client's users and everybody who works in one of
     /// the client's projects.
-    ClientAndItsProjects(i64),
+    ClientAndItsProjects(ClientId),
     /// A project lead: the provider's staff and the users of the clients
     /// they lead projects for.
-    ProviderAndClients(Vec<i64>),
+    ProviderAndClients(Vec<ClientId>),
     /// Only oneself.
-    Oneself(Option<i64>),
+    Oneself(Option<UserId>),
 }
 
 /// What a row needs to reveal for a decision about it.
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectRef {
-    pub id: i64,
-    pub client_id: i64,
+    pub id: ProjectId,
+    pub client_id: ClientId,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct UserRef {
-    pub id: i64,
+    pub id: UserId,
     pub role: Role,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct TeamRef {
-    pub id: i64,
-    pub client_id: Option<i64>,
+    pub id: TeamId,
+    pub client_id: Option<ClientId>,
 }
 
 impl Principal {
@@ -63,11 +64,11 @@ impl Principal {
         self.role == Role::Admin
     }
 
-    fn is_admin_of(&self, client_id: i64) -> bool {
+    fn is_admin_of(&self, client_id: ClientId) -> bool {
         self.role == Role::ClientAdmin && self.client_id == Some(client_id)
     }
 
-    fn member_role(&self, project_id: i64) -> Option<MemberRole> {
+    fn member_role(&self, project_id: ProjectId) -> Option<MemberRole> {
         self.memberships
             .iter()
             .find(|m| m.project_id == project_id)
@@ -75,8 +76,8 @@ impl Principal {
     }
 
     /// Clients whose projects the principal works in.
-    fn member_clients(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self.memberships.iter().map(|m| m.client_id).collect();
+    fn member_clients(&self) -> Vec<ClientId> {
+        let mut ids: Vec<ClientId> = self.memberships.iter().map(|m| m.client_id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -110,7 +111,7 @@ pub fn client_visibility(p: &Principal) -> Visibility {
     }
 }
 
-pub fn view_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn view_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     allow(
         client_visibility(p).includes_client(client_id),
         Denied::NotFound,
@@ -121,12 +122,12 @@ pub fn create_client(p: &Principal) -> Result<(), Denied> {
     allow(p.is_admin(), Denied::Forbidden)
 }
 
-pub fn rename_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn rename_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
 
-pub fn delete_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn delete_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin(), Denied::Forbidden)
 }
@@ -153,7 +154,7 @@ pub fn view_project(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
 /// Whether `p` works in one of `project_ids` of `client_id` (empty: in any
 /// project of the client). For things that apply to several projects, such
 /// as a text module or a work instruction.
-pub fn sees_projects_of(p: &Principal, client_id: i64, project_ids: &[i64]) -> bool {
+pub fn sees_projects_of(p: &Principal, client_id: ClientId, project_ids: &[ProjectId]) -> bool {
     match project_visibility(p) {
         Visibility::All => true,
         Visibility::Clients(ids) => ids.contains(&client_id),
@@ -172,7 +173,7 @@ pub fn review_held_submissions(p: &Principal, project: ProjectRef) -> Result<(),
 }
 
 /// Create, change and delete projects of a client.
-pub fn manage_projects_of(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn manage_projects_of(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
@@ -200,7 +201,7 @@ pub fn user_visibility(p: &Principal) -> UserVisibility {
 }
 
 /// Create a user with this role for this client (`None`: provider/platform).
-pub fn create_user(p: &Principal, role: Role, client_id: Option<i64>) -> Result<(), Denied> {
+pub fn create_user(p: &Principal, role: Role, client_id: Option<ClientId>) -> Result<(), Denied> {
     if p.is_admin() {
         return Ok(());
     }
@@ -263,7 +264,7 @@ pub fn view_team(p: &Principal, team: TeamRef) -> Result<(), Denied> {
 }
 
 /// Create, rename or delete a team of this client (`None`: the provider's).
-pub fn manage_team(p: &Principal, client_id: Option<i64>) -> Result<(), Denied> {
+pub fn manage_team(p: &Principal, client_id: Option<ClientId>) -> Result<(), Denied> {
     if let Some(c) = client_id {
         view_client(p, c)?;
     }
@@ -287,7 +288,7 @@ pub fn manage_team(p: &Principal, client_id: Option<i64>) -> Result<(), Denied> 
 /// in, with the change being decided counted in (a project to join, an
 /// agent moving into the team). Keyed on the team, so that moving an agent
 /// between teams cannot sidestep it.
-pub fn team_pro_allows(team_tariff: Option<crate::users::Tariff>, clients: &[i64]) -> bool {
+pub fn team_pro_allows(team_tariff: Option<crate::users::Tariff>, clients: &[ClientId]) -> bool {
     team_tariff != Some(crate::users::Tariff::Pro) || clients.iter().all(|&c| c == clients[0])
 }
 
@@ -301,7 +302,7 @@ pub fn customer_visibility(p: &Principal) -> Visibility {
 }
 
 /// View a client's contacts and organizations; a foreign client is 404.
-pub fn view_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn view_customers(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     allow(
         customer_visibility(p).includes_client(client_id),
         Denied::NotFound,
@@ -309,12 +310,12 @@ pub fn view_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
 }
 
 /// Create and change contacts and organizations of a client.
-pub fn edit_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn edit_customers(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_customers(p, client_id)
 }
 
 /// Delete, merge and import contacts and organizations of a client.
-pub fn manage_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn manage_customers(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_customers(p, client_id)?;
     let leads_client = p.role == Role::ProjectLead
         && p.memberships
@@ -329,14 +330,14 @@ pub fn manage_customers(p: &Principal, client_id: i64) -> Result<(), Denied> {
 // ---- data export and GDPR --------------------------------------------------
 
 /// Export all data of a client: its client admin and platform admins.
-pub fn export_client(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn export_client(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_client(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
 
 /// Data subject requests (access export, erasure) for a client's contacts:
 /// its client admin and platform admins.
-pub fn gdpr_requests(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn gdpr_requests(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     view_customers(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
@@ -381,14 +382,17 @@ pub enum KnowledgeReader {
     /// projects, or limited to one of `projects`; and, in every state,
     /// edits the articles limited to projects of `edits` only (editing
     /// granted per project, `knowledge_editors`).
-    Reader { projects: Vec<i64>, edits: Vec<i64> },
+    Reader {
+        projects: Vec<ProjectId>,
+        edits: Vec<ProjectId>,
+    },
 }
 
 impl KnowledgeReader {
     /// Whether this reader edits an article limited (or not) to these
     /// projects: editors every article; a granted agent one limited to
     /// projects they were all granted (never one all projects read).
-    pub fn edits_article(&self, limited: bool, article_projects: &[i64]) -> bool {
+    pub fn edits_article(&self, limited: bool, article_projects: &[ProjectId]) -> bool {
         match self {
             KnowledgeReader::Editor => true,
             KnowledgeReader::Reader { edits, .. } => {
@@ -400,7 +404,7 @@ impl KnowledgeReader {
     }
 }
 
-pub fn knowledge_reader(p: &Principal, client_id: i64) -> Result<KnowledgeReader, Denied> {
+pub fn knowledge_reader(p: &Principal, client_id: ClientId) -> Result<KnowledgeReader, Denied> {
     if p.is_admin() || p.is_admin_of(client_id) {
         return Ok(KnowledgeReader::Editor);
     }
@@ -428,7 +432,7 @@ pub fn knowledge_reader(p: &Principal, client_id: i64) -> Result<KnowledgeReader
 }
 
 /// Create, change, publish and delete a client's knowledge.
-pub fn edit_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn edit_knowledge(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     match knowledge_reader(p, client_id)? {
         KnowledgeReader::Editor => Ok(()),
         KnowledgeReader::Reader { .. } => Err(Denied::Forbidden),
@@ -440,9 +444,9 @@ pub fn edit_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
 /// projects.
 pub fn edit_knowledge_article(
     p: &Principal,
-    client_id: i64,
+    client_id: ClientId,
     limited: bool,
-    article_projects: &[i64],
+    article_projects: &[ProjectId],
 ) -> Result<(), Denied> {
     allow(
         knowledge_reader(p, client_id)?.edits_article(limited, article_projects),
@@ -458,7 +462,7 @@ pub fn grant_knowledge_editing(p: &Principal, project: ProjectRef) -> Result<(),
 
 /// See and restore a client's deleted knowledge: its client admin and
 /// platform admins.
-pub fn restore_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
+pub fn restore_knowledge(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
     knowledge_reader(p, client_id)?;
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
@@ -469,14 +473,14 @@ pub fn restore_knowledge(p: &Principal, client_id: i64) -> Result<(), Denied> {
 /// never for the whole client. A foreign client is 404.
 pub fn manage_instruction(
     p: &Principal,
-    client_id: i64,
-    project_ids: &[i64],
+    client_id: ClientId,
+    project_ids: &[ProjectId],
 ) -> Result<(), Denied> {
     edit_knowledge(p, client_id)?;
     if p.is_admin() || p.is_admin_of(client_id) {
         return Ok(());
     }
-    let leads = |id: &i64| {
+    let leads = |id: &ProjectId| {
         p.memberships
             .iter()
             .any(|m| m.project_id == *id && m.client_id == client_id && m.role == MemberRole::Lead)
@@ -498,7 +502,7 @@ pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
 }
 
 impl Visibility {
-    pub fn includes_client(&self, client_id: i64) -> bool {
+    pub fn includes_client(&self, client_id: ClientId) -> bool {
         match self {
             Visibility::All => true,
             Visibility::Clients(ids) => ids.contains(&client_id),
@@ -523,11 +527,11 @@ mod tests {
 
     fn who(
         role: Role,
-        client_id: Option<i64>,
-        memberships: &[(i64, i64, MemberRole)],
+        client_id: Option<ClientId>,
+        memberships: &[(i64, ClientId, MemberRole)],
     ) -> Principal {
         Principal {
-            user_id: Some(100),
+            user_id: Some(UserId(100)),
             email: "x@example.com".into(),
             name: "X".into(),
             role,
@@ -535,7 +539,7 @@ mod tests {
             memberships: memberships
                 .iter()
                 .map(|&(project_id, client_id, role)| Membership {
-                    project_id,
+                    project_id: ProjectId(project_id),
                     client_id,
                     role,
                     edits_knowledge: false,
@@ -546,8 +550,8 @@ mod tests {
         }
     }
 
-    const OWN: i64 = 1;
-    const FOREIGN: i64 = 2;
+    const OWN: ClientId = ClientId(1);
+    const FOREIGN: ClientId = ClientId(2);
 
     #[test]
     fn client_admin_never_sees_another_client() {
@@ -558,7 +562,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             )
@@ -568,7 +572,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 20,
+                    id: ProjectId(20),
                     client_id: FOREIGN
                 }
             ),
@@ -595,7 +599,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             )
@@ -605,7 +609,7 @@ mod tests {
             view_project(
                 &p,
                 ProjectRef {
-                    id: 11,
+                    id: ProjectId(11),
                     client_id: OWN
                 }
             ),
@@ -615,13 +619,16 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             ),
             Err(Denied::Forbidden)
         );
-        assert_eq!(user_visibility(&p), UserVisibility::Oneself(Some(100)));
+        assert_eq!(
+            user_visibility(&p),
+            UserVisibility::Oneself(Some(UserId(100)))
+        );
         assert_eq!(audit_visibility(&p), Err(Denied::Forbidden));
     }
 
@@ -636,7 +643,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 10,
+                    id: ProjectId(10),
                     client_id: OWN
                 }
             )
@@ -646,7 +653,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 11,
+                    id: ProjectId(11),
                     client_id: OWN
                 }
             ),
@@ -656,7 +663,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 20,
+                    id: ProjectId(20),
                     client_id: FOREIGN
                 }
             ),
@@ -694,7 +701,7 @@ mod tests {
         assert!(manage_customers(&lead, OWN).is_ok());
         assert!(edit_customers(&lead, FOREIGN).is_ok());
         assert_eq!(manage_customers(&lead, FOREIGN), Err(Denied::Forbidden));
-        assert_eq!(view_customers(&lead, 3), Err(Denied::NotFound));
+        assert_eq!(view_customers(&lead, ClientId(3)), Err(Denied::NotFound));
 
         let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
         assert!(view_customers(&agent, OWN).is_ok());
@@ -727,7 +734,7 @@ mod tests {
         assert_eq!(
             knowledge_reader(&agent, OWN),
             Ok(KnowledgeReader::Reader {
-                projects: vec![10],
+                projects: vec![ProjectId(10)],
                 edits: vec![]
             })
         );
@@ -739,14 +746,14 @@ mod tests {
         assert_eq!(restore_knowledge(&lead, OWN), Err(Denied::Forbidden));
         assert_eq!(restore_knowledge(&ca, FOREIGN), Err(Denied::NotFound));
         assert!(manage_instruction(&ca, OWN, &[]).is_ok());
-        assert!(manage_instruction(&lead, OWN, &[10]).is_ok());
+        assert!(manage_instruction(&lead, OWN, &[ProjectId(10)]).is_ok());
         assert_eq!(manage_instruction(&lead, OWN, &[]), Err(Denied::Forbidden));
         assert_eq!(
-            manage_instruction(&lead, OWN, &[10, 11]),
+            manage_instruction(&lead, OWN, &[ProjectId(10), ProjectId(11)]),
             Err(Denied::Forbidden)
         );
         assert_eq!(
-            manage_instruction(&agent, OWN, &[10]),
+            manage_instruction(&agent, OWN, &[ProjectId(10)]),
             Err(Denied::Forbidden)
         );
         assert_eq!(manage_instruction(&ca, FOREIGN, &[]), Err(Denied::NotFound));
@@ -761,24 +768,27 @@ mod tests {
         );
         agent.memberships[0].edits_knowledge = true;
         let reader = knowledge_reader(&agent, OWN).unwrap();
-        assert!(reader.edits_article(true, &[10]));
-        assert!(!reader.edits_article(true, &[10, 11]), "11 not granted");
+        assert!(reader.edits_article(true, &[ProjectId(10)]));
+        assert!(
+            !reader.edits_article(true, &[ProjectId(10), ProjectId(11)]),
+            "11 not granted"
+        );
         assert!(!reader.edits_article(false, &[]), "all projects' article");
         assert!(!reader.edits_article(true, &[]), "limited to no project");
-        assert!(edit_knowledge_article(&agent, OWN, true, &[10]).is_ok());
+        assert!(edit_knowledge_article(&agent, OWN, true, &[ProjectId(10)]).is_ok());
         assert_eq!(
-            edit_knowledge_article(&agent, OWN, true, &[11]),
+            edit_knowledge_article(&agent, OWN, true, &[ProjectId(11)]),
             Err(Denied::Forbidden)
         );
         assert_eq!(
-            edit_knowledge_article(&agent, FOREIGN, true, &[10]),
+            edit_knowledge_article(&agent, FOREIGN, true, &[ProjectId(10)]),
             Err(Denied::NotFound)
         );
         // Still no editor of the client's knowledge as a whole.
         assert_eq!(edit_knowledge(&agent, OWN), Err(Denied::Forbidden));
         let lead = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead)]);
         let project = ProjectRef {
-            id: 10,
+            id: ProjectId(10),
             client_id: OWN,
         };
         assert!(grant_knowledge_editing(&lead, project).is_ok());
@@ -787,7 +797,7 @@ mod tests {
             Err(Denied::Forbidden)
         );
         let other = ProjectRef {
-            id: 30,
+            id: ProjectId(30),
             client_id: FOREIGN,
         };
         assert_eq!(grant_knowledge_editing(&lead, other), Err(Denied::NotFound));
@@ -801,7 +811,7 @@ mod tests {
             manage_members(
                 &p,
                 ProjectRef {
-                    id: 20,
+                    id: ProjectId(20),
                     client_id: FOREIGN
                 }
             )

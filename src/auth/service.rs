@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, UserId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -66,7 +67,7 @@ pub async fn login(
                     &actor,
                     "auth.login-failed",
                     "user",
-                    user_id,
+                    user_id.map(UserId::get),
                     None,
                     json!({}),
                 )
@@ -102,7 +103,7 @@ pub async fn login(
                 &Actor::from(&principal),
                 "auth.login",
                 "user",
-                Some(user_id),
+                Some(user_id.get()),
                 principal.client_id,
                 json!({ "user_agent": client.user_agent }),
             )?;
@@ -120,7 +121,7 @@ pub fn logout(conn: &Connection, who: &Principal) -> Result<(), AuthError> {
             &Actor::from(who),
             "auth.logout",
             "user",
-            who.user_id,
+            who.user_id.map(UserId::get),
             who.client_id,
             json!({}),
         )?;
@@ -200,7 +201,7 @@ pub const MAX_TOKEN_DAYS: u32 = 3650;
 pub fn create_token(
     conn: &Connection,
     actor: &Actor,
-    user_id: i64,
+    user_id: UserId,
     input: NewToken,
 ) -> Result<TokenCreated, AuthError> {
     let name = required_text("name", &input.name, 100)?;
@@ -258,8 +259,8 @@ fn delete_token_audited(
     conn: &Connection,
     who: &Principal,
     token_id: i64,
-    owner_id: i64,
-    owner_client_id: Option<i64>,
+    owner_id: UserId,
+    owner_client_id: Option<ClientId>,
     details: serde_json::Value,
 ) -> Result<(), AuthError> {
     if !store::delete_token(conn, owner_id, token_id)? {
@@ -282,7 +283,7 @@ fn delete_token_audited(
 fn token_owner(
     conn: &Connection,
     who: &Principal,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<crate::users::User, AuthError> {
     let user = crate::users::store::get_visible(conn, &policy::user_visibility(who), user_id)?
         .ok_or(AuthError::Denied(policy::Denied::NotFound))?;
@@ -294,7 +295,7 @@ fn token_owner(
 pub fn list_user_tokens(
     conn: &Connection,
     who: &Principal,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Vec<TokenInfo>, AuthError> {
     token_owner(conn, who, user_id)?;
     Ok(store::tokens(conn, user_id)?)
@@ -304,7 +305,7 @@ pub fn list_user_tokens(
 pub fn revoke_user_token(
     conn: &Connection,
     who: &Principal,
-    user_id: i64,
+    user_id: UserId,
     token_id: i64,
 ) -> Result<(), AuthError> {
     let owner = token_owner(conn, who, user_id)?;
@@ -342,8 +343,8 @@ impl RevokeReason {
 pub fn revoke_credentials(
     conn: &Connection,
     actor: &Actor,
-    user_id: i64,
-    client_id: Option<i64>,
+    user_id: UserId,
+    client_id: Option<ClientId>,
     reason: RevokeReason,
     keep_session: Option<i64>,
 ) -> crate::db::StoreResult<()> {
@@ -354,7 +355,7 @@ pub fn revoke_credentials(
         actor,
         "credentials.revoke",
         "user",
-        Some(user_id),
+        Some(user_id.get()),
         client_id,
         json!({ "reason": reason.as_str(), "tokens": tokens, "sessions": sessions }),
     )
@@ -416,7 +417,7 @@ pub async fn change_password(
                 &actor,
                 "auth.password-change-failed",
                 "user",
-                Some(user_id),
+                Some(user_id.get()),
                 user.client_id,
                 json!({}),
             )
@@ -434,7 +435,7 @@ pub async fn change_password(
             &actor,
             "user.password-change",
             "user",
-            Some(user_id),
+            Some(user_id.get()),
             user.client_id,
             json!({}),
         )?;

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{MemberRole, Membership, Role, TokenInfo};
@@ -5,11 +6,11 @@ use crate::db::{StoreResult, now};
 
 /// The user fields a principal is built from.
 pub struct PrincipalRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     /// Session id or API token id.
     pub credential_id: i64,
     /// The session's CSRF token, or the token's last use.
@@ -52,7 +53,7 @@ pub fn by_api_token(conn: &Connection, token_hash: &str) -> StoreResult<Option<P
         .optional()?)
 }
 
-pub fn memberships(conn: &Connection, user_id: i64) -> StoreResult<Vec<Membership>> {
+pub fn memberships(conn: &Connection, user_id: UserId) -> StoreResult<Vec<Membership>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.project_id, p.client_id, m.role,
                 EXISTS (SELECT 1 FROM knowledge_editors k
@@ -73,7 +74,7 @@ pub fn memberships(conn: &Connection, user_id: i64) -> StoreResult<Vec<Membershi
 }
 
 /// For the login: id, password hash and whether the account is active.
-pub fn login_record(conn: &Connection, email: &str) -> StoreResult<Option<(i64, String, bool)>> {
+pub fn login_record(conn: &Connection, email: &str) -> StoreResult<Option<(UserId, String, bool)>> {
     Ok(conn
         .prepare_cached("SELECT id, password_hash, active FROM users WHERE email = ?1")?
         .query_row([email], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
@@ -82,7 +83,7 @@ pub fn login_record(conn: &Connection, email: &str) -> StoreResult<Option<(i64, 
 
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub csrf_token: &'a str,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
@@ -116,7 +117,7 @@ pub fn purge_expired_sessions(conn: &Connection) -> StoreResult<usize> {
     Ok(conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now()])?)
 }
 
-pub fn tokens(conn: &Connection, user_id: i64) -> StoreResult<Vec<TokenInfo>> {
+pub fn tokens(conn: &Connection, user_id: UserId) -> StoreResult<Vec<TokenInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens
          WHERE user_id = ?1 ORDER BY id",
@@ -135,7 +136,7 @@ pub fn tokens(conn: &Connection, user_id: i64) -> StoreResult<Vec<TokenInfo>> {
 
 pub fn insert_token(
     conn: &Connection,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     token_hash: &str,
     expires_at: Option<&str>,
@@ -149,15 +150,15 @@ pub fn insert_token(
     Ok((conn.last_insert_rowid(), at))
 }
 
-pub fn delete_token(conn: &Connection, user_id: i64, token_id: i64) -> StoreResult<bool> {
+pub fn delete_token(conn: &Connection, user_id: UserId, token_id: i64) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2")?
-        .execute([token_id, user_id])?
+        .execute(params![token_id, user_id])?
         > 0)
 }
 
 /// Revokes every API token of a user; returns how many there were.
-pub fn delete_tokens_of(conn: &Connection, user_id: i64) -> StoreResult<usize> {
+pub fn delete_tokens_of(conn: &Connection, user_id: UserId) -> StoreResult<usize> {
     Ok(conn
         .prepare_cached("DELETE FROM api_tokens WHERE user_id = ?1")?
         .execute([user_id])?)
@@ -166,7 +167,7 @@ pub fn delete_tokens_of(conn: &Connection, user_id: i64) -> StoreResult<usize> {
 /// Ends every session of a user but `keep` (the caller's own).
 pub fn delete_sessions_of(
     conn: &Connection,
-    user_id: i64,
+    user_id: UserId,
     keep: Option<i64>,
 ) -> StoreResult<usize> {
     Ok(conn

@@ -15,6 +15,7 @@
 //!
 //! `secret.key` is never included: the admin keeps it (see the README).
 
+use crate::ids::CaseId;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -39,7 +40,7 @@ pub const FORMAT: u32 = 1;
 /// this point is in the backup, nothing after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Snapshot {
-    pub max_case_id: i64,
+    pub max_case_id: CaseId,
     pub cases: i64,
     pub clients: i64,
     pub users: i64,
@@ -223,7 +224,7 @@ fn snapshot(conn: &Connection) -> Result<Snapshot, BackupError> {
     let (_, users) = pair("SELECT 0, COUNT(*) FROM users")?;
     let (max_audit_id, _) = pair("SELECT COALESCE(MAX(id), 0), 0 FROM audit_log")?;
     Ok(Snapshot {
-        max_case_id,
+        max_case_id: CaseId(max_case_id),
         cases,
         clients,
         users,

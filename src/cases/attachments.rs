@@ -1,6 +1,7 @@
 //! Attachments of a case: the content is stored once by hash (see
 //! `blobs`); rows name it per case, with a cleaned file name and type.
 
+use crate::ids::CaseId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::CaseError;
@@ -69,7 +70,7 @@ pub fn inline_safe(content_type: &str) -> bool {
 pub fn add(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
     stored: &Stored,
     filename: &str,
     content_type: &str,
@@ -111,7 +112,7 @@ pub fn add(
 /// Attaches uploaded, not yet sent files of the case to a message.
 pub fn attach_to_message(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
     ids: &[i64],
 ) -> Result<(), CaseError> {
@@ -138,7 +139,7 @@ pub fn for_download(
     who: &Principal,
     id: i64,
 ) -> Result<Download, CaseError> {
-    let row: Option<(i64, Download)> = conn
+    let row: Option<(CaseId, Download)> = conn
         .prepare_cached(
             "SELECT case_id, filename, content_type, sha256 FROM attachments WHERE id = ?1",
         )?

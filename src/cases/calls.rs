@@ -2,6 +2,7 @@
 //! contact, the conversation as the first message, and wait, talk and
 //! after-work time as time records.
 
+use crate::ids::{ContactId, ProjectId};
 use rusqlite::Connection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -25,12 +26,12 @@ pub enum CallDirection {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCall {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub direction: CallDirection,
     /// The caller's (or called) number as typed.
     pub phone: String,
     /// The contact, when known; otherwise looked up by `phone`.
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     /// Creates a contact with this name and number when none matches.
     pub contact_name: Option<String>,
     pub subject: String,

@@ -1,6 +1,7 @@
 //! Live updates: case events and presence, fanned out to the workspace over
 //! Server-Sent Events. In memory only: a client that reconnects re-reads.
 
+use crate::ids::{CaseId, ClientId, ProjectId, UserId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,24 +25,24 @@ pub struct CaseEvent {
     #[serde(rename = "type")]
     #[schema(value_type = String)]
     pub kind: &'static str,
-    pub case_id: i64,
-    pub project_id: i64,
+    pub case_id: CaseId,
+    pub project_id: ProjectId,
     /// For the receiver's visibility check; not sent.
     #[serde(skip)]
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub version: i64,
-    pub by_user_id: Option<i64>,
+    pub by_user_id: Option<UserId>,
     pub by_name: Option<String>,
 }
 
 /// The data of the `presence` event on `/api/v1/events`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PresenceEvent {
-    pub case_id: i64,
+    pub case_id: CaseId,
     #[serde(skip)]
-    pub project_id: i64,
+    pub project_id: ProjectId,
     #[serde(skip)]
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub viewers: Vec<Viewer>,
 }
 
@@ -61,11 +62,11 @@ pub struct KnowledgeEvent {
     pub action: &'static str,
     /// For the receiver's visibility check; not sent.
     #[serde(skip)]
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// The projects it applies to, for the receiver's visibility check (not
     /// sent); empty: every project of the client.
     #[serde(skip)]
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,7 +122,7 @@ pub struct Announcements(Vec<Event>);
 
 impl Announcements {
     /// A change of `case` (`created`, `updated`, `message`) by `who`.
-    pub fn case(&mut self, kind: &'static str, case: &Case, client_id: i64, who: &Principal) {
+    pub fn case(&mut self, kind: &'static str, case: &Case, client_id: ClientId, who: &Principal) {
         self.push(Event::Case(super::service::event(
             kind, case, client_id, who,
         )));
@@ -137,13 +138,13 @@ impl Announcements {
 }
 
 /// Who looks at one case: user id → (name, last heartbeat).
-type Viewers = HashMap<i64, (String, Instant)>;
+type Viewers = HashMap<UserId, (String, Instant)>;
 
 pub struct CaseHub {
     sender: broadcast::Sender<Event>,
     /// Flips to true when the server stops, ending every event stream.
     closing: tokio::sync::watch::Sender<bool>,
-    presence: Mutex<HashMap<i64, Viewers>>,
+    presence: Mutex<HashMap<CaseId, Viewers>>,
     streams: Arc<StreamSlots>,
 }
 
@@ -168,13 +169,13 @@ pub enum StreamLimit {
 struct StreamSlots {
     per_user: usize,
     total: usize,
-    open: Mutex<(usize, HashMap<i64, usize>)>,
+    open: Mutex<(usize, HashMap<UserId, usize>)>,
 }
 
 /// One open stream; gives its slot back when dropped.
 pub struct StreamSlot {
     slots: Arc<StreamSlots>,
-    user_id: i64,
+    user_id: UserId,
 }
 
 impl Drop for StreamSlot {
@@ -207,7 +208,7 @@ impl CaseHub {
     }
 
     /// Takes a slot for one more stream of `user_id`, if the limits allow.
-    pub fn open_stream(&self, user_id: i64) -> Result<StreamSlot, StreamLimit> {
+    pub fn open_stream(&self, user_id: UserId) -> Result<StreamSlot, StreamLimit> {
         let slots = &self.streams;
         let mut open = slots.open.lock().unwrap_or_else(|p| p.into_inner());
         let mine = open.1.get(&user_id).copied().unwrap_or(0);
@@ -279,7 +280,12 @@ impl CaseHub {
 
     /// Records that `user_id` is looking at the case; returns everyone else
     /// who is.
-    pub fn heartbeat(&self, case_id: i64, user_id: i64, name: &str) -> (Vec<Viewer>, Vec<Viewer>) {
+    pub fn heartbeat(
+        &self,
+        case_id: CaseId,
+        user_id: UserId,
+        name: &str,
+    ) -> (Vec<Viewer>, Vec<Viewer>) {
         let mut presence = self.presence.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         presence.retain(|_, viewers| {
@@ -304,7 +310,7 @@ impl CaseHub {
     }
 
     /// Everyone currently looking at the case.
-    pub fn viewers(&self, case_id: i64) -> Vec<Viewer> {
+    pub fn viewers(&self, case_id: CaseId) -> Vec<Viewer> {
         let presence = self.presence.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         presence
@@ -337,12 +343,12 @@ impl crate::problem::Problem for StreamLimit {
 mod tests {
     use super::*;
 
-    fn event(case_id: i64) -> Event {
+    fn event(case_id: CaseId) -> Event {
         Event::Case(CaseEvent {
             kind: "updated",
             case_id,
-            project_id: 1,
-            client_id: 1,
+            project_id: ProjectId(1),
+            client_id: ClientId(1),
             version: 1,
             by_user_id: None,
             by_name: None,
@@ -358,7 +364,7 @@ mod tests {
         let failed: Result<(), StoreError> = hub
             .write(&db, |tx, gathered| {
                 tx.execute("CREATE TABLE t (x)", [])?;
-                gathered.push(event(1));
+                gathered.push(event(CaseId(1)));
                 Err(StoreError::Task("fails after gathering".into()))
             })
             .await;
@@ -366,7 +372,7 @@ mod tests {
         assert!(events.try_recv().is_err(), "a rolled-back write announced");
         hub.write(&db, |tx, gathered| {
             tx.execute("CREATE TABLE t (x)", [])?;
-            gathered.push(event(2));
+            gathered.push(event(CaseId(2)));
             Ok::<_, StoreError>(())
         })
         .await
@@ -392,13 +398,19 @@ mod tests {
     #[test]
     fn streams_are_capped_per_user_and_in_all() {
         let hub = CaseHub::new(2, 3);
-        let a1 = hub.open_stream(1).expect("first");
-        let _a2 = hub.open_stream(1).expect("second");
-        assert_eq!(hub.open_stream(1).err(), Some(StreamLimit::PerUser(2)));
-        let _b1 = hub.open_stream(2).expect("other user");
-        assert_eq!(hub.open_stream(3).err(), Some(StreamLimit::Total));
+        let a1 = hub.open_stream(UserId(1)).expect("first");
+        let _a2 = hub.open_stream(UserId(1)).expect("second");
+        assert_eq!(
+            hub.open_stream(UserId(1)).err(),
+            Some(StreamLimit::PerUser(2))
+        );
+        let _b1 = hub.open_stream(UserId(2)).expect("other user");
+        assert_eq!(hub.open_stream(UserId(3)).err(), Some(StreamLimit::Total));
         drop(a1);
         assert_eq!(hub.open_streams(), 2);
-        assert!(hub.open_stream(3).is_ok(), "a closed stream frees its slot");
+        assert!(
+            hub.open_stream(UserId(3)).is_ok(),
+            "a closed stream frees its slot"
+        );
     }
 }

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use crate::ids::CaseId;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -134,12 +135,13 @@ pub async fn bulk(
 
 /// Everything the case screen shows.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
+    params(("id" = i64, Path)),
     responses((status = 200, body = CaseDetail), (status = 404, body = ProblemBody)))]
 #[get("/cases/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let viewers = state.cases.viewers(id);
@@ -151,12 +153,13 @@ pub async fn get_one(
 }
 
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", request_body = CasePatch,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Case), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody, description = "case-changed")))]
 #[patch("/cases/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
     body: ValidJson<CasePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -170,12 +173,13 @@ pub async fn update(
 
 /// Adds a reply, an internal note or a recorded inbound message.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/messages", tag = "cases", request_body = NewMessage,
+    params(("id" = i64, Path)),
     responses((status = 201, body = MessageCreated), (status = 409, body = ProblemBody, description = "case-changed")))]
 #[post("/cases/{id}/messages")]
 pub async fn add_message(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
     body: ValidJson<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -197,12 +201,13 @@ pub async fn add_message(
 
 /// Records handling time on the case.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/time", tag = "cases", request_body = NewTimeEntry,
+    params(("id" = i64, Path)),
     responses((status = 201, body = TimeEntry)))]
 #[post("/cases/{id}/time")]
 pub async fn add_time(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
     body: ValidJson<NewTimeEntry>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -215,12 +220,13 @@ pub async fn add_time(
 
 /// "I am looking at this case": returns who else is.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/presence", tag = "cases",
+    params(("id" = i64, Path)),
     responses((status = 200, body = Presence)))]
 #[post("/cases/{id}/presence")]
 pub async fn presence(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reader = who.clone();
@@ -378,7 +384,7 @@ pub struct UploadParams {
 
 /// Uploads a file to the case (the request body is the file; its
 /// Content-Type is kept). Send its id in `attachment_ids` with a message.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases", params(UploadParams),
+#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases", params(UploadParams, ("id" = i64, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = super::Attachment), (status = 413, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[post("/cases/{id}/attachments")]
@@ -386,7 +392,7 @@ pub async fn upload(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
     params: web::Query<UploadParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -494,12 +500,13 @@ pub async fn download(
 
 /// Merges this case into another case of the same customer.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/merge", tag = "cases", request_body = super::MergeInput,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Case, description = "the case merged into"), (status = 422, body = ProblemBody)))]
 #[post("/cases/{id}/merge")]
 pub async fn merge(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
     body: ValidJson<super::MergeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -514,12 +521,13 @@ pub async fn merge(
 
 /// Links a related case.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/links", tag = "cases", request_body = super::LinkInput,
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 422, body = ProblemBody)))]
 #[post("/cases/{id}/links")]
 pub async fn link(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
     body: ValidJson<super::LinkInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -532,12 +540,13 @@ pub async fn link(
 }
 
 #[utoipa::path(delete, path = "/api/v1/cases/{id}/links/{other_id}", tag = "cases",
+    params(("id" = i64, Path), ("other_id" = i64, Path)),
     responses((status = 204), (status = 404, body = ProblemBody)))]
 #[delete("/cases/{id}/links/{other_id}")]
 pub async fn unlink(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CaseId, CaseId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, other) = path.into_inner();
     state

@@ -1,3 +1,4 @@
+use crate::ids::{CaseId, ContactId, OrganizationId, ProjectId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -54,6 +55,14 @@ names!(
 );
 names!(MessageKind { Inbound = "inbound", Outbound = "outbound", Note = "note" });
 names!(
+    /// The case list's `view`.
+    ListView { All = "all", Open = "open", Mine = "mine", Unassigned = "unassigned" }
+);
+names!(
+    /// The case list's `due`: overdue, or due within 24 hours.
+    Due { Overdue = "overdue", Soon = "soon" }
+);
+names!(
     TimeKind {
         Handling = "handling",
         AfterWork = "after-work",
@@ -72,8 +81,8 @@ impl Status {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Case {
-    pub id: i64,
-    pub project_id: i64,
+    pub id: CaseId,
+    pub project_id: ProjectId,
     pub project_key: String,
     pub number: i64,
     /// People-readable number, e.g. `ACME-1000`.
@@ -86,17 +95,17 @@ pub struct Case {
     pub status: Status,
     pub priority: Priority,
     pub handling_team: HandlingTeam,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
     pub assignee_name: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     pub contact_name: Option<String>,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
     pub organization_name: Option<String>,
     pub tags: Vec<String>,
     pub due_at: Option<String>,
     #[schema(value_type = Object)]
     pub custom: serde_json::Value,
-    pub merged_into_id: Option<i64>,
+    pub merged_into_id: Option<CaseId>,
     /// Changes with every change to the case or its thread.
     pub version: i64,
     pub message_count: i64,
@@ -128,21 +137,21 @@ pub struct MessageMail {
     pub subject: Option<String>,
     pub body_html: Option<String>,
     /// The sender's contact, when it is not the case's contact.
-    pub author_contact_id: Option<i64>,
+    pub author_contact_id: Option<ContactId>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     #[schema(max_length = 300)]
     pub subject: String,
     pub channel: Channel,
     pub topic_id: Option<i64>,
     pub priority: Option<Priority>,
     pub handling_team: Option<HandlingTeam>,
-    pub assignee_id: Option<i64>,
-    pub contact_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
+    pub contact_id: Option<ContactId>,
     /// Without `contact_id`: the contact by e-mail or phone, created when
     /// there is none yet.
     pub contact: Option<InlineContact>,
@@ -183,10 +192,10 @@ pub struct CasePatch {
     pub handling_team: Option<HandlingTeam>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<i64>)]
-    pub assignee_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<UserId>>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<i64>)]
-    pub contact_id: Option<Option<i64>>,
+    pub contact_id: Option<Option<ContactId>>,
     pub tags: Option<Vec<String>>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -219,12 +228,12 @@ pub struct Attachment {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Message {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub kind: MessageKind,
     pub channel: Channel,
-    pub author_user_id: Option<i64>,
+    pub author_user_id: Option<UserId>,
     pub author_name: Option<String>,
-    pub author_contact_id: Option<i64>,
+    pub author_contact_id: Option<ContactId>,
     pub from_address: Option<String>,
     pub to_address: Option<String>,
     pub subject: Option<String>,
@@ -263,7 +272,7 @@ pub struct MessageCreated {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistoryEntry {
     pub id: i64,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub user_name: Option<String>,
     pub at: String,
     pub field: String,
@@ -279,17 +288,17 @@ pub struct TimeSummary {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Viewer {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContactCard {
-    pub id: i64,
+    pub id: ContactId,
     pub name: String,
     pub emails: Vec<String>,
     pub phones: Vec<String>,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
     pub organization_name: Option<String>,
     pub customer_number: Option<String>,
     pub language: Option<String>,
@@ -315,17 +324,17 @@ pub struct CaseDetail {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
-    pub project_id: Option<i64>,
+    pub project_id: Option<ProjectId>,
     /// `mine`, `unassigned`, `open` or `all` (default).
     pub view: Option<String>,
     /// Comma-separated statuses.
     pub status: Option<String>,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
     pub team: Option<HandlingTeam>,
     pub topic_id: Option<i64>,
     pub channel: Option<Channel>,
     pub tag: Option<String>,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     /// A case number such as `ACME-1042`.
     #[serde(rename = "ref")]
     #[param(rename = "ref")]
@@ -371,16 +380,16 @@ pub struct CaseCounts {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CountsQuery {
-    pub project_id: Option<i64>,
+    pub project_id: Option<ProjectId>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkUpdate {
-    pub case_ids: Vec<i64>,
+    pub case_ids: Vec<CaseId>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<i64>)]
-    pub assignee_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<UserId>>,
     pub status: Option<Status>,
     pub topic_id: Option<i64>,
     #[serde(default)]
@@ -406,8 +415,8 @@ pub struct NewTimeEntry {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TimeEntry {
     pub id: i64,
-    pub case_id: i64,
-    pub user_id: i64,
+    pub case_id: CaseId,
+    pub user_id: UserId,
     pub kind: TimeKind,
     pub started_at: String,
     pub seconds: i64,
@@ -418,13 +427,13 @@ pub struct TimeEntry {
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
     /// The case that receives this case's thread.
-    pub into_id: i64,
+    pub into_id: CaseId,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
-    pub case_id: i64,
+    pub case_id: CaseId,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -5,6 +5,7 @@
 //! `crate::channels` lists the consumers: a new channel is one consumer
 //! there and no change here.
 
+use crate::ids::CaseId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::model::Channel;
@@ -15,7 +16,7 @@ use crate::db::{StoreError, StoreResult, now};
 pub struct Queued {
     pub id: i64,
     pub channel: Channel,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub message_id: i64,
 }
 
@@ -23,7 +24,7 @@ pub struct Queued {
 pub fn push(
     conn: &Connection,
     channel: Channel,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
 ) -> StoreResult<i64> {
     conn.prepare_cached(
@@ -100,7 +101,7 @@ mod tests {
         let (db, _) = Db::open(dir.path()).unwrap();
         crate::demo::seed(&db).unwrap();
         db.write_blocking(|tx| {
-            let (case_id, message_id): (i64, i64) = tx.query_row(
+            let (case_id, message_id): (CaseId, i64) = tx.query_row(
                 "SELECT case_id, max(id) FROM messages GROUP BY case_id LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),

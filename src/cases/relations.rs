@@ -1,6 +1,7 @@
 //! Cases that belong together: merging a duplicate into another case of the
 //! same customer, and links between related cases.
 
+use crate::ids::CaseId;
 use rusqlite::{Connection, params};
 
 use super::error::CaseError;
@@ -17,8 +18,8 @@ use crate::validation::Invalid;
 pub fn merge(
     conn: &Connection,
     who: &Principal,
-    source_id: i64,
-    target_id: i64,
+    source_id: CaseId,
+    target_id: CaseId,
 ) -> Result<(Case, Case), CaseError> {
     if source_id == target_id {
         return Err(Invalid::new("into_id", "a case cannot be merged into itself").into());
@@ -45,7 +46,7 @@ pub fn merge(
     conn.prepare_cached(
         "UPDATE time_entries SET case_id = ?2, project_id = ?3 WHERE case_id = ?1",
     )?
-    .execute([source_id, target_id, target.project_id])?;
+    .execute(params![source_id, target_id, target.project_id])?;
     conn.prepare_cached(
         "UPDATE cases SET message_count = (SELECT COUNT(*) FROM messages WHERE case_id = cases.id),
              last_message_at = (SELECT MAX(created_at) FROM messages WHERE case_id = cases.id)
@@ -113,8 +114,8 @@ pub fn merge(
 pub fn link(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
-    other_id: i64,
+    case_id: CaseId,
+    other_id: CaseId,
 ) -> Result<(), CaseError> {
     if case_id == other_id {
         return Err(Invalid::new("case_id", "a case cannot be linked to itself").into());
@@ -140,8 +141,8 @@ pub fn link(
 pub fn unlink(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
-    other_id: i64,
+    case_id: CaseId,
+    other_id: CaseId,
 ) -> Result<(), CaseError> {
     let case = visible_case(conn, who, case_id)?;
     let (a, b) = (case_id.min(other_id), case_id.max(other_id));
@@ -164,12 +165,12 @@ pub fn unlink(
 }
 
 /// The linked cases the caller may see.
-pub fn links(conn: &Connection, who: &Principal, case_id: i64) -> Result<Vec<Case>, CaseError> {
+pub fn links(conn: &Connection, who: &Principal, case_id: CaseId) -> Result<Vec<Case>, CaseError> {
     let mut stmt = conn.prepare_cached(
         "SELECT other_case_id FROM case_links WHERE case_id = ?1
          UNION SELECT case_id FROM case_links WHERE other_case_id = ?1",
     )?;
-    let ids: Vec<i64> = stmt
+    let ids: Vec<CaseId> = stmt
         .query_map([case_id], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(ids

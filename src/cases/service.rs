@@ -1,15 +1,16 @@
 //! The rules of cases: who may touch which case, what a change records in
 //! the history, how statuses move, how the thread and search stay current.
 
+use crate::ids::{CaseId, ClientId, ContactId, OrganizationId, ProjectId, UserId};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
 use super::error::CaseError;
 use super::events::CaseEvent;
 use super::model::{
-    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, HandlingTeam,
-    InlineContact, Message, MessageCreated, MessageKind, NewCase, NewMessage, NewTimeEntry,
-    Priority, Status, TimeEntry, Viewer,
+    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, Due, HandlingTeam,
+    InlineContact, ListView, Message, MessageCreated, MessageKind, NewCase, NewMessage,
+    NewTimeEntry, Priority, Status, TimeEntry, Viewer,
 };
 use super::store::{self, Filter, Indexing, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
 use crate::auth::Principal;
@@ -22,7 +23,7 @@ const MAX_BODY_CHARS: usize = 200_000;
 const MAX_TAGS: usize = 20;
 
 /// A case the caller may see, or `NotFound`.
-pub fn visible_case(conn: &Connection, who: &Principal, id: i64) -> Result<Case, CaseError> {
+pub fn visible_case(conn: &Connection, who: &Principal, id: CaseId) -> Result<Case, CaseError> {
     let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
     let project = crate::projects::store::get(conn, case.project_id)?.ok_or(CaseError::NotFound)?;
     policy::view_project(who, project.as_ref()).map_err(|_| CaseError::NotFound)?;
@@ -32,7 +33,7 @@ pub fn visible_case(conn: &Connection, who: &Principal, id: i64) -> Result<Case,
 fn project_for_work(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Project, CaseError> {
     let project = crate::projects::store::get(conn, project_id)?
         .filter(|p| policy::view_project(who, p.as_ref()).is_ok())
@@ -44,7 +45,7 @@ fn project_for_work(
 }
 
 /// The event telling the workspace about a change.
-pub fn event(kind: &'static str, case: &Case, client_id: i64, who: &Principal) -> CaseEvent {
+pub fn event(kind: &'static str, case: &Case, client_id: ClientId, who: &Principal) -> CaseEvent {
     CaseEvent {
         kind,
         case_id: case.id,
@@ -56,7 +57,7 @@ pub fn event(kind: &'static str, case: &Case, client_id: i64, who: &Principal) -
     }
 }
 
-pub fn client_of(conn: &Connection, project_id: i64) -> Result<i64, CaseError> {
+pub fn client_of(conn: &Connection, project_id: ProjectId) -> Result<ClientId, CaseError> {
     crate::projects::store::get(conn, project_id)?
         .map(|p| p.client_id)
         .ok_or(CaseError::NotFound)
@@ -94,7 +95,7 @@ fn normalize_time(field: &'static str, value: &str) -> Result<String, Invalid> {
         .map_err(|_| Invalid::new(field, "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z"))
 }
 
-fn check_topic(conn: &Connection, project_id: i64, topic_id: i64) -> Result<(), CaseError> {
+fn check_topic(conn: &Connection, project_id: ProjectId, topic_id: i64) -> Result<(), CaseError> {
     if store::topic_project(conn, topic_id)? == Some(project_id) {
         Ok(())
     } else {
@@ -102,7 +103,11 @@ fn check_topic(conn: &Connection, project_id: i64, topic_id: i64) -> Result<(), 
     }
 }
 
-fn check_assignee(conn: &Connection, project_id: i64, user_id: i64) -> Result<(), CaseError> {
+fn check_assignee(
+    conn: &Connection,
+    project_id: ProjectId,
+    user_id: UserId,
+) -> Result<(), CaseError> {
     if store::is_member(conn, project_id, user_id)? {
         Ok(())
     } else {
@@ -118,9 +123,9 @@ fn check_assignee(conn: &Connection, project_id: i64, user_id: i64) -> Result<()
 /// project's client.
 fn check_contact(
     conn: &Connection,
-    client_id: i64,
-    contact_id: i64,
-) -> Result<Option<i64>, CaseError> {
+    client_id: ClientId,
+    contact_id: ContactId,
+) -> Result<Option<OrganizationId>, CaseError> {
     match store::contact_client(conn, contact_id)? {
         Some((owner, organization)) if owner == client_id => Ok(organization),
         _ => Err(Invalid::new("contact_id", "no such contact").into()),
@@ -255,9 +260,9 @@ fn create_checked(
 pub fn resolve_contact(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
     inline: &InlineContact,
-) -> Result<Option<i64>, CaseError> {
+) -> Result<Option<ContactId>, CaseError> {
     let email = inline
         .email
         .as_deref()
@@ -308,7 +313,7 @@ pub fn resolve_contact(
     Ok(Some(created.id))
 }
 
-fn user_id(who: &Principal) -> Option<i64> {
+fn user_id(who: &Principal) -> Option<UserId> {
     who.user_id
 }
 
@@ -358,7 +363,7 @@ fn set_status(case: &mut Case, status: Status) {
 pub fn update(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: CaseId,
     patch: CasePatch,
 ) -> Result<Case, CaseError> {
     let before = visible_case(conn, who, id)?;
@@ -430,7 +435,9 @@ fn record_changes(
     tags: Option<&[String]>,
 ) -> Result<(), CaseError> {
     let user = user_id(who);
-    let text = |v: Option<i64>| v.map(|v| v.to_string());
+    fn text<T: std::fmt::Display>(v: Option<T>) -> Option<String> {
+        v.map(|v| v.to_string())
+    }
     let mut changes: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
     if before.subject != after.subject {
         changes.push((
@@ -501,7 +508,7 @@ fn record_changes(
 pub fn add_message(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: CaseId,
     input: NewMessage,
 ) -> Result<MessageCreated, CaseError> {
     add_message_indexing(conn, who, id, input, Indexing::Now)
@@ -512,7 +519,7 @@ pub fn add_message(
 pub fn add_message_indexing(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: CaseId,
     input: NewMessage,
     mut index: Indexing<'_>,
 ) -> Result<MessageCreated, CaseError> {
@@ -568,14 +575,14 @@ pub fn add_message_indexing(
 
 /// One message of a case, as stored now (after a channel's consumer wrote
 /// what went where).
-pub fn message(conn: &Connection, case_id: i64, message_id: i64) -> Result<Message, CaseError> {
+pub fn message(conn: &Connection, case_id: CaseId, message_id: i64) -> Result<Message, CaseError> {
     store::message(conn, case_id, message_id)?.ok_or(CaseError::NotFound)
 }
 
 pub fn detail(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: CaseId,
     viewers: Vec<Viewer>,
 ) -> Result<CaseDetail, CaseError> {
     let case = visible_case(conn, who, id)?;
@@ -587,8 +594,8 @@ pub fn detail(
         Some(contact_id) => {
             let mut filter = Filter::default();
             filter.visibility(&policy::project_visibility(who));
-            filter.push("c.contact_id = ?", vec![Value::Integer(contact_id)]);
-            filter.push("c.id <> ?", vec![Value::Integer(id)]);
+            filter.push("c.contact_id = ?", vec![Value::from(contact_id)]);
+            filter.push("c.id <> ?", vec![Value::from(id)]);
             store::list(conn, filter, Sort::CreatedDesc, None, 20)?
         }
         None => Vec::new(),
@@ -613,18 +620,24 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         filter.project(project_id);
     }
     let open = "c.status NOT IN ('solved', 'closed')";
-    match query.view.as_deref().unwrap_or("all") {
-        "all" => {}
-        "open" => filter.push(open, vec![]),
-        "mine" => {
+    let view = match query.view.as_deref() {
+        None => ListView::All,
+        Some(view) => ListView::parse(view).ok_or(Invalid::new(
+            "view",
+            "must be mine, unassigned, open or all",
+        ))?,
+    };
+    match view {
+        ListView::All => {}
+        ListView::Open => filter.push(open, vec![]),
+        ListView::Mine => {
             filter.push(open, vec![]);
             filter.push("c.assignee_id = ?", vec![Value::from(who.user_id)]);
         }
-        "unassigned" => {
+        ListView::Unassigned => {
             filter.push(open, vec![]);
             filter.push("c.assignee_id IS NULL", vec![]);
         }
-        _ => return Err(Invalid::new("view", "must be mine, unassigned, open or all").into()),
     }
     if let Some(statuses) = &query.status {
         let mut list = Vec::new();
@@ -647,7 +660,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         }
     }
     if let Some(assignee) = query.assignee_id {
-        filter.push("c.assignee_id = ?", vec![Value::Integer(assignee)]);
+        filter.push("c.assignee_id = ?", vec![Value::from(assignee)]);
     }
     if let Some(team) = query.team {
         filter.push(
@@ -656,7 +669,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         );
     }
     if let Some(topic) = query.topic_id {
-        filter.push("c.topic_id = ?", vec![Value::Integer(topic)]);
+        filter.push("c.topic_id = ?", vec![Value::from(topic)]);
     }
     if let Some(channel) = query.channel {
         filter.push("c.channel = ?", vec![Value::Text(channel.as_str().into())]);
@@ -669,18 +682,22 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
             .ok_or(Invalid::new("ref", "a case number looks like ACME-1042"))?;
         filter.push(
             "p.key = ? AND c.number = ?",
-            vec![Value::Text(key), Value::Integer(number)],
+            vec![Value::Text(key), Value::from(number)],
         );
     }
     if let Some(contact) = query.contact_id {
-        filter.push("c.contact_id = ?", vec![Value::Integer(contact)]);
+        filter.push("c.contact_id = ?", vec![Value::from(contact)]);
     }
     if let Some(tag) = &query.tag {
         filter.tag(tag.trim().to_lowercase());
     }
-    match query.due.as_deref() {
+    let due = match query.due.as_deref() {
+        None => None,
+        Some(due) => Some(Due::parse(due).ok_or(Invalid::new("due", "must be overdue or soon"))?),
+    };
+    match due {
         None => {}
-        Some("overdue") => {
+        Some(Due::Overdue) => {
             filter.push(open, vec![]);
             if query.project_id.is_some() {
                 // The project's overdue open cases are one range of this
@@ -697,7 +714,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
                 );
             }
         }
-        Some("soon") => {
+        Some(Due::Soon) => {
             let soon = (chrono::Utc::now() + chrono::Duration::hours(24))
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             filter.push(open, vec![]);
@@ -706,7 +723,6 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
                 vec![Value::Text(now()), Value::Text(soon)],
             );
         }
-        Some(_) => return Err(Invalid::new("due", "must be overdue or soon").into()),
     }
     Ok(filter)
 }
@@ -739,7 +755,7 @@ pub fn list(conn: &Connection, who: &Principal, query: &CaseQuery) -> Result<Cas
 pub fn counts(
     conn: &Connection,
     who: &Principal,
-    project_id: Option<i64>,
+    project_id: Option<ProjectId>,
 ) -> Result<CaseCounts, CaseError> {
     let query = CaseQuery {
         project_id,
@@ -776,7 +792,7 @@ pub fn bulk(conn: &Connection, who: &Principal, input: BulkUpdate) -> Result<Vec
 pub fn add_time(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: CaseId,
     input: NewTimeEntry,
 ) -> Result<TimeEntry, CaseError> {
     let case = visible_case(conn, who, id)?;

@@ -1,3 +1,4 @@
+use crate::ids::{CaseId, ClientId, ContactId, OrganizationId, ProjectId, UserId};
 use std::collections::HashMap;
 
 use rusqlite::types::Value;
@@ -77,7 +78,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Case> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Case>> {
+pub fn get(conn: &Connection, id: CaseId) -> StoreResult<Option<Case>> {
     Ok(conn
         .prepare_cached(&format!("{} WHERE c.id = ?1", select()))?
         .query_row([id], from_row)
@@ -85,7 +86,7 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Case>> {
 }
 
 /// Takes the project's next case number.
-pub fn next_number(conn: &Connection, project_id: i64) -> StoreResult<i64> {
+pub fn next_number(conn: &Connection, project_id: ProjectId) -> StoreResult<i64> {
     Ok(conn
         .prepare_cached(
             "UPDATE projects SET next_case_number = next_case_number + 1 WHERE id = ?1
@@ -95,23 +96,23 @@ pub fn next_number(conn: &Connection, project_id: i64) -> StoreResult<i64> {
 }
 
 pub struct NewCaseRow<'a> {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub number: i64,
     pub subject: &'a str,
     pub channel: Channel,
     pub topic_id: Option<i64>,
     pub priority: Priority,
     pub handling_team: HandlingTeam,
-    pub assignee_id: Option<i64>,
-    pub contact_id: Option<i64>,
-    pub organization_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
+    pub contact_id: Option<ContactId>,
+    pub organization_id: Option<OrganizationId>,
     pub due_at: Option<&'a str>,
     pub custom: &'a str,
-    pub created_by_id: Option<i64>,
+    pub created_by_id: Option<UserId>,
     pub status: Status,
 }
 
-pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<i64> {
+pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<CaseId> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO cases (project_id, number, subject, channel, topic_id, status, priority, handling_team,
@@ -135,7 +136,7 @@ pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<i64> {
         c.created_by_id,
         at
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(CaseId(conn.last_insert_rowid()))
 }
 
 /// Writes the changeable fields and bumps the version.
@@ -168,13 +169,13 @@ pub fn update(conn: &Connection, c: &Case) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn set_tags(conn: &Connection, case_id: i64, tags: &[String]) -> StoreResult<()> {
+pub fn set_tags(conn: &Connection, case_id: CaseId, tags: &[String]) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM case_tags WHERE case_id = ?1")?
         .execute([case_id])?;
     add_tags(conn, case_id, tags)
 }
 
-pub fn add_tags(conn: &Connection, case_id: i64, tags: &[String]) -> StoreResult<()> {
+pub fn add_tags(conn: &Connection, case_id: CaseId, tags: &[String]) -> StoreResult<()> {
     let mut stmt =
         conn.prepare_cached("INSERT OR IGNORE INTO case_tags (case_id, tag) VALUES (?1, ?2)")?;
     for tag in tags {
@@ -185,8 +186,8 @@ pub fn add_tags(conn: &Connection, case_id: i64, tags: &[String]) -> StoreResult
 
 pub fn insert_history(
     conn: &Connection,
-    case_id: i64,
-    user_id: Option<i64>,
+    case_id: CaseId,
+    user_id: Option<UserId>,
     field: &str,
     old: Option<&str>,
     new: Option<&str>,
@@ -198,7 +199,7 @@ pub fn insert_history(
     Ok(())
 }
 
-pub fn history(conn: &Connection, case_id: i64) -> StoreResult<Vec<HistoryEntry>> {
+pub fn history(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare_cached(
         "SELECT h.id, h.user_id, u.name, h.at, h.field, h.old_value, h.new_value
          FROM case_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.case_id = ?1 ORDER BY h.id",
@@ -218,11 +219,11 @@ pub fn history(conn: &Connection, case_id: i64) -> StoreResult<Vec<HistoryEntry>
 }
 
 pub struct NewMessageRow<'a> {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub kind: MessageKind,
     pub channel: Channel,
-    pub author_user_id: Option<i64>,
-    pub author_contact_id: Option<i64>,
+    pub author_user_id: Option<UserId>,
+    pub author_contact_id: Option<ContactId>,
     pub body_text: &'a str,
     pub mail: Option<&'a MessageMail>,
 }
@@ -260,7 +261,7 @@ pub fn insert_message(conn: &Connection, m: &NewMessageRow) -> StoreResult<i64> 
     Ok(id)
 }
 
-pub fn messages(conn: &Connection, case_id: i64) -> StoreResult<Vec<Message>> {
+pub fn messages(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<Message>> {
     let mut attachments = conn.prepare_cached(
         "SELECT id, message_id, filename, content_type, size FROM attachments WHERE case_id = ?1 ORDER BY id",
     )?;
@@ -318,16 +319,20 @@ pub fn messages(conn: &Connection, case_id: i64) -> StoreResult<Vec<Message>> {
     Ok(messages)
 }
 
-pub fn message(conn: &Connection, case_id: i64, message_id: i64) -> StoreResult<Option<Message>> {
+pub fn message(
+    conn: &Connection,
+    case_id: CaseId,
+    message_id: i64,
+) -> StoreResult<Option<Message>> {
     Ok(messages(conn, case_id)?
         .into_iter()
         .find(|m| m.id == message_id))
 }
 
 pub struct NewTimeRow<'a> {
-    pub case_id: i64,
-    pub project_id: i64,
-    pub user_id: i64,
+    pub case_id: CaseId,
+    pub project_id: ProjectId,
+    pub user_id: UserId,
     pub channel: Channel,
     pub topic_id: Option<i64>,
     pub kind: TimeKind,
@@ -356,7 +361,7 @@ pub fn insert_time(conn: &Connection, t: &NewTimeRow) -> StoreResult<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-pub fn time_summary(conn: &Connection, case_id: i64) -> StoreResult<TimeSummary> {
+pub fn time_summary(conn: &Connection, case_id: CaseId) -> StoreResult<TimeSummary> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind, SUM(seconds) FROM time_entries WHERE case_id = ?1 GROUP BY kind",
     )?;
@@ -374,7 +379,7 @@ pub fn time_summary(conn: &Connection, case_id: i64) -> StoreResult<TimeSummary>
     Ok(summary)
 }
 
-pub fn contact_card(conn: &Connection, contact_id: i64) -> StoreResult<Option<ContactCard>> {
+pub fn contact_card(conn: &Connection, contact_id: ContactId) -> StoreResult<Option<ContactCard>> {
     let card = conn
         .prepare_cached(
             "SELECT ct.id, ct.name, ct.organization_id, o.name, ct.customer_number, ct.language, ct.city, ct.notes
@@ -411,7 +416,7 @@ pub fn contact_card(conn: &Connection, contact_id: i64) -> StoreResult<Option<Co
     Ok(Some(card))
 }
 
-fn column(conn: &Connection, sql: &str, id: i64) -> StoreResult<Vec<String>> {
+fn column(conn: &Connection, sql: &str, id: ContactId) -> StoreResult<Vec<String>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([id], |row| row.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -420,28 +425,28 @@ fn column(conn: &Connection, sql: &str, id: i64) -> StoreResult<Vec<String>> {
 /// The client a contact or topic must share with a case's project.
 pub fn contact_client(
     conn: &Connection,
-    contact_id: i64,
-) -> StoreResult<Option<(i64, Option<i64>)>> {
+    contact_id: ContactId,
+) -> StoreResult<Option<(ClientId, Option<OrganizationId>)>> {
     Ok(conn
         .prepare_cached("SELECT client_id, organization_id FROM contacts WHERE id = ?1 AND merged_into_id IS NULL")?
         .query_row([contact_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
-pub fn topic_project(conn: &Connection, topic_id: i64) -> StoreResult<Option<i64>> {
+pub fn topic_project(conn: &Connection, topic_id: i64) -> StoreResult<Option<ProjectId>> {
     Ok(conn
         .prepare_cached("SELECT project_id FROM topics WHERE id = ?1")?
         .query_row([topic_id], |row| row.get(0))
         .optional()?)
 }
 
-pub fn is_member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<bool> {
+pub fn is_member(conn: &Connection, project_id: ProjectId, user_id: UserId) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM project_members m JOIN users u ON u.id = m.user_id
              WHERE m.project_id = ?1 AND m.user_id = ?2 AND u.active = 1",
         )?
-        .query_row([project_id, user_id], |_| Ok(()))
+        .query_row(params![project_id, user_id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -454,10 +459,10 @@ pub fn is_member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResul
 /// to a new segment at every savepoint, so indexing inside them costs a
 /// segment write (and merges) per message.
 #[derive(Debug, Default)]
-pub struct DeferredIndex(std::collections::BTreeSet<i64>);
+pub struct DeferredIndex(std::collections::BTreeSet<CaseId>);
 
 impl DeferredIndex {
-    pub fn defer(&mut self, case_id: i64) {
+    pub fn defer(&mut self, case_id: CaseId) {
         self.0.insert(case_id);
     }
 
@@ -481,7 +486,7 @@ pub enum Indexing<'a> {
 }
 
 impl Indexing<'_> {
-    pub fn case(&mut self, conn: &Connection, case_id: i64) -> StoreResult<()> {
+    pub fn case(&mut self, conn: &Connection, case_id: CaseId) -> StoreResult<()> {
         match self {
             Indexing::Now => index_case(conn, case_id),
             Indexing::Deferred(cases) => {
@@ -493,7 +498,7 @@ impl Indexing<'_> {
 }
 
 /// Rebuilds the case's full-text row: subject, people, all message text.
-pub fn index_case(conn: &Connection, case_id: i64) -> StoreResult<()> {
+pub fn index_case(conn: &Connection, case_id: CaseId) -> StoreResult<()> {
     let row: Option<(String, String)> = conn
         .prepare_cached(
             "SELECT c.subject,
@@ -617,8 +622,8 @@ impl Filter {
     }
 
     /// Cases of one project.
-    pub fn project(&mut self, project_id: i64) {
-        self.push("c.project_id = ?", vec![Value::Integer(project_id)]);
+    pub fn project(&mut self, project_id: ProjectId) {
+        self.push("c.project_id = ?", vec![Value::from(project_id)]);
         self.project_arg.get_or_insert(self.args.len());
     }
 
@@ -733,11 +738,7 @@ pub fn list(
     if let Some((key, id)) = cursor {
         filter.push(
             &format!("({key_expr} {cmp} ? OR ({key_expr} = ? AND {id_expr} {cmp} ?))"),
-            vec![
-                Value::Text(key.clone()),
-                Value::Text(key),
-                Value::Integer(id),
-            ],
+            vec![Value::Text(key.clone()), Value::Text(key), Value::from(id)],
         );
     }
     let from = match by_tag {
@@ -782,7 +783,11 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn counts(conn: &Connection, filter: Filter, user_id: Option<i64>) -> StoreResult<CaseCounts> {
+pub fn counts(
+    conn: &Connection,
+    filter: Filter,
+    user_id: Option<UserId>,
+) -> StoreResult<CaseCounts> {
     let mut filter = filter;
     filter.push("c.status NOT IN ('solved', 'closed')", vec![]);
     let where_sql = filter.where_sql();
@@ -927,13 +932,16 @@ pub fn search(
         (lo.min(id), hi.max(id))
     });
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut found: HashMap<i64, (Case, String)> = stmt
+    let mut found: HashMap<CaseId, (Case, String)> = stmt
         .query_map(params![fts, low, high, ids], |row| {
             Ok((from_row(row)?, row.get(29)?))
         })?
         .map(|r| r.map(|(case, snippet): (Case, String)| (case.id, (case, snippet))))
         .collect::<Result<_, _>>()?;
-    Ok(ranked.iter().filter_map(|id| found.remove(id)).collect())
+    Ok(ranked
+        .iter()
+        .filter_map(|&id| found.remove(&CaseId(id)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -951,7 +959,7 @@ mod tests {
         crate::demo::seed(&db).unwrap();
         let (case_id, read_before) = db
             .write_blocking(|tx| {
-                let case_id: i64 = tx.query_row(
+                let case_id: CaseId = tx.query_row(
                     "SELECT case_id FROM messages ORDER BY id LIMIT 1",
                     [],
                     |r| r.get(0),
@@ -996,7 +1004,7 @@ mod tests {
         (dir, db)
     }
 
-    fn project_id(conn: &Connection, key: &str) -> i64 {
+    fn project_id(conn: &Connection, key: &str) -> ProjectId {
         conn.query_row("SELECT id FROM projects WHERE key = ?1", [key], |r| {
             r.get(0)
         })
@@ -1006,7 +1014,7 @@ mod tests {
     const PAGE: u32 = 5;
 
     /// Every page of a list, following the cursors.
-    fn all_pages(conn: &Connection, make: &dyn Fn() -> Filter, sort: Sort) -> Vec<i64> {
+    fn all_pages(conn: &Connection, make: &dyn Fn() -> Filter, sort: Sort) -> Vec<CaseId> {
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
@@ -1031,7 +1039,7 @@ mod tests {
         db.write_blocking(|tx| {
             let acme = project_id(tx, "ACME");
             let nord = project_id(tx, "NORD");
-            let tagged: Vec<i64> = tx
+            let tagged: Vec<CaseId> = tx
                 .prepare("SELECT DISTINCT case_id FROM case_tags WHERE tag = 'vip' ORDER BY case_id LIMIT 3")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
@@ -1043,7 +1051,7 @@ mod tests {
                 params![tagged[1], if case.project_id == acme { nord } else { acme }],
             )?;
             set_tags(tx, tagged[2], &["presse".to_string()])?;
-            let untagged: i64 = tx.query_row(
+            let untagged: CaseId = tx.query_row(
                 "SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM case_tags) LIMIT 1",
                 [],
                 |r| r.get(0),

@@ -1,9 +1,10 @@
+use crate::ids::ClientId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Client {
-    pub id: i64,
+    pub id: ClientId,
     pub name: String,
     pub project_count: i64,
     pub created_at: String,

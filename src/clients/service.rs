@@ -1,3 +1,4 @@
+use crate::ids::ClientId;
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -13,7 +14,7 @@ pub fn list(conn: &Connection, who: &Principal) -> Result<Vec<Client>, ClientErr
     Ok(store::list(conn, &policy::client_visibility(who))?)
 }
 
-pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Client, ClientError> {
+pub fn get(conn: &Connection, who: &Principal, id: ClientId) -> Result<Client, ClientError> {
     policy::view_client(who, id).map_err(|_| ClientError::NotFound)?;
     store::get(conn, id)?.ok_or(ClientError::NotFound)
 }
@@ -37,7 +38,7 @@ pub fn create(
         &Actor::from(who),
         "client.create",
         "client",
-        Some(id),
+        Some(id.get()),
         Some(id),
         json!({ "name": name }),
     )?;
@@ -47,7 +48,7 @@ pub fn create(
 pub fn rename(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: ClientId,
     input: ClientInput,
 ) -> Result<Client, ClientError> {
     let before = get(conn, who, id)?;
@@ -62,14 +63,14 @@ pub fn rename(
         &Actor::from(who),
         "client.rename",
         "client",
-        Some(id),
+        Some(id.get()),
         Some(id),
         json!({ "from": before.name, "to": name }),
     )?;
     store::get(conn, id)?.ok_or(ClientError::NotFound)
 }
 
-pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), ClientError> {
+pub fn delete(conn: &Connection, who: &Principal, id: ClientId) -> Result<(), ClientError> {
     let client = get(conn, who, id)?;
     policy::delete_client(who, id)?;
     if store::has_dependents(conn, id)? {
@@ -81,7 +82,7 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), ClientE
         &Actor::from(who),
         "client.delete",
         "client",
-        Some(id),
+        Some(id.get()),
         Some(id),
         json!({ "name": client.name }),
     )?;

@@ -3,6 +3,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::model::Client;
 use crate::auth::policy::Visibility;
 use crate::db::{StoreResult, now};
+use crate::ids::ClientId;
 
 const SELECT: &str =
     "SELECT c.id, c.name, (SELECT COUNT(*) FROM projects p WHERE p.client_id = c.id),
@@ -19,7 +20,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Client> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Client>> {
+pub fn get(conn: &Connection, id: ClientId) -> StoreResult<Option<Client>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
         .query_row([id], from_row)
@@ -46,7 +47,7 @@ pub fn list(conn: &Connection, visibility: &Visibility) -> StoreResult<Vec<Clien
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn name_taken(conn: &Connection, name: &str, except: Option<i64>) -> StoreResult<bool> {
+pub fn name_taken(conn: &Connection, name: &str, except: Option<ClientId>) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM clients WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2")?
         .query_row(params![name, except], |_| Ok(()))
@@ -54,21 +55,21 @@ pub fn name_taken(conn: &Connection, name: &str, except: Option<i64>) -> StoreRe
         .is_some())
 }
 
-pub fn insert(conn: &Connection, name: &str) -> StoreResult<i64> {
+pub fn insert(conn: &Connection, name: &str) -> StoreResult<ClientId> {
     let at = now();
     conn.prepare_cached("INSERT INTO clients (name, created_at, updated_at) VALUES (?1, ?2, ?2)")?
         .execute(params![name, at])?;
-    Ok(conn.last_insert_rowid())
+    Ok(ClientId(conn.last_insert_rowid()))
 }
 
-pub fn rename(conn: &Connection, id: i64, name: &str) -> StoreResult<()> {
+pub fn rename(conn: &Connection, id: ClientId, name: &str) -> StoreResult<()> {
     conn.prepare_cached("UPDATE clients SET name = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, name, now()])?;
     Ok(())
 }
 
 /// Whether anything still belongs to the client besides empty teams.
-pub fn has_dependents(conn: &Connection, id: i64) -> StoreResult<bool> {
+pub fn has_dependents(conn: &Connection, id: ClientId) -> StoreResult<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM projects WHERE client_id = ?1)
              OR EXISTS (SELECT 1 FROM users WHERE client_id = ?1)
@@ -81,7 +82,7 @@ pub fn has_dependents(conn: &Connection, id: i64) -> StoreResult<bool> {
 }
 
 /// Deletes the client with its (empty) teams.
-pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
+pub fn delete(conn: &Connection, id: ClientId) -> StoreResult<()> {
     conn.execute("DELETE FROM teams WHERE client_id = ?1", [id])?;
     conn.execute("DELETE FROM clients WHERE id = ?1", [id])?;
     Ok(())

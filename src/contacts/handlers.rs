@@ -7,6 +7,7 @@ use super::model::{
 use super::{import, service};
 use crate::auth::Principal;
 use crate::http::{ApiError, CsvBody, ItemList, ProblemBody, ValidJson};
+use crate::ids::ContactId;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -59,12 +60,13 @@ pub async fn create(
 /// at most once per user and contact per hour; see `gdpr::access`).
 /// A merged contact is answered with `merged_into_id` set.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "customers",
+    params(("id" = i64, Path)),
     responses((status = 200, body = Contact), (status = 404, body = ProblemBody)))]
 #[get("/contacts/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ContactId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reader = who.clone();
@@ -84,12 +86,13 @@ pub async fn get_one(
 }
 
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "customers", request_body = ContactPatch,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Contact), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[patch("/contacts/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ContactId>,
     body: ValidJson<ContactPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -103,12 +106,13 @@ pub async fn update(
 /// Deletes the contact and the contacts merged into it; their cases stay,
 /// without contact.
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "customers",
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/contacts/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ContactId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
@@ -123,12 +127,13 @@ pub async fn remove(
 /// stays with `merged_into_id` set and is hidden from lists. Answers the
 /// target.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", tag = "customers", request_body = MergeInput,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Contact), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[post("/contacts/{id}/merge")]
 pub async fn merge(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ContactId>,
     body: ValidJson<MergeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

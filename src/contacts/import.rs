@@ -26,6 +26,7 @@
 //! before anything of it is written. A dry run does all of it inside a
 //! savepoint that is rolled back, so its counts are exact.
 
+use crate::ids::{ClientId, OrganizationId};
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
@@ -397,7 +398,7 @@ fn custom_values(
 pub fn run(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
     dry_run: bool,
     body: &[u8],
 ) -> Result<ImportReport, ContactError> {
@@ -444,7 +445,7 @@ pub fn run(
             &Actor::from(who),
             "contact.import",
             "client",
-            Some(client_id),
+            Some(client_id.get()),
             Some(client_id),
             json!({
                 "rows": report.rows,
@@ -462,7 +463,7 @@ pub fn run(
 struct Import<'a> {
     conn: &'a Connection,
     who: &'a Principal,
-    client_id: i64,
+    client_id: ClientId,
     mask: &'a [CustomField],
     extras: &'a [Extra<'a>],
     list_separator: char,
@@ -524,7 +525,7 @@ impl Import<'_> {
     }
 
     /// The organization of the client with this name, created if missing.
-    fn organization(&self, fields: &OrganizationFields) -> Result<i64, ContactError> {
+    fn organization(&self, fields: &OrganizationFields) -> Result<OrganizationId, ContactError> {
         Ok(
             match organizations::store::by_name(self.conn, self.client_id, &fields.name)? {
                 Some(org) => org.id,
@@ -724,7 +725,7 @@ mod tests {
     fn field(key: &str, kind: Kind, active: bool) -> CustomField {
         CustomField {
             id: 1,
-            project_id: 1,
+            project_id: crate::ids::ProjectId(1),
             entity: crate::fields::Entity::Contact,
             key: key.into(),
             label: key.into(),

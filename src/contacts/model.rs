@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ContactId, OrganizationId};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -6,14 +7,14 @@ use crate::validation::{Invalid, optional_text};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
-    pub id: i64,
-    pub client_id: i64,
+    pub id: ContactId,
+    pub client_id: ClientId,
     pub name: String,
     /// Lower-case e-mail addresses, the first is the main one.
     pub emails: Vec<String>,
     /// Phone numbers as entered.
     pub phones: Vec<String>,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
     pub organization_name: Option<String>,
     pub customer_number: Option<String>,
     /// `de`, `en` or `null`.
@@ -29,7 +30,7 @@ pub struct Contact {
     /// Cases of the contact.
     pub case_count: i64,
     /// Set when this contact was merged into another one.
-    pub merged_into_id: Option<i64>,
+    pub merged_into_id: Option<ContactId>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -37,14 +38,14 @@ pub struct Contact {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
-    pub client_id: i64,
+    pub client_id: ClientId,
     #[schema(max_length = 200)]
     pub name: String,
     #[serde(default)]
     pub emails: Vec<String>,
     #[serde(default)]
     pub phones: Vec<String>,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
     pub customer_number: Option<String>,
     /// `de` or `en`.
     pub language: Option<String>,
@@ -74,7 +75,7 @@ pub struct ContactPatch {
     pub phones: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
-    pub organization_id: Option<Option<i64>>,
+    pub organization_id: Option<Option<OrganizationId>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub customer_number: Option<Option<String>>,
@@ -99,11 +100,11 @@ pub struct ContactPatch {
 #[serde(deny_unknown_fields)]
 pub struct ContactQuery {
     /// Only this client's contacts.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     /// Prefix search over name, e-mails, phones, organization, customer
     /// number and city.
     pub q: Option<String>,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
     /// 1–500, default 50.
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -121,6 +122,7 @@ crate::page_schema!(
 
 crate::customer_record!(
     Contact,
+    id: ContactId,
     itself: "a contact cannot be merged into itself",
     other_client: "contacts of different clients cannot be merged",
     merged_already: "one of the contacts was merged into another one already",
@@ -130,7 +132,7 @@ crate::customer_record!(
 #[serde(deny_unknown_fields)]
 pub struct LookupQuery {
     /// Only this client's contacts.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     /// Exact address (case-insensitive).
     pub email: Option<String>,
     /// Matched on digits; without an exact match, on the last 8 digits.
@@ -140,7 +142,7 @@ pub struct LookupQuery {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DuplicatesQuery {
-    pub client_id: i64,
+    pub client_id: ClientId,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -160,20 +162,20 @@ pub struct DuplicateGroup {
     /// The shared address, digits or normalised name.
     pub value: String,
     /// At least two, ascending.
-    pub contact_ids: Vec<i64>,
+    pub contact_ids: Vec<ContactId>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
     /// The contact that remains.
-    pub into_id: i64,
+    pub into_id: ContactId,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Check and count only; nothing is written.
     #[serde(default)]
     pub dry_run: bool,
@@ -211,7 +213,7 @@ pub struct ContactFields {
     pub name: String,
     pub emails: Vec<String>,
     pub phones: Vec<String>,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
     pub customer_number: Option<String>,
     pub language: Option<String>,
     pub street: String,

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ContactId, OrganizationId};
 use std::collections::BTreeMap;
 
 use rusqlite::Connection;
@@ -43,7 +44,7 @@ pub fn list(
 
 /// A visible contact (merged ones too, so that old links resolve); foreign
 /// ones do not exist.
-pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Contact, ContactError> {
+pub fn get(conn: &Connection, who: &Principal, id: ContactId) -> Result<Contact, ContactError> {
     let contact = store::get(conn, id)?.ok_or(ContactError::NotFound)?;
     policy::view_customers(who, contact.client_id).map_err(|_| ContactError::NotFound)?;
     Ok(contact)
@@ -51,14 +52,14 @@ pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Contact, Conta
 
 /// [`get`] for a person reading it: records the access (GDPR records of
 /// processing) in the same transaction.
-pub fn view(conn: &Connection, who: &Principal, id: i64) -> Result<Contact, ContactError> {
+pub fn view(conn: &Connection, who: &Principal, id: ContactId) -> Result<Contact, ContactError> {
     let contact = get(conn, who, id)?;
     audit::record(
         conn,
         &Actor::from(who),
         "contact.view",
         "contact",
-        Some(id),
+        Some(id.get()),
         Some(contact.client_id),
         json!({}),
     )?;
@@ -134,7 +135,7 @@ pub fn create_incoming(
 /// `existing` on update.
 fn masked_custom(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     values: serde_json::Value,
     existing: Option<&serde_json::Value>,
     require_fields: bool,
@@ -190,10 +191,10 @@ fn create_checked(
 pub(super) fn insert(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
     fields: &ContactFields,
     via: &str,
-) -> Result<i64, ContactError> {
+) -> Result<ContactId, ContactError> {
     let id = store::insert(conn, client_id, fields)?;
     // No personal data in the append-only log: it must be erasable.
     audit::record(
@@ -201,7 +202,7 @@ pub(super) fn insert(
         &Actor::from(who),
         "contact.create",
         "contact",
-        Some(id),
+        Some(id.get()),
         Some(client_id),
         json!({ "via": via }),
     )?;
@@ -228,7 +229,7 @@ pub(super) fn fields_of(c: &Contact) -> ContactFields {
 pub fn update(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: ContactId,
     patch: ContactPatch,
 ) -> Result<Contact, ContactError> {
     let before = get(conn, who, id)?;
@@ -288,7 +289,7 @@ pub(super) fn save_changes(
         &Actor::from(who),
         "contact.update",
         "contact",
-        Some(contact.id),
+        Some(contact.id.get()),
         Some(contact.client_id),
         details,
     )?;
@@ -297,7 +298,7 @@ pub(super) fn save_changes(
 
 /// Deletes the contact (and contacts merged into it); their cases stay,
 /// without contact.
-pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), ContactError> {
+pub fn delete(conn: &Connection, who: &Principal, id: ContactId) -> Result<(), ContactError> {
     let contact = get(conn, who, id)?;
     policy::manage_customers(who, contact.client_id)?;
     let (deleted, cases_unlinked) = store::delete(conn, id)?;
@@ -306,7 +307,7 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), Contact
         &Actor::from(who),
         "contact.delete",
         "contact",
-        Some(id),
+        Some(id.get()),
         Some(contact.client_id),
         json!({ "contacts_deleted": deleted, "cases_unlinked": cases_unlinked }),
     )?;
@@ -319,8 +320,8 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), Contact
 pub fn merge(
     conn: &Connection,
     who: &Principal,
-    id: i64,
-    into_id: i64,
+    id: ContactId,
+    into_id: ContactId,
 ) -> Result<Contact, ContactError> {
     let source = get(conn, who, id)?;
     policy::manage_customers(who, source.client_id)?;
@@ -342,7 +343,7 @@ pub fn merge(
         &Actor::from(who),
         "contact.merge",
         "contact",
-        Some(source.id),
+        Some(source.id.get()),
         Some(source.client_id),
         json!({ "into_id": target.id, "cases_moved": cases_moved }),
     )?;
@@ -383,11 +384,11 @@ pub fn merged_fields(target: &ContactFields, source: &ContactFields) -> ContactF
 pub fn duplicates(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Vec<DuplicateGroup>, ContactError> {
     policy::view_customers(who, client_id)?;
-    let ids = |text: &str| -> Vec<i64> {
-        let mut ids: Vec<i64> = serde_json::from_str(text).unwrap_or_default();
+    let ids = |text: &str| -> Vec<ContactId> {
+        let mut ids: Vec<ContactId> = serde_json::from_str(text).unwrap_or_default();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -407,8 +408,8 @@ pub fn duplicates(
             contact_ids: ids(&members),
         });
     }
-    let mut by_city: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
-    let mut by_org: BTreeMap<(String, i64), Vec<i64>> = BTreeMap::new();
+    let mut by_city: BTreeMap<(String, String), Vec<ContactId>> = BTreeMap::new();
+    let mut by_org: BTreeMap<(String, OrganizationId), Vec<ContactId>> = BTreeMap::new();
     for row in store::names(conn, client_id)? {
         let name = normalised_name(&row.name);
         if name.is_empty() {
@@ -425,7 +426,7 @@ pub fn duplicates(
             by_org.entry((name, org)).or_default().push(row.id);
         }
     }
-    let mut seen: Vec<Vec<i64>> = Vec::new();
+    let mut seen: Vec<Vec<ContactId>> = Vec::new();
     let name_groups = by_city
         .into_iter()
         .map(|((name, _), ids)| (name, ids))
@@ -447,7 +448,7 @@ pub fn duplicates(
 /// same client.
 pub fn validate(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     f: ContactFields,
 ) -> Result<ContactFields, ContactError> {
     let checked = check_fields(f)?;

@@ -1,3 +1,4 @@
+use crate::ids::{CaseId, ClientId, ContactId, OrganizationId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{Contact, ContactFields, phone_digits};
@@ -56,7 +57,7 @@ pub fn visibility_param(visibility: &Visibility) -> Option<String> {
     }
 }
 
-pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Contact>> {
+pub fn get(conn: &Connection, id: ContactId) -> StoreResult<Option<Contact>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
         .query_row([id], from_row)
@@ -65,8 +66,8 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Contact>> {
 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter<'a> {
-    pub client_id: Option<i64>,
-    pub organization_id: Option<i64>,
+    pub client_id: Option<ClientId>,
+    pub organization_id: Option<OrganizationId>,
     /// A prepared FTS5 query (see `model::fts_prefix_query`).
     pub fts: Option<&'a str>,
     pub before_id: Option<i64>,
@@ -120,7 +121,7 @@ pub enum Match<'a> {
 pub fn lookup(
     conn: &Connection,
     visibility: &Visibility,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
     by: Match,
 ) -> StoreResult<Vec<Contact>> {
     let (clause, value) = match by {
@@ -157,7 +158,7 @@ pub fn lookup(
 /// index SQLite walked all of the client's contacts, 23 ms at 1M cases.)
 pub fn by_any_email(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     emails: &[String],
 ) -> StoreResult<Option<Contact>> {
     let mut stmt = conn.prepare_cached(&format!(
@@ -176,7 +177,7 @@ pub fn by_any_email(
     Ok(None)
 }
 
-pub fn insert(conn: &Connection, client_id: i64, f: &ContactFields) -> StoreResult<i64> {
+pub fn insert(conn: &Connection, client_id: ClientId, f: &ContactFields) -> StoreResult<ContactId> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO contacts (client_id, organization_id, name, customer_number, language,
@@ -197,13 +198,13 @@ pub fn insert(conn: &Connection, client_id: i64, f: &ContactFields) -> StoreResu
         f.custom,
         at
     ])?;
-    let id = conn.last_insert_rowid();
+    let id = ContactId(conn.last_insert_rowid());
     put_addresses(conn, id, &f.emails, &f.phones)?;
     sync_search(conn, id)?;
     Ok(id)
 }
 
-pub fn update(conn: &Connection, id: i64, f: &ContactFields) -> StoreResult<()> {
+pub fn update(conn: &Connection, id: ContactId, f: &ContactFields) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE contacts SET organization_id = ?2, name = ?3, customer_number = ?4,
              language = ?5, street = ?6, postal_code = ?7, city = ?8, country = ?9,
@@ -231,7 +232,7 @@ pub fn update(conn: &Connection, id: i64, f: &ContactFields) -> StoreResult<()> 
 /// Replaces the contact's e-mail addresses and phone numbers.
 fn put_addresses(
     conn: &Connection,
-    id: i64,
+    id: ContactId,
     emails: &[String],
     phones: &[String],
 ) -> StoreResult<()> {
@@ -258,9 +259,9 @@ fn put_addresses(
 /// Moves cases and message authorship from `from` to `into` and marks `from`
 /// merged. Addresses are moved by the caller through [`update`]. Returns the
 /// number of cases moved.
-pub fn merge(conn: &Connection, from: i64, into: i64) -> StoreResult<usize> {
+pub fn merge(conn: &Connection, from: ContactId, into: ContactId) -> StoreResult<usize> {
     // The cases' search rows name the contact: rebuild them.
-    let moved: Vec<i64> = conn
+    let moved: Vec<CaseId> = conn
         .prepare_cached("UPDATE cases SET contact_id = ?2, version = version + 1 WHERE contact_id = ?1 RETURNING id")?
         .query_map([from, into], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
@@ -287,7 +288,7 @@ pub fn merge(conn: &Connection, from: i64, into: i64) -> StoreResult<usize> {
 /// Deletes the contact and the contacts merged into it. Their cases and
 /// messages stay, without contact. Returns (contacts deleted, cases
 /// unlinked).
-pub fn delete(conn: &Connection, id: i64) -> StoreResult<(usize, usize)> {
+pub fn delete(conn: &Connection, id: ContactId) -> StoreResult<(usize, usize)> {
     let ids: Vec<i64> = {
         let mut stmt = conn.prepare_cached(
             "WITH RECURSIVE gone(id) AS (
@@ -298,7 +299,7 @@ pub fn delete(conn: &Connection, id: i64) -> StoreResult<(usize, usize)> {
         rows.collect::<Result<_, _>>()?
     };
     let ids_json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    let unlinked: Vec<i64> = conn
+    let unlinked: Vec<CaseId> = conn
         .prepare_cached(
             "UPDATE cases SET contact_id = NULL, organization_id = NULL, version = version + 1
              WHERE contact_id IN (SELECT value FROM json_each(?1)) RETURNING id",
@@ -327,7 +328,7 @@ pub fn delete(conn: &Connection, id: i64) -> StoreResult<(usize, usize)> {
 /// Keeps the contact's search row in step: name, addresses, numbers (as
 /// entered and as digits), organization, customer number, city. Merged
 /// contacts have none.
-pub fn sync_search(conn: &Connection, id: i64) -> StoreResult<()> {
+pub fn sync_search(conn: &Connection, id: ContactId) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM contact_search WHERE rowid = ?1")?
         .execute([id])?;
     conn.prepare_cached(
@@ -346,7 +347,7 @@ pub fn sync_search(conn: &Connection, id: i64) -> StoreResult<()> {
 
 /// Groups of contacts (not merged away) of the client sharing an address:
 /// (address, contact ids as JSON).
-pub fn shared_emails(conn: &Connection, client_id: i64) -> StoreResult<Vec<(String, String)>> {
+pub fn shared_emails(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.email, json_group_array(c.id) FROM contact_emails e
          JOIN contacts c ON c.id = e.contact_id
@@ -358,7 +359,7 @@ pub fn shared_emails(conn: &Connection, client_id: i64) -> StoreResult<Vec<(Stri
 }
 
 /// As [`shared_emails`], for phone digits (at least 5 of them).
-pub fn shared_phones(conn: &Connection, client_id: i64) -> StoreResult<Vec<(String, String)>> {
+pub fn shared_phones(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.digits, json_group_array(DISTINCT c.id) FROM contact_phones p
          JOIN contacts c ON c.id = p.contact_id
@@ -371,15 +372,15 @@ pub fn shared_phones(conn: &Connection, client_id: i64) -> StoreResult<Vec<(Stri
 
 /// What name-based duplicate detection needs of a contact.
 pub struct NameRow {
-    pub id: i64,
+    pub id: ContactId,
     pub name: String,
     pub city: String,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
 }
 
 /// The client's contacts (not merged away), for name-based duplicate
 /// detection.
-pub fn names(conn: &Connection, client_id: i64) -> StoreResult<Vec<NameRow>> {
+pub fn names(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<NameRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, city, organization_id FROM contacts
          WHERE client_id = ?1 AND merged_into_id IS NULL ORDER BY id",

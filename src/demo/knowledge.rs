@@ -203,8 +203,8 @@ pub fn seed(
     conn: &Connection,
     op: &Principal,
     suggester: &Principal,
-    client_id: i64,
-    gas: i64,
+    client_id: crate::ids::ClientId,
+    gas: crate::ids::ProjectId,
 ) -> Result<(), DemoError> {
     let mut categories = Vec::new();
     for (position, name) in CATEGORIES.iter().enumerate() {

@@ -45,7 +45,10 @@ const ARTICLES: [(&str, &str); 3] = [
 
 /// Up to three published article ids of the client: by the titles above,
 /// then any others.
-fn published_articles(tx: &Transaction, client_id: i64) -> Result<Vec<i64>, DemoError> {
+fn published_articles(
+    tx: &Transaction,
+    client_id: crate::ids::ClientId,
+) -> Result<Vec<i64>, DemoError> {
     let mut found: Vec<i64> = Vec::new();
     let mut by_title = tx
         .prepare(
@@ -85,8 +88,8 @@ fn published_articles(tx: &Transaction, client_id: i64) -> Result<Vec<i64>, Demo
 pub(super) fn seed(
     tx: &Transaction,
     op: &Principal,
-    client_id: i64,
-    teams: &[i64],
+    client_id: crate::ids::ClientId,
+    teams: &[crate::ids::TeamId],
 ) -> Result<(), DemoError> {
     let now = Utc::now();
     let mut ignored = Announcements::default();

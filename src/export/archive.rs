@@ -4,6 +4,7 @@
 //! time. Everything is read in one read transaction (one snapshot). The
 //! archive is written as `<out>.part` and renamed when complete.
 
+use crate::ids::ClientId;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -50,7 +51,7 @@ pub struct FileEntry {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClientRef {
-    pub id: i64,
+    pub id: ClientId,
     pub name: String,
 }
 
@@ -192,7 +193,7 @@ fn packs_recorded(conn: &Connection) -> Result<bool, ExportError> {
 }
 
 /// Rows each file would get, and the blob count: the progress estimate.
-pub fn estimate(conn: &Connection, client_id: i64) -> Result<u64, ExportError> {
+pub fn estimate(conn: &Connection, client_id: ClientId) -> Result<u64, ExportError> {
     let (used, _) = applicable(conn)?;
     let mut total = 0u64;
     for e in used {
@@ -223,7 +224,7 @@ impl Drop for ReadTx<'_> {
 pub fn write(
     conn: &Connection,
     blobs: &BlobStore,
-    client_id: i64,
+    client_id: ClientId,
     out: &Path,
     work_dir: &Path,
     progress: &Progress,
@@ -287,7 +288,7 @@ pub fn part_path(out: &Path) -> PathBuf {
 }
 
 /// Top folder inside the archive.
-fn folder(client_id: i64, created_at: &str) -> String {
+fn folder(client_id: ClientId, created_at: &str) -> String {
     let stamp: String = created_at
         .chars()
         .filter(|c| c.is_ascii_digit())
@@ -309,7 +310,7 @@ fn tar_header(size: u64) -> tar::Header {
 fn write_parts(
     conn: &Connection,
     blobs: &BlobStore,
-    client_id: i64,
+    client_id: ClientId,
     client_name: &str,
     created_at: &str,
     part: &Path,
@@ -435,7 +436,7 @@ fn append_bytes<W: Write>(
 fn stage_table(
     conn: &Connection,
     exporter: &Exporter,
-    client_id: i64,
+    client_id: ClientId,
     staged: &Path,
     progress: &Progress,
 ) -> Result<(u64, u64, String), ExportError> {

@@ -1,3 +1,4 @@
+use crate::ids::ClientId;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde_json::json;
@@ -23,13 +24,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// log …) as one tar.gz; answers the job to watch. Client admins (own
 /// client) and platform admins.
 #[utoipa::path(post, path = "/api/v1/clients/{id}/exports", tag = "export",
+    params(("id" = i64, Path)),
     responses((status = 202, body = ExportJob), (status = 403, body = ProblemBody),
         (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)))]
 #[post("/clients/{id}/exports")]
 pub async fn start(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = id.into_inner();
     policy::export_client(&who, client_id)?;
@@ -42,7 +44,7 @@ pub async fn start(
                 &Actor::from(&who),
                 "client.export",
                 "client",
-                Some(client_id),
+                Some(client_id.get()),
                 Some(client_id),
                 json!({}),
             )?;
@@ -60,12 +62,13 @@ pub async fn start(
 
 /// The client's export jobs, newest first.
 #[utoipa::path(get, path = "/api/v1/clients/{id}/exports", tag = "export",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<ExportJob>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/clients/{id}/exports")]
 pub async fn list(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = id.into_inner();
     policy::export_client(&who, client_id)?;
@@ -77,12 +80,13 @@ pub async fn list(
 /// One export job: state and progress (rows written of the estimated
 /// total).
 #[utoipa::path(get, path = "/api/v1/clients/{id}/exports/{job}", tag = "export",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ExportJob), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/clients/{id}/exports/{job}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(ClientId, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (client_id, job) = path.into_inner();
     policy::export_client(&who, client_id)?;
@@ -92,6 +96,7 @@ pub async fn get_one(
 
 /// The finished archive (`application/gzip`), streamed.
 #[utoipa::path(get, path = "/api/v1/clients/{id}/exports/{job}/download", tag = "export",
+    params(("id" = i64, Path)),
     responses((status = 200, description = "the tar.gz archive"), (status = 403, body = ProblemBody),
         (status = 404, body = ProblemBody), (status = 409, body = ProblemBody),
         (status = 410, body = ProblemBody, description = "The server deleted the archive: it expired, or a contact of the client was erased")))]
@@ -99,7 +104,7 @@ pub async fn get_one(
 pub async fn download(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(ClientId, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (client_id, job) = path.into_inner();
     policy::export_client(&who, client_id)?;
@@ -143,12 +148,13 @@ pub async fn download(
 
 /// Cancels a running export or deletes the finished archive.
 #[utoipa::path(delete, path = "/api/v1/clients/{id}/exports/{job}", tag = "export",
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/clients/{id}/exports/{job}")]
 pub async fn remove(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(ClientId, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (client_id, job) = path.into_inner();
     policy::export_client(&who, client_id)?;

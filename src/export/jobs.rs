@@ -6,6 +6,7 @@
 //! Jobs live in memory: a restart forgets them and clears the folder (an
 //! archive is made again in minutes).
 
+use crate::ids::ClientId;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -51,7 +52,7 @@ const REMOVED_LISTED_HOURS: i64 = 24 * 7;
 #[derive(Debug)]
 pub struct Job {
     pub id: String,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub created_at: String,
     pub file_name: String,
     pub path: PathBuf,
@@ -63,7 +64,7 @@ pub struct Job {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExportJob {
     pub id: String,
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// `running`, `done`, `failed`, `cancelled` or `removed`.
     pub state: &'static str,
     /// Why a `removed` archive was deleted.
@@ -209,7 +210,7 @@ impl Exports {
         &self,
         store_path: PathBuf,
         blobs: BlobStore,
-        client_id: i64,
+        client_id: ClientId,
         client_name: &str,
     ) -> Result<ExportJob, ExportError> {
         self.expire(chrono::Utc::now());
@@ -274,7 +275,7 @@ impl Exports {
     }
 
     /// The job, if it belongs to this client.
-    pub fn get(&self, client_id: i64, id: &str) -> Result<Arc<Job>, ExportError> {
+    pub fn get(&self, client_id: ClientId, id: &str) -> Result<Arc<Job>, ExportError> {
         self.expire(chrono::Utc::now());
         self.lock()
             .get(id)
@@ -284,7 +285,7 @@ impl Exports {
     }
 
     /// The client's jobs, newest first.
-    pub fn list(&self, client_id: i64) -> Vec<ExportJob> {
+    pub fn list(&self, client_id: ClientId) -> Vec<ExportJob> {
         self.expire(chrono::Utc::now());
         let mut items: Vec<ExportJob> = self
             .lock()
@@ -326,7 +327,7 @@ impl Exports {
     /// Deletes every archive of the client, finished or still being
     /// written (its snapshot may predate the erasure): after an erasure.
     /// Returns how many jobs were removed.
-    pub fn remove_client(&self, client_id: i64, reason: Removal) -> usize {
+    pub fn remove_client(&self, client_id: ClientId, reason: Removal) -> usize {
         let jobs: Vec<Arc<Job>> = self
             .lock()
             .values()
@@ -341,7 +342,7 @@ impl Exports {
     }
 
     /// Cancels a running job or deletes a finished archive.
-    pub fn delete(&self, client_id: i64, id: &str) -> Result<(), ExportError> {
+    pub fn delete(&self, client_id: ClientId, id: &str) -> Result<(), ExportError> {
         let job = self.get(client_id, id)?;
         job.progress.cancelled.store(true, Ordering::Relaxed);
         self.lock().remove(id);
@@ -376,7 +377,7 @@ mod tests {
     use super::*;
 
     /// A finished job of `client` whose archive was made at `finished_at`.
-    fn finished(exports: &Exports, client: i64, finished_at: &str) -> Arc<Job> {
+    fn finished(exports: &Exports, client: ClientId, finished_at: &str) -> Arc<Job> {
         std::fs::create_dir_all(&exports.dir).expect("dir");
         let id = crate::db::random_hex(12);
         let job = Arc::new(Job {
@@ -400,9 +401,9 @@ mod tests {
     fn archives_expire_and_go_with_an_erasure_saying_why() {
         let dir = tempfile::tempdir().expect("dir");
         let exports = Exports::new(dir.path(), 24);
-        let old = finished(&exports, 1, "2026-12-01T10:00:00.000Z");
-        let fresh = finished(&exports, 1, "2026-12-02T09:00:00.000Z");
-        let other = finished(&exports, 2, "2026-12-02T09:00:00.000Z");
+        let old = finished(&exports, ClientId(1), "2026-12-01T10:00:00.000Z");
+        let fresh = finished(&exports, ClientId(1), "2026-12-02T09:00:00.000Z");
+        let other = finished(&exports, ClientId(2), "2026-12-02T09:00:00.000Z");
         let at = |t: &str| {
             chrono::DateTime::parse_from_rfc3339(t)
                 .expect("time")
@@ -420,7 +421,7 @@ mod tests {
             ("removed", Some(Removal::Expired), None)
         );
         // An erasure in client 1 removes its archives, not client 2's.
-        assert_eq!(exports.remove_client(1, Removal::Erasure), 1);
+        assert_eq!(exports.remove_client(ClientId(1), Removal::Erasure), 1);
         assert!(!fresh.path.exists() && other.path.exists());
         assert_eq!(fresh.removed(), Some(Removal::Erasure));
         // A job still writing when it was removed deletes what it wrote.
@@ -430,7 +431,7 @@ mod tests {
         });
         assert_eq!(fresh.removed(), Some(Removal::Erasure));
         // Removed jobs are listed for a week, then forgotten.
-        assert_eq!(exports.list(1).len(), 2);
+        assert_eq!(exports.list(ClientId(1)).len(), 2);
         exports.expire(at("2026-12-20T00:00:00Z"));
         assert!(exports.lock().values().all(|j| j.client_id == 2));
     }

@@ -3,6 +3,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use super::model::{CustomField, FieldPatch, FieldQuery, NewField};
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::{ClientId, ProjectId};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -15,13 +16,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The project's data masks (custom fields of cases and contacts) in form
 /// order, inactive fields included; everyone who sees the project may read
 /// them.
-#[utoipa::path(get, path = "/api/v1/projects/{id}/fields", tag = "projects", params(FieldQuery),
+#[utoipa::path(get, path = "/api/v1/projects/{id}/fields", tag = "projects", params(FieldQuery, ("id" = i64, Path)),
     responses((status = 200, body = ItemList<CustomField>), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/fields")]
 pub async fn list(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
     query: web::Query<FieldQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -35,13 +36,14 @@ pub async fn list(
 
 /// Adds a field to a data mask (admins and the client's admins).
 #[utoipa::path(post, path = "/api/v1/projects/{id}/fields", tag = "projects", request_body = NewField,
+    params(("id" = i64, Path)),
     responses((status = 201, body = CustomField), (status = 403, body = ProblemBody),
         (status = 404, body = ProblemBody), (status = 409, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[post("/projects/{id}/fields")]
 pub async fn create(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
     body: ValidJson<NewField>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -77,12 +79,13 @@ pub async fn update(
 /// (where projects share a key, the active, older definition), as used to
 /// check contacts' `custom` values.
 #[utoipa::path(get, path = "/api/v1/clients/{id}/contact-fields", tag = "customers",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<CustomField>), (status = 404, body = ProblemBody)))]
 #[get("/clients/{id}/contact-fields")]
 pub async fn contact_mask(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state

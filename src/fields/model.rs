@@ -1,5 +1,6 @@
 //! Types and API shapes of the data masks.
 
+use crate::ids::ProjectId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -93,7 +94,7 @@ impl Width {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CustomField {
     pub id: i64,
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub entity: Entity,
     /// The key of the value in the `custom` object; never changes.
     pub key: String,

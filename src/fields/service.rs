@@ -1,5 +1,6 @@
 //! The rules of data masks: who defines them, and what values they accept.
 
+use crate::ids::{ClientId, ProjectId};
 use std::collections::HashSet;
 
 use rusqlite::Connection;
@@ -18,7 +19,7 @@ const MAX_OPTIONS: usize = 100;
 pub fn list(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     entity: Option<Entity>,
 ) -> Result<Vec<CustomField>, ProjectError> {
     crate::projects::service::get(conn, who, project_id)?;
@@ -29,7 +30,7 @@ pub fn list(
 pub fn client_contact_mask(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Vec<CustomField>, ProjectError> {
     policy::view_customers(who, client_id)?;
     Ok(contact_mask(conn, client_id)?)
@@ -92,7 +93,7 @@ fn check_definition(field: &mut CustomField) -> Result<(), Invalid> {
 pub fn create(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     input: NewField,
 ) -> Result<CustomField, ProjectError> {
     let project = crate::projects::service::get(conn, who, project_id)?;
@@ -222,7 +223,7 @@ pub fn update(
 /// The case mask of a project.
 pub fn case_mask(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Vec<CustomField>, crate::db::StoreError> {
     store::list(conn, project_id, Some(Entity::Case))
 }
@@ -232,7 +233,7 @@ pub fn case_mask(
 /// inactive one, then the older project's.
 pub fn contact_mask(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Vec<CustomField>, crate::db::StoreError> {
     let mut all = store::list_of_client(conn, client_id, Entity::Contact)?;
     // Stable: keeps project and form order within active and inactive.
@@ -382,7 +383,7 @@ mod tests {
     fn field(key: &str, kind: Kind) -> CustomField {
         CustomField {
             id: 1,
-            project_id: 1,
+            project_id: ProjectId(1),
             entity: Entity::Case,
             key: key.into(),
             label: key.into(),

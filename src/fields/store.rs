@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ProjectId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{CustomField, Entity, Kind, Width};
@@ -37,7 +38,7 @@ fn from_row(row: &Row) -> rusqlite::Result<CustomField> {
 /// A project's fields in form order, inactive ones included.
 pub fn list(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     entity: Option<Entity>,
 ) -> StoreResult<Vec<CustomField>> {
     let mut stmt = conn.prepare_cached(&format!(
@@ -52,7 +53,7 @@ pub fn list(
 /// archived projects count as inactive.
 pub fn list_of_client(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     entity: Entity,
 ) -> StoreResult<Vec<CustomField>> {
     let mut stmt = conn.prepare_cached(
@@ -78,7 +79,7 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<CustomField>> {
 
 pub fn key_taken(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     entity: Entity,
     key: &str,
 ) -> StoreResult<bool> {
@@ -91,7 +92,7 @@ pub fn key_taken(
         .is_some())
 }
 
-pub fn next_position(conn: &Connection, project_id: i64, entity: Entity) -> StoreResult<i64> {
+pub fn next_position(conn: &Connection, project_id: ProjectId, entity: Entity) -> StoreResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM custom_fields

@@ -2,6 +2,7 @@
 //! records of processing: reads of a contact become audit entries
 //! `contact.viewed`, at most one per user and contact per hour.
 
+use crate::ids::{CaseId, ClientId, ContactId, UserId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -48,14 +49,14 @@ pub struct SubjectCase {
 pub fn subject_export(
     conn: &Connection,
     who: &Principal,
-    contact_id: i64,
+    contact_id: ContactId,
 ) -> Result<SubjectExport, GdprError> {
     let contact = crate::contacts::store::get(conn, contact_id)?.ok_or(GdprError::NotFound)?;
     policy::view_customers(who, contact.client_id).map_err(|_| GdprError::NotFound)?;
     policy::gdpr_requests(who, contact.client_id)?;
     let client = crate::clients::store::get(conn, contact.client_id)?.ok_or(GdprError::NotFound)?;
     // The contact and the contacts merged into it.
-    let case_ids: Vec<i64> = conn
+    let case_ids: Vec<CaseId> = conn
         .prepare_cached(
             "WITH RECURSIVE ids(id) AS (
                  SELECT ?1 UNION SELECT c.id FROM contacts c JOIN ids ON c.merged_into_id = ids.id)
@@ -110,7 +111,7 @@ pub fn subject_export(
         &Actor::from(who),
         "contact.exported",
         "contact",
-        Some(contact_id),
+        Some(contact_id.get()),
         Some(contact.client_id),
         json!({ "cases": cases.len() }),
     )?;
@@ -129,12 +130,12 @@ pub fn subject_export(
 /// write at all.
 #[derive(Debug, Default)]
 pub struct ViewLog {
-    seen: Mutex<HashMap<(i64, i64), Instant>>,
+    seen: Mutex<HashMap<(UserId, ContactId), Instant>>,
 }
 
 impl ViewLog {
     /// Whether this read is to be recorded; marks it as recorded.
-    pub fn due(&self, user_id: i64, contact_id: i64) -> bool {
+    pub fn due(&self, user_id: UserId, contact_id: ContactId) -> bool {
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() > 100_000 {
@@ -150,7 +151,7 @@ impl ViewLog {
     }
 
     /// Forgets a mark (the write failed), so the next read tries again.
-    pub fn forget(&self, user_id: i64, contact_id: i64) {
+    pub fn forget(&self, user_id: UserId, contact_id: ContactId) {
         self.seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -164,8 +165,8 @@ impl ViewLog {
 pub fn record_view(
     conn: &Connection,
     who: &Principal,
-    contact_id: i64,
-    client_id: i64,
+    contact_id: ContactId,
+    client_id: ClientId,
 ) -> Result<bool, GdprError> {
     let actor = Actor::from(who);
     let since = (chrono::Utc::now() - chrono::Duration::from_std(VIEW_WINDOW).unwrap_or_default())
@@ -186,7 +187,7 @@ pub fn record_view(
         &actor,
         "contact.viewed",
         "contact",
-        Some(contact_id),
+        Some(contact_id.get()),
         Some(client_id),
         json!({}),
     )?;
@@ -200,8 +201,8 @@ pub async fn viewed(
     db: &crate::db::Db,
     views: &ViewLog,
     who: &Principal,
-    contact_id: i64,
-    client_id: i64,
+    contact_id: ContactId,
+    client_id: ClientId,
 ) -> Result<(), GdprError> {
     // Reads are recorded per user; the system reads no contact for a person.
     let Some(user_id) = who.user_id else {

@@ -22,6 +22,7 @@
 //! data. The audit log never holds personal data of contacts (entries carry
 //! ids and field names only), so it needs no rewriting.
 
+use crate::ids::{CaseId, ClientId, ContactId};
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -54,7 +55,7 @@ pub struct Scrubbed {
     pub orphan_blobs: Vec<Stored>,
 }
 
-fn ids_json(ids: &[i64]) -> String {
+fn ids_json<T: serde::Serialize>(ids: &[T]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 
@@ -68,7 +69,7 @@ pub(super) fn table_exists(conn: &Connection, name: &str) -> StoreResult<bool> {
 
 /// Removes the personal data of these cases (or the cases). Runs inside
 /// the caller's write transaction.
-pub fn scrub_cases(conn: &Connection, case_ids: &[i64], mode: Mode) -> StoreResult<Scrubbed> {
+pub fn scrub_cases(conn: &Connection, case_ids: &[CaseId], mode: Mode) -> StoreResult<Scrubbed> {
     let mut out = Scrubbed::default();
     if case_ids.is_empty() {
         return Ok(out);
@@ -310,7 +311,7 @@ pub struct Done {
 #[derive(Debug, Default)]
 struct Person {
     /// The contacts (empty when only their mail is left, on a replay).
-    contacts: Vec<i64>,
+    contacts: Vec<ContactId>,
     /// Their e-mail addresses, lower case.
     emails: Vec<String>,
     /// Their phone numbers' digits.
@@ -320,8 +321,8 @@ struct Person {
 impl Person {
     /// The contacts, the contacts merged into any of them, and their
     /// addresses and numbers.
-    fn of_contacts(conn: &Connection, roots: &[i64]) -> StoreResult<Person> {
-        let contacts: Vec<i64> = conn
+    fn of_contacts(conn: &Connection, roots: &[ContactId]) -> StoreResult<Person> {
+        let contacts: Vec<ContactId> = conn
             .prepare_cached(
                 "WITH RECURSIVE gone(id) AS (
                      SELECT value FROM json_each(?1)
@@ -375,7 +376,7 @@ struct Elsewhere {
 /// into a case. Runs after [`scrub_cases`] of their own cases.
 fn erase_sent_elsewhere(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     person: &Person,
     mode: Mode,
 ) -> StoreResult<Elsewhere> {
@@ -469,7 +470,7 @@ fn erase_sent_elsewhere(
         .collect::<Result<_, _>>()?;
     out.attachments = files.len() as u64;
     out.shas.extend(files);
-    let touched: Vec<i64> = match mode {
+    let touched: Vec<CaseId> = match mode {
         Mode::Anonymize => conn
             .prepare_cached(
                 "UPDATE messages SET from_address = NULL, to_address = NULL, subject = NULL,
@@ -502,10 +503,10 @@ fn erase_sent_elsewhere(
 pub fn erase_contact(
     conn: &Connection,
     who: &Principal,
-    contact_id: i64,
+    contact_id: ContactId,
     mode: Mode,
 ) -> Result<Done, GdprError> {
-    let client_id: i64 = conn
+    let client_id: ClientId = conn
         .prepare_cached("SELECT client_id FROM contacts WHERE id = ?1")?
         .query_row([contact_id], |row| row.get(0))
         .optional()?
@@ -530,9 +531,9 @@ pub fn erase_contact(
 /// What an erasure is recorded as, before it runs.
 struct Record {
     uuid: String,
-    client_id: i64,
+    client_id: ClientId,
     /// The contact asked for (the record's `contact_id`).
-    contact_id: i64,
+    contact_id: ContactId,
     mode: Mode,
     salt: String,
     identifiers: Vec<String>,
@@ -555,7 +556,7 @@ fn erase_person(
         replayed,
     } = record;
     let contacts_json = ids_json(&person.contacts);
-    let cases: Vec<i64> = conn
+    let cases: Vec<CaseId> = conn
         .prepare_cached(
             "SELECT id FROM cases WHERE contact_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )?
@@ -625,7 +626,7 @@ fn erase_person(
             "contact.erase"
         },
         "contact",
-        Some(contact_id),
+        Some(contact_id.get()),
         Some(client_id),
         json!({
             "mode": mode.as_str(),
@@ -690,7 +691,7 @@ pub fn replay(conn: &Connection, entry: &Entry) -> Result<Option<Done>, GdprErro
     let matches = |kind: &str, value: &str| {
         wanted.contains(ledger::identifier_hash(&entry.salt, kind, value).as_str())
     };
-    let mut roots: Vec<i64> = conn
+    let mut roots: Vec<ContactId> = conn
         .prepare_cached(
             "SELECT id FROM contacts WHERE client_id = ?1
                AND id IN (SELECT value FROM json_each(?2))",
@@ -700,7 +701,7 @@ pub fn replay(conn: &Connection, entry: &Entry) -> Result<Option<Done>, GdprErro
             |row| row.get(0),
         )?
         .collect::<Result<_, _>>()?;
-    let by_identifier: Vec<(i64, String, String)> = conn
+    let by_identifier: Vec<(ContactId, String, String)> = conn
         .prepare_cached(
             "SELECT e.contact_id, 'email', e.email FROM contact_emails e
                  JOIN contacts c ON c.id = e.contact_id WHERE c.client_id = ?1
@@ -768,7 +769,7 @@ pub fn replay(conn: &Connection, entry: &Entry) -> Result<Option<Done>, GdprErro
             .first()
             .copied()
             .or(person.contacts.first().copied())
-            .unwrap_or(0),
+            .unwrap_or(ContactId(0)),
         mode: entry.mode,
         salt: entry.salt.clone(),
         identifiers: entry.identifiers.clone(),
@@ -789,7 +790,7 @@ pub fn replay(conn: &Connection, entry: &Entry) -> Result<Option<Done>, GdprErro
 pub fn list(
     conn: &Connection,
     visibility: &policy::Visibility,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
 ) -> Result<Vec<Erasure>, GdprError> {
     let ids = crate::contacts::store::visibility_param(visibility);
     let mut stmt = conn.prepare_cached(

@@ -1,3 +1,4 @@
+use crate::ids::{ContactId, ProjectId};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
@@ -24,13 +25,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// document (master data, custom values, cases with messages, attachment
 /// list, processing record), as a download. Recorded in the audit log.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/data-export", tag = "gdpr",
+    params(("id" = i64, Path)),
     responses((status = 200, description = "JSON document", content_type = "application/json"),
         (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/contacts/{id}/data-export")]
 pub async fn subject_export(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ContactId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let export = state
@@ -67,12 +69,13 @@ pub async fn subject_export(
 /// are deleted (they hold the person). Answers the record of the erasure
 /// (never the erased data).
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/erase", tag = "gdpr", request_body = EraseInput,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Erasure), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[post("/contacts/{id}/erase")]
 pub async fn erase_contact(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ContactId>,
     body: ValidJson<EraseInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -115,12 +118,13 @@ pub async fn erasures(
 /// The project's retention rule; `null` when none is set (an empty state,
 /// not an error: the project page asks for it on every visit).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/retention", tag = "gdpr",
+    params(("id" = i64, Path)),
     responses((status = 200, body = Option<RetentionRule>, description = "The rule, or `null` when none is set"), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/retention")]
 pub async fn get_retention(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let rule = state
@@ -133,13 +137,14 @@ pub async fn get_retention(
 /// Sets the rule: closed cases older than `months` are anonymized or
 /// deleted by the daily job.
 #[utoipa::path(put, path = "/api/v1/projects/{id}/retention", tag = "gdpr", request_body = RetentionInput,
+    params(("id" = i64, Path)),
     responses((status = 200, body = RetentionRule), (status = 403, body = ProblemBody),
         (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[put("/projects/{id}/retention")]
 pub async fn put_retention(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
     body: ValidJson<RetentionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -151,12 +156,13 @@ pub async fn put_retention(
 }
 
 #[utoipa::path(delete, path = "/api/v1/projects/{id}/retention", tag = "gdpr",
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/projects/{id}/retention")]
 pub async fn delete_retention(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
@@ -168,12 +174,13 @@ pub async fn delete_retention(
 
 /// Dry run: what the retention job would do now in this project.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/retention/preview", tag = "gdpr",
+    params(("id" = i64, Path)),
     responses((status = 200, body = RetentionOutcome), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/retention/preview")]
 pub async fn retention_preview(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let outcome = state

@@ -11,6 +11,7 @@
 //! writes lines the store has and the file lacks (a crash between the
 //! commit and the append).
 
+use crate::ids::{ClientId, ContactId};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,9 +31,9 @@ pub struct Entry {
     pub uuid: String,
     /// When the erasure was committed (RFC 3339, UTC).
     pub at: String,
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Every contact the erasure removed (the contact and those merged into it).
-    pub contact_ids: Vec<i64>,
+    pub contact_ids: Vec<ContactId>,
     pub mode: Mode,
     /// Hex salt of this entry's hashes.
     pub salt: String,
@@ -228,8 +229,8 @@ mod tests {
         let entry = |uuid: &str, at: &str| Entry {
             uuid: uuid.into(),
             at: at.into(),
-            client_id: 1,
-            contact_ids: vec![7],
+            client_id: ClientId(1),
+            contact_ids: vec![ContactId(7)],
             mode: Mode::Delete,
             salt: "00".into(),
             identifiers: identifiers("00", &["a@b.example".into()], &[]),

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ContactId, ProjectId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -43,11 +44,11 @@ pub struct EraseInput {
 pub struct Erasure {
     pub id: i64,
     pub at: String,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_email: Option<String>,
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// The erased contact's former id.
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub mode: Mode,
     pub contacts_erased: i64,
     pub cases_affected: i64,
@@ -63,13 +64,13 @@ pub struct Erasure {
 #[serde(deny_unknown_fields)]
 pub struct ErasureQuery {
     /// Only this client's erasures.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
 }
 
 /// A project's retention rule.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RetentionRule {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     /// Closed cases older than this many months (after closing) …
     pub months: i64,
     /// … are anonymized or deleted.
@@ -97,7 +98,7 @@ fn yes() -> bool {
 /// What a retention run does (or would do) in one project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct RetentionOutcome {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub project_key: String,
     pub months: i64,
     pub action: Mode,

@@ -3,6 +3,7 @@
 //! selection as [`run_due`] without writing, so the dry run shows exactly
 //! what the real run will do at that moment.
 
+use crate::ids::{CaseId, ClientId, ProjectId};
 use chrono::{DateTime, Months, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
@@ -34,7 +35,7 @@ fn rule_from_row(row: &rusqlite::Row) -> rusqlite::Result<RetentionRule> {
 const RULE_SELECT: &str =
     "SELECT project_id, months, action, enabled, updated_at, last_run_at FROM retention_rules";
 
-fn rule(conn: &Connection, project_id: i64) -> Result<Option<RetentionRule>, GdprError> {
+fn rule(conn: &Connection, project_id: ProjectId) -> Result<Option<RetentionRule>, GdprError> {
     Ok(conn
         .prepare_cached(&format!("{RULE_SELECT} WHERE project_id = ?1"))?
         .query_row([project_id], rule_from_row)
@@ -44,7 +45,7 @@ fn rule(conn: &Connection, project_id: i64) -> Result<Option<RetentionRule>, Gdp
 fn project(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<crate::projects::Project, GdprError> {
     let project = crate::projects::store::get(conn, project_id)?.ok_or(GdprError::NotFound)?;
     policy::manage_retention(who, project.as_ref())?;
@@ -54,7 +55,7 @@ fn project(
 pub fn get(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Option<RetentionRule>, GdprError> {
     project(conn, who, project_id)?;
     rule(conn, project_id)
@@ -63,7 +64,7 @@ pub fn get(
 pub fn put(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     input: RetentionInput,
 ) -> Result<RetentionRule, GdprError> {
     let project = project(conn, who, project_id)?;
@@ -89,14 +90,14 @@ pub fn put(
         &Actor::from(who),
         "retention.update",
         "project",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({ "months": input.months, "action": input.action.as_str(), "enabled": input.enabled }),
     )?;
     rule(conn, project_id)?.ok_or(GdprError::NotFound)
 }
 
-pub fn delete(conn: &Connection, who: &Principal, project_id: i64) -> Result<(), GdprError> {
+pub fn delete(conn: &Connection, who: &Principal, project_id: ProjectId) -> Result<(), GdprError> {
     let project = project(conn, who, project_id)?;
     let removed = conn
         .prepare_cached("DELETE FROM retention_rules WHERE project_id = ?1")?
@@ -109,7 +110,7 @@ pub fn delete(conn: &Connection, who: &Principal, project_id: i64) -> Result<(),
         &Actor::from(who),
         "retention.delete",
         "project",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({}),
     )?;
@@ -173,7 +174,7 @@ fn outcome(
 pub fn preview(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     at: DateTime<Utc>,
 ) -> Result<RetentionOutcome, GdprError> {
     project(conn, who, project_id)?;
@@ -238,7 +239,7 @@ pub async fn run_due(db: &Db, at: DateTime<Utc>) -> Result<RetentionReport, Gdpr
                             Ok((row.get(0)?, row.get(1)?))
                         })?
                         .collect::<Result<_, _>>()?;
-                    let case_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+                    let case_ids: Vec<CaseId> = ids.iter().map(|&(id, _)| CaseId(id)).collect();
                     let scrubbed = scrub_cases(tx, &case_ids, action)?;
                     Ok::<_, GdprError>((ids, scrubbed))
                 })
@@ -266,7 +267,7 @@ pub async fn run_due(db: &Db, at: DateTime<Utc>) -> Result<RetentionReport, Gdpr
             tx.prepare_cached("UPDATE retention_rules SET last_run_at = ?2 WHERE project_id = ?1")?
                 .execute(params![project_id, now()])?;
             if summary.cases > 0 {
-                let client_id: i64 = tx
+                let client_id: ClientId = tx
                     .prepare_cached("SELECT client_id FROM projects WHERE id = ?1")?
                     .query_row([project_id], |row| row.get(0))?;
                 audit::record(
@@ -278,7 +279,7 @@ pub async fn run_due(db: &Db, at: DateTime<Utc>) -> Result<RetentionReport, Gdpr
                     },
                     "retention.run",
                     "project",
-                    Some(project_id),
+                    Some(project_id.get()),
                     Some(client_id),
                     json!({
                         "action": summary.action.as_str(),

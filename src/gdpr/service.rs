@@ -34,7 +34,7 @@ pub async fn after_erasure(
             let removed = exports.remove_client(done.erasure.client_id, Removal::Erasure);
             if removed > 0 {
                 tracing::info!(
-                    client = done.erasure.client_id,
+                    client = done.erasure.client_id.get(),
                     exports = removed,
                     "deleted the client's export archives after an erasure"
                 );

@@ -63,7 +63,7 @@ macro_rules! resource_handlers {
             who: $crate::auth::Principal,
             id: actix_web::web::Path<i64>,
         ) -> Result<actix_web::HttpResponse, $crate::http::ApiError> {
-            let id = id.into_inner();
+            let id = id.into_inner().into();
             let found = state
                 .db
                 .read(move |conn| $service::get(conn, &who, id))
@@ -81,7 +81,7 @@ macro_rules! resource_handlers {
             id: actix_web::web::Path<i64>,
             body: $crate::http::ValidJson<$patch>,
         ) -> Result<actix_web::HttpResponse, $crate::http::ApiError> {
-            let id = id.into_inner();
+            let id = id.into_inner().into();
             let renamed = state
                 .db
                 .write(move |tx| $service::rename(tx, &who, id, body.into_inner()))
@@ -97,7 +97,7 @@ macro_rules! resource_handlers {
             who: $crate::auth::Principal,
             id: actix_web::web::Path<i64>,
         ) -> Result<actix_web::HttpResponse, $crate::http::ApiError> {
-            let id = id.into_inner();
+            let id = id.into_inner().into();
             state
                 .db
                 .write(move |tx| $service::delete(tx, &who, id))

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ProjectId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,7 +63,7 @@ crate::db::text_enum!(Urgency, InstructionState);
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Instruction {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub title: String,
     /// The Markdown as written.
     pub body: String,
@@ -76,9 +77,9 @@ pub struct Instruction {
     pub valid_to: Option<String>,
     pub remind_hours: i64,
     /// Empty: every project of the client.
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     /// Empty: every team.
-    pub team_ids: Vec<i64>,
+    pub team_ids: Vec<TeamId>,
     pub created_at: String,
     pub updated_at: String,
     pub published_at: Option<String>,
@@ -93,7 +94,7 @@ pub struct Instruction {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MyInstruction {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub title: String,
     pub body_html: String,
     pub urgency: Urgency,
@@ -111,7 +112,7 @@ pub struct MyInstruction {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInstruction {
-    pub client_id: i64,
+    pub client_id: ClientId,
     #[schema(max_length = 200)]
     pub title: String,
     /// Markdown.
@@ -129,10 +130,10 @@ pub struct NewInstruction {
     pub remind_hours: Option<i64>,
     /// The client's projects; empty: all.
     #[serde(default)]
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     /// The client's teams or the provider's; empty: all.
     #[serde(default)]
-    pub team_ids: Vec<i64>,
+    pub team_ids: Vec<TeamId>,
 }
 
 /// The whole draft again (only a draft can be changed).
@@ -152,15 +153,15 @@ pub struct InstructionDraft {
     #[schema(minimum = 1, maximum = 168)]
     pub remind_hours: Option<i64>,
     #[serde(default)]
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     #[serde(default)]
-    pub team_ids: Vec<i64>,
+    pub team_ids: Vec<TeamId>,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct InstructionQuery {
-    pub client_id: i64,
+    pub client_id: ClientId,
     #[serde(default)]
     pub state: Option<InstructionState>,
 }
@@ -168,7 +169,7 @@ pub struct InstructionQuery {
 /// An agent who acknowledged, and when.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Acknowledged {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
     pub at: String,
@@ -177,7 +178,7 @@ pub struct Acknowledged {
 /// An agent it applies to who has not acknowledged yet.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NotAcknowledged {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
 }

@@ -16,6 +16,7 @@ use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied};
 use crate::cases::events::{Announcements, Event, KnowledgeEvent};
+use crate::ids::{ClientId, ProjectId, TeamId, UserId};
 use crate::knowledge::render;
 use crate::validation::{Invalid, optional_text, required_text};
 
@@ -54,7 +55,7 @@ fn utc(field: &'static str, value: Option<&str>) -> Result<Option<String>, Inval
 fn visible_client(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<(), InstructionError> {
     policy::knowledge_reader(who, client_id)?;
     if who.is_admin() && crate::clients::store::get(conn, client_id)?.is_none() {
@@ -82,8 +83,8 @@ struct Checked {
     valid_from: Option<String>,
     valid_to: Option<String>,
     remind_hours: i64,
-    project_ids: Vec<i64>,
-    team_ids: Vec<i64>,
+    project_ids: Vec<ProjectId>,
+    team_ids: Vec<TeamId>,
 }
 
 impl Checked {
@@ -100,7 +101,7 @@ impl Checked {
     }
 }
 
-fn dedup(mut ids: Vec<i64>) -> Vec<i64> {
+fn dedup<T: Ord>(mut ids: Vec<T>) -> Vec<T> {
     ids.sort_unstable();
     ids.dedup();
     ids
@@ -108,7 +109,7 @@ fn dedup(mut ids: Vec<i64>) -> Vec<i64> {
 
 fn check(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     input: InstructionDraft,
 ) -> Result<Checked, InstructionError> {
     let title = required_text("title", &input.title, 200)?;
@@ -390,7 +391,7 @@ pub fn mine(conn: &Connection, who: &Principal) -> Result<Vec<MyInstruction>, In
 
 /// One instruction that applies to the caller now; 404 otherwise (an
 /// editor who is not targeted: 409).
-fn my_one(conn: &Connection, who: &Principal, id: i64) -> Result<(i64, Mine), InstructionError> {
+fn my_one(conn: &Connection, who: &Principal, id: i64) -> Result<(UserId, Mine), InstructionError> {
     let user_id = who.user_id.ok_or(InstructionError::NotFound)?;
     let found = store::mine(conn, user_id, &now(), Some(id))?
         .into_iter()
@@ -462,7 +463,7 @@ mod tests {
         Mine {
             item: MyInstruction {
                 id: 1,
-                client_id: 1,
+                client_id: ClientId(1),
                 title: "t".into(),
                 body_html: String::new(),
                 urgency,

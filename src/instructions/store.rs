@@ -6,6 +6,7 @@ use super::model::{
     Acknowledged, Instruction, InstructionState, MyInstruction, NotAcknowledged, Urgency,
 };
 use crate::db::StoreResult;
+use crate::ids::{ClientId, ProjectId, TeamId, UserId};
 
 /// The columns written for a draft.
 pub struct DraftRow<'a> {
@@ -77,7 +78,10 @@ fn complete(conn: &Connection, mut i: Instruction) -> StoreResult<Instruction> {
          ORDER BY project_id, team_id",
     )?;
     let rows = stmt.query_map([i.id], |r| {
-        Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
+        Ok((
+            r.get::<_, Option<ProjectId>>(0)?,
+            r.get::<_, Option<TeamId>>(1)?,
+        ))
     })?;
     for row in rows {
         match row? {
@@ -109,7 +113,7 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Instruction>> {
 
 pub fn list(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     state: Option<InstructionState>,
 ) -> StoreResult<Vec<Instruction>> {
     let mut stmt = conn.prepare_cached(&format!(
@@ -125,9 +129,9 @@ pub fn list(
 
 pub fn insert(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     draft: &DraftRow,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     now: &str,
 ) -> StoreResult<i64> {
     conn.prepare_cached(
@@ -173,8 +177,8 @@ pub fn update(conn: &Connection, id: i64, draft: &DraftRow, now: &str) -> StoreR
 pub fn set_targets(
     conn: &Connection,
     id: i64,
-    project_ids: &[i64],
-    team_ids: &[i64],
+    project_ids: &[ProjectId],
+    team_ids: &[TeamId],
 ) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM instruction_targets WHERE instruction_id = ?1")?
         .execute([id])?;
@@ -182,18 +186,18 @@ pub fn set_targets(
         "INSERT INTO instruction_targets (instruction_id, project_id) VALUES (?1, ?2)",
     )?;
     for p in project_ids {
-        project.execute([id, *p])?;
+        project.execute(params![id, p])?;
     }
     let mut team = conn.prepare_cached(
         "INSERT INTO instruction_targets (instruction_id, team_id) VALUES (?1, ?2)",
     )?;
     for t in team_ids {
-        team.execute([id, *t])?;
+        team.execute(params![id, t])?;
     }
     Ok(())
 }
 
-pub fn publish(conn: &Connection, id: i64, user_id: Option<i64>, now: &str) -> StoreResult<()> {
+pub fn publish(conn: &Connection, id: i64, user_id: Option<UserId>, now: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE instructions SET state = 'published', published_by = ?2, published_at = ?3, updated_at = ?3
          WHERE id = ?1",
@@ -202,7 +206,7 @@ pub fn publish(conn: &Connection, id: i64, user_id: Option<i64>, now: &str) -> S
     Ok(())
 }
 
-pub fn withdraw(conn: &Connection, id: i64, user_id: Option<i64>, now: &str) -> StoreResult<()> {
+pub fn withdraw(conn: &Connection, id: i64, user_id: Option<UserId>, now: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE instructions SET state = 'withdrawn', withdrawn_by = ?2, withdrawn_at = ?3, updated_at = ?3
          WHERE id = ?1",
@@ -211,14 +215,18 @@ pub fn withdraw(conn: &Connection, id: i64, user_id: Option<i64>, now: &str) -> 
     Ok(())
 }
 
-pub fn delete(conn: &Connection, id: i64, user_id: Option<i64>, now: &str) -> StoreResult<()> {
+pub fn delete(conn: &Connection, id: i64, user_id: Option<UserId>, now: &str) -> StoreResult<()> {
     conn.prepare_cached("UPDATE instructions SET deleted_at = ?3, deleted_by = ?2 WHERE id = ?1")?
         .execute(params![id, user_id, now])?;
     Ok(())
 }
 
 /// Which of `ids` are projects of the client.
-pub fn client_projects(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub fn client_projects(
+    conn: &Connection,
+    client_id: ClientId,
+    ids: &[ProjectId],
+) -> StoreResult<Vec<ProjectId>> {
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM projects WHERE id = ?1 AND client_id = ?2")?;
     let mut found = Vec::new();
@@ -232,7 +240,11 @@ pub fn client_projects(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreR
 
 /// Which of `ids` are teams an instruction of the client may name: the
 /// client's own teams and the provider's.
-pub fn usable_teams(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub fn usable_teams(
+    conn: &Connection,
+    client_id: ClientId,
+    ids: &[TeamId],
+) -> StoreResult<Vec<TeamId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT 1 FROM teams WHERE id = ?1 AND (client_id = ?2 OR (kind = 'provider' AND client_id IS NULL))",
     )?;
@@ -278,7 +290,7 @@ pub fn acknowledged(conn: &Connection, id: i64) -> StoreResult<Vec<Acknowledged>
 }
 
 /// Whether the instruction applies to the user now.
-pub fn targets(conn: &Connection, id: i64, user_id: i64) -> StoreResult<bool> {
+pub fn targets(conn: &Connection, id: i64, user_id: UserId) -> StoreResult<bool> {
     let sql = format!(
         "SELECT 1 FROM instructions i WHERE i.id = ?1 AND {}",
         TARGETS_USER.replace("?U", "?2")
@@ -290,7 +302,7 @@ pub fn targets(conn: &Connection, id: i64, user_id: i64) -> StoreResult<bool> {
 pub fn acknowledge(
     conn: &Connection,
     id: i64,
-    user_id: i64,
+    user_id: UserId,
     now: &str,
 ) -> StoreResult<(String, bool)> {
     let inserted = conn
@@ -310,7 +322,7 @@ pub fn acknowledge(
 pub fn dismiss(
     conn: &Connection,
     id: i64,
-    user_id: i64,
+    user_id: UserId,
     session_id: Option<i64>,
     now: &str,
 ) -> StoreResult<()> {
@@ -334,7 +346,7 @@ pub struct Mine {
 /// first; `only` narrows to one.
 pub fn mine(
     conn: &Connection,
-    user_id: i64,
+    user_id: UserId,
     now: &str,
     only: Option<i64>,
 ) -> StoreResult<Vec<Mine>> {

@@ -3,6 +3,7 @@
 //! per article. Whoever reads the article reads its files; whoever edits
 //! it adds and removes them.
 
+use crate::ids::{ClientId, ProjectId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -121,8 +122,8 @@ fn download(
 pub fn for_help_center(
     conn: &Connection,
     blobs: &BlobStore,
-    client_id: i64,
-    project_id: i64,
+    client_id: ClientId,
+    project_id: ProjectId,
     id: i64,
 ) -> Result<Download, KnowledgeError> {
     let row = store::attachment(conn, id)?

@@ -4,6 +4,7 @@
 //! manages the project's members (platform admin, client admin, the
 //! project's lead); audited.
 
+use crate::ids::{ProjectId, UserId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -21,7 +22,7 @@ use crate::validation::Invalid;
 fn managed_project(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Project, KnowledgeError> {
     let project =
         crate::projects::store::get(conn, project_id)?.ok_or(KnowledgeError::ProjectNotFound)?;
@@ -35,7 +36,7 @@ fn managed_project(
 pub fn list(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Vec<Editor>, KnowledgeError> {
     managed_project(conn, who, project_id)?;
     Ok(store::editors(conn, project_id)?)
@@ -45,8 +46,8 @@ pub fn list(
 pub fn grant(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
-    user_id: i64,
+    project_id: ProjectId,
+    user_id: UserId,
 ) -> Result<Editor, KnowledgeError> {
     let project = managed_project(conn, who, project_id)?;
     match crate::projects::store::member(conn, project_id, user_id)? {
@@ -61,7 +62,7 @@ pub fn grant(
             &Actor::from(who),
             "knowledge.editor.grant",
             "project",
-            Some(project_id),
+            Some(project_id.get()),
             Some(project.client_id),
             json!({ "user_id": user_id }),
         )?;
@@ -75,8 +76,8 @@ pub fn grant(
 pub fn revoke(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
-    user_id: i64,
+    project_id: ProjectId,
+    user_id: UserId,
 ) -> Result<(), KnowledgeError> {
     let project = managed_project(conn, who, project_id)?;
     if !store::revoke(conn, project_id, user_id)? {
@@ -87,7 +88,7 @@ pub fn revoke(
         &Actor::from(who),
         "knowledge.editor.revoke",
         "project",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({ "user_id": user_id }),
     )?;

@@ -599,7 +599,7 @@ pub async fn list_editors(
     let id = id.into_inner();
     let items = state
         .db
-        .read(move |conn| super::editors::list(conn, &who, id))
+        .read(move |conn| super::editors::list(conn, &who, id.into()))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }
@@ -618,7 +618,7 @@ pub async fn grant_editor(
     let (id, user_id) = path.into_inner();
     let editor = state
         .db
-        .write(move |tx| super::editors::grant(tx, &who, id, user_id))
+        .write(move |tx| super::editors::grant(tx, &who, id.into(), user_id.into()))
         .await?;
     Ok(HttpResponse::Ok().json(editor))
 }
@@ -636,7 +636,7 @@ pub async fn revoke_editor(
     let (id, user_id) = path.into_inner();
     state
         .db
-        .write(move |tx| super::editors::revoke(tx, &who, id, user_id))
+        .write(move |tx| super::editors::revoke(tx, &who, id.into(), user_id.into()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -657,7 +657,7 @@ pub async fn case_suggestions(
     let id = id.into_inner();
     let items = state
         .db
-        .read(move |conn| super::suggest::suggestions(conn, &who, id))
+        .read(move |conn| super::suggest::suggestions(conn, &who, id.into()))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }
@@ -676,7 +676,7 @@ pub async fn record_use(
     let id = id.into_inner();
     let used = state
         .db
-        .write(move |tx| super::suggest::record_use(tx, &who, id, &body.into_inner()))
+        .write(move |tx| super::suggest::record_use(tx, &who, id.into(), &body.into_inner()))
         .await?;
     Ok(HttpResponse::Created().json(used))
 }
@@ -693,7 +693,7 @@ pub async fn case_uses(
     let id = id.into_inner();
     let items = state
         .db
-        .read(move |conn| super::suggest::uses(conn, &who, id))
+        .read(move |conn| super::suggest::uses(conn, &who, id.into()))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }

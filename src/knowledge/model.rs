@@ -1,3 +1,4 @@
+use crate::ids::{CaseId, ClientId, ProjectId, UserId};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -94,7 +95,7 @@ impl VersionState {
 #[schema(as = KnowledgeCategory)]
 pub struct Category {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub parent_id: Option<i64>,
     pub name: String,
     /// Order among its siblings (then by name).
@@ -107,7 +108,7 @@ pub struct Category {
 #[serde(deny_unknown_fields)]
 #[schema(as = NewKnowledgeCategory)]
 pub struct NewCategory {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub parent_id: Option<i64>,
     #[schema(max_length = 120)]
     pub name: String,
@@ -142,7 +143,7 @@ pub struct Version {
     /// The Markdown rendered to sanitised HTML.
     pub body_html: String,
     pub state: VersionState,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     /// The name of `created_by` (`null`: no user, e.g. a system save).
     pub created_by_name: Option<String>,
     pub created_at: String,
@@ -165,7 +166,7 @@ pub struct VersionSummary {
     pub number: i64,
     pub title: String,
     pub state: VersionState,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_by_name: Option<String>,
     pub created_at: String,
     pub published_by: Option<i64>,
@@ -189,7 +190,7 @@ pub struct Translation {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Article {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
     /// Editors only: the article is limited to `project_ids` (when they
@@ -198,7 +199,7 @@ pub struct Article {
     pub limited: bool,
     pub tags: Vec<String>,
     /// Editors only: the projects the article is limited to.
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     pub created_at: String,
     pub updated_at: String,
     /// One per language, German first.
@@ -220,7 +221,7 @@ pub struct TitleInLanguage {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleSummary {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
     pub tags: Vec<String>,
@@ -232,7 +233,7 @@ pub struct ArticleSummary {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewArticle {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     /// Default `internal`.
     pub visibility: Option<Visibility>,
@@ -240,7 +241,7 @@ pub struct NewArticle {
     pub tags: Vec<String>,
     /// Limit to these projects of the client; empty: all.
     #[serde(default)]
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     pub language: Language,
     #[schema(max_length = 200)]
     pub title: String,
@@ -258,7 +259,7 @@ pub struct ArticlePatch {
     pub category_id: Option<Option<i64>>,
     pub visibility: Option<Visibility>,
     pub tags: Option<Vec<String>>,
-    pub project_ids: Option<Vec<i64>>,
+    pub project_ids: Option<Vec<ProjectId>>,
 }
 
 /// A save: a new version. From an editor a draft, from an agent a
@@ -283,7 +284,7 @@ pub struct NewVersion {
 #[serde(deny_unknown_fields)]
 #[schema(as = KnowledgePreviewInput)]
 pub struct PreviewInput {
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Markdown (at most 200,000 characters, like a saved body).
     pub body: String,
 }
@@ -305,13 +306,13 @@ pub struct Unpublish {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ClientParams {
-    pub client_id: i64,
+    pub client_id: ClientId,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleQuery {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub tag: Option<String>,
     /// 1–200, default 100.
@@ -326,7 +327,7 @@ pub struct ArticleQuery {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct KnowledgeSearch {
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Words (`pref*` for prefixes), "phrases", `tag:` filters; the case
     /// search's language.
     pub q: String,
@@ -375,7 +376,7 @@ pub struct Attachment {
     /// `/api/v1/knowledge/attachments/{id}`: use it as an image's source in
     /// the article's Markdown (`![text](/api/v1/knowledge/attachments/7)`).
     pub url: String,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: String,
 }
 
@@ -398,11 +399,11 @@ pub struct AttachmentDownload {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = KnowledgeEditor)]
 pub struct Editor {
-    pub project_id: i64,
-    pub user_id: i64,
+    pub project_id: ProjectId,
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
-    pub granted_by: Option<i64>,
+    pub granted_by: Option<UserId>,
     pub granted_at: String,
 }
 
@@ -469,8 +470,9 @@ pub struct Use {
     pub id: i64,
     pub article_id: i64,
     pub version_id: Option<i64>,
-    pub case_id: i64,
-    pub user_id: Option<i64>,
+    pub case_id: CaseId,
+    pub user_id: Option<UserId>,
     pub at: String,
     pub how: UseHow,
 }
+crate::db::text_enum!(Language, Visibility, VersionState);

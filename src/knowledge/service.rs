@@ -1,6 +1,7 @@
 //! The knowledge base's rules: who may read and change what
 //! (`policy::knowledge_reader`), the version states, audit entries.
 
+use crate::ids::{ClientId, ProjectId};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
@@ -27,7 +28,7 @@ const MAX_TAGS: usize = 20;
 fn reader(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<KnowledgeReader, KnowledgeError> {
     let reader = policy::knowledge_reader(who, client_id)?;
     // A platform admin passes the policy for any id; a missing client is
@@ -39,7 +40,7 @@ fn reader(
 }
 
 /// Editors only: 404 for a foreign client, 403 for its readers.
-fn editor(conn: &Connection, who: &Principal, client_id: i64) -> Result<(), KnowledgeError> {
+fn editor(conn: &Connection, who: &Principal, client_id: ClientId) -> Result<(), KnowledgeError> {
     match reader(conn, who, client_id)? {
         KnowledgeReader::Editor => Ok(()),
         KnowledgeReader::Reader { .. } => Err(Denied::Forbidden.into()),
@@ -69,7 +70,7 @@ fn scope(reader: &KnowledgeReader) -> ReadScope {
 pub fn categories(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Vec<Category>, KnowledgeError> {
     reader(conn, who, client_id)?;
     Ok(store::categories(conn, client_id)?)
@@ -78,7 +79,7 @@ pub fn categories(
 /// A category of the client, for a parent or an article's place.
 fn own_category(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     id: i64,
     field: &'static str,
 ) -> Result<Category, KnowledgeError> {
@@ -322,9 +323,9 @@ fn normalize_tags(tags: &[String]) -> Result<Vec<String>, Invalid> {
 
 fn checked_projects(
     conn: &Connection,
-    client_id: i64,
-    ids: &[i64],
-) -> Result<Vec<i64>, KnowledgeError> {
+    client_id: ClientId,
+    ids: &[ProjectId],
+) -> Result<Vec<ProjectId>, KnowledgeError> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -525,7 +526,7 @@ pub fn undelete_article(
 pub fn review_queue(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Vec<Version>, KnowledgeError> {
     editor(conn, who, client_id)?;
     Ok(store::in_review(conn, client_id, 500)?)

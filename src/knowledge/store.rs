@@ -1,4 +1,4 @@
-//! SQL of the knowledge base. No permission checks here (see service.rs).
+use crate::ids::{CaseId, ClientId, ProjectId, UserId};
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -36,7 +36,7 @@ pub fn category(conn: &Connection, id: i64) -> StoreResult<Option<Category>> {
 
 /// A client's categories, parents before children is not guaranteed:
 /// ordered by parent, position and name (the UI builds the tree).
-pub fn categories(conn: &Connection, client_id: i64) -> StoreResult<Vec<Category>> {
+pub fn categories(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<Category>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CATEGORY_COLUMNS} FROM kb_categories WHERE client_id = ?1
          ORDER BY coalesce(parent_id, 0), position, name COLLATE NOCASE, id"
@@ -47,7 +47,7 @@ pub fn categories(conn: &Connection, client_id: i64) -> StoreResult<Vec<Category
 
 pub fn insert_category(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     parent_id: Option<i64>,
     name: &str,
     position: i64,
@@ -116,17 +116,13 @@ pub fn delete_category(conn: &Connection, id: i64) -> StoreResult<()> {
 #[derive(Debug, Clone)]
 pub struct ArticleRow {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub category_id: Option<i64>,
     pub visibility: Visibility,
     /// Only for the projects in `kb_article_projects`.
     pub limited: bool,
     pub created_at: String,
     pub updated_at: String,
-}
-
-fn visibility_of(text: String) -> Visibility {
-    Visibility::parse(&text).unwrap_or(Visibility::Internal)
 }
 
 pub fn article(conn: &Connection, id: i64) -> StoreResult<Option<ArticleRow>> {
@@ -149,7 +145,7 @@ fn article_in(conn: &Connection, id: i64, deleted: bool) -> StoreResult<Option<A
                 id: row.get(0)?,
                 client_id: row.get(1)?,
                 category_id: row.get(2)?,
-                visibility: visibility_of(row.get(3)?),
+                visibility: row.get(3)?,
                 limited: row.get(4)?,
                 created_at: row.get(5)?,
                 updated_at: row.get(6)?,
@@ -160,10 +156,10 @@ fn article_in(conn: &Connection, id: i64, deleted: bool) -> StoreResult<Option<A
 
 pub fn insert_article(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     category_id: Option<i64>,
     visibility: Visibility,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
 ) -> StoreResult<i64> {
     let at = now();
     conn.prepare_cached(
@@ -200,7 +196,7 @@ pub fn touch_article(conn: &Connection, id: i64) -> StoreResult<()> {
 }
 
 /// Soft delete; the versions stay, the search rows go.
-pub fn delete_article(conn: &Connection, id: i64, user_id: Option<i64>) -> StoreResult<()> {
+pub fn delete_article(conn: &Connection, id: i64, user_id: Option<UserId>) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE kb_articles SET deleted_at = ?2, deleted_by = ?3 WHERE id = ?1 AND deleted_at IS NULL",
     )?
@@ -242,7 +238,7 @@ pub fn set_tags(conn: &Connection, article_id: i64, tags: &[String]) -> StoreRes
     Ok(())
 }
 
-pub fn projects(conn: &Connection, article_id: i64) -> StoreResult<Vec<i64>> {
+pub fn projects(conn: &Connection, article_id: i64) -> StoreResult<Vec<ProjectId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT project_id FROM kb_article_projects WHERE article_id = ?1 ORDER BY project_id",
     )?;
@@ -251,7 +247,7 @@ pub fn projects(conn: &Connection, article_id: i64) -> StoreResult<Vec<i64>> {
 }
 
 /// Limits the article to these projects; none: all projects of the client.
-pub fn set_projects(conn: &Connection, article_id: i64, projects: &[i64]) -> StoreResult<()> {
+pub fn set_projects(conn: &Connection, article_id: i64, projects: &[ProjectId]) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM kb_article_projects WHERE article_id = ?1")?
         .execute([article_id])?;
     conn.prepare_cached("UPDATE kb_articles SET limited = ?2 WHERE id = ?1")?
@@ -266,7 +262,11 @@ pub fn set_projects(conn: &Connection, article_id: i64, projects: &[i64]) -> Sto
 }
 
 /// Which of `ids` are projects of the client.
-pub fn client_projects(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub fn client_projects(
+    conn: &Connection,
+    client_id: ClientId,
+    ids: &[ProjectId],
+) -> StoreResult<Vec<ProjectId>> {
     let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM projects WHERE client_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
@@ -283,16 +283,19 @@ pub enum ReadScope {
     /// Published ones not limited to projects or limited to one of
     /// `projects`; and in any state those limited to projects all in
     /// `edits` (an agent granted editing there).
-    Published { projects: Vec<i64>, edits: Vec<i64> },
+    Published {
+        projects: Vec<ProjectId>,
+        edits: Vec<ProjectId>,
+    },
 }
 
-fn json_ids(ids: &[i64]) -> Value {
+fn json_ids(ids: &[ProjectId]) -> Value {
     Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
 }
 
 impl ReadScope {
     /// Only published articles readable in these projects.
-    pub fn published_in(projects: Vec<i64>) -> ReadScope {
+    pub fn published_in(projects: Vec<ProjectId>) -> ReadScope {
         ReadScope::Published {
             projects,
             edits: Vec::new(),
@@ -329,7 +332,7 @@ impl ReadScope {
 
     /// Whether a published article (limited or not, to these projects)
     /// may be read.
-    pub fn admits(&self, limited: bool, limits: &[i64]) -> bool {
+    pub fn admits(&self, limited: bool, limits: &[ProjectId]) -> bool {
         match self {
             ReadScope::All => true,
             ReadScope::Published { projects, .. } => {
@@ -342,7 +345,7 @@ impl ReadScope {
 #[allow(clippy::too_many_arguments)]
 pub fn list_articles(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     scope: &ReadScope,
     deleted: bool,
     category_id: Option<i64>,
@@ -354,10 +357,7 @@ pub fn list_articles(
         "SELECT a.id, a.client_id, a.category_id, a.visibility, a.updated_at
          FROM kb_articles a WHERE a.client_id = ? AND (a.deleted_at IS NOT NULL) = ?",
     );
-    let mut args = vec![
-        Value::Integer(client_id),
-        Value::Integer(i64::from(deleted)),
-    ];
+    let mut args = vec![Value::from(client_id), Value::Integer(i64::from(deleted))];
     if let Some((condition, more)) = scope.condition() {
         sql.push_str(" AND ");
         sql.push_str(&condition);
@@ -365,7 +365,7 @@ pub fn list_articles(
     }
     if let Some(category_id) = category_id {
         sql.push_str(" AND a.category_id = ?");
-        args.push(Value::Integer(category_id));
+        args.push(Value::from(category_id));
     }
     if let Some(tag) = tag {
         sql.push_str(
@@ -375,11 +375,11 @@ pub fn list_articles(
     }
     if let Some(before_id) = before_id {
         sql.push_str(" AND a.id < ?");
-        args.push(Value::Integer(before_id));
+        args.push(Value::from(before_id));
     }
     sql.push_str(&format!(" ORDER BY a.id DESC LIMIT {limit}"));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let frames: Vec<(i64, i64, Option<i64>, String, String)> = stmt
+    let frames: Vec<(i64, ClientId, Option<i64>, Visibility, String)> = stmt
         .query_map(params_from_iter(args.iter()), |row| {
             Ok((
                 row.get(0)?,
@@ -418,7 +418,7 @@ pub fn list_articles(
             id,
             client_id,
             category_id,
-            visibility: visibility_of(visibility),
+            visibility,
             tags: tags(conn, id)?,
             updated_at,
             titles,
@@ -439,17 +439,15 @@ const VERSION_COLUMNS: &str = "v.id, v.article_id, v.language, v.number, v.title
     (SELECT name FROM users WHERE id = v.published_by)";
 
 fn version_from_row(row: &Row) -> rusqlite::Result<Version> {
-    let language: String = row.get(2)?;
-    let state: String = row.get(7)?;
     Ok(Version {
         id: row.get(0)?,
         article_id: row.get(1)?,
-        language: Language::parse(&language).unwrap_or(Language::De),
+        language: row.get(2)?,
         number: row.get(3)?,
         title: row.get(4)?,
         body_md: row.get(5)?,
         body_html: row.get(6)?,
-        state: VersionState::parse(&state).unwrap_or(VersionState::Archived),
+        state: row.get(7)?,
         created_by: row.get(8)?,
         created_at: row.get(9)?,
         submitted_by: row.get(10)?,
@@ -551,7 +549,7 @@ pub struct NewVersionRow<'a> {
     pub body_md: &'a str,
     pub body_html: &'a str,
     pub state: VersionState,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub restored_from: Option<i64>,
 }
 
@@ -590,7 +588,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersionRow) -> StoreResult<i64> 
     Ok(conn.last_insert_rowid())
 }
 
-pub fn submit(conn: &Connection, version_id: i64, user_id: Option<i64>) -> StoreResult<()> {
+pub fn submit(conn: &Connection, version_id: i64, user_id: Option<UserId>) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE kb_article_versions SET state = 'review', submitted_by = ?2, submitted_at = ?3
          WHERE id = ?1",
@@ -604,7 +602,7 @@ pub fn submit(conn: &Connection, version_id: i64, user_id: Option<i64>) -> Store
 pub fn publish(
     conn: &Connection,
     version: &Version,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     tags: &[String],
 ) -> StoreResult<()> {
     unpublish(conn, version.article_id, version.language)?;
@@ -665,7 +663,7 @@ pub fn reindex_article(conn: &Connection, article_id: i64) -> StoreResult<()> {
 }
 
 /// Versions waiting in review in a client's live articles, oldest first.
-pub fn in_review(conn: &Connection, client_id: i64, limit: u32) -> StoreResult<Vec<Version>> {
+pub fn in_review(conn: &Connection, client_id: ClientId, limit: u32) -> StoreResult<Vec<Version>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {VERSION_COLUMNS} FROM kb_article_versions v JOIN kb_articles a ON a.id = v.article_id
          WHERE a.client_id = ?1 AND a.deleted_at IS NULL AND v.state = 'review'
@@ -678,7 +676,7 @@ pub fn in_review(conn: &Connection, client_id: i64, limit: u32) -> StoreResult<V
 // ---- search ----------------------------------------------------------------
 
 pub struct SearchFilter<'a> {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub scope: &'a ReadScope,
     pub category_id: Option<i64>,
     pub tags: &'a [String],
@@ -710,10 +708,7 @@ pub fn search(
     limit: u32,
 ) -> StoreResult<Vec<SearchHit>> {
     let mut conditions = String::new();
-    let mut args = vec![
-        Value::Text(fts.to_string()),
-        Value::Integer(filter.client_id),
-    ];
+    let mut args = vec![Value::Text(fts.to_string()), Value::from(filter.client_id)];
     if let Some((condition, more)) = filter.scope.condition() {
         conditions.push_str(" AND ");
         conditions.push_str(&condition);
@@ -798,7 +793,7 @@ pub fn search(
 #[derive(Debug, Clone)]
 pub struct AttachmentRow {
     pub attachment: Attachment,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub sha256: String,
 }
 
@@ -824,13 +819,13 @@ fn attachment_from_row(row: &Row) -> rusqlite::Result<AttachmentRow> {
 }
 
 pub struct NewAttachmentRow<'a> {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub article_id: i64,
     pub sha256: &'a str,
     pub filename: &'a str,
     pub content_type: &'a str,
     pub size: i64,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
 }
 
 pub fn insert_attachment(conn: &Connection, a: &NewAttachmentRow) -> StoreResult<i64> {
@@ -878,7 +873,7 @@ pub fn delete_attachment(conn: &Connection, id: i64) -> StoreResult<()> {
 
 // ---- editing grants --------------------------------------------------------
 
-pub fn editors(conn: &Connection, project_id: i64) -> StoreResult<Vec<Editor>> {
+pub fn editors(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<Editor>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.project_id, k.user_id, u.name, u.email, k.granted_by, k.granted_at
          FROM knowledge_editors k JOIN users u ON u.id = k.user_id
@@ -900,9 +895,9 @@ pub fn editors(conn: &Connection, project_id: i64) -> StoreResult<Vec<Editor>> {
 /// Grants editing (kept as it is when granted already); whether it is new.
 pub fn grant(
     conn: &Connection,
-    project_id: i64,
-    user_id: i64,
-    by: Option<i64>,
+    project_id: ProjectId,
+    user_id: UserId,
+    by: Option<UserId>,
 ) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
@@ -914,7 +909,7 @@ pub fn grant(
 }
 
 /// Revokes editing; whether there was a grant.
-pub fn revoke(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<bool> {
+pub fn revoke(conn: &Connection, project_id: ProjectId, user_id: UserId) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("DELETE FROM knowledge_editors WHERE project_id = ?1 AND user_id = ?2")?
         .execute(params![project_id, user_id])?
@@ -925,7 +920,7 @@ pub fn revoke(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<b
 
 /// The text of a case's first message from the customer (else its first
 /// message), for suggestions.
-pub fn first_message_text(conn: &Connection, case_id: i64) -> StoreResult<Option<String>> {
+pub fn first_message_text(conn: &Connection, case_id: CaseId) -> StoreResult<Option<String>> {
     Ok(conn
         .prepare_cached(
             "SELECT body_text FROM messages WHERE case_id = ?1
@@ -939,8 +934,8 @@ pub fn insert_use(
     conn: &Connection,
     article_id: i64,
     version_id: Option<i64>,
-    case_id: i64,
-    user_id: Option<i64>,
+    case_id: CaseId,
+    user_id: Option<UserId>,
     how: UseHow,
 ) -> StoreResult<Use> {
     let at = now();
@@ -967,7 +962,7 @@ pub fn insert_use(
     })
 }
 
-pub fn uses_of_case(conn: &Connection, case_id: i64) -> StoreResult<Vec<Use>> {
+pub fn uses_of_case(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<Use>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, article_id, version_id, case_id, user_id, at, how
          FROM kb_article_uses WHERE case_id = ?1 ORDER BY id",
@@ -999,7 +994,7 @@ pub fn uses_of_case(conn: &Connection, case_id: i64) -> StoreResult<Vec<Use>> {
 pub fn active_project_by_key(
     conn: &Connection,
     key: &str,
-) -> StoreResult<Option<(i64, i64, String)>> {
+) -> StoreResult<Option<(ProjectId, ClientId, String)>> {
     Ok(conn
         .prepare_cached("SELECT id, client_id, name FROM projects WHERE key = ?1 AND active = 1")?
         .query_row([key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
@@ -1041,8 +1036,8 @@ fn public_version_from_row(row: &Row) -> rusqlite::Result<PublicVersion> {
 /// by category and title.
 pub fn public_versions(
     conn: &Connection,
-    client_id: i64,
-    project_id: i64,
+    client_id: ClientId,
+    project_id: ProjectId,
 ) -> StoreResult<Vec<PublicVersion>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT a.id, c.name, v.language, v.title, '', v.published_at
@@ -1060,8 +1055,8 @@ pub fn public_versions(
 /// The published versions of one article of the help center.
 pub fn public_article(
     conn: &Connection,
-    client_id: i64,
-    project_id: i64,
+    client_id: ClientId,
+    project_id: ProjectId,
     article_id: i64,
 ) -> StoreResult<Vec<PublicVersion>> {
     let mut stmt = conn.prepare_cached(&format!(

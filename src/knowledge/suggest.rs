@@ -3,6 +3,7 @@
 //! significant words of the case's subject and first message; and the
 //! record of an article used in a case (`kb_article_uses`, for reports).
 
+use crate::ids::{CaseId, ClientId};
 use rusqlite::Connection;
 
 use super::error::KnowledgeError;
@@ -265,8 +266,8 @@ fn case_not_found(err: CaseError) -> KnowledgeError {
 fn case_context(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
-) -> Result<(crate::cases::Case, i64, String), KnowledgeError> {
+    case_id: CaseId,
+) -> Result<(crate::cases::Case, ClientId, String), KnowledgeError> {
     let case = crate::cases::service::visible_case(conn, who, case_id).map_err(case_not_found)?;
     let project =
         crate::projects::store::get(conn, case.project_id)?.ok_or(KnowledgeError::CaseNotFound)?;
@@ -281,7 +282,7 @@ fn case_context(
 pub fn suggestions(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
 ) -> Result<Vec<Suggestion>, KnowledgeError> {
     let (case, client_id, key) = case_context(conn, who, case_id)?;
     let mut text = case.subject.clone();
@@ -339,7 +340,7 @@ pub fn suggestions(
 pub fn record_use(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
     input: &NewUse,
 ) -> Result<Use, KnowledgeError> {
     let (case, client_id, _) = case_context(conn, who, case_id)?;
@@ -363,7 +364,11 @@ pub fn record_use(
 }
 
 /// The articles used in the case, oldest first.
-pub fn uses(conn: &Connection, who: &Principal, case_id: i64) -> Result<Vec<Use>, KnowledgeError> {
+pub fn uses(
+    conn: &Connection,
+    who: &Principal,
+    case_id: CaseId,
+) -> Result<Vec<Use>, KnowledgeError> {
     case_context(conn, who, case_id)?;
     Ok(store::uses_of_case(conn, case_id)?)
 }

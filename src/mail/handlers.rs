@@ -1,3 +1,4 @@
+use crate::ids::{CaseId, ProjectId};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 
@@ -32,12 +33,13 @@ fn with_running(state: &AppState, mut mailbox: Mailbox) -> Mailbox {
 
 /// Mailboxes of a project (platform admins and the client's admins).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/mailboxes", tag = "mail",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<Mailbox>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/mailboxes")]
 pub async fn list(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -50,13 +52,14 @@ pub async fn list(
 
 /// Adds a mailbox; its passwords are sealed and never answered.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/mailboxes", tag = "mail", request_body = NewMailbox,
+    params(("id" = i64, Path)),
     responses((status = 201, body = Mailbox), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
         (status = 409, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[post("/projects/{id}/mailboxes")]
 pub async fn create(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
     body: ValidJson<NewMailbox>,
 ) -> Result<HttpResponse, ApiError> {
     let project_id = id.into_inner();
@@ -251,12 +254,13 @@ pub async fn inbound(
 /// The e-mails of a case's thread: marks (auto-reply, bulk, bounce,
 /// flagged) and the address of each raw message.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/mail", tag = "mail",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<InboundMail>), (status = 404, body = ProblemBody)))]
 #[get("/cases/{id}/mail")]
 pub async fn case_mail(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<CaseId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -269,12 +273,13 @@ pub async fn case_mail(
 /// The raw e-mail of a thread message, as received (`message/rfc822`,
 /// always a download).
 #[utoipa::path(get, path = "/api/v1/cases/{case_id}/messages/{message_id}/raw", tag = "mail",
+    params(("case_id" = i64, Path)),
     responses((status = 200, description = "the raw message", content_type = "message/rfc822"), (status = 404, body = ProblemBody)))]
 #[get("/cases/{case_id}/messages/{message_id}/raw")]
 pub async fn raw_message(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CaseId, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (case_id, message_id) = path.into_inner();
     let blobs = crate::blobs::BlobStore::new(&state.config.data_dir);
@@ -284,7 +289,7 @@ pub async fn raw_message(
         .read(move |conn| service::raw_message(conn, &reader, &who, case_id, message_id))
         .await?;
     let missing = |err: std::io::Error| {
-        tracing::error!(case = case_id, message = message_id, error = %err, "raw message missing");
+        tracing::error!(case = case_id.get(), message = message_id, error = %err, "raw message missing");
         ApiError::from(MailError::Io(err))
     };
     // Read off the async threads; from a pack only the message's range.

@@ -1,6 +1,7 @@
 //! Mailboxes and inbound mail records: types and API shapes. Passwords are
 //! write-only: no type that is serialised carries one.
 
+use crate::ids::{CaseId, ClientId, ProjectId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -68,8 +69,8 @@ impl AfterFetch {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Mailbox {
     pub id: i64,
-    pub project_id: i64,
-    pub client_id: i64,
+    pub project_id: ProjectId,
+    pub client_id: ClientId,
     pub name: String,
     pub address: String,
     pub sender_name: String,
@@ -336,11 +337,12 @@ pub struct InboundMail {
     pub message_id: Option<String>,
     pub from_address: Option<String>,
     pub subject: Option<String>,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub thread_message_id: Option<i64>,
     /// `new`, `references`, `subject`, `bounce` or `message-id` (a reused
     /// Message-ID, threaded as it says).
-    pub threaded_by: String,
+    #[schema(value_type = String)]
+    pub threaded_by: ThreadedBy,
     pub auto_reply: bool,
     pub bulk: bool,
     pub bounce: bool,
@@ -368,4 +370,38 @@ pub struct InboundQuery {
     pub before_id: Option<i64>,
 }
 
-crate::db::text_enum!(Security, AfterFetch);
+/// How an inbound message found its case (`mail_inbound.threaded_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThreadedBy {
+    New,
+    References,
+    Subject,
+    Bounce,
+    MessageId,
+}
+
+impl ThreadedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadedBy::New => "new",
+            ThreadedBy::References => "references",
+            ThreadedBy::Subject => "subject",
+            ThreadedBy::Bounce => "bounce",
+            ThreadedBy::MessageId => "message-id",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ThreadedBy> {
+        match s {
+            "new" => Some(ThreadedBy::New),
+            "references" => Some(ThreadedBy::References),
+            "subject" => Some(ThreadedBy::Subject),
+            "bounce" => Some(ThreadedBy::Bounce),
+            "message-id" => Some(ThreadedBy::MessageId),
+            _ => None,
+        }
+    }
+}
+
+crate::db::text_enum!(Security, AfterFetch, ThreadedBy);

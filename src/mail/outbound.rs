@@ -18,6 +18,7 @@
 pub mod handlers;
 pub mod worker;
 
+use crate::ids::{CaseId, ClientId, ContactId, ProjectId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
@@ -40,7 +41,7 @@ pub enum OutboundError {
     #[error("no such delivery")]
     NotFound,
     #[error("the delivery is {0}; it cannot be sent (again) now")]
-    NotRetryable(String),
+    NotRetryable(DeliveryState),
     #[error(transparent)]
     Case(#[from] CaseError),
     #[error(transparent)]
@@ -84,7 +85,8 @@ impl From<OutboundError> for CaseError {
 }
 
 /// What a queued mail is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum MailKind {
     Reply,
     AutoAck,
@@ -99,21 +101,77 @@ impl MailKind {
             MailKind::WebformConfirmation => "webform-confirmation",
         }
     }
+
+    pub fn parse(s: &str) -> Option<MailKind> {
+        match s {
+            "reply" => Some(MailKind::Reply),
+            "auto-ack" => Some(MailKind::AutoAck),
+            "webform-confirmation" => Some(MailKind::WebformConfirmation),
+            _ => None,
+        }
+    }
 }
+
+/// Where a delivery stands (`mail_outbox.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryState {
+    Queued,
+    Retrying,
+    Sent,
+    Failed,
+    NoMailbox,
+    NoRecipient,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+            DeliveryState::NoMailbox => "no-mailbox",
+            DeliveryState::NoRecipient => "no-recipient",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryState> {
+        match s {
+            "queued" => Some(DeliveryState::Queued),
+            "retrying" => Some(DeliveryState::Retrying),
+            "sent" => Some(DeliveryState::Sent),
+            "failed" => Some(DeliveryState::Failed),
+            "no-mailbox" => Some(DeliveryState::NoMailbox),
+            "no-recipient" => Some(DeliveryState::NoRecipient),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+crate::db::text_enum!(MailKind, DeliveryState);
 
 /// The delivery of one outbound message, as the case screen shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     /// The outbound message of the thread this mail carries.
     pub message_id: Option<i64>,
     /// `reply`, `auto-ack` or `webform-confirmation`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: MailKind,
     /// `queued`, `retrying` (see `next_attempt_at`, `last_error`), `sent`,
     /// `failed` (retry by hand), `no-mailbox` (the project has no mailbox;
     /// nothing is sent) or `no-recipient` (no e-mail address to send to).
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: DeliveryState,
     pub to_address: String,
     pub from_address: String,
     pub subject: String,
@@ -239,16 +297,16 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 
 /// The case, as the mail needs it.
 struct CaseInfo {
-    id: i64,
-    project_id: i64,
-    client_id: i64,
+    id: CaseId,
+    project_id: ProjectId,
+    client_id: ClientId,
     reference: String,
     subject: String,
     channel: Channel,
-    contact_id: Option<i64>,
+    contact_id: Option<ContactId>,
 }
 
-fn case_info(conn: &Connection, case_id: i64) -> Result<CaseInfo, OutboundError> {
+fn case_info(conn: &Connection, case_id: CaseId) -> Result<CaseInfo, OutboundError> {
     conn.prepare_cached(
         "SELECT c.id, c.project_id, p.client_id, p.key || '-' || c.number, c.subject, c.channel, c.contact_id
          FROM cases c JOIN projects p ON p.id = c.project_id WHERE c.id = ?1",
@@ -284,7 +342,7 @@ struct Sender {
 fn sender_of_client(
     conn: &Connection,
     id: i64,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Option<Sender>, OutboundError> {
     Ok(conn
         .prepare_cached(
@@ -392,7 +450,7 @@ fn contact_name(conn: &Connection, case: &CaseInfo) -> Result<String, OutboundEr
 /// mail; References the case's known Message-IDs up to it, oldest first.
 fn threading(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     answering: Option<i64>,
 ) -> Result<(Option<String>, Vec<String>), OutboundError> {
     let mut in_reply_to: Option<String> = None;
@@ -459,14 +517,14 @@ struct Queued<'a> {
 fn queue(conn: &Connection, mail: Queued) -> Result<i64, OutboundError> {
     let at = now();
     let state = match (&mail.sender, &mail.to) {
-        (None, _) => "no-mailbox",
-        (Some(_), None) => "no-recipient",
-        (Some(_), Some(_)) => "queued",
+        (None, _) => DeliveryState::NoMailbox,
+        (Some(_), None) => DeliveryState::NoRecipient,
+        (Some(_), Some(_)) => DeliveryState::Queued,
     };
     let (in_reply_to, references) = threading(conn, mail.case.id, mail.answering)?;
     let mail_message_id = mail
         .sender
-        .filter(|_| state == "queued")
+        .filter(|_| state == DeliveryState::Queued)
         .map(|s| new_message_id(&s.address));
     conn.prepare_cached(
         "INSERT INTO mail_outbox (case_id, message_id, mailbox_id, kind, state, mail_message_id,
@@ -479,7 +537,7 @@ fn queue(conn: &Connection, mail: Queued) -> Result<i64, OutboundError> {
         mail.message_id,
         mail.sender.map(|s| s.id),
         mail.kind.as_str(),
-        state,
+        state.as_str(),
         mail_message_id,
         mail.sender.map(|s| s.address.trim()).unwrap_or(""),
         mail.sender
@@ -492,7 +550,7 @@ fn queue(conn: &Connection, mail: Queued) -> Result<i64, OutboundError> {
         in_reply_to,
         references.join(" "),
         mail.auto_submitted,
-        (state == "queued").then_some(&at),
+        (state == DeliveryState::Queued).then_some(&at),
         at,
     ])?;
     let outbox_id = conn.last_insert_rowid();
@@ -547,7 +605,7 @@ fn automatic_message(conn: &Connection, case: &CaseInfo, body: &str) -> Result<i
 pub fn enqueue_auto_ack(
     tx: &rusqlite::Transaction,
     mailbox_id: i64,
-    case_id: i64,
+    case_id: CaseId,
     thread_message_id: i64,
 ) -> Result<(), OutboundError> {
     let conn: &Connection = tx;
@@ -615,7 +673,7 @@ pub fn enqueue_auto_ack(
 /// attachments. Returns the outbox row, if one was written.
 pub fn enqueue_reply(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
 ) -> Result<Option<i64>, OutboundError> {
     let case = case_info(conn, case_id)?;
@@ -677,7 +735,7 @@ fn html_with_signature(html: &str, signature: &str) -> String {
 /// attacker-chosen text to any address from the client's real mailbox.
 pub fn enqueue_webform_confirmation(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     email: &str,
     confirmation: &str,
 ) -> Result<(), OutboundError> {
@@ -767,7 +825,7 @@ fn delivery_row(row: &rusqlite::Row) -> rusqlite::Result<Delivery> {
 pub fn deliveries(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
 ) -> Result<Vec<Delivery>, OutboundError> {
     crate::cases::service::visible_case(conn, who, case_id)?;
     let mut stmt = conn.prepare_cached(&format!(
@@ -793,15 +851,15 @@ pub fn delivery(conn: &Connection, id: i64) -> Result<Option<Delivery>, Outbound
 pub fn retry(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
     delivery_id: i64,
 ) -> Result<Delivery, OutboundError> {
     let case = crate::cases::service::visible_case(conn, who, case_id)?;
     let found = delivery(conn, delivery_id)?
         .filter(|d| d.case_id == case_id)
         .ok_or(OutboundError::NotFound)?;
-    let delivery_id = match found.state.as_str() {
-        "failed" | "retrying" => {
+    let delivery_id = match found.state {
+        DeliveryState::Failed | DeliveryState::Retrying => {
             conn.prepare_cached(
                 "UPDATE mail_outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?2,
                      attempts = CASE state WHEN 'failed' THEN 0 ELSE attempts END
@@ -812,7 +870,7 @@ pub fn retry(
         }
         // A reply written before the project had a mailbox (or the contact
         // an address): planned afresh, if it can go out now.
-        "no-mailbox" | "no-recipient" if found.kind == MailKind::Reply.as_str() => {
+        DeliveryState::NoMailbox | DeliveryState::NoRecipient if found.kind == MailKind::Reply => {
             let info = case_info(conn, case_id)?;
             let message_id = found.message_id.ok_or(OutboundError::NotFound)?;
             if sender_for_case(conn, &info)?.is_none() || recipient(conn, &info, None)?.is_none() {
@@ -821,7 +879,7 @@ pub fn retry(
             conn.prepare_cached("DELETE FROM mail_outbox WHERE id = ?1")?
                 .execute([delivery_id])?;
             enqueue_reply(conn, case_id, message_id)?
-                .ok_or(OutboundError::NotRetryable(found.state.clone()))?
+                .ok_or(OutboundError::NotRetryable(found.state))?
         }
         _ => return Err(OutboundError::NotRetryable(found.state)),
     };
@@ -923,5 +981,62 @@ mod tests {
         assert_eq!(waits, vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
         assert_eq!(backoff_secs(0), 30);
         assert_eq!(backoff_secs(1000), 3600);
+    }
+
+    #[test]
+    fn delivery_names_read_loudly_and_serialize_as_before() {
+        let conn = Connection::open_in_memory().unwrap();
+        let read =
+            |text: &str| conn.query_row("SELECT ?1", [text], |r| r.get::<_, DeliveryState>(0));
+        assert_eq!(read("no-mailbox").unwrap(), DeliveryState::NoMailbox);
+        assert!(
+            read("lost").is_err(),
+            "an unknown state is an error, not a default"
+        );
+        let kind: MailKind = conn
+            .query_row("SELECT 'webform-confirmation'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kind, MailKind::WebformConfirmation);
+        for state in [
+            DeliveryState::Queued,
+            DeliveryState::Retrying,
+            DeliveryState::Sent,
+            DeliveryState::Failed,
+            DeliveryState::NoMailbox,
+            DeliveryState::NoRecipient,
+        ] {
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::json!(state.as_str())
+            );
+            assert_eq!(DeliveryState::parse(state.as_str()), Some(state));
+        }
+        for kind in [
+            MailKind::Reply,
+            MailKind::AutoAck,
+            MailKind::WebformConfirmation,
+        ] {
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+            assert_eq!(MailKind::parse(kind.as_str()), Some(kind));
+        }
+        for how in [
+            crate::mail::model::ThreadedBy::New,
+            crate::mail::model::ThreadedBy::References,
+            crate::mail::model::ThreadedBy::Subject,
+            crate::mail::model::ThreadedBy::Bounce,
+            crate::mail::model::ThreadedBy::MessageId,
+        ] {
+            assert_eq!(
+                serde_json::to_value(how).unwrap(),
+                serde_json::json!(how.as_str())
+            );
+            assert_eq!(
+                crate::mail::model::ThreadedBy::parse(how.as_str()),
+                Some(how)
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! client's admins), what a valid mailbox is, passwords sealed and never
 //! answered, audit entries in the same transaction.
 
+use crate::ids::{CaseId, ProjectId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -29,7 +30,7 @@ const DEFAULT_SCHEDULE: &str = "0 * * * * *";
 fn managed_project(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<ProjectRef, MailError> {
     let project = crate::projects::store::get(conn, project_id)?.ok_or(MailError::NotFound)?;
     let project = project.as_ref();
@@ -48,7 +49,7 @@ pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Mailbox, MailE
 pub fn list(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Vec<Mailbox>, MailError> {
     managed_project(conn, who, project_id)?;
     Ok(store::list_for_project(conn, project_id)?)
@@ -162,7 +163,7 @@ pub fn create(
     who: &Principal,
     sealer: &Sealer,
     hosts: &HostPolicy,
-    project_id: i64,
+    project_id: ProjectId,
     input: NewMailbox,
 ) -> Result<Mailbox, MailError> {
     let project = managed_project(conn, who, project_id)?;
@@ -472,7 +473,7 @@ pub fn inbound(
 pub fn case_mail(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
 ) -> Result<Vec<InboundMail>, MailError> {
     crate::cases::service::visible_case(conn, who, case_id)?;
     Ok(store::inbound_of_case(conn, case_id)?)
@@ -484,7 +485,7 @@ pub fn raw_message(
     conn: &Connection,
     blobs: &crate::blobs::BlobStore,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
 ) -> Result<(crate::blobs::Location, String), MailError> {
     crate::cases::service::visible_case(conn, who, case_id).map_err(|e| match e {

@@ -92,7 +92,7 @@ pub fn settings(
     conn: &Connection,
     sealer: &Sealer,
     mailbox_id: i64,
-    client_id: i64,
+    client_id: crate::ids::ClientId,
 ) -> Result<Option<Result<SmtpSettings, SendError>>, StoreError> {
     type Row = (String, i64, String, String, Option<Vec<u8>>, bool);
     let row: Option<Row> = conn

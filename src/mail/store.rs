@@ -1,5 +1,6 @@
 //! SQL of mailboxes and inbound mail records (prepared, cached statements).
 
+use crate::ids::{CaseId, ClientId, ContactId, ProjectId};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
 use super::model::{
@@ -71,7 +72,7 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Mailbox>> {
         .optional()?)
 }
 
-pub fn list_for_project(conn: &Connection, project_id: i64) -> StoreResult<Vec<Mailbox>> {
+pub fn list_for_project(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<Mailbox>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM mailboxes m JOIN projects p ON p.id = m.project_id
          WHERE m.project_id = ?1 ORDER BY m.name, m.id"
@@ -146,7 +147,7 @@ fn column(param: &str) -> &str {
     param.trim_start_matches(':')
 }
 
-pub fn insert(conn: &Connection, project_id: i64, f: &MailboxFields) -> StoreResult<i64> {
+pub fn insert(conn: &Connection, project_id: ProjectId, f: &MailboxFields) -> StoreResult<i64> {
     let at = now();
     with_settings(f, |settings| {
         let columns: Vec<&str> = settings.iter().map(|(p, _)| column(p)).collect();
@@ -334,7 +335,7 @@ pub struct NewInbound<'a> {
     pub raw_size: i64,
     pub from_address: Option<&'a str>,
     pub subject: Option<&'a str>,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub thread_message_id: Option<i64>,
     pub threaded_by: &'a str,
     pub auto_reply: bool,
@@ -383,7 +384,7 @@ const INBOUND_COLUMNS: &str = "id, mailbox_id, message_id, from_address, subject
      flags";
 
 fn inbound_from_row(row: &Row) -> rusqlite::Result<InboundMail> {
-    let case_id: Option<i64> = row.get(5)?;
+    let case_id: Option<CaseId> = row.get(5)?;
     let message: Option<i64> = row.get(6)?;
     let flags: String = row.get(15)?;
     let flags = MailFlag::split(&flags).ok_or_else(|| {
@@ -441,7 +442,7 @@ pub fn inbound_of_mailbox(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn inbound_of_case(conn: &Connection, case_id: i64) -> StoreResult<Vec<InboundMail>> {
+pub fn inbound_of_case(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<InboundMail>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {INBOUND_COLUMNS} FROM mail_inbound WHERE case_id = ?1 ORDER BY id"
     ))?;
@@ -452,7 +453,7 @@ pub fn inbound_of_case(conn: &Connection, case_id: i64) -> StoreResult<Vec<Inbou
 /// The raw message of a case message: (sha256, subject).
 pub fn raw_of_message(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
 ) -> StoreResult<Option<(String, Option<String>)>> {
     Ok(conn
@@ -472,9 +473,9 @@ pub fn raw_of_message(
 /// within this client only.
 pub fn case_by_message_id(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     message_id: &str,
-) -> StoreResult<Option<i64>> {
+) -> StoreResult<Option<CaseId>> {
     Ok(conn
         .prepare_cached(
             "SELECT c.id FROM mail_message_ids x
@@ -499,9 +500,9 @@ const CONTACT_BY_EMAIL: &str =
 /// step (the sender of nearly every message is known).
 pub fn contact_by_email(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     email: &str,
-) -> StoreResult<Option<i64>> {
+) -> StoreResult<Option<ContactId>> {
     Ok(conn
         .prepare_cached(CONTACT_BY_EMAIL)?
         .query_row(params![client_id, email], |row| row.get(0))
@@ -514,8 +515,8 @@ pub fn contact_by_email(
 /// this client's customer.
 pub fn is_own_user(
     conn: &Connection,
-    client_id: i64,
-    project_id: i64,
+    client_id: ClientId,
+    project_id: ProjectId,
     email: &str,
 ) -> StoreResult<bool> {
     Ok(conn
@@ -531,10 +532,10 @@ pub fn is_own_user(
 /// The case `KEY-number` of a project of this client.
 pub fn case_by_reference(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     key: &str,
     number: i64,
-) -> StoreResult<Option<i64>> {
+) -> StoreResult<Option<CaseId>> {
     Ok(conn
         .prepare_cached(
             "SELECT c.id FROM cases c JOIN projects p ON p.id = c.project_id
@@ -545,10 +546,10 @@ pub fn case_by_reference(
 }
 
 /// Follows merges to the case that lives on.
-pub fn surviving_case(conn: &Connection, mut case_id: i64) -> StoreResult<i64> {
+pub fn surviving_case(conn: &Connection, mut case_id: CaseId) -> StoreResult<CaseId> {
     let mut stmt = conn.prepare_cached("SELECT merged_into_id FROM cases WHERE id = ?1")?;
     for _ in 0..16 {
-        let next: Option<i64> = stmt
+        let next: Option<CaseId> = stmt
             .query_row([case_id], |row| row.get(0))
             .optional()?
             .flatten();
@@ -561,7 +562,7 @@ pub fn surviving_case(conn: &Connection, mut case_id: i64) -> StoreResult<i64> {
 }
 
 /// The project keys of a client (to find case numbers in subjects).
-pub fn project_keys(conn: &Connection, client_id: i64) -> StoreResult<Vec<String>> {
+pub fn project_keys(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT key FROM projects WHERE client_id = ?1")?;
     let rows = stmt.query_map([client_id], |row| row.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -570,7 +571,7 @@ pub fn project_keys(conn: &Connection, client_id: i64) -> StoreResult<Vec<String
 pub fn remember_message_id(
     conn: &Connection,
     message_id: &str,
-    case_id: i64,
+    case_id: CaseId,
     thread_message_id: i64,
     mailbox_id: i64,
 ) -> StoreResult<()> {
@@ -592,7 +593,7 @@ pub fn set_message_html(conn: &Connection, message_id: i64, html: &str) -> Store
 
 pub fn insert_attachment(
     conn: &Connection,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
     stored: &crate::blobs::Stored,
     filename: &str,
@@ -696,7 +697,8 @@ mod tests {
         let (db, _) = crate::db::Db::open(dir.path()).unwrap();
         crate::demo::seed(&db).unwrap();
         db.write_blocking(|tx| {
-            let project: i64 = tx.query_row("SELECT min(id) FROM projects", [], |r| r.get(0))?;
+            let project: ProjectId =
+                tx.query_row("SELECT min(id) FROM projects", [], |r| r.get(0))?;
             let id = insert(tx, project, &settings(0))?;
             assert_eq!(
                 format!("{:?}", stored(tx, id)),

@@ -8,6 +8,7 @@ use crate::auth::Principal;
 use crate::contacts::Contact;
 use crate::contacts::model::MergeInput;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::OrganizationId;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,16 +26,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// organization stays with `merged_into_id` set and is hidden from lists and
 /// search. Answers the target.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/merge", tag = "customers", request_body = MergeInput,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Organization), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[post("/organizations/{id}/merge")]
 pub async fn merge(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<OrganizationId>,
     body: ValidJson<MergeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let into_id = body.into_inner().into_id;
+    // The contacts' merge body, shared in the document: its id names an
+    // organization here.
+    let into_id = OrganizationId(body.into_inner().into_id.get());
     let organization = state
         .db
         .write(move |tx| service::merge(tx, &who, id, into_id))
@@ -75,12 +79,13 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "customers",
+    params(("id" = i64, Path)),
     responses((status = 200, body = Organization), (status = 404, body = ProblemBody)))]
 #[get("/organizations/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<OrganizationId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let org = state
@@ -91,12 +96,13 @@ pub async fn get_one(
 }
 
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "customers", request_body = OrganizationPatch,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Organization), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[patch("/organizations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<OrganizationId>,
     body: ValidJson<OrganizationPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -109,12 +115,13 @@ pub async fn update(
 
 /// Deletes the organization; its contacts and cases stay, without it.
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}", tag = "customers",
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/organizations/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<OrganizationId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
@@ -126,12 +133,13 @@ pub async fn remove(
 
 /// The organization's contacts.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/contacts", tag = "customers",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<Contact>), (status = 404, body = ProblemBody)))]
 #[get("/organizations/{id}/contacts")]
 pub async fn contacts(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<OrganizationId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state

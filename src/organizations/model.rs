@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, OrganizationId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -6,8 +7,8 @@ use crate::paging::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
-    pub id: i64,
-    pub client_id: i64,
+    pub id: OrganizationId,
+    pub client_id: ClientId,
     pub name: String,
     pub customer_number: Option<String>,
     /// E-mail domain, e.g. `stadtwerke-example.de`.
@@ -23,7 +24,7 @@ pub struct Organization {
     pub custom: serde_json::Value,
     /// Contacts (not merged away) of the organization.
     pub contact_count: i64,
-    pub merged_into_id: Option<i64>,
+    pub merged_into_id: Option<OrganizationId>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -31,7 +32,7 @@ pub struct Organization {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
-    pub client_id: i64,
+    pub client_id: ClientId,
     #[schema(max_length = 200)]
     pub name: String,
     pub customer_number: Option<String>,
@@ -85,7 +86,7 @@ pub struct OrganizationPatch {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationQuery {
     /// Only this client's organizations.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     /// Prefix search over name, customer number, domain and city.
     pub q: Option<String>,
     /// 1–500, default 50.
@@ -105,6 +106,7 @@ crate::page_schema!(
 
 crate::customer_record!(
     Organization,
+    id: OrganizationId,
     itself: "an organization cannot be merged into itself",
     other_client: "organizations of different clients cannot be merged",
     merged_already: "one of the organizations was merged into another one already",

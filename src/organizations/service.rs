@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, OrganizationId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -40,7 +41,11 @@ pub fn list(
 }
 
 /// A visible organization; foreign ones do not exist.
-pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Organization, OrganizationError> {
+pub fn get(
+    conn: &Connection,
+    who: &Principal,
+    id: OrganizationId,
+) -> Result<Organization, OrganizationError> {
     let org = store::get(conn, id)?.ok_or(OrganizationError::NotFound)?;
     policy::view_customers(who, org.client_id).map_err(|_| OrganizationError::NotFound)?;
     Ok(org)
@@ -50,7 +55,7 @@ pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Organization, 
 pub fn contacts(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: OrganizationId,
 ) -> Result<Vec<Contact>, OrganizationError> {
     let org = get(conn, who, id)?;
     Ok(crate::contacts::store::list(
@@ -94,17 +99,17 @@ pub fn create(
 pub fn insert(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
     fields: &OrganizationFields,
     via: &str,
-) -> Result<i64, OrganizationError> {
+) -> Result<OrganizationId, OrganizationError> {
     let id = store::insert(conn, client_id, fields)?;
     audit::record(
         conn,
         &Actor::from(who),
         "organization.create",
         "organization",
-        Some(id),
+        Some(id.get()),
         Some(client_id),
         json!({ "name": fields.name, "via": via }),
     )?;
@@ -114,7 +119,7 @@ pub fn insert(
 pub fn update(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: OrganizationId,
     patch: OrganizationPatch,
 ) -> Result<Organization, OrganizationError> {
     let before = get(conn, who, id)?;
@@ -163,7 +168,7 @@ pub fn update(
             &Actor::from(who),
             "organization.update",
             "organization",
-            Some(id),
+            Some(id.get()),
             Some(before.client_id),
             json!({ "fields": changed }),
         )?;
@@ -172,7 +177,11 @@ pub fn update(
 }
 
 /// Deletes the organization; its contacts and cases stay, unlinked.
-pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), OrganizationError> {
+pub fn delete(
+    conn: &Connection,
+    who: &Principal,
+    id: OrganizationId,
+) -> Result<(), OrganizationError> {
     let org = get(conn, who, id)?;
     policy::manage_customers(who, org.client_id)?;
     let contacts = store::contact_ids(conn, id)?;
@@ -185,7 +194,7 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), Organiz
         &Actor::from(who),
         "organization.delete",
         "organization",
-        Some(id),
+        Some(id.get()),
         Some(org.client_id),
         json!({ "name": org.name, "contacts_unlinked": contacts.len(), "cases_unlinked": cases_unlinked }),
     )?;
@@ -252,8 +261,8 @@ fn changed_fields(old: &OrganizationFields, new: &OrganizationFields) -> Vec<&'s
 pub fn merge(
     conn: &Connection,
     who: &Principal,
-    id: i64,
-    into_id: i64,
+    id: OrganizationId,
+    into_id: OrganizationId,
 ) -> Result<Organization, OrganizationError> {
     let source = get(conn, who, id)?;
     policy::manage_customers(who, source.client_id)?;
@@ -277,7 +286,7 @@ pub fn merge(
         &Actor::from(who),
         "organization.merge",
         "organization",
-        Some(source.id),
+        Some(source.id.get()),
         Some(source.client_id),
         json!({ "into_id": target.id, "contacts_moved": moved.len(), "fields_filled": filled }),
     )?;

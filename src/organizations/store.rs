@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ContactId, OrganizationId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{Organization, OrganizationFields};
@@ -33,7 +34,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Organization> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Organization>> {
+pub fn get(conn: &Connection, id: OrganizationId) -> StoreResult<Option<Organization>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE o.id = ?1"))?
         .query_row([id], from_row)
@@ -41,7 +42,11 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Organization>> {
 }
 
 /// An organization of the client by name (case-insensitive).
-pub fn by_name(conn: &Connection, client_id: i64, name: &str) -> StoreResult<Option<Organization>> {
+pub fn by_name(
+    conn: &Connection,
+    client_id: ClientId,
+    name: &str,
+) -> StoreResult<Option<Organization>> {
     Ok(conn
         .prepare_cached(&format!(
             "{SELECT} WHERE o.client_id = ?1 AND o.name = ?2 COLLATE NOCASE
@@ -56,7 +61,7 @@ pub fn by_name(conn: &Connection, client_id: i64, name: &str) -> StoreResult<Opt
 pub fn list(
     conn: &Connection,
     visibility: &Visibility,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
     fts: Option<&str>,
     before_id: Option<i64>,
     limit: u32,
@@ -87,7 +92,11 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn insert(conn: &Connection, client_id: i64, f: &OrganizationFields) -> StoreResult<i64> {
+pub fn insert(
+    conn: &Connection,
+    client_id: ClientId,
+    f: &OrganizationFields,
+) -> StoreResult<OrganizationId> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO organizations (client_id, name, customer_number, domain, phone, street,
@@ -108,12 +117,12 @@ pub fn insert(conn: &Connection, client_id: i64, f: &OrganizationFields) -> Stor
         f.custom,
         at
     ])?;
-    let id = conn.last_insert_rowid();
+    let id = OrganizationId(conn.last_insert_rowid());
     sync_search(conn, id)?;
     Ok(id)
 }
 
-pub fn update(conn: &Connection, id: i64, f: &OrganizationFields) -> StoreResult<()> {
+pub fn update(conn: &Connection, id: OrganizationId, f: &OrganizationFields) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE organizations SET name = ?2, customer_number = ?3, domain = ?4, phone = ?5,
              street = ?6, postal_code = ?7, city = ?8, country = ?9, notes = ?10, custom = ?11,
@@ -138,7 +147,7 @@ pub fn update(conn: &Connection, id: i64, f: &OrganizationFields) -> StoreResult
 }
 
 /// Ids of the organization's contacts, merged ones included.
-pub fn contact_ids(conn: &Connection, id: i64) -> StoreResult<Vec<i64>> {
+pub fn contact_ids(conn: &Connection, id: OrganizationId) -> StoreResult<Vec<ContactId>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM contacts WHERE organization_id = ?1")?;
     let rows = stmt.query_map([id], |row| row.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -146,7 +155,11 @@ pub fn contact_ids(conn: &Connection, id: i64) -> StoreResult<Vec<i64>> {
 
 /// Moves the source's contacts and cases to the target and marks the source
 /// merged (out of lists and search). Returns the ids of the moved contacts.
-pub fn merge(conn: &Connection, source: i64, target: i64) -> StoreResult<Vec<i64>> {
+pub fn merge(
+    conn: &Connection,
+    source: OrganizationId,
+    target: OrganizationId,
+) -> StoreResult<Vec<ContactId>> {
     let moved = contact_ids(conn, source)?;
     conn.prepare_cached("UPDATE contacts SET organization_id = ?2 WHERE organization_id = ?1")?
         .execute([source, target])?;
@@ -164,7 +177,7 @@ pub fn merge(conn: &Connection, source: i64, target: i64) -> StoreResult<Vec<i64
 }
 
 /// Deletes the organization; its contacts stay, without organization.
-pub fn delete(conn: &Connection, id: i64) -> StoreResult<usize> {
+pub fn delete(conn: &Connection, id: OrganizationId) -> StoreResult<usize> {
     let unlinked = conn
         .prepare_cached("UPDATE cases SET organization_id = NULL WHERE organization_id = ?1")?
         .execute([id])?;
@@ -180,7 +193,7 @@ pub fn delete(conn: &Connection, id: i64) -> StoreResult<usize> {
 }
 
 /// Keeps the organization's search row in step with the organization.
-pub fn sync_search(conn: &Connection, id: i64) -> StoreResult<()> {
+pub fn sync_search(conn: &Connection, id: OrganizationId) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM organization_search WHERE rowid = ?1")?
         .execute([id])?;
     conn.prepare_cached(

@@ -4,6 +4,7 @@ use super::model::{Member, MemberInput, NewProject, Project, ProjectPatch};
 use super::service;
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::{ProjectId, UserId};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -41,12 +42,13 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects",
+    params(("id" = i64, Path)),
     responses((status = 200, body = Project), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let project = state
@@ -57,12 +59,13 @@ pub async fn get_one(
 }
 
 #[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", request_body = ProjectPatch,
+    params(("id" = i64, Path)),
     responses((status = 200, body = Project), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[patch("/projects/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
     body: ValidJson<ProjectPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -76,12 +79,13 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/projects/{id}", tag = "projects",
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/projects/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
@@ -94,12 +98,13 @@ pub async fn remove(
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{id}/members", tag = "projects",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<Member>), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/members")]
 pub async fn members(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -111,13 +116,14 @@ pub async fn members(
 
 /// Adds the user to the project, or changes their role in it.
 #[utoipa::path(put, path = "/api/v1/projects/{id}/members/{user_id}", tag = "projects", request_body = MemberInput,
+    params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 200, body = Member), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
         (status = 409, body = ProblemBody, description = "pro-agent-exclusive"), (status = 422, body = ProblemBody)))]
 #[put("/projects/{id}/members/{user_id}")]
 pub async fn put_member(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(ProjectId, UserId)>,
     body: ValidJson<MemberInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
@@ -129,12 +135,13 @@ pub async fn put_member(
 }
 
 #[utoipa::path(delete, path = "/api/v1/projects/{id}/members/{user_id}", tag = "projects",
+    params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/projects/{id}/members/{user_id}")]
 pub async fn remove_member(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(ProjectId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
     state

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ProjectId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -7,8 +8,8 @@ use crate::users::Tariff;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Project {
-    pub id: i64,
-    pub client_id: i64,
+    pub id: ProjectId,
+    pub client_id: ClientId,
     pub client_name: String,
     pub name: String,
     /// Prefix of the project's case numbers, e.g. `ACME`.
@@ -23,7 +24,7 @@ pub struct Project {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
-    pub client_id: i64,
+    pub client_id: ClientId,
     #[schema(max_length = 120)]
     pub name: String,
     /// 2–10 upper-case letters or digits, starting with a letter; unique.
@@ -42,8 +43,8 @@ pub struct ProjectPatch {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Member {
-    pub project_id: i64,
-    pub user_id: i64,
+    pub project_id: ProjectId,
+    pub user_id: UserId,
     pub user_name: String,
     pub user_email: String,
     pub user_role: Role,

@@ -1,3 +1,4 @@
+use crate::ids::{ProjectId, UserId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -13,7 +14,7 @@ pub fn list(conn: &Connection, who: &Principal) -> Result<Vec<Project>, ProjectE
     Ok(store::list(conn, &policy::project_visibility(who))?)
 }
 
-pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Project, ProjectError> {
+pub fn get(conn: &Connection, who: &Principal, id: ProjectId) -> Result<Project, ProjectError> {
     let project = store::get(conn, id)?.ok_or(ProjectError::NotFound)?;
     policy::view_project(who, project.as_ref()).map_err(|_| ProjectError::NotFound)?;
     Ok(project)
@@ -67,7 +68,7 @@ pub fn create(
         &Actor::from(who),
         "project.create",
         "project",
-        Some(id),
+        Some(id.get()),
         Some(input.client_id),
         json!({ "name": name, "key": key }),
     )?;
@@ -77,7 +78,7 @@ pub fn create(
 pub fn update(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: ProjectId,
     patch: ProjectPatch,
 ) -> Result<Project, ProjectError> {
     let before = get(conn, who, id)?;
@@ -104,14 +105,14 @@ pub fn update(
         &Actor::from(who),
         "project.update",
         "project",
-        Some(id),
+        Some(id.get()),
         Some(before.client_id),
         json!({ "name": after.name, "active": after.active }),
     )?;
     store::get(conn, id)?.ok_or(ProjectError::NotFound)
 }
 
-pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), ProjectError> {
+pub fn delete(conn: &Connection, who: &Principal, id: ProjectId) -> Result<(), ProjectError> {
     let project = get(conn, who, id)?;
     policy::manage_projects_of(who, project.client_id)?;
     if store::has_dependents(conn, id)? {
@@ -123,7 +124,7 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), Project
         &Actor::from(who),
         "project.delete",
         "project",
-        Some(id),
+        Some(id.get()),
         Some(project.client_id),
         json!({ "name": project.name, "key": project.key }),
     )?;
@@ -133,7 +134,7 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), Project
 pub fn members(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Vec<Member>, ProjectError> {
     get(conn, who, project_id)?;
     Ok(store::members(conn, project_id)?)
@@ -143,8 +144,8 @@ pub fn members(
 pub fn put_member(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
-    user_id: i64,
+    project_id: ProjectId,
+    user_id: UserId,
     input: MemberInput,
 ) -> Result<Member, ProjectError> {
     let project = get(conn, who, project_id)?;
@@ -164,7 +165,7 @@ pub fn put_member(
             "project.member-add"
         },
         "project",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({ "user_id": user_id, "email": user.email, "role": input.role.as_str() }),
     )?;
@@ -174,8 +175,8 @@ pub fn put_member(
 pub fn remove_member(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
-    user_id: i64,
+    project_id: ProjectId,
+    user_id: UserId,
 ) -> Result<(), ProjectError> {
     let project = get(conn, who, project_id)?;
     policy::manage_members(who, project.as_ref())?;
@@ -187,7 +188,7 @@ pub fn remove_member(
         &Actor::from(who),
         "project.member-remove",
         "project",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({ "user_id": user_id }),
     )?;

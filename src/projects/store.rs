@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, ProjectId, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{Member, Project};
@@ -26,7 +27,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Project> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Project>> {
+pub fn get(conn: &Connection, id: ProjectId) -> StoreResult<Option<Project>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE p.id = ?1"))?
         .query_row([id], from_row)
@@ -58,9 +59,9 @@ pub fn key_taken(conn: &Connection, key: &str) -> StoreResult<bool> {
 
 pub fn name_taken(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     name: &str,
-    except: Option<i64>,
+    except: Option<ProjectId>,
 ) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
@@ -73,18 +74,18 @@ pub fn name_taken(
 
 pub fn insert(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     name: &str,
     key: &str,
     description: &str,
-) -> StoreResult<i64> {
+) -> StoreResult<ProjectId> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO projects (client_id, name, key, description, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
     )?
     .execute(params![client_id, name, key, description, at])?;
-    Ok(conn.last_insert_rowid())
+    Ok(ProjectId(conn.last_insert_rowid()))
 }
 
 pub fn update(conn: &Connection, p: &Project) -> StoreResult<()> {
@@ -96,7 +97,7 @@ pub fn update(conn: &Connection, p: &Project) -> StoreResult<()> {
 }
 
 /// Whether the project holds cases or booked time (kept, never cascaded).
-pub fn has_dependents(conn: &Connection, id: i64) -> StoreResult<bool> {
+pub fn has_dependents(conn: &Connection, id: ProjectId) -> StoreResult<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM cases WHERE project_id = ?1)
              OR EXISTS (SELECT 1 FROM time_entries WHERE project_id = ?1)",
@@ -105,7 +106,7 @@ pub fn has_dependents(conn: &Connection, id: i64) -> StoreResult<bool> {
     )?)
 }
 
-pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
+pub fn delete(conn: &Connection, id: ProjectId) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM projects WHERE id = ?1")?
         .execute([id])?;
     Ok(())
@@ -133,7 +134,7 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     })
 }
 
-pub fn members(conn: &Connection, project_id: i64) -> StoreResult<Vec<Member>> {
+pub fn members(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<Member>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{MEMBER_SELECT} WHERE m.project_id = ?1 ORDER BY m.role DESC, u.name COLLATE NOCASE"
     ))?;
@@ -141,20 +142,24 @@ pub fn members(conn: &Connection, project_id: i64) -> StoreResult<Vec<Member>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<Option<Member>> {
+pub fn member(
+    conn: &Connection,
+    project_id: ProjectId,
+    user_id: UserId,
+) -> StoreResult<Option<Member>> {
     Ok(conn
         .prepare_cached(&format!(
             "{MEMBER_SELECT} WHERE m.project_id = ?1 AND m.user_id = ?2"
         ))?
-        .query_row([project_id, user_id], member_from_row)
+        .query_row(params![project_id, user_id], member_from_row)
         .optional()?)
 }
 
 /// Adds the member or changes their role.
 pub fn upsert_member(
     conn: &Connection,
-    project_id: i64,
-    user_id: i64,
+    project_id: ProjectId,
+    user_id: UserId,
     role: MemberRole,
 ) -> StoreResult<()> {
     conn.prepare_cached(
@@ -165,10 +170,14 @@ pub fn upsert_member(
     Ok(())
 }
 
-pub fn remove_member(conn: &Connection, project_id: i64, user_id: i64) -> StoreResult<bool> {
+pub fn remove_member(
+    conn: &Connection,
+    project_id: ProjectId,
+    user_id: UserId,
+) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("DELETE FROM project_members WHERE project_id = ?1 AND user_id = ?2")?
-        .execute([project_id, user_id])?
+        .execute(params![project_id, user_id])?
         > 0)
 }
 

@@ -1,3 +1,4 @@
+use crate::ids::ProjectId;
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -17,7 +18,7 @@ pub struct SearchParams {
     /// Words (`pref*` for prefixes), "phrases" and filters: `status:`,
     /// `topic:`, `from:`, `channel:`, `tag:`, `assignee:` (`me`), `project:`.
     pub q: String,
-    pub project_id: Option<i64>,
+    pub project_id: Option<ProjectId>,
     /// 1–100, default 25.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,

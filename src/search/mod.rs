@@ -5,6 +5,7 @@ pub mod handlers;
 pub mod query;
 pub mod rank;
 
+use crate::ids::ProjectId;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde::Serialize;
@@ -37,7 +38,7 @@ pub fn search(
     conn: &Connection,
     who: &Principal,
     input: &str,
-    project_id: Option<i64>,
+    project_id: Option<ProjectId>,
     limit: u32,
 ) -> Result<SearchResults, CaseError> {
     let query = query::parse(input);
@@ -148,7 +149,7 @@ fn expand_prefixes(
 fn case_filter(
     who: &Principal,
     query: &SearchQuery,
-    project_id: Option<i64>,
+    project_id: Option<ProjectId>,
 ) -> cases::store::Filter {
     let mut filter = cases::store::Filter::default();
     filter.visibility(&policy::project_visibility(who));

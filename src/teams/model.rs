@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, TeamId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -31,10 +32,10 @@ impl TeamKind {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Team {
-    pub id: i64,
+    pub id: TeamId,
     pub name: String,
     pub kind: TeamKind,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     pub client_name: Option<String>,
     /// Provider teams: `pro` (Team Pro: the team's agents work for one
     /// client only) or `basic`; `null` for client teams. An agent's tariff
@@ -51,7 +52,7 @@ pub struct NewTeam {
     pub name: String,
     pub kind: TeamKind,
     /// Required for `client` teams, absent for `provider` teams.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     /// Provider teams only; `basic` when absent.
     #[serde(default)]
     pub tariff: Option<Tariff>,

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, TeamId, UserId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -15,7 +16,7 @@ pub fn list(conn: &Connection, who: &Principal) -> Result<Vec<Team>, TeamError> 
     Ok(store::list(conn, &visibility, provider)?)
 }
 
-pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Team, TeamError> {
+pub fn get(conn: &Connection, who: &Principal, id: TeamId) -> Result<Team, TeamError> {
     let team = store::get(conn, id)?.ok_or(TeamError::NotFound)?;
     policy::view_team(who, team.as_ref()).map_err(|_| TeamError::NotFound)?;
     Ok(team)
@@ -57,7 +58,7 @@ pub fn create(conn: &Connection, who: &Principal, input: NewTeam) -> Result<Team
         &Actor::from(who),
         "team.create",
         "team",
-        Some(id),
+        Some(id.get()),
         input.client_id,
         json!({ "name": name, "kind": input.kind.as_str(), "tariff": tariff.map(Tariff::as_str) }),
     )?;
@@ -68,7 +69,7 @@ pub fn create(conn: &Connection, who: &Principal, input: NewTeam) -> Result<Team
 pub fn rename(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: TeamId,
     patch: TeamPatch,
 ) -> Result<Team, TeamError> {
     let team = get(conn, who, id)?;
@@ -84,7 +85,7 @@ pub fn rename(
             &Actor::from(who),
             "team.rename",
             "team",
-            Some(id),
+            Some(id.get()),
             team.client_id,
             json!({ "from": team.name, "to": name }),
         )?;
@@ -105,7 +106,7 @@ pub fn rename(
             &Actor::from(who),
             "team.tariff",
             "team",
-            Some(id),
+            Some(id.get()),
             team.client_id,
             json!({ "from": team.tariff.map(Tariff::as_str), "to": tariff.as_str() }),
         )?;
@@ -117,9 +118,9 @@ pub fn rename(
 /// the team and its agents also working for `joining`.
 pub fn pro_rule_holds(
     conn: &Connection,
-    team_id: i64,
-    user_id: Option<i64>,
-    joining: Option<i64>,
+    team_id: TeamId,
+    user_id: Option<UserId>,
+    joining: Option<ClientId>,
 ) -> StoreResult<bool> {
     let Some(team) = store::get(conn, team_id)? else {
         return Ok(true);
@@ -132,7 +133,7 @@ pub fn pro_rule_holds(
     Ok(policy::team_pro_allows(team.tariff, &clients))
 }
 
-pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), TeamError> {
+pub fn delete(conn: &Connection, who: &Principal, id: TeamId) -> Result<(), TeamError> {
     let team = get(conn, who, id)?;
     policy::manage_team(who, team.client_id)?;
     if team.member_count > 0 {
@@ -144,7 +145,7 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), TeamErr
         &Actor::from(who),
         "team.delete",
         "team",
-        Some(id),
+        Some(id.get()),
         team.client_id,
         json!({ "name": team.name }),
     )?;

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, TeamId, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{Team, TeamKind};
@@ -34,7 +35,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Team> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Team>> {
+pub fn get(conn: &Connection, id: TeamId) -> StoreResult<Option<Team>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE t.id = ?1"))?
         .query_row([id], from_row)
@@ -59,9 +60,9 @@ pub fn list(conn: &Connection, visibility: &Visibility, provider: bool) -> Store
 
 pub fn name_taken(
     conn: &Connection,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
     name: &str,
-    except: Option<i64>,
+    except: Option<TeamId>,
 ) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
@@ -76,9 +77,9 @@ pub fn insert(
     conn: &Connection,
     name: &str,
     kind: TeamKind,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
     tariff: Option<Tariff>,
-) -> StoreResult<i64> {
+) -> StoreResult<TeamId> {
     conn.prepare_cached(
         "INSERT INTO teams (name, kind, client_id, created_at, tariff) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -89,11 +90,11 @@ pub fn insert(
         now(),
         tariff.map(Tariff::as_str)
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(TeamId(conn.last_insert_rowid()))
 }
 
 /// Sets a provider team's tariff, and with it its agents'.
-pub fn set_tariff(conn: &Connection, id: i64, tariff: Tariff) -> StoreResult<()> {
+pub fn set_tariff(conn: &Connection, id: TeamId, tariff: Tariff) -> StoreResult<()> {
     conn.prepare_cached("UPDATE teams SET tariff = ?2 WHERE id = ?1")?
         .execute(params![id, tariff.as_str()])?;
     conn.prepare_cached(
@@ -107,9 +108,9 @@ pub fn set_tariff(conn: &Connection, id: i64, tariff: Tariff) -> StoreResult<()>
 /// counted as if they were in the team (an agent about to move in).
 pub fn member_clients(
     conn: &Connection,
-    team_id: i64,
-    user_id: Option<i64>,
-) -> StoreResult<Vec<i64>> {
+    team_id: TeamId,
+    user_id: Option<UserId>,
+) -> StoreResult<Vec<ClientId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT p.client_id FROM project_members pm JOIN projects p ON p.id = pm.project_id
          WHERE pm.user_id IN (SELECT u.id FROM users u WHERE u.team_id = ?1) OR pm.user_id IS ?2",
@@ -118,13 +119,13 @@ pub fn member_clients(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn rename(conn: &Connection, id: i64, name: &str) -> StoreResult<()> {
+pub fn rename(conn: &Connection, id: TeamId, name: &str) -> StoreResult<()> {
     conn.prepare_cached("UPDATE teams SET name = ?2 WHERE id = ?1")?
         .execute(params![id, name])?;
     Ok(())
 }
 
-pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
+pub fn delete(conn: &Connection, id: TeamId) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM teams WHERE id = ?1")?
         .execute([id])?;
     Ok(())

@@ -324,7 +324,7 @@ pub async fn case_picks(
     let id = id.into_inner();
     let items = state
         .db
-        .read(move |conn| service::picks(conn, &who, id))
+        .read(move |conn| service::picks(conn, &who, id.into()))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }
@@ -343,7 +343,7 @@ pub async fn render(
     let (case_id, module_id) = path.into_inner();
     let rendered = state
         .db
-        .write(move |tx| service::render(tx, &who, case_id, module_id))
+        .write(move |tx| service::render(tx, &who, case_id.into(), module_id))
         .await?;
     Ok(HttpResponse::Ok().json(rendered))
 }

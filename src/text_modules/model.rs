@@ -1,6 +1,7 @@
 //! Text modules (Textbausteine): short answers with placeholders, inserted
 //! into replies by their shortcut (`::shortcut` in the composer).
 
+use crate::ids::{ClientId, ProjectId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -55,7 +56,7 @@ pub struct UsageCounts {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TextModule {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Typed after `::` in the composer (lower case).
     pub shortcut: String,
     pub language: Language,
@@ -66,16 +67,16 @@ pub struct TextModule {
     /// Limited to `project_ids` (when they were all deleted: to no project);
     /// otherwise the module serves all projects of the client.
     pub limited: bool,
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
     pub attachments: Vec<TextModuleAttachment>,
     /// The placeholders the body uses that are not known (shown to editors).
     pub unknown_placeholders: Vec<String>,
     pub usage: UsageCounts,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: String,
-    pub updated_by: Option<i64>,
+    pub updated_by: Option<UserId>,
     pub updated_at: String,
-    pub published_by: Option<i64>,
+    pub published_by: Option<UserId>,
     pub published_at: Option<String>,
     /// Set on a deleted module (listed with `deleted=true`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,7 +102,7 @@ pub struct TextModulePick {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTextModule {
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Letters, digits, `-`, `_`, `.`; stored in lower case.
     #[schema(max_length = 40)]
     pub shortcut: String,
@@ -112,7 +113,7 @@ pub struct NewTextModule {
     pub body: String,
     /// Projects of the client it is limited to; empty or absent: all.
     #[serde(default)]
-    pub project_ids: Vec<i64>,
+    pub project_ids: Vec<ProjectId>,
 }
 
 /// Absent fields stay. A published module stays published: the change is
@@ -128,14 +129,14 @@ pub struct TextModulePatch {
     #[schema(max_length = 20000)]
     pub body: Option<String>,
     /// Empty: all projects of the client.
-    pub project_ids: Option<Vec<i64>>,
+    pub project_ids: Option<Vec<ProjectId>>,
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TextModuleQuery {
-    pub client_id: i64,
+    pub client_id: ClientId,
     /// Client admins: the deleted modules instead of the live ones.
     pub deleted: Option<bool>,
 }
@@ -143,7 +144,7 @@ pub struct TextModuleQuery {
 /// One agent's insertions of a module on one day.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TextModuleUsage {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_name: String,
     /// UTC date, `YYYY-MM-DD`.
     pub day: String,

@@ -18,6 +18,7 @@ use crate::auth::policy::{self, Denied, KnowledgeReader};
 use crate::blobs::Stored;
 use crate::cases::Attachment;
 use crate::cases::events::{Announcements, Event, KnowledgeEvent};
+use crate::ids::{CaseId, ClientId, ProjectId};
 use crate::validation::{Invalid, required_text};
 
 pub const MAX_SHORTCUT_CHARS: usize = 40;
@@ -30,7 +31,7 @@ pub const PREVIEW_CHARS: i64 = 80;
 fn reader(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<KnowledgeReader, TextModuleError> {
     let reader = policy::knowledge_reader(who, client_id)?;
     // A platform admin passes the policy for any id; a missing client is
@@ -41,7 +42,7 @@ fn reader(
     Ok(reader)
 }
 
-fn editor(conn: &Connection, who: &Principal, client_id: i64) -> Result<(), TextModuleError> {
+fn editor(conn: &Connection, who: &Principal, client_id: ClientId) -> Result<(), TextModuleError> {
     match reader(conn, who, client_id)? {
         KnowledgeReader::Editor => Ok(()),
         KnowledgeReader::Reader { .. } => Err(Denied::Forbidden.into()),
@@ -49,7 +50,7 @@ fn editor(conn: &Connection, who: &Principal, client_id: i64) -> Result<(), Text
 }
 
 /// Whether a module with these limits serves one of `projects`.
-fn serves(limited: bool, limits: &[i64], projects: &[i64]) -> bool {
+fn serves(limited: bool, limits: &[ProjectId], projects: &[ProjectId]) -> bool {
     !limited || limits.iter().any(|p| projects.contains(p))
 }
 
@@ -170,9 +171,9 @@ fn body(value: &str) -> Result<String, Invalid> {
 /// The projects, each the client's; sorted, each once.
 fn own_projects(
     conn: &Connection,
-    client_id: i64,
-    ids: &[i64],
-) -> Result<Vec<i64>, TextModuleError> {
+    client_id: ClientId,
+    ids: &[ProjectId],
+) -> Result<Vec<ProjectId>, TextModuleError> {
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
         let ok = crate::projects::store::get(conn, id)?.is_some_and(|p| p.client_id == client_id);
@@ -188,7 +189,7 @@ fn own_projects(
 
 fn check_shortcut_free(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     language: Language,
     shortcut: &str,
     except: Option<i64>,
@@ -208,7 +209,7 @@ fn announce(
     events: &mut Announcements,
     row: &ModuleRow,
     limited: bool,
-    project_ids: Vec<i64>,
+    project_ids: Vec<ProjectId>,
     action: &'static str,
 ) {
     if limited && project_ids.is_empty() {
@@ -535,7 +536,7 @@ pub fn attachment_for_download(
 pub fn picks(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
 ) -> Result<Vec<TextModulePick>, TextModuleError> {
     let case = crate::cases::service::visible_case(conn, who, case_id)?;
     let project =
@@ -612,7 +613,7 @@ fn case_values(
 pub fn render(
     conn: &Connection,
     who: &Principal,
-    case_id: i64,
+    case_id: CaseId,
     module_id: i64,
 ) -> Result<RenderedTextModule, TextModuleError> {
     let case = crate::cases::service::visible_case(conn, who, case_id)?;

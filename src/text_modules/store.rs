@@ -6,23 +6,24 @@ use super::model::{
     Language, State, TextModuleAttachment, TextModulePick, TextModuleUsage, UsageCounts,
 };
 use crate::db::{StoreResult, now};
+use crate::ids::{ClientId, ProjectId, UserId};
 
 /// A module's row, without its projects, attachments and usage.
 #[derive(Debug, Clone)]
 pub struct ModuleRow {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub shortcut: String,
     pub language: Language,
     pub title: String,
     pub body: String,
     pub state: State,
     pub limited: bool,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: String,
-    pub updated_by: Option<i64>,
+    pub updated_by: Option<UserId>,
     pub updated_at: String,
-    pub published_by: Option<i64>,
+    pub published_by: Option<UserId>,
     pub published_at: Option<String>,
     pub deleted_at: Option<String>,
 }
@@ -64,7 +65,7 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<ModuleRow>> {
 }
 
 /// A client's modules, live or deleted, by shortcut.
-pub fn list(conn: &Connection, client_id: i64, deleted: bool) -> StoreResult<Vec<ModuleRow>> {
+pub fn list(conn: &Connection, client_id: ClientId, deleted: bool) -> StoreResult<Vec<ModuleRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM text_modules m
          WHERE m.client_id = ?1 AND (m.deleted_at IS NOT NULL) = ?2
@@ -77,7 +78,7 @@ pub fn list(conn: &Connection, client_id: i64, deleted: bool) -> StoreResult<Vec
 /// Whether another live module of the client has the shortcut in the language.
 pub fn shortcut_taken(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     language: Language,
     shortcut: &str,
     except: Option<i64>,
@@ -91,13 +92,13 @@ pub fn shortcut_taken(
 }
 
 pub struct NewRow<'a> {
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub shortcut: &'a str,
     pub language: Language,
     pub title: &'a str,
     pub body: &'a str,
     pub limited: bool,
-    pub by: Option<i64>,
+    pub by: Option<UserId>,
 }
 
 pub fn insert(conn: &Connection, row: &NewRow) -> StoreResult<i64> {
@@ -120,7 +121,7 @@ pub fn insert(conn: &Connection, row: &NewRow) -> StoreResult<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-pub fn update(conn: &Connection, row: &ModuleRow, by: Option<i64>) -> StoreResult<()> {
+pub fn update(conn: &Connection, row: &ModuleRow, by: Option<UserId>) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE text_modules SET shortcut = ?2, language = ?3, title = ?4, body = ?5,
              limited = ?6, updated_by = ?7, updated_at = ?8
@@ -140,13 +141,13 @@ pub fn update(conn: &Connection, row: &ModuleRow, by: Option<i64>) -> StoreResul
 }
 
 /// Marks a change without changing the text (attachments added or removed).
-pub fn touch(conn: &Connection, id: i64, by: Option<i64>) -> StoreResult<()> {
+pub fn touch(conn: &Connection, id: i64, by: Option<UserId>) -> StoreResult<()> {
     conn.prepare_cached("UPDATE text_modules SET updated_by = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, by, now()])?;
     Ok(())
 }
 
-pub fn set_state(conn: &Connection, id: i64, state: State, by: Option<i64>) -> StoreResult<()> {
+pub fn set_state(conn: &Connection, id: i64, state: State, by: Option<UserId>) -> StoreResult<()> {
     let at = now();
     match state {
         State::Published => conn
@@ -165,7 +166,12 @@ pub fn set_state(conn: &Connection, id: i64, state: State, by: Option<i64>) -> S
     Ok(())
 }
 
-pub fn set_deleted(conn: &Connection, id: i64, deleted: bool, by: Option<i64>) -> StoreResult<()> {
+pub fn set_deleted(
+    conn: &Connection,
+    id: i64,
+    deleted: bool,
+    by: Option<UserId>,
+) -> StoreResult<()> {
     if deleted {
         conn.prepare_cached(
             "UPDATE text_modules SET deleted_at = ?2, deleted_by = ?3 WHERE id = ?1",
@@ -182,7 +188,7 @@ pub fn set_deleted(conn: &Connection, id: i64, deleted: bool, by: Option<i64>) -
 
 // ---- projects ---------------------------------------------------------------
 
-pub fn projects(conn: &Connection, id: i64) -> StoreResult<Vec<i64>> {
+pub fn projects(conn: &Connection, id: i64) -> StoreResult<Vec<ProjectId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT project_id FROM text_module_projects WHERE module_id = ?1 ORDER BY project_id",
     )?;
@@ -190,7 +196,7 @@ pub fn projects(conn: &Connection, id: i64) -> StoreResult<Vec<i64>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn set_projects(conn: &Connection, id: i64, project_ids: &[i64]) -> StoreResult<()> {
+pub fn set_projects(conn: &Connection, id: i64, project_ids: &[ProjectId]) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM text_module_projects WHERE module_id = ?1")?
         .execute([id])?;
     let mut insert = conn.prepare_cached(
@@ -260,7 +266,7 @@ pub fn insert_attachment(
     filename: &str,
     content_type: &str,
     size: i64,
-    by: Option<i64>,
+    by: Option<UserId>,
 ) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO text_module_attachments (module_id, sha256, filename, content_type, size,
@@ -289,7 +295,7 @@ pub fn delete_attachment(conn: &Connection, module_id: i64, id: i64) -> StoreRes
 // ---- usage ----------------------------------------------------------------------
 
 /// Counts one insertion by `user_id` today (UTC).
-pub fn count_use(conn: &Connection, module_id: i64, user_id: i64, day: &str) -> StoreResult<()> {
+pub fn count_use(conn: &Connection, module_id: i64, user_id: UserId, day: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO text_module_usage (module_id, user_id, day, count) VALUES (?1, ?2, ?3, 1)
          ON CONFLICT (module_id, user_id, day) DO UPDATE SET count = count + 1",
@@ -340,8 +346,8 @@ pub fn usage(conn: &Connection, module_id: i64) -> StoreResult<Vec<TextModuleUsa
 /// client's whole list at once.
 pub fn picks(
     conn: &Connection,
-    client_id: i64,
-    project_id: i64,
+    client_id: ClientId,
+    project_id: ProjectId,
     preview_chars: i64,
 ) -> StoreResult<Vec<TextModulePick>> {
     let mut stmt = conn.prepare_cached(

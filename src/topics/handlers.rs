@@ -3,6 +3,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use super::{NewTopic, Topic, TopicPatch};
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::ProjectId;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -10,12 +11,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{id}/topics", tag = "projects",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<Topic>), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/topics")]
 pub async fn list(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -26,12 +28,13 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/projects/{id}/topics", tag = "projects", request_body = NewTopic,
+    params(("id" = i64, Path)),
     responses((status = 201, body = Topic), (status = 403, body = ProblemBody), (status = 409, body = ProblemBody)))]
 #[post("/projects/{id}/topics")]
 pub async fn create(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
     body: ValidJson<NewTopic>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

@@ -4,6 +4,7 @@
 pub mod handlers;
 pub mod store;
 
+use crate::ids::ProjectId;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,7 +20,7 @@ pub use handlers::configure;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Topic {
     pub id: i64,
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub name: String,
     pub active: bool,
     pub position: i64,
@@ -45,7 +46,7 @@ pub struct TopicPatch {
 pub fn list(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Vec<Topic>, ProjectError> {
     crate::projects::service::get(conn, who, project_id)?;
     Ok(store::list(conn, project_id)?)
@@ -56,7 +57,7 @@ pub fn list(
 pub fn create(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     input: NewTopic,
 ) -> Result<Topic, ProjectError> {
     let project = crate::projects::service::get(conn, who, project_id)?;

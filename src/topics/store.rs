@@ -1,3 +1,4 @@
+use crate::ids::ProjectId;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::Topic;
@@ -13,7 +14,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Topic> {
     })
 }
 
-pub fn list(conn: &Connection, project_id: i64) -> StoreResult<Vec<Topic>> {
+pub fn list(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<Topic>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, project_id, name, active, position FROM topics WHERE project_id = ?1
          ORDER BY position, name COLLATE NOCASE",
@@ -31,7 +32,7 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Topic>> {
 
 pub fn name_taken(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
     name: &str,
     except: Option<i64>,
 ) -> StoreResult<bool> {
@@ -42,7 +43,12 @@ pub fn name_taken(
         .is_some())
 }
 
-pub fn insert(conn: &Connection, project_id: i64, name: &str, position: i64) -> StoreResult<i64> {
+pub fn insert(
+    conn: &Connection,
+    project_id: ProjectId,
+    name: &str,
+    position: i64,
+) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO topics (project_id, name, position, created_at) VALUES (?1, ?2, ?3, ?4)",
     )?

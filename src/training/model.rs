@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -39,7 +40,7 @@ pub struct CourseArticle {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Course {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub title: String,
     pub description: String,
     /// Percent of questions answered right to pass.
@@ -54,7 +55,7 @@ pub struct Course {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CourseSummary {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub title: String,
     pub pass_mark: i64,
     pub article_count: i64,
@@ -68,7 +69,7 @@ pub struct CourseSummary {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCourse {
-    pub client_id: i64,
+    pub client_id: ClientId,
     #[schema(max_length = 200)]
     pub title: String,
     #[serde(default)]
@@ -101,9 +102,9 @@ pub struct CourseDraft {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Assignment {
     pub id: i64,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub user_name: Option<String>,
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
     pub team_name: Option<String>,
     /// `YYYY-MM-DD`.
     pub due_on: Option<String>,
@@ -115,11 +116,11 @@ pub struct Assignment {
 pub struct NewAssignments {
     /// Agents who work in a project of the course's client.
     #[serde(default)]
-    pub user_ids: Vec<i64>,
+    pub user_ids: Vec<UserId>,
     /// The client's teams or the provider's (their agents who work for the
     /// client).
     #[serde(default)]
-    pub team_ids: Vec<i64>,
+    pub team_ids: Vec<TeamId>,
     /// `YYYY-MM-DD`.
     #[serde(default)]
     pub due_on: Option<String>,
@@ -140,7 +141,7 @@ pub enum Progress {
 /// One assigned agent's state, for the project lead and the client admin.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgentStatus {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
     pub due_on: Option<String>,
@@ -161,7 +162,7 @@ pub struct AgentStatus {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MyCourse {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub title: String,
     pub due_on: Option<String>,
     pub overdue: bool,
@@ -197,7 +198,7 @@ pub struct LessonQuestion {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Lesson {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub title: String,
     pub description: String,
     pub pass_mark: i64,
@@ -242,5 +243,5 @@ pub struct CheckResult {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CourseQuery {
-    pub client_id: i64,
+    pub client_id: ClientId,
 }

@@ -17,6 +17,7 @@ use super::store::{self, CourseRow, ResultRow};
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
+use crate::ids::{ClientId, ProjectId, UserId};
 use crate::knowledge::store::ReadScope;
 use crate::validation::{Invalid, optional_text, required_text};
 
@@ -35,7 +36,7 @@ fn today() -> String {
 fn visible_client(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<KnowledgeReader, TrainingError> {
     let reader = policy::knowledge_reader(who, client_id)?;
     if who.is_admin() && crate::clients::store::get(conn, client_id)?.is_none() {
@@ -72,7 +73,7 @@ fn learnable(
     conn: &Connection,
     who: &Principal,
     id: i64,
-) -> Result<(CourseRow, i64, Option<String>, Vec<i64>), TrainingError> {
+) -> Result<(CourseRow, UserId, Option<String>, Vec<ProjectId>), TrainingError> {
     let (course, reader) = visible(conn, who, id)?;
     let user_id = who.user_id.ok_or(TrainingError::NotFound)?;
     let assigned = store::assigned_agents(conn, id, Some(user_id))?
@@ -97,7 +98,11 @@ struct Checked {
     questions: Vec<(String, Vec<Choice>)>,
 }
 
-fn check(conn: &Connection, client_id: i64, input: CourseDraft) -> Result<Checked, TrainingError> {
+fn check(
+    conn: &Connection,
+    client_id: ClientId,
+    input: CourseDraft,
+) -> Result<Checked, TrainingError> {
     let title = required_text("title", &input.title, 200)?;
     let description = optional_text("description", &input.description, 5000, true)?;
     if !(0..=100).contains(&input.pass_mark) {
@@ -182,7 +187,7 @@ fn full(conn: &Connection, course: CourseRow) -> Result<Course, TrainingError> {
 pub fn list(
     conn: &Connection,
     who: &Principal,
-    client_id: i64,
+    client_id: ClientId,
 ) -> Result<Vec<CourseSummary>, TrainingError> {
     visible_client(conn, who, client_id)?;
     policy::edit_knowledge(who, client_id)?;

@@ -4,10 +4,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::model::{Assignment, Choice, CourseSummary, Question};
 use crate::db::StoreResult;
+use crate::ids::{ClientId, TeamId, UserId};
 
 pub struct CourseRow {
     pub id: i64,
-    pub client_id: i64,
+    pub client_id: ClientId,
     pub title: String,
     pub description: String,
     pub pass_mark: i64,
@@ -47,7 +48,7 @@ const ASSIGNED: &str = "SELECT u.id, u.name, u.email, MIN(a.due_on) FROM course_
     GROUP BY u.id ORDER BY u.name, u.id";
 
 pub struct AssignedAgent {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
     pub email: String,
     pub due_on: Option<String>,
@@ -56,7 +57,7 @@ pub struct AssignedAgent {
 pub fn assigned_agents(
     conn: &Connection,
     course_id: i64,
-    only: Option<i64>,
+    only: Option<UserId>,
 ) -> StoreResult<Vec<AssignedAgent>> {
     let mut stmt = conn.prepare_cached(ASSIGNED)?;
     let rows = stmt.query_map(params![course_id, only], |r| {
@@ -70,7 +71,7 @@ pub fn assigned_agents(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn list(conn: &Connection, client_id: i64) -> StoreResult<Vec<CourseSummary>> {
+pub fn list(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<CourseSummary>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, c.client_id, c.title, c.pass_mark,
                 (SELECT count(*) FROM course_articles WHERE course_id = c.id),
@@ -110,11 +111,11 @@ pub fn list(conn: &Connection, client_id: i64) -> StoreResult<Vec<CourseSummary>
 
 pub fn insert(
     conn: &Connection,
-    client_id: i64,
+    client_id: ClientId,
     title: &str,
     description: &str,
     pass_mark: i64,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     now: &str,
 ) -> StoreResult<i64> {
     conn.prepare_cached(
@@ -140,14 +141,14 @@ pub fn update(
     Ok(())
 }
 
-pub fn delete(conn: &Connection, id: i64, user_id: Option<i64>, now: &str) -> StoreResult<()> {
+pub fn delete(conn: &Connection, id: i64, user_id: Option<UserId>, now: &str) -> StoreResult<()> {
     conn.prepare_cached("UPDATE courses SET deleted_at = ?3, deleted_by = ?2 WHERE id = ?1")?
         .execute(params![id, user_id, now])?;
     Ok(())
 }
 
 /// Which of `ids` are live articles of the client.
-pub fn client_articles(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreResult<usize> {
+pub fn client_articles(conn: &Connection, client_id: ClientId, ids: &[i64]) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(
         "SELECT 1 FROM kb_articles WHERE id = ?1 AND client_id = ?2 AND deleted_at IS NULL",
     )?;
@@ -248,10 +249,10 @@ pub fn questions(conn: &Connection, id: i64) -> StoreResult<Vec<Question>> {
 pub fn insert_assignment(
     conn: &Connection,
     course_id: i64,
-    user_id: Option<i64>,
-    team_id: Option<i64>,
+    user_id: Option<UserId>,
+    team_id: Option<TeamId>,
     due_on: Option<&str>,
-    by: Option<i64>,
+    by: Option<UserId>,
     now: &str,
 ) -> StoreResult<i64> {
     conn.prepare_cached(
@@ -291,7 +292,7 @@ pub fn delete_assignment(conn: &Connection, course_id: i64, id: i64) -> StoreRes
 
 /// Which of `ids` are active users with an agent membership in a project
 /// of the client.
-pub fn client_agents(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreResult<usize> {
+pub fn client_agents(conn: &Connection, client_id: ClientId, ids: &[UserId]) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(
         "SELECT 1 FROM users u WHERE u.id = ?1 AND u.active = 1 AND EXISTS (
              SELECT 1 FROM project_members pm JOIN projects p ON p.id = pm.project_id
@@ -307,7 +308,7 @@ pub fn client_agents(conn: &Connection, client_id: i64, ids: &[i64]) -> StoreRes
 }
 
 /// Courses assigned to the user (live ones), newest first.
-pub fn assigned_to(conn: &Connection, user_id: i64) -> StoreResult<Vec<i64>> {
+pub fn assigned_to(conn: &Connection, user_id: UserId) -> StoreResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT c.id FROM courses c
          JOIN course_assignments a ON a.course_id = c.id
@@ -318,7 +319,7 @@ pub fn assigned_to(conn: &Connection, user_id: i64) -> StoreResult<Vec<i64>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn user_locale(conn: &Connection, user_id: i64) -> StoreResult<Option<String>> {
+pub fn user_locale(conn: &Connection, user_id: UserId) -> StoreResult<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT locale FROM users WHERE id = ?1")?
         .query_row([user_id], |r| r.get(0))
@@ -336,7 +337,7 @@ pub struct ResultRow {
     pub passed_at: Option<String>,
 }
 
-pub fn result(conn: &Connection, course_id: i64, user_id: i64) -> StoreResult<ResultRow> {
+pub fn result(conn: &Connection, course_id: i64, user_id: UserId) -> StoreResult<ResultRow> {
     Ok(conn
         .prepare_cached(
             "SELECT started_at, read_at, attempts, score, last_attempt_at, passed_at
@@ -356,7 +357,7 @@ pub fn result(conn: &Connection, course_id: i64, user_id: i64) -> StoreResult<Re
         .unwrap_or_default())
 }
 
-pub fn start(conn: &Connection, course_id: i64, user_id: i64, now: &str) -> StoreResult<()> {
+pub fn start(conn: &Connection, course_id: i64, user_id: UserId, now: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO course_results (course_id, user_id, started_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     )?
@@ -367,7 +368,7 @@ pub fn start(conn: &Connection, course_id: i64, user_id: i64, now: &str) -> Stor
 pub fn mark_read(
     conn: &Connection,
     course_id: i64,
-    user_id: i64,
+    user_id: UserId,
     article_id: i64,
     now: &str,
 ) -> StoreResult<()> {
@@ -379,7 +380,11 @@ pub fn mark_read(
 }
 
 /// Article id → read at, for the user.
-pub fn reads(conn: &Connection, course_id: i64, user_id: i64) -> StoreResult<Vec<(i64, String)>> {
+pub fn reads(
+    conn: &Connection,
+    course_id: i64,
+    user_id: UserId,
+) -> StoreResult<Vec<(i64, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.article_id, r.at FROM course_reads r
          JOIN course_articles ca ON ca.course_id = r.course_id AND ca.article_id = r.article_id
@@ -389,7 +394,12 @@ pub fn reads(conn: &Connection, course_id: i64, user_id: i64) -> StoreResult<Vec
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn set_read_at(conn: &Connection, course_id: i64, user_id: i64, now: &str) -> StoreResult<()> {
+pub fn set_read_at(
+    conn: &Connection,
+    course_id: i64,
+    user_id: UserId,
+    now: &str,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE course_results SET read_at = COALESCE(read_at, ?3) WHERE course_id = ?1 AND user_id = ?2",
     )?
@@ -397,7 +407,12 @@ pub fn set_read_at(conn: &Connection, course_id: i64, user_id: i64, now: &str) -
     Ok(())
 }
 
-pub fn set_passed(conn: &Connection, course_id: i64, user_id: i64, now: &str) -> StoreResult<()> {
+pub fn set_passed(
+    conn: &Connection,
+    course_id: i64,
+    user_id: UserId,
+    now: &str,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE course_results SET passed_at = COALESCE(passed_at, ?3) WHERE course_id = ?1 AND user_id = ?2",
     )?
@@ -408,7 +423,7 @@ pub fn set_passed(conn: &Connection, course_id: i64, user_id: i64, now: &str) ->
 pub fn record_attempt(
     conn: &Connection,
     course_id: i64,
-    user_id: i64,
+    user_id: UserId,
     score: i64,
     passed: bool,
     now: &str,

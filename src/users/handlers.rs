@@ -5,6 +5,7 @@ use super::service;
 use crate::auth::Principal;
 use crate::db::blocking;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::UserId;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,12 +50,13 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = i64, Path)),
     responses((status = 200, body = User), (status = 404, body = ProblemBody)))]
 #[get("/users/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let user = state
@@ -65,12 +67,13 @@ pub async fn get_one(
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
+    params(("id" = i64, Path)),
     responses((status = 200, body = User), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[patch("/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     body: ValidJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -85,12 +88,13 @@ pub async fn update(
 
 /// Deactivates the user and ends their sessions (users are never deleted).
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[delete("/users/{id}")]
 pub async fn deactivate(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -56,13 +57,13 @@ impl Locale {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     pub client_name: Option<String>,
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
     pub team_name: Option<String>,
     pub tariff: Option<Tariff>,
     pub locale: Option<Locale>,
@@ -81,9 +82,9 @@ pub struct NewUser {
     pub role: Role,
     /// The client the user belongs to; omit for the provider's staff and
     /// platform admins.
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     /// Required for agents.
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
     /// Provider agents: their team's tariff (Team Pro is the team's);
     /// may be omitted, and a different one is refused.
     pub tariff: Option<Tariff>,
@@ -99,7 +100,7 @@ pub struct UserPatch {
     #[schema(max_length = 120)]
     pub name: Option<String>,
     pub role: Option<Role>,
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
     pub tariff: Option<Tariff>,
     pub active: Option<bool>,
     pub locale: Option<Locale>,
@@ -110,7 +111,7 @@ pub struct UserPatch {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UserQuery {
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
 }
 
 crate::db::text_enum!(Tariff, Locale);

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, TeamId, UserId};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -17,8 +18,8 @@ pub struct PreparedUser {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub client_id: Option<i64>,
-    pub team_id: Option<i64>,
+    pub client_id: Option<ClientId>,
+    pub team_id: Option<TeamId>,
     pub tariff: Option<Tariff>,
     pub locale: Option<Locale>,
     pub password_hash: String,
@@ -44,7 +45,11 @@ pub fn prepare(who: &Principal, input: NewUser) -> Result<PreparedUser, UserErro
 }
 
 /// A client the caller may not see is answered like a missing one.
-fn authorize_create(who: &Principal, role: Role, client_id: Option<i64>) -> Result<(), UserError> {
+fn authorize_create(
+    who: &Principal,
+    role: Role,
+    client_id: Option<ClientId>,
+) -> Result<(), UserError> {
     policy::create_user(who, role, client_id).map_err(|denied| match denied {
         policy::Denied::NotFound => Invalid::new("client_id", "no such client").into(),
         other => UserError::Denied(other),
@@ -77,12 +82,12 @@ pub fn prepare_patch(who: &Principal, mut patch: UserPatch) -> Result<PreparedPa
 pub fn list(
     conn: &Connection,
     who: &Principal,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
 ) -> Result<Vec<User>, UserError> {
     Ok(store::list(conn, &policy::user_visibility(who), client_id)?)
 }
 
-pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<User, UserError> {
+pub fn get(conn: &Connection, who: &Principal, id: UserId) -> Result<User, UserError> {
     store::get_visible(conn, &policy::user_visibility(who), id)?.ok_or(UserError::NotFound)
 }
 
@@ -116,7 +121,7 @@ pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<U
         &Actor::from(who),
         "user.create",
         "user",
-        Some(id),
+        Some(id.get()),
         new.client_id,
         json!({ "email": new.email, "role": new.role.as_str() }),
     )?;
@@ -126,7 +131,7 @@ pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<U
 pub fn update(
     conn: &Connection,
     who: &Principal,
-    id: i64,
+    id: UserId,
     prepared: PreparedPatch,
 ) -> Result<User, UserError> {
     let before = get(conn, who, id)?;
@@ -207,7 +212,7 @@ pub fn update(
         &Actor::from(who),
         "user.update",
         "user",
-        Some(id),
+        Some(id.get()),
         before.client_id,
         json!({ "changed": changed_fields(&patch, prepared.password_hash.is_some()) }),
     )?;
@@ -216,7 +221,7 @@ pub fn update(
 
 /// Deactivates a user (users are never deleted: the audit trail and later
 /// case history refer to them) and ends their sessions.
-pub fn deactivate(conn: &Connection, who: &Principal, id: i64) -> Result<(), UserError> {
+pub fn deactivate(conn: &Connection, who: &Principal, id: UserId) -> Result<(), UserError> {
     let before = get(conn, who, id)?;
     policy::deactivate_user(who, before.as_ref())?;
     let mut after = before.clone();
@@ -228,7 +233,7 @@ pub fn deactivate(conn: &Connection, who: &Principal, id: i64) -> Result<(), Use
         &Actor::from(who),
         "user.deactivate",
         "user",
-        Some(id),
+        Some(id.get()),
         before.client_id,
         json!({ "email": before.email }),
     )?;
@@ -300,8 +305,8 @@ fn check_last_admin(conn: &Connection, before: &User, after: &User) -> Result<()
 fn team_tariff(
     conn: &Connection,
     role: Role,
-    client_id: Option<i64>,
-    team_id: Option<i64>,
+    client_id: Option<ClientId>,
+    team_id: Option<TeamId>,
     given: Option<Tariff>,
 ) -> Result<Option<Tariff>, UserError> {
     if role != Role::Agent || client_id.is_some() {
@@ -327,8 +332,8 @@ pub fn check_shape(
     conn: &Connection,
     who: &Principal,
     role: Role,
-    client_id: Option<i64>,
-    team_id: Option<i64>,
+    client_id: Option<ClientId>,
+    team_id: Option<TeamId>,
     tariff: Option<Tariff>,
 ) -> Result<(), UserError> {
     let team = match team_id {

@@ -1,3 +1,4 @@
+use crate::ids::{ClientId, TeamId, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{Locale, Tariff, User};
@@ -52,14 +53,14 @@ fn visibility_clause(v: &UserVisibility) -> (&'static str, rusqlite::types::Valu
     }
 }
 
-pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<User>> {
+pub fn get(conn: &Connection, id: UserId) -> StoreResult<Option<User>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE u.id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
 
-pub fn get_visible(conn: &Connection, v: &UserVisibility, id: i64) -> StoreResult<Option<User>> {
+pub fn get_visible(conn: &Connection, v: &UserVisibility, id: UserId) -> StoreResult<Option<User>> {
     let (clause, arg) = visibility_clause(v);
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE {clause} AND u.id = ?2"))?
@@ -70,7 +71,7 @@ pub fn get_visible(conn: &Connection, v: &UserVisibility, id: i64) -> StoreResul
 pub fn list(
     conn: &Connection,
     v: &UserVisibility,
-    client_id: Option<i64>,
+    client_id: Option<ClientId>,
 ) -> StoreResult<Vec<User>> {
     let (clause, arg) = visibility_clause(v);
     let mut stmt = conn.prepare_cached(&format!(
@@ -99,14 +100,14 @@ pub struct NewUserRow<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub role: Role,
-    pub client_id: Option<i64>,
-    pub team_id: Option<i64>,
+    pub client_id: Option<ClientId>,
+    pub team_id: Option<TeamId>,
     pub tariff: Option<Tariff>,
     pub locale: Option<Locale>,
     pub password_hash: &'a str,
 }
 
-pub fn insert(conn: &Connection, u: &NewUserRow) -> StoreResult<i64> {
+pub fn insert(conn: &Connection, u: &NewUserRow) -> StoreResult<UserId> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO users (email, name, role, client_id, team_id, tariff, locale, password_hash, active, created_at, updated_at)
@@ -123,7 +124,7 @@ pub fn insert(conn: &Connection, u: &NewUserRow) -> StoreResult<i64> {
         u.password_hash,
         at
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(UserId(conn.last_insert_rowid()))
 }
 
 /// Writes the whole changeable state of a user.
@@ -147,7 +148,7 @@ pub fn update(conn: &Connection, user: &User, password_hash: Option<&str>) -> St
     Ok(())
 }
 
-pub fn password_hash(conn: &Connection, user_id: i64) -> StoreResult<Option<String>> {
+pub fn password_hash(conn: &Connection, user_id: UserId) -> StoreResult<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT password_hash FROM users WHERE id = ?1")?
         .query_row([user_id], |row| row.get(0))
@@ -162,7 +163,7 @@ pub fn count_active_admins(conn: &Connection) -> StoreResult<i64> {
     )?)
 }
 
-pub fn count_active_client_admins(conn: &Connection, client_id: i64) -> StoreResult<i64> {
+pub fn count_active_client_admins(conn: &Connection, client_id: ClientId) -> StoreResult<i64> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM users WHERE role = 'client-admin' AND active = 1 AND client_id = ?1",
         [client_id],
@@ -171,7 +172,7 @@ pub fn count_active_client_admins(conn: &Connection, client_id: i64) -> StoreRes
 }
 
 /// The distinct clients of the projects a user is a member of.
-pub fn member_clients(conn: &Connection, user_id: i64) -> StoreResult<Vec<i64>> {
+pub fn member_clients(conn: &Connection, user_id: UserId) -> StoreResult<Vec<ClientId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT p.client_id FROM project_members pm JOIN projects p ON p.id = pm.project_id
          WHERE pm.user_id = ?1",

@@ -1,3 +1,4 @@
+use crate::ids::ProjectId;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -34,12 +35,13 @@ fn with_counts(state: &AppState, mut form: WebForm) -> WebForm {
 
 /// The project's web form; members read it, its managers change it.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/webform", tag = "webforms",
+    params(("id" = i64, Path)),
     responses((status = 200, body = WebForm), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/webform")]
 pub async fn get_one(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let form = state
@@ -51,13 +53,14 @@ pub async fn get_one(
 
 /// Sets the web form up; the first save creates its public address.
 #[utoipa::path(put, path = "/api/v1/projects/{id}/webform", tag = "webforms", request_body = WebFormInput,
+    params(("id" = i64, Path)),
     responses((status = 200, body = WebForm), (status = 403, body = ProblemBody),
         (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[put("/projects/{id}/webform")]
 pub async fn update(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
     body: ValidJson<WebFormInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -70,12 +73,13 @@ pub async fn update(
 
 /// Issues a new public address; the old one answers 404 from now on.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/webform/rotate", tag = "webforms",
+    params(("id" = i64, Path)),
     responses((status = 200, body = WebForm), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[post("/projects/{id}/webform/rotate")]
 pub async fn rotate(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let form = state
@@ -88,12 +92,13 @@ pub async fn rotate(
 /// Submissions held for review because the form was over its hourly
 /// limit, oldest first; everybody who works in the project sees them.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/webform/held", tag = "webforms",
+    params(("id" = i64, Path)),
     responses((status = 200, body = HeldList), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/webform/held")]
 pub async fn held(
     state: web::Data<AppState>,
     who: Principal,
-    id: web::Path<i64>,
+    id: web::Path<ProjectId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -113,7 +118,7 @@ pub async fn held(
 pub async fn release(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(ProjectId, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, held_id) = path.into_inner();
     let case = state
@@ -136,7 +141,7 @@ pub async fn release(
 pub async fn discard(
     state: web::Data<AppState>,
     who: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(ProjectId, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, held_id) = path.into_inner();
     state

@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod public;
 pub mod store;
 
+use crate::ids::{ClientId, ProjectId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -46,7 +47,7 @@ pub const MAX_HELD: i64 = 1000;
 /// A project's web form settings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WebForm {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     /// The unguessable id in the public address; `null` until first saved.
     pub public_id: Option<String>,
     /// `/f/{public_id}`, relative to the server's address.
@@ -101,7 +102,7 @@ pub struct WebFormInput {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HeldSubmission {
     pub id: i64,
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub name: String,
     pub email: String,
     pub subject: String,
@@ -124,7 +125,7 @@ impl From<HeldRow> for HeldSubmission {
 }
 
 impl WebForm {
-    fn from_row(project_id: i64, row: Option<FormRow>, held: i64) -> WebForm {
+    fn from_row(project_id: ProjectId, row: Option<FormRow>, held: i64) -> WebForm {
         match row {
             Some(r) => WebForm {
                 project_id,
@@ -170,7 +171,11 @@ pub fn new_public_id() -> String {
 }
 
 /// Project members see the settings; the project's managers change them.
-pub fn get(conn: &Connection, who: &Principal, project_id: i64) -> Result<WebForm, ProjectError> {
+pub fn get(
+    conn: &Connection,
+    who: &Principal,
+    project_id: ProjectId,
+) -> Result<WebForm, ProjectError> {
     crate::projects::service::get(conn, who, project_id)?;
     let held = store::held_count(conn, project_id)?;
     Ok(WebForm::from_row(
@@ -183,7 +188,7 @@ pub fn get(conn: &Connection, who: &Principal, project_id: i64) -> Result<WebFor
 pub fn put(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     input: WebFormInput,
 ) -> Result<WebForm, ProjectError> {
     let project = crate::projects::service::get(conn, who, project_id)?;
@@ -223,7 +228,7 @@ pub fn put(
         &Actor::from(who),
         "webform.update",
         "web_form",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({ "enabled": input.enabled, "topic_id": input.topic_id, "created": created,
                 "send_confirmation": input.send_confirmation, "pow_bits": input.pow_bits }),
@@ -235,7 +240,7 @@ pub fn put(
 pub fn rotate(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<WebForm, ProjectError> {
     let project = crate::projects::service::get(conn, who, project_id)?;
     policy::manage_projects_of(who, project.client_id)?;
@@ -263,7 +268,7 @@ pub fn rotate(
         &Actor::from(who),
         "webform.rotate",
         "web_form",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({}),
     )?;
@@ -276,7 +281,7 @@ pub fn rotate(
 #[derive(Debug, Clone)]
 pub struct PublicForm {
     pub public_id: String,
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub project_key: String,
     /// The form's title, or the project's name.
     pub title: String,
@@ -341,7 +346,7 @@ pub fn system_principal(ip: Option<String>) -> Principal {
 /// What became of a submission that passed the checks.
 pub enum Filed {
     /// A case (with its client's id).
-    Case(Box<Case>, i64, PublicForm),
+    Case(Box<Case>, ClientId, PublicForm),
     /// Held for review: the form is over its hourly limit.
     Held(PublicForm),
     /// The token was used already: the form must be fetched again.
@@ -373,7 +378,7 @@ pub fn submit(
     if hold {
         if store::held_count(conn, form.project_id)? >= MAX_HELD {
             tracing::warn!(
-                project = form.project_id,
+                project = form.project_id.get(),
                 "web form: {MAX_HELD} submissions held already; this one is dropped"
             );
             return Ok(Filed::Held(form));
@@ -404,7 +409,7 @@ fn create_case(
     who: &Principal,
     form: &PublicForm,
     sub: Submission,
-) -> Result<(Case, i64), CaseError> {
+) -> Result<(Case, ClientId), CaseError> {
     // A topic that was deactivated meanwhile is not assigned.
     let topic_id = match form.topic_id {
         Some(id) => crate::topics::store::get(conn, id)?
@@ -459,7 +464,7 @@ fn create_case(
 pub fn held(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Vec<HeldSubmission>, WebFormError> {
     let project = crate::projects::service::get(conn, who, project_id)?;
     policy::review_held_submissions(who, project.as_ref())?;
@@ -475,9 +480,9 @@ pub fn held(
 pub fn release(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     held_id: i64,
-) -> Result<(Case, i64), WebFormError> {
+) -> Result<(Case, ClientId), WebFormError> {
     let project = crate::projects::service::get(conn, who, project_id)?;
     policy::review_held_submissions(who, project.as_ref())?;
     let row = store::held_one(conn, project_id, held_id)?.ok_or(WebFormError::HeldNotFound)?;
@@ -518,7 +523,7 @@ pub fn release(
         &Actor::from(who),
         "webform.release",
         "web_form",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({ "held_id": held_id, "case_id": case.id }),
     )?;
@@ -529,7 +534,7 @@ pub fn release(
 pub fn discard(
     conn: &Connection,
     who: &Principal,
-    project_id: i64,
+    project_id: ProjectId,
     held_id: i64,
 ) -> Result<(), WebFormError> {
     let project = crate::projects::service::get(conn, who, project_id)?;
@@ -541,7 +546,7 @@ pub fn discard(
         &Actor::from(who),
         "webform.discard",
         "web_form",
-        Some(project_id),
+        Some(project_id.get()),
         Some(project.client_id),
         json!({ "held_id": held_id }),
     )?;

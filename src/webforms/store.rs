@@ -1,3 +1,4 @@
+use crate::ids::ProjectId;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::db::{StoreResult, now};
@@ -5,7 +6,7 @@ use crate::db::{StoreResult, now};
 /// A form's row as stored.
 #[derive(Debug, Clone)]
 pub struct FormRow {
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub public_id: String,
     pub enabled: bool,
     pub title: String,
@@ -38,7 +39,7 @@ fn from_row(row: &Row) -> rusqlite::Result<FormRow> {
     })
 }
 
-pub fn get(conn: &Connection, project_id: i64) -> StoreResult<Option<FormRow>> {
+pub fn get(conn: &Connection, project_id: ProjectId) -> StoreResult<Option<FormRow>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM web_forms WHERE project_id = ?1"
@@ -82,7 +83,7 @@ pub fn upsert(conn: &Connection, form: &FormRow) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn set_public_id(conn: &Connection, project_id: i64, public_id: &str) -> StoreResult<()> {
+pub fn set_public_id(conn: &Connection, project_id: ProjectId, public_id: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE web_forms SET public_id = ?2, updated_at = ?3 WHERE project_id = ?1",
     )?
@@ -91,7 +92,7 @@ pub fn set_public_id(conn: &Connection, project_id: i64, public_id: &str) -> Sto
 }
 
 /// The number the project's next case will get (read only).
-pub fn peek_case_number(conn: &Connection, project_id: i64) -> StoreResult<i64> {
+pub fn peek_case_number(conn: &Connection, project_id: ProjectId) -> StoreResult<i64> {
     Ok(conn
         .prepare_cached("SELECT next_case_number FROM projects WHERE id = ?1")?
         .query_row([project_id], |row| row.get(0))?)
@@ -115,7 +116,7 @@ pub fn use_token(conn: &Connection, token_id: &str, expires_at: &str) -> StoreRe
 #[derive(Debug, Clone)]
 pub struct HeldRow {
     pub id: i64,
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub name: String,
     pub email: String,
     pub subject: String,
@@ -157,7 +158,7 @@ pub fn hold(conn: &Connection, held: &HeldRow) -> StoreResult<i64> {
 }
 
 /// The project's held submissions, oldest first (at most `limit`).
-pub fn held(conn: &Connection, project_id: i64, limit: u32) -> StoreResult<Vec<HeldRow>> {
+pub fn held(conn: &Connection, project_id: ProjectId, limit: u32) -> StoreResult<Vec<HeldRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {HELD_COLUMNS} FROM web_form_held WHERE project_id = ?1 ORDER BY id LIMIT ?2"
     ))?;
@@ -165,13 +166,13 @@ pub fn held(conn: &Connection, project_id: i64, limit: u32) -> StoreResult<Vec<H
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn held_count(conn: &Connection, project_id: i64) -> StoreResult<i64> {
+pub fn held_count(conn: &Connection, project_id: ProjectId) -> StoreResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM web_form_held WHERE project_id = ?1")?
         .query_row([project_id], |row| row.get(0))?)
 }
 
-pub fn held_one(conn: &Connection, project_id: i64, id: i64) -> StoreResult<Option<HeldRow>> {
+pub fn held_one(conn: &Connection, project_id: ProjectId, id: i64) -> StoreResult<Option<HeldRow>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {HELD_COLUMNS} FROM web_form_held WHERE project_id = ?1 AND id = ?2"

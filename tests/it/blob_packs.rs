@@ -218,7 +218,7 @@ async fn client_export_carries_packed_contents() {
     let manifest = zezaro::export::archive::write(
         &conn,
         &BlobStore::new(ts.dir.path()),
-        acme,
+        acme.into(),
         &out,
         work.path(),
         &zezaro::export::archive::Progress::default(),

@@ -716,11 +716,11 @@ async fn contact_reads_are_recorded_once_per_hour() {
     // The store's check also holds when the memory gate forgot (restart).
     let anna_id = ts.id_of(&format!("{V1}/users"), "email", ANNA).await;
     let who = zezaro::auth::Principal {
-        user_id: Some(anna_id),
+        user_id: Some(anna_id.into()),
         email: ANNA.into(),
         name: "Anna".into(),
         role: zezaro::auth::Role::Agent,
-        client_id: Some(acme),
+        client_id: Some(acme.into()),
         memberships: Vec::new(),
         session: None,
         ip: None,
@@ -730,7 +730,7 @@ async fn contact_reads_are_recorded_once_per_hour() {
         .state
         .db
         .write_blocking(|tx| {
-            zezaro::gdpr::access::record_view(tx, &who, id, acme)
+            zezaro::gdpr::access::record_view(tx, &who, id.into(), acme.into())
                 .map_err(|e| zezaro::db::StoreError::Task(e.to_string()))
         })
         .expect("record");

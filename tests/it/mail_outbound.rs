@@ -624,7 +624,7 @@ async fn the_automatic_acknowledgment_is_auto_submitted() {
         .state
         .db
         .write_blocking(move |tx| {
-            zezaro::mail::outbound::enqueue_auto_ack(tx, mailbox, id, inbound)
+            zezaro::mail::outbound::enqueue_auto_ack(tx, mailbox, id.into(), inbound)
                 .map_err(|e| StoreError::Task(e.to_string()))
         })
         .unwrap();
@@ -667,7 +667,7 @@ async fn the_automatic_acknowledgment_is_auto_submitted() {
         .state
         .db
         .write_blocking(move |tx| {
-            zezaro::mail::outbound::enqueue_auto_ack(tx, quiet, other_id, inbound)
+            zezaro::mail::outbound::enqueue_auto_ack(tx, quiet, other_id.into(), inbound)
                 .map_err(|e| StoreError::Task(e.to_string()))
         })
         .unwrap();
@@ -795,7 +795,7 @@ async fn no_case_sends_through_another_clients_mailbox() {
         .state
         .db
         .write_blocking(move |tx| {
-            zezaro::mail::outbound::enqueue_auto_ack(tx, nord_box, id, inbound)
+            zezaro::mail::outbound::enqueue_auto_ack(tx, nord_box, id.into(), inbound)
                 .map_err(|e| StoreError::Task(e.to_string()))
         })
         .unwrap();

@@ -338,7 +338,7 @@ async fn the_mail_sender_takes_what_waits_in_the_outbox() {
             let created = zezaro::cases::service::add_message(
                 tx,
                 &zezaro::auth::Principal::operator(),
-                case_id,
+                case_id.into(),
                 NewMessage {
                     kind: MessageKind::Outbound,
                     body_text: "Ihre Antwort".into(),

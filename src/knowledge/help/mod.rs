@@ -9,6 +9,7 @@
 
 pub mod handlers;
 
+use crate::ids::{ClientId, ProjectId};
 use rusqlite::Connection;
 
 use super::error::KnowledgeError;
@@ -27,8 +28,8 @@ const MAX_QUERY: usize = 200;
 /// A project that has a help center.
 #[derive(Debug, Clone)]
 pub struct HelpCenter {
-    pub project_id: i64,
-    pub client_id: i64,
+    pub project_id: ProjectId,
+    pub client_id: ClientId,
     pub key: String,
     pub name: String,
 }
@@ -54,7 +55,7 @@ pub fn center(conn: &Connection, key: &str) -> Result<Option<HelpCenter>, Knowle
 /// form; its key if so.
 pub fn key_of_project(
     conn: &Connection,
-    project_id: i64,
+    project_id: ProjectId,
 ) -> Result<Option<String>, KnowledgeError> {
     let Some(project) = crate::projects::store::get(conn, project_id)?.filter(|p| p.active) else {
         return Ok(None);

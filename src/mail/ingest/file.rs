@@ -1,5 +1,6 @@
 //! Filing one prepared message as a case or into an existing case.
 
+use crate::ids::{CaseId, ContactId};
 use rusqlite::Transaction;
 
 use super::super::error::MailError;
@@ -133,7 +134,7 @@ pub enum Outcome {
     Duplicate { inbound_id: i64 },
     Filed {
         inbound_id: i64,
-        case_id: Option<i64>,
+        case_id: Option<CaseId>,
         new_case: bool,
         flagged: bool,
     },
@@ -324,7 +325,7 @@ fn find_case(
     tx: &Transaction,
     target: Target,
     parsed: &Parsed,
-) -> Result<Option<(i64, &'static str)>, MailError> {
+) -> Result<Option<(CaseId, &'static str)>, MailError> {
     if parsed.bounce {
         for id in parsed.bounce_refs.iter() {
             if let Some(case) = store::case_by_message_id(tx, target.client_id, id)? {
@@ -590,7 +591,7 @@ fn file_degraded(
 fn acknowledge(
     tx: &Transaction,
     mailbox_id: i64,
-    case_id: i64,
+    case_id: CaseId,
     thread_message_id: i64,
     care: Care,
 ) -> Result<Option<String>, MailError> {
@@ -608,7 +609,7 @@ fn acknowledge(
         }
         Err(err) => {
             tx.execute_batch("ROLLBACK TO mail_ack; RELEASE mail_ack")?;
-            tracing::warn!(mailbox = mailbox_id, case = case_id, error = %err, "queueing the acknowledgment failed");
+            tracing::warn!(mailbox = mailbox_id, case = case_id.get(), error = %err, "queueing the acknowledgment failed");
             Ok(Some(format!("no acknowledgment was sent: {err}")))
         }
     }
@@ -628,14 +629,14 @@ fn body_for_service(parsed: &Parsed) -> String {
     }
 }
 
-fn first_message(tx: &Transaction, case_id: i64) -> Result<i64, MailError> {
+fn first_message(tx: &Transaction, case_id: CaseId) -> Result<i64, MailError> {
     Ok(tx
         .prepare_cached("SELECT max(id) FROM messages WHERE case_id = ?1")?
         .query_row([case_id], |row| row.get(0))?)
 }
 
 /// The e-mail columns of the thread message, written with it.
-fn message_mail(parsed: &Parsed, sender_contact_id: Option<i64>) -> MessageMail {
+fn message_mail(parsed: &Parsed, sender_contact_id: Option<ContactId>) -> MessageMail {
     MessageMail {
         from_address: parsed.from_address.clone(),
         to_address: parsed.to.clone(),
@@ -651,7 +652,7 @@ fn finish(
     tx: &Transaction,
     target: Target,
     prepared: &Prepared,
-    case_id: i64,
+    case_id: CaseId,
     message_id: i64,
 ) -> Result<(), MailError> {
     let parsed = &prepared.parsed;
@@ -696,7 +697,7 @@ fn record(
     target: Target,
     at: &Taking,
     prepared: &Prepared,
-    filed: Option<(i64, i64)>,
+    filed: Option<(CaseId, i64)>,
     threaded_by: &str,
     flags: &[MailFlag],
     problem: Option<&str>,

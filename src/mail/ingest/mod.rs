@@ -21,6 +21,7 @@ mod file;
 mod pipeline;
 mod prepare;
 
+use crate::ids::{ClientId, ProjectId};
 pub use file::{Outcome, file_prepared, ingest};
 pub use pipeline::{Committed, FiledBatch, Pipeline, file_batch};
 pub use prepare::{BlobBatch, Prepared, prepare, prepare_all};
@@ -31,8 +32,8 @@ use crate::auth::Principal;
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
     pub mailbox_id: i64,
-    pub project_id: i64,
-    pub client_id: i64,
+    pub project_id: ProjectId,
+    pub client_id: ClientId,
 }
 
 /// Who files mail: the system. The audit log names it `mail`.

@@ -3,6 +3,7 @@ use super::*;
 use crate::blobs::BlobStore;
 use crate::cases::CaseHub;
 use crate::db::{Db, StoreError};
+use crate::ids::{CaseId, ClientId, ProjectId};
 use crate::mail::parse::Limits;
 
 struct Fixture {
@@ -26,7 +27,7 @@ fn fixture() -> Fixture {
 /// A mailbox row for the project with this key.
 fn target(db: &Db, key: &str) -> Target {
     db.write_blocking(|tx| {
-            let (project_id, client_id): (i64, i64) = tx.query_row(
+            let (project_id, client_id): (ProjectId, ClientId) = tx.query_row(
                 "SELECT id, client_id FROM projects WHERE key = ?1",
                 [key],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -54,7 +55,7 @@ fn take(f: &Fixture, t: Target, uid: u32, raw: &str) -> Outcome {
         .unwrap()
 }
 
-fn case_of(outcome: &Outcome) -> i64 {
+fn case_of(outcome: &Outcome) -> CaseId {
     match outcome {
         Outcome::Filed {
             case_id: Some(id), ..
@@ -118,7 +119,7 @@ fn replies_thread_and_repeats_are_not_filed_twice() {
         count(
             &f.db,
             "SELECT count(*) FROM messages WHERE case_id = ?1",
-            case_id
+            case_id.get()
         ),
         2
     );
@@ -126,7 +127,7 @@ fn replies_thread_and_repeats_are_not_filed_twice() {
         count(
             &f.db,
             "SELECT count(*) FROM mail_message_ids WHERE case_id = ?1 AND direction = 'in'",
-            case_id
+            case_id.get()
         ),
         2
     );
@@ -165,9 +166,9 @@ fn replies_thread_and_repeats_are_not_filed_twice() {
         count(
             &f.db,
             "SELECT project_id FROM cases WHERE id = ?1",
-            case_of(&foreign)
+            case_of(&foreign).get()
         ),
-        nord.project_id
+        nord.project_id.get()
     );
 }
 
@@ -429,7 +430,7 @@ async fn pipelined_batches_are_filed_in_order() {
     assert!(pipeline.finish().await.unwrap().is_none());
 }
 
-fn record_of(f: &Fixture, outcome: &Outcome) -> (Option<i64>, String, String) {
+fn record_of(f: &Fixture, outcome: &Outcome) -> (Option<CaseId>, String, String) {
     let id = match outcome {
         Outcome::Filed { inbound_id, .. } => *inbound_id,
         other => panic!("not filed: {other:?}"),
@@ -471,7 +472,7 @@ fn a_reused_message_id_is_filed_flagged_and_threaded_by_it() {
     let texts = count(
         &f.db,
         "SELECT count(*) FROM messages WHERE case_id = ?1 AND body_text LIKE '%anderer Inhalt%'",
-        case_id,
+        case_id.get(),
     );
     assert_eq!(texts, 1);
     // Copies of either, by another route under other UIDs, are repeats.

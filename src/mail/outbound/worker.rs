@@ -6,6 +6,7 @@
 //! rows queued by other writers). Rows live in the store, so a restart
 //! resumes them.
 
+use crate::ids::{CaseId, ClientId, ProjectId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -142,9 +143,9 @@ async fn send_due(state: &Sending) -> Result<RunReport, String> {
 /// A due row with what sending it needs.
 struct Due {
     id: i64,
-    case_id: i64,
-    project_id: i64,
-    client_id: i64,
+    case_id: CaseId,
+    project_id: ProjectId,
+    client_id: ClientId,
     attempts: i64,
     mailbox_id: Option<i64>,
     message_id: Option<i64>,
@@ -266,10 +267,10 @@ fn record(
 async fn deliver(state: &Sending, mut due: Due) -> bool {
     let outcome = attempt(state, &mut due).await;
     match &outcome {
-        Ok(()) => tracing::info!(delivery = due.id, case = due.case_id, "mail sent"),
+        Ok(()) => tracing::info!(delivery = due.id, case = due.case_id.get(), "mail sent"),
         Err(err) => tracing::warn!(
             delivery = due.id,
-            case = due.case_id,
+            case = due.case_id.get(),
             attempt = due.attempts + 1,
             permanent = err.permanent,
             error = %err,

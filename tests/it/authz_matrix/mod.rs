@@ -680,7 +680,7 @@ impl Ctx {
                         |row| row.get(0),
                     )?;
                     if known == 0 {
-                        zezaro::auth::store::insert_token(tx, user_id, "test", hash, None)?;
+                        zezaro::auth::store::insert_token(tx, user_id.into(), "test", hash, None)?;
                     }
                 }
                 Ok::<_, zezaro::db::StoreError>(())
@@ -698,7 +698,7 @@ impl Ctx {
                 zezaro::auth::service::create_token(
                     tx,
                     &zezaro::audit::Actor::cli(),
-                    user_id,
+                    user_id.into(),
                     zezaro::auth::model::NewToken {
                         name: "matrix".into(),
                         expires_in_days: None,
