@@ -217,7 +217,7 @@ pub struct Lesson {
 pub struct GivenAnswer {
     pub question_id: i64,
     /// Indexes of the chosen answers (0-based).
-    pub choices: Vec<usize>,
+    pub choices: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -566,7 +566,7 @@ pub fn grade(
                 "no such question in this course",
             ));
         };
-        if given.choices.iter().any(|c| *c >= q.choices.len()) {
+        if given.choices.iter().any(|&c| c as usize >= q.choices.len()) {
             return Err(Invalid::new(
                 format!("answers[{i}].choices"),
                 "no such answer",
@@ -591,7 +591,7 @@ pub fn grade(
             .iter()
             .find(|a| a.question_id == q.id)
             .map(|a| {
-                let mut c = a.choices.clone();
+                let mut c: Vec<usize> = a.choices.iter().map(|&c| c as usize).collect();
                 c.sort_unstable();
                 c.dedup();
                 c
@@ -676,7 +676,7 @@ mod tests {
         }
     }
 
-    fn answers(given: &[(i64, &[usize])]) -> CheckSubmission {
+    fn answers(given: &[(i64, &[u32])]) -> CheckSubmission {
         CheckSubmission {
             answers: given
                 .iter()
