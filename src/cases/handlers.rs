@@ -445,57 +445,16 @@ pub async fn download(
         .read(move |conn| super::attachments::for_download(conn, &reader, &who, id))
         .await?;
     let location = file.location.take().ok_or_else(ApiError::not_found)?;
-    let missing = |err: std::io::Error| {
-        ApiError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the file's content is missing",
-        )
-        .with_cause(format_args!("attachment {id}: content missing: {err}"))
-    };
-    // Opened (and, in a pack, positioned) off the async threads; only the
-    // content's own bytes are sent, never the rest of a pack.
-    let (handle, size) = tokio::task::spawn_blocking(move || blobs.open(&location))
-        .await
-        .map_err(|err| missing(std::io::Error::other(err)))?
-        .map_err(missing)?;
-    let handle = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), size);
     let inline = params.inline == Some(true) && super::attachments::inline_safe(&file.content_type);
-    let disposition = actix_web::http::header::ContentDisposition {
-        disposition: if inline {
-            actix_web::http::header::DispositionType::Inline
-        } else {
-            actix_web::http::header::DispositionType::Attachment
-        },
-        parameters: vec![actix_web::http::header::DispositionParam::FilenameExt(
-            actix_web::http::header::ExtendedValue {
-                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: file.filename.clone().into_bytes(),
-            },
-        )],
-    };
-    let stream = futures_util::stream::unfold(handle, |mut handle| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buffer = vec![0u8; 64 * 1024];
-        match handle.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok::<_, std::io::Error>(Bytes::from(buffer)), handle))
-            }
-            Err(err) => Some((Err(err), handle)),
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, file.content_type.clone()))
-        .insert_header(disposition)
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'",
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .streaming(stream))
+    crate::http::files::send_stored(
+        blobs,
+        location,
+        &file.filename,
+        &file.content_type,
+        inline,
+        format!("attachment {id}"),
+    )
+    .await
 }
 
 /// Merges this case into another case of the same customer.

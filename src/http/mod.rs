@@ -6,6 +6,7 @@ pub mod client_ip;
 pub(crate) mod contract;
 mod errors;
 mod extract;
+pub mod files;
 mod json;
 mod openapi;
 mod problem;

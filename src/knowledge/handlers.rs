@@ -1,5 +1,4 @@
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 
 use super::attachments::Download;
@@ -522,8 +521,8 @@ pub async fn delete_attachment(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Sends a stored file: inline only for plain images when asked, else as
-/// a download; sandboxed, not sniffed, only the content's own bytes.
+/// Sends an article's file: inline only for plain images when asked, else
+/// as a download.
 pub async fn send_file(
     blobs: crate::blobs::BlobStore,
     mut file: Download,
@@ -531,57 +530,16 @@ pub async fn send_file(
     id: i64,
 ) -> Result<HttpResponse, ApiError> {
     let location = file.location.take().ok_or_else(ApiError::not_found)?;
-    let missing = |err: std::io::Error| {
-        ApiError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the file's content is missing",
-        )
-        .with_cause(format_args!(
-            "knowledge attachment {id}: content missing: {err}"
-        ))
-    };
-    let (handle, size) = tokio::task::spawn_blocking(move || blobs.open(&location))
-        .await
-        .map_err(|err| missing(std::io::Error::other(err)))?
-        .map_err(missing)?;
-    let handle = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(handle), size);
     let inline = inline && crate::cases::attachments::inline_safe(&file.content_type);
-    let disposition = header::ContentDisposition {
-        disposition: if inline {
-            header::DispositionType::Inline
-        } else {
-            header::DispositionType::Attachment
-        },
-        parameters: vec![header::DispositionParam::FilenameExt(
-            header::ExtendedValue {
-                charset: header::Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: file.filename.clone().into_bytes(),
-            },
-        )],
-    };
-    let stream = futures_util::stream::unfold(handle, |mut handle| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buffer = vec![0u8; 64 * 1024];
-        match handle.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok::<_, std::io::Error>(Bytes::from(buffer)), handle))
-            }
-            Err(err) => Some((Err(err), handle)),
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, file.content_type.clone()))
-        .insert_header(disposition)
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'",
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .streaming(stream))
+    crate::http::files::send_stored(
+        blobs,
+        location,
+        &file.filename,
+        &file.content_type,
+        inline,
+        format!("knowledge attachment {id}"),
+    )
+    .await
 }
 
 // ---- editing granted per project -------------------------------------------

@@ -264,33 +264,22 @@ pub async fn download_attachment(
             Ok::<_, super::TextModuleError>((file, location))
         })
         .await?;
-    let missing = || {
+    let location = location.ok_or_else(|| {
         ApiError::new(
             actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "the file's content is missing",
         )
-    };
-    let location = location.ok_or_else(missing)?;
-    let bytes = tokio::task::spawn_blocking(move || blobs.read(&location))
-        .await
-        .map_err(|_| missing())?
-        .map_err(|_| missing())?;
-    let disposition = header::ContentDisposition {
-        disposition: header::DispositionType::Attachment,
-        parameters: vec![header::DispositionParam::FilenameExt(
-            header::ExtendedValue {
-                charset: header::Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: file.filename.into_bytes(),
-            },
-        )],
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
-        .insert_header(disposition)
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
+    })?;
+    crate::http::files::send_stored(
+        blobs,
+        location,
+        &file.filename,
+        &file.content_type,
+        false,
+        format!("text module {id} file {attachment_id}"),
+    )
+    .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/text-modules/{id}/attachments/{attachment_id}", tag = "knowledge",
