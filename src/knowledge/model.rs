@@ -112,6 +112,7 @@ pub struct NewCategory {
     pub parent_id: Option<i64>,
     #[schema(max_length = 120)]
     pub name: String,
+    /// Absent: after the last sibling.
     pub position: Option<i64>,
 }
 
@@ -125,6 +126,7 @@ pub struct CategoryPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Option<Option<i64>>,
+    /// Absent on a move to another parent: after its last child.
     pub position: Option<i64>,
 }
 

@@ -98,13 +98,13 @@ pub fn create_category(
     if let Some(parent) = input.parent_id {
         own_category(conn, input.client_id, parent, "parent_id")?;
     }
-    let id = store::insert_category(
-        conn,
-        input.client_id,
-        input.parent_id,
-        &name,
-        input.position.unwrap_or(0),
-    )?;
+    // The server places a new category last among its siblings: a client
+    // counting siblings from a list it loaded earlier may count wrong.
+    let position = match input.position {
+        Some(position) => position,
+        None => store::next_category_position(conn, input.client_id, input.parent_id)?,
+    };
+    let id = store::insert_category(conn, input.client_id, input.parent_id, &name, position)?;
     store::category(conn, id)?.ok_or(KnowledgeError::CategoryNotFound)
 }
 
@@ -136,6 +136,9 @@ pub fn update_category(
             if parent == id || store::ancestors(conn, parent)?.contains(&id) {
                 return Err(KnowledgeError::CategoryCycle);
             }
+        }
+        if category.parent_id != parent && patch.position.is_none() {
+            category.position = store::next_category_position(conn, category.client_id, parent)?;
         }
         category.parent_id = parent;
     }

@@ -61,6 +61,20 @@ pub fn insert_category(
     Ok(conn.last_insert_rowid())
 }
 
+/// The position after the last child of `parent_id` (the top level: `None`).
+pub fn next_category_position(
+    conn: &Connection,
+    client_id: ClientId,
+    parent_id: Option<i64>,
+) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(max(position) + 1, 0) FROM kb_categories
+             WHERE client_id = ?1 AND parent_id IS ?2",
+        )?
+        .query_row(params![client_id, parent_id], |row| row.get(0))?)
+}
+
 pub fn update_category(conn: &Connection, category: &Category) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE kb_categories SET parent_id = ?2, name = ?3, position = ?4, updated_at = ?5

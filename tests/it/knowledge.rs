@@ -737,6 +737,38 @@ async fn categories_nest_in_order_and_markdown_is_sanitised() {
         .collect();
     assert_eq!(children, vec![a, b]);
 
+    // Without a position the server puts a category last among its siblings
+    // (the UI does not count siblings from a list it may have loaded stale),
+    // also when it moves to another parent.
+    let (status, c) = editor
+        .post(
+            "/api/v1/knowledge/categories",
+            json!({"client_id": client_id, "name": "Zuletzt", "parent_id": top}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    assert_eq!(c["position"], 3, "after Kündigung (2)");
+    let (_, loose) = editor
+        .post(
+            "/api/v1/knowledge/categories",
+            json!({"client_id": client_id, "name": "Lose", "parent_id": null}),
+        )
+        .await;
+    let (status, moved) = editor
+        .patch(
+            &format!("/api/v1/knowledge/categories/{}", loose["id"]),
+            json!({"parent_id": top}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["position"], 4);
+    for id in [&c["id"], &loose["id"]] {
+        let (status, _) = editor
+            .delete(&format!("/api/v1/knowledge/categories/{id}"))
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+
     // No cycles; only empty categories go, and that is audited.
     let (status, cycle) = editor
         .patch(

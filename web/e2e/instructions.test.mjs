@@ -148,6 +148,8 @@ test('on a phone (390×844) the banner and the course page fit the screen, in Ge
     await page.getByTestId('my-courses').waitFor();
     await page.getByTestId('my-courses').getByRole('link').first().click();
     await page.getByTestId('course-page').waitFor();
+    // The page frame shows while the lesson loads; count once it is there.
+    await page.getByTestId('course-article').first().waitFor();
     assert.equal(await page.getByTestId('course-article').count(), 3);
     await page.getByTestId('course-read').first().click();
     await page.getByText('Gelesen', { exact: false }).first().waitFor();

@@ -4308,7 +4308,10 @@ export interface components {
             name?: string | null;
             /** Format: int64 */
             parent_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Absent on a move to another parent: after its last child.
+             */
             position?: number | null;
         };
         /** @description An agent granted editing of the articles limited to a project. */
@@ -4791,7 +4794,10 @@ export interface components {
             name: string;
             /** Format: int64 */
             parent_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Absent: after the last sibling.
+             */
             position?: number | null;
         };
         NewMailbox: {

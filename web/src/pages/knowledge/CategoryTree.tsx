@@ -147,8 +147,8 @@ function CategoryTools({ clientId, tree, categories, selected, onSelect, reload 
           submitLabel={t('common.create')}
           onClose={() => setDialog(null)}
           onSubmit={async () => {
-            const position = categories.filter((c) => (c.parent_id ?? null) === (current?.id ?? null)).length;
-            const created = await kb.createCategory({ client_id: clientId, parent_id: current?.id ?? null, name, position });
+            // No position: the server puts it after the last sibling.
+            const created = await kb.createCategory({ client_id: clientId, parent_id: current?.id ?? null, name });
             await reload();
             onSelect(created.id);
           }}
@@ -182,8 +182,7 @@ function CategoryTools({ clientId, tree, categories, selected, onSelect, reload 
           onClose={() => setDialog(null)}
           onSubmit={async () => {
             const parent_id = parent ? Number(parent) : null;
-            const position = categories.filter((c) => (c.parent_id ?? null) === parent_id && c.id !== current.id).length;
-            await kb.updateCategory(current.id, { parent_id, position });
+            await kb.updateCategory(current.id, { parent_id });
             await reload();
           }}
           testId="kb-cat-dialog"
