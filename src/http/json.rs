@@ -259,4 +259,13 @@ mod tests {
             Some("count")
         );
     }
+
+    #[test]
+    fn large_whole_floats_are_read_exactly() {
+        // 3607311202252246.0 is exact in a double; a parser that rounds its
+        // 17 digits best-effort reads 3607311202252246.5 (one step off), a
+        // fraction, and refused the fuzzer's valid id.
+        let ids: Vec<i64> = parse(b"[2584933109.0, 3607311202252246.0]").unwrap();
+        assert_eq!(ids, vec![2_584_933_109, 3_607_311_202_252_246]);
+    }
 }
