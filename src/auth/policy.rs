@@ -460,6 +460,17 @@ pub fn grant_knowledge_editing(p: &Principal, project: ProjectRef) -> Result<(),
     manage_members(p, project)
 }
 
+/// Switch a project's help center on or off (`/help/{key}`: public pages):
+/// the client's admin and platform admins; a project lead sees the switch
+/// (403), an agent of the project 403, anybody else 404.
+pub fn switch_help_center(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(
+        p.is_admin() || p.is_admin_of(project.client_id),
+        Denied::Forbidden,
+    )
+}
+
 /// See and restore a client's deleted knowledge: its client admin and
 /// platform admins.
 pub fn restore_knowledge(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
