@@ -815,6 +815,31 @@ mod tests {
     }
 
     #[test]
+    fn only_the_client_admin_switches_a_help_center() {
+        let project = ProjectRef {
+            id: ProjectId(10),
+            client_id: OWN,
+        };
+        let ca = who(Role::ClientAdmin, Some(OWN), &[]);
+        let foreign_ca = who(Role::ClientAdmin, Some(FOREIGN), &[]);
+        let lead = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead)]);
+        let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
+        let stranger = who(Role::Agent, None, &[(11, OWN, MemberRole::Agent)]);
+        assert!(switch_help_center(&who(Role::Admin, None, &[]), project).is_ok());
+        assert!(switch_help_center(&ca, project).is_ok());
+        assert_eq!(
+            switch_help_center(&foreign_ca, project),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(switch_help_center(&lead, project), Err(Denied::Forbidden));
+        assert_eq!(switch_help_center(&agent, project), Err(Denied::Forbidden));
+        assert_eq!(
+            switch_help_center(&stranger, project),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
     fn admin_may_everything() {
         let p = who(Role::Admin, None, &[]);
         assert!(create_client(&p).is_ok());

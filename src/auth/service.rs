@@ -171,11 +171,11 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
             MyProject {
                 member_role: membership.map(|m| m.role),
                 edits_knowledge: membership.is_some_and(|m| m.edits_knowledge),
-            id: p.id,
-            name: p.name,
-            key: p.key,
-            client_id: p.client_id,
-            client_name: p.client_name,
+                id: p.id,
+                name: p.name,
+                key: p.key,
+                client_id: p.client_id,
+                client_name: p.client_name,
             }
         })
         .collect();

@@ -4,10 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use super::attachments::Download;
 use super::model::{
     Article, ArticlePatch, ArticleQuery, ArticleSummary, Attachment, AttachmentDownload,
-    AttachmentUpload, Category, CategoryPatch, ClientParams, Editor, HelpCenterSwitch, KnowledgeProject,
-    KnowledgeProjectDetail, KnowledgeSearch, NewArticle,
-    NewCategory, NewUse, NewVersion, Preview, PreviewInput, SearchHit, Suggestion, Unpublish, Use,
-    Version, VersionSummary,
+    AttachmentUpload, Category, CategoryPatch, ClientParams, Editor, HelpCenterSwitch,
+    KnowledgeProject, KnowledgeProjectDetail, KnowledgeSearch, NewArticle, NewCategory, NewUse,
+    NewVersion, Preview, PreviewInput, SearchHit, Suggestion, Unpublish, Use, Version,
+    VersionSummary,
 };
 use super::service::{self, Saved};
 use crate::auth::Principal;

@@ -1110,7 +1110,9 @@ pub fn help_center_switch(
              FROM kb_help_centers h LEFT JOIN users u ON u.id = h.changed_by
              WHERE h.project_id = ?1",
         )?
-        .query_row([project_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .query_row([project_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()?)
 }
 
@@ -1171,7 +1173,13 @@ pub fn project_agents(
          ORDER BY u.name COLLATE NOCASE, u.id",
     )?;
     let rows = stmt.query_map([project_id], |row| {
-        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+        ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -127,9 +127,10 @@ async fn a_projects_agents_are_listed_by_name_and_a_grant_takes_effect_at_once()
     let row = anna_row(&detail);
     assert_eq!(row["name"], "Anna Schmidt", "{row}");
     assert_eq!(row["edits_knowledge"], false);
-    let limited =
-        |title: &str| json!({"client_id": acme, "language": "de", "project_ids": [acme_project],
-                             "title": title, "body": "Zählerwechsel im Keller"});
+    let limited = |title: &str| {
+        json!({"client_id": acme, "language": "de", "project_ids": [acme_project],
+                             "title": title, "body": "Zählerwechsel im Keller"})
+    };
     let (_, _, state) = create(&anna, limited("Vor der Freigabe")).await;
     assert_eq!(state, "review", "not granted: a suggestion");
 
@@ -192,7 +193,10 @@ async fn a_projects_agents_are_listed_by_name_and_a_grant_takes_effect_at_once()
     assert_eq!(status, StatusCode::CREATED, "{saved}");
     assert_eq!(saved["version"]["state"], "review", "a suggestion again");
     let version = saved["version"]["id"].as_i64().unwrap();
-    assert_eq!(publish(&anna, article, version).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        publish(&anna, article, version).await,
+        StatusCode::FORBIDDEN
+    );
     assert!(
         audit_actions(&ca, acme_project)
             .await
@@ -213,7 +217,10 @@ async fn a_help_center_switched_off_is_not_found_like_an_unknown_key() {
     let (_, detail) = ca
         .get(&format!("/api/v1/knowledge/projects/{acme_project}"))
         .await;
-    assert_eq!(detail["project"]["help_center"]["enabled"], true, "{detail}");
+    assert_eq!(
+        detail["project"]["help_center"]["enabled"], true,
+        "{detail}"
+    );
     assert_eq!(detail["project"]["help_center"]["url"], "/help/ACME");
 
     let (article, version, _) = create(

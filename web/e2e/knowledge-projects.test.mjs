@@ -98,7 +98,8 @@ test('the client admin grants Anna editing in a project; she publishes there unt
     const annaRow = a.getByTestId('kb-agent').filter({ has: annaBox });
     assert.match(await annaRow.textContent(), /Anna Schmidt/);
     assert.equal(await annaBox.isChecked(), false);
-    await annaBox.check();
+    // The box follows the server's answer (a controlled checkbox): click, then wait.
+    await annaBox.click();
     await a.getByTestId('kb-agents-done').waitFor();
     assert.match(await a.getByTestId('kb-agents-done').textContent(), /Anna Schmidt darf jetzt bearbeiten/);
     assert.match(await annaRow.textContent(), /vergeben von/);
@@ -133,7 +134,7 @@ test('the client admin grants Anna editing in a project; she publishes there unt
     // Revoked: at once, her editor offers a suggestion only, the API refuses.
     await a.reload();
     await a.getByTestId('kb-project').waitFor();
-    await annaBox.uncheck();
+    await annaBox.click();
     await a.getByTestId('kb-agents-done').filter({ hasText: 'darf nicht mehr bearbeiten' }).waitFor();
     await b.goto(env.baseUrl + `/knowledge/articles/${articleId}`);
     await b.getByTestId('kb-body-de').filter({ hasText: marker }).waitFor();
@@ -152,11 +153,11 @@ test('the client admin grants Anna editing in a project; she publishes there unt
     // The help center's switch, on the same page: off, the public page is gone; on again.
     await a.getByTestId('kb-hc').waitFor();
     assert.equal(await a.getByTestId('kb-hc-switch').isChecked(), true);
-    await a.getByTestId('kb-hc-switch').uncheck();
+    await a.getByTestId('kb-hc-switch').click();
     await a.locator('[data-testid="kb-hc-state"][data-reachable="no"]').waitFor();
     const off = await admin.context.request.get(`${env.baseUrl}/help/ACME`);
     assert.equal(off.status(), 404);
-    await a.getByTestId('kb-hc-switch').check();
+    await a.getByTestId('kb-hc-switch').click();
     await a.locator('[data-testid="kb-hc-state"][data-reachable="yes"]').waitFor();
     const on = await admin.context.request.get(`${env.baseUrl}/help/ACME`);
     assert.equal(on.status(), 200);

@@ -151,6 +151,7 @@ export const knowledge: AreaMessages<typeof en> = {
   'kb.hc.offNote': 'Aus: die Adresse antwortet „nicht gefunden“, das Webformular zeigt keinen Link und Vorschläge bieten keine öffentlichen Links.',
   'kb.hc.publicArticles': { one: "{n} öffentlicher Artikel", other: "{n} öffentliche Artikel" },
   'kb.hc.changed': 'Zuletzt umgeschaltet von {who} am {at}',
+  'kb.hc.changedAt': 'Zuletzt umgeschaltet am {at}',
   'kb.hc.onlyAdmin': 'Nur die Mandanten-Administration schaltet das Hilfe-Center.',
   'kb.hc.open': 'Hilfe-Center öffnen',
   'kb.projectLink': 'Wissen: Bearbeitung und Hilfe-Center',

@@ -151,6 +151,7 @@ export const knowledge = {
   'kb.hc.offNote': 'Off: the address answers “not found”, the web form shows no link and suggestions offer no public links.',
   'kb.hc.publicArticles': { one: "{n} public article", other: "{n} public articles" },
   'kb.hc.changed': 'Last switched by {who} on {at}',
+  'kb.hc.changedAt': 'Last switched on {at}',
   'kb.hc.onlyAdmin': 'Only the client admin switches the help center.',
   'kb.hc.open': 'Open the help center',
   'kb.projectLink': 'Knowledge: editors and help center',

@@ -121,7 +121,11 @@ function HelpCenterCard({ project, onChange }: { project: KnowledgeProject; onCh
           </a>
         </p>
       )}
-      {hc.changed_at && <p class="muted">{t('kb.hc.changed', { who: hc.changed_by_name ?? t('kb.someone'), at: formatDateTime(hc.changed_at) })}</p>}
+      {hc.changed_at && (
+        <p class="muted">
+          {hc.changed_by_name ? t('kb.hc.changed', { who: hc.changed_by_name, at: formatDateTime(hc.changed_at) }) : t('kb.hc.changedAt', { at: formatDateTime(hc.changed_at) })}
+        </p>
+      )}
       {!project.can_switch_help_center && <p class="muted">{t('kb.hc.onlyAdmin')}</p>}
       <ErrorBox error={error} />
     </section>
