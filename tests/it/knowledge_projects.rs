@@ -335,3 +335,54 @@ async fn a_help_center_switched_off_is_not_found_like_an_unknown_key() {
     assert_eq!(on["help_center"]["reachable"], true);
     assert_eq!(page(&anon, "/help/ACME").await.0, StatusCode::OK);
 }
+
+/// The migration's default (migrations/0024): a project that showed a help
+/// center before (a public published live article not limited to other
+/// projects) keeps it on; every other project has no row (off).
+#[test]
+fn the_migration_keeps_on_the_help_centers_that_existed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, _) = zezaro::db::Db::open(dir.path()).expect("open");
+    let sql = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations/0024_help_center_switch.sql"),
+    )
+    .expect("the migration");
+    let insert = &sql[sql.find("INSERT INTO kb_help_centers").expect("its INSERT")..];
+    let on: Vec<String> = db
+        .write_blocking(|tx| -> Result<Vec<String>, zezaro::db::StoreError> {
+            let t = "2026-01-01T00:00:00.000Z";
+            tx.execute_batch(&format!(
+                "INSERT INTO clients (id, name, created_at, updated_at) VALUES
+                   (901, 'Mig Eins', '{t}', '{t}'), (902, 'Mig Zwei', '{t}', '{t}');
+                 INSERT INTO projects (id, client_id, name, key, created_at, updated_at) VALUES
+                   (911, 901, 'A', 'MIGA', '{t}', '{t}'), (912, 901, 'B', 'MIGB', '{t}', '{t}'),
+                   (913, 901, 'C', 'MIGC', '{t}', '{t}'), (921, 902, 'D', 'MIGD', '{t}', '{t}'),
+                   (922, 902, 'E', 'MIGE', '{t}', '{t}');
+                 -- 931: public, published, limited to MIGB; 932: public but deleted;
+                 -- 933: published but internal; 934: public, only a draft;
+                 -- 935: Mig Zwei's public published article for all its projects.
+                 INSERT INTO kb_articles (id, client_id, visibility, limited, created_at, updated_at, deleted_at) VALUES
+                   (931, 901, 'public', 1, '{t}', '{t}', NULL), (932, 901, 'public', 0, '{t}', '{t}', '{t}'),
+                   (933, 901, 'internal', 0, '{t}', '{t}', NULL), (934, 901, 'public', 0, '{t}', '{t}', NULL),
+                   (935, 902, 'public', 0, '{t}', '{t}', NULL);
+                 INSERT INTO kb_article_projects (article_id, project_id) VALUES (931, 912);
+                 INSERT INTO kb_article_versions (article_id, language, number, title, body_md, body_html, state, created_at) VALUES
+                   (931, 'de', 1, 't', 'b', 'b', 'published', '{t}'), (932, 'de', 1, 't', 'b', 'b', 'published', '{t}'),
+                   (933, 'de', 1, 't', 'b', 'b', 'published', '{t}'), (934, 'de', 1, 't', 'b', 'b', 'draft', '{t}'),
+                   (935, 'en', 1, 't', 'b', 'b', 'published', '{t}');
+                 DELETE FROM kb_help_centers;"
+            ))?;
+            tx.execute_batch(insert)?;
+            let mut stmt = tx.prepare(
+                "SELECT p.key FROM kb_help_centers h JOIN projects p ON p.id = h.project_id
+                 WHERE h.enabled = 1 AND h.changed_by IS NULL ORDER BY p.key",
+            )?;
+            let keys = stmt
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(keys)
+        })
+        .expect("migration data");
+    assert_eq!(on, vec!["MIGB", "MIGD", "MIGE"]);
+}

@@ -35,7 +35,10 @@ export function ArticlePage({ params }: { params: Params }) {
   const [live, setLive] = useState<'updated' | 'gone' | null>(null);
   // The live reload under way: the event's action (null: none).
   const pending = useRef<string | null>(null);
+  // Set while this page deletes the article itself: its own event is no news.
+  const leaving = useRef(false);
   useLiveEvents((e) => {
+    if (leaving.current) return;
     const mine = e.kind === 'knowledge' && e.data.type === 'article' && e.data.id === id;
     if (!mine && e.kind !== 'reconnect') return;
     pending.current = e.kind === 'knowledge' ? e.data.action : 'reconnect';
@@ -133,7 +136,13 @@ export function ArticlePage({ params }: { params: Params }) {
           confirmLabel={t('common.delete')}
           onClose={() => setConfirm(false)}
           onConfirm={async () => {
-            await kb.deleteArticle(a.id);
+            leaving.current = true;
+            try {
+              await kb.deleteArticle(a.id);
+            } catch (e) {
+              leaving.current = false;
+              throw e;
+            }
             navigate('/knowledge');
           }}
         />
