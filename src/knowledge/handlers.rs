@@ -579,8 +579,10 @@ pub async fn grant_editor(
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
     let editor = state
-        .db
-        .write(move |tx| super::editors::grant(tx, &who, id.into(), user_id.into()))
+        .cases
+        .write(&state.db, move |tx, events| {
+            super::editors::grant(tx, events, &who, id.into(), user_id.into())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(editor))
 }
@@ -597,8 +599,10 @@ pub async fn revoke_editor(
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
     state
-        .db
-        .write(move |tx| super::editors::revoke(tx, &who, id.into(), user_id.into()))
+        .cases
+        .write(&state.db, move |tx, events| {
+            super::editors::revoke(tx, events, &who, id.into(), user_id.into())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

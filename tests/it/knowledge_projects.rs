@@ -4,14 +4,49 @@
 //! a real server with the demo data.
 
 use crate::common::{self, Api, TestServer};
+use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 const ADMIN: &str = "admin@zezaro.example";
 const CA_ACME: &str = "kadmin@acme-energie.example";
 const CA_NORD: &str = "kadmin@nordlicht.example";
 const LEAD: &str = "lead@zezaro.example";
 const ANNA: &str = "anna.schmidt@acme-energie.example";
+const JONAS: &str = "jonas.weber@nordlicht.example";
+
+type Events =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+async fn subscribe(ts: &TestServer, email: &str) -> Events {
+    let response = ts
+        .token_client(email)
+        .raw(Method::GET, "/api/v1/events", None, &[])
+        .await;
+    assert_eq!(response.status(), 200);
+    Box::pin(response.bytes_stream())
+}
+
+/// The `knowledge` frames that arrive within `wait`.
+async fn knowledge_frames(mut stream: Events, wait: Duration) -> Vec<Value> {
+    let mut frames = Vec::new();
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, stream.next()).await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = frame
+                .strip_prefix("event: knowledge\ndata: ")
+                .map(str::trim)
+            {
+                frames.push(serde_json::from_str(data).unwrap());
+            }
+        }
+    }
+    frames
+}
 
 async fn id_of(ts: &TestServer, list: &str, field: &str, value: &str) -> i64 {
     ts.id_of(list, field, value).await
@@ -134,7 +169,10 @@ async fn a_projects_agents_are_listed_by_name_and_a_grant_takes_effect_at_once()
     let (_, _, state) = create(&anna, limited("Vor der Freigabe")).await;
     assert_eq!(state, "review", "not granted: a suggestion");
 
-    // Granted: at once (no new sign-in) her article is a draft she publishes.
+    // Granted: at once (no new sign-in) her article is a draft she publishes;
+    // her open screens learn of it live, another client's agent does not.
+    let anna_live = subscribe(&ts, ANNA).await;
+    let jonas_live = subscribe(&ts, JONAS).await;
     let (status, granted) = ca
         .put(
             &format!("/api/v1/knowledge/projects/{acme_project}/editors/{anna_id}"),
@@ -142,6 +180,15 @@ async fn a_projects_agents_are_listed_by_name_and_a_grant_takes_effect_at_once()
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{granted}");
+    let frames = knowledge_frames(anna_live, Duration::from_millis(1500)).await;
+    assert!(
+        frames
+            .iter()
+            .any(|f| f["type"] == "editor" && f["id"] == acme_project && f["action"] == "changed"),
+        "{frames:?}"
+    );
+    let frames = knowledge_frames(jonas_live, Duration::from_millis(300)).await;
+    assert!(frames.iter().all(|f| f["type"] != "editor"), "{frames:?}");
     let (_, detail) = ca.get(&detail_path).await;
     let row = anna_row(&detail);
     assert_eq!(row["edits_knowledge"], true, "{row}");

@@ -4436,7 +4436,10 @@ export interface components {
             action: string;
             /** Format: int64 */
             id: number;
-            /** @description `text-module`, `instruction`, `course` or `article`. */
+            /**
+             * @description `text-module`, `instruction`, `course`, `article` or `editor` (who
+             *     edits a project's knowledge changed; `id` is the project).
+             */
             type: string;
         };
         /** @description A project's help center: the switch and whether it can be reached. */

@@ -14,7 +14,7 @@ import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { useSession } from '../../session';
 import { languageName } from './bits';
-import { flatten, useCategories, useKnowledgeClient } from './hooks';
+import { flatten, useCategories, useGrantChanges, useKnowledgeClient } from './hooks';
 import { LANGUAGES, grantedProjects, isEditor, kb, type Article, type Language, type Visibility } from './kb';
 
 /** `/knowledge/new`: a new article (its first language). */
@@ -50,6 +50,7 @@ interface EditorProps {
 
 function Editor({ clientId, article, language: initialLanguage, initialCategory }: EditorProps) {
   const { me } = useSession();
+  useGrantChanges();
   // The client's editors choose any projects; a granted agent only among
   // the projects they edit, and always limits (policy::edit_knowledge_article).
   const full = isEditor(me, clientId);

@@ -18,7 +18,7 @@ import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { useSession } from '../../session';
 import { Stamps, StateBadge, SuggestedNotice, languageName } from './bits';
-import { categoryPath, useCategories } from './hooks';
+import { categoryPath, useCategories, useGrantChanges } from './hooks';
 import { LANGUAGES, isEditor, kb, type Article, type Language, type Translation, type Version } from './kb';
 
 type View = 'both' | Language;
@@ -52,6 +52,8 @@ export function ArticlePage({ params }: { params: Params }) {
     else if (!article.error && action !== 'reconnect') setLive('updated');
   }, [article.loading, article.error, article.data]);
   useEffect(() => setLive(null), [id]);
+  // Granted or revoked meanwhile: what the page offers follows (can_edit).
+  useGrantChanges(() => void article.reload());
 
   if (live === 'gone') {
     return (

@@ -13,7 +13,7 @@ import { useSession } from '../../session';
 import { useDebounced, useLiveEvents } from '../../components/events';
 import { CategoryTree } from './CategoryTree';
 import { ClientPicker, KbTabs, StateBadge, SuggestedNotice, languageName } from './bits';
-import { categoryPath, flatten, useCategories, useKnowledgeClient } from './hooks';
+import { categoryPath, flatten, useCategories, useGrantChanges, useKnowledgeClient } from './hooks';
 import { LANGUAGES, grantedProjects, isEditor, kb, type ArticleSummary, type Category, type Hit, type Language } from './kb';
 
 /** Articles per page of the list. */
@@ -63,6 +63,7 @@ export function KnowledgePage() {
   useLiveEvents((e) => {
     if ((e.kind === 'knowledge' && e.data.type === 'article') || e.kind === 'reconnect') refresh();
   });
+  useGrantChanges();
   const writes = editor || (clientId !== null && grantedProjects(me, clientId).length > 0);
 
   if (!clientId) {
