@@ -149,6 +149,9 @@ pub struct MyProject {
     pub client_name: String,
     /// The user's role in the project; `null` where they see it as an admin.
     pub member_role: Option<MemberRole>,
+    /// An agent granted editing of the project's knowledge articles
+    /// (`knowledge_editors`).
+    pub edits_knowledge: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -460,6 +460,17 @@ pub fn grant_knowledge_editing(p: &Principal, project: ProjectRef) -> Result<(),
     manage_members(p, project)
 }
 
+/// Switch a project's help center on or off (`/help/{key}`: public pages):
+/// the client's admin and platform admins; a project lead sees the switch
+/// (403), an agent of the project 403, anybody else 404.
+pub fn switch_help_center(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(
+        p.is_admin() || p.is_admin_of(project.client_id),
+        Denied::Forbidden,
+    )
+}
+
 /// See and restore a client's deleted knowledge: its client admin and
 /// platform admins.
 pub fn restore_knowledge(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
@@ -801,6 +812,31 @@ mod tests {
             client_id: FOREIGN,
         };
         assert_eq!(grant_knowledge_editing(&lead, other), Err(Denied::NotFound));
+    }
+
+    #[test]
+    fn only_the_client_admin_switches_a_help_center() {
+        let project = ProjectRef {
+            id: ProjectId(10),
+            client_id: OWN,
+        };
+        let ca = who(Role::ClientAdmin, Some(OWN), &[]);
+        let foreign_ca = who(Role::ClientAdmin, Some(FOREIGN), &[]);
+        let lead = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead)]);
+        let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
+        let stranger = who(Role::Agent, None, &[(11, OWN, MemberRole::Agent)]);
+        assert!(switch_help_center(&who(Role::Admin, None, &[]), project).is_ok());
+        assert!(switch_help_center(&ca, project).is_ok());
+        assert_eq!(
+            switch_help_center(&foreign_ca, project),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(switch_help_center(&lead, project), Err(Denied::Forbidden));
+        assert_eq!(switch_help_center(&agent, project), Err(Denied::Forbidden));
+        assert_eq!(
+            switch_help_center(&stranger, project),
+            Err(Denied::NotFound)
+        );
     }
 
     #[test]

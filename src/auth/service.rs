@@ -166,17 +166,17 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
     };
     let projects = crate::projects::store::list(conn, &policy::project_visibility(who))?
         .into_iter()
-        .map(|p| MyProject {
-            member_role: who
-                .memberships
-                .iter()
-                .find(|m| m.project_id == p.id)
-                .map(|m| m.role),
-            id: p.id,
-            name: p.name,
-            key: p.key,
-            client_id: p.client_id,
-            client_name: p.client_name,
+        .map(|p| {
+            let membership = who.memberships.iter().find(|m| m.project_id == p.id);
+            MyProject {
+                member_role: membership.map(|m| m.role),
+                edits_knowledge: membership.is_some_and(|m| m.edits_knowledge),
+                id: p.id,
+                name: p.name,
+                key: p.key,
+                client_id: p.client_id,
+                client_name: p.client_name,
+            }
         })
         .collect();
     Ok(Me {

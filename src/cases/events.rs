@@ -52,7 +52,8 @@ pub struct PresenceEvent {
 /// what they show of it, without a page reload.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KnowledgeEvent {
-    /// `text-module`, `instruction`, `course` or `article`.
+    /// `text-module`, `instruction`, `course`, `article` or `editor` (who
+    /// edits a project's knowledge changed; `id` is the project).
     #[serde(rename = "type")]
     #[schema(value_type = String)]
     pub kind: &'static str,

@@ -277,5 +277,21 @@ pub fn seed(
         )
         .map_err(err)?;
     }
+    // The help centers are on where there is something public to show (a
+    // project's help center starts off, migration 0024).
+    let projects = crate::projects::store::list(
+        conn,
+        &crate::auth::policy::Visibility::Clients(vec![client_id]),
+    )
+    .map_err(err)?;
+    for project in projects {
+        if crate::knowledge::store::public_article_count(conn, client_id, project.id)
+            .map_err(err)?
+            > 0
+        {
+            crate::knowledge::projects::switch_help_center(conn, op, project.id, true)
+                .map_err(err)?;
+        }
+    }
     Ok(())
 }

@@ -838,6 +838,20 @@ pub const EXPORTERS: &[Exporter] = &[
         ],
     },
     Exporter {
+        file: "kb_help_centers.csv",
+        format: Format::Csv,
+        about: "Knowledge base: whether a project's public help center (/help/{key}) is switched on (a project without a row is off).",
+        requires: &["kb_help_centers"],
+        from: "FROM kb_help_centers t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("enabled", "1: on, 0: off."),
+            c("changed_by", "See users.csv (empty: set by the migration)."),
+            c("changed_at", TIMES),
+        ],
+    },
+    Exporter {
         file: "retention_rules.csv",
         format: Format::Csv,
         about: "GDPR retention rules per project: closed cases older than `months` are anonymized or deleted.",

@@ -2,7 +2,9 @@
 //! agent edits and publishes the articles limited to that project
 //! (`policy::edit_knowledge_article`). Granted and revoked by whoever
 //! manages the project's members (platform admin, client admin, the
-//! project's lead); audited.
+//! project's lead); audited. A change is announced (live event
+//! `knowledge`, type `editor`, id = the project) to whoever works in the
+//! project, so an open screen of the agent follows at once.
 
 use crate::ids::{ProjectId, UserId};
 use rusqlite::Connection;
@@ -14,6 +16,7 @@ use super::store;
 use crate::audit::{self, Actor};
 use crate::auth::policy::{self, Denied};
 use crate::auth::{MemberRole, Principal};
+use crate::cases::events::{Announcements, Event, KnowledgeEvent};
 use crate::projects::Project;
 use crate::validation::Invalid;
 
@@ -45,6 +48,7 @@ pub fn list(
 /// Grants an agent of the project editing (leads and admins edit anyway).
 pub fn grant(
     conn: &Connection,
+    events: &mut Announcements,
     who: &Principal,
     project_id: ProjectId,
     user_id: UserId,
@@ -66,6 +70,7 @@ pub fn grant(
             Some(project.client_id),
             json!({ "user_id": user_id }),
         )?;
+        announce(events, &project);
     }
     store::editors(conn, project_id)?
         .into_iter()
@@ -75,6 +80,7 @@ pub fn grant(
 
 pub fn revoke(
     conn: &Connection,
+    events: &mut Announcements,
     who: &Principal,
     project_id: ProjectId,
     user_id: UserId,
@@ -92,5 +98,17 @@ pub fn revoke(
         Some(project.client_id),
         json!({ "user_id": user_id }),
     )?;
+    announce(events, &project);
     Ok(())
+}
+
+/// Who edits the project's knowledge changed: for the project's people.
+fn announce(events: &mut Announcements, project: &Project) {
+    events.push(Event::Knowledge(KnowledgeEvent {
+        kind: "editor",
+        id: project.id.get(),
+        action: "changed",
+        client_id: project.client_id,
+        project_ids: vec![project.id],
+    }));
 }

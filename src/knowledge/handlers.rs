@@ -4,9 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use super::attachments::Download;
 use super::model::{
     Article, ArticlePatch, ArticleQuery, ArticleSummary, Attachment, AttachmentDownload,
-    AttachmentUpload, Category, CategoryPatch, ClientParams, Editor, KnowledgeSearch, NewArticle,
-    NewCategory, NewUse, NewVersion, Preview, PreviewInput, SearchHit, Suggestion, Unpublish, Use,
-    Version, VersionSummary,
+    AttachmentUpload, Category, CategoryPatch, ClientParams, Editor, HelpCenterSwitch,
+    KnowledgeProject, KnowledgeProjectDetail, KnowledgeSearch, NewArticle, NewCategory, NewUse,
+    NewVersion, Preview, PreviewInput, SearchHit, Suggestion, Unpublish, Use, Version,
+    VersionSummary,
 };
 use super::service::{self, Saved};
 use crate::auth::Principal;
@@ -38,6 +39,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_attachments)
         .service(download_attachment)
         .service(delete_attachment)
+        .service(list_knowledge_projects)
+        .service(knowledge_project)
+        .service(switch_help_center)
         .service(list_editors)
         .service(grant_editor)
         .service(revoke_editor)
@@ -575,8 +579,10 @@ pub async fn grant_editor(
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
     let editor = state
-        .db
-        .write(move |tx| super::editors::grant(tx, &who, id.into(), user_id.into()))
+        .cases
+        .write(&state.db, move |tx, events| {
+            super::editors::grant(tx, events, &who, id.into(), user_id.into())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(editor))
 }
@@ -593,10 +599,74 @@ pub async fn revoke_editor(
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
     state
-        .db
-        .write(move |tx| super::editors::revoke(tx, &who, id.into(), user_id.into()))
+        .cases
+        .write(&state.db, move |tx, events| {
+            super::editors::revoke(tx, events, &who, id.into(), user_id.into())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+// ---- the projects' knowledge settings ---------------------------------------
+
+/// The client's projects whose knowledge settings the caller manages
+/// (client admin: all; a lead: the projects they lead), each with its
+/// agents' count, how many edit, and its help center.
+#[utoipa::path(get, path = "/api/v1/knowledge/projects", tag = "knowledge", params(ClientParams),
+    responses((status = 200, body = ItemList<KnowledgeProject>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/knowledge/projects")]
+pub async fn list_knowledge_projects(
+    state: web::Data<AppState>,
+    who: Principal,
+    params: web::Query<ClientParams>,
+) -> Result<HttpResponse, ApiError> {
+    let client_id = params.client_id;
+    let items = state
+        .db
+        .read(move |conn| super::projects::list(conn, &who, client_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// One project's knowledge settings and its agents, each with whether they
+/// edit its knowledge (for whoever manages its members).
+#[utoipa::path(get, path = "/api/v1/knowledge/projects/{id}", tag = "knowledge",
+    responses((status = 200, body = KnowledgeProjectDetail), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/knowledge/projects/{id}")]
+pub async fn knowledge_project(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let detail = state
+        .db
+        .read(move |conn| super::projects::detail(conn, &who, id.into()))
+        .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Switches the project's public help center (`/help/{key}`) on or off
+/// (client admin and platform admins; audited `knowledge.help_center.on` /
+/// `.off`). Off, its pages answer 404 like an unknown key.
+#[utoipa::path(put, path = "/api/v1/knowledge/projects/{id}/help-center", tag = "knowledge",
+    request_body = HelpCenterSwitch,
+    responses((status = 200, body = KnowledgeProject), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 422, body = ProblemBody)))]
+#[put("/knowledge/projects/{id}/help-center")]
+pub async fn switch_help_center(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<HelpCenterSwitch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let enabled = body.into_inner().enabled;
+    let project = state
+        .db
+        .write(move |tx| super::projects::switch_help_center(tx, &who, id.into(), enabled))
+        .await?;
+    Ok(HttpResponse::Ok().json(project))
 }
 
 // ---- suggestions beside a case, uses ----------------------------------------

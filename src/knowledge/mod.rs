@@ -10,6 +10,7 @@ mod error;
 pub mod handlers;
 pub mod help;
 pub mod model;
+pub mod projects;
 pub mod render;
 pub mod service;
 pub mod store;

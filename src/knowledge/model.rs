@@ -206,6 +206,9 @@ pub struct Article {
     pub updated_at: String,
     /// One per language, German first.
     pub translations: Vec<Translation>,
+    /// Whether the caller edits and publishes this article (an editor of
+    /// the client, or an agent granted editing in all of its projects).
+    pub can_edit: bool,
 }
 
 /// An article's title and state in one language, for lists.
@@ -478,3 +481,65 @@ pub struct Use {
     pub how: UseHow,
 }
 crate::db::text_enum!(Language, Visibility, VersionState);
+
+/// A project's help center: the switch and whether it can be reached.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgeHelpCenter)]
+pub struct HelpCenterState {
+    /// Switched on by the client admin (new projects start off).
+    pub enabled: bool,
+    /// Public published articles the help center shows.
+    pub public_articles: u32,
+    /// On, the project active and at least one public article: then
+    /// `/help/{key}` answers and the web form links it.
+    pub reachable: bool,
+    /// The help center's address (path) when reachable.
+    pub url: Option<String>,
+    /// Who switched it last (`null`: the migration, or never switched).
+    pub changed_by_name: Option<String>,
+    pub changed_at: Option<String>,
+}
+
+/// A project's knowledge settings, for whoever grants editing there.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KnowledgeProject {
+    pub id: ProjectId,
+    pub client_id: ClientId,
+    pub key: String,
+    pub name: String,
+    pub active: bool,
+    /// The project's agents (active users).
+    pub agents: u32,
+    /// Of them, the ones granted editing.
+    pub editors: u32,
+    pub help_center: HelpCenterState,
+    /// Whether the caller may switch the help center (client admin,
+    /// platform admin; not a project lead).
+    pub can_switch_help_center: bool,
+}
+
+/// An agent of the project and whether they edit its knowledge.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = KnowledgeProjectAgent)]
+pub struct ProjectAgent {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+    pub edits_knowledge: bool,
+    pub granted_at: Option<String>,
+    pub granted_by_name: Option<String>,
+}
+
+/// One project's knowledge settings with its agents.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KnowledgeProjectDetail {
+    pub project: KnowledgeProject,
+    pub agents: Vec<ProjectAgent>,
+}
+
+/// `PUT /knowledge/projects/{id}/help-center`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HelpCenterSwitch {
+    pub enabled: bool,
+}

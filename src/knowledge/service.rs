@@ -303,6 +303,7 @@ fn assemble(
         created_at: row.created_at,
         updated_at: row.updated_at,
         translations,
+        can_edit: editor,
     })
 }
 

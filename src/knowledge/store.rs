@@ -1087,3 +1087,112 @@ pub fn public_article(
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+// ---- the help center's switch and the projects' knowledge settings ---------
+
+/// Whether the project's help center is switched on (no row: off).
+pub fn help_center_enabled(conn: &Connection, project_id: ProjectId) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT enabled FROM kb_help_centers WHERE project_id = ?1")?
+        .query_row([project_id], |row| row.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The switch: on or off, who changed it (name) and when (`None`: never set).
+pub fn help_center_switch(
+    conn: &Connection,
+    project_id: ProjectId,
+) -> StoreResult<Option<(bool, Option<String>, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT h.enabled, u.name, h.changed_at
+             FROM kb_help_centers h LEFT JOIN users u ON u.id = h.changed_by
+             WHERE h.project_id = ?1",
+        )?
+        .query_row([project_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?)
+}
+
+/// Switches the help center on or off; whether that changed anything.
+pub fn set_help_center(
+    conn: &Connection,
+    project_id: ProjectId,
+    enabled: bool,
+    by: Option<UserId>,
+) -> StoreResult<bool> {
+    if help_center_switch(conn, project_id)?.is_some_and(|(on, _, _)| on == enabled) {
+        return Ok(false);
+    }
+    conn.prepare_cached(
+        "INSERT INTO kb_help_centers (project_id, enabled, changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (project_id) DO UPDATE
+         SET enabled = excluded.enabled, changed_by = excluded.changed_by,
+             changed_at = excluded.changed_at",
+    )?
+    .execute(params![project_id, enabled, by, now()])?;
+    Ok(true)
+}
+
+/// How many articles the project's help center would show (public,
+/// published in some language, not limited to other projects).
+pub fn public_article_count(
+    conn: &Connection,
+    client_id: ClientId,
+    project_id: ProjectId,
+) -> StoreResult<u32> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM kb_articles a
+             WHERE {PUBLIC_IN_PROJECT}
+               AND EXISTS (SELECT 1 FROM kb_article_versions v
+                           WHERE v.article_id = a.id AND v.state = 'published')"
+        ))?
+        .query_row(params![client_id, project_id], |row| row.get(0))?)
+}
+
+/// An agent of a project and whether (since when, granted by whom) they
+/// edit its knowledge: (user id, name, e-mail, granted at, granted by name).
+pub type ProjectAgentRow = (UserId, String, String, Option<String>, Option<String>);
+
+/// The project's agents (active users with the member role `agent`), by name.
+pub fn project_agents(
+    conn: &Connection,
+    project_id: ProjectId,
+) -> StoreResult<Vec<ProjectAgentRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.name, u.email, k.granted_at, g.name
+         FROM project_members m
+         JOIN users u ON u.id = m.user_id
+         LEFT JOIN knowledge_editors k ON k.project_id = m.project_id AND k.user_id = m.user_id
+         LEFT JOIN users g ON g.id = k.granted_by
+         WHERE m.project_id = ?1 AND m.role = 'agent' AND u.active = 1
+         ORDER BY u.name COLLATE NOCASE, u.id",
+    )?;
+    let rows = stmt.query_map([project_id], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Agents of the project, and how many of them edit its knowledge.
+pub fn agent_counts(conn: &Connection, project_id: ProjectId) -> StoreResult<(u32, u32)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*), COUNT(k.user_id)
+             FROM project_members m
+             JOIN users u ON u.id = m.user_id
+             LEFT JOIN knowledge_editors k ON k.project_id = m.project_id AND k.user_id = m.user_id
+             WHERE m.project_id = ?1 AND m.role = 'agent' AND u.active = 1",
+        )?
+        .query_row([project_id], |row| Ok((row.get(0)?, row.get(1)?)))?)
+}

@@ -308,14 +308,19 @@ pub fn suggestions(
         },
         (LIMIT * 2) as u32,
     )?;
+    // Public links only where the project's help center can be reached:
+    // switched on and the project active (the article itself is public).
+    let help_center = store::help_center_enabled(conn, case.project_id)?
+        && crate::projects::store::get(conn, case.project_id)?.is_some_and(|p| p.active);
     let mut out: Vec<Suggestion> = Vec::with_capacity(LIMIT);
     for hit in hits {
         // One entry per article: its best language.
         if out.len() == LIMIT || out.iter().any(|s| s.article_id == hit.article_id) {
             continue;
         }
-        let public = store::article(conn, hit.article_id)?
-            .is_some_and(|a| a.visibility == Visibility::Public);
+        let public = help_center
+            && store::article(conn, hit.article_id)?
+                .is_some_and(|a| a.visibility == Visibility::Public);
         out.push(Suggestion {
             public_url: public.then(|| {
                 format!(

@@ -338,6 +338,12 @@ async fn client_export_is_complete_isolated_and_readable() {
         kb_bytes
     );
     assert!(!csv_rows(&top.join("kb_categories.csv")).is_empty());
+    // The demo switched Acme's help centers on; Nordlicht's are not Acme's.
+    let help_centers = csv_rows(&top.join("kb_help_centers.csv"));
+    assert!(
+        !help_centers.is_empty() && help_centers.iter().all(|h| h["enabled"] == "1"),
+        "{help_centers:?}"
+    );
 
     // The manifest: counts and hashes of every file.
     let manifest: Value =

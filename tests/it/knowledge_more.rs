@@ -489,7 +489,23 @@ async fn the_help_center_shows_public_articles_of_the_project_and_nothing_else()
             .0,
         StatusCode::NOT_FOUND
     );
-    // Nordlicht has a public article now: its web form links its help center.
+    // Nordlicht has a public article now, but its help center starts off
+    // (migration 0024): still none until its admin switches it on.
+    let (_, _, still) = page(&anon, &form_page, "de").await;
+    assert!(!still.contains("/help/"), "{still}");
+    assert_eq!(
+        page(&anon, "/help/NORD", "de").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, switched) = ts
+        .token_client(CA_NORD)
+        .put(
+            &format!("/api/v1/knowledge/projects/{nord_project}/help-center"),
+            json!({"enabled": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{switched}");
+    // Switched on: its web form links its help center.
     let (_, _, after) = page(&anon, &form_page, "de").await;
     assert!(after.contains("href=\"/help/NORD?lang=de\""), "{after}");
     assert_eq!(page(&anon, "/help/NORD", "de").await.0, StatusCode::OK);

@@ -24,6 +24,7 @@ mod instructions;
 mod knowledge;
 mod knowledge_more;
 mod knowledge_preview;
+mod knowledge_projects;
 mod mail_ingest;
 mod mail_outbound;
 mod services;

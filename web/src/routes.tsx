@@ -32,6 +32,7 @@ import { EditArticlePage, NewArticlePage } from './pages/knowledge/ArticleEditor
 import { HistoryPage } from './pages/knowledge/HistoryPage';
 import { DeletedPage, ReviewPage } from './pages/knowledge/ReviewPage';
 import { hasKnowledge } from './pages/knowledge/kb';
+import { KnowledgeProjectPage, KnowledgeProjectsPage } from './pages/knowledge/ProjectsPage';
 import { InstructionsPage, editsKnowledge } from './pages/Instructions';
 import { CoursePage, TrainingPage } from './pages/Training';
 import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
@@ -83,6 +84,8 @@ export const routes: RouteDef[] = [
   { path: '/knowledge/new', page: NewArticlePage, allowed: hasKnowledge },
   { path: '/knowledge/review', page: ReviewPage, allowed: hasKnowledge },
   { path: '/knowledge/deleted', page: DeletedPage, allowed: hasKnowledge },
+  { path: '/knowledge/projects', page: KnowledgeProjectsPage, allowed: hasKnowledge },
+  { path: '/knowledge/projects/:id', page: KnowledgeProjectPage, allowed: hasKnowledge },
   { path: '/knowledge/articles/:id', page: ArticlePage, allowed: hasKnowledge },
   { path: '/knowledge/articles/:id/history', page: HistoryPage, allowed: hasKnowledge },
   { path: '/knowledge/articles/:id/edit/:lang', page: EditArticlePage, allowed: hasKnowledge },

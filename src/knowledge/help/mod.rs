@@ -5,7 +5,7 @@
 //! with the knowledge search. Nothing else of the client is reachable: an
 //! internal article, a draft, an article limited to another project or of
 //! another client is "not found", and so is a project without a public
-//! article (it has no help center).
+//! article or whose help center is switched off (it has no help center).
 
 pub mod handlers;
 
@@ -34,13 +34,17 @@ pub struct HelpCenter {
     pub name: String,
 }
 
-/// The project's help center, if the project is active and has at least
-/// one public published article.
+/// The project's help center, if the project is active, its help center
+/// is switched on (`kb_help_centers`) and it has at least one public
+/// published article.
 pub fn center(conn: &Connection, key: &str) -> Result<Option<HelpCenter>, KnowledgeError> {
     let Some((project_id, client_id, name)) = store::active_project_by_key(conn, key)? else {
         return Ok(None);
     };
-    if store::public_versions(conn, client_id, project_id)?.is_empty() {
+    // Switched off: exactly like an unknown key.
+    if !store::help_center_enabled(conn, project_id)?
+        || store::public_article_count(conn, client_id, project_id)? == 0
+    {
         return Ok(None);
     }
     Ok(Some(HelpCenter {

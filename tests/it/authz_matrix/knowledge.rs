@@ -95,6 +95,31 @@ impl Ctx {
     ) -> (StatusCode, Value) {
         let api = &self.apis[role];
         let n = self.next();
+        if endpoint == "GET /knowledge/projects" {
+            let client = self.fx.client(target);
+            return api
+                .get(&p(format!("/knowledge/projects?client_id={client}")))
+                .await;
+        }
+        if endpoint == "GET /knowledge/projects/{id}" {
+            let project = self.fx.project(target);
+            return api.get(&p(format!("/knowledge/projects/{project}"))).await;
+        }
+        if endpoint == "PUT /knowledge/projects/{id}/help-center" {
+            let project = self.fx.project(target);
+            let detail = p(format!("/knowledge/projects/{project}"));
+            let enabled = |d: &Value| d["project"]["help_center"]["enabled"] == true;
+            let before = enabled(&self.admin(Method::GET, &detail, None).await);
+            let path = p(format!("/knowledge/projects/{project}/help-center"));
+            let result = api.put(&path, json!({"enabled": !before})).await;
+            let after = enabled(&self.admin(Method::GET, &detail, None).await);
+            self.effect(endpoint, target, role, result.0, after != before);
+            if after != before {
+                self.admin(Method::PUT, &path, Some(json!({"enabled": before})))
+                    .await;
+            }
+            return result;
+        }
         if endpoint.contains("/editors") {
             let project = self.fx.project(target);
             let user = self.kb_grantee(target);

@@ -1441,6 +1441,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/knowledge/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The client's projects whose knowledge settings the caller manages
+         *     (client admin: all; a lead: the projects they lead), each with its
+         *     agents' count, how many edit, and its help center.
+         */
+        get: operations["list_knowledge_projects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One project's knowledge settings and its agents, each with whether they
+         *     edit its knowledge (for whoever manages its members).
+         */
+        get: operations["knowledge_project"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge/projects/{id}/editors": {
         parameters: {
             query?: never;
@@ -1477,6 +1518,27 @@ export interface paths {
         post?: never;
         /** Revokes it (audited). */
         delete: operations["revoke_editor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/projects/{id}/help-center": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Switches the project's public help center (`/help/{key}`) on or off
+         *     (client admin and platform admins; audited `knowledge.help_center.on` /
+         *     `.off`). Off, its pages answer 404 like an unknown key.
+         */
+        put: operations["switch_help_center"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2508,6 +2570,11 @@ export interface components {
             user_id: number;
         };
         Article: {
+            /**
+             * @description Whether the caller edits and publishes this article (an editor of
+             *     the client, or an agent granted editing in all of its projects).
+             */
+            can_edit: boolean;
             /** Format: int64 */
             category_id: number | null;
             /** Format: int64 */
@@ -3344,6 +3411,10 @@ export interface components {
             received_at: string;
             subject: string;
         };
+        /** @description `PUT /knowledge/projects/{id}/help-center`. */
+        HelpCenterSwitch: {
+            enabled: boolean;
+        };
         HistoryEntry: {
             at: string;
             field: string;
@@ -3955,6 +4026,34 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_KnowledgeProject: {
+            items: {
+                active: boolean;
+                /**
+                 * Format: int32
+                 * @description The project's agents (active users).
+                 */
+                agents: number;
+                /**
+                 * @description Whether the caller may switch the help center (client admin,
+                 *     platform admin; not a project lead).
+                 */
+                can_switch_help_center: boolean;
+                /** Format: int64 */
+                client_id: number;
+                /**
+                 * Format: int32
+                 * @description Of them, the ones granted editing.
+                 */
+                editors: number;
+                help_center: components["schemas"]["KnowledgeHelpCenter"];
+                /** Format: int64 */
+                id: number;
+                key: string;
+                name: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_KnowledgeSuggestion: {
             items: {
                 /** Format: int64 */
@@ -4337,8 +4436,31 @@ export interface components {
             action: string;
             /** Format: int64 */
             id: number;
-            /** @description `text-module`, `instruction`, `course` or `article`. */
+            /**
+             * @description `text-module`, `instruction`, `course`, `article` or `editor` (who
+             *     edits a project's knowledge changed; `id` is the project).
+             */
             type: string;
+        };
+        /** @description A project's help center: the switch and whether it can be reached. */
+        KnowledgeHelpCenter: {
+            changed_at: string | null;
+            /** @description Who switched it last (`null`: the migration, or never switched). */
+            changed_by_name: string | null;
+            /** @description Switched on by the client admin (new projects start off). */
+            enabled: boolean;
+            /**
+             * Format: int32
+             * @description Public published articles the help center shows.
+             */
+            public_articles: number;
+            /**
+             * @description On, the project active and at least one public article: then
+             *     `/help/{key}` answers and the web form links it.
+             */
+            reachable: boolean;
+            /** @description The help center's address (path) when reachable. */
+            url: string | null;
         };
         /**
          * @description The languages an article is written in, side by side.
@@ -4355,6 +4477,47 @@ export interface components {
             body: string;
             /** Format: int64 */
             client_id: number;
+        };
+        /** @description A project's knowledge settings, for whoever grants editing there. */
+        KnowledgeProject: {
+            active: boolean;
+            /**
+             * Format: int32
+             * @description The project's agents (active users).
+             */
+            agents: number;
+            /**
+             * @description Whether the caller may switch the help center (client admin,
+             *     platform admin; not a project lead).
+             */
+            can_switch_help_center: boolean;
+            /** Format: int64 */
+            client_id: number;
+            /**
+             * Format: int32
+             * @description Of them, the ones granted editing.
+             */
+            editors: number;
+            help_center: components["schemas"]["KnowledgeHelpCenter"];
+            /** Format: int64 */
+            id: number;
+            key: string;
+            name: string;
+        };
+        /** @description An agent of the project and whether they edit its knowledge. */
+        KnowledgeProjectAgent: {
+            edits_knowledge: boolean;
+            email: string;
+            granted_at: string | null;
+            granted_by_name: string | null;
+            name: string;
+            /** Format: int64 */
+            user_id: number;
+        };
+        /** @description One project's knowledge settings with its agents. */
+        KnowledgeProjectDetail: {
+            agents: components["schemas"]["KnowledgeProjectAgent"][];
+            project: components["schemas"]["KnowledgeProject"];
         };
         /** @description An article suggested for a case. */
         KnowledgeSuggestion: {
@@ -4621,6 +4784,11 @@ export interface components {
             /** Format: int64 */
             client_id: number;
             client_name: string;
+            /**
+             * @description An agent granted editing of the project's knowledge articles
+             *     (`knowledge_editors`).
+             */
+            edits_knowledge: boolean;
             /** Format: int64 */
             id: number;
             key: string;
@@ -5656,6 +5824,7 @@ export type HandlingTeam = components['schemas']['HandlingTeam'];
 export type Health = components['schemas']['Health'];
 export type HeldList = components['schemas']['HeldList'];
 export type HeldSubmission = components['schemas']['HeldSubmission'];
+export type HelpCenterSwitch = components['schemas']['HelpCenterSwitch'];
 export type HistoryEntry = components['schemas']['HistoryEntry'];
 export type ImportReport = components['schemas']['ImportReport'];
 export type ImportRowError = components['schemas']['ImportRowError'];
@@ -5683,6 +5852,7 @@ export type ItemListInstruction = components['schemas']['ItemList_Instruction'];
 export type ItemListKnowledgeAttachment = components['schemas']['ItemList_KnowledgeAttachment'];
 export type ItemListKnowledgeCategory = components['schemas']['ItemList_KnowledgeCategory'];
 export type ItemListKnowledgeEditor = components['schemas']['ItemList_KnowledgeEditor'];
+export type ItemListKnowledgeProject = components['schemas']['ItemList_KnowledgeProject'];
 export type ItemListKnowledgeSuggestion = components['schemas']['ItemList_KnowledgeSuggestion'];
 export type ItemListMailbox = components['schemas']['ItemList_Mailbox'];
 export type ItemListMember = components['schemas']['ItemList_Member'];
@@ -5704,9 +5874,13 @@ export type KnowledgeCategory = components['schemas']['KnowledgeCategory'];
 export type KnowledgeCategoryPatch = components['schemas']['KnowledgeCategoryPatch'];
 export type KnowledgeEditor = components['schemas']['KnowledgeEditor'];
 export type KnowledgeEvent = components['schemas']['KnowledgeEvent'];
+export type KnowledgeHelpCenter = components['schemas']['KnowledgeHelpCenter'];
 export type KnowledgeLanguage = components['schemas']['KnowledgeLanguage'];
 export type KnowledgePreview = components['schemas']['KnowledgePreview'];
 export type KnowledgePreviewInput = components['schemas']['KnowledgePreviewInput'];
+export type KnowledgeProject = components['schemas']['KnowledgeProject'];
+export type KnowledgeProjectAgent = components['schemas']['KnowledgeProjectAgent'];
+export type KnowledgeProjectDetail = components['schemas']['KnowledgeProjectDetail'];
 export type KnowledgeSuggestion = components['schemas']['KnowledgeSuggestion'];
 export type KnowledgeVisibility = components['schemas']['KnowledgeVisibility'];
 export type Lesson = components['schemas']['Lesson'];
@@ -15837,6 +16011,170 @@ export interface operations {
             };
         };
     };
+    list_knowledge_projects: {
+        parameters: {
+            query: {
+                client_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_KnowledgeProject"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    knowledge_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeProjectDetail"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_editors: {
         parameters: {
             query?: never;
@@ -16073,6 +16411,127 @@ export interface operations {
             };
             /** @description The change conflicts with the stored state (`code` says how) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    switch_help_center: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterSwitch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeProject"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

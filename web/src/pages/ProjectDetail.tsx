@@ -64,6 +64,13 @@ export function ProjectDetailPage({ params }: { params: Params }) {
             </dl>
           </section>
           <Members projectId={id} canManage={canManageMembers} onChange={() => void project.reload()} />
+          {canManageMembers && (
+            <p>
+              <Link href={`/knowledge/projects/${id}`} testId="project-knowledge-link">
+                {t('kb.projectLink')} →
+              </Link>
+            </p>
+          )}
           <DataMasks projectId={id} canEdit={canEdit} />
           <WebFormCard projectId={id} canEdit={canEdit} />
           {canEdit && <MailboxesCard projectId={id} />}

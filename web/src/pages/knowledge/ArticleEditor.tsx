@@ -1,7 +1,8 @@
 // The article editor: title and Markdown body with the server's preview,
 // and for editors the frame (category, tags, visibility, project limits).
 // Every save is a new version: a draft from an editor, a suggestion (in
-// review at once) from an agent. Ctrl+S / ⌘S saves.
+// review at once) from an agent. An agent granted editing in some projects
+// writes like an editor, limited to those projects. Ctrl+S / ⌘S saves.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type List, type Project } from '../../api';
@@ -13,8 +14,8 @@ import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { useSession } from '../../session';
 import { languageName } from './bits';
-import { flatten, useCategories, useKnowledgeClient } from './hooks';
-import { LANGUAGES, isEditor, kb, type Article, type Language, type Visibility } from './kb';
+import { flatten, useCategories, useGrantChanges, useKnowledgeClient } from './hooks';
+import { LANGUAGES, grantedProjects, isEditor, kb, type Article, type Language, type Visibility } from './kb';
 
 /** `/knowledge/new`: a new article (its first language). */
 export function NewArticlePage() {
@@ -49,7 +50,12 @@ interface EditorProps {
 
 function Editor({ clientId, article, language: initialLanguage, initialCategory }: EditorProps) {
   const { me } = useSession();
-  const editor = isEditor(me, clientId);
+  useGrantChanges();
+  // The client's editors choose any projects; a granted agent only among
+  // the projects they edit, and always limits (policy::edit_knowledge_article).
+  const full = isEditor(me, clientId);
+  const granted = grantedProjects(me, clientId);
+  const editor = article ? article.can_edit : full || granted.length > 0;
   const tr = article?.translations.find((x) => x.language === initialLanguage);
   const start = tr?.head ?? tr?.published ?? null;
   const [language, setLanguage] = useState<Language>(initialLanguage);
@@ -58,14 +64,14 @@ function Editor({ clientId, article, language: initialLanguage, initialCategory 
   const [category, setCategory] = useState<number | null>(initialCategory);
   const [tags, setTags] = useState((article?.tags ?? []).join(', '));
   const [visibility, setVisibility] = useState<Visibility>(article?.visibility ?? 'internal');
-  const [limited, setLimited] = useState(article?.limited ?? false);
-  const [projectIds, setProjectIds] = useState<number[]>(article?.project_ids ?? []);
+  const [limited, setLimited] = useState(article?.limited ?? !full);
+  const [projectIds, setProjectIds] = useState<number[]>(article?.project_ids ?? (full ? [] : granted.map((p) => p.id)));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const cats = useCategories(clientId);
-  const projects = useLoad(
-    () => (editor ? api.get<List<Project>>('/projects').then((l) => l.items.filter((p) => p.client_id === clientId)) : Promise.resolve([] as Project[])),
-    [clientId, editor],
+  const projects = useLoad<{ id: number; key: string; name: string }[]>(
+    () => (editor && full ? api.get<List<Project>>('/projects').then((l) => l.items.filter((p) => p.client_id === clientId)) : Promise.resolve(editor ? granted : [])),
+    [clientId, editor, full],
   );
   // The version the change is made on: a newer save meanwhile answers 409.
   // Agents cannot see drafts, so their suggestions carry no check.
@@ -201,9 +207,15 @@ function Editor({ clientId, article, language: initialLanguage, initialCategory 
               </fieldset>
               <fieldset class="kb-fieldset">
                 <legend class="field-label">{t('kb.projects')}</legend>
-                <label class="field-inline">
-                  <input type="checkbox" checked={limited} onChange={(e) => setLimited(e.currentTarget.checked)} data-testid="kb-limited" /> {t('kb.limit')}
-                </label>
+                {full ? (
+                  <label class="field-inline">
+                    <input type="checkbox" checked={limited} onChange={(e) => setLimited(e.currentTarget.checked)} data-testid="kb-limited" /> {t('kb.limit')}
+                  </label>
+                ) : (
+                  <p class="field-hint" data-testid="kb-granted-note">
+                    {t('kb.grantedNote', { projects: granted.map((p) => p.key).join(', ') })}
+                  </p>
+                )}
                 {limited &&
                   (projects.data ?? []).map((p) => (
                     <label key={p.id} class="field-inline">
@@ -211,6 +223,7 @@ function Editor({ clientId, article, language: initialLanguage, initialCategory 
                         type="checkbox"
                         checked={projectIds.includes(p.id)}
                         onChange={(e) => setProjectIds(e.currentTarget.checked ? [...projectIds, p.id].sort((a, b) => a - b) : projectIds.filter((x) => x !== p.id))}
+                        data-testid={`kb-project-${p.key}`}
                       />{' '}
                       {p.key} · {p.name}
                     </label>

@@ -1,10 +1,14 @@
 // One article: German and English side by side (or one of them), each with
 // its published version and, for editors, the newer draft or review
 // version; a missing translation is shown as such, with an action to write
-// it. Editors submit, publish, unpublish and delete here; agents suggest a
-// change.
+// it. Editors submit, publish, unpublish and delete here (an agent granted
+// editing in the article's projects too, but deletes nothing); agents
+// suggest a change. A live `knowledge` event of the article reloads it
+// ("updated just now"); one that takes it away from the reader says so.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../../api';
+import { useLiveEvents } from '../../components/events';
 import { navigate, type Params } from '../../router';
 import { formatShort, t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
@@ -14,7 +18,7 @@ import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { useSession } from '../../session';
 import { Stamps, StateBadge, SuggestedNotice, languageName } from './bits';
-import { categoryPath, useCategories } from './hooks';
+import { categoryPath, useCategories, useGrantChanges } from './hooks';
 import { LANGUAGES, isEditor, kb, type Article, type Language, type Translation, type Version } from './kb';
 
 type View = 'both' | Language;
@@ -28,7 +32,41 @@ export function ArticlePage({ params }: { params: Params }) {
   const cats = useCategories(a?.client_id ?? null);
   const [view, setView] = useState<View>('both');
   const [confirm, setConfirm] = useState(false);
+  const [live, setLive] = useState<'updated' | 'gone' | null>(null);
+  // The live reload under way: the event's action (null: none).
+  const pending = useRef<string | null>(null);
+  // Set while this page deletes the article itself: its own event is no news.
+  const leaving = useRef(false);
+  useLiveEvents((e) => {
+    if (leaving.current) return;
+    const mine = e.kind === 'knowledge' && e.data.type === 'article' && e.data.id === id;
+    if (!mine && e.kind !== 'reconnect') return;
+    pending.current = e.kind === 'knowledge' ? e.data.action : 'reconnect';
+    void article.reload();
+  });
+  useEffect(() => {
+    if (article.loading || pending.current === null) return;
+    const action = pending.current;
+    pending.current = null;
+    if (article.error instanceof ApiError && article.error.status === 404) setLive('gone');
+    else if (!article.error && action !== 'reconnect') setLive('updated');
+  }, [article.loading, article.error, article.data]);
+  useEffect(() => setLive(null), [id]);
+  // Granted or revoked meanwhile: what the page offers follows (can_edit).
+  useGrantChanges(() => void article.reload());
 
+  if (live === 'gone') {
+    return (
+      <Page title={a ? titleOf(a) : t('kb.title')} testId="kb-article">
+        <p class="alert alert-error" role="alert" data-testid="kb-live-gone">
+          {t('kb.live.gone')}
+        </p>
+        <p>
+          <Link href="/knowledge">{t('kb.live.back')}</Link>
+        </p>
+      </Page>
+    );
+  }
   if (!a) {
     return (
       <Page title={t('kb.title')} testId="kb-article">
@@ -37,13 +75,15 @@ export function ArticlePage({ params }: { params: Params }) {
       </Page>
     );
   }
+  // Delete and the client's frame: its editors; versions, publishing: whoever edits this article.
   const editor = isEditor(me, a.client_id);
+  const writes = a.can_edit;
   const title = titleOf(a);
   const shown = a.translations.filter((tr) => view === 'both' || tr.language === view);
 
   const actions = (
     <>
-      {editor && (
+      {writes && (
         <Link href={`/knowledge/articles/${a.id}/history`} class="btn" testId="kb-history">
           {t('kb.history')}
         </Link>
@@ -69,7 +109,7 @@ export function ArticlePage({ params }: { params: Params }) {
             {tag}
           </span>
         ))}
-        {editor && a.limited && <span class="muted">{t('kb.limitedTo', { projects: projectNames(me.projects, a.project_ids) })}</span>}
+        {writes && a.limited && <span class="muted">{t('kb.limitedTo', { projects: projectNames(me.projects, a.project_ids) })}</span>}
         <span class="muted">{t('kb.updated', { at: formatShort(a.updated_at) })}</span>
         <div class="kb-view" role="group" aria-label={t('kb.view')}>
           {(['both', ...LANGUAGES] as View[]).map((v) => (
@@ -80,10 +120,15 @@ export function ArticlePage({ params }: { params: Params }) {
         </div>
       </div>
       <SuggestedNotice />
+      {live === 'updated' && (
+        <p class="alert alert-ok" role="status" data-testid="kb-live-updated">
+          {t('kb.live.updated')}
+        </p>
+      )}
       <ErrorBox error={article.error} />
       <div class={shown.length > 1 ? 'kb-columns' : 'kb-columns kb-columns-one'}>
         {shown.map((tr) => (
-          <LanguageColumn key={tr.language} article={a} tr={tr} editor={editor} reload={article.reload} />
+          <LanguageColumn key={tr.language} article={a} tr={tr} editor={writes} reload={article.reload} />
         ))}
       </div>
       {confirm && (
@@ -93,7 +138,13 @@ export function ArticlePage({ params }: { params: Params }) {
           confirmLabel={t('common.delete')}
           onClose={() => setConfirm(false)}
           onConfirm={async () => {
-            await kb.deleteArticle(a.id);
+            leaving.current = true;
+            try {
+              await kb.deleteArticle(a.id);
+            } catch (e) {
+              leaving.current = false;
+              throw e;
+            }
             navigate('/knowledge');
           }}
         />

@@ -1,6 +1,7 @@
 // Knowledge home: the category tree, the articles of the chosen category,
 // and the search (the case search's language: words, pre*, "phrase", tag:)
 // with ranked hits and snippets, filtered by category, tag and language.
+// A live `knowledge` event of an article reloads the list (or the hits).
 
 import { useEffect, useState } from 'preact/hooks';
 import { formatShort, getLocale, t } from '../../i18n';
@@ -9,10 +10,11 @@ import { Link } from '../../components/Link';
 import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { useSession } from '../../session';
+import { useDebounced, useLiveEvents } from '../../components/events';
 import { CategoryTree } from './CategoryTree';
 import { ClientPicker, KbTabs, StateBadge, SuggestedNotice, languageName } from './bits';
-import { categoryPath, flatten, useCategories, useKnowledgeClient } from './hooks';
-import { LANGUAGES, isEditor, kb, type ArticleSummary, type Category, type Hit, type Language } from './kb';
+import { categoryPath, flatten, useCategories, useGrantChanges, useKnowledgeClient } from './hooks';
+import { LANGUAGES, grantedProjects, isEditor, kb, type ArticleSummary, type Category, type Hit, type Language } from './kb';
 
 /** Articles per page of the list. */
 const PAGE = 100;
@@ -53,6 +55,17 @@ export function KnowledgePage() {
     [clientId, q, category, tag, language],
   );
 
+  // Published, withdrawn, deleted elsewhere: the list follows at once.
+  const refresh = useDebounced(() => {
+    if (q) void hits.reload();
+    else void list.reload();
+  }, 150);
+  useLiveEvents((e) => {
+    if ((e.kind === 'knowledge' && e.data.type === 'article') || e.kind === 'reconnect') refresh();
+  });
+  useGrantChanges();
+  const writes = editor || (clientId !== null && grantedProjects(me, clientId).length > 0);
+
   if (!clientId) {
     return (
       <Page title={t('kb.title')} testId="kb-home">
@@ -65,7 +78,7 @@ export function KnowledgePage() {
     <>
       <ClientPicker clients={clients} clientId={clientId} onChange={(id) => (setClientId(id), setCategory(null))} />
       <Link href={`/knowledge/new${category ? `?category=${category}` : ''}`} class="btn btn-primary" testId="kb-new">
-        {editor ? t('kb.new') : t('kb.suggestNew')}
+        {writes ? t('kb.new') : t('kb.suggestNew')}
       </Link>
     </>
   );

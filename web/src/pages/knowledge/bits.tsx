@@ -47,7 +47,7 @@ export function ClientPicker(props: { clients: { id: number; name: string }[]; c
 }
 
 /** Links between the knowledge screens, by what the user may do at the client. */
-export function KbTabs({ clientId, current }: { clientId: number | null; current: 'home' | 'review' | 'deleted' }) {
+export function KbTabs({ clientId, current }: { clientId: number | null; current: 'home' | 'review' | 'deleted' | 'projects' }) {
   const { me } = useSession();
   if (!clientId) return null;
   const tab = (id: typeof current, href: string, label: string, testId: string) => (
@@ -60,6 +60,7 @@ export function KbTabs({ clientId, current }: { clientId: number | null; current
       {tab('home', '/knowledge', t('kb.tab.articles'), 'kb-tab-home')}
       {isEditor(me, clientId) && tab('review', '/knowledge/review', t('kb.tab.review'), 'kb-tab-review')}
       {canRestore(me, clientId) && tab('deleted', '/knowledge/deleted', t('kb.tab.deleted'), 'kb-tab-deleted')}
+      {isEditor(me, clientId) && tab('projects', '/knowledge/projects', t('kb.tab.projects'), 'kb-tab-projects')}
     </nav>
   );
 }

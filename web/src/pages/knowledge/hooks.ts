@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Client, type List } from '../../api';
 import { useSession } from '../../session';
 import { useLoad } from '../../components/useLoad';
+import { useLiveEvents } from '../../components/events';
 import { kb, ownClients, type Category } from './kb';
 import { buildTree } from './tree';
 
@@ -57,4 +58,19 @@ export function useCategories(clientId: number | null) {
   const loaded = useLoad(() => (clientId ? kb.categories(clientId) : Promise.resolve([] as Category[])), [clientId]);
   const tree = useMemo(() => buildTree(loaded.data ?? []), [loaded.data]);
   return { ...loaded, categories: loaded.data ?? [], tree };
+}
+
+/**
+ * Who edits a project's knowledge changed (live event `knowledge`, type
+ * `editor`): the session's projects (`edits_knowledge`) are read again, and
+ * `then` runs (a page reloads what its offers depend on).
+ */
+export function useGrantChanges(then?: () => void): void {
+  const { refresh } = useSession();
+  useLiveEvents((e) => {
+    if (e.kind !== 'knowledge' || e.data.type !== 'editor') return;
+    void refresh()
+      .catch(() => undefined)
+      .then(() => then?.());
+  });
 }

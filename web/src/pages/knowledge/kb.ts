@@ -17,6 +17,9 @@ export type Language = S['KnowledgeLanguage'];
 export type Visibility = S['KnowledgeVisibility'];
 export type Translation = S['ArticleTranslation'];
 export type Saved = S['ArticleSaved'];
+export type KnowledgeProject = S['KnowledgeProject'];
+export type KnowledgeProjectDetail = S['KnowledgeProjectDetail'];
+export type ProjectAgent = S['KnowledgeProjectAgent'];
 
 export const LANGUAGES: Language[] = ['de', 'en'];
 
@@ -33,6 +36,11 @@ export function isEditor(me: Me, clientId: number): boolean {
   if (me.user.role === 'admin') return true;
   if (me.user.role === 'client-admin' && me.client?.id === clientId) return true;
   return me.user.role === 'project-lead' && me.projects.some((p) => p.client_id === clientId && p.member_role === 'lead');
+}
+
+/** The client's projects in which the user (an agent) was granted editing of the articles limited to them. */
+export function grantedProjects(me: Me, clientId: number): { id: number; key: string; name: string }[] {
+  return me.projects.filter((p) => p.client_id === clientId && p.edits_knowledge).map((p) => ({ id: p.id, key: p.key, name: p.name }));
 }
 
 /** Mirrors policy::restore_knowledge: the client admin (and platform admins) see and restore deleted articles. */
@@ -78,6 +86,15 @@ export const kb = {
     ok(client.POST('/api/v1/knowledge/articles/{id}/unpublish', { params: { path: { id } }, body: { language } })),
   review: (clientId: number) =>
     ok(client.GET('/api/v1/knowledge/review', { params: { query: { client_id: clientId } } })).then((l) => l.items),
+  projects: (clientId: number) =>
+    ok(client.GET('/api/v1/knowledge/projects', { params: { query: { client_id: clientId } } })).then((l) => l.items),
+  project: (id: number) => ok(client.GET('/api/v1/knowledge/projects/{id}', { params: { path: { id } } })),
+  switchHelpCenter: (id: number, enabled: boolean) =>
+    ok(client.PUT('/api/v1/knowledge/projects/{id}/help-center', { params: { path: { id } }, body: { enabled } })),
+  grant: (id: number, userId: number) =>
+    ok(client.PUT('/api/v1/knowledge/projects/{id}/editors/{user_id}', { params: { path: { id, user_id: userId } } })),
+  revoke: (id: number, userId: number) =>
+    ok(client.DELETE('/api/v1/knowledge/projects/{id}/editors/{user_id}', { params: { path: { id, user_id: userId } } })),
   preview: (clientId: number, body: string) =>
     ok(client.POST('/api/v1/knowledge/preview', { body: { client_id: clientId, body } })).then((p) => p.html),
 };
