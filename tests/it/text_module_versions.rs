@@ -331,3 +331,116 @@ async fn a_module_inserted_twice_attaches_its_files_once() {
     let other = render(ts.token_client(CA_ACME)).await;
     assert_ne!(other, third);
 }
+
+/// Exports the client as `api` and unpacks it; the archive's top folder
+/// (inside the returned temporary directory).
+async fn export(api: &Api, client: i64) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (status, job) = api
+        .post(&format!("{V1}/clients/{client}/exports"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job_id = job["id"].as_str().expect("job id").to_string();
+    let mut done = Value::Null;
+    for _ in 0..600 {
+        let (status, body) = api
+            .get(&format!("{V1}/clients/{client}/exports/{job_id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["state"] == "running" {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        }
+        done = body;
+        break;
+    }
+    assert_eq!(done["state"], "done", "{done}");
+    let url = done["download_url"].as_str().expect("download url");
+    let response = api.raw(reqwest::Method::GET, url, None, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("body");
+    let work = tempfile::tempdir().expect("dir");
+    let archive = work.path().join("export.tar.gz");
+    std::fs::write(&archive, &bytes).expect("save");
+    let into = work.path().join("x");
+    std::fs::create_dir(&into).expect("dir");
+    let status = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&into)
+        .status()
+        .expect("run tar");
+    assert!(status.success(), "tar -xzf failed");
+    let top = std::fs::read_dir(&into)
+        .expect("read dir")
+        .next()
+        .expect("a top folder")
+        .expect("entry")
+        .path();
+    (work, top)
+}
+
+#[actix_web::test]
+async fn the_export_carries_every_version_and_its_files_to_their_client_only() {
+    let ts = common::demo_server().await;
+    let acme = client_id(&ts, "Acme Energie GmbH").await;
+    let nord = client_id(&ts, "Nordlicht Versand AG").await;
+    let editor = ts.token_client(CA_ACME);
+    let nord_admin = ts.token_client(CA_NORD);
+    let (_, module) = editor
+        .post(
+            &format!("{V1}/text-modules"),
+            json!({"client_id": acme, "shortcut": "export-verlauf", "language": "de",
+                   "title": "Export", "body": "Erste Fassung"}),
+        )
+        .await;
+    let id = module["id"].as_i64().unwrap();
+    let bytes = b"%PDF-1.4 nur in alter Fassung";
+    let with_file = upload(&editor, id, "Alt.pdf", bytes).await;
+    let file_id = with_file["attachments"][0]["id"].as_i64().unwrap();
+    let (status, _) = editor
+        .delete(&format!("{V1}/text-modules/{id}/attachments/{file_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let sha = zezaro::db::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+
+    let (_work, top) = export(&editor, acme).await;
+    let text = std::fs::read_to_string(top.join("text_module_versions.jsonl")).expect("versions");
+    let mine: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json line"))
+        .filter(|v| v["module_id"] == id)
+        .collect();
+    assert_eq!(
+        mine.iter()
+            .map(|v| v["number"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3],
+        "{text}"
+    );
+    assert_eq!(mine[0]["body"], "Erste Fassung");
+    assert_eq!(mine[0]["project_ids"], json!([]));
+    let files = std::fs::read_to_string(top.join("text_module_version_files.csv")).expect("files");
+    assert!(files.contains(&sha) && files.contains("Alt.pdf"), "{files}");
+    // The module no longer has the file; its old version does, so the
+    // content is in the archive.
+    assert_eq!(
+        std::fs::read(top.join("files").join(&sha)).expect("the version's file"),
+        bytes
+    );
+    let readme = std::fs::read_to_string(top.join("README.md")).expect("readme");
+    assert!(
+        readme.contains("text_module_versions.jsonl")
+            && readme.contains("text_module_version_files.csv")
+    );
+
+    // Nordlicht's export has none of it.
+    let (_work, other) = export(&nord_admin, nord).await;
+    let theirs =
+        std::fs::read_to_string(other.join("text_module_versions.jsonl")).unwrap_or_default();
+    assert!(!theirs.contains("Erste Fassung"), "{theirs}");
+    assert!(!other.join("files").join(&sha).exists());
+    let their_files =
+        std::fs::read_to_string(other.join("text_module_version_files.csv")).unwrap_or_default();
+    assert!(!their_files.contains(&sha));
+}
