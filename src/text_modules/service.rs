@@ -900,3 +900,52 @@ pub fn render(
         attachments,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(sha: &str, name: &str) -> FileRef {
+        FileRef {
+            sha256: sha.into(),
+            filename: name.into(),
+            content_type: "application/pdf".into(),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn a_restore_keeps_the_files_it_has_and_adds_or_removes_the_rest() {
+        let now = [file("a", "A.pdf"), file("b", "B.pdf"), file("a", "A.pdf")];
+        let wanted = [file("a", "A.pdf"), file("c", "C.pdf")];
+        let (remove, add) = file_changes(&now, &wanted);
+        assert_eq!(remove, vec![1, 2], "B and the second A go");
+        assert_eq!(add, vec![&wanted[1]], "C comes back");
+        // Same content under another name is another file.
+        let renamed = [file("a", "Neu.pdf")];
+        let (remove, add) = file_changes(&[file("a", "A.pdf")], &renamed);
+        assert_eq!((remove.len(), add.len()), (1, 1));
+        let (remove, add) = file_changes(&now, &now);
+        assert!(remove.is_empty() && add.is_empty());
+    }
+
+    #[test]
+    fn content_compares_every_field_and_the_files_in_order() {
+        let base = Snapshot {
+            shortcut: "x".into(),
+            language: Language::De,
+            title: "T".into(),
+            body: "B".into(),
+            limited: false,
+            project_ids: Vec::new(),
+            files: vec![file("a", "A.pdf"), file("b", "B.pdf")],
+        };
+        let mut other = base.clone();
+        assert!(same_content(&base, &other));
+        other.files.reverse();
+        assert!(!same_content(&base, &other));
+        let mut limited = base.clone();
+        limited.limited = true;
+        assert!(!same_content(&base, &limited));
+    }
+}
