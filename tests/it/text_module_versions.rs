@@ -219,6 +219,20 @@ async fn the_history_is_the_editors_own() {
         .await;
     assert_eq!(status, StatusCode::OK);
 
+    // The demo's "abschlag" was reworded once: two versions to compare.
+    let (_, list) = editor
+        .get(&format!("{V1}/text-modules?client_id={acme}"))
+        .await;
+    let abschlag = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["shortcut"] == "abschlag")
+        .expect("the demo's abschlag")["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(numbers(&history(&editor, abschlag).await), vec![2, 1]);
+
     // Another client's admin: nothing there, by any of the three paths.
     for path in [
         format!("{V1}/text-modules/{id}/versions"),
