@@ -76,7 +76,7 @@ export const textmodules: AreaMessages<typeof en> = {
   'tm.current': 'aktuell',
   'tm.restoredFrom': 'stellt Fassung {n} wieder her',
   'tm.savedBy': 'Gespeichert von',
-  'tm.someone': 'ein entfernter Benutzer',
+  'tm.someone': 'System oder gelöschter Benutzer',
   'tm.diffLeft': 'Links',
   'tm.diffRight': 'Rechts',
   'tm.diffTitle': 'Vergleich',

@@ -77,7 +77,7 @@ export const textmodules = {
   'tm.current': 'current',
   'tm.restoredFrom': 'restores version {n}',
   'tm.savedBy': 'Saved by',
-  'tm.someone': 'a removed user',
+  'tm.someone': 'the system or a deleted user',
   'tm.diffLeft': 'Left',
   'tm.diffRight': 'Right',
   'tm.diffTitle': 'Comparison',
