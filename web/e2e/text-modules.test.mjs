@@ -259,6 +259,10 @@ test('history, restore, a module inserted twice attaches once, and both screens 
       ['Preisblatt.pdf'],
     );
 
+    // Another save of the published module arrives on the open history without a reload.
+    await call(editor.page, 'PATCH', `/text-modules/${module.id}`, { title: 'Preisblatt senden (neu)' });
+    await editor.page.getByTestId('tm-version-5').waitFor({ timeout: 5000 });
+
     // (4) The history and the editors' page on a phone: nothing sideways, every button on the screen.
     await editor.page.setViewportSize({ width: 390, height: 844 });
     await editor.page.getByTestId('tm-restore-1').waitFor();

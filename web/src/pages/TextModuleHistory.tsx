@@ -12,6 +12,7 @@ import { Link } from '../components/Link';
 import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { SideBySideDiff } from '../components/SideBySideDiff';
+import { useDebounced, useLiveEvents } from '../components/events';
 import { useLoad } from '../components/useLoad';
 
 /** The facts of a version as lines, so that the diff shows what changed. */
@@ -34,6 +35,13 @@ export function TextModuleHistoryPage({ params }: { params: Params }) {
   const [newer, setNewer] = useState<number | null>(null);
   const [restoring, setRestoring] = useState<TextModuleVersionSummary | null>(null);
   const [done, setDone] = useState<string | null>(null);
+
+  // Another editor's change of a published module arrives live (drafts
+  // send no event; the page shows them after a reload).
+  const refresh = useDebounced(() => void Promise.all([versions.reload(), module.reload()]), 200);
+  useLiveEvents((e) => {
+    if ((e.kind === 'knowledge' && e.data.type === 'text-module' && e.data.id === id) || e.kind === 'reconnect') refresh();
+  });
 
   const list = versions.data?.items ?? [];
   // Default: the newest against the one before it.
