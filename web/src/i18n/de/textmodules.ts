@@ -90,7 +90,7 @@ export const textmodules: AreaMessages<typeof en> = {
   'tm.restoredAs': 'Fassung {n} wurde als neueste Fassung wiederhergestellt.',
   'tm.alreadyAttached': { one: 'Seine Datei war schon angehängt (nicht noch einmal)', other: 'Seine {n} Dateien waren schon angehängt (nicht noch einmal)' },
   'tm.fileFrom': 'aus ::{shortcut}',
-  'tm.staleFiles': 'Der Text von ::{shortcut} steht nicht mehr in der Antwort, seine Dateien sind aber noch angehängt: {names}.',
-  'tm.removeStale': 'Diese Dateien entfernen',
+  'tm.staleFiles': { one: 'Der Text von ::{shortcut} steht nicht mehr in der Antwort, seine Datei ist aber noch angehängt: {names}.', other: 'Der Text von ::{shortcut} steht nicht mehr in der Antwort, seine {n} Dateien sind aber noch angehängt: {names}.' },
+  'tm.removeStale': { one: 'Diese Datei entfernen', other: 'Diese Dateien entfernen' },
   'tm.keepStale': 'Behalten',
 };

@@ -91,7 +91,7 @@ export const textmodules = {
   'tm.restoredAs': 'Version {n} was restored as the newest version.',
   'tm.alreadyAttached': { one: 'Its file was attached already (not added again)', other: 'Its {n} files were attached already (not added again)' },
   'tm.fileFrom': 'from ::{shortcut}',
-  'tm.staleFiles': 'The text of ::{shortcut} is no longer in the reply, but its files are still attached: {names}.',
-  'tm.removeStale': 'Remove these files',
+  'tm.staleFiles': { one: 'The text of ::{shortcut} is no longer in the reply, but its file is still attached: {names}.', other: 'The text of ::{shortcut} is no longer in the reply, but its {n} files are still attached: {names}.' },
+  'tm.removeStale': { one: 'Remove this file', other: 'Remove these files' },
   'tm.keepStale': 'Keep them',
 } satisfies Messages;

@@ -8,7 +8,7 @@ import { formatNumber, t } from '../../i18n';
 import type { CaseState } from './useCase';
 import { InsertNoteView, TextModuleDialog, renderModule, spliceRendered, useCaseTextModules, useShortcutPicker, type InsertNote } from './TextModules';
 import type { TextModulePick } from '../../api';
-import { originOf, staleModules, type Insertion } from './moduleFiles';
+import { originOf, staleModules, stillInDraft, type Insertion } from './moduleFiles';
 
 export type ComposeKind = 'outbound' | 'note';
 
@@ -98,8 +98,10 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
   const modules = useCaseTextModules(composer.caseId);
   const [note, setNote] = useState<InsertNote | null>(null);
   const [dialog, setDialog] = useState(false);
+  // The last insertion's note goes with its text.
   useEffect(() => {
-    if (!composer.text) setNote(null);
+    const last = composer.insertions[composer.insertions.length - 1];
+    if (!composer.text || (last && !stillInDraft(composer.text, last))) setNote(null);
   }, [composer.text]);
   const insert = (module: TextModulePick, from: number, to: number) => {
     composer.onError(null);
@@ -188,10 +190,10 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
         <InsertNoteView note={note} />
         {stale.map((m) => (
           <div key={m.moduleId} class="alert alert-warn tm-stale" role="status" data-testid="tm-stale">
-            <p>{t('tm.staleFiles', { shortcut: m.shortcut, names: composer.files.filter((f) => m.fileIds.includes(f.id)).map((f) => f.filename).join(', ') })}</p>
+            <p>{t('tm.staleFiles', { n: m.fileIds.length, shortcut: m.shortcut, names: composer.files.filter((f) => m.fileIds.includes(f.id)).map((f) => f.filename).join(', ') })}</p>
             <div class="tm-stale-actions">
               <button type="button" class="btn btn-small" onClick={() => composer.setFiles((cur) => cur.filter((f) => !m.fileIds.includes(f.id)))} data-testid="tm-stale-remove">
-                {t('tm.removeStale')}
+                {t('tm.removeStale', { n: m.fileIds.length })}
               </button>
               <button type="button" class="btn btn-small" onClick={() => composer.setKeptModules((cur) => [...cur, m.moduleId])} data-testid="tm-stale-keep">
                 {t('tm.keepStale')}
