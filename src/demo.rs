@@ -936,8 +936,18 @@ fn seed_text_modules(
             true,
         ),
     ];
+    // An earlier wording, saved first, so that the module's history has a
+    // change to show (Textbausteine → Verlauf).
+    let earlier: &[(&str, &str)] = &[(
+        "abschlag",
+        "Guten Tag {{contact.name}},\n\nIhren monatlichen Abschlag passen wir gern an. Bitte nennen Sie uns den gewünschten Betrag.\n\nFreundliche Grüße\n{{agent.name}}",
+    )];
     let mut events = crate::cases::events::Announcements::default();
     for (client_id, shortcut, language, title, body, projects, publish) in modules {
+        let first = earlier
+            .iter()
+            .find(|(s, _)| *client_id == acme && s == shortcut)
+            .map(|(_, text)| *text);
         let module = service::create(
             tx,
             op,
@@ -946,11 +956,24 @@ fn seed_text_modules(
                 shortcut: (*shortcut).into(),
                 language: *language,
                 title: (*title).into(),
-                body: (*body).into(),
+                body: first.unwrap_or(body).into(),
                 project_ids: projects.to_vec(),
             },
         )
         .map_err(err)?;
+        if first.is_some() {
+            service::update(
+                tx,
+                op,
+                module.id,
+                crate::text_modules::model::TextModulePatch {
+                    body: Some((*body).into()),
+                    ..Default::default()
+                },
+                &mut events,
+            )
+            .map_err(err)?;
+        }
         if *publish {
             service::publish(tx, op, module.id, &mut events).map_err(err)?;
         }

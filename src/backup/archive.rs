@@ -772,17 +772,30 @@ fn check_store(path: &Path, manifest: &Manifest) -> Result<(), BackupError> {
         }
     }
     let packed = packs_recorded(&conn)?;
-    // The knowledge base's files are contents of the same blob store.
-    let knowledge: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kb_attachments')",
-        [],
-        |r| r.get(0),
-    )?;
-    let named = if knowledge {
-        "(SELECT sha256 FROM attachments UNION SELECT sha256 FROM kb_attachments)"
-    } else {
-        "attachments"
-    };
+    // The knowledge base's and the text modules' files (and the files of
+    // old text-module versions) are contents of the same blob store.
+    let mut sources = vec!["SELECT sha256 FROM attachments"];
+    for (table, select) in [
+        ("kb_attachments", "SELECT sha256 FROM kb_attachments"),
+        (
+            "text_module_attachments",
+            "SELECT sha256 FROM text_module_attachments",
+        ),
+        (
+            "text_module_version_files",
+            "SELECT sha256 FROM text_module_version_files",
+        ),
+    ] {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [table],
+            |r| r.get(0),
+        )?;
+        if exists {
+            sources.push(select);
+        }
+    }
+    let named = format!("({})", sources.join(" UNION "));
     let sql = if packed {
         format!(
             "SELECT DISTINCT a.sha256, b.pack FROM {named} a

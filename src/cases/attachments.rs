@@ -58,6 +58,40 @@ pub fn clean_content_type(value: Option<&str>) -> String {
     }
 }
 
+/// An attachment of the case that `user_id` added and no message has taken
+/// yet, with this content, name and type: a text module inserted twice in
+/// one draft attaches its files once (src/text_modules).
+pub fn unsent_copy(
+    conn: &Connection,
+    case_id: CaseId,
+    user_id: crate::ids::UserId,
+    sha256: &str,
+    filename: &str,
+    content_type: &str,
+) -> Result<Option<Attachment>, CaseError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, size FROM attachments
+             WHERE case_id = ?1 AND uploaded_by = ?2 AND message_id IS NULL
+               AND sha256 = ?3 AND filename = ?4 AND content_type = ?5
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(
+            params![case_id, user_id, sha256, filename, content_type],
+            |row| {
+                let id: i64 = row.get(0)?;
+                Ok(Attachment {
+                    id,
+                    filename: filename.to_string(),
+                    content_type: content_type.to_string(),
+                    size: row.get(1)?,
+                    url: format!("/api/v1/attachments/{id}"),
+                })
+            },
+        )
+        .optional()?)
+}
+
 /// Types a browser may show inline without risk: plain images. Everything
 /// else is always downloaded.
 pub fn inline_safe(content_type: &str) -> bool {

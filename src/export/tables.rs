@@ -1183,6 +1183,66 @@ pub const EXPORTERS: &[Exporter] = &[
         ],
     },
     Exporter {
+        file: "text_module_versions.jsonl",
+        format: Format::Jsonl,
+        about: "The history of each text module: what it was after every save (version 1 is the \
+                first; the highest number is what the module is now). Its files are in \
+                text_module_version_files.csv.",
+        requires: &["text_module_versions", "text_modules"],
+        from: "FROM text_module_versions t WHERE t.module_id IN \
+               (SELECT m.id FROM text_modules m WHERE m.client_id = ?1)",
+        order: "t.module_id, t.number",
+        columns: &[
+            c("id", "Version id."),
+            c("module_id", "See text_modules.jsonl."),
+            c("number", "1, 2, 3 … per module."),
+            c("shortcut", "The shortcut then."),
+            c("language", "`de` or `en`."),
+            c("title", "Title then."),
+            c("body", "Body then (plain text with placeholders)."),
+            flag(
+                "limited",
+                "true: only the projects in `project_ids`; false: all projects.",
+            ),
+            json(
+                "project_ids",
+                "The projects it was limited to then (array of ids, see projects.csv; a project deleted since stays named).",
+            ),
+            c("saved_by", "See users.csv."),
+            c("saved_at", TIMES),
+            c(
+                "restored_from",
+                "The number of the version this one restored, if it is a restore.",
+            ),
+        ],
+    },
+    Exporter {
+        file: "text_module_version_files.csv",
+        format: Format::Csv,
+        about: "The files each version of a text module had. The content is the file \
+                `files/<sha256>` in this archive.",
+        requires: &[
+            "text_module_version_files",
+            "text_module_versions",
+            "text_modules",
+        ],
+        from: "FROM text_module_version_files t WHERE t.version_id IN \
+               (SELECT v.id FROM text_module_versions v JOIN text_modules m ON m.id = v.module_id \
+                WHERE m.client_id = ?1)",
+        order: "t.version_id, t.position",
+        columns: &[
+            c("version_id", "See text_module_versions.jsonl."),
+            c("position", "Order of the files in the version."),
+            c(
+                "sha256",
+                "SHA-256 of the content; the file is files/<sha256>.",
+            ),
+            c("filename", "File name."),
+            c("content_type", "MIME type."),
+            c("size", "Bytes."),
+        ],
+    },
+    Exporter {
         file: "text_module_usage.csv",
         format: Format::Csv,
         about: "How often each agent inserted a text module, per day.",
@@ -1214,6 +1274,16 @@ pub const BLOB_SOURCES: &[(&[&str], &str)] = &[
         &["text_module_attachments", "text_modules"],
         "SELECT t.sha256 FROM text_module_attachments t WHERE t.module_id IN \
          (SELECT m.id FROM text_modules m WHERE m.client_id = ?1)",
+    ),
+    (
+        &[
+            "text_module_version_files",
+            "text_module_versions",
+            "text_modules",
+        ],
+        "SELECT t.sha256 FROM text_module_version_files t WHERE t.version_id IN \
+         (SELECT v.id FROM text_module_versions v JOIN text_modules m ON m.id = v.module_id \
+          WHERE m.client_id = ?1)",
     ),
     (
         &["kb_attachments"],

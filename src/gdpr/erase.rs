@@ -191,6 +191,12 @@ pub fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResul
     } else {
         ""
     };
+    // … and so may a file an older version of a text module had.
+    let module_versions = if table_exists(conn, "text_module_version_files")? {
+        "UNION ALL SELECT 1 FROM text_module_version_files WHERE sha256 = ?1"
+    } else {
+        ""
+    };
     // The knowledge base's files share the blob store.
     let knowledge = if table_exists(conn, "kb_attachments")? {
         "UNION ALL SELECT 1 FROM kb_attachments WHERE sha256 = ?1"
@@ -198,7 +204,8 @@ pub fn drop_unreferenced_blobs(conn: &Connection, shas: &[String]) -> StoreResul
         ""
     };
     let mut used = conn.prepare_cached(&format!(
-        "SELECT 1 FROM attachments WHERE sha256 = ?1 {raw_mail} {modules} {knowledge} LIMIT 1"
+        "SELECT 1 FROM attachments WHERE sha256 = ?1 {raw_mail} {modules} {module_versions} \
+         {knowledge} LIMIT 1"
     ))?;
     let mut delete = conn
         .prepare_cached("DELETE FROM blobs WHERE sha256 = ?1 RETURNING size, pack, pack_offset")?;

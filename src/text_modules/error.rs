@@ -7,6 +7,8 @@ use crate::validation::Invalid;
 pub enum TextModuleError {
     #[error("no such text module")]
     NotFound,
+    #[error("no such version of the text module")]
+    VersionNotFound,
     #[error("no such attachment")]
     AttachmentNotFound,
     #[error("no such case")]
@@ -40,6 +42,7 @@ impl Problem for TextModuleError {
         match self {
             TextModuleError::NotFound
             | TextModuleError::AttachmentNotFound
+            | TextModuleError::VersionNotFound
             | TextModuleError::CaseNotFound => Answer::not_found(self),
             TextModuleError::ShortcutTaken(_) => {
                 Answer::conflict("shortcut-taken", self).field("shortcut")

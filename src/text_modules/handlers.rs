@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 use super::model::{
     NewTextModule, RenderedTextModule, TextModule, TextModulePatch, TextModulePick,
-    TextModuleQuery, TextModuleUsage,
+    TextModuleQuery, TextModuleUsage, TextModuleVersion, TextModuleVersionSummary,
 };
 use super::service;
 use crate::auth::Principal;
@@ -20,6 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(unpublish)
         .service(undelete)
         .service(usage)
+        .service(versions)
+        .service(version)
+        .service(restore)
         .service(upload_attachment)
         .service(download_attachment)
         .service(remove_attachment)
@@ -195,6 +198,62 @@ pub async fn usage(
         .read(move |conn| service::usage(conn, &who, id))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// The module's history, newest first: every save kept what the module then
+/// was (editors).
+#[utoipa::path(get, path = "/api/v1/text-modules/{id}/versions", tag = "knowledge",
+    responses((status = 200, body = ItemList<TextModuleVersionSummary>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/text-modules/{id}/versions")]
+pub async fn versions(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| service::versions(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// One version in full (editors).
+#[utoipa::path(get, path = "/api/v1/text-modules/{id}/versions/{number}", tag = "knowledge",
+    responses((status = 200, body = TextModuleVersion), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/text-modules/{id}/versions/{number}")]
+pub async fn version(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, number) = path.into_inner();
+    let version = state
+        .db
+        .read(move |conn| service::version(conn, &who, id, number))
+        .await?;
+    Ok(HttpResponse::Ok().json(version))
+}
+
+/// Makes an old version the module's content again, as a new version
+/// (editors; audited; a published module's change is live at once).
+#[utoipa::path(post, path = "/api/v1/text-modules/{id}/versions/{number}/restore", tag = "knowledge",
+    responses((status = 200, body = TextModule), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 409, body = ProblemBody, description = "shortcut-taken")))]
+#[post("/text-modules/{id}/versions/{number}/restore")]
+pub async fn restore(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, number) = path.into_inner();
+    let module = state
+        .cases
+        .write(&state.db, move |tx, events| {
+            service::restore(tx, &who, id, number, events)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(module))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

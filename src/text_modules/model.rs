@@ -151,6 +151,56 @@ pub struct TextModuleUsage {
     pub count: i64,
 }
 
+/// A file as a version of the module had it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TextModuleVersionFile {
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// One entry of a module's history (without the body; see
+/// [`TextModuleVersion`]).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TextModuleVersionSummary {
+    /// 1, 2, 3 … per module.
+    pub number: i64,
+    pub shortcut: String,
+    pub language: Language,
+    pub title: String,
+    /// How many files it had.
+    pub files: i64,
+    pub saved_by: Option<UserId>,
+    /// The saver's name (absent when the user is gone).
+    pub saved_by_name: Option<String>,
+    pub saved_at: String,
+    /// The number of the version this one brought back.
+    pub restored_from: Option<i64>,
+    /// The newest version: what the module is now.
+    pub current: bool,
+}
+
+/// A saved state of a module: what it was after one save.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TextModuleVersion {
+    pub module_id: i64,
+    pub number: i64,
+    pub shortcut: String,
+    pub language: Language,
+    pub title: String,
+    pub body: String,
+    pub limited: bool,
+    /// The projects it was limited to then (a project deleted since stays
+    /// named; a restore leaves it out).
+    pub project_ids: Vec<ProjectId>,
+    pub attachments: Vec<TextModuleVersionFile>,
+    pub saved_by: Option<UserId>,
+    pub saved_by_name: Option<String>,
+    pub saved_at: String,
+    pub restored_from: Option<i64>,
+    pub current: bool,
+}
+
 /// A module filled in for a case.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RenderedTextModule {
@@ -166,6 +216,9 @@ pub struct RenderedTextModule {
     /// Known placeholders without a value for this case (e.g. no contact).
     pub empty: Vec<String>,
     /// The module's files, attached to the case (not yet to a message):
-    /// send their ids in `attachment_ids` with the reply.
+    /// send their ids in `attachment_ids` with the reply. Inserted again
+    /// before the reply is sent, the module names the same attachments (the
+    /// inserting agent's unsent ones with the same content, name and type),
+    /// so a draft holds each file once.
     pub attachments: Vec<crate::cases::Attachment>,
 }

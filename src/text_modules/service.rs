@@ -8,10 +8,11 @@ use serde_json::json;
 use super::error::TextModuleError;
 use super::model::{
     Language, NewTextModule, RenderedTextModule, State, TextModule, TextModulePatch,
-    TextModulePick, TextModuleQuery, TextModuleUsage,
+    TextModulePick, TextModuleQuery, TextModuleUsage, TextModuleVersion, TextModuleVersionFile,
+    TextModuleVersionSummary,
 };
 use super::placeholders::{self, Values};
-use super::store::{self, ModuleRow, NewRow};
+use super::store::{self, FileRef, ModuleRow, NewRow, Snapshot};
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
@@ -27,6 +28,8 @@ pub const MAX_BODY_CHARS: usize = 20_000;
 pub const MAX_ATTACHMENTS: usize = 10;
 /// How much of the body the picker shows.
 pub const PREVIEW_CHARS: i64 = 80;
+/// How many versions the history lists (the newest).
+pub const MAX_LISTED_VERSIONS: i64 = 500;
 
 fn reader(
     conn: &Connection,
@@ -307,6 +310,7 @@ pub fn create(
         },
     )?;
     store::set_projects(conn, id, &projects)?;
+    record_version(conn, id, who, None)?;
     get(conn, who, id)
 }
 
@@ -343,6 +347,7 @@ pub fn update(
     };
     check_shortcut_free(conn, row.client_id, row.language, &row.shortcut, Some(id))?;
     store::update(conn, &row, who.user_id)?;
+    record_version(conn, id, who, None)?;
     if row.state == State::Published {
         // Who saw it before and who sees it now both reload.
         let limited = old_limited && row.limited;
@@ -451,6 +456,222 @@ pub fn undelete(
     get(conn, who, id)
 }
 
+// ---- versions -------------------------------------------------------------------
+
+/// What the module is now, as a version would hold it.
+fn snapshot(conn: &Connection, row: &ModuleRow) -> Result<Snapshot, TextModuleError> {
+    Ok(Snapshot {
+        shortcut: row.shortcut.clone(),
+        language: row.language,
+        title: row.title.clone(),
+        body: row.body.clone(),
+        limited: row.limited,
+        project_ids: store::projects(conn, row.id)?,
+        files: store::file_refs(conn, row.id)?,
+    })
+}
+
+/// Keeps the module's present content as its newest version, after a save.
+/// A save that changed nothing adds no version; a restore always does.
+fn record_version(
+    conn: &Connection,
+    id: i64,
+    who: &Principal,
+    restored_from: Option<i64>,
+) -> Result<(), TextModuleError> {
+    let row = store::get(conn, id)?.ok_or(TextModuleError::NotFound)?;
+    let now = snapshot(conn, &row)?;
+    if restored_from.is_none() {
+        let newest = store::newest_version_number(conn, id)?;
+        if let Some(last) = store::version(conn, id, newest)?
+            && same_content(&last.snapshot, &now)
+        {
+            return Ok(());
+        }
+    }
+    store::insert_version(conn, id, &now, who.user_id, restored_from)?;
+    Ok(())
+}
+
+/// Equal for the history: the files compared by content, name and type.
+fn same_content(a: &Snapshot, b: &Snapshot) -> bool {
+    a.shortcut == b.shortcut
+        && a.language == b.language
+        && a.title == b.title
+        && a.body == b.body
+        && a.limited == b.limited
+        && a.project_ids == b.project_ids
+        && a.files.len() == b.files.len()
+        && a.files.iter().zip(&b.files).all(|(x, y)| x.same(y))
+}
+
+/// The files to delete from the module (by their index in `now`) and the
+/// files to add, so that it has the files of `wanted`; files it has already
+/// stay (and keep their ids).
+pub fn file_changes<'a>(now: &[FileRef], wanted: &'a [FileRef]) -> (Vec<usize>, Vec<&'a FileRef>) {
+    let mut kept = vec![false; now.len()];
+    let mut add = Vec::new();
+    for file in wanted {
+        match (0..now.len()).find(|&i| !kept[i] && now[i].same(file)) {
+            Some(i) => kept[i] = true,
+            None => add.push(file),
+        }
+    }
+    let remove = (0..now.len()).filter(|&i| !kept[i]).collect();
+    (remove, add)
+}
+
+/// The module's history, newest first (editors).
+pub fn versions(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+) -> Result<Vec<TextModuleVersionSummary>, TextModuleError> {
+    editable(conn, who, id)?;
+    let newest = store::newest_version_number(conn, id)?;
+    Ok(store::versions(conn, id, MAX_LISTED_VERSIONS)?
+        .into_iter()
+        .map(|(v, files)| TextModuleVersionSummary {
+            current: v.number == newest,
+            number: v.number,
+            shortcut: v.snapshot.shortcut,
+            language: v.snapshot.language,
+            title: v.snapshot.title,
+            files,
+            saved_by: v.saved_by,
+            saved_by_name: v.saved_by_name,
+            saved_at: v.saved_at,
+            restored_from: v.restored_from,
+        })
+        .collect())
+}
+
+/// One version in full (editors).
+pub fn version(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    number: i64,
+) -> Result<TextModuleVersion, TextModuleError> {
+    editable(conn, who, id)?;
+    let v = store::version(conn, id, number)?.ok_or(TextModuleError::VersionNotFound)?;
+    let newest = store::newest_version_number(conn, id)?;
+    Ok(TextModuleVersion {
+        module_id: id,
+        current: v.number == newest,
+        number: v.number,
+        shortcut: v.snapshot.shortcut,
+        language: v.snapshot.language,
+        title: v.snapshot.title,
+        body: v.snapshot.body,
+        limited: v.snapshot.limited,
+        project_ids: v.snapshot.project_ids,
+        attachments: v
+            .snapshot
+            .files
+            .into_iter()
+            .map(|f| TextModuleVersionFile {
+                filename: f.filename,
+                content_type: f.content_type,
+                size: f.size,
+            })
+            .collect(),
+        saved_by: v.saved_by,
+        saved_by_name: v.saved_by_name,
+        saved_at: v.saved_at,
+        restored_from: v.restored_from,
+    })
+}
+
+/// Makes an old version the module's content again, as a new version
+/// (editors; audited). Projects deleted since are left out; the shortcut
+/// must be free again. A published module stays published and the open
+/// workspaces get the change at once.
+pub fn restore(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    number: i64,
+    events: &mut Announcements,
+) -> Result<TextModule, TextModuleError> {
+    let mut row = editable(conn, who, id)?;
+    let old = store::version(conn, id, number)?.ok_or(TextModuleError::VersionNotFound)?;
+    let old_limited = row.limited;
+    let old_projects = store::projects(conn, id)?;
+    let wanted = old.snapshot;
+    check_shortcut_free(
+        conn,
+        row.client_id,
+        wanted.language,
+        &wanted.shortcut,
+        Some(id),
+    )?;
+    let mut projects = Vec::with_capacity(wanted.project_ids.len());
+    for &project in &wanted.project_ids {
+        if crate::projects::store::get(conn, project)?.is_some_and(|p| p.client_id == row.client_id)
+        {
+            projects.push(project);
+        }
+    }
+    row.shortcut = wanted.shortcut;
+    row.language = wanted.language;
+    row.title = wanted.title;
+    row.body = wanted.body;
+    row.limited = wanted.limited;
+    store::set_projects(conn, id, &projects)?;
+    store::update(conn, &row, who.user_id)?;
+    let current = store::attachment_blobs(conn, id)?;
+    let refs: Vec<FileRef> = current
+        .iter()
+        .map(|(file, sha256)| FileRef {
+            sha256: sha256.clone(),
+            filename: file.filename.clone(),
+            content_type: file.content_type.clone(),
+            size: file.size,
+        })
+        .collect();
+    let (remove, add) = file_changes(&refs, &wanted.files);
+    for i in remove {
+        store::delete_attachment(conn, id, current[i].0.id)?;
+    }
+    for file in add {
+        store::insert_attachment(
+            conn,
+            id,
+            &file.sha256,
+            &file.filename,
+            &file.content_type,
+            file.size,
+            who.user_id,
+        )?;
+    }
+    record_version(conn, id, who, Some(number))?;
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "text_module.restore",
+        "text_module",
+        Some(row.id),
+        Some(row.client_id),
+        json!({ "shortcut": row.shortcut, "language": row.language.as_str(),
+                "title": row.title, "version": number }),
+    )?;
+    if row.state == State::Published {
+        let limited = old_limited && row.limited;
+        let mut all = if limited {
+            let mut all = old_projects;
+            all.extend(projects);
+            all
+        } else {
+            Vec::new()
+        };
+        all.sort_unstable();
+        all.dedup();
+        announce(events, &row, limited, all, "changed");
+    }
+    get(conn, who, id)
+}
+
 // ---- attachments ----------------------------------------------------------------
 
 /// Who may upload to the module: checked before the upload is stored.
@@ -482,6 +703,7 @@ pub fn add_attachment(
         who.user_id,
     )?;
     store::touch(conn, id, who.user_id)?;
+    record_version(conn, id, who, None)?;
     if row.state == State::Published {
         announce(
             events,
@@ -506,6 +728,7 @@ pub fn remove_attachment(
         return Err(TextModuleError::AttachmentNotFound);
     }
     store::touch(conn, id, who.user_id)?;
+    record_version(conn, id, who, None)?;
     if row.state == State::Published {
         announce(
             events,
@@ -639,14 +862,29 @@ pub fn render(
             size: file.size.max(0) as u64,
             pack: None,
         };
-        let added: Attachment = crate::cases::attachments::add(
-            conn,
-            who,
-            case_id,
-            &stored,
-            &file.filename,
-            &file.content_type,
-        )?;
+        // Inserted again into the same draft: the file is attached already.
+        let unsent = match who.user_id {
+            Some(user_id) => crate::cases::attachments::unsent_copy(
+                conn,
+                case_id,
+                user_id,
+                &stored.sha256,
+                &file.filename,
+                &file.content_type,
+            )?,
+            None => None,
+        };
+        let added: Attachment = match unsent {
+            Some(attachment) => attachment,
+            None => crate::cases::attachments::add(
+                conn,
+                who,
+                case_id,
+                &stored,
+                &file.filename,
+                &file.content_type,
+            )?,
+        };
         attachments.push(added);
     }
     if let Some(user_id) = who.user_id {
@@ -661,4 +899,53 @@ pub fn render(
         empty: filled.empty,
         attachments,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(sha: &str, name: &str) -> FileRef {
+        FileRef {
+            sha256: sha.into(),
+            filename: name.into(),
+            content_type: "application/pdf".into(),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn a_restore_keeps_the_files_it_has_and_adds_or_removes_the_rest() {
+        let now = [file("a", "A.pdf"), file("b", "B.pdf"), file("a", "A.pdf")];
+        let wanted = [file("a", "A.pdf"), file("c", "C.pdf")];
+        let (remove, add) = file_changes(&now, &wanted);
+        assert_eq!(remove, vec![1, 2], "B and the second A go");
+        assert_eq!(add, vec![&wanted[1]], "C comes back");
+        // Same content under another name is another file.
+        let renamed = [file("a", "Neu.pdf")];
+        let (remove, add) = file_changes(&[file("a", "A.pdf")], &renamed);
+        assert_eq!((remove.len(), add.len()), (1, 1));
+        let (remove, add) = file_changes(&now, &now);
+        assert!(remove.is_empty() && add.is_empty());
+    }
+
+    #[test]
+    fn content_compares_every_field_and_the_files_in_order() {
+        let base = Snapshot {
+            shortcut: "x".into(),
+            language: Language::De,
+            title: "T".into(),
+            body: "B".into(),
+            limited: false,
+            project_ids: Vec::new(),
+            files: vec![file("a", "A.pdf"), file("b", "B.pdf")],
+        };
+        let mut other = base.clone();
+        assert!(same_content(&base, &other));
+        other.files.reverse();
+        assert!(!same_content(&base, &other));
+        let mut limited = base.clone();
+        limited.limited = true;
+        assert!(!same_content(&base, &limited));
+    }
 }

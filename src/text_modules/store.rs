@@ -372,3 +372,193 @@ pub fn picks(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+// ---- versions (migration 0026) ------------------------------------------------------
+
+/// A file of a module or of one of its versions, by content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    pub sha256: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+impl FileRef {
+    /// Two files are the same file when content, name and type agree.
+    pub fn same(&self, other: &FileRef) -> bool {
+        self.sha256 == other.sha256
+            && self.filename == other.filename
+            && self.content_type == other.content_type
+    }
+}
+
+/// What a version holds: the module's content after one save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub shortcut: String,
+    pub language: Language,
+    pub title: String,
+    pub body: String,
+    pub limited: bool,
+    pub project_ids: Vec<ProjectId>,
+    pub files: Vec<FileRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionRow {
+    pub id: i64,
+    pub number: i64,
+    pub snapshot: Snapshot,
+    pub saved_by: Option<UserId>,
+    pub saved_by_name: Option<String>,
+    pub saved_at: String,
+    pub restored_from: Option<i64>,
+}
+
+/// The module's files with their content hashes, in order.
+pub fn file_refs(conn: &Connection, module_id: i64) -> StoreResult<Vec<FileRef>> {
+    Ok(attachment_blobs(conn, module_id)?
+        .into_iter()
+        .map(|(file, sha256)| FileRef {
+            sha256,
+            filename: file.filename,
+            content_type: file.content_type,
+            size: file.size,
+        })
+        .collect())
+}
+
+pub fn newest_version_number(conn: &Connection, module_id: i64) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(MAX(number), 0) FROM text_module_versions WHERE module_id = ?1",
+        )?
+        .query_row([module_id], |row| row.get(0))?)
+}
+
+/// Appends a version; returns its number.
+pub fn insert_version(
+    conn: &Connection,
+    module_id: i64,
+    snapshot: &Snapshot,
+    by: Option<UserId>,
+    restored_from: Option<i64>,
+) -> StoreResult<i64> {
+    let number = newest_version_number(conn, module_id)? + 1;
+    let projects = serde_json::to_string(&snapshot.project_ids).unwrap_or_else(|_| "[]".into());
+    conn.prepare_cached(
+        "INSERT INTO text_module_versions (module_id, number, shortcut, language, title, body,
+             limited, project_ids, saved_by, saved_at, restored_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        module_id,
+        number,
+        snapshot.shortcut,
+        snapshot.language.as_str(),
+        snapshot.title,
+        snapshot.body,
+        snapshot.limited,
+        projects,
+        by,
+        now(),
+        restored_from
+    ])?;
+    let version_id = conn.last_insert_rowid();
+    let mut file = conn.prepare_cached(
+        "INSERT INTO text_module_version_files (version_id, position, sha256, filename,
+             content_type, size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (position, f) in snapshot.files.iter().enumerate() {
+        file.execute(params![
+            version_id,
+            position as i64,
+            f.sha256,
+            f.filename,
+            f.content_type,
+            f.size
+        ])?;
+    }
+    Ok(number)
+}
+
+const VERSION_COLUMNS: &str = "v.id, v.number, v.shortcut, v.language, v.title, v.body,
+    v.limited, v.project_ids, v.saved_by, u.name, v.saved_at, v.restored_from";
+
+fn version_row(row: &Row) -> rusqlite::Result<VersionRow> {
+    let projects: String = row.get(7)?;
+    let project_ids: Vec<ProjectId> = serde_json::from_str(&projects).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(VersionRow {
+        id: row.get(0)?,
+        number: row.get(1)?,
+        snapshot: Snapshot {
+            shortcut: row.get(2)?,
+            language: row.get(3)?,
+            title: row.get(4)?,
+            body: row.get(5)?,
+            limited: row.get(6)?,
+            project_ids,
+            files: Vec::new(),
+        },
+        saved_by: row.get(8)?,
+        saved_by_name: row.get(9)?,
+        saved_at: row.get(10)?,
+        restored_from: row.get(11)?,
+    })
+}
+
+fn version_files(conn: &Connection, version_id: i64) -> StoreResult<Vec<FileRef>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sha256, filename, content_type, size FROM text_module_version_files
+         WHERE version_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([version_id], |row| {
+        Ok(FileRef {
+            sha256: row.get(0)?,
+            filename: row.get(1)?,
+            content_type: row.get(2)?,
+            size: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One version with its files (`number` 0 or absent: none).
+pub fn version(conn: &Connection, module_id: i64, number: i64) -> StoreResult<Option<VersionRow>> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {VERSION_COLUMNS} FROM text_module_versions v
+             LEFT JOIN users u ON u.id = v.saved_by
+             WHERE v.module_id = ?1 AND v.number = ?2"
+        ))?
+        .query_row(params![module_id, number], version_row)
+        .optional()?;
+    let Some(mut row) = row else {
+        return Ok(None);
+    };
+    row.snapshot.files = version_files(conn, row.id)?;
+    Ok(Some(row))
+}
+
+/// The newest `limit` versions, newest first, with their file counts (not
+/// the files).
+pub fn versions(
+    conn: &Connection,
+    module_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<(VersionRow, i64)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {VERSION_COLUMNS},
+                (SELECT COUNT(*) FROM text_module_version_files f WHERE f.version_id = v.id)
+         FROM text_module_versions v LEFT JOIN users u ON u.id = v.saved_by
+         WHERE v.module_id = ?1 ORDER BY v.number DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![module_id, limit], |row| {
+        Ok((version_row(row)?, row.get(12)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

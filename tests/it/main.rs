@@ -31,6 +31,7 @@ mod services;
 mod smoke;
 mod store_contention;
 mod structure;
+mod text_module_versions;
 mod text_modules;
 mod training;
 mod webforms;

@@ -10,6 +10,13 @@
 // with the keyboard, and the placeholders are filled for the case; the
 // unknown one is shown as a warning. Both at 1366×768; the editor's page
 // also at 390×844.
+//
+// The second test: a module's history (three saves, the diff, restore as
+// a new version); inserted twice into one reply it attaches its file once;
+// its text removed, the composer names the file still attached and removes
+// it on request; the editors' page, the history, the edit dialog, the case
+// with the `::` list and the picker dialog at 390×844 without sideways
+// scrolling, every button on the screen.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -170,6 +177,156 @@ test('an editor publishes a text module; an open workspace has it at once and in
     assert.deepEqual(editor.problems, []);
   } catch (err) {
     await failureArtifacts('text-modules', [anna, editor]);
+    throw err;
+  } finally {
+    await anna?.context.close();
+    await editor?.context.close();
+  }
+});
+
+/** Calls the API in the page's session; the answer's JSON. */
+async function call(page, method, path, body, contentType = 'application/json') {
+  return page.evaluate(
+    async ({ method, path, body, contentType }) => {
+      const me = await (await fetch('/api/v1/me')).json();
+      const r = await fetch(`/api/v1${path}`, {
+        method,
+        headers: { 'Content-Type': contentType, 'X-CSRF-Token': me.csrf_token },
+        body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : body,
+      });
+      if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+      return r.status === 204 ? null : r.json();
+    },
+    { method, path, body, contentType },
+  );
+}
+
+/** How far the page scrolls sideways (0: it fits). */
+const sideways = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+/** The element lies inside the viewport's width (reachable without scrolling sideways). */
+async function inside(locator, width) {
+  const box = await locator.boundingBox();
+  assert.ok(box, 'the element is shown');
+  assert.ok(box.x >= 0 && box.x + box.width <= width + 1, `the element spans ${box.x}–${box.x + box.width} px of ${width}`);
+}
+
+test('history, restore, a module inserted twice attaches once, and both screens on a phone', async () => {
+  let anna;
+  let editor;
+  // As long as a shortcut may be (40), to try the phone's widths.
+  const shortcut = `e2e-anlage-mit-preisblatt-2026-${Date.now().toString(36)}`.slice(0, 40);
+  try {
+    // (1) Setup through the API: a module (v1), its file (v2), published, a changed text (v3).
+    editor = await login(EDITOR);
+    const me = await call(editor.page, 'GET', '/me');
+    const module = await call(editor.page, 'POST', '/text-modules', {
+      client_id: me.user.client_id,
+      shortcut,
+      language: 'de',
+      title: 'Preisblatt senden',
+      body: 'Anbei das Preisblatt.\nViele Grüße',
+    });
+    await call(editor.page, 'POST', `/text-modules/${module.id}/attachments?filename=Preisblatt.pdf`, '%PDF-1.4 Preisblatt', 'application/pdf');
+    await call(editor.page, 'POST', `/text-modules/${module.id}/publish`, {});
+    await call(editor.page, 'PATCH', `/text-modules/${module.id}`, { body: 'Anbei das neue Preisblatt.\nViele Grüße' });
+
+    // (2) The history: three versions, newest against the one before.
+    await editor.page.goto(`${env.baseUrl}/knowledge/text-modules`);
+    const row = editor.page.locator(`[data-testid="tm-row"][data-shortcut="${shortcut}"]`);
+    await row.getByTestId('tm-history').click();
+    await editor.page.getByTestId('tm-history-page').waitFor();
+    await editor.page.getByTestId('tm-version-3').waitFor();
+    assert.equal(await editor.page.locator('[data-testid^="tm-version-"]').count(), 3);
+    const diff = editor.page.getByTestId('tm-diff');
+    await diff.waitFor();
+    assert.equal((await diff.getByTestId('tm-diff-ins').allTextContents()).join('').trim(), 'neue');
+    // Version 1 on the left: the file arrived in version 2.
+    await editor.page.getByTestId('tm-older-1').check();
+    await editor.page.getByText('Fassung 1 und Fassung 3').waitFor();
+    assert.match((await diff.getByTestId('tm-diff-ins').allTextContents()).join(' '), /Preisblatt\.pdf/);
+
+    // (3) Restore version 2 (file and the old text) as version 4.
+    await editor.page.getByTestId('tm-restore-2').click();
+    await editor.page.getByTestId('confirm').getByTestId('submit').click();
+    await editor.page.getByTestId('tm-restored').waitFor();
+    await editor.page.getByTestId('tm-version-4').waitFor();
+    assert.match(await editor.page.getByTestId('tm-version-4').innerText(), /stellt Fassung 2 wieder her/);
+    assert.equal(await editor.page.getByTestId('tm-restore-4').count(), 0, 'the current version has no restore');
+    const now = await call(editor.page, 'GET', `/text-modules/${module.id}`);
+    assert.equal(now.body, 'Anbei das Preisblatt.\nViele Grüße');
+    assert.deepEqual(
+      now.attachments.map((f) => f.filename),
+      ['Preisblatt.pdf'],
+    );
+
+    // Another save of the published module arrives on the open history without a reload.
+    await call(editor.page, 'PATCH', `/text-modules/${module.id}`, { title: 'Preisblatt senden (neu)' });
+    await editor.page.getByTestId('tm-version-5').waitFor({ timeout: 5000 });
+
+    // (4) The history and the editors' page on a phone: nothing sideways, every button on the screen.
+    await editor.page.setViewportSize({ width: 390, height: 844 });
+    await editor.page.getByTestId('tm-restore-1').waitFor();
+    assert.ok((await sideways(editor.page)) <= 1, `history scrolls sideways by ${await sideways(editor.page)} px`);
+    await inside(editor.page.getByTestId('tm-restore-1'), 390);
+    await inside(editor.page.getByTestId('tm-older-1'), 390);
+    await editor.page.goto(`${env.baseUrl}/knowledge/text-modules`);
+    await row.waitFor();
+    assert.ok((await sideways(editor.page)) <= 1, `the modules page scrolls sideways by ${await sideways(editor.page)} px`);
+    for (const id of ['tm-edit', 'tm-history', 'tm-unpublish', 'tm-delete', 'tm-usage']) await inside(row.getByTestId(id), 390);
+    await inside(editor.page.getByTestId('tm-new'), 390);
+    await row.getByTestId('tm-edit').click();
+    const dialog = editor.page.getByTestId('tm-edit-dialog');
+    await dialog.waitFor();
+    assert.ok((await sideways(editor.page)) <= 1, 'the edit dialog fits');
+    await dialog.getByTestId('submit').scrollIntoViewIfNeeded();
+    await inside(dialog.getByTestId('submit'), 390);
+    await dialog.getByTestId('submit').click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // (5) Anna on a phone inserts the module twice: its file is attached once.
+    anna = await login(ANNA, { viewport: { width: 390, height: 844 } });
+    const kase = await newCase(anna.page);
+    await anna.page.goto(`${env.baseUrl}/cases/${kase.id}`);
+    const text = anna.page.getByTestId('composer-text');
+    await text.waitFor();
+    await anna.page.locator('[data-testid="tm-open-picker"]:not([disabled])').waitFor();
+    await text.click();
+    await text.pressSequentially(`::${shortcut.slice(0, 12)}`);
+    const option = anna.page.locator(`[data-testid="tm-option"][data-shortcut="${shortcut}"]`);
+    await option.waitFor();
+    assert.ok((await sideways(anna.page)) <= 1, `the :: list scrolls the page sideways by ${await sideways(anna.page)} px`);
+    await inside(option, 390);
+    await option.click();
+    await anna.page.getByTestId('composer-file-item').first().waitFor();
+    assert.equal(await anna.page.getByTestId('composer-file-item').count(), 1);
+    assert.match(await anna.page.getByTestId('composer-file-item').innerText(), new RegExp(`Preisblatt\\.pdf.*aus ::${shortcut}`, 's'));
+    // Again through the picker dialog.
+    await anna.page.getByTestId('tm-open-picker').click();
+    await anna.page.getByTestId('tm-dialog-search').fill(shortcut);
+    assert.ok((await sideways(anna.page)) <= 1, 'the picker dialog fits');
+    await inside(anna.page.getByTestId('tm-dialog-option').first(), 390);
+    await anna.page.getByTestId('tm-dialog-option').first().click();
+    await anna.page.getByTestId('tm-already').waitFor();
+    assert.equal(await anna.page.getByTestId('composer-file-item').count(), 1, 'the file is attached once');
+    assert.equal((await text.inputValue()).split('Anbei das Preisblatt.').length - 1, 2, 'the text is there twice');
+    assert.equal(await anna.page.getByTestId('tm-stale').count(), 0);
+
+    // (6) The module's text removed: the file stays, but the agent is told, and removes it in one click.
+    await text.fill('Ich rufe Sie morgen an.');
+    const stale = anna.page.getByTestId('tm-stale');
+    await stale.waitFor();
+    assert.match(await stale.innerText(), /Preisblatt\.pdf/);
+    await inside(stale.getByTestId('tm-stale-remove'), 390);
+    await stale.getByTestId('tm-stale-remove').click();
+    await anna.page.getByTestId('composer-files').waitFor({ state: 'detached' });
+    assert.equal(await anna.page.getByTestId('tm-stale').count(), 0);
+    assert.ok((await sideways(anna.page)) <= 1, 'the case page fits the phone');
+
+    assert.deepEqual(anna.problems, []);
+    assert.deepEqual(editor.problems, []);
+  } catch (err) {
+    await failureArtifacts('text-modules-history', [anna, editor]);
     throw err;
   } finally {
     await anna?.context.close();

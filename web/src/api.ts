@@ -287,4 +287,6 @@ export type RunReport = Schemas['RunReport'];
 export type TextModule = Schemas['TextModule'];
 export type TextModulePick = Schemas['TextModulePick'];
 export type TextModuleUsage = Schemas['TextModuleUsage'];
+export type TextModuleVersion = Schemas['TextModuleVersion'];
+export type TextModuleVersionSummary = Schemas['TextModuleVersionSummary'];
 export type RenderedTextModule = Schemas['RenderedTextModule'];

@@ -36,6 +36,7 @@ import { KnowledgeProjectPage, KnowledgeProjectsPage } from './pages/knowledge/P
 import { InstructionsPage, editsKnowledge } from './pages/Instructions';
 import { CoursePage, TrainingPage } from './pages/Training';
 import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
+import { TextModuleHistoryPage } from './pages/TextModuleHistory';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -108,6 +109,7 @@ export const routes: RouteDef[] = [
     allowed: editsAnyTextModules,
     nav: { label: 'nav.textModules', section: 'main', testId: 'nav-text-modules' },
   },
+  { path: '/knowledge/text-modules/:id/history', page: TextModuleHistoryPage, allowed: editsAnyTextModules },
   {
     path: '/admin/clients',
     page: ClientsPage,

@@ -1,8 +1,8 @@
-// The knowledge history's side-by-side diff rows (src/pages/knowledge/diffRows.ts).
+// The knowledge history's side-by-side diff rows (src/components/diffRows.ts).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diffRows } from '../src/pages/knowledge/diffRows.js';
+import { diffRows } from '../src/components/diffRows.js';
 
 const text = (pieces: { text: string; changed: boolean }[] | null) => (pieces ? pieces.map((p) => p.text).join('') : null);
 const marked = (pieces: { text: string; changed: boolean }[] | null) => (pieces ?? []).filter((p) => p.changed).map((p) => p.text.trim()).join(' ');

@@ -1294,6 +1294,9 @@ impl Ctx {
             | "POST /text-modules/{id}/unpublish"
             | "POST /text-modules/{id}/undelete"
             | "GET /text-modules/{id}/usage"
+            | "GET /text-modules/{id}/versions"
+            | "GET /text-modules/{id}/versions/{number}"
+            | "POST /text-modules/{id}/versions/{number}/restore"
             | "POST /text-modules/{id}/attachments"
             | "GET /text-modules/{id}/attachments/{attachment_id}"
             | "DELETE /text-modules/{id}/attachments/{attachment_id}" => {
@@ -1333,6 +1336,21 @@ impl Ctx {
                         result
                     }
                     "GET /text-modules/{id}/usage" => api.get(&format!("{path}/usage")).await,
+                    "GET /text-modules/{id}/versions" => api.get(&format!("{path}/versions")).await,
+                    "GET /text-modules/{id}/versions/{number}" => {
+                        api.get(&format!("{path}/versions/1")).await
+                    }
+                    "POST /text-modules/{id}/versions/{number}/restore" => {
+                        // Version 2 is "Matrix 2"; restoring 1 brings "Matrix" back.
+                        self.admin(Method::PATCH, &path, Some(json!({ "title": "Matrix 2" })))
+                            .await;
+                        let result = api
+                            .post(&format!("{path}/versions/1/restore"), json!({}))
+                            .await;
+                        let back = self.admin(Method::GET, &path, None).await["title"] == "Matrix";
+                        self.effect(endpoint, target, role, result.0, back);
+                        result
+                    }
                     "POST /text-modules/{id}/attachments" => {
                         let response = api
                             .raw(

@@ -460,6 +460,9 @@ async fn foreign_objects_are_indistinguishable_from_missing_ones() {
             (Method::POST, "/text-modules/{}/unpublish", None),
             (Method::POST, "/text-modules/{}/undelete", None),
             (Method::GET, "/text-modules/{}/usage", None),
+            (Method::GET, "/text-modules/{}/versions", None),
+            (Method::GET, "/text-modules/{}/versions/1", None),
+            (Method::POST, "/text-modules/{}/versions/1/restore", None),
         ] {
             probes.push((method, path.into(), body, berg_module));
         }

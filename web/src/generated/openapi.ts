@@ -2363,6 +2363,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/text-modules/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The module's history, newest first: every save kept what the module then
+         *     was (editors).
+         */
+        get: operations["versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/text-modules/{id}/versions/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version in full (editors). */
+        get: operations["version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/text-modules/{id}/versions/{number}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes an old version the module's content again, as a new version
+         *     (editors; audited; a published module's change is live at once).
+         */
+        post: operations["restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/topics/{id}": {
         parameters: {
             query?: never;
@@ -4315,6 +4372,36 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_TextModuleVersionSummary: {
+            items: {
+                /** @description The newest version: what the module is now. */
+                current: boolean;
+                /**
+                 * Format: int64
+                 * @description How many files it had.
+                 */
+                files: number;
+                language: components["schemas"]["KnowledgeLanguage"];
+                /**
+                 * Format: int64
+                 * @description 1, 2, 3 … per module.
+                 */
+                number: number;
+                /**
+                 * Format: int64
+                 * @description The number of the version this one brought back.
+                 */
+                restored_from: number | null;
+                saved_at: string;
+                /** Format: int64 */
+                saved_by: number | null;
+                /** @description The saver's name (absent when the user is gone). */
+                saved_by_name: string | null;
+                shortcut: string;
+                title: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_TokenInfo: {
             items: {
                 created_at: string;
@@ -5279,7 +5366,10 @@ export interface components {
         RenderedTextModule: {
             /**
              * @description The module's files, attached to the case (not yet to a message):
-             *     send their ids in `attachment_ids` with the reply.
+             *     send their ids in `attachment_ids` with the reply. Inserted again
+             *     before the reply is sent, the module names the same attachments (the
+             *     inserting agent's unsent ones with the same content, name and type),
+             *     so a draft holds each file once.
              */
             attachments: components["schemas"]["Attachment"][];
             /** @description Known placeholders without a value for this case (e.g. no contact). */
@@ -5560,6 +5650,69 @@ export interface components {
             /** Format: int64 */
             user_id: number;
             user_name: string;
+        };
+        /** @description A saved state of a module: what it was after one save. */
+        TextModuleVersion: {
+            attachments: components["schemas"]["TextModuleVersionFile"][];
+            body: string;
+            current: boolean;
+            language: components["schemas"]["KnowledgeLanguage"];
+            limited: boolean;
+            /** Format: int64 */
+            module_id: number;
+            /** Format: int64 */
+            number: number;
+            /**
+             * @description The projects it was limited to then (a project deleted since stays
+             *     named; a restore leaves it out).
+             */
+            project_ids: number[];
+            /** Format: int64 */
+            restored_from: number | null;
+            saved_at: string;
+            /** Format: int64 */
+            saved_by: number | null;
+            saved_by_name: string | null;
+            shortcut: string;
+            title: string;
+        };
+        /** @description A file as a version of the module had it. */
+        TextModuleVersionFile: {
+            content_type: string;
+            filename: string;
+            /** Format: int64 */
+            size: number;
+        };
+        /**
+         * @description One entry of a module's history (without the body; see
+         *     [`TextModuleVersion`]).
+         */
+        TextModuleVersionSummary: {
+            /** @description The newest version: what the module is now. */
+            current: boolean;
+            /**
+             * Format: int64
+             * @description How many files it had.
+             */
+            files: number;
+            language: components["schemas"]["KnowledgeLanguage"];
+            /**
+             * Format: int64
+             * @description 1, 2, 3 … per module.
+             */
+            number: number;
+            /**
+             * Format: int64
+             * @description The number of the version this one brought back.
+             */
+            restored_from: number | null;
+            saved_at: string;
+            /** Format: int64 */
+            saved_by: number | null;
+            /** @description The saver's name (absent when the user is gone). */
+            saved_by_name: string | null;
+            shortcut: string;
+            title: string;
         };
         TimeEntry: {
             /** Format: int64 */
@@ -5865,6 +6018,7 @@ export type ItemListTeam = components['schemas']['ItemList_Team'];
 export type ItemListTextModule = components['schemas']['ItemList_TextModule'];
 export type ItemListTextModulePick = components['schemas']['ItemList_TextModulePick'];
 export type ItemListTextModuleUsage = components['schemas']['ItemList_TextModuleUsage'];
+export type ItemListTextModuleVersionSummary = components['schemas']['ItemList_TextModuleVersionSummary'];
 export type ItemListTokenInfo = components['schemas']['ItemList_TokenInfo'];
 export type ItemListTopic = components['schemas']['ItemList_Topic'];
 export type ItemListUser = components['schemas']['ItemList_User'];
@@ -5970,6 +6124,9 @@ export type TextModulePatch = components['schemas']['TextModulePatch'];
 export type TextModulePick = components['schemas']['TextModulePick'];
 export type TextModuleState = components['schemas']['TextModuleState'];
 export type TextModuleUsage = components['schemas']['TextModuleUsage'];
+export type TextModuleVersion = components['schemas']['TextModuleVersion'];
+export type TextModuleVersionFile = components['schemas']['TextModuleVersionFile'];
+export type TextModuleVersionSummary = components['schemas']['TextModuleVersionSummary'];
 export type TimeEntry = components['schemas']['TimeEntry'];
 export type TimeKind = components['schemas']['TimeKind'];
 export type TimeSummary = components['schemas']['TimeSummary'];
@@ -23167,6 +23324,263 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_TextModuleVersionSummary"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TextModuleVersion"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TextModule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description shortcut-taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,7 @@ import { api, type Client, type List, type Me, type Project, type TextModule, ty
 import { formatDate, formatNumber, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
+import { Link } from '../components/Link';
 import { ConfirmModal, FormModal, Modal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
 import { useDebounced, useLiveEvents } from '../components/events';
@@ -183,6 +184,9 @@ export function TextModulesPage() {
                         <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'edit', module: m })} data-testid="tm-edit">
                           {t('common.edit')}
                         </button>
+                        <Link class="btn btn-small" href={`/knowledge/text-modules/${m.id}/history`} testId="tm-history">
+                          {t('tm.history')}
+                        </Link>
                         {m.state === 'published' ? (
                           <button type="button" class="btn btn-small" onClick={() => void act(() => api.post(`/text-modules/${m.id}/unpublish`))} data-testid="tm-unpublish">
                             {t('tm.unpublish')}

@@ -8,6 +8,7 @@ import { formatNumber, t } from '../../i18n';
 import type { CaseState } from './useCase';
 import { InsertNoteView, TextModuleDialog, renderModule, spliceRendered, useCaseTextModules, useShortcutPicker, type InsertNote } from './TextModules';
 import type { TextModulePick } from '../../api';
+import { originOf, staleModules, stillInDraft, type Insertion } from './moduleFiles';
 
 export type ComposeKind = 'outbound' | 'note';
 
@@ -29,6 +30,9 @@ export function useComposer(
   const [uploading, setUploading] = useState(false);
   const [setStatus, setSetStatus] = useState<CaseStatus | ''>('');
   const [sending, setSending] = useState(false);
+  // What text modules put into this draft (moduleFiles.ts).
+  const [insertions, setInsertions] = useState<Insertion[]>([]);
+  const [keptModules, setKeptModules] = useState<number[]>([]);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const draft = useRef(text);
   draft.current = text;
@@ -49,6 +53,8 @@ export function useComposer(
       if (sentKind === 'outbound') void state.loadDeliveries();
       setText('');
       setFiles([]);
+      setInsertions([]);
+      setKeptModules([]);
       setSetStatus('');
       state.setBanner(null);
       afterSend(sentKind, status);
@@ -77,9 +83,13 @@ export function useComposer(
   };
 
   /** Empties the composer (another case was opened). */
-  const reset = () => setText('');
+  const reset = () => {
+    setText('');
+    setInsertions([]);
+    setKeptModules([]);
+  };
 
-  return { caseId, onError, kind, text, setText, files, setFiles, uploading, setStatus, setSetStatus, sending, textRef, send, attach, focus, reset, hasDraft: () => draft.current.trim() !== '' };
+  return { caseId, onError, kind, text, setText, files, setFiles, insertions, setInsertions, keptModules, setKeptModules, uploading, setStatus, setSetStatus, sending, textRef, send, attach, focus, reset, hasDraft: () => draft.current.trim() !== '' };
 }
 
 export type ComposerState = ReturnType<typeof useComposer>;
@@ -88,8 +98,10 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
   const modules = useCaseTextModules(composer.caseId);
   const [note, setNote] = useState<InsertNote | null>(null);
   const [dialog, setDialog] = useState(false);
+  // The last insertion's note goes with its text.
   useEffect(() => {
-    if (!composer.text) setNote(null);
+    const last = composer.insertions[composer.insertions.length - 1];
+    if (!composer.text || (last && !stillInDraft(composer.text, last))) setNote(null);
   }, [composer.text]);
   const insert = (module: TextModulePick, from: number, to: number) => {
     composer.onError(null);
@@ -98,8 +110,13 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
         const el = composer.textRef.current;
         const spliced = spliceRendered(el?.value ?? composer.text, from, to, r.text);
         composer.setText(spliced.text);
-        if (r.attachments.length) composer.setFiles((cur) => [...cur, ...r.attachments]);
-        setNote({ unknown: r.unknown, empty: r.empty, files: r.attachments.length });
+        // Inserted again: the server names the same unsent attachments.
+        const had = new Set(composer.files.map((f) => f.id));
+        const added = r.attachments.filter((a) => !had.has(a.id));
+        if (added.length) composer.setFiles((cur) => [...cur, ...added.filter((a) => !cur.some((f) => f.id === a.id))]);
+        composer.setInsertions((cur) => [...cur, { moduleId: r.module_id, shortcut: r.shortcut, text: r.text, fileIds: r.attachments.map((a) => a.id) }]);
+        composer.setKeptModules((cur) => cur.filter((id) => id !== r.module_id));
+        setNote({ unknown: r.unknown, empty: r.empty, files: added.length, already: r.attachments.length - added.length });
         setTimeout(() => {
           el?.focus();
           el?.setSelectionRange(spliced.caret, spliced.caret);
@@ -108,6 +125,12 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
       .catch((err) => composer.onError(err));
   };
   const picker = useShortcutPicker({ modules, textRef: composer.textRef, insert });
+  const stale = staleModules(
+    composer.text,
+    composer.insertions,
+    composer.files.map((f) => f.id),
+    composer.keptModules,
+  );
   const insertAtCaret = (module: TextModulePick) => {
     const el = composer.textRef.current;
     const at = el ? (el.selectionStart ?? el.value.length) : composer.text.length;
@@ -165,11 +188,25 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
           />
         </div>
         <InsertNoteView note={note} />
+        {stale.map((m) => (
+          <div key={m.moduleId} class="alert alert-warn tm-stale" role="status" data-testid="tm-stale">
+            <p>{t('tm.staleFiles', { n: m.fileIds.length, shortcut: m.shortcut, names: composer.files.filter((f) => m.fileIds.includes(f.id)).map((f) => f.filename).join(', ') })}</p>
+            <div class="tm-stale-actions">
+              <button type="button" class="btn btn-small" onClick={() => composer.setFiles((cur) => cur.filter((f) => !m.fileIds.includes(f.id)))} data-testid="tm-stale-remove">
+                {t('tm.removeStale', { n: m.fileIds.length })}
+              </button>
+              <button type="button" class="btn btn-small" onClick={() => composer.setKeptModules((cur) => [...cur, m.moduleId])} data-testid="tm-stale-keep">
+                {t('tm.keepStale')}
+              </button>
+            </div>
+          </div>
+        ))}
         {composer.files.length > 0 && (
           <ul class="attachments composer-files" data-testid="composer-files">
             {composer.files.map((f) => (
-              <li key={f.id}>
+              <li key={f.id} data-testid="composer-file-item">
                 {f.filename} <span class="muted small">({formatNumber(Math.ceil(f.size / 1024))} KB)</span>{' '}
+                {originOf(f.id, composer.insertions) && <span class="muted small tm-file-from">{t('tm.fileFrom', { shortcut: originOf(f.id, composer.insertions)?.shortcut ?? '' })}</span>}{' '}
                 <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => composer.setFiles((cur) => cur.filter((x) => x.id !== f.id))}>
                   {t('composer.removeFile')}
                 </button>

@@ -35,7 +35,10 @@ export function useCaseTextModules(caseId: number) {
 export interface InsertNote {
   unknown: string[];
   empty: string[];
+  /** Files this insertion attached. */
   files: number;
+  /** Files of the module the draft had already (inserted before). */
+  already: number;
 }
 
 /** Fills a module for the case (counted as used). */
@@ -213,6 +216,11 @@ export function InsertNoteView({ note }: { note: InsertNote | null }) {
       {note.files > 0 && (
         <p class="muted small" role="status">
           {t('tm.attached', { n: note.files })}
+        </p>
+      )}
+      {note.already > 0 && (
+        <p class="muted small" role="status" data-testid="tm-already">
+          {t('tm.alreadyAttached', { n: note.already })}
         </p>
       )}
     </div>

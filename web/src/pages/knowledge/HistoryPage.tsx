@@ -10,7 +10,7 @@ import { Link } from '../../components/Link';
 import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { StateBadge, languageName } from './bits';
-import { diffRows, type Piece, type Row } from './diffRows';
+import { SideBySideDiff } from '../../components/SideBySideDiff';
 import { titleOf } from './ArticlePage';
 import { LANGUAGES, kb, type Language, type Version } from './kb';
 
@@ -117,48 +117,18 @@ function Diff({ articleId, olderId, newerId }: { articleId: number; olderId: num
 }
 
 function DiffView({ a, b }: { a: Version; b: Version }) {
-  const titleRows = diffRows(a.title, b.title);
-  const bodyRows = diffRows(a.body_md, b.body_md);
-  const same = a.id === b.id || (a.title === b.title && a.body_md === b.body_md);
   return (
-    <section class="kb-diff" aria-label={t('kb.diff.title')} data-testid="kb-diff">
-      <h2>{t('kb.diff.between', { a: a.number, b: b.number })}</h2>
-      {same && <p class="muted">{t('kb.diff.same')}</p>}
-      <div class="kb-diff-grid" role="table">
-        <div class="kb-diff-row kb-diff-head" role="row">
-          <div role="columnheader">{t('kb.diff.side', { n: a.number, at: formatDateTime(a.created_at) })}</div>
-          <div role="columnheader">{t('kb.diff.side', { n: b.number, at: formatDateTime(b.created_at) })}</div>
-        </div>
-        {[...titleRows, { left: null, right: null, kind: 'same' } as Row, ...bodyRows].map((r, i) => (
-          <div key={i} class={`kb-diff-row kb-diff-${r.kind}`} role="row">
-            <Side pieces={r.left} side="left" />
-            <Side pieces={r.right} side="right" />
-          </div>
-        ))}
-      </div>
-    </section>
-  );
-}
-
-function Side({ pieces, side }: { pieces: Piece[] | null; side: 'left' | 'right' }) {
-  if (!pieces) return <div role="cell" class="kb-diff-cell kb-diff-none" />;
-  return (
-    <div role="cell" class="kb-diff-cell">
-      {pieces.map((p, i) =>
-        p.changed ? (
-          side === 'left' ? (
-            <del key={i} data-testid="kb-diff-del">
-              {p.text}
-            </del>
-          ) : (
-            <ins key={i} data-testid="kb-diff-ins">
-              {p.text}
-            </ins>
-          )
-        ) : (
-          p.text
-        ),
-      )}
-    </div>
+    <SideBySideDiff
+      label={t('kb.diff.title')}
+      heading={t('kb.diff.between', { a: a.number, b: b.number })}
+      left={t('kb.diff.side', { n: a.number, at: formatDateTime(a.created_at) })}
+      right={t('kb.diff.side', { n: b.number, at: formatDateTime(b.created_at) })}
+      sameText={t('kb.diff.same')}
+      parts={[
+        { older: a.title, newer: b.title },
+        { older: a.body_md, newer: b.body_md },
+      ]}
+      testId="kb-diff"
+    />
   );
 }

@@ -1,6 +1,7 @@
 // Two versions' texts as the rows of a side-by-side diff, computed by the
 // `diff` library (jsdiff): lines first, then the words inside a changed line.
 // Pure (no DOM), so node's test runner checks it (test/kbdiff.test.ts).
+// Shared by the knowledge history and the text modules' history.
 
 import { diffLines, diffWordsWithSpace } from 'diff';
 
