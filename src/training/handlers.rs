@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
 use super::model::{
-    AgentStatus, CheckResult, CheckSubmission, Course, CourseDraft, CourseQuery, CourseSummary,
-    Lesson, MyCourse, NewAssignments, NewCourse,
+    AgentStatus, CandidateQuery, CheckResult, CheckSubmission, Course, CourseCandidate,
+    CourseDraft, CourseQuery, CourseSummary, Lesson, MyCourse, NewAssignments, NewCourse,
 };
 use super::service;
 use crate::auth::Principal;
@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(remove)
         .service(assign)
         .service(unassign)
+        .service(candidates)
         .service(status)
         .service(lesson)
         .service(start)
@@ -149,6 +150,27 @@ pub async fn unassign(
         .write(move |tx| service::unassign(tx, &who, id, assignment_id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The agents the course can be assigned to by name (editors): active
+/// agents of the client's projects whose name or e-mail contains `q`, by
+/// name, at most 50.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/candidates", tag = "training", params(CandidateQuery),
+    responses((status = 200, body = ItemList<CourseCandidate>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[get("/courses/{id}/candidates")]
+pub async fn candidates(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    params: web::Query<CandidateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let q = params.into_inner().q;
+    let items = state
+        .db
+        .read(move |conn| service::candidates(conn, &who, id, q.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
 }
 
 /// Where each assigned agent stands (editors).

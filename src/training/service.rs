@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::error::TrainingError;
 use super::model::{
-    AgentStatus, CheckResult, CheckSubmission, Choice, Course, CourseArticle, CourseDraft,
-    CourseSummary, Lesson, LessonArticle, LessonQuestion, MyCourse, NewAssignments, NewCourse,
+    AgentStatus, CheckResult, CheckSubmission, Choice, Course, CourseArticle, CourseCandidate,
+    CourseDraft, CourseSummary, Lesson, LessonArticle, LessonQuestion, MyCourse, NewAssignments, NewCourse,
     Progress, Question,
 };
 use super::store::{self, CourseRow, ResultRow};
@@ -355,6 +355,42 @@ pub fn unassign(
     Ok(())
 }
 
+const MAX_CANDIDATES: i64 = 50;
+
+/// `text` as the body of a `LIKE '%…%'` pattern with `\` as the escape.
+fn like_body(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The agents the course can be assigned to by name (editors): active
+/// agents of the client's projects, matching `q` in name or e-mail.
+pub fn candidates(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    q: Option<&str>,
+) -> Result<Vec<CourseCandidate>, TrainingError> {
+    let course = editable(conn, who, id)?;
+    let q = q.map(str::trim).unwrap_or_default();
+    if q.chars().count() > 100 {
+        return Err(Invalid::new("q", "at most 100 characters").into());
+    }
+    Ok(store::candidates(
+        conn,
+        id,
+        course.client_id,
+        &like_body(q),
+        MAX_CANDIDATES,
+    )?)
+}
+
 fn progress(result: &ResultRow) -> Progress {
     if result.passed_at.is_some() {
         Progress::Passed
@@ -686,6 +722,12 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn search_text_is_taken_literally() {
+        assert_eq!(like_body("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(like_body("Anna"), "Anna");
     }
 
     #[test]

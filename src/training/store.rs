@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::model::{Assignment, Choice, CourseSummary, Question};
+use super::model::{Assignment, Choice, CourseCandidate, CourseSummary, Question};
 use crate::db::StoreResult;
 use crate::ids::{ClientId, TeamId, UserId};
 
@@ -439,4 +439,38 @@ pub fn record_attempt(
             "SELECT attempts FROM course_results WHERE course_id = ?1 AND user_id = ?2",
         )?
         .query_row(params![course_id, user_id], |r| r.get(0))?)
+}
+
+/// Active agents of the client's projects whose name or e-mail contains
+/// `needle` (a `LIKE` pattern body, escaped with `\\`), by name, at most
+/// `limit`; `assigned` for those assigned to the course by name.
+pub fn candidates(
+    conn: &Connection,
+    course_id: i64,
+    client_id: ClientId,
+    needle: &str,
+    limit: i64,
+) -> StoreResult<Vec<CourseCandidate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.name, u.email, u.team_id, t.name,
+                EXISTS (SELECT 1 FROM course_assignments a WHERE a.course_id = ?1 AND a.user_id = u.id)
+         FROM users u LEFT JOIN teams t ON t.id = u.team_id
+         WHERE u.active = 1
+           AND EXISTS (SELECT 1 FROM project_members pm JOIN projects p ON p.id = pm.project_id
+                       WHERE pm.user_id = u.id AND pm.role = 'agent' AND p.client_id = ?2)
+           AND (?3 = '' OR u.name LIKE '%' || ?3 || '%' ESCAPE '\\'
+                OR u.email LIKE '%' || ?3 || '%' ESCAPE '\\')
+         ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![course_id, client_id, needle, limit], |r| {
+        Ok(CourseCandidate {
+            user_id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            team_id: r.get(3)?,
+            team_name: r.get(4)?,
+            assigned: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
