@@ -32,4 +32,5 @@ mod store_contention;
 mod structure;
 mod text_modules;
 mod training;
+mod training_admin;
 mod webforms;

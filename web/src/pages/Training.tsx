@@ -31,6 +31,7 @@ import { ConfirmModal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
+import { articleQuery, moved } from './trainingEdit';
 import { editableClients } from './Instructions';
 
 function ProgressBadge({ progress }: { progress: Progress }) {
@@ -577,26 +578,6 @@ export function CoursePage({ params }: { params: Record<string, string> }) {
 
 type DraftQuestion = { text: string; choices: { text: string; correct: boolean }[] };
 type PickedArticle = { article_id: number; title: string | null };
-
-/** The knowledge search's query for what is typed: every plain word as a prefix. */
-export function articleQuery(text: string): string {
-  return text
-    .trim()
-    .split(/\s+/)
-    .filter((w) => w.length > 0)
-    .map((w) => (/[*":]/.test(w) ? w : `${w}*`))
-    .join(' ');
-}
-
-/** Moves item `i` of `list` by `by` places (kept inside the list). */
-export function moved<T>(list: T[], i: number, by: number): T[] {
-  const j = i + by;
-  if (j < 0 || j >= list.length) return list;
-  const out = [...list];
-  const [item] = out.splice(i, 1);
-  out.splice(j, 0, item as T);
-  return out;
-}
 
 /** Find the client's published articles by search and add them to the course. */
 function ArticleSearch({ clientId, picked, onPick }: { clientId: number; picked: PickedArticle[]; onPick: (a: PickedArticle) => void }) {
