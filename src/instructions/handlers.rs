@@ -4,10 +4,10 @@ use super::model::{
     Acknowledgments, Instruction, InstructionDraft, InstructionQuery, InstructionSettings,
     InstructionSettingsInput, MyInstruction, NewInstruction,
 };
-use crate::ids::ClientId;
 use super::service;
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::ClientId;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

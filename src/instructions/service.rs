@@ -509,10 +509,7 @@ pub fn set_settings(
 ) -> Result<InstructionSettings, InstructionError> {
     visible_client(conn, who, client_id)?;
     policy::set_client_defaults(who, client_id)?;
-    if input
-        .remind_hours
-        .is_some_and(|h| !(1..=168).contains(&h))
-    {
+    if input.remind_hours.is_some_and(|h| !(1..=168).contains(&h)) {
         return Err(Invalid::new("remind_hours", "must be between 1 and 168").into());
     }
     let before = store::settings(conn, client_id)?.map(|(h, _, _)| h);

@@ -70,10 +70,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Instruction> {
         published_by_name: row.get(12)?,
         withdrawn_at: row.get(13)?,
         remind_hours_own: row.get(14)?,
-        remind_hours: super::service::effective_remind_hours(
-            row.get(14)?,
-            row.get(15)?,
-        ),
+        remind_hours: super::service::effective_remind_hours(row.get(14)?, row.get(15)?),
         project_ids: Vec::new(),
         team_ids: Vec::new(),
         agent_count: 0,

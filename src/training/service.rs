@@ -10,8 +10,8 @@ use serde_json::json;
 use super::error::TrainingError;
 use super::model::{
     AgentStatus, CheckResult, CheckSubmission, Choice, Course, CourseArticle, CourseCandidate,
-    CourseDraft, CourseSummary, Lesson, LessonArticle, LessonQuestion, MyCourse, NewAssignments, NewCourse,
-    Progress, Question,
+    CourseDraft, CourseSummary, Lesson, LessonArticle, LessonQuestion, MyCourse, NewAssignments,
+    NewCourse, Progress, Question,
 };
 use super::store::{self, CourseRow, ResultRow};
 use crate::audit::{self, Actor};

@@ -26,7 +26,7 @@ const KADMIN = 'kadmin@acme-energie.example';
 const env = realServer();
 
 async function signedIn(email, { lang = 'en', viewport = { width: 1366, height: 768 } } = {}) {
-  const context = await env.browser.newContext({ locale: lang === 'de' ? 'de-DE' : 'en-US', viewport });
+  const context = await env.browser.newContext({ locale: lang === 'de' ? 'de-DE' : 'en-US', viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const problems = [];
@@ -39,11 +39,17 @@ async function signedIn(email, { lang = 'en', viewport = { width: 1366, height: 
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   await page.goto(env.baseUrl + '/login');
-  await page.evaluate((l) => localStorage.setItem('zezaro.locale', l), lang);
   await page.getByTestId('login-email').fill(email);
   await page.getByTestId('login-password').fill(PASSWORD);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('home').waitFor();
+  // The profile's language wins over the browser's: choose it (saved).
+  if ((await page.getByTestId('lang-switch').inputValue()) !== lang) {
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && /\/api\/v1\/me$/.test(r.url()));
+    await page.getByTestId('lang-switch').selectOption(lang);
+    await saved;
+  }
+  await page.setViewportSize(viewport);
   return { context, page, problems };
 }
 
@@ -112,7 +118,7 @@ test('a client admin edits a course and assigns it to Anna, who passes it; the a
     await q.getByTestId('course-choice-correct').nth(0).check();
     await form.getByTestId('course-pass-mark').fill('100');
     await form.getByTestId('course-save').click();
-    await admin_.getByRole('heading', { name: title }).waitFor();
+    await admin_.getByRole('heading', { name: title, exact: true }).waitFor();
     const listed = await admin_.getByTestId('course-admin-articles').locator('li').allTextContents();
     assert.deepEqual(listed, ['Tarifwechsel', 'Kündigung bestätigen']);
     assert.ok(await fits(page), 'the course editor makes the page wider than the window');
