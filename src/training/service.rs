@@ -348,10 +348,26 @@ pub fn unassign(
     id: i64,
     assignment_id: i64,
 ) -> Result<(), TrainingError> {
-    editable(conn, who, id)?;
+    let course = editable(conn, who, id)?;
+    let Some(removed) = store::assignments(conn, id)?
+        .into_iter()
+        .find(|a| a.id == assignment_id)
+    else {
+        return Err(TrainingError::AssignmentNotFound);
+    };
     if !store::delete_assignment(conn, id, assignment_id)? {
         return Err(TrainingError::AssignmentNotFound);
     }
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "course.unassign",
+        "course",
+        Some(id),
+        Some(course.client_id),
+        json!({ "assignment_id": assignment_id, "user_id": removed.user_id,
+                "team_id": removed.team_id, "due_on": removed.due_on }),
+    )?;
     Ok(())
 }
 

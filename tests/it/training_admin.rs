@@ -259,6 +259,23 @@ async fn single_agents_are_found_by_name_assigned_and_unassigned() {
         .get(&format!("/api/v1/courses/{id}/lesson"))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Assigning and removing are in the audit log.
+    let (_, audit) = editor
+        .get(&format!("/api/v1/audit?object_type=course&object_id={id}"))
+        .await;
+    let items = audit["items"].as_array().unwrap();
+    let mut actions: Vec<&str> = items
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    actions.sort_unstable();
+    assert_eq!(actions, ["course.assign", "course.unassign"], "{audit}");
+    let removed = items
+        .iter()
+        .find(|e| e["action"] == "course.unassign")
+        .unwrap();
+    assert_eq!(removed["details"]["user_id"], anna);
+    assert_eq!(removed["details"]["due_on"], "2031-03-01");
     ts.server.stop().await;
 }
 
@@ -414,7 +431,7 @@ async fn instructions_without_own_hours_follow_the_clients_default() {
     assert_eq!(status, StatusCode::OK, "{settings}");
     assert_eq!(settings["remind_hours"], 30);
     assert_eq!(settings["effective_remind_hours"], 30);
-    assert_eq!(settings["updated_by_name"].is_string(), true);
+    assert_eq!(settings["updated_by_name"], "Katrin Adler");
 
     // One instruction follows the default, one has its own hours.
     let mut ids = Vec::new();
