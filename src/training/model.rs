@@ -111,6 +111,8 @@ pub struct Assignment {
     pub assigned_at: String,
 }
 
+/// Agents and teams the course is assigned to, with a due date. An agent
+/// or team assigned already keeps one assignment, with the new due date.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssignments {

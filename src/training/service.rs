@@ -309,7 +309,7 @@ pub fn assign(
     }
     let at = now();
     for u in &users {
-        store::insert_assignment(
+        store::upsert_assignment(
             conn,
             id,
             Some(*u),
@@ -320,7 +320,7 @@ pub fn assign(
         )?;
     }
     for t in &teams {
-        store::insert_assignment(
+        store::upsert_assignment(
             conn,
             id,
             None,

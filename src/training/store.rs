@@ -246,7 +246,38 @@ pub fn questions(conn: &Connection, id: i64) -> StoreResult<Vec<Question>> {
         .collect()
 }
 
-pub fn insert_assignment(
+/// Assigns the course to the user or the team (exactly one `Some`): a new
+/// row, or the existing one of the same user or team gets the new due date
+/// (and who and when assigned it).
+pub fn upsert_assignment(
+    conn: &Connection,
+    course_id: i64,
+    user_id: Option<UserId>,
+    team_id: Option<TeamId>,
+    due_on: Option<&str>,
+    by: Option<UserId>,
+    now: &str,
+) -> StoreResult<i64> {
+    let existing: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM course_assignments
+             WHERE course_id = ?1 AND user_id IS ?2 AND team_id IS ?3 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![course_id, user_id, team_id], |r| r.get(0))
+        .optional()?;
+    match existing {
+        Some(id) => {
+            conn.prepare_cached(
+                "UPDATE course_assignments SET due_on = ?2, assigned_by = ?3, assigned_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, due_on, by, now])?;
+            Ok(id)
+        }
+        None => insert_assignment(conn, course_id, user_id, team_id, due_on, by, now),
+    }
+}
+
+fn insert_assignment(
     conn: &Connection,
     course_id: i64,
     user_id: Option<UserId>,

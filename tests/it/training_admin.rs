@@ -239,9 +239,16 @@ async fn single_agents_are_found_by_name_assigned_and_unassigned() {
     let assignment_id = assignment["id"].as_i64().unwrap();
     let (_, found) = candidates(ts.token_client(CA_ACME), "schmidt").await;
     assert_eq!(found["items"][0]["assigned"], true);
+    // Assigned again: still one assignment, with the new due date.
+    let (status, again) = editor
+        .post(&path, json!({"user_ids": [anna], "due_on": "2031-04-15"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(ids(&again["assignments"], "id"), [assignment_id]);
+    assert_eq!(again["assignments"][0]["due_on"], "2031-04-15");
     let (_, status) = editor.get(&format!("/api/v1/courses/{id}/status")).await;
     assert_eq!(emails(&status), [ANNA]);
-    assert_eq!(status["items"][0]["due_on"], "2031-03-01");
+    assert_eq!(status["items"][0]["due_on"], "2031-04-15");
     assert_eq!(status["items"][0]["progress"], "not-started");
 
     // Another client's admin cannot remove it; the editor can.
@@ -269,13 +276,17 @@ async fn single_agents_are_found_by_name_assigned_and_unassigned() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     actions.sort_unstable();
-    assert_eq!(actions, ["course.assign", "course.unassign"], "{audit}");
+    assert_eq!(
+        actions,
+        ["course.assign", "course.assign", "course.unassign"],
+        "{audit}"
+    );
     let removed = items
         .iter()
         .find(|e| e["action"] == "course.unassign")
         .unwrap();
     assert_eq!(removed["details"]["user_id"], anna);
-    assert_eq!(removed["details"]["due_on"], "2031-03-01");
+    assert_eq!(removed["details"]["due_on"], "2031-04-15");
     ts.server.stop().await;
 }
 

@@ -4793,6 +4793,10 @@ export interface components {
             language: components["schemas"]["KnowledgeLanguage"];
             title: string;
         };
+        /**
+         * @description Agents and teams the course is assigned to, with a due date. An agent
+         *     or team assigned already keeps one assignment, with the new due date.
+         */
         NewAssignments: {
             /** @description `YYYY-MM-DD`. */
             due_on?: string | null;
