@@ -96,8 +96,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let course = state
-        .db
-        .write(move |tx| service::update(tx, &who, id, body.into_inner()))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::update(tx, &who, id, body.into_inner(), announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(course))
 }
@@ -112,8 +114,10 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
-        .db
-        .write(move |tx| service::delete(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::delete(tx, &who, id, announce)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -130,8 +134,10 @@ pub async fn assign(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let course = state
-        .db
-        .write(move |tx| service::assign(tx, &who, id, body.into_inner()))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::assign(tx, &who, id, body.into_inner(), announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(course))
 }
@@ -146,8 +152,10 @@ pub async fn unassign(
 ) -> Result<HttpResponse, ApiError> {
     let (id, assignment_id) = path.into_inner();
     state
-        .db
-        .write(move |tx| service::unassign(tx, &who, id, assignment_id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::unassign(tx, &who, id, assignment_id, announce)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -218,8 +226,10 @@ pub async fn start(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let page = state
-        .db
-        .write(move |tx| service::start(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::start(tx, &who, id, announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -234,8 +244,10 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let (id, article_id) = path.into_inner();
     let page = state
-        .db
-        .write(move |tx| service::read(tx, &who, id, article_id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::read(tx, &who, id, article_id, announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -253,8 +265,10 @@ pub async fn check(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let result = state
-        .db
-        .write(move |tx| service::submit(tx, &who, id, body.into_inner()))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::submit(tx, &who, id, body.into_inner(), announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(result))
 }

@@ -4,7 +4,10 @@
 //! progress only in the client's own courses, and the client's default
 //! remind hours that instructions without their own follow.
 
+use std::time::Duration;
+
 use crate::common::{self, Api, TestServer};
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -512,5 +515,92 @@ async fn instructions_without_own_hours_follow_the_clients_default() {
     assert_eq!(changes.len(), 3, "{audit}");
     assert_eq!(changes[0]["details"]["remind_hours"]["from"], 8);
     assert!(changes[0]["details"]["remind_hours"]["to"].is_null());
+    ts.server.stop().await;
+}
+
+type Events =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+async fn subscribe(ts: &TestServer, email: &str) -> Events {
+    let response = ts
+        .token_client(email)
+        .raw(reqwest::Method::GET, "/api/v1/events", None, &[])
+        .await;
+    assert_eq!(response.status(), 200);
+    Box::pin(response.bytes_stream())
+}
+
+/// The `knowledge` frames that arrive within `wait`.
+async fn knowledge_frames(mut stream: Events, wait: Duration) -> Vec<Value> {
+    let mut frames = Vec::new();
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, stream.next()).await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = frame
+                .strip_prefix("event: knowledge\ndata: ")
+                .map(str::trim)
+            {
+                frames.push(serde_json::from_str(data).unwrap());
+            }
+        }
+    }
+    frames
+}
+
+#[actix_web::test]
+async fn an_agents_progress_reaches_the_open_status_table_live_and_only_the_client() {
+    let ts = common::demo_server().await;
+    let acme = client(&ts, "Acme Energie GmbH").await;
+    let editor = ts.token_client(CA_ACME);
+    let a = article(&editor, acme, "Live").await;
+    let id = new_course(&editor, acme, &[a]).await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = user(&ts, ANNA).await;
+    let (status, body) = editor
+        .post(
+            &format!("/api/v1/courses/{id}/assignments"),
+            json!({"user_ids": [anna]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let acme_frames = tokio::spawn(knowledge_frames(
+        subscribe(&ts, CA_ACME).await,
+        Duration::from_secs(2),
+    ));
+    let nord_frames = tokio::spawn(knowledge_frames(
+        subscribe(&ts, CA_NORD).await,
+        Duration::from_secs(2),
+    ));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, body) = ts
+        .token_client(ANNA)
+        .post(
+            &format!("/api/v1/courses/{id}/articles/{a}/read"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let seen = acme_frames.await.unwrap();
+    assert!(
+        seen.iter()
+            .any(|f| f["type"] == "course" && f["id"] == id && f["action"] == "changed"),
+        "{seen:?}"
+    );
+    // Only ids go out.
+    assert!(
+        seen.iter().all(|f| f.get("client_id").is_none()),
+        "{seen:?}"
+    );
+    let other = nord_frames.await.unwrap();
+    assert!(
+        other.iter().all(|f| f["type"] != "course"),
+        "Nordlicht heard of Acme's course: {other:?}"
+    );
     ts.server.stop().await;
 }

@@ -31,6 +31,7 @@ import { ConfirmModal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
+import { useLiveEvents } from '../components/events';
 import { articleQuery, moved } from './trainingEdit';
 import { editableClients } from './Instructions';
 
@@ -52,6 +53,10 @@ export function TrainingPage() {
   const { me } = useSession();
   const clients = editableClients(me);
   const mine = useLoad(() => api.get<List<MyCourse>>('/courses/mine'), []);
+  // A course assigned, changed or removed: the list follows without a reload.
+  useLiveEvents((e) => {
+    if (e.kind === 'knowledge' && e.data.type === 'course') void mine.reload();
+  });
   return (
     <Page title={t('tr.title')} testId="training-page" wide>
       <h2>{t('tr.mine')}</h2>
@@ -171,6 +176,10 @@ function ClientCourses({ clientId, name }: { clientId: number; name: string | nu
 
 function CourseStatus({ id, version }: { id: number; version: number }) {
   const status = useLoad(() => api.get<List<AgentStatus>>(`/courses/${id}/status`), [id, version]);
+  // An agent read, passed or failed: the table follows without a reload.
+  useLiveEvents((e) => {
+    if (e.kind === 'knowledge' && e.data.type === 'course' && e.data.id === id) void status.reload();
+  });
   return (
     <section class="tr-section">
       <h3>{t('tr.status')}</h3>
