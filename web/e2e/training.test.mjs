@@ -7,8 +7,9 @@
 // question whose missing right answer the server names at that question,
 // fixes it and saves; assigns the course to Anna, found by name, with a due
 // date typed in German. Anna (English, 390×844) reads both articles and
-// passes the check. The client admin sees her as passed, with the date;
-// the screens stay inside the window at both sizes.
+// passes the check. The client admin's open status table shows her as
+// passed, live, with the date; the screens stay inside the window at both
+// sizes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,7 +161,10 @@ test('a client admin edits a course and assigns it to Anna, who passes it; the a
     assert.match(await result.textContent(), /Passed/);
     assert.ok(await fits(a), 'the course page makes the phone page wider');
 
-    // (5) The client admin sees "passed" with today's date.
+    // (5) The client admin's open status table follows live: "passed",
+    // with today's date; after a reload too.
+    const live = page.getByTestId('course-status').getByTestId('course-status-row').filter({ hasText: 'Anna Schmidt' });
+    await live.getByText('Bestanden').waitFor({ timeout: 5000 });
     await page.reload();
     await page.getByTestId('training-page').waitFor();
     await page.getByTestId('client-courses').getByRole('button', { name: title }).click();
