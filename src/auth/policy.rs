@@ -502,6 +502,14 @@ pub fn manage_instruction(
     )
 }
 
+/// Client-wide defaults of knowledge and instructions (the default remind
+/// hours): the client's admin and platform admins; the client's other
+/// editors and readers 403, anybody else 404.
+pub fn set_client_defaults(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
+    knowledge_reader(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
 // ---- audit log -------------------------------------------------------------
 
 pub fn audit_visibility(p: &Principal) -> Result<Visibility, Denied> {
@@ -768,6 +776,10 @@ mod tests {
             Err(Denied::Forbidden)
         );
         assert_eq!(manage_instruction(&ca, FOREIGN, &[]), Err(Denied::NotFound));
+        assert!(set_client_defaults(&ca, OWN).is_ok());
+        assert_eq!(set_client_defaults(&lead, OWN), Err(Denied::Forbidden));
+        assert_eq!(set_client_defaults(&agent, OWN), Err(Denied::Forbidden));
+        assert_eq!(set_client_defaults(&ca, FOREIGN), Err(Denied::NotFound));
     }
 
     #[test]

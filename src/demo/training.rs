@@ -213,6 +213,8 @@ pub(super) fn seed(
             team_ids: teams.to_vec(),
             due_on: Some((now + Duration::days(14)).format("%Y-%m-%d").to_string()),
         },
+        // Nobody listens while the demo is written.
+        &mut crate::cases::events::Announcements::default(),
     )
     .map_err(err)?;
     Ok(())

@@ -928,7 +928,11 @@ pub const EXPORTERS: &[Exporter] = &[
             c("valid_to", TIMES),
             c(
                 "remind_hours",
-                "A put-off must-acknowledge instruction is shown again after these hours (or at the next sign-in).",
+                "A put-off must-acknowledge instruction is shown again after these hours (or at the next sign-in); read only when `remind_own` is 1.",
+            ),
+            flag(
+                "remind_own",
+                "1: the instruction has its own `remind_hours`; 0: it follows the client's default (instruction_settings.csv, else 4 hours).",
             ),
             c("created_by", "See users.csv."),
             c("created_at", TIMES),
@@ -939,6 +943,23 @@ pub const EXPORTERS: &[Exporter] = &[
             c("withdrawn_at", TIMES),
             c("deleted_by", "See users.csv."),
             c("deleted_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "instruction_settings.csv",
+        format: Format::Csv,
+        about: "The client's defaults for work instructions (no row: the built-in ones).",
+        requires: &["instruction_settings"],
+        from: "FROM instruction_settings t WHERE t.client_id = ?1",
+        order: "t.client_id",
+        columns: &[
+            c("client_id", "See client.csv."),
+            c(
+                "remind_hours",
+                "Hours after which a put-off must-acknowledge instruction without its own hours comes back (built-in default: 4).",
+            ),
+            c("updated_by", "See users.csv."),
+            c("updated_at", TIMES),
         ],
     },
     Exporter {

@@ -1,11 +1,13 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
 use super::model::{
-    Acknowledgments, Instruction, InstructionDraft, InstructionQuery, MyInstruction, NewInstruction,
+    Acknowledgments, Instruction, InstructionDraft, InstructionQuery, InstructionSettings,
+    InstructionSettingsInput, MyInstruction, NewInstruction,
 };
 use super::service;
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::ClientId;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,7 +22,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(withdraw)
         .service(acknowledgments)
         .service(acknowledge)
-        .service(dismiss);
+        .service(dismiss)
+        .service(settings)
+        .service(set_settings);
 }
 
 /// The published instructions that apply to the caller now, with whether
@@ -212,6 +216,44 @@ pub async fn dismiss(
     let found = state
         .db
         .write(move |tx| service::dismiss(tx, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// The client's defaults for work instructions (editors: client admin,
+/// project leads of the client).
+#[utoipa::path(get, path = "/api/v1/clients/{id}/instruction-settings", tag = "knowledge",
+    responses((status = 200, body = InstructionSettings), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/clients/{id}/instruction-settings")]
+pub async fn settings(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, ApiError> {
+    let client_id = id.into_inner();
+    let found = state
+        .db
+        .read(move |conn| service::settings(conn, &who, client_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Sets the client's default remind hours (client admin); instructions
+/// without their own hours follow it at once. Audited.
+#[utoipa::path(put, path = "/api/v1/clients/{id}/instruction-settings", tag = "knowledge",
+    request_body = InstructionSettingsInput,
+    responses((status = 200, body = InstructionSettings), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[put("/clients/{id}/instruction-settings")]
+pub async fn set_settings(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ClientId>,
+    body: ValidJson<InstructionSettingsInput>,
+) -> Result<HttpResponse, ApiError> {
+    let client_id = id.into_inner();
+    let found = state
+        .db
+        .write(move |tx| service::set_settings(tx, &who, client_id, body.into_inner()))
         .await?;
     Ok(HttpResponse::Ok().json(found))
 }

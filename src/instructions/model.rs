@@ -75,7 +75,12 @@ pub struct Instruction {
     pub valid_from: Option<String>,
     /// UTC, RFC 3339; `null`: until withdrawn.
     pub valid_to: Option<String>,
+    /// The hours a put-off must-acknowledge instruction stays away: its own
+    /// (`remind_hours_own`), else the client's default, else 4.
     pub remind_hours: i64,
+    /// The instruction's own hours; `null`: it follows the client's default
+    /// (`GET /clients/{id}/instruction-settings`).
+    pub remind_hours_own: Option<i64>,
     /// Empty: every project of the client.
     pub project_ids: Vec<ProjectId>,
     /// Empty: every team.
@@ -124,7 +129,8 @@ pub struct NewInstruction {
     pub valid_from: Option<String>,
     #[serde(default)]
     pub valid_to: Option<String>,
-    /// 1–168; 4 when absent.
+    /// 1–168; absent or `null`: the client's default (else 4), which then
+    /// also applies when the default changes later.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 168)]
     pub remind_hours: Option<i64>,
@@ -149,6 +155,7 @@ pub struct InstructionDraft {
     pub valid_from: Option<String>,
     #[serde(default)]
     pub valid_to: Option<String>,
+    /// 1–168; absent or `null`: the client's default.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 168)]
     pub remind_hours: Option<i64>,
@@ -187,4 +194,28 @@ pub struct NotAcknowledged {
 pub struct Acknowledgments {
     pub acknowledged: Vec<Acknowledged>,
     pub pending: Vec<NotAcknowledged>,
+}
+
+/// A client's defaults for its work instructions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InstructionSettings {
+    pub client_id: ClientId,
+    /// The client's default hours after which a put-off must-acknowledge
+    /// instruction comes back (for instructions without their own);
+    /// `null`: none set, the built-in `default_remind_hours` apply.
+    pub remind_hours: Option<i64>,
+    /// The built-in default (4).
+    pub default_remind_hours: i64,
+    /// What applies to an instruction without its own hours now.
+    pub effective_remind_hours: i64,
+    pub updated_at: Option<String>,
+    pub updated_by_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstructionSettingsInput {
+    /// 1–168; `null`: back to the built-in default.
+    #[schema(minimum = 1, maximum = 168)]
+    pub remind_hours: Option<i64>,
 }

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::error::InstructionError;
 use super::model::{
-    Acknowledgments, Instruction, InstructionDraft, InstructionQuery, InstructionState,
-    MyInstruction, NewInstruction, Urgency,
+    Acknowledgments, Instruction, InstructionDraft, InstructionQuery, InstructionSettings,
+    InstructionSettingsInput, InstructionState, MyInstruction, NewInstruction, Urgency,
 };
 use super::store::{self, DraftRow, Mine};
 use crate::audit::{self, Actor};
@@ -23,7 +23,15 @@ use crate::validation::{Invalid, optional_text, required_text};
 const MAX_BODY_CHARS: usize = 50_000;
 const MAX_TARGETS: usize = 100;
 /// Hours after which a put-off must-acknowledge instruction comes back.
+/// Hours after which a put-off must-acknowledge instruction comes back,
+/// when neither the instruction nor its client names others.
 pub const DEFAULT_REMIND_HOURS: i64 = 4;
+
+/// The hours a put-off must-acknowledge instruction stays away: its own,
+/// else the client's default (`instruction_settings`), else 4.
+pub fn effective_remind_hours(own: Option<i64>, client_default: Option<i64>) -> i64 {
+    own.or(client_default).unwrap_or(DEFAULT_REMIND_HOURS)
+}
 
 fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -82,7 +90,7 @@ struct Checked {
     urgency: Urgency,
     valid_from: Option<String>,
     valid_to: Option<String>,
-    remind_hours: i64,
+    remind_hours: Option<i64>,
     project_ids: Vec<ProjectId>,
     team_ids: Vec<TeamId>,
 }
@@ -124,8 +132,8 @@ fn check(
     {
         return Err(Invalid::new("valid_to", "must be after valid_from").into());
     }
-    let remind_hours = input.remind_hours.unwrap_or(DEFAULT_REMIND_HOURS);
-    if !(1..=168).contains(&remind_hours) {
+    let remind_hours = input.remind_hours;
+    if remind_hours.is_some_and(|h| !(1..=168).contains(&h)) {
         return Err(Invalid::new("remind_hours", "must be between 1 and 168").into());
     }
     let project_ids = dedup(input.project_ids);
@@ -357,7 +365,11 @@ pub fn shows_banner(mine: &Mine, session: Option<i64>, now: DateTime<Utc>) -> bo
         Urgency::Acknowledge => {
             let other_session = session.is_some() && session != mine.dismissed_session;
             let due = DateTime::parse_from_rfc3339(dismissed)
-                .map(|at| at.with_timezone(&Utc) + Duration::hours(mine.remind_hours) <= now)
+                .map(|at| {
+                    let hours =
+                        effective_remind_hours(mine.own_remind_hours, mine.client_remind_hours);
+                    at.with_timezone(&Utc) + Duration::hours(hours) <= now
+                })
                 .unwrap_or(true);
             other_session || due
         }
@@ -455,6 +467,67 @@ pub fn dismiss(
     })
 }
 
+fn settings_of(
+    conn: &Connection,
+    client_id: ClientId,
+) -> Result<InstructionSettings, InstructionError> {
+    let found = store::settings(conn, client_id)?;
+    let remind_hours = found.as_ref().map(|(h, _, _)| *h);
+    let (updated_at, updated_by_name) = match found {
+        Some((_, at, by)) => (Some(at), by),
+        None => (None, None),
+    };
+    Ok(InstructionSettings {
+        client_id,
+        remind_hours,
+        default_remind_hours: DEFAULT_REMIND_HOURS,
+        effective_remind_hours: effective_remind_hours(None, remind_hours),
+        updated_at,
+        updated_by_name,
+    })
+}
+
+/// The client's instruction defaults, for its editors (the instruction
+/// form shows what an instruction without own hours gets).
+pub fn settings(
+    conn: &Connection,
+    who: &Principal,
+    client_id: ClientId,
+) -> Result<InstructionSettings, InstructionError> {
+    visible_client(conn, who, client_id)?;
+    policy::edit_knowledge(who, client_id)?;
+    settings_of(conn, client_id)
+}
+
+/// Sets the client's default remind hours (client admin, platform admin);
+/// audited. Instructions without their own hours follow it at once.
+pub fn set_settings(
+    conn: &Connection,
+    who: &Principal,
+    client_id: ClientId,
+    input: InstructionSettingsInput,
+) -> Result<InstructionSettings, InstructionError> {
+    visible_client(conn, who, client_id)?;
+    policy::set_client_defaults(who, client_id)?;
+    if input.remind_hours.is_some_and(|h| !(1..=168).contains(&h)) {
+        return Err(Invalid::new("remind_hours", "must be between 1 and 168").into());
+    }
+    let before = store::settings(conn, client_id)?.map(|(h, _, _)| h);
+    store::set_settings(conn, client_id, input.remind_hours, who.user_id, &now())?;
+    if before != input.remind_hours {
+        audit::record(
+            conn,
+            &Actor::from(who),
+            "instruction.settings",
+            "client",
+            Some(client_id.0),
+            Some(client_id),
+            json!({ "remind_hours": { "from": before, "to": input.remind_hours } }),
+        )?;
+    }
+    settings_of(conn, client_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,8 +548,36 @@ mod tests {
                 banner: false,
             },
             dismissed_session: session,
-            remind_hours: 4,
+            own_remind_hours: Some(4),
+            client_remind_hours: None,
         }
+    }
+
+    #[test]
+    fn own_hours_then_the_clients_then_four() {
+        assert_eq!(effective_remind_hours(Some(2), Some(24)), 2);
+        assert_eq!(effective_remind_hours(None, Some(24)), 24);
+        assert_eq!(effective_remind_hours(None, None), DEFAULT_REMIND_HOURS);
+    }
+
+    #[test]
+    fn a_put_off_banner_follows_the_clients_default() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let at = "2026-12-01T08:00:00.000Z";
+        let mut put_off = mine(Urgency::Acknowledge, false, Some(at), Some(1));
+        put_off.own_remind_hours = None;
+        put_off.client_remind_hours = Some(24);
+        // Same session: 4 hours are not enough when the client says 24.
+        assert!(!shows_banner(&put_off, Some(1), t("2026-12-01T12:30:00Z")));
+        assert!(shows_banner(&put_off, Some(1), t("2026-12-02T08:00:00Z")));
+        // No default: the built-in 4 hours.
+        put_off.client_remind_hours = None;
+        assert!(shows_banner(&put_off, Some(1), t("2026-12-01T12:00:00Z")));
+        assert!(!shows_banner(&put_off, Some(1), t("2026-12-01T11:59:00Z")));
+        // The instruction's own hours win over the client's.
+        put_off.own_remind_hours = Some(1);
+        put_off.client_remind_hours = Some(24);
+        assert!(shows_banner(&put_off, Some(1), t("2026-12-01T09:00:00Z")));
     }
 
     #[test]

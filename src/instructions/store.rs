@@ -16,8 +16,14 @@ pub struct DraftRow<'a> {
     pub urgency: Urgency,
     pub valid_from: Option<&'a str>,
     pub valid_to: Option<&'a str>,
-    pub remind_hours: i64,
+    /// `None`: the client's default (`instruction_settings`).
+    pub remind_hours: Option<i64>,
 }
+
+/// The instruction's own hours (`NULL` when it follows the client's
+/// default) and the client's default (`NULL` when none is set), for `i`.
+const REMIND_COLUMNS: &str = "CASE WHEN i.remind_own = 1 THEN i.remind_hours END,
+    (SELECT s.remind_hours FROM instruction_settings s WHERE s.client_id = i.client_id)";
 
 /// Whether user `?U` (an active agent in a project of the instruction's
 /// client) is targeted by instruction `i`: a targeted project (or any, if
@@ -44,7 +50,7 @@ const TARGETED_AGENTS: &str = "SELECT DISTINCT u.id, u.name, u.email FROM instru
            OR u.team_id IN (SELECT t.team_id FROM instruction_targets t WHERE t.instruction_id = i.id AND t.team_id IS NOT NULL))";
 
 const COLUMNS: &str = "i.id, i.client_id, i.title, i.body_md, i.body_html, i.urgency, i.state,
-    i.valid_from, i.valid_to, i.remind_hours, i.created_at, i.updated_at, i.published_at,
+    i.valid_from, i.valid_to, i.created_at, i.updated_at, i.published_at,
     (SELECT name FROM users WHERE id = i.published_by), i.withdrawn_at";
 
 fn from_row(row: &Row) -> rusqlite::Result<Instruction> {
@@ -58,12 +64,13 @@ fn from_row(row: &Row) -> rusqlite::Result<Instruction> {
         state: row.get(6)?,
         valid_from: row.get(7)?,
         valid_to: row.get(8)?,
-        remind_hours: row.get(9)?,
-        created_at: row.get(10)?,
-        updated_at: row.get(11)?,
-        published_at: row.get(12)?,
-        published_by_name: row.get(13)?,
-        withdrawn_at: row.get(14)?,
+        created_at: row.get(9)?,
+        updated_at: row.get(10)?,
+        published_at: row.get(11)?,
+        published_by_name: row.get(12)?,
+        withdrawn_at: row.get(13)?,
+        remind_hours_own: row.get(14)?,
+        remind_hours: super::service::effective_remind_hours(row.get(14)?, row.get(15)?),
         project_ids: Vec::new(),
         team_ids: Vec::new(),
         agent_count: 0,
@@ -104,7 +111,7 @@ fn complete(conn: &Connection, mut i: Instruction) -> StoreResult<Instruction> {
 pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Instruction>> {
     let found = conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM instructions i WHERE i.id = ?1 AND i.deleted_at IS NULL"
+            "SELECT {COLUMNS}, {REMIND_COLUMNS} FROM instructions i WHERE i.id = ?1 AND i.deleted_at IS NULL"
         ))?
         .query_row([id], from_row)
         .optional()?;
@@ -117,7 +124,7 @@ pub fn list(
     state: Option<InstructionState>,
 ) -> StoreResult<Vec<Instruction>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM instructions i
+        "SELECT {COLUMNS}, {REMIND_COLUMNS} FROM instructions i
          WHERE i.client_id = ?1 AND i.deleted_at IS NULL AND (?2 IS NULL OR i.state = ?2)
          ORDER BY i.id DESC LIMIT 500"
     ))?;
@@ -136,8 +143,8 @@ pub fn insert(
 ) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO instructions (client_id, title, body_md, body_html, urgency, state,
-             valid_from, valid_to, remind_hours, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?8, ?9, ?10, ?10)",
+             valid_from, valid_to, remind_hours, remind_own, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, COALESCE(?8, 4), ?8 IS NOT NULL, ?9, ?10, ?10)",
     )?
     .execute(params![
         client_id,
@@ -157,7 +164,8 @@ pub fn insert(
 pub fn update(conn: &Connection, id: i64, draft: &DraftRow, now: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE instructions SET title = ?2, body_md = ?3, body_html = ?4, urgency = ?5,
-             valid_from = ?6, valid_to = ?7, remind_hours = ?8, updated_at = ?9
+             valid_from = ?6, valid_to = ?7, remind_hours = COALESCE(?8, remind_hours),
+             remind_own = ?8 IS NOT NULL, updated_at = ?9
          WHERE id = ?1",
     )?
     .execute(params![
@@ -339,7 +347,10 @@ pub fn dismiss(
 pub struct Mine {
     pub item: MyInstruction,
     pub dismissed_session: Option<i64>,
-    pub remind_hours: i64,
+    /// The instruction's own hours, `None` when it follows the client's.
+    pub own_remind_hours: Option<i64>,
+    /// The client's default, `None` when none is set.
+    pub client_remind_hours: Option<i64>,
 }
 
 /// Published instructions valid at `now` that apply to `user_id`, newest
@@ -352,7 +363,7 @@ pub fn mine(
 ) -> StoreResult<Vec<Mine>> {
     let sql = format!(
         "SELECT i.id, i.client_id, i.title, i.body_html, i.urgency, i.valid_from, i.valid_to,
-                i.published_at, a.at, d.at, d.session_id, i.remind_hours
+                i.published_at, a.at, d.at, d.session_id, {}
          FROM instructions i
          LEFT JOIN instruction_acks a ON a.instruction_id = i.id AND a.user_id = ?1
          LEFT JOIN instruction_dismissals d ON d.instruction_id = i.id AND d.user_id = ?1
@@ -362,6 +373,7 @@ pub fn mine(
            AND (?3 IS NULL OR i.id = ?3)
            AND {}
          ORDER BY i.published_at DESC, i.id DESC LIMIT 200",
+        REMIND_COLUMNS,
         TARGETS_USER.replace("?U", "?1")
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -381,8 +393,47 @@ pub fn mine(
                 banner: false,
             },
             dismissed_session: r.get(10)?,
-            remind_hours: r.get(11)?,
+            own_remind_hours: r.get(11)?,
+            client_remind_hours: r.get(12)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The client's default remind hours: (hours, updated at, by whom).
+pub fn settings(
+    conn: &Connection,
+    client_id: ClientId,
+) -> StoreResult<Option<(i64, String, Option<String>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.remind_hours, s.updated_at, (SELECT name FROM users WHERE id = s.updated_by)
+             FROM instruction_settings s WHERE s.client_id = ?1",
+        )?
+        .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
+}
+
+/// Sets (`Some`) or removes (`None`) the client's default remind hours.
+pub fn set_settings(
+    conn: &Connection,
+    client_id: ClientId,
+    remind_hours: Option<i64>,
+    by: Option<UserId>,
+    now: &str,
+) -> StoreResult<()> {
+    match remind_hours {
+        Some(hours) => conn
+            .prepare_cached(
+                "INSERT INTO instruction_settings (client_id, remind_hours, updated_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (client_id) DO UPDATE SET remind_hours = excluded.remind_hours,
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )?
+            .execute(params![client_id, hours, by, now])?,
+        None => conn
+            .prepare_cached("DELETE FROM instruction_settings WHERE client_id = ?1")?
+            .execute([client_id])?,
+    };
+    Ok(())
 }

@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
 use super::model::{
-    AgentStatus, CheckResult, CheckSubmission, Course, CourseDraft, CourseQuery, CourseSummary,
-    Lesson, MyCourse, NewAssignments, NewCourse,
+    AgentStatus, CandidateQuery, CheckResult, CheckSubmission, Course, CourseCandidate,
+    CourseDraft, CourseQuery, CourseSummary, Lesson, MyCourse, NewAssignments, NewCourse,
 };
 use super::service;
 use crate::auth::Principal;
@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(remove)
         .service(assign)
         .service(unassign)
+        .service(candidates)
         .service(status)
         .service(lesson)
         .service(start)
@@ -95,8 +96,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let course = state
-        .db
-        .write(move |tx| service::update(tx, &who, id, body.into_inner()))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::update(tx, &who, id, body.into_inner(), announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(course))
 }
@@ -111,8 +114,10 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     state
-        .db
-        .write(move |tx| service::delete(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::delete(tx, &who, id, announce)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -129,8 +134,10 @@ pub async fn assign(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let course = state
-        .db
-        .write(move |tx| service::assign(tx, &who, id, body.into_inner()))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::assign(tx, &who, id, body.into_inner(), announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(course))
 }
@@ -145,10 +152,33 @@ pub async fn unassign(
 ) -> Result<HttpResponse, ApiError> {
     let (id, assignment_id) = path.into_inner();
     state
-        .db
-        .write(move |tx| service::unassign(tx, &who, id, assignment_id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::unassign(tx, &who, id, assignment_id, announce)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The agents the course can be assigned to by name (editors): active
+/// agents of the client's projects whose name or e-mail contains `q`, by
+/// name, at most 50.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/candidates", tag = "training", params(CandidateQuery),
+    responses((status = 200, body = ItemList<CourseCandidate>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[get("/courses/{id}/candidates")]
+pub async fn candidates(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    params: web::Query<CandidateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let q = params.into_inner().q;
+    let items = state
+        .db
+        .read(move |conn| service::candidates(conn, &who, id, q.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
 }
 
 /// Where each assigned agent stands (editors).
@@ -196,8 +226,10 @@ pub async fn start(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let page = state
-        .db
-        .write(move |tx| service::start(tx, &who, id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::start(tx, &who, id, announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -212,8 +244,10 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let (id, article_id) = path.into_inner();
     let page = state
-        .db
-        .write(move |tx| service::read(tx, &who, id, article_id))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::read(tx, &who, id, article_id, announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -231,8 +265,10 @@ pub async fn check(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let result = state
-        .db
-        .write(move |tx| service::submit(tx, &who, id, body.into_inner()))
+        .cases
+        .write(&state.db, move |tx, announce| {
+            service::submit(tx, &who, id, body.into_inner(), announce)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(result))
 }

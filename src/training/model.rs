@@ -111,6 +111,8 @@ pub struct Assignment {
     pub assigned_at: String,
 }
 
+/// Agents and teams the course is assigned to, with a due date. An agent
+/// or team assigned already keeps one assignment, with the new due date.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssignments {
@@ -244,4 +246,25 @@ pub struct CheckResult {
 #[serde(deny_unknown_fields)]
 pub struct CourseQuery {
     pub client_id: ClientId,
+}
+
+/// An agent a course can be assigned to: active, agent in a project of the
+/// course's client.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CourseCandidate {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+    pub team_id: Option<TeamId>,
+    pub team_name: Option<String>,
+    /// Already assigned by name (not counting teams).
+    pub assigned: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateQuery {
+    /// Part of the name or e-mail address; empty: everybody (first 50).
+    #[serde(default)]
+    pub q: Option<String>,
 }

@@ -9,14 +9,15 @@ use serde_json::json;
 
 use super::error::TrainingError;
 use super::model::{
-    AgentStatus, CheckResult, CheckSubmission, Choice, Course, CourseArticle, CourseDraft,
-    CourseSummary, Lesson, LessonArticle, LessonQuestion, MyCourse, NewAssignments, NewCourse,
-    Progress, Question,
+    AgentStatus, CheckResult, CheckSubmission, Choice, Course, CourseArticle, CourseCandidate,
+    CourseDraft, CourseSummary, Lesson, LessonArticle, LessonQuestion, MyCourse, NewAssignments,
+    NewCourse, Progress, Question,
 };
 use super::store::{self, CourseRow, ResultRow};
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
+use crate::cases::events::{Announcements, Event, KnowledgeEvent};
 use crate::ids::{ClientId, ProjectId, UserId};
 use crate::knowledge::store::ReadScope;
 use crate::validation::{Invalid, optional_text, required_text};
@@ -88,6 +89,19 @@ fn learnable(
         (None, KnowledgeReader::Editor) => Err(Denied::Forbidden.into()),
         (None, KnowledgeReader::Reader { .. }) => Err(TrainingError::NotFound),
     }
+}
+
+/// The live `knowledge` event of a course (`type: course`): its editors'
+/// open status tables and its agents' course lists reload on it. Only ids
+/// go out, to whoever works for the client (`policy::sees_projects_of`).
+fn event(id: i64, client_id: ClientId, action: &'static str) -> Event {
+    Event::Knowledge(KnowledgeEvent {
+        kind: "course",
+        id,
+        action,
+        client_id,
+        project_ids: Vec::new(),
+    })
 }
 
 struct Checked {
@@ -236,6 +250,7 @@ pub fn update(
     who: &Principal,
     id: i64,
     input: CourseDraft,
+    announce: &mut Announcements,
 ) -> Result<Course, TrainingError> {
     let course = editable(conn, who, id)?;
     let checked = check(conn, course.client_id, input)?;
@@ -249,10 +264,16 @@ pub fn update(
     )?;
     store::set_articles(conn, id, &checked.article_ids)?;
     store::set_questions(conn, id, &checked.questions)?;
+    announce.push(event(id, course.client_id, "changed"));
     get(conn, who, id)
 }
 
-pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), TrainingError> {
+pub fn delete(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    announce: &mut Announcements,
+) -> Result<(), TrainingError> {
     let course = editable(conn, who, id)?;
     store::delete(conn, id, who.user_id, &now())?;
     audit::record(
@@ -264,6 +285,7 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), Trainin
         Some(course.client_id),
         json!({ "title": course.title }),
     )?;
+    announce.push(event(id, course.client_id, "withdrawn"));
     Ok(())
 }
 
@@ -281,6 +303,7 @@ pub fn assign(
     who: &Principal,
     id: i64,
     input: NewAssignments,
+    announce: &mut Announcements,
 ) -> Result<Course, TrainingError> {
     let course = editable(conn, who, id)?;
     let due_on = valid_date("due_on", input.due_on.as_deref())?;
@@ -309,7 +332,7 @@ pub fn assign(
     }
     let at = now();
     for u in &users {
-        store::insert_assignment(
+        store::upsert_assignment(
             conn,
             id,
             Some(*u),
@@ -320,7 +343,7 @@ pub fn assign(
         )?;
     }
     for t in &teams {
-        store::insert_assignment(
+        store::upsert_assignment(
             conn,
             id,
             None,
@@ -339,6 +362,7 @@ pub fn assign(
         Some(course.client_id),
         json!({ "user_ids": users, "team_ids": teams, "due_on": due_on }),
     )?;
+    announce.push(event(id, course.client_id, "changed"));
     get(conn, who, id)
 }
 
@@ -347,12 +371,66 @@ pub fn unassign(
     who: &Principal,
     id: i64,
     assignment_id: i64,
+    announce: &mut Announcements,
 ) -> Result<(), TrainingError> {
-    editable(conn, who, id)?;
+    let course = editable(conn, who, id)?;
+    let Some(removed) = store::assignments(conn, id)?
+        .into_iter()
+        .find(|a| a.id == assignment_id)
+    else {
+        return Err(TrainingError::AssignmentNotFound);
+    };
     if !store::delete_assignment(conn, id, assignment_id)? {
         return Err(TrainingError::AssignmentNotFound);
     }
+    audit::record(
+        conn,
+        &Actor::from(who),
+        "course.unassign",
+        "course",
+        Some(id),
+        Some(course.client_id),
+        json!({ "assignment_id": assignment_id, "user_id": removed.user_id,
+                "team_id": removed.team_id, "due_on": removed.due_on }),
+    )?;
+    announce.push(event(id, course.client_id, "changed"));
     Ok(())
+}
+
+const MAX_CANDIDATES: i64 = 50;
+
+/// `text` as the body of a `LIKE '%…%'` pattern with `\` as the escape.
+fn like_body(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The agents the course can be assigned to by name (editors): active
+/// agents of the client's projects, matching `q` in name or e-mail.
+pub fn candidates(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    q: Option<&str>,
+) -> Result<Vec<CourseCandidate>, TrainingError> {
+    let course = editable(conn, who, id)?;
+    let q = q.map(str::trim).unwrap_or_default();
+    if q.chars().count() > 100 {
+        return Err(Invalid::new("q", "at most 100 characters").into());
+    }
+    Ok(store::candidates(
+        conn,
+        id,
+        course.client_id,
+        &like_body(q),
+        MAX_CANDIDATES,
+    )?)
 }
 
 fn progress(result: &ResultRow) -> Progress {
@@ -521,9 +599,17 @@ pub fn lesson(conn: &Connection, who: &Principal, id: i64) -> Result<Lesson, Tra
     })
 }
 
-pub fn start(conn: &Connection, who: &Principal, id: i64) -> Result<Lesson, TrainingError> {
-    let (_, user_id, _, _) = learnable(conn, who, id)?;
-    store::start(conn, id, user_id, &now())?;
+pub fn start(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    announce: &mut Announcements,
+) -> Result<Lesson, TrainingError> {
+    let (course, user_id, _, _) = learnable(conn, who, id)?;
+    if store::result(conn, id, user_id)?.started_at.is_none() {
+        store::start(conn, id, user_id, &now())?;
+        announce.push(event(id, course.client_id, "changed"));
+    }
     lesson(conn, who, id)
 }
 
@@ -534,8 +620,9 @@ pub fn read(
     who: &Principal,
     id: i64,
     article_id: i64,
+    announce: &mut Announcements,
 ) -> Result<Lesson, TrainingError> {
-    let (_, user_id, _, _) = learnable(conn, who, id)?;
+    let (course, user_id, _, _) = learnable(conn, who, id)?;
     let articles = store::articles(conn, id)?;
     if !articles.contains(&article_id) {
         return Err(TrainingError::ArticleNotInCourse);
@@ -549,6 +636,7 @@ pub fn read(
             store::set_passed(conn, id, user_id, &at)?;
         }
     }
+    announce.push(event(id, course.client_id, "changed"));
     lesson(conn, who, id)
 }
 
@@ -621,6 +709,7 @@ pub fn submit(
     who: &Principal,
     id: i64,
     submission: CheckSubmission,
+    announce: &mut Announcements,
 ) -> Result<CheckResult, TrainingError> {
     let (course, user_id, _, _) = learnable(conn, who, id)?;
     let questions = store::questions(conn, id)?;
@@ -648,6 +737,7 @@ pub fn submit(
         Some(course.client_id),
         json!({ "score": score, "pass_mark": course.pass_mark, "attempts": attempts }),
     )?;
+    announce.push(event(id, course.client_id, "changed"));
     Ok(CheckResult {
         score,
         pass_mark: course.pass_mark,
@@ -686,6 +776,12 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn search_text_is_taken_literally() {
+        assert_eq!(like_body("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(like_body("Anna"), "Anna");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::model::{Assignment, Choice, CourseSummary, Question};
+use super::model::{Assignment, Choice, CourseCandidate, CourseSummary, Question};
 use crate::db::StoreResult;
 use crate::ids::{ClientId, TeamId, UserId};
 
@@ -246,7 +246,38 @@ pub fn questions(conn: &Connection, id: i64) -> StoreResult<Vec<Question>> {
         .collect()
 }
 
-pub fn insert_assignment(
+/// Assigns the course to the user or the team (exactly one `Some`): a new
+/// row, or the existing one of the same user or team gets the new due date
+/// (and who and when assigned it).
+pub fn upsert_assignment(
+    conn: &Connection,
+    course_id: i64,
+    user_id: Option<UserId>,
+    team_id: Option<TeamId>,
+    due_on: Option<&str>,
+    by: Option<UserId>,
+    now: &str,
+) -> StoreResult<i64> {
+    let existing: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM course_assignments
+             WHERE course_id = ?1 AND user_id IS ?2 AND team_id IS ?3 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![course_id, user_id, team_id], |r| r.get(0))
+        .optional()?;
+    match existing {
+        Some(id) => {
+            conn.prepare_cached(
+                "UPDATE course_assignments SET due_on = ?2, assigned_by = ?3, assigned_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, due_on, by, now])?;
+            Ok(id)
+        }
+        None => insert_assignment(conn, course_id, user_id, team_id, due_on, by, now),
+    }
+}
+
+fn insert_assignment(
     conn: &Connection,
     course_id: i64,
     user_id: Option<UserId>,
@@ -439,4 +470,38 @@ pub fn record_attempt(
             "SELECT attempts FROM course_results WHERE course_id = ?1 AND user_id = ?2",
         )?
         .query_row(params![course_id, user_id], |r| r.get(0))?)
+}
+
+/// Active agents of the client's projects whose name or e-mail contains
+/// `needle` (a `LIKE` pattern body, escaped with `\\`), by name, at most
+/// `limit`; `assigned` for those assigned to the course by name.
+pub fn candidates(
+    conn: &Connection,
+    course_id: i64,
+    client_id: ClientId,
+    needle: &str,
+    limit: i64,
+) -> StoreResult<Vec<CourseCandidate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.name, u.email, u.team_id, t.name,
+                EXISTS (SELECT 1 FROM course_assignments a WHERE a.course_id = ?1 AND a.user_id = u.id)
+         FROM users u LEFT JOIN teams t ON t.id = u.team_id
+         WHERE u.active = 1
+           AND EXISTS (SELECT 1 FROM project_members pm JOIN projects p ON p.id = pm.project_id
+                       WHERE pm.user_id = u.id AND pm.role = 'agent' AND p.client_id = ?2)
+           AND (?3 = '' OR u.name LIKE '%' || ?3 || '%' ESCAPE '\\'
+                OR u.email LIKE '%' || ?3 || '%' ESCAPE '\\')
+         ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![course_id, client_id, needle, limit], |r| {
+        Ok(CourseCandidate {
+            user_id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            team_id: r.get(3)?,
+            team_name: r.get(4)?,
+            assigned: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -34,4 +34,5 @@ mod structure;
 mod text_module_versions;
 mod text_modules;
 mod training;
+mod training_admin;
 mod webforms;

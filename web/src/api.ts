@@ -245,6 +245,11 @@ export type Lesson = Schemas['Lesson'];
 export type AgentStatus = Schemas['AgentStatus'];
 export type CourseCheckResult = Schemas['CourseCheckResult'];
 export type Progress = Schemas['Progress'];
+export type Course = Schemas['Course'];
+export type CourseAssignment = Schemas['Assignment'];
+export type CourseCandidate = Schemas['CourseCandidate'];
+export type ArticleHit = Schemas['ArticleHit'];
+export type InstructionSettings = Schemas['InstructionSettings'];
 // Knowledge articles as listed (the course form picks them).
 export type ArticleSummary = Schemas['ArticleSummary'];
 

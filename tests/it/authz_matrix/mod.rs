@@ -1196,6 +1196,24 @@ impl Ctx {
                     }
                 }
             }
+            "GET /clients/{id}/instruction-settings" => {
+                api.get(&p(format!(
+                    "/clients/{}/instruction-settings",
+                    fx.client(target)
+                )))
+                .await
+            }
+            // The demo sets no default: putting none back changes nothing.
+            "PUT /clients/{id}/instruction-settings" => {
+                api.put(
+                    &p(format!(
+                        "/clients/{}/instruction-settings",
+                        fx.client(target)
+                    )),
+                    json!({ "remind_hours": null }),
+                )
+                .await
+            }
             "GET /courses/mine" => api.get(&p("/courses/mine")).await,
             "GET /courses" => {
                 api.get(&p(format!("/courses?client_id={}", fx.client(target))))
@@ -1216,6 +1234,7 @@ impl Ctx {
             | "POST /courses/{id}/assignments"
             | "DELETE /courses/{id}/assignments/{assignment_id}"
             | "GET /courses/{id}/status"
+            | "GET /courses/{id}/candidates"
             | "GET /courses/{id}/lesson"
             | "POST /courses/{id}/start"
             | "POST /courses/{id}/articles/{article_id}/read"
@@ -1249,6 +1268,9 @@ impl Ctx {
                             .await
                     }
                     "GET /courses/{id}/status" => api.get(&format!("{path}/status")).await,
+                    "GET /courses/{id}/candidates" => {
+                        api.get(&format!("{path}/candidates?q=a")).await
+                    }
                     "GET /courses/{id}/lesson" => api.get(&format!("{path}/lesson")).await,
                     "POST /courses/{id}/start" => {
                         api.post(&format!("{path}/start"), json!({})).await

@@ -611,6 +611,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{id}/instruction-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The client's defaults for work instructions (editors: client admin,
+         *     project leads of the client).
+         */
+        get: operations["settings"];
+        /**
+         * Sets the client's default remind hours (client admin); instructions
+         *     without their own hours follow it at once. Audited.
+         */
+        put: operations["set_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts": {
         parameters: {
             query?: never;
@@ -871,6 +895,27 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["unassign"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{id}/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agents the course can be assigned to by name (editors): active
+         *     agents of the client's projects whose name or e-mail contains `q`, by
+         *     name, at most 50.
+         */
+        get: operations["candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3201,6 +3246,21 @@ export interface components {
              */
             title: string | null;
         };
+        /**
+         * @description An agent a course can be assigned to: active, agent in a project of the
+         *     course's client.
+         */
+        CourseCandidate: {
+            /** @description Already assigned by name (not counting teams). */
+            assigned: boolean;
+            email: string;
+            name: string;
+            /** Format: int64 */
+            team_id: number | null;
+            team_name: string | null;
+            /** Format: int64 */
+            user_id: number;
+        };
         /** @description The graded check. */
         CourseCheckResult: {
             /** Format: int64 */
@@ -3576,8 +3636,18 @@ export interface components {
             project_ids: number[];
             published_at: string | null;
             published_by_name: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The hours a put-off must-acknowledge instruction stays away: its own
+             *     (`remind_hours_own`), else the client's default, else 4.
+             */
             remind_hours: number;
+            /**
+             * Format: int64
+             * @description The instruction's own hours; `null`: it follows the client's default
+             *     (`GET /clients/{id}/instruction-settings`).
+             */
+            remind_hours_own: number | null;
             state: components["schemas"]["InstructionState"];
             /** @description Empty: every team. */
             team_ids: number[];
@@ -3594,13 +3664,47 @@ export interface components {
         InstructionDraft: {
             body: string;
             project_ids?: number[];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 1–168; absent or `null`: the client's default.
+             */
             remind_hours?: number | null;
             team_ids?: number[];
             title: string;
             urgency: components["schemas"]["Urgency"];
             valid_from?: string | null;
             valid_to?: string | null;
+        };
+        /** @description A client's defaults for its work instructions. */
+        InstructionSettings: {
+            /** Format: int64 */
+            client_id: number;
+            /**
+             * Format: int64
+             * @description The built-in default (4).
+             */
+            default_remind_hours: number;
+            /**
+             * Format: int64
+             * @description What applies to an instruction without its own hours now.
+             */
+            effective_remind_hours: number;
+            /**
+             * Format: int64
+             * @description The client's default hours after which a put-off must-acknowledge
+             *     instruction comes back (for instructions without their own);
+             *     `null`: none set, the built-in `default_remind_hours` apply.
+             */
+            remind_hours: number | null;
+            updated_at: string | null;
+            updated_by_name: string | null;
+        };
+        InstructionSettingsInput: {
+            /**
+             * Format: int64
+             * @description 1–168; `null`: back to the built-in default.
+             */
+            remind_hours?: number | null;
         };
         /**
          * @description `draft` → `published` → `withdrawn`.
@@ -3793,6 +3897,20 @@ export interface components {
                 postal_code: string;
                 street: string;
                 updated_at: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_CourseCandidate: {
+            items: {
+                /** @description Already assigned by name (not counting teams). */
+                assigned: boolean;
+                email: string;
+                name: string;
+                /** Format: int64 */
+                team_id: number | null;
+                team_name: string | null;
+                /** Format: int64 */
+                user_id: number;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -4013,8 +4131,18 @@ export interface components {
                 project_ids: number[];
                 published_at: string | null;
                 published_by_name: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The hours a put-off must-acknowledge instruction stays away: its own
+                 *     (`remind_hours_own`), else the client's default, else 4.
+                 */
                 remind_hours: number;
+                /**
+                 * Format: int64
+                 * @description The instruction's own hours; `null`: it follows the client's default
+                 *     (`GET /clients/{id}/instruction-settings`).
+                 */
+                remind_hours_own: number | null;
                 state: components["schemas"]["InstructionState"];
                 /** @description Empty: every team. */
                 team_ids: number[];
@@ -4920,6 +5048,10 @@ export interface components {
             language: components["schemas"]["KnowledgeLanguage"];
             title: string;
         };
+        /**
+         * @description Agents and teams the course is assigned to, with a due date. An agent
+         *     or team assigned already keeps one assignment, with the new due date.
+         */
         NewAssignments: {
             /** @description `YYYY-MM-DD`. */
             due_on?: string | null;
@@ -5032,7 +5164,8 @@ export interface components {
             project_ids?: number[];
             /**
              * Format: int64
-             * @description 1–168; 4 when absent.
+             * @description 1–168; absent or `null`: the client's default (else 4), which then
+             *     also applies when the default changes later.
              */
             remind_hours?: number | null;
             /** @description The client's teams or the provider's; empty: all. */
@@ -5956,6 +6089,7 @@ export type ContactPage = components['schemas']['ContactPage'];
 export type ContactPatch = components['schemas']['ContactPatch'];
 export type Course = components['schemas']['Course'];
 export type CourseArticle = components['schemas']['CourseArticle'];
+export type CourseCandidate = components['schemas']['CourseCandidate'];
 export type CourseCheckResult = components['schemas']['CourseCheckResult'];
 export type CourseDraft = components['schemas']['CourseDraft'];
 export type CourseSummary = components['schemas']['CourseSummary'];
@@ -5985,6 +6119,8 @@ export type InboundMail = components['schemas']['InboundMail'];
 export type InlineContact = components['schemas']['InlineContact'];
 export type Instruction = components['schemas']['Instruction'];
 export type InstructionDraft = components['schemas']['InstructionDraft'];
+export type InstructionSettings = components['schemas']['InstructionSettings'];
+export type InstructionSettingsInput = components['schemas']['InstructionSettingsInput'];
 export type InstructionState = components['schemas']['InstructionState'];
 export type ItemListAgentStatus = components['schemas']['ItemList_AgentStatus'];
 export type ItemListArticleHit = components['schemas']['ItemList_ArticleHit'];
@@ -5994,6 +6130,7 @@ export type ItemListArticleVersion = components['schemas']['ItemList_ArticleVers
 export type ItemListArticleVersionSummary = components['schemas']['ItemList_ArticleVersionSummary'];
 export type ItemListClient = components['schemas']['ItemList_Client'];
 export type ItemListContact = components['schemas']['ItemList_Contact'];
+export type ItemListCourseCandidate = components['schemas']['ItemList_CourseCandidate'];
 export type ItemListCourseSummary = components['schemas']['ItemList_CourseSummary'];
 export type ItemListCustomField = components['schemas']['ItemList_CustomField'];
 export type ItemListDelivery = components['schemas']['ItemList_Delivery'];
@@ -10300,6 +10437,196 @@ export interface operations {
             };
         };
     };
+    settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstructionSettings"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstructionSettingsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstructionSettings"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_contacts: {
         parameters: {
             query?: {
@@ -12193,6 +12520,99 @@ export interface operations {
             };
             /** @description The change conflicts with the stored state (`code` says how) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    candidates: {
+        parameters: {
+            query?: {
+                /** @description Part of the name or e-mail address; empty: everybody (first 50). */
+                q?: string | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_CourseCandidate"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

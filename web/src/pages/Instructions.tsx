@@ -3,7 +3,7 @@
 // the agents it applies to acknowledged and who has not yet.
 
 import { useState } from 'preact/hooks';
-import { api, query, type Acknowledgments, type Instruction, type List, type Me, type Team, type Urgency } from '../api';
+import { api, query, type Acknowledgments, type Instruction, type InstructionSettings, type List, type Me, type Team, type Urgency } from '../api';
 import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -52,6 +52,7 @@ export function InstructionsPage() {
         </Field>
       )}
       <ErrorBox error={list.error} />
+      {clientId && <ClientDefaults key={clientId} clientId={clientId} />}
       <div class="ins-layout">
         <div class="ins-card">
           <h2>{t('ins.title')}</h2>
@@ -112,7 +113,9 @@ function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: nu
   const [urgency, setUrgency] = useState<Urgency>(draft?.urgency ?? 'acknowledge');
   const [validFrom, setValidFrom] = useState<string | null>(draft?.valid_from ?? null);
   const [validTo, setValidTo] = useState<string | null>(draft?.valid_to ?? null);
-  const [remind, setRemind] = useState<number | null>(draft?.remind_hours ?? 4);
+  // Empty: the instruction follows the client's default.
+  const [remind, setRemind] = useState<number | null>(draft ? draft.remind_hours_own : null);
+  const defaults = useLoad(() => api.get<InstructionSettings>(`/clients/${clientId}/instruction-settings`), [clientId]);
   const [projectIds, setProjectIds] = useState<number[]>(draft?.project_ids ?? []);
   const [teamIds, setTeamIds] = useState<number[]>(draft?.team_ids ?? []);
   const [error, setError] = useState<unknown>(null);
@@ -128,7 +131,7 @@ function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: nu
         urgency,
         valid_from: validFrom,
         valid_to: validTo,
-        remind_hours: remind ?? undefined,
+        remind_hours: remind,
         project_ids: projectIds,
         team_ids: teamIds,
       };
@@ -168,7 +171,7 @@ function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: nu
         <LocaleInput kind="datetime" value={validTo} onValue={setValidTo} data-testid="ins-valid-to" />
       </Field>
       {urgency === 'acknowledge' && (
-        <Field label={t('ins.remindHours')}>
+        <Field label={t('ins.remindHours')} hint={defaults.data ? t('ins.remindOwnHint', { n: defaults.data.effective_remind_hours }) : undefined}>
           <LocaleInput kind="integer" value={remind} onValue={setRemind} min={1} max={168} data-testid="ins-remind" />
         </Field>
       )}
@@ -256,6 +259,11 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
         </p>
       )}
       <div class="ins-prose" dangerouslySetInnerHTML={{ __html: i.body_html }} />
+      {i.urgency === 'acknowledge' && (
+        <p class="muted" data-testid="ins-remind-shown">
+          {i.remind_hours_own === null ? t('ins.remindShownDefault', { n: i.remind_hours }) : t('ins.remindShown', { n: i.remind_hours })}
+        </p>
+      )}
       <div class="form-actions">
         {i.state === 'draft' && (
           <button type="button" class="btn" data-testid="ins-edit" onClick={() => setEditing(true)}>
@@ -312,5 +320,68 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
         />
       )}
     </div>
+  );
+}
+
+/** The client's defaults: the remind hours for instructions without their own (set by the client admin). */
+function ClientDefaults({ clientId }: { clientId: number }) {
+  const { me } = useSession();
+  const settings = useLoad(() => api.get<InstructionSettings>(`/clients/${clientId}/instruction-settings`), [clientId]);
+  const mayChange = me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === clientId);
+  const [hours, setHours] = useState<number | null>(null);
+  const [touched, setTouched] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const s = settings.data;
+  if (!s) return <ErrorBox error={settings.error} />;
+  const value = touched ? hours : s.remind_hours;
+  const save = async () => {
+    try {
+      await api.put<InstructionSettings>(`/clients/${clientId}/instruction-settings`, { remind_hours: value });
+      setError(null);
+      setSaved(true);
+      setTouched(false);
+      await settings.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <section class="ins-card ins-defaults" data-testid="ins-defaults">
+      <h2>{t('ins.defaults')}</h2>
+      {mayChange ? (
+        <form class="form" onSubmit={(e) => { e.preventDefault(); void save(); }}>
+          <ErrorBox error={error} />
+          <Field label={t('ins.defaultRemind')} hint={t('ins.defaultRemindHint', { n: s.default_remind_hours })}>
+            <LocaleInput
+              kind="integer"
+              value={value}
+              onValue={(v) => {
+                setHours(v);
+                setTouched(true);
+                setSaved(false);
+              }}
+              min={1}
+              max={168}
+              data-testid="ins-default-remind"
+            />
+          </Field>
+          <div class="form-actions">
+            <button type="submit" class="btn" data-testid="ins-default-save">
+              {t('ins.defaultSave')}
+            </button>
+            {saved && (
+              <span role="status" class="muted">
+                {t('ins.defaultSaved')}
+              </span>
+            )}
+          </div>
+        </form>
+      ) : null}
+      <p class="muted" data-testid="ins-default-now">
+        {t('ins.defaultNow', { n: s.effective_remind_hours })}
+        {s.updated_at && s.updated_by_name && ` · ${t('ins.defaultChangedBy', { at: formatDateTime(s.updated_at), name: s.updated_by_name })}`}
+      </p>
+    </section>
   );
 }
