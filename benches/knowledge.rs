@@ -442,11 +442,6 @@ fn build_store(path: &std::path::Path, articles: usize, cases: usize) {
     }
     let article_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let first_case: i64 = conn
-        .query_row("SELECT coalesce(max(id), 0) + 1 FROM cases", [], |r| {
-            r.get(0)
-        })
-        .expect("max");
     {
         let tx = conn.transaction().expect("tx");
         {

@@ -721,8 +721,10 @@ pub const SEARCH_WINDOW: u32 = 2_000;
 /// walks the matches newest first within the filter and ranks only the
 /// newest `filter.window` of them (bm25 over every match of a common word,
 /// with the joins and a snippet per match, cost 200 ms and more at 50,000
-/// articles); the second reads the page's rows with their snippets. A query
-/// with fewer matches than the window is ranked exactly.
+/// articles); the second reads the page's rows with their snippets, within
+/// their rowid range. A query with fewer matches than the window is ranked
+/// exactly. The join to the versions goes through a narrow index (see
+/// migration 0028).
 pub fn search(
     conn: &Connection,
     fts: &str,
@@ -763,7 +765,8 @@ pub fn search(
             "SELECT id FROM (
                  SELECT kb_search.rowid AS id, zezaro_rank(kb_search, {COLUMN_WEIGHTS}{given}) AS score
                  FROM kb_search
-                 JOIN kb_article_versions v ON v.id = kb_search.rowid
+                 JOIN kb_article_versions v INDEXED BY kb_article_versions_searched
+                   ON v.id = kb_search.rowid
                  JOIN kb_articles a ON a.id = v.article_id
                  WHERE kb_search MATCH ? AND v.state = 'published'
                    AND a.client_id = ? AND a.deleted_at IS NULL{conditions}
@@ -784,12 +787,16 @@ pub fn search(
          FROM kb_search
          JOIN kb_article_versions v ON v.id = kb_search.rowid
          JOIN kb_articles a ON a.id = v.article_id
-         WHERE kb_search MATCH ?1
+         WHERE kb_search MATCH ?1 AND kb_search.rowid BETWEEN ?3 AND ?4
            AND +kb_search.rowid IN (SELECT value FROM json_each(?2))",
     )?;
     let ids = serde_json::to_string(&ranked).unwrap_or_else(|_| "[]".into());
+    // The rowid range lets FTS5 walk only that part of a common word's
+    // matches (the window's), not all of them.
+    let low = ranked.iter().min().copied().unwrap_or(0);
+    let high = ranked.iter().max().copied().unwrap_or(0);
     let mut found: std::collections::HashMap<i64, SearchHit> = std::collections::HashMap::new();
-    let rows = stmt.query_map(params![fts, ids], |row| {
+    let rows = stmt.query_map(params![fts, ids, low, high], |row| {
         let language: String = row.get(3)?;
         Ok(SearchHit {
             version_id: row.get(0)?,
