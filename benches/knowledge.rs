@@ -21,6 +21,7 @@ use rusqlite::params;
 use zezaro::auth::{MemberRole, Membership, Principal, Role};
 use zezaro::db::{Db, StoreError};
 use zezaro::knowledge::model::KnowledgeSearch;
+use zezaro::search::stats::PhraseCounts;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -205,10 +206,26 @@ fn main() {
     let articles = env("KB_BENCH_ARTICLES", 50_000);
     let cases = env("KB_BENCH_CASES", 1_000_000);
     let queries = env("KB_BENCH_QUERIES", 300);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (db, _) = Db::open(dir.path()).expect("store");
-    zezaro::demo::seed(&db).expect("demo data");
-    let (client, projects, anna) = db
+    // KB_BENCH_STORE: build the store there once and reuse it on later runs
+    // (for comparing changes to the ranking without rebuilding 1.5 GB).
+    let temp;
+    let path = match std::env::var_os("KB_BENCH_STORE") {
+        Some(path) => {
+            std::fs::create_dir_all(&path).expect("store dir");
+            std::path::PathBuf::from(path)
+        }
+        None => {
+            temp = tempfile::tempdir().expect("temp dir");
+            temp.path().to_path_buf()
+        }
+    };
+    if path.join(zezaro::db::STORE_FILE).exists() {
+        println!("store: reusing {}", path.display());
+    } else {
+        build_store(&path, articles, cases);
+    }
+    let (db, _) = Db::open(&path).expect("store");
+    let (client, projects, anna, first_case) = db
         .read_blocking(|c| {
             let client: i64 = c.query_row(
                 "SELECT id FROM clients WHERE name = 'Acme Energie GmbH'",
@@ -224,15 +241,140 @@ fn main() {
                 [],
                 |r| r.get(0),
             )?;
-            Ok::<_, StoreError>((client, projects, anna))
+            let first_case: i64 = c.query_row(
+                "SELECT min(id) FROM cases WHERE number >= 1000000",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok::<_, StoreError>((client, projects, anna, first_case))
         })
         .expect("fixtures");
-    drop(db);
+    let cases = cases.min(
+        db.read_blocking(|c| {
+            Ok::<_, StoreError>(c.query_row(
+                "SELECT count(*) FROM cases WHERE id >= ?1",
+                [first_case],
+                |r| r.get::<_, i64>(0),
+            )? as usize)
+        })
+        .expect("cases"),
+    );
+    let agent = Principal {
+        user_id: Some(anna.into()),
+        email: "anna.schmidt@acme-energie.example".into(),
+        name: "Anna".into(),
+        role: Role::Agent,
+        client_id: Some(client.into()),
+        memberships: projects
+            .iter()
+            .take(2)
+            .map(|&project_id| Membership {
+                project_id: project_id.into(),
+                client_id: client.into(),
+                role: MemberRole::Agent,
+                edits_knowledge: false,
+            })
+            .collect(),
+        session: None,
+        ip: None,
+    };
+    let editor = Principal::operator();
+    let mut rng = Rng(42);
+    let mut qs = Vec::with_capacity(queries);
+    for i in 0..queries {
+        let q = match i % 3 {
+            0 => WORDS_DE[rng.below(WORDS_DE.len())].to_string(),
+            1 => format!(
+                "{} {}",
+                WORDS_DE[rng.below(WORDS_DE.len())],
+                WORDS_EN[rng.below(WORDS_EN.len())]
+            ),
+            _ => {
+                let w = WORDS_DE[rng.below(WORDS_DE.len())];
+                format!("{}*", w.chars().take(4).collect::<String>())
+            }
+        };
+        qs.push(q);
+    }
+    // The ranking's phrase counts (search::stats) as the server keeps them
+    // between requests, and cold: forgotten before every query (the worst
+    // case, a knowledge base just changed or words never asked before).
+    let stats = PhraseCounts::default();
+    for (name, who, cold) in [
+        ("search as agent (reader scope)", &agent, false),
+        ("search as editor", &editor, false),
+        ("search as agent, counts cold", &agent, true),
+    ] {
+        let mut ms = Vec::with_capacity(queries);
+        for q in &qs {
+            let params = KnowledgeSearch {
+                client_id: client.into(),
+                q: q.clone(),
+                category_id: None,
+                tag: None,
+                language: None,
+                limit: None,
+            };
+            if cold {
+                stats.clear();
+            }
+            let t = Instant::now();
+            let hits = db
+                .read_blocking(|c| zezaro::knowledge::service::search(c, who, &params, &stats))
+                .expect("search");
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(hits);
+        }
+        report(name, ms);
+    }
+    let mut found = 0;
+    for (name, cold) in [
+        ("suggestions for a case (agent)", false),
+        ("suggestions, counts cold", true),
+    ] {
+        let mut ms = Vec::with_capacity(queries);
+        found = 0;
+        for _ in 0..queries {
+            let case_id = first_case + rng.below(cases) as i64;
+            if cold {
+                stats.clear();
+            }
+            let t = Instant::now();
+            let list = db
+                .read_blocking(|c| {
+                    zezaro::knowledge::suggest::suggestions(c, &agent, case_id.into(), &stats)
+                })
+                .unwrap_or_default();
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            found += usize::from(!list.is_empty());
+        }
+        report(name, ms);
+    }
+    println!("suggestions: {found} of {queries} cases had at least one");
+}
 
-    // ---- the store, written directly -------------------------------------
+/// The demo data plus `articles` articles (×2 languages) and `cases` cases,
+/// written with SQL into a new store at `path`.
+fn build_store(path: &std::path::Path, articles: usize, cases: usize) {
+    let (db, _) = Db::open(path).expect("store");
+    zezaro::demo::seed(&db).expect("demo data");
+    drop(db);
+    let mut conn = rusqlite::Connection::open(path.join(zezaro::db::STORE_FILE)).expect("open");
+    let client: i64 = conn
+        .query_row(
+            "SELECT id FROM clients WHERE name = 'Acme Energie GmbH'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("client");
+    let projects: Vec<i64> = conn
+        .prepare("SELECT id FROM projects WHERE client_id = ?1 ORDER BY id")
+        .expect("prepare")
+        .query_map([client], |r| r.get(0))
+        .expect("projects")
+        .collect::<Result<_, _>>()
+        .expect("projects");
     let started = Instant::now();
-    let mut conn =
-        rusqlite::Connection::open(dir.path().join(zezaro::db::STORE_FILE)).expect("open");
     conn.execute_batch(
         "PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA journal_mode = WAL;",
     )
@@ -300,11 +442,6 @@ fn main() {
     }
     let article_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let first_case: i64 = conn
-        .query_row("SELECT coalesce(max(id), 0) + 1 FROM cases", [], |r| {
-            r.get(0)
-        })
-        .expect("max");
     {
         let tx = conn.transaction().expect("tx");
         {
@@ -343,82 +480,8 @@ fn main() {
     drop(conn);
     println!(
         "store: {articles} articles (×2 languages) in {article_seconds:.1} s, {cases} cases in {case_seconds:.1} s, {} MB",
-        zezaro::demo::generate::store_size(dir.path()) / 1_000_000
+        zezaro::demo::generate::store_size(path) / 1_000_000
     );
 
     // ---- measured, through the services ----------------------------------
-    let (db, _) = Db::open(dir.path()).expect("store");
-    let agent = Principal {
-        user_id: Some(anna.into()),
-        email: "anna.schmidt@acme-energie.example".into(),
-        name: "Anna".into(),
-        role: Role::Agent,
-        client_id: Some(client.into()),
-        memberships: projects
-            .iter()
-            .take(2)
-            .map(|&project_id| Membership {
-                project_id: project_id.into(),
-                client_id: client.into(),
-                role: MemberRole::Agent,
-                edits_knowledge: false,
-            })
-            .collect(),
-        session: None,
-        ip: None,
-    };
-    let editor = Principal::operator();
-    let mut rng = Rng(42);
-    let mut qs = Vec::with_capacity(queries);
-    for i in 0..queries {
-        let q = match i % 3 {
-            0 => WORDS_DE[rng.below(WORDS_DE.len())].to_string(),
-            1 => format!(
-                "{} {}",
-                WORDS_DE[rng.below(WORDS_DE.len())],
-                WORDS_EN[rng.below(WORDS_EN.len())]
-            ),
-            _ => {
-                let w = WORDS_DE[rng.below(WORDS_DE.len())];
-                format!("{}*", w.chars().take(4).collect::<String>())
-            }
-        };
-        qs.push(q);
-    }
-    for (name, who) in [
-        ("search as agent (reader scope)", &agent),
-        ("search as editor", &editor),
-    ] {
-        let mut ms = Vec::with_capacity(queries);
-        for q in &qs {
-            let params = KnowledgeSearch {
-                client_id: client.into(),
-                q: q.clone(),
-                category_id: None,
-                tag: None,
-                language: None,
-                limit: None,
-            };
-            let t = Instant::now();
-            let hits = db
-                .read_blocking(|c| zezaro::knowledge::service::search(c, who, &params))
-                .expect("search");
-            ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            std::hint::black_box(hits);
-        }
-        report(name, ms);
-    }
-    let mut ms = Vec::with_capacity(queries);
-    let mut found = 0;
-    for _ in 0..queries {
-        let case_id = first_case + rng.below(cases) as i64;
-        let t = Instant::now();
-        let list = db
-            .read_blocking(|c| zezaro::knowledge::suggest::suggestions(c, &agent, case_id.into()))
-            .unwrap_or_default();
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        found += usize::from(!list.is_empty());
-    }
-    report("suggestions for a case (agent)", ms);
-    println!("suggestions: {found} of {queries} cases had at least one");
 }

@@ -39,6 +39,9 @@ pub struct AppState {
     pub erasures: Arc<crate::gdpr::Ledger>,
     /// Recent contact reads already recorded (gdpr/access.rs).
     pub contact_views: Arc<crate::gdpr::access::ViewLog>,
+    /// How many articles match a search phrase, kept a while for the
+    /// ranking (search/stats.rs).
+    pub search_stats: Arc<crate::search::stats::PhraseCounts>,
 }
 
 impl AppState {
@@ -90,6 +93,7 @@ impl AppState {
             exports,
             erasures,
             contact_views: Arc::new(crate::gdpr::access::ViewLog::default()),
+            search_stats: Arc::new(crate::search::stats::PhraseCounts::default()),
         }
     }
 }

@@ -127,9 +127,10 @@ pub async fn search_articles(
     params: web::Query<KnowledgeSearch>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
+    let stats = state.search_stats.clone();
     let items = state
         .db
-        .read(move |conn| service::search(conn, &who, &params))
+        .read(move |conn| service::search(conn, &who, &params, &stats))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }
@@ -683,9 +684,10 @@ pub async fn case_suggestions(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let stats = state.search_stats.clone();
     let items = state
         .db
-        .read(move |conn| super::suggest::suggestions(conn, &who, id.into()))
+        .read(move |conn| super::suggest::suggestions(conn, &who, id.into(), &stats))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
 }

@@ -20,6 +20,7 @@ use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
 use crate::cases::events::{Announcements, Event, KnowledgeEvent};
 use crate::search::query::{self, Field};
+use crate::search::stats::PhraseCounts;
 use crate::validation::{Invalid, required_text};
 
 const MAX_BODY_CHARS: usize = 200_000;
@@ -745,6 +746,7 @@ pub fn search(
     conn: &Connection,
     who: &Principal,
     params: &KnowledgeSearch,
+    stats: &PhraseCounts,
 ) -> Result<Vec<SearchHit>, KnowledgeError> {
     let reader = reader(conn, who, params.client_id)?;
     let parsed = query::parse(&params.q);
@@ -759,6 +761,11 @@ pub fn search(
         .collect();
     tags.extend(params.tag.as_deref().map(|t| t.trim().to_lowercase()));
     let scope = scope(&reader);
+    // One phrase needs no counts (see search::rank).
+    let counts = match parsed.terms.len() {
+        0 | 1 => None,
+        _ => Some(stats.counts(conn, "kb_search", &parsed.terms)?),
+    };
     Ok(store::search(
         conn,
         fts,
@@ -770,6 +777,7 @@ pub fn search(
             language: params.language,
             public_only: false,
             window: store::SEARCH_WINDOW,
+            phrase_counts: counts.as_deref(),
         },
         params.limit.unwrap_or(25).clamp(1, 100),
     )?)

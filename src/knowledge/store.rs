@@ -700,29 +700,44 @@ pub struct SearchFilter<'a> {
     /// How many of the newest matches are ranked (`SEARCH_WINDOW` for a
     /// search).
     pub window: u32,
+    /// How many rows match each phrase of the expression, in order, where
+    /// the caller knows (`search::stats`); otherwise the ranking counts them
+    /// itself when the expression has several phrases.
+    pub phrase_counts: Option<&'a [i64]>,
 }
+
+/// The weights of `kb_search`'s columns: the title weighs most, then the
+/// tags, then the text.
+const COLUMN_WEIGHTS: &str = "5.0, 1.0, 2.0";
 
 /// Matches ranked per search, at most: the newest this many matching
 /// published versions within the filter are ranked, the rest is not.
 pub const SEARCH_WINDOW: u32 = 2_000;
 
-/// Published versions matching the FTS5 expression, best first (bm25 with
-/// the title weighing most), within the filter.
+/// Published versions matching the FTS5 expression, best first
+/// (`zezaro_rank`: bm25 with the title weighing most), within the filter.
 ///
 /// Two passes, like the case search (`cases::store::search`): the first
 /// walks the matches newest first within the filter and ranks only the
 /// newest `filter.window` of them (bm25 over every match of a common word,
 /// with the joins and a snippet per match, cost 200 ms and more at 50,000
-/// articles); the second reads the page's rows with their snippets. A query
-/// with fewer matches than the window is ranked exactly.
+/// articles); the second reads the page's rows with their snippets, within
+/// their rowid range. A query with fewer matches than the window is ranked
+/// exactly. The join to the versions goes through a narrow index (see
+/// migration 0028).
 pub fn search(
     conn: &Connection,
     fts: &str,
     filter: &SearchFilter,
     limit: u32,
 ) -> StoreResult<Vec<SearchHit>> {
+    crate::search::rank::ensure(conn)?;
+    let counts = filter.phrase_counts.unwrap_or_default();
     let mut conditions = String::new();
-    let mut args = vec![Value::Text(fts.to_string()), Value::from(filter.client_id)];
+    // The counts are the rank's arguments, before the MATCH's.
+    let mut args: Vec<Value> = counts.iter().map(|c| Value::Integer(*c)).collect();
+    args.push(Value::Text(fts.to_string()));
+    args.push(Value::from(filter.client_id));
     if let Some((condition, more)) = filter.scope.condition() {
         conditions.push_str(" AND ");
         conditions.push_str(&condition);
@@ -748,15 +763,17 @@ pub fn search(
     let ranked: Vec<i64> = conn
         .prepare_cached(&format!(
             "SELECT id FROM (
-                 SELECT kb_search.rowid AS id, bm25(kb_search, 5.0, 1.0, 2.0) AS score
+                 SELECT kb_search.rowid AS id, zezaro_rank(kb_search, {COLUMN_WEIGHTS}{given}) AS score
                  FROM kb_search
-                 JOIN kb_article_versions v ON v.id = kb_search.rowid
+                 JOIN kb_article_versions v INDEXED BY kb_article_versions_searched
+                   ON v.id = kb_search.rowid
                  JOIN kb_articles a ON a.id = v.article_id
                  WHERE kb_search MATCH ? AND v.state = 'published'
                    AND a.client_id = ? AND a.deleted_at IS NULL{conditions}
                  ORDER BY kb_search.rowid DESC LIMIT {window})
              ORDER BY score, id DESC LIMIT {limit}",
-            window = filter.window.max(limit)
+            window = filter.window.max(limit),
+            given = ", ?".repeat(counts.len()),
         ))?
         .query_map(params_from_iter(args.iter()), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
@@ -770,12 +787,16 @@ pub fn search(
          FROM kb_search
          JOIN kb_article_versions v ON v.id = kb_search.rowid
          JOIN kb_articles a ON a.id = v.article_id
-         WHERE kb_search MATCH ?1
+         WHERE kb_search MATCH ?1 AND kb_search.rowid BETWEEN ?3 AND ?4
            AND +kb_search.rowid IN (SELECT value FROM json_each(?2))",
     )?;
     let ids = serde_json::to_string(&ranked).unwrap_or_else(|_| "[]".into());
+    // The rowid range lets FTS5 walk only that part of a common word's
+    // matches (the window's), not all of them.
+    let low = ranked.iter().min().copied().unwrap_or(0);
+    let high = ranked.iter().max().copied().unwrap_or(0);
     let mut found: std::collections::HashMap<i64, SearchHit> = std::collections::HashMap::new();
-    let rows = stmt.query_map(params![fts, ids], |row| {
+    let rows = stmt.query_map(params![fts, ids, low, high], |row| {
         let language: String = row.get(3)?;
         Ok(SearchHit {
             version_id: row.get(0)?,

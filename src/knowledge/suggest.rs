@@ -1,6 +1,6 @@
 //! Articles beside a case: the published articles of the case's project,
-//! ranked by the knowledge search (`kb_search`, bm25) against the
-//! significant words of the case's subject and first message; and the
+//! ranked by the knowledge search (`kb_search`, `zezaro_rank`) against the
+//! rarest significant words of the case's subject and first message; and the
 //! record of an article used in a case (`kb_article_uses`, for reports).
 
 use crate::ids::{CaseId, ClientId};
@@ -12,12 +12,16 @@ use super::store::{self, ReadScope, SearchFilter};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied};
 use crate::cases::CaseError;
+use crate::search::stats::PhraseCounts;
 use crate::validation::Invalid;
 
 /// Suggestions per case.
 pub const LIMIT: usize = 5;
-/// Words of a case taken into the query, at most (the subject's first):
-/// each more word is one more phrase for bm25 to weigh in every match.
+/// Words of a case looked at, at most (the subject's first).
+const MAX_CANDIDATES: usize = 24;
+/// Of those, the rarest in the knowledge base go into the query, at most:
+/// they say most about the matter (a word in every article says nothing),
+/// and each more word is one more phrase to weigh in every match.
 const MAX_WORDS: usize = 10;
 /// The newest matches ranked for suggestions: the five best of these.
 const WINDOW: u32 = 500;
@@ -238,19 +242,31 @@ pub fn significant_words(text: &str, max: usize) -> Vec<String> {
     out
 }
 
-/// An FTS5 expression matching any of the words (each quoted, so nothing
-/// in them is syntax).
-pub fn any_of(words: &[String]) -> Option<String> {
-    if words.is_empty() {
+/// A word as an FTS5 phrase (quoted, so nothing in it is syntax).
+pub fn phrase(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', ""))
+}
+
+/// An FTS5 expression matching any of the phrases.
+pub fn any_of(phrases: &[String]) -> Option<String> {
+    if phrases.is_empty() {
         return None;
     }
-    Some(
-        words
-            .iter()
-            .map(|w| format!("\"{}\"", w.replace('"', "")))
-            .collect::<Vec<_>>()
-            .join(" OR "),
-    )
+    Some(phrases.join(" OR "))
+}
+
+/// The `max` rarest phrases (fewest matching rows, `counts` in the order of
+/// `phrases`), those matching nothing left out; equally rare ones in their
+/// order. Returns the phrases with their counts.
+pub fn rarest(phrases: Vec<String>, counts: &[i64], max: usize) -> (Vec<String>, Vec<i64>) {
+    let mut ranked: Vec<(String, i64)> = phrases
+        .into_iter()
+        .zip(counts.iter().copied())
+        .filter(|(_, count)| *count > 0)
+        .collect();
+    ranked.sort_by_key(|(_, count)| *count);
+    ranked.truncate(max);
+    ranked.into_iter().unzip()
 }
 
 fn case_not_found(err: CaseError) -> KnowledgeError {
@@ -283,6 +299,7 @@ pub fn suggestions(
     conn: &Connection,
     who: &Principal,
     case_id: CaseId,
+    stats: &PhraseCounts,
 ) -> Result<Vec<Suggestion>, KnowledgeError> {
     let (case, client_id, key) = case_context(conn, who, case_id)?;
     let mut text = case.subject.clone();
@@ -290,7 +307,13 @@ pub fn suggestions(
         text.push(' ');
         text.extend(first.chars().take(MAX_TEXT));
     }
-    let Some(fts) = any_of(&significant_words(&text, MAX_WORDS)) else {
+    let candidates: Vec<String> = significant_words(&text, MAX_CANDIDATES)
+        .iter()
+        .map(|w| phrase(w))
+        .collect();
+    let counts = stats.counts(conn, "kb_search", &candidates)?;
+    let (phrases, counts) = rarest(candidates, &counts, MAX_WORDS);
+    let Some(fts) = any_of(&phrases) else {
         return Ok(Vec::new());
     };
     let scope = ReadScope::published_in(vec![case.project_id]);
@@ -305,6 +328,7 @@ pub fn suggestions(
             language: None,
             public_only: false,
             window: WINDOW,
+            phrase_counts: Some(&counts),
         },
         (LIMIT * 2) as u32,
     )?;
@@ -396,9 +420,20 @@ mod tests {
     #[test]
     fn the_query_quotes_every_word() {
         assert_eq!(
-            any_of(&["umzug".into(), "ab\"c".into()]).as_deref(),
+            any_of(&[phrase("umzug"), phrase("ab\"c")]).as_deref(),
             Some("\"umzug\" OR \"abc\"")
         );
         assert_eq!(any_of(&[]), None);
+    }
+
+    #[test]
+    fn the_rarest_words_go_into_the_query() {
+        let phrases: Vec<String> = ["strom", "zählerstand", "foto", "xyz", "umzug"]
+            .iter()
+            .map(|w| phrase(w))
+            .collect();
+        let (chosen, counts) = rarest(phrases, &[9_000, 120, 40, 0, 120], 3);
+        assert_eq!(chosen, vec!["\"foto\"", "\"zählerstand\"", "\"umzug\""]);
+        assert_eq!(counts, vec![40, 120, 120]);
     }
 }

@@ -4,6 +4,7 @@
 pub mod handlers;
 pub mod query;
 pub mod rank;
+pub mod stats;
 
 use crate::ids::ProjectId;
 use rusqlite::Connection;

@@ -1,16 +1,22 @@
-//! `zezaro_rank(case_search)`: the ranking of FTS5's built-in `bm25()` (all
-//! column weights 1, k1 = 1.2, b = 0.75), without its whole-store count when
-//! the query has one phrase.
+//! `zezaro_rank(table [, weight per column [, rows matching each phrase]])`: the
+//! ranking of FTS5's built-in `bm25()` (k1 = 1.2, b = 0.75, column weights
+//! as `bm25()` takes them, default 1), without its whole-store count where
+//! it can do without one.
 //!
 //! `bm25()` counts, before it scores the first row, the rows of the whole
 //! table that match each phrase of the query (its IDF). For a word that is a
 //! walk over the word's document list; for a phrase of several words it is
 //! the phrase check (both words' positions) in every document that holds
-//! them all — at 1,000,000 cases more than the rest of the search. With one
-//! phrase the IDF is a positive constant factor of every row's score, so it
-//! cannot change their order: it is left out. With several phrases each
-//! phrase's IDF weighs it against the others and is computed as `bm25()`
-//! does, so the order is `bm25()`'s in every case.
+//! them all — at 1,000,000 cases more than the rest of the search. So:
+//!
+//! - With one phrase the IDF is a positive constant factor of every row's
+//!   score, so it cannot change their order: it is left out.
+//! - A caller that knows how many rows match each phrase (statistics it
+//!   keeps, see [`super::stats`]) passes the counts after the column
+//!   weights, one per phrase in the order of the query: nothing is counted
+//!   here, and the IDF is `bm25()`'s formula over them.
+//! - Otherwise each phrase's IDF is computed as `bm25()` does, so the order
+//!   is `bm25()`'s in every case.
 //!
 //! FTS5 ranking functions are registered through its C API; rusqlite has no
 //! safe wrapper for them. The function is registered once per connection
@@ -36,6 +42,8 @@ const B: f64 = 0.75;
 struct QueryData {
     /// One weight per phrase (the IDF; 1 for a lone phrase).
     idf: Vec<f64>,
+    /// One weight per column (an instance in column c counts `weights[c]`).
+    weights: Vec<f64>,
     avgdl: f64,
     /// Scratch space for the current row's phrase frequencies.
     freq: Vec<f64>,
@@ -130,19 +138,27 @@ unsafe extern "C" fn rank(
     api: *const ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,
     ctx: *mut ffi::sqlite3_context,
-    _n: c_int,
-    _values: *mut *mut ffi::sqlite3_value,
+    n: c_int,
+    values: *mut *mut ffi::sqlite3_value,
 ) {
-    // SAFETY: FTS5 calls this with a valid API and context for the row.
+    // SAFETY: FTS5 calls this with a valid API and context for the row, and
+    // `n` arguments (after the table) in `values`.
     unsafe {
-        match score(&*api, fts) {
+        let args: Vec<f64> = (0..usize::try_from(n).unwrap_or(0))
+            .map(|i| ffi::sqlite3_value_double(*values.add(i)))
+            .collect();
+        match score(&*api, fts, &args) {
             Ok(score) => ffi::sqlite3_result_double(ctx, -score),
             Err(rc) => ffi::sqlite3_result_error_code(ctx, rc),
         }
     }
 }
 
-unsafe fn score(api: &ffi::Fts5ExtensionApi, fts: *mut ffi::Fts5Context) -> Result<f64, c_int> {
+unsafe fn score(
+    api: &ffi::Fts5ExtensionApi,
+    fts: *mut ffi::Fts5Context,
+    args: &[f64],
+) -> Result<f64, c_int> {
     let missing = ffi::SQLITE_MISUSE;
     // SAFETY: the API's functions are called with the context FTS5 gave us;
     // the auxdata pointer is ours (set below) and lives until FTS5 frees it
@@ -151,7 +167,7 @@ unsafe fn score(api: &ffi::Fts5ExtensionApi, fts: *mut ffi::Fts5Context) -> Resu
         let get_aux = api.xGetAuxdata.ok_or(missing)?;
         let mut data = get_aux(fts, 0).cast::<QueryData>();
         if data.is_null() {
-            let new = Box::into_raw(Box::new(query_data(api, fts)?));
+            let new = Box::into_raw(Box::new(query_data(api, fts, args)?));
             let set_aux = api.xSetAuxdata.ok_or(missing)?;
             // On failure FTS5 has already called `drop_data` on it.
             check(set_aux(fts, new.cast(), Some(drop_data)))?;
@@ -165,11 +181,16 @@ unsafe fn score(api: &ffi::Fts5ExtensionApi, fts: *mut ffi::Fts5Context) -> Resu
         for i in 0..n {
             let (mut phrase, mut column, mut offset) = (0, 0, 0);
             check(inst(fts, i, &mut phrase, &mut column, &mut offset))?;
+            let weight = usize::try_from(column)
+                .ok()
+                .and_then(|c| data.weights.get(c))
+                .copied()
+                .unwrap_or(1.0);
             if let Some(f) = usize::try_from(phrase)
                 .ok()
                 .and_then(|p| data.freq.get_mut(p))
             {
-                *f += 1.0;
+                *f += weight;
             }
         }
         let mut tokens: c_int = 0;
@@ -184,25 +205,35 @@ unsafe fn score(api: &ffi::Fts5ExtensionApi, fts: *mut ffi::Fts5Context) -> Resu
     }
 }
 
-/// The table's average row length and each phrase's weight.
+/// The table's average row length, the column weights and each phrase's
+/// weight, from the function's arguments where given.
 unsafe fn query_data(
     api: &ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,
+    args: &[f64],
 ) -> Result<QueryData, c_int> {
     let missing = ffi::SQLITE_MISUSE;
     // SAFETY: as in `score`; `hits` outlives the xQueryPhrase call.
     unsafe {
-        let phrases = api.xPhraseCount.ok_or(missing)?(fts).max(0);
+        let phrases = usize::try_from(api.xPhraseCount.ok_or(missing)?(fts)).unwrap_or(0);
+        let columns = usize::try_from(api.xColumnCount.ok_or(missing)?(fts)).unwrap_or(0);
         let (mut rows, mut tokens) = (0i64, 0i64);
         check(api.xRowCount.ok_or(missing)?(fts, &mut rows))?;
         check(api.xColumnTotalSize.ok_or(missing)?(fts, -1, &mut tokens))?;
         let avgdl = tokens as f64 / rows.max(1) as f64;
-        let mut idf = Vec::with_capacity(phrases as usize);
-        if phrases == 1 {
+        let mut weights = vec![1.0; columns];
+        for (weight, arg) in weights.iter_mut().zip(args) {
+            *weight = *arg;
+        }
+        let given = args.get(columns..).unwrap_or_default();
+        let mut idf = Vec::with_capacity(phrases);
+        if given.len() == phrases {
+            idf.extend(given.iter().map(|hits| idf_of(rows, *hits as i64)));
+        } else if phrases == 1 {
             idf.push(1.0);
         } else {
             let query = api.xQueryPhrase.ok_or(missing)?;
-            for i in 0..phrases {
+            for i in 0..phrases as c_int {
                 let mut hits: i64 = 0;
                 check(query(
                     fts,
@@ -210,16 +241,25 @@ unsafe fn query_data(
                     (&mut hits as *mut i64).cast(),
                     Some(count_row),
                 ))?;
-                let value = (((rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
-                idf.push(if value <= 0.0 { 1e-6 } else { value });
+                idf.push(idf_of(rows, hits));
             }
         }
         Ok(QueryData {
             freq: vec![0.0; idf.len()],
             idf,
+            weights,
             avgdl,
         })
     }
+}
+
+/// bm25's inverse document frequency of a phrase in `hits` of `rows` rows
+/// (a phrase in more than half of them weighs almost nothing).
+fn idf_of(rows: i64, hits: i64) -> f64 {
+    // A count kept from before articles were withdrawn may exceed the rows.
+    let hits = hits.clamp(0, rows.max(0));
+    let value = (((rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
+    if value <= 0.0 { 1e-6 } else { value }
 }
 
 /// A registration failure as the SQLite error it is.
@@ -257,8 +297,13 @@ mod tests {
     }
 
     fn ranked(conn: &Connection, function: &str, fts: &str) -> Vec<(i64, f64)> {
+        called(conn, &format!("{function}(case_search)"), fts)
+    }
+
+    /// Rows and scores of `call` (e.g. `bm25(case_search, 2.0)`), best first.
+    fn called(conn: &Connection, call: &str, fts: &str) -> Vec<(i64, f64)> {
         conn.prepare(&format!(
-            "SELECT rowid, {function}(case_search) AS score FROM case_search
+            "SELECT rowid, {call} AS score FROM case_search
              WHERE case_search MATCH ?1 ORDER BY score, rowid DESC"
         ))
         .unwrap()
@@ -281,6 +326,55 @@ mod tests {
             assert!(ours.len() > 1, "{fts} matches: {}", ours.len());
             assert_eq!(ours, ranked(&conn, "bm25", fts), "{fts}");
         }
+        // Column weights as bm25 takes them.
+        for fts in [r#""Router" "Neustart""#, r#""Zählerstand""#] {
+            let ours = called(
+                &conn,
+                &format!("{FUNCTION}(case_search, 5.0, 1.0, 2.0)"),
+                fts,
+            );
+            let bm25 = called(&conn, "bm25(case_search, 5.0, 1.0, 2.0)", fts);
+            let ids = |rows: &[(i64, f64)]| rows.iter().map(|r| r.0).collect::<Vec<_>>();
+            assert_eq!(ids(&ours), ids(&bm25), "{fts}");
+            assert_ne!(
+                ids(&ours),
+                ids(&ranked(&conn, "bm25", fts)),
+                "{fts}: the weights change the order"
+            );
+        }
+        // Counts given by the caller are used as they are: the true ones
+        // give bm25's scores; a changed one changes them.
+        let fts = r#""Router" "Neustart""#;
+        let count = |word: &str| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM case_search WHERE case_search MATCH ?1",
+                [word],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let (router, neustart) = (count("Router"), count("Neustart"));
+        assert!(router > 0 && neustart > 0);
+        let given = called(
+            &conn,
+            &format!("{FUNCTION}(case_search, 1.0, 1.0, 1.0, {router}, {neustart})"),
+            fts,
+        );
+        let bm25 = ranked(&conn, "bm25", fts);
+        assert_eq!(given.len(), bm25.len());
+        for (a, b) in given.iter().zip(&bm25) {
+            assert_eq!(a.0, b.0);
+            assert!((a.1 - b.1).abs() < 1e-9, "{a:?} {b:?}");
+        }
+        let other = called(
+            &conn,
+            &format!(
+                "{FUNCTION}(case_search, 1.0, 1.0, 1.0, {router}, {})",
+                neustart * 50
+            ),
+            fts,
+        );
+        assert_ne!(other, given);
         // One phrase (or word): bm25's order, the scores without the IDF.
         for fts in [r#""Vertrag kündigen""#, r#""Zählerstand""#, r#""Rechnung""#] {
             let ours = ranked(&conn, FUNCTION, fts);

@@ -456,6 +456,7 @@ pub fn search(
                 language: None,
                 public_only: true,
                 window: store::SEARCH_WINDOW,
+                phrase_counts: None,
             },
             MAX_HITS * 2,
         )?,
