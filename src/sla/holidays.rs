@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 /// A German federal state, by its usual two-letter code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[schema(as = GermanState)]
 pub enum State {
     BW,
     BY,
@@ -86,7 +87,7 @@ impl State {
 }
 
 /// One public holiday.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Holiday {
     pub date: NaiveDate,
     /// The German name ("Karfreitag").

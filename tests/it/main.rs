@@ -27,6 +27,7 @@ mod knowledge_preview;
 mod mail_ingest;
 mod mail_outbound;
 mod services;
+mod sla;
 mod smoke;
 mod store_contention;
 mod structure;
