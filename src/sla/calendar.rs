@@ -8,7 +8,7 @@
 //! ambiguous ones (the repeated hour in autumn) take the earlier instant.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
@@ -46,6 +46,19 @@ pub struct BusinessCalendar {
     closures: Vec<Closure>,
     /// Holidays per year, computed when first asked for.
     holiday_years: Mutex<HashMap<i32, HashSet<NaiveDate>>>,
+    /// Each local day's open intervals as instants, computed once: a
+    /// recompute of 100,000 cases asks for the same few weeks again and
+    /// again, and the zone conversion is the costly part.
+    days: Mutex<HashMap<NaiveDate, Arc<[(DateTime<Utc>, DateTime<Utc>)]>>>,
+}
+
+type Day = Arc<[(DateTime<Utc>, DateTime<Utc>)]>;
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
 impl BusinessCalendar {
@@ -80,6 +93,7 @@ impl BusinessCalendar {
             state,
             closures,
             holiday_years: Mutex::new(HashMap::new()),
+            days: Mutex::new(HashMap::new()),
         }
     }
 
@@ -123,10 +137,7 @@ impl BusinessCalendar {
         let Some(state) = self.state else {
             return false;
         };
-        let mut years = match self.holiday_years.lock() {
-            Ok(years) => years,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut years = locked(&self.holiday_years);
         years
             .entry(date.year())
             .or_insert_with(|| {
@@ -139,16 +150,23 @@ impl BusinessCalendar {
     }
 
     /// The open intervals of a local day as UTC instants, in order.
-    fn open_on(&self, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-        let intervals = &self.week[date.weekday().num_days_from_monday() as usize];
-        if intervals.is_empty() || self.is_closed(date) {
-            return Vec::new();
+    fn open_on(&self, date: NaiveDate) -> Day {
+        if let Some(day) = locked(&self.days).get(&date) {
+            return day.clone();
         }
-        intervals
-            .iter()
-            .map(|i| (self.instant(date, i.start), self.instant(date, i.end)))
-            .filter(|(s, e)| s < e)
-            .collect()
+        let intervals = &self.week[date.weekday().num_days_from_monday() as usize];
+        let day: Day = if intervals.is_empty() || self.is_closed(date) {
+            Arc::from(Vec::new())
+        } else {
+            intervals
+                .iter()
+                .map(|i| (self.instant(date, i.start), self.instant(date, i.end)))
+                .filter(|(s, e)| s < e)
+                .collect::<Vec<_>>()
+                .into()
+        };
+        locked(&self.days).insert(date, day.clone());
+        day
     }
 
     /// The instant of `minute` minutes after local midnight of `date`
@@ -185,7 +203,7 @@ impl BusinessCalendar {
         // The day before too: its interval may end at 24:00, after `start`.
         let mut date = self.local_date(start) - Duration::days(1);
         for _ in 0..HORIZON_DAYS {
-            for (s, e) in self.open_on(date) {
+            for &(s, e) in self.open_on(date).iter() {
                 if e <= start {
                     continue;
                 }
@@ -212,7 +230,7 @@ impl BusinessCalendar {
         let mut date = self.local_date(from) - Duration::days(1);
         let last = self.local_date(to);
         while date <= last {
-            for (s, e) in self.open_on(date) {
+            for &(s, e) in self.open_on(date).iter() {
                 let a = s.max(from);
                 let b = e.min(to);
                 if a < b {

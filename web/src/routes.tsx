@@ -35,6 +35,7 @@ import { hasKnowledge } from './pages/knowledge/kb';
 import { InstructionsPage, editsKnowledge } from './pages/Instructions';
 import { CoursePage, TrainingPage } from './pages/Training';
 import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
+import { SlaSetupPage, seesSla } from './pages/SlaSetup';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -104,6 +105,12 @@ export const routes: RouteDef[] = [
     page: TextModulesPage,
     allowed: editsAnyTextModules,
     nav: { label: 'nav.textModules', section: 'main', testId: 'nav-text-modules' },
+  },
+  {
+    path: '/admin/sla',
+    page: SlaSetupPage,
+    allowed: seesSla,
+    nav: { label: 'nav.sla', section: 'admin', testId: 'nav-sla' },
   },
   {
     path: '/admin/clients',
