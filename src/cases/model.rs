@@ -116,14 +116,10 @@ pub struct Case {
     pub created_at: String,
     pub updated_at: String,
     /// The next running SLA deadline (issue 15; `sla::clock`): past means
-    /// breached. Absent: no running SLA clock (none applies, paused, done).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    /// breached. Null: no running SLA clock (none applies, paused, done).
     pub sla_due_at: Option<String>,
     /// Which target `sla_due_at` is: `first-response`, `next-response`,
     /// `resolution`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
     pub sla_target: Option<String>,
 }
 

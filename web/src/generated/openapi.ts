@@ -2978,14 +2978,14 @@ export interface components {
             ref: string;
             /**
              * @description The next running SLA deadline (issue 15; `sla::clock`): past means
-             *     breached. Absent: no running SLA clock (none applies, paused, done).
+             *     breached. Null: no running SLA clock (none applies, paused, done).
              */
-            sla_due_at?: string;
+            sla_due_at: string | null;
             /**
              * @description Which target `sla_due_at` is: `first-response`, `next-response`,
              *     `resolution`.
              */
-            sla_target?: string;
+            sla_target: string | null;
             solved_at: string | null;
             status: components["schemas"]["Status"];
             subject: string;
