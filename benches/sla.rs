@@ -114,8 +114,15 @@ fn main() {
     let mut longest_tx = Duration::ZERO;
     let mut clocks_done = 0;
     for run in 0..runs {
-        let (state, end) = if run % 2 == 0 { ("BY", 1020) } else { ("NW", 1080) };
-        let hours: Vec<(u8, u16, u16)> = (0..5).map(|d| (d, 480, end)).chain([(5, 540, 780)]).collect();
+        let (state, end) = if run % 2 == 0 {
+            ("BY", 1020)
+        } else {
+            ("NW", 1080)
+        };
+        let hours: Vec<(u8, u16, u16)> = (0..5)
+            .map(|d| (d, 480, end))
+            .chain([(5, 540, 780)])
+            .collect();
         db.write_blocking(|tx| {
             update_calendar(
                 tx,

@@ -488,7 +488,12 @@ fn seed_sla(
                 active: true,
                 calendar_id: calendar.id,
                 priorities,
-                channels: vec![Channel::Email, Channel::Webform, Channel::Chat, Channel::Letter],
+                channels: vec![
+                    Channel::Email,
+                    Channel::Webform,
+                    Channel::Chat,
+                    Channel::Letter,
+                ],
                 topic_ids: Vec::new(),
                 organization_ids: Vec::new(),
                 first_response_minutes: Some(first),
@@ -500,7 +505,13 @@ fn seed_sla(
         .map_err(err)
     };
     // Business minutes: 1 h / 2 h / 1 day (10 h); 4 h / 8 h / 5 days.
-    policy("Dringend schriftlich", vec![Priority::Urgent, Priority::High], 60, 120, 600)?;
+    policy(
+        "Dringend schriftlich",
+        vec![Priority::Urgent, Priority::High],
+        60,
+        120,
+        600,
+    )?;
     policy("Standard schriftlich", Vec::new(), 240, 480, 3000)?;
     Ok(())
 }

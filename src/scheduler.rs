@@ -39,7 +39,10 @@ pub fn register_builtin(
                     })
                     .await
                     .map_err(|err| format!("marking SLA deadlines failed: {err}"))?;
-                Ok(RunReport::new(made, format!("{made} SLA warnings and breaches")))
+                Ok(RunReport::new(
+                    made,
+                    format!("{made} SLA warnings and breaches"),
+                ))
             }
         },
     ))?;

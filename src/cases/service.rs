@@ -1,9 +1,9 @@
 //! The rules of cases: who may touch which case, what a change records in
 //! the history, how statuses move, how the thread and search stay current.
 
+use crate::ids::{CaseId, ClientId, ContactId, OrganizationId, ProjectId, UserId};
 use crate::sla::clock::Write;
 use chrono::Utc;
-use crate::ids::{CaseId, ClientId, ContactId, OrganizationId, ProjectId, UserId};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 

@@ -409,7 +409,10 @@ pub const EXPORTERS: &[Exporter] = &[
             c("first_response_at", TIMES),
             c("solved_at", TIMES),
             c("closed_at", TIMES),
-            c("sla_due_at", "Next running SLA deadline (UTC, RFC 3339); see case_sla.csv."),
+            c(
+                "sla_due_at",
+                "Next running SLA deadline (UTC, RFC 3339); see case_sla.csv.",
+            ),
             c("sla_target", "Which target sla_due_at is."),
             c(
                 "anonymized_at",
@@ -1256,15 +1259,27 @@ pub const EXPORTERS: &[Exporter] = &[
             flag("active", "Whether it applies."),
             c("calendar_id", "See business_calendars.csv."),
             json("priorities", "Condition: priorities (array; empty = any)."),
-            json("channels", "Condition: channels (array; empty = any written one)."),
+            json(
+                "channels",
+                "Condition: channels (array; empty = any written one).",
+            ),
             json("topic_ids", "Condition: topics (array; empty = any)."),
             json(
                 "organization_ids",
                 "Condition: organizations (array; empty = any).",
             ),
-            c("first_response_minutes", "Target, business minutes; empty: none."),
-            c("next_response_minutes", "Target, business minutes; empty: none."),
-            c("resolution_minutes", "Target, business minutes; empty: none."),
+            c(
+                "first_response_minutes",
+                "Target, business minutes; empty: none.",
+            ),
+            c(
+                "next_response_minutes",
+                "Target, business minutes; empty: none.",
+            ),
+            c(
+                "resolution_minutes",
+                "Target, business minutes; empty: none.",
+            ),
             c("warn_percent", "Warning at this share of a target."),
             c("created_at", TIMES),
             c("updated_at", TIMES),
@@ -1285,7 +1300,10 @@ pub const EXPORTERS: &[Exporter] = &[
                 "target",
                 "`first-response`, `next-response` or `resolution`.",
             ),
-            c("cycle", "1, or the count of next-response clocks of the case."),
+            c(
+                "cycle",
+                "1, or the count of next-response clocks of the case.",
+            ),
             c("policy_id", "See sla_policies.jsonl."),
             c("calendar_id", "See business_calendars.csv."),
             c("target_minutes", "Target, business minutes."),

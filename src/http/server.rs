@@ -139,7 +139,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
         &state.exports,
         &state.cases,
     )
-        .map_err(|err| StartError::Other(format!("background services: {err}")))?;
+    .map_err(|err| StartError::Other(format!("background services: {err}")))?;
     // Erasures the ledger lacks (a crash between a commit and its line).
     match crate::gdpr::service::sync_ledger(&state.db, state.erasures.clone()).await {
         Ok(0) => {}

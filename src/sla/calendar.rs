@@ -127,11 +127,7 @@ impl BusinessCalendar {
     /// Whether the whole local day is closed: a holiday of the state or a
     /// closure of the client's.
     pub fn is_closed(&self, date: NaiveDate) -> bool {
-        if self
-            .closures
-            .iter()
-            .any(|c| c.from <= date && date <= c.to)
-        {
+        if self.closures.iter().any(|c| c.from <= date && date <= c.to) {
             return true;
         }
         let Some(state) = self.state else {
@@ -298,21 +294,38 @@ mod tests {
     }
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap_or_default()
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .unwrap_or_default()
     }
 
     #[test]
     fn within_one_day_and_across_lunch() {
         let cal = office(None);
         // Tue 3 Nov 2026 10:00 + 60 min = 11:00 (CET, UTC+1).
-        assert_eq!(cal.add(at(2026, 11, 3, 10, 0), 60), Some(at(2026, 11, 3, 11, 0)));
+        assert_eq!(
+            cal.add(at(2026, 11, 3, 10, 0), 60),
+            Some(at(2026, 11, 3, 11, 0))
+        );
         // 11:30 + 60: 30 min to 12:00, lunch closed, 30 more from 13:00 → 13:30.
-        assert_eq!(cal.add(at(2026, 11, 3, 11, 30), 60), Some(at(2026, 11, 3, 13, 30)));
-        assert_eq!(cal.minutes_between(at(2026, 11, 3, 11, 30), at(2026, 11, 3, 13, 30)), 60);
+        assert_eq!(
+            cal.add(at(2026, 11, 3, 11, 30), 60),
+            Some(at(2026, 11, 3, 13, 30))
+        );
+        assert_eq!(
+            cal.minutes_between(at(2026, 11, 3, 11, 30), at(2026, 11, 3, 13, 30)),
+            60
+        );
         // Asked at night (03:00), 0 minutes: the next opening, 08:00.
-        assert_eq!(cal.add(at(2026, 11, 3, 3, 0), 0), Some(at(2026, 11, 3, 8, 0)));
+        assert_eq!(
+            cal.add(at(2026, 11, 3, 3, 0), 0),
+            Some(at(2026, 11, 3, 8, 0))
+        );
         // Ending exactly at closing: 16:00 + 60 = 17:00, not next morning.
-        assert_eq!(cal.add(at(2026, 11, 3, 16, 0), 60), Some(at(2026, 11, 3, 17, 0)));
+        assert_eq!(
+            cal.add(at(2026, 11, 3, 16, 0), 60),
+            Some(at(2026, 11, 3, 17, 0))
+        );
     }
 
     #[test]
@@ -321,8 +334,14 @@ mod tests {
         // Fri 6 Nov 2026 16:00 + 8 h (480 min): 60 min Fri to 17:00, Sat
         // 09:00–13:00 gives 240 (300 so far), Sunday closed, Mon 9 Nov
         // 08:00 + 180 min: 08:00–11:00 → Mon 11:00.
-        assert_eq!(cal.add(at(2026, 11, 6, 16, 0), 480), Some(at(2026, 11, 9, 11, 0)));
-        assert_eq!(cal.minutes_between(at(2026, 11, 6, 16, 0), at(2026, 11, 9, 11, 0)), 480);
+        assert_eq!(
+            cal.add(at(2026, 11, 6, 16, 0), 480),
+            Some(at(2026, 11, 9, 11, 0))
+        );
+        assert_eq!(
+            cal.minutes_between(at(2026, 11, 6, 16, 0), at(2026, 11, 9, 11, 0)),
+            480
+        );
     }
 
     #[test]
@@ -330,20 +349,38 @@ mod tests {
         // Wed 4 June 2026 is Fronleichnam in NW, not in Berlin.
         let start = at(2026, 6, 3, 16, 0); // Wednesday 3 June, 16:00 (CEST)
         // Berlin: 60 min to 17:00, Thu 4 June 08:00 + 60 → 09:00.
-        assert_eq!(office(Some(State::BE)).add(start, 120), Some(at(2026, 6, 4, 9, 0)));
+        assert_eq!(
+            office(Some(State::BE)).add(start, 120),
+            Some(at(2026, 6, 4, 9, 0))
+        );
         // NW: Thursday closed; Fri 5 June 09:00.
-        assert_eq!(office(Some(State::NW)).add(start, 120), Some(at(2026, 6, 5, 9, 0)));
+        assert_eq!(
+            office(Some(State::NW)).add(start, 120),
+            Some(at(2026, 6, 5, 9, 0))
+        );
         // Sachsen: Wed 18 Nov 2026 is Buß- und Bettag; Bavaria works.
         let tue = at(2026, 11, 17, 17, 0);
-        assert_eq!(office(Some(State::SN)).add(tue, 30), Some(at(2026, 11, 19, 8, 30)));
-        assert_eq!(office(Some(State::BY)).add(tue, 30), Some(at(2026, 11, 18, 8, 30)));
+        assert_eq!(
+            office(Some(State::SN)).add(tue, 30),
+            Some(at(2026, 11, 19, 8, 30))
+        );
+        assert_eq!(
+            office(Some(State::BY)).add(tue, 30),
+            Some(at(2026, 11, 18, 8, 30))
+        );
         // Berlin, Frauentag: Mon 8 Mar 2027 closed, Hessen open.
         let fri = at(2027, 3, 5, 17, 0);
         // Berlin: Sat 6 Mar 09:00–13:00 gives 240; the Monday is closed; Tue
         // 9 Mar 08:00 + 60 → 09:00.
-        assert_eq!(office(Some(State::BE)).add(fri, 300), Some(at(2027, 3, 9, 9, 0)));
+        assert_eq!(
+            office(Some(State::BE)).add(fri, 300),
+            Some(at(2027, 3, 9, 9, 0))
+        );
         // Hessen: 240 Saturday, Mon 8 Mar 08:00 + 60 → 09:00.
-        assert_eq!(office(Some(State::HE)).add(fri, 300), Some(at(2027, 3, 8, 9, 0)));
+        assert_eq!(
+            office(Some(State::HE)).add(fri, 300),
+            Some(at(2027, 3, 8, 9, 0))
+        );
     }
 
     #[test]
@@ -351,13 +388,22 @@ mod tests {
         let cal = office(Some(State::NW));
         // Thu 2 Apr 2026 16:30 + 60: 30 min Thu; Fri 3 Apr Karfreitag, Sat
         // 4 Apr 09:00–09:30 → Sat 09:30.
-        assert_eq!(cal.add(at(2026, 4, 2, 16, 30), 60), Some(at(2026, 4, 4, 9, 30)));
+        assert_eq!(
+            cal.add(at(2026, 4, 2, 16, 30), 60),
+            Some(at(2026, 4, 4, 9, 30))
+        );
         // Wed 23 Dec 2026 17:00 + 60: Thu 24 Dec is no public holiday (08:00
         // + 60 → 09:00).
-        assert_eq!(cal.add(at(2026, 12, 23, 17, 0), 60), Some(at(2026, 12, 24, 9, 0)));
+        assert_eq!(
+            cal.add(at(2026, 12, 23, 17, 0), 60),
+            Some(at(2026, 12, 24, 9, 0))
+        );
         // Thu 24 Dec 16:00 + 120: 60 on the 24th; Fri 25 and Sat 26 closed
         // (holidays), Sun closed, Mon 28 Dec 08:00 + 60 → 09:00.
-        assert_eq!(cal.add(at(2026, 12, 24, 16, 0), 120), Some(at(2026, 12, 28, 9, 0)));
+        assert_eq!(
+            cal.add(at(2026, 12, 24, 16, 0), 120),
+            Some(at(2026, 12, 28, 9, 0))
+        );
     }
 
     #[test]
@@ -369,7 +415,10 @@ mod tests {
         });
         // Wed 23 Dec 16:00 + 120: 60 that day; 24–31 Dec closed; Fri 1 Jan
         // 2027 Neujahr? No state set, so open: 08:00 + 60 → 09:00.
-        assert_eq!(cal.add(at(2026, 12, 23, 16, 0), 120), Some(at(2027, 1, 1, 9, 0)));
+        assert_eq!(
+            cal.add(at(2026, 12, 23, 16, 0), 120),
+            Some(at(2027, 1, 1, 9, 0))
+        );
     }
 
     #[test]
@@ -383,18 +432,33 @@ mod tests {
         assert_eq!(cal.add(sat, 24 * 60), Some(utc(2026, 3, 29, 11, 0)));
         assert_eq!(cal.add(sat, 24 * 60), Some(at(2026, 3, 29, 13, 0)));
         // Sunday 29 March is a 23-hour day.
-        assert_eq!(cal.minutes_between(at(2026, 3, 29, 0, 0), at(2026, 3, 30, 0, 0)), 23 * 60);
+        assert_eq!(
+            cal.minutes_between(at(2026, 3, 29, 0, 0), at(2026, 3, 30, 0, 0)),
+            23 * 60
+        );
         // Sunday 25 Oct 2026 is a 25-hour day (02:00–03:00 twice).
-        assert_eq!(cal.minutes_between(at(2026, 10, 25, 0, 0), at(2026, 10, 26, 0, 0)), 25 * 60);
+        assert_eq!(
+            cal.minutes_between(at(2026, 10, 25, 0, 0), at(2026, 10, 26, 0, 0)),
+            25 * 60
+        );
 
         // Office hours: Fri 23 Oct 2026 16:00 CEST (14:00 UTC) + 120 min: 60
         // Fri; Sat 24 Oct 09:00 CEST + 60 → 10:00 CEST = 08:00 UTC.
         let cal = office(None);
-        assert_eq!(cal.add(at(2026, 10, 23, 16, 0), 120), Some(utc(2026, 10, 24, 8, 0)));
+        assert_eq!(
+            cal.add(at(2026, 10, 23, 16, 0), 120),
+            Some(utc(2026, 10, 24, 8, 0))
+        );
         // Sat 24 Oct 12:00 CEST + 120: 60 to 13:00; Sunday (DST ends)
         // closed; Mon 26 Oct 08:00 CET (07:00 UTC) + 60 → 08:00 UTC.
-        assert_eq!(cal.add(at(2026, 10, 24, 12, 0), 120), Some(utc(2026, 10, 26, 8, 0)));
-        assert_eq!(cal.minutes_between(utc(2026, 10, 24, 10, 0), utc(2026, 10, 26, 8, 0)), 120);
+        assert_eq!(
+            cal.add(at(2026, 10, 24, 12, 0), 120),
+            Some(utc(2026, 10, 26, 8, 0))
+        );
+        assert_eq!(
+            cal.minutes_between(utc(2026, 10, 24, 10, 0), utc(2026, 10, 26, 8, 0)),
+            120
+        );
     }
 
     #[test]
@@ -403,21 +467,39 @@ mod tests {
         // the interval starts at 03:00 CEST (01:00 UTC) and lasts 60 min.
         let cal = BusinessCalendar::new(
             Berlin,
-            [(Weekday::Sun, Interval { start: 150, end: 240 })],
+            [(
+                Weekday::Sun,
+                Interval {
+                    start: 150,
+                    end: 240,
+                },
+            )],
             None,
             Vec::new(),
         );
-        assert_eq!(cal.add(utc(2026, 3, 28, 12, 0), 0), Some(utc(2026, 3, 29, 1, 0)));
-        assert_eq!(cal.add(utc(2026, 3, 28, 12, 0), 60), Some(utc(2026, 3, 29, 2, 0)));
+        assert_eq!(
+            cal.add(utc(2026, 3, 28, 12, 0), 0),
+            Some(utc(2026, 3, 29, 1, 0))
+        );
+        assert_eq!(
+            cal.add(utc(2026, 3, 28, 12, 0), 60),
+            Some(utc(2026, 3, 29, 2, 0))
+        );
         // The next Sunday is normal: 02:30 CEST = 00:30 UTC, 90 minutes.
-        assert_eq!(cal.add(utc(2026, 3, 28, 12, 0), 61), Some(utc(2026, 4, 5, 0, 31)));
+        assert_eq!(
+            cal.add(utc(2026, 3, 28, 12, 0), 61),
+            Some(utc(2026, 4, 5, 0, 31))
+        );
     }
 
     #[test]
     fn a_calendar_never_open_gives_none() {
         let cal = BusinessCalendar::new(Berlin, [], Some(State::BY), Vec::new());
         assert_eq!(cal.add(utc(2026, 1, 1, 0, 0), 1), None);
-        assert_eq!(cal.minutes_between(utc(2026, 1, 1, 0, 0), utc(2026, 2, 1, 0, 0)), 0);
+        assert_eq!(
+            cal.minutes_between(utc(2026, 1, 1, 0, 0), utc(2026, 2, 1, 0, 0)),
+            0
+        );
     }
 
     #[test]
@@ -437,13 +519,28 @@ mod tests {
         let cal = BusinessCalendar::new(
             Berlin,
             [
-                (Weekday::Mon, Interval { start: 480, end: 720 }),
-                (Weekday::Mon, Interval { start: 600, end: 780 }),
+                (
+                    Weekday::Mon,
+                    Interval {
+                        start: 480,
+                        end: 720,
+                    },
+                ),
+                (
+                    Weekday::Mon,
+                    Interval {
+                        start: 600,
+                        end: 780,
+                    },
+                ),
             ],
             None,
             Vec::new(),
         );
         // Mon 2 Nov 2026 08:00–13:00 is 300 minutes, not 420.
-        assert_eq!(cal.minutes_between(at(2026, 11, 2, 0, 0), at(2026, 11, 3, 0, 0)), 300);
+        assert_eq!(
+            cal.minutes_between(at(2026, 11, 2, 0, 0), at(2026, 11, 3, 0, 0)),
+            300
+        );
     }
 }

@@ -130,7 +130,10 @@ pub fn after_case_write(
 
     // Leaving "pending on the customer": resume, the pause added to the targets.
     if was_pending && !is_pending {
-        for c in clocks.iter_mut().filter(|c| c.clock.state == ClockState::Paused) {
+        for c in clocks
+            .iter_mut()
+            .filter(|c| c.clock.state == ClockState::Paused)
+        {
             let cal = cals.get(c.calendar_id)?;
             let since = c.paused_since.as_deref().and_then(parse);
             if let (Some(cal), Some(since)) = (cal, since) {
@@ -151,7 +154,10 @@ pub fn after_case_write(
             || b.organization_id != after.organization_id
     });
     if conditions_changed {
-        for c in clocks.iter_mut().filter(|c| c.clock.state != ClockState::Done) {
+        for c in clocks
+            .iter_mut()
+            .filter(|c| c.clock.state != ClockState::Done)
+        {
             if c.clock.policy_id == policy.map(|p| p.id) {
                 continue;
             }
@@ -246,7 +252,10 @@ pub fn after_case_write(
 
     // Solved or closed: the resolution is achieved, owed replies lapse.
     if was_open && !after.status.is_open() {
-        for c in clocks.iter_mut().filter(|c| c.clock.state != ClockState::Done) {
+        for c in clocks
+            .iter_mut()
+            .filter(|c| c.clock.state != ClockState::Done)
+        {
             if c.clock.target == Target::Resolution {
                 achieve(c, now, &now_s);
             } else {
@@ -263,7 +272,10 @@ pub fn after_case_write(
 
     // Entering "pending on the customer": every running clock stands still.
     if is_pending && !was_pending {
-        for c in clocks.iter_mut().filter(|c| c.clock.state == ClockState::Running) {
+        for c in clocks
+            .iter_mut()
+            .filter(|c| c.clock.state == ClockState::Running)
+        {
             c.clock.state = ClockState::Paused;
             c.paused_since = Some(now_s.clone());
             c.clock.due_at = None;

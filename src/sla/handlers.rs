@@ -92,7 +92,12 @@ pub async fn update_calendar(
         .write(move |tx| service::update_calendar(tx, &who, id, body.into_inner()))
         .await?;
     let done = service::recompute_calendar(&state.db, id).await?;
-    tracing::info!(calendar = id, clocks = done.clocks, cases = done.cases, "recomputed SLA deadlines");
+    tracing::info!(
+        calendar = id,
+        clocks = done.clocks,
+        cases = done.cases,
+        "recomputed SLA deadlines"
+    );
     Ok(HttpResponse::Ok().json(found))
 }
 

@@ -17,7 +17,10 @@ pub struct OpeningInterval {
     pub weekday: u8,
     #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "08:00")]
     pub start: String,
-    #[schema(pattern = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", example = "17:00")]
+    #[schema(
+        pattern = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+        example = "17:00"
+    )]
     pub end: String,
 }
 
@@ -113,7 +116,11 @@ pub enum Target {
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::FirstResponse, Target::NextResponse, Target::Resolution];
+    pub const ALL: [Target; 3] = [
+        Target::FirstResponse,
+        Target::NextResponse,
+        Target::Resolution,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -131,7 +138,8 @@ impl Target {
 impl FromSql for Target {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let s = value.as_str()?;
-        Target::parse(s).ok_or_else(|| FromSqlError::Other(format!("unknown SLA target {s:?}").into()))
+        Target::parse(s)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown SLA target {s:?}").into()))
     }
 }
 
@@ -162,7 +170,9 @@ impl FromSql for ClockState {
             "running" => Ok(ClockState::Running),
             "paused" => Ok(ClockState::Paused),
             "done" => Ok(ClockState::Done),
-            other => Err(FromSqlError::Other(format!("unknown SLA clock state {other:?}").into())),
+            other => Err(FromSqlError::Other(
+                format!("unknown SLA clock state {other:?}").into(),
+            )),
         }
     }
 }
@@ -194,7 +204,9 @@ impl FromSql for ClockResult {
             "achieved" => Ok(ClockResult::Achieved),
             "breached" => Ok(ClockResult::Breached),
             "cancelled" => Ok(ClockResult::Cancelled),
-            other => Err(FromSqlError::Other(format!("unknown SLA result {other:?}").into())),
+            other => Err(FromSqlError::Other(
+                format!("unknown SLA result {other:?}").into(),
+            )),
         }
     }
 }

@@ -11,9 +11,7 @@ use super::SlaError;
 use super::calendar::{BusinessCalendar, Closure, Interval};
 use super::clock;
 use super::holidays::{self, State};
-use super::model::{
-    Calendar, CalendarInput, CaseSla, HolidayOut, Policy, PolicyInput, Recomputed,
-};
+use super::model::{Calendar, CalendarInput, CaseSla, HolidayOut, Policy, PolicyInput, Recomputed};
 use super::store::{self, CalendarRow};
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
@@ -129,10 +127,16 @@ fn check_calendar(input: &CalendarInput) -> Result<Checked, Invalid> {
         let from = date("closures", &c.from)?;
         let to = date("closures", &c.to)?;
         if to < from {
-            return Err(Invalid::new("closures", format!("{name}: ends before it starts")));
+            return Err(Invalid::new(
+                "closures",
+                format!("{name}: ends before it starts"),
+            ));
         }
         if (to - from).num_days() > 366 {
-            return Err(Invalid::new("closures", format!("{name}: longer than a year")));
+            return Err(Invalid::new(
+                "closures",
+                format!("{name}: longer than a year"),
+            ));
         }
         closures.push(super::model::CalendarClosure {
             name,
@@ -233,7 +237,15 @@ pub fn create_calendar(
     policy::manage_sla(who, client_id)?;
     let checked = check_calendar(&input)?;
     let id = store::insert_calendar(conn, client_id, &row(&checked), &now()).map_err(taken)?;
-    record(conn, who, "calendar.created", "business_calendar", id, client_id, json!({"name": checked.name}))?;
+    record(
+        conn,
+        who,
+        "calendar.created",
+        "business_calendar",
+        id,
+        client_id,
+        json!({"name": checked.name}),
+    )?;
     store::calendar(conn, id)?.ok_or(SlaError::CalendarNotFound)
 }
 
@@ -259,7 +271,15 @@ pub fn update_calendar(
     policy::manage_sla(who, before.client_id)?;
     let checked = check_calendar(&input)?;
     store::update_calendar(conn, id, &row(&checked), &now()).map_err(taken)?;
-    record(conn, who, "calendar.updated", "business_calendar", id, before.client_id, json!({"name": checked.name}))?;
+    record(
+        conn,
+        who,
+        "calendar.updated",
+        "business_calendar",
+        id,
+        before.client_id,
+        json!({"name": checked.name}),
+    )?;
     store::calendar(conn, id)?.ok_or(SlaError::CalendarNotFound)
 }
 
@@ -270,7 +290,15 @@ pub fn delete_calendar(conn: &Connection, who: &Principal, id: i64) -> Result<()
         return Err(SlaError::CalendarInUse);
     }
     store::delete_calendar(conn, id)?;
-    record(conn, who, "calendar.deleted", "business_calendar", id, before.client_id, json!({"name": before.name}))?;
+    record(
+        conn,
+        who,
+        "calendar.deleted",
+        "business_calendar",
+        id,
+        before.client_id,
+        json!({"name": before.name}),
+    )?;
     Ok(())
 }
 
@@ -336,14 +364,20 @@ pub fn recompute_batch(
 
 /// Every running deadline of a calendar recomputed, in batches of separate
 /// short write transactions (other writes go between them).
-pub async fn recompute_calendar(db: &crate::db::Db, calendar_id: i64) -> Result<Recomputed, SlaError> {
+pub async fn recompute_calendar(
+    db: &crate::db::Db,
+    calendar_id: i64,
+) -> Result<Recomputed, SlaError> {
     let cal = db
         .read(move |conn| load_calendar(conn, calendar_id).map_err(SlaError::from))
         .await?
         .ok_or(SlaError::CalendarNotFound)?;
     let cal = std::sync::Arc::new(cal);
     let mut after = 0;
-    let mut total = Recomputed { clocks: 0, cases: 0 };
+    let mut total = Recomputed {
+        clocks: 0,
+        cases: 0,
+    };
     loop {
         let c = cal.clone();
         let done = db
@@ -370,7 +404,11 @@ fn project_ref(conn: &Connection, project_id: ProjectId) -> Result<ProjectRef, S
     })
 }
 
-fn visible_policy(conn: &Connection, who: &Principal, id: i64) -> Result<(Policy, ProjectRef), SlaError> {
+fn visible_policy(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+) -> Result<(Policy, ProjectRef), SlaError> {
     let p = store::policy(conn, id)?.ok_or(SlaError::PolicyNotFound)?;
     let project = project_ref(conn, p.project_id)?;
     policy::view_project(who, project).map_err(|_| SlaError::PolicyNotFound)?;
@@ -378,7 +416,11 @@ fn visible_policy(conn: &Connection, who: &Principal, id: i64) -> Result<(Policy
     Ok((p, project))
 }
 
-pub fn list_policies(conn: &Connection, who: &Principal, project_id: ProjectId) -> Result<Vec<Policy>, SlaError> {
+pub fn list_policies(
+    conn: &Connection,
+    who: &Principal,
+    project_id: ProjectId,
+) -> Result<Vec<Policy>, SlaError> {
     let project = project_ref(conn, project_id)?;
     policy::view_project(who, project).map_err(|_| SlaError::ProjectNotFound)?;
     policy::view_sla_policies(who, project)?;
@@ -399,9 +441,14 @@ fn checked_policy(
     let name = required_text("name", &input.name, 120)?;
     let cal = store::calendar(conn, input.calendar_id)?
         .filter(|c| c.client_id == project.client_id)
-        .ok_or(Invalid::new("calendar_id", "no such calendar of this client"))?;
+        .ok_or(Invalid::new(
+            "calendar_id",
+            "no such calendar of this client",
+        ))?;
     if input.channels.contains(&Channel::Call) {
-        return Err(Invalid::new("channels", "SLAs apply to written channels only, not calls").into());
+        return Err(
+            Invalid::new("channels", "SLAs apply to written channels only, not calls").into(),
+        );
     }
     for t in &input.topic_ids {
         if !store::topic_in_project(conn, *t, project.id)? {
@@ -410,7 +457,9 @@ fn checked_policy(
     }
     for o in &input.organization_ids {
         if !store::organization_of_client(conn, o.0, project.client_id)? {
-            return Err(Invalid::new("organization_ids", format!("no organization {}", o.0)).into());
+            return Err(
+                Invalid::new("organization_ids", format!("no organization {}", o.0)).into(),
+            );
         }
     }
     if input.first_response_minutes.is_none()
@@ -456,7 +505,11 @@ fn checked_policy(
     })
 }
 
-pub fn create_policy(conn: &Connection, who: &Principal, input: PolicyInput) -> Result<Policy, SlaError> {
+pub fn create_policy(
+    conn: &Connection,
+    who: &Principal,
+    input: PolicyInput,
+) -> Result<Policy, SlaError> {
     let project = project_ref(conn, input.project_id)?;
     policy::view_project(who, project).map_err(|_| SlaError::ProjectNotFound)?;
     policy::manage_sla(who, project.client_id)?;
@@ -466,7 +519,15 @@ pub fn create_policy(conn: &Connection, who: &Principal, input: PolicyInput) -> 
     };
     let p = checked_policy(conn, project, input, position, now())?;
     let id = store::save_policy(conn, None, &p).map_err(taken)?;
-    record(conn, who, "sla_policy.created", "sla_policy", id, project.client_id, json!({"name": p.name, "project_id": project.id}))?;
+    record(
+        conn,
+        who,
+        "sla_policy.created",
+        "sla_policy",
+        id,
+        project.client_id,
+        json!({"name": p.name, "project_id": project.id}),
+    )?;
     store::policy(conn, id)?.ok_or(SlaError::PolicyNotFound)
 }
 
@@ -486,7 +547,15 @@ pub fn update_policy(
     let position = input.position.unwrap_or(before.position);
     let p = checked_policy(conn, project, input, position, before.created_at.clone())?;
     store::save_policy(conn, Some(id), &p).map_err(taken)?;
-    record(conn, who, "sla_policy.updated", "sla_policy", id, project.client_id, json!({"name": p.name, "project_id": project.id}))?;
+    record(
+        conn,
+        who,
+        "sla_policy.updated",
+        "sla_policy",
+        id,
+        project.client_id,
+        json!({"name": p.name, "project_id": project.id}),
+    )?;
     store::policy(conn, id)?.ok_or(SlaError::PolicyNotFound)
 }
 
@@ -494,7 +563,15 @@ pub fn delete_policy(conn: &Connection, who: &Principal, id: i64) -> Result<(), 
     let (before, project) = visible_policy(conn, who, id)?;
     policy::manage_sla(who, project.client_id)?;
     store::delete_policy(conn, id)?;
-    record(conn, who, "sla_policy.deleted", "sla_policy", id, project.client_id, json!({"name": before.name, "project_id": project.id}))?;
+    record(
+        conn,
+        who,
+        "sla_policy.deleted",
+        "sla_policy",
+        id,
+        project.client_id,
+        json!({"name": before.name, "project_id": project.id}),
+    )?;
     Ok(())
 }
 
@@ -502,8 +579,12 @@ pub fn delete_policy(conn: &Connection, who: &Principal, id: i64) -> Result<(), 
 
 /// The SLA of a case the caller sees.
 pub fn case_sla(conn: &Connection, who: &Principal, case_id: CaseId) -> Result<CaseSla, SlaError> {
-    let case = crate::cases::service::visible_case(conn, who, case_id).map_err(|_| SlaError::CaseNotFound)?;
-    let clocks: Vec<_> = store::clocks(conn, case_id)?.into_iter().map(|c| c.clock).collect();
+    let case = crate::cases::service::visible_case(conn, who, case_id)
+        .map_err(|_| SlaError::CaseNotFound)?;
+    let clocks: Vec<_> = store::clocks(conn, case_id)?
+        .into_iter()
+        .map(|c| c.clock)
+        .collect();
     let policies = store::policies(conn, case.project_id)?;
     let current = clock::matching_policy(&policies, &case);
     Ok(CaseSla {

@@ -119,7 +119,12 @@ pub fn insert_calendar(
     Ok(id)
 }
 
-pub fn update_calendar(conn: &Connection, id: i64, row: &CalendarRow, now: &str) -> StoreResult<()> {
+pub fn update_calendar(
+    conn: &Connection,
+    id: i64,
+    row: &CalendarRow,
+    now: &str,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE business_calendars SET name = ?2, time_zone = ?3, state = ?4,
              version = version + 1, updated_at = ?5 WHERE id = ?1",
@@ -198,7 +203,9 @@ fn policy_row(row: &Row) -> rusqlite::Result<Policy> {
 
 pub fn policy(conn: &Connection, id: i64) -> StoreResult<Option<Policy>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {POLICY_COLUMNS} FROM sla_policies WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {POLICY_COLUMNS} FROM sla_policies WHERE id = ?1"
+        ))?
         .query_row([id], policy_row)
         .optional()?)
 }
@@ -294,7 +301,11 @@ pub fn project_client(conn: &Connection, project_id: ProjectId) -> StoreResult<O
         .optional()?)
 }
 
-pub fn topic_in_project(conn: &Connection, topic_id: i64, project_id: ProjectId) -> StoreResult<bool> {
+pub fn topic_in_project(
+    conn: &Connection,
+    topic_id: i64,
+    project_id: ProjectId,
+) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM topics WHERE id = ?1 AND project_id = ?2)")?
         .query_row(params![topic_id, project_id], |r| r.get(0))?)
@@ -423,7 +434,10 @@ pub fn set_deadlines(
 }
 
 /// The case's next running deadline, as the case list shows it.
-pub fn refresh_case_deadline(conn: &Connection, case_id: CaseId) -> StoreResult<(Option<String>, Option<Target>)> {
+pub fn refresh_case_deadline(
+    conn: &Connection,
+    case_id: CaseId,
+) -> StoreResult<(Option<String>, Option<Target>)> {
     let next: Option<(String, Target)> = conn
         .prepare_cached(
             "SELECT due_at, target FROM case_sla
@@ -465,20 +479,28 @@ pub fn running_of_calendar(
 
 /// Running clocks whose warning or breach is due at `now`: (clock id, case
 /// id, target, warning (false) or breach (true)).
-pub fn due_marks(conn: &Connection, now: &str, limit: i64) -> StoreResult<Vec<(i64, CaseId, Target, bool)>> {
+pub fn due_marks(
+    conn: &Connection,
+    now: &str,
+    limit: i64,
+) -> StoreResult<Vec<(i64, CaseId, Target, bool)>> {
     let mut out: Vec<(i64, CaseId, Target, bool)> = conn
         .prepare_cached(
             "SELECT id, case_id, target FROM case_sla
              WHERE state = 'running' AND breached_at IS NULL AND due_at <= ?1 LIMIT ?2",
         )?
-        .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, true)))?
+        .query_map(params![now, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, true))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let warnings: Vec<(i64, CaseId, Target, bool)> = conn
         .prepare_cached(
             "SELECT id, case_id, target FROM case_sla
              WHERE state = 'running' AND warned_at IS NULL AND warn_at <= ?1 LIMIT ?2",
         )?
-        .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, false)))?
+        .query_map(params![now, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, false))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     out.extend(warnings);
     Ok(out)

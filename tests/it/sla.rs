@@ -22,7 +22,11 @@ async fn project(ts: &TestServer, key: &str) -> i64 {
 }
 
 fn all_week() -> Value {
-    json!((0..7).map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"})).collect::<Vec<_>>())
+    json!(
+        (0..7)
+            .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
+            .collect::<Vec<_>>()
+    )
 }
 
 async fn calendar(api: &Api, name: &str, hours: Value) -> i64 {
@@ -96,14 +100,20 @@ async fn clocks_start_pause_and_are_achieved() {
     let id = case["id"].as_i64().unwrap();
     let created = instant(&case["created_at"]);
     // Open around the clock: due two hours after creation, exactly.
-    assert_eq!(instant(&case["sla_due_at"]), created + chrono::Duration::minutes(120));
+    assert_eq!(
+        instant(&case["sla_due_at"]),
+        created + chrono::Duration::minutes(120)
+    );
     assert_eq!(case["sla_target"], "first-response");
     let s = sla(&anna, id).await;
     assert_eq!(s["policy_id"], p["id"]);
     let first = clock(&s, "first-response", 1);
     assert_eq!(first["state"], "running");
     // 75 % of 120 minutes.
-    assert_eq!(instant(&first["warn_at"]), created + chrono::Duration::minutes(90));
+    assert_eq!(
+        instant(&first["warn_at"]),
+        created + chrono::Duration::minutes(90)
+    );
     assert_eq!(
         instant(&clock(&s, "resolution", 1)["due_at"]),
         created + chrono::Duration::minutes(2880)
@@ -112,11 +122,19 @@ async fn clocks_start_pause_and_are_achieved() {
     // A call has no SLA; a priority no policy names neither.
     let call = new_case(&anna, acme, "call").await;
     assert!(call["sla_due_at"].is_null(), "{call}");
-    assert!(sla(&anna, call["id"].as_i64().unwrap()).await["clocks"].as_array().unwrap().is_empty());
+    assert!(
+        sla(&anna, call["id"].as_i64().unwrap()).await["clocks"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // Pending on the customer: every clock stands still, no deadline shown.
     let (status, paused) = anna
-        .patch(&format!("/api/v1/cases/{id}"), json!({"status": "pending-customer"}))
+        .patch(
+            &format!("/api/v1/cases/{id}"),
+            json!({"status": "pending-customer"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{paused}");
     assert!(paused["sla_due_at"].is_null(), "{paused}");
@@ -133,7 +151,10 @@ async fn clocks_start_pause_and_are_achieved() {
     assert_eq!(first["state"], "running");
     // Whole paused minutes count (1.5 s is none): the deadline is back.
     assert_eq!(first["paused_minutes"], 0);
-    assert_eq!(instant(&first["due_at"]), created + chrono::Duration::minutes(120));
+    assert_eq!(
+        instant(&first["due_at"]),
+        created + chrono::Duration::minutes(120)
+    );
 
     // The agent's reply achieves the first response in time.
     let (status, replied) = anna
@@ -270,7 +291,10 @@ async fn a_calendar_change_recomputes_running_deadlines() {
     assert_eq!(changed["version"], 2);
     let (_, after) = anna.get(&format!("/api/v1/cases/{id}")).await;
     let after = instant(&after["case"]["sla_due_at"]);
-    assert!(after - before > chrono::Duration::days(60), "{before} → {after}");
+    assert!(
+        after - before > chrono::Duration::days(60),
+        "{before} → {after}"
+    );
     use chrono::{Datelike, Timelike};
     let local = after.with_timezone(&chrono_tz::Europe::Berlin);
     assert_eq!(local.weekday(), chrono::Weekday::Sun);
@@ -286,17 +310,34 @@ async fn holidays_validation_and_isolation() {
     let lead = ts.token_client(LEAD);
     let platform = ts.token_client(ADMIN);
     let acme = project(&ts, "ACMEGAS").await;
-    let cal = calendar(&admin, "Büro NRW", json!([{"weekday": 0, "start": "08:00", "end": "17:00"}])).await;
+    let cal = calendar(
+        &admin,
+        "Büro NRW",
+        json!([{"weekday": 0, "start": "08:00", "end": "17:00"}]),
+    )
+    .await;
 
-    let (status, hol) = admin.get(&format!("/api/v1/calendars/{cal}/holidays?year=2026")).await;
+    let (status, hol) = admin
+        .get(&format!("/api/v1/calendars/{cal}/holidays?year=2026"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let items = hol["items"].as_array().unwrap();
-    assert!(items.iter().any(|h| h["date"] == "2026-06-04" && h["name"] == "Fronleichnam"));
+    assert!(
+        items
+            .iter()
+            .any(|h| h["date"] == "2026-06-04" && h["name"] == "Fronleichnam")
+    );
     assert!(!items.iter().any(|h| h["name"] == "Reformationstag"));
 
     for (body, field) in [
-        (json!({"name": "x", "time_zone": "Europe/Atlantis", "hours": []}), "time_zone"),
-        (json!({"name": "x", "hours": [{"weekday": 1, "start": "09:00", "end": "08:00"}]}), "hours"),
+        (
+            json!({"name": "x", "time_zone": "Europe/Atlantis", "hours": []}),
+            "time_zone",
+        ),
+        (
+            json!({"name": "x", "hours": [{"weekday": 1, "start": "09:00", "end": "08:00"}]}),
+            "hours",
+        ),
         (
             json!({"name": "x", "hours": [{"weekday": 1, "start": "08:00", "end": "12:00"},
                                           {"weekday": 1, "start": "11:00", "end": "13:00"}]}),
@@ -334,13 +375,27 @@ async fn holidays_validation_and_isolation() {
     let pid = p["id"].as_i64().unwrap();
 
     // Another client's admin: nothing of Acme's exists.
-    assert_eq!(nord.get(&format!("/api/v1/calendars/{cal}")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(nord.get(&format!("/api/v1/sla-policies/{pid}")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(
-        nord.put(&format!("/api/v1/calendars/{cal}"), json!({"name": "x", "hours": []})).await.0,
+        nord.get(&format!("/api/v1/calendars/{cal}")).await.0,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(nord.delete(&format!("/api/v1/sla-policies/{pid}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        nord.get(&format!("/api/v1/sla-policies/{pid}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        nord.put(
+            &format!("/api/v1/calendars/{cal}"),
+            json!({"name": "x", "hours": []})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        nord.delete(&format!("/api/v1/sla-policies/{pid}")).await.0,
+        StatusCode::NOT_FOUND
+    );
     let (_, list) = nord.get("/api/v1/calendars").await;
     assert!(!list.to_string().contains("Büro NRW"), "{list}");
     let nord_project = project(&ts, "NORD").await;
@@ -355,17 +410,44 @@ async fn holidays_validation_and_isolation() {
     // An Acme case's SLA: not found for Nordlicht.
     let case = new_case(&anna, acme, "email").await;
     let case_id = case["id"].as_i64().unwrap();
-    assert_eq!(nord.get(&format!("/api/v1/cases/{case_id}/sla")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        nord.get(&format!("/api/v1/cases/{case_id}/sla")).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // An agent sees the SLA of the case, not the set-up.
-    assert_eq!(anna.get(&format!("/api/v1/calendars/{cal}")).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(anna.get(&format!("/api/v1/sla-policies?project_id={acme}")).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(anna.get(&format!("/api/v1/cases/{case_id}/sla")).await.0, StatusCode::OK);
-    // The project lead reads, does not write.
-    assert_eq!(lead.get(&format!("/api/v1/sla-policies?project_id={acme}")).await.0, StatusCode::OK);
-    assert_eq!(lead.get(&format!("/api/v1/calendars/{cal}")).await.0, StatusCode::OK);
     assert_eq!(
-        lead.put(&format!("/api/v1/calendars/{cal}"), json!({"name": "x", "hours": []})).await.0,
+        anna.get(&format!("/api/v1/calendars/{cal}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        anna.get(&format!("/api/v1/sla-policies?project_id={acme}"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        anna.get(&format!("/api/v1/cases/{case_id}/sla")).await.0,
+        StatusCode::OK
+    );
+    // The project lead reads, does not write.
+    assert_eq!(
+        lead.get(&format!("/api/v1/sla-policies?project_id={acme}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        lead.get(&format!("/api/v1/calendars/{cal}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        lead.put(
+            &format!("/api/v1/calendars/{cal}"),
+            json!({"name": "x", "hours": []})
+        )
+        .await
+        .0,
         StatusCode::FORBIDDEN
     );
 
@@ -373,11 +455,22 @@ async fn holidays_validation_and_isolation() {
     let (status, problem) = admin.delete(&format!("/api/v1/calendars/{cal}")).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(problem["code"], "calendar-in-use");
-    assert_eq!(admin.delete(&format!("/api/v1/sla-policies/{pid}")).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(admin.delete(&format!("/api/v1/calendars/{cal}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        admin.delete(&format!("/api/v1/sla-policies/{pid}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        admin.delete(&format!("/api/v1/calendars/{cal}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (_, audit) = platform.get("/api/v1/audit?limit=50").await;
     let audit = audit.to_string();
-    for action in ["calendar.created", "sla_policy.created", "sla_policy.deleted", "calendar.deleted"] {
+    for action in [
+        "calendar.created",
+        "sla_policy.created",
+        "sla_policy.deleted",
+        "calendar.deleted",
+    ] {
         assert!(audit.contains(action), "{action} missing");
     }
 }

@@ -14,8 +14,10 @@ impl Ctx {
         self.admin(
             Method::POST,
             &p("/calendars"),
-            Some(json!({"client_id": client, "name": format!("Matrix Kalender {n}"), "state": "NW",
-                        "hours": [{"weekday": 0, "start": "08:00", "end": "17:00"}]})),
+            Some(
+                json!({"client_id": client, "name": format!("Matrix Kalender {n}"), "state": "NW",
+                        "hours": [{"weekday": 0, "start": "08:00", "end": "17:00"}]}),
+            ),
         )
         .await["id"]
             .as_i64()
@@ -29,8 +31,10 @@ impl Ctx {
         self.admin(
             Method::POST,
             &p("/sla-policies"),
-            Some(json!({"project_id": project, "name": format!("Matrix SLA {n}"),
-                        "calendar_id": calendar, "resolution_minutes": 480})),
+            Some(
+                json!({"project_id": project, "name": format!("Matrix SLA {n}"),
+                        "calendar_id": calendar, "resolution_minutes": 480}),
+            ),
         )
         .await["id"]
             .as_i64()
@@ -45,13 +49,21 @@ impl Ctx {
         }
     }
 
-    pub(super) async fn sla(&self, endpoint: &str, target: &str, role: usize) -> (StatusCode, Value) {
+    pub(super) async fn sla(
+        &self,
+        endpoint: &str,
+        target: &str,
+        role: usize,
+    ) -> (StatusCode, Value) {
         let api = &self.apis[role];
         let n = self.next();
         match endpoint {
             "GET /calendars" => {
-                api.get(&p(format!("/calendars?client_id={}", self.fx.client(target))))
-                    .await
+                api.get(&p(format!(
+                    "/calendars?client_id={}",
+                    self.fx.client(target)
+                )))
+                .await
             }
             "POST /calendars" => {
                 api.post(
@@ -89,8 +101,11 @@ impl Ctx {
                 }
             }
             "GET /sla-policies" => {
-                api.get(&p(format!("/sla-policies?project_id={}", self.fx.project(target))))
-                    .await
+                api.get(&p(format!(
+                    "/sla-policies?project_id={}",
+                    self.fx.project(target)
+                )))
+                .await
             }
             "POST /sla-policies" => {
                 let calendar = self.scratch_calendar(self.client_of_project(target)).await;
@@ -103,7 +118,9 @@ impl Ctx {
             }
             "GET /sla-policies/{id}" | "PUT /sla-policies/{id}" | "DELETE /sla-policies/{id}" => {
                 let project = self.fx.project(target);
-                let id = self.scratch_policy(project, self.client_of_project(target)).await;
+                let id = self
+                    .scratch_policy(project, self.client_of_project(target))
+                    .await;
                 let path = p(format!("/sla-policies/{id}"));
                 match endpoint {
                     "GET /sla-policies/{id}" => api.get(&path).await,
