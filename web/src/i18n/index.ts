@@ -203,7 +203,8 @@ function unit(u: 'day' | 'hour' | 'minute'): Intl.NumberFormat {
 
 /** A span of time, the two largest units (`2 T 3 Std.` / `2d 3h`, `45 Min.` / `45m`). */
 export function formatSpan(ms: number): string {
-  const minutes = Math.floor(Math.abs(ms) / 60_000);
+  // Whole minutes, rounded up: 59 seconds left read as 1 minute, not 0.
+  const minutes = Math.ceil(Math.abs(ms) / 60_000);
   const d = Math.floor(minutes / 1440);
   const h = Math.floor((minutes % 1440) / 60);
   const m = minutes % 60;

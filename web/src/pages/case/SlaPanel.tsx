@@ -4,10 +4,15 @@
 import { api, type Case, type CaseSla } from '../../api';
 import { formatDateTime, t } from '../../i18n';
 import { useLoad } from '../../components/useLoad';
+import { useLiveEvents } from '../../components/events';
 import { SlaTimer, targetLabel } from '../../components/SlaTimer';
 
 export function SlaPanel({ c }: { c: Case }) {
-  const { data } = useLoad(() => api.get<CaseSla>(`/cases/${c.id}/sla`), [c.id, c.version, c.sla_due_at, c.status]);
+  const { data, reload } = useLoad(() => api.get<CaseSla>(`/cases/${c.id}/sla`), [c.id, c.version, c.sla_due_at, c.status]);
+  // A warning or breach marked by the server changes no case version.
+  useLiveEvents((e) => {
+    if (e.kind === 'case' && e.data.case_id === c.id && e.data.type === 'sla') void reload();
+  });
   if (!data) return null;
   if (data.clocks.length === 0 && !data.policy_name) return null;
   return (
