@@ -49,7 +49,7 @@ pub struct BusinessCalendar {
     /// Each local day's open intervals as instants, computed once: a
     /// recompute of 100,000 cases asks for the same few weeks again and
     /// again, and the zone conversion is the costly part.
-    days: Mutex<HashMap<NaiveDate, Arc<[(DateTime<Utc>, DateTime<Utc>)]>>>,
+    days: Mutex<HashMap<NaiveDate, Day>>,
 }
 
 type Day = Arc<[(DateTime<Utc>, DateTime<Utc>)]>;

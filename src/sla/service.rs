@@ -339,20 +339,20 @@ pub fn recompute_batch(
     after_id: i64,
 ) -> StoreResult<Option<(i64, u64, u64)>> {
     let rows = store::running_of_calendar(conn, calendar_id, after_id, RECOMPUTE_BATCH)?;
-    let Some(last) = rows.last().map(|r| r.0) else {
+    let Some(last) = rows.last().map(|r| r.id) else {
         return Ok(None);
     };
     let mut cases: Vec<CaseId> = Vec::with_capacity(rows.len());
-    for (id, case_id, started, due_minutes, warn_minutes) in &rows {
-        let (due, warn) = match clock::parse(started) {
+    for r in &rows {
+        let (due, warn) = match clock::parse(&r.started_at) {
             Some(started) => (
-                calendar.add(started, *due_minutes).map(clock::stamp),
-                calendar.add(started, *warn_minutes).map(clock::stamp),
+                calendar.add(started, r.due_minutes).map(clock::stamp),
+                calendar.add(started, r.warn_minutes).map(clock::stamp),
             ),
             None => (None, None),
         };
-        store::set_deadlines(conn, *id, due.as_deref(), warn.as_deref())?;
-        cases.push(*case_id);
+        store::set_deadlines(conn, r.id, due.as_deref(), warn.as_deref())?;
+        cases.push(r.case_id);
     }
     cases.sort_unstable();
     cases.dedup();

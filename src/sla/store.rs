@@ -455,15 +455,26 @@ pub fn refresh_case_deadline(
     Ok((due, target))
 }
 
+/// A running clock as the recompute needs it.
+#[derive(Debug, Clone)]
+pub struct RunningClock {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub started_at: String,
+    /// Target plus paused business minutes.
+    pub due_minutes: i64,
+    /// Warning share plus paused business minutes.
+    pub warn_minutes: i64,
+}
+
 /// Running clocks of a calendar after `after_id`, for the recompute in
-/// batches: (id, case id, started at, target + paused minutes, warn +
-/// paused minutes).
+/// batches.
 pub fn running_of_calendar(
     conn: &Connection,
     calendar_id: i64,
     after_id: i64,
     limit: i64,
-) -> StoreResult<Vec<(i64, CaseId, String, i64, i64)>> {
+) -> StoreResult<Vec<RunningClock>> {
     Ok(conn
         .prepare_cached(
             "SELECT id, case_id, started_at, target_minutes + paused_minutes,
@@ -472,7 +483,13 @@ pub fn running_of_calendar(
              ORDER BY id LIMIT ?3",
         )?
         .query_map(params![calendar_id, after_id, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok(RunningClock {
+                id: r.get(0)?,
+                case_id: r.get(1)?,
+                started_at: r.get(2)?,
+                due_minutes: r.get(3)?,
+                warn_minutes: r.get(4)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?)
 }

@@ -256,7 +256,7 @@ function CalendarEditor(props: { clientId: number; calendar: BusinessCalendar | 
       </fieldset>
       {c && holidays.data && holidays.data.items.length > 0 && (
         <details>
-          <summary>{t('sla.holidays', { year })}</summary>
+          <summary>{t('sla.holidays', { year: String(year) })}</summary>
           <ul>
             {holidays.data.items.map((h) => (
               <li key={h.date}>
