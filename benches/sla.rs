@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use zezaro::db::{Db, StoreError};
-use zezaro::sla::service::{RECOMPUTE_BATCH, load_calendar, recompute_batch};
+use zezaro::sla::service::{BATCH_PAUSE, RECOMPUTE_BATCH, load_calendar, recompute_batch};
 use zezaro::sla::store::{CalendarRow, update_calendar};
 
 fn env(name: &str, default: usize) -> usize {
@@ -159,6 +159,7 @@ fn main() {
                 Some((last, n, _)) => {
                     after = last;
                     clocks += n;
+                    std::thread::sleep(BATCH_PAUSE);
                 }
                 None => break,
             }

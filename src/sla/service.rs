@@ -328,6 +328,8 @@ pub fn calendar_holidays(
 /// How many running clocks one write transaction of the recompute moves:
 /// small enough that other writers wait only a few milliseconds.
 pub const RECOMPUTE_BATCH: i64 = 2000;
+/// The pause between two batches, in which waiting writers get the lock.
+pub const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Recomputes one batch of the running deadlines of a calendar, clocks
 /// after `after_id`; returns the last clock id done and the cases touched
@@ -388,6 +390,9 @@ pub async fn recompute_calendar(
                 after = last;
                 total.clocks += clocks;
                 total.cases += cases;
+                // The writer's lock is not fair: without a pause this loop
+                // takes it again at once and other writes starve.
+                tokio::time::sleep(BATCH_PAUSE).await;
             }
             None => return Ok(total),
         }
