@@ -33,6 +33,14 @@ pub fn register_builtin(
         move |ctx| {
             let hub = marking.clone();
             async move {
+                let due = ctx
+                    .db
+                    .read(|conn| crate::sla::job::anything_due(conn, chrono::Utc::now()))
+                    .await
+                    .map_err(|err| format!("reading SLA deadlines failed: {err}"))?;
+                if !due {
+                    return Ok(RunReport::new(0, "nothing due"));
+                }
                 let made = hub
                     .write(&ctx.db, |tx, announce| {
                         crate::sla::job::mark_due(tx, chrono::Utc::now(), announce)

@@ -39,6 +39,12 @@ pub fn fire(conn: &Connection, event: RuleEvent) -> StoreResult<()> {
     Ok(())
 }
 
+/// Whether anything falls due at `now` (a read, so that an idle store sees
+/// no write every ten seconds).
+pub fn anything_due(conn: &Connection, now: DateTime<Utc>) -> StoreResult<bool> {
+    Ok(!store::due_marks(conn, &stamp(now), 1)?.is_empty())
+}
+
 /// Marks what fell due at `now`; returns how many marks were made.
 pub fn mark_due(
     conn: &Connection,
