@@ -28,6 +28,7 @@ import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
+import { useProjectData } from '../components/caseBits';
 
 /** The clients whose calendars `me` sees: all (admin), their own (client admin), those with a project they lead. */
 export function slaClients(me: Me): { id: number; name: string }[] {
@@ -391,6 +392,8 @@ function PolicyEditor(props: { projectId: number; policy: SlaPolicy | null; cale
   const [calendarId, setCalendarId] = useState<number>(p?.calendar_id ?? props.calendars[0]?.id ?? 0);
   const [priorities, setPriorities] = useState<Priority[]>(p?.priorities ?? []);
   const [channels, setChannels] = useState<Channel[]>(p?.channels ?? []);
+  const [topicIds, setTopicIds] = useState<number[]>(p?.topic_ids ?? []);
+  const { topics } = useProjectData(props.projectId);
   const [first, setFirst] = useState<number | null>(p?.first_response_minutes ?? 240);
   const [next, setNext] = useState<number | null>(p?.next_response_minutes ?? 480);
   const [resolution, setResolution] = useState<number | null>(p?.resolution_minutes ?? 2400);
@@ -409,7 +412,7 @@ function PolicyEditor(props: { projectId: number; policy: SlaPolicy | null; cale
       calendar_id: calendarId,
       priorities,
       channels,
-      topic_ids: p?.topic_ids ?? [],
+      topic_ids: topicIds,
       organization_ids: p?.organization_ids ?? [],
       first_response_minutes: first ?? undefined,
       next_response_minutes: next ?? undefined,
@@ -465,6 +468,18 @@ function PolicyEditor(props: { projectId: number; policy: SlaPolicy | null; cale
           ))}
         </div>
       </fieldset>
+      {topics.length > 0 && (
+        <fieldset class="plain">
+          <legend>{t('sla.topics')}</legend>
+          <div class="sla-checks">
+            {topics.map((x) => (
+              <label key={x.id}>
+                <input type="checkbox" checked={topicIds.includes(x.id)} onChange={() => setTopicIds(toggle(topicIds, x.id))} /> {x.name}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      )}
       <h3>{t('sla.targets')}</h3>
       <Field label={t('sla.target.first-response')}>
         <LocaleInput kind="integer" value={first} onValue={setFirst} min={1} max={5256000} data-testid="sla-policy-first" />

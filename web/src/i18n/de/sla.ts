@@ -60,6 +60,7 @@ export const sla: AreaMessages<typeof en> = {
   'sla.conditions': 'Gilt für',
   'sla.any': 'alle',
   'sla.priorities': 'Prioritäten',
+  'sla.topics': 'Themen',
   'sla.channels': 'Kanäle',
   'sla.targets': 'Ziele (Geschäftsminuten)',
   'sla.warnPercent': 'Warnung bei (% des Ziels)',

@@ -60,6 +60,7 @@ export const sla = {
   'sla.conditions': 'Applies to',
   'sla.any': 'any',
   'sla.priorities': 'Priorities',
+  'sla.topics': 'Topics',
   'sla.channels': 'Channels',
   'sla.targets': 'Targets (business minutes)',
   'sla.warnPercent': 'Warn at (% of the target)',
