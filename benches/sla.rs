@@ -79,6 +79,10 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    if std::env::var("SLA_BENCH_PHASES").is_ok() {
+        phases(&db, calendar);
+    }
+
     // The other writer: one small write every 2 ms; its longest wait.
     let stop = Arc::new(AtomicBool::new(false));
     let measuring = Arc::new(AtomicBool::new(false));
@@ -188,4 +192,59 @@ fn main() {
         "  other writer meanwhile: {writes} writes, longest wait {:.1} ms",
         worst_wait.as_secs_f64() * 1000.0
     );
+}
+
+/// Where a batch's time goes (SLA_BENCH_PHASES=1): the query plans and one
+/// pass over every clock, phase by phase, in one transaction rolled back.
+fn phases(db: &Db, calendar: i64) {
+    db.write_blocking(|tx| {
+        for sql in [
+            "SELECT id FROM case_sla WHERE calendar_id = 1 AND state = 'running' AND id > 0 ORDER BY id LIMIT 2000",
+            "SELECT due_at, target FROM case_sla WHERE case_id = 1 AND state = 'running' AND due_at IS NOT NULL ORDER BY due_at LIMIT 1",
+        ] {
+            let mut stmt = tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let plan: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))?
+                .collect::<rusqlite::Result<_>>()?;
+            eprintln!("{sql}\n  -> {}", plan.join(" / "));
+        }
+        let cal = load_calendar(tx, calendar)?.expect("calendar");
+        let t = Instant::now();
+        let rows = zezaro::sla::store::running_of_calendar(tx, calendar, 0, 1_000_000)?;
+        eprintln!("select {} clocks: {:?}", rows.len(), t.elapsed());
+        let t = Instant::now();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let started = chrono::DateTime::parse_from_rfc3339(&r.started_at)
+                .expect("time")
+                .with_timezone(&chrono::Utc);
+            let due = cal.add(started, r.due_minutes).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            let warn = cal.add(started, r.warn_minutes).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            out.push((r.id, due, warn));
+        }
+        eprintln!("arithmetic: {:?}", t.elapsed());
+        for sql in [
+            "UPDATE cases SET (sla_due_at, sla_target) = (SELECT s.due_at, s.target FROM case_sla s WHERE s.case_id = cases.id AND s.state = 'running' AND s.due_at IS NOT NULL ORDER BY s.due_at LIMIT 1) WHERE id IN (SELECT value FROM json_each('[]'))",
+        ] {
+            let mut stmt = tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let plan: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))?
+                .collect::<rusqlite::Result<_>>()?;
+            eprintln!("{}…\n  -> {}", &sql[..40], plan.join(" / "));
+        }
+        let t = Instant::now();
+        for chunk in out.chunks(RECOMPUTE_BATCH as usize) {
+            zezaro::sla::store::set_deadlines_many(tx, chunk)?;
+        }
+        eprintln!("update clocks: {:?}", t.elapsed());
+        let t = Instant::now();
+        let mut cases: Vec<_> = rows.iter().map(|r| r.case_id).collect();
+        cases.dedup();
+        for chunk in cases.chunks(RECOMPUTE_BATCH as usize) {
+            zezaro::sla::store::refresh_case_deadlines(tx, chunk)?;
+        }
+        eprintln!("refresh {} cases: {:?}", cases.len(), t.elapsed());
+        Err::<(), StoreError>(StoreError::Task("rolled back".into()))
+    })
+    .ok();
 }
