@@ -201,6 +201,7 @@ fn phases(db: &Db, calendar: i64) {
         for sql in [
             "SELECT id FROM case_sla WHERE calendar_id = 1 AND state = 'running' AND id > 0 ORDER BY id LIMIT 2000",
             "SELECT due_at, target FROM case_sla WHERE case_id = 1 AND state = 'running' AND due_at IS NOT NULL ORDER BY due_at LIMIT 1",
+            "UPDATE cases SET (sla_due_at, sla_target) = (SELECT s.due_at, s.target FROM case_sla s WHERE s.case_id = cases.id AND s.state = 'running' AND s.due_at IS NOT NULL ORDER BY s.due_at LIMIT 1) WHERE id IN (SELECT value FROM json_each('[]'))",
         ] {
             let mut stmt = tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
             let plan: Vec<String> = stmt
@@ -223,15 +224,6 @@ fn phases(db: &Db, calendar: i64) {
             out.push((r.id, due, warn));
         }
         eprintln!("arithmetic: {:?}", t.elapsed());
-        for sql in [
-            "UPDATE cases SET (sla_due_at, sla_target) = (SELECT s.due_at, s.target FROM case_sla s WHERE s.case_id = cases.id AND s.state = 'running' AND s.due_at IS NOT NULL ORDER BY s.due_at LIMIT 1) WHERE id IN (SELECT value FROM json_each('[]'))",
-        ] {
-            let mut stmt = tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            let plan: Vec<String> = stmt
-                .query_map([], |r| r.get::<_, String>(3))?
-                .collect::<rusqlite::Result<_>>()?;
-            eprintln!("{}…\n  -> {}", &sql[..40], plan.join(" / "));
-        }
         let t = Instant::now();
         for chunk in out.chunks(RECOMPUTE_BATCH as usize) {
             zezaro::sla::store::set_deadlines_many(tx, chunk)?;
