@@ -225,6 +225,8 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         member(gas.id, 7, MemberRole::Agent)?;
         member(support.id, 8, MemberRole::Agent)?;
         seed_customers(tx, &op, acme.id, nord.id, berg.id)?;
+        // Before the cases, so that their SLA clocks start with them.
+        seed_sla(tx, &op, acme.id, strom.id)?;
         seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
         // Anna (an agent of Acme) suggests a change to an article.
         let anna = Principal {
@@ -434,6 +436,86 @@ fn seed_fields(
 
 /// Topics for every project and a handful of cases in various states, so
 /// that the workspace has something to show.
+/// Acme's office in Nordrhein-Westfalen (public holidays of NW, company
+/// holidays between the years) and the SLAs of "Kundenservice Strom":
+/// urgent and high written cases faster, everything else standard.
+fn seed_sla(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    acme: ClientId,
+    strom: ProjectId,
+) -> Result<(), DemoError> {
+    use crate::cases::{Channel, Priority};
+    use crate::sla::model::{CalendarClosure, CalendarInput, OpeningInterval, PolicyInput};
+    let mut hours: Vec<OpeningInterval> = (0..5)
+        .map(|weekday| OpeningInterval {
+            weekday,
+            start: "08:00".into(),
+            end: "18:00".into(),
+        })
+        .collect();
+    hours.push(OpeningInterval {
+        weekday: 5,
+        start: "09:00".into(),
+        end: "13:00".into(),
+    });
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let calendar = crate::sla::service::create_calendar(
+        tx,
+        op,
+        CalendarInput {
+            client_id: Some(acme),
+            name: "Kundenservice Köln".into(),
+            time_zone: "Europe/Berlin".into(),
+            state: Some(crate::sla::holidays::State::NW),
+            hours,
+            closures: vec![CalendarClosure {
+                name: "Betriebsferien zwischen den Jahren".into(),
+                from: format!("{year}-12-28"),
+                to: format!("{year}-12-30"),
+            }],
+        },
+    )
+    .map_err(err)?;
+    let policy = |name: &str, priorities: Vec<Priority>, first: i64, next: i64, resolution: i64| {
+        crate::sla::service::create_policy(
+            tx,
+            op,
+            PolicyInput {
+                project_id: strom,
+                name: name.into(),
+                position: None,
+                active: true,
+                calendar_id: calendar.id,
+                priorities,
+                channels: vec![
+                    Channel::Email,
+                    Channel::Webform,
+                    Channel::Chat,
+                    Channel::Letter,
+                ],
+                topic_ids: Vec::new(),
+                organization_ids: Vec::new(),
+                first_response_minutes: Some(first),
+                next_response_minutes: Some(next),
+                resolution_minutes: Some(resolution),
+                warn_percent: 80,
+            },
+        )
+        .map_err(err)
+    };
+    // Business minutes: 1 h / 2 h / 1 day (10 h); 4 h / 8 h / 5 days.
+    policy(
+        "Dringend schriftlich",
+        vec![Priority::Urgent, Priority::High],
+        60,
+        120,
+        600,
+    )?;
+    policy("Standard schriftlich", Vec::new(), 240, 480, 3000)?;
+    Ok(())
+}
+
 fn seed_cases(
     tx: &rusqlite::Transaction,
     op: &Principal,

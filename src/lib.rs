@@ -33,6 +33,7 @@ pub mod projects;
 pub mod scheduler;
 pub mod search;
 pub mod services;
+pub mod sla;
 pub mod state;
 pub mod teams;
 pub mod text_modules;

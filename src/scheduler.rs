@@ -1,7 +1,8 @@
 //! The built-in scheduled jobs, registered as background services (see
 //! `services/registry.rs`, which schedules them with cron expressions in
 //! UTC, shows their state and lets admins control them): purging expired
-//! sessions every hour, expired client exports every ten minutes, GDPR
+//! sessions every hour, expired client exports every ten minutes, SLA
+//! warnings and breaches every ten seconds (`sla::job`), GDPR
 //! retention daily, and the backups. Mail fetchers and the sender are
 //! registered by the mail module.
 
@@ -22,7 +23,37 @@ pub fn register_builtin(
     registry: &Registry,
     backups: &Arc<crate::backup::Backups>,
     exports: &Arc<crate::export::Exports>,
+    hub: &Arc<crate::cases::CaseHub>,
 ) -> Result<(), ControlError> {
+    let marking = hub.clone();
+    registry.register(ServiceSpec::new(
+        crate::sla::job::SERVICE,
+        "Mark SLA warnings and breaches",
+        Trigger::Cron("*/10 * * * * *".into()),
+        move |ctx| {
+            let hub = marking.clone();
+            async move {
+                let due = ctx
+                    .db
+                    .read(|conn| crate::sla::job::anything_due(conn, chrono::Utc::now()))
+                    .await
+                    .map_err(|err| format!("reading SLA deadlines failed: {err}"))?;
+                if !due {
+                    return Ok(RunReport::new(0, "nothing due"));
+                }
+                let made = hub
+                    .write(&ctx.db, |tx, announce| {
+                        crate::sla::job::mark_due(tx, chrono::Utc::now(), announce)
+                    })
+                    .await
+                    .map_err(|err| format!("marking SLA deadlines failed: {err}"))?;
+                Ok(RunReport::new(
+                    made,
+                    format!("{made} SLA warnings and breaches"),
+                ))
+            }
+        },
+    ))?;
     let expiring = exports.clone();
     registry.register(ServiceSpec::new(
         EXPORT_EXPIRY,

@@ -539,6 +539,39 @@ impl crate::problem::Problem for Denied {
     }
 }
 
+// ---- business calendars and SLAs (issue 15) ----------------------------------
+
+/// See a client's business calendars: its admin, and the project leads of
+/// its projects (they read the SLAs of their projects).
+pub fn view_calendars(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    let leads = p
+        .memberships
+        .iter()
+        .any(|m| m.client_id == client_id && m.role == MemberRole::Lead);
+    allow(
+        p.is_admin() || p.is_admin_of(client_id) || leads,
+        Denied::Forbidden,
+    )
+}
+
+/// Create, change and delete a client's calendars and SLA policies.
+pub fn manage_sla(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
+/// See a project's SLA policies: the client's admin and the project's lead.
+pub fn view_sla_policies(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(
+        p.is_admin()
+            || p.is_admin_of(project.client_id)
+            || p.member_role(project.id) == Some(MemberRole::Lead),
+        Denied::Forbidden,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

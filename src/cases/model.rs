@@ -115,6 +115,12 @@ pub struct Case {
     pub closed_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The next running SLA deadline (issue 15; `sla::clock`): past means
+    /// breached. Null: no running SLA clock (none applies, paused, done).
+    pub sla_due_at: Option<String>,
+    /// Which target `sla_due_at` is: `first-response`, `next-response`,
+    /// `resolution`.
+    pub sla_target: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -342,7 +348,7 @@ pub struct CaseQuery {
     /// `overdue` or `soon` (due within 24 hours).
     pub due: Option<String>,
     /// `-updated_at` (default), `updated_at`, `-created_at`, `created_at`,
-    /// `due_at`, `-priority`.
+    /// `due_at`, `sla_due_at` (next SLA deadline), `-priority`.
     pub sort: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -77,6 +77,14 @@ pub fn merge(
         Some(&target.reference),
     )?;
     store::update(conn, &closed)?;
+    // The merged case is done: its SLA clocks stop (achieved or cancelled).
+    crate::sla::clock::after_case_write(
+        conn,
+        Some(&source),
+        &closed,
+        crate::sla::clock::Write::Changed,
+        chrono::Utc::now(),
+    )?;
     store::insert_history(
         conn,
         target_id,

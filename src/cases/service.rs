@@ -2,6 +2,8 @@
 //! the history, how statuses move, how the thread and search stay current.
 
 use crate::ids::{CaseId, ClientId, ContactId, OrganizationId, ProjectId, UserId};
+use crate::sla::clock::Write;
+use chrono::Utc;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
@@ -251,6 +253,9 @@ fn create_checked(
         )?;
     }
     index.case(conn, id)?;
+    let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
+    // The SLA clocks start with the case (same transaction).
+    crate::sla::clock::after_case_write(conn, None, &created, Write::Created, Utc::now())?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 
@@ -423,6 +428,7 @@ pub fn update(
     if before.subject != after.subject || before.contact_id != after.contact_id {
         store::index_case(conn, id)?;
     }
+    crate::sla::clock::after_case_write(conn, Some(&before), &after, Write::Changed, Utc::now())?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 
@@ -568,6 +574,13 @@ pub fn add_message_indexing(
     record_changes(conn, who, &before, &after, None)?;
     store::update(conn, &after)?;
     index.case(conn, id)?;
+    crate::sla::clock::after_case_write(
+        conn,
+        Some(&before),
+        &after,
+        Write::Message(input.kind),
+        Utc::now(),
+    )?;
     let message = store::message(conn, id, message_id)?.ok_or(CaseError::NotFound)?;
     let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
     Ok(MessageCreated { message, case })

@@ -19,7 +19,8 @@ const COLUMNS: &str =
         c.organization_id, o.name,
         (SELECT group_concat(tag, char(31)) FROM case_tags WHERE case_id = c.id),
         c.due_at, c.custom, c.merged_into_id, c.version, c.message_count, c.last_message_at,
-        c.first_response_at, c.solved_at, c.closed_at, c.created_at, c.updated_at";
+        c.first_response_at, c.solved_at, c.closed_at, c.created_at, c.updated_at,
+        c.sla_due_at, c.sla_target";
 
 const JOINS: &str = "JOIN projects p ON p.id = c.project_id
      LEFT JOIN topics t ON t.id = c.topic_id
@@ -75,6 +76,8 @@ fn from_row(row: &Row) -> rusqlite::Result<Case> {
         closed_at: row.get(26)?,
         created_at: row.get(27)?,
         updated_at: row.get(28)?,
+        sla_due_at: row.get(29)?,
+        sla_target: row.get(30)?,
     })
 }
 
@@ -655,6 +658,8 @@ pub enum Sort {
     CreatedDesc,
     CreatedAsc,
     DueAsc,
+    /// The next SLA deadline first (breached ones lead); none last.
+    SlaAsc,
     PriorityDesc,
 }
 
@@ -666,6 +671,7 @@ impl Sort {
             "-created_at" => Sort::CreatedDesc,
             "created_at" => Sort::CreatedAsc,
             "due_at" => Sort::DueAsc,
+            "sla_due_at" => Sort::SlaAsc,
             "-priority" => Sort::PriorityDesc,
             _ => return None,
         })
@@ -676,6 +682,7 @@ impl Sort {
             Sort::UpdatedDesc | Sort::UpdatedAsc => "c.updated_at",
             Sort::CreatedDesc | Sort::CreatedAsc => "c.created_at",
             Sort::DueAsc => "COALESCE(c.due_at, '9999')",
+            Sort::SlaAsc => "COALESCE(c.sla_due_at, '9999')",
             Sort::PriorityDesc => {
                 "(CASE c.priority WHEN 'urgent' THEN '3' WHEN 'high' THEN '2' WHEN 'normal' THEN '1' ELSE '0' END || c.updated_at)"
             }
@@ -695,6 +702,7 @@ impl Sort {
             Sort::UpdatedDesc | Sort::UpdatedAsc => c.updated_at.clone(),
             Sort::CreatedDesc | Sort::CreatedAsc => c.created_at.clone(),
             Sort::DueAsc => c.due_at.clone().unwrap_or_else(|| "9999".into()),
+            Sort::SlaAsc => c.sla_due_at.clone().unwrap_or_else(|| "9999".into()),
             Sort::PriorityDesc => {
                 let rank = match c.priority {
                     Priority::Urgent => '3',

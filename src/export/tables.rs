@@ -410,6 +410,11 @@ pub const EXPORTERS: &[Exporter] = &[
             c("solved_at", TIMES),
             c("closed_at", TIMES),
             c(
+                "sla_due_at",
+                "Next running SLA deadline (UTC, RFC 3339); see case_sla.csv.",
+            ),
+            c("sla_target", "Which target sla_due_at is."),
+            c(
                 "anonymized_at",
                 "Set when the case's personal data was erased (GDPR).",
             ),
@@ -1276,6 +1281,144 @@ pub const EXPORTERS: &[Exporter] = &[
             c("user_id", "See users.csv."),
             c("day", "UTC date, YYYY-MM-DD."),
             c("count", "Insertions that day."),
+        ],
+    },
+    Exporter {
+        file: "business_calendars.csv",
+        format: Format::Csv,
+        about: "Business calendars: the time zone and whose public holidays count (issue 15). \
+                Opening hours and closures are in the two files after.",
+        requires: &["business_calendars"],
+        from: "FROM business_calendars t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Calendar id."),
+            c("name", "Name."),
+            c("time_zone", "IANA time zone, e.g. Europe/Berlin."),
+            c(
+                "state",
+                "German federal state (BW, BY, BE, …) whose public holidays count; empty: none.",
+            ),
+            c("version", "Bumped by every change."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "business_calendar_hours.csv",
+        format: Format::Csv,
+        about: "Opening hours of the calendars: intervals per weekday, local time.",
+        requires: &["business_calendar_hours", "business_calendars"],
+        from: "FROM business_calendar_hours t WHERE t.calendar_id IN \
+               (SELECT b.id FROM business_calendars b WHERE b.client_id = ?1)",
+        order: "t.calendar_id, t.weekday, t.start_minute",
+        columns: &[
+            c("calendar_id", "See business_calendars.csv."),
+            c("weekday", "0 = Monday … 6 = Sunday."),
+            c("start_minute", "Opening, minutes after local midnight."),
+            c(
+                "end_minute",
+                "Closing, minutes after local midnight (1440 = 24:00).",
+            ),
+        ],
+    },
+    Exporter {
+        file: "business_calendar_closures.csv",
+        format: Format::Csv,
+        about: "The client's own closed days (company holidays), local dates, inclusive.",
+        requires: &["business_calendar_closures", "business_calendars"],
+        from: "FROM business_calendar_closures t WHERE t.calendar_id IN \
+               (SELECT b.id FROM business_calendars b WHERE b.client_id = ?1)",
+        order: "t.calendar_id, t.from_date, t.id",
+        columns: &[
+            c("id", "Closure id."),
+            c("calendar_id", "See business_calendars.csv."),
+            c("name", "Name, e.g. Betriebsferien."),
+            c("from_date", "First closed day, YYYY-MM-DD."),
+            c("to_date", "Last closed day, YYYY-MM-DD."),
+        ],
+    },
+    Exporter {
+        file: "sla_policies.jsonl",
+        format: Format::Jsonl,
+        about: "SLA policies per project: the first active one (by position) whose conditions \
+                match a case applies; targets in business minutes of its calendar.",
+        requires: &["sla_policies"],
+        from: "FROM sla_policies t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.position, t.id",
+        columns: &[
+            c("id", "Policy id."),
+            c("project_id", "See projects.csv."),
+            c("name", "Name."),
+            c("position", "Order of evaluation."),
+            flag("active", "Whether it applies."),
+            c("calendar_id", "See business_calendars.csv."),
+            json("priorities", "Condition: priorities (array; empty = any)."),
+            json(
+                "channels",
+                "Condition: channels (array; empty = any written one).",
+            ),
+            json("topic_ids", "Condition: topics (array; empty = any)."),
+            json(
+                "organization_ids",
+                "Condition: organizations (array; empty = any).",
+            ),
+            c(
+                "first_response_minutes",
+                "Target, business minutes; empty: none.",
+            ),
+            c(
+                "next_response_minutes",
+                "Target, business minutes; empty: none.",
+            ),
+            c(
+                "resolution_minutes",
+                "Target, business minutes; empty: none.",
+            ),
+            c("warn_percent", "Warning at this share of a target."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "case_sla.csv",
+        format: Format::Csv,
+        about: "The SLA clocks of the cases: per target and cycle its deadline, warning, breach, \
+                achievement and result (for reports and penalties).",
+        requires: &["case_sla"],
+        from: concat!("FROM case_sla t WHERE ", in_client_cases!("case_id")),
+        order: "t.id",
+        columns: &[
+            c("id", "Clock id."),
+            c("case_id", "See cases.jsonl."),
+            c(
+                "target",
+                "`first-response`, `next-response` or `resolution`.",
+            ),
+            c(
+                "cycle",
+                "1, or the count of next-response clocks of the case.",
+            ),
+            c("policy_id", "See sla_policies.jsonl."),
+            c("calendar_id", "See business_calendars.csv."),
+            c("target_minutes", "Target, business minutes."),
+            c("warn_minutes", "Warning after these business minutes."),
+            c("started_at", TIMES),
+            c(
+                "paused_minutes",
+                "Business minutes paused while pending on the customer (added to the target).",
+            ),
+            c("paused_since", TIMES),
+            c("state", "`running`, `paused` or `done`."),
+            c("due_at", TIMES),
+            c("warn_at", TIMES),
+            c("warned_at", TIMES),
+            c("breached_at", TIMES),
+            c("achieved_at", TIMES),
+            c(
+                "result",
+                "`achieved`, `breached` or `cancelled` (solved before a reply was due); empty while running.",
+            ),
         ],
     },
 ];

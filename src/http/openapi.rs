@@ -204,6 +204,18 @@ use utoipa::{Modify, OpenApi};
         crate::mail::handlers::inbound,
         crate::mail::handlers::case_mail,
         crate::mail::handlers::raw_message,
+        crate::sla::handlers::list_calendars,
+        crate::sla::handlers::create_calendar,
+        crate::sla::handlers::get_calendar,
+        crate::sla::handlers::update_calendar,
+        crate::sla::handlers::delete_calendar,
+        crate::sla::handlers::calendar_holidays,
+        crate::sla::handlers::list_policies,
+        crate::sla::handlers::create_policy,
+        crate::sla::handlers::get_policy,
+        crate::sla::handlers::update_policy,
+        crate::sla::handlers::delete_policy,
+        crate::sla::handlers::case_sla,
     ),
     components(schemas(
         super::ProblemBody,
@@ -230,6 +242,8 @@ use utoipa::{Modify, OpenApi};
         (name = "knowledge", description = "Knowledge base: categories, articles with versions per language, search; work instructions and their acknowledgments"),
         (name = "training", description = "Training: courses of knowledge articles with a check, assignments, each agent's progress"),
         (name = "knowledge", description = "Knowledge base: categories, articles with versions per language, search; text modules (Textbausteine) with placeholders"),
+        (name = "calendars", description = "Business calendars: opening hours, time zone, German public holidays per federal state, closures"),
+        (name = "sla", description = "SLA policies per project and the SLA clocks of a case"),
     )
 )]
 pub struct ApiDoc;

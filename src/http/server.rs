@@ -133,8 +133,13 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
     let workers = config.workers;
     let listen = config.listen.clone();
     let state = AppState::new(db.clone(), config, sealer);
-    crate::scheduler::register_builtin(&state.services, &state.backups, &state.exports)
-        .map_err(|err| StartError::Other(format!("background services: {err}")))?;
+    crate::scheduler::register_builtin(
+        &state.services,
+        &state.backups,
+        &state.exports,
+        &state.cases,
+    )
+    .map_err(|err| StartError::Other(format!("background services: {err}")))?;
     // Erasures the ledger lacks (a crash between a commit and its line).
     match crate::gdpr::service::sync_ledger(&state.db, state.erasures.clone()).await {
         Ok(0) => {}
@@ -306,6 +311,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::instructions::configure)
                     .configure(crate::training::configure)
                     .configure(crate::text_modules::configure)
+                    .configure(crate::sla::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

@@ -28,6 +28,7 @@ mod knowledge_projects;
 mod mail_ingest;
 mod mail_outbound;
 mod services;
+mod sla;
 mod smoke;
 mod store_contention;
 mod structure;

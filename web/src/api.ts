@@ -229,7 +229,7 @@ export interface CaseFilters {
   sort?: CaseSort;
 }
 
-export type CaseSort = '-updated_at' | 'updated_at' | '-created_at' | 'created_at' | 'due_at' | '-priority';
+export type CaseSort = '-updated_at' | 'updated_at' | '-created_at' | 'created_at' | 'due_at' | 'sla_due_at' | '-priority';
 
 /** Data of the `case` and `presence` server-sent events (/events). */
 export type CaseEvent = Schemas['CaseEvent'];
@@ -286,6 +286,18 @@ export type MailFlag = Schemas['MailFlag'];
 export type InboundMail = Schemas['InboundMail'];
 export type CheckResult = Schemas['CheckResult'];
 export type RunReport = Schemas['RunReport'];
+
+// ---------- business calendars and SLAs ----------
+
+export type BusinessCalendar = Schemas['BusinessCalendar'];
+export type CalendarInput = Schemas['CalendarInput'];
+export type GermanState = Schemas['GermanState'];
+export type PublicHoliday = Schemas['PublicHoliday'];
+export type SlaPolicy = Schemas['SlaPolicy'];
+export type SlaPolicyInput = Schemas['SlaPolicyInput'];
+export type SlaClock = Schemas['SlaClock'];
+export type CaseSla = Schemas['CaseSla'];
+export const GERMAN_STATES: GermanState[] = ['BW', 'BY', 'BE', 'BB', 'HB', 'HH', 'HE', 'MV', 'NI', 'NW', 'RP', 'SL', 'SN', 'ST', 'SH', 'TH'];
 
 // ---------- text modules (Textbausteine) ----------
 

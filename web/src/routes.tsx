@@ -37,6 +37,7 @@ import { InstructionsPage, editsKnowledge } from './pages/Instructions';
 import { CoursePage, TrainingPage } from './pages/Training';
 import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
 import { TextModuleHistoryPage } from './pages/TextModuleHistory';
+import { SlaSetupPage, seesSla } from './pages/SlaSetup';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -110,6 +111,12 @@ export const routes: RouteDef[] = [
     nav: { label: 'nav.textModules', section: 'main', testId: 'nav-text-modules' },
   },
   { path: '/knowledge/text-modules/:id/history', page: TextModuleHistoryPage, allowed: editsAnyTextModules },
+  {
+    path: '/admin/sla',
+    page: SlaSetupPage,
+    allowed: seesSla,
+    nav: { label: 'nav.sla', section: 'admin', testId: 'nav-sla' },
+  },
   {
     path: '/admin/clients',
     page: ClientsPage,

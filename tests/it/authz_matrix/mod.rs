@@ -24,6 +24,7 @@ use crate::common;
 
 mod knowledge;
 mod rules;
+mod sla;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1430,6 +1431,9 @@ impl Ctx {
             }
             knowledge if knowledge.contains("/knowledge") => {
                 self.knowledge(knowledge, target, role).await
+            }
+            sla if sla.contains("/calendars") || sla.contains("/sla") => {
+                self.sla(sla, target, role).await
             }
             other => panic!("no such matrix endpoint: {other}"),
         }

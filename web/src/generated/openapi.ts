@@ -133,6 +133,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A client's business calendars (client admins; project leads read). */
+        get: operations["list_calendars"];
+        put?: never;
+        post: operations["create_calendar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendars/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_calendar"];
+        /**
+         * Replaces a calendar; the deadlines of the open cases that use it are
+         *     recomputed before the answer (in short batches, other writes go between).
+         */
+        put: operations["update_calendar"];
+        post?: never;
+        delete: operations["delete_calendar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendars/{id}/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public holidays the calendar counts in a year (its federal state's). */
+        get: operations["calendar_holidays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls": {
         parameters: {
             query?: never;
@@ -400,6 +454,23 @@ export interface paths {
         put?: never;
         /** "I am looking at this case": returns who else is. */
         post: operations["presence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A case's SLA clocks: every target with its deadline and result. */
+        get: operations["case_sla"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2224,6 +2295,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sla-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's SLA policies in evaluation order (client admins; the
+         *     project's lead reads).
+         */
+        get: operations["list_policies"];
+        put?: never;
+        /** A new SLA policy; applies to cases created from now on. */
+        post: operations["create_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sla-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_policy"];
+        put: operations["update_policy"];
+        post?: never;
+        delete: operations["delete_policy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams": {
         parameters: {
             query?: never;
@@ -2963,6 +3071,46 @@ export interface components {
             /** Format: int64 */
             topic_id?: number | null;
         };
+        /** @description A business calendar of a client. */
+        BusinessCalendar: {
+            /** Format: int64 */
+            client_id: number;
+            closures: components["schemas"]["CalendarClosure"][];
+            created_at: string;
+            hours: components["schemas"]["OpeningInterval"][];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description Whose public holidays count; absent: none. */
+            state?: components["schemas"]["GermanState"];
+            /** @description IANA time zone, e.g. `Europe/Berlin`. */
+            time_zone: string;
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description A closure of the client's own (company holiday): local dates, inclusive. */
+        CalendarClosure: {
+            /** @description `YYYY-MM-DD`. */
+            from: string;
+            name: string;
+            /** @description `YYYY-MM-DD`, not before `from`. */
+            to: string;
+        };
+        /** @description A new calendar, or the whole of a changed one. */
+        CalendarInput: {
+            /**
+             * Format: int64
+             * @description Only the platform admin names it; others create for their own client.
+             */
+            client_id?: number | null;
+            closures?: components["schemas"]["CalendarClosure"][];
+            hours: components["schemas"]["OpeningInterval"][];
+            name: string;
+            state?: null | components["schemas"]["GermanState"];
+            /** @example Europe/Berlin */
+            time_zone?: string;
+        };
         /** @enum {string} */
         CallDirection: "inbound" | "outbound";
         Case: {
@@ -2997,6 +3145,16 @@ export interface components {
             project_key: string;
             /** @description People-readable number, e.g. `ACME-1000`. */
             ref: string;
+            /**
+             * @description The next running SLA deadline (issue 15; `sla::clock`): past means
+             *     breached. Null: no running SLA clock (none applies, paused, done).
+             */
+            sla_due_at: string | null;
+            /**
+             * @description Which target `sla_due_at` is: `first-response`, `next-response`,
+             *     `resolution`.
+             */
+            sla_target: string | null;
             solved_at: string | null;
             status: components["schemas"]["Status"];
             subject: string;
@@ -3091,6 +3249,17 @@ export interface components {
             tags?: string[] | null;
             /** Format: int64 */
             topic_id?: number | null;
+        };
+        /** @description A case's SLA: the policy that applies and every clock. */
+        CaseSla: {
+            /** Format: int64 */
+            case_id: number;
+            clocks: components["schemas"]["SlaClock"][];
+            /** @description The next running deadline (as in the case list). */
+            next_due_at?: string;
+            /** Format: int64 */
+            policy_id?: number;
+            policy_name?: string;
         };
         /**
          * @description How the customer reached us.
@@ -3490,6 +3659,11 @@ export interface components {
             /** @description `inbound` (from the customer) or `note`. */
             kind: components["schemas"]["MessageKind"];
         };
+        /**
+         * @description A German federal state, by its usual two-letter code.
+         * @enum {string}
+         */
+        GermanState: "BW" | "BY" | "BE" | "BB" | "HB" | "HH" | "HE" | "MV" | "NI" | "NW" | "RP" | "SL" | "SN" | "ST" | "SH" | "TH";
         GivenAnswer: {
             /** @description Indexes of the chosen answers (0-based). */
             choices: number[];
@@ -3846,6 +4020,26 @@ export interface components {
                 restored_from: number | null;
                 state: components["schemas"]["ArticleVersionState"];
                 title: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_BusinessCalendar: {
+            items: {
+                /** Format: int64 */
+                client_id: number;
+                closures: components["schemas"]["CalendarClosure"][];
+                created_at: string;
+                hours: components["schemas"]["OpeningInterval"][];
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /** @description Whose public holidays count; absent: none. */
+                state?: components["schemas"]["GermanState"];
+                /** @description IANA time zone, e.g. `Europe/Berlin`. */
+                time_zone: string;
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -4375,6 +4569,13 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_PublicHoliday: {
+            items: {
+                date: string;
+                name: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_SavedView: {
             items: {
                 created_at: string;
@@ -4415,6 +4616,46 @@ export interface components {
                 /** @description `cron 0 30 2 * * * (UTC)`, `every 60 s`, `continuous`. */
                 schedule: string;
                 state: components["schemas"]["ServiceState"];
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_SlaPolicy: {
+            items: {
+                active: boolean;
+                /** Format: int64 */
+                calendar_id: number;
+                /** @description Written channels only (a call has no SLA); empty: any written one. */
+                channels: components["schemas"]["Channel"][];
+                created_at: string;
+                /**
+                 * Format: int64
+                 * @description Targets in business minutes; absent: no such target.
+                 */
+                first_response_minutes?: number;
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /** Format: int64 */
+                next_response_minutes?: number;
+                organization_ids: number[];
+                /**
+                 * Format: int64
+                 * @description Order of evaluation: the first active policy whose conditions match wins.
+                 */
+                position: number;
+                /** @description Empty: any. */
+                priorities: components["schemas"]["Priority"][];
+                /** Format: int64 */
+                project_id: number;
+                /** Format: int64 */
+                resolution_minutes?: number;
+                topic_ids: number[];
+                updated_at: string;
+                /**
+                 * Format: int64
+                 * @description Warn at this share of a target, in percent.
+                 */
+                warn_percent: number;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -5328,6 +5569,18 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        /** @description One open interval of a weekday, local time as `HH:MM` (end up to `24:00`). */
+        OpeningInterval: {
+            /** @example 17:00 */
+            end: string;
+            /** @example 08:00 */
+            start: string;
+            /**
+             * Format: int32
+             * @description 0 = Monday … 6 = Sunday.
+             */
+            weekday: number;
+        };
         Organization: {
             city: string;
             /** Format: int64 */
@@ -5470,6 +5723,11 @@ export interface components {
              *     day, for one submission.
              */
             token: string;
+        };
+        /** @description A public holiday as the calendar counts it. */
+        PublicHoliday: {
+            date: string;
+            name: string;
         };
         PublicSubmission: {
             email: string;
@@ -5632,6 +5890,115 @@ export interface components {
             schedule: string;
             state: components["schemas"]["ServiceState"];
         };
+        /** @description One SLA clock of a case. */
+        SlaClock: {
+            achieved_at?: string;
+            breached_at?: string;
+            /** Format: int64 */
+            case_id: number;
+            /**
+             * Format: int64
+             * @description 1 for first response and resolution; next response counts up.
+             */
+            cycle: number;
+            due_at?: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Business minutes paused while pending on the customer.
+             */
+            paused_minutes: number;
+            /** Format: int64 */
+            policy_id?: number;
+            result?: components["schemas"]["SlaResult"];
+            started_at: string;
+            state: components["schemas"]["SlaClockState"];
+            target: components["schemas"]["SlaTarget"];
+            /** Format: int64 */
+            target_minutes: number;
+            warn_at?: string;
+            warned_at?: string;
+        };
+        /**
+         * @description Where a clock stands.
+         * @enum {string}
+         */
+        SlaClockState: "running" | "paused" | "done";
+        /** @description An SLA policy of a project. */
+        SlaPolicy: {
+            active: boolean;
+            /** Format: int64 */
+            calendar_id: number;
+            /** @description Written channels only (a call has no SLA); empty: any written one. */
+            channels: components["schemas"]["Channel"][];
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Targets in business minutes; absent: no such target.
+             */
+            first_response_minutes?: number;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int64 */
+            next_response_minutes?: number;
+            organization_ids: number[];
+            /**
+             * Format: int64
+             * @description Order of evaluation: the first active policy whose conditions match wins.
+             */
+            position: number;
+            /** @description Empty: any. */
+            priorities: components["schemas"]["Priority"][];
+            /** Format: int64 */
+            project_id: number;
+            /** Format: int64 */
+            resolution_minutes?: number;
+            topic_ids: number[];
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Warn at this share of a target, in percent.
+             */
+            warn_percent: number;
+        };
+        /** @description A new policy, or the whole of a changed one. */
+        SlaPolicyInput: {
+            active?: boolean;
+            /** Format: int64 */
+            calendar_id: number;
+            channels?: components["schemas"]["Channel"][];
+            /** Format: int64 */
+            first_response_minutes?: number | null;
+            name: string;
+            /** Format: int64 */
+            next_response_minutes?: number | null;
+            organization_ids?: number[];
+            /**
+             * Format: int64
+             * @description Absent on create: after the project's last policy.
+             */
+            position?: number | null;
+            priorities?: components["schemas"]["Priority"][];
+            /** Format: int64 */
+            project_id: number;
+            /** Format: int64 */
+            resolution_minutes?: number | null;
+            topic_ids?: number[];
+            /** Format: int64 */
+            warn_percent?: number;
+        };
+        /**
+         * @description What became of a target.
+         * @enum {string}
+         */
+        SlaResult: "achieved" | "breached" | "cancelled";
+        /**
+         * @description One SLA target.
+         * @enum {string}
+         */
+        SlaTarget: "first-response" | "next-response" | "resolution";
         /**
          * @description The state of the store the backup holds: every write acknowledged before
          *     this point is in the backup, nothing after it.
@@ -6068,6 +6435,9 @@ export type BackupOverview = components['schemas']['BackupOverview'];
 export type BackupSettings = components['schemas']['BackupSettings'];
 export type BulkResult = components['schemas']['BulkResult'];
 export type BulkUpdate = components['schemas']['BulkUpdate'];
+export type BusinessCalendar = components['schemas']['BusinessCalendar'];
+export type CalendarClosure = components['schemas']['CalendarClosure'];
+export type CalendarInput = components['schemas']['CalendarInput'];
 export type CallDirection = components['schemas']['CallDirection'];
 export type Case = components['schemas']['Case'];
 export type CaseCounts = components['schemas']['CaseCounts'];
@@ -6076,6 +6446,7 @@ export type CaseEvent = components['schemas']['CaseEvent'];
 export type CaseHit = components['schemas']['CaseHit'];
 export type CasePage = components['schemas']['CasePage'];
 export type CasePatch = components['schemas']['CasePatch'];
+export type CaseSla = components['schemas']['CaseSla'];
 export type Channel = components['schemas']['Channel'];
 export type CheckResult = components['schemas']['CheckResult'];
 export type CheckSubmission = components['schemas']['CheckSubmission'];
@@ -6106,6 +6477,7 @@ export type FailedService = components['schemas']['FailedService'];
 export type FetcherState = components['schemas']['FetcherState'];
 export type FieldPatch = components['schemas']['FieldPatch'];
 export type FirstMessage = components['schemas']['FirstMessage'];
+export type GermanState = components['schemas']['GermanState'];
 export type GivenAnswer = components['schemas']['GivenAnswer'];
 export type HandlingTeam = components['schemas']['HandlingTeam'];
 export type Health = components['schemas']['Health'];
@@ -6128,6 +6500,7 @@ export type ItemListArticleSummary = components['schemas']['ItemList_ArticleSumm
 export type ItemListArticleUse = components['schemas']['ItemList_ArticleUse'];
 export type ItemListArticleVersion = components['schemas']['ItemList_ArticleVersion'];
 export type ItemListArticleVersionSummary = components['schemas']['ItemList_ArticleVersionSummary'];
+export type ItemListBusinessCalendar = components['schemas']['ItemList_BusinessCalendar'];
 export type ItemListClient = components['schemas']['ItemList_Client'];
 export type ItemListContact = components['schemas']['ItemList_Contact'];
 export type ItemListCourseCandidate = components['schemas']['ItemList_CourseCandidate'];
@@ -6149,8 +6522,10 @@ export type ItemListMember = components['schemas']['ItemList_Member'];
 export type ItemListMyCourse = components['schemas']['ItemList_MyCourse'];
 export type ItemListMyInstruction = components['schemas']['ItemList_MyInstruction'];
 export type ItemListProject = components['schemas']['ItemList_Project'];
+export type ItemListPublicHoliday = components['schemas']['ItemList_PublicHoliday'];
 export type ItemListSavedView = components['schemas']['ItemList_SavedView'];
 export type ItemListServiceStatus = components['schemas']['ItemList_ServiceStatus'];
+export type ItemListSlaPolicy = components['schemas']['ItemList_SlaPolicy'];
 export type ItemListTeam = components['schemas']['ItemList_Team'];
 export type ItemListTextModule = components['schemas']['ItemList_TextModule'];
 export type ItemListTextModulePick = components['schemas']['ItemList_TextModulePick'];
@@ -6220,6 +6595,7 @@ export type NewTopic = components['schemas']['NewTopic'];
 export type NewUser = components['schemas']['NewUser'];
 export type NewView = components['schemas']['NewView'];
 export type NotAcknowledged = components['schemas']['NotAcknowledged'];
+export type OpeningInterval = components['schemas']['OpeningInterval'];
 export type Organization = components['schemas']['Organization'];
 export type OrganizationPage = components['schemas']['OrganizationPage'];
 export type OrganizationPatch = components['schemas']['OrganizationPatch'];
@@ -6233,6 +6609,7 @@ export type Progress = components['schemas']['Progress'];
 export type Project = components['schemas']['Project'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type PublicFormInfo = components['schemas']['PublicFormInfo'];
+export type PublicHoliday = components['schemas']['PublicHoliday'];
 export type PublicSubmission = components['schemas']['PublicSubmission'];
 export type Question = components['schemas']['Question'];
 export type Removal = components['schemas']['Removal'];
@@ -6247,6 +6624,12 @@ export type SearchResults = components['schemas']['SearchResults'];
 export type Security = components['schemas']['Security'];
 export type ServiceState = components['schemas']['ServiceState'];
 export type ServiceStatus = components['schemas']['ServiceStatus'];
+export type SlaClock = components['schemas']['SlaClock'];
+export type SlaClockState = components['schemas']['SlaClockState'];
+export type SlaPolicy = components['schemas']['SlaPolicy'];
+export type SlaPolicyInput = components['schemas']['SlaPolicyInput'];
+export type SlaResult = components['schemas']['SlaResult'];
+export type SlaTarget = components['schemas']['SlaTarget'];
 export type Snapshot = components['schemas']['Snapshot'];
 export type Status = components['schemas']['Status'];
 export type StoreHealth = components['schemas']['StoreHealth'];
@@ -7043,6 +7426,592 @@ export interface operations {
             };
         };
     };
+    list_calendars: {
+        parameters: {
+            query?: {
+                /** @description The platform admin's filter; everyone else sees their own client. */
+                client_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_BusinessCalendar"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    create_calendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessCalendar"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description name-taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_calendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessCalendar"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    update_calendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessCalendar"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description name-taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    delete_calendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description calendar-in-use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    calendar_holidays: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_PublicHoliday"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     log_call: {
         parameters: {
             query?: never;
@@ -7181,7 +8150,7 @@ export interface operations {
                 ref?: string | null;
                 /**
                  * @description `-updated_at` (default), `updated_at`, `-created_at`, `created_at`,
-                 *     `due_at`, `-priority`.
+                 *     `due_at`, `sla_due_at` (next SLA deadline), `-priority`.
                  */
                 sort?: string | null;
                 /** @description Comma-separated statuses. */
@@ -8880,6 +9849,78 @@ export interface operations {
             };
             /** @description The change conflicts with the stored state (`code` says how) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    case_sla: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseSla"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -22105,6 +23146,499 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    list_policies: {
+        parameters: {
+            query: {
+                project_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_SlaPolicy"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    create_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaPolicyInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description name-taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    update_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaPolicyInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description name-taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    delete_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -12,6 +12,7 @@ import { forms as enForms } from './en/forms';
 import { knowledge as enKnowledge } from './en/knowledge';
 import { instructions as enInstructions } from './en/instructions';
 import { mail as enMail } from './en/mail';
+import { sla as enSla } from './en/sla';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { admin as deAdmin } from './de/admin';
@@ -22,6 +23,7 @@ import { forms as deForms } from './de/forms';
 import { knowledge as deKnowledge } from './de/knowledge';
 import { instructions as deInstructions } from './de/instructions';
 import { mail as deMail } from './de/mail';
+import { sla as deSla } from './de/sla';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 
@@ -30,11 +32,11 @@ export type { Message, Plural } from './messages';
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';
@@ -186,4 +188,27 @@ export function formatDuration(totalSeconds: number): string {
   const sec = s % 60;
   const pad = (n: number) => String(n).padStart(2, '0');
   return h ? `${h}:${pad(m)}:${pad(sec)}` : `${m}:${pad(sec)}`;
+}
+
+const spanFormats = new Map<string, Intl.NumberFormat>();
+function unit(u: 'day' | 'hour' | 'minute'): Intl.NumberFormat {
+  const key = `${current}:${u}`;
+  let f = spanFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(current, { style: 'unit', unit: u, unitDisplay: 'narrow' });
+    spanFormats.set(key, f);
+  }
+  return f;
+}
+
+/** A span of time, the two largest units (`2 T 3 Std.` / `2d 3h`, `45 Min.` / `45m`). */
+export function formatSpan(ms: number): string {
+  // Whole minutes, rounded up: 59 seconds left read as 1 minute, not 0.
+  const minutes = Math.ceil(Math.abs(ms) / 60_000);
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return h > 0 ? `${unit('day').format(d)} ${unit('hour').format(h)}` : unit('day').format(d);
+  if (h > 0) return m > 0 ? `${unit('hour').format(h)} ${unit('minute').format(m)}` : unit('hour').format(h);
+  return unit('minute').format(m);
 }

@@ -21,6 +21,7 @@ import { Field } from '../components/Field';
 import { ConfirmModal, FormModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { ChannelLabel, PriorityLabel, StatusBadge, isOverdue, useProjectData } from '../components/caseBits';
+import { SlaTimer } from '../components/SlaTimer';
 import { LogCallDialog, NewCaseDialog } from '../components/CaseDialogs';
 import { useShortcuts } from '../components/shortcuts';
 import { useCaseList } from './cases/useCaseList';
@@ -230,12 +231,13 @@ export function CasesPage() {
                   <th scope="col">{t('case.channel')}</th>
                   <SortTh label={t('case.updated')} sort={filters.sort} options={['-updated_at', 'updated_at']} onSort={sortBy} />
                   <SortTh label={t('case.due')} sort={filters.sort} options={['due_at']} onSort={sortBy} />
+                  <SortTh label={t('sla.column')} sort={filters.sort} options={['sla_due_at']} onSort={sortBy} />
                 </tr>
               </thead>
               <tbody>
                 {!loading && items.length === 0 && (
                   <tr>
-                    <td colSpan={11} class="empty">
+                    <td colSpan={12} class="empty">
                       {t('cases.empty')}
                     </td>
                   </tr>
@@ -300,6 +302,9 @@ export function CasesPage() {
                       <time dateTime={c.updated_at}>{formatShort(c.updated_at)}</time>
                     </td>
                     <td class={isOverdue(c.due_at, c.status) ? 'nowrap overdue' : 'nowrap'}>{c.due_at ? <time dateTime={c.due_at}>{formatShort(c.due_at)}</time> : ''}</td>
+                    <td class="nowrap" data-testid="case-sla-cell">
+                      <SlaTimer due={c.sla_due_at} target={c.sla_target} status={c.status} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -8,6 +8,7 @@ import { t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { LocaleInput } from '../../components/LocaleInput';
 import { isOverdue } from '../../components/caseBits';
+import { SlaPanel } from './SlaPanel';
 
 export function CaseHeader(props: {
   c: Case;
@@ -107,6 +108,7 @@ export function CaseHeader(props: {
         <DueEditor due={c.due_at} overdue={isOverdue(c.due_at, c.status)} onSave={(v) => patch({ due_at: v })} />
         <TagsEditor tags={c.tags} onSave={(tags) => patch({ tags })} />
       </div>
+      <SlaPanel c={c} />
       <ErrorBox error={props.actionError} />
     </header>
   );

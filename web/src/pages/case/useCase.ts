@@ -87,6 +87,11 @@ export function useCase(id: number, meId: number, hasDraft: () => boolean) {
     if (e.kind !== 'case' || e.data.case_id !== id) return;
     if (e.data.type === 'delivery' || e.data.type === 'message') void loadDeliveries();
     if (e.data.type === 'delivery') return;
+    // An SLA warning or breach marked by the server: no new version, re-read quietly.
+    if (e.data.type === 'sla') {
+      void reload();
+      return;
+    }
     if (e.data.version && e.data.version <= versionRef.current) return; // our own change, or already seen
     if (e.data.by_user_id === meId) return; // echo of our own request
     const by = e.data.by_name ?? t('case.someone');
