@@ -21,10 +21,13 @@ use crate::db::StoreResult;
 /// Entries kept at most; past it the expired ones go, then all.
 const MAX_ENTRIES: usize = 50_000;
 
+/// (table, phrase) → (matching rows, when counted).
+type Entries = HashMap<(&'static str, String), (i64, Instant)>;
+
 /// Matching-row counts per (table, phrase), each kept for `ttl`.
 pub struct PhraseCounts {
     ttl: Duration,
-    entries: Mutex<HashMap<(&'static str, String), (i64, Instant)>>,
+    entries: Mutex<Entries>,
 }
 
 impl PhraseCounts {
@@ -90,7 +93,7 @@ impl PhraseCounts {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(&'static str, String), (i64, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding it leaves only counts behind: still usable.
         self.entries
             .lock()
