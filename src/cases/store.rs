@@ -13,6 +13,10 @@ use crate::db::{StoreResult, now};
 
 const TAG_SEPARATOR: char = '\u{1f}';
 
+/// How many columns `COLUMNS` names: what a query selects after them
+/// (a snippet) is read at this index.
+const COLUMN_COUNT: usize = 31;
+
 const COLUMNS: &str =
     "c.id, c.project_id, p.key, c.number, c.subject, c.channel, c.topic_id, t.name,
         c.status, c.priority, c.handling_team, c.assignee_id, u.name, c.contact_id, ct.name,
@@ -907,7 +911,7 @@ pub fn search(
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(filter.args.iter()), |row| {
-            Ok((from_row(row)?, row.get(29)?))
+            Ok((from_row(row)?, row.get(COLUMN_COUNT)?))
         })?;
         return Ok(rows.collect::<Result<_, _>>()?);
     }
@@ -942,7 +946,7 @@ pub fn search(
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut found: HashMap<CaseId, (Case, String)> = stmt
         .query_map(params![fts, low, high, ids], |row| {
-            Ok((from_row(row)?, row.get(29)?))
+            Ok((from_row(row)?, row.get(COLUMN_COUNT)?))
         })?
         .map(|r| r.map(|(case, snippet): (Case, String)| (case.id, (case, snippet))))
         .collect::<Result<_, _>>()?;
@@ -956,6 +960,23 @@ pub fn search(
 mod tests {
     use super::*;
     use crate::db::{Db, StoreError};
+
+    #[test]
+    fn column_count_is_the_columns_named() {
+        // A column added to COLUMNS moves what follows it (the search's
+        // snippet was read as the SLA deadline once).
+        let mut depth = 0i32;
+        let mut count = 1;
+        for c in COLUMNS.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 => count += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(count, COLUMN_COUNT);
+    }
 
     /// A status the code does not know (a store written by a newer
     /// version, a hand edit) fails the read instead of showing the case as
