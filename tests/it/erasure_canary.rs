@@ -569,16 +569,28 @@ async fn restart(ts: TestServer) -> TestServer {
 }
 
 async fn start_on(dir: tempfile::TempDir) -> TestServer {
-    let config = common::test_config(dir.path());
-    let server = zezaro::http::start(
-        config,
-        StartOptions {
-            signals: false,
-            demo: false,
-        },
-    )
-    .await
-    .expect("server starts again");
+    // The stopped server's lock file is closed, but a process forked by
+    // another test at that moment (mail servers, the CLI) holds the lock
+    // until its exec closes the descriptor: on a loaded machine that took
+    // long enough to fail this start once. Wait for it, briefly.
+    let mut tries = 0;
+    let server = loop {
+        let started = zezaro::http::start(
+            common::test_config(dir.path()),
+            StartOptions {
+                signals: false,
+                demo: false,
+            },
+        )
+        .await;
+        match started {
+            Err(err) if tries < 50 && format!("{err:?}").contains("Locked") => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => break other.expect("server starts again"),
+        }
+    };
     let url = server.url.clone();
     TestServer { server, url, dir }
 }
