@@ -223,6 +223,7 @@ pub async fn dismiss(
 /// The client's defaults for work instructions (editors: client admin,
 /// project leads of the client).
 #[utoipa::path(get, path = "/api/v1/clients/{id}/instruction-settings", tag = "knowledge",
+    params(("id" = i64, Path)),
     responses((status = 200, body = InstructionSettings), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/clients/{id}/instruction-settings")]
 pub async fn settings(
@@ -241,6 +242,7 @@ pub async fn settings(
 /// Sets the client's default remind hours (client admin); instructions
 /// without their own hours follow it at once. Audited.
 #[utoipa::path(put, path = "/api/v1/clients/{id}/instruction-settings", tag = "knowledge",
+    params(("id" = i64, Path)),
     request_body = InstructionSettingsInput,
     responses((status = 200, body = InstructionSettings), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[put("/clients/{id}/instruction-settings")]

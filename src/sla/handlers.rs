@@ -224,6 +224,7 @@ pub async fn delete_policy(
 
 /// A case's SLA clocks: every target with its deadline and result.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/sla", tag = "sla",
+    params(("id" = i64, Path)),
     responses((status = 200, body = CaseSla), (status = 404, body = ProblemBody)))]
 #[get("/cases/{id}/sla")]
 pub async fn case_sla(
