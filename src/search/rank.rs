@@ -144,10 +144,7 @@ unsafe extern "C" fn rank(
     // SAFETY: FTS5 calls this with a valid API and context for the row, and
     // `n` arguments (after the table) in `values`.
     unsafe {
-        let args: Vec<f64> = (0..usize::try_from(n).unwrap_or(0))
-            .map(|i| ffi::sqlite3_value_double(*values.add(i)))
-            .collect();
-        match score(&*api, fts, &args) {
+        match score(&*api, fts, n, values) {
             Ok(score) => ffi::sqlite3_result_double(ctx, -score),
             Err(rc) => ffi::sqlite3_result_error_code(ctx, rc),
         }
@@ -157,7 +154,8 @@ unsafe extern "C" fn rank(
 unsafe fn score(
     api: &ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,
-    args: &[f64],
+    n: c_int,
+    values: *mut *mut ffi::sqlite3_value,
 ) -> Result<f64, c_int> {
     let missing = ffi::SQLITE_MISUSE;
     // SAFETY: the API's functions are called with the context FTS5 gave us;
@@ -167,7 +165,11 @@ unsafe fn score(
         let get_aux = api.xGetAuxdata.ok_or(missing)?;
         let mut data = get_aux(fts, 0).cast::<QueryData>();
         if data.is_null() {
-            let new = Box::into_raw(Box::new(query_data(api, fts, args)?));
+            // The arguments are the same for every row: read once per query.
+            let args: Vec<f64> = (0..usize::try_from(n).unwrap_or(0))
+                .map(|i| ffi::sqlite3_value_double(*values.add(i)))
+                .collect();
+            let new = Box::into_raw(Box::new(query_data(api, fts, &args)?));
             let set_aux = api.xSetAuxdata.ok_or(missing)?;
             // On failure FTS5 has already called `drop_data` on it.
             check(set_aux(fts, new.cast(), Some(drop_data)))?;

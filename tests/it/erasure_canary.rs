@@ -584,7 +584,9 @@ async fn start_on(dir: tempfile::TempDir) -> TestServer {
         )
         .await;
         match started {
-            Err(err) if tries < 50 && format!("{err:?}").contains("Locked") => {
+            Err(zezaro::http::StartError::DataDir(zezaro::db::LockError::Locked(_)))
+                if tries < 50 =>
+            {
                 tries += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
