@@ -132,7 +132,10 @@ async fn rules_fire_in_the_case_write_and_chain() {
         .iter()
         .find(|m| m["kind"] == "note")
         .expect("the rule's note");
-    assert_eq!(note["body_text"], "Automatisch an den Dienstleister gegeben.");
+    assert_eq!(
+        note["body_text"],
+        "Automatisch an den Dienstleister gegeben."
+    );
 
     let (status, runs) = anna.get(&format!("/api/v1/cases/{id}/rule-runs")).await;
     assert_eq!(status, StatusCode::OK, "{runs}");
@@ -151,7 +154,10 @@ async fn rules_fire_in_the_case_write_and_chain() {
 
     // Deactivated at once: the next case is left alone.
     let (status, _) = admin
-        .post(&format!("/api/v1/rules/{}/deactivate", first["id"]), json!({}))
+        .post(
+            &format!("/api/v1/rules/{}/deactivate", first["id"]),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let later = new_case(&anna, acme, "Noch eine", "Rechnung Nr. 4712 stimmt nicht.").await;
@@ -206,7 +212,10 @@ async fn chains_stop_and_messages_fire() {
     assert_eq!(status, StatusCode::CREATED, "{msg}");
     let d = detail(&anna, id).await;
     assert!(
-        d["case"]["tags"].as_array().unwrap().contains(&json!("kündigung")),
+        d["case"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("kündigung")),
         "{}",
         d["case"]
     );
@@ -232,7 +241,10 @@ async fn versions_dry_run_validation_and_isolation() {
     let id = r["id"].as_i64().unwrap();
     assert_eq!(r["version"], 1);
     let (status, r2) = admin
-        .put(&format!("/api/v1/rules/{id}"), body("Zählerfragen dringend", "urgent"))
+        .put(
+            &format!("/api/v1/rules/{id}"),
+            body("Zählerfragen dringend", "urgent"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{r2}");
     assert_eq!(r2["version"], 2);
@@ -253,7 +265,13 @@ async fn versions_dry_run_validation_and_isolation() {
 
     // Dry run of the inactive rule on a case: the would-be changes, and the
     // case unchanged.
-    let case = new_case(&anna, acme, "Zählerstand melden", "Mein Zählerstand ist 12345.").await;
+    let case = new_case(
+        &anna,
+        acme,
+        "Zählerstand melden",
+        "Mein Zählerstand ist 12345.",
+    )
+    .await;
     let case_id = case["id"].as_i64().unwrap();
     let before = detail(&anna, case_id).await;
     let (status, dry) = admin
@@ -277,15 +295,29 @@ async fn versions_dry_run_validation_and_isolation() {
     assert_eq!(after["case"]["version"], before["case"]["version"]);
     assert_eq!(after["case"]["priority"], "normal");
     assert_eq!(after["history"], before["history"]);
-    let (_, runs) = anna.get(&format!("/api/v1/cases/{case_id}/rule-runs")).await;
+    let (_, runs) = anna
+        .get(&format!("/api/v1/cases/{case_id}/rule-runs"))
+        .await;
     assert!(runs["items"].as_array().unwrap().is_empty(), "{runs}");
 
     // Validation with stable codes and the field named.
     for (bad, why) in [
-        (json!({"field": "text", "op": "matches", "value": "(kaputt"}), "pattern"),
-        (json!({"field": "text", "op": "matches", "value": "\\w{2000}\\w{2000}"}), "pattern"),
-        (json!({"field": "passwort", "op": "is", "value": "x"}), "unknown field"),
-        (json!({"field": "status", "op": "in", "value": "open"}), "list"),
+        (
+            json!({"field": "text", "op": "matches", "value": "(kaputt"}),
+            "pattern",
+        ),
+        (
+            json!({"field": "text", "op": "matches", "value": "\\w{2000}\\w{2000}"}),
+            "pattern",
+        ),
+        (
+            json!({"field": "passwort", "op": "is", "value": "x"}),
+            "unknown field",
+        ),
+        (
+            json!({"field": "status", "op": "in", "value": "open"}),
+            "list",
+        ),
     ] {
         let (status, problem) = admin
             .post(
@@ -318,7 +350,10 @@ async fn versions_dry_run_validation_and_isolation() {
 
     // Another client's admin: 404 for the rule, its versions, a dry run on
     // the case; its list does not show it.
-    for path in [format!("/api/v1/rules/{id}"), format!("/api/v1/rules/{id}/versions")] {
+    for path in [
+        format!("/api/v1/rules/{id}"),
+        format!("/api/v1/rules/{id}/versions"),
+    ] {
         let (status, _) = nord.get(&path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -328,7 +363,11 @@ async fn versions_dry_run_validation_and_isolation() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, list) = nord.get("/api/v1/rules").await;
     assert!(
-        !list["items"].as_array().unwrap().iter().any(|r| r["id"] == id),
+        !list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id),
         "{list}"
     );
     // The project lead reads, does not write; the agent neither.
