@@ -4,7 +4,7 @@
 //! case's own write transaction and writes what it changed; the rest is
 //! the usual model/store/service/handlers of a domain.
 
-mod engine;
+pub mod engine;
 mod error;
 pub mod eval;
 pub mod handlers;

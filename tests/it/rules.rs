@@ -401,7 +401,7 @@ async fn versions_dry_run_validation_and_isolation() {
         .collect();
     assert_eq!(got, ids);
     let (status, _) = admin
-        .put("/api/v1/rules/order", json!({"rule_ids": [id]}))
+        .put("/api/v1/rules/order", json!({"rule_ids": [id, id]}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
