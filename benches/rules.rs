@@ -38,8 +38,22 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 const WORDS: &[&str] = &[
-    "rechnung", "abschlag", "zähler", "umzug", "kündigung", "tarif", "gutschrift", "mahnung",
-    "vertrag", "lastschrift", "störung", "netz", "ablesung", "preis", "bonus", "wechsel",
+    "rechnung",
+    "abschlag",
+    "zähler",
+    "umzug",
+    "kündigung",
+    "tarif",
+    "gutschrift",
+    "mahnung",
+    "vertrag",
+    "lastschrift",
+    "störung",
+    "netz",
+    "ablesung",
+    "preis",
+    "bonus",
+    "wechsel",
 ];
 
 fn report(name: &str, mut ms: Vec<f64>) {

@@ -15,6 +15,15 @@ CREATE TABLE rules (
 );
 CREATE INDEX rules_client ON rules(client_id, position, id);
 
+-- Bumped by every change to a client's rules: the engine keeps the
+-- compiled active rules in memory under (client, token, generation). The
+-- token is random per store, so two stores never share an entry.
+CREATE TABLE rules_state (
+    client_id  INTEGER PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+    token      TEXT NOT NULL,
+    generation INTEGER NOT NULL
+);
+
 -- Every save is a new version; a rule's `current_version_id` names the one
 -- that runs.
 CREATE TABLE rule_versions (

@@ -551,11 +551,9 @@ fn seed_rules(
         }),
     ];
     for rule in rules {
-        let mut input: RuleInput = serde_json::from_value(rule)
-            .map_err(err)?;
+        let mut input: RuleInput = serde_json::from_value(rule).map_err(err)?;
         input.client_id = Some(acme);
-        crate::rules::service::create(tx, op, input)
-            .map_err(err)?;
+        crate::rules::service::create(tx, op, input).map_err(err)?;
     }
     Ok(())
 }

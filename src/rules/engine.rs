@@ -7,6 +7,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -36,6 +37,49 @@ pub fn compile_rules(rows: &[Rule]) -> Vec<CompiledRule> {
             })
         })
         .collect()
+}
+
+/// Compiled active rules per (client, store token, generation): compiling
+/// 500 rules (JSON, regular expressions) per event would cost more than
+/// evaluating them. A process-wide map, not app state, because the hook
+/// runs below the case service, which only has a connection; the key's
+/// random per-store token keeps stores (tests run several per process)
+/// apart, and `rules_state.generation` moves with every committed change.
+/// (An uncommitted change read by a rule firing in the same transaction
+/// and then rolled back could leave a stale entry under a generation
+/// number that is used again; nothing does both in one transaction.)
+type Key = (ClientId, String, i64);
+static COMPILED: std::sync::OnceLock<std::sync::Mutex<HashMap<Key, Arc<Vec<CompiledRule>>>>> =
+    std::sync::OnceLock::new();
+
+/// The client's active rules, compiled, in order.
+pub fn active_rules(conn: &Connection, client_id: ClientId) -> StoreResult<Arc<Vec<CompiledRule>>> {
+    let Some((token, generation)) = store::generation(conn, client_id)? else {
+        return Ok(Arc::new(Vec::new()));
+    };
+    let map = COMPILED.get_or_init(Default::default);
+    let key = (client_id, token, generation);
+    {
+        let cached = match map.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(rules) = cached.get(&key) {
+            return Ok(rules.clone());
+        }
+    }
+    let rules = Arc::new(compile_rules(&store::active_rows(conn, client_id)?));
+    let mut cached = match map.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    // Older generations of the same client and store are of no use.
+    cached.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
+    if cached.len() > 1000 {
+        cached.clear();
+    }
+    cached.insert(key, rules.clone());
+    Ok(rules)
 }
 
 /// The store's answers for the evaluator.
@@ -139,8 +183,8 @@ impl Trigger {
 /// What ran, for the caller (a dry run shows it; a real write only needs
 /// to know the case may have changed).
 pub struct Ran {
-    pub rules: Vec<CompiledRule>,
-    pub fired: Vec<Fired>,
+    /// Each fired rule's (id, name) and what it did.
+    pub fired: Vec<(i64, String, Fired)>,
     pub case: Case,
 }
 
@@ -160,7 +204,7 @@ pub fn fire(
     let Some(client_id) = store::project_client(conn, after.project_id)? else {
         return Ok(None);
     };
-    let rules = compile_rules(&store::active_rows(conn, client_id)?);
+    let rules = active_rules(conn, client_id)?;
     if !rules.iter().any(|r| r.event == event) {
         return Ok(None);
     }
@@ -177,7 +221,7 @@ pub fn fire_sla(conn: &Connection, case_id: CaseId, event: RuleEvent) -> StoreRe
     let Some(client_id) = store::project_client(conn, case.project_id)? else {
         return Ok(());
     };
-    let rules = compile_rules(&store::active_rows(conn, client_id)?);
+    let rules = active_rules(conn, client_id)?;
     if rules.iter().any(|r| r.event == event) {
         run(
             conn,
@@ -225,8 +269,7 @@ pub fn run(
     let fired = eval::run_chain(rules, event, before_snap.as_ref(), &mut snap, &env, &at);
     if fired.is_empty() {
         return Ok(Ran {
-            rules: rules.to_vec(),
-            fired,
+            fired: Vec::new(),
             case: after.clone(),
         });
     }
@@ -265,8 +308,10 @@ pub fn run(
     let case = crate::cases::store::get(conn, after.id)?
         .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
     Ok(Ran {
-        rules: rules.to_vec(),
-        fired,
+        fired: fired
+            .into_iter()
+            .map(|f| (rules[f.rule].id, rules[f.rule].name.clone(), f))
+            .collect(),
         case,
     })
 }

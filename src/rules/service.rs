@@ -381,9 +381,9 @@ pub fn dry_run(
         runs: ran
             .fired
             .into_iter()
-            .map(|f| DryRunRule {
-                rule_id: ran.rules[f.rule].id,
-                rule_name: ran.rules[f.rule].name.clone(),
+            .map(|(rule_id, rule_name, f)| DryRunRule {
+                rule_id,
+                rule_name,
                 depth: f.depth as i64,
                 changes: f.changes,
             })

@@ -88,6 +88,17 @@ pub fn insert_rule(
         .query_row(params![client_id, name, position, at], |r| r.get(0))?)
 }
 
+fn bump_rule(conn: &Connection, rule_id: i64) -> StoreResult<()> {
+    let client: Option<ClientId> = conn
+        .prepare_cached("SELECT client_id FROM rules WHERE id = ?1")?
+        .query_row([rule_id], |r| r.get(0))
+        .optional()?;
+    match client {
+        Some(c) => bump(conn, c),
+        None => Ok(()),
+    }
+}
+
 pub struct NewVersion<'a> {
     pub rule_id: i64,
     pub name: &'a str,
@@ -126,6 +137,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> StoreResult<(i64
         "UPDATE rules SET current_version_id = ?2, name = ?3, updated_at = ?4 WHERE id = ?1",
     )?
     .execute(params![v.rule_id, id, v.name, at])?;
+    bump_rule(conn, v.rule_id)?;
     Ok((id, version))
 }
 
@@ -165,22 +177,23 @@ pub fn set_current(
         "UPDATE rules SET current_version_id = ?2, name = ?3, updated_at = ?4 WHERE id = ?1",
     )?
     .execute(params![rule_id, version_id, name, now()])?;
-    Ok(())
+    bump_rule(conn, rule_id)
 }
 
 pub fn set_active(conn: &Connection, rule_id: i64, active: bool) -> StoreResult<()> {
     conn.prepare_cached("UPDATE rules SET active = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![rule_id, active, now()])?;
-    Ok(())
+    bump_rule(conn, rule_id)
 }
 
 pub fn set_position(conn: &Connection, rule_id: i64, position: i64) -> StoreResult<()> {
     conn.prepare_cached("UPDATE rules SET position = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![rule_id, position, now()])?;
-    Ok(())
+    bump_rule(conn, rule_id)
 }
 
 pub fn delete(conn: &Connection, rule_id: i64) -> StoreResult<()> {
+    bump_rule(conn, rule_id)?;
     conn.prepare_cached("DELETE FROM rules WHERE id = ?1")?
         .execute([rule_id])?;
     Ok(())
@@ -376,4 +389,22 @@ pub fn calendar_of_client(conn: &Connection, id: i64, client_id: ClientId) -> St
         .query_row(params![id, client_id], |_| Ok(()))
         .optional()?
         .is_some())
+}
+
+/// Marks a change to the client's rules (the engine's cache key).
+pub fn bump(conn: &Connection, client_id: ClientId) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO rules_state (client_id, token, generation) VALUES (?1, lower(hex(randomblob(16))), 1)
+         ON CONFLICT (client_id) DO UPDATE SET generation = generation + 1",
+    )?
+    .execute([client_id])?;
+    Ok(())
+}
+
+/// The client's (token, generation); none while it never had a rule.
+pub fn generation(conn: &Connection, client_id: ClientId) -> StoreResult<Option<(String, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT token, generation FROM rules_state WHERE client_id = ?1")?
+        .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
