@@ -205,11 +205,10 @@ fn compile_leaf(c: &Condition) -> Result<Leaf, Invalid> {
         .ok_or_else(|| Invalid::new("conditions", format!("unknown op {:?}", c.op)))?;
     let bad = |why: &str| Invalid::new("conditions", format!("{} {}: {why}", c.field, c.op));
     match (&field, op) {
-        (Field::BusinessHours, Op::IsOpen | Op::IsClosed) => {
-            if c.value.as_i64().is_none() {
-                return Err(bad("the value is a calendar id"));
-            }
+        (Field::BusinessHours, Op::IsOpen | Op::IsClosed) if c.value.as_i64().is_none() => {
+            return Err(bad("the value is a calendar id"));
         }
+        (Field::BusinessHours, Op::IsOpen | Op::IsClosed) => {}
         (Field::BusinessHours, _) | (_, Op::IsOpen | Op::IsClosed) => {
             return Err(bad(
                 "business_hours takes is-open or is-closed, nothing else",

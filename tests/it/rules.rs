@@ -405,3 +405,62 @@ async fn versions_dry_run_validation_and_isolation() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[actix_web::test]
+async fn an_sla_warning_fires_its_rules() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let anna = ts.token_client(ANNA);
+    let gas = project(&ts, "ACMEGAS").await;
+    let hours: Vec<Value> = (0..7)
+        .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
+        .collect();
+    let (status, cal) = admin
+        .post(
+            "/api/v1/calendars",
+            json!({"name": "Immer offen", "state": "NW", "hours": hours}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{cal}");
+    // One minute: 80 % of it is zero whole minutes, the warning comes with
+    // the job's next run (every ten seconds).
+    let (status, p) = admin
+        .post(
+            "/api/v1/sla-policies",
+            json!({"project_id": gas, "name": "Eine Minute", "calendar_id": cal["id"],
+                   "first_response_minutes": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    rule(
+        &admin,
+        json!({"name": "SLA-Warnung eskalieren", "event": "sla-warning",
+               "actions": [{"type": "set-priority", "priority": "urgent"},
+                           {"type": "add-tags", "tags": ["sla-warnung"]}]}),
+        true,
+    )
+    .await;
+    let case = new_case(&anna, gas, "Gasgeruch", "Es riecht nach Gas im Keller.").await;
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(case["priority"], "normal");
+    let mut seen = Value::Null;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        seen = detail(&anna, id).await;
+        if seen["case"]["priority"] == "urgent" {
+            break;
+        }
+    }
+    assert_eq!(seen["case"]["priority"], "urgent", "{}", seen["case"]);
+    assert!(
+        seen["case"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sla-warnung")),
+        "{}",
+        seen["case"]
+    );
+    assert_eq!(by_rule(&seen, "SLA-Warnung eskalieren").len(), 2);
+    let (_, runs) = anna.get(&format!("/api/v1/cases/{id}/rule-runs")).await;
+    assert_eq!(runs["items"][0]["event"], "sla-warning", "{runs}");
+}
