@@ -105,11 +105,12 @@ fn main() {
             } else {
                 text
             };
+            let priority = ["low", "normal", "high"][i % 3];
             let conditions = serde_json::json!({"all": [
                 text,
                 {"field": "channel", "op": "in", "value": ["email", "webform", "letter"]},
                 {"any": [
-                    {"field": "priority", "op": "is", "value": ["low", "normal", "high"][i % 3]},
+                    {"field": "priority", "op": "is", "value": priority},
                     {"field": "tags", "op": "contains", "value": word},
                     {"field": "custom.vertragsnummer", "op": "matches", "value": format!("^{}", i % 10)}
                 ]},
