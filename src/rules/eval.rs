@@ -17,8 +17,9 @@ use crate::validation::Invalid;
 /// Rounds of a chain: the firing event, then up to four `case-updated`
 /// rounds caused by rules' changes.
 pub const MAX_DEPTH: usize = 5;
-/// Compiled size limit of one regular expression (bytes).
-const REGEX_SIZE_LIMIT: usize = 64 * 1024;
+/// Compiled size limit of one regular expression (bytes): room for a
+/// few Unicode classes (`\w` alone is tens of KiB), not for repeated ones.
+const REGEX_SIZE_LIMIT: usize = 1024 * 1024;
 const MAX_PATTERN_CHARS: usize = 500;
 const MAX_CONDITIONS: usize = 100;
 const MAX_TREE_DEPTH: usize = 5;
@@ -871,6 +872,10 @@ mod tests {
             json!({"field": "text", "op": "not-contains", "value": "kündigung"})
         ));
         assert!(holds(json!({"field": "custom.missing", "op": "is-empty"})));
+        // Unicode classes fit the size limit.
+        assert!(holds(
+            json!({"field": "text", "op": "matches", "value": "\\b\\w+\\s+nr\\.\\s*\\d{3,}"})
+        ));
     }
 
     #[test]
