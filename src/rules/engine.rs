@@ -144,19 +144,19 @@ impl Env for DbEnv<'_> {
 
 /// The snapshot of a case as conditions see it.
 pub fn snapshot(conn: &Connection, case: &Case, text: String) -> StoreResult<Snapshot> {
-    Ok(Snapshot {
-        contact: match case.contact_id {
+    Ok(Snapshot::new(
+        case.clone(),
+        match case.contact_id {
             Some(id) => store::contact_fields(conn, id)?,
             None => None,
         },
-        organization: match case.organization_id {
+        match case.organization_id {
             Some(id) => store::organization_fields(conn, id)?,
             None => None,
         },
-        mailbox_id: store::mailbox_of(conn, case.id)?,
-        text,
-        case: case.clone(),
-    })
+        store::mailbox_of(conn, case.id)?,
+        &text,
+    ))
 }
 
 /// Which rule event a case write is.

@@ -307,7 +307,30 @@ pub struct Snapshot {
     pub contact: Option<Value>,
     pub organization: Option<Value>,
     pub mailbox_id: Option<i64>,
-    pub text: String,
+    /// The subject and the message, as `text` conditions read it, and in
+    /// lower case for `contains` (made once, not once per rule).
+    text: String,
+    text_lower: String,
+}
+
+impl Snapshot {
+    pub fn new(
+        case: Case,
+        contact: Option<Value>,
+        organization: Option<Value>,
+        mailbox_id: Option<i64>,
+        message: &str,
+    ) -> Snapshot {
+        let text = format!("{}\n{message}", case.subject);
+        Snapshot {
+            text_lower: text.to_lowercase(),
+            text,
+            case,
+            contact,
+            organization,
+            mailbox_id,
+        }
+    }
 }
 
 /// Answers what needs more than the snapshot: business hours now, and
@@ -341,7 +364,7 @@ fn field_value(s: &Snapshot, field: &Field) -> Value {
         Field::Custom(key) => c.custom.get(key).cloned().unwrap_or(Value::Null),
         Field::Contact(key) => nested(s.contact.as_ref(), key),
         Field::Organization(key) => nested(s.organization.as_ref(), key),
-        Field::Text => Value::from(format!("{}\n{}", c.subject, s.text)),
+        Field::Text => Value::from(s.text.as_str()),
         Field::BusinessHours => Value::Null,
     }
 }
@@ -433,6 +456,19 @@ fn leaf_matches(leaf: &Leaf, before: Option<&Snapshot>, after: &Snapshot, env: &
             return false;
         };
         return if leaf.op == Op::IsOpen { open } else { !open };
+    }
+    if leaf.field == Field::Text {
+        // The common case of many rules: no copy of the text per rule.
+        let needle = leaf.value.as_str().unwrap_or_default();
+        return match leaf.op {
+            Op::Contains => after.text_lower.contains(&needle.to_lowercase()),
+            Op::NotContains => !after.text_lower.contains(&needle.to_lowercase()),
+            Op::Matches => leaf
+                .regex
+                .as_ref()
+                .is_some_and(|re| re.is_match(&after.text)),
+            _ => false,
+        };
     }
     let now = field_value(after, &leaf.field);
     let v = &leaf.value;
@@ -796,14 +832,14 @@ mod tests {
     }
 
     fn snap() -> Snapshot {
-        Snapshot {
-            case: case(),
-            contact: Some(json!({"name": "Erika Muster", "email": "erika@example.de",
+        Snapshot::new(
+            case(),
+            Some(json!({"name": "Erika Muster", "email": "erika@example.de",
                 "language": "de", "custom": {"kundenart": "privat"}})),
-            organization: Some(json!({"name": "Stadtwerke Nord", "custom": {"tarif": "gewerbe"}})),
-            mailbox_id: Some(4),
-            text: "Sehr geehrte Damen und Herren, die Rechnung Nr. 12345 ist falsch.".into(),
-        }
+            Some(json!({"name": "Stadtwerke Nord", "custom": {"tarif": "gewerbe"}})),
+            Some(4),
+            "Sehr geehrte Damen und Herren, die Rechnung Nr. 12345 ist falsch.",
+        )
     }
 
     fn tree(v: Value) -> Compiled {
