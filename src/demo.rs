@@ -227,6 +227,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         seed_customers(tx, &op, acme.id, nord.id, berg.id)?;
         // Before the cases, so that their SLA clocks start with them.
         seed_sla(tx, &op, acme.id, strom.id)?;
+        seed_rules(tx, &op, acme.id, strom.id)?;
         seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
         // Anna (an agent of Acme) suggests a change to an article.
         let anna = Principal {
@@ -513,6 +514,47 @@ fn seed_sla(
         600,
     )?;
     policy("Standard schriftlich", Vec::new(), 240, 480, 3000)?;
+    Ok(())
+}
+
+/// Two rules of Acme's to look at and dry-run, inactive (active demo rules
+/// would change every case the demo and the tests create).
+fn seed_rules(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    acme: ClientId,
+    strom: ProjectId,
+) -> Result<(), DemoError> {
+    use crate::rules::model::RuleInput;
+    let rules = [
+        serde_json::json!({
+            "name": "Rechnungsfragen an den Dienstleister",
+            "project_ids": [strom],
+            "event": "case-created",
+            "conditions": {"all": [
+                {"field": "text", "op": "matches", "value": "rechnung|abschlag|gutschrift"},
+                {"field": "channel", "op": "in", "value": ["email", "webform"]}]},
+            "actions": [
+                {"type": "set-handling-team", "team": "provider"},
+                {"type": "add-tags", "tags": ["abrechnung"]},
+                {"type": "add-note", "text": "Abrechnungsfrage: vom Dienstleister zu bearbeiten."}]
+        }),
+        serde_json::json!({
+            "name": "Kündigungen dringend",
+            "event": "message-received",
+            "conditions": {"any": [
+                {"field": "text", "op": "contains", "value": "kündigen"},
+                {"field": "text", "op": "contains", "value": "kündigung"}]},
+            "actions": [
+                {"type": "set-priority", "priority": "urgent"},
+                {"type": "add-tags", "tags": ["kündigung"]}]
+        }),
+    ];
+    for rule in rules {
+        let mut input: RuleInput = serde_json::from_value(rule).map_err(err)?;
+        input.client_id = Some(acme);
+        crate::rules::service::create(tx, op, input).map_err(err)?;
+    }
     Ok(())
 }
 

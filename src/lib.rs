@@ -30,6 +30,7 @@ pub mod organizations;
 pub mod paging;
 pub mod problem;
 pub mod projects;
+pub mod rules;
 pub mod scheduler;
 pub mod search;
 pub mod services;

@@ -572,6 +572,33 @@ pub fn view_sla_policies(p: &Principal, project: ProjectRef) -> Result<(), Denie
     )
 }
 
+// ---- rules (issue 15) ----------------------------------------------------------
+
+/// Create, change, activate, reorder and delete a client's rules; dry runs.
+pub fn manage_rules(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
+/// Read a rule limited to `project_ids` (empty: all of the client's
+/// projects): the client's admin, and the leads of those projects.
+pub fn view_rule(
+    p: &Principal,
+    client_id: ClientId,
+    project_ids: &[ProjectId],
+) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    let leads = p.memberships.iter().any(|m| {
+        m.client_id == client_id
+            && m.role == MemberRole::Lead
+            && (project_ids.is_empty() || project_ids.contains(&m.project_id))
+    });
+    allow(
+        p.is_admin() || p.is_admin_of(client_id) || leads,
+        Denied::Forbidden,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -284,6 +284,10 @@ pub struct HistoryEntry {
     pub field: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    /// Set when a rule made the change ("set by rule 'NAME'"; issue 15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub rule_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]

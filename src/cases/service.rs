@@ -256,6 +256,9 @@ fn create_checked(
     let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
     // The SLA clocks start with the case (same transaction).
     crate::sla::clock::after_case_write(conn, None, &created, Write::Created, Utc::now())?;
+    // The rules of "case created" (issue 15), same transaction.
+    let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
+    crate::rules::fire(conn, crate::rules::Trigger::Created, None, &created)?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 
@@ -429,6 +432,13 @@ pub fn update(
         store::index_case(conn, id)?;
     }
     crate::sla::clock::after_case_write(conn, Some(&before), &after, Write::Changed, Utc::now())?;
+    let updated = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
+    crate::rules::fire(
+        conn,
+        crate::rules::Trigger::Updated,
+        Some(&before),
+        &updated,
+    )?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 
@@ -580,6 +590,13 @@ pub fn add_message_indexing(
         &after,
         Write::Message(input.kind),
         Utc::now(),
+    )?;
+    let updated = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
+    crate::rules::fire(
+        conn,
+        crate::rules::Trigger::Message(input.kind),
+        Some(&before),
+        &updated,
     )?;
     let message = store::message(conn, id, message_id)?.ok_or(CaseError::NotFound)?;
     let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;

@@ -208,7 +208,7 @@ pub fn insert_history(
 
 pub fn history(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT h.id, h.user_id, u.name, h.at, h.field, h.old_value, h.new_value
+        "SELECT h.id, h.user_id, u.name, h.at, h.field, h.old_value, h.new_value, h.rule_name
          FROM case_history h LEFT JOIN users u ON u.id = h.user_id WHERE h.case_id = ?1 ORDER BY h.id",
     )?;
     let rows = stmt.query_map([case_id], |row| {
@@ -220,6 +220,7 @@ pub fn history(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<HistoryEnt
             field: row.get(4)?,
             old_value: row.get(5)?,
             new_value: row.get(6)?,
+            rule_name: row.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -466,6 +466,10 @@ pub const EXPORTERS: &[Exporter] = &[
             ),
             c("old_value", "Before (text)."),
             c("new_value", "After (text)."),
+            c(
+                "rule_name",
+                "Set when a rule made the change (\"set by rule 'NAME'\"); see rules.csv.",
+            ),
         ],
     },
     Exporter {
@@ -1419,6 +1423,111 @@ pub const EXPORTERS: &[Exporter] = &[
                 "result",
                 "`achieved`, `breached` or `cancelled` (solved before a reply was due); empty while running.",
             ),
+        ],
+    },
+    Exporter {
+        file: "rules.csv",
+        format: Format::Csv,
+        about: "Rules (triggers and automations) of the client, in evaluation order; what each \
+                does is its current version in rule_versions.jsonl.",
+        requires: &["rules"],
+        from: "FROM rules t WHERE t.client_id = ?1",
+        order: "t.position, t.id",
+        columns: &[
+            c("id", "Rule id."),
+            c("name", "Name (of the current version)."),
+            c("position", "Order of evaluation (ascending)."),
+            flag("active", "Whether it runs."),
+            c(
+                "current_version_id",
+                "The version that runs; see rule_versions.jsonl.",
+            ),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "rule_versions.jsonl",
+        format: Format::Jsonl,
+        about: "Every saved version of every rule: event, condition tree and actions, who saved \
+                it when.",
+        requires: &["rule_versions", "rules"],
+        from: "FROM rule_versions t WHERE t.rule_id IN (SELECT r.id FROM rules r WHERE r.client_id = ?1)",
+        order: "t.rule_id, t.version",
+        columns: &[
+            c("id", "Version id."),
+            c("rule_id", "See rules.csv."),
+            c("version", "1, 2, … per rule."),
+            c("name", "Name."),
+            json(
+                "project_ids",
+                "Projects it is limited to (array; empty = all).",
+            ),
+            c(
+                "event",
+                "`case-created`, `case-updated`, `message-received`, `reply-sent`, `time-based`, \
+                 `sla-warning` or `sla-breached`.",
+            ),
+            json(
+                "conditions",
+                "Condition tree: `{\"all\": [...]}` / `{\"any\": [...]}` of `{field, op, value}`.",
+            ),
+            json(
+                "actions",
+                "Actions: `{\"type\": \"set-priority\", ...}` and so on.",
+            ),
+            c("created_by", "See users.csv."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "rule_runs.jsonl",
+        format: Format::Jsonl,
+        about: "Each rule that fired on a case: the event, the chain depth and what it changed.",
+        requires: &["rule_runs"],
+        from: concat!("FROM rule_runs t WHERE ", in_client_cases!("case_id")),
+        order: "t.id",
+        columns: &[
+            c("id", "Run id."),
+            c(
+                "rule_id",
+                "See rules.csv (empty once the rule was deleted).",
+            ),
+            c("rule_version_id", "See rule_versions.jsonl."),
+            c("case_id", "See cases.jsonl."),
+            c(
+                "event",
+                "The event that fired it (`case-updated` for chained runs).",
+            ),
+            c("at", TIMES),
+            json(
+                "changes",
+                "Array of `{action, field, old, new}`; `skipped` says why an action did not apply.",
+            ),
+            c(
+                "depth",
+                "0 for the event itself, 1–4 for rules fired by rules' changes.",
+            ),
+        ],
+    },
+    Exporter {
+        file: "rule_notifications.csv",
+        format: Format::Csv,
+        about: "Notifications rules sent to users in the UI.",
+        requires: &["rule_notifications"],
+        from: concat!(
+            "FROM rule_notifications t WHERE ",
+            in_client_cases!("case_id")
+        ),
+        order: "t.id",
+        columns: &[
+            c("id", "Notification id."),
+            c("user_id", "See users.csv."),
+            c("case_id", "See cases.jsonl."),
+            c("rule_id", "See rules.csv."),
+            c("text", "The text."),
+            c("created_at", TIMES),
+            c("read_at", TIMES),
         ],
     },
 ];

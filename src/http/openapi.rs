@@ -216,6 +216,18 @@ use utoipa::{Modify, OpenApi};
         crate::sla::handlers::update_policy,
         crate::sla::handlers::delete_policy,
         crate::sla::handlers::case_sla,
+        crate::rules::handlers::list_rules,
+        crate::rules::handlers::create_rule,
+        crate::rules::handlers::reorder_rules,
+        crate::rules::handlers::dry_run,
+        crate::rules::handlers::get_rule,
+        crate::rules::handlers::update_rule,
+        crate::rules::handlers::delete_rule,
+        crate::rules::handlers::rule_versions,
+        crate::rules::handlers::restore_rule_version,
+        crate::rules::handlers::activate_rule,
+        crate::rules::handlers::deactivate_rule,
+        crate::rules::handlers::case_rule_runs,
     ),
     components(schemas(
         super::ProblemBody,
@@ -244,6 +256,7 @@ use utoipa::{Modify, OpenApi};
         (name = "knowledge", description = "Knowledge base: categories, articles with versions per language, search; text modules (Textbausteine) with placeholders"),
         (name = "calendars", description = "Business calendars: opening hours, time zone, German public holidays per federal state, closures"),
         (name = "sla", description = "SLA policies per project and the SLA clocks of a case"),
+        (name = "rules", description = "Rules (triggers and automations) per client: versions, activation, order, dry run, the runs on a case"),
     )
 )]
 pub struct ApiDoc;

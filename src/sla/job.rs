@@ -27,16 +27,20 @@ pub enum RuleEvent {
     SlaBreached { case_id: CaseId, target: Target },
 }
 
-/// The hook where the rule engine will run the rules of an SLA event, in
-/// the transaction that marked it. Until rules exist it records the event in
-/// the case history, which the case screen shows.
+/// Records an SLA event in the case history (the case screen shows it)
+/// and runs the rules of the event (`rules::fire_sla`), in the
+/// transaction that marked it.
 pub fn fire(conn: &Connection, event: RuleEvent) -> StoreResult<()> {
     let (case_id, field, target) = match event {
         RuleEvent::SlaWarning { case_id, target } => (case_id, "sla-warning", target),
         RuleEvent::SlaBreached { case_id, target } => (case_id, "sla-breached", target),
     };
     crate::cases::store::insert_history(conn, case_id, None, field, None, Some(target.as_str()))?;
-    Ok(())
+    let event = match event {
+        RuleEvent::SlaWarning { .. } => crate::rules::model::RuleEvent::SlaWarning,
+        RuleEvent::SlaBreached { .. } => crate::rules::model::RuleEvent::SlaBreached,
+    };
+    crate::rules::fire_sla(conn, case_id, event)
 }
 
 /// Whether anything falls due at `now` (a read, so that an idle store sees

@@ -27,6 +27,7 @@ mod knowledge_preview;
 mod knowledge_projects;
 mod mail_ingest;
 mod mail_outbound;
+mod rules;
 mod services;
 mod sla;
 mod smoke;

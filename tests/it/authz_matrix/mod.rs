@@ -23,6 +23,7 @@
 use crate::common;
 
 mod knowledge;
+mod rule_engine;
 mod rules;
 mod sla;
 
@@ -1431,6 +1432,9 @@ impl Ctx {
             }
             knowledge if knowledge.contains("/knowledge") => {
                 self.knowledge(knowledge, target, role).await
+            }
+            rules if rules.contains("/rules") || rules.contains("/rule-runs") => {
+                self.rule_engine(rules, target, role).await
             }
             sla if sla.contains("/calendars") || sla.contains("/sla") => {
                 self.sla(sla, target, role).await

@@ -460,6 +460,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{id}/rule-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rules that ran on a case, newest first (whoever sees the case). */
+        get: operations["case_rule_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{id}/sla": {
         parameters: {
             query?: never;
@@ -2245,6 +2262,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A client's rules in evaluation order (client admins; project leads read
+         *     the rules of their projects).
+         */
+        get: operations["list_rules"];
+        put?: never;
+        /** Creates a rule, inactive, with its first version. */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_rule"];
+        /** Saves a new version of the rule (an active rule runs it at once). */
+        put: operations["update_rule"];
+        post?: never;
+        delete: operations["delete_rule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activates the rule: it runs from the commit on. */
+        post: operations["activate_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["deactivate_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the rule, newest first. */
+        get: operations["rule_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Saves an older version again as the newest. */
+        post: operations["restore_rule_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which rules would fire on a case and what they would change; nothing
+         *     is changed (the engine runs on a savepoint that is rolled back).
+         */
+        post: operations["dry_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Puts the client's rules in a new evaluation order (every rule once). */
+        put: operations["reorder_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -2748,6 +2907,52 @@ export interface components {
         Acknowledgments: {
             acknowledged: components["schemas"]["Acknowledged"][];
             pending: components["schemas"]["NotAcknowledged"][];
+        };
+        /** @description One action of a rule. */
+        Action: {
+            /** Format: int64 */
+            topic_id?: number | null;
+            /** @enum {string} */
+            type: "set-topic";
+        } | {
+            priority: components["schemas"]["Priority"];
+            /** @enum {string} */
+            type: "set-priority";
+        } | {
+            status: components["schemas"]["Status"];
+            /** @enum {string} */
+            type: "set-status";
+        } | {
+            tags: string[];
+            /** @enum {string} */
+            type: "add-tags";
+        } | {
+            tags: string[];
+            /** @enum {string} */
+            type: "remove-tags";
+        } | {
+            team: components["schemas"]["HandlingTeam"];
+            /** @enum {string} */
+            type: "set-handling-team";
+        } | {
+            /** @enum {string} */
+            type: "set-assignee";
+            /** Format: int64 */
+            user_id?: number | null;
+        } | {
+            key: string;
+            /** @enum {string} */
+            type: "set-custom";
+            value: Record<string, unknown>;
+        } | {
+            text: string;
+            /** @enum {string} */
+            type: "add-note";
+        } | {
+            text: string;
+            /** @enum {string} */
+            type: "notify-users";
+            user_ids: number[];
         };
         /**
          * @description What happens on the IMAP server after a message's case is committed.
@@ -3261,6 +3466,23 @@ export interface components {
             policy_id?: number;
             policy_name?: string;
         };
+        /** @description One change a rule made (or would make, in a dry run). */
+        Change: {
+            /** @description The action's `type`. */
+            action: string;
+            /**
+             * @description The case field changed (`status`, `tags`, `custom.<key>`, `note`,
+             *     `notify`).
+             */
+            field: string;
+            new: string | null;
+            old: string | null;
+            /**
+             * @description Set when the action could not apply (e.g. the assignee is no member
+             *     of the project): nothing changed.
+             */
+            skipped?: string;
+        };
         /**
          * @description How the customer reached us.
          * @enum {string}
@@ -3308,6 +3530,32 @@ export interface components {
             id: number;
             name: string;
         };
+        /**
+         * @description One condition. Fields: `subject`, `status`, `priority`, `channel`,
+         *     `topic_id`, `handling_team`, `assignee_id`, `contact_id`,
+         *     `organization_id`, `mailbox_id`, `tags`, `custom.<key>`,
+         *     `contact.<name|email|language|city|country|customer_number|custom.<key>>`,
+         *     `organization.<name|customer_number|domain|city|country|custom.<key>>`,
+         *     `text` (the subject and the message that fired), `business_hours`
+         *     (value: a calendar id; ops `is-open`, `is-closed`).
+         *     Ops: `is`, `is-not`, `in`, `not-in`, `contains`, `not-contains`,
+         *     `matches` (a regular expression), `is-empty`, `is-set`, `gt`, `lt`,
+         *     `changed`, `changed-from`, `changed-to`, `is-open`, `is-closed`.
+         */
+        Condition: {
+            field: string;
+            op: string;
+            value?: Record<string, unknown>;
+        };
+        /**
+         * @description A node of the condition tree: `{"all": [...]}`, `{"any": [...]}` or one
+         *     condition `{"field": ..., "op": ..., "value": ...}`.
+         */
+        ConditionNode: {
+            all: components["schemas"]["ConditionNode"][];
+        } | {
+            any: components["schemas"]["ConditionNode"][];
+        } | components["schemas"]["Condition"];
         Contact: {
             /**
              * Format: int64
@@ -3536,6 +3784,32 @@ export interface components {
          * @enum {string}
          */
         DesiredState: "running" | "paused" | "stopped";
+        /** @description The answer of a dry run: which rules would fire, what they would change. */
+        DryRun: {
+            /** Format: int64 */
+            case_id: number;
+            event: components["schemas"]["RuleEvent"];
+            runs: components["schemas"]["DryRunRule"][];
+        };
+        DryRunInput: {
+            /** Format: int64 */
+            case_id: number;
+            event?: null | components["schemas"]["RuleEvent"];
+            /**
+             * Format: int64
+             * @description Only this rule (and what it chains to); default: all active rules.
+             *     An inactive rule can be tried this way before it is activated.
+             */
+            rule_id?: number | null;
+        };
+        DryRunRule: {
+            changes: components["schemas"]["Change"][];
+            /** Format: int64 */
+            depth: number;
+            /** Format: int64 */
+            rule_id: number;
+            rule_name: string;
+        };
         DuplicateGroup: {
             /** @description At least two, ascending. */
             contact_ids: number[];
@@ -3713,6 +3987,8 @@ export interface components {
             id: number;
             new_value: string | null;
             old_value: string | null;
+            /** @description Set when a rule made the change ("set by rule 'NAME'"; issue 15). */
+            rule_name?: string;
             /** Format: int64 */
             user_id: number | null;
             user_name: string | null;
@@ -4573,6 +4849,65 @@ export interface components {
             items: {
                 date: string;
                 name: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_Rule: {
+            items: {
+                actions: components["schemas"]["Action"][];
+                active: boolean;
+                /** Format: int64 */
+                client_id: number;
+                conditions: components["schemas"]["ConditionNode"];
+                created_at: string;
+                event: components["schemas"]["RuleEvent"];
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /** Format: int64 */
+                position: number;
+                project_ids: number[];
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+                /** Format: int64 */
+                version_id: number;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_RuleRun: {
+            items: {
+                at: string;
+                /** Format: int64 */
+                case_id: number;
+                changes: components["schemas"]["Change"][];
+                /** Format: int64 */
+                depth: number;
+                event: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                rule_id: number | null;
+                rule_name: string | null;
+                /** Format: int64 */
+                rule_version_id: number | null;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_RuleVersion: {
+            items: {
+                actions: components["schemas"]["Action"][];
+                conditions: components["schemas"]["ConditionNode"];
+                created_at: string;
+                /** Format: int64 */
+                created_by: number | null;
+                event: components["schemas"]["RuleEvent"];
+                /** Format: int64 */
+                id: number;
+                name: string;
+                project_ids: number[];
+                /** Format: int64 */
+                version: number;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -5780,6 +6115,10 @@ export interface components {
              */
             unknown: string[];
         };
+        Reorder: {
+            /** @description The client's rule ids in the new order. */
+            rule_ids: number[];
+        };
         RetentionInput: {
             action: components["schemas"]["Mode"];
             enabled?: boolean;
@@ -5828,6 +6167,84 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "client-admin" | "project-lead" | "agent";
+        /** @description A rule with its current version. */
+        Rule: {
+            actions: components["schemas"]["Action"][];
+            active: boolean;
+            /** Format: int64 */
+            client_id: number;
+            conditions: components["schemas"]["ConditionNode"];
+            created_at: string;
+            event: components["schemas"]["RuleEvent"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int64 */
+            position: number;
+            project_ids: number[];
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+            /** Format: int64 */
+            version_id: number;
+        };
+        /**
+         * @description What fires a rule.
+         * @enum {string}
+         */
+        RuleEvent: "case-created" | "case-updated" | "message-received" | "reply-sent" | "time-based" | "sla-warning" | "sla-breached";
+        /** @description What a client admin sends to create a rule or save a new version. */
+        RuleInput: {
+            actions?: components["schemas"]["Action"][];
+            /**
+             * Format: int64
+             * @description Only for creating: the client (platform admins; a client admin's own
+             *     client otherwise).
+             */
+            client_id?: number | null;
+            conditions?: components["schemas"]["ConditionNode"];
+            event: components["schemas"]["RuleEvent"];
+            /**
+             * Format: int64
+             * @description For a new version: the version it was made on (409
+             *     `rule-version-conflict` when a newer one exists).
+             */
+            expected_version?: number | null;
+            name: string;
+            project_ids?: number[];
+        };
+        /** @description One rule that fired on a case. */
+        RuleRun: {
+            at: string;
+            /** Format: int64 */
+            case_id: number;
+            changes: components["schemas"]["Change"][];
+            /** Format: int64 */
+            depth: number;
+            event: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            rule_id: number | null;
+            rule_name: string | null;
+            /** Format: int64 */
+            rule_version_id: number | null;
+        };
+        /** @description One saved version of a rule. */
+        RuleVersion: {
+            actions: components["schemas"]["Action"][];
+            conditions: components["schemas"]["ConditionNode"];
+            created_at: string;
+            /** Format: int64 */
+            created_by: number | null;
+            event: components["schemas"]["RuleEvent"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            project_ids: number[];
+            /** Format: int64 */
+            version: number;
+        };
         /** @description What one run did. */
         RunReport: {
             /** @description Messages found filed before (a repeated fetch), only settled. */
@@ -6410,6 +6827,7 @@ export interface components {
 }
 export type Acknowledged = components['schemas']['Acknowledged'];
 export type Acknowledgments = components['schemas']['Acknowledgments'];
+export type Action = components['schemas']['Action'];
 export type AfterFetch = components['schemas']['AfterFetch'];
 export type AgentStatus = components['schemas']['AgentStatus'];
 export type Article = components['schemas']['Article'];
@@ -6447,6 +6865,7 @@ export type CaseHit = components['schemas']['CaseHit'];
 export type CasePage = components['schemas']['CasePage'];
 export type CasePatch = components['schemas']['CasePatch'];
 export type CaseSla = components['schemas']['CaseSla'];
+export type Change = components['schemas']['Change'];
 export type Channel = components['schemas']['Channel'];
 export type CheckResult = components['schemas']['CheckResult'];
 export type CheckSubmission = components['schemas']['CheckSubmission'];
@@ -6454,6 +6873,8 @@ export type Choice = components['schemas']['Choice'];
 export type Client = components['schemas']['Client'];
 export type ClientInput = components['schemas']['ClientInput'];
 export type ClientRef = components['schemas']['ClientRef'];
+export type Condition = components['schemas']['Condition'];
+export type ConditionNode = components['schemas']['ConditionNode'];
 export type Contact = components['schemas']['Contact'];
 export type ContactCard = components['schemas']['ContactCard'];
 export type ContactPage = components['schemas']['ContactPage'];
@@ -6467,6 +6888,9 @@ export type CourseSummary = components['schemas']['CourseSummary'];
 export type CustomField = components['schemas']['CustomField'];
 export type Delivery = components['schemas']['Delivery'];
 export type DesiredState = components['schemas']['DesiredState'];
+export type DryRun = components['schemas']['DryRun'];
+export type DryRunInput = components['schemas']['DryRunInput'];
+export type DryRunRule = components['schemas']['DryRunRule'];
 export type DuplicateGroup = components['schemas']['DuplicateGroup'];
 export type DuplicateReason = components['schemas']['DuplicateReason'];
 export type Entity = components['schemas']['Entity'];
@@ -6523,6 +6947,9 @@ export type ItemListMyCourse = components['schemas']['ItemList_MyCourse'];
 export type ItemListMyInstruction = components['schemas']['ItemList_MyInstruction'];
 export type ItemListProject = components['schemas']['ItemList_Project'];
 export type ItemListPublicHoliday = components['schemas']['ItemList_PublicHoliday'];
+export type ItemListRule = components['schemas']['ItemList_Rule'];
+export type ItemListRuleRun = components['schemas']['ItemList_RuleRun'];
+export type ItemListRuleVersion = components['schemas']['ItemList_RuleVersion'];
 export type ItemListSavedView = components['schemas']['ItemList_SavedView'];
 export type ItemListServiceStatus = components['schemas']['ItemList_ServiceStatus'];
 export type ItemListSlaPolicy = components['schemas']['ItemList_SlaPolicy'];
@@ -6614,10 +7041,16 @@ export type PublicSubmission = components['schemas']['PublicSubmission'];
 export type Question = components['schemas']['Question'];
 export type Removal = components['schemas']['Removal'];
 export type RenderedTextModule = components['schemas']['RenderedTextModule'];
+export type Reorder = components['schemas']['Reorder'];
 export type RetentionInput = components['schemas']['RetentionInput'];
 export type RetentionOutcome = components['schemas']['RetentionOutcome'];
 export type RetentionRule = components['schemas']['RetentionRule'];
 export type Role = components['schemas']['Role'];
+export type Rule = components['schemas']['Rule'];
+export type RuleEvent = components['schemas']['RuleEvent'];
+export type RuleInput = components['schemas']['RuleInput'];
+export type RuleRun = components['schemas']['RuleRun'];
+export type RuleVersion = components['schemas']['RuleVersion'];
 export type RunReport = components['schemas']['RunReport'];
 export type SavedView = components['schemas']['SavedView'];
 export type SearchResults = components['schemas']['SearchResults'];
@@ -9849,6 +10282,78 @@ export interface operations {
             };
             /** @description The change conflicts with the stored state (`code` says how) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    case_rule_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_RuleRun"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -22925,6 +23430,1105 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: {
+                /** @description The client; default: the caller's own. */
+                client_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    update_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description rule-version-conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    delete_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    activate_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    deactivate_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    rule_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_RuleVersion"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    restore_rule_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    dry_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DryRunInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRun"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    reorder_rules: {
+        parameters: {
+            query?: {
+                /** @description The client; default: the caller's own. */
+                client_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reorder"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_Rule"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
             429: {
                 headers: {
                     [name: string]: unknown;
