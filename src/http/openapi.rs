@@ -216,12 +216,21 @@ use utoipa::{Modify, OpenApi};
         crate::sla::handlers::update_policy,
         crate::sla::handlers::delete_policy,
         crate::sla::handlers::case_sla,
+        crate::webhooks::handlers::list_webhooks,
+        crate::webhooks::handlers::create_webhook,
+        crate::webhooks::handlers::get_webhook,
+        crate::webhooks::handlers::update_webhook,
+        crate::webhooks::handlers::delete_webhook,
+        crate::webhooks::handlers::test_webhook,
+        crate::webhooks::handlers::list_deliveries,
+        crate::webhooks::handlers::resend_delivery,
     ),
     components(schemas(
         super::ProblemBody,
         crate::cases::events::CaseEvent,
         crate::cases::events::PresenceEvent,
-        crate::cases::events::KnowledgeEvent
+        crate::cases::events::KnowledgeEvent,
+        crate::webhooks::model::WebhookBody
     )),
     modifiers(&SecuritySchemes, &ProblemResponses),
     security(("bearer" = []), ("session" = [])),
@@ -244,6 +253,7 @@ use utoipa::{Modify, OpenApi};
         (name = "knowledge", description = "Knowledge base: categories, articles with versions per language, search; text modules (Textbausteine) with placeholders"),
         (name = "calendars", description = "Business calendars: opening hours, time zone, German public holidays per federal state, closures"),
         (name = "sla", description = "SLA policies per project and the SLA clocks of a case"),
+        (name = "webhooks", description = "Webhooks of a client: signed HTTPS POSTs (body: the WebhookBody schema), deliveries with retries, re-send"),
     )
 )]
 pub struct ApiDoc;

@@ -37,3 +37,4 @@ mod text_modules;
 mod training;
 mod training_admin;
 mod webforms;
+mod webhooks;

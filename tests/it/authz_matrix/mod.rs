@@ -25,6 +25,7 @@ use crate::common;
 mod knowledge;
 mod rules;
 mod sla;
+mod webhooks;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1435,6 +1436,7 @@ impl Ctx {
             sla if sla.contains("/calendars") || sla.contains("/sla") => {
                 self.sla(sla, target, role).await
             }
+            hooks if hooks.contains("/webhook") => self.webhooks(hooks, target, role).await,
             other => panic!("no such matrix endpoint: {other}"),
         }
     }
