@@ -108,10 +108,7 @@ pub async fn update_webhook(
         .db
         .write(move |tx| service::update(tx, &who, &sealer, id, input))
         .await?;
-    Ok(match secret {
-        Some(secret) => HttpResponse::Ok().json(WebhookWithSecret { webhook, secret }),
-        None => HttpResponse::Ok().json(webhook),
-    })
+    Ok(HttpResponse::Ok().json(WebhookWithSecret { webhook, secret }))
 }
 
 /// Deletes a webhook and its deliveries.

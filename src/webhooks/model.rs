@@ -18,13 +18,16 @@ pub struct Webhook {
     pub updated_at: String,
 }
 
-/// A webhook just created or with a new secret: the secret, once.
+/// A webhook as saved: with the secret when this answer set it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WebhookWithSecret {
     #[serde(flatten)]
     pub webhook: Webhook,
-    /// The signing secret; shown only in this answer.
-    pub secret: String,
+    /// The signing secret, only in the answer that set it (create; update
+    /// with `secret` or `new_secret`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub secret: Option<String>,
 }
 
 /// A new webhook, or the whole of a changed one.

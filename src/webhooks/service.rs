@@ -167,7 +167,10 @@ pub fn create(
         serde_json::json!({"name": checked.name, "url": checked.url, "active": checked.active}),
     )?;
     let webhook = store::webhook(conn, id)?.ok_or(WebhookError::NotFound)?;
-    Ok(WebhookWithSecret { webhook, secret })
+    Ok(WebhookWithSecret {
+        webhook,
+        secret: Some(secret),
+    })
 }
 
 /// Changes a webhook; answers the new secret when one was set or made.
