@@ -1368,15 +1368,27 @@ pub const EXPORTERS: &[Exporter] = &[
         columns: &[
             c("id", "Delivery id."),
             c("webhook_id", "See webhooks.csv."),
-            c("rule_run_id", "The rule run that fired it; empty: a test or its re-send."),
+            c(
+                "rule_run_id",
+                "The rule run that fired it; empty: a test or its re-send.",
+            ),
             c("event", "Event kind: test, rule.fired."),
             c("body", "The JSON body posted (signed as sent)."),
             c("state", "queued, sending, delivered or failed."),
             c("attempts", "Attempts made."),
             c("next_attempt_at", TIMES),
-            c("last_status", "HTTP status of the last attempt, if one came."),
-            c("last_millis", "Duration of the last attempt in milliseconds."),
-            c("last_error", "Why the last attempt failed, in zezaro's words."),
+            c(
+                "last_status",
+                "HTTP status of the last attempt, if one came.",
+            ),
+            c(
+                "last_millis",
+                "Duration of the last attempt in milliseconds.",
+            ),
+            c(
+                "last_error",
+                "Why the last attempt failed, in zezaro's words.",
+            ),
             c("resend_of", "The delivery this one sent again."),
             c("created_at", TIMES),
             c("updated_at", TIMES),

@@ -1,8 +1,7 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
 use super::model::{
-    Delivery, DeliveryQuery, TestEventInput, Webhook, WebhookInput, WebhookQuery,
-    WebhookWithSecret,
+    Delivery, DeliveryQuery, TestEventInput, Webhook, WebhookInput, WebhookQuery, WebhookWithSecret,
 };
 use super::{service, worker};
 use crate::auth::Principal;

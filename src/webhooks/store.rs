@@ -56,7 +56,14 @@ pub fn insert_webhook(
         "INSERT INTO webhooks (client_id, name, url, secret_sealed, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )?
-    .execute(params![client_id, row.name, row.url, secret_sealed, row.active, at])?;
+    .execute(params![
+        client_id,
+        row.name,
+        row.url,
+        secret_sealed,
+        row.active,
+        at
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -72,7 +79,14 @@ pub fn update_webhook(
              secret_sealed = COALESCE(?5, secret_sealed), updated_at = ?6
          WHERE id = ?1",
     )?
-    .execute(params![id, row.name, row.url, row.active, secret_sealed, at])?;
+    .execute(params![
+        id,
+        row.name,
+        row.url,
+        row.active,
+        secret_sealed,
+        at
+    ])?;
     Ok(())
 }
 

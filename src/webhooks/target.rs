@@ -99,7 +99,9 @@ pub fn parse(url: &str) -> Result<Target, TargetRefusal> {
     } else if let Some(rest) = strip_prefix_ci(url, "http://") {
         (false, rest)
     } else {
-        return Err(TargetRefusal::BadUrl("it must start with https:// or http://"));
+        return Err(TargetRefusal::BadUrl(
+            "it must start with https:// or http://",
+        ));
     };
     let rest = rest.split('#').next().unwrap_or_default();
     let split = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -175,7 +177,12 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 /// delivery checks again.
 pub async fn check_on_save(target: &Target, policy: &HostPolicy) -> Result<(), TargetRefusal> {
     match policy
-        .resolve(&target.host, target.port, !target.https, Duration::from_secs(5))
+        .resolve(
+            &target.host,
+            target.port,
+            !target.https,
+            Duration::from_secs(5),
+        )
         .await
     {
         Ok(_) | Err(HostRefusal::Dns) | Err(HostRefusal::Timeout) => {
@@ -195,7 +202,12 @@ pub async fn resolve(
     policy: &HostPolicy,
 ) -> Result<Vec<SocketAddr>, TargetRefusal> {
     Ok(policy
-        .resolve(&target.host, target.port, !target.https, Duration::from_secs(5))
+        .resolve(
+            &target.host,
+            target.port,
+            !target.https,
+            Duration::from_secs(5),
+        )
         .await?)
 }
 

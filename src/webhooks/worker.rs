@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::WebhookError;
 use super::send::{self, Outcome, Request};
 use super::service;
 use super::sign;
 use super::target;
-use super::WebhookError;
 use crate::db::{Db, now};
 use crate::mail::secrets::Sealer;
 use crate::net::host_policy::HostPolicy;
@@ -98,7 +98,12 @@ fn take_next(conn: &Connection, at: &str, stale: &str) -> Result<Option<Due>, We
 }
 
 /// Records attempt `attempts + 1`.
-fn record(conn: &Connection, id: i64, attempts: i64, outcome: &Outcome) -> Result<(), WebhookError> {
+fn record(
+    conn: &Connection,
+    id: i64,
+    attempts: i64,
+    outcome: &Outcome,
+) -> Result<(), WebhookError> {
     let at = now();
     let tried = attempts + 1;
     let (state, next) = if outcome.delivered() {

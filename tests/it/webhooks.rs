@@ -128,7 +128,7 @@ async fn deliveries_until(api: &Api, hook: i64, done: impl Fn(&[Value]) -> bool)
     panic!("the deliveries did not reach the expected state");
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn signed_deliveries_retry_after_a_500_and_can_be_sent_again() {
     let ts = common::demo_server().await;
     let ca = ts.token_client(CA_ACME);
@@ -162,13 +162,23 @@ async fn signed_deliveries_retry_after_a_500_and_can_be_sent_again() {
     // First attempt answered 500, the retry (10 s later) 200.
     let seen = wait_for(&got, 2, 45).await;
     for request in &seen {
-        assert!(request.head.starts_with("POST /hooks/zezaro?src=1 HTTP/1.1"), "{}", request.head);
+        assert!(
+            request
+                .head
+                .starts_with("POST /hooks/zezaro?src=1 HTTP/1.1"),
+            "{}",
+            request.head
+        );
         let signature = request.header("X-Zezaro-Signature").expect("signed");
         assert!(
             zezaro::webhooks::sign::verify(SECRET, &signature, &request.body),
             "signature {signature} does not match"
         );
-        assert!(!zezaro::webhooks::sign::verify("anderes-geheimnis-123", &signature, &request.body));
+        assert!(!zezaro::webhooks::sign::verify(
+            "anderes-geheimnis-123",
+            &signature,
+            &request.body
+        ));
         assert_eq!(request.header("X-Zezaro-Event").as_deref(), Some("test"));
         assert_eq!(
             request.header("X-Zezaro-Delivery"),
@@ -192,12 +202,18 @@ async fn signed_deliveries_retry_after_a_500_and_can_be_sent_again() {
     assert!(first["last_millis"].as_i64().is_some());
     assert!(first.get("last_error").is_none(), "{first}");
     assert!(first["delivered_at"].is_string());
-    assert!(!first.to_string().contains("secret-body"), "the answer's body is never shown");
+    assert!(
+        !first.to_string().contains("secret-body"),
+        "the answer's body is never shown"
+    );
 
     // Re-send: a new delivery with the same body.
     let original = first["id"].as_i64().unwrap();
     let (status, resent) = ca
-        .post(&format!("/api/v1/webhook-deliveries/{original}/resend"), json!({}))
+        .post(
+            &format!("/api/v1/webhook-deliveries/{original}/resend"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{resent}");
     assert_eq!(resent["resend_of"], original);
@@ -219,7 +235,10 @@ async fn signed_deliveries_retry_after_a_500_and_can_be_sent_again() {
         assert_eq!(nord.get(&path).await.0, StatusCode::NOT_FOUND, "{path}");
     }
     let (status, _) = nord
-        .post(&format!("/api/v1/webhook-deliveries/{original}/resend"), json!({}))
+        .post(
+            &format!("/api/v1/webhook-deliveries/{original}/resend"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = nord
@@ -243,12 +262,17 @@ async fn signed_deliveries_retry_after_a_500_and_can_be_sent_again() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, audit) = ca.get("/api/v1/audit?object_type=webhook").await;
     let text = audit.to_string();
-    for action in ["webhook.create", "webhook.test", "webhook.resend", "webhook.delete"] {
+    for action in [
+        "webhook.create",
+        "webhook.test",
+        "webhook.resend",
+        "webhook.delete",
+    ] {
         assert!(text.contains(action), "{action} missing in {text}");
     }
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_refused_answer_fails_at_once_and_a_secret_can_be_replaced() {
     let ts = common::demo_server().await;
     let ca = ts.token_client(CA_ACME);
@@ -272,11 +296,20 @@ async fn a_refused_answer_fails_at_once_and_a_secret_can_be_replaced() {
     assert_eq!(status, StatusCode::OK, "{changed}");
     let secret = changed["secret"].as_str().unwrap().to_string();
     assert_ne!(secret, generated);
-    ca.post(&format!("/api/v1/webhooks/{id}/test"), json!({})).await;
+    ca.post(&format!("/api/v1/webhooks/{id}/test"), json!({}))
+        .await;
     let seen = wait_for(&got, 1, 20).await;
     let signature = seen[0].header("X-Zezaro-Signature").unwrap();
-    assert!(zezaro::webhooks::sign::verify(&secret, &signature, &seen[0].body));
-    assert!(!zezaro::webhooks::sign::verify(&generated, &signature, &seen[0].body));
+    assert!(zezaro::webhooks::sign::verify(
+        &secret,
+        &signature,
+        &seen[0].body
+    ));
+    assert!(!zezaro::webhooks::sign::verify(
+        &generated,
+        &signature,
+        &seen[0].body
+    ));
     let items = deliveries_until(&ca, id, |items| {
         items.first().is_some_and(|d| d["state"] == "failed")
     })
@@ -286,7 +319,7 @@ async fn a_refused_answer_fails_at_once_and_a_secret_can_be_replaced() {
     assert_eq!(items[0]["last_error"], "HTTP 410");
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn private_targets_are_refused_without_the_allow_list() {
     let ts = common::server_with(true, |config| {
         config.mail_allowed_hosts = zezaro::net::HostPolicy::public_only();
@@ -295,7 +328,10 @@ async fn private_targets_are_refused_without_the_allow_list() {
     let ca = ts.token_client(CA_ACME);
     for (url, code) in [
         ("https://127.0.0.1:8443/hook", "host-not-allowed"),
-        ("https://169.254.169.254/latest/meta-data", "host-not-allowed"),
+        (
+            "https://169.254.169.254/latest/meta-data",
+            "host-not-allowed",
+        ),
         ("https://[::1]/hook", "host-not-allowed"),
         ("https://10.1.2.3/hook", "host-not-allowed"),
         ("http://127.0.0.1:8080/hook", "host-not-allowed"),
