@@ -1596,6 +1596,16 @@ impl Ctx {
                     leak(failures, "GET /teams", item);
                 }
             }
+            // Webhooks (made by the rows on this server, if any): never a
+            // foreign client's, whatever the role may list.
+            let (status, hooks) = api.get(&p("/webhooks")).await;
+            if status == 200 {
+                for item in items(&hooks) {
+                    if is_foreign(item, "client_id", "client_name") {
+                        leak(failures, "GET /webhooks", item);
+                    }
+                }
+            }
             for item in api.get(&p("/me")).await.1["projects"]
                 .as_array()
                 .expect("projects")

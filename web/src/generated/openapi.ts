@@ -6674,10 +6674,13 @@ export interface components {
             by: string;
             message: string;
         };
-        /** @description A webhook just created or with a new secret: the secret, once. */
+        /** @description A webhook as saved: with the secret when this answer set it. */
         WebhookWithSecret: components["schemas"]["Webhook"] & {
-            /** @description The signing secret; shown only in this answer. */
-            secret: string;
+            /**
+             * @description The signing secret, only in the answer that set it (create; update
+             *     with `secret` or `new_secret`).
+             */
+            secret?: string;
         };
         /**
          * @description Layout hint for the form: the whole row or half of it.
