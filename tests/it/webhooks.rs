@@ -317,6 +317,70 @@ async fn a_refused_answer_fails_at_once_and_a_secret_can_be_replaced() {
     assert_eq!(items[0]["attempts"], 1, "a 410 is not retried");
     assert_eq!(items[0]["last_status"], 410);
     assert_eq!(items[0]["last_error"], "HTTP 410");
+
+    // The client export carries the webhook (without its secret) and the
+    // delivery with its body.
+    let client_id = hook["client_id"].as_i64().unwrap();
+    let (status, job) = ca
+        .post(&format!("/api/v1/clients/{client_id}/exports"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let mut done = Value::Null;
+    for _ in 0..600 {
+        let (_, body) = ca
+            .get(&format!("/api/v1/clients/{client_id}/exports/{job_id}"))
+            .await;
+        if body["state"] != "running" {
+            done = body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(done["state"], "done", "{done}");
+    let response = ca
+        .raw(
+            reqwest::Method::GET,
+            done["download_url"].as_str().unwrap(),
+            None,
+            &[],
+        )
+        .await;
+    let bytes = response.bytes().await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let archive = work.path().join("a.tar.gz");
+    std::fs::write(&archive, &bytes).unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(work.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let top = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let hooks = std::fs::read_to_string(top.join("webhooks.csv")).unwrap();
+    assert!(hooks.starts_with("id,name,url,active,"), "{hooks}");
+    assert!(
+        hooks.contains(&format!("http://127.0.0.1:{port}/")),
+        "{hooks}"
+    );
+    let deliveries = std::fs::read_to_string(top.join("webhook_deliveries.csv")).unwrap();
+    assert!(
+        deliveries.contains("failed") && deliveries.contains("410"),
+        "{deliveries}"
+    );
+    for file in ["webhooks.csv", "webhook_deliveries.csv", "README.md"] {
+        let text = std::fs::read_to_string(top.join(file)).unwrap();
+        assert!(
+            !text.contains(&secret) && !text.contains(&generated),
+            "{file}"
+        );
+    }
 }
 
 #[actix_web::test]
