@@ -227,3 +227,185 @@ async fn attempt(state: &Sending, due: &Due) -> Outcome {
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::StoreError;
+    use crate::webhooks::model::{RuleFiredData, TestData, WebhookEvent};
+
+    fn store() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        db.write_blocking(|tx| {
+            let at = now();
+            for (id, name) in [(1, "A"), (2, "B")] {
+                tx.execute(
+                    "INSERT INTO clients (id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                    rusqlite::params![id, name, at],
+                )?;
+                tx.execute(
+                    "INSERT INTO projects (id, client_id, name, key, created_at, updated_at)
+                     VALUES (?1, ?1, ?2, ?2, ?3, ?3)",
+                    rusqlite::params![id, name, at],
+                )?;
+                tx.execute(
+                    "INSERT INTO cases (id, project_id, number, subject, channel, created_at, updated_at)
+                     VALUES (?1, ?1, 1, 'S', 'email', ?2, ?2)",
+                    rusqlite::params![id, at],
+                )?;
+            }
+            // Webhook 1 of client 1 (active), webhook 2 of client 1 (inactive).
+            for (id, active) in [(1, 1), (2, 0)] {
+                tx.execute(
+                    "INSERT INTO webhooks (id, client_id, name, url, secret_sealed, active, created_at, updated_at)
+                     VALUES (?1, 1, ?1, 'http://127.0.0.1:9/', x'00', ?2, ?3, ?3)",
+                    rusqlite::params![id, active, at],
+                )?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        (dir, db)
+    }
+
+    fn test_event() -> WebhookEvent {
+        WebhookEvent::Test(TestData {
+            message: "m".into(),
+            by: "b".into(),
+        })
+    }
+
+    fn case_event(db: &Db, case: i64) -> WebhookEvent {
+        let (_, case) = db
+            .read_blocking(|conn| {
+                crate::webhooks::store::case_payload(conn, crate::ids::CaseId(case))
+            })
+            .unwrap()
+            .unwrap();
+        WebhookEvent::RuleFired(RuleFiredData {
+            rule_id: 7,
+            rule_name: "Bestellungen".into(),
+            case,
+        })
+    }
+
+    fn row(db: &Db, id: i64) -> (String, i64, Option<String>, Option<i64>) {
+        db.read_blocking(|conn| {
+            Ok::<_, StoreError>(conn.query_row(
+                "SELECT state, attempts, next_attempt_at, last_status FROM webhook_deliveries WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn enqueue_respects_activity_and_the_client() {
+        let (_dir, db) = store();
+        let own = case_event(&db, 1);
+        let queued = db
+            .write_blocking(|tx| service::enqueue(tx, 1, own.clone(), Some(5)))
+            .unwrap();
+        assert!(queued.is_some());
+        let body: String = db
+            .read_blocking(|conn| {
+                Ok::<_, StoreError>(conn.query_row(
+                    "SELECT body FROM webhook_deliveries WHERE id = ?1",
+                    [queued.unwrap()],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["event"], "rule.fired");
+        assert_eq!(json["data"]["case"]["reference"], "A-1");
+        assert_eq!(json["client_id"], 1);
+        // Inactive: nothing queued.
+        assert_eq!(
+            db.write_blocking(|tx| service::enqueue(tx, 2, test_event(), None))
+                .unwrap(),
+            None
+        );
+        // A case of another client: refused.
+        let other = case_event(&db, 2);
+        let foreign = db.write_blocking(|tx| service::enqueue(tx, 1, other.clone(), None));
+        assert!(matches!(foreign, Err(WebhookError::CaseNotFound)));
+        assert!(matches!(
+            db.write_blocking(|tx| service::enqueue(tx, 99, test_event(), None)),
+            Err(WebhookError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn attempts_back_off_then_fail_and_success_is_final() {
+        let (_dir, db) = store();
+        let id = db
+            .write_blocking(|tx| service::enqueue(tx, 1, test_event(), None))
+            .unwrap()
+            .unwrap();
+        let take = |db: &Db| {
+            let at = now();
+            db.write_blocking(|tx| take_next(tx, &at, "0000")).unwrap()
+        };
+        let outcome = |status: u16| send::judge(status, 12);
+        for attempts in 0..MAX_ATTEMPTS - 1 {
+            let due = take(&db).expect("due");
+            assert_eq!((due.id, due.attempts), (id, attempts));
+            assert_eq!(row(&db, id).0, "sending");
+            db.write_blocking(|tx| record(tx, id, attempts, &outcome(503)))
+                .unwrap();
+            let (state, tried, next, status) = row(&db, id);
+            assert_eq!(
+                (state.as_str(), tried, status),
+                ("queued", attempts + 1, Some(503))
+            );
+            let wait = chrono::DateTime::parse_from_rfc3339(&next.unwrap())
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+                - chrono::Utc::now();
+            let expected = crate::mail::outbound::backoff_from(FIRST_RETRY_SECS, attempts + 1);
+            assert!(
+                (wait.num_seconds() - expected).abs() <= 2,
+                "{wait} vs {expected}"
+            );
+            assert!(take(&db).is_none(), "not due before its time");
+            // Make it due now.
+            db.write_blocking(|tx| {
+                tx.execute(
+                    "UPDATE webhook_deliveries SET next_attempt_at = '0000' WHERE id = ?1",
+                    [id],
+                )?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        }
+        let due = take(&db).unwrap();
+        db.write_blocking(|tx| record(tx, id, due.attempts, &outcome(503)))
+            .unwrap();
+        assert_eq!(row(&db, id).0, "failed", "the 10th attempt gives up");
+        assert!(take(&db).is_none());
+
+        // A second delivery: delivered at once; a stale outcome changes nothing.
+        let id = db
+            .write_blocking(|tx| service::enqueue(tx, 1, test_event(), None))
+            .unwrap()
+            .unwrap();
+        take(&db).unwrap();
+        db.write_blocking(|tx| record(tx, id, 0, &outcome(204)))
+            .unwrap();
+        db.write_blocking(|tx| record(tx, id, 0, &outcome(500)))
+            .unwrap();
+        assert_eq!(row(&db, id).0, "delivered");
+        // A permanent refusal fails at once.
+        let id = db
+            .write_blocking(|tx| service::enqueue(tx, 1, test_event(), None))
+            .unwrap()
+            .unwrap();
+        take(&db).unwrap();
+        db.write_blocking(|tx| record(tx, id, 0, &outcome(404)))
+            .unwrap();
+        assert_eq!(row(&db, id), ("failed".into(), 1, None, Some(404)));
+    }
+}
