@@ -43,3 +43,4 @@ pub mod training;
 pub mod users;
 pub mod validation;
 pub mod webforms;
+pub mod webhooks;

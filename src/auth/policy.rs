@@ -599,6 +599,16 @@ pub fn view_rule(
     )
 }
 
+// ---- webhooks (issue 15) -----------------------------------------------------
+
+/// See and manage a client's webhooks and their deliveries: its admin and
+/// the platform admin; nobody else (403 where the client is seen, 404
+/// elsewhere).
+pub fn manage_webhooks(p: &Principal, client_id: ClientId) -> Result<(), Denied> {
+    view_client(p, client_id)?;
+    allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

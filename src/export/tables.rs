@@ -1343,6 +1343,63 @@ pub const EXPORTERS: &[Exporter] = &[
         ],
     },
     Exporter {
+        file: "webhooks.csv",
+        format: Format::Csv,
+        about: "Webhooks (issue 15): where the client's events are posted. The signing \
+                secret is not exported (it is sealed in the store; set a new one after an \
+                import).",
+        requires: &["webhooks"],
+        from: "FROM webhooks t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Webhook id."),
+            c("name", "Name."),
+            c("url", "Target URL."),
+            c("active", "1: rules may post to it; 0: paused."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "webhook_deliveries.csv",
+        format: Format::Csv,
+        about: "Deliveries of the webhooks: the JSON body posted, the state and the last \
+                attempt's status and time (the answers' bodies are never kept).",
+        requires: &["webhook_deliveries", "webhooks"],
+        from: "FROM webhook_deliveries t WHERE t.webhook_id IN \
+               (SELECT w.id FROM webhooks w WHERE w.client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Delivery id."),
+            c("webhook_id", "See webhooks.csv."),
+            c(
+                "rule_run_id",
+                "The rule run that fired it; empty: a test or its re-send.",
+            ),
+            c("event", "Event kind: test, rule.fired."),
+            c("body", "The JSON body posted (signed as sent)."),
+            c("state", "queued, sending, delivered or failed."),
+            c("attempts", "Attempts made."),
+            c("next_attempt_at", TIMES),
+            c(
+                "last_status",
+                "HTTP status of the last attempt, if one came.",
+            ),
+            c(
+                "last_millis",
+                "Duration of the last attempt in milliseconds.",
+            ),
+            c(
+                "last_error",
+                "Why the last attempt failed, in zezaro's words.",
+            ),
+            c("resend_of", "The delivery this one sent again."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+            c("delivered_at", TIMES),
+        ],
+    },
+    Exporter {
         file: "sla_policies.jsonl",
         format: Format::Jsonl,
         about: "SLA policies per project: the first active one (by position) whose conditions \

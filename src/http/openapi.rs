@@ -228,12 +228,21 @@ use utoipa::{Modify, OpenApi};
         crate::rules::handlers::activate_rule,
         crate::rules::handlers::deactivate_rule,
         crate::rules::handlers::case_rule_runs,
+        crate::webhooks::handlers::list_webhooks,
+        crate::webhooks::handlers::create_webhook,
+        crate::webhooks::handlers::get_webhook,
+        crate::webhooks::handlers::update_webhook,
+        crate::webhooks::handlers::delete_webhook,
+        crate::webhooks::handlers::test_webhook,
+        crate::webhooks::handlers::list_deliveries,
+        crate::webhooks::handlers::resend_delivery,
     ),
     components(schemas(
         super::ProblemBody,
         crate::cases::events::CaseEvent,
         crate::cases::events::PresenceEvent,
-        crate::cases::events::KnowledgeEvent
+        crate::cases::events::KnowledgeEvent,
+        crate::webhooks::model::WebhookBody
     )),
     modifiers(&SecuritySchemes, &ProblemResponses),
     security(("bearer" = []), ("session" = [])),
@@ -257,6 +266,7 @@ use utoipa::{Modify, OpenApi};
         (name = "calendars", description = "Business calendars: opening hours, time zone, German public holidays per federal state, closures"),
         (name = "sla", description = "SLA policies per project and the SLA clocks of a case"),
         (name = "rules", description = "Rules (triggers and automations) per client: versions, activation, order, dry run, the runs on a case"),
+        (name = "webhooks", description = "Webhooks of a client: signed HTTPS POSTs (body: the WebhookBody schema), deliveries with retries, re-send"),
     )
 )]
 pub struct ApiDoc;

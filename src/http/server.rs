@@ -169,6 +169,15 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
         },
     )
     .map_err(|err| StartError::Other(format!("the mail sender: {err}")))?;
+    crate::webhooks::worker::register(
+        &state.services,
+        crate::webhooks::worker::Sending {
+            db: state.db.clone(),
+            sealer: state.sealer.clone(),
+            allowed_hosts: state.config.mail_allowed_hosts.clone(),
+        },
+    )
+    .map_err(|err| StartError::Other(format!("the webhook sender: {err}")))?;
     state.mail.sync_all().await;
     let data = web::Data::new(state.clone());
     // Serialised once and shared: a copy of the document per worker cost
@@ -313,6 +322,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::text_modules::configure)
                     .configure(crate::sla::configure)
                     .configure(crate::rules::configure)
+                    .configure(crate::webhooks::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

@@ -289,8 +289,14 @@ pub fn new_message_id(mailbox_address: &str) -> String {
 /// Waiting time before attempt `attempts + 1` after `attempts` failures:
 /// 30 s, 1 min, 2 min … capped at an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
+    backoff_from(FIRST_RETRY_SECS, attempts)
+}
+
+/// The same doubling backoff from another first wait (the webhook sender's
+/// 10 s), capped at an hour.
+pub fn backoff_from(first_secs: i64, attempts: i64) -> i64 {
     let exponent = (attempts.max(1) - 1).min(20) as u32;
-    (FIRST_RETRY_SECS.saturating_mul(1i64 << exponent)).min(MAX_RETRY_SECS)
+    (first_secs.saturating_mul(1i64 << exponent)).min(MAX_RETRY_SECS)
 }
 
 // ---- what the queue needs to know ------------------------------------------

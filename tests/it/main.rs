@@ -38,3 +38,4 @@ mod text_modules;
 mod training;
 mod training_admin;
 mod webforms;
+mod webhooks;

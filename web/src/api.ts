@@ -287,6 +287,13 @@ export type InboundMail = Schemas['InboundMail'];
 export type CheckResult = Schemas['CheckResult'];
 export type RunReport = Schemas['RunReport'];
 
+// ---------- webhooks ----------
+
+export type Webhook = Schemas['Webhook'];
+export type WebhookWithSecret = Schemas['WebhookWithSecret'];
+export type WebhookInput = Schemas['WebhookInput'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+
 // ---------- business calendars and SLAs ----------
 
 export type BusinessCalendar = Schemas['BusinessCalendar'];

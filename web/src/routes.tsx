@@ -38,6 +38,7 @@ import { CoursePage, TrainingPage } from './pages/Training';
 import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
 import { TextModuleHistoryPage } from './pages/TextModuleHistory';
 import { SlaSetupPage, seesSla } from './pages/SlaSetup';
+import { WebhooksPage, managesWebhooks } from './pages/Webhooks';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -116,6 +117,12 @@ export const routes: RouteDef[] = [
     page: SlaSetupPage,
     allowed: seesSla,
     nav: { label: 'nav.sla', section: 'admin', testId: 'nav-sla' },
+  },
+  {
+    path: '/admin/webhooks',
+    page: WebhooksPage,
+    allowed: managesWebhooks,
+    nav: { label: 'nav.webhooks', section: 'admin', testId: 'nav-webhooks' },
   },
   {
     path: '/admin/clients',

@@ -26,6 +26,7 @@ mod knowledge;
 mod rule_engine;
 mod rules;
 mod sla;
+mod webhooks;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1439,6 +1440,7 @@ impl Ctx {
             sla if sla.contains("/calendars") || sla.contains("/sla") => {
                 self.sla(sla, target, role).await
             }
+            hooks if hooks.contains("/webhook") => self.webhooks(hooks, target, role).await,
             other => panic!("no such matrix endpoint: {other}"),
         }
     }
@@ -1596,6 +1598,16 @@ impl Ctx {
             for item in items(&api.get(&p("/teams")).await.1) {
                 if is_foreign(item, "client_id", "client_name") {
                     leak(failures, "GET /teams", item);
+                }
+            }
+            // Webhooks (made by the rows on this server, if any): never a
+            // foreign client's, whatever the role may list.
+            let (status, hooks) = api.get(&p("/webhooks")).await;
+            if status == 200 {
+                for item in items(&hooks) {
+                    if is_foreign(item, "client_id", "client_name") {
+                        leak(failures, "GET /webhooks", item);
+                    }
                 }
             }
             for item in api.get(&p("/me")).await.1["projects"]
