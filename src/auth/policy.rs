@@ -572,6 +572,69 @@ pub fn view_sla_policies(p: &Principal, project: ProjectRef) -> Result<(), Denie
     )
 }
 
+// ---- distribution between own team and provider (issue 15) -----------------
+
+/// See a project's distribution plan: the client's admin and the
+/// project's lead.
+pub fn view_distribution(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_sla_policies(p, project)
+}
+
+/// Change a project's distribution plan: the client's admin.
+pub fn manage_distribution(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(
+        p.is_admin() || p.is_admin_of(project.client_id),
+        Denied::Forbidden,
+    )
+}
+
+/// The handling team of a case, as far as visibility goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseHandling {
+    pub provider: bool,
+    /// Which provider team (`None`: any, a provider case from before plans).
+    pub tariff: Option<crate::users::Tariff>,
+}
+
+impl CaseHandling {
+    /// A case whose team is not known: seen only where no share limits.
+    pub const UNKNOWN: CaseHandling = CaseHandling {
+        provider: false,
+        tariff: None,
+    };
+}
+
+/// Whether the principal sees a case of this project with this handling
+/// team: who sees the project, except that a provider agent in a project
+/// with a distribution plan sees only the cases of their team's share.
+pub fn view_case(p: &Principal, project: ProjectRef, handling: CaseHandling) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(sees_handling(p, project.id, handling), Denied::NotFound)
+}
+
+/// The handling part of [`view_case`], for a project the principal sees.
+pub fn sees_handling(p: &Principal, project_id: ProjectId, handling: CaseHandling) -> bool {
+    match p
+        .memberships
+        .iter()
+        .find(|m| m.project_id == project_id)
+        .and_then(|m| m.provider_share)
+    {
+        None => true,
+        Some(own) => handling.provider && handling.tariff.is_none_or(|t| t == own),
+    }
+}
+
+/// The projects where the principal sees only one provider team's share,
+/// with that team's tariff: for the list queries.
+pub fn provider_shares(p: &Principal) -> Vec<(ProjectId, crate::users::Tariff)> {
+    p.memberships
+        .iter()
+        .filter_map(|m| m.provider_share.map(|t| (m.project_id, t)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,6 +658,7 @@ mod tests {
                     client_id,
                     role,
                     edits_knowledge: false,
+                    provider_share: None,
                 })
                 .collect(),
             session: None,

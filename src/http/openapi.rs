@@ -216,6 +216,9 @@ use utoipa::{Modify, OpenApi};
         crate::sla::handlers::update_policy,
         crate::sla::handlers::delete_policy,
         crate::sla::handlers::case_sla,
+        crate::distribution::handlers::get_plan,
+        crate::distribution::handlers::save_plan,
+        crate::distribution::handlers::plan_versions,
     ),
     components(schemas(
         super::ProblemBody,
@@ -244,6 +247,7 @@ use utoipa::{Modify, OpenApi};
         (name = "knowledge", description = "Knowledge base: categories, articles with versions per language, search; text modules (Textbausteine) with placeholders"),
         (name = "calendars", description = "Business calendars: opening hours, time zone, German public holidays per federal state, closures"),
         (name = "sla", description = "SLA policies per project and the SLA clocks of a case"),
+        (name = "distribution", description = "Distribution of new cases between the client's own team and the provider's teams: plans per project, shares, overflow"),
     )
 )]
 pub struct ApiDoc;

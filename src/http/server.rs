@@ -312,6 +312,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::training::configure)
                     .configure(crate::text_modules::configure)
                     .configure(crate::sla::configure)
+                    .configure(crate::distribution::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)
