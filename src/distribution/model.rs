@@ -7,6 +7,7 @@ use crate::users::Tariff;
 
 /// A team that takes cases in a distribution plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[schema(as = DistributionTeam)]
 #[serde(rename_all = "kebab-case")]
 pub enum Team {
     /// The client's own team.
@@ -59,6 +60,7 @@ crate::db::text_enum!(Team);
 
 /// What a plan change does to the project's open cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DistributionOpenCases)]
 #[serde(rename_all = "kebab-case")]
 pub enum OpenCases {
     /// They stay with the team they have.
@@ -92,6 +94,7 @@ impl OpenCases {
 crate::db::text_enum!(OpenCases);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DistributionOverflowKind)]
 #[serde(rename_all = "kebab-case")]
 pub enum OverflowKind {
     /// The own team's open queue holds more than `threshold` cases.
@@ -122,6 +125,7 @@ crate::db::text_enum!(OverflowKind);
 
 /// One share of a topic and channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DistributionEntry)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// `null`: any topic (the row for topics without their own).
@@ -136,6 +140,7 @@ pub struct Entry {
 
 /// An overflow rule: applies, in order, to cases the plan gives the own team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = DistributionOverflow)]
 #[serde(deny_unknown_fields)]
 pub struct Overflow {
     pub kind: OverflowKind,
@@ -151,6 +156,7 @@ pub struct Overflow {
 
 /// A project's current distribution plan.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DistributionPlan)]
 pub struct Plan {
     pub project_id: ProjectId,
     /// 0: the project has no plan (every new case to the own team).
@@ -164,6 +170,7 @@ pub struct Plan {
 
 /// A saved plan version: who changed it when, and what it did to open cases.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DistributionPlanVersion)]
 pub struct PlanVersion {
     pub version: i64,
     pub open_cases: OpenCases,
@@ -177,6 +184,7 @@ pub struct PlanVersion {
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = DistributionPlanInput)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
     #[serde(default)]
@@ -192,6 +200,7 @@ pub struct PlanInput {
 
 /// The answer to a save: the new plan and how many open cases moved.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DistributionPlanSaved)]
 pub struct PlanSaved {
     pub plan: Plan,
     pub moved: i64,

@@ -38,6 +38,7 @@ import { CoursePage, TrainingPage } from './pages/Training';
 import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
 import { TextModuleHistoryPage } from './pages/TextModuleHistory';
 import { SlaSetupPage, seesSla } from './pages/SlaSetup';
+import { DistributionPage, seesDistribution } from './pages/Distribution';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -116,6 +117,12 @@ export const routes: RouteDef[] = [
     page: SlaSetupPage,
     allowed: seesSla,
     nav: { label: 'nav.sla', section: 'admin', testId: 'nav-sla' },
+  },
+  {
+    path: '/admin/distribution',
+    page: DistributionPage,
+    allowed: seesDistribution,
+    nav: { label: 'nav.distribution', section: 'admin', testId: 'nav-distribution' },
   },
   {
     path: '/admin/clients',

@@ -22,6 +22,7 @@
 
 use crate::common;
 
+mod distribution;
 mod knowledge;
 mod rules;
 mod sla;
@@ -1432,6 +1433,7 @@ impl Ctx {
             knowledge if knowledge.contains("/knowledge") => {
                 self.knowledge(knowledge, target, role).await
             }
+            d if d.contains("/distribution") => self.distribution(d, target, role).await,
             sla if sla.contains("/calendars") || sla.contains("/sla") => {
                 self.sla(sla, target, role).await
             }

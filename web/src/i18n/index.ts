@@ -13,6 +13,7 @@ import { knowledge as enKnowledge } from './en/knowledge';
 import { instructions as enInstructions } from './en/instructions';
 import { mail as enMail } from './en/mail';
 import { sla as enSla } from './en/sla';
+import { distribution as enDistribution } from './en/distribution';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { admin as deAdmin } from './de/admin';
@@ -24,6 +25,7 @@ import { knowledge as deKnowledge } from './de/knowledge';
 import { instructions as deInstructions } from './de/instructions';
 import { mail as deMail } from './de/mail';
 import { sla as deSla } from './de/sla';
+import { distribution as deDistribution } from './de/distribution';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 
@@ -32,11 +34,11 @@ export type { Message, Plural } from './messages';
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enDistribution };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deDistribution };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';
