@@ -670,6 +670,71 @@ mod tests {
     const FOREIGN: ClientId = ClientId(2);
 
     #[test]
+    fn a_provider_agent_in_a_planned_project_sees_only_their_teams_share() {
+        use crate::users::Tariff;
+        let mut basic = who(
+            Role::Agent,
+            None,
+            &[(10, OWN, MemberRole::Agent), (11, OWN, MemberRole::Agent)],
+        );
+        // Project 10 has a plan, project 11 none.
+        basic.memberships[0].provider_share = Some(Tariff::Basic);
+        let planned = ProjectRef {
+            id: ProjectId(10),
+            client_id: OWN,
+        };
+        let open = ProjectRef {
+            id: ProjectId(11),
+            client_id: OWN,
+        };
+        let case = |provider, tariff| CaseHandling { provider, tariff };
+        assert!(view_case(&basic, planned, case(true, Some(Tariff::Basic))).is_ok());
+        assert!(view_case(&basic, planned, case(true, None)).is_ok());
+        assert_eq!(
+            view_case(&basic, planned, case(true, Some(Tariff::Pro))),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            view_case(&basic, planned, case(false, None)),
+            Err(Denied::NotFound)
+        );
+        assert!(!sees_handling(&basic, planned.id, CaseHandling::UNKNOWN));
+        // Without a plan: every case of the project, as before.
+        assert!(view_case(&basic, open, case(false, None)).is_ok());
+        assert_eq!(
+            provider_shares(&basic),
+            vec![(ProjectId(10), Tariff::Basic)]
+        );
+        // The client's own agent, the lead and the admin see every case.
+        let anna = who(Role::Agent, Some(OWN), &[(10, OWN, MemberRole::Agent)]);
+        let lead = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead)]);
+        for p in [&anna, &lead] {
+            assert!(view_case(p, planned, case(true, Some(Tariff::Pro))).is_ok());
+            assert!(view_case(p, planned, case(false, None)).is_ok());
+        }
+        // Another client's project stays 404.
+        let foreign = ProjectRef {
+            id: ProjectId(20),
+            client_id: FOREIGN,
+        };
+        assert_eq!(
+            view_case(&basic, foreign, case(true, Some(Tariff::Basic))),
+            Err(Denied::NotFound)
+        );
+        // Reading and changing a plan.
+        let admin = who(Role::ClientAdmin, Some(OWN), &[]);
+        assert!(manage_distribution(&admin, planned).is_ok());
+        assert_eq!(manage_distribution(&lead, planned), Err(Denied::Forbidden));
+        assert!(view_distribution(&lead, planned).is_ok());
+        assert_eq!(view_distribution(&anna, planned), Err(Denied::Forbidden));
+        let nord_admin = who(Role::ClientAdmin, Some(FOREIGN), &[]);
+        assert_eq!(
+            view_distribution(&nord_admin, planned),
+            Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
     fn client_admin_never_sees_another_client() {
         let p = who(Role::ClientAdmin, Some(OWN), &[]);
         assert!(view_client(&p, OWN).is_ok());

@@ -45,8 +45,8 @@ pub fn pick(shares: &[(Team, i64)], seq: i64) -> Option<Team> {
         }
         // The first of the highest: ties go to the earlier row.
         chosen = 0;
-        for i in 1..current.len() {
-            if current[i] > current[chosen] {
+        for (i, c) in current.iter().enumerate().skip(1) {
+            if *c > current[chosen] {
                 chosen = i;
             }
         }
@@ -176,8 +176,7 @@ fn plan_of(conn: &Connection, project_id: ProjectId) -> Result<Plan, Distributio
         changed_at: None,
     };
     if let Some((id, _)) = store::current(conn, project_id)? {
-        let v = store::versions(conn, project_id)?;
-        if let Some(head) = v.into_iter().next() {
+        if let Some(head) = store::head(conn, id)? {
             plan.version = head.version;
             plan.changed_by_id = head.changed_by_id;
             plan.changed_by_name = Some(head.changed_by_name);

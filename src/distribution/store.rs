@@ -51,6 +51,28 @@ pub fn overflow(conn: &Connection, plan_id: i64) -> StoreResult<Vec<Overflow>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// One saved version without its rows.
+pub fn head(conn: &Connection, plan_id: i64) -> StoreResult<Option<PlanVersion>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT version, open_cases, moved, changed_by_id, changed_by_name, changed_at
+             FROM distribution_plans WHERE id = ?1",
+        )?
+        .query_row([plan_id], |r| {
+            Ok(PlanVersion {
+                version: r.get(0)?,
+                open_cases: r.get(1)?,
+                moved: r.get(2)?,
+                changed_by_id: r.get(3)?,
+                changed_by_name: r.get(4)?,
+                changed_at: r.get(5)?,
+                entries: Vec::new(),
+                overflow: Vec::new(),
+            })
+        })
+        .optional()?)
+}
+
 /// Every saved version, newest first.
 pub fn versions(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<PlanVersion>> {
     let mut stmt = conn.prepare_cached(

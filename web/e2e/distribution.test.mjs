@@ -94,7 +94,7 @@ test('the client admin moves a topic to the provider while both teams have their
   try {
     admin = await login(ADMIN);
     anna = await login(ANNA);
-    basic = await login(BASIC, { viewport: { width: 390, height: 844 }, locale: 'de-DE' });
+    basic = await login(BASIC);
     const acme = await caseList(anna, 'view-team-client');
     await caseList(basic, 'view-all');
     const topics = await call(anna.context, 'GET', `/projects/${acme}/topics`);

@@ -49,6 +49,7 @@ export function DistributionPage() {
   const { me } = useSession();
   const projects = distributionProjects(me);
   const [projectId, setProjectId] = useState<number | null>(projects[0]?.id ?? null);
+  const [saved, setSaved] = useState<PlanSaved | null>(null);
   const project = projects.find((p) => p.id === projectId);
   const manage = managesDistribution(me, project?.client_id);
   const plan = useLoad(
@@ -71,7 +72,14 @@ export function DistributionPage() {
     <Page title={t('dist.title')} testId="distribution-page" wide>
       <p class="muted">{t('dist.help')}</p>
       <Field label={t('dist.project')}>
-        <select value={projectId ?? ''} onChange={(e) => setProjectId(Number(e.currentTarget.value))} data-testid="dist-project">
+        <select
+          value={projectId ?? ''}
+          onChange={(e) => {
+            setProjectId(Number(e.currentTarget.value));
+            setSaved(null);
+          }}
+          data-testid="dist-project"
+        >
           {projects.map((p) => (
             <option key={p.id} value={p.id}>
               {p.client_name} – {p.name}
@@ -88,11 +96,17 @@ export function DistributionPage() {
           plan={plan.data}
           calendars={calendars.data?.items ?? []}
           manage={manage}
-          onSaved={() => {
+          onSaved={(result) => {
+            setSaved(result);
             void plan.reload();
             void versions.reload();
           }}
         />
+      )}
+      {saved && (
+        <p class="muted" role="status" data-testid="dist-saved">
+          {t('dist.saved', { n: saved.moved })}
+        </p>
       )}
       {versions.data && versions.data.items.length > 0 && (
         <section class="dist-versions">
@@ -121,14 +135,13 @@ function PlanEditor(props: {
   plan: DistributionPlan;
   calendars: BusinessCalendar[];
   manage: boolean;
-  onSaved: () => void;
+  onSaved: (saved: PlanSaved) => void;
 }) {
   const { topics } = useProjectData(props.projectId);
   const [entries, setEntries] = useState<DistributionEntry[]>(props.plan.entries);
   const [overflow, setOverflow] = useState<DistributionOverflow[]>(props.plan.overflow);
   const [choice, setChoice] = useState<OpenCasesChoice>('leave');
   const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState<PlanSaved | null>(null);
   const [busy, setBusy] = useState(false);
   const ro = !props.manage;
   useEffect(() => setError(null), [entries, overflow]);
@@ -147,8 +160,7 @@ function PlanEditor(props: {
         open_cases: choice,
         expected_version: props.plan.version,
       });
-      setSaved(result);
-      props.onSaved();
+      props.onSaved(result);
     } catch (e) {
       setError(e);
     } finally {
@@ -349,11 +361,6 @@ function PlanEditor(props: {
             </label>
           ))}
           <ErrorBox error={error} />
-          {saved && (
-            <p class="muted" role="status" data-testid="dist-saved">
-              {t('dist.saved', { n: saved.moved })}
-            </p>
-          )}
           <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void save()} data-testid="dist-save">
             {t('dist.save')}
           </button>
