@@ -90,7 +90,9 @@ fn check(
     if overflow.len() > MAX_OVERFLOW {
         return Err(Invalid::new("overflow", format!("at most {MAX_OVERFLOW} rules")).into());
     }
-    let mut groups: Vec<((Option<i64>, Option<Channel>), i64, Vec<Team>)> = Vec::new();
+    // (topic, channel) → the sum of shares and the teams named.
+    type Group = ((Option<i64>, Option<Channel>), i64, Vec<Team>);
+    let mut groups: Vec<Group> = Vec::new();
     for e in entries {
         if !(1..=100).contains(&e.share_percent) {
             return Err(Invalid::new("entries.share_percent", "a share is 1 to 100 %").into());
