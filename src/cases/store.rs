@@ -22,6 +22,9 @@ const COLUMNS: &str =
         c.first_response_at, c.solved_at, c.closed_at, c.created_at, c.updated_at,
         c.sla_due_at, c.sla_target, c.handling_tariff";
 
+/// The index of the first column after [`COLUMNS`] (the search's snippet).
+const SNIPPET: usize = 32;
+
 const JOINS: &str = "JOIN projects p ON p.id = c.project_id
      LEFT JOIN topics t ON t.id = c.topic_id
      LEFT JOIN users u ON u.id = c.assignee_id
@@ -938,7 +941,7 @@ pub fn search(
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(filter.args.iter()), |row| {
-            Ok((from_row(row)?, row.get(29)?))
+            Ok((from_row(row)?, row.get(SNIPPET)?))
         })?;
         return Ok(rows.collect::<Result<_, _>>()?);
     }
@@ -973,7 +976,7 @@ pub fn search(
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut found: HashMap<CaseId, (Case, String)> = stmt
         .query_map(params![fts, low, high, ids], |row| {
-            Ok((from_row(row)?, row.get(29)?))
+            Ok((from_row(row)?, row.get(SNIPPET)?))
         })?
         .map(|r| r.map(|(case, snippet): (Case, String)| (case.id, (case, snippet))))
         .collect::<Result<_, _>>()?;
