@@ -152,3 +152,30 @@ test('the client admin moves a topic to the provider while both teams have their
     for (const p of [admin, anna, basic]) await p?.context.close();
   }
 });
+
+test('the project lead reads the demo plan on a phone, in German', { timeout: 120_000 }, async () => {
+  let lead;
+  try {
+    lead = await login('lead@zezaro.example', { viewport: { width: 390, height: 844 } });
+    await lead.page.goto(env.baseUrl + '/admin/distribution');
+    await lead.page.getByTestId('distribution-page').waitFor();
+    const select = lead.page.getByTestId('dist-project');
+    const gas = await select.locator('option', { hasText: 'Gasvertrieb' }).getAttribute('value');
+    await select.selectOption(gas);
+    await lead.page.getByTestId('dist-entry').first().waitFor();
+    // Read only: no editing controls, the demo's rows in German.
+    assert.equal(await lead.page.getByTestId('dist-save').count(), 0);
+    const table = await lead.page.getByTestId('dist-entries').innerText();
+    assert.match(table, /Dienstleister – Team Pro/);
+    assert.match(table, /Eigenes Team/);
+    assert.match(await lead.page.getByTestId('dist-versions').innerText(), /Version 1/);
+    const overflow = await lead.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+    assert.deepEqual(lead.problems, []);
+  } catch (err) {
+    await failureArtifacts('distribution-lead', [lead]);
+    throw err;
+  } finally {
+    await lead?.context.close();
+  }
+});
