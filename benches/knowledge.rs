@@ -273,6 +273,7 @@ fn main() {
                 client_id: client.into(),
                 role: MemberRole::Agent,
                 edits_knowledge: false,
+                provider_share: None,
             })
             .collect(),
         session: None,

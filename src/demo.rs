@@ -229,6 +229,8 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         seed_sla(tx, &op, acme.id, strom.id)?;
         seed_rules(tx, &op, acme.id, strom.id)?;
         seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
+        // After the cases (a plan applies to new cases; the demo's stay).
+        seed_distribution(tx, &op, acme.id, gas.id)?;
         // Anna (an agent of Acme) suggests a change to an article.
         let anna = Principal {
             user_id: Some(ids[4]),
@@ -440,6 +442,60 @@ fn seed_fields(
 /// Acme's office in Nordrhein-Westfalen (public holidays of NW, company
 /// holidays between the years) and the SLAs of "Kundenservice Strom":
 /// urgent and high written cases faster, everything else standard.
+/// A distribution plan on Acme's gas project (issue 15): the provider's
+/// Team Pro takes new cases, except Verträge (the own team) and 40 % of the
+/// e-mails on Rechnung; what the plan gives the own team goes to Team Pro
+/// outside the service hours of "Kundenservice Köln".
+fn seed_distribution(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    acme: ClientId,
+    gas: ProjectId,
+) -> Result<(), DemoError> {
+    use crate::cases::Channel;
+    use crate::distribution::model::{Entry, OpenCases, Overflow, OverflowKind, PlanInput, Team};
+    let topic = |name: &str| -> Result<i64, DemoError> {
+        tx.query_row(
+            "SELECT id FROM topics WHERE project_id = ?1 AND name = ?2",
+            rusqlite::params![gas, name],
+            |r| r.get(0),
+        )
+        .map_err(err)
+    };
+    let calendar: i64 = tx
+        .query_row(
+            "SELECT id FROM business_calendars WHERE client_id = ?1 ORDER BY id LIMIT 1",
+            [acme],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let entry = |topic_id, channel, team, share_percent| Entry {
+        topic_id,
+        channel,
+        team,
+        share_percent,
+    };
+    let rechnung = topic("Rechnung")?;
+    let input = PlanInput {
+        entries: vec![
+            entry(Some(rechnung), Some(Channel::Email), Team::ProviderPro, 60),
+            entry(Some(rechnung), Some(Channel::Email), Team::Client, 40),
+            entry(Some(topic("Vertrag")?), None, Team::Client, 100),
+            entry(None, None, Team::ProviderPro, 100),
+        ],
+        overflow: vec![Overflow {
+            kind: OverflowKind::OutsideHours,
+            threshold: None,
+            calendar_id: Some(calendar),
+            to_team: Team::ProviderPro,
+        }],
+        open_cases: OpenCases::Leave,
+        expected_version: 0,
+    };
+    crate::distribution::service::save(tx, op, gas, input).map_err(err)?;
+    Ok(())
+}
+
 fn seed_sla(
     tx: &rusqlite::Transaction,
     op: &Principal,

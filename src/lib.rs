@@ -17,6 +17,7 @@ pub mod contacts;
 pub mod customers;
 pub mod db;
 pub mod demo;
+pub mod distribution;
 pub mod export;
 pub mod fields;
 pub mod gdpr;

@@ -67,6 +67,9 @@ pub struct Membership {
     /// Granted editing of the knowledge limited to this project
     /// (`knowledge_editors`; docs/knowledge.md).
     pub edits_knowledge: bool,
+    /// A provider agent in a project with a distribution plan (issue 15):
+    /// their team's tariff; they see only the cases that team handles.
+    pub provider_share: Option<crate::users::Tariff>,
 }
 
 /// The authenticated caller of one request, everything the authorization
@@ -152,6 +155,10 @@ pub struct MyProject {
     /// An agent granted editing of the project's knowledge articles
     /// (`knowledge_editors`).
     pub edits_knowledge: bool,
+    /// Set for a provider agent in a project with a distribution plan
+    /// (issue 15): their team's tariff; they see only the cases that team
+    /// handles there (`policy::view_case`).
+    pub provider_share: Option<crate::users::Tariff>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -609,6 +609,69 @@ pub fn manage_webhooks(p: &Principal, client_id: ClientId) -> Result<(), Denied>
     allow(p.is_admin() || p.is_admin_of(client_id), Denied::Forbidden)
 }
 
+// ---- distribution between own team and provider (issue 15) -----------------
+
+/// See a project's distribution plan: the client's admin and the
+/// project's lead.
+pub fn view_distribution(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_sla_policies(p, project)
+}
+
+/// Change a project's distribution plan: the client's admin.
+pub fn manage_distribution(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(
+        p.is_admin() || p.is_admin_of(project.client_id),
+        Denied::Forbidden,
+    )
+}
+
+/// The handling team of a case, as far as visibility goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseHandling {
+    pub provider: bool,
+    /// Which provider team (`None`: any, a provider case from before plans).
+    pub tariff: Option<crate::users::Tariff>,
+}
+
+impl CaseHandling {
+    /// A case whose team is not known: seen only where no share limits.
+    pub const UNKNOWN: CaseHandling = CaseHandling {
+        provider: false,
+        tariff: None,
+    };
+}
+
+/// Whether the principal sees a case of this project with this handling
+/// team: who sees the project, except that a provider agent in a project
+/// with a distribution plan sees only the cases of their team's share.
+pub fn view_case(p: &Principal, project: ProjectRef, handling: CaseHandling) -> Result<(), Denied> {
+    view_project(p, project)?;
+    allow(sees_handling(p, project.id, handling), Denied::NotFound)
+}
+
+/// The handling part of [`view_case`], for a project the principal sees.
+pub fn sees_handling(p: &Principal, project_id: ProjectId, handling: CaseHandling) -> bool {
+    match p
+        .memberships
+        .iter()
+        .find(|m| m.project_id == project_id)
+        .and_then(|m| m.provider_share)
+    {
+        None => true,
+        Some(own) => handling.provider && handling.tariff.is_none_or(|t| t == own),
+    }
+}
+
+/// The projects where the principal sees only one provider team's share,
+/// with that team's tariff: for the list queries.
+pub fn provider_shares(p: &Principal) -> Vec<(ProjectId, crate::users::Tariff)> {
+    p.memberships
+        .iter()
+        .filter_map(|m| m.provider_share.map(|t| (m.project_id, t)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,6 +695,7 @@ mod tests {
                     client_id,
                     role,
                     edits_knowledge: false,
+                    provider_share: None,
                 })
                 .collect(),
             session: None,
@@ -641,6 +705,71 @@ mod tests {
 
     const OWN: ClientId = ClientId(1);
     const FOREIGN: ClientId = ClientId(2);
+
+    #[test]
+    fn a_provider_agent_in_a_planned_project_sees_only_their_teams_share() {
+        use crate::users::Tariff;
+        let mut basic = who(
+            Role::Agent,
+            None,
+            &[(10, OWN, MemberRole::Agent), (11, OWN, MemberRole::Agent)],
+        );
+        // Project 10 has a plan, project 11 none.
+        basic.memberships[0].provider_share = Some(Tariff::Basic);
+        let planned = ProjectRef {
+            id: ProjectId(10),
+            client_id: OWN,
+        };
+        let open = ProjectRef {
+            id: ProjectId(11),
+            client_id: OWN,
+        };
+        let case = |provider, tariff| CaseHandling { provider, tariff };
+        assert!(view_case(&basic, planned, case(true, Some(Tariff::Basic))).is_ok());
+        assert!(view_case(&basic, planned, case(true, None)).is_ok());
+        assert_eq!(
+            view_case(&basic, planned, case(true, Some(Tariff::Pro))),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            view_case(&basic, planned, case(false, None)),
+            Err(Denied::NotFound)
+        );
+        assert!(!sees_handling(&basic, planned.id, CaseHandling::UNKNOWN));
+        // Without a plan: every case of the project, as before.
+        assert!(view_case(&basic, open, case(false, None)).is_ok());
+        assert_eq!(
+            provider_shares(&basic),
+            vec![(ProjectId(10), Tariff::Basic)]
+        );
+        // The client's own agent, the lead and the admin see every case.
+        let anna = who(Role::Agent, Some(OWN), &[(10, OWN, MemberRole::Agent)]);
+        let lead = who(Role::ProjectLead, None, &[(10, OWN, MemberRole::Lead)]);
+        for p in [&anna, &lead] {
+            assert!(view_case(p, planned, case(true, Some(Tariff::Pro))).is_ok());
+            assert!(view_case(p, planned, case(false, None)).is_ok());
+        }
+        // Another client's project stays 404.
+        let foreign = ProjectRef {
+            id: ProjectId(20),
+            client_id: FOREIGN,
+        };
+        assert_eq!(
+            view_case(&basic, foreign, case(true, Some(Tariff::Basic))),
+            Err(Denied::NotFound)
+        );
+        // Reading and changing a plan.
+        let admin = who(Role::ClientAdmin, Some(OWN), &[]);
+        assert!(manage_distribution(&admin, planned).is_ok());
+        assert_eq!(manage_distribution(&lead, planned), Err(Denied::Forbidden));
+        assert!(view_distribution(&lead, planned).is_ok());
+        assert_eq!(view_distribution(&anna, planned), Err(Denied::Forbidden));
+        let nord_admin = who(Role::ClientAdmin, Some(FOREIGN), &[]);
+        assert_eq!(
+            view_distribution(&nord_admin, planned),
+            Err(Denied::NotFound)
+        );
+    }
 
     #[test]
     fn client_admin_never_sees_another_client() {

@@ -171,6 +171,7 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
             MyProject {
                 member_role: membership.map(|m| m.role),
                 edits_knowledge: membership.is_some_and(|m| m.edits_knowledge),
+                provider_share: membership.and_then(|m| m.provider_share),
                 id: p.id,
                 name: p.name,
                 key: p.key,

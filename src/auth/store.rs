@@ -57,9 +57,13 @@ pub fn memberships(conn: &Connection, user_id: UserId) -> StoreResult<Vec<Member
     let mut stmt = conn.prepare_cached(
         "SELECT m.project_id, p.client_id, m.role,
                 EXISTS (SELECT 1 FROM knowledge_editors k
-                        WHERE k.project_id = m.project_id AND k.user_id = m.user_id)
+                        WHERE k.project_id = m.project_id AND k.user_id = m.user_id),
+                CASE WHEN u.role = 'agent' AND u.client_id IS NULL
+                      AND EXISTS (SELECT 1 FROM distribution_plans d WHERE d.project_id = m.project_id)
+                     THEN coalesce(u.tariff, 'basic') END
          FROM project_members m
-         JOIN projects p ON p.id = m.project_id WHERE m.user_id = ?1",
+         JOIN projects p ON p.id = m.project_id
+         JOIN users u ON u.id = m.user_id WHERE m.user_id = ?1",
     )?;
     let rows = stmt.query_map([user_id], |row| {
         let role: MemberRole = row.get(2)?;
@@ -68,6 +72,7 @@ pub fn memberships(conn: &Connection, user_id: UserId) -> StoreResult<Vec<Member
             client_id: row.get(1)?,
             role,
             edits_knowledge: row.get(3)?,
+            provider_share: row.get(4)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

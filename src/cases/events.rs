@@ -33,6 +33,11 @@ pub struct CaseEvent {
     pub version: i64,
     pub by_user_id: Option<UserId>,
     pub by_name: Option<String>,
+    /// The case's handling team, for the receiver's check (a provider
+    /// agent in a project with a distribution plan receives only their
+    /// team's cases); not sent. `None`: unknown, not sent to such agents.
+    #[serde(skip)]
+    pub handling: Option<policy::CaseHandling>,
 }
 
 /// The data of the `presence` event on `/api/v1/events`.
@@ -82,6 +87,20 @@ impl Event {
     /// knowledge: one of its projects, or any project of its client).
     pub fn visible_to(&self, who: &Principal) -> bool {
         match self {
+            // A provider agent limited to their team's share: only the
+            // cases of that share (an event of unknown team: none).
+            Event::Case(CaseEvent {
+                project_id,
+                handling,
+                ..
+            }) if !policy::sees_handling(
+                who,
+                *project_id,
+                handling.unwrap_or(policy::CaseHandling::UNKNOWN),
+            ) =>
+            {
+                false
+            }
             Event::Case(CaseEvent {
                 project_id,
                 client_id,
@@ -353,6 +372,7 @@ mod tests {
             version: 1,
             by_user_id: None,
             by_name: None,
+            handling: None,
         })
     }
 

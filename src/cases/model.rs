@@ -121,6 +121,10 @@ pub struct Case {
     /// Which target `sla_due_at` is: `first-response`, `next-response`,
     /// `resolution`.
     pub sla_target: Option<String>,
+    /// Which of the provider's teams handles a provider case (`basic`,
+    /// `pro`; issue 15's distribution); null: the own team, or any
+    /// provider team.
+    pub handling_tariff: Option<crate::users::Tariff>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -28,8 +28,16 @@ const MAX_TAGS: usize = 20;
 pub fn visible_case(conn: &Connection, who: &Principal, id: CaseId) -> Result<Case, CaseError> {
     let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
     let project = crate::projects::store::get(conn, case.project_id)?.ok_or(CaseError::NotFound)?;
-    policy::view_project(who, project.as_ref()).map_err(|_| CaseError::NotFound)?;
+    policy::view_case(who, project.as_ref(), handling(&case)).map_err(|_| CaseError::NotFound)?;
     Ok(case)
+}
+
+/// The case's handling team, for `policy::view_case` and live events.
+pub fn handling(case: &Case) -> policy::CaseHandling {
+    policy::CaseHandling {
+        provider: case.handling_team == HandlingTeam::Provider,
+        tariff: case.handling_tariff,
+    }
 }
 
 fn project_for_work(
@@ -56,6 +64,7 @@ pub fn event(kind: &'static str, case: &Case, client_id: ClientId, who: &Princip
         version: case.version,
         by_user_id: who.user_id,
         by_name: Some(who.name.clone()),
+        handling: Some(handling(case)),
     }
 }
 
@@ -210,6 +219,19 @@ fn create_checked(
         }
         None => None,
     };
+    // The project's distribution plan decides the team when the caller
+    // named none (issue 15), in this transaction.
+    let (handling_team, handling_tariff) = match input.handling_team {
+        Some(team) => (team, None),
+        None => crate::distribution::service::team_for_new_case(
+            conn,
+            project.id,
+            input.topic_id,
+            input.channel,
+            Utc::now(),
+        )?
+        .map_or((HandlingTeam::Client, None), |t| t.handling()),
+    };
     let number = store::next_number(conn, project.id)?;
     let id = store::insert(
         conn,
@@ -220,7 +242,8 @@ fn create_checked(
             channel: input.channel,
             topic_id: input.topic_id,
             priority: input.priority.unwrap_or(Priority::Normal),
-            handling_team: input.handling_team.unwrap_or(HandlingTeam::Client),
+            handling_team,
+            handling_tariff,
             assignee_id: input.assignee_id,
             contact_id,
             organization_id,
@@ -623,7 +646,7 @@ pub fn detail(
     let contact_cases = match case.contact_id {
         Some(contact_id) => {
             let mut filter = Filter::default();
-            filter.visibility(&policy::project_visibility(who));
+            filter.visible_to(who);
             filter.push("c.contact_id = ?", vec![Value::from(contact_id)]);
             filter.push("c.id <> ?", vec![Value::from(id)]);
             store::list(conn, filter, Sort::CreatedDesc, None, 20)?
@@ -645,7 +668,7 @@ pub fn detail(
 /// The filters of a list query, within the caller's visibility.
 fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
     let mut filter = Filter::default();
-    filter.visibility(&policy::project_visibility(who));
+    filter.visible_to(who);
     if let Some(project_id) = query.project_id {
         filter.project(project_id);
     }

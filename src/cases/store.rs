@@ -15,7 +15,7 @@ const TAG_SEPARATOR: char = '\u{1f}';
 
 /// How many columns `COLUMNS` names: what a query selects after them
 /// (a snippet) is read at this index.
-const COLUMN_COUNT: usize = 31;
+const COLUMN_COUNT: usize = 32;
 
 const COLUMNS: &str =
     "c.id, c.project_id, p.key, c.number, c.subject, c.channel, c.topic_id, t.name,
@@ -24,7 +24,7 @@ const COLUMNS: &str =
         (SELECT group_concat(tag, char(31)) FROM case_tags WHERE case_id = c.id),
         c.due_at, c.custom, c.merged_into_id, c.version, c.message_count, c.last_message_at,
         c.first_response_at, c.solved_at, c.closed_at, c.created_at, c.updated_at,
-        c.sla_due_at, c.sla_target";
+        c.sla_due_at, c.sla_target, c.handling_tariff";
 
 const JOINS: &str = "JOIN projects p ON p.id = c.project_id
      LEFT JOIN topics t ON t.id = c.topic_id
@@ -82,6 +82,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Case> {
         updated_at: row.get(28)?,
         sla_due_at: row.get(29)?,
         sla_target: row.get(30)?,
+        handling_tariff: row.get(31)?,
     })
 }
 
@@ -110,6 +111,8 @@ pub struct NewCaseRow<'a> {
     pub topic_id: Option<i64>,
     pub priority: Priority,
     pub handling_team: HandlingTeam,
+    /// The provider team of a provider case (issue 15's distribution).
+    pub handling_tariff: Option<crate::users::Tariff>,
     pub assignee_id: Option<UserId>,
     pub contact_id: Option<ContactId>,
     pub organization_id: Option<OrganizationId>,
@@ -123,8 +126,9 @@ pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<CaseId> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO cases (project_id, number, subject, channel, topic_id, status, priority, handling_team,
-             assignee_id, contact_id, organization_id, due_at, custom, created_by_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+             assignee_id, contact_id, organization_id, due_at, custom, created_by_id, created_at, updated_at,
+             handling_tariff)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
     )?
     .execute(params![
         c.project_id,
@@ -141,7 +145,8 @@ pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<CaseId> {
         c.due_at,
         c.custom,
         c.created_by_id,
-        at
+        at,
+        c.handling_tariff.map(crate::users::Tariff::as_str)
     ])?;
     Ok(CaseId(conn.last_insert_rowid()))
 }
@@ -150,6 +155,7 @@ pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<CaseId> {
 pub fn update(conn: &Connection, c: &Case) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE cases SET subject = ?2, status = ?3, priority = ?4, topic_id = ?5, handling_team = ?6,
+             handling_tariff = CASE WHEN ?6 = 'provider' THEN ?17 END,
              assignee_id = ?7, contact_id = ?8, organization_id = ?9, due_at = ?10, custom = ?11,
              first_response_at = ?12, solved_at = ?13, closed_at = ?14, merged_into_id = ?15,
              version = version + 1, updated_at = ?16
@@ -171,7 +177,8 @@ pub fn update(conn: &Connection, c: &Case) -> StoreResult<()> {
         c.solved_at,
         c.closed_at,
         c.merged_into_id,
-        now()
+        now(),
+        c.handling_tariff.map(crate::users::Tariff::as_str)
     ])?;
     Ok(())
 }
@@ -623,6 +630,30 @@ impl Filter {
                 vec![Value::Text(serde_json::to_string(ids).unwrap_or_default())],
             ),
         }
+    }
+
+    /// Cases a provider agent sees in projects with a distribution plan:
+    /// only their team's share there (`policy::provider_shares`).
+    pub fn provider_shares(&mut self, shares: &[(ProjectId, crate::users::Tariff)]) {
+        let Some(&(_, tariff)) = shares.first() else {
+            return;
+        };
+        let projects: Vec<ProjectId> = shares.iter().map(|s| s.0).collect();
+        self.push(
+            "(+c.project_id NOT IN (SELECT value FROM json_each(?))
+              OR (+c.handling_team = 'provider' AND coalesce(c.handling_tariff, ?) = ?))",
+            vec![
+                Value::Text(serde_json::to_string(&projects).unwrap_or_default()),
+                Value::Text(tariff.as_str().into()),
+                Value::Text(tariff.as_str().into()),
+            ],
+        );
+    }
+
+    /// The principal's visibility: the projects, and the provider shares.
+    pub fn visible_to(&mut self, who: &crate::auth::Principal) {
+        self.visibility(&crate::auth::policy::project_visibility(who));
+        self.provider_shares(&crate::auth::policy::provider_shares(who));
     }
 
     pub fn use_index(&mut self, index: &'static str) {

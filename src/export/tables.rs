@@ -389,6 +389,11 @@ pub const EXPORTERS: &[Exporter] = &[
             ),
             c("priority", "`low`, `normal`, `high` or `urgent`."),
             c("handling_team", "`client` (own team) or `provider`."),
+            c(
+                "handling_tariff",
+                "Which provider team handles a provider case: `basic` (Team Basic) or `pro` \
+                 (Team Pro); empty: the own team, or any provider team.",
+            ),
             c("assignee_id", "See users.csv."),
             c("contact_id", "See contacts.jsonl."),
             c("organization_id", "See organizations.jsonl."),
@@ -1585,6 +1590,91 @@ pub const EXPORTERS: &[Exporter] = &[
             c("text", "The text."),
             c("created_at", TIMES),
             c("read_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "distribution_plans.csv",
+        format: Format::Csv,
+        about: "Distribution plans (issue 15): every saved version of a project's plan of which \
+                team takes new cases; the highest version per project is in force.",
+        requires: &["distribution_plans"],
+        from: "FROM distribution_plans t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.version",
+        columns: &[
+            c("id", "Plan version id."),
+            c("project_id", "See projects.csv."),
+            c("version", "1, 2, … per project."),
+            c(
+                "open_cases",
+                "What the save did to open cases: `leave`, `move-unassigned` or `move-all`.",
+            ),
+            c("moved", "Open cases the save moved to another team."),
+            c("changed_by_id", "See users.csv."),
+            c("changed_by_name", "Who saved it, as then named."),
+            c("changed_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "distribution_entries.csv",
+        format: Format::Csv,
+        about: "The rows of the plans: per topic and channel the teams and their shares \
+                (summing to 100 per topic and channel).",
+        requires: &["distribution_entries", "distribution_plans"],
+        from: "FROM distribution_entries t WHERE t.plan_id IN (SELECT d.id FROM distribution_plans d \
+               WHERE d.project_id IN (SELECT id FROM projects WHERE client_id = ?1))",
+        order: "t.plan_id, t.rowid",
+        columns: &[
+            c("plan_id", "See distribution_plans.csv."),
+            c("topic_id", "See topics.csv; empty: any topic."),
+            c(
+                "channel",
+                "`email`, `call`, `webform`, `chat`, `letter`; empty: any.",
+            ),
+            c("team", "`client`, `provider-basic` or `provider-pro`."),
+            c(
+                "share_percent",
+                "Share of the topic and channel's new cases, 1–100.",
+            ),
+        ],
+    },
+    Exporter {
+        file: "distribution_overflow.csv",
+        format: Format::Csv,
+        about: "Overflow rules of the plans, in order: a case the plan gives the own team goes \
+                to a provider team when the own queue is over a threshold or the calendar is closed.",
+        requires: &["distribution_overflow", "distribution_plans"],
+        from: "FROM distribution_overflow t WHERE t.plan_id IN (SELECT d.id FROM distribution_plans d \
+               WHERE d.project_id IN (SELECT id FROM projects WHERE client_id = ?1))",
+        order: "t.plan_id, t.position",
+        columns: &[
+            c("plan_id", "See distribution_plans.csv."),
+            c("position", "Order of evaluation."),
+            c("kind", "`queue-over` or `outside-hours`."),
+            c(
+                "threshold",
+                "`queue-over`: more than this many open own-team cases.",
+            ),
+            c(
+                "calendar_id",
+                "`outside-hours`: see business_calendars.csv.",
+            ),
+            c("to_team", "`provider-basic` or `provider-pro`."),
+        ],
+    },
+    Exporter {
+        file: "distribution_counters.csv",
+        format: Format::Csv,
+        about: "How many cases each share group of a plan version has dealt (the deterministic \
+                shares continue from here).",
+        requires: &["distribution_counters", "distribution_plans"],
+        from: "FROM distribution_counters t WHERE t.plan_id IN (SELECT d.id FROM distribution_plans d \
+               WHERE d.project_id IN (SELECT id FROM projects WHERE client_id = ?1))",
+        order: "t.plan_id, t.topic_key, t.channel",
+        columns: &[
+            c("plan_id", "See distribution_plans.csv."),
+            c("topic_key", "Topic id; 0: any topic."),
+            c("channel", "Channel; empty: any."),
+            c("seq", "Cases dealt."),
         ],
     },
 ];

@@ -236,6 +236,9 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::handlers::test_webhook,
         crate::webhooks::handlers::list_deliveries,
         crate::webhooks::handlers::resend_delivery,
+        crate::distribution::handlers::get_plan,
+        crate::distribution::handlers::save_plan,
+        crate::distribution::handlers::plan_versions,
     ),
     components(schemas(
         super::ProblemBody,
@@ -267,6 +270,7 @@ use utoipa::{Modify, OpenApi};
         (name = "sla", description = "SLA policies per project and the SLA clocks of a case"),
         (name = "rules", description = "Rules (triggers and automations) per client: versions, activation, order, dry run, the runs on a case"),
         (name = "webhooks", description = "Webhooks of a client: signed HTTPS POSTs (body: the WebhookBody schema), deliveries with retries, re-send"),
+        (name = "distribution", description = "Distribution of new cases between the client's own team and the provider's teams: plans per project, shares, overflow"),
     )
 )]
 pub struct ApiDoc;

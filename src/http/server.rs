@@ -323,6 +323,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::sla::configure)
                     .configure(crate::rules::configure)
                     .configure(crate::webhooks::configure)
+                    .configure(crate::distribution::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Principal, policy};
+use crate::auth::Principal;
 use crate::cases::{self, Case, CaseError};
 use crate::contacts::Contact;
 use crate::organizations::Organization;
@@ -153,7 +153,7 @@ fn case_filter(
     project_id: Option<ProjectId>,
 ) -> cases::store::Filter {
     let mut filter = cases::store::Filter::default();
-    filter.visibility(&policy::project_visibility(who));
+    filter.visible_to(who);
     if let Some(project_id) = project_id {
         filter.project(project_id);
     }

@@ -95,6 +95,7 @@ pub fn mark_due(
             version: case.version,
             by_user_id: None,
             by_name: None,
+            handling: Some(crate::cases::service::handling(&case)),
         }));
     }
     Ok(made)

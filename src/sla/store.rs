@@ -164,7 +164,9 @@ pub fn delete_calendar(conn: &Connection, id: i64) -> StoreResult<()> {
 pub fn calendar_in_use(conn: &Connection, id: i64) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM sla_policies WHERE calendar_id = ?1)")?
-        .query_row([id], |r| r.get(0))?)
+        .query_row([id], |r| r.get::<_, bool>(0))?
+        // An overflow rule of a project's current distribution plan.
+        || crate::distribution::store::calendar_in_use(conn, id)?)
 }
 
 // ---- policies -------------------------------------------------------------------

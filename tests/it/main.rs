@@ -15,6 +15,7 @@ mod cases;
 mod cli;
 mod contacts;
 mod crash;
+mod distribution;
 mod erasure_canary;
 mod export;
 mod fields;

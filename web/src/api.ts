@@ -304,6 +304,16 @@ export type SlaPolicy = Schemas['SlaPolicy'];
 export type SlaPolicyInput = Schemas['SlaPolicyInput'];
 export type SlaClock = Schemas['SlaClock'];
 export type CaseSla = Schemas['CaseSla'];
+
+// ---------- distribution between own team and provider ----------
+
+export type DistributionTeam = Schemas['DistributionTeam'];
+export type DistributionEntry = Schemas['DistributionEntry'];
+export type DistributionOverflow = Schemas['DistributionOverflow'];
+export type DistributionPlan = Schemas['DistributionPlan'];
+export type DistributionPlanVersion = Schemas['DistributionPlanVersion'];
+export type OpenCasesChoice = Schemas['DistributionOpenCases'];
+export type PlanSaved = Schemas['DistributionPlanSaved'];
 export const GERMAN_STATES: GermanState[] = ['BW', 'BY', 'BE', 'BB', 'HB', 'HH', 'HE', 'MV', 'NI', 'NW', 'RP', 'SL', 'SN', 'ST', 'SH', 'TH'];
 
 // ---------- text modules (Textbausteine) ----------

@@ -39,6 +39,7 @@ import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
 import { TextModuleHistoryPage } from './pages/TextModuleHistory';
 import { SlaSetupPage, seesSla } from './pages/SlaSetup';
 import { WebhooksPage, managesWebhooks } from './pages/Webhooks';
+import { DistributionPage, seesDistribution } from './pages/Distribution';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -123,6 +124,12 @@ export const routes: RouteDef[] = [
     page: WebhooksPage,
     allowed: managesWebhooks,
     nav: { label: 'nav.webhooks', section: 'admin', testId: 'nav-webhooks' },
+  },
+  {
+    path: '/admin/distribution',
+    page: DistributionPage,
+    allowed: seesDistribution,
+    nav: { label: 'nav.distribution', section: 'admin', testId: 'nav-distribution' },
   },
   {
     path: '/admin/clients',

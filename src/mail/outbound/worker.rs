@@ -293,6 +293,10 @@ async fn deliver(state: &Sending, mut due: Due) -> bool {
             .write(&state.db, move |tx, announce| {
                 let version = record(tx, id, attempts, &outcome)?;
                 if let Some(version) = version {
+                    let handling = crate::cases::store::get(tx, case_id)
+                        .ok()
+                        .flatten()
+                        .map(|c| crate::cases::service::handling(&c));
                     announce.push(Event::Case(CaseEvent {
                         kind: "delivery",
                         case_id,
@@ -301,6 +305,7 @@ async fn deliver(state: &Sending, mut due: Due) -> bool {
                         version,
                         by_user_id: None,
                         by_name: None,
+                        handling,
                     }));
                 }
                 Ok::<_, OutboundError>(version)

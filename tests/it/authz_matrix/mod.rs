@@ -22,6 +22,7 @@
 
 use crate::common;
 
+mod distribution;
 mod knowledge;
 mod rule_engine;
 mod rules;
@@ -1437,6 +1438,7 @@ impl Ctx {
             rules if rules.contains("/rules") || rules.contains("/rule-runs") => {
                 self.rule_engine(rules, target, role).await
             }
+            d if d.contains("/distribution") => self.distribution(d, target, role).await,
             sla if sla.contains("/calendars") || sla.contains("/sla") => {
                 self.sla(sla, target, role).await
             }

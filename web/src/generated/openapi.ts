@@ -2009,6 +2009,51 @@ export interface paths {
         patch: operations["update_projects"];
         trace?: never;
     };
+    "/api/v1/projects/{id}/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's distribution plan: which team takes new cases of each
+         *     topic and channel (client admins; the project's lead reads).
+         */
+        get: operations["get_plan"];
+        /**
+         * A new version of the plan, in force for new cases at once; the project's
+         *     open cases stay, or their unassigned ones or all move as `open_cases`
+         *     says (in the same write; live `case` events for each moved case).
+         */
+        put: operations["save_plan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/distribution/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every saved version of the plan, newest first: who changed it when, and
+         *     what it did to the open cases.
+         */
+        get: operations["plan_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/fields": {
         parameters: {
             query?: never;
@@ -3424,6 +3469,7 @@ export interface components {
             custom: Record<string, unknown>;
             due_at: string | null;
             first_response_at: string | null;
+            handling_tariff: null | components["schemas"]["Tariff"];
             handling_team: components["schemas"]["HandlingTeam"];
             /** Format: int64 */
             id: number;
@@ -3882,6 +3928,100 @@ export interface components {
          * @enum {string}
          */
         DesiredState: "running" | "paused" | "stopped";
+        /** @description One share of a topic and channel. */
+        DistributionEntry: {
+            channel?: null | components["schemas"]["Channel"];
+            /**
+             * Format: int64
+             * @description 1–100; the shares of one topic and channel sum to 100.
+             */
+            share_percent: number;
+            team: components["schemas"]["DistributionTeam"];
+            /**
+             * Format: int64
+             * @description `null`: any topic (the row for topics without their own).
+             */
+            topic_id?: number | null;
+        };
+        /**
+         * @description What a plan change does to the project's open cases.
+         * @enum {string}
+         */
+        DistributionOpenCases: "leave" | "move-unassigned" | "move-all";
+        /** @description An overflow rule: applies, in order, to cases the plan gives the own team. */
+        DistributionOverflow: {
+            /**
+             * Format: int64
+             * @description `outside-hours`: a business calendar of the project's client.
+             */
+            calendar_id?: number | null;
+            kind: components["schemas"]["DistributionOverflowKind"];
+            /**
+             * Format: int64
+             * @description `queue-over`: more than this many open own-team cases.
+             */
+            threshold?: number | null;
+            /** @description `provider-basic` or `provider-pro`. */
+            to_team: components["schemas"]["DistributionTeam"];
+        };
+        /** @enum {string} */
+        DistributionOverflowKind: "queue-over" | "outside-hours";
+        /** @description A project's current distribution plan. */
+        DistributionPlan: {
+            changed_at: string | null;
+            /** Format: int64 */
+            changed_by_id: number | null;
+            changed_by_name: string | null;
+            entries: components["schemas"]["DistributionEntry"][];
+            overflow: components["schemas"]["DistributionOverflow"][];
+            /** Format: int64 */
+            project_id: number;
+            /**
+             * Format: int64
+             * @description 0: the project has no plan (every new case to the own team).
+             */
+            version: number;
+        };
+        DistributionPlanInput: {
+            entries?: components["schemas"]["DistributionEntry"][];
+            /**
+             * Format: int64
+             * @description The version this change is based on (0 for a project without plan);
+             *     a different current version answers 409 `version-conflict`.
+             */
+            expected_version: number;
+            /** @description What to do with the project's open cases. */
+            open_cases: components["schemas"]["DistributionOpenCases"];
+            overflow?: components["schemas"]["DistributionOverflow"][];
+        };
+        /** @description The answer to a save: the new plan and how many open cases moved. */
+        DistributionPlanSaved: {
+            /** Format: int64 */
+            moved: number;
+            plan: components["schemas"]["DistributionPlan"];
+        };
+        /** @description A saved plan version: who changed it when, and what it did to open cases. */
+        DistributionPlanVersion: {
+            changed_at: string;
+            /** Format: int64 */
+            changed_by_id: number | null;
+            changed_by_name: string;
+            entries: components["schemas"]["DistributionEntry"][];
+            /**
+             * Format: int64
+             * @description Open cases the save moved to another team.
+             */
+            moved: number;
+            open_cases: components["schemas"]["DistributionOpenCases"];
+            overflow: components["schemas"]["DistributionOverflow"][];
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description A team that takes cases in a distribution plan.
+         * @enum {string}
+         */
+        DistributionTeam: "client" | "provider-basic" | "provider-pro";
         /** @description The answer of a dry run: which rules would fire, what they would change. */
         DryRun: {
             /** Format: int64 */
@@ -4559,6 +4699,25 @@ export interface components {
                 subject: string;
                 to_address: string;
                 updated_at: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_DistributionPlanVersion: {
+            items: {
+                changed_at: string;
+                /** Format: int64 */
+                changed_by_id: number | null;
+                changed_by_name: string;
+                entries: components["schemas"]["DistributionEntry"][];
+                /**
+                 * Format: int64
+                 * @description Open cases the save moved to another team.
+                 */
+                moved: number;
+                open_cases: components["schemas"]["DistributionOpenCases"];
+                overflow: components["schemas"]["DistributionOverflow"][];
+                /** Format: int64 */
+                version: number;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -5734,6 +5893,7 @@ export interface components {
             key: string;
             member_role: null | components["schemas"]["MemberRole"];
             name: string;
+            provider_share: null | components["schemas"]["Tariff"];
         };
         NewArticle: {
             /** @description Markdown. */
@@ -7175,6 +7335,15 @@ export type CustomField = components['schemas']['CustomField'];
 export type Delivery = components['schemas']['Delivery'];
 export type DeliveryState = components['schemas']['DeliveryState'];
 export type DesiredState = components['schemas']['DesiredState'];
+export type DistributionEntry = components['schemas']['DistributionEntry'];
+export type DistributionOpenCases = components['schemas']['DistributionOpenCases'];
+export type DistributionOverflow = components['schemas']['DistributionOverflow'];
+export type DistributionOverflowKind = components['schemas']['DistributionOverflowKind'];
+export type DistributionPlan = components['schemas']['DistributionPlan'];
+export type DistributionPlanInput = components['schemas']['DistributionPlanInput'];
+export type DistributionPlanSaved = components['schemas']['DistributionPlanSaved'];
+export type DistributionPlanVersion = components['schemas']['DistributionPlanVersion'];
+export type DistributionTeam = components['schemas']['DistributionTeam'];
 export type DryRun = components['schemas']['DryRun'];
 export type DryRunInput = components['schemas']['DryRunInput'];
 export type DryRunRule = components['schemas']['DryRunRule'];
@@ -7218,6 +7387,7 @@ export type ItemListCourseCandidate = components['schemas']['ItemList_CourseCand
 export type ItemListCourseSummary = components['schemas']['ItemList_CourseSummary'];
 export type ItemListCustomField = components['schemas']['ItemList_CustomField'];
 export type ItemListDelivery = components['schemas']['ItemList_Delivery'];
+export type ItemListDistributionPlanVersion = components['schemas']['ItemList_DistributionPlanVersion'];
 export type ItemListDuplicateGroup = components['schemas']['ItemList_DuplicateGroup'];
 export type ItemListErasure = components['schemas']['ItemList_Erasure'];
 export type ItemListExportJob = components['schemas']['ItemList_ExportJob'];
@@ -21700,6 +21870,267 @@ export interface operations {
             };
             /** @description A value breaks a rule (`field` names it) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionPlan"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    save_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistributionPlanInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionPlanSaved"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description version-conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    plan_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_DistributionPlanVersion"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

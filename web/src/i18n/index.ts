@@ -14,6 +14,7 @@ import { instructions as enInstructions } from './en/instructions';
 import { mail as enMail } from './en/mail';
 import { sla as enSla } from './en/sla';
 import { webhooks as enWebhooks } from './en/webhooks';
+import { distribution as enDistribution } from './en/distribution';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { admin as deAdmin } from './de/admin';
@@ -26,6 +27,7 @@ import { instructions as deInstructions } from './de/instructions';
 import { mail as deMail } from './de/mail';
 import { sla as deSla } from './de/sla';
 import { webhooks as deWebhooks } from './de/webhooks';
+import { distribution as deDistribution } from './de/distribution';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 
@@ -34,11 +36,11 @@ export type { Message, Plural } from './messages';
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';

@@ -1,0 +1,78 @@
+use actix_web::{HttpResponse, get, put, web};
+
+use super::model::{Plan, PlanInput, PlanSaved, PlanVersion};
+use super::{DistributionError, service};
+use crate::auth::Principal;
+use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
+use crate::ids::ProjectId;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_plan)
+        .service(save_plan)
+        .service(plan_versions);
+}
+
+/// The project's distribution plan: which team takes new cases of each
+/// topic and channel (client admins; the project's lead reads).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/distribution", tag = "distribution",
+    responses((status = 200, body = Plan), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/projects/{id}/distribution")]
+pub async fn get_plan(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let plan = state
+        .db
+        .read(move |conn| service::get(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(plan))
+}
+
+/// A new version of the plan, in force for new cases at once; the project's
+/// open cases stay, or their unassigned ones or all move as `open_cases`
+/// says (in the same write; live `case` events for each moved case).
+#[utoipa::path(put, path = "/api/v1/projects/{id}/distribution", tag = "distribution", request_body = PlanInput,
+    responses((status = 200, body = PlanSaved), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 409, body = ProblemBody, description = "version-conflict"), (status = 422, body = ProblemBody)))]
+#[put("/projects/{id}/distribution")]
+pub async fn save_plan(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ProjectId>,
+    body: ValidJson<PlanInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let saved = state
+        .cases
+        .write(&state.db, move |tx, announce| {
+            let (saved, moved) = service::save(tx, &who, id, body.into_inner())?;
+            for case in &moved {
+                let client_id = crate::cases::service::client_of(tx, case.project_id)?;
+                announce.case("updated", case, client_id, &who);
+            }
+            Ok::<_, DistributionError>(saved)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+/// Every saved version of the plan, newest first: who changed it when, and
+/// what it did to the open cases.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/distribution/versions", tag = "distribution",
+    responses((status = 200, body = ItemList<PlanVersion>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+#[get("/projects/{id}/distribution/versions")]
+pub async fn plan_versions(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .read(move |conn| service::versions(conn, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemList { items }))
+}
