@@ -828,6 +828,7 @@ mod tests {
             updated_at: "2026-12-01T09:00:00.000Z".into(),
             sla_due_at: None,
             sla_target: None,
+            handling_tariff: None,
         }
     }
 
