@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The project's distribution plan: which team takes new cases of each
 /// topic and channel (client admins; the project's lead reads).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/distribution", tag = "distribution",
+    params(("id" = i64, Path)),
     responses((status = 200, body = Plan), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/distribution")]
 pub async fn get_plan(
@@ -34,7 +35,8 @@ pub async fn get_plan(
 /// A new version of the plan, in force for new cases at once; the project's
 /// open cases stay, or their unassigned ones or all move as `open_cases`
 /// says (in the same write; live `case` events for each moved case).
-#[utoipa::path(put, path = "/api/v1/projects/{id}/distribution", tag = "distribution", request_body = PlanInput,
+#[utoipa::path(put, path = "/api/v1/projects/{id}/distribution", tag = "distribution",
+    params(("id" = i64, Path)), request_body = PlanInput,
     responses((status = 200, body = PlanSaved), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
         (status = 409, body = ProblemBody, description = "version-conflict"), (status = 422, body = ProblemBody)))]
 #[put("/projects/{id}/distribution")]
@@ -62,6 +64,7 @@ pub async fn save_plan(
 /// Every saved version of the plan, newest first: who changed it when, and
 /// what it did to the open cases.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/distribution/versions", tag = "distribution",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<PlanVersion>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/projects/{id}/distribution/versions")]
 pub async fn plan_versions(

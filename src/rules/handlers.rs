@@ -217,6 +217,7 @@ pub async fn deactivate_rule(
 
 /// The rules that ran on a case, newest first (whoever sees the case).
 #[utoipa::path(get, path = "/api/v1/cases/{id}/rule-runs", tag = "rules",
+    params(("id" = i64, Path)),
     responses((status = 200, body = ItemList<RuleRun>), (status = 404, body = ProblemBody)))]
 #[get("/cases/{id}/rule-runs")]
 pub async fn case_rule_runs(
