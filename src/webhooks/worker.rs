@@ -286,7 +286,9 @@ mod tests {
         WebhookEvent::RuleFired(RuleFiredData {
             rule_id: 7,
             rule_name: "Bestellungen".into(),
+            trigger: "case-created".into(),
             case,
+            changes: Vec::new(),
         })
     }
 
