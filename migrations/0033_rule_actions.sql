@@ -6,26 +6,24 @@
 ALTER TABLE rule_versions ADD COLUMN schedule TEXT;
 
 -- When the case's status last changed (a time-based rule's
--- `since: status-changed`). Kept by triggers, so every writer of cases
--- (the service, bulk moves, merges, the demo) keeps it without knowing.
+-- `since: status-changed`; NULL: never since the case was created, the
+-- moment is `created_at`). Kept by a trigger, so every writer of cases
+-- (the service, bulk moves, merges) keeps it without knowing; inserts
+-- cost nothing extra.
 ALTER TABLE cases ADD COLUMN status_changed_at TEXT;
-UPDATE cases SET status_changed_at = coalesce(
-    (SELECT max(h.at) FROM case_history h WHERE h.case_id = cases.id AND h.field = 'status'),
-    created_at);
-CREATE TRIGGER cases_status_changed_insert AFTER INSERT ON cases
-    WHEN NEW.status_changed_at IS NULL
-BEGIN
-    UPDATE cases SET status_changed_at = NEW.created_at WHERE id = NEW.id;
-END;
-CREATE TRIGGER cases_status_changed_update AFTER UPDATE OF status ON cases
+UPDATE cases SET status_changed_at =
+    (SELECT max(h.at) FROM case_history h WHERE h.case_id = cases.id AND h.field = 'status')
+    WHERE status <> 'new';
+CREATE TRIGGER cases_status_changed AFTER UPDATE OF status ON cases
     WHEN NEW.status IS NOT OLD.status
 BEGIN
     UPDATE cases SET status_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id;
 END;
 
 -- The time-based pass walks open cases by the moment a rule counts from;
--- the WHERE clause is the open filter of the pass's query.
-CREATE INDEX cases_open_status_changed ON cases(status_changed_at)
+-- the WHERE clause is the open filter of the pass's query, the
+-- expressions are `rules::model::Since::expr`.
+CREATE INDEX cases_open_status_changed ON cases(coalesce(status_changed_at, created_at))
     WHERE status NOT IN ('solved', 'closed');
 CREATE INDEX cases_open_created ON cases(created_at)
     WHERE status NOT IN ('solved', 'closed');

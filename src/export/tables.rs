@@ -421,7 +421,8 @@ pub const EXPORTERS: &[Exporter] = &[
             c("sla_target", "Which target sla_due_at is."),
             c(
                 "status_changed_at",
-                "When the status last changed (what time-based rules count from).",
+                "When the status last changed (what time-based rules count from); empty: \
+                 never since the case was created.",
             ),
             c(
                 "anonymized_at",

@@ -175,13 +175,14 @@ pub enum Since {
 }
 
 impl Since {
-    /// The case column holding the moment.
-    pub fn column(self) -> &'static str {
+    /// The SQL expression of the moment on `cases c` (as the partial
+    /// indexes of migration 0033 have it).
+    pub fn expr(self) -> &'static str {
         match self {
-            Since::StatusChanged => "status_changed_at",
-            Since::Created => "created_at",
-            Since::LastMessage => "last_message_at",
-            Since::Updated => "updated_at",
+            Since::StatusChanged => "coalesce(c.status_changed_at, c.created_at)",
+            Since::Created => "c.created_at",
+            Since::LastMessage => "c.last_message_at",
+            Since::Updated => "c.updated_at",
         }
     }
 }

@@ -646,17 +646,17 @@ pub fn time_candidates(
     after: Option<(&str, i64)>,
     limit: i64,
 ) -> StoreResult<Vec<(CaseId, String)>> {
-    let col = since.column();
+    let m = since.expr();
     // The open filter is the partial indexes' WHERE clause.
     let sql = format!(
-        "SELECT c.id, c.{col} FROM cases c
-         WHERE c.status NOT IN ('solved', 'closed') AND c.{col} IS NOT NULL AND c.{col} <= ?1
-           AND (?2 IS NULL OR c.{col} > ?2 OR (c.{col} = ?2 AND c.id > ?3))
+        "SELECT c.id, {m} FROM cases c
+         WHERE c.status NOT IN ('solved', 'closed') AND {m} IS NOT NULL AND {m} <= ?1
+           AND (?2 IS NULL OR {m} > ?2 OR ({m} = ?2 AND c.id > ?3))
            AND c.project_id IN (SELECT id FROM projects WHERE client_id = ?4)
            AND (?5 = '[]' OR c.project_id IN (SELECT value FROM json_each(?5)))
            AND NOT EXISTS (SELECT 1 FROM rule_time_marks t
-                           WHERE t.rule_id = ?6 AND t.case_id = c.id AND t.since_at = c.{col})
-         ORDER BY c.{col}, c.id LIMIT ?7"
+                           WHERE t.rule_id = ?6 AND t.case_id = c.id AND t.since_at = {m})
+         ORDER BY {m}, c.id LIMIT ?7"
     );
     let projects = serde_json::to_string(projects).unwrap_or_else(|_| "[]".into());
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -678,7 +678,7 @@ pub fn time_candidates(
 /// The moment `since` of a case now (none when it has none).
 pub fn since_of(conn: &Connection, case_id: CaseId, since: super::model::Since) -> StoreResult<Option<String>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {} FROM cases WHERE id = ?1", since.column()))?
+        .prepare_cached(&format!("SELECT {} FROM cases c WHERE c.id = ?1", since.expr()))?
         .query_row([case_id], |r| r.get(0))
         .optional()?
         .flatten())
