@@ -544,7 +544,10 @@ fn write_effects(
                     case.id,
                     "reply",
                     None,
-                    c.old.as_deref().map(|m| format!("text module {m}")).as_deref(),
+                    c.old
+                        .as_deref()
+                        .map(|m| format!("text module {m}"))
+                        .as_deref(),
                     &rule.name,
                 )?;
             }

@@ -568,7 +568,7 @@ fn action_name(a: &Action) -> &'static str {
         Action::NotifyTeam { .. } => "notify-team",
         Action::ReplyWithTextModule { .. } => "reply-with-text-module",
         Action::CallWebhook { .. } => "call-webhook",
-        Action::MarkSpam => "mark-spam",
+        Action::MarkSpam {} => "mark-spam",
     }
 }
 
@@ -708,11 +708,9 @@ pub fn apply(case: &mut Case, action: &Action, env: &dyn Env, at: &str) -> Optio
             }
         }
         Action::AddNote { text } => Some(change(action, "note", None, Some(text.clone()))),
-        Action::NotifyUsers { user_ids, text, .. } => notify(
-            action,
-            env.recipients(case, user_ids, None),
-            text,
-        ),
+        Action::NotifyUsers { user_ids, text, .. } => {
+            notify(action, env.recipients(case, user_ids, None), text)
+        }
         Action::NotifyTeam { team, text, .. } => {
             notify(action, env.recipients(case, &[], Some(*team)), text)
         }
@@ -724,7 +722,7 @@ pub fn apply(case: &mut Case, action: &Action, env: &dyn Env, at: &str) -> Optio
             Ok(()) => change(action, "webhook", None, Some(webhook_id.to_string())),
             Err(why) => skipped(action, "webhook", why),
         }),
-        Action::MarkSpam => {
+        Action::MarkSpam {} => {
             let mut changes = mark_spam(case, at);
             // The tag and the status: the status change stands for both
             // here; `run_chain` records both.
@@ -734,11 +732,7 @@ pub fn apply(case: &mut Case, action: &Action, env: &dyn Env, at: &str) -> Optio
 }
 
 /// A notification's change: `old` the recipients' ids, `new` the text.
-fn notify(
-    action: &Action,
-    recipients: Vec<crate::ids::UserId>,
-    text: &str,
-) -> Option<Change> {
+fn notify(action: &Action, recipients: Vec<crate::ids::UserId>, text: &str) -> Option<Change> {
     if recipients.is_empty() {
         return Some(skipped(
             action,
@@ -766,7 +760,7 @@ pub const SPAM_TAG: &str = "spam";
 /// Tags the case `spam` and closes it: the changes (tags, status) that
 /// made a difference.
 pub fn mark_spam(case: &mut Case, at: &str) -> Vec<Change> {
-    let action = Action::MarkSpam;
+    let action = Action::MarkSpam {};
     let mut out = Vec::new();
     if !case.tags.iter().any(|t| t == SPAM_TAG) {
         if case.tags.len() >= 20 {
@@ -774,7 +768,12 @@ pub fn mark_spam(case: &mut Case, at: &str) -> Vec<Change> {
         } else {
             let old = case.tags.join(", ");
             case.tags.push(SPAM_TAG.to_string());
-            out.push(change(&action, "tags", Some(old), Some(case.tags.join(", "))));
+            out.push(change(
+                &action,
+                "tags",
+                Some(old),
+                Some(case.tags.join(", ")),
+            ));
         }
     }
     if case.status != Status::Closed {
@@ -844,16 +843,14 @@ pub fn run_chain(
             let mut actions: Vec<usize> = Vec::new();
             for (n, a) in rule.actions.iter().enumerate() {
                 let made: Vec<Change> = match a {
-                    Action::MarkSpam => {
+                    Action::MarkSpam {} => {
                         spam = true;
                         mark_spam(&mut after.case, at)
                     }
                     // One automatic answer per chain, whatever the rules.
-                    Action::ReplyWithTextModule { .. } if replied => vec![skipped(
-                        a,
-                        "reply",
-                        "a rule replied in this chain already",
-                    )],
+                    Action::ReplyWithTextModule { .. } if replied => {
+                        vec![skipped(a, "reply", "a rule replied in this chain already")]
+                    }
                     _ => apply(&mut after.case, a, env, at).into_iter().collect(),
                 };
                 for c in made {
@@ -930,12 +927,7 @@ mod tests {
                 Err("no such webhook".into())
             }
         }
-        fn recipients(
-            &self,
-            _: &Case,
-            users: &[UserId],
-            team: Option<NotifyTeam>,
-        ) -> Vec<UserId> {
+        fn recipients(&self, _: &Case, users: &[UserId], team: Option<NotifyTeam>) -> Vec<UserId> {
             match team {
                 Some(NotifyTeam::Leads) => vec![UserId(9)],
                 Some(_) => Vec::new(),
@@ -1361,20 +1353,38 @@ mod tests {
                 ("notify", false),
             ]
         );
-        assert_eq!(first.changes[0].new.as_deref(), Some("Guten Tag, Ihr Vorgang ACME-1000."));
-        assert_eq!(first.changes[4].old.as_deref(), Some("7"), "8 does not see the case");
+        assert_eq!(
+            first.changes[0].new.as_deref(),
+            Some("Guten Tag, Ihr Vorgang ACME-1000.")
+        );
+        assert_eq!(
+            first.changes[4].old.as_deref(),
+            Some("7"),
+            "8 does not see the case"
+        );
         assert_eq!(first.changes[5].old.as_deref(), Some("9"));
         assert_eq!(first.actions, vec![0, 1, 2, 3, 4, 5, 6]);
         let spam = &fired[1];
         assert_eq!(spam.changes.len(), 2, "tag and status, then nothing");
         assert_eq!(s.case.status, Status::Closed);
         assert!(s.case.tags.contains(&"spam".to_string()));
-        assert_eq!(s.case.priority, Priority::Normal, "actions after mark-spam do not run");
+        assert_eq!(
+            s.case.priority,
+            Priority::Normal,
+            "actions after mark-spam do not run"
+        );
 
         // A call has no written reply.
         let mut call = snap();
         call.case.channel = Channel::Call;
-        let fired = run_chain(&rules[..1], RuleEvent::CaseCreated, None, &mut call, &env, "t");
+        let fired = run_chain(
+            &rules[..1],
+            RuleEvent::CaseCreated,
+            None,
+            &mut call,
+            &env,
+            "t",
+        );
         assert!(fired[0].changes[0].skipped.is_some());
     }
 

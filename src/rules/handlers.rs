@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
 use super::model::{
-    DryRun, DryRunInput, MarkedRead, NotificationPage, NotificationQuery, Reorder, Rule,
-    RuleInput, RuleQuery, RuleRun, RuleVersion,
+    DryRun, DryRunInput, MarkedRead, NotificationPage, NotificationQuery, Reorder, Rule, RuleInput,
+    RuleQuery, RuleRun, RuleVersion,
 };
 use super::{notify, service};
 use crate::auth::Principal;

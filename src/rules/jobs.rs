@@ -25,7 +25,11 @@ pub struct Mailing {
 }
 
 /// Registers `rules.time` and `rules.mail`.
-pub fn register(registry: &Registry, hub: &Arc<CaseHub>, mailing: Mailing) -> Result<(), ControlError> {
+pub fn register(
+    registry: &Registry,
+    hub: &Arc<CaseHub>,
+    mailing: Mailing,
+) -> Result<(), ControlError> {
     let hub = hub.clone();
     let cursors = Arc::new(super::time::Cursors::default());
     registry.register(ServiceSpec::new(
@@ -39,7 +43,10 @@ pub fn register(registry: &Registry, hub: &Arc<CaseHub>, mailing: Mailing) -> Re
                 let fired = super::time::run_due(&ctx.db, &hub, &cursors, chrono::Utc::now())
                     .await
                     .map_err(|err| format!("time-based rules failed: {err}"))?;
-                Ok(RunReport::new(fired, format!("{fired} time-based rules fired")))
+                Ok(RunReport::new(
+                    fired,
+                    format!("{fired} time-based rules fired"),
+                ))
             }
         },
     ))?;
@@ -109,7 +116,8 @@ async fn attempt(state: &Mailing, due: &super::notify::DueMail) -> Result<(), (S
         .map_err(|e| (format!("reading the mailbox: {e}"), false))?
         .ok_or_else(|| ("the mailbox was deleted".to_string(), true))?
         .map_err(|e| (e.message.clone(), e.permanent))?;
-    let message = crate::mail::smtp::build(&due.mail).map_err(|e| (e.message.clone(), e.permanent))?;
+    let message =
+        crate::mail::smtp::build(&due.mail).map_err(|e| (e.message.clone(), e.permanent))?;
     let hello = due
         .mail
         .from_address

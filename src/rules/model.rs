@@ -152,7 +152,7 @@ pub enum Action {
     },
     /// Tags the case `spam` and closes it; the chain stops there and later
     /// events fire no rules on it while the tag stays.
-    MarkSpam,
+    MarkSpam {},
 }
 
 /// Which team of the case's project a `notify-team` action reaches.

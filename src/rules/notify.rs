@@ -95,7 +95,8 @@ pub fn unread_count(conn: &Connection, who: &Principal) -> Result<i64, RuleError
 /// about a case the caller no longer sees, is not found.
 pub fn mark_read(conn: &Connection, who: &Principal, id: i64) -> Result<MarkedRead, RuleError> {
     let user = who.user_id.ok_or(RuleError::NotificationNotFound)?;
-    let (owner, case_id) = store::notification_case(conn, id)?.ok_or(RuleError::NotificationNotFound)?;
+    let (owner, case_id) =
+        store::notification_case(conn, id)?.ok_or(RuleError::NotificationNotFound)?;
     if owner != user {
         return Err(RuleError::NotificationNotFound);
     }
@@ -121,7 +122,13 @@ pub fn mark_all_read(conn: &Connection, who: &Principal) -> Result<MarkedRead, R
 // ---- e-mail copies ------------------------------------------------------------------
 
 /// The subject and text of a notification mail in the user's language.
-pub fn compose(german: bool, reference: &str, subject: &str, rule: &str, text: &str) -> (String, String) {
+pub fn compose(
+    german: bool,
+    reference: &str,
+    subject: &str,
+    rule: &str,
+    text: &str,
+) -> (String, String) {
     let subject_line = crate::mail::outbound::one_line(subject);
     if german {
         (
@@ -318,7 +325,13 @@ mod tests {
 
     #[test]
     fn mails_speak_the_users_language() {
-        let (s, b) = compose(true, "ACME-7", "Zähler\ndefekt", "Eskalation", "Bitte ansehen");
+        let (s, b) = compose(
+            true,
+            "ACME-7",
+            "Zähler\ndefekt",
+            "Eskalation",
+            "Bitte ansehen",
+        );
         assert_eq!(s, "[ACME-7] Hinweis: Zähler defekt");
         assert!(b.starts_with("Bitte ansehen\n\nVorgang ACME-7"));
         assert!(b.contains("Regel „Eskalation“"));

@@ -122,9 +122,7 @@ fn check(conn: &Connection, client_id: ClientId, input: &RuleInput) -> Result<Ch
         }
         (RuleEvent::TimeBased, Some(s)) => {
             if !(1..=525_600).contains(&s.minutes) {
-                return Err(
-                    Invalid::new("schedule", "minutes are 1 to 525,600 (a year)").into(),
-                );
+                return Err(Invalid::new("schedule", "minutes are 1 to 525,600 (a year)").into());
             }
             if let Some(cal) = s.calendar_id
                 && !store::calendar_of_client(conn, cal, client_id)?
@@ -133,9 +131,7 @@ fn check(conn: &Connection, client_id: ClientId, input: &RuleInput) -> Result<Ch
             }
         }
         (_, Some(_)) => {
-            return Err(
-                Invalid::new("schedule", "only time-based rules have a schedule").into(),
-            );
+            return Err(Invalid::new("schedule", "only time-based rules have a schedule").into());
         }
         (_, None) => {}
     }
@@ -153,7 +149,11 @@ fn check(conn: &Connection, client_id: ClientId, input: &RuleInput) -> Result<Ch
 
 /// The objects actions name belong to the rule's client: a text module,
 /// webhook or user of another client is refused as if it did not exist.
-fn check_targets(conn: &Connection, client_id: ClientId, actions: &[Action]) -> Result<(), RuleError> {
+fn check_targets(
+    conn: &Connection,
+    client_id: ClientId,
+    actions: &[Action],
+) -> Result<(), RuleError> {
     for action in actions {
         match action {
             Action::ReplyWithTextModule { module_id } => {
@@ -180,7 +180,7 @@ fn check_targets(conn: &Connection, client_id: ClientId, actions: &[Action]) -> 
                 for &user in user_ids {
                     if !store::works_for_client(conn, user, client_id)? {
                         return Err(
-                            Invalid::new("actions", format!("no such user {}", user.0)).into(),
+                            Invalid::new("actions", format!("no such user {}", user.0)).into()
                         );
                     }
                 }

@@ -4,7 +4,9 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
-use super::model::{Change, Notification, NotifyTeam, Rule, RuleEvent, RuleRun, RuleVersion, Schedule};
+use super::model::{
+    Change, Notification, NotifyTeam, Rule, RuleEvent, RuleRun, RuleVersion, Schedule,
+};
 use crate::cases::{Case, HandlingTeam};
 use crate::db::{StoreResult, now};
 use crate::ids::{CaseId, ClientId, ProjectId, UserId};
@@ -292,7 +294,9 @@ pub fn insert_notification(
             "INSERT INTO rule_notifications (user_id, case_id, rule_id, text, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         )?
-        .query_row(params![user_id, case_id, rule_id, text, now()], |r| r.get(0))?)
+        .query_row(params![user_id, case_id, rule_id, text, now()], |r| {
+            r.get(0)
+        })?)
 }
 
 /// Whether `user_id` is an active member of the project (whom a rule may
@@ -484,10 +488,17 @@ pub fn team_members(conn: &Connection, case: &Case, team: NotifyTeam) -> StoreRe
 
 /// The principal of an active user (as a request of theirs would have it),
 /// for checks made on their behalf; `None` for an unknown or inactive user.
-pub fn principal_of(conn: &Connection, user_id: UserId) -> StoreResult<Option<crate::auth::Principal>> {
+pub fn principal_of(
+    conn: &Connection,
+    user_id: UserId,
+) -> StoreResult<Option<crate::auth::Principal>> {
     let row: Option<(String, String, crate::auth::Role, Option<ClientId>)> = conn
-        .prepare_cached("SELECT email, name, role, client_id FROM users WHERE id = ?1 AND active = 1")?
-        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .prepare_cached(
+            "SELECT email, name, role, client_id FROM users WHERE id = ?1 AND active = 1",
+        )?
+        .query_row([user_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     let Some((email, name, role, client_id)) = row else {
         return Ok(None);
@@ -578,7 +589,10 @@ pub fn notifications(
 }
 
 /// The user's unread notifications with their case's visibility facts.
-pub fn unread(conn: &Connection, user_id: UserId) -> StoreResult<Vec<(i64, ProjectId, ClientId, crate::auth::policy::CaseHandling)>> {
+pub fn unread(
+    conn: &Connection,
+    user_id: UserId,
+) -> StoreResult<Vec<(i64, ProjectId, ClientId, crate::auth::policy::CaseHandling)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT n.id, c.project_id, p.client_id, c.handling_team, c.handling_tariff
          FROM rule_notifications n JOIN cases c ON c.id = n.case_id
@@ -676,9 +690,16 @@ pub fn time_candidates(
 }
 
 /// The moment `since` of a case now (none when it has none).
-pub fn since_of(conn: &Connection, case_id: CaseId, since: super::model::Since) -> StoreResult<Option<String>> {
+pub fn since_of(
+    conn: &Connection,
+    case_id: CaseId,
+    since: super::model::Since,
+) -> StoreResult<Option<String>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {} FROM cases c WHERE c.id = ?1", since.expr()))?
+        .prepare_cached(&format!(
+            "SELECT {} FROM cases c WHERE c.id = ?1",
+            since.expr()
+        ))?
         .query_row([case_id], |r| r.get(0))
         .optional()?
         .flatten())
@@ -686,7 +707,13 @@ pub fn since_of(conn: &Connection, case_id: CaseId, since: super::model::Since) 
 
 /// Marks that the rule fired on the case for this moment; false when it
 /// had already.
-pub fn mark_time(conn: &Connection, rule_id: i64, case_id: CaseId, since_at: &str, at: &str) -> StoreResult<bool> {
+pub fn mark_time(
+    conn: &Connection,
+    rule_id: i64,
+    case_id: CaseId,
+    since_at: &str,
+    at: &str,
+) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
             "INSERT OR IGNORE INTO rule_time_marks (rule_id, case_id, since_at, fired_at)
@@ -706,7 +733,11 @@ pub fn rule_client(conn: &Connection, rule_id: i64) -> StoreResult<Option<Client
 
 /// Whether the user could work on the client's cases at all: a user of
 /// the client, or a member of one of its projects (the provider's staff).
-pub fn works_for_client(conn: &Connection, user_id: UserId, client_id: ClientId) -> StoreResult<bool> {
+pub fn works_for_client(
+    conn: &Connection,
+    user_id: UserId,
+    client_id: ClientId,
+) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM users u WHERE u.id = ?1 AND (u.client_id = ?2 OR EXISTS (

@@ -77,17 +77,28 @@ impl Cursors {
 
 /// One pass over every active time-based rule; answers how many times
 /// rules fired.
-pub async fn run_due(db: &Db, hub: &CaseHub, cursors: &Cursors, now: DateTime<Utc>) -> Result<u64, StoreError> {
+pub async fn run_due(
+    db: &Db,
+    hub: &CaseHub,
+    cursors: &Cursors,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
     let rules = db.read(store::time_rules).await?;
     let mut fired = 0;
     for rule in rules {
-        let Some(schedule) = rule.schedule else { continue };
+        let Some(schedule) = rule.schedule else {
+            continue;
+        };
         let cutoff = crate::sla::clock::stamp(now - Duration::minutes(schedule.minutes));
         let mut examined = 0;
         loop {
             let cursor = cursors.get(rule.version_id);
-            let (rule_id, client, projects, cut) =
-                (rule.id, rule.client_id, rule.project_ids.clone(), cutoff.clone());
+            let (rule_id, client, projects, cut) = (
+                rule.id,
+                rule.client_id,
+                rule.project_ids.clone(),
+                cutoff.clone(),
+            );
             let page = db
                 .read(move |conn| {
                     store::time_candidates(
@@ -146,7 +157,10 @@ pub fn fire_page(
     // rule (if still active in this version), and the others of its
     // client that a change may chain to, but no other time-based rule.
     let all = engine::active_rules(conn, client_id)?;
-    if !all.iter().any(|r| r.id == rule_id && r.version_id == version_id) {
+    if !all
+        .iter()
+        .any(|r| r.id == rule_id && r.version_id == version_id)
+    {
         return Ok(0);
     }
     let rules: Vec<_> = all
@@ -168,8 +182,10 @@ pub fn fire_page(
         let Some(case) = crate::cases::store::get(conn, *case_id)? else {
             continue;
         };
-        if matches!(case.status, crate::cases::Status::Solved | crate::cases::Status::Closed)
-            || engine::is_spam(&case)
+        if matches!(
+            case.status,
+            crate::cases::Status::Solved | crate::cases::Status::Closed
+        ) || engine::is_spam(&case)
         {
             continue;
         }
@@ -237,7 +253,15 @@ mod tests {
             Weekday::Fri,
         ]
         .into_iter()
-        .map(|d| (d, Interval { start: 540, end: 1020 }));
+        .map(|d| {
+            (
+                d,
+                Interval {
+                    start: 540,
+                    end: 1020,
+                },
+            )
+        });
         BusinessCalendar::new(
             Berlin,
             week,
@@ -251,7 +275,10 @@ mod tests {
         let since = at(2026, 12, 4, 16, 0);
         assert!(!is_due(since, at(2026, 12, 4, 16, 59), 60, None));
         assert!(is_due(since, at(2026, 12, 4, 17, 0), 60, None));
-        assert!(!is_due(since, since - Duration::minutes(5), 0, None), "a moment ahead is never due");
+        assert!(
+            !is_due(since, since - Duration::minutes(5), 0, None),
+            "a moment ahead is never due"
+        );
     }
 
     #[test]
@@ -262,8 +289,18 @@ mod tests {
         // Fri 8 h, Mon 8 h, Tue 6 h).
         let since = at(2026, 12, 3, 15, 0);
         let three_days = 3 * 8 * 60;
-        assert!(!is_due(since, at(2026, 12, 8, 14, 59), three_days, Some(&cal)));
-        assert!(is_due(since, at(2026, 12, 8, 15, 0), three_days, Some(&cal)));
+        assert!(!is_due(
+            since,
+            at(2026, 12, 8, 14, 59),
+            three_days,
+            Some(&cal)
+        ));
+        assert!(is_due(
+            since,
+            at(2026, 12, 8, 15, 0),
+            three_days,
+            Some(&cal)
+        ));
         // Wall-clock the same span is due on Sunday already.
         assert!(is_due(since, at(2026, 12, 6, 15, 0), three_days, None));
     }

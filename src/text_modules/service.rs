@@ -798,7 +798,11 @@ pub fn text_for_rule(
             "the text module {module_id} is not for the case's project"
         )));
     }
-    let agent = match case.assignee_name.as_deref().filter(|n| !n.trim().is_empty()) {
+    let agent = match case
+        .assignee_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
         Some(name) => name.to_string(),
         None => project.name.clone(),
     };
@@ -895,7 +899,13 @@ pub fn render(
     if !serves(row.limited, &store::projects(conn, row.id)?, &[project.id]) {
         return Err(TextModuleError::NotForProject);
     }
-    let values = case_values(conn, &who.name, &case, &project, row.language == Language::De)?;
+    let values = case_values(
+        conn,
+        &who.name,
+        &case,
+        &project,
+        row.language == Language::De,
+    )?;
     let filled = placeholders::fill(&row.body, &values);
     let mut attachments = Vec::new();
     for (file, sha256) in store::attachment_blobs(conn, row.id)? {

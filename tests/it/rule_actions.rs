@@ -103,7 +103,9 @@ async fn mailbox(ts: &TestServer, project_id: i64, address: &str) -> i64 {
 
 async fn text_module(ts: &TestServer, shortcut: &str, body: &str) -> i64 {
     let admin = ts.token_client(CA_ACME);
-    let client = ts.id_of("/api/v1/clients", "name", "Acme Energie GmbH").await;
+    let client = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
     let (status, module) = admin
         .post(
             "/api/v1/text-modules",
@@ -169,10 +171,16 @@ async fn a_text_module_reply_is_queued_like_an_agents_once_and_never_to_automati
     assert_eq!(deliveries[0]["kind"], "reply");
     assert_eq!(deliveries[0]["to_address"], "eva.kundin@example.de");
     assert!(
-        deliveries[0]["subject"].as_str().unwrap().contains(&reference),
+        deliveries[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains(&reference),
         "{deliveries:?}"
     );
-    assert!(matches!(deliveries[0]["state"].as_str(), Some("queued" | "retrying")));
+    assert!(matches!(
+        deliveries[0]["state"].as_str(),
+        Some("queued" | "retrying")
+    ));
     assert_eq!(
         sql_i64(
             &ts,
@@ -190,7 +198,10 @@ async fn a_text_module_reply_is_queued_like_an_agents_once_and_never_to_automati
         .filter_map(|c| c["skipped"].as_str().map(str::to_string))
         .collect();
     assert_eq!(skipped.len(), 2, "{all:?}");
-    assert!(skipped.iter().all(|s| s.contains("replied in this chain")), "{skipped:?}");
+    assert!(
+        skipped.iter().all(|s| s.contains("replied in this chain")),
+        "{skipped:?}"
+    );
     let (_, d) = anna.get(&format!("/api/v1/cases/{case}")).await;
     assert!(
         d["history"]
@@ -229,7 +240,10 @@ async fn a_text_module_reply_is_queued_like_an_agents_once_and_never_to_automati
         .await;
     assert_eq!(status, StatusCode::CREATED, "{loop_rule}");
     admin
-        .post(&format!("/api/v1/rules/{}/activate", loop_rule["id"]), json!({}))
+        .post(
+            &format!("/api/v1/rules/{}/activate", loop_rule["id"]),
+            json!({}),
+        )
         .await;
     exec(
         &ts,
@@ -248,7 +262,11 @@ async fn a_text_module_reply_is_queued_like_an_agents_once_and_never_to_automati
         .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(
-        sql_i64(&ts, "SELECT count(*) FROM mail_outbox WHERE case_id = ?1", case),
+        sql_i64(
+            &ts,
+            "SELECT count(*) FROM mail_outbox WHERE case_id = ?1",
+            case
+        ),
         1,
         "no answer to an automatic mail"
     );
@@ -272,7 +290,13 @@ async fn a_text_module_reply_is_queued_like_an_agents_once_and_never_to_automati
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["code"], "validation");
-    assert!(problem["detail"].to_string().contains("no such text module") || problem.to_string().contains("no such text module"), "{problem}");
+    assert!(
+        problem["detail"]
+            .to_string()
+            .contains("no such text module")
+            || problem.to_string().contains("no such text module"),
+        "{problem}"
+    );
 }
 
 #[actix_web::test]
@@ -309,7 +333,13 @@ async fn notifications_reach_only_who_sees_the_case_in_the_bell_and_by_mail() {
                    {"type": "notify-team", "team": "leads", "text": "Zur Kenntnis"}]}),
     )
     .await;
-    let case = email_case(&anna, acme, "Kein Strom", "Seit heute früh Stromausfall im Haus.").await;
+    let case = email_case(
+        &anna,
+        acme,
+        "Kein Strom",
+        "Seit heute früh Stromausfall im Haus.",
+    )
+    .await;
     let (_, c) = anna.get(&format!("/api/v1/cases/{case}")).await;
     assert_eq!(c["case"]["handling_tariff"], "pro", "{c}");
 
@@ -321,7 +351,11 @@ async fn notifications_reach_only_who_sees_the_case_in_the_bell_and_by_mail() {
         .iter()
         .map(|n| n["text"].as_str().unwrap())
         .collect();
-    assert_eq!(texts, ["Bitte sofort übernehmen", "Stromausfall gemeldet"], "newest first");
+    assert_eq!(
+        texts,
+        ["Bitte sofort übernehmen", "Stromausfall gemeldet"],
+        "newest first"
+    );
     assert_eq!(pro_page["items"][0]["case_id"], case);
     assert_eq!(pro_page["items"][0]["rule_name"], "Dringend melden");
     // Team Basic does not see Team Pro's case: named or as a team, nothing.
@@ -356,9 +390,18 @@ async fn notifications_reach_only_who_sees_the_case_in_the_bell_and_by_mail() {
             .unwrap()
     };
     assert_eq!(to, PRO);
-    assert!(subject.contains(c["case"]["ref"].as_str().unwrap()), "{subject}");
-    assert!(subject.contains("Hinweis") || subject.contains("Notice"), "{subject}");
-    assert!(matches!(state.as_str(), "queued" | "retrying" | "failed"), "{state}");
+    assert!(
+        subject.contains(c["case"]["ref"].as_str().unwrap()),
+        "{subject}"
+    );
+    assert!(
+        subject.contains("Hinweis") || subject.contains("Notice"),
+        "{subject}"
+    );
+    assert!(
+        matches!(state.as_str(), "queued" | "retrying" | "failed"),
+        "{state}"
+    );
 
     // Marking read: one, then all; another user's notification is 404.
     let first = pro_page["items"][0]["id"].as_i64().unwrap();
@@ -374,7 +417,10 @@ async fn notifications_reach_only_who_sees_the_case_in_the_bell_and_by_mail() {
         StatusCode::NOT_FOUND
     );
     let (_, marked) = pro.post("/api/v1/notifications/read-all", json!({})).await;
-    assert_eq!((marked["marked"].clone(), marked["unread"].clone()), (json!(1), json!(0)));
+    assert_eq!(
+        (marked["marked"].clone(), marked["unread"].clone()),
+        (json!(1), json!(0))
+    );
 
     // The case moves to Team Basic: Team Pro's agent no longer sees it,
     // and no longer its notifications (checked when read).
@@ -386,9 +432,15 @@ async fn notifications_reach_only_who_sees_the_case_in_the_bell_and_by_mail() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{plan}");
-    assert_eq!(pro.get(&format!("/api/v1/cases/{case}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        pro.get(&format!("/api/v1/cases/{case}")).await.0,
+        StatusCode::NOT_FOUND
+    );
     let pro_page = bell(&pro).await;
-    assert!(pro_page["items"].as_array().unwrap().is_empty(), "{pro_page}");
+    assert!(
+        pro_page["items"].as_array().unwrap().is_empty(),
+        "{pro_page}"
+    );
     assert_eq!(
         pro.post(&format!("/api/v1/notifications/{first}/read"), json!({}))
             .await
@@ -459,9 +511,15 @@ async fn a_webhook_call_is_queued_with_the_case_and_the_changes() {
     assert_eq!(body["data"]["rule_id"], r["id"]);
     assert_eq!(body["data"]["trigger"], "case-created");
     assert_eq!(body["data"]["case"]["id"], case);
-    assert_eq!(body["data"]["case"]["priority"], "high", "the case after the rule");
+    assert_eq!(
+        body["data"]["case"]["priority"], "high",
+        "the case after the rule"
+    );
     assert_eq!(body["data"]["changes"][0]["field"], "priority");
-    assert!(body.to_string().find("eva.kundin").is_none(), "no contact data");
+    assert!(
+        body.to_string().find("eva.kundin").is_none(),
+        "no contact data"
+    );
 
     // Another client's webhook is no webhook for this client.
     let nord = ts.token_client(CA_NORD);
@@ -509,7 +567,11 @@ async fn spam_is_tagged_closed_and_ends_the_chain() {
     .await;
     assert_eq!(runs(&anna, spam).await.len(), 1);
     let other = email_case(&anna, acme, "Frage", "Wann kommt die Rechnung?").await;
-    assert_eq!(runs(&anna, other).await.len(), 1, "the other rule still runs");
+    assert_eq!(
+        runs(&anna, other).await.len(),
+        1,
+        "the other rule still runs"
+    );
 }
 
 #[actix_web::test]
@@ -559,7 +621,10 @@ async fn a_time_based_rule_fires_once_per_moment_on_a_back_dated_case() {
     }
     for &id in &cases[..2] {
         let (status, body) = anna
-            .patch(&format!("/api/v1/cases/{id}"), json!({"status": "pending-customer"}))
+            .patch(
+                &format!("/api/v1/cases/{id}"),
+                json!({"status": "pending-customer"}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
@@ -619,7 +684,10 @@ async fn a_time_based_rule_fires_once_per_moment_on_a_back_dated_case() {
     // The service is registered with the others.
     let (_, services) = ts.token_client(ADMIN).get("/api/v1/services").await;
     let text = services.to_string();
-    assert!(text.contains("rules.time") && text.contains("rules.mail"), "{services}");
+    assert!(
+        text.contains("rules.time") && text.contains("rules.mail"),
+        "{services}"
+    );
 }
 
 #[actix_web::test]

@@ -17,7 +17,9 @@ impl Ctx {
     async fn scratch_notification(&self, email: &str) -> i64 {
         let api = self.ts.token_client(email);
         let (_, page) = api.get(&p("/cases?limit=1")).await;
-        let case = page["items"][0]["id"].as_i64().expect("a case the user sees");
+        let case = page["items"][0]["id"]
+            .as_i64()
+            .expect("a case the user sees");
         let email = email.to_string();
         self.ts
             .server
@@ -44,7 +46,9 @@ impl Ctx {
         let api = &self.apis[role];
         match endpoint {
             "GET /notifications" => api.get(&p("/notifications")).await,
-            "POST /notifications/read-all" => api.post(&p("/notifications/read-all"), json!({})).await,
+            "POST /notifications/read-all" => {
+                api.post(&p("/notifications/read-all"), json!({})).await
+            }
             "POST /notifications/{id}/read" => {
                 let owner = match (target, role) {
                     ("own", ANON) => super::ADMIN,
