@@ -562,7 +562,7 @@ fn write_effects(
                 if owner != client_id {
                     continue;
                 }
-                let event = crate::webhooks::model::WebhookEvent::RuleFired(
+                let event = crate::webhooks::model::WebhookEvent::RuleFired(Box::new(
                     crate::webhooks::model::RuleFiredData {
                         rule_id: rule.id,
                         rule_name: rule.name.clone(),
@@ -570,7 +570,7 @@ fn write_effects(
                         case: payload,
                         changes: fired.changes.clone(),
                     },
-                );
+                ));
                 crate::webhooks::service::enqueue(conn, *webhook_id, event, Some(run_id))
                     .map_err(task)?;
                 store::insert_history(

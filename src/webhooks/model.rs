@@ -184,7 +184,7 @@ pub enum WebhookEvent {
     Test(TestData),
     /// A rule's "call webhook" action fired on a case.
     #[serde(rename = "rule.fired")]
-    RuleFired(RuleFiredData),
+    RuleFired(Box<RuleFiredData>),
 }
 
 impl WebhookEvent {

@@ -376,7 +376,6 @@ async fn notifications_reach_only_who_sees_the_case_in_the_bell_and_by_mail() {
     // One e-mail, to Team Pro's agent, in their language, through the
     // project's mailbox.
     let (to, subject, state): (String, String, String) = {
-        let case = case;
         ts.server
             .state
             .db
