@@ -743,3 +743,68 @@ async fn the_mailbox_condition_holds_on_the_creating_mail() {
     assert_eq!(file(mb, "Rechnung März"), vec!["rechnung".to_string()]);
     assert!(file(other, "Allgemeine Frage").is_empty());
 }
+
+/// Collects the `notification` frames an event stream receives for `wait`.
+async fn notification_frames(api: Api, wait: std::time::Duration) -> Vec<Value> {
+    use futures_util::StreamExt;
+    let response = api
+        .raw(reqwest::Method::GET, "/api/v1/events", None, &[])
+        .await;
+    assert_eq!(response.status(), 200);
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut stream = Box::pin(response.bytes_stream());
+    let mut buffer = String::new();
+    let mut seen = Vec::new();
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, stream.next()).await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = frame.strip_prefix("event: notification\ndata: ") {
+                seen.push(serde_json::from_str(data.trim()).unwrap());
+            }
+        }
+    }
+    seen
+}
+
+#[actix_web::test]
+async fn the_live_notification_event_reaches_only_its_recipient() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+    rule(
+        &admin,
+        json!({"name": "Leitung informieren", "event": "case-created", "project_ids": [acme],
+               "actions": [{"type": "notify-team", "team": "leads", "text": "Neuer Fall"}]}),
+    )
+    .await;
+    let wait = std::time::Duration::from_secs(4);
+    let lead_stream = tokio::spawn(notification_frames(ts.token_client(LEAD), wait));
+    let basic_stream = tokio::spawn(notification_frames(ts.token_client(BASIC), wait));
+    let anna_stream = tokio::spawn(notification_frames(ts.token_client(ANNA), wait));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let case = email_case(&anna, acme, "Live", "Bitte melden.").await;
+    let lead_frames = lead_stream.await.unwrap();
+    assert_eq!(lead_frames.len(), 1, "{lead_frames:?}");
+    assert_eq!(lead_frames[0]["case_id"], case);
+    assert!(
+        lead_frames[0].get("user_id").is_none(),
+        "the receiver is not sent"
+    );
+    // Team Basic and Anna see the case, but the notification is not theirs.
+    assert!(basic_stream.await.unwrap().is_empty());
+    assert!(anna_stream.await.unwrap().is_empty());
+    // A dry run announces nothing.
+    let lead_stream = tokio::spawn(notification_frames(ts.token_client(LEAD), wait));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (status, dry) = admin
+        .post(
+            "/api/v1/rules/dry-run",
+            json!({"case_id": case, "event": "case-created"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["runs"].as_array().unwrap().len(), 1, "{dry}");
+    assert!(lead_stream.await.unwrap().is_empty());
+}
