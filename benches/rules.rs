@@ -130,6 +130,7 @@ fn main() {
                     event: RuleEvent::CaseUpdated,
                     conditions: &conditions.to_string(),
                     actions: &actions.to_string(),
+                    schedule: None,
                     created_by: None,
                 },
             )?;
@@ -156,9 +157,14 @@ fn main() {
             println!("{always} rules match every case");
             let case = zezaro::cases::store::get(tx, case_id)?.expect("case");
             let text = zezaro::rules::store::last_message_text(tx, case_id)?;
-            let before = snapshot(tx, &case, text.clone())?;
-            let after = snapshot(tx, &case, text)?;
-            let env = DbEnv::new(tx, client, chrono::Utc::now());
+            let before = snapshot(tx, &case, text.clone(), None)?;
+            let after = snapshot(tx, &case, text, None)?;
+            let env = DbEnv::new(
+                tx,
+                client,
+                chrono::Utc::now(),
+                zezaro::rules::Context::default(),
+            );
             let mut ms = Vec::with_capacity(events);
             let mut fired = 0;
             for _ in 0..events {

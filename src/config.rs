@@ -70,6 +70,7 @@ struct FileConfig {
     backup_keep_monthly: Option<usize>,
     metrics_token: Option<String>,
     export_ttl_hours: Option<u32>,
+    public_url: Option<String>,
     mail_allowed_hosts: Option<Vec<String>>,
 }
 
@@ -122,6 +123,10 @@ pub struct Config {
     /// (`localhost`, `127.0.0.1`, `10.0.0.0/8`); also the only hosts for
     /// plain-text connections. Empty: public mail servers over TLS only.
     pub mail_allowed_hosts: HostPolicy,
+    /// The address users open zezaro at (`https://service.example.de`):
+    /// links in notification e-mails. Unset: the mails name the case's
+    /// number without a link.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -158,6 +163,7 @@ impl Default for Config {
             backup_keep_monthly: 12,
             metrics_token: None,
             export_ttl_hours: 24,
+            public_url: None,
             mail_allowed_hosts: HostPolicy::public_only(),
         }
     }
@@ -235,6 +241,10 @@ impl Config {
                 .or(file.backup_keep_monthly)
                 .unwrap_or(d.backup_keep_monthly),
             metrics_token: env("ZEZARO_METRICS_TOKEN")?.or(file.metrics_token),
+            public_url: env("ZEZARO_PUBLIC_URL")?
+                .or(file.public_url)
+                .map(|u: String| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             export_ttl_hours: env("ZEZARO_EXPORT_TTL_HOURS")?
                 .or(file.export_ttl_hours)
                 .unwrap_or(d.export_ttl_hours)

@@ -603,7 +603,27 @@ fn seed_rules(
                 {"field": "text", "op": "contains", "value": "kündigung"}]},
             "actions": [
                 {"type": "set-priority", "priority": "urgent"},
-                {"type": "add-tags", "tags": ["kündigung"]}]
+                {"type": "add-tags", "tags": ["kündigung"]},
+                {"type": "notify-team", "team": "leads",
+                 "text": "Ein Kunde möchte kündigen: bitte heute noch zurückrufen.", "email": false}]
+        }),
+        serde_json::json!({
+            "name": "Warten auf Kunden: nach 3 Werktagen erinnern",
+            "project_ids": [strom],
+            "event": "time-based",
+            "schedule": {"since": "status-changed", "minutes": 3 * 8 * 60, "calendar_id": null},
+            "conditions": {"field": "status", "op": "is", "value": "pending-customer"},
+            "actions": [
+                {"type": "add-note", "text": "Seit drei Werktagen keine Antwort des Kunden: bitte nachfassen oder schließen."},
+                {"type": "notify-team", "team": "client", "text": "Kunde antwortet seit drei Werktagen nicht."}]
+        }),
+        serde_json::json!({
+            "name": "Werbung als Spam schließen",
+            "event": "case-created",
+            "conditions": {"any": [
+                {"field": "text", "op": "contains", "value": "casino"},
+                {"field": "text", "op": "matches", "value": "gewinnspiel|krypto-bonus"}]},
+            "actions": [{"type": "mark-spam"}]
         }),
     ];
     for rule in rules {

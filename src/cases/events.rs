@@ -75,11 +75,72 @@ pub struct KnowledgeEvent {
     pub project_ids: Vec<ProjectId>,
 }
 
+/// The data of the `notification` event on `/api/v1/events`: a rule sent
+/// the receiver a notification (the bell reloads its count and list).
+/// Only the named user receives it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationEvent {
+    pub id: i64,
+    pub case_id: CaseId,
+    /// The receiver; not sent.
+    #[serde(skip)]
+    pub user_id: UserId,
+}
+
 #[derive(Debug, Clone)]
 pub enum Event {
     Case(CaseEvent),
     Presence(PresenceEvent),
     Knowledge(KnowledgeEvent),
+    Notification(NotificationEvent),
+}
+
+thread_local! {
+    /// Events announced by code below a [`CaseHub::write`] that has no
+    /// [`Announcements`] at hand (the rule engine inside the case
+    /// service): gathered on the writer's thread while the write's closure
+    /// runs, published with the write's own events after the commit.
+    static LATER: std::cell::RefCell<Option<Vec<Event>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Publishes `event` after the commit of the [`CaseHub::write`] running
+/// on this thread; outside one (a plain `Db::write`), it is dropped.
+pub fn announce_after_commit(event: Event) {
+    LATER.with(|later| {
+        if let Some(events) = later.borrow_mut().as_mut() {
+            events.push(event);
+        }
+    });
+}
+
+/// Drops what [`announce_after_commit`] gathered so far in this write (a
+/// dry run rolled back what it announced).
+pub fn discard_announced() {
+    LATER.with(|later| {
+        if let Some(events) = later.borrow_mut().as_mut() {
+            events.clear();
+        }
+    });
+}
+
+/// Gathers [`announce_after_commit`] events while alive.
+struct Gathering;
+
+impl Gathering {
+    fn start() -> Gathering {
+        LATER.with(|later| *later.borrow_mut() = Some(Vec::new()));
+        Gathering
+    }
+
+    fn finish(self) -> Vec<Event> {
+        LATER.with(|later| later.borrow_mut().take().unwrap_or_default())
+    }
+}
+
+impl Drop for Gathering {
+    fn drop(&mut self) {
+        LATER.with(|later| *later.borrow_mut() = None);
+    }
 }
 
 impl Event {
@@ -119,6 +180,7 @@ impl Event {
             )
             .is_ok(),
             Event::Knowledge(e) => policy::sees_projects_of(who, e.client_id, &e.project_ids),
+            Event::Notification(e) => who.user_id == Some(e.user_id),
         }
     }
 
@@ -128,6 +190,7 @@ impl Event {
             Event::Case(e) => ("case", serde_json::to_string(e)),
             Event::Presence(e) => ("presence", serde_json::to_string(e)),
             Event::Knowledge(e) => ("knowledge", serde_json::to_string(e)),
+            Event::Notification(e) => ("notification", serde_json::to_string(e)),
         };
         format!("event: {name}\ndata: {}\n\n", data.unwrap_or_default())
     }
@@ -274,7 +337,9 @@ impl CaseHub {
         let (value, events) = db
             .write(move |tx| {
                 let mut events = Announcements::default();
+                let gathering = Gathering::start();
                 let value = f(tx, &mut events)?;
+                events.0.extend(gathering.finish());
                 Ok::<_, E>((value, events))
             })
             .await?;

@@ -148,6 +148,11 @@ pub struct MessageMail {
     pub body_html: Option<String>,
     /// The sender's contact, when it is not the case's contact.
     pub author_contact_id: Option<ContactId>,
+    /// The mailbox it came in by (the rules' `mailbox_id` condition on
+    /// the event of this very message; not stored with the message).
+    pub mailbox_id: Option<i64>,
+    /// An automatic mail (auto-reply, bulk, bounce): rules do not answer it.
+    pub automatic: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

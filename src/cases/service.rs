@@ -232,6 +232,10 @@ fn create_checked(
         )?
         .map_or((HandlingTeam::Client, None), |t| t.handling()),
     };
+    // What the rules know of the first message's mail (its mailbox,
+    // whether it was automatic) before the ingest records it.
+    let rule_context =
+        crate::rules::Context::of_mail(first.as_ref().and_then(|(_, _, mail)| mail.as_ref()));
     let number = store::next_number(conn, project.id)?;
     let id = store::insert(
         conn,
@@ -281,7 +285,13 @@ fn create_checked(
     crate::sla::clock::after_case_write(conn, None, &created, Write::Created, Utc::now())?;
     // The rules of "case created" (issue 15), same transaction.
     let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
-    crate::rules::fire(conn, crate::rules::Trigger::Created, None, &created)?;
+    crate::rules::fire_with(
+        conn,
+        crate::rules::Trigger::Created,
+        None,
+        &created,
+        rule_context,
+    )?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 
@@ -615,11 +625,12 @@ pub fn add_message_indexing(
         Utc::now(),
     )?;
     let updated = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
-    crate::rules::fire(
+    crate::rules::fire_with(
         conn,
         crate::rules::Trigger::Message(input.kind),
         Some(&before),
         &updated,
+        crate::rules::Context::of_mail(input.mail.as_ref()),
     )?;
     let message = store::message(conn, id, message_id)?.ok_or(CaseError::NotFound)?;
     let case = store::get(conn, id)?.ok_or(CaseError::NotFound)?;

@@ -420,6 +420,11 @@ pub const EXPORTERS: &[Exporter] = &[
             ),
             c("sla_target", "Which target sla_due_at is."),
             c(
+                "status_changed_at",
+                "When the status last changed (what time-based rules count from); empty: \
+                 never since the case was created.",
+            ),
+            c(
                 "anonymized_at",
                 "Set when the case's personal data was erased (GDPR).",
             ),
@@ -1538,6 +1543,11 @@ pub const EXPORTERS: &[Exporter] = &[
                 "actions",
                 "Actions: `{\"type\": \"set-priority\", ...}` and so on.",
             ),
+            c(
+                "schedule",
+                "Time-based rules: `{\"since\": ..., \"minutes\": N, \"calendar_id\": N|null}` \
+                 (JSON text); empty for other events.",
+            ),
             c("created_by", "See users.csv."),
             c("created_at", TIMES),
         ],
@@ -1570,6 +1580,50 @@ pub const EXPORTERS: &[Exporter] = &[
                 "depth",
                 "0 for the event itself, 1–4 for rules fired by rules' changes.",
             ),
+        ],
+    },
+    Exporter {
+        file: "rule_time_marks.csv",
+        format: Format::Csv,
+        about: "Time-based rules that fired on a case, once per moment they count from.",
+        requires: &["rule_time_marks"],
+        from: concat!("FROM rule_time_marks t WHERE ", in_client_cases!("case_id")),
+        order: "t.rule_id, t.case_id, t.since_at",
+        columns: &[
+            c("rule_id", "See rules.csv."),
+            c("case_id", "See cases.jsonl."),
+            c("since_at", "The moment it counted from (UTC, RFC 3339)."),
+            c("fired_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "rule_notification_mails.csv",
+        format: Format::Csv,
+        about: "E-mail copies of rule notifications, sent through the case project's mailbox.",
+        requires: &["rule_notification_mails"],
+        from: concat!(
+            "FROM rule_notification_mails t WHERE ",
+            in_client_cases!("case_id")
+        ),
+        order: "t.id",
+        columns: &[
+            c("id", "Mail id."),
+            c("notification_id", "See rule_notifications.csv."),
+            c("user_id", "See users.csv."),
+            c("case_id", "See cases.jsonl."),
+            c("mailbox_id", "See mailboxes.csv."),
+            c("to_address", "The user's address."),
+            c("subject", "Subject."),
+            c("body_text", "Text."),
+            c(
+                "state",
+                "queued, retrying, sent, failed, no-mailbox (the project has none) or dropped \
+                 (the user no longer saw the case).",
+            ),
+            c("attempts", "Attempts so far."),
+            c("last_error", "Why the last attempt failed."),
+            c("sent_at", TIMES),
+            c("created_at", TIMES),
         ],
     },
     Exporter {

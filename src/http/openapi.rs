@@ -228,6 +228,9 @@ use utoipa::{Modify, OpenApi};
         crate::rules::handlers::activate_rule,
         crate::rules::handlers::deactivate_rule,
         crate::rules::handlers::case_rule_runs,
+        crate::rules::handlers::list_notifications,
+        crate::rules::handlers::read_notification,
+        crate::rules::handlers::read_all_notifications,
         crate::webhooks::handlers::list_webhooks,
         crate::webhooks::handlers::create_webhook,
         crate::webhooks::handlers::get_webhook,
@@ -245,6 +248,7 @@ use utoipa::{Modify, OpenApi};
         crate::cases::events::CaseEvent,
         crate::cases::events::PresenceEvent,
         crate::cases::events::KnowledgeEvent,
+        crate::cases::events::NotificationEvent,
         crate::webhooks::model::WebhookBody
     )),
     modifiers(&SecuritySchemes, &ProblemResponses),
@@ -560,7 +564,15 @@ fn nullable_answers_required(doc: &mut serde_json::Value) {
         .collect();
     answers.extend(listed);
     // The data of the live events (`/api/v1/events`) is sent, never read.
-    answers.extend(["CaseEvent", "PresenceEvent", "KnowledgeEvent"].map(String::from));
+    answers.extend(
+        [
+            "CaseEvent",
+            "PresenceEvent",
+            "KnowledgeEvent",
+            "NotificationEvent",
+        ]
+        .map(String::from),
+    );
     let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
         return;
     };

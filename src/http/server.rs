@@ -178,6 +178,17 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
         },
     )
     .map_err(|err| StartError::Other(format!("the webhook sender: {err}")))?;
+    crate::rules::jobs::register(
+        &state.services,
+        &state.cases,
+        crate::rules::jobs::Mailing {
+            db: state.db.clone(),
+            sealer: state.sealer.clone(),
+            allowed_hosts: state.config.mail_allowed_hosts.clone(),
+            public_url: state.config.public_url.clone(),
+        },
+    )
+    .map_err(|err| StartError::Other(format!("the rules' services: {err}")))?;
     state.mail.sync_all().await;
     let data = web::Data::new(state.clone());
     // Serialised once and shared: a copy of the document per worker cost

@@ -720,6 +720,35 @@ pub fn enqueue_reply(
     Ok(Some(id))
 }
 
+/// Queues the mail of a rule's automatic reply (`reply-with-text-module`),
+/// outbound message `message_id` of the case: as [`enqueue_reply`] (the
+/// case's mailbox, the customer's address, the threading headers), but
+/// sent with `Auto-Submitted: auto-replied` (RFC 3834), so that other
+/// systems' autoresponders do not answer it.
+pub fn enqueue_rule_reply(
+    conn: &Connection,
+    case_id: CaseId,
+    message_id: i64,
+) -> Result<Option<i64>, OutboundError> {
+    let id = enqueue_reply(conn, case_id, message_id)?;
+    if let Some(id) = id {
+        conn.prepare_cached("UPDATE mail_outbox SET auto_submitted = 1 WHERE id = ?1")?
+            .execute([id])?;
+    }
+    Ok(id)
+}
+
+/// The mailbox mail about the case goes out through (id, address, sender
+/// name): the one its latest inbound mail came in by, else the project's
+/// first; `None` when the project has none.
+pub fn mailbox_for_case(
+    conn: &Connection,
+    case_id: CaseId,
+) -> Result<Option<(i64, String, String)>, OutboundError> {
+    let case = case_info(conn, case_id)?;
+    Ok(sender_for_case(conn, &case)?.map(|s| (s.id, s.address, s.sender_name)))
+}
+
 fn html_with_signature(html: &str, signature: &str) -> String {
     let signature = signature.trim_end();
     if signature.is_empty() {

@@ -14,12 +14,35 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use super::eval::{self, CompiledRule, Env, Fired, Snapshot};
-use super::model::{Action, Change, Rule, RuleEvent};
+use super::model::{Action, NotifyTeam, Rule, RuleEvent};
 use super::store;
-use crate::cases::{Case, MessageKind};
+use crate::cases::{Case, MessageKind, MessageMail};
 use crate::db::{StoreError, StoreResult};
 use crate::ids::{CaseId, ClientId, ProjectId, UserId};
 use crate::sla::calendar::BusinessCalendar;
+
+/// At most this many automatic replies by rules to one case in 24 hours:
+/// the guard against a loop with an autoresponder that does not mark its
+/// mail as automatic.
+pub const MAX_RULE_REPLIES_PER_DAY: i64 = 3;
+
+/// What the firing write knows beyond the case: the mail that fired it
+/// (its mailbox, whether it was automatic), before the ingest records it
+/// in `mail_inbound`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context {
+    pub mailbox_id: Option<i64>,
+    pub automatic: bool,
+}
+
+impl Context {
+    pub fn of_mail(mail: Option<&MessageMail>) -> Context {
+        mail.map_or_else(Context::default, |m| Context {
+            mailbox_id: m.mailbox_id,
+            automatic: m.automatic,
+        })
+    }
+}
 
 /// Compiles stored rules; a version that no longer compiles (it cannot be
 /// saved so, but the language may tighten) is left out.
@@ -34,6 +57,7 @@ pub fn compile_rules(rows: &[Rule]) -> Vec<CompiledRule> {
                 event: r.event,
                 conditions: eval::compile(&r.conditions).ok()?,
                 actions: r.actions.clone(),
+                schedule: r.schedule,
             })
         })
         .collect()
@@ -87,17 +111,52 @@ pub struct DbEnv<'c> {
     conn: &'c Connection,
     client_id: ClientId,
     now: DateTime<Utc>,
+    context: Context,
     calendars: RefCell<HashMap<i64, Option<BusinessCalendar>>>,
 }
 
 impl<'c> DbEnv<'c> {
-    pub fn new(conn: &'c Connection, client_id: ClientId, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        conn: &'c Connection,
+        client_id: ClientId,
+        now: DateTime<Utc>,
+        context: Context,
+    ) -> Self {
         DbEnv {
             conn,
             client_id,
             now,
+            context,
             calendars: RefCell::new(HashMap::new()),
         }
+    }
+
+    fn reply_check(&self, case: &Case, module_id: i64) -> StoreResult<Result<String, String>> {
+        if !crate::mail::outbound::CHANNELS.contains(&case.channel) {
+            return Ok(Err(format!(
+                "the case's channel ({}) has no written reply path",
+                case.channel.as_str()
+            )));
+        }
+        // The mail that fired this write, else the case's latest mail.
+        let automatic = match self.context.mailbox_id {
+            Some(_) => self.context.automatic,
+            None => store::last_mail_automatic(self.conn, case.id)?,
+        };
+        if automatic {
+            return Ok(Err(
+                "the customer's last mail was automatic (auto-reply, bulk or bounce): rules do not answer it"
+                    .into(),
+            ));
+        }
+        let since = crate::sla::clock::stamp(self.now - chrono::Duration::hours(24));
+        if store::rule_replies_since(self.conn, case.id, &since)? >= MAX_RULE_REPLIES_PER_DAY {
+            return Ok(Err(format!(
+                "rules replied {MAX_RULE_REPLIES_PER_DAY} times to this case in 24 hours (mail loop guard)"
+            )));
+        }
+        crate::text_modules::service::text_for_rule(self.conn, case, module_id)
+            .map_err(|e| StoreError::Task(e.to_string()))
     }
 }
 
@@ -140,10 +199,48 @@ impl Env for DbEnv<'_> {
         crate::fields::validate(&mask, &Value::Object(patch), Some(&case.custom))
             .map_err(|e| e.message)
     }
+
+    fn reply_text(&self, case: &Case, module_id: i64) -> Result<String, String> {
+        self.reply_check(case, module_id)
+            .unwrap_or_else(|e| Err(format!("cannot read the text module: {e}")))
+    }
+
+    fn webhook_ok(&self, webhook_id: i64) -> Result<(), String> {
+        match crate::webhooks::store::webhook(self.conn, webhook_id) {
+            Ok(Some(hook)) if hook.client_id == self.client_id => {
+                if hook.active {
+                    Ok(())
+                } else {
+                    Err(format!("the webhook {webhook_id} is inactive"))
+                }
+            }
+            Ok(_) => Err(format!("no such webhook {webhook_id}")),
+            Err(e) => Err(format!("cannot read the webhook: {e}")),
+        }
+    }
+
+    fn recipients(&self, case: &Case, users: &[UserId], team: Option<NotifyTeam>) -> Vec<UserId> {
+        let mut candidates = match team {
+            Some(team) => store::team_members(self.conn, case, team).unwrap_or_default(),
+            None => users.to_vec(),
+        };
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter(|&u| store::user_sees_case(self.conn, u, case, self.client_id).unwrap_or(false))
+            .collect()
+    }
 }
 
-/// The snapshot of a case as conditions see it.
-pub fn snapshot(conn: &Connection, case: &Case, text: String) -> StoreResult<Snapshot> {
+/// The snapshot of a case as conditions see it; `mailbox`: the mailbox of
+/// the mail that fired the write, if known (else the case's first mail's).
+pub fn snapshot(
+    conn: &Connection,
+    case: &Case,
+    text: String,
+    mailbox: Option<i64>,
+) -> StoreResult<Snapshot> {
     Ok(Snapshot::new(
         case.clone(),
         match case.contact_id {
@@ -154,7 +251,10 @@ pub fn snapshot(conn: &Connection, case: &Case, text: String) -> StoreResult<Sna
             Some(id) => store::organization_fields(conn, id)?,
             None => None,
         },
-        store::mailbox_of(conn, case.id)?,
+        match store::mailbox_of(conn, case.id)? {
+            Some(first) => Some(first),
+            None => mailbox,
+        },
         &text,
     ))
 }
@@ -196,11 +296,25 @@ pub fn fire(
     before: Option<&Case>,
     after: &Case,
 ) -> StoreResult<Option<Case>> {
+    fire_with(conn, trigger, before, after, Context::default())
+}
+
+/// [`fire`] with what the firing mail tells (mailbox, automatic).
+pub fn fire_with(
+    conn: &Connection,
+    trigger: Trigger,
+    before: Option<&Case>,
+    after: &Case,
+    context: Context,
+) -> StoreResult<Option<Case>> {
     let event = match trigger.event() {
         Some(e) => e,
         None if before.is_some_and(|b| fields_differ(b, after)) => RuleEvent::CaseUpdated,
         None => return Ok(None),
     };
+    if is_spam(after) {
+        return Ok(None);
+    }
     let Some(client_id) = store::project_client(conn, after.project_id)? else {
         return Ok(None);
     };
@@ -208,8 +322,22 @@ pub fn fire(
     if !rules.iter().any(|r| r.event == event) {
         return Ok(None);
     }
-    let ran = run(conn, client_id, &rules, event, before, after, Utc::now())?;
+    let ran = run(
+        conn,
+        client_id,
+        &rules,
+        event,
+        before,
+        after,
+        Utc::now(),
+        context,
+    )?;
     Ok((!ran.fired.is_empty()).then_some(ran.case))
+}
+
+/// A case marked as spam (the tag): no rule acts on it while it stays.
+pub fn is_spam(case: &Case) -> bool {
+    case.tags.iter().any(|t| t == eval::SPAM_TAG)
 }
 
 /// The hook of the SLA marks (`sla::job::fire`): runs the `sla-warning` /
@@ -218,6 +346,9 @@ pub fn fire_sla(conn: &Connection, case_id: CaseId, event: RuleEvent) -> StoreRe
     let Some(case) = crate::cases::store::get(conn, case_id)? else {
         return Ok(());
     };
+    if is_spam(&case) {
+        return Ok(());
+    }
     let Some(client_id) = store::project_client(conn, case.project_id)? else {
         return Ok(());
     };
@@ -231,6 +362,7 @@ pub fn fire_sla(conn: &Connection, case_id: CaseId, event: RuleEvent) -> StoreRe
             Some(&case),
             &case,
             Utc::now(),
+            Context::default(),
         )?;
     }
     Ok(())
@@ -249,6 +381,7 @@ fn fields_differ(a: &Case, b: &Case) -> bool {
 }
 
 /// Evaluates `rules` for `event` on the case and writes what they changed.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     conn: &Connection,
     client_id: ClientId,
@@ -257,14 +390,15 @@ pub fn run(
     before: Option<&Case>,
     after: &Case,
     now: DateTime<Utc>,
+    context: Context,
 ) -> StoreResult<Ran> {
     let text = store::last_message_text(conn, after.id)?;
     let before_snap = match before {
-        Some(b) => Some(snapshot(conn, b, text.clone())?),
+        Some(b) => Some(snapshot(conn, b, text.clone(), context.mailbox_id)?),
         None => None,
     };
-    let mut snap = snapshot(conn, after, text)?;
-    let env = DbEnv::new(conn, client_id, now);
+    let mut snap = snapshot(conn, after, text, context.mailbox_id)?;
+    let env = DbEnv::new(conn, client_id, now, context);
     let at = crate::sla::clock::stamp(now);
     let fired = eval::run_chain(rules, event, before_snap.as_ref(), &mut snap, &env, &at);
     if fired.is_empty() {
@@ -282,8 +416,7 @@ pub fn run(
     }
     for f in &fired {
         let rule = &rules[f.rule];
-        write_effects(conn, rule, after, &f.changes)?;
-        store::insert_run(
+        let run_id = store::insert_run(
             conn,
             rule.id,
             rule.version_id,
@@ -293,6 +426,7 @@ pub fn run(
             &f.changes,
             f.depth as i64,
         )?;
+        write_effects(conn, rule, after, f, run_id, client_id)?;
     }
     let fresh = crate::cases::store::get(conn, after.id)?
         .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
@@ -316,14 +450,25 @@ pub fn run(
     })
 }
 
-/// History rows, notes and notifications of one rule's changes.
+fn task(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Task(e.to_string())
+}
+
+/// History rows, notes, notifications, replies and webhook deliveries of
+/// one rule's changes.
 fn write_effects(
     conn: &Connection,
     rule: &CompiledRule,
     case: &Case,
-    changes: &[Change],
+    fired: &Fired,
+    run_id: i64,
+    client_id: ClientId,
 ) -> StoreResult<()> {
-    for c in changes.iter().filter(|c| c.skipped.is_none()) {
+    for (c, &n) in fired.changes.iter().zip(&fired.actions) {
+        if c.skipped.is_some() {
+            continue;
+        }
+        let action = rule.actions.get(n);
         match c.field.as_str() {
             "note" => {
                 let text = c.new.as_deref().unwrap_or_default();
@@ -342,17 +487,31 @@ fn write_effects(
                 store::insert_history(conn, case.id, "note", None, Some(text), &rule.name)?;
             }
             "notify" => {
-                let Some(Action::NotifyUsers { user_ids, text }) = rule
-                    .actions
-                    .iter()
-                    .find(|a| matches!(a, Action::NotifyUsers { text, .. } if Some(text.as_str()) == c.new.as_deref()))
-                else {
-                    continue;
+                let (text, email) = match action {
+                    Some(Action::NotifyUsers { text, email, .. })
+                    | Some(Action::NotifyTeam { text, email, .. }) => (text.as_str(), *email),
+                    _ => continue,
                 };
-                // Only people who work in the case's project hear of it.
-                for &user in user_ids {
-                    if store::is_member(conn, case.project_id, user)? {
-                        store::insert_notification(conn, user, case.id, rule.id, text)?;
+                let users: Vec<UserId> = c
+                    .old
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|u| u.parse().ok().map(UserId))
+                    .collect();
+                for user in users {
+                    let id = store::insert_notification(conn, user, case.id, rule.id, text)?;
+                    crate::cases::events::announce_after_commit(
+                        crate::cases::events::Event::Notification(
+                            crate::cases::events::NotificationEvent {
+                                id,
+                                case_id: case.id,
+                                user_id: user,
+                            },
+                        ),
+                    );
+                    if email {
+                        super::notify::queue_mail(conn, id, user, case, text)?;
                     }
                 }
                 store::insert_history(
@@ -361,6 +520,65 @@ fn write_effects(
                     "notify",
                     c.old.as_deref(),
                     Some(text),
+                    &rule.name,
+                )?;
+            }
+            "reply" => {
+                let text = c.new.as_deref().unwrap_or_default();
+                let message_id = crate::cases::store::insert_message(
+                    conn,
+                    &crate::cases::store::NewMessageRow {
+                        case_id: case.id,
+                        kind: MessageKind::Outbound,
+                        channel: case.channel,
+                        author_user_id: None,
+                        author_contact_id: None,
+                        body_text: text,
+                        mail: None,
+                    },
+                )?;
+                crate::mail::outbound::enqueue_rule_reply(conn, case.id, message_id)
+                    .map_err(task)?;
+                store::insert_history(
+                    conn,
+                    case.id,
+                    "reply",
+                    None,
+                    c.old
+                        .as_deref()
+                        .map(|m| format!("text module {m}"))
+                        .as_deref(),
+                    &rule.name,
+                )?;
+            }
+            "webhook" => {
+                let Some(Action::CallWebhook { webhook_id }) = action else {
+                    continue;
+                };
+                let Some((owner, payload)) = crate::webhooks::store::case_payload(conn, case.id)?
+                else {
+                    continue;
+                };
+                if owner != client_id {
+                    continue;
+                }
+                let event = crate::webhooks::model::WebhookEvent::RuleFired(Box::new(
+                    crate::webhooks::model::RuleFiredData {
+                        rule_id: rule.id,
+                        rule_name: rule.name.clone(),
+                        trigger: fired.event.as_str().to_string(),
+                        case: payload,
+                        changes: fired.changes.clone(),
+                    },
+                ));
+                crate::webhooks::service::enqueue(conn, *webhook_id, event, Some(run_id))
+                    .map_err(task)?;
+                store::insert_history(
+                    conn,
+                    case.id,
+                    "webhook",
+                    None,
+                    Some(&webhook_id.to_string()),
                     &rule.name,
                 )?;
             }

@@ -13,6 +13,8 @@ pub enum RuleError {
     CaseNotFound,
     #[error("no such client")]
     ClientNotFound,
+    #[error("no such notification")]
+    NotificationNotFound,
     #[error("a newer version of the rule was saved in the meantime; reload and merge")]
     VersionConflict,
     #[error(transparent)]
@@ -35,7 +37,8 @@ impl Problem for RuleError {
             RuleError::NotFound
             | RuleError::VersionNotFound
             | RuleError::CaseNotFound
-            | RuleError::ClientNotFound => Answer::not_found(self),
+            | RuleError::ClientNotFound
+            | RuleError::NotificationNotFound => Answer::not_found(self),
             // Stable code: `rule-version-conflict`.
             RuleError::VersionConflict => Answer::conflict("rule-version-conflict", self),
             RuleError::Invalid(invalid) => invalid.problem(),

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
-use super::model::{Action, Change, Condition, ConditionNode, RuleEvent};
+use super::model::{Action, Change, Condition, ConditionNode, NotifyTeam, RuleEvent};
 use crate::cases::{Case, Status};
 use crate::ids::ProjectId;
 use crate::validation::Invalid;
@@ -271,6 +271,14 @@ pub fn check_actions(actions: &[Action]) -> Result<(), Invalid> {
                     "a note or notification has 1 to 10,000 characters",
                 ));
             }
+            Action::NotifyTeam { text, .. }
+                if text.trim().is_empty() || text.chars().count() > 10_000 =>
+            {
+                return Err(Invalid::new(
+                    "actions",
+                    "a note or notification has 1 to 10,000 characters",
+                ));
+            }
             Action::NotifyUsers { user_ids, .. } if user_ids.is_empty() || user_ids.len() > 50 => {
                 return Err(Invalid::new("actions", "notify 1 to 50 users"));
             }
@@ -296,6 +304,8 @@ pub struct CompiledRule {
     pub event: RuleEvent,
     pub conditions: Compiled,
     pub actions: Vec<Action>,
+    /// Set for `time-based` rules.
+    pub schedule: Option<super::model::Schedule>,
 }
 
 /// What a condition sees of a case: the case itself, its contact's and
@@ -344,6 +354,20 @@ pub trait Env {
     /// The case's custom values with `key` set to `value`, checked against
     /// the project's data mask; the error says why not.
     fn custom(&self, case: &Case, key: &str, value: &Value) -> Result<Value, String>;
+    /// The text a `reply-with-text-module` action would send on the case
+    /// (the module's published text, placeholders filled), or why it
+    /// cannot reply (channel, automatic mail, module, placeholders).
+    fn reply_text(&self, case: &Case, module_id: i64) -> Result<String, String>;
+    /// Whether the webhook can take a delivery for the case's client, or why not.
+    fn webhook_ok(&self, webhook_id: i64) -> Result<(), String>;
+    /// Who of `users` (or of `team` in the case's project) is notified:
+    /// active users who see the case, in id order.
+    fn recipients(
+        &self,
+        case: &Case,
+        users: &[crate::ids::UserId],
+        team: Option<NotifyTeam>,
+    ) -> Vec<crate::ids::UserId>;
 }
 
 fn field_value(s: &Snapshot, field: &Field) -> Value {
@@ -541,6 +565,10 @@ fn action_name(a: &Action) -> &'static str {
         Action::SetCustom { .. } => "set-custom",
         Action::AddNote { .. } => "add-note",
         Action::NotifyUsers { .. } => "notify-users",
+        Action::NotifyTeam { .. } => "notify-team",
+        Action::ReplyWithTextModule { .. } => "reply-with-text-module",
+        Action::CallWebhook { .. } => "call-webhook",
+        Action::MarkSpam {} => "mark-spam",
     }
 }
 
@@ -680,19 +708,85 @@ pub fn apply(case: &mut Case, action: &Action, env: &dyn Env, at: &str) -> Optio
             }
         }
         Action::AddNote { text } => Some(change(action, "note", None, Some(text.clone()))),
-        Action::NotifyUsers { user_ids, text } => Some(change(
+        Action::NotifyUsers { user_ids, text, .. } => {
+            notify(action, env.recipients(case, user_ids, None), text)
+        }
+        Action::NotifyTeam { team, text, .. } => {
+            notify(action, env.recipients(case, &[], Some(*team)), text)
+        }
+        Action::ReplyWithTextModule { module_id } => Some(match env.reply_text(case, *module_id) {
+            Ok(text) => change(action, "reply", Some(module_id.to_string()), Some(text)),
+            Err(why) => skipped(action, "reply", why),
+        }),
+        Action::CallWebhook { webhook_id } => Some(match env.webhook_ok(*webhook_id) {
+            Ok(()) => change(action, "webhook", None, Some(webhook_id.to_string())),
+            Err(why) => skipped(action, "webhook", why),
+        }),
+        Action::MarkSpam {} => {
+            let mut changes = mark_spam(case, at);
+            // The tag and the status: the status change stands for both
+            // here; `run_chain` records both.
+            changes.pop()
+        }
+    }
+}
+
+/// A notification's change: `old` the recipients' ids, `new` the text.
+fn notify(action: &Action, recipients: Vec<crate::ids::UserId>, text: &str) -> Option<Change> {
+    if recipients.is_empty() {
+        return Some(skipped(
             action,
             "notify",
-            Some(
-                user_ids
-                    .iter()
-                    .map(|u| u.0.to_string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            Some(text.clone()),
-        )),
+            "nobody to notify who sees the case",
+        ));
     }
+    Some(change(
+        action,
+        "notify",
+        Some(
+            recipients
+                .iter()
+                .map(|u| u.0.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Some(text.to_string()),
+    ))
+}
+
+/// The tag that marks spam.
+pub const SPAM_TAG: &str = "spam";
+
+/// Tags the case `spam` and closes it: the changes (tags, status) that
+/// made a difference.
+pub fn mark_spam(case: &mut Case, at: &str) -> Vec<Change> {
+    let action = Action::MarkSpam {};
+    let mut out = Vec::new();
+    if !case.tags.iter().any(|t| t == SPAM_TAG) {
+        if case.tags.len() >= 20 {
+            out.push(skipped(&action, "tags", "a case has at most 20 tags"));
+        } else {
+            let old = case.tags.join(", ");
+            case.tags.push(SPAM_TAG.to_string());
+            out.push(change(
+                &action,
+                "tags",
+                Some(old),
+                Some(case.tags.join(", ")),
+            ));
+        }
+    }
+    if case.status != Status::Closed {
+        let old = case.status.as_str().to_string();
+        set_status(case, Status::Closed, at);
+        out.push(change(
+            &action,
+            "status",
+            Some(old),
+            Some(Status::Closed.as_str().into()),
+        ));
+    }
+    out
 }
 
 /// One rule that fired in a chain.
@@ -703,11 +797,14 @@ pub struct Fired {
     pub event: RuleEvent,
     pub depth: usize,
     pub changes: Vec<Change>,
+    /// For each change, the index of the rule's action that made it.
+    pub actions: Vec<usize>,
 }
 
-/// Whether a change touched a case field (notes and notifications do not).
+/// Whether a change touched a case field (notes, notifications, replies
+/// and webhook calls do not).
 fn changes_case(c: &Change) -> bool {
-    c.skipped.is_none() && c.field != "note" && c.field != "notify"
+    c.skipped.is_none() && !matches!(c.field.as_str(), "note" | "notify" | "reply" | "webhook")
 }
 
 /// Runs `rules` (ordered) for `event` on the case in `after` (changed in
@@ -727,6 +824,7 @@ pub fn run_chain(
     let mut done: HashSet<i64> = HashSet::new();
     let mut round_before: Option<Snapshot> = before.cloned();
     let mut event = event;
+    let (mut replied, mut spam) = (false, false);
     for depth in 0..MAX_DEPTH {
         let start = after.clone();
         let mut changed = false;
@@ -741,18 +839,41 @@ pub fn run_chain(
                 continue;
             }
             done.insert(rule.id);
-            let changes: Vec<Change> = rule
-                .actions
-                .iter()
-                .filter_map(|a| apply(&mut after.case, a, env, at))
-                .collect();
+            let mut changes: Vec<Change> = Vec::new();
+            let mut actions: Vec<usize> = Vec::new();
+            for (n, a) in rule.actions.iter().enumerate() {
+                let made: Vec<Change> = match a {
+                    Action::MarkSpam {} => {
+                        spam = true;
+                        mark_spam(&mut after.case, at)
+                    }
+                    // One automatic answer per chain, whatever the rules.
+                    Action::ReplyWithTextModule { .. } if replied => {
+                        vec![skipped(a, "reply", "a rule replied in this chain already")]
+                    }
+                    _ => apply(&mut after.case, a, env, at).into_iter().collect(),
+                };
+                for c in made {
+                    replied |= c.field == "reply" && c.skipped.is_none();
+                    changes.push(c);
+                    actions.push(n);
+                }
+                if spam {
+                    break;
+                }
+            }
             changed |= changes.iter().any(changes_case);
             fired.push(Fired {
                 rule: i,
                 event,
                 depth,
                 changes,
+                actions,
             });
+            if spam {
+                // Spam: no later rule acts on the case.
+                return fired;
+            }
         }
         if !changed {
             break;
@@ -791,6 +912,27 @@ mod tests {
             let mut c = case.custom.clone();
             c[key] = value.clone();
             Ok(c)
+        }
+        fn reply_text(&self, case: &Case, module_id: i64) -> Result<String, String> {
+            match (case.channel, module_id) {
+                (Channel::Call, _) => Err("no written reply on a call".into()),
+                (_, 1) => Ok(format!("Guten Tag, Ihr Vorgang {}.", case.reference)),
+                _ => Err("no such text module".into()),
+            }
+        }
+        fn webhook_ok(&self, webhook_id: i64) -> Result<(), String> {
+            if webhook_id == 1 {
+                Ok(())
+            } else {
+                Err("no such webhook".into())
+            }
+        }
+        fn recipients(&self, _: &Case, users: &[UserId], team: Option<NotifyTeam>) -> Vec<UserId> {
+            match team {
+                Some(NotifyTeam::Leads) => vec![UserId(9)],
+                Some(_) => Vec::new(),
+                None => users.iter().copied().filter(|u| u.0 == 7).collect(),
+            }
         }
     }
 
@@ -856,6 +998,7 @@ mod tests {
             event,
             conditions: tree(cond),
             actions: serde_json::from_value(actions).expect("actions parse"),
+            schedule: None,
         }
     }
 
@@ -1153,5 +1296,116 @@ mod tests {
                 .expect("parses");
         assert!(check_actions(&ok).is_ok());
         assert!(serde_json::from_value::<Vec<Action>>(json!([{"type": "explode"}])).is_err());
+    }
+
+    #[test]
+    fn replies_once_per_chain_and_spam_ends_the_chain() {
+        let env = TestEnv { open: true };
+        let rules = vec![
+            rule(
+                1,
+                RuleEvent::CaseCreated,
+                json!({"all": []}),
+                json!([
+                    {"type": "reply-with-text-module", "module_id": 1},
+                    {"type": "reply-with-text-module", "module_id": 1},
+                    {"type": "reply-with-text-module", "module_id": 2},
+                    {"type": "call-webhook", "webhook_id": 1},
+                    {"type": "notify-users", "user_ids": [7, 8], "text": "Bitte ansehen", "email": true},
+                    {"type": "notify-team", "team": "leads", "text": "Neu"},
+                    {"type": "notify-team", "team": "provider", "text": "Neu"},
+                ]),
+            ),
+            rule(
+                2,
+                RuleEvent::CaseCreated,
+                json!({"field": "text", "op": "contains", "value": "rechnung"}),
+                json!([
+                    {"type": "mark-spam"},
+                    {"type": "set-priority", "priority": "urgent"},
+                ]),
+            ),
+            rule(
+                3,
+                RuleEvent::CaseCreated,
+                json!({"all": []}),
+                json!([{"type": "set-priority", "priority": "high"}]),
+            ),
+        ];
+        let mut s = snap();
+        let fired = run_chain(&rules, RuleEvent::CaseCreated, None, &mut s, &env, "t");
+        assert_eq!(fired.len(), 2, "rule 3 comes after the spam mark");
+        let first = &fired[0];
+        let got: Vec<(&str, bool)> = first
+            .changes
+            .iter()
+            .map(|c| (c.field.as_str(), c.skipped.is_none()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("reply", true),
+                ("reply", false),
+                ("reply", false),
+                ("webhook", true),
+                ("notify", true),
+                ("notify", true),
+                ("notify", false),
+            ]
+        );
+        assert_eq!(
+            first.changes[0].new.as_deref(),
+            Some("Guten Tag, Ihr Vorgang ACME-1000.")
+        );
+        assert_eq!(
+            first.changes[4].old.as_deref(),
+            Some("7"),
+            "8 does not see the case"
+        );
+        assert_eq!(first.changes[5].old.as_deref(), Some("9"));
+        assert_eq!(first.actions, vec![0, 1, 2, 3, 4, 5, 6]);
+        let spam = &fired[1];
+        assert_eq!(spam.changes.len(), 2, "tag and status, then nothing");
+        assert_eq!(s.case.status, Status::Closed);
+        assert!(s.case.tags.contains(&"spam".to_string()));
+        assert_eq!(
+            s.case.priority,
+            Priority::Normal,
+            "actions after mark-spam do not run"
+        );
+
+        // A call has no written reply.
+        let mut call = snap();
+        call.case.channel = Channel::Call;
+        let fired = run_chain(
+            &rules[..1],
+            RuleEvent::CaseCreated,
+            None,
+            &mut call,
+            &env,
+            "t",
+        );
+        assert!(fired[0].changes[0].skipped.is_some());
+    }
+
+    #[test]
+    fn new_actions_parse_in_their_exact_shapes() {
+        let ok: Vec<Action> = serde_json::from_value(json!([
+            {"type": "reply-with-text-module", "module_id": 3},
+            {"type": "notify-team", "team": "client", "text": "x", "email": false},
+            {"type": "notify-users", "user_ids": [1], "text": "x"},
+            {"type": "call-webhook", "webhook_id": 2},
+            {"type": "mark-spam"},
+        ]))
+        .expect("parses");
+        assert!(matches!(ok[2], Action::NotifyUsers { email: false, .. }));
+        assert!(check_actions(&ok).is_ok());
+        for bad in [
+            json!({"type": "mark-spam", "close": true}),
+            json!({"type": "notify-team", "team": "everyone", "text": "x"}),
+            json!({"type": "call-webhook", "webhook_id": 2, "url": "x"}),
+        ] {
+            assert!(serde_json::from_value::<Action>(bad).is_err());
+        }
     }
 }

@@ -1,9 +1,10 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 
 use super::model::{
-    DryRun, DryRunInput, Reorder, Rule, RuleInput, RuleQuery, RuleRun, RuleVersion,
+    DryRun, DryRunInput, MarkedRead, NotificationPage, NotificationQuery, Reorder, Rule, RuleInput,
+    RuleQuery, RuleRun, RuleVersion,
 };
-use super::service;
+use super::{notify, service};
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
 use crate::ids::CaseId;
@@ -21,7 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(restore_rule_version)
         .service(activate_rule)
         .service(deactivate_rule)
-        .service(case_rule_runs);
+        .service(case_rule_runs)
+        .service(list_notifications)
+        .service(read_all_notifications)
+        .service(read_notification);
 }
 
 /// A client's rules in evaluation order (client admins; project leads read
@@ -231,4 +235,55 @@ pub async fn case_rule_runs(
         .read(move |conn| service::runs_of_case(conn, &who, id))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+/// The caller's rule notifications, newest first, with the unread count
+/// (only about cases the caller sees now).
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "rules", params(NotificationQuery),
+    responses((status = 200, body = NotificationPage), (status = 401, body = ProblemBody)))]
+#[get("/notifications")]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    who: Principal,
+    params: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = params.into_inner();
+    let page = state
+        .db
+        .read(move |conn| notify::list(conn, &who, &query))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Marks one of the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "rules",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = MarkedRead), (status = 404, body = ProblemBody)))]
+#[post("/notifications/{id}/read")]
+pub async fn read_notification(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let marked = state
+        .db
+        .write(move |tx| notify::mark_read(tx, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(marked))
+}
+
+/// Marks all of the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "rules",
+    responses((status = 200, body = MarkedRead), (status = 401, body = ProblemBody)))]
+#[post("/notifications/read-all")]
+pub async fn read_all_notifications(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let marked = state
+        .db
+        .write(move |tx| notify::mark_all_read(tx, &who))
+        .await?;
+    Ok(HttpResponse::Ok().json(marked))
 }

@@ -8,10 +8,13 @@ pub mod engine;
 mod error;
 pub mod eval;
 pub mod handlers;
+pub mod jobs;
 pub mod model;
+pub mod notify;
 pub mod service;
 pub mod store;
+pub mod time;
 
-pub use engine::{Trigger, fire, fire_sla};
+pub use engine::{Context, Trigger, fire, fire_sla, fire_with};
 pub use error::RuleError;
 pub use handlers::configure;

@@ -123,10 +123,83 @@ pub enum Action {
     AddNote {
         text: String,
     },
+    /// A notification in the UI (the bell) for each named user who sees the
+    /// case; with `email`, also an e-mail to each of them.
     NotifyUsers {
         user_ids: Vec<UserId>,
         text: String,
+        #[serde(default)]
+        email: bool,
     },
+    /// Notifies the members of the case's project in one team who see the
+    /// case: `client` (the client's own agents), `provider` (the provider
+    /// agents of the case's provider team), `leads` (the project leads).
+    NotifyTeam {
+        team: NotifyTeam,
+        text: String,
+        #[serde(default)]
+        email: bool,
+    },
+    /// Replies to the customer with the text module's published text
+    /// (placeholders filled) through the case's channel, like an agent's
+    /// reply (e-mail and web-form cases; others: skipped).
+    ReplyWithTextModule {
+        module_id: i64,
+    },
+    /// Queues a `rule.fired` delivery for the webhook (same transaction).
+    CallWebhook {
+        webhook_id: i64,
+    },
+    /// Tags the case `spam` and closes it; the chain stops there and later
+    /// events fire no rules on it while the tag stays.
+    MarkSpam {},
+}
+
+/// Which team of the case's project a `notify-team` action reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotifyTeam {
+    Client,
+    Provider,
+    Leads,
+}
+
+/// The moment a time-based rule counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Since {
+    StatusChanged,
+    Created,
+    LastMessage,
+    Updated,
+}
+
+impl Since {
+    /// The SQL expression of the moment on `cases c` (as the partial
+    /// indexes of migration 0033 have it).
+    pub fn expr(self) -> &'static str {
+        match self {
+            Since::StatusChanged => "coalesce(c.status_changed_at, c.created_at)",
+            Since::Created => "c.created_at",
+            Since::LastMessage => "c.last_message_at",
+            Since::Updated => "c.updated_at",
+        }
+    }
+}
+
+/// When a `time-based` rule fires: for an open case, once `minutes` have
+/// passed since the moment (business minutes on the calendar when one is
+/// named, wall-clock minutes otherwise) and the conditions hold; once per
+/// case and moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    pub since: Since,
+    /// 1 to 525,600 (a year).
+    pub minutes: i64,
+    /// A business calendar of the rule's client; `null`: wall-clock time.
+    #[serde(default)]
+    pub calendar_id: Option<i64>,
 }
 
 /// What a client admin sends to create a rule or save a new version.
@@ -145,6 +218,9 @@ pub struct RuleInput {
     pub conditions: ConditionNode,
     #[serde(default)]
     pub actions: Vec<Action>,
+    /// Required for `time-based` rules, refused for every other event.
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
     /// For a new version: the version it was made on (409
     /// `rule-version-conflict` when a newer one exists).
     pub expected_version: Option<i64>,
@@ -164,6 +240,10 @@ pub struct Rule {
     pub event: RuleEvent,
     pub conditions: ConditionNode,
     pub actions: Vec<Action>,
+    /// Set for `time-based` rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub schedule: Option<Schedule>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -178,6 +258,9 @@ pub struct RuleVersion {
     pub event: RuleEvent,
     pub conditions: ConditionNode,
     pub actions: Vec<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub schedule: Option<Schedule>,
     pub created_by: Option<UserId>,
     pub created_at: String,
 }
@@ -252,4 +335,53 @@ pub struct Reorder {
 pub struct RuleQuery {
     /// The client; default: the caller's own.
     pub client_id: Option<ClientId>,
+}
+
+/// A notification a rule sent to the caller (the bell).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub case_id: i64,
+    /// The case's reference, e.g. `ACME-1042`.
+    pub case_reference: String,
+    pub case_subject: String,
+    /// The rule's name as it is now (none once the rule was deleted).
+    pub rule_name: Option<String>,
+    pub text: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub read_at: Option<String>,
+}
+
+/// A page of the caller's notifications, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    /// Unread notifications about cases the caller sees, in all.
+    pub unread: i64,
+    /// Pass as `before` for the next (older) page; none on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub next_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// At most this many (default 20, at most 100).
+    pub limit: Option<u32>,
+    /// Only notifications older than this id (the previous page's
+    /// `next_before`).
+    pub before: Option<i64>,
+    /// Only unread ones.
+    #[serde(default)]
+    pub unread: bool,
+}
+
+/// How many were marked read.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MarkedRead {
+    pub marked: i64,
+    pub unread: i64,
 }

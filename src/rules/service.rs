@@ -8,7 +8,8 @@ use super::RuleError;
 use super::engine;
 use super::eval;
 use super::model::{
-    DryRun, DryRunInput, DryRunRule, Reorder, Rule, RuleEvent, RuleInput, RuleRun, RuleVersion,
+    Action, DryRun, DryRunInput, DryRunRule, Reorder, Rule, RuleEvent, RuleInput, RuleRun,
+    RuleVersion,
 };
 use super::store::{self, NewVersion};
 use crate::audit::{self, Actor};
@@ -99,6 +100,7 @@ struct Checked {
     project_ids: Vec<ProjectId>,
     conditions: String,
     actions: String,
+    schedule: Option<String>,
 }
 
 fn check(conn: &Connection, client_id: ClientId, input: &RuleInput) -> Result<Checked, RuleError> {
@@ -113,18 +115,80 @@ fn check(conn: &Connection, client_id: ClientId, input: &RuleInput) -> Result<Ch
     }
     eval::compile(&input.conditions)?;
     eval::check_actions(&input.actions)?;
-    if input.event == RuleEvent::TimeBased {
-        // The time-based trigger needs the scheduler pass that is still
-        // missing (docs/workflows.md "Still missing"); refusing it beats a
-        // rule that silently never fires.
-        return Err(Invalid::new("event", "time-based rules are not available yet").into());
+    check_targets(conn, client_id, &input.actions)?;
+    match (input.event, &input.schedule) {
+        (RuleEvent::TimeBased, None) => {
+            return Err(Invalid::new("schedule", "a time-based rule needs a schedule").into());
+        }
+        (RuleEvent::TimeBased, Some(s)) => {
+            if !(1..=525_600).contains(&s.minutes) {
+                return Err(Invalid::new("schedule", "minutes are 1 to 525,600 (a year)").into());
+            }
+            if let Some(cal) = s.calendar_id
+                && !store::calendar_of_client(conn, cal, client_id)?
+            {
+                return Err(Invalid::new("schedule", format!("no such calendar {cal}")).into());
+            }
+        }
+        (_, Some(_)) => {
+            return Err(Invalid::new("schedule", "only time-based rules have a schedule").into());
+        }
+        (_, None) => {}
     }
     Ok(Checked {
         name,
         project_ids,
         conditions: serde_json::to_string(&input.conditions).unwrap_or_default(),
         actions: serde_json::to_string(&input.actions).unwrap_or_default(),
+        schedule: input
+            .schedule
+            .as_ref()
+            .map(|s| serde_json::to_string(s).unwrap_or_default()),
     })
+}
+
+/// The objects actions name belong to the rule's client: a text module,
+/// webhook or user of another client is refused as if it did not exist.
+fn check_targets(
+    conn: &Connection,
+    client_id: ClientId,
+    actions: &[Action],
+) -> Result<(), RuleError> {
+    for action in actions {
+        match action {
+            Action::ReplyWithTextModule { module_id } => {
+                let ok = crate::text_modules::store::get(conn, *module_id)?
+                    .is_some_and(|m| m.client_id == client_id && m.deleted_at.is_none());
+                if !ok {
+                    return Err(Invalid::new(
+                        "actions",
+                        format!("no such text module {module_id}"),
+                    )
+                    .into());
+                }
+            }
+            Action::CallWebhook { webhook_id } => {
+                let ok = crate::webhooks::store::webhook(conn, *webhook_id)?
+                    .is_some_and(|w| w.client_id == client_id);
+                if !ok {
+                    return Err(
+                        Invalid::new("actions", format!("no such webhook {webhook_id}")).into(),
+                    );
+                }
+            }
+            Action::NotifyUsers { user_ids, .. } => {
+                for &user in user_ids {
+                    if !store::works_for_client(conn, user, client_id)? {
+                        return Err(
+                            Invalid::new("actions", format!("no such user {}", user.0)).into()
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Creates a rule (inactive) with its first version.
@@ -154,6 +218,7 @@ pub fn create(conn: &Connection, who: &Principal, input: RuleInput) -> Result<Ru
             event: input.event,
             conditions: &c.conditions,
             actions: &c.actions,
+            schedule: c.schedule.as_deref(),
             created_by: who.user_id,
         },
     )?;
@@ -194,6 +259,7 @@ pub fn update(
             event: input.event,
             conditions: &c.conditions,
             actions: &c.actions,
+            schedule: c.schedule.as_deref(),
             created_by: who.user_id,
         },
     )?;
@@ -227,6 +293,7 @@ pub fn restore(
         event: old.event,
         conditions: old.conditions,
         actions: old.actions,
+        schedule: old.schedule,
         expected_version: None,
     };
     let c = check(conn, before.client_id, &input)?;
@@ -239,6 +306,7 @@ pub fn restore(
             event: input.event,
             conditions: &c.conditions,
             actions: &c.actions,
+            schedule: c.schedule.as_deref(),
             created_by: who.user_id,
         },
     )?;
@@ -371,8 +439,11 @@ pub fn dry_run(
         Some(&case),
         &case,
         chrono::Utc::now(),
+        engine::Context::default(),
     );
     let undone = conn.execute_batch("ROLLBACK TO rules_dry_run; RELEASE rules_dry_run");
+    // Nothing of it happened: no live event either.
+    crate::cases::events::discard_announced();
     let ran = ran?;
     undone?;
     Ok(DryRun {

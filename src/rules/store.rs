@@ -4,12 +4,15 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
-use super::model::{Change, Rule, RuleEvent, RuleRun, RuleVersion};
+use super::model::{
+    Change, Notification, NotifyTeam, Rule, RuleEvent, RuleRun, RuleVersion, Schedule,
+};
+use crate::cases::{Case, HandlingTeam};
 use crate::db::{StoreResult, now};
 use crate::ids::{CaseId, ClientId, ProjectId, UserId};
 
 const SELECT: &str = "SELECT r.id, r.client_id, r.name, r.position, r.active, v.version, v.id,
-        v.project_ids, v.event, v.conditions, v.actions, r.created_at, r.updated_at
+        v.project_ids, v.event, v.conditions, v.actions, r.created_at, r.updated_at, v.schedule
      FROM rules r JOIN rule_versions v ON v.id = r.current_version_id";
 
 fn json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
@@ -39,7 +42,12 @@ fn rule_row(row: &Row<'_>) -> rusqlite::Result<Rule> {
         actions: json(&actions),
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
+        schedule: schedule_of(row.get(13)?),
     })
+}
+
+fn schedule_of(s: Option<String>) -> Option<Schedule> {
+    s.and_then(|s| serde_json::from_str(&s).ok())
 }
 
 pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Rule>> {
@@ -106,6 +114,7 @@ pub struct NewVersion<'a> {
     pub event: RuleEvent,
     pub conditions: &'a str,
     pub actions: &'a str,
+    pub schedule: Option<&'a str>,
     pub created_by: Option<UserId>,
 }
 
@@ -115,9 +124,9 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> StoreResult<(i64
     let (id, version): (i64, i64) = conn
         .prepare_cached(
             "INSERT INTO rule_versions (rule_id, version, name, project_ids, event, conditions, actions,
-                 created_by, created_at)
+                 created_by, created_at, schedule)
              VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM rule_versions WHERE rule_id = ?1),
-                 ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              RETURNING id, version",
         )?
         .query_row(
@@ -129,7 +138,8 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> StoreResult<(i64
                 v.conditions,
                 v.actions,
                 v.created_by,
-                at
+                at,
+                v.schedule
             ],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -143,7 +153,8 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> StoreResult<(i64
 
 pub fn versions(conn: &Connection, rule_id: i64) -> StoreResult<Vec<RuleVersion>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, version, name, project_ids, event, conditions, actions, created_by, created_at
+        "SELECT id, version, name, project_ids, event, conditions, actions, created_by, created_at,
+                schedule
          FROM rule_versions WHERE rule_id = ?1 ORDER BY version DESC",
     )?;
     let rows = stmt.query_map([rule_id], |row| {
@@ -161,6 +172,7 @@ pub fn versions(conn: &Connection, rule_id: i64) -> StoreResult<Vec<RuleVersion>
             actions: json(&actions),
             created_by: row.get(7)?,
             created_at: row.get(8)?,
+            schedule: schedule_of(row.get(9)?),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -276,13 +288,15 @@ pub fn insert_notification(
     case_id: CaseId,
     rule_id: i64,
     text: &str,
-) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO rule_notifications (user_id, case_id, rule_id, text, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![user_id, case_id, rule_id, text, now()])?;
-    Ok(())
+) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO rule_notifications (user_id, case_id, rule_id, text, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        )?
+        .query_row(params![user_id, case_id, rule_id, text, now()], |r| {
+            r.get(0)
+        })?)
 }
 
 /// Whether `user_id` is an active member of the project (whom a rule may
@@ -407,4 +421,330 @@ pub fn generation(conn: &Connection, client_id: ClientId) -> StoreResult<Option<
         .prepare_cached("SELECT token, generation FROM rules_state WHERE client_id = ?1")?
         .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
+}
+
+// ---- what the new actions ask ------------------------------------------------------
+
+/// Whether the case's latest recorded mail was automatic (auto-reply, bulk
+/// or bounce); `false` without any.
+pub fn last_mail_automatic(conn: &Connection, case_id: CaseId) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT auto_reply OR bulk OR bounce FROM mail_inbound WHERE case_id = ?1
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([case_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// How many replies rules sent on the case since `since`.
+pub fn rule_replies_since(conn: &Connection, case_id: CaseId, since: &str) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM rule_runs r, json_each(r.changes) j
+             WHERE r.case_id = ?1 AND r.at >= ?2
+               AND json_extract(j.value, '$.field') = 'reply'
+               AND json_extract(j.value, '$.skipped') IS NULL",
+        )?
+        .query_row(params![case_id, since], |r| r.get(0))?)
+}
+
+/// The active members of the case's project in `team`: `client` the
+/// client's own agents, `provider` the provider's agents (of the case's
+/// provider team when it has one), `leads` the project leads.
+pub fn team_members(conn: &Connection, case: &Case, team: NotifyTeam) -> StoreResult<Vec<UserId>> {
+    let sql = match team {
+        NotifyTeam::Client => {
+            "SELECT u.id FROM project_members m JOIN users u ON u.id = m.user_id
+             JOIN projects p ON p.id = m.project_id
+             WHERE m.project_id = ?1 AND m.role = 'agent' AND u.active = 1
+               AND u.client_id = p.client_id AND ?2 IS NOT NULL ORDER BY u.id"
+        }
+        NotifyTeam::Provider => {
+            "SELECT u.id FROM project_members m JOIN users u ON u.id = m.user_id
+             WHERE m.project_id = ?1 AND m.role = 'agent' AND u.active = 1
+               AND u.role = 'agent' AND u.client_id IS NULL
+               AND (?2 IS NULL OR coalesce(u.tariff, 'basic') = ?2) ORDER BY u.id"
+        }
+        NotifyTeam::Leads => {
+            "SELECT u.id FROM project_members m JOIN users u ON u.id = m.user_id
+             WHERE m.project_id = ?1 AND m.role = 'lead' AND u.active = 1
+               AND ?2 IS NOT NULL ORDER BY u.id"
+        }
+    };
+    let tariff: Option<&str> = match team {
+        NotifyTeam::Provider if case.handling_team == HandlingTeam::Provider => {
+            case.handling_tariff.map(|t| t.as_str())
+        }
+        NotifyTeam::Provider => None,
+        // Any non-null value: the parameter is unused there.
+        _ => Some(""),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![case.project_id, tariff], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The principal of an active user (as a request of theirs would have it),
+/// for checks made on their behalf; `None` for an unknown or inactive user.
+pub fn principal_of(
+    conn: &Connection,
+    user_id: UserId,
+) -> StoreResult<Option<crate::auth::Principal>> {
+    let row: Option<(String, String, crate::auth::Role, Option<ClientId>)> = conn
+        .prepare_cached(
+            "SELECT email, name, role, client_id FROM users WHERE id = ?1 AND active = 1",
+        )?
+        .query_row([user_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((email, name, role, client_id)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(crate::auth::Principal {
+        user_id: Some(user_id),
+        email,
+        name,
+        role,
+        client_id,
+        memberships: crate::auth::store::memberships(conn, user_id)?,
+        session: None,
+        ip: None,
+    }))
+}
+
+/// Whether the user would see the case (`policy::view_case`, the
+/// provider team's share included).
+pub fn user_sees_case(
+    conn: &Connection,
+    user_id: UserId,
+    case: &Case,
+    client_id: ClientId,
+) -> StoreResult<bool> {
+    let Some(who) = principal_of(conn, user_id)? else {
+        return Ok(false);
+    };
+    Ok(crate::auth::policy::view_case(
+        &who,
+        crate::auth::policy::ProjectRef {
+            id: case.project_id,
+            client_id,
+        },
+        crate::cases::service::handling(case),
+    )
+    .is_ok())
+}
+
+// ---- notifications -----------------------------------------------------------------
+
+/// A notification with its case (id, project, client, handling) for the
+/// read-time visibility check.
+pub struct NotificationRow {
+    pub notification: Notification,
+    pub project_id: ProjectId,
+    pub client_id: ClientId,
+    pub handling: crate::auth::policy::CaseHandling,
+}
+
+/// The user's notifications, newest first, older than `before`.
+pub fn notifications(
+    conn: &Connection,
+    user_id: UserId,
+    before: Option<i64>,
+    unread_only: bool,
+    limit: i64,
+) -> StoreResult<Vec<NotificationRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT n.id, n.case_id, p.key || '-' || c.number, c.subject, r.name, n.text, n.created_at,
+                n.read_at, c.project_id, p.client_id, c.handling_team, c.handling_tariff
+         FROM rule_notifications n JOIN cases c ON c.id = n.case_id
+         JOIN projects p ON p.id = c.project_id LEFT JOIN rules r ON r.id = n.rule_id
+         WHERE n.user_id = ?1 AND (?2 IS NULL OR n.id < ?2) AND (?3 = 0 OR n.read_at IS NULL)
+         ORDER BY n.id DESC LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![user_id, before, unread_only, limit], |r| {
+        let team: String = r.get(10)?;
+        Ok(NotificationRow {
+            notification: Notification {
+                id: r.get(0)?,
+                case_id: r.get(1)?,
+                case_reference: r.get(2)?,
+                case_subject: r.get(3)?,
+                rule_name: r.get(4)?,
+                text: r.get(5)?,
+                created_at: r.get(6)?,
+                read_at: r.get(7)?,
+            },
+            project_id: r.get(8)?,
+            client_id: r.get(9)?,
+            handling: crate::auth::policy::CaseHandling {
+                provider: team == "provider",
+                tariff: r.get(11)?,
+            },
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The user's unread notifications with their case's visibility facts.
+pub fn unread(
+    conn: &Connection,
+    user_id: UserId,
+) -> StoreResult<Vec<(i64, ProjectId, ClientId, crate::auth::policy::CaseHandling)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT n.id, c.project_id, p.client_id, c.handling_team, c.handling_tariff
+         FROM rule_notifications n JOIN cases c ON c.id = n.case_id
+         JOIN projects p ON p.id = c.project_id
+         WHERE n.user_id = ?1 AND n.read_at IS NULL",
+    )?;
+    let rows = stmt.query_map([user_id], |r| {
+        let team: String = r.get(3)?;
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            crate::auth::policy::CaseHandling {
+                provider: team == "provider",
+                tariff: r.get(4)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The owner and case of a notification.
+pub fn notification_case(conn: &Connection, id: i64) -> StoreResult<Option<(UserId, CaseId)>> {
+    Ok(conn
+        .prepare_cached("SELECT user_id, case_id FROM rule_notifications WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Marks notifications read (those already read stay as they were).
+pub fn mark_read(conn: &Connection, ids: &[i64]) -> StoreResult<i64> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE rule_notifications SET read_at = ?2 WHERE id = ?1 AND read_at IS NULL",
+    )?;
+    let at = now();
+    let mut n = 0;
+    for id in ids {
+        n += stmt.execute(params![id, at])? as i64;
+    }
+    Ok(n)
+}
+
+// ---- time-based rules ----------------------------------------------------------------
+
+/// Every active time-based rule (all clients), in order.
+pub fn time_rules(conn: &Connection) -> StoreResult<Vec<Rule>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE r.active = 1 AND v.event = 'time-based' ORDER BY r.client_id, r.position, r.id"
+    ))?;
+    let rows = stmt.query_map([], rule_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Open cases of the client (of `projects`, empty: all) whose moment
+/// `since` is at most `cutoff`, without a mark of the rule for that
+/// moment, after the cursor `(moment, id)`, in moment order.
+#[allow(clippy::too_many_arguments)]
+pub fn time_candidates(
+    conn: &Connection,
+    rule_id: i64,
+    client_id: ClientId,
+    projects: &[ProjectId],
+    since: super::model::Since,
+    cutoff: &str,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> StoreResult<Vec<(CaseId, String)>> {
+    let m = since.expr();
+    // The open filter is the partial indexes' WHERE clause.
+    let sql = format!(
+        "SELECT c.id, {m} FROM cases c
+         WHERE c.status NOT IN ('solved', 'closed') AND {m} IS NOT NULL AND {m} <= ?1
+           AND (?2 IS NULL OR {m} > ?2 OR ({m} = ?2 AND c.id > ?3))
+           AND c.project_id IN (SELECT id FROM projects WHERE client_id = ?4)
+           AND (?5 = '[]' OR c.project_id IN (SELECT value FROM json_each(?5)))
+           AND NOT EXISTS (SELECT 1 FROM rule_time_marks t
+                           WHERE t.rule_id = ?6 AND t.case_id = c.id AND t.since_at = {m})
+         ORDER BY {m}, c.id LIMIT ?7"
+    );
+    let projects = serde_json::to_string(projects).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            cutoff,
+            after.map(|a| a.0),
+            after.map(|a| a.1).unwrap_or(0),
+            client_id,
+            projects,
+            rule_id,
+            limit
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The moment `since` of a case now (none when it has none).
+pub fn since_of(
+    conn: &Connection,
+    case_id: CaseId,
+    since: super::model::Since,
+) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM cases c WHERE c.id = ?1",
+            since.expr()
+        ))?
+        .query_row([case_id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Marks that the rule fired on the case for this moment; false when it
+/// had already.
+pub fn mark_time(
+    conn: &Connection,
+    rule_id: i64,
+    case_id: CaseId,
+    since_at: &str,
+    at: &str,
+) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO rule_time_marks (rule_id, case_id, since_at, fired_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![rule_id, case_id, since_at, at])?
+        == 1)
+}
+
+/// The client of a rule.
+pub fn rule_client(conn: &Connection, rule_id: i64) -> StoreResult<Option<ClientId>> {
+    Ok(conn
+        .prepare_cached("SELECT client_id FROM rules WHERE id = ?1")?
+        .query_row([rule_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether the user could work on the client's cases at all: a user of
+/// the client, or a member of one of its projects (the provider's staff).
+pub fn works_for_client(
+    conn: &Connection,
+    user_id: UserId,
+    client_id: ClientId,
+) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM users u WHERE u.id = ?1 AND (u.client_id = ?2 OR EXISTS (
+                 SELECT 1 FROM project_members m JOIN projects p ON p.id = m.project_id
+                 WHERE m.user_id = u.id AND p.client_id = ?2))",
+        )?
+        .query_row(params![user_id, client_id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }

@@ -772,10 +772,56 @@ pub fn picks(
     )?)
 }
 
-/// The placeholder values of one case, as `who` inserts a module.
+/// The text a rule's `reply-with-text-module` action sends on `case`: the
+/// module's published text with the placeholders filled as the case
+/// screen fills them (`agent.name`: the case's assignee, else the
+/// project's name). `Ok(Err(why))` when it cannot be sent: no such module
+/// of the case's client, not published, not for the case's project, or a
+/// placeholder without a value (a customer never gets `{{…}}`).
+pub fn text_for_rule(
+    conn: &Connection,
+    case: &crate::cases::Case,
+    module_id: i64,
+) -> Result<Result<String, String>, TextModuleError> {
+    let project =
+        crate::projects::store::get(conn, case.project_id)?.ok_or(TextModuleError::CaseNotFound)?;
+    let Some(row) = store::get(conn, module_id)?
+        .filter(|r| r.deleted_at.is_none() && r.client_id == project.client_id)
+    else {
+        return Ok(Err(format!("no such text module {module_id}")));
+    };
+    if row.state != State::Published {
+        return Ok(Err(format!("the text module {module_id} is not published")));
+    }
+    if !serves(row.limited, &store::projects(conn, row.id)?, &[project.id]) {
+        return Ok(Err(format!(
+            "the text module {module_id} is not for the case's project"
+        )));
+    }
+    let agent = match case
+        .assignee_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        Some(name) => name.to_string(),
+        None => project.name.clone(),
+    };
+    let values = case_values(conn, &agent, case, &project, row.language == Language::De)?;
+    let filled = placeholders::fill(&row.body, &values);
+    let missing: Vec<String> = filled.unknown.into_iter().chain(filled.empty).collect();
+    if !missing.is_empty() {
+        return Ok(Err(format!(
+            "placeholders without a value for this case: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(Ok(filled.text))
+}
+
+/// The placeholder values of one case, as `agent` inserts a module.
 fn case_values(
     conn: &Connection,
-    who: &Principal,
+    agent: &str,
     case: &crate::cases::Case,
     project: &crate::projects::Project,
     german: bool,
@@ -783,7 +829,7 @@ fn case_values(
     let mut values = Values::default();
     values.set("case.ref", Some(case.reference.clone()));
     values.set("case.subject", Some(case.subject.clone()));
-    values.set("agent.name", Some(who.name.clone()));
+    values.set("agent.name", Some(agent.to_string()));
     values.set("project.name", Some(project.name.clone()));
     let contact = match case.contact_id {
         Some(id) => crate::contacts::store::get(conn, id)?,
@@ -853,7 +899,13 @@ pub fn render(
     if !serves(row.limited, &store::projects(conn, row.id)?, &[project.id]) {
         return Err(TextModuleError::NotForProject);
     }
-    let values = case_values(conn, who, &case, &project, row.language == Language::De)?;
+    let values = case_values(
+        conn,
+        &who.name,
+        &case,
+        &project,
+        row.language == Language::De,
+    )?;
     let filled = placeholders::fill(&row.body, &values);
     let mut attachments = Vec::new();
     for (file, sha256) in store::attachment_blobs(conn, row.id)? {

@@ -184,7 +184,7 @@ pub enum WebhookEvent {
     Test(TestData),
     /// A rule's "call webhook" action fired on a case.
     #[serde(rename = "rule.fired")]
-    RuleFired(RuleFiredData),
+    RuleFired(Box<RuleFiredData>),
 }
 
 impl WebhookEvent {
@@ -209,7 +209,16 @@ pub struct TestData {
 pub struct RuleFiredData {
     pub rule_id: i64,
     pub rule_name: String,
+    /// The rule event that fired it (`case-created`, `case-updated`,
+    /// `message-received`, `reply-sent`, `time-based`, `sla-warning`,
+    /// `sla-breached`).
+    #[serde(default)]
+    pub trigger: String,
+    /// The case after the rule's changes.
     pub case: WebhookCase,
+    /// What the rule changed (and what it skipped, with the reason).
+    #[serde(default)]
+    pub changes: Vec<crate::rules::model::Change>,
 }
 
 /// The case as a webhook carries it: no messages, no contact data.

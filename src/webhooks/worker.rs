@@ -283,11 +283,13 @@ mod tests {
             })
             .unwrap()
             .unwrap();
-        WebhookEvent::RuleFired(RuleFiredData {
+        WebhookEvent::RuleFired(Box::new(RuleFiredData {
             rule_id: 7,
             rule_name: "Bestellungen".into(),
+            trigger: "case-created".into(),
             case,
-        })
+            changes: Vec::new(),
+        }))
     }
 
     fn row(db: &Db, id: i64) -> (String, i64, Option<String>, Option<i64>) {

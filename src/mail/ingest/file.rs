@@ -429,7 +429,7 @@ fn file(
         found => found,
     };
     let body = body_for_service(parsed);
-    let mail = message_mail(parsed, contact_id);
+    let mail = message_mail(parsed, contact_id, target.mailbox_id);
     let (case, message_id, new_case, threaded_by) = match found {
         Some((case_id, how)) => {
             // Automatic mail does not reopen a case: it keeps the status
@@ -553,7 +553,7 @@ fn file_degraded(
             message: Some(FirstMessage {
                 kind: MessageKind::Inbound,
                 body_text: body,
-                mail: Some(message_mail(parsed, None)),
+                mail: Some(message_mail(parsed, None, target.mailbox_id)),
             }),
         },
         Indexing::Deferred(index),
@@ -636,13 +636,19 @@ fn first_message(tx: &Transaction, case_id: CaseId) -> Result<i64, MailError> {
 }
 
 /// The e-mail columns of the thread message, written with it.
-fn message_mail(parsed: &Parsed, sender_contact_id: Option<ContactId>) -> MessageMail {
+fn message_mail(
+    parsed: &Parsed,
+    sender_contact_id: Option<ContactId>,
+    mailbox_id: i64,
+) -> MessageMail {
     MessageMail {
         from_address: parsed.from_address.clone(),
         to_address: parsed.to.clone(),
         subject: (!parsed.subject.is_empty()).then(|| parsed.subject.clone()),
         body_html: parsed.body_html.clone(),
         author_contact_id: sender_contact_id,
+        mailbox_id: Some(mailbox_id),
+        automatic: parsed.is_automatic(),
     }
 }
 

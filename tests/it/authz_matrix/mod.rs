@@ -24,6 +24,7 @@ use crate::common;
 
 mod distribution;
 mod knowledge;
+mod notifications;
 mod rule_engine;
 mod rules;
 mod sla;
@@ -1435,6 +1436,7 @@ impl Ctx {
             knowledge if knowledge.contains("/knowledge") => {
                 self.knowledge(knowledge, target, role).await
             }
+            n if n.contains("/notifications") => self.notifications(n, target, role).await,
             rules if rules.contains("/rules") || rules.contains("/rule-runs") => {
                 self.rule_engine(rules, target, role).await
             }

@@ -6,6 +6,7 @@ import { NAV_SECTIONS, routes, type RouteDef } from '../routes';
 import { useSession } from '../session';
 import { InstructionBanner } from './InstructionBanner';
 import { LanguageSwitch } from './LanguageSwitch';
+import { NotificationBell } from './NotificationBell';
 import { Link } from './Link';
 import { ShortcutLayer } from './shortcuts';
 import { ForbiddenPage, NotFoundPage } from '../pages/NotFound';
@@ -93,6 +94,7 @@ function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav: () =>
           </label>
         )}
         <LanguageSwitch onChange={changeLocale} />
+        <NotificationBell />
         <UserMenu />
       </div>
     </header>

@@ -1,15 +1,17 @@
 // One shared EventSource on /api/v1/events for the whole app. Pages subscribe
-// to `case`, `presence` and `knowledge` events; the connection opens with the first
+// to `case`, `presence`, `knowledge` and `notification` events; the connection opens with the first
 // subscriber and closes shortly after the last one leaves.
 
 import { useEffect, useRef } from 'preact/hooks';
-import type { CaseEvent, KnowledgeEvent, PresenceEvent } from '../api';
+import type { CaseEvent, KnowledgeEvent, NotificationEvent, PresenceEvent } from '../api';
 
 export type LiveEvent =
   | { kind: 'case'; data: CaseEvent }
   | { kind: 'presence'; data: PresenceEvent }
   /** Knowledge agents read beside their work (a text module, an instruction, a course, …) was published, changed or withdrawn. */
   | { kind: 'knowledge'; data: KnowledgeEvent }
+  /** A rule sent the signed-in user a notification (only they receive it). */
+  | { kind: 'notification'; data: NotificationEvent }
   /** The stream (re)connected after an interruption: events may have been missed. */
   | { kind: 'reconnect' };
 
@@ -52,6 +54,10 @@ function open(): void {
   es.addEventListener('knowledge', (ev) => {
     const data = parse<KnowledgeEvent>(ev as MessageEvent);
     if (data) emit({ kind: 'knowledge', data });
+  });
+  es.addEventListener('notification', (ev) => {
+    const data = parse<NotificationEvent>(ev as MessageEvent);
+    if (data) emit({ kind: 'notification', data });
   });
   es.addEventListener('open', () => {
     if (hadError) emit({ kind: 'reconnect' });

@@ -17,6 +17,7 @@ import { webhooks as enWebhooks } from './en/webhooks';
 import { distribution as enDistribution } from './en/distribution';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
+import { notifications as enNotifications } from './en/notifications';
 import { admin as deAdmin } from './de/admin';
 import { app as deApp } from './de/app';
 import { cases as deCases } from './de/cases';
@@ -30,17 +31,18 @@ import { webhooks as deWebhooks } from './de/webhooks';
 import { distribution as deDistribution } from './de/distribution';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
+import { notifications as deNotifications } from './de/notifications';
 
 export type { Message, Plural } from './messages';
 
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';
