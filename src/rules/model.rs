@@ -179,6 +179,8 @@ pub struct RuleVersion {
     pub conditions: ConditionNode,
     pub actions: Vec<Action>,
     pub created_by: Option<UserId>,
+    /// The name of who saved it (for the versions list), if the user exists.
+    pub created_by_name: Option<String>,
     pub created_at: String,
 }
 

@@ -5158,6 +5158,8 @@ export interface components {
                 created_at: string;
                 /** Format: int64 */
                 created_by: number | null;
+                /** @description The name of who saved it (for the versions list), if the user exists. */
+                created_by_name: string | null;
                 event: components["schemas"]["RuleEvent"];
                 /** Format: int64 */
                 id: number;
@@ -6546,6 +6548,8 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             created_by: number | null;
+            /** @description The name of who saved it (for the versions list), if the user exists. */
+            created_by_name: string | null;
             event: components["schemas"]["RuleEvent"];
             /** Format: int64 */
             id: number;
