@@ -106,7 +106,9 @@ function RuleEditor(props: { clientId: number; rule: RuleWithSchedule | null; re
     setError(null);
     setFieldErrors({});
     setConflict(false);
+    // The app's own messages, in the UI's language (the form does not use the browser's).
     const missing: Partial<Record<FormField, string>> = {};
+    if (!name.trim()) missing.name = t('input.required');
     if (incompleteLeaves(tree).length) missing.conditions = t('rules.fixConditions');
     if (actions.length === 0) missing.actions = t('rules.needAction');
     else if (actions.some((a) => actionProblem(a))) missing.actions = t('rules.fixActions');
@@ -174,7 +176,7 @@ function RuleEditor(props: { clientId: number; rule: RuleWithSchedule | null; re
         </div>
       )}
       <ErrorBox error={error} />
-      <form class="rule-form" onSubmit={save} data-testid="rule-form" noValidate={false}>
+      <form class="rule-form" onSubmit={save} data-testid="rule-form" noValidate>
         <section class="card">
           <Field label={t('rules.name')}>
             <input value={name} onInput={(e) => change(setName)(e.currentTarget.value)} required maxLength={200} disabled={readOnly} data-testid="rule-name" aria-invalid={fieldErrors.name ? true : undefined} />

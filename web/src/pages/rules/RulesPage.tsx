@@ -176,9 +176,11 @@ export function RulesPage() {
         </div>
       )}
       {manage && clientId !== null && (
-        <button type="button" class="btn btn-primary" onClick={() => navigate(`/admin/rules/new/${clientId}`)} data-testid="rule-new">
-          {t('rules.new')}
-        </button>
+        <p class="rules-new">
+          <button type="button" class="btn btn-primary" onClick={() => navigate(`/admin/rules/new/${clientId}`)} data-testid="rule-new">
+            {t('rules.new')}
+          </button>
+        </p>
       )}
       {clientId !== null && order.length > 0 && <p class="muted small">{t('rules.orderHelp')}</p>}
       {switching && (
