@@ -36,8 +36,9 @@ async function login(email, { locale = 'de-DE', viewport = { width: 1366, height
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     if (/status of 401/.test(msg.text()) && msg.location().url.endsWith('/api/v1/me')) return;
-    // Lists a lead may not read (mailboxes, text modules) answer 403 and stay empty.
-    if (/status of 403/.test(msg.text())) return;
+    // Lists a lead may not read (mailboxes) answer 403 and stay empty; the
+    // conflict below answers 409 on purpose.
+    if (/status of (403|409)/.test(msg.text())) return;
     problems.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -167,6 +168,18 @@ test('the client admin builds, dry-runs and activates a rule; a new case follows
     assert.match(await row.innerText(), /Alle Projekte/);
     assert.equal(await row.getByTestId('rule-active').isChecked(), true);
 
+    // Reorder by keyboard: the new (last) rule one place up; focus stays on it.
+    const before = (await call(admin.context, 'GET', '/rules')).items.map((r) => r.id);
+    assert.equal(before.at(-1), ruleId, 'a new rule comes last');
+    await row.getByTestId('rule-up').focus();
+    await admin.page.keyboard.press('Enter');
+    await admin.page.getByTestId('rules-note').waitFor();
+    const after = (await call(admin.context, 'GET', '/rules')).items.map((r) => r.id);
+    assert.deepEqual(after, [...before.slice(0, -2), ruleId, before.at(-2)]);
+    const rows = await admin.page.getByTestId('rule-row').evaluateAll((els) => els.map((e) => Number(e.dataset.ruleId)));
+    assert.deepEqual(rows, after);
+    assert.equal(await admin.page.evaluate(() => document.activeElement?.getAttribute('data-focus-key')), `${ruleId}-up`);
+
     // A new case with the word: the rule set priority and tag.
     anna = await login(ANNA);
     const me = await call(anna.context, 'GET', '/me');
@@ -223,6 +236,29 @@ test('the client admin builds, dry-runs and activates a rule; a new case follows
     assert.ok(wide <= 1, `the editor is ${wide}px wider than the phone`);
     const box = await nested.getByTestId('rule-condition').boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width + 1, `the nested condition fits: ${JSON.stringify(box)}`);
+
+    // Saving over a newer version: the conflict is told, "reload" shows the newer one.
+    await admin.page.goto(`${env.baseUrl}/admin/rules/${ruleId}`);
+    await admin.page.getByTestId('rule-form').waitFor();
+    const current = await call(admin.context, 'GET', `/rules/${ruleId}`);
+    const { project_ids, event, conditions, actions } = current;
+    await call(admin.context, 'PUT', `/rules/${ruleId}`, { name: `${name} – Kollegin`, project_ids, event, conditions, actions, expected_version: current.version });
+    await admin.page.getByTestId('rule-name').fill(`${name} – meins`);
+    await admin.page.getByTestId('rule-save').click();
+    await admin.page.getByTestId('rule-conflict').waitFor();
+    assert.match(await admin.page.getByTestId('rule-conflict').innerText(), /neuere Version/);
+    await admin.page.getByTestId('rule-conflict-reload').click();
+    await admin.page.getByTestId('rule-version').filter({ hasText: 'Version 2' }).waitFor();
+    assert.equal(await admin.page.getByTestId('rule-name').inputValue(), `${name} – Kollegin`);
+
+    // Restore version 1: saved again as version 3.
+    const v1 = admin.page.getByTestId('rule-version-row').nth(1);
+    assert.match(await v1.innerText(), /^1\s/);
+    await v1.getByTestId('rule-restore').click();
+    await admin.page.getByTestId('confirm').getByTestId('submit').click();
+    await admin.page.getByTestId('rule-version').filter({ hasText: 'Version 3' }).waitFor();
+    assert.equal(await admin.page.getByTestId('rule-name').inputValue(), name);
+    assert.equal(await admin.page.getByTestId('rule-version-row').count(), 3);
 
     for (const p of [admin, anna, lead, phone]) assert.deepEqual(p.problems, []);
   } catch (err) {
