@@ -210,7 +210,7 @@ export const rules: AreaMessages<typeof en> = {
   'rules.confirmRestore': 'Version {n} wiederherstellen? Sie wird als Version {next} erneut gespeichert und gilt sofort, wenn die Regel aktiv ist.',
   'rules.dryRun': 'Probelauf',
   'rules.dryRunHelp': 'Zeigt, was die Regeln jetzt mit einem Fall täten. Nichts wird geändert, nichts versendet.',
-  'rules.findCase': 'Fall (Nummer oder Wörter des Betreffs)',
+  'rules.findCase': 'Fall (Nummer oder Wörter des Betreffs; leer: die neuesten)',
   'rules.findCasePlaceholder': 'z. B. ACME-1042 oder Zählerstand',
   'rules.search': 'Suchen',
   'rules.noCasesFound': 'Kein Fall dieses Kunden gefunden.',

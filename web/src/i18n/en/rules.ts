@@ -209,7 +209,7 @@ export const rules = {
   'rules.confirmRestore': 'Restore version {n}? It is saved again as version {next} and applies at once if the rule is active.',
   'rules.dryRun': 'Dry run',
   'rules.dryRunHelp': 'Shows what the rules would do to a case now. Nothing is changed and nothing is sent.',
-  'rules.findCase': 'Case (number or words of the subject)',
+  'rules.findCase': 'Case (number or words of the subject; empty: the newest)',
   'rules.findCasePlaceholder': 'e.g. ACME-1042 or Zählerstand',
   'rules.search': 'Search',
   'rules.noCasesFound': 'No case of this client found.',

@@ -114,12 +114,14 @@ export function DryRunPanel(props: { clientId: number; ruleId: number | null; ru
   const search = async (e: Event) => {
     e.preventDefault();
     const text = q.trim();
-    if (!text) return;
     setError(null);
     try {
-      const found = REFERENCE.test(text)
-        ? (await api.get<CasePage>(`/cases${query({ ref: text.toUpperCase(), view: 'all', limit: 5 })}`)).items
-        : (await api.get<SearchResults>(`/search${query({ q: text, limit: 20 })}`)).cases;
+      // Empty: the newest cases; a reference: that case; else the search.
+      const found = !text
+        ? (await api.get<CasePage>(`/cases${query({ view: 'all', limit: 10 })}`)).items
+        : REFERENCE.test(text)
+          ? (await api.get<CasePage>(`/cases${query({ ref: text.toUpperCase(), view: 'all', limit: 5 })}`)).items
+          : (await api.get<SearchResults>(`/search${query({ q: text, limit: 20 })}`)).cases;
       setHits(found.filter(inClient));
     } catch (err) {
       setError(err);

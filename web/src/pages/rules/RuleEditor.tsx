@@ -351,7 +351,7 @@ function Versions(props: { rule: RuleWithSchedule; manage: boolean; refs: Refs; 
                     {v.version}
                     {v.version === props.rule.version && <span class="muted"> ({t('rules.current')})</span>}
                   </td>
-                  <td>{v.created_by_name ?? t('rules.unknownUser')}</td>
+                  <td>{v.created_by_name ?? (v.created_by === null ? t('audit.system') : t('rules.unknownUser'))}</td>
                   <td class="nowrap">{formatDateTime(v.created_at)}</td>
                   <td>{v.name}</td>
                   {props.manage && (
