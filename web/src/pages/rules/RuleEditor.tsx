@@ -57,7 +57,17 @@ export function RuleEditPage({ params }: { params: Params }) {
 }
 
 export function RuleNewPage({ params }: { params: Params }) {
-  return <RuleEditor clientId={Number(params.client)} rule={null} reload={async () => undefined} />;
+  const { me } = useSession();
+  const clientId = Number(params.client);
+  if (!managesRules(me, clientId)) {
+    return (
+      <Page title={t('rules.new')} testId="rule-page">
+        <p class="muted">{t('rules.helpReadOnly')}</p>
+        <Link href="/admin/rules">{t('rules.back')}</Link>
+      </Page>
+    );
+  }
+  return <RuleEditor clientId={clientId} rule={null} reload={async () => undefined} />;
 }
 
 const DEFAULT_SCHEDULE: Schedule = { since: 'status-changed', minutes: 3 * 24 * 60, calendar_id: null };
