@@ -229,6 +229,7 @@ export const rules: AreaMessages<typeof en> = {
   'rules.noChange': 'Sie würde nichts ändern (der Fall ist schon so).',
   'rules.change.note': 'Interne Notiz',
   'rules.change.notify': 'Benachrichtigung',
+  'rules.quoted': '„{text}“',
   'rules.nothing': '(leer)',
   'rules.skipped': 'übersprungen',
   'rules.skip.topic': 'das Thema gehört nicht zum Projekt des Falls',

@@ -228,6 +228,7 @@ export const rules = {
   'rules.noChange': 'It would change nothing (the case already is so).',
   'rules.change.note': 'Internal note',
   'rules.change.notify': 'Notification',
+  'rules.quoted': '"{text}"',
   'rules.nothing': '(empty)',
   'rules.skipped': 'skipped',
   'rules.skip.topic': 'the topic does not belong to the case\'s project',

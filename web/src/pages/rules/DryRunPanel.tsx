@@ -78,7 +78,7 @@ function ChangeRow({ c, refs }: { c: Change; refs: Refs }) {
   if (c.field === 'note') {
     return (
       <li class="rule-change" data-testid="dryrun-change">
-        <strong>{field}</strong>: „{c.new}“
+        <strong>{field}</strong>: {t('rules.quoted', { text: c.new ?? '' })}
       </li>
     );
   }
@@ -89,7 +89,7 @@ function ChangeRow({ c, refs }: { c: Change; refs: Refs }) {
       .map((id) => refs.users.find((u) => String(u.id) === id)?.name ?? t('rules.unknownRef', { id }));
     return (
       <li class="rule-change" data-testid="dryrun-change">
-        <strong>{field}</strong>: {names.join(', ')} – „{c.new}“
+        <strong>{field}</strong>: {names.join(', ')} – {t('rules.quoted', { text: c.new ?? '' })}
       </li>
     );
   }
