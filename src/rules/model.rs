@@ -262,6 +262,8 @@ pub struct RuleVersion {
     #[schema(nullable = false)]
     pub schedule: Option<Schedule>,
     pub created_by: Option<UserId>,
+    /// The name of who saved it (for the versions list), if the user exists.
+    pub created_by_name: Option<String>,
     pub created_at: String,
 }
 

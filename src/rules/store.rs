@@ -153,9 +153,10 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> StoreResult<(i64
 
 pub fn versions(conn: &Connection, rule_id: i64) -> StoreResult<Vec<RuleVersion>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, version, name, project_ids, event, conditions, actions, created_by, created_at,
-                schedule
-         FROM rule_versions WHERE rule_id = ?1 ORDER BY version DESC",
+        "SELECT v.id, v.version, v.name, v.project_ids, v.event, v.conditions, v.actions,
+                v.created_by, v.created_at, v.schedule, u.name
+         FROM rule_versions v LEFT JOIN users u ON u.id = v.created_by
+         WHERE v.rule_id = ?1 ORDER BY v.version DESC",
     )?;
     let rows = stmt.query_map([rule_id], |row| {
         let project_ids: String = row.get(3)?;
@@ -173,6 +174,7 @@ pub fn versions(conn: &Connection, rule_id: i64) -> StoreResult<Vec<RuleVersion>
             created_by: row.get(7)?,
             created_at: row.get(8)?,
             schedule: schedule_of(row.get(9)?),
+            created_by_name: row.get(10)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -262,6 +262,11 @@ async fn versions_dry_run_validation_and_isolation() {
     assert_eq!(r3["name"], "Zählerfragen");
     let (_, versions) = admin.get(&format!("/api/v1/rules/{id}/versions")).await;
     assert_eq!(versions["items"].as_array().unwrap().len(), 3);
+    // Who saved each version, by name (the versions list shows it).
+    let (_, me) = admin.get("/api/v1/me").await;
+    for v in versions["items"].as_array().unwrap() {
+        assert_eq!(v["created_by_name"], me["user"]["name"], "{v}");
+    }
 
     // Dry run of the inactive rule on a case: the would-be changes, and the
     // case unchanged.

@@ -40,6 +40,8 @@ import { TextModuleHistoryPage } from './pages/TextModuleHistory';
 import { SlaSetupPage, seesSla } from './pages/SlaSetup';
 import { WebhooksPage, managesWebhooks } from './pages/Webhooks';
 import { DistributionPage, seesDistribution } from './pages/Distribution';
+import { RulesPage, seesRules } from './pages/rules/RulesPage';
+import { RuleEditPage, RuleNewPage } from './pages/rules/RuleEditor';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -131,6 +133,14 @@ export const routes: RouteDef[] = [
     allowed: seesDistribution,
     nav: { label: 'nav.distribution', section: 'admin', testId: 'nav-distribution' },
   },
+  {
+    path: '/admin/rules',
+    page: RulesPage,
+    allowed: seesRules,
+    nav: { label: 'nav.rules', section: 'admin', testId: 'nav-rules' },
+  },
+  { path: '/admin/rules/new/:client', page: RuleNewPage, allowed: seesRules },
+  { path: '/admin/rules/:id', page: RuleEditPage, allowed: seesRules },
   {
     path: '/admin/clients',
     page: ClientsPage,

@@ -5234,6 +5234,8 @@ export interface components {
                 created_at: string;
                 /** Format: int64 */
                 created_by: number | null;
+                /** @description The name of who saved it (for the versions list), if the user exists. */
+                created_by_name: string | null;
                 event: components["schemas"]["RuleEvent"];
                 /** Format: int64 */
                 id: number;
@@ -6678,6 +6680,8 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             created_by: number | null;
+            /** @description The name of who saved it (for the versions list), if the user exists. */
+            created_by_name: string | null;
             event: components["schemas"]["RuleEvent"];
             /** Format: int64 */
             id: number;

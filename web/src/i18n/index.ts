@@ -15,6 +15,7 @@ import { mail as enMail } from './en/mail';
 import { sla as enSla } from './en/sla';
 import { webhooks as enWebhooks } from './en/webhooks';
 import { distribution as enDistribution } from './en/distribution';
+import { rules as enRules } from './en/rules';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { notifications as enNotifications } from './en/notifications';
@@ -29,6 +30,7 @@ import { mail as deMail } from './de/mail';
 import { sla as deSla } from './de/sla';
 import { webhooks as deWebhooks } from './de/webhooks';
 import { distribution as deDistribution } from './de/distribution';
+import { rules as deRules } from './de/rules';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 import { notifications as deNotifications } from './de/notifications';
@@ -38,11 +40,11 @@ export type { Message, Plural } from './messages';
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications, ...enRules };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications, ...deRules };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';

@@ -212,6 +212,11 @@ function HistoryItem({ h }: { h: HistoryEntry }) {
       <div>
         <strong>{h.user_name ?? t('audit.system')}</strong> · {label ? t(label) : h.field}
       </div>
+      {h.rule_name && (
+        <div class="muted small history-rule" data-testid="history-rule">
+          {t('rules.setByRule', { name: h.rule_name })}
+        </div>
+      )}
       <div class="history-change">
         <span class="old">{historyValue(h.field, h.old_value)}</span> → <span>{historyValue(h.field, h.new_value)}</span>
       </div>
