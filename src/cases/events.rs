@@ -275,6 +275,19 @@ impl CaseHub {
             .write(move |tx| {
                 let mut events = Announcements::default();
                 let value = f(tx, &mut events)?;
+                // The cases routing assigned in this write (issue 15).
+                for (case, client_id) in crate::routing::service::take_announced(tx)? {
+                    events.push(Event::Case(CaseEvent {
+                        kind: "updated",
+                        case_id: case.id,
+                        project_id: case.project_id,
+                        client_id,
+                        version: case.version,
+                        by_user_id: None,
+                        by_name: None,
+                        handling: Some(super::service::handling(&case)),
+                    }));
+                }
                 Ok::<_, E>((value, events))
             })
             .await?;
