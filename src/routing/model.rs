@@ -6,6 +6,7 @@ use crate::ids::{CaseId, ProjectId, UserId};
 
 /// How new cases of a project and channel reach agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = RoutingMode)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Agents take cases from their views (the default).
@@ -159,8 +160,18 @@ pub struct AgentRouting {
     pub last_activity_at: Option<String>,
     pub skills: Vec<Skill>,
     pub capacity: Vec<Capacity>,
-    /// Open cases assigned to the agent per channel (every channel).
-    pub open: Vec<Capacity>,
+    /// Open cases assigned to the agent per channel (every channel, in every
+    /// project: capacity counts them all).
+    pub open: Vec<ChannelCount>,
+    /// Whether the caller may change the skills and capacities.
+    pub editable: bool,
+}
+
+/// How many of something per channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ChannelCount {
+    pub channel: Channel,
+    pub count: i64,
 }
 
 /// `PUT /routing/agents/{id}`: replaces the skills and capacities.
@@ -211,8 +222,6 @@ pub struct ProjectRouting {
     pub modes: Vec<ChannelMode>,
     pub agents: Vec<AgentRouting>,
     pub queued: i64,
-    /// Whether the caller may change the modes.
-    pub can_edit: bool,
 }
 
 /// The platform's routing settings.

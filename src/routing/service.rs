@@ -22,8 +22,9 @@ use serde_json::json;
 
 use super::error::RoutingError;
 use super::model::{
-    AgentRouting, AgentRoutingInput, Availability, AvailabilityInput, Capacity, ChannelMode, Mode,
-    ModeInput, MyAvailability, ProjectRouting, QueueReason, QueuedCase, RoutingSettings, Skill,
+    AgentRouting, AgentRoutingInput, Availability, AvailabilityInput, Capacity, ChannelCount,
+    ChannelMode, Mode, ModeInput, MyAvailability, ProjectRouting, QueueReason, QueuedCase,
+    RoutingSettings, Skill,
 };
 use super::store::{self, Candidate, Pool};
 use crate::audit::{Actor, record};
@@ -387,14 +388,15 @@ pub fn project_routing(
     policy::manage_routing(who, project.as_ref())?;
     let mut agents = Vec::new();
     for (user_id, _) in store::project_agents(conn, id)? {
-        agents.push(agent_state(conn, who, user_id)?);
+        let editable = agent_access(conn, who, user_id)
+            .is_ok_and(|(_, _, access)| access == AgentRoutingAccess::Edit);
+        agents.push(agent_state(conn, who, user_id, editable)?);
     }
     Ok(ProjectRouting {
         project_id: id,
         modes: modes_of(conn, id)?,
         agents,
         queued: store::queue_len(conn, id)?,
-        can_edit: true,
     })
 }
 
@@ -481,6 +483,7 @@ fn agent_state(
     conn: &Connection,
     who: &Principal,
     user_id: UserId,
+    editable: bool,
 ) -> Result<AgentRouting, RoutingError> {
     let user = crate::users::store::get(conn, user_id)?.ok_or(RoutingError::UserNotFound)?;
     let availability = store::availability(conn, user_id)?;
@@ -515,11 +518,12 @@ fn agent_state(
             .collect(),
         open: Channel::ALL
             .iter()
-            .map(|&channel| Capacity {
+            .map(|&channel| ChannelCount {
                 channel,
-                max_open: open.iter().find(|c| c.0 == channel).map_or(0, |c| c.1),
+                count: open.iter().find(|c| c.0 == channel).map_or(0, |c| c.1),
             })
             .collect(),
+        editable,
     })
 }
 
@@ -529,8 +533,8 @@ pub fn agent(
     who: &Principal,
     user_id: UserId,
 ) -> Result<AgentRouting, RoutingError> {
-    agent_access(conn, who, user_id)?;
-    agent_state(conn, who, user_id)
+    let (_, _, access) = agent_access(conn, who, user_id)?;
+    agent_state(conn, who, user_id, access == AgentRoutingAccess::Edit)
 }
 
 fn check_skills(
@@ -665,7 +669,7 @@ pub fn set_agent(
         json!({"skills": input.skills, "capacity": input.capacity}),
     )?;
     drain_for_agent(conn, user_id, None)?;
-    agent_state(conn, who, user_id)
+    agent_state(conn, who, user_id, true)
 }
 
 fn my_availability(conn: &Connection, user_id: UserId) -> Result<MyAvailability, RoutingError> {

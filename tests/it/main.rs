@@ -28,6 +28,7 @@ mod knowledge_preview;
 mod knowledge_projects;
 mod mail_ingest;
 mod mail_outbound;
+mod routing;
 mod rules;
 mod services;
 mod sla;

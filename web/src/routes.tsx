@@ -40,6 +40,7 @@ import { TextModuleHistoryPage } from './pages/TextModuleHistory';
 import { SlaSetupPage, seesSla } from './pages/SlaSetup';
 import { WebhooksPage, managesWebhooks } from './pages/Webhooks';
 import { DistributionPage, seesDistribution } from './pages/Distribution';
+import { RoutingPage, seesRouting } from './pages/Routing';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -130,6 +131,12 @@ export const routes: RouteDef[] = [
     page: DistributionPage,
     allowed: seesDistribution,
     nav: { label: 'nav.distribution', section: 'admin', testId: 'nav-distribution' },
+  },
+  {
+    path: '/admin/routing',
+    page: RoutingPage,
+    allowed: seesRouting,
+    nav: { label: 'nav.routing', section: 'admin', testId: 'nav-routing' },
   },
   {
     path: '/admin/clients',

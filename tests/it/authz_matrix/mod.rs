@@ -24,6 +24,7 @@ use crate::common;
 
 mod distribution;
 mod knowledge;
+mod routing;
 mod rule_engine;
 mod rules;
 mod sla;
@@ -1439,6 +1440,7 @@ impl Ctx {
                 self.rule_engine(rules, target, role).await
             }
             d if d.contains("/distribution") => self.distribution(d, target, role).await,
+            r if r.contains("/routing") => self.routing(r, target, role).await,
             sla if sla.contains("/calendars") || sla.contains("/sla") => {
                 self.sla(sla, target, role).await
             }

@@ -15,6 +15,7 @@ import { mail as enMail } from './en/mail';
 import { sla as enSla } from './en/sla';
 import { webhooks as enWebhooks } from './en/webhooks';
 import { distribution as enDistribution } from './en/distribution';
+import { routing as enRouting } from './en/routing';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { admin as deAdmin } from './de/admin';
@@ -28,6 +29,7 @@ import { mail as deMail } from './de/mail';
 import { sla as deSla } from './de/sla';
 import { webhooks as deWebhooks } from './de/webhooks';
 import { distribution as deDistribution } from './de/distribution';
+import { routing as deRouting } from './de/routing';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 
@@ -36,11 +38,11 @@ export type { Message, Plural } from './messages';
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enRouting };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deRouting };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';
