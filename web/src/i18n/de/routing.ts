@@ -6,6 +6,7 @@ import type { routing as en } from '../en/routing';
 
 export const routing: AreaMessages<typeof en> = {
   'nav.routing': 'Routing',
+  'history.routed': 'Zugewiesen durch Routing',
   'avail.label': 'Verfügbarkeit',
   'avail.available': 'Verfügbar',
   'avail.away': 'Abwesend',

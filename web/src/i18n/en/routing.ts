@@ -6,6 +6,7 @@ import type { Messages } from '../messages';
 
 export const routing = {
   'nav.routing': 'Routing',
+  'history.routed': 'Assigned by routing',
   'avail.label': 'Availability',
   'avail.available': 'Available',
   'avail.away': 'Away',
