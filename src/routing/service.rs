@@ -1,8 +1,10 @@
 //! Routing's rules (docs/workflows.md, "Routing to agents").
 //!
 //! Who may take a case: an agent member of the case's project, on its
-//! handling team (the client's own agents for `client`; for `provider` the
-//! provider's agents, of the team of `handling_tariff` where set), active,
+//! handling team (the client's own agents for `client` — and the
+//! provider's agents too in a project without a distribution plan, where
+//! they work every case; for `provider` the provider's agents, of the team
+//! of `handling_tariff` where set), active,
 //! `available`, under their capacity for the case's channel, with the
 //! skills the case needs. A case needs a language (its contact's) or a
 //! topic only where some agent of the project has that skill: without
@@ -197,7 +199,7 @@ fn route_loaded(conn: &Connection, case: &Case) -> Result<RouteOutcome, RoutingE
     };
     let client_id = crate::cases::service::client_of(conn, case.project_id)?;
     let pool = match case.handling_team {
-        HandlingTeam::Client => Pool::Client(client_id),
+        HandlingTeam::Client => Pool::Client(client_id, !store::has_plan(conn, case.project_id)?),
         HandlingTeam::Provider => Pool::Provider(case.handling_tariff.map(|t| t.as_str())),
     };
     let candidates = store::candidates(conn, case.project_id, case.channel, pool)?;

@@ -83,8 +83,9 @@ pub struct Candidate {
 /// Which agents are on the case's handling team.
 #[derive(Debug, Clone, Copy)]
 pub enum Pool<'a> {
-    /// The client's own agents.
-    Client(crate::ids::ClientId),
+    /// The client's own agents; with `true` also the provider's (a project
+    /// without a distribution plan, where they work every case).
+    Client(crate::ids::ClientId, bool),
     /// The provider's agents, of one tariff's team where given.
     Provider(Option<&'a str>),
 }
@@ -96,9 +97,9 @@ pub fn candidates(
     channel: Channel,
     pool: Pool<'_>,
 ) -> StoreResult<Vec<Candidate>> {
-    let (own_client, provider, tariff) = match pool {
-        Pool::Client(c) => (Some(c), false, None),
-        Pool::Provider(t) => (None, true, t),
+    let (own_client, provider, tariff, with_provider) = match pool {
+        Pool::Client(c, with_provider) => (Some(c), false, None, with_provider),
+        Pool::Provider(t) => (None, true, t, false),
     };
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, coalesce(a.state, 'offline'), a.last_assigned_at,
@@ -112,11 +113,18 @@ pub fn candidates(
          WHERE m.project_id = ?1 AND m.role = 'agent' AND u.role = 'agent' AND u.active = 1
            AND CASE WHEN ?4 THEN u.client_id IS NULL
                                  AND (?5 IS NULL OR coalesce(u.tariff, 'basic') = ?5)
-                    ELSE u.client_id = ?3 END
+                    ELSE u.client_id = ?3 OR (?6 AND u.client_id IS NULL) END
          ORDER BY u.id",
     )?;
     let rows = stmt.query_map(
-        params![project_id, channel.as_str(), own_client, provider, tariff],
+        params![
+            project_id,
+            channel.as_str(),
+            own_client,
+            provider,
+            tariff,
+            with_provider
+        ],
         |r| {
             Ok(Candidate {
                 user_id: r.get(0)?,
@@ -144,6 +152,14 @@ pub fn project_skills(conn: &Connection, project_id: ProjectId) -> StoreResult<V
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether the project has a distribution plan (then each team works only
+/// its own cases).
+pub fn has_plan(conn: &Connection, project_id: ProjectId) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM distribution_plans WHERE project_id = ?1)")?
+        .query_row([project_id], |r| r.get(0))?)
 }
 
 pub fn contact_language(conn: &Connection, contact_id: i64) -> StoreResult<Option<String>> {

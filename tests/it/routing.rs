@@ -585,6 +585,21 @@ async fn isolation_no_other_team_or_client_gets_a_case() {
             .0,
         StatusCode::NOT_FOUND
     );
+    // Without a distribution plan the provider's agents work every case of
+    // the project (as they see them): Basic takes the own team's case.
+    let (plain, _) = project_with_agents(&ts, "ISP", 0).await;
+    member(&admin, plain, basic_id).await;
+    let (status, body) = admin
+        .put(
+            &format!("/api/v1/routing/agents/{basic_id}"),
+            json!({"skills": [], "capacity": [{"channel": "email", "max_open": 100}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    set_mode(&ca, plain, "email", "round-robin").await;
+    let case = new_case(&ca, plain, "email", json!({})).await;
+    assert_eq!(case["handling_team"], "client");
+    assert_eq!(assignee(&case), Some(basic_id));
 }
 
 #[actix_web::test]
