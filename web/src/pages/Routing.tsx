@@ -53,6 +53,7 @@ export function RoutingPage() {
     () => (projectId ? api.get<List<QueuedCase>>(`/projects/${projectId}/routing/queue`) : Promise.resolve({ items: [] as QueuedCase[] })),
     [projectId],
   );
+  const editingAgent = routing.data?.agents.find((a) => a.user_id === editing);
   const refresh = useDebounced(() => void Promise.all([routing.reload(), queue.reload()]), 300);
   useLiveEvents((e) => {
     if ((e.kind === 'case' && e.data.project_id === projectId) || e.kind === 'reconnect') refresh();
@@ -103,21 +104,23 @@ export function RoutingPage() {
                 </thead>
                 <tbody>
                   {routing.data.agents.map((a) => (
-                    <AgentRow
-                      key={a.user_id}
-                      agent={a}
-                      projectId={projectId}
-                      editing={editing === a.user_id}
-                      onEdit={() => setEditing(editing === a.user_id ? null : a.user_id)}
-                      onSaved={() => {
-                        setEditing(null);
-                        refresh();
-                      }}
-                    />
+                    <AgentRow key={a.user_id} agent={a} editing={editing === a.user_id} onEdit={() => setEditing(editing === a.user_id ? null : a.user_id)} />
                   ))}
                 </tbody>
               </table>
             </div>
+          )}
+          {editingAgent && (
+            <AgentEditor
+              key={editingAgent.user_id}
+              agent={editingAgent}
+              projectId={projectId}
+              onCancel={() => setEditing(null)}
+              onSaved={() => {
+                setEditing(null);
+                refresh();
+              }}
+            />
           )}
           <h2>{t('routing.queue', { n: routing.data.queued })}</h2>
           <Queue items={queue.data?.items ?? []} />
@@ -177,7 +180,7 @@ function skillText(s: AgentSkill): string {
   return `${what} (${s.level})`;
 }
 
-function AgentRow(props: { agent: AgentRouting; projectId: number; editing: boolean; onEdit: () => void; onSaved: () => void }) {
+function AgentRow(props: { agent: AgentRouting; editing: boolean; onEdit: () => void }) {
   const a = props.agent;
   const load = CHANNELS.map((c) => {
     const open = a.open.find((o) => o.channel === c)?.count ?? 0;
@@ -185,8 +188,7 @@ function AgentRow(props: { agent: AgentRouting; projectId: number; editing: bool
     return { c, open, max };
   }).filter((l) => l.open > 0 || l.c === 'email' || l.c === 'call');
   return (
-    <>
-      <tr data-testid="routing-agent">
+    <tr data-testid="routing-agent">
         <td>{a.name}</td>
         <td>
           <span class={`availability-badge availability-${a.availability}`} data-testid="routing-agent-state">
@@ -209,19 +211,11 @@ function AgentRow(props: { agent: AgentRouting; projectId: number; editing: bool
             </button>
           )}
         </td>
-      </tr>
-      {props.editing && (
-        <tr>
-          <td colSpan={5}>
-            <AgentEditor agent={a} projectId={props.projectId} onSaved={props.onSaved} />
-          </td>
-        </tr>
-      )}
-    </>
+    </tr>
   );
 }
 
-function AgentEditor(props: { agent: AgentRouting; projectId: number; onSaved: () => void }) {
+function AgentEditor(props: { agent: AgentRouting; projectId: number; onCancel: () => void; onSaved: () => void }) {
   const { topics } = useProjectData(props.projectId);
   const [skills, setSkills] = useState<AgentSkill[]>(props.agent.skills);
   const [capacity, setCapacity] = useState<AgentCapacity[]>(props.agent.capacity);
@@ -244,7 +238,8 @@ function AgentEditor(props: { agent: AgentRouting; projectId: number; onSaved: (
     }
   };
   return (
-    <div class="routing-editor" data-testid="routing-editor">
+    <section class="routing-editor" data-testid="routing-editor">
+      <h2>{t('routing.editing', { name: props.agent.name })}</h2>
       <h3>{t('routing.skills')}</h3>
       <p class="muted">{t('routing.skillsHelp')}</p>
       <ul class="routing-skills">
@@ -313,10 +308,15 @@ function AgentEditor(props: { agent: AgentRouting; projectId: number; onSaved: (
         ))}
       </div>
       <ErrorBox error={error} />
-      <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void save()} data-testid="routing-agent-save">
-        {t('routing.save')}
-      </button>
-    </div>
+      <div class="routing-actions">
+        <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void save()} data-testid="routing-agent-save">
+          {t('routing.save')}
+        </button>
+        <button type="button" class="btn" onClick={props.onCancel}>
+          {t('routing.cancel')}
+        </button>
+      </div>
+    </section>
   );
 }
 

@@ -44,6 +44,8 @@ export const routing: AreaMessages<typeof en> = {
   'routing.addSkill': 'Fähigkeit hinzufügen',
   'routing.capacity': 'Kapazität',
   'routing.capacityHelp': 'Höchstens so viele offene Fälle eines Kanals sind dem Agenten zugewiesen, über alle Projekte.',
+  'routing.editing': 'Fähigkeiten und Kapazität von {name}',
+  'routing.cancel': 'Abbrechen',
   'routing.save': 'Speichern',
   'routing.queue': { one: 'Wartend: {n} Fall', other: 'Wartend: {n} Fälle' },
   'routing.queueEmpty': 'Kein Fall wartet.',

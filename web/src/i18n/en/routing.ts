@@ -44,6 +44,8 @@ export const routing = {
   'routing.addSkill': 'Add skill',
   'routing.capacity': 'Capacity',
   'routing.capacityHelp': 'At most so many open cases of a channel assigned to the agent, in all projects.',
+  'routing.editing': 'Skills and capacity of {name}',
+  'routing.cancel': 'Cancel',
   'routing.save': 'Save',
   'routing.queue': { one: 'Waiting: {n} case', other: 'Waiting: {n} cases' },
   'routing.queueEmpty': 'No case is waiting.',
