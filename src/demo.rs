@@ -231,6 +231,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         seed_cases(tx, &op, &[strom.id, gas.id, orders.id, support.id], &ids)?;
         // After the cases (a plan applies to new cases; the demo's stay).
         seed_distribution(tx, &op, acme.id, gas.id)?;
+        seed_routing(tx, strom.id, &ids)?;
         // Anna (an agent of Acme) suggests a change to an article.
         let anna = Principal {
             user_id: Some(ids[4]),
@@ -493,6 +494,70 @@ fn seed_distribution(
         expected_version: 0,
     };
     crate::distribution::service::save(tx, op, gas, input).map_err(err)?;
+    Ok(())
+}
+
+/// Routing to agents (issue 15): round-robin for the e-mails of Acme's
+/// power project (set in the store: the demo's open cases stay with the
+/// views, only new ones are routed), skills and capacities of the agents,
+/// Tom (Bergblick, no push mode there) available; nobody of Acme is, so the
+/// demo's new Acme e-mails wait in the queue until an agent says so.
+fn seed_routing(
+    tx: &rusqlite::Transaction,
+    strom: ProjectId,
+    ids: &[UserId],
+) -> Result<(), DemoError> {
+    use crate::cases::Channel;
+    use crate::routing::model::{Availability, Capacity, Mode, Skill};
+    use crate::routing::store;
+    store::set_mode(tx, strom, Channel::Email, Mode::RoundRobin, None).map_err(err)?;
+    let rechnung: i64 = tx
+        .query_row(
+            "SELECT id FROM topics WHERE project_id = ?1 AND name = 'Rechnung'",
+            [strom],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let language = |code: &str, level| Skill {
+        kind: "language".into(),
+        language: Some(code.into()),
+        topic_id: None,
+        topic_name: None,
+        level,
+    };
+    let topic = |topic_id, level| Skill {
+        kind: "topic".into(),
+        language: None,
+        topic_id: Some(topic_id),
+        topic_name: None,
+        level,
+    };
+    let capacity = |channel, max_open| Capacity { channel, max_open };
+    // Indexes into people(): Anna (Acme), Team Basic, Team Pro, Tom.
+    let agents = [
+        (
+            4,
+            vec![language("de", 3), language("en", 2)],
+            vec![capacity(Channel::Email, 8), capacity(Channel::Call, 1)],
+        ),
+        (
+            6,
+            vec![language("de", 2)],
+            vec![capacity(Channel::Email, 5)],
+        ),
+        (
+            7,
+            vec![language("de", 3), topic(rechnung, 3)],
+            vec![capacity(Channel::Email, 6), capacity(Channel::Chat, 2)],
+        ),
+        (8, vec![language("de", 2)], Vec::new()),
+    ];
+    for (who, skills, capacities) in agents {
+        store::set_skills(tx, ids[who], &skills).map_err(err)?;
+        store::set_capacities(tx, ids[who], &capacities).map_err(err)?;
+    }
+    let at = crate::db::now();
+    store::set_availability(tx, ids[8], Availability::Available, &at).map_err(err)?;
     Ok(())
 }
 

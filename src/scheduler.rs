@@ -2,7 +2,8 @@
 //! `services/registry.rs`, which schedules them with cron expressions in
 //! UTC, shows their state and lets admins control them): purging expired
 //! sessions every hour, expired client exports every ten minutes, SLA
-//! warnings and breaches every ten seconds (`sla::job`), GDPR
+//! warnings and breaches every ten seconds (`sla::job`), idle agents away
+//! every minute (`routing::job`), GDPR
 //! retention daily, and the backups. Mail fetchers and the sender are
 //! registered by the mail module.
 
@@ -52,6 +53,32 @@ pub fn register_builtin(
                     format!("{made} SLA warnings and breaches"),
                 ))
             }
+        },
+    ))?;
+    registry.register(ServiceSpec::new(
+        crate::routing::job::SERVICE,
+        "Mark idle agents away",
+        Trigger::Cron("0 * * * * *".into()),
+        |ctx| async move {
+            let idle = ctx
+                .db
+                .read(|conn| crate::routing::job::anything_idle(conn, chrono::Utc::now()))
+                .await
+                .map_err(|err| format!("reading availability failed: {err}"))?;
+            if !idle {
+                return Ok(RunReport::new(0, "nobody idle"));
+            }
+            let marked = ctx
+                .db
+                .write(|tx| crate::routing::job::mark_away(tx, chrono::Utc::now()))
+                .await
+                .map_err(|err: crate::db::StoreError| {
+                    format!("marking idle agents failed: {err}")
+                })?;
+            Ok(RunReport::new(
+                marked as u64,
+                format!("{marked} idle agents marked away"),
+            ))
         },
     ))?;
     let expiring = exports.clone();

@@ -626,6 +626,62 @@ pub fn manage_distribution(p: &Principal, project: ProjectRef) -> Result<(), Den
     )
 }
 
+// ---- routing to agents (issue 15) -------------------------------------------
+
+/// See and change how a project's new cases reach agents (modes, the
+/// agents' routing state, the queue): the client's admin and the project's
+/// lead.
+pub fn manage_routing(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_sla_policies(p, project)
+}
+
+/// What the principal may do with an agent's skills and capacities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentRoutingAccess {
+    Read,
+    Edit,
+}
+
+/// An agent's skills and capacities: the platform admin for everyone; the
+/// client's admin edits the client's own agents and reads the provider's
+/// agents working in the client's projects; a project lead edits the agents
+/// of the projects they lead; an agent reads their own. Anyone else: 404.
+/// `target_projects`: the projects the target works in as an agent.
+pub fn agent_routing(
+    p: &Principal,
+    target: UserRef,
+    target_projects: &[ProjectRef],
+) -> Result<AgentRoutingAccess, Denied> {
+    if p.is_admin() {
+        return Ok(AgentRoutingAccess::Edit);
+    }
+    if matches!(target.client_id, Some(c) if p.is_admin_of(c)) {
+        return Ok(AgentRoutingAccess::Edit);
+    }
+    if p.role == Role::ProjectLead
+        && target_projects
+            .iter()
+            .any(|t| p.member_role(t.id) == Some(MemberRole::Lead))
+        && target
+            .client_id
+            .is_none_or(|c| target_projects.iter().any(|t| t.client_id == c))
+    {
+        return Ok(AgentRoutingAccess::Edit);
+    }
+    if p.role == Role::ClientAdmin
+        && target.client_id.is_none()
+        && target_projects
+            .iter()
+            .any(|t| p.client_id == Some(t.client_id))
+    {
+        return Ok(AgentRoutingAccess::Read);
+    }
+    if Some(target.id) == p.user_id {
+        return Ok(AgentRoutingAccess::Read);
+    }
+    Err(Denied::NotFound)
+}
+
 /// The handling team of a case, as far as visibility goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseHandling {

@@ -340,6 +340,19 @@ impl CaseHub {
                 let gathering = Gathering::start();
                 let value = f(tx, &mut events)?;
                 events.0.extend(gathering.finish());
+                // The cases routing assigned in this write (issue 15).
+                for (case, client_id) in crate::routing::service::take_announced(tx)? {
+                    events.push(Event::Case(CaseEvent {
+                        kind: "updated",
+                        case_id: case.id,
+                        project_id: case.project_id,
+                        client_id,
+                        version: case.version,
+                        by_user_id: None,
+                        by_name: None,
+                        handling: Some(super::service::handling(&case)),
+                    }));
+                }
                 Ok::<_, E>((value, events))
             })
             .await?;

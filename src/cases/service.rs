@@ -292,6 +292,9 @@ fn create_checked(
         &created,
         rule_context,
     )?;
+    // Routing to agents (issue 15), after the rules so that their changes
+    // count; same transaction.
+    crate::routing::route_case(conn, id)?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 
@@ -472,6 +475,10 @@ pub fn update(
         Some(&before),
         &updated,
     )?;
+    // Freed capacity routes the queue; an unassigned open case is routed
+    // (issue 15), same transaction.
+    let updated = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
+    crate::routing::service::after_case_change(conn, &before, &updated)?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }
 

@@ -1731,6 +1731,91 @@ pub const EXPORTERS: &[Exporter] = &[
             c("seq", "Cases dealt."),
         ],
     },
+    Exporter {
+        file: "routing_modes.csv",
+        format: Format::Csv,
+        about: "Routing to agents (issue 15): how new cases of a project's channel reach agents; \
+                a channel without a row is `pull`.",
+        requires: &["routing_modes"],
+        from: "FROM routing_modes t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.channel",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("channel", "`email`, `call`, `webform`, `chat` or `letter`."),
+            c("mode", "`pull`, `round-robin` or `least-loaded`."),
+            c(
+                "cursor_user_id",
+                "Round-robin: the agent who got the last case (see users.csv).",
+            ),
+            c("changed_by_id", "See users.csv."),
+            c("changed_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "routing_queue.csv",
+        format: Format::Csv,
+        about: "Cases of a push-routed channel that no agent could take yet, oldest first.",
+        requires: &["routing_queue"],
+        from: "FROM routing_queue t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.queued_at, t.case_id",
+        columns: &[
+            c("case_id", "See cases.jsonl."),
+            c("project_id", "See projects.csv."),
+            c("channel", "The case's channel."),
+            c("queued_at", TIMES),
+            c(
+                "reason",
+                "`no-agent`, `nobody-available`, `no-skill-match` or `at-capacity`.",
+            ),
+        ],
+    },
+    Exporter {
+        file: "agent_skills.csv",
+        format: Format::Csv,
+        about: "Skills of the client's own agents for routing: a language or a topic with a \
+                level 1 (basic) to 3 (expert).",
+        requires: &["agent_skills"],
+        from: "FROM agent_skills t WHERE t.user_id IN (SELECT id FROM users WHERE client_id = ?1)",
+        order: "t.user_id, t.kind, t.language, t.topic_id",
+        columns: &[
+            c("user_id", "See users.csv."),
+            c("kind", "`language` or `topic`."),
+            c("language", "Language code (language skills)."),
+            c("topic_id", "See topics.csv (topic skills)."),
+            c("level", "1, 2 or 3."),
+        ],
+    },
+    Exporter {
+        file: "agent_capacity.csv",
+        format: Format::Csv,
+        about: "Capacities of the client's own agents: at most so many open cases of a channel \
+                assigned (channels without a row use the default: e-mail 5, call 1, web form 5, \
+                chat 3, letter 10).",
+        requires: &["agent_capacity"],
+        from: "FROM agent_capacity t WHERE t.user_id IN (SELECT id FROM users WHERE client_id = ?1)",
+        order: "t.user_id, t.channel",
+        columns: &[
+            c("user_id", "See users.csv."),
+            c("channel", "The channel."),
+            c("max_open", "0 to 100 open cases."),
+        ],
+    },
+    Exporter {
+        file: "agent_availability.csv",
+        format: Format::Csv,
+        about: "Availability of the client's own agents (no row: offline).",
+        requires: &["agent_availability"],
+        from: "FROM agent_availability t WHERE t.user_id IN (SELECT id FROM users WHERE client_id = ?1)",
+        order: "t.user_id",
+        columns: &[
+            c("user_id", "See users.csv."),
+            c("state", "`available`, `away` or `offline`."),
+            c("since", TIMES),
+            c("auto_away", "1 when the idle job set `away`."),
+            c("last_activity_at", TIMES),
+            c("last_assigned_at", TIMES),
+        ],
+    },
 ];
 
 /// Where the client's stored files (blobs) are named: (tables needed, a

@@ -242,6 +242,16 @@ use utoipa::{Modify, OpenApi};
         crate::distribution::handlers::get_plan,
         crate::distribution::handlers::save_plan,
         crate::distribution::handlers::plan_versions,
+        crate::routing::handlers::project_routing,
+        crate::routing::handlers::set_mode,
+        crate::routing::handlers::queue,
+        crate::routing::handlers::get_agent,
+        crate::routing::handlers::set_agent,
+        crate::routing::handlers::get_me,
+        crate::routing::handlers::set_me,
+        crate::routing::handlers::activity,
+        crate::routing::handlers::get_settings,
+        crate::routing::handlers::set_settings,
     ),
     components(schemas(
         super::ProblemBody,
@@ -275,6 +285,7 @@ use utoipa::{Modify, OpenApi};
         (name = "rules", description = "Rules (triggers and automations) per client: versions, activation, order, dry run, the runs on a case"),
         (name = "webhooks", description = "Webhooks of a client: signed HTTPS POSTs (body: the WebhookBody schema), deliveries with retries, re-send"),
         (name = "distribution", description = "Distribution of new cases between the client's own team and the provider's teams: plans per project, shares, overflow"),
+        (name = "routing", description = "Routing to agents: pull, round-robin or least-loaded per project and channel; availability, skills and capacity per agent; the queue of waiting cases"),
     )
 )]
 pub struct ApiDoc;

@@ -335,6 +335,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::rules::configure)
                     .configure(crate::webhooks::configure)
                     .configure(crate::distribution::configure)
+                    .configure(crate::routing::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

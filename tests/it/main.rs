@@ -28,6 +28,7 @@ mod knowledge_preview;
 mod knowledge_projects;
 mod mail_ingest;
 mod mail_outbound;
+mod routing;
 mod rule_actions;
 mod rules;
 mod services;

@@ -317,6 +317,20 @@ export type DistributionPlan = Schemas['DistributionPlan'];
 export type DistributionPlanVersion = Schemas['DistributionPlanVersion'];
 export type OpenCasesChoice = Schemas['DistributionOpenCases'];
 export type PlanSaved = Schemas['DistributionPlanSaved'];
+
+// ---------- routing to agents ----------
+
+export type RoutingMode = Schemas['RoutingMode'];
+export const ROUTING_MODES: RoutingMode[] = ['pull', 'round-robin', 'least-loaded'];
+export type Availability = Schemas['Availability'];
+export const AVAILABILITIES: Availability[] = ['available', 'away', 'offline'];
+export type MyAvailability = Schemas['MyAvailability'];
+export type ProjectRouting = Schemas['ProjectRouting'];
+export type AgentRouting = Schemas['AgentRouting'];
+export type AgentSkill = Schemas['Skill'];
+export type AgentCapacity = Schemas['Capacity'];
+export type QueuedCase = Schemas['QueuedCase'];
+export type ChannelMode = Schemas['ChannelMode'];
 export const GERMAN_STATES: GermanState[] = ['BW', 'BY', 'BE', 'BB', 'HB', 'HH', 'HE', 'MV', 'NI', 'NW', 'RP', 'SL', 'SN', 'ST', 'SH', 'TH'];
 
 // ---------- text modules (Textbausteine) ----------

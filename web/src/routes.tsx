@@ -42,6 +42,7 @@ import { WebhooksPage, managesWebhooks } from './pages/Webhooks';
 import { DistributionPage, seesDistribution } from './pages/Distribution';
 import { RulesPage, seesRules } from './pages/rules/RulesPage';
 import { RuleEditPage, RuleNewPage } from './pages/rules/RuleEditor';
+import { RoutingPage, seesRouting } from './pages/Routing';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -141,6 +142,12 @@ export const routes: RouteDef[] = [
   },
   { path: '/admin/rules/new/:client', page: RuleNewPage, allowed: seesRules },
   { path: '/admin/rules/:id', page: RuleEditPage, allowed: seesRules },
+  {
+    path: '/admin/routing',
+    page: RoutingPage,
+    allowed: seesRouting,
+    nav: { label: 'nav.routing', section: 'admin', testId: 'nav-routing' },
+  },
   {
     path: '/admin/clients',
     page: ClientsPage,

@@ -25,6 +25,7 @@ use crate::common;
 mod distribution;
 mod knowledge;
 mod notifications;
+mod routing;
 mod rule_engine;
 mod rules;
 mod sla;
@@ -1441,6 +1442,7 @@ impl Ctx {
                 self.rule_engine(rules, target, role).await
             }
             d if d.contains("/distribution") => self.distribution(d, target, role).await,
+            r if r.contains("/routing") => self.routing(r, target, role).await,
             sla if sla.contains("/calendars") || sla.contains("/sla") => {
                 self.sla(sla, target, role).await
             }

@@ -715,7 +715,7 @@ export interface paths {
          * Sets the client's default remind hours (client admin); instructions
          *     without their own hours follow it at once. Audited.
          */
-        put: operations["set_settings"];
+        put: operations["set_settings_clients_instruction_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1904,60 +1904,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The caller's rule notifications, newest first, with the unread count
-         *     (only about cases the caller sees now).
-         */
-        get: operations["list_notifications"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/notifications/{id}/read": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Marks one of the caller's notifications read. */
-        post: operations["read_notification"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/notifications/read-all": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Marks all of the caller's notifications read. */
-        post: operations["read_all_notifications"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/organizations": {
         parameters: {
             query?: never;
@@ -2222,6 +2168,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/routing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's routing: the mode per channel, its agents with availability,
+         *     skills, capacities and open cases, the queue's length (client admins and
+         *     the project's lead).
+         */
+        get: operations["project_routing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/routing/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets how new cases of a channel reach the project's agents. A push mode
+         *     routes the channel's open unassigned cases at once; `pull` empties the
+         *     channel's queue. Audited.
+         */
+        put: operations["set_mode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/routing/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's cases waiting for an agent, oldest first, with the reason. */
+        get: operations["queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/topics": {
         parameters: {
             query?: never;
@@ -2355,6 +2360,92 @@ export interface paths {
          *     like accepted ones.
          */
         post: operations["public_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/routing/agents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agent's skills, capacities (every channel, defaults filled in) and
+         *     availability: the platform admin, the agent's client admin (and the
+         *     client admins of the projects a provider agent works in, reading), the
+         *     leads of the agent's projects, the agent.
+         */
+        get: operations["get_agent"];
+        /**
+         * Replaces an agent's skills and capacities (channels not named: the
+         *     default); the queue of the agent's projects is routed again. Audited.
+         */
+        put: operations["set_agent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/routing/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One's own availability. */
+        get: operations["get_me"];
+        /**
+         * Sets one's own availability (`available`, `away`, `offline`); becoming
+         *     available routes the waiting cases of one's projects.
+         */
+        put: operations["set_me"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/routing/me/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The workspace's activity ping (at most once a minute on input): keeps
+         *     an available agent from going away when idle; one marked away by the
+         *     idle job is available again.
+         */
+        post: operations["activity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/routing/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's routing settings (platform admins). */
+        get: operations["get_settings"];
+        /** Changes the platform's routing settings (platform admins). Audited. */
+        put: operations["set_settings_routing_settings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3141,36 +3232,43 @@ export interface components {
             /** @enum {string} */
             type: "add-note";
         } | {
-            email?: boolean;
             text: string;
             /** @enum {string} */
             type: "notify-users";
             user_ids: number[];
-        } | {
-            email?: boolean;
-            team: components["schemas"]["NotifyTeam"];
-            text: string;
-            /** @enum {string} */
-            type: "notify-team";
-        } | {
-            /** Format: int64 */
-            module_id: number;
-            /** @enum {string} */
-            type: "reply-with-text-module";
-        } | {
-            /** @enum {string} */
-            type: "call-webhook";
-            /** Format: int64 */
-            webhook_id: number;
-        } | {
-            /** @enum {string} */
-            type: "mark-spam";
         };
         /**
          * @description What happens on the IMAP server after a message's case is committed.
          * @enum {string}
          */
         AfterFetch: "seen" | "move" | "delete";
+        /**
+         * @description An agent's routing settings: skills and capacities (every channel, the
+         *     defaults filled in where none is set).
+         */
+        AgentRouting: {
+            availability: components["schemas"]["Availability"];
+            capacity: components["schemas"]["Capacity"][];
+            /** @description Whether the caller may change the skills and capacities. */
+            editable: boolean;
+            last_activity_at: string | null;
+            name: string;
+            /**
+             * @description Open cases assigned to the agent per channel (every channel, in every
+             *     project: capacity counts them all).
+             */
+            open: components["schemas"]["ChannelCount"][];
+            since: string | null;
+            skills: components["schemas"]["Skill"][];
+            /** Format: int64 */
+            user_id: number;
+        };
+        /** @description `PUT /routing/agents/{id}`: replaces the skills and capacities. */
+        AgentRoutingInput: {
+            /** @description Channels not named use the default. */
+            capacity: components["schemas"]["Capacity"][];
+            skills: components["schemas"]["Skill"][];
+        };
         /** @description One assigned agent's state, for the project lead and the client admin. */
         AgentStatus: {
             /** Format: int64 */
@@ -3425,6 +3523,15 @@ export interface components {
             enabled: boolean;
             subject?: string;
         };
+        /**
+         * @description An agent's availability.
+         * @enum {string}
+         */
+        Availability: "available" | "away" | "offline";
+        /** @description `PUT /routing/me`. */
+        AvailabilityInput: {
+            state: components["schemas"]["Availability"];
+        };
         /** @description One archive in the backup directory. */
         BackupInfo: {
             created_at: string;
@@ -3530,6 +3637,12 @@ export interface components {
         };
         /** @enum {string} */
         CallDirection: "inbound" | "outbound";
+        /** @description At most `max_open` open cases of the channel assigned to the agent. */
+        Capacity: {
+            channel: components["schemas"]["Channel"];
+            /** Format: int64 */
+            max_open: number;
+        };
         Case: {
             /** Format: int64 */
             assignee_id: number | null;
@@ -3701,6 +3814,17 @@ export interface components {
          * @enum {string}
          */
         Channel: "email" | "call" | "webform" | "chat" | "letter";
+        /** @description How many of something per channel. */
+        ChannelCount: {
+            channel: components["schemas"]["Channel"];
+            /** Format: int64 */
+            count: number;
+        };
+        /** @description The mode of one channel of a project. */
+        ChannelMode: {
+            channel: components["schemas"]["Channel"];
+            mode: components["schemas"]["RoutingMode"];
+        };
         /** @description The answer of "check connection". */
         CheckResult: {
             /** @description A sentence for the admin. */
@@ -4631,6 +4755,13 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_ChannelMode: {
+            items: {
+                channel: components["schemas"]["Channel"];
+                mode: components["schemas"]["RoutingMode"];
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_Client: {
             items: {
                 created_at: string;
@@ -5183,6 +5314,18 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_QueuedCase: {
+            items: {
+                /** Format: int64 */
+                case_id: number;
+                channel: components["schemas"]["Channel"];
+                queued_at: string;
+                reason: components["schemas"]["QueueReason"];
+                ref: string;
+                subject: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_Rule: {
             items: {
                 actions: components["schemas"]["Action"][];
@@ -5198,8 +5341,6 @@ export interface components {
                 /** Format: int64 */
                 position: number;
                 project_ids: number[];
-                /** @description Set for `time-based` rules. */
-                schedule?: components["schemas"]["Schedule"];
                 updated_at: string;
                 /** Format: int64 */
                 version: number;
@@ -5234,14 +5375,11 @@ export interface components {
                 created_at: string;
                 /** Format: int64 */
                 created_by: number | null;
-                /** @description The name of who saved it (for the versions list), if the user exists. */
-                created_by_name: string | null;
                 event: components["schemas"]["RuleEvent"];
                 /** Format: int64 */
                 id: number;
                 name: string;
                 project_ids: number[];
-                schedule?: components["schemas"]["Schedule"];
                 /** Format: int64 */
                 version: number;
             }[];
@@ -5847,13 +5985,6 @@ export interface components {
          * @enum {string}
          */
         MailFlag: "unknown-charset" | "no-header-separator" | "broken-multipart" | "message-id-reused" | "sender-is-user";
-        /** @description How many were marked read. */
-        MarkedRead: {
-            /** Format: int64 */
-            marked: number;
-            /** Format: int64 */
-            unread: number;
-        };
         /** @description `GET /api/v1/me`: who the caller is and what they may do. */
         Me: {
             client: null | components["schemas"]["ClientRef"];
@@ -5928,6 +6059,25 @@ export interface components {
          * @enum {string}
          */
         Mode: "anonymize" | "delete";
+        /** @description `PUT /projects/{id}/routing/{channel}`. */
+        ModeInput: {
+            mode: components["schemas"]["RoutingMode"];
+        };
+        /** @description One's own availability. */
+        MyAvailability: {
+            /**
+             * @description True when the idle job set `away` (activity makes one available
+             *     again).
+             */
+            auto_away: boolean;
+            /**
+             * Format: int64
+             * @description Minutes without activity after which an available agent is away.
+             */
+            away_after_minutes: number;
+            since: string | null;
+            state: components["schemas"]["Availability"];
+        };
         /** @description A course assigned to the caller, for their list. */
         MyCourse: {
             /** Format: int64 */
@@ -6299,51 +6449,6 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
-        /** @description A notification a rule sent to the caller (the bell). */
-        Notification: {
-            /** Format: int64 */
-            case_id: number;
-            /** @description The case's reference, e.g. `ACME-1042`. */
-            case_reference: string;
-            case_subject: string;
-            created_at: string;
-            /** Format: int64 */
-            id: number;
-            read_at?: string;
-            /** @description The rule's name as it is now (none once the rule was deleted). */
-            rule_name: string | null;
-            text: string;
-        };
-        /**
-         * @description The data of the `notification` event on `/api/v1/events`: a rule sent
-         *     the receiver a notification (the bell reloads its count and list).
-         *     Only the named user receives it.
-         */
-        NotificationEvent: {
-            /** Format: int64 */
-            case_id: number;
-            /** Format: int64 */
-            id: number;
-        };
-        /** @description A page of the caller's notifications, newest first. */
-        NotificationPage: {
-            items: components["schemas"]["Notification"][];
-            /**
-             * Format: int64
-             * @description Pass as `before` for the next (older) page; none on the last.
-             */
-            next_before?: number;
-            /**
-             * Format: int64
-             * @description Unread notifications about cases the caller sees, in all.
-             */
-            unread: number;
-        };
-        /**
-         * @description Which team of the case's project a `notify-team` action reaches.
-         * @enum {string}
-         */
-        NotifyTeam: "client" | "provider" | "leads";
         /** @description One open interval of a weekday, local time as `HH:MM` (end up to `24:00`). */
         OpeningInterval: {
             /** @example 17:00 */
@@ -6484,6 +6589,18 @@ export interface components {
             description?: string | null;
             name?: string | null;
         };
+        /**
+         * @description A project's routing: the mode per channel (every channel), the project's
+         *     agents with their routing state, and how many cases wait.
+         */
+        ProjectRouting: {
+            agents: components["schemas"]["AgentRouting"][];
+            modes: components["schemas"]["ChannelMode"][];
+            /** Format: int64 */
+            project_id: number;
+            /** Format: int64 */
+            queued: number;
+        };
         PublicFormInfo: {
             intro: string;
             /**
@@ -6523,6 +6640,21 @@ export interface components {
             id: number;
             text: string;
         };
+        /** @description A case waiting in a project's routing queue. */
+        QueuedCase: {
+            /** Format: int64 */
+            case_id: number;
+            channel: components["schemas"]["Channel"];
+            queued_at: string;
+            reason: components["schemas"]["QueueReason"];
+            ref: string;
+            subject: string;
+        };
+        /**
+         * @description Why a case waits in the routing queue.
+         * @enum {string}
+         */
+        QueueReason: "no-agent" | "nobody-available" | "no-skill-match" | "at-capacity";
         /**
          * @description Why the server deleted a finished (or unfinished) archive.
          * @enum {string}
@@ -6607,6 +6739,20 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "client-admin" | "project-lead" | "agent";
+        /**
+         * @description How new cases of a project and channel reach agents.
+         * @enum {string}
+         */
+        RoutingMode: "pull" | "round-robin" | "least-loaded";
+        /** @description The platform's routing settings. */
+        RoutingSettings: {
+            /**
+             * Format: int64
+             * @description Minutes without activity after which an available agent is marked
+             *     away.
+             */
+            away_after_minutes: number;
+        };
         /** @description A rule with its current version. */
         Rule: {
             actions: components["schemas"]["Action"][];
@@ -6622,8 +6768,6 @@ export interface components {
             /** Format: int64 */
             position: number;
             project_ids: number[];
-            /** @description Set for `time-based` rules. */
-            schedule?: components["schemas"]["Schedule"];
             updated_at: string;
             /** Format: int64 */
             version: number;
@@ -6654,7 +6798,6 @@ export interface components {
             expected_version?: number | null;
             name: string;
             project_ids?: number[];
-            schedule?: null | components["schemas"]["Schedule"];
         };
         /** @description One rule that fired on a case. */
         RuleRun: {
@@ -6680,14 +6823,11 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             created_by: number | null;
-            /** @description The name of who saved it (for the versions list), if the user exists. */
-            created_by_name: string | null;
             event: components["schemas"]["RuleEvent"];
             /** Format: int64 */
             id: number;
             name: string;
             project_ids: number[];
-            schedule?: components["schemas"]["Schedule"];
             /** Format: int64 */
             version: number;
         };
@@ -6709,25 +6849,6 @@ export interface components {
             position: number;
             /** @description The list's filters and `sort`, as the UI sends them to `/cases`. */
             query: Record<string, unknown>;
-        };
-        /**
-         * @description When a `time-based` rule fires: for an open case, once `minutes` have
-         *     passed since the moment (business minutes on the calendar when one is
-         *     named, wall-clock minutes otherwise) and the conditions hold; once per
-         *     case and moment.
-         */
-        Schedule: {
-            /**
-             * Format: int64
-             * @description A business calendar of the rule's client; `null`: wall-clock time.
-             */
-            calendar_id?: number | null;
-            /**
-             * Format: int64
-             * @description 1 to 525,600 (a year).
-             */
-            minutes: number;
-            since: components["schemas"]["Since"];
         };
         SearchResults: {
             cases: components["schemas"]["CaseHit"][];
@@ -6773,10 +6894,23 @@ export interface components {
             state: components["schemas"]["ServiceState"];
         };
         /**
-         * @description The moment a time-based rule counts from.
-         * @enum {string}
+         * @description A skill: a language (e.g. `de`, as a contact's language) or a topic of
+         *     one of the client's projects, with a level 1 (basic) to 3 (expert).
          */
-        Since: "status-changed" | "created" | "last-message" | "updated";
+        Skill: {
+            /** @description `language` or `topic`. */
+            kind: string;
+            /** @description For `language`: the language code (2–8 letters). */
+            language?: string;
+            /** Format: int64 */
+            level: number;
+            /**
+             * Format: int64
+             * @description For `topic`: the topic's id.
+             */
+            topic_id?: number;
+            topic_name?: string;
+        };
         /** @description One SLA clock of a case. */
         SlaClock: {
             achieved_at?: string;
@@ -7402,19 +7536,10 @@ export interface components {
             url: string;
         };
         WebhookRuleFiredData: {
-            /** @description The case after the rule's changes. */
             case: components["schemas"]["WebhookCase"];
-            /** @description What the rule changed (and what it skipped, with the reason). */
-            changes?: components["schemas"]["Change"][];
             /** Format: int64 */
             rule_id: number;
             rule_name: string;
-            /**
-             * @description The rule event that fired it (`case-created`, `case-updated`,
-             *     `message-received`, `reply-sent`, `time-based`, `sla-warning`,
-             *     `sla-breached`).
-             */
-            trigger?: string;
         };
         WebhookTestData: {
             /** @description Who sent the test (display name). */
@@ -7445,6 +7570,8 @@ export type Acknowledged = components['schemas']['Acknowledged'];
 export type Acknowledgments = components['schemas']['Acknowledgments'];
 export type Action = components['schemas']['Action'];
 export type AfterFetch = components['schemas']['AfterFetch'];
+export type AgentRouting = components['schemas']['AgentRouting'];
+export type AgentRoutingInput = components['schemas']['AgentRoutingInput'];
 export type AgentStatus = components['schemas']['AgentStatus'];
 export type Article = components['schemas']['Article'];
 export type ArticleHit = components['schemas']['ArticleHit'];
@@ -7463,6 +7590,8 @@ export type Attachment = components['schemas']['Attachment'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type AuditPage = components['schemas']['AuditPage'];
 export type AutoAck = components['schemas']['AutoAck'];
+export type Availability = components['schemas']['Availability'];
+export type AvailabilityInput = components['schemas']['AvailabilityInput'];
 export type BackupInfo = components['schemas']['BackupInfo'];
 export type BackupJob = components['schemas']['BackupJob'];
 export type BackupOverview = components['schemas']['BackupOverview'];
@@ -7473,6 +7602,7 @@ export type BusinessCalendar = components['schemas']['BusinessCalendar'];
 export type CalendarClosure = components['schemas']['CalendarClosure'];
 export type CalendarInput = components['schemas']['CalendarInput'];
 export type CallDirection = components['schemas']['CallDirection'];
+export type Capacity = components['schemas']['Capacity'];
 export type Case = components['schemas']['Case'];
 export type CaseCounts = components['schemas']['CaseCounts'];
 export type CaseDetail = components['schemas']['CaseDetail'];
@@ -7483,6 +7613,8 @@ export type CasePatch = components['schemas']['CasePatch'];
 export type CaseSla = components['schemas']['CaseSla'];
 export type Change = components['schemas']['Change'];
 export type Channel = components['schemas']['Channel'];
+export type ChannelCount = components['schemas']['ChannelCount'];
+export type ChannelMode = components['schemas']['ChannelMode'];
 export type CheckResult = components['schemas']['CheckResult'];
 export type CheckSubmission = components['schemas']['CheckSubmission'];
 export type Choice = components['schemas']['Choice'];
@@ -7551,6 +7683,7 @@ export type ItemListArticleUse = components['schemas']['ItemList_ArticleUse'];
 export type ItemListArticleVersion = components['schemas']['ItemList_ArticleVersion'];
 export type ItemListArticleVersionSummary = components['schemas']['ItemList_ArticleVersionSummary'];
 export type ItemListBusinessCalendar = components['schemas']['ItemList_BusinessCalendar'];
+export type ItemListChannelMode = components['schemas']['ItemList_ChannelMode'];
 export type ItemListClient = components['schemas']['ItemList_Client'];
 export type ItemListContact = components['schemas']['ItemList_Contact'];
 export type ItemListCourseCandidate = components['schemas']['ItemList_CourseCandidate'];
@@ -7574,6 +7707,7 @@ export type ItemListMyCourse = components['schemas']['ItemList_MyCourse'];
 export type ItemListMyInstruction = components['schemas']['ItemList_MyInstruction'];
 export type ItemListProject = components['schemas']['ItemList_Project'];
 export type ItemListPublicHoliday = components['schemas']['ItemList_PublicHoliday'];
+export type ItemListQueuedCase = components['schemas']['ItemList_QueuedCase'];
 export type ItemListRule = components['schemas']['ItemList_Rule'];
 export type ItemListRuleRun = components['schemas']['ItemList_RuleRun'];
 export type ItemListRuleVersion = components['schemas']['ItemList_RuleVersion'];
@@ -7614,7 +7748,6 @@ export type LoginInput = components['schemas']['LoginInput'];
 export type Mailbox = components['schemas']['Mailbox'];
 export type MailboxPatch = components['schemas']['MailboxPatch'];
 export type MailFlag = components['schemas']['MailFlag'];
-export type MarkedRead = components['schemas']['MarkedRead'];
 export type Me = components['schemas']['Me'];
 export type Member = components['schemas']['Member'];
 export type MemberInput = components['schemas']['MemberInput'];
@@ -7625,6 +7758,8 @@ export type Message = components['schemas']['Message'];
 export type MessageCreated = components['schemas']['MessageCreated'];
 export type MessageKind = components['schemas']['MessageKind'];
 export type Mode = components['schemas']['Mode'];
+export type ModeInput = components['schemas']['ModeInput'];
+export type MyAvailability = components['schemas']['MyAvailability'];
 export type MyCourse = components['schemas']['MyCourse'];
 export type MyInstruction = components['schemas']['MyInstruction'];
 export type MyProject = components['schemas']['MyProject'];
@@ -7652,10 +7787,6 @@ export type NewTopic = components['schemas']['NewTopic'];
 export type NewUser = components['schemas']['NewUser'];
 export type NewView = components['schemas']['NewView'];
 export type NotAcknowledged = components['schemas']['NotAcknowledged'];
-export type Notification = components['schemas']['Notification'];
-export type NotificationEvent = components['schemas']['NotificationEvent'];
-export type NotificationPage = components['schemas']['NotificationPage'];
-export type NotifyTeam = components['schemas']['NotifyTeam'];
 export type OpeningInterval = components['schemas']['OpeningInterval'];
 export type Organization = components['schemas']['Organization'];
 export type OrganizationPage = components['schemas']['OrganizationPage'];
@@ -7669,10 +7800,13 @@ export type ProblemBody = components['schemas']['ProblemBody'];
 export type Progress = components['schemas']['Progress'];
 export type Project = components['schemas']['Project'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
+export type ProjectRouting = components['schemas']['ProjectRouting'];
 export type PublicFormInfo = components['schemas']['PublicFormInfo'];
 export type PublicHoliday = components['schemas']['PublicHoliday'];
 export type PublicSubmission = components['schemas']['PublicSubmission'];
 export type Question = components['schemas']['Question'];
+export type QueuedCase = components['schemas']['QueuedCase'];
+export type QueueReason = components['schemas']['QueueReason'];
 export type Removal = components['schemas']['Removal'];
 export type RenderedTextModule = components['schemas']['RenderedTextModule'];
 export type Reorder = components['schemas']['Reorder'];
@@ -7680,6 +7814,8 @@ export type RetentionInput = components['schemas']['RetentionInput'];
 export type RetentionOutcome = components['schemas']['RetentionOutcome'];
 export type RetentionRule = components['schemas']['RetentionRule'];
 export type Role = components['schemas']['Role'];
+export type RoutingMode = components['schemas']['RoutingMode'];
+export type RoutingSettings = components['schemas']['RoutingSettings'];
 export type Rule = components['schemas']['Rule'];
 export type RuleEvent = components['schemas']['RuleEvent'];
 export type RuleInput = components['schemas']['RuleInput'];
@@ -7687,12 +7823,11 @@ export type RuleRun = components['schemas']['RuleRun'];
 export type RuleVersion = components['schemas']['RuleVersion'];
 export type RunReport = components['schemas']['RunReport'];
 export type SavedView = components['schemas']['SavedView'];
-export type Schedule = components['schemas']['Schedule'];
 export type SearchResults = components['schemas']['SearchResults'];
 export type Security = components['schemas']['Security'];
 export type ServiceState = components['schemas']['ServiceState'];
 export type ServiceStatus = components['schemas']['ServiceStatus'];
-export type Since = components['schemas']['Since'];
+export type Skill = components['schemas']['Skill'];
 export type SlaClock = components['schemas']['SlaClock'];
 export type SlaClockState = components['schemas']['SlaClockState'];
 export type SlaPolicy = components['schemas']['SlaPolicy'];
@@ -12733,7 +12868,7 @@ export interface operations {
             };
         };
     };
-    set_settings: {
+    set_settings_clients_instruction_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -20901,270 +21036,6 @@ export interface operations {
             };
         };
     };
-    list_notifications: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Only notifications older than this id (the previous page's
-                 *     `next_before`).
-                 */
-                before?: number;
-                /** @description At most this many (default 20, at most 100). */
-                limit?: number;
-                /** @description Only unread ones. */
-                unread?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationPage"];
-                };
-            };
-            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Not allowed for this role, or the CSRF token is missing */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description No such object, or one the caller may not see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Too many requests; see `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Internal error; the server log has the details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description The store is busy; see `Retry-After` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-        };
-    };
-    read_notification: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MarkedRead"];
-                };
-            };
-            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Not signed in, or the token or session is no longer valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Not allowed for this role, or the CSRF token is missing */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description The change conflicts with the stored state (`code` says how) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Too many requests; see `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Internal error; the server log has the details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description The store is busy; see `Retry-After` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-        };
-    };
-    read_all_notifications: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MarkedRead"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Not allowed for this role, or the CSRF token is missing */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description No such object, or one the caller may not see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description The change conflicts with the stored state (`code` says how) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Too many requests; see `Retry-After` */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description Internal error; the server log has the details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-            /** @description The store is busy; see `Retry-After` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemBody"];
-                };
-            };
-        };
-    };
     list_organizations: {
         parameters: {
             query?: {
@@ -23721,6 +23592,292 @@ export interface operations {
             };
         };
     };
+    project_routing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectRouting"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_mode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: components["schemas"]["Channel"];
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModeInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_ChannelMode"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    queue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_QueuedCase"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_projects_topics: {
         parameters: {
             query?: never;
@@ -24636,6 +24793,678 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRouting"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentRoutingInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRouting"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyAvailability"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyAvailability"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    activity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyAvailability"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingSettings"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_settings_routing_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingSettings"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -192,6 +192,7 @@ const FIELD_LABELS: Record<string, MsgKey> = {
   contact_id: 'case.contact',
   contact: 'case.contact',
   channel: 'case.channel',
+  routed: 'history.routed',
 };
 
 function historyValue(field: string, v: string | null): string {
@@ -201,6 +202,7 @@ function historyValue(field: string, v: string | null): string {
     if (field === prefix && hasMessage(key)) return t(key);
   }
   if (field === 'handling_team' && hasMessage(`kind.${v}`)) return t(`kind.${v}` as MsgKey);
+  if (field === 'routed' && hasMessage(`routing.mode.${v}`)) return t(`routing.mode.${v}` as MsgKey);
   if (field === 'due_at' && !Number.isNaN(new Date(v).getTime())) return formatDateTime(v);
   return v;
 }
