@@ -663,6 +663,25 @@ pub fn sees_handling(p: &Principal, project_id: ProjectId, handling: CaseHandlin
     }
 }
 
+/// Whether the principal may give a case of this project (which they see)
+/// the handling `after`: anyone who may edit the case, except that a
+/// provider agent limited to one team's share (a plan in the project) may
+/// only keep a case in that share or give it back to the client's own
+/// team; handing it to the other provider team (or to "any" provider
+/// team, which the other team sees too) is the client's decision (its
+/// agents, leads, admins) or the platform admin's.
+pub fn change_handling(p: &Principal, project_id: ProjectId, after: CaseHandling) -> bool {
+    match p
+        .memberships
+        .iter()
+        .find(|m| m.project_id == project_id)
+        .and_then(|m| m.provider_share)
+    {
+        None => true,
+        Some(own) => !after.provider || after.tariff == Some(own),
+    }
+}
+
 /// The projects where the principal sees only one provider team's share,
 /// with that team's tariff: for the list queries.
 pub fn provider_shares(p: &Principal) -> Vec<(ProjectId, crate::users::Tariff)> {
