@@ -160,7 +160,8 @@ export interface paths {
         get: operations["get_calendar"];
         /**
          * Replaces a calendar; the deadlines of the open cases that use it are
-         *     recomputed before the answer (in short batches, other writes go between).
+         *     recomputed after the answer, in the background (short batches, other
+         *     writes go between); `recompute_pending` is true until they are.
          */
         put: operations["update_calendar"];
         post?: never;
@@ -2024,11 +2025,17 @@ export interface paths {
         /**
          * A new version of the plan, in force for new cases at once; the project's
          *     open cases stay, or their unassigned ones or all move as `open_cases`
-         *     says (in the same write; live `case` events for each moved case).
+         *     says: after the answer, in the background in short batches (`moving`;
+         *     live `case` events for each moved case).
          */
         put: operations["save_plan"];
         post?: never;
-        delete?: never;
+        /**
+         * Removes the project's plan and all its versions: new cases go to the
+         *     own team, and the provider agents of the project see every provider
+         *     case again. The open cases keep their teams.
+         */
+        delete: operations["remove_plan"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3424,6 +3431,11 @@ export interface components {
             /** Format: int64 */
             id: number;
             name: string;
+            /**
+             * @description The deadlines of the open cases on this calendar are still being
+             *     recomputed after its last change (in the background, batch by batch).
+             */
+            recompute_pending: boolean;
             /** @description Whose public holidays count; absent: none. */
             state?: components["schemas"]["GermanState"];
             /** @description IANA time zone, e.g. `Europe/Berlin`. */
@@ -3586,6 +3598,7 @@ export interface components {
              */
             expected_version?: number | null;
             force?: boolean;
+            handling_tariff?: null | components["schemas"]["Tariff"];
             handling_team?: null | components["schemas"]["HandlingTeam"];
             priority?: null | components["schemas"]["Priority"];
             status?: null | components["schemas"]["Status"];
@@ -3996,8 +4009,17 @@ export interface components {
         };
         /** @description The answer to a save: the new plan and how many open cases moved. */
         DistributionPlanSaved: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open cases moved by the save itself: 0, the move runs after the
+             *     answer (`moving`); the versions list counts them as they go.
+             */
             moved: number;
+            /**
+             * @description Open cases are being moved in the background (`open_cases` not
+             *     `leave`); `GET …/distribution/versions` says when it is done.
+             */
+            moving: boolean;
             plan: components["schemas"]["DistributionPlan"];
         };
         /** @description A saved plan version: who changed it when, and what it did to open cases. */
@@ -4009,9 +4031,14 @@ export interface components {
             entries: components["schemas"]["DistributionEntry"][];
             /**
              * Format: int64
-             * @description Open cases the save moved to another team.
+             * @description Open cases the save moved to another team (so far, while `moving`).
              */
             moved: number;
+            /**
+             * @description The move of open cases is still running (in the background, in
+             *     batches).
+             */
+            moving: boolean;
             open_cases: components["schemas"]["DistributionOpenCases"];
             overflow: components["schemas"]["DistributionOverflow"][];
             /** Format: int64 */
@@ -4547,6 +4574,11 @@ export interface components {
                 /** Format: int64 */
                 id: number;
                 name: string;
+                /**
+                 * @description The deadlines of the open cases on this calendar are still being
+                 *     recomputed after its last change (in the background, batch by batch).
+                 */
+                recompute_pending: boolean;
                 /** @description Whose public holidays count; absent: none. */
                 state?: components["schemas"]["GermanState"];
                 /** @description IANA time zone, e.g. `Europe/Berlin`. */
@@ -4711,9 +4743,14 @@ export interface components {
                 entries: components["schemas"]["DistributionEntry"][];
                 /**
                  * Format: int64
-                 * @description Open cases the save moved to another team.
+                 * @description Open cases the save moved to another team (so far, while `moving`).
                  */
                 moved: number;
+                /**
+                 * @description The move of open cases is still running (in the background, in
+                 *     batches).
+                 */
+                moving: boolean;
                 open_cases: components["schemas"]["DistributionOpenCases"];
                 overflow: components["schemas"]["DistributionOverflow"][];
                 /** Format: int64 */
@@ -22084,6 +22121,102 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    remove_plan: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The version the caller saw; another current version answers 409
+                 *     `version-conflict`.
+                 */
+                expected_version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description no such project, or plan-not-found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description version-conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
