@@ -43,10 +43,11 @@ fn main() {
     let started = Instant::now();
     let project: i64 = db
         .write_blocking(|tx| {
-            let client: i64 =
-                tx.query_row("SELECT client_id FROM projects WHERE key = 'ACME'", [], |r| {
-                    r.get(0)
-                })?;
+            let client: i64 = tx.query_row(
+                "SELECT client_id FROM projects WHERE key = 'ACME'",
+                [],
+                |r| r.get(0),
+            )?;
             let at = zezaro::db::now();
             tx.execute(
                 "INSERT INTO projects (client_id, name, key, created_at, updated_at)

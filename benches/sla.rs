@@ -161,9 +161,8 @@ fn main() {
         loop {
             let c = cal.clone();
             let tx_start = Instant::now();
-            let work = move |tx: &rusqlite::Transaction| {
-                recompute_batch(tx, &c, calendar, version, batch)
-            };
+            let work =
+                move |tx: &rusqlite::Transaction| recompute_batch(tx, &c, calendar, version, batch);
             let done = if synced {
                 db.write_blocking(work)
             } else {

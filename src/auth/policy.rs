@@ -768,16 +768,32 @@ mod tests {
             assert!(view_case(p, planned, case(true, Some(Tariff::Pro))).is_ok());
             assert!(view_case(p, planned, case(false, None)).is_ok());
             // … and may give a case to any team.
-            assert!(change_handling(p, planned.id, case(true, Some(Tariff::Pro))));
+            assert!(change_handling(
+                p,
+                planned.id,
+                case(true, Some(Tariff::Pro))
+            ));
             assert!(change_handling(p, planned.id, case(true, None)));
         }
         // The limited Basic agent: their share or back to the own team only.
-        assert!(change_handling(&basic, planned.id, case(true, Some(Tariff::Basic))));
+        assert!(change_handling(
+            &basic,
+            planned.id,
+            case(true, Some(Tariff::Basic))
+        ));
         assert!(change_handling(&basic, planned.id, case(false, None)));
-        assert!(!change_handling(&basic, planned.id, case(true, Some(Tariff::Pro))));
+        assert!(!change_handling(
+            &basic,
+            planned.id,
+            case(true, Some(Tariff::Pro))
+        ));
         assert!(!change_handling(&basic, planned.id, case(true, None)));
         // Without a plan the tariff limits nobody.
-        assert!(change_handling(&basic, open.id, case(true, Some(Tariff::Pro))));
+        assert!(change_handling(
+            &basic,
+            open.id,
+            case(true, Some(Tariff::Pro))
+        ));
         // Another client's project stays 404.
         let foreign = ProjectRef {
             id: ProjectId(20),

@@ -415,13 +415,11 @@ impl Db {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         conn.execute_batch("PRAGMA synchronous = NORMAL")
             .map_err(StoreError::from)?;
-        let outcome = begin_immediate(&mut conn)
-            .map_err(E::from)
-            .and_then(|tx| {
-                let value = f(&tx)?;
-                tx.commit().map_err(StoreError::from)?;
-                Ok(value)
-            });
+        let outcome = begin_immediate(&mut conn).map_err(E::from).and_then(|tx| {
+            let value = f(&tx)?;
+            tx.commit().map_err(StoreError::from)?;
+            Ok(value)
+        });
         // Every other write of this connection is synced again (a pragma
         // outside a transaction that only sets a flag: tried twice).
         let restored = conn

@@ -65,6 +65,10 @@ async fn run_one(db: &Db, hub: &Arc<CaseHub>, plan_id: i64) -> Result<i64, Distr
     }
     db.write(move |tx| service::finish_move(tx, plan_id))
         .await?;
-    tracing::info!(plan = plan_id, moved, "moved open cases after a plan change");
+    tracing::info!(
+        plan = plan_id,
+        moved,
+        "moved open cases after a plan change"
+    );
     Ok(moved)
 }

@@ -210,7 +210,9 @@ pub fn move_state(conn: &Connection, plan_id: i64) -> StoreResult<Option<MoveSta
 /// Plan versions with a pending move, oldest first.
 pub fn pending_moves(conn: &Connection) -> StoreResult<Vec<i64>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM distribution_plans WHERE move_after IS NOT NULL ORDER BY id")?
+        .prepare_cached(
+            "SELECT id FROM distribution_plans WHERE move_after IS NOT NULL ORDER BY id",
+        )?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
 }

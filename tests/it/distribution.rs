@@ -73,7 +73,9 @@ async fn settled_move(api: &Api, project_id: i64, version: i64) -> i64 {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let (status, versions) = api
-            .get(&format!("/api/v1/projects/{project_id}/distribution/versions"))
+            .get(&format!(
+                "/api/v1/projects/{project_id}/distribution/versions"
+            ))
             .await;
         assert_eq!(status, StatusCode::OK, "{versions}");
         let v = versions["items"]
@@ -571,10 +573,13 @@ async fn the_handling_tariff_in_the_case_update_and_who_may_change_it() {
     let (status, seen) = pro.get(&path).await;
     assert_eq!(status, StatusCode::OK, "{seen}");
     assert!(
-        seen["history"].as_array().unwrap().iter().any(|h| h["field"]
-            == "handling_tariff"
-            && h["old_value"] == "basic"
-            && h["new_value"] == "pro"),
+        seen["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["field"] == "handling_tariff"
+                && h["old_value"] == "basic"
+                && h["new_value"] == "pro"),
         "{seen}"
     );
     // The Pro agent gives it back to the own team: allowed, the tariff goes.
@@ -644,10 +649,7 @@ async fn removing_a_plan_lifts_the_provider_agents_limitation() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
     assert_eq!(problem["code"], "plan-not-found");
     let (_, audit) = admin.get("/api/v1/audit?object_type=project").await;
-    assert!(
-        audit.to_string().contains("distribution.remove"),
-        "{audit}"
-    );
+    assert!(audit.to_string().contains("distribution.remove"), "{audit}");
 }
 
 /// The move of open cases in batches: 450 open cases (more than two

@@ -335,7 +335,10 @@ async fn settled(api: &Api, cal: i64) -> Value {
         if body["recompute_pending"] == false {
             return body;
         }
-        assert!(std::time::Instant::now() < deadline, "still pending: {body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still pending: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -357,10 +360,7 @@ async fn a_pending_recompute_is_resumed_at_the_start() {
     let mut ids = Vec::new();
     for _ in 0..3 {
         let case = new_case(&anna, acme, "webform").await;
-        ids.push((
-            case["id"].as_i64().unwrap(),
-            instant(&case["sla_due_at"]),
-        ));
+        ids.push((case["id"].as_i64().unwrap(), instant(&case["sla_due_at"])));
     }
     let common::TestServer { server, dir, .. } = ts;
     server.stop().await;
@@ -391,13 +391,19 @@ async fn a_pending_recompute_is_resumed_at_the_start() {
         assert_eq!(pending, vec![cal]);
         let due: Option<String> = db
             .read_blocking(|conn| {
-                conn.query_row("SELECT sla_due_at FROM cases WHERE id = ?1", [ids[0].0], |r| {
-                    r.get(0)
-                })
+                conn.query_row(
+                    "SELECT sla_due_at FROM cases WHERE id = ?1",
+                    [ids[0].0],
+                    |r| r.get(0),
+                )
                 .map_err(zezaro::db::StoreError::from)
             })
             .expect("case");
-        assert_eq!(due.map(|d| instant(&json!(d))), Some(ids[0].1), "not yet moved");
+        assert_eq!(
+            due.map(|d| instant(&json!(d))),
+            Some(ids[0].1),
+            "not yet moved"
+        );
     }
 
     let server = zezaro::http::start(

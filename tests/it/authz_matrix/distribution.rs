@@ -26,12 +26,14 @@ impl Ctx {
         self.admin(
             Method::POST,
             &p("/projects"),
-            Some(json!({"client_id": client, "name": format!("Matrix Verteilung {n}"),
-                        "key": format!("D{n}")})),
+            Some(
+                json!({"client_id": client, "name": format!("Matrix Verteilung {n}"),
+                        "key": format!("D{n}")}),
+            ),
         )
         .await["id"]
-        .as_i64()
-        .expect("project id")
+            .as_i64()
+            .expect("project id")
     }
 
     pub(super) async fn distribution(
