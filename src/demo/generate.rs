@@ -516,7 +516,8 @@ impl Plan<'_> {
         // Provider cases go to one of the provider's teams (issue 15's
         // distribution): about two in three to Team Basic, the rest to Team
         // Pro (by the case id, so the random sequence stays as it was).
-        let tariff = (team == "provider").then(|| if ids.case % 3 == 2 { "pro" } else { "basic" });
+        let tariff =
+            (team == "provider").then_some(if ids.case % 3 == 2 { "pro" } else { "basic" });
         let topic_id = if project.topics.is_empty() || rng.u8(0..100) < 5 {
             None
         } else {

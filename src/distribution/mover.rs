@@ -31,7 +31,7 @@ pub fn wake(services: &Registry) {
 pub async fn run_pending(db: &Db, hub: &Arc<CaseHub>) -> Result<i64, DistributionError> {
     let mut total = 0;
     loop {
-        let pending = db.read(|conn| service::pending_moves(conn)).await?;
+        let pending = db.read(service::pending_moves).await?;
         if pending.is_empty() {
             return Ok(total);
         }

@@ -652,6 +652,9 @@ async fn removing_a_plan_lifts_the_provider_agents_limitation() {
     assert!(audit.to_string().contains("distribution.remove"), "{audit}");
 }
 
+/// Cases per (handling team, tariff).
+type TeamCount = (String, Option<String>, i64);
+
 /// The move of open cases in batches: 450 open cases (more than two
 /// batches) of a fresh project, moved at 50/50 between the own team and
 /// Team Basic: exactly half move, each with its history row, the count is
@@ -706,7 +709,7 @@ async fn a_batched_move_moves_exactly_the_share() {
     .await;
     assert_eq!(saved["moving"], true, "{saved}");
     assert_eq!(settled_move(&admin, project_id, 1).await, N / 2);
-    let (teams, history, pending): (Vec<(String, Option<String>, i64)>, i64, i64) = ts
+    let (teams, history, pending): (Vec<TeamCount>, i64, i64) = ts
         .server
         .state
         .db

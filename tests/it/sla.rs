@@ -386,7 +386,7 @@ async fn a_pending_recompute_is_resumed_at_the_start() {
         })
         .expect("calendar change");
         let pending = db
-            .read_blocking(|conn| zezaro::sla::store::pending_recomputes(conn))
+            .read_blocking(zezaro::sla::store::pending_recomputes)
             .expect("pending");
         assert_eq!(pending, vec![cal]);
         let due: Option<String> = db
