@@ -746,3 +746,80 @@ async fn a_batched_move_moves_exactly_the_share() {
     assert_eq!(history, N / 2);
     assert_eq!(pending, 0);
 }
+
+/// A plan version saved with "move all" whose move had not run when the
+/// server stopped (the mark is in the store): the next start moves the
+/// cases.
+#[actix_web::test]
+async fn a_pending_move_is_resumed_at_the_start() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+    let vertrag = topic(&ts, acme, "Vertrag").await;
+    save(
+        &admin,
+        acme,
+        json!({"entries": [{"topic_id": null, "channel": null, "team": "client", "share_percent": 100}],
+               "overflow": [], "open_cases": "leave", "expected_version": 0}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let case = new_case(&anna, acme, Some(vertrag), &format!("Vertrag {n}")).await;
+        assert_eq!(team(&case), "client");
+        ids.push(case["id"].as_i64().unwrap());
+    }
+    let common::TestServer { server, dir, .. } = ts;
+    server.stop().await;
+
+    // What the plan's PUT commits, without the move after it.
+    {
+        let (db, _) = zezaro::db::Db::open(dir.path()).expect("store");
+        let entries = [zezaro::distribution::model::Entry {
+            topic_id: Some(vertrag),
+            channel: None,
+            team: zezaro::distribution::model::Team::ProviderPro,
+            share_percent: 100,
+        }];
+        db.write_blocking(|tx| {
+            zezaro::distribution::store::insert(
+                tx,
+                &zezaro::distribution::store::NewPlan {
+                    project_id: zezaro::ids::ProjectId::from(acme),
+                    version: 2,
+                    open_cases: zezaro::distribution::model::OpenCases::MoveAll,
+                    changed_by_id: None,
+                    changed_by_name: "Test",
+                    changed_at: &zezaro::db::now(),
+                    entries: &entries,
+                    overflow: &[],
+                },
+            )
+        })
+        .expect("plan version");
+    }
+
+    let server = zezaro::http::start(
+        common::test_config(dir.path()),
+        zezaro::http::server::StartOptions {
+            signals: false,
+            demo: false,
+        },
+    )
+    .await
+    .expect("server starts again");
+    let ts = common::TestServer {
+        url: server.url.clone(),
+        server,
+        dir,
+    };
+    let admin = ts.token_client(CA_ACME);
+    let pro = ts.token_client(PRO);
+    assert!(settled_move(&admin, acme, 2).await >= 3);
+    for id in ids {
+        let (status, case) = pro.get(&format!("/api/v1/cases/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        assert_eq!(team(&case["case"]), "provider-pro");
+    }
+}
