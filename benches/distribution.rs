@@ -10,8 +10,9 @@
 //! (`distribution::service::move_batch`, `MOVE_BATCH` cases each, each its
 //! own unsynced write transaction as `Db::write_unsynced`), while another
 //! thread writes a small row every 2 ms through the same writer. Each run
-//! stores a new version (the teams alternate, so half of the cases move
-//! each time). Reports, over DIST_BENCH_RUNS runs (default 3): total time
+//! stores a new version with the two rows swapped: the first run moves
+//! half of the cases to Team Basic, every later run moves every case (the
+//! dealt pattern flips). Reports, over DIST_BENCH_RUNS runs (default 3): total time
 //! (median), the longest single write transaction, the other writer's
 //! longest wait, and the cases moved.
 

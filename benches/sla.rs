@@ -199,7 +199,11 @@ fn main() {
     println!(
         "SLA recompute after a calendar change: {n} open cases, {clocks_done} running clocks, batches of {batch}, {} commits, {}",
         if synced { "synced" } else { "unsynced" },
-        if std::env::var("SLA_BENCH_RANDOM_ORDER").is_ok() { "start times at random" } else { "start times in id order" }
+        if std::env::var("SLA_BENCH_RANDOM_ORDER").is_ok() {
+            "start times at random"
+        } else {
+            "start times in id order"
+        }
     );
     println!(
         "  total: median {:.0} ms, p95 {:.0} ms ({runs} runs)",
