@@ -4,9 +4,12 @@
 //!
 //! On a fresh store with the demo data (Acme's calendar "Kundenservice
 //! Köln", NW) plus SLA_BENCH_CASES open cases (default 100,000) created
-//! over the last five days, each run changes the calendar (state and hours
+//! over the last five days (in id order, as the store creates them;
+//! SLA_BENCH_RANDOM_ORDER=1: start times at random), each run changes the calendar (state and hours
 //! alternate) and recomputes every running deadline in batches of
-//! `sla::service::RECOMPUTE_BATCH` clocks, each its own write transaction,
+//! `sla::service::RECOMPUTE_BATCH` clocks (SLA_BENCH_BATCH), each its own
+//! write transaction as the background service runs them
+//! (`Db::write_unsynced`; SLA_BENCH_SYNCED=1: synced commits as before),
 //! while another thread writes a small row every 2 ms through the same
 //! writer. Reports, over SLA_BENCH_RUNS runs (default 7): the recompute's
 //! total time (median, p95), the longest single write transaction of it,
@@ -17,7 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use zezaro::db::{Db, StoreError};
-use zezaro::sla::service::{BATCH_PAUSE, RECOMPUTE_BATCH, load_calendar, recompute_batch};
+use zezaro::sla::service::{
+    BATCH_PAUSE, Batch, RECOMPUTE_BATCH, load_calendar, recompute_batch, to_business,
+};
 use zezaro::sla::store::{CalendarRow, update_calendar};
 
 fn env(name: &str, default: usize) -> usize {
@@ -35,6 +40,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let n = env("SLA_BENCH_CASES", 100_000);
     let runs = env("SLA_BENCH_RUNS", 7);
+    let batch = env("SLA_BENCH_BATCH", RECOMPUTE_BATCH as usize) as i64;
+    let synced = std::env::var("SLA_BENCH_SYNCED").is_ok();
     let dir = tempfile::tempdir().expect("temp dir");
     let (db, _) = Db::open(dir.path()).expect("store");
     zezaro::demo::seed(&db).expect("demo data");
@@ -62,8 +69,16 @@ fn main() {
              VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, 'running')",
         )?;
         let mut rng = fastrand::Rng::with_seed(15);
-        for i in 0..n {
-            let at = now - chrono::Duration::minutes(rng.i64(0..5 * 24 * 60));
+        // The store numbers cases and clocks as they are created, so ids
+        // follow the start times; SLA_BENCH_RANDOM_ORDER=1 takes the start
+        // times at random instead (as the first version of this bench did),
+        // which spreads every batch's index updates over the whole index.
+        let mut minutes: Vec<i64> = (0..n).map(|_| rng.i64(0..5 * 24 * 60)).collect();
+        if std::env::var("SLA_BENCH_RANDOM_ORDER").is_err() {
+            minutes.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        for (i, ago) in minutes.into_iter().enumerate() {
+            let at = now - chrono::Duration::minutes(ago);
             let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             case.execute(rusqlite::params![project, 100_000 + i as i64, at])?;
             let id = tx.last_insert_rowid();
@@ -145,27 +160,32 @@ fn main() {
         measuring.store(true, Ordering::Relaxed);
         let t = Instant::now();
         // As `sla::service::recompute_calendar`, with each transaction timed.
-        let cal = Arc::new(
-            db.read_blocking(|conn| load_calendar(conn, calendar))
-                .expect("calendar")
-                .expect("exists"),
-        );
-        let mut after = 0;
+        let loaded = db
+            .read_blocking(|conn| zezaro::sla::store::calendar(conn, calendar))
+            .expect("calendar")
+            .expect("exists");
+        let version = loaded.version;
+        let cal = Arc::new(to_business(&loaded));
         let mut clocks = 0;
         loop {
             let c = cal.clone();
             let tx_start = Instant::now();
-            let done = db
-                .write_blocking(move |tx| recompute_batch(tx, &c, calendar, after))
-                .expect("batch");
+            let work =
+                move |tx: &rusqlite::Transaction| recompute_batch(tx, &c, calendar, version, batch);
+            let done = if synced {
+                db.write_blocking(work)
+            } else {
+                db.write_unsynced_blocking(work)
+            }
+            .expect("batch");
             longest_tx = longest_tx.max(tx_start.elapsed());
             match done {
-                Some((last, n, _)) => {
-                    after = last;
+                Batch::Progress { clocks: n, .. } => {
                     clocks += n;
                     std::thread::sleep(BATCH_PAUSE);
                 }
-                None => break,
+                Batch::Done => break,
+                Batch::Stale => panic!("the calendar changed during the run"),
             }
         }
         totals.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -177,7 +197,13 @@ fn main() {
     let (worst_wait, writes) = writer.join().expect("writer");
     totals.sort_by(f64::total_cmp);
     println!(
-        "SLA recompute after a calendar change: {n} open cases, {clocks_done} running clocks, batches of {RECOMPUTE_BATCH}"
+        "SLA recompute after a calendar change: {n} open cases, {clocks_done} running clocks, batches of {batch}, {} commits, {}",
+        if synced { "synced" } else { "unsynced" },
+        if std::env::var("SLA_BENCH_RANDOM_ORDER").is_ok() {
+            "start times at random"
+        } else {
+            "start times in id order"
+        }
     );
     println!(
         "  total: median {:.0} ms, p95 {:.0} ms ({runs} runs)",

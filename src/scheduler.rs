@@ -81,6 +81,45 @@ pub fn register_builtin(
             ))
         },
     ))?;
+    registry.register(ServiceSpec::new(
+        crate::sla::job::RECOMPUTE_SERVICE,
+        "Recompute SLA deadlines after a calendar change",
+        Trigger::Every(std::time::Duration::from_secs(60)),
+        |ctx| async move {
+            let done = crate::sla::service::recompute_pending(&ctx.db)
+                .await
+                .map_err(|err| format!("recomputing SLA deadlines failed: {err}"))?;
+            Ok(RunReport::new(
+                done.clocks,
+                format!(
+                    "{} running deadlines recomputed, {} cases' next deadline moved",
+                    done.clocks, done.cases
+                ),
+            ))
+        },
+    ))?;
+    // A recompute cut off by a stop (its mark is in the store) resumes now.
+    crate::sla::job::wake_recompute(registry);
+    let moving = hub.clone();
+    registry.register(ServiceSpec::new(
+        crate::distribution::mover::SERVICE,
+        "Move open cases after a distribution plan change",
+        Trigger::Every(std::time::Duration::from_secs(60)),
+        move |ctx| {
+            let hub = moving.clone();
+            async move {
+                let moved = crate::distribution::mover::run_pending(&ctx.db, &hub)
+                    .await
+                    .map_err(|err| format!("moving open cases failed: {err}"))?;
+                Ok(RunReport::new(
+                    moved as u64,
+                    format!("{moved} open cases moved to their new team"),
+                ))
+            }
+        },
+    ))?;
+    // So is a move of open cases.
+    crate::distribution::mover::wake(registry);
     let expiring = exports.clone();
     registry.register(ServiceSpec::new(
         EXPORT_EXPIRY,

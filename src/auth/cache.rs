@@ -22,6 +22,9 @@ pub const PRINCIPAL_TABLES: &[&str] = &[
     "projects",
     "clients",
     "teams",
+    // A project's plan limits its provider agents (`provider_share`): a new
+    // or removed plan holds from the next request.
+    "distribution_plans",
 ];
 
 const TTL: Duration = Duration::from_secs(5);

@@ -719,6 +719,25 @@ pub fn sees_handling(p: &Principal, project_id: ProjectId, handling: CaseHandlin
     }
 }
 
+/// Whether the principal may give a case of this project (which they see)
+/// the handling `after`: anyone who may edit the case, except that a
+/// provider agent limited to one team's share (a plan in the project) may
+/// only keep a case in that share or give it back to the client's own
+/// team; handing it to the other provider team (or to "any" provider
+/// team, which the other team sees too) is the client's decision (its
+/// agents, leads, admins) or the platform admin's.
+pub fn change_handling(p: &Principal, project_id: ProjectId, after: CaseHandling) -> bool {
+    match p
+        .memberships
+        .iter()
+        .find(|m| m.project_id == project_id)
+        .and_then(|m| m.provider_share)
+    {
+        None => true,
+        Some(own) => !after.provider || after.tariff == Some(own),
+    }
+}
+
 /// The projects where the principal sees only one provider team's share,
 /// with that team's tariff: for the list queries.
 pub fn provider_shares(p: &Principal) -> Vec<(ProjectId, crate::users::Tariff)> {
@@ -804,7 +823,33 @@ mod tests {
         for p in [&anna, &lead] {
             assert!(view_case(p, planned, case(true, Some(Tariff::Pro))).is_ok());
             assert!(view_case(p, planned, case(false, None)).is_ok());
+            // … and may give a case to any team.
+            assert!(change_handling(
+                p,
+                planned.id,
+                case(true, Some(Tariff::Pro))
+            ));
+            assert!(change_handling(p, planned.id, case(true, None)));
         }
+        // The limited Basic agent: their share or back to the own team only.
+        assert!(change_handling(
+            &basic,
+            planned.id,
+            case(true, Some(Tariff::Basic))
+        ));
+        assert!(change_handling(&basic, planned.id, case(false, None)));
+        assert!(!change_handling(
+            &basic,
+            planned.id,
+            case(true, Some(Tariff::Pro))
+        ));
+        assert!(!change_handling(&basic, planned.id, case(true, None)));
+        // Without a plan the tariff limits nobody.
+        assert!(change_handling(
+            &basic,
+            open.id,
+            case(true, Some(Tariff::Pro))
+        ));
         // Another client's project stays 404.
         let foreign = ProjectRef {
             id: ProjectId(20),

@@ -9,6 +9,10 @@ pub enum CaseError {
     NotFound,
     #[error("the case was changed meanwhile (now version {current}); reload it or send with force")]
     Changed { current: i64 },
+    #[error(
+        "you work on this project's share of one provider team: you may give a case back to the client's own team, not to another provider team"
+    )]
+    TariffNotAllowed,
     #[error(transparent)]
     Contact(#[from] crate::contacts::ContactError),
     #[error(transparent)]
@@ -30,6 +34,7 @@ impl Problem for CaseError {
         match self {
             CaseError::NotFound => Answer::not_found(self),
             CaseError::Changed { .. } => Answer::conflict("case-changed", self),
+            CaseError::TariffNotAllowed => Answer::new(403, "tariff-not-allowed", self),
             CaseError::Contact(contact) => contact.problem(),
             CaseError::Invalid(invalid) => invalid.problem(),
             CaseError::Denied(denied) => denied.problem(),

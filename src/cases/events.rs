@@ -362,6 +362,28 @@ impl CaseHub {
         Ok(value)
     }
 
+    /// [`CaseHub::write`] on `Db::write_unsynced`: for background work that
+    /// the store marks as pending and redoes after a crash (the
+    /// distribution's move of open cases).
+    pub async fn write_unsynced<T, E, F>(&self, db: &Db, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction, &mut Announcements) -> Result<T, E> + Send + 'static,
+    {
+        let (value, events) = db
+            .write_unsynced(move |tx| {
+                let mut events = Announcements::default();
+                let value = f(tx, &mut events)?;
+                Ok::<_, E>((value, events))
+            })
+            .await?;
+        for event in events.0 {
+            self.publish(event);
+        }
+        Ok(value)
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.sender.subscribe()
     }

@@ -205,6 +205,14 @@ pub struct CasePatch {
     #[schema(value_type = Option<i64>)]
     pub topic_id: Option<Option<i64>>,
     pub handling_team: Option<HandlingTeam>,
+    /// Which provider team handles the case (`basic`, `pro`; `null`: any
+    /// provider team). Only with the provider as handling team; a change to
+    /// the own team clears it. A provider agent limited to one team's share
+    /// may not give a case to the other provider team (403
+    /// `tariff-not-allowed`).
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<crate::users::Tariff>)]
+    pub handling_tariff: Option<Option<crate::users::Tariff>>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub assignee_id: Option<Option<UserId>>,

@@ -431,6 +431,24 @@ pub fn update(
     }
     if let Some(team) = patch.handling_team {
         after.handling_team = team;
+        if team == HandlingTeam::Client {
+            after.handling_tariff = None;
+        }
+    }
+    if let Some(tariff) = patch.handling_tariff {
+        if tariff.is_some() && after.handling_team != HandlingTeam::Provider {
+            return Err(Invalid::new(
+                "handling_tariff",
+                "a provider team needs the provider as handling team",
+            )
+            .into());
+        }
+        after.handling_tariff = tariff;
+    }
+    if handling(&after) != handling(&before)
+        && !policy::change_handling(who, after.project_id, handling(&after))
+    {
+        return Err(CaseError::TariffNotAllowed);
     }
     if let Some(assignee) = patch.assignee_id {
         if let Some(user) = assignee {
@@ -524,6 +542,13 @@ fn record_changes(
             "handling_team",
             Some(before.handling_team.as_str().into()),
             Some(after.handling_team.as_str().into()),
+        ));
+    }
+    if before.handling_tariff != after.handling_tariff {
+        changes.push((
+            "handling_tariff",
+            before.handling_tariff.map(|t| t.as_str().into()),
+            after.handling_tariff.map(|t| t.as_str().into()),
         ));
     }
     if before.assignee_id != after.assignee_id {

@@ -384,6 +384,60 @@ impl Db {
         outcome
     }
 
+    /// A write in a transaction of its own whose commit is not synced to
+    /// the disk (`synchronous = NORMAL` for this transaction only, `FULL`
+    /// again afterwards, also when it failed). WAL keeps it atomic and in
+    /// order, and the next ordinary commit's sync makes it durable with
+    /// it; a crash before that may lose it. Only for work that the store
+    /// marks as pending and redoes after a crash (the SLA recompute, the
+    /// distribution's move of open cases): it saves the disk sync of each
+    /// of its many short batches.
+    pub async fn write_unsynced<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || db.write_unsynced_blocking(f)).await
+    }
+
+    /// The blocking form of [`Db::write_unsynced`].
+    pub fn write_unsynced_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Transaction) -> Result<T, E>,
+    {
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        conn.execute_batch("PRAGMA synchronous = NORMAL")
+            .map_err(StoreError::from)?;
+        let outcome = begin_immediate(&mut conn).map_err(E::from).and_then(|tx| {
+            let value = f(&tx)?;
+            tx.commit().map_err(StoreError::from)?;
+            Ok(value)
+        });
+        // Every other write of this connection is synced again (a pragma
+        // outside a transaction that only sets a flag: tried twice).
+        let restored = conn
+            .execute_batch("PRAGMA synchronous = FULL")
+            .or_else(|_| conn.execute_batch("PRAGMA synchronous = FULL"));
+        if outcome.is_ok() {
+            self.checkpointer.notify();
+        }
+        if self.inner.tracked_dirty.swap(false, Ordering::AcqRel) && outcome.is_ok() {
+            self.inner.generation.fetch_add(1, Ordering::Release);
+        }
+        if let Err(err) = restored {
+            tracing::error!(error = %err, "cannot restore synchronous = FULL");
+            return outcome.and(Err(E::from(StoreError::from(err))));
+        }
+        outcome
+    }
+
     /// Makes [`Db::generation`] count committed writes to these tables.
     pub fn track_writes_to(&self, tables: &'static [&'static str]) {
         let dirty = self.inner.clone();

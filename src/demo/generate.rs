@@ -420,6 +420,8 @@ struct GenCase {
     status: &'static str,
     priority: &'static str,
     team: &'static str,
+    /// Which provider team (Basic or Pro) handles a provider case.
+    tariff: Option<&'static str>,
     assignee_id: Option<i64>,
     contact: Option<ContactInfo>,
     due_at: Option<String>,
@@ -511,6 +513,11 @@ impl Plan<'_> {
         } else {
             "provider"
         };
+        // Provider cases go to one of the provider's teams (issue 15's
+        // distribution): about two in three to Team Basic, the rest to Team
+        // Pro (by the case id, so the random sequence stays as it was).
+        let tariff =
+            (team == "provider").then_some(if ids.case % 3 == 2 { "pro" } else { "basic" });
         let topic_id = if project.topics.is_empty() || rng.u8(0..100) < 5 {
             None
         } else {
@@ -662,6 +669,7 @@ impl Plan<'_> {
             status,
             priority,
             team,
+            tariff,
             assignee_id,
             contact,
             due_at,
@@ -705,9 +713,9 @@ fn insert_cases(
             "INSERT INTO cases (id, project_id, number, subject, channel, topic_id, status, priority,
                  handling_team, assignee_id, contact_id, organization_id, due_at, version,
                  message_count, last_message_at, first_response_at, solved_at, closed_at,
-                 created_by_id, created_at, updated_at)
+                 created_by_id, created_at, updated_at, handling_tariff)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22)",
+                 ?18, ?19, ?20, ?21, ?22, ?23)",
         )?;
         let mut message_stmt = tx.prepare_cached(
             "INSERT INTO messages (id, case_id, kind, channel, author_user_id, author_contact_id,
@@ -752,7 +760,8 @@ fn insert_cases(
                 c.closed_at,
                 c.created_by_id,
                 c.created_at,
-                c.updated_at
+                c.updated_at,
+                c.tariff
             ])?;
             body.clear();
             for (i, m) in c.messages.iter().enumerate() {

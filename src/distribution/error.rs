@@ -8,6 +8,8 @@ use crate::validation::Invalid;
 pub enum DistributionError {
     #[error("no such project")]
     ProjectNotFound,
+    #[error("the project has no distribution plan")]
+    NoPlan,
     #[error("the plan was changed meanwhile; reload it")]
     VersionConflict,
     #[error(transparent)]
@@ -30,6 +32,7 @@ impl Problem for DistributionError {
     fn problem(&self) -> Answer {
         match self {
             DistributionError::ProjectNotFound => Answer::not_found(self),
+            DistributionError::NoPlan => Answer::new(404, "plan-not-found", self),
             DistributionError::VersionConflict => Answer::conflict("version-conflict", self),
             DistributionError::Case(case) => case.problem(),
             DistributionError::Invalid(invalid) => invalid.problem(),

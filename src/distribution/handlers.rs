@@ -1,7 +1,7 @@
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpResponse, delete, get, put, web};
 
 use super::model::{Plan, PlanInput, PlanSaved, PlanVersion};
-use super::{DistributionError, service};
+use super::service;
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
 use crate::ids::ProjectId;
@@ -10,6 +10,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_plan)
         .service(save_plan)
+        .service(remove_plan)
         .service(plan_versions);
 }
 
@@ -34,7 +35,8 @@ pub async fn get_plan(
 
 /// A new version of the plan, in force for new cases at once; the project's
 /// open cases stay, or their unassigned ones or all move as `open_cases`
-/// says (in the same write; live `case` events for each moved case).
+/// says: after the answer, in the background in short batches (`moving`;
+/// live `case` events for each moved case).
 #[utoipa::path(put, path = "/api/v1/projects/{id}/distribution", tag = "distribution",
     params(("id" = i64, Path)), request_body = PlanInput,
     responses((status = 200, body = PlanSaved), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
@@ -48,16 +50,12 @@ pub async fn save_plan(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let saved = state
-        .cases
-        .write(&state.db, move |tx, announce| {
-            let (saved, moved) = service::save(tx, &who, id, body.into_inner())?;
-            for case in &moved {
-                let client_id = crate::cases::service::client_of(tx, case.project_id)?;
-                announce.case("updated", case, client_id, &who);
-            }
-            Ok::<_, DistributionError>(saved)
-        })
+        .db
+        .write(move |tx| service::save(tx, &who, id, body.into_inner()))
         .await?;
+    if saved.moving {
+        super::mover::wake(&state.services);
+    }
     Ok(HttpResponse::Ok().json(saved))
 }
 
@@ -78,4 +76,36 @@ pub async fn plan_versions(
         .read(move |conn| service::versions(conn, &who, id))
         .await?;
     Ok(HttpResponse::Ok().json(ItemList { items }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RemoveQuery {
+    /// The version the caller saw; another current version answers 409
+    /// `version-conflict`.
+    pub expected_version: Option<i64>,
+}
+
+/// Removes the project's plan and all its versions: new cases go to the
+/// own team, and the provider agents of the project see every provider
+/// case again. The open cases keep their teams.
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/distribution", tag = "distribution",
+    params(("id" = i64, Path), RemoveQuery),
+    responses((status = 204), (status = 403, body = ProblemBody),
+        (status = 404, body = ProblemBody, description = "no such project, or plan-not-found"),
+        (status = 409, body = ProblemBody, description = "version-conflict")))]
+#[delete("/projects/{id}/distribution")]
+pub async fn remove_plan(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ProjectId>,
+    query: web::Query<RemoveQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let expected = query.expected_version;
+    state
+        .db
+        .write(move |tx| service::remove(tx, &who, id, expected))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -174,8 +174,11 @@ pub struct Plan {
 pub struct PlanVersion {
     pub version: i64,
     pub open_cases: OpenCases,
-    /// Open cases the save moved to another team.
+    /// Open cases the save moved to another team (so far, while `moving`).
     pub moved: i64,
+    /// The move of open cases is still running (in the background, in
+    /// batches).
+    pub moving: bool,
     pub changed_by_id: Option<UserId>,
     pub changed_by_name: String,
     pub changed_at: String,
@@ -203,5 +206,10 @@ pub struct PlanInput {
 #[schema(as = DistributionPlanSaved)]
 pub struct PlanSaved {
     pub plan: Plan,
+    /// Open cases moved by the save itself: 0, the move runs after the
+    /// answer (`moving`); the versions list counts them as they go.
     pub moved: i64,
+    /// Open cases are being moved in the background (`open_cases` not
+    /// `leave`); `GET …/distribution/versions` says when it is done.
+    pub moving: bool,
 }

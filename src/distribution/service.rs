@@ -208,14 +208,16 @@ pub fn versions(
     Ok(store::versions(conn, id)?)
 }
 
-/// Saves a new version of the plan; moves open cases as `open_cases`
-/// says. Returns the plan and the moved cases (for the live events).
+/// Saves a new version of the plan. When `open_cases` moves them, the
+/// version is marked with a pending move (in this transaction) that the
+/// background service `distribution.move` carries out in batches
+/// ([`move_batch`]); the answer says `moving`.
 pub fn save(
     conn: &Connection,
     who: &Principal,
     id: ProjectId,
     input: PlanInput,
-) -> Result<(PlanSaved, Vec<Case>), DistributionError> {
+) -> Result<PlanSaved, DistributionError> {
     let project = project(conn, id)?;
     policy::manage_distribution(who, project.as_ref())?;
     let current = store::current(conn, id)?;
@@ -225,7 +227,7 @@ pub fn save(
     check(conn, &project, &input.entries, &input.overflow)?;
     let at = now();
     let version = current.map_or(1, |c| c.1 + 1);
-    let plan_id = store::insert(
+    store::insert(
         conn,
         &NewPlan {
             project_id: id,
@@ -238,18 +240,6 @@ pub fn save(
             overflow: &input.overflow,
         },
     )?;
-    let moved = match input.open_cases {
-        OpenCases::Leave => Vec::new(),
-        OpenCases::MoveUnassigned | OpenCases::MoveAll => move_open(
-            conn,
-            who,
-            id,
-            plan_id,
-            &input.entries,
-            input.open_cases == OpenCases::MoveAll,
-        )?,
-    };
-    store::set_moved(conn, plan_id, moved.len() as i64)?;
     record(
         conn,
         &Actor::from(who),
@@ -262,42 +252,146 @@ pub fn save(
             "entries": input.entries,
             "overflow": input.overflow,
             "open_cases": input.open_cases.as_str(),
-            "moved": moved.len(),
         }),
     )?;
     let plan = plan_of(conn, id)?;
-    Ok((
-        PlanSaved {
-            plan,
-            moved: moved.len() as i64,
-        },
-        moved,
-    ))
+    Ok(PlanSaved {
+        plan,
+        moved: 0,
+        moving: input.open_cases != OpenCases::Leave,
+    })
 }
 
-/// Puts the project's open cases where the plan's rows say (shares dealt
-/// in case-number order; overflow does not apply to a move). A moved case
-/// that had an assignee loses it.
-fn move_open(
+/// How many open cases one write transaction of a move looks at: each
+/// moved case is a case update with history rows, so a batch stays well
+/// under 50 ms of holding the writer (docs/benchmarks.md).
+pub const MOVE_BATCH: usize = 200;
+
+/// The open cases of a pending move (`plan_id`) that are still to do, in
+/// case order: read on a reader connection, so that finding them in a
+/// large project holds no write lock. `None`: nothing pending.
+pub fn pending_move(
+    conn: &Connection,
+    plan_id: i64,
+) -> Result<Option<Vec<CaseId>>, DistributionError> {
+    let Some(state) = store::move_state(conn, plan_id)? else {
+        return Ok(None);
+    };
+    let Some(after) = state.move_after else {
+        return Ok(None);
+    };
+    Ok(Some(store::open_case_ids(conn, state.project_id, after)?))
+}
+
+/// One batch of a plan version's move of open cases: these cases (ids
+/// from [`pending_move`]) go where the plan's rows say, the plan's mark
+/// and count advance, all in the caller's transaction (so a batch lost in
+/// a crash is done again, once). Returns how many moved, or `None` when
+/// the move is no longer pending (a newer version or the plan's removal
+/// superseded it, or it is done).
+pub fn move_batch(
+    conn: &Connection,
+    plan_id: i64,
+    ids: &[CaseId],
+    announce: &mut crate::cases::events::Announcements,
+) -> Result<Option<i64>, DistributionError> {
+    let Some(state) = store::move_state(conn, plan_id)? else {
+        return Ok(None);
+    };
+    if state.move_after.is_none() {
+        return Ok(None);
+    }
+    if store::current(conn, state.project_id)?.map(|c| c.0) != Some(plan_id) {
+        // A newer version decides now (with its own choice for open cases).
+        store::advance_move(conn, plan_id, None, 0)?;
+        return Ok(None);
+    }
+    let Some(&last) = ids.last() else {
+        store::advance_move(conn, plan_id, None, 0)?;
+        return Ok(None);
+    };
+    let entries = store::entries(conn, plan_id)?;
+    let client_id = crate::cases::service::client_of(conn, state.project_id)?;
+    let all = state.open_cases == OpenCases::MoveAll;
+    let mut moved = 0;
+    for &id in ids {
+        let Some(case) = crate::cases::store::get(conn, id)? else {
+            continue;
+        };
+        if case.project_id != state.project_id
+            || matches!(case.status, Status::Solved | Status::Closed)
+            || case.merged_into_id.is_some()
+            || (case.assignee_id.is_some() && !all)
+        {
+            continue;
+        }
+        let target = base_team(conn, plan_id, &entries, case.topic_id, case.channel)?;
+        if Team::of_case(case.handling_team, case.handling_tariff) == Some(target) {
+            continue;
+        }
+        let case = set_team(conn, state.changed_by_id, case, target)?;
+        announce.push(crate::cases::events::Event::Case(
+            crate::cases::events::CaseEvent {
+                kind: "updated",
+                case_id: case.id,
+                project_id: case.project_id,
+                client_id,
+                version: case.version,
+                by_user_id: state.changed_by_id,
+                by_name: Some(state.changed_by_name.clone()),
+                handling: Some(crate::cases::service::handling(&case)),
+            },
+        ));
+        moved += 1;
+    }
+    store::advance_move(conn, plan_id, Some(last.get()), moved)?;
+    Ok(Some(moved))
+}
+
+/// Plan versions whose move of open cases is pending (the background
+/// service `distribution.move`).
+pub fn pending_moves(conn: &Connection) -> Result<Vec<i64>, DistributionError> {
+    Ok(store::pending_moves(conn)?)
+}
+
+/// Marks a move done once every batch is through.
+pub fn finish_move(conn: &Connection, plan_id: i64) -> Result<(), DistributionError> {
+    Ok(store::advance_move(conn, plan_id, None, 0)?)
+}
+
+/// Removes the project's plan with all its versions: new cases go to the
+/// own team again and the provider agents' limitation to their team's
+/// share ends (the principal cache is dropped by this write). The open
+/// cases keep their teams; a pending move of open cases ends. Audited as
+/// `distribution.remove` with the last version's rows (the versions
+/// themselves are gone).
+pub fn remove(
     conn: &Connection,
     who: &Principal,
-    project_id: ProjectId,
-    plan_id: i64,
-    entries: &[Entry],
-    all: bool,
-) -> Result<Vec<Case>, DistributionError> {
-    let mut moved = Vec::new();
-    for open in store::open_cases(conn, project_id)? {
-        if open.assigned && !all {
-            continue;
-        }
-        let target = base_team(conn, plan_id, entries, open.topic_id, open.channel)?;
-        if open.team == Some(target) {
-            continue;
-        }
-        moved.push(set_team(conn, who, open.id, target)?);
+    id: ProjectId,
+    expected_version: Option<i64>,
+) -> Result<(), DistributionError> {
+    let project = project(conn, id)?;
+    policy::manage_distribution(who, project.as_ref())?;
+    let Some((plan_id, version)) = store::current(conn, id)? else {
+        return Err(DistributionError::NoPlan);
+    };
+    if expected_version.is_some_and(|v| v != version) {
+        return Err(DistributionError::VersionConflict);
     }
-    Ok(moved)
+    let entries = store::entries(conn, plan_id)?;
+    let overflow = store::overflow(conn, plan_id)?;
+    store::delete_all(conn, id)?;
+    record(
+        conn,
+        &Actor::from(who),
+        "distribution.remove",
+        "project",
+        Some(id.get()),
+        Some(project.client_id),
+        json!({"version": version, "entries": entries, "overflow": overflow}),
+    )?;
+    Ok(())
 }
 
 /// The team the plan's rows give (advancing the group's counter).
@@ -324,14 +418,13 @@ fn base_team(
 /// the team it left; a history row, a new version.
 fn set_team(
     conn: &Connection,
-    who: &Principal,
-    case_id: CaseId,
+    user: Option<crate::ids::UserId>,
+    mut case: Case,
     team: Team,
 ) -> Result<Case, DistributionError> {
-    let mut case = crate::cases::store::get(conn, case_id)?.ok_or(CaseError::NotFound)?;
+    let case_id = case.id;
     let before = Team::of_case(case.handling_team, case.handling_tariff);
     let (handling, tariff) = team.handling();
-    let user = who.user_id;
     if case.assignee_id.is_some() {
         crate::cases::store::insert_history(
             conn,

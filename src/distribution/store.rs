@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::model::{Entry, OpenCases, Overflow, PlanVersion, Team};
+use super::model::{Entry, OpenCases, Overflow, PlanVersion};
 use crate::cases::Channel;
 use crate::db::StoreResult;
 use crate::ids::{CaseId, ProjectId, UserId};
@@ -55,7 +55,8 @@ pub fn overflow(conn: &Connection, plan_id: i64) -> StoreResult<Vec<Overflow>> {
 pub fn head(conn: &Connection, plan_id: i64) -> StoreResult<Option<PlanVersion>> {
     Ok(conn
         .prepare_cached(
-            "SELECT version, open_cases, moved, changed_by_id, changed_by_name, changed_at
+            "SELECT version, open_cases, moved, changed_by_id, changed_by_name, changed_at,
+                    move_after IS NOT NULL
              FROM distribution_plans WHERE id = ?1",
         )?
         .query_row([plan_id], |r| {
@@ -66,6 +67,7 @@ pub fn head(conn: &Connection, plan_id: i64) -> StoreResult<Option<PlanVersion>>
                 changed_by_id: r.get(3)?,
                 changed_by_name: r.get(4)?,
                 changed_at: r.get(5)?,
+                moving: r.get(6)?,
                 entries: Vec::new(),
                 overflow: Vec::new(),
             })
@@ -76,7 +78,8 @@ pub fn head(conn: &Connection, plan_id: i64) -> StoreResult<Option<PlanVersion>>
 /// Every saved version, newest first.
 pub fn versions(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<PlanVersion>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, version, open_cases, moved, changed_by_id, changed_by_name, changed_at
+        "SELECT id, version, open_cases, moved, changed_by_id, changed_by_name, changed_at,
+                move_after IS NOT NULL
          FROM distribution_plans WHERE project_id = ?1 ORDER BY version DESC",
     )?;
     let heads = stmt
@@ -89,11 +92,14 @@ pub fn versions(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<Pla
                 r.get::<_, Option<UserId>>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, String>(6)?,
+                r.get::<_, bool>(7)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = Vec::with_capacity(heads.len());
-    for (id, version, open_cases, moved, changed_by_id, changed_by_name, changed_at) in heads {
+    for (id, version, open_cases, moved, changed_by_id, changed_by_name, changed_at, moving) in
+        heads
+    {
         out.push(PlanVersion {
             version,
             open_cases,
@@ -101,6 +107,7 @@ pub fn versions(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<Pla
             changed_by_id,
             changed_by_name,
             changed_at,
+            moving,
             entries: entries(conn, id)?,
             overflow: overflow(conn, id)?,
         });
@@ -122,8 +129,8 @@ pub struct NewPlan<'a> {
 pub fn insert(conn: &Connection, p: &NewPlan<'_>) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO distribution_plans (project_id, version, open_cases, changed_by_id,
-             changed_by_name, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             changed_by_name, changed_at, move_after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?3 = 'leave' THEN NULL ELSE 0 END)",
     )?
     .execute(params![
         p.project_id,
@@ -164,10 +171,81 @@ pub fn insert(conn: &Connection, p: &NewPlan<'_>) -> StoreResult<i64> {
     Ok(id)
 }
 
-pub fn set_moved(conn: &Connection, plan_id: i64, moved: i64) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE distribution_plans SET moved = ?2 WHERE id = ?1")?
-        .execute(params![plan_id, moved])?;
+/// Removes every version of the project's plan (rows, overflow and
+/// counters go with them); the project is back to "no plan".
+pub fn delete_all(conn: &Connection, project_id: ProjectId) -> StoreResult<usize> {
+    Ok(conn
+        .prepare_cached("DELETE FROM distribution_plans WHERE project_id = ?1")?
+        .execute([project_id])?)
+}
+
+/// Where a plan version's move of open cases stands.
+pub struct MoveState {
+    pub project_id: ProjectId,
+    pub open_cases: OpenCases,
+    /// Open cases with an id above this are still to do; `None`: done.
+    pub move_after: Option<i64>,
+    pub changed_by_id: Option<UserId>,
+    pub changed_by_name: String,
+}
+
+pub fn move_state(conn: &Connection, plan_id: i64) -> StoreResult<Option<MoveState>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT project_id, open_cases, move_after, changed_by_id, changed_by_name
+             FROM distribution_plans WHERE id = ?1",
+        )?
+        .query_row([plan_id], |r| {
+            Ok(MoveState {
+                project_id: r.get(0)?,
+                open_cases: r.get(1)?,
+                move_after: r.get(2)?,
+                changed_by_id: r.get(3)?,
+                changed_by_name: r.get(4)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Plan versions with a pending move, oldest first.
+pub fn pending_moves(conn: &Connection) -> StoreResult<Vec<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM distribution_plans WHERE move_after IS NOT NULL ORDER BY id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records a batch of the move: the mark (`None`: done) and the cases it
+/// moved.
+pub fn advance_move(
+    conn: &Connection,
+    plan_id: i64,
+    after: Option<i64>,
+    moved: i64,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE distribution_plans SET move_after = ?2, moved = moved + ?3 WHERE id = ?1",
+    )?
+    .execute(params![plan_id, after, moved])?;
     Ok(())
+}
+
+/// The project's open cases with an id above `after`, in id order.
+pub fn open_case_ids(
+    conn: &Connection,
+    project_id: ProjectId,
+    after: i64,
+) -> StoreResult<Vec<CaseId>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM cases WHERE project_id = ?1 AND id > ?2
+               AND status NOT IN ('solved', 'closed') AND merged_into_id IS NULL
+             ORDER BY id",
+        )?
+        .query_map(params![project_id, after], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// The next number of a share group (0 for the first case), counted up.
@@ -198,35 +276,6 @@ pub fn own_queue(conn: &Connection, project_id: ProjectId) -> StoreResult<i64> {
              AND status NOT IN ('solved', 'closed') AND merged_into_id IS NULL",
         )?
         .query_row([project_id], |r| r.get(0))?)
-}
-
-/// An open case of the project, for a move: id, topic, channel, team,
-/// tariff, assignee.
-pub struct OpenCase {
-    pub id: CaseId,
-    pub topic_id: Option<i64>,
-    pub channel: Channel,
-    pub team: Option<Team>,
-    pub assigned: bool,
-}
-
-pub fn open_cases(conn: &Connection, project_id: ProjectId) -> StoreResult<Vec<OpenCase>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, topic_id, channel, handling_team, handling_tariff, assignee_id IS NOT NULL
-         FROM cases WHERE project_id = ?1 AND status NOT IN ('solved', 'closed')
-           AND merged_into_id IS NULL
-         ORDER BY number",
-    )?;
-    let rows = stmt.query_map([project_id], |r| {
-        Ok(OpenCase {
-            id: r.get(0)?,
-            topic_id: r.get(1)?,
-            channel: r.get(2)?,
-            team: Team::of_case(r.get(3)?, r.get(4)?),
-            assigned: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Whether the calendar is in a current plan's overflow rule.

@@ -1316,6 +1316,11 @@ pub const EXPORTERS: &[Exporter] = &[
             c("version", "Bumped by every change."),
             c("created_at", TIMES),
             c("updated_at", TIMES),
+            c(
+                "recompute_after",
+                "Set while the open cases' deadlines are being recomputed after a change: the last \
+                 SLA clock id done; empty: nothing pending.",
+            ),
         ],
     },
     Exporter {
@@ -1663,6 +1668,11 @@ pub const EXPORTERS: &[Exporter] = &[
                 "What the save did to open cases: `leave`, `move-unassigned` or `move-all`.",
             ),
             c("moved", "Open cases the save moved to another team."),
+            c(
+                "move_after",
+                "Set while the save's move of open cases is running: the last case id done; \
+                 empty: done or nothing to move.",
+            ),
             c("changed_by_id", "See users.csv."),
             c("changed_by_name", "Who saved it, as then named."),
             c("changed_at", TIMES),

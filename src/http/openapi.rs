@@ -241,6 +241,7 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::handlers::resend_delivery,
         crate::distribution::handlers::get_plan,
         crate::distribution::handlers::save_plan,
+        crate::distribution::handlers::remove_plan,
         crate::distribution::handlers::plan_versions,
         crate::routing::handlers::project_routing,
         crate::routing::handlers::set_mode,

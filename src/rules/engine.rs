@@ -551,6 +551,11 @@ fn write_effects(
                     &rule.name,
                 )?;
             }
+            // After the case's own changes are written, so that routing
+            // sees the topic, team and assignee the rules set.
+            "route" => {
+                crate::routing::route_case(conn, case.id).map_err(task)?;
+            }
             "webhook" => {
                 let Some(Action::CallWebhook { webhook_id }) = action else {
                     continue;

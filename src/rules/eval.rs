@@ -569,6 +569,7 @@ fn action_name(a: &Action) -> &'static str {
         Action::ReplyWithTextModule { .. } => "reply-with-text-module",
         Action::CallWebhook { .. } => "call-webhook",
         Action::MarkSpam {} => "mark-spam",
+        Action::Route {} => "route",
     }
 }
 
@@ -721,6 +722,11 @@ pub fn apply(case: &mut Case, action: &Action, env: &dyn Env, at: &str) -> Optio
         Action::CallWebhook { webhook_id } => Some(match env.webhook_ok(*webhook_id) {
             Ok(()) => change(action, "webhook", None, Some(webhook_id.to_string())),
             Err(why) => skipped(action, "webhook", why),
+        }),
+        Action::Route {} => Some(if case.assignee_id.is_some() {
+            skipped(action, "route", "the case has an assignee already")
+        } else {
+            change(action, "route", None, None)
         }),
         Action::MarkSpam {} => {
             let mut changes = mark_spam(case, at);

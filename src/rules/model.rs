@@ -153,6 +153,9 @@ pub enum Action {
     /// Tags the case `spam` and closes it; the chain stops there and later
     /// events fire no rules on it while the tag stays.
     MarkSpam {},
+    /// Hands an unassigned open case to routing (`routing::route_case`):
+    /// pushed to an agent by the project's mode for its channel, or queued.
+    Route {},
 }
 
 /// Which team of the case's project a `notify-team` action reaches.

@@ -75,7 +75,8 @@ pub async fn get_calendar(
 }
 
 /// Replaces a calendar; the deadlines of the open cases that use it are
-/// recomputed before the answer (in short batches, other writes go between).
+/// recomputed after the answer, in the background (short batches, other
+/// writes go between); `recompute_pending` is true until they are.
 #[utoipa::path(put, path = "/api/v1/calendars/{id}", tag = "calendars", request_body = CalendarInput,
     responses((status = 200, body = Calendar), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
         (status = 409, body = ProblemBody, description = "name-taken"), (status = 422, body = ProblemBody)))]
@@ -91,13 +92,7 @@ pub async fn update_calendar(
         .db
         .write(move |tx| service::update_calendar(tx, &who, id, body.into_inner()))
         .await?;
-    let done = service::recompute_calendar(&state.db, id).await?;
-    tracing::info!(
-        calendar = id,
-        clocks = done.clocks,
-        cases = done.cases,
-        "recomputed SLA deadlines"
-    );
+    crate::sla::job::wake_recompute(&state.services);
     Ok(HttpResponse::Ok().json(found))
 }
 

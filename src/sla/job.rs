@@ -16,6 +16,17 @@ use crate::ids::CaseId;
 
 /// Key of the service in the registry.
 pub const SERVICE: &str = "sla.marks";
+/// Key of the background recompute of deadlines after a calendar change.
+pub const RECOMPUTE_SERVICE: &str = "sla.recompute";
+
+/// A calendar changed (its recompute is marked pending in the store): run
+/// the recompute now (call after the commit). Without the poke it runs at
+/// its next schedule; the start pokes it too, so a recompute cut off by a
+/// stop is resumed.
+pub fn wake_recompute(services: &crate::services::Registry) {
+    services.poke(RECOMPUTE_SERVICE);
+}
+
 /// At most this many marks per run; the rest follow ten seconds later.
 const MAX_PER_RUN: i64 = 5000;
 

@@ -56,6 +56,9 @@ pub struct Calendar {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// The deadlines of the open cases on this calendar are still being
+    /// recomputed after its last change (in the background, batch by batch).
+    pub recompute_pending: bool,
 }
 
 /// A new calendar, or the whole of a changed one.

@@ -259,8 +259,9 @@ fn row(c: &Checked) -> CalendarRow<'_> {
     }
 }
 
-/// Replaces a calendar; the running deadlines that use it are recomputed by
-/// the caller afterwards ([`recompute_calendar`], in batches).
+/// Replaces a calendar and marks its running deadlines for the recompute
+/// (in this transaction); the background service `sla.recompute` does it
+/// ([`recompute_pending`], in batches) once the caller pokes it.
 pub fn update_calendar(
     conn: &Connection,
     who: &Principal,
@@ -326,24 +327,46 @@ pub fn calendar_holidays(
 }
 
 /// How many running clocks one write transaction of the recompute moves:
-/// small enough that other writers wait well under 50 ms
-/// (docs/benchmarks.md).
-pub const RECOMPUTE_BATCH: i64 = 1000;
+/// small enough that other writers wait well under 50 ms (500: longest
+/// batch 38 ms on the shared 2-core VM under load 4–6, where 1,000 took up
+/// to 83 ms; docs/benchmarks.md, "SLA recompute after a calendar change").
+pub const RECOMPUTE_BATCH: i64 = 500;
 /// The pause between two batches, in which waiting writers get the lock.
 pub const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
 
-/// Recomputes one batch of the running deadlines of a calendar, clocks
-/// after `after_id`; returns the last clock id done and the cases touched
-/// (`None` when nothing was left).
+/// What one batch of the recompute did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    /// Clocks recomputed (of them, cases whose deadlines moved).
+    Progress { clocks: u64, cases: u64 },
+    /// Nothing (more) pending: the mark is cleared.
+    Done,
+    /// The calendar changed again since it was loaded: load it anew (its
+    /// change started the recompute over).
+    Stale,
+}
+
+/// One batch of the pending recompute of a calendar (`version`: the one
+/// `calendar` was loaded at): the next `limit` running clocks after the
+/// stored mark, their new deadlines where they moved, the cases' next
+/// deadlines, and the mark advanced — all in the caller's transaction, so
+/// the mark and the deadlines never disagree.
 pub fn recompute_batch(
     conn: &Connection,
     calendar: &BusinessCalendar,
     calendar_id: i64,
-    after_id: i64,
-) -> StoreResult<Option<(i64, u64, u64)>> {
-    let rows = store::running_of_calendar(conn, calendar_id, after_id, RECOMPUTE_BATCH)?;
+    version: i64,
+    limit: i64,
+) -> StoreResult<Batch> {
+    let after = match store::recompute_state(conn, calendar_id)? {
+        None | Some((_, None)) => return Ok(Batch::Done),
+        Some((v, _)) if v != version => return Ok(Batch::Stale),
+        Some((_, Some(after))) => after,
+    };
+    let rows = store::running_of_calendar(conn, calendar_id, after, limit)?;
     let Some(last) = rows.last().map(|r| r.id) else {
-        return Ok(None);
+        store::set_recompute_after(conn, calendar_id, None)?;
+        return Ok(Batch::Done);
     };
     let mut changed = Vec::with_capacity(rows.len());
     let mut cases: Vec<CaseId> = Vec::with_capacity(rows.len());
@@ -365,40 +388,83 @@ pub fn recompute_batch(
     cases.sort_unstable();
     cases.dedup();
     store::refresh_case_deadlines(conn, &cases)?;
-    Ok(Some((last, rows.len() as u64, cases.len() as u64)))
+    store::set_recompute_after(conn, calendar_id, Some(last))?;
+    Ok(Batch::Progress {
+        clocks: rows.len() as u64,
+        cases: cases.len() as u64,
+    })
 }
 
-/// Every running deadline of a calendar recomputed, in batches of separate
-/// short write transactions (other writes go between them).
+/// Recomputes what is pending of one calendar, batch by batch: each batch
+/// a short write transaction of its own, not synced at commit
+/// (`Db::write_unsynced`: the mark makes a lost batch redone after a
+/// crash), with a pause between in which other writes go. A change of the
+/// calendar meanwhile starts it over on the new version.
 pub async fn recompute_calendar(
     db: &crate::db::Db,
     calendar_id: i64,
 ) -> Result<Recomputed, SlaError> {
-    let cal = db
-        .read(move |conn| load_calendar(conn, calendar_id).map_err(SlaError::from))
-        .await?
-        .ok_or(SlaError::CalendarNotFound)?;
-    let cal = std::sync::Arc::new(cal);
-    let mut after = 0;
     let mut total = Recomputed {
         clocks: 0,
         cases: 0,
     };
     loop {
-        let c = cal.clone();
-        let done = db
-            .write(move |tx| recompute_batch(tx, &c, calendar_id, after).map_err(SlaError::from))
-            .await?;
-        match done {
-            Some((last, clocks, cases)) => {
-                after = last;
-                total.clocks += clocks;
-                total.cases += cases;
-                // The writer's lock is not fair: without a pause this loop
-                // takes it again at once and other writes starve.
-                tokio::time::sleep(BATCH_PAUSE).await;
+        let Some(loaded) = db
+            .read(move |conn| store::calendar(conn, calendar_id).map_err(SlaError::from))
+            .await?
+        else {
+            return Ok(total);
+        };
+        let version = loaded.version;
+        let cal = std::sync::Arc::new(to_business(&loaded));
+        loop {
+            let c = cal.clone();
+            let done = db
+                .write_unsynced(move |tx| {
+                    recompute_batch(tx, &c, calendar_id, version, RECOMPUTE_BATCH)
+                        .map_err(SlaError::from)
+                })
+                .await?;
+            match done {
+                Batch::Progress { clocks, cases } => {
+                    total.clocks += clocks;
+                    total.cases += cases;
+                    // The writer's lock is not fair: without a pause this
+                    // loop takes it again at once and other writes starve.
+                    tokio::time::sleep(BATCH_PAUSE).await;
+                }
+                Batch::Done => return Ok(total),
+                Batch::Stale => break,
             }
-            None => return Ok(total),
+        }
+    }
+}
+
+/// Every pending recompute (the background service `sla.recompute`: poked
+/// after a calendar change and at the start, so a stop in the middle is
+/// resumed).
+pub async fn recompute_pending(db: &crate::db::Db) -> Result<Recomputed, SlaError> {
+    let mut total = Recomputed {
+        clocks: 0,
+        cases: 0,
+    };
+    loop {
+        let pending = db
+            .read(|conn| store::pending_recomputes(conn).map_err(SlaError::from))
+            .await?;
+        if pending.is_empty() {
+            return Ok(total);
+        }
+        for id in pending {
+            let done = recompute_calendar(db, id).await?;
+            tracing::info!(
+                calendar = id,
+                clocks = done.clocks,
+                cases = done.cases,
+                "recomputed SLA deadlines"
+            );
+            total.clocks += done.clocks;
+            total.cases += done.cases;
         }
     }
 }

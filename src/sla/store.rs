@@ -10,8 +10,8 @@ use crate::ids::{CaseId, ClientId, ProjectId};
 
 // ---- calendars ----------------------------------------------------------------
 
-const CALENDAR_COLUMNS: &str =
-    "id, client_id, name, time_zone, state, version, created_at, updated_at";
+const CALENDAR_COLUMNS: &str = "id, client_id, name, time_zone, state, version, created_at,
+    updated_at, recompute_after IS NOT NULL";
 
 fn calendar_row(row: &Row) -> rusqlite::Result<Calendar> {
     let state: Option<String> = row.get(4)?;
@@ -35,6 +35,7 @@ fn calendar_row(row: &Row) -> rusqlite::Result<Calendar> {
         version: row.get(5)?,
         created_at: row.get(6)?,
         updated_at: row.get(7)?,
+        recompute_pending: row.get(8)?,
     })
 }
 
@@ -127,7 +128,7 @@ pub fn update_calendar(
 ) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE business_calendars SET name = ?2, time_zone = ?3, state = ?4,
-             version = version + 1, updated_at = ?5 WHERE id = ?1",
+             version = version + 1, updated_at = ?5, recompute_after = 0 WHERE id = ?1",
     )?
     .execute(params![id, row.name, row.time_zone, row.state, now])?;
     conn.prepare_cached("DELETE FROM business_calendar_hours WHERE calendar_id = ?1")?
@@ -152,6 +153,32 @@ fn write_parts(conn: &Connection, id: i64, row: &CalendarRow) -> StoreResult<()>
     for c in row.closures {
         stmt.execute(params![id, c.name, c.from, c.to])?;
     }
+    Ok(())
+}
+
+/// Calendars whose running deadlines still wait for their recompute.
+pub fn pending_recomputes(conn: &Connection) -> StoreResult<Vec<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM business_calendars WHERE recompute_after IS NOT NULL ORDER BY id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// A calendar's version and where its recompute stands (`None`: no such
+/// calendar; inner `None`: nothing pending).
+pub fn recompute_state(conn: &Connection, id: i64) -> StoreResult<Option<(i64, Option<i64>)>> {
+    Ok(conn
+        .prepare_cached("SELECT version, recompute_after FROM business_calendars WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Records the recompute's progress (`None`: done).
+pub fn set_recompute_after(conn: &Connection, id: i64, after: Option<i64>) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE business_calendars SET recompute_after = ?2 WHERE id = ?1")?
+        .execute(params![id, after])?;
     Ok(())
 }
 

@@ -67,6 +67,35 @@ async fn status_of(api: &Api, case_id: i64) -> StatusCode {
     api.get(&format!("/api/v1/cases/{case_id}")).await.0
 }
 
+/// Waits (20 s at most) until the background move of plan `version` is
+/// done; returns how many cases it moved.
+pub(crate) async fn settled_move(api: &Api, project_id: i64, version: i64) -> i64 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, versions) = api
+            .get(&format!(
+                "/api/v1/projects/{project_id}/distribution/versions"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{versions}");
+        let v = versions["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["version"] == version)
+            .unwrap_or_else(|| panic!("no version {version}: {versions}"))
+            .clone();
+        if v["moving"] == false {
+            return v["moved"].as_i64().unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "move still running: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[actix_web::test]
 async fn sixty_percent_of_rechnung_mails_go_to_the_provider_exactly_over_100_cases() {
     let ts = common::demo_server().await;
@@ -353,7 +382,8 @@ async fn a_live_move_of_open_cases_and_the_live_events_follow_the_team() {
                "overflow": [], "open_cases": "move-unassigned", "expected_version": 1}),
     )
     .await;
-    assert!(saved["moved"].as_i64().unwrap() >= 2, "{saved}");
+    assert_eq!(saved["moving"], true, "{saved}");
+    assert!(settled_move(&admin, acme, 2).await >= 2);
     for id in [a, b] {
         assert_eq!(status_of(&basic, id).await, StatusCode::OK);
     }
@@ -382,6 +412,7 @@ async fn a_live_move_of_open_cases_and_the_live_events_follow_the_team() {
                "overflow": [], "open_cases": "move-all", "expected_version": 2}),
     )
     .await;
+    settled_move(&admin, acme, 3).await;
     let (status, moved) = basic.get(&format!("/api/v1/cases/{c}")).await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert!(moved["case"]["assignee_id"].is_null(), "{moved}");
@@ -487,4 +518,308 @@ async fn who_may_read_and_change_a_plan_and_what_is_refused() {
     let (_, plan) = lead.get(&path).await;
     assert_eq!(plan["version"], 1);
     assert_eq!(plan["entries"][0]["team"], "provider-pro");
+}
+
+/// The case form's team picker through the API: the tariff is set with the
+/// provider as handling team, recorded in the history; a provider agent
+/// limited to Team Basic's share may give a case back to the own team but
+/// not to Team Pro (or to "any" provider team); the client's own agent may.
+#[actix_web::test]
+async fn the_handling_tariff_in_the_case_update_and_who_may_change_it() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let anna = ts.token_client(ANNA);
+    let basic = ts.token_client(BASIC);
+    let pro = ts.token_client(PRO);
+    let acme = project(&ts, "ACME").await;
+    save(
+        &admin,
+        acme,
+        json!({"entries": [{"topic_id": null, "channel": null, "team": "provider-basic", "share_percent": 100}],
+               "overflow": [], "open_cases": "leave", "expected_version": 0}),
+    )
+    .await;
+    let case = new_case(&anna, acme, None, "Zählerwechsel").await;
+    assert_eq!(team(&case), "provider-basic");
+    let id = case["id"].as_i64().unwrap();
+    let path = format!("/api/v1/cases/{id}");
+    assert_eq!(status_of(&pro, id).await, StatusCode::NOT_FOUND);
+
+    // The Basic agent may not hand it to Team Pro, nor to any provider team.
+    for tariff in [json!("pro"), Value::Null] {
+        let (status, problem) = basic
+            .patch(&path, json!({"handling_tariff": tariff, "force": true}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        assert_eq!(problem["code"], "tariff-not-allowed", "{problem}");
+    }
+    // A tariff without the provider: refused.
+    let (status, problem) = anna
+        .patch(
+            &path,
+            json!({"handling_team": "client", "handling_tariff": "pro", "force": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "handling_tariff", "{problem}");
+
+    // The client's own agent gives it to Team Pro.
+    let (status, changed) = anna
+        .patch(&path, json!({"handling_tariff": "pro", "force": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(team(&changed), "provider-pro");
+    assert_eq!(status_of(&basic, id).await, StatusCode::NOT_FOUND);
+    let (status, seen) = pro.get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert!(
+        seen["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["field"] == "handling_tariff"
+                && h["old_value"] == "basic"
+                && h["new_value"] == "pro"),
+        "{seen}"
+    );
+    // The Pro agent gives it back to the own team: allowed, the tariff goes.
+    let (status, back) = pro
+        .patch(&path, json!({"handling_team": "client", "force": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(team(&back), "client");
+    assert!(back["handling_tariff"].is_null(), "{back}");
+    assert_eq!(status_of(&pro, id).await, StatusCode::NOT_FOUND);
+    // Anna: provider with Team Basic in one change.
+    let (status, again) = anna
+        .patch(
+            &path,
+            json!({"handling_team": "provider", "handling_tariff": "basic", "force": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(team(&again), "provider-basic");
+    assert_eq!(status_of(&basic, id).await, StatusCode::OK);
+}
+
+/// Removing a plan: only the client's admin (the lead 403, another client
+/// 404), with a version check; afterwards new cases go to the own team,
+/// the provider agents see every provider case of the project again, and
+/// the removal is audited.
+#[actix_web::test]
+async fn removing_a_plan_lifts_the_provider_agents_limitation() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let nord_admin = ts.token_client(CA_NORD);
+    let lead = ts.token_client(LEAD);
+    let anna = ts.token_client(ANNA);
+    let basic = ts.token_client(BASIC);
+    let acme = project(&ts, "ACME").await;
+    let path = format!("/api/v1/projects/{acme}/distribution");
+    assert_eq!(admin.delete(&path).await.0, StatusCode::NOT_FOUND);
+    save(
+        &admin,
+        acme,
+        json!({"entries": [{"topic_id": null, "channel": null, "team": "provider-pro", "share_percent": 100}],
+               "overflow": [], "open_cases": "leave", "expected_version": 0}),
+    )
+    .await;
+    let case = new_case(&anna, acme, None, "Abschlagsänderung").await;
+    assert_eq!(team(&case), "provider-pro");
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(status_of(&basic, id).await, StatusCode::NOT_FOUND);
+
+    assert_eq!(nord_admin.delete(&path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(lead.delete(&path).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(basic.delete(&path).await.0, StatusCode::FORBIDDEN);
+    let (status, problem) = admin.delete(&format!("{path}?expected_version=7")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "version-conflict");
+    let (status, body) = admin.delete(&format!("{path}?expected_version=1")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    // No limitation any more: the Basic agent sees the Pro case.
+    assert_eq!(status_of(&basic, id).await, StatusCode::OK);
+    let (_, plan) = admin.get(&path).await;
+    assert_eq!(plan["version"], 0, "{plan}");
+    assert_eq!(plan["entries"], json!([]), "{plan}");
+    let fresh = new_case(&anna, acme, None, "Neuer Abschlag").await;
+    assert_eq!(team(&fresh), "client");
+    let (status, problem) = admin.delete(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    assert_eq!(problem["code"], "plan-not-found");
+    let (_, audit) = admin.get("/api/v1/audit?object_type=project").await;
+    assert!(audit.to_string().contains("distribution.remove"), "{audit}");
+}
+
+/// Cases per (handling team, tariff).
+type TeamCount = (String, Option<String>, i64);
+
+/// The move of open cases in batches: 450 open cases (more than two
+/// batches) of a fresh project, moved at 50/50 between the own team and
+/// Team Basic: exactly half move, each with its history row, the count is
+/// right, and nothing is left pending.
+#[actix_web::test]
+async fn a_batched_move_moves_exactly_the_share() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let acme = project(&ts, "ACME").await;
+    let (_, acme) = admin.get(&format!("/api/v1/projects/{acme}")).await;
+    let (status, project) = admin
+        .post(
+            "/api/v1/projects",
+            json!({"client_id": acme["client_id"], "name": "Verteilung im Stapel", "key": "STAPEL"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{project}");
+    let project_id = project["id"].as_i64().unwrap();
+    const N: i64 = 450;
+    ts.server
+        .state
+        .db
+        .write(move |tx| {
+            let mut stmt = tx.prepare(
+                "INSERT INTO cases (project_id, number, subject, channel, status, priority,
+                     handling_team, created_at, updated_at)
+                 VALUES (?1, ?2, 'Stapel', 'email', 'new', 'normal', 'client', ?3, ?3)",
+            )?;
+            let at = zezaro::db::now();
+            for n in 1..=N {
+                stmt.execute(rusqlite::params![project_id, n, at])?;
+            }
+            // One solved case: not open, never moved.
+            tx.execute(
+                "INSERT INTO cases (project_id, number, subject, channel, status, priority,
+                     handling_team, created_at, updated_at)
+                 VALUES (?1, ?2, 'Erledigt', 'email', 'solved', 'normal', 'client', ?3, ?3)",
+                rusqlite::params![project_id, N + 1, at],
+            )?;
+            Ok::<_, zezaro::db::StoreError>(())
+        })
+        .await
+        .unwrap();
+    let saved = save(
+        &admin,
+        project_id,
+        json!({"entries": [
+                  {"topic_id": null, "channel": null, "team": "client", "share_percent": 50},
+                  {"topic_id": null, "channel": null, "team": "provider-basic", "share_percent": 50}],
+               "overflow": [], "open_cases": "move-all", "expected_version": 0}),
+    )
+    .await;
+    assert_eq!(saved["moving"], true, "{saved}");
+    assert_eq!(settled_move(&admin, project_id, 1).await, N / 2);
+    let (teams, history, pending): (Vec<TeamCount>, i64, i64) = ts
+        .server
+        .state
+        .db
+        .read(move |conn| {
+            let teams = conn
+                .prepare(
+                    "SELECT handling_team, handling_tariff, COUNT(*) FROM cases
+                     WHERE project_id = ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+                )?
+                .query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let history = conn.query_row(
+                "SELECT COUNT(*) FROM case_history h JOIN cases c ON c.id = h.case_id
+                 WHERE c.project_id = ?1 AND h.field = 'handling_team'",
+                [project_id],
+                |r| r.get(0),
+            )?;
+            let pending = conn.query_row(
+                "SELECT COUNT(*) FROM distribution_plans WHERE move_after IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok::<_, zezaro::db::StoreError>((teams, history, pending))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        teams,
+        vec![
+            ("client".to_string(), None, N / 2 + 1),
+            ("provider".to_string(), Some("basic".to_string()), N / 2),
+        ]
+    );
+    assert_eq!(history, N / 2);
+    assert_eq!(pending, 0);
+}
+
+/// A plan version saved with "move all" whose move had not run when the
+/// server stopped (the mark is in the store): the next start moves the
+/// cases.
+#[actix_web::test]
+async fn a_pending_move_is_resumed_at_the_start() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACME").await;
+    let vertrag = topic(&ts, acme, "Vertrag").await;
+    save(
+        &admin,
+        acme,
+        json!({"entries": [{"topic_id": null, "channel": null, "team": "client", "share_percent": 100}],
+               "overflow": [], "open_cases": "leave", "expected_version": 0}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let case = new_case(&anna, acme, Some(vertrag), &format!("Vertrag {n}")).await;
+        assert_eq!(team(&case), "client");
+        ids.push(case["id"].as_i64().unwrap());
+    }
+    let common::TestServer { server, dir, .. } = ts;
+    server.stop().await;
+
+    // What the plan's PUT commits, without the move after it.
+    {
+        let (db, _) = zezaro::db::Db::open(dir.path()).expect("store");
+        let entries = [zezaro::distribution::model::Entry {
+            topic_id: Some(vertrag),
+            channel: None,
+            team: zezaro::distribution::model::Team::ProviderPro,
+            share_percent: 100,
+        }];
+        db.write_blocking(|tx| {
+            zezaro::distribution::store::insert(
+                tx,
+                &zezaro::distribution::store::NewPlan {
+                    project_id: zezaro::ids::ProjectId::from(acme),
+                    version: 2,
+                    open_cases: zezaro::distribution::model::OpenCases::MoveAll,
+                    changed_by_id: None,
+                    changed_by_name: "Test",
+                    changed_at: &zezaro::db::now(),
+                    entries: &entries,
+                    overflow: &[],
+                },
+            )
+        })
+        .expect("plan version");
+    }
+
+    let server = zezaro::http::start(
+        common::test_config(dir.path()),
+        zezaro::http::server::StartOptions {
+            signals: false,
+            demo: false,
+        },
+    )
+    .await
+    .expect("server starts again");
+    let ts = common::TestServer {
+        url: server.url.clone(),
+        server,
+        dir,
+    };
+    let admin = ts.token_client(CA_ACME);
+    let pro = ts.token_client(PRO);
+    assert!(settled_move(&admin, acme, 2).await >= 3);
+    for id in ids {
+        let (status, case) = pro.get(&format!("/api/v1/cases/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        assert_eq!(team(&case["case"]), "provider-pro");
+    }
 }

@@ -740,3 +740,56 @@ async fn bad_input_is_refused_with_the_field() {
         "{audit}"
     );
 }
+
+/// The rules' `route` action: a rule that takes a case from its agent and
+/// hands it to routing gives it to the next agent in turn; on a case that
+/// has an assignee the action is skipped with its reason.
+#[actix_web::test]
+async fn a_rules_route_action_hands_the_case_to_the_next_agent() {
+    let ts = common::demo_server().await;
+    let ca = ts.token_client(CA_ACME);
+    let (project, agents) = project_with_agents(&ts, "RRX", 2).await;
+    set_mode(&ca, project, "email", "round-robin").await;
+    for a in &agents {
+        set_state(&a.api, "available").await;
+    }
+    let (status, rule) = ca
+        .post(
+            "/api/v1/rules",
+            json!({"name": "Neu verteilen", "event": "case-updated", "project_ids": [project],
+                   "conditions": {"field": "tags", "op": "contains", "value": "neu-verteilen"},
+                   "actions": [{"type": "set-assignee", "user_id": null}, {"type": "route"},
+                               {"type": "remove-tags", "tags": ["neu-verteilen"]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let rule_id = rule["id"].as_i64().expect("rule id");
+    let (status, body) = ca
+        .post(&format!("/api/v1/rules/{rule_id}/activate"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let case = new_case(&ca, project, "email", json!({})).await;
+    assert_eq!(assignee(&case), Some(agents[0].id));
+    let id = case["id"].as_i64().expect("case id");
+    let (status, body) = ca
+        .patch(
+            &format!("/api/v1/cases/{id}"),
+            json!({"tags": ["neu-verteilen"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, detail) = ca.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(
+        assignee(&detail["case"]),
+        Some(agents[1].id),
+        "routed to the next in turn: {detail}"
+    );
+    let (_, runs) = ca.get(&format!("/api/v1/cases/{id}/rule-runs")).await;
+    let changes = runs["items"][0]["changes"].as_array().expect("changes");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["action"] == "route" && c["skipped"].is_null()),
+        "{runs}"
+    );
+}

@@ -431,6 +431,9 @@ async fn notifications_reach_only_who_sees_the_case_in_the_bell_and_by_mail() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{plan}");
+    // The move of open cases runs in the background after the answer.
+    let version = plan["plan"]["version"].as_i64().expect("plan version");
+    crate::distribution::settled_move(&admin, acme, version).await;
     assert_eq!(
         pro.get(&format!("/api/v1/cases/{case}")).await.0,
         StatusCode::NOT_FOUND

@@ -289,8 +289,9 @@ async fn a_calendar_change_recomputes_running_deadlines() {
         .await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["version"], 2);
-    let (_, after) = anna.get(&format!("/api/v1/cases/{id}")).await;
-    let after = instant(&after["case"]["sla_due_at"]);
+    // Recomputed in the background, after the answer.
+    let after = moved_deadline(&anna, id, before).await;
+    settled(&admin, cal).await;
     assert!(
         after - before > chrono::Duration::days(60),
         "{before} → {after}"
@@ -299,6 +300,136 @@ async fn a_calendar_change_recomputes_running_deadlines() {
     let local = after.with_timezone(&chrono_tz::Europe::Berlin);
     assert_eq!(local.weekday(), chrono::Weekday::Sun);
     assert_eq!((local.hour(), local.minute()), (11, 0));
+}
+
+/// The case's next deadline once it is no longer `before` (the background
+/// recompute), within ten seconds.
+async fn moved_deadline(
+    api: &Api,
+    id: i64,
+    before: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = api.get(&format!("/api/v1/cases/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let now = instant(&body["case"]["sla_due_at"]);
+        if now != before {
+            return now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deadline not recomputed: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The calendar once its recompute is no longer pending (ten seconds at
+/// most).
+async fn settled(api: &Api, cal: i64) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = api.get(&format!("/api/v1/calendars/{cal}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["recompute_pending"] == false {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still pending: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A calendar change committed with its "recompute pending" mark, the
+/// server stopped before the recompute ran: the next start resumes it.
+#[actix_web::test]
+async fn a_pending_recompute_is_resumed_at_the_start() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(CA_ACME);
+    let anna = ts.token_client(ANNA);
+    let acme = project(&ts, "ACMEGAS").await;
+    let cal = calendar(&admin, "Neustart", all_week()).await;
+    policy(
+        &admin,
+        json!({"project_id": acme, "name": "Lösung", "calendar_id": cal, "resolution_minutes": 600}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let case = new_case(&anna, acme, "webform").await;
+        ids.push((case["id"].as_i64().unwrap(), instant(&case["sla_due_at"])));
+    }
+    let common::TestServer { server, dir, .. } = ts;
+    server.stop().await;
+
+    // What the calendar's PUT commits, without the recompute after it
+    // (as if the server stopped right after the commit).
+    {
+        let (db, _) = zezaro::db::Db::open(dir.path()).expect("store");
+        let hours = [(6u8, 600u16, 660u16)];
+        db.write_blocking(|tx| {
+            zezaro::sla::store::update_calendar(
+                tx,
+                cal,
+                &zezaro::sla::store::CalendarRow {
+                    name: "Neustart",
+                    time_zone: "Europe/Berlin",
+                    state: Some("NW"),
+                    hours: &hours,
+                    closures: &[],
+                },
+                &zezaro::db::now(),
+            )
+        })
+        .expect("calendar change");
+        let pending = db
+            .read_blocking(zezaro::sla::store::pending_recomputes)
+            .expect("pending");
+        assert_eq!(pending, vec![cal]);
+        let due: Option<String> = db
+            .read_blocking(|conn| {
+                conn.query_row(
+                    "SELECT sla_due_at FROM cases WHERE id = ?1",
+                    [ids[0].0],
+                    |r| r.get(0),
+                )
+                .map_err(zezaro::db::StoreError::from)
+            })
+            .expect("case");
+        assert_eq!(
+            due.map(|d| instant(&json!(d))),
+            Some(ids[0].1),
+            "not yet moved"
+        );
+    }
+
+    let server = zezaro::http::start(
+        common::test_config(dir.path()),
+        zezaro::http::server::StartOptions {
+            signals: false,
+            demo: false,
+        },
+    )
+    .await
+    .expect("server starts again");
+    let ts = common::TestServer {
+        url: server.url.clone(),
+        server,
+        dir,
+    };
+    let anna = ts.token_client(ANNA);
+    let admin = ts.token_client(CA_ACME);
+    for (id, before) in ids {
+        let after = moved_deadline(&anna, id, before).await;
+        assert!(
+            after - before > chrono::Duration::days(60),
+            "{before} → {after}"
+        );
+    }
+    assert_eq!(settled(&admin, cal).await["version"], 2);
 }
 
 #[actix_web::test]

@@ -144,6 +144,20 @@ test('the client admin moves a topic to the provider while both teams have their
     for (const who of [anna, basic]) {
       assert.equal(await who.page.evaluate(() => window.__noReload), true, 'no reload');
     }
+
+    // The list and the case screen name the provider team.
+    const moved = basic.page.getByTestId('case-row').filter({ hasText: waiting });
+    assert.match(await moved.getByTestId('case-provider-team').innerText(), /Team Basic/);
+    await moved.getByText(waiting).click();
+    await basic.page.getByTestId('case-handling').waitFor();
+    assert.equal(await basic.page.getByTestId('case-handling').inputValue(), 'provider-basic');
+
+    // The admin removes the plan, after a confirmation: back to "no plan".
+    await admin.page.getByTestId('dist-remove-plan').click();
+    await admin.page.getByTestId('confirm').getByTestId('submit').click();
+    await admin.page.getByTestId('dist-removed').waitFor();
+    await admin.page.getByTestId('dist-remove-plan').waitFor({ state: 'detached' });
+    assert.equal(await admin.page.getByTestId('dist-versions').count(), 0);
     for (const p of [admin, anna, basic]) assert.deepEqual(p.problems, []);
   } catch (err) {
     await failureArtifacts('distribution', [admin, anna, basic]);

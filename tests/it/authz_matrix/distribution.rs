@@ -8,7 +8,34 @@ use serde_json::{Value, json};
 
 use super::{Ctx, p};
 
+fn plan() -> Value {
+    json!({"entries": [{"topic_id": null, "channel": "email", "team": "provider-basic",
+                        "share_percent": 100}],
+           "overflow": [], "open_cases": "leave", "expected_version": 0})
+}
+
 impl Ctx {
+    /// A fresh project of the named client, made by the admin.
+    async fn fresh_project(&self, target: &str) -> i64 {
+        let n = self.next();
+        let client = match target {
+            "nord" => self.fx.client("nord"),
+            "berg" => self.fx.client("berg"),
+            _ => self.fx.client("acme"),
+        };
+        self.admin(
+            Method::POST,
+            &p("/projects"),
+            Some(
+                json!({"client_id": client, "name": format!("Matrix Verteilung {n}"),
+                        "key": format!("D{n}")}),
+            ),
+        )
+        .await["id"]
+            .as_i64()
+            .expect("project id")
+    }
+
     pub(super) async fn distribution(
         &self,
         endpoint: &str,
@@ -32,31 +59,22 @@ impl Ctx {
                 .await
             }
             "PUT /projects/{id}/distribution" => {
-                let n = self.next();
-                let client = match target {
-                    "nord" => self.fx.client("nord"),
-                    "berg" => self.fx.client("berg"),
-                    _ => self.fx.client("acme"),
-                };
-                let project = self
+                let project = self.fresh_project(target).await;
+                api.put(&p(format!("/projects/{project}/distribution")), plan())
+                    .await
+            }
+            "DELETE /projects/{id}/distribution" => {
+                let project = self.fresh_project(target).await;
+                let saved = self
                     .admin(
-                        Method::POST,
-                        &p("/projects"),
-                        Some(
-                            json!({"client_id": client, "name": format!("Matrix Verteilung {n}"),
-                                    "key": format!("D{n}")}),
-                        ),
+                        Method::PUT,
+                        &p(format!("/projects/{project}/distribution")),
+                        Some(plan()),
                     )
-                    .await["id"]
-                    .as_i64()
-                    .expect("project id");
-                api.put(
-                    &p(format!("/projects/{project}/distribution")),
-                    json!({"entries": [{"topic_id": null, "channel": "email", "team": "provider-basic",
-                                        "share_percent": 100}],
-                           "overflow": [], "open_cases": "leave", "expected_version": 0}),
-                )
-                .await
+                    .await;
+                assert_eq!(saved["plan"]["version"], 1, "{saved}");
+                api.delete(&p(format!("/projects/{project}/distribution")))
+                    .await
             }
             other => panic!("no such matrix endpoint: {other}"),
         }

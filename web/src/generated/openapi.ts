@@ -160,7 +160,8 @@ export interface paths {
         get: operations["get_calendar"];
         /**
          * Replaces a calendar; the deadlines of the open cases that use it are
-         *     recomputed before the answer (in short batches, other writes go between).
+         *     recomputed after the answer, in the background (short batches, other
+         *     writes go between); `recompute_pending` is true until they are.
          */
         put: operations["update_calendar"];
         post?: never;
@@ -1904,6 +1905,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's rule notifications, newest first, with the unread count
+         *     (only about cases the caller sees now).
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks one of the caller's notifications read. */
+        post: operations["read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks all of the caller's notifications read. */
+        post: operations["read_all_notifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations": {
         parameters: {
             query?: never;
@@ -2024,11 +2079,17 @@ export interface paths {
         /**
          * A new version of the plan, in force for new cases at once; the project's
          *     open cases stay, or their unassigned ones or all move as `open_cases`
-         *     says (in the same write; live `case` events for each moved case).
+         *     says: after the answer, in the background in short batches (`moving`;
+         *     live `case` events for each moved case).
          */
         put: operations["save_plan"];
         post?: never;
-        delete?: never;
+        /**
+         * Removes the project's plan and all its versions: new cases go to the
+         *     own team, and the provider agents of the project see every provider
+         *     case again. The open cases keep their teams.
+         */
+        delete: operations["remove_plan"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3232,10 +3293,33 @@ export interface components {
             /** @enum {string} */
             type: "add-note";
         } | {
+            email?: boolean;
             text: string;
             /** @enum {string} */
             type: "notify-users";
             user_ids: number[];
+        } | {
+            email?: boolean;
+            team: components["schemas"]["NotifyTeam"];
+            text: string;
+            /** @enum {string} */
+            type: "notify-team";
+        } | {
+            /** Format: int64 */
+            module_id: number;
+            /** @enum {string} */
+            type: "reply-with-text-module";
+        } | {
+            /** @enum {string} */
+            type: "call-webhook";
+            /** Format: int64 */
+            webhook_id: number;
+        } | {
+            /** @enum {string} */
+            type: "mark-spam";
+        } | {
+            /** @enum {string} */
+            type: "route";
         };
         /**
          * @description What happens on the IMAP server after a message's case is committed.
@@ -3605,6 +3689,11 @@ export interface components {
             /** Format: int64 */
             id: number;
             name: string;
+            /**
+             * @description The deadlines of the open cases on this calendar are still being
+             *     recomputed after its last change (in the background, batch by batch).
+             */
+            recompute_pending: boolean;
             /** @description Whose public holidays count; absent: none. */
             state?: components["schemas"]["GermanState"];
             /** @description IANA time zone, e.g. `Europe/Berlin`. */
@@ -3773,6 +3862,7 @@ export interface components {
              */
             expected_version?: number | null;
             force?: boolean;
+            handling_tariff?: null | components["schemas"]["Tariff"];
             handling_team?: null | components["schemas"]["HandlingTeam"];
             priority?: null | components["schemas"]["Priority"];
             status?: null | components["schemas"]["Status"];
@@ -4194,8 +4284,17 @@ export interface components {
         };
         /** @description The answer to a save: the new plan and how many open cases moved. */
         DistributionPlanSaved: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open cases moved by the save itself: 0, the move runs after the
+             *     answer (`moving`); the versions list counts them as they go.
+             */
             moved: number;
+            /**
+             * @description Open cases are being moved in the background (`open_cases` not
+             *     `leave`); `GET …/distribution/versions` says when it is done.
+             */
+            moving: boolean;
             plan: components["schemas"]["DistributionPlan"];
         };
         /** @description A saved plan version: who changed it when, and what it did to open cases. */
@@ -4207,9 +4306,14 @@ export interface components {
             entries: components["schemas"]["DistributionEntry"][];
             /**
              * Format: int64
-             * @description Open cases the save moved to another team.
+             * @description Open cases the save moved to another team (so far, while `moving`).
              */
             moved: number;
+            /**
+             * @description The move of open cases is still running (in the background, in
+             *     batches).
+             */
+            moving: boolean;
             open_cases: components["schemas"]["DistributionOpenCases"];
             overflow: components["schemas"]["DistributionOverflow"][];
             /** Format: int64 */
@@ -4745,6 +4849,11 @@ export interface components {
                 /** Format: int64 */
                 id: number;
                 name: string;
+                /**
+                 * @description The deadlines of the open cases on this calendar are still being
+                 *     recomputed after its last change (in the background, batch by batch).
+                 */
+                recompute_pending: boolean;
                 /** @description Whose public holidays count; absent: none. */
                 state?: components["schemas"]["GermanState"];
                 /** @description IANA time zone, e.g. `Europe/Berlin`. */
@@ -4916,9 +5025,14 @@ export interface components {
                 entries: components["schemas"]["DistributionEntry"][];
                 /**
                  * Format: int64
-                 * @description Open cases the save moved to another team.
+                 * @description Open cases the save moved to another team (so far, while `moving`).
                  */
                 moved: number;
+                /**
+                 * @description The move of open cases is still running (in the background, in
+                 *     batches).
+                 */
+                moving: boolean;
                 open_cases: components["schemas"]["DistributionOpenCases"];
                 overflow: components["schemas"]["DistributionOverflow"][];
                 /** Format: int64 */
@@ -5341,6 +5455,8 @@ export interface components {
                 /** Format: int64 */
                 position: number;
                 project_ids: number[];
+                /** @description Set for `time-based` rules. */
+                schedule?: components["schemas"]["Schedule"];
                 updated_at: string;
                 /** Format: int64 */
                 version: number;
@@ -5375,11 +5491,14 @@ export interface components {
                 created_at: string;
                 /** Format: int64 */
                 created_by: number | null;
+                /** @description The name of who saved it (for the versions list), if the user exists. */
+                created_by_name: string | null;
                 event: components["schemas"]["RuleEvent"];
                 /** Format: int64 */
                 id: number;
                 name: string;
                 project_ids: number[];
+                schedule?: components["schemas"]["Schedule"];
                 /** Format: int64 */
                 version: number;
             }[];
@@ -5985,6 +6104,13 @@ export interface components {
          * @enum {string}
          */
         MailFlag: "unknown-charset" | "no-header-separator" | "broken-multipart" | "message-id-reused" | "sender-is-user";
+        /** @description How many were marked read. */
+        MarkedRead: {
+            /** Format: int64 */
+            marked: number;
+            /** Format: int64 */
+            unread: number;
+        };
         /** @description `GET /api/v1/me`: who the caller is and what they may do. */
         Me: {
             client: null | components["schemas"]["ClientRef"];
@@ -6449,6 +6575,51 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        /** @description A notification a rule sent to the caller (the bell). */
+        Notification: {
+            /** Format: int64 */
+            case_id: number;
+            /** @description The case's reference, e.g. `ACME-1042`. */
+            case_reference: string;
+            case_subject: string;
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            read_at?: string;
+            /** @description The rule's name as it is now (none once the rule was deleted). */
+            rule_name: string | null;
+            text: string;
+        };
+        /**
+         * @description The data of the `notification` event on `/api/v1/events`: a rule sent
+         *     the receiver a notification (the bell reloads its count and list).
+         *     Only the named user receives it.
+         */
+        NotificationEvent: {
+            /** Format: int64 */
+            case_id: number;
+            /** Format: int64 */
+            id: number;
+        };
+        /** @description A page of the caller's notifications, newest first. */
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; none on the last.
+             */
+            next_before?: number;
+            /**
+             * Format: int64
+             * @description Unread notifications about cases the caller sees, in all.
+             */
+            unread: number;
+        };
+        /**
+         * @description Which team of the case's project a `notify-team` action reaches.
+         * @enum {string}
+         */
+        NotifyTeam: "client" | "provider" | "leads";
         /** @description One open interval of a weekday, local time as `HH:MM` (end up to `24:00`). */
         OpeningInterval: {
             /** @example 17:00 */
@@ -6768,6 +6939,8 @@ export interface components {
             /** Format: int64 */
             position: number;
             project_ids: number[];
+            /** @description Set for `time-based` rules. */
+            schedule?: components["schemas"]["Schedule"];
             updated_at: string;
             /** Format: int64 */
             version: number;
@@ -6798,6 +6971,7 @@ export interface components {
             expected_version?: number | null;
             name: string;
             project_ids?: number[];
+            schedule?: null | components["schemas"]["Schedule"];
         };
         /** @description One rule that fired on a case. */
         RuleRun: {
@@ -6823,11 +6997,14 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             created_by: number | null;
+            /** @description The name of who saved it (for the versions list), if the user exists. */
+            created_by_name: string | null;
             event: components["schemas"]["RuleEvent"];
             /** Format: int64 */
             id: number;
             name: string;
             project_ids: number[];
+            schedule?: components["schemas"]["Schedule"];
             /** Format: int64 */
             version: number;
         };
@@ -6849,6 +7026,25 @@ export interface components {
             position: number;
             /** @description The list's filters and `sort`, as the UI sends them to `/cases`. */
             query: Record<string, unknown>;
+        };
+        /**
+         * @description When a `time-based` rule fires: for an open case, once `minutes` have
+         *     passed since the moment (business minutes on the calendar when one is
+         *     named, wall-clock minutes otherwise) and the conditions hold; once per
+         *     case and moment.
+         */
+        Schedule: {
+            /**
+             * Format: int64
+             * @description A business calendar of the rule's client; `null`: wall-clock time.
+             */
+            calendar_id?: number | null;
+            /**
+             * Format: int64
+             * @description 1 to 525,600 (a year).
+             */
+            minutes: number;
+            since: components["schemas"]["Since"];
         };
         SearchResults: {
             cases: components["schemas"]["CaseHit"][];
@@ -6893,6 +7089,11 @@ export interface components {
             schedule: string;
             state: components["schemas"]["ServiceState"];
         };
+        /**
+         * @description The moment a time-based rule counts from.
+         * @enum {string}
+         */
+        Since: "status-changed" | "created" | "last-message" | "updated";
         /**
          * @description A skill: a language (e.g. `de`, as a contact's language) or a topic of
          *     one of the client's projects, with a level 1 (basic) to 3 (expert).
@@ -7536,10 +7737,19 @@ export interface components {
             url: string;
         };
         WebhookRuleFiredData: {
+            /** @description The case after the rule's changes. */
             case: components["schemas"]["WebhookCase"];
+            /** @description What the rule changed (and what it skipped, with the reason). */
+            changes?: components["schemas"]["Change"][];
             /** Format: int64 */
             rule_id: number;
             rule_name: string;
+            /**
+             * @description The rule event that fired it (`case-created`, `case-updated`,
+             *     `message-received`, `reply-sent`, `time-based`, `sla-warning`,
+             *     `sla-breached`).
+             */
+            trigger?: string;
         };
         WebhookTestData: {
             /** @description Who sent the test (display name). */
@@ -7748,6 +7958,7 @@ export type LoginInput = components['schemas']['LoginInput'];
 export type Mailbox = components['schemas']['Mailbox'];
 export type MailboxPatch = components['schemas']['MailboxPatch'];
 export type MailFlag = components['schemas']['MailFlag'];
+export type MarkedRead = components['schemas']['MarkedRead'];
 export type Me = components['schemas']['Me'];
 export type Member = components['schemas']['Member'];
 export type MemberInput = components['schemas']['MemberInput'];
@@ -7787,6 +7998,10 @@ export type NewTopic = components['schemas']['NewTopic'];
 export type NewUser = components['schemas']['NewUser'];
 export type NewView = components['schemas']['NewView'];
 export type NotAcknowledged = components['schemas']['NotAcknowledged'];
+export type Notification = components['schemas']['Notification'];
+export type NotificationEvent = components['schemas']['NotificationEvent'];
+export type NotificationPage = components['schemas']['NotificationPage'];
+export type NotifyTeam = components['schemas']['NotifyTeam'];
 export type OpeningInterval = components['schemas']['OpeningInterval'];
 export type Organization = components['schemas']['Organization'];
 export type OrganizationPage = components['schemas']['OrganizationPage'];
@@ -7823,10 +8038,12 @@ export type RuleRun = components['schemas']['RuleRun'];
 export type RuleVersion = components['schemas']['RuleVersion'];
 export type RunReport = components['schemas']['RunReport'];
 export type SavedView = components['schemas']['SavedView'];
+export type Schedule = components['schemas']['Schedule'];
 export type SearchResults = components['schemas']['SearchResults'];
 export type Security = components['schemas']['Security'];
 export type ServiceState = components['schemas']['ServiceState'];
 export type ServiceStatus = components['schemas']['ServiceStatus'];
+export type Since = components['schemas']['Since'];
 export type Skill = components['schemas']['Skill'];
 export type SlaClock = components['schemas']['SlaClock'];
 export type SlaClockState = components['schemas']['SlaClockState'];
@@ -21036,6 +21253,270 @@ export interface operations {
             };
         };
     };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only notifications older than this id (the previous page's
+                 *     `next_before`).
+                 */
+                before?: number;
+                /** @description At most this many (default 20, at most 100). */
+                limit?: number;
+                /** @description Only unread ones. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    read_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    read_all_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_organizations: {
         parameters: {
             query?: {
@@ -22396,6 +22877,102 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    remove_plan: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The version the caller saw; another current version answers 409
+                 *     `version-conflict`.
+                 */
+                expected_version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description no such project, or plan-not-found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description version-conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

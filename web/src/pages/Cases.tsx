@@ -293,7 +293,14 @@ export function CasesPage() {
                     <td>
                       <PriorityLabel priority={c.priority} />
                     </td>
-                    <td>{c.assignee_name ?? <span class="muted">{t('case.unassigned')}</span>}</td>
+                    <td>
+                      {c.assignee_name ?? <span class="muted">{t('case.unassigned')}</span>}
+                      {c.handling_team === 'provider' && (
+                        <span class="badge team-badge" data-testid="case-provider-team">
+                          {t(c.handling_tariff ? `dist.badge.${c.handling_tariff}` : 'dist.badge.provider')}
+                        </span>
+                      )}
+                    </td>
                     <td>{c.topic_name ?? <span class="muted">{t('common.none')}</span>}</td>
                     <td>
                       <ChannelLabel channel={c.channel} />

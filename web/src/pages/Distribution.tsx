@@ -24,6 +24,7 @@ import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { LocaleInput } from '../components/LocaleInput';
+import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
@@ -50,6 +51,8 @@ export function DistributionPage() {
   const projects = distributionProjects(me);
   const [projectId, setProjectId] = useState<number | null>(projects[0]?.id ?? null);
   const [saved, setSaved] = useState<PlanSaved | null>(null);
+  const [removed, setRemoved] = useState(false);
+  const [confirmRemove, setConfirmRemove] = useState(false);
   const project = projects.find((p) => p.id === projectId);
   const manage = managesDistribution(me, project?.client_id);
   const plan = useLoad(
@@ -60,6 +63,14 @@ export function DistributionPage() {
     () => (projectId ? api.get<List<DistributionPlanVersion>>(`/projects/${projectId}/distribution/versions`) : Promise.resolve({ items: [] })),
     [projectId],
   );
+  // A move of open cases runs in the background: the versions list counts
+  // it up until it is done.
+  const moving = versions.data?.items.some((v) => v.moving) ?? false;
+  useEffect(() => {
+    if (!moving) return;
+    const timer = window.setTimeout(() => void versions.reload(), 1500);
+    return () => window.clearTimeout(timer);
+  }, [moving, versions.data]);
   const calendars = useLoad(
     () =>
       project && manage
@@ -77,6 +88,7 @@ export function DistributionPage() {
           onChange={(e) => {
             setProjectId(Number(e.currentTarget.value));
             setSaved(null);
+            setRemoved(false);
           }}
           data-testid="dist-project"
         >
@@ -98,6 +110,7 @@ export function DistributionPage() {
           manage={manage}
           onSaved={(result) => {
             setSaved(result);
+            setRemoved(false);
             void plan.reload();
             void versions.reload();
           }}
@@ -105,8 +118,36 @@ export function DistributionPage() {
       )}
       {saved && (
         <p class="muted" role="status" data-testid="dist-saved">
-          {t('dist.saved', { n: saved.moved })}
+          {saved.moving ? t('dist.savedMoving') : t('dist.saved', { n: saved.moved })}
         </p>
+      )}
+      {removed && (
+        <p class="muted" role="status" data-testid="dist-removed">
+          {t('dist.removed')}
+        </p>
+      )}
+      {manage && plan.data && plan.data.version > 0 && projectId && (
+        <div class="form-actions">
+          <button type="button" class="btn btn-danger" onClick={() => setConfirmRemove(true)} data-testid="dist-remove-plan">
+            {t('dist.removePlan')}
+          </button>
+        </div>
+      )}
+      {confirmRemove && plan.data && projectId && (
+        <ConfirmModal
+          title={t('dist.removePlan')}
+          text={t('dist.removeConfirm', { project: project?.name ?? '' })}
+          confirmLabel={t('dist.removePlan')}
+          onClose={() => setConfirmRemove(false)}
+          onConfirm={async () => {
+            await api.del(`/projects/${projectId}/distribution${query({ expected_version: plan.data?.version })}`);
+            setConfirmRemove(false);
+            setSaved(null);
+            setRemoved(true);
+            void plan.reload();
+            void versions.reload();
+          }}
+        />
       )}
       {versions.data && versions.data.items.length > 0 && (
         <section class="dist-versions">
@@ -121,6 +162,12 @@ export function DistributionPage() {
                   choice: t(`dist.choice.${v.open_cases}`),
                   n: v.moved,
                 })}
+                {v.moving && (
+                  <span class="badge" data-testid="dist-moving">
+                    {' '}
+                    {t('dist.moving')}
+                  </span>
+                )}
               </li>
             ))}
           </ul>

@@ -2,7 +2,7 @@
 // a calendar's hours per weekday, its federal state and closures, and a
 // project's SLA policies; project leads read them.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import {
   CHANNELS,
   GERMAN_STATES,
@@ -58,6 +58,14 @@ export function SlaSetupPage() {
   );
   const [editing, setEditing] = useState<BusinessCalendar | 'new' | null>(null);
   const projects = me.projects.filter((p) => p.client_id === clientId);
+  // After a calendar change the open cases' deadlines are recomputed in the
+  // background; look again until none is pending.
+  const recomputing = calendars.data?.items.some((c) => c.recompute_pending) ?? false;
+  useEffect(() => {
+    if (!recomputing) return;
+    const timer = window.setTimeout(() => void calendars.reload(), 1000);
+    return () => window.clearTimeout(timer);
+  }, [recomputing, calendars.data]);
 
   return (
     <Page title={t('sla.title')} testId="sla-page" wide>
@@ -93,7 +101,14 @@ export function SlaSetupPage() {
                 <tbody>
                   {calendars.data.items.map((c) => (
                     <tr key={c.id} data-testid="sla-calendar-row">
-                      <td>{c.name}</td>
+                      <td>
+                        {c.name}
+                        {c.recompute_pending && (
+                          <span class="badge sla-recomputing" role="status" data-testid="sla-recomputing">
+                            {t('sla.recomputing')}
+                          </span>
+                        )}
+                      </td>
                       <td>{c.time_zone}</td>
                       <td>{c.state ? t(`state.${c.state}`) : t('sla.noState')}</td>
                       <td>

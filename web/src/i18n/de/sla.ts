@@ -86,6 +86,7 @@ export const sla: AreaMessages<typeof en> = {
   'state.SL': 'Saarland',
   'state.SN': 'Sachsen',
   'state.ST': 'Sachsen-Anhalt',
+  'sla.recomputing': 'Fristen werden aktualisiert …',
   'state.SH': 'Schleswig-Holstein',
   'state.TH': 'Thüringen',
 };

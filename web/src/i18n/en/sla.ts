@@ -86,6 +86,7 @@ export const sla = {
   'state.SL': 'Saarland',
   'state.SN': 'Saxony',
   'state.ST': 'Saxony-Anhalt',
+  'sla.recomputing': 'deadlines are being updated…',
   'state.SH': 'Schleswig-Holstein',
   'state.TH': 'Thuringia',
 } satisfies Messages;

@@ -3,12 +3,36 @@
 
 import type { Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { CASE_STATUSES, PRIORITIES, TEAM_KINDS, type Case, type Member, type Priority, type TeamKind, type Topic, type Viewer } from '../../api';
+import { CASE_STATUSES, PRIORITIES, type Case, type Member, type Priority, type Topic, type Viewer } from '../../api';
 import { t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { LocaleInput } from '../../components/LocaleInput';
 import { isOverdue } from '../../components/caseBits';
 import { SlaPanel } from './SlaPanel';
+
+/** The handling team as the picker offers it: the own team or one of the
+ * provider's teams ("provider" alone: any provider team, a case from
+ * before plans; shown only while the case has it). */
+type HandlingChoice = 'client' | 'provider' | 'provider-basic' | 'provider-pro';
+const HANDLING_CHOICES: HandlingChoice[] = ['client', 'provider-basic', 'provider-pro', 'provider'];
+
+function handlingValue(c: Case): HandlingChoice {
+  if (c.handling_team === 'client') return 'client';
+  return c.handling_tariff ? `provider-${c.handling_tariff}` : 'provider';
+}
+
+function handlingPatch(choice: HandlingChoice): Record<string, unknown> {
+  switch (choice) {
+    case 'client':
+      return { handling_team: 'client' };
+    case 'provider':
+      return { handling_team: 'provider', handling_tariff: null };
+    case 'provider-basic':
+      return { handling_team: 'provider', handling_tariff: 'basic' };
+    case 'provider-pro':
+      return { handling_team: 'provider', handling_tariff: 'pro' };
+  }
+}
 
 export function CaseHeader(props: {
   c: Case;
@@ -85,10 +109,14 @@ export function CaseHeader(props: {
         </div>
         <label class="case-field">
           <span class="field-label">{t('case.team')}</span>
-          <select value={c.handling_team} onChange={(e) => void patch({ handling_team: e.currentTarget.value as TeamKind })}>
-            {TEAM_KINDS.map((k) => (
+          <select
+            value={handlingValue(c)}
+            onChange={(e) => void patch(handlingPatch(e.currentTarget.value as HandlingChoice))}
+            data-testid="case-handling"
+          >
+            {HANDLING_CHOICES.filter((k) => k !== 'provider' || handlingValue(c) === 'provider').map((k) => (
               <option key={k} value={k}>
-                {t(`kind.${k}`)}
+                {t(`dist.handling.${k}`)}
               </option>
             ))}
           </select>

@@ -185,6 +185,7 @@ const FIELD_LABELS: Record<string, MsgKey> = {
   assignee_id: 'case.assignee',
   assignee: 'case.assignee',
   handling_team: 'case.team',
+  handling_tariff: 'dist.historyTariff',
   topic_id: 'case.topic',
   topic: 'case.topic',
   tags: 'case.tags',
@@ -203,6 +204,8 @@ function historyValue(field: string, v: string | null): string {
   }
   if (field === 'handling_team' && hasMessage(`kind.${v}`)) return t(`kind.${v}` as MsgKey);
   if (field === 'routed' && hasMessage(`routing.mode.${v}`)) return t(`routing.mode.${v}` as MsgKey);
+  if (field === 'handling_team' && hasMessage(`dist.handling.${v}`)) return t(`dist.handling.${v}` as MsgKey);
+  if (field === 'handling_tariff' && hasMessage(`dist.badge.${v}`)) return t(`dist.badge.${v}` as MsgKey);
   if (field === 'due_at' && !Number.isNaN(new Date(v).getTime())) return formatDateTime(v);
   return v;
 }

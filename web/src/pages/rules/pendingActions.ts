@@ -1,8 +1,8 @@
-// Rule actions and the time-based schedule that the server is getting at
-// the same time as this UI (issue 15, "new rule actions, time-based
-// rules"): local types until web/src/generated/openapi.ts has them. When
-// it does, replace these with the generated ones (`Action`, `RuleInput`,
-// `Rule`, `RuleVersion`) and delete this file; nothing else defines them.
+// The builder's editing types of the rule actions added with the notifications
+// and time-based rules (issue 15): the server's shapes (see `Action` and
+// `Schedule` in web/src/generated/openapi.ts), except that a form may hold an
+// unchosen text module or webhook (`null`) until it is saved. Replacing them
+// with the generated types is a follow-up (docs/workflows.md).
 
 import type { components } from '../../generated/openapi';
 
@@ -21,7 +21,7 @@ export const SCHEDULE_SINCE: ScheduleSince[] = ['status-changed', 'created', 'la
 export type NotifyTeam = 'client' | 'provider' | 'leads';
 export const NOTIFY_TEAMS: NotifyTeam[] = ['client', 'provider', 'leads'];
 
-/** The actions the server does not know yet. */
+/** The actions whose forms hold editing state the generated types do not allow. */
 export type PendingAction =
   | { type: 'reply-with-text-module'; module_id: number | null }
   | { type: 'notify-team'; team: NotifyTeam; text: string; email?: boolean }
@@ -29,7 +29,7 @@ export type PendingAction =
   | { type: 'mark-spam' }
   | { type: 'route' };
 
-/** `notify-users` gains `email` (sent only when true, so today's server keeps accepting it). */
+/** `notify-users` with `email` (sent only when true). */
 export type NotifyUsersAction = Extract<ApiAction, { type: 'notify-users' }> & { email?: boolean };
 
 /** Every action the builder edits. */
@@ -38,7 +38,7 @@ export type ActionType = AnyAction['type'];
 
 export const PENDING_ACTION_TYPES: ActionType[] = ['reply-with-text-module', 'notify-team', 'call-webhook', 'mark-spam', 'route'];
 
-/** A rule and a version as the server will send them (with the schedule of time-based rules). */
+/** A rule and a version as the server sends them (with the schedule of time-based rules). */
 export type RuleWithSchedule = Omit<Schemas['Rule'], 'actions'> & { actions: AnyAction[]; schedule?: Schedule | null };
 export type RuleVersionWithSchedule = Omit<Schemas['RuleVersion'], 'actions'> & { actions: AnyAction[]; schedule?: Schedule | null };
 
