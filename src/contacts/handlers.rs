@@ -166,14 +166,24 @@ pub async fn lookup(
 /// Groups of likely duplicates: the same e-mail, the same phone digits, or
 /// the same name in the same city or organization.
 #[utoipa::path(get, path = "/api/v1/contacts/duplicates", tag = "customers", params(DuplicatesQuery),
-    responses((status = 200, body = ItemList<DuplicateGroup>), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = ItemList<DuplicateGroup>), (status = 404, body = ProblemBody),
+        (status = 422, body = ProblemBody, description = "no client given and none of one's own")))]
 #[get("/contacts/duplicates")]
 pub async fn duplicates(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<DuplicatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_id = query.into_inner().client_id;
+    let client_id = query
+        .into_inner()
+        .client_id
+        .or(who.client_id)
+        .ok_or_else(|| {
+            super::ContactError::from(crate::validation::Invalid::new(
+                "client_id",
+                "which client's contacts",
+            ))
+        })?;
     let items = state
         .db
         .read(move |conn| service::duplicates(conn, &who, client_id))

@@ -142,7 +142,8 @@ pub struct LookupQuery {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DuplicatesQuery {
-    pub client_id: ClientId,
+    /// The client; a client's own users may leave it out (their client).
+    pub client_id: Option<ClientId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

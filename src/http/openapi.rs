@@ -323,6 +323,8 @@ struct ProblemResponses;
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        close_tagged_variants(openapi);
+        any_json_values(openapi);
         let Ok(mut doc) = serde_json::to_value(&*openapi) else {
             return;
         };
@@ -532,6 +534,83 @@ fn referenced(
         }
         Value::Array(items) => items.iter().for_each(|item| referenced(doc, item, found)),
         _ => {}
+    }
+}
+
+/// Internally tagged enums that deny unknown fields (`#[serde(tag = "type",
+/// deny_unknown_fields)]`): utoipa documents each variant as an open
+/// object, so a client (or the fuzzer) may think extra fields are accepted.
+/// Each variant is closed here, as serde reads it.
+const CLOSED_TAGGED_ENUMS: &[&str] = &["Action"];
+
+fn close_tagged_variants(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for name in CLOSED_TAGGED_ENUMS {
+        let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut(*name) else {
+            continue;
+        };
+        for variant in &mut one_of.items {
+            if let RefOr::T(Schema::Object(object)) = variant {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
+/// Fields that take any JSON value (a rule condition's value, a custom
+/// value a rule sets): utoipa can only say "object" for `serde_json::Value`
+/// and writes `{}` for "any", which it cannot read back; so every JSON type
+/// is listed.
+const ANY_JSON_FIELDS: &[(&str, Option<&str>, &str)] = &[
+    ("Condition", None, "value"),
+    ("Action", Some("set-custom"), "value"),
+];
+
+fn any_json_values(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let any = || {
+        let mut object = Object::new();
+        object.schema_type = SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+            Type::Array,
+            Type::Object,
+            Type::Null,
+        ]);
+        RefOr::T(Schema::Object(object))
+    };
+    for (name, variant, field) in ANY_JSON_FIELDS {
+        let objects: Vec<&mut Object> = match components.schemas.get_mut(*name) {
+            Some(RefOr::T(Schema::Object(object))) => vec![object],
+            Some(RefOr::T(Schema::OneOf(one_of))) => one_of
+                .items
+                .iter_mut()
+                .filter_map(|item| match item {
+                    RefOr::T(Schema::Object(object)) => Some(object),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for object in objects {
+            let tagged = variant.is_none_or(|tag| {
+                serde_json::to_string(&object.properties.get("type"))
+                    .is_ok_and(|t| t.contains(&format!("\"{tag}\"")))
+            });
+            if tagged && object.properties.contains_key(*field) {
+                object.properties.insert((*field).to_string(), any());
+            }
+        }
     }
 }
 

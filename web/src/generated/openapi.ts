@@ -3287,7 +3287,7 @@ export interface components {
             key: string;
             /** @enum {string} */
             type: "set-custom";
-            value: Record<string, unknown>;
+            value: string | number | boolean | unknown[] | Record<string, unknown> | null;
         } | {
             text: string;
             /** @enum {string} */
@@ -3972,7 +3972,7 @@ export interface components {
         Condition: {
             field: string;
             op: string;
-            value?: Record<string, unknown>;
+            value?: string | number | boolean | unknown[] | Record<string, unknown> | null;
         };
         /**
          * @description A node of the condition tree: `{"all": [...]}`, `{"any": [...]}` or one
@@ -14041,8 +14041,9 @@ export interface operations {
     };
     duplicates: {
         parameters: {
-            query: {
-                client_id: number;
+            query?: {
+                /** @description The client; a client's own users may leave it out (their client). */
+                client_id?: number | null;
             };
             header?: never;
             path?: never;
@@ -14086,6 +14087,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description no client given and none of one's own */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
