@@ -141,7 +141,8 @@ test('a lead sets round-robin, an agent says available, a new case lands with th
 
     // Narrow screens: the switch in the header and the page fit.
     narrow = await login(email, { viewport: { width: 390, height: 844 } });
-    await narrow.page.getByTestId('availability').waitFor();
+    // The switch is disabled until the agent's state has loaded.
+    await narrow.page.locator('[data-testid="availability"]:enabled').waitFor();
     assert.equal(await narrow.page.getByTestId('availability').inputValue(), 'available');
     const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the header fits at 390 px (overflow ${overflow})`);
