@@ -249,7 +249,26 @@ pub fn update(
     if input.client_id.is_some_and(|c| c != before.client_id) {
         return Err(Invalid::new("client_id", "a rule stays with its client").into());
     }
-    let c = check(conn, before.client_id, &input)?;
+    let rule = save_version(conn, who, id, before.client_id, &input)?;
+    record(
+        conn,
+        who,
+        "rule.updated",
+        &rule,
+        json!({"name": rule.name, "version": rule.version}),
+    )?;
+    Ok(rule)
+}
+
+/// Checks `input` and saves it as the rule's next version.
+fn save_version(
+    conn: &Connection,
+    who: &Principal,
+    id: i64,
+    client_id: ClientId,
+    input: &RuleInput,
+) -> Result<Rule, RuleError> {
+    let c = check(conn, client_id, input)?;
     store::insert_version(
         conn,
         &NewVersion {
@@ -263,15 +282,7 @@ pub fn update(
             created_by: who.user_id,
         },
     )?;
-    let rule = store::get(conn, id)?.ok_or(RuleError::NotFound)?;
-    record(
-        conn,
-        who,
-        "rule.updated",
-        &rule,
-        json!({"name": rule.name, "version": rule.version}),
-    )?;
-    Ok(rule)
+    store::get(conn, id)?.ok_or(RuleError::NotFound)
 }
 
 /// Restores an older version as a new one (the history stays whole).
@@ -296,21 +307,7 @@ pub fn restore(
         schedule: old.schedule,
         expected_version: None,
     };
-    let c = check(conn, before.client_id, &input)?;
-    store::insert_version(
-        conn,
-        &NewVersion {
-            rule_id: id,
-            name: &c.name,
-            project_ids: &c.project_ids,
-            event: input.event,
-            conditions: &c.conditions,
-            actions: &c.actions,
-            schedule: c.schedule.as_deref(),
-            created_by: who.user_id,
-        },
-    )?;
-    let rule = store::get(conn, id)?.ok_or(RuleError::NotFound)?;
+    let rule = save_version(conn, who, id, before.client_id, &input)?;
     record(
         conn,
         who,
