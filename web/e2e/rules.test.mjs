@@ -258,6 +258,8 @@ test('the client admin builds, dry-runs and activates a rule; a new case follows
     await admin.page.getByTestId('confirm').getByTestId('submit').click();
     await admin.page.getByTestId('rule-version').filter({ hasText: 'Version 3' }).waitFor();
     assert.equal(await admin.page.getByTestId('rule-name').inputValue(), name);
+    // The editor is remounted for the new version; its list loads after the heading.
+    await admin.page.getByTestId('rule-version-row').nth(2).waitFor();
     assert.equal(await admin.page.getByTestId('rule-version-row').count(), 3);
 
     for (const p of [admin, anna, lead, phone]) assert.deepEqual(p.problems, []);
