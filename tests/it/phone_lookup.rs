@@ -122,6 +122,8 @@ async fn numbers_in_every_form_and_by_their_last_digits() {
     let (status, body) = acme_api
         .get(&format!("{V1}/contacts/lookup?phone=12"))
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "validation", "{body}");
+    assert_eq!(body["field"], "phone", "{body}");
     ts.server.stop().await;
 }
