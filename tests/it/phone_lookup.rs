@@ -48,8 +48,12 @@ async fn find(api: &Api, number: &str) -> Vec<i64> {
 #[actix_web::test]
 async fn numbers_in_every_form_and_by_their_last_digits() {
     let ts = common::demo_server().await;
-    let acme = ts.id_of("/api/v1/clients", "name", "Acme Energie GmbH").await;
-    let nord = ts.id_of("/api/v1/clients", "name", "Nordlicht Versand AG").await;
+    let acme = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
+    let nord = ts
+        .id_of("/api/v1/clients", "name", "Nordlicht Versand AG")
+        .await;
     let acme_api = ts.token_client(CA_ACME);
     let nord_api = ts.token_client(CA_NORD);
     let ines = new_contact(&acme_api, acme, "Ines Anruferin", &["+49 30 8765-4321"]).await;
@@ -81,7 +85,9 @@ async fn numbers_in_every_form_and_by_their_last_digits() {
     assert!(!find(&nord_api, "+49 30 8765 4321").await.contains(&ines));
     // Asking within the other client: not found as a client at all.
     let (status, _) = nord_api
-        .get(&format!("{V1}/contacts/lookup?client_id={acme}&phone=03087654321"))
+        .get(&format!(
+            "{V1}/contacts/lookup?client_id={acme}&phone=03087654321"
+        ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // The platform admin sees both, in id order.
