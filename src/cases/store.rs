@@ -905,6 +905,9 @@ pub fn counts(
     Ok(counts)
 }
 
+/// The cases' full-text table (rowid = case id).
+pub const SEARCH_TABLE: &str = "case_search";
+
 /// How many of the newest matching cases are ranked against each other.
 const SEARCH_WINDOW: u32 = 2000;
 
@@ -926,11 +929,15 @@ const SEARCH_WINDOW: u32 = 2000;
 /// whole-store count of the matches when the query is one phrase or word.
 /// That count cost more than the rest of such a search: at 1.1 M cases the
 /// ranking pass of "Vertrag kündigen" took 65 ms with bm25, 5 ms without.
+///
+/// `phrase_counts`: how many cases match each phrase of `fts`, in order
+/// (see `search::rarest_first`); the ranking then counts nothing itself.
 pub fn search(
     conn: &Connection,
     mut filter: Filter,
     fts: &str,
     newest_first: bool,
+    phrase_counts: Option<&[i64]>,
     limit: u32,
 ) -> StoreResult<Vec<(Case, String)>> {
     filter.push("case_search MATCH ?", vec![Value::Text(fts.to_string())]);
@@ -947,17 +954,29 @@ pub fn search(
         })?;
         return Ok(rows.collect::<Result<_, _>>()?);
     }
-    // bm25's order without its whole-store count for a lone phrase.
+    // bm25's order without its whole-store count for a lone phrase, nor
+    // for phrases whose counts are given (bound after the column weights,
+    // 1 each as bm25's default).
     crate::search::rank::ensure(conn)?;
+    let where_sql = filter.where_sql();
+    let mut args = filter.args;
+    let mut given = String::new();
+    if let Some(counts) = phrase_counts.filter(|c| !c.is_empty()) {
+        given.push_str(", 1.0, 1.0, 1.0");
+        for &count in counts {
+            args.push(Value::from(count));
+            given.push_str(&format!(", ?{}", args.len()));
+        }
+    }
     let ranked: Vec<i64> = conn
         .prepare_cached(&format!(
-            "SELECT id FROM (SELECT case_search.rowid AS id, zezaro_rank(case_search) AS score
-               FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{}
+            "SELECT id FROM (SELECT case_search.rowid AS id,
+                    zezaro_rank(case_search{given}) AS score
+               FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{where_sql}
                ORDER BY case_search.rowid DESC LIMIT {SEARCH_WINDOW})
-             ORDER BY score, id DESC LIMIT {limit}",
-            filter.where_sql()
+             ORDER BY score, id DESC LIMIT {limit}"
         ))?
-        .query_map(params_from_iter(filter.args.iter()), |row| row.get(0))?
+        .query_map(params_from_iter(args.iter()), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     if ranked.is_empty() {
         return Ok(Vec::new());

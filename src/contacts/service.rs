@@ -96,10 +96,10 @@ pub fn lookup(
                 return Err(Invalid::new("phone", "has too few digits").into());
             }
             let exact = store::lookup(conn, &visibility, query.client_id, Match::Digits(&digits))?;
-            if !exact.is_empty() || digits.len() < 8 {
+            if !exact.is_empty() || digits.len() < store::TAIL_DIGITS {
                 return Ok(exact);
             }
-            let suffix = &digits[digits.len() - 8..];
+            let suffix = &digits[digits.len() - store::TAIL_DIGITS..];
             Ok(store::lookup(
                 conn,
                 &visibility,

@@ -108,16 +108,28 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// How many trailing digits a phone look-up falls back to.
+pub const TAIL_DIGITS: usize = 8;
+
+/// The indexed expression of a number's last [`TAIL_DIGITS`] digits: it
+/// must be spelled exactly as in `contact_phones_tail` (migration 0035) for
+/// SQLite to read that index.
+const TAIL_SQL: &str = "substr(digits, -8)";
+
 /// How [`lookup`] matches.
 pub enum Match<'a> {
     Email(&'a str),
     /// Exactly these digits.
     Digits(&'a str),
-    /// Numbers ending in these (8) digits.
+    /// Numbers ending in these [`TAIL_DIGITS`] digits.
     Suffix(&'a str),
 }
 
-/// Contacts (not merged away) with this address or number.
+/// Contacts (not merged away) with this address or number. Each way is one
+/// seek in its index (`contact_emails_email`, `contact_phones_digits`,
+/// `contact_phones_tail`); `+c.client_id` keeps SQLite from walking the
+/// client's contacts by `contacts_client` instead, and the ids from the
+/// subquery come sorted, so `ORDER BY c.id` needs no sort.
 pub fn lookup(
     conn: &Connection,
     visibility: &Visibility,
@@ -126,31 +138,41 @@ pub fn lookup(
 ) -> StoreResult<Vec<Contact>> {
     let (clause, value) = match by {
         Match::Email(email) => (
-            "c.id IN (SELECT contact_id FROM contact_emails WHERE email = ?3)",
+            "c.id IN (SELECT contact_id FROM contact_emails WHERE email = ?3)".to_string(),
             email,
         ),
         Match::Digits(digits) => (
-            "c.id IN (SELECT contact_id FROM contact_phones WHERE digits = ?3)",
+            "c.id IN (SELECT contact_id FROM contact_phones WHERE digits = ?3)".to_string(),
             digits,
         ),
-        Match::Suffix(suffix) => (
-            "c.id IN (SELECT contact_id FROM contact_phones
-                      WHERE length(digits) >= length(?3) AND substr(digits, -length(?3)) = ?3)",
-            suffix,
-        ),
+        Match::Suffix(suffix) => {
+            // Only a whole tail can equal the indexed expression; a number
+            // shorter than the tail has no tail to match.
+            if suffix.len() != TAIL_DIGITS {
+                return Ok(Vec::new());
+            }
+            (
+                format!("c.id IN (SELECT contact_id FROM contact_phones WHERE {TAIL_SQL} = ?3)"),
+                suffix,
+            )
+        }
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE c.merged_into_id IS NULL
-           AND (?1 IS NULL OR c.client_id IN (SELECT value FROM json_each(?1)))
-           AND (?2 IS NULL OR c.client_id = ?2)
-           AND {clause}
-         ORDER BY c.id LIMIT 100"
-    ))?;
+    let mut stmt = conn.prepare_cached(&lookup_sql(&clause))?;
     let rows = stmt.query_map(
         params![visibility_param(visibility), client_id, value],
         from_row,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn lookup_sql(clause: &str) -> String {
+    format!(
+        "{SELECT} WHERE c.merged_into_id IS NULL
+           AND (?1 IS NULL OR +c.client_id IN (SELECT value FROM json_each(?1)))
+           AND (?2 IS NULL OR +c.client_id = ?2)
+           AND {clause}
+         ORDER BY c.id LIMIT 100"
+    )
 }
 
 /// The client's contact (not merged away) with one of these addresses.
@@ -394,4 +416,97 @@ pub fn names(conn: &Connection, client_id: ClientId) -> StoreResult<Vec<NameRow>
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt
+            .query_map(params![Some("[1,2]"), Some(1), "12345678"], |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap();
+        rows.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
+    }
+
+    /// Every look-up is a seek in its own index, never a walk over all
+    /// numbers or over a client's contacts (the tail's expression must be
+    /// spelled as migration 0035 indexed it).
+    #[test]
+    fn lookups_seek_their_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        db.read_blocking(|conn| {
+            for (clause, index) in [
+                (
+                    "c.id IN (SELECT contact_id FROM contact_emails WHERE email = ?3)".to_string(),
+                    "contact_emails_email",
+                ),
+                (
+                    "c.id IN (SELECT contact_id FROM contact_phones WHERE digits = ?3)".to_string(),
+                    "contact_phones_digits",
+                ),
+                (
+                    format!(
+                        "c.id IN (SELECT contact_id FROM contact_phones WHERE {TAIL_SQL} = ?3)"
+                    ),
+                    "contact_phones_tail",
+                ),
+            ] {
+                let plan = plan(conn, &lookup_sql(&clause));
+                assert!(plan.contains(index), "{clause}:\n{plan}");
+                assert!(!plan.contains("contacts_client"), "{clause}:\n{plan}");
+                assert!(!plan.contains("SCAN contact_phones"), "{clause}:\n{plan}");
+                assert!(!plan.contains("SCAN c"), "{clause}:\n{plan}");
+            }
+            Ok::<_, crate::db::StoreError>(())
+        })
+        .unwrap();
+    }
+
+    /// The tail matches numbers whose last 8 digits are these, and nothing
+    /// shorter than 8 digits.
+    #[test]
+    fn the_tail_matches_the_last_eight_digits() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        crate::demo::seed(&db).unwrap();
+        db.write_blocking(|tx| {
+            let client_id: ClientId =
+                tx.query_row("SELECT id FROM clients ORDER BY id LIMIT 1", [], |r| {
+                    r.get(0)
+                })?;
+            let fields = |name: &str, phones: &[&str]| ContactFields {
+                name: name.into(),
+                emails: Vec::new(),
+                phones: phones.iter().map(|p| p.to_string()).collect(),
+                organization_id: None,
+                customer_number: None,
+                language: None,
+                street: String::new(),
+                postal_code: String::new(),
+                city: String::new(),
+                country: String::new(),
+                notes: String::new(),
+                custom: "{}".into(),
+            };
+            let long = insert(tx, client_id, &fields("Lang", &["+49 30 8765-4321"]))?;
+            let local = insert(tx, client_id, &fields("Ortsnetz", &["030 87654321"]))?;
+            insert(tx, client_id, &fields("Kurz", &["7654321"]))?;
+            insert(tx, client_id, &fields("Anders", &["+49 30 8765 4320"]))?;
+            let found: Vec<ContactId> =
+                lookup(tx, &Visibility::All, None, Match::Suffix("87654321"))?
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect();
+            assert_eq!(found, vec![long, local]);
+            assert!(lookup(tx, &Visibility::All, None, Match::Suffix("654321"))?.is_empty());
+            Ok::<_, crate::db::StoreError>(())
+        })
+        .unwrap();
+    }
 }

@@ -39,9 +39,10 @@ pub async fn search(
         limit,
     } = params.into_inner();
     let limit = limit.unwrap_or(25).clamp(1, 100);
+    let stats = state.search_stats.clone();
     let results = state
         .db
-        .read(move |conn| super::search(conn, &who, &q, project_id, limit))
+        .read(move |conn| super::search(conn, &who, &q, project_id, limit, &stats))
         .await?;
     Ok(HttpResponse::Ok().json(results))
 }

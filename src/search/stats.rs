@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::db::StoreResult;
 
@@ -47,6 +47,64 @@ impl PhraseCounts {
         table: &'static str,
         phrases: &[String],
     ) -> StoreResult<Vec<i64>> {
+        self.kept(table, phrases, |phrase| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM {table} WHERE {table} MATCH ?1"
+                ))?
+                .query_row([phrase], |row| row.get(0))?)
+        })
+    }
+
+    /// As [`Self::counts`], each count read from at most `sample` rows: a
+    /// phrase in fewer rows is counted exactly; for one in more, the count
+    /// is estimated from how densely it matches the newest rows (rowid
+    /// order): `sample` matches since rowid `r` of `last` rows give
+    /// `sample × last / (last − r + 1)`. The walk is bounded whatever the
+    /// store's size: a common word costs as much as one in `sample` rows.
+    /// `table`'s rowids must grow with time (the cases' search table).
+    /// A table's counts must always be asked the same way: the kept counts
+    /// do not say whether they were estimated.
+    pub fn estimates(
+        &self,
+        conn: &Connection,
+        table: &'static str,
+        phrases: &[String],
+        sample: i64,
+    ) -> StoreResult<Vec<i64>> {
+        let last: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT 1"
+            ))?
+            .query_row([], |row| row.get(0))
+            .optional()?
+            .unwrap_or(0);
+        self.kept(table, phrases, |phrase| {
+            let (seen, oldest): (i64, Option<i64>) = conn
+                .prepare_cached(&format!(
+                    "SELECT count(*), min(id) FROM (SELECT rowid AS id FROM {table}
+                       WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
+                ))?
+                .query_row(rusqlite::params![phrase, sample], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?;
+            Ok(match oldest {
+                Some(oldest) if seen >= sample && oldest <= last => {
+                    let span = (last - oldest + 1) as f64;
+                    ((seen as f64) * (last as f64) / span).round() as i64
+                }
+                _ => seen,
+            })
+        })
+    }
+
+    /// The kept count of each phrase, `count` for those missing or expired.
+    fn kept(
+        &self,
+        table: &'static str,
+        phrases: &[String],
+        count: impl Fn(&String) -> StoreResult<i64>,
+    ) -> StoreResult<Vec<i64>> {
         let now = Instant::now();
         let mut out: Vec<Option<i64>> = {
             let entries = self.lock();
@@ -64,11 +122,7 @@ impl PhraseCounts {
         let mut counted = Vec::new();
         for (phrase, slot) in phrases.iter().zip(out.iter_mut()) {
             if slot.is_none() {
-                let count: i64 = conn
-                    .prepare_cached(&format!(
-                        "SELECT count(*) FROM {table} WHERE {table} MATCH ?1"
-                    ))?
-                    .query_row([phrase], |row| row.get(0))?;
+                let count = count(phrase)?;
                 *slot = Some(count);
                 counted.push((phrase.clone(), count));
             }
@@ -145,5 +199,43 @@ mod tests {
         conn.execute("INSERT INTO t (body) VALUES ('Umzug')", [])
             .unwrap();
         assert_eq!(fresh.counts(&conn, "t", &phrases[1..2]).unwrap(), vec![4]);
+    }
+
+    /// Below the sample, exact; above it, from the newest rows' density.
+    #[test]
+    fn estimates_are_exact_below_the_sample_and_close_above() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');",
+        )
+        .unwrap();
+        // 'jeder' in every row, 'dritte' in every third, 'selten' in 5.
+        for i in 1..=3000 {
+            let mut body = String::from("jeder");
+            if i % 3 == 0 {
+                body.push_str(" dritte");
+            }
+            if i % 600 == 0 {
+                body.push_str(" selten");
+            }
+            conn.execute(
+                "INSERT INTO t (rowid, body) VALUES (?1, ?2)",
+                rusqlite::params![i, body],
+            )
+            .unwrap();
+        }
+        let phrases: Vec<String> = ["\"jeder\"", "\"dritte\"", "\"selten\"", "\"nie\""]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let kept = PhraseCounts::new(Duration::ZERO);
+        assert_eq!(
+            kept.estimates(&conn, "t", &phrases, 10_000).unwrap(),
+            vec![3000, 1000, 5, 0]
+        );
+        let estimated = kept.estimates(&conn, "t", &phrases, 100).unwrap();
+        assert_eq!(estimated[0], 3000);
+        assert!((990..=1010).contains(&estimated[1]), "{estimated:?}");
+        assert_eq!(estimated[2..], [5, 0]);
     }
 }

@@ -28,6 +28,7 @@ mod knowledge_preview;
 mod knowledge_projects;
 mod mail_ingest;
 mod mail_outbound;
+mod phone_lookup;
 mod routing;
 mod rule_actions;
 mod rules;
