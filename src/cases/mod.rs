@@ -9,6 +9,7 @@ pub mod events;
 pub mod handlers;
 mod model;
 pub mod outbox;
+pub mod plan;
 pub mod relations;
 pub mod service;
 pub mod store;

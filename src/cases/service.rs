@@ -14,7 +14,7 @@ use super::model::{
     InlineContact, ListView, Message, MessageCreated, MessageKind, NewCase, NewMessage,
     NewTimeEntry, Priority, Status, TimeEntry, Viewer,
 };
-use super::store::{self, Filter, Indexing, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
+use super::store::{self, Filter, Indexing, Key, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
 use crate::auth::Principal;
 use crate::auth::policy;
 use crate::db::now;
@@ -709,13 +709,13 @@ pub fn detail(
 }
 
 /// The filters of a list query, within the caller's visibility.
-fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
+/// The list's filter for this caller and query (visibility included).
+pub fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
     let mut filter = Filter::default();
     filter.visible_to(who);
     if let Some(project_id) = query.project_id {
         filter.project(project_id);
     }
-    let open = "c.status NOT IN ('solved', 'closed')";
     let view = match query.view.as_deref() {
         None => ListView::All,
         Some(view) => ListView::parse(view).ok_or(Invalid::new(
@@ -725,13 +725,16 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
     };
     match view {
         ListView::All => {}
-        ListView::Open => filter.push(open, vec![]),
+        ListView::Open => filter.open(),
         ListView::Mine => {
-            filter.push(open, vec![]);
-            filter.push("c.assignee_id = ?", vec![Value::from(who.user_id)]);
+            filter.open();
+            match who.user_id {
+                Some(user_id) => filter.key(Key::Assignee(user_id)),
+                None => filter.push("c.assignee_id = ?", vec![Value::Null]),
+            }
         }
         ListView::Unassigned => {
-            filter.push(open, vec![]);
+            filter.open();
             filter.push("c.assignee_id IS NULL", vec![]);
         }
     }
@@ -746,7 +749,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
             [] => {}
             // One status as an equality, so the (project, status, time)
             // index gives the page in order.
-            [one] => filter.push("c.status = ?", vec![Value::Text((*one).to_string())]),
+            [one] => filter.key(Key::Status((*one).to_string())),
             _ => filter.push(
                 "c.status IN (SELECT value FROM json_each(?))",
                 vec![Value::Text(
@@ -756,19 +759,16 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         }
     }
     if let Some(assignee) = query.assignee_id {
-        filter.push("c.assignee_id = ?", vec![Value::from(assignee)]);
+        filter.key(Key::Assignee(assignee));
     }
     if let Some(team) = query.team {
-        filter.push(
-            "c.handling_team = ?",
-            vec![Value::Text(team.as_str().into())],
-        );
+        filter.key(Key::Team(team.as_str().into()));
     }
     if let Some(topic) = query.topic_id {
-        filter.push("c.topic_id = ?", vec![Value::from(topic)]);
+        filter.key(Key::Topic(topic));
     }
     if let Some(channel) = query.channel {
-        filter.push("c.channel = ?", vec![Value::Text(channel.as_str().into())]);
+        filter.key(Key::Channel(channel.as_str().into()));
     }
     if let Some(reference) = &query.reference {
         let (key, number) = reference
@@ -782,10 +782,15 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
         );
     }
     if let Some(contact) = query.contact_id {
-        filter.push("c.contact_id = ?", vec![Value::from(contact)]);
+        filter.key(Key::Contact(contact));
     }
     if let Some(tag) = &query.tag {
         filter.tag(tag.trim().to_lowercase());
+    }
+    // The plan from the store's numbers (`cases::plan`); a case number
+    // (`ref`) is one row by the (project, number) key: SQLite's own plan.
+    if query.reference.is_none() {
+        filter.plan_from_statistics();
     }
     let due = match query.due.as_deref() {
         None => None,
@@ -794,7 +799,7 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
     match due {
         None => {}
         Some(Due::Overdue) => {
-            filter.push(open, vec![]);
+            filter.open();
             if query.project_id.is_some() {
                 // The project's overdue open cases are one range of this
                 // index, sorted after; walking the list's order instead
@@ -804,20 +809,24 @@ fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseError> {
             } else {
                 // Across projects: the open-cases index in the sort order,
                 // the due date checked per row.
+                let now = now();
                 filter.push(
                     "c.due_at IS NOT NULL AND +c.due_at < ?",
-                    vec![Value::Text(now())],
+                    vec![Value::Text(now.clone())],
                 );
+                filter.key(Key::Due(None, now));
             }
         }
         Some(Due::Soon) => {
             let soon = (chrono::Utc::now() + chrono::Duration::hours(24))
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            filter.push(open, vec![]);
+            filter.open();
+            let now = now();
             filter.push(
                 "c.due_at >= ? AND c.due_at < ?",
-                vec![Value::Text(now()), Value::Text(soon)],
+                vec![Value::Text(now.clone()), Value::Text(soon.clone())],
             );
+            filter.key(Key::Due(Some(now), soon));
         }
     }
     Ok(filter)

@@ -581,8 +581,11 @@ pub fn prefix_words(conn: &Connection, stem: &str, max: usize) -> StoreResult<Op
 
 // ---- lists -----------------------------------------------------------------
 
+/// The list's open filter; the partial indexes' WHERE spells it exactly.
+pub const OPEN: &str = "c.status NOT IN ('solved', 'closed')";
+
 /// A compiled list query: a WHERE clause with its arguments.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Filter {
     clauses: Vec<String>,
     args: Vec<Value>,
@@ -595,6 +598,35 @@ pub struct Filter {
     /// The tag filter: its clause's position and argument number, so that
     /// a list by time can read it from case_tags' own index instead.
     tag: Option<(usize, usize)>,
+    /// The filters the plan chooser knows, each with its clause's position
+    /// (`cases::plan`); only lists built by `cases::service::filter_for`
+    /// set `planned`, other users of `Filter` keep SQLite's own plan.
+    keys: Vec<(Key, usize)>,
+    /// The open filter is one of the clauses (partial indexes apply).
+    open: bool,
+    /// The visibility's clause position and the projects or clients.
+    visible: Option<(usize, Visibility)>,
+    project_id: Option<ProjectId>,
+    planned: bool,
+}
+
+/// A filter with an index of its own, which the list may read instead of
+/// walking the sort's order (`cases::plan`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Key {
+    Project(ProjectId),
+    Assignee(UserId),
+    Contact(ContactId),
+    /// Within the given project (the indexes lead with the project).
+    Team(String),
+    Channel(String),
+    Topic(i64),
+    Status(String),
+    Tag(String),
+    /// Due from (inclusive) to (exclusive), as a range of the due order's
+    /// index (`COALESCE(c.due_at, '9999')`; dates sort before '9999'). Its
+    /// clause is implied by the due filter's own, added beside it.
+    Due(Option<String>, String),
 }
 
 impl Filter {
@@ -619,6 +651,9 @@ impl Filter {
     /// their rows): it walks an index in the list's order, or the more
     /// selective one of another filter, and checks the project per row.
     pub fn visibility(&mut self, visibility: &Visibility) {
+        if !matches!(visibility, Visibility::All) {
+            self.visible = Some((self.clauses.len(), visibility.clone()));
+        }
         match visibility {
             Visibility::All => {}
             Visibility::Clients(ids) => self.push(
@@ -662,14 +697,71 @@ impl Filter {
 
     /// Cases of one project.
     pub fn project(&mut self, project_id: ProjectId) {
+        if self.project_id.is_none() {
+            self.project_id = Some(project_id);
+            self.keys
+                .push((Key::Project(project_id), self.clauses.len()));
+        }
         self.push("c.project_id = ?", vec![Value::from(project_id)]);
         self.project_arg.get_or_insert(self.args.len());
+    }
+
+    /// Only open cases (the clause the partial indexes are made for).
+    pub fn open(&mut self) {
+        if !self.open {
+            self.open = true;
+            self.push(OPEN, vec![]);
+        }
+    }
+
+    /// A filter the plan chooser can weigh: its equality clause, recorded.
+    pub fn key(&mut self, key: Key) {
+        let (clause, value) = match &key {
+            Key::Project(id) => return self.project(*id),
+            Key::Tag(tag) => return self.tag(tag.clone()),
+            Key::Assignee(id) => ("c.assignee_id = ?", Value::from(*id)),
+            Key::Contact(id) => ("c.contact_id = ?", Value::from(*id)),
+            Key::Team(team) => ("c.handling_team = ?", Value::Text(team.clone())),
+            Key::Channel(channel) => ("c.channel = ?", Value::Text(channel.clone())),
+            Key::Topic(id) => ("c.topic_id = ?", Value::from(*id)),
+            Key::Status(status) => ("c.status = ?", Value::Text(status.clone())),
+            Key::Due(from, to) => {
+                self.keys.push((key.clone(), self.clauses.len()));
+                match from {
+                    Some(from) => self.push(
+                        "COALESCE(c.due_at, '9999') >= ? AND COALESCE(c.due_at, '9999') < ?",
+                        vec![Value::Text(from.clone()), Value::Text(to.clone())],
+                    ),
+                    None => self.push(
+                        "COALESCE(c.due_at, '9999') < ?",
+                        vec![Value::Text(to.clone())],
+                    ),
+                }
+                return;
+            }
+        };
+        self.keys.push((key, self.clauses.len()));
+        self.push(clause, vec![value]);
+    }
+
+    /// The same filter with SQLite's own plan (the reference the plan
+    /// choice is tested against).
+    pub fn unplanned(mut self) -> Filter {
+        self.planned = false;
+        self
+    }
+
+    /// Lets `list` choose the plan from the store's numbers (`cases::plan`):
+    /// every clause of this filter is one the chooser knows.
+    pub fn plan_from_statistics(&mut self) {
+        self.planned = true;
     }
 
     /// Cases with this tag.
     pub fn tag(&mut self, tag: String) {
         if self.tag.is_none() {
             self.tag = Some((self.clauses.len(), self.args.len() + 1));
+            self.keys.push((Key::Tag(tag.clone()), self.clauses.len()));
         }
         self.push(
             "EXISTS (SELECT 1 FROM case_tags g WHERE g.case_id = c.id AND g.tag = ?)",
@@ -756,11 +848,40 @@ impl Sort {
 /// One page of cases in the sort order, after `cursor` (`key|id`).
 pub fn list(
     conn: &Connection,
-    mut filter: Filter,
+    filter: Filter,
     sort: Sort,
     cursor: Option<(String, i64)>,
     limit: u32,
 ) -> StoreResult<Vec<Case>> {
+    let (sql, args) = list_query(conn, filter, sort, cursor, limit)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// SQLite's plan of the list query `list` runs (`EXPLAIN QUERY PLAN`, one
+/// line per step), for the tests and benchmarks of the plan choice.
+pub fn explain_list(
+    conn: &Connection,
+    filter: Filter,
+    sort: Sort,
+    cursor: Option<(String, i64)>,
+    limit: u32,
+) -> StoreResult<Vec<String>> {
+    let (sql, args) = list_query(conn, filter, sort, cursor, limit)?;
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The list's SQL and arguments, with the plan chosen for them.
+fn list_query(
+    conn: &Connection,
+    mut filter: Filter,
+    sort: Sort,
+    cursor: Option<(String, i64)>,
+    limit: u32,
+) -> StoreResult<(String, Vec<Value>)> {
     let (cmp, dir) = if sort.descending() {
         ("<", "DESC")
     } else {
@@ -779,11 +900,34 @@ pub fn list(
         Some(_) => ("g.case_updated_at", "g.case_id"),
         None => (sort.expr(), "c.id"),
     };
+    // The plan: chosen from the store's numbers where the filter allows it
+    // (`cases::plan`), else SQLite's (and the forced index of overdue).
+    let chosen = match (by_tag, filter.index, filter.planned) {
+        (None, None, true) => Some(choose_plan(conn, &filter, sort, limit)?),
+        _ => None,
+    };
     if let Some((key, id)) = cursor {
+        // The first condition is implied by the second; it is there as a
+        // range SQLite can seek in an index led by the sort key, so a deep
+        // page starts at the cursor instead of passing the earlier pages.
         filter.push(
-            &format!("({key_expr} {cmp} ? OR ({key_expr} = ? AND {id_expr} {cmp} ?))"),
-            vec![Value::Text(key.clone()), Value::Text(key), Value::from(id)],
+            &format!(
+                "{key_expr} {cmp}= ? AND ({key_expr} {cmp} ? OR ({key_expr} = ? AND {id_expr} {cmp} ?))"
+            ),
+            vec![
+                Value::Text(key.clone()),
+                Value::Text(key.clone()),
+                Value::Text(key),
+                Value::from(id),
+            ],
         );
+    }
+    let mut index_clause = filter
+        .index
+        .map(|index| format!(" INDEXED BY {index}"))
+        .unwrap_or_default();
+    if let Some(plan) = &chosen {
+        index_clause = apply_plan(&mut filter, plan);
     }
     let from = match by_tag {
         // CROSS JOIN keeps case_tags the outer loop.
@@ -803,13 +947,7 @@ pub fn list(
                  CROSS JOIN projects p ON p.id = c.project_id"
             )
         }
-        None => format!(
-            "cases c{} JOIN projects p ON p.id = c.project_id",
-            filter
-                .index
-                .map(|index| format!(" INDEXED BY {index}"))
-                .unwrap_or_default()
-        ),
+        None => format!("cases c{index_clause} JOIN projects p ON p.id = c.project_id"),
     };
     // The page's ids first, from the indexes alone where possible; the
     // columns (joins, tags) only for those: a sort never computes them for
@@ -822,9 +960,274 @@ pub fn list(
         select(),
         filter.where_sql(),
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(filter.args.iter()), from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok((sql, filter.args))
+}
+
+/// How the list reads its cases (`cases::plan`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Walk this index in the sort's order.
+    Walk(&'static str),
+    /// Read this index by the filter at this clause position, then sort.
+    Seek {
+        index: &'static str,
+        clause: usize,
+        how: SeekBy,
+    },
+    /// SQLite's own choice.
+    Sqlite,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SeekBy {
+    /// The clause is the index's equality prefix as it is.
+    Clause,
+    /// The visibility, without the `+` that keeps it a per-row check.
+    Visibility,
+    /// The tag, as the case ids of its case_tags rows (no index of cases).
+    Tag,
+}
+
+/// The index a walk in the sort's order reads, and whether the project is
+/// its prefix. The open-case indexes only with the open filter (their WHERE
+/// must be implied); the ones without project prefix are migration 0036's.
+pub fn walk_index(sort: Sort, project: bool, open: bool) -> (&'static str, bool) {
+    match (sort, project, open) {
+        (Sort::UpdatedDesc | Sort::UpdatedAsc, true, true) => ("cases_open_project_updated", true),
+        (Sort::UpdatedDesc | Sort::UpdatedAsc, true, false) => ("cases_project_updated", true),
+        (Sort::UpdatedDesc | Sort::UpdatedAsc, false, true) => ("cases_open_updated", false),
+        (Sort::UpdatedDesc | Sort::UpdatedAsc, false, false) => ("cases_updated", false),
+        (Sort::CreatedDesc | Sort::CreatedAsc, true, _) => ("cases_project_created", true),
+        (Sort::CreatedDesc | Sort::CreatedAsc, false, true) => ("cases_open_created", false),
+        (Sort::CreatedDesc | Sort::CreatedAsc, false, false) => ("cases_created", false),
+        (Sort::DueAsc, _, _) => ("cases_due_order", false),
+        (Sort::SlaAsc, true, true) => ("cases_open_project_sla", true),
+        (Sort::SlaAsc, _, _) => ("cases_sla_order", false),
+        (Sort::PriorityDesc, true, true) => ("cases_open_project_priority", true),
+        (Sort::PriorityDesc, _, _) => ("cases_priority_order", false),
+    }
+}
+
+/// Rows of `cases` counted through `index` where `prefix` holds (with the
+/// open filter when `open`), at most `bound`: the bounded probe.
+fn probe(
+    conn: &Connection,
+    index: &str,
+    prefix: &str,
+    args: &[Value],
+    open: bool,
+    bound: u64,
+) -> StoreResult<u64> {
+    let open = if open { format!(" AND {OPEN}") } else { String::new() };
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM cases c INDEXED BY {index} WHERE {prefix}{open} LIMIT {bound})"
+    );
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    Ok(n.max(0) as u64)
+}
+
+/// The estimated rows of one filter (within `project` for the keys whose
+/// indexes lead with the project), counted up to `bound`; None where the
+/// store cannot tell cheaply. The one place an estimate comes from: a
+/// maintained count (`case_counts`) can answer here first when it exists.
+pub fn estimate(
+    conn: &Connection,
+    key: &Key,
+    project: Option<ProjectId>,
+    open: bool,
+    bound: u64,
+) -> StoreResult<Option<u64>> {
+    let Some((index, _)) = seek_index(key, project, open, Sort::UpdatedDesc) else {
+        return Ok(None);
+    };
+    // Open cases are counted from the open-case indexes alone (the cases'
+    // rows are not read).
+    let index = match (key, open) {
+        (Key::Project(_), true) => "cases_open_project_updated",
+        (Key::Team(_) | Key::Channel(_) | Key::Topic(_) | Key::Status(_), true) => {
+            "cases_open_counts"
+        }
+        _ => index,
+    };
+    let p = project.map(Value::from).unwrap_or(Value::Null);
+    Ok(Some(match key {
+        Key::Project(id) => probe(conn, index, "c.project_id = ?1", &[Value::from(*id)], open, bound)?,
+        Key::Assignee(id) => probe(conn, index, "c.assignee_id = ?1", &[Value::from(*id)], open, bound)?,
+        Key::Contact(id) => probe(conn, index, "c.contact_id = ?1", &[Value::from(*id)], open, bound)?,
+        Key::Team(v) => probe(conn, index, "c.project_id = ?1 AND c.handling_team = ?2", &[p, Value::Text(v.clone())], open, bound)?,
+        Key::Channel(v) => probe(conn, index, "c.project_id = ?1 AND c.channel = ?2", &[p, Value::Text(v.clone())], open, bound)?,
+        Key::Topic(v) => probe(conn, index, "c.project_id = ?1 AND c.topic_id = ?2", &[p, Value::from(*v)], open, bound)?,
+        Key::Status(v) => probe(conn, index, "c.project_id = ?1 AND c.status = ?2", &[p, Value::Text(v.clone())], open, bound)?,
+        // The range of the index a seek reads, closed cases included: a
+        // count from the index alone, and the seek's true cost.
+        Key::Due(Some(from), to) => probe(
+            conn,
+            index,
+            "COALESCE(c.due_at, '9999') >= ?1 AND COALESCE(c.due_at, '9999') < ?2",
+            &[Value::Text(from.clone()), Value::Text(to.clone())],
+            false,
+            bound,
+        )?,
+        Key::Due(None, to) => probe(
+            conn,
+            index,
+            "COALESCE(c.due_at, '9999') < ?1",
+            &[Value::Text(to.clone())],
+            false,
+            bound,
+        )?,
+        Key::Tag(tag) => {
+            let n: i64 = conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM case_tags WHERE tag = ?1 LIMIT {bound})"
+                ))?
+                .query_row([tag], |r| r.get(0))?;
+            n.max(0) as u64
+        }
+    }))
+}
+
+/// The index a filter is read by, and whether its column after the
+/// equality prefix is `sort`'s key. None: no index leads with it (team,
+/// channel, topic and status lead with the project).
+fn seek_index(key: &Key, project: Option<ProjectId>, open: bool, sort: Sort) -> Option<(&'static str, bool)> {
+    let by_updated = matches!(sort, Sort::UpdatedDesc | Sort::UpdatedAsc);
+    Some(match key {
+        Key::Project(_) => {
+            let (walk, prefixed) = walk_index(sort, true, open);
+            if prefixed { (walk, true) } else { ("cases_project_updated", by_updated) }
+        }
+        Key::Assignee(_) if open => ("cases_open_assignee_updated", by_updated),
+        Key::Assignee(_) => ("cases_assignee_status_updated", false),
+        Key::Contact(_) => ("cases_contact", matches!(sort, Sort::CreatedDesc | Sort::CreatedAsc)),
+        Key::Team(_) | Key::Channel(_) | Key::Topic(_) | Key::Status(_) if project.is_none() => return None,
+        Key::Team(_) => ("cases_project_team_updated", by_updated),
+        Key::Channel(_) => ("cases_project_channel_updated", by_updated),
+        Key::Topic(_) => ("cases_project_topic_updated", by_updated),
+        Key::Status(_) => ("cases_project_status_updated", by_updated),
+        Key::Tag(_) => ("case_tags_tag", false),
+        Key::Due(..) => ("cases_due_order", matches!(sort, Sort::DueAsc)),
+    })
+}
+
+/// Chooses walk or seek for this list from the store's numbers.
+fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> StoreResult<Plan> {
+    use super::plan::{Candidate, Choice, Inputs, choose, probe_bound};
+    let project = filter.project_id;
+    let (walk, prefixed) = walk_index(sort, project.is_some(), filter.open);
+    // Nothing but the project (or nothing at all) and a walk led by it:
+    // the walk is the answer, no probe needed.
+    let others = filter
+        .keys
+        .iter()
+        .filter(|(k, _)| !matches!(k, Key::Project(_)))
+        .count();
+    if others == 0 && (prefixed || (project.is_none() && filter.visible.is_none())) {
+        return Ok(Plan::Walk(walk));
+    }
+    let total: u64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM cases")?
+        .query_row([], |r| r.get::<_, i64>(0))?
+        .max(0) as u64;
+    let bound = probe_bound(u64::from(limit), total);
+    let mut candidates = Vec::new();
+    let mut seeks = Vec::new();
+    let mut project_rows = None;
+    for (key, clause) in &filter.keys {
+        let Some((index, in_order)) = seek_index(key, project, filter.open, sort) else {
+            continue;
+        };
+        let Some(rows) = estimate(conn, key, project, filter.open, bound)? else {
+            continue;
+        };
+        let is_project = matches!(key, Key::Project(_));
+        if is_project {
+            project_rows = Some(rows);
+        }
+        candidates.push(Candidate {
+            rows,
+            at_bound: rows >= bound,
+            within_project: matches!(key, Key::Team(_) | Key::Channel(_) | Key::Topic(_) | Key::Status(_)),
+            in_order,
+            is_project,
+        });
+        let how = if matches!(key, Key::Tag(_)) { SeekBy::Tag } else { SeekBy::Clause };
+        seeks.push((index, *clause, how));
+    }
+    // Without a project: the visible projects are a filter too (an agent
+    // in a few small projects reads them and sorts).
+    if let (None, Some((clause, visible))) = (project, &filter.visible) {
+        let (index, _) = walk_index(sort, true, filter.open);
+        let index = if index.starts_with("cases_project") || index.starts_with("cases_open_project") {
+            index
+        } else {
+            "cases_project_updated"
+        };
+        let (prefix, arg) = match visible {
+            Visibility::Projects(ids) => (
+                "c.project_id IN (SELECT value FROM json_each(?1))",
+                serde_json::to_string(ids).unwrap_or_default(),
+            ),
+            Visibility::Clients(ids) => (
+                "c.project_id IN (SELECT id FROM projects WHERE client_id IN (SELECT value FROM json_each(?1)))",
+                serde_json::to_string(ids).unwrap_or_default(),
+            ),
+            Visibility::All => ("1", String::new()),
+        };
+        let rows = probe(conn, index, prefix, &[Value::Text(arg)], filter.open, bound)?;
+        candidates.push(Candidate {
+            rows,
+            at_bound: rows >= bound,
+            within_project: false,
+            in_order: false,
+            is_project: false,
+        });
+        seeks.push((index, *clause, SeekBy::Visibility));
+    }
+    let inputs = Inputs {
+        limit: u64::from(limit),
+        total,
+        project_rows,
+        walk_has_project_prefix: prefixed,
+        walk_exists: true,
+        candidates,
+    };
+    Ok(match choose(&inputs) {
+        Choice::Walk => Plan::Walk(walk),
+        Choice::Seek(i) => {
+            let (index, clause, how) = seeks[i];
+            Plan::Seek { index, clause, how }
+        }
+        Choice::Sqlite => Plan::Sqlite,
+    })
+}
+
+/// Rewrites the filter for the plan; returns the FROM's index clause.
+fn apply_plan(filter: &mut Filter, plan: &Plan) -> String {
+    match plan {
+        Plan::Walk(index) => format!(" INDEXED BY {index}"),
+        Plan::Sqlite => String::new(),
+        Plan::Seek { index, clause, how } => match how {
+            SeekBy::Clause => format!(" INDEXED BY {index}"),
+            SeekBy::Visibility => {
+                let c = &mut filter.clauses[*clause];
+                if let Some(rest) = c.strip_prefix('+') {
+                    *c = rest.to_string();
+                }
+                format!(" INDEXED BY {index}")
+            }
+            SeekBy::Tag => {
+                let c = &mut filter.clauses[*clause];
+                *c = c.replace(
+                    "EXISTS (SELECT 1 FROM case_tags g WHERE g.case_id = c.id AND g.tag = ",
+                    "c.id IN (SELECT g.case_id FROM case_tags g WHERE g.tag = ",
+                );
+                " NOT INDEXED".to_string()
+            }
+        },
+    }
 }
 
 pub fn counts(

@@ -189,6 +189,7 @@ impl Db {
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;
         scrub_once(&writer)?;
+        optimize(&writer)?;
         let checkpointer = match Checkpointer::start(&path)? {
             Ok(checkpointer) => {
                 // Commits no longer checkpoint (copy pages into the store
@@ -515,6 +516,16 @@ where
 }
 
 /// Opens one connection with the store's settings.
+/// Refreshes SQLite's planner statistics (`sqlite_stat1`, and
+/// `sqlite_stat4`: the bundled SQLite is built with SQLITE_ENABLE_STAT4)
+/// where they are missing or stale: at start, and after a demo generation
+/// or an import. `analysis_limit` samples about 1,000 rows per index, so
+/// this takes milliseconds even at 1M cases (issue 16, docs/perf16.md).
+pub fn optimize(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
+    Ok(())
+}
+
 pub(crate) fn open_connection(path: &Path, create: bool) -> StoreResult<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX

@@ -331,6 +331,8 @@ pub fn generate(
         )
         .map_err(store_err)?;
     }
+    progress("refreshing the planner statistics");
+    crate::db::optimize(&conn).map_err(|err| DemoError(err.to_string()))?;
     progress("checkpointing the write-ahead log");
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
         .map_err(store_err)?;

@@ -26,6 +26,7 @@ mod knowledge;
 mod knowledge_more;
 mod knowledge_preview;
 mod knowledge_projects;
+mod list_plans;
 mod mail_ingest;
 mod mail_outbound;
 mod phone_lookup;
