@@ -82,12 +82,19 @@ conns = {}
 
 
 def get(email, path):
-    conn = conns.get(email) or http.client.HTTPConnection(host, int(port), timeout=120)
-    conns[email] = conn
-    s = time.perf_counter()
-    conn.request("GET", path, headers={"Authorization": "Bearer " + toks[email]})
-    r = conn.getresponse()
-    b = r.read()
+    for attempt in range(2):
+        conn = conns.get(email) or http.client.HTTPConnection(host, int(port), timeout=120)
+        conns[email] = conn
+        s = time.perf_counter()
+        try:
+            conn.request("GET", path, headers={"Authorization": "Bearer " + toks[email]})
+            r = conn.getresponse()
+            b = r.read()
+            break
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closed an idle keep-alive connection: open another.
+            conn.close()
+            conns.pop(email)
     ms = (time.perf_counter() - s) * 1000
     if r.status != 200:
         raise SystemExit(f"FAIL {path} {r.status} {b[:300]}")

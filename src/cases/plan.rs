@@ -22,32 +22,30 @@
 /// One filter the list could read by its own index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// Matching rows, counted up to the probe's bound.
+    /// Rows of its index range, counted up to the probe's bound.
     pub rows: u64,
     /// The probe stopped at its bound: `rows` is a lower bound only, and
     /// seeking it is never chosen (it could be the whole store).
     pub at_bound: bool,
-    /// Counted within the given project (team, topic, channel, status):
-    /// its share is of the project's rows, not of the store's.
-    pub within_project: bool,
     /// The index's column after the equality prefix is the sort key, so a
     /// read of it comes in the list's order.
     pub in_order: bool,
-    /// It is the project filter itself (its share is the project's of the
-    /// store).
-    pub is_project: bool,
+    /// The first rows of its range, checked against the whole filter
+    /// (visibility and every other condition): how many were read, how
+    /// many matched. This catches filters that go together (an agent's
+    /// cases are all in their client's projects), which shares multiplied
+    /// as if independent do not.
+    pub sampled: u64,
+    pub matched: u64,
 }
 
 /// What the chooser knows of the request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inputs {
     pub limit: u64,
-    /// Rows of the store (cases).
-    pub total: u64,
-    /// Rows of the project filtered by, when one is (estimated).
-    pub project_rows: Option<u64>,
-    /// The walk index exists and has the project as its prefix.
-    pub walk_has_project_prefix: bool,
+    /// Rows of the walked range: the project's when the walk index has the
+    /// project as its prefix, else the store's.
+    pub walk_range: u64,
     /// A walk index exists for this sort (else SQLite plans alone).
     pub walk_exists: bool,
     pub candidates: Vec<Candidate>,
@@ -68,58 +66,43 @@ pub enum Choice {
 /// sort's n log n is small below the probe bound (20,000 rows).
 const SORT_WEIGHT: f64 = 1.2;
 
-/// The share of its base a candidate selects (0 < share <= 1).
-fn share(c: &Candidate, inputs: &Inputs) -> f64 {
-    let base = if c.within_project {
-        inputs.project_rows.unwrap_or(inputs.total)
-    } else {
-        inputs.total
-    };
-    (c.rows.max(1) as f64 / base.max(1) as f64).min(1.0)
+/// The estimated rows matching the whole filter: from the candidate with
+/// the fewest rows (its sample covers the largest part of it), its rows
+/// times the share of its sample that matched. None without candidates.
+pub fn matches(inputs: &Inputs) -> Option<f64> {
+    let c = inputs.candidates.iter().min_by_key(|c| c.rows)?;
+    if c.sampled == 0 {
+        return Some(0.0);
+    }
+    Some(c.rows as f64 * c.matched as f64 / c.sampled as f64)
 }
 
-/// Rows a walk of a range passes before `limit` matches, when `others` is
-/// the share of the range that matches (independent filters multiply).
-fn walked(limit: u64, range: u64, others: f64) -> f64 {
-    let matches = range as f64 * others;
+/// Rows a walk of a range passes before `limit` matches, `matches` of its
+/// `range` rows matching, spread evenly.
+fn walked(limit: u64, range: u64, matches: f64) -> f64 {
     if matches <= limit as f64 {
         range as f64
     } else {
-        limit as f64 / others
+        limit as f64 * range as f64 / matches
     }
 }
 
 /// The estimated cost (rows read) of each strategy; the cheapest wins, the
-/// walk on a tie.
+/// walk on a tie or when nothing is known.
 pub fn choose(inputs: &Inputs) -> Choice {
-    let total = inputs.total.max(1);
-    let walk = inputs.walk_exists.then(|| {
-        let (range, skip_project) = match (inputs.walk_has_project_prefix, inputs.project_rows) {
-            (true, Some(rows)) => (rows, true),
-            _ => (total, false),
-        };
-        let others: f64 = inputs
-            .candidates
-            .iter()
-            .filter(|c| !(skip_project && c.is_project))
-            .map(|c| share(c, inputs))
-            .product();
-        walked(inputs.limit, range, others)
-    });
+    let Some(m) = matches(inputs) else {
+        return if inputs.walk_exists { Choice::Walk } else { Choice::Sqlite };
+    };
+    let walk = inputs
+        .walk_exists
+        .then(|| walked(inputs.limit, inputs.walk_range.max(1), m));
     let mut best: Option<(usize, f64)> = None;
     for (i, c) in inputs.candidates.iter().enumerate() {
         if c.at_bound {
             continue;
         }
         let cost = if c.in_order {
-            let others: f64 = inputs
-                .candidates
-                .iter()
-                .enumerate()
-                .filter(|(j, o)| *j != i && !(c.within_project && o.is_project))
-                .map(|(_, o)| share(o, inputs))
-                .product();
-            walked(inputs.limit, c.rows, others)
+            walked(inputs.limit, c.rows, m.min(c.rows as f64))
         } else {
             c.rows as f64 * SORT_WEIGHT
         };
@@ -148,22 +131,21 @@ pub fn probe_bound(limit: u64, total: u64) -> u64 {
 mod tests {
     use super::*;
 
+    /// A candidate of `rows`, every sampled row matching.
     fn cand(rows: u64) -> Candidate {
         Candidate {
             rows,
             at_bound: false,
-            within_project: false,
             in_order: false,
-            is_project: false,
+            sampled: rows.min(256),
+            matched: rows.min(256),
         }
     }
 
     fn inputs(candidates: Vec<Candidate>) -> Inputs {
         Inputs {
             limit: 50,
-            total: 200_000,
-            project_rows: None,
-            walk_has_project_prefix: false,
+            walk_range: 200_000,
             walk_exists: true,
             candidates,
         }
@@ -172,6 +154,9 @@ mod tests {
     #[test]
     fn nothing_to_seek_walks() {
         assert_eq!(choose(&inputs(vec![])), Choice::Walk);
+        let mut i = inputs(vec![]);
+        i.walk_exists = false;
+        assert_eq!(choose(&i), Choice::Sqlite);
     }
 
     #[test]
@@ -197,76 +182,61 @@ mod tests {
     }
 
     #[test]
-    fn filters_together_make_the_walk_longer() {
-        // Two filters of 5,000 each (2.5 % of the store): together 1 in
-        // 1,600 rows match, a walk passes 80,000; seeking one reads 5,000.
-        assert_eq!(choose(&inputs(vec![cand(5_000), cand(5_000)])), Choice::Seek(0));
-        assert_eq!(choose(&inputs(vec![cand(9_000), cand(4_000)])), Choice::Seek(1));
+    fn filters_that_go_together_are_seen_in_the_sample() {
+        // An assignee with 18,000 cases, none of them in the caller's
+        // projects (they work for another client): a walk would pass the
+        // whole store; reading the assignee's rows is cheaper.
+        let mut other = cand(18_000);
+        other.matched = 0;
+        assert_eq!(choose(&inputs(vec![other.clone()])), Choice::Seek(0));
+        // The same with the probe at its bound: nothing better is known.
+        other.at_bound = true;
+        assert_eq!(choose(&inputs(vec![other])), Choice::Walk);
+        // Two filters of 5,000 rows each, 1 in 64 of the first's rows
+        // matching the other: ~80 matches, a walk passes 125,000 rows.
+        let mut a = cand(5_000);
+        a.matched = 4;
+        assert_eq!(choose(&inputs(vec![a, cand(9_000)])), Choice::Seek(0));
     }
 
     #[test]
     fn a_small_project_is_sought_when_the_walk_has_no_project_prefix() {
-        let mut project = cand(300);
-        project.is_project = true;
-        let mut i = inputs(vec![project.clone()]);
-        i.project_rows = Some(300);
-        assert_eq!(choose(&i), Choice::Seek(0));
-        // With the project as the walk's prefix, the walk is the project's
-        // range in order: walk.
-        i.walk_has_project_prefix = true;
-        assert_eq!(choose(&i), Choice::Walk);
-        // A big project without a prefixed index: walk the store's order.
-        let mut big = cand(20_000);
-        big.is_project = true;
-        big.at_bound = true;
-        let mut i = inputs(vec![big]);
-        i.project_rows = Some(80_000);
+        assert_eq!(choose(&inputs(vec![cand(300)])), Choice::Seek(0));
+        // With the project as the walk's prefix, the walk's range is the
+        // project: it passes at most its 300 rows, in order.
+        let mut i = inputs(vec![cand(300)]);
+        i.walk_range = 300;
         assert_eq!(choose(&i), Choice::Walk);
     }
 
     #[test]
     fn a_contact_wins_over_the_project_walk() {
-        // Kind 3: a project of 80,000 rows and a contact with 12 cases.
+        // Kind 3: a project of 80,000 rows (probe at its bound) and a
+        // contact with 12 cases.
         let mut project = cand(20_000);
-        project.is_project = true;
         project.at_bound = true;
         let mut i = inputs(vec![project, cand(12)]);
-        i.project_rows = Some(80_000);
-        i.walk_has_project_prefix = true;
+        i.walk_range = 80_000;
         assert_eq!(choose(&i), Choice::Seek(1));
     }
 
     #[test]
     fn an_index_in_order_costs_only_its_walk() {
-        // A team of a project in updated order: 40,000 of the project's
-        // 80,000 rows; read in order it stops after ~100 rows.
-        let mut project = cand(20_000);
-        project.is_project = true;
-        project.at_bound = true;
+        // A team of a project in updated order: 20,000 rows, half of its
+        // sample matching the rest of the filter: ~100 rows passed.
         let mut team = cand(20_000);
-        team.within_project = true;
         team.in_order = true;
-        let mut i = inputs(vec![project, team]);
-        i.project_rows = Some(80_000);
-        i.walk_has_project_prefix = true;
-        // The project's walk checks the team per row: ~200 rows.
-        assert_eq!(choose(&i), Choice::Seek(1));
-        // Without a walk index the in-order index is taken too.
+        team.matched = team.sampled / 2;
+        let mut i = inputs(vec![team]);
+        i.walk_range = 80_000;
+        assert_eq!(choose(&i), Choice::Seek(0));
         i.walk_exists = false;
-        assert_eq!(choose(&i), Choice::Seek(1));
-    }
-
-    #[test]
-    fn no_walk_index_and_nothing_to_seek_leaves_it_to_sqlite() {
-        let mut i = inputs(vec![]);
-        i.walk_exists = false;
-        assert_eq!(choose(&i), Choice::Sqlite);
+        assert_eq!(choose(&i), Choice::Seek(0));
     }
 
     #[test]
     fn a_filter_matching_fewer_than_a_page_reads_the_whole_range() {
-        // 10 matches in a range of 200,000: a walk passes all of it.
-        assert!((walked(50, 200_000, 10.0 / 200_000.0) - 200_000.0).abs() < 1.0);
+        assert!((walked(50, 200_000, 10.0) - 200_000.0).abs() < 1.0);
         assert_eq!(choose(&inputs(vec![cand(10)])), Choice::Seek(0));
     }
 }

@@ -1025,30 +1025,61 @@ pub fn walk_index(sort: Sort, project: bool, open: bool) -> (&'static str, bool)
     }
 }
 
-/// Rows of `cases` counted through `index` where `prefix` holds (with the
-/// open filter when `open`), at most `bound`: the bounded probe.
-fn probe(
-    conn: &Connection,
-    index: &str,
-    prefix: &str,
-    args: &[Value],
+/// The range a filter's estimate counts: an index, its prefix condition
+/// (`?1`, `?2`), the arguments, and whether the open filter belongs to it.
+/// Open cases are counted from the open-case indexes alone.
+struct Range {
+    index: &'static str,
+    prefix: &'static str,
+    args: Vec<Value>,
     open: bool,
-    bound: u64,
-) -> StoreResult<u64> {
-    let open = if open { format!(" AND {OPEN}") } else { String::new() };
-    let sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM cases c INDEXED BY {index} WHERE {prefix}{open} LIMIT {bound})"
-    );
-    let n: i64 = conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
-    Ok(n.max(0) as u64)
+}
+
+fn range_of(key: &Key, project: Option<ProjectId>, open: bool) -> Option<Range> {
+    let p = project.map(Value::from);
+    let text = |v: &String| Value::Text(v.clone());
+    let (index, prefix, args, open) = match (key, &p) {
+        (Key::Project(id), _) => (
+            if open { "cases_open_project_updated" } else { "cases_project_updated" },
+            "c.project_id = ?1",
+            vec![Value::from(*id)],
+            open,
+        ),
+        (Key::Assignee(id), _) => (
+            if open { "cases_open_assignee_updated" } else { "cases_assignee_status_updated" },
+            "c.assignee_id = ?1",
+            vec![Value::from(*id)],
+            open,
+        ),
+        (Key::Contact(id), _) => ("cases_contact", "c.contact_id = ?1", vec![Value::from(*id)], open),
+        // Within the project; without one, SQLite skips over the project
+        // column of the same index (its statistics say how).
+        (Key::Team(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_team_updated" }, "c.project_id = ?1 AND c.handling_team = ?2", vec![p.clone(), text(v)], open),
+        (Key::Channel(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_channel_updated" }, "c.project_id = ?1 AND c.channel = ?2", vec![p.clone(), text(v)], open),
+        (Key::Topic(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_topic_updated" }, "c.project_id = ?1 AND c.topic_id = ?2", vec![p.clone(), Value::from(*v)], open),
+        (Key::Status(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_status_updated" }, "c.project_id = ?1 AND c.status = ?2", vec![p.clone(), text(v)], open),
+        (Key::Team(v), None) => ("cases_project_team_updated", "c.handling_team = ?1", vec![text(v)], false),
+        (Key::Channel(v), None) => ("cases_project_channel_updated", "c.channel = ?1", vec![text(v)], false),
+        (Key::Topic(v), None) => ("cases_project_topic_updated", "c.topic_id = ?1", vec![Value::from(*v)], false),
+        (Key::Status(v), None) => ("cases_project_status_updated", "c.status = ?1", vec![text(v)], false),
+        // The range of the index a seek reads, closed cases included.
+        (Key::Due(Some(from), to), _) => (
+            "cases_due_order",
+            "COALESCE(c.due_at, '9999') >= ?1 AND COALESCE(c.due_at, '9999') < ?2",
+            vec![text(from), text(to)],
+            false,
+        ),
+        (Key::Due(None, to), _) => ("cases_due_order", "COALESCE(c.due_at, '9999') < ?1", vec![text(to)], false),
+        (Key::Tag(_), _) => return None,
+    };
+    Some(Range { index, prefix, args, open })
 }
 
 /// The estimated rows of one filter (within `project` for the keys whose
-/// indexes lead with the project), counted up to `bound`; None where the
-/// store cannot tell cheaply. The one place an estimate comes from: a
-/// maintained count (`case_counts`) can answer here first when it exists.
+/// indexes lead with the project), counted up to `bound` by a bounded probe
+/// of its own index; None where the store cannot tell cheaply. The one
+/// place an estimate comes from: a maintained count (`case_counts`) can
+/// answer here first when it exists.
 pub fn estimate(
     conn: &Connection,
     key: &Key,
@@ -1056,62 +1087,53 @@ pub fn estimate(
     open: bool,
     bound: u64,
 ) -> StoreResult<Option<u64>> {
-    let Some((index, _)) = seek_index(key, project, open, Sort::UpdatedDesc) else {
-        return Ok(None);
-    };
-    // Open cases are counted from the open-case indexes alone (the cases'
-    // rows are not read).
-    let index = match (key, open) {
-        (Key::Project(_), true) => "cases_open_project_updated",
-        (Key::Team(_) | Key::Channel(_) | Key::Topic(_) | Key::Status(_), true) => {
-            "cases_open_counts"
+    let n: i64 = match (key, range_of(key, project, open)) {
+        (Key::Tag(tag), _) => conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM case_tags WHERE tag = ?1 LIMIT {bound})"
+            ))?
+            .query_row([tag], |r| r.get(0))?,
+        (_, Some(r)) => {
+            let open = if r.open { format!(" AND {OPEN}") } else { String::new() };
+            conn.prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM cases c INDEXED BY {} WHERE {}{open} LIMIT {bound})",
+                r.index, r.prefix
+            ))?
+            .query_row(params_from_iter(r.args.iter()), |row| row.get(0))?
         }
-        _ => index,
+        (_, None) => return Ok(None),
     };
-    let p = project.map(Value::from).unwrap_or(Value::Null);
-    Ok(Some(match key {
-        Key::Project(id) => probe(conn, index, "c.project_id = ?1", &[Value::from(*id)], open, bound)?,
-        Key::Assignee(id) => probe(conn, index, "c.assignee_id = ?1", &[Value::from(*id)], open, bound)?,
-        Key::Contact(id) => probe(conn, index, "c.contact_id = ?1", &[Value::from(*id)], open, bound)?,
-        Key::Team(v) => probe(conn, index, "c.project_id = ?1 AND c.handling_team = ?2", &[p, Value::Text(v.clone())], open, bound)?,
-        Key::Channel(v) => probe(conn, index, "c.project_id = ?1 AND c.channel = ?2", &[p, Value::Text(v.clone())], open, bound)?,
-        Key::Topic(v) => probe(conn, index, "c.project_id = ?1 AND c.topic_id = ?2", &[p, Value::from(*v)], open, bound)?,
-        Key::Status(v) => probe(conn, index, "c.project_id = ?1 AND c.status = ?2", &[p, Value::Text(v.clone())], open, bound)?,
-        // The range of the index a seek reads, closed cases included: a
-        // count from the index alone, and the seek's true cost.
-        Key::Due(Some(from), to) => probe(
-            conn,
-            index,
-            "COALESCE(c.due_at, '9999') >= ?1 AND COALESCE(c.due_at, '9999') < ?2",
-            &[Value::Text(from.clone()), Value::Text(to.clone())],
-            false,
-            bound,
-        )?,
-        Key::Due(None, to) => probe(
-            conn,
-            index,
-            "COALESCE(c.due_at, '9999') < ?1",
-            &[Value::Text(to.clone())],
-            false,
-            bound,
-        )?,
-        Key::Tag(tag) => {
-            let n: i64 = conn
-                .prepare_cached(&format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM case_tags WHERE tag = ?1 LIMIT {bound})"
-                ))?
-                .query_row([tag], |r| r.get(0))?;
-            n.max(0) as u64
-        }
-    }))
+    Ok(Some(n.max(0) as u64))
+}
+
+/// Rows of a sample: the first SAMPLE rows of a filter's range, and how
+/// many of them pass the whole filter (visibility and every condition).
+const SAMPLE: u64 = 256;
+
+fn sample(conn: &Connection, filter: &Filter, inner: &str, inner_args: &[Value]) -> StoreResult<u64> {
+    // The inner range's arguments follow the filter's.
+    let n = filter.args.len();
+    let inner = inner
+        .replace("?2", &format!("?{}", n + 2))
+        .replace("?1", &format!("?{}", n + 1));
+    let sql = format!(
+        "SELECT count(*) FROM ({inner} LIMIT {SAMPLE}) s CROSS JOIN cases c ON c.id = s.sid
+         JOIN projects p ON p.id = c.project_id{}",
+        filter.where_sql()
+    );
+    let args = filter.args.iter().chain(inner_args.iter());
+    let m: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(m.max(0) as u64)
 }
 
 /// The index a filter is read by, and whether its column after the
-/// equality prefix is `sort`'s key. None: no index leads with it (team,
-/// channel, topic and status lead with the project).
-fn seek_index(key: &Key, project: Option<ProjectId>, open: bool, sort: Sort) -> Option<(&'static str, bool)> {
+/// equality prefix is `sort`'s key.
+fn seek_index(key: &Key, project: Option<ProjectId>, open: bool, sort: Sort) -> (&'static str, bool) {
     let by_updated = matches!(sort, Sort::UpdatedDesc | Sort::UpdatedAsc);
-    Some(match key {
+    let with_project = project.is_some();
+    match key {
         Key::Project(_) => {
             let (walk, prefixed) = walk_index(sort, true, open);
             if prefixed { (walk, true) } else { ("cases_project_updated", by_updated) }
@@ -1119,14 +1141,13 @@ fn seek_index(key: &Key, project: Option<ProjectId>, open: bool, sort: Sort) -> 
         Key::Assignee(_) if open => ("cases_open_assignee_updated", by_updated),
         Key::Assignee(_) => ("cases_assignee_status_updated", false),
         Key::Contact(_) => ("cases_contact", matches!(sort, Sort::CreatedDesc | Sort::CreatedAsc)),
-        Key::Team(_) | Key::Channel(_) | Key::Topic(_) | Key::Status(_) if project.is_none() => return None,
-        Key::Team(_) => ("cases_project_team_updated", by_updated),
-        Key::Channel(_) => ("cases_project_channel_updated", by_updated),
-        Key::Topic(_) => ("cases_project_topic_updated", by_updated),
-        Key::Status(_) => ("cases_project_status_updated", by_updated),
+        Key::Team(_) => ("cases_project_team_updated", by_updated && with_project),
+        Key::Channel(_) => ("cases_project_channel_updated", by_updated && with_project),
+        Key::Topic(_) => ("cases_project_topic_updated", by_updated && with_project),
+        Key::Status(_) => ("cases_project_status_updated", by_updated && with_project),
         Key::Tag(_) => ("case_tags_tag", false),
         Key::Due(..) => ("cases_due_order", matches!(sort, Sort::DueAsc)),
-    })
+    }
 }
 
 /// Chooses walk or seek for this list from the store's numbers.
@@ -1151,24 +1172,39 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
     let bound = probe_bound(u64::from(limit), total);
     let mut candidates = Vec::new();
     let mut seeks = Vec::new();
-    let mut project_rows = None;
+    let mut walk_range = total;
     for (key, clause) in &filter.keys {
-        let Some((index, in_order)) = seek_index(key, project, filter.open, sort) else {
-            continue;
-        };
+        let (index, in_order) = seek_index(key, project, filter.open, sort);
         let Some(rows) = estimate(conn, key, project, filter.open, bound)? else {
             continue;
         };
-        let is_project = matches!(key, Key::Project(_));
-        if is_project {
-            project_rows = Some(rows);
+        if matches!(key, Key::Project(_)) && prefixed {
+            walk_range = rows.max(1);
         }
+        let matched = match (key, range_of(key, project, filter.open)) {
+            (Key::Tag(tag), _) => sample(
+                conn,
+                filter,
+                "SELECT case_id AS sid FROM case_tags WHERE tag = ?1",
+                &[Value::Text(tag.clone())],
+            )?,
+            (_, Some(r)) => {
+                let open = if r.open { format!(" AND {OPEN}") } else { String::new() };
+                sample(
+                    conn,
+                    filter,
+                    &format!("SELECT c.id AS sid FROM cases c INDEXED BY {} WHERE {}{open}", r.index, r.prefix),
+                    &r.args,
+                )?
+            }
+            (_, None) => continue,
+        };
         candidates.push(Candidate {
             rows,
             at_bound: rows >= bound,
-            within_project: matches!(key, Key::Team(_) | Key::Channel(_) | Key::Topic(_) | Key::Status(_)),
             in_order,
-            is_project,
+            sampled: rows.min(SAMPLE),
+            matched,
         });
         let how = if matches!(key, Key::Tag(_)) { SeekBy::Tag } else { SeekBy::Clause };
         seeks.push((index, *clause, how));
@@ -1177,11 +1213,12 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
     // in a few small projects reads them and sorts).
     if let (None, Some((clause, visible))) = (project, &filter.visible) {
         let (index, _) = walk_index(sort, true, filter.open);
-        let index = if index.starts_with("cases_project") || index.starts_with("cases_open_project") {
+        let seek = if index.starts_with("cases_project") || index.starts_with("cases_open_project") {
             index
         } else {
             "cases_project_updated"
         };
+        let count = if filter.open { "cases_open_project_updated" } else { "cases_project_updated" };
         let (prefix, arg) = match visible {
             Visibility::Projects(ids) => (
                 "c.project_id IN (SELECT value FROM json_each(?1))",
@@ -1193,21 +1230,32 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
             ),
             Visibility::All => ("1", String::new()),
         };
-        let rows = probe(conn, index, prefix, &[Value::Text(arg)], filter.open, bound)?;
+        let open = if filter.open { format!(" AND {OPEN}") } else { String::new() };
+        let args = [Value::Text(arg)];
+        let n: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM cases c INDEXED BY {count} WHERE {prefix}{open} LIMIT {bound})"
+            ))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+        let rows = n.max(0) as u64;
+        let matched = sample(
+            conn,
+            filter,
+            &format!("SELECT c.id AS sid FROM cases c INDEXED BY {count} WHERE {prefix}{open}"),
+            &args,
+        )?;
         candidates.push(Candidate {
             rows,
             at_bound: rows >= bound,
-            within_project: false,
             in_order: false,
-            is_project: false,
+            sampled: rows.min(SAMPLE),
+            matched,
         });
-        seeks.push((index, *clause, SeekBy::Visibility));
+        seeks.push((seek, *clause, SeekBy::Visibility));
     }
     let inputs = Inputs {
         limit: u64::from(limit),
-        total,
-        project_rows,
-        walk_has_project_prefix: prefixed,
+        walk_range,
         walk_exists: true,
         candidates,
     };
