@@ -10,8 +10,8 @@
 //!   provider-share restriction applied by the team and tariff of the
 //!   rows; overdue and due soon depend on the clock and stay one range read
 //!   of the open-cases-by-due-date index per visible project.
-//! - [`estimate`]: how many cases one filter value selects, for a query
-//!   plan's choice.
+//! - [`estimate`] and [`cases_in`]: how many cases one filter value
+//!   selects, and how many the projects hold, for a query plan's choice.
 //! - [`verify`]: recounts from the cases and names every difference
 //!   (`zezaro check`).
 
@@ -80,6 +80,24 @@ pub fn estimate(
     u64::try_from(n).ok()
 }
 
+/// How many cases `project_ids` hold (open ones only when `open_only`):
+/// the size of the range a list walks in its sort's order, against which
+/// [`estimate`] is weighed (docs/perf16.md, the plan rule). The status rows
+/// summed: one seek per project. `None` when the counts cannot be read.
+pub fn cases_in(conn: &Connection, project_ids: &[ProjectId], open_only: bool) -> Option<u64> {
+    let column = if open_only { "open" } else { "total" };
+    let sql = format!(
+        "SELECT COALESCE(SUM({column}), 0) FROM case_counts
+         WHERE dimension = 'status' AND project_id IN (SELECT value FROM json_each(?1))"
+    );
+    let projects = serde_json::to_string(project_ids).ok()?;
+    let n: i64 = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.query_row([projects], |row| row.get(0)))
+        .ok()?;
+    u64::try_from(n).ok()
+}
+
 /// The projects whose cases `who` sees, within `project_id` when given.
 fn visible_projects(
     conn: &Connection,
@@ -95,10 +113,9 @@ fn visible_projects(
             .prepare_cached(
                 "SELECT id FROM projects WHERE client_id IN (SELECT value FROM json_each(?1))",
             )?
-            .query_map(
-                [serde_json::to_string(&clients).unwrap_or_default()],
-                |r| r.get(0),
-            )?
+            .query_map([serde_json::to_string(&clients).unwrap_or_default()], |r| {
+                r.get(0)
+            })?
             .collect::<Result<_, _>>()?,
         Visibility::Projects(ids) => ids,
     };
@@ -399,7 +416,7 @@ mod tests {
             "UPDATE cases SET topic_id = NULL WHERE id IN (SELECT id FROM cases WHERE topic_id IS NOT NULL LIMIT 20)",
             "UPDATE cases SET handling_team = 'provider', handling_tariff = 'pro' WHERE id IN (SELECT id FROM cases LIMIT 25)",
             "UPDATE cases SET handling_tariff = 'basic' WHERE id IN (SELECT id FROM cases WHERE handling_tariff = 'pro' LIMIT 5)",
-            "UPDATE cases SET project_id = (SELECT max(id) FROM projects) WHERE id IN (SELECT id FROM cases WHERE project_id <> (SELECT max(id) FROM projects) LIMIT 15)",
+            "UPDATE cases SET project_id = (SELECT max(id) FROM projects), number = number + 1000000 WHERE id IN (SELECT id FROM cases WHERE project_id <> (SELECT max(id) FROM projects) LIMIT 15)",
             "UPDATE cases SET subject = 'nothing counted changes', version = version + 1 WHERE id IN (SELECT id FROM cases LIMIT 50)",
             "UPDATE cases SET status = status, assignee_id = assignee_id WHERE id IN (SELECT id FROM cases LIMIT 50)",
             "DELETE FROM cases WHERE number = 900000",
@@ -453,7 +470,10 @@ mod tests {
             )?;
             let problems = verify(tx)?;
             assert_eq!(problems.len(), 1, "{problems:?}");
-            assert!(problems[0].starts_with("case counts: project "), "{problems:?}");
+            assert!(
+                problems[0].starts_with("case counts: project "),
+                "{problems:?}"
+            );
             assert!(problems[0].contains("channel"), "{problems:?}");
             // A row missing altogether is a difference too.
             tx.execute_batch("DELETE FROM case_counts WHERE dimension = 'topic'")?;
@@ -506,6 +526,20 @@ mod tests {
                 Some(count(conn, "SELECT count(*) FROM cases WHERE topic_id IS NULL"))
             );
             assert_eq!(estimate(conn, &[], Counted::Status(Status::New), false), Some(0));
+            assert_eq!(
+                cases_in(conn, &all, false),
+                Some(count(conn, "SELECT count(*) FROM cases"))
+            );
+            assert_eq!(
+                cases_in(conn, first, true),
+                Some(count(
+                    conn,
+                    &format!(
+                        "SELECT count(*) FROM cases WHERE project_id = {p}
+                         AND status NOT IN ('solved', 'closed')"
+                    )
+                ))
+            );
             Ok::<_, StoreError>(())
         })
         .unwrap();

@@ -51,13 +51,12 @@ async fn same_as_a_count_of_the_cases(ts: &TestServer, projects: &[i64], after: 
             };
             let (status, body) = api.get(&path).await;
             assert_eq!(status, StatusCode::OK, "{after}: {email} {path}: {body}");
-            let email = email.to_string();
             let counted = ts
                 .server
                 .state
                 .db
-                .read_blocking(move |conn| {
-                    let who = principal(conn, &email);
+                .read_blocking(|conn| {
+                    let who = principal(conn, email);
                     zezaro::cases::service::counts_by_scan(
                         conn,
                         &who,
@@ -117,19 +116,33 @@ async fn counts_follow_every_case_write_for_every_role() {
     let mut ids = Vec::new();
     for (n, (channel, topic, assignee, team, due)) in [
         ("email", Some(rechnung), None, "client", None),
-        ("call", Some(vertrag), Some(anna_id), "client", Some("2020-01-01T08:00:00Z")),
+        (
+            "call",
+            Some(vertrag),
+            Some(anna_id),
+            "client",
+            Some("2020-01-01T08:00:00Z"),
+        ),
         ("chat", None, None, "provider", None),
         ("letter", Some(rechnung), Some(anna_id), "client", None),
-        ("webform", None, None, "client", Some("2099-01-01T08:00:00Z")),
+        (
+            "webform",
+            None,
+            None,
+            "client",
+            Some("2099-01-01T08:00:00Z"),
+        ),
         ("email", Some(vertrag), None, "provider", None),
     ]
     .into_iter()
     .enumerate()
     {
+        // The fourth case is of the first one's customer (merged below).
+        let customer = if n == 3 { 0 } else { n };
         let mut body = json!({
             "project_id": acme, "subject": format!("Zählprobe {n}"), "channel": channel,
             "topic_id": topic, "assignee_id": assignee, "handling_team": team,
-            "contact": {"name": format!("Zähl Kundin {n}"), "email": format!("zaehl{n}@example.de")},
+            "contact": {"name": format!("Zähl Kundin {customer}"), "email": format!("zaehl{customer}@example.de")},
             "message": {"kind": "inbound", "body_text": "Bitte prüfen Sie meinen Abschlag."}});
         if let Some(due) = due {
             body["due_at"] = json!(due);
@@ -143,10 +156,25 @@ async fn counts_follow_every_case_write_for_every_role() {
 
     // Each counted field changed, and the status through open, waiting,
     // solved, closed and back.
-    patch(&anna, ids[0], json!({"status": "open", "assignee_id": anna_id})).await;
-    patch(&anna, ids[1], json!({"status": "pending-customer", "topic_id": null})).await;
+    patch(
+        &anna,
+        ids[0],
+        json!({"status": "open", "assignee_id": anna_id}),
+    )
+    .await;
+    patch(
+        &anna,
+        ids[1],
+        json!({"status": "pending-customer", "topic_id": null}),
+    )
+    .await;
     patch(&anna, ids[2], json!({"status": "solved"})).await;
-    patch(&anna, ids[3], json!({"assignee_id": null, "topic_id": vertrag})).await;
+    patch(
+        &anna,
+        ids[3],
+        json!({"assignee_id": null, "topic_id": vertrag}),
+    )
+    .await;
     patch(
         &ca,
         ids[4],
@@ -222,25 +250,40 @@ async fn counts_follow_every_case_write_for_every_role() {
 }
 
 /// A count changed behind the triggers' back is reported by `zezaro check`
-/// (the store's check), naming the row.
-#[actix_web::test]
-async fn check_reports_a_count_that_differs() {
-    let ts = common::demo_server().await;
-    let db = &ts.server.state.db;
-    assert_eq!(zezaro::db::check(db).unwrap(), Vec::<String>::new());
-    db.write_blocking(|tx| {
-        tx.execute_batch(
+/// (the real binary on a generated store): exit 1, the row named.
+#[test]
+fn check_reports_a_count_that_differs() {
+    use common::process::{run, text};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = run(&["demo", "--data-dir", d, "--cases", "300"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&["check", "--data-dir", d], "");
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let conn = rusqlite::Connection::open(dir.path().join("zezaro.db")).unwrap();
+    let changed = conn
+        .execute(
             "UPDATE case_counts SET total = total + 3
              WHERE (dimension, project_id, value, handling_team, handling_tariff) =
                (SELECT dimension, project_id, value, handling_team, handling_tariff
                 FROM case_counts WHERE dimension = 'status' AND value = 'open' LIMIT 1)",
+            [],
         )
-    })
-    .unwrap();
-    let problems = zezaro::db::check(db).unwrap();
-    assert_eq!(problems.len(), 1, "{problems:?}");
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(conn);
+    let out = run(&["check", "--data-dir", d], "");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let report = text(&out.stdout);
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 1, "{report}");
     assert!(
-        problems[0].starts_with("case counts: project ") && problems[0].contains("status \"open\""),
-        "{problems:?}"
+        lines[0].starts_with("case counts: project ") && lines[0].contains("status \"open\""),
+        "{report}"
+    );
+    assert!(
+        text(&out.stderr).contains("1 problem(s) found"),
+        "{}",
+        text(&out.stderr)
     );
 }
