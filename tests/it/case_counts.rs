@@ -222,6 +222,7 @@ async fn counts_follow_every_case_write_for_every_role() {
     crate::distribution::settled_move(&ca, acme, 1).await;
     same_as_a_count_of_the_cases(&ts, &projects, "a distribution move").await;
     // Cases created under the plan, some to the provider.
+    let mut planned = Vec::new();
     for n in 0..4 {
         let (status, case) = anna
             .post(
@@ -231,8 +232,24 @@ async fn counts_follow_every_case_write_for_every_role() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{case}");
+        planned.push(case["id"].as_i64().expect("id"));
     }
     same_as_a_count_of_the_cases(&ts, &projects, "creates under a plan").await;
+    // Provider cases of the other tariff (Pro: not Basic's share) and of
+    // no tariff (any provider team: Basic's share too).
+    patch(
+        &ca,
+        planned[0],
+        json!({"handling_team": "provider", "handling_tariff": "pro"}),
+    )
+    .await;
+    patch(
+        &ca,
+        planned[1],
+        json!({"handling_team": "provider", "handling_tariff": null}),
+    )
+    .await;
+    same_as_a_count_of_the_cases(&ts, &projects, "tariffs under a plan").await;
 
     // Erasure: the contact's cases deleted.
     let (_, case) = admin.get(&format!("{V1}/cases/{}", ids[5])).await;
