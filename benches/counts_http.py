@@ -6,7 +6,7 @@
 
 Creates tokens, starts `zezaro serve` on the store and times 60 requests
 (one keep-alive client) of `/cases/counts` per role, without and with a
-project (ACME): median and p95. With `--creates N` it then sends N
+project (ACME): median and p95, after 5 untimed requests per line. With `--creates N` it then sends N
 `POST /api/v1/cases` (ACME, an inline contact, a 1 KB first message) one
 after the other and reports the server's CPU per created case, from
 /proc/PID/stat (utime + stime over the run, all threads).
@@ -73,6 +73,9 @@ def run(name, email, path, n):
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     h = {"Authorization": "Bearer " + toks[email]}
     ts = []
+    for _ in range(5):  # warm-up, untimed: the first requests read cold pages
+        conn.request("GET", path, headers=h)
+        conn.getresponse().read()
     for _ in range(n):
         s = time.perf_counter()
         conn.request("GET", path, headers=h)
