@@ -35,17 +35,25 @@ pub enum Counted {
     Topic(Option<i64>),
     /// `None`: unassigned cases.
     Assignee(Option<UserId>),
+    /// The handling team: a key column of every row, read from the
+    /// status rows.
+    Team(HandlingTeam),
 }
 
 impl Counted {
-    /// The row's `dimension` and `value` (0 for none).
-    fn key(self) -> (&'static str, Value) {
-        match self {
+    /// The rows' `dimension`, the column that holds the value, and the
+    /// value (0 for none).
+    fn key(self) -> (&'static str, &'static str, Value) {
+        let (dimension, value) = match self {
+            Counted::Team(t) => {
+                return ("status", "handling_team", Value::Text(t.as_str().into()));
+            }
             Counted::Status(s) => ("status", Value::Text(s.as_str().into())),
             Counted::Channel(c) => ("channel", Value::Text(c.as_str().into())),
             Counted::Topic(t) => ("topic", Value::Integer(t.unwrap_or(0))),
             Counted::Assignee(a) => ("assignee", Value::Integer(a.map_or(0, |a| a.get()))),
-        }
+        };
+        (dimension, "value", value)
     }
 }
 
@@ -61,11 +69,11 @@ pub fn estimate(
     counted: Counted,
     open_only: bool,
 ) -> Option<u64> {
-    let (dimension, value) = counted.key();
+    let (dimension, key, value) = counted.key();
     let column = if open_only { "open" } else { "total" };
     let sql = format!(
         "SELECT COALESCE(SUM({column}), 0) FROM case_counts
-         WHERE dimension = ?1 AND project_id IN (SELECT value FROM json_each(?2)) AND value = ?3"
+         WHERE dimension = ?1 AND project_id IN (SELECT value FROM json_each(?2)) AND {key} = ?3"
     );
     let projects = serde_json::to_string(project_ids).ok()?;
     let n: i64 = conn
@@ -526,6 +534,14 @@ mod tests {
                 Some(count(conn, "SELECT count(*) FROM cases WHERE topic_id IS NULL"))
             );
             assert_eq!(estimate(conn, &[], Counted::Status(Status::New), false), Some(0));
+            assert_eq!(
+                estimate(conn, &all, Counted::Team(HandlingTeam::Provider), true),
+                Some(count(
+                    conn,
+                    "SELECT count(*) FROM cases WHERE handling_team = 'provider'
+                     AND status NOT IN ('solved', 'closed')"
+                ))
+            );
             assert_eq!(
                 cases_in(conn, &all, false),
                 Some(count(conn, "SELECT count(*) FROM cases"))
