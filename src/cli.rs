@@ -537,7 +537,7 @@ fn check(store: StoreArgs) -> Result<(), Failure> {
     let problems = crate::db::check(&db)?;
     if problems.is_empty() {
         println!(
-            "ok: {} passes integrity, foreign-key and migration checks",
+            "ok: {} passes integrity, foreign-key, migration and case-count checks",
             path.display()
         );
         Ok(())

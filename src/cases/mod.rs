@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod calls;
+pub mod counts;
 mod error;
 pub mod events;
 pub mod handlers;

@@ -1359,7 +1359,7 @@ pub fn counts(
     }
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT c.topic_id, t.name, COUNT(*) FROM cases c INDEXED BY cases_open_counts JOIN topics t ON t.id = c.topic_id{where_sql}
-         GROUP BY c.topic_id ORDER BY t.position, t.name"
+         GROUP BY c.topic_id ORDER BY t.position, t.name, t.id"
     ))?;
     for row in stmt.query_map(params_from_iter(args.iter()), |r| {
         Ok(TopicCount {

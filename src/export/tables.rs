@@ -152,6 +152,12 @@ const TIMES: &str = "UTC, RFC 3339 (e.g. 2026-11-27T08:35:36.123Z)";
 
 /// Every file of a client export, in archive order. Blobs (attachment
 /// contents, raw e-mails) follow under `files/`, then `manifest.json`.
+///
+/// Derived tables are not exported, as their content is the exported rows
+/// again: the full-text tables (`case_search` and the other FTS5 tables),
+/// and `case_counts` (migration 0037: the cases counted per project,
+/// status, channel, topic and assignee, kept by triggers; a recount of
+/// `cases`).
 pub const EXPORTERS: &[Exporter] = &[
     Exporter {
         file: "client.csv",

@@ -11,6 +11,7 @@ mod auth_hardening;
 mod authz_matrix;
 mod backup;
 mod blob_packs;
+mod case_counts;
 mod cases;
 mod cli;
 mod contacts;
