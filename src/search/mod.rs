@@ -2,8 +2,8 @@
 //! searcher's permissions.
 
 pub mod handlers;
-pub mod query;
 pub mod pairs;
+pub mod query;
 pub mod rank;
 pub mod stats;
 
@@ -398,7 +398,11 @@ mod tests {
         };
         crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
         let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
-        assert_eq!(pairs::below(&conn).unwrap(), 0, "a new store has every pair");
+        assert_eq!(
+            pairs::below(&conn).unwrap(),
+            0,
+            "a new store has every pair"
+        );
         let mut inputs: Vec<String> = [
             "\"Vertrag kündigen\"",
             "\"vertrag KUENDIGEN\"",
@@ -482,15 +486,9 @@ mod tests {
                     constrain_by_pairs(&mut filter, bound, &fts);
                     bounded += 1;
                 }
-                let paired = cases::store::search(
-                    &conn,
-                    filter,
-                    &fts,
-                    false,
-                    counts.as_deref(),
-                    25,
-                )
-                .unwrap();
+                let paired =
+                    cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
+                        .unwrap();
                 found += usize::from(!plain.is_empty());
                 assert_eq!(ids(paired), ids(plain), "{label}: {input} ({bound:?})");
             }

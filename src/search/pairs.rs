@@ -30,7 +30,6 @@
 
 #![allow(unsafe_code)]
 
-use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void};
 use std::ptr;
 
@@ -74,7 +73,8 @@ fn tokenize(conn: &Connection, texts: &[&str], flags: c_int) -> rusqlite::Result
         // `len` bytes valid for this call.
         unsafe {
             let out = &mut *ctx.cast::<Vec<String>>();
-            let bytes = std::slice::from_raw_parts(token.cast::<u8>(), usize::try_from(len).unwrap_or(0));
+            let bytes =
+                std::slice::from_raw_parts(token.cast::<u8>(), usize::try_from(len).unwrap_or(0));
             out.push(String::from_utf8_lossy(bytes).into_owned());
         }
         ffi::SQLITE_OK
@@ -84,7 +84,9 @@ fn tokenize(conn: &Connection, texts: &[&str], flags: c_int) -> rusqlite::Result
     // is borrowed; the tokenizer instance is deleted on every path.
     unsafe {
         let api = super::rank::fts5_api(conn.handle())?;
-        let find = (*api).xFindTokenizer.ok_or_else(|| failed(ffi::SQLITE_MISUSE))?;
+        let find = (*api)
+            .xFindTokenizer
+            .ok_or_else(|| failed(ffi::SQLITE_MISUSE))?;
         let mut user: *mut c_void = ptr::null_mut();
         let mut module = ffi::fts5_tokenizer {
             xCreate: None,
@@ -92,13 +94,19 @@ fn tokenize(conn: &Connection, texts: &[&str], flags: c_int) -> rusqlite::Result
             xTokenize: None,
         };
         check(find(api, TOKENIZER.as_ptr(), &mut user, &mut module))?;
-        let (Some(create), Some(delete), Some(run)) = (module.xCreate, module.xDelete, module.xTokenize)
+        let (Some(create), Some(delete), Some(run)) =
+            (module.xCreate, module.xDelete, module.xTokenize)
         else {
             return Err(failed(ffi::SQLITE_MISUSE));
         };
         let mut args: Vec<*const c_char> = TOKENIZER_ARGS.iter().map(|a| a.as_ptr()).collect();
         let mut tokenizer: *mut ffi::Fts5Tokenizer = ptr::null_mut();
-        check(create(user, args.as_mut_ptr(), args.len() as c_int, &mut tokenizer))?;
+        check(create(
+            user,
+            args.as_mut_ptr(),
+            args.len() as c_int,
+            &mut tokenizer,
+        ))?;
         let mut rc = ffi::SQLITE_OK;
         for text in texts {
             let mut tokens: Vec<String> = Vec::new();
@@ -137,22 +145,24 @@ fn cut(token: &str) -> &str {
     &token[..end]
 }
 
-/// The pair tokens of a case's indexed columns, each once, space
+/// The pair tokens of a case's indexed columns, each once (sorted), space
 /// separated: the text `case_pairs` indexes for the case.
 pub fn document(conn: &Connection, columns: &[&str]) -> rusqlite::Result<String> {
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut out = String::new();
-    for tokens in tokenize(conn, columns, ffi::FTS5_TOKENIZE_DOCUMENT)? {
-        for pair in tokens.windows(2) {
-            let token = format!("{}{JOIN}{}", cut(&pair[0]), cut(&pair[1]));
-            if !seen.contains(&token) {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&token);
-                seen.insert(token);
-            }
+    let tokens = tokenize(conn, columns, ffi::FTS5_TOKENIZE_DOCUMENT)?;
+    let mut pairs: Vec<(&str, &str)> = tokens
+        .iter()
+        .flat_map(|column| column.windows(2).map(|p| (cut(&p[0]), cut(&p[1]))))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut out = String::with_capacity(pairs.iter().map(|(a, b)| a.len() + b.len() + 2).sum());
+    for (a, b) in pairs {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(a);
+        out.push(JOIN);
+        out.push_str(b);
     }
     Ok(out)
 }
@@ -371,10 +381,12 @@ mod tests {
             }
         }
         let made = document(&conn, &columns).unwrap();
+        expected.sort();
         assert_eq!(made.split(' ').collect::<Vec<_>>(), expected);
         assert!(made.contains("vertrag_kundigen"), "{made}");
         // A phrase folds the same way: its pairs are among the document's.
-        let query = crate::search::query::parse("\"VERTRAG kündigen\" \"grusse aus koln\" einzeln x*");
+        let query =
+            crate::search::query::parse("\"VERTRAG kündigen\" \"grusse aus koln\" einzeln x*");
         assert_eq!(
             of_terms(&conn, &query.terms).unwrap(),
             vec!["\"vertrag_kundigen\"", "\"grusse_aus\"", "\"aus_koln\""]
@@ -420,5 +432,76 @@ mod tests {
             [],
         )
         .unwrap();
+    }
+}
+
+/// The cost of the pairs per indexed case against case_search's own row
+/// (docs/perf16.md): `cargo test --lib search::pairs::cost -- --ignored
+/// --nocapture`.
+#[cfg(test)]
+mod cost {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn cost_per_indexed_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::generate::Options {
+            cases: 2_000,
+            messages: 2,
+            seed: 2,
+        };
+        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
+        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let rows: Vec<(i64, String, String, String)> = conn
+            .prepare("SELECT rowid, subject, people, body FROM case_search ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let bytes: usize = rows.iter().map(|r| r.1.len() + r.2.len() + r.3.len()).sum();
+        let n = rows.len() as f64;
+        let tx = conn.unchecked_transaction().unwrap();
+        let started = Instant::now();
+        for (_, s, p, b) in &rows {
+            std::hint::black_box(document(&tx, &[s, p, b]).unwrap());
+        }
+        let making = started.elapsed().as_secs_f64() * 1e3 / n;
+        let started = Instant::now();
+        for (id, s, p, b) in &rows {
+            replace(&tx, *id, Some([s, p, b])).unwrap();
+        }
+        let replacing = started.elapsed().as_secs_f64() * 1e3 / n;
+        let started = Instant::now();
+        for (id, s, p, b) in &rows {
+            tx.prepare_cached("DELETE FROM case_search WHERE rowid = ?1")
+                .unwrap()
+                .execute([id])
+                .unwrap();
+            tx.prepare_cached(
+                "INSERT INTO case_search (rowid, subject, people, body) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .unwrap()
+            .execute(params![id, s, p, b])
+            .unwrap();
+        }
+        let search_row = started.elapsed().as_secs_f64() * 1e3 / n;
+        for (id, ..) in &rows {
+            replace(&tx, *id, None).unwrap();
+        }
+        let started = Instant::now();
+        for (id, s, p, b) in &rows {
+            replace(&tx, *id, Some([s, p, b])).unwrap();
+        }
+        let inserting = started.elapsed().as_secs_f64() * 1e3 / n;
+        tx.commit().unwrap();
+        println!(
+            "{} cases, {} bytes of text each: pairs made {making:.3} ms, new case's pairs written {inserting:.3} ms, \
+             pairs replaced (re-index) {replacing:.3} ms, case_search row replaced {search_row:.3} ms per case",
+            rows.len(),
+            bytes / rows.len()
+        );
     }
 }
