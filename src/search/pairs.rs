@@ -83,7 +83,7 @@ fn tokenize(conn: &Connection, texts: &[&str], flags: c_int) -> rusqlite::Result
     // SAFETY: the FTS5 API belongs to `conn`'s handle, valid while `conn`
     // is borrowed; the tokenizer instance is deleted on every path.
     unsafe {
-        let api = super::rank::fts5_api(conn.handle())?;
+        let api = cached_api(conn)?;
         let find = (*api)
             .xFindTokenizer
             .ok_or_else(|| failed(ffi::SQLITE_MISUSE))?;
@@ -131,6 +131,32 @@ fn tokenize(conn: &Connection, texts: &[&str], flags: c_int) -> rusqlite::Result
         check(rc)?;
     }
     Ok(all)
+}
+
+/// The client-data key under which a connection keeps its FTS5 API.
+const API: &std::ffi::CStr = c"zezaro.search.pairs.fts5_api";
+
+/// The connection's FTS5 API, looked up once per connection (a statement
+/// prepared and run) and kept in its client data: the pointer is FTS5's
+/// own, valid as long as the connection, and nothing to free.
+fn cached_api(conn: &Connection) -> rusqlite::Result<*mut ffi::fts5_api> {
+    // SAFETY: the handle is valid while `conn` is borrowed; client data is
+    // read and set on the connection's own thread.
+    unsafe {
+        let db = conn.handle();
+        let kept = ffi::sqlite3_get_clientdata(db, API.as_ptr());
+        if !kept.is_null() {
+            return Ok(kept.cast());
+        }
+        let api = super::rank::fts5_api(db)?;
+        check(ffi::sqlite3_set_clientdata(
+            db,
+            API.as_ptr(),
+            api.cast(),
+            None,
+        ))?;
+        Ok(api)
+    }
 }
 
 /// `token` cut to at most [`MAX_TOKEN`] bytes, at a character boundary.
