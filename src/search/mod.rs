@@ -521,6 +521,8 @@ mod tests {
         let mut batches = 0;
         while pairs::backfill_batch(&conn).unwrap().is_some() {
             batches += 1;
+            // Between two batches, as a search during the fill sees it.
+            compare(&format!("after batch {batches}"), &PhraseCounts::default());
         }
         assert!(batches >= 2, "{batches}");
         assert_eq!(pairs::below(&conn).unwrap(), 0);
