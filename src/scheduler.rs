@@ -120,6 +120,23 @@ pub fn register_builtin(
     ))?;
     // So is a move of open cases.
     crate::distribution::mover::wake(registry);
+    registry.register(ServiceSpec::new(
+        crate::search::pairs::SERVICE,
+        "Fill in the word pairs of the case search (after the update)",
+        Trigger::Every(std::time::Duration::from_secs(600)),
+        |ctx| async move {
+            let done = crate::search::pairs::backfill(&ctx.db)
+                .await
+                .map_err(|err| format!("filling in the word pairs failed: {err}"))?;
+            Ok(RunReport::new(
+                done as u64,
+                format!("{done} cases' word pairs filled in"),
+            ))
+        },
+    ))?;
+    // A store from before the pairs (or a fill cut off by a stop) is
+    // filled in now.
+    registry.poke(crate::search::pairs::SERVICE);
     let expiring = exports.clone();
     registry.register(ServiceSpec::new(
         EXPORT_EXPIRY,

@@ -110,6 +110,7 @@ pub fn merge(
     }
     store::update(conn, &target)?;
     // The thread now lives in the target: one search row for it.
+    crate::search::pairs::replace(conn, source_id.get(), None)?;
     conn.prepare_cached("DELETE FROM case_search WHERE rowid = ?1")?
         .execute([source_id])?;
     store::index_case(conn, target_id)?;

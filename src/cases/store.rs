@@ -529,6 +529,8 @@ pub fn index_case(conn: &Connection, case_id: CaseId) -> StoreResult<()> {
     let body: String = conn
         .prepare_cached("SELECT COALESCE(group_concat(body_text, char(10)), '') FROM messages WHERE case_id = ?1")?
         .query_row([case_id], |row| row.get(0))?;
+    // The word pairs first: the old ones go with case_search's old row.
+    crate::search::pairs::replace(conn, case_id.get(), Some([&subject, &people, &body]))?;
     conn.prepare_cached("DELETE FROM case_search WHERE rowid = ?1")?
         .execute([case_id])?;
     conn.prepare_cached(

@@ -738,6 +738,8 @@ fn insert_cases(
         let mut search_stmt = tx.prepare_cached(
             "INSERT INTO case_search (rowid, subject, people, body) VALUES (?1, ?2, ?3, ?4)",
         )?;
+        let mut pairs_stmt =
+            tx.prepare_cached("INSERT INTO case_pairs (rowid, pairs) VALUES (?1, ?2)")?;
         let mut body = String::new();
         for c in batch {
             case_stmt.execute(params![
@@ -808,6 +810,9 @@ fn insert_cases(
                 None => " ".to_string(),
             };
             search_stmt.execute(params![c.id, c.subject, people, body])?;
+            // And its word pairs (search::pairs), as index_case writes them.
+            let pairs = crate::search::pairs::document(&tx, &[&c.subject, &people, &body])?;
+            pairs_stmt.execute(params![c.id, pairs])?;
             report.cases += 1;
             report.messages += c.messages.len() as u64;
             report.time_entries += c.time.len() as u64;

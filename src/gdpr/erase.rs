@@ -161,6 +161,9 @@ pub fn scrub_cases(conn: &Connection, case_ids: &[CaseId], mode: Mode) -> StoreR
                  WHERE merged_into_id IN (SELECT value FROM json_each(?1))",
             )?
             .execute([&ids])?;
+            for &id in case_ids {
+                crate::search::pairs::replace(conn, id.get(), None)?;
+            }
             conn.prepare_cached(
                 "DELETE FROM case_search WHERE rowid IN (SELECT value FROM json_each(?1))",
             )?

@@ -2,6 +2,7 @@
 //! searcher's permissions.
 
 pub mod handlers;
+pub mod pairs;
 pub mod query;
 pub mod rank;
 pub mod stats;
@@ -64,6 +65,10 @@ pub fn search(
                     (fts, Some(counts))
                 }
             };
+            let mut filter = filter;
+            if let Some(bound) = pair_bound(conn, stats, &query.terms)? {
+                constrain_by_pairs(&mut filter, &bound, &fts);
+            }
             cases::store::search(conn, filter, &fts, false, counts.as_deref(), limit)?
                 .into_iter()
                 .map(|(case, snippet)| CaseHit { case, snippet })
@@ -144,6 +149,61 @@ fn rarest_first(
 ) -> Result<(String, Vec<i64>), CaseError> {
     let counts = stats.estimates(conn, cases::store::SEARCH_TABLE, terms, sample)?;
     Ok(order_by_count(terms, &counts))
+}
+
+/// The word pairs (`search::pairs`) every match of the query's phrases
+/// holds, rarest first, when the rarest is rarer than the count sample: a
+/// pair that never occurs leaves nothing to walk, a rare one bounds the
+/// walk by its own list. `None`: no phrase of two words or more, or every
+/// pair common (the phrase's matches are dense, the newest window fills
+/// fast without them).
+///
+/// The counts (kept a while, as the phrases' are) only choose and order:
+/// what the search returns is decided by the live tables (see
+/// [`constrain_by_pairs`]).
+fn pair_bound(
+    conn: &Connection,
+    stats: &PhraseCounts,
+    terms: &[String],
+) -> Result<Option<pairs::Bound>, CaseError> {
+    let wanted = pairs::of_terms(conn, terms).map_err(crate::db::StoreError::from)?;
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let counts = stats.estimates(conn, pairs::TABLE, &wanted, COUNT_SAMPLE)?;
+    let (fts, counts) = order_by_count(&wanted, &counts);
+    if counts.first().is_none_or(|&rarest| rarest >= COUNT_SAMPLE) {
+        return Ok(None);
+    }
+    Ok(Some(pairs::Bound {
+        fts,
+        below: pairs::below(conn)?,
+    }))
+}
+
+/// Restricts the search of `fts` to the cases holding the bound's pairs,
+/// and, while the background fill has not reached them, the cases below
+/// its mark that match `fts` (the old path). Every match holds its
+/// phrases' pairs, so the matches, their order and their ranking stay
+/// the same: only the walk is shorter.
+fn constrain_by_pairs(filter: &mut cases::store::Filter, bound: &pairs::Bound, fts: &str) {
+    if bound.below <= 0 {
+        filter.push(
+            "case_search.rowid IN (SELECT rowid FROM case_pairs WHERE case_pairs MATCH ?)",
+            vec![Value::Text(bound.fts.clone())],
+        );
+    } else {
+        filter.push(
+            "case_search.rowid IN (SELECT rowid FROM case_pairs WHERE case_pairs MATCH ?
+                 UNION ALL SELECT old.rowid FROM case_search AS old
+                     WHERE old.case_search MATCH ? AND old.rowid < ?)",
+            vec![
+                Value::Text(bound.fts.clone()),
+                Value::Text(fts.to_string()),
+                Value::from(bound.below),
+            ],
+        );
+    }
 }
 
 /// `terms` ordered by `counts`, ascending (ties in the query's order),
@@ -320,6 +380,162 @@ mod tests {
             }
         }
         assert!(common, "a phrase in half of the rows or more");
+    }
+
+    /// Phrases drawn from the store's own text (two to five adjacent
+    /// words, from subjects, names and bodies), absent ones, umlauts,
+    /// hyphens, quotes, one-word phrases and mixed queries: the same cases
+    /// in the same order with the same snippets with the word-pair
+    /// constraint as without, with every case's pairs and while the
+    /// background fill is only half way (old path below its mark).
+    #[test]
+    fn pairs_find_what_the_phrases_find() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::generate::Options {
+            cases: 700,
+            messages: 2,
+            seed: 11,
+        };
+        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
+        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        assert_eq!(
+            pairs::below(&conn).unwrap(),
+            0,
+            "a new store has every pair"
+        );
+        let mut inputs: Vec<String> = [
+            "\"Vertrag kündigen\"",
+            "\"vertrag KUENDIGEN\"",
+            "\"Zähler defekt\"",
+            "\"zahler defekt\"",
+            "\"E-Mail Adresse\"",
+            "E-Mail",
+            "\"qqq zzz\"",
+            "\"Rechnung qqqzz\"",
+            "\"Rechnung\"",
+            "Rechnung Zähler",
+            "\"Rechnung bitte\" Zähler",
+            "\"guten Tag\" \"vielen Dank\"",
+            "\"Tag guten\"",
+            "\"\"",
+            "\"bitte \"\"prüfen\"\" Sie\"",
+            "\"Router* blinkt\"",
+            "Gutschr* \"guten Tag\"",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Adjacent words of the store's text, and the same words in a row
+        // that never stand together.
+        let mut rng = fastrand::Rng::with_seed(3);
+        let texts: Vec<String> = conn
+            .prepare("SELECT subject || char(10) || people || char(10) || body FROM case_search ORDER BY rowid LIMIT 200")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut words_seen: Vec<String> = Vec::new();
+        for text in texts.iter().step_by(3) {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if words.len() < 6 {
+                continue;
+            }
+            let n = rng.usize(2..=5);
+            let start = rng.usize(0..words.len() - n);
+            let phrase = words[start..start + n].join(" ").replace('"', "");
+            inputs.push(format!("\"{phrase}\""));
+            words_seen.extend(words.iter().take(8).map(|w| w.replace('"', "")));
+        }
+        for _ in 0..30 {
+            let n = rng.usize(2..=4);
+            let phrase: Vec<&str> = (0..n)
+                .map(|_| words_seen[rng.usize(0..words_seen.len())].as_str())
+                .collect();
+            inputs.push(format!("\"{}\"", phrase.join(" ")));
+        }
+        let compare = |label: &str, stats: &PhraseCounts| -> (usize, usize) {
+            let (mut bounded, mut found) = (0, 0);
+            for input in &inputs {
+                let query = query::parse(input);
+                let Some(text) = query.text.clone() else {
+                    continue;
+                };
+                if query.has_prefix() {
+                    continue;
+                }
+                let (fts, counts) = if query.terms.len() > 1 {
+                    let (fts, counts) =
+                        rarest_first(&conn, stats, &query.terms, COUNT_SAMPLE).unwrap();
+                    (fts, Some(counts))
+                } else {
+                    (text, None)
+                };
+                let plain = cases::store::search(
+                    &conn,
+                    cases::store::Filter::default(),
+                    &fts,
+                    false,
+                    counts.as_deref(),
+                    25,
+                )
+                .unwrap();
+                let bound = pair_bound(&conn, stats, &query.terms).unwrap();
+                let mut filter = cases::store::Filter::default();
+                if let Some(bound) = &bound {
+                    constrain_by_pairs(&mut filter, bound, &fts);
+                    bounded += 1;
+                }
+                let paired =
+                    cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
+                        .unwrap();
+                found += usize::from(!plain.is_empty());
+                assert_eq!(ids(paired), ids(plain), "{label}: {input} ({bound:?})");
+            }
+            (bounded, found)
+        };
+        let (bounded, found) = compare("every pair", &PhraseCounts::default());
+        assert!(bounded >= 40, "the pairs were used: {bounded}");
+        assert!(found >= 20, "phrases of the store's text match: {found}");
+
+        // Half way through the fill: the pairs of the older half are gone
+        // and the mark says so.
+        let ids_all: Vec<i64> = conn
+            .prepare("SELECT rowid FROM case_search ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mark = ids_all[ids_all.len() / 2];
+        for &id in ids_all.iter().filter(|&&id| id < mark) {
+            pairs::replace(&conn, id, None).unwrap();
+        }
+        conn.execute("UPDATE case_pairs_state SET below = ?1", [mark])
+            .unwrap();
+        let (bounded, _) = compare("half filled", &PhraseCounts::default());
+        assert!(bounded >= 20, "the pairs were used: {bounded}");
+
+        // The fill completes it: every case has its pairs again, and a
+        // search of the index is consistent.
+        let mut batches = 0;
+        while pairs::backfill_batch(&conn).unwrap().is_some() {
+            batches += 1;
+            // Between two batches, as a search during the fill sees it.
+            compare(&format!("after batch {batches}"), &PhraseCounts::default());
+        }
+        assert!(batches >= 2, "{batches}");
+        assert_eq!(pairs::below(&conn).unwrap(), 0);
+        let with_pairs: i64 = conn
+            .query_row("SELECT count(*) FROM case_pairs_docsize", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(with_pairs as usize, ids_all.len());
+        conn.execute(
+            "INSERT INTO case_pairs (case_pairs, rank) VALUES ('integrity-check', 0)",
+            [],
+        )
+        .unwrap();
+        compare("filled again", &PhraseCounts::default());
     }
 
     #[test]

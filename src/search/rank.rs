@@ -83,7 +83,7 @@ pub fn ensure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// The connection's FTS5 API (`SELECT fts5(?1)` with a pointer binding, as
 /// the FTS5 documentation describes).
-unsafe fn fts5_api(db: *mut ffi::sqlite3) -> rusqlite::Result<*mut ffi::fts5_api> {
+pub(crate) unsafe fn fts5_api(db: *mut ffi::sqlite3) -> rusqlite::Result<*mut ffi::fts5_api> {
     let mut api: *mut ffi::fts5_api = ptr::null_mut();
     let mut stmt: *mut ffi::sqlite3_stmt = ptr::null_mut();
     // SAFETY: `db` is a valid handle; `stmt` is finalized on every path and

@@ -34,6 +34,7 @@ mod phone_lookup;
 mod routing;
 mod rule_actions;
 mod rules;
+mod search_pairs;
 mod services;
 mod sla;
 mod smoke;
