@@ -52,6 +52,7 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from workspace import pct, rss_mb, store_mb  # noqa: E402
 
@@ -315,7 +316,7 @@ def generate(doc, drawn_by_role, opts, rng):
             requests.append(("list", role, f"counts project={pname}",
                              "/api/v1/cases/counts" + (f"?project_id={pid}" if pid else "")))
         # Deep cursor paging: the cursor of page 30 (10 in --quick).
-        depth = 10 if opts.quick else 30
+        depth = 10 if opts.quick else opts.depth
         for fname, fq in [("(none) sort=-updated_at", "sort=-updated_at"),
                           ("(none) sort=-created_at", "sort=-created_at"),
                           ("view=open sort=sla_due_at", "view=open&sort=sla_due_at")]:
@@ -517,6 +518,7 @@ def main():
     ap.add_argument("--min-reps", type=int, default=3,
                     help="runs of a request that has used up its budget (default 3)")
     ap.add_argument("--roles", help="comma-separated subset of the roles (default: all four)")
+    ap.add_argument("--depth", type=int, default=30, help="page of the deep cursor paging (default 30)")
     ap.add_argument("--queries", type=int, default=8, help="generated searches of each kind")
     ap.add_argument("--lookups", type=int, default=6, help="contacts looked up per role")
     ap.add_argument("--quick", action="store_true", help="smoke run: 3 reps, 3 sorts, few queries")
