@@ -93,14 +93,17 @@ pub fn get(conn: &Connection, id: CaseId) -> StoreResult<Option<Case>> {
         .optional()?)
 }
 
-/// Takes the project's next case number.
+/// Takes the project's next case number. Not counted as a change of
+/// `projects` for the principal cache (`crate::db::untracked`): no
+/// principal depends on the counter, and every created case writes it.
 pub fn next_number(conn: &Connection, project_id: ProjectId) -> StoreResult<i64> {
-    Ok(conn
-        .prepare_cached(
-            "UPDATE projects SET next_case_number = next_case_number + 1 WHERE id = ?1
-             RETURNING next_case_number - 1",
-        )?
-        .query_row([project_id], |row| row.get(0))?)
+    let mut stmt = conn.prepare_cached(
+        "UPDATE projects SET next_case_number = next_case_number + 1 WHERE id = ?1
+         RETURNING next_case_number - 1",
+    )?;
+    Ok(crate::db::untracked(|| {
+        stmt.query_row([project_id], |row| row.get(0))
+    })?)
 }
 
 pub struct NewCaseRow<'a> {

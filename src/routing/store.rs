@@ -90,7 +90,25 @@ pub enum Pool<'a> {
     Provider(Option<&'a str>),
 }
 
-/// The project's agents on the handling team, by user id.
+/// The candidates with their open cases in the channel (?2).
+const CANDIDATES_SQL: &str =
+    "SELECT u.id, coalesce(a.state, 'offline'), a.last_assigned_at,
+            (SELECT count(*) FROM cases c INDEXED BY cases_open_assignee_channel
+             WHERE c.assignee_id = u.id AND c.channel = ?2
+               AND c.status NOT IN ('solved', 'closed')),
+            (SELECT k.max_open FROM agent_capacity k WHERE k.user_id = u.id AND k.channel = ?2)
+     FROM project_members m
+     JOIN users u ON u.id = m.user_id
+     LEFT JOIN agent_availability a ON a.user_id = u.id
+     WHERE m.project_id = ?1 AND m.role = 'agent' AND u.role = 'agent' AND u.active = 1
+       AND CASE WHEN ?4 THEN u.client_id IS NULL
+                             AND (?5 IS NULL OR coalesce(u.tariff, 'basic') = ?5)
+                ELSE u.client_id = ?3 OR (?6 AND u.client_id IS NULL) END
+     ORDER BY u.id";
+
+/// The project's agents on the handling team, by user id, with their open
+/// cases in the channel: counted from the index of open cases by assignee
+/// and channel (migration 0039), never from the cases' rows.
 pub fn candidates(
     conn: &Connection,
     project_id: ProjectId,
@@ -101,21 +119,7 @@ pub fn candidates(
         Pool::Client(c, with_provider) => (Some(c), false, None, with_provider),
         Pool::Provider(t) => (None, true, t, false),
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.id, coalesce(a.state, 'offline'), a.last_assigned_at,
-                (SELECT count(*) FROM cases c
-                 WHERE c.assignee_id = u.id AND c.channel = ?2
-                   AND c.status NOT IN ('solved', 'closed')),
-                (SELECT k.max_open FROM agent_capacity k WHERE k.user_id = u.id AND k.channel = ?2)
-         FROM project_members m
-         JOIN users u ON u.id = m.user_id
-         LEFT JOIN agent_availability a ON a.user_id = u.id
-         WHERE m.project_id = ?1 AND m.role = 'agent' AND u.role = 'agent' AND u.active = 1
-           AND CASE WHEN ?4 THEN u.client_id IS NULL
-                                 AND (?5 IS NULL OR coalesce(u.tariff, 'basic') = ?5)
-                    ELSE u.client_id = ?3 OR (?6 AND u.client_id IS NULL) END
-         ORDER BY u.id",
-    )?;
+    let mut stmt = conn.prepare_cached(CANDIDATES_SQL)?;
     let rows = stmt.query_map(
         params![
             project_id,
@@ -488,4 +492,33 @@ pub fn set_away_after_minutes(conn: &Connection, minutes: i64) -> StoreResult<()
     )?
     .execute([minutes])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Db, StoreError};
+
+    /// Each candidate's open cases in the channel are counted from the
+    /// index of open cases by assignee and channel alone (migration 0039),
+    /// not by reading every case of the agent.
+    #[test]
+    fn open_load_is_counted_from_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        let plan = db
+            .read_blocking(|conn| {
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {CANDIDATES_SQL}"))?;
+                let rows = stmt.query_map(
+                    params![1, "email", 1, false, None::<String>, false],
+                    |row| row.get::<_, String>(3),
+                )?;
+                Ok::<_, StoreError>(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+            })
+            .unwrap();
+        assert!(
+            plan.contains("SEARCH c USING COVERING INDEX cases_open_assignee_channel (assignee_id=? AND channel=?)"),
+            "{plan}"
+        );
+    }
 }
