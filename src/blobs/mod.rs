@@ -73,13 +73,64 @@ impl Location {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// Under replication (replication/blobs.rs): the replica's `blobs/`
+    /// directory, same layout, where every content is copied before a row
+    /// can name it.
+    mirror: Option<PathBuf>,
+}
+
+/// The replicas' blob directories by attachments root: set once by `serve`
+/// when replication is on, so that every `BlobStore` of that data
+/// directory (built in many places) copies to it. Per path, so several
+/// servers in one process (the tests) stay apart.
+fn mirrors() -> &'static std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>> {
+    static MIRRORS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+    > = std::sync::OnceLock::new();
+    MIRRORS.get_or_init(Default::default)
 }
 
 impl BlobStore {
     pub fn new(data_dir: &Path) -> BlobStore {
+        let root = data_dir.join("attachments");
+        let mirror = {
+            let map = mirrors().lock().unwrap_or_else(|p| p.into_inner());
+            if map.is_empty() {
+                None
+            } else {
+                map.get(&root).cloned()
+            }
+        };
+        BlobStore { root, mirror }
+    }
+
+    /// Copies every content of `data_dir` from now on to `dir` (a replica's
+    /// `blobs/`) before it is named; `None` stops that.
+    pub fn set_mirror(data_dir: &Path, dir: Option<PathBuf>) {
+        let root = data_dir.join("attachments");
+        let mut map = mirrors().lock().unwrap_or_else(|p| p.into_inner());
+        match dir {
+            Some(dir) => map.insert(root, dir),
+            None => map.remove(&root),
+        };
+    }
+
+    /// A blob store rooted at `dir` (a replica's `blobs/`), no mirror.
+    pub fn at(dir: &Path) -> BlobStore {
         BlobStore {
-            root: data_dir.join("attachments"),
+            root: dir.to_path_buf(),
+            mirror: None,
         }
+    }
+
+    /// The replica's copy of this store, under replication.
+    pub fn mirror(&self) -> Option<BlobStore> {
+        self.mirror.as_deref().map(BlobStore::at)
+    }
+
+    /// The directory of the loose contents (and `packs/`).
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Where packs live.
@@ -217,6 +268,16 @@ impl BlobStore {
             tokio::fs::rename(&tmp_path, &target).await?;
             // The rename itself must reach the disk before the row does.
             tokio::fs::File::open(&parent).await?.sync_all().await?;
+        }
+        if let Some(mirror) = self.mirror() {
+            // Before the caller commits a row naming it (replication/blobs.rs).
+            let local = target.clone();
+            let sha = sha256.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::replication::blobs::copy_loose(&mirror, &sha, &local)
+            })
+            .await
+            .map_err(|e| BlobError::Interrupted(e.to_string()))??;
         }
         Ok(Stored {
             sha256,

@@ -178,7 +178,16 @@ impl Db {
     /// Opens (creating if needed) the store in `data_dir` and applies pending
     /// migrations inside one transaction.
     pub fn open(data_dir: &Path) -> StoreResult<(Db, MigrationReport)> {
+        Db::open_with(data_dir, Checkpoints::Own)
+    }
+
+    /// [`Db::open`], saying who checkpoints the WAL.
+    pub fn open_with(
+        data_dir: &Path,
+        checkpoints: Checkpoints,
+    ) -> StoreResult<(Db, MigrationReport)> {
         let path = data_dir.join(STORE_FILE);
+        set_checkpoints(&path, checkpoints);
         // 0600 before SQLite creates it; the WAL takes the store's mode.
         files::ensure_private_file(&path).map_err(|err| {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(
@@ -189,7 +198,15 @@ impl Db {
         let mut writer = open_connection(&path, true)?;
         let report = migrations::apply(&mut writer)?;
         scrub_once(&writer)?;
-        let checkpointer = match Checkpointer::start(&path)? {
+        let started = match checkpoints {
+            Checkpoints::Own => Checkpointer::start(&path)?,
+            // Litestream copies every WAL frame before it checkpoints
+            // itself: no checkpoint of ours, not even SQLite's on commit
+            // (open_connection turns that off for this store).
+            Checkpoints::Litestream => Ok(Checkpointer::idle()),
+        };
+        let checkpointer = match started {
+            Ok(checkpointer) if checkpoints == Checkpoints::Litestream => checkpointer,
             Ok(checkpointer) => {
                 // Commits no longer checkpoint (copy pages into the store
                 // file and sync it) themselves at SQLite's 1,000 pages: the
@@ -514,6 +531,49 @@ where
     }
 }
 
+/// Who checkpoints a store's WAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// zezaro: the checkpointer thread, and the writer past
+    /// `WRITER_CHECKPOINT_PAGES` (checkpoint.rs).
+    Own,
+    /// Litestream replicates the store (replication/): it must see every
+    /// WAL frame, so it alone checkpoints; zezaro's connections to the
+    /// store run none (`wal_autocheckpoint = 0`, no thread, no TRUNCATE
+    /// after an erasure).
+    Litestream,
+}
+
+/// The stores (by path) whose WAL Litestream checkpoints. Kept by path, not
+/// per `Db`, because the erasure's checkpoint and the CLI's connections see
+/// only a path; several servers in one process (the tests) stay apart.
+fn external_checkpoints() -> &'static Mutex<std::collections::HashSet<PathBuf>> {
+    static STORES: std::sync::OnceLock<Mutex<std::collections::HashSet<PathBuf>>> =
+        std::sync::OnceLock::new();
+    STORES.get_or_init(Default::default)
+}
+
+/// Marks the store at `path` (which exists) as Litestream's to
+/// checkpoint, for the rest of the process.
+fn set_checkpoints(path: &Path, checkpoints: Checkpoints) {
+    if checkpoints == Checkpoints::Litestream {
+        external_checkpoints()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+    }
+}
+
+/// Whether Litestream checkpoints the store at `path` (then nothing of
+/// zezaro's may).
+pub fn checkpoints_external(path: &Path) -> bool {
+    let stores = external_checkpoints()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    !stores.is_empty()
+        && stores.contains(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
 /// Opens one connection with the store's settings.
 pub(crate) fn open_connection(path: &Path, create: bool) -> StoreResult<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -524,6 +584,9 @@ pub(crate) fn open_connection(path: &Path, create: bool) -> StoreResult<Connecti
     }
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    if checkpoints_external(path) {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+    }
     let display = path.display().to_string();
     // The first statement that reads the file tells a corrupt store apart.
     let mode: String = conn

@@ -29,6 +29,7 @@ mod knowledge_projects;
 mod mail_ingest;
 mod mail_outbound;
 mod phone_lookup;
+mod replication;
 mod routing;
 mod rule_actions;
 mod rules;
