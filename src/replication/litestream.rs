@@ -51,9 +51,10 @@ pub struct ReplicationStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub replicated_at: Option<String>,
-    /// The child's last error line or exit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    /// The child's last error line or exit: for the service's last error
+    /// (admins only), never in the public `/healthz`.
+    #[serde(skip)]
+    #[schema(ignore)]
     pub last_error: Option<String>,
     /// Times the child was started since the server started.
     pub starts: u64,

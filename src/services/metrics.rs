@@ -189,30 +189,6 @@ impl crate::problem::Problem for MetricsError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn renders_counters_and_cumulative_buckets() {
-        let m = Metrics::default();
-        m.observe("GET", "/api/v1/cases", 200, 0.003);
-        m.observe("GET", "/api/v1/cases", 200, 0.2);
-        m.observe("POST", "/api/v1/cases", 422, 0.01);
-        let text = m.render(&[], 4096, 10);
-        assert!(text.contains(
-            "zezaro_http_requests_total{method=\"GET\",route=\"/api/v1/cases\",status=\"200\"} 2"
-        ));
-        assert!(
-            text.contains("route=\"/api/v1/cases\",le=\"0.005\"} 1"),
-            "{text}"
-        );
-        assert!(text.contains("route=\"/api/v1/cases\",le=\"0.25\"} 2"));
-        assert!(text.contains("zezaro_store_size_bytes 4096"));
-        assert!(text.contains("zezaro_attachments_size_bytes 10"));
-    }
-}
-
 /// Replication (replication/litestream.rs): whether Litestream runs, and
 /// the lag of the replica behind the store when known.
 pub fn render_replication(status: &crate::replication::ReplicationStatus) -> String {
@@ -238,4 +214,28 @@ pub fn render_replication(status: &crate::replication::ReplicationStatus) -> Str
         let _ = writeln!(out, "zezaro_replication_lag_seconds {lag}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_cumulative_buckets() {
+        let m = Metrics::default();
+        m.observe("GET", "/api/v1/cases", 200, 0.003);
+        m.observe("GET", "/api/v1/cases", 200, 0.2);
+        m.observe("POST", "/api/v1/cases", 422, 0.01);
+        let text = m.render(&[], 4096, 10);
+        assert!(text.contains(
+            "zezaro_http_requests_total{method=\"GET\",route=\"/api/v1/cases\",status=\"200\"} 2"
+        ));
+        assert!(
+            text.contains("route=\"/api/v1/cases\",le=\"0.005\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("route=\"/api/v1/cases\",le=\"0.25\"} 2"));
+        assert!(text.contains("zezaro_store_size_bytes 4096"));
+        assert!(text.contains("zezaro_attachments_size_bytes 10"));
+    }
 }
