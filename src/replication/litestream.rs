@@ -92,6 +92,13 @@ impl Replicator {
         })?;
         write_private(&config_path, &yaml)
             .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+        if !matches!(settings.target, Target::File { .. }) {
+            tracing::warn!(
+                target = settings.target.kind(),
+                "replication: attachments are copied to file targets only so far; \
+                 this replica carries the store alone"
+            );
+        }
         if let Target::File { dir } = &settings.target {
             crate::db::files::create_private_dir_all(&dir.join("blobs"))
                 .map_err(|e| format!("replica directory {}: {e}", dir.display()))?;

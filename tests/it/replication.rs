@@ -438,3 +438,152 @@ fn restore_refuses_bad_input() {
         );
     }
 }
+
+async fn health(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    http.get(format!("{url}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Waits up to 20 s for `check` on /healthz.
+async fn wait_health(
+    http: &reqwest::Client,
+    url: &str,
+    what: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let h = health(http, url).await;
+        if check(&h) {
+            return h;
+        }
+        assert!(Instant::now() < deadline, "{what}: {h}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn litestream_is_supervised_as_a_service() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let replica = root.path().join("replica");
+    let token = prepared_store(&data);
+    let bin = litestream();
+    let (mut server, url) = serve(
+        &data,
+        &[
+            "--replication-target",
+            "file",
+            "--replication-path",
+            replica.to_str().unwrap(),
+            "--litestream",
+            bin.to_str().unwrap(),
+        ],
+    );
+    let http = reqwest::Client::new();
+    wait_health(&http, &url, "first sync", |h| {
+        h["replication"]["running"] == true && h["replication"]["position"].is_string()
+    })
+    .await;
+    // Litestream's config is private; its secrets would be there only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(data.join("litestream.yml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // A child that dies is started again (backoff 2 s).
+    let first = children(server.id());
+    assert_eq!(first.len(), 1, "one litestream child");
+    sigkill(first[0]);
+    let h = wait_health(&http, &url, "restarted", |h| {
+        h["replication"]["starts"] == 2 && h["replication"]["running"] == true
+    })
+    .await;
+    assert_eq!(h["replication"]["target"], "file");
+    let second = children(server.id());
+    assert_eq!(second.len(), 1);
+    assert_ne!(second, first);
+
+    // Admins see and control it on the Services page.
+    let services: serde_json::Value = http
+        .get(format!("{url}/api/v1/services"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = services["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "replication")
+        .expect("the replication service is listed")
+        .clone();
+    assert_eq!(row["schedule"], "continuous");
+    let stopped = http
+        .post(format!("{url}/api/v1/services/replication/stop"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stopped.status(), 200);
+    wait_health(&http, &url, "stopped", |h| {
+        h["replication"]["running"] == false
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !children(server.id()).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "litestream still runs after stop"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let started = http
+        .post(format!("{url}/api/v1/services/replication/start"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    wait_health(&http, &url, "started again", |h| {
+        h["replication"]["running"] == true && h["replication"]["starts"] == 3
+    })
+    .await;
+    let metrics = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("zezaro_replication_starts_total 3"),
+        "{metrics}"
+    );
+
+    // A clean stop (SIGTERM) takes Litestream down with the server.
+    let child = children(server.id());
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    server.wait().unwrap();
+    for pid in child {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists()
+                || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|s| s.contains(") Z ")),
+            "litestream {pid} outlived the server"
+        );
+    }
+}

@@ -6875,8 +6875,6 @@ export interface components {
              *     when unknown (before the first sync, sftp/s3 targets).
              */
             lag_seconds?: number;
-            /** @description The child's last error line or exit. */
-            last_error?: string;
             /**
              * @description The highest transaction id in the replica (hex, as Litestream
              *     names it).
