@@ -79,40 +79,40 @@ pub struct BlobStore {
     mirror: Option<PathBuf>,
 }
 
-/// The replicas' blob directories by attachments root: set once by `serve`
-/// when replication is on, so that every `BlobStore` of that data
-/// directory (built in many places) copies to it. Per path, so several
-/// servers in one process (the tests) stay apart.
-fn mirrors() -> &'static std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>> {
-    static MIRRORS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
-    > = std::sync::OnceLock::new();
-    MIRRORS.get_or_init(Default::default)
-}
+/// In the data directory under replication: the replica's blob directory
+/// (one line), written by `serve` at each start ([`BlobStore::set_mirror`]),
+/// so that every `BlobStore` of that data directory, wherever it is built,
+/// copies to it. State in the data directory, not in the process.
+pub const MIRROR_FILE: &str = "replica-blobs";
 
 impl BlobStore {
     pub fn new(data_dir: &Path) -> BlobStore {
-        let root = data_dir.join("attachments");
-        let mirror = {
-            let map = mirrors().lock().unwrap_or_else(|p| p.into_inner());
-            if map.is_empty() {
-                None
-            } else {
-                map.get(&root).cloned()
-            }
-        };
-        BlobStore { root, mirror }
+        let mirror = std::fs::read_to_string(data_dir.join(MIRROR_FILE))
+            .ok()
+            .map(|line| PathBuf::from(line.trim()))
+            .filter(|dir| dir.is_absolute());
+        BlobStore {
+            root: data_dir.join("attachments"),
+            mirror,
+        }
     }
 
     /// Copies every content of `data_dir` from now on to `dir` (a replica's
     /// `blobs/`) before it is named; `None` stops that.
-    pub fn set_mirror(data_dir: &Path, dir: Option<PathBuf>) {
-        let root = data_dir.join("attachments");
-        let mut map = mirrors().lock().unwrap_or_else(|p| p.into_inner());
+    pub fn set_mirror(data_dir: &Path, dir: Option<&Path>) -> std::io::Result<()> {
+        let marker = data_dir.join(MIRROR_FILE);
         match dir {
-            Some(dir) => map.insert(root, dir),
-            None => map.remove(&root),
-        };
+            Some(dir) => {
+                use std::io::Write;
+                let mut file = crate::db::files::create_private_file(&marker, false)?;
+                writeln!(file, "{}", dir.display())?;
+                file.sync_all()
+            }
+            None => match std::fs::remove_file(&marker) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err),
+                _ => Ok(()),
+            },
+        }
     }
 
     /// A blob store rooted at `dir` (a replica's `blobs/`), no mirror.

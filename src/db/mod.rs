@@ -187,7 +187,6 @@ impl Db {
         checkpoints: Checkpoints,
     ) -> StoreResult<(Db, MigrationReport)> {
         let path = data_dir.join(STORE_FILE);
-        set_checkpoints(&path, checkpoints);
         // 0600 before SQLite creates it; the WAL takes the store's mode.
         files::ensure_private_file(&path).map_err(|err| {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(
@@ -206,7 +205,10 @@ impl Db {
             Checkpoints::Litestream => Ok(Checkpointer::idle()),
         };
         let checkpointer = match started {
-            Ok(checkpointer) if checkpoints == Checkpoints::Litestream => checkpointer,
+            Ok(checkpointer) if checkpoints == Checkpoints::Litestream => {
+                writer.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+                checkpointer
+            }
             Ok(checkpointer) => {
                 // Commits no longer checkpoint (copy pages into the store
                 // file and sync it) themselves at SQLite's 1,000 pages: the
@@ -238,7 +240,11 @@ impl Db {
         // SQLite's default 2 MiB cache the writer re-read them from the WAL.
         // The cache fills only as far as it is used.
         writer.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))?;
-        let readers = ReaderPool::new(path.clone(), READERS);
+        let readers = ReaderPool::new(
+            path.clone(),
+            READERS,
+            checkpoints == Checkpoints::Litestream,
+        );
         let db = Db {
             checkpointer: Arc::new(checkpointer),
             inner: Arc::new(Inner {
@@ -538,40 +544,17 @@ pub enum Checkpoints {
     /// `WRITER_CHECKPOINT_PAGES` (checkpoint.rs).
     Own,
     /// Litestream replicates the store (replication/): it must see every
-    /// WAL frame, so it alone checkpoints; zezaro's connections to the
-    /// store run none (`wal_autocheckpoint = 0`, no thread, no TRUNCATE
-    /// after an erasure).
+    /// WAL frame, so it alone checkpoints; the `Db`'s connections run none
+    /// (`wal_autocheckpoint = 0`, which [`checkpoints_left_to_others`] reads
+    /// back; no thread; no TRUNCATE after an erasure).
     Litestream,
 }
 
-/// The stores (by path) whose WAL Litestream checkpoints. Kept by path, not
-/// per `Db`, because the erasure's checkpoint and the CLI's connections see
-/// only a path; several servers in one process (the tests) stay apart.
-fn external_checkpoints() -> &'static Mutex<std::collections::HashSet<PathBuf>> {
-    static STORES: std::sync::OnceLock<Mutex<std::collections::HashSet<PathBuf>>> =
-        std::sync::OnceLock::new();
-    STORES.get_or_init(Default::default)
-}
-
-/// Marks the store at `path` (which exists) as Litestream's to
-/// checkpoint, for the rest of the process.
-fn set_checkpoints(path: &Path, checkpoints: Checkpoints) {
-    if checkpoints == Checkpoints::Litestream {
-        external_checkpoints()
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
-    }
-}
-
-/// Whether Litestream checkpoints the store at `path` (then nothing of
-/// zezaro's may).
-pub fn checkpoints_external(path: &Path) -> bool {
-    let stores = external_checkpoints()
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    !stores.is_empty()
-        && stores.contains(&std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+/// Whether this connection's store is checkpointed by someone else
+/// (Litestream): its `Db` was opened with [`Checkpoints::Litestream`].
+pub fn checkpoints_left_to_others(conn: &Connection) -> bool {
+    conn.query_row("PRAGMA wal_autocheckpoint", [], |row| row.get::<_, i64>(0))
+        .is_ok_and(|pages| pages <= 0)
 }
 
 /// Opens one connection with the store's settings.
@@ -584,9 +567,6 @@ pub(crate) fn open_connection(path: &Path, create: bool) -> StoreResult<Connecti
     }
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    if checkpoints_external(path) {
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-    }
     let display = path.display().to_string();
     // The first statement that reads the file tells a corrupt store apart.
     let mode: String = conn

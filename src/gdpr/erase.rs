@@ -295,10 +295,7 @@ pub fn remove_files(conn: &Connection, data_dir: &Path, blobs: &[Stored]) -> u64
 pub fn checkpoint(conn: &Connection) {
     // Under replication Litestream checkpoints (db::Checkpoints): a
     // TRUNCATE of ours would wait for its read lock and stall writers.
-    if conn
-        .path()
-        .is_some_and(|path| crate::db::checkpoints_external(std::path::Path::new(path)))
-    {
+    if crate::db::checkpoints_left_to_others(conn) {
         return;
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

@@ -149,10 +149,18 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
             let replicator =
                 crate::replication::Replicator::prepare(settings, &config.data_dir, &sealer)
                     .map_err(StartError::Other)?;
-            crate::blobs::BlobStore::set_mirror(&config.data_dir, replicator.blob_mirror());
+            crate::blobs::BlobStore::set_mirror(
+                &config.data_dir,
+                replicator.blob_mirror().as_deref(),
+            )
+            .map_err(|err| StartError::Other(format!("replication: {err}")))?;
             Some(replicator)
         }
-        None => None,
+        None => {
+            crate::blobs::BlobStore::set_mirror(&config.data_dir, None)
+                .map_err(|err| StartError::Other(format!("replication: {err}")))?;
+            None
+        }
     };
     let mut state = AppState::new(db.clone(), config, sealer);
     if let Some(replicator) = replicator {

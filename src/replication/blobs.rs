@@ -238,7 +238,7 @@ mod tests {
     fn a_synced_pack_is_in_the_replica_before_sync_returns() {
         let data = temp("data");
         let replica = temp("replica").join("blobs");
-        BlobStore::set_mirror(&data, Some(replica.clone()));
+        BlobStore::set_mirror(&data, Some(&replica)).expect("marker");
         let store = BlobStore::new(&data);
         let mut pack = crate::blobs::pack::PackWriter::new(&store);
         pack.add(&"a".repeat(64), b"raw message one").expect("add");
@@ -259,7 +259,8 @@ mod tests {
         std::fs::write(&loose, b"x").expect("write");
         assert_eq!(catch_up(&store).expect("catch up"), 1);
         assert_eq!(catch_up(&store).expect("again"), 0);
-        BlobStore::set_mirror(&data, None);
+        BlobStore::set_mirror(&data, None).expect("marker gone");
+        assert!(BlobStore::new(&data).mirror().is_none());
         // The restore side: copied back and checked by hash.
         let restored = temp("restored");
         assert_eq!(copy_back(&replica, &restored).expect("copy back"), 2);
