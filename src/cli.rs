@@ -41,6 +41,8 @@ enum Command {
         /// the client: addresses or CIDR networks, comma-separated.
         #[arg(long, env = "ZEZARO_TRUSTED_PROXIES", value_name = "NETS")]
         trusted_proxies: Option<Nets>,
+        #[command(flatten)]
+        replication: ReplicationArgs,
     },
     /// Manage users.
     User {
@@ -92,13 +94,27 @@ enum Command {
         no_compress: bool,
     },
     /// Restore a backup into a data directory (empty, or with --force) that
-    /// no server uses, then check it.
+    /// no server uses, then check it. With --from-replica: bring an empty
+    /// data directory up from the Litestream replica instead.
     Restore {
         #[command(flatten)]
         store: StoreArgs,
         /// The archive to restore.
-        #[arg(long, value_name = "FILE")]
-        from: PathBuf,
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "from_replica",
+            conflicts_with = "from_replica"
+        )]
+        from: Option<PathBuf>,
+        /// A zezaro config file whose [replication] section names the
+        /// replica to restore from (into an empty --data-dir).
+        #[arg(long, value_name = "CONFIG")]
+        from_replica: Option<PathBuf>,
+        /// With --from-replica: the state at this time (RFC 3339, e.g.
+        /// 2026-12-04T03:10:00Z) instead of the newest.
+        #[arg(long, value_name = "TIME", requires = "from_replica")]
+        at: Option<String>,
         /// Key of an encrypted backup; default: the config's backup_key_file.
         #[arg(long, value_name = "FILE")]
         key_file: Option<PathBuf>,
@@ -109,6 +125,11 @@ enum Command {
         /// Replace the store and attachments of a non-empty data directory.
         #[arg(long)]
         force: bool,
+    },
+    /// Replication with Litestream.
+    Replication {
+        #[command(subcommand)]
+        command: ReplicationCommand,
     },
     /// Generate a large demo store for benchmarks: the demo data, then N
     /// cases with contacts, threads, history and search rows.
@@ -176,6 +197,34 @@ enum TokenCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ReplicationCommand {
+    /// Seal a secret of the [replication] section (SFTP password, S3
+    /// secret key) with the data directory's key; reads it from standard
+    /// input and prints the value to put in the config (`sealed:…`).
+    Seal {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// `serve`'s replication flags (the rest of [replication] comes from the
+/// config file or `ZEZARO_REPLICATION_*`).
+#[derive(Debug, Clone, Args)]
+struct ReplicationArgs {
+    /// Replicate the store with Litestream to this kind of target: file,
+    /// sftp or s3.
+    #[arg(long, env = "ZEZARO_REPLICATION_TARGET", value_name = "TYPE")]
+    replication_target: Option<String>,
+    /// The replica: an absolute directory (file), the remote directory
+    /// (sftp) or the key prefix (s3).
+    #[arg(long, env = "ZEZARO_REPLICATION_PATH", value_name = "PATH")]
+    replication_path: Option<String>,
+    /// The litestream binary; default: found on PATH.
+    #[arg(long, env = "ZEZARO_REPLICATION_LITESTREAM", value_name = "FILE")]
+    litestream: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Args)]
 struct StoreArgs {
     /// Data directory (store, attachments); default ./data
@@ -213,7 +262,8 @@ pub fn main() -> ExitCode {
             listen,
             demo,
             trusted_proxies,
-        } => serve(store, listen, demo, trusted_proxies),
+            replication,
+        } => serve(store, listen, demo, trusted_proxies, replication),
         Command::User {
             command:
                 UserCommand::Create {
@@ -252,11 +302,28 @@ pub fn main() -> ExitCode {
         } => backup(store, out, key_file, no_compress),
         Command::Restore {
             store,
+            from_replica: Some(replica),
+            at,
+            secret_key,
+            force,
+            ..
+        } => restore_from_replica(store, replica, at, secret_key, force),
+        Command::Restore {
+            store,
             from,
             key_file,
             secret_key,
             force,
-        } => restore(store, from, key_file, secret_key, force),
+            ..
+        } => match from {
+            Some(from) => restore(store, from, key_file, secret_key, force),
+            None => Err(Failure(
+                "restore needs --from FILE or --from-replica CONFIG".into(),
+            )),
+        },
+        Command::Replication {
+            command: ReplicationCommand::Seal { store },
+        } => seal_secret(store),
         Command::Openapi => openapi(),
     };
     match result {
@@ -282,7 +349,7 @@ fn config(store: &StoreArgs, listen: Option<String>) -> Result<Config, Failure> 
         data_dir: store.data_dir.clone(),
         listen,
         mail_allowed_hosts: store.mail_allowed_hosts.clone(),
-        trusted_proxies: None,
+        ..Overrides::default()
     })?)
 }
 
@@ -304,8 +371,20 @@ fn serve(
     listen: Option<String>,
     demo: bool,
     trusted_proxies: Option<Nets>,
+    replication: ReplicationArgs,
 ) -> Result<(), Failure> {
-    let mut config = config(&store, listen)?;
+    let mut config = Config::resolve(Overrides {
+        config_file: store.config.clone(),
+        data_dir: store.data_dir.clone(),
+        listen,
+        mail_allowed_hosts: store.mail_allowed_hosts.clone(),
+        trusted_proxies: None,
+        replication: crate::replication::settings::Flags {
+            target: replication.replication_target,
+            path: replication.replication_path,
+            litestream: replication.litestream,
+        },
+    })?;
     if let Some(nets) = trusted_proxies {
         config.trusted_proxies = nets.0;
     }
@@ -692,5 +771,78 @@ fn demo(store: StoreArgs, cases: u64, messages: u32, seed: u64) -> Result<(), Fa
         config.data_dir.join(crate::db::STORE_FILE).display(),
         report.store_bytes as f64 / 1_000_000.0
     );
+    Ok(())
+}
+
+fn restore_from_replica(
+    store: StoreArgs,
+    replica: PathBuf,
+    at: Option<String>,
+    secret_key: Option<PathBuf>,
+    force: bool,
+) -> Result<(), Failure> {
+    if force {
+        return Err(Failure(
+            "--force does not apply to --from-replica: restore into a new, empty directory".into(),
+        ));
+    }
+    // The data directory comes from --data-dir (or the environment), the
+    // replica from the [replication] section of CONFIG.
+    let config = config(&store, None)?;
+    let source = Config::resolve(Overrides {
+        config_file: Some(replica.clone()),
+        ..Overrides::default()
+    })?;
+    let settings = source.replication.ok_or_else(|| {
+        Failure(format!(
+            "{} has no [replication] section with a target",
+            replica.display()
+        ))
+    })?;
+    let restored = crate::replication::restore::restore(
+        &settings,
+        &config.data_dir,
+        at.as_deref(),
+        secret_key.as_deref(),
+        &config.backup_directory(),
+    )?;
+    println!(
+        "restored the replica ({}) into {}{}: {} cases, {} attachment files copied, {} blobs verified; the store passes the check",
+        settings.target.kind(),
+        config.data_dir.display(),
+        at.map(|t| format!(" as of {t}")).unwrap_or_default(),
+        restored.cases,
+        restored.blob_files,
+        restored.blobs_checked,
+    );
+    if restored.reapplied > 0 {
+        println!(
+            "re-applied {} erasure(s) from the erasure ledger",
+            restored.reapplied
+        );
+    }
+    if !config
+        .data_dir
+        .join(crate::mail::secrets::KEY_FILE)
+        .exists()
+    {
+        eprintln!(
+            "note: no secret.key in {}: copy the original data directory's secret.key there (or pass --secret-key) before starting, or mailbox passwords must be entered again",
+            config.data_dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn seal_secret(store: StoreArgs) -> Result<(), Failure> {
+    let config = config(&store, None)?;
+    crate::db::files::create_private_dir_all(&config.data_dir)?;
+    let sealer = crate::mail::secrets::Sealer::load_or_create(&config.data_dir)?;
+    let secret = read_password()?;
+    if secret.is_empty() {
+        return Err(Failure("nothing to seal: the secret is empty".into()));
+    }
+    let sealed = sealer.seal(crate::replication::settings::SEAL_CONTEXT, &secret)?;
+    println!("{}", crate::replication::settings::sealed_form(&sealed));
     Ok(())
 }

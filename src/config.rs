@@ -20,6 +20,9 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name}: {message}")]
     Env { name: String, message: String },
+    /// The `[replication]` settings (replication/settings.rs).
+    #[error("{0}")]
+    Replication(String),
 }
 
 /// When session cookies carry the `Secure` attribute.
@@ -72,6 +75,7 @@ struct FileConfig {
     export_ttl_hours: Option<u32>,
     public_url: Option<String>,
     mail_allowed_hosts: Option<Vec<String>>,
+    replication: Option<crate::replication::settings::FileSection>,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +131,9 @@ pub struct Config {
     /// links in notification e-mails. Unset: the mails name the case's
     /// number without a link.
     pub public_url: Option<String>,
+    /// Continuous replication of the store (and attachments) with
+    /// Litestream; `None`: off (replication/).
+    pub replication: Option<crate::replication::Replication>,
 }
 
 impl Config {
@@ -165,6 +172,7 @@ impl Default for Config {
             export_ttl_hours: 24,
             public_url: None,
             mail_allowed_hosts: HostPolicy::public_only(),
+            replication: None,
         }
     }
 }
@@ -180,6 +188,8 @@ pub struct Overrides {
     pub mail_allowed_hosts: Option<String>,
     /// `--trusted-proxies` (or `ZEZARO_TRUSTED_PROXIES`).
     pub trusted_proxies: Option<Vec<Net>>,
+    /// `serve --replication-target/--replication-path/--litestream`.
+    pub replication: crate::replication::settings::Flags,
 }
 
 impl Config {
@@ -249,6 +259,8 @@ impl Config {
                 .or(file.export_ttl_hours)
                 .unwrap_or(d.export_ttl_hours)
                 .clamp(1, 720),
+            replication: crate::replication::settings::resolve(file.replication, flags.replication)
+                .map_err(ConfigError::Replication)?,
             mail_allowed_hosts: match flags.mail_allowed_hosts {
                 Some(list) => list.parse().map_err(|message| ConfigError::Env {
                     name: "--mail-allowed-hosts".into(),

@@ -31,6 +31,7 @@ pub mod organizations;
 pub mod paging;
 pub mod problem;
 pub mod projects;
+pub mod replication;
 pub mod routing;
 pub mod rules;
 pub mod scheduler;

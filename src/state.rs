@@ -42,6 +42,8 @@ pub struct AppState {
     /// How many articles match a search phrase, kept a while for the
     /// ranking (search/stats.rs).
     pub search_stats: Arc<crate::search::stats::PhraseCounts>,
+    /// The Litestream child, when replication is on (replication/).
+    pub replication: Option<Arc<crate::replication::Replicator>>,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
             erasures,
             contact_views: Arc::new(crate::gdpr::access::ViewLog::default()),
             search_stats: Arc::new(crate::search::stats::PhraseCounts::default()),
+            replication: None,
         }
     }
 }

@@ -73,13 +73,64 @@ impl Location {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// Under replication (replication/blobs.rs): the replica's `blobs/`
+    /// directory, same layout, where every content is copied before a row
+    /// can name it.
+    mirror: Option<PathBuf>,
 }
+
+/// In the data directory under replication: the replica's blob directory
+/// (one line), written by `serve` at each start ([`BlobStore::set_mirror`]),
+/// so that every `BlobStore` of that data directory, wherever it is built,
+/// copies to it. State in the data directory, not in the process.
+pub const MIRROR_FILE: &str = "replica-blobs";
 
 impl BlobStore {
     pub fn new(data_dir: &Path) -> BlobStore {
+        let mirror = std::fs::read_to_string(data_dir.join(MIRROR_FILE))
+            .ok()
+            .map(|line| PathBuf::from(line.trim()))
+            .filter(|dir| dir.is_absolute());
         BlobStore {
             root: data_dir.join("attachments"),
+            mirror,
         }
+    }
+
+    /// Copies every content of `data_dir` from now on to `dir` (a replica's
+    /// `blobs/`) before it is named; `None` stops that.
+    pub fn set_mirror(data_dir: &Path, dir: Option<&Path>) -> std::io::Result<()> {
+        let marker = data_dir.join(MIRROR_FILE);
+        match dir {
+            Some(dir) => {
+                use std::io::Write;
+                let mut file = crate::db::files::create_private_file(&marker, false)?;
+                writeln!(file, "{}", dir.display())?;
+                file.sync_all()
+            }
+            None => match std::fs::remove_file(&marker) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// A blob store rooted at `dir` (a replica's `blobs/`), no mirror.
+    pub fn at(dir: &Path) -> BlobStore {
+        BlobStore {
+            root: dir.to_path_buf(),
+            mirror: None,
+        }
+    }
+
+    /// The replica's copy of this store, under replication.
+    pub fn mirror(&self) -> Option<BlobStore> {
+        self.mirror.as_deref().map(BlobStore::at)
+    }
+
+    /// The directory of the loose contents (and `packs/`).
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Where packs live.
@@ -217,6 +268,16 @@ impl BlobStore {
             tokio::fs::rename(&tmp_path, &target).await?;
             // The rename itself must reach the disk before the row does.
             tokio::fs::File::open(&parent).await?.sync_all().await?;
+        }
+        if let Some(mirror) = self.mirror() {
+            // Before the caller commits a row naming it (replication/blobs.rs).
+            let local = target.clone();
+            let sha = sha256.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::replication::blobs::copy_loose(&mirror, &sha, &local)
+            })
+            .await
+            .map_err(|e| BlobError::Interrupted(e.to_string()))??;
         }
         Ok(Stored {
             sha256,

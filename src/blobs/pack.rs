@@ -24,6 +24,9 @@ use crate::db::StoreResult;
 /// A pack being written.
 pub struct PackWriter {
     dir: PathBuf,
+    /// Under replication: the replica's blob store, where the pack is
+    /// copied by [`PackWriter::sync`].
+    mirror: Option<BlobStore>,
     name: String,
     file: Option<File>,
     /// The packs directory was created by this writer (its own name in
@@ -44,6 +47,7 @@ impl PackWriter {
             .collect();
         PackWriter {
             dir: store.packs_dir(),
+            mirror: store.mirror(),
             name: format!("{stamp}-{token}.pack"),
             file: None,
             made_dir: false,
@@ -108,6 +112,10 @@ impl PackWriter {
             File::open(parent)?.sync_all()?;
             self.made_dir = false;
         }
+        if let Some(mirror) = &self.mirror {
+            // Durable in the replica before any row names it.
+            crate::replication::blobs::copy_pack(mirror, &self.name, &self.dir.join(&self.name))?;
+        }
         Ok(())
     }
 
@@ -168,6 +176,12 @@ pub fn erase_range(
     offset: u64,
     size: u64,
 ) -> std::io::Result<bool> {
+    if let Some(mirror) = store.mirror() {
+        // The replica's copy goes the same way (GDPR erasure).
+        if let Err(err) = erase_range(conn, &mirror, name, offset, size) {
+            tracing::error!(pack = %name, error = %err, "cannot erase a packed content in the replica");
+        }
+    }
     let Some(path) = store.pack_path(name) else {
         return Ok(false);
     };

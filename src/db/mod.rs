@@ -213,6 +213,14 @@ impl Db {
     /// Opens (creating if needed) the store in `data_dir` and applies pending
     /// migrations inside one transaction.
     pub fn open(data_dir: &Path) -> StoreResult<(Db, MigrationReport)> {
+        Db::open_with(data_dir, Checkpoints::Own)
+    }
+
+    /// [`Db::open`], saying who checkpoints the WAL.
+    pub fn open_with(
+        data_dir: &Path,
+        checkpoints: Checkpoints,
+    ) -> StoreResult<(Db, MigrationReport)> {
         let path = data_dir.join(STORE_FILE);
         // 0600 before SQLite creates it; the WAL takes the store's mode.
         files::ensure_private_file(&path).map_err(|err| {
@@ -225,7 +233,18 @@ impl Db {
         let report = migrations::apply(&mut writer)?;
         scrub_once(&writer)?;
         optimize(&writer)?;
-        let checkpointer = match Checkpointer::start(&path)? {
+        let started = match checkpoints {
+            Checkpoints::Own => Checkpointer::start(&path)?,
+            // Litestream copies every WAL frame before it checkpoints
+            // itself: no checkpoint of ours, not even SQLite's on commit
+            // (open_connection turns that off for this store).
+            Checkpoints::Litestream => Ok(Checkpointer::idle()),
+        };
+        let checkpointer = match started {
+            Ok(checkpointer) if checkpoints == Checkpoints::Litestream => {
+                writer.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+                checkpointer
+            }
             Ok(checkpointer) => {
                 // Commits no longer checkpoint (copy pages into the store
                 // file and sync it) themselves at SQLite's 1,000 pages: the
@@ -257,7 +276,11 @@ impl Db {
         // SQLite's default 2 MiB cache the writer re-read them from the WAL.
         // The cache fills only as far as it is used.
         writer.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))?;
-        let readers = ReaderPool::new(path.clone(), READERS);
+        let readers = ReaderPool::new(
+            path.clone(),
+            READERS,
+            checkpoints == Checkpoints::Litestream,
+        );
         let inner = Arc::new(Inner {
             path,
             writer: Mutex::new(writer),
@@ -604,7 +627,26 @@ where
     }
 }
 
-/// Opens one connection with the store's settings.
+/// Who checkpoints a store's WAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// zezaro: the checkpointer thread, and the writer past
+    /// `WRITER_CHECKPOINT_PAGES` (checkpoint.rs).
+    Own,
+    /// Litestream replicates the store (replication/): it must see every
+    /// WAL frame, so it alone checkpoints; the `Db`'s connections run none
+    /// (`wal_autocheckpoint = 0`, which [`checkpoints_left_to_others`] reads
+    /// back; no thread; no TRUNCATE after an erasure).
+    Litestream,
+}
+
+/// Whether this connection's store is checkpointed by someone else
+/// (Litestream): its `Db` was opened with [`Checkpoints::Litestream`].
+pub fn checkpoints_left_to_others(conn: &Connection) -> bool {
+    conn.query_row("PRAGMA wal_autocheckpoint", [], |row| row.get::<_, i64>(0))
+        .is_ok_and(|pages| pages <= 0)
+}
+
 /// Refreshes SQLite's planner statistics (`sqlite_stat1`, and
 /// `sqlite_stat4`: the bundled SQLite is built with SQLITE_ENABLE_STAT4)
 /// where they are missing or stale: at start, and after a demo generation
@@ -615,6 +657,7 @@ pub fn optimize(conn: &Connection) -> StoreResult<()> {
     Ok(())
 }
 
+/// Opens one connection with the store's settings.
 pub(crate) fn open_connection(path: &Path, create: bool) -> StoreResult<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX

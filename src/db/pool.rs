@@ -16,6 +16,8 @@ pub(super) struct ReaderPool {
     state: Mutex<PoolState>,
     returned: Condvar,
     max: usize,
+    /// Litestream checkpoints the store: `wal_autocheckpoint = 0` here too.
+    no_checkpoints: bool,
 }
 
 struct PoolState {
@@ -45,9 +47,10 @@ impl Drop for Pooled<'_> {
 }
 
 impl ReaderPool {
-    pub(super) fn new(path: PathBuf, max: usize) -> Self {
+    pub(super) fn new(path: PathBuf, max: usize, no_checkpoints: bool) -> Self {
         ReaderPool {
             path,
+            no_checkpoints,
             state: Mutex::new(PoolState {
                 idle: Vec::new(),
                 open: 0,
@@ -75,7 +78,13 @@ impl ReaderPool {
             if state.open < self.max {
                 state.open += 1;
                 drop(state);
-                return match open_connection(&self.path, false) {
+                let opened = open_connection(&self.path, false).and_then(|conn| {
+                    if self.no_checkpoints {
+                        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+                    }
+                    Ok(conn)
+                });
+                return match opened {
                     Ok(conn) => Ok(Pooled {
                         pool: self,
                         conn: Some(conn),

@@ -260,6 +260,10 @@ pub fn remove_files(conn: &Connection, data_dir: &Path, blobs: &[Stored]) -> u64
                 {
                     removed += 1;
                 }
+                // And the replica's copy (replication/blobs.rs).
+                if let Some(path) = store.mirror().and_then(|m| m.path(&blob.sha256)) {
+                    let _ = std::fs::remove_file(path);
+                }
             }
             Some(at) => {
                 // Packs are never written again, so a new row of the hash
@@ -292,6 +296,11 @@ pub fn remove_files(conn: &Connection, data_dir: &Path, blobs: &[Stored]) -> u64
 /// tried again for a few seconds. Best effort beyond that: a store whose
 /// readers stay busy checkpoints later by itself.
 pub fn checkpoint(conn: &Connection) {
+    // Under replication Litestream checkpoints (db::Checkpoints): a
+    // TRUNCATE of ours would wait for its read lock and stall writers.
+    if crate::db::checkpoints_left_to_others(conn) {
+        return;
+    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         let done = matches!(

@@ -72,6 +72,11 @@ impl RunningServer {
         // The mail in flight (if any) finishes; queued rows wait for the next start.
         self.state.outbox.stop().await;
         self.state.mail.stop_all();
+        // Litestream ships what it has (SIGTERM, then a wait) before the
+        // services stop.
+        if let Some(replication) = &self.state.replication {
+            replication.stop().await;
+        }
         self.state.services.shutdown();
         self.handle.stop(true).await;
         let _ = self.task.await;
@@ -100,10 +105,15 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
         "limits"
     );
     let data_dir = config.data_dir.clone();
+    // Under replication Litestream checkpoints the WAL (db::Checkpoints).
+    let checkpoints = match config.replication {
+        Some(_) => crate::db::Checkpoints::Litestream,
+        None => crate::db::Checkpoints::Own,
+    };
     let (lock, db, sealer, demo_seeded) =
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
             let lock = crate::db::lock_data_dir(&data_dir)?;
-            let (db, report) = Db::open(&data_dir)?;
+            let (db, report) = Db::open_with(&data_dir, checkpoints)?;
             let sealer = crate::mail::secrets::Sealer::load_or_create(&data_dir)?;
             for name in &report.applied {
                 tracing::info!(migration = %name, "applied migration");
@@ -132,7 +142,33 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
 
     let workers = config.workers;
     let listen = config.listen.clone();
-    let state = AppState::new(db.clone(), config, sealer);
+    // Replication (replication/): Litestream's config, the blobs' copy to
+    // the replica from now on, and the supervised child as a service.
+    let replicator = match config.replication.clone() {
+        Some(settings) => {
+            let replicator =
+                crate::replication::Replicator::prepare(settings, &config.data_dir, &sealer)
+                    .map_err(StartError::Other)?;
+            crate::blobs::BlobStore::set_mirror(
+                &config.data_dir,
+                replicator.blob_mirror().as_deref(),
+            )
+            .map_err(|err| StartError::Other(format!("replication: {err}")))?;
+            Some(replicator)
+        }
+        None => {
+            crate::blobs::BlobStore::set_mirror(&config.data_dir, None)
+                .map_err(|err| StartError::Other(format!("replication: {err}")))?;
+            None
+        }
+    };
+    let mut state = AppState::new(db.clone(), config, sealer);
+    if let Some(replicator) = replicator {
+        replicator
+            .register(&state.services)
+            .map_err(|err| StartError::Other(format!("replication: {err}")))?;
+        state.replication = Some(replicator);
+    }
     crate::scheduler::register_builtin(
         &state.services,
         &state.backups,
@@ -530,6 +566,11 @@ pub struct Health {
     /// Background services in state `failed` (then the status is
     /// `degraded` and the answer 503).
     pub failed_services: Vec<FailedService>,
+    /// Replication with Litestream, when on (a failed child shows in
+    /// `failed_services` as `replication`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub replication: Option<crate::replication::ReplicationStatus>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -567,11 +608,13 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             next_run_at: s.next_run_at,
         })
         .collect();
+    let replication = state.replication.as_ref().map(|r| r.status());
     match state.db.read(db::applied_version).await {
         Ok(schema_version) if failed_services.is_empty() => HttpResponse::Ok().json(Health {
             status: "ok",
             version,
             failed_services,
+            replication: replication.clone(),
             store: StoreHealth {
                 state: "ok",
                 schema_version: Some(schema_version),
@@ -582,6 +625,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             status: "degraded",
             version,
             failed_services,
+            replication: replication.clone(),
             store: StoreHealth {
                 state: "ok",
                 schema_version: Some(schema_version),
@@ -592,6 +636,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             status: "degraded",
             version,
             failed_services,
+            replication: replication.clone(),
             store: StoreHealth {
                 state: "unavailable",
                 schema_version: None,

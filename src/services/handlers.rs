@@ -99,11 +99,14 @@ pub async fn metrics(
             )?)
         })
         .await?;
-    let body = state.metrics.render(
+    let mut body = state.metrics.render(
         &state.services.list(),
         store_bytes(&path),
         attachments.max(0) as u64,
     );
+    if let Some(replication) = &state.replication {
+        body.push_str(&super::metrics::render_replication(&replication.status()));
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body))

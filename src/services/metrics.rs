@@ -189,6 +189,33 @@ impl crate::problem::Problem for MetricsError {
     }
 }
 
+/// Replication (replication/litestream.rs): whether Litestream runs, and
+/// the lag of the replica behind the store when known.
+pub fn render_replication(status: &crate::replication::ReplicationStatus) -> String {
+    let mut out = String::new();
+    out.push_str("# HELP zezaro_replication_up Whether the Litestream child runs.\n");
+    out.push_str("# TYPE zezaro_replication_up gauge\n");
+    let _ = writeln!(
+        out,
+        "zezaro_replication_up{{target=\"{}\"}} {}",
+        escape(&status.target),
+        u8::from(status.running)
+    );
+    out.push_str(
+        "# HELP zezaro_replication_starts_total Times the Litestream child was started.\n",
+    );
+    out.push_str("# TYPE zezaro_replication_starts_total counter\n");
+    let _ = writeln!(out, "zezaro_replication_starts_total {}", status.starts);
+    if let Some(lag) = status.lag_seconds {
+        out.push_str(
+            "# HELP zezaro_replication_lag_seconds How far the replica may be behind the store (upper bound).\n",
+        );
+        out.push_str("# TYPE zezaro_replication_lag_seconds gauge\n");
+        let _ = writeln!(out, "zezaro_replication_lag_seconds {lag}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

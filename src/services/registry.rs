@@ -443,6 +443,17 @@ impl Registry {
         entry.wake.notify_one();
     }
 
+    /// A long-running (`Loop`) service reports from inside its run that it
+    /// works: the line shows as its last message, and earlier failures no
+    /// longer count (its state is `running` again). Unknown keys are ignored.
+    pub fn report_progress(&self, key: &str, message: String) {
+        let Ok(entry) = self.entry(key) else { return };
+        let mut rt = entry.rt();
+        rt.last_message = Some(message);
+        rt.last_success = Some(Utc::now());
+        rt.consecutive_failures = 0;
+    }
+
     /// The service's state hook (see [`ServiceSpec::on_state`]).
     pub fn state_hook(&self, key: &str) -> Option<StateHook> {
         self.entry(key).ok()?.spec.on_state.clone()

@@ -31,6 +31,7 @@ mod list_plans;
 mod mail_ingest;
 mod mail_outbound;
 mod phone_lookup;
+mod replication;
 mod routing;
 mod rule_actions;
 mod rules;

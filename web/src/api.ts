@@ -268,6 +268,7 @@ export type CustomField = Schemas['CustomField'];
 export type ServiceState = Schemas['ServiceState'];
 export type ServiceAction = 'start' | 'stop' | 'pause' | 'resume' | 'restart' | 'run';
 export type ServiceStatus = Schemas['ServiceStatus'];
+export type ReplicationStatus = Schemas['ReplicationStatus'];
 export type BackupSnapshot = Schemas['Snapshot'];
 export type BackupInfo = Schemas['BackupInfo'];
 export type BackupJob = Schemas['BackupJob'];

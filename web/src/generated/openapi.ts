@@ -4495,6 +4495,11 @@ export interface components {
              *     `degraded` and the answer 503).
              */
             failed_services: components["schemas"]["FailedService"][];
+            /**
+             * @description Replication with Litestream, when on (a failed child shows in
+             *     `failed_services` as `replication`).
+             */
+            replication?: components["schemas"]["ReplicationStatus"];
             /** @description `ok` or `degraded` */
             status: string;
             store: components["schemas"]["StoreHealth"];
@@ -6862,6 +6867,31 @@ export interface components {
             /** @description The client's rule ids in the new order. */
             rule_ids: number[];
         };
+        /** @description Replication as `/healthz` and the Services page report it. */
+        ReplicationStatus: {
+            /**
+             * Format: double
+             * @description Seconds the replica may be behind the store (upper bound); absent
+             *     when unknown (before the first sync, sftp/s3 targets).
+             */
+            lag_seconds?: number;
+            /**
+             * @description The highest transaction id in the replica (hex, as Litestream
+             *     names it).
+             */
+            position?: string;
+            /** @description When the replica last received a transaction (RFC 3339). */
+            replicated_at?: string;
+            /** @description The Litestream child runs. */
+            running: boolean;
+            /**
+             * Format: int64
+             * @description Times the child was started since the server started.
+             */
+            starts: number;
+            /** @description `file`, `sftp` or `s3`. */
+            target: string;
+        };
         RetentionInput: {
             action: components["schemas"]["Mode"];
             enabled?: boolean;
@@ -8025,6 +8055,7 @@ export type QueueReason = components['schemas']['QueueReason'];
 export type Removal = components['schemas']['Removal'];
 export type RenderedTextModule = components['schemas']['RenderedTextModule'];
 export type Reorder = components['schemas']['Reorder'];
+export type ReplicationStatus = components['schemas']['ReplicationStatus'];
 export type RetentionInput = components['schemas']['RetentionInput'];
 export type RetentionOutcome = components['schemas']['RetentionOutcome'];
 export type RetentionRule = components['schemas']['RetentionRule'];

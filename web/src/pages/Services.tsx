@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type List, type ServiceAction, type ServiceState, type ServiceStatus } from '../api';
+import { api, type List, type ReplicationStatus, type ServiceAction, type ServiceState, type ServiceStatus } from '../api';
 import { formatDateTime, formatNumber, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Empty, Loading, Page } from '../components/Page';
@@ -29,6 +29,24 @@ export function ServicesPage() {
   const list = useLoad(() => api.get<List<ServiceStatus>>('/services'));
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState<string | null>(null);
+
+  // Replication's lag and position, from /healthz (only when replication is on).
+  const [replication, setReplication] = useState<ReplicationStatus | null>(null);
+  const replicating = list.data?.items.some((s) => s.key === 'replication') ?? false;
+  useEffect(() => {
+    if (!replicating) return;
+    const load = async () => {
+      try {
+        const body = (await (await fetch('/healthz')).json()) as { replication?: ReplicationStatus };
+        setReplication(body.replication ?? null);
+      } catch {
+        setReplication(null);
+      }
+    };
+    void load();
+    const timer = window.setInterval(() => void load(), 3000);
+    return () => window.clearInterval(timer);
+  }, [replicating]);
 
   // The page follows the services live: a refresh every few seconds.
   useEffect(() => {
@@ -89,7 +107,11 @@ export function ServicesPage() {
                   <td>
                     {s.last_run_at ? formatDateTime(s.last_run_at) : '—'}
                     {s.last_duration_ms !== null && <div class="muted">{s.last_duration_ms} ms</div>}
-                    {s.last_message && <div class="muted">{s.last_message}</div>}
+                    {s.key === 'replication' && replication ? (
+                      <ReplicationLine status={replication} />
+                    ) : (
+                      s.last_message && <div class="muted">{s.last_message}</div>
+                    )}
                   </td>
                   <td>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
                   <td>
@@ -118,5 +140,19 @@ export function ServicesPage() {
         </div>
       )}
     </Page>
+  );
+}
+
+/** Lag, replicated transaction and time of the Litestream replica. */
+function ReplicationLine({ status }: { status: ReplicationStatus }) {
+  const lag = status.lag_seconds;
+  return (
+    <div class="muted" data-testid="replication-status">
+      {lag === undefined
+        ? t('services.replication.lagUnknown')
+        : t('services.replication.lag', { lag: formatNumber(Math.round(lag * 10) / 10) })}
+      {status.replicated_at && <div>{t('services.replication.at', { at: formatDateTime(status.replicated_at) })}</div>}
+      {status.position && <div class="mono">{t('services.replication.position', { txid: status.position })}</div>}
+    </div>
   );
 }

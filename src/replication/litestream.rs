@@ -1,0 +1,547 @@
+//! The Litestream child process: its config file, its supervision as the
+//! background service `replication`, and its lag.
+//!
+//! Lag (file target): the age of the newest file Litestream wrote into the
+//! replica (`db/ltx/0/*.ltx`, one per shipped transaction batch) while the
+//! store's WAL has changed since; 0 when the replica is at least as new as
+//! the WAL. That is an upper bound of how old the oldest write not yet in
+//! the replica is. The position is the highest transaction id in the
+//! replica (from those file names). For sftp and s3 targets the lag is not
+//! known to zezaro (Litestream's own metrics would tell; not wired yet).
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::settings::{Replication, SEAL_CONTEXT, Sealed, Target};
+use crate::services::{Backoff, Registry, RunReport, ServiceSpec, Trigger};
+
+/// The service key on the Services page.
+pub const SERVICE_KEY: &str = "replication";
+/// Litestream's config file in the data directory.
+pub const CONFIG_FILE: &str = "litestream.yml";
+/// How long a stopping Litestream may take for its last sync.
+const STOP_WAIT: Duration = Duration::from_secs(10);
+/// How often the lag is measured while the child runs.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Replication as `/healthz` and the Services page report it.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct ReplicationStatus {
+    /// `file`, `sftp` or `s3`.
+    pub target: String,
+    /// The Litestream child runs.
+    pub running: bool,
+    /// Seconds the replica may be behind the store (upper bound); absent
+    /// when unknown (before the first sync, sftp/s3 targets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub lag_seconds: Option<f64>,
+    /// The highest transaction id in the replica (hex, as Litestream
+    /// names it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub position: Option<String>,
+    /// When the replica last received a transaction (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub replicated_at: Option<String>,
+    /// The child's last error line or exit: for the service's last error
+    /// (admins only), never in the public `/healthz`.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub last_error: Option<String>,
+    /// Times the child was started since the server started.
+    pub starts: u64,
+}
+
+/// Runs and watches Litestream for one data directory.
+pub struct Replicator {
+    settings: Replication,
+    /// Canonical, for Litestream's config.
+    data_dir: PathBuf,
+    /// As the config gives it: what the blob stores are keyed by.
+    given_data_dir: PathBuf,
+    config_path: PathBuf,
+    status: Mutex<ReplicationStatus>,
+    child: Mutex<Option<Child>>,
+}
+
+impl Replicator {
+    /// Writes Litestream's config (secrets opened with `sealer`) and makes
+    /// the replicator; the child starts with the service.
+    pub fn prepare(
+        settings: Replication,
+        data_dir: &Path,
+        sealer: &crate::mail::secrets::Sealer,
+    ) -> Result<Arc<Replicator>, String> {
+        let given_data_dir = data_dir.to_path_buf();
+        let data_dir = std::fs::canonicalize(data_dir)
+            .map_err(|e| format!("data directory {}: {e}", data_dir.display()))?;
+        let config_path = data_dir.join(CONFIG_FILE);
+        let yaml = config_yaml(&data_dir.join(crate::db::STORE_FILE), &settings, &|s| {
+            sealer.open(SEAL_CONTEXT, &s.0).map_err(|_| {
+                "replication: a sealed secret does not open with this data directory's key"
+                    .to_string()
+            })
+        })?;
+        write_private(&config_path, &yaml)
+            .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+        if !matches!(settings.target, Target::File { .. }) {
+            tracing::warn!(
+                target = settings.target.kind(),
+                "replication: attachments are copied to file targets only so far; \
+                 this replica carries the store alone"
+            );
+        }
+        if let Target::File { dir } = &settings.target {
+            crate::db::files::create_private_dir_all(&dir.join("blobs"))
+                .map_err(|e| format!("replica directory {}: {e}", dir.display()))?;
+        }
+        Ok(Arc::new(Replicator {
+            status: Mutex::new(ReplicationStatus {
+                target: settings.target.kind().into(),
+                ..ReplicationStatus::default()
+            }),
+            settings,
+            data_dir,
+            given_data_dir,
+            config_path,
+            child: Mutex::new(None),
+        }))
+    }
+
+    /// Where contents are copied before they are named (file target).
+    pub fn blob_mirror(&self) -> Option<PathBuf> {
+        match &self.settings.target {
+            Target::File { dir } => Some(dir.join("blobs")),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> ReplicationStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn set(&self, f: impl FnOnce(&mut ReplicationStatus)) {
+        f(&mut self.status.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Registers the service `replication`: one run is one life of the
+    /// child; when it ends the run fails and the registry starts it again
+    /// with backoff (2 s doubling to 60 s).
+    pub fn register(self: &Arc<Self>, services: &Registry) -> Result<(), String> {
+        let me = self.clone();
+        let registry = services.clone();
+        let spec = ServiceSpec::new(
+            SERVICE_KEY,
+            "Replication (Litestream)",
+            Trigger::Loop,
+            move |_ctx| {
+                let me = me.clone();
+                let registry = registry.clone();
+                async move { me.run(&registry).await }
+            },
+        )
+        .with_backoff(Backoff {
+            initial: Duration::from_secs(2),
+            max: Duration::from_secs(60),
+        });
+        services.register(spec).map_err(|e| e.to_string())
+    }
+
+    async fn run(self: &Arc<Self>, registry: &Registry) -> Result<RunReport, String> {
+        // Contents written before replication was on (or before the replica
+        // directory was new) go first: Litestream's first snapshot names them.
+        let blobs = crate::blobs::BlobStore::new(&self.given_data_dir);
+        let copied = tokio::task::spawn_blocking(move || super::blobs::catch_up(&blobs))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("copying attachments into the replica: {e}"))?;
+        if copied > 0 {
+            tracing::info!(files = copied, "copied attachments into the replica");
+        }
+        let guard = self.spawn()?;
+        let mut last_report = std::time::Instant::now() - Duration::from_secs(60);
+        loop {
+            tokio::time::sleep(POLL).await;
+            let exited = {
+                let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+                match child.as_mut().map(Child::try_wait) {
+                    Some(Ok(Some(status))) => {
+                        child.take();
+                        Some(format!("litestream exited: {status}"))
+                    }
+                    Some(Err(err)) => Some(format!("litestream: {err}")),
+                    Some(Ok(None)) => None,
+                    None => Some("litestream was stopped".into()),
+                }
+            };
+            if let Some(exit) = exited {
+                drop(guard);
+                let message = match self.status().last_error {
+                    Some(line) => format!("{exit}; last error: {line}"),
+                    None => exit,
+                };
+                self.set(|s| {
+                    s.running = false;
+                    s.last_error = Some(message.clone());
+                });
+                return Err(message);
+            }
+            let me = self.clone();
+            let measured = tokio::task::spawn_blocking(move || me.measure())
+                .await
+                .unwrap_or_default();
+            if let Some((lag, position, at)) = measured {
+                self.set(|s| {
+                    s.lag_seconds = lag;
+                    s.position = position.clone();
+                    s.replicated_at = at.clone();
+                });
+            }
+            if last_report.elapsed() >= Duration::from_secs(5) {
+                last_report = std::time::Instant::now();
+                let s = self.status();
+                let lag = s
+                    .lag_seconds
+                    .map(|l| format!("lag {l:.1} s"))
+                    .unwrap_or_else(|| "lag unknown".into());
+                let pos = s
+                    .position
+                    .map(|p| format!(", txid {p}"))
+                    .unwrap_or_default();
+                let at = s
+                    .replicated_at
+                    .map(|t| format!(", replicated {t}"))
+                    .unwrap_or_default();
+                registry
+                    .report_progress(SERVICE_KEY, format!("{} target: {lag}{pos}{at}", s.target));
+            }
+        }
+    }
+
+    /// Starts `litestream replicate`; the guard stops it when the run ends
+    /// (or is aborted: the service stopped, the server stopping).
+    fn spawn(self: &Arc<Self>) -> Result<ChildGuard, String> {
+        let mut command = Command::new(&self.settings.litestream);
+        command
+            .arg("replicate")
+            .arg("-config")
+            .arg(&self.config_path)
+            .arg("-no-expand-env")
+            .current_dir(&self.data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        die_with_parent(&mut command);
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.settings.litestream.display()))?;
+        if let Some(stderr) = child.stderr.take() {
+            let me = Arc::downgrade(self);
+            let _ = std::thread::Builder::new()
+                .name("zezaro-litestream-log".into())
+                .spawn(move || {
+                    for line in std::io::BufReader::new(stderr).lines() {
+                        let Ok(line) = line else { break };
+                        let Some(me) = me.upgrade() else { break };
+                        if line.contains("level=ERROR") || line.starts_with("Error") {
+                            tracing::warn!(target: "litestream", "{line}");
+                            let short: String = line.chars().take(300).collect();
+                            me.set(|s| s.last_error = Some(short));
+                        } else {
+                            tracing::debug!(target: "litestream", "{line}");
+                        }
+                    }
+                });
+        }
+        tracing::info!(
+            pid = child.id(),
+            target = self.settings.target.kind(),
+            "litestream started"
+        );
+        *self.child.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
+        self.set(|s| {
+            s.running = true;
+            s.starts += 1;
+        });
+        Ok(ChildGuard(self.clone()))
+    }
+
+    /// Stops the child: SIGTERM (Litestream ships what it has), then waits
+    /// up to `STOP_WAIT`, then SIGKILL.
+    pub async fn stop(&self) {
+        let child = self.child.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(child) = child {
+            let _ = tokio::task::spawn_blocking(move || terminate(child)).await;
+        }
+        self.set(|s| s.running = false);
+    }
+
+    /// The pid of the running child (tests, diagnostics).
+    pub fn child_pid(&self) -> Option<u32> {
+        self.child
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(Child::id)
+    }
+
+    /// Lag, position and last replication time (file target).
+    fn measure(&self) -> Option<(Option<f64>, Option<String>, Option<String>)> {
+        let Target::File { dir } = &self.settings.target else {
+            return None;
+        };
+        let newest = newest_ltx(&dir.join("db").join("ltx").join("0"));
+        let Some((txid, replicated)) = newest else {
+            return Some((None, None, None));
+        };
+        let local = [
+            self.data_dir.join(format!("{}-wal", crate::db::STORE_FILE)),
+            self.data_dir.join(crate::db::STORE_FILE),
+        ]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .max();
+        let lag = match local {
+            Some(changed) if changed > replicated => SystemTime::now()
+                .duration_since(replicated)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+            _ => 0.0,
+        };
+        let at = chrono::DateTime::<chrono::Utc>::from(replicated)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        Some((Some(lag), Some(txid), Some(at)))
+    }
+}
+
+/// The newest L0 file of a file replica: its highest transaction id and
+/// its time.
+fn newest_ltx(dir: &Path) -> Option<(String, SystemTime)> {
+    let mut best: Option<(String, SystemTime)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(range) = name.strip_suffix(".ltx") else {
+            continue;
+        };
+        let Some((_, max)) = range.split_once('-') else {
+            continue;
+        };
+        let Ok(modified) = entry.metadata().and_then(|m| m.modified()) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(b, _)| max > b.as_str()) {
+            best = Some((max.to_string(), modified));
+        }
+    }
+    best
+}
+
+/// Stops the child when a run ends without [`Replicator::run`] seeing it
+/// exit (an aborted run). Waits in a thread of its own.
+struct ChildGuard(Arc<Replicator>);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let child = self
+            .0
+            .child
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        self.0.set(|s| s.running = false);
+        if let Some(child) = child {
+            let _ = std::thread::Builder::new()
+                .name("zezaro-litestream-stop".into())
+                .spawn(move || terminate(child));
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+fn terminate(mut child: Child) {
+    // SAFETY: kill(2) on our own child's pid, which we have not reaped.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let deadline = std::time::Instant::now() + STOP_WAIT;
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            tracing::info!("litestream stopped");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tracing::warn!("litestream did not stop in time; killed");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The child gets SIGTERM when zezaro dies (even by SIGKILL), so no
+/// Litestream is left behind replicating a store nobody serves.
+#[allow(unsafe_code)]
+fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe; nothing else runs in the hook.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = crate::db::files::create_private_file(path, false)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// A YAML double-quoted scalar (JSON's string syntax is a subset of it).
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// Litestream's config for the store at `db_path`. Secrets are opened by
+/// `open` and written only into this file (0600).
+pub fn config_yaml(
+    db_path: &Path,
+    settings: &Replication,
+    open: &dyn Fn(&Sealed) -> Result<String, String>,
+) -> Result<String, String> {
+    let sync = format!("{}ms", settings.sync_interval.as_millis());
+    let mut y = String::new();
+    y.push_str(
+        "# Written by zezaro at each start from its [replication] settings; edits are lost.\n",
+    );
+    y.push_str("logging:\n  level: info\n  stderr: true\n");
+    y.push_str(&format!(
+        "dbs:\n  - path: {}\n",
+        q(&db_path.to_string_lossy())
+    ));
+    y.push_str("    replica:\n");
+    match &settings.target {
+        Target::File { dir } => {
+            y.push_str("      type: file\n");
+            y.push_str(&format!(
+                "      path: {}\n",
+                q(&dir.join("db").to_string_lossy())
+            ));
+        }
+        Target::Sftp {
+            host,
+            user,
+            path,
+            key_path,
+            password,
+        } => {
+            y.push_str("      type: sftp\n");
+            y.push_str(&format!("      host: {}\n", q(host)));
+            y.push_str(&format!("      user: {}\n", q(user)));
+            y.push_str(&format!(
+                "      path: {}\n",
+                q(&format!("{}/db", path.trim_end_matches('/')))
+            ));
+            if let Some(key) = key_path {
+                y.push_str(&format!("      key-path: {}\n", q(&key.to_string_lossy())));
+            }
+            if let Some(p) = password {
+                y.push_str(&format!("      password: {}\n", q(&open(p)?)));
+            }
+        }
+        Target::S3 {
+            bucket,
+            path,
+            endpoint,
+            region,
+            access_key_id,
+            secret_access_key,
+        } => {
+            y.push_str("      type: s3\n");
+            y.push_str(&format!("      bucket: {}\n", q(bucket)));
+            let prefix = path.trim_matches('/');
+            let prefix = if prefix.is_empty() {
+                "db".to_string()
+            } else {
+                format!("{prefix}/db")
+            };
+            y.push_str(&format!("      path: {}\n", q(&prefix)));
+            if let Some(e) = endpoint {
+                y.push_str(&format!("      endpoint: {}\n", q(e)));
+                y.push_str("      force-path-style: true\n");
+            }
+            if let Some(r) = region {
+                y.push_str(&format!("      region: {}\n", q(r)));
+            }
+            y.push_str(&format!("      access-key-id: {}\n", q(access_key_id)));
+            y.push_str(&format!(
+                "      secret-access-key: {}\n",
+                q(&open(secret_access_key)?)
+            ));
+        }
+    }
+    y.push_str(&format!("      sync-interval: {sync}\n"));
+    Ok(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_quotes_paths_and_opens_secrets() {
+        let settings = Replication {
+            litestream: PathBuf::from("/usr/bin/litestream"),
+            target: Target::S3 {
+                bucket: "b\"x".into(),
+                path: "/zezaro/".into(),
+                endpoint: Some("https://s3.example".into()),
+                region: None,
+                access_key_id: "AK".into(),
+                secret_access_key: Sealed(vec![1]),
+            },
+            sync_interval: Duration::from_millis(500),
+        };
+        let yaml = config_yaml(Path::new("/data/zezaro.db"), &settings, &|_| {
+            Ok("s3cr$t".into())
+        })
+        .expect("yaml");
+        assert!(yaml.contains("path: \"/data/zezaro.db\""), "{yaml}");
+        assert!(yaml.contains("bucket: \"b\\\"x\""), "{yaml}");
+        assert!(yaml.contains("path: \"zezaro/db\""), "{yaml}");
+        assert!(yaml.contains("secret-access-key: \"s3cr$t\""), "{yaml}");
+        assert!(yaml.contains("sync-interval: 500ms"), "{yaml}");
+    }
+
+    #[test]
+    fn newest_ltx_takes_the_highest_txid() {
+        let dir = std::env::temp_dir().join(format!("zezaro-ltx-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).expect("dir");
+        for name in [
+            "0000000000000001-0000000000000001.ltx",
+            "0000000000000002-000000000000000a.ltx",
+            "junk.txt",
+        ] {
+            std::fs::write(dir.join(name), b"x").expect("write");
+        }
+        let (txid, _) = newest_ltx(&dir).expect("found");
+        assert_eq!(txid, "000000000000000a");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
