@@ -91,7 +91,11 @@ fn walked(limit: u64, range: u64, matches: f64) -> f64 {
 /// walk on a tie or when nothing is known.
 pub fn choose(inputs: &Inputs) -> Choice {
     let Some(m) = matches(inputs) else {
-        return if inputs.walk_exists { Choice::Walk } else { Choice::Sqlite };
+        return if inputs.walk_exists {
+            Choice::Walk
+        } else {
+            Choice::Sqlite
+        };
     };
     let walk = inputs
         .walk_exists

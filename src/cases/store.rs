@@ -877,7 +877,11 @@ pub fn explain_list(
     let (sql, args) = list_query(conn, filter, sort, cursor, limit)?;
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(3)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(3)?,
+        ))
     })?;
     let rows: Vec<(i64, i64, String)> = rows.collect::<Result<_, _>>()?;
     let mut inner: Vec<i64> = rows
@@ -1045,28 +1049,97 @@ fn range_of(key: &Key, project: Option<ProjectId>, open: bool) -> Option<Range> 
     let text = |v: &String| Value::Text(v.clone());
     let (index, prefix, args, open) = match (key, &p) {
         (Key::Project(id), _) => (
-            if open { "cases_open_project_updated" } else { "cases_project_updated" },
+            if open {
+                "cases_open_project_updated"
+            } else {
+                "cases_project_updated"
+            },
             "c.project_id = ?1",
             vec![Value::from(*id)],
             open,
         ),
         (Key::Assignee(id), _) => (
-            if open { "cases_open_assignee_updated" } else { "cases_assignee_status_updated" },
+            if open {
+                "cases_open_assignee_updated"
+            } else {
+                "cases_assignee_status_updated"
+            },
             "c.assignee_id = ?1",
             vec![Value::from(*id)],
             open,
         ),
-        (Key::Contact(id), _) => ("cases_contact", "c.contact_id = ?1", vec![Value::from(*id)], open),
+        (Key::Contact(id), _) => (
+            "cases_contact",
+            "c.contact_id = ?1",
+            vec![Value::from(*id)],
+            open,
+        ),
         // Within the project; without one, SQLite skips over the project
         // column of the same index (its statistics say how).
-        (Key::Team(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_team_updated" }, "c.project_id = ?1 AND c.handling_team = ?2", vec![p.clone(), text(v)], open),
-        (Key::Channel(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_channel_updated" }, "c.project_id = ?1 AND c.channel = ?2", vec![p.clone(), text(v)], open),
-        (Key::Topic(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_topic_updated" }, "c.project_id = ?1 AND c.topic_id = ?2", vec![p.clone(), Value::from(*v)], open),
-        (Key::Status(v), Some(p)) => (if open { "cases_open_counts" } else { "cases_project_status_updated" }, "c.project_id = ?1 AND c.status = ?2", vec![p.clone(), text(v)], open),
-        (Key::Team(v), None) => ("cases_project_team_updated", "c.handling_team = ?1", vec![text(v)], false),
-        (Key::Channel(v), None) => ("cases_project_channel_updated", "c.channel = ?1", vec![text(v)], false),
-        (Key::Topic(v), None) => ("cases_project_topic_updated", "c.topic_id = ?1", vec![Value::from(*v)], false),
-        (Key::Status(v), None) => ("cases_project_status_updated", "c.status = ?1", vec![text(v)], false),
+        (Key::Team(v), Some(p)) => (
+            if open {
+                "cases_open_counts"
+            } else {
+                "cases_project_team_updated"
+            },
+            "c.project_id = ?1 AND c.handling_team = ?2",
+            vec![p.clone(), text(v)],
+            open,
+        ),
+        (Key::Channel(v), Some(p)) => (
+            if open {
+                "cases_open_counts"
+            } else {
+                "cases_project_channel_updated"
+            },
+            "c.project_id = ?1 AND c.channel = ?2",
+            vec![p.clone(), text(v)],
+            open,
+        ),
+        (Key::Topic(v), Some(p)) => (
+            if open {
+                "cases_open_counts"
+            } else {
+                "cases_project_topic_updated"
+            },
+            "c.project_id = ?1 AND c.topic_id = ?2",
+            vec![p.clone(), Value::from(*v)],
+            open,
+        ),
+        (Key::Status(v), Some(p)) => (
+            if open {
+                "cases_open_counts"
+            } else {
+                "cases_project_status_updated"
+            },
+            "c.project_id = ?1 AND c.status = ?2",
+            vec![p.clone(), text(v)],
+            open,
+        ),
+        (Key::Team(v), None) => (
+            "cases_project_team_updated",
+            "c.handling_team = ?1",
+            vec![text(v)],
+            false,
+        ),
+        (Key::Channel(v), None) => (
+            "cases_project_channel_updated",
+            "c.channel = ?1",
+            vec![text(v)],
+            false,
+        ),
+        (Key::Topic(v), None) => (
+            "cases_project_topic_updated",
+            "c.topic_id = ?1",
+            vec![Value::from(*v)],
+            false,
+        ),
+        (Key::Status(v), None) => (
+            "cases_project_status_updated",
+            "c.status = ?1",
+            vec![text(v)],
+            false,
+        ),
         // The range of the index a seek reads, closed cases included.
         (Key::Due(Some(from), to), _) => (
             "cases_due_order",
@@ -1074,10 +1147,20 @@ fn range_of(key: &Key, project: Option<ProjectId>, open: bool) -> Option<Range> 
             vec![text(from), text(to)],
             false,
         ),
-        (Key::Due(None, to), _) => ("cases_due_order", "COALESCE(c.due_at, '9999') < ?1", vec![text(to)], false),
+        (Key::Due(None, to), _) => (
+            "cases_due_order",
+            "COALESCE(c.due_at, '9999') < ?1",
+            vec![text(to)],
+            false,
+        ),
         (Key::Tag(_), _) => return None,
     };
-    Some(Range { index, prefix, args, open })
+    Some(Range {
+        index,
+        prefix,
+        args,
+        open,
+    })
 }
 
 /// The estimated rows of one filter (within `project` for the keys whose
@@ -1099,7 +1182,11 @@ pub fn estimate(
             ))?
             .query_row([tag], |r| r.get(0))?,
         (_, Some(r)) => {
-            let open = if r.open { format!(" AND {OPEN}") } else { String::new() };
+            let open = if r.open {
+                format!(" AND {OPEN}")
+            } else {
+                String::new()
+            };
             conn.prepare_cached(&format!(
                 "SELECT count(*) FROM (SELECT 1 FROM cases c INDEXED BY {} WHERE {}{open} LIMIT {bound})",
                 r.index, r.prefix
@@ -1115,7 +1202,12 @@ pub fn estimate(
 /// many of them pass the whole filter (visibility and every condition).
 const SAMPLE: u64 = 256;
 
-fn sample(conn: &Connection, filter: &Filter, inner: &str, inner_args: &[Value]) -> StoreResult<u64> {
+fn sample(
+    conn: &Connection,
+    filter: &Filter,
+    inner: &str,
+    inner_args: &[Value],
+) -> StoreResult<u64> {
     // The inner range's arguments follow the filter's.
     let n = filter.args.len();
     let inner = inner
@@ -1135,17 +1227,29 @@ fn sample(conn: &Connection, filter: &Filter, inner: &str, inner_args: &[Value])
 
 /// The index a filter is read by, and whether its column after the
 /// equality prefix is `sort`'s key.
-fn seek_index(key: &Key, project: Option<ProjectId>, open: bool, sort: Sort) -> (&'static str, bool) {
+fn seek_index(
+    key: &Key,
+    project: Option<ProjectId>,
+    open: bool,
+    sort: Sort,
+) -> (&'static str, bool) {
     let by_updated = matches!(sort, Sort::UpdatedDesc | Sort::UpdatedAsc);
     let with_project = project.is_some();
     match key {
         Key::Project(_) => {
             let (walk, prefixed) = walk_index(sort, true, open);
-            if prefixed { (walk, true) } else { ("cases_project_updated", by_updated) }
+            if prefixed {
+                (walk, true)
+            } else {
+                ("cases_project_updated", by_updated)
+            }
         }
         Key::Assignee(_) if open => ("cases_open_assignee_updated", by_updated),
         Key::Assignee(_) => ("cases_assignee_status_updated", false),
-        Key::Contact(_) => ("cases_contact", matches!(sort, Sort::CreatedDesc | Sort::CreatedAsc)),
+        Key::Contact(_) => (
+            "cases_contact",
+            matches!(sort, Sort::CreatedDesc | Sort::CreatedAsc),
+        ),
         Key::Team(_) => ("cases_project_team_updated", by_updated && with_project),
         Key::Channel(_) => ("cases_project_channel_updated", by_updated && with_project),
         Key::Topic(_) => ("cases_project_topic_updated", by_updated && with_project),
@@ -1194,11 +1298,18 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
                 &[Value::Text(tag.clone())],
             )?,
             (_, Some(r)) => {
-                let open = if r.open { format!(" AND {OPEN}") } else { String::new() };
+                let open = if r.open {
+                    format!(" AND {OPEN}")
+                } else {
+                    String::new()
+                };
                 sample(
                     conn,
                     filter,
-                    &format!("SELECT c.id AS sid FROM cases c INDEXED BY {} WHERE {}{open}", r.index, r.prefix),
+                    &format!(
+                        "SELECT c.id AS sid FROM cases c INDEXED BY {} WHERE {}{open}",
+                        r.index, r.prefix
+                    ),
                     &r.args,
                 )?
             }
@@ -1211,19 +1322,28 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
             sampled: rows.min(SAMPLE),
             matched,
         });
-        let how = if matches!(key, Key::Tag(_)) { SeekBy::Tag } else { SeekBy::Clause };
+        let how = if matches!(key, Key::Tag(_)) {
+            SeekBy::Tag
+        } else {
+            SeekBy::Clause
+        };
         seeks.push((index, *clause, how));
     }
     // Without a project: the visible projects are a filter too (an agent
     // in a few small projects reads them and sorts).
     if let (None, Some((clause, visible))) = (project, &filter.visible) {
         let (index, _) = walk_index(sort, true, filter.open);
-        let seek = if index.starts_with("cases_project") || index.starts_with("cases_open_project") {
+        let seek = if index.starts_with("cases_project") || index.starts_with("cases_open_project")
+        {
             index
         } else {
             "cases_project_updated"
         };
-        let count = if filter.open { "cases_open_project_updated" } else { "cases_project_updated" };
+        let count = if filter.open {
+            "cases_open_project_updated"
+        } else {
+            "cases_project_updated"
+        };
         let (prefix, arg) = match visible {
             Visibility::Projects(ids) => (
                 "c.project_id IN (SELECT value FROM json_each(?1))",
@@ -1235,7 +1355,11 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
             ),
             Visibility::All => ("1", String::new()),
         };
-        let open = if filter.open { format!(" AND {OPEN}") } else { String::new() };
+        let open = if filter.open {
+            format!(" AND {OPEN}")
+        } else {
+            String::new()
+        };
         let args = [Value::Text(arg)];
         let n: i64 = conn
             .prepare_cached(&format!(

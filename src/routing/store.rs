@@ -91,8 +91,7 @@ pub enum Pool<'a> {
 }
 
 /// The candidates with their open cases in the channel (?2).
-const CANDIDATES_SQL: &str =
-    "SELECT u.id, coalesce(a.state, 'offline'), a.last_assigned_at,
+const CANDIDATES_SQL: &str = "SELECT u.id, coalesce(a.state, 'offline'), a.last_assigned_at,
             (SELECT count(*) FROM cases c INDEXED BY cases_open_assignee_channel
              WHERE c.assignee_id = u.id AND c.channel = ?2
                AND c.status NOT IN ('solved', 'closed')),

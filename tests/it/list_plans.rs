@@ -97,8 +97,14 @@ fn parameter_values(conn: &Connection, doc: &Value) -> (BTreeMap<String, Vec<Val
                 v
             }
             ("assignee_id", _) => vec![
-                json!(one::<i64>(conn, "SELECT assignee_id FROM cases WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")),
-                json!(one::<i64>(conn, "SELECT assignee_id FROM cases WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*), 1 LIMIT 1")),
+                json!(one::<i64>(
+                    conn,
+                    "SELECT assignee_id FROM cases WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+                )),
+                json!(one::<i64>(
+                    conn,
+                    "SELECT assignee_id FROM cases WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*), 1 LIMIT 1"
+                )),
             ],
             ("topic_id", _) => vec![json!(one::<i64>(
                 conn,
