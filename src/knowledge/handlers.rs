@@ -52,14 +52,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A client's knowledge-base categories (flat; `parent_id` makes the tree).
 #[utoipa::path(get, path = "/api/v1/knowledge/categories", tag = "knowledge", params(ClientParams),
-    responses((status = 200, body = ItemList<Category>), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = ItemList<Category>), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[get("/knowledge/categories")]
 pub async fn list_categories(
     state: web::Data<AppState>,
     who: Principal,
     params: web::Query<ClientParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_id = params.client_id;
+    let client_id = params.client(&who).map_err(super::KnowledgeError::from)?;
     let items = state
         .db
         .read(move |conn| service::categories(conn, &who, client_id))
@@ -384,14 +384,14 @@ pub async fn undelete_article(
 /// The versions waiting in review (agents' suggestions, submitted drafts),
 /// oldest first (editors).
 #[utoipa::path(get, path = "/api/v1/knowledge/review", tag = "knowledge", params(ClientParams),
-    responses((status = 200, body = ItemList<Version>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = ItemList<Version>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[get("/knowledge/review")]
 pub async fn review_queue(
     state: web::Data<AppState>,
     who: Principal,
     params: web::Query<ClientParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_id = params.client_id;
+    let client_id = params.client(&who).map_err(super::KnowledgeError::from)?;
     let items = state
         .db
         .read(move |conn| service::review_queue(conn, &who, client_id))
@@ -614,14 +614,14 @@ pub async fn revoke_editor(
 /// (client admin: all; a lead: the projects they lead), each with its
 /// agents' count, how many edit, and its help center.
 #[utoipa::path(get, path = "/api/v1/knowledge/projects", tag = "knowledge", params(ClientParams),
-    responses((status = 200, body = ItemList<KnowledgeProject>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = ItemList<KnowledgeProject>), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 #[get("/knowledge/projects")]
 pub async fn list_knowledge_projects(
     state: web::Data<AppState>,
     who: Principal,
     params: web::Query<ClientParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_id = params.client_id;
+    let client_id = params.client(&who).map_err(super::KnowledgeError::from)?;
     let items = state
         .db
         .read(move |conn| super::projects::list(conn, &who, client_id))

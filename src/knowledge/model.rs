@@ -311,7 +311,21 @@ pub struct Unpublish {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ClientParams {
-    pub client_id: ClientId,
+    /// The client; a client's own users may leave it out (their client).
+    pub client_id: Option<ClientId>,
+}
+
+impl ClientParams {
+    /// The client named, or the caller's own; a caller of no client (the
+    /// platform admin, the provider's users) must name one.
+    pub fn client(
+        &self,
+        who: &crate::auth::Principal,
+    ) -> Result<ClientId, crate::validation::Invalid> {
+        self.client_id
+            .or(who.client_id)
+            .ok_or_else(|| crate::validation::Invalid::new("client_id", "which client's knowledge"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]

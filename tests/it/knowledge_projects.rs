@@ -124,6 +124,17 @@ async fn a_projects_agents_are_listed_by_name_and_a_grant_takes_effect_at_once()
             .iter()
             .all(|p| p["can_switch_help_center"] == true)
     );
+    // Without `client_id` a client's own user means their client (the
+    // fuzzer's link from /teams sent none); the platform admin, of no
+    // client, must name one.
+    let (status, own) = ca.get("/api/v1/knowledge/projects").await;
+    assert_eq!((status, &own), (StatusCode::OK, &list));
+    let (status, problem) = ts
+        .token_client(ADMIN)
+        .get("/api/v1/knowledge/projects")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "client_id", "{problem}");
     // The lead: the projects they lead (of this client only), no switch.
     let (status, led) = ts.token_client(LEAD).get(&list_path).await;
     assert_eq!(status, StatusCode::OK, "{led}");

@@ -18678,8 +18678,9 @@ export interface operations {
     };
     list_categories: {
         parameters: {
-            query: {
-                client_id: number;
+            query?: {
+                /** @description The client; a client's own users may leave it out (their client). */
+                client_id?: number | null;
             };
             header?: never;
             path?: never;
@@ -18723,6 +18724,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19210,8 +19219,9 @@ export interface operations {
     };
     list_knowledge_projects: {
         parameters: {
-            query: {
-                client_id: number;
+            query?: {
+                /** @description The client; a client's own users may leave it out (their client). */
+                client_id?: number | null;
             };
             header?: never;
             path?: never;
@@ -19254,6 +19264,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19775,8 +19793,9 @@ export interface operations {
     };
     review_queue: {
         parameters: {
-            query: {
-                client_id: number;
+            query?: {
+                /** @description The client; a client's own users may leave it out (their client). */
+                client_id?: number | null;
             };
             header?: never;
             path?: never;
@@ -19819,6 +19838,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
