@@ -741,7 +741,7 @@ fn insert_cases(
         let mut pairs_stmt =
             tx.prepare_cached("INSERT INTO case_pairs (rowid, pairs) VALUES (?1, ?2)")?;
         let mut body = String::new();
-        let mut pairs: Vec<(i64, String)> = Vec::with_capacity(batch.len());
+        let mut search_rows: Vec<(i64, String, String, String)> = Vec::with_capacity(batch.len());
         for c in batch {
             case_stmt.execute(params![
                 c.id,
@@ -810,24 +810,22 @@ fn insert_cases(
                 Some(ct) => format!("{} {}", ct.name, ct.email),
                 None => " ".to_string(),
             };
-            search_stmt.execute(params![c.id, c.subject, people, body])?;
             // And its word pairs (search::pairs), as index_case writes them.
-            pairs.push((
-                c.id,
-                crate::search::pairs::document(&tx, &[&c.subject, &people, &body])?,
-            ));
+            let pairs = crate::search::pairs::document(&tx, &[&c.subject, &people, &body])?;
+            search_rows.push((c.id, people, body.clone(), pairs));
             report.cases += 1;
             report.messages += c.messages.len() as u64;
             report.time_entries += c.time.len() as u64;
         }
-        // The pairs of the whole batch after its cases: a statement with
-        // triggers (the case insert) flushes FTS5's pending terms at its
-        // savepoint, so pairs written between case inserts made a segment
-        // per case, and `case_pairs`' many distinct terms made merging them
-        // cost more with every batch (the 200k generation slowed from 778
-        // to 115 cases/s). Written together they are flushed in large
-        // segments.
-        for (id, pairs) in &pairs {
+        // The search rows of the whole batch after its cases: a statement
+        // with triggers (the case and tag inserts) flushes FTS5's pending
+        // terms at its savepoint, so rows written between case inserts made
+        // a segment per case in `case_search` and `case_pairs`, and merging
+        // them cost more with every batch (perf: fts5IndexMergeLevel; the
+        // 200k generation slowed from 1,500 to under 300 cases/s). Written
+        // together they are flushed in large segments.
+        for ((id, people, body, pairs), c) in search_rows.iter().zip(batch) {
+            search_stmt.execute(params![id, c.subject, people, body])?;
             pairs_stmt.execute(params![id, pairs])?;
         }
     }
