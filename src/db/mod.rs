@@ -234,18 +234,18 @@ impl Db {
         scrub_once(&writer)?;
         optimize(&writer)?;
         let started = match checkpoints {
-            Checkpoints::Own => Checkpointer::start(&path)?,
             // Litestream copies every WAL frame before it checkpoints
             // itself: no checkpoint of ours, not even SQLite's on commit
-            // (open_connection turns that off for this store).
-            Checkpoints::Litestream => Ok(Checkpointer::idle()),
+            // (the readers turn that off too: ReaderPool).
+            Checkpoints::Litestream => None,
+            Checkpoints::Own => Some(Checkpointer::start(&path)?),
         };
         let checkpointer = match started {
-            Ok(checkpointer) if checkpoints == Checkpoints::Litestream => {
+            None => {
                 writer.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-                checkpointer
+                Checkpointer::idle()
             }
-            Ok(checkpointer) => {
+            Some(Ok(checkpointer)) => {
                 // Commits no longer checkpoint (copy pages into the store
                 // file and sync it) themselves at SQLite's 1,000 pages: the
                 // thread does it. Past WRITER_CHECKPOINT_PAGES the writer
@@ -261,7 +261,7 @@ impl Db {
                 )?;
                 checkpointer
             }
-            Err(err) => {
+            Some(Err(err)) => {
                 // Without the thread, SQLite's own checkpoint on commit stays.
                 tracing::warn!(error = %err, "cannot start the checkpointer thread");
                 Checkpointer::idle()

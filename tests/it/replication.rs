@@ -69,6 +69,33 @@ fn sigkill(pid: u32) {
         .status();
 }
 
+/// The machine is gone: Litestream (the server's children) and the server
+/// die at once (`kill -9`). Answers the children's pids.
+fn kill_machine(server: &mut std::process::Child) -> Vec<u32> {
+    let litestream_pids = children(server.id());
+    for &pid in &litestream_pids {
+        sigkill(pid);
+    }
+    server.kill().expect("kill -9");
+    litestream_pids
+}
+
+/// `zezaro restore --from-replica CONF --data-dir DIR`, which must succeed.
+fn restore_from_replica(conf: &Path, dir: &Path) -> std::process::Output {
+    let out = run(
+        &[
+            "restore",
+            "--from-replica",
+            conf.to_str().unwrap(),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "restore: {}", text(&out.stderr));
+    out
+}
+
 /// A demo store with an admin token, ready to serve.
 fn prepared_store(dir: &Path) -> String {
     cli(dir, &["demo", "--cases", "0"], "");
@@ -226,15 +253,11 @@ async fn restore_drill_after_kill_9() {
     );
 
     // The machine is gone: Litestream and the server die at once.
-    let litestream_pids = children(server.id());
+    let litestream_pids = kill_machine(&mut server);
     assert!(
         !litestream_pids.is_empty(),
         "litestream runs as the server's child"
     );
-    for pid in &litestream_pids {
-        sigkill(*pid);
-    }
-    server.kill().expect("kill -9");
     let killed_at = Instant::now();
     server.wait().unwrap();
     for w in writers {
@@ -251,17 +274,7 @@ async fn restore_drill_after_kill_9() {
         ),
     )
     .unwrap();
-    let out = run(
-        &[
-            "restore",
-            "--from-replica",
-            conf.to_str().unwrap(),
-            "--data-dir",
-            restored.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert!(out.status.success(), "restore: {}", text(&out.stderr));
+    let out = restore_from_replica(&conf, &restored);
     assert!(
         text(&out.stdout).contains("passes the check"),
         "{}",
@@ -764,23 +777,10 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
     // to be complete.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // The machine is gone: Litestream and the server die at once.
-    for pid in children(server.id()) {
-        sigkill(pid);
-    }
-    server.kill().expect("kill -9");
+    kill_machine(&mut server);
     server.wait().unwrap();
     std::fs::remove_dir_all(&data).unwrap();
-    let out = run(
-        &[
-            "restore",
-            "--from-replica",
-            conf.to_str().unwrap(),
-            "--data-dir",
-            restored.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert!(out.status.success(), "restore: {}", text(&out.stderr));
+    restore_from_replica(&conf, &restored);
     cli(&restored, &["check"], "");
     let conn = rusqlite::Connection::open(restored.join("zezaro.db")).unwrap();
     let mut stmt = conn.prepare("SELECT subject FROM cases").unwrap();
