@@ -112,7 +112,16 @@ fn visible_projects(
     who: &Principal,
     project_id: Option<ProjectId>,
 ) -> StoreResult<Vec<ProjectId>> {
-    let mut ids: Vec<ProjectId> = match policy::project_visibility(who) {
+    projects_of(conn, &policy::project_visibility(who), project_id)
+}
+
+/// The projects of a visibility, within `project_id` when given.
+pub fn projects_of(
+    conn: &Connection,
+    visibility: &Visibility,
+    project_id: Option<ProjectId>,
+) -> StoreResult<Vec<ProjectId>> {
+    let mut ids: Vec<ProjectId> = match visibility {
         Visibility::All => conn
             .prepare_cached("SELECT id FROM projects")?
             .query_map([], |r| r.get(0))?
@@ -125,7 +134,7 @@ fn visible_projects(
                 r.get(0)
             })?
             .collect::<Result<_, _>>()?,
-        Visibility::Projects(ids) => ids,
+        Visibility::Projects(ids) => ids.clone(),
     };
     if let Some(project) = project_id {
         ids.retain(|&id| id == project);

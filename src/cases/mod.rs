@@ -11,6 +11,7 @@ pub mod handlers;
 mod model;
 pub mod outbox;
 pub mod plan;
+mod plan_probe;
 pub mod relations;
 pub mod service;
 pub mod store;

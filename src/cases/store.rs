@@ -594,10 +594,6 @@ pub const OPEN: &str = "c.status NOT IN ('solved', 'closed')";
 pub struct Filter {
     clauses: Vec<String>,
     args: Vec<Value>,
-    /// An index the list must read (`INDEXED BY`), where the planner,
-    /// without statistics, would walk the list's order index past rows
-    /// that a narrower index skips.
-    index: Option<&'static str>,
     /// The argument number of the project filter (`?N`).
     project_arg: Option<usize>,
     /// The tag filter: its clause's position and argument number, so that
@@ -694,10 +690,6 @@ impl Filter {
     pub fn visible_to(&mut self, who: &crate::auth::Principal) {
         self.visibility(&crate::auth::policy::project_visibility(who));
         self.provider_shares(&crate::auth::policy::provider_shares(who));
-    }
-
-    pub fn use_index(&mut self, index: &'static str) {
-        self.index = Some(index);
     }
 
     /// Cases of one project.
@@ -916,10 +908,9 @@ fn list_query(
     // A tag list by time walks the tag's rows in case_tags, which carry the
     // case's project and time (migration 0012), and looks up only cases
     // with the tag: walking the cases by time and checking each for the tag
-    // costs one step per newer case without it. Not with a forced index:
-    // that one (overdue) is narrower already.
-    let by_tag = match (filter.tag, sort, filter.index) {
-        (Some(tag), Sort::UpdatedDesc | Sort::UpdatedAsc, None) => Some(tag),
+    // costs one step per newer case without it.
+    let by_tag = match (filter.tag, sort) {
+        (Some(tag), Sort::UpdatedDesc | Sort::UpdatedAsc) => Some(tag),
         _ => None,
     };
     let (key_expr, id_expr) = match by_tag {
@@ -927,9 +918,9 @@ fn list_query(
         None => (sort.expr(), "c.id"),
     };
     // The plan: chosen from the store's numbers where the filter allows it
-    // (`cases::plan`), else SQLite's (and the forced index of overdue).
-    let chosen = match (by_tag, filter.index, filter.planned) {
-        (None, None, true) => Some(choose_plan(conn, &filter, sort, limit)?),
+    // (`cases::plan`), else SQLite's.
+    let chosen = match (by_tag, filter.planned) {
+        (None, true) => Some(choose_plan(conn, &filter, sort, limit)?),
         _ => None,
     };
     if let Some((key, id)) = cursor {
@@ -948,13 +939,10 @@ fn list_query(
             ],
         );
     }
-    let mut index_clause = filter
-        .index
-        .map(|index| format!(" INDEXED BY {index}"))
-        .unwrap_or_default();
-    if let Some(plan) = &chosen {
-        index_clause = apply_plan(&mut filter, plan);
-    }
+    let index_clause = match &chosen {
+        Some(plan) => apply_plan(&mut filter, plan),
+        None => String::new(),
+    };
     let from = match by_tag {
         // CROSS JOIN keeps case_tags the outer loop.
         Some((clause, arg)) => {
@@ -1012,6 +1000,9 @@ pub enum SeekBy {
     Visibility,
     /// The tag, as the case ids of its case_tags rows (no index of cases).
     Tag,
+    /// The clause as the second column of a (project, value, …) index, one
+    /// range per visible project: the visibility without its `+`.
+    Projects,
 }
 
 /// The index a walk in the sort's order reads, and whether the project is
@@ -1274,6 +1265,9 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
     if others == 0 && (prefixed || (project.is_none() && filter.visible.is_none())) {
         return Ok(Plan::Walk(walk));
     }
+    if let Some(plan) = choose_from_counts(conn, filter, sort, limit)? {
+        return Ok(plan);
+    }
     let total: u64 = conn
         .prepare_cached("SELECT coalesce(max(id), 0) FROM cases")?
         .query_row([], |r| r.get::<_, i64>(0))?
@@ -1382,11 +1376,20 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
         });
         seeks.push((seek, *clause, SeekBy::Visibility));
     }
+    // Every walk index carries the project, status, team, channel, topic
+    // and assignee after its sort key (migration 0040); a contact, a tag or
+    // a due date is tested on the row.
+    let walk_covers = !filter
+        .keys
+        .iter()
+        .any(|(k, _)| matches!(k, Key::Contact(_) | Key::Tag(_) | Key::Due(..)));
     let inputs = Inputs {
         limit: u64::from(limit),
         walk_range,
         walk_exists: true,
+        walk_covers,
         candidates,
+        counted_matches: None,
     };
     Ok(match choose(&inputs) {
         Choice::Walk => Plan::Walk(walk),
@@ -1396,6 +1399,110 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
         }
         Choice::Sqlite => Plan::Sqlite,
     })
+}
+
+/// The plan from the kept counts (`cases::counts`, migration 0037), when
+/// every filter is a counted one (status, channel, topic, team, assignee,
+/// within the caller's projects): each filter's rows and the walk's range
+/// are sums of a few counter rows, the matches their product (filters taken
+/// as independent within the visible projects); no probe of an index, no
+/// sample of rows. None when a filter is not counted (contact, tag, due
+/// date): the probes decide.
+fn choose_from_counts(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    limit: u32,
+) -> StoreResult<Option<Plan>> {
+    use super::counts::{Counted, cases_in, estimate, projects_of};
+    use super::plan::{Candidate, Choice, Inputs, choose};
+    let mut counted = Vec::new();
+    for (key, clause) in &filter.keys {
+        let c = match key {
+            Key::Project(_) => continue,
+            Key::Status(v) => Status::parse(v).map(Counted::Status),
+            Key::Channel(v) => Channel::parse(v).map(Counted::Channel),
+            Key::Team(v) => HandlingTeam::parse(v).map(Counted::Team),
+            Key::Topic(v) => Some(Counted::Topic(Some(*v))),
+            Key::Assignee(v) => Some(Counted::Assignee(Some(*v))),
+            Key::Contact(_) | Key::Tag(_) | Key::Due(..) => None,
+        };
+        let Some(c) = c else { return Ok(None) };
+        counted.push((key, *clause, c));
+    }
+    let project = filter.project_id;
+    let open = filter.open;
+    let visibility = filter
+        .visible
+        .as_ref()
+        .map_or(Visibility::All, |(_, v)| v.clone());
+    let visible = projects_of(conn, &visibility, project)?;
+    let Some(visible_rows) = cases_in(conn, &visible, open) else {
+        return Ok(None);
+    };
+    let (walk, prefixed) = walk_index(sort, project.is_some(), open);
+    // A walk without the project as its prefix passes every project's
+    // entries; a partial index only the open cases.
+    let walk_range = if prefixed {
+        visible_rows
+    } else {
+        let partial = walk.starts_with("cases_open");
+        match cases_in(conn, &projects_of(conn, &Visibility::All, None)?, partial) {
+            Some(n) => n,
+            None => return Ok(None),
+        }
+    };
+    let mut matches = visible_rows as f64;
+    let mut candidates = Vec::new();
+    let mut seeks = Vec::new();
+    for (key, clause, c) in counted {
+        let Some(rows) = estimate(conn, &visible, c, open) else {
+            return Ok(None);
+        };
+        if visible_rows > 0 {
+            matches *= rows as f64 / visible_rows as f64;
+        }
+        let (index, in_order) = seek_index(key, project, open, sort);
+        // An index over all cases reads the closed ones of its range too.
+        let read = if open && !index.starts_with("cases_open") {
+            match estimate(conn, &visible, c, false) {
+                Some(n) => n,
+                None => return Ok(None),
+            }
+        } else {
+            rows
+        };
+        candidates.push(Candidate {
+            rows: read,
+            at_bound: false,
+            in_order,
+            sampled: 0,
+            matched: 0,
+        });
+        // Without a project, the filter's index (project, value, time) is
+        // read one range per visible project.
+        let how = match (key, project) {
+            (Key::Assignee(_), _) | (_, Some(_)) => SeekBy::Clause,
+            (_, None) => SeekBy::Projects,
+        };
+        seeks.push((index, clause, how));
+    }
+    let inputs = Inputs {
+        limit: u64::from(limit),
+        walk_range,
+        walk_exists: true,
+        // The counted filters are all in the walk indexes (migration 0040).
+        walk_covers: true,
+        candidates,
+        counted_matches: Some(matches),
+    };
+    Ok(Some(match choose(&inputs) {
+        Choice::Walk | Choice::Sqlite => Plan::Walk(walk),
+        Choice::Seek(i) => {
+            let (index, clause, how) = seeks[i];
+            Plan::Seek { index, clause, how }
+        }
+    }))
 }
 
 /// Rewrites the filter for the plan; returns the FROM's index clause.
@@ -1409,6 +1516,19 @@ fn apply_plan(filter: &mut Filter, plan: &Plan) -> String {
                 let c = &mut filter.clauses[*clause];
                 if let Some(rest) = c.strip_prefix('+') {
                     *c = rest.to_string();
+                }
+                format!(" INDEXED BY {index}")
+            }
+            SeekBy::Projects => {
+                match filter.visible.as_ref().map(|(at, _)| *at) {
+                    Some(at) => {
+                        let c = &mut filter.clauses[at];
+                        if let Some(rest) = c.strip_prefix('+') {
+                            *c = rest.to_string();
+                        }
+                    }
+                    // Everything visible: the projects are the ranges.
+                    None => filter.push("c.project_id IN (SELECT id FROM projects)", vec![]),
                 }
                 format!(" INDEXED BY {index}")
             }
