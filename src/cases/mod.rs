@@ -11,7 +11,6 @@ pub mod handlers;
 mod model;
 pub mod outbox;
 pub mod plan;
-mod plan_probe;
 pub mod relations;
 pub mod service;
 pub mod store;

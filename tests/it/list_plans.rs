@@ -265,3 +265,58 @@ fn every_filter_sort_and_role_lists_as_sqlite_does_and_never_sorts_a_scan() {
     })
     .unwrap();
 }
+
+/// A measurement, not a check: the plans the chooser takes on a real store,
+/// and what they cost without HTTP (issue 16, docs/perf16.md). On a copy of
+/// a generated store:
+///
+/// ```text
+/// ZEZARO_PLAN_DIR=/tmp/s1m ZEZARO_PLAN_QUERIES=queries.txt \
+///   cargo test --test it list_plans::on_a_store -- --ignored --nocapture
+/// ```
+///
+/// `queries.txt`: one request per line, `user e-mail<TAB>query string` of
+/// `GET /api/v1/cases` (e.g. `status=new&sort=-created_at`). Prints per
+/// request the median and the worst of 7 runs (the plan's choice included),
+/// the page's size and the plan's steps.
+#[test]
+#[ignore = "a measurement on the store given by ZEZARO_PLAN_DIR"]
+fn on_a_store() {
+    let (Ok(dir), Ok(queries)) = (
+        std::env::var("ZEZARO_PLAN_DIR"),
+        std::env::var("ZEZARO_PLAN_QUERIES"),
+    ) else {
+        panic!("set ZEZARO_PLAN_DIR and ZEZARO_PLAN_QUERIES");
+    };
+    let (db, _) = Db::open(std::path::Path::new(&dir)).unwrap();
+    let queries = std::fs::read_to_string(queries).unwrap();
+    db.read_blocking(|conn| -> Result<(), zezaro::db::StoreError> {
+        for line in queries.lines().filter(|l| !l.trim().is_empty()) {
+            let (email, qs) = line.split_once('\t').expect("e-mail<TAB>query");
+            let who = principal(conn, email);
+            let query: CaseQuery = serde_urlencoded::from_str(qs).unwrap();
+            let mut times = Vec::new();
+            let mut n = 0;
+            for _ in 0..7 {
+                let t = std::time::Instant::now();
+                n = zezaro::cases::service::list(conn, &who, &query)
+                    .unwrap()
+                    .items
+                    .len();
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            let sort = Sort::parse(query.sort.as_deref()).unwrap();
+            let plan =
+                store::explain_list(conn, filter_for(&who, &query).unwrap(), sort, None, 50)?;
+            println!(
+                "{:7.2} {:7.2} ms {n:3} rows  {email} {qs}\n        {}",
+                times[3],
+                times[6],
+                plan.join(" | ")
+            );
+        }
+        Ok(())
+    })
+    .unwrap();
+}
