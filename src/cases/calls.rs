@@ -1,6 +1,7 @@
 //! Logging a phone call as a case: the caller looked up (or recorded) as a
-//! contact, the conversation as the first message, and wait, talk and
-//! after-work time as time records.
+//! contact, the conversation as the first message (worded in the agent's
+//! language), wait, talk and after-work time as time records of that
+//! message, and the agent who took the call as the assignee.
 
 use crate::ids::{ContactId, ProjectId};
 use rusqlite::Connection;
@@ -11,9 +12,10 @@ use super::error::CaseError;
 use super::model::{
     Case, Channel, FirstMessage, InlineContact, MessageKind, NewCase, NewTimeEntry, TimeKind,
 };
-use super::service;
+use super::{service, store};
 use crate::auth::Principal;
 use crate::contacts;
+use crate::users::Locale;
 use crate::validation::Invalid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -44,6 +46,37 @@ pub struct NewCall {
     pub talk_seconds: i64,
     #[serde(default)]
     pub after_work_seconds: i64,
+    /// The language of the recorded message (the UI's language); default:
+    /// the caller's profile language, else German.
+    pub language: Option<Locale>,
+}
+
+/// The first line of a logged call's message, e.g. "Eingehender Anruf
+/// +49 40 1234".
+pub fn call_line(language: Locale, direction: CallDirection, phone: &str) -> String {
+    let words = match (language, direction) {
+        (Locale::De, CallDirection::Inbound) => "Eingehender Anruf",
+        (Locale::De, CallDirection::Outbound) => "Ausgehender Anruf",
+        (Locale::En, CallDirection::Inbound) => "Inbound call",
+        (Locale::En, CallDirection::Outbound) => "Outbound call",
+    };
+    format!("{words} {phone}")
+}
+
+/// The language the call's message is written in.
+fn language_of(
+    conn: &Connection,
+    who: &Principal,
+    asked: Option<Locale>,
+) -> Result<Locale, CaseError> {
+    if let Some(language) = asked {
+        return Ok(language);
+    }
+    let profile = match who.user_id {
+        Some(user_id) => crate::users::store::get(conn, user_id)?.and_then(|u| u.locale),
+        None => None,
+    };
+    Ok(profile.unwrap_or(Locale::De))
 }
 
 pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Case, CaseError> {
@@ -52,6 +85,15 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
     let phone = input.phone.trim();
     if contacts::phone_digits(phone).len() < 3 {
         return Err(Invalid::new("phone", "has too few digits").into());
+    }
+    for (field, seconds) in [
+        ("wait_seconds", input.wait_seconds),
+        ("talk_seconds", input.talk_seconds),
+        ("after_work_seconds", input.after_work_seconds),
+    ] {
+        if !(0..=24 * 3600).contains(&seconds) {
+            return Err(Invalid::new(field, "must be between 0 and 86400").into());
+        }
     }
     let contact_id = match input.contact_id {
         Some(id) => Some(id),
@@ -66,15 +108,22 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
             },
         )?,
     };
-    let direction = match input.direction {
-        CallDirection::Inbound => "Inbound call",
-        CallDirection::Outbound => "Outbound call",
-    };
+    let line = call_line(
+        language_of(conn, who, input.language)?,
+        input.direction,
+        phone,
+    );
     let notes = input.notes.trim();
     let body = if notes.is_empty() {
-        format!("{direction} {phone}")
+        line
     } else {
-        format!("{direction} {phone}\n\n{notes}")
+        format!("{line}\n\n{notes}")
+    };
+    // Who took the call handles it, when they may (a member of the
+    // project); the case is then open, not new.
+    let assignee_id = match who.user_id {
+        Some(user_id) if store::is_member(conn, project.id, user_id)? => Some(user_id),
+        _ => None,
     };
     let case = service::create_incoming(
         conn,
@@ -86,7 +135,7 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
             topic_id: input.topic_id,
             priority: None,
             handling_team: None,
-            assignee_id: None,
+            assignee_id,
             contact_id,
             contact: None,
             tags: vec![],
@@ -99,13 +148,14 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
             }),
         },
     )?;
+    let message_id = store::first_message_id(conn, case.id)?;
     for (kind, seconds) in [
         (TimeKind::CallWait, input.wait_seconds),
         (TimeKind::CallTalk, input.talk_seconds),
         (TimeKind::AfterWork, input.after_work_seconds),
     ] {
         if seconds != 0 {
-            service::add_time(
+            service::add_time_of(
                 conn,
                 who,
                 case.id,
@@ -115,8 +165,28 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
                     started_at: None,
                     note: String::new(),
                 },
+                message_id,
             )?;
         }
     }
     Ok(case)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[rustfmt::skip]
+    #[test]
+    fn the_call_line_speaks_the_language() {
+        let table = [
+            (Locale::De, CallDirection::Inbound,  "Eingehender Anruf +49 40 1234"),
+            (Locale::De, CallDirection::Outbound, "Ausgehender Anruf +49 40 1234"),
+            (Locale::En, CallDirection::Inbound,  "Inbound call +49 40 1234"),
+            (Locale::En, CallDirection::Outbound, "Outbound call +49 40 1234"),
+        ];
+        for (language, direction, line) in table {
+            assert_eq!(call_line(language, direction, "+49 40 1234"), line);
+        }
+    }
 }

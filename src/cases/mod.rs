@@ -8,6 +8,7 @@ pub mod counts;
 mod error;
 pub mod events;
 pub mod handlers;
+pub mod history;
 mod model;
 pub mod outbox;
 pub mod plan;

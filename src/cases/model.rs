@@ -264,6 +264,17 @@ pub struct Message {
     pub body_html: Option<String>,
     pub created_at: String,
     pub attachments: Vec<Attachment>,
+    /// For a logged call's message: its wait, talk and after-work time,
+    /// from the time records that belong to it.
+    pub call: Option<CallTimes>,
+}
+
+/// The times of a logged call, in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallTimes {
+    pub wait_seconds: i64,
+    pub talk_seconds: i64,
+    pub after_work_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -305,6 +316,34 @@ pub struct HistoryEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub rule_name: Option<String>,
+    /// What the values name when they are ids (an assignee, a topic, …);
+    /// `null` when they are plain values.
+    pub refers_to: Option<RefKind>,
+    /// The records `old_value` names, with their names as of now.
+    pub old_refs: Vec<Referent>,
+    /// The records `new_value` names, with their names as of now.
+    pub new_refs: Vec<Referent>,
+}
+
+/// The kind of record a history value names by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefKind {
+    User,
+    Topic,
+    Contact,
+    Webhook,
+    TextModule,
+    Case,
+}
+
+/// A record named by id in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Referent {
+    pub id: i64,
+    /// Its name (for a case: its number); `null` when it was deleted or
+    /// belongs to another client than the case.
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]

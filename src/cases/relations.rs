@@ -91,7 +91,7 @@ pub fn merge(
         user,
         "merged_from",
         None,
-        Some(&format!("{} ({moved} messages)", source.reference)),
+        Some(&source.reference),
     )?;
     let mut target = store::get(conn, target_id)?.ok_or(CaseError::NotFound)?;
     // Reopen the target if the merged thread brought new work.

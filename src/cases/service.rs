@@ -682,6 +682,9 @@ pub fn detail(
     viewers: Vec<Viewer>,
 ) -> Result<CaseDetail, CaseError> {
     let case = visible_case(conn, who, id)?;
+    let client_id = crate::projects::store::get(conn, case.project_id)?
+        .ok_or(CaseError::NotFound)?
+        .client_id;
     let contact = match case.contact_id {
         Some(contact_id) => store::contact_card(conn, contact_id)?,
         None => None,
@@ -698,7 +701,7 @@ pub fn detail(
     };
     Ok(CaseDetail {
         messages: store::messages(conn, id)?,
-        history: store::history(conn, id)?,
+        history: super::history::resolve(conn, client_id, store::history(conn, id)?)?,
         time: store::time_summary(conn, id)?,
         contact,
         contact_cases,
@@ -909,6 +912,18 @@ pub fn add_time(
     id: CaseId,
     input: NewTimeEntry,
 ) -> Result<TimeEntry, CaseError> {
+    add_time_of(conn, who, id, input, None)
+}
+
+/// [`add_time`], the time belonging to message `message_id` of the case
+/// (a logged call's times, shown on its message).
+pub fn add_time_of(
+    conn: &Connection,
+    who: &Principal,
+    id: CaseId,
+    input: NewTimeEntry,
+    message_id: Option<i64>,
+) -> Result<TimeEntry, CaseError> {
     let case = visible_case(conn, who, id)?;
     if !(0..=24 * 3600).contains(&input.seconds) {
         return Err(Invalid::new("seconds", "must be between 0 and 86400").into());
@@ -935,6 +950,7 @@ pub fn add_time(
             started_at: &started_at,
             seconds: input.seconds,
             note,
+            message_id,
         },
     )?;
     Ok(TimeEntry {

@@ -5,8 +5,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::model::{
-    Attachment, Case, CaseCounts, Channel, ContactCard, HandlingTeam, HistoryEntry, Message,
-    MessageKind, MessageMail, Priority, Status, TimeKind, TimeSummary, TopicCount,
+    Attachment, CallTimes, Case, CaseCounts, Channel, ContactCard, HandlingTeam, HistoryEntry,
+    Message, MessageKind, MessageMail, Priority, RefKind, Status, TimeKind, TimeSummary,
+    TopicCount,
 };
 use crate::auth::policy::Visibility;
 use crate::db::{StoreResult, now};
@@ -231,9 +232,45 @@ pub fn history(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<HistoryEnt
             old_value: row.get(5)?,
             new_value: row.get(6)?,
             rule_name: row.get(7)?,
+            refers_to: None,
+            old_refs: Vec::new(),
+            new_refs: Vec::new(),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The name of the record `id` of `kind`, if it exists and belongs to
+/// `client_id` (users: or to no client, the provider's staff); a case's
+/// name is its number. A soft-deleted text module has none.
+pub fn referent_name(
+    conn: &Connection,
+    kind: RefKind,
+    id: i64,
+    client_id: ClientId,
+) -> StoreResult<Option<String>> {
+    let sql = match kind {
+        RefKind::User => {
+            "SELECT name FROM users WHERE id = ?1 AND (client_id IS NULL OR client_id = ?2)"
+        }
+        RefKind::Topic => {
+            "SELECT t.name FROM topics t JOIN projects p ON p.id = t.project_id
+             WHERE t.id = ?1 AND p.client_id = ?2"
+        }
+        RefKind::Contact => "SELECT name FROM contacts WHERE id = ?1 AND client_id = ?2",
+        RefKind::Webhook => "SELECT name FROM webhooks WHERE id = ?1 AND client_id = ?2",
+        RefKind::TextModule => {
+            "SELECT title FROM text_modules WHERE id = ?1 AND client_id = ?2 AND deleted_at IS NULL"
+        }
+        RefKind::Case => {
+            "SELECT p.key || '-' || c.number FROM cases c JOIN projects p ON p.id = c.project_id
+             WHERE c.id = ?1 AND p.client_id = ?2"
+        }
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![id, client_id], |row| row.get(0))
+        .optional()?)
 }
 
 pub struct NewMessageRow<'a> {
@@ -328,13 +365,49 @@ pub fn messages(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<Message>>
             body_html: row.get(11)?,
             created_at: row.get(12)?,
             attachments: Vec::new(),
+            call: None,
         })
     })?;
     let mut messages: Vec<Message> = rows.collect::<Result<_, _>>()?;
+    let mut calls = call_times(conn, case_id)?;
     for message in &mut messages {
         message.attachments = by_message.remove(&message.id).unwrap_or_default();
+        message.call = calls.remove(&message.id);
     }
     Ok(messages)
+}
+
+/// The case's first message, if any.
+pub fn first_message_id(conn: &Connection, case_id: CaseId) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT MIN(id) FROM messages WHERE case_id = ?1")?
+        .query_row([case_id], |row| row.get(0))?)
+}
+
+/// The call times of the case's messages: their time records by message.
+fn call_times(conn: &Connection, case_id: CaseId) -> StoreResult<HashMap<i64, CallTimes>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT message_id, kind, SUM(seconds) FROM time_entries
+         WHERE case_id = ?1 AND message_id IS NOT NULL GROUP BY message_id, kind",
+    )?;
+    let mut calls: HashMap<i64, CallTimes> = HashMap::new();
+    for row in stmt.query_map([case_id], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, TimeKind>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (message_id, kind, seconds) = row?;
+        let times = calls.entry(message_id).or_default();
+        match kind {
+            TimeKind::CallWait => times.wait_seconds += seconds,
+            TimeKind::CallTalk => times.talk_seconds += seconds,
+            TimeKind::AfterWork => times.after_work_seconds += seconds,
+            TimeKind::Handling | TimeKind::Manual => {}
+        }
+    }
+    Ok(calls)
 }
 
 pub fn message(
@@ -357,12 +430,15 @@ pub struct NewTimeRow<'a> {
     pub started_at: &'a str,
     pub seconds: i64,
     pub note: &'a str,
+    /// The message the time belongs to (a logged call's).
+    pub message_id: Option<i64>,
 }
 
 pub fn insert_time(conn: &Connection, t: &NewTimeRow) -> StoreResult<i64> {
     conn.prepare_cached(
-        "INSERT INTO time_entries (case_id, project_id, user_id, channel, topic_id, kind, started_at, seconds, note, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO time_entries (case_id, project_id, user_id, channel, topic_id, kind, started_at, seconds, note,
+             created_at, message_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         t.case_id,
@@ -374,7 +450,8 @@ pub fn insert_time(conn: &Connection, t: &NewTimeRow) -> StoreResult<i64> {
         t.started_at,
         t.seconds,
         t.note,
-        now()
+        now(),
+        t.message_id
     ])?;
     Ok(conn.last_insert_rowid())
 }

@@ -523,6 +523,10 @@ pub const EXPORTERS: &[Exporter] = &[
             c("seconds", "Duration in seconds."),
             c("note", "Free text."),
             c("created_at", TIMES),
+            c(
+                "message_id",
+                "The message of a logged call the time belongs to (see messages.jsonl); empty otherwise.",
+            ),
         ],
     },
     Exporter {

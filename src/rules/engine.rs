@@ -539,17 +539,7 @@ fn write_effects(
                 )?;
                 crate::mail::outbound::enqueue_rule_reply(conn, case.id, message_id)
                     .map_err(task)?;
-                store::insert_history(
-                    conn,
-                    case.id,
-                    "reply",
-                    None,
-                    c.old
-                        .as_deref()
-                        .map(|m| format!("text module {m}"))
-                        .as_deref(),
-                    &rule.name,
-                )?;
+                store::insert_history(conn, case.id, "reply", None, c.old.as_deref(), &rule.name)?;
             }
             // After the case's own changes are written, so that routing
             // sees the topic, team and assignee the rules set.

@@ -12,6 +12,7 @@ mod authz_matrix;
 mod backup;
 mod blob_packs;
 mod case_counts;
+mod case_history;
 mod cases;
 mod cli;
 mod contacts;

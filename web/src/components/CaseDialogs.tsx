@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query, CHANNELS, PRIORITIES, type Case, type Channel, type Contact, type CustomField, type List, type Priority } from '../api';
-import { t } from '../i18n';
+import { getLocale, t } from '../i18n';
 import { useSession } from '../session';
 import { CustomFieldsForm, filledValues, fieldErrors, type FieldErrors, type Values } from './CustomFields';
 import { Field } from './Field';
@@ -238,6 +238,8 @@ export function LogCallDialog({ onClose, onCreated }: { onClose: () => void; onC
           wait_seconds: secs[0],
           talk_seconds: secs[1],
           after_work_seconds: secs[2],
+          // The recorded message speaks the UI's language.
+          language: getLocale(),
         };
         if (contactChoice !== 'new') req.contact_id = contactChoice;
         else if (newName.trim()) req.contact_name = newName.trim();

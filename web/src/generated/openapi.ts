@@ -3726,6 +3726,15 @@ export interface components {
         };
         /** @enum {string} */
         CallDirection: "inbound" | "outbound";
+        /** @description The times of a logged call, in seconds. */
+        CallTimes: {
+            /** Format: int64 */
+            after_work_seconds: number;
+            /** Format: int64 */
+            talk_seconds: number;
+            /** Format: int64 */
+            wait_seconds: number;
+        };
         /** @description At most `max_open` open cases of the channel assigned to the agent. */
         Capacity: {
             channel: components["schemas"]["Channel"];
@@ -4530,8 +4539,13 @@ export interface components {
             field: string;
             /** Format: int64 */
             id: number;
+            /** @description The records `new_value` names, with their names as of now. */
+            new_refs: components["schemas"]["Referent"][];
             new_value: string | null;
+            /** @description The records `old_value` names, with their names as of now. */
+            old_refs: components["schemas"]["Referent"][];
             old_value: string | null;
+            refers_to: null | components["schemas"]["RefKind"];
             /** @description Set when a rule made the change ("set by rule 'NAME'"; issue 15). */
             rule_name?: string;
             /** Format: int64 */
@@ -6168,6 +6182,7 @@ export interface components {
             author_user_id: number | null;
             body_html: string | null;
             body_text: string;
+            call: null | components["schemas"]["CallTimes"];
             /** Format: int64 */
             case_id: number;
             channel: components["schemas"]["Channel"];
@@ -6326,6 +6341,7 @@ export interface components {
             /** @description Creates a contact with this name and number when none matches. */
             contact_name?: string | null;
             direction: components["schemas"]["CallDirection"];
+            language?: null | components["schemas"]["Locale"];
             notes?: string;
             /** @description The caller's (or called) number as typed. */
             phone: string;
@@ -6831,6 +6847,21 @@ export interface components {
          * @enum {string}
          */
         QueueReason: "no-agent" | "nobody-available" | "no-skill-match" | "at-capacity";
+        /** @description A record named by id in the history. */
+        Referent: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description Its name (for a case: its number); `null` when it was deleted or
+             *     belongs to another client than the case.
+             */
+            name: string | null;
+        };
+        /**
+         * @description The kind of record a history value names by id.
+         * @enum {string}
+         */
+        RefKind: "user" | "topic" | "contact" | "webhook" | "text-module" | "case";
         /**
          * @description Why the server deleted a finished (or unfinished) archive.
          * @enum {string}
@@ -7842,6 +7873,7 @@ export type BusinessCalendar = components['schemas']['BusinessCalendar'];
 export type CalendarClosure = components['schemas']['CalendarClosure'];
 export type CalendarInput = components['schemas']['CalendarInput'];
 export type CallDirection = components['schemas']['CallDirection'];
+export type CallTimes = components['schemas']['CallTimes'];
 export type Capacity = components['schemas']['Capacity'];
 export type Case = components['schemas']['Case'];
 export type CaseCounts = components['schemas']['CaseCounts'];
@@ -8052,6 +8084,8 @@ export type PublicSubmission = components['schemas']['PublicSubmission'];
 export type Question = components['schemas']['Question'];
 export type QueuedCase = components['schemas']['QueuedCase'];
 export type QueueReason = components['schemas']['QueueReason'];
+export type Referent = components['schemas']['Referent'];
+export type RefKind = components['schemas']['RefKind'];
 export type Removal = components['schemas']['Removal'];
 export type RenderedTextModule = components['schemas']['RenderedTextModule'];
 export type Reorder = components['schemas']['Reorder'];

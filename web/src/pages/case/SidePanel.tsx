@@ -193,38 +193,75 @@ const FIELD_LABELS: Record<string, MsgKey> = {
   contact_id: 'case.contact',
   contact: 'case.contact',
   channel: 'case.channel',
-  routed: 'history.routed',
+  custom: 'history.field.custom',
 };
 
-function historyValue(field: string, v: string | null): string {
+/** Rows that record an action (with what it concerned), not a field's old → new. */
+const ACTION_LABELS: Record<string, MsgKey> = {
+  created: 'history.action.created',
+  routed: 'history.routed',
+  merged_into: 'history.action.merged_into',
+  merged_from: 'history.action.merged_from',
+  link: 'history.action.link',
+  attachment: 'history.action.attachment',
+  note: 'history.action.note',
+  notify: 'history.action.notify',
+  reply: 'history.action.reply',
+  webhook: 'history.action.webhook',
+  'sla-warning': 'history.action.sla-warning',
+  'sla-breached': 'history.action.sla-breached',
+};
+
+/** Who made the change: a person, a rule or the system. */
+export function historyActor(h: HistoryEntry): string {
+  if (h.user_name) return h.user_name;
+  if (h.rule_name) return t('history.byRule', { name: h.rule_name });
+  return t('history.system');
+}
+
+/** The label of a row: the field changed, or the action taken. */
+export function historyLabel(h: HistoryEntry): string {
+  if (h.field === 'link' && h.old_value !== null && h.new_value === null) return t('history.action.unlink');
+  const key = ACTION_LABELS[h.field] ?? FIELD_LABELS[h.field];
+  return key ? t(key) : t('history.field.other');
+}
+
+/** One side of a row as people read it: names for ids, words for codes. */
+export function historyValue(h: HistoryEntry, side: 'old' | 'new'): string {
+  const v = side === 'old' ? h.old_value : h.new_value;
+  const refs = side === 'old' ? h.old_refs : h.new_refs;
   if (v === null || v === '') return t('common.none');
+  if (h.refers_to && refs.length > 0) return refs.map((r) => r.name ?? t('history.deleted')).join(', ');
+  const field = h.field;
   for (const prefix of ['status', 'priority', 'channel'] as const) {
     const key = `${prefix}.${v}`;
     if (field === prefix && hasMessage(key)) return t(key);
   }
-  if (field === 'handling_team' && hasMessage(`kind.${v}`)) return t(`kind.${v}` as MsgKey);
   if (field === 'routed' && hasMessage(`routing.mode.${v}`)) return t(`routing.mode.${v}` as MsgKey);
+  if (field === 'handling_team' && hasMessage(`kind.${v}`)) return t(`kind.${v}` as MsgKey);
   if (field === 'handling_team' && hasMessage(`dist.handling.${v}`)) return t(`dist.handling.${v}` as MsgKey);
   if (field === 'handling_tariff' && hasMessage(`dist.badge.${v}`)) return t(`dist.badge.${v}` as MsgKey);
+  if ((field === 'sla-warning' || field === 'sla-breached') && hasMessage(`sla.target.${v}`)) return t(`sla.target.${v}` as MsgKey);
   if (field === 'due_at' && !Number.isNaN(new Date(v).getTime())) return formatDateTime(v);
   return v;
 }
 
 function HistoryItem({ h }: { h: HistoryEntry }) {
-  const label = FIELD_LABELS[h.field];
+  const action = h.field in ACTION_LABELS;
+  // A notification names its receivers before (old) and its text after.
+  const detail = h.field === 'notify' ? `${historyValue(h, 'old')}: ${historyValue(h, 'new')}` : historyValue(h, h.field === 'link' && h.new_value === null ? 'old' : 'new');
   return (
-    <li>
+    <li data-testid="history-item" data-field={h.field}>
       <div>
-        <strong>{h.user_name ?? t('audit.system')}</strong> · {label ? t(label) : h.field}
+        <strong data-testid={h.user_name ? 'history-actor' : h.rule_name ? 'history-rule' : 'history-system'}>{historyActor(h)}</strong> · {historyLabel(h)}
       </div>
-      {h.rule_name && (
-        <div class="muted small history-rule" data-testid="history-rule">
-          {t('rules.setByRule', { name: h.rule_name })}
+      {action ? (
+        h.new_value !== null || h.old_value !== null ? <div class="history-change">{detail}</div> : null
+      ) : (
+        <div class="history-change">
+          <span class="old">{historyValue(h, 'old')}</span> → <span>{historyValue(h, 'new')}</span>
         </div>
       )}
-      <div class="history-change">
-        <span class="old">{historyValue(h.field, h.old_value)}</span> → <span>{historyValue(h.field, h.new_value)}</span>
-      </div>
       <time class="muted small" dateTime={h.at}>
         {formatDateTime(h.at)}
       </time>

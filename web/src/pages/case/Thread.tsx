@@ -2,8 +2,8 @@
 // each with its e-mail delivery state and the marks of the mail it came in.
 
 import { useState } from 'preact/hooks';
-import type { Delivery, InboundMail, Message } from '../../api';
-import { formatBytes, formatDateTime, t, type MsgKey } from '../../i18n';
+import type { CallTimes, Delivery, InboundMail, Message } from '../../api';
+import { formatBytes, formatDateTime, formatDuration, t, type MsgKey } from '../../i18n';
 import { MailMarks } from '../Mailboxes';
 
 const VISIBLE_MESSAGES = 6;
@@ -82,6 +82,7 @@ function MessageView({ m, contactName, delivery, onRetry, mail }: { m: Message; 
       </header>
       {m.subject && m.kind !== 'note' && <div class="msg-subject">{m.subject}</div>}
       <div class="msg-body">{body}</div>
+      {m.call && <CallTimesLine call={m.call} />}
       {delivery && <DeliveryBadge d={delivery} onRetry={onRetry} />}
       {m.attachments.length > 0 && (
         <ul class="attachments">
@@ -96,5 +97,19 @@ function MessageView({ m, contactName, delivery, onRetry, mail }: { m: Message; 
         </ul>
       )}
     </article>
+  );
+}
+
+/** A logged call's times, from its time records: "Wartezeit 0:42 · Gesprächszeit 5:10 · Nachbearbeitung 1:00". */
+function CallTimesLine({ call }: { call: CallTimes }) {
+  const parts: [string, number][] = [
+    [t('call.wait'), call.wait_seconds],
+    [t('call.talk'), call.talk_seconds],
+    [t('call.afterWork'), call.after_work_seconds],
+  ];
+  return (
+    <div class="msg-call muted small" data-testid="call-times">
+      {parts.map(([label, seconds]) => `${label} ${formatDuration(seconds)}`).join(' · ')}
+    </div>
   );
 }
