@@ -543,8 +543,27 @@ mod tests {
                 .collect();
             inputs.push(format!("\"{}\"", phrase.join(" ")));
         }
-        let compare = |label: &str, stats: &PhraseCounts| -> (usize, usize) {
-            let (mut bounded, mut found) = (0, 0);
+        // The same phrases in the other German spelling ("Zähler" typed
+        // "Zaehler", "Straße" typed "Strasse"): folded, they find the
+        // spelling the store holds (search::fold).
+        let respelled: Vec<String> = inputs
+            .iter()
+            .filter(|i| i.contains(['ä', 'ö', 'ü', 'ß', 'Ä', 'Ö', 'Ü']))
+            .map(|i| {
+                i.replace('ä', "ae")
+                    .replace('ö', "oe")
+                    .replace('ü', "ue")
+                    .replace('Ä', "Ae")
+                    .replace('Ö', "Oe")
+                    .replace('Ü', "Ue")
+                    .replace('ß', "ss")
+            })
+            .collect();
+        inputs.extend(respelled);
+        // Per run: (pairs used, found, folded terms, pairs used with a
+        // folded phrase).
+        let compare = |label: &str, stats: &PhraseCounts| -> (usize, usize, usize, usize) {
+            let (mut bounded, mut found, mut folded, mut folded_bounded) = (0, 0, 0, 0);
             for input in &inputs {
                 let query = query::parse(input);
                 let Some(text) = query.text.clone() else {
@@ -553,13 +572,22 @@ mod tests {
                 if query.has_prefix() {
                     continue;
                 }
-                let (fts, counts) = if query.terms.len() > 1 {
-                    let (fts, counts) =
-                        rarest_first(&conn, stats, &single(&query.terms), COUNT_SAMPLE).unwrap();
+                let groups = fold::expand(&conn, cases::store::SEARCH_TABLE, &query.terms).unwrap();
+                let is_folded = groups.iter().any(|g| g.len() > 1);
+                folded += usize::from(is_folded);
+                let (fts, counts) = if fold::phrases(&groups).len() > 1 {
+                    let (fts, counts) = rarest_first(&conn, stats, &groups, COUNT_SAMPLE).unwrap();
                     (fts, Some(counts))
                 } else {
-                    (text, None)
+                    (fold::fts(&groups), None)
                 };
+                // Folding never loses a case the spelling as typed finds.
+                let typed = rows(&conn, &text);
+                let all = rows(&conn, &fts);
+                assert!(
+                    typed.iter().all(|id| all.contains(id)),
+                    "{label}: {input}: {fts}"
+                );
                 let plain = cases::store::search(
                     &conn,
                     cases::store::Filter::default(),
@@ -569,11 +597,12 @@ mod tests {
                     25,
                 )
                 .unwrap();
-                let bound = pair_bound(&conn, stats, &single(&query.terms)).unwrap();
+                let bound = pair_bound(&conn, stats, &groups).unwrap();
                 let mut filter = cases::store::Filter::default();
                 if let Some(bound) = &bound {
                     constrain_by_pairs(&mut filter, bound, &fts);
                     bounded += 1;
+                    folded_bounded += usize::from(bound.fts.contains(" OR "));
                 }
                 let paired =
                     cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
@@ -581,11 +610,17 @@ mod tests {
                 found += usize::from(!plain.is_empty());
                 assert_eq!(ids(paired), ids(plain), "{label}: {input} ({bound:?})");
             }
-            (bounded, found)
+            (bounded, found, folded, folded_bounded)
         };
-        let (bounded, found) = compare("every pair", &PhraseCounts::default());
+        let (bounded, found, folded, folded_bounded) =
+            compare("every pair", &PhraseCounts::default());
         assert!(bounded >= 40, "the pairs were used: {bounded}");
         assert!(found >= 20, "phrases of the store's text match: {found}");
+        assert!(folded >= 5, "phrases were folded: {folded}");
+        assert!(
+            folded_bounded >= 3,
+            "folded phrases bounded: {folded_bounded}"
+        );
 
         // Half way through the fill: the pairs of the older half are gone
         // and the mark says so.
@@ -602,7 +637,7 @@ mod tests {
         }
         conn.execute("UPDATE case_pairs_state SET below = ?1", [mark])
             .unwrap();
-        let (bounded, _) = compare("half filled", &PhraseCounts::default());
+        let (bounded, ..) = compare("half filled", &PhraseCounts::default());
         assert!(bounded >= 20, "the pairs were used: {bounded}");
 
         // The fill completes it: every case has its pairs again, and a
