@@ -102,8 +102,8 @@ pub fn normalize(token: &str) -> String {
 }
 
 /// Whether `token`'s last letter is an `e` the normalization drops ("mue"):
-/// such a prefix would fold to a shorter one ("mu": "Muster" too), so it
-/// is not varied.
+/// such a prefix would fold to a shorter one ("mu": "Muster" too), so its
+/// `e` is kept as typed and only the letters before it are varied.
 fn drops_last_e(token: &str) -> bool {
     token
         .strip_suffix('e')
@@ -113,12 +113,19 @@ fn drops_last_e(token: &str) -> bool {
 /// The index spellings of `token` (an index token): `token` itself first,
 /// then the other spellings of its normal form, fewest changes first, at
 /// most [`MAX_CANDIDATES`] in all. `prefix`: the token is a prefix (a
-/// dropped last `e` is then kept as typed).
+/// last `e` the normalization would drop is then kept as typed).
 pub fn spellings(token: &str, prefix: bool) -> Vec<String> {
-    let mut out = vec![token.to_string()];
-    if prefix && drops_last_e(token) {
-        return out;
+    if prefix
+        && drops_last_e(token)
+        && let Some(stem) = token.strip_suffix('e')
+    {
+        // The stem's spellings, the `e` kept as typed.
+        return spellings(stem, false)
+            .into_iter()
+            .map(|s| format!("{s}e"))
+            .collect();
     }
+    let mut out = vec![token.to_string()];
     let normal = normalize(token);
     let chars: Vec<char> = normal.chars().collect();
     // Where a spelling may differ: an `e` after a/o/u, `ß` for `ss`.
@@ -442,7 +449,9 @@ mod tests {
         assert!(all.len() <= MAX_CANDIDATES, "{}", all.len());
         assert_eq!(all[0], long);
         // A prefix: "mue" may start "muesli"; "mul" stands for "muel" too.
-        assert_eq!(spellings("mue", true), vec!["mue"]);
+        assert_eq!(spellings("mue", true)[0], "mue");
+        assert!(spellings("mue", true).iter().all(|s| s.starts_with("mue")));
+        assert!(spellings("zwoelfmue", true).contains(&"zwolfmue".to_string()));
         assert_eq!(spellings("mul", true), vec!["mul", "muel"]);
         assert_eq!(spellings("muel", true), vec!["muel", "mul"]);
     }
