@@ -227,7 +227,7 @@ fn pair_bound(
         for pairs in spellings {
             let mut pairs = pairs.clone();
             pairs.sort_by_key(|p| count_of(p));
-            total = total.saturating_add(pairs.first().map_or(0, |p| count_of(p)));
+            total = total.saturating_add(pairs.first().map_or(0, &count_of));
             alternatives.push(format!("({})", pairs.join(" AND ")));
         }
         parts.push((format!("({})", alternatives.join(" OR ")), total));
