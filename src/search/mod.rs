@@ -735,3 +735,93 @@ mod tests {
         assert!(rows(&conn, &fts).is_empty());
     }
 }
+
+#[cfg(test)]
+mod cost {
+    use super::*;
+    use std::time::Instant;
+
+    /// What folding costs per query (`cargo test --lib search::cost --
+    /// --ignored --nocapture`; figures in docs/perf16.md): the expansion
+    /// alone, and the ranked case search with and without it, counts kept.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn folding_per_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::generate::Options {
+            cases: 10_000,
+            messages: 2,
+            seed: 7,
+        };
+        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
+        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let stats = PhraseCounts::default();
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        for input in [
+            "Rechnung Zähler Vertrag kündigen bitte",
+            "Abschlag Umzug Zählerstand",
+            "Müller",
+            "Mueller Rechnung",
+            "\"Frau Müller\"",
+            "\"Hauptstrasse 5\" Zähler",
+            "Zwoelfmueller",
+        ] {
+            let query = query::parse(input);
+            let plain: Vec<Vec<String>> = query.terms.iter().map(|t| vec![t.clone()]).collect();
+            let (mut expand, mut with, mut without) = (Vec::new(), Vec::new(), Vec::new());
+            let mut folded = plain.clone();
+            let mut found = (0, 0);
+            for round in 0..21 {
+                let started = Instant::now();
+                folded = fold::expand(&conn, cases::store::SEARCH_TABLE, &query.terms).unwrap();
+                let expanding = started.elapsed().as_secs_f64() * 1e3;
+                for (groups, times, plain_run) in
+                    [(&folded, &mut with, false), (&plain, &mut without, true)]
+                {
+                    let started = Instant::now();
+                    let (fts, counts) = if fold::phrases(groups).len() > 1 {
+                        let (fts, counts) =
+                            rarest_first(&conn, &stats, groups, COUNT_SAMPLE).unwrap();
+                        (fts, Some(counts))
+                    } else {
+                        (fold::fts(groups), None)
+                    };
+                    let mut filter = cases::store::Filter::default();
+                    if let Some(bound) = pair_bound(&conn, &stats, groups).unwrap() {
+                        constrain_by_pairs(&mut filter, &bound, &fts);
+                    }
+                    let hits =
+                        cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
+                            .unwrap();
+                    let mut took = started.elapsed().as_secs_f64() * 1e3;
+                    if !plain_run {
+                        took += expanding;
+                        found.0 = hits.len();
+                    } else {
+                        found.1 = hits.len();
+                    }
+                    // The first round reads the counts: not kept yet.
+                    if round > 0 {
+                        times.push(took);
+                    }
+                }
+                if round > 0 {
+                    expand.push(expanding);
+                }
+            }
+            println!(
+                "{input}: {} phrases ({}); expansion {:.3} ms, search folded {:.3} ms ({} hits), as typed {:.3} ms ({} hits)",
+                fold::phrases(&folded).len(),
+                fold::fts(&folded),
+                median(expand),
+                median(with),
+                found.0,
+                median(without),
+                found.1,
+            );
+        }
+    }
+}
