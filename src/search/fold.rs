@@ -21,7 +21,9 @@
 //!
 //! One piece of code for every full-text search: cases (`search::search`),
 //! knowledge (`knowledge::service::search`, the help center), contacts
-//! and organizations (`customers::Search`).
+//! and organizations (`customers::Search`). The text-module picker, which
+//! filters in the browser, folds by the same rule (`web/src/components/
+//! fuzzy.ts`'s `fold`).
 
 use rusqlite::{Connection, OptionalExtension, ffi};
 
