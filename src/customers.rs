@@ -2,7 +2,10 @@
 //! share: the rules of a merge and the search of their lists. Each domain
 //! keeps its own fields; the rules are here once.
 
+use rusqlite::Connection;
+
 use crate::contacts::model::fts_prefix_query;
+use crate::db::StoreResult;
 use crate::ids::ClientId;
 
 /// The refusals of a merge, in a record type's own words.
@@ -91,7 +94,8 @@ pub fn fill_value<T: Clone>(field: &mut Option<T>, from: &Option<T>) {
 pub enum Search {
     /// No `q` (or only blanks): every row.
     All,
-    /// The full-text prefix query of `q`'s words.
+    /// The full-text prefix query of `q`'s words (see
+    /// [`fts_prefix_query`]).
     Words(String),
     /// Only punctuation: nothing can match.
     Nothing,
@@ -105,12 +109,15 @@ impl Search {
         }
     }
 
-    /// The prefix query, for a list that is not [`Search::Nothing`].
-    pub fn words(&self) -> Option<&str> {
-        match self {
-            Search::Words(words) => Some(words),
-            Search::All | Search::Nothing => None,
-        }
+    /// The prefix query with German spellings folded in `table`'s index
+    /// (`search::fold`: "Mueller" finds "Müller"), for a list that is not
+    /// [`Search::Nothing`]. `table`: one of the store's FTS5 tables.
+    pub fn words(&self, conn: &Connection, table: &'static str) -> StoreResult<Option<String>> {
+        let Search::Words(words) = self else {
+            return Ok(None);
+        };
+        let terms: Vec<String> = words.split(' ').map(str::to_string).collect();
+        Ok(crate::search::fold::expression(conn, table, &terms)?.map(|(fts, _)| fts))
     }
 }
 

@@ -32,10 +32,11 @@ pub fn list(
     if search == Search::Nothing {
         return Ok(ContactPage::empty());
     }
+    let fts = search.words(conn, store::SEARCH_TABLE)?;
     let filter = ListFilter {
         client_id: query.client_id,
         organization_id: query.organization_id,
-        fts: search.words(),
+        fts: fts.as_deref(),
         before_id: query.before_id,
     };
     let items = store::list(conn, &policy::customer_visibility(who), &filter, limit)?;

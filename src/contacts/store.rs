@@ -47,6 +47,9 @@ fn from_row(row: &Row) -> rusqlite::Result<Contact> {
 }
 
 /// The visibility as a bindable JSON array of client ids (`None`: all).
+/// The full-text table (rowid = the row's id).
+pub const SEARCH_TABLE: &str = "contact_search";
+
 pub fn visibility_param(visibility: &Visibility) -> Option<String> {
     match visibility {
         Visibility::All => None,

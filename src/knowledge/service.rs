@@ -19,6 +19,7 @@ use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Denied, KnowledgeReader};
 use crate::cases::events::{Announcements, Event, KnowledgeEvent};
+use crate::search::fold;
 use crate::search::query::{self, Field};
 use crate::search::stats::PhraseCounts;
 use crate::validation::{Invalid, required_text};
@@ -750,7 +751,8 @@ pub fn search(
 ) -> Result<Vec<SearchHit>, KnowledgeError> {
     let reader = reader(conn, who, params.client_id)?;
     let parsed = query::parse(&params.q);
-    let Some(fts) = parsed.text.as_deref() else {
+    // German spellings folded as in the case search (search::fold).
+    let Some((fts, phrases)) = fold::expression(conn, store::SEARCH_TABLE, &parsed.terms)? else {
         return Ok(Vec::new());
     };
     let mut tags: Vec<String> = parsed
@@ -762,13 +764,13 @@ pub fn search(
     tags.extend(params.tag.as_deref().map(|t| t.trim().to_lowercase()));
     let scope = scope(&reader);
     // One phrase needs no counts (see search::rank).
-    let counts = match parsed.terms.len() {
+    let counts = match phrases.len() {
         0 | 1 => None,
-        _ => Some(stats.counts(conn, "kb_search", &parsed.terms)?),
+        _ => Some(stats.counts(conn, store::SEARCH_TABLE, &phrases)?),
     };
     Ok(store::search(
         conn,
-        fts,
+        &fts,
         &SearchFilter {
             client_id: params.client_id,
             scope: &scope,

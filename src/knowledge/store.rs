@@ -706,6 +706,9 @@ pub struct SearchFilter<'a> {
     pub phrase_counts: Option<&'a [i64]>,
 }
 
+/// The published versions' full-text table (rowid = version id).
+pub const SEARCH_TABLE: &str = "kb_search";
+
 /// The weights of `kb_search`'s columns: the title weighs most, then the
 /// tags, then the text.
 const COLUMN_WEIGHTS: &str = "5.0, 1.0, 2.0";

@@ -29,11 +29,12 @@ pub fn list(
     if search == Search::Nothing {
         return Ok(OrganizationPage::empty());
     }
+    let fts = search.words(conn, store::SEARCH_TABLE)?;
     let items = store::list(
         conn,
         &policy::customer_visibility(who),
         query.client_id,
-        search.words(),
+        fts.as_deref(),
         query.before_id,
         limit,
     )?;

@@ -34,6 +34,9 @@ fn from_row(row: &Row) -> rusqlite::Result<Organization> {
     })
 }
 
+/// The full-text table (rowid = the row's id).
+pub const SEARCH_TABLE: &str = "organization_search";
+
 pub fn get(conn: &Connection, id: OrganizationId) -> StoreResult<Option<Organization>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE o.id = ?1"))?

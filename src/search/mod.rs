@@ -1,6 +1,7 @@
 //! One search over cases, contacts and organizations, always within the
 //! searcher's permissions.
 
+pub mod fold;
 pub mod handlers;
 pub mod pairs;
 pub mod query;
@@ -48,31 +49,38 @@ pub fn search(
     let query = query::parse(input);
     let filter = case_filter(who, &query, project_id);
     let cases = match &query.text {
-        // A prefix term lists the newest matches (see cases::store::search).
-        Some(_) if query.has_prefix() => match expand_prefixes(conn, &query.terms)? {
-            Some(fts) => cases::store::search(conn, filter, &fts, true, None, limit)?
-                .into_iter()
-                .map(|(case, snippet)| CaseHit { case, snippet })
-                .collect(),
-            None => Vec::new(),
-        },
-        // Ranked: several phrases rarest first, with their counts.
-        Some(fts) => {
-            let (fts, counts) = match query.terms.len() {
-                0 | 1 => (fts.clone(), None),
-                _ => {
-                    let (fts, counts) = rarest_first(conn, stats, &query.terms, COUNT_SAMPLE)?;
-                    (fts, Some(counts))
+        Some(_) => {
+            // German spellings folded (fold.rs): each term with those of
+            // its other spellings the index holds, OR-ed.
+            let groups = fold::expand(conn, cases::store::SEARCH_TABLE, &query.terms)?;
+            if query.has_prefix() {
+                // A prefix term lists the newest matches (see
+                // cases::store::search).
+                match expand_prefixes(conn, &groups)? {
+                    Some(fts) => cases::store::search(conn, filter, &fts, true, None, limit)?
+                        .into_iter()
+                        .map(|(case, snippet)| CaseHit { case, snippet })
+                        .collect(),
+                    None => Vec::new(),
                 }
-            };
-            let mut filter = filter;
-            if let Some(bound) = pair_bound(conn, stats, &query.terms)? {
-                constrain_by_pairs(&mut filter, &bound, &fts);
+            } else {
+                // Ranked: several phrases rarest first, with their counts
+                // (one phrase needs none, see search::rank).
+                let (fts, counts) = if fold::phrases(&groups).len() > 1 {
+                    let (fts, counts) = rarest_first(conn, stats, &groups, COUNT_SAMPLE)?;
+                    (fts, Some(counts))
+                } else {
+                    (fold::fts(&groups), None)
+                };
+                let mut filter = filter;
+                if let Some(bound) = pair_bound(conn, stats, &groups)? {
+                    constrain_by_pairs(&mut filter, &bound, &fts);
+                }
+                cases::store::search(conn, filter, &fts, false, counts.as_deref(), limit)?
+                    .into_iter()
+                    .map(|(case, snippet)| CaseHit { case, snippet })
+                    .collect()
             }
-            cases::store::search(conn, filter, &fts, false, counts.as_deref(), limit)?
-                .into_iter()
-                .map(|(case, snippet)| CaseHit { case, snippet })
-                .collect()
         }
         // Only field filters: the newest matching cases.
         None if !query.filters.is_empty() => {
@@ -128,9 +136,12 @@ pub fn search(
 /// most (see `PhraseCounts::estimates`): about half a millisecond of walk.
 const COUNT_SAMPLE: i64 = 2_000;
 
-/// The phrases of a query of several, rarest first, as one FTS5 query (the
-/// same AND of the same phrases), and each one's count of matching cases
-/// in that order, for the ranking's IDF.
+/// The terms of a query of several phrases, rarest first, as one FTS5
+/// query (the same AND of the same terms), and each phrase's count of
+/// matching cases in that order, for the ranking's IDF. A term folded into
+/// several spellings (`groups`, see [`fold::expand`]) is an OR of phrases:
+/// it is placed by the sum of their counts, each counted on its own (as
+/// bm25 counts every phrase of the expression).
 ///
 /// Without the counts `zezaro_rank` counts every phrase over the whole
 /// store as `bm25()` does: a walk over each word's complete document list,
@@ -144,11 +155,12 @@ const COUNT_SAMPLE: i64 = 2_000;
 fn rarest_first(
     conn: &Connection,
     stats: &PhraseCounts,
-    terms: &[String],
+    groups: &[Vec<String>],
     sample: i64,
 ) -> Result<(String, Vec<i64>), CaseError> {
-    let counts = stats.estimates(conn, cases::store::SEARCH_TABLE, terms, sample)?;
-    Ok(order_by_count(terms, &counts))
+    let phrases = fold::phrases(groups);
+    let counts = stats.estimates(conn, cases::store::SEARCH_TABLE, &phrases, sample)?;
+    Ok(order_by_count(groups, &counts))
 }
 
 /// The word pairs (`search::pairs`) every match of the query's phrases
@@ -158,23 +170,80 @@ fn rarest_first(
 /// pair common (the phrase's matches are dense, the newest window fills
 /// fast without them).
 ///
+/// A phrase folded into several spellings (`groups`) is bounded by the OR
+/// of its spellings' pairs (each spelling the AND of its own), counted as
+/// the sum of each spelling's rarest pair; a group with a spelling of no
+/// pair (one word, a prefix) bounds nothing and is left out. Each part is
+/// a necessary condition of its term, so the bound stays a superset of
+/// the matches.
+///
 /// The counts (kept a while, as the phrases' are) only choose and order:
 /// what the search returns is decided by the live tables (see
 /// [`constrain_by_pairs`]).
 fn pair_bound(
     conn: &Connection,
     stats: &PhraseCounts,
-    terms: &[String],
+    groups: &[Vec<String>],
 ) -> Result<Option<pairs::Bound>, CaseError> {
-    let wanted = pairs::of_terms(conn, terms).map_err(crate::db::StoreError::from)?;
-    if wanted.is_empty() {
+    let of = |term: &String| {
+        pairs::of_terms(conn, std::slice::from_ref(term)).map_err(crate::db::StoreError::from)
+    };
+    // Terms of one spelling: their pairs, each once (as before folding).
+    let single: Vec<String> = groups
+        .iter()
+        .filter(|g| g.len() == 1)
+        .flatten()
+        .cloned()
+        .collect();
+    let mut plain = pairs::of_terms(conn, &single).map_err(crate::db::StoreError::from)?;
+    // Folded terms: per spelling its pairs; none if a spelling has none.
+    let mut folded: Vec<Vec<Vec<String>>> = Vec::new();
+    for group in groups.iter().filter(|g| g.len() > 1) {
+        let spellings: Vec<Vec<String>> = group.iter().map(of).collect::<Result<_, _>>()?;
+        if spellings.iter().all(|p| !p.is_empty()) {
+            folded.push(spellings);
+        }
+    }
+    if plain.is_empty() && folded.is_empty() {
         return Ok(None);
     }
+    let mut wanted = plain.clone();
+    wanted.extend(folded.iter().flatten().flatten().cloned());
     let counts = stats.estimates(conn, pairs::TABLE, &wanted, COUNT_SAMPLE)?;
-    let (fts, counts) = order_by_count(&wanted, &counts);
-    if counts.first().is_none_or(|&rarest| rarest >= COUNT_SAMPLE) {
+    let count_of = |pair: &String| {
+        wanted
+            .iter()
+            .position(|w| w == pair)
+            .and_then(|i| counts.get(i))
+            .copied()
+            .unwrap_or(0)
+    };
+    // Each part of the bound with its count: a pair, or a folded term's OR.
+    plain.sort_by_key(|p| count_of(p));
+    let mut parts: Vec<(String, i64)> = plain.iter().map(|p| (p.clone(), count_of(p))).collect();
+    for spellings in &folded {
+        let mut total = 0i64;
+        let mut alternatives = Vec::with_capacity(spellings.len());
+        for pairs in spellings {
+            let mut pairs = pairs.clone();
+            pairs.sort_by_key(|p| count_of(p));
+            total = total.saturating_add(pairs.first().map_or(0, &count_of));
+            alternatives.push(format!("({})", pairs.join(" AND ")));
+        }
+        parts.push((format!("({})", alternatives.join(" OR ")), total));
+    }
+    parts.sort_by_key(|(_, count)| *count);
+    if parts
+        .first()
+        .is_none_or(|&(_, rarest)| rarest >= COUNT_SAMPLE)
+    {
         return Ok(None);
     }
+    let fts = parts
+        .iter()
+        .map(|(part, _)| part.as_str())
+        .collect::<Vec<_>>()
+        .join(if folded.is_empty() { " " } else { " AND " });
     Ok(Some(pairs::Bound {
         fts,
         below: pairs::below(conn)?,
@@ -206,61 +275,72 @@ fn constrain_by_pairs(filter: &mut cases::store::Filter, bound: &pairs::Bound, f
     }
 }
 
-/// `terms` ordered by `counts`, ascending (ties in the query's order),
-/// joined as FTS5's implicit AND; the counts in the same order.
-fn order_by_count(terms: &[String], counts: &[i64]) -> (String, Vec<i64>) {
-    let mut order: Vec<usize> = (0..terms.len()).collect();
-    order.sort_by_key(|&i| counts.get(i).copied().unwrap_or(0));
-    let fts = order
+/// The terms (`groups`, each a term's spellings) ordered by their counts
+/// (`counts`: one per phrase, in [`fold::phrases`]' order; a term's is
+/// their sum), ascending, ties in the query's order, as one FTS5
+/// expression ([`fold::fts`]); the phrases' counts in its order.
+fn order_by_count(groups: &[Vec<String>], counts: &[i64]) -> (String, Vec<i64>) {
+    let mut at = 0;
+    let mut keyed: Vec<(i64, &Vec<String>, &[i64])> = Vec::with_capacity(groups.len());
+    for group in groups {
+        let end = (at + group.len()).min(counts.len());
+        let own = counts.get(at.min(end)..end).unwrap_or_default();
+        keyed.push((own.iter().sum(), group, own));
+        at += group.len();
+    }
+    keyed.sort_by_key(|(sum, _, _)| *sum);
+    let ordered: Vec<Vec<String>> = keyed.iter().map(|(_, g, _)| (*g).clone()).collect();
+    let counts = keyed
         .iter()
-        .map(|&i| terms[i].as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let counts = order
-        .iter()
-        .map(|&i| counts.get(i).copied().unwrap_or(0))
+        .flat_map(|(_, g, own)| (0..g.len()).map(|i| own.get(i).copied().unwrap_or(0)))
         .collect();
-    (fts, counts)
+    (fold::fts(&ordered), counts)
 }
 
 /// Most terms with the prefix stands for, at most; beyond, FTS5's own
 /// prefix query.
 const MAX_PREFIX_TERMS: usize = 16;
 
-/// Each prefix term `"stem"*` as the words of the index it stands for,
-/// `("word1" OR "word2")`: FTS5 reads a prefix by merging the complete
-/// document lists of all those words, at every search, while an OR of words
-/// is read lazily, newest first, only as far as the page needs. The same
-/// cases match. `None`: a prefix no word of the index has, so nothing
+/// Each prefix term `"stem"*` (each spelling of a folded term) as the
+/// words of the index it stands for, `("word1" OR "word2")`: FTS5 reads a
+/// prefix by merging the complete document lists of all those words, at
+/// every search, while an OR of words is read lazily, newest first, only
+/// as far as the page needs. The same cases match. `None`: a prefix term
+/// no word of the index starts with (in any spelling), so nothing
 /// matches.
-fn expand_prefixes(conn: &Connection, terms: &[String]) -> Result<Option<String>, CaseError> {
-    let mut parts = Vec::with_capacity(terms.len());
-    let mut expanded = false;
-    for term in terms {
-        let stem = term.strip_prefix('"').and_then(|t| t.strip_suffix("\"*"));
-        let words = match stem {
-            Some(stem) => cases::store::prefix_words(conn, stem, MAX_PREFIX_TERMS)?,
-            None => None,
-        };
-        match words {
-            Some(words) if words.is_empty() => return Ok(None),
-            Some(words) => {
-                let words: Vec<String> = words
+fn expand_prefixes(conn: &Connection, groups: &[Vec<String>]) -> Result<Option<String>, CaseError> {
+    let mut parts = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut alternatives: Vec<String> = Vec::new();
+        let mut prefix_only = true;
+        for term in group {
+            let stem = term.strip_prefix('"').and_then(|t| t.strip_suffix("\"*"));
+            let words = match stem {
+                Some(stem) => cases::store::prefix_words(conn, stem, MAX_PREFIX_TERMS)?,
+                None => {
+                    prefix_only = false;
+                    None
+                }
+            };
+            let found = match words {
+                Some(words) => words
                     .iter()
                     .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-                    .collect();
-                parts.push(format!("({})", words.join(" OR ")));
-                expanded = true;
+                    .collect(),
+                None => vec![term.clone()],
+            };
+            for alternative in found {
+                if !alternatives.contains(&alternative) {
+                    alternatives.push(alternative);
+                }
             }
-            None => parts.push(term.clone()),
         }
+        if alternatives.is_empty() && prefix_only {
+            return Ok(None);
+        }
+        parts.push(alternatives);
     }
-    // FTS5 has no implicit AND after a parenthesised group.
-    Ok(Some(if expanded {
-        parts.join(" AND ")
-    } else {
-        terms.join(" ")
-    }))
+    Ok(Some(fold::fts(&parts)))
 }
 
 fn case_filter(
@@ -313,6 +393,11 @@ mod tests {
             .unwrap()
     }
 
+    /// Terms unfolded: each its own group.
+    fn single(terms: &[String]) -> Vec<Vec<String>> {
+        terms.iter().map(|t| vec![t.clone()]).collect()
+    }
+
     fn ids(hits: Vec<(Case, String)>) -> Vec<(i64, String)> {
         hits.into_iter().map(|(c, s)| (c.id.get(), s)).collect()
     }
@@ -356,13 +441,17 @@ mod tests {
             .unwrap();
             for _ in 0..2 {
                 let (fts, counts) =
-                    rarest_first(&conn, &stats, &query.terms, COUNT_SAMPLE).unwrap();
+                    rarest_first(&conn, &stats, &single(&query.terms), COUNT_SAMPLE).unwrap();
                 assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
                 // Below the sample: the exact counts.
                 let exact = PhraseCounts::default()
                     .counts(&conn, "case_search", &query.terms)
                     .unwrap();
-                assert_eq!(counts, order_by_count(&query.terms, &exact).1, "{input}");
+                assert_eq!(
+                    counts,
+                    order_by_count(&single(&query.terms), &exact).1,
+                    "{input}"
+                );
                 common |= counts.iter().any(|&c| c * 2 >= rows);
                 let after = cases::store::search(
                     &conn,
@@ -454,8 +543,27 @@ mod tests {
                 .collect();
             inputs.push(format!("\"{}\"", phrase.join(" ")));
         }
-        let compare = |label: &str, stats: &PhraseCounts| -> (usize, usize) {
-            let (mut bounded, mut found) = (0, 0);
+        // The same phrases in the other German spelling ("Zähler" typed
+        // "Zaehler", "Straße" typed "Strasse"): folded, they find the
+        // spelling the store holds (search::fold).
+        let respelled: Vec<String> = inputs
+            .iter()
+            .filter(|i| i.contains(['ä', 'ö', 'ü', 'ß', 'Ä', 'Ö', 'Ü']))
+            .map(|i| {
+                i.replace('ä', "ae")
+                    .replace('ö', "oe")
+                    .replace('ü', "ue")
+                    .replace('Ä', "Ae")
+                    .replace('Ö', "Oe")
+                    .replace('Ü', "Ue")
+                    .replace('ß', "ss")
+            })
+            .collect();
+        inputs.extend(respelled);
+        // Per run: (pairs used, found, folded terms, pairs used with a
+        // folded phrase).
+        let compare = |label: &str, stats: &PhraseCounts| -> (usize, usize, usize, usize) {
+            let (mut bounded, mut found, mut folded, mut folded_bounded) = (0, 0, 0, 0);
             for input in &inputs {
                 let query = query::parse(input);
                 let Some(text) = query.text.clone() else {
@@ -464,13 +572,22 @@ mod tests {
                 if query.has_prefix() {
                     continue;
                 }
-                let (fts, counts) = if query.terms.len() > 1 {
-                    let (fts, counts) =
-                        rarest_first(&conn, stats, &query.terms, COUNT_SAMPLE).unwrap();
+                let groups = fold::expand(&conn, cases::store::SEARCH_TABLE, &query.terms).unwrap();
+                let is_folded = groups.iter().any(|g| g.len() > 1);
+                folded += usize::from(is_folded);
+                let (fts, counts) = if fold::phrases(&groups).len() > 1 {
+                    let (fts, counts) = rarest_first(&conn, stats, &groups, COUNT_SAMPLE).unwrap();
                     (fts, Some(counts))
                 } else {
-                    (text, None)
+                    (fold::fts(&groups), None)
                 };
+                // Folding never loses a case the spelling as typed finds.
+                let typed = rows(&conn, &text);
+                let all = rows(&conn, &fts);
+                assert!(
+                    typed.iter().all(|id| all.contains(id)),
+                    "{label}: {input}: {fts}"
+                );
                 let plain = cases::store::search(
                     &conn,
                     cases::store::Filter::default(),
@@ -480,11 +597,12 @@ mod tests {
                     25,
                 )
                 .unwrap();
-                let bound = pair_bound(&conn, stats, &query.terms).unwrap();
+                let bound = pair_bound(&conn, stats, &groups).unwrap();
                 let mut filter = cases::store::Filter::default();
                 if let Some(bound) = &bound {
                     constrain_by_pairs(&mut filter, bound, &fts);
                     bounded += 1;
+                    folded_bounded += usize::from(bound.fts.contains(" OR "));
                 }
                 let paired =
                     cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
@@ -492,11 +610,17 @@ mod tests {
                 found += usize::from(!plain.is_empty());
                 assert_eq!(ids(paired), ids(plain), "{label}: {input} ({bound:?})");
             }
-            (bounded, found)
+            (bounded, found, folded, folded_bounded)
         };
-        let (bounded, found) = compare("every pair", &PhraseCounts::default());
+        let (bounded, found, folded, folded_bounded) =
+            compare("every pair", &PhraseCounts::default());
         assert!(bounded >= 40, "the pairs were used: {bounded}");
         assert!(found >= 20, "phrases of the store's text match: {found}");
+        assert!(folded >= 5, "phrases were folded: {folded}");
+        assert!(
+            folded_bounded >= 3,
+            "folded phrases bounded: {folded_bounded}"
+        );
 
         // Half way through the fill: the pairs of the older half are gone
         // and the mark says so.
@@ -513,7 +637,7 @@ mod tests {
         }
         conn.execute("UPDATE case_pairs_state SET below = ?1", [mark])
             .unwrap();
-        let (bounded, _) = compare("half filled", &PhraseCounts::default());
+        let (bounded, ..) = compare("half filled", &PhraseCounts::default());
         assert!(bounded >= 20, "the pairs were used: {bounded}");
 
         // The fill completes it: every case has its pairs again, and a
@@ -545,8 +669,21 @@ mod tests {
             .map(|t| t.to_string())
             .collect();
         assert_eq!(
-            order_by_count(&terms, &[30, 2, 7, 2]),
+            order_by_count(&single(&terms), &[30, 2, 7, 2]),
             ("\"b\" \"e\" \"c d\" \"a\"".to_string(), vec![2, 2, 7, 30])
+        );
+        // A folded term by the sum of its spellings' counts, each kept.
+        let groups = vec![
+            vec!["\"a\"".to_string()],
+            vec!["\"b\"".to_string(), "\"bb\"".to_string()],
+            vec!["\"c\"".to_string()],
+        ];
+        assert_eq!(
+            order_by_count(&groups, &[10, 4, 5, 12]),
+            (
+                "(\"b\" OR \"bb\") AND \"a\" AND \"c\"".to_string(),
+                vec![4, 5, 10, 12]
+            )
         );
     }
 
@@ -569,7 +706,9 @@ mod tests {
         ] {
             let query = query::parse(input);
             let fts = query.text.clone().unwrap();
-            let expanded = expand_prefixes(&conn, &query.terms).unwrap().unwrap();
+            let expanded = expand_prefixes(&conn, &single(&query.terms))
+                .unwrap()
+                .unwrap();
             assert_eq!(
                 rows(&conn, &expanded),
                 rows(&conn, &fts),
@@ -585,11 +724,104 @@ mod tests {
         // Not plain ASCII: FTS5's prefix query, folded by its tokenizer.
         let query = query::parse("Zähl*");
         let fts = query.text.clone().unwrap();
-        assert_eq!(expand_prefixes(&conn, &query.terms).unwrap(), Some(fts));
+        assert_eq!(
+            expand_prefixes(&conn, &single(&query.terms)).unwrap(),
+            Some(fts)
+        );
         // No word with the prefix: nothing can match.
         let query = query::parse("Rechnung qqqzz*");
         let fts = query.text.clone().unwrap();
-        assert_eq!(expand_prefixes(&conn, &query.terms).unwrap(), None);
+        assert_eq!(expand_prefixes(&conn, &single(&query.terms)).unwrap(), None);
         assert!(rows(&conn, &fts).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod cost {
+    use super::*;
+    use std::time::Instant;
+
+    /// What folding costs per query (`cargo test --lib search::cost --
+    /// --ignored --nocapture`; figures in docs/perf16.md): the expansion
+    /// alone, and the ranked case search with and without it, counts kept.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn folding_per_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::generate::Options {
+            cases: 10_000,
+            messages: 2,
+            seed: 7,
+        };
+        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
+        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let stats = PhraseCounts::default();
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        for input in [
+            "Rechnung Zähler Vertrag kündigen bitte",
+            "Abschlag Umzug Zählerstand",
+            "Müller",
+            "Mueller Rechnung",
+            "\"Frau Müller\"",
+            "\"Hauptstrasse 5\" Zähler",
+            "Zwoelfmueller",
+        ] {
+            let query = query::parse(input);
+            let plain: Vec<Vec<String>> = query.terms.iter().map(|t| vec![t.clone()]).collect();
+            let (mut expand, mut with, mut without) = (Vec::new(), Vec::new(), Vec::new());
+            let mut folded = plain.clone();
+            let mut found = (0, 0);
+            for round in 0..21 {
+                let started = Instant::now();
+                folded = fold::expand(&conn, cases::store::SEARCH_TABLE, &query.terms).unwrap();
+                let expanding = started.elapsed().as_secs_f64() * 1e3;
+                for (groups, times, plain_run) in
+                    [(&folded, &mut with, false), (&plain, &mut without, true)]
+                {
+                    let started = Instant::now();
+                    let (fts, counts) = if fold::phrases(groups).len() > 1 {
+                        let (fts, counts) =
+                            rarest_first(&conn, &stats, groups, COUNT_SAMPLE).unwrap();
+                        (fts, Some(counts))
+                    } else {
+                        (fold::fts(groups), None)
+                    };
+                    let mut filter = cases::store::Filter::default();
+                    if let Some(bound) = pair_bound(&conn, &stats, groups).unwrap() {
+                        constrain_by_pairs(&mut filter, &bound, &fts);
+                    }
+                    let hits =
+                        cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
+                            .unwrap();
+                    let mut took = started.elapsed().as_secs_f64() * 1e3;
+                    if !plain_run {
+                        took += expanding;
+                        found.0 = hits.len();
+                    } else {
+                        found.1 = hits.len();
+                    }
+                    // The first round reads the counts: not kept yet.
+                    if round > 0 {
+                        times.push(took);
+                    }
+                }
+                if round > 0 {
+                    expand.push(expanding);
+                }
+            }
+            println!(
+                "{input}: {} phrases ({}); expansion {:.3} ms, search folded {:.3} ms ({} hits), as typed {:.3} ms ({} hits)",
+                fold::phrases(&folded).len(),
+                fold::fts(&folded),
+                median(expand),
+                median(with),
+                found.0,
+                median(without),
+                found.1,
+            );
+        }
     }
 }

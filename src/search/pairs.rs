@@ -55,7 +55,11 @@ const TOKENIZER: &std::ffi::CStr = c"unicode61";
 const TOKENIZER_ARGS: [&std::ffi::CStr; 2] = [c"remove_diacritics", c"2"];
 
 /// The tokens of each text, as `case_search`'s tokenizer makes them.
-fn tokenize(conn: &Connection, texts: &[&str], flags: c_int) -> rusqlite::Result<Vec<Vec<String>>> {
+pub(crate) fn tokenize(
+    conn: &Connection,
+    texts: &[&str],
+    flags: c_int,
+) -> rusqlite::Result<Vec<Vec<String>>> {
     unsafe extern "C" fn push(
         ctx: *mut c_void,
         tflags: c_int,

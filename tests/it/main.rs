@@ -36,6 +36,7 @@ mod replication;
 mod routing;
 mod rule_actions;
 mod rules;
+mod search_fold;
 mod search_pairs;
 mod services;
 mod sla;

@@ -16,6 +16,17 @@ test('folding: case, umlauts, ß', () => {
   assert.equal(fold('Zählerstand GROß'), 'zahlerstand gross');
 });
 
+test('German spellings folded as the server search folds them', () => {
+  assert.equal(fold('Müller Mueller Muller'), 'muller muller muller');
+  assert.equal(fold('Straße Strasse'), 'strasse strasse');
+  assert.equal(fold('Goethe Göthe'), 'gothe gothe');
+  // Not an umlaut: "ue" after q or a vowel.
+  assert.equal(fold('Quelle Bauer neue'), 'quelle bauer neue');
+  assert.equal(fuzzyFilter(modules, 'kü')[0].shortcut, 'kuendigung');
+  assert.equal(fuzzyFilter(modules, 'zaehler')[0].shortcut, 'zaehlerstand');
+  assert.equal(fuzzyFilter(modules, 'Kuendigung')[0].shortcut, 'kuendigung');
+});
+
 test('a shortcut prefix wins over letters in order', () => {
   assert.equal(fuzzyFilter(modules, 'ku')[0].shortcut, 'kuendigung');
   assert.equal(fuzzyFilter(modules, 'zs')[0].shortcut, 'zaehlerstand');

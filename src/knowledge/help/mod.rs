@@ -16,7 +16,7 @@ use super::error::KnowledgeError;
 use super::model::Language;
 use super::render::ATTACHMENT_PATH;
 use super::store::{self, PublicVersion, ReadScope, SearchFilter};
-use crate::search::query;
+use crate::search::{fold, query};
 
 /// The stylesheet at `/help/help.css` (the CSP allows no inline style).
 pub const STYLESHEET: &str = include_str!("help.css");
@@ -444,10 +444,11 @@ pub fn search(
     let t = texts(language);
     let q: String = q.chars().take(MAX_QUERY).collect();
     let parsed = query::parse(&q);
-    let hits = match parsed.text.as_deref() {
-        Some(fts) => store::search(
+    // German spellings folded as in every search (search::fold).
+    let hits = match fold::expression(conn, store::SEARCH_TABLE, &parsed.terms)? {
+        Some((fts, _)) => store::search(
             conn,
-            fts,
+            &fts,
             &SearchFilter {
                 client_id: c.client_id,
                 scope: &ReadScope::published_in(vec![c.project_id]),

@@ -8,13 +8,34 @@ export interface Matchable {
   title: string;
 }
 
-/** Lower case, umlauts and accents folded (ä → a, ß → ss). */
+/**
+ * Lower case, umlauts and accents folded (ä → a, ß → ss), and the German
+ * spellings ae/oe/ue made a/o/u as the server's search folds them
+ * (src/search/fold.rs, Lucene's German normalization: not "ue" after a
+ * vowel or q), so "kuendigung", "Kündigung" and "kundigung" are equal.
+ */
 export function fold(text: string): string {
-  return text
+  const plain = text
     .toLowerCase()
     .replace(/ß/g, 'ss')
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '');
+  // States: N ordinary, V after a vowel that starts no umlaut, U after a,
+  // o or a u that may be an umlaut (an e there is dropped).
+  let out = '';
+  let state: 'N' | 'V' | 'U' = 'N';
+  for (const c of plain) {
+    if (c === 'a' || c === 'o') state = 'U';
+    else if (c === 'u') state = state === 'N' ? 'U' : 'V';
+    else if (c === 'e') {
+      const drop = state === 'U';
+      state = 'V';
+      if (drop) continue;
+    } else if (c === 'i' || c === 'q' || c === 'y') state = 'V';
+    else state = 'N';
+    out += c;
+  }
+  return out;
 }
 
 /**

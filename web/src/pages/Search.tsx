@@ -9,6 +9,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
 import { Loading, Page } from '../components/Page';
 import { StatusBadge } from '../components/caseBits';
+import { Snippet } from '../components/Snippet';
 
 function initialQuery(): string {
   return new URLSearchParams(window.location.search).get('q') ?? '';
@@ -131,7 +132,7 @@ export function SearchPage() {
                       <StatusBadge status={c.status} />
                       <span class="muted small">{formatShort(c.updated_at)}</span>
                     </div>
-                    {c.snippet && <p class="snippet">{c.snippet}</p>}
+                    {c.snippet && <Snippet text={c.snippet} />}
                     {c.contact_name && <p class="muted small">{c.contact_name}</p>}
                   </li>
                 ))}

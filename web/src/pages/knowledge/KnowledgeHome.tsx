@@ -9,6 +9,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { Link } from '../../components/Link';
 import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
+import { Snippet } from '../../components/Snippet';
 import { useSession } from '../../session';
 import { useDebounced, useLiveEvents } from '../../components/events';
 import { CategoryTree } from './CategoryTree';
@@ -214,16 +215,6 @@ function Articles({ items, editor }: { items: ArticleSummary[]; editor: boolean 
   );
 }
 
-/** Snippet text with the matches (between « and ») marked; never as HTML. */
-export function Snippet({ text }: { text: string }) {
-  const parts = text.split(/(«[^»]*»)/);
-  return (
-    <p class="kb-snippet">
-      {parts.map((part, i) => (part.startsWith('«') && part.endsWith('»') ? <mark key={i}>{part.slice(1, -1)}</mark> : part))}
-    </p>
-  );
-}
-
 function Hits({ hits, categories }: { hits: Hit[]; categories: Category[] }) {
   if (!hits.length) return <p class="muted kb-empty">{t('kb.noHits')}</p>;
   return (
@@ -235,7 +226,7 @@ function Hits({ hits, categories }: { hits: Hit[]; categories: Category[] }) {
           </Link>
           <span class="kb-lang kb-lang-on">{h.language.toUpperCase()}</span>
           {h.category_id && <span class="muted"> · {categoryPath(categories, h.category_id)}</span>}
-          <Snippet text={h.snippet} />
+          <Snippet text={h.snippet} class="kb-snippet" />
           {h.tags.map((tag) => (
             <span key={tag} class="kb-tag">
               {tag}
