@@ -745,6 +745,15 @@ impl Filter {
         }
     }
 
+    /// The visibility clause at `at` as a range SQLite may seek (without
+    /// the `+` that keeps it a per-row check).
+    fn seek_visibility(&mut self, at: usize) {
+        let c = &mut self.clauses[at];
+        if let Some(rest) = c.strip_prefix('+') {
+            *c = rest.to_string();
+        }
+    }
+
     /// Cases a provider agent sees in projects with a distribution plan:
     /// only their team's share there (`policy::provider_shares`).
     pub fn provider_shares(&mut self, shares: &[(ProjectId, crate::users::Tariff)]) {
@@ -1590,20 +1599,12 @@ fn apply_plan(filter: &mut Filter, plan: &Plan) -> String {
         Plan::Seek { index, clause, how } => match how {
             SeekBy::Clause => format!(" INDEXED BY {index}"),
             SeekBy::Visibility => {
-                let c = &mut filter.clauses[*clause];
-                if let Some(rest) = c.strip_prefix('+') {
-                    *c = rest.to_string();
-                }
+                filter.seek_visibility(*clause);
                 format!(" INDEXED BY {index}")
             }
             SeekBy::Projects => {
                 match filter.visible.as_ref().map(|(at, _)| *at) {
-                    Some(at) => {
-                        let c = &mut filter.clauses[at];
-                        if let Some(rest) = c.strip_prefix('+') {
-                            *c = rest.to_string();
-                        }
-                    }
+                    Some(at) => filter.seek_visibility(at),
                     // Everything visible: the projects are the ranges.
                     None => filter.push("c.project_id IN (SELECT id FROM projects)", vec![]),
                 }
