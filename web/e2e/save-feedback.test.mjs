@@ -34,7 +34,7 @@ async function login(email, language) {
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     // The failed saves this test provokes are logged by the browser.
-    if (/status of (401|409|422)/.test(msg.text())) return;
+    if (/status of (401|409|422)|ERR_FAILED/.test(msg.text())) return;
     problems.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -147,6 +147,7 @@ test('a header save says "Gespeichert", a conflict or a refused value says why a
     await failure(page).filter({ hasText: '„Schlagwörter“ ist so nicht möglich. Bitte prüfen Sie den Wert.' }).waitFor();
     assert.doesNotMatch(await failure(page).textContent(), /comma|characters/);
     assert.equal(await tag.inputValue(), 'rückruf,dringend');
+    assert.equal(await page.getByTestId('save-status-retry').count(), 0, 'the same value again would fail again');
     await tag.fill('rückruf');
     await tag.press('Enter');
     await done(page).filter({ hasText: 'Gespeichert.' }).waitFor();
@@ -162,14 +163,29 @@ test('a header save says "Gespeichert", a conflict or a refused value says why a
   }
 });
 
-test('a header save says "Saved" in English', async () => {
+test('a header save says "Saved" in English; a dropped connection offers "Try again"', async () => {
   let anna;
   try {
     anna = await login(ANNA, 'en');
     const c = await newCase(anna, `Callback ${Date.now().toString(36)}`);
-    await openCase(anna.page, c.id);
-    await anna.page.getByTestId('case-priority').selectOption('urgent');
-    await done(anna.page).filter({ hasText: 'Saved.' }).waitFor();
+    const page = anna.page;
+    await openCase(page, c.id);
+    await page.getByTestId('case-priority').selectOption('high');
+    await done(page).filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal((await call(anna.context, 'GET', `/cases/${c.id}`)).case.priority, 'high');
+
+    // The connection drops during the next save: the error says so, the
+    // choice stays, and "Try again" saves it once the server is back.
+    const patches = `**/api/v1/cases/${c.id}`;
+    await page.route(patches, (route) => (route.request().method() === 'PATCH' ? route.abort() : route.continue()));
+    await page.getByTestId('case-priority').selectOption('urgent');
+    await failure(page).filter({ hasText: 'The server cannot be reached. Please check the connection.' }).waitFor();
+    assert.equal(await page.getByTestId('case-priority').inputValue(), 'urgent');
+    assert.equal((await call(anna.context, 'GET', `/cases/${c.id}`)).case.priority, 'high');
+    await page.unroute(patches);
+    await page.getByTestId('save-status-retry').filter({ hasText: 'Try again' }).click();
+    await done(page).filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(await failure(page).count(), 0);
     assert.equal((await call(anna.context, 'GET', `/cases/${c.id}`)).case.priority, 'urgent');
   } catch (e) {
     await failureArtifacts('save-feedback-en', anna);

@@ -4,6 +4,7 @@
 // taken it, so a failed save does not silently put the old value back.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api';
 import { t } from '../i18n';
 import { errorMessage, type FieldLabels } from './errors';
 
@@ -13,6 +14,16 @@ export interface Retry {
 }
 
 export type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; error: unknown; retry: Retry | null };
+
+/**
+ * Whether the same save may succeed when tried again: yes after a network
+ * failure, a server error or a rate limit; not after a refusal of the value
+ * itself (422, 403 …), which the user has to change first.
+ */
+export function retryable(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return true;
+  return err.status >= 500 || err.status === 408 || err.status === 429;
+}
 
 /** How long "Saved" stays on screen. */
 const SAVED_FOR_MS = 4000;
@@ -29,7 +40,7 @@ export function useSaveFeedback() {
   /**
    * Runs `save`; resolves true when it went through. A failure stays on
    * screen until the next save, offering `retryFor(err)` (by default the
-   * same save again).
+   * same save again, when that can help).
    */
   const run = async (save: () => Promise<void>, retryFor?: (err: unknown) => Retry | null): Promise<boolean> => {
     show({ kind: 'saving' });
@@ -38,7 +49,7 @@ export function useSaveFeedback() {
       show({ kind: 'saved' });
       return true;
     } catch (err) {
-      show({ kind: 'failed', error: err, retry: retryFor ? retryFor(err) : { run: () => void run(save, retryFor) } });
+      show({ kind: 'failed', error: err, retry: retryFor ? retryFor(err) : retryable(err) ? { run: () => void run(save) } : null });
       return false;
     }
   };

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Case, type CaseDetail, type Delivery, type InboundMail, type Viewer } from '../../api';
 import { t } from '../../i18n';
 import { useLiveEvents } from '../../components/events';
-import { useSaveFeedback } from '../../components/SaveFeedback';
+import { retryable, useSaveFeedback } from '../../components/SaveFeedback';
 
 export interface Conflict {
   detail: string;
@@ -154,7 +154,7 @@ export function useCaseWrites(id: number, state: CaseState, onSolved: () => void
     feedback.run(
       () => write(body, force),
       (err) => {
-        if (!isCaseChanged(err)) return { run: () => void patch(body, force) };
+        if (!isCaseChanged(err)) return retryable(err) ? { run: () => void patch(body, force) } : null;
         const anyway = () => patch(body, true);
         setConflict({ what: 'save', detail: err.problem.detail ?? '', retry: async () => void (await anyway()) });
         return { run: () => void anyway(), label: t('conflict.saveAnyway') };
