@@ -2,20 +2,28 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query, CHANNELS, PRIORITIES, type Case, type Channel, type Contact, type CustomField, type List, type Priority } from '../api';
-import { getLocale, t } from '../i18n';
+import { getLocale, t, type MsgKey } from '../i18n';
 import { useSession } from '../session';
 import { CustomFieldsForm, filledValues, fieldErrors, type FieldErrors, type Values } from './CustomFields';
 import { Field } from './Field';
 import { FormModal } from './Modal';
 import { parseMinSec, useProjectData } from './caseBits';
+import { checkNewCase, type NewCaseField, type NewCaseProblems } from './newCaseCheck';
 import { useLoad } from './useLoad';
 
 /** Project picker for the dialogs: defaults to the header's project. */
-function ProjectSelect({ value, onChange }: { value: number | null; onChange: (id: number | null) => void }) {
+function ProjectSelect({ value, onChange, error }: { value: number | null; onChange: (id: number | null) => void; error?: string | null }) {
   const { me } = useSession();
   return (
-    <Field label={t('app.project')}>
-      <select required value={value ?? ''} onChange={(e) => onChange(Number(e.currentTarget.value) || null)} data-testid="case-project">
+    <Field label={t('app.project')} error={error} errorId="case-project-error">
+      <select
+        required
+        value={value ?? ''}
+        onChange={(e) => onChange(Number(e.currentTarget.value) || null)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? 'case-project-error' : undefined}
+        data-testid="case-project"
+      >
         <option value="">{t('common.choose')}</option>
         {me.projects.map((p) => (
           <option key={p.id} value={p.id}>
@@ -69,10 +77,17 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
   const [priority, setPriority] = useState<Priority>('normal');
   const [contactName, setContactName] = useState('');
   const [contactEmail, setContactEmail] = useState('');
+  const [contactPhone, setContactPhone] = useState('');
   const [kind, setKind] = useState<'inbound' | 'note'>('inbound');
   const [body, setBody] = useState('');
-  const lookup = useContactLookup(clientOf(me, project), 'email', contactEmail);
-  const existing = lookup.items[0] ?? null;
+  const byEmail = useContactLookup(clientOf(me, project), 'email', contactEmail);
+  const byPhone = useContactLookup(clientOf(me, project), 'phone', contactPhone);
+  const lookup = byEmail.items.length || !contactPhone.trim() ? byEmail : byPhone;
+  const existing = byEmail.items[0] ?? byPhone.items[0] ?? null;
+  // The dialog's own checks (noValidate: no browser bubbles in English).
+  const [problems, setProblems] = useState<NewCaseProblems>({});
+  const problem = (f: NewCaseField) => (problems[f] ? t(problems[f] as MsgKey) : null);
+  const invalid = (f: NewCaseField) => (problems[f] ? { 'aria-invalid': true, 'aria-describedby': `new-case-${f}-error` } : {});
   // The required fields of the project's case mask are asked for right away.
   const mask = useLoad(
     () => (project ? api.get<List<CustomField>>(`/projects/${project}/fields?entity=case`) : Promise.resolve({ items: [] as CustomField[] })),
@@ -93,16 +108,21 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
       submitLabel={t('common.create')}
       onClose={onClose}
       testId="new-case-form"
+      noValidate
       onSubmit={async () => {
+        const found = checkNewCase({ project, subject, existingContact: !!existing, contactName, contactEmail, contactPhone, body });
+        setProblems(found);
+        if (Object.keys(found).length) throw new Error(t('newCase.checkFields'));
         const req: Record<string, unknown> = { project_id: project, subject: subject.trim(), channel, priority };
         if (topicId) req.topic_id = Number(topicId);
         if (existing) req.contact_id = existing.id;
-        else if (contactName.trim() || contactEmail.trim()) {
-          const c: Record<string, string> = { name: contactName.trim() || contactEmail.trim() };
+        else {
+          const c: Record<string, string> = { name: contactName.trim() };
           if (contactEmail.trim()) c.email = contactEmail.trim();
+          if (contactPhone.trim()) c.phone = contactPhone.trim();
           req.contact = c;
         }
-        if (body.trim()) req.message = { kind, body_text: body };
+        req.message = { kind, body_text: body };
         if (requiredFields.length) req.custom = filledValues(requiredFields, custom);
         setCustomErrors({});
         try {
@@ -114,9 +134,9 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
         }
       }}
     >
-      <ProjectSelect value={project} onChange={setProject} />
-      <Field label={t('case.subject')}>
-        <input ref={firstRef} required maxLength={300} value={subject} onInput={(e) => setSubject(e.currentTarget.value)} data-testid="case-subject" />
+      <ProjectSelect value={project} onChange={setProject} error={problem('project')} />
+      <Field label={t('case.subject')} error={problem('subject')} errorId="new-case-subject-error">
+        <input ref={firstRef} required maxLength={300} value={subject} onInput={(e) => setSubject(e.currentTarget.value)} {...invalid('subject')} data-testid="case-subject" />
       </Field>
       <div class="form-row">
         <Field label={t('case.channel')}>
@@ -148,16 +168,30 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
           ))}
         </select>
       </Field>
-      <fieldset class="fieldset">
+      <fieldset class="fieldset" aria-describedby={problems.contact ? 'new-case-contact-error' : undefined}>
         <legend>{t('case.contact')}</legend>
         <div class="form-row">
-          <Field label={t('common.email')}>
-            <input type="email" value={contactEmail} onInput={(e) => setContactEmail(e.currentTarget.value)} data-testid="case-contact-email" />
+          <Field label={t('common.email')} error={problem('email')} errorId="new-case-email-error">
+            <input type="email" value={contactEmail} onInput={(e) => setContactEmail(e.currentTarget.value)} {...invalid('email')} data-testid="case-contact-email" />
           </Field>
-          <Field label={t('common.name')}>
-            <input value={existing ? existing.name : contactName} disabled={!!existing} onInput={(e) => setContactName(e.currentTarget.value)} data-testid="case-contact-name" />
+          <Field label={t('contacts.phone')}>
+            <input type="tel" value={contactPhone} onInput={(e) => setContactPhone(e.currentTarget.value)} {...invalid('contact')} data-testid="case-contact-phone" />
           </Field>
         </div>
+        {problems.contact && (
+          <p class="field-error" id="new-case-contact-error" role="alert" data-testid="new-case-contact-error">
+            {problem('contact')}
+          </p>
+        )}
+        <Field label={t('common.name')} error={existing ? null : problem('name')} errorId="new-case-name-error">
+          <input
+            value={existing ? existing.name : contactName}
+            disabled={!!existing}
+            onInput={(e) => setContactName(e.currentTarget.value)}
+            {...(existing ? {} : invalid('name'))}
+            data-testid="case-contact-name"
+          />
+        </Field>
         <p class="field-hint" role="status">
           {lookup.busy ? t('contacts.looking') : existing ? t('contacts.existing', { name: existing.name }) : lookup.done ? t('contacts.willCreate') : ''}
         </p>
@@ -184,7 +218,12 @@ export function NewCaseDialog({ onClose, onCreated }: { onClose: () => void; onC
             <input type="radio" name="first-kind" checked={kind === 'note'} onChange={() => setKind('note')} /> {t('message.kind.note')}
           </label>
         </div>
-        <textarea rows={4} aria-label={t('cases.firstMessage')} value={body} onInput={(e) => setBody(e.currentTarget.value)} data-testid="case-body" />
+        <textarea rows={4} aria-label={t('cases.firstMessage')} value={body} onInput={(e) => setBody(e.currentTarget.value)} {...invalid('body')} data-testid="case-body" />
+        {problems.body && (
+          <p class="field-error" id="new-case-body-error" role="alert" data-testid="new-case-body-error">
+            {problem('body')}
+          </p>
+        )}
       </fieldset>
     </FormModal>
   );

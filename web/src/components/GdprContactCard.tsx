@@ -6,6 +6,7 @@ import { api, type Erasure, type ErasureMode } from '../api';
 import { t } from '../i18n';
 import { navigate } from '../router';
 import { Field } from './Field';
+import { setFlash } from './flash';
 import { FormModal } from './Modal';
 
 export function GdprContactCard({ contactId, name }: { contactId: number; name: string }) {
@@ -41,7 +42,8 @@ export function GdprContactCard({ contactId, name }: { contactId: number; name: 
           onClose={() => setErasing(false)}
           onSubmit={async () => {
             if (typed.trim() !== name.trim()) throw new Error(t('gdpr.typeName'));
-            await api.post<Erasure>(`/contacts/${contactId}/erase`, { mode });
+            const done = await api.post<Erasure>(`/contacts/${contactId}/erase`, { mode });
+            setFlash(erasedMessage(name, done));
             navigate('/contacts');
           }}
         >
@@ -63,4 +65,15 @@ export function GdprContactCard({ contactId, name }: { contactId: number; name: 
       )}
     </section>
   );
+}
+
+/** What the erasure did, for the confirmation on the contact list. */
+export function erasedMessage(name: string, e: Erasure): string {
+  const what = t(e.mode === 'delete' ? 'gdpr.done.delete' : 'gdpr.done.anonymize', { name });
+  const affected = t('gdpr.done.affected', {
+    cases: t(e.mode === 'delete' ? 'gdpr.done.casesDeleted' : 'gdpr.done.casesAnonymized', { n: e.cases_affected }),
+    messages: t('gdpr.done.messages', { n: e.messages_affected }),
+    attachments: t('gdpr.done.attachments', { n: e.attachments_removed }),
+  });
+  return `${what} ${affected}`;
 }

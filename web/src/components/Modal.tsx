@@ -58,10 +58,12 @@ interface FormModalProps {
   children: ComponentChildren;
   testId?: string;
   danger?: boolean;
+  /** The form checks its fields itself and shows its own, translated messages. */
+  noValidate?: boolean;
 }
 
 /** A modal with a form: Enter submits, errors are shown inside, closes on success. */
-export function FormModal({ title, submitLabel, onClose, onSubmit, children, testId, danger }: FormModalProps) {
+export function FormModal({ title, submitLabel, onClose, onSubmit, children, testId, danger, noValidate }: FormModalProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: Event) => {
@@ -79,7 +81,7 @@ export function FormModal({ title, submitLabel, onClose, onSubmit, children, tes
   };
   return (
     <Modal title={title} onClose={onClose} testId={testId}>
-      <form onSubmit={submit} class="form">
+      <form onSubmit={submit} class="form" noValidate={noValidate}>
         {children}
         <ErrorBox error={error} />
         <div class="form-actions">

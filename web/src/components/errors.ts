@@ -1,8 +1,15 @@
 import { ApiError, NetworkError } from '../api';
 import { hasMessage, t } from '../i18n';
 
-/** Human-readable, translated message for anything thrown by the API client. */
-export function errorMessage(err: unknown): string {
+/** Translated labels of the fields a validation error may name. */
+export type FieldLabels = Record<string, string>;
+
+/**
+ * Human-readable, translated message for anything thrown by the API client.
+ * A validation error naming one of `fields` speaks of that field by its
+ * label (the server's detail is English, so only English screens show it).
+ */
+export function errorMessage(err: unknown, fields?: FieldLabels): string {
   if (err instanceof NetworkError) return t('error.network');
   if (err instanceof ApiError) {
     const { code, detail, field, status } = err.problem;
@@ -12,6 +19,8 @@ export function errorMessage(err: unknown): string {
       msg = t('password.weak', { reason: hasMessage(reason) ? t(reason) : t('password.weak.too-guessable') });
     } else if (code === 'wrong-password') {
       msg = t('error.wrong-password');
+    } else if (code === 'validation' && field && fields?.[field]) {
+      msg = t('error.invalidField', { field: fields[field], detail: detail ?? '' });
     } else if (code === 'validation' || (field && detail)) {
       // Validation details are specific; show them with the field name.
       msg = field ? t('error.field', { field, detail: detail ?? '' }) : (detail ?? t('error.generic', { status }));

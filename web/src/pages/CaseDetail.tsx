@@ -92,7 +92,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
         </div>
       )}
 
-      <CaseHeader c={c} meId={me.user.id} viewers={state.viewers} topics={topics} members={members} patch={writes.patch} actionError={writes.actionError} statusRef={statusRef} />
+      <CaseHeader c={c} meId={me.user.id} viewers={state.viewers} topics={topics} members={members} patch={writes.patch} feedback={writes.feedback.state} resetKey={writes.discarded} actionError={writes.actionError} statusRef={statusRef} />
 
       <div class="case-layout">
         <div class="case-main">
@@ -118,10 +118,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
             <button
               type="button"
               class="btn"
-              onClick={() => {
-                writes.setConflict(null);
-                void state.reload();
-              }}
+              onClick={writes.discard}
               data-testid="conflict-reload"
             >
               {t('case.reload')}

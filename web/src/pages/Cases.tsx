@@ -80,7 +80,7 @@ export function CasesPage() {
 
   // ---------- the views column ----------
   const { topics, members } = useProjectData(projectId);
-  const entries = useMemo(() => buildViews(counts, topics, views), [counts, topics, views]);
+  const entries = useMemo(() => buildViews(counts, topics, views, active.key), [counts, topics, views, active.key]);
   const chooseView = (v: ViewEntry) => setActive({ key: v.key, filters: { ...v.filters, sort: v.filters.sort ?? filters.sort } });
 
   const setFilter = (patch: Partial<CaseFilters>) => {
@@ -358,7 +358,7 @@ export function CasesPage() {
   );
 }
 
-function buildViews(counts: CaseCounts | null, topics: { id: number; name: string }[], saved: SavedView[]): ViewEntry[] {
+function buildViews(counts: CaseCounts | null, topics: { id: number; name: string }[], saved: SavedView[], activeKey: string): ViewEntry[] {
   const v: ViewEntry[] = [
     { key: 'mine', label: t('views.mine'), filters: { view: 'mine' }, count: counts?.mine },
     { key: 'unassigned', label: t('views.unassigned'), filters: { view: 'unassigned' }, count: counts?.unassigned },
@@ -376,7 +376,12 @@ function buildViews(counts: CaseCounts | null, topics: { id: number; name: strin
     v.push({ key: `topic-${tp.topic_id}`, label: tp.name, filters: { view: 'open', topic_id: tp.topic_id }, count: tp.count });
   }
   for (const tp of topics) if (!seen.has(tp.id)) v.push({ key: `topic-${tp.id}`, label: tp.name, filters: { view: 'open', topic_id: tp.id }, count: 0 });
-  for (const c of CHANNELS) v.push({ key: `channel-${c}`, label: t(`channel.${c}`), filters: { view: 'open', channel: c }, count: counts?.by_channel?.[c] ?? 0 });
+  // Only channels the visible cases use (a channel nobody writes in is noise),
+  // and the one being looked at.
+  for (const c of CHANNELS) {
+    const count = counts?.by_channel?.[c] ?? 0;
+    if (count > 0 || activeKey === `channel-${c}`) v.push({ key: `channel-${c}`, label: t(`channel.${c}`), filters: { view: 'open', channel: c }, count });
+  }
   for (const s of saved) v.push({ key: `saved-${s.id}`, label: s.name, filters: s.query ?? {}, saved: s });
   return v;
 }

@@ -11,6 +11,7 @@ import { Link } from '../components/Link';
 import { FormModal } from '../components/Modal';
 import { Empty, Page } from '../components/Page';
 import { useShortcuts } from '../components/shortcuts';
+import { useFlash } from '../components/flash';
 import { canManageCustomers, splitList } from './customers/shared';
 import { CustomerFilter, CustomerPager } from './customers/CustomerListParts';
 import { useCustomerList } from './customers/useCustomerList';
@@ -22,6 +23,7 @@ export function ContactsPage() {
   const tableRef = useRef<HTMLTableElement>(null);
   const list = useCustomerList<Contact>('/contacts', () => setCursor(-1));
   const { clientId, items, loading } = list;
+  const flash = useFlash();
 
   const move = (d: number) => {
     if (!items.length) return;
@@ -48,6 +50,11 @@ export function ContactsPage() {
         </>
       }
     >
+      {flash && (
+        <div class="alert alert-ok" role="status" data-testid="flash">
+          {flash}
+        </div>
+      )}
       <CustomerFilter list={list} searchHint={t('contacts.searchHint')} testIdPrefix="contacts" />
       <ErrorBox error={list.error} />
       <div class="table-wrap">

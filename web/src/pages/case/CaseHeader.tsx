@@ -1,13 +1,16 @@
 // The case screen's header: reference, subject and the inline-editable
-// fields (status, priority, assignee, team, topic, due date, tags).
+// fields (status, priority, assignee, team, topic, due date, tags). Each
+// save reports to one live region (SaveStatus); a field holds the user's
+// choice until the server has taken it.
 
-import type { Ref } from 'preact';
+import type { ComponentChildren, Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { CASE_STATUSES, PRIORITIES, type Case, type Member, type Priority, type Topic, type Viewer } from '../../api';
 import { t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { LocaleInput } from '../../components/LocaleInput';
 import { isOverdue } from '../../components/caseBits';
+import { SaveStatus, useHeldValue, type SaveState } from '../../components/SaveFeedback';
 import { SlaPanel } from './SlaPanel';
 
 /** The handling team as the picker offers it: the own team or one of the
@@ -40,11 +43,25 @@ export function CaseHeader(props: {
   viewers: Viewer[];
   topics: Topic[];
   members: Member[];
-  patch: (body: Record<string, unknown>) => Promise<void>;
+  patch: (body: Record<string, unknown>) => Promise<boolean>;
+  feedback: SaveState;
+  /** Changes when the user drops unsaved choices. */
+  resetKey: unknown;
   actionError: unknown;
   statusRef: Ref<HTMLSelectElement>;
 }) {
-  const { c, meId, viewers, topics, members, patch } = props;
+  const { c, meId, viewers, topics, members, patch, resetKey } = props;
+  const fieldLabels = {
+    subject: t('case.subject'),
+    status: t('case.status'),
+    priority: t('case.priority'),
+    assignee_id: t('case.assignee'),
+    handling_team: t('case.team'),
+    handling_tariff: t('case.team'),
+    topic_id: t('case.topic'),
+    due_at: t('case.due'),
+    tags: t('case.tags'),
+  };
   const assigneeOptions = members.map((m) => ({ id: m.user_id, name: m.user_name }));
   if (c.assignee_id && !assigneeOptions.some((o) => o.id === c.assignee_id)) assigneeOptions.push({ id: c.assignee_id, name: c.assignee_name ?? `#${c.assignee_id}` });
   return (
@@ -64,34 +81,35 @@ export function CaseHeader(props: {
       <div class="case-fields">
         <label class="case-field">
           <span class="field-label">{t('case.status')}</span>
-          <select ref={props.statusRef} value={c.status} onChange={(e) => void patch({ status: e.currentTarget.value })} data-testid="case-status">
+          <HeldSelect selectRef={props.statusRef} server={c.status} resetKey={resetKey} onSave={(v) => patch({ status: v })} testId="case-status">
             {CASE_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {t(`status.${s}`)}
               </option>
             ))}
-          </select>
+          </HeldSelect>
         </label>
         <label class="case-field">
           <span class="field-label">{t('case.priority')}</span>
-          <select value={c.priority} onChange={(e) => void patch({ priority: e.currentTarget.value as Priority })} data-testid="case-priority">
+          <HeldSelect server={c.priority} resetKey={resetKey} onSave={(v) => patch({ priority: v as Priority })} testId="case-priority">
             {PRIORITIES.map((p) => (
               <option key={p} value={p}>
                 {t(`priority.${p}`)}
               </option>
             ))}
-          </select>
+          </HeldSelect>
         </label>
         <div class="case-field case-field-assignee">
           <label class="field-label" for="case-assignee">
             {t('case.assignee')}
           </label>
           <div class="field-with-action">
-            <select
+            <HeldSelect
               id="case-assignee"
-              value={c.assignee_id ?? ''}
-              onChange={(e) => void patch({ assignee_id: Number(e.currentTarget.value) || null })}
-              data-testid="case-assignee"
+              server={String(c.assignee_id ?? '')}
+              resetKey={resetKey}
+              onSave={(v) => patch({ assignee_id: Number(v) || null })}
+              testId="case-assignee"
             >
               <option value="">{t('case.unassigned')}</option>
               {assigneeOptions.map((o) => (
@@ -99,7 +117,7 @@ export function CaseHeader(props: {
                   {o.name}
                 </option>
               ))}
-            </select>
+            </HeldSelect>
             {c.assignee_id !== meId && (
               <button type="button" class="btn btn-small" onClick={() => void patch({ assignee_id: meId })} data-testid="assign-me">
                 {t('case.takeIt')}
@@ -109,21 +127,17 @@ export function CaseHeader(props: {
         </div>
         <label class="case-field">
           <span class="field-label">{t('case.team')}</span>
-          <select
-            value={handlingValue(c)}
-            onChange={(e) => void patch(handlingPatch(e.currentTarget.value as HandlingChoice))}
-            data-testid="case-handling"
-          >
+          <HeldSelect server={handlingValue(c)} resetKey={resetKey} onSave={(v) => patch(handlingPatch(v as HandlingChoice))} testId="case-handling">
             {HANDLING_CHOICES.filter((k) => k !== 'provider' || handlingValue(c) === 'provider').map((k) => (
               <option key={k} value={k}>
                 {t(`dist.handling.${k}`)}
               </option>
             ))}
-          </select>
+          </HeldSelect>
         </label>
         <label class="case-field">
           <span class="field-label">{t('case.topic')}</span>
-          <select value={c.topic_id ?? ''} onChange={(e) => void patch({ topic_id: Number(e.currentTarget.value) || null })}>
+          <HeldSelect server={String(c.topic_id ?? '')} resetKey={resetKey} onSave={(v) => patch({ topic_id: Number(v) || null })} testId="case-topic">
             <option value="">{t('case.noTopic')}</option>
             {c.topic_id && !topics.some((tp) => tp.id === c.topic_id) && <option value={c.topic_id}>{c.topic_name}</option>}
             {topics.map((tp) => (
@@ -131,18 +145,43 @@ export function CaseHeader(props: {
                 {tp.name}
               </option>
             ))}
-          </select>
+          </HeldSelect>
         </label>
         <DueEditor due={c.due_at} overdue={isOverdue(c.due_at, c.status)} onSave={(v) => patch({ due_at: v })} />
         <TagsEditor tags={c.tags} onSave={(tags) => patch({ tags })} />
       </div>
+      <SaveStatus state={props.feedback} fields={fieldLabels} />
       <SlaPanel c={c} />
       <ErrorBox error={props.actionError} />
     </header>
   );
 }
 
-function SubjectEditor({ subject, onSave }: { subject: string; onSave: (s: string) => Promise<void> }) {
+/** A header select that saves on change and holds the user's choice until the save went through. */
+function HeldSelect(props: {
+  server: string;
+  resetKey: unknown;
+  onSave: (value: string) => Promise<boolean>;
+  testId: string;
+  id?: string;
+  selectRef?: Ref<HTMLSelectElement>;
+  children: ComponentChildren;
+}) {
+  const field = useHeldValue(props.server, props.resetKey);
+  return (
+    <select
+      ref={props.selectRef}
+      id={props.id}
+      value={field.value}
+      onChange={(e) => void field.save(e.currentTarget.value, props.onSave)}
+      data-testid={props.testId}
+    >
+      {props.children}
+    </select>
+  );
+}
+
+function SubjectEditor({ subject, onSave }: { subject: string; onSave: (s: string) => Promise<boolean> }) {
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState(subject);
   const inputRef = useRef<HTMLInputElement>(null);
@@ -166,7 +205,8 @@ function SubjectEditor({ subject, onSave }: { subject: string; onSave: (s: strin
       class="subject-form"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (value.trim() && value.trim() !== subject) await onSave(value.trim());
+        // A failed save keeps the editor open with the user's text.
+        if (value.trim() && value.trim() !== subject && !(await onSave(value.trim()))) return;
         setEditing(false);
       }}
     >
@@ -196,7 +236,9 @@ function SubjectEditor({ subject, onSave }: { subject: string; onSave: (s: strin
   );
 }
 
-function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: boolean; onSave: (v: string | null) => Promise<void> }) {
+// The input's own value stays as typed until the server's due date changes,
+// so a failed save leaves the user's date for a retry.
+function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: boolean; onSave: (v: string | null) => Promise<boolean> }) {
   const [value, setValue] = useState<string | null>(due);
   useEffect(() => setValue(due), [due]);
   const commit = (iso: string | null) => {
@@ -221,7 +263,7 @@ function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: bool
   );
 }
 
-function TagsEditor({ tags, onSave }: { tags: string[]; onSave: (tags: string[]) => Promise<void> }) {
+function TagsEditor({ tags, onSave }: { tags: string[]; onSave: (tags: string[]) => Promise<boolean> }) {
   const [value, setValue] = useState('');
   return (
     <div class="case-field case-field-wide">
@@ -239,14 +281,15 @@ function TagsEditor({ tags, onSave }: { tags: string[]; onSave: (tags: string[])
         ))}
         <form
           class="tag-add"
-          onSubmit={(e) => {
+          onSubmit={async (e) => {
             e.preventDefault();
             const v = value.trim();
-            if (v && !tags.includes(v)) void onSave([...tags, v]);
+            // The typed tag stays in the input when the save fails.
+            if (v && !tags.includes(v) && !(await onSave([...tags, v]))) return;
             setValue('');
           }}
         >
-          <input class="input-small" aria-label={t('case.addTag')} placeholder={t('case.addTag')} value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+          <input class="input-small" data-testid="case-tag-input" aria-label={t('case.addTag')} placeholder={t('case.addTag')} value={value} onInput={(e) => setValue(e.currentTarget.value)} />
         </form>
       </div>
     </div>

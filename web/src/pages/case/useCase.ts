@@ -1,12 +1,14 @@
 // The case screen's data: the case with its thread and history, the e-mail
 // deliveries and inbound mails, who else is viewing it (presence), and live
 // change banners; and its writes, guarded by optimistic concurrency (409
-// case-changed opens the conflict dialog).
+// case-changed opens the conflict dialog). The header's saves report to one
+// SaveFeedback: "Saved", or the translated error with a retry.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Case, type CaseDetail, type Delivery, type InboundMail, type Viewer } from '../../api';
 import { t } from '../../i18n';
 import { useLiveEvents } from '../../components/events';
+import { retryable, useSaveFeedback } from '../../components/SaveFeedback';
 
 export interface Conflict {
   detail: string;
@@ -106,11 +108,16 @@ export function useCase(id: number, meId: number, hasDraft: () => boolean) {
 
 export type CaseState = ReturnType<typeof useCase>;
 
+const isCaseChanged = (err: unknown): err is ApiError => err instanceof ApiError && err.status === 409 && err.code === 'case-changed';
+
 /** The case's writes: PATCH, and any write run through `guarded`. */
 export function useCaseWrites(id: number, state: CaseState, onSolved: () => void) {
   const { setDetail, versionRef, loadDeliveries } = state;
   const [actionError, setActionError] = useState<unknown>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
+  const feedback = useSaveFeedback();
+  /** Bumped when the user drops their unsaved choices (reload after a conflict). */
+  const [discarded, setDiscarded] = useState(0);
 
   /** Run a write; on 409 case-changed offer reload or a forced retry. */
   const guarded = async (what: 'save' | 'send', run: (force: boolean) => Promise<void>) => {
@@ -118,7 +125,7 @@ export function useCaseWrites(id: number, state: CaseState, onSolved: () => void
     try {
       await run(false);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && err.code === 'case-changed') {
+      if (isCaseChanged(err)) {
         setConflict({
           what,
           detail: err.problem.detail ?? '',
@@ -130,14 +137,37 @@ export function useCaseWrites(id: number, state: CaseState, onSolved: () => void
     }
   };
 
-  const patch = (body: Record<string, unknown>) =>
-    guarded('save', async (force) => {
-      const updated = await api.patch<Case>(`/cases/${id}`, { ...body, expected_version: versionRef.current, ...(force ? { force: true } : {}) });
-      setDetail((d) => (d ? { ...d, case: updated } : d));
-      if (body.status === 'solved') onSolved();
-      // History changed on the server; refresh it quietly.
-      void api.get<CaseDetail>(`/cases/${id}`).then((d) => setDetail((cur) => (cur && cur.case.version <= d.case.version ? { ...d } : cur)), () => undefined);
-    });
+  const write = async (body: Record<string, unknown>, force: boolean) => {
+    const updated = await api.patch<Case>(`/cases/${id}`, { ...body, expected_version: versionRef.current, ...(force ? { force: true } : {}) });
+    setDetail((d) => (d ? { ...d, case: updated } : d));
+    if (body.status === 'solved') onSolved();
+    // History changed on the server; refresh it quietly.
+    void api.get<CaseDetail>(`/cases/${id}`).then((d) => setDetail((cur) => (cur && cur.case.version <= d.case.version ? { ...d } : cur)), () => undefined);
+  };
+
+  /**
+   * Save header fields; resolves true when saved. A failure shows in
+   * `feedback` with a retry; a conflict also opens the dialog, and its
+   * retry (here and there) saves anyway.
+   */
+  const patch = (body: Record<string, unknown>, force = false): Promise<boolean> =>
+    feedback.run(
+      () => write(body, force),
+      (err) => {
+        if (!isCaseChanged(err)) return retryable(err) ? { run: () => void patch(body, force) } : null;
+        const anyway = () => patch(body, true);
+        setConflict({ what: 'save', detail: err.problem.detail ?? '', retry: async () => void (await anyway()) });
+        return { run: () => void anyway(), label: t('conflict.saveAnyway') };
+      },
+    );
+
+  /** Drop the unsaved choices and load the case as it is now. */
+  const discard = () => {
+    setConflict(null);
+    feedback.clear();
+    setDiscarded((n) => n + 1);
+    void state.reload();
+  };
 
   const saveCustom = async (custom: Record<string, unknown>) => {
     const updated = await api.patch<Case>(`/cases/${id}`, { custom, expected_version: versionRef.current });
@@ -154,5 +184,5 @@ export function useCaseWrites(id: number, state: CaseState, onSolved: () => void
     }
   };
 
-  return { actionError, setActionError, conflict, setConflict, guarded, patch, saveCustom, retryDelivery };
+  return { actionError, setActionError, conflict, setConflict, guarded, patch, feedback, discarded, discard, saveCustom, retryDelivery };
 }
