@@ -621,20 +621,23 @@ pub fn index_case(conn: &Connection, case_id: CaseId) -> StoreResult<()> {
 }
 
 /// The words of the full-text index that start with `stem`, in order; `None`
-/// when there are more than `max`, or when the stem is not plain ASCII
-/// letters and digits: only for those is the index's word (lower case,
-/// unicode61) known here without the tokenizer.
+/// when there are more than `max`, or when the stem is not one token of the
+/// index's tokenizer. The stem is folded by that tokenizer (lower case,
+/// diacritics removed: `Kün` → `kun`), as FTS5 folds a prefix query's.
 pub fn prefix_words(conn: &Connection, stem: &str, max: usize) -> StoreResult<Option<Vec<String>>> {
-    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Ok(None);
-    }
-    let stem = stem.to_ascii_lowercase();
-    let Some(&last) = stem.as_bytes().last() else {
+    let tokens = crate::search::pairs::tokenize(
+        conn,
+        &[stem],
+        rusqlite::ffi::FTS5_TOKENIZE_QUERY | rusqlite::ffi::FTS5_TOKENIZE_PREFIX,
+    )?;
+    let [token] = tokens.first().map(Vec::as_slice).unwrap_or_default() else {
         return Ok(None);
     };
-    // The first string after every word with the stem: its last character
-    // + 1 (ASCII, so still one character).
-    let end = format!("{}{}", &stem[..stem.len() - 1], char::from(last + 1));
+    let stem = token.clone();
+    // The first string after every word with the stem.
+    let Some(end) = crate::search::fold::successor(&stem) else {
+        return Ok(None);
+    };
     // Per connection, in temp: not a table of the store. 'instance' rows
     // start at a word without reading its documents (a 'row' vocabulary
     // would count them all), so each step is one seek.

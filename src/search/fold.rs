@@ -252,7 +252,7 @@ impl Vocabulary<'_> {
 
 /// The first string after every string starting with `token` (its last
 /// character + 1; UTF-8 orders as code points). `None`: no such character.
-fn successor(token: &str) -> Option<String> {
+pub(crate) fn successor(token: &str) -> Option<String> {
     let mut chars: Vec<char> = token.chars().collect();
     let last = chars.pop()?;
     let next = (u32::from(last) + 1..=0x10FFFF).find_map(char::from_u32)?;
