@@ -1,5 +1,5 @@
--- The case list's walk indexes carry the list's filter columns after the
--- sort key (issue 16, docs/perf16.md "Walks that check the filters in the
+-- The case list's walk indexes carry the list's filter columns (project,
+-- status, team, channel, topic, assignee, due date) after the sort key (issue 16, docs/perf16.md "Walks that check the filters in the
 -- index"). A walk in the sort's order checks every other filter per row;
 -- with the filter's columns in the index entry SQLite tests them there and
 -- reads the case's row only for entries that pass (its deferred seek), so a
@@ -18,46 +18,46 @@
 
 DROP INDEX cases_updated;
 CREATE INDEX cases_updated ON cases(updated_at, id,
-    project_id, status, handling_team, channel, topic_id, assignee_id);
+    project_id, status, handling_team, channel, topic_id, assignee_id, due_at);
 DROP INDEX cases_created;
 CREATE INDEX cases_created ON cases(created_at, id,
-    project_id, status, handling_team, channel, topic_id, assignee_id);
+    project_id, status, handling_team, channel, topic_id, assignee_id, due_at);
 DROP INDEX cases_due_order;
 CREATE INDEX cases_due_order ON cases(COALESCE(due_at, '9999'), id,
-    project_id, status, handling_team, channel, topic_id, assignee_id);
+    project_id, status, handling_team, channel, topic_id, assignee_id, due_at);
 DROP INDEX cases_sla_order;
 CREATE INDEX cases_sla_order ON cases(COALESCE(sla_due_at, '9999'), id,
-    project_id, status, handling_team, channel, topic_id, assignee_id);
+    project_id, status, handling_team, channel, topic_id, assignee_id, due_at);
 DROP INDEX cases_priority_order;
 CREATE INDEX cases_priority_order ON cases(
     (CASE priority WHEN 'urgent' THEN '3' WHEN 'high' THEN '2' WHEN 'normal' THEN '1' ELSE '0' END || updated_at), id,
-    project_id, status, handling_team, channel, topic_id, assignee_id);
+    project_id, status, handling_team, channel, topic_id, assignee_id, due_at);
 
 DROP INDEX cases_project_updated;
 CREATE INDEX cases_project_updated ON cases(project_id, updated_at, id,
-    status, handling_team, channel, topic_id, assignee_id);
+    status, handling_team, channel, topic_id, assignee_id, due_at);
 DROP INDEX cases_project_created;
 CREATE INDEX cases_project_created ON cases(project_id, created_at, id,
-    status, handling_team, channel, topic_id, assignee_id);
+    status, handling_team, channel, topic_id, assignee_id, due_at);
 
 DROP INDEX cases_open_updated;
 CREATE INDEX cases_open_updated ON cases(updated_at, id,
-    project_id, status, handling_team, channel, topic_id, assignee_id)
+    project_id, status, handling_team, channel, topic_id, assignee_id, due_at)
     WHERE status NOT IN ('solved', 'closed');
 DROP INDEX cases_open_project_updated;
 CREATE INDEX cases_open_project_updated ON cases(project_id, updated_at, id,
-    status, handling_team, channel, topic_id, assignee_id)
+    status, handling_team, channel, topic_id, assignee_id, due_at)
     WHERE status NOT IN ('solved', 'closed');
 DROP INDEX cases_open_project_priority;
 CREATE INDEX cases_open_project_priority ON cases(project_id,
     (CASE priority WHEN 'urgent' THEN '3' WHEN 'high' THEN '2' WHEN 'normal' THEN '1' ELSE '0' END || updated_at), id,
-    status, handling_team, channel, topic_id, assignee_id)
+    status, handling_team, channel, topic_id, assignee_id, due_at)
     WHERE status NOT IN ('solved', 'closed');
 DROP INDEX cases_open_project_sla;
 CREATE INDEX cases_open_project_sla ON cases(project_id, COALESCE(sla_due_at, '9999'), id,
-    status, handling_team, channel, topic_id, assignee_id)
+    status, handling_team, channel, topic_id, assignee_id, due_at)
     WHERE status NOT IN ('solved', 'closed');
 DROP INDEX cases_open_created;
 CREATE INDEX cases_open_created ON cases(created_at, id,
-    project_id, status, handling_team, channel, topic_id, assignee_id)
+    project_id, status, handling_team, channel, topic_id, assignee_id, due_at)
     WHERE status NOT IN ('solved', 'closed');

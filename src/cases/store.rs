@@ -1465,13 +1465,13 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
         });
         seeks.push((seek, *clause, SeekBy::Visibility));
     }
-    // Every walk index carries the project, status, team, channel, topic
-    // and assignee after its sort key (migration 0040); a contact, a tag or
-    // a due date is tested on the row.
+    // Every walk index carries the project, status, team, channel, topic,
+    // assignee and due date after its sort key (migration 0040); a contact
+    // or a tag is tested on the row.
     let walk_covers = !filter
         .keys
         .iter()
-        .any(|(k, _)| matches!(k, Key::Contact(_) | Key::Tag(_) | Key::Due(..)));
+        .any(|(k, _)| matches!(k, Key::Contact(_) | Key::Tag(_)));
     let inputs = Inputs {
         limit: u64::from(limit),
         walk_range,
