@@ -174,7 +174,7 @@ function NewInstructions({ me }: { me: Me }) {
                 <summary>
                   <strong>{i.title}</strong>
                   {i.urgency === 'acknowledge' && <span class="badge badge-warn">{t('ins.banner.mustAck')}</span>}
-                  {i.published_at && <span class="muted"> · {formatDateTime(i.published_at)}</span>}
+                  {i.published_at && <span class="muted">{formatDateTime(i.published_at)}</span>}
                 </summary>
                 {/* Rendered and sanitised on the server (knowledge::render). */}
                 <div class="ins-prose" dangerouslySetInnerHTML={{ __html: i.body_html }} />
