@@ -177,3 +177,38 @@ test('the start page shows what needs the agent now, takes a case in one click a
     await phone?.context.close();
   }
 });
+
+test('taking a case somebody changed meanwhile says so and shows the list as it is now', { timeout: 120_000 }, async () => {
+  let anna;
+  const tag = Date.now().toString(36);
+  const subject = `Vertragsende ${tag}`;
+  const renamed = `Vertragsende zum 31. ${tag}`;
+  try {
+    anna = await login(ANNA);
+    await switchLanguage(anna.page, 'de');
+    const { page, context } = anna;
+    // No live events on this page: the list keeps the version it showed.
+    await page.route('**/api/v1/events', (route) => route.fulfill({ status: 204, body: '' }));
+    const me = await call(context, 'GET', '/me');
+    const acme = me.projects.find((p) => p.key === PROJECT_KEY).id;
+    const created = await call(context, 'POST', '/cases', { project_id: acme, subject, channel: 'email', due_at: '2020-01-05T08:00:00Z' });
+    await page.goto(env.baseUrl + '/');
+    const row = page.getByTestId('home-unassigned').getByTestId('home-case').filter({ hasText: subject });
+    await row.waitFor();
+    // Somebody else changes it (here: through the API).
+    await call(context, 'PATCH', `/cases/${created.id}`, { subject: renamed, expected_version: created.version });
+    await row.getByRole('button', { name: 'Übernehmen' }).click();
+    await page.getByTestId('home-notice').filter({ hasText: 'zwischenzeitlich von jemand anderem geändert' }).waitFor();
+    // Read afresh: still unassigned, under its new subject, and not hers.
+    await page.getByTestId('home-unassigned').getByTestId('home-case').filter({ hasText: renamed }).waitFor();
+    assert.equal(await page.getByTestId('home-mine').getByText(renamed).count(), 0);
+    const now = await call(context, 'GET', `/cases/${created.id}`);
+    assert.equal(now.case.assignee_id, null);
+    assert.equal(now.case.subject, renamed);
+  } catch (e) {
+    await failureArtifacts('home-conflict', [anna]);
+    throw e;
+  } finally {
+    await anna?.context.close();
+  }
+});
