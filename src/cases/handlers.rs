@@ -9,7 +9,8 @@ use tokio::sync::broadcast::error::RecvError;
 use super::events::{Event, PresenceEvent};
 use super::model::{
     BulkResult, BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery,
-    CountsQuery, MessageCreated, NewCase, NewMessage, NewTimeEntry, Presence, TimeEntry,
+    CountsQuery, FiguresQuery, MessageCreated, MyFigures, NewCase, NewMessage, NewTimeEntry,
+    Presence, TimeEntry,
 };
 use super::service;
 use crate::auth::Principal;
@@ -48,6 +49,7 @@ where
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(counts)
+        .service(my_figures)
         .service(create)
         .service(bulk)
         .service(get_one)
@@ -98,6 +100,25 @@ pub async fn counts(
         .read(move |conn| service::counts(conn, &who, project_id))
         .await?;
     Ok(HttpResponse::Ok().json(counts))
+}
+
+/// The caller's own figures of one local day: cases solved, replies sent,
+/// time recorded (the start page's "my figures today").
+#[utoipa::path(get, path = "/api/v1/me/figures", tag = "cases", params(FiguresQuery),
+    responses((status = 200, body = MyFigures), (status = 422, body = ProblemBody)))]
+#[get("/me/figures")]
+pub async fn my_figures(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<FiguresQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let user = who.user()?;
+    let query = query.into_inner();
+    let figures = state
+        .db
+        .read(move |conn| service::my_figures(conn, user, &query, chrono::Utc::now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(figures))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCase,

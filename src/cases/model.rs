@@ -449,6 +449,36 @@ pub struct CountsQuery {
     pub project_id: Option<ProjectId>,
 }
 
+/// Which local day `GET /api/v1/me/figures` counts.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// IANA time zone whose day is counted (the browser's); default `UTC`.
+    #[param(example = "Europe/Berlin")]
+    pub tz: Option<String>,
+    /// The local day, `YYYY-MM-DD`; default: today in `tz`.
+    pub date: Option<String>,
+}
+
+/// The caller's own work on one local day (the start page's "my figures
+/// today"): stored times are UTC, the day runs from local midnight to
+/// local midnight in `time_zone`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MyFigures {
+    pub date: String,
+    pub time_zone: String,
+    /// The day's first instant, UTC.
+    pub from: String,
+    /// The next day's first instant, UTC (exclusive).
+    pub to: String,
+    /// Cases the caller set to solved that day (each case once).
+    pub solved: i64,
+    /// Replies (outbound messages) the caller sent that day.
+    pub replies: i64,
+    /// The caller's recorded time (all kinds) begun that day, in seconds.
+    pub handled_seconds: i64,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkUpdate {

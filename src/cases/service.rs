@@ -10,9 +10,9 @@ use rusqlite::types::Value;
 use super::error::CaseError;
 use super::events::CaseEvent;
 use super::model::{
-    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, Due, HandlingTeam,
-    InlineContact, ListView, Message, MessageCreated, MessageKind, NewCase, NewMessage,
-    NewTimeEntry, Priority, Status, TimeEntry, Viewer,
+    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, Due, FiguresQuery,
+    HandlingTeam, InlineContact, ListView, Message, MessageCreated, MessageKind, MyFigures,
+    NewCase, NewMessage, NewTimeEntry, Priority, Status, TimeEntry, Viewer,
 };
 use super::store::{self, Filter, Indexing, Key, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
 use crate::auth::Principal;
@@ -854,6 +854,60 @@ pub fn list(conn: &Connection, who: &Principal, query: &CaseQuery) -> Result<Cas
         .then(|| items.last().map(|c| sort.cursor_of(c)))
         .flatten();
     Ok(CasePage { items, next_cursor })
+}
+
+/// The user's own figures of one local day (`/me/figures`): only rows the
+/// user wrote count, so no other user's or client's work can appear.
+pub fn my_figures(
+    conn: &Connection,
+    user: UserId,
+    query: &FiguresQuery,
+    at: chrono::DateTime<Utc>,
+) -> Result<MyFigures, CaseError> {
+    let zone_name = query.tz.as_deref().unwrap_or("UTC");
+    let zone: chrono_tz::Tz = zone_name
+        .parse()
+        .map_err(|_| Invalid::new("tz", "must be an IANA time zone such as Europe/Berlin"))?;
+    let date = match &query.date {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| Invalid::new("date", "must be a day such as 2026-12-04"))?,
+        None => at.with_timezone(&zone).date_naive(),
+    };
+    let next = date
+        .succ_opt()
+        .ok_or(Invalid::new("date", "must be a day such as 2026-12-04"))?;
+    let (from, to) = (local_midnight(zone, date), local_midnight(zone, next));
+    let (from, to) = (stored(from), stored(to));
+    let (solved, replies, handled_seconds) = store::figures(conn, user, &from, &to)?;
+    Ok(MyFigures {
+        date: date.format("%Y-%m-%d").to_string(),
+        time_zone: zone.name().to_string(),
+        from,
+        to,
+        solved,
+        replies,
+        handled_seconds,
+    })
+}
+
+/// The first instant of `date` in `zone`. Where a clock change skips
+/// midnight (e.g. America/Santiago), the day begins when the clock
+/// resumes; where midnight happens twice, at the first.
+fn local_midnight(zone: chrono_tz::Tz, date: chrono::NaiveDate) -> chrono::DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    (0..=24)
+        .find_map(|hour| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::hours(hour)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
+}
+
+/// A UTC instant in the store's format (`db::now`'s).
+fn stored(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The workspace's counts (`/cases/counts`), from the counts the triggers

@@ -474,6 +474,36 @@ pub fn time_summary(conn: &Connection, case_id: CaseId) -> StoreResult<TimeSumma
     Ok(summary)
 }
 
+/// What `user` did in `[from, to)` (UTC, the stored format): cases set to
+/// solved, replies sent, seconds recorded. Each count walks one index by
+/// user and time (migration 0044, `time_entries_user_started`).
+pub fn figures(
+    conn: &Connection,
+    user: UserId,
+    from: &str,
+    to: &str,
+) -> StoreResult<(i64, i64, i64)> {
+    let solved = conn
+        .prepare_cached(
+            "SELECT COUNT(DISTINCT case_id) FROM case_history
+             WHERE user_id = ?1 AND at >= ?2 AND at < ?3 AND field = 'status' AND new_value = 'solved'",
+        )?
+        .query_row(params![user, from, to], |r| r.get(0))?;
+    let replies = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM messages
+             WHERE author_user_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND kind = 'outbound'",
+        )?
+        .query_row(params![user, from, to], |r| r.get(0))?;
+    let seconds = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(seconds), 0) FROM time_entries
+             WHERE user_id = ?1 AND started_at >= ?2 AND started_at < ?3",
+        )?
+        .query_row(params![user, from, to], |r| r.get(0))?;
+    Ok((solved, replies, seconds))
+}
+
 pub fn contact_card(conn: &Connection, contact_id: ContactId) -> StoreResult<Option<ContactCard>> {
     let card = conn
         .prepare_cached(

@@ -67,6 +67,7 @@ use utoipa::{Modify, OpenApi};
         crate::fields::handlers::contact_mask,
         crate::cases::handlers::list,
         crate::cases::handlers::counts,
+        crate::cases::handlers::my_figures,
         crate::cases::handlers::create,
         crate::cases::handlers::bulk,
         crate::cases::handlers::get_one,

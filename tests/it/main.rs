@@ -31,6 +31,7 @@ mod knowledge_projects;
 mod list_plans;
 mod mail_ingest;
 mod mail_outbound;
+mod my_figures;
 mod phone_lookup;
 mod replication;
 mod routing;

@@ -182,6 +182,7 @@ export type TimeKind = Schemas['TimeKind'];
 export type Case = Schemas['Case'];
 export type CasePage = Schemas['CasePage'];
 export type CaseCounts = Schemas['CaseCounts'];
+export type MyFigures = Schemas['MyFigures'];
 export type Attachment = Schemas['Attachment'];
 export type Message = Schemas['Message'];
 export type CallTimes = Schemas['CallTimes'];

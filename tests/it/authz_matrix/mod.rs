@@ -1042,6 +1042,7 @@ impl Ctx {
                 api.patch(&p("/me"), json!({ "locale": locale })).await
             }
             "GET /me/tokens" => api.get(&p("/me/tokens")).await,
+            "GET /me/figures" => api.get(&p("/me/figures?tz=Europe/Berlin")).await,
             "POST /me/tokens" => {
                 api.post(&p("/me/tokens"), json!({ "name": format!("matrix {n}") }))
                     .await

@@ -59,6 +59,7 @@ export function InstructionBanner() {
         return (
           <article
             key={item.id}
+            id={`instruction-${item.id}`}
             class={must ? 'instruction-banner instruction-must' : 'instruction-banner'}
             aria-live={must ? 'assertive' : 'polite'}
             data-testid="instruction-banner"

@@ -1847,6 +1847,26 @@ export interface paths {
         patch: operations["update_me"];
         trace?: never;
     };
+    "/api/v1/me/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own figures of one local day: cases solved, replies sent,
+         *     time recorded (the start page's "my figures today").
+         */
+        get: operations["my_figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -6242,6 +6262,34 @@ export interface components {
             score: number | null;
             title: string;
         };
+        /**
+         * @description The caller's own work on one local day (the start page's "my figures
+         *     today"): stored times are UTC, the day runs from local midnight to
+         *     local midnight in `time_zone`.
+         */
+        MyFigures: {
+            date: string;
+            /** @description The day's first instant, UTC. */
+            from: string;
+            /**
+             * Format: int64
+             * @description The caller's recorded time (all kinds) begun that day, in seconds.
+             */
+            handled_seconds: number;
+            /**
+             * Format: int64
+             * @description Replies (outbound messages) the caller sent that day.
+             */
+            replies: number;
+            /**
+             * Format: int64
+             * @description Cases the caller set to solved that day (each case once).
+             */
+            solved: number;
+            time_zone: string;
+            /** @description The next day's first instant, UTC (exclusive). */
+            to: string;
+        };
         /** @description A published instruction that applies to the caller, with their state. */
         MyInstruction: {
             acknowledged_at: string | null;
@@ -8034,6 +8082,7 @@ export type Mode = components['schemas']['Mode'];
 export type ModeInput = components['schemas']['ModeInput'];
 export type MyAvailability = components['schemas']['MyAvailability'];
 export type MyCourse = components['schemas']['MyCourse'];
+export type MyFigures = components['schemas']['MyFigures'];
 export type MyInstruction = components['schemas']['MyInstruction'];
 export type MyProject = components['schemas']['MyProject'];
 export type NewArticle = components['schemas']['NewArticle'];
@@ -20917,6 +20966,104 @@ export interface operations {
                 };
             };
             /** @description A value breaks a rule (`field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    my_figures: {
+        parameters: {
+            query?: {
+                /** @description The local day, `YYYY-MM-DD`; default: today in `tz`. */
+                date?: string | null;
+                /**
+                 * @description IANA time zone whose day is counted (the browser's); default `UTC`.
+                 * @example Europe/Berlin
+                 */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyFigures"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
