@@ -476,7 +476,7 @@ pub fn time_summary(conn: &Connection, case_id: CaseId) -> StoreResult<TimeSumma
 
 /// What `user` did in `[from, to)` (UTC, the stored format): cases set to
 /// solved, replies sent, seconds recorded. Each count walks one index by
-/// user and time (migration 0044, `time_entries_user_started`).
+/// user and time (migration 0042, `time_entries_user_started`).
 pub fn figures(
     conn: &Connection,
     user: UserId,
