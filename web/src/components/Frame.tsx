@@ -81,6 +81,9 @@ function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav: () =>
         {me.projects.length > 0 && (
           <label class="project-switch">
             <span class="sr-only">{t('app.project')}</span>
+            <span class="project-key" aria-hidden="true" data-testid="project-key">
+              {me.projects.find((p) => p.id === projectId)?.key ?? '—'}
+            </span>
             <select
               data-testid="project-switch"
               value={projectId ?? ''}
