@@ -274,7 +274,7 @@ export function CasesPage() {
                     <td class="col-check">
                       <input type="checkbox" aria-label={t('bulk.select', { ref: c.ref })} checked={selected.has(c.id)} onChange={() => toggle(c.id)} />
                     </td>
-                    <td class="col-ref">
+                    <td class="col-ref" title={c.ref}>
                       <a
                         href={`/cases/${c.id}`}
                         class="case-ref"
