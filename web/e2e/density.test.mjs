@@ -198,6 +198,9 @@ for (const lang of ['en', 'de']) {
       const topic = lang === 'de' ? 'Thema' : 'Topic';
       assert.ok(!(await headers()).some((h) => h.includes(channel)), 'no channel column');
       assert.ok((await headers()).some((h) => h.includes(topic)), 'a topic column');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('column-topic').waitFor({ state: 'hidden' });
+      assert.equal(await menu.locator('summary').evaluate((el) => el === document.activeElement), true, 'Escape returns to the button');
 
       await page.reload();
       await page.getByTestId('cases-page').waitFor();

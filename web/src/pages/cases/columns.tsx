@@ -4,6 +4,7 @@
 // line; its `title` carries the full text the ellipsis may hide.
 
 import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import type { Case, CaseSort } from '../../api';
 import { formatDateTime, formatShort, t, type MsgKey } from '../../i18n';
 import { ChannelLabel, PriorityLabel, StatusBadge, isOverdue } from '../../components/caseBits';
@@ -88,10 +89,29 @@ export function useCaseColumns(userId: number): [CaseColumn[], (keys: string[]) 
   return [OPTIONAL_COLUMNS.filter((c) => shown.has(c.key)), setKeys, shown];
 }
 
-/** "Columns": a disclosure with one checkbox per optional column. */
+/** "Columns": a disclosure with one checkbox per optional column; Escape or a
+ *  click elsewhere closes it. */
 export function ColumnsMenu({ shown, onChange }: { shown: Set<string>; onChange: (keys: string[]) => void }) {
+  const ref = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    const close = (e: Event) => {
+      const el = ref.current;
+      if (!el?.open) return;
+      if (e instanceof KeyboardEvent) {
+        if (e.key !== 'Escape') return;
+        el.open = false;
+        el.querySelector('summary')?.focus();
+      } else if (!el.contains(e.target as Node)) el.open = false;
+    };
+    document.addEventListener('keydown', close);
+    document.addEventListener('mousedown', close);
+    return () => {
+      document.removeEventListener('keydown', close);
+      document.removeEventListener('mousedown', close);
+    };
+  }, []);
   return (
-    <details class="columns-menu" data-testid="columns-menu">
+    <details class="columns-menu" data-testid="columns-menu" ref={ref}>
       <summary class="btn btn-small">{t('cases.columns')}</summary>
       <fieldset class="columns-popup">
         <legend class="sr-only">{t('cases.columnsLegend')}</legend>
