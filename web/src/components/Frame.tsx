@@ -79,8 +79,11 @@ function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav: () =>
       </Link>
       <div class="header-tools">
         {me.projects.length > 0 && (
-          <label class="project-switch">
+          <label class="project-switch select-compact">
             <span class="sr-only">{t('app.project')}</span>
+            <span class="select-compact-value" aria-hidden="true" data-testid="project-key">
+              {me.projects.find((p) => p.id === projectId)?.key ?? '—'}
+            </span>
             <select
               data-testid="project-switch"
               value={projectId ?? ''}

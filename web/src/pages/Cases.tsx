@@ -13,18 +13,19 @@ import {
   type CaseStatus,
   type SavedView,
 } from '../api';
-import { formatNumber, formatShort, t, type MsgKey } from '../i18n';
+import { formatNumber, t, type MsgKey } from '../i18n';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { ConfirmModal, FormModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
-import { ChannelLabel, PriorityLabel, StatusBadge, isOverdue, useProjectData } from '../components/caseBits';
-import { SlaTimer } from '../components/SlaTimer';
+import { useProjectData } from '../components/caseBits';
 import { LogCallDialog, NewCaseDialog } from '../components/CaseDialogs';
 import { useShortcuts } from '../components/shortcuts';
+import { useStoredState } from '../components/useStoredState';
 import { useCaseList } from './cases/useCaseList';
+import { ColumnsMenu, useCaseColumns } from './cases/columns';
 
 const STORAGE_KEY = 'zezaro.cases.view';
 
@@ -66,6 +67,9 @@ export function CasesPage() {
       /* ignore */
     }
   };
+
+  const [columns, setColumns, shownColumns] = useCaseColumns(me.user.id);
+  const [viewsHidden, setViewsHidden] = useStoredState(`zezaro.cases.viewsHidden.${me.user.id}`, (v) => (typeof v === 'boolean' ? v : null), false);
 
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [cursor, setCursor] = useState(-1);
@@ -152,12 +156,22 @@ export function CasesPage() {
         </>
       }
     >
-      <div class="workspace">
-        <nav class="views" aria-label={t('views.title')} data-testid="views">
+      <div class={viewsHidden ? 'workspace workspace-views-hidden' : 'workspace'}>
+        <nav id="case-views" class="views" aria-label={t('views.title')} data-testid="views" hidden={viewsHidden}>
           <ViewList entries={entries} activeKey={active.key} onChoose={chooseView} onDelete={(v) => setDialog({ del: v })} />
         </nav>
         <div class="workspace-main">
           <div class="list-toolbar">
+            <button
+              type="button"
+              class="btn btn-small views-toggle"
+              aria-expanded={!viewsHidden}
+              aria-controls="case-views"
+              onClick={() => setViewsHidden(!viewsHidden)}
+              data-testid="views-toggle"
+            >
+              {t(viewsHidden ? 'views.show' : 'views.hide')}
+            </button>
             <label class="views-select">
               <span class="sr-only">{t('views.title')}</span>
               <select
@@ -193,6 +207,7 @@ export function CasesPage() {
                 </select>
               </label>
               <TagFilter value={filters.tag ?? ''} onChange={(tag) => setFilter({ tag: tag || undefined })} />
+              <ColumnsMenu shown={shownColumns} onChange={setColumns} />
               <button type="button" class="btn btn-small" onClick={() => setDialog('save')} data-testid="save-view">
                 {t('views.save')}
               </button>
@@ -210,10 +225,10 @@ export function CasesPage() {
           <ErrorBox error={error} />
 
           <div class="table-wrap">
-            <table class="table table-dense case-table" data-testid="case-table">
+            <table class="table table-dense table-cards case-table" data-testid="case-table">
               <thead>
                 <tr>
-                  <th scope="col" class="check">
+                  <th scope="col" class="col-check">
                     <input
                       type="checkbox"
                       aria-label={t('bulk.selectAll')}
@@ -221,23 +236,25 @@ export function CasesPage() {
                       onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((c) => c.id)))}
                     />
                   </th>
-                  <SortTh label={t('case.ref')} sort={filters.sort} options={['-created_at', 'created_at']} onSort={sortBy} />
-                  <th scope="col">{t('case.subject')}</th>
-                  <th scope="col">{t('case.contact')}</th>
-                  <th scope="col">{t('case.status')}</th>
-                  <SortTh label={t('case.priority')} sort={filters.sort} options={['-priority']} onSort={sortBy} />
-                  <th scope="col">{t('case.assignee')}</th>
-                  <th scope="col">{t('case.topic')}</th>
-                  <th scope="col">{t('case.channel')}</th>
-                  <SortTh label={t('case.updated')} sort={filters.sort} options={['-updated_at', 'updated_at']} onSort={sortBy} />
-                  <SortTh label={t('case.due')} sort={filters.sort} options={['due_at']} onSort={sortBy} />
-                  <SortTh label={t('sla.column')} sort={filters.sort} options={['sla_due_at']} onSort={sortBy} />
+                  <SortTh label={t('case.ref')} sort={filters.sort} options={['-created_at', 'created_at']} onSort={sortBy} class="col-ref" />
+                  <th scope="col" class="col-subject">
+                    {t('case.subject')}
+                  </th>
+                  {columns.map((col) =>
+                    col.sort ? (
+                      <SortTh key={col.key} label={t(col.label)} sort={filters.sort} options={col.sort} onSort={sortBy} class={`col-${col.key}`} />
+                    ) : (
+                      <th key={col.key} scope="col" class={`col-${col.key}`}>
+                        {t(col.label)}
+                      </th>
+                    ),
+                  )}
                 </tr>
               </thead>
               <tbody>
                 {!loading && items.length === 0 && (
                   <tr>
-                    <td colSpan={12} class="empty">
+                    <td colSpan={columns.length + 3} class="empty">
                       {t('cases.empty')}
                     </td>
                   </tr>
@@ -254,10 +271,10 @@ export function CasesPage() {
                       navigate(`/cases/${c.id}`);
                     }}
                   >
-                    <td class="check">
+                    <td class="col-check">
                       <input type="checkbox" aria-label={t('bulk.select', { ref: c.ref })} checked={selected.has(c.id)} onChange={() => toggle(c.id)} />
                     </td>
-                    <td class="nowrap">
+                    <td class="col-ref" title={c.ref}>
                       <a
                         href={`/cases/${c.id}`}
                         class="case-ref"
@@ -274,44 +291,25 @@ export function CasesPage() {
                         {c.ref}
                       </a>
                     </td>
-                    <td class="subject-cell" data-testid="case-subject-cell">
+                    <td class="col-subject" data-testid="case-subject-cell" title={c.tags.length ? `${c.subject} (${c.tags.join(', ')})` : c.subject}>
                       {c.subject}
-                      {c.tags.length > 0 && (
-                        <span class="tags-inline">
-                          {c.tags.map((tag) => (
-                            <span key={tag} class="tag">
-                              {tag}
-                            </span>
-                          ))}
+                      {c.tags.map((tag) => (
+                        <span key={tag} class="tag">
+                          {tag}
                         </span>
-                      )}
+                      ))}
                     </td>
-                    <td>{c.contact_name ?? <span class="muted">{t('common.none')}</span>}</td>
-                    <td data-testid="case-status-cell">
-                      <StatusBadge status={c.status} />
-                    </td>
-                    <td>
-                      <PriorityLabel priority={c.priority} />
-                    </td>
-                    <td>
-                      {c.assignee_name ?? <span class="muted">{t('case.unassigned')}</span>}
-                      {c.handling_team === 'provider' && (
-                        <span class="badge team-badge" data-testid="case-provider-team">
-                          {t(c.handling_tariff ? `dist.badge.${c.handling_tariff}` : 'dist.badge.provider')}
-                        </span>
-                      )}
-                    </td>
-                    <td>{c.topic_name ?? <span class="muted">{t('common.none')}</span>}</td>
-                    <td>
-                      <ChannelLabel channel={c.channel} />
-                    </td>
-                    <td class="nowrap">
-                      <time dateTime={c.updated_at}>{formatShort(c.updated_at)}</time>
-                    </td>
-                    <td class={isOverdue(c.due_at, c.status) ? 'nowrap overdue' : 'nowrap'}>{c.due_at ? <time dateTime={c.due_at}>{formatShort(c.due_at)}</time> : ''}</td>
-                    <td class="nowrap" data-testid="case-sla-cell">
-                      <SlaTimer due={c.sla_due_at} target={c.sla_target} status={c.status} />
-                    </td>
+                    {columns.map((col) => (
+                      <td
+                        key={col.key}
+                        class={`col-${col.key} ${col.cellClass?.(c) ?? ''}`}
+                        title={col.text?.(c)}
+                        data-label={col.cardLabel ? t(col.label) : undefined}
+                        data-testid={`case-${col.key}-cell`}
+                      >
+                        {col.cell(c)}
+                      </td>
+                    ))}
                   </tr>
                 ))}
               </tbody>
@@ -435,12 +433,13 @@ function ViewList({ entries, activeKey, onChoose, onDelete }: { entries: ViewEnt
   );
 }
 
-function SortTh({ label, sort, options, onSort }: { label: string; sort: CaseSort | undefined; options: CaseSort[]; onSort: (o: CaseSort[]) => void }) {
+function SortTh(props: { label: string; sort: CaseSort | undefined; options: CaseSort[]; onSort: (o: CaseSort[]) => void; class: string }) {
+  const { label, sort, options, onSort } = props;
   const cur = sort ?? '-updated_at';
   const on = options.includes(cur);
   const dir = on ? (cur.startsWith('-') ? 'descending' : 'ascending') : undefined;
   return (
-    <th scope="col" aria-sort={dir ?? 'none'}>
+    <th scope="col" aria-sort={dir ?? 'none'} class={props.class}>
       <button type="button" class="sort-button" onClick={() => onSort(options)}>
         {label}
         <span aria-hidden="true" class="sort-mark">

@@ -58,7 +58,7 @@ export function ContactsPage() {
       <CustomerFilter list={list} searchHint={t('contacts.searchHint')} testIdPrefix="contacts" />
       <ErrorBox error={list.error} />
       <div class="table-wrap">
-        <table class="table table-dense" data-testid="contacts-table" ref={tableRef}>
+        <table class="table table-dense table-cards" data-testid="contacts-table" ref={tableRef}>
           <thead>
             <tr>
               <th scope="col">{t('common.name')}</th>
@@ -80,11 +80,13 @@ export function ContactsPage() {
                   <Link href={`/contacts/${c.id}`}>{c.name}</Link>
                 </td>
                 <td>{c.organization_name ?? ''}</td>
-                <td>{c.customer_number ?? ''}</td>
+                <td data-label={t('contacts.customerNumber')}>{c.customer_number ?? ''}</td>
                 <td>{c.emails[0] ?? ''}</td>
                 <td class="nowrap">{c.phones[0] ?? ''}</td>
                 <td>{c.city}</td>
-                <td class="num">{formatNumber(c.case_count ?? 0)}</td>
+                <td class="num" data-label={t('contacts.cases')}>
+                  {formatNumber(c.case_count ?? 0)}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -31,7 +31,7 @@ export function OrganizationsPage() {
       <CustomerFilter list={list} searchHint={t('orgs.searchHint')} testIdPrefix="organizations" />
       <ErrorBox error={list.error} />
       <div class="table-wrap">
-        <table class="table table-dense" data-testid="organizations-table">
+        <table class="table table-dense table-cards" data-testid="organizations-table">
           <thead>
             <tr>
               <th scope="col">{t('common.name')}</th>
@@ -51,11 +51,13 @@ export function OrganizationsPage() {
                 <td>
                   <Link href={`/organizations/${o.id}`}>{o.name}</Link>
                 </td>
-                <td>{o.customer_number ?? ''}</td>
+                <td data-label={t('contacts.customerNumber')}>{o.customer_number ?? ''}</td>
                 <td>{o.domain ?? ''}</td>
                 <td class="nowrap">{o.phone ?? ''}</td>
                 <td>{o.city}</td>
-                <td class="num">{formatNumber(o.contact_count ?? 0)}</td>
+                <td class="num" data-label={t('orgs.contacts')}>
+                  {formatNumber(o.contact_count ?? 0)}
+                </td>
               </tr>
             ))}
           </tbody>

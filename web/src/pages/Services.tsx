@@ -74,7 +74,7 @@ export function ServicesPage() {
       {list.loading && !list.data && <Loading />}
       {list.data && (
         <div class="table-wrap">
-          <table class="table">
+          <table class="table table-cards">
             <thead>
               <tr>
                 <th scope="col">{t('services.service')}</th>
@@ -103,8 +103,10 @@ export function ServicesPage() {
                     </span>
                     {s.busy && <div class="muted">{t('services.busy')}</div>}
                   </td>
-                  <td class="mono">{s.schedule}</td>
-                  <td>
+                  <td class="mono" data-label={t('services.schedule')}>
+                    {s.schedule}
+                  </td>
+                  <td data-label={t('services.lastRun')}>
                     {s.last_run_at ? formatDateTime(s.last_run_at) : '—'}
                     {s.last_duration_ms !== null && <div class="muted">{s.last_duration_ms} ms</div>}
                     {s.key === 'replication' && replication ? (
@@ -113,13 +115,13 @@ export function ServicesPage() {
                       s.last_message && <div class="muted">{s.last_message}</div>
                     )}
                   </td>
-                  <td>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
-                  <td>
+                  <td data-label={t('services.nextRun')}>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
+                  <td data-label={t('services.runs')}>
                     {formatNumber(s.runs)}
                     {s.failures > 0 && <div class="muted">{t('services.failures', { n: s.failures })}</div>}
                   </td>
-                  <td>{s.last_error ? <span class="badge badge-danger">{s.last_error}</span> : '—'}</td>
-                  <td class="actions">
+                  <td data-label={t('services.lastError')}>{s.last_error ? <span class="badge badge-danger">{s.last_error}</span> : '—'}</td>
+                  <td class="actions actions-wrap">
                     {actionsFor(s).map((action) => (
                       <button
                         key={action}
