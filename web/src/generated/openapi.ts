@@ -3576,6 +3576,11 @@ export interface components {
             actor_email: string | null;
             /** Format: int64 */
             actor_id: number | null;
+            /**
+             * @description The actor's name now; `null` for the command line, a deleted user or
+             *     one the caller may not see.
+             */
+            actor_name: string | null;
             at: string;
             /** Format: int64 */
             client_id: number | null;
@@ -3585,6 +3590,12 @@ export interface components {
             ip: string | null;
             /** Format: int64 */
             object_id: number | null;
+            /**
+             * @description The object's name (a contact's, a project's, a user's …) now, read
+             *     only inside the entry's client; `null` when it is gone, has no name
+             *     or belongs to a client the caller does not see.
+             */
+            object_name: string | null;
             object_type: string;
         };
         AuditPage: {
@@ -8294,14 +8305,20 @@ export interface operations {
     list_audit: {
         parameters: {
             query?: {
+                /** @description One action, e.g. `contact.update`. */
+                action?: string | null;
                 actor_id?: number | null;
                 before_id?: number | null;
                 /** @description Only for platform admins: one client's entries. */
                 client_id?: number | null;
+                /** @description Entries at or after this instant (RFC 3339). */
+                from?: string | null;
                 /** @description 1–500, default 50. */
                 limit?: number | null;
                 object_id?: number | null;
                 object_type?: string | null;
+                /** @description Entries before this instant (RFC 3339). */
+                to?: string | null;
             };
             header?: never;
             path?: never;
