@@ -3,7 +3,7 @@
 // entry's client); what has none is named by type and number.
 
 import type { AuditEntry } from '../../api';
-import { hasMessage, t } from '../../i18n';
+import { hasMessage, t, type MsgKey } from '../../i18n';
 
 export function actionText(action: string): string {
   const key = `audit.act.${action}`;
@@ -31,7 +31,10 @@ function valueText(v: unknown): string {
   if (v === null || v === undefined || v === '') return t('audit.emptyValue');
   if (typeof v === 'boolean') return v ? t('audit.yes') : t('audit.no');
   if (Array.isArray(v)) return v.map(valueText).join(', ');
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'object') {
+    const parts = Object.entries(v as Record<string, unknown>).map(([k, inner]) => `${fieldText(k)}: ${valueText(inner)}`);
+    return `(${parts.join(', ')})`;
+  }
   return String(v);
 }
 
@@ -64,6 +67,9 @@ export function changeLines(details: unknown): string[] {
         const p = sides(iv);
         lines.push(p ? `${fieldText(inner)}: ${valueText(p[0])} → ${valueText(p[1])}` : `${fieldText(inner)}: ${valueText(iv)}`);
       }
+    } else if (name === 'service' && typeof v === 'string' && hasMessage(`services.name.${v}`)) {
+      // A service by its name, as the services page shows it.
+      lines.push(`${fieldText(name)}: ${t(`services.name.${v}` as MsgKey)}`);
     } else lines.push(`${fieldText(name)}: ${valueText(v)}`);
   }
   return lines;
