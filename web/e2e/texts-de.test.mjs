@@ -204,3 +204,52 @@ test('a conflict (409) reads German, without the server’s English detail', asy
     await other?.context.close();
   }
 });
+
+test('a mailbox’s fetch schedule is chosen with the picker and shown in words', async () => {
+  let who;
+  try {
+    who = await login();
+    const { page, context } = who;
+    const projects = await call(context, 'GET', '/projects');
+    const acme = projects.items.find((p) => p.key === 'ACME');
+    const address = `planer.${Date.now().toString(36)}@acme-energie.example`;
+    const mailbox = await call(context, 'POST', `/projects/${acme.id}/mailboxes`, {
+      name: 'Planer',
+      address,
+      imap_host: '127.0.0.1',
+      imap_port: 9,
+      imap_security: 'plain',
+      imap_username: 'planer',
+      imap_password: 'planer-secret-1',
+      smtp_host: '127.0.0.1',
+      smtp_port: 9,
+      smtp_security: 'plain',
+      fetch_schedule: '0 0 0 1 1 *',
+      paused: true,
+    });
+    await page.goto(`${env.baseUrl}/admin/projects/${acme.id}`);
+    await page.getByTestId(`mailbox-${mailbox.id}`).getByTestId('mailbox-edit').click();
+    const form = page.getByTestId('mailbox-form');
+    // A shape the picker has no words for stays an expression of one's own.
+    assert.equal(await form.getByTestId('mailbox-schedule-kind').inputValue(), 'custom');
+    assert.equal(await form.getByTestId('mailbox-schedule-expr').inputValue(), '0 0 0 1 1 *');
+    await form.getByTestId('mailbox-schedule-kind').selectOption('weekly');
+    await form.getByTestId('mailbox-schedule-day').selectOption({ label: 'montags' });
+    await form.getByTestId('mailbox-schedule-time').fill('07:15');
+    assert.equal((await form.getByTestId('mailbox-schedule-summary').innerText()).trim(), 'montags um 07:15 UTC');
+    await form.getByTestId('submit').click();
+    await form.waitFor({ state: 'detached' });
+    const saved = await call(context, 'GET', `/mailboxes/${mailbox.id}`);
+    assert.equal(saved.fetch_schedule, '0 15 7 * * MON');
+
+    await page.goto(`${env.baseUrl}/admin/services`);
+    const row = page.getByTestId(`service-mail.fetch.${mailbox.id}`);
+    await row.getByTestId('service-schedule').filter({ hasText: 'montags um 07:15 UTC' }).waitFor();
+    assert.equal((await row.getByTestId('service-name').innerText()).trim(), `E-Mail-Abruf: ${address} (Planer)`);
+  } catch (e) {
+    await failureArtifacts('texts-mailbox', who);
+    throw e;
+  } finally {
+    await who?.context.close();
+  }
+});
