@@ -59,6 +59,8 @@ const OBJECT_NAME: &str = "CASE a.object_type
     WHEN 'custom_field' THEN (SELECT x.label FROM custom_fields x JOIN projects p ON p.id = x.project_id
         WHERE x.id = a.object_id AND (?1 OR p.client_id = a.client_id))
     WHEN 'business_calendar' THEN (SELECT x.name FROM business_calendars x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'kb_article' THEN (SELECT v.title FROM kb_article_versions v JOIN kb_articles x ON x.id = v.article_id
+        WHERE v.article_id = a.object_id AND (?1 OR x.client_id = a.client_id) ORDER BY v.id DESC LIMIT 1)
     WHEN 'webhook' THEN (SELECT x.name FROM webhooks x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
     WHEN 'rule' THEN (SELECT x.name FROM rules x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
     WHEN 'course' THEN (SELECT x.title FROM courses x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))

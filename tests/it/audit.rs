@@ -161,6 +161,14 @@ async fn entries_name_people_and_objects_and_filter_by_person_action_and_time() 
     assert!(!page.to_string().contains("Nordlicht-Geheim"), "{page}");
     let (_, page) = admin.get(&query).await;
     assert_eq!(items(&page)[0]["object_name"], "Nora Nordlicht-Geheim");
+    // Articles by their newest title.
+    let (_, page) = acme_admin
+        .get(&format!("{V1}/audit?action=knowledge.article.publish"))
+        .await;
+    assert!(
+        !items(&page).is_empty() && items(&page).iter().all(|e| e["object_name"].is_string()),
+        "{page}"
+    );
     // And Nordlicht's admin never sees ACME's entries.
     let (_, page) = nord_admin
         .get(&format!(
