@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::auth::AuthError;
-use crate::services::{ControlError, Registry, RunReport, ServiceSpec, Trigger};
+use crate::services::{ControlError, Registry, RunMessage, RunReport, ServiceSpec, Trigger};
 
 /// Key of the session purge in the registry.
 pub const SESSION_PURGE: &str = "sessions.purge";
@@ -40,7 +40,7 @@ pub fn register_builtin(
                     .await
                     .map_err(|err| format!("reading SLA deadlines failed: {err}"))?;
                 if !due {
-                    return Ok(RunReport::new(0, "nothing due"));
+                    return Ok(RunReport::new(0, RunMessage::new("sla.nothingDue")));
                 }
                 let made = hub
                     .write(&ctx.db, |tx, announce| {
@@ -50,7 +50,7 @@ pub fn register_builtin(
                     .map_err(|err| format!("marking SLA deadlines failed: {err}"))?;
                 Ok(RunReport::new(
                     made,
-                    format!("{made} SLA warnings and breaches"),
+                    RunMessage::new("sla.marked").num("n", made as f64),
                 ))
             }
         },
@@ -66,7 +66,7 @@ pub fn register_builtin(
                 .await
                 .map_err(|err| format!("reading availability failed: {err}"))?;
             if !idle {
-                return Ok(RunReport::new(0, "nobody idle"));
+                return Ok(RunReport::new(0, RunMessage::new("routing.nobodyIdle")));
             }
             let marked = ctx
                 .db
@@ -77,7 +77,7 @@ pub fn register_builtin(
                 })?;
             Ok(RunReport::new(
                 marked as u64,
-                format!("{marked} idle agents marked away"),
+                RunMessage::new("routing.markedAway").num("n", marked as f64),
             ))
         },
     ))?;
@@ -91,10 +91,9 @@ pub fn register_builtin(
                 .map_err(|err| format!("recomputing SLA deadlines failed: {err}"))?;
             Ok(RunReport::new(
                 done.clocks,
-                format!(
-                    "{} running deadlines recomputed, {} cases' next deadline moved",
-                    done.clocks, done.cases
-                ),
+                RunMessage::new("sla.recomputed")
+                    .num("n", done.clocks as f64)
+                    .num("cases", done.cases as f64),
             ))
         },
     ))?;
@@ -113,7 +112,7 @@ pub fn register_builtin(
                     .map_err(|err| format!("moving open cases failed: {err}"))?;
                 Ok(RunReport::new(
                     moved as u64,
-                    format!("{moved} open cases moved to their new team"),
+                    RunMessage::new("distribution.moved").num("n", moved as f64),
                 ))
             }
         },
@@ -130,7 +129,7 @@ pub fn register_builtin(
                 .map_err(|err| format!("filling in the word pairs failed: {err}"))?;
             Ok(RunReport::new(
                 done as u64,
-                format!("{done} cases' word pairs filled in"),
+                RunMessage::new("search.pairsFilled").num("n", done as f64),
             ))
         },
     ))?;
@@ -148,7 +147,7 @@ pub fn register_builtin(
                 let removed = exports.expire(chrono::Utc::now());
                 Ok(RunReport::new(
                     removed as u64,
-                    format!("deleted {removed} expired export archives"),
+                    RunMessage::new("exports.expired").num("n", removed as f64),
                 ))
             }
         },
@@ -166,7 +165,7 @@ pub fn register_builtin(
             tracing::info!(sessions = purged, "purged expired sessions");
             Ok(RunReport::new(
                 purged as u64,
-                format!("purged {purged} expired sessions"),
+                RunMessage::new("sessions.purged").num("n", purged as f64),
             ))
         },
     ))?;
@@ -180,11 +179,9 @@ pub fn register_builtin(
                 .map_err(|err| format!("retention failed: {err}"))?;
             Ok(RunReport::new(
                 report.cases,
-                format!(
-                    "{} cases in {} projects",
-                    report.cases,
-                    report.projects.len()
-                ),
+                RunMessage::new("gdpr.retention")
+                    .num("n", report.cases as f64)
+                    .num("projects", report.projects.len() as f64),
             ))
         },
     ))?;

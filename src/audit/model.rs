@@ -1,4 +1,5 @@
 use crate::ids::{ClientId, UserId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,10 +42,17 @@ pub struct AuditEntry {
     pub at: String,
     pub actor_id: Option<UserId>,
     pub actor_email: Option<String>,
+    /// The actor's name now; `null` for the command line, a deleted user or
+    /// one the caller may not see.
+    pub actor_name: Option<String>,
     /// e.g. `project.create`, `auth.login-failed`
     pub action: String,
     pub object_type: String,
     pub object_id: Option<i64>,
+    /// The object's name (a contact's, a project's, a user's …) now, read
+    /// only inside the entry's client; `null` when it is gone, has no name
+    /// or belongs to a client the caller does not see.
+    pub object_name: Option<String>,
     pub client_id: Option<ClientId>,
     pub ip: Option<String>,
     #[schema(value_type = Object)]
@@ -76,6 +84,14 @@ pub struct AuditQuery {
     pub object_type: Option<String>,
     pub object_id: Option<i64>,
     pub actor_id: Option<UserId>,
+    /// One action, e.g. `contact.update`.
+    pub action: Option<String>,
+    /// Entries at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<DateTime<Utc>>,
     /// Only for platform admins: one client's entries.
     pub client_id: Option<ClientId>,
 }

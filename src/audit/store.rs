@@ -33,17 +33,60 @@ pub fn record(
     Ok(())
 }
 
+/// The actor's name: users of the entry's client or of none (provider
+/// staff, platform admins); a user of another client stays unnamed.
+const ACTOR_NAME: &str = "(SELECT u.name FROM users u WHERE u.id = a.actor_id
+    AND (?1 OR u.client_id IS NULL OR u.client_id = a.client_id))";
+
+/// The object's name by its type, read only inside the entry's client (a
+/// client admin's entries are all of their own client), so an entry never
+/// names another client's object. Unknown types have none.
+const OBJECT_NAME: &str = "CASE a.object_type
+    WHEN 'contact' THEN (SELECT x.name FROM contacts x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'organization' THEN (SELECT x.name FROM organizations x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'project' THEN (SELECT x.name FROM projects x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'client' THEN (SELECT x.name FROM clients x WHERE x.id = a.object_id AND (?1 OR x.id = a.client_id))
+    WHEN 'user' THEN (SELECT x.name FROM users x WHERE x.id = a.object_id
+        AND (?1 OR x.client_id IS NULL OR x.client_id = a.client_id))
+    WHEN 'team' THEN (SELECT x.name FROM teams x WHERE x.id = a.object_id
+        AND (?1 OR x.client_id IS NULL OR x.client_id = a.client_id))
+    WHEN 'topic' THEN (SELECT x.name FROM topics x JOIN projects p ON p.id = x.project_id
+        WHERE x.id = a.object_id AND (?1 OR p.client_id = a.client_id))
+    WHEN 'mailbox' THEN (SELECT x.name FROM mailboxes x JOIN projects p ON p.id = x.project_id
+        WHERE x.id = a.object_id AND (?1 OR p.client_id = a.client_id))
+    WHEN 'sla_policy' THEN (SELECT x.name FROM sla_policies x JOIN projects p ON p.id = x.project_id
+        WHERE x.id = a.object_id AND (?1 OR p.client_id = a.client_id))
+    WHEN 'custom_field' THEN (SELECT x.label FROM custom_fields x JOIN projects p ON p.id = x.project_id
+        WHERE x.id = a.object_id AND (?1 OR p.client_id = a.client_id))
+    WHEN 'business_calendar' THEN (SELECT x.name FROM business_calendars x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'kb_article' THEN (SELECT v.title FROM kb_article_versions v JOIN kb_articles x ON x.id = v.article_id
+        WHERE v.article_id = a.object_id AND (?1 OR x.client_id = a.client_id) ORDER BY v.id DESC LIMIT 1)
+    WHEN 'webhook' THEN (SELECT x.name FROM webhooks x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'rule' THEN (SELECT x.name FROM rules x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'course' THEN (SELECT x.title FROM courses x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'instruction' THEN (SELECT x.title FROM instructions x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+    WHEN 'text_module' THEN (SELECT x.title FROM text_modules x WHERE x.id = a.object_id AND (?1 OR x.client_id = a.client_id))
+END";
+
+/// An instant as the log stores it.
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 pub(super) fn list(
     conn: &Connection,
     visibility: &Visibility,
     query: &AuditQuery,
     limit: u32,
 ) -> StoreResult<Vec<AuditEntry>> {
-    let mut sql = String::from(
-        "SELECT id, at, actor_id, actor_email, action, object_type, object_id, client_id, ip, details
-         FROM audit_log WHERE 1 = 1",
+    let mut sql = format!(
+        "SELECT a.id, a.at, a.actor_id, a.actor_email, a.action, a.object_type, a.object_id,
+                a.client_id, a.ip, a.details, {ACTOR_NAME}, {OBJECT_NAME}
+         FROM audit_log a WHERE 1 = 1"
     );
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    // ?1: the caller sees every client (the names need no client check).
+    let mut args: Vec<rusqlite::types::Value> =
+        vec![i64::from(matches!(visibility, Visibility::All)).into()];
     let mut bind = |sql: &mut String, clause: &str, value: rusqlite::types::Value| {
         args.push(value);
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
@@ -72,6 +115,16 @@ pub(super) fn list(
     if let Some(actor) = query.actor_id {
         bind(&mut sql, " AND actor_id = ?", actor.into());
     }
+    if let Some(action) = &query.action {
+        bind(&mut sql, " AND action = ?", action.clone().into());
+    }
+    // Stored as RFC 3339 UTC with milliseconds: compared as text.
+    if let Some(from) = query.from {
+        bind(&mut sql, " AND at >= ?", stamp(from).into());
+    }
+    if let Some(to) = query.to {
+        bind(&mut sql, " AND at < ?", stamp(to).into());
+    }
     bind(
         &mut sql,
         " ORDER BY id DESC LIMIT ?",
@@ -91,6 +144,8 @@ pub(super) fn list(
             client_id: row.get(7)?,
             ip: row.get(8)?,
             details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+            actor_name: row.get(10)?,
+            object_name: row.get(11)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -244,7 +244,9 @@ impl Backups {
         let (name, size) = result.map_err(|e| e.to_string())?;
         Ok(RunReport::new(
             size,
-            format!("wrote and verified {name} ({size} bytes)"),
+            crate::services::RunMessage::new("backup.written")
+                .text("file", name)
+                .num("bytes", size as f64),
         ))
     }
 

@@ -175,7 +175,7 @@ impl Fetchers {
         let spec = self.service_spec(&mailbox);
         let current = self.services.status(&key).ok();
         let same = current.is_some_and(|status| {
-            status.label == spec.label && status.schedule == spec.trigger.describe()
+            status.subject == spec.subject && status.schedule == spec.trigger.schedule()
         });
         if !same {
             let _ = self.services.unregister(&key);
@@ -209,14 +209,16 @@ impl Fetchers {
                         .map_err(|err| crate::problem::shown(&err, "a mail fetch"))?;
                     Ok(crate::services::RunReport::new(
                         report.taken as u64,
-                        format!(
-                            "{} taken ({} new cases, {} already filed, {} flagged)",
-                            report.taken, report.new_cases, report.duplicates, report.flagged
-                        ),
+                        crate::services::RunMessage::new("mail.fetched")
+                            .num("n", report.taken as f64)
+                            .num("new_cases", report.new_cases as f64)
+                            .num("duplicates", report.duplicates as f64)
+                            .num("flagged", report.flagged as f64),
                     ))
                 }
             },
         )
+        .with_subject(format!("{} ({})", mailbox.address, mailbox.name))
         // Paused or stopped on the services page: the mailbox shows it.
         .with_state_hook(move |conn, desired| {
             store::set_paused(conn, mailbox_id, desired != DesiredState::Running)

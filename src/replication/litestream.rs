@@ -211,20 +211,18 @@ impl Replicator {
             if last_report.elapsed() >= Duration::from_secs(5) {
                 last_report = std::time::Instant::now();
                 let s = self.status();
-                let lag = s
-                    .lag_seconds
-                    .map(|l| format!("lag {l:.1} s"))
-                    .unwrap_or_else(|| "lag unknown".into());
-                let pos = s
-                    .position
-                    .map(|p| format!(", txid {p}"))
-                    .unwrap_or_default();
-                let at = s
-                    .replicated_at
-                    .map(|t| format!(", replicated {t}"))
-                    .unwrap_or_default();
-                registry
-                    .report_progress(SERVICE_KEY, format!("{} target: {lag}{pos}{at}", s.target));
+                let mut message = crate::services::RunMessage::new("replication.progress")
+                    .text("target", s.target);
+                if let Some(lag) = s.lag_seconds {
+                    message = message.num("lag", lag);
+                }
+                if let Some(position) = s.position {
+                    message = message.text("txid", position);
+                }
+                if let Some(at) = s.replicated_at {
+                    message = message.text("at", at);
+                }
+                registry.report_progress(SERVICE_KEY, message);
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::cases::CaseHub;
 use crate::db::Db;
 use crate::mail::secrets::Sealer;
 use crate::net::host_policy::HostPolicy;
-use crate::services::{ControlError, Registry, RunReport, ServiceSpec, Trigger};
+use crate::services::{ControlError, Registry, RunMessage, RunReport, ServiceSpec, Trigger};
 
 /// Key of the notification mail sender.
 pub const MAIL_SERVICE: &str = "rules.mail";
@@ -45,7 +45,7 @@ pub fn register(
                     .map_err(|err| format!("time-based rules failed: {err}"))?;
                 Ok(RunReport::new(
                     fired,
-                    format!("{fired} time-based rules fired"),
+                    RunMessage::new("rules.fired").num("n", fired as f64),
                 ))
             }
         },
@@ -102,7 +102,9 @@ async fn send_due(state: &Mailing) -> Result<RunReport, String> {
     }
     Ok(RunReport::new(
         sent,
-        format!("{sent} notification mails sent, {failed} failed attempts"),
+        RunMessage::new("rules.mailsSent")
+            .num("n", sent as f64)
+            .num("failed", failed as f64),
     ))
 }
 

@@ -15,7 +15,9 @@ pub mod store;
 
 pub use error::ServiceError;
 pub use handlers::configure;
-pub use model::{Action, DesiredState, ServiceState, ServiceStatus};
+pub use model::{
+    Action, DesiredState, Param, RunMessage, ServiceSchedule, ServiceState, ServiceStatus,
+};
 pub use registry::{
     Backoff, ControlError, Registry, RunContext, RunReport, ServiceSpec, StateHook, Trigger,
 };

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,13 +45,71 @@ impl DesiredState {
     }
 }
 
+/// When a service runs, as data: the UI describes it in the reader's
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ServiceSchedule {
+    /// A cron expression in UTC (six fields, seconds first, or five).
+    Cron { expr: String },
+    /// At a fixed interval.
+    Interval { seconds: u64 },
+    /// Runs again right after a run ends.
+    Continuous,
+}
+
+/// A number or a name inside a [`RunMessage`].
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Param {
+    Number(f64),
+    Text(String),
+}
+
+/// What a run reported: a stable code the UI translates
+/// (`services.result.<code>`) and the numbers and names it speaks of; the
+/// count the wording's plural follows is `n`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RunMessage {
+    /// E.g. `sessions.purged`.
+    pub code: String,
+    pub params: BTreeMap<String, Param>,
+}
+
+impl RunMessage {
+    pub fn new(code: &str) -> RunMessage {
+        RunMessage {
+            code: code.to_string(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a count or another number.
+    pub fn num(mut self, name: &str, value: impl Into<f64>) -> RunMessage {
+        self.params
+            .insert(name.to_string(), Param::Number(value.into()));
+        self
+    }
+
+    /// Adds a name (a file, a replica target).
+    pub fn text(mut self, name: &str, value: impl Into<String>) -> RunMessage {
+        self.params
+            .insert(name.to_string(), Param::Text(value.into()));
+        self
+    }
+}
+
 /// One background service.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServiceStatus {
+    /// Stable; the UI names the service by it (`services.name.<key>`).
     pub key: String,
+    /// The English name, for logs and for keys the UI does not know.
     pub label: String,
-    /// `cron 0 30 2 * * * (UTC)`, `every 60 s`, `continuous`.
-    pub schedule: String,
+    /// What the service works on when its key has a number in it (a mail
+    /// fetcher's mailbox: `support@example.com (Support)`).
+    pub subject: Option<String>,
+    pub schedule: ServiceSchedule,
     pub state: ServiceState,
     pub desired: DesiredState,
     /// A run is in progress.
@@ -64,7 +124,7 @@ pub struct ServiceStatus {
     pub consecutive_failures: u32,
     pub last_error: Option<String>,
     /// What the last successful run reported.
-    pub last_message: Option<String>,
+    pub last_message: Option<RunMessage>,
 }
 
 /// A control action on a service.

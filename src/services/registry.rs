@@ -17,7 +17,7 @@ use tokio::task::{AbortHandle, JoinHandle};
 use tokio_cron_scheduler::{Job, JobScheduler};
 use uuid::Uuid;
 
-use super::model::{DesiredState, ServiceState, ServiceStatus};
+use super::model::{DesiredState, RunMessage, ServiceSchedule, ServiceState, ServiceStatus};
 use crate::db::Db;
 
 /// When a service runs.
@@ -34,12 +34,16 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    /// Human-readable schedule shown in the UI.
-    pub fn describe(&self) -> String {
+    /// The schedule as the API shows it (the UI words it).
+    pub fn schedule(&self) -> ServiceSchedule {
         match self {
-            Trigger::Cron(expr) => format!("cron {expr} (UTC)"),
-            Trigger::Every(d) => format!("every {} s", d.as_secs_f64()),
-            Trigger::Loop => "continuous".to_string(),
+            Trigger::Cron(expr) => ServiceSchedule::Cron {
+                expr: expr.trim().to_string(),
+            },
+            Trigger::Every(d) => ServiceSchedule::Interval {
+                seconds: d.as_secs(),
+            },
+            Trigger::Loop => ServiceSchedule::Continuous,
         }
     }
 
@@ -91,15 +95,15 @@ fn with_seconds(expr: &str) -> String {
 pub struct RunReport {
     /// Items handled (sessions purged, mails fetched, bytes backed up …).
     pub items: u64,
-    /// A short line for the status page.
-    pub message: Option<String>,
+    /// What the status page says about the run.
+    pub message: Option<RunMessage>,
 }
 
 impl RunReport {
-    pub fn new(items: u64, message: impl Into<String>) -> RunReport {
+    pub fn new(items: u64, message: RunMessage) -> RunReport {
         RunReport {
             items,
-            message: Some(message.into()),
+            message: Some(message),
         }
     }
 }
@@ -147,8 +151,10 @@ pub struct ServiceSpec {
     /// Stable key, e.g. `sessions.purge`, `backup`, `mail.fetch.3`; the
     /// chosen state is stored under it.
     pub key: String,
-    /// Shown in the UI.
+    /// The English name (the UI names services by key).
     pub label: String,
+    /// See [`ServiceStatus::subject`].
+    pub subject: Option<String>,
     pub trigger: Trigger,
     pub backoff: Backoff,
     pub run: RunFn,
@@ -176,6 +182,7 @@ impl ServiceSpec {
         ServiceSpec {
             key: key.into(),
             label: label.into(),
+            subject: None,
             trigger,
             backoff: Backoff::default(),
             run: Arc::new(move |ctx| Box::pin(run(ctx))),
@@ -191,6 +198,11 @@ impl ServiceSpec {
         + 'static,
     ) -> Self {
         self.on_state = Some(Arc::new(hook));
+        self
+    }
+
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
         self
     }
 
@@ -226,7 +238,7 @@ struct Runtime {
     failures: u64,
     consecutive_failures: u32,
     last_error: Option<String>,
-    last_message: Option<String>,
+    last_message: Option<RunMessage>,
     /// Reset the failure backoff at the next scheduling (restart, start).
     clear_failures: bool,
 }
@@ -290,7 +302,8 @@ impl Entry {
         ServiceStatus {
             key: self.spec.key.clone(),
             label: self.spec.label.clone(),
-            schedule: self.spec.trigger.describe(),
+            subject: self.spec.subject.clone(),
+            schedule: self.spec.trigger.schedule(),
             state,
             desired,
             busy: rt.running,
@@ -446,7 +459,7 @@ impl Registry {
     /// A long-running (`Loop`) service reports from inside its run that it
     /// works: the line shows as its last message, and earlier failures no
     /// longer count (its state is `running` again). Unknown keys are ignored.
-    pub fn report_progress(&self, key: &str, message: String) {
+    pub fn report_progress(&self, key: &str, message: RunMessage) {
         let Ok(entry) = self.entry(key) else { return };
         let mut rt = entry.rt();
         rt.last_message = Some(message);
@@ -721,7 +734,7 @@ async fn run_once(entry: &Arc<Entry>, db: &Db) {
         }
         Err(_) => {
             // Aborted by stop or restart: not a failure of the service.
-            rt.last_message = Some("run aborted".into());
+            rt.last_message = Some(RunMessage::new("run.aborted"));
             None
         }
     };

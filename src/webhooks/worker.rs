@@ -20,7 +20,7 @@ use super::target;
 use crate::db::{Db, now};
 use crate::mail::secrets::Sealer;
 use crate::net::host_policy::HostPolicy;
-use crate::services::{ControlError, Registry, RunReport, ServiceSpec, Trigger};
+use crate::services::{ControlError, Registry, RunMessage, RunReport, ServiceSpec, Trigger};
 
 /// Registry key of the sender.
 pub const SERVICE_KEY: &str = "webhooks.send";
@@ -178,7 +178,9 @@ async fn send_due(state: &Sending) -> Result<RunReport, String> {
     }
     Ok(RunReport::new(
         delivered,
-        format!("{delivered} delivered, {failed} failed attempts"),
+        RunMessage::new("webhooks.delivered")
+            .num("n", delivered as f64)
+            .num("failed", failed as f64),
     ))
 }
 

@@ -698,7 +698,15 @@ async fn after_fetching_messages_are_moved_or_deleted_and_repeats_are_not_filed(
     let (_, list) = admin.get("/api/v1/services").await;
     let service = fetcher_service(&list).expect("the fetcher is a service");
     assert_eq!(service["state"], "paused", "{service}");
-    assert_eq!(service["schedule"], "cron * * * * * * (UTC)", "{service}");
+    assert_eq!(
+        service["schedule"],
+        serde_json::json!({ "kind": "cron", "expr": "* * * * * *" }),
+        "{service}"
+    );
+    assert!(
+        service["subject"].as_str().is_some_and(|s| s.contains('@')),
+        "the fetcher names its mailbox: {service}"
+    );
     assert!(service["runs"].as_u64().unwrap() >= 1, "{service}");
     assert!(
         list["items"]

@@ -7,6 +7,7 @@ mod common;
 
 mod api_contract;
 mod api_hardening;
+mod audit;
 mod auth_hardening;
 mod authz_matrix;
 mod backup;

@@ -541,7 +541,7 @@ async fn litestream_is_supervised_as_a_service() {
         .find(|s| s["key"] == "replication")
         .expect("the replication service is listed")
         .clone();
-    assert_eq!(row["schedule"], "continuous");
+    assert_eq!(row["schedule"], serde_json::json!({ "kind": "continuous" }));
     let stopped = http
         .post(format!("{url}/api/v1/services/replication/stop"))
         .bearer_auth(&token)

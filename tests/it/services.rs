@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use zezaro::services::{Backoff, RunReport, ServiceSpec, Trigger};
+use zezaro::services::{Backoff, RunMessage, RunReport, ServiceSpec, Trigger};
 
 const ADMIN: &str = "admin@zezaro.example";
 
@@ -50,7 +50,7 @@ async fn a_failing_service_is_retried_with_backoff_and_reported() {
                         match n {
                             1 | 3 => Err(format!("attempt {n} failed")),
                             2 => panic!("attempt 2 panicked"),
-                            _ => Ok(RunReport::new(1, "fine again")),
+                            _ => Ok(RunReport::new(1, RunMessage::new("test.fine").num("n", 1))),
                         }
                     }
                 },
@@ -143,13 +143,21 @@ async fn a_failing_service_is_retried_with_backoff_and_reported() {
         flaky["last_error"].as_str().unwrap().contains("attempt 3"),
         "{flaky}"
     );
-    assert_eq!(flaky["last_message"], "fine again");
+    // Run messages are a code and parameters the UI words.
+    assert_eq!(flaky["last_message"]["code"], "test.fine", "{flaky}");
+    assert_eq!(flaky["last_message"]["params"]["n"].as_f64(), Some(1.0));
     // The built-in services are there.
     assert_eq!(service(&list, "sessions.purge")["state"], "running");
+    // Schedules are data: the kind and the cron expression or interval.
     assert_eq!(
         service(&list, "backup")["schedule"],
-        "cron 0 30 2 * * * (UTC)"
+        json!({ "kind": "cron", "expr": "0 30 2 * * *" })
     );
+    assert_eq!(
+        service(&list, "sla.recompute")["schedule"],
+        json!({ "kind": "interval", "seconds": 60 })
+    );
+    assert_eq!(service(&list, "backup")["subject"], Value::Null);
 
     // Run now, through the API.
     let (status, purge) = admin
@@ -160,12 +168,9 @@ async fn a_failing_service_is_retried_with_backoff_and_reported() {
     loop {
         let (_, list) = admin.get("/api/v1/services").await;
         if service(&list, "sessions.purge")["runs"] == 1 {
-            assert!(
-                service(&list, "sessions.purge")["last_message"]
-                    .as_str()
-                    .unwrap()
-                    .contains("purged")
-            );
+            let message = &service(&list, "sessions.purge")["last_message"];
+            assert_eq!(message["code"], "sessions.purged", "{message}");
+            assert!(message["params"]["n"].is_number(), "{message}");
             break;
         }
         assert!(Instant::now() < deadline, "run now did not run");

@@ -21,7 +21,7 @@ use crate::db::{Db, now};
 use crate::mail::secrets::Sealer;
 use crate::mail::smtp::{self, OutgoingFile, OutgoingMail, SendError, SmtpSettings};
 use crate::net::host_policy::HostPolicy;
-use crate::services::{ControlError, Registry, RunReport, ServiceSpec, Trigger};
+use crate::services::{ControlError, Registry, RunMessage, RunReport, ServiceSpec, Trigger};
 
 /// Registry key of the sender.
 pub const SERVICE_KEY: &str = "mail.send";
@@ -136,7 +136,9 @@ async fn send_due(state: &Sending) -> Result<RunReport, String> {
     }
     Ok(RunReport::new(
         sent,
-        format!("{sent} sent, {failed} failed attempts"),
+        RunMessage::new("mail.sent")
+            .num("n", sent as f64)
+            .num("failed", failed as f64),
     ))
 }
 

@@ -1,5 +1,5 @@
 import { ApiError, NetworkError } from '../api';
-import { hasMessage, t } from '../i18n';
+import { getLocale, hasMessage, t, type MsgKey } from '../i18n';
 
 /** Translated labels of the fields a validation error may name. */
 export type FieldLabels = Record<string, string>;
@@ -24,15 +24,27 @@ export function errorMessage(err: unknown, fields?: FieldLabels): string {
     } else if (code === 'validation' || (field && detail)) {
       // Validation details are specific; show them with the field name.
       msg = field ? t('error.field', { field, detail: detail ?? '' }) : (detail ?? t('error.generic', { status }));
-    } else if (code) {
-      const key = `error.${code}`;
-      msg = hasMessage(key) ? t(key) : (detail ?? err.problem.title ?? t('error.generic', { status }));
+    } else if (code && hasMessage(`error.${code}`)) {
+      msg = t(`error.${code}` as MsgKey);
     } else {
-      msg = detail ?? err.problem.title ?? t('error.generic', { status });
+      msg = untranslated(status, detail ?? err.problem.title);
     }
     if (err.retryAfter) msg += ' ' + t('error.retryAfter', { n: err.retryAfter });
     if (err.problem.reference) msg += ' ' + t('error.referenceId', { reference: err.problem.reference });
     return msg;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A problem whose code the catalogue does not know: the server's detail is
+ * English, so only English screens show it; others say what the status
+ * means in their language.
+ */
+function untranslated(status: number, detail: string | undefined): string {
+  if (detail && getLocale() === 'en') return detail;
+  if (status === 409) return t('error.conflict');
+  if (status === 404) return t('error.not-found');
+  if (status === 403) return t('error.forbidden');
+  return t('error.generic', { status });
 }

@@ -3596,6 +3596,11 @@ export interface components {
             actor_email: string | null;
             /** Format: int64 */
             actor_id: number | null;
+            /**
+             * @description The actor's name now; `null` for the command line, a deleted user or
+             *     one the caller may not see.
+             */
+            actor_name: string | null;
             at: string;
             /** Format: int64 */
             client_id: number | null;
@@ -3605,6 +3610,12 @@ export interface components {
             ip: string | null;
             /** Format: int64 */
             object_id: number | null;
+            /**
+             * @description The object's name (a contact's, a project's, a user's …) now, read
+             *     only inside the entry's client; `null` when it is gone, has no name
+             *     or belongs to a client the caller does not see.
+             */
+            object_name: string | null;
             object_type: string;
         };
         AuditPage: {
@@ -5565,13 +5576,14 @@ export interface components {
                 desired: components["schemas"]["DesiredState"];
                 /** Format: int64 */
                 failures: number;
+                /** @description Stable; the UI names the service by it (`services.name.<key>`). */
                 key: string;
+                /** @description The English name, for logs and for keys the UI does not know. */
                 label: string;
                 /** Format: int64 */
                 last_duration_ms: number | null;
                 last_error: string | null;
-                /** @description What the last successful run reported. */
-                last_message: string | null;
+                last_message: null | components["schemas"]["RunMessage"];
                 last_run_at: string | null;
                 last_success_at: string | null;
                 next_run_at: string | null;
@@ -5580,9 +5592,13 @@ export interface components {
                  * @description Runs since the server started (successful and failed).
                  */
                 runs: number;
-                /** @description `cron 0 30 2 * * * (UTC)`, `every 60 s`, `continuous`. */
-                schedule: string;
+                schedule: components["schemas"]["ServiceSchedule"];
                 state: components["schemas"]["ServiceState"];
+                /**
+                 * @description What the service works on when its key has a number in it (a mail
+                 *     fetcher's mailbox: `support@example.com (Support)`).
+                 */
+                subject: string | null;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -6750,6 +6766,8 @@ export interface components {
             postal_code?: string | null;
             street?: string | null;
         };
+        /** @description A number or a name inside a [`RunMessage`]. */
+        Param: number | string;
         /** @description `POST /api/v1/me/password`. */
         PasswordChange: {
             current_password: string;
@@ -7117,6 +7135,18 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /**
+         * @description What a run reported: a stable code the UI translates
+         *     (`services.result.<code>`) and the numbers and names it speaks of; the
+         *     count the wording's plural follows is `n`.
+         */
+        RunMessage: {
+            /** @description E.g. `sessions.purged`. */
+            code: string;
+            params: {
+                [key: string]: components["schemas"]["Param"];
+            };
+        };
         /** @description What one run did. */
         RunReport: {
             /** @description Messages found filed before (a repeated fetch), only settled. */
@@ -7166,6 +7196,23 @@ export interface components {
          */
         Security: "tls" | "starttls" | "plain";
         /**
+         * @description When a service runs, as data: the UI describes it in the reader's
+         *     language.
+         */
+        ServiceSchedule: {
+            expr: string;
+            /** @enum {string} */
+            kind: "cron";
+        } | {
+            /** @enum {string} */
+            kind: "interval";
+            /** Format: int64 */
+            seconds: number;
+        } | {
+            /** @enum {string} */
+            kind: "continuous";
+        };
+        /**
          * @description What a service is doing, as shown to admins.
          * @enum {string}
          */
@@ -7179,13 +7226,14 @@ export interface components {
             desired: components["schemas"]["DesiredState"];
             /** Format: int64 */
             failures: number;
+            /** @description Stable; the UI names the service by it (`services.name.<key>`). */
             key: string;
+            /** @description The English name, for logs and for keys the UI does not know. */
             label: string;
             /** Format: int64 */
             last_duration_ms: number | null;
             last_error: string | null;
-            /** @description What the last successful run reported. */
-            last_message: string | null;
+            last_message: null | components["schemas"]["RunMessage"];
             last_run_at: string | null;
             last_success_at: string | null;
             next_run_at: string | null;
@@ -7194,9 +7242,13 @@ export interface components {
              * @description Runs since the server started (successful and failed).
              */
             runs: number;
-            /** @description `cron 0 30 2 * * * (UTC)`, `every 60 s`, `continuous`. */
-            schedule: string;
+            schedule: components["schemas"]["ServiceSchedule"];
             state: components["schemas"]["ServiceState"];
+            /**
+             * @description What the service works on when its key has a number in it (a mail
+             *     fetcher's mailbox: `support@example.com (Support)`).
+             */
+            subject: string | null;
         };
         /**
          * @description The moment a time-based rule counts from.
@@ -8117,6 +8169,7 @@ export type OpeningInterval = components['schemas']['OpeningInterval'];
 export type Organization = components['schemas']['Organization'];
 export type OrganizationPage = components['schemas']['OrganizationPage'];
 export type OrganizationPatch = components['schemas']['OrganizationPatch'];
+export type Param = components['schemas']['Param'];
 export type PasswordChange = components['schemas']['PasswordChange'];
 export type Permissions = components['schemas']['Permissions'];
 export type Presence = components['schemas']['Presence'];
@@ -8150,11 +8203,13 @@ export type RuleEvent = components['schemas']['RuleEvent'];
 export type RuleInput = components['schemas']['RuleInput'];
 export type RuleRun = components['schemas']['RuleRun'];
 export type RuleVersion = components['schemas']['RuleVersion'];
+export type RunMessage = components['schemas']['RunMessage'];
 export type RunReport = components['schemas']['RunReport'];
 export type SavedView = components['schemas']['SavedView'];
 export type Schedule = components['schemas']['Schedule'];
 export type SearchResults = components['schemas']['SearchResults'];
 export type Security = components['schemas']['Security'];
+export type ServiceSchedule = components['schemas']['ServiceSchedule'];
 export type ServiceState = components['schemas']['ServiceState'];
 export type ServiceStatus = components['schemas']['ServiceStatus'];
 export type Since = components['schemas']['Since'];
@@ -8299,14 +8354,20 @@ export interface operations {
     list_audit: {
         parameters: {
             query?: {
+                /** @description One action, e.g. `contact.update`. */
+                action?: string | null;
                 actor_id?: number | null;
                 before_id?: number | null;
                 /** @description Only for platform admins: one client's entries. */
                 client_id?: number | null;
+                /** @description Entries at or after this instant (RFC 3339). */
+                from?: string | null;
                 /** @description 1–500, default 50. */
                 limit?: number | null;
                 object_id?: number | null;
                 object_type?: string | null;
+                /** @description Entries before this instant (RFC 3339). */
+                to?: string | null;
             };
             header?: never;
             path?: never;

@@ -37,7 +37,7 @@ import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 import { notifications as deNotifications } from './de/notifications';
 
-export type { Message, Plural } from './messages';
+export type { Message, Plural, Vars } from './messages';
 
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];

@@ -113,7 +113,6 @@ export function CaseDetailPage({ params }: { params: Params }) {
       {writes.conflict && (
         <Modal title={t('conflict.title')} onClose={() => writes.setConflict(null)} testId="conflict">
           <p>{t('conflict.text')}</p>
-          {writes.conflict.detail && <p class="muted">{writes.conflict.detail}</p>}
           <div class="form-actions">
             <button
               type="button"

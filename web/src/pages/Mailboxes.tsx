@@ -13,6 +13,7 @@ import { Link } from '../components/Link';
 import { ConfirmModal, FormModal } from '../components/Modal';
 import { Loading } from '../components/Page';
 import { useLoad } from '../components/useLoad';
+import { SchedulePicker } from '../components/Schedule';
 
 const FLAG_KEYS: Record<MailFlag, MsgKey> = {
   'unknown-charset': 'mail.flag.unknownCharset',
@@ -345,9 +346,10 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
           <input required value={v.move_to_folder} onInput={set('move_to_folder')} />
         </Field>
       )}
-      <Field label={t('mail.schedule')} hint={t('mail.scheduleHint')}>
-        <input required class="mono" value={v.fetch_schedule} onInput={set('fetch_schedule')} />
-      </Field>
+      <fieldset class="schedule-fieldset">
+        <legend>{t('mail.schedule')}</legend>
+        <SchedulePicker value={v.fetch_schedule} onChange={(fetch_schedule) => setV({ ...v, fetch_schedule })} testId="mailbox-schedule" />
+      </fieldset>
       <h3>SMTP</h3>
       <Field label={t('mail.host')}>
         <input required value={v.smtp_host} onInput={set('smtp_host')} data-testid="mailbox-smtp-host" />

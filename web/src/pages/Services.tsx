@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type List, type ReplicationStatus, type ServiceAction, type ServiceState, type ServiceStatus } from '../api';
-import { formatDateTime, formatNumber, t, type MsgKey } from '../i18n';
+import { api, type List, type ReplicationStatus, type RunMessage, type ServiceAction, type ServiceState, type ServiceStatus } from '../api';
+import { formatBytes, formatDateTime, formatNumber, hasMessage, t, type MsgKey, type Vars } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
+import { describeSchedule } from '../components/Schedule';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 
@@ -22,6 +23,23 @@ function actionsFor(s: ServiceStatus): ServiceAction[] {
     case 'stopped':
       return ['run', 'start'];
   }
+}
+
+/** A service's name in the reader's language, by its key (`mail.fetch.3` is a mail fetcher). */
+function serviceName(s: ServiceStatus): string {
+  const key = `services.name.${s.key}`;
+  if (hasMessage(key)) return t(key);
+  if (s.key.startsWith('mail.fetch.')) return t('services.name.mail.fetch', { subject: s.subject ?? s.key });
+  return s.label;
+}
+
+/** What a run reported, in words, by its code. */
+export function runMessage(m: RunMessage): string {
+  const vars: Vars = {};
+  for (const [name, value] of Object.entries(m.params)) vars[name] = value;
+  if (m.code === 'backup.written' && typeof m.params.bytes === 'number') vars.size = formatBytes(m.params.bytes);
+  const key = `services.result.${m.code}`;
+  return hasMessage(key) ? t(key, vars) : t('services.result.unknown', { code: m.code });
 }
 
 /** Background services (platform admins): state, schedule, runs, errors; control them live. */
@@ -93,26 +111,30 @@ export function ServicesPage() {
               {list.data.items.length === 0 && <Empty colSpan={8} />}
               {list.data.items.map((s) => (
                 <tr key={s.key} data-testid={`service-${s.key}`}>
-                  <td>
-                    {s.label}
+                  <td data-label={t('services.service')}>
+                    <span data-testid="service-name">{serviceName(s)}</span>
                     <div class="muted mono">{s.key}</div>
                   </td>
-                  <td>
+                  <td data-label={t('services.state')}>
                     <span class={STATE_CLASS[s.state]} data-testid="service-state">
                       {t(`services.state.${s.state}` as MsgKey)}
                     </span>
                     {s.busy && <div class="muted">{t('services.busy')}</div>}
                   </td>
-                  <td class="mono" data-label={t('services.schedule')}>
-                    {s.schedule}
+                  <td data-label={t('services.schedule')} data-testid="service-schedule">
+                    {describeSchedule(s.schedule)}
                   </td>
                   <td data-label={t('services.lastRun')}>
                     {s.last_run_at ? formatDateTime(s.last_run_at) : '—'}
-                    {s.last_duration_ms !== null && <div class="muted">{s.last_duration_ms} ms</div>}
+                    {s.last_duration_ms !== null && <div class="muted">{t('services.durationMs', { ms: s.last_duration_ms })}</div>}
                     {s.key === 'replication' && replication ? (
                       <ReplicationLine status={replication} />
                     ) : (
-                      s.last_message && <div class="muted">{s.last_message}</div>
+                      s.last_message && (
+                        <div class="muted" data-testid="service-message">
+                          {runMessage(s.last_message)}
+                        </div>
+                      )
                     )}
                   </td>
                   <td data-label={t('services.nextRun')}>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
@@ -120,7 +142,16 @@ export function ServicesPage() {
                     {formatNumber(s.runs)}
                     {s.failures > 0 && <div class="muted">{t('services.failures', { n: s.failures })}</div>}
                   </td>
-                  <td data-label={t('services.lastError')}>{s.last_error ? <span class="badge badge-danger">{s.last_error}</span> : '—'}</td>
+                  <td data-label={t('services.lastError')}>
+                    {s.last_error ? (
+                      // The error's own text (a mail server's answer, a path): kept as written, marked as such.
+                      <span class="badge badge-danger" title={t('services.errorLabel')} lang="en">
+                        {s.last_error}
+                      </span>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td class="actions actions-wrap">
                     {actionsFor(s).map((action) => (
                       <button

@@ -59,7 +59,6 @@ export const mail: AreaMessages<typeof en> = {
   'mail.after.delete': 'Löschen',
   'mail.moveTo': 'Zielordner',
   'mail.schedule': 'Abrufzeitplan',
-  'mail.scheduleHint': 'Cron mit Sekunden; „0 * * * * *“ ist jede Minute.',
   'mail.noSubject': '(kein Betreff)',
   'mail.openCase': 'Fall öffnen',
   'mail.raw': 'Original-E-Mail',

@@ -59,7 +59,6 @@ export const mail = {
   'mail.after.delete': 'Delete',
   'mail.moveTo': 'Move to folder',
   'mail.schedule': 'Fetch schedule',
-  'mail.scheduleHint': 'Cron with seconds; "0 * * * * *" is every minute.',
   'mail.noSubject': '(no subject)',
   'mail.openCase': 'Open case',
   'mail.raw': 'Original e-mail',

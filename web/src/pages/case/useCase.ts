@@ -10,8 +10,8 @@ import { t } from '../../i18n';
 import { useLiveEvents } from '../../components/events';
 import { retryable, useSaveFeedback } from '../../components/SaveFeedback';
 
+/** A write refused with `case-changed`; the dialog words it (the server's detail is English). */
 export interface Conflict {
-  detail: string;
   retry: () => Promise<void>;
   what: 'save' | 'send';
 }
@@ -128,7 +128,6 @@ export function useCaseWrites(id: number, state: CaseState, onSolved: () => void
       if (isCaseChanged(err)) {
         setConflict({
           what,
-          detail: err.problem.detail ?? '',
           retry: async () => {
             await run(true);
           },
@@ -156,7 +155,7 @@ export function useCaseWrites(id: number, state: CaseState, onSolved: () => void
       (err) => {
         if (!isCaseChanged(err)) return retryable(err) ? { run: () => void patch(body, force) } : null;
         const anyway = () => patch(body, true);
-        setConflict({ what: 'save', detail: err.problem.detail ?? '', retry: async () => void (await anyway()) });
+        setConflict({ what: 'save', retry: async () => void (await anyway()) });
         return { run: () => void anyway(), label: t('conflict.saveAnyway') };
       },
     );
