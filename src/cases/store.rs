@@ -668,16 +668,10 @@ pub fn prefix_words(conn: &Connection, stem: &str, max: usize) -> StoreResult<Op
     let Some(end) = crate::search::fold::successor(&stem) else {
         return Ok(None);
     };
-    // Per connection, in temp: not a table of the store. 'instance' rows
-    // start at a word without reading its documents (a 'row' vocabulary
-    // would count them all), so each step is one seek.
-    conn.execute_batch(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.case_search_words
-             USING fts5vocab(main, case_search, 'instance')",
-    )?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT term FROM temp.case_search_words WHERE term >= ?1 AND term < ?2 LIMIT 1",
-    )?;
+    let words_table = crate::search::fold::words_table(conn, SEARCH_TABLE)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT term FROM {words_table} WHERE term >= ?1 AND term < ?2 LIMIT 1"
+    ))?;
     let mut words: Vec<String> = Vec::new();
     let mut from = stem;
     while let Some(word) = stmt
@@ -1371,7 +1365,7 @@ fn seek_index(
 
 /// Chooses walk or seek for this list from the store's numbers.
 fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> StoreResult<Plan> {
-    use super::plan::{Candidate, Choice, Inputs, choose, probe_bound};
+    use super::plan::{Candidate, Inputs, choose, probe_bound};
     let project = filter.project_id;
     let (walk, prefixed) = walk_index(sort, project.is_some(), filter.open);
     // Nothing but the project (or nothing at all) and a walk led by it:
@@ -1510,14 +1504,7 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
         candidates,
         counted_matches: None,
     };
-    Ok(match choose(&inputs) {
-        Choice::Walk => Plan::Walk(walk),
-        Choice::Seek(i) => {
-            let (index, clause, how) = seeks[i];
-            Plan::Seek { index, clause, how }
-        }
-        Choice::Sqlite => Plan::Sqlite,
-    })
+    Ok(plan_of(choose(&inputs), walk, &seeks))
 }
 
 /// The plan from the kept counts (`cases::counts`, migration 0037), when
@@ -1534,7 +1521,7 @@ fn choose_from_counts(
     limit: u32,
 ) -> StoreResult<Option<Plan>> {
     use super::counts::{Counted, cases_in, estimate, projects_of};
-    use super::plan::{Candidate, Choice, Inputs, choose};
+    use super::plan::{Candidate, Inputs, choose};
     let mut counted = Vec::new();
     for (key, clause) in &filter.keys {
         let c = match key {
@@ -1615,13 +1602,25 @@ fn choose_from_counts(
         candidates,
         counted_matches: Some(matches),
     };
-    Ok(Some(match choose(&inputs) {
-        Choice::Walk | Choice::Sqlite => Plan::Walk(walk),
+    Ok(Some(plan_of(choose(&inputs), walk, &seeks)))
+}
+
+/// The plan for the chooser's choice: the walk's index, or the seek it
+/// picked.
+fn plan_of(
+    choice: super::plan::Choice,
+    walk: &'static str,
+    seeks: &[(&'static str, usize, SeekBy)],
+) -> Plan {
+    use super::plan::Choice;
+    match choice {
+        Choice::Walk => Plan::Walk(walk),
         Choice::Seek(i) => {
             let (index, clause, how) = seeks[i];
             Plan::Seek { index, clause, how }
         }
-    }))
+        Choice::Sqlite => Plan::Sqlite,
+    }
 }
 
 /// Rewrites the filter for the plan; returns the FROM's index clause.

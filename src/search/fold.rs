@@ -216,14 +216,7 @@ impl Vocabulary<'_> {
         }
         self.lookups += 1;
         if !self.ready {
-            // Per connection, in temp (as `cases::store::prefix_words`):
-            // an 'instance' row starts at a word without reading its
-            // documents, so a look-up is one seek.
-            self.conn.execute_batch(&format!(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{t}_words
-                     USING fts5vocab(main, {t}, 'instance')",
-                t = self.table
-            ))?;
+            words_table(self.conn, self.table)?;
             self.ready = true;
         }
         let found = if prefix {
@@ -248,6 +241,18 @@ impl Vocabulary<'_> {
         };
         Ok(Some(found.is_some()))
     }
+}
+
+/// The words of FTS5 table `table`'s index, as a vocabulary table: per
+/// connection, in temp (not a table of the store). Its 'instance' rows
+/// start at a word without reading its documents (a 'row' vocabulary would
+/// count them all), so a look-up is one seek. Returns the table's name.
+pub(crate) fn words_table(conn: &Connection, table: &str) -> rusqlite::Result<String> {
+    let name = format!("temp.{table}_words");
+    conn.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5vocab(main, {table}, 'instance')"
+    ))?;
+    Ok(name)
 }
 
 /// The first string after every string starting with `token` (its last
