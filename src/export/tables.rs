@@ -1836,6 +1836,48 @@ pub const EXPORTERS: &[Exporter] = &[
             c("last_assigned_at", TIMES),
         ],
     },
+    Exporter {
+        file: "seats.csv",
+        format: Format::Csv,
+        about: "Seats the provider staffs in the client's projects: Team Basic (shared agents, a \
+                service window and a daily productive time per seat) or Team Pro (exclusive \
+                agents).",
+        requires: &["seats"],
+        from: "FROM seats t WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Seat id."),
+            c("project_id", "See projects.csv."),
+            c("name", "Name of the seat."),
+            c("tariff", "`team-basic` or `team-pro`."),
+            c("channel", "The channel the seat serves; empty: every channel."),
+            c("calendar_id", "Team Basic's service window; see business_calendars.csv."),
+            c("productive_minutes", "Team Basic's daily productive time per seat, in minutes."),
+            c("valid_from", "First day (local date)."),
+            c("valid_to", "Last day (local date); empty: open."),
+            c("version", "Edit version."),
+            c("created_at", TIMES),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "seat_assignments.csv",
+        format: Format::Csv,
+        about: "Which agent fills which seat in which period.",
+        requires: &["seat_assignments"],
+        from: "FROM seat_assignments t JOIN seats s ON s.id = t.seat_id \
+               WHERE s.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Assignment id."),
+            c("seat_id", "See seats.csv."),
+            c("user_id", "See users.csv."),
+            c("valid_from", "First day (local date)."),
+            c("valid_to", "Last day (local date); empty: open."),
+            c("created_by_id", "See users.csv."),
+            c("created_at", TIMES),
+        ],
+    },
 ];
 
 /// Where the client's stored files (blobs) are named: (tables needed, a
