@@ -1,50 +1,174 @@
 #!/usr/bin/env python3
-"""Issue 19: case creation through the API (4 client threads) with and
-without Litestream replication to a local directory; samples the WAL size
-and /healthz replication lag every 0.5 s.
+"""Issue 19: case creation through the API with and without Litestream
+replication, to a directory (`file`) or over SFTP to Debian's sshd on
+loopback (`sftp`, attachments with rclone). Samples the WAL size and the
+/healthz replication lag every 0.5 s.
 
-    python3 benches/issue19_replication.py repl 40 18941
-    python3 benches/issue19_replication.py plain 40 18942
+    # throughput at the server's own limit, one round of each mode:
+    python3 benches/issue19_replication.py --modes plain,file,sftp --secs 30
+    # lag at a fixed rate (creations per second, all writers together):
+    python3 benches/issue19_replication.py --modes file,sftp --rate 500 --secs 60
+    # several rounds, modes interleaved, medians at the end:
+    python3 benches/issue19_replication.py --modes plain,file --rounds 3
+
+ZEZARO_BIN (default target/release/zezaro) and ZEZARO_LITESTREAM name the
+binaries; rclone and sshd come from Debian (`.ci/test` installs them).
 """
-import json, os, subprocess, sys, threading, time, urllib.request, shutil
-BIN=os.environ.get("ZEZARO_BIN", "target/debug/zezaro")
-LS=os.environ.get("ZEZARO_LITESTREAM", os.path.abspath("target/litestream-venv/bin/litestream"))
-mode=sys.argv[1]; secs=float(sys.argv[2]); port=sys.argv[3]
-root=os.path.join(os.environ.get("TMPDIR", "/tmp"), f"zezaro-issue19-{mode}")
-shutil.rmtree(root, ignore_errors=True); os.makedirs(root)
-data=root+"/data"
-subprocess.run([BIN,"demo","--cases","0","--data-dir",data],check=True,capture_output=True)
-tok=subprocess.run([BIN,"token","create","--email","admin@zezaro.example","--name","b","--data-dir",data],check=True,capture_output=True,text=True).stdout.strip()
-args=[BIN,"serve","--data-dir",data,"--listen","127.0.0.1:"+port]
-if mode=="repl": args+=["--replication-target","file","--replication-path",root+"/replica","--litestream",LS]
-srv=subprocess.Popen(args,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)
-url="http://127.0.0.1:"+port
-for _ in range(100):
-    try: urllib.request.urlopen(url+"/healthz"); break
-    except Exception: time.sleep(0.2)
-def req(method,path,body=None):
-    r=urllib.request.Request(url+path,method=method,data=json.dumps(body).encode() if body else None,headers={"Authorization":"Bearer "+tok,"Content-Type":"application/json"})
-    return json.load(urllib.request.urlopen(r))
-proj=req("GET","/api/v1/projects")["items"][0]["id"]
-stop=time.time()+secs; count=[0]
-def w():
-    while time.time()<stop:
-        req("POST","/api/v1/cases",{"project_id":proj,"subject":"Last","channel":"email","message":{"kind":"inbound","body_text":"Text"}})
-        count[0]+=1
-ts=[threading.Thread(target=w) for _ in range(4)]
-[t.start() for t in ts]
-wal=[];lags=[]
-while time.time()<stop:
+import argparse, json, os, shutil, statistics, subprocess, threading, time, urllib.request
+
+p = argparse.ArgumentParser()
+p.add_argument("--modes", default="plain,file")
+p.add_argument("--secs", type=float, default=30)
+p.add_argument("--rate", type=float, default=0, help="creations/s in total; 0: as fast as it goes")
+p.add_argument("--writers", type=int, default=4)
+p.add_argument("--rounds", type=int, default=1)
+p.add_argument("--attach-every", type=int, default=0, help="an attachment on every Nth case (0: none)")
+p.add_argument("--port", type=int, default=18941)
+a = p.parse_args()
+BIN = os.path.abspath(os.environ.get("ZEZARO_BIN", "target/release/zezaro"))
+LS = os.environ.get("ZEZARO_LITESTREAM", os.path.abspath("target/litestream-venv/bin/litestream"))
+TMP = os.environ.get("TMPDIR", "/tmp")
+
+
+def sshd(root):
+    """sshd on loopback with keys of its own (as tests/it/replication.rs)."""
+    for name in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{root}/{name}"], check=True)
+    shutil.copy(f"{root}/client_key.pub", f"{root}/authorized_keys")
+    os.makedirs(f"{root}/remote")
+    os.makedirs("/run/sshd", exist_ok=True)
+    import socket
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    with open(f"{root}/sshd_config", "w") as f:
+        f.write(f"Port {port}\nListenAddress 127.0.0.1\nHostKey {root}/host_key\n"
+                f"AuthorizedKeysFile {root}/authorized_keys\nPermitRootLogin prohibit-password\n"
+                f"PasswordAuthentication no\nKbdInteractiveAuthentication no\nStrictModes no\n"
+                f"UsePAM no\nAllowUsers {user}\nSubsystem sftp internal-sftp\nPidFile {root}/sshd.pid\n")
+    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", f"{root}/sshd_config"], stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    try: wal.append(os.path.getsize(data+"/zezaro.db-wal"))
-    except OSError: pass
-    if mode=="repl":
-        h=json.load(urllib.request.urlopen(url+"/healthz"))
-        l=h.get("replication",{}).get("lag_seconds")
-        if l is not None: lags.append(l)
-[t.join() for t in ts]
-lags.sort()
-print(f"{mode}: {count[0]} cases in {secs:.0f} s = {count[0]/secs:.0f}/s; WAL max {max(wal)//1024} KiB, last {wal[-1]//1024} KiB; "
-      + (f"lag p50 {lags[len(lags)//2]:.2f} p95 {lags[len(lags)*95//100]:.2f} max {lags[-1]:.2f} ({len(lags)} samples)" if lags else ""))
-print("wal trace KiB:", [x//1024 for x in wal[::4]])
-srv.terminate(); srv.wait()
+    return proc, port, user
+
+
+def cpu_seconds(pid):
+    """utime+stime of a process and its children that were waited for."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+def children_cpu(pid):
+    total = 0.0
+    for tid in os.listdir("/proc"):
+        if not tid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                total += cpu_seconds(int(tid))
+        except OSError:
+            pass
+    return total
+
+
+def run(mode, port):
+    root = os.path.join(TMP, f"zezaro-issue19-{mode}")
+    shutil.rmtree(root, ignore_errors=True); os.makedirs(root)
+    data = root + "/data"
+    subprocess.run([BIN, "demo", "--cases", "0", "--data-dir", data], check=True, capture_output=True)
+    tok = subprocess.run([BIN, "token", "create", "--email", "admin@zezaro.example", "--name", "b",
+                          "--data-dir", data], check=True, capture_output=True, text=True).stdout.strip()
+    args = [BIN, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{port}"]
+    ssh = None
+    if mode == "file":
+        args += ["--replication-target", "file", "--replication-path", root + "/replica", "--litestream", LS]
+    elif mode == "sftp":
+        ssh, sport, user = sshd(root)
+        with open(root + "/zezaro.toml", "w") as f:
+            f.write(f'[replication]\ntarget = "sftp"\nhost = "127.0.0.1:{sport}"\nuser = "{user}"\n'
+                    f'path = "{root}/remote"\nkey_path = "{root}/client_key"\nlitestream = "{LS}"\n')
+        args += ["--config", root + "/zezaro.toml"]
+    srv = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            h = json.load(urllib.request.urlopen(url + "/healthz"))
+            if mode == "plain" or h.get("replication", {}).get("lag_seconds") is not None:
+                break
+        except Exception:
+            pass
+        time.sleep(0.2)
+
+    def req(method, path, body=None, ctype="application/json"):
+        data_ = body if isinstance(body, bytes) else (json.dumps(body).encode() if body else None)
+        r = urllib.request.Request(url + path, method=method, data=data_,
+                                   headers={"Authorization": "Bearer " + tok, "Content-Type": ctype})
+        return json.load(urllib.request.urlopen(r))
+
+    proj = req("GET", "/api/v1/projects")["items"][0]["id"]
+    cpu0 = cpu_seconds(srv.pid) + children_cpu(srv.pid)
+    start = time.time(); stop = start + a.secs; count = [0]; lock = threading.Lock()
+    interval = a.writers / a.rate if a.rate else 0
+
+    def writer():
+        n = 0; due = time.time()
+        while time.time() < stop:
+            if interval:
+                due += interval
+                pause = due - time.time()
+                if pause > 0:
+                    time.sleep(pause)
+            case = req("POST", "/api/v1/cases", {"project_id": proj, "subject": "Last", "channel": "email",
+                                                 "message": {"kind": "inbound", "body_text": "Text"}})
+            n += 1
+            if a.attach_every and n % a.attach_every == 0:
+                req("POST", f"/api/v1/cases/{case['id']}/attachments?filename=a.txt",
+                    f"Anhang {time.time()}".encode(), "text/plain")
+            with lock:
+                count[0] += 1
+
+    ts = [threading.Thread(target=writer) for _ in range(a.writers)]
+    [t.start() for t in ts]
+    wal = []; lags = []
+    while time.time() < stop:
+        time.sleep(0.5)
+        try:
+            wal.append(os.path.getsize(data + "/zezaro.db-wal"))
+        except OSError:
+            pass
+        if mode != "plain":
+            h = json.load(urllib.request.urlopen(url + "/healthz"))
+            lag = h.get("replication", {}).get("lag_seconds")
+            if lag is not None:
+                lags.append(lag)
+    [t.join() for t in ts]
+    secs = time.time() - start
+    # Server and its Litestream child: CPU per created case.
+    cpu = cpu_seconds(srv.pid) + children_cpu(srv.pid) - cpu0
+    srv.terminate(); srv.wait()
+    if ssh:
+        ssh.kill(); ssh.wait()
+    lags.sort()
+    out = {"mode": mode, "cases": count[0], "per_s": count[0] / secs, "cpu_ms_per_case": 1000 * cpu / max(count[0], 1),
+           "wal_max_kib": max(wal) // 1024 if wal else 0}
+    if lags:
+        out.update(lag_p50=lags[len(lags) // 2], lag_p95=lags[len(lags) * 95 // 100], lag_max=lags[-1], samples=len(lags))
+    print(json.dumps(out), flush=True)
+    shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
+results = {}
+modes = a.modes.split(",")
+for r in range(a.rounds):
+    for i, mode in enumerate(modes):
+        results.setdefault(mode, []).append(run(mode, a.port + i))
+print("medians over", a.rounds, "round(s):")
+for mode, runs in results.items():
+    med = lambda k: statistics.median(x[k] for x in runs) if all(k in x for x in runs) else None
+    line = f"  {mode}: {med('per_s'):.0f} cases/s, CPU {med('cpu_ms_per_case'):.2f} ms/case, WAL max {med('wal_max_kib'):.0f} KiB"
+    if med("lag_p95") is not None:
+        line += f", lag p50 {med('lag_p50'):.2f} s p95 {med('lag_p95'):.2f} s max {med('lag_max'):.2f} s"
+    print(line)

@@ -223,6 +223,10 @@ struct ReplicationArgs {
     /// The litestream binary; default: found on PATH.
     #[arg(long, env = "ZEZARO_REPLICATION_LITESTREAM", value_name = "FILE")]
     litestream: Option<PathBuf>,
+    /// The rclone binary that copies attachments to sftp and s3 replicas;
+    /// default: found on PATH.
+    #[arg(long, env = "ZEZARO_REPLICATION_RCLONE", value_name = "FILE")]
+    rclone: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -383,6 +387,7 @@ fn serve(
             target: replication.replication_target,
             path: replication.replication_path,
             litestream: replication.litestream,
+            rclone: replication.rclone,
         },
     })?;
     if let Some(nets) = trusted_proxies {

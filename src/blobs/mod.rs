@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
+use crate::replication::blobs::Mirror;
+
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
     #[error("the file is larger than {0} bytes")]
@@ -74,13 +76,14 @@ impl Location {
 pub struct BlobStore {
     root: PathBuf,
     /// Under replication (replication/blobs.rs): the replica's `blobs/`
-    /// directory, same layout, where every content is copied before a row
-    /// can name it.
-    mirror: Option<PathBuf>,
+    /// (a directory, or over rclone), same layout, where every content is
+    /// copied before a row can name it.
+    mirror: Option<Mirror>,
 }
 
-/// In the data directory under replication: the replica's blob directory
-/// (one line), written by `serve` at each start ([`BlobStore::set_mirror`]),
+/// In the data directory under replication: where the replica's blobs are
+/// (one line, [`Mirror::marker_line`]), written by `serve` at each start
+/// ([`BlobStore::set_mirror`]),
 /// so that every `BlobStore` of that data directory, wherever it is built,
 /// copies to it. State in the data directory, not in the process.
 pub const MIRROR_FILE: &str = "replica-blobs";
@@ -89,23 +92,22 @@ impl BlobStore {
     pub fn new(data_dir: &Path) -> BlobStore {
         let mirror = std::fs::read_to_string(data_dir.join(MIRROR_FILE))
             .ok()
-            .map(|line| PathBuf::from(line.trim()))
-            .filter(|dir| dir.is_absolute());
+            .and_then(|line| Mirror::parse(&line));
         BlobStore {
             root: data_dir.join("attachments"),
             mirror,
         }
     }
 
-    /// Copies every content of `data_dir` from now on to `dir` (a replica's
-    /// `blobs/`) before it is named; `None` stops that.
-    pub fn set_mirror(data_dir: &Path, dir: Option<&Path>) -> std::io::Result<()> {
+    /// Copies every content of `data_dir` from now on to `mirror` (a
+    /// replica's `blobs/`) before it is named; `None` stops that.
+    pub fn set_mirror(data_dir: &Path, mirror: Option<&Mirror>) -> std::io::Result<()> {
         let marker = data_dir.join(MIRROR_FILE);
-        match dir {
-            Some(dir) => {
+        match mirror {
+            Some(mirror) => {
                 use std::io::Write;
                 let mut file = crate::db::files::create_private_file(&marker, false)?;
-                writeln!(file, "{}", dir.display())?;
+                writeln!(file, "{}", mirror.marker_line())?;
                 file.sync_all()
             }
             None => match std::fs::remove_file(&marker) {
@@ -124,8 +126,8 @@ impl BlobStore {
     }
 
     /// The replica's copy of this store, under replication.
-    pub fn mirror(&self) -> Option<BlobStore> {
-        self.mirror.as_deref().map(BlobStore::at)
+    pub fn mirror(&self) -> Option<&Mirror> {
+        self.mirror.as_ref()
     }
 
     /// The directory of the loose contents (and `packs/`).
@@ -269,15 +271,13 @@ impl BlobStore {
             // The rename itself must reach the disk before the row does.
             tokio::fs::File::open(&parent).await?.sync_all().await?;
         }
-        if let Some(mirror) = self.mirror() {
+        if let Some(mirror) = self.mirror().cloned() {
             // Before the caller commits a row naming it (replication/blobs.rs).
             let local = target.clone();
             let sha = sha256.clone();
-            tokio::task::spawn_blocking(move || {
-                crate::replication::blobs::copy_loose(&mirror, &sha, &local)
-            })
-            .await
-            .map_err(|e| BlobError::Interrupted(e.to_string()))??;
+            tokio::task::spawn_blocking(move || mirror.copy_loose(&sha, &local))
+                .await
+                .map_err(|e| BlobError::Interrupted(e.to_string()))??;
         }
         Ok(Stored {
             sha256,

@@ -26,7 +26,7 @@ pub struct PackWriter {
     dir: PathBuf,
     /// Under replication: the replica's blob store, where the pack is
     /// copied by [`PackWriter::sync`].
-    mirror: Option<BlobStore>,
+    mirror: Option<crate::replication::blobs::Mirror>,
     name: String,
     file: Option<File>,
     /// The packs directory was created by this writer (its own name in
@@ -47,7 +47,7 @@ impl PackWriter {
             .collect();
         PackWriter {
             dir: store.packs_dir(),
-            mirror: store.mirror(),
+            mirror: store.mirror().cloned(),
             name: format!("{stamp}-{token}.pack"),
             file: None,
             made_dir: false,
@@ -114,7 +114,7 @@ impl PackWriter {
         }
         if let Some(mirror) = &self.mirror {
             // Durable in the replica before any row names it.
-            crate::replication::blobs::copy_pack(mirror, &self.name, &self.dir.join(&self.name))?;
+            mirror.copy_pack(&self.name, &self.dir.join(&self.name))?;
         }
         Ok(())
     }
@@ -176,12 +176,25 @@ pub fn erase_range(
     offset: u64,
     size: u64,
 ) -> std::io::Result<bool> {
+    let freed = erase_here(conn, store, name, offset, size)?;
     if let Some(mirror) = store.mirror() {
-        // The replica's copy goes the same way (GDPR erasure).
-        if let Err(err) = erase_range(conn, &mirror, name, offset, size) {
+        // The replica's copy goes the same way (GDPR erasure), after the
+        // local one: an rclone replica gets the erased pack uploaded again.
+        if let Err(err) = mirror.pack_erased(conn, store, name, offset, size) {
             tracing::error!(pack = %name, error = %err, "cannot erase a packed content in the replica");
         }
     }
+    Ok(freed)
+}
+
+/// [`erase_range`] in `store` alone (not its mirror).
+pub(crate) fn erase_here(
+    conn: &Connection,
+    store: &BlobStore,
+    name: &str,
+    offset: u64,
+    size: u64,
+) -> std::io::Result<bool> {
     let Some(path) = store.pack_path(name) else {
         return Ok(false);
     };

@@ -261,8 +261,10 @@ pub fn remove_files(conn: &Connection, data_dir: &Path, blobs: &[Stored]) -> u64
                     removed += 1;
                 }
                 // And the replica's copy (replication/blobs.rs).
-                if let Some(path) = store.mirror().and_then(|m| m.path(&blob.sha256)) {
-                    let _ = std::fs::remove_file(path);
+                if let Some(mirror) = store.mirror()
+                    && let Err(err) = mirror.erase_loose(&blob.sha256)
+                {
+                    tracing::error!(error = %err, "cannot erase a content in the replica");
                 }
             }
             Some(at) => {

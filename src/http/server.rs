@@ -149,11 +149,8 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
             let replicator =
                 crate::replication::Replicator::prepare(settings, &config.data_dir, &sealer)
                     .map_err(StartError::Other)?;
-            crate::blobs::BlobStore::set_mirror(
-                &config.data_dir,
-                replicator.blob_mirror().as_deref(),
-            )
-            .map_err(|err| StartError::Other(format!("replication: {err}")))?;
+            crate::blobs::BlobStore::set_mirror(&config.data_dir, Some(replicator.blob_mirror()))
+                .map_err(|err| StartError::Other(format!("replication: {err}")))?;
             Some(replicator)
         }
         None => {

@@ -1,7 +1,8 @@
 //! Attachments and mail packs in the replica. They live outside the store,
 //! so Litestream does not carry them; zezaro copies each one into the
-//! replica's `blobs/` directory (same layout as `attachments/`) in the
-//! blob store's own write path, before the function that wrote it returns:
+//! replica's `blobs/` directory (same layout as `attachments/`; a directory
+//! for the file target, over rclone for sftp and s3: [`super::rclone`]) in
+//! the blob store's own write path, before the function that wrote it returns:
 //! the row naming it is committed only afterwards, and Litestream ships
 //! only committed WAL frames. So a replica (and any store restored from it)
 //! never names a file the replica lacks.
@@ -19,7 +20,193 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+use super::rclone::Remote;
 use crate::blobs::BlobStore;
+
+/// Where a data directory's contents are copied before they are named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mirror {
+    /// A file target's `blobs/` directory.
+    Dir(PathBuf),
+    /// An sftp or s3 target's `blobs/`, through rclone.
+    Remote(Remote),
+}
+
+impl Mirror {
+    /// The replica's blobs for the target of `settings`: a file target's
+    /// `blobs/` directory (made now), or the sftp or s3 target's through
+    /// rclone, whose config is written into `data_dir` (0600; secrets opened
+    /// by `open`).
+    pub fn for_target(
+        settings: &super::Replication,
+        data_dir: &Path,
+        open: &dyn Fn(&super::settings::Sealed) -> Result<String, String>,
+    ) -> Result<Mirror, String> {
+        if let super::Target::File { dir } = &settings.target {
+            let blobs = dir.join("blobs");
+            crate::db::files::create_private_dir_all(&blobs)
+                .map_err(|e| format!("replica directory {}: {e}", dir.display()))?;
+            return Ok(Mirror::Dir(blobs));
+        }
+        let binary = settings
+            .rclone
+            .clone()
+            .ok_or("replication: sftp and s3 targets need rclone")?;
+        let text = super::rclone::config_text(&settings.target, open, &|secret| {
+            super::rclone::obscure(&binary, secret)
+        })?
+        .ok_or("replication: no rclone config for this target")?;
+        let config = data_dir.join(super::rclone::CONFIG_FILE);
+        let write = || -> std::io::Result<()> {
+            let mut file = crate::db::files::create_private_file(&config, false)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        };
+        write().map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+        let root = super::rclone::blobs_root(&settings.target)
+            .ok_or("replication: no blob directory for this target")?;
+        Ok(Mirror::Remote(Remote {
+            binary,
+            config,
+            root,
+        }))
+    }
+
+    /// The marker file's line ([`crate::blobs::MIRROR_FILE`]): an absolute
+    /// directory, or `rclone`, binary, config and remote root, tab-separated.
+    pub fn marker_line(&self) -> String {
+        match self {
+            Mirror::Dir(dir) => dir.display().to_string(),
+            Mirror::Remote(r) => format!(
+                "rclone\t{}\t{}\t{}",
+                r.binary.display(),
+                r.config.display(),
+                r.root
+            ),
+        }
+    }
+
+    pub fn parse(line: &str) -> Option<Mirror> {
+        let line = line.trim_end_matches(['\n', '\r']);
+        match line.split('\t').collect::<Vec<_>>().as_slice() {
+            ["rclone", binary, config, root] => Some(Mirror::Remote(Remote {
+                binary: PathBuf::from(binary),
+                config: PathBuf::from(config),
+                root: (*root).to_string(),
+            })),
+            [dir] => Some(PathBuf::from(dir.trim()))
+                .filter(|d| d.is_absolute())
+                .map(Mirror::Dir),
+            _ => None,
+        }
+    }
+
+    /// A loose content (already durable at `local`) into the replica.
+    pub fn copy_loose(&self, sha256: &str, local: &Path) -> std::io::Result<()> {
+        match self {
+            Mirror::Dir(dir) => {
+                let to = BlobStore::at(dir)
+                    .path(sha256)
+                    .ok_or_else(|| std::io::Error::other("not a content hash"))?;
+                copy_verified(local, &to, sha256)
+            }
+            Mirror::Remote(remote) => {
+                let rel = loose_rel(sha256)?;
+                remote.upload(&local_root(local, &rel)?, &[rel], false)
+            }
+        }
+    }
+
+    /// A synced pack into the replica (checked against the local file).
+    pub fn copy_pack(&self, name: &str, local: &Path) -> std::io::Result<()> {
+        self.put_pack(name, local, false)
+    }
+
+    fn put_pack(&self, name: &str, local: &Path, replace: bool) -> std::io::Result<()> {
+        if !crate::blobs::pack::valid_name(name) {
+            return Err(std::io::Error::other("not a pack name"));
+        }
+        match self {
+            Mirror::Dir(dir) => {
+                let to = BlobStore::at(dir)
+                    .pack_path(name)
+                    .ok_or_else(|| std::io::Error::other("not a pack name"))?;
+                let sha = file_sha256(local)?;
+                copy_verified(local, &to, &sha)
+            }
+            Mirror::Remote(remote) => {
+                let rel = format!("packs/{name}");
+                remote.upload(&local_root(local, &rel)?, &[rel], replace)
+            }
+        }
+    }
+
+    /// An erased loose content leaves the replica too.
+    pub fn erase_loose(&self, sha256: &str) -> std::io::Result<()> {
+        match self {
+            Mirror::Dir(dir) => match BlobStore::at(dir).path(sha256) {
+                Some(path) => match std::fs::remove_file(path) {
+                    Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err),
+                    _ => Ok(()),
+                },
+                None => Ok(()),
+            },
+            Mirror::Remote(remote) => remote.delete(&loose_rel(sha256)?),
+        }
+    }
+
+    /// After an erasure inside the pack `name` (its range zeroed, or the
+    /// pack removed when nothing names it any more) in the local `store`:
+    /// the replica's copy goes the same way.
+    pub fn pack_erased(
+        &self,
+        conn: &Connection,
+        store: &BlobStore,
+        name: &str,
+        offset: u64,
+        size: u64,
+    ) -> std::io::Result<()> {
+        match self {
+            Mirror::Dir(dir) => {
+                crate::blobs::pack::erase_here(conn, &BlobStore::at(dir), name, offset, size)
+                    .map(|_| ())
+            }
+            Mirror::Remote(remote) => match store.pack_path(name) {
+                Some(local) if local.exists() => self.put_pack(name, &local, true),
+                Some(_) => remote.delete(&format!("packs/{name}")),
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// Copies the replica's contents into a data directory's
+    /// `attachments/` (restore). Answers the number of files copied.
+    pub fn copy_back(&self, attachments: &Path) -> std::io::Result<u64> {
+        match self {
+            Mirror::Dir(dir) => copy_back(dir, attachments),
+            Mirror::Remote(remote) => remote.download_all(attachments),
+        }
+    }
+}
+
+/// A loose content's place below `blobs/`: `ab/cd/<hash>`.
+fn loose_rel(sha256: &str) -> std::io::Result<String> {
+    BlobStore::at(Path::new("/"))
+        .path(sha256)
+        .map(|p| p.to_string_lossy().trim_start_matches('/').to_string())
+        .ok_or_else(|| std::io::Error::other("not a content hash"))
+}
+
+/// The directory `rel` is relative to, for a file at `local`.
+fn local_root(local: &Path, rel: &str) -> std::io::Result<PathBuf> {
+    let mut root = local;
+    for _ in rel.split('/') {
+        root = root
+            .parent()
+            .ok_or_else(|| std::io::Error::other("a content path without its directories"))?;
+    }
+    Ok(root.to_path_buf())
+}
 
 /// SHA-256 of a file, hex.
 pub fn file_sha256(path: &Path) -> std::io::Result<String> {
@@ -77,26 +264,9 @@ fn copy_verified(from: &Path, to: &Path, sha256: &str) -> std::io::Result<()> {
     result
 }
 
-/// A loose content (already durable at `local`) into the replica.
-pub fn copy_loose(mirror: &BlobStore, sha256: &str, local: &Path) -> std::io::Result<()> {
-    let to = mirror
-        .path(sha256)
-        .ok_or_else(|| std::io::Error::other("not a content hash"))?;
-    copy_verified(local, &to, sha256)
-}
-
-/// A synced pack into the replica (checked against the local file's hash).
-pub fn copy_pack(mirror: &BlobStore, name: &str, local: &Path) -> std::io::Result<()> {
-    let to = mirror
-        .pack_path(name)
-        .ok_or_else(|| std::io::Error::other("not a pack name"))?;
-    let sha = file_sha256(local)?;
-    copy_verified(local, &to, &sha)
-}
-
-/// Copies a replica's `blobs/` into a data directory's `attachments/`
-/// (restore). Answers the number of files copied.
-pub fn copy_back(replica: &Path, attachments: &Path) -> std::io::Result<u64> {
+/// Copies a replica's `blobs/` directory into a data directory's
+/// `attachments/` (restore). Answers the number of files copied.
+fn copy_back(replica: &Path, attachments: &Path) -> std::io::Result<u64> {
     let mut copied = 0;
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
@@ -182,14 +352,46 @@ pub fn catch_up(store: &BlobStore) -> std::io::Result<u64> {
     let Some(mirror) = store.mirror() else {
         return Ok(0);
     };
-    let mut copied = 0;
+    let local = local_contents(store)?;
+    let missing: Vec<String> = match mirror {
+        Mirror::Dir(dir) => local
+            .into_iter()
+            .filter(|rel| !dir.join(rel).exists())
+            .collect(),
+        Mirror::Remote(remote) => {
+            let there = remote.list()?;
+            local
+                .into_iter()
+                .filter(|rel| !there.contains(rel))
+                .collect()
+        }
+    };
+    match mirror {
+        Mirror::Dir(_) => {
+            for rel in &missing {
+                let path = store.root().join(rel);
+                match rel.strip_prefix("packs/") {
+                    Some(name) => mirror.copy_pack(name, &path)?,
+                    None => {
+                        let sha = rel.rsplit('/').next().unwrap_or_default();
+                        mirror.copy_loose(sha, &path)?;
+                    }
+                }
+            }
+        }
+        // One upload and one read-back for all of them.
+        Mirror::Remote(remote) => remote.upload(store.root(), &missing, false)?,
+    }
+    Ok(missing.len() as u64)
+}
+
+/// Every content file of `store`, relative to its root: packs
+/// (`packs/<name>`) and loose contents (`ab/cd/<hash>`).
+fn local_contents(store: &BlobStore) -> std::io::Result<Vec<String>> {
+    let mut found = Vec::new();
     for pack in crate::blobs::pack::list(store)? {
-        let Some(name) = pack.file_name().map(|n| n.to_string_lossy().to_string()) else {
-            continue;
-        };
-        if mirror.pack_path(&name).is_some_and(|p| !p.exists()) {
-            copy_pack(&mirror, &name, &pack)?;
-            copied += 1;
+        if let Some(name) = pack.file_name() {
+            found.push(format!("packs/{}", name.to_string_lossy()));
         }
     }
     let mut stack = vec![store.root().to_path_buf()];
@@ -209,15 +411,12 @@ pub fn catch_up(store: &BlobStore) -> std::io::Result<u64> {
                 continue;
             }
             // Loose contents are named by their hash, in ab/cd/.
-            if store.path(&name).as_deref() == Some(path.as_path())
-                && mirror.path(&name).is_some_and(|p| !p.exists())
-            {
-                copy_loose(&mirror, &name, &path)?;
-                copied += 1;
+            if store.path(&name).as_deref() == Some(path.as_path()) {
+                found.push(loose_rel(&name)?);
             }
         }
     }
-    Ok(copied)
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -234,12 +433,35 @@ mod tests {
         dir
     }
 
-    #[test]
-    fn a_synced_pack_is_in_the_replica_before_sync_returns() {
+    /// Debian's rclone (`.ci/test` installs it), with a config whose
+    /// remote is a local directory: the same commands as for sftp and s3.
+    fn rclone_mirror(replica: &Path, config_dir: &Path) -> Mirror {
+        let binary = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|d| d.join("rclone"))
+            .find(|p| p.is_file())
+            .expect("the replication tests need rclone (apt-get install rclone)");
+        let config = config_dir.join("rclone.conf");
+        std::fs::write(&config, "[replica]\ntype = local\n").expect("config");
+        Mirror::Remote(Remote {
+            binary,
+            config,
+            root: format!("replica:{}", replica.display()),
+        })
+    }
+
+    /// The whole life of a replica's contents, for a directory and for
+    /// rclone: a pack and a loose content copied before their writer
+    /// returns, catch-up of contents written before replication, erasure,
+    /// and the copy back on restore.
+    fn replica_lifecycle(mirror_of: impl Fn(&Path, &Path) -> Mirror) {
         let data = temp("data");
         let replica = temp("replica").join("blobs");
-        BlobStore::set_mirror(&data, Some(&replica)).expect("marker");
+        let mirror = mirror_of(&replica, &data);
+        BlobStore::set_mirror(&data, Some(&mirror)).expect("marker");
         let store = BlobStore::new(&data);
+        assert_eq!(store.mirror(), Some(&mirror), "the marker names it");
         let mut pack = crate::blobs::pack::PackWriter::new(&store);
         pack.add(&"a".repeat(64), b"raw message one").expect("add");
         pack.add(&"b".repeat(64), b"raw message two").expect("add");
@@ -259,18 +481,57 @@ mod tests {
         std::fs::write(&loose, b"x").expect("write");
         assert_eq!(catch_up(&store).expect("catch up"), 1);
         assert_eq!(catch_up(&store).expect("again"), 0);
-        BlobStore::set_mirror(&data, None).expect("marker gone");
-        assert!(BlobStore::new(&data).mirror().is_none());
+        let replica_loose = BlobStore::at(&replica).path(&sha).expect("path");
+        assert_eq!(std::fs::read(&replica_loose).expect("copied"), b"x");
+        // A replica's copy that differs from the local file is found out.
+        if let Mirror::Remote(remote) = &mirror {
+            std::fs::write(&replica_loose, b"y").expect("tamper");
+            let rel = loose_rel(&sha).expect("rel");
+            let err = remote
+                .upload(store.root(), &[rel], false)
+                .expect_err("a different copy");
+            assert!(err.to_string().contains("does not match"), "{err}");
+            std::fs::write(&replica_loose, b"x").expect("repair");
+        }
         // The restore side: copied back and checked by hash.
         let restored = temp("restored");
-        assert_eq!(copy_back(&replica, &restored).expect("copy back"), 2);
+        assert_eq!(mirror.copy_back(&restored).expect("copy back"), 2);
         assert_eq!(
             std::fs::read(restored.join(&sha[0..2]).join(&sha[2..4]).join(&sha)).expect("read"),
             b"x"
         );
+        // Erasure: the loose content leaves the replica.
+        mirror.erase_loose(&sha).expect("erase");
+        assert!(!replica_loose.exists());
+        mirror.erase_loose(&sha).expect("gone already is fine");
+        BlobStore::set_mirror(&data, None).expect("marker gone");
+        assert!(BlobStore::new(&data).mirror().is_none());
         for dir in [data, replica, restored] {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+
+    #[test]
+    fn a_directory_replica_gets_every_content_before_its_writer_returns() {
+        replica_lifecycle(|replica, _| Mirror::Dir(replica.to_path_buf()));
+    }
+
+    #[test]
+    fn an_rclone_replica_gets_every_content_before_its_writer_returns() {
+        replica_lifecycle(rclone_mirror);
+    }
+
+    #[test]
+    fn the_marker_line_round_trips() {
+        let remote = Mirror::Remote(Remote {
+            binary: PathBuf::from("/usr/bin/rclone"),
+            config: PathBuf::from("/var/lib/zezaro/rclone.conf"),
+            root: "replica:/srv/zezaro/blobs".into(),
+        });
+        assert_eq!(Mirror::parse(&remote.marker_line()), Some(remote));
+        let dir = Mirror::Dir(PathBuf::from("/mnt/offsite/blobs"));
+        assert_eq!(Mirror::parse(&dir.marker_line()), Some(dir));
+        assert_eq!(Mirror::parse("relative/dir"), None);
     }
 
     #[test]

