@@ -32,6 +32,10 @@ pub enum BlobError {
     Interrupted(String),
     #[error("cannot store the file: {0}")]
     Io(#[from] std::io::Error),
+    /// Under replication the content must reach the replica before a row
+    /// may name it; it did not, so nothing is stored.
+    #[error("the file could not be copied to the replica: {0}")]
+    Replica(String),
 }
 
 /// A stored content.
@@ -277,7 +281,8 @@ impl BlobStore {
             let sha = sha256.clone();
             tokio::task::spawn_blocking(move || mirror.copy_loose(&sha, &local))
                 .await
-                .map_err(|e| BlobError::Interrupted(e.to_string()))??;
+                .map_err(|e| BlobError::Interrupted(e.to_string()))?
+                .map_err(|e| BlobError::Replica(e.to_string()))?;
         }
         Ok(Stored {
             sha256,
@@ -295,6 +300,14 @@ impl crate::problem::Problem for BlobError {
             BlobError::Empty => Answer::unprocessable("validation", self).field("body"),
             BlobError::Interrupted(_) => Answer::new(400, "malformed-body", self),
             BlobError::Io(io) => Answer::internal("the file could not be stored", io),
+            BlobError::Replica(err) => {
+                tracing::error!(error = %err, "an upload did not reach the replica");
+                Answer::new(
+                    503,
+                    "replica-unavailable",
+                    "the file could not be copied to the off-site replica; try again later",
+                )
+            }
         }
     }
 }

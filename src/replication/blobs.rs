@@ -52,17 +52,26 @@ impl Mirror {
             .rclone
             .clone()
             .ok_or("replication: sftp and s3 targets need rclone")?;
-        let text = super::rclone::config_text(&settings.target, open, &|secret| {
-            super::rclone::obscure(&binary, secret)
-        })?
+        let known_hosts = data_dir.join(super::rclone::KNOWN_HOSTS_FILE);
+        let text = super::rclone::config_text(
+            &settings.target,
+            open,
+            &|secret| super::rclone::obscure(&binary, secret),
+            &known_hosts,
+        )?
         .ok_or("replication: no rclone config for this target")?;
         let config = data_dir.join(super::rclone::CONFIG_FILE);
-        let write = || -> std::io::Result<()> {
-            let mut file = crate::db::files::create_private_file(&config, false)?;
-            file.write_all(text.as_bytes())?;
+        let write = |path: &Path, text: &str| {
+            let file = crate::db::files::create_private_file(path, false)
+                .and_then(|mut f| f.write_all(text.as_bytes()).map(|()| f))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             file.sync_all()
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
         };
-        write().map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+        write(&config, &text)?;
+        if let Some(line) = super::rclone::known_hosts_line(&settings.target) {
+            write(&known_hosts, &line)?;
+        }
         let root = super::rclone::blobs_root(&settings.target)
             .ok_or("replication: no blob directory for this target")?;
         Ok(Mirror::Remote(Remote {

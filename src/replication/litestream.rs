@@ -96,6 +96,12 @@ impl Replicator {
         })?;
         write_private(&config_path, &yaml)
             .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+        if let Target::Sftp { host_key: None, .. } = &settings.target {
+            tracing::warn!(
+                "replication: no host_key for the sftp target; the server's host key is \
+                 not verified (set host_key to the key `ssh-keyscan` shows)"
+            );
+        }
         let blob_mirror = super::blobs::Mirror::for_target(&settings, &data_dir, &|s| {
             sealer.open(SEAL_CONTEXT, &s.0).map_err(|_| {
                 "replication: a sealed secret does not open with this data directory's key"
@@ -492,8 +498,12 @@ pub fn config_yaml(
             path,
             key_path,
             password,
+            host_key,
         } => {
             y.push_str("      type: sftp\n");
+            if let Some(k) = host_key {
+                y.push_str(&format!("      host-key: {}\n", q(k)));
+            }
             y.push_str(&format!("      host: {}\n", q(host)));
             y.push_str(&format!("      user: {}\n", q(user)));
             y.push_str(&format!(

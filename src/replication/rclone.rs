@@ -43,13 +43,48 @@ pub fn blobs_root(target: &Target) -> Option<String> {
     }
 }
 
+/// The sftp server's pinned host key, in `known_hosts` form, next to
+/// rclone's config.
+pub const KNOWN_HOSTS_FILE: &str = "replica_known_hosts";
+
+/// The `known_hosts` line of an sftp target with a `host_key`.
+pub fn known_hosts_line(target: &Target) -> Option<String> {
+    let Target::Sftp {
+        host,
+        host_key: Some(key),
+        ..
+    } = target
+    else {
+        return None;
+    };
+    let (name, port) = split_host(host);
+    Some(if port == "22" {
+        format!("{name} {key}\n")
+    } else {
+        format!("[{name}]:{port} {key}\n")
+    })
+}
+
+/// `host`, `host:port` or `[v6]:port` → host and port.
+fn split_host(host: &str) -> (&str, &str) {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')) => {
+            (h, p)
+        }
+        _ => (host, "22"),
+    };
+    (name.trim_start_matches('[').trim_end_matches(']'), port)
+}
+
 /// rclone's config for an sftp or s3 target (`None`: file target).
 /// Secrets are opened by `open`; `obscure` turns the sftp password into
-/// rclone's config form (`rclone obscure`).
+/// rclone's config form (`rclone obscure`); `known_hosts` is the file of
+/// the pinned host key (written beside it when the target has one).
 pub fn config_text(
     target: &Target,
     open: &dyn Fn(&Sealed) -> Result<String, String>,
     obscure: &dyn Fn(&str) -> Result<String, String>,
+    known_hosts: &Path,
 ) -> Result<Option<String>, String> {
     let mut c = format!(
         "# Written by zezaro at each start from its [replication] settings; edits are lost.\n\
@@ -69,14 +104,12 @@ pub fn config_text(
             user,
             key_path,
             password,
+            host_key,
             ..
         } => {
-            let (host, port) = match host.rsplit_once(':') {
-                Some((h, p)) if p.parse::<u16>().is_ok() => (h, p),
-                _ => (host.as_str(), "22"),
-            };
+            let (host, port) = split_host(host);
             line("type", "sftp")?;
-            line("host", host.trim_start_matches('[').trim_end_matches(']'))?;
+            line("host", host)?;
             line("port", port)?;
             line("user", user)?;
             if let Some(key) = key_path {
@@ -89,6 +122,9 @@ pub fn config_text(
             // (`check --download`), which needs no md5sum on the server and
             // works with an sftp-only account.
             line("shell_type", "none")?;
+            if host_key.is_some() {
+                line("known_hosts_file", &known_hosts.to_string_lossy())?;
+            }
             line("disable_hashcheck", "true")?;
         }
         Target::S3 {
@@ -322,7 +358,7 @@ mod tests {
             dir: PathBuf::from("/r"),
         };
         assert_eq!(
-            config_text(&file, &no_secret, &|_| unreachable!()).expect("ok"),
+            config_text(&file, &no_secret, &|_| unreachable!(), Path::new("/kh")).expect("ok"),
             None
         );
         assert_eq!(blobs_root(&file), None);
@@ -332,10 +368,20 @@ mod tests {
             path: "/srv/zezaro/".into(),
             key_path: Some(PathBuf::from("/etc/zezaro/key")),
             password: Some(Sealed(vec![1])),
+            host_key: Some("ssh-ed25519 AAAAC3Nza".into()),
         };
-        let text = config_text(&sftp, &no_secret, &|p| Ok(format!("obscured({p})")))
-            .expect("ok")
-            .expect("sftp");
+        assert_eq!(
+            known_hosts_line(&sftp).as_deref(),
+            Some("[backup.example]:2222 ssh-ed25519 AAAAC3Nza\n")
+        );
+        let text = config_text(
+            &sftp,
+            &no_secret,
+            &|p| Ok(format!("obscured({p})")),
+            Path::new("/var/lib/zezaro/replica_known_hosts"),
+        )
+        .expect("ok")
+        .expect("sftp");
         assert!(text.contains("type = sftp\n"), "{text}");
         assert!(
             text.contains("host = backup.example\nport = 2222\n"),
@@ -343,6 +389,10 @@ mod tests {
         );
         assert!(text.contains("key_file = /etc/zezaro/key\n"), "{text}");
         assert!(text.contains("pass = obscured(s3cr$t)\n"), "{text}");
+        assert!(
+            text.contains("known_hosts_file = /var/lib/zezaro/replica_known_hosts\n"),
+            "{text}"
+        );
         assert_eq!(
             blobs_root(&sftp).as_deref(),
             Some("replica:/srv/zezaro/blobs")
@@ -355,7 +405,7 @@ mod tests {
             access_key_id: "AK".into(),
             secret_access_key: Sealed(vec![2]),
         };
-        let text = config_text(&s3, &no_secret, &|_| unreachable!())
+        let text = config_text(&s3, &no_secret, &|_| unreachable!(), Path::new("/kh"))
             .expect("ok")
             .expect("s3");
         assert!(text.contains("secret_access_key = s3cr$t\n"), "{text}");
@@ -370,6 +420,6 @@ mod tests {
             access_key_id: "AK\nendpoint = http://evil".into(),
             secret_access_key: Sealed(vec![2]),
         };
-        assert!(config_text(&evil, &no_secret, &|_| unreachable!()).is_err());
+        assert!(config_text(&evil, &no_secret, &|_| unreachable!(), Path::new("/kh")).is_err());
     }
 }

@@ -35,6 +35,10 @@ pub struct FileSection {
     pub key_path: Option<PathBuf>,
     /// sftp: the password, sealed.
     pub password: Option<String>,
+    /// sftp: the server's public host key (`ssh-ed25519 AAAA…`, as
+    /// `ssh-keyscan` prints it after the host name): the connection is
+    /// refused when the server shows another. Without it any key is taken.
+    pub host_key: Option<String>,
     /// s3: bucket, endpoint (for S3-compatible storage), region.
     pub bucket: Option<String>,
     pub endpoint: Option<String>,
@@ -68,6 +72,8 @@ pub enum Target {
         path: String,
         key_path: Option<PathBuf>,
         password: Option<Sealed>,
+        /// `ssh-ed25519 AAAA…`; `None`: not verified.
+        host_key: Option<String>,
     },
     S3 {
         bucket: String,
@@ -177,12 +183,31 @@ pub fn resolve(file: Option<FileSection>, flags: Flags) -> Result<Option<Replica
             if key_path.is_none() && password.is_none() {
                 return Err("replication: target sftp needs key_path or password".into());
             }
+            let host_key = env("ZEZARO_REPLICATION_HOST_KEY")
+                .or(f.host_key)
+                .map(|k| k.trim().to_string());
+            if let Some(key) = &host_key {
+                let mut parts = key.split_whitespace();
+                let well_formed = matches!(
+                    (parts.next(), parts.next()),
+                    (Some(kind), Some(b64)) if (kind.starts_with("ssh-") || kind.starts_with("ecdsa-"))
+                        && b64.starts_with("AAAA")
+                ) && !key.contains(['\n', '\r']);
+                if !well_formed {
+                    return Err(
+                        "replication: host_key must be the server's key as `ssh-keyscan` \
+                         prints it without the host name, e.g. \"ssh-ed25519 AAAA…\""
+                            .into(),
+                    );
+                }
+            }
             Target::Sftp {
                 host: required("host", env("ZEZARO_REPLICATION_HOST").or(f.host))?,
                 user: required("user", env("ZEZARO_REPLICATION_USER").or(f.user))?,
                 path: required("path", path)?,
                 key_path,
                 password,
+                host_key,
             }
         }
         "s3" => Target::S3 {

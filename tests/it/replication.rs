@@ -628,6 +628,21 @@ struct Sshd {
     port: u16,
     key: PathBuf,
     remote: PathBuf,
+    /// The server's public host key, `ssh-ed25519 AAAA…`.
+    host_key: String,
+}
+
+/// The `[replication]` section for `sshd` with `host_key`.
+fn sftp_config(sshd: &Sshd, host_key: &str) -> String {
+    format!(
+        "[replication]\ntarget = \"sftp\"\nhost = \"127.0.0.1:{}\"\nuser = {:?}\n\
+         path = {:?}\nkey_path = {:?}\nhost_key = {host_key:?}\nlitestream = {:?}\n",
+        sshd.port,
+        login_name(),
+        sshd.remote.to_str().unwrap(),
+        sshd.key.to_str().unwrap(),
+        litestream().to_str().unwrap()
+    )
 }
 
 impl Drop for Sshd {
@@ -688,11 +703,18 @@ fn sshd(dir: &Path) -> Sshd {
         assert!(Instant::now() < deadline, "sshd did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
+    let host_key = std::fs::read_to_string(dir.join("host_key.pub"))
+        .unwrap()
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
     Sshd {
         child,
         port,
         key: dir.join("client_key"),
         remote,
+        host_key,
     }
 }
 
@@ -710,19 +732,7 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
     let restored = root.path().join("restored");
     let token = prepared_store(&data);
     let conf = root.path().join("zezaro.toml");
-    let user = login_name();
-    std::fs::write(
-        &conf,
-        format!(
-            "[replication]\ntarget = \"sftp\"\nhost = \"127.0.0.1:{}\"\nuser = {user:?}\n\
-             path = {:?}\nkey_path = {:?}\nlitestream = {:?}\n",
-            sshd.port,
-            sshd.remote.to_str().unwrap(),
-            sshd.key.to_str().unwrap(),
-            litestream().to_str().unwrap()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&conf, sftp_config(&sshd, &sshd.host_key)).unwrap();
     let (mut server, url) = serve(&data, &["--config", conf.to_str().unwrap()]);
     let http = reqwest::Client::new();
     wait_health(&http, &url, "sftp replication runs", |h| {
@@ -773,17 +783,14 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
             uploads += 1;
         }
     }
-    // The lag over SFTP comes from Litestream's own account: wait until the
-    // server says the replica is caught up with a write after the last
-    // acknowledgement.
-    let acked_at = chrono::Utc::now();
+    // The lag over SFTP comes from Litestream's own account: the replica
+    // holds every write older than the lag. Wait until the lag is shorter
+    // than the time since the last acknowledgement.
+    let acked_at = Instant::now();
     let caught_up = wait_health(&http, &url, "the SFTP replica caught up", |h| {
-        let r = &h["replication"];
-        r["lag_seconds"].as_f64() == Some(0.0)
-            && r["replicated_at"]
-                .as_str()
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .is_some_and(|t| t > acked_at)
+        h["replication"]["lag_seconds"]
+            .as_f64()
+            .is_some_and(|lag| lag + 0.1 < acked_at.elapsed().as_secs_f64())
     })
     .await;
     assert!(
@@ -814,4 +821,82 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
         uploads,
         "every attachment came back from the SFTP replica"
     );
+}
+
+/// An sftp server that shows another host key than the one configured
+/// (a machine in the middle): Litestream and rclone refuse it, and an
+/// attachment that cannot reach the replica is not stored at all (503
+/// `replica-unavailable`), so no row names a file the replica lacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sftp_server_with_another_host_key_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let sshd = sshd(root.path());
+    let data = root.path().join("data");
+    let token = prepared_store(&data);
+    // The client's own public key stands in for a foreign host key.
+    let foreign = std::fs::read_to_string(root.path().join("client_key.pub"))
+        .unwrap()
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_ne!(foreign, sshd.host_key);
+    let conf = root.path().join("zezaro.toml");
+    std::fs::write(&conf, sftp_config(&sshd, &foreign)).unwrap();
+    let (mut server, url) = serve(&data, &["--config", conf.to_str().unwrap()]);
+    let http = reqwest::Client::new();
+    let projects: serde_json::Value = http
+        .get(format!("{url}/api/v1/projects"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let project = projects["items"][0]["id"].as_i64().unwrap();
+    let case: serde_json::Value = http
+        .post(format!("{url}/api/v1/cases"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"project_id": project, "subject": "Zählerstand", "channel": "call"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = case["id"].as_i64().unwrap();
+    let r = http
+        .post(format!(
+            "{url}/api/v1/cases/{id}/attachments?filename=foto.txt"
+        ))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("Foto des Zählers")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(status, 503, "{problem}");
+    assert_eq!(problem["code"], "replica-unavailable", "{problem}");
+    // Nothing reached the impostor, and the replica is never reported
+    // caught up.
+    let h = health(&http, &url).await;
+    assert!(h["replication"]["lag_seconds"].is_null(), "{h}");
+    assert!(
+        !sshd.remote.join("db").exists() && !sshd.remote.join("blobs").exists(),
+        "nothing was written to a server with another host key"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let conn = rusqlite::Connection::open(data.join("zezaro.db")).unwrap();
+    let rows: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM attachments WHERE case_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 0, "no row names the file the replica lacks");
 }

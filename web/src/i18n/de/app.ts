@@ -151,6 +151,7 @@ export const app: AreaMessages<typeof en> = {
   'error.not-for-project': 'Dieser Textbaustein gilt nicht für das Projekt dieses Falls.',
   'error.payload-too-large': 'Das ist zu groß für den Server.',
   'error.plan-not-found': 'Dieses Projekt hat keinen Verteilungsplan.',
+  'error.replica-unavailable': 'Die Datei konnte nicht in die externe Sicherung kopiert werden und wurde nicht gespeichert. Bitte später erneut versuchen.',
   'error.rule-version-conflict': 'Inzwischen wurde eine neuere Version dieser Regel gespeichert. Bitte neu laden und die Änderungen erneut vornehmen.',
   'error.service-busy': 'Der Dienst läuft gerade. Bitte erneut versuchen, wenn er fertig ist.',
   'error.shortcut-taken': 'Ein anderer Textbaustein dieses Kunden und dieser Sprache hat dieses Kürzel.',

@@ -151,6 +151,7 @@ export const app = {
   'error.not-for-project': 'This text module does not apply to this case’s project.',
   'error.payload-too-large': 'This is too large for the server.',
   'error.plan-not-found': 'This project has no distribution plan.',
+  'error.replica-unavailable': 'The file could not be copied to the off-site replica and was not stored. Please try again later.',
   'error.rule-version-conflict': 'A newer version of this rule was saved meanwhile. Reload it and apply your changes again.',
   'error.service-busy': 'The service is running right now. Try again when it is done.',
   'error.shortcut-taken': 'Another text module of this client and language has this shortcut.',
