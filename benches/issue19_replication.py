@@ -24,6 +24,8 @@ p.add_argument("--writers", type=int, default=4)
 p.add_argument("--rounds", type=int, default=1)
 p.add_argument("--attach-every", type=int, default=0, help="an attachment on every Nth case (0: none)")
 p.add_argument("--port", type=int, default=18941)
+p.add_argument("--client", default="python", choices=["python", "ab"],
+               help="ab (Debian's apache2-utils): 8 keep-alive connections, the server's own limit")
 a = p.parse_args()
 BIN = os.path.abspath(os.environ.get("ZEZARO_BIN", "target/release/zezaro"))
 LS = os.environ.get("ZEZARO_LITESTREAM", os.path.abspath("target/litestream-venv/bin/litestream"))
@@ -109,6 +111,14 @@ def run(mode, port):
 
     proj = req("GET", "/api/v1/projects")["items"][0]["id"]
     cpu0 = cpu_seconds(srv.pid) + children_cpu(srv.pid)
+    if a.client == "ab":
+        body = root + "/case.json"
+        with open(body, "w") as f:
+            json.dump({"project_id": proj, "subject": "Last", "channel": "email",
+                       "message": {"kind": "inbound", "body_text": "Text"}}, f)
+        ab = subprocess.Popen(["ab", "-q", "-k", "-c", "8", "-t", str(int(a.secs)), "-n", "100000000",
+                               "-p", body, "-T", "application/json", "-H", "Authorization: Bearer " + tok,
+                               url + "/api/v1/cases"], stdout=subprocess.PIPE, text=True)
     start = time.time(); stop = start + a.secs; count = [0]; lock = threading.Lock()
     interval = a.writers / a.rate if a.rate else 0
 
@@ -129,7 +139,7 @@ def run(mode, port):
             with lock:
                 count[0] += 1
 
-    ts = [threading.Thread(target=writer) for _ in range(a.writers)]
+    ts = [] if a.client == "ab" else [threading.Thread(target=writer) for _ in range(a.writers)]
     [t.start() for t in ts]
     wal = []; lags = []
     while time.time() < stop:
@@ -144,6 +154,13 @@ def run(mode, port):
             if lag is not None:
                 lags.append(lag)
     [t.join() for t in ts]
+    if a.client == "ab":
+        report = ab.communicate()[0]
+        done = next(int(l.split()[-1]) for l in report.splitlines() if l.startswith("Complete requests"))
+        # ("Failed requests" counts bodies of another length, i.e. every
+        # other case id: not failures.)
+        bad = sum(int(l.split()[-1]) for l in report.splitlines() if l.startswith("Non-2xx responses"))
+        count[0] = done - bad
     secs = time.time() - start
     # Server and its Litestream child: CPU per created case.
     cpu = cpu_seconds(srv.pid) + children_cpu(srv.pid) - cpu0
@@ -151,7 +168,7 @@ def run(mode, port):
     if ssh:
         ssh.kill(); ssh.wait()
     lags.sort()
-    out = {"mode": mode, "cases": count[0], "per_s": count[0] / secs, "cpu_ms_per_case": 1000 * cpu / max(count[0], 1),
+    out = {"mode": mode, "client": a.client, "cases": count[0], "per_s": count[0] / secs, "cpu_ms_per_case": 1000 * cpu / max(count[0], 1),
            "wal_max_kib": max(wal) // 1024 if wal else 0}
     if lags:
         out.update(lag_p50=lags[len(lags) // 2], lag_p95=lags[len(lags) * 95 // 100], lag_max=lags[-1], samples=len(lags))

@@ -328,19 +328,26 @@ impl Replicator {
 
 /// What Litestream's debug log tells of its work. The lines it reads
 /// (Litestream 0.5):
-/// - `msg=sync … txid=…`: WAL frames taken into a local transaction file;
+/// - `msg=sync … txid=…`: WAL frames taken into a local transaction;
 /// - `msg="ltx file uploaded" … level=0 … maxTXID=…`: shipped to the replica;
 /// - `msg="snapshot complete" … txid=…`: a whole snapshot in the replica;
-/// - `msg="replica sync" … txid.replica=… txid.db=…`: the two positions.
+/// - `msg="replica sync" … txid.replica=… txid.db=…`: both positions.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Progress {
-    pub db_txid: Option<u64>,
     pub replica_txid: Option<u64>,
-    /// When the replica last held every transaction taken from the WAL.
-    pub caught_up_at: Option<SystemTime>,
+    /// Transactions taken from the WAL, not yet in the replica, with when
+    /// they were taken (oldest first).
+    pending: std::collections::VecDeque<(u64, SystemTime)>,
+    /// When Litestream last took frames from the WAL (or, at its start,
+    /// found the replica holding all it had).
+    pub synced_at: Option<SystemTime>,
     /// When the replica last received a transaction.
     pub uploaded_at: Option<SystemTime>,
 }
+
+/// Pending transactions remembered at most: the oldest are the ones that
+/// matter, newer ones are not recorded beyond this.
+const PENDING_MAX: usize = 100_000;
 
 impl Progress {
     pub fn line(&mut self, line: &str, now: SystemTime) {
@@ -351,46 +358,69 @@ impl Progress {
         };
         if line.contains("msg=sync ") {
             if let Some(txid) = field("txid") {
-                self.db_txid = Some(txid);
+                self.taken(txid, now);
             }
         } else if line.contains("msg=\"ltx file uploaded\"") {
             if line.contains(" level=0 ")
                 && let Some(txid) = field("maxTXID")
             {
-                self.replica_txid = Some(self.replica_txid.map_or(txid, |r| r.max(txid)));
+                self.shipped(txid, now);
                 self.uploaded_at = Some(now);
             }
         } else if line.contains("msg=\"snapshot complete\"") {
             if let Some(txid) = field("txid") {
-                self.replica_txid = Some(self.replica_txid.map_or(txid, |r| r.max(txid)));
+                self.shipped(txid, now);
                 self.uploaded_at = Some(now);
             }
-        } else if line.contains("msg=\"replica sync\"") {
-            if let (Some(replica), Some(db)) = (field("txid.replica"), field("txid.db")) {
-                self.replica_txid = Some(replica);
-                self.db_txid = Some(self.db_txid.map_or(db, |d| d.max(db)));
-            }
-        } else {
-            return;
-        }
-        if let (Some(replica), Some(db)) = (self.replica_txid, self.db_txid)
-            && replica >= db
+        } else if line.contains("msg=\"replica sync\"")
+            && let (Some(replica), Some(db)) = (field("txid.replica"), field("txid.db"))
         {
-            self.caught_up_at = Some(now);
+            self.shipped(replica, now);
+            if replica >= db {
+                self.synced_at = Some(self.synced_at.map_or(now, |t| t.max(now)));
+            } else {
+                // Known from here on (at Litestream's start: taken before).
+                self.taken(db, now);
+            }
         }
     }
 
-    /// Seconds the replica may be behind a store whose WAL last changed at
-    /// `wal_changed`; `None` before the replica was first seen complete.
+    fn taken(&mut self, txid: u64, now: SystemTime) {
+        self.synced_at = Some(now);
+        let newer = self.pending.back().is_none_or(|(last, _)| txid > *last);
+        if newer && self.replica_txid.is_none_or(|r| txid > r) && self.pending.len() < PENDING_MAX {
+            self.pending.push_back((txid, now));
+        }
+    }
+
+    fn shipped(&mut self, txid: u64, now: SystemTime) {
+        self.replica_txid = Some(self.replica_txid.map_or(txid, |r| r.max(txid)));
+        while self.pending.front().is_some_and(|(t, _)| *t <= txid) {
+            self.pending.pop_front();
+        }
+        if self.synced_at.is_none() {
+            self.synced_at = Some(now);
+        }
+    }
+
+    /// Seconds the oldest write not yet in the replica may be old, for a
+    /// store whose WAL last changed at `wal_changed`: the oldest
+    /// transaction taken and not shipped, or, for writes Litestream has
+    /// not taken yet, the time since it last took any. `None` before
+    /// Litestream said anything.
     pub fn lag(&self, wal_changed: Option<SystemTime>, now: SystemTime) -> Option<f64> {
-        let caught_up = self.caught_up_at?;
-        Some(match wal_changed {
-            Some(changed) if changed > caught_up => now
-                .duration_since(caught_up)
+        let synced = self.synced_at?;
+        let age = |t: SystemTime| {
+            now.duration_since(t)
                 .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
+                .unwrap_or(0.0)
+        };
+        let unshipped = self.pending.front().map_or(0.0, |(_, t)| age(*t));
+        let untaken = match wal_changed {
+            Some(changed) if changed > synced => age(synced),
             _ => 0.0,
-        })
+        };
+        Some(unshipped.max(untaken))
     }
 }
 
@@ -593,27 +623,19 @@ mod tests {
             None,
             "not known before the first sync"
         );
-        let lines = [
-            (
-                1000,
-                r#"time=2026-12-04T21:50:13.868Z level=INFO msg="snapshot complete" system=store db=x.db txid=0000000000000001 size=577"#,
-            ),
-            (
-                1200,
-                r#"time=2026-12-04T21:50:14.066Z level=DEBUG msg="replica sync" system=store db=x.db replica=file txid.replica=0000000000000001 txid.db=0000000000000001"#,
-            ),
-        ];
-        for (ms, line) in lines {
-            p.line(line, t(ms));
-        }
-        assert_eq!(p.caught_up_at, Some(t(1200)));
+        p.line(r#"time=2026-12-04T21:50:13.868Z level=INFO msg="snapshot complete" system=store db=x.db txid=0000000000000001 size=577"#, t(1000));
+        p.line(r#"time=2026-12-04T21:50:14.066Z level=DEBUG msg="replica sync" system=store db=x.db replica=file txid.replica=0000000000000001 txid.db=0000000000000001"#, t(1200));
         assert_eq!(p.lag(Some(t(1100)), t(1500)), Some(0.0), "no write since");
+        assert_eq!(
+            p.lag(Some(t(1300)), t(1500)),
+            Some(0.3),
+            "a write not taken yet"
+        );
         // A write: taken from the WAL (txid 2), not yet shipped.
         p.line(r#"time=2026-12-04T21:50:14.863Z level=DEBUG msg=sync system=store db=x.db txid=0000000000000002 offset=28872"#, t(2000));
         p.line(r#"time=2026-12-04T21:50:14.864Z level=DEBUG msg="replica sync" system=store db=x.db replica=file txid.replica=0000000000000001 txid.db=0000000000000002"#, t(2001));
-        assert_eq!(p.caught_up_at, Some(t(1200)));
-        assert_eq!(p.lag(Some(t(1900)), t(2500)), Some(1.3));
-        // Shipped: caught up again.
+        assert_eq!(p.lag(Some(t(1900)), t(2500)), Some(0.5));
+        // Shipped: nothing waits.
         p.line(r#"time=2026-12-04T21:50:14.865Z level=DEBUG msg="ltx file uploaded" system=store db=x.db replica=sftp level=0 minTXID=0000000000000002 maxTXID=0000000000000002 size=201"#, t(2002));
         assert_eq!(p.replica_txid, Some(2));
         assert_eq!(p.uploaded_at, Some(t(2002)));
@@ -621,5 +643,35 @@ mod tests {
         // Compaction uploads (other levels) say nothing of new writes.
         p.line(r#"level=DEBUG msg="ltx file uploaded" level=1 minTXID=0000000000000001 maxTXID=00000000000000ff"#, t(3000));
         assert_eq!(p.replica_txid, Some(2));
+    }
+
+    /// Under a steady write load Litestream takes a new transaction before
+    /// the last one is shipped, so the replica is never "complete"; the
+    /// lag is the age of the oldest transaction not shipped, not the time
+    /// since the replica last held everything.
+    #[test]
+    fn under_steady_writes_the_lag_stays_one_round_behind() {
+        let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        let mut p = Progress::default();
+        p.line(
+            r#"level=INFO msg="snapshot complete" txid=0000000000000001"#,
+            t(0),
+        );
+        for round in 1..=60u64 {
+            let ms = round * 1000;
+            p.line(
+                &format!("level=DEBUG msg=sync txid={:016x} offset=1", round + 1),
+                t(ms),
+            );
+            p.line(&format!(r#"level=DEBUG msg="ltx file uploaded" level=0 minTXID={0:016x} maxTXID={0:016x}"#, round), t(ms + 300));
+        }
+        // At 60.5 s: txid 61 taken at 60 s waits; the WAL changed at 60.4 s.
+        assert_eq!(p.lag(Some(t(60_400)), t(60_500)), Some(0.5));
+        // Uploads stop: the lag grows from the oldest waiting one.
+        p.line(
+            "level=DEBUG msg=sync txid=000000000000003e offset=1",
+            t(61_000),
+        );
+        assert_eq!(p.lag(Some(t(61_000)), t(65_000)), Some(5.0));
     }
 }
