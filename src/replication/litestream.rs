@@ -335,8 +335,9 @@ impl Replicator {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Progress {
     pub replica_txid: Option<u64>,
-    /// Transactions taken from the WAL, not yet in the replica, with when
-    /// they were taken (oldest first).
+    /// Transactions taken from the WAL, not yet in the replica, with the
+    /// earliest time their writes may have been made (the take before
+    /// theirs; oldest first).
     pending: std::collections::VecDeque<(u64, SystemTime)>,
     /// When Litestream last took frames from the WAL (or, at its start,
     /// found the replica holding all it had).
@@ -385,11 +386,15 @@ impl Progress {
         }
     }
 
+    /// A transaction taken from the WAL: its writes were made after the
+    /// previous take (else that one would hold them), so their age counts
+    /// from then.
     fn taken(&mut self, txid: u64, now: SystemTime) {
+        let since = self.synced_at.unwrap_or(now);
         self.synced_at = Some(now);
         let newer = self.pending.back().is_none_or(|(last, _)| txid > *last);
         if newer && self.replica_txid.is_none_or(|r| txid > r) && self.pending.len() < PENDING_MAX {
-            self.pending.push_back((txid, now));
+            self.pending.push_back((txid, since));
         }
     }
 
@@ -404,9 +409,9 @@ impl Progress {
     }
 
     /// Seconds the oldest write not yet in the replica may be old, for a
-    /// store whose WAL last changed at `wal_changed`: the oldest
-    /// transaction taken and not shipped, or, for writes Litestream has
-    /// not taken yet, the time since it last took any. `None` before
+    /// store whose WAL last changed at `wal_changed`: the writes of the
+    /// oldest transaction taken and not shipped, or, for writes Litestream
+    /// has not taken yet, the time since it last took any. `None` before
     /// Litestream said anything.
     pub fn lag(&self, wal_changed: Option<SystemTime>, now: SystemTime) -> Option<f64> {
         let synced = self.synced_at?;
@@ -634,7 +639,9 @@ mod tests {
         // A write: taken from the WAL (txid 2), not yet shipped.
         p.line(r#"time=2026-12-04T21:50:14.863Z level=DEBUG msg=sync system=store db=x.db txid=0000000000000002 offset=28872"#, t(2000));
         p.line(r#"time=2026-12-04T21:50:14.864Z level=DEBUG msg="replica sync" system=store db=x.db replica=file txid.replica=0000000000000001 txid.db=0000000000000002"#, t(2001));
-        assert_eq!(p.lag(Some(t(1900)), t(2500)), Some(0.5));
+        // Its writes were made after the last moment the replica was
+        // complete (1.2 s).
+        assert_eq!(p.lag(Some(t(1900)), t(2500)), Some(1.3));
         // Shipped: nothing waits.
         p.line(r#"time=2026-12-04T21:50:14.865Z level=DEBUG msg="ltx file uploaded" system=store db=x.db replica=sftp level=0 minTXID=0000000000000002 maxTXID=0000000000000002 size=201"#, t(2002));
         assert_eq!(p.replica_txid, Some(2));
@@ -665,13 +672,14 @@ mod tests {
             );
             p.line(&format!(r#"level=DEBUG msg="ltx file uploaded" level=0 minTXID={0:016x} maxTXID={0:016x}"#, round), t(ms + 300));
         }
-        // At 60.5 s: txid 61 taken at 60 s waits; the WAL changed at 60.4 s.
-        assert_eq!(p.lag(Some(t(60_400)), t(60_500)), Some(0.5));
+        // At 60.5 s: txid 61, taken at 60 s, waits; its writes were made
+        // after the take at 59 s. The WAL changed at 60.4 s.
+        assert_eq!(p.lag(Some(t(60_400)), t(60_500)), Some(1.5));
         // Uploads stop: the lag grows from the oldest waiting one.
         p.line(
             "level=DEBUG msg=sync txid=000000000000003e offset=1",
             t(61_000),
         );
-        assert_eq!(p.lag(Some(t(61_000)), t(65_000)), Some(5.0));
+        assert_eq!(p.lag(Some(t(61_000)), t(65_000)), Some(6.0));
     }
 }
