@@ -19,6 +19,7 @@ pub mod db;
 pub mod demo;
 pub mod distribution;
 pub mod export;
+pub mod forecast;
 pub mod fields;
 pub mod gdpr;
 pub mod http;
