@@ -173,13 +173,7 @@ fn ln_add(x: f64, y: f64) -> f64 {
 /// - the answered calls' mean wait from the same density times `w`.
 ///
 /// `p` normalises `(1/B − 1) + x·g(x)` to 1; all of it in logs.
-pub fn erlang_a_metrics(
-    n: u32,
-    lambda: f64,
-    aht: f64,
-    patience: f64,
-    answer: f64,
-) -> CallMetrics {
+pub fn erlang_a_metrics(n: u32, lambda: f64, aht: f64, patience: f64, answer: f64) -> CallMetrics {
     erlang_a_metrics_from_b(n, lambda, aht, patience, answer, erlang_b(n, lambda * aht))
 }
 
@@ -429,7 +423,11 @@ mod tests {
             close(m.abandon_rate, want[1], &format!("{what}: P(abandon)"));
             // E[Wq] over all callers = P(abandon)·patience (abandonments
             // per second = θ·E[queue]).
-            close(m.abandon_rate * patience, want[2], &format!("{what}: E[Wq]"));
+            close(
+                m.abandon_rate * patience,
+                want[2],
+                &format!("{what}: E[Wq]"),
+            );
             close(m.service_level, want[3], &format!("{what}: SL"));
             close(m.asa_seconds, want[4], &format!("{what}: ASA"));
         }

@@ -6,8 +6,8 @@
 //! staffing per interval and day: calls by Erlang C or A ([`erlang`]),
 //! written channels by workload, against the planned seats.
 
-mod error;
 pub mod erlang;
+mod error;
 pub mod handlers;
 pub mod model;
 pub mod profile;

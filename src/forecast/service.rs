@@ -18,9 +18,8 @@ use super::erlang::CallTarget;
 use super::error::ForecastError;
 use super::model::{
     ActualDay, Actuals, AhtOverride, ChannelProfile, ChannelVolume, Comparison, Corridor,
-    DayChannel, DayIntervals, Deviation, Entry, Forecast, ForecastInput, Interval,
-    IntervalChannel, Month, Profiles, Settings, SettingsInput, Source, Staffing, StaffingDay,
-    Version,
+    DayChannel, DayIntervals, Deviation, Entry, Forecast, ForecastInput, Interval, IntervalChannel,
+    Month, Profiles, Settings, SettingsInput, Source, Staffing, StaffingDay, Version,
 };
 use super::profile::{self, Arrival, Profile, SLOTS};
 use super::staffing::{self, ChannelResult, Params};
@@ -155,7 +154,9 @@ fn month_of(day: NaiveDate) -> NaiveDate {
 /// month before.
 fn deadline(first: NaiveDate, deadline_day: i64) -> NaiveDate {
     let before = add_months(first, -1);
-    before.with_day(deadline_day.clamp(1, 28) as u32).unwrap_or(before)
+    before
+        .with_day(deadline_day.clamp(1, 28) as u32)
+        .unwrap_or(before)
 }
 
 /// Whether a month is still open for changes on `today`: a future month
@@ -186,7 +187,9 @@ fn today(tz: &Tz, now: DateTime<Utc>) -> NaiveDate {
 
 /// A case's local day and quarter hour.
 fn local_arrival(tz: &Tz, created_at: &str) -> Option<Arrival> {
-    let at = DateTime::parse_from_rfc3339(created_at).ok()?.with_timezone(tz);
+    let at = DateTime::parse_from_rfc3339(created_at)
+        .ok()?
+        .with_timezone(tz);
     Some(Arrival {
         date: at.date_naive(),
         slot: ((at.hour() * 60 + at.minute()) / 15) as usize,
@@ -354,17 +357,13 @@ pub fn save(
             return Err(Invalid::new(format!("entries[{i}].month"), "a month as YYYY-MM").into());
         };
         if !(0..=10_000_000).contains(&e.volume) {
-            return Err(
-                Invalid::new(format!("entries[{i}].volume"), "0 to 10000000 cases").into(),
-            );
+            return Err(Invalid::new(format!("entries[{i}].volume"), "0 to 10000000 cases").into());
         }
         let key = (month_key(first), e.channel.as_str());
         if !seen.insert(key.clone()) {
-            return Err(Invalid::new(
-                format!("entries[{i}]"),
-                "each month and channel once",
-            )
-            .into());
+            return Err(
+                Invalid::new(format!("entries[{i}]"), "each month and channel once").into(),
+            );
         }
         if first > last {
             return Err(Invalid::new(
@@ -459,24 +458,19 @@ fn stored_profile(row: &ProfileRow) -> Option<Profile> {
     (intraday.len() == 7).then_some(Profile { weekday, intraday })
 }
 
-fn channel_inputs(
-    rows: &[ProfileRow],
-    overrides: &[AhtOverride],
-) -> Vec<ChannelInput> {
+fn channel_inputs(rows: &[ProfileRow], overrides: &[AhtOverride]) -> Vec<ChannelInput> {
     Channel::ALL
         .iter()
         .map(|&channel| {
             let row = rows.iter().find(|r| r.channel == channel);
             let learned = row.and_then(stored_profile);
             let learned_aht = row.and_then(|r| r.aht_seconds);
-            let (aht, aht_source) = match (
-                overrides.iter().find(|o| o.channel == channel),
-                learned_aht,
-            ) {
-                (Some(o), _) => (o.seconds, Source::Override),
-                (None, Some(s)) => (s, Source::Learned),
-                (None, None) => (default_aht(channel), Source::Default),
-            };
+            let (aht, aht_source) =
+                match (overrides.iter().find(|o| o.channel == channel), learned_aht) {
+                    (Some(o), _) => (o.seconds, Source::Override),
+                    (None, Some(s)) => (s, Source::Learned),
+                    (None, None) => (default_aht(channel), Source::Default),
+                };
             ChannelInput {
                 channel,
                 source: if learned.is_some() {
@@ -592,7 +586,9 @@ pub fn learn_project(
             channel,
             cases: arrivals.len() as i64,
             weekday_shares: p.as_ref().map(|p| p.weekday.to_vec()),
-            intraday_shares: p.as_ref().map(|p| p.intraday.iter().map(|d| d.to_vec()).collect()),
+            intraday_shares: p
+                .as_ref()
+                .map(|p| p.intraday.iter().map(|d| d.to_vec()).collect()),
             aht_seconds,
             aht_cases,
             from_day: from.to_string(),
@@ -718,7 +714,10 @@ pub fn actuals(
                 .map(|(ci, c)| {
                     let planned = planned.get(c.channel.as_str());
                     let forecast = planned.map(|&v| v as f64 * spreads[ci][di].1);
-                    let actual = counts.get(&(date, c.channel.as_str())).copied().unwrap_or(0);
+                    let actual = counts
+                        .get(&(date, c.channel.as_str()))
+                        .copied()
+                        .unwrap_or(0);
                     let t = &mut totals[ci];
                     t.1 += actual;
                     if !open {
@@ -972,7 +971,10 @@ fn staffing_day(plan: &Plan, date: NaiveDate, di: usize) -> StaffingDay {
             productive_minutes: r.productive_minutes,
             required_fte: r.required_fte,
             required_seats: r.required_seats,
-            planned_seats: seats.iter().filter(|s| s.channel == Some(c.channel)).count() as i64,
+            planned_seats: seats
+                .iter()
+                .filter(|s| s.channel == Some(c.channel))
+                .count() as i64,
         })
         .collect();
     let required_seats = staffing::peak_seats(&results, &plan.params);
@@ -1064,14 +1066,13 @@ pub fn staffing_intervals(
                         agents: x.agents,
                         scheduled: staffing::scheduled(x.agents, plan.params.shrinkage),
                         service_level: x.metrics.map(|m| m.service_level),
-                        asa_seconds: x
-                            .metrics
-                            .map(|m| m.asa_seconds)
-                            .filter(|v| v.is_finite()),
+                        asa_seconds: x.metrics.map(|m| m.asa_seconds).filter(|v| v.is_finite()),
                         occupancy: x.metrics.map(|m| m.occupancy),
                         abandon_rate: x
                             .metrics
-                            .filter(|_| c.channel == Channel::Call && plan.params.patience.is_some())
+                            .filter(|_| {
+                                c.channel == Channel::Call && plan.params.patience.is_some()
+                            })
                             .map(|m| m.abandon_rate),
                         erlang_c_agents: x.erlang_c_agents.map(i64::from),
                     }
@@ -1167,7 +1168,10 @@ mod tests {
         assert_eq!(corridor(100.0, 90.0, 10, 20).1, Corridor::Normal);
         assert_eq!(corridor(100.0, 115.0, 10, 20).1, Corridor::Attention);
         assert_eq!(corridor(100.0, 79.0, 10, 20).1, Corridor::BeyondLimit);
-        assert_eq!(corridor(100.0, 121.0, 10, 20), (Some(21.0), Corridor::BeyondLimit));
+        assert_eq!(
+            corridor(100.0, 121.0, 10, 20),
+            (Some(21.0), Corridor::BeyondLimit)
+        );
         assert_eq!(corridor(0.0, 0.0, 10, 20), (None, Corridor::Normal));
         assert_eq!(corridor(0.0, 3.0, 10, 20), (None, Corridor::BeyondLimit));
     }

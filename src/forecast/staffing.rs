@@ -44,7 +44,9 @@ pub struct ChannelResult {
 /// Staff to schedule for `agents` on cases: shrinkage added, rounded up
 /// (a hair of rounding noise does not make one more person).
 pub fn scheduled(agents: f64, shrinkage: f64) -> i64 {
-    (erlang::scheduled(agents, shrinkage) - 1e-9).ceil().max(0.0) as i64
+    (erlang::scheduled(agents, shrinkage) - 1e-9)
+        .ceil()
+        .max(0.0) as i64
 }
 
 /// How a channel is staffed under these settings.
@@ -84,7 +86,9 @@ fn call_interval(volume: f64, aht: f64, params: &Params, detail: bool) -> Interv
 /// project works in (the profile has arrivals); none: all.
 fn written(volumes: &[f64], aht: f64, working: &[bool], params: &Params) -> Vec<IntervalResult> {
     let len = volumes.len();
-    let mut open: Vec<usize> = (0..len).filter(|&i| working.get(i) == Some(&true)).collect();
+    let mut open: Vec<usize> = (0..len)
+        .filter(|&i| working.get(i) == Some(&true))
+        .collect();
     if open.is_empty() {
         open = (0..len).collect();
     }
@@ -157,7 +161,11 @@ pub fn fte(productive_minutes: f64, params: &Params) -> f64 {
 
 /// Most staff needed at once over all channels of a day.
 pub fn peak_seats(channels: &[ChannelResult], params: &Params) -> i64 {
-    let len = channels.iter().map(|c| c.intervals.len()).max().unwrap_or(0);
+    let len = channels
+        .iter()
+        .map(|c| c.intervals.len())
+        .max()
+        .unwrap_or(0);
     (0..len)
         .map(|i| {
             let agents: f64 = channels
@@ -201,7 +209,14 @@ mod tests {
         assert_eq!(r.required_seats, 20); // 14 / 0.7
         assert!((r.productive_minutes - 14.0 * 30.0).abs() < 1e-9);
         assert!((r.required_fte - 420.0 / 0.7 / 480.0).abs() < 1e-9);
-        let a = staff_channel(Channel::Call, &volumes, 180.0, &[], &params(Some(120.0)), true);
+        let a = staff_channel(
+            Channel::Call,
+            &volumes,
+            180.0,
+            &[],
+            &params(Some(120.0)),
+            true,
+        );
         assert_eq!(a.model, Model::ErlangA);
         assert_eq!(a.intervals[20].erlang_c_agents, Some(14));
         assert!(a.intervals[20].agents <= 14.0);
@@ -215,7 +230,14 @@ mod tests {
         let mut volumes = vec![0.0; 48];
         volumes[16] = 48.0;
         let working: Vec<bool> = (0..48).map(|i| (16..36).contains(&i)).collect();
-        let r = staff_channel(Channel::Email, &volumes, 600.0, &working, &params(None), false);
+        let r = staff_channel(
+            Channel::Email,
+            &volumes,
+            600.0,
+            &working,
+            &params(None),
+            false,
+        );
         assert_eq!(r.model, Model::Workload);
         for i in 16..20 {
             assert!((r.intervals[i].agents - 4.0).abs() < 1e-9, "{i}");

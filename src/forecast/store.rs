@@ -246,7 +246,10 @@ pub struct ProfileRow {
 }
 
 /// A JSON column; text that does not parse is an error, not a default.
-fn json_col<T: serde::de::DeserializeOwned>(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<T>> {
+fn json_col<T: serde::de::DeserializeOwned>(
+    r: &rusqlite::Row,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
     let text: Option<String> = r.get(i)?;
     text.map(|t| {
         serde_json::from_str(&t).map_err(|e| {
@@ -292,8 +295,14 @@ pub fn replace_profiles(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for p in rows {
-        let weekday = p.weekday_shares.as_ref().map(|v| serde_json::json!(v).to_string());
-        let intraday = p.intraday_shares.as_ref().map(|v| serde_json::json!(v).to_string());
+        let weekday = p
+            .weekday_shares
+            .as_ref()
+            .map(|v| serde_json::json!(v).to_string());
+        let intraday = p
+            .intraday_shares
+            .as_ref()
+            .map(|v| serde_json::json!(v).to_string());
         insert.execute(params![
             project_id,
             p.channel.as_str(),
