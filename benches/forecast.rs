@@ -65,15 +65,21 @@ fn main() {
     measure("month, 15 min, 4 channels, calls by Erlang C", runs, || {
         bench_month(march, &volumes, 15, None)
     });
-    measure("month, 15 min, 4 channels, calls by Erlang A (patience 90 s)", runs, || {
-        bench_month(march, &volumes, 15, Some(90))
-    });
-    measure("4 × a month of Erlang A call intervals (11,904 Erlang A searches)", runs, || {
-        let mut total = (0.0, 0);
-        for volume in [120_000, 90_000, 60_000, 30_000] {
-            let r = bench_month(march, &[(Channel::Call, volume)], 15, Some(90));
-            total = (total.0 + r.0, total.1 + r.1);
-        }
-        total
-    });
+    measure(
+        "month, 15 min, 4 channels, calls by Erlang A (patience 90 s)",
+        runs,
+        || bench_month(march, &volumes, 15, Some(90)),
+    );
+    measure(
+        "4 × a month of Erlang A call intervals (11,904 Erlang A searches)",
+        runs,
+        || {
+            let mut total = (0.0, 0);
+            for volume in [120_000, 90_000, 60_000, 30_000] {
+                let r = bench_month(march, &[(Channel::Call, volume)], 15, Some(90));
+                total = (total.0 + r.0, total.1 + r.1);
+            }
+            total
+        },
+    );
 }

@@ -237,7 +237,6 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
             use crate::cases::Channel::{Call, Chat, Email, Webform};
             forecast::seed(
                 tx,
-                &op,
                 &[
                     (strom.id, &[(Call, 9000), (Email, 6000), (Webform, 1500)]),
                     (gas.id, &[(Call, 3000), (Email, 1200)]),

@@ -5,17 +5,18 @@
 //! months past their deadline cannot be saved any more), then a second
 //! version through the service that changes the months still open. The
 //! profiles are learned from the demo's few cases: too few, so the
-//! documented default applies.
+//! documented default applies. Each client's admin plans (the versions
+//! name them).
 
 use chrono::{DateTime, Datelike, Utc};
 use rusqlite::Transaction;
 
 use super::{DemoError, err};
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::cases::Channel;
 use crate::forecast::model::{AhtOverride, Entry, ForecastInput, SettingsInput};
 use crate::forecast::{service, store};
-use crate::ids::ProjectId;
+use crate::ids::{ClientId, ProjectId, UserId};
 
 fn month(now: DateTime<Utc>, back: i64) -> String {
     let first = now.date_naive().with_day(1).unwrap_or(now.date_naive());
@@ -45,13 +46,37 @@ fn settings(interval_minutes: i64, patience_seconds: Option<i64>) -> SettingsInp
     }
 }
 
+/// The client's admin of a project, who plans its volumes.
+fn client_admin(tx: &Transaction, project_id: ProjectId) -> Result<Principal, DemoError> {
+    let (id, email, name, client_id): (UserId, String, String, ClientId) = tx
+        .query_row(
+            "SELECT u.id, u.email, u.name, u.client_id FROM users u
+             JOIN projects p ON p.client_id = u.client_id
+             WHERE p.id = ?1 AND u.role = 'client-admin' ORDER BY u.id LIMIT 1",
+            [project_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .map_err(err)?;
+    Ok(Principal {
+        user_id: Some(id),
+        email,
+        name,
+        role: Role::ClientAdmin,
+        client_id: Some(client_id),
+        memberships: crate::auth::store::memberships(tx, id).map_err(err)?,
+        session: None,
+        ip: None,
+    })
+}
+
 pub(super) fn seed(
     tx: &Transaction,
-    op: &Principal,
     projects: &[(ProjectId, &[(Channel, i64)])],
 ) -> Result<(), DemoError> {
     let now = Utc::now();
     for (i, &(project_id, volumes)) in projects.iter().enumerate() {
+        let admin = client_admin(tx, project_id)?;
+        let op = &admin;
         let mut input = if i == 0 {
             settings(15, Some(90))
         } else {
@@ -81,7 +106,7 @@ pub(super) fn seed(
                 project_id,
                 version: 1,
                 note: "Jahresplanung",
-                created_by_id: None,
+                created_by_id: op.user_id,
                 created_by_name: &op.name,
                 created_at: &crate::db::now(),
                 entries: &entries,

@@ -415,8 +415,15 @@ async fn client_export_is_complete_isolated_and_readable() {
     let fc_version_ids: BTreeSet<&str> = fc_versions.iter().map(|r| r["id"].as_str()).collect();
     let fc_volumes = csv_rows(&top.join("forecast_volumes.csv"));
     assert!(fc_volumes.len() >= 2 * 6 * 2, "{}", fc_volumes.len());
-    assert!(fc_volumes.iter().all(|v| fc_version_ids.contains(v["version_id"].as_str())));
-    assert!(fc_volumes.iter().all(|v| v["channel"] != "chat"), "Nordlicht's chat");
+    assert!(
+        fc_volumes
+            .iter()
+            .all(|v| fc_version_ids.contains(v["version_id"].as_str()))
+    );
+    assert!(
+        fc_volumes.iter().all(|v| v["channel"] != "chat"),
+        "Nordlicht's chat"
+    );
     let fc_settings = csv_rows(&top.join("forecast_settings.csv"));
     assert_eq!(fc_settings.len(), 2);
     assert!(top.join("forecast_profiles.jsonl").exists());
