@@ -87,9 +87,9 @@ pub fn learn(arrivals: &[Arrival], from: NaiveDate, to: NaiveDate) -> Option<Pro
         pooled[a.slot] += 1.0;
     }
     let mut means = [0.0; 7];
-    for w in 0..7 {
-        if days_of[w] > 0 {
-            means[w] = per_weekday[w] as f64 / f64::from(days_of[w]);
+    for ((mean, &n), &days) in means.iter_mut().zip(&per_weekday).zip(&days_of) {
+        if days > 0 {
+            *mean = n as f64 / f64::from(days);
         }
     }
     let total: f64 = means.iter().sum();
@@ -97,17 +97,19 @@ pub fn learn(arrivals: &[Arrival], from: NaiveDate, to: NaiveDate) -> Option<Pro
         return None;
     }
     let pooled = normalized(&pooled)?;
-    let mut weekday = [0.0; 7];
-    let mut intraday = Vec::with_capacity(7);
-    for w in 0..7 {
-        weekday[w] = means[w] / total;
-        let own = if per_weekday[w] >= MIN_WEEKDAY_CASES {
-            normalized(&slots[w])
-        } else {
-            None
-        };
-        intraday.push(own.unwrap_or(pooled));
-    }
+    let weekday = means.map(|m| m / total);
+    let intraday = slots
+        .iter()
+        .zip(per_weekday)
+        .map(|(counts, n)| {
+            let own = if n >= MIN_WEEKDAY_CASES {
+                normalized(counts)
+            } else {
+                None
+            };
+            own.unwrap_or(pooled)
+        })
+        .collect();
     Some(Profile { weekday, intraday })
 }
 

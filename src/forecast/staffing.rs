@@ -239,8 +239,8 @@ mod tests {
             false,
         );
         assert_eq!(r.model, Model::Workload);
-        for i in 16..20 {
-            assert!((r.intervals[i].agents - 4.0).abs() < 1e-9, "{i}");
+        for (i, x) in r.intervals.iter().enumerate().take(20).skip(16) {
+            assert!((x.agents - 4.0).abs() < 1e-9, "{i}");
         }
         assert_eq!(r.intervals[20].agents, 0.0);
         assert!((r.productive_minutes - 480.0).abs() < 1e-9);
