@@ -12,6 +12,7 @@
 //!   agents with incomplete-gamma series), again with three written
 //!   channels; and, to stress the math, four call channels' worth of
 //!   Erlang A intervals (4 × 2,976).
+//!
 //! Volumes are large (120,000 calls a month: about 90 agents at the
 //! daily peak). Reports the median and p95 over FORECAST_BENCH_RUNS runs
 //! (default 21).

@@ -872,13 +872,22 @@ pub fn run_daily(conn: &Connection, now: DateTime<Utc>) -> Result<(usize, usize)
 
 // ---- staffing ------------------------------------------------------------------------
 
+/// A channel with a volume in the month.
+struct Planned {
+    input: ChannelInput,
+    /// The month's volume.
+    volume: i64,
+    /// Each day of the month with its share of the volume.
+    days: Vec<(NaiveDate, f64)>,
+}
+
 /// Everything a day's staffing needs, gathered once per request.
 struct Plan {
     settings: Settings,
     params: Params,
     version: i64,
-    /// Channels with a volume this month: input, month volume, day shares.
-    channels: Vec<(ChannelInput, i64, Vec<(NaiveDate, f64)>)>,
+    /// Channels with a volume this month.
+    channels: Vec<Planned>,
     seats: Vec<SeatRow>,
 }
 
@@ -894,9 +903,10 @@ fn plan(conn: &Connection, project: &Project, first: NaiveDate) -> Result<Plan, 
                 .iter()
                 .find(|e| e.month == key && e.channel == c.channel)?
                 .volume;
-            (volume > 0).then(|| {
-                let days = profile::month_days(&c.profile, first);
-                (c, volume, days)
+            (volume > 0).then(|| Planned {
+                days: profile::month_days(&c.profile, first),
+                input: c,
+                volume,
             })
         })
         .collect();
@@ -927,7 +937,7 @@ fn day_results(plan: &Plan, date: NaiveDate, di: usize, detail: bool) -> Vec<Cha
     let shares: Vec<Vec<f64>> = plan
         .channels
         .iter()
-        .map(|(c, _, _)| profile::intervals(&c.profile, weekday, plan.params.interval_minutes))
+        .map(|p| profile::intervals(&p.input.profile, weekday, plan.params.interval_minutes))
         .collect();
     let len = shares.first().map_or(0, Vec::len);
     let working: Vec<bool> = (0..len)
@@ -936,8 +946,9 @@ fn day_results(plan: &Plan, date: NaiveDate, di: usize, detail: bool) -> Vec<Cha
     plan.channels
         .iter()
         .zip(&shares)
-        .map(|((c, volume, days), shares)| {
-            let day_volume = *volume as f64 * days.get(di).map_or(0.0, |d| d.1);
+        .map(|(p, shares)| {
+            let c = &p.input;
+            let day_volume = p.volume as f64 * p.days.get(di).map_or(0.0, |d| d.1);
             let volumes: Vec<f64> = shares.iter().map(|s| s * day_volume).collect();
             staffing::staff_channel(
                 c.channel,
@@ -963,7 +974,7 @@ fn staffing_day(plan: &Plan, date: NaiveDate, di: usize) -> StaffingDay {
         .channels
         .iter()
         .zip(&results)
-        .map(|((c, _, _), r)| DayChannel {
+        .map(|(Planned { input: c, .. }, r)| DayChannel {
             channel: c.channel,
             model: r.model,
             volume: r.intervals.iter().map(|i| i.volume).sum(),
@@ -1050,7 +1061,7 @@ pub fn staffing_intervals(
         .channels
         .iter()
         .zip(results)
-        .map(|((c, _, _), r)| IntervalChannel {
+        .map(|(Planned { input: c, .. }, r)| IntervalChannel {
             channel: c.channel,
             model: r.model,
             aht_seconds: c.aht,
@@ -1117,8 +1128,11 @@ pub fn bench_month(
         .into_iter()
         .filter_map(|c| {
             let v = volumes.iter().find(|v| v.0 == c.channel)?.1;
-            let days = profile::month_days(&c.profile, first);
-            Some((c, v, days))
+            Some(Planned {
+                days: profile::month_days(&c.profile, first),
+                input: c,
+                volume: v,
+            })
         })
         .collect();
     let plan = Plan {
