@@ -1,6 +1,7 @@
 //! `serve --demo`: a realistic demo, seeded once into an empty store.
 //! Everything goes through the domain services, as an operator would.
 
+mod forecast;
 pub mod generate;
 mod knowledge;
 mod training;
@@ -232,6 +233,17 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
         // After the cases (a plan applies to new cases; the demo's stay).
         seed_distribution(tx, &op, acme.id, gas.id)?;
         seed_routing(tx, strom.id, &ids)?;
+        {
+            use crate::cases::Channel::{Call, Chat, Email, Webform};
+            forecast::seed(
+                tx,
+                &[
+                    (strom.id, &[(Call, 9000), (Email, 6000), (Webform, 1500)]),
+                    (gas.id, &[(Call, 3000), (Email, 1200)]),
+                    (orders.id, &[(Email, 8000), (Chat, 2500), (Call, 4000)]),
+                ],
+            )?;
+        }
         // Anna (an agent of Acme) suggests a change to an article.
         let anna = Principal {
             user_id: Some(ids[4]),

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod distribution;
 pub mod export;
 pub mod fields;
+pub mod forecast;
 pub mod gdpr;
 pub mod http;
 pub mod ids;

@@ -185,5 +185,25 @@ pub fn register_builtin(
             ))
         },
     ))?;
+    registry.register(ServiceSpec::new(
+        crate::forecast::SERVICE,
+        "Forecast: learn profiles, record deviations past the agreed limit",
+        Trigger::Cron("0 40 2 * * *".into()),
+        |ctx| async move {
+            let (projects, changed) = ctx
+                .db
+                .write(|tx| crate::forecast::service::run_daily(tx, chrono::Utc::now()))
+                .await
+                .map_err(|err: crate::forecast::ForecastError| {
+                    format!("the forecast run failed: {err}")
+                })?;
+            Ok(RunReport::new(
+                changed as u64,
+                RunMessage::new("forecast.daily")
+                    .num("n", changed as f64)
+                    .num("projects", projects as f64),
+            ))
+        },
+    ))?;
     registry.register(backups.service_spec())
 }

@@ -626,6 +626,20 @@ pub fn manage_distribution(p: &Principal, project: ProjectRef) -> Result<(), Den
     )
 }
 
+// ---- forecast and staffing (issue 18) -------------------------------------------
+
+/// See a project's forecast, its profiles, actuals and staffing: the
+/// client's admin and the project's lead.
+pub fn view_forecast(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    view_sla_policies(p, project)
+}
+
+/// Enter the forecast, change its settings, relearn its profiles: the
+/// client's admin (the client plans its volumes).
+pub fn manage_forecast(p: &Principal, project: ProjectRef) -> Result<(), Denied> {
+    manage_distribution(p, project)
+}
+
 // ---- routing to agents (issue 15) -------------------------------------------
 
 /// See and change how a project's new cases reach agents (modes, the

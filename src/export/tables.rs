@@ -1887,6 +1887,158 @@ pub const EXPORTERS: &[Exporter] = &[
             c("created_at", TIMES),
         ],
     },
+    Exporter {
+        file: "forecast_settings.csv",
+        format: Format::Csv,
+        about: "Forecast settings per project (issue 18): staffing interval, deadline, corridors, \
+                service targets, shrinkage.",
+        requires: &["forecast_settings"],
+        from: "FROM forecast_settings t \
+               WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("interval_minutes", "Staffing interval, 15 or 30 minutes."),
+            c(
+                "deadline_day",
+                "A month's volumes can be changed until this day of the month before.",
+            ),
+            c("horizon_months", "Months ahead the client plans."),
+            c("normal_percent", "Deviation within ± this percent: normal."),
+            c(
+                "limit_percent",
+                "Deviation past ± this percent: beyond the agreed limit.",
+            ),
+            c(
+                "service_level_percent",
+                "Calls: percent answered within answer_seconds.",
+            ),
+            c("answer_seconds", "Calls: the answer target."),
+            c(
+                "patience_seconds",
+                "Calls: average patience (Erlang A); empty: Erlang C.",
+            ),
+            c("max_occupancy_percent", "Calls: highest occupancy."),
+            c("shrinkage_percent", "Paid time not on cases."),
+            c(
+                "response_minutes",
+                "Written channels: the response-time target.",
+            ),
+            c(
+                "fte_minutes",
+                "Paid minutes of one full-time equivalent per day.",
+            ),
+            c("version", "Edit version."),
+            c("updated_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "forecast_aht.csv",
+        format: Format::Csv,
+        about: "Handling times per project and channel set by hand for the forecast.",
+        requires: &["forecast_aht"],
+        from: "FROM forecast_aht t \
+               WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.channel",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("channel", "`email`, `call`, `webform`, `chat` or `letter`."),
+            c(
+                "seconds",
+                "Handling time per case incl. after-work, seconds.",
+            ),
+        ],
+    },
+    Exporter {
+        file: "forecast_versions.csv",
+        format: Format::Csv,
+        about: "Every saved version of a project's forecast (planned volumes).",
+        requires: &["forecast_versions"],
+        from: "FROM forecast_versions t \
+               WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Version id."),
+            c("project_id", "See projects.csv."),
+            c("version", "Version number per project, from 1."),
+            c("note", "The saver's note."),
+            c("created_by_id", "See users.csv."),
+            c("created_by_name", "Name of the saver at the time."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "forecast_volumes.csv",
+        format: Format::Csv,
+        about: "The planned volumes of each forecast version: the whole forecast as saved.",
+        requires: &["forecast_volumes", "forecast_versions"],
+        from: "FROM forecast_volumes t JOIN forecast_versions v ON v.id = t.version_id \
+               WHERE v.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.version_id, t.month, t.channel",
+        columns: &[
+            c("version_id", "See forecast_versions.csv."),
+            c(
+                "month",
+                "Calendar month, YYYY-MM (the project's time zone).",
+            ),
+            c("channel", "`email`, `call`, `webform`, `chat` or `letter`."),
+            c("volume", "Planned cases."),
+        ],
+    },
+    Exporter {
+        file: "forecast_profiles.jsonl",
+        format: Format::Jsonl,
+        about: "Weekday and intraday profiles and handling times learned from each project's \
+                cases (null shares: too few cases, the default profile applies).",
+        requires: &["forecast_profiles"],
+        from: "FROM forecast_profiles t \
+               WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.channel",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("channel", "`email`, `call`, `webform`, `chat` or `letter`."),
+            c("cases", "Cases learned from."),
+            json(
+                "weekday_shares",
+                "Share of the week per weekday, Monday first.",
+            ),
+            json(
+                "intraday_shares",
+                "Per weekday, the share of the day per quarter hour from 00:00 local.",
+            ),
+            c(
+                "aht_seconds",
+                "Learned handling time per case incl. after-work, seconds.",
+            ),
+            c("aht_cases", "Cases with handling time learned from."),
+            c("from_day", "First local day learned from."),
+            c("to_day", "Last local day learned from."),
+            c("learned_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "forecast_deviations.csv",
+        format: Format::Csv,
+        about: "Months and channels whose actual volume left the agreed corridor of the forecast.",
+        requires: &["forecast_deviations"],
+        from: "FROM forecast_deviations t \
+               WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.project_id, t.month, t.channel",
+        columns: &[
+            c("project_id", "See projects.csv."),
+            c("month", "Calendar month, YYYY-MM."),
+            c("channel", "`email`, `call`, `webform`, `chat` or `letter`."),
+            c("forecast_volume", "The binding forecast."),
+            c("actual_volume", "Cases that came in."),
+            c(
+                "deviation_percent",
+                "(actual − forecast) / forecast · 100; empty for a forecast of 0.",
+            ),
+            c("limit_percent", "The agreed limit at the time."),
+            c("forecast_version", "The forecast version compared with."),
+            c("recorded_at", TIMES),
+        ],
+    },
 ];
 
 /// Where the client's stored files (blobs) are named: (tables needed, a

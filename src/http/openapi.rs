@@ -254,6 +254,17 @@ use utoipa::{Modify, OpenApi};
         crate::routing::handlers::activity,
         crate::routing::handlers::get_settings,
         crate::routing::handlers::set_settings,
+        crate::forecast::handlers::get_forecast,
+        crate::forecast::handlers::save_forecast,
+        crate::forecast::handlers::forecast_versions,
+        crate::forecast::handlers::get_settings,
+        crate::forecast::handlers::save_settings,
+        crate::forecast::handlers::get_profiles,
+        crate::forecast::handlers::learn_profiles,
+        crate::forecast::handlers::get_actuals,
+        crate::forecast::handlers::get_deviations,
+        crate::forecast::handlers::get_staffing,
+        crate::forecast::handlers::get_staffing_day,
     ),
     components(schemas(
         super::ProblemBody,
@@ -288,6 +299,7 @@ use utoipa::{Modify, OpenApi};
         (name = "webhooks", description = "Webhooks of a client: signed HTTPS POSTs (body: the WebhookBody schema), deliveries with retries, re-send"),
         (name = "distribution", description = "Distribution of new cases between the client's own team and the provider's teams: plans per project, shares, overflow"),
         (name = "routing", description = "Routing to agents: pull, round-robin or least-loaded per project and channel; availability, skills and capacity per agent; the queue of waiting cases"),
+        (name = "forecast", description = "Forecast and staffing per project: the client's monthly planned volumes per channel (versions, deadlines), learned profiles, actual against forecast with corridors, staffing per day and interval (Erlang C/A, workload) against the planned seats"),
     )
 )]
 pub struct ApiDoc;

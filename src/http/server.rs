@@ -369,6 +369,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::webhooks::configure)
                     .configure(crate::distribution::configure)
                     .configure(crate::routing::configure)
+                    .configure(crate::forecast::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

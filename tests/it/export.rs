@@ -402,6 +402,32 @@ async fn client_export_is_complete_isolated_and_readable() {
         .map(|r| r["id"].parse().expect("id"))
         .collect();
     assert_eq!(api_projects, exported_projects);
+    // The forecasts (issue 18): every version of both Acme projects, with
+    // their volumes, and nothing of Nordlicht's.
+    let fc_versions = csv_rows(&top.join("forecast_versions.csv"));
+    let fc_projects: BTreeSet<i64> = fc_versions
+        .iter()
+        .map(|r| r["project_id"].parse().expect("project id"))
+        .collect();
+    assert_eq!(fc_projects.len(), 2, "{fc_versions:?}");
+    assert!(fc_projects.is_subset(&api_projects));
+    assert_eq!(fc_versions.len(), 4, "two versions per Acme project");
+    let fc_version_ids: BTreeSet<&str> = fc_versions.iter().map(|r| r["id"].as_str()).collect();
+    let fc_volumes = csv_rows(&top.join("forecast_volumes.csv"));
+    assert!(fc_volumes.len() >= 2 * 6 * 2, "{}", fc_volumes.len());
+    assert!(
+        fc_volumes
+            .iter()
+            .all(|v| fc_version_ids.contains(v["version_id"].as_str()))
+    );
+    assert!(
+        fc_volumes.iter().all(|v| v["channel"] != "chat"),
+        "Nordlicht's chat"
+    );
+    let fc_settings = csv_rows(&top.join("forecast_settings.csv"));
+    assert_eq!(fc_settings.len(), 2);
+    assert!(top.join("forecast_profiles.jsonl").exists());
+    assert!(top.join("forecast_deviations.csv").exists());
     let mut api_cases = BTreeSet::new();
     for project in &api_projects {
         for case in cases_of(&ca_acme, *project).await {

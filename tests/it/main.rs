@@ -22,6 +22,7 @@ mod distribution;
 mod erasure_canary;
 mod export;
 mod fields;
+mod forecast;
 mod gdpr;
 mod generate;
 mod instructions;

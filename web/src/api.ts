@@ -340,6 +340,22 @@ export type QueuedCase = Schemas['QueuedCase'];
 export type ChannelMode = Schemas['ChannelMode'];
 export const GERMAN_STATES: GermanState[] = ['BW', 'BY', 'BE', 'BB', 'HB', 'HH', 'HE', 'MV', 'NI', 'NW', 'RP', 'SL', 'SN', 'ST', 'SH', 'TH'];
 
+// ---------- forecast and staffing ----------
+
+export type ForecastCurrent = Schemas['ForecastCurrent'];
+export type ForecastMonth = Schemas['ForecastMonth'];
+export type ForecastEntry = Schemas['ForecastEntry'];
+export type ForecastVersion = Schemas['ForecastVersion'];
+export type ForecastSettings = Schemas['ForecastSettings'];
+export type ForecastSettingsInput = Schemas['ForecastSettingsInput'];
+export type ForecastProfiles = Schemas['ForecastProfiles'];
+export type ForecastActuals = Schemas['ForecastActuals'];
+export type ForecastComparison = Schemas['ForecastComparison'];
+export type ForecastCorridor = Schemas['ForecastCorridor'];
+export type ForecastStaffing = Schemas['ForecastStaffing'];
+export type ForecastStaffingDay = Schemas['ForecastStaffingDay'];
+export type ForecastStaffingIntervals = Schemas['ForecastStaffingIntervals'];
+
 // ---------- text modules (Textbausteine) ----------
 
 export type TextModule = Schemas['TextModule'];

@@ -43,6 +43,7 @@ import { DistributionPage, seesDistribution } from './pages/Distribution';
 import { RulesPage, seesRules } from './pages/rules/RulesPage';
 import { RuleEditPage, RuleNewPage } from './pages/rules/RuleEditor';
 import { RoutingPage, seesRouting } from './pages/Routing';
+import { ForecastPage, seesForecast } from './pages/forecast/ForecastPage';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -133,6 +134,12 @@ export const routes: RouteDef[] = [
     page: DistributionPage,
     allowed: seesDistribution,
     nav: { label: 'nav.distribution', section: 'admin', testId: 'nav-distribution' },
+  },
+  {
+    path: '/admin/forecast',
+    page: ForecastPage,
+    allowed: seesForecast,
+    nav: { label: 'nav.forecast', section: 'admin', testId: 'nav-forecast' },
   },
   {
     path: '/admin/rules',

@@ -23,6 +23,7 @@
 use crate::common;
 
 mod distribution;
+mod forecast;
 mod knowledge;
 mod notifications;
 mod routing;
@@ -1442,6 +1443,7 @@ impl Ctx {
             rules if rules.contains("/rules") || rules.contains("/rule-runs") => {
                 self.rule_engine(rules, target, role).await
             }
+            f if f.contains("/forecast") => self.forecast(f, target, role).await,
             d if d.contains("/distribution") => self.distribution(d, target, role).await,
             r if r.contains("/routing") => self.routing(r, target, role).await,
             sla if sla.contains("/calendars") || sla.contains("/sla") => {

@@ -2157,6 +2157,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's planned volumes per month and channel, from two months
+         *     back to the planning horizon, with each month's deadline (client
+         *     admins; the project's lead reads).
+         */
+        get: operations["get_forecast"];
+        /**
+         * Saves a new version of the forecast (client admins): the cells given
+         *     over the current ones. Changing a month past its deadline answers 409
+         *     `forecast-deadline-passed` (the field names the cell); a month past the
+         *     horizon 422.
+         */
+        put: operations["save_forecast"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/actuals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Actual against forecast per day and channel of a month, with the
+         *     corridor of each deviation and the month's recorded deviations.
+         */
+        get: operations["get_actuals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/deviations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deviations past the agreed limit, recorded per complete month and
+         *     channel by the daily job (for billing), newest month first.
+         */
+        get: operations["get_deviations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The weekday and intraday profiles and handling times per channel:
+         *     learned from the project's cases (daily, or on demand), else the
+         *     documented default.
+         */
+        get: operations["get_profiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/profiles/learn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Learns the profiles now from the last 84 days (client admins). */
+        post: operations["learn_profiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The forecast's settings: interval, deadline, corridors, service targets,
+         *     shrinkage, handling-time overrides (defaults until saved).
+         */
+        get: operations["get_settings_projects_forecast_settings"];
+        /** Replaces the forecast's settings (client admins). */
+        put: operations["save_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/staffing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The month's staffing per day: required FTE and seats per channel
+         *     against the planned seats.
+         */
+        get: operations["get_staffing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/staffing/day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One day's staffing per interval and channel: volume, agents, staff to
+         *     schedule and, for calls, service level, ASA, occupancy, abandonment.
+         */
+        get: operations["get_staffing_day"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/forecast/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved version of the forecast with all its cells, newest first. */
+        get: operations["forecast_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/mailboxes": {
         parameters: {
             query?: never;
@@ -2523,7 +2706,7 @@ export interface paths {
             cookie?: never;
         };
         /** The platform's routing settings (platform admins). */
-        get: operations["get_settings"];
+        get: operations["get_settings_routing_settings"];
         /** Changes the platform's routing settings (platform admins). Audited. */
         put: operations["set_settings_routing_settings"];
         post?: never;
@@ -4513,6 +4696,415 @@ export interface components {
             /** @description `inbound` (from the customer) or `note`. */
             kind: components["schemas"]["MessageKind"];
         };
+        ForecastActualDay: {
+            channels: components["schemas"]["ForecastComparison"][];
+            /** @description `YYYY-MM-DD`, local. */
+            date: string;
+            /** @description Not over yet (today or later): its actual is partial. */
+            open: boolean;
+        };
+        ForecastActuals: {
+            days: components["schemas"]["ForecastActualDay"][];
+            /** Format: int64 */
+            limit_percent: number;
+            month: string;
+            /** Format: int64 */
+            normal_percent: number;
+            /** @description The month's recorded deviations (complete months, by the daily job). */
+            recorded: components["schemas"]["ForecastDeviation"][];
+            /** @description The whole month per channel. */
+            totals: components["schemas"]["ForecastComparison"][];
+        };
+        ForecastAhtOverride: {
+            channel: components["schemas"]["Channel"];
+            /** Format: int64 */
+            seconds: number;
+        };
+        /** @description A channel's profiles and handling time. */
+        ForecastChannelProfile: {
+            /**
+             * Format: int64
+             * @description Cases with handling time it was learned from.
+             */
+            aht_cases: number;
+            /**
+             * Format: int64
+             * @description The handling time used, seconds, incl. after-work.
+             */
+            aht_seconds: number;
+            aht_source: components["schemas"]["ForecastSource"];
+            /**
+             * Format: int64
+             * @description Cases the profile was learned from.
+             */
+            cases: number;
+            channel: components["schemas"]["Channel"];
+            /**
+             * @description Per weekday (Monday first) the share of the day's volume per
+             *     interval of the project's length, from 00:00 local.
+             */
+            intraday_shares: number[][];
+            /**
+             * Format: int64
+             * @description The handling time the history shows, when it shows one.
+             */
+            learned_aht_seconds: number | null;
+            /** @description Where the weekday and intraday shares come from. */
+            source: components["schemas"]["ForecastSource"];
+            /** @description Share of the week's volume per weekday, Monday first (sums to 1). */
+            weekday_shares: number[];
+        };
+        ForecastChannelVolume: {
+            channel: components["schemas"]["Channel"];
+            /** Format: int64 */
+            volume: number;
+        };
+        ForecastComparison: {
+            /** Format: int64 */
+            actual: number;
+            channel: components["schemas"]["Channel"];
+            corridor: components["schemas"]["ForecastCorridor"];
+            /**
+             * Format: double
+             * @description (actual − forecast) / forecast · 100; null without a forecast > 0.
+             */
+            deviation_percent: number | null;
+            /**
+             * Format: double
+             * @description The forecast volume (a day's: the month's spread by the weekday
+             *     profile, so not whole).
+             */
+            forecast: number | null;
+        };
+        /**
+         * @description How far the actual volume is off the forecast.
+         * @enum {string}
+         */
+        ForecastCorridor: "none" | "normal" | "attention" | "beyond-limit";
+        /**
+         * @description The project's current forecast: the months from two back to the
+         *     horizon.
+         */
+        ForecastCurrent: {
+            changed_at: string | null;
+            changed_by_name: string | null;
+            channels: components["schemas"]["Channel"][];
+            months: components["schemas"]["ForecastMonth"][];
+            /** Format: int64 */
+            project_id: number;
+            time_zone: string;
+            /** @description Today in the project's time zone, `YYYY-MM-DD`. */
+            today: string;
+            /**
+             * Format: int64
+             * @description 0: nothing saved yet.
+             */
+            version: number;
+        };
+        /** @description A recorded deviation past the agreed limit. */
+        ForecastDeviation: {
+            /** Format: int64 */
+            actual_volume: number;
+            channel: components["schemas"]["Channel"];
+            /** Format: double */
+            deviation_percent: number | null;
+            /** Format: int64 */
+            forecast_version: number;
+            /** Format: int64 */
+            forecast_volume: number;
+            /** Format: int64 */
+            limit_percent: number;
+            month: string;
+            recorded_at: string;
+        };
+        /** @description One cell of the forecast: a month's planned volume of a channel. */
+        ForecastEntry: {
+            channel: components["schemas"]["Channel"];
+            /** @description The calendar month, `YYYY-MM`. */
+            month: string;
+            /** Format: int64 */
+            volume: number;
+        };
+        /** @description A save: the cells to set (other months are carried over). */
+        ForecastInput: {
+            entries: components["schemas"]["ForecastEntry"][];
+            /**
+             * Format: int64
+             * @description The version this change is based on (0: none yet); another current
+             *     version answers 409 `version-conflict`.
+             */
+            expected_version: number;
+            note?: string;
+        };
+        /** @description One interval of one channel. */
+        ForecastInterval: {
+            /**
+             * Format: double
+             * @description Erlang A: share of callers who hang up.
+             */
+            abandon_rate: number | null;
+            /**
+             * Format: double
+             * @description Agents on cases (before shrinkage); written: fractional workload.
+             */
+            agents: number;
+            /** Format: double */
+            asa_seconds: number | null;
+            /**
+             * Format: int64
+             * @description Calls with patience: the agents Erlang C would want.
+             */
+            erlang_c_agents: number | null;
+            /** Format: double */
+            occupancy: number | null;
+            /**
+             * Format: int64
+             * @description Staff to schedule (after shrinkage), rounded up.
+             */
+            scheduled: number;
+            /**
+             * Format: double
+             * @description Calls: share answered within the target.
+             */
+            service_level: number | null;
+            /** @description Local start, `HH:MM`. */
+            start: string;
+            /** Format: double */
+            volume: number;
+        };
+        ForecastIntervalChannel: {
+            /** Format: int64 */
+            aht_seconds: number;
+            channel: components["schemas"]["Channel"];
+            intervals: components["schemas"]["ForecastInterval"][];
+            model: components["schemas"]["ForecastModel"];
+        };
+        /**
+         * @description How a channel is staffed.
+         * @enum {string}
+         */
+        ForecastModel: "erlang-c" | "erlang-a" | "workload";
+        /** @description A month of the forecast as the planning grid shows it. */
+        ForecastMonth: {
+            /** @description The last day the month can be changed (`YYYY-MM-DD`, local). */
+            deadline: string;
+            /** @description Still before its deadline. */
+            editable: boolean;
+            /** @description `YYYY-MM`. */
+            month: string;
+            /** @description The volumes entered (channels without one are absent). */
+            volumes: components["schemas"]["ForecastChannelVolume"][];
+        };
+        ForecastProfiles: {
+            channels: components["schemas"]["ForecastChannelProfile"][];
+            /** @description The days learned from, `YYYY-MM-DD` local. */
+            from_day: string | null;
+            /** Format: int64 */
+            interval_minutes: number;
+            /** @description Last learning run; null: never (defaults throughout). */
+            learned_at: string | null;
+            /** Format: int64 */
+            project_id: number;
+            time_zone: string;
+            to_day: string | null;
+        };
+        /** @description A project's forecast settings (defaults for a project that has none). */
+        ForecastSettings: {
+            /** @description Handling times (incl. after-work) set by hand, over the learned. */
+            aht_overrides: components["schemas"]["ForecastAhtOverride"][];
+            /** Format: int64 */
+            answer_seconds: number;
+            /**
+             * Format: int64
+             * @description A month can be changed until the end of this day (1–28, the
+             *     project's time zone) of the month before.
+             */
+            deadline_day: number;
+            /**
+             * Format: int64
+             * @description Paid minutes of one full-time equivalent per day.
+             */
+            fte_minutes: number;
+            /**
+             * Format: int64
+             * @description Months ahead the client plans (1–24).
+             */
+            horizon_months: number;
+            /**
+             * Format: int64
+             * @description 15 or 30.
+             */
+            interval_minutes: number;
+            /**
+             * Format: int64
+             * @description Deviation past ± this percent: beyond the agreed limit (recorded).
+             */
+            limit_percent: number;
+            /** Format: int64 */
+            max_occupancy_percent: number;
+            /**
+             * Format: int64
+             * @description Deviation within ± this percent: normal.
+             */
+            normal_percent: number;
+            /**
+             * Format: int64
+             * @description Calls: average patience of a caller; set: Erlang A (callers hang
+             *     up), null: Erlang C (callers wait).
+             */
+            patience_seconds: number | null;
+            /** Format: int64 */
+            project_id: number;
+            /**
+             * Format: int64
+             * @description Written channels: every message answered within this time.
+             */
+            response_minutes: number;
+            /**
+             * Format: int64
+             * @description Calls: percent answered within `answer_seconds`.
+             */
+            service_level_percent: number;
+            /**
+             * Format: int64
+             * @description Share of paid time not on cases (breaks, meetings, training).
+             */
+            shrinkage_percent: number;
+            /**
+             * @description IANA time zone the project's days and months are counted in: the
+             *     client's first business calendar's, else Europe/Berlin.
+             */
+            time_zone: string;
+            /**
+             * Format: int64
+             * @description 0: the defaults (never saved).
+             */
+            version: number;
+        };
+        ForecastSettingsInput: {
+            aht_overrides?: components["schemas"]["ForecastAhtOverride"][];
+            /** Format: int64 */
+            answer_seconds: number;
+            /** Format: int64 */
+            deadline_day: number;
+            /** Format: int64 */
+            fte_minutes: number;
+            /** Format: int64 */
+            horizon_months: number;
+            /** Format: int64 */
+            interval_minutes: number;
+            /** Format: int64 */
+            limit_percent: number;
+            /** Format: int64 */
+            max_occupancy_percent: number;
+            /** Format: int64 */
+            normal_percent: number;
+            /** Format: int64 */
+            patience_seconds?: number | null;
+            /** Format: int64 */
+            response_minutes: number;
+            /** Format: int64 */
+            service_level_percent: number;
+            /** Format: int64 */
+            shrinkage_percent: number;
+        };
+        /**
+         * @description Where a figure comes from.
+         * @enum {string}
+         */
+        ForecastSource: "learned" | "default" | "override";
+        ForecastStaffing: {
+            days: components["schemas"]["ForecastStaffingDay"][];
+            /**
+             * Format: int64
+             * @description The forecast version the figures rest on (0: none).
+             */
+            forecast_version: number;
+            /** Format: int64 */
+            interval_minutes: number;
+            month: string;
+            /** Format: double */
+            required_fte: number;
+        };
+        /** @description A channel's staffing on one day. */
+        ForecastStaffingChannel: {
+            /** Format: int64 */
+            aht_seconds: number;
+            channel: components["schemas"]["Channel"];
+            model: components["schemas"]["ForecastModel"];
+            /**
+             * Format: int64
+             * @description Seats planned for this channel alone on the day.
+             */
+            planned_seats: number;
+            /**
+             * Format: double
+             * @description Agent minutes on cases the day needs (before shrinkage).
+             */
+            productive_minutes: number;
+            /**
+             * Format: double
+             * @description Full-time equivalents to schedule: productive minutes plus
+             *     shrinkage, over the paid minutes per FTE.
+             */
+            required_fte: number;
+            /**
+             * Format: int64
+             * @description Most agents needed at once (after shrinkage, rounded up).
+             */
+            required_seats: number;
+            /**
+             * Format: double
+             * @description The day's forecast volume.
+             */
+            volume: number;
+        };
+        ForecastStaffingDay: {
+            channels: components["schemas"]["ForecastStaffingChannel"][];
+            date: string;
+            /**
+             * Format: int64
+             * @description Productive minutes the planned seats give (Team Basic: their daily
+             *     productive time; Team Pro: the paid minutes of an FTE).
+             */
+            planned_productive_minutes: number;
+            /**
+             * Format: int64
+             * @description Every seat of the project valid that day (also those for every
+             *     channel), Team Basic ones only on the weekdays their service window
+             *     opens.
+             */
+            planned_seats: number;
+            /** Format: double */
+            required_fte: number;
+            /**
+             * Format: int64
+             * @description Most agents needed at once over all channels.
+             */
+            required_seats: number;
+            /**
+             * Format: int64
+             * @description Planned seats minus required (negative: too few).
+             */
+            seat_gap: number;
+        };
+        ForecastStaffingIntervals: {
+            channels: components["schemas"]["ForecastIntervalChannel"][];
+            date: string;
+            /** Format: int64 */
+            interval_minutes: number;
+        };
+        /** @description A saved version with all its cells. */
+        ForecastVersion: {
+            created_at: string;
+            /** Format: int64 */
+            created_by_id: number | null;
+            created_by_name: string;
+            entries: components["schemas"]["ForecastEntry"][];
+            note: string;
+            /** Format: int64 */
+            version: number;
+        };
         /**
          * @description A German federal state, by its usual two-letter code.
          * @enum {string}
@@ -5163,6 +5755,37 @@ export interface components {
                 rows_written: number;
                 /** @description `running`, `done`, `failed`, `cancelled` or `removed`. */
                 state: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_ForecastDeviation: {
+            items: {
+                /** Format: int64 */
+                actual_volume: number;
+                channel: components["schemas"]["Channel"];
+                /** Format: double */
+                deviation_percent: number | null;
+                /** Format: int64 */
+                forecast_version: number;
+                /** Format: int64 */
+                forecast_volume: number;
+                /** Format: int64 */
+                limit_percent: number;
+                month: string;
+                recorded_at: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_ForecastVersion: {
+            items: {
+                created_at: string;
+                /** Format: int64 */
+                created_by_id: number | null;
+                created_by_name: string;
+                entries: components["schemas"]["ForecastEntry"][];
+                note: string;
+                /** Format: int64 */
+                version: number;
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
@@ -8031,6 +8654,30 @@ export type FailedService = components['schemas']['FailedService'];
 export type FetcherState = components['schemas']['FetcherState'];
 export type FieldPatch = components['schemas']['FieldPatch'];
 export type FirstMessage = components['schemas']['FirstMessage'];
+export type ForecastActualDay = components['schemas']['ForecastActualDay'];
+export type ForecastActuals = components['schemas']['ForecastActuals'];
+export type ForecastAhtOverride = components['schemas']['ForecastAhtOverride'];
+export type ForecastChannelProfile = components['schemas']['ForecastChannelProfile'];
+export type ForecastChannelVolume = components['schemas']['ForecastChannelVolume'];
+export type ForecastComparison = components['schemas']['ForecastComparison'];
+export type ForecastCorridor = components['schemas']['ForecastCorridor'];
+export type ForecastCurrent = components['schemas']['ForecastCurrent'];
+export type ForecastDeviation = components['schemas']['ForecastDeviation'];
+export type ForecastEntry = components['schemas']['ForecastEntry'];
+export type ForecastInput = components['schemas']['ForecastInput'];
+export type ForecastInterval = components['schemas']['ForecastInterval'];
+export type ForecastIntervalChannel = components['schemas']['ForecastIntervalChannel'];
+export type ForecastModel = components['schemas']['ForecastModel'];
+export type ForecastMonth = components['schemas']['ForecastMonth'];
+export type ForecastProfiles = components['schemas']['ForecastProfiles'];
+export type ForecastSettings = components['schemas']['ForecastSettings'];
+export type ForecastSettingsInput = components['schemas']['ForecastSettingsInput'];
+export type ForecastSource = components['schemas']['ForecastSource'];
+export type ForecastStaffing = components['schemas']['ForecastStaffing'];
+export type ForecastStaffingChannel = components['schemas']['ForecastStaffingChannel'];
+export type ForecastStaffingDay = components['schemas']['ForecastStaffingDay'];
+export type ForecastStaffingIntervals = components['schemas']['ForecastStaffingIntervals'];
+export type ForecastVersion = components['schemas']['ForecastVersion'];
 export type GermanState = components['schemas']['GermanState'];
 export type GivenAnswer = components['schemas']['GivenAnswer'];
 export type HandlingTeam = components['schemas']['HandlingTeam'];
@@ -8066,6 +8713,8 @@ export type ItemListDistributionPlanVersion = components['schemas']['ItemList_Di
 export type ItemListDuplicateGroup = components['schemas']['ItemList_DuplicateGroup'];
 export type ItemListErasure = components['schemas']['ItemList_Erasure'];
 export type ItemListExportJob = components['schemas']['ItemList_ExportJob'];
+export type ItemListForecastDeviation = components['schemas']['ItemList_ForecastDeviation'];
+export type ItemListForecastVersion = components['schemas']['ItemList_ForecastVersion'];
 export type ItemListInboundMail = components['schemas']['ItemList_InboundMail'];
 export type ItemListInstruction = components['schemas']['ItemList_Instruction'];
 export type ItemListKnowledgeAttachment = components['schemas']['ItemList_KnowledgeAttachment'];
@@ -23607,6 +24256,1028 @@ export interface operations {
             };
         };
     };
+    get_forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastCurrent"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    save_forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForecastInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastCurrent"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description version-conflict, forecast-deadline-passed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_actuals: {
+        parameters: {
+            query?: {
+                /** @description `YYYY-MM`; default: the current month. */
+                month?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastActuals"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_deviations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_ForecastDeviation"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_profiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastProfiles"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    learn_profiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastProfiles"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_settings_projects_forecast_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastSettings"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    save_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForecastSettingsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastSettings"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_staffing: {
+        parameters: {
+            query?: {
+                /** @description `YYYY-MM`; default: the current month. */
+                month?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastStaffing"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_staffing_day: {
+        parameters: {
+            query: {
+                /** @description `YYYY-MM-DD`, local. */
+                date: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastStaffingIntervals"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    forecast_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_ForecastVersion"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_projects_mailboxes: {
         parameters: {
             query?: never;
@@ -26188,7 +27859,7 @@ export interface operations {
             };
         };
     };
-    get_settings: {
+    get_settings_routing_settings: {
         parameters: {
             query?: never;
             header?: never;

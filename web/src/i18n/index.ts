@@ -17,6 +17,7 @@ import { webhooks as enWebhooks } from './en/webhooks';
 import { distribution as enDistribution } from './en/distribution';
 import { rules as enRules } from './en/rules';
 import { routing as enRouting } from './en/routing';
+import { forecast as enForecast } from './en/forecast';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { notifications as enNotifications } from './en/notifications';
@@ -33,6 +34,7 @@ import { webhooks as deWebhooks } from './de/webhooks';
 import { distribution as deDistribution } from './de/distribution';
 import { rules as deRules } from './de/rules';
 import { routing as deRouting } from './de/routing';
+import { forecast as deForecast } from './de/forecast';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 import { notifications as deNotifications } from './de/notifications';
@@ -42,11 +44,11 @@ export type { Message, Plural, Vars } from './messages';
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications, ...enRules, ...enRouting };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications, ...enRules, ...enRouting, ...enForecast };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications, ...deRules, ...deRouting };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications, ...deRules, ...deRouting, ...deForecast };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';

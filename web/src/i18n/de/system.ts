@@ -44,6 +44,8 @@ export const system: AreaMessages<typeof en> = {
   'services.name.rules.mail': 'Benachrichtigungs-E-Mails der Regeln',
   'services.name.webhooks.send': 'Webhook-Versand',
   'services.name.replication': 'Replikation (Litestream)',
+  'services.name.forecast.daily': 'Forecast: Profile lernen, Abweichungen über der vereinbarten Grenze festhalten',
+  'services.result.forecast.daily': { one: '{projects} Projekte mit Forecast, {n} Abweichung geändert', other: '{projects} Projekte mit Forecast, {n} Abweichungen geändert' },
   'services.result.sla.nothingDue': 'Nichts fällig',
   'services.result.sla.marked': { one: '{n} SLA-Warnung oder -Verletzung markiert', other: '{n} SLA-Warnungen und -Verletzungen markiert' },
   'services.result.routing.nobodyIdle': 'Niemand untätig',

@@ -44,6 +44,8 @@ export const system = {
   'services.name.rules.mail': 'Rule notification e-mails',
   'services.name.webhooks.send': 'Webhook sender',
   'services.name.replication': 'Replication (Litestream)',
+  'services.name.forecast.daily': 'Forecast: learn profiles, record deviations past the agreed limit',
+  'services.result.forecast.daily': { one: '{projects} projects with a forecast, {n} deviation record changed', other: '{projects} projects with a forecast, {n} deviation records changed' },
   'services.result.sla.nothingDue': 'Nothing due',
   'services.result.sla.marked': { one: '{n} SLA warning or breach marked', other: '{n} SLA warnings and breaches marked' },
   'services.result.routing.nobodyIdle': 'Nobody idle',
