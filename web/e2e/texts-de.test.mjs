@@ -230,6 +230,8 @@ test('a mailbox’s fetch schedule is chosen with the picker and shown in words'
     await page.goto(`${env.baseUrl}/admin/projects/${acme.id}`);
     await page.getByTestId(`mailbox-${mailbox.id}`).getByTestId('mailbox-edit').click();
     const form = page.getByTestId('mailbox-form');
+    // The schedule is part of the receiving step.
+    await form.getByTestId('mailbox-step-2').click();
     // A shape the picker has no words for stays an expression of one's own.
     assert.equal(await form.getByTestId('mailbox-schedule-kind').inputValue(), 'custom');
     assert.equal(await form.getByTestId('mailbox-schedule-expr').inputValue(), '0 0 0 1 1 *');
