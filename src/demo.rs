@@ -508,7 +508,7 @@ fn seed_routing(
     ids: &[UserId],
 ) -> Result<(), DemoError> {
     use crate::cases::Channel;
-    use crate::routing::model::{Availability, Capacity, Mode, Skill};
+    use crate::routing::model::{Capacity, Mode, Skill};
     use crate::routing::store;
     store::set_mode(tx, strom, Channel::Email, Mode::RoundRobin, None).map_err(err)?;
     let rechnung: i64 = tx
@@ -557,7 +557,15 @@ fn seed_routing(
         store::set_capacities(tx, ids[who], &capacities).map_err(err)?;
     }
     let at = crate::db::now();
-    store::set_availability(tx, ids[8], Availability::Available, &at).map_err(err)?;
+    crate::workforce::states::transition(
+        tx,
+        ids[8],
+        crate::workforce::states::Change::to(crate::workforce::model::WorkState::Available),
+        crate::workforce::model::StateSource::Agent,
+        Some(ids[8]),
+        &at,
+    )
+    .map_err(err)?;
     Ok(())
 }
 

@@ -47,3 +47,4 @@ pub mod users;
 pub mod validation;
 pub mod webforms;
 pub mod webhooks;
+pub mod workforce;

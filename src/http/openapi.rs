@@ -254,6 +254,24 @@ use utoipa::{Modify, OpenApi};
         crate::routing::handlers::activity,
         crate::routing::handlers::get_settings,
         crate::routing::handlers::set_settings,
+        crate::workforce::handlers::get_me,
+        crate::workforce::handlers::set_me,
+        crate::workforce::handlers::heartbeat,
+        crate::workforce::handlers::get_settings,
+        crate::workforce::handlers::set_settings,
+        crate::workforce::handlers::state_log,
+        crate::workforce::handlers::productive_time,
+        crate::workforce::handlers::add_correction,
+        crate::workforce::handlers::list_seats,
+        crate::workforce::handlers::create_seat,
+        crate::workforce::handlers::update_seat,
+        crate::workforce::handlers::delete_seat,
+        crate::workforce::handlers::assign_seat,
+        crate::workforce::handlers::unassign_seat,
+        crate::workforce::handlers::get_monitor,
+        crate::workforce::handlers::reassign,
+        crate::workforce::handlers::move_agent,
+        crate::workforce::handlers::broadcast,
     ),
     components(schemas(
         super::ProblemBody,
@@ -261,6 +279,7 @@ use utoipa::{Modify, OpenApi};
         crate::cases::events::PresenceEvent,
         crate::cases::events::KnowledgeEvent,
         crate::cases::events::NotificationEvent,
+        crate::workforce::model::AgentStateEvent,
         crate::webhooks::model::WebhookBody
     )),
     modifiers(&SecuritySchemes, &ProblemResponses),
@@ -288,6 +307,7 @@ use utoipa::{Modify, OpenApi};
         (name = "webhooks", description = "Webhooks of a client: signed HTTPS POSTs (body: the WebhookBody schema), deliveries with retries, re-send"),
         (name = "distribution", description = "Distribution of new cases between the client's own team and the provider's teams: plans per project, shares, overflow"),
         (name = "routing", description = "Routing to agents: pull, round-robin or least-loaded per project and channel; availability, skills and capacity per agent; the queue of waiting cases"),
+        (name = "workforce", description = "Workforce: agent states and their log, productive time per agent, project and day with corrections, seats, the live monitor of a project and interventions from it"),
     )
 )]
 pub struct ApiDoc;
