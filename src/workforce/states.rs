@@ -132,6 +132,10 @@ pub fn transition(
     at: &str,
 ) -> Result<AgentState, WorkforceError> {
     let before = store::current(conn, user_id)?;
+    if before.is_none() && change.state == WorkState::Offline {
+        // Never signed in as an agent: offline already.
+        return Ok(state_of(conn, user_id)?);
+    }
     let from = before.as_ref().map_or(WorkState::Offline, |b| b.state);
     let mut project_id = change
         .project_id
@@ -330,6 +334,10 @@ pub fn set_mine(
     input: StateInput,
 ) -> Result<MyState, WorkforceError> {
     let user_id = who.user().map_err(|_| policy::Denied::Forbidden)?;
+    // States are for who works in a project as an agent.
+    if crate::routing::store::agent_projects(conn, user_id)?.is_empty() {
+        return Err(policy::Denied::Forbidden.into());
+    }
     let change = check(conn, who, user_id, &input)?;
     let source = match input.state {
         WorkState::OnCase | WorkState::AfterWork => StateSource::Workspace,

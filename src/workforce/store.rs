@@ -96,7 +96,7 @@ pub fn heartbeat(conn: &Connection, user_id: UserId, at: &str) -> StoreResult<()
 /// change) since `cutoff`.
 pub fn silent(conn: &Connection, cutoff: &str) -> StoreResult<Vec<UserId>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT user_id FROM agent_availability INDEXED BY agent_availability_present
+        "SELECT user_id FROM agent_availability
          WHERE work_state <> 'offline'
            AND max(coalesce(heartbeat_at, ''), since, last_activity_at) < ?1",
     )?;
@@ -109,7 +109,7 @@ pub fn silent(conn: &Connection, cutoff: &str) -> StoreResult<Vec<UserId>> {
 pub fn in_after_work(conn: &Connection) -> StoreResult<Vec<(UserId, String, Option<ClientId>)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.user_id, a.since, coalesce(p.client_id, u.client_id)
-         FROM agent_availability a INDEXED BY agent_availability_present
+         FROM agent_availability a
          JOIN users u ON u.id = a.user_id
          LEFT JOIN projects p ON p.id = a.project_id
          WHERE a.work_state = 'after-work' AND a.overrun = 0",

@@ -51,3 +51,4 @@ mod training;
 mod training_admin;
 mod webforms;
 mod webhooks;
+mod workforce;
