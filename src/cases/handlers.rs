@@ -312,9 +312,7 @@ pub async fn events(
             let checking = who.clone();
             state
                 .db
-                .read(move |conn| {
-                    crate::workforce::monitor::authorize(conn, &checking, project_id)
-                })
+                .read(move |conn| crate::workforce::monitor::authorize(conn, &checking, project_id))
                 .await?;
             Some(project_id)
         }

@@ -1848,7 +1848,10 @@ pub const EXPORTERS: &[Exporter] = &[
         order: "t.user_id",
         columns: &[
             c("user_id", "See users.csv."),
-            c("work_state", "`available`, `on-case`, `after-work`, `break`, `training`, `meeting`, `back-office`, `away` or `offline`."),
+            c(
+                "work_state",
+                "`available`, `on-case`, `after-work`, `break`, `training`, `meeting`, `back-office`, `away` or `offline`.",
+            ),
             x("reason", "r.name", "A break's reason."),
             x(
                 "project_id",
@@ -1873,12 +1876,21 @@ pub const EXPORTERS: &[Exporter] = &[
             c("user_id", "See users.csv."),
             c("at", TIMES),
             c("from_state", "The state before."),
-            c("to_state", "The state from `at` until the agent's next row."),
+            c(
+                "to_state",
+                "The state from `at` until the agent's next row.",
+            ),
             c("reason", "A break's reason, as named then."),
             c("project_id", "See projects.csv."),
             c("case_id", "See cases.jsonl (may be gone)."),
-            c("source", "What wrote it: `agent`, `workspace`, `sign-out`, `idle`, `activity`, `heartbeat`, `after-work`, `lead` or `routing-api`."),
-            c("by_user_id", "Who changed it (the agent, a lead); empty: the system."),
+            c(
+                "source",
+                "What wrote it: `agent`, `workspace`, `sign-out`, `idle`, `activity`, `heartbeat`, `after-work`, `lead` or `routing-api`.",
+            ),
+            c(
+                "by_user_id",
+                "Who changed it (the agent, a lead); empty: the system.",
+            ),
         ],
     },
     Exporter {
@@ -1909,8 +1921,14 @@ pub const EXPORTERS: &[Exporter] = &[
         order: "t.client_id",
         columns: &[
             c("after_work_max_seconds", "Longest after-work."),
-            c("after_work_expiry", "`available` (back to available) or `flag`."),
-            c("productive_states", "JSON array of the states counted as productive time."),
+            c(
+                "after_work_expiry",
+                "`available` (back to available) or `flag`.",
+            ),
+            c(
+                "productive_states",
+                "JSON array of the states counted as productive time.",
+            ),
             c("time_zone", "The zone whose days cut productive time."),
             c("changed_by_id", "See users.csv."),
             c("changed_at", TIMES),
@@ -1944,9 +1962,18 @@ pub const EXPORTERS: &[Exporter] = &[
             c("project_id", "See projects.csv."),
             c("name", "Name of the seat."),
             c("tariff", "`team-basic` or `team-pro`."),
-            c("channel", "The channel the seat serves; empty: every channel."),
-            c("calendar_id", "Team Basic's service window; see business_calendars.csv."),
-            c("productive_minutes", "Team Basic's daily productive time per seat, in minutes."),
+            c(
+                "channel",
+                "The channel the seat serves; empty: every channel.",
+            ),
+            c(
+                "calendar_id",
+                "Team Basic's service window; see business_calendars.csv.",
+            ),
+            c(
+                "productive_minutes",
+                "Team Basic's daily productive time per seat, in minutes.",
+            ),
             c("valid_from", "First day (local date)."),
             c("valid_to", "Last day (local date); empty: open."),
             c("version", "Edit version."),

@@ -24,7 +24,9 @@ pub enum WorkforceError {
     VersionConflict,
     #[error("the seat is taken in this period")]
     SeatTaken,
-    #[error("a Team Pro agent works for one client only: this agent holds a seat of another client in this period")]
+    #[error(
+        "a Team Pro agent works for one client only: this agent holds a seat of another client in this period"
+    )]
     ProExclusive,
     #[error(transparent)]
     Case(#[from] CaseError),

@@ -2,8 +2,8 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 
 use super::model::{
     AgentMoveInput, AgentState, AssignmentInput, BroadcastInput, Correction, CorrectionInput,
-    LogEntry, MonitorSnapshot, MyState, ProductiveReport, ProjectSeats, ReassignInput,
-    ReportQuery, Seat, SeatInput, StateInput, StateSettings, StateSettingsInput,
+    LogEntry, MonitorSnapshot, MyState, ProductiveReport, ProjectSeats, ReassignInput, ReportQuery,
+    Seat, SeatInput, StateInput, StateSettings, StateSettingsInput,
 };
 use super::{WorkforceError, monitor, productive, seats, settings, states};
 use crate::auth::Principal;
@@ -51,10 +51,7 @@ where
     responses((status = 200, body = MyState)))]
 #[get("/workforce/me")]
 pub async fn get_me(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
-    let me = state
-        .db
-        .read(move |conn| states::mine(conn, &who))
-        .await?;
+    let me = state.db.read(move |conn| states::mine(conn, &who)).await?;
     Ok(HttpResponse::Ok().json(me))
 }
 

@@ -147,11 +147,7 @@ impl MonitorHub {
     fn take_dirty(&self) -> Vec<ProjectId> {
         let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
         let watched = self.watched();
-        let out = dirty
-            .drain()
-            .filter(|p| watched.contains(p))
-            .collect::<Vec<_>>();
-        out
+        dirty.drain().filter(|p| watched.contains(p)).collect()
     }
 
     /// Snapshots computed so far (for tests and the benchmark).
@@ -197,9 +193,7 @@ pub fn spawn(monitor: Arc<MonitorHub>, cases: Arc<CaseHub>, db: Db) {
             }
             for project_id in monitor.take_dirty() {
                 let at = Utc::now();
-                let snapshot = db
-                    .read(move |conn| snapshot(conn, project_id, at))
-                    .await;
+                let snapshot = db.read(move |conn| snapshot(conn, project_id, at)).await;
                 let snapshot = match snapshot {
                     Ok(s) => s,
                     Err(WorkforceError::ProjectNotFound) => continue,
@@ -264,7 +258,9 @@ pub fn snapshot(
         let elsewhere = row
             .project_client_id
             .is_some_and(|c| c != project.client_id)
-            && row.state.is_some_and(|s| s != super::model::WorkState::Offline);
+            && row
+                .state
+                .is_some_and(|s| s != super::model::WorkState::Offline);
         let team = match (row.client_id, row.tariff) {
             (Some(_), _) => "client",
             (None, Some(crate::users::Tariff::Pro)) => "pro",
@@ -280,10 +276,14 @@ pub fn snapshot(
             since: if elsewhere { None } else { row.since },
             overrun: !elsewhere && row.overrun,
             elsewhere,
-            other_project_id: row
-                .project_id
-                .filter(|p| *p != id && !elsewhere && row.project_client_id == Some(project.client_id)),
-            case_id: if own_case && !elsewhere { row.case_id } else { None },
+            other_project_id: row.project_id.filter(|p| {
+                *p != id && !elsewhere && row.project_client_id == Some(project.client_id)
+            }),
+            case_id: if own_case && !elsewhere {
+                row.case_id
+            } else {
+                None
+            },
             case_reference: if own_case && !elsewhere {
                 row.case_ref
             } else {

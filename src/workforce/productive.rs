@@ -451,13 +451,25 @@ pub fn log(
         .filter(|(_, r)| *r == Reach::Oneself)
         .map(|(p, _)| p.id)
         .collect();
-    let mut rows = store::log(conn, &everyone, query.user_id, &window.0, &window.1, LOG_LIMIT)?;
+    let mut rows = store::log(
+        conn,
+        &everyone,
+        query.user_id,
+        &window.0,
+        &window.1,
+        LOG_LIMIT,
+    )?;
     if let Some(me) = who.user_id
         && query.user_id.is_none_or(|u| u == me)
         && !oneself.is_empty()
     {
         rows.extend(store::log(
-            conn, &oneself, Some(me), &window.0, &window.1, LOG_LIMIT,
+            conn,
+            &oneself,
+            Some(me),
+            &window.0,
+            &window.1,
+            LOG_LIMIT,
         )?);
         rows.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
     }
@@ -493,7 +505,9 @@ pub fn correct(
     }
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Invalid::new("reason", "a correction gives its reason (1–500 characters)").into());
+        return Err(
+            Invalid::new("reason", "a correction gives its reason (1–500 characters)").into(),
+        );
     }
     let agents = store::member_agents(conn, &[input.project_id])?;
     if !agents.contains(&input.user_id) {
@@ -502,13 +516,15 @@ pub fn correct(
     let at = crate::db::now();
     let id = store::insert_correction(
         conn,
-        input.user_id,
-        input.project_id,
-        &day.to_string(),
-        input.seconds,
-        reason,
-        who.user_id,
-        &at,
+        &store::NewCorrection {
+            user_id: input.user_id,
+            project_id: input.project_id,
+            day: &day.to_string(),
+            seconds: input.seconds,
+            reason,
+            by: who.user_id,
+            at: &at,
+        },
     )?;
     record(
         conn,
@@ -520,10 +536,15 @@ pub fn correct(
         json!({"project_id": input.project_id, "day": day.to_string(),
                "seconds": input.seconds, "reason": reason}),
     )?;
-    store::corrections(conn, &[input.project_id], &day.to_string(), &day.to_string())?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or(WorkforceError::UserNotFound)
+    store::corrections(
+        conn,
+        &[input.project_id],
+        &day.to_string(),
+        &day.to_string(),
+    )?
+    .into_iter()
+    .find(|c| c.id == id)
+    .ok_or(WorkforceError::UserNotFound)
 }
 
 #[cfg(test)]

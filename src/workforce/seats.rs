@@ -82,7 +82,10 @@ fn period(from: &str, to: Option<&str>) -> Result<(String, Option<String>), Inva
     let from = day("valid_from", from)?;
     let to = to.map(|t| day("valid_to", t)).transpose()?;
     if to.as_ref().is_some_and(|t| *t < from) {
-        return Err(Invalid::new("valid_to", "the last day is not before the first"));
+        return Err(Invalid::new(
+            "valid_to",
+            "the last day is not before the first",
+        ));
     }
     Ok((from, to))
 }
@@ -110,7 +113,10 @@ fn checked(
             if store::calendar_client(conn, calendar)? != Some(project.client_id) {
                 return Err(Invalid::new("calendar_id", "no such calendar of the client").into());
             }
-            if !input.productive_minutes.is_some_and(|m| (1..=1440).contains(&m)) {
+            if !input
+                .productive_minutes
+                .is_some_and(|m| (1..=1440).contains(&m))
+            {
                 return Err(Invalid::new(
                     "productive_minutes",
                     "a Team Basic seat has a daily productive time of 1 to 1440 minutes",
@@ -198,11 +204,7 @@ fn get(conn: &Connection, id: i64) -> Result<Seat, WorkforceError> {
 }
 
 /// The seat and its project, for a caller who may read it (else 404).
-fn seat_of(
-    conn: &Connection,
-    who: &Principal,
-    id: i64,
-) -> Result<(Seat, Project), WorkforceError> {
+fn seat_of(conn: &Connection, who: &Principal, id: i64) -> Result<(Seat, Project), WorkforceError> {
     let seat = store::seat(conn, id)?.ok_or(WorkforceError::SeatNotFound)?;
     let project = project(conn, seat.project_id)?;
     policy::view_project(who, project.as_ref()).map_err(|_| WorkforceError::SeatNotFound)?;
@@ -352,4 +354,3 @@ pub fn unassign(conn: &Connection, who: &Principal, id: i64) -> Result<(), Workf
         json!({"assignment_id": id}),
     )
 }
-

@@ -97,9 +97,7 @@ pub fn set(
     }
     for (position, (r, name)) in input.break_reasons.iter().zip(&names).enumerate() {
         let position = position as i64;
-        let id = r
-            .id
-            .or(store::reason_by_name(conn, client_id, name)?);
+        let id = r.id.or(store::reason_by_name(conn, client_id, name)?);
         match id {
             Some(id) => store::update_reason(conn, id, name, r.active, position)?,
             None => {

@@ -77,7 +77,9 @@ pub fn settings_of(conn: &Connection, client_id: Option<ClientId>) -> StoreResul
             after_work_max_seconds: seconds,
             after_work_expiry: expiry,
             productive: serde_json::from_str(&states).map_err(|err| {
-                crate::db::StoreError::Task(format!("productive_states of client {client_id}: {err}"))
+                crate::db::StoreError::Task(format!(
+                    "productive_states of client {client_id}: {err}"
+                ))
             })?,
             time_zone: zone,
         },
@@ -315,8 +317,7 @@ pub fn mine(conn: &Connection, who: &Principal) -> Result<MyState, WorkforceErro
             .collect(),
         None => Vec::new(),
     };
-    let productive_today_seconds =
-        super::productive::today(conn, user_id, &projects, Utc::now())?;
+    let productive_today_seconds = super::productive::today(conn, user_id, &projects, Utc::now())?;
     Ok(MyState {
         current,
         reasons,
@@ -413,7 +414,8 @@ fn after_work_over(
     let Ok(began) = DateTime::parse_from_rfc3339(since) else {
         return Ok(Some(settings.after_work_expiry));
     };
-    let over = began.with_timezone(&Utc) + Duration::seconds(settings.after_work_max_seconds) <= now;
+    let over =
+        began.with_timezone(&Utc) + Duration::seconds(settings.after_work_max_seconds) <= now;
     Ok(over.then_some(settings.after_work_expiry))
 }
 

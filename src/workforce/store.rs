@@ -52,7 +52,12 @@ pub fn current(conn: &Connection, user_id: UserId) -> StoreResult<Option<StateRo
 
 /// Writes the agent's state: the detailed one and routing's view of it.
 /// A change of state is also a sign of life.
-pub fn set_current(conn: &Connection, user_id: UserId, row: &StateRow, at: &str) -> StoreResult<()> {
+pub fn set_current(
+    conn: &Connection,
+    user_id: UserId,
+    row: &StateRow,
+    at: &str,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO agent_availability (user_id, state, since, auto_away, last_activity_at,
              work_state, reason_id, project_id, case_id, heartbeat_at, overrun)
@@ -272,24 +277,21 @@ pub fn log(
            AND (?2 IS NULL OR l.user_id = ?2) AND l.at >= ?3 AND l.at < ?4
          ORDER BY l.at DESC, l.id DESC LIMIT ?5",
     )?;
-    let rows = stmt.query_map(
-        params![ids_json(projects), user_id, from, to, limit],
-        |r| {
-            Ok(LogEntry {
-                id: r.get(0)?,
-                user_id: r.get(1)?,
-                user_name: r.get(2)?,
-                at: r.get(3)?,
-                from_state: r.get(4)?,
-                to_state: r.get(5)?,
-                reason: r.get(6)?,
-                project_id: r.get(7)?,
-                case_id: r.get(8)?,
-                source: r.get(9)?,
-                by_user_id: r.get(10)?,
-            })
-        },
-    )?;
+    let rows = stmt.query_map(params![ids_json(projects), user_id, from, to, limit], |r| {
+        Ok(LogEntry {
+            id: r.get(0)?,
+            user_id: r.get(1)?,
+            user_name: r.get(2)?,
+            at: r.get(3)?,
+            from_state: r.get(4)?,
+            to_state: r.get(5)?,
+            reason: r.get(6)?,
+            project_id: r.get(7)?,
+            case_id: r.get(8)?,
+            source: r.get(9)?,
+            by_user_id: r.get(10)?,
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -300,22 +302,32 @@ fn ids_json(ids: &[ProjectId]) -> String {
 
 // ---- corrections ---------------------------------------------------------------
 
-pub fn insert_correction(
-    conn: &Connection,
-    user_id: UserId,
-    project_id: ProjectId,
-    day: &str,
-    seconds: i64,
-    reason: &str,
-    by: Option<UserId>,
-    at: &str,
-) -> StoreResult<i64> {
+/// A correction to append.
+pub struct NewCorrection<'a> {
+    pub user_id: UserId,
+    pub project_id: ProjectId,
+    pub day: &'a str,
+    pub seconds: i64,
+    pub reason: &'a str,
+    pub by: Option<UserId>,
+    pub at: &'a str,
+}
+
+pub fn insert_correction(conn: &Connection, c: &NewCorrection<'_>) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO productive_time_corrections
              (user_id, project_id, day, seconds, reason, created_by_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![user_id, project_id, day, seconds, reason, by, at])?;
+    .execute(params![
+        c.user_id,
+        c.project_id,
+        c.day,
+        c.seconds,
+        c.reason,
+        c.by,
+        c.at
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -446,7 +458,11 @@ pub fn update_reason(
 }
 
 /// A reason of the client by name.
-pub fn reason_by_name(conn: &Connection, client_id: ClientId, name: &str) -> StoreResult<Option<i64>> {
+pub fn reason_by_name(
+    conn: &Connection,
+    client_id: ClientId,
+    name: &str,
+) -> StoreResult<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT id FROM break_reasons WHERE client_id = ?1 AND name = ?2")?
         .query_row(params![client_id, name], |r| r.get(0))

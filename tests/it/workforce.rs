@@ -117,7 +117,10 @@ async fn states_are_logged_and_routing_sees_only_available() {
         .put("/api/v1/routing/me", json!({"state": "available"}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(anna.get("/api/v1/workforce/me").await.1["state"], "available");
+    assert_eq!(
+        anna.get("/api/v1/workforce/me").await.1["state"],
+        "available"
+    );
 
     let day = today();
     let (status, log) = anna
@@ -132,7 +135,11 @@ async fn states_are_logged_and_routing_sees_only_available() {
             ("offline".into(), "break".into(), "agent".into()),
             ("break".into(), "on-case".into(), "workspace".into()),
             ("on-case".into(), "after-work".into(), "workspace".into()),
-            ("after-work".into(), "available".into(), "routing-api".into()),
+            (
+                "after-work".into(),
+                "available".into(),
+                "routing-api".into()
+            ),
         ]
     );
     assert_eq!(log["items"][3]["reason"], "Mittagspause");
@@ -154,12 +161,17 @@ async fn a_silent_workspace_ends_offline_and_after_work_ends_at_the_maximum() {
     let acme = project(&ts, "ACME").await;
     acme_reasons(&ts).await;
     let case = new_case(&anna, acme).await;
-    assert_eq!(set(&anna, json!({"state": "available"})).await.0, StatusCode::OK);
+    assert_eq!(
+        set(&anna, json!({"state": "available"})).await.0,
+        StatusCode::OK
+    );
     let db = ts.server.state.db.clone();
     let now = chrono::Utc::now();
     // A heartbeat keeps the agent.
     assert_eq!(
-        anna.post("/api/v1/workforce/me/heartbeat", json!({})).await.0,
+        anna.post("/api/v1/workforce/me/heartbeat", json!({}))
+            .await
+            .0,
         StatusCode::NO_CONTENT
     );
     let swept = db
@@ -198,9 +210,8 @@ async fn a_silent_workspace_ends_offline_and_after_work_ends_at_the_maximum() {
     assert_eq!(me["state"], "available");
     let sources: Vec<String> = db
         .read_blocking(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT source FROM agent_state_log WHERE user_id = ?1 ORDER BY id",
-            )?;
+            let mut stmt =
+                conn.prepare("SELECT source FROM agent_state_log WHERE user_id = ?1 ORDER BY id")?;
             let rows = stmt.query_map([anna_id], |r| r.get::<_, String>(0))?;
             Ok::<_, zezaro::db::StoreError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -506,7 +517,7 @@ async fn snapshot_where(
     }
 }
 
-fn agent<'a>(snapshot: &'a Value, id: i64) -> &'a Value {
+fn agent(snapshot: &Value, id: i64) -> &Value {
     snapshot["agents"]
         .as_array()
         .expect("agents")
@@ -539,7 +550,9 @@ async fn the_monitor_is_live_isolated_and_steers() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        anna.get(&format!("/api/v1/projects/{acme}/monitor")).await.0,
+        anna.get(&format!("/api/v1/projects/{acme}/monitor"))
+            .await
+            .0,
         StatusCode::FORBIDDEN
     );
     assert_eq!(monitor_stream(&anna, acme).await.0, StatusCode::FORBIDDEN);
@@ -654,7 +667,10 @@ async fn fifty_monitors_cost_one_snapshot_per_change() {
             .expect("first");
     }
     let before = ts.server.state.monitor.computed();
-    assert_eq!(set(&anna, json!({"state": "training"})).await.0, StatusCode::OK);
+    assert_eq!(
+        set(&anna, json!({"state": "training"})).await.0,
+        StatusCode::OK
+    );
     for (stream, buffer) in streams.iter_mut() {
         snapshot_where(stream, buffer, Duration::from_secs(3), |s| {
             agent(s, anna_id)["state"] == "training"
@@ -663,5 +679,9 @@ async fn fifty_monitors_cost_one_snapshot_per_change() {
         .expect("each monitor sees it");
     }
     let after = ts.server.state.monitor.computed();
-    assert!(after - before <= 2, "{} snapshots for 5 monitors", after - before);
+    assert!(
+        after - before <= 2,
+        "{} snapshots for 5 monitors",
+        after - before
+    );
 }

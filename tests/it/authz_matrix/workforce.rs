@@ -8,7 +8,7 @@ use reqwest::Method;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Ctx, JONAS, LEAD, TOM, ANNA, PRO, p};
+use super::{ANNA, Ctx, JONAS, LEAD, PRO, TOM, p};
 
 impl Ctx {
     /// The project's own agent of the matrix: Anna, Jonas, Tom (ACMEQA: the
@@ -54,7 +54,10 @@ impl Ctx {
         };
         match endpoint {
             "GET /workforce/me" => api.get(&p("/workforce/me")).await,
-            "PUT /workforce/me" => api.put(&p("/workforce/me"), json!({"state": "offline"})).await,
+            "PUT /workforce/me" => {
+                api.put(&p("/workforce/me"), json!({"state": "offline"}))
+                    .await
+            }
             "POST /workforce/me/heartbeat" => {
                 api.post(&p("/workforce/me/heartbeat"), json!({})).await
             }
@@ -135,7 +138,9 @@ impl Ctx {
                         Some(json!({"user_id": self.fx.user(PRO), "valid_from": "2026-02-01"})),
                     )
                     .await;
-                let id = assigned["assignments"][0]["id"].as_i64().expect("assignment");
+                let id = assigned["assignments"][0]["id"]
+                    .as_i64()
+                    .expect("assignment");
                 api.delete(&p(format!("/seat-assignments/{id}"))).await
             }
             "GET /projects/{id}/monitor" => {
