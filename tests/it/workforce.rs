@@ -448,7 +448,8 @@ async fn seats_hold_the_team_pro_rule() {
     let (status, list) = ca.get(&format!("/api/v1/projects/{acme}/seats")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["editable"], false);
-    assert_eq!(list["seats"].as_array().expect("seats").len(), 3);
+    // The demo's two seats and the test's three.
+    assert_eq!(list["seats"].as_array().expect("seats").len(), 5);
     let (status, _) = ca
         .put(
             &format!("/api/v1/seats/{seat}"),
