@@ -224,6 +224,7 @@ export function MonitorPage() {
   const mayChangePlan = me.user.role === 'admin' || me.user.role === 'client-admin';
   return (
     <Page title={t('monitor.title')} testId="monitor-page" wide>
+      <div class="monitor">
       <p class="muted">{t('monitor.help')}</p>
       <Field label={t('wf.project')}>
         <select value={projectId ?? ''} onChange={(e) => setProjectId(Number(e.currentTarget.value))} data-testid="monitor-project">
@@ -268,6 +269,7 @@ export function MonitorPage() {
               {snapshot.queues.length === 0 ? (
                 <p class="muted">{t('monitor.noQueue')}</p>
               ) : (
+                <div class="table-wrap">
                 <table class="table">
                   <thead>
                     <tr>
@@ -288,6 +290,7 @@ export function MonitorPage() {
                     ))}
                   </tbody>
                 </table>
+                </div>
               )}
             </section>
             <section class="card" data-testid="monitor-sla">
@@ -336,6 +339,7 @@ export function MonitorPage() {
           </div>
         </>
       )}
+      </div>
     </Page>
   );
 }
