@@ -70,6 +70,8 @@ class Monitor(threading.Thread):
                 chunk = self.sock.recv(65536)
             except socket.timeout:
                 continue
+            except OSError:
+                return  # closed by the measurement's end
             if not chunk:
                 return
             buf += chunk

@@ -3,9 +3,9 @@
 //! `cargo bench --bench workforce` (release).
 //!
 //! On a fresh store with the demo data: a new Acme project with 200 agents,
-//! each with a working day of 24 state changes (available, on-case,
+//! each with a working day of 34 state changes (available, on-case,
 //! after-work, breaks, back office, offline at night) on each of 31 days,
-//! written through the state log's own store function — 148,800 rows — and
+//! written through the state log's own store function — 210,800 rows — and
 //! one handling-time record per agent and day. Then the report over the
 //! month for the project (every agent, every day) with
 //! `workforce::productive::compute`, the function behind
