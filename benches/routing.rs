@@ -68,12 +68,15 @@ fn setup(db: &Db, run: usize, mode: Mode) -> (ProjectId, Vec<CaseId>) {
                 "INSERT INTO project_members (project_id, user_id, role, created_at) VALUES (?1, ?2, 'agent', ?3)",
                 rusqlite::params![project, user, now],
             )?;
-            zezaro::routing::store::set_availability(
+            zezaro::workforce::states::transition(
                 tx,
                 user,
-                zezaro::routing::model::Availability::Available,
+                zezaro::workforce::states::Change::to(zezaro::workforce::model::WorkState::Available),
+                zezaro::workforce::model::StateSource::Agent,
+                Some(user),
                 &now,
-            )?;
+            )
+            .map_err(|e| StoreError::Task(e.to_string()))?;
             zezaro::routing::store::set_capacities(
                 tx,
                 user,

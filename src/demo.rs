@@ -244,6 +244,7 @@ pub fn seed(db: &Db) -> Result<bool, DemoError> {
                 ],
             )?;
         }
+        seed_workforce(tx, &op, [acme.id, nord.id], strom.id, &ids)?;
         // Anna (an agent of Acme) suggests a change to an article.
         let anna = Principal {
             user_id: Some(ids[4]),
@@ -520,7 +521,7 @@ fn seed_routing(
     ids: &[UserId],
 ) -> Result<(), DemoError> {
     use crate::cases::Channel;
-    use crate::routing::model::{Availability, Capacity, Mode, Skill};
+    use crate::routing::model::{Capacity, Mode, Skill};
     use crate::routing::store;
     store::set_mode(tx, strom, Channel::Email, Mode::RoundRobin, None).map_err(err)?;
     let rechnung: i64 = tx
@@ -569,7 +570,151 @@ fn seed_routing(
         store::set_capacities(tx, ids[who], &capacities).map_err(err)?;
     }
     let at = crate::db::now();
-    store::set_availability(tx, ids[8], Availability::Available, &at).map_err(err)?;
+    crate::workforce::states::transition(
+        tx,
+        ids[8],
+        crate::workforce::states::Change::to(crate::workforce::model::WorkState::Available),
+        crate::workforce::model::StateSource::Agent,
+        Some(ids[8]),
+        &at,
+    )
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Workforce (issue 18): break reasons of Acme and Nordlicht, two seats of
+/// Acme's electricity project (Team Basic with the basic agent, Team Pro
+/// with the Pro agent) and yesterday's state log of both agents there.
+fn seed_workforce(
+    tx: &rusqlite::Transaction,
+    op: &Principal,
+    clients: [ClientId; 2],
+    strom: ProjectId,
+    ids: &[UserId],
+) -> Result<(), DemoError> {
+    use crate::workforce::model::{
+        AfterWorkExpiry, AssignmentInput, BreakReason, SeatInput, SeatTariff, StateSettingsInput,
+        WorkState,
+    };
+    let reason = |name: &str| BreakReason {
+        id: None,
+        name: name.into(),
+        active: true,
+    };
+    for client in clients {
+        crate::workforce::settings::set(
+            tx,
+            op,
+            client,
+            StateSettingsInput {
+                after_work_max_seconds: 120,
+                after_work_expiry: AfterWorkExpiry::Available,
+                productive_states: crate::workforce::model::DEFAULT_PRODUCTIVE.to_vec(),
+                time_zone: "Europe/Berlin".into(),
+                break_reasons: vec![
+                    reason("Mittagspause"),
+                    reason("Kurze Pause"),
+                    reason("Bildschirmpause"),
+                ],
+            },
+        )
+        .map_err(err)?;
+    }
+    let calendar: i64 = tx
+        .query_row(
+            "SELECT id FROM business_calendars WHERE client_id = ?1 ORDER BY id LIMIT 1",
+            [clients[0]],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let seats = [
+        (
+            SeatTariff::TeamBasic,
+            "Team Basic 1",
+            Some(calendar),
+            Some(180),
+            ids[6],
+        ),
+        (SeatTariff::TeamPro, "Team Pro 1", None, None, ids[7]),
+    ];
+    for (tariff, name, calendar_id, productive_minutes, agent) in seats {
+        let seat = crate::workforce::seats::create(
+            tx,
+            op,
+            strom,
+            SeatInput {
+                name: name.into(),
+                tariff,
+                channel: None,
+                calendar_id,
+                productive_minutes,
+                valid_from: "2026-01-01".into(),
+                valid_to: None,
+                expected_version: None,
+            },
+        )
+        .map_err(err)?;
+        crate::workforce::seats::assign(
+            tx,
+            op,
+            seat.id,
+            AssignmentInput {
+                user_id: agent,
+                valid_from: "2026-01-01".into(),
+                valid_to: None,
+            },
+        )
+        .map_err(err)?;
+    }
+    let lunch: i64 = tx
+        .query_row(
+            "SELECT id FROM break_reasons WHERE client_id = ?1 AND name = 'Mittagspause'",
+            [clients[0]],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let at = |h: u32, m: u32| {
+        yesterday
+            .and_hms_opt(h, m, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    for (offset, agent) in [(0, ids[6]), (15, ids[7])] {
+        let day = [
+            (7, offset, WorkState::Available, None),
+            (9, offset, WorkState::BackOffice, None),
+            (10, offset, WorkState::Available, None),
+            (11, 30, WorkState::Break, Some(lunch)),
+            (12, 0, WorkState::Training, None),
+            (13, 0, WorkState::Available, None),
+            (15, offset, WorkState::Offline, None),
+        ];
+        // Written to the log alone (the day ended offline, as the agents
+        // are now): a transition would also route waiting cases to them.
+        let mut from = WorkState::Offline;
+        for (h, m, state, reason_id) in day {
+            crate::workforce::store::append(
+                tx,
+                &crate::workforce::store::NewLogRow {
+                    user_id: agent,
+                    at: &at(h, m),
+                    from,
+                    to: state,
+                    reason_id,
+                    reason: reason_id.map(|_| "Mittagspause"),
+                    project_id: Some(strom),
+                    client_id: Some(clients[0]),
+                    case_id: None,
+                    source: crate::workforce::model::StateSource::Agent,
+                    by: Some(agent),
+                },
+            )
+            .map_err(err)?;
+            from = state;
+        }
+    }
     Ok(())
 }
 

@@ -48,3 +48,4 @@ pub mod users;
 pub mod validation;
 pub mod webforms;
 pub mod webhooks;
+pub mod workforce;

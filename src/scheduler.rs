@@ -55,30 +55,34 @@ pub fn register_builtin(
             }
         },
     ))?;
+    let marking_away = hub.clone();
     registry.register(ServiceSpec::new(
         crate::routing::job::SERVICE,
         "Mark idle agents away",
         Trigger::Cron("0 * * * * *".into()),
-        |ctx| async move {
-            let idle = ctx
-                .db
-                .read(|conn| crate::routing::job::anything_idle(conn, chrono::Utc::now()))
-                .await
-                .map_err(|err| format!("reading availability failed: {err}"))?;
-            if !idle {
-                return Ok(RunReport::new(0, RunMessage::new("routing.nobodyIdle")));
+        move |ctx| {
+            let hub = marking_away.clone();
+            async move {
+                let idle = ctx
+                    .db
+                    .read(|conn| crate::routing::job::anything_idle(conn, chrono::Utc::now()))
+                    .await
+                    .map_err(|err| format!("reading availability failed: {err}"))?;
+                if !idle {
+                    return Ok(RunReport::new(0, RunMessage::new("routing.nobodyIdle")));
+                }
+                // The state changes are announced after the commit.
+                let marked = hub
+                    .write(&ctx.db, |tx, _| {
+                        crate::routing::job::mark_away(tx, chrono::Utc::now())
+                    })
+                    .await
+                    .map_err(|err| format!("marking idle agents failed: {err}"))?;
+                Ok(RunReport::new(
+                    marked as u64,
+                    RunMessage::new("routing.markedAway").num("n", marked as f64),
+                ))
             }
-            let marked = ctx
-                .db
-                .write(|tx| crate::routing::job::mark_away(tx, chrono::Utc::now()))
-                .await
-                .map_err(|err: crate::db::StoreError| {
-                    format!("marking idle agents failed: {err}")
-                })?;
-            Ok(RunReport::new(
-                marked as u64,
-                RunMessage::new("routing.markedAway").num("n", marked as f64),
-            ))
         },
     ))?;
     registry.register(ServiceSpec::new(

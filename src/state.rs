@@ -19,6 +19,8 @@ pub struct AppState {
     pub principals: Arc<PrincipalCache>,
     /// Live case events and presence.
     pub cases: Arc<crate::cases::CaseHub>,
+    /// Open live monitors and their last snapshots (workforce/monitor.rs).
+    pub monitor: Arc<crate::workforce::monitor::MonitorHub>,
     /// Spam protection of the public web forms.
     pub webforms: Arc<crate::webforms::FormGuard>,
     /// Seals secrets at rest (mailbox passwords) with the data dir's key.
@@ -88,6 +90,7 @@ impl AppState {
             throttle: Arc::new(throttle),
             principals: Arc::new(PrincipalCache::default()),
             cases,
+            monitor: Arc::new(crate::workforce::monitor::MonitorHub::default()),
             mail,
             webforms: Arc::new(crate::webforms::FormGuard::default()),
             sealer,

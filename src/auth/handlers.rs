@@ -79,7 +79,11 @@ pub async fn logout(
     state: web::Data<AppState>,
     who: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    state.db.write(move |tx| service::logout(tx, &who)).await?;
+    // The agent's state change is announced after the commit.
+    state
+        .cases
+        .write(&state.db, move |tx, _| service::logout(tx, &who))
+        .await?;
     let mut cookie = Cookie::build(SESSION_COOKIE, "")
         .path("/")
         .http_only(true)

@@ -116,6 +116,11 @@ pub async fn login(
 pub fn logout(conn: &Connection, who: &Principal) -> Result<(), AuthError> {
     if let Some(session) = &who.session {
         store::delete_session(conn, session.session_id)?;
+        // An agent's state ends in offline (workforce).
+        if let Some(user_id) = who.user_id {
+            crate::workforce::states::signed_out(conn, user_id)
+                .map_err(|err| AuthError::Store(crate::db::StoreError::Task(err.to_string())))?;
+        }
         audit::record(
             conn,
             &Actor::from(who),

@@ -93,6 +93,10 @@ pub enum Event {
     Presence(PresenceEvent),
     Knowledge(KnowledgeEvent),
     Notification(NotificationEvent),
+    /// An agent's state changed (workforce, issue 18).
+    AgentState(crate::workforce::model::AgentStateEvent),
+    /// A project's live-monitor snapshot, sent only on monitor streams.
+    Monitor(crate::workforce::model::MonitorEvent),
 }
 
 thread_local! {
@@ -181,7 +185,16 @@ impl Event {
             .is_ok(),
             Event::Knowledge(e) => policy::sees_projects_of(who, e.client_id, &e.project_ids),
             Event::Notification(e) => who.user_id == Some(e.user_id),
+            // Only the agent themselves (monitors receive snapshots).
+            Event::AgentState(e) => who.user_id == Some(e.user_id),
+            // Only on a monitor stream of the project (`for_monitor`).
+            Event::Monitor(_) => false,
         }
+    }
+
+    /// Whether a monitor stream of `project_id` sends the event.
+    pub fn for_monitor(&self, project_id: crate::ids::ProjectId) -> bool {
+        matches!(self, Event::Monitor(e) if e.project_id == project_id)
     }
 
     /// The SSE frame.
@@ -191,6 +204,9 @@ impl Event {
             Event::Presence(e) => ("presence", serde_json::to_string(e)),
             Event::Knowledge(e) => ("knowledge", serde_json::to_string(e)),
             Event::Notification(e) => ("notification", serde_json::to_string(e)),
+            Event::AgentState(e) => ("agent-state", serde_json::to_string(e)),
+            // Serialised once by the monitor task.
+            Event::Monitor(e) => return String::from_utf8_lossy(&e.frame).into_owned(),
         };
         format!("event: {name}\ndata: {}\n\n", data.unwrap_or_default())
     }

@@ -277,29 +277,71 @@ const STREAM_LIFETIME: Duration = Duration::from_secs(60);
 /// would otherwise reach the per-user limit.
 const PING_EVERY: Duration = Duration::from_secs(5);
 
-/// Server-Sent Events: `case`, `presence` and `knowledge` events of the
-/// projects the caller can see.
+/// `GET /events`' query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// A live monitor of this project (workforce): the stream carries only
+    /// its `monitor` events (the client's admin, the project's lead, the
+    /// platform admin).
+    #[serde(default)]
+    pub monitor: Option<crate::ids::ProjectId>,
+}
+
+/// Server-Sent Events: `case`, `presence`, `knowledge`, `notification` and
+/// `agent-state` events of the projects the caller can see; with
+/// `monitor={project}` only that project's `monitor` snapshots (the last
+/// one first).
 /// At most `event_streams_per_user` streams per user (429 beyond) and
 /// `event_streams_total` in all (503 beyond) are open at once.
-#[utoipa::path(get, path = "/api/v1/events", tag = "cases",
-    responses((status = 200, content_type = "text/event-stream", description = "event: case / event: presence / event: knowledge"),
+#[utoipa::path(get, path = "/api/v1/events", tag = "cases", params(EventsQuery),
+    responses((status = 200, content_type = "text/event-stream", description = "event: case / event: presence / event: knowledge / event: agent-state / event: monitor"),
+        (status = 403, body = ProblemBody, description = "a monitor the caller may not watch"),
+        (status = 404, body = ProblemBody, description = "a monitor of a project the caller does not see"),
         (status = 429, body = ProblemBody, description = "the caller's streams are at their limit"),
         (status = 503, body = ProblemBody, description = "the server's streams are at their limit")))]
 #[get("/events")]
-pub async fn events(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn events(
+    state: web::Data<AppState>,
+    who: Principal,
+    query: web::Query<EventsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let monitor = match query.into_inner().monitor {
+        Some(project_id) => {
+            let checking = who.clone();
+            state
+                .db
+                .read(move |conn| crate::workforce::monitor::authorize(conn, &checking, project_id))
+                .await?;
+            Some(project_id)
+        }
+        None => None,
+    };
     // Held by the stream: the slot is given back when the stream ends.
     let slot = state.cases.open_stream(who.user()?)?;
     let receiver = state.cases.subscribe();
     let closing = state.cases.closing();
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
-    let first = Bytes::from_static(b"retry: 1000\n: connected\n\n");
+    let (watch, latest) = match monitor {
+        Some(project_id) => {
+            let (watch, latest) = state.monitor.watch(project_id);
+            (Some(watch), latest)
+        }
+        None => (None, None),
+    };
+    let mut first = b"retry: 1000\n: connected\n\n".to_vec();
+    if let Some(frame) = latest {
+        first.extend_from_slice(&frame);
+    }
+    let first = Bytes::from(first);
     let stream = futures_util::stream::unfold(
-        (receiver, closing, who, Some(first), slot),
-        move |(mut receiver, mut closing, who, pending, slot)| async move {
+        (receiver, closing, who, Some(first), (slot, watch)),
+        move |(mut receiver, mut closing, who, pending, held)| async move {
             if let Some(bytes) = pending {
                 return Some((
                     Ok::<_, actix_web::Error>(bytes),
-                    (receiver, closing, who, None, slot),
+                    (receiver, closing, who, None, held),
                 ));
             }
             loop {
@@ -309,18 +351,25 @@ pub async fn events(state: web::Data<AppState>, who: Principal) -> Result<HttpRe
                     _ = closing.wait_for(|closed| *closed) => None,
                     _ = tokio::time::sleep(PING_EVERY) => Some(Bytes::from_static(b": ping\n\n")),
                     received = receiver.recv() => match received {
-                        Ok(event) => {
-                            if !event.visible_to(&who) {
-                                continue;
+                        Ok(event) => match monitor {
+                            // The frame is serialised once for every monitor.
+                            Some(project_id) => match &event {
+                                Event::Monitor(m) if event.for_monitor(project_id) => Some(m.frame.clone()),
+                                _ => continue,
+                            },
+                            None => {
+                                if !event.visible_to(&who) {
+                                    continue;
+                                }
+                                Some(Bytes::from(event.frame()))
                             }
-                            Some(Bytes::from(event.frame()))
-                        }
+                        },
                         // Too slow a reader: tell it to re-read everything.
                         Err(RecvError::Lagged(_)) => Some(Bytes::from_static(b"event: resync\ndata: {}\n\n")),
                         Err(RecvError::Closed) => None,
                     }
                 };
-                return next.map(|bytes| (Ok(bytes), (receiver, closing, who, None, slot)));
+                return next.map(|bytes| (Ok(bytes), (receiver, closing, who, None, held)));
             }
         },
     );

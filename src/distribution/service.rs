@@ -167,7 +167,7 @@ fn project(conn: &Connection, id: ProjectId) -> Result<Project, DistributionErro
     crate::projects::store::get(conn, id)?.ok_or(DistributionError::ProjectNotFound)
 }
 
-fn plan_of(conn: &Connection, project_id: ProjectId) -> Result<Plan, DistributionError> {
+pub fn plan_of(conn: &Connection, project_id: ProjectId) -> Result<Plan, DistributionError> {
     let mut plan = Plan {
         project_id,
         version: 0,

@@ -1837,6 +1837,118 @@ pub const EXPORTERS: &[Exporter] = &[
         ],
     },
     Exporter {
+        file: "agent_states.csv",
+        format: Format::Csv,
+        about: "The current state of the client's own agents and of the provider's agents while \
+                they work for the client's projects (workforce).",
+        requires: &["agent_availability", "break_reasons"],
+        from: "FROM agent_availability t LEFT JOIN break_reasons r ON r.id = t.reason_id \
+               WHERE t.user_id IN (SELECT id FROM users WHERE client_id = ?1) \
+                  OR t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.user_id",
+        columns: &[
+            c("user_id", "See users.csv."),
+            c(
+                "work_state",
+                "`available`, `on-case`, `after-work`, `break`, `training`, `meeting`, `back-office`, `away` or `offline`.",
+            ),
+            x("reason", "r.name", "A break's reason."),
+            x(
+                "project_id",
+                "CASE WHEN t.project_id IN (SELECT id FROM projects WHERE client_id = ?1) \
+                 THEN t.project_id END",
+                "The project worked for (one of the client's; empty otherwise).",
+            ),
+            c("since", TIMES),
+            flag("overrun", "true: after-work past the client's maximum."),
+        ],
+    },
+    Exporter {
+        file: "agent_state_log.csv",
+        format: Format::Csv,
+        about: "Append-only log of agent state changes in the client's projects (and of the \
+                client's own agents without a project): productive time is derived from it.",
+        requires: &["agent_state_log"],
+        from: "FROM agent_state_log t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Log row id (in order of writing)."),
+            c("user_id", "See users.csv."),
+            c("at", TIMES),
+            c("from_state", "The state before."),
+            c(
+                "to_state",
+                "The state from `at` until the agent's next row.",
+            ),
+            c("reason", "A break's reason, as named then."),
+            c("project_id", "See projects.csv."),
+            c("case_id", "See cases.jsonl (may be gone)."),
+            c(
+                "source",
+                "What wrote it: `agent`, `workspace`, `sign-out`, `idle`, `activity`, `heartbeat`, `after-work`, `lead` or `routing-api`.",
+            ),
+            c(
+                "by_user_id",
+                "Who changed it (the agent, a lead); empty: the system.",
+            ),
+        ],
+    },
+    Exporter {
+        file: "productive_time_corrections.csv",
+        format: Format::Csv,
+        about: "Corrections of productive time by the project lead (signed seconds, with the reason).",
+        requires: &["productive_time_corrections"],
+        from: "FROM productive_time_corrections t \
+               WHERE t.project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        order: "t.id",
+        columns: &[
+            c("id", "Correction id."),
+            c("user_id", "See users.csv."),
+            c("project_id", "See projects.csv."),
+            c("day", "Local day (YYYY-MM-DD)."),
+            c("seconds", "Added (negative: removed) productive seconds."),
+            c("reason", "Why."),
+            c("created_by_id", "See users.csv."),
+            c("created_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "workforce_settings.csv",
+        format: Format::Csv,
+        about: "The client's state settings (no row: the defaults).",
+        requires: &["workforce_settings"],
+        from: "FROM workforce_settings t WHERE t.client_id = ?1",
+        order: "t.client_id",
+        columns: &[
+            c("after_work_max_seconds", "Longest after-work."),
+            c(
+                "after_work_expiry",
+                "`available` (back to available) or `flag`.",
+            ),
+            c(
+                "productive_states",
+                "JSON array of the states counted as productive time.",
+            ),
+            c("time_zone", "The zone whose days cut productive time."),
+            c("changed_by_id", "See users.csv."),
+            c("changed_at", TIMES),
+        ],
+    },
+    Exporter {
+        file: "break_reasons.csv",
+        format: Format::Csv,
+        about: "The client's break reasons.",
+        requires: &["break_reasons"],
+        from: "FROM break_reasons t WHERE t.client_id = ?1",
+        order: "t.id",
+        columns: &[
+            c("id", "Reason id."),
+            c("name", "Name."),
+            flag("active", "false: no longer offered."),
+            c("position", "Order."),
+        ],
+    },
+    Exporter {
         file: "seats.csv",
         format: Format::Csv,
         about: "Seats the provider staffs in the client's projects: Team Basic (shared agents, a \

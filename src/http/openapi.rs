@@ -265,6 +265,24 @@ use utoipa::{Modify, OpenApi};
         crate::forecast::handlers::get_deviations,
         crate::forecast::handlers::get_staffing,
         crate::forecast::handlers::get_staffing_day,
+        crate::workforce::handlers::get_me,
+        crate::workforce::handlers::set_me,
+        crate::workforce::handlers::heartbeat,
+        crate::workforce::handlers::get_settings,
+        crate::workforce::handlers::set_settings,
+        crate::workforce::handlers::state_log,
+        crate::workforce::handlers::productive_time,
+        crate::workforce::handlers::add_correction,
+        crate::workforce::handlers::list_seats,
+        crate::workforce::handlers::create_seat,
+        crate::workforce::handlers::update_seat,
+        crate::workforce::handlers::delete_seat,
+        crate::workforce::handlers::assign_seat,
+        crate::workforce::handlers::unassign_seat,
+        crate::workforce::handlers::get_monitor,
+        crate::workforce::handlers::reassign,
+        crate::workforce::handlers::move_agent,
+        crate::workforce::handlers::broadcast,
     ),
     components(schemas(
         super::ProblemBody,
@@ -272,6 +290,7 @@ use utoipa::{Modify, OpenApi};
         crate::cases::events::PresenceEvent,
         crate::cases::events::KnowledgeEvent,
         crate::cases::events::NotificationEvent,
+        crate::workforce::model::AgentStateEvent,
         crate::webhooks::model::WebhookBody
     )),
     modifiers(&SecuritySchemes, &ProblemResponses),
@@ -300,6 +319,7 @@ use utoipa::{Modify, OpenApi};
         (name = "distribution", description = "Distribution of new cases between the client's own team and the provider's teams: plans per project, shares, overflow"),
         (name = "routing", description = "Routing to agents: pull, round-robin or least-loaded per project and channel; availability, skills and capacity per agent; the queue of waiting cases"),
         (name = "forecast", description = "Forecast and staffing per project: the client's monthly planned volumes per channel (versions, deadlines), learned profiles, actual against forecast with corridors, staffing per day and interval (Erlang C/A, workload) against the planned seats"),
+        (name = "workforce", description = "Workforce: agent states and their log, productive time per agent, project and day with corrections, seats, the live monitor of a project and interventions from it"),
     )
 )]
 pub struct ApiDoc;

@@ -173,6 +173,9 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
         &state.cases,
     )
     .map_err(|err| StartError::Other(format!("background services: {err}")))?;
+    crate::workforce::job::register(&state.services, &state.cases)
+        .map_err(|err| StartError::Other(format!("background services: {err}")))?;
+    crate::workforce::monitor::spawn(state.monitor.clone(), state.cases.clone(), state.db.clone());
     // Erasures the ledger lacks (a crash between a commit and its line).
     match crate::gdpr::service::sync_ledger(&state.db, state.erasures.clone()).await {
         Ok(0) => {}
@@ -370,6 +373,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::distribution::configure)
                     .configure(crate::routing::configure)
                     .configure(crate::forecast::configure)
+                    .configure(crate::workforce::configure)
                     .default_service(web::to(fallback)),
             )
             .configure(crate::webforms::public::handlers::configure_pages)

@@ -17,12 +17,23 @@ pub fn anything_idle(conn: &Connection, now: DateTime<Utc>) -> StoreResult<bool>
     store::any_idle(conn, &service::idle_cutoff(now, minutes))
 }
 
-/// Marks the idle agents away; how many.
-pub fn mark_away(conn: &Connection, now: DateTime<Utc>) -> StoreResult<usize> {
+/// Marks the idle agents away (a state change in the workforce's log);
+/// how many.
+pub fn mark_away(conn: &Connection, now: DateTime<Utc>) -> Result<usize, super::RoutingError> {
+    use crate::workforce::model::{StateSource, WorkState};
+    use crate::workforce::states::{Change, transition};
     let minutes = store::away_after_minutes(conn)?;
-    store::mark_idle_away(
-        conn,
-        &service::idle_cutoff(now, minutes),
-        &crate::sla::clock::stamp(now),
-    )
+    let at = crate::sla::clock::stamp(now);
+    let idle = store::idle(conn, &service::idle_cutoff(now, minutes))?;
+    for &user in &idle {
+        transition(
+            conn,
+            user,
+            Change::to(WorkState::Away),
+            StateSource::Idle,
+            None,
+            &at,
+        )?;
+    }
+    Ok(idle.len())
 }

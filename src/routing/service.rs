@@ -690,27 +690,45 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<MyAvailability, RoutingE
     my_availability(conn, user)
 }
 
-/// Sets one's own availability; becoming available routes the queue of
-/// one's projects.
+/// Sets one's own availability: the workforce state of the same name
+/// (`available`, `away`, `offline`), written to the state log; becoming
+/// available routes the queue of one's projects.
 pub fn set_me(
     conn: &Connection,
     who: &Principal,
     input: AvailabilityInput,
 ) -> Result<MyAvailability, RoutingError> {
+    use crate::workforce::model::{StateSource, WorkState};
+    use crate::workforce::states::{Change, transition};
     let user = who.user().map_err(|_| policy::Denied::Forbidden)?;
-    store::set_availability(conn, user, input.state, &now())?;
-    if input.state == Availability::Available {
-        drain_for_agent(conn, user, None)?;
-    }
+    transition(
+        conn,
+        user,
+        Change::to(WorkState::from_routing(input.state)),
+        StateSource::RoutingApi,
+        Some(user),
+        &now(),
+    )?;
     my_availability(conn, user)
 }
 
 /// Notes activity of the signed-in user (the workspace pings on input, at
-/// most once a minute); one the idle job marked away is available again.
+/// most once a minute); one the idle job marked away is available again
+/// (a state change in the log).
 pub fn activity(conn: &Connection, who: &Principal) -> Result<MyAvailability, RoutingError> {
+    use crate::workforce::model::{StateSource, WorkState};
+    use crate::workforce::states::{Change, transition};
     let user = who.user().map_err(|_| policy::Denied::Forbidden)?;
-    if store::activity(conn, user, &now())? {
-        drain_for_agent(conn, user, None)?;
+    let at = now();
+    if store::activity(conn, user, &at)? {
+        transition(
+            conn,
+            user,
+            Change::to(WorkState::Available),
+            StateSource::Activity,
+            Some(user),
+            &at,
+        )?;
     }
     my_availability(conn, user)
 }

@@ -328,50 +328,27 @@ pub fn availability(conn: &Connection, user_id: UserId) -> StoreResult<Option<Av
         .optional()?)
 }
 
-pub fn set_availability(
-    conn: &Connection,
-    user_id: UserId,
-    state: Availability,
-    at: &str,
-) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO agent_availability (user_id, state, since, auto_away, last_activity_at)
-         VALUES (?1, ?2, ?3, 0, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET
-             since = CASE WHEN state = excluded.state THEN since ELSE excluded.since END,
-             state = excluded.state, auto_away = 0, last_activity_at = excluded.last_activity_at",
-    )?
-    .execute(params![user_id, state.as_str(), at])?;
-    Ok(())
-}
-
-/// Notes activity; an agent the idle job marked away is available again.
-/// True when that happened.
+/// Notes activity; true when the idle job had marked the agent away (the
+/// caller makes them available again).
 pub fn activity(conn: &Connection, user_id: UserId, at: &str) -> StoreResult<bool> {
-    let back = conn
-        .prepare_cached(
-            "UPDATE agent_availability SET state = 'available', since = ?2, auto_away = 0,
-                 last_activity_at = ?2
-             WHERE user_id = ?1 AND state = 'away' AND auto_away = 1",
-        )?
+    conn.prepare_cached("UPDATE agent_availability SET last_activity_at = ?2 WHERE user_id = ?1")?
         .execute(params![user_id, at])?;
-    if back == 0 {
-        conn.prepare_cached(
-            "UPDATE agent_availability SET last_activity_at = ?2 WHERE user_id = ?1",
-        )?
-        .execute(params![user_id, at])?;
-    }
-    Ok(back > 0)
-}
-
-/// Marks available agents idle since before `cutoff` away; how many.
-pub fn mark_idle_away(conn: &Connection, cutoff: &str, at: &str) -> StoreResult<usize> {
     Ok(conn
         .prepare_cached(
-            "UPDATE agent_availability SET state = 'away', since = ?2, auto_away = 1
-             WHERE state = 'available' AND last_activity_at < ?1",
+            "SELECT EXISTS (SELECT 1 FROM agent_availability
+                            WHERE user_id = ?1 AND work_state = 'away' AND auto_away = 1)",
         )?
-        .execute(params![cutoff, at])?)
+        .query_row([user_id], |r| r.get(0))?)
+}
+
+/// Available agents idle since before `cutoff`.
+pub fn idle(conn: &Connection, cutoff: &str) -> StoreResult<Vec<UserId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM agent_availability
+         WHERE state = 'available' AND last_activity_at < ?1",
+    )?;
+    let rows = stmt.query_map([cutoff], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn any_idle(conn: &Connection, cutoff: &str) -> StoreResult<bool> {

@@ -52,3 +52,4 @@ mod training;
 mod training_admin;
 mod webforms;
 mod webhooks;
+mod workforce;

@@ -330,8 +330,6 @@ export type PlanSaved = Schemas['DistributionPlanSaved'];
 export type RoutingMode = Schemas['RoutingMode'];
 export const ROUTING_MODES: RoutingMode[] = ['pull', 'round-robin', 'least-loaded'];
 export type Availability = Schemas['Availability'];
-export const AVAILABILITIES: Availability[] = ['available', 'away', 'offline'];
-export type MyAvailability = Schemas['MyAvailability'];
 export type ProjectRouting = Schemas['ProjectRouting'];
 export type AgentRouting = Schemas['AgentRouting'];
 export type AgentSkill = Schemas['Skill'];
@@ -364,3 +362,21 @@ export type TextModuleUsage = Schemas['TextModuleUsage'];
 export type TextModuleVersion = Schemas['TextModuleVersion'];
 export type TextModuleVersionSummary = Schemas['TextModuleVersionSummary'];
 export type RenderedTextModule = Schemas['RenderedTextModule'];
+
+// ---------- workforce (issue 18) ----------
+
+export type WorkState = Schemas['WorkState'];
+/** The states an agent picks in the switcher (on-case and after-work come from the workspace). */
+export const CHOSEN_STATES: WorkState[] = ['available', 'break', 'training', 'meeting', 'back-office', 'offline'];
+export const WORK_STATES: WorkState[] = ['available', 'on-case', 'after-work', 'break', 'training', 'meeting', 'back-office', 'away', 'offline'];
+export type MyState = Schemas['MyState'];
+export type AgentState = Schemas['AgentState'];
+export type AgentStateEvent = Schemas['AgentStateEvent'];
+export type BreakReason = Schemas['BreakReason'];
+export type MonitorSnapshot = Schemas['MonitorSnapshot'];
+export type MonitorAgent = Schemas['MonitorAgent'];
+export type ProductiveReport = Schemas['ProductiveReport'];
+export type ProductiveRow = Schemas['ProductiveRow'];
+export type ProjectSeats = Schemas['ProjectSeats'];
+export type Seat = Schemas['Seat'];
+export type SeatTariff = Schemas['SeatTariff'];

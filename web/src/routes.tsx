@@ -44,6 +44,9 @@ import { RulesPage, seesRules } from './pages/rules/RulesPage';
 import { RuleEditPage, RuleNewPage } from './pages/rules/RuleEditor';
 import { RoutingPage, seesRouting } from './pages/Routing';
 import { ForecastPage, seesForecast } from './pages/forecast/ForecastPage';
+import { MonitorPage, seesMonitor } from './pages/Monitor';
+import { ProductiveTimePage, seesProductive } from './pages/ProductiveTime';
+import { SeatsPage } from './pages/Seats';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -149,6 +152,24 @@ export const routes: RouteDef[] = [
   },
   { path: '/admin/rules/new/:client', page: RuleNewPage, allowed: seesRules },
   { path: '/admin/rules/:id', page: RuleEditPage, allowed: seesRules },
+  {
+    path: '/workforce/monitor',
+    page: MonitorPage,
+    allowed: seesMonitor,
+    nav: { label: 'nav.monitor', section: 'admin', testId: 'nav-monitor' },
+  },
+  {
+    path: '/workforce/productive-time',
+    page: ProductiveTimePage,
+    allowed: seesProductive,
+    nav: { label: 'nav.productive', section: 'main', testId: 'nav-productive' },
+  },
+  {
+    path: '/admin/seats',
+    page: SeatsPage,
+    allowed: seesMonitor,
+    nav: { label: 'nav.seats', section: 'admin', testId: 'nav-seats' },
+  },
   {
     path: '/admin/routing',
     page: RoutingPage,

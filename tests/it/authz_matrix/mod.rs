@@ -31,6 +31,7 @@ mod rule_engine;
 mod rules;
 mod sla;
 mod webhooks;
+mod workforce;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1435,6 +1436,13 @@ impl Ctx {
                     json!({}),
                 )
                 .await
+            }
+            w if w.contains("/workforce")
+                || w.contains("/seats")
+                || w.contains("/seat-assignments")
+                || w.contains("/monitor") =>
+            {
+                self.workforce(w, target, role).await
             }
             knowledge if knowledge.contains("/knowledge") => {
                 self.knowledge(knowledge, target, role).await

@@ -5,7 +5,7 @@ import { matchPath } from '../router';
 import { NAV_SECTIONS, routes, type RouteDef } from '../routes';
 import { useSession } from '../session';
 import { InstructionBanner } from './InstructionBanner';
-import { AvailabilitySwitch, takesCases } from './AvailabilitySwitch';
+import { StateSwitch, takesCases } from './StateSwitch';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NotificationBell } from './NotificationBell';
 import { Link } from './Link';
@@ -97,7 +97,7 @@ function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav: () =>
             </select>
           </label>
         )}
-        {takesCases(me) && <AvailabilitySwitch />}
+        {takesCases(me) && <StateSwitch />}
         <LanguageSwitch onChange={changeLocale} />
         <NotificationBell />
         <UserMenu />

@@ -3,7 +3,7 @@
 // subscriber and closes shortly after the last one leaves.
 
 import { useEffect, useRef } from 'preact/hooks';
-import type { CaseEvent, KnowledgeEvent, NotificationEvent, PresenceEvent } from '../api';
+import type { AgentStateEvent, CaseEvent, KnowledgeEvent, NotificationEvent, PresenceEvent } from '../api';
 
 export type LiveEvent =
   | { kind: 'case'; data: CaseEvent }
@@ -12,6 +12,8 @@ export type LiveEvent =
   | { kind: 'knowledge'; data: KnowledgeEvent }
   /** A rule sent the signed-in user a notification (only they receive it). */
   | { kind: 'notification'; data: NotificationEvent }
+  /** The signed-in agent's own state changed (another tab, the monitor, a timeout). */
+  | { kind: 'agent-state'; data: AgentStateEvent }
   /** The stream (re)connected after an interruption: events may have been missed. */
   | { kind: 'reconnect' };
 
@@ -58,6 +60,10 @@ function open(): void {
   es.addEventListener('notification', (ev) => {
     const data = parse<NotificationEvent>(ev as MessageEvent);
     if (data) emit({ kind: 'notification', data });
+  });
+  es.addEventListener('agent-state', (ev) => {
+    const data = parse<AgentStateEvent>(ev as MessageEvent);
+    if (data) emit({ kind: 'agent-state', data });
   });
   es.addEventListener('open', () => {
     if (hadError) emit({ kind: 'reconnect' });

@@ -724,6 +724,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{id}/workforce-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A client's state settings and break reasons (its admin, the leads of
+         *     its projects).
+         */
+        get: operations["get_settings_clients_workforce_settings"];
+        /**
+         * Changes a client's state settings and break reasons (its admin).
+         *     Audited.
+         */
+        put: operations["set_settings_clients_workforce_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts": {
         parameters: {
             query?: never;
@@ -1105,8 +1129,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Server-Sent Events: `case`, `presence` and `knowledge` events of the
-         *     projects the caller can see.
+         * Server-Sent Events: `case`, `presence`, `knowledge`, `notification` and
+         *     `agent-state` events of the projects the caller can see; with
+         *     `monitor={project}` only that project's `monitor` snapshots (the last
+         *     one first).
          *     At most `event_streams_per_user` streams per user (429 beyond) and
          *     `event_streams_total` in all (503 beyond) are open at once.
          */
@@ -2391,6 +2417,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/monitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's live monitor now (the client's admin, the lead, the
+         *     platform admin); changes follow on `GET /events?monitor={id}`.
+         */
+        get: operations["get_monitor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/monitor/agents/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * From the monitor: sets an agent's state, or moves them to another of
+         *     their projects. Audited.
+         */
+        put: operations["move_agent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/monitor/broadcast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * From the monitor: a message to the project's agents, published as a
+         *     work instruction of the project. Audited.
+         */
+        post: operations["broadcast"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/monitor/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * From the monitor: gives a case of the project to an agent (`null`: back
+         *     to the queue). Audited.
+         */
+        post: operations["reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/retention": {
         parameters: {
             query?: never;
@@ -2485,6 +2591,24 @@ export interface paths {
         get: operations["queue"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/seats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's seats with their agents (the client's admin, the lead). */
+        get: operations["list_seats"];
+        put?: never;
+        /** A new seat (the project's lead). Audited. */
+        post: operations["create_seat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2664,12 +2788,12 @@ export interface paths {
             cookie?: never;
         };
         /** One's own availability. */
-        get: operations["get_me"];
+        get: operations["get_me_routing_me"];
         /**
          * Sets one's own availability (`available`, `away`, `offline`); becoming
          *     available routes the waiting cases of one's projects.
          */
-        put: operations["set_me"];
+        put: operations["set_me_routing_me"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2869,6 +2993,62 @@ export interface paths {
         get: operations["search"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seat-assignments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Ends an assignment (removes it). Audited. */
+        delete: operations["unassign_seat"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seats/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a seat (the project's lead). Audited. */
+        put: operations["update_seat"];
+        post?: never;
+        /** Deletes a seat with its assignments (the project's lead). Audited. */
+        delete: operations["delete_seat"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seats/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives the seat to a provider agent of its team for a period: 409
+         *     `seat-taken` when it is filled then, `pro-exclusive` when a Team Pro
+         *     agent holds another client's seat then. Audited.
+         */
+        post: operations["assign_seat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3402,6 +3582,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workforce/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One's own state, the break reasons to choose from, productive time today. */
+        get: operations["get_me_workforce_me"];
+        /**
+         * Sets one's own state (the switcher; the workspace sets `on-case` while
+         *     a case is open and `after-work` after it). Becoming available routes
+         *     the waiting cases of one's projects.
+         */
+        put: operations["set_me_workforce_me"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workforce/me/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The open workspace's sign of life (every `heartbeat_seconds`); without
+         *     one for the platform's `offline_after_seconds` the agent goes offline.
+         */
+        post: operations["heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workforce/productive-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Productive time per agent, project and day (at most 31 days), with the
+         *     lead's corrections: the client's admin and the project's lead see their
+         *     projects' agents, an agent themselves.
+         */
+        get: operations["productive_time"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workforce/productive-time/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Corrects an agent's productive time on a day, with a reason (the
+         *     project's lead); the log stays as it is. Audited.
+         */
+        post: operations["add_correction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workforce/state-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The state log, newest first (at most 5,000 rows): the client's admin and
+         *     the project's lead see their projects' agents, an agent themselves.
+         */
+        get: operations["state_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -3530,6 +3813,25 @@ export interface components {
          */
         AfterFetch: "seen" | "move" | "delete";
         /**
+         * @description What happens when after-work reaches the client's maximum.
+         * @enum {string}
+         */
+        AfterWorkExpiry: "available" | "flag";
+        /**
+         * @description `PUT /projects/{id}/monitor/agents/{user_id}`: sets an agent's state
+         *     and/or moves them to another of their projects.
+         */
+        AgentMoveInput: {
+            /**
+             * Format: int64
+             * @description Another project of the agent's (that the caller monitors too).
+             */
+            project_id?: number | null;
+            /** Format: int64 */
+            reason_id?: number | null;
+            state: components["schemas"]["WorkState"];
+        };
+        /**
          * @description An agent's routing settings: skills and capacities (every channel, the
          *     defaults filled in where none is set).
          */
@@ -3555,6 +3857,36 @@ export interface components {
             /** @description Channels not named use the default. */
             capacity: components["schemas"]["Capacity"][];
             skills: components["schemas"]["Skill"][];
+        };
+        /** @description An agent's current state. */
+        AgentState: {
+            /** Format: int64 */
+            case_id: number | null;
+            /** @description After-work past the client's maximum, left standing. */
+            overrun: boolean;
+            /**
+             * Format: int64
+             * @description The project worked for.
+             */
+            project_id: number | null;
+            reason: string | null;
+            /**
+             * Format: int64
+             * @description A break's reason.
+             */
+            reason_id: number | null;
+            /** @description When the state began (UTC). */
+            since: string | null;
+            state: components["schemas"]["WorkState"];
+            /** Format: int64 */
+            user_id: number;
+        };
+        /**
+         * @description The `agent-state` event on `/api/v1/events`: the receiver's own state
+         *     changed (another tab, the monitor, a timeout).
+         */
+        AgentStateEvent: {
+            state: components["schemas"]["AgentState"];
         };
         /** @description One assigned agent's state, for the project lead and the client admin. */
         AgentStatus: {
@@ -3763,6 +4095,12 @@ export interface components {
             user_id: number | null;
             user_name: string | null;
         };
+        AssignmentInput: {
+            /** Format: int64 */
+            user_id: number;
+            valid_from: string;
+            valid_to?: string | null;
+        };
         Attachment: {
             content_type: string;
             filename: string;
@@ -3881,6 +4219,26 @@ export interface components {
             keep_weekly: number;
             schedule: string;
         };
+        /** @description A break reason of a client. */
+        BreakReason: {
+            active?: boolean;
+            /**
+             * Format: int64
+             * @description Absent for a new one.
+             */
+            id?: number | null;
+            name: string;
+        };
+        /**
+         * @description `POST /projects/{id}/monitor/broadcast`: a message to the project's
+         *     agents, shown like a work instruction (it is one, published at once).
+         */
+        BroadcastInput: {
+            /** @description Agents must acknowledge it (else: a banner they may dismiss). */
+            acknowledge?: boolean;
+            body: string;
+            title: string;
+        };
         BulkResult: {
             updated: number;
         };
@@ -3915,6 +4273,11 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             version: number;
+        };
+        CalendarChoice: {
+            /** Format: int64 */
+            id: number;
+            name: string;
         };
         /** @description A closure of the client's own (company holiday): local dates, inclusive. */
         CalendarClosure: {
@@ -4283,6 +4646,37 @@ export interface components {
             phones?: string[] | null;
             postal_code?: string | null;
             street?: string | null;
+        };
+        Correction: {
+            created_at: string;
+            /** Format: int64 */
+            created_by_id: number | null;
+            created_by_name: string | null;
+            day: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            project_id: number;
+            reason: string;
+            /** Format: int64 */
+            seconds: number;
+            /** Format: int64 */
+            user_id: number;
+        };
+        /** @description `POST /workforce/productive-time/corrections`. */
+        CorrectionInput: {
+            /** @description YYYY-MM-DD. */
+            day: string;
+            /** Format: int64 */
+            project_id: number;
+            reason: string;
+            /**
+             * Format: int64
+             * @description Signed, not 0, at most a day.
+             */
+            seconds: number;
+            /** Format: int64 */
+            user_id: number;
         };
         /** @description A course as its editors see it, right answers included. */
         Course: {
@@ -5977,6 +6371,27 @@ export interface components {
             }[];
         };
         /** @description Every list answer: `{"items": [...]}`. */
+        ItemList_LogEntry: {
+            items: {
+                at: string;
+                /** Format: int64 */
+                by_user_id: number | null;
+                /** Format: int64 */
+                case_id: number | null;
+                from_state: components["schemas"]["WorkState"];
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                project_id: number | null;
+                reason: string | null;
+                source: components["schemas"]["StateSource"];
+                to_state: components["schemas"]["WorkState"];
+                /** Format: int64 */
+                user_id: number;
+                user_name: string;
+            }[];
+        };
+        /** @description Every list answer: `{"items": [...]}`. */
         ItemList_Mailbox: {
             items: {
                 address: string;
@@ -6703,6 +7118,25 @@ export interface components {
         };
         /** @enum {string} */
         Locale: "de" | "en";
+        /** @description One row of the state log. */
+        LogEntry: {
+            at: string;
+            /** Format: int64 */
+            by_user_id: number | null;
+            /** Format: int64 */
+            case_id: number | null;
+            from_state: components["schemas"]["WorkState"];
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            project_id: number | null;
+            reason: string | null;
+            source: components["schemas"]["StateSource"];
+            to_state: components["schemas"]["WorkState"];
+            /** Format: int64 */
+            user_id: number;
+            user_name: string;
+        };
         LoginInput: {
             email: string;
             password: string;
@@ -6868,6 +7302,73 @@ export interface components {
         ModeInput: {
             mode: components["schemas"]["RoutingMode"];
         };
+        /** @description An agent as the monitor shows them. */
+        MonitorAgent: {
+            /** Format: int64 */
+            case_id: number | null;
+            case_ref: string | null;
+            /** @description Works for another client's project right now: nothing more is shown. */
+            elsewhere: boolean;
+            name: string;
+            /**
+             * Format: int64
+             * @description Open cases assigned in this project.
+             */
+            open_cases: number;
+            /**
+             * Format: int64
+             * @description Works for another project of this client.
+             */
+            other_project_id: number | null;
+            overrun: boolean;
+            reason: string | null;
+            since: string | null;
+            state: null | components["schemas"]["WorkState"];
+            /** @description `client`, `basic` or `pro`. */
+            team: string;
+            /** Format: int64 */
+            user_id: number;
+        };
+        /** @description Waiting (open, unassigned) cases of one channel and topic. */
+        MonitorQueue: {
+            channel: components["schemas"]["Channel"];
+            oldest_at: string;
+            /** Format: int64 */
+            size: number;
+            /** Format: int64 */
+            topic_id: number | null;
+            topic_name: string | null;
+        };
+        MonitorSla: {
+            /**
+             * Format: int64
+             * @description SLA targets due or met today (UTC day) within target.
+             */
+            achieved_today: number;
+            /** Format: int64 */
+            breached_today: number;
+            /** @description Running deadlines past their warning, soonest first (at most 20). */
+            near_breach: components["schemas"]["NearBreach"][];
+            /**
+             * Format: double
+             * @description achieved / (achieved + breached); `None` with neither.
+             */
+            within_target_share: number | null;
+        };
+        /** @description Everything the live monitor of a project shows. */
+        MonitorSnapshot: {
+            agents: components["schemas"]["MonitorAgent"][];
+            /** @description When it was computed (UTC). */
+            at: string;
+            /** @description Cases solved today (UTC day), per handling team. */
+            handled_today: components["schemas"]["TeamCount"][];
+            plan: components["schemas"]["DistributionPlan"];
+            /** Format: int64 */
+            project_id: number;
+            project_name: string;
+            queues: components["schemas"]["MonitorQueue"][];
+            sla: components["schemas"]["MonitorSla"];
+        };
         /** @description One's own availability. */
         MyAvailability: {
             /**
@@ -6963,6 +7464,44 @@ export interface components {
             member_role: null | components["schemas"]["MemberRole"];
             name: string;
             provider_share: null | components["schemas"]["Tariff"];
+        };
+        /**
+         * @description One's own state, what the switcher offers and how often to send a sign
+         *     of life.
+         */
+        MyState: components["schemas"]["AgentState"] & {
+            /**
+             * Format: int64
+             * @description The client's longest after-work, seconds.
+             */
+            after_work_max_seconds: number;
+            /**
+             * Format: int64
+             * @description Send `POST /workforce/me/heartbeat` at least this often (seconds);
+             *     without one for `offline_after_seconds` the agent goes offline.
+             */
+            heartbeat_seconds: number;
+            /** Format: int64 */
+            offline_after_seconds: number;
+            /**
+             * Format: int64
+             * @description Productive time today (in the project's client's zone), all
+             *     projects, seconds.
+             */
+            productive_today_seconds: number;
+            /** @description The active break reasons of the current project's client. */
+            reasons: components["schemas"]["BreakReason"][];
+        };
+        NearBreach: {
+            /** Format: int64 */
+            assignee_id: number | null;
+            /** Format: int64 */
+            case_id: number;
+            due_at: string;
+            ref: string;
+            subject: string;
+            /** @description `first-response`, `next-response` or `resolution`. */
+            target: string;
         };
         NewArticle: {
             /** @description Markdown. */
@@ -7444,6 +7983,51 @@ export interface components {
             /** @description `urn:zezaro:problem:<code>` */
             type: string;
         };
+        ProductiveReport: {
+            from: string;
+            /**
+             * @description Whether the caller may add corrections (to some of the rows'
+             *     projects).
+             */
+            may_correct: boolean;
+            rows: components["schemas"]["ProductiveRow"][];
+            to: string;
+        };
+        /** @description Productive time of one agent in one project on one day. */
+        ProductiveRow: {
+            /**
+             * Format: int64
+             * @description The lead's corrections (signed).
+             */
+            correction_seconds: number;
+            corrections: components["schemas"]["Correction"][];
+            /** @description YYYY-MM-DD in the client's zone. */
+            day: string;
+            /**
+             * Format: int64
+             * @description Handling time recorded on cases (time entries).
+             */
+            handling_seconds: number;
+            /**
+             * Format: int64
+             * @description Union of the counted states' time and the recorded handling time
+             *     (none counted twice).
+             */
+            productive_seconds: number;
+            /** Format: int64 */
+            project_id: number;
+            project_name: string;
+            /** @description Time per state from the log (every state, counted or not). */
+            states: components["schemas"]["StateSeconds"][];
+            /**
+             * Format: int64
+             * @description `productive_seconds + correction_seconds`.
+             */
+            total_seconds: number;
+            /** Format: int64 */
+            user_id: number;
+            user_name: string;
+        };
         /**
          * @description Where an agent stands.
          * @enum {string}
@@ -7481,6 +8065,17 @@ export interface components {
             project_id: number;
             /** Format: int64 */
             queued: number;
+        };
+        /** @description A project's seats and who may fill them. */
+        ProjectSeats: {
+            /** @description The project's provider agents (who a seat can be given to). */
+            agents: components["schemas"]["SeatAgent"][];
+            /** @description The client's business calendars (Team Basic's service window). */
+            calendars: components["schemas"]["CalendarChoice"][];
+            editable: boolean;
+            /** Format: int64 */
+            project_id: number;
+            seats: components["schemas"]["Seat"][];
         };
         PublicFormInfo: {
             intro: string;
@@ -7536,6 +8131,16 @@ export interface components {
          * @enum {string}
          */
         QueueReason: "no-agent" | "nobody-available" | "no-skill-match" | "at-capacity";
+        /** @description `POST /projects/{id}/monitor/reassign`. */
+        ReassignInput: {
+            /**
+             * Format: int64
+             * @description `null`: back to the queue.
+             */
+            assignee_id?: number | null;
+            /** Format: int64 */
+            case_id: number;
+        };
         /** @description A record named by id in the history. */
         Referent: {
             /** Format: int64 */
@@ -7813,6 +8418,76 @@ export interface components {
             contacts: components["schemas"]["Contact"][];
             organizations: components["schemas"]["Organization"][];
         };
+        Seat: {
+            assignments: components["schemas"]["SeatAssignment"][];
+            /**
+             * Format: int64
+             * @description Team Basic's service window: a business calendar of the client.
+             */
+            calendar_id: number | null;
+            calendar_name: string | null;
+            channel: null | components["schemas"]["Channel"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Team Basic's daily productive time per seat.
+             */
+            productive_minutes: number | null;
+            /** Format: int64 */
+            project_id: number;
+            tariff: components["schemas"]["SeatTariff"];
+            valid_from: string;
+            valid_to: string | null;
+            /** Format: int64 */
+            version: number;
+        };
+        SeatAgent: {
+            name: string;
+            tariff: null | components["schemas"]["Tariff"];
+            /** Format: int64 */
+            user_id: number;
+        };
+        SeatAssignment: {
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            seat_id: number;
+            /** Format: int64 */
+            user_id: number;
+            user_name: string;
+            valid_from: string;
+            valid_to: string | null;
+        };
+        SeatInput: {
+            /**
+             * Format: int64
+             * @description Team Basic only (required there).
+             */
+            calendar_id?: number | null;
+            channel?: null | components["schemas"]["Channel"];
+            /**
+             * Format: int64
+             * @description For a change: the version it is based on (409 `version-conflict`).
+             */
+            expected_version?: number | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Team Basic only (required there), 1–1440.
+             */
+            productive_minutes?: number | null;
+            tariff: components["schemas"]["SeatTariff"];
+            valid_from: string;
+            valid_to?: string | null;
+        };
+        /**
+         * @description A seat's tariff.
+         * @enum {string}
+         */
+        SeatTariff: "team-basic" | "team-pro";
         /**
          * @description How a connection is secured.
          * @enum {string}
@@ -8023,6 +8698,66 @@ export interface components {
             /** Format: int64 */
             users: number;
         };
+        /** @description `PUT /workforce/me`: a state change. */
+        StateInput: {
+            /**
+             * Format: int64
+             * @description For `on-case` (required) and `after-work`: the case.
+             */
+            case_id?: number | null;
+            /**
+             * Format: int64
+             * @description The project to work for (one of one's projects); absent: the current
+             *     one (for `on-case`: the case's).
+             */
+            project_id?: number | null;
+            /**
+             * Format: int64
+             * @description For `break`: one of the client's active reasons (required when the
+             *     client has any).
+             */
+            reason_id?: number | null;
+            state: components["schemas"]["WorkState"];
+        };
+        StateSeconds: {
+            /** Format: int64 */
+            seconds: number;
+            state: components["schemas"]["WorkState"];
+        };
+        /** @description A client's state settings. */
+        StateSettings: {
+            after_work_expiry: components["schemas"]["AfterWorkExpiry"];
+            /** Format: int64 */
+            after_work_max_seconds: number;
+            /** @description Every reason, inactive ones too, in order. */
+            break_reasons: components["schemas"]["BreakReason"][];
+            /** Format: int64 */
+            client_id: number;
+            /** @description Whether the caller may change them. */
+            editable: boolean;
+            /** @description The states counted as productive time. */
+            productive_states: components["schemas"]["WorkState"][];
+            /** @description IANA zone whose days cut productive time. */
+            time_zone: string;
+        };
+        /**
+         * @description `PUT /clients/{id}/workforce-settings`. Reasons with an id are renamed
+         *     or (de)activated, without one added; a reason left out is deactivated
+         *     (the log keeps its name).
+         */
+        StateSettingsInput: {
+            after_work_expiry: components["schemas"]["AfterWorkExpiry"];
+            /** Format: int64 */
+            after_work_max_seconds: number;
+            break_reasons: components["schemas"]["BreakReason"][];
+            productive_states: components["schemas"]["WorkState"][];
+            time_zone: string;
+        };
+        /**
+         * @description What wrote a state change.
+         * @enum {string}
+         */
+        StateSource: "agent" | "workspace" | "sign-out" | "idle" | "activity" | "heartbeat" | "after-work" | "lead" | "routing-api";
         /** @enum {string} */
         Status: "new" | "open" | "pending-customer" | "pending-third-party" | "solved" | "closed";
         StoreHealth: {
@@ -8060,6 +8795,12 @@ export interface components {
             member_count: number;
             name: string;
             tariff: null | components["schemas"]["Tariff"];
+        };
+        TeamCount: {
+            /** Format: int64 */
+            count: number;
+            /** @description `client`, `provider`, `provider-basic` or `provider-pro`. */
+            team: string;
         };
         /** @enum {string} */
         TeamKind: "client" | "provider";
@@ -8553,6 +9294,11 @@ export interface components {
          * @enum {string}
          */
         Width: "full" | "half";
+        /**
+         * @description An agent's state (docs/architecture.md, "Workforce").
+         * @enum {string}
+         */
+        WorkState: "available" | "on-case" | "after-work" | "break" | "training" | "meeting" | "back-office" | "away" | "offline";
     };
     responses: never;
     parameters: never;
@@ -8564,8 +9310,12 @@ export type Acknowledged = components['schemas']['Acknowledged'];
 export type Acknowledgments = components['schemas']['Acknowledgments'];
 export type Action = components['schemas']['Action'];
 export type AfterFetch = components['schemas']['AfterFetch'];
+export type AfterWorkExpiry = components['schemas']['AfterWorkExpiry'];
+export type AgentMoveInput = components['schemas']['AgentMoveInput'];
 export type AgentRouting = components['schemas']['AgentRouting'];
 export type AgentRoutingInput = components['schemas']['AgentRoutingInput'];
+export type AgentState = components['schemas']['AgentState'];
+export type AgentStateEvent = components['schemas']['AgentStateEvent'];
 export type AgentStatus = components['schemas']['AgentStatus'];
 export type Article = components['schemas']['Article'];
 export type ArticleHit = components['schemas']['ArticleHit'];
@@ -8580,6 +9330,7 @@ export type ArticleVersion = components['schemas']['ArticleVersion'];
 export type ArticleVersionState = components['schemas']['ArticleVersionState'];
 export type ArticleVersionSummary = components['schemas']['ArticleVersionSummary'];
 export type Assignment = components['schemas']['Assignment'];
+export type AssignmentInput = components['schemas']['AssignmentInput'];
 export type Attachment = components['schemas']['Attachment'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type AuditPage = components['schemas']['AuditPage'];
@@ -8590,9 +9341,12 @@ export type BackupInfo = components['schemas']['BackupInfo'];
 export type BackupJob = components['schemas']['BackupJob'];
 export type BackupOverview = components['schemas']['BackupOverview'];
 export type BackupSettings = components['schemas']['BackupSettings'];
+export type BreakReason = components['schemas']['BreakReason'];
+export type BroadcastInput = components['schemas']['BroadcastInput'];
 export type BulkResult = components['schemas']['BulkResult'];
 export type BulkUpdate = components['schemas']['BulkUpdate'];
 export type BusinessCalendar = components['schemas']['BusinessCalendar'];
+export type CalendarChoice = components['schemas']['CalendarChoice'];
 export type CalendarClosure = components['schemas']['CalendarClosure'];
 export type CalendarInput = components['schemas']['CalendarInput'];
 export type CallDirection = components['schemas']['CallDirection'];
@@ -8622,6 +9376,8 @@ export type Contact = components['schemas']['Contact'];
 export type ContactCard = components['schemas']['ContactCard'];
 export type ContactPage = components['schemas']['ContactPage'];
 export type ContactPatch = components['schemas']['ContactPatch'];
+export type Correction = components['schemas']['Correction'];
+export type CorrectionInput = components['schemas']['CorrectionInput'];
 export type Course = components['schemas']['Course'];
 export type CourseArticle = components['schemas']['CourseArticle'];
 export type CourseCandidate = components['schemas']['CourseCandidate'];
@@ -8722,6 +9478,7 @@ export type ItemListKnowledgeCategory = components['schemas']['ItemList_Knowledg
 export type ItemListKnowledgeEditor = components['schemas']['ItemList_KnowledgeEditor'];
 export type ItemListKnowledgeProject = components['schemas']['ItemList_KnowledgeProject'];
 export type ItemListKnowledgeSuggestion = components['schemas']['ItemList_KnowledgeSuggestion'];
+export type ItemListLogEntry = components['schemas']['ItemList_LogEntry'];
 export type ItemListMailbox = components['schemas']['ItemList_Mailbox'];
 export type ItemListMember = components['schemas']['ItemList_Member'];
 export type ItemListMyCourse = components['schemas']['ItemList_MyCourse'];
@@ -8765,6 +9522,7 @@ export type LessonArticle = components['schemas']['LessonArticle'];
 export type LessonQuestion = components['schemas']['LessonQuestion'];
 export type LinkInput = components['schemas']['LinkInput'];
 export type Locale = components['schemas']['Locale'];
+export type LogEntry = components['schemas']['LogEntry'];
 export type LoginInput = components['schemas']['LoginInput'];
 export type Mailbox = components['schemas']['Mailbox'];
 export type MailboxPatch = components['schemas']['MailboxPatch'];
@@ -8781,11 +9539,17 @@ export type MessageCreated = components['schemas']['MessageCreated'];
 export type MessageKind = components['schemas']['MessageKind'];
 export type Mode = components['schemas']['Mode'];
 export type ModeInput = components['schemas']['ModeInput'];
+export type MonitorAgent = components['schemas']['MonitorAgent'];
+export type MonitorQueue = components['schemas']['MonitorQueue'];
+export type MonitorSla = components['schemas']['MonitorSla'];
+export type MonitorSnapshot = components['schemas']['MonitorSnapshot'];
 export type MyAvailability = components['schemas']['MyAvailability'];
 export type MyCourse = components['schemas']['MyCourse'];
 export type MyFigures = components['schemas']['MyFigures'];
 export type MyInstruction = components['schemas']['MyInstruction'];
 export type MyProject = components['schemas']['MyProject'];
+export type MyState = components['schemas']['MyState'];
+export type NearBreach = components['schemas']['NearBreach'];
 export type NewArticle = components['schemas']['NewArticle'];
 export type NewArticleUse = components['schemas']['NewArticleUse'];
 export type NewArticleVersion = components['schemas']['NewArticleVersion'];
@@ -8825,16 +9589,20 @@ export type Presence = components['schemas']['Presence'];
 export type PresenceEvent = components['schemas']['PresenceEvent'];
 export type Priority = components['schemas']['Priority'];
 export type ProblemBody = components['schemas']['ProblemBody'];
+export type ProductiveReport = components['schemas']['ProductiveReport'];
+export type ProductiveRow = components['schemas']['ProductiveRow'];
 export type Progress = components['schemas']['Progress'];
 export type Project = components['schemas']['Project'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type ProjectRouting = components['schemas']['ProjectRouting'];
+export type ProjectSeats = components['schemas']['ProjectSeats'];
 export type PublicFormInfo = components['schemas']['PublicFormInfo'];
 export type PublicHoliday = components['schemas']['PublicHoliday'];
 export type PublicSubmission = components['schemas']['PublicSubmission'];
 export type Question = components['schemas']['Question'];
 export type QueuedCase = components['schemas']['QueuedCase'];
 export type QueueReason = components['schemas']['QueueReason'];
+export type ReassignInput = components['schemas']['ReassignInput'];
 export type Referent = components['schemas']['Referent'];
 export type RefKind = components['schemas']['RefKind'];
 export type Removal = components['schemas']['Removal'];
@@ -8857,6 +9625,11 @@ export type RunReport = components['schemas']['RunReport'];
 export type SavedView = components['schemas']['SavedView'];
 export type Schedule = components['schemas']['Schedule'];
 export type SearchResults = components['schemas']['SearchResults'];
+export type Seat = components['schemas']['Seat'];
+export type SeatAgent = components['schemas']['SeatAgent'];
+export type SeatAssignment = components['schemas']['SeatAssignment'];
+export type SeatInput = components['schemas']['SeatInput'];
+export type SeatTariff = components['schemas']['SeatTariff'];
 export type Security = components['schemas']['Security'];
 export type ServiceSchedule = components['schemas']['ServiceSchedule'];
 export type ServiceState = components['schemas']['ServiceState'];
@@ -8870,11 +9643,17 @@ export type SlaPolicyInput = components['schemas']['SlaPolicyInput'];
 export type SlaResult = components['schemas']['SlaResult'];
 export type SlaTarget = components['schemas']['SlaTarget'];
 export type Snapshot = components['schemas']['Snapshot'];
+export type StateInput = components['schemas']['StateInput'];
+export type StateSeconds = components['schemas']['StateSeconds'];
+export type StateSettings = components['schemas']['StateSettings'];
+export type StateSettingsInput = components['schemas']['StateSettingsInput'];
+export type StateSource = components['schemas']['StateSource'];
 export type Status = components['schemas']['Status'];
 export type StoreHealth = components['schemas']['StoreHealth'];
 export type SubmissionReceipt = components['schemas']['SubmissionReceipt'];
 export type Tariff = components['schemas']['Tariff'];
 export type Team = components['schemas']['Team'];
+export type TeamCount = components['schemas']['TeamCount'];
 export type TeamKind = components['schemas']['TeamKind'];
 export type TeamPatch = components['schemas']['TeamPatch'];
 export type TestEventInput = components['schemas']['TestEventInput'];
@@ -8913,6 +9692,7 @@ export type WebhookRuleFiredData = components['schemas']['WebhookRuleFiredData']
 export type WebhookTestData = components['schemas']['WebhookTestData'];
 export type WebhookWithSecret = components['schemas']['WebhookWithSecret'];
 export type Width = components['schemas']['Width'];
+export type WorkState = components['schemas']['WorkState'];
 export type $defs = Record<string, never>;
 export interface operations {
     download_attachments: {
@@ -14030,6 +14810,209 @@ export interface operations {
             };
         };
     };
+    get_settings_clients_workforce_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StateSettings"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_settings_clients_workforce_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StateSettingsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StateSettings"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_contacts: {
         parameters: {
             query?: {
@@ -16513,20 +17496,36 @@ export interface operations {
     };
     events: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description A live monitor of this project (workforce): the stream carries only
+                 *     its `monitor` events (the client's admin, the project's lead, the
+                 *     platform admin).
+                 */
+                monitor?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description event: case / event: presence / event: knowledge */
+            /** @description event: case / event: presence / event: knowledge / event: agent-state / event: monitor */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
             /** @description Not signed in, or the token or session is no longer valid */
@@ -16538,7 +17537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description Not allowed for this role, or the CSRF token is missing */
+            /** @description a monitor the caller may not watch */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16547,7 +17546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
-            /** @description No such object, or one the caller may not see */
+            /** @description a monitor of a project the caller does not see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -25775,6 +26774,452 @@ export interface operations {
             };
         };
     };
+    get_monitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorSnapshot"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    move_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentMoveInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentState"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    broadcast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BroadcastInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instruction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    reassign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReassignInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     get_retention: {
         parameters: {
             query?: never;
@@ -26400,6 +27845,209 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    list_seats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSeats"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    create_seat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seat"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -27583,7 +29231,7 @@ export interface operations {
             };
         };
     };
-    get_me: {
+    get_me_routing_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -27656,7 +29304,7 @@ export interface operations {
             };
         };
     };
-    set_me: {
+    set_me_routing_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -29204,6 +30852,424 @@ export interface operations {
             };
             /** @description No such object, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    unassign_seat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    update_seat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seat"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    delete_seat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    assign_seat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seat"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -33618,6 +35684,592 @@ export interface operations {
             };
             /** @description The request body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    get_me_workforce_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyState"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_me_workforce_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StateInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyState"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not allowed for this role, or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    productive_time: {
+        parameters: {
+            query: {
+                /** @description First day (YYYY-MM-DD, in the client's zone). */
+                from: string;
+                /** @description One project; absent: every project the caller may report on. */
+                project_id?: number;
+                /** @description Last day, inclusive (at most 31 days after `from`). */
+                to: string;
+                /** @description One agent; an agent sees only themselves. */
+                user_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductiveReport"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    add_correction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Correction"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    state_log: {
+        parameters: {
+            query: {
+                /** @description First day (YYYY-MM-DD, in the client's zone). */
+                from: string;
+                /** @description One project; absent: every project the caller may report on. */
+                project_id?: number;
+                /** @description Last day, inclusive (at most 31 days after `from`). */
+                to: string;
+                /** @description One agent; an agent sees only themselves. */
+                user_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList_LogEntry"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

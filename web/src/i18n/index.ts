@@ -21,6 +21,7 @@ import { forecast as enForecast } from './en/forecast';
 import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { notifications as enNotifications } from './en/notifications';
+import { workforce as enWorkforce } from './en/workforce';
 import { admin as deAdmin } from './de/admin';
 import { app as deApp } from './de/app';
 import { cases as deCases } from './de/cases';
@@ -38,17 +39,18 @@ import { forecast as deForecast } from './de/forecast';
 import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 import { notifications as deNotifications } from './de/notifications';
+import { workforce as deWorkforce } from './de/workforce';
 
 export type { Message, Plural, Vars } from './messages';
 
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications, ...enRules, ...enRouting, ...enForecast };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications, ...enRules, ...enRouting, ...enForecast, ...enWorkforce };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications, ...deRules, ...deRouting, ...deForecast };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications, ...deRules, ...deRouting, ...deForecast, ...deWorkforce };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';

@@ -7,6 +7,7 @@
 // useCaseTimer.
 
 import { useEffect, useRef } from 'preact/hooks';
+import { takesCases, useWorkingOn } from '../components/StateSwitch';
 import { t } from '../i18n';
 import { navigate, type Params } from '../router';
 import { useSession } from '../session';
@@ -39,6 +40,8 @@ export function CaseDetailPage({ params }: { params: Params }) {
   const { detail, error, banner, setBanner } = state;
   const c = detail?.case ?? null;
   const { topics, members } = useProjectData(c?.project_id);
+  // Working on it: on-case while open, after-work after (workforce).
+  useWorkingOn(c ? id : null, takesCases(me));
 
   useEffect(() => composer.reset(), [id]);
 
