@@ -99,7 +99,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
           <Thread key={id} messages={detail.messages} contactName={c.contact_name} deliveries={state.deliveries} mails={state.mails} onRetry={writes.retryDelivery} />
           <Composer composer={composer} to={detail.contact?.emails[0]} />
         </div>
-        <SidePanel detail={detail} timer={timer} onSaveCustom={writes.saveCustom} onLinksChanged={() => void state.reload()}>
+        <SidePanel detail={detail} timer={timer} onSaveCustom={writes.saveCustom} onSaveTags={(tags) => writes.patch({ tags })} onLinksChanged={() => void state.reload()}>
           <KnowledgePanel
             caseId={id}
             onInsert={(text) => {

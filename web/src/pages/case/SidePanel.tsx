@@ -1,5 +1,8 @@
-// The case screen's side panel: the contact, the custom fields, earlier
-// cases of the contact, related cases, time spent, dates and the history.
+// The case screen's side panel, first what an agent reads before answering:
+// the contact and the custom fields (the key data of the case), then tags,
+// SLA clocks, knowledge suggestions, earlier and related cases, time spent,
+// dates and the history. On a laptop screen it scrolls on its own beside
+// the thread.
 
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -11,15 +14,23 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { Link } from '../../components/Link';
 import { ConfirmModal } from '../../components/Modal';
 import { ChannelLabel, StatusBadge } from '../../components/caseBits';
+import { TagsEditor } from './CaseHeader';
+import { SlaPanel } from './SlaPanel';
 import type { CaseTimer } from './useCaseTimer';
 
-export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveCustom: (custom: Record<string, unknown>) => Promise<void>; onLinksChanged: () => void; children?: ComponentChildren }) {
+export function SidePanel(props: {
+  detail: CaseDetail;
+  timer: CaseTimer;
+  onSaveCustom: (custom: Record<string, unknown>) => Promise<void>;
+  onSaveTags: (tags: string[]) => Promise<boolean>;
+  onLinksChanged: () => void;
+  children?: ComponentChildren;
+}) {
   const { detail, timer } = props;
   const c = detail.case;
   const earlier = detail.contact_cases.filter((x) => x.id !== c.id);
   return (
-    <aside class="case-side" aria-label={t('case.side')}>
-      {props.children}
+    <aside class="case-side" aria-label={t('case.side')} data-testid="case-side">
       <section class="card side-card" data-testid="contact-card">
         <h2>{t('case.contact')}</h2>
         {detail.contact ? (
@@ -45,7 +56,9 @@ export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveC
                 <dt>{t('common.email')}</dt>
                 <dd>
                   {detail.contact.emails.map((em) => (
-                    <div key={em}>{em}</div>
+                    <div key={em} class="one-line" title={em} data-testid="contact-email">
+                      {em}
+                    </div>
                   ))}
                 </dd>
               </>
@@ -90,6 +103,10 @@ export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveC
         cardClass="card side-card"
         onSave={props.onSaveCustom}
       />
+
+      <TagsEditor tags={c.tags} onSave={props.onSaveTags} />
+      <SlaPanel c={c} />
+      {props.children}
 
       <section class="card side-card">
         <h2>{t('case.earlier')}</h2>

@@ -1,7 +1,7 @@
 // The case's thread: messages (the latest few, earlier ones on request),
 // each with its e-mail delivery state and the marks of the mail it came in.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CallTimes, Delivery, InboundMail, Message } from '../../api';
 import { formatBytes, formatDateTime, formatDuration, t, type MsgKey } from '../../i18n';
 import { MailMarks } from '../Mailboxes';
@@ -18,8 +18,16 @@ export function Thread(props: {
   const { messages } = props;
   const [showAll, setShowAll] = useState(false);
   const hidden = showAll ? 0 : Math.max(0, messages.length - VISIBLE_MESSAGES);
+  // On a laptop screen the thread scrolls on its own above the composer:
+  // the newest message is shown next to it, as a new one arrives too.
+  const ref = useRef<HTMLElement>(null);
+  const newest = messages[messages.length - 1]?.id;
+  useEffect(() => {
+    const el = ref.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [newest]);
   return (
-    <section class="thread" aria-label={t('case.thread')} data-testid="thread">
+    <section ref={ref} class="thread" aria-label={t('case.thread')} data-testid="thread" tabIndex={0}>
       {messages.length === 0 && <p class="muted">{t('case.noMessages')}</p>}
       {hidden > 0 && (
         <button type="button" class="btn btn-small thread-more" onClick={() => setShowAll(true)}>
