@@ -164,7 +164,7 @@ for (const l of languages) {
       // The contact, its long address on one line; the first custom field.
       const contact = page.getByTestId('contact-card');
       await inWindow(page, contact.getByRole('heading', { name: l.contact }), 'contact heading');
-      const email = contact.getByTestId('contact-email');
+      const email = contact.getByTestId('contact-card-email');
       const emailBox = await inWindow(page, email, 'contact e-mail');
       const lineHeight = await email.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight) || 20);
       assert.ok(emailBox.height <= lineHeight * 1.5, `the address is not broken onto two lines (${emailBox.height}px)`);
@@ -212,7 +212,7 @@ for (const l of languages) {
       assert.ok(thread.y < composer.y && composer.y < contact.y, 'thread, composer, contact');
       const send = await box(page.getByTestId('composer-send'));
       assert.ok(send.x >= 0 && send.x + send.width <= 390, 'the send button inside the width');
-      const email = await box(page.getByTestId('contact-email'));
+      const email = await box(page.getByTestId('contact-card-email'));
       assert.ok(email.x + email.width <= 390, 'the address inside the width');
       assert.deepEqual(anna.problems, []);
     } catch (e) {

@@ -56,7 +56,7 @@ export function SidePanel(props: {
                 <dt>{t('common.email')}</dt>
                 <dd>
                   {detail.contact.emails.map((em) => (
-                    <div key={em} class="one-line" title={em} data-testid="contact-email">
+                    <div key={em} class="one-line" title={em} data-testid="contact-card-email">
                       {em}
                     </div>
                   ))}
