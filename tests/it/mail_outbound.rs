@@ -840,7 +840,9 @@ async fn no_case_sends_through_another_clients_mailbox() {
     let now = deliveries(&anna, id).await;
     assert_eq!(now.len(), 1, "planned afresh, not twice: {now:?}");
 
-    // A call case sends nothing by mail.
+    // A call case's written reply goes by e-mail (issue 17): without a
+    // contact it has no one to go to and says so; a call back on the case
+    // is sent nowhere.
     let (status, call) = anna
         .post(
             "/api/v1/cases",
@@ -849,8 +851,18 @@ async fn no_case_sends_through_another_clients_mailbox() {
         .await;
     assert_eq!(status, 201);
     let call_id = call["id"].as_i64().unwrap();
-    reply(&anna, call_id, "Zurückgerufen.", &[]).await;
-    assert!(deliveries(&anna, call_id).await.is_empty());
+    reply(&anna, call_id, "Ihre Unterlagen per E-Mail.", &[]).await;
+    let sent = deliveries(&anna, call_id).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["state"], "no-recipient");
+    let (status, body) = anna
+        .post(
+            &format!("/api/v1/cases/{call_id}/messages"),
+            json!({"kind": "outbound", "body_text": "Zurückgerufen.", "call": {"phone": "+49 40 123 456"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(deliveries(&anna, call_id).await.len(), 1);
 }
 
 #[actix_web::test]

@@ -4223,6 +4223,14 @@ export interface components {
             /** Format: int64 */
             case_id: number;
             created_at: string;
+            /**
+             * @description The stable code of `last_error` (`smtp-refused`, `smtp-deferred`,
+             *     `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+             *     `host-not-allowed`, `no-mailbox`, `bad-recipient`,
+             *     `mailbox-settings`, `attachment` or `other`), which the UI words in
+             *     the reader's language.
+             */
+            error_code: string | null;
             from_address: string;
             /** Format: int64 */
             id: number;
@@ -5041,6 +5049,14 @@ export interface components {
                 /** Format: int64 */
                 case_id: number;
                 created_at: string;
+                /**
+                 * @description The stable code of `last_error` (`smtp-refused`, `smtp-deferred`,
+                 *     `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+                 *     `host-not-allowed`, `no-mailbox`, `bad-recipient`,
+                 *     `mailbox-settings`, `attachment` or `other`), which the UI words in
+                 *     the reader's language.
+                 */
+                error_code: string | null;
                 from_address: string;
                 /** Format: int64 */
                 id: number;
@@ -5782,6 +5798,11 @@ export interface components {
         ItemList_User: {
             items: {
                 active: boolean;
+                /**
+                 * @description What the reader may do with this user (lists and reads of users;
+                 *     absent elsewhere), from the policy.
+                 */
+                can?: components["schemas"]["UserActions"];
                 /** Format: int64 */
                 client_id: number | null;
                 client_name: string | null;
@@ -6230,6 +6251,18 @@ export interface components {
             subject: string | null;
             to_address: string | null;
         };
+        /** @description The call a message records (`NewMessage::call`). */
+        MessageCall: {
+            /** Format: int64 */
+            after_work_seconds?: number;
+            language?: null | components["schemas"]["Locale"];
+            /** @description The number called (or calling), as typed. */
+            phone: string;
+            /** Format: int64 */
+            talk_seconds?: number;
+            /** Format: int64 */
+            wait_seconds?: number;
+        };
         MessageCreated: {
             case: components["schemas"]["Case"];
             message: components["schemas"]["Message"];
@@ -6326,6 +6359,8 @@ export interface components {
         };
         /** @description A project as listed in `/me`. */
         MyProject: {
+            /** @description What the user may do in the project (the UI shows only that). */
+            can: components["schemas"]["ProjectActions"];
             /** Format: int64 */
             client_id: number;
             client_name: string;
@@ -6550,6 +6585,7 @@ export interface components {
             /** @description Files uploaded to the case beforehand, sent with this message. */
             attachment_ids?: number[];
             body_text: string;
+            call?: null | components["schemas"]["MessageCall"];
             /** Format: int64 */
             expected_version?: number | null;
             force?: boolean;
@@ -6841,6 +6877,25 @@ export interface components {
             member_count: number;
             name: string;
             updated_at: string;
+        };
+        /**
+         * @description What the UI may offer the user in one project (issue 17): asked of the
+         *     same policy functions the handlers ask, never stored.
+         */
+        ProjectActions: {
+            /**
+             * @description The handling a case of the project may be given, of `client`,
+             *     `provider-basic`, `provider-pro` and `provider` (any provider team).
+             */
+            handling: string[];
+            /** @description Delete, merge and import the client's contacts and organizations. */
+            manage_customers: boolean;
+            /** @description The project's distribution plan (own team / provider teams). */
+            manage_distribution: boolean;
+            /** @description Add and remove the project's members. */
+            manage_members: boolean;
+            /** @description The project's routing of new cases to agents. */
+            manage_routing: boolean;
         };
         ProjectPatch: {
             active?: boolean | null;
@@ -7690,6 +7745,11 @@ export interface components {
         };
         User: {
             active: boolean;
+            /**
+             * @description What the reader may do with this user (lists and reads of users;
+             *     absent elsewhere), from the policy.
+             */
+            can?: components["schemas"]["UserActions"];
             /** Format: int64 */
             client_id: number | null;
             client_name: string | null;
@@ -7705,6 +7765,13 @@ export interface components {
             team_id: number | null;
             team_name: string | null;
             updated_at: string;
+        };
+        /** @description What the UI may offer on one user (issue 17), from the policy. */
+        UserActions: {
+            deactivate: boolean;
+            edit: boolean;
+            /** @description List and revoke the user's API tokens. */
+            tokens: boolean;
         };
         UserPatch: {
             active?: boolean | null;
@@ -8128,6 +8195,7 @@ export type MemberRole = components['schemas']['MemberRole'];
 export type MePatch = components['schemas']['MePatch'];
 export type MergeInput = components['schemas']['MergeInput'];
 export type Message = components['schemas']['Message'];
+export type MessageCall = components['schemas']['MessageCall'];
 export type MessageCreated = components['schemas']['MessageCreated'];
 export type MessageKind = components['schemas']['MessageKind'];
 export type Mode = components['schemas']['Mode'];
@@ -8178,6 +8246,7 @@ export type Priority = components['schemas']['Priority'];
 export type ProblemBody = components['schemas']['ProblemBody'];
 export type Progress = components['schemas']['Progress'];
 export type Project = components['schemas']['Project'];
+export type ProjectActions = components['schemas']['ProjectActions'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type ProjectRouting = components['schemas']['ProjectRouting'];
 export type PublicFormInfo = components['schemas']['PublicFormInfo'];
@@ -8250,6 +8319,7 @@ export type UnpublishArticle = components['schemas']['UnpublishArticle'];
 export type Urgency = components['schemas']['Urgency'];
 export type UsageCounts = components['schemas']['UsageCounts'];
 export type User = components['schemas']['User'];
+export type UserActions = components['schemas']['UserActions'];
 export type UserPatch = components['schemas']['UserPatch'];
 export type Viewer = components['schemas']['Viewer'];
 export type WebForm = components['schemas']['WebForm'];
