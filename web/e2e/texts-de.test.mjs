@@ -149,15 +149,27 @@ test('the audit log names people and objects, shows changes as lines and filters
     const day = (offset) => {
       const d = new Date();
       d.setDate(d.getDate() + offset);
-      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+      // Typed the German way (TT.MM.JJJJ), as the field shows it.
+      return `${String(d.getDate()).padStart(2, '0')}.${String(d.getMonth() + 1).padStart(2, '0')}.${d.getFullYear()}`;
     };
-    await page.getByTestId('audit-filter-from').fill(day(1));
+    const from = page.getByTestId('audit-filter-from');
+    const to = page.getByTestId('audit-filter-to');
+    assert.equal(await from.getAttribute('placeholder'), '03.12.2026');
+    assert.equal(await from.getAttribute('type'), 'text', 'no browser date widget in the browser’s locale');
+    const pick = async (input, text) => {
+      await input.fill(text);
+      await input.press('Enter');
+    };
+    await pick(from, day(1));
     await page.getByText('Noch keine Einträge.').waitFor();
-    await page.getByTestId('audit-filter-from').fill(day(0));
-    await page.getByTestId('audit-filter-to').fill(day(0));
+    await pick(from, day(0));
+    await pick(to, day(0));
     await update.waitFor();
-    await page.getByTestId('audit-filter-to').fill(day(-1));
+    await pick(to, day(-1));
     await page.getByText('Noch keine Einträge.').waitFor();
+    // A date that is none gets the app's German message.
+    await pick(to, '31.02.2026');
+    await page.getByTestId('audit-filter-to-error').filter({ hasText: /TT\.MM\.JJJJ|03\.12\.2026/ }).waitFor();
   } catch (e) {
     await failureArtifacts('texts-audit', who);
     throw e;

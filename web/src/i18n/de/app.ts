@@ -209,4 +209,13 @@ export const app: AreaMessages<typeof en> = {
   'input.datetime': 'Bitte Datum und Uhrzeit im Format {example} eingeben.',
   'input.min': 'Bitte {limit} oder mehr eingeben.',
   'input.max': 'Bitte {limit} oder weniger eingeben.',
+  'input.choose': 'Bitte wählen Sie einen Eintrag aus.',
+  'input.check': 'Bitte bestätigen Sie dieses Feld.',
+  'input.email': 'Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.',
+  'input.url': 'Bitte geben Sie eine vollständige Adresse ein, z. B. https://beispiel.de.',
+  'input.pattern': 'Bitte halten Sie sich an das verlangte Format.',
+  'input.patternHint': 'Bitte halten Sie sich an das verlangte Format: {hint}',
+  'input.tooShort': 'Bitte mindestens {n} Zeichen eingeben.',
+  'input.tooLong': 'Bitte höchstens {n} Zeichen eingeben.',
+  'input.badValue': 'Bitte einen gültigen Wert eingeben.',
 };

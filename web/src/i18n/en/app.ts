@@ -209,4 +209,13 @@ export const app = {
   'input.datetime': 'Enter date and time as {example}.',
   'input.min': 'Enter {limit} or more.',
   'input.max': 'Enter {limit} or less.',
+  'input.choose': 'Please choose an entry.',
+  'input.check': 'Please tick this field.',
+  'input.email': 'Please enter a valid e-mail address, e.g. name@example.com.',
+  'input.url': 'Please enter a full address, e.g. https://example.com.',
+  'input.pattern': 'Please match the requested format.',
+  'input.patternHint': 'Please match the requested format: {hint}',
+  'input.tooShort': 'Please enter at least {n} characters.',
+  'input.tooLong': 'Please enter at most {n} characters.',
+  'input.badValue': 'Please enter a valid value.',
 } satisfies Messages;
