@@ -1850,9 +1850,18 @@ pub const EXPORTERS: &[Exporter] = &[
             c("project_id", "See projects.csv."),
             c("name", "Name of the seat."),
             c("tariff", "`team-basic` or `team-pro`."),
-            c("channel", "The channel the seat serves; empty: every channel."),
-            c("calendar_id", "Team Basic's service window; see business_calendars.csv."),
-            c("productive_minutes", "Team Basic's daily productive time per seat, in minutes."),
+            c(
+                "channel",
+                "The channel the seat serves; empty: every channel.",
+            ),
+            c(
+                "calendar_id",
+                "Team Basic's service window; see business_calendars.csv.",
+            ),
+            c(
+                "productive_minutes",
+                "Team Basic's daily productive time per seat, in minutes.",
+            ),
             c("valid_from", "First day (local date)."),
             c("valid_to", "Last day (local date); empty: open."),
             c("version", "Edit version."),
