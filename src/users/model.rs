@@ -70,6 +70,11 @@ pub struct User {
     pub active: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// What the reader may do with this user (lists and reads of users;
+    /// absent elsewhere), from the policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub can: Option<crate::auth::model::UserActions>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

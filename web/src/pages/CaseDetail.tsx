@@ -92,7 +92,7 @@ export function CaseDetailPage({ params }: { params: Params }) {
         </div>
       )}
 
-      <CaseHeader c={c} meId={me.user.id} viewers={state.viewers} topics={topics} members={members} patch={writes.patch} feedback={writes.feedback.state} resetKey={writes.discarded} actionError={writes.actionError} statusRef={statusRef} />
+      <CaseHeader c={c} meId={me.user.id} viewers={state.viewers} topics={topics} members={members} patch={writes.patch} feedback={writes.feedback.state} resetKey={writes.discarded} actionError={writes.actionError} statusRef={statusRef} handling={me.projects.find((p) => p.id === c.project_id)?.can.handling ?? []} />
 
       <div class="case-layout">
         <div class="case-main">

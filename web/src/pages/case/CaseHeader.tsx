@@ -51,6 +51,8 @@ export function CaseHeader(props: {
   resetKey: unknown;
   actionError: unknown;
   statusRef: Ref<HTMLSelectElement>;
+  /** The handling choices the user may give in the case's project. */
+  handling: string[];
 }) {
   const { c, meId, viewers, topics, members, patch, resetKey } = props;
   const fieldLabels = {
@@ -64,6 +66,9 @@ export function CaseHeader(props: {
     due_at: t('case.due'),
     tags: t('case.tags'),
   };
+  // The handling teams the server lets this user give (their project's
+  // `can.handling` in /me); the case's own stays shown.
+  const allowedHandling = props.handling;
   const assigneeOptions = members.map((m) => ({ id: m.user_id, name: m.user_name }));
   if (c.assignee_id && !assigneeOptions.some((o) => o.id === c.assignee_id)) assigneeOptions.push({ id: c.assignee_id, name: c.assignee_name ?? `#${c.assignee_id}` });
   return (
@@ -136,7 +141,7 @@ export function CaseHeader(props: {
         <label class="case-field case-field-yield">
           <span class="field-label">{t('case.team')}</span>
           <HeldSelect server={handlingValue(c)} resetKey={resetKey} onSave={(v) => patch(handlingPatch(v as HandlingChoice))} testId="case-handling">
-            {HANDLING_CHOICES.filter((k) => k !== 'provider' || handlingValue(c) === 'provider').map((k) => (
+            {HANDLING_CHOICES.filter((k) => k === handlingValue(c) || (k !== 'provider' && allowedHandling.includes(k))).map((k) => (
               <option key={k} value={k}>
                 {t(`dist.handling.${k}`)}
               </option>
