@@ -137,6 +137,9 @@ pub struct Permissions {
 /// same policy functions the handlers ask, never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ProjectActions {
+    /// The project's set-up: its settings, topics, data masks, web form,
+    /// mailboxes and retention.
+    pub manage_settings: bool,
     /// Add and remove the project's members.
     pub manage_members: bool,
     /// Delete, merge and import the client's contacts and organizations.

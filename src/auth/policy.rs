@@ -755,6 +755,7 @@ pub fn project_actions(p: &Principal, project: ProjectRef) -> ProjectActions {
     .map(|(name, _, _)| name.to_string())
     .collect();
     ProjectActions {
+        manage_settings: manage_projects_of(p, project.client_id).is_ok(),
         manage_members: manage_members(p, project).is_ok(),
         manage_customers: manage_customers(p, project.client_id).is_ok(),
         manage_routing: manage_routing(p, project).is_ok(),
@@ -825,11 +826,21 @@ mod tests {
         let all = ["client", "provider-basic", "provider-pro", "provider"];
         let admin = who(Role::ClientAdmin, Some(OWN), &[]);
         let can = project_actions(&admin, project);
-        assert!(can.manage_members && can.manage_customers && can.manage_distribution);
+        assert!(
+            can.manage_settings
+                && can.manage_members
+                && can.manage_customers
+                && can.manage_distribution
+        );
         assert_eq!(can.handling, all);
         let agent = who(Role::Agent, Some(OWN), &[(10, OWN, MemberRole::Agent)]);
         let can = project_actions(&agent, project);
-        assert!(!can.manage_members && !can.manage_customers && !can.manage_distribution);
+        assert!(
+            !can.manage_settings
+                && !can.manage_members
+                && !can.manage_customers
+                && !can.manage_distribution
+        );
         assert_eq!(can.handling, all);
         // A Team Basic agent in a planned project keeps cases in their share
         // or gives them back, nothing else.
