@@ -6896,6 +6896,11 @@ export interface components {
             manage_members: boolean;
             /** @description The project's routing of new cases to agents. */
             manage_routing: boolean;
+            /**
+             * @description The project's set-up: its settings, topics, data masks, web form,
+             *     mailboxes and retention.
+             */
+            manage_settings: boolean;
         };
         ProjectPatch: {
             active?: boolean | null;
@@ -7790,6 +7795,8 @@ export interface components {
         };
         /** @description A project's web form settings. */
         WebForm: {
+            /** @description `#rrggbb` for the heading rule and the send button; '' = default. */
+            accent_color: string;
             /**
              * @description Shown to the sender after sending, with the case reference; also the
              *     project's fixed text in the confirmation mail.
@@ -7805,11 +7812,18 @@ export interface components {
             /** @description Text above the fields (plain text; line breaks kept). */
             intro: string;
             /**
+             * @description The client's logo above the form: a PNG, JPEG, WebP or GIF data
+             *     URL of at most 150 KB; '' = none.
+             */
+            logo: string;
+            /**
              * Format: int32
              * @description Proof-of-work asked of the sender's browser (leading zero bits of
              *     SHA-256, 0–24; 0 = off). Needs JavaScript; about 2^n hashes.
              */
             pow_bits: number;
+            /** @description Plain text under the fields (line breaks kept); '' = none. */
+            privacy_notice: string;
             /** Format: int64 */
             project_id: number;
             /** @description The unguessable id in the public address; `null` until first saved. */
@@ -7838,14 +7852,17 @@ export interface components {
             updated_at: string | null;
         };
         WebFormInput: {
+            accent_color?: string;
             confirmation?: string;
             enabled: boolean;
             intro?: string;
+            logo?: string;
             /**
              * Format: int32
              * @description 0–24.
              */
             pow_bits?: number;
+            privacy_notice?: string;
             send_confirmation?: boolean;
             title?: string;
             /** Format: int64 */
