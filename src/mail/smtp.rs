@@ -340,13 +340,50 @@ pub async fn send(
     hello: &str,
     message: Message,
 ) -> Result<(), SendError> {
-    let failed = |e: lettre::transport::smtp::Error| {
-        tracing::info!(host = %settings.host, error = %e, "SMTP send failed");
-        SendError {
-            permanent: e.is_permanent(),
-            message: failure_kind(&e),
-        }
-    };
+    let transport = transport(settings, hosts, hello).await?;
+    transport
+        .send(message)
+        .await
+        .map_err(|e| failed(settings, e))?;
+    Ok(())
+}
+
+/// "Check connection" of SMTP settings not saved yet (issue 17): resolves
+/// and checks the host as [`send`] does (no private or local network
+/// unless allowed), connects, greets, upgrades to TLS and logs in, and
+/// sends nothing.
+pub async fn check(
+    settings: &SmtpSettings,
+    hosts: &HostPolicy,
+    hello: &str,
+) -> Result<(), SendError> {
+    let transport = transport(settings, hosts, hello).await?;
+    match transport.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(SendError {
+            permanent: false,
+            message: CONNECTION_FAILED.into(),
+        }),
+        Err(e) => Err(failed(settings, e)),
+    }
+}
+
+fn failed(settings: &SmtpSettings, e: lettre::transport::smtp::Error) -> SendError {
+    tracing::info!(host = %settings.host, error = %e, "SMTP send failed");
+    SendError {
+        permanent: e.is_permanent(),
+        message: failure_kind(&e),
+    }
+}
+
+/// The transport to the mailbox's SMTP server, its host resolved and checked
+/// against the platform's policy.
+async fn transport(
+    settings: &SmtpSettings,
+    hosts: &HostPolicy,
+    hello: &str,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let failed = |e: lettre::transport::smtp::Error| failed(settings, e);
     let plain = settings.security == Security::Plain;
     let addrs = hosts
         .resolve(
@@ -397,9 +434,7 @@ pub async fn send(
             settings.password.clone().unwrap_or_default(),
         ));
     }
-    let transport = builder.build();
-    transport.send(message).await.map_err(failed)?;
-    Ok(())
+    Ok(builder.build())
 }
 
 #[cfg(test)]

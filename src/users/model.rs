@@ -70,10 +70,8 @@ pub struct User {
     pub active: bool,
     pub created_at: String,
     pub updated_at: String,
-    /// What the reader may do with this user (lists and reads of users;
-    /// absent elsewhere), from the policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    /// What the reader may do with this user, from the policy (lists and
+    /// reads of users; `null` where the user is not the object, as in `/me`).
     pub can: Option<crate::auth::model::UserActions>,
 }
 

@@ -1014,3 +1014,36 @@ async fn starttls_checks_the_certificate_unless_the_admin_turns_that_off() {
         postfix.log()
     );
 }
+
+/// Issue 17: "Verbindung testen" before saving. Settings pointing into a
+/// link-local or private network are refused by the host policy before any
+/// connection (both sides say `host-not-allowed`); nothing is stored; an
+/// empty password without a stored mailbox is refused by field.
+#[actix_web::test]
+async fn a_connection_test_refuses_private_networks_and_stores_nothing() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(KADMIN);
+    let acme = project(&ts, "ACME").await;
+    let path = format!("/api/v1/projects/{acme}/mailboxes/check");
+    let settings = |password: &str| {
+        json!({
+            "imap_host": "169.254.169.254", "imap_security": "tls", "imap_username": "service",
+            "imap_password": password,
+            "smtp_host": "10.1.2.3", "smtp_security": "starttls", "smtp_username": "service",
+        })
+    };
+    let (status, result) = admin.post(&path, settings("secret-imap-1")).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["imap"]["ok"], false);
+    assert_eq!(result["imap"]["reason"], "host-not-allowed", "{result}");
+    assert_eq!(result["smtp"]["ok"], false);
+    assert_eq!(result["smtp"]["reason"], "host-not-allowed", "{result}");
+    let (_, list) = admin
+        .get(&format!("/api/v1/projects/{acme}/mailboxes"))
+        .await;
+    assert_eq!(list["items"], json!([]), "nothing stored");
+    let (status, problem) = admin.post(&path, settings("")).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["field"], "imap_password");
+    ts.server.stop().await;
+}

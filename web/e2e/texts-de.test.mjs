@@ -242,6 +242,19 @@ test('a mailbox’s fetch schedule is chosen with the picker and shown in words'
     await page.goto(`${env.baseUrl}/admin/projects/${acme.id}`);
     await page.getByTestId(`mailbox-${mailbox.id}`).getByTestId('mailbox-edit').click();
     const form = page.getByTestId('mailbox-form');
+    // The form in German steps; the connection test with the stored
+    // passwords answers in German; the schedule is part of receiving.
+    assert.deepEqual(
+      (await form.getByTestId('mailbox-steps').getByRole('button').allInnerTexts()).map((x) => x.replace(/^\d\s*/, '').trim()),
+      ['Postfach', 'Empfang', 'Versand', 'Eingangsbestätigung'],
+    );
+    await form.getByTestId('mailbox-step-3').click();
+    await form.getByTestId('mailbox-test-run').filter({ hasText: 'Verbindung testen' }).click();
+    await form.getByTestId('mailbox-test-smtp').waitFor({ timeout: 30_000 });
+    assert.equal((await form.getByTestId('mailbox-test-smtp').innerText()).trim(), 'Versand: Keine Verbindung zum Mailserver.');
+    assert.match(await form.getByTestId('mailbox-test-imap').innerText(), /^Empfang: /);
+    assert.doesNotMatch(await form.getByTestId('mailbox-test').innerText(), /\b(connection|refused|server|failed)\b/i);
+    await form.getByTestId('mailbox-step-2').click();
     // A shape the picker has no words for stays an expression of one's own.
     assert.equal(await form.getByTestId('mailbox-schedule-kind').inputValue(), 'custom');
     assert.equal(await form.getByTestId('mailbox-schedule-expr').inputValue(), '0 0 0 1 1 *');
