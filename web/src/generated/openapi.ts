@@ -2175,6 +2175,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/mailboxes/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * "Verbindung testen" before saving (issue 17): tries the receiving
+         *     (IMAP: log in, open the folder) and the sending side (SMTP: connect,
+         *     TLS, log in; nothing is sent) of settings not saved yet, each host
+         *     checked against the platform's policy first (no private, loopback or
+         *     link-local network unless `mail_allowed_hosts` allows it). Passwords
+         *     left empty are the stored ones of `mailbox_id`. Nothing is stored.
+         */
+        post: operations["check_settings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/members": {
         parameters: {
             query?: never;
@@ -4023,6 +4047,17 @@ export interface components {
         } | {
             any: components["schemas"]["ConditionNode"][];
         } | components["schemas"]["Condition"];
+        /** @description Both sides of a connection test. */
+        ConnectionCheck: {
+            /** @description Receiving: reasons as `CheckResult`'s. */
+            imap: components["schemas"]["CheckResult"];
+            /**
+             * @description Sending: `reason` is a delivery's `error_code` (`smtp-refused`,
+             *     `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+             *     `host-not-allowed`, …).
+             */
+            smtp: components["schemas"]["CheckResult"];
+        };
         Contact: {
             /**
              * Format: int64
@@ -5590,6 +5625,12 @@ export interface components {
                 /** Format: int32 */
                 consecutive_failures: number;
                 desired: components["schemas"]["DesiredState"];
+                /**
+                 * @description Its stable code (`error_code`), which the UI words in the reader's
+                 *     language: `store-busy`, `disk-full`, `permission-denied`,
+                 *     `missing-file`, a mail code (`smtp-…`, `host-…`) or `other`.
+                 */
+                error_code: string | null;
                 /** Format: int64 */
                 failures: number;
                 /** @description Stable; the UI names the service by it (`services.name.<key>`). */
@@ -5598,6 +5639,10 @@ export interface components {
                 label: string;
                 /** Format: int64 */
                 last_duration_ms: number | null;
+                /**
+                 * @description The last failure's own words (a server's answer, a path), for the log
+                 *     and English readers.
+                 */
                 last_error: string | null;
                 last_message: null | components["schemas"]["RunMessage"];
                 last_run_at: string | null;
@@ -5798,11 +5843,7 @@ export interface components {
         ItemList_User: {
             items: {
                 active: boolean;
-                /**
-                 * @description What the reader may do with this user (lists and reads of users;
-                 *     absent elsewhere), from the policy.
-                 */
-                can?: components["schemas"]["UserActions"];
+                can: null | components["schemas"]["UserActions"];
                 /** Format: int64 */
                 client_id: number | null;
                 client_name: string | null;
@@ -6144,6 +6185,33 @@ export interface components {
             smtp_tls_verify: boolean;
             smtp_username: string;
             updated_at: string;
+        };
+        /**
+         * @description Settings to try before saving ("Verbindung testen", issue 17): the
+         *     receiving and the sending side of a mailbox form.
+         */
+        MailboxCheck: {
+            imap_folder?: string | null;
+            imap_host: string;
+            imap_password?: string;
+            /** Format: int32 */
+            imap_port?: number | null;
+            imap_security: components["schemas"]["Security"];
+            imap_tls_verify?: boolean | null;
+            imap_username: string;
+            /**
+             * Format: int64
+             * @description The mailbox being edited: its stored passwords stand in for the
+             *     ones left empty.
+             */
+            mailbox_id?: number | null;
+            smtp_host: string;
+            smtp_password?: string | null;
+            /** Format: int32 */
+            smtp_port?: number | null;
+            smtp_security: components["schemas"]["Security"];
+            smtp_tls_verify?: boolean | null;
+            smtp_username?: string | null;
         };
         /** @description Absent fields stay; a password given replaces the stored one. */
         MailboxPatch: {
@@ -7284,6 +7352,12 @@ export interface components {
             /** Format: int32 */
             consecutive_failures: number;
             desired: components["schemas"]["DesiredState"];
+            /**
+             * @description Its stable code (`error_code`), which the UI words in the reader's
+             *     language: `store-busy`, `disk-full`, `permission-denied`,
+             *     `missing-file`, a mail code (`smtp-…`, `host-…`) or `other`.
+             */
+            error_code: string | null;
             /** Format: int64 */
             failures: number;
             /** @description Stable; the UI names the service by it (`services.name.<key>`). */
@@ -7292,6 +7366,10 @@ export interface components {
             label: string;
             /** Format: int64 */
             last_duration_ms: number | null;
+            /**
+             * @description The last failure's own words (a server's answer, a path), for the log
+             *     and English readers.
+             */
             last_error: string | null;
             last_message: null | components["schemas"]["RunMessage"];
             last_run_at: string | null;
@@ -7750,11 +7828,7 @@ export interface components {
         };
         User: {
             active: boolean;
-            /**
-             * @description What the reader may do with this user (lists and reads of users;
-             *     absent elsewhere), from the policy.
-             */
-            can?: components["schemas"]["UserActions"];
+            can: null | components["schemas"]["UserActions"];
             /** Format: int64 */
             client_id: number | null;
             client_name: string | null;
@@ -8079,6 +8153,7 @@ export type ClientInput = components['schemas']['ClientInput'];
 export type ClientRef = components['schemas']['ClientRef'];
 export type Condition = components['schemas']['Condition'];
 export type ConditionNode = components['schemas']['ConditionNode'];
+export type ConnectionCheck = components['schemas']['ConnectionCheck'];
 export type Contact = components['schemas']['Contact'];
 export type ContactCard = components['schemas']['ContactCard'];
 export type ContactPage = components['schemas']['ContactPage'];
@@ -8202,6 +8277,7 @@ export type LinkInput = components['schemas']['LinkInput'];
 export type Locale = components['schemas']['Locale'];
 export type LoginInput = components['schemas']['LoginInput'];
 export type Mailbox = components['schemas']['Mailbox'];
+export type MailboxCheck = components['schemas']['MailboxCheck'];
 export type MailboxPatch = components['schemas']['MailboxPatch'];
 export type MailFlag = components['schemas']['MailFlag'];
 export type MarkedRead = components['schemas']['MarkedRead'];
@@ -23833,6 +23909,127 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    check_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailboxCheck"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionCheck"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
             409: {
                 headers: {
                     [name: string]: unknown;
