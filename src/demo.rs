@@ -990,6 +990,7 @@ fn seed_cases(
                             set_status: Some(Status::PendingCustomer),
                             attachment_ids: vec![],
                             mail: None,
+                            call: None,
                         },
                     )
                     .map_err(err)?;

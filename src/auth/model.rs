@@ -133,6 +133,35 @@ pub struct Permissions {
     pub view_audit: bool,
 }
 
+/// What the UI may offer the user in one project (issue 17): asked of the
+/// same policy functions the handlers ask, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProjectActions {
+    /// The project's set-up: its settings, topics, data masks, web form,
+    /// mailboxes and retention.
+    pub manage_settings: bool,
+    /// Add and remove the project's members.
+    pub manage_members: bool,
+    /// Delete, merge and import the client's contacts and organizations.
+    pub manage_customers: bool,
+    /// The project's routing of new cases to agents.
+    pub manage_routing: bool,
+    /// The project's distribution plan (own team / provider teams).
+    pub manage_distribution: bool,
+    /// The handling a case of the project may be given, of `client`,
+    /// `provider-basic`, `provider-pro` and `provider` (any provider team).
+    pub handling: Vec<String>,
+}
+
+/// What the UI may offer on one user (issue 17), from the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UserActions {
+    pub edit: bool,
+    pub deactivate: bool,
+    /// List and revoke the user's API tokens.
+    pub tokens: bool,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
@@ -159,6 +188,8 @@ pub struct MyProject {
     /// (issue 15): their team's tariff; they see only the cases that team
     /// handles there (`policy::view_case`).
     pub provider_share: Option<crate::users::Tariff>,
+    /// What the user may do in the project (the UI shows only that).
+    pub can: ProjectActions,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -4,7 +4,7 @@
 //! A foreign object is answered with `NotFound`, never `Forbidden`, so that
 //! nobody learns what exists at another client.
 
-use super::model::{MemberRole, Permissions, Principal, Role};
+use super::model::{MemberRole, Permissions, Principal, ProjectActions, Role, UserActions};
 use crate::ids::{ClientId, ProjectId, TeamId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -752,6 +752,41 @@ pub fn change_handling(p: &Principal, project_id: ProjectId, after: CaseHandling
     }
 }
 
+/// What the UI may offer `p` in `project` (a project they see): each
+/// answer from the policy function its handler asks.
+pub fn project_actions(p: &Principal, project: ProjectRef) -> ProjectActions {
+    use crate::users::Tariff;
+    let handling = [
+        ("client", false, None),
+        ("provider-basic", true, Some(Tariff::Basic)),
+        ("provider-pro", true, Some(Tariff::Pro)),
+        ("provider", true, None),
+    ]
+    .into_iter()
+    .filter(|&(_, provider, tariff)| {
+        change_handling(p, project.id, CaseHandling { provider, tariff })
+    })
+    .map(|(name, _, _)| name.to_string())
+    .collect();
+    ProjectActions {
+        manage_settings: manage_projects_of(p, project.client_id).is_ok(),
+        manage_members: manage_members(p, project).is_ok(),
+        manage_customers: manage_customers(p, project.client_id).is_ok(),
+        manage_routing: manage_routing(p, project).is_ok(),
+        manage_distribution: manage_distribution(p, project).is_ok(),
+        handling,
+    }
+}
+
+/// What the UI may offer `p` on user `target` (one they see).
+pub fn user_actions(p: &Principal, target: UserRef) -> UserActions {
+    UserActions {
+        edit: update_user(p, target, None).is_ok(),
+        deactivate: deactivate_user(p, target).is_ok(),
+        tokens: manage_user_tokens(p, target).is_ok(),
+    }
+}
+
 /// The projects where the principal sees only one provider team's share,
 /// with that team's tariff: for the list queries.
 pub fn provider_shares(p: &Principal) -> Vec<(ProjectId, crate::users::Tariff)> {
@@ -794,6 +829,76 @@ mod tests {
 
     const OWN: ClientId = ClientId(1);
     const FOREIGN: ClientId = ClientId(2);
+
+    #[test]
+    fn the_ui_is_offered_what_the_policy_allows() {
+        use crate::users::Tariff;
+        let project = ProjectRef {
+            id: ProjectId(10),
+            client_id: OWN,
+        };
+        let all = ["client", "provider-basic", "provider-pro", "provider"];
+        let admin = who(Role::ClientAdmin, Some(OWN), &[]);
+        let can = project_actions(&admin, project);
+        assert!(
+            can.manage_settings
+                && can.manage_members
+                && can.manage_customers
+                && can.manage_distribution
+        );
+        assert_eq!(can.handling, all);
+        let agent = who(Role::Agent, Some(OWN), &[(10, OWN, MemberRole::Agent)]);
+        let can = project_actions(&agent, project);
+        assert!(
+            !can.manage_settings
+                && !can.manage_members
+                && !can.manage_customers
+                && !can.manage_distribution
+        );
+        assert_eq!(can.handling, all);
+        // A Team Basic agent in a planned project keeps cases in their share
+        // or gives them back, nothing else.
+        let mut basic = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
+        basic.memberships[0].provider_share = Some(Tariff::Basic);
+        assert_eq!(
+            project_actions(&basic, project).handling,
+            ["client", "provider-basic"]
+        );
+
+        // A client admin may not edit or deactivate the provider's agents
+        // (no client), only their own client's users; never themselves.
+        let provider_agent = UserRef {
+            id: UserId(7),
+            role: Role::Agent,
+            client_id: None,
+        };
+        let own_agent = UserRef {
+            id: UserId(8),
+            role: Role::Agent,
+            client_id: Some(OWN),
+        };
+        let none = UserActions {
+            edit: false,
+            deactivate: false,
+            tokens: false,
+        };
+        assert_eq!(user_actions(&admin, provider_agent), none);
+        assert_eq!(
+            user_actions(&admin, own_agent),
+            UserActions {
+                edit: true,
+                deactivate: true,
+                tokens: true
+            }
+        );
+        let itself = UserRef {
+            id: UserId(100),
+            role: Role::ClientAdmin,
+            client_id: Some(OWN),
+        };
+        assert!(!user_actions(&admin, itself).deactivate);
+        assert_eq!(user_actions(&agent, own_agent), none);
+    }
 
     #[test]
     fn a_provider_agent_in_a_planned_project_sees_only_their_teams_share() {

@@ -177,6 +177,13 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
                 member_role: membership.map(|m| m.role),
                 edits_knowledge: membership.is_some_and(|m| m.edits_knowledge),
                 provider_share: membership.and_then(|m| m.provider_share),
+                can: policy::project_actions(
+                    who,
+                    policy::ProjectRef {
+                        id: p.id,
+                        client_id: p.client_id,
+                    },
+                ),
                 id: p.id,
                 name: p.name,
                 key: p.key,

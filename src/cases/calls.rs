@@ -83,18 +83,12 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
     let project = crate::projects::store::get(conn, input.project_id)?
         .ok_or(Invalid::new("project_id", "no such project"))?;
     let phone = input.phone.trim();
-    if contacts::phone_digits(phone).len() < 3 {
-        return Err(Invalid::new("phone", "has too few digits").into());
-    }
-    for (field, seconds) in [
-        ("wait_seconds", input.wait_seconds),
-        ("talk_seconds", input.talk_seconds),
-        ("after_work_seconds", input.after_work_seconds),
-    ] {
-        if !(0..=24 * 3600).contains(&seconds) {
-            return Err(Invalid::new(field, "must be between 0 and 86400").into());
-        }
-    }
+    check_call(
+        phone,
+        input.wait_seconds,
+        input.talk_seconds,
+        input.after_work_seconds,
+    )?;
     let contact_id = match input.contact_id {
         Some(id) => Some(id),
         None => service::resolve_contact(
@@ -108,17 +102,14 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
             },
         )?,
     };
-    let line = call_line(
-        language_of(conn, who, input.language)?,
+    let body = call_body(
+        conn,
+        who,
+        input.language,
         input.direction,
         phone,
-    );
-    let notes = input.notes.trim();
-    let body = if notes.is_empty() {
-        line
-    } else {
-        format!("{line}\n\n{notes}")
-    };
+        &input.notes,
+    )?;
     // Who took the call handles it, when they may (a member of the
     // project); the case is then open, not new.
     let assignee_id = match who.user_id {
@@ -149,16 +140,84 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
         },
     )?;
     let message_id = store::first_message_id(conn, case.id)?;
-    for (kind, seconds) in [
-        (TimeKind::CallWait, input.wait_seconds),
-        (TimeKind::CallTalk, input.talk_seconds),
-        (TimeKind::AfterWork, input.after_work_seconds),
+    record_times(
+        conn,
+        who,
+        case.id,
+        message_id,
+        [
+            input.wait_seconds,
+            input.talk_seconds,
+            input.after_work_seconds,
+        ],
+        false,
+    )?;
+    Ok(case)
+}
+
+/// A call's number and times as the store takes them.
+pub fn check_call(
+    phone: &str,
+    wait_seconds: i64,
+    talk_seconds: i64,
+    after_work_seconds: i64,
+) -> Result<(), CaseError> {
+    if contacts::phone_digits(phone).len() < 3 {
+        return Err(Invalid::new("phone", "has too few digits").into());
+    }
+    for (field, seconds) in [
+        ("wait_seconds", wait_seconds),
+        ("talk_seconds", talk_seconds),
+        ("after_work_seconds", after_work_seconds),
     ] {
-        if seconds != 0 {
+        if !(0..=24 * 3600).contains(&seconds) {
+            return Err(Invalid::new(field, "must be between 0 and 86400").into());
+        }
+    }
+    Ok(())
+}
+
+/// A call message's text: the call's line in `language` ("Ausgehender
+/// Anruf +49 …"), then the agent's notes.
+pub fn call_body(
+    conn: &Connection,
+    who: &Principal,
+    language: Option<Locale>,
+    direction: CallDirection,
+    phone: &str,
+    notes: &str,
+) -> Result<String, CaseError> {
+    let line = call_line(language_of(conn, who, language)?, direction, phone);
+    let notes = notes.trim();
+    Ok(if notes.is_empty() {
+        line
+    } else {
+        format!("{line}\n\n{notes}")
+    })
+}
+
+/// The wait, talk and after-work seconds of a call as time records of its
+/// message (`[wait, talk, after_work]`; zeros are not recorded, except the
+/// talk time when `always_talk`: a call on a case is known as one by its
+/// records, even a call of 0:00).
+pub fn record_times(
+    conn: &Connection,
+    who: &Principal,
+    case_id: crate::ids::CaseId,
+    message_id: Option<i64>,
+    [wait, talk, after_work]: [i64; 3],
+    always_talk: bool,
+) -> Result<(), CaseError> {
+    for (kind, seconds) in [
+        (TimeKind::CallWait, wait),
+        (TimeKind::CallTalk, talk),
+        (TimeKind::AfterWork, after_work),
+    ] {
+        if seconds != 0 || (always_talk && kind == TimeKind::CallTalk) {
             service::add_time_of(
                 conn,
                 who,
-                case.id,
+                case_id,
                 NewTimeEntry {
                     kind,
                     seconds,
@@ -169,7 +228,7 @@ pub fn log_call(conn: &Connection, who: &Principal, input: NewCall) -> Result<Ca
             )?;
         }
     }
-    Ok(case)
+    Ok(())
 }
 
 #[cfg(test)]

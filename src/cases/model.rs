@@ -54,6 +54,18 @@ names!(
     HandlingTeam { Client = "client", Provider = "provider" }
 );
 names!(MessageKind { Inbound = "inbound", Outbound = "outbound", Note = "note" });
+
+impl Channel {
+    /// The channel a written reply to a case of this channel goes out on:
+    /// a phone call cannot carry one, it is answered by e-mail (to the
+    /// contact's address); the other channels answer on themselves.
+    pub fn reply_channel(self) -> Channel {
+        match self {
+            Channel::Call => Channel::Email,
+            other => other,
+        }
+    }
+}
 names!(
     /// The case list's `view`.
     ListView { All = "all", Open = "open", Mine = "mine", Unassigned = "unassigned" }
@@ -136,6 +148,23 @@ pub struct FirstMessage {
     /// Set by the e-mail channel, never by the API.
     #[serde(skip)]
     pub mail: Option<MessageMail>,
+}
+
+/// The call a message records (`NewMessage::call`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageCall {
+    /// The number called (or calling), as typed.
+    pub phone: String,
+    #[serde(default)]
+    pub wait_seconds: i64,
+    #[serde(default)]
+    pub talk_seconds: i64,
+    #[serde(default)]
+    pub after_work_seconds: i64,
+    /// The language of the message's first line (the UI's language);
+    /// default: the caller's profile language, else German.
+    pub language: Option<crate::users::Locale>,
 }
 
 /// The e-mail columns of a thread message that came in by mail, written
@@ -295,6 +324,12 @@ pub struct NewMessage {
     /// Set by the e-mail channel, never by the API.
     #[serde(skip)]
     pub mail: Option<MessageMail>,
+    /// A phone call on the case (with `outbound`: the agent called back;
+    /// with `inbound`: the customer called again): recorded as a call
+    /// message with its times, sent nowhere. `body_text` holds the notes
+    /// and may be empty.
+    #[serde(default)]
+    pub call: Option<MessageCall>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -10,9 +10,9 @@ use rusqlite::types::Value;
 use super::error::CaseError;
 use super::events::CaseEvent;
 use super::model::{
-    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, Due, FiguresQuery,
-    HandlingTeam, InlineContact, ListView, Message, MessageCreated, MessageKind, MyFigures,
-    NewCase, NewMessage, NewTimeEntry, Priority, Status, TimeEntry, Viewer,
+    BulkUpdate, Case, CaseCounts, CaseDetail, CasePage, CasePatch, CaseQuery, Channel, Due,
+    FiguresQuery, HandlingTeam, InlineContact, ListView, Message, MessageCreated, MessageKind,
+    MyFigures, NewCase, NewMessage, NewTimeEntry, Priority, Status, TimeEntry, Viewer,
 };
 use super::store::{self, Filter, Indexing, Key, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
 use crate::auth::Principal;
@@ -606,14 +606,47 @@ pub fn add_message_indexing(
 ) -> Result<MessageCreated, CaseError> {
     let before = visible_case(conn, who, id)?;
     check_version(&before, input.expected_version, input.force)?;
-    let body = body_text(&input.body_text)?;
+    // A call on the case is a message of the call channel, sent nowhere; a
+    // written reply goes out on the channel that can carry it; the rest
+    // stays on the case's channel.
+    let (body, channel) = match &input.call {
+        Some(call) => {
+            let direction = match input.kind {
+                MessageKind::Outbound => super::calls::CallDirection::Outbound,
+                MessageKind::Inbound => super::calls::CallDirection::Inbound,
+                MessageKind::Note => {
+                    return Err(Invalid::new("call", "needs an inbound or outbound message").into());
+                }
+            };
+            let phone = call.phone.trim();
+            super::calls::check_call(
+                phone,
+                call.wait_seconds,
+                call.talk_seconds,
+                call.after_work_seconds,
+            )?;
+            let body = super::calls::call_body(
+                conn,
+                who,
+                call.language,
+                direction,
+                phone,
+                &input.body_text,
+            )?;
+            (body_text(&body)?, Channel::Call)
+        }
+        None if input.kind == MessageKind::Outbound => {
+            (body_text(&input.body_text)?, before.channel.reply_channel())
+        }
+        None => (body_text(&input.body_text)?, before.channel),
+    };
     let mut after = before.clone();
     let message_id = store::insert_message(
         conn,
         &NewMessageRow {
             case_id: id,
             kind: input.kind,
-            channel: before.channel,
+            channel,
             author_user_id: (input.kind != MessageKind::Inbound)
                 .then(|| user_id(who))
                 .flatten(),
@@ -641,10 +674,23 @@ pub fn add_message_indexing(
         set_status(&mut after, status);
     }
     super::attachments::attach_to_message(conn, id, message_id, &input.attachment_ids)?;
-    if input.kind == MessageKind::Outbound {
-        // Queued for the case's channel in this transaction; the channel's
+    if let Some(call) = &input.call {
+        super::calls::record_times(
+            conn,
+            who,
+            id,
+            Some(message_id),
+            [
+                call.wait_seconds,
+                call.talk_seconds,
+                call.after_work_seconds,
+            ],
+            true,
+        )?;
+    } else if input.kind == MessageKind::Outbound {
+        // Queued for the reply's channel in this transaction; the channel's
         // consumer sends it (`crate::channels`).
-        super::outbox::push(conn, before.channel, id, message_id)?;
+        super::outbox::push(conn, channel, id, message_id)?;
     }
     record_changes(conn, who, &before, &after, None)?;
     store::update(conn, &after)?;

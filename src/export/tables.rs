@@ -586,6 +586,12 @@ pub const EXPORTERS: &[Exporter] = &[
             c("confirmation", "Text after sending."),
             c("topic_id", "Topic of new cases (topics.csv)."),
             c("updated_at", TIMES),
+            c("privacy_notice", "Privacy notice under the fields."),
+            c(
+                "accent_color",
+                "Colour of heading rule and send button (#rrggbb).",
+            ),
+            c("logo", "Logo above the form (data URL)."),
         ],
     },
     Exporter {

@@ -199,6 +199,7 @@ use utoipa::{Modify, OpenApi};
         crate::mail::handlers::update,
         crate::mail::handlers::remove,
         crate::mail::handlers::check,
+        crate::mail::handlers::check_settings,
         crate::mail::handlers::pause,
         crate::mail::handlers::resume,
         crate::mail::handlers::fetch_now,

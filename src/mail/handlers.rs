@@ -4,7 +4,10 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 use super::error::MailError;
 use super::fetcher::RunReport;
-use super::model::{CheckResult, InboundMail, InboundQuery, Mailbox, MailboxPatch, NewMailbox};
+use super::model::{
+    CheckResult, ConnectionCheck, ImapSettings, InboundMail, InboundQuery, Mailbox, MailboxCheck,
+    MailboxPatch, NewMailbox,
+};
 use super::service;
 use crate::auth::Principal;
 use crate::http::{ApiError, ItemList, ProblemBody, ValidJson};
@@ -17,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(update)
         .service(remove)
         .service(check)
+        .service(check_settings)
         .service(pause)
         .service(resume)
         .service(fetch_now)
@@ -148,7 +152,15 @@ pub async fn check(
         .db
         .read(move |conn| service::imap_settings(conn, &who, &sealer, id))
         .await?;
-    let result = match state.mail.check(&settings).await {
+    let result = imap_result(&settings, state.mail.check(&settings).await);
+    Ok(HttpResponse::Ok().json(result))
+}
+
+fn imap_result(
+    settings: &ImapSettings,
+    outcome: Result<u32, super::imap::ImapError>,
+) -> CheckResult {
+    match outcome {
         Ok(messages) => CheckResult {
             ok: true,
             reason: None,
@@ -160,7 +172,7 @@ pub async fn check(
         },
         Err(err) => {
             // What the server said stays in the log.
-            tracing::info!(mailbox = id, error = ?err, "mailbox check failed");
+            tracing::info!(mailbox = settings.mailbox_id, error = ?err, "mailbox check failed");
             CheckResult {
                 ok: false,
                 reason: Some(err.reason().to_string()),
@@ -168,8 +180,58 @@ pub async fn check(
                 messages: None,
             }
         }
+    }
+}
+
+/// "Verbindung testen" before saving (issue 17): tries the receiving
+/// (IMAP: log in, open the folder) and the sending side (SMTP: connect,
+/// TLS, log in; nothing is sent) of settings not saved yet, each host
+/// checked against the platform's policy first (no private, loopback or
+/// link-local network unless `mail_allowed_hosts` allows it). Passwords
+/// left empty are the stored ones of `mailbox_id`. Nothing is stored.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/mailboxes/check", tag = "mail", request_body = MailboxCheck,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ConnectionCheck), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+#[post("/projects/{id}/mailboxes/check")]
+pub async fn check_settings(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<ProjectId>,
+    body: ValidJson<MailboxCheck>,
+) -> Result<HttpResponse, ApiError> {
+    let project_id = id.into_inner();
+    let sealer = state.sealer.clone();
+    let input = body.into_inner();
+    let (imap, smtp) = state
+        .db
+        .read(move |conn| service::check_settings(conn, &who, &sealer, project_id, input))
+        .await?;
+    let imap_outcome = state.mail.check(&imap).await;
+    let hosts = state.config.mail_allowed_hosts.clone();
+    // We greet with the login's domain, or our own name.
+    let hello = smtp
+        .username
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.to_string())
+        .unwrap_or_else(|| "localhost".into());
+    let smtp_result = match super::smtp::check(&smtp, &hosts, &hello).await {
+        Ok(()) => CheckResult {
+            ok: true,
+            reason: None,
+            detail: "connected".into(),
+            messages: None,
+        },
+        Err(err) => CheckResult {
+            ok: false,
+            reason: Some(super::smtp::failure_code(&err.message).to_string()),
+            detail: err.message,
+            messages: None,
+        },
     };
-    Ok(HttpResponse::Ok().json(result))
+    Ok(HttpResponse::Ok().json(ConnectionCheck {
+        imap: imap_result(&imap, imap_outcome),
+        smtp: smtp_result,
+    }))
 }
 
 async fn set_paused(

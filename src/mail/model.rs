@@ -260,6 +260,41 @@ impl std::fmt::Debug for ImapSettings {
     }
 }
 
+/// Settings to try before saving ("Verbindung testen", issue 17): the
+/// receiving and the sending side of a mailbox form.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxCheck {
+    /// The mailbox being edited: its stored passwords stand in for the
+    /// ones left empty.
+    pub mailbox_id: Option<i64>,
+    pub imap_host: String,
+    pub imap_port: Option<u16>,
+    pub imap_security: Security,
+    pub imap_tls_verify: Option<bool>,
+    pub imap_username: String,
+    #[serde(default)]
+    pub imap_password: String,
+    pub imap_folder: Option<String>,
+    pub smtp_host: String,
+    pub smtp_port: Option<u16>,
+    pub smtp_security: Security,
+    pub smtp_tls_verify: Option<bool>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+}
+
+/// Both sides of a connection test.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConnectionCheck {
+    /// Receiving: reasons as `CheckResult`'s.
+    pub imap: CheckResult,
+    /// Sending: `reason` is a delivery's `error_code` (`smtp-refused`,
+    /// `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+    /// `host-not-allowed`, …).
+    pub smtp: CheckResult,
+}
+
 /// The answer of "check connection".
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckResult {

@@ -178,6 +178,12 @@ pub struct Delivery {
     pub attempts: i64,
     pub next_attempt_at: Option<String>,
     pub last_error: Option<String>,
+    /// The stable code of `last_error` (`smtp-refused`, `smtp-deferred`,
+    /// `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+    /// `host-not-allowed`, `no-mailbox`, `bad-recipient`,
+    /// `mailbox-settings`, `attachment` or `other`), which the UI words in
+    /// the reader's language.
+    pub error_code: Option<String>,
     pub sent_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -683,19 +689,18 @@ pub fn enqueue_reply(
     message_id: i64,
 ) -> Result<Option<i64>, OutboundError> {
     let case = case_info(conn, case_id)?;
-    if !matches!(case.channel, Channel::Email | Channel::Webform) {
-        return Ok(None);
-    }
-    let (kind, body_text, body_html): (String, String, Option<String>) = conn
+    // The message's channel, not the case's: a phone case's written reply
+    // goes out by e-mail (`Channel::reply_channel`).
+    let (kind, channel, body_text, body_html): (String, String, String, Option<String>) = conn
         .prepare_cached(
-            "SELECT kind, body_text, body_html FROM messages WHERE id = ?1 AND case_id = ?2",
+            "SELECT kind, channel, body_text, body_html FROM messages WHERE id = ?1 AND case_id = ?2",
         )?
         .query_row(params![message_id, case_id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
         .optional()?
         .ok_or(OutboundError::NotFound)?;
-    if kind != MessageKind::Outbound.as_str() {
+    if kind != MessageKind::Outbound.as_str() || !CHANNELS.iter().any(|c| c.as_str() == channel) {
         return Ok(None);
     }
     let sender = sender_for_case(conn, &case)?;
@@ -850,6 +855,9 @@ fn delivery_row(row: &rusqlite::Row) -> rusqlite::Result<Delivery> {
         attempts: row.get(8)?,
         next_attempt_at: row.get(9)?,
         last_error: row.get(10)?,
+        error_code: row
+            .get::<_, Option<String>>(10)?
+            .map(|e| super::smtp::failure_code(&e).to_string()),
         sent_at: row.get(11)?,
         created_at: row.get(12)?,
         updated_at: row.get(13)?,

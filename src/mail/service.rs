@@ -9,10 +9,11 @@ use serde_json::json;
 use super::error::MailError;
 use super::fetcher::{parse_schedule, security_allowed};
 use super::model::{
-    AfterFetch, AutoAck, ImapSettings, InboundMail, InboundQuery, Mailbox, MailboxFields,
-    MailboxPatch, NewMailbox, Security,
+    AfterFetch, AutoAck, ImapSettings, InboundMail, InboundQuery, Mailbox, MailboxCheck,
+    MailboxFields, MailboxPatch, NewMailbox, Security,
 };
 use super::secrets::Sealer;
+use super::smtp::SmtpSettings;
 use super::store;
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
@@ -436,6 +437,83 @@ pub fn delete(conn: &Connection, who: &Principal, id: i64) -> Result<(), MailErr
 }
 
 /// The settings to connect with (for "check connection").
+/// The settings of a connection test in project `project_id` (issue 17),
+/// checked as a mailbox's are; a password left empty is the stored one of
+/// `mailbox_id` (a mailbox of that project the caller manages).
+pub fn check_settings(
+    conn: &Connection,
+    who: &Principal,
+    sealer: &Sealer,
+    project_id: ProjectId,
+    input: MailboxCheck,
+) -> Result<(ImapSettings, SmtpSettings), MailError> {
+    managed_project(conn, who, project_id)?;
+    let stored = match input.mailbox_id {
+        Some(id) => {
+            let mailbox = get(conn, who, id)?;
+            if mailbox.project_id != project_id {
+                return Err(MailError::NotFound);
+            }
+            store::sealed_passwords(conn, id)?
+        }
+        None => None,
+    };
+    let imap_password = if input.imap_password.is_empty() {
+        match &stored {
+            Some((sealed, _)) => sealer.open(IMAP_CONTEXT, sealed)?,
+            None => password("imap_password", "")?,
+        }
+    } else {
+        password("imap_password", &input.imap_password)?
+    };
+    let smtp_password = match input.smtp_password.as_deref() {
+        Some(p) if !p.is_empty() => Some(password("smtp_password", p)?),
+        _ => match stored.as_ref().and_then(|(_, smtp)| smtp.as_ref()) {
+            Some(sealed) if !sealed.is_empty() => Some(sealer.open(SMTP_CONTEXT, sealed)?),
+            _ => None,
+        },
+    };
+    let imap = ImapSettings {
+        mailbox_id: input.mailbox_id.unwrap_or(0),
+        host: host("imap_host", &input.imap_host)?,
+        port: port(
+            input.imap_port,
+            default_port(input.imap_security, true),
+            "imap_port",
+        )?,
+        security: input.imap_security,
+        tls_verify: input.imap_tls_verify.unwrap_or(true),
+        username: required_text("imap_username", &input.imap_username, 200)?,
+        password: imap_password,
+        folder: folder(
+            "imap_folder",
+            input.imap_folder.as_deref().unwrap_or("INBOX"),
+        )?,
+        after_fetch: AfterFetch::Seen,
+        move_to_folder: None,
+    };
+    let smtp = SmtpSettings {
+        host: host("smtp_host", &input.smtp_host)?,
+        port: port(
+            input.smtp_port,
+            default_port(input.smtp_security, false),
+            "smtp_port",
+        )?,
+        // The sender's own spelling of the same choice.
+        security: super::smtp::Security::parse(input.smtp_security.as_str())
+            .ok_or_else(|| Invalid::new("smtp_security", "must be tls, starttls or plain"))?,
+        tls_verify: input.smtp_tls_verify.unwrap_or(true),
+        username: optional_text(
+            "smtp_username",
+            input.smtp_username.as_deref().unwrap_or(""),
+            200,
+            false,
+        )?,
+        password: smtp_password,
+    };
+    Ok((imap, smtp))
+}
+
 pub fn imap_settings(
     conn: &Connection,
     who: &Principal,

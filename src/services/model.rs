@@ -122,7 +122,13 @@ pub struct ServiceStatus {
     pub runs: u64,
     pub failures: u64,
     pub consecutive_failures: u32,
+    /// The last failure's own words (a server's answer, a path), for the log
+    /// and English readers.
     pub last_error: Option<String>,
+    /// Its stable code (`error_code`), which the UI words in the reader's
+    /// language: `store-busy`, `disk-full`, `permission-denied`,
+    /// `missing-file`, a mail code (`smtp-…`, `host-…`) or `other`.
+    pub error_code: Option<String>,
     /// What the last successful run reported.
     pub last_message: Option<RunMessage>,
 }

@@ -315,6 +315,10 @@ impl Entry {
             failures: rt.failures,
             consecutive_failures: rt.consecutive_failures,
             last_error: rt.last_error.clone(),
+            error_code: rt
+                .last_error
+                .as_deref()
+                .map(|e| super::error_code(e).to_string()),
             last_message: rt.last_message.clone(),
         }
     }

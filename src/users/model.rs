@@ -70,6 +70,9 @@ pub struct User {
     pub active: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// What the reader may do with this user, from the policy (lists and
+    /// reads of users; `null` where the user is not the object, as in `/me`).
+    pub can: Option<crate::auth::model::UserActions>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

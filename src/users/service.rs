@@ -84,11 +84,22 @@ pub fn list(
     who: &Principal,
     client_id: Option<ClientId>,
 ) -> Result<Vec<User>, UserError> {
-    Ok(store::list(conn, &policy::user_visibility(who), client_id)?)
+    Ok(store::list(conn, &policy::user_visibility(who), client_id)?
+        .into_iter()
+        .map(|user| with_actions(who, user))
+        .collect())
 }
 
 pub fn get(conn: &Connection, who: &Principal, id: UserId) -> Result<User, UserError> {
-    store::get_visible(conn, &policy::user_visibility(who), id)?.ok_or(UserError::NotFound)
+    store::get_visible(conn, &policy::user_visibility(who), id)?
+        .map(|user| with_actions(who, user))
+        .ok_or(UserError::NotFound)
+}
+
+/// The user with what `who` may do with them (the UI offers only that).
+fn with_actions(who: &Principal, mut user: User) -> User {
+    user.can = Some(policy::user_actions(who, user.as_ref()));
+    user
 }
 
 pub fn create(conn: &Connection, who: &Principal, new: PreparedUser) -> Result<User, UserError> {

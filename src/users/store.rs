@@ -30,6 +30,7 @@ fn from_row(row: &Row) -> rusqlite::Result<User> {
         active: row.get(10)?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
+        can: None,
     })
 }
 

@@ -8,6 +8,7 @@
 //! refused. The sender's confirmation mail is sent only when the project
 //! asks for it, and echoes nothing the sender typed.
 
+pub mod branding;
 mod error;
 pub mod guard;
 pub mod handlers;
@@ -69,6 +70,13 @@ pub struct WebForm {
     /// Proof-of-work asked of the sender's browser (leading zero bits of
     /// SHA-256, 0–24; 0 = off). Needs JavaScript; about 2^n hashes.
     pub pow_bits: u8,
+    /// Plain text under the fields (line breaks kept); '' = none.
+    pub privacy_notice: String,
+    /// `#rrggbb` for the heading rule and the send button; '' = default.
+    pub accent_color: String,
+    /// The client's logo above the form: a PNG, JPEG, WebP or GIF data
+    /// URL of at most 150 KB; '' = none.
+    pub logo: String,
     /// Submissions held for review because the form was over its hourly
     /// limit (see `GET …/webform/held`).
     pub held: i64,
@@ -96,6 +104,12 @@ pub struct WebFormInput {
     #[serde(default)]
     #[schema(maximum = 24)]
     pub pow_bits: u8,
+    #[serde(default)]
+    pub privacy_notice: String,
+    #[serde(default)]
+    pub accent_color: String,
+    #[serde(default)]
+    pub logo: String,
 }
 
 /// A submission held for review.
@@ -138,6 +152,9 @@ impl WebForm {
                 topic_id: r.topic_id,
                 send_confirmation: r.send_confirmation,
                 pow_bits: r.pow_bits,
+                privacy_notice: r.privacy_notice,
+                accent_color: r.accent_color,
+                logo: r.logo,
                 held,
                 updated_at: Some(r.updated_at),
                 spam_caught: 0,
@@ -153,6 +170,9 @@ impl WebForm {
                 topic_id: None,
                 send_confirmation: false,
                 pow_bits: 0,
+                privacy_notice: String::new(),
+                accent_color: String::new(),
+                logo: String::new(),
                 held,
                 updated_at: None,
                 spam_caught: 0,
@@ -205,6 +225,14 @@ pub fn put(
     if input.pow_bits > MAX_POW_BITS {
         return Err(Invalid::new("pow_bits", "must be between 0 and 24").into());
     }
+    let privacy_notice = optional_text(
+        "privacy_notice",
+        &input.privacy_notice,
+        branding::MAX_PRIVACY,
+        true,
+    )?;
+    let accent_color = branding::accent_color(&input.accent_color)?;
+    let logo = branding::logo(&input.logo)?;
     let existing = store::get(conn, project_id)?;
     let created = existing.is_none();
     let public_id = existing.map(|r| r.public_id).unwrap_or_else(new_public_id);
@@ -221,6 +249,9 @@ pub fn put(
             updated_at: String::new(),
             send_confirmation: input.send_confirmation,
             pow_bits: input.pow_bits,
+            privacy_notice,
+            accent_color: accent_color.clone(),
+            logo,
         },
     )?;
     audit::record(
@@ -231,7 +262,8 @@ pub fn put(
         Some(project_id.get()),
         Some(project.client_id),
         json!({ "enabled": input.enabled, "topic_id": input.topic_id, "created": created,
-                "send_confirmation": input.send_confirmation, "pow_bits": input.pow_bits }),
+                "send_confirmation": input.send_confirmation, "pow_bits": input.pow_bits,
+                "accent_color": accent_color }),
     )?;
     get(conn, who, project_id)
 }
@@ -260,6 +292,9 @@ pub fn rotate(
                 updated_at: String::new(),
                 send_confirmation: false,
                 pow_bits: 0,
+                privacy_notice: String::new(),
+                accent_color: String::new(),
+                logo: String::new(),
             },
         )?,
     }
@@ -290,6 +325,11 @@ pub struct PublicForm {
     pub topic_id: Option<i64>,
     pub send_confirmation: bool,
     pub pow_bits: u8,
+    pub privacy_notice: String,
+    /// `#rrggbb` or ''.
+    pub accent_color: String,
+    /// A data URL or ''.
+    pub logo: String,
     /// The project's help center (`/help/{key}`), linked from the page when
     /// the project has one (docs/knowledge.md).
     pub help_center: Option<String>,
@@ -320,6 +360,9 @@ pub fn public_form(conn: &Connection, public_id: &str) -> Result<Option<PublicFo
         topic_id: row.topic_id,
         send_confirmation: row.send_confirmation,
         pow_bits: row.pow_bits,
+        privacy_notice: row.privacy_notice,
+        accent_color: row.accent_color,
+        logo: row.logo,
     }))
 }
 
@@ -503,6 +546,9 @@ pub fn release(
         topic_id: row_form.as_ref().and_then(|f| f.topic_id),
         send_confirmation: row_form.as_ref().is_some_and(|f| f.send_confirmation),
         pow_bits: 0,
+        privacy_notice: String::new(),
+        accent_color: String::new(),
+        logo: String::new(),
         help_center: None,
     };
     let system = system_principal(row.ip.clone());

@@ -18,11 +18,14 @@ pub struct FormRow {
     pub send_confirmation: bool,
     /// Proof-of-work: leading zero bits asked for; 0 = off.
     pub pow_bits: u8,
+    pub privacy_notice: String,
+    pub accent_color: String,
+    pub logo: String,
 }
 
 const COLUMNS: &str =
     "project_id, public_id, enabled, title, intro, confirmation, topic_id, updated_at,
-    send_confirmation, pow_bits";
+    send_confirmation, pow_bits, privacy_notice, accent_color, logo";
 
 fn from_row(row: &Row) -> rusqlite::Result<FormRow> {
     Ok(FormRow {
@@ -36,6 +39,9 @@ fn from_row(row: &Row) -> rusqlite::Result<FormRow> {
         updated_at: row.get(7)?,
         send_confirmation: row.get(8)?,
         pow_bits: row.get(9)?,
+        privacy_notice: row.get(10)?,
+        accent_color: row.get(11)?,
+        logo: row.get(12)?,
     })
 }
 
@@ -61,12 +67,14 @@ pub fn by_public_id(conn: &Connection, public_id: &str) -> StoreResult<Option<Fo
 pub fn upsert(conn: &Connection, form: &FormRow) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO web_forms (project_id, public_id, enabled, title, intro, confirmation, topic_id,
-             updated_at, send_confirmation, pow_bits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             updated_at, send_confirmation, pow_bits, privacy_notice, accent_color, logo)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (project_id) DO UPDATE SET enabled = excluded.enabled, title = excluded.title,
              intro = excluded.intro, confirmation = excluded.confirmation,
              topic_id = excluded.topic_id, updated_at = excluded.updated_at,
-             send_confirmation = excluded.send_confirmation, pow_bits = excluded.pow_bits",
+             send_confirmation = excluded.send_confirmation, pow_bits = excluded.pow_bits,
+             privacy_notice = excluded.privacy_notice, accent_color = excluded.accent_color,
+             logo = excluded.logo",
     )?
     .execute(params![
         form.project_id,
@@ -79,6 +87,9 @@ pub fn upsert(conn: &Connection, form: &FormRow) -> StoreResult<()> {
         now(),
         form.send_confirmation,
         form.pow_bits,
+        form.privacy_notice,
+        form.accent_color,
+        form.logo,
     ])?;
     Ok(())
 }

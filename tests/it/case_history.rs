@@ -206,3 +206,108 @@ async fn a_logged_call_is_the_agents_open_case_in_their_language() {
     assert_eq!(problem["field"], "talk_seconds");
     ts.server.stop().await;
 }
+
+/// Issue 17, point 6: the composer follows the channel. A call on a case
+/// (a call back) is a call message with its times, sent nowhere; a written
+/// reply on a phone case goes out by e-mail (a delivery the thread shows);
+/// a note cannot be a call.
+#[actix_web::test]
+async fn a_call_on_a_case_is_logged_and_a_phone_cases_reply_goes_by_mail() {
+    let ts = common::demo_server().await;
+    let anna = ts.token_client(ANNA);
+    let acme = ts.id_of("/api/v1/projects", "key", "ACME").await;
+    let (case, _) = call_detail(
+        &anna,
+        json!({"project_id": acme, "direction": "inbound", "phone": "+49 351 4711 0816", "contact_name": "Paula Pieper",
+               "subject": "Zählerstand"}),
+    )
+    .await;
+    let id = case["id"].as_i64().unwrap();
+    let messages = format!("/api/v1/cases/{id}/messages");
+
+    // Anna calls back: "Ausgehender Anruf …" with the notes and the times.
+    let (status, created) = anna
+        .post(
+            &messages,
+            json!({"kind": "outbound", "body_text": "Zählerstand telefonisch aufgenommen",
+                   "call": {"phone": "+49 351 4711 0816", "talk_seconds": 95, "after_work_seconds": 30, "language": "de"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let message = &created["message"];
+    assert_eq!(message["channel"], "call");
+    assert_eq!(
+        message["body_text"],
+        "Ausgehender Anruf +49 351 4711 0816\n\nZählerstand telefonisch aufgenommen"
+    );
+    assert_eq!(
+        message["call"],
+        json!({"wait_seconds": 0, "talk_seconds": 95, "after_work_seconds": 30})
+    );
+    assert!(created["case"]["first_response_at"].is_string());
+    // A call of 0:00 without notes is still a call (shown as one).
+    let (status, created) = anna
+        .post(
+            &messages,
+            json!({"kind": "outbound", "body_text": "", "call": {"phone": "+49 351 4711 0816", "language": "en"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["message"]["body_text"],
+        "Outbound call +49 351 4711 0816"
+    );
+    assert_eq!(
+        created["message"]["call"],
+        json!({"wait_seconds": 0, "talk_seconds": 0, "after_work_seconds": 0})
+    );
+    let (_, deliveries) = anna.get(&format!("/api/v1/cases/{id}/deliveries")).await;
+    assert_eq!(deliveries["items"], json!([]), "a call is sent nowhere");
+
+    // A note is no call; bad numbers and times are refused by field.
+    for (body, field) in [
+        (
+            json!({"kind": "note", "body_text": "x", "call": {"phone": "+49 40 1"}}),
+            "call",
+        ),
+        (
+            json!({"kind": "outbound", "body_text": "x", "call": {"phone": "12"}}),
+            "phone",
+        ),
+        (
+            json!({"kind": "outbound", "body_text": "x", "call": {"phone": "+49 40 123", "talk_seconds": -1}}),
+            "talk_seconds",
+        ),
+    ] {
+        let (status, problem) = anna.post(&messages, body).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+
+    // The contact gives an address; a written reply on the phone case is an
+    // e-mail with its delivery (the demo's project has no mailbox yet: the
+    // delivery says so, and goes out once there is one).
+    let contact = case["contact_id"].as_i64().unwrap();
+    let (status, body) = anna
+        .patch(
+            &format!("/api/v1/contacts/{contact}"),
+            json!({"emails": ["paula.pieper@example.org"]}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, created) = anna
+        .post(
+            &messages,
+            json!({"kind": "outbound", "body_text": "Ihre Bestätigung per E-Mail."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["message"]["channel"], "email");
+    let (_, deliveries) = anna.get(&format!("/api/v1/cases/{id}/deliveries")).await;
+    let items = deliveries["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{deliveries}");
+    assert_eq!(items[0]["message_id"], created["message"]["id"]);
+    assert_eq!(items[0]["to_address"], "paula.pieper@example.org");
+    assert_eq!(items[0]["state"], "no-mailbox");
+    ts.server.stop().await;
+}

@@ -840,7 +840,9 @@ async fn no_case_sends_through_another_clients_mailbox() {
     let now = deliveries(&anna, id).await;
     assert_eq!(now.len(), 1, "planned afresh, not twice: {now:?}");
 
-    // A call case sends nothing by mail.
+    // A call case's written reply goes by e-mail (issue 17): without a
+    // contact it has no one to go to and says so; a call back on the case
+    // is sent nowhere.
     let (status, call) = anna
         .post(
             "/api/v1/cases",
@@ -849,8 +851,18 @@ async fn no_case_sends_through_another_clients_mailbox() {
         .await;
     assert_eq!(status, 201);
     let call_id = call["id"].as_i64().unwrap();
-    reply(&anna, call_id, "Zurückgerufen.", &[]).await;
-    assert!(deliveries(&anna, call_id).await.is_empty());
+    reply(&anna, call_id, "Ihre Unterlagen per E-Mail.", &[]).await;
+    let sent = deliveries(&anna, call_id).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["state"], "no-recipient");
+    let (status, body) = anna
+        .post(
+            &format!("/api/v1/cases/{call_id}/messages"),
+            json!({"kind": "outbound", "body_text": "Zurückgerufen.", "call": {"phone": "+49 40 123 456"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(deliveries(&anna, call_id).await.len(), 1);
 }
 
 #[actix_web::test]
@@ -1001,4 +1013,37 @@ async fn starttls_checks_the_certificate_unless_the_admin_turns_that_off() {
         "the mail went over TLS: {}",
         postfix.log()
     );
+}
+
+/// Issue 17: "Verbindung testen" before saving. Settings pointing into a
+/// link-local or private network are refused by the host policy before any
+/// connection (both sides say `host-not-allowed`); nothing is stored; an
+/// empty password without a stored mailbox is refused by field.
+#[actix_web::test]
+async fn a_connection_test_refuses_private_networks_and_stores_nothing() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(KADMIN);
+    let acme = project(&ts, "ACME").await;
+    let path = format!("/api/v1/projects/{acme}/mailboxes/check");
+    let settings = |password: &str| {
+        json!({
+            "imap_host": "169.254.169.254", "imap_security": "tls", "imap_username": "service",
+            "imap_password": password,
+            "smtp_host": "10.1.2.3", "smtp_security": "starttls", "smtp_username": "service",
+        })
+    };
+    let (status, result) = admin.post(&path, settings("secret-imap-1")).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["imap"]["ok"], false);
+    assert_eq!(result["imap"]["reason"], "host-not-allowed", "{result}");
+    assert_eq!(result["smtp"]["ok"], false);
+    assert_eq!(result["smtp"]["reason"], "host-not-allowed", "{result}");
+    let (_, list) = admin
+        .get(&format!("/api/v1/projects/{acme}/mailboxes"))
+        .await;
+    assert_eq!(list["items"], json!([]), "nothing stored");
+    let (status, problem) = admin.post(&path, settings("")).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["field"], "imap_password");
+    ts.server.stop().await;
 }

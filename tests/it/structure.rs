@@ -347,6 +347,7 @@ async fn the_mail_sender_takes_what_waits_in_the_outbox() {
                     set_status: None,
                     attachment_ids: Vec::new(),
                     mail: None,
+                    call: None,
                 },
             )?;
             Ok::<_, zezaro::cases::CaseError>((case_id, created.message.id))

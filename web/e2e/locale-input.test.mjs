@@ -85,3 +85,55 @@ test('dates follow the UI language, with its own messages for invalid input', as
     await context.close();
   }
 });
+
+test("the browser's own form checks speak the UI's language (German), not the browser's", async () => {
+  const context = await env.browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  try {
+    await page.goto(env.baseUrl + '/login');
+    // Before anyone is logged in the page speaks the browser's language
+    // (English here), with the app's words.
+    await page.getByTestId('login-submit').click();
+    const email = page.getByTestId('login-email');
+    assert.equal(await email.evaluate((el) => el.validationMessage), 'Please fill in this field.');
+    await email.fill('anna');
+    await page.getByTestId('login-submit').click();
+    assert.equal(await email.evaluate((el) => el.validationMessage), 'Please enter a valid e-mail address, e.g. name@example.com.');
+    await email.fill(ANNA);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('home').waitFor();
+    await page.getByTestId('lang-switch').selectOption('de');
+    await page.waitForFunction(() => document.documentElement.lang === 'de');
+
+    // A new contact without a name, with an address that is none.
+    await page.goto(env.baseUrl + '/contacts');
+    await page.getByTestId('new-contact').click();
+    await page.getByTestId('contact-email').fill('erika-at-example');
+    await page.getByTestId('submit').click();
+    const name = page.getByTestId('contact-name');
+    assert.equal(await name.evaluate((el) => el.validationMessage), 'Bitte füllen Sie dieses Feld aus.');
+    await name.fill('Erika Muster');
+    await page.getByTestId('submit').click();
+    assert.equal(await name.evaluate((el) => el.validationMessage), '', 'the message goes with the edit');
+    assert.equal(await page.getByTestId('contact-email').evaluate((el) => el.validationMessage), 'Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.');
+
+    // In English the same checks speak English.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('lang-switch').selectOption('en');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.getByTestId('new-contact').click();
+    await page.getByTestId('submit').click();
+    assert.equal(await page.getByTestId('contact-name').evaluate((el) => el.validationMessage), 'Please fill in this field.');
+    assert.deepEqual(problems, []);
+  } catch (e) {
+    mkdirSync(outDir, { recursive: true });
+    await page.screenshot({ path: join(outDir, 'validity-de.png'), fullPage: true }).catch(() => {});
+    throw e;
+  } finally {
+    await context.close();
+  }
+});

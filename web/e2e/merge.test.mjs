@@ -170,7 +170,7 @@ test('merge organizations and contacts through the UI; agents cannot', async () 
     await cdialog.getByTestId('merge-next').click();
     await cdialog.getByTestId('merge-submit').click();
     await page.waitForURL(new RegExp(`/contacts/${target.id}$`));
-    await page.waitForFunction(() => document.querySelector('[data-testid="contact-emails"]')?.value.includes('j.weber@privat.example'));
+    await page.getByTestId('contact-read-emails').filter({ hasText: 'j.weber@privat.example' }).waitFor();
     const merged = await call(platform.context, 'GET', `/contacts/${target.id}`);
     assert.deepEqual(merged.emails, ['jonas@weber.example', 'j.weber@privat.example']);
     assert.equal(merged.customer_number, 'K-4711');

@@ -102,31 +102,56 @@ test('an admin controls services, takes a backup and exports a client from the U
     assert.match(await removed.textContent(), /a contact of this client was erased/);
     assert.equal(await page.getByTestId('export-download').count(), 0);
 
-    // A mailbox with an acknowledgment text, written in the form and read
-    // back from the server when the form is opened again.
+    // A mailbox with an acknowledgment text, written in the form's steps
+    // (a connection test before saving) and read back from the server when
+    // the form is opened again.
     await page.getByTestId('nav-projects').click();
     await page.getByTestId('project-link-ACME').click();
     await page.getByTestId('mailboxes').waitFor();
     await page.getByTestId('mailbox-add').click();
     const form = page.getByTestId('mailbox-form');
+    const submit = form.getByTestId('submit');
+    // Step 1, the mailbox: "Next" checks its fields first.
+    assert.equal((await submit.innerText()).trim(), 'Next');
+    await submit.click();
+    assert.equal(await form.getByTestId('mailbox-name').evaluate((el) => el.validationMessage), 'Please fill in this field.');
     await form.getByTestId('mailbox-name').fill('Service');
     await form.getByTestId('mailbox-address').fill('service-e2e@acme-energie.example');
+    await submit.click();
+    // Step 2, receiving.
     await form.getByTestId('mailbox-imap-host').fill('127.0.0.1');
     await form.locator('select').first().selectOption('plain');
     await form.locator('input[autocomplete="off"]').first().fill('service');
     await form.getByTestId('mailbox-imap-password').fill('secret');
+    await submit.click();
+    // Step 3, sending, with the connection test (nobody listens on the
+    // loopback ports: both sides say why, in words).
     await form.getByTestId('mailbox-smtp-host').fill('127.0.0.1');
+    await form.locator('select').first().selectOption('plain');
     await form.getByTestId('mailbox-smtp-tls-verify').uncheck();
+    await form.getByTestId('mailbox-test-run').click();
+    await form.getByTestId('mailbox-test-imap').filter({ hasText: 'Receiving:' }).waitFor({ timeout: 30_000 });
+    assert.equal(await form.getByTestId('mailbox-test-imap').getAttribute('data-ok'), 'false');
+    assert.match(await form.getByTestId('mailbox-test-imap').innerText(), /^Receiving: \S/);
+    assert.equal((await form.getByTestId('mailbox-test-smtp').innerText()).trim(), 'Sending: No connection to the mail server.');
+    await submit.click();
+    // Step 4, the acknowledgment; saving.
     await form.getByTestId('mailbox-auto-ack').check();
     await form.getByTestId('mailbox-auto-ack-subject').fill('Eingang: {subject}');
     await form.getByTestId('mailbox-auto-ack-body').fill('Hallo {name}, Ihre Anfrage {case_number} ist da.');
-    await form.getByTestId('submit').click();
+    assert.equal((await submit.innerText()).trim(), 'Save');
+    await submit.click();
     await form.waitFor({ state: 'detached' });
     await page.getByTestId('mailbox-edit').first().click();
     const again = page.getByTestId('mailbox-form');
+    await again.getByTestId('mailbox-step-4').click();
     assert.equal(await again.getByTestId('mailbox-auto-ack-subject').inputValue(), 'Eingang: {subject}');
     assert.equal(await again.getByTestId('mailbox-auto-ack-body').inputValue(), 'Hallo {name}, Ihre Anfrage {case_number} ist da.');
+    await again.getByTestId('mailbox-step-3').click();
     assert.equal(await again.getByTestId('mailbox-smtp-tls-verify').isChecked(), false);
+    // Editing: the stored password is tested when none is typed.
+    await again.getByTestId('mailbox-test-run').click();
+    await again.getByTestId('mailbox-test-imap').waitFor({ timeout: 30_000 });
 
     assert.deepEqual(problems, []);
   } finally {

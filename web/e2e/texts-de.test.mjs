@@ -149,15 +149,27 @@ test('the audit log names people and objects, shows changes as lines and filters
     const day = (offset) => {
       const d = new Date();
       d.setDate(d.getDate() + offset);
-      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+      // Typed the German way (TT.MM.JJJJ), as the field shows it.
+      return `${String(d.getDate()).padStart(2, '0')}.${String(d.getMonth() + 1).padStart(2, '0')}.${d.getFullYear()}`;
     };
-    await page.getByTestId('audit-filter-from').fill(day(1));
+    const from = page.getByTestId('audit-filter-from');
+    const to = page.getByTestId('audit-filter-to');
+    assert.equal(await from.getAttribute('placeholder'), '03.12.2026');
+    assert.equal(await from.getAttribute('type'), 'text', 'no browser date widget in the browser’s locale');
+    const pick = async (input, text) => {
+      await input.fill(text);
+      await input.press('Enter');
+    };
+    await pick(from, day(1));
     await page.getByText('Noch keine Einträge.').waitFor();
-    await page.getByTestId('audit-filter-from').fill(day(0));
-    await page.getByTestId('audit-filter-to').fill(day(0));
+    await pick(from, day(0));
+    await pick(to, day(0));
     await update.waitFor();
-    await page.getByTestId('audit-filter-to').fill(day(-1));
+    await pick(to, day(-1));
     await page.getByText('Noch keine Einträge.').waitFor();
+    // A date that is none gets the app's German message.
+    await pick(to, '31.02.2026');
+    await page.getByTestId('audit-filter-to-error').filter({ hasText: /TT\.MM\.JJJJ|03\.12\.2026/ }).waitFor();
   } catch (e) {
     await failureArtifacts('texts-audit', who);
     throw e;
@@ -230,7 +242,18 @@ test('a mailbox’s fetch schedule is chosen with the picker and shown in words'
     await page.goto(`${env.baseUrl}/admin/projects/${acme.id}`);
     await page.getByTestId(`mailbox-${mailbox.id}`).getByTestId('mailbox-edit').click();
     const form = page.getByTestId('mailbox-form');
-    // The schedule is part of the receiving step.
+    // The form in German steps; the connection test with the stored
+    // passwords answers in German; the schedule is part of receiving.
+    assert.deepEqual(
+      (await form.getByTestId('mailbox-steps').getByRole('button').allInnerTexts()).map((x) => x.replace(/^\d\s*/, '').trim()),
+      ['Postfach', 'Empfang', 'Versand', 'Eingangsbestätigung'],
+    );
+    await form.getByTestId('mailbox-step-3').click();
+    await form.getByTestId('mailbox-test-run').filter({ hasText: 'Verbindung testen' }).click();
+    await form.getByTestId('mailbox-test-smtp').waitFor({ timeout: 30_000 });
+    assert.equal((await form.getByTestId('mailbox-test-smtp').innerText()).trim(), 'Versand: Keine Verbindung zum Mailserver.');
+    assert.match(await form.getByTestId('mailbox-test-imap').innerText(), /^Empfang: /);
+    assert.doesNotMatch(await form.getByTestId('mailbox-test').innerText(), /\b(connection|refused|server|failed)\b/i);
     await form.getByTestId('mailbox-step-2').click();
     // A shape the picker has no words for stays an expression of one's own.
     assert.equal(await form.getByTestId('mailbox-schedule-kind').inputValue(), 'custom');

@@ -295,6 +295,7 @@ export type AutoAck = Schemas['AutoAck'];
 export type MailFlag = Schemas['MailFlag'];
 export type InboundMail = Schemas['InboundMail'];
 export type CheckResult = Schemas['CheckResult'];
+export type ConnectionCheck = Schemas['ConnectionCheck'];
 export type RunReport = Schemas['RunReport'];
 
 // ---------- webhooks ----------

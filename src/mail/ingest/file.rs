@@ -451,6 +451,7 @@ fn file(
                     set_status: keep_status,
                     attachment_ids: Vec::new(),
                     mail: Some(mail),
+                    call: None,
                 },
                 Indexing::Deferred(index),
             )?;

@@ -329,7 +329,7 @@ async fn deliver(state: &Sending, mut due: Due) -> bool {
 async fn attempt(state: &Sending, due: &mut Due) -> Result<(), SendError> {
     let mailbox_id = due
         .mailbox_id
-        .ok_or_else(|| SendError::permanent("the mailbox was deleted"))?;
+        .ok_or_else(|| SendError::permanent(smtp::MAILBOX_DELETED))?;
     let sealer = state.sealer.clone();
     let client_id = due.client_id;
     let settings: Result<SmtpSettings, SendError> = state
@@ -342,7 +342,7 @@ async fn attempt(state: &Sending, due: &mut Due) -> Result<(), SendError> {
             message: format!("reading the mailbox: {e}"),
             permanent: false,
         })?
-        .unwrap_or_else(|| Err(SendError::permanent("the mailbox was deleted")));
+        .unwrap_or_else(|| Err(SendError::permanent(smtp::MAILBOX_DELETED)));
     let settings = settings?;
     let files = std::mem::take(&mut due.files);
     if !files.is_empty() {

@@ -23,6 +23,7 @@ const SCRIPT: &str = include_str!("../form.js");
 /// The page routes, outside `/api/v1`.
 pub fn configure_pages(cfg: &mut web::ServiceConfig) {
     cfg.route("/f/form.css", web::get().to(stylesheet))
+        .route("/f/theme.css", web::get().to(theme))
         .route("/f/form.js", web::get().to(script))
         .route("/f/{public_id}", web::get().to(page))
         .route("/f/{public_id}", web::post().to(send_page));
@@ -192,6 +193,7 @@ struct Texts {
     reference: &'static str,
     not_found_title: &'static str,
     help_center: &'static str,
+    privacy: &'static str,
     not_found: &'static str,
     throttled_title: &'static str,
     throttled: &'static str,
@@ -224,6 +226,7 @@ const DE: Texts = Texts {
     reference: "Ihre Vorgangsnummer:",
     not_found_title: "Formular nicht gefunden",
     help_center: "Viele Antworten finden Sie schon in unserem Hilfe-Center.",
+    privacy: "Datenschutz",
     not_found: "Dieses Formular gibt es nicht oder es ist nicht mehr aktiv.",
     throttled_title: "Zu viele Anfragen",
     throttled: "Von Ihrer Adresse kamen gerade sehr viele Anfragen. Bitte versuchen Sie es in {n} Minuten erneut.",
@@ -256,6 +259,7 @@ const EN: Texts = Texts {
     reference: "Your reference number:",
     not_found_title: "Form not found",
     help_center: "Many answers are already in our help center.",
+    privacy: "Privacy",
     not_found: "This form does not exist or is no longer active.",
     throttled_title: "Too many requests",
     throttled: "We received very many requests from your address. Please try again in {n} minutes.",
@@ -303,11 +307,36 @@ fn paragraphs(text: &str) -> String {
 }
 
 fn document(t: &Texts, title: &str, body: &str) -> String {
+    document_of(t, title, body, None)
+}
+
+/// The page of a form: its colour as a stylesheet of its own (the CSP
+/// allows no inline style) and its logo above the content.
+fn form_document(t: &Texts, form: &PublicForm, body: &str) -> String {
+    document_of(t, &form.title, body, Some(form))
+}
+
+fn document_of(t: &Texts, title: &str, body: &str, form: Option<&PublicForm>) -> String {
+    let theme = form
+        .and_then(|f| f.accent_color.strip_prefix('#'))
+        .filter(|digits| super::super::branding::theme_css(digits).is_some())
+        .map(|digits| format!("<link rel=\"stylesheet\" href=\"/f/theme.css?c={digits}\">\n"))
+        .unwrap_or_default();
+    let logo = form
+        .filter(|f| !f.logo.is_empty())
+        .map(|f| {
+            format!(
+                "<img class=\"wf-logo\" src=\"{}\" alt=\"{}\" data-testid=\"wf-logo\">\n",
+                escape(&f.logo),
+                escape(&f.title)
+            )
+        })
+        .unwrap_or_default();
     format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"robots\" content=\"noindex, nofollow\">\n<title>{title}</title>\n\
-         <link rel=\"stylesheet\" href=\"/f/form.css\">\n</head>\n<body>\n<main class=\"wf\">\n{body}\n</main>\n</body>\n</html>\n",
+         <link rel=\"stylesheet\" href=\"/f/form.css\">\n{theme}</head>\n<body>\n<main class=\"wf\">\n{logo}{body}\n</main>\n</body>\n</html>\n",
         lang = t.lang,
         title = escape(title),
     )
@@ -454,6 +483,13 @@ fn form_page(
             escape(t.pow_working)
         ));
     }
+    if !form.privacy_notice.trim().is_empty() {
+        body.push_str(&format!(
+            "<div class=\"wf-privacy\" data-testid=\"wf-privacy\">\n<h2>{}</h2>\n{}\n</div>\n",
+            escape(t.privacy),
+            paragraphs(&form.privacy_notice)
+        ));
+    }
     body.push_str(&format!(
         "<p class=\"wf-note\">{}</p>\n<button type=\"submit\" class=\"wf-send\">{}</button>\n</form>",
         escape(t.required_note),
@@ -462,7 +498,7 @@ fn form_page(
     if form.pow_bits > 0 {
         body.push_str("\n<script src=\"/f/form.js\" defer></script>");
     }
-    document(t, &form.title, &body)
+    form_document(t, form, &body)
 }
 
 fn confirmation_page(t: &Texts, form: &PublicForm, receipt: &SubmissionReceipt) -> String {
@@ -473,7 +509,7 @@ fn confirmation_page(t: &Texts, form: &PublicForm, receipt: &SubmissionReceipt) 
             escape(t.thanks),
             escape(t.held),
         );
-        return document(t, &form.title, &body);
+        return form_document(t, form, &body);
     }
     let text = if receipt.confirmation.trim().is_empty() {
         paragraphs(t.default_confirmation)
@@ -488,7 +524,7 @@ fn confirmation_page(t: &Texts, form: &PublicForm, receipt: &SubmissionReceipt) 
         escape(t.reference),
         escape(&receipt.reference),
     );
-    document(t, &form.title, &body)
+    form_document(t, form, &body)
 }
 
 fn failure_page(t: &Texts, err: &ApiError) -> HttpResponse {
@@ -512,6 +548,23 @@ async fn stylesheet() -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+#[derive(serde::Deserialize)]
+struct ThemeQuery {
+    c: String,
+}
+
+/// `GET /f/theme.css?c=rrggbb`: a form's colour (nothing stored is read;
+/// anything but six hex digits is 404).
+async fn theme(query: web::Query<ThemeQuery>) -> HttpResponse {
+    match super::super::branding::theme_css(&query.c) {
+        Some(css) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .body(css),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 /// `GET /f/{public_id}`: the form.

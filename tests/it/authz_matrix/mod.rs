@@ -1111,6 +1111,23 @@ impl Ctx {
                 self.effect(endpoint, target, role, result.0, done);
                 result
             }
+            "POST /projects/{id}/mailboxes/check" => {
+                let result = api
+                    .post(
+                        &p(format!("/projects/{}/mailboxes/check", fx.project(target))),
+                        json!({
+                            "imap_host": "127.0.0.1", "imap_port": 1, "imap_security": "plain",
+                            "imap_username": "matrix", "imap_password": "matrix-imap-secret",
+                            "smtp_host": "127.0.0.1", "smtp_port": 1, "smtp_security": "plain",
+                        }),
+                    )
+                    .await;
+                if result.0 == 200 {
+                    assert_eq!(result.1["imap"]["ok"], false, "{}", result.1);
+                    assert_eq!(result.1["smtp"]["ok"], false, "{}", result.1);
+                }
+                result
+            }
             "GET /mailboxes/{id}"
             | "PATCH /mailboxes/{id}"
             | "DELETE /mailboxes/{id}"

@@ -53,9 +53,11 @@ interface FormModalProps {
   title: string;
   submitLabel: string;
   onClose: () => void;
-  /** Throw to keep the dialog open and show the error. */
-  onSubmit: () => Promise<void>;
+  /** Throw to keep the dialog open and show the error; answer 'stay' to keep it open (a next step). */
+  onSubmit: () => Promise<void | 'stay'>;
   children: ComponentChildren;
+  /** Buttons before the submit button (e.g. "Back" in a form of steps). */
+  extraActions?: ComponentChildren;
   testId?: string;
   danger?: boolean;
   /** The form checks its fields itself and shows its own, translated messages. */
@@ -63,7 +65,7 @@ interface FormModalProps {
 }
 
 /** A modal with a form: Enter submits, errors are shown inside, closes on success. */
-export function FormModal({ title, submitLabel, onClose, onSubmit, children, testId, danger, noValidate }: FormModalProps) {
+export function FormModal({ title, submitLabel, onClose, onSubmit, children, testId, danger, noValidate, extraActions }: FormModalProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: Event) => {
@@ -72,7 +74,10 @@ export function FormModal({ title, submitLabel, onClose, onSubmit, children, tes
     setBusy(true);
     setError(null);
     try {
-      await onSubmit();
+      if ((await onSubmit()) === 'stay') {
+        setBusy(false);
+        return;
+      }
       onClose();
     } catch (err) {
       setError(err);
@@ -88,6 +93,7 @@ export function FormModal({ title, submitLabel, onClose, onSubmit, children, tes
           <button type="button" class="btn" onClick={onClose}>
             {t('common.cancel')}
           </button>
+          {extraActions}
           <button type="submit" class={danger ? 'btn btn-danger' : 'btn btn-primary'} disabled={busy} data-testid="submit">
             {busy ? t('common.saving') : submitLabel}
           </button>

@@ -121,7 +121,7 @@ export function SchedulePicker(props: { value: string; onChange: (expr: string) 
       )}
       {(shape.kind === 'daily' || shape.kind === 'weekly') && (
         <Field label={t('schedule.picker.time')}>
-          <input type="time" required value={time} onChange={(e) => setTime(e.currentTarget.value)} data-testid={`${id}-time`} />
+          <LocaleInput kind="time" required value={time || null} onValue={(v) => v && setTime(v)} data-testid={`${id}-time`} />
         </Field>
       )}
       {shape.kind === 'custom' && (

@@ -61,6 +61,9 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
   const [topicId, setTopicId] = useState('');
   const [sendConfirmation, setSendConfirmation] = useState(false);
   const [powBits, setPowBits] = useState<number | null>(0);
+  const [privacy, setPrivacy] = useState('');
+  const [accent, setAccent] = useState('');
+  const [logo, setLogo] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
@@ -76,7 +79,21 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
     setTopicId(f.topic_id ? String(f.topic_id) : '');
     setSendConfirmation(f.send_confirmation);
     setPowBits(f.pow_bits);
+    setPrivacy(f.privacy_notice);
+    setAccent(f.accent_color);
+    setLogo(f.logo);
   }, [f]);
+
+  /** A chosen logo file as a data URL (the server checks type and size too). */
+  const pickLogo = (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    if (!['image/png', 'image/jpeg', 'image/webp', 'image/gif'].includes(file.type)) return setError(new Error(t('webform.logoType')));
+    if (file.size > 150 * 1024) return setError(new Error(t('webform.logoSize')));
+    const reader = new FileReader();
+    reader.onload = () => setLogo(String(reader.result ?? ''));
+    reader.readAsDataURL(file);
+  };
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -93,6 +110,9 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
         topic_id: topicId ? Number(topicId) : null,
         send_confirmation: sendConfirmation,
         pow_bits: powBits ?? 0,
+        privacy_notice: privacy.trim(),
+        accent_color: accent,
+        logo,
       });
       await form.reload();
       setNotice(t('webform.saved'));
@@ -146,6 +166,35 @@ export function WebFormCard({ projectId, canEdit }: { projectId: number; canEdit
                   data-testid="webform-send-confirmation"
                 />
               </Field>
+              <Field label={t('webform.privacy')} hint={t('webform.privacyHint')}>
+                <textarea rows={4} maxLength={4000} value={privacy} onInput={(e) => setPrivacy(e.currentTarget.value)} data-testid="webform-privacy" />
+              </Field>
+              <div class="form-row">
+                <Field label={t('webform.accent')} hint={t('webform.accentHint')}>
+                  <div class="field-with-action">
+                    <input type="color" class="input-color" value={accent || '#1f5cc4'} onInput={(e) => setAccent(e.currentTarget.value)} aria-label={t('webform.accent')} data-testid="webform-accent" />
+                    {accent && (
+                      <button type="button" class="btn btn-small" onClick={() => setAccent('')} data-testid="webform-accent-reset">
+                        {t('webform.accentReset')}
+                      </button>
+                    )}
+                  </div>
+                </Field>
+                <Field label={t('webform.logo')} hint={t('webform.logoHint')}>
+                  <div class="field-with-action webform-logo">
+                    {logo && <img src={logo} alt={t('webform.logoPreview')} class="webform-logo-preview" data-testid="webform-logo-preview" />}
+                    <label class="btn btn-small file-button">
+                      {t(logo ? 'webform.logoReplace' : 'webform.logoChoose')}
+                      <input type="file" accept="image/png,image/jpeg,image/webp,image/gif" class="sr-only" onChange={(e) => pickLogo(e.currentTarget.files?.[0])} data-testid="webform-logo-file" />
+                    </label>
+                    {logo && (
+                      <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setLogo('')} data-testid="webform-logo-remove">
+                        {t('webform.logoRemove')}
+                      </button>
+                    )}
+                  </div>
+                </Field>
+              </div>
               <Field label={t('webform.powBits')} hint={t('webform.powBitsHint')}>
                 <LocaleInput kind="integer" min={0} max={24} value={powBits} onValue={setPowBits} data-testid="webform-pow" />
               </Field>

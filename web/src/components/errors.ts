@@ -19,11 +19,17 @@ export function errorMessage(err: unknown, fields?: FieldLabels): string {
       msg = t('password.weak', { reason: hasMessage(reason) ? t(reason) : t('password.weak.too-guessable') });
     } else if (code === 'wrong-password') {
       msg = t('error.wrong-password');
-    } else if (code === 'validation' && field && fields?.[field]) {
-      msg = t('error.invalidField', { field: fields[field], detail: detail ?? '' });
+    } else if (code && code !== 'validation' && hasMessage(`error.${code}`)) {
+      // A known code says it best (a duplicate name names its field too).
+      msg = t(`error.${code}` as MsgKey);
     } else if (code === 'validation' || (field && detail)) {
-      // Validation details are specific; show them with the field name.
-      msg = field ? t('error.field', { field, detail: detail ?? '' }) : (detail ?? t('error.generic', { status }));
+      // The field by the form's label, else by the catalogue's name for it
+      // (`questions[2].text` is a question); the server's detail is
+      // English, so only English screens show it.
+      const label = field ? (fields?.[field] ?? fieldName(field)) : null;
+      if (label) msg = t('error.invalidField', { field: label, detail: detail ?? '' });
+      else if (getLocale() === 'en') msg = field ? t('error.field', { field, detail: detail ?? '' }) : (detail ?? t('error.generic', { status }));
+      else msg = t('error.invalidValue');
     } else if (code && hasMessage(`error.${code}`)) {
       msg = t(`error.${code}` as MsgKey);
     } else {
@@ -34,6 +40,12 @@ export function errorMessage(err: unknown, fields?: FieldLabels): string {
     return msg;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The catalogue's name of a field a problem names (`skills.level` and `questions[1].text` by their first part). */
+function fieldName(field: string): string | null {
+  const key = `field.${field.split(/[.[]/)[0]}`;
+  return hasMessage(key) ? t(key as MsgKey) : null;
 }
 
 /**

@@ -2384,6 +2384,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/mailboxes/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * "Verbindung testen" before saving (issue 17): tries the receiving
+         *     (IMAP: log in, open the folder) and the sending side (SMTP: connect,
+         *     TLS, log in; nothing is sent) of settings not saved yet, each host
+         *     checked against the platform's policy first (no private, loopback or
+         *     link-local network unless `mail_allowed_hosts` allows it). Passwords
+         *     left empty are the stored ones of `mailbox_id`. Nothing is stored.
+         */
+        post: operations["check_settings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/members": {
         parameters: {
             query?: never;
@@ -4569,6 +4593,17 @@ export interface components {
         } | {
             any: components["schemas"]["ConditionNode"][];
         } | components["schemas"]["Condition"];
+        /** @description Both sides of a connection test. */
+        ConnectionCheck: {
+            /** @description Receiving: reasons as `CheckResult`'s. */
+            imap: components["schemas"]["CheckResult"];
+            /**
+             * @description Sending: `reason` is a delivery's `error_code` (`smtp-refused`,
+             *     `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+             *     `host-not-allowed`, …).
+             */
+            smtp: components["schemas"]["CheckResult"];
+        };
         Contact: {
             /**
              * Format: int64
@@ -4800,6 +4835,14 @@ export interface components {
             /** Format: int64 */
             case_id: number;
             created_at: string;
+            /**
+             * @description The stable code of `last_error` (`smtp-refused`, `smtp-deferred`,
+             *     `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+             *     `host-not-allowed`, `no-mailbox`, `bad-recipient`,
+             *     `mailbox-settings`, `attachment` or `other`), which the UI words in
+             *     the reader's language.
+             */
+            error_code: string | null;
             from_address: string;
             /** Format: int64 */
             id: number;
@@ -6027,6 +6070,14 @@ export interface components {
                 /** Format: int64 */
                 case_id: number;
                 created_at: string;
+                /**
+                 * @description The stable code of `last_error` (`smtp-refused`, `smtp-deferred`,
+                 *     `smtp-timeout`, `smtp-tls`, `smtp-connection`, `host-unknown`,
+                 *     `host-not-allowed`, `no-mailbox`, `bad-recipient`,
+                 *     `mailbox-settings`, `attachment` or `other`), which the UI words in
+                 *     the reader's language.
+                 */
+                error_code: string | null;
                 from_address: string;
                 /** Format: int64 */
                 id: number;
@@ -6612,6 +6663,12 @@ export interface components {
                 /** Format: int32 */
                 consecutive_failures: number;
                 desired: components["schemas"]["DesiredState"];
+                /**
+                 * @description Its stable code (`error_code`), which the UI words in the reader's
+                 *     language: `store-busy`, `disk-full`, `permission-denied`,
+                 *     `missing-file`, a mail code (`smtp-…`, `host-…`) or `other`.
+                 */
+                error_code: string | null;
                 /** Format: int64 */
                 failures: number;
                 /** @description Stable; the UI names the service by it (`services.name.<key>`). */
@@ -6620,6 +6677,10 @@ export interface components {
                 label: string;
                 /** Format: int64 */
                 last_duration_ms: number | null;
+                /**
+                 * @description The last failure's own words (a server's answer, a path), for the log
+                 *     and English readers.
+                 */
                 last_error: string | null;
                 last_message: null | components["schemas"]["RunMessage"];
                 last_run_at: string | null;
@@ -6820,6 +6881,7 @@ export interface components {
         ItemList_User: {
             items: {
                 active: boolean;
+                can: null | components["schemas"]["UserActions"];
                 /** Format: int64 */
                 client_id: number | null;
                 client_name: string | null;
@@ -7181,6 +7243,33 @@ export interface components {
             smtp_username: string;
             updated_at: string;
         };
+        /**
+         * @description Settings to try before saving ("Verbindung testen", issue 17): the
+         *     receiving and the sending side of a mailbox form.
+         */
+        MailboxCheck: {
+            imap_folder?: string | null;
+            imap_host: string;
+            imap_password?: string;
+            /** Format: int32 */
+            imap_port?: number | null;
+            imap_security: components["schemas"]["Security"];
+            imap_tls_verify?: boolean | null;
+            imap_username: string;
+            /**
+             * Format: int64
+             * @description The mailbox being edited: its stored passwords stand in for the
+             *     ones left empty.
+             */
+            mailbox_id?: number | null;
+            smtp_host: string;
+            smtp_password?: string | null;
+            /** Format: int32 */
+            smtp_port?: number | null;
+            smtp_security: components["schemas"]["Security"];
+            smtp_tls_verify?: boolean | null;
+            smtp_username?: string | null;
+        };
         /** @description Absent fields stay; a password given replaces the stored one. */
         MailboxPatch: {
             address?: string | null;
@@ -7286,6 +7375,18 @@ export interface components {
             kind: components["schemas"]["MessageKind"];
             subject: string | null;
             to_address: string | null;
+        };
+        /** @description The call a message records (`NewMessage::call`). */
+        MessageCall: {
+            /** Format: int64 */
+            after_work_seconds?: number;
+            language?: null | components["schemas"]["Locale"];
+            /** @description The number called (or calling), as typed. */
+            phone: string;
+            /** Format: int64 */
+            talk_seconds?: number;
+            /** Format: int64 */
+            wait_seconds?: number;
         };
         MessageCreated: {
             case: components["schemas"]["Case"];
@@ -7450,6 +7551,8 @@ export interface components {
         };
         /** @description A project as listed in `/me`. */
         MyProject: {
+            /** @description What the user may do in the project (the UI shows only that). */
+            can: components["schemas"]["ProjectActions"];
             /** Format: int64 */
             client_id: number;
             client_name: string;
@@ -7712,6 +7815,7 @@ export interface components {
             /** @description Files uploaded to the case beforehand, sent with this message. */
             attachment_ids?: number[];
             body_text: string;
+            call?: null | components["schemas"]["MessageCall"];
             /** Format: int64 */
             expected_version?: number | null;
             force?: boolean;
@@ -8048,6 +8152,30 @@ export interface components {
             member_count: number;
             name: string;
             updated_at: string;
+        };
+        /**
+         * @description What the UI may offer the user in one project (issue 17): asked of the
+         *     same policy functions the handlers ask, never stored.
+         */
+        ProjectActions: {
+            /**
+             * @description The handling a case of the project may be given, of `client`,
+             *     `provider-basic`, `provider-pro` and `provider` (any provider team).
+             */
+            handling: string[];
+            /** @description Delete, merge and import the client's contacts and organizations. */
+            manage_customers: boolean;
+            /** @description The project's distribution plan (own team / provider teams). */
+            manage_distribution: boolean;
+            /** @description Add and remove the project's members. */
+            manage_members: boolean;
+            /** @description The project's routing of new cases to agents. */
+            manage_routing: boolean;
+            /**
+             * @description The project's set-up: its settings, topics, data masks, web form,
+             *     mailboxes and retention.
+             */
+            manage_settings: boolean;
         };
         ProjectPatch: {
             active?: boolean | null;
@@ -8522,6 +8650,12 @@ export interface components {
             /** Format: int32 */
             consecutive_failures: number;
             desired: components["schemas"]["DesiredState"];
+            /**
+             * @description Its stable code (`error_code`), which the UI words in the reader's
+             *     language: `store-busy`, `disk-full`, `permission-denied`,
+             *     `missing-file`, a mail code (`smtp-…`, `host-…`) or `other`.
+             */
+            error_code: string | null;
             /** Format: int64 */
             failures: number;
             /** @description Stable; the UI names the service by it (`services.name.<key>`). */
@@ -8530,6 +8664,10 @@ export interface components {
             label: string;
             /** Format: int64 */
             last_duration_ms: number | null;
+            /**
+             * @description The last failure's own words (a server's answer, a path), for the log
+             *     and English readers.
+             */
             last_error: string | null;
             last_message: null | components["schemas"]["RunMessage"];
             last_run_at: string | null;
@@ -9054,6 +9192,7 @@ export interface components {
         };
         User: {
             active: boolean;
+            can: null | components["schemas"]["UserActions"];
             /** Format: int64 */
             client_id: number | null;
             client_name: string | null;
@@ -9069,6 +9208,13 @@ export interface components {
             team_id: number | null;
             team_name: string | null;
             updated_at: string;
+        };
+        /** @description What the UI may offer on one user (issue 17), from the policy. */
+        UserActions: {
+            deactivate: boolean;
+            edit: boolean;
+            /** @description List and revoke the user's API tokens. */
+            tokens: boolean;
         };
         UserPatch: {
             active?: boolean | null;
@@ -9087,6 +9233,8 @@ export interface components {
         };
         /** @description A project's web form settings. */
         WebForm: {
+            /** @description `#rrggbb` for the heading rule and the send button; '' = default. */
+            accent_color: string;
             /**
              * @description Shown to the sender after sending, with the case reference; also the
              *     project's fixed text in the confirmation mail.
@@ -9102,11 +9250,18 @@ export interface components {
             /** @description Text above the fields (plain text; line breaks kept). */
             intro: string;
             /**
+             * @description The client's logo above the form: a PNG, JPEG, WebP or GIF data
+             *     URL of at most 150 KB; '' = none.
+             */
+            logo: string;
+            /**
              * Format: int32
              * @description Proof-of-work asked of the sender's browser (leading zero bits of
              *     SHA-256, 0–24; 0 = off). Needs JavaScript; about 2^n hashes.
              */
             pow_bits: number;
+            /** @description Plain text under the fields (line breaks kept); '' = none. */
+            privacy_notice: string;
             /** Format: int64 */
             project_id: number;
             /** @description The unguessable id in the public address; `null` until first saved. */
@@ -9135,14 +9290,17 @@ export interface components {
             updated_at: string | null;
         };
         WebFormInput: {
+            accent_color?: string;
             confirmation?: string;
             enabled: boolean;
             intro?: string;
+            logo?: string;
             /**
              * Format: int32
              * @description 0–24.
              */
             pow_bits?: number;
+            privacy_notice?: string;
             send_confirmation?: boolean;
             title?: string;
             /** Format: int64 */
@@ -9372,6 +9530,7 @@ export type ClientInput = components['schemas']['ClientInput'];
 export type ClientRef = components['schemas']['ClientRef'];
 export type Condition = components['schemas']['Condition'];
 export type ConditionNode = components['schemas']['ConditionNode'];
+export type ConnectionCheck = components['schemas']['ConnectionCheck'];
 export type Contact = components['schemas']['Contact'];
 export type ContactCard = components['schemas']['ContactCard'];
 export type ContactPage = components['schemas']['ContactPage'];
@@ -9525,6 +9684,7 @@ export type Locale = components['schemas']['Locale'];
 export type LogEntry = components['schemas']['LogEntry'];
 export type LoginInput = components['schemas']['LoginInput'];
 export type Mailbox = components['schemas']['Mailbox'];
+export type MailboxCheck = components['schemas']['MailboxCheck'];
 export type MailboxPatch = components['schemas']['MailboxPatch'];
 export type MailFlag = components['schemas']['MailFlag'];
 export type MarkedRead = components['schemas']['MarkedRead'];
@@ -9535,6 +9695,7 @@ export type MemberRole = components['schemas']['MemberRole'];
 export type MePatch = components['schemas']['MePatch'];
 export type MergeInput = components['schemas']['MergeInput'];
 export type Message = components['schemas']['Message'];
+export type MessageCall = components['schemas']['MessageCall'];
 export type MessageCreated = components['schemas']['MessageCreated'];
 export type MessageKind = components['schemas']['MessageKind'];
 export type Mode = components['schemas']['Mode'];
@@ -9593,6 +9754,7 @@ export type ProductiveReport = components['schemas']['ProductiveReport'];
 export type ProductiveRow = components['schemas']['ProductiveRow'];
 export type Progress = components['schemas']['Progress'];
 export type Project = components['schemas']['Project'];
+export type ProjectActions = components['schemas']['ProjectActions'];
 export type ProjectPatch = components['schemas']['ProjectPatch'];
 export type ProjectRouting = components['schemas']['ProjectRouting'];
 export type ProjectSeats = components['schemas']['ProjectSeats'];
@@ -9678,6 +9840,7 @@ export type UnpublishArticle = components['schemas']['UnpublishArticle'];
 export type Urgency = components['schemas']['Urgency'];
 export type UsageCounts = components['schemas']['UsageCounts'];
 export type User = components['schemas']['User'];
+export type UserActions = components['schemas']['UserActions'];
 export type UserPatch = components['schemas']['UserPatch'];
 export type Viewer = components['schemas']['Viewer'];
 export type WebForm = components['schemas']['WebForm'];
@@ -26416,6 +26579,127 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    check_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailboxCheck"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionCheck"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
             409: {
                 headers: {
                     [name: string]: unknown;

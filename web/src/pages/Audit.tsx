@@ -3,6 +3,7 @@ import { api, query, type AuditEntry, type AuditPage as AuditPageData, type Clie
 import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
+import { LocaleInput } from '../components/LocaleInput';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
@@ -111,10 +112,10 @@ export function AuditPage() {
           </select>
         </Field>
         <Field label={t('audit.from')}>
-          <input type="date" value={filters.from} max={filters.to || undefined} onChange={set('from')} data-testid="audit-filter-from" />
+          <LocaleInput kind="date" value={filters.from || null} onValue={() => {}} onCommit={(v) => setFilters({ ...filters, from: v ?? '' })} data-testid="audit-filter-from" />
         </Field>
         <Field label={t('audit.to')}>
-          <input type="date" value={filters.to} min={filters.from || undefined} onChange={set('to')} data-testid="audit-filter-to" />
+          <LocaleInput kind="date" value={filters.to || null} onValue={() => {}} onCommit={(v) => setFilters({ ...filters, to: v ?? '' })} data-testid="audit-filter-to" />
         </Field>
         <button type="button" class="btn" onClick={() => setFilters(NO_FILTERS)} disabled={filters === NO_FILTERS} data-testid="audit-reset">
           {t('audit.reset')}

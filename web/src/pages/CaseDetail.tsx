@@ -95,14 +95,14 @@ export function CaseDetailPage({ params }: { params: Params }) {
         </div>
       )}
 
-      <CaseHeader c={c} meId={me.user.id} viewers={state.viewers} topics={topics} members={members} patch={writes.patch} feedback={writes.feedback.state} resetKey={writes.discarded} actionError={writes.actionError} statusRef={statusRef} />
+      <CaseHeader c={c} meId={me.user.id} viewers={state.viewers} topics={topics} members={members} patch={writes.patch} feedback={writes.feedback.state} resetKey={writes.discarded} actionError={writes.actionError} statusRef={statusRef} handling={me.projects.find((p) => p.id === c.project_id)?.can.handling ?? []} />
 
       <div class="case-layout">
         <div class="case-main">
           <Thread key={id} messages={detail.messages} contactName={c.contact_name} deliveries={state.deliveries} mails={state.mails} onRetry={writes.retryDelivery} />
           <Composer composer={composer} to={detail.contact?.emails[0]} />
         </div>
-        <SidePanel detail={detail} timer={timer} onSaveCustom={writes.saveCustom} onLinksChanged={() => void state.reload()}>
+        <SidePanel detail={detail} timer={timer} onSaveCustom={writes.saveCustom} onSaveTags={(tags) => writes.patch({ tags })} onLinksChanged={() => void state.reload()}>
           <KnowledgePanel
             caseId={id}
             onInsert={(text) => {

@@ -1,5 +1,7 @@
-// A contact's master data (editable) and their cases.
+// A contact's master data, read first (a card of facts with "Edit"), then
+// edited in one form with one save; their cases, custom fields and GDPR.
 
+import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, query, type CasePage, type Contact, type ContactFull, type ContactPage, type DuplicateGroup, type List, type Organization } from '../api';
 import { formatDateTime, formatNumber, formatShort, t } from '../i18n';
@@ -63,10 +65,13 @@ export function ContactDetailPage({ params }: { params: Params }) {
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const [merging, setMerging] = useState(false);
+  const [editing, setEditing] = useState(false);
 
   useEffect(() => {
     if (c) setForm(toForm(c));
   }, [c]);
+  // Another contact opened: its read view.
+  useEffect(() => setEditing(false), [id]);
 
   const set = (k: keyof Form) => (e: Event) => {
     setSaved(false);
@@ -95,6 +100,7 @@ export function ContactDetailPage({ params }: { params: Params }) {
       });
       await contact.reload();
       setSaved(true);
+      setEditing(false);
     } catch (err) {
       setError(err);
     } finally {
@@ -150,6 +156,34 @@ export function ContactDetailPage({ params }: { params: Params }) {
       {contact.loading && !c && <Loading />}
       {c && form && (
         <div class="contact-layout">
+          {!editing && (
+            <section class="card" data-testid="contact-edit" aria-labelledby="contact-facts-title">
+              <div class="card-head">
+                <h2 id="contact-facts-title">{t('contacts.masterData')}</h2>
+                {!c.merged_into_id && (
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    onClick={() => {
+                      setForm(toForm(c));
+                      setSaved(false);
+                      setEditing(true);
+                    }}
+                    data-testid="contact-edit-button"
+                  >
+                    {t('common.edit')}
+                  </button>
+                )}
+              </div>
+              <ContactFacts c={c} />
+              {saved && (
+                <p class="save-ok" role="status" data-testid="contact-saved">
+                  {t('common.saved')}
+                </p>
+              )}
+            </section>
+          )}
+          {editing && (
           <form class="card form" onSubmit={save} data-testid="contact-edit">
             <h2>{t('contacts.masterData')}</h2>
             <Field label={t('common.name')}>
@@ -214,20 +248,19 @@ export function ContactDetailPage({ params }: { params: Params }) {
               <textarea rows={3} value={form.notes} onInput={set('notes')} />
             </Field>
             <ErrorBox error={error ?? orgs.error} />
-            {saved && (
-              <div class="alert alert-ok" role="status">
-                {t('common.saved')}
-              </div>
-            )}
             <div class="form-actions">
               <span class="muted small form-meta">
                 {t('common.created')}: {formatDateTime(c.created_at)}
               </span>
+              <button type="button" class="btn" onClick={() => setEditing(false)} data-testid="contact-cancel">
+                {t('common.cancel')}
+              </button>
               <button type="submit" class="btn btn-primary" disabled={busy} data-testid="contact-save">
                 {busy ? t('common.saving') : t('common.save')}
               </button>
             </div>
           </form>
+          )}
 
           <section class="card" data-testid="contact-cases">
             <h2>{t('contacts.cases')}</h2>
@@ -280,6 +313,58 @@ export function ContactDetailPage({ params }: { params: Params }) {
         </div>
       )}
     </Page>
+  );
+}
+
+/** The read view of a contact's master data: only what is filled in, "—" for a missing name of a field worth knowing. */
+function ContactFacts({ c }: { c: Contact }) {
+  const address = [c.street, [c.postal_code, c.city].filter(Boolean).join(' '), c.country].filter(Boolean);
+  const rows: [string, ComponentChildren, string][] = [
+    [t('common.name'), c.name, 'name'],
+    [
+      t('contacts.emails'),
+      c.emails.length
+        ? c.emails.map((e) => (
+            <div key={e} class="one-line" title={e}>
+              <a href={`mailto:${e}`}>{e}</a>
+            </div>
+          ))
+        : t('common.none'),
+      'emails',
+    ],
+    [
+      t('contacts.phones'),
+      c.phones.length
+        ? c.phones.map((p) => (
+            <div key={p}>
+              <a href={`tel:${p.replace(/[^\d+]/g, '')}`}>{p}</a>
+            </div>
+          ))
+        : t('common.none'),
+      'phones',
+    ],
+    [t('contacts.organization'), c.organization_id ? <Link href={`/organizations/${c.organization_id}`}>{c.organization_name ?? t('common.none')}</Link> : t('contacts.noOrganization'), 'organization'],
+    [t('contacts.customerNumber'), c.customer_number || t('common.none'), 'customer-number'],
+    [t('common.locale'), c.language ? languageName(c.language) : t('common.none'), 'language'],
+    [t('contacts.address'), address.length ? address.map((line) => <div key={line}>{line}</div>) : t('common.none'), 'address'],
+  ];
+  return (
+    <dl class="facts" data-testid="contact-facts">
+      {rows.map(([label, value, key]) => (
+        <Fragment key={key}>
+          <dt>{label}</dt>
+          <dd data-testid={`contact-read-${key}`}>{value}</dd>
+        </Fragment>
+      ))}
+      {c.notes && (
+        <>
+          <dt>{t('contacts.notes')}</dt>
+          <dd class="pre" data-testid="contact-read-notes">
+            {c.notes}
+          </dd>
+        </>
+      )}
+    </dl>
   );
 }
 

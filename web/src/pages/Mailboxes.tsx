@@ -4,8 +4,8 @@
 // the flagged messages are listed per mailbox.
 
 import { useState } from 'preact/hooks';
-import { api, type AfterFetch, type CheckResult, type InboundMail, type List, type Mailbox, type MailFlag, type RunReport, type Security } from '../api';
-import { formatDateTime, t, type MsgKey } from '../i18n';
+import { api, type AfterFetch, type CheckResult, type ConnectionCheck, type InboundMail, type List, type Mailbox, type MailFlag, type RunReport, type Security } from '../api';
+import { formatDateTime, hasMessage, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { LocaleInput } from '../components/LocaleInput';
@@ -64,8 +64,8 @@ export function MailboxesCard({ projectId }: { projectId: number }) {
     act(m, async () => {
       const r = await api.post<CheckResult>(`/mailboxes/${m.id}/check`);
       return r.ok
-        ? t('mail.checkOk', { name: m.name, detail: r.detail })
-        : t('mail.checkFailed', { name: m.name, reason: t(reasonKey(r.reason)), detail: r.detail });
+        ? t('mail.checkOk', { name: m.name, n: r.messages ?? 0 })
+        : t('mail.checkFailed', { name: m.name, reason: t(reasonKey(r.reason)) });
     });
   const fetchNow = (m: Mailbox) =>
     act(m, async () => {
@@ -244,8 +244,92 @@ function FlaggedList({ mailboxId }: { mailboxId: number }) {
   );
 }
 
+const STEPS = ['mail.step.mailbox', 'mail.step.receive', 'mail.step.send', 'mail.step.ack'] as const;
+
+/** The settings the form holds (what the connection test sends). */
+interface TestedSettings {
+  imap_host: string;
+  imap_port: number | null;
+  imap_security: Security;
+  imap_tls_verify: boolean;
+  imap_username: string;
+  imap_password: string;
+  imap_folder: string;
+  smtp_host: string;
+  smtp_port: number | null;
+  smtp_security: Security;
+  smtp_tls_verify: boolean;
+  smtp_username: string;
+  smtp_password: string;
+}
+
+/** "Verbindung testen": both sides of the settings as typed, before saving; each result in the UI's words. */
+function ConnectionTest({ projectId, mailboxId, settings }: { projectId: number; mailboxId: number | null; settings: TestedSettings }) {
+  const [result, setResult] = useState<ConnectionCheck | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      const s = settings;
+      const body: Record<string, unknown> = {
+        imap_host: s.imap_host,
+        imap_security: s.imap_security,
+        imap_tls_verify: s.imap_tls_verify,
+        imap_username: s.imap_username,
+        imap_password: s.imap_password,
+        imap_folder: s.imap_folder,
+        smtp_host: s.smtp_host,
+        smtp_security: s.smtp_security,
+        smtp_tls_verify: s.smtp_tls_verify,
+        smtp_username: s.smtp_username,
+        smtp_password: s.smtp_password,
+      };
+      if (s.imap_port !== null) body.imap_port = s.imap_port;
+      if (s.smtp_port !== null) body.smtp_port = s.smtp_port;
+      if (mailboxId !== null) body.mailbox_id = mailboxId;
+      setResult(await api.post<ConnectionCheck>(`/projects/${projectId}/mailboxes/check`, body));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const line = (side: 'imap' | 'smtp', r: CheckResult) => (
+    <li class={r.ok ? 'check-ok' : 'check-failed'} data-testid={`mailbox-test-${side}`} data-ok={r.ok}>
+      <strong>{t(side === 'imap' ? 'mail.test.receive' : 'mail.test.send')}:</strong>{' '}
+      {r.ok
+        ? side === 'imap'
+          ? t('mail.test.imapOk', { n: r.messages ?? 0 })
+          : t('mail.test.smtpOk')
+        : side === 'imap'
+          ? t(reasonKey(r.reason))
+          : hasMessage(`delivery.reason.${r.reason}`)
+            ? t(`delivery.reason.${r.reason}` as MsgKey)
+            : t('delivery.reason.other')}
+    </li>
+  );
+  return (
+    <div class="connection-test" data-testid="mailbox-test">
+      <button type="button" class="btn" disabled={busy} onClick={() => void run()} data-testid="mailbox-test-run">
+        {busy ? t('mail.test.running') : t('mail.test.run')}
+      </button>
+      <ErrorBox error={error} />
+      {result && (
+        <ul class="plain-list" role="status">
+          {line('imap', result.imap)}
+          {line('smtp', result.smtp)}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: number; mailbox: Mailbox | null; onClose: () => void; onDone: () => void }) {
   const m = mailbox;
+  const [step, setStep] = useState(0);
   const [v, setV] = useState({
     name: m?.name ?? '',
     address: m?.address ?? '',
@@ -300,8 +384,52 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
       <option value="plain">{t('mail.security.plain')}</option>
     </select>
   );
+  // Steps: the mailbox, receiving, sending (with the connection test),
+  // the acknowledgment. A new mailbox goes step by step (each step's
+  // fields checked on "Next"); an existing one may save from any step.
+  const last = STEPS.length - 1;
+  const onLast = step === last;
+  const next = async (): Promise<void | 'stay'> => {
+    if (m || onLast) return submit();
+    setStep(step + 1);
+    return 'stay';
+  };
+  const stepButtons = (
+    <ol class="steps" aria-label={t('mail.steps')} data-testid="mailbox-steps">
+      {STEPS.map((key, i) => (
+        <li key={key}>
+          <button
+            type="button"
+            class="step"
+            aria-current={i === step ? 'step' : undefined}
+            disabled={!m && i > step}
+            onClick={() => setStep(i)}
+            data-testid={`mailbox-step-${i + 1}`}
+          >
+            <span class="step-number">{i + 1}</span> {t(key)}
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
   return (
-    <FormModal title={m ? t('mail.edit') : t('mail.add')} submitLabel={t('common.save')} onClose={onClose} onSubmit={submit} testId="mailbox-form">
+    <FormModal
+      title={m ? t('mail.edit') : t('mail.add')}
+      submitLabel={m || onLast ? t('common.save') : t('mail.stepNext')}
+      onClose={onClose}
+      onSubmit={next}
+      testId="mailbox-form"
+      extraActions={
+        step > 0 && (
+          <button type="button" class="btn" onClick={() => setStep(step - 1)} data-testid="mailbox-step-back">
+            {t('mail.stepBack')}
+          </button>
+        )
+      }
+    >
+      {stepButtons}
+      {step === 0 && (
+        <>
       <Field label={t('common.name')}>
         <input required maxLength={100} value={v.name} onInput={set('name')} data-testid="mailbox-name" />
       </Field>
@@ -314,7 +442,11 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
       <Field label={t('mail.signature')}>
         <textarea rows={3} value={v.signature} onInput={set('signature')} />
       </Field>
-      <h3>IMAP</h3>
+        </>
+      )}
+      {step === 1 && (
+        <>
+      <p class="muted">{t('mail.step.receiveHint')}</p>
       <Field label={t('mail.host')}>
         <input required value={v.imap_host} onInput={set('imap_host')} data-testid="mailbox-imap-host" />
       </Field>
@@ -350,7 +482,11 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
         <legend>{t('mail.schedule')}</legend>
         <SchedulePicker value={v.fetch_schedule} onChange={(fetch_schedule) => setV({ ...v, fetch_schedule })} testId="mailbox-schedule" />
       </fieldset>
-      <h3>SMTP</h3>
+        </>
+      )}
+      {step === 2 && (
+        <>
+      <p class="muted">{t('mail.step.sendHint')}</p>
       <Field label={t('mail.host')}>
         <input required value={v.smtp_host} onInput={set('smtp_host')} data-testid="mailbox-smtp-host" />
       </Field>
@@ -367,6 +503,11 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
       <Field label={t('mail.password')} hint={m?.smtp_password_set ? t('mail.passwordKept') : undefined}>
         <input type="password" autocomplete="new-password" value={v.smtp_password} onInput={set('smtp_password')} />
       </Field>
+      <ConnectionTest projectId={projectId} mailboxId={m?.id ?? null} settings={v} />
+        </>
+      )}
+      {step === 3 && (
+        <>
       <h3>{t('mail.autoAck')}</h3>
       <Field label={t('mail.autoAckEnabled')} hint={t('mail.autoAckHint')} inline>
         <input type="checkbox" checked={v.auto_ack_enabled} onChange={set('auto_ack_enabled')} data-testid="mailbox-auto-ack" />
@@ -379,6 +520,8 @@ function MailboxForm({ projectId, mailbox, onClose, onDone }: { projectId: numbe
           <Field label={t('mail.autoAckBody')} hint={t('mail.autoAckPlaceholders')}>
             <textarea rows={6} maxLength={10000} value={v.auto_ack_body} onInput={set('auto_ack_body')} data-testid="mailbox-auto-ack-body" />
           </Field>
+        </>
+      )}
         </>
       )}
     </FormModal>

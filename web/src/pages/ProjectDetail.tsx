@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type List, type Member, type MemberRole, type Project, type User } from '../api';
 import { formatDateTime, t } from '../i18n';
 import { DataMasks } from '../components/DataMasks';
+import { TopicsCard } from '../components/TopicsCard';
 import { WebFormCard } from '../components/WebFormCard';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -18,9 +19,10 @@ import { RetentionCard } from '../components/RetentionCard';
 export function ProjectDetailPage({ params }: { params: Params }) {
   const id = Number(params.id);
   const { me, refresh } = useSession();
-  const canEdit = me.permissions.manage_projects;
-  // Project leads manage the members of the projects they lead.
-  const canManageMembers = canEdit || me.projects.some((mp) => mp.id === id && mp.member_role === 'lead');
+  // What the server lets this user do in the project (/me's can, from the policy).
+  const can = me.projects.find((mp) => mp.id === id)?.can;
+  const canEdit = can?.manage_settings ?? false;
+  const canManageMembers = can?.manage_members ?? false;
   const project = useLoad(() => api.get<Project>(`/projects/${id}`), [id]);
   const [editing, setEditing] = useState(false);
   const p = project.data;
@@ -71,6 +73,7 @@ export function ProjectDetailPage({ params }: { params: Params }) {
               </Link>
             </p>
           )}
+          <TopicsCard projectId={id} canEdit={canEdit} />
           <DataMasks projectId={id} canEdit={canEdit} />
           <WebFormCard projectId={id} canEdit={canEdit} />
           {canEdit && <MailboxesCard projectId={id} />}

@@ -42,6 +42,13 @@ export function runMessage(m: RunMessage): string {
   return hasMessage(key) ? t(key, vars) : t('services.result.unknown', { code: m.code });
 }
 
+/** A service failure's code in words: its own message, a mail failure's, or the general one. */
+function serviceError(code: string | null | undefined): string {
+  if (code && hasMessage(`services.error.${code}`)) return t(`services.error.${code}` as MsgKey);
+  if (code && hasMessage(`delivery.reason.${code}`)) return t(`delivery.reason.${code}` as MsgKey);
+  return t('services.error.other');
+}
+
 /** Background services (platform admins): state, schedule, runs, errors; control them live. */
 export function ServicesPage() {
   const list = useLoad(() => api.get<List<ServiceStatus>>('/services'));
@@ -145,9 +152,10 @@ export function ServicesPage() {
                   <td data-label={t('services.nextRun')}>{s.next_run_at ? formatDateTime(s.next_run_at) : '—'}</td>
                   <td data-label={t('services.lastError')}>
                     {s.last_error ? (
-                      // The error's own text (a mail server's answer, a path): kept as written, marked as such.
-                      <span class="badge badge-danger" title={t('services.errorLabel')} lang="en">
-                        {s.last_error}
+                      // The reason by its code in the reader's language; the error's own
+                      // words (a server's answer, a path) on hover.
+                      <span class="badge badge-danger" title={s.last_error} data-testid="service-error" data-code={s.error_code ?? 'other'}>
+                        {serviceError(s.error_code)}
                       </span>
                     ) : (
                       '—'

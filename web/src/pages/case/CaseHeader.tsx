@@ -1,7 +1,9 @@
-// The case screen's header: reference, subject and the inline-editable
-// fields (status, priority, assignee, team, topic, due date, tags). Each
-// save reports to one live region (SaveStatus); a field holds the user's
-// choice until the server has taken it.
+// The case screen's header: reference, subject, channel and the next SLA
+// deadline in one line, and the inline-editable key fields (status,
+// priority, assignee, team, topic, due date) in one row on a laptop screen.
+// Tags and the SLA's clocks sit in the side panel. Each save reports to one
+// live region (SaveStatus); a field holds the user's choice until the
+// server has taken it.
 
 import type { ComponentChildren, Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -9,9 +11,9 @@ import { CASE_STATUSES, PRIORITIES, type Case, type Member, type Priority, type 
 import { t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { LocaleInput } from '../../components/LocaleInput';
-import { isOverdue } from '../../components/caseBits';
+import { ChannelLabel, isOverdue } from '../../components/caseBits';
 import { SaveStatus, useHeldValue, type SaveState } from '../../components/SaveFeedback';
-import { SlaPanel } from './SlaPanel';
+import { SlaTimer } from '../../components/SlaTimer';
 
 /** The handling team as the picker offers it: the own team or one of the
  * provider's teams ("provider" alone: any provider team, a case from
@@ -49,6 +51,8 @@ export function CaseHeader(props: {
   resetKey: unknown;
   actionError: unknown;
   statusRef: Ref<HTMLSelectElement>;
+  /** The handling choices the user may give in the case's project. */
+  handling: string[];
 }) {
   const { c, meId, viewers, topics, members, patch, resetKey } = props;
   const fieldLabels = {
@@ -62,6 +66,9 @@ export function CaseHeader(props: {
     due_at: t('case.due'),
     tags: t('case.tags'),
   };
+  // The handling teams the server lets this user give (their project's
+  // `can.handling` in /me); the case's own stays shown.
+  const allowedHandling = props.handling;
   const assigneeOptions = members.map((m) => ({ id: m.user_id, name: m.user_name }));
   if (c.assignee_id && !assigneeOptions.some((o) => o.id === c.assignee_id)) assigneeOptions.push({ id: c.assignee_id, name: c.assignee_name ?? `#${c.assignee_id}` });
   return (
@@ -71,6 +78,12 @@ export function CaseHeader(props: {
           {c.ref}
         </span>
         <SubjectEditor subject={c.subject} onSave={(s) => patch({ subject: s })} />
+        <span class="case-title-meta">
+          <span class="case-channel" data-testid="case-channel" title={t('case.channel')}>
+            <ChannelLabel channel={c.channel} />
+          </span>
+          <SlaTimer due={c.sla_due_at} target={c.sla_target} status={c.status} />
+        </span>
       </div>
       {viewers.length > 0 && (
         <p class="presence" data-testid="presence">
@@ -79,7 +92,7 @@ export function CaseHeader(props: {
         </p>
       )}
       <div class="case-fields">
-        <label class="case-field">
+        <label class="case-field case-field-keep">
           <span class="field-label">{t('case.status')}</span>
           <HeldSelect selectRef={props.statusRef} server={c.status} resetKey={resetKey} onSave={(v) => patch({ status: v })} testId="case-status">
             {CASE_STATUSES.map((s) => (
@@ -89,7 +102,7 @@ export function CaseHeader(props: {
             ))}
           </HeldSelect>
         </label>
-        <label class="case-field">
+        <label class="case-field case-field-keep">
           <span class="field-label">{t('case.priority')}</span>
           <HeldSelect server={c.priority} resetKey={resetKey} onSave={(v) => patch({ priority: v as Priority })} testId="case-priority">
             {PRIORITIES.map((p) => (
@@ -99,7 +112,7 @@ export function CaseHeader(props: {
             ))}
           </HeldSelect>
         </label>
-        <div class="case-field case-field-assignee">
+        <div class="case-field case-field-assignee case-field-keep">
           <label class="field-label" for="case-assignee">
             {t('case.assignee')}
           </label>
@@ -125,17 +138,17 @@ export function CaseHeader(props: {
             )}
           </div>
         </div>
-        <label class="case-field">
+        <label class="case-field case-field-yield">
           <span class="field-label">{t('case.team')}</span>
           <HeldSelect server={handlingValue(c)} resetKey={resetKey} onSave={(v) => patch(handlingPatch(v as HandlingChoice))} testId="case-handling">
-            {HANDLING_CHOICES.filter((k) => k !== 'provider' || handlingValue(c) === 'provider').map((k) => (
+            {HANDLING_CHOICES.filter((k) => k === handlingValue(c) || (k !== 'provider' && allowedHandling.includes(k))).map((k) => (
               <option key={k} value={k}>
                 {t(`dist.handling.${k}`)}
               </option>
             ))}
           </HeldSelect>
         </label>
-        <label class="case-field">
+        <label class="case-field case-field-yield">
           <span class="field-label">{t('case.topic')}</span>
           <HeldSelect server={String(c.topic_id ?? '')} resetKey={resetKey} onSave={(v) => patch({ topic_id: Number(v) || null })} testId="case-topic">
             <option value="">{t('case.noTopic')}</option>
@@ -148,10 +161,8 @@ export function CaseHeader(props: {
           </HeldSelect>
         </label>
         <DueEditor due={c.due_at} overdue={isOverdue(c.due_at, c.status)} onSave={(v) => patch({ due_at: v })} />
-        <TagsEditor tags={c.tags} onSave={(tags) => patch({ tags })} />
       </div>
       <SaveStatus state={props.feedback} fields={fieldLabels} />
-      <SlaPanel c={c} />
       <ErrorBox error={props.actionError} />
     </header>
   );
@@ -254,8 +265,8 @@ function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: bool
       <div class="field-with-action">
         <LocaleInput kind="datetime" id="case-due" value={value} onValue={setValue} onCommit={commit} data-testid="case-due" />
         {due && (
-          <button type="button" class="btn btn-small" onClick={() => void onSave(null)}>
-            {t('case.clearDue')}
+          <button type="button" class="btn btn-small btn-square" aria-label={t('case.clearDue')} title={t('case.clearDue')} onClick={() => void onSave(null)} data-testid="case-due-clear">
+            ×
           </button>
         )}
       </div>
@@ -263,13 +274,12 @@ function DueEditor({ due, overdue, onSave }: { due: string | null; overdue: bool
   );
 }
 
-function TagsEditor({ tags, onSave }: { tags: string[]; onSave: (tags: string[]) => Promise<boolean> }) {
+/** The case's tags: chips with a remove button and an input that adds one on Enter. */
+export function TagsEditor({ tags, onSave }: { tags: string[]; onSave: (tags: string[]) => Promise<boolean> }) {
   const [value, setValue] = useState('');
   return (
-    <div class="case-field case-field-wide">
-      <span class="field-label" id="tags-label">
-        {t('case.tags')}
-      </span>
+    <section class="card side-card" data-testid="tags-card">
+      <h2 id="tags-label">{t('case.tags')}</h2>
       <div class="tags-edit" role="group" aria-labelledby="tags-label">
         {tags.map((tag) => (
           <span key={tag} class="tag">
@@ -292,6 +302,6 @@ function TagsEditor({ tags, onSave }: { tags: string[]; onSave: (tags: string[])
           <input class="input-small" data-testid="case-tag-input" aria-label={t('case.addTag')} placeholder={t('case.addTag')} value={value} onInput={(e) => setValue(e.currentTarget.value)} />
         </form>
       </div>
-    </div>
+    </section>
   );
 }

@@ -1,16 +1,48 @@
-// The case screen's composer: a reply (sent as e-mail) or an internal note,
-// with attachments and an optional status change; Ctrl+Enter sends.
-// Text modules: `::` + letters or the picker button (TextModules.tsx).
+// The case screen's composer, offering what the case's channel and contact
+// allow: an e-mail reply when the contact has an address, a call (call
+// back and log it, with its talk and after-work time) when the case came by
+// phone or the contact has a number, and always an internal note. Reply
+// and note take attachments and an optional status change; Ctrl+Enter
+// sends. Text modules: `::` + letters or the picker button (TextModules.tsx).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, CASE_STATUSES, type Attachment, type Case, type CaseStatus, type Message } from '../../api';
-import { formatNumber, t } from '../../i18n';
+import { api, CASE_STATUSES, type Attachment, type Case, type CaseDetail, type CaseStatus, type Message } from '../../api';
+import { formatNumber, getLocale, t } from '../../i18n';
+import { parseMinSec } from '../../components/caseBits';
 import type { CaseState } from './useCase';
 import { InsertNoteView, TextModuleDialog, renderModule, spliceRendered, useCaseTextModules, useShortcutPicker, type InsertNote } from './TextModules';
 import type { TextModulePick } from '../../api';
 import { originOf, staleModules, stillInDraft, type Insertion } from './moduleFiles';
 
-export type ComposeKind = 'outbound' | 'note';
+export type ComposeKind = 'outbound' | 'call' | 'note';
+
+/** What the composer offers on a case, in tab order: an e-mail reply needs
+ * an address; a call needs a number (a phone case without one is logged
+ * with a number typed in); a note is always possible. */
+export function composeKinds(detail: CaseDetail | null): ComposeKind[] {
+  const kinds: ComposeKind[] = [];
+  if (detail?.contact?.emails.length) kinds.push('outbound');
+  if (detail && (detail.case.channel === 'call' || detail.contact?.phones.length)) kinds.push('call');
+  kinds.push('note');
+  return kinds;
+}
+
+/** The tab a case opens with: a phone case calls back, others reply by e-mail when they can. */
+export function defaultKind(detail: CaseDetail | null): ComposeKind {
+  const kinds = composeKinds(detail);
+  if (detail?.case.channel === 'call' && kinds.includes('call')) return 'call';
+  return kinds[0];
+}
+
+/** The call being logged: direction, number and times as typed (minutes:seconds). */
+interface CallDraft {
+  direction: 'outbound' | 'inbound';
+  phone: string;
+  talk: string;
+  afterWork: string;
+}
+
+const NO_CALL: CallDraft = { direction: 'outbound', phone: '', talk: '', afterWork: '' };
 
 /**
  * The composer's state and its send. `guarded` runs the write with the
@@ -24,7 +56,11 @@ export function useComposer(
   onError: (err: unknown) => void,
   afterSend: (kind: ComposeKind, status: CaseStatus | '') => void,
 ) {
-  const [kind, setKind] = useState<ComposeKind>('outbound');
+  // The user's choice of tab; what the case allows decides otherwise.
+  const [chosen, setChosen] = useState<ComposeKind | null>(null);
+  const kinds = composeKinds(state.detail);
+  const kind: ComposeKind = chosen && kinds.includes(chosen) ? chosen : defaultKind(state.detail);
+  const [call, setCall] = useState<CallDraft>(NO_CALL);
   const [text, setText] = useState('');
   const [files, setFiles] = useState<Attachment[]>([]);
   const [uploading, setUploading] = useState(false);
@@ -37,20 +73,41 @@ export function useComposer(
   const draft = useRef(text);
   draft.current = text;
 
+  const phones = state.detail?.contact?.phones ?? [];
+  const callPhone = call.phone || phones[0] || '';
+
   const send = () => {
     const body = text;
-    if (!body.trim() || sending) return;
-    setSending(true);
+    if ((!body.trim() && kind !== 'call') || sending) return;
     const sentKind = kind;
     const status = setStatus;
+    const req: Record<string, unknown> = { kind: sentKind, body_text: body, expected_version: state.versionRef.current };
+    if (sentKind === 'call') {
+      const talk = parseMinSec(call.talk);
+      const afterWork = parseMinSec(call.afterWork);
+      if (talk === null || afterWork === null) {
+        onError(new Error(t('call.badDuration')));
+        return;
+      }
+      if (!callPhone.trim()) {
+        onError(new Error(t('composer.callNoPhone')));
+        return;
+      }
+      // A call is a message of its direction; the server words its first
+      // line in the UI's language and sends it nowhere.
+      req.kind = call.direction;
+      req.call = { phone: callPhone.trim(), talk_seconds: talk, after_work_seconds: afterWork, language: getLocale() };
+    }
+    onError(null);
+    setSending(true);
     void guarded('send', async (force) => {
-      const req: Record<string, unknown> = { kind: sentKind, body_text: body, expected_version: state.versionRef.current };
       if (status) req.set_status = status;
       if (force) req.force = true;
       if (files.length) req.attachment_ids = files.map((f) => f.id);
       const r = await api.post<{ message: Message; case: Case }>(`/cases/${caseId}/messages`, req);
       state.setDetail((d) => (d ? { ...d, case: r.case, messages: [...d.messages, r.message] } : d));
       if (sentKind === 'outbound') void state.loadDeliveries();
+      if (sentKind === 'call') setCall(NO_CALL);
       setText('');
       setFiles([]);
       setInsertions([]);
@@ -77,8 +134,9 @@ export function useComposer(
     }
   };
 
+  /** Opens tab `k` (the case's first tab when it does not allow `k`) and focuses the text. */
   const focus = (k: ComposeKind) => {
-    setKind(k);
+    setChosen(k);
     setTimeout(() => textRef.current?.focus(), 0);
   };
 
@@ -87,12 +145,20 @@ export function useComposer(
     setText('');
     setInsertions([]);
     setKeptModules([]);
+    setChosen(null);
+    setCall(NO_CALL);
   };
 
-  return { caseId, onError, kind, text, setText, files, setFiles, insertions, setInsertions, keptModules, setKeptModules, uploading, setStatus, setSetStatus, sending, textRef, send, attach, focus, reset, hasDraft: () => draft.current.trim() !== '' };
+  return { caseId, onError, kind, kinds, call, setCall, phones, callPhone, text, setText, files, setFiles, insertions, setInsertions, keptModules, setKeptModules, uploading, setStatus, setSetStatus, sending, textRef, send, attach, focus, reset, hasDraft: () => draft.current.trim() !== '' };
 }
 
 export type ComposerState = ReturnType<typeof useComposer>;
+
+const TAB_LABEL: Record<ComposeKind, 'composer.reply' | 'composer.call' | 'composer.note'> = {
+  outbound: 'composer.reply',
+  call: 'composer.call',
+  note: 'composer.note',
+};
 
 export function Composer({ composer, to }: { composer: ComposerState; to: string | null | undefined }) {
   const modules = useCaseTextModules(composer.caseId);
@@ -140,7 +206,7 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
   return (
     <section class={composer.kind === 'note' ? 'composer composer-note' : 'composer'} aria-label={t('composer.title')} data-testid="composer">
       <div class="tabs" role="tablist" aria-label={t('composer.title')}>
-        {(['outbound', 'note'] as ComposeKind[]).map((k) => (
+        {composer.kinds.map((k) => (
           <button
             key={k}
             type="button"
@@ -152,19 +218,25 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
             onClick={() => composer.focus(k)}
             data-testid={`tab-${k}`}
           >
-            {t(k === 'outbound' ? 'composer.reply' : 'composer.note')}
+            {t(TAB_LABEL[k])}
           </button>
         ))}
+        {!composer.kinds.includes('outbound') && (
+          <span class="muted small composer-no-mail" data-testid="composer-no-mail">
+            {t('composer.noEmail')}
+          </span>
+        )}
       </div>
       <div id="composer-panel" role="tabpanel" aria-labelledby={`tab-${composer.kind}`}>
         {composer.kind === 'outbound' && to && <p class="muted composer-to">{t('composer.to', { to })}</p>}
+        {composer.kind === 'call' && <CallFields composer={composer} />}
         <div class="composer-textwrap">
           {picker.list}
           <textarea
             ref={composer.textRef}
             rows={5}
-            aria-label={t(composer.kind === 'outbound' ? 'composer.reply' : 'composer.note')}
-            placeholder={t(composer.kind === 'outbound' ? 'composer.replyPlaceholder' : 'composer.notePlaceholder')}
+            aria-label={t(composer.kind === 'call' ? 'call.notes' : TAB_LABEL[composer.kind])}
+            placeholder={t(composer.kind === 'outbound' ? 'composer.replyPlaceholder' : composer.kind === 'call' ? 'composer.callPlaceholder' : 'composer.notePlaceholder')}
             value={composer.text}
             aria-expanded={picker.open ? true : undefined}
             aria-controls={picker.open ? 'tm-picker' : undefined}
@@ -234,12 +306,55 @@ export function Composer({ composer, to }: { composer: ComposerState; to: string
             <input type="file" multiple class="sr-only" onChange={(e) => void composer.attach(e.currentTarget.files)} data-testid="composer-file" />
           </label>
           <span class="muted hint-keys">{t('composer.ctrlEnter')}</span>
-          <button type="button" class="btn btn-primary" disabled={composer.sending || !composer.text.trim()} onClick={composer.send} data-testid="composer-send">
-            {t(composer.kind === 'outbound' ? 'composer.sendReply' : 'composer.addNote')}
+          <button type="button" class="btn btn-primary" disabled={composer.sending || (composer.kind !== 'call' && !composer.text.trim())} onClick={composer.send} data-testid="composer-send">
+            {t(composer.kind === 'outbound' ? 'composer.sendReply' : composer.kind === 'call' ? 'composer.logCall' : 'composer.addNote')}
           </button>
         </div>
       </div>
       {dialog && <TextModuleDialog modules={modules} onPick={insertAtCaret} onClose={() => setDialog(false)} />}
     </section>
+  );
+}
+
+/** The call tab's fields: direction, the number (a link that dials it) and the times. */
+function CallFields({ composer }: { composer: ComposerState }) {
+  const { call, setCall, phones, callPhone } = composer;
+  const set = (patch: Partial<typeof call>) => setCall({ ...call, ...patch });
+  return (
+    <div class="composer-call" data-testid="composer-call">
+      <label class="inline-label">
+        <span>{t('call.direction')}</span>
+        <select class="select-small" value={call.direction} onChange={(e) => set({ direction: e.currentTarget.value as 'outbound' | 'inbound' })} data-testid="composer-call-direction">
+          <option value="outbound">{t('composer.callBack')}</option>
+          <option value="inbound">{t('composer.callIn')}</option>
+        </select>
+      </label>
+      <label class="inline-label">
+        <span>{t('call.phone')}</span>
+        {phones.length > 1 ? (
+          <select class="select-small" value={callPhone} onChange={(e) => set({ phone: e.currentTarget.value })} data-testid="composer-call-phone">
+            {phones.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        ) : phones.length === 1 ? (
+          <a href={`tel:${callPhone.replace(/[^\d+]/g, '')}`} data-testid="composer-call-dial">
+            {callPhone}
+          </a>
+        ) : (
+          <input type="tel" class="input-small" value={call.phone} onInput={(e) => set({ phone: e.currentTarget.value })} data-testid="composer-call-phone" />
+        )}
+      </label>
+      <label class="inline-label">
+        <span>{t('call.talk')}</span>
+        <input class="input-small input-duration" inputMode="numeric" placeholder="0:00" value={call.talk} onInput={(e) => set({ talk: e.currentTarget.value })} data-testid="composer-call-talk" />
+      </label>
+      <label class="inline-label">
+        <span>{t('call.afterWork')}</span>
+        <input class="input-small input-duration" inputMode="numeric" placeholder="0:00" value={call.afterWork} onInput={(e) => set({ afterWork: e.currentTarget.value })} data-testid="composer-call-after" />
+      </label>
+    </div>
   );
 }

@@ -1,25 +1,40 @@
-// The case screen's side panel: the contact, the custom fields, earlier
-// cases of the contact, related cases, time spent, dates and the history.
+// The case screen's side panel, first what an agent reads before answering:
+// the contact and the custom fields (the key data of the case), then tags,
+// SLA clocks, knowledge suggestions, earlier and related cases, time spent,
+// dates and the history. On a laptop screen it scrolls on its own beside
+// the thread.
 
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, query, type Case, type CaseDetail, type HistoryEntry, type TimeKind } from '../../api';
-import { formatDateTime, formatDuration, formatNumber, formatShort, hasMessage, t, type MsgKey } from '../../i18n';
+import { api, query, type Case, type CaseDetail, type CustomField, type HistoryEntry, type List, type TimeKind } from '../../api';
+import { formatDate, formatDateTime, formatDuration, formatNumber, formatShort, hasMessage, t, type MsgKey } from '../../i18n';
 import { navigate } from '../../router';
 import { MaskCard } from '../../components/CustomFields';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Link } from '../../components/Link';
 import { ConfirmModal } from '../../components/Modal';
+import { useLoad } from '../../components/useLoad';
 import { ChannelLabel, StatusBadge } from '../../components/caseBits';
+import { TagsEditor } from './CaseHeader';
+import { SlaPanel } from './SlaPanel';
 import type { CaseTimer } from './useCaseTimer';
 
-export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveCustom: (custom: Record<string, unknown>) => Promise<void>; onLinksChanged: () => void; children?: ComponentChildren }) {
+export function SidePanel(props: {
+  detail: CaseDetail;
+  timer: CaseTimer;
+  onSaveCustom: (custom: Record<string, unknown>) => Promise<void>;
+  onSaveTags: (tags: string[]) => Promise<boolean>;
+  onLinksChanged: () => void;
+  children?: ComponentChildren;
+}) {
   const { detail, timer } = props;
   const c = detail.case;
   const earlier = detail.contact_cases.filter((x) => x.id !== c.id);
+  // The case fields' labels, for the history's changes of custom fields
+  // (a field no longer defined is named by its key).
+  const caseFields = useLoad(() => api.get<List<CustomField>>(`/projects/${c.project_id}/fields?entity=case`), [c.project_id]);
   return (
-    <aside class="case-side" aria-label={t('case.side')}>
-      {props.children}
+    <aside class="case-side" aria-label={t('case.side')} data-testid="case-side">
       <section class="card side-card" data-testid="contact-card">
         <h2>{t('case.contact')}</h2>
         {detail.contact ? (
@@ -45,7 +60,9 @@ export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveC
                 <dt>{t('common.email')}</dt>
                 <dd>
                   {detail.contact.emails.map((em) => (
-                    <div key={em}>{em}</div>
+                    <div key={em} class="one-line" title={em} data-testid="contact-card-email">
+                      {em}
+                    </div>
                   ))}
                 </dd>
               </>
@@ -90,6 +107,10 @@ export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveC
         cardClass="card side-card"
         onSave={props.onSaveCustom}
       />
+
+      <TagsEditor tags={c.tags} onSave={props.onSaveTags} />
+      <SlaPanel c={c} />
+      {props.children}
 
       <section class="card side-card">
         <h2>{t('case.earlier')}</h2>
@@ -148,7 +169,7 @@ export function SidePanel(props: { detail: CaseDetail; timer: CaseTimer; onSaveC
           </summary>
           <ol class="history">
             {[...detail.history].reverse().map((h) => (
-              <HistoryItem key={h.id} h={h} />
+              <HistoryItem key={h.id} h={h} fields={caseFields.data?.items ?? []} />
             ))}
           </ol>
         </details>
@@ -243,10 +264,45 @@ export function historyValue(h: HistoryEntry, side: 'old' | 'new'): string {
   if (field === 'handling_tariff' && hasMessage(`dist.badge.${v}`)) return t(`dist.badge.${v}` as MsgKey);
   if ((field === 'sla-warning' || field === 'sla-breached') && hasMessage(`sla.target.${v}`)) return t(`sla.target.${v}` as MsgKey);
   if (field === 'due_at' && !Number.isNaN(new Date(v).getTime())) return formatDateTime(v);
+  // Merges recorded before the reference stood alone carry "(N messages)".
+  if (field === 'merged_into' || field === 'merged_from') return v.replace(/\s*\(\d+ messages?\)$/, '');
   return v;
 }
 
-function HistoryItem({ h }: { h: HistoryEntry }) {
+/** A custom field as the history needs it: its label and how to show a value. */
+type FieldInfo = Pick<CustomField, 'key' | 'label' | 'kind'>;
+
+function customValue(field: FieldInfo | undefined, v: unknown): string {
+  if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) return t('common.none');
+  if (Array.isArray(v)) return v.map((x) => customValue(field, x)).join(', ');
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
+  if (typeof v === 'number') return formatNumber(v);
+  if (field?.kind === 'date' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return formatDate(v);
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function parseValues(v: string | null): Record<string, unknown> {
+  if (!v) return {};
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A change of custom fields as lines "Label: old → new", only the fields that changed. */
+export function customChanges(h: HistoryEntry, fields: FieldInfo[]): { label: string; old: string; new: string }[] {
+  const before = parseValues(h.old_value);
+  const after = parseValues(h.new_value);
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
+  return keys.map((k) => {
+    const field = fields.find((f) => f.key === k);
+    return { label: field?.label ?? k, old: customValue(field, before[k]), new: customValue(field, after[k]) };
+  });
+}
+
+function HistoryItem({ h, fields }: { h: HistoryEntry; fields: FieldInfo[] }) {
   const action = h.field in ACTION_LABELS;
   // A notification names its receivers before (old) and its text after.
   const detail = h.field === 'notify' ? `${historyValue(h, 'old')}: ${historyValue(h, 'new')}` : historyValue(h, h.field === 'link' && h.new_value === null ? 'old' : 'new');
@@ -255,7 +311,13 @@ function HistoryItem({ h }: { h: HistoryEntry }) {
       <div>
         <strong data-testid={h.user_name ? 'history-actor' : h.rule_name ? 'history-rule' : 'history-system'}>{historyActor(h)}</strong> · {historyLabel(h)}
       </div>
-      {action ? (
+      {h.field === 'custom' ? (
+        customChanges(h, fields).map((line) => (
+          <div key={line.label} class="history-change" data-testid="history-custom-line">
+            {line.label}: <span class="old">{line.old}</span> → <span>{line.new}</span>
+          </div>
+        ))
+      ) : action ? (
         h.new_value !== null || h.old_value !== null ? <div class="history-change">{detail}</div> : null
       ) : (
         <div class="history-change">

@@ -16,7 +16,7 @@ export function SlaPanel({ c }: { c: Case }) {
   if (!data) return null;
   if (data.clocks.length === 0 && !data.policy_name) return null;
   return (
-    <section class="sla-panel" data-testid="sla-panel" aria-label={t('sla.clocks')}>
+    <section class="card side-card sla-panel" data-testid="sla-panel" aria-label={t('sla.clocks')}>
       <div class="sla-panel-head">
         <strong>{t('sla.clocks')}</strong>
         <SlaTimer due={c.sla_due_at} target={c.sla_target} status={c.status} long />

@@ -1,9 +1,9 @@
 // The case's thread: messages (the latest few, earlier ones on request),
 // each with its e-mail delivery state and the marks of the mail it came in.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CallTimes, Delivery, InboundMail, Message } from '../../api';
-import { formatBytes, formatDateTime, formatDuration, t, type MsgKey } from '../../i18n';
+import { formatBytes, formatDateTime, formatDuration, hasMessage, t, type MsgKey } from '../../i18n';
 import { MailMarks } from '../Mailboxes';
 
 const VISIBLE_MESSAGES = 6;
@@ -18,8 +18,16 @@ export function Thread(props: {
   const { messages } = props;
   const [showAll, setShowAll] = useState(false);
   const hidden = showAll ? 0 : Math.max(0, messages.length - VISIBLE_MESSAGES);
+  // On a laptop screen the thread scrolls on its own above the composer:
+  // the newest message is shown next to it, as a new one arrives too.
+  const ref = useRef<HTMLElement>(null);
+  const newest = messages[messages.length - 1]?.id;
+  useEffect(() => {
+    const el = ref.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [newest]);
   return (
-    <section class="thread" aria-label={t('case.thread')} data-testid="thread">
+    <section ref={ref} class="thread" aria-label={t('case.thread')} data-testid="thread" tabIndex={0}>
       {messages.length === 0 && <p class="muted">{t('case.noMessages')}</p>}
       {hidden > 0 && (
         <button type="button" class="btn btn-small thread-more" onClick={() => setShowAll(true)}>
@@ -56,7 +64,13 @@ function DeliveryBadge({ d, onRetry }: { d: Delivery; onRetry: (d: Delivery) => 
     <div class={`msg-delivery delivery-${d.state}`} data-testid="delivery" data-state={d.state}>
       <span class={`badge ${d.state === 'sent' ? 'badge-on' : d.state === 'queued' ? 'badge-off' : 'badge-danger'}`}>{t(`delivery.${d.state}` as MsgKey)}</span>
       {detail && <span class="muted small"> {detail}</span>}
-      {d.last_error && d.state !== 'sent' && <span class="small delivery-error"> {d.last_error}</span>}
+      {d.error_code && d.state !== 'sent' && (
+        // The reason in the reader's language; the server's own words on hover.
+        <span class="small delivery-error" title={d.last_error ?? undefined} data-testid="delivery-reason" data-code={d.error_code}>
+          {' '}
+          {hasMessage(`delivery.reason.${d.error_code}`) ? t(`delivery.reason.${d.error_code}` as MsgKey) : t('delivery.reason.other')}
+        </span>
+      )}
       {d.state !== 'sent' && d.state !== 'queued' && (
         <button type="button" class="btn btn-small" onClick={() => onRetry(d)}>
           {t('delivery.retryNow')}
@@ -73,7 +87,9 @@ function MessageView({ m, contactName, delivery, onRetry, mail }: { m: Message; 
     <article class={`msg msg-${m.kind}`} data-testid="message" data-kind={m.kind}>
       <header class="msg-head">
         <strong class="msg-author">{author}</strong>
-        <span class={`msg-kind msg-kind-${m.kind}`}>{t(`message.kind.${m.kind}`)}</span>
+        <span class={`msg-kind msg-kind-${m.kind}`} data-testid="message-kind">
+          {t(m.call ? `message.kind.call.${m.kind}` : `message.kind.${m.kind}`)}
+        </span>
         {m.from_address && m.author_name && m.kind === 'inbound' && <span class="muted small">{m.from_address}</span>}
         {mail && <MailMarks mail={mail} />}
         <time class="muted small msg-time" dateTime={m.created_at}>

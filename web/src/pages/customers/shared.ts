@@ -15,21 +15,12 @@ export function useClientChoices(): { id: number; name: string }[] {
 }
 
 /**
- * Whether the user may merge, delete and import the client's contacts and
- * organizations: as `policy::manage_customers` on the server (admins, the
- * client's admins, leads of one of the client's projects).
+ * Whether the user may delete, merge and import the client's contacts and
+ * organizations: the server's answer per project (`can.manage_customers`
+ * in /me, from `policy::manage_customers`), for any project of the client.
  */
 export function canManageCustomers(me: Me, clientId: number): boolean {
-  switch (me.user.role) {
-    case 'admin':
-      return true;
-    case 'client-admin':
-      return me.user.client_id === clientId;
-    case 'project-lead':
-      return me.projects.some((p) => p.client_id === clientId && p.member_role === 'lead');
-    default:
-      return false;
-  }
+  return me.projects.some((p) => p.client_id === clientId && p.can.manage_customers);
 }
 
 /** Split a free-text list (commas, semicolons, new lines) into trimmed entries. */

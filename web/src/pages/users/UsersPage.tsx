@@ -7,7 +7,6 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { ConfirmModal } from '../../components/Modal';
 import { Badge, Empty, Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
-import { useSession } from '../../session';
 import { UserTokensModal } from '../Tokens';
 import { CreateUser, EditUser } from './UserForms';
 
@@ -21,9 +20,6 @@ type Dialog =
 const dash = (v: string | null | undefined) => v || t('common.none');
 
 export function UsersPage() {
-  const { me } = useSession();
-  // Mirrors auth::policy::manage_user_tokens.
-  const managesTokens = (u: User) => me.user.role === 'admin' || (me.user.role === 'client-admin' && u.client_id != null && u.client_id === me.user.client_id);
   const list = useLoad(() => api.get<List<User>>('/users'));
   const teams = useLoad(() => api.get<List<Team>>('/teams'));
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -62,7 +58,7 @@ export function UsersPage() {
             <tbody>
               {list.data.items.length === 0 && <Empty colSpan={8} />}
               {list.data.items.map((u) => (
-                <tr key={u.id} class={u.active ? undefined : 'row-inactive'}>
+                <tr key={u.id} class={u.active ? undefined : 'row-inactive'} data-testid="user-row">
                   <td>{u.name}</td>
                   <td>{u.email}</td>
                   <td>{t(`role.${u.role}`)}</td>
@@ -73,16 +69,19 @@ export function UsersPage() {
                     <Badge on={u.active} />
                   </td>
                   <td class="actions actions-wrap">
-                    <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'edit', user: u })}>
-                      {t('common.edit')}
-                    </button>
-                    {managesTokens(u) && (
+                    {/* Only what the server allows on this user (its `can`, from the policy). */}
+                    {u.can?.edit && (
+                      <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'edit', user: u })} data-testid="user-edit-button">
+                        {t('common.edit')}
+                      </button>
+                    )}
+                    {u.can?.tokens && (
                       <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'tokens', user: u })} data-testid="user-tokens-button">
                         {t('users.tokens')}
                       </button>
                     )}
-                    {u.active && (
-                      <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'deactivate', user: u })}>
+                    {u.active && u.can?.deactivate && (
+                      <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'deactivate', user: u })} data-testid="user-deactivate-button">
                         {t('users.deactivate')}
                       </button>
                     )}
