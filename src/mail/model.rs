@@ -269,6 +269,7 @@ pub struct MailboxCheck {
     /// ones left empty.
     pub mailbox_id: Option<i64>,
     pub imap_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub imap_port: Option<u16>,
     pub imap_security: Security,
     pub imap_tls_verify: Option<bool>,
@@ -277,6 +278,7 @@ pub struct MailboxCheck {
     pub imap_password: String,
     pub imap_folder: Option<String>,
     pub smtp_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: Option<u16>,
     pub smtp_security: Security,
     pub smtp_tls_verify: Option<bool>,
