@@ -47,6 +47,7 @@ import { ForecastPage, seesForecast } from './pages/forecast/ForecastPage';
 import { MonitorPage, seesMonitor } from './pages/Monitor';
 import { ProductiveTimePage, seesProductive } from './pages/ProductiveTime';
 import { SeatsPage } from './pages/Seats';
+import { WorkforceSettingsPage, seesWorkforceSettings } from './pages/WorkforceSettings';
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;
@@ -169,6 +170,12 @@ export const routes: RouteDef[] = [
     page: SeatsPage,
     allowed: seesMonitor,
     nav: { label: 'nav.seats', section: 'admin', testId: 'nav-seats' },
+  },
+  {
+    path: '/admin/workforce-settings',
+    page: WorkforceSettingsPage,
+    allowed: seesWorkforceSettings,
+    nav: { label: 'nav.workforceSettings', section: 'admin', testId: 'nav-workforce-settings' },
   },
   {
     path: '/admin/routing',

@@ -12,6 +12,11 @@ import { Field } from '../components/Field';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
+import { StateLogView } from './StateLog';
+import type { MsgKey } from '../i18n';
+
+const TABS = ['time', 'log'] as const;
+type Tab = (typeof TABS)[number];
 
 export const seesProductive = (me: Me) => me.projects.length > 0 || me.user.role === 'admin' || me.user.role === 'client-admin';
 
@@ -59,6 +64,7 @@ export function ProductiveTimePage() {
   const [to, setTo] = useState(today);
   const [projectId, setProjectId] = useState<number | ''>('');
   const [correcting, setCorrecting] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>('time');
   const report = useLoad(
     () => api.get<ProductiveReport>(`/workforce/productive-time?from=${from}&to=${to}${projectId ? `&project_id=${projectId}` : ''}`),
     [from, to, projectId],
@@ -66,84 +72,123 @@ export function ProductiveTimePage() {
   const key = (r: ProductiveRow) => `${r.user_id}-${r.project_id}-${r.day}`;
   return (
     <Page title={t('productive.title')} testId="productive-page" wide>
-      <p class="muted">{t('productive.help')}</p>
-      <div class="filters">
-        <Field label={t('wf.from')} inline>
-          <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-        </Field>
-        <Field label={t('wf.to')} inline>
-          <input type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
-        </Field>
-        <Field label={t('wf.project')} inline>
-          <select value={projectId} onChange={(e) => setProjectId(e.currentTarget.value ? Number(e.currentTarget.value) : '')}>
-            <option value="">–</option>
-            {me.projects.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.client_name} – {p.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+      <div class="tabs productive-tabs" role="tablist" aria-label={t('productive.title')}>
+        {TABS.map((x) => (
+          <button
+            key={x}
+            type="button"
+            role="tab"
+            id={`productive-tab-${x}`}
+            class="tab"
+            aria-selected={tab === x}
+            aria-controls="productive-panel"
+            onClick={() => setTab(x)}
+            data-testid={`productive-tab-${x}`}
+          >
+            {t(`productive.tab.${x}` as MsgKey)}
+          </button>
+        ))}
       </div>
-      {report.error != null && <ErrorBox error={report.error} />}
-      {!report.data ? (
-        <Loading />
-      ) : report.data.rows.length === 0 ? (
-        <p class="muted">{t('wf.none')}</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="table" data-testid="productive-table">
-            <thead>
-              <tr>
-                <th>{t('wf.agent')}</th>
-                <th>{t('wf.project')}</th>
-                <th>{t('wf.day')}</th>
-                <th>{t('productive.states')}</th>
-                <th class="num">{t('productive.handling')}</th>
-                <th class="num">{t('productive.productive')}</th>
-                <th class="num">{t('productive.correction')}</th>
-                <th class="num">{t('productive.total')}</th>
-                {report.data.may_correct && <th />}
-              </tr>
-            </thead>
-            <tbody>
-              {report.data.rows.map((r) => (
-                <tr key={key(r)} data-testid="productive-row">
-                  <td>{r.user_name}</td>
-                  <td>{r.project_name}</td>
-                  <td>{formatDate(r.day)}</td>
-                  <td class="muted">{r.states.map((s) => `${t(`wf.state.${s.state}`)} ${formatDuration(s.seconds)}`).join(' · ')}</td>
-                  <td class="num">{formatDuration(r.handling_seconds)}</td>
-                  <td class="num">{formatDuration(r.productive_seconds)}</td>
-                  <td class="num" title={r.corrections.map((c) => `${c.created_by_name ?? ''}: ${c.reason}`).join('\n')}>
-                    {r.correction_seconds ? `${r.correction_seconds > 0 ? '+' : '−'}${formatDuration(Math.abs(r.correction_seconds))}` : '–'}
-                  </td>
-                  <td class="num">
-                    <strong>{formatDuration(r.total_seconds)}</strong>
-                  </td>
-                  {report.data!.may_correct && (
-                    <td>
-                      {correcting === key(r) ? (
-                        <CorrectionForm
-                          row={r}
-                          onDone={() => {
-                            setCorrecting(null);
-                            void report.reload();
-                          }}
-                        />
-                      ) : (
-                        <button type="button" class="btn small" onClick={() => setCorrecting(key(r))}>
-                          {t('productive.correct')}
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <div id="productive-panel" role="tabpanel" aria-labelledby={`productive-tab-${tab}`}>
+        {tab === 'log' ? (
+          <>
+            <div class="inline-form">
+              <Field label={t('wf.project')}>
+                <select value={projectId} onChange={(e) => setProjectId(e.currentTarget.value ? Number(e.currentTarget.value) : '')}>
+                  <option value="">–</option>
+                  {me.projects.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.client_name} – {p.name}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+            </div>
+            <StateLogView projectId={projectId} />
+          </>
+        ) : (
+          <>
+            <p class="muted">{t('productive.help')}</p>
+            <div class="inline-form">
+              <Field label={t('wf.from')}>
+                <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+              </Field>
+              <Field label={t('wf.to')}>
+                <input type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+              </Field>
+              <Field label={t('wf.project')}>
+                <select value={projectId} onChange={(e) => setProjectId(e.currentTarget.value ? Number(e.currentTarget.value) : '')}>
+                  <option value="">–</option>
+                  {me.projects.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.client_name} – {p.name}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+            </div>
+            {report.error != null && <ErrorBox error={report.error} />}
+            {!report.data ? (
+              <Loading />
+            ) : report.data.rows.length === 0 ? (
+              <p class="muted">{t('wf.none')}</p>
+            ) : (
+              <div class="table-wrap">
+                <table class="table" data-testid="productive-table">
+                  <thead>
+                    <tr>
+                      <th>{t('wf.agent')}</th>
+                      <th>{t('wf.project')}</th>
+                      <th>{t('wf.day')}</th>
+                      <th>{t('productive.states')}</th>
+                      <th class="num">{t('productive.handling')}</th>
+                      <th class="num">{t('productive.productive')}</th>
+                      <th class="num">{t('productive.correction')}</th>
+                      <th class="num">{t('productive.total')}</th>
+                      {report.data.may_correct && <th />}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {report.data.rows.map((r) => (
+                      <tr key={key(r)} data-testid="productive-row">
+                        <td>{r.user_name}</td>
+                        <td>{r.project_name}</td>
+                        <td>{formatDate(r.day)}</td>
+                        <td class="muted">{r.states.map((s) => `${t(`wf.state.${s.state}`)} ${formatDuration(s.seconds)}`).join(' · ')}</td>
+                        <td class="num">{formatDuration(r.handling_seconds)}</td>
+                        <td class="num">{formatDuration(r.productive_seconds)}</td>
+                        <td class="num" title={r.corrections.map((c) => `${c.created_by_name ?? ''}: ${c.reason}`).join('\n')}>
+                          {r.correction_seconds ? `${r.correction_seconds > 0 ? '+' : '−'}${formatDuration(Math.abs(r.correction_seconds))}` : '–'}
+                        </td>
+                        <td class="num">
+                          <strong>{formatDuration(r.total_seconds)}</strong>
+                        </td>
+                        {report.data!.may_correct && (
+                          <td>
+                            {correcting === key(r) ? (
+                              <CorrectionForm
+                                row={r}
+                                onDone={() => {
+                                  setCorrecting(null);
+                                  void report.reload();
+                                }}
+                              />
+                            ) : (
+                              <button type="button" class="btn small" onClick={() => setCorrecting(key(r))}>
+                                {t('productive.correct')}
+                              </button>
+                            )}
+                          </td>
+                        )}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </>
+        )}
+      </div>
     </Page>
   );
 }

@@ -1,0 +1,169 @@
+// Browser test of the workforce settings and the state log (issue 18)
+// against the real server.
+//
+//   ZEZARO_BIN=../target/debug/zezaro node --test e2e/workforce-settings.test.mjs
+//
+// Acme's client admin (German) changes the longest after-work and adds a
+// break reason; both are kept after a reload. Anna (an Acme agent) finds
+// the new reason in the header's state switch and takes that break; the
+// client admin's state log shows the change with Anna's name. The
+// settings page and the log at 1366×768 and 390×844 without horizontal
+// overflow.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { realServer } from './harness.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, 'out');
+const PASSWORD = 'Hafenkran-Sonnenblume-7';
+const KADMIN = 'kadmin@acme-energie.example';
+const ANNA = 'anna.schmidt@acme-energie.example';
+
+const env = realServer();
+
+async function login(email, { locale = 'de-DE', viewport = { width: 1366, height: 768 } } = {}) {
+  const context = await env.browser.newContext({ locale, viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    if (/status of 401/.test(msg.text()) && msg.location().url.endsWith('/api/v1/me')) return;
+    problems.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  await page.goto(env.baseUrl + '/login');
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('home').waitFor();
+  return { context, page, problems };
+}
+
+/** A JSON GET with the page's session. */
+async function get(context, path) {
+  const res = await context.request.get(`${env.baseUrl}/api/v1${path}`);
+  const text = await res.text();
+  assert.ok(res.ok(), `GET ${path}: ${res.status()} ${text}`);
+  return JSON.parse(text);
+}
+
+async function failureArtifacts(name, pages) {
+  mkdirSync(outDir, { recursive: true });
+  for (const [i, p] of pages.entries()) {
+    if (!p) continue;
+    await p.page.screenshot({ path: join(outDir, `${name}-${i}.png`), fullPage: true }).catch(() => {});
+    if (p.problems.length) console.error(`browser ${i} problems:\n` + p.problems.join('\n'));
+  }
+  console.error('server log:\n' + env.log.slice(-4000));
+}
+
+const overflowOf = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+/** The elements reaching past the right edge (for a failure's message). */
+const overflowing = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && !el.closest('.table-wrap'))
+      .slice(0, 8)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)})`)
+      .join(', '),
+  );
+
+test('a client admin changes the workforce settings, an agent uses the new break reason, the state log shows it', { timeout: 300_000 }, async () => {
+  let admin;
+  let anna;
+  let narrow;
+  const reasonName = `Arztbesuch ${Date.now().toString(36)}`;
+  try {
+    admin = await login(KADMIN);
+    const me = await get(admin.context, '/me');
+    const clientId = me.user.client_id;
+    const before = await get(admin.context, `/clients/${clientId}/workforce-settings`);
+
+    await admin.page.getByTestId('nav-workforce-settings').click();
+    await admin.page.getByTestId('wfs-page').waitFor();
+    await admin.page.getByRole('heading', { name: 'Arbeitszeit-Einstellungen' }).waitFor();
+    const minutes = admin.page.getByTestId('wfs-after-work');
+    assert.equal(await minutes.inputValue(), new Intl.NumberFormat('de-DE').format(before.after_work_max_seconds / 60));
+    // Productive states by their German names, no internal ids.
+    await admin.page.locator('label.check', { hasText: 'Nachbearbeitung' }).first().waitFor();
+    await admin.page.locator('label.check', { hasText: 'Backoffice' }).waitFor();
+
+    // 3,5 minutes written the German way; a new break reason.
+    await minutes.fill('3,5');
+    await admin.page.getByTestId('wfs-new-reason').fill(reasonName);
+    await admin.page.getByTestId('wfs-add-reason').click();
+    await admin.page.getByTestId('wfs-save').click();
+    await admin.page.getByTestId('wfs-status').filter({ hasText: 'Gespeichert.' }).waitFor();
+    const saved = await get(admin.context, `/clients/${clientId}/workforce-settings`);
+    assert.equal(saved.after_work_max_seconds, 210);
+    assert.ok(
+      saved.break_reasons.some((r) => r.name === reasonName && r.active),
+      'the new reason is saved and active',
+    );
+    assert.equal(saved.break_reasons.length, before.break_reasons.length + 1);
+
+    // Kept after a reload.
+    await admin.page.reload();
+    await admin.page.getByTestId('wfs-form').waitFor();
+    assert.equal(await admin.page.getByTestId('wfs-after-work').inputValue(), '3,5');
+    const names = await admin.page.getByTestId('wfs-reason-name').evaluateAll((els) => els.map((e) => e.value));
+    assert.ok(names.includes(reasonName), `the reason is listed after a reload: ${names.join(', ')}`);
+    const text = await admin.page.getByTestId('wfs-page').innerText();
+    for (const english of ['Save', 'Break reasons', 'Time zone', 'After-work', 'Productive']) {
+      assert.ok(!text.includes(english), `no English on the German screen: ${english}`);
+    }
+    assert.ok((await overflowOf(admin.page)) <= 1, 'the settings fit at 1366 px');
+
+    // Anna sees the new reason in the header's state switch and takes that break.
+    anna = await login(ANNA);
+    const switcher = anna.page.locator('[data-testid="availability"]:enabled');
+    await switcher.waitFor();
+    const reason = saved.break_reasons.find((r) => r.name === reasonName);
+    const option = anna.page.locator(`[data-testid="availability"] option[value="break:${reason.id}"]`);
+    assert.equal((await option.textContent()).trim(), `Pause: ${reasonName}`);
+    const answered = anna.page.waitForResponse((r) => r.url().endsWith('/api/v1/workforce/me') && r.request().method() === 'PUT');
+    await switcher.selectOption(`break:${reason.id}`);
+    assert.ok((await answered).ok(), 'the break was taken');
+
+    // The client admin's state log shows the change, with Anna's name.
+    await admin.page.getByTestId('nav-productive').click();
+    await admin.page.getByTestId('productive-page').waitFor();
+    await admin.page.getByTestId('productive-tab-log').click();
+    const section = admin.page.locator('[data-testid="state-log-agent-section"][data-agent="Anna Schmidt"]');
+    await section.waitFor();
+    const row = section.getByTestId('state-log-row').filter({ hasText: reasonName });
+    await row.waitFor();
+    const rowText = await row.innerText();
+    assert.match(rowText, /→ Pause/, rowText);
+    assert.match(rowText, /vom Agenten gewählt/, rowText);
+    assert.equal((await row.getByTestId('state-log-by').innerText()).trim(), 'Anna Schmidt');
+    // Times the German way (HH:MM:SS), no ids.
+    assert.match(rowText, /\b\d{2}:\d{2}:\d{2}\b/, rowText);
+    assert.ok((await overflowOf(admin.page)) <= 1, 'the state log fits at 1366 px');
+
+    // Narrow screen: the settings and the log fit.
+    narrow = await login(KADMIN, { viewport: { width: 390, height: 844 } });
+    await narrow.page.goto(env.baseUrl + '/admin/workforce-settings');
+    await narrow.page.getByTestId('wfs-form').waitFor();
+    let overflow = await overflowOf(narrow.page);
+    assert.ok(overflow <= 1, `the settings fit at 390 px (overflow ${overflow}: ${await overflowing(narrow.page)})`);
+    await narrow.page.goto(env.baseUrl + '/workforce/productive-time');
+    await narrow.page.getByTestId('productive-tab-log').click();
+    await narrow.page.locator('[data-testid="state-log-agent-section"][data-agent="Anna Schmidt"]').waitFor();
+    overflow = await overflowOf(narrow.page);
+    assert.ok(overflow <= 1, `the state log fits at 390 px (overflow ${overflow}: ${await overflowing(narrow.page)})`);
+
+    for (const p of [admin, anna, narrow]) assert.deepEqual(p.problems, []);
+  } catch (e) {
+    await failureArtifacts('workforce-settings', [admin, anna, narrow]);
+    throw e;
+  } finally {
+    for (const p of [admin, anna, narrow]) await p?.context.close();
+  }
+});
