@@ -236,11 +236,17 @@ pub fn authorize(
     Ok(project)
 }
 
-fn day_start_utc(now: DateTime<Utc>) -> String {
-    now.date_naive()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
+/// The start of today in the client's time zone (its workforce setting),
+/// as a UTC time stamp: "today" on the monitor is the client's day, as in
+/// the productive-time report.
+fn day_start_utc(now: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    let day = now.with_timezone(&zone).date_naive();
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|midnight| zone.from_local_datetime(&midnight).earliest())
+        .map(|start| start.with_timezone(&Utc))
+        // A zone whose clocks skip midnight: the UTC day.
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -292,7 +298,11 @@ pub fn snapshot(
             open_cases: row.open_cases,
         });
     }
-    let today = day_start_utc(now);
+    let zone = super::states::settings_of(conn, Some(project.client_id))?
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Tz::Europe__Berlin);
+    let today = day_start_utc(now, zone);
     let (achieved, breached) = store::sla_today(conn, id, &today)?;
     let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let handled_today = store::handled_since(conn, id, &today)?
@@ -488,4 +498,37 @@ pub fn broadcast(
         json!({"instruction_id": published.id, "title": published.title}),
     )?;
     Ok(published)
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+
+    #[test]
+    fn today_is_the_clients_day() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        let berlin = chrono_tz::Tz::Europe__Berlin;
+        // 23:30 UTC is already tomorrow in Berlin (UTC+1 in winter).
+        assert_eq!(
+            day_start_utc(at("2026-12-04T23:30:00Z"), berlin),
+            "2026-12-04T23:00:00.000Z"
+        );
+        assert_eq!(
+            day_start_utc(at("2026-12-04T10:00:00Z"), berlin),
+            "2026-12-03T23:00:00.000Z"
+        );
+        // Summer time: midnight is 22:00 UTC.
+        assert_eq!(
+            day_start_utc(at("2026-07-01T12:00:00Z"), berlin),
+            "2026-06-30T22:00:00.000Z"
+        );
+        assert_eq!(
+            day_start_utc(at("2026-07-01T12:00:00Z"), chrono_tz::Tz::UTC),
+            "2026-07-01T00:00:00.000Z"
+        );
+    }
 }
