@@ -519,6 +519,8 @@ pub fn config_yaml(
         q(&db_path.to_string_lossy())
     ));
     y.push_str("    replica:\n");
+    // Litestream's files: `db` under the remote directory or key prefix.
+    let remote_db = settings.target.remote_path("db").unwrap_or_default();
     match &settings.target {
         Target::File { dir } => {
             y.push_str("      type: file\n");
@@ -530,10 +532,10 @@ pub fn config_yaml(
         Target::Sftp {
             host,
             user,
-            path,
             key_path,
             password,
             host_key,
+            ..
         } => {
             y.push_str("      type: sftp\n");
             if let Some(k) = host_key {
@@ -541,10 +543,7 @@ pub fn config_yaml(
             }
             y.push_str(&format!("      host: {}\n", q(host)));
             y.push_str(&format!("      user: {}\n", q(user)));
-            y.push_str(&format!(
-                "      path: {}\n",
-                q(&format!("{}/db", path.trim_end_matches('/')))
-            ));
+            y.push_str(&format!("      path: {}\n", q(&remote_db)));
             if let Some(key) = key_path {
                 y.push_str(&format!("      key-path: {}\n", q(&key.to_string_lossy())));
             }
@@ -554,21 +553,15 @@ pub fn config_yaml(
         }
         Target::S3 {
             bucket,
-            path,
             endpoint,
             region,
             access_key_id,
             secret_access_key,
+            ..
         } => {
             y.push_str("      type: s3\n");
             y.push_str(&format!("      bucket: {}\n", q(bucket)));
-            let prefix = path.trim_matches('/');
-            let prefix = if prefix.is_empty() {
-                "db".to_string()
-            } else {
-                format!("{prefix}/db")
-            };
-            y.push_str(&format!("      path: {}\n", q(&prefix)));
+            y.push_str(&format!("      path: {}\n", q(&remote_db)));
             if let Some(e) = endpoint {
                 y.push_str(&format!("      endpoint: {}\n", q(e)));
                 y.push_str("      force-path-style: true\n");

@@ -29,18 +29,11 @@ const REMOTE: &str = "replica";
 /// The replica's blob directory on an sftp or s3 target, as rclone names
 /// it; `None` for a file target.
 pub fn blobs_root(target: &Target) -> Option<String> {
-    match target {
-        Target::File { .. } => None,
-        Target::Sftp { path, .. } => Some(format!("{REMOTE}:{}/blobs", path.trim_end_matches('/'))),
-        Target::S3 { bucket, path, .. } => {
-            let prefix = path.trim_matches('/');
-            Some(if prefix.is_empty() {
-                format!("{REMOTE}:{bucket}/blobs")
-            } else {
-                format!("{REMOTE}:{bucket}/{prefix}/blobs")
-            })
-        }
-    }
+    let blobs = target.remote_path("blobs")?;
+    Some(match target {
+        Target::S3 { bucket, .. } => format!("{REMOTE}:{bucket}/{blobs}"),
+        _ => format!("{REMOTE}:{blobs}"),
+    })
 }
 
 /// The sftp server's pinned host key, in `known_hosts` form, next to

@@ -86,6 +86,20 @@ pub enum Target {
 }
 
 impl Target {
+    /// `name` (`db` for Litestream, `blobs` for rclone) under an sftp
+    /// target's directory or an s3 target's key prefix; `None` for a file
+    /// target (a local directory: `dir.join(name)`).
+    pub fn remote_path(&self, name: &str) -> Option<String> {
+        match self {
+            Target::File { .. } => None,
+            Target::Sftp { path, .. } => Some(format!("{}/{name}", path.trim_end_matches('/'))),
+            Target::S3 { path, .. } => Some(match path.trim_matches('/') {
+                "" => name.to_string(),
+                prefix => format!("{prefix}/{name}"),
+            }),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Target::File { .. } => "file",
