@@ -79,8 +79,9 @@ function AgentRow({ a, projectId, now, others }: { a: MonitorAgent; projectId: n
         {a.elsewhere ? (
           <span class="muted">{t('monitor.elsewhere')}</span>
         ) : (
-          <span class={`availability-badge availability-${a.state}`} title={a.overrun ? t('wf.overrun') : undefined}>
-            {a.state ? t(`wf.state.${a.state}`) : '–'}
+          <span class={`availability-badge availability-${a.state ?? 'offline'}`} title={a.overrun ? t('wf.overrun') : undefined}>
+            {/* No state row: offline, as routing reads it. */}
+            {t(`wf.state.${a.state ?? 'offline'}`)}
             {a.reason ? ` · ${a.reason}` : ''}
             {a.overrun ? ' ⚠' : ''}
             {a.other_project_id ? ` · ${t('monitor.otherProject')}` : ''}

@@ -14,7 +14,7 @@ export const forecast: AreaMessages<typeof en> = {
   'fc.tab.staffing': 'Personalbedarf',
   'fc.tab.settings': 'Einstellungen',
   'fc.noVersion': 'Noch kein Forecast.',
-  'fc.current': 'Version {version}, gespeichert von {who} am {at}',
+  'fc.current': 'Version {version}, gespeichert von {who} am {at}.',
   'fc.zone': 'Tage und Monate in der Zeitzone {zone}.',
   'fc.month': 'Monat',
   'fc.deadline': 'Frist',

@@ -14,7 +14,7 @@ export const forecast = {
   'fc.tab.staffing': 'Staffing',
   'fc.tab.settings': 'Settings',
   'fc.noVersion': 'No forecast yet.',
-  'fc.current': 'Version {version}, saved by {who} on {at}',
+  'fc.current': 'Version {version}, saved by {who} on {at}.',
   'fc.zone': 'Days and months in the time zone {zone}.',
   'fc.month': 'Month',
   'fc.deadline': 'Deadline',
