@@ -14,35 +14,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realServer } from './harness.mjs';
+import { realServer, signIn } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
-const PASSWORD = 'Hafenkran-Sonnenblume-7';
 const ANNA = 'anna.schmidt@acme-energie.example';
 const ANNA_NAME = 'Anna Schmidt';
 const PROJECT_KEY = 'ACME';
 
 const env = realServer();
 
-async function login(email, { locale = 'de-DE', viewport = { width: 1366, height: 768 } } = {}) {
-  const context = await env.browser.newContext({ locale, viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    if (/status of 401/.test(msg.text()) && msg.location().url.endsWith('/api/v1/me')) return;
-    problems.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  await page.goto(env.baseUrl + '/login');
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('home').waitFor();
-  return { context, page, problems };
-}
+const login = (email, options) => signIn(env, email, options);
 
 /** The header's language select (it saves the profile's language too). */
 async function switchLanguage(page, language) {
@@ -137,7 +119,9 @@ test('the start page shows what needs the agent now, takes a case in one click a
     // second tab) and recorded time show up live.
     const replies = Number(await figure(page, 'fig-replies').textContent());
     const timeBefore = await figure(page, 'fig-time').textContent();
-    await call(anna.context, 'POST', `/cases/${laterCase.id}/time`, { kind: 'manual', seconds: 7200 });
+    // Begun now, so it falls on today whatever the hour (by default it
+    // begins two hours back, which in the first two hours of a day is yesterday).
+    await call(anna.context, 'POST', `/cases/${laterCase.id}/time`, { kind: 'manual', seconds: 7200, started_at: new Date().toISOString() });
     await call(anna.context, 'POST', `/cases/${laterCase.id}/messages`, { kind: 'outbound', body_text: 'Guten Tag, der Abschlag ist angepasst.' });
     await page.waitForFunction((n) => document.querySelector('[data-testid="fig-replies"] dd')?.textContent === String(n), replies + 1);
     assert.notEqual(await figure(page, 'fig-time').textContent(), timeBefore);
