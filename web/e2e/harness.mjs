@@ -86,3 +86,30 @@ export function realServer() {
 
   return env;
 }
+
+/** The demo users' password (src/demo.rs). */
+export const DEMO_PASSWORD = 'Hafenkran-Sonnenblume-7';
+
+/**
+ * Signs `email` in with the demo password in a new browser context and
+ * waits for the start page; `problems` collects console errors (except the
+ * 401 of the signed-out `/me`) and page errors.
+ */
+export async function signIn(env, email, { locale = 'de-DE', viewport = { width: 1366, height: 768 } } = {}) {
+  const context = await env.browser.newContext({ locale, viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    if (/status of 401/.test(msg.text()) && msg.location().url.endsWith('/api/v1/me')) return;
+    problems.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  await page.goto(env.baseUrl + '/login');
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('home').waitFor();
+  return { context, page, problems };
+}

@@ -13,35 +13,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realServer } from './harness.mjs';
+import { realServer, signIn } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');
-const PASSWORD = 'Hafenkran-Sonnenblume-7';
 const ADMIN = 'kadmin@acme-energie.example';
 const LEAD = 'lead@zezaro.example';
 const ANNA = 'anna.schmidt@acme-energie.example';
 
 const env = realServer();
 
-async function login(email, { locale = 'de-DE', viewport = { width: 1366, height: 768 } } = {}) {
-  const context = await env.browser.newContext({ locale, viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    if (/status of 401/.test(msg.text()) && msg.location().url.endsWith('/api/v1/me')) return;
-    problems.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  await page.goto(env.baseUrl + '/login');
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('home').waitFor();
-  return { context, page, problems };
-}
+const login = (email, options) => signIn(env, email, options);
 
 /** A JSON API call with the page's session (and its CSRF token). */
 async function call(context, method, path, body) {
