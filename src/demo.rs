@@ -611,6 +611,7 @@ fn seed_workforce(
                 after_work_expiry: AfterWorkExpiry::Available,
                 productive_states: crate::workforce::model::DEFAULT_PRODUCTIVE.to_vec(),
                 time_zone: "Europe/Berlin".into(),
+                sign_in_state: crate::workforce::model::DEFAULT_SIGN_IN_STATE,
                 break_reasons: vec![
                     reason("Mittagspause"),
                     reason("Kurze Pause"),

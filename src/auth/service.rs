@@ -98,6 +98,9 @@ pub async fn login(
             )?;
             let row = store::by_session(tx, &token_hash)?.ok_or(AuthError::Unauthenticated)?;
             let principal = principal(tx, row, true, client.ip.clone())?;
+            // An agent starts in the client's sign-in state (workforce).
+            crate::workforce::states::signed_in(tx, user_id)
+                .map_err(|err| AuthError::Store(crate::db::StoreError::Task(err.to_string())))?;
             audit::record(
                 tx,
                 &Actor::from(&principal),

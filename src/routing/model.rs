@@ -231,4 +231,14 @@ pub struct RoutingSettings {
     /// away.
     #[schema(minimum = 1, maximum = 1440)]
     pub away_after_minutes: i64,
+    /// Seconds without a sign of life from an agent's workspace (heartbeat,
+    /// activity) after which the agent is offline: a closed or crashed
+    /// browser never stays available.
+    #[serde(default = "default_offline_after_seconds")]
+    #[schema(minimum = 60, maximum = 86400)]
+    pub offline_after_seconds: i64,
+}
+
+fn default_offline_after_seconds() -> i64 {
+    120
 }

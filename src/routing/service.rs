@@ -742,6 +742,7 @@ pub fn settings(conn: &Connection, who: &Principal) -> Result<RoutingSettings, R
     policy::manage_services(who)?;
     Ok(RoutingSettings {
         away_after_minutes: store::away_after_minutes(conn)?,
+        offline_after_seconds: crate::workforce::store::offline_after_seconds(conn)?,
     })
 }
 
@@ -754,7 +755,12 @@ pub fn set_settings(
     if !(1..=1440).contains(&input.away_after_minutes) {
         return Err(Invalid::new("away_after_minutes", "1 to 1440 minutes").into());
     }
+    // Below two heartbeats an open workspace would flicker offline.
+    if !(60..=86400).contains(&input.offline_after_seconds) {
+        return Err(Invalid::new("offline_after_seconds", "60 to 86400 seconds").into());
+    }
     store::set_away_after_minutes(conn, input.away_after_minutes)?;
+    crate::workforce::store::set_offline_after_seconds(conn, input.offline_after_seconds)?;
     record(
         conn,
         &Actor::from(who),
@@ -762,7 +768,8 @@ pub fn set_settings(
         "platform",
         None,
         None,
-        json!({"away_after_minutes": input.away_after_minutes}),
+        json!({"away_after_minutes": input.away_after_minutes,
+               "offline_after_seconds": input.offline_after_seconds}),
     )?;
     settings(conn, who)
 }

@@ -85,6 +85,8 @@ pub enum StateSource {
     Agent,
     /// The workspace (a case opened or left).
     Workspace,
+    /// Sign-in (the client's `sign_in_state`).
+    SignIn,
     SignOut,
     /// Idle detection (routing's idle job).
     Idle,
@@ -105,6 +107,7 @@ impl StateSource {
         match self {
             StateSource::Agent => "agent",
             StateSource::Workspace => "workspace",
+            StateSource::SignIn => "sign-in",
             StateSource::SignOut => "sign-out",
             StateSource::Idle => "idle",
             StateSource::Activity => "activity",
@@ -119,6 +122,7 @@ impl StateSource {
         [
             StateSource::Agent,
             StateSource::Workspace,
+            StateSource::SignIn,
             StateSource::SignOut,
             StateSource::Idle,
             StateSource::Activity,
@@ -205,6 +209,12 @@ pub const DEFAULT_PRODUCTIVE: [WorkState; 4] = [
 ];
 pub const DEFAULT_AFTER_WORK_SECONDS: i64 = 120;
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Berlin";
+/// Not ready until the agent chooses.
+pub const DEFAULT_SIGN_IN_STATE: WorkState = WorkState::Away;
+
+fn default_sign_in_state() -> WorkState {
+    DEFAULT_SIGN_IN_STATE
+}
 
 // ---- states --------------------------------------------------------------------
 
@@ -301,6 +311,9 @@ pub struct StateSettings {
     pub productive_states: Vec<WorkState>,
     /// IANA zone whose days cut productive time.
     pub time_zone: String,
+    /// The state an agent starts in after signing in: `away` (not ready
+    /// until they choose) or `available`.
+    pub sign_in_state: WorkState,
     /// Every reason, inactive ones too, in order.
     pub break_reasons: Vec<BreakReason>,
     /// Whether the caller may change them.
@@ -320,6 +333,9 @@ pub struct StateSettingsInput {
     pub productive_states: Vec<WorkState>,
     #[schema(max_length = 64)]
     pub time_zone: String,
+    /// `away` (the default) or `available`.
+    #[serde(default = "default_sign_in_state")]
+    pub sign_in_state: WorkState,
     #[schema(max_items = 50)]
     pub break_reasons: Vec<BreakReason>,
 }
@@ -338,6 +354,8 @@ pub struct LogEntry {
     pub case_id: Option<CaseId>,
     pub source: StateSource,
     pub by_user_id: Option<UserId>,
+    /// The name of who set it (`null`: the system, or a deleted user).
+    pub by_name: Option<String>,
 }
 
 /// `GET /workforce/state-log` and `GET /workforce/productive-time`.

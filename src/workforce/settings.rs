@@ -37,6 +37,7 @@ pub fn get(
         after_work_expiry: s.after_work_expiry,
         productive_states: s.productive,
         time_zone: s.time_zone,
+        sign_in_state: s.sign_in_state,
         break_reasons: store::reasons(conn, client_id)?,
         editable: policy::manage_sla(who, client_id).is_ok(),
     })
@@ -55,6 +56,9 @@ pub fn set(
     }
     if input.time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(Invalid::new("time_zone", "an IANA time zone such as Europe/Berlin").into());
+    }
+    if !matches!(input.sign_in_state, WorkState::Available | WorkState::Away) {
+        return Err(Invalid::new("sign_in_state", "available or away").into());
     }
     let mut states: Vec<WorkState> = Vec::new();
     for s in &input.productive_states {
@@ -109,12 +113,13 @@ pub fn set(
     store::put_settings(
         conn,
         client_id,
-        &(
-            input.after_work_max_seconds,
-            input.after_work_expiry,
-            states_json,
-            input.time_zone.clone(),
-        ),
+        &store::SettingsRow {
+            after_work_max_seconds: input.after_work_max_seconds,
+            after_work_expiry: input.after_work_expiry,
+            productive_states: states_json,
+            time_zone: input.time_zone.clone(),
+            sign_in_state: input.sign_in_state,
+        },
         who.user_id,
         &now(),
     )?;
@@ -128,6 +133,7 @@ pub fn set(
         json!({"after_work_max_seconds": input.after_work_max_seconds,
                "after_work_expiry": input.after_work_expiry.as_str(),
                "productive_states": states, "time_zone": input.time_zone,
+               "sign_in_state": input.sign_in_state.as_str(),
                "break_reasons": names}),
     )?;
     get(conn, who, client_id)

@@ -13,7 +13,8 @@ use rusqlite::Connection;
 use super::error::WorkforceError;
 use super::model::{
     AfterWorkExpiry, AgentState, AgentStateEvent, BreakReason, DEFAULT_AFTER_WORK_SECONDS,
-    DEFAULT_PRODUCTIVE, DEFAULT_TIME_ZONE, MyState, StateInput, StateSource, WorkState,
+    DEFAULT_PRODUCTIVE, DEFAULT_SIGN_IN_STATE, DEFAULT_TIME_ZONE, MyState, StateInput, StateSource,
+    WorkState,
 };
 use super::store::{self, NewLogRow, StateRow};
 use crate::auth::Principal;
@@ -54,6 +55,7 @@ pub struct Settings {
     pub after_work_expiry: AfterWorkExpiry,
     pub productive: Vec<WorkState>,
     pub time_zone: String,
+    pub sign_in_state: WorkState,
 }
 
 impl Default for Settings {
@@ -63,6 +65,7 @@ impl Default for Settings {
             after_work_expiry: AfterWorkExpiry::Available,
             productive: DEFAULT_PRODUCTIVE.to_vec(),
             time_zone: DEFAULT_TIME_ZONE.into(),
+            sign_in_state: DEFAULT_SIGN_IN_STATE,
         }
     }
 }
@@ -73,15 +76,16 @@ pub fn settings_of(conn: &Connection, client_id: Option<ClientId>) -> StoreResul
         return Ok(Settings::default());
     };
     Ok(match store::settings(conn, client_id)? {
-        Some((seconds, expiry, states, zone)) => Settings {
-            after_work_max_seconds: seconds,
-            after_work_expiry: expiry,
-            productive: serde_json::from_str(&states).map_err(|err| {
+        Some(row) => Settings {
+            after_work_max_seconds: row.after_work_max_seconds,
+            after_work_expiry: row.after_work_expiry,
+            productive: serde_json::from_str(&row.productive_states).map_err(|err| {
                 crate::db::StoreError::Task(format!(
                     "productive_states of client {client_id}: {err}"
                 ))
             })?,
-            time_zone: zone,
+            time_zone: row.time_zone,
+            sign_in_state: row.sign_in_state,
         },
         None => Settings::default(),
     })
@@ -352,6 +356,45 @@ pub fn set_mine(
 pub fn heartbeat(conn: &Connection, who: &Principal) -> Result<(), WorkforceError> {
     let user_id = who.user().map_err(|_| policy::Denied::Forbidden)?;
     store::heartbeat(conn, user_id, &now())?;
+    Ok(())
+}
+
+/// Sign-in starts an offline agent in the client's `sign_in_state` (`away`
+/// unless the client chose `available`); one already working elsewhere
+/// (another browser) keeps the state. Who is no agent of any project has
+/// no state.
+pub fn signed_in(conn: &Connection, user_id: UserId) -> Result<(), WorkforceError> {
+    let projects = crate::routing::store::agent_projects(conn, user_id)?;
+    if projects.is_empty() {
+        return Ok(());
+    }
+    let current = store::current(conn, user_id)?;
+    if current
+        .as_ref()
+        .is_some_and(|c| c.state != WorkState::Offline)
+    {
+        return Ok(());
+    }
+    let project = current
+        .and_then(|c| c.project_id)
+        .filter(|p| projects.contains(p))
+        .or_else(|| projects.first().copied());
+    let client_id = match project {
+        Some(p) => project_client(conn, p)?,
+        None => None,
+    };
+    let state = settings_of(conn, client_id)?.sign_in_state;
+    transition(
+        conn,
+        user_id,
+        Change {
+            project_id: project,
+            ..Change::to(state)
+        },
+        StateSource::SignIn,
+        Some(user_id),
+        &now(),
+    )?;
     Ok(())
 }
 

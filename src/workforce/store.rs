@@ -271,8 +271,9 @@ pub fn log(
 ) -> StoreResult<Vec<LogEntry>> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.id, l.user_id, u.name, l.at, l.from_state, l.to_state, l.reason, l.project_id,
-                l.case_id, l.source, l.by_user_id
+                l.case_id, l.source, l.by_user_id, b.name
          FROM agent_state_log l JOIN users u ON u.id = l.user_id
+         LEFT JOIN users b ON b.id = l.by_user_id
          WHERE l.project_id IN (SELECT value FROM json_each(?1))
            AND (?2 IS NULL OR l.user_id = ?2) AND l.at >= ?3 AND l.at < ?4
          ORDER BY l.at DESC, l.id DESC LIMIT ?5",
@@ -290,6 +291,7 @@ pub fn log(
             case_id: r.get(8)?,
             source: r.get(9)?,
             by_user_id: r.get(10)?,
+            by_name: r.get(11)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -363,17 +365,32 @@ pub fn corrections(
 
 // ---- settings and reasons ------------------------------------------------------
 
-/// (after-work seconds, expiry, productive states JSON, time zone)
-pub type SettingsRow = (i64, AfterWorkExpiry, String, String);
+/// A client's settings row.
+#[derive(Debug, Clone)]
+pub struct SettingsRow {
+    pub after_work_max_seconds: i64,
+    pub after_work_expiry: AfterWorkExpiry,
+    /// JSON array of states.
+    pub productive_states: String,
+    pub time_zone: String,
+    pub sign_in_state: WorkState,
+}
 
 pub fn settings(conn: &Connection, client_id: ClientId) -> StoreResult<Option<SettingsRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT after_work_max_seconds, after_work_expiry, productive_states, time_zone
+            "SELECT after_work_max_seconds, after_work_expiry, productive_states, time_zone,
+                    sign_in_state
              FROM workforce_settings WHERE client_id = ?1",
         )?
         .query_row([client_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(SettingsRow {
+                after_work_max_seconds: r.get(0)?,
+                after_work_expiry: r.get(1)?,
+                productive_states: r.get(2)?,
+                time_zone: r.get(3)?,
+                sign_in_state: r.get(4)?,
+            })
         })
         .optional()?)
 }
@@ -387,20 +404,22 @@ pub fn put_settings(
 ) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO workforce_settings (client_id, after_work_max_seconds, after_work_expiry,
-             productive_states, time_zone, changed_by_id, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             productive_states, time_zone, sign_in_state, changed_by_id, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (client_id) DO UPDATE SET
              after_work_max_seconds = excluded.after_work_max_seconds,
              after_work_expiry = excluded.after_work_expiry,
              productive_states = excluded.productive_states, time_zone = excluded.time_zone,
+             sign_in_state = excluded.sign_in_state,
              changed_by_id = excluded.changed_by_id, changed_at = excluded.changed_at",
     )?
     .execute(params![
         client_id,
-        row.0,
-        row.1.as_str(),
-        row.2,
-        row.3,
+        row.after_work_max_seconds,
+        row.after_work_expiry.as_str(),
+        row.productive_states,
+        row.time_zone,
+        row.sign_in_state.as_str(),
         by,
         at
     ])?;

@@ -219,6 +219,158 @@ async fn a_silent_workspace_ends_offline_and_after_work_ends_at_the_maximum() {
     assert_eq!(sources, ["agent", "heartbeat", "workspace", "after-work"]);
 }
 
+/// The sources and states of one agent's log rows, oldest first.
+fn log_of(ts: &TestServer, user_id: i64) -> Vec<(String, String, String)> {
+    ts.server
+        .state
+        .db
+        .read_blocking(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT from_state, to_state, source FROM agent_state_log
+                 WHERE user_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok::<_, zezaro::db::StoreError>(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .expect("log")
+}
+
+#[actix_web::test]
+async fn sign_in_starts_in_the_clients_sign_in_state_and_sign_out_ends_offline() {
+    let ts = common::demo_server().await;
+    let anna_id = ts.id_of("/api/v1/users", "email", ANNA).await;
+    let admin_id = ts.id_of("/api/v1/users", "email", ADMIN).await;
+    let acme = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
+    let ca = ts.token_client(CA_ACME);
+    let (_, settings) = ca
+        .get(&format!("/api/v1/clients/{acme}/workforce-settings"))
+        .await;
+    assert_eq!(settings["sign_in_state"], "away", "the default: not ready");
+
+    // Signing in: away until Anna chooses; the log says it was the sign-in.
+    let anna = ts.session_client(ANNA).await;
+    assert_eq!(anna.get("/api/v1/workforce/me").await.1["state"], "away");
+    assert_eq!(anna.get("/api/v1/routing/me").await.1["state"], "away");
+    assert_eq!(
+        log_of(&ts, anna_id),
+        [(
+            "offline".to_string(),
+            "away".to_string(),
+            "sign-in".to_string()
+        )]
+    );
+    // Available, then a second browser signs in: the state stays.
+    assert_eq!(
+        set(&anna, json!({"state": "available"})).await.0,
+        StatusCode::OK
+    );
+    let second = ts.session_client(ANNA).await;
+    assert_eq!(
+        second.get("/api/v1/workforce/me").await.1["state"],
+        "available"
+    );
+    assert_eq!(log_of(&ts, anna_id).len(), 2);
+    // Signing out ends in offline.
+    let (status, _) = anna.post("/api/v1/auth/logout", json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        log_of(&ts, anna_id).last().expect("row").2,
+        "sign-out".to_string()
+    );
+
+    // The client chooses `available` after sign-in; nothing else is allowed.
+    let mut body = json!({"after_work_max_seconds": 120, "after_work_expiry": "available",
+        "productive_states": ["available", "on-case", "after-work"],
+        "time_zone": "Europe/Berlin", "sign_in_state": "break", "break_reasons": []});
+    let (status, problem) = ca
+        .put(
+            &format!("/api/v1/clients/{acme}/workforce-settings"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "sign_in_state");
+    body["sign_in_state"] = json!("available");
+    let (status, saved) = ca
+        .put(&format!("/api/v1/clients/{acme}/workforce-settings"), body)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["sign_in_state"], "available");
+    let anna = ts.session_client(ANNA).await;
+    assert_eq!(anna.get("/api/v1/routing/me").await.1["state"], "available");
+    assert_eq!(
+        log_of(&ts, anna_id).last().expect("row"),
+        &(
+            "offline".to_string(),
+            "available".to_string(),
+            "sign-in".to_string()
+        )
+    );
+
+    // Who is no agent (the platform admin) gets no state on sign-in.
+    ts.session_client(ADMIN).await;
+    assert!(log_of(&ts, admin_id).is_empty());
+}
+
+#[actix_web::test]
+async fn the_offline_timeout_is_the_platform_admins_setting() {
+    let ts = common::demo_server().await;
+    let admin = ts.token_client(ADMIN);
+    let (status, settings) = admin.get("/api/v1/routing/settings").await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert_eq!(settings["offline_after_seconds"], 120);
+    // Under two heartbeats an open workspace would flicker offline.
+    let (status, problem) = admin
+        .put(
+            "/api/v1/routing/settings",
+            json!({"away_after_minutes": 10, "offline_after_seconds": 30}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "offline_after_seconds");
+    let (status, saved) = admin
+        .put(
+            "/api/v1/routing/settings",
+            json!({"away_after_minutes": 10, "offline_after_seconds": 600}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["offline_after_seconds"], 600);
+    assert_eq!(
+        ts.token_client(CA_ACME)
+            .put(
+                "/api/v1/routing/settings",
+                json!({"away_after_minutes": 10, "offline_after_seconds": 60}),
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The state job follows it: five minutes of silence are not enough now.
+    let anna = ts.token_client(ANNA);
+    assert_eq!(
+        set(&anna, json!({"state": "available"})).await.0,
+        StatusCode::OK
+    );
+    let db = ts.server.state.db.clone();
+    let (_, me) = anna.get("/api/v1/workforce/me").await;
+    assert_eq!(me["offline_after_seconds"], 600);
+    let later = chrono::Utc::now() + chrono::Duration::minutes(5);
+    db.write_blocking(move |tx| zezaro::workforce::states::sweep(tx, later))
+        .expect("sweep");
+    assert_eq!(
+        anna.get("/api/v1/workforce/me").await.1["state"],
+        "available"
+    );
+    let much_later = chrono::Utc::now() + chrono::Duration::minutes(11);
+    db.write_blocking(move |tx| zezaro::workforce::states::sweep(tx, much_later))
+        .expect("sweep");
+    assert_eq!(anna.get("/api/v1/workforce/me").await.1["state"], "offline");
+}
+
 #[actix_web::test]
 async fn productive_time_is_exact_to_the_second_with_corrections() {
     use zezaro::workforce::model::{StateSource, WorkState};
