@@ -274,8 +274,10 @@ const STREAM_LIFETIME: Duration = Duration::from_secs(60);
 /// A closed tab's stream is noticed only when a write to it fails, and holds
 /// one of the user's stream slots until then: every page of the app now
 /// listens (the instruction banner), so a few reloads within the interval
-/// would otherwise reach the per-user limit.
-const PING_EVERY: Duration = Duration::from_secs(5);
+/// would otherwise reach the per-user limit (a write to a closed socket
+/// succeeds once, so a closed stream goes after one to two pings). The
+/// live monitor's project switch closes a stream each time, hence short.
+const PING_EVERY: Duration = Duration::from_secs(2);
 
 /// `GET /events`' query.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

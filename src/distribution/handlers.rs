@@ -56,6 +56,8 @@ pub async fn save_plan(
     if saved.moving {
         super::mover::wake(&state.services);
     }
+    // Open live monitors show the plan in force now.
+    state.monitor.mark(id);
     Ok(HttpResponse::Ok().json(saved))
 }
 
@@ -107,5 +109,6 @@ pub async fn remove_plan(
         .db
         .write(move |tx| service::remove(tx, &who, id, expected))
         .await?;
+    state.monitor.mark(id);
     Ok(HttpResponse::NoContent().finish())
 }

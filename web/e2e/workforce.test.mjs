@@ -153,3 +153,51 @@ test('an agent goes through states while the lead watches the monitor and reassi
     for (const p of [lead, anna, narrow, narrowAnna]) await p?.context.close();
   }
 });
+
+test('a client admin changes the distribution plan from the monitor; the lead sees the new version live', { timeout: 300_000 }, async () => {
+  let kadmin;
+  let lead;
+  try {
+    kadmin = await login('kadmin@acme-energie.example');
+    lead = await login(LEAD);
+    const projects = await call(kadmin.context, 'GET', '/projects');
+    const acme = projects.items.find((p) => p.key === 'ACME');
+    const before = await call(kadmin.context, 'GET', `/projects/${acme.id}/distribution`);
+    // A link straight to the project's monitor.
+    for (const p of [kadmin, lead]) {
+      await p.page.goto(`${env.baseUrl}/workforce/monitor?project=${acme.id}`);
+      assert.equal(await p.page.getByTestId('monitor-project').inputValue(), String(acme.id));
+      await p.page.locator('[data-testid="monitor-at"][data-live="yes"]').waitFor();
+      await p.page.getByTestId('monitor-plan').waitFor();
+    }
+    // The lead watches; only the client's admin changes the plan.
+    assert.equal(await lead.page.getByTestId('monitor-change-plan').count(), 0, 'a lead does not change the plan');
+
+    const card = kadmin.page.getByTestId('monitor-plan');
+    await card.getByTestId('monitor-change-plan').click();
+    await card.getByTestId('dist-add-entry').click();
+    const entry = card.getByTestId('dist-entry').last();
+    await entry.getByTestId('dist-entry-channel').selectOption('call');
+    await entry.getByTestId('dist-entry-team').selectOption('provider-basic');
+    await card.getByTestId('dist-choice-leave').check();
+    await card.getByTestId('dist-save').click();
+    await card.getByTestId('monitor-plan-saved').waitFor();
+    const after = await call(kadmin.context, 'GET', `/projects/${acme.id}/distribution`);
+    assert.equal(after.version, before.version + 1);
+    assert.ok(after.entries.some((e) => e.channel === 'call' && e.team === 'provider-basic' && e.share_percent === 100));
+
+    // The lead's open monitor shows the new version without a reload, in German words.
+    const leadCard = lead.page.getByTestId('monitor-plan');
+    await leadCard.getByText(`Version ${after.version}, geändert von`).waitFor({ timeout: 5_000 });
+    const text = await leadCard.innerText();
+    assert.match(text, /Anruf/);
+    assert.match(text, /Dienstleister – Team Basic/);
+    assert.doesNotMatch(text, /provider-basic|client\b/, 'no internal names');
+    for (const p of [kadmin, lead]) assert.deepEqual(p.problems, []);
+  } catch (e) {
+    await failureArtifacts('workforce-plan', [kadmin, lead]);
+    throw e;
+  } finally {
+    for (const p of [kadmin, lead]) await p?.context.close();
+  }
+});

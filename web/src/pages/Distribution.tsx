@@ -177,7 +177,8 @@ export function DistributionPage() {
   );
 }
 
-function PlanEditor(props: {
+/** The plan as a table (read-only unless `manage`), with overflow rules and the save; also the live monitor's. */
+export function PlanEditor(props: {
   projectId: number;
   plan: DistributionPlan;
   calendars: BusinessCalendar[];

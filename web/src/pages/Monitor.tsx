@@ -7,13 +7,15 @@
 // every open monitor.
 
 import { useEffect, useState } from 'preact/hooks';
-import { CHOSEN_STATES, api, type Me, type MonitorAgent, type MonitorSnapshot, type WorkState } from '../api';
+import { CHOSEN_STATES, api, query, type BusinessCalendar, type List, type Me, type MonitorAgent, type MonitorSnapshot, type WorkState } from '../api';
 import { formatDateTime, formatDuration, formatPercent, formatSpan, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
 import { Loading, Page } from '../components/Page';
 import { routingProjects } from './Routing';
+import { PlanEditor } from './Distribution';
+import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
 
 export const seesMonitor = (me: Me) => routingProjects(me).length > 0;
@@ -22,29 +24,47 @@ export const seesMonitor = (me: Me) => routingProjects(me).length > 0;
 function useMonitor(projectId: number | null) {
   const [snapshot, setSnapshot] = useState<MonitorSnapshot | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // False while the stream is down (refused at the stream limit, server
+  // restarting): the page says so and tries again, it never shows stale
+  // figures as live.
+  const [live, setLive] = useState(true);
   useEffect(() => {
     setSnapshot(null);
+    setLive(true);
     if (!projectId) return;
     let alive = true;
+    let source: EventSource | null = null;
+    let retry: number | undefined;
     api
       .get<MonitorSnapshot>(`/projects/${projectId}/monitor`)
       .then((s) => alive && setSnapshot((now) => now ?? s))
       .catch((e) => alive && setError(e));
-    const source = new EventSource(`/api/v1/events?monitor=${projectId}`, { withCredentials: true });
-    source.addEventListener('monitor', (ev) => {
-      try {
-        const s = JSON.parse((ev as MessageEvent).data as string) as MonitorSnapshot;
-        if (alive) setSnapshot(s);
-      } catch {
-        /* a broken frame: the next one replaces it */
-      }
-    });
+    const connect = () => {
+      source = new EventSource(`/api/v1/events?monitor=${projectId}`, { withCredentials: true });
+      source.addEventListener('open', () => alive && setLive(true));
+      source.addEventListener('monitor', (ev) => {
+        try {
+          const s = JSON.parse((ev as MessageEvent).data as string) as MonitorSnapshot;
+          if (alive) setSnapshot(s);
+        } catch {
+          /* a broken frame: the next one replaces it */
+        }
+      });
+      source.addEventListener('error', () => {
+        if (!alive || !source || source.readyState !== EventSource.CLOSED) return;
+        // The browser gives up on a refused stream (e.g. 429): try again.
+        setLive(false);
+        retry = window.setTimeout(() => alive && connect(), 3000);
+      });
+    };
+    connect();
     return () => {
       alive = false;
-      source.close();
+      window.clearTimeout(retry);
+      source?.close();
     };
   }, [projectId]);
-  return { snapshot, error };
+  return { snapshot, error, live };
 }
 
 /** Re-renders every second (time in state). */
@@ -213,11 +233,59 @@ function Broadcast({ projectId }: { projectId: number }) {
   );
 }
 
+/** The plan in force; who may change it (the client's admin, the platform admin) edits it here, without leaving the monitor. */
+function PlanCard({ snapshot, mayChange, clientId }: { snapshot: MonitorSnapshot; mayChange: boolean; clientId: number | undefined }) {
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const calendars = useLoad(
+    () => (editing && clientId ? api.get<List<BusinessCalendar>>(`/calendars${query({ client_id: clientId })}`) : Promise.resolve({ items: [] as BusinessCalendar[] })),
+    [editing, clientId],
+  );
+  useEffect(() => {
+    setEditing(false);
+    setSaved(false);
+  }, [snapshot.project_id]);
+  const plan = snapshot.plan;
+  return (
+    <section class="card monitor-plan" data-testid="monitor-plan">
+      <h2>{t('monitor.plan')}</h2>
+      <PlanEditor
+        key={`${snapshot.project_id}-${plan.version}-${editing}`}
+        projectId={snapshot.project_id}
+        plan={plan}
+        calendars={calendars.data?.items ?? []}
+        manage={editing}
+        onSaved={() => {
+          setEditing(false);
+          setSaved(true);
+        }}
+      />
+      {saved && !editing && (
+        <p role="status" class="muted" data-testid="monitor-plan-saved">
+          {t('monitor.planSaved')}
+        </p>
+      )}
+      {mayChange && !editing && (
+        <button type="button" class="btn" onClick={() => { setEditing(true); setSaved(false); }} data-testid="monitor-change-plan">
+          {t('monitor.changePlan')}
+        </button>
+      )}
+      {editing && (
+        <button type="button" class="btn" onClick={() => setEditing(false)} data-testid="monitor-plan-cancel">
+          {t('monitor.cancel')}
+        </button>
+      )}
+    </section>
+  );
+}
+
 export function MonitorPage() {
   const { me } = useSession();
   const projects = routingProjects(me);
-  const [projectId, setProjectId] = useState<number | null>(projects[0]?.id ?? null);
-  const { snapshot, error } = useMonitor(projectId);
+  // `?project=` opens one project's monitor directly (a link from elsewhere).
+  const wanted = Number(new URLSearchParams(window.location.search).get('project'));
+  const [projectId, setProjectId] = useState<number | null>(projects.find((p) => p.id === wanted)?.id ?? projects[0]?.id ?? null);
+  const { snapshot, error, live } = useMonitor(projectId);
   const now = useNow();
   const others = projects
     .filter((p) => p.client_id === projects.find((x) => x.id === projectId)?.client_id)
@@ -241,8 +309,8 @@ export function MonitorPage() {
         <Loading />
       ) : (
         <>
-          <p class="muted" data-testid="monitor-at" data-at={snapshot.at}>
-            ● {t('monitor.live')} · {formatDateTime(snapshot.at)}
+          <p class={live ? 'muted' : 'error'} role={live ? undefined : 'alert'} data-testid="monitor-at" data-at={snapshot.at} data-live={live ? 'yes' : 'no'}>
+            {live ? `● ${t('monitor.live')}` : `○ ${t('monitor.notLive')}`} · {formatDateTime(snapshot.at)}
           </p>
           <div class="table-wrap">
             <table class="table" data-testid="monitor-agents">
@@ -321,20 +389,7 @@ export function MonitorPage() {
                 ))}
               </ul>
             </section>
-            <section class="card">
-              <h2>{t('monitor.plan')}</h2>
-              <p>{snapshot.plan.version === 0 ? t('monitor.noPlan') : t('monitor.planVersion', { n: snapshot.plan.version })}</p>
-              {snapshot.plan.entries.length > 0 && (
-                <ul>
-                  {snapshot.plan.entries.map((e, i) => (
-                    <li key={i}>
-                      {e.channel ? t(`channel.${e.channel}` as 'channel.email') : ''} {e.team}: {e.share_percent} %
-                    </li>
-                  ))}
-                </ul>
-              )}
-              {mayChangePlan && <Link href="/admin/distribution">{t('monitor.changePlan')}</Link>}
-            </section>
+            <PlanCard snapshot={snapshot} mayChange={mayChangePlan} clientId={projects.find((p) => p.id === projectId)?.client_id} />
             <Reassign snapshot={snapshot} />
             {projectId && <Broadcast projectId={projectId} />}
           </div>
