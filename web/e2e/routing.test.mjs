@@ -94,7 +94,8 @@ test('a lead sets round-robin, an agent says available, a new case lands with th
     agent = await login(email);
     const state = agent.page.getByTestId('availability');
     await state.waitFor();
-    assert.equal(await state.inputValue(), 'offline');
+    // Signed in: away (not ready) until the agent chooses (the client's sign-in state).
+    assert.equal(await state.inputValue(), 'away');
     await state.selectOption('available');
     await agent.page.waitForFunction(async () => (await (await fetch('/api/v1/routing/me')).json()).state === 'available');
 

@@ -60,6 +60,7 @@ test('a client admin changes the workforce settings, an agent uses the new break
   let admin;
   let anna;
   let narrow;
+  let platform;
   const reasonName = `Arztbesuch ${Date.now().toString(36)}`;
   try {
     admin = await login(KADMIN);
@@ -82,13 +83,27 @@ test('a client admin changes the workforce settings, an agent uses the new break
     await admin.page.getByTestId('wfs-add-reason').click();
     await admin.page.getByTestId('wfs-save').click();
     await admin.page.getByTestId('wfs-status').filter({ hasText: 'Gespeichert.' }).waitFor();
-    const saved = await get(admin.context, `/clients/${clientId}/workforce-settings`);
+    let saved = await get(admin.context, `/clients/${clientId}/workforce-settings`);
     assert.equal(saved.after_work_max_seconds, 210);
     assert.ok(
       saved.break_reasons.some((r) => r.name === reasonName && r.active),
       'the new reason is saved and active',
     );
     assert.equal(saved.break_reasons.length, before.break_reasons.length + 1);
+
+    // The new reason moves to the top: the switcher offers reasons in this order.
+    const reasonNames = () => admin.page.getByTestId('wfs-reason-name').evaluateAll((els) => els.map((e) => e.value));
+    for (let at = (await reasonNames()).indexOf(reasonName); at > 0; at = (await reasonNames()).indexOf(reasonName)) {
+      await admin.page.getByTestId('wfs-reason').nth(at).getByTestId('wfs-reason-up').click();
+    }
+    assert.equal(await admin.page.getByTestId('wfs-reason-name').first().inputValue(), reasonName);
+    // Agents start away after signing in (the default), named in German.
+    assert.equal(await admin.page.getByTestId('wfs-sign-in').inputValue(), 'away');
+    assert.equal((await admin.page.getByTestId('wfs-sign-in').locator('option:checked').innerText()).trim(), 'Abwesend');
+    await admin.page.getByTestId('wfs-save').click();
+    await admin.page.getByTestId('wfs-status').filter({ hasText: 'Gespeichert.' }).waitFor();
+    saved = await get(admin.context, `/clients/${clientId}/workforce-settings`);
+    assert.equal(saved.break_reasons[0].name, reasonName, 'saved first');
 
     // Kept after a reload.
     await admin.page.reload();
@@ -109,6 +124,10 @@ test('a client admin changes the workforce settings, an agent uses the new break
     const reason = saved.break_reasons.find((r) => r.name === reasonName);
     const option = anna.page.locator(`[data-testid="availability"] option[value="break:${reason.id}"]`);
     assert.equal((await option.textContent()).trim(), `Pause: ${reasonName}`);
+    const breaks = await anna.page.locator('[data-testid="availability"] option[value^="break:"]').allTextContents();
+    assert.equal(breaks[0].trim(), `Pause: ${reasonName}`, `the first break reason: ${breaks.join(', ')}`);
+    // Signed in: away until she chooses.
+    assert.equal(await switcher.inputValue(), 'away');
     const answered = anna.page.waitForResponse((r) => r.url().endsWith('/api/v1/workforce/me') && r.request().method() === 'PUT');
     await switcher.selectOption(`break:${reason.id}`);
     assert.ok((await answered).ok(), 'the break was taken');
@@ -127,6 +146,14 @@ test('a client admin changes the workforce settings, an agent uses the new break
     assert.equal((await row.getByTestId('state-log-by').innerText()).trim(), 'Anna Schmidt');
     // Times the German way (HH:MM:SS), no ids.
     assert.match(rowText, /\b\d{2}:\d{2}:\d{2}\b/, rowText);
+    // Her sign-in is in the log too: offline → away, by the sign-in.
+    const signedIn = section.getByTestId('state-log-row').filter({ hasText: 'angemeldet' }).first();
+    assert.match(await signedIn.innerText(), /Offline → Abwesend/);
+    // A span of days: date and time in each row.
+    const yesterday = new Date(Date.now() - 86_400_000);
+    await admin.page.getByTestId('state-log-from').fill(new Intl.DateTimeFormat('de-DE', { day: '2-digit', month: '2-digit', year: 'numeric' }).format(yesterday));
+    await admin.page.getByTestId('state-log-from').blur();
+    await section.getByTestId('state-log-row').filter({ hasText: reasonName }).filter({ hasText: /\d{2}\.\d{2}\.\d{4}/ }).waitFor();
     assert.ok((await overflowOf(admin.page)) <= 1, 'the state log fits at 1366 px');
 
     // Narrow screen: the settings and the log fit.
@@ -141,11 +168,23 @@ test('a client admin changes the workforce settings, an agent uses the new break
     overflow = await overflowOf(narrow.page);
     assert.ok(overflow <= 1, `the state log fits at 390 px (overflow ${overflow}: ${await overflowing(narrow.page)})`);
 
-    for (const p of [admin, anna, narrow]) assert.deepEqual(p.problems, []);
+    // The platform admin (English UI) sets when a silent workspace goes offline, in minutes.
+    platform = await login('admin@zezaro.example');
+    await platform.page.goto(env.baseUrl + '/admin/workforce-settings');
+    const offline = platform.page.getByTestId('presence-offline');
+    await offline.waitFor();
+    assert.equal(await offline.inputValue(), '2');
+    await offline.fill('2.5');
+    await platform.page.getByTestId('presence-save').click();
+    await platform.page.getByTestId('presence-status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal((await get(platform.context, '/routing/settings')).offline_after_seconds, 150);
+    assert.match(await platform.page.getByTestId('presence-form').innerText(), /Offline after \(minutes without a sign of life\)/);
+
+    for (const p of [admin, anna, narrow, platform]) assert.deepEqual(p.problems, []);
   } catch (e) {
-    await failureArtifacts('workforce-settings', [admin, anna, narrow]);
+    await failureArtifacts('workforce-settings', [admin, anna, narrow, platform]);
     throw e;
   } finally {
-    for (const p of [admin, anna, narrow]) await p?.context.close();
+    for (const p of [admin, anna, narrow, platform]) await p?.context.close();
   }
 });

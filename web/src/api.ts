@@ -382,6 +382,7 @@ export type ProjectSeats = Schemas['ProjectSeats'];
 export type Seat = Schemas['Seat'];
 export type SeatTariff = Schemas['SeatTariff'];
 export type StateSettings = Schemas['StateSettings'];
+export type RoutingSettings = Schemas['RoutingSettings'];
 export type StateSettingsInput = Schemas['StateSettingsInput'];
 export type LogEntry = Schemas['LogEntry'];
 export type StateSource = Schemas['StateSource'];

@@ -6425,6 +6425,8 @@ export interface components {
         ItemList_LogEntry: {
             items: {
                 at: string;
+                /** @description The name of who set it (`null`: the system, or a deleted user). */
+                by_name: string | null;
                 /** Format: int64 */
                 by_user_id: number | null;
                 /** Format: int64 */
@@ -7183,6 +7185,8 @@ export interface components {
         /** @description One row of the state log. */
         LogEntry: {
             at: string;
+            /** @description The name of who set it (`null`: the system, or a deleted user). */
+            by_name: string | null;
             /** Format: int64 */
             by_user_id: number | null;
             /** Format: int64 */
@@ -8406,6 +8410,13 @@ export interface components {
              *     away.
              */
             away_after_minutes: number;
+            /**
+             * Format: int64
+             * @description Seconds without a sign of life from an agent's workspace (heartbeat,
+             *     activity) after which the agent is offline: a closed or crashed
+             *     browser never stays available.
+             */
+            offline_after_seconds?: number;
         };
         /** @description A rule with its current version. */
         Rule: {
@@ -8875,6 +8886,11 @@ export interface components {
             editable: boolean;
             /** @description The states counted as productive time. */
             productive_states: components["schemas"]["WorkState"][];
+            /**
+             * @description The state an agent starts in after signing in: `away` (not ready
+             *     until they choose) or `available`.
+             */
+            sign_in_state: components["schemas"]["WorkState"];
             /** @description IANA zone whose days cut productive time. */
             time_zone: string;
         };
@@ -8889,13 +8905,15 @@ export interface components {
             after_work_max_seconds: number;
             break_reasons: components["schemas"]["BreakReason"][];
             productive_states: components["schemas"]["WorkState"][];
+            /** @description `away` (the default) or `available`. */
+            sign_in_state?: components["schemas"]["WorkState"];
             time_zone: string;
         };
         /**
          * @description What wrote a state change.
          * @enum {string}
          */
-        StateSource: "agent" | "workspace" | "sign-out" | "idle" | "activity" | "heartbeat" | "after-work" | "lead" | "routing-api";
+        StateSource: "agent" | "workspace" | "sign-in" | "sign-out" | "idle" | "activity" | "heartbeat" | "after-work" | "lead" | "routing-api";
         /** @enum {string} */
         Status: "new" | "open" | "pending-customer" | "pending-third-party" | "solved" | "closed";
         StoreHealth: {

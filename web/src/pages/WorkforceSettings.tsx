@@ -7,7 +7,7 @@
 // deleting saved reasons; unsaved new ones can be removed.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, WORK_STATES, type BreakReason, type Client, type List, type Me, type StateSettings, type StateSettingsInput, type WorkState } from '../api';
+import { api, WORK_STATES, type BreakReason, type Client, type List, type Me, type RoutingSettings, type StateSettings, type StateSettingsInput, type WorkState } from '../api';
 import { t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -42,6 +42,7 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
   const [expiry, setExpiry] = useState(settings.after_work_expiry);
   const [productive, setProductive] = useState<WorkState[]>(settings.productive_states);
   const [zone, setZone] = useState(settings.time_zone);
+  const [signIn, setSignIn] = useState<WorkState>(settings.sign_in_state);
   const [reasons, setReasons] = useState<Row[]>(settings.break_reasons.map(rowOf));
   const [newReason, setNewReason] = useState('');
   const feedback = useSaveFeedback();
@@ -49,6 +50,14 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
 
   const toggleState = (s: WorkState, on: boolean) => setProductive(on ? WORK_STATES.filter((x) => x === s || productive.includes(x)) : productive.filter((x) => x !== s));
   const patchReason = (key: string, patch: Partial<BreakReason>) => setReasons(reasons.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+  /** Moves a reason up (-1) or down (+1): the switcher offers them in this order. */
+  const moveReason = (index: number, by: -1 | 1) => {
+    const to = index + by;
+    if (to < 0 || to >= reasons.length) return;
+    const next = [...reasons];
+    [next[index], next[to]] = [next[to], next[index]];
+    setReasons(next);
+  };
   const addReason = () => {
     const name = newReason.trim();
     if (!name) return;
@@ -63,6 +72,7 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
       after_work_expiry: expiry,
       productive_states: productive,
       time_zone: zone,
+      sign_in_state: signIn,
       break_reasons: reasons.map((r) => ({ id: r.id ?? null, name: r.name, active: r.active })),
     };
     await feedback.run(async () => {
@@ -72,6 +82,7 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
       setExpiry(saved.after_work_expiry);
       setProductive(saved.productive_states);
       setZone(saved.time_zone);
+      setSignIn(saved.sign_in_state);
       setReasons(saved.break_reasons.map(rowOf));
     });
   };
@@ -81,6 +92,7 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
     after_work_expiry: t('wfs.expiry'),
     productive_states: t('wfs.productive'),
     time_zone: t('wfs.timeZone'),
+    sign_in_state: t('wfs.signIn'),
     break_reasons: t('wfs.reasons'),
     'break_reasons.name': t('wfs.reasonName'),
     'break_reasons.id': t('wfs.reasons'),
@@ -96,6 +108,12 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
           <select value={expiry} onChange={(e) => setExpiry(e.currentTarget.value as StateSettings['after_work_expiry'])} data-testid="wfs-expiry">
             <option value="available">{t('wfs.expiry.available')}</option>
             <option value="flag">{t('wfs.expiry.flag')}</option>
+          </select>
+        </Field>
+        <Field label={t('wfs.signIn')} hint={t('wfs.signInHint')}>
+          <select value={signIn} onChange={(e) => setSignIn(e.currentTarget.value as WorkState)} data-testid="wfs-sign-in">
+            <option value="away">{t('wf.state.away')}</option>
+            <option value="available">{t('wf.state.available')}</option>
           </select>
         </Field>
         <fieldset class="wfs-fieldset">
@@ -126,8 +144,16 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
             <p class="muted">{t('wfs.noReasons')}</p>
           ) : (
             <ul class="wfs-reasons" data-testid="wfs-reasons">
-              {reasons.map((r) => (
+              {reasons.map((r, i) => (
                 <li key={r.key} data-testid="wfs-reason" class={r.active ? '' : 'muted'}>
+                  <span class="wfs-order">
+                    <button type="button" class="btn btn-small" disabled={i === 0} onClick={() => moveReason(i, -1)} aria-label={t('wfs.moveUp', { name: r.name })} data-testid="wfs-reason-up">
+                      ↑
+                    </button>
+                    <button type="button" class="btn btn-small" disabled={i === reasons.length - 1} onClick={() => moveReason(i, 1)} aria-label={t('wfs.moveDown', { name: r.name })} data-testid="wfs-reason-down">
+                      ↓
+                    </button>
+                  </span>
                   <input
                     value={r.name}
                     required
@@ -182,6 +208,55 @@ function SettingsForm({ settings }: { settings: StateSettings }) {
   );
 }
 
+/** The platform's presence timeouts (platform admins): idle → away, silent workspace → offline. */
+function PresenceForm() {
+  const loaded = useLoad(() => api.get<RoutingSettings>('/routing/settings'));
+  if (loaded.error != null) return <ErrorBox error={loaded.error} />;
+  if (!loaded.data) return <Loading />;
+  return <PresenceFields settings={loaded.data} />;
+}
+
+function PresenceFields({ settings }: { settings: RoutingSettings }) {
+  const [away, setAway] = useState<number | null>(settings.away_after_minutes);
+  const [offline, setOffline] = useState<number | null>((settings.offline_after_seconds ?? 120) / 60);
+  const feedback = useSaveFeedback();
+  const save = async (e: Event) => {
+    e.preventDefault();
+    await feedback.run(async () => {
+      const saved = await api.put<RoutingSettings>('/routing/settings', {
+        away_after_minutes: away ?? 0,
+        offline_after_seconds: Math.round((offline ?? 0) * 60),
+      });
+      setAway(saved.away_after_minutes);
+      setOffline((saved.offline_after_seconds ?? 120) / 60);
+    });
+  };
+  return (
+    <form class="card wfs-form" onSubmit={(e) => void save(e)} data-testid="presence-form">
+      <h2>{t('wfs.presence')}</h2>
+      <p class="muted">{t('wfs.presenceHelp')}</p>
+      <div class="form">
+        <Field label={t('wfs.awayAfter')} hint={t('wfs.awayAfterHint')}>
+          <LocaleInput kind="integer" value={away} onValue={setAway} min={1} max={1440} required data-testid="presence-away" />
+        </Field>
+        <Field label={t('wfs.offlineAfter')} hint={t('wfs.offlineAfterHint')}>
+          <LocaleInput kind="number" value={offline} onValue={setOffline} min={1} max={1440} required data-testid="presence-offline" />
+        </Field>
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary" disabled={feedback.state.kind === 'saving'} data-testid="presence-save">
+            {t('common.save')}
+          </button>
+        </div>
+      </div>
+      <SaveStatus
+        state={feedback.state}
+        fields={{ away_after_minutes: t('wfs.awayAfter'), offline_after_seconds: t('wfs.offlineAfter') }}
+        testId="presence-status"
+      />
+    </form>
+  );
+}
+
 export function WorkforceSettingsPage() {
   const { me } = useSession();
   const isAdmin = me.user.role === 'admin';
@@ -215,6 +290,7 @@ export function WorkforceSettingsPage() {
       ) : (
         <SettingsForm key={settings.data.client_id} settings={settings.data} />
       )}
+      {isAdmin && <PresenceForm />}
     </Page>
   );
 }
