@@ -1891,7 +1891,7 @@ pub const EXPORTERS: &[Exporter] = &[
             c("case_id", "See cases.jsonl (may be gone)."),
             c(
                 "source",
-                "What wrote it: `agent`, `workspace`, `sign-out`, `idle`, `activity`, `heartbeat`, `after-work`, `lead` or `routing-api`.",
+                "What wrote it: `agent`, `workspace`, `sign-in`, `sign-out`, `idle`, `activity`, `heartbeat`, `after-work`, `lead` or `routing-api`.",
             ),
             c(
                 "by_user_id",
@@ -1936,6 +1936,10 @@ pub const EXPORTERS: &[Exporter] = &[
                 "JSON array of the states counted as productive time.",
             ),
             c("time_zone", "The zone whose days cut productive time."),
+            c(
+                "sign_in_state",
+                "The state agents start in after signing in: `away` or `available`.",
+            ),
             c("changed_by_id", "See users.csv."),
             c("changed_at", TIMES),
         ],
