@@ -110,7 +110,7 @@ def run(mode, port):
         return json.load(urllib.request.urlopen(r))
 
     proj = req("GET", "/api/v1/projects")["items"][0]["id"]
-    cpu0 = cpu_seconds(srv.pid) + children_cpu(srv.pid)
+    own0 = cpu_seconds(srv.pid); child0 = children_cpu(srv.pid)
     if a.client == "ab":
         body = root + "/case.json"
         with open(body, "w") as f:
@@ -163,12 +163,14 @@ def run(mode, port):
         count[0] = done - bad
     secs = time.time() - start
     # Server and its Litestream child: CPU per created case.
-    cpu = cpu_seconds(srv.pid) + children_cpu(srv.pid) - cpu0
+    own = cpu_seconds(srv.pid) - own0; child = children_cpu(srv.pid) - child0
+    cpu = own + child
     srv.terminate(); srv.wait()
     if ssh:
         ssh.kill(); ssh.wait()
     lags.sort()
     out = {"mode": mode, "client": a.client, "cases": count[0], "per_s": count[0] / secs, "cpu_ms_per_case": 1000 * cpu / max(count[0], 1),
+           "server_ms_per_case": 1000 * own / max(count[0], 1), "litestream_ms_per_case": 1000 * child / max(count[0], 1),
            "wal_max_kib": max(wal) // 1024 if wal else 0}
     if lags:
         out.update(lag_p50=lags[len(lags) // 2], lag_p95=lags[len(lags) * 95 // 100], lag_max=lags[-1], samples=len(lags))
