@@ -1547,6 +1547,9 @@ impl Ctx {
             }
             let got = strings(me["projects"].as_array().expect("projects"), "key");
             expect_eq(failures, who, "GET /me projects", &want_projects, &got);
+            // The clients whose `can` the UI reads are the ones the role sees.
+            let got = ids(me["clients"].as_array().expect("clients"), "id");
+            expect_eq(failures, who, "GET /me clients", &want_clients, &got);
             let flags = [
                 "manage_clients",
                 "manage_projects",

@@ -16,7 +16,7 @@ import { useLoad } from '../components/useLoad';
 import { MergeDialog, type MergeCandidate } from '../components/MergeDialog';
 import { canManageCustomers, splitList } from './customers/shared';
 import { GdprContactCard } from '../components/GdprContactCard';
-import { useSession } from '../session';
+import { mayAtClient, useSession } from '../session';
 
 const LANGUAGES = ['de', 'en', 'fr', 'it', 'nl', 'pl', 'tr'];
 
@@ -307,7 +307,7 @@ export function ContactDetailPage({ params }: { params: Params }) {
               await contact.reload();
             }}
           />
-          {(me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === c.client_id)) && (
+          {mayAtClient(me, c.client_id, 'gdpr_requests') && (
             <GdprContactCard contactId={c.id} name={c.name} />
           )}
         </div>
