@@ -49,7 +49,7 @@ export function TeamsPage() {
             <tbody>
               {list.data.items.length === 0 && <Empty colSpan={5} />}
               {list.data.items.map((tm) => (
-                <tr key={tm.id}>
+                <tr key={tm.id} data-testid="team-row">
                   <td>{tm.name}</td>
                   <td>
                     <span class={`badge badge-${tm.kind}`}>{t(`kind.${tm.kind}`)}</span>
