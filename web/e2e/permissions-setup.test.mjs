@@ -76,13 +76,17 @@ for (const l of languages) {
       assert.equal(await page.getByTestId('nav-exports').count(), 0);
 
       // SLA: calendars to read, nothing to create or change.
-      await page.goto(env.baseUrl + '/admin/sla');
+      await page.getByTestId('nav-sla').click();
       if (await page.getByTestId('sla-client').count()) await page.getByTestId('sla-client').selectOption(String(acme.id));
       const calendar = page.getByTestId('sla-calendar-row').first();
       await calendar.waitFor();
       assert.equal((await calendar.getByRole('button').innerText()).trim(), l.calendar);
       assert.equal(await page.getByTestId('sla-new-calendar').count(), 0);
       assert.equal(await page.getByTestId('sla-new-policy').count(), 0);
+      // The electricity project has the demo's policies.
+      const strom = me.projects.find((p) => p.key === 'ACME');
+      assert.equal(strom.can.view_sla, true);
+      await page.getByTestId('sla-project').selectOption(String(strom.id));
       await page.getByTestId('sla-policy-row').first().waitFor();
       assert.equal(await page.getByTestId('sla-policy-row').getByRole('button').count(), 0, 'no Edit on a policy');
       await calendar.getByRole('button').click();
@@ -91,7 +95,7 @@ for (const l of languages) {
       assert.equal((await call(context, 'DELETE', `/calendars/${calendars[0].id}`)).status(), 403);
 
       // Rules: the list to read, no new, no reorder, no delete.
-      await page.goto(env.baseUrl + '/admin/rules');
+      await page.getByTestId('nav-rules').click();
       if (await page.getByTestId('rules-client').count()) await page.getByTestId('rules-client').selectOption(String(acme.id));
       await page.getByTestId('rules-table').waitFor();
       for (const id of ['rule-new', 'rule-delete', 'rule-up', 'rule-down']) assert.equal(await page.getByTestId(id).count(), 0, id);
@@ -100,7 +104,7 @@ for (const l of languages) {
       assert.equal((await call(context, 'DELETE', `/rules/${rules[0].id}`)).status(), 403);
 
       // Instructions: Acme's client-wide instruction is not the lead's to withdraw.
-      await page.goto(env.baseUrl + '/instructions');
+      await page.getByTestId('nav-instructions').click();
       if (await page.getByTestId('ins-client').count()) await page.getByTestId('ins-client').selectOption(String(acme.id));
       await page.getByTestId('ins-table').waitFor();
       const all = (await json(context, `/instructions?client_id=${acme.id}`)).items;
@@ -141,22 +145,23 @@ for (const l of languages) {
       assert.equal(await page.getByTestId('nav-services').count(), 0);
       assert.equal(await page.getByTestId('nav-backups').count(), 0);
 
-      await page.goto(env.baseUrl + '/admin/sla');
+      await page.getByTestId('nav-sla').click();
       await page.getByTestId('sla-new-calendar').waitFor();
       assert.equal((await page.getByTestId('sla-calendar-row').first().getByRole('button').innerText()).trim(), l.edit);
 
-      await page.goto(env.baseUrl + '/admin/rules');
+      await page.getByTestId('nav-rules').click();
+      await page.getByTestId('rules-table').waitFor();
       await page.getByTestId('rule-new').waitFor();
       assert.ok((await page.getByTestId('rule-delete').count()) > 0);
 
-      await page.goto(env.baseUrl + '/admin/webhooks');
+      await page.getByTestId('nav-webhooks').click();
       await page.getByTestId('webhook-new').waitFor();
 
-      await page.goto(env.baseUrl + '/admin/exports');
+      await page.getByTestId('nav-exports').click();
       await page.getByTestId('export-start').waitFor();
       assert.equal(await page.getByTestId('export-client').count(), 0, 'only the own client');
 
-      await page.goto(env.baseUrl + '/instructions');
+      await page.getByTestId('nav-instructions').click();
       await page.getByTestId('ins-open').first().click();
       await page.getByTestId('ins-detail').waitFor();
       assert.equal(await page.getByTestId('ins-delete').count(), 1);
@@ -167,7 +172,7 @@ for (const l of languages) {
       const own = teams.find((tm) => tm.kind === 'client');
       const provider = teams.find((tm) => tm.kind === 'provider');
       assert.ok(own && provider);
-      await page.goto(env.baseUrl + '/admin/teams');
+      await page.getByTestId('nav-teams').click();
       const rows = page.getByTestId('team-row');
       await rows.first().waitFor();
       assert.equal(await rows.filter({ hasText: own.name }).getByTestId('team-rename').count(), 1);
