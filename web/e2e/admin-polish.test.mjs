@@ -234,6 +234,13 @@ test('a contact\'s custom field is edited in the same form and saved by the one 
     const stored = await call(anna.context, 'GET', `/contacts/${created.contact_id}`);
     assert.equal(stored.custom.customer_since, '2026-12-03');
     assert.equal(stored.city, 'Essen');
+    // On a phone the one form fits the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByTestId('contact-edit-button').click();
+    await form.getByTestId('custom-customer_since').waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
+    await page.getByTestId('contact-cancel').click();
+    await page.setViewportSize({ width: 1366, height: 900 });
     // A bad value stays in the form with its message beside the field.
     await page.getByTestId('contact-edit-button').click();
     await form.getByTestId('custom-customer_since').fill('31.02.2026');

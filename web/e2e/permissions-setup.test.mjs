@@ -116,6 +116,8 @@ for (const l of languages) {
       await form.waitFor();
       assert.equal((await form.locator('legend').first().innerText()).trim(), l.projectsLed);
       assert.ok(await page.getByTestId('ins-publish').isDisabled(), 'no instruction for every project');
+      await form.getByTestId('ins-project-ACME').check();
+      assert.ok(await page.getByTestId('ins-publish').isEnabled(), 'one for a project the lead leads');
       await page.getByTestId('ins-open').filter({ hasText: wide.title }).click();
       await page.getByTestId('ins-detail').waitFor();
       for (const id of ['ins-withdraw', 'ins-delete', 'ins-edit']) assert.equal(await page.getByTestId(id).count(), 0, id);
