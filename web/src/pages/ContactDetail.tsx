@@ -1,5 +1,6 @@
-// A contact's master data, read first (a card of facts with "Edit"), then
-// edited in one form with one save; their cases, custom fields and GDPR.
+// A contact's master data and the client's contact fields, read first (a
+// card of facts with "Edit"), then edited in one form with one save; their
+// cases and GDPR.
 
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
