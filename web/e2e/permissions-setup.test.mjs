@@ -13,13 +13,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { realServer, signIn } from './harness.mjs';
+import { apiCall, failureArtifacts, realServer, signIn } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, 'out');
 const KADMIN = 'kadmin@acme-energie.example';
 const LEAD = 'lead@zezaro.example';
 const ANNA = 'anna.schmidt@acme-energie.example';
@@ -33,23 +28,12 @@ async function login(email, language) {
   return who;
 }
 
-/** A direct API call with the session's cookie and CSRF token; the response. */
-async function call(context, method, path, body) {
-  const me = await (await context.request.get(`${env.baseUrl}/api/v1/me`)).json();
-  return context.request.fetch(`${env.baseUrl}/api/v1${path}`, { method, data: body, headers: { 'X-CSRF-Token': me.csrf_token ?? '' } });
-}
+const call = (context, method, path, body) => apiCall(env, context, method, path, body);
 
 async function json(context, path) {
   const res = await call(context, 'GET', path);
   assert.ok(res.ok(), `GET ${path}: ${res.status()}`);
   return res.json();
-}
-
-async function failureArtifacts(name, p) {
-  mkdirSync(outDir, { recursive: true });
-  if (!p) return;
-  await p.page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true }).catch(() => {});
-  if (p.problems.length) console.error('browser problems:\n' + p.problems.join('\n'));
 }
 
 const languages = [
