@@ -22,6 +22,12 @@ export function fieldErrors(err: unknown): FieldErrors {
   return {};
 }
 
+/** The errors without `key`'s (its value was changed): for a state setter. */
+export const withoutError =
+  (key: string) =>
+  ({ [key]: _gone, ...rest }: FieldErrors): FieldErrors =>
+    rest;
+
 /** The value to send for a form value: empty means null (removes it). */
 function wire(field: CustomField, v: unknown): unknown {
   if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) return null;
@@ -290,10 +296,7 @@ export function CustomFieldsCard({
           idPrefix={idPrefix}
           onChange={(key, v) => {
             setSaved(false);
-            setErrors((es) => {
-              const { [key]: _gone, ...rest } = es;
-              return rest;
-            });
+            setErrors(withoutError(key));
             setForm((f) => ({ ...f, [key]: v }));
           }}
         />

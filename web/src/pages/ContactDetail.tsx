@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, query, type CasePage, type Contact, type ContactFull, type ContactPage, type CustomField, type DuplicateGroup, type List, type Organization } from '../api';
 import { formatDateTime, formatNumber, formatShort, t } from '../i18n';
 import { navigate, type Params } from '../router';
-import { CustomFieldsFacts, CustomFieldsForm, changedValues, fieldErrors, type FieldErrors, type Values } from '../components/CustomFields';
+import { CustomFieldsFacts, CustomFieldsForm, changedValues, fieldErrors, withoutError, type FieldErrors, type Values } from '../components/CustomFields';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
@@ -282,10 +282,7 @@ export function ContactDetailPage({ params }: { params: Params }) {
                   idPrefix={`contact-${c.id}-custom`}
                   onChange={(key, v) => {
                     setSaved(false);
-                    setCustomErrors((es) => {
-                      const { [key]: _gone, ...rest } = es;
-                      return rest;
-                    });
+                    setCustomErrors(withoutError(key));
                     setCustom((x) => ({ ...x, [key]: v }));
                   }}
                 />
