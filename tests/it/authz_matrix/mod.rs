@@ -147,6 +147,21 @@ const PERMISSIONS: [[bool; 6]; 8] = [
     [false; 6],
 ];
 
+/// Each flag of a client's `can` in `/me` and the matrix row whose answer
+/// it foretells (the row for that client).
+const CLIENT_CAN_ROWS: [(&str, &str); 10] = [
+    ("view_calendars", "GET /calendars"),
+    ("manage_sla", "POST /calendars"),
+    ("view_rules", "GET /rules"),
+    ("manage_rules", "POST /rules"),
+    ("manage_webhooks", "POST /webhooks"),
+    ("export", "POST /clients/{id}/exports"),
+    ("edit_knowledge", "GET /instructions"),
+    ("manage_instructions", "POST /instructions"),
+    ("set_defaults", "PUT /clients/{id}/instruction-settings"),
+    ("manage_teams", "PATCH /teams/{id}"),
+];
+
 /// One matrix row: endpoint (`METHOD /path`), target object, expected status
 /// for the eight roles in `ROLES` order (admin, ca-acme, ca-nord, lead,
 /// ag-acme, ag-nord, basic, pro). The anonymous column expects 401 on every
@@ -1547,9 +1562,32 @@ impl Ctx {
             }
             let got = strings(me["projects"].as_array().expect("projects"), "key");
             expect_eq(failures, who, "GET /me projects", &want_projects, &got);
-            // The clients whose `can` the UI reads are the ones the role sees.
+            // The clients whose `can` the UI reads are the ones the role sees,
+            // and each flag says what the matrix's row for it answers.
             let got = ids(me["clients"].as_array().expect("clients"), "id");
             expect_eq(failures, who, "GET /me clients", &want_clients, &got);
+            for target in SEES_CLIENTS[role] {
+                let id = self.fx.client(target);
+                let Some(mine) = me["clients"]
+                    .as_array()
+                    .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+                else {
+                    continue;
+                };
+                for (flag, endpoint) in CLIENT_CAN_ROWS {
+                    let row = MATRIX
+                        .iter()
+                        .find(|(e, t, _)| *e == endpoint && *t == *target)
+                        .unwrap_or_else(|| panic!("matrix.txt has no {endpoint} {target}"));
+                    let allowed = (200..300).contains(&row.2[role]);
+                    if mine["can"][flag] != allowed {
+                        failures.push(format!(
+                            "{who}: GET /me clients[{target}].can.{flag} is {}, but {endpoint} answers {}",
+                            mine["can"][flag], row.2[role]
+                        ));
+                    }
+                }
+            }
             let flags = [
                 "manage_clients",
                 "manage_projects",
