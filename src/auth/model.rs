@@ -130,7 +130,12 @@ pub struct Permissions {
     pub manage_members: bool,
     pub manage_users: bool,
     pub manage_teams: bool,
+    /// Create, change and delete the provider's teams.
+    pub manage_provider_teams: bool,
     pub view_audit: bool,
+    /// The appliance: background services and backups.
+    pub manage_services: bool,
+    pub manage_backups: bool,
 }
 
 /// What the UI may offer the user in one project (issue 17): asked of the
@@ -148,9 +153,62 @@ pub struct ProjectActions {
     pub manage_routing: bool,
     /// The project's distribution plan (own team / provider teams).
     pub manage_distribution: bool,
+    /// Read the project's distribution plan.
+    pub view_distribution: bool,
+    /// Read the project's SLA policies.
+    pub view_sla: bool,
+    /// Write, publish, withdraw and delete work instructions limited to
+    /// this project.
+    pub manage_instructions: bool,
     /// The handling a case of the project may be given, of `client`,
     /// `provider-basic`, `provider-pro` and `provider` (any provider team).
     pub handling: Vec<String>,
+}
+
+/// What the UI may offer the user at one client (issue 17): asked of the
+/// same policy functions the handlers ask, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ClientActions {
+    /// Read the client's business calendars.
+    pub view_calendars: bool,
+    /// Create, change and delete the client's calendars and SLA policies.
+    pub manage_sla: bool,
+    /// Read the client's rules (those for all its projects at least).
+    pub view_rules: bool,
+    /// Create, change, activate, reorder and delete the client's rules.
+    pub manage_rules: bool,
+    /// See and manage the client's webhooks.
+    pub manage_webhooks: bool,
+    /// Export all of the client's data.
+    pub export: bool,
+    /// Write and publish the client's knowledge and text modules.
+    pub edit_knowledge: bool,
+    /// See and restore the client's deleted knowledge and text modules.
+    pub restore_knowledge: bool,
+    /// Work instructions for every project of the client.
+    pub manage_instructions: bool,
+    /// The client-wide defaults of knowledge and instructions.
+    pub set_defaults: bool,
+    /// Create, rename and delete the client's teams.
+    pub manage_teams: bool,
+    /// Data subject requests (access export, erasure) for its contacts.
+    pub gdpr_requests: bool,
+}
+
+/// A client as listed in `/me`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyClient {
+    pub id: ClientId,
+    pub name: String,
+    /// What the user may do at the client (the UI shows only that).
+    pub can: ClientActions,
+}
+
+/// What the UI may offer on one work instruction (issue 17), from the
+/// policy: change, publish, withdraw and delete it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct InstructionActions {
+    pub manage: bool,
 }
 
 /// What the UI may offer on one user (issue 17), from the policy.
@@ -204,6 +262,8 @@ pub struct Me {
     pub user: crate::users::User,
     pub client: Option<ClientRef>,
     pub projects: Vec<MyProject>,
+    /// The clients the user sees, with what they may do at each.
+    pub clients: Vec<MyClient>,
     /// Send as `X-CSRF-Token` with every state-changing request made with the
     /// session cookie; `null` for bearer tokens.
     pub csrf_token: Option<String>,

@@ -4,7 +4,9 @@
 //! A foreign object is answered with `NotFound`, never `Forbidden`, so that
 //! nobody learns what exists at another client.
 
-use super::model::{MemberRole, Permissions, Principal, ProjectActions, Role, UserActions};
+use super::model::{
+    ClientActions, MemberRole, Permissions, Principal, ProjectActions, Role, UserActions,
+};
 use crate::ids::{ClientId, ProjectId, TeamId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -92,7 +94,10 @@ impl Principal {
             manage_members: admin || client_admin || self.role == Role::ProjectLead,
             manage_users: admin || client_admin,
             manage_teams: admin || client_admin,
+            manage_provider_teams: manage_team(self, None).is_ok(),
             view_audit: admin || client_admin,
+            manage_services: manage_services(self).is_ok(),
+            manage_backups: manage_backups(self).is_ok(),
         }
     }
 }
@@ -774,7 +779,29 @@ pub fn project_actions(p: &Principal, project: ProjectRef) -> ProjectActions {
         manage_customers: manage_customers(p, project.client_id).is_ok(),
         manage_routing: manage_routing(p, project).is_ok(),
         manage_distribution: manage_distribution(p, project).is_ok(),
+        view_distribution: view_distribution(p, project).is_ok(),
+        view_sla: view_sla_policies(p, project).is_ok(),
+        manage_instructions: manage_instruction(p, project.client_id, &[project.id]).is_ok(),
         handling,
+    }
+}
+
+/// What the UI may offer `p` at client `client_id` (one they see): each
+/// answer from the policy function its handler asks.
+pub fn client_actions(p: &Principal, client_id: ClientId) -> ClientActions {
+    ClientActions {
+        view_calendars: view_calendars(p, client_id).is_ok(),
+        manage_sla: manage_sla(p, client_id).is_ok(),
+        view_rules: view_rule(p, client_id, &[]).is_ok(),
+        manage_rules: manage_rules(p, client_id).is_ok(),
+        manage_webhooks: manage_webhooks(p, client_id).is_ok(),
+        export: export_client(p, client_id).is_ok(),
+        edit_knowledge: edit_knowledge(p, client_id).is_ok(),
+        restore_knowledge: restore_knowledge(p, client_id).is_ok(),
+        manage_instructions: manage_instruction(p, client_id, &[]).is_ok(),
+        set_defaults: set_client_defaults(p, client_id).is_ok(),
+        manage_teams: manage_team(p, Some(client_id)).is_ok(),
+        gdpr_requests: gdpr_requests(p, client_id).is_ok(),
     }
 }
 
@@ -988,6 +1015,50 @@ mod tests {
         assert_eq!(
             view_distribution(&nord_admin, planned),
             Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn client_actions_answer_as_the_handlers_policy_does() {
+        let admin = who(Role::ClientAdmin, Some(OWN), &[]);
+        let lead = who(
+            Role::ProjectLead,
+            None,
+            &[(10, OWN, MemberRole::Lead), (11, OWN, MemberRole::Agent)],
+        );
+        let agent = who(Role::Agent, None, &[(10, OWN, MemberRole::Agent)]);
+        let everything = client_actions(&who(Role::Admin, None, &[]), FOREIGN);
+        assert!(everything.manage_sla && everything.export && everything.manage_rules);
+        let own = client_actions(&admin, OWN);
+        assert!(own.manage_sla && own.manage_webhooks && own.export && own.gdpr_requests);
+        assert!(own.manage_instructions && own.set_defaults && own.manage_teams);
+        // A lead reads SLA calendars and rules, edits knowledge, writes
+        // instructions only for the project they lead, and changes none
+        // of the client-wide set-up.
+        let led = client_actions(&lead, OWN);
+        assert!(led.view_calendars && led.view_rules && led.edit_knowledge);
+        assert!(!led.manage_sla && !led.manage_rules && !led.manage_webhooks && !led.export);
+        assert!(!led.manage_instructions && !led.set_defaults && !led.restore_knowledge);
+        let project = |id| ProjectRef {
+            id: ProjectId(id),
+            client_id: OWN,
+        };
+        assert!(project_actions(&lead, project(10)).manage_instructions);
+        assert!(project_actions(&lead, project(10)).view_sla);
+        assert!(!project_actions(&lead, project(11)).manage_instructions);
+        assert!(!project_actions(&lead, project(11)).view_sla);
+        // An agent: nothing of the set-up.
+        let a = client_actions(&agent, OWN);
+        assert!(!a.view_calendars && !a.view_rules && !a.edit_knowledge && !a.export);
+        let p = project_actions(&agent, project(10));
+        assert!(!p.view_sla && !p.view_distribution && !p.manage_instructions);
+        // The provider's teams are the platform admin's.
+        assert!(!admin.permissions().manage_provider_teams);
+        assert!(!admin.permissions().manage_services);
+        assert!(
+            who(Role::Admin, None, &[])
+                .permissions()
+                .manage_provider_teams
         );
     }
 

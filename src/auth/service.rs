@@ -5,8 +5,8 @@ use serde_json::json;
 use super::LoginThrottle;
 use super::error::AuthError;
 use super::model::{
-    ClientRef, LoginInput, Me, MyProject, NewToken, PasswordChange, Principal, SessionAuth,
-    TokenCreated, TokenInfo,
+    ClientRef, LoginInput, Me, MyClient, MyProject, NewToken, PasswordChange, Principal,
+    SessionAuth, TokenCreated, TokenInfo,
 };
 use super::store::{self, NewSession, PrincipalRow};
 use super::{password, policy, strength, tokens};
@@ -195,10 +195,19 @@ pub fn me(conn: &Connection, who: &Principal) -> Result<Me, AuthError> {
             }
         })
         .collect();
+    let clients = crate::clients::store::list(conn, &policy::client_visibility(who))?
+        .into_iter()
+        .map(|c| MyClient {
+            can: policy::client_actions(who, c.id),
+            id: c.id,
+            name: c.name,
+        })
+        .collect();
     Ok(Me {
         user,
         client,
         projects,
+        clients,
         csrf_token: who.session.as_ref().map(|s| s.csrf_token.clone()),
         permissions: who.permissions(),
     })

@@ -93,6 +93,8 @@ pub struct Instruction {
     /// Agents it applies to, and how many of them acknowledged.
     pub agent_count: i64,
     pub acknowledged_count: i64,
+    /// What the caller may do with it (the UI offers only that).
+    pub can: Option<crate::auth::model::InstructionActions>,
 }
 
 /// A published instruction that applies to the caller, with their state.

@@ -175,11 +175,22 @@ pub fn list(
 ) -> Result<Vec<Instruction>, InstructionError> {
     visible_client(conn, who, query.client_id)?;
     policy::edit_knowledge(who, query.client_id)?;
-    Ok(store::list(conn, query.client_id, query.state)?)
+    Ok(store::list(conn, query.client_id, query.state)?
+        .into_iter()
+        .map(|i| with_actions(who, i))
+        .collect())
+}
+
+/// The instruction with what `who` may do with it (the UI offers only that).
+fn with_actions(who: &Principal, mut i: Instruction) -> Instruction {
+    i.can = Some(crate::auth::model::InstructionActions {
+        manage: policy::manage_instruction(who, i.client_id, &i.project_ids).is_ok(),
+    });
+    i
 }
 
 pub fn get(conn: &Connection, who: &Principal, id: i64) -> Result<Instruction, InstructionError> {
-    editable(conn, who, id)
+    editable(conn, who, id).map(|i| with_actions(who, i))
 }
 
 pub fn create(
@@ -207,7 +218,9 @@ pub fn create(
     policy::manage_instruction(who, client_id, &checked.project_ids)?;
     let id = store::insert(conn, client_id, &checked.row(), who.user_id, &now())?;
     store::set_targets(conn, id, &checked.project_ids, &checked.team_ids)?;
-    store::get(conn, id)?.ok_or(InstructionError::NotFound)
+    store::get(conn, id)?
+        .map(|i| with_actions(who, i))
+        .ok_or(InstructionError::NotFound)
 }
 
 pub fn update(
@@ -225,7 +238,9 @@ pub fn update(
     policy::manage_instruction(who, found.client_id, &checked.project_ids)?;
     store::update(conn, id, &checked.row(), &now())?;
     store::set_targets(conn, id, &checked.project_ids, &checked.team_ids)?;
-    store::get(conn, id)?.ok_or(InstructionError::NotFound)
+    store::get(conn, id)?
+        .map(|i| with_actions(who, i))
+        .ok_or(InstructionError::NotFound)
 }
 
 fn event(found: &Instruction, action: &'static str) -> Event {
@@ -279,7 +294,7 @@ pub fn publish(
         json!({ "title": published.title, "urgency": published.urgency.as_str(), "agents": published.agent_count }),
     )?;
     announce.push(event(&published, "published"));
-    Ok(published)
+    Ok(with_actions(who, published))
 }
 
 /// Published → withdrawn; the banners go.
@@ -304,7 +319,7 @@ pub fn withdraw(
         json!({ "title": withdrawn.title, "acknowledged": withdrawn.acknowledged_count }),
     )?;
     announce.push(event(&withdrawn, "withdrawn"));
-    Ok(withdrawn)
+    Ok(with_actions(who, withdrawn))
 }
 
 /// Soft delete, in any state (the acknowledgments stay for the export).

@@ -75,6 +75,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Instruction> {
         team_ids: Vec::new(),
         agent_count: 0,
         acknowledged_count: 0,
+        can: None,
     })
 }
 

@@ -181,10 +181,10 @@ for (const l of [
       await page.goto(`${env.baseUrl}/contacts/${created.contact_id}`);
       const facts = page.getByTestId('contact-facts');
       await facts.waitFor();
-      // One look at the page: the custom-fields card loads on its own and keeps its own inputs and save.
-      const formOutsideFields = await page.evaluate(() => [...document.querySelectorAll('[data-testid="contact-detail"] input, [data-testid="contact-detail"] textarea')]
-        .filter((el) => !el.closest('[data-testid="contact-fields-card"]')).length);
-      assert.equal(formOutsideFields, 0, 'no form before Edit');
+      // The custom fields are read with the master data: no input anywhere before Edit.
+      await page.getByTestId('contact-fields-facts').waitFor();
+      assert.equal(await page.locator('[data-testid="contact-detail"] :is(input, textarea, select)').count(), 0, 'no form before Edit');
+      assert.equal(await page.getByTestId('save-fields').count(), 0, 'no second save');
       assert.equal((await page.getByTestId('contact-read-emails').innerText()).trim(), `greta.${stamp}@example.org`);
       await page.getByTestId('contact-edit-button').filter({ hasText: l.edit }).click();
       await page.getByTestId('contact-phones').fill('+49 30 1234567');
@@ -201,6 +201,61 @@ for (const l of [
     }
   });
 }
+
+test('a contact\'s custom field is edited in the same form and saved by the one Save (de)', async () => {
+  let anna;
+  try {
+    anna = await login(ANNA, 'de');
+    const project = await acme(anna.context);
+    const stamp = Date.now().toString(36);
+    const created = await call(anna.context, 'POST', '/cases', {
+      project_id: project.id,
+      subject: `Kundendaten ${stamp}`,
+      channel: 'email',
+      contact: { name: `Hanna Feld ${stamp}`, email: `hanna.${stamp}@example.org` },
+      message: { kind: 'inbound', body_text: 'Seit wann bin ich Kundin?' },
+    });
+    const page = anna.page;
+    await page.goto(`${env.baseUrl}/contacts/${created.contact_id}`);
+    // Read view: the field with its label, empty as a dash.
+    const read = page.getByTestId('contact-fields-facts');
+    await read.waitFor();
+    assert.match(await read.innerText(), /Kunde seit\s*—/);
+    await page.getByTestId('contact-edit-button').click();
+    // One form: master data and the custom field, one Save.
+    const form = page.locator('form[data-testid="contact-edit"]');
+    await form.getByTestId('custom-customer_since').fill('03.12.2026');
+    await form.getByTestId('contact-city').fill('Essen');
+    assert.equal(await page.getByRole('button', { name: 'Speichern' }).count(), 1, 'one Save');
+    await page.getByTestId('contact-save').click();
+    await page.getByTestId('contact-saved').filter({ hasText: 'Gespeichert' }).waitFor();
+    assert.equal((await page.getByTestId('custom-read-customer_since').innerText()).trim(), '03.12.2026', 'the date in German');
+    assert.match(await page.getByTestId('contact-read-address').innerText(), /Essen/);
+    const stored = await call(anna.context, 'GET', `/contacts/${created.contact_id}`);
+    assert.equal(stored.custom.customer_since, '2026-12-03');
+    assert.equal(stored.city, 'Essen');
+    // On a phone the one form fits the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByTestId('contact-edit-button').click();
+    await form.getByTestId('custom-customer_since').waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
+    await page.getByTestId('contact-cancel').click();
+    await page.setViewportSize({ width: 1366, height: 900 });
+    // A bad value stays in the form with its message beside the field.
+    await page.getByTestId('contact-edit-button').click();
+    await form.getByTestId('custom-customer_since').fill('31.02.2026');
+    await page.getByTestId('contact-save').click();
+    assert.equal(await form.getByTestId('custom-customer_since-error').textContent(), 'Bitte ein Datum im Format 03.12.2026 eingeben.');
+    assert.equal(await form.getByTestId('custom-customer_since').inputValue(), '31.02.2026', 'the typed value is kept');
+    assert.equal(await page.getByTestId('contact-saved').count(), 0);
+    assert.deepEqual(anna.problems, []);
+  } catch (e) {
+    await failureArtifacts('contact-custom-de', anna);
+    throw e;
+  } finally {
+    await anna?.context.close();
+  }
+});
 
 test('a change of custom fields reads as labelled lines in the history (de)', async () => {
   let anna;

@@ -4,9 +4,10 @@
 
 import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const CHROMIUM_ARGS = [
@@ -112,4 +113,22 @@ export async function signIn(env, email, { locale = 'de-DE', viewport = { width:
   await page.getByTestId('login-submit').click();
   await page.getByTestId('home').waitFor();
   return { context, page, problems };
+}
+
+/**
+ * A direct API call with the context's session cookie and CSRF token, as
+ * the UI makes it (for what the UI no longer offers); the raw response.
+ */
+export async function apiCall(env, context, method, path, body) {
+  const me = await (await context.request.get(`${env.baseUrl}/api/v1/me`)).json();
+  return context.request.fetch(`${env.baseUrl}/api/v1${path}`, { method, data: body, headers: { 'X-CSRF-Token': me.csrf_token ?? '' } });
+}
+
+/** After a failure: a full-page screenshot in `e2e/out/NAME.png` and the browser's problems on stderr. */
+export async function failureArtifacts(name, p) {
+  const outDir = join(dirname(fileURLToPath(import.meta.url)), 'out');
+  mkdirSync(outDir, { recursive: true });
+  if (!p) return;
+  await p.page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true }).catch(() => {});
+  if (p.problems.length) console.error('browser problems:\n' + p.problems.join('\n'));
 }

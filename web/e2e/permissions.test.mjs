@@ -11,13 +11,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { realServer } from './harness.mjs';
+import { apiCall, failureArtifacts, realServer } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, 'out');
 const PASSWORD = 'Hafenkran-Sonnenblume-7';
 const KADMIN = 'kadmin@acme-energie.example';
 const BASIC = 'basic.agent@zezaro.example';
@@ -46,17 +41,7 @@ async function login(email, language, viewport = { width: 1366, height: 768 }) {
   return { context, page, problems };
 }
 
-async function call(context, method, path, body) {
-  const me = await (await context.request.get(`${env.baseUrl}/api/v1/me`)).json();
-  return context.request.fetch(`${env.baseUrl}/api/v1${path}`, { method, data: body, headers: { 'X-CSRF-Token': me.csrf_token ?? '' } });
-}
-
-async function failureArtifacts(name, p) {
-  mkdirSync(outDir, { recursive: true });
-  if (!p) return;
-  await p.page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true }).catch(() => {});
-  if (p.problems.length) console.error('browser problems:\n' + p.problems.join('\n'));
-}
+const call = (context, method, path, body) => apiCall(env, context, method, path, body);
 
 const languages = [
   { language: 'de', edit: 'Bearbeiten', deactivate: 'Deaktivieren', handling: ['Eigenes Team', 'Dienstleister – Team Pro'] },

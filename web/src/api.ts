@@ -14,6 +14,7 @@ export type TeamKind = Schemas['TeamKind'];
 export type MemberRole = Schemas['MemberRole'];
 export type User = Schemas['User'];
 export type Permissions = Schemas['Permissions'];
+export type ClientActions = Schemas['ClientActions'];
 export type MyProject = Schemas['MyProject'];
 export type Me = Schemas['Me'];
 export type Client = Schemas['Client'];

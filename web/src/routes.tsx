@@ -25,7 +25,7 @@ import { OrganizationsPage } from './pages/Organizations';
 import { OrganizationDetailPage } from './pages/OrganizationDetail';
 import { ServicesPage } from './pages/Services';
 import { BackupsPage } from './pages/Backups';
-import { ExportsPage } from './pages/Exports';
+import { ExportsPage, exportsData } from './pages/Exports';
 import { KnowledgePage } from './pages/knowledge/KnowledgeHome';
 import { ArticlePage } from './pages/knowledge/ArticlePage';
 import { EditArticlePage, NewArticlePage } from './pages/knowledge/ArticleEditor';
@@ -221,19 +221,19 @@ export const routes: RouteDef[] = [
   {
     path: '/admin/services',
     page: ServicesPage,
-    allowed: (me) => me.user.role === 'admin',
+    allowed: (me) => me.permissions.manage_services,
     nav: { label: 'nav.services', section: 'admin', testId: 'nav-services' },
   },
   {
     path: '/admin/backups',
     page: BackupsPage,
-    allowed: (me) => me.user.role === 'admin',
+    allowed: (me) => me.permissions.manage_backups,
     nav: { label: 'nav.backups', section: 'admin', testId: 'nav-backups' },
   },
   {
     path: '/admin/exports',
     page: ExportsPage,
-    allowed: (me) => me.user.role === 'admin' || me.user.role === 'client-admin',
+    allowed: exportsData,
     nav: { label: 'nav.exports', section: 'admin', testId: 'nav-exports' },
   },
   { path: '/settings/password', page: PasswordPage, nav: { label: 'nav.password', section: 'account', testId: 'nav-password' } },

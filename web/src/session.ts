@@ -2,7 +2,7 @@
 
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import type { Me } from './api';
+import type { ClientActions, Me, MyProject } from './api';
 
 export interface Session {
   me: Me;
@@ -44,4 +44,25 @@ export function saveProjectId(id: number | null): void {
   } catch {
     /* ignore */
   }
+}
+
+// What the user may do comes from the server (`can` in /me, asked of the
+// same policy the handlers ask); screens read it through these, never from
+// the user's role.
+
+type ProjectFlag = { [K in keyof MyProject['can']]: MyProject['can'][K] extends boolean ? K : never }[keyof MyProject['can']];
+
+/** The clients at which the server lets the user do `what`. */
+export function clientsWhere(me: Me, what: keyof ClientActions): { id: number; name: string }[] {
+  return me.clients.filter((c) => c.can[what]).map((c) => ({ id: c.id, name: c.name }));
+}
+
+/** Whether the server lets the user do `what` at client `clientId`. */
+export function mayAtClient(me: Me, clientId: number | null | undefined, what: keyof ClientActions): boolean {
+  return me.clients.some((c) => c.id === clientId && c.can[what]);
+}
+
+/** The projects in which the server lets the user do `what`. */
+export function projectsWhere(me: Me, what: ProjectFlag): MyProject[] {
+  return me.projects.filter((p) => p.can[what]);
 }

@@ -147,6 +147,30 @@ const PERMISSIONS: [[bool; 6]; 8] = [
     [false; 6],
 ];
 
+/// Each flag of a client's `can` in `/me` and the matrix row whose answer
+/// it foretells (the row for that client).
+const CLIENT_CAN_ROWS: [(&str, &str); 10] = [
+    ("view_calendars", "GET /calendars"),
+    ("manage_sla", "POST /calendars"),
+    ("view_rules", "GET /rules"),
+    ("manage_rules", "POST /rules"),
+    ("manage_webhooks", "POST /webhooks"),
+    ("export", "POST /clients/{id}/exports"),
+    ("edit_knowledge", "GET /instructions"),
+    ("manage_instructions", "POST /instructions"),
+    ("set_defaults", "PUT /clients/{id}/instruction-settings"),
+    ("manage_teams", "PATCH /teams/{id}"),
+];
+
+/// The same for each project's `can` (rows targeting the project's key).
+const PROJECT_CAN_ROWS: [(&str, &str); 5] = [
+    ("manage_settings", "PATCH /projects/{id}"),
+    ("manage_members", "PUT /projects/{id}/members/{user_id}"),
+    ("view_sla", "GET /sla-policies"),
+    ("view_distribution", "GET /projects/{id}/distribution"),
+    ("manage_routing", "GET /projects/{id}/routing"),
+];
+
 /// One matrix row: endpoint (`METHOD /path`), target object, expected status
 /// for the eight roles in `ROLES` order (admin, ca-acme, ca-nord, lead,
 /// ag-acme, ag-nord, basic, pro). The anonymous column expects 401 on every
@@ -1547,6 +1571,50 @@ impl Ctx {
             }
             let got = strings(me["projects"].as_array().expect("projects"), "key");
             expect_eq(failures, who, "GET /me projects", &want_projects, &got);
+            // Each project's `can` says what the matrix's row for the
+            // project answers, where the matrix has one.
+            for project in me["projects"].as_array().expect("projects") {
+                let key = project["key"].as_str().expect("key");
+                for (flag, endpoint) in PROJECT_CAN_ROWS {
+                    let Some(row) = MATRIX.iter().find(|(e, t, _)| *e == endpoint && *t == key)
+                    else {
+                        continue;
+                    };
+                    let allowed = (200..300).contains(&row.2[role]);
+                    if project["can"][flag] != allowed {
+                        failures.push(format!(
+                            "{who}: GET /me projects[{key}].can.{flag} is {}, but {endpoint} answers {}",
+                            project["can"][flag], row.2[role]
+                        ));
+                    }
+                }
+            }
+            // The clients whose `can` the UI reads are the ones the role sees,
+            // and each flag says what the matrix's row for it answers.
+            let got = ids(me["clients"].as_array().expect("clients"), "id");
+            expect_eq(failures, who, "GET /me clients", &want_clients, &got);
+            for target in SEES_CLIENTS[role] {
+                let id = self.fx.client(target);
+                let Some(mine) = me["clients"]
+                    .as_array()
+                    .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+                else {
+                    continue;
+                };
+                for (flag, endpoint) in CLIENT_CAN_ROWS {
+                    let row = MATRIX
+                        .iter()
+                        .find(|(e, t, _)| *e == endpoint && *t == *target)
+                        .unwrap_or_else(|| panic!("matrix.txt has no {endpoint} {target}"));
+                    let allowed = (200..300).contains(&row.2[role]);
+                    if mine["can"][flag] != allowed {
+                        failures.push(format!(
+                            "{who}: GET /me clients[{target}].can.{flag} is {}, but {endpoint} answers {}",
+                            mine["can"][flag], row.2[role]
+                        ));
+                    }
+                }
+            }
             let flags = [
                 "manage_clients",
                 "manage_projects",

@@ -4,7 +4,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type CustomField, type List } from '../api';
-import { t } from '../i18n';
+import { formatDate, formatNumber, t } from '../i18n';
 import { ErrorBox } from './ErrorBox';
 import { LocaleInput } from './LocaleInput';
 import { useLoad } from './useLoad';
@@ -21,6 +21,12 @@ export function fieldErrors(err: unknown): FieldErrors {
   }
   return {};
 }
+
+/** The errors without `key`'s (its value was changed): for a state setter. */
+export const withoutError =
+  (key: string) =>
+  ({ [key]: _gone, ...rest }: FieldErrors): FieldErrors =>
+    rest;
 
 /** The value to send for a form value: empty means null (removes it). */
 function wire(field: CustomField, v: unknown): unknown {
@@ -53,6 +59,32 @@ export function filledValues(fields: CustomField[], values: Values): Values {
     if (v !== null) out[f.key] = v;
   }
   return out;
+}
+
+/** A custom field's value as a person reads it: in the UI's locale, a checkbox as yes/no, "—" when empty. */
+export function customValue(field: Pick<CustomField, 'kind'> | undefined, v: unknown): string {
+  if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) return t('common.none');
+  if (Array.isArray(v)) return v.map((x) => customValue(field, x)).join(', ');
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
+  if (typeof v === 'number') return formatNumber(v);
+  if (field?.kind === 'date' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return formatDate(v);
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The read view of a mask: each active field's label and value. */
+export function CustomFieldsFacts({ fields, values, testId }: { fields: CustomField[]; values: Values; testId: string }) {
+  return (
+    <dl class="facts" data-testid={testId}>
+      {fields
+        .filter((f) => f.active)
+        .map((f) => (
+          <Fragment key={f.key}>
+            <dt>{f.label}</dt>
+            <dd data-testid={`custom-read-${f.key}`}>{customValue(f, values[f.key])}</dd>
+          </Fragment>
+        ))}
+    </dl>
+  );
 }
 
 function FieldInput({ field, value, onChange, id, error }: { field: CustomField; value: unknown; onChange: (v: unknown) => void; id: string; error?: string }) {
@@ -264,10 +296,7 @@ export function CustomFieldsCard({
           idPrefix={idPrefix}
           onChange={(key, v) => {
             setSaved(false);
-            setErrors((es) => {
-              const { [key]: _gone, ...rest } = es;
-              return rest;
-            });
+            setErrors(withoutError(key));
             setForm((f) => ({ ...f, [key]: v }));
           }}
         />

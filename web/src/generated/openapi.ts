@@ -4558,6 +4558,36 @@ export interface components {
             project_count: number;
             updated_at: string;
         };
+        /**
+         * @description What the UI may offer the user at one client (issue 17): asked of the
+         *     same policy functions the handlers ask, never stored.
+         */
+        ClientActions: {
+            /** @description Write and publish the client's knowledge and text modules. */
+            edit_knowledge: boolean;
+            /** @description Export all of the client's data. */
+            export: boolean;
+            /** @description Data subject requests (access export, erasure) for its contacts. */
+            gdpr_requests: boolean;
+            /** @description Work instructions for every project of the client. */
+            manage_instructions: boolean;
+            /** @description Create, change, activate, reorder and delete the client's rules. */
+            manage_rules: boolean;
+            /** @description Create, change and delete the client's calendars and SLA policies. */
+            manage_sla: boolean;
+            /** @description Create, rename and delete the client's teams. */
+            manage_teams: boolean;
+            /** @description See and manage the client's webhooks. */
+            manage_webhooks: boolean;
+            /** @description See and restore the client's deleted knowledge and text modules. */
+            restore_knowledge: boolean;
+            /** @description The client-wide defaults of knowledge and instructions. */
+            set_defaults: boolean;
+            /** @description Read the client's business calendars. */
+            view_calendars: boolean;
+            /** @description Read the client's rules (those for all its projects at least). */
+            view_rules: boolean;
+        };
         /** @description Body of create and rename. */
         ClientInput: {
             name: string;
@@ -5696,6 +5726,7 @@ export interface components {
             body: string;
             /** @description Rendered and sanitised. */
             body_html: string;
+            can: null | components["schemas"]["InstructionActions"];
             /** Format: int64 */
             client_id: number;
             created_at: string;
@@ -5728,6 +5759,13 @@ export interface components {
             /** @description UTC, RFC 3339; `null`: until withdrawn. */
             valid_to: string | null;
             withdrawn_at: string | null;
+        };
+        /**
+         * @description What the UI may offer on one work instruction (issue 17), from the
+         *     policy: change, publish, withdraw and delete it.
+         */
+        InstructionActions: {
+            manage: boolean;
         };
         /** @description The whole draft again (only a draft can be changed). */
         InstructionDraft: {
@@ -6286,6 +6324,7 @@ export interface components {
                 body: string;
                 /** @description Rendered and sanitised. */
                 body_html: string;
+                can: null | components["schemas"]["InstructionActions"];
                 /** Format: int64 */
                 client_id: number;
                 created_at: string;
@@ -7319,6 +7358,8 @@ export interface components {
         /** @description `GET /api/v1/me`: who the caller is and what they may do. */
         Me: {
             client: null | components["schemas"]["ClientRef"];
+            /** @description The clients the user sees, with what they may do at each. */
+            clients: components["schemas"]["MyClient"][];
             /**
              * @description Send as `X-CSRF-Token` with every state-changing request made with the
              *     session cookie; `null` for bearer tokens.
@@ -7488,6 +7529,14 @@ export interface components {
             away_after_minutes: number;
             since: string | null;
             state: components["schemas"]["Availability"];
+        };
+        /** @description A client as listed in `/me`. */
+        MyClient: {
+            /** @description What the user may do at the client (the UI shows only that). */
+            can: components["schemas"]["ClientActions"];
+            /** Format: int64 */
+            id: number;
+            name: string;
         };
         /** @description A course assigned to the caller, for their list. */
         MyCourse: {
@@ -8050,9 +8099,14 @@ export interface components {
         };
         /** @description What the UI may offer the user; derived from the policy, never stored. */
         Permissions: {
+            manage_backups: boolean;
             manage_clients: boolean;
             manage_members: boolean;
             manage_projects: boolean;
+            /** @description Create, change and delete the provider's teams. */
+            manage_provider_teams: boolean;
+            /** @description The appliance: background services and backups. */
+            manage_services: boolean;
             manage_teams: boolean;
             manage_users: boolean;
             view_audit: boolean;
@@ -8171,6 +8225,11 @@ export interface components {
             manage_customers: boolean;
             /** @description The project's distribution plan (own team / provider teams). */
             manage_distribution: boolean;
+            /**
+             * @description Write, publish, withdraw and delete work instructions limited to
+             *     this project.
+             */
+            manage_instructions: boolean;
             /** @description Add and remove the project's members. */
             manage_members: boolean;
             /** @description The project's routing of new cases to agents. */
@@ -8180,6 +8239,10 @@ export interface components {
              *     mailboxes and retention.
              */
             manage_settings: boolean;
+            /** @description Read the project's distribution plan. */
+            view_distribution: boolean;
+            /** @description Read the project's SLA policies. */
+            view_sla: boolean;
         };
         ProjectPatch: {
             active?: boolean | null;
@@ -9544,6 +9607,7 @@ export type CheckResult = components['schemas']['CheckResult'];
 export type CheckSubmission = components['schemas']['CheckSubmission'];
 export type Choice = components['schemas']['Choice'];
 export type Client = components['schemas']['Client'];
+export type ClientActions = components['schemas']['ClientActions'];
 export type ClientInput = components['schemas']['ClientInput'];
 export type ClientRef = components['schemas']['ClientRef'];
 export type Condition = components['schemas']['Condition'];
@@ -9624,6 +9688,7 @@ export type ImportRowError = components['schemas']['ImportRowError'];
 export type InboundMail = components['schemas']['InboundMail'];
 export type InlineContact = components['schemas']['InlineContact'];
 export type Instruction = components['schemas']['Instruction'];
+export type InstructionActions = components['schemas']['InstructionActions'];
 export type InstructionDraft = components['schemas']['InstructionDraft'];
 export type InstructionSettings = components['schemas']['InstructionSettings'];
 export type InstructionSettingsInput = components['schemas']['InstructionSettingsInput'];
@@ -9723,6 +9788,7 @@ export type MonitorQueue = components['schemas']['MonitorQueue'];
 export type MonitorSla = components['schemas']['MonitorSla'];
 export type MonitorSnapshot = components['schemas']['MonitorSnapshot'];
 export type MyAvailability = components['schemas']['MyAvailability'];
+export type MyClient = components['schemas']['MyClient'];
 export type MyCourse = components['schemas']['MyCourse'];
 export type MyFigures = components['schemas']['MyFigures'];
 export type MyInstruction = components['schemas']['MyInstruction'];

@@ -1,12 +1,13 @@
-// A contact's master data, read first (a card of facts with "Edit"), then
-// edited in one form with one save; their cases, custom fields and GDPR.
+// A contact's master data and the client's contact fields, read first (a
+// card of facts with "Edit"), then edited in one form with one save; their
+// cases and GDPR.
 
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, query, type CasePage, type Contact, type ContactFull, type ContactPage, type DuplicateGroup, type List, type Organization } from '../api';
+import { api, query, type CasePage, type Contact, type ContactFull, type ContactPage, type CustomField, type DuplicateGroup, type List, type Organization } from '../api';
 import { formatDateTime, formatNumber, formatShort, t } from '../i18n';
 import { navigate, type Params } from '../router';
-import { MaskCard } from '../components/CustomFields';
+import { CustomFieldsFacts, CustomFieldsForm, changedValues, fieldErrors, withoutError, type FieldErrors, type Values } from '../components/CustomFields';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
@@ -16,7 +17,7 @@ import { useLoad } from '../components/useLoad';
 import { MergeDialog, type MergeCandidate } from '../components/MergeDialog';
 import { canManageCustomers, splitList } from './customers/shared';
 import { GdprContactCard } from '../components/GdprContactCard';
-import { useSession } from '../session';
+import { mayAtClient, useSession } from '../session';
 
 const LANGUAGES = ['de', 'en', 'fr', 'it', 'nl', 'pl', 'tr'];
 
@@ -60,6 +61,14 @@ export function ContactDetailPage({ params }: { params: Params }) {
     [c?.client_id],
   );
   const cases = useLoad(() => api.get<CasePage>('/cases' + query({ contact_id: id, view: 'all', limit: 50 })), [id]);
+  // The client's contact mask: read with the master data, edited in the same form.
+  const mask = useLoad(
+    () => (c ? api.get<List<CustomField>>(`/clients/${c.client_id}/contact-fields`).then((r) => r.items.filter((f) => f.active)) : Promise.resolve([] as CustomField[])),
+    [c?.client_id],
+  );
+  const fields = mask.data ?? [];
+  const [custom, setCustom] = useState<Values>({});
+  const [customErrors, setCustomErrors] = useState<FieldErrors>({});
   const [form, setForm] = useState<Form | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -80,12 +89,16 @@ export function ContactDetailPage({ params }: { params: Params }) {
 
   const save = async (e: Event) => {
     e.preventDefault();
-    if (!form || busy) return;
+    if (!form || !c || busy) return;
     setBusy(true);
     setError(null);
+    setCustomErrors({});
     setSaved(false);
+    const changed = changedValues(fields, (c.custom ?? {}) as Values, custom);
     try {
+      // Master data and custom fields in one request: both saved or neither.
       await api.patch<Contact>(`/contacts/${id}`, {
+        ...(Object.keys(changed).length ? { custom: changed } : {}),
         name: form.name.trim(),
         emails: splitList(form.emails),
         phones: splitList(form.phones),
@@ -102,7 +115,9 @@ export function ContactDetailPage({ params }: { params: Params }) {
       setSaved(true);
       setEditing(false);
     } catch (err) {
-      setError(err);
+      const perField = fieldErrors(err);
+      if (Object.keys(perField).length) setCustomErrors(perField);
+      else setError(err);
     } finally {
       setBusy(false);
     }
@@ -166,6 +181,9 @@ export function ContactDetailPage({ params }: { params: Params }) {
                     class="btn btn-small"
                     onClick={() => {
                       setForm(toForm(c));
+                      setCustom({ ...((c.custom ?? {}) as Values) });
+                      setCustomErrors({});
+                      setError(null);
                       setSaved(false);
                       setEditing(true);
                     }}
@@ -176,6 +194,13 @@ export function ContactDetailPage({ params }: { params: Params }) {
                 )}
               </div>
               <ContactFacts c={c} />
+              {fields.length > 0 && (
+                <div data-testid="contact-fields-card">
+                  <h3>{t('fields.card')}</h3>
+                  <CustomFieldsFacts fields={fields} values={(c.custom ?? {}) as Values} testId="contact-fields-facts" />
+                </div>
+              )}
+              <ErrorBox error={mask.error} />
               {saved && (
                 <p class="save-ok" role="status" data-testid="contact-saved">
                   {t('common.saved')}
@@ -241,12 +266,28 @@ export function ContactDetailPage({ params }: { params: Params }) {
                 <input value={form.postal_code} onInput={set('postal_code')} autoComplete="off" />
               </Field>
               <Field label={t('contacts.city')}>
-                <input value={form.city} onInput={set('city')} autoComplete="off" />
+                <input value={form.city} onInput={set('city')} autoComplete="off" data-testid="contact-city" />
               </Field>
             </div>
             <Field label={t('contacts.notes')}>
               <textarea rows={3} value={form.notes} onInput={set('notes')} />
             </Field>
+            {fields.length > 0 && (
+              <fieldset class="fieldset" data-testid="contact-fields-card">
+                <legend>{t('fields.card')}</legend>
+                <CustomFieldsForm
+                  fields={fields}
+                  values={custom}
+                  errors={customErrors}
+                  idPrefix={`contact-${c.id}-custom`}
+                  onChange={(key, v) => {
+                    setSaved(false);
+                    setCustomErrors(withoutError(key));
+                    setCustom((x) => ({ ...x, [key]: v }));
+                  }}
+                />
+              </fieldset>
+            )}
             <ErrorBox error={error ?? orgs.error} />
             <div class="form-actions">
               <span class="muted small form-meta">
@@ -297,17 +338,7 @@ export function ContactDetailPage({ params }: { params: Params }) {
             )}
           </section>
 
-          <MaskCard
-            fieldsUrl={`/clients/${c.client_id}/contact-fields`}
-            values={c.custom}
-            idPrefix={`contact-${c.id}-custom`}
-            testId="contact-fields-card"
-            onSave={async (custom) => {
-              await api.patch<Contact>(`/contacts/${id}`, { custom });
-              await contact.reload();
-            }}
-          />
-          {(me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === c.client_id)) && (
+          {mayAtClient(me, c.client_id, 'gdpr_requests') && (
             <GdprContactCard contactId={c.id} name={c.name} />
           )}
         </div>

@@ -27,24 +27,17 @@ import { LocaleInput } from '../components/LocaleInput';
 import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { useSession } from '../session';
+import { projectsWhere, useSession } from '../session';
 import { useProjectData } from '../components/caseBits';
 
 const TEAMS: DistributionTeam[] = ['client', 'provider-basic', 'provider-pro'];
 const PROVIDER_TEAMS: DistributionTeam[] = ['provider-basic', 'provider-pro'];
 const CHOICES: OpenCasesChoice[] = ['leave', 'move-unassigned', 'move-all'];
 
-/** Projects whose plan `me` sees: all (admin), the client's (client admin), those they lead. */
-export function distributionProjects(me: Me) {
-  return me.projects.filter(
-    (p) => me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === p.client_id) || p.member_role === 'lead',
-  );
-}
+/** Projects whose plan the server lets `me` read (`can.view_distribution` in /me). */
+export const distributionProjects = (me: Me) => projectsWhere(me, 'view_distribution');
 
 export const seesDistribution = (me: Me) => distributionProjects(me).length > 0;
-
-const managesDistribution = (me: Me, clientId: number | undefined) =>
-  me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === clientId);
 
 export function DistributionPage() {
   const { me } = useSession();
@@ -54,7 +47,7 @@ export function DistributionPage() {
   const [removed, setRemoved] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
   const project = projects.find((p) => p.id === projectId);
-  const manage = managesDistribution(me, project?.client_id);
+  const manage = project?.can.manage_distribution ?? false;
   const plan = useLoad(
     () => (projectId ? api.get<DistributionPlan>(`/projects/${projectId}/distribution`) : Promise.resolve(null)),
     [projectId],

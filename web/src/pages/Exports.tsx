@@ -2,27 +2,26 @@
 // admins: any): start, watch the progress, download, delete.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Client, type ExportJob, type List } from '../api';
+import { api, type ExportJob, type List, type Me } from '../api';
 import { formatBytes, formatDateTime, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { useSession } from '../session';
+import { clientsWhere, useSession } from '../session';
+
+/** Whether the server lets `me` export any client's data (`can.export` in /me). */
+export const exportsData = (me: Me) => clientsWhere(me, 'export').length > 0;
 
 export function ExportsPage() {
   const { me } = useSession();
-  const clients = useLoad(() => api.get<List<Client>>('/clients'));
-  const [clientId, setClientId] = useState<number | null>(me.client?.id ?? null);
+  const clients = clientsWhere(me, 'export');
+  const [clientId, setClientId] = useState<number | null>(clients[0]?.id ?? null);
   const [error, setError] = useState<unknown>(null);
   const jobs = useLoad(
     () => (clientId ? api.get<List<ExportJob>>(`/clients/${clientId}/exports`) : Promise.resolve({ items: [] as ExportJob[] })),
     [clientId],
   );
-
-  useEffect(() => {
-    if (clientId === null && clients.data?.items.length) setClientId(clients.data.items[0].id);
-  }, [clients.data]);
 
   const running = jobs.data?.items.some((j) => j.state === 'running') ?? false;
   // While an export runs, its progress is polled.
@@ -59,10 +58,10 @@ export function ExportsPage() {
       }
     >
       <p class="muted">{t('exports.intro')}</p>
-      {me.user.role === 'admin' && clients.data && (
+      {clients.length > 1 && (
         <Field label={t('exports.client')}>
           <select value={clientId ?? ''} onChange={(e) => setClientId(Number(e.currentTarget.value))} data-testid="export-client">
-            {clients.data.items.map((c) => (
+            {clients.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
               </option>
@@ -70,7 +69,7 @@ export function ExportsPage() {
           </select>
         </Field>
       )}
-      <ErrorBox error={error ?? jobs.error ?? clients.error} />
+      <ErrorBox error={error ?? jobs.error} />
       {jobs.loading && !jobs.data && <Loading />}
       {jobs.data && (
         <div class="table-wrap">

@@ -12,24 +12,28 @@ import { ConfirmModal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useLiveEvents } from '../components/events';
-import { useSession } from '../session';
+import { clientsWhere, mayAtClient, useSession } from '../session';
 
-/** The clients whose knowledge `me` edits: their own as client admin, those with a project they lead. */
-export function editableClients(me: Me): { id: number; name: string }[] {
-  const seen = new Map<number, string>();
-  for (const p of me.projects) {
-    const ownAdmin = me.user.role === 'client-admin' && me.user.client_id === p.client_id;
-    if (me.user.role === 'admin' || ownAdmin || p.member_role === 'lead') seen.set(p.client_id, p.client_name);
-  }
-  return [...seen].map(([id, name]) => ({ id, name }));
+/** The clients whose knowledge the server lets `me` edit (`can.edit_knowledge` in /me). */
+export const editableClients = (me: Me) => clientsWhere(me, 'edit_knowledge');
+
+export const editsKnowledge = (me: Me) => editableClients(me).length > 0;
+
+/**
+ * The projects of `clientId` a new instruction may target, and whether it
+ * may target every project (no project ticked): from `can.manage_instructions`
+ * of the client and of each project in /me.
+ */
+function instructionTargets(me: Me, clientId: number) {
+  const wholeClient = mayAtClient(me, clientId, 'manage_instructions');
+  const projects = me.projects.filter((p) => p.client_id === clientId && (wholeClient || p.can.manage_instructions));
+  return { wholeClient, projects };
 }
-
-export const editsKnowledge = (me: Me) => editableClients(me).length > 0 || me.user.role === 'client-admin';
 
 export function InstructionsPage() {
   const { me } = useSession();
   const clients = editableClients(me);
-  const [clientId, setClientId] = useState<number | null>(clients[0]?.id ?? me.user.client_id ?? null);
+  const [clientId, setClientId] = useState<number | null>(clients[0]?.id ?? null);
   const list = useLoad(
     () => (clientId ? api.get<List<Instruction>>(`/instructions${query({ client_id: clientId })}`) : Promise.resolve({ items: [] })),
     [clientId],
@@ -89,7 +93,10 @@ export function InstructionsPage() {
         {current ? (
           <InstructionDetail key={current.id} instruction={current} onChanged={list.reload} onDeleted={() => { setSelected(null); void list.reload(); }} />
         ) : (
-          clientId && <NewInstruction clientId={clientId} onCreated={(id) => { setSelected(id); void list.reload(); }} />
+          clientId &&
+          (instructionTargets(me, clientId).wholeClient || instructionTargets(me, clientId).projects.length > 0) && (
+            <NewInstruction clientId={clientId} onCreated={(id) => { setSelected(id); void list.reload(); }} />
+          )
         )}
       </div>
       {current && (
@@ -105,7 +112,7 @@ export function InstructionsPage() {
 
 function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: number; onCreated: (id: number) => void; draft?: Instruction; onCancel?: () => void }) {
   const { me } = useSession();
-  const projects = me.projects.filter((p) => p.client_id === clientId);
+  const { wholeClient, projects } = instructionTargets(me, clientId);
   const teams = useLoad(() => api.get<List<Team>>('/teams'), []);
   const usableTeams = (teams.data?.items ?? []).filter((tm) => tm.client_id === clientId || tm.kind === 'provider');
   const [title, setTitle] = useState(draft?.title ?? '');
@@ -121,6 +128,8 @@ function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: nu
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const toggle = (ids: number[], id: number) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]);
+  // No project ticked means every project: only for who may write for the whole client.
+  const noTarget = !wholeClient && projectIds.length === 0;
 
   const save = async (publish: boolean) => {
     setBusy(true);
@@ -176,7 +185,7 @@ function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: nu
         </Field>
       )}
       <fieldset>
-        <legend>{t('ins.projects')}</legend>
+        <legend>{wholeClient ? t('ins.projects') : t('ins.projectsLed')}</legend>
         <div class="ins-checks">
           {projects.map((p) => (
             <label key={p.id}>
@@ -202,10 +211,10 @@ function NewInstruction({ clientId, onCreated, draft, onCancel }: { clientId: nu
             {t('ins.cancel')}
           </button>
         )}
-        <button type="button" class="btn" disabled={busy} onClick={() => void save(false)} data-testid="ins-save-draft">
+        <button type="button" class="btn" disabled={busy || noTarget} onClick={() => void save(false)} data-testid="ins-save-draft">
           {t('ins.saveDraft')}
         </button>
-        <button type="submit" class="btn btn-primary" disabled={busy} data-testid="ins-publish">
+        <button type="submit" class="btn btn-primary" disabled={busy || noTarget} data-testid="ins-publish">
           {t('ins.publish')}
         </button>
       </div>
@@ -264,26 +273,28 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
           {i.remind_hours_own === null ? t('ins.remindShownDefault', { n: i.remind_hours }) : t('ins.remindShown', { n: i.remind_hours })}
         </p>
       )}
-      <div class="form-actions">
-        {i.state === 'draft' && (
-          <button type="button" class="btn" data-testid="ins-edit" onClick={() => setEditing(true)}>
-            {t('ins.edit')}
+      {i.can?.manage && (
+        <div class="form-actions">
+          {i.state === 'draft' && (
+            <button type="button" class="btn" data-testid="ins-edit" onClick={() => setEditing(true)}>
+              {t('ins.edit')}
+            </button>
+          )}
+          {i.state === 'draft' && (
+            <button type="button" class="btn btn-primary" data-testid="ins-detail-publish" onClick={() => void run(() => api.post(`/instructions/${i.id}/publish`), onChanged)}>
+              {t('ins.publish')}
+            </button>
+          )}
+          {i.state === 'published' && (
+            <button type="button" class="btn" data-testid="ins-withdraw" onClick={() => setConfirm('withdraw')}>
+              {t('ins.withdraw')}
+            </button>
+          )}
+          <button type="button" class="btn btn-danger-quiet" onClick={() => setConfirm('delete')} data-testid="ins-delete">
+            {t('common.delete')}
           </button>
-        )}
-        {i.state === 'draft' && (
-          <button type="button" class="btn btn-primary" data-testid="ins-detail-publish" onClick={() => void run(() => api.post(`/instructions/${i.id}/publish`), onChanged)}>
-            {t('ins.publish')}
-          </button>
-        )}
-        {i.state === 'published' && (
-          <button type="button" class="btn" data-testid="ins-withdraw" onClick={() => setConfirm('withdraw')}>
-            {t('ins.withdraw')}
-          </button>
-        )}
-        <button type="button" class="btn btn-danger-quiet" onClick={() => setConfirm('delete')}>
-          {t('common.delete')}
-        </button>
-      </div>
+        </div>
+      )}
       {i.state !== 'draft' && i.urgency === 'acknowledge' && acks.data && (
         <>
           <h3>{t('ins.acknowledged')}</h3>
@@ -327,7 +338,7 @@ function InstructionDetail({ instruction: i, onChanged, onDeleted }: { instructi
 function ClientDefaults({ clientId }: { clientId: number }) {
   const { me } = useSession();
   const settings = useLoad(() => api.get<InstructionSettings>(`/clients/${clientId}/instruction-settings`), [clientId]);
-  const mayChange = me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === clientId);
+  const mayChange = mayAtClient(me, clientId, 'set_defaults');
   const [hours, setHours] = useState<number | null>(null);
   const [touched, setTouched] = useState(false);
   const [error, setError] = useState<unknown>(null);

@@ -290,7 +290,7 @@ export function MonitorPage() {
   const others = projects
     .filter((p) => p.client_id === projects.find((x) => x.id === projectId)?.client_id)
     .map((p) => ({ id: p.id, name: p.name }));
-  const mayChangePlan = me.user.role === 'admin' || me.user.role === 'client-admin';
+  const mayChangePlan = projects.find((p) => p.id === projectId)?.can.manage_distribution ?? false;
   return (
     <Page title={t('monitor.title')} testId="monitor-page" wide>
       <div class="monitor">

@@ -27,16 +27,12 @@ import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useDebounced, useLiveEvents } from '../components/events';
 import { useProjectData } from '../components/caseBits';
-import { useSession } from '../session';
+import { projectsWhere, useSession } from '../session';
 
 const REFRESH_MS = 30_000;
 
-/** Projects whose routing `me` manages: all (admin), the client's (client admin), those they lead. */
-export function routingProjects(me: Me) {
-  return me.projects.filter(
-    (p) => me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === p.client_id) || p.member_role === 'lead',
-  );
-}
+/** Projects whose routing the server lets `me` manage (`can.manage_routing` in /me). */
+export const routingProjects = (me: Me) => projectsWhere(me, 'manage_routing');
 
 export const seesRouting = (me: Me) => routingProjects(me).length > 0;
 

@@ -27,22 +27,13 @@ import { LocaleInput } from '../components/LocaleInput';
 import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { useSession } from '../session';
+import { clientsWhere, mayAtClient, useSession } from '../session';
 import { useProjectData } from '../components/caseBits';
 
-/** The clients whose calendars `me` sees: all (admin), their own (client admin), those with a project they lead. */
-export function slaClients(me: Me): { id: number; name: string }[] {
-  const seen = new Map<number, string>();
-  for (const p of me.projects) {
-    const ownAdmin = me.user.role === 'client-admin' && me.user.client_id === p.client_id;
-    if (me.user.role === 'admin' || ownAdmin || p.member_role === 'lead') seen.set(p.client_id, p.client_name);
-  }
-  return [...seen].map(([id, name]) => ({ id, name }));
-}
+/** The clients whose calendars the server lets `me` read (`can.view_calendars` in /me). */
+export const slaClients = (me: Me) => clientsWhere(me, 'view_calendars');
 
-export const seesSla = (me: Me) => slaClients(me).length > 0 || me.user.role === 'client-admin';
-
-const managesSla = (me: Me, clientId: number | null) => me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === clientId);
+export const seesSla = (me: Me) => slaClients(me).length > 0;
 
 const WEEK = [0, 1, 2, 3, 4, 5, 6] as const;
 const WRITTEN: Channel[] = CHANNELS.filter((c) => c !== 'call');
@@ -51,13 +42,13 @@ export function SlaSetupPage() {
   const { me } = useSession();
   const clients = slaClients(me);
   const [clientId, setClientId] = useState<number | null>(clients[0]?.id ?? me.user.client_id ?? null);
-  const manage = managesSla(me, clientId);
+  const manage = mayAtClient(me, clientId, 'manage_sla');
   const calendars = useLoad(
     () => (clientId ? api.get<List<BusinessCalendar>>(`/calendars${query({ client_id: clientId })}`) : Promise.resolve({ items: [] })),
     [clientId],
   );
   const [editing, setEditing] = useState<BusinessCalendar | 'new' | null>(null);
-  const projects = me.projects.filter((p) => p.client_id === clientId);
+  const projects = me.projects.filter((p) => p.client_id === clientId && p.can.view_sla);
   // After a calendar change the open cases' deadlines are recomputed in the
   // background; look again until none is pending.
   const recomputing = calendars.data?.items.some((c) => c.recompute_pending) ?? false;

@@ -6,12 +6,14 @@ import { Field } from '../components/Field';
 import { ConfirmModal, FormModal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { useSession } from '../session';
-import { useClientOptions } from './Projects';
+import { clientsWhere, mayAtClient, useSession } from '../session';
 
 type Dialog = { kind: 'create' } | { kind: 'rename'; team: Team } | { kind: 'delete'; team: Team } | null;
 
 export function TeamsPage() {
+  const { me } = useSession();
+  // The server's answers in /me: the provider's teams, and each client's.
+  const manages = (tm: Team) => (tm.client_id == null ? me.permissions.manage_provider_teams : mayAtClient(me, tm.client_id, 'manage_teams'));
   const list = useLoad(() => api.get<List<Team>>('/teams'));
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = () => setDialog(null);
@@ -47,7 +49,7 @@ export function TeamsPage() {
             <tbody>
               {list.data.items.length === 0 && <Empty colSpan={5} />}
               {list.data.items.map((tm) => (
-                <tr key={tm.id}>
+                <tr key={tm.id} data-testid="team-row">
                   <td>{tm.name}</td>
                   <td>
                     <span class={`badge badge-${tm.kind}`}>{t(`kind.${tm.kind}`)}</span>
@@ -56,12 +58,16 @@ export function TeamsPage() {
                   <td>{tm.client_name ?? t('common.none')}</td>
                   <td class="num">{formatNumber(tm.member_count)}</td>
                   <td class="actions">
-                    <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'rename', team: tm })}>
-                      {t('common.rename')}
-                    </button>
-                    <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'delete', team: tm })}>
-                      {t('common.delete')}
-                    </button>
+                    {manages(tm) && (
+                      <>
+                        <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'rename', team: tm })} data-testid="team-rename">
+                          {t('common.rename')}
+                        </button>
+                        <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'delete', team: tm })} data-testid="team-delete">
+                          {t('common.delete')}
+                        </button>
+                      </>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -90,11 +96,11 @@ export function TeamsPage() {
 
 function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Promise<void> }) {
   const { me } = useSession();
-  const clients = useClientOptions();
-  const isAdmin = me.user.role === 'admin';
+  const clients = clientsWhere(me, 'manage_teams');
+  const provider = me.permissions.manage_provider_teams;
   const [name, setName] = useState('');
-  const [kind, setKind] = useState<TeamKind>(isAdmin ? 'provider' : 'client');
-  const [clientId, setClientId] = useState(isAdmin ? '' : String(me.client?.id ?? ''));
+  const [kind, setKind] = useState<TeamKind>(provider ? 'provider' : 'client');
+  const [clientId, setClientId] = useState(provider || clients.length !== 1 ? '' : String(clients[0].id));
   const [tariff, setTariff] = useState<Tariff>('basic');
   return (
     <FormModal
@@ -113,7 +119,7 @@ function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Pr
         <input required value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="team-name" />
       </Field>
       <Field label={t('teams.kind')}>
-        <select value={kind} onChange={(e) => setKind(e.currentTarget.value as TeamKind)} disabled={!isAdmin} data-testid="team-kind">
+        <select value={kind} onChange={(e) => setKind(e.currentTarget.value as TeamKind)} disabled={!provider || clients.length === 0} data-testid="team-kind">
           <option value="client">{t('kind.client')}</option>
           <option value="provider">{t('kind.provider')}</option>
         </select>
@@ -130,7 +136,7 @@ function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Pr
         <Field label={t('common.client')}>
           <select required value={clientId} onChange={(e) => setClientId(e.currentTarget.value)} data-testid="team-client">
             <option value="">{t('common.choose')}</option>
-            {(clients.data ?? []).map((c) => (
+            {clients.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
               </option>
@@ -138,7 +144,6 @@ function CreateTeam({ onClose, onDone }: { onClose: () => void; onDone: () => Pr
           </select>
         </Field>
       )}
-      <ErrorBox error={clients.error} />
     </FormModal>
   );
 }

@@ -3,8 +3,8 @@
 // placeholder help, publish and withdraw, delete and (client admins)
 // restore, attachments. Changes from another browser arrive live.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Client, type List, type Me, type Project, type TextModule, type TextModuleUsage } from '../api';
+import { useRef, useState } from 'preact/hooks';
+import { api, type List, type Me, type Project, type TextModule, type TextModuleUsage } from '../api';
 import { formatDate, formatNumber, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -13,25 +13,16 @@ import { ConfirmModal, FormModal, Modal } from '../components/Modal';
 import { Empty, Loading, Page } from '../components/Page';
 import { useDebounced, useLiveEvents } from '../components/events';
 import { useLoad } from '../components/useLoad';
-import { useSession } from '../session';
+import { clientsWhere, mayAtClient, useSession } from '../session';
 
-/** Who edits a client's text modules (the server decides; this only shapes the screen). */
+/** Who edits a client's text modules: the server's `can.edit_knowledge` in /me. */
 export function canEditTextModules(me: Me, clientId: number): boolean {
-  switch (me.user.role) {
-    case 'admin':
-      return true;
-    case 'client-admin':
-      return me.user.client_id === clientId;
-    case 'project-lead':
-      return me.projects.some((p) => p.client_id === clientId && p.member_role === 'lead');
-    default:
-      return false;
-  }
+  return mayAtClient(me, clientId, 'edit_knowledge');
 }
 
 /** Whether the navigation shows the page. */
 export function editsAnyTextModules(me: Me): boolean {
-  return me.user.role === 'admin' || me.user.role === 'client-admin' || me.projects.some((p) => p.member_role === 'lead');
+  return clientsWhere(me, 'edit_knowledge').length > 0;
 }
 
 const PLACEHOLDERS: { name: string; help: MsgKey }[] = [
@@ -53,16 +44,12 @@ type Dialog =
 
 export function TextModulesPage() {
   const { me } = useSession();
-  const clients = useLoad(() => api.get<List<Client>>('/clients'));
-  const editable = (clients.data?.items ?? []).filter((c) => canEditTextModules(me, c.id));
-  const [clientId, setClientId] = useState<number | null>(me.client?.id ?? null);
+  const editable = clientsWhere(me, 'edit_knowledge');
+  const [clientId, setClientId] = useState<number | null>(editable[0]?.id ?? null);
   const [deleted, setDeleted] = useState(false);
   const [filter, setFilter] = useState('');
   const [dialog, setDialog] = useState<Dialog>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    if (clientId === null && editable.length) setClientId(editable[0].id);
-  }, [clients.data]);
   const list = useLoad(
     () => (clientId ? api.get<List<TextModule>>(`/text-modules?client_id=${clientId}${deleted ? '&deleted=true' : ''}`) : Promise.resolve({ items: [] as TextModule[] })),
     [clientId, deleted],
@@ -70,7 +57,7 @@ export function TextModulesPage() {
   const projects = useLoad(() => api.get<List<Project>>('/projects'));
   const clientProjects = (projects.data?.items ?? []).filter((p) => p.client_id === clientId);
   const projectName = (id: number) => clientProjects.find((p) => p.id === id)?.name ?? `#${id}`;
-  const mayRestore = me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === clientId);
+  const mayRestore = mayAtClient(me, clientId, 'restore_knowledge');
 
   // Another editor's change shows here too.
   const refresh = useDebounced(() => void list.reload(), 200);
@@ -126,7 +113,7 @@ export function TextModulesPage() {
           </button>
         )}
       </div>
-      <ErrorBox error={error ?? list.error ?? clients.error} />
+      <ErrorBox error={error ?? list.error} />
       {list.loading && !list.data && <Loading />}
       {list.data && (
         <div class="table-wrap">

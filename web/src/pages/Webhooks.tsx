@@ -3,24 +3,23 @@
 // a webhook with their state, attempts, last status and time, re-sendable.
 
 import { useState } from 'preact/hooks';
-import { api, query, type Client, type List, type Me, type Webhook, type WebhookDelivery, type WebhookInput, type WebhookWithSecret } from '../api';
+import { api, query, type List, type Me, type Webhook, type WebhookDelivery, type WebhookInput, type WebhookWithSecret } from '../api';
 import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { useSession } from '../session';
+import { clientsWhere, useSession } from '../session';
 
-/** Client admins and the platform admin manage webhooks. */
-export const managesWebhooks = (me: Me) => me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id !== null && me.user.client_id !== undefined);
+/** Whether the server lets `me` manage the webhooks of any client (`can.manage_webhooks` in /me). */
+export const managesWebhooks = (me: Me) => clientsWhere(me, 'manage_webhooks').length > 0;
 
 export function WebhooksPage() {
   const { me } = useSession();
-  const isAdmin = me.user.role === 'admin';
-  const clients = useLoad(() => (isAdmin ? api.get<List<Client>>('/clients') : Promise.resolve({ items: [] as Client[] })), [isAdmin]);
+  const clients = clientsWhere(me, 'manage_webhooks');
   const [picked, setPicked] = useState<number | null>(null);
-  const clientId = isAdmin ? (picked ?? clients.data?.items[0]?.id ?? null) : (me.user.client_id ?? null);
+  const clientId = picked ?? clients[0]?.id ?? null;
   const hooks = useLoad(() => (clientId ? api.get<List<Webhook>>(`/webhooks${query({ client_id: clientId })}`) : Promise.resolve({ items: [] as Webhook[] })), [clientId]);
   const [editing, setEditing] = useState<Webhook | 'new' | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
@@ -29,10 +28,10 @@ export function WebhooksPage() {
   return (
     <Page title={t('webhooks.title')} testId="webhooks-page" wide>
       <p class="muted">{t('webhooks.help')}</p>
-      {isAdmin && clients.data && (
+      {clients.length > 1 && (
         <Field label={t('webhooks.client')}>
           <select value={clientId ?? ''} onChange={(e) => setPicked(Number(e.currentTarget.value))} data-testid="webhooks-client">
-            {clients.data.items.map((c) => (
+            {clients.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
               </option>
@@ -40,7 +39,7 @@ export function WebhooksPage() {
           </select>
         </Field>
       )}
-      <ErrorBox error={hooks.error ?? clients.error} />
+      <ErrorBox error={hooks.error} />
       {hooks.loading && !hooks.data && <Loading />}
       {secret && (
         <div class="card webhook-secret" data-testid="webhook-secret">

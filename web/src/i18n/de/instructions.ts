@@ -147,4 +147,6 @@ export const instructions: AreaMessages<typeof en> = {
   'ins.remindOwnHint': 'Leer: die Vorgabe des Mandanten ({n} Stunden), auch wenn sie sich später ändert.',
   'ins.remindShown': 'Zurückgestellt, erscheint sie nach {n} Stunden wieder.',
   'ins.remindShownDefault': 'Zurückgestellt, erscheint sie nach {n} Stunden wieder (Vorgabe des Mandanten).',
+  // Issue 17, point 9: a lead writes only for the projects they lead.
+  'ins.projectsLed': 'Projekte (mindestens eines, für das Sie Anweisungen schreiben dürfen)',
 };

@@ -147,4 +147,6 @@ export const instructions = {
   'ins.remindOwnHint': 'Empty: the client’s default ({n} hours), also when it changes later.',
   'ins.remindShown': 'Put off, it comes back after {n} hours.',
   'ins.remindShownDefault': 'Put off, it comes back after {n} hours (the client’s default).',
+  // Issue 17, point 9: a lead writes only for the projects they lead.
+  'ins.projectsLed': 'Projects (at least one you may write instructions for)',
 } satisfies Messages;

@@ -7,9 +7,9 @@
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, query, type Case, type CaseDetail, type CustomField, type HistoryEntry, type List, type TimeKind } from '../../api';
-import { formatDate, formatDateTime, formatDuration, formatNumber, formatShort, hasMessage, t, type MsgKey } from '../../i18n';
+import { formatDateTime, formatDuration, formatNumber, formatShort, hasMessage, t, type MsgKey } from '../../i18n';
 import { navigate } from '../../router';
-import { MaskCard } from '../../components/CustomFields';
+import { MaskCard, customValue } from '../../components/CustomFields';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Link } from '../../components/Link';
 import { ConfirmModal } from '../../components/Modal';
@@ -271,15 +271,6 @@ export function historyValue(h: HistoryEntry, side: 'old' | 'new'): string {
 
 /** A custom field as the history needs it: its label and how to show a value. */
 type FieldInfo = Pick<CustomField, 'key' | 'label' | 'kind'>;
-
-function customValue(field: FieldInfo | undefined, v: unknown): string {
-  if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) return t('common.none');
-  if (Array.isArray(v)) return v.map((x) => customValue(field, x)).join(', ');
-  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
-  if (typeof v === 'number') return formatNumber(v);
-  if (field?.kind === 'date' && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return formatDate(v);
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
 
 function parseValues(v: string | null): Record<string, unknown> {
   if (!v) return {};

@@ -1,8 +1,7 @@
 // State shared by the knowledge screens: the client whose knowledge is open
 // (remembered), its categories as a tree.
 
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type Client, type List } from '../../api';
+import { useMemo, useState } from 'preact/hooks';
 import { useSession } from '../../session';
 import { useLoad } from '../../components/useLoad';
 import { useLiveEvents } from '../../components/events';
@@ -24,15 +23,7 @@ export function useKnowledgeClient(): {
   setClientId: (id: number) => void;
 } {
   const { me, projectId } = useSession();
-  const [all, setAll] = useState<{ id: number; name: string }[] | null>(null);
-  useEffect(() => {
-    if (me.user.role !== 'admin') return;
-    api
-      .get<List<Client>>('/clients')
-      .then((l) => setAll(l.items.map((c) => ({ id: c.id, name: c.name }))))
-      .catch(() => setAll([]));
-  }, [me.user.role]);
-  const clients = all ?? ownClients(me);
+  const clients = ownClients(me);
   const stored = (() => {
     try {
       return Number(localStorage.getItem(CLIENT_KEY)) || null;

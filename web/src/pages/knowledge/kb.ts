@@ -4,6 +4,7 @@
 import type { components } from '../../generated/openapi';
 import type { Me } from '../../api';
 import { client, ok } from '../../client';
+import { mayAtClient } from '../../session';
 
 type S = components['schemas'];
 export type Category = S['KnowledgeCategory'];
@@ -23,19 +24,14 @@ export type ProjectAgent = S['KnowledgeProjectAgent'];
 
 export const LANGUAGES: Language[] = ['de', 'en'];
 
-/** The clients whose knowledge the user can open (without a platform admin's full list). */
+/** The clients whose knowledge the user can open: every client they see (`clients` in /me). */
 export function ownClients(me: Me): { id: number; name: string }[] {
-  const out = new Map<number, string>();
-  if (me.client) out.set(me.client.id, me.client.name);
-  for (const p of me.projects) if (!out.has(p.client_id)) out.set(p.client_id, p.client_name);
-  return [...out].map(([id, name]) => ({ id, name }));
+  return me.clients.map((c) => ({ id: c.id, name: c.name }));
 }
 
-/** Mirrors policy::knowledge_reader: who may write and publish the client's knowledge. */
+/** Who may write and publish the client's knowledge: the server's `can.edit_knowledge` in /me. */
 export function isEditor(me: Me, clientId: number): boolean {
-  if (me.user.role === 'admin') return true;
-  if (me.user.role === 'client-admin' && me.client?.id === clientId) return true;
-  return me.user.role === 'project-lead' && me.projects.some((p) => p.client_id === clientId && p.member_role === 'lead');
+  return mayAtClient(me, clientId, 'edit_knowledge');
 }
 
 /** The client's projects in which the user (an agent) was granted editing of the articles limited to them. */
@@ -43,14 +39,14 @@ export function grantedProjects(me: Me, clientId: number): { id: number; key: st
   return me.projects.filter((p) => p.client_id === clientId && p.edits_knowledge).map((p) => ({ id: p.id, key: p.key, name: p.name }));
 }
 
-/** Mirrors policy::restore_knowledge: the client admin (and platform admins) see and restore deleted articles. */
+/** Who sees and restores deleted articles: the server's `can.restore_knowledge` in /me. */
 export function canRestore(me: Me, clientId: number): boolean {
-  return me.user.role === 'admin' || (me.user.role === 'client-admin' && me.client?.id === clientId);
+  return mayAtClient(me, clientId, 'restore_knowledge');
 }
 
-/** Knowledge is for everybody with a project, the client admins and platform admins. */
+/** Knowledge is for everybody who sees a client (a project's member, its admin, platform admins). */
 export function hasKnowledge(me: Me): boolean {
-  return me.projects.length > 0 || me.user.role === 'admin' || me.user.role === 'client-admin';
+  return me.projects.length > 0 || me.clients.length > 0;
 }
 
 export const kb = {

@@ -4,7 +4,7 @@
 // the rules of their projects.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, query, type Client, type List, type Me } from '../../api';
+import { api, query, type List, type Me } from '../../api';
 import { t, type MsgKey } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Field } from '../../components/Field';
@@ -13,26 +13,20 @@ import { ConfirmModal } from '../../components/Modal';
 import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { navigate } from '../../router';
-import { useSession } from '../../session';
+import { clientsWhere, mayAtClient, useSession } from '../../session';
 import type { components } from '../../generated/openapi';
 import { clientProjects } from './refs';
 import { moved } from './ruleModel';
 
 type Rule = components['schemas']['Rule'];
 
-/** The clients whose rules `me` reads: all (admin), their own (client admin), those with a project they lead. */
-export function ruleClients(me: Me): { id: number; name: string }[] {
-  const seen = new Map<number, string>();
-  for (const p of me.projects) {
-    const ownAdmin = me.user.role === 'client-admin' && me.user.client_id === p.client_id;
-    if (me.user.role === 'admin' || ownAdmin || p.member_role === 'lead') seen.set(p.client_id, p.client_name);
-  }
-  return [...seen].map(([id, name]) => ({ id, name }));
-}
+/** The clients whose rules the server lets `me` read (`can.view_rules` in /me). */
+export const ruleClients = (me: Me) => clientsWhere(me, 'view_rules');
 
-export const seesRules = (me: Me) => me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id != null) || me.projects.some((p) => p.member_role === 'lead');
+export const seesRules = (me: Me) => ruleClients(me).length > 0;
 
-export const managesRules = (me: Me, clientId: number | null | undefined) => me.user.role === 'admin' || (me.user.role === 'client-admin' && clientId != null && me.user.client_id === clientId);
+/** Whether the server lets `me` change the client's rules (`can.manage_rules` in /me). */
+export const managesRules = (me: Me, clientId: number | null | undefined) => mayAtClient(me, clientId, 'manage_rules');
 
 /** The projects of a rule in words: their names, or "all projects". */
 export function projectNames(me: Me, clientId: number, ids: number[]): string {
@@ -45,17 +39,12 @@ const CLIENT_KEY = 'zezaro.rules.client';
 
 export function RulesPage() {
   const { me } = useSession();
-  const isAdmin = me.user.role === 'admin';
-  const clients = useLoad(() => (isAdmin ? api.get<List<Client>>('/clients') : Promise.resolve({ items: ruleClients(me) as Client[] })), [isAdmin]);
+  const choices = ruleClients(me);
   const [picked, setPicked] = useState<number | null>(() => {
     const stored = Number(sessionStorage.getItem(CLIENT_KEY));
     return Number.isFinite(stored) && stored > 0 ? stored : null;
   });
-  const choices = clients.data?.items ?? [];
-  const clientId =
-    me.user.role === 'client-admin' && me.user.client_id != null
-      ? me.user.client_id
-      : (choices.find((c) => c.id === picked)?.id ?? choices[0]?.id ?? null);
+  const clientId = choices.find((c) => c.id === picked)?.id ?? choices[0]?.id ?? null;
   const manage = managesRules(me, clientId);
   const rules = useLoad(() => (clientId ? api.get<List<Rule>>(`/rules${query({ client_id: clientId })}`) : Promise.resolve({ items: [] as Rule[] })), [clientId]);
   const [order, setOrder] = useState<Rule[]>([]);
@@ -95,7 +84,7 @@ export function RulesPage() {
   return (
     <Page title={t('rules.title')} testId="rules-page" wide>
       <p class="muted">{t(manage ? 'rules.help' : 'rules.helpReadOnly')}</p>
-      {choices.length > 1 && me.user.role !== 'client-admin' && (
+      {choices.length > 1 && (
         <Field label={t('rules.client')}>
           <select
             value={clientId ?? ''}
@@ -113,7 +102,7 @@ export function RulesPage() {
           </select>
         </Field>
       )}
-      <ErrorBox error={error ?? rules.error ?? clients.error} />
+      <ErrorBox error={error ?? rules.error} />
       {note && (
         <p class="muted small" role="status" data-testid="rules-note">
           {note}
