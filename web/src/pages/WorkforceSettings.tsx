@@ -6,8 +6,8 @@
 // (the state log keeps its name), so the list offers "active" instead of
 // deleting saved reasons; unsaved new ones can be removed.
 
-import { useEffect, useState } from 'preact/hooks';
-import { api, WORK_STATES, type BreakReason, type Client, type List, type Me, type RoutingSettings, type StateSettings, type StateSettingsInput, type WorkState } from '../api';
+import { useState } from 'preact/hooks';
+import { api, WORK_STATES, type BreakReason, type Me, type RoutingSettings, type StateSettings, type StateSettingsInput, type WorkState } from '../api';
 import { t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -15,9 +15,9 @@ import { LocaleInput } from '../components/LocaleInput';
 import { Loading, Page } from '../components/Page';
 import { SaveStatus, useSaveFeedback } from '../components/SaveFeedback';
 import { useLoad } from '../components/useLoad';
-import { useSession } from '../session';
+import { clientsWhere, useSession } from '../session';
 
-export const seesWorkforceSettings = (me: Me) => me.user.role === 'admin' || me.user.role === 'client-admin';
+export const seesWorkforceSettings = (me: Me) => clientsWhere(me, 'manage_sla').length > 0;
 
 /** The IANA zones the browser knows; the current one is always offered. */
 function timeZones(current: string): string[] {
@@ -259,22 +259,20 @@ function PresenceFields({ settings }: { settings: RoutingSettings }) {
 
 export function WorkforceSettingsPage() {
   const { me } = useSession();
-  const isAdmin = me.user.role === 'admin';
-  const clients = useLoad(() => (isAdmin ? api.get<List<Client>>('/clients') : Promise.resolve({ items: [] as Client[] })));
-  const [clientId, setClientId] = useState<number | null>(me.client?.id ?? me.user.client_id ?? null);
-  useEffect(() => {
-    if (clientId === null && clients.data?.items.length) setClientId(clients.data.items[0].id);
-  }, [clients.data]);
+  // The clients whose settings the server lets the user read (it says per
+  // client whether they may change them: `editable`).
+  const clients = clientsWhere(me, 'view_calendars');
+  const [clientId, setClientId] = useState<number | null>(me.client?.id ?? me.user.client_id ?? clients[0]?.id ?? null);
   const settings = useLoad(() => (clientId ? api.get<StateSettings>(`/clients/${clientId}/workforce-settings`) : Promise.resolve(null)), [clientId]);
 
   return (
     <Page title={t('wfs.title')} testId="wfs-page">
       <p class="muted">{t('wfs.help')}</p>
-      {isAdmin && (
+      {clients.length > 1 && (
         <div class="inline-form">
           <Field label={t('wfs.client')}>
             <select value={clientId ?? ''} onChange={(e) => setClientId(e.currentTarget.value ? Number(e.currentTarget.value) : null)} data-testid="wfs-client">
-              {(clients.data?.items ?? []).map((c) => (
+              {clients.map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name}
                 </option>
@@ -283,14 +281,13 @@ export function WorkforceSettingsPage() {
           </Field>
         </div>
       )}
-      {clients.error != null && <ErrorBox error={clients.error} />}
       {settings.error != null && <ErrorBox error={settings.error} />}
       {!settings.data ? (
         clientId ? <Loading /> : null
       ) : (
         <SettingsForm key={settings.data.client_id} settings={settings.data} />
       )}
-      {isAdmin && <PresenceForm />}
+      {me.permissions.manage_services && <PresenceForm />}
     </Page>
   );
 }
