@@ -6,6 +6,7 @@ use super::model::{AhtOverride, Deviation, Entry, SettingsInput, Version};
 use crate::cases::Channel;
 use crate::db::StoreResult;
 use crate::ids::{ClientId, ProjectId, UserId};
+use crate::sla::holidays::State;
 
 /// A stored settings row (without overrides and zone).
 #[derive(Debug, Clone, PartialEq)]
@@ -116,13 +117,38 @@ pub fn aht_overrides(conn: &Connection, project_id: ProjectId) -> StoreResult<Ve
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The time zone of the client's first business calendar.
-pub fn client_zone(conn: &Connection, client_id: ClientId) -> StoreResult<Option<String>> {
+/// The calendar a project's days follow: the client's first business
+/// calendar (lowest id), its zone and whose public holidays it counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarRow {
+    pub name: String,
+    pub time_zone: String,
+    pub state: Option<State>,
+}
+
+pub fn client_calendar(conn: &Connection, client_id: ClientId) -> StoreResult<Option<CalendarRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT time_zone FROM business_calendars WHERE client_id = ?1 ORDER BY id LIMIT 1",
+            "SELECT name, time_zone, state FROM business_calendars WHERE client_id = ?1
+             ORDER BY id LIMIT 1",
         )?
-        .query_row([client_id], |r| r.get(0))
+        .query_row([client_id], |r| {
+            let state: Option<String> = r.get(2)?;
+            Ok(CalendarRow {
+                name: r.get(0)?,
+                time_zone: r.get(1)?,
+                state: match state {
+                    None => None,
+                    Some(s) => Some(State::parse(&s).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            2,
+                            rusqlite::types::Type::Text,
+                            format!("unknown state {s:?}").into(),
+                        )
+                    })?),
+                },
+            })
+        })
         .optional()?)
 }
 
