@@ -1007,12 +1007,17 @@ fn plan_of(
 }
 
 /// Whether a seat counts on a day: valid then, and a Team Basic seat only
-/// on a weekday its service window opens.
+/// on a weekday its service window opens and not on a public holiday of
+/// that window's calendar.
 fn seat_on(seat: &SeatRow, date: NaiveDate, weekday: usize) -> bool {
     let day = date.to_string();
     seat.valid_from <= day
         && seat.valid_to.as_ref().is_none_or(|to| *to >= day)
-        && (seat.team_pro || seat.open_weekdays & (1 << weekday) != 0)
+        && (seat.team_pro
+            || (seat.open_weekdays & (1 << weekday) != 0
+                && !seat.holiday_state.is_some_and(|state| {
+                    holidays_between(Some(state), date, date).contains_key(&date)
+                })))
 }
 
 /// The staffing of each channel with a volume on `day` (day index `di`
@@ -1420,6 +1425,27 @@ mod tests {
             ("01:30", "03:00")
         );
         assert!((calls.iter().map(|i| i.volume).sum::<f64>() - 4600.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn team_basic_seats_rest_on_their_calendars_holidays() {
+        let seat = |team_pro: bool, state: Option<State>| SeatRow {
+            channel: None,
+            team_pro,
+            productive_minutes: (!team_pro).then_some(180),
+            valid_from: "2026-01-01".into(),
+            valid_to: None,
+            open_weekdays: 0b1_1111,
+            holiday_state: state,
+        };
+        let ascension = d("2026-05-14"); // a Thursday
+        assert!(!seat_on(&seat(false, Some(State::NW)), ascension, 3));
+        assert!(seat_on(&seat(false, Some(State::NW)), d("2026-05-13"), 2));
+        assert!(seat_on(&seat(false, None), ascension, 3));
+        assert!(seat_on(&seat(true, None), ascension, 3));
+        // Corpus Christi (4 June) is a holiday in NW, not in Berlin.
+        assert!(!seat_on(&seat(false, Some(State::NW)), d("2026-06-04"), 3));
+        assert!(seat_on(&seat(false, Some(State::BE)), d("2026-06-04"), 3));
     }
 
     #[test]

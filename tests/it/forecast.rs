@@ -761,6 +761,28 @@ async fn change_days_and_holidays() {
     };
     assert_eq!(mail("2026-05-14"), 0.0);
     assert!((mail("2026-05-13") - 100.0).abs() < 1e-9);
+    // A Team Basic seat on Acme's calendar (NW, Mon–Sat): planned on the
+    // Wednesday, not on Ascension Day.
+    sql(
+        &ts,
+        "INSERT INTO seats (project_id, name, tariff, calendar_id, productive_minutes, valid_from,
+             created_at, updated_at)
+         SELECT ?1, 'Basic 1', 'team-basic', c.id, 180, '2026-01-01', ?2, ?2
+         FROM business_calendars c WHERE c.client_id = ?3 ORDER BY c.id LIMIT 1",
+        &[&id, &now, &acme_client],
+    );
+    let may = get_ok(&ca, &format!("{}?month=2026-05", url(id, "/staffing"))).await;
+    let planned = |date: &str| {
+        may["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .find(|d| d["date"] == date)
+            .expect("day")["planned_seats"]
+            .clone()
+    };
+    assert_eq!(planned("2026-05-13"), 1);
+    assert_eq!(planned("2026-05-14"), 0);
     // Actual against forecast shows the same days.
     let actuals = get_ok(&ca, &format!("{}?month=2026-05", url(id, "/actuals"))).await;
     let whit = actuals["days"]
