@@ -696,21 +696,22 @@ async fn change_days_and_holidays() {
     assert_eq!(sunday["day_minutes"], 1500);
     let day_volume = sunday["channels"][0]["volume"].as_f64().expect("volume");
     assert!((day_volume - 4800.0).abs() < 1e-6, "{day_volume}");
-    let day = get_ok(
-        &ca,
-        &format!("{}?date=2026-10-25", url(id, "/staffing/day")),
-    )
-    .await;
-    assert_eq!(day["day_minutes"], 1500);
-    let intervals = day["channels"][0]["intervals"]
-        .as_array()
-        .expect("intervals")
-        .clone();
+    // A day's length, its first channel's intervals, and their volume.
+    let day_of = async |date: &str| {
+        let day = get_ok(&ca, &format!("{}?date={date}", url(id, "/staffing/day"))).await;
+        let intervals = day["channels"][0]["intervals"]
+            .as_array()
+            .expect("intervals")
+            .clone();
+        let sum: f64 = intervals
+            .iter()
+            .map(|i| i["volume"].as_f64().unwrap_or(0.0))
+            .sum();
+        (day["day_minutes"].clone(), intervals, sum)
+    };
+    let (minutes, intervals, sum) = day_of("2026-10-25").await;
+    assert_eq!(minutes, 1500);
     assert_eq!(intervals.len(), 50);
-    let sum: f64 = intervals
-        .iter()
-        .map(|i| i["volume"].as_f64().unwrap_or(0.0))
-        .sum();
     assert!((sum - 4800.0).abs() < 1e-6, "{sum}");
     let two: Vec<&Value> = intervals.iter().filter(|i| i["start"] == "02:00").collect();
     assert_eq!(two.len(), 2);
@@ -725,23 +726,11 @@ async fn change_days_and_holidays() {
     assert_eq!(intervals[49]["start"], "23:30");
 
     // 29 March 2026: 23 hours, 46 half hours, no 02:00 or 02:30.
-    let day = get_ok(
-        &ca,
-        &format!("{}?date=2026-03-29", url(id, "/staffing/day")),
-    )
-    .await;
-    assert_eq!(day["day_minutes"], 1380);
-    let intervals = day["channels"][0]["intervals"]
-        .as_array()
-        .expect("intervals")
-        .clone();
+    let (minutes, intervals, sum) = day_of("2026-03-29").await;
+    assert_eq!(minutes, 1380);
     assert_eq!(intervals.len(), 46);
     assert_eq!(intervals[4]["start"], "03:00");
     assert!(intervals.iter().all(|i| i["repeat"].is_null()));
-    let sum: f64 = intervals
-        .iter()
-        .map(|i| i["volume"].as_f64().unwrap_or(0.0))
-        .sum();
     assert!((sum - 4600.0).abs() < 1e-6, "{sum}");
 
     // May 2026 in NW: 1 May, Ascension (14th), Whit Monday (25th). The
