@@ -1,5 +1,6 @@
 //! Forecast staffing (issue 18): one month (31 days) at 15-minute
-//! intervals for 4 channels, 31 × 96 × 4 = 11,904 interval computations.
+//! intervals for 4 channels: March 2026 in Europe/Berlin, whose 29th has
+//! 23 hours, so (30 × 96 + 92) × 4 = 11,888 interval computations.
 //! Run: `cargo bench --bench forecast` (release).
 //!
 //! `forecast::service::bench_month` runs the same code as
@@ -11,7 +12,7 @@
 //! - the worst case: calls by Erlang A (each interval a bisection over the
 //!   agents with incomplete-gamma series), again with three written
 //!   channels; and, to stress the math, four call channels' worth of
-//!   Erlang A intervals (4 × 2,976).
+//!   Erlang A intervals (4 × 2,972).
 //!
 //! Volumes are large (120,000 calls a month: about 90 agents at the
 //! daily peak). Reports the median and p95 over FORECAST_BENCH_RUNS runs
@@ -72,7 +73,7 @@ fn main() {
         || bench_month(march, &volumes, 15, Some(90)),
     );
     measure(
-        "4 × a month of Erlang A call intervals (11,904 Erlang A searches)",
+        "4 × a month of Erlang A call intervals (11,888 Erlang A searches)",
         runs,
         || {
             let mut total = (0.0, 0);

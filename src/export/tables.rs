@@ -2122,11 +2122,13 @@ pub const EXPORTERS: &[Exporter] = &[
             c("cases", "Cases learned from."),
             json(
                 "weekday_shares",
-                "Share of the week per weekday, Monday first.",
+                "Share of the week per weekday, Monday first; an eighth entry: a public \
+                 holiday's weight on that scale (when the window held holidays).",
             ),
             json(
                 "intraday_shares",
-                "Per weekday, the share of the day per quarter hour from 00:00 local.",
+                "Per weekday, the share of the day per quarter hour of the local clock from \
+                 00:00; an eighth curve: public holidays' (when they had enough cases).",
             ),
             c(
                 "aht_seconds",

@@ -6,6 +6,7 @@
 //! staffing per interval and day: calls by Erlang C or A ([`erlang`]),
 //! written channels by workload, against the planned seats.
 
+pub mod day;
 pub mod erlang;
 mod error;
 pub mod handlers;

@@ -3,6 +3,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::cases::Channel;
 use crate::ids::{ProjectId, UserId};
+use crate::sla::holidays::State;
 
 /// A project's forecast settings (defaults for a project that has none).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -38,6 +39,11 @@ pub struct Settings {
     /// IANA time zone the project's days and months are counted in: the
     /// client's first business calendar's, else Europe/Berlin.
     pub time_zone: String,
+    /// That calendar's name; null: the client has none.
+    pub calendar_name: Option<String>,
+    /// Whose public holidays the calendar counts (they are kept out of
+    /// the weekday profiles and spread as holidays); null: none.
+    pub holiday_state: Option<State>,
     /// 0: the defaults (never saved).
     pub version: i64,
 }
@@ -186,8 +192,16 @@ pub struct ChannelProfile {
     /// Share of the week's volume per weekday, Monday first (sums to 1).
     pub weekday_shares: Vec<f64>,
     /// Per weekday (Monday first) the share of the day's volume per
-    /// interval of the project's length, from 00:00 local.
+    /// interval of the project's length, from 00:00 local, as a 24-hour
+    /// day shows it (a daylight-saving day weighs its real intervals by
+    /// these and scales them to the day's volume).
     pub intraday_shares: Vec<Vec<f64>>,
+    /// Whether public holidays follow a pattern of their own.
+    pub holiday_source: HolidaySource,
+    /// A public holiday's weight on the scale of `weekday_shares`.
+    pub holiday_share: f64,
+    /// A public holiday's share per interval.
+    pub holiday_intraday_shares: Vec<f64>,
     /// The handling time used, seconds, incl. after-work.
     pub aht_seconds: i64,
     pub aht_source: Source,
@@ -209,6 +223,18 @@ pub struct Profiles {
     pub from_day: Option<String>,
     pub to_day: Option<String>,
     pub channels: Vec<ChannelProfile>,
+}
+
+/// What a public holiday's volume follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ForecastHolidaySource)]
+#[serde(rename_all = "kebab-case")]
+pub enum HolidaySource {
+    /// The holidays in the learning window (their mean volume; their own
+    /// curve from 50 cases on, else Sunday's).
+    Learned,
+    /// No holidays learned from: Sunday's share and curve.
+    Sunday,
 }
 
 /// How far the actual volume is off the forecast.
@@ -246,6 +272,8 @@ pub struct ActualDay {
     pub date: String,
     /// Not over yet (today or later): its actual is partial.
     pub open: bool,
+    /// A public holiday of the project's calendar: its (German) name.
+    pub holiday: Option<String>,
     pub channels: Vec<Comparison>,
 }
 
@@ -329,6 +357,11 @@ pub struct DayChannel {
 #[schema(as = ForecastStaffingDay)]
 pub struct StaffingDay {
     pub date: String,
+    /// A public holiday of the project's calendar: its (German) name.
+    pub holiday: Option<String>,
+    /// Minutes the local day really lasts: 1440, or 1380 / 1500 on a
+    /// daylight-saving change.
+    pub day_minutes: i64,
     pub channels: Vec<DayChannel>,
     pub required_fte: f64,
     /// Most agents needed at once over all channels.
@@ -359,8 +392,15 @@ pub struct Staffing {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = ForecastInterval)]
 pub struct Interval {
-    /// Local start, `HH:MM`.
+    /// Local start, `HH:MM`. A day the clocks go back shows the repeated
+    /// hour's starts twice (see `repeat`); one they go forward lacks them.
     pub start: String,
+    /// The real start, UTC.
+    pub starts_at: String,
+    /// The zone's offset from UTC at the start, minutes.
+    pub utc_offset_minutes: i64,
+    /// Set when the day shows this local start twice.
+    pub repeat: Option<IntervalRepeat>,
     pub volume: f64,
     /// Agents on cases (before shrinkage); written: fractional workload.
     pub agents: f64,
@@ -374,6 +414,17 @@ pub struct Interval {
     pub abandon_rate: Option<f64>,
     /// Calls with patience: the agents Erlang C would want.
     pub erlang_c_agents: Option<i64>,
+}
+
+/// Which of a local start that happens twice (the clocks go back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ForecastIntervalRepeat)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntervalRepeat {
+    /// The earlier, before the change (summer time).
+    First,
+    /// The later, after it (standard time).
+    Second,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -390,5 +441,9 @@ pub struct IntervalChannel {
 pub struct DayIntervals {
     pub date: String,
     pub interval_minutes: i64,
+    /// Minutes the local day really lasts (its intervals cover them).
+    pub day_minutes: i64,
+    /// A public holiday of the project's calendar: its (German) name.
+    pub holiday: Option<String>,
     pub channels: Vec<IntervalChannel>,
 }

@@ -4,22 +4,25 @@
 //! interval, and the daily job that records deviations past the limit.
 //!
 //! Days and months are the project's local ones (the time zone of the
-//! client's first business calendar, else Europe/Berlin); the store keeps
-//! UTC.
+//! client's first business calendar, else Europe/Berlin), each day as long
+//! as it really is ([`super::day`]); public holidays are that calendar's.
+//! The store keeps UTC.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use rusqlite::Connection;
 use serde_json::json;
 
+use super::day::{self, LocalDay, Repeat, day_start};
 use super::erlang::CallTarget;
 use super::error::ForecastError;
 use super::model::{
     ActualDay, Actuals, AhtOverride, ChannelProfile, ChannelVolume, Comparison, Corridor,
-    DayChannel, DayIntervals, Deviation, Entry, Forecast, ForecastInput, Interval, IntervalChannel,
-    Month, Profiles, Settings, SettingsInput, Source, Staffing, StaffingDay, Version,
+    DayChannel, DayIntervals, Deviation, Entry, Forecast, ForecastInput, HolidaySource, Interval,
+    IntervalChannel, IntervalRepeat, Month, Profiles, Settings, SettingsInput, Source, Staffing,
+    StaffingDay, Version,
 };
 use super::profile::{self, Arrival, Profile, SLOTS};
 use super::staffing::{self, ChannelResult, Params};
@@ -30,6 +33,7 @@ use crate::auth::policy;
 use crate::cases::Channel;
 use crate::ids::ProjectId;
 use crate::projects::Project;
+use crate::sla::holidays::{self, State};
 use crate::validation::Invalid;
 
 /// Where a project's days are counted without a business calendar.
@@ -62,9 +66,30 @@ fn zone(name: &str) -> Tz {
     name.parse::<Tz>().unwrap_or(chrono_tz::Europe::Berlin)
 }
 
+/// The public holidays of a calendar's state in `[from, to]`, with their
+/// (German) names; none without a state.
+fn holidays_between(
+    state: Option<State>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> BTreeMap<NaiveDate, &'static str> {
+    let Some(state) = state else {
+        return BTreeMap::new();
+    };
+    (from.year()..=to.year())
+        .flat_map(|year| holidays::holidays(year, state))
+        .filter(|h| from <= h.date && h.date <= to)
+        .map(|h| (h.date, h.name))
+        .collect()
+}
+
 fn settings_of(conn: &Connection, project: &Project) -> Result<Settings, ForecastError> {
-    let time_zone =
-        store::client_zone(conn, project.client_id)?.unwrap_or_else(|| DEFAULT_ZONE.into());
+    let calendar = store::client_calendar(conn, project.client_id)?;
+    let time_zone = calendar
+        .as_ref()
+        .map_or_else(|| DEFAULT_ZONE.into(), |c| c.time_zone.clone());
+    let calendar_name = calendar.as_ref().map(|c| c.name.clone());
+    let holiday_state = calendar.and_then(|c| c.state);
     let aht_overrides = store::aht_overrides(conn, project.id)?;
     let s = match store::settings(conn, project.id)? {
         Some(row) => Settings {
@@ -83,6 +108,8 @@ fn settings_of(conn: &Connection, project: &Project) -> Result<Settings, Forecas
             fte_minutes: row.fte_minutes,
             aht_overrides,
             time_zone,
+            calendar_name,
+            holiday_state,
             version: row.version,
         },
         None => Settings {
@@ -101,6 +128,8 @@ fn settings_of(conn: &Connection, project: &Project) -> Result<Settings, Forecas
             fte_minutes: 480,
             aht_overrides,
             time_zone,
+            calendar_name,
+            holiday_state,
             version: 0,
         },
     };
@@ -163,18 +192,6 @@ fn deadline(first: NaiveDate, deadline_day: i64) -> NaiveDate {
 /// up to its deadline.
 fn editable(first: NaiveDate, today: NaiveDate, deadline_day: i64) -> bool {
     first > month_of(today) && today <= deadline(first, deadline_day)
-}
-
-/// The UTC instant a local day starts (the first instant after a gap).
-fn day_start(tz: &Tz, day: NaiveDate) -> DateTime<Utc> {
-    let mut t = day.and_time(chrono::NaiveTime::MIN);
-    for _ in 0..4 {
-        if let Some(at) = tz.from_local_datetime(&t).earliest() {
-            return at.with_timezone(&Utc);
-        }
-        t += Duration::minutes(30);
-    }
-    Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN))
 }
 
 fn stamp(at: DateTime<Utc>) -> String {
@@ -447,15 +464,29 @@ struct ChannelInput {
     aht_cases: i64,
 }
 
+/// A stored profile: seven weekday shares, and an eighth for public
+/// holidays when the window held any; seven curves, and an eighth for
+/// holidays when they had enough cases.
 fn stored_profile(row: &ProfileRow) -> Option<Profile> {
-    let weekday: [f64; 7] = row.weekday_shares.as_ref()?.as_slice().try_into().ok()?;
-    let intraday = row
+    let shares = row.weekday_shares.as_ref()?;
+    let weekday: [f64; 7] = shares.get(..7)?.try_into().ok()?;
+    let mut intraday = row
         .intraday_shares
         .as_ref()?
         .iter()
         .map(|d| <[f64; SLOTS]>::try_from(d.as_slice()).ok())
         .collect::<Option<Vec<_>>>()?;
-    (intraday.len() == 7).then_some(Profile { weekday, intraday })
+    if !(7..=8).contains(&shares.len()) || !(7..=8).contains(&intraday.len()) {
+        return None;
+    }
+    let holiday_intraday = intraday.get(7).copied();
+    intraday.truncate(7);
+    Some(Profile {
+        weekday,
+        intraday,
+        holiday: shares.get(7).copied(),
+        holiday_intraday,
+    })
 }
 
 fn channel_inputs(rows: &[ProfileRow], overrides: &[AhtOverride]) -> Vec<ChannelInput> {
@@ -505,6 +536,19 @@ fn profiles_of(
             intraday_shares: (0..7)
                 .map(|w| profile::intervals(&c.profile, w, settings.interval_minutes))
                 .collect(),
+            holiday_source: if c.profile.holiday.is_some() {
+                HolidaySource::Learned
+            } else {
+                HolidaySource::Sunday
+            },
+            holiday_share: c.profile.holiday.unwrap_or(c.profile.weekday[6]),
+            holiday_intraday_shares: profile::clock_intervals(
+                c.profile
+                    .holiday_intraday
+                    .as_ref()
+                    .unwrap_or(&c.profile.intraday[6]),
+                settings.interval_minutes,
+            ),
             aht_seconds: c.aht,
             aht_source: c.aht_source,
             learned_aht_seconds: c.learned_aht,
@@ -549,6 +593,9 @@ pub fn learn_project(
     let to = today - Duration::days(1);
     let from = today - Duration::days(profile::LOOKBACK_DAYS);
     let from_utc = stamp(day_start(&tz, from));
+    let holidays: BTreeSet<NaiveDate> = holidays_between(settings.holiday_state, from, to)
+        .into_keys()
+        .collect();
     let mut per_channel: BTreeMap<&'static str, (Channel, Vec<Arrival>)> = BTreeMap::new();
     for (channel, created_at) in
         store::arrivals(conn, project.id, &from_utc, &stamp(day_start(&tz, today)))?
@@ -573,7 +620,7 @@ pub fn learn_project(
         if arrivals.is_empty() && time.is_none() {
             continue;
         }
-        let p = profile::learn(arrivals, from, to);
+        let p = profile::learn(arrivals, from, to, &tz, &holidays);
         learned += usize::from(p.is_some());
         let (aht_seconds, aht_cases) = match time {
             Some(&(_, seconds, cases)) if cases >= MIN_AHT_CASES => {
@@ -585,10 +632,16 @@ pub fn learn_project(
         rows.push(ProfileRow {
             channel,
             cases: arrivals.len() as i64,
-            weekday_shares: p.as_ref().map(|p| p.weekday.to_vec()),
-            intraday_shares: p
+            weekday_shares: p
                 .as_ref()
-                .map(|p| p.intraday.iter().map(|d| d.to_vec()).collect()),
+                .map(|p| p.weekday.iter().chain(&p.holiday).copied().collect()),
+            intraday_shares: p.as_ref().map(|p| {
+                p.intraday
+                    .iter()
+                    .chain(&p.holiday_intraday)
+                    .map(|d| d.to_vec())
+                    .collect()
+            }),
             aht_seconds,
             aht_cases,
             from_day: from.to_string(),
@@ -693,14 +746,17 @@ pub fn actuals(
                 || counts.keys().any(|k| k.1 == c.channel.as_str())
         })
         .collect();
+    let names = holidays_between(
+        settings.holiday_state,
+        first,
+        add_months(first, 1) - Duration::days(1),
+    );
+    let holiday_days: BTreeSet<NaiveDate> = names.keys().copied().collect();
     let spreads: Vec<Vec<(NaiveDate, f64)>> = channels
         .iter()
-        .map(|c| profile::month_days(&c.profile, first))
+        .map(|c| profile::month_days(&c.profile, first, &holiday_days))
         .collect();
-    let dates: Vec<NaiveDate> = profile::month_days(&profile::default_profile(), first)
-        .into_iter()
-        .map(|d| d.0)
-        .collect();
+    let dates = profile::days_of_month(first);
     let (normal, limit) = (settings.normal_percent, settings.limit_percent);
     let mut totals: Vec<(f64, i64, f64, i64)> = vec![(0.0, 0, 0.0, 0); channels.len()];
     let days = dates
@@ -741,6 +797,7 @@ pub fn actuals(
             ActualDay {
                 date: date.to_string(),
                 open,
+                holiday: names.get(&date).map(|n| (*n).to_string()),
                 channels: per,
             }
         })
@@ -885,9 +942,12 @@ struct Planned {
 struct Plan {
     settings: Settings,
     params: Params,
+    tz: Tz,
     version: i64,
     /// Channels with a volume this month.
     channels: Vec<Planned>,
+    /// The month's public holidays.
+    holidays: BTreeMap<NaiveDate, &'static str>,
     seats: Vec<SeatRow>,
 }
 
@@ -896,48 +956,78 @@ fn plan(conn: &Connection, project: &Project, first: NaiveDate) -> Result<Plan, 
     let key = month_key(first);
     let (head, entries) = current_entries(conn, project.id)?;
     let inputs = channel_inputs(&store::profiles(conn, project.id)?, &settings.aht_overrides);
-    let channels = inputs
+    let last = add_months(first, 1) - Duration::days(1);
+    let seats = store::seats(conn, project.id, &first.to_string(), &last.to_string())?;
+    let volumes = inputs
         .into_iter()
         .filter_map(|c| {
             let volume = entries
                 .iter()
                 .find(|e| e.month == key && e.channel == c.channel)?
                 .volume;
-            (volume > 0).then(|| Planned {
-                days: profile::month_days(&c.profile, first),
-                input: c,
-                volume,
-            })
+            (volume > 0).then_some((c, volume))
         })
         .collect();
-    let last = add_months(first, 1) - Duration::days(1);
-    let seats = store::seats(conn, project.id, &first.to_string(), &last.to_string())?;
-    Ok(Plan {
-        params: params_of(&settings),
+    Ok(plan_of(
         settings,
-        version: head.map_or(0, |h| h.version),
-        channels,
+        head.map_or(0, |h| h.version),
+        first,
+        volumes,
         seats,
-    })
+    ))
+}
+
+fn plan_of(
+    settings: Settings,
+    version: i64,
+    first: NaiveDate,
+    volumes: Vec<(ChannelInput, i64)>,
+    seats: Vec<SeatRow>,
+) -> Plan {
+    let last = add_months(first, 1) - Duration::days(1);
+    let holidays = holidays_between(settings.holiday_state, first, last);
+    let holiday_days: BTreeSet<NaiveDate> = holidays.keys().copied().collect();
+    let channels = volumes
+        .into_iter()
+        .map(|(input, volume)| Planned {
+            days: profile::month_days(&input.profile, first, &holiday_days),
+            input,
+            volume,
+        })
+        .collect();
+    Plan {
+        params: params_of(&settings),
+        tz: zone(&settings.time_zone),
+        settings,
+        version,
+        channels,
+        holidays,
+        seats,
+    }
 }
 
 /// Whether a seat counts on a day: valid then, and a Team Basic seat only
-/// on a weekday its service window opens.
+/// on a weekday its service window opens and not on a public holiday of
+/// that window's calendar.
 fn seat_on(seat: &SeatRow, date: NaiveDate, weekday: usize) -> bool {
     let day = date.to_string();
     seat.valid_from <= day
         && seat.valid_to.as_ref().is_none_or(|to| *to >= day)
-        && (seat.team_pro || seat.open_weekdays & (1 << weekday) != 0)
+        && (seat.team_pro
+            || (seat.open_weekdays & (1 << weekday) != 0
+                && !seat.holiday_state.is_some_and(|state| {
+                    holidays_between(Some(state), date, date).contains_key(&date)
+                })))
 }
 
-/// The staffing of each channel with a volume on `date` (day index `di`
-/// of the month).
-fn day_results(plan: &Plan, date: NaiveDate, di: usize, detail: bool) -> Vec<ChannelResult> {
-    let weekday = date.weekday().num_days_from_monday() as usize;
+/// The staffing of each channel with a volume on `day` (day index `di`
+/// of the month), per real interval of the day.
+fn day_results(plan: &Plan, day: &LocalDay, di: usize, detail: bool) -> Vec<ChannelResult> {
+    let holiday = plan.holidays.contains_key(&day.date);
     let shares: Vec<Vec<f64>> = plan
         .channels
         .iter()
-        .map(|p| profile::intervals(&p.input.profile, weekday, plan.params.interval_minutes))
+        .map(|p| profile::day_shares(&p.input.profile, day, holiday, plan.params.interval_minutes))
         .collect();
     let len = shares.first().map_or(0, Vec::len);
     let working: Vec<bool> = (0..len)
@@ -964,7 +1054,8 @@ fn day_results(plan: &Plan, date: NaiveDate, di: usize, detail: bool) -> Vec<Cha
 
 fn staffing_day(plan: &Plan, date: NaiveDate, di: usize) -> StaffingDay {
     let weekday = date.weekday().num_days_from_monday() as usize;
-    let results = day_results(plan, date, di, false);
+    let local = day::local_day(&plan.tz, date);
+    let results = day_results(plan, &local, di, false);
     let seats: Vec<&SeatRow> = plan
         .seats
         .iter()
@@ -992,6 +1083,8 @@ fn staffing_day(plan: &Plan, date: NaiveDate, di: usize) -> StaffingDay {
     let planned_seats = seats.len() as i64;
     StaffingDay {
         date: date.to_string(),
+        holiday: plan.holidays.get(&date).map(|n| (*n).to_string()),
+        day_minutes: local.minutes(),
         required_fte: channels.iter().map(|c| c.required_fte).sum(),
         channels,
         required_seats,
@@ -1028,10 +1121,10 @@ pub fn staffing(
 }
 
 fn month_staffing(plan: &Plan, first: NaiveDate) -> Staffing {
-    let days: Vec<StaffingDay> = profile::month_days(&profile::default_profile(), first)
+    let days: Vec<StaffingDay> = profile::days_of_month(first)
         .iter()
         .enumerate()
-        .map(|(di, (date, _))| staffing_day(plan, *date, di))
+        .map(|(di, date)| staffing_day(plan, *date, di))
         .collect();
     Staffing {
         month: month_key(first),
@@ -1054,9 +1147,13 @@ pub fn staffing_intervals(
     let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .map_err(|_| Invalid::new("date", "a day as YYYY-MM-DD"))?;
     let plan = plan(conn, &project, month_of(date))?;
-    let di = date.day0() as usize;
-    let results = day_results(&plan, date, di, true);
-    let minutes = plan.params.interval_minutes;
+    Ok(day_intervals(&plan, date))
+}
+
+fn day_intervals(plan: &Plan, date: NaiveDate) -> DayIntervals {
+    let local = day::local_day(&plan.tz, date);
+    let spans = local.spans(plan.params.interval_minutes);
+    let results = day_results(plan, &local, date.day0() as usize, true);
     let channels = plan
         .channels
         .iter()
@@ -1068,45 +1165,41 @@ pub fn staffing_intervals(
             intervals: r
                 .intervals
                 .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let start = i as i64 * minutes;
-                    Interval {
-                        start: format!("{:02}:{:02}", start / 60, start % 60),
-                        volume: x.volume,
-                        agents: x.agents,
-                        scheduled: staffing::scheduled(x.agents, plan.params.shrinkage),
-                        service_level: x.metrics.map(|m| m.service_level),
-                        asa_seconds: x.metrics.map(|m| m.asa_seconds).filter(|v| v.is_finite()),
-                        occupancy: x.metrics.map(|m| m.occupancy),
-                        abandon_rate: x
-                            .metrics
-                            .filter(|_| {
-                                c.channel == Channel::Call && plan.params.patience.is_some()
-                            })
-                            .map(|m| m.abandon_rate),
-                        erlang_c_agents: x.erlang_c_agents.map(i64::from),
-                    }
+                .zip(&spans)
+                .map(|(x, span)| Interval {
+                    start: span.label.clone(),
+                    starts_at: stamp(span.start),
+                    utc_offset_minutes: i64::from(span.offset_minutes),
+                    repeat: span.repeat.map(|r| match r {
+                        Repeat::First => IntervalRepeat::First,
+                        Repeat::Second => IntervalRepeat::Second,
+                    }),
+                    volume: x.volume,
+                    agents: x.agents,
+                    scheduled: staffing::scheduled(x.agents, plan.params.shrinkage),
+                    service_level: x.metrics.map(|m| m.service_level),
+                    asa_seconds: x.metrics.map(|m| m.asa_seconds).filter(|v| v.is_finite()),
+                    occupancy: x.metrics.map(|m| m.occupancy),
+                    abandon_rate: x
+                        .metrics
+                        .filter(|_| c.channel == Channel::Call && plan.params.patience.is_some())
+                        .map(|m| m.abandon_rate),
+                    erlang_c_agents: x.erlang_c_agents.map(i64::from),
                 })
                 .collect(),
         })
         .collect();
-    Ok(DayIntervals {
+    DayIntervals {
         date: date.to_string(),
-        interval_minutes: minutes,
+        interval_minutes: plan.params.interval_minutes,
+        day_minutes: local.minutes(),
+        holiday: plan.holidays.get(&date).map(|n| (*n).to_string()),
         channels,
-    })
+    }
 }
 
-/// For the benchmark: a month's staffing from given volumes, with default
-/// profiles and settings (`interval_minutes`, `patience`), no store.
-pub fn bench_month(
-    first: NaiveDate,
-    volumes: &[(Channel, i64)],
-    interval_minutes: i64,
-    patience: Option<i64>,
-) -> (f64, usize) {
-    let settings = Settings {
+fn bench_settings(interval_minutes: i64, patience: Option<i64>) -> Settings {
+    Settings {
         project_id: ProjectId::from(0),
         interval_minutes,
         deadline_day: 20,
@@ -1122,29 +1215,42 @@ pub fn bench_month(
         fte_minutes: 480,
         aht_overrides: Vec::new(),
         time_zone: DEFAULT_ZONE.into(),
+        calendar_name: None,
+        holiday_state: None,
         version: 0,
-    };
-    let channels = channel_inputs(&[], &[])
+    }
+}
+
+/// For the benchmark: a month's staffing from given volumes, with default
+/// profiles and settings (`interval_minutes`, `patience`), Europe/Berlin,
+/// no holidays, no store. Returns the FTE and the intervals computed.
+pub fn bench_month(
+    first: NaiveDate,
+    volumes: &[(Channel, i64)],
+    interval_minutes: i64,
+    patience: Option<i64>,
+) -> (f64, usize) {
+    let volumes = channel_inputs(&[], &[])
         .into_iter()
         .filter_map(|c| {
             let v = volumes.iter().find(|v| v.0 == c.channel)?.1;
-            Some(Planned {
-                days: profile::month_days(&c.profile, first),
-                input: c,
-                volume: v,
-            })
+            Some((c, v))
         })
         .collect();
-    let plan = Plan {
-        params: params_of(&settings),
-        settings,
-        version: 1,
-        channels,
-        seats: Vec::new(),
-    };
+    let plan = plan_of(
+        bench_settings(interval_minutes, patience),
+        1,
+        first,
+        volumes,
+        Vec::new(),
+    );
     let s = month_staffing(&plan, first);
-    let intervals = s.days.len() * plan.channels.len() * (1440 / interval_minutes as usize);
-    (s.required_fte, intervals)
+    let per_day: usize = s
+        .days
+        .iter()
+        .map(|d| (d.day_minutes / interval_minutes) as usize)
+        .sum();
+    (s.required_fte, per_day * plan.channels.len())
 }
 
 #[cfg(test)]
@@ -1210,7 +1316,184 @@ mod tests {
             15,
             None,
         );
-        assert_eq!(n, 31 * 2 * 96);
+        // 29 March is 23 hours long in Berlin.
+        assert_eq!(n, (30 * 96 + 92) * 2);
         assert!(fte > 0.0);
+    }
+
+    /// A channel staffed around the clock, every day alike.
+    fn around_the_clock(channel: Channel) -> ChannelInput {
+        ChannelInput {
+            channel,
+            profile: Profile {
+                weekday: [1.0 / 7.0; 7],
+                intraday: vec![[1.0 / SLOTS as f64; SLOTS]; 7],
+                holiday: None,
+                holiday_intraday: None,
+            },
+            source: Source::Learned,
+            cases: 1000,
+            aht: 180,
+            aht_source: Source::Override,
+            learned_aht: None,
+            aht_cases: 0,
+        }
+    }
+
+    #[test]
+    fn staffing_follows_the_25_hour_day() {
+        // October 2026, 4,800 calls a day around the clock, 15 minutes.
+        let mut settings = bench_settings(15, None);
+        settings.service_level_percent = 80;
+        let first = d("2026-10-01");
+        let plan = plan_of(
+            settings,
+            1,
+            first,
+            vec![
+                (around_the_clock(Channel::Call), 31 * 4800),
+                (around_the_clock(Channel::Email), 31 * 960),
+            ],
+            Vec::new(),
+        );
+        let normal = day_intervals(&plan, d("2026-10-24"));
+        let long = day_intervals(&plan, d("2026-10-25"));
+        assert_eq!(normal.day_minutes, 1440);
+        assert_eq!(long.day_minutes, 1500);
+        let calls = &long.channels[0];
+        assert_eq!(calls.channel, Channel::Call);
+        assert_eq!(calls.intervals.len(), 100);
+        assert_eq!(normal.channels[0].intervals.len(), 96);
+        // No call lost or doubled: the day's 4,800 over 100 real quarter
+        // hours, 48 each (50 on an ordinary day).
+        let sum: f64 = calls.intervals.iter().map(|i| i.volume).sum();
+        assert!((sum - 4800.0).abs() < 1e-6, "{sum}");
+        assert!(
+            calls
+                .intervals
+                .iter()
+                .all(|i| (i.volume - 48.0).abs() < 1e-9)
+        );
+        assert!((normal.channels[0].intervals[8].volume - 50.0).abs() < 1e-9);
+        // 02:00 twice, an hour apart, each staffed like the other.
+        let two: Vec<&Interval> = calls
+            .intervals
+            .iter()
+            .filter(|i| i.start == "02:00")
+            .collect();
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[0].repeat, Some(IntervalRepeat::First));
+        assert_eq!(two[1].repeat, Some(IntervalRepeat::Second));
+        assert_eq!(two[0].starts_at, "2026-10-25T00:00:00.000Z");
+        assert_eq!(two[1].starts_at, "2026-10-25T01:00:00.000Z");
+        assert_eq!(
+            (two[0].utc_offset_minutes, two[1].utc_offset_minutes),
+            (120, 60)
+        );
+        assert_eq!(two[0].agents, two[1].agents);
+        assert!(two[0].agents >= 9.0, "{}", two[0].agents); // 48 calls × 3 min in 15 min
+        assert_eq!(calls.intervals[99].start, "23:45");
+        // The e-mail of the day is all worked: its agent minutes equal
+        // 960 × 3 min over the 25 hours.
+        let mails = &long.channels[1];
+        let minutes: f64 = mails.intervals.iter().map(|i| i.agents * 15.0).sum();
+        assert!((minutes - 960.0 * 3.0).abs() < 1e-6, "{minutes}");
+        // The day's staffing: agents over 100 intervals, and the month
+        // keeps its volume.
+        let staffing = month_staffing(&plan, first);
+        let day = &staffing.days[24];
+        assert_eq!(day.date, "2026-10-25");
+        assert_eq!(day.day_minutes, 1500);
+        let erlang: f64 = calls.intervals.iter().map(|i| i.agents * 15.0).sum();
+        assert!((day.channels[0].productive_minutes - erlang).abs() < 1e-9);
+        let month: f64 = staffing.days.iter().map(|d| d.channels[0].volume).sum();
+        assert!((month - 31.0 * 4800.0).abs() < 1e-6);
+        // March: 92 quarter hours, 02:00 missing, the day's calls kept.
+        let march = plan_of(
+            bench_settings(30, None),
+            1,
+            d("2026-03-01"),
+            vec![(around_the_clock(Channel::Call), 31 * 4600)],
+            Vec::new(),
+        );
+        let short = day_intervals(&march, d("2026-03-29"));
+        assert_eq!(short.day_minutes, 1380);
+        let calls = &short.channels[0].intervals;
+        assert_eq!(calls.len(), 46);
+        assert_eq!(
+            (calls[3].start.as_str(), calls[4].start.as_str()),
+            ("01:30", "03:00")
+        );
+        assert!((calls.iter().map(|i| i.volume).sum::<f64>() - 4600.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn team_basic_seats_rest_on_their_calendars_holidays() {
+        let seat = |team_pro: bool, state: Option<State>| SeatRow {
+            channel: None,
+            team_pro,
+            productive_minutes: (!team_pro).then_some(180),
+            valid_from: "2026-01-01".into(),
+            valid_to: None,
+            open_weekdays: 0b1_1111,
+            holiday_state: state,
+        };
+        let ascension = d("2026-05-14"); // a Thursday
+        assert!(!seat_on(&seat(false, Some(State::NW)), ascension, 3));
+        assert!(seat_on(&seat(false, Some(State::NW)), d("2026-05-13"), 2));
+        assert!(seat_on(&seat(false, None), ascension, 3));
+        assert!(seat_on(&seat(true, None), ascension, 3));
+        // Corpus Christi (4 June) is a holiday in NW, not in Berlin.
+        assert!(!seat_on(&seat(false, Some(State::NW)), d("2026-06-04"), 3));
+        assert!(seat_on(&seat(false, Some(State::BE)), d("2026-06-04"), 3));
+    }
+
+    #[test]
+    fn holidays_in_the_month() {
+        // Bavaria, May 2026: 1 May, Ascension 14 May, Whit Monday 25 May,
+        // Corpus Christi 4 June (not in May). The default profile: nothing
+        // on a holiday, the month's volume on the 18 other weekdays.
+        let mut settings = bench_settings(30, None);
+        settings.holiday_state = Some(State::BY);
+        let inputs = channel_inputs(&[], &[]);
+        let call = inputs
+            .into_iter()
+            .find(|c| c.channel == Channel::Call)
+            .expect("call");
+        let plan = plan_of(
+            settings,
+            1,
+            d("2026-05-01"),
+            vec![(call, 18_000)],
+            Vec::new(),
+        );
+        assert_eq!(
+            plan.holidays
+                .keys()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>(),
+            ["2026-05-01", "2026-05-14", "2026-05-25"]
+        );
+        let s = month_staffing(&plan, d("2026-05-01"));
+        let day = |date: &str| s.days.iter().find(|d| d.date == date).expect("day");
+        assert_eq!(
+            day("2026-05-14").holiday.as_deref(),
+            Some("Christi Himmelfahrt")
+        );
+        assert_eq!(day("2026-05-14").channels[0].volume, 0.0);
+        assert_eq!(day("2026-05-14").required_seats, 0);
+        assert!((day("2026-05-13").channels[0].volume - 1000.0).abs() < 1e-9);
+        assert_eq!(day("2026-05-13").holiday, None);
+        let total: f64 = s.days.iter().map(|d| d.channels[0].volume).sum();
+        assert!((total - 18_000.0).abs() < 1e-6);
+        // A calendar without a state: no holidays.
+        let plan = plan_of(
+            bench_settings(30, None),
+            1,
+            d("2026-05-01"),
+            vec![(around_the_clock(Channel::Call), 0)],
+            Vec::new(),
+        );
+        assert!(plan.holidays.is_empty());
     }
 }

@@ -6,6 +6,7 @@ use super::model::{AhtOverride, Deviation, Entry, SettingsInput, Version};
 use crate::cases::Channel;
 use crate::db::StoreResult;
 use crate::ids::{ClientId, ProjectId, UserId};
+use crate::sla::holidays::State;
 
 /// A stored settings row (without overrides and zone).
 #[derive(Debug, Clone, PartialEq)]
@@ -116,13 +117,43 @@ pub fn aht_overrides(conn: &Connection, project_id: ProjectId) -> StoreResult<Ve
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The time zone of the client's first business calendar.
-pub fn client_zone(conn: &Connection, client_id: ClientId) -> StoreResult<Option<String>> {
+/// A calendar's state column; an unknown code is an error, not "none".
+fn parse_state(column: usize, code: &str) -> rusqlite::Result<State> {
+    State::parse(code).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unknown state {code:?}").into(),
+        )
+    })
+}
+
+/// The calendar a project's days follow: the client's first business
+/// calendar (lowest id), its zone and whose public holidays it counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarRow {
+    pub name: String,
+    pub time_zone: String,
+    pub state: Option<State>,
+}
+
+pub fn client_calendar(conn: &Connection, client_id: ClientId) -> StoreResult<Option<CalendarRow>> {
     Ok(conn
         .prepare_cached(
-            "SELECT time_zone FROM business_calendars WHERE client_id = ?1 ORDER BY id LIMIT 1",
+            "SELECT name, time_zone, state FROM business_calendars WHERE client_id = ?1
+             ORDER BY id LIMIT 1",
         )?
-        .query_row([client_id], |r| r.get(0))
+        .query_row([client_id], |r| {
+            let state: Option<String> = r.get(2)?;
+            Ok(CalendarRow {
+                name: r.get(0)?,
+                time_zone: r.get(1)?,
+                state: match state {
+                    None => None,
+                    Some(s) => Some(parse_state(2, &s)?),
+                },
+            })
+        })
         .optional()?)
 }
 
@@ -368,6 +399,8 @@ pub struct SeatRow {
     pub valid_to: Option<String>,
     /// Weekdays (bit 0 = Monday) the Team Basic service window opens.
     pub open_weekdays: u8,
+    /// Whose public holidays close the Team Basic service window.
+    pub holiday_state: Option<State>,
 }
 
 /// The project's seats valid on some day of `[from, to]` (local dates).
@@ -380,7 +413,8 @@ pub fn seats(
     let mut stmt = conn.prepare_cached(
         "SELECT s.channel, s.tariff = 'team-pro', s.productive_minutes, s.valid_from, s.valid_to,
                 (SELECT group_concat(DISTINCT h.weekday) FROM business_calendar_hours h
-                 WHERE h.calendar_id = s.calendar_id)
+                 WHERE h.calendar_id = s.calendar_id),
+                (SELECT c.state FROM business_calendars c WHERE c.id = s.calendar_id)
          FROM seats s
          WHERE s.project_id = ?1 AND s.valid_from <= ?3 AND (s.valid_to IS NULL OR s.valid_to >= ?2)
          ORDER BY s.id",
@@ -393,6 +427,7 @@ pub fn seats(
             .filter_map(|w| w.trim().parse::<u8>().ok())
             .filter(|w| *w < 7)
             .fold(0u8, |bits, w| bits | (1 << w));
+        let state: Option<String> = r.get(6)?;
         Ok(SeatRow {
             channel: r.get(0)?,
             team_pro: r.get(1)?,
@@ -400,6 +435,10 @@ pub fn seats(
             valid_from: r.get(3)?,
             valid_to: r.get(4)?,
             open_weekdays,
+            holiday_state: match state {
+                None => None,
+                Some(s) => Some(parse_state(6, &s)?),
+            },
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -407,12 +407,15 @@ async fn history_profiles_deviations_and_staffing() {
     let staffing = get_ok(&ca, &format!("{}?month={month}", url(fresh, "/staffing"))).await;
     assert_eq!(staffing["forecast_version"], 1);
     let days = staffing["days"].as_array().expect("days");
+    // Acme's calendar counts the holidays of NW: a holiday Monday is no
+    // Monday to the profile (the default's Sunday: no calls).
     let mondays: Vec<&Value> = days
         .iter()
         .filter(|d| {
-            NaiveDate::parse_from_str(d["date"].as_str().unwrap_or(""), "%Y-%m-%d")
-                .map(|d| d.weekday() == chrono::Weekday::Mon)
-                .unwrap_or(false)
+            d["holiday"].is_null()
+                && NaiveDate::parse_from_str(d["date"].as_str().unwrap_or(""), "%Y-%m-%d")
+                    .map(|d| d.weekday() == chrono::Weekday::Mon)
+                    .unwrap_or(false)
         })
         .collect();
     let monday = mondays[0];
@@ -427,7 +430,14 @@ async fn history_profiles_deviations_and_staffing() {
     };
     // All calls of a Monday in its 09:00 interval: Erlang C for that load
     // (the project has no patience set: Erlang C), 30 % shrinkage.
-    let per_monday = 9000.0 / mondays.len() as f64;
+    // (Holidays take what the history's holidays had: nothing, or the
+    // Monday calls of an Easter or Whit Monday in the window.)
+    let on_holidays: f64 = days
+        .iter()
+        .filter(|d| !d["holiday"].is_null())
+        .map(|d| chan(d, "call")["volume"].as_f64().unwrap_or(0.0))
+        .sum();
+    let per_monday = (9000.0 - on_holidays) / mondays.len() as f64;
     assert!((chan(monday, "call")["volume"].as_f64().expect("v") - per_monday).abs() < 1e-6);
     let expected = zezaro::forecast::erlang::required_erlang_c(
         per_monday / 1800.0,
@@ -455,9 +465,10 @@ async fn history_profiles_deviations_and_staffing() {
     let tuesday = days
         .iter()
         .find(|d| {
-            NaiveDate::parse_from_str(d["date"].as_str().unwrap_or(""), "%Y-%m-%d")
-                .map(|d| d.weekday() == chrono::Weekday::Tue)
-                .unwrap_or(false)
+            d["holiday"].is_null()
+                && NaiveDate::parse_from_str(d["date"].as_str().unwrap_or(""), "%Y-%m-%d")
+                    .map(|d| d.weekday() == chrono::Weekday::Tue)
+                    .unwrap_or(false)
         })
         .expect("a Tuesday");
     assert_eq!(chan(tuesday, "call")["required_seats"], 0);
@@ -608,4 +619,182 @@ async fn history_profiles_deviations_and_staffing() {
     assert!(!own.is_empty());
     assert!(own.iter().all(|d| d["channel"] != "webform"), "{own:?}");
     ts.server.stop().await;
+}
+
+/// Daylight-saving days and public holidays through the API: a project of
+/// Acme (whose calendar counts the holidays of North Rhine-Westphalia, in
+/// Europe/Berlin) with a call profile around the clock and e-mail on the
+/// default profile, planned for past months straight in the store.
+#[actix_web::test]
+async fn change_days_and_holidays() {
+    let ts = common::demo_server().await;
+    let ca = client(&ts, CA_ACME);
+    let nord = client(&ts, CA_NORD);
+    let acme_client = ts
+        .id_of("/api/v1/clients", "name", "Acme Energie GmbH")
+        .await;
+    let (status, project) = ca
+        .post(
+            "/api/v1/projects",
+            json!({"client_id": acme_client, "name": "Zeitumstellung", "key": "DST"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{project}");
+    let id = project["id"].as_i64().expect("id");
+    let settings = get_ok(&ca, &url(id, "/settings")).await;
+    assert_eq!(settings["holiday_state"], "NW", "{settings}");
+    assert_eq!(settings["calendar_name"], "Kundenservice Köln");
+
+    let now = zezaro::db::now();
+    let weekday = json!(vec![1.0 / 7.0; 7]).to_string();
+    let intraday = json!(vec![vec![1.0 / 96.0; 96]; 7]).to_string();
+    sql(
+        &ts,
+        "INSERT INTO forecast_profiles (project_id, channel, cases, weekday_shares,
+             intraday_shares, aht_cases, from_day, to_day, learned_at)
+         VALUES (?1, 'call', 5000, ?2, ?3, 0, '2026-01-01', '2026-03-25', ?4)",
+        &[&id, &weekday, &intraday, &now],
+    );
+    sql(
+        &ts,
+        "INSERT INTO forecast_versions (project_id, version, created_by_name, created_at)
+         VALUES (?1, 1, 'Test', ?2)",
+        &[&id, &now],
+    );
+    for (month, channel, volume) in [
+        ("2026-03", "call", 31 * 4600),
+        ("2026-05", "email", 1800),
+        ("2026-10", "call", 31 * 4800),
+    ] {
+        sql(
+            &ts,
+            "INSERT INTO forecast_volumes (version_id, month, channel, volume)
+             SELECT id, ?2, ?3, ?4 FROM forecast_versions WHERE project_id = ?1",
+            &[&id, &month, &channel, &volume],
+        );
+    }
+    let profiles = get_ok(&ca, &url(id, "/profiles")).await;
+    let call = profiles["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["channel"] == "call")
+        .expect("call")
+        .clone();
+    assert_eq!(call["source"], "learned");
+    assert_eq!(call["holiday_source"], "sunday");
+
+    // 25 October 2026: 25 hours, 50 half hours, 02:00 twice.
+    let october = get_ok(&ca, &format!("{}?month=2026-10", url(id, "/staffing"))).await;
+    let sunday = october["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .find(|d| d["date"] == "2026-10-25")
+        .expect("25 October")
+        .clone();
+    assert_eq!(sunday["day_minutes"], 1500);
+    let day_volume = sunday["channels"][0]["volume"].as_f64().expect("volume");
+    assert!((day_volume - 4800.0).abs() < 1e-6, "{day_volume}");
+    // A day's length, its first channel's intervals, and their volume.
+    let day_of = async |date: &str| {
+        let day = get_ok(&ca, &format!("{}?date={date}", url(id, "/staffing/day"))).await;
+        let intervals = day["channels"][0]["intervals"]
+            .as_array()
+            .expect("intervals")
+            .clone();
+        let sum: f64 = intervals
+            .iter()
+            .map(|i| i["volume"].as_f64().unwrap_or(0.0))
+            .sum();
+        (day["day_minutes"].clone(), intervals, sum)
+    };
+    let (minutes, intervals, sum) = day_of("2026-10-25").await;
+    assert_eq!(minutes, 1500);
+    assert_eq!(intervals.len(), 50);
+    assert!((sum - 4800.0).abs() < 1e-6, "{sum}");
+    let two: Vec<&Value> = intervals.iter().filter(|i| i["start"] == "02:00").collect();
+    assert_eq!(two.len(), 2);
+    assert_eq!(two[0]["repeat"], "first");
+    assert_eq!(two[0]["starts_at"], "2026-10-25T00:00:00.000Z");
+    assert_eq!(two[0]["utc_offset_minutes"], 120);
+    assert_eq!(two[1]["repeat"], "second");
+    assert_eq!(two[1]["starts_at"], "2026-10-25T01:00:00.000Z");
+    assert_eq!(two[1]["utc_offset_minutes"], 60);
+    assert_eq!(two[0]["agents"], two[1]["agents"]);
+    assert!(two[0]["scheduled"].as_i64().expect("scheduled") > 0);
+    assert_eq!(intervals[49]["start"], "23:30");
+
+    // 29 March 2026: 23 hours, 46 half hours, no 02:00 or 02:30.
+    let (minutes, intervals, sum) = day_of("2026-03-29").await;
+    assert_eq!(minutes, 1380);
+    assert_eq!(intervals.len(), 46);
+    assert_eq!(intervals[4]["start"], "03:00");
+    assert!(intervals.iter().all(|i| i["repeat"].is_null()));
+    assert!((sum - 4600.0).abs() < 1e-6, "{sum}");
+
+    // May 2026 in NW: 1 May, Ascension (14th), Whit Monday (25th). The
+    // e-mail's default profile gives holidays Sunday's nothing: 1800 over
+    // the 18 other weekdays.
+    let may = get_ok(&ca, &format!("{}?month=2026-05", url(id, "/staffing"))).await;
+    let may_days = may["days"].as_array().expect("days");
+    let holidays: Vec<(&str, &str)> = may_days
+        .iter()
+        .filter_map(|d| Some((d["date"].as_str()?, d["holiday"].as_str()?)))
+        .collect();
+    assert_eq!(
+        holidays,
+        [
+            ("2026-05-01", "Tag der Arbeit"),
+            ("2026-05-14", "Christi Himmelfahrt"),
+            ("2026-05-25", "Pfingstmontag")
+        ]
+    );
+    let mail = |date: &str| {
+        may_days.iter().find(|d| d["date"] == date).expect("day")["channels"][0]["volume"]
+            .as_f64()
+            .expect("volume")
+    };
+    assert_eq!(mail("2026-05-14"), 0.0);
+    assert!((mail("2026-05-13") - 100.0).abs() < 1e-9);
+    // A Team Basic seat on Acme's calendar (NW, Mon–Sat): planned on the
+    // Wednesday, not on Ascension Day.
+    sql(
+        &ts,
+        "INSERT INTO seats (project_id, name, tariff, calendar_id, productive_minutes, valid_from,
+             created_at, updated_at)
+         SELECT ?1, 'Basic 1', 'team-basic', c.id, 180, '2026-01-01', ?2, ?2
+         FROM business_calendars c WHERE c.client_id = ?3 ORDER BY c.id LIMIT 1",
+        &[&id, &now, &acme_client],
+    );
+    let may = get_ok(&ca, &format!("{}?month=2026-05", url(id, "/staffing"))).await;
+    let planned = |date: &str| {
+        may["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .find(|d| d["date"] == date)
+            .expect("day")["planned_seats"]
+            .clone()
+    };
+    assert_eq!(planned("2026-05-13"), 1);
+    assert_eq!(planned("2026-05-14"), 0);
+    // Actual against forecast shows the same days.
+    let actuals = get_ok(&ca, &format!("{}?month=2026-05", url(id, "/actuals"))).await;
+    let whit = actuals["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .find(|d| d["date"] == "2026-05-25")
+        .expect("Whit Monday")
+        .clone();
+    assert_eq!(whit["holiday"], "Pfingstmontag");
+    assert_eq!(whit["channels"][0]["forecast"], 0.0);
+    // Still nobody else's.
+    assert_eq!(
+        nord.get(&format!("{}?date=2026-10-25", url(id, "/staffing/day")))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
 }

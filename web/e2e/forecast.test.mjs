@@ -7,7 +7,11 @@
 // language's way), saves a new version, and reads the staffing of that
 // month: the days with required FTE and seats against the planned seats,
 // then the intervals of a Monday (calls by Erlang A, as the demo's power
-// project has a patience). In German and English, at 1366×768 and 390×844.
+// project has a patience). In German and English, at 1366×768 and 390×844:
+// on the phone each month of the planning grid is a card whose inputs are
+// wide enough to read a number like 12.347, and the page never scrolls
+// sideways. Days that are public holidays of the client's calendar (NW)
+// say so in the staffing table.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,10 +56,10 @@ function firstMonday(month) {
 }
 
 const RUNS = [
-  { language: 'de', viewport: { width: 1366, height: 768 }, typed: '12.345', volume: 12345, texts: { saved: /Als Version \d+ gespeichert/, fte: /VZÄ-Tage benötigt/, sl: 'Servicelevel', model: 'Erlang A', planned: 'Plätze geplant' } },
-  { language: 'en', viewport: { width: 1366, height: 768 }, typed: '12,346', volume: 12346, texts: { saved: /Saved as version \d+/, fte: /FTE days required/, sl: 'Service level', model: 'Erlang A', planned: 'Seats planned' } },
-  { language: 'de', viewport: { width: 390, height: 844 }, typed: '12.347', volume: 12347, texts: { saved: /Als Version \d+ gespeichert/, fte: /VZÄ-Tage benötigt/, sl: 'Servicelevel', model: 'Erlang A', planned: 'Plätze geplant' } },
-  { language: 'en', viewport: { width: 390, height: 844 }, typed: '12,348', volume: 12348, texts: { saved: /Saved as version \d+/, fte: /FTE days required/, sl: 'Service level', model: 'Erlang A', planned: 'Seats planned' } },
+  { language: 'de', viewport: { width: 1366, height: 768 }, typed: '12.345', volume: 12345, texts: { holiday: 'Feiertag', saved: /Als Version \d+ gespeichert/, fte: /VZÄ-Tage benötigt/, sl: 'Servicelevel', model: 'Erlang A', planned: 'Plätze geplant' } },
+  { language: 'en', viewport: { width: 1366, height: 768 }, typed: '12,346', volume: 12346, texts: { holiday: 'Public holiday', saved: /Saved as version \d+/, fte: /FTE days required/, sl: 'Service level', model: 'Erlang A', planned: 'Seats planned' } },
+  { language: 'de', viewport: { width: 390, height: 844 }, typed: '12.347', volume: 12347, texts: { holiday: 'Feiertag', saved: /Als Version \d+ gespeichert/, fte: /VZÄ-Tage benötigt/, sl: 'Servicelevel', model: 'Erlang A', planned: 'Plätze geplant' } },
+  { language: 'en', viewport: { width: 390, height: 844 }, typed: '12,348', volume: 12348, texts: { holiday: 'Public holiday', saved: /Saved as version \d+/, fte: /FTE days required/, sl: 'Service level', model: 'Erlang A', planned: 'Seats planned' } },
 ];
 
 for (const run of RUNS) {
@@ -83,6 +87,30 @@ for (const run of RUNS) {
       const cell = page.getByTestId(`fc-cell-${month}-call`);
       await cell.fill(run.typed);
       await cell.press('Tab');
+      // What a person sees: the input wide enough for the number it holds,
+      // every channel's input inside the window, the page not wider than it.
+      const seen = await page.evaluate((m) => {
+        const inputs = [...document.querySelectorAll(`[data-testid^="fc-cell-${m}-"]`)];
+        return {
+          boxes: inputs.map((i) => {
+            const r = i.getBoundingClientRect();
+            return { id: i.dataset.testid, width: r.width, left: r.left, right: r.right, clipped: i.scrollWidth > i.clientWidth };
+          }),
+          scrollWidth: document.documentElement.scrollWidth,
+          label: getComputedStyle(document.querySelector(`[data-testid="fc-cell-${m}-call"]`).closest('td'), '::before').content,
+        };
+      }, month);
+      assert.equal(seen.boxes.length, 5, JSON.stringify(seen));
+      for (const b of seen.boxes) {
+        assert.ok(b.width >= 64, `${b.id} is ${b.width}px wide`);
+        assert.ok(b.left >= 0 && b.right <= run.viewport.width, `${b.id} lies at ${b.left}–${b.right}px`);
+        assert.ok(!b.clipped, `${b.id} cuts its number off`);
+      }
+      assert.ok(seen.scrollWidth <= run.viewport.width, `the page is ${seen.scrollWidth}px wide`);
+      if (run.viewport.width < 600) {
+        // A card per month: the channel named beside its input.
+        assert.match(seen.label, run.language === 'de' ? /Anruf/ : /Call/);
+      }
       await page.getByTestId('fc-note').fill(`Browser ${name}`);
       await page.getByTestId('fc-save').click();
       assert.match(await page.getByTestId('fc-saved').innerText(), run.texts.saved);
@@ -108,6 +136,16 @@ for (const run of RUNS) {
       assert.ok(seats > 0, `seats required on ${monday}: ${seats}`);
       // No seats are planned in the demo: the shortfall is shown.
       assert.match(await page.getByTestId(`fc-gap-${monday}`).getAttribute('class'), /fc-short/);
+      // Public holidays of the month (the calendar's, as the API gives
+      // them) are named under their date and need no seats.
+      const holidays = await page.evaluate(async ([id, m]) => {
+        const r = await fetch(`/api/v1/projects/${id}/forecast/staffing?month=${m}`, { credentials: 'same-origin' });
+        return (await r.json()).days.filter((d) => d.holiday).map((d) => [d.date, d.holiday]);
+      }, [strom, month]);
+      for (const [date, name] of holidays) {
+        assert.equal(await page.getByTestId(`fc-note-${date}`).innerText(), `${run.texts.holiday}: ${name}`);
+        assert.equal(await page.getByTestId(`fc-seats-${date}`).innerText(), '0');
+      }
       await page.getByTestId(`fc-day-${monday}`).click();
       const calls = page.getByTestId('fc-intervals-call');
       await calls.waitFor();

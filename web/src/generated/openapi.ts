@@ -5167,6 +5167,8 @@ export interface components {
             channels: components["schemas"]["ForecastComparison"][];
             /** @description `YYYY-MM-DD`, local. */
             date: string;
+            /** @description A public holiday of the project's calendar: its (German) name. */
+            holiday: string | null;
             /** @description Not over yet (today or later): its actual is partial. */
             open: boolean;
         };
@@ -5206,9 +5208,20 @@ export interface components {
              */
             cases: number;
             channel: components["schemas"]["Channel"];
+            /** @description A public holiday's share per interval. */
+            holiday_intraday_shares: number[];
+            /**
+             * Format: double
+             * @description A public holiday's weight on the scale of `weekday_shares`.
+             */
+            holiday_share: number;
+            /** @description Whether public holidays follow a pattern of their own. */
+            holiday_source: components["schemas"]["ForecastHolidaySource"];
             /**
              * @description Per weekday (Monday first) the share of the day's volume per
-             *     interval of the project's length, from 00:00 local.
+             *     interval of the project's length, from 00:00 local, as a 24-hour
+             *     day shows it (a daylight-saving day weighs its real intervals by
+             *     these and scales them to the day's volume).
              */
             intraday_shares: number[][];
             /**
@@ -5292,6 +5305,11 @@ export interface components {
             /** Format: int64 */
             volume: number;
         };
+        /**
+         * @description What a public holiday's volume follows.
+         * @enum {string}
+         */
+        ForecastHolidaySource: "learned" | "sunday";
         /** @description A save: the cells to set (other months are carried over). */
         ForecastInput: {
             entries: components["schemas"]["ForecastEntry"][];
@@ -5324,6 +5342,7 @@ export interface components {
             erlang_c_agents: number | null;
             /** Format: double */
             occupancy: number | null;
+            repeat: null | components["schemas"]["ForecastIntervalRepeat"];
             /**
              * Format: int64
              * @description Staff to schedule (after shrinkage), rounded up.
@@ -5334,8 +5353,18 @@ export interface components {
              * @description Calls: share answered within the target.
              */
             service_level: number | null;
-            /** @description Local start, `HH:MM`. */
+            /**
+             * @description Local start, `HH:MM`. A day the clocks go back shows the repeated
+             *     hour's starts twice (see `repeat`); one they go forward lacks them.
+             */
             start: string;
+            /** @description The real start, UTC. */
+            starts_at: string;
+            /**
+             * Format: int64
+             * @description The zone's offset from UTC at the start, minutes.
+             */
+            utc_offset_minutes: number;
             /** Format: double */
             volume: number;
         };
@@ -5346,6 +5375,11 @@ export interface components {
             intervals: components["schemas"]["ForecastInterval"][];
             model: components["schemas"]["ForecastModel"];
         };
+        /**
+         * @description Which of a local start that happens twice (the clocks go back).
+         * @enum {string}
+         */
+        ForecastIntervalRepeat: "first" | "second";
         /**
          * @description How a channel is staffed.
          * @enum {string}
@@ -5381,6 +5415,8 @@ export interface components {
             aht_overrides: components["schemas"]["ForecastAhtOverride"][];
             /** Format: int64 */
             answer_seconds: number;
+            /** @description That calendar's name; null: the client has none. */
+            calendar_name: string | null;
             /**
              * Format: int64
              * @description A month can be changed until the end of this day (1–28, the
@@ -5392,6 +5428,7 @@ export interface components {
              * @description Paid minutes of one full-time equivalent per day.
              */
             fte_minutes: number;
+            holiday_state: null | components["schemas"]["GermanState"];
             /**
              * Format: int64
              * @description Months ahead the client plans (1–24).
@@ -5531,6 +5568,14 @@ export interface components {
             date: string;
             /**
              * Format: int64
+             * @description Minutes the local day really lasts: 1440, or 1380 / 1500 on a
+             *     daylight-saving change.
+             */
+            day_minutes: number;
+            /** @description A public holiday of the project's calendar: its (German) name. */
+            holiday: string | null;
+            /**
+             * Format: int64
              * @description Productive minutes the planned seats give (Team Basic: their daily
              *     productive time; Team Pro: the paid minutes of an FTE).
              */
@@ -5558,6 +5603,13 @@ export interface components {
         ForecastStaffingIntervals: {
             channels: components["schemas"]["ForecastIntervalChannel"][];
             date: string;
+            /**
+             * Format: int64
+             * @description Minutes the local day really lasts (its intervals cover them).
+             */
+            day_minutes: number;
+            /** @description A public holiday of the project's calendar: its (German) name. */
+            holiday: string | null;
             /** Format: int64 */
             interval_minutes: number;
         };
@@ -9661,9 +9713,11 @@ export type ForecastCorridor = components['schemas']['ForecastCorridor'];
 export type ForecastCurrent = components['schemas']['ForecastCurrent'];
 export type ForecastDeviation = components['schemas']['ForecastDeviation'];
 export type ForecastEntry = components['schemas']['ForecastEntry'];
+export type ForecastHolidaySource = components['schemas']['ForecastHolidaySource'];
 export type ForecastInput = components['schemas']['ForecastInput'];
 export type ForecastInterval = components['schemas']['ForecastInterval'];
 export type ForecastIntervalChannel = components['schemas']['ForecastIntervalChannel'];
+export type ForecastIntervalRepeat = components['schemas']['ForecastIntervalRepeat'];
 export type ForecastModel = components['schemas']['ForecastModel'];
 export type ForecastMonth = components['schemas']['ForecastMonth'];
 export type ForecastProfiles = components['schemas']['ForecastProfiles'];

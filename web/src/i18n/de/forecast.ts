@@ -92,4 +92,18 @@ export const forecast: AreaMessages<typeof en> = {
   'fc.learnedAt': 'Zuletzt gelernt am {at} aus {from} bis {to}.',
   'fc.neverLearned': 'Noch nicht gelernt.',
   'fc.learn': 'Profile jetzt lernen',
+  // Daylight-saving days and public holidays (session 14).
+  'fc.holiday': 'Feiertag: {name}',
+  'fc.dayHours': 'Zeitumstellung: {hours} Stunden',
+  'fc.repeat.first': '{time} (Sommerzeit)',
+  'fc.repeat.second': '{time} (Winterzeit)',
+  'fc.dayShort': 'Zeitumstellung: Dieser Tag hat {hours} Stunden, die Uhr springt vor. Die übersprungenen Intervalle gibt es nicht; die Menge des Tages verteilt sich auf die übrigen.',
+  'fc.dayLong': 'Zeitumstellung: Dieser Tag hat {hours} Stunden, die Uhr wird zurückgestellt. Die doppelte Stunde erscheint zweimal, zuerst in Sommerzeit, dann in Winterzeit; die Menge des Tages bleibt gleich.',
+  'fc.dayHoliday': 'Feiertag ({name}): Menge und Tagesverlauf folgen dem Feiertagsprofil.',
+  'fc.holidaysHelp': 'Feiertage ({state}, aus dem Geschäftskalender „{calendar}“) zählen für kein Wochentagsprofil, damit z. B. ein Ostermontag die Montage nicht drückt. Lagen im Lernzeitraum Feiertage, bekommt ein Feiertag deren mittlere Menge und ab 50 Fällen ihren Tagesverlauf, sonst gilt er als Sonntag. Die Monatsmenge verteilt sich danach auf die Tage.',
+  'fc.noHolidaysHelp': 'Der Geschäftskalender „{calendar}“ zählt keine Feiertage (kein Bundesland gewählt): Jeder Tag folgt seinem Wochentag.',
+  'fc.noCalendarHelp': 'Der Kunde hat keinen Geschäftskalender: keine Feiertage, jeder Tag folgt seinem Wochentag (Zeitzone Europe/Berlin).',
+  'fc.dstHelp': 'Intervalle sind echte Zeit in der Zeitzone {zone}: Am Tag der Umstellung auf Sommerzeit hat der Tag 23 Stunden, bei der Rückstellung 25 (die doppelte Stunde ist mit Sommerzeit/Winterzeit bezeichnet). Die Menge eines Tages bleibt dabei gleich.',
+  'fc.holidayProfile.learned': 'Feiertage: eigenes Muster',
+  'fc.holidayProfile.sunday': 'Feiertage: wie Sonntag',
 };

@@ -92,4 +92,18 @@ export const forecast = {
   'fc.learnedAt': 'Last learned {at} from {from} to {to}.',
   'fc.neverLearned': 'Not learned yet.',
   'fc.learn': 'Learn profiles now',
+  // Daylight-saving days and public holidays (session 14).
+  'fc.holiday': 'Public holiday: {name}',
+  'fc.dayHours': 'Clock change: {hours} hours',
+  'fc.repeat.first': '{time} (summer time)',
+  'fc.repeat.second': '{time} (standard time)',
+  'fc.dayShort': 'Clock change: this day has {hours} hours, the clocks go forward. The skipped intervals do not exist; the day’s volume spreads over the others.',
+  'fc.dayLong': 'Clock change: this day has {hours} hours, the clocks go back. The repeated hour appears twice, first in summer time, then in standard time; the day’s volume stays the same.',
+  'fc.dayHoliday': 'Public holiday ({name}): volume and curve follow the holiday profile.',
+  'fc.holidaysHelp': 'Public holidays ({state}, from the business calendar “{calendar}”) count for no weekday profile, so that an Easter Monday does not pull the Mondays down. If the learning window held holidays, a holiday gets their mean volume and, from 50 cases on, their curve; otherwise it counts as a Sunday. The month’s volume is spread over the days accordingly.',
+  'fc.noHolidaysHelp': 'The business calendar “{calendar}” counts no public holidays (no federal state chosen): every day follows its weekday.',
+  'fc.noCalendarHelp': 'The client has no business calendar: no public holidays, every day follows its weekday (time zone Europe/Berlin).',
+  'fc.dstHelp': 'Intervals are real time in the time zone {zone}: the day the clocks go forward has 23 hours, the day they go back 25 (the repeated hour is labelled summer time/standard time). A day’s volume stays the same.',
+  'fc.holidayProfile.learned': 'holidays: their own pattern',
+  'fc.holidayProfile.sunday': 'holidays: like Sunday',
 } satisfies Messages;

@@ -7,7 +7,7 @@ import { formatNumber, t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Loading } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
-import { formatDay, formatDeviation, formatFixed } from './format';
+import { dayNote, formatDay, formatDeviation, formatFixed } from './format';
 import { MonthPicker } from './MonthPicker';
 import { shownMonth, useForecast } from './useForecast';
 
@@ -67,14 +67,20 @@ export function ActualsView(props: { projectId: number; month: string | null; on
                       <Cell key={c} c={a.totals.find((x) => x.channel === c)} normal={a.normal_percent} limit={a.limit_percent} testId={`fc-total-${c}`} />
                     ))}
                   </tr>
-                  {a.days.map((d) => (
-                    <tr key={d.date} class={d.open ? 'fc-open-day' : undefined}>
-                      <th scope="row">{formatDay(d.date)}</th>
-                      {channels.map((c) => (
-                        <Cell key={c} c={d.channels.find((x) => x.channel === c)} normal={a.normal_percent} limit={a.limit_percent} testId={`fc-day-${d.date}-${c}`} />
-                      ))}
-                    </tr>
-                  ))}
+                  {a.days.map((d) => {
+                    const note = dayNote(d);
+                    return (
+                      <tr key={d.date} class={[d.open ? 'fc-open-day' : '', d.holiday ? 'fc-holiday' : ''].join(' ').trim() || undefined}>
+                        <th scope="row" data-testid={`fc-actual-day-${d.date}`}>
+                          {formatDay(d.date)}
+                          {note && <span class="fc-day-note">{note}</span>}
+                        </th>
+                        {channels.map((c) => (
+                          <Cell key={c} c={d.channels.find((x) => x.channel === c)} normal={a.normal_percent} limit={a.limit_percent} testId={`fc-day-${d.date}-${c}`} />
+                        ))}
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             </div>

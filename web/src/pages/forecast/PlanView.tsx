@@ -1,5 +1,6 @@
 // The planning grid: months × channels. Months before their deadline take
-// input (numbers the UI language's way); the others show their values.
+// input (numbers the UI language's way); the others show their values. On
+// a phone each month is a card (`.table-cards`), a line per channel.
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Channel, type ForecastCurrent, type ForecastEntry } from '../../api';
@@ -104,7 +105,7 @@ function PlanGrid(props: { projectId: number; current: ForecastCurrent; manage: 
       {!props.manage && <p class="muted">{t('fc.readOnly')}</p>}
       {props.manage && open.length === 0 && <p class="muted">{t('fc.nothingOpen')}</p>}
       <div class="table-wrap">
-        <table class="table fc-grid" data-testid="fc-grid">
+        <table class="table table-cards fc-grid" data-testid="fc-grid">
           <thead>
             <tr>
               <th scope="col">{t('fc.month')}</th>
@@ -123,7 +124,7 @@ function PlanGrid(props: { projectId: number; current: ForecastCurrent; manage: 
                 {current.channels.map((c) => {
                   const v = cells[key(m.month, c)] ?? null;
                   return (
-                    <td key={c} class="num">
+                    <td key={c} class="num" data-label={t(`channel.${c}`)}>
                       {props.manage && m.editable ? (
                         <LocaleInput
                           kind="integer"
@@ -140,7 +141,7 @@ function PlanGrid(props: { projectId: number; current: ForecastCurrent; manage: 
                     </td>
                   );
                 })}
-                <td class="fc-deadline">
+                <td class="fc-deadline" data-label={t('fc.deadline')}>
                   {m.editable ? t('fc.deadlineUntil', { date: formatLocalDate(m.deadline) }) : <span class="muted">{t('fc.locked')}</span>}
                 </td>
               </tr>

@@ -27,7 +27,7 @@ const NUMBERS: { key: NumberKey; label: MsgKey; min: number; max: number }[] = [
 ];
 
 function inputOf(s: ForecastSettings): ForecastSettingsInput {
-  const { project_id: _p, time_zone: _z, version: _v, ...input } = s;
+  const { project_id: _p, time_zone: _z, version: _v, calendar_name: _c, holiday_state: _h, ...input } = s;
   return input;
 }
 
@@ -48,7 +48,7 @@ export function SettingsView(props: { projectId: number; manage: boolean }) {
           void profiles.reload();
         }}
       />
-      <Profiles projectId={props.projectId} profiles={profiles.data} manage={props.manage} onLearned={() => void profiles.reload()} />
+      <Profiles projectId={props.projectId} profiles={profiles.data} settings={settings.data} manage={props.manage} onLearned={() => void profiles.reload()} />
     </>
   );
 }
@@ -146,7 +146,24 @@ function SettingsForm(props: { projectId: number; settings: ForecastSettings; pr
   );
 }
 
-function Profiles(props: { projectId: number; profiles: ForecastProfiles; manage: boolean; onLearned: () => void }) {
+/** Where holidays come from and how they and daylight-saving days count. */
+function CalendarHelp(props: { settings: ForecastSettings }) {
+  const s = props.settings;
+  return (
+    <>
+      <p class="muted" data-testid="fc-holidays-help">
+        {s.calendar_name == null
+          ? t('fc.noCalendarHelp')
+          : s.holiday_state == null
+            ? t('fc.noHolidaysHelp', { calendar: s.calendar_name })
+            : t('fc.holidaysHelp', { calendar: s.calendar_name, state: t(`state.${s.holiday_state}`) })}
+      </p>
+      <p class="muted">{t('fc.dstHelp', { zone: s.time_zone })}</p>
+    </>
+  );
+}
+
+function Profiles(props: { projectId: number; profiles: ForecastProfiles; settings: ForecastSettings; manage: boolean; onLearned: () => void }) {
   const p = props.profiles;
   const [error, setError] = useState<unknown>(null);
   const learn = async () => {
@@ -174,10 +191,13 @@ function Profiles(props: { projectId: number; profiles: ForecastProfiles; manage
               source: c.source === 'learned' ? t('fc.source.learned', { n: formatNumber(c.cases) }) : t(`fc.source.${c.source}`, { n: 0 }),
             })}
             {' · '}
+            {t(`fc.holidayProfile.${c.holiday_source}`)}
+            {' · '}
             {t('fc.aht', { seconds: formatNumber(c.aht_seconds) })}
           </li>
         ))}
       </ul>
+      <CalendarHelp settings={props.settings} />
       <ErrorBox error={error} />
       {props.manage && (
         <button type="button" class="btn" onClick={() => void learn()} data-testid="fc-learn">

@@ -9,7 +9,7 @@ import { formatNumber, formatPercent, t } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Loading } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
-import { formatDay, formatFixed, formatLocalDate } from './format';
+import { dayNote, formatDay, formatFixed, formatLocalDate } from './format';
 import { MonthPicker } from './MonthPicker';
 import { shownMonth, useForecast } from './useForecast';
 
@@ -73,36 +73,44 @@ export function StaffingView(props: { projectId: number; month: string | null; o
                 </tr>
               </thead>
               <tbody>
-                {s.days.map((d) => (
-                  <tr key={d.date} data-testid={`fc-staff-${d.date}`} class={day === d.date ? 'fc-chosen' : undefined}>
-                    <th scope="row">
-                      <button
-                        type="button"
-                        class="btn-link"
-                        onClick={() => setDay(d.date)}
-                        aria-label={t('fc.showDay', { date: formatLocalDate(d.date) })}
-                        data-testid={`fc-day-${d.date}`}
-                      >
-                        {formatDay(d.date)}
-                      </button>
-                    </th>
-                    {d.channels.map((c) => (
-                      <td key={c.channel} class="num">
-                        {formatFixed(c.required_fte, 1)} / {formatNumber(c.required_seats)}
+                {s.days.map((d) => {
+                  const note = dayNote(d);
+                  return (
+                    <tr key={d.date} data-testid={`fc-staff-${d.date}`} class={[day === d.date ? 'fc-chosen' : '', d.holiday ? 'fc-holiday' : ''].join(' ').trim() || undefined}>
+                      <th scope="row">
+                        <button
+                          type="button"
+                          class="btn-link"
+                          onClick={() => setDay(d.date)}
+                          aria-label={t('fc.showDay', { date: formatLocalDate(d.date) })}
+                          data-testid={`fc-day-${d.date}`}
+                        >
+                          {formatDay(d.date)}
+                        </button>
+                        {note && (
+                          <span class="fc-day-note" data-testid={`fc-note-${d.date}`}>
+                            {note}
+                          </span>
+                        )}
+                      </th>
+                      {d.channels.map((c) => (
+                        <td key={c.channel} class="num">
+                          {formatFixed(c.required_fte, 1)} / {formatNumber(c.required_seats)}
+                        </td>
+                      ))}
+                      <td class="num" data-testid={`fc-fte-${d.date}`}>
+                        {formatFixed(d.required_fte, 1)}
                       </td>
-                    ))}
-                    <td class="num" data-testid={`fc-fte-${d.date}`}>
-                      {formatFixed(d.required_fte, 1)}
-                    </td>
-                    <td class="num" data-testid={`fc-seats-${d.date}`}>
-                      {formatNumber(d.required_seats)}
-                    </td>
-                    <td class="num">{formatNumber(d.planned_seats)}</td>
-                    <td class={d.seat_gap < 0 ? 'num fc-short' : 'num'} data-testid={`fc-gap-${d.date}`}>
-                      {formatNumber(d.seat_gap)}
-                    </td>
-                  </tr>
-                ))}
+                      <td class="num" data-testid={`fc-seats-${d.date}`}>
+                        {formatNumber(d.required_seats)}
+                      </td>
+                      <td class="num">{formatNumber(d.planned_seats)}</td>
+                      <td class={d.seat_gap < 0 ? 'num fc-short' : 'num'} data-testid={`fc-gap-${d.date}`}>
+                        {formatNumber(d.seat_gap)}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
@@ -122,6 +130,13 @@ function DayIntervals(props: { projectId: number; date: string }) {
   return (
     <section class="fc-day" data-testid="fc-intervals">
       <h2>{t('fc.dayTitle', { date: formatLocalDate(props.date) })}</h2>
+      {d && (d.holiday || d.day_minutes !== 1440) && (
+        <p class="muted" data-testid="fc-day-explain">
+          {d.holiday && t('fc.dayHoliday', { name: d.holiday })}
+          {d.holiday && d.day_minutes !== 1440 && ' '}
+          {d.day_minutes !== 1440 && t(d.day_minutes < 1440 ? 'fc.dayShort' : 'fc.dayLong', { hours: formatFixed(d.day_minutes / 60, 1) })}
+        </p>
+      )}
       <ErrorBox error={day.error} />
       {!d && <Loading />}
       {d &&
@@ -160,8 +175,8 @@ function DayIntervals(props: { projectId: number; date: string }) {
                     </thead>
                     <tbody>
                       {rows.map((i) => (
-                        <tr key={i.start} data-testid={`fc-interval-${c.channel}-${i.start}`}>
-                          <th scope="row">{i.start}</th>
+                        <tr key={i.starts_at} data-testid={`fc-interval-${c.channel}-${i.start}${i.repeat === 'second' ? '-2' : ''}`}>
+                          <th scope="row">{i.repeat ? t(`fc.repeat.${i.repeat}`, { time: i.start }) : i.start}</th>
                           <td class="num">{formatFixed(i.volume, 1)}</td>
                           <td class="num">{formatFixed(i.agents, 1)}</td>
                           <td class="num">{formatNumber(i.scheduled)}</td>

@@ -2,7 +2,7 @@
 // (`YYYY-MM-DD`, `YYYY-MM` of the project's time zone, shown as they are,
 // never shifted by the browser's zone) and numbers in the UI language.
 
-import { getLocale } from '../../i18n';
+import { getLocale, t } from '../../i18n';
 
 const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
 
@@ -32,6 +32,15 @@ export const formatDay = (day: string) => dateFormat('day').format(utc(day));
 export const formatLocalDate = (day: string) => dateFormat('date').format(utc(day));
 /** A month `YYYY-MM`, e.g. `Juli 2026` / `July 2026`. */
 export const formatMonth = (month: string) => dateFormat('month').format(utc(`${month}-01`));
+
+/** What a day's row says under its date: a public holiday's name, or the
+ * length of a daylight-saving day (23 or 25 hours); null for an ordinary
+ * day. */
+export function dayNote(d: { holiday?: string | null; day_minutes?: number }): string | null {
+  if (d.holiday) return t('fc.holiday', { name: d.holiday });
+  if (d.day_minutes !== undefined && d.day_minutes !== 1440) return t('fc.dayHours', { hours: formatFixed(d.day_minutes / 60, 1) });
+  return null;
+}
 
 /** A number with at most `digits` decimals. */
 export function formatFixed(n: number, digits = 1): string {
