@@ -167,7 +167,7 @@ test('a client admin changes the distribution plan from the monitor; the lead se
     for (const p of [kadmin, lead]) {
       await p.page.goto(`${env.baseUrl}/workforce/monitor?project=${acme.id}`);
       assert.equal(await p.page.getByTestId('monitor-project').inputValue(), String(acme.id));
-      await p.page.locator('[data-testid="monitor-at"][data-live="yes"]').waitFor();
+      await p.page.locator('[data-testid="monitor-at"][data-live="yes"]').waitFor({ timeout: 15_000 });
       await p.page.getByTestId('monitor-plan').waitFor();
     }
     // The lead watches; only the client's admin changes the plan.
@@ -193,7 +193,13 @@ test('a client admin changes the distribution plan from the monitor; the lead se
     assert.match(text, /Anruf/);
     assert.match(text, /Dienstleister – Team Basic/);
     assert.doesNotMatch(text, /provider-basic|client\b/, 'no internal names');
-    for (const p of [kadmin, lead]) assert.deepEqual(p.problems, []);
+    // The lead's streams of the test before may still hold slots for a
+    // ping or two (a closed socket is noticed on a failed write): a monitor
+    // refused at the per-user limit (429) says so and reconnects. It must
+    // be live again; nothing else may have gone wrong.
+    await lead.page.locator('[data-testid="monitor-at"][data-live="yes"]').waitFor({ timeout: 10_000 });
+    const refused = /status of 429 .*\/api\/v1\/events\?monitor=/;
+    for (const p of [kadmin, lead]) assert.deepEqual(p.problems.filter((m) => !refused.test(m)), []);
   } catch (e) {
     await failureArtifacts('workforce-plan', [kadmin, lead]);
     throw e;
