@@ -6,48 +6,66 @@ import type { Me } from './api';
 import type { MsgKey } from './i18n';
 import type { Params } from './router';
 import { HomePage } from './pages/Home';
-import { ClientsPage } from './pages/Clients';
-import { ProjectsPage } from './pages/Projects';
-import { ProjectDetailPage } from './pages/ProjectDetail';
-import { UsersPage } from './pages/users/UsersPage';
-import { TeamsPage } from './pages/Teams';
-import { AuditPage } from './pages/Audit';
-import { TokensPage } from './pages/Tokens';
 import { PasswordPage } from './pages/Password';
 import { CasesPage } from './pages/Cases';
 import { CaseDetailPage } from './pages/CaseDetail';
 import { SearchPage } from './pages/Search';
 import { ContactsPage } from './pages/Contacts';
 import { canManageCustomers } from './pages/customers/shared';
-import { ContactImportPage } from './pages/ContactImport';
 import { ContactDetailPage } from './pages/ContactDetail';
 import { OrganizationsPage } from './pages/Organizations';
 import { OrganizationDetailPage } from './pages/OrganizationDetail';
-import { ServicesPage } from './pages/Services';
-import { BackupsPage } from './pages/Backups';
-import { ExportsPage, exportsData } from './pages/Exports';
 import { KnowledgePage } from './pages/knowledge/KnowledgeHome';
 import { ArticlePage } from './pages/knowledge/ArticlePage';
-import { EditArticlePage, NewArticlePage } from './pages/knowledge/ArticleEditor';
-import { HistoryPage } from './pages/knowledge/HistoryPage';
 import { DeletedPage, ReviewPage } from './pages/knowledge/ReviewPage';
 import { hasKnowledge } from './pages/knowledge/kb';
 import { KnowledgeProjectPage, KnowledgeProjectsPage } from './pages/knowledge/ProjectsPage';
 import { InstructionsPage, editsKnowledge } from './pages/Instructions';
 import { CoursePage, TrainingPage } from './pages/Training';
 import { TextModulesPage, editsAnyTextModules } from './pages/TextModules';
-import { TextModuleHistoryPage } from './pages/TextModuleHistory';
-import { SlaSetupPage, seesSla } from './pages/SlaSetup';
-import { WebhooksPage, managesWebhooks } from './pages/Webhooks';
-import { DistributionPage, seesDistribution } from './pages/Distribution';
-import { RulesPage, seesRules } from './pages/rules/RulesPage';
-import { RuleEditPage, RuleNewPage } from './pages/rules/RuleEditor';
-import { RoutingPage, seesRouting } from './pages/Routing';
-import { ForecastPage, seesForecast } from './pages/forecast/ForecastPage';
-import { MonitorPage, seesMonitor } from './pages/Monitor';
-import { ProductiveTimePage, seesProductive } from './pages/ProductiveTime';
-import { SeatsPage } from './pages/Seats';
-import { WorkforceSettingsPage, seesWorkforceSettings } from './pages/WorkforceSettings';
+import { lazyPage } from './lazy';
+import {
+  exportsData,
+  managesWebhooks,
+  seesDistribution,
+  seesForecast,
+  seesMonitor,
+  seesProductive,
+  seesRouting,
+  seesRules,
+  seesSla,
+  seesWorkforceSettings,
+} from './access';
+
+// Pages an agent rarely or never opens (set-up, administration, reports):
+// each loaded on first use, not part of the bundle every sign-in loads.
+const ClientsPage = lazyPage(() => import('./pages/Clients').then((m) => m.ClientsPage));
+const ProjectsPage = lazyPage(() => import('./pages/Projects').then((m) => m.ProjectsPage));
+const ProjectDetailPage = lazyPage(() => import('./pages/ProjectDetail').then((m) => m.ProjectDetailPage));
+const UsersPage = lazyPage(() => import('./pages/users/UsersPage').then((m) => m.UsersPage));
+const TeamsPage = lazyPage(() => import('./pages/Teams').then((m) => m.TeamsPage));
+const AuditPage = lazyPage(() => import('./pages/Audit').then((m) => m.AuditPage));
+const TokensPage = lazyPage(() => import('./pages/Tokens').then((m) => m.TokensPage));
+const ContactImportPage = lazyPage(() => import('./pages/ContactImport').then((m) => m.ContactImportPage));
+const ServicesPage = lazyPage(() => import('./pages/Services').then((m) => m.ServicesPage));
+const BackupsPage = lazyPage(() => import('./pages/Backups').then((m) => m.BackupsPage));
+const ExportsPage = lazyPage(() => import('./pages/Exports').then((m) => m.ExportsPage));
+const HistoryPage = lazyPage(() => import('./pages/knowledge/HistoryPage').then((m) => m.HistoryPage));
+const TextModuleHistoryPage = lazyPage(() => import('./pages/TextModuleHistory').then((m) => m.TextModuleHistoryPage));
+const SlaSetupPage = lazyPage(() => import('./pages/SlaSetup').then((m) => m.SlaSetupPage));
+const WebhooksPage = lazyPage(() => import('./pages/Webhooks').then((m) => m.WebhooksPage));
+const DistributionPage = lazyPage(() => import('./pages/Distribution').then((m) => m.DistributionPage));
+const RulesPage = lazyPage(() => import('./pages/rules/RulesPage').then((m) => m.RulesPage));
+const RoutingPage = lazyPage(() => import('./pages/Routing').then((m) => m.RoutingPage));
+const ForecastPage = lazyPage(() => import('./pages/forecast/ForecastPage').then((m) => m.ForecastPage));
+const MonitorPage = lazyPage(() => import('./pages/Monitor').then((m) => m.MonitorPage));
+const ProductiveTimePage = lazyPage(() => import('./pages/ProductiveTime').then((m) => m.ProductiveTimePage));
+const SeatsPage = lazyPage(() => import('./pages/Seats').then((m) => m.SeatsPage));
+const WorkforceSettingsPage = lazyPage(() => import('./pages/WorkforceSettings').then((m) => m.WorkforceSettingsPage));
+const RuleEditPage = lazyPage(() => import('./pages/rules/RuleEditor').then((m) => m.RuleEditPage));
+const RuleNewPage = lazyPage(() => import('./pages/rules/RuleEditor').then((m) => m.RuleNewPage));
+const EditArticlePage = lazyPage(() => import('./pages/knowledge/ArticleEditor').then((m) => m.EditArticlePage));
+const NewArticlePage = lazyPage(() => import('./pages/knowledge/ArticleEditor').then((m) => m.NewArticlePage));
 
 /** The agent workspace is for everyone working in at least one project. */
 const inProjects = (me: Me) => me.projects.length > 0;

@@ -16,7 +16,6 @@ import {
   type DistributionPlanVersion,
   type DistributionTeam,
   type List,
-  type Me,
   type OpenCasesChoice,
   type PlanSaved,
 } from '../api';
@@ -27,17 +26,16 @@ import { LocaleInput } from '../components/LocaleInput';
 import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { projectsWhere, useSession } from '../session';
+import { useSession } from '../session';
 import { useProjectData } from '../components/caseBits';
+import { distributionProjects } from '../access';
 
 const TEAMS: DistributionTeam[] = ['client', 'provider-basic', 'provider-pro'];
 const PROVIDER_TEAMS: DistributionTeam[] = ['provider-basic', 'provider-pro'];
 const CHOICES: OpenCasesChoice[] = ['leave', 'move-unassigned', 'move-all'];
 
 /** Projects whose plan the server lets `me` read (`can.view_distribution` in /me). */
-export const distributionProjects = (me: Me) => projectsWhere(me, 'view_distribution');
 
-export const seesDistribution = (me: Me) => distributionProjects(me).length > 0;
 
 export function DistributionPage() {
   const { me } = useSession();

@@ -2,7 +2,7 @@
 // admins: any): start, watch the progress, download, delete.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ExportJob, type List, type Me } from '../api';
+import { api, type ExportJob, type List } from '../api';
 import { formatBytes, formatDateTime, t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -11,7 +11,6 @@ import { useLoad } from '../components/useLoad';
 import { clientsWhere, useSession } from '../session';
 
 /** Whether the server lets `me` export any client's data (`can.export` in /me). */
-export const exportsData = (me: Me) => clientsWhere(me, 'export').length > 0;
 
 export function ExportsPage() {
   const { me } = useSession();

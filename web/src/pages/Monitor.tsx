@@ -7,18 +7,17 @@
 // every open monitor.
 
 import { useEffect, useState } from 'preact/hooks';
-import { CHOSEN_STATES, api, query, type BusinessCalendar, type List, type Me, type MonitorAgent, type MonitorSnapshot, type WorkState } from '../api';
+import { CHOSEN_STATES, api, query, type BusinessCalendar, type List, type MonitorAgent, type MonitorSnapshot, type WorkState } from '../api';
 import { formatDateTime, formatDuration, formatPercent, formatSpan, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
 import { Loading, Page } from '../components/Page';
-import { routingProjects } from './Routing';
+import { routingProjects } from '../access';
 import { PlanEditor } from './Distribution';
 import { useLoad } from '../components/useLoad';
 import { useSession } from '../session';
 
-export const seesMonitor = (me: Me) => routingProjects(me).length > 0;
 
 /** The snapshot of a project, live. */
 function useMonitor(projectId: number | null) {

@@ -5,7 +5,7 @@
 // projects'.
 
 import { useState } from 'preact/hooks';
-import { api, type Me, type ProductiveReport, type ProductiveRow } from '../api';
+import { api, type ProductiveReport, type ProductiveRow } from '../api';
 import { formatDate, formatDuration, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -18,7 +18,6 @@ import type { MsgKey } from '../i18n';
 const TABS = ['time', 'log'] as const;
 type Tab = (typeof TABS)[number];
 
-export const seesProductive = (me: Me) => me.projects.length > 0 || me.user.role === 'admin' || me.user.role === 'client-admin';
 
 const isoDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 

@@ -13,7 +13,6 @@ import {
   type AgentSkill,
   type Channel,
   type List,
-  type Me,
   type ProjectRouting,
   type QueuedCase,
   type RoutingMode,
@@ -27,14 +26,13 @@ import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 import { useDebounced, useLiveEvents } from '../components/events';
 import { useProjectData } from '../components/caseBits';
-import { projectsWhere, useSession } from '../session';
+import { useSession } from '../session';
+import { routingProjects } from '../access';
 
 const REFRESH_MS = 30_000;
 
 /** Projects whose routing the server lets `me` manage (`can.manage_routing` in /me). */
-export const routingProjects = (me: Me) => projectsWhere(me, 'manage_routing');
 
-export const seesRouting = (me: Me) => routingProjects(me).length > 0;
 
 export function RoutingPage() {
   const { me } = useSession();

@@ -10,7 +10,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { routingProjects } from './Routing';
+import { routingProjects } from '../access';
 import { useSession } from '../session';
 
 function NewSeat({ seats, onDone }: { seats: ProjectSeats; onDone: () => void }) {

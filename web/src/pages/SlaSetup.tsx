@@ -27,13 +27,12 @@ import { LocaleInput } from '../components/LocaleInput';
 import { ConfirmModal } from '../components/Modal';
 import { Loading, Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
-import { clientsWhere, mayAtClient, useSession } from '../session';
+import { mayAtClient, useSession } from '../session';
 import { useProjectData } from '../components/caseBits';
+import { slaClients } from '../access';
 
 /** The clients whose calendars the server lets `me` read (`can.view_calendars` in /me). */
-export const slaClients = (me: Me) => clientsWhere(me, 'view_calendars');
 
-export const seesSla = (me: Me) => slaClients(me).length > 0;
 
 const WEEK = [0, 1, 2, 3, 4, 5, 6] as const;
 const WRITTEN: Channel[] = CHANNELS.filter((c) => c !== 'call');

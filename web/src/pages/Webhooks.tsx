@@ -3,7 +3,7 @@
 // a webhook with their state, attempts, last status and time, re-sendable.
 
 import { useState } from 'preact/hooks';
-import { api, query, type List, type Me, type Webhook, type WebhookDelivery, type WebhookInput, type WebhookWithSecret } from '../api';
+import { api, query, type List, type Webhook, type WebhookDelivery, type WebhookInput, type WebhookWithSecret } from '../api';
 import { formatDateTime, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -13,7 +13,6 @@ import { useLoad } from '../components/useLoad';
 import { clientsWhere, useSession } from '../session';
 
 /** Whether the server lets `me` manage the webhooks of any client (`can.manage_webhooks` in /me). */
-export const managesWebhooks = (me: Me) => clientsWhere(me, 'manage_webhooks').length > 0;
 
 export function WebhooksPage() {
   const { me } = useSession();

@@ -7,7 +7,7 @@
 // deleting saved reasons; unsaved new ones can be removed.
 
 import { useState } from 'preact/hooks';
-import { api, WORK_STATES, type BreakReason, type Me, type RoutingSettings, type StateSettings, type StateSettingsInput, type WorkState } from '../api';
+import { api, WORK_STATES, type BreakReason, type RoutingSettings, type StateSettings, type StateSettingsInput, type WorkState } from '../api';
 import { t, type MsgKey } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
@@ -17,7 +17,6 @@ import { SaveStatus, useSaveFeedback } from '../components/SaveFeedback';
 import { useLoad } from '../components/useLoad';
 import { clientsWhere, useSession } from '../session';
 
-export const seesWorkforceSettings = (me: Me) => clientsWhere(me, 'manage_sla').length > 0;
 
 /** The IANA zones the browser knows; the current one is always offered. */
 function timeZones(current: string): string[] {

@@ -10,15 +10,13 @@ import { t, type MsgKey } from '../../i18n';
 import { Field } from '../../components/Field';
 import { Page } from '../../components/Page';
 import { useSession } from '../../session';
-import { distributionProjects } from '../Distribution';
 import { PlanView } from './PlanView';
 import { ActualsView } from './ActualsView';
 import { StaffingView } from './StaffingView';
 import { SettingsView } from './SettingsView';
+import { forecastProjects } from '../../access';
 
 /** The same people as the distribution plan: admins, the client's admin, the project's lead. */
-export const forecastProjects = distributionProjects;
-export const seesForecast = (me: Me) => forecastProjects(me).length > 0;
 
 export const managesForecast = (me: Me, clientId: number | undefined) =>
   me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === clientId);

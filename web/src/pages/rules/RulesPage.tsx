@@ -13,17 +13,16 @@ import { ConfirmModal } from '../../components/Modal';
 import { Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { navigate } from '../../router';
-import { clientsWhere, mayAtClient, useSession } from '../../session';
+import { mayAtClient, useSession } from '../../session';
 import type { components } from '../../generated/openapi';
 import { clientProjects } from './refs';
 import { moved } from './ruleModel';
+import { ruleClients } from '../../access';
 
 type Rule = components['schemas']['Rule'];
 
 /** The clients whose rules the server lets `me` read (`can.view_rules` in /me). */
-export const ruleClients = (me: Me) => clientsWhere(me, 'view_rules');
 
-export const seesRules = (me: Me) => ruleClients(me).length > 0;
 
 /** Whether the server lets `me` change the client's rules (`can.manage_rules` in /me). */
 export const managesRules = (me: Me, clientId: number | null | undefined) => mayAtClient(me, clientId, 'manage_rules');
