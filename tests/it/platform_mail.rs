@@ -9,7 +9,6 @@ use crate::common;
 
 use std::time::Duration;
 
-use mail_parser::MimeHeaders;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use zezaro::db::StoreError;

@@ -25,6 +25,7 @@ import { OrganizationsPage } from './pages/Organizations';
 import { OrganizationDetailPage } from './pages/OrganizationDetail';
 import { ServicesPage } from './pages/Services';
 import { BackupsPage } from './pages/Backups';
+import { PlatformMailPage } from './pages/accounts/PlatformMailPage';
 import { ExportsPage } from './pages/Exports';
 import { KnowledgePage } from './pages/knowledge/KnowledgeHome';
 import { ArticlePage } from './pages/knowledge/ArticlePage';
@@ -229,6 +230,12 @@ export const routes: RouteDef[] = [
     page: BackupsPage,
     allowed: (me) => me.user.role === 'admin',
     nav: { label: 'nav.backups', section: 'admin', testId: 'nav-backups' },
+  },
+  {
+    path: '/admin/platform-mail',
+    page: PlatformMailPage,
+    allowed: (me) => me.user.role === 'admin',
+    nav: { label: 'nav.platformMail', section: 'admin', testId: 'nav-platform-mail' },
   },
   {
     path: '/admin/exports',

@@ -9,12 +9,14 @@ import { Badge, Empty, Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { UserTokensModal } from '../Tokens';
 import { CreateUser, EditUser } from './UserForms';
+import { InviteModal } from '../accounts/InviteModal';
 
 type Dialog =
   | { kind: 'create' }
   | { kind: 'edit'; user: User }
   | { kind: 'deactivate'; user: User }
   | { kind: 'tokens'; user: User }
+  | { kind: 'invite'; user: User; send: boolean }
   | null;
 
 const dash = (v: string | null | undefined) => v || t('common.none');
@@ -80,6 +82,11 @@ export function UsersPage() {
                         {t('users.tokens')}
                       </button>
                     )}
+                    {u.active && u.can?.invite && (
+                      <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'invite', user: u, send: false })} data-testid="user-invite-button">
+                        {t('invite.action')}
+                      </button>
+                    )}
                     {u.active && u.can?.deactivate && (
                       <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'deactivate', user: u })} data-testid="user-deactivate-button">
                         {t('users.deactivate')}
@@ -93,7 +100,16 @@ export function UsersPage() {
         </div>
       )}
 
-      {dialog?.kind === 'create' && <CreateUser teams={teamList} onClose={close} onDone={list.reload} />}
+      {dialog?.kind === 'create' && (
+        <CreateUser
+          teams={teamList}
+          onClose={close}
+          onDone={list.reload}
+          // A user created without a password gets their invitation at once.
+          onInvite={(user) => setDialog({ kind: 'invite', user, send: true })}
+        />
+      )}
+      {dialog?.kind === 'invite' && <InviteModal user={dialog.user} send={dialog.send} onClose={close} />}
       {dialog?.kind === 'edit' && <EditUser user={dialog.user} teams={teamList} onClose={close} onDone={list.reload} />}
       {dialog?.kind === 'tokens' && <UserTokensModal user={dialog.user} onClose={close} />}
       {dialog?.kind === 'deactivate' && (
