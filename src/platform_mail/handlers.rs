@@ -1,7 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 
 use super::model::{
-    Invitation, ResetRequest, SenderInput, SenderState, SetPassword, TestMailInput, TestMailResult,
+    Invitation, LatestInvitation, ResetRequest, SenderInput, SenderState, SetPassword,
+    TestMailInput, TestMailResult,
 };
 use super::{PlatformMailError, service, worker};
 use crate::auth::{Principal, password, policy, strength};
@@ -127,10 +128,10 @@ pub async fn invite(
 }
 
 /// The user's latest invitation and its delivery (queued, sent, failed
-/// with the reason).
+/// with the reason); `invitation` is null when none was sent.
 #[utoipa::path(get, path = "/api/v1/users/{id}/invitation", tag = "users",
     params(("id" = i64, Path)),
-    responses((status = 200, body = Invitation), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = LatestInvitation), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
 #[get("/users/{id}/invitation")]
 pub async fn invitation(
     state: web::Data<AppState>,

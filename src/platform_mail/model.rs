@@ -197,6 +197,12 @@ pub struct Invitation {
     pub used_at: Option<String>,
 }
 
+/// A user's latest invitation, `null` when none was sent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LatestInvitation {
+    pub invitation: Option<Invitation>,
+}
+
 /// "Forgot password": the address to send a link to.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,9 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::error::PlatformMailError;
-use super::model::{Invitation, MailKind, PlatformSender, SenderInput, SenderState};
+use super::model::{
+    Invitation, LatestInvitation, MailKind, PlatformSender, SenderInput, SenderState,
+};
 use super::store::{self, NewMail, NewToken, SenderRow};
 use crate::audit::{self, Actor};
 use crate::auth::service::RevokeReason;
@@ -263,10 +265,12 @@ pub fn latest_invitation(
     conn: &Connection,
     who: &Principal,
     user_id: UserId,
-) -> Result<Invitation, PlatformMailError> {
+) -> Result<LatestInvitation, PlatformMailError> {
     let user = store_user(conn, who, user_id)?;
     policy::invite_user(who, user.as_ref())?;
-    store::latest_invitation(conn, user.id)?.ok_or(PlatformMailError::NoInvitation)
+    Ok(LatestInvitation {
+        invitation: store::latest_invitation(conn, user.id)?,
+    })
 }
 
 /// "Forgot password": queues a reset link (1 h) when `email` is an active

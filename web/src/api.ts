@@ -25,6 +25,7 @@ export type AuditPage = Schemas['AuditPage'];
 export type ApiToken = Schemas['TokenInfo'];
 export type NewApiToken = Schemas['TokenCreated'];
 export type Invitation = Schemas['Invitation'];
+export type LatestInvitation = Schemas['LatestInvitation'];
 export type SenderState = Schemas['SenderState'];
 export type PlatformSender = Schemas['PlatformSender'];
 export type TestMailResult = Schemas['TestMailResult'];

@@ -3540,7 +3540,7 @@ export interface paths {
         };
         /**
          * The user's latest invitation and its delivery (queued, sent, failed
-         *     with the reason).
+         *     with the reason); `invitation` is null when none was sent.
          */
         get: operations["invitation"];
         put?: never;
@@ -7276,6 +7276,10 @@ export interface components {
          * @enum {string}
          */
         KnowledgeVisibility: "internal" | "public";
+        /** @description A user's latest invitation, `null` when none was sent. */
+        LatestInvitation: {
+            invitation: null | components["schemas"]["Invitation"];
+        };
         /** @description The agent's course page. */
         Lesson: {
             articles: components["schemas"]["LessonArticle"][];
@@ -9900,6 +9904,7 @@ export type KnowledgeProjectAgent = components['schemas']['KnowledgeProjectAgent
 export type KnowledgeProjectDetail = components['schemas']['KnowledgeProjectDetail'];
 export type KnowledgeSuggestion = components['schemas']['KnowledgeSuggestion'];
 export type KnowledgeVisibility = components['schemas']['KnowledgeVisibility'];
+export type LatestInvitation = components['schemas']['LatestInvitation'];
 export type Lesson = components['schemas']['Lesson'];
 export type LessonArticle = components['schemas']['LessonArticle'];
 export type LessonQuestion = components['schemas']['LessonQuestion'];
@@ -35531,7 +35536,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Invitation"];
+                    "application/json": components["schemas"]["LatestInvitation"];
                 };
             };
             /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */

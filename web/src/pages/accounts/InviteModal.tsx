@@ -2,7 +2,7 @@
 // stands (queued, sent, failed with the reason), and sending a new one.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type Invitation, type User } from '../../api';
+import { api, type Invitation, type LatestInvitation, type User } from '../../api';
 import { formatDateTime, hasMessage, t, type MsgKey } from '../../i18n';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Modal } from '../../components/Modal';
@@ -16,9 +16,9 @@ export function InviteModal({ user, send, onClose }: { user: User; send?: boolea
 
   const load = async () => {
     try {
-      setInvitation(await api.get<Invitation>(`/users/${user.id}/invitation`));
+      setInvitation((await api.get<LatestInvitation>(`/users/${user.id}/invitation`)).invitation);
     } catch (e) {
-      if (!(e instanceof ApiError && e.status === 404)) setError(e);
+      setError(e);
     } finally {
       setLoaded(true);
     }
