@@ -133,12 +133,20 @@ pub fn save_sender(
     get_sender(conn, who, public_url)
 }
 
-/// The saved sender's SMTP settings and its From, the password opened;
-/// `None` without a sender.
+/// How to send as the platform: the SMTP settings (password opened) and
+/// the From.
+pub struct PlatformSmtp {
+    pub settings: SmtpSettings,
+    pub from_address: String,
+    pub from_name: String,
+}
+
+/// The saved sender's settings; `None` without a sender, `Some(Err)` when
+/// they cannot be used (the password does not open).
 pub fn smtp_settings(
     conn: &Connection,
     sealer: &Sealer,
-) -> Result<Option<Result<(SmtpSettings, String, String), SendError>>, PlatformMailError> {
+) -> Result<Option<Result<PlatformSmtp, SendError>>, PlatformMailError> {
     let Some(row) = store::sender(conn)? else {
         return Ok(None);
     };
@@ -163,8 +171,8 @@ pub fn smtp_settings(
     } else {
         row.from_name
     };
-    Ok(Some(Ok((
-        SmtpSettings {
+    Ok(Some(Ok(PlatformSmtp {
+        settings: SmtpSettings {
             host: row.smtp_host,
             port: row.smtp_port,
             security,
@@ -172,9 +180,9 @@ pub fn smtp_settings(
             username: row.smtp_username,
             password,
         },
-        row.from_address,
+        from_address: row.from_address,
         from_name,
-    ))))
+    })))
 }
 
 /// A new link for `user`: the user's open links voided, the token's hash

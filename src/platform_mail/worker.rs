@@ -138,7 +138,7 @@ async fn send(
     body_text: String,
 ) -> Result<(), SendError> {
     let sealer = state.sealer.clone();
-    let settings = state
+    let smtp = state
         .db
         .read(move |conn| service::smtp_settings(conn, &sealer))
         .await
@@ -147,7 +147,11 @@ async fn send(
             permanent: false,
         })?
         .ok_or_else(|| SendError::permanent(NO_SENDER))??;
-    let (settings, from_address, from_name) = settings;
+    let service::PlatformSmtp {
+        settings,
+        from_address,
+        from_name,
+    } = smtp;
     let mail = OutgoingMail {
         from_name,
         message_id: crate::mail::outbound::new_message_id(&from_address),

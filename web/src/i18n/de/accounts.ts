@@ -47,6 +47,7 @@ export const accounts: AreaMessages<typeof en> = {
   'users.passwordSet': 'Passwort jetzt festlegen',
   'delivery.reason.no-sender': 'Es ist kein Absender für Plattform-E-Mails eingerichtet.',
   'delivery.reason.link-void': 'Der Link wurde verwendet oder ersetzt, bevor die E-Mail hinausging.',
+  'services.name.platform.mail': 'Plattform-E-Mails (Einladungen, Passwort-Links)',
   'nav.platformMail': 'Plattform-E-Mail',
   'platformMail.title': 'Plattform-E-Mail',
   'platformMail.intro': 'Das E-Mail-Konto, über das die Plattform ihre eigenen E-Mails versendet: Einladungen und Passwort-Links. Postfächer der Mandanten werden dafür nicht verwendet.',

@@ -46,6 +46,7 @@ export const accounts = {
   'users.passwordSet': 'Set a password now',
   'delivery.reason.no-sender': 'No sender for platform mail is set up.',
   'delivery.reason.link-void': 'The link was used or replaced before the e-mail went out.',
+  'services.name.platform.mail': 'Platform mail (invitations, password resets)',
   'nav.platformMail': 'Platform mail',
   'platformMail.title': 'Platform mail',
   'platformMail.intro': 'The mail account the platform sends its own e-mails from: invitations and password links. Client mailboxes are not used for them.',
