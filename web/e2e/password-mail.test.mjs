@@ -9,10 +9,17 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { realServer, signIn } from './harness.mjs';
 import { startPostfix } from './postfix.mjs';
 
 const PUBLIC_URL = 'https://service.zezaro.test';
+// Screenshots of each screen, for a person to look at (e2e/out/, not committed).
+const outDir = join(dirname(fileURLToPath(import.meta.url)), 'out');
+mkdirSync(outDir, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: join(outDir, `password-mail-${name}.png`), fullPage: true });
 const env = realServer({ serverEnv: { ZEZARO_PUBLIC_URL: PUBLIC_URL } });
 const ANNA = 'anna.schmidt@acme-energie.example';
 const NEW_PASSWORD = 'Leuchtturm-Brandung-Kompass-42';
@@ -58,6 +65,7 @@ test('platform sender, forgot password by mail, new password, invitation', async
   await page.getByTestId('platform-mail-test-to').fill('paula@example.org');
   await page.getByTestId('platform-mail-test-send').click();
   assert.match(await page.getByTestId('platform-mail-test-result').innerText(), /Die Testnachricht wurde an paula@example\.org gesendet/);
+  await shot(page, 'sender');
   // In the admin's language, now German.
   await postfix.waitFor('Testnachricht von zezaro');
 
@@ -72,6 +80,7 @@ test('platform sender, forgot password by mail, new password, invitation', async
   await anon.getByTestId('forgot-page').waitFor();
   assert.match(await anon.getByRole('heading', { level: 1 }).innerText(), /Passwort vergessen/);
   await noSidewaysScroll(anon);
+  await shot(anon, 'forgot');
   await anon.getByTestId('forgot-email').fill(ANNA);
   await anon.getByTestId('forgot-submit').click();
   assert.match(await anon.getByTestId('forgot-done').innerText(), /Falls ein aktives Konto diese Adresse nutzt/);
@@ -86,6 +95,7 @@ test('platform sender, forgot password by mail, new password, invitation', async
   await anon.getByTestId('set-password-page').waitFor();
   assert.match(await anon.getByRole('heading', { level: 1 }).innerText(), /Passwort festlegen/);
   await noSidewaysScroll(anon);
+  await shot(anon, 'set-password');
   await anon.getByTestId('set-password-new').fill(NEW_PASSWORD);
   await anon.getByTestId('set-password-repeat').fill(NEW_PASSWORD);
   await anon.getByTestId('set-password-submit').click();
@@ -119,6 +129,7 @@ test('platform sender, forgot password by mail, new password, invitation', async
   const shown = await page.getByTestId('invite-state').innerText();
   assert.match(shown, /Einladung versendet am \d{2}\.\d{2}\.\d{4}/);
   assert.match(shown, /Der Link gilt bis \d{2}\.\d{2}\.\d{4}/);
+  await shot(page, 'invitation');
   const invitation = await postfix.waitFor('Ihre Einladung zu zezaro');
   assert.match(invitation.to, /jonas\.weber@nordlicht\.example/);
   assert.deepEqual(admin.problems, []);
