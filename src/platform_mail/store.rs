@@ -141,6 +141,15 @@ pub fn token_by_hash(conn: &Connection, token_hash: &str) -> StoreResult<Option<
         .optional()?)
 }
 
+/// Deletes links that ended (expired) more than 30 days ago, with their
+/// mails; the number deleted.
+pub fn purge_old_tokens(conn: &Connection) -> StoreResult<usize> {
+    let cutoff = crate::sla::clock::stamp(chrono::Utc::now() - chrono::Duration::days(30));
+    Ok(conn
+        .prepare_cached("DELETE FROM password_tokens WHERE expires_at <= ?1")?
+        .execute([cutoff])?)
+}
+
 /// Marks an open, unexpired link used; false when it no longer was open
 /// (a second use racing the first).
 pub fn use_token(conn: &Connection, id: i64, at: &str) -> StoreResult<bool> {

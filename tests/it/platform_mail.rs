@@ -338,6 +338,19 @@ async fn forgot_password_answers_alike_and_ends_the_sessions() {
         (status.as_u16(), body["code"].as_str()),
         (410, Some("token-expired"))
     );
+    // A month past its end, the hourly purge deletes it (the fresh ones stay).
+    let purged = ts
+        .server
+        .state
+        .db
+        .write_blocking(|tx| zezaro::platform_mail::store::purge_old_tokens(tx))
+        .unwrap();
+    assert_eq!(purged, 1);
+    let (status, body) = set_password(&ts, &expired, NEW_PASSWORD).await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (410, Some("token-invalid"))
+    );
 
     // A deactivated user gets no mail; the answer is the same.
     let jonas = ts
