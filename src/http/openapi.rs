@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         crate::platform_mail::handlers::invite,
         crate::platform_mail::handlers::invitation,
         crate::platform_mail::handlers::request_reset,
+        crate::platform_mail::handlers::check_link,
         crate::platform_mail::handlers::set_password,
         crate::clients::handlers::list,
         crate::clients::handlers::create,

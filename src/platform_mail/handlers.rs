@@ -1,8 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 
 use super::model::{
-    Invitation, LatestInvitation, ResetRequest, SenderInput, SenderState, SetPassword,
-    TestMailInput, TestMailResult,
+    Invitation, LatestInvitation, LinkCheck, PasswordLink, ResetRequest, SenderInput, SenderState,
+    SetPassword, TestMailInput, TestMailResult,
 };
 use super::{PlatformMailError, service, worker};
 use crate::auth::{Principal, password, policy, strength};
@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(invite)
         .service(invitation)
         .service(request_reset)
+        .service(check_link)
         .service(set_password);
 }
 
@@ -183,6 +184,32 @@ pub async fn request_reset(
         }
     });
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// Whom an open one-time link is for (the token in the body, not the
+/// URL, so it stays out of logs); `410` as for setting the password when
+/// the link does not work (any more). Uses nothing up.
+#[utoipa::path(post, path = "/api/v1/auth/password-link", tag = "auth", request_body = LinkCheck,
+    responses((status = 200, body = PasswordLink), (status = 410, body = ProblemBody)),
+    security(()))]
+#[post("/auth/password-link")]
+pub async fn check_link(
+    state: web::Data<AppState>,
+    body: ValidJson<LinkCheck>,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().token;
+    let link = state
+        .db
+        .read(move |conn| {
+            service::check_token(conn, &token).map(|(row, user)| PasswordLink {
+                email: user.email,
+                name: user.name,
+                purpose: row.purpose,
+                expires_at: row.expires_at,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(link))
 }
 
 /// Sets a new password through a one-time link (invitation or reset):

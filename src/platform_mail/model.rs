@@ -211,6 +211,25 @@ pub struct ResetRequest {
     pub email: String,
 }
 
+/// A one-time link to look at before setting a password.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkCheck {
+    #[schema(max_length = 100)]
+    pub token: String,
+}
+
+/// Whom an open link is for, so the page can say it before the password
+/// is typed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PasswordLink {
+    pub email: String,
+    pub name: String,
+    /// `invitation` or `reset`.
+    pub purpose: Purpose,
+    pub expires_at: String,
+}
+
 /// A new password through a one-time link.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

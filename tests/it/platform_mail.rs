@@ -212,6 +212,23 @@ async fn an_invitation_arrives_and_its_link_sets_the_password_once() {
         (410, Some("token-invalid"))
     );
 
+    // The page can say whom the link is for, before anything is typed.
+    let (status, link) = ts
+        .anonymous()
+        .post("/api/v1/auth/password-link", json!({ "token": token }))
+        .await;
+    assert_eq!(status, 200, "{link}");
+    assert_eq!(link["email"], "neu.agent@acme-energie.example");
+    assert_eq!(link["purpose"], "invitation");
+    let (status, body) = ts
+        .anonymous()
+        .post("/api/v1/auth/password-link", json!({ "token": old_token }))
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (410, Some("token-invalid"))
+    );
+
     // A weak password is refused and leaves the link usable.
     let (status, body) = set_password(&ts, &token, "passwort123").await;
     assert_eq!(status, 422, "{body}");

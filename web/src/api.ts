@@ -26,6 +26,7 @@ export type ApiToken = Schemas['TokenInfo'];
 export type NewApiToken = Schemas['TokenCreated'];
 export type Invitation = Schemas['Invitation'];
 export type LatestInvitation = Schemas['LatestInvitation'];
+export type PasswordLink = Schemas['PasswordLink'];
 export type SenderState = Schemas['SenderState'];
 export type PlatformSender = Schemas['PlatformSender'];
 export type TestMailResult = Schemas['TestMailResult'];

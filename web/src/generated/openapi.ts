@@ -78,6 +78,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whom an open one-time link is for (the token in the body, not the
+         *     URL, so it stays out of logs); `410` as for setting the password when
+         *     the link does not work (any more). Uses nothing up.
+         */
+        post: operations["check_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password-reset": {
         parameters: {
             query?: never;
@@ -7322,6 +7343,10 @@ export interface components {
             id: number;
             text: string;
         };
+        /** @description A one-time link to look at before setting a password. */
+        LinkCheck: {
+            token: string;
+        };
         LinkInput: {
             /** Format: int64 */
             case_id: number;
@@ -8206,6 +8231,17 @@ export interface components {
              */
             new_password: string;
         };
+        /**
+         * @description Whom an open link is for, so the page can say it before the password
+         *     is typed.
+         */
+        PasswordLink: {
+            email: string;
+            expires_at: string;
+            name: string;
+            /** @description `invitation` or `reset`. */
+            purpose: components["schemas"]["Purpose"];
+        };
         /** @description What the UI may offer the user; derived from the policy, never stored. */
         Permissions: {
             manage_clients: boolean;
@@ -8414,6 +8450,11 @@ export interface components {
             /** @description The honeypot: must stay empty. */
             website?: string;
         };
+        /**
+         * @description What a one-time link is for (`password_tokens.purpose`).
+         * @enum {string}
+         */
+        Purpose: "invitation" | "reset";
         /** @description A multiple-choice question with one or more right answers. */
         Question: {
             choices: components["schemas"]["Choice"][];
@@ -9908,6 +9949,7 @@ export type LatestInvitation = components['schemas']['LatestInvitation'];
 export type Lesson = components['schemas']['Lesson'];
 export type LessonArticle = components['schemas']['LessonArticle'];
 export type LessonQuestion = components['schemas']['LessonQuestion'];
+export type LinkCheck = components['schemas']['LinkCheck'];
 export type LinkInput = components['schemas']['LinkInput'];
 export type Locale = components['schemas']['Locale'];
 export type LogEntry = components['schemas']['LogEntry'];
@@ -9976,6 +10018,7 @@ export type OrganizationPage = components['schemas']['OrganizationPage'];
 export type OrganizationPatch = components['schemas']['OrganizationPatch'];
 export type Param = components['schemas']['Param'];
 export type PasswordChange = components['schemas']['PasswordChange'];
+export type PasswordLink = components['schemas']['PasswordLink'];
 export type Permissions = components['schemas']['Permissions'];
 export type PlatformSender = components['schemas']['PlatformSender'];
 export type Presence = components['schemas']['Presence'];
@@ -9993,6 +10036,7 @@ export type ProjectSeats = components['schemas']['ProjectSeats'];
 export type PublicFormInfo = components['schemas']['PublicFormInfo'];
 export type PublicHoliday = components['schemas']['PublicHoliday'];
 export type PublicSubmission = components['schemas']['PublicSubmission'];
+export type Purpose = components['schemas']['Purpose'];
 export type Question = components['schemas']['Question'];
 export type QueuedCase = components['schemas']['QueuedCase'];
 export type QueueReason = components['schemas']['QueueReason'];
@@ -10432,6 +10476,118 @@ export interface operations {
             };
             /** @description The change conflicts with the stored state (`code` says how) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    check_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkCheck"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordLink"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description A value breaks a rule (`field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

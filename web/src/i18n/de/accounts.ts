@@ -14,6 +14,7 @@ export const accounts: AreaMessages<typeof en> = {
   'forgot.done': 'Falls ein aktives Konto diese Adresse nutzt, ist ein Link unterwegs. Bitte sehen Sie in Ihrem Posteingang (und im Spam-Ordner) nach.',
   'forgot.back': 'Zurück zur Anmeldung',
   'setPassword.title': 'Passwort festlegen',
+  'setPassword.for': 'Für das Konto {email}. Der Link gilt bis {at}.',
   'setPassword.intro': 'Wählen Sie Ihr Passwort. Danach werden Sie auf allen Geräten abgemeldet und melden sich mit dem neuen Passwort an.',
   'setPassword.new': 'Neues Passwort',
   'setPassword.repeat': 'Neues Passwort wiederholen',

@@ -13,6 +13,7 @@ export const accounts = {
   'forgot.done': 'If an active account uses this address, a link is on its way. Please check your inbox (and the spam folder).',
   'forgot.back': 'Back to sign-in',
   'setPassword.title': 'Set password',
+  'setPassword.for': 'For the account {email}. The link works until {at}.',
   'setPassword.intro': 'Choose your password. Afterwards you are signed out on all devices and sign in with the new password.',
   'setPassword.new': 'New password',
   'setPassword.repeat': 'Repeat the new password',

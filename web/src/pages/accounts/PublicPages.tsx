@@ -2,8 +2,8 @@
 // setting a password through the one-time link of an e-mail.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../api';
-import { setLocale, t } from '../../i18n';
+import { api, type PasswordLink } from '../../api';
+import { formatDateTime, setLocale, t } from '../../i18n';
 import { navigate, onLinkClick } from '../../router';
 import { ErrorBox } from '../../components/ErrorBox';
 import { Field } from '../../components/Field';
@@ -94,6 +94,17 @@ export function SetPasswordPage() {
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // Whom the link is for; a link that no longer works says so at once.
+  const [link, setLink] = useState<PasswordLink | null>(null);
+  const [linkError, setLinkError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!token) return;
+    api
+      .post<PasswordLink>('/auth/password-link', { token })
+      .then(setLink)
+      .catch(setLinkError);
+  }, [token]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -114,6 +125,15 @@ export function SetPasswordPage() {
     }
   };
 
+  if (linkError)
+    return (
+      <Card title={t('setPassword.title')} testId="set-password-page">
+        <ErrorBox error={linkError} />
+        <a href="/forgot-password" onClick={onLinkClick} data-testid="set-password-new-link">
+          {t('setPassword.newLink')}
+        </a>
+      </Card>
+    );
   if (!token)
     return (
       <Card title={t('setPassword.title')} testId="set-password-page">
@@ -136,6 +156,11 @@ export function SetPasswordPage() {
         </>
       ) : (
         <form onSubmit={submit} class="form" data-testid="set-password-form">
+          {link && (
+            <p data-testid="set-password-for">
+              {t('setPassword.for', { email: link.email, at: formatDateTime(link.expires_at) })}
+            </p>
+          )}
           <p class="muted">{t('setPassword.intro')}</p>
           <Field label={t('setPassword.new')} hint={t('password.hint')}>
             <input type="password" required minLength={10} maxLength={256} autoComplete="new-password" autoFocus value={next} onInput={(e) => setNext(e.currentTarget.value)} data-testid="set-password-new" />
