@@ -133,6 +133,29 @@ test('platform sender, forgot password by mail, new password, invitation', async
   await shot(page, 'invitation');
   const invitation = await postfix.waitFor('Ihre Einladung zu zezaro');
   assert.match(invitation.to, /jonas\.weber@nordlicht\.example/);
+  await page.getByTestId('invite-close').click();
+
+  // A new user without a password: the invitation goes out right away.
+  await page.getByTestId('new-user').click();
+  const form = page.getByTestId('user-form');
+  await form.getByTestId('user-email').fill('neu.admin@acme-energie.example');
+  await form.getByTestId('user-name').fill('Nora Neu');
+  await form.getByTestId('user-role').selectOption('client-admin');
+  await form.getByTestId('user-client').selectOption({ label: 'Acme Energie GmbH' });
+  assert.equal(await form.getByTestId('user-password-invite').isChecked(), true);
+  assert.equal(await form.getByTestId('user-password').count(), 0);
+  await form.getByTestId('submit').click();
+  await page
+    .locator('[data-testid="invite-modal"] [data-testid="invite-state"][data-state="sent"]')
+    .waitFor()
+    .catch(async (e) => {
+      await shot(page, 'create-failure');
+      throw e;
+    });
+  assert.match(await page.getByTestId('invite-modal').innerText(), /Einladung für Nora Neu/);
+  const welcome = (await postfix.delivered()).filter((m) => m.to.includes('neu.admin@acme-energie.example'));
+  assert.equal(welcome.length, 1);
+  assert.match(welcome[0].subject, /Ihre Einladung zu zezaro/);
   assert.deepEqual(admin.problems, []);
   await admin.context.close();
 });

@@ -56,7 +56,7 @@ export function InviteModal({ user, send, onClose }: { user: User; send?: boolea
       {invitation && <InvitationState invitation={invitation} />}
       <ErrorBox error={error} />
       <div class="form-actions">
-        <button type="button" class="btn" onClick={onClose}>
+        <button type="button" class="btn" onClick={onClose} data-testid="invite-close">
           {t('common.close')}
         </button>
         <button type="button" class="btn btn-primary" disabled={busy || pending} onClick={() => void invite()} data-testid="invite-send">

@@ -16,7 +16,6 @@ type Dialog =
   | { kind: 'edit'; user: User }
   | { kind: 'deactivate'; user: User }
   | { kind: 'tokens'; user: User }
-  | { kind: 'invite'; user: User; send: boolean }
   | null;
 
 const dash = (v: string | null | undefined) => v || t('common.none');
@@ -25,6 +24,8 @@ export function UsersPage() {
   const list = useLoad(() => api.get<List<User>>('/users'));
   const teams = useLoad(() => api.get<List<Team>>('/teams'));
   const [dialog, setDialog] = useState<Dialog>(null);
+  // Its own state: it opens as the create dialog closes.
+  const [invite, setInvite] = useState<{ user: User; send: boolean } | null>(null);
   const close = () => setDialog(null);
   const teamList = teams.data?.items ?? [];
 
@@ -83,7 +84,7 @@ export function UsersPage() {
                       </button>
                     )}
                     {u.active && u.can?.invite && (
-                      <button type="button" class="btn btn-small" onClick={() => setDialog({ kind: 'invite', user: u, send: false })} data-testid="user-invite-button">
+                      <button type="button" class="btn btn-small" onClick={() => setInvite({ user: u, send: false })} data-testid="user-invite-button">
                         {t('invite.action')}
                       </button>
                     )}
@@ -106,10 +107,10 @@ export function UsersPage() {
           onClose={close}
           onDone={list.reload}
           // A user created without a password gets their invitation at once.
-          onInvite={(user) => setDialog({ kind: 'invite', user, send: true })}
+          onInvite={(user) => setInvite({ user, send: true })}
         />
       )}
-      {dialog?.kind === 'invite' && <InviteModal user={dialog.user} send={dialog.send} onClose={close} />}
+      {invite && <InviteModal user={invite.user} send={invite.send} onClose={() => setInvite(null)} />}
       {dialog?.kind === 'edit' && <EditUser user={dialog.user} teams={teamList} onClose={close} onDone={list.reload} />}
       {dialog?.kind === 'tokens' && <UserTokensModal user={dialog.user} onClose={close} />}
       {dialog?.kind === 'deactivate' && (
