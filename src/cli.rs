@@ -493,7 +493,7 @@ fn create_user(
             client_id: None,
             team_id: None,
             tariff,
-            password,
+            password: Some(password),
             locale: None,
         },
     )

@@ -287,7 +287,7 @@ impl Person {
             client_id: None,
             team_id: None,
             tariff: self.tariff,
-            password: DEMO_PASSWORD.into(),
+            password: Some(DEMO_PASSWORD.into()),
             locale: Some(self.locale),
         }
     }

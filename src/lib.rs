@@ -30,6 +30,7 @@ pub mod mail;
 pub mod net;
 pub mod organizations;
 pub mod paging;
+pub mod platform_mail;
 pub mod problem;
 pub mod projects;
 pub mod replication;

@@ -161,12 +161,21 @@ pub fn register_builtin(
         "Purge expired sessions",
         Trigger::Cron("0 17 * * * *".into()),
         |ctx| async move {
-            let purged = ctx
+            let (purged, links) = ctx
                 .db
-                .write(|tx| crate::auth::store::purge_expired_sessions(tx).map_err(AuthError::from))
+                .write(|tx| {
+                    let sessions = crate::auth::store::purge_expired_sessions(tx)?;
+                    // One-time links (and their mails) a month past their end.
+                    let links = crate::platform_mail::store::purge_old_tokens(tx)?;
+                    Ok::<_, AuthError>((sessions, links))
+                })
                 .await
                 .map_err(|err| format!("purging sessions failed: {err}"))?;
-            tracing::info!(sessions = purged, "purged expired sessions");
+            tracing::info!(
+                sessions = purged,
+                links,
+                "purged expired sessions and links"
+            );
             Ok(RunReport::new(
                 purged as u64,
                 RunMessage::new("sessions.purged").num("n", purged as f64),

@@ -46,6 +46,10 @@ pub struct AppState {
     pub search_stats: Arc<crate::search::stats::PhraseCounts>,
     /// The Litestream child, when replication is on (replication/).
     pub replication: Option<Arc<crate::replication::Replicator>>,
+    /// What the platform's own mail is sent with (platform_mail/).
+    pub platform_mail: crate::platform_mail::worker::Sending,
+    /// "Forgot password" requests per address and per client.
+    pub reset_throttle: Arc<crate::platform_mail::ResetThrottle>,
 }
 
 impl AppState {
@@ -81,7 +85,15 @@ impl AppState {
             config.mail_allowed_hosts.clone(),
         );
         let outbox = Arc::new(crate::mail::outbound::Outbox::new(services.clone()));
+        let platform_mail = crate::platform_mail::worker::Sending {
+            db: db.clone(),
+            sealer: sealer.clone(),
+            allowed_hosts: config.mail_allowed_hosts.clone(),
+            public_url: config.public_url.clone(),
+        };
         AppState {
+            platform_mail,
+            reset_throttle: Arc::new(crate::platform_mail::ResetThrottle::default()),
             services,
             backups,
             metrics: Arc::new(crate::services::metrics::Metrics::default()),

@@ -218,6 +218,8 @@ pub struct UserActions {
     pub deactivate: bool,
     /// List and revoke the user's API tokens.
     pub tokens: bool,
+    /// Send an invitation (a one-time link to set the password).
+    pub invite: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

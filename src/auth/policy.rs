@@ -235,6 +235,12 @@ pub fn deactivate_user(p: &Principal, target: UserRef) -> Result<(), Denied> {
     allow(Some(target.id) != p.user_id, Denied::Forbidden)
 }
 
+/// Send a user a one-time link to set their password (an invitation):
+/// exactly who may edit the user.
+pub fn invite_user(p: &Principal, target: UserRef) -> Result<(), Denied> {
+    update_user(p, target, None)
+}
+
 /// List and revoke another user's API tokens: platform admins for anyone,
 /// client admins for the users of their client.
 pub fn manage_user_tokens(p: &Principal, target: UserRef) -> Result<(), Denied> {
@@ -363,6 +369,12 @@ pub fn manage_retention(p: &Principal, project: ProjectRef) -> Result<(), Denied
 
 /// See and control the background services.
 pub fn manage_services(p: &Principal) -> Result<(), Denied> {
+    allow(p.is_admin(), Denied::Forbidden)
+}
+
+/// See and set the platform sender (the SMTP account of the platform's
+/// own mail: invitations, password resets).
+pub fn manage_platform_mail(p: &Principal) -> Result<(), Denied> {
     allow(p.is_admin(), Denied::Forbidden)
 }
 
@@ -811,6 +823,7 @@ pub fn user_actions(p: &Principal, target: UserRef) -> UserActions {
         edit: update_user(p, target, None).is_ok(),
         deactivate: deactivate_user(p, target).is_ok(),
         tokens: manage_user_tokens(p, target).is_ok(),
+        invite: invite_user(p, target).is_ok(),
     }
 }
 
@@ -908,6 +921,7 @@ mod tests {
             edit: false,
             deactivate: false,
             tokens: false,
+            invite: false,
         };
         assert_eq!(user_actions(&admin, provider_agent), none);
         assert_eq!(
@@ -915,7 +929,8 @@ mod tests {
             UserActions {
                 edit: true,
                 deactivate: true,
-                tokens: true
+                tokens: true,
+                invite: true,
             }
         );
         let itself = UserRef {
@@ -924,6 +939,9 @@ mod tests {
             client_id: Some(OWN),
         };
         assert!(!user_actions(&admin, itself).deactivate);
+        // Inviting is editing: a client admin invites their own client's
+        // users (themselves too: a new link), never a provider agent.
+        assert!(user_actions(&admin, itself).invite);
         assert_eq!(user_actions(&agent, own_agent), none);
     }
 

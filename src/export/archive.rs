@@ -586,6 +586,57 @@ mod tests {
         .unwrap();
     }
 
+    /// Every table of the store is exported, or named in `NOT_EXPORTED`
+    /// with its reason (full-text tables' shadow tables with their table).
+    #[test]
+    fn every_table_is_exported_or_excluded_for_a_reason() {
+        use super::super::tables::NOT_EXPORTED;
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = crate::db::Db::open(dir.path()).unwrap();
+        let tables: Vec<String> = db
+            .read_blocking(|conn| {
+                conn.prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()
+                .map_err(crate::db::StoreError::from)
+            })
+            .unwrap();
+        let exported = |table: &str| {
+            EXPORTERS.iter().any(|e| e.requires.contains(&table))
+                || BLOB_SOURCES
+                    .iter()
+                    .any(|(requires, _)| requires.contains(&table))
+        };
+        let excluded = |table: &str| {
+            NOT_EXPORTED
+                .iter()
+                .any(|(t, why)| *t == table && !why.is_empty())
+        };
+        let shadow = |table: &str| {
+            ["_config", "_data", "_docsize", "_idx", "_content"]
+                .iter()
+                .filter_map(|suffix| table.strip_suffix(suffix))
+                .any(|base| tables.iter().any(|t| t == base) && excluded(base))
+        };
+        let unclassified: Vec<&String> = tables
+            .iter()
+            .filter(|t| !exported(t) && !excluded(t) && !shadow(t))
+            .collect();
+        assert!(
+            unclassified.is_empty(),
+            "tables neither exported nor in NOT_EXPORTED: {unclassified:?}"
+        );
+        for (table, _) in NOT_EXPORTED {
+            assert!(
+                tables.iter().any(|t| t == table),
+                "NOT_EXPORTED names {table}, which the store lacks"
+            );
+            assert!(!exported(table), "{table} is exported and in NOT_EXPORTED");
+        }
+    }
+
     #[test]
     fn every_column_is_documented_and_selectable() {
         let dir = tempfile::tempdir().unwrap();

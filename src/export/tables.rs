@@ -2168,6 +2168,72 @@ pub const EXPORTERS: &[Exporter] = &[
 /// Where the client's stored files (blobs) are named: (tables needed, a
 /// SELECT of their sha256 with `?1` = client id). Another table holding
 /// files is one more entry here.
+/// The store's tables that no client export carries, each with the reason
+/// (a test holds every table to being exported or listed here). Secrets
+/// (password hashes aside, which no exporter selects) stay out like
+/// sessions and API tokens; so does what is the platform's, not a client's.
+pub const NOT_EXPORTED: &[(&str, &str)] = &[
+    ("schema_migrations", "the store's own version"),
+    ("sessions", "secret: sign-in sessions (token hashes)"),
+    ("api_tokens", "secret: API tokens (hashes)"),
+    ("settings", "platform settings, not a client's"),
+    (
+        "blobs",
+        "the registry of stored files; their contents are under files/",
+    ),
+    ("service_states", "the appliance's background services"),
+    ("backups", "the appliance's backups"),
+    (
+        "web_form_used_tokens",
+        "spam protection: ids of used form tokens until they expire",
+    ),
+    (
+        "web_form_held",
+        "spam protection: submissions held past a form's hourly limit until released (then a case) or discarded",
+    ),
+    (
+        "outbox",
+        "transient: ids of changes a channel has not sent yet",
+    ),
+    ("rules_state", "a cache key of the compiled rules"),
+    ("routing_settings", "platform settings of routing"),
+    (
+        "routing_announcements",
+        "transient: live events not sent yet",
+    ),
+    (
+        "case_counts",
+        "derived: cases counted by triggers (a recount of cases.jsonl)",
+    ),
+    ("case_search", "derived: the cases' full-text index"),
+    ("contact_search", "derived: the contacts' full-text index"),
+    (
+        "organization_search",
+        "derived: the organizations' full-text index",
+    ),
+    ("kb_search", "derived: the knowledge base's full-text index"),
+    (
+        "case_pairs",
+        "derived: word pairs of the cases' full-text index",
+    ),
+    (
+        "case_pairs_state",
+        "derived: how far the word pairs are filled in",
+    ),
+    (
+        "password_tokens",
+        "secret: one-time links to set a password (only their hashes)",
+    ),
+    (
+        "platform_mail",
+        "the platform's outbox: invitations and reset links (sealed)",
+    ),
+    (
+        "platform_sender",
+        "the platform's SMTP account, not a client's; its password is sealed",
+    ),
+];
+
 pub const BLOB_SOURCES: &[(&[&str], &str)] = &[
     (
         &["attachments"],

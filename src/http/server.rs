@@ -225,6 +225,8 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
         },
     )
     .map_err(|err| StartError::Other(format!("the rules' services: {err}")))?;
+    crate::platform_mail::worker::register(&state.services, state.platform_mail.clone())
+        .map_err(|err| StartError::Other(format!("the platform mail sender: {err}")))?;
     state.mail.sync_all().await;
     let data = web::Data::new(state.clone());
     // Serialised once and shared: a copy of the document per worker cost
@@ -348,6 +350,7 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                     .configure(crate::clients::configure)
                     .configure(crate::projects::configure)
                     .configure(crate::users::configure)
+                    .configure(crate::platform_mail::configure)
                     .configure(crate::teams::configure)
                     .configure(crate::audit::configure)
                     .configure(crate::contacts::configure)

@@ -56,14 +56,14 @@ pub fn list(
     Ok(store::list_for_project(conn, project_id)?)
 }
 
-fn port(value: Option<u16>, default: u16, field: &'static str) -> Result<u16, Invalid> {
+pub(crate) fn port(value: Option<u16>, default: u16, field: &'static str) -> Result<u16, Invalid> {
     match value.unwrap_or(default) {
         0 => Err(Invalid::new(field, "must be between 1 and 65535")),
         p => Ok(p),
     }
 }
 
-fn host(field: &'static str, value: &str) -> Result<String, Invalid> {
+pub(crate) fn host(field: &'static str, value: &str) -> Result<String, Invalid> {
     let value = required_text(field, value, 253)?;
     if value
         .chars()
@@ -74,7 +74,7 @@ fn host(field: &'static str, value: &str) -> Result<String, Invalid> {
     Ok(value)
 }
 
-fn password(field: &'static str, value: &str) -> Result<String, Invalid> {
+pub(crate) fn password(field: &'static str, value: &str) -> Result<String, Invalid> {
     if value.is_empty() {
         return Err(Invalid::new(field, "must not be empty"));
     }

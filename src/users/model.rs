@@ -91,9 +91,11 @@ pub struct NewUser {
     /// Provider agents: their team's tariff (Team Pro is the team's);
     /// may be omitted, and a different one is refused.
     pub tariff: Option<Tariff>,
-    /// At least 10 characters.
+    /// At least 10 characters. Omitted: the user has no usable password
+    /// until they set one through an invitation
+    /// (`POST /users/{id}/invitation`).
     #[schema(max_length = 256)]
-    pub password: String,
+    pub password: Option<String>,
     pub locale: Option<Locale>,
 }
 

@@ -31,7 +31,15 @@ pub fn prepare(who: &Principal, input: NewUser) -> Result<PreparedUser, UserErro
     authorize_create(who, input.role, input.client_id)?;
     let email = validation::email("email", &input.email)?;
     let name = required_text("name", &input.name, 120)?;
-    strength::check_new("password", &input.password, &[&email, &name])?;
+    // Without a password the stored hash is of a random secret nobody
+    // knows: the user signs in only after setting one through a link.
+    let password = match input.password {
+        Some(password) => {
+            strength::check_new("password", &password, &[&email, &name])?;
+            password
+        }
+        None => auth::tokens::random_token(),
+    };
     Ok(PreparedUser {
         email,
         name,
@@ -40,7 +48,7 @@ pub fn prepare(who: &Principal, input: NewUser) -> Result<PreparedUser, UserErro
         team_id: input.team_id,
         tariff: input.tariff,
         locale: input.locale,
-        password_hash: password::hash(&input.password),
+        password_hash: password::hash(&password),
     })
 }
 

@@ -149,6 +149,13 @@ pub fn update(conn: &Connection, user: &User, password_hash: Option<&str>) -> St
     Ok(())
 }
 
+/// A new password (through a one-time link).
+pub fn set_password(conn: &Connection, user_id: UserId, password_hash: &str) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![user_id, password_hash, now()])?;
+    Ok(())
+}
+
 pub fn password_hash(conn: &Connection, user_id: UserId) -> StoreResult<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT password_hash FROM users WHERE id = ?1")?

@@ -35,6 +35,7 @@ mod mail_ingest;
 mod mail_outbound;
 mod my_figures;
 mod phone_lookup;
+mod platform_mail;
 mod replication;
 mod routing;
 mod rule_actions;

@@ -24,8 +24,9 @@ const CHROMIUM_ARGS = [
 /**
  * Registers the file's before/after hooks; the returned object carries
  * `baseUrl`, `browser` and the server's `log` once `before` has run.
+ * `serverEnv`: environment variables for the server.
  */
-export function realServer() {
+export function realServer({ serverEnv = {} } = {}) {
   const env = { baseUrl: '', browser: null, log: '' };
   let server;
   let dataDir;
@@ -37,6 +38,8 @@ export function realServer() {
     // Mailboxes on this machine (plain text to 127.0.0.1) need the platform's allow list.
     server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mail-allowed-hosts', '127.0.0.0/8,localhost'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Settings of the file's own (e.g. ZEZARO_PUBLIC_URL for mailed links).
+      env: { ...process.env, ...serverEnv },
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${env.log}`)), 60_000);

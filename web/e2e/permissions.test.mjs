@@ -4,7 +4,7 @@
 //
 //   ZEZARO_BIN=../target/debug/zezaro node --test e2e/permissions.test.mjs
 //
-// Acme's client admin sees Edit/Deactivate on Acme's own agent, none on the
+// Acme's client admin sees Edit/Deactivate/Send invitation on Acme's own agent, none on the
 // provider's agent (whose change the server refuses); a Team Pro agent in
 // the gas project (a distribution plan) is offered only the handling teams
 // the server lets them give, and no contact import. German and English.
@@ -44,8 +44,8 @@ async function login(email, language, viewport = { width: 1366, height: 768 }) {
 const call = (context, method, path, body) => apiCall(env, context, method, path, body);
 
 const languages = [
-  { language: 'de', edit: 'Bearbeiten', deactivate: 'Deaktivieren', handling: ['Eigenes Team', 'Dienstleister – Team Pro'] },
-  { language: 'en', edit: 'Edit', deactivate: 'Deactivate', handling: ['Own team', 'Provider – Team Pro'] },
+  { language: 'de', edit: 'Bearbeiten', deactivate: 'Deaktivieren', invite: 'Einladung senden', handling: ['Eigenes Team', 'Dienstleister – Team Pro'] },
+  { language: 'en', edit: 'Edit', deactivate: 'Deactivate', invite: 'Send invitation', handling: ['Own team', 'Provider – Team Pro'] },
 ];
 
 for (const l of languages) {
@@ -62,11 +62,14 @@ for (const l of languages) {
       await provider.waitFor();
       assert.equal((await own.getByTestId('user-edit-button').innerText()).trim(), l.edit);
       assert.equal((await own.getByTestId('user-deactivate-button').innerText()).trim(), l.deactivate);
+      assert.equal((await own.getByTestId('user-invite-button').innerText()).trim(), l.invite);
       assert.equal(await provider.getByRole('button').count(), 0, 'no action on the provider’s agent');
       // The server refuses what is not offered.
       const users = await (await call(admin.context, 'GET', '/users')).json();
       const mehmet = users.items.find((u) => u.email === BASIC);
-      assert.deepEqual(mehmet.can, { edit: false, deactivate: false, tokens: false });
+      assert.deepEqual(mehmet.can, { edit: false, deactivate: false, tokens: false, invite: false });
+      const invite = await call(admin.context, 'POST', `/users/${mehmet.id}/invitation`, {});
+      assert.equal(invite.status(), 403);
       const refused = await call(admin.context, 'PATCH', `/users/${mehmet.id}`, { name: 'Mehmet Y.' });
       assert.equal(refused.status(), 403);
       // Nor on themselves: no deactivation of one's own account.

@@ -25,6 +25,13 @@ export type AuditEntry = Schemas['AuditEntry'];
 export type AuditPage = Schemas['AuditPage'];
 export type ApiToken = Schemas['TokenInfo'];
 export type NewApiToken = Schemas['TokenCreated'];
+export type Invitation = Schemas['Invitation'];
+export type LatestInvitation = Schemas['LatestInvitation'];
+export type PasswordLink = Schemas['PasswordLink'];
+export type SenderState = Schemas['SenderState'];
+export type PlatformSender = Schemas['PlatformSender'];
+export type TestMailResult = Schemas['TestMailResult'];
+export type MailSecurity = Schemas['Security'];
 
 /** `{ "items": [...] }`, as every list endpoint answers. */
 export interface List<T> {

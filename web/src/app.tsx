@@ -6,6 +6,7 @@ import { SessionContext, loadProjectId, saveProjectId, type Session } from './se
 import { Frame } from './components/Frame';
 import { ErrorBox } from './components/ErrorBox';
 import { LoginPage } from './pages/Login';
+import { PublicPage, isPublicPath } from './pages/accounts/PublicPages';
 
 export function App() {
   const path = usePath();
@@ -27,6 +28,8 @@ export function App() {
   };
 
   const toLogin = () => {
+    // "Forgot password" and the e-mail's link work without a session.
+    if (isPublicPath(window.location.pathname)) return;
     const here = window.location.pathname + window.location.search;
     navigate(here === '/' || here.startsWith('/login') ? '/login' : `/login?next=${encodeURIComponent(here)}`, true);
   };
@@ -48,10 +51,11 @@ export function App() {
 
   // Redirects between the login page and the app frame.
   useEffect(() => {
-    if (me === null && path !== '/login') toLogin();
+    if (me === null && path !== '/login' && !isPublicPath(path)) toLogin();
     if (me && path === '/login') navigate(safeNext(), true);
   }, [me, path]);
 
+  if (isPublicPath(path)) return <PublicPage path={path} />;
   if (bootError)
     return (
       <main class="boot">

@@ -49,6 +49,7 @@ const TokensPage = lazyPage(() => import('./pages/Tokens').then((m) => m.TokensP
 const ContactImportPage = lazyPage(() => import('./pages/ContactImport').then((m) => m.ContactImportPage));
 const ServicesPage = lazyPage(() => import('./pages/Services').then((m) => m.ServicesPage));
 const BackupsPage = lazyPage(() => import('./pages/Backups').then((m) => m.BackupsPage));
+const PlatformMailPage = lazyPage(() => import('./pages/accounts/PlatformMailPage').then((m) => m.PlatformMailPage));
 const ExportsPage = lazyPage(() => import('./pages/Exports').then((m) => m.ExportsPage));
 const HistoryPage = lazyPage(() => import('./pages/knowledge/HistoryPage').then((m) => m.HistoryPage));
 const TextModuleHistoryPage = lazyPage(() => import('./pages/TextModuleHistory').then((m) => m.TextModuleHistoryPage));
@@ -247,6 +248,12 @@ export const routes: RouteDef[] = [
     page: BackupsPage,
     allowed: (me) => me.permissions.manage_backups,
     nav: { label: 'nav.backups', section: 'admin', testId: 'nav-backups' },
+  },
+  {
+    path: '/admin/platform-mail',
+    page: PlatformMailPage,
+    allowed: (me) => me.user.role === 'admin',
+    nav: { label: 'nav.platformMail', section: 'admin', testId: 'nav-platform-mail' },
   },
   {
     path: '/admin/exports',

@@ -290,6 +290,12 @@ fn matrix_mailbox(address: &str) -> Value {
     })
 }
 
+/// A platform sender on a loopback port nobody listens on.
+fn matrix_sender() -> Value {
+    json!({ "smtp_host": "127.0.0.1", "smtp_port": 1, "smtp_security": "plain",
+            "from_address": "noreply@zezaro.example" })
+}
+
 fn expected_code(endpoint: &str, status: u16) -> Option<&'static str> {
     match status {
         401 => Some("unauthenticated"),
@@ -374,8 +380,17 @@ fn p(path: impl std::fmt::Display) -> String {
 
 impl Ctx {
     async fn new() -> Ctx {
-        let ts = common::demo_server().await;
+        // A public address and a platform sender, so that invitations can
+        // be queued (the sender's server never answers; the mails fail).
+        let ts = common::server_with(true, |config| {
+            config.public_url = Some("https://matrix.zezaro.test".into());
+        })
+        .await;
         let setup = ts.token_client(ADMIN);
+        let (status, sender) = setup
+            .put(&p("/platform/mail-sender"), matrix_sender())
+            .await;
+        assert_eq!(status, 200, "{sender}");
         // ACMEQA: an Acme project in which the lead is only an agent, so that
         // "manages members only where lead" has a 403 cell.
         let acme = ts.id_of(&p("/clients"), "name", ACME).await;
@@ -1095,6 +1110,37 @@ impl Ctx {
                             "new_password": "a quite unguessable phrase 42" }),
                 )
                 .await
+            }
+            "POST /users/{id}/invitation" | "GET /users/{id}/invitation" => {
+                let email = if target == "self" {
+                    role_email(role)
+                } else {
+                    user_target(target)
+                };
+                let path = p(format!("/users/{}/invitation", fx.users[email].0));
+                if endpoint.starts_with("GET") {
+                    // An invitation to look at, sent by the admin.
+                    let (status, _) = self.setup.post(&path, json!({})).await;
+                    assert_eq!(status, 202, "the admin invites {email}");
+                    return api.get(&path).await;
+                }
+                api.post(&path, json!({})).await
+            }
+            "GET /platform/mail-sender" => api.get(&p("/platform/mail-sender")).await,
+            "PUT /platform/mail-sender" => {
+                api.put(&p("/platform/mail-sender"), matrix_sender()).await
+            }
+            "POST /platform/mail-sender/test" => {
+                let result = api
+                    .post(
+                        &p("/platform/mail-sender/test"),
+                        json!({ "to": "matrix@example.com" }),
+                    )
+                    .await;
+                if result.0 == StatusCode::OK {
+                    assert_eq!(result.1["sent"], false, "{}", result.1);
+                }
+                result
             }
             "GET /users/{id}/tokens" | "DELETE /users/{id}/tokens/{token_id}" => {
                 let email = if target == "self" {

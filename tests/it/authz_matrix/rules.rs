@@ -88,6 +88,24 @@ async fn anonymous_callers_get_only_the_login() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["email"], ANNA);
 
+    // Besides the login, only "forgot password" (the same answer for any
+    // address) and a password through a one-time link take no sign-in
+    // (platform_mail.rs tests them through).
+    let (status, _) = anon
+        .post(&p("/auth/password-reset"), json!({ "email": ANNA }))
+        .await;
+    assert_eq!(status, 202);
+    let (status, body) = anon
+        .post(
+            &p("/auth/set-password"),
+            json!({ "token": "guessed", "password": "a quite unguessable phrase 42" }),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (410, Some("token-invalid"))
+    );
+
     let forged = Api::new(&ts.url, Some("zz_not-a-real-token".into()));
     for path in ["/me", "/clients", "/projects", "/users", "/teams", "/audit"] {
         let (status, body) = forged.get(&p(path)).await;

@@ -78,6 +78,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whom an open one-time link is for (the token in the body, not the
+         *     URL, so it stays out of logs); `410` as for setting the password when
+         *     the link does not work (any more). Uses nothing up.
+         */
+        post: operations["check_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * "Forgot password": sends an active user with this address a one-time
+         *     link (valid one hour). Answered 202 at once whether or not the address
+         *     is known (the look-up runs after the answer); limited per address and
+         *     per client address.
+         */
+        post: operations["request_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/set-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sets a new password through a one-time link (invitation or reset):
+         *     the link is used up, the user's other links are voided and all their
+         *     sessions and API tokens end. `410` with `token-invalid`, `token-used`
+         *     or `token-expired` when the link does not work (any more).
+         */
+        post: operations["set_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backups": {
         parameters: {
             query?: never;
@@ -2078,6 +2143,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/mail-sender": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform sender (platform admins only); its password is never
+         *     answered.
+         */
+        get: operations["get_sender"];
+        /**
+         * Sets the platform sender: the SMTP account the platform's own mail
+         *     (invitations, password resets) goes out from.
+         */
+        put: operations["save_sender"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/mail-sender/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a test mail through the saved sender at once and answers how it
+         *     went (the reason when it failed).
+         */
+        post: operations["test_sender"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -3441,6 +3550,31 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["update_users"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's latest invitation and its delivery (queued, sent, failed
+         *     with the reason); `invitation` is null when none was sent.
+         */
+        get: operations["invitation"];
+        put?: never;
+        /**
+         * Sends the user an invitation: a one-time link (valid 72 hours) to set
+         *     their password, in their language. Voids the user's earlier links.
+         *     Allowed to whoever may edit the user.
+         */
+        post: operations["invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/{id}/tokens": {
@@ -5870,6 +6004,37 @@ export interface components {
          * @enum {string}
          */
         InstructionState: "draft" | "published" | "withdrawn";
+        /** @description An invitation (or reset) mail and its link, as the user screens show it. */
+        Invitation: {
+            /** Format: int64 */
+            attempts: number;
+            created_at: string;
+            /**
+             * @description The stable code of `last_error`: those of a delivery
+             *     (`smtp-refused` …) or `no-sender` (no platform sender) and
+             *     `link-void` (the link was used or replaced before the mail went
+             *     out).
+             */
+            error_code: string | null;
+            /** @description When the link stops working. */
+            expires_at: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["MailKind"];
+            last_error: string | null;
+            next_attempt_at: string | null;
+            sent_at: string | null;
+            /**
+             * @description `queued`, `retrying` (see `next_attempt_at`, `last_error`), `sent`
+             *     or `failed` (send a new invitation).
+             */
+            state: components["schemas"]["MailState"];
+            to_address: string;
+            /** @description When the link was used (the password set). */
+            used_at: string | null;
+            /** Format: int64 */
+            user_id: number;
+        };
         /** @description Every list answer: `{"items": [...]}`. */
         ItemList_AgentStatus: {
             items: {
@@ -7225,6 +7390,10 @@ export interface components {
          * @enum {string}
          */
         KnowledgeVisibility: "internal" | "public";
+        /** @description A user's latest invitation, `null` when none was sent. */
+        LatestInvitation: {
+            invitation: null | components["schemas"]["Invitation"];
+        };
         /** @description The agent's course page. */
         Lesson: {
             articles: components["schemas"]["LessonArticle"][];
@@ -7266,6 +7435,10 @@ export interface components {
             /** Format: int64 */
             id: number;
             text: string;
+        };
+        /** @description A one-time link to look at before setting a password. */
+        LinkCheck: {
+            token: string;
         };
         LinkInput: {
             /** Format: int64 */
@@ -7400,6 +7573,16 @@ export interface components {
          * @enum {string}
          */
         MailFlag: "unknown-charset" | "no-header-separator" | "broken-multipart" | "message-id-reused" | "sender-is-user";
+        /**
+         * @description What a platform mail is.
+         * @enum {string}
+         */
+        MailKind: "invitation" | "password-reset";
+        /**
+         * @description Where a platform mail stands.
+         * @enum {string}
+         */
+        MailState: "queued" | "retrying" | "sent" | "failed";
         /** @description How many were marked read. */
         MarkedRead: {
             /** Format: int64 */
@@ -8010,8 +8193,12 @@ export interface components {
             email: string;
             locale?: null | components["schemas"]["Locale"];
             name: string;
-            /** @description At least 10 characters. */
-            password: string;
+            /**
+             * @description At least 10 characters. Omitted: the user has no usable password
+             *     until they set one through an invitation
+             *     (`POST /users/{id}/invitation`).
+             */
+            password?: string | null;
             role: components["schemas"]["Role"];
             tariff?: null | components["schemas"]["Tariff"];
             /**
@@ -8149,6 +8336,17 @@ export interface components {
              */
             new_password: string;
         };
+        /**
+         * @description Whom an open link is for, so the page can say it before the password
+         *     is typed.
+         */
+        PasswordLink: {
+            email: string;
+            expires_at: string;
+            name: string;
+            /** @description `invitation` or `reset`. */
+            purpose: components["schemas"]["Purpose"];
+        };
         /** @description What the UI may offer the user; derived from the policy, never stored. */
         Permissions: {
             manage_backups: boolean;
@@ -8162,6 +8360,21 @@ export interface components {
             manage_teams: boolean;
             manage_users: boolean;
             view_audit: boolean;
+        };
+        /** @description The SMTP account the platform sends its own mail from. */
+        PlatformSender: {
+            from_address: string;
+            from_name: string;
+            /** @description Whether a password is stored (it is never answered). */
+            has_password: boolean;
+            smtp_host: string;
+            /** Format: int32 */
+            smtp_port: number;
+            smtp_security: components["schemas"]["Security"];
+            /** @description Check the server's certificate (off only for a self-signed one). */
+            smtp_tls_verify: boolean;
+            smtp_username: string;
+            updated_at: string;
         };
         Presence: {
             viewers: components["schemas"]["Viewer"][];
@@ -8356,6 +8569,11 @@ export interface components {
             /** @description The honeypot: must stay empty. */
             website?: string;
         };
+        /**
+         * @description What a one-time link is for (`password_tokens.purpose`).
+         * @enum {string}
+         */
+        Purpose: "invitation" | "reset";
         /** @description A multiple-choice question with one or more right answers. */
         Question: {
             choices: components["schemas"]["Choice"][];
@@ -8463,6 +8681,10 @@ export interface components {
             starts: number;
             /** @description `file`, `sftp` or `s3`. */
             target: string;
+        };
+        /** @description "Forgot password": the address to send a link to. */
+        ResetRequest: {
+            email: string;
         };
         RetentionInput: {
             action: components["schemas"]["Mode"];
@@ -8748,6 +8970,34 @@ export interface components {
          */
         Security: "tls" | "starttls" | "plain";
         /**
+         * @description Saves the sender. `smtp_password`: omitted keeps the stored one, `""`
+         *     removes it.
+         */
+        SenderInput: {
+            from_address: string;
+            from_name?: string | null;
+            smtp_host: string;
+            smtp_password?: string | null;
+            /**
+             * Format: int32
+             * @description Default by security: 465 (tls), 587 (starttls), 25 (plain).
+             */
+            smtp_port?: number | null;
+            smtp_security: components["schemas"]["Security"];
+            smtp_tls_verify?: boolean | null;
+            smtp_username?: string | null;
+        };
+        /**
+         * @description What the platform admin sees: the sender, or `null` when none is set
+         *     (then no invitation or reset mail can go out), and whether links can be
+         *     built (`public_url` in the configuration).
+         */
+        SenderState: {
+            /** @description The configured address users open zezaro at, which links name. */
+            public_url: string | null;
+            sender: null | components["schemas"]["PlatformSender"];
+        };
+        /**
          * @description When a service runs, as data: the UI describes it in the reader's
          *     language.
          */
@@ -8811,6 +9061,11 @@ export interface components {
              *     fetcher's mailbox: `support@example.com (Support)`).
              */
             subject: string | null;
+        };
+        /** @description A new password through a one-time link. */
+        SetPassword: {
+            password: string;
+            token: string;
         };
         /**
          * @description The moment a time-based rule counts from.
@@ -9084,6 +9339,17 @@ export interface components {
             /** @description A note carried in the test body (at most 500 characters). */
             message?: string | null;
         };
+        /** @description A test mail to this address through the saved sender. */
+        TestMailInput: {
+            to: string;
+        };
+        /** @description How the test mail went: sent, or the reason it did not. */
+        TestMailResult: {
+            error: string | null;
+            /** @description The stable code of `error` (as a delivery's `error_code`). */
+            error_code: string | null;
+            sent: boolean;
+        };
         TextModule: {
             attachments: components["schemas"]["TextModuleAttachment"][];
             /** @description Plain text with `{{placeholders}}`. */
@@ -9346,6 +9612,8 @@ export interface components {
         UserActions: {
             deactivate: boolean;
             edit: boolean;
+            /** @description Send an invitation (a one-time link to set the password). */
+            invite: boolean;
             /** @description List and revoke the user's API tokens. */
             tokens: boolean;
         };
@@ -9747,6 +10015,7 @@ export type InstructionDraft = components['schemas']['InstructionDraft'];
 export type InstructionSettings = components['schemas']['InstructionSettings'];
 export type InstructionSettingsInput = components['schemas']['InstructionSettingsInput'];
 export type InstructionState = components['schemas']['InstructionState'];
+export type Invitation = components['schemas']['Invitation'];
 export type ItemListAgentStatus = components['schemas']['ItemList_AgentStatus'];
 export type ItemListArticleHit = components['schemas']['ItemList_ArticleHit'];
 export type ItemListArticleSummary = components['schemas']['ItemList_ArticleSummary'];
@@ -9813,9 +10082,11 @@ export type KnowledgeProjectAgent = components['schemas']['KnowledgeProjectAgent
 export type KnowledgeProjectDetail = components['schemas']['KnowledgeProjectDetail'];
 export type KnowledgeSuggestion = components['schemas']['KnowledgeSuggestion'];
 export type KnowledgeVisibility = components['schemas']['KnowledgeVisibility'];
+export type LatestInvitation = components['schemas']['LatestInvitation'];
 export type Lesson = components['schemas']['Lesson'];
 export type LessonArticle = components['schemas']['LessonArticle'];
 export type LessonQuestion = components['schemas']['LessonQuestion'];
+export type LinkCheck = components['schemas']['LinkCheck'];
 export type LinkInput = components['schemas']['LinkInput'];
 export type Locale = components['schemas']['Locale'];
 export type LogEntry = components['schemas']['LogEntry'];
@@ -9824,6 +10095,8 @@ export type Mailbox = components['schemas']['Mailbox'];
 export type MailboxCheck = components['schemas']['MailboxCheck'];
 export type MailboxPatch = components['schemas']['MailboxPatch'];
 export type MailFlag = components['schemas']['MailFlag'];
+export type MailKind = components['schemas']['MailKind'];
+export type MailState = components['schemas']['MailState'];
 export type MarkedRead = components['schemas']['MarkedRead'];
 export type Me = components['schemas']['Me'];
 export type Member = components['schemas']['Member'];
@@ -9883,7 +10156,9 @@ export type OrganizationPage = components['schemas']['OrganizationPage'];
 export type OrganizationPatch = components['schemas']['OrganizationPatch'];
 export type Param = components['schemas']['Param'];
 export type PasswordChange = components['schemas']['PasswordChange'];
+export type PasswordLink = components['schemas']['PasswordLink'];
 export type Permissions = components['schemas']['Permissions'];
+export type PlatformSender = components['schemas']['PlatformSender'];
 export type Presence = components['schemas']['Presence'];
 export type PresenceEvent = components['schemas']['PresenceEvent'];
 export type Priority = components['schemas']['Priority'];
@@ -9899,6 +10174,7 @@ export type ProjectSeats = components['schemas']['ProjectSeats'];
 export type PublicFormInfo = components['schemas']['PublicFormInfo'];
 export type PublicHoliday = components['schemas']['PublicHoliday'];
 export type PublicSubmission = components['schemas']['PublicSubmission'];
+export type Purpose = components['schemas']['Purpose'];
 export type Question = components['schemas']['Question'];
 export type QueuedCase = components['schemas']['QueuedCase'];
 export type QueueReason = components['schemas']['QueueReason'];
@@ -9909,6 +10185,7 @@ export type Removal = components['schemas']['Removal'];
 export type RenderedTextModule = components['schemas']['RenderedTextModule'];
 export type Reorder = components['schemas']['Reorder'];
 export type ReplicationStatus = components['schemas']['ReplicationStatus'];
+export type ResetRequest = components['schemas']['ResetRequest'];
 export type RetentionInput = components['schemas']['RetentionInput'];
 export type RetentionOutcome = components['schemas']['RetentionOutcome'];
 export type RetentionRule = components['schemas']['RetentionRule'];
@@ -9931,9 +10208,12 @@ export type SeatAssignment = components['schemas']['SeatAssignment'];
 export type SeatInput = components['schemas']['SeatInput'];
 export type SeatTariff = components['schemas']['SeatTariff'];
 export type Security = components['schemas']['Security'];
+export type SenderInput = components['schemas']['SenderInput'];
+export type SenderState = components['schemas']['SenderState'];
 export type ServiceSchedule = components['schemas']['ServiceSchedule'];
 export type ServiceState = components['schemas']['ServiceState'];
 export type ServiceStatus = components['schemas']['ServiceStatus'];
+export type SetPassword = components['schemas']['SetPassword'];
 export type Since = components['schemas']['Since'];
 export type Skill = components['schemas']['Skill'];
 export type SlaClock = components['schemas']['SlaClock'];
@@ -9957,6 +10237,8 @@ export type TeamCount = components['schemas']['TeamCount'];
 export type TeamKind = components['schemas']['TeamKind'];
 export type TeamPatch = components['schemas']['TeamPatch'];
 export type TestEventInput = components['schemas']['TestEventInput'];
+export type TestMailInput = components['schemas']['TestMailInput'];
+export type TestMailResult = components['schemas']['TestMailResult'];
 export type TextModule = components['schemas']['TextModule'];
 export type TextModuleAttachment = components['schemas']['TextModuleAttachment'];
 export type TextModulePatch = components['schemas']['TextModulePatch'];
@@ -10332,6 +10614,327 @@ export interface operations {
             };
             /** @description The change conflicts with the stored state (`code` says how) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    check_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkCheck"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordLink"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description A value breaks a rule (`field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    request_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    set_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetPassword"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -24483,6 +25086,317 @@ export interface operations {
             };
         };
     };
+    get_sender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderState"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    save_sender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SenderInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderState"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The change conflicts with the stored state (`code` says how) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    test_sender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestMailInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestMailResult"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description No such object, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is larger than `max_body_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The request body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
     list_projects: {
         parameters: {
             query?: never;
@@ -34864,6 +35778,178 @@ export interface operations {
             };
             /** @description A value breaks a rule (`field` names it) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatestInvitation"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Internal error; the server log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description The store is busy; see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+        };
+    };
+    invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Malformed request: bad JSON, unknown, missing or mistyped field, or a query parameter outside its limits (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            /** @description Not signed in, or the token or session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,6 +22,7 @@ import { system as enSystem } from './en/system';
 import { textmodules as enTextModules } from './en/textmodules';
 import { notifications as enNotifications } from './en/notifications';
 import { workforce as enWorkforce } from './en/workforce';
+import { accounts as enAccounts } from './en/accounts';
 import { admin as deAdmin } from './de/admin';
 import { app as deApp } from './de/app';
 import { cases as deCases } from './de/cases';
@@ -40,17 +41,18 @@ import { system as deSystem } from './de/system';
 import { textmodules as deTextModules } from './de/textmodules';
 import { notifications as deNotifications } from './de/notifications';
 import { workforce as deWorkforce } from './de/workforce';
+import { accounts as deAccounts } from './de/accounts';
 
 export type { Message, Plural, Vars } from './messages';
 
 export type Locale = 'de' | 'en';
 export const LOCALES: Locale[] = ['de', 'en'];
 
-const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications, ...enRules, ...enRouting, ...enForecast, ...enWorkforce };
+const en = { ...enApp, ...enAdmin, ...enSystem, ...enCases, ...enCustomers, ...enForms, ...enMail, ...enKnowledge, ...enInstructions, ...enTextModules, ...enSla, ...enWebhooks, ...enDistribution, ...enNotifications, ...enRules, ...enRouting, ...enForecast, ...enWorkforce, ...enAccounts };
 
 export type MsgKey = keyof typeof en;
 
-const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications, ...deRules, ...deRouting, ...deForecast, ...deWorkforce };
+const de: Record<MsgKey, Message> = { ...deApp, ...deAdmin, ...deSystem, ...deCases, ...deCustomers, ...deForms, ...deMail, ...deKnowledge, ...deInstructions, ...deTextModules, ...deSla, ...deWebhooks, ...deDistribution, ...deNotifications, ...deRules, ...deRouting, ...deForecast, ...deWorkforce, ...deAccounts };
 
 const dictionaries: Record<Locale, Record<MsgKey, Message>> = { en, de };
 const STORAGE_KEY = 'zezaro.locale';

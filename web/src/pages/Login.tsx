@@ -4,6 +4,7 @@ import { setLocale, t } from '../i18n';
 import { ErrorBox } from '../components/ErrorBox';
 import { Field } from '../components/Field';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { onLinkClick } from '../router';
 
 export function LoginPage({ onLogin }: { onLogin: (me: Me) => void }) {
   const [email, setEmail] = useState('');
@@ -65,6 +66,11 @@ export function LoginPage({ onLogin }: { onLogin: (me: Me) => void }) {
         <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="login-submit">
           {busy ? t('login.busy') : t('login.submit')}
         </button>
+        <p class="login-forgot">
+          <a href="/forgot-password" onClick={onLinkClick} data-testid="login-forgot">
+            {t('login.forgot')}
+          </a>
+        </p>
       </form>
     </main>
   );

@@ -16,7 +16,7 @@ export interface FormProps {
   onDone: () => Promise<void>;
 }
 
-export function CreateUser({ teams, onClose, onDone }: FormProps) {
+export function CreateUser({ teams, onClose, onDone, onInvite }: FormProps & { onInvite: (user: User) => void }) {
   const { me } = useSession();
   const clients = useClientOptions();
   const roles = assignableRoles(me.user.role);
@@ -26,6 +26,7 @@ export function CreateUser({ teams, onClose, onDone }: FormProps) {
   const [clientId, setClientId] = useState(me.user.role === 'admin' ? '' : String(me.client?.id ?? ''));
   const [teamId, setTeamId] = useState('');
   const [password, setPassword] = useState('');
+  const [invite, setInvite] = useState(true);
   const [locale, setLocaleValue] = useState('');
 
   const hasClient = role === 'client-admin' || role === 'agent';
@@ -41,12 +42,14 @@ export function CreateUser({ teams, onClose, onDone }: FormProps) {
       onClose={onClose}
       testId="user-form"
       onSubmit={async () => {
-        const body: Record<string, unknown> = { email: email.trim(), name: name.trim(), role, password };
+        const body: Record<string, unknown> = { email: email.trim(), name: name.trim(), role };
+        if (!invite) body.password = password;
         if (client) body.client_id = client;
         if (team) body.team_id = team.id;
         if (isLocale(locale)) body.locale = locale;
-        await api.post<User>('/users', body);
+        const user = await api.post<User>('/users', body);
         await onDone();
+        if (invite) onInvite(user);
       }}
     >
       <Field label={t('common.email')}>
@@ -81,9 +84,22 @@ export function CreateUser({ teams, onClose, onDone }: FormProps) {
       )}
       {showTariff && <TeamTariff tariff={team?.tariff ?? null} />}
       <LocaleSelect value={locale} onChange={setLocaleValue} />
-      <Field label={t('users.password')}>
-        <input type="password" required autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="user-password" />
-      </Field>
+      <fieldset class="field">
+        <legend class="field-label">{t('users.passwordMode')}</legend>
+        <label class="field-inline">
+          <input type="radio" name="password-mode" checked={invite} onChange={() => setInvite(true)} data-testid="user-password-invite" />
+          {t('users.passwordInvite')}
+        </label>
+        <label class="field-inline">
+          <input type="radio" name="password-mode" checked={!invite} onChange={() => setInvite(false)} data-testid="user-password-set" />
+          {t('users.passwordSet')}
+        </label>
+      </fieldset>
+      {!invite && (
+        <Field label={t('users.password')}>
+          <input type="password" required autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="user-password" />
+        </Field>
+      )}
       <ErrorBox error={clients.error} />
     </FormModal>
   );

@@ -9,6 +9,7 @@ import { Badge, Empty, Loading, Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
 import { UserTokensModal } from '../Tokens';
 import { CreateUser, EditUser } from './UserForms';
+import { InviteModal } from '../accounts/InviteModal';
 
 type Dialog =
   | { kind: 'create' }
@@ -23,6 +24,8 @@ export function UsersPage() {
   const list = useLoad(() => api.get<List<User>>('/users'));
   const teams = useLoad(() => api.get<List<Team>>('/teams'));
   const [dialog, setDialog] = useState<Dialog>(null);
+  // Its own state: it opens as the create dialog closes.
+  const [invite, setInvite] = useState<{ user: User; send: boolean } | null>(null);
   const close = () => setDialog(null);
   const teamList = teams.data?.items ?? [];
 
@@ -80,6 +83,11 @@ export function UsersPage() {
                         {t('users.tokens')}
                       </button>
                     )}
+                    {u.active && u.can?.invite && (
+                      <button type="button" class="btn btn-small" onClick={() => setInvite({ user: u, send: false })} data-testid="user-invite-button">
+                        {t('invite.action')}
+                      </button>
+                    )}
                     {u.active && u.can?.deactivate && (
                       <button type="button" class="btn btn-small btn-danger-quiet" onClick={() => setDialog({ kind: 'deactivate', user: u })} data-testid="user-deactivate-button">
                         {t('users.deactivate')}
@@ -93,7 +101,16 @@ export function UsersPage() {
         </div>
       )}
 
-      {dialog?.kind === 'create' && <CreateUser teams={teamList} onClose={close} onDone={list.reload} />}
+      {dialog?.kind === 'create' && (
+        <CreateUser
+          teams={teamList}
+          onClose={close}
+          onDone={list.reload}
+          // A user created without a password gets their invitation at once.
+          onInvite={(user) => setInvite({ user, send: true })}
+        />
+      )}
+      {invite && <InviteModal user={invite.user} send={invite.send} onClose={() => setInvite(null)} />}
       {dialog?.kind === 'edit' && <EditUser user={dialog.user} teams={teamList} onClose={close} onDone={list.reload} />}
       {dialog?.kind === 'tokens' && <UserTokensModal user={dialog.user} onClose={close} />}
       {dialog?.kind === 'deactivate' && (
