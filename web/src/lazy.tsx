@@ -14,7 +14,8 @@ export function lazyPage(load: () => Promise<PageComponent>): PageComponent {
   let loaded: PageComponent | null = null;
   let pending: Promise<PageComponent> | null = null;
   return function LazyPage(props) {
-    const [page, setPage] = useState<PageComponent | null>(loaded);
+    // (A function given to useState is its initializer: wrapped, the component is the state.)
+    const [page, setPage] = useState<PageComponent | null>(() => loaded);
     const [error, setError] = useState<unknown>(null);
     useEffect(() => {
       if (loaded) return;
