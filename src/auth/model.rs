@@ -136,6 +136,8 @@ pub struct Permissions {
     /// The appliance: background services and backups.
     pub manage_services: bool,
     pub manage_backups: bool,
+    /// The platform's own sender (invitations, password links).
+    pub manage_platform_mail: bool,
 }
 
 /// What the UI may offer the user in one project (issue 17): asked of the
@@ -160,6 +162,11 @@ pub struct ProjectActions {
     /// Write, publish, withdraw and delete work instructions limited to
     /// this project.
     pub manage_instructions: bool,
+    /// Read the project's forecast, actuals and staffing.
+    pub view_forecast: bool,
+    /// Enter the project's forecast, change its settings, relearn its
+    /// profiles.
+    pub manage_forecast: bool,
     /// The handling a case of the project may be given, of `client`,
     /// `provider-basic`, `provider-pro` and `provider` (any provider team).
     pub handling: Vec<String>,

@@ -98,6 +98,7 @@ impl Principal {
             view_audit: admin || client_admin,
             manage_services: manage_services(self).is_ok(),
             manage_backups: manage_backups(self).is_ok(),
+            manage_platform_mail: manage_platform_mail(self).is_ok(),
         }
     }
 }
@@ -794,6 +795,8 @@ pub fn project_actions(p: &Principal, project: ProjectRef) -> ProjectActions {
         view_distribution: view_distribution(p, project).is_ok(),
         view_sla: view_sla_policies(p, project).is_ok(),
         manage_instructions: manage_instruction(p, project.client_id, &[project.id]).is_ok(),
+        view_forecast: view_forecast(p, project).is_ok(),
+        manage_forecast: manage_forecast(p, project).is_ok(),
         handling,
     }
 }

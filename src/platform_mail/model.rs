@@ -42,6 +42,7 @@ pub struct SenderInput {
     #[schema(max_length = 253)]
     pub smtp_host: String,
     /// Default by security: 465 (tls), 587 (starttls), 25 (plain).
+    #[schema(minimum = 1, maximum = 65535)]
     pub smtp_port: Option<u16>,
     pub smtp_security: Security,
     pub smtp_tls_verify: Option<bool>,

@@ -180,3 +180,37 @@ for (const run of RUNS) {
     }
   });
 }
+
+// Who may enter the forecast comes from the project's `can` in /me: the
+// project lead reads the forecast (no input, no save, the read-only note in
+// the UI language); an agent is not offered the page at all.
+for (const language of ['de', 'en']) {
+  test(`the project lead reads the forecast without entering it, an agent is not offered it (${language})`, { timeout: 90_000 }, async () => {
+    let lead;
+    let agent;
+    try {
+      lead = await login('lead@zezaro.example', language, { width: 1366, height: 768 });
+      await lead.page.getByTestId('nav-forecast').click();
+      await lead.page.getByTestId('forecast-page').waitFor();
+      await lead.page.getByTestId('fc-grid').waitFor();
+      const note = language === 'de' ? 'eingetragen wird er vom Kunden-Administrator' : "the client's administrator enters it";
+      await lead.page.getByText(note).waitFor();
+      assert.equal(await lead.page.getByTestId('fc-save').count(), 0, 'no save button for the lead');
+      assert.equal(await lead.page.locator('[data-testid="fc-grid"] input').count(), 0, 'no inputs in the grid for the lead');
+      assert.deepEqual(lead.problems, []);
+
+      agent = await login('anna.schmidt@acme-energie.example', language, { width: 1366, height: 768 });
+      await agent.page.getByTestId('nav-cases').waitFor();
+      assert.equal(await agent.page.getByTestId('nav-forecast').count(), 0, 'no forecast in the agent menu');
+      await agent.page.goto(env.baseUrl + '/admin/forecast');
+      await agent.page.getByRole('heading', { name: /Kein Zugriff|No access/ }).waitFor();
+      assert.equal(await agent.page.getByTestId('forecast-page').count(), 0, 'the agent does not get the page');
+    } catch (err) {
+      console.error('server log:\n' + env.log.slice(-3000));
+      throw err;
+    } finally {
+      await lead?.context.close();
+      await agent?.context.close();
+    }
+  });
+}

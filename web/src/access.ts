@@ -11,11 +11,13 @@ export const routingProjects = (me: Me) => projectsWhere(me, 'manage_routing');
 export const seesRouting = (me: Me) => routingProjects(me).length > 0;
 export const seesMonitor = seesRouting;
 
-/** Projects whose distribution plan (and forecast) the user sees. */
+/** Projects whose distribution plan the user sees. */
 export const distributionProjects = (me: Me) => projectsWhere(me, 'view_distribution');
 export const seesDistribution = (me: Me) => distributionProjects(me).length > 0;
-export const forecastProjects = distributionProjects;
-export const seesForecast = seesDistribution;
+
+/** Projects whose forecast and staffing the user sees. */
+export const forecastProjects = (me: Me) => projectsWhere(me, 'view_forecast');
+export const seesForecast = (me: Me) => forecastProjects(me).length > 0;
 
 /** Clients whose calendars and SLA policies the user sees. */
 export const slaClients = (me: Me) => clientsWhere(me, 'view_calendars');
@@ -28,4 +30,7 @@ export const seesRules = (me: Me) => ruleClients(me).length > 0;
 export const managesWebhooks = (me: Me) => clientsWhere(me, 'manage_webhooks').length > 0;
 export const exportsData = (me: Me) => clientsWhere(me, 'export').length > 0;
 export const seesWorkforceSettings = (me: Me) => clientsWhere(me, 'manage_sla').length > 0;
-export const seesProductive = (me: Me) => me.projects.length > 0 || me.user.role === 'admin' || me.user.role === 'client-admin';
+/** Productive time: everyone who works in a project or looks after a client
+ * (the report answers each with the agents they may see, an agent with
+ * themselves). */
+export const seesProductive = (me: Me) => me.projects.length > 0 || me.clients.length > 0;

@@ -252,7 +252,7 @@ export const routes: RouteDef[] = [
   {
     path: '/admin/platform-mail',
     page: PlatformMailPage,
-    allowed: (me) => me.user.role === 'admin',
+    allowed: (me) => me.permissions.manage_platform_mail,
     nav: { label: 'nav.platformMail', section: 'admin', testId: 'nav-platform-mail' },
   },
   {

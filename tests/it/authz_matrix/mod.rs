@@ -162,13 +162,31 @@ const CLIENT_CAN_ROWS: [(&str, &str); 10] = [
     ("manage_teams", "PATCH /teams/{id}"),
 ];
 
+/// The platform-wide flags of `permissions` in `/me` and the matrix row
+/// (endpoint, target) whose answer each foretells.
+const PERMISSION_ROWS: [(&str, &str, &str); 4] = [
+    ("manage_services", "GET /services", "list"),
+    ("manage_backups", "GET /backups", "list"),
+    (
+        "manage_platform_mail",
+        "GET /platform/mail-sender",
+        "platform",
+    ),
+    ("manage_provider_teams", "POST /teams", "provider"),
+];
+
 /// The same for each project's `can` (rows targeting the project's key).
-const PROJECT_CAN_ROWS: [(&str, &str); 5] = [
+const PROJECT_CAN_ROWS: [(&str, &str); 7] = [
     ("manage_settings", "PATCH /projects/{id}"),
     ("manage_members", "PUT /projects/{id}/members/{user_id}"),
     ("view_sla", "GET /sla-policies"),
     ("view_distribution", "GET /projects/{id}/distribution"),
     ("manage_routing", "GET /projects/{id}/routing"),
+    ("view_forecast", "GET /projects/{id}/forecast"),
+    (
+        "manage_forecast",
+        "POST /projects/{id}/forecast/profiles/learn",
+    ),
 ];
 
 /// One matrix row: endpoint (`METHOD /path`), target object, expected status
@@ -1674,6 +1692,19 @@ impl Ctx {
                     failures.push(format!(
                         "{who}: GET /me permissions.{flag} is {}",
                         me["permissions"][flag]
+                    ));
+                }
+            }
+            for (flag, endpoint, target) in PERMISSION_ROWS {
+                let row = MATRIX
+                    .iter()
+                    .find(|(e, t, _)| *e == endpoint && *t == target)
+                    .unwrap_or_else(|| panic!("matrix.txt has no {endpoint} {target}"));
+                let allowed = (200..300).contains(&row.2[role]);
+                if me["permissions"][flag] != allowed {
+                    failures.push(format!(
+                        "{who}: GET /me permissions.{flag} is {}, but {endpoint} answers {}",
+                        me["permissions"][flag], row.2[role]
                     ));
                 }
             }

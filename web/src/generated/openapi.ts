@@ -8352,6 +8352,8 @@ export interface components {
             manage_backups: boolean;
             manage_clients: boolean;
             manage_members: boolean;
+            /** @description The platform's own sender (invitations, password links). */
+            manage_platform_mail: boolean;
             manage_projects: boolean;
             /** @description Create, change and delete the provider's teams. */
             manage_provider_teams: boolean;
@@ -8491,6 +8493,11 @@ export interface components {
             /** @description The project's distribution plan (own team / provider teams). */
             manage_distribution: boolean;
             /**
+             * @description Enter the project's forecast, change its settings, relearn its
+             *     profiles.
+             */
+            manage_forecast: boolean;
+            /**
              * @description Write, publish, withdraw and delete work instructions limited to
              *     this project.
              */
@@ -8506,6 +8513,8 @@ export interface components {
             manage_settings: boolean;
             /** @description Read the project's distribution plan. */
             view_distribution: boolean;
+            /** @description Read the project's forecast, actuals and staffing. */
+            view_forecast: boolean;
             /** @description Read the project's SLA policies. */
             view_sla: boolean;
         };

@@ -5,7 +5,6 @@
 // project leads read.
 
 import { useState } from 'preact/hooks';
-import type { Me } from '../../api';
 import { t, type MsgKey } from '../../i18n';
 import { Field } from '../../components/Field';
 import { Page } from '../../components/Page';
@@ -15,11 +14,6 @@ import { ActualsView } from './ActualsView';
 import { StaffingView } from './StaffingView';
 import { SettingsView } from './SettingsView';
 import { forecastProjects } from '../../access';
-
-/** The same people as the distribution plan: admins, the client's admin, the project's lead. */
-
-export const managesForecast = (me: Me, clientId: number | undefined) =>
-  me.user.role === 'admin' || (me.user.role === 'client-admin' && me.user.client_id === clientId);
 
 type Tab = 'plan' | 'actuals' | 'staffing' | 'settings';
 const TABS: Tab[] = ['plan', 'actuals', 'staffing', 'settings'];
@@ -32,7 +26,7 @@ export function ForecastPage() {
   // The month the actuals and staffing views show, shared between them.
   const [month, setMonth] = useState<string | null>(null);
   const project = projects.find((p) => p.id === projectId);
-  const manage = managesForecast(me, project?.client_id);
+  const manage = project?.can.manage_forecast ?? false;
 
   const onTabKey = (e: KeyboardEvent) => {
     const i = TABS.indexOf(tab);
