@@ -866,53 +866,197 @@ fn seed_cases(
     use crate::cases::{
         self, CasePatch, Channel, FirstMessage, MessageKind, NewCase, NewMessage, Priority, Status,
     };
-    const TOPICS: &[&str] = &[
-        "Rechnung",
-        "Vertrag",
-        "Umzug",
-        "Störung",
-        "Lieferung",
-        "Sonstiges",
-    ];
-    const SUBJECTS: &[(&str, &str)] = &[
-        (
-            "Abschlagszahlung zu hoch?",
-            "Guten Tag, mein Abschlag wurde auf 180 € erhöht. Das kann nicht stimmen, bitte prüfen Sie das.",
-        ),
-        (
-            "Umzug zum 1. Januar",
-            "Hallo, wir ziehen um und möchten den Vertrag mitnehmen. Was brauchen Sie von uns?",
-        ),
-        (
-            "Invoice in English please",
-            "Hello, could you send my last invoice in English? Thanks, Mark",
-        ),
-        (
-            "Zählerstand übermitteln",
-            "Mein Zählerstand am 30.11. war 45 213 kWh.",
-        ),
-        (
-            "Lieferung nicht angekommen",
-            "Meine Bestellung 4711 ist seit zwei Wochen unterwegs. Wo ist sie?",
-        ),
-        (
-            "Router blinkt rot",
-            "Seit heute Morgen kein Internet, die DSL-Lampe blinkt rot.",
-        ),
-    ];
+    // Each client's own business: an electricity and gas supplier, a mail-
+    // order house, a telecoms provider. Per project its topics and six
+    // cases (topic, subject, first message); every third a call, the sixth
+    // urgent.
+    type Seed = (
+        &'static [&'static str],
+        [(&'static str, &'static str, &'static str); 6],
+    );
+    const STROM: Seed = (
+        &[
+            "Rechnung",
+            "Vertrag",
+            "Umzug",
+            "Zählerstand",
+            "Störung",
+            "Sonstiges",
+        ],
+        [
+            (
+                "Rechnung",
+                "Abschlagszahlung zu hoch?",
+                "Guten Tag, mein Abschlag wurde auf 180 € erhöht. Das kann nicht stimmen, bitte prüfen Sie das.",
+            ),
+            (
+                "Umzug",
+                "Umzug zum 1. Januar",
+                "Hallo, wir ziehen um und möchten den Vertrag mitnehmen. Was brauchen Sie von uns?",
+            ),
+            (
+                "Rechnung",
+                "Invoice in English please",
+                "Hello, could you send my last invoice in English? Thanks, Mark",
+            ),
+            (
+                "Zählerstand",
+                "Zählerstand übermitteln",
+                "Mein Zählerstand am 30.11. war 45 213 kWh.",
+            ),
+            (
+                "Rechnung",
+                "Jahresabrechnung: Verbrauch viel zu hoch",
+                "Hallo, in meiner Jahresabrechnung stehen 5.800 kWh, sonst waren es immer rund 3.200 kWh. Bitte prüfen Sie den Zählerstand.",
+            ),
+            (
+                "Störung",
+                "Stromausfall in der Goethestraße",
+                "Kundin ruft an: seit 7 Uhr kein Strom im ganzen Haus, die Nachbarn sind auch betroffen.",
+            ),
+        ],
+    );
+    const GAS: Seed = (
+        &[
+            "Angebot",
+            "Tarifwechsel",
+            "Vertrag",
+            "Rechnung",
+            "Umzug",
+            "Sonstiges",
+        ],
+        [
+            (
+                "Angebot",
+                "Angebot für Gastarif Fix 24",
+                "Guten Tag, wir heizen ein Einfamilienhaus mit Gas, etwa 18.000 kWh im Jahr. Bitte schicken Sie uns ein Angebot für den Tarif Fix 24.",
+            ),
+            (
+                "Tarifwechsel",
+                "Wechsel von den Stadtwerken",
+                "Hallo, ich möchte zu Ihnen wechseln. Kündigen Sie für mich bei meinem bisherigen Versorger?",
+            ),
+            (
+                "Vertrag",
+                "Preisgarantie bis wann?",
+                "Anrufer fragt, bis wann die Preisgarantie seines Gasvertrags gilt.",
+            ),
+            (
+                "Rechnung",
+                "Gas bill in English",
+                "Hello, I moved to Germany recently. Could you explain the items on my gas bill in English? Thanks, Sarah",
+            ),
+            (
+                "Umzug",
+                "Gasvertrag beim Umzug mitnehmen",
+                "Wir ziehen im Februar nach Bonn. Kann der Gasvertrag mit, und was brauchen Sie dafür?",
+            ),
+            (
+                "Vertrag",
+                "Neubau: ab wann beliefern Sie uns?",
+                "Bauherr ruft an: der Hausanschluss ist gelegt, die Heizung soll nächste Woche in Betrieb gehen. Ab wann kann die Lieferung beginnen?",
+            ),
+        ],
+    );
+    const VERSAND: Seed = (
+        &[
+            "Bestellung",
+            "Lieferung",
+            "Retoure",
+            "Rechnung",
+            "Reklamation",
+            "Sonstiges",
+        ],
+        [
+            (
+                "Lieferung",
+                "Lieferung nicht angekommen",
+                "Meine Bestellung 4711 ist seit zwei Wochen unterwegs. Wo ist sie?",
+            ),
+            (
+                "Retoure",
+                "Retourenschein fehlt",
+                "Hallo, im Paket lag kein Retourenschein. Wie schicke ich die Schuhe zurück?",
+            ),
+            (
+                "Bestellung",
+                "Größe in Bestellung 52814 ändern",
+                "Kundin möchte bei Bestellung 52814 die Jacke in L statt M.",
+            ),
+            (
+                "Rechnung",
+                "Betrag doppelt abgebucht",
+                "Guten Tag, 89,90 € wurden zweimal von meinem Konto abgebucht. Bitte erstatten Sie einen Betrag.",
+            ),
+            (
+                "Reklamation",
+                "Falscher Artikel geliefert",
+                "Ich habe einen blauen Pullover bestellt, geliefert wurde ein grüner.",
+            ),
+            (
+                "Reklamation",
+                "Paket beschädigt angekommen",
+                "Kunde ruft an: Karton aufgerissen, die Glasvase ist zerbrochen. Fotos schickt er per E-Mail.",
+            ),
+        ],
+    );
+    const TELEKOM: Seed = (
+        &[
+            "Störung",
+            "Router & WLAN",
+            "Anschluss",
+            "Vertrag",
+            "Rechnung",
+            "Sonstiges",
+        ],
+        [
+            (
+                "Störung",
+                "Kein Internet seit gestern",
+                "Seit gestern Abend keine Verbindung, obwohl alle Lampen am Router grün leuchten.",
+            ),
+            (
+                "Router & WLAN",
+                "WLAN bricht ständig ab",
+                "Im Obergeschoss bricht das WLAN alle paar Minuten ab. Hilft ein Repeater?",
+            ),
+            (
+                "Anschluss",
+                "Termin für den Glasfaseranschluss",
+                "Anrufer fragt nach einem neuen Termin: der Techniker ist heute nicht gekommen.",
+            ),
+            (
+                "Vertrag",
+                "Keep my phone number",
+                "Hello, I am switching to you from another provider. Can I keep my landline number?",
+            ),
+            (
+                "Rechnung",
+                "Rechnung höher als vereinbart",
+                "Im Vertrag stehen 39,99 € im Monat, abgebucht wurden 49,99 €. Bitte korrigieren Sie das.",
+            ),
+            (
+                "Störung",
+                "Router blinkt rot",
+                "Seit heute Morgen kein Internet, die DSL-Lampe blinkt rot.",
+            ),
+        ],
+    );
     for &project_id in projects {
-        let is_acme = crate::projects::store::get(tx, project_id)?.is_some_and(|p| p.key == "ACME");
-        if is_acme {
+        let key = crate::projects::store::get(tx, project_id)?.map(|p| p.key);
+        let (topics, seeds) = match key.as_deref() {
+            Some("ACME") => STROM,
+            Some("ACMEGAS") => GAS,
+            Some("NORD") => VERSAND,
+            _ => TELEKOM,
+        };
+        if key.as_deref() == Some("ACME") {
             seed_fields(tx, op, project_id)?;
         }
-        let mut topic_ids = Vec::new();
-        for (position, name) in TOPICS.iter().enumerate() {
-            topic_ids.push(crate::topics::store::insert(
-                tx,
-                project_id,
-                name,
-                position as i64,
-            )?);
+        let mut topic_ids = std::collections::HashMap::new();
+        for (position, name) in topics.iter().enumerate() {
+            let id = crate::topics::store::insert(tx, project_id, name, position as i64)?;
+            topic_ids.insert(*name, id);
         }
         // The client's customers write in, round-robin.
         let contacts: Vec<ContactId> = tx
@@ -922,7 +1066,7 @@ fn seed_cases(
             )
             .and_then(|mut stmt| stmt.query_map([project_id], |row| row.get(0))?.collect())
             .map_err(crate::db::StoreError::from)?;
-        for (i, (subject, body)) in SUBJECTS.iter().enumerate() {
+        for (i, (topic, subject, body)) in seeds.iter().enumerate() {
             let case = cases::service::create(
                 tx,
                 op,
@@ -934,7 +1078,7 @@ fn seed_cases(
                     } else {
                         Channel::Email
                     },
-                    topic_id: Some(topic_ids[i % topic_ids.len()]),
+                    topic_id: topic_ids.get(topic).copied(),
                     priority: Some(if i == 5 {
                         Priority::High
                     } else {

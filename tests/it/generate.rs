@@ -263,7 +263,10 @@ fn the_same_seed_generates_the_same_text() {
         }
     }
     assert_eq!(
-        hash, 0x0692_bfe5_95f3_cc9e,
+        // Taken again when the seeded cases became each client's own
+        // business (`serve --demo`'s topics and cases, session 15).
+        hash,
+        0xcfe1_c344_50e4_a65d,
         "generated text changed: {hash:#x}"
     );
 }
