@@ -622,14 +622,26 @@ impl Indexing<'_> {
     }
 }
 
-/// Rebuilds the case's full-text row: subject, people, all message text.
+/// Rebuilds the case's full-text row (subject, people, all message text)
+/// at the end of the write's group commit (`db::batch_end`: one FTS5
+/// segment for the batch instead of one per case), from the case as it is
+/// then.
 pub fn index_case(conn: &Connection, case_id: CaseId) -> StoreResult<()> {
+    crate::db::at_batch_end(conn, SEARCH_TABLE, case_id.get(), |conn, id| {
+        write_case_index(conn, CaseId::new(id))
+    })
+}
+
+/// [`index_case`] now. A merged case has no row (its thread lives in the
+/// target), nor has a deleted one.
+fn write_case_index(conn: &Connection, case_id: CaseId) -> StoreResult<()> {
     let row: Option<(String, String)> = conn
         .prepare_cached(
             "SELECT c.subject,
                     COALESCE(ct.name, '') || ' ' ||
                     COALESCE((SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.contact_id), '')
-             FROM cases c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ?1",
+             FROM cases c LEFT JOIN contacts ct ON ct.id = c.contact_id
+             WHERE c.id = ?1 AND c.merged_into_id IS NULL",
         )?
         .query_row([case_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;

@@ -352,8 +352,16 @@ pub fn delete(conn: &Connection, id: ContactId) -> StoreResult<(usize, usize)> {
 
 /// Keeps the contact's search row in step: name, addresses, numbers (as
 /// entered and as digits), organization, customer number, city. Merged
-/// contacts have none.
+/// contacts have none. Written at the end of the write's group commit
+/// (`db::batch_end`), from the contact as it is then.
 pub fn sync_search(conn: &Connection, id: ContactId) -> StoreResult<()> {
+    crate::db::at_batch_end(conn, "contact_search", id.get(), |conn, id| {
+        write_search(conn, ContactId::new(id))
+    })
+}
+
+/// [`sync_search`] now.
+fn write_search(conn: &Connection, id: ContactId) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM contact_search WHERE rowid = ?1")?
         .execute([id])?;
     conn.prepare_cached(

@@ -5,6 +5,7 @@
 //! for a blocking thread, not for the CPU while writes pile up. Never on the
 //! async executor.
 
+pub mod batch_end;
 mod checkpoint;
 pub mod files;
 mod lock;
@@ -21,6 +22,7 @@ use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
+pub use batch_end::at_batch_end;
 use checkpoint::Checkpointer;
 pub use lock::{LockError, lock_data_dir};
 pub use migrations::{MigrationReport, applied_version, hex};
@@ -517,6 +519,7 @@ fn commit_queued(inner: &Inner, checkpointer: &Checkpointer) {
             }
         };
         let mut finishers = Vec::with_capacity(jobs.len());
+        let batch = batch_end::Batch::open();
         for job in jobs {
             if let Err(err) = tx.execute_batch("SAVEPOINT job") {
                 let (_, finish) = job(None);
@@ -534,7 +537,12 @@ fn commit_queued(inner: &Inner, checkpointer: &Checkpointer) {
             let _ = tx.execute_batch(end);
             finishers.push(finish);
         }
-        let commit = tx.commit().map_err(StoreError::from);
+        // What the jobs put off to the batch's end, outside their
+        // savepoints; when it fails, nothing of the batch is committed.
+        let commit = match batch.finish(&tx) {
+            Ok(()) => tx.commit().map_err(StoreError::from),
+            Err(err) => Err(err),
+        };
         if commit.is_ok() {
             checkpointer.notify();
         }
@@ -953,6 +961,69 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// What writes put off to their batch's end runs after the job, once per
+    /// key, in the same commit; when it fails, the write fails with it and
+    /// leaves nothing behind.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batch_end_tasks_run_in_the_writes_commit() {
+        fn copy_value(conn: &Connection, id: i64) -> StoreResult<()> {
+            // Reads the store as it is at the batch's end.
+            conn.execute(
+                "INSERT OR REPLACE INTO settings (key, value)
+                 SELECT 'copy' || ?1, value || ' (copy)' FROM settings WHERE key = 'v' || ?1",
+                [id],
+            )?;
+            Ok(())
+        }
+        fn refuse(_: &Connection, _: i64) -> StoreResult<()> {
+            Err(StoreError::Task("refused at the batch's end".into()))
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        db.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('v1', 'first')",
+                [],
+            )?;
+            at_batch_end(tx, "copy", 1, copy_value)?;
+            at_batch_end(tx, "copy", 1, copy_value)?;
+            // Not there yet: it runs after the job.
+            let copied: i64 = tx.query_row(
+                "SELECT count(*) FROM settings WHERE key = 'copy1'",
+                [],
+                |r| r.get(0),
+            )?;
+            assert_eq!(copied, 0);
+            tx.execute("UPDATE settings SET value = 'second' WHERE key = 'v1'", [])?;
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+        let value = |key: &'static str| {
+            db.read_blocking(move |c| {
+                Ok::<_, StoreError>(
+                    c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                        r.get::<_, String>(0)
+                    })
+                    .optional()?,
+                )
+            })
+            .unwrap()
+        };
+        assert_eq!(value("copy1").as_deref(), Some("second (copy)"));
+        let failed = db
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ('v2', 'lost')",
+                    [],
+                )?;
+                at_batch_end(tx, "refuse", 2, refuse)
+            })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(value("v2"), None, "the batch was not committed");
     }
 
     /// Concurrent writes share commits, yet each stands or falls alone.
