@@ -79,6 +79,8 @@ test('a client admin manages the project’s topics (de)', async () => {
     const card = page.getByTestId('topics-card');
     await card.getByRole('heading', { name: 'Themen' }).waitFor();
     const names = async () => (await card.getByTestId('topic-name').allInnerTexts()).map((s) => s.trim());
+    // The heading shows before the list has loaded.
+    await card.getByTestId('topic-name').first().waitFor();
     const before = await names();
     assert.ok(before.length > 0, 'the demo project has topics');
     const stamp = Date.now().toString(36);
