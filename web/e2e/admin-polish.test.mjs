@@ -280,6 +280,8 @@ test('a change of custom fields reads as labelled lines in the history (de)', as
     await page.goto(`${env.baseUrl}/cases/${created.id}`);
     const history = page.getByTestId('history');
     await history.locator('summary').click();
+    // The lines are worded with the mask's labels, which load apart from the case.
+    await history.getByTestId('history-custom-line').filter({ hasText: meter.label }).first().waitFor();
     const lines = (await history.getByTestId('history-custom-line').allInnerTexts()).map((s) => s.trim());
     assert.ok(lines.includes(`${meter.label}: — → 1EMH0012345678`), lines.join('\n'));
     assert.ok(lines.includes(`${check.label}: — → Ja`), lines.join('\n'));
