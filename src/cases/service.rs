@@ -14,7 +14,7 @@ use super::model::{
     FiguresQuery, HandlingTeam, InlineContact, ListView, Message, MessageCreated, MessageKind,
     MyFigures, NewCase, NewMessage, NewTimeEntry, Priority, Status, TimeEntry, Viewer,
 };
-use super::store::{self, Filter, Indexing, Key, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
+use super::store::{self, Filter, Key, NewCaseRow, NewMessageRow, NewTimeRow, Sort};
 use crate::auth::Principal;
 use crate::auth::policy;
 use crate::db::now;
@@ -144,7 +144,7 @@ fn check_contact(
 }
 
 pub fn create(conn: &Connection, who: &Principal, input: NewCase) -> Result<Case, CaseError> {
-    create_checked(conn, who, input, true, Indexing::Now)
+    create_checked(conn, who, input, true)
 }
 
 /// A case arriving by a channel (a logged call, an e-mail, a web form): its
@@ -155,18 +155,7 @@ pub fn create_incoming(
     who: &Principal,
     input: NewCase,
 ) -> Result<Case, CaseError> {
-    create_checked(conn, who, input, false, Indexing::Now)
-}
-
-/// [`create_incoming`], indexing the case as `index` says (bulk filing
-/// puts it off to its end).
-pub fn create_incoming_indexing(
-    conn: &Connection,
-    who: &Principal,
-    input: NewCase,
-    index: Indexing<'_>,
-) -> Result<Case, CaseError> {
-    create_checked(conn, who, input, false, index)
+    create_checked(conn, who, input, false)
 }
 
 fn create_checked(
@@ -174,7 +163,6 @@ fn create_checked(
     who: &Principal,
     input: NewCase,
     require_fields: bool,
-    mut index: Indexing<'_>,
 ) -> Result<Case, CaseError> {
     let project = project_for_work(conn, who, input.project_id)?;
     let subject = required_text("subject", &input.subject, 300)?;
@@ -279,7 +267,7 @@ fn create_checked(
             },
         )?;
     }
-    index.case(conn, id)?;
+    store::index_case(conn, id)?;
     let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
     // The SLA clocks start with the case (same transaction).
     crate::sla::clock::after_case_write(conn, None, &created, Write::Created, Utc::now())?;
@@ -592,18 +580,6 @@ pub fn add_message(
     id: CaseId,
     input: NewMessage,
 ) -> Result<MessageCreated, CaseError> {
-    add_message_indexing(conn, who, id, input, Indexing::Now)
-}
-
-/// [`add_message`], indexing the case as `index` says (bulk filing puts it
-/// off to its end).
-pub fn add_message_indexing(
-    conn: &Connection,
-    who: &Principal,
-    id: CaseId,
-    input: NewMessage,
-    mut index: Indexing<'_>,
-) -> Result<MessageCreated, CaseError> {
     let before = visible_case(conn, who, id)?;
     check_version(&before, input.expected_version, input.force)?;
     // A call on the case is a message of the call channel, sent nowhere; a
@@ -694,7 +670,7 @@ pub fn add_message_indexing(
     }
     record_changes(conn, who, &before, &after, None)?;
     store::update(conn, &after)?;
-    index.case(conn, id)?;
+    store::index_case(conn, id)?;
     crate::sla::clock::after_case_write(
         conn,
         Some(&before),

@@ -576,52 +576,6 @@ pub fn is_member(conn: &Connection, project_id: ProjectId, user_id: UserId) -> S
         .is_some())
 }
 
-/// Cases whose full-text rows wait for the end of a bulk write, which
-/// hands this set explicitly to the services it calls
-/// ([`Indexing::Deferred`]) and writes the rows once each at its end
-/// ([`DeferredIndex::flush`]). For work that files many messages in one
-/// transaction with a savepoint each (mail): FTS5 flushes its pending terms
-/// to a new segment at every savepoint, so indexing inside them costs a
-/// segment write (and merges) per message.
-#[derive(Debug, Default)]
-pub struct DeferredIndex(std::collections::BTreeSet<CaseId>);
-
-impl DeferredIndex {
-    pub fn defer(&mut self, case_id: CaseId) {
-        self.0.insert(case_id);
-    }
-
-    /// Writes the row of every case put off (a case rolled back since is
-    /// skipped by [`index_case`]); the set is empty afterwards.
-    pub fn flush(&mut self, conn: &Connection) -> StoreResult<()> {
-        for case_id in std::mem::take(&mut self.0) {
-            index_case(conn, case_id)?;
-        }
-        Ok(())
-    }
-}
-
-/// How a service indexes the cases it changes.
-#[derive(Debug)]
-pub enum Indexing<'a> {
-    /// In the service's own statement order (every request).
-    Now,
-    /// Put off to the caller's [`DeferredIndex::flush`].
-    Deferred(&'a mut DeferredIndex),
-}
-
-impl Indexing<'_> {
-    pub fn case(&mut self, conn: &Connection, case_id: CaseId) -> StoreResult<()> {
-        match self {
-            Indexing::Now => index_case(conn, case_id),
-            Indexing::Deferred(cases) => {
-                cases.defer(case_id);
-                Ok(())
-            }
-        }
-    }
-}
-
 /// Rebuilds the case's full-text row (subject, people, all message text)
 /// at the end of the write's group commit (`db::batch_end`: one FTS5
 /// segment for the batch instead of one per case), from the case as it is

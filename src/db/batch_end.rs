@@ -14,8 +14,9 @@
 //! batch's transaction: it must read what it writes from the store as it
 //! is then (so that a later job's change, or a rolled-back job's absence,
 //! is what it sees), and be harmless for an id whose job was rolled back.
-//! Outside a group commit (the CLI, start-up, unsynced writes, tests on a
-//! plain connection) a task runs at once.
+//! `Db`'s blocking and unsynced writes are a batch of one job each, so
+//! bulk work there (filing many mails under a savepoint each) shares the
+//! segment too. On a plain connection (unit tests) a task runs at once.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -34,8 +35,8 @@ thread_local! {
     static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
 }
 
-/// Runs `task(conn, id)` at the end of the group commit this write belongs
-/// to (once per `name` and `id`), or now when it belongs to none.
+/// Runs `task(conn, id)` at the end of the write (group commit) this
+/// belongs to (once per `name` and `id`), or now when it belongs to none.
 pub fn at_batch_end(conn: &Connection, name: &'static str, id: i64, task: Task) -> StoreResult<()> {
     let deferred = PENDING.with(|pending| match pending.borrow_mut().as_mut() {
         Some(tasks) => {

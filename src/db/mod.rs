@@ -389,7 +389,9 @@ impl Db {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = begin_immediate(&mut conn)?;
+        let batch = batch_end::Batch::open();
         let outcome = f(&tx).and_then(|value| {
+            batch.finish(&tx)?;
             tx.commit().map_err(StoreError::from)?;
             self.checkpointer.notify();
             Ok(value)
@@ -433,7 +435,9 @@ impl Db {
         conn.execute_batch("PRAGMA synchronous = NORMAL")
             .map_err(StoreError::from)?;
         let outcome = begin_immediate(&mut conn).map_err(E::from).and_then(|tx| {
+            let batch = batch_end::Batch::open();
             let value = f(&tx)?;
+            batch.finish(&tx)?;
             tx.commit().map_err(StoreError::from)?;
             Ok(value)
         });

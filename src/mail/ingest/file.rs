@@ -9,7 +9,6 @@ use super::super::parse::{self, Parsed};
 use super::super::store::{self, NewInbound};
 use super::prepare::Prepared;
 use super::{Target, system_principal};
-use crate::cases::store::{DeferredIndex, Indexing};
 use crate::cases::{
     Case, Channel, FirstMessage, InlineContact, MessageKind, MessageMail, NewCase, NewMessage,
 };
@@ -20,8 +19,6 @@ pub(super) struct Filing {
     pub(super) outcomes: Vec<Outcome>,
     /// The cases filed into (new or not), for the live events.
     pub(super) cases: Vec<(bool, Case)>,
-    /// Their full-text rows, written once each by [`Filing::index`].
-    index: DeferredIndex,
 }
 
 impl Filing {
@@ -76,28 +73,14 @@ impl Filing {
         care: Care,
     ) -> Result<(), MailError> {
         for (uid, p) in prepared {
-            let (outcome, case) = ingest_with_case(
-                tx,
-                target,
-                Some(uid_validity),
-                Some(*uid),
-                p,
-                care,
-                &mut self.index,
-            )?;
+            let (outcome, case) =
+                ingest_with_case(tx, target, Some(uid_validity), Some(*uid), p, care)?;
             if let (Outcome::Filed { new_case, .. }, Some(case)) = (&outcome, case) {
                 self.cases.push((*new_case, case));
             }
             self.outcomes.push(outcome);
         }
         Ok(())
-    }
-
-    /// Writes the full-text rows of the cases filed so far (at the end of
-    /// the write, also after a failure: a caller that goes on must not
-    /// keep cases missing from search).
-    pub(super) fn index(&mut self, tx: &Transaction) -> Result<(), MailError> {
-        Ok(self.index.flush(tx)?)
     }
 
     pub(super) fn count_taken(&self, tx: &Transaction, target: Target) -> Result<(), MailError> {
@@ -121,9 +104,7 @@ pub fn file_prepared(
     prepared: &[(u32, Prepared)],
 ) -> Result<Vec<Outcome>, MailError> {
     let mut filed = Filing::default();
-    let result = filed.file(tx, target, uid_validity, prepared);
-    filed.index(tx)?;
-    result?;
+    filed.file(tx, target, uid_validity, prepared)?;
     filed.count_taken(tx, target)?;
     Ok(filed.outcomes)
 }
@@ -149,18 +130,8 @@ pub fn ingest(
     uid: Option<u32>,
     prepared: &Prepared,
 ) -> Result<Outcome, MailError> {
-    let mut index = DeferredIndex::default();
-    let result = ingest_with_case(
-        tx,
-        target,
-        uid_validity,
-        uid,
-        prepared,
-        Care::Careful,
-        &mut index,
-    );
-    index.flush(tx)?;
-    result.map(|(outcome, _)| outcome)
+    ingest_with_case(tx, target, uid_validity, uid, prepared, Care::Careful)
+        .map(|(outcome, _)| outcome)
 }
 
 /// [`ingest`], also answering the case as filing left it (for the live
@@ -172,7 +143,6 @@ fn ingest_with_case(
     uid: Option<u32>,
     prepared: &Prepared,
     care: Care,
-    index: &mut DeferredIndex,
 ) -> Result<(Outcome, Option<Case>), MailError> {
     let parsed = &prepared.parsed;
     let seen = store::seen_before(
@@ -221,11 +191,11 @@ fn ingest_with_case(
         },
     };
     if care == Care::Optimistic {
-        let (outcome, case) = file(tx, target, &at, prepared, care, index)?;
+        let (outcome, case) = file(tx, target, &at, prepared, care)?;
         return Ok((outcome, Some(case)));
     }
     savepoint(tx, "SAVEPOINT mail_ingest")?;
-    match file(tx, target, &at, prepared, care, index) {
+    match file(tx, target, &at, prepared, care) {
         Ok((outcome, case)) => {
             savepoint(tx, "RELEASE mail_ingest")?;
             Ok((outcome, Some(case)))
@@ -234,7 +204,7 @@ fn ingest_with_case(
             tx.execute_batch("ROLLBACK TO mail_ingest")?;
             tracing::warn!(mailbox = target.mailbox_id, error = %err, "filing a message failed; storing it plainly");
             let note = format!("filed without threading or contact: {err}");
-            match file_degraded(tx, target, &at, prepared, &note, index) {
+            match file_degraded(tx, target, &at, prepared, &note) {
                 Ok((outcome, case)) => {
                     savepoint(tx, "RELEASE mail_ingest")?;
                     Ok((outcome, Some(case)))
@@ -367,7 +337,6 @@ fn file(
     at: &Taking,
     prepared: &Prepared,
     care: Care,
-    index: &mut DeferredIndex,
 ) -> Result<(Outcome, Case), MailError> {
     let parsed = &prepared.parsed;
     let who = system_principal();
@@ -439,7 +408,7 @@ fn file(
             } else {
                 None
             };
-            let created = crate::cases::service::add_message_indexing(
+            let created = crate::cases::service::add_message(
                 tx,
                 &who,
                 case_id,
@@ -453,7 +422,6 @@ fn file(
                     mail: Some(mail),
                     call: None,
                 },
-                Indexing::Deferred(index),
             )?;
             (created.case, created.message.id, false, how)
         }
@@ -463,7 +431,7 @@ fn file(
             } else {
                 parsed.subject.clone()
             };
-            let case = crate::cases::service::create_incoming_indexing(
+            let case = crate::cases::service::create_incoming(
                 tx,
                 &who,
                 NewCase {
@@ -485,7 +453,6 @@ fn file(
                         mail: Some(mail),
                     }),
                 },
-                Indexing::Deferred(index),
             )?;
             let message_id = first_message(tx, case.id)?;
             (case, message_id, true, "new")
@@ -530,12 +497,11 @@ fn file_degraded(
     at: &Taking,
     prepared: &Prepared,
     note: &str,
-    index: &mut DeferredIndex,
 ) -> Result<(Outcome, Case), MailError> {
     let who = system_principal();
     let parsed = &prepared.parsed;
     let body = body_for_service(parsed);
-    let case = crate::cases::service::create_incoming_indexing(
+    let case = crate::cases::service::create_incoming(
         tx,
         &who,
         NewCase {
@@ -557,7 +523,6 @@ fn file_degraded(
                 mail: Some(message_mail(parsed, None, target.mailbox_id)),
             }),
         },
-        Indexing::Deferred(index),
     )?;
     let message_id = first_message(tx, case.id)?;
     let mut problems = at.problems(parsed);

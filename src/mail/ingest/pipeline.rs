@@ -111,7 +111,6 @@ async fn file_batch_after(
                     }
                 }
             })();
-            filed.index(tx)?;
             result?;
             filed.count_taken(tx, target)?;
             for (new_case, case) in &filed.cases {
