@@ -200,6 +200,15 @@ impl Remote {
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // The AWS SDK inside rclone's s3 backend (Debian's 1.60) refuses to
+        // start when AWS_CA_BUNDLE is set ("unsupported transport"); the
+        // same bundle given as rclone's own `--ca-cert` works.
+        if let Some(bundle) = std::env::var_os("AWS_CA_BUNDLE") {
+            command.env_remove("AWS_CA_BUNDLE");
+            if !bundle.is_empty() {
+                command.arg("--ca-cert").arg(bundle);
+            }
+        }
         command
     }
 

