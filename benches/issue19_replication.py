@@ -75,6 +75,29 @@ def children_cpu(pid):
     return total
 
 
+def tree_cpu(pid):
+    """utime+stime of a process and all its living descendants (sshd's
+    per-connection processes run the SFTP sessions)."""
+    kids = {}
+    for tid in os.listdir("/proc"):
+        if not tid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{tid}/stat") as f:
+                kids.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(tid))
+        except OSError:
+            pass
+    total, todo = 0.0, [pid]
+    while todo:
+        p_ = todo.pop()
+        try:
+            total += cpu_seconds(p_)
+        except OSError:
+            pass
+        todo.extend(kids.get(p_, []))
+    return total
+
+
 def run(mode, port):
     root = os.path.join(TMP, f"zezaro-issue19-{mode}")
     shutil.rmtree(root, ignore_errors=True); os.makedirs(root)
@@ -111,6 +134,9 @@ def run(mode, port):
 
     proj = req("GET", "/api/v1/projects")["items"][0]["id"]
     own0 = cpu_seconds(srv.pid); child0 = children_cpu(srv.pid)
+    # The SFTP server shares this machine's cores here (a real target is
+    # another machine): its CPU is reported apart.
+    target0 = tree_cpu(ssh.pid) if ssh else 0.0
     if a.client == "ab":
         body = root + "/case.json"
         with open(body, "w") as f:
@@ -141,11 +167,15 @@ def run(mode, port):
 
     ts = [] if a.client == "ab" else [threading.Thread(target=writer) for _ in range(a.writers)]
     [t.start() for t in ts]
-    wal = []; lags = []
+    wal = []; frames = []; lags = []
     while time.time() < stop:
         time.sleep(0.5)
         try:
             wal.append(os.path.getsize(data + "/zezaro.db-wal"))
+            # The WAL in use: frames since it last started over (the WAL
+            # index header's mxFrame); the file keeps its longest length.
+            with open(data + "/zezaro.db-shm", "rb") as f:
+                frames.append(int.from_bytes(f.read(48)[16:20], "little"))
         except OSError:
             pass
         if mode != "plain":
@@ -161,9 +191,12 @@ def run(mode, port):
         # other case id: not failures.)
         bad = sum(int(l.split()[-1]) for l in report.splitlines() if l.startswith("Non-2xx responses"))
         count[0] = done - bad
+        pct = {l.split()[0]: int(l.split()[1]) for l in report.splitlines()
+               if l.strip().startswith(("50%", "99%", "100%"))}
     secs = time.time() - start
     # Server and its Litestream child: CPU per created case.
     own = cpu_seconds(srv.pid) - own0; child = children_cpu(srv.pid) - child0
+    target_cpu = tree_cpu(ssh.pid) - target0 if ssh else 0.0
     cpu = own + child
     srv.terminate(); srv.wait()
     if ssh:
@@ -171,7 +204,11 @@ def run(mode, port):
     lags.sort()
     out = {"mode": mode, "client": a.client, "cases": count[0], "per_s": count[0] / secs, "cpu_ms_per_case": 1000 * cpu / max(count[0], 1),
            "server_ms_per_case": 1000 * own / max(count[0], 1), "litestream_ms_per_case": 1000 * child / max(count[0], 1),
-           "wal_max_kib": max(wal) // 1024 if wal else 0}
+           "sftp_server_ms_per_case": 1000 * target_cpu / max(count[0], 1),
+           "wal_max_kib": max(wal) // 1024 if wal else 0, "wal_last_kib": wal[-1] // 1024 if wal else 0,
+           "wal_in_use_max_kib": max(frames) * 4120 // 1024 if frames else 0}
+    if a.client == "ab":
+        out.update(post_p50_ms=pct.get("50%"), post_p99_ms=pct.get("99%"), post_max_ms=pct.get("100%"))
     if lags:
         out.update(lag_p50=lags[len(lags) // 2], lag_p95=lags[len(lags) * 95 // 100], lag_max=lags[-1], samples=len(lags))
     print(json.dumps(out), flush=True)
@@ -187,7 +224,11 @@ for r in range(a.rounds):
 print("medians over", a.rounds, "round(s):")
 for mode, runs in results.items():
     med = lambda k: statistics.median(x[k] for x in runs) if all(k in x for x in runs) else None
-    line = f"  {mode}: {med('per_s'):.0f} cases/s, CPU {med('cpu_ms_per_case'):.2f} ms/case, WAL max {med('wal_max_kib'):.0f} KiB"
+    line = (f"  {mode}: {med('per_s'):.0f} cases/s, CPU {med('cpu_ms_per_case'):.2f} ms/case "
+            f"(Litestream {med('litestream_ms_per_case'):.3f}, SFTP server {med('sftp_server_ms_per_case'):.3f}), "
+            f"WAL file max {med('wal_max_kib'):.0f} KiB, in use max {med('wal_in_use_max_kib'):.0f} KiB")
+    if med("post_p99_ms") is not None:
+        line += f", POST p99 {med('post_p99_ms'):.0f} ms max {med('post_max_ms'):.0f} ms"
     if med("lag_p95") is not None:
         line += f", lag p50 {med('lag_p50'):.2f} s p95 {med('lag_p95'):.2f} s max {med('lag_max'):.2f} s"
     print(line)

@@ -91,6 +91,9 @@ impl Signal {
 /// the `Db`, so it keeps nothing alive.
 pub(super) struct Checkpointer {
     signal: Arc<Signal>,
+    /// Under replication: Litestream checkpoints, and takes the WAL over
+    /// when it is long (no thread then).
+    drainer: Option<super::wal_drain::Drainer>,
 }
 
 impl Checkpointer {
@@ -102,19 +105,38 @@ impl Checkpointer {
         Ok(std::thread::Builder::new()
             .name("zezaro-checkpoint".into())
             .spawn(move || run(&theirs, &conn))
-            .map(|_| Checkpointer { signal }))
+            .map(|_| Checkpointer {
+                signal,
+                drainer: None,
+            }))
     }
 
     /// A handle with no thread behind it (for when the thread cannot start).
     pub(super) fn idle() -> Checkpointer {
         Checkpointer {
             signal: Signal::new(),
+            drainer: None,
         }
     }
 
-    /// Called after each successful commit: an atomic swap; only the first
-    /// commit since the last checkpoint takes the lock to wake the thread.
+    /// Litestream checkpoints; a long WAL is handed to it by `drain`
+    /// ([`super::wal_drain`]).
+    pub(super) fn left_to(drain: super::wal_drain::Drain) -> Checkpointer {
+        Checkpointer {
+            signal: Signal::new(),
+            drainer: Some(super::wal_drain::Drainer::new(drain)),
+        }
+    }
+
+    /// Called after each successful commit, on the committing thread and
+    /// still holding the writer. Our own thread: an atomic swap; only the
+    /// first commit since the last checkpoint takes the lock to wake it.
+    /// Under replication: a long WAL is handed to Litestream now.
     pub(super) fn notify(&self) {
+        if let Some(drainer) = &self.drainer {
+            drainer.after_commit();
+            return;
+        }
         if !self.signal.pending.swap(true, Ordering::AcqRel) {
             // Taking the lock orders this after the thread's check of
             // `pending`, so the wake-up cannot be lost.

@@ -11,6 +11,7 @@ pub mod files;
 mod lock;
 mod migrations;
 mod pool;
+mod wal_drain;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -235,39 +236,43 @@ impl Db {
         let report = migrations::apply(&mut writer)?;
         scrub_once(&writer)?;
         optimize(&writer)?;
-        let started = match checkpoints {
+        let litestream = matches!(checkpoints, Checkpoints::Litestream(_));
+        let checkpointer = match checkpoints {
             // Litestream copies every WAL frame before it checkpoints
             // itself: no checkpoint of ours, not even SQLite's on commit
-            // (the readers turn that off too: ReaderPool).
-            Checkpoints::Litestream => None,
-            Checkpoints::Own => Some(Checkpointer::start(&path)?),
-        };
-        let checkpointer = match started {
-            None => {
+            // (the readers turn that off too: ReaderPool). The writer
+            // counts the WAL's pages instead, to hand a long WAL over.
+            Checkpoints::Litestream(drain) => {
                 writer.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-                Checkpointer::idle()
+                wal_drain::count_wal_pages(&writer);
+                Checkpointer::left_to(drain)
             }
-            Some(Ok(checkpointer)) => {
-                // Commits no longer checkpoint (copy pages into the store
-                // file and sync it) themselves at SQLite's 1,000 pages: the
-                // thread does it. Past WRITER_CHECKPOINT_PAGES the writer
-                // does again, whenever the thread is not at it just then:
-                // under writes faster than the thread can copy (1M-case
-                // store, 2,400 cases/s) the WAL otherwise grew without end
-                // (770 MB in 20 s); this way writers slow to what the disk
-                // takes and the WAL starts over. Readers never commit.
-                writer.query_row(
-                    &format!("PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}"),
-                    [],
-                    |_| Ok(()),
-                )?;
-                checkpointer
-            }
-            Some(Err(err)) => {
-                // Without the thread, SQLite's own checkpoint on commit stays.
-                tracing::warn!(error = %err, "cannot start the checkpointer thread");
-                Checkpointer::idle()
-            }
+            Checkpoints::Own => match Checkpointer::start(&path)? {
+                Ok(checkpointer) => {
+                    // Commits no longer checkpoint (copy pages into the
+                    // store file and sync it) themselves at SQLite's 1,000
+                    // pages: the thread does it. Past
+                    // WRITER_CHECKPOINT_PAGES the writer does again,
+                    // whenever the thread is not at it just then: under
+                    // writes faster than the thread can copy (1M-case
+                    // store, 2,400 cases/s) the WAL otherwise grew without
+                    // end (770 MB in 20 s); this way writers slow to what
+                    // the disk takes and the WAL starts over. Readers never
+                    // commit.
+                    writer.query_row(
+                        &format!("PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}"),
+                        [],
+                        |_| Ok(()),
+                    )?;
+                    checkpointer
+                }
+                Err(err) => {
+                    // Without the thread, SQLite's own checkpoint on commit
+                    // stays.
+                    tracing::warn!(error = %err, "cannot start the checkpointer thread");
+                    Checkpointer::idle()
+                }
+            },
         };
         writer.query_row(
             &format!("PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}"),
@@ -278,11 +283,7 @@ impl Db {
         // SQLite's default 2 MiB cache the writer re-read them from the WAL.
         // The cache fills only as far as it is used.
         writer.execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))?;
-        let readers = ReaderPool::new(
-            path.clone(),
-            READERS,
-            checkpoints == Checkpoints::Litestream,
-        );
+        let readers = ReaderPool::new(path.clone(), READERS, litestream);
         let inner = Arc::new(Inner {
             path,
             writer: Mutex::new(writer),
@@ -547,14 +548,16 @@ fn commit_queued(inner: &Inner, checkpointer: &Checkpointer) {
             Ok(()) => tx.commit().map_err(StoreError::from),
             Err(err) => Err(err),
         };
-        if commit.is_ok() {
-            checkpointer.notify();
-        }
         if inner.tracked_dirty.swap(false, Ordering::AcqRel) && commit.is_ok() {
             inner.generation.fetch_add(1, Ordering::Release);
         }
         for finish in finishers {
             finish(commit.as_ref().map(|_| ()));
+        }
+        // After the answers: a hand-over of the WAL (replication) holds
+        // the next batch, not this one's callers.
+        if commit.is_ok() {
+            checkpointer.notify();
         }
     }
 }
@@ -640,7 +643,7 @@ where
 }
 
 /// Who checkpoints a store's WAL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Checkpoints {
     /// zezaro: the checkpointer thread, and the writer past
     /// `WRITER_CHECKPOINT_PAGES` (checkpoint.rs).
@@ -648,9 +651,12 @@ pub enum Checkpoints {
     /// Litestream replicates the store (replication/): it must see every
     /// WAL frame, so it alone checkpoints; the `Db`'s connections run none
     /// (`wal_autocheckpoint = 0`, which [`checkpoints_left_to_others`] reads
-    /// back; no thread; no TRUNCATE after an erasure).
-    Litestream,
+    /// back; no thread; no TRUNCATE after an erasure). A long WAL is handed
+    /// to it with the `Drain` (wal_drain.rs).
+    Litestream(WalDrain),
 }
+
+pub use wal_drain::Drain as WalDrain;
 
 /// Whether this connection's store is checkpointed by someone else
 /// (Litestream): its `Db` was opened with [`Checkpoints::Litestream`].

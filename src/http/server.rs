@@ -106,8 +106,10 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
     );
     let data_dir = config.data_dir.clone();
     // Under replication Litestream checkpoints the WAL (db::Checkpoints).
-    let checkpoints = match config.replication {
-        Some(_) => crate::db::Checkpoints::Litestream,
+    let checkpoints = match &config.replication {
+        Some(settings) => crate::db::Checkpoints::Litestream(
+            crate::replication::litestream::wal_drain(settings, &config.data_dir),
+        ),
         None => crate::db::Checkpoints::Own,
     };
     let (lock, db, sealer, demo_seeded) =

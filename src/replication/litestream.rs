@@ -244,6 +244,7 @@ impl Replicator {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        ca_bundle_for_go(&mut command);
         die_with_parent(&mut command);
         let mut child = command
             .spawn()
@@ -344,6 +345,10 @@ pub struct Progress {
     pub synced_at: Option<SystemTime>,
     /// When the replica last received a transaction.
     pub uploaded_at: Option<SystemTime>,
+    /// The transaction Litestream's running sync would write, and when it
+    /// began: its `sync` line comes before Litestream knows whether the
+    /// WAL has new frames; `db sync` says it wrote one.
+    candidate: Option<(u64, SystemTime)>,
 }
 
 /// Pending transactions remembered at most: the oldest are the ones that
@@ -358,8 +363,16 @@ impl Progress {
                 .and_then(|hex| u64::from_str_radix(hex, 16).ok())
         };
         if line.contains("msg=sync ") {
-            if let Some(txid) = field("txid") {
-                self.taken(txid, now);
+            if let Some(txid) = field("txid")
+                && let Some((_, began)) = self.candidate.replace((txid, now))
+            {
+                // The sync before wrote nothing (its "sync: skip" is a
+                // trace line): the WAL held nothing new then.
+                self.looked(began);
+            }
+        } else if line.contains("msg=\"db sync\"") && line.contains("status=ok") {
+            if let Some((txid, began)) = self.candidate.take() {
+                self.taken(txid, began);
             }
         } else if line.contains("msg=\"ltx file uploaded\"") {
             if line.contains(" level=0 ")
@@ -396,6 +409,11 @@ impl Progress {
         if newer && self.replica_txid.is_none_or(|r| txid > r) && self.pending.len() < PENDING_MAX {
             self.pending.push_back((txid, since));
         }
+    }
+
+    /// Litestream read the WAL at `at` and found nothing new.
+    fn looked(&mut self, at: SystemTime) {
+        self.synced_at = Some(self.synced_at.map_or(at, |t| t.max(at)));
     }
 
     fn shipped(&mut self, txid: u64, now: SystemTime) {
@@ -469,6 +487,18 @@ fn terminate(mut child: Child) {
     let _ = child.wait();
 }
 
+/// `AWS_CA_BUNDLE` (set on some hosts for every tool) makes Litestream's
+/// S3 client refuse to start ("unable to add custom RootCAs HTTPClient");
+/// Go takes the same bundle as `SSL_CERT_FILE`, unless that is set already.
+pub(super) fn ca_bundle_for_go(command: &mut Command) {
+    if let Some(bundle) = std::env::var_os("AWS_CA_BUNDLE") {
+        command.env_remove("AWS_CA_BUNDLE");
+        if !bundle.is_empty() && std::env::var_os("SSL_CERT_FILE").is_none() {
+            command.env("SSL_CERT_FILE", bundle);
+        }
+    }
+}
+
 /// The child gets SIGTERM when zezaro dies (even by SIGKILL), so no
 /// Litestream is left behind replicating a store nobody serves.
 #[allow(unsafe_code)]
@@ -495,8 +525,58 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// The WAL's length (pages) at which Litestream truncates it.
-pub const TRUNCATE_PAGE_N: u32 = 16_384;
+/// Litestream's control socket, relative to the data directory (its
+/// working directory): an absolute path there may pass a socket path's 107
+/// bytes.
+pub const SOCKET_FILE: &str = "litestream.sock";
+
+/// How the writer hands a long WAL to Litestream (db/wal_drain.rs): `litestream
+/// sync` on the control socket ships the new frames and checkpoints at
+/// once; with writes held meanwhile, the checkpoint copies every frame and
+/// the WAL starts over.
+pub fn wal_drain(settings: &Replication, data_dir: &Path) -> crate::db::WalDrain {
+    let litestream = settings.litestream.clone();
+    let data_dir = data_dir.to_path_buf();
+    Arc::new(move || {
+        // As Litestream's config names the store (canonical); the directory
+        // exists by the time anything commits.
+        let dir = std::fs::canonicalize(&data_dir)
+            .map_err(|e| format!("data directory {}: {e}", data_dir.display()))?;
+        let mut child = Command::new(&litestream)
+            .args(["sync", "-socket", SOCKET_FILE])
+            .arg(dir.join(crate::db::STORE_FILE))
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", litestream.display()))?;
+        // Writes wait meanwhile: not longer than this (Litestream busy with
+        // a snapshot of the whole store takes its time; its sync goes on).
+        let deadline = std::time::Instant::now() + DRAIN_WAIT;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => return Err(format!("litestream sync failed ({status})")),
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!(
+                        "litestream sync took longer than {} s",
+                        DRAIN_WAIT.as_secs()
+                    ));
+                }
+                Err(err) => return Err(format!("litestream sync: {err}")),
+            }
+        }
+    })
+}
+
+/// The longest the writer waits for Litestream's sync of a long WAL.
+const DRAIN_WAIT: Duration = Duration::from_secs(2);
 
 /// A YAML double-quoted scalar (JSON's string syntax is a subset of it).
 fn q(s: &str) -> String {
@@ -517,16 +597,19 @@ pub fn config_yaml(
     );
     // Debug: the lines that tell each shipped transaction ([`Progress`]).
     y.push_str("logging:\n  level: debug\n  stderr: true\n");
+    // For the writer's hand-over of a long WAL ([`wal_drain`]); 0600.
+    y.push_str(&format!(
+        "socket:\n  enabled: true\n  path: {}\n",
+        q(SOCKET_FILE)
+    ));
     y.push_str(&format!(
         "dbs:\n  - path: {}\n",
         q(&db_path.to_string_lossy())
     ));
-    // Litestream checkpoints the WAL alone. Its PASSIVE checkpoints never
-    // restart a WAL that writers keep appending to, so under a sustained
-    // load only its TRUNCATE checkpoint bounds it: at this many pages
-    // (64 MiB of 4 KiB pages) rather than its default of ~500 MB, because a
-    // long WAL makes every page read search more of the WAL index.
-    y.push_str(&format!("    truncate-page-n: {TRUNCATE_PAGE_N}\n"));
+    // Litestream checkpoints the WAL alone, and the writer hands it a long
+    // WAL (db/wal_drain.rs). Its TRUNCATE fallback is off: after one it
+    // re-encodes the whole store under the write lock.
+    y.push_str("    truncate-page-n: 0\n");
     y.push_str("    replica:\n");
     // Litestream's files: `db` under the remote directory or key prefix.
     let remote_db = settings.target.remote_path("db").unwrap_or_default();
@@ -613,7 +696,11 @@ mod tests {
         })
         .expect("yaml");
         assert!(yaml.contains("path: \"/data/zezaro.db\""), "{yaml}");
-        assert!(yaml.contains("    truncate-page-n: 16384\n"), "{yaml}");
+        assert!(yaml.contains("    truncate-page-n: 0\n"), "{yaml}");
+        assert!(
+            yaml.contains("socket:\n  enabled: true\n  path: \"litestream.sock\"\n"),
+            "{yaml}"
+        );
         assert!(yaml.contains("bucket: \"b\\\"x\""), "{yaml}");
         assert!(yaml.contains("path: \"zezaro/db\""), "{yaml}");
         assert!(yaml.contains("secret-access-key: \"s3cr$t\""), "{yaml}");
@@ -641,6 +728,7 @@ mod tests {
         );
         // A write: taken from the WAL (txid 2), not yet shipped.
         p.line(r#"time=2026-12-04T21:50:14.863Z level=DEBUG msg=sync system=store db=x.db txid=0000000000000002 offset=28872"#, t(2000));
+        p.line(r#"time=2026-12-04T21:50:14.863Z level=DEBUG msg="db sync" system=store db=x.db status=ok"#, t(2000));
         p.line(r#"time=2026-12-04T21:50:14.864Z level=DEBUG msg="replica sync" system=store db=x.db replica=file txid.replica=0000000000000001 txid.db=0000000000000002"#, t(2001));
         // Its writes were made after the last moment the replica was
         // complete (1.2 s).
@@ -673,6 +761,7 @@ mod tests {
                 &format!("level=DEBUG msg=sync txid={:016x} offset=1", round + 1),
                 t(ms),
             );
+            p.line(r#"level=DEBUG msg="db sync" status=ok"#, t(ms));
             p.line(&format!(r#"level=DEBUG msg="ltx file uploaded" level=0 minTXID={0:016x} maxTXID={0:016x}"#, round), t(ms + 300));
         }
         // At 60.5 s: txid 61, taken at 60 s, waits; its writes were made
@@ -683,6 +772,33 @@ mod tests {
             "level=DEBUG msg=sync txid=000000000000003e offset=1",
             t(61_000),
         );
+        p.line(r#"level=DEBUG msg="db sync" status=ok"#, t(61_000));
         assert_eq!(p.lag(Some(t(61_000)), t(65_000)), Some(6.0));
+    }
+
+    /// Idle: Litestream says `sync` with the next transaction id every
+    /// second and writes nothing (no `db sync`). Nothing waits, so the lag
+    /// stays 0 (it grew without end when each such line counted as taken).
+    #[test]
+    fn an_idle_store_has_no_lag() {
+        let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        let mut p = Progress::default();
+        p.line(
+            r#"level=DEBUG msg=sync txid=0000000000000004 offset=1"#,
+            t(0),
+        );
+        p.line(r#"level=DEBUG msg="db sync" status=ok"#, t(0));
+        p.line(r#"level=DEBUG msg="ltx file uploaded" level=0 minTXID=0000000000000004 maxTXID=0000000000000004"#, t(300));
+        for second in 1..=60u64 {
+            p.line(
+                r#"level=DEBUG msg=sync txid=0000000000000005 offset=2"#,
+                t(second * 1000),
+            );
+            p.line(r#"level=DEBUG msg="replica sync" txid.replica=0000000000000004 txid.db=0000000000000004"#, t(second * 1000 + 10));
+        }
+        assert_eq!(p.lag(Some(t(0)), t(60_500)), Some(0.0));
+        // A write at 60.6 s, not yet taken: its age counts from the last
+        // moment the replica held everything (60.01 s).
+        assert_eq!(p.lag(Some(t(60_600)), t(61_000)), Some(0.99));
     }
 }
