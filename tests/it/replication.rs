@@ -872,7 +872,7 @@ async fn remote_drill(
     .await;
     let projects: serde_json::Value = http
         .get(format!("{url}/api/v1/projects"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -886,7 +886,7 @@ async fn remote_drill(
         let subject = format!("{target} {i}: Abschlagszahlung anpassen");
         let r = http
             .post(format!("{url}/api/v1/cases"))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .json(
                 &serde_json::json!({"project_id": project, "subject": subject, "channel": "call"}),
             )
@@ -902,7 +902,7 @@ async fn remote_drill(
                 .post(format!(
                     "{url}/api/v1/cases/{id}/attachments?filename=vertrag-{i}.txt"
                 ))
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .header("content-type", "text/plain")
                 .body(format!("Vertrag {i}: {}", fastrand::u64(..)))
                 .send()
