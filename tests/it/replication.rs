@@ -624,6 +624,15 @@ fn login_name() -> String {
     text(&out.stdout).trim().to_string()
 }
 
+/// Waits (up to 10 s) until `what` accepts connections on loopback `port`.
+fn wait_listening(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// An sshd on loopback (Debian's openssh-server) with a key of its own, for
 /// the SFTP target; killed on drop.
 struct Sshd {
@@ -678,11 +687,7 @@ fn sshd(dir: &Path) -> Sshd {
     // Privilege separation wants its directory (root only; as another user
     // sshd runs without it).
     let _ = std::fs::create_dir_all("/run/sshd");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::mailserver::free_port();
     let user = login_name();
     std::fs::write(
         dir.join("sshd_config"),
@@ -701,11 +706,7 @@ fn sshd(dir: &Path) -> Sshd {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "sshd did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_listening(port, "sshd");
     let host_key = std::fs::read_to_string(dir.join("host_key.pub"))
         .unwrap()
         .split_whitespace()
@@ -770,11 +771,7 @@ fn s3_server(dir: &Path) -> S3Server {
     );
     let root = dir.join("s3");
     std::fs::create_dir_all(root.join("zezaro-replica")).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::mailserver::free_port();
     let child = std::process::Command::new(&rclone)
         // S3 lists are consistent (as AWS's have been since 2020): no
         // directory cache of rclone's VFS in between.
@@ -795,11 +792,7 @@ fn s3_server(dir: &Path) -> S3Server {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "rclone serve s3 did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_listening(port, "rclone serve s3");
     S3Server {
         child,
         port,
