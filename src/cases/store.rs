@@ -845,12 +845,31 @@ impl Filter {
         );
     }
 
+    /// The clauses joined, those with a subquery (the visibility, the
+    /// provider shares, a tag) last: SQLite tests a row's conditions in the
+    /// order written, so a walk's entry that fails a plain comparison costs
+    /// one comparison, not a look-up in the subquery's list first.
     fn where_sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
         } else {
-            format!(" WHERE {}", self.clauses.join(" AND "))
+            format!(" WHERE {}", self.conjunction())
         }
+    }
+
+    /// The clauses as one condition (`1` for none), in `where_sql`'s order.
+    fn conjunction(&self) -> String {
+        if self.clauses.is_empty() {
+            return "1".to_string();
+        }
+        let (with_subquery, plain): (Vec<&String>, Vec<&String>) =
+            self.clauses.iter().partition(|c| c.contains("SELECT"));
+        let all: Vec<&str> = plain
+            .into_iter()
+            .chain(with_subquery)
+            .map(String::as_str)
+            .collect();
+        all.join(" AND ")
     }
 }
 
@@ -890,6 +909,18 @@ impl Sort {
             Sort::PriorityDesc => {
                 "(CASE c.priority WHEN 'urgent' THEN '3' WHEN 'high' THEN '2' WHEN 'normal' THEN '1' ELSE '0' END || c.updated_at)"
             }
+        }
+    }
+
+    /// The index of case_tags in this order (migrations 0012, 0050) and
+    /// its copy of the sort key.
+    fn tag_order(self) -> (&'static str, &'static str) {
+        match self {
+            Sort::UpdatedDesc | Sort::UpdatedAsc => ("case_tags_updated", "g.case_updated_at"),
+            Sort::CreatedDesc | Sort::CreatedAsc => ("case_tags_created", "g.case_created_at"),
+            Sort::DueAsc => ("case_tags_due", "g.case_due_key"),
+            Sort::SlaAsc => ("case_tags_sla", "g.case_sla_key"),
+            Sort::PriorityDesc => ("case_tags_priority", "g.case_priority_key"),
         }
     }
 
@@ -984,23 +1015,31 @@ fn list_query(
     } else {
         (">", "ASC")
     };
-    // A tag list by time walks the tag's rows in case_tags, which carry the
-    // case's project and time (migration 0012), and looks up only cases
-    // with the tag: walking the cases by time and checking each for the tag
-    // costs one step per newer case without it.
-    let by_tag = match (filter.tag, sort) {
-        (Some(tag), Sort::UpdatedDesc | Sort::UpdatedAsc) => Some(tag),
+    // A tag list can walk the tag's rows in case_tags in the sort's order
+    // (they carry the case's project and sort keys, migrations 0012 and
+    // 0050) and look up only cases with the tag: walking the cases in that
+    // order and checking each for the tag costs one step per case without
+    // it. By update time always (the common tag view); in the other orders
+    // when the plan chooses it, from the tag's first entries in that order.
+    let by_updated = matches!(sort, Sort::UpdatedDesc | Sort::UpdatedAsc);
+    let chosen = match (filter.tag, filter.planned) {
+        (Some(_), _) if by_updated => None,
+        (_, true) => Some(choose_plan(conn, &filter, sort, limit, cursor.as_ref())?),
+        _ => None,
+    };
+    let by_tag = match (filter.tag, &chosen) {
+        (Some(tag), _) if by_updated => Some(tag),
+        (
+            Some(tag),
+            Some(Plan::Seek {
+                how: SeekBy::Tag, ..
+            }),
+        ) => Some(tag),
         _ => None,
     };
     let (key_expr, id_expr) = match by_tag {
-        Some(_) => ("g.case_updated_at", "g.case_id"),
+        Some(_) => (sort.tag_order().1, "g.case_id"),
         None => (sort.expr(), "c.id"),
-    };
-    // The plan: chosen from the store's numbers where the filter allows it
-    // (`cases::plan`), else SQLite's.
-    let chosen = match (by_tag, filter.planned) {
-        (None, true) => Some(choose_plan(conn, &filter, sort, limit)?),
-        _ => None,
     };
     if let Some((key, id)) = cursor {
         // The first condition is implied by the second; it is there as a
@@ -1018,22 +1057,28 @@ fn list_query(
             ],
         );
     }
-    let index_clause = match &chosen {
-        Some(plan) => apply_plan(&mut filter, plan),
-        None => String::new(),
+    let index_clause = match (&chosen, by_tag) {
+        (Some(plan), None) => apply_plan(&mut filter, plan),
+        _ => String::new(),
     };
     let from = match by_tag {
         // CROSS JOIN keeps case_tags the outer loop.
         Some((clause, arg)) => {
             filter.clauses[clause] = format!("g.tag = ?{arg}");
+            // The project is tested in the tag's entry; by update time it
+            // is the prefix of an index of its own.
             let index = match filter.project_arg {
                 Some(project) => {
                     filter
                         .clauses
                         .push(format!("g.case_project_id = ?{project}"));
-                    "case_tags_project_updated"
+                    if by_updated {
+                        "case_tags_project_updated"
+                    } else {
+                        sort.tag_order().0
+                    }
                 }
-                None => "case_tags_updated",
+                None => sort.tag_order().0,
             };
             format!(
                 "case_tags g INDEXED BY {index} CROSS JOIN cases c ON c.id = g.case_id
@@ -1077,7 +1122,8 @@ pub enum SeekBy {
     Clause,
     /// The visibility, without the `+` that keeps it a per-row check.
     Visibility,
-    /// The tag, as the case ids of its case_tags rows (no index of cases).
+    /// The tag's rows in case_tags, in the sort's order (its index of
+    /// migration 0050), each case looked up.
     Tag,
     /// The clause as the second column of a (project, value, …) index, one
     /// range per visible project: the visibility without its `+`.
@@ -1324,14 +1370,20 @@ fn seek_index(
         Key::Channel(_) => ("cases_project_channel_updated", by_updated && with_project),
         Key::Topic(_) => ("cases_project_topic_updated", by_updated && with_project),
         Key::Status(_) => ("cases_project_status_updated", by_updated && with_project),
-        Key::Tag(_) => ("case_tags_tag", false),
+        Key::Tag(_) => (sort.tag_order().0, true),
         Key::Due(..) => ("cases_due_order", matches!(sort, Sort::DueAsc)),
     }
 }
 
 /// Chooses walk or seek for this list from the store's numbers.
-fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> StoreResult<Plan> {
-    use super::plan::{Candidate, Inputs, choose, probe_bound};
+fn choose_plan(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    limit: u32,
+    cursor: Option<&(String, i64)>,
+) -> StoreResult<Plan> {
+    use super::plan::{Candidate, Inputs, probe_bound};
     let project = filter.project_id;
     let (walk, prefixed) = walk_index(sort, project.is_some(), filter.open);
     // Nothing but the project (or nothing at all) and a walk led by it:
@@ -1344,7 +1396,7 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
     if others == 0 && (prefixed || (project.is_none() && filter.visible.is_none())) {
         return Ok(Plan::Walk(walk));
     }
-    if let Some(plan) = choose_from_counts(conn, filter, sort, limit)? {
+    if let Some(plan) = choose_from_counts(conn, filter, sort, limit, cursor)? {
         return Ok(plan);
     }
     let total: u64 = conn
@@ -1364,12 +1416,20 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
             walk_range = rows.max(1);
         }
         let matched = match (key, range_of(key, project, filter.open)) {
-            (Key::Tag(tag), _) => sample(
-                conn,
-                filter,
-                "SELECT case_id AS sid FROM case_tags WHERE tag = ?1",
-                &[Value::Text(tag.clone())],
-            )?,
+            // The tag's first entries in the list's order: its pilot.
+            (Key::Tag(tag), _) => {
+                let (index, key) = sort.tag_order();
+                let dir = if sort.descending() { "DESC" } else { "ASC" };
+                sample(
+                    conn,
+                    filter,
+                    &format!(
+                        "SELECT g.case_id AS sid FROM case_tags g INDEXED BY {index}
+                         WHERE g.tag = ?1 ORDER BY {key} {dir}, g.case_id {dir}"
+                    ),
+                    &[Value::Text(tag.clone())],
+                )?
+            }
             (_, Some(r)) => {
                 let open = if r.open {
                     format!(" AND {OPEN}")
@@ -1394,6 +1454,7 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
             in_order,
             sampled: rows.min(SAMPLE),
             matched,
+            pilot: matches!(key, Key::Tag(_)),
         });
         let how = if matches!(key, Key::Tag(_)) {
             SeekBy::Tag
@@ -1452,6 +1513,7 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
             in_order: false,
             sampled: rows.min(SAMPLE),
             matched,
+            pilot: false,
         });
         seeks.push((seek, *clause, SeekBy::Visibility));
     }
@@ -1469,8 +1531,9 @@ fn choose_plan(conn: &Connection, filter: &Filter, sort: Sort, limit: u32) -> St
         walk_covers,
         candidates,
         counted_matches: None,
+        walk_pilot: None,
     };
-    Ok(plan_of(choose(&inputs), walk, &seeks))
+    decide(conn, filter, sort, cursor, inputs, (walk, prefixed), &seeks)
 }
 
 /// The plan from the kept counts (`cases::counts`, migration 0037), when
@@ -1485,9 +1548,10 @@ fn choose_from_counts(
     filter: &Filter,
     sort: Sort,
     limit: u32,
+    cursor: Option<&(String, i64)>,
 ) -> StoreResult<Option<Plan>> {
     use super::counts::{Counted, cases_in, estimate, projects_of};
-    use super::plan::{Candidate, Inputs, choose};
+    use super::plan::{Candidate, Inputs};
     let mut counted = Vec::new();
     for (key, clause) in &filter.keys {
         let c = match key {
@@ -1550,6 +1614,7 @@ fn choose_from_counts(
             in_order,
             sampled: 0,
             matched: 0,
+            pilot: false,
         });
         // Without a project, the filter's index (project, value, time) is
         // read one range per visible project.
@@ -1567,8 +1632,94 @@ fn choose_from_counts(
         walk_covers: true,
         candidates,
         counted_matches: Some(matches),
+        walk_pilot: None,
     };
-    Ok(Some(plan_of(choose(&inputs), walk, &seeks)))
+    decide(conn, filter, sort, cursor, inputs, (walk, prefixed), &seeks).map(Some)
+}
+
+/// The chooser's plan; where the walk won but could lose to a seek, and
+/// tests its filters in the index, after a pilot of the walk
+/// (`plan::Pilot`).
+fn decide(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    cursor: Option<&(String, i64)>,
+    mut inputs: super::plan::Inputs,
+    (walk, prefixed): (&'static str, bool),
+    seeks: &[(&'static str, usize, SeekBy)],
+) -> StoreResult<Plan> {
+    use super::plan::{choose, worth_a_pilot};
+    if inputs.walk_covers && worth_a_pilot(&inputs) {
+        inputs.walk_pilot = Some(walk_pilot(conn, filter, sort, (walk, prefixed), cursor)?);
+    }
+    Ok(plan_of(choose(&inputs), walk, seeks))
+}
+
+/// The walk's first `plan::PILOT` entries (from the cursor on a later
+/// page), each tested against the whole filter. The columns the filters
+/// test are the walk index's own (migration 0040), so no case is looked up
+/// (but for a provider's tariff, which the index does not carry).
+fn walk_pilot(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    (walk, prefixed): (&'static str, bool),
+    cursor: Option<&(String, i64)>,
+) -> StoreResult<super::plan::Pilot> {
+    use super::plan::{PILOT, Pilot};
+    let (cmp, dir) = if sort.descending() {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let key = sort.expr();
+    let mut args = filter.args.clone();
+    let mut range = Vec::new();
+    if let (true, Some(project)) = (prefixed, filter.project_arg) {
+        range.push(format!("c.project_id = ?{project}"));
+    }
+    // A partial index is read only under its own WHERE.
+    if walk.starts_with("cases_open") {
+        range.push(OPEN.to_string());
+    }
+    if let Some((value, id)) = cursor {
+        let (k, i) = (args.len() + 1, args.len() + 2);
+        range.push(format!(
+            "{key} {cmp}= ?{k} AND ({key} {cmp} ?{k} OR ({key} = ?{k} AND c.id {cmp} ?{i}))"
+        ));
+        args.push(Value::Text(value.clone()));
+        args.push(Value::from(*id));
+    }
+    let range = if range.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", range.join(" AND "))
+    };
+    let tariff = if filter.clauses.iter().any(|c| c.contains("handling_tariff")) {
+        ", c.handling_tariff"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT count(*), total(CASE WHEN {} THEN 1 ELSE 0 END)
+         FROM (SELECT c.id, c.project_id, c.status, c.handling_team, c.channel, c.topic_id,
+                      c.assignee_id, c.due_at{tariff}
+               FROM cases c INDEXED BY {walk}{range}
+               ORDER BY {key} {dir}, c.id {dir} LIMIT {PILOT}) AS c",
+        filter.conjunction()
+    );
+    let (passed, matched): (i64, f64) = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let passed = passed.max(0) as u64;
+    Ok(Pilot {
+        passed,
+        matched: matched.max(0.0) as u64,
+        whole: passed < PILOT,
+    })
 }
 
 /// The plan for the chooser's choice: the walk's index, or the seek it
@@ -1608,14 +1759,8 @@ fn apply_plan(filter: &mut Filter, plan: &Plan) -> String {
                 }
                 format!(" INDEXED BY {index}")
             }
-            SeekBy::Tag => {
-                let c = &mut filter.clauses[*clause];
-                *c = c.replace(
-                    "EXISTS (SELECT 1 FROM case_tags g WHERE g.case_id = c.id AND g.tag = ",
-                    "c.id IN (SELECT g.case_id FROM case_tags g WHERE g.tag = ",
-                );
-                " NOT INDEXED".to_string()
-            }
+            // `list_query` reads the tag's rows from case_tags itself.
+            SeekBy::Tag => String::new(),
         },
     }
 }
@@ -1935,8 +2080,15 @@ mod tests {
         .unwrap();
         db.read_blocking(|conn| {
             let stale: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM case_tags g JOIN cases c ON c.id = g.case_id
-                 WHERE g.case_project_id IS NOT c.project_id OR g.case_updated_at IS NOT c.updated_at",
+                &format!(
+                    "SELECT COUNT(*) FROM case_tags g JOIN cases c ON c.id = g.case_id
+                     WHERE g.case_project_id IS NOT c.project_id OR g.case_updated_at IS NOT c.updated_at
+                        OR g.case_created_at IS NOT c.created_at OR g.case_due_key IS NOT {}
+                        OR g.case_sla_key IS NOT {} OR g.case_priority_key IS NOT {}",
+                    Sort::DueAsc.expr(),
+                    Sort::SlaAsc.expr(),
+                    Sort::PriorityDesc.expr()
+                ),
                 [],
                 |r| r.get(0),
             )?;
@@ -1947,6 +2099,8 @@ mod tests {
             for tag in ["vip", "presse", "VIP", "none-such"] {
                 for project in [Some(acme), None] {
                     for open in [false, true] {
+                        // By the tag's rows where the list chooses (planned),
+                        // by update time also where it does not.
                         let filter = |by_tag: bool| {
                             let mut f = Filter::default();
                             f.visibility(&visible);
@@ -1954,10 +2108,11 @@ mod tests {
                                 f.project(p);
                             }
                             if open {
-                                f.push("c.status NOT IN ('solved', 'closed')", vec![]);
+                                f.open();
                             }
                             if by_tag {
                                 f.tag(tag.to_string());
+                                f.plan_from_statistics();
                             } else {
                                 f.push(
                                     "EXISTS (SELECT 1 FROM case_tags g WHERE g.case_id = c.id AND g.tag = ?)",
@@ -1970,11 +2125,30 @@ mod tests {
                             Sort::UpdatedDesc,
                             Sort::UpdatedAsc,
                             Sort::CreatedDesc,
+                            Sort::CreatedAsc,
+                            Sort::DueAsc,
+                            Sort::SlaAsc,
                             Sort::PriorityDesc,
                         ] {
                             let expected = all_pages(conn, &|| filter(false), sort);
                             let got = all_pages(conn, &|| filter(true), sort);
                             assert_eq!(got, expected, "{tag} {project:?} open={open} {sort:?}");
+                            // A tag on a few per cent of the cases: its own
+                            // rows in the sort's order beat a walk of every
+                            // case checking each for the tag.
+                            if tag == "vip" {
+                                let plan = explain_list(conn, filter(true), sort, None, PAGE)?;
+                                let (index, _) = sort.tag_order();
+                                let read = if project.is_some() && matches!(sort, Sort::UpdatedDesc | Sort::UpdatedAsc) {
+                                    "case_tags_project_updated"
+                                } else {
+                                    index
+                                };
+                                assert!(
+                                    plan.iter().any(|l| l.contains(read)) && !plan.iter().any(|l| l.contains("TEMP B-TREE")),
+                                    "{sort:?} {project:?} open={open}: {plan:?}"
+                                );
+                            }
                             if tag == "vip" && project.is_some() && !open {
                                 assert!(
                                     expected.len() > 3 * PAGE as usize,
