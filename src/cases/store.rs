@@ -1128,6 +1128,10 @@ pub enum SeekBy {
     /// The clause as the second column of a (project, value, …) index, one
     /// range per visible project: the visibility without its `+`.
     Projects,
+    /// The due range of open cases (`cases_open_due`): the key's clause
+    /// with the plain due date (the same rows: a range of dates excludes
+    /// '9999'), within the project or one range per visible project.
+    OpenDue,
 }
 
 /// The index a walk in the sort's order reads, and whether the project is
@@ -1256,6 +1260,34 @@ fn range_of(key: &Key, project: Option<ProjectId>, open: bool) -> Option<Range> 
             vec![text(v)],
             false,
         ),
+        // Open cases due in a range: the project's range of its open
+        // cases by due date (what `/cases/counts` counts overdue by), one
+        // range per project without one. The key's clause spells the due
+        // date as the due order does; `SeekBy::OpenDue` rewrites it.
+        (Key::Due(Some(from), to), Some(p)) if open => (
+            "cases_open_due",
+            "c.project_id = ?1 AND c.due_at >= ?2 AND c.due_at < ?3",
+            vec![p.clone(), text(from), text(to)],
+            true,
+        ),
+        (Key::Due(None, to), Some(p)) if open => (
+            "cases_open_due",
+            "c.project_id = ?1 AND c.due_at < ?2",
+            vec![p.clone(), text(to)],
+            true,
+        ),
+        (Key::Due(Some(from), to), None) if open => (
+            "cases_open_due",
+            "c.project_id IN (SELECT id FROM projects) AND c.due_at >= ?1 AND c.due_at < ?2",
+            vec![text(from), text(to)],
+            true,
+        ),
+        (Key::Due(None, to), None) if open => (
+            "cases_open_due",
+            "c.project_id IN (SELECT id FROM projects) AND c.due_at < ?1",
+            vec![text(to)],
+            true,
+        ),
         // The range of the index a seek reads, closed cases included.
         (Key::Due(Some(from), to), _) => (
             "cases_due_order",
@@ -1327,6 +1359,7 @@ fn sample(
     // The inner range's arguments follow the filter's.
     let n = filter.args.len();
     let inner = inner
+        .replace("?3", &format!("?{}", n + 3))
         .replace("?2", &format!("?{}", n + 2))
         .replace("?1", &format!("?{}", n + 1));
     let sql = format!(
@@ -1371,6 +1404,7 @@ fn seek_index(
         Key::Topic(_) => ("cases_project_topic_updated", by_updated && with_project),
         Key::Status(_) => ("cases_project_status_updated", by_updated && with_project),
         Key::Tag(_) => (sort.tag_order().0, true),
+        Key::Due(..) if open => ("cases_open_due", false),
         Key::Due(..) => ("cases_due_order", matches!(sort, Sort::DueAsc)),
     }
 }
@@ -1456,10 +1490,10 @@ fn choose_plan(
             matched,
             pilot: matches!(key, Key::Tag(_)),
         });
-        let how = if matches!(key, Key::Tag(_)) {
-            SeekBy::Tag
-        } else {
-            SeekBy::Clause
+        let how = match key {
+            Key::Tag(_) => SeekBy::Tag,
+            Key::Due(..) if filter.open => SeekBy::OpenDue,
+            _ => SeekBy::Clause,
         };
         seeks.push((index, *clause, how));
     }
@@ -1761,6 +1795,17 @@ fn apply_plan(filter: &mut Filter, plan: &Plan) -> String {
             }
             // `list_query` reads the tag's rows from case_tags itself.
             SeekBy::Tag => String::new(),
+            SeekBy::OpenDue => {
+                let c = &mut filter.clauses[*clause];
+                *c = c.replace("COALESCE(c.due_at, '9999')", "c.due_at");
+                if filter.project_id.is_none() {
+                    match filter.visible.as_ref().map(|(at, _)| *at) {
+                        Some(at) => filter.seek_visibility(at),
+                        None => filter.push("c.project_id IN (SELECT id FROM projects)", vec![]),
+                    }
+                }
+                format!(" INDEXED BY {index}")
+            }
         },
     }
 }
