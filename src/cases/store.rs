@@ -845,10 +845,7 @@ impl Filter {
         );
     }
 
-    /// The clauses joined, those with a subquery (the visibility, the
-    /// provider shares, a tag) last: SQLite tests a row's conditions in the
-    /// order written, so a walk's entry that fails a plain comparison costs
-    /// one comparison, not a look-up in the subquery's list first.
+    /// ` WHERE` and the `conjunction`, or nothing.
     fn where_sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
@@ -857,7 +854,11 @@ impl Filter {
         }
     }
 
-    /// The clauses as one condition (`1` for none), in `where_sql`'s order.
+    /// The clauses as one condition (`1` for none), those with a subquery
+    /// (the visibility, the provider shares, a tag) last: SQLite tests a
+    /// row's conditions in the order written, so a walk's entry that fails
+    /// a plain comparison costs one comparison, not a look-up in the
+    /// subquery's list first (docs/perf16.md, "Lists after growth").
     fn conjunction(&self) -> String {
         if self.clauses.is_empty() {
             return "1".to_string();

@@ -98,6 +98,9 @@ test('an editor publishes a text module; an open workspace has it at once and in
     await dialog.getByTestId('tm-body').fill('Hallo ');
     // The placeholder help inserts at the cursor.
     await dialog.getByTestId('tm-placeholder').filter({ hasText: '{{contact.first_name}}' }).click();
+    // The dialog puts the cursor behind the placeholder once it has
+    // rendered (a timeout); typing before that raced with it.
+    await editor.page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'tm-body');
     await dialog.getByTestId('tm-body').press('End');
     await dialog.getByTestId('tm-body').pressSequentially(', Ihr Vorgang {{case.ref}}. Kundennummer: {{kunde.nummer}}');
     await dialog.getByTestId('submit').click();
