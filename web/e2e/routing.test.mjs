@@ -93,7 +93,9 @@ test('a lead sets round-robin, an agent says available, a new case lands with th
     // The agent: available, by the switch in the header.
     agent = await login(email);
     const state = agent.page.getByTestId('availability');
-    await state.waitFor();
+    // The switch is disabled (and shows offline) until the agent's state
+    // has loaded.
+    await agent.page.locator('[data-testid="availability"]:enabled').waitFor();
     // Signed in: away (not ready) until the agent chooses (the client's sign-in state).
     assert.equal(await state.inputValue(), 'away');
     await state.selectOption('available');
