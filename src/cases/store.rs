@@ -854,23 +854,32 @@ impl Filter {
         }
     }
 
-    /// The clauses as one condition (`1` for none), those with a subquery
-    /// (the visibility, the provider shares, a tag) last: SQLite tests a
-    /// row's conditions in the order written, so a walk's entry that fails
-    /// a plain comparison costs one comparison, not a look-up in the
-    /// subquery's list first (docs/perf16.md, "Lists after growth").
+    /// The clauses as one condition (`1` for none), the cheap ones first:
+    /// SQLite tests a row's conditions in the order written, so a walk's
+    /// entry that fails a comparison costs one comparison, not a look-up in
+    /// a list or a subquery first (docs/perf16.md, "Lists after growth").
     fn conjunction(&self) -> String {
         if self.clauses.is_empty() {
             return "1".to_string();
         }
-        let (with_subquery, plain): (Vec<&String>, Vec<&String>) =
-            self.clauses.iter().partition(|c| c.contains("SELECT"));
-        let all: Vec<&str> = plain
-            .into_iter()
-            .chain(with_subquery)
-            .map(String::as_str)
-            .collect();
-        all.join(" AND ")
+        // Comparisons first, then lists (`NOT IN ('solved', 'closed')` is a
+        // look-up in a temporary index per row), then subqueries; a stable
+        // sort keeps the order within each.
+        let cost = |c: &String| {
+            if c.contains("SELECT") {
+                2
+            } else if c.contains(" IN (") {
+                1
+            } else {
+                0
+            }
+        };
+        let mut all: Vec<&String> = self.clauses.iter().collect();
+        all.sort_by_key(|c| cost(c));
+        all.iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(" AND ")
     }
 }
 
