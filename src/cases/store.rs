@@ -845,6 +845,24 @@ impl Filter {
         );
     }
 
+    /// Rows after the cursor `(key, id)` in the order of `key_expr`, then
+    /// `id_expr`. The first condition is implied by the second; it is there
+    /// as a range SQLite can seek in an index led by the sort key, so a deep
+    /// page starts at the cursor instead of passing the earlier pages.
+    fn after_cursor(&mut self, key_expr: &str, id_expr: &str, cmp: &str, (key, id): (String, i64)) {
+        self.push(
+            &format!(
+                "{key_expr} {cmp}= ? AND ({key_expr} {cmp} ? OR ({key_expr} = ? AND {id_expr} {cmp} ?))"
+            ),
+            vec![
+                Value::Text(key.clone()),
+                Value::Text(key.clone()),
+                Value::Text(key),
+                Value::from(id),
+            ],
+        );
+    }
+
     /// ` WHERE` and the `conjunction`, or nothing.
     fn where_sql(&self) -> String {
         if self.clauses.is_empty() {
@@ -934,6 +952,16 @@ impl Sort {
         }
     }
 
+    /// The comparison that moves past a key in this order, and the order's
+    /// direction in SQL.
+    fn direction(self) -> (&'static str, &'static str) {
+        if self.descending() {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        }
+    }
+
     fn descending(self) -> bool {
         matches!(
             self,
@@ -1020,11 +1048,7 @@ fn list_query(
     cursor: Option<(String, i64)>,
     limit: u32,
 ) -> StoreResult<(String, Vec<Value>)> {
-    let (cmp, dir) = if sort.descending() {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
+    let (cmp, dir) = sort.direction();
     // A tag list can walk the tag's rows in case_tags in the sort's order
     // (they carry the case's project and sort keys, migrations 0012 and
     // 0050) and look up only cases with the tag: walking the cases in that
@@ -1051,21 +1075,8 @@ fn list_query(
         Some(_) => (sort.tag_order().1, "g.case_id"),
         None => (sort.expr(), "c.id"),
     };
-    if let Some((key, id)) = cursor {
-        // The first condition is implied by the second; it is there as a
-        // range SQLite can seek in an index led by the sort key, so a deep
-        // page starts at the cursor instead of passing the earlier pages.
-        filter.push(
-            &format!(
-                "{key_expr} {cmp}= ? AND ({key_expr} {cmp} ? OR ({key_expr} = ? AND {id_expr} {cmp} ?))"
-            ),
-            vec![
-                Value::Text(key.clone()),
-                Value::Text(key.clone()),
-                Value::Text(key),
-                Value::from(id),
-            ],
-        );
+    if let Some(cursor) = cursor {
+        filter.after_cursor(key_expr, id_expr, cmp, cursor);
     }
     let index_clause = match (&chosen, by_tag) {
         (Some(plan), None) => apply_plan(&mut filter, plan),
@@ -1463,7 +1474,7 @@ fn choose_plan(
             // The tag's first entries in the list's order: its pilot.
             (Key::Tag(tag), _) => {
                 let (index, key) = sort.tag_order();
-                let dir = if sort.descending() { "DESC" } else { "ASC" };
+                let (_, dir) = sort.direction();
                 sample(
                     conn,
                     filter,
@@ -1712,34 +1723,23 @@ fn walk_pilot(
     cursor: Option<&(String, i64)>,
 ) -> StoreResult<super::plan::Pilot> {
     use super::plan::{PILOT, Pilot};
-    let (cmp, dir) = if sort.descending() {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
+    let (cmp, dir) = sort.direction();
     let key = sort.expr();
-    let mut args = filter.args.clone();
-    let mut range = Vec::new();
-    if let (true, Some(project)) = (prefixed, filter.project_arg) {
-        range.push(format!("c.project_id = ?{project}"));
+    // The walk's range and cursor, their arguments after the filter's.
+    let mut range = Filter {
+        args: filter.args.clone(),
+        ..Filter::default()
+    };
+    if let (true, Some(project)) = (prefixed, filter.project_id) {
+        range.push("c.project_id = ?", vec![Value::from(project)]);
     }
     // A partial index is read only under its own WHERE.
     if walk.starts_with("cases_open") {
-        range.push(OPEN.to_string());
+        range.push(OPEN, vec![]);
     }
-    if let Some((value, id)) = cursor {
-        let (k, i) = (args.len() + 1, args.len() + 2);
-        range.push(format!(
-            "{key} {cmp}= ?{k} AND ({key} {cmp} ?{k} OR ({key} = ?{k} AND c.id {cmp} ?{i}))"
-        ));
-        args.push(Value::Text(value.clone()));
-        args.push(Value::from(*id));
+    if let Some(cursor) = cursor {
+        range.after_cursor(key, "c.id", cmp, cursor.clone());
     }
-    let range = if range.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", range.join(" AND "))
-    };
     let tariff = if filter.clauses.iter().any(|c| c.contains("handling_tariff")) {
         ", c.handling_tariff"
     } else {
@@ -1749,13 +1749,14 @@ fn walk_pilot(
         "SELECT count(*), total(CASE WHEN {} THEN 1 ELSE 0 END)
          FROM (SELECT c.id, c.project_id, c.status, c.handling_team, c.channel, c.topic_id,
                       c.assignee_id, c.due_at{tariff}
-               FROM cases c INDEXED BY {walk}{range}
+               FROM cases c INDEXED BY {walk}{}
                ORDER BY {key} {dir}, c.id {dir} LIMIT {PILOT}) AS c",
-        filter.conjunction()
+        filter.conjunction(),
+        range.where_sql()
     );
     let (passed, matched): (i64, f64) = conn
         .prepare_cached(&sql)?
-        .query_row(params_from_iter(args.iter()), |r| {
+        .query_row(params_from_iter(range.args.iter()), |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let passed = passed.max(0) as u64;
