@@ -768,8 +768,15 @@ pub fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseErro
         for s in statuses.split(',').filter(|s| !s.is_empty()) {
             let status = Status::parse(s.trim())
                 .ok_or(Invalid::new("status", format!("unknown status {s:?}")))?;
-            list.push(status.as_str());
+            list.push(status);
         }
+        // Open statuses only: the open filter is implied, and with it the
+        // open cases' indexes (smaller, and in the project's SLA and
+        // priority orders) may serve the list.
+        if !list.is_empty() && list.iter().all(|s| s.is_open()) {
+            filter.open();
+        }
+        let list: Vec<&str> = list.iter().map(|s| s.as_str()).collect();
         match list.as_slice() {
             [] => {}
             // One status as an equality, so the (project, status, time)

@@ -1430,6 +1430,31 @@ fn seek_index(
     }
 }
 
+/// Whether a seek of `index` finds the list's ids and their sort keys in
+/// its entries (migration 0051 gave the filters' indexes every sort key and
+/// filtered column): not when a contact or a tag is tested on the row.
+fn seek_covers(index: &str, filter: &Filter) -> bool {
+    const COVERING: [&str; 7] = [
+        "cases_project_status_updated",
+        "cases_project_team_updated",
+        "cases_project_topic_updated",
+        "cases_project_channel_updated",
+        "cases_assignee_status_updated",
+        "cases_open_assignee_updated",
+        "cases_open_due",
+    ];
+    COVERING.contains(&index) && !tested_on_the_row(filter)
+}
+
+/// A contact or a tag is in no list index's entries: it is tested on the
+/// case's row (or the tag's).
+fn tested_on_the_row(filter: &Filter) -> bool {
+    filter
+        .keys
+        .iter()
+        .any(|(k, _)| matches!(k, Key::Contact(_) | Key::Tag(_)))
+}
+
 /// Chooses walk or seek for this list from the store's numbers.
 fn choose_plan(
     conn: &Connection,
@@ -1510,6 +1535,7 @@ fn choose_plan(
             sampled: rows.min(SAMPLE),
             matched,
             pilot: matches!(key, Key::Tag(_)),
+            covers: seek_covers(index, filter),
         });
         let how = match key {
             Key::Tag(_) => SeekBy::Tag,
@@ -1569,16 +1595,13 @@ fn choose_plan(
             sampled: rows.min(SAMPLE),
             matched,
             pilot: false,
+            covers: false,
         });
         seeks.push((seek, *clause, SeekBy::Visibility));
     }
     // Every walk index carries the project, status, team, channel, topic,
-    // assignee and due date after its sort key (migration 0040); a contact
-    // or a tag is tested on the row.
-    let walk_covers = !filter
-        .keys
-        .iter()
-        .any(|(k, _)| matches!(k, Key::Contact(_) | Key::Tag(_)));
+    // assignee and due date after its sort key (migration 0040).
+    let walk_covers = !tested_on_the_row(filter);
     let inputs = Inputs {
         limit: u64::from(limit),
         walk_range,
@@ -1670,6 +1693,8 @@ fn choose_from_counts(
             sampled: 0,
             matched: 0,
             pilot: false,
+            // Every counted filter is in the entries.
+            covers: seek_covers(index, filter),
         });
         // Without a project, the filter's index (project, value, time) is
         // read one range per visible project.
@@ -1708,7 +1733,9 @@ fn decide(
     if inputs.walk_covers && worth_a_pilot(&inputs) {
         inputs.walk_pilot = Some(walk_pilot(conn, filter, sort, (walk, prefixed), cursor)?);
     }
-    Ok(plan_of(choose(&inputs), walk, seeks))
+    let choice = choose(&inputs);
+    tracing::debug!(?inputs, ?choice, walk, ?seeks, "case list plan");
+    Ok(plan_of(choice, walk, seeks))
 }
 
 /// The walk's first `plan::PILOT` entries (from the cursor on a later
