@@ -159,25 +159,33 @@ fn walked(limit: u64, range: u64, matches: f64) -> f64 {
 /// The estimated cost (rows read) of each strategy; the cheapest wins, the
 /// walk on a tie or when nothing is known.
 pub fn choose(inputs: &Inputs) -> Choice {
-    let Some((walk, best)) = costs(inputs) else {
-        return if inputs.walk_exists {
-            Choice::Walk
-        } else {
-            Choice::Sqlite
-        };
-    };
-    match (walk, best) {
-        (Some(w), Some((i, s))) if s < w => Choice::Seek(i),
-        (Some(_), _) => Choice::Walk,
-        (None, Some((i, _))) => Choice::Seek(i),
-        (None, None) => Choice::Sqlite,
+    match costs(inputs) {
+        Some(costs) => costs.choice(),
+        None if inputs.walk_exists => Choice::Walk,
+        None => Choice::Sqlite,
     }
 }
 
-/// The walk's cost (when a walk index exists) and the cheapest seek's
-/// (its position and cost); `None` when no estimate of the matches exists.
-#[allow(clippy::type_complexity)]
-fn costs(inputs: &Inputs) -> Option<(Option<f64>, Option<(usize, f64)>)> {
+/// The walk's cost (when a walk index exists) and the cheapest seek's.
+struct Costs {
+    walk: Option<f64>,
+    /// The candidate's position and its cost.
+    seek: Option<(usize, f64)>,
+}
+
+impl Costs {
+    fn choice(&self) -> Choice {
+        match (self.walk, self.seek) {
+            (Some(w), Some((i, s))) if s < w => Choice::Seek(i),
+            (Some(_), _) => Choice::Walk,
+            (None, Some((i, _))) => Choice::Seek(i),
+            (None, None) => Choice::Sqlite,
+        }
+    }
+}
+
+/// The strategies' costs; `None` when no estimate of the matches exists.
+fn costs(inputs: &Inputs) -> Option<Costs> {
     let m = matches(inputs)?;
     let per_entry = if inputs.walk_covers {
         INDEX_ONLY_WEIGHT
@@ -191,7 +199,7 @@ fn costs(inputs: &Inputs) -> Option<(Option<f64>, Option<(usize, f64)>)> {
         };
         passed * per_entry
     });
-    let mut best: Option<(usize, f64)> = None;
+    let mut seek: Option<(usize, f64)> = None;
     for (i, c) in inputs.candidates.iter().enumerate() {
         let piloted = c.in_order && c.pilot;
         if c.at_bound && !piloted {
@@ -211,11 +219,11 @@ fn costs(inputs: &Inputs) -> Option<(Option<f64>, Option<(usize, f64)>)> {
         } else {
             c.rows as f64 * SORT_WEIGHT
         };
-        if best.is_none_or(|(_, b)| cost < b) {
-            best = Some((i, cost));
+        if seek.is_none_or(|(_, b)| cost < b) {
+            seek = Some((i, cost));
         }
     }
-    Some((walk, best))
+    Some(Costs { walk, seek })
 }
 
 /// Whether a pilot of the walk could change this choice: the walk won and
@@ -227,12 +235,16 @@ pub fn worth_a_pilot(inputs: &Inputs) -> bool {
     if inputs.walk_pilot.is_some() || !inputs.walk_exists {
         return false;
     }
-    match (choose(inputs), costs(inputs)) {
+    // Without an estimate there are no candidates to seek.
+    let Some(costs) = costs(inputs) else {
+        return false;
+    };
+    match (costs.choice(), costs.seek) {
         (Choice::Walk, _) => inputs
             .candidates
             .iter()
             .any(|c| !c.at_bound || (c.in_order && c.pilot)),
-        (Choice::Seek(_), Some((_, Some((_, seek))))) => seek > PILOT as f64 * INDEX_ONLY_WEIGHT,
+        (Choice::Seek(_), Some((_, seek))) => seek > PILOT as f64 * INDEX_ONLY_WEIGHT,
         _ => false,
     }
 }

@@ -1430,6 +1430,21 @@ fn seek_index(
     }
 }
 
+/// The filter as the kept counts (`cases::counts`) count it; `None` for a
+/// filter they do not count (project, contact, tag, due date) or a value
+/// they cannot hold.
+fn counted_as(key: &Key) -> Option<super::counts::Counted> {
+    use super::counts::Counted;
+    match key {
+        Key::Status(v) => Status::parse(v).map(Counted::Status),
+        Key::Channel(v) => Channel::parse(v).map(Counted::Channel),
+        Key::Team(v) => HandlingTeam::parse(v).map(Counted::Team),
+        Key::Topic(v) => Some(Counted::Topic(Some(*v))),
+        Key::Assignee(v) => Some(Counted::Assignee(Some(*v))),
+        Key::Project(_) | Key::Contact(_) | Key::Tag(_) | Key::Due(..) => None,
+    }
+}
+
 /// The entries a seek of `index` by a counted filter reads, from the kept
 /// counts (`cases::counts`): the filter's cases in the project (the
 /// index's prefix), or in every project for an assignee's index; the open
@@ -1440,17 +1455,14 @@ fn kept_rows(
     project: Option<ProjectId>,
     index: &str,
 ) -> StoreResult<Option<u64>> {
-    use super::counts::{Counted, estimate, projects_of};
-    let (counted, scope) = match key {
-        Key::Assignee(id) => (Some(Counted::Assignee(Some(*id))), None),
-        Key::Status(v) => (Status::parse(v).map(Counted::Status), project),
-        Key::Channel(v) => (Channel::parse(v).map(Counted::Channel), project),
-        Key::Team(v) => (HandlingTeam::parse(v).map(Counted::Team), project),
-        Key::Topic(v) => (Some(Counted::Topic(Some(*v))), project),
-        Key::Project(_) | Key::Contact(_) | Key::Tag(_) | Key::Due(..) => (None, None),
-    };
-    let Some(counted) = counted else {
+    use super::counts::{estimate, projects_of};
+    let Some(counted) = counted_as(key) else {
         return Ok(None);
+    };
+    // An assignee's index is not led by the project.
+    let scope = match key {
+        Key::Assignee(_) => None,
+        _ => project,
     };
     let projects = projects_of(conn, &Visibility::All, scope)?;
     Ok(estimate(
@@ -1671,20 +1683,16 @@ fn choose_from_counts(
     limit: u32,
     cursor: Option<&(String, i64)>,
 ) -> StoreResult<Option<Plan>> {
-    use super::counts::{Counted, cases_in, estimate, projects_of};
+    use super::counts::{cases_in, estimate, projects_of};
     use super::plan::{Candidate, Inputs};
     let mut counted = Vec::new();
     for (key, clause) in &filter.keys {
-        let c = match key {
-            Key::Project(_) => continue,
-            Key::Status(v) => Status::parse(v).map(Counted::Status),
-            Key::Channel(v) => Channel::parse(v).map(Counted::Channel),
-            Key::Team(v) => HandlingTeam::parse(v).map(Counted::Team),
-            Key::Topic(v) => Some(Counted::Topic(Some(*v))),
-            Key::Assignee(v) => Some(Counted::Assignee(Some(*v))),
-            Key::Contact(_) | Key::Tag(_) | Key::Due(..) => None,
+        if matches!(key, Key::Project(_)) {
+            continue;
+        }
+        let Some(c) = counted_as(key) else {
+            return Ok(None);
         };
-        let Some(c) = c else { return Ok(None) };
         counted.push((key, *clause, c));
     }
     let project = filter.project_id;
