@@ -46,10 +46,11 @@ fn from_row(row: &Row) -> rusqlite::Result<Contact> {
     })
 }
 
-/// The visibility as a bindable JSON array of client ids (`None`: all).
-/// The full-text table (rowid = the row's id).
+/// The full-text table (rowid = the row's id); also the name of
+/// [`sync_search`]'s task.
 pub const SEARCH_TABLE: &str = "contact_search";
 
+/// The visibility as a bindable JSON array of client ids (`None`: all).
 pub fn visibility_param(visibility: &Visibility) -> Option<String> {
     match visibility {
         Visibility::All => None,
@@ -355,7 +356,7 @@ pub fn delete(conn: &Connection, id: ContactId) -> StoreResult<(usize, usize)> {
 /// contacts have none. Written at the end of the write's group commit
 /// (`db::batch_end`), from the contact as it is then.
 pub fn sync_search(conn: &Connection, id: ContactId) -> StoreResult<()> {
-    crate::db::at_batch_end(conn, "contact_search", id.get(), |conn, id| {
+    crate::db::at_batch_end(conn, SEARCH_TABLE, id.get(), |conn, id| {
         write_search(conn, ContactId::new(id))
     })
 }
@@ -364,17 +365,31 @@ pub fn sync_search(conn: &Connection, id: ContactId) -> StoreResult<()> {
 fn write_search(conn: &Connection, id: ContactId) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM contact_search WHERE rowid = ?1")?
         .execute([id])?;
-    conn.prepare_cached(
-        "INSERT INTO contact_search (rowid, name, emails, phones, organization, customer_number, city)
-         SELECT c.id, c.name,
-             COALESCE((SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id), ''),
-             COALESCE((SELECT group_concat(phone || ' ' || digits, ' ') FROM contact_phones
-                       WHERE contact_id = c.id), ''),
-             COALESCE(o.name, ''), COALESCE(c.customer_number, ''), c.city
-         FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id
-         WHERE c.id = ?1 AND c.merged_into_id IS NULL",
-    )?
-    .execute([id])?;
+    // Read first, then one `INSERT … VALUES`: an `INSERT … SELECT` opens a
+    // statement journal, at which FTS5 writes out the terms it holds for
+    // every full-text table as segments of their own, one per contact of a
+    // batch instead of one for the batch (db::batch_end).
+    let row: Option<[String; 6]> = conn
+        .prepare_cached(
+            "SELECT c.name,
+                 COALESCE((SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id), ''),
+                 COALESCE((SELECT group_concat(phone || ' ' || digits, ' ') FROM contact_phones
+                           WHERE contact_id = c.id), ''),
+                 COALESCE(o.name, ''), COALESCE(c.customer_number, ''), c.city
+             FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id
+             WHERE c.id = ?1 AND c.merged_into_id IS NULL",
+        )?
+        .query_row([id], |r| {
+            Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?])
+        })
+        .optional()?;
+    if let Some([name, emails, phones, organization, customer_number, city]) = row {
+        conn.prepare_cached(
+            "INSERT INTO contact_search (rowid, name, emails, phones, organization, customer_number, city)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![id, name, emails, phones, organization, customer_number, city])?;
+    }
     Ok(())
 }
 

@@ -17,9 +17,23 @@
 //! `Db`'s blocking and unsynced writes are a batch of one job each, so
 //! bulk work there (filing many mails under a savepoint each) shares the
 //! segment too. On a plain connection (unit tests) a task runs at once.
+//!
+//! Under a sustained write load the tasks go further: a batch that ends
+//! with more writes queued, the [`BUSY_STREAK`]th in a row, puts its tasks
+//! off to a later batch ([`Backlog`]), until [`MAX_TASKS`] wait or the
+//! oldest has waited [`MAX_WAIT`]; the batch after which the queue is
+//! empty runs them all. So a burst's cases share a segment per table
+//! instead of one per commit of one or two cases (FTS5's merge work is per
+//! leaf written, and a segment of one case fills a leaf), and a search
+//! sees a case written under such a load up to [`MAX_WAIT`] later, as
+//! Elasticsearch's one-second refresh behind Zammad; at rest, at once.
+//! The put-off keys are also written to `search_backlog` in the batch's
+//! transaction, so what a crash leaves there is run at the next start
+//! (`search::backlog::resume`).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -48,6 +62,66 @@ pub fn at_batch_end(conn: &Connection, name: &'static str, id: i64, task: Task) 
     if deferred { Ok(()) } else { task(conn, id) }
 }
 
+/// Batches in a row that end with more writes queued before the next one
+/// puts its tasks off: a lone write queued beside another (a background
+/// job) is indexed in its own commit.
+pub const BUSY_STREAK: u32 = 3;
+/// Put-off tasks past which the next batch runs them all.
+pub const MAX_TASKS: usize = 512;
+/// How long a put-off task waits at most.
+pub const MAX_WAIT: Duration = Duration::from_millis(250);
+
+/// The tasks put off past their batches (kept by the writer, under its lock).
+#[derive(Default)]
+pub(super) struct Backlog {
+    tasks: Pending,
+    /// The subset of `tasks` with a row in `search_backlog`.
+    stored: Vec<(&'static str, i64)>,
+    /// When the oldest of `tasks` was put off.
+    since: Option<Instant>,
+    /// Batches in a row that ended with more writes queued.
+    busy: u32,
+}
+
+impl Backlog {
+    /// Whether a batch ending now, with `more_queued` writes behind it,
+    /// puts its tasks off.
+    fn defers(&mut self, more_queued: bool) -> bool {
+        self.busy = if more_queued { self.busy + 1 } else { 0 };
+        self.busy >= BUSY_STREAK
+            && self.tasks.len() < MAX_TASKS
+            && self.since.is_none_or(|since| since.elapsed() < MAX_WAIT)
+    }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.tasks.len()
+    }
+}
+
+/// The backlog's tasks a batch ran; put back when its commit fails.
+#[must_use]
+pub(super) struct Ran(Backlog);
+
+impl Ran {
+    /// After the batch's commit: a failed commit leaves the tasks to a
+    /// later batch (their rows in `search_backlog` are back too).
+    pub(super) fn settle(self, backlog: &mut Backlog, committed: bool) {
+        if committed {
+            return;
+        }
+        let Ran(ran) = self;
+        for (key, task) in ran.tasks {
+            backlog.tasks.entry(key).or_insert(task);
+        }
+        backlog.stored.extend(ran.stored);
+        backlog.since = match (backlog.since, ran.since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
 /// An open batch on this thread; dropping it forgets tasks not yet run (a
 /// batch that panicked leaves none behind for the next).
 pub(super) struct Batch(());
@@ -58,17 +132,80 @@ impl Batch {
         Batch(())
     }
 
-    /// Runs the batch's tasks on its transaction, in order of name and id.
-    /// Tasks they start run at once (the batch is closed by then).
-    pub(super) fn finish(self, conn: &Connection) -> StoreResult<()> {
+    /// Runs the batch's tasks on its transaction, in order of name and id,
+    /// with the backlog's, or puts them off to the backlog when it
+    /// [defers](Backlog::defers). Tasks they start run at once (the batch
+    /// is closed by then). On an error nothing is taken from the backlog.
+    pub(super) fn finish(
+        self,
+        conn: &Connection,
+        backlog: &mut Backlog,
+        more_queued: bool,
+    ) -> StoreResult<Ran> {
         let tasks = PENDING
             .with(|pending| pending.borrow_mut().take())
             .unwrap_or_default();
-        for ((_, id), task) in tasks {
-            task(conn, id)?;
+        if backlog.defers(more_queued) {
+            let mut store = conn.prepare_cached(
+                "INSERT OR IGNORE INTO search_backlog (task, id) VALUES (?1, ?2)",
+            )?;
+            for (key, task) in tasks {
+                if backlog.tasks.insert(key, task).is_none() {
+                    store.execute(rusqlite::params![key.0, key.1])?;
+                    backlog.stored.push(key);
+                }
+            }
+            backlog.since.get_or_insert_with(Instant::now);
+            return Ok(Ran(Backlog::default()));
         }
-        Ok(())
+        let ran = Backlog {
+            tasks: std::mem::take(&mut backlog.tasks),
+            stored: std::mem::take(&mut backlog.stored),
+            since: backlog.since.take(),
+            busy: 0,
+        };
+        if !ran.tasks.is_empty() {
+            tracing::debug!(tasks = ran.tasks.len(), "running the put-off index tasks");
+        }
+        let outcome = run(conn, &ran, tasks);
+        match outcome {
+            Ok(()) => Ok(Ran(ran)),
+            Err(err) => {
+                Ran(ran).settle(backlog, false);
+                Err(err)
+            }
+        }
     }
+}
+
+/// Runs the batch's and the backlog's tasks (each key once) and forgets the
+/// backlog's rows.
+fn run(conn: &Connection, backlog: &Backlog, mut tasks: Pending) -> StoreResult<()> {
+    for (task, id) in &backlog.stored {
+        forget(conn, task, *id)?;
+    }
+    for (key, task) in &backlog.tasks {
+        tasks.entry(*key).or_insert(*task);
+    }
+    for ((_, id), task) in tasks {
+        task(conn, id)?;
+    }
+    Ok(())
+}
+
+/// What `search_backlog` holds: (task, id) put off by a batch whose tasks
+/// never ran (the process ended before).
+pub fn stored(conn: &Connection) -> StoreResult<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached("SELECT task, id FROM search_backlog ORDER BY task, id")?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Forgets one row of `search_backlog` (its task has run).
+pub fn forget(conn: &Connection, task: &str, id: i64) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM search_backlog WHERE task = ?1 AND id = ?2")?
+        .execute(rusqlite::params![task, id])?;
+    Ok(())
 }
 
 impl Drop for Batch {
@@ -96,8 +233,12 @@ mod tests {
 
     fn store() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE done (id INTEGER)")
-            .unwrap();
+        conn.execute_batch(
+            "CREATE TABLE done (id INTEGER);
+             CREATE TABLE search_backlog (task TEXT NOT NULL, id INTEGER NOT NULL,
+                                          PRIMARY KEY (task, id)) WITHOUT ROWID;",
+        )
+        .unwrap();
         conn
     }
 
@@ -116,7 +257,9 @@ mod tests {
             at_batch_end(&conn, "t", id, note).unwrap();
         }
         assert_eq!(done(&conn), Vec::<i64>::new(), "nothing before the end");
-        batch.finish(&conn).unwrap();
+        let mut backlog = Backlog::default();
+        let ran = batch.finish(&conn, &mut backlog, false).unwrap();
+        ran.settle(&mut backlog, true);
         assert_eq!(done(&conn), [1, 2, 3]);
         // The batch is closed: the next task runs at once.
         at_batch_end(&conn, "t", 9, note).unwrap();
@@ -131,7 +274,95 @@ mod tests {
             at_batch_end(&conn, "t", 5, note).unwrap();
         }
         let batch = Batch::open();
-        batch.finish(&conn).unwrap();
+        let mut backlog = Backlog::default();
+        let ran = batch.finish(&conn, &mut backlog, false).unwrap();
+        ran.settle(&mut backlog, true);
         assert_eq!(done(&conn), Vec::<i64>::new());
+    }
+
+    fn stored_ids(conn: &Connection) -> Vec<i64> {
+        stored(conn)
+            .unwrap()
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect()
+    }
+
+    /// One batch of jobs writing `ids`, ending with `more_queued`.
+    fn batch(conn: &Connection, backlog: &mut Backlog, ids: &[i64], more_queued: bool) -> Ran {
+        let batch = Batch::open();
+        for id in ids {
+            at_batch_end(conn, "t", *id, note).unwrap();
+        }
+        batch.finish(conn, backlog, more_queued).unwrap()
+    }
+
+    #[test]
+    fn under_a_sustained_load_tasks_wait_for_the_batch_that_empties_the_queue() {
+        let conn = store();
+        let mut backlog = Backlog::default();
+        // The first batches with more writes behind them still run theirs.
+        for id in 1..BUSY_STREAK as i64 {
+            batch(&conn, &mut backlog, &[id], true).settle(&mut backlog, true);
+        }
+        assert_eq!(done(&conn), [1, 2]);
+        // From the streak's length on they are put off, and kept in the store.
+        batch(&conn, &mut backlog, &[10, 11], true).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &[11, 12], true).settle(&mut backlog, true);
+        assert_eq!(done(&conn), [1, 2]);
+        assert_eq!(backlog.len(), 3);
+        assert_eq!(stored_ids(&conn), [10, 11, 12]);
+        // The batch after which nothing is queued runs them all, once each.
+        batch(&conn, &mut backlog, &[12, 13], false).settle(&mut backlog, true);
+        assert_eq!(done(&conn), [1, 2, 10, 11, 12, 13]);
+        assert_eq!(backlog.len(), 0);
+        assert_eq!(stored_ids(&conn), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn a_full_or_old_backlog_is_run_though_writes_keep_coming() {
+        let conn = store();
+        let mut backlog = Backlog {
+            busy: BUSY_STREAK,
+            ..Backlog::default()
+        };
+        let many: Vec<i64> = (0..MAX_TASKS as i64).collect();
+        batch(&conn, &mut backlog, &many, true).settle(&mut backlog, true);
+        assert_eq!(backlog.len(), MAX_TASKS);
+        batch(&conn, &mut backlog, &[-1], true).settle(&mut backlog, true);
+        assert_eq!(backlog.len(), 0, "full: run");
+        assert_eq!(done(&conn).len(), MAX_TASKS + 1);
+
+        batch(&conn, &mut backlog, &[-2], true).settle(&mut backlog, true);
+        assert_eq!(backlog.len(), 1);
+        backlog.since = Some(Instant::now() - MAX_WAIT);
+        batch(&conn, &mut backlog, &[-3], true).settle(&mut backlog, true);
+        assert_eq!(backlog.len(), 0, "old: run");
+        assert_eq!(done(&conn).len(), MAX_TASKS + 3);
+    }
+
+    #[test]
+    fn a_failed_commit_leaves_the_backlog_to_the_next_batch() {
+        let conn = store();
+        let mut backlog = Backlog {
+            busy: BUSY_STREAK,
+            ..Backlog::default()
+        };
+        batch(&conn, &mut backlog, &[4], true).settle(&mut backlog, true);
+        assert_eq!(backlog.len(), 1);
+        conn.execute_batch("BEGIN").unwrap();
+        let ran = batch(&conn, &mut backlog, &[5], false);
+        assert_eq!(backlog.len(), 0);
+        conn.execute_batch("ROLLBACK").unwrap();
+        ran.settle(&mut backlog, false);
+        assert_eq!(
+            backlog.len(),
+            1,
+            "4 waits again; 5's job is gone with the commit"
+        );
+        assert_eq!(stored_ids(&conn), [4]);
+        batch(&conn, &mut backlog, &[], false).settle(&mut backlog, true);
+        assert_eq!(done(&conn), [4]);
+        assert_eq!(stored_ids(&conn), Vec::<i64>::new());
     }
 }

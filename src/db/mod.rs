@@ -210,6 +210,17 @@ struct Inner {
     generation: AtomicU64,
     /// Set by the update hook while a transaction writes a tracked table.
     tracked_dirty: AtomicBool,
+    /// Batch-end tasks put off under a sustained write load; used by
+    /// whoever holds `writer`.
+    backlog: Mutex<batch_end::Backlog>,
+}
+
+impl Inner {
+    fn backlog(&self) -> std::sync::MutexGuard<'_, batch_end::Backlog> {
+        self.backlog
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl Db {
@@ -291,6 +302,7 @@ impl Db {
             readers,
             generation: AtomicU64::new(0),
             tracked_dirty: AtomicBool::new(false),
+            backlog: Mutex::new(batch_end::Backlog::default()),
         });
         let checkpointer = Arc::new(checkpointer);
         let writer = match start_writer(inner.clone(), checkpointer.clone()) {
@@ -391,9 +403,12 @@ impl Db {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = begin_immediate(&mut conn)?;
         let batch = batch_end::Batch::open();
+        let mut backlog = self.inner.backlog();
         let outcome = f(&tx).and_then(|value| {
-            batch.finish(&tx)?;
-            tx.commit().map_err(StoreError::from)?;
+            let ran = batch.finish(&tx, &mut backlog, false)?;
+            let commit = tx.commit().map_err(StoreError::from);
+            ran.settle(&mut backlog, commit.is_ok());
+            commit?;
             self.checkpointer.notify();
             Ok(value)
         });
@@ -438,8 +453,11 @@ impl Db {
         let outcome = begin_immediate(&mut conn).map_err(E::from).and_then(|tx| {
             let batch = batch_end::Batch::open();
             let value = f(&tx)?;
-            batch.finish(&tx)?;
-            tx.commit().map_err(StoreError::from)?;
+            let mut backlog = self.inner.backlog();
+            let ran = batch.finish(&tx, &mut backlog, false)?;
+            let commit = tx.commit().map_err(StoreError::from);
+            ran.settle(&mut backlog, commit.is_ok());
+            commit?;
             Ok(value)
         });
         // Every other write of this connection is synced again (a pragma
@@ -543,11 +561,23 @@ fn commit_queued(inner: &Inner, checkpointer: &Checkpointer) {
             finishers.push(finish);
         }
         // What the jobs put off to the batch's end, outside their
-        // savepoints; when it fails, nothing of the batch is committed.
-        let commit = match batch.finish(&tx) {
-            Ok(()) => tx.commit().map_err(StoreError::from),
+        // savepoints (or to a later batch while writes keep coming); when
+        // it fails, nothing of the batch is committed.
+        let more_queued = !inner
+            .queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_empty();
+        let mut backlog = inner.backlog();
+        let commit = match batch.finish(&tx, &mut backlog, more_queued) {
+            Ok(ran) => {
+                let commit = tx.commit().map_err(StoreError::from);
+                ran.settle(&mut backlog, commit.is_ok());
+                commit
+            }
             Err(err) => Err(err),
         };
+        drop(backlog);
         if inner.tracked_dirty.swap(false, Ordering::AcqRel) && commit.is_ok() {
             inner.generation.fetch_add(1, Ordering::Release);
         }

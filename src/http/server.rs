@@ -132,6 +132,11 @@ pub async fn start(mut config: Config, options: StartOptions) -> Result<RunningS
                 }
                 Err(err) => tracing::warn!(error = %err, "cannot look for unfiled packs"),
             }
+            // Full-text rows put off by a write load the last run ended in.
+            let indexed = crate::search::backlog::resume(&db)?;
+            if indexed > 0 {
+                tracing::info!(indexed, "indexed what the search backlog held");
+            }
             let demo_seeded = if options.demo {
                 crate::demo::seed(&db).map_err(|e| StartError::Other(e.to_string()))?
             } else {

@@ -1,6 +1,7 @@
 //! One search over cases, contacts and organizations, always within the
 //! searcher's permissions.
 
+pub mod backlog;
 pub mod fold;
 pub mod handlers;
 pub mod pairs;

@@ -40,6 +40,7 @@ mod replication;
 mod routing;
 mod rule_actions;
 mod rules;
+mod search_backlog;
 mod search_fold;
 mod search_pairs;
 mod services;

@@ -1,0 +1,149 @@
+//! Full-text rows put off under a sustained write load (`db::batch_end`'s
+//! backlog): every case written by concurrent clients is found once their
+//! writes have returned, and what a crash left in `search_backlog` is
+//! indexed when the server starts again.
+
+use crate::common;
+use serde_json::{Value, json};
+use zezaro::http::server::{StartOptions, start};
+
+const ADMIN: &str = "admin@zezaro.example";
+
+async fn found(api: &common::Api, q: &str) -> Vec<i64> {
+    let (status, results) = api.get(&format!("/api/v1/search?q={q}")).await;
+    assert_eq!(status, 200, "{q}: {results}");
+    results["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c: &Value| c["id"].as_i64().expect("id"))
+        .collect()
+}
+
+fn new_case(project: i64, word: &str) -> Value {
+    json!({"project_id": project, "subject": format!("Zählerstand {word}"), "channel": "email",
+           "contact": {"name": format!("Kundin {word}"), "email": format!("{word}@example.net")},
+           "message": {"kind": "inbound", "body_text": format!("Bitte {word} prüfen.")}})
+}
+
+/// Eight clients write 40 cases each, as fast as they can: the writer puts
+/// index rows off while writes keep coming, yet once a client's writes
+/// have all returned and the others' too, every case and every contact is
+/// found by its own word.
+#[actix_web::test]
+async fn cases_written_under_a_load_are_found_once_the_writes_returned() {
+    let ts = common::demo_server().await;
+    let acme = ts.id_of("/api/v1/projects", "key", "ACME").await;
+    let mut writers = Vec::new();
+    for writer in 0..8 {
+        let api = ts.token_client(ADMIN);
+        writers.push(tokio::spawn(async move {
+            let mut written = Vec::new();
+            for i in 0..40 {
+                let word = format!("lastwort{writer}n{i}z");
+                let (status, case) = api.post("/api/v1/cases", new_case(acme, &word)).await;
+                assert_eq!(status, 201, "{case}");
+                written.push((word, case["id"].as_i64().expect("id")));
+            }
+            written
+        }));
+    }
+    let mut written = Vec::new();
+    for writer in writers {
+        written.extend(writer.await.expect("writer"));
+    }
+    let api = ts.token_client(ADMIN);
+    for (word, id) in &written {
+        assert_eq!(found(&api, word).await, [*id], "{word}");
+        let (status, contacts) = api.get(&format!("/api/v1/contacts?q={word}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            contacts["items"].as_array().map(Vec::len),
+            Some(1),
+            "{word}: {contacts}"
+        );
+    }
+    let left: i64 = ts
+        .server
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
+                .map_err(zezaro::db::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(left, 0, "nothing waits once the writes have returned");
+}
+
+/// A case and a contact whose rows a crash left unwritten (their keys in
+/// `search_backlog`, their rows not in the index) are found after the
+/// server started again, and the backlog is empty.
+#[actix_web::test]
+async fn what_a_crash_left_in_the_backlog_is_indexed_at_start() {
+    let ts = common::demo_server().await;
+    let acme = ts.id_of("/api/v1/projects", "key", "ACME").await;
+    let api = ts.token_client(ADMIN);
+    let (status, case) = api
+        .post("/api/v1/cases", new_case(acme, "absturzwort"))
+        .await;
+    assert_eq!(status, 201, "{case}");
+    let (case_id, contact_id) = (
+        case["id"].as_i64().unwrap(),
+        case["contact_id"].as_i64().unwrap(),
+    );
+    // As a crash leaves it: the keys kept, the rows never written.
+    ts.server
+        .state
+        .db
+        .write_blocking(|tx| {
+            zezaro::search::pairs::replace(tx, case_id, None)?;
+            tx.execute("DELETE FROM case_search WHERE rowid = ?1", [case_id])?;
+            tx.execute("DELETE FROM contact_search WHERE rowid = ?1", [contact_id])?;
+            tx.execute(
+                "INSERT INTO search_backlog (task, id) VALUES ('case_search', ?1), ('contact_search', ?2)",
+                [case_id, contact_id],
+            )?;
+            Ok::<_, zezaro::db::StoreError>(())
+        })
+        .unwrap();
+    assert_eq!(found(&api, "absturzwort").await, Vec::<i64>::new());
+    let common::TestServer { server, dir, .. } = ts;
+    server.stop().await;
+    let server = start(
+        common::test_config(dir.path()),
+        StartOptions {
+            signals: false,
+            demo: false,
+        },
+    )
+    .await
+    .expect("server starts again");
+    let ts = common::TestServer {
+        url: server.url.clone(),
+        server,
+        dir,
+    };
+    let api = ts.token_client(ADMIN);
+    assert_eq!(found(&api, "absturzwort").await, [case_id]);
+    assert_eq!(
+        found(&api, "\"bitte absturzwort\"").await,
+        [case_id],
+        "its word pairs too"
+    );
+    let (_, contacts) = api.get("/api/v1/contacts?q=absturzwort").await;
+    assert_eq!(
+        contacts["items"][0]["id"].as_i64(),
+        Some(contact_id),
+        "{contacts}"
+    );
+    let left: i64 = ts
+        .server
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
+                .map_err(zezaro::db::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(left, 0);
+}
