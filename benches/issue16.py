@@ -518,6 +518,8 @@ def main():
     ap.add_argument("--min-reps", type=int, default=3,
                     help="runs of a request that has used up its budget (default 3)")
     ap.add_argument("--roles", help="comma-separated subset of the roles (default: all four)")
+    ap.add_argument("--classes", help="comma-separated subset of the generated request classes "
+                    "(list, search, lookup; default: all)")
     ap.add_argument("--depth", type=int, default=30, help="page of the deep cursor paging (default 30)")
     ap.add_argument("--queries", type=int, default=8, help="generated searches of each kind")
     ap.add_argument("--lookups", type=int, default=6, help="contacts looked up per role")
@@ -559,6 +561,8 @@ def main():
 
         if "reads" in modes:
             requests = generate(doc, {r: d for r, d in drawn.items() if r in wanted}, opts, rng)
+            if opts.classes:
+                requests = [r for r in requests if r[0] in opts.classes.split(",")]
             by_class = {}
             for r in requests:
                 by_class[r[0]] = by_class.get(r[0], 0) + 1

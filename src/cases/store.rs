@@ -1992,10 +1992,15 @@ const SEARCH_WINDOW: u32 = 2000;
 /// cases are the ones looked for. One pass walks the window and ranks it;
 /// only the page's cases are then read in full, with their snippets.
 ///
+/// Where it likely lies in the newest cases, the window is found walking up
+/// from a lower bound (`search::newest`): FTS5 walks a `secure-delete`
+/// table newest-first only by reading each term's whole document list
+/// first.
+///
 /// A query with a prefix term (`Gutschr*`, `newest_first`) lists its newest
-/// matches first, in one pass: BM25 would count the documents of every word
-/// the prefix stands for across the whole store, and each pass merges those
-/// words' lists again, which at scale costs many times the search.
+/// matches first: BM25 would count the documents of every word the prefix
+/// stands for across the whole store, and each pass merges those words'
+/// lists again, which at scale costs many times the search.
 ///
 /// The rank is `zezaro_rank` (search::rank): bm25's order, without bm25's
 /// whole-store count of the matches when the query is one phrase or word.
@@ -2026,6 +2031,50 @@ pub fn search(
         })?;
         return Ok(rows.collect::<Result<_, _>>()?);
     }
+    // The ranking window, the newest SEARCH_WINDOW matches the caller may
+    // see: as a rowid range found walking up the newest rows when they
+    // likely hold it (search::newest), otherwise newest-first.
+    let last = crate::search::newest::last_rowid(conn, SEARCH_TABLE)?;
+    let first = if likely_in_first_window(phrase_counts, last) {
+        crate::search::newest::in_first_window(
+            last,
+            SEARCH_WINDOW as usize,
+            |from, below, most| {
+                let mut window = filter.clone();
+                window.push(
+                    "case_search.rowid >= ? AND case_search.rowid < ?",
+                    vec![Value::from(from), Value::from(below)],
+                );
+                let sql = format!(
+                    "SELECT case_search.rowid FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{} LIMIT {most}",
+                    window.where_sql()
+                );
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let rows =
+                    stmt.query_map(params_from_iter(window.args.iter()), |row| row.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            },
+        )?
+    } else {
+        None
+    };
+    use crate::search::newest::Since;
+    let first = match first {
+        Some(Since::Rowid(first)) => Some(first),
+        Some(Since::All(0)) => return Ok(Vec::new()),
+        Some(Since::All(_)) => Some(i64::MIN),
+        None => None,
+    };
+    let window = match first {
+        Some(first) => {
+            filter.push(
+                "case_search.rowid BETWEEN ? AND ?",
+                vec![Value::from(first), Value::from(last)],
+            );
+            String::new()
+        }
+        None => format!("ORDER BY case_search.rowid DESC LIMIT {SEARCH_WINDOW}"),
+    };
     // bm25's order without its whole-store count for a lone phrase, nor
     // for phrases whose counts are given (bound after the column weights,
     // 1 each as bm25's default).
@@ -2045,7 +2094,7 @@ pub fn search(
             "SELECT id FROM (SELECT case_search.rowid AS id,
                     zezaro_rank(case_search{given}) AS score
                FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}{where_sql}
-               ORDER BY case_search.rowid DESC LIMIT {SEARCH_WINDOW})
+               {window})
              ORDER BY score, id DESC LIMIT {limit}"
         ))?
         .query_map(params_from_iter(args.iter()), |row| row.get(0))?
@@ -2077,6 +2126,24 @@ pub fn search(
         .iter()
         .filter_map(|&id| found.remove(&CaseId(id)))
         .collect())
+}
+
+/// Whether the newest `search::newest::FIRST_WINDOW` cases likely hold the
+/// ranking window: for one phrase (no counts) its walk is cheap to try;
+/// for several, when they would if they occurred independently at their
+/// counted rates. An AND that is rarer (words seldom together, or in no
+/// case at all) is read newest-first: FTS5 would begin each walk up by
+/// finding the words' oldest common case, walking from the first.
+fn likely_in_first_window(counts: Option<&[i64]>, last: i64) -> bool {
+    let Some(counts) = counts.filter(|c| !c.is_empty()) else {
+        return true;
+    };
+    let rows = last.max(1) as f64;
+    let share: f64 = counts
+        .iter()
+        .map(|&count| (count as f64 / rows).clamp(0.0, 1.0))
+        .product();
+    share * crate::search::newest::FIRST_WINDOW as f64 >= f64::from(SEARCH_WINDOW)
 }
 
 #[cfg(test)]

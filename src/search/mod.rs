@@ -4,6 +4,7 @@
 pub mod backlog;
 pub mod fold;
 pub mod handlers;
+pub mod newest;
 pub mod pairs;
 pub mod query;
 pub mod rank;

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use crate::db::StoreResult;
 
@@ -72,22 +72,35 @@ impl PhraseCounts {
         phrases: &[String],
         sample: i64,
     ) -> StoreResult<Vec<i64>> {
-        let last: i64 = conn
-            .prepare_cached(&format!(
-                "SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT 1"
-            ))?
-            .query_row([], |row| row.get(0))
-            .optional()?
-            .unwrap_or(0);
+        let last = super::newest::last_rowid(conn, table)?;
+        let want = usize::try_from(sample).unwrap_or(0);
         self.kept(table, phrases, |phrase| {
-            let (seen, oldest): (i64, Option<i64>) = conn
-                .prepare_cached(&format!(
-                    "SELECT count(*), min(id) FROM (SELECT rowid AS id FROM {table}
-                       WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
-                ))?
-                .query_row(rusqlite::params![phrase, sample], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
+            // The newest `sample` matches: walked up the newest rows when
+            // they hold them (a common word, search::newest), else
+            // newest-first.
+            let first = super::newest::in_first_window(last, want, |from, below, most| {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT rowid FROM {table} WHERE {table} MATCH ?1 AND rowid >= ?2 AND rowid < ?3
+                     LIMIT ?4"
+                ))?;
+                let most = i64::try_from(most).unwrap_or(i64::MAX);
+                let rows = stmt.query_map(rusqlite::params![phrase, from, below, most], |row| {
+                    row.get(0)
                 })?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })?;
+            let (seen, oldest): (i64, Option<i64>) = match first {
+                Some(super::newest::Since::Rowid(first)) => (sample, Some(first)),
+                Some(super::newest::Since::All(seen)) => (seen as i64, None),
+                None => conn
+                    .prepare_cached(&format!(
+                        "SELECT count(*), min(id) FROM (SELECT rowid AS id FROM {table}
+                           WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
+                    ))?
+                    .query_row(rusqlite::params![phrase, sample], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })?,
+            };
             Ok(match oldest {
                 Some(oldest) if seen >= sample && oldest <= last => {
                     let span = (last - oldest + 1) as f64;
