@@ -20,6 +20,18 @@ async fn found(api: &common::Api, q: &str) -> Vec<i64> {
         .collect()
 }
 
+/// Rows `search_backlog` holds.
+fn backlog_rows(ts: &common::TestServer) -> i64 {
+    ts.server
+        .state
+        .db
+        .read_blocking(|c| {
+            c.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
+                .map_err(zezaro::db::StoreError::from)
+        })
+        .unwrap()
+}
+
 fn new_case(project: i64, word: &str) -> Value {
     json!({"project_id": project, "subject": format!("Zählerstand {word}"), "channel": "email",
            "contact": {"name": format!("Kundin {word}"), "email": format!("{word}@example.net")},
@@ -63,15 +75,7 @@ async fn cases_written_under_a_load_are_found_once_the_writes_returned() {
             "{word}: {contacts}"
         );
     }
-    let left: i64 = ts
-        .server
-        .state
-        .db
-        .read_blocking(|c| {
-            c.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
-                .map_err(zezaro::db::StoreError::from)
-        })
-        .unwrap();
+    let left = backlog_rows(&ts);
     assert_eq!(left, 0, "nothing waits once the writes have returned");
 }
 
@@ -136,14 +140,6 @@ async fn what_a_crash_left_in_the_backlog_is_indexed_at_start() {
         Some(contact_id),
         "{contacts}"
     );
-    let left: i64 = ts
-        .server
-        .state
-        .db
-        .read_blocking(|c| {
-            c.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
-                .map_err(zezaro::db::StoreError::from)
-        })
-        .unwrap();
+    let left = backlog_rows(&ts);
     assert_eq!(left, 0);
 }
