@@ -412,7 +412,8 @@ mod tests {
 
     /// Every kind of write to `cases` in SQL (insert, each counted column
     /// changed, a move to another project, a topic deleted through the
-    /// foreign key, delete): the kept counts equal a recount after each.
+    /// foreign key, delete): the kept counts, and routing's open loads per
+    /// agent (migration 0053), equal a recount after each.
     #[test]
     fn triggers_keep_the_counts_through_every_write() {
         let (_dir, db) = generated();
@@ -436,12 +437,18 @@ mod tests {
             "UPDATE cases SET project_id = (SELECT max(id) FROM projects), number = number + 1000000 WHERE id IN (SELECT id FROM cases WHERE project_id <> (SELECT max(id) FROM projects) LIMIT 15)",
             "UPDATE cases SET subject = 'nothing counted changes', version = version + 1 WHERE id IN (SELECT id FROM cases LIMIT 50)",
             "UPDATE cases SET status = status, assignee_id = assignee_id WHERE id IN (SELECT id FROM cases LIMIT 50)",
-            "DELETE FROM cases WHERE number = 900000",
+            "INSERT INTO cases (project_id, number, subject, channel, status, handling_team, assignee_id, created_at, updated_at)
+             SELECT project_id, 900001, 'x', 'chat', 'new', 'client', (SELECT min(id) FROM users), '2026-01-01', '2026-01-01' FROM cases LIMIT 1",
+            "UPDATE cases SET channel = 'email' WHERE number = 900001",
+            "DELETE FROM cases WHERE number IN (900000, 900001)",
         ];
         for sql in writes {
             db.write_blocking(|tx| {
                 tx.execute_batch(sql)?;
                 assert_eq!(verify(tx)?, Vec::<String>::new(), "after {sql}");
+                // Routing's open loads, kept by triggers of their own.
+                let loads = crate::routing::store::verify_open_loads(tx)?;
+                assert_eq!(loads, Vec::<String>::new(), "after {sql}");
                 Ok::<_, StoreError>(())
             })
             .unwrap();

@@ -765,6 +765,8 @@ pub fn check(db: &Db) -> StoreResult<Vec<String>> {
         problems.extend(migrations::verify(conn)?);
         // The counts the triggers keep (migration 0037), recounted.
         problems.extend(crate::cases::counts::verify(conn)?);
+        // Routing's open loads per agent and channel (migration 0053).
+        problems.extend(crate::routing::store::verify_open_loads(conn)?);
         Ok(problems)
     })
 }

@@ -2205,6 +2205,10 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
         "case_counts",
         "derived: cases counted by triggers (a recount of cases.jsonl)",
     ),
+    (
+        "agent_open_loads",
+        "derived: open cases per assignee and channel, counted by triggers",
+    ),
     ("case_search", "derived: the cases' full-text index"),
     ("contact_search", "derived: the contacts' full-text index"),
     (
