@@ -11,6 +11,7 @@ use super::model::{
 };
 use crate::auth::policy::Visibility;
 use crate::db::{StoreResult, now};
+use crate::search::newest::Since;
 
 const TAG_SEPARATOR: char = '\u{1f}';
 
@@ -2058,15 +2059,13 @@ pub fn search(
     } else {
         None
     };
-    use crate::search::newest::Since;
-    let first = match first {
-        Some(Since::Rowid(first)) => Some(first),
-        Some(Since::All(0)) => return Ok(Vec::new()),
-        Some(Since::All(_)) => Some(i64::MIN),
-        None => None,
-    };
     let window = match first {
-        Some(first) => {
+        Some(Since::All(0)) => return Ok(Vec::new()),
+        Some(since) => {
+            let first = match since {
+                Since::Rowid(first) => first,
+                Since::All(_) => i64::MIN,
+            };
             filter.push(
                 "case_search.rowid BETWEEN ? AND ?",
                 vec![Value::from(first), Value::from(last)],

@@ -35,7 +35,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use super::StoreResult;
 
@@ -72,11 +72,10 @@ pub const MAX_TASKS: usize = 512;
 pub const MAX_WAIT: Duration = Duration::from_millis(250);
 
 /// The tasks put off past their batches (kept by the writer, under its lock).
+/// Each task also has a row in `search_backlog`, written with it.
 #[derive(Default)]
 pub(super) struct Backlog {
     tasks: Pending,
-    /// The subset of `tasks` with a row in `search_backlog`.
-    stored: Vec<(&'static str, i64)>,
     /// When the oldest of `tasks` was put off.
     since: Option<Instant>,
     /// Batches in a row that ended with more writes queued.
@@ -101,12 +100,12 @@ impl Backlog {
 
 /// The backlog's tasks a batch ran; put back when its commit fails.
 #[must_use]
-pub(super) struct Ran(Backlog);
+struct Ran(Backlog);
 
 impl Ran {
     /// After the batch's commit: a failed commit leaves the tasks to a
     /// later batch (their rows in `search_backlog` are back too).
-    pub(super) fn settle(self, backlog: &mut Backlog, committed: bool) {
+    fn settle(self, backlog: &mut Backlog, committed: bool) {
         if committed {
             return;
         }
@@ -114,7 +113,6 @@ impl Ran {
         for (key, task) in ran.tasks {
             backlog.tasks.entry(key).or_insert(task);
         }
-        backlog.stored.extend(ran.stored);
         backlog.since = match (backlog.since, ran.since) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -132,11 +130,25 @@ impl Batch {
         Batch(())
     }
 
+    /// Finishes the batch ([`Batch::finish`]) and commits `tx`; a failed
+    /// commit leaves the backlog's tasks to a later batch.
+    pub(super) fn commit(
+        self,
+        tx: Transaction<'_>,
+        backlog: &mut Backlog,
+        more_queued: bool,
+    ) -> StoreResult<()> {
+        let ran = self.finish(&tx, backlog, more_queued)?;
+        let commit = tx.commit().map_err(super::StoreError::from);
+        ran.settle(backlog, commit.is_ok());
+        commit
+    }
+
     /// Runs the batch's tasks on its transaction, in order of name and id,
     /// with the backlog's, or puts them off to the backlog when it
     /// [defers](Backlog::defers). Tasks they start run at once (the batch
     /// is closed by then). On an error nothing is taken from the backlog.
-    pub(super) fn finish(
+    fn finish(
         self,
         conn: &Connection,
         backlog: &mut Backlog,
@@ -152,7 +164,6 @@ impl Batch {
             for (key, task) in tasks {
                 if backlog.tasks.insert(key, task).is_none() {
                     store.execute(rusqlite::params![key.0, key.1])?;
-                    backlog.stored.push(key);
                 }
             }
             backlog.since.get_or_insert_with(Instant::now);
@@ -160,7 +171,6 @@ impl Batch {
         }
         let ran = Backlog {
             tasks: std::mem::take(&mut backlog.tasks),
-            stored: std::mem::take(&mut backlog.stored),
             since: backlog.since.take(),
             busy: 0,
         };
@@ -181,10 +191,8 @@ impl Batch {
 /// Runs the batch's and the backlog's tasks (each key once) and forgets the
 /// backlog's rows.
 fn run(conn: &Connection, backlog: &Backlog, mut tasks: Pending) -> StoreResult<()> {
-    for (task, id) in &backlog.stored {
-        forget(conn, task, *id)?;
-    }
     for (key, task) in &backlog.tasks {
+        forget(conn, key.0, key.1)?;
         tasks.entry(*key).or_insert(*task);
     }
     for ((_, id), task) in tasks {
@@ -288,6 +296,14 @@ mod tests {
             .collect()
     }
 
+    /// A backlog whose next batch with more writes queued puts its tasks off.
+    fn busy() -> Backlog {
+        Backlog {
+            busy: BUSY_STREAK,
+            ..Backlog::default()
+        }
+    }
+
     /// One batch of jobs writing `ids`, ending with `more_queued`.
     fn batch(conn: &Connection, backlog: &mut Backlog, ids: &[i64], more_queued: bool) -> Ran {
         let batch = Batch::open();
@@ -322,10 +338,7 @@ mod tests {
     #[test]
     fn a_full_or_old_backlog_is_run_though_writes_keep_coming() {
         let conn = store();
-        let mut backlog = Backlog {
-            busy: BUSY_STREAK,
-            ..Backlog::default()
-        };
+        let mut backlog = busy();
         let many: Vec<i64> = (0..MAX_TASKS as i64).collect();
         batch(&conn, &mut backlog, &many, true).settle(&mut backlog, true);
         assert_eq!(backlog.len(), MAX_TASKS);
@@ -344,10 +357,7 @@ mod tests {
     #[test]
     fn a_failed_commit_leaves_the_backlog_to_the_next_batch() {
         let conn = store();
-        let mut backlog = Backlog {
-            busy: BUSY_STREAK,
-            ..Backlog::default()
-        };
+        let mut backlog = busy();
         batch(&conn, &mut backlog, &[4], true).settle(&mut backlog, true);
         assert_eq!(backlog.len(), 1);
         conn.execute_batch("BEGIN").unwrap();

@@ -403,12 +403,8 @@ impl Db {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = begin_immediate(&mut conn)?;
         let batch = batch_end::Batch::open();
-        let mut backlog = self.inner.backlog();
         let outcome = f(&tx).and_then(|value| {
-            let ran = batch.finish(&tx, &mut backlog, false)?;
-            let commit = tx.commit().map_err(StoreError::from);
-            ran.settle(&mut backlog, commit.is_ok());
-            commit?;
+            batch.commit(tx, &mut self.inner.backlog(), false)?;
             self.checkpointer.notify();
             Ok(value)
         });
@@ -453,11 +449,7 @@ impl Db {
         let outcome = begin_immediate(&mut conn).map_err(E::from).and_then(|tx| {
             let batch = batch_end::Batch::open();
             let value = f(&tx)?;
-            let mut backlog = self.inner.backlog();
-            let ran = batch.finish(&tx, &mut backlog, false)?;
-            let commit = tx.commit().map_err(StoreError::from);
-            ran.settle(&mut backlog, commit.is_ok());
-            commit?;
+            batch.commit(tx, &mut self.inner.backlog(), false)?;
             Ok(value)
         });
         // Every other write of this connection is synced again (a pragma
@@ -568,16 +560,7 @@ fn commit_queued(inner: &Inner, checkpointer: &Checkpointer) {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .is_empty();
-        let mut backlog = inner.backlog();
-        let commit = match batch.finish(&tx, &mut backlog, more_queued) {
-            Ok(ran) => {
-                let commit = tx.commit().map_err(StoreError::from);
-                ran.settle(&mut backlog, commit.is_ok());
-                commit
-            }
-            Err(err) => Err(err),
-        };
-        drop(backlog);
+        let commit = batch.commit(tx, &mut inner.backlog(), more_queued);
         if inner.tracked_dirty.swap(false, Ordering::AcqRel) && commit.is_ok() {
             inner.generation.fetch_add(1, Ordering::Release);
         }

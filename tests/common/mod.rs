@@ -64,6 +64,62 @@ pub async fn server_with(demo: bool, tweak: impl FnOnce(&mut Config)) -> TestSer
     TestServer { server, url, dir }
 }
 
+/// A server started again, without demo data, on the data directory of one
+/// that was stopped (to test what a start does with what a run left).
+pub async fn start_again(dir: TempDir) -> TestServer {
+    // The stopped server's lock file is closed, but a process forked by
+    // another test at that moment (mail servers, the CLI) holds the lock
+    // until its exec closes the descriptor: on a loaded machine that took
+    // long enough to fail this start once. Wait for it, briefly.
+    let mut tries = 0;
+    let server = loop {
+        let started = start(
+            test_config(dir.path()),
+            StartOptions {
+                signals: false,
+                demo: false,
+            },
+        )
+        .await;
+        match started {
+            Err(zezaro::http::StartError::DataDir(zezaro::db::LockError::Locked(_)))
+                if tries < 50 =>
+            {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => break other.expect("server starts again"),
+        }
+    };
+    TestServer {
+        url: server.url.clone(),
+        server,
+        dir,
+    }
+}
+
+/// Percent-encodes everything but unreserved ASCII, for a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The ids of the cases `/api/v1/search?q=` finds for `api`, in order.
+pub async fn found_cases(api: &Api, q: &str) -> Vec<i64> {
+    let (status, results) = api.get(&format!("/api/v1/search?q={}", urlencode(q))).await;
+    assert_eq!(status, 200, "{q}: {results}");
+    results["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c: &Value| c["id"].as_i64().expect("id"))
+        .collect()
+}
+
 impl TestServer {
     /// An API client authenticated with a fresh bearer token of `email`.
     pub fn token_client(&self, email: &str) -> Api {

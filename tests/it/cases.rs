@@ -356,7 +356,7 @@ async fn views_counts_sorting_paging_and_bulk() {
         loop {
             let mut path = format!("/api/v1/cases?project_id={acme}&sort={sort}&limit=4");
             if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={}", urlencode(c)));
+                path.push_str(&format!("&cursor={}", common::urlencode(c)));
             }
             let (status, page) = anna.get(&path).await;
             assert_eq!(status, 200, "{sort}: {page}");
@@ -386,15 +386,6 @@ async fn views_counts_sorting_paging_and_bulk() {
     let (status, _) = anna.get("/api/v1/cases?status=open,bogus").await;
     assert_eq!(status, 422);
     ts.server.stop().await;
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[actix_web::test]
@@ -599,13 +590,13 @@ async fn full_text_search_within_permissions() {
         "project:acme kaputt",
     ] {
         let (status, results) = anna
-            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .get(&format!("/api/v1/search?q={}", common::urlencode(q)))
             .await;
         assert_eq!(status, 200, "{q}: {results}");
         assert!(found(&results), "{q} did not find the case: {results}");
     }
     let (_, results) = anna
-        .get(&format!("/api/v1/search?q={}", urlencode("kaputt")))
+        .get(&format!("/api/v1/search?q={}", common::urlencode("kaputt")))
         .await;
     let hit = results["cases"]
         .as_array()
@@ -619,7 +610,7 @@ async fn full_text_search_within_permissions() {
     );
     // The directory too.
     let (_, results) = anna
-        .get(&format!("/api/v1/search?q={}", urlencode("Grünw")))
+        .get(&format!("/api/v1/search?q={}", common::urlencode("Grünw")))
         .await;
     assert!(
         results["contacts"]
@@ -636,13 +627,13 @@ async fn full_text_search_within_permissions() {
         "\"kaputt wärmepumpenzähler\"",
     ] {
         let (_, results) = anna
-            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .get(&format!("/api/v1/search?q={}", common::urlencode(q)))
             .await;
         assert!(!found(&results), "{q} should not match");
     }
     for q in ["kaputt", "grünwald", "from:greta@example.de"] {
         let (_, results) = jonas
-            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .get(&format!("/api/v1/search?q={}", common::urlencode(q)))
             .await;
         assert!(!found(&results), "{q}: foreign case found");
         assert!(
@@ -653,7 +644,7 @@ async fn full_text_search_within_permissions() {
     // Hostile input is just text.
     for q in ["\"", "a OR b NEAR(c", "***", "status:"] {
         let (status, _) = anna
-            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .get(&format!("/api/v1/search?q={}", common::urlencode(q)))
             .await;
         assert_eq!(status, 200, "{q:?}");
     }
@@ -661,7 +652,7 @@ async fn full_text_search_within_permissions() {
     // `a\0` once broke the index: a 500).
     for q in ["\u{0}", "a\u{0}"] {
         let (status, problem) = anna
-            .get(&format!("/api/v1/search?q={}", urlencode(q)))
+            .get(&format!("/api/v1/search?q={}", common::urlencode(q)))
             .await;
         assert_eq!(status, 400, "{q:?}: {problem}");
     }
@@ -1047,7 +1038,7 @@ async fn upload(
 ) -> (reqwest::StatusCode, Value) {
     let path = format!(
         "/api/v1/cases/{case_id}/attachments?filename={}",
-        urlencode(name)
+        common::urlencode(name)
     );
     let response = api
         .raw(reqwest::Method::POST, &path, Some((ctype, bytes)), &[])

@@ -800,20 +800,7 @@ async fn a_pending_move_is_resumed_at_the_start() {
         .expect("plan version");
     }
 
-    let server = zezaro::http::start(
-        common::test_config(dir.path()),
-        zezaro::http::server::StartOptions {
-            signals: false,
-            demo: false,
-        },
-    )
-    .await
-    .expect("server starts again");
-    let ts = common::TestServer {
-        url: server.url.clone(),
-        server,
-        dir,
-    };
+    let ts = common::start_again(dir).await;
     let admin = ts.token_client(CA_ACME);
     let pro = ts.token_client(PRO);
     assert!(settled_move(&admin, acme, 2).await >= 3);

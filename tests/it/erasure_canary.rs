@@ -19,7 +19,6 @@ use common::mailserver::Dovecot;
 use common::{Api, TestServer, client};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use zezaro::http::server::StartOptions;
 
 const ADMIN: &str = "admin@zezaro.example";
 const CA_ACME: &str = "kadmin@acme-energie.example";
@@ -565,36 +564,7 @@ fn api_hits(answers: &[(String, Vec<u8>)], needles: &Needles) -> Vec<String> {
 async fn restart(ts: TestServer) -> TestServer {
     let TestServer { server, dir, .. } = ts;
     server.stop().await;
-    start_on(dir).await
-}
-
-async fn start_on(dir: tempfile::TempDir) -> TestServer {
-    // The stopped server's lock file is closed, but a process forked by
-    // another test at that moment (mail servers, the CLI) holds the lock
-    // until its exec closes the descriptor: on a loaded machine that took
-    // long enough to fail this start once. Wait for it, briefly.
-    let mut tries = 0;
-    let server = loop {
-        let started = zezaro::http::start(
-            common::test_config(dir.path()),
-            StartOptions {
-                signals: false,
-                demo: false,
-            },
-        )
-        .await;
-        match started {
-            Err(zezaro::http::StartError::DataDir(zezaro::db::LockError::Locked(_)))
-                if tries < 50 =>
-            {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            other => break other.expect("server starts again"),
-        }
-    };
-    let url = server.url.clone();
-    TestServer { server, url, dir }
+    common::start_again(dir).await
 }
 
 async fn wait_for<F, Fut>(what: &str, mut check: F)
@@ -873,7 +843,7 @@ async fn erasure_leaves_nothing_behind(mode: &str, round_trip: bool) {
             common::process::text(&output.stderr)
         );
         assert!(stdout.contains("re-applied 1 erasure"), "{stdout}");
-        let ts = start_on(dir).await;
+        let ts = common::start_again(dir).await;
         assert_erased(
             &ts,
             &s,

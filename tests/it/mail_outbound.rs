@@ -531,17 +531,7 @@ async fn a_pending_mail_goes_out_after_a_restart() {
     postfix.start();
     assert!(postfix.with_subject(&reference).is_empty());
 
-    let server = zezaro::http::start(
-        common::test_config(dir.path()),
-        zezaro::http::server::StartOptions::default(),
-    )
-    .await
-    .unwrap();
-    let ts = common::TestServer {
-        url: server.url.clone(),
-        server,
-        dir,
-    };
+    let ts = common::start_again(dir).await;
     postfix
         .wait_for(&format!("[{reference}]"), Duration::from_secs(20))
         .await;

@@ -5,20 +5,8 @@
 
 use crate::common;
 use serde_json::{Value, json};
-use zezaro::http::server::{StartOptions, start};
 
 const ADMIN: &str = "admin@zezaro.example";
-
-async fn found(api: &common::Api, q: &str) -> Vec<i64> {
-    let (status, results) = api.get(&format!("/api/v1/search?q={q}")).await;
-    assert_eq!(status, 200, "{q}: {results}");
-    results["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c: &Value| c["id"].as_i64().expect("id"))
-        .collect()
-}
 
 /// Rows `search_backlog` holds.
 fn backlog_rows(ts: &common::TestServer) -> i64 {
@@ -66,7 +54,7 @@ async fn cases_written_under_a_load_are_found_once_the_writes_returned() {
     }
     let api = ts.token_client(ADMIN);
     for (word, id) in &written {
-        assert_eq!(found(&api, word).await, [*id], "{word}");
+        assert_eq!(common::found_cases(&api, word).await, [*id], "{word}");
         let (status, contacts) = api.get(&format!("/api/v1/contacts?q={word}")).await;
         assert_eq!(status, 200);
         assert_eq!(
@@ -110,27 +98,17 @@ async fn what_a_crash_left_in_the_backlog_is_indexed_at_start() {
             Ok::<_, zezaro::db::StoreError>(())
         })
         .unwrap();
-    assert_eq!(found(&api, "absturzwort").await, Vec::<i64>::new());
+    assert_eq!(
+        common::found_cases(&api, "absturzwort").await,
+        Vec::<i64>::new()
+    );
     let common::TestServer { server, dir, .. } = ts;
     server.stop().await;
-    let server = start(
-        common::test_config(dir.path()),
-        StartOptions {
-            signals: false,
-            demo: false,
-        },
-    )
-    .await
-    .expect("server starts again");
-    let ts = common::TestServer {
-        url: server.url.clone(),
-        server,
-        dir,
-    };
+    let ts = common::start_again(dir).await;
     let api = ts.token_client(ADMIN);
-    assert_eq!(found(&api, "absturzwort").await, [case_id]);
+    assert_eq!(common::found_cases(&api, "absturzwort").await, [case_id]);
     assert_eq!(
-        found(&api, "\"bitte absturzwort\"").await,
+        common::found_cases(&api, "\"bitte absturzwort\"").await,
         [case_id],
         "its word pairs too"
     );

@@ -12,17 +12,10 @@ const ANNA: &str = "anna.schmidt@acme-energie.example"; // Acme's own agent
 const JONAS: &str = "jonas.weber@nordlicht.example"; // Nordlicht's own agent
 const CA_ACME: &str = "kadmin@acme-energie.example";
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 async fn search(api: &common::Api, q: &str) -> Value {
-    let (status, results) = api.get(&format!("/api/v1/search?q={}", urlencode(q))).await;
+    let (status, results) = api
+        .get(&format!("/api/v1/search?q={}", common::urlencode(q)))
+        .await;
     assert_eq!(status, 200, "{q}: {results}");
     results
 }
@@ -216,7 +209,7 @@ async fn knowledge_search_folds_german_spellings() {
     let url = |q: &str| {
         format!(
             "/api/v1/knowledge/search?client_id={client_id}&q={}",
-            urlencode(q)
+            common::urlencode(q)
         )
     };
     for q in [

@@ -5,30 +5,10 @@
 //! never found by its phrases.
 
 use crate::common;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const ANNA: &str = "anna.schmidt@acme-energie.example"; // Acme's own agent
 const JONAS: &str = "jonas.weber@nordlicht.example"; // Nordlicht's own agent
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-async fn found(api: &common::Api, q: &str) -> Vec<i64> {
-    let (status, results) = api.get(&format!("/api/v1/search?q={}", urlencode(q))).await;
-    assert_eq!(status, 200, "{q}: {results}");
-    results["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c: &Value| c["id"].as_i64().expect("id"))
-        .collect()
-}
 
 #[actix_web::test]
 async fn phrases_follow_every_change_of_the_text() {
@@ -59,7 +39,7 @@ async fn phrases_follow_every_change_of_the_text() {
         "\"stromzähler im keller\" \"blinkt seit\"",
         "\"paula paarweise\"",
     ] {
-        assert!(found(&anna, q).await.contains(&a_id), "{q}");
+        assert!(common::found_cases(&anna, q).await.contains(&a_id), "{q}");
     }
     for q in [
         "\"kellerabteil im quarkzähler\"",
@@ -67,11 +47,11 @@ async fn phrases_follow_every_change_of_the_text() {
         "\"blinkt montag\"",
         "\"quarkzähler qqqpaar\"",
     ] {
-        assert!(!found(&anna, q).await.contains(&a_id), "{q}");
+        assert!(!common::found_cases(&anna, q).await.contains(&a_id), "{q}");
     }
     // Not for another client's agent.
     assert!(
-        found(&jonas, "\"quarkzähler im kellerabteil\"")
+        common::found_cases(&jonas, "\"quarkzähler im kellerabteil\"")
             .await
             .is_empty()
     );
@@ -85,12 +65,12 @@ async fn phrases_follow_every_change_of_the_text() {
         .await;
     assert_eq!(status, 201, "{reply}");
     assert!(
-        found(&anna, "\"quarkzahlung wurde doppelt\"")
+        common::found_cases(&anna, "\"quarkzahlung wurde doppelt\"")
             .await
             .contains(&a_id)
     );
     assert!(
-        found(&anna, "\"quarkzähler im kellerabteil\"")
+        common::found_cases(&anna, "\"quarkzähler im kellerabteil\"")
             .await
             .contains(&a_id)
     );
@@ -104,12 +84,12 @@ async fn phrases_follow_every_change_of_the_text() {
         .await;
     assert_eq!(status, 200, "{patched}");
     assert!(
-        found(&anna, "\"quarkfrage zur abrechnung\"")
+        common::found_cases(&anna, "\"quarkfrage zur abrechnung\"")
             .await
             .contains(&a_id)
     );
     assert!(
-        !found(&anna, "\"stromzähler im keller\"")
+        !common::found_cases(&anna, "\"stromzähler im keller\"")
             .await
             .contains(&a_id)
     );
@@ -122,7 +102,10 @@ async fn phrases_follow_every_change_of_the_text() {
         )
         .await;
     let b_id = b["id"].as_i64().unwrap();
-    assert_eq!(found(&anna, "\"quarkrechnung vom mai\"").await, [b_id]);
+    assert_eq!(
+        common::found_cases(&anna, "\"quarkrechnung vom mai\"").await,
+        [b_id]
+    );
     let (status, merged) = anna
         .post(
             &format!("/api/v1/cases/{b_id}/merge"),
@@ -130,6 +113,9 @@ async fn phrases_follow_every_change_of_the_text() {
         )
         .await;
     assert_eq!(status, 200, "{merged}");
-    assert_eq!(found(&anna, "\"quarkrechnung vom mai\"").await, [a_id]);
+    assert_eq!(
+        common::found_cases(&anna, "\"quarkrechnung vom mai\"").await,
+        [a_id]
+    );
     ts.server.stop().await;
 }

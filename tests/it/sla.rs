@@ -406,20 +406,7 @@ async fn a_pending_recompute_is_resumed_at_the_start() {
         );
     }
 
-    let server = zezaro::http::start(
-        common::test_config(dir.path()),
-        zezaro::http::server::StartOptions {
-            signals: false,
-            demo: false,
-        },
-    )
-    .await
-    .expect("server starts again");
-    let ts = common::TestServer {
-        url: server.url.clone(),
-        server,
-        dir,
-    };
+    let ts = common::start_again(dir).await;
     let anna = ts.token_client(ANNA);
     let admin = ts.token_client(CA_ACME);
     for (id, before) in ids {
