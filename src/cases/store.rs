@@ -2010,12 +2010,16 @@ const SEARCH_WINDOW: u32 = 2000;
 ///
 /// `phrase_counts`: how many cases match each phrase of `fts`, in order
 /// (see `search::rarest_first`); the ranking then counts nothing itself.
+/// When they say the window holds every match (the rarest term in no more
+/// cases than the window), the matches are all walked up, led by the
+/// rarest term: the same window, without reading the common terms' whole
+/// document lists newest-first.
 pub fn search(
     conn: &Connection,
     mut filter: Filter,
     fts: &str,
     newest_first: bool,
-    phrase_counts: Option<&[i64]>,
+    phrase_counts: Option<&PhraseCounts>,
     limit: u32,
 ) -> StoreResult<Vec<(Case, String)>> {
     filter.push("case_search MATCH ?", vec![Value::Text(fts.to_string())]);
@@ -2033,11 +2037,16 @@ pub fn search(
         return Ok(rows.collect::<Result<_, _>>()?);
     }
     // The ranking window, the newest SEARCH_WINDOW matches the caller may
-    // see: as a rowid range found walking up the newest rows when they
-    // likely hold it (search::newest), otherwise newest-first.
+    // see: every match when the counts say there are no more, walked up led
+    // by the rarest term; as a rowid range found walking up the newest rows
+    // when they likely hold it (search::newest); otherwise newest-first.
     let last = crate::search::newest::last_rowid(conn, SEARCH_TABLE)?;
-    let first = if likely_in_first_window(phrase_counts, last) {
-        crate::search::newest::in_first_window(
+    let first: Option<i64> = if phrase_counts
+        .is_some_and(|counts| counts.matches_at_most <= i64::from(SEARCH_WINDOW))
+    {
+        Some(i64::MIN)
+    } else if likely_in_first_window(phrase_counts.map(|c| c.each.as_slice()), last) {
+        let found = crate::search::newest::in_first_window(
             last,
             SEARCH_WINDOW as usize,
             |from, below, most| {
@@ -2055,17 +2064,18 @@ pub fn search(
                     stmt.query_map(params_from_iter(window.args.iter()), |row| row.get(0))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             },
-        )?
+        )?;
+        match found {
+            Some(Since::All(0)) => return Ok(Vec::new()),
+            Some(Since::All(_)) => Some(i64::MIN),
+            Some(Since::Rowid(first)) => Some(first),
+            None => None,
+        }
     } else {
         None
     };
     let window = match first {
-        Some(Since::All(0)) => return Ok(Vec::new()),
-        Some(since) => {
-            let first = match since {
-                Since::Rowid(first) => first,
-                Since::All(_) => i64::MIN,
-            };
+        Some(first) => {
             filter.push(
                 "case_search.rowid BETWEEN ? AND ?",
                 vec![Value::from(first), Value::from(last)],
@@ -2081,7 +2091,10 @@ pub fn search(
     let where_sql = filter.where_sql();
     let mut args = filter.args;
     let mut given = String::new();
-    if let Some(counts) = phrase_counts.filter(|c| !c.is_empty()) {
+    if let Some(counts) = phrase_counts
+        .map(|c| c.each.as_slice())
+        .filter(|c| !c.is_empty())
+    {
         given.push_str(", 1.0, 1.0, 1.0");
         for &count in counts {
             args.push(Value::from(count));
@@ -2125,6 +2138,18 @@ pub fn search(
         .iter()
         .filter_map(|&id| found.remove(&CaseId(id)))
         .collect())
+}
+
+/// What the counts of a ranked query's phrases say (`search::rarest_first`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhraseCounts {
+    /// How many cases match each phrase of the query, in its order: the
+    /// ranking's IDF.
+    pub each: Vec<i64>,
+    /// No more cases than this match the query: its rarest term's count
+    /// (the sum of its spellings'), as an AND matches no more cases than
+    /// any of its terms.
+    pub matches_at_most: i64,
 }
 
 /// Whether the newest `search::newest::FIRST_WINDOW` cases likely hold the

@@ -78,7 +78,7 @@ pub fn search(
                 if let Some(bound) = pair_bound(conn, stats, &groups)? {
                     constrain_by_pairs(&mut filter, &bound, &fts);
                 }
-                cases::store::search(conn, filter, &fts, false, counts.as_deref(), limit)?
+                cases::store::search(conn, filter, &fts, false, counts.as_ref(), limit)?
                     .into_iter()
                     .map(|(case, snippet)| CaseHit { case, snippet })
                     .collect()
@@ -159,7 +159,7 @@ fn rarest_first(
     stats: &PhraseCounts,
     groups: &[Vec<String>],
     sample: i64,
-) -> Result<(String, Vec<i64>), CaseError> {
+) -> Result<(String, cases::store::PhraseCounts), CaseError> {
     let phrases = fold::phrases(groups);
     let counts = stats.estimates(conn, cases::store::SEARCH_TABLE, &phrases, sample)?;
     Ok(order_by_count(groups, &counts))
@@ -281,7 +281,7 @@ fn constrain_by_pairs(filter: &mut cases::store::Filter, bound: &pairs::Bound, f
 /// (`counts`: one per phrase, in [`fold::phrases`]' order; a term's is
 /// their sum), ascending, ties in the query's order, as one FTS5
 /// expression ([`fold::fts`]); the phrases' counts in its order.
-fn order_by_count(groups: &[Vec<String>], counts: &[i64]) -> (String, Vec<i64>) {
+fn order_by_count(groups: &[Vec<String>], counts: &[i64]) -> (String, cases::store::PhraseCounts) {
     let mut at = 0;
     let mut keyed: Vec<(i64, &Vec<String>, &[i64])> = Vec::with_capacity(groups.len());
     for group in groups {
@@ -292,10 +292,14 @@ fn order_by_count(groups: &[Vec<String>], counts: &[i64]) -> (String, Vec<i64>) 
     }
     keyed.sort_by_key(|(sum, _, _)| *sum);
     let ordered: Vec<Vec<String>> = keyed.iter().map(|(_, g, _)| (*g).clone()).collect();
-    let counts = keyed
+    let each = keyed
         .iter()
         .flat_map(|(_, g, own)| (0..g.len()).map(|i| own.get(i).copied().unwrap_or(0)))
         .collect();
+    let counts = cases::store::PhraseCounts {
+        each,
+        matches_at_most: keyed.first().map_or(i64::MAX, |(sum, _, _)| *sum),
+    };
     (fold::fts(&ordered), counts)
 }
 
@@ -444,7 +448,7 @@ mod tests {
             for _ in 0..2 {
                 let (fts, counts) =
                     rarest_first(&conn, &stats, &single(&query.terms), COUNT_SAMPLE).unwrap();
-                assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+                assert!(counts.each.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
                 // Below the sample: the exact counts.
                 let exact = PhraseCounts::default()
                     .counts(&conn, "case_search", &query.terms)
@@ -454,7 +458,7 @@ mod tests {
                     order_by_count(&single(&query.terms), &exact).1,
                     "{input}"
                 );
-                common |= counts.iter().any(|&c| c * 2 >= rows);
+                common |= counts.each.iter().any(|&c| c * 2 >= rows);
                 let after = cases::store::search(
                     &conn,
                     cases::store::Filter::default(),
@@ -595,7 +599,7 @@ mod tests {
                     cases::store::Filter::default(),
                     &fts,
                     false,
-                    counts.as_deref(),
+                    counts.as_ref(),
                     25,
                 )
                 .unwrap();
@@ -607,8 +611,7 @@ mod tests {
                     folded_bounded += usize::from(bound.fts.contains(" OR "));
                 }
                 let paired =
-                    cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
-                        .unwrap();
+                    cases::store::search(&conn, filter, &fts, false, counts.as_ref(), 25).unwrap();
                 found += usize::from(!plain.is_empty());
                 assert_eq!(ids(paired), ids(plain), "{label}: {input} ({bound:?})");
             }
@@ -672,7 +675,13 @@ mod tests {
             .collect();
         assert_eq!(
             order_by_count(&single(&terms), &[30, 2, 7, 2]),
-            ("\"b\" \"e\" \"c d\" \"a\"".to_string(), vec![2, 2, 7, 30])
+            (
+                "\"b\" \"e\" \"c d\" \"a\"".to_string(),
+                cases::store::PhraseCounts {
+                    each: vec![2, 2, 7, 30],
+                    matches_at_most: 2
+                }
+            )
         );
         // A folded term by the sum of its spellings' counts, each kept.
         let groups = vec![
@@ -684,7 +693,11 @@ mod tests {
             order_by_count(&groups, &[10, 4, 5, 12]),
             (
                 "(\"b\" OR \"bb\") AND \"a\" AND \"c\"".to_string(),
-                vec![4, 5, 10, 12]
+                // A term's spellings are an OR: it matches at most their sum.
+                cases::store::PhraseCounts {
+                    each: vec![4, 5, 10, 12],
+                    matches_at_most: 9
+                }
             )
         );
     }
@@ -801,7 +814,7 @@ mod cost {
                         constrain_by_pairs(&mut filter, &bound, &fts);
                     }
                     let hits =
-                        cases::store::search(&conn, filter, &fts, false, counts.as_deref(), 25)
+                        cases::store::search(&conn, filter, &fts, false, counts.as_ref(), 25)
                             .unwrap();
                     let mut took = started.elapsed().as_secs_f64() * 1e3;
                     if !plain_run {
