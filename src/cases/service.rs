@@ -314,8 +314,8 @@ pub fn resolve_contact(
             email: email.map(str::to_string),
             phone: phone.map(str::to_string),
         };
-        if let Some(found) = crate::contacts::service::lookup(conn, who, &query)?.first() {
-            return Ok(Some(found.id));
+        if let Some(found) = crate::contacts::service::lookup_first(conn, who, &query)? {
+            return Ok(Some(found));
         }
     }
     let name = match (inline.name.trim(), email) {

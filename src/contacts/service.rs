@@ -74,6 +74,33 @@ pub fn lookup(
     who: &Principal,
     query: &LookupQuery,
 ) -> Result<Vec<Contact>, ContactError> {
+    look_up(who, query, |visibility, client_id, by| {
+        store::lookup(conn, visibility, client_id, by)
+    })
+}
+
+/// The first contact [`lookup`] finds, by id alone (a case's inline
+/// contact).
+pub fn lookup_first(
+    conn: &Connection,
+    who: &Principal,
+    query: &LookupQuery,
+) -> Result<Option<ContactId>, ContactError> {
+    let found = look_up(who, query, |visibility, client_id, by| {
+        Ok(store::lookup_first(conn, visibility, client_id, by)?
+            .into_iter()
+            .collect())
+    })?;
+    Ok(found.into_iter().next())
+}
+
+/// A look-up by e-mail address or phone number: checked, then `find` by
+/// the address, or by the number's digits and else its last digits.
+fn look_up<T>(
+    who: &Principal,
+    query: &LookupQuery,
+    find: impl Fn(&policy::Visibility, Option<ClientId>, Match) -> crate::db::StoreResult<Vec<T>>,
+) -> Result<Vec<T>, ContactError> {
     if let Some(client_id) = query.client_id {
         policy::view_customers(who, client_id)?;
     }
@@ -84,29 +111,19 @@ pub fn lookup(
             if email.is_empty() {
                 return Err(Invalid::new("email", "must not be empty").into());
             }
-            Ok(store::lookup(
-                conn,
-                &visibility,
-                query.client_id,
-                Match::Email(&email),
-            )?)
+            Ok(find(&visibility, query.client_id, Match::Email(&email))?)
         }
         (None, Some(number)) => {
             let digits = phone_digits(number);
             if digits.len() < 3 {
                 return Err(Invalid::new("phone", "has too few digits").into());
             }
-            let exact = store::lookup(conn, &visibility, query.client_id, Match::Digits(&digits))?;
+            let exact = find(&visibility, query.client_id, Match::Digits(&digits))?;
             if !exact.is_empty() || digits.len() < store::TAIL_DIGITS {
                 return Ok(exact);
             }
             let suffix = &digits[digits.len() - store::TAIL_DIGITS..];
-            Ok(store::lookup(
-                conn,
-                &visibility,
-                query.client_id,
-                Match::Suffix(suffix),
-            )?)
+            Ok(find(&visibility, query.client_id, Match::Suffix(suffix))?)
         }
         _ => Err(Invalid::new("email", "give either email or phone").into()),
     }

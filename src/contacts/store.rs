@@ -140,7 +140,42 @@ pub fn lookup(
     client_id: Option<ClientId>,
     by: Match,
 ) -> StoreResult<Vec<Contact>> {
-    let (clause, value) = match by {
+    let Some((clause, value)) = match_clause(by) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(&lookup_sql(SELECT, &clause, 100))?;
+    let rows = stmt.query_map(
+        params![visibility_param(visibility), client_id, value],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The first contact [`lookup`] finds, by id alone: a case's inline
+/// contact needs nothing else, and a whole contact reads its addresses,
+/// organization and case count.
+pub fn lookup_first(
+    conn: &Connection,
+    visibility: &Visibility,
+    client_id: Option<ClientId>,
+    by: Match,
+) -> StoreResult<Option<ContactId>> {
+    let Some((clause, value)) = match_clause(by) else {
+        return Ok(None);
+    };
+    Ok(conn
+        .prepare_cached(&lookup_sql("SELECT c.id FROM contacts c", &clause, 1))?
+        .query_row(
+            params![visibility_param(visibility), client_id, value],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// The clause of a look-up and its value (`?3`); `None` when nothing can
+/// match.
+fn match_clause(by: Match<'_>) -> Option<(String, &str)> {
+    Some(match by {
         Match::Email(email) => (
             "c.id IN (SELECT contact_id FROM contact_emails WHERE email = ?3)".to_string(),
             email,
@@ -153,29 +188,23 @@ pub fn lookup(
             // Only a whole tail can equal the indexed expression; a number
             // shorter than the tail has no tail to match.
             if suffix.len() != TAIL_DIGITS {
-                return Ok(Vec::new());
+                return None;
             }
             (
                 format!("c.id IN (SELECT contact_id FROM contact_phones WHERE {TAIL_SQL} = ?3)"),
                 suffix,
             )
         }
-    };
-    let mut stmt = conn.prepare_cached(&lookup_sql(&clause))?;
-    let rows = stmt.query_map(
-        params![visibility_param(visibility), client_id, value],
-        from_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    })
 }
 
-fn lookup_sql(clause: &str) -> String {
+fn lookup_sql(select: &str, clause: &str, limit: u32) -> String {
     format!(
-        "{SELECT} WHERE c.merged_into_id IS NULL
+        "{select} WHERE c.merged_into_id IS NULL
            AND (?1 IS NULL OR +c.client_id IN (SELECT value FROM json_each(?1)))
            AND (?2 IS NULL OR +c.client_id = ?2)
            AND {clause}
-         ORDER BY c.id LIMIT 100"
+         ORDER BY c.id LIMIT {limit}"
     )
 }
 
@@ -483,11 +512,18 @@ mod tests {
                     "contact_phones_tail",
                 ),
             ] {
-                let plan = plan(conn, &lookup_sql(&clause));
-                assert!(plan.contains(index), "{clause}:\n{plan}");
-                assert!(!plan.contains("contacts_client"), "{clause}:\n{plan}");
-                assert!(!plan.contains("SCAN contact_phones"), "{clause}:\n{plan}");
-                assert!(!plan.contains("SCAN c"), "{clause}:\n{plan}");
+                // The whole contacts and the first one's id alike.
+                for (select, limit) in [(SELECT, 100), ("SELECT c.id FROM contacts c", 1)] {
+                    let plan = plan(conn, &lookup_sql(select, &clause, limit));
+                    assert!(plan.contains(index), "{clause}:\n{plan}");
+                    assert!(!plan.contains("contacts_client"), "{clause}:\n{plan}");
+                    assert!(!plan.contains("SCAN contact_phones"), "{clause}:\n{plan}");
+                    assert!(!plan.contains("SCAN c"), "{clause}:\n{plan}");
+                    if limit == 1 {
+                        // The first id without sorting all found.
+                        assert!(!plan.contains("TEMP B-TREE"), "{clause}:\n{plan}");
+                    }
+                }
             }
             Ok::<_, crate::db::StoreError>(())
         })
@@ -531,6 +567,21 @@ mod tests {
                     .collect();
             assert_eq!(found, vec![long, local]);
             assert!(lookup(tx, &Visibility::All, None, Match::Suffix("654321"))?.is_empty());
+            // The first of them by id alone, as a case's inline contact.
+            let first = |by| lookup_first(tx, &Visibility::All, None, by);
+            assert_eq!(first(Match::Suffix("87654321"))?, Some(long));
+            assert_eq!(first(Match::Digits("03087654321"))?, Some(local));
+            assert_eq!(first(Match::Suffix("654321"))?, None);
+            assert_eq!(
+                lookup_first(
+                    tx,
+                    &Visibility::Clients(vec![]),
+                    None,
+                    Match::Suffix("87654321")
+                )?,
+                None,
+                "a client not visible"
+            );
             Ok::<_, crate::db::StoreError>(())
         })
         .unwrap();
