@@ -225,6 +225,22 @@ fn create_checked(
     let rule_context =
         crate::rules::Context::of_mail(first.as_ref().and_then(|(_, _, mail)| mail.as_ref()));
     let number = store::next_number(conn, project.id)?;
+    let priority = input.priority.unwrap_or(Priority::Normal);
+    let created_at = crate::db::now();
+    // The SLA clocks start with the case (same transaction), planned first
+    // so that the case is written with its first deadline.
+    let clocks = crate::sla::clock::FirstClocks::plan(
+        conn,
+        project.id,
+        crate::sla::clock::Conditions {
+            channel: input.channel,
+            priority,
+            topic_id: input.topic_id,
+            organization_id,
+        },
+        &created_at,
+    )?;
+    let (sla_due_at, sla_target) = clocks.next_deadline();
     let id = store::insert(
         conn,
         &NewCaseRow {
@@ -233,7 +249,7 @@ fn create_checked(
             subject: &subject,
             channel: input.channel,
             topic_id: input.topic_id,
-            priority: input.priority.unwrap_or(Priority::Normal),
+            priority,
             handling_team,
             handling_tariff,
             assignee_id: input.assignee_id,
@@ -247,12 +263,17 @@ fn create_checked(
             } else {
                 Status::New
             },
+            created_at: &created_at,
+            sla_due_at: sla_due_at.as_deref(),
+            sla_target,
+            with_message: first.is_some(),
         },
     )?;
+    clocks.start(conn, id)?;
     store::add_tags(conn, id, &tags)?;
     store::insert_history(conn, id, user_id(who), "created", None, Some(&subject))?;
     if let Some((kind, body, mail)) = first {
-        store::insert_message(
+        store::insert_message_row(
             conn,
             &NewMessageRow {
                 case_id: id,
@@ -265,12 +286,10 @@ fn create_checked(
                 body_text: &body,
                 mail: mail.as_ref(),
             },
+            &created_at,
         )?;
     }
     store::index_case(conn, id)?;
-    let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
-    // The SLA clocks start with the case (same transaction).
-    crate::sla::clock::after_case_write(conn, None, &created, Write::Created, Utc::now())?;
     // The rules of "case created" (issue 15), same transaction.
     let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
     crate::rules::fire_with(

@@ -125,15 +125,25 @@ pub struct NewCaseRow<'a> {
     pub custom: &'a str,
     pub created_by_id: Option<UserId>,
     pub status: Status,
+    pub created_at: &'a str,
+    /// The first SLA deadline and its target (`sla::clock::FirstClocks`).
+    pub sla_due_at: Option<&'a str>,
+    pub sla_target: Option<crate::sla::model::Target>,
+    /// Whether the case starts with a message (written by
+    /// [`insert_message_row`]): counted as its last, at its creation.
+    pub with_message: bool,
 }
 
+/// A new case, written once: with its first SLA deadline and its first
+/// message counted, so that no second write moves the new row in the
+/// indexes holding them.
 pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<CaseId> {
-    let at = now();
     conn.prepare_cached(
         "INSERT INTO cases (project_id, number, subject, channel, topic_id, status, priority, handling_team,
              assignee_id, contact_id, organization_id, due_at, custom, created_by_id, created_at, updated_at,
-             handling_tariff)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
+             handling_tariff, sla_due_at, sla_target, message_count, last_message_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18,
+             CASE WHEN ?19 THEN 1 ELSE 0 END, CASE WHEN ?19 THEN ?15 END)",
     )?
     .execute(params![
         c.project_id,
@@ -150,8 +160,11 @@ pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<CaseId> {
         c.due_at,
         c.custom,
         c.created_by_id,
-        at,
-        c.handling_tariff.map(crate::users::Tariff::as_str)
+        c.created_at,
+        c.handling_tariff.map(crate::users::Tariff::as_str),
+        c.sla_due_at,
+        c.sla_target.map(crate::sla::model::Target::as_str),
+        c.with_message,
     ])?;
     Ok(CaseId(conn.last_insert_rowid()))
 }
@@ -287,6 +300,17 @@ pub struct NewMessageRow<'a> {
 /// Adds a message and keeps the case's thread counters current.
 pub fn insert_message(conn: &Connection, m: &NewMessageRow) -> StoreResult<i64> {
     let at = now();
+    let id = insert_message_row(conn, m, &at)?;
+    conn.prepare_cached(
+        "UPDATE cases SET message_count = message_count + 1, last_message_at = ?2 WHERE id = ?1",
+    )?
+    .execute(params![m.case_id, at])?;
+    Ok(id)
+}
+
+/// The message row alone, written at `at`; the case's count and last
+/// message are the caller's (a new case is written with them).
+pub fn insert_message_row(conn: &Connection, m: &NewMessageRow, at: &str) -> StoreResult<i64> {
     let mail = m.mail;
     let author_contact_id = mail
         .and_then(|mail| mail.author_contact_id)
@@ -309,12 +333,7 @@ pub fn insert_message(conn: &Connection, m: &NewMessageRow) -> StoreResult<i64> 
         mail.and_then(|mail| mail.body_html.as_deref()),
         at
     ])?;
-    let id = conn.last_insert_rowid();
-    conn.prepare_cached(
-        "UPDATE cases SET message_count = message_count + 1, last_message_at = ?2 WHERE id = ?1",
-    )?
-    .execute(params![m.case_id, at])?;
-    Ok(id)
+    Ok(conn.last_insert_rowid())
 }
 
 pub fn messages(conn: &Connection, case_id: CaseId) -> StoreResult<Vec<Message>> {

@@ -21,20 +21,41 @@ use super::calendar::BusinessCalendar;
 use super::model::{CaseClock, ClockResult, ClockState, Policy, Target};
 use super::service::load_calendar;
 use super::store::{self, ClockRow};
-use crate::cases::{Case, Channel, MessageKind, Status};
+use crate::cases::{Case, Channel, MessageKind, Priority, Status};
 use crate::db::StoreResult;
+use crate::ids::{CaseId, OrganizationId, ProjectId};
 
 /// What the case's write was, besides the field changes `before`/`after` show.
+/// (A new case's clocks are [`FirstClocks`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
-    Created,
     Changed,
     Message(MessageKind),
 }
 
+/// What the conditions of a policy read of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conditions {
+    pub channel: Channel,
+    pub priority: Priority,
+    pub topic_id: Option<i64>,
+    pub organization_id: Option<OrganizationId>,
+}
+
+impl From<&Case> for Conditions {
+    fn from(case: &Case) -> Self {
+        Conditions {
+            channel: case.channel,
+            priority: case.priority,
+            topic_id: case.topic_id,
+            organization_id: case.organization_id,
+        }
+    }
+}
+
 /// The policy that applies to a case: the first active one of its project
 /// whose conditions all match. A call has no SLA (written channels only).
-pub fn matching_policy<'a>(policies: &'a [Policy], case: &Case) -> Option<&'a Policy> {
+pub fn matching_policy(policies: &[Policy], case: Conditions) -> Option<&Policy> {
     if case.channel == Channel::Call {
         return None;
     }
@@ -113,7 +134,7 @@ pub fn after_case_write(
     now: DateTime<Utc>,
 ) -> StoreResult<(Option<String>, Option<Target>)> {
     let policies = store::policies(conn, after.project_id)?;
-    let policy = matching_policy(&policies, after);
+    let policy = matching_policy(&policies, after.into());
     let mut clocks = store::clocks(conn, after.id)?;
     if policies.is_empty() && clocks.is_empty() {
         // Nothing to keep: the common case of a project without SLAs.
@@ -178,44 +199,7 @@ pub fn after_case_write(
         }
     }
 
-    let start = |target: Target, cycle: i64, started: &str| -> Option<ClockRow> {
-        let p = policy?;
-        let minutes = minutes_of(p, target)?;
-        Some(ClockRow {
-            clock: CaseClock {
-                id: 0,
-                case_id: after.id,
-                target,
-                cycle,
-                policy_id: Some(p.id),
-                target_minutes: minutes,
-                started_at: started.to_string(),
-                paused_minutes: 0,
-                state: ClockState::Running,
-                due_at: None,
-                warn_at: None,
-                warned_at: None,
-                breached_at: None,
-                achieved_at: None,
-                result: None,
-            },
-            warn_minutes: warn_minutes(minutes, p.warn_percent),
-            paused_since: None,
-            calendar_id: Some(p.calendar_id),
-        })
-    };
-
     match write {
-        Write::Created => {
-            for target in [Target::FirstResponse, Target::Resolution] {
-                if let Some(mut c) = start(target, 1, &after.created_at) {
-                    let cal = cals.get(c.calendar_id)?;
-                    reschedule(&mut c, cal);
-                    c.clock.id = store::insert_clock(conn, &c)?;
-                    clocks.push(c);
-                }
-            }
-        }
         Write::Message(MessageKind::Outbound) => {
             for c in clocks.iter_mut().filter(|c| {
                 c.clock.state != ClockState::Done
@@ -239,7 +223,9 @@ pub fn after_case_write(
                     .max()
                     .unwrap_or(0)
                     + 1;
-                if let Some(mut c) = start(Target::NextResponse, cycle, &now_s) {
+                if let Some(mut c) =
+                    new_clock(policy, after.id, Target::NextResponse, cycle, &now_s)
+                {
                     let cal = cals.get(c.calendar_id)?;
                     reschedule(&mut c, cal);
                     c.clock.id = store::insert_clock(conn, &c)?;
@@ -285,6 +271,99 @@ pub fn after_case_write(
     }
 
     store::refresh_case_deadline(conn, after.id)
+}
+
+/// A running clock of `policy`'s `target` from `started`; `None` without
+/// a policy or when the policy has no such target.
+fn new_clock(
+    policy: Option<&Policy>,
+    case_id: CaseId,
+    target: Target,
+    cycle: i64,
+    started: &str,
+) -> Option<ClockRow> {
+    let p = policy?;
+    let minutes = minutes_of(p, target)?;
+    Some(ClockRow {
+        clock: CaseClock {
+            id: 0,
+            case_id,
+            target,
+            cycle,
+            policy_id: Some(p.id),
+            target_minutes: minutes,
+            started_at: started.to_string(),
+            paused_minutes: 0,
+            state: ClockState::Running,
+            due_at: None,
+            warn_at: None,
+            warned_at: None,
+            breached_at: None,
+            achieved_at: None,
+            result: None,
+        },
+        warn_minutes: warn_minutes(minutes, p.warn_percent),
+        paused_since: None,
+        calendar_id: Some(p.calendar_id),
+    })
+}
+
+/// The clocks a new case starts with: first response and resolution of the
+/// policy that matches it, from its creation. Planned before the case is
+/// written, so that the case is written with its first deadline at once
+/// (a second write of the new row moved it in every index holding the
+/// deadline).
+#[derive(Debug)]
+pub struct FirstClocks {
+    clocks: Vec<ClockRow>,
+}
+
+impl FirstClocks {
+    pub fn plan(
+        conn: &Connection,
+        project_id: ProjectId,
+        case: Conditions,
+        created_at: &str,
+    ) -> StoreResult<Self> {
+        let policies = store::policies(conn, project_id)?;
+        let policy = matching_policy(&policies, case);
+        let mut cals = Calendars {
+            conn,
+            loaded: HashMap::new(),
+        };
+        let mut clocks = Vec::new();
+        for target in [Target::FirstResponse, Target::Resolution] {
+            if let Some(mut c) = new_clock(policy, CaseId(0), target, 1, created_at) {
+                let cal = cals.get(c.calendar_id)?;
+                reschedule(&mut c, cal);
+                clocks.push(c);
+            }
+        }
+        Ok(FirstClocks { clocks })
+    }
+
+    /// The earliest deadline of the clocks and its target, as the case
+    /// list shows it (`store::refresh_case_deadline`; on a tie the first
+    /// started).
+    pub fn next_deadline(&self) -> (Option<String>, Option<Target>) {
+        self.clocks
+            .iter()
+            .filter(|c| c.clock.state == ClockState::Running)
+            .filter_map(|c| c.clock.due_at.as_ref().map(|due| (due, c.clock.target)))
+            .min_by(|a, b| a.0.cmp(b.0))
+            .map_or((None, None), |(due, target)| {
+                (Some(due.clone()), Some(target))
+            })
+    }
+
+    /// Writes the clocks of the new case `case_id`.
+    pub fn start(self, conn: &Connection, case_id: CaseId) -> StoreResult<()> {
+        for mut c in self.clocks {
+            c.clock.case_id = case_id;
+            store::insert_clock(conn, &c)?;
+        }
+        Ok(())
+    }
 }
 
 /// Due and warning instants of a running clock from its start, target and

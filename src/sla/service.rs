@@ -661,7 +661,7 @@ pub fn case_sla(conn: &Connection, who: &Principal, case_id: CaseId) -> Result<C
         .map(|c| c.clock)
         .collect();
     let policies = store::policies(conn, case.project_id)?;
-    let current = clock::matching_policy(&policies, &case);
+    let current = clock::matching_policy(&policies, (&case).into());
     Ok(CaseSla {
         case_id,
         policy_id: current.map(|p| p.id),

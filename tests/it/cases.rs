@@ -41,6 +41,8 @@ async fn a_case_from_creation_to_solved() {
         "normalised, deduplicated, sorted"
     );
     assert_eq!(case["message_count"], 1);
+    // Written with its first message as its last, at its creation.
+    assert_eq!(case["last_message_at"], case["created_at"], "{case}");
     let id = case["id"].as_i64().unwrap();
     let version = case["version"].as_i64().unwrap();
 
@@ -55,6 +57,8 @@ async fn a_case_from_creation_to_solved() {
         second["number"].as_i64().unwrap(),
         case["number"].as_i64().unwrap() + 1
     );
+    assert_eq!(second["message_count"], 0);
+    assert!(second["last_message_at"].is_null(), "{second}");
 
     // Assign to me: status moves to open; the history says so.
     let me = anna.get("/api/v1/me").await.1["user"]["id"]
