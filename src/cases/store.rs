@@ -2060,11 +2060,14 @@ pub fn search(
     // by the rarest term; as a rowid range found walking up the newest rows
     // when they likely hold it (search::newest); otherwise newest-first.
     let last = crate::search::newest::last_rowid(conn, SEARCH_TABLE)?;
+    let each = phrase_counts
+        .map(|c| c.each.as_slice())
+        .filter(|c| !c.is_empty());
     let first: Option<i64> = if phrase_counts
         .is_some_and(|counts| counts.matches_at_most <= i64::from(SEARCH_WINDOW))
     {
         Some(i64::MIN)
-    } else if likely_in_first_window(phrase_counts.map(|c| c.each.as_slice()), last) {
+    } else if likely_in_first_window(each, last) {
         let found = crate::search::newest::in_first_window(
             last,
             SEARCH_WINDOW as usize,
@@ -2110,10 +2113,7 @@ pub fn search(
     let where_sql = filter.where_sql();
     let mut args = filter.args;
     let mut given = String::new();
-    if let Some(counts) = phrase_counts
-        .map(|c| c.each.as_slice())
-        .filter(|c| !c.is_empty())
-    {
+    if let Some(counts) = each {
         given.push_str(", 1.0, 1.0, 1.0");
         for &count in counts {
             args.push(Value::from(count));
@@ -2178,7 +2178,7 @@ pub struct PhraseCounts {
 /// case at all) is read newest-first: FTS5 would begin each walk up by
 /// finding the words' oldest common case, walking from the first.
 fn likely_in_first_window(counts: Option<&[i64]>, last: i64) -> bool {
-    let Some(counts) = counts.filter(|c| !c.is_empty()) else {
+    let Some(counts) = counts else {
         return true;
     };
     let rows = last.max(1) as f64;

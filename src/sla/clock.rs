@@ -113,7 +113,14 @@ struct Calendars<'c> {
     loaded: HashMap<i64, Option<BusinessCalendar>>,
 }
 
-impl Calendars<'_> {
+impl<'c> Calendars<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        Calendars {
+            conn,
+            loaded: HashMap::new(),
+        }
+    }
+
     fn get(&mut self, id: Option<i64>) -> StoreResult<Option<&BusinessCalendar>> {
         let Some(id) = id else { return Ok(None) };
         if !self.loaded.contains_key(&id) {
@@ -140,10 +147,7 @@ pub fn after_case_write(
         // Nothing to keep: the common case of a project without SLAs.
         return Ok((None, None));
     }
-    let mut cals = Calendars {
-        conn,
-        loaded: HashMap::new(),
-    };
+    let mut cals = Calendars::new(conn);
     let now_s = stamp(now);
     let was_pending = before.is_some_and(|b| b.status == Status::PendingCustomer);
     let is_pending = after.status == Status::PendingCustomer;
@@ -327,10 +331,7 @@ impl FirstClocks {
     ) -> StoreResult<Self> {
         let policies = store::policies(conn, project_id)?;
         let policy = matching_policy(&policies, case);
-        let mut cals = Calendars {
-            conn,
-            loaded: HashMap::new(),
-        };
+        let mut cals = Calendars::new(conn);
         let mut clocks = Vec::new();
         for target in [Target::FirstResponse, Target::Resolution] {
             if let Some(mut c) = new_clock(policy, CaseId(0), target, 1, created_at) {
