@@ -2133,26 +2133,19 @@ pub fn search(
     if ranked.is_empty() {
         return Ok(Vec::new());
     }
-    // One walk over the page's id range: a lookup per id would merge a
-    // prefix term's doclist again for each. `+` keeps the id list from
-    // being handed to FTS5 as lookups.
-    let sql = format!(
-        "SELECT {COLUMNS}, snippet(case_search, -1, '«', '»', '…', 12)
-         FROM case_search JOIN cases c ON c.id = case_search.rowid {JOINS}
-         WHERE case_search MATCH ?1 AND case_search.rowid BETWEEN ?2 AND ?3
-           AND +case_search.rowid IN (SELECT value FROM json_each(?4))"
-    );
+    let mut snippets = crate::search::snippets::of_cases(conn, fts, &ranked, last)?;
     let ids = serde_json::to_string(&ranked).unwrap_or_default();
-    let (low, high) = ranked.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &id| {
-        (lo.min(id), hi.max(id))
-    });
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut found: HashMap<CaseId, (Case, String)> = stmt
-        .query_map(params![fts, low, high, ids], |row| {
-            Ok((from_row(row)?, row.get(COLUMN_COUNT)?))
-        })?
-        .map(|r| r.map(|(case, snippet): (Case, String)| (case.id, (case, snippet))))
-        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{} WHERE c.id IN (SELECT value FROM json_each(?1))",
+        select()
+    ))?;
+    let mut found: HashMap<CaseId, (Case, String)> = HashMap::with_capacity(ranked.len());
+    for case in stmt.query_map(params![ids], from_row)? {
+        let case = case?;
+        if let Some(snippet) = snippets.remove(&case.id.get()) {
+            found.insert(case.id, (case, snippet));
+        }
+    }
     Ok(ranked
         .iter()
         .filter_map(|&id| found.remove(&CaseId(id)))

@@ -8,6 +8,7 @@ pub mod newest;
 pub mod pairs;
 pub mod query;
 pub mod rank;
+pub mod snippets;
 pub mod stats;
 
 use crate::ids::ProjectId;
