@@ -417,11 +417,12 @@ pub fn set_capacities(
     Ok(())
 }
 
-/// Open cases assigned to the agent per channel.
+/// Open cases assigned to the agent per channel, as the triggers keep them
+/// (`agent_open_loads`, migration 0053); channels without any left out.
 pub fn open_per_channel(conn: &Connection, user_id: UserId) -> StoreResult<Vec<(Channel, i64)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT channel, count(*) FROM cases
-         WHERE assignee_id = ?1 AND status NOT IN ('solved', 'closed') GROUP BY channel",
+        "SELECT channel, open FROM agent_open_loads WHERE assignee_id = ?1 AND open > 0
+         ORDER BY channel",
     )?;
     let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)

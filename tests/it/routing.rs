@@ -251,6 +251,51 @@ async fn least_loaded_gives_the_fewest_open_cases_then_the_longest_idle() {
         agents.iter().map(|a| open_email(a.id)).collect::<Vec<_>>(),
         vec![Some(2), Some(2), Some(2)]
     );
+    // Each agent's routing card reads the kept loads (migration 0053): the
+    // same as a count of the open cases; a case solved leaves it.
+    let (_, theirs) = ca
+        .get(&format!(
+            "/api/v1/cases?project_id={project}&assignee_id={}&limit=5",
+            agents[0].id
+        ))
+        .await;
+    let first = theirs["items"][0]["id"]
+        .as_i64()
+        .expect("a case of agent 0");
+    let (status, body) = ca
+        .patch(
+            &format!("/api/v1/cases/{first}"),
+            json!({"status": "solved"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for (a, expected) in agents.iter().zip([1, 2, 2]) {
+        let (status, card) = ca.get(&format!("/api/v1/routing/agents/{}", a.id)).await;
+        assert_eq!(status, StatusCode::OK, "{card}");
+        let id = a.id;
+        let counted: i64 = ts
+            .server
+            .state
+            .db
+            .write_blocking(move |tx| {
+                Ok::<_, zezaro::db::StoreError>(tx.query_row(
+                    "SELECT count(*) FROM cases WHERE assignee_id = ?1 AND channel = 'email'
+                       AND status NOT IN ('solved', 'closed')",
+                    [id],
+                    |r| r.get(0),
+                )?)
+            })
+            .expect("count");
+        assert_eq!(counted, expected);
+        for open in card["open"].as_array().expect("open") {
+            let want = if open["channel"] == "email" {
+                expected
+            } else {
+                0
+            };
+            assert_eq!(open["count"], want, "{card}");
+        }
+    }
     let email_mode = routing["modes"]
         .as_array()
         .expect("modes")
