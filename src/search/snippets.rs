@@ -71,8 +71,18 @@ fn of_page_index(
     list: &str,
 ) -> rusqlite::Result<HashMap<i64, String>> {
     conn.execute_batch(PAGE_INDEX)?;
-    // Rows a failed call left behind.
+    let snippets = index_and_match(conn, fts, list);
+    // The page's text is not kept past the request, whatever happened.
     clear(conn)?;
+    snippets
+}
+
+/// Fills the (empty) page tables with the cases in `list` and matches them.
+fn index_and_match(
+    conn: &Connection,
+    fts: &str,
+    list: &str,
+) -> rusqlite::Result<HashMap<i64, String>> {
     conn.prepare_cached(
         "INSERT INTO snippet_page (id, subject, people, body)
          SELECT rowid, subject, people, body FROM case_search
@@ -84,16 +94,12 @@ fn of_page_index(
          SELECT id, subject, people, body FROM snippet_page",
     )?
     .execute([])?;
-    let snippets = conn
-        .prepare_cached(
-            "SELECT rowid, snippet(snippet_page_index, -1, '«', '»', '…', 12)
-             FROM snippet_page_index WHERE snippet_page_index MATCH ?1",
-        )?
-        .query_map(params![fts], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect();
-    // The page's text is not kept past the request.
-    clear(conn)?;
-    snippets
+    conn.prepare_cached(
+        "SELECT rowid, snippet(snippet_page_index, -1, '«', '»', '…', 12)
+         FROM snippet_page_index WHERE snippet_page_index MATCH ?1",
+    )?
+    .query_map(params![fts], |row| Ok((row.get(0)?, row.get(1)?)))?
+    .collect()
 }
 
 /// Empties the page's tables (an external-content index as a whole).
