@@ -12,6 +12,7 @@ mod lock;
 mod migrations;
 mod pool;
 mod wal_drain;
+mod wal_gather;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -696,7 +697,15 @@ pub(crate) fn open_connection(path: &Path, create: bool) -> StoreResult<Connecti
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = Connection::open_with_flags(path, flags)?;
+    // The WAL's frames written in a few runs per commit (wal_gather.rs);
+    // without the shim SQLite writes them itself, two calls a frame.
+    let conn = match wal_gather::register() {
+        Ok(()) => Connection::open_with_flags_and_vfs(path, flags, wal_gather::VFS_NAME)?,
+        Err(rc) => {
+            tracing::warn!(code = rc, "cannot register the WAL-gathering VFS");
+            Connection::open_with_flags(path, flags)?
+        }
+    };
     conn.busy_timeout(Duration::from_secs(5))?;
     let display = path.display().to_string();
     // The first statement that reads the file tells a corrupt store apart.
