@@ -209,13 +209,19 @@ pub struct DueMail {
 }
 
 /// The next due mail, if any; `public_url` adds the case's link.
+///
+/// The due mails are read first (CROSS JOIN fixes SQLite's join order):
+/// with the queue empty, as it mostly is, the planner otherwise walked every
+/// project's cases to join them to it, 190 ms at 1,000,000 cases, every ten
+/// seconds.
 pub fn next_due(conn: &Connection, public_url: Option<&str>) -> StoreResult<Option<DueMail>> {
     let row = conn
         .prepare_cached(
             "SELECT q.id, q.attempts, q.user_id, q.case_id, p.client_id, q.mailbox_id, m.address,
                     m.sender_name, q.to_address, q.subject, q.body_text
-             FROM rule_notification_mails q JOIN cases c ON c.id = q.case_id
-             JOIN projects p ON p.id = c.project_id JOIN mailboxes m ON m.id = q.mailbox_id
+             FROM rule_notification_mails q CROSS JOIN cases c ON c.id = q.case_id
+             CROSS JOIN projects p ON p.id = c.project_id
+             CROSS JOIN mailboxes m ON m.id = q.mailbox_id
              WHERE q.state IN ('queued', 'retrying') AND q.next_attempt_at <= ?1
              ORDER BY q.next_attempt_at, q.id LIMIT 1",
         )?
