@@ -208,23 +208,23 @@ pub struct DueMail {
     pub mail: crate::mail::smtp::OutgoingMail,
 }
 
+/// The next due mail with its case, project and mailbox. The due mails are
+/// read first (CROSS JOIN fixes SQLite's join order): with the queue empty,
+/// as it mostly is, the planner otherwise walked every project's cases to
+/// join them to it, 190 ms at 1,000,000 cases, every ten seconds.
+const NEXT_DUE_SQL: &str =
+    "SELECT q.id, q.attempts, q.user_id, q.case_id, p.client_id, q.mailbox_id, m.address,
+            m.sender_name, q.to_address, q.subject, q.body_text
+     FROM rule_notification_mails q CROSS JOIN cases c ON c.id = q.case_id
+     CROSS JOIN projects p ON p.id = c.project_id
+     CROSS JOIN mailboxes m ON m.id = q.mailbox_id
+     WHERE q.state IN ('queued', 'retrying') AND q.next_attempt_at <= ?1
+     ORDER BY q.next_attempt_at, q.id LIMIT 1";
+
 /// The next due mail, if any; `public_url` adds the case's link.
-///
-/// The due mails are read first (CROSS JOIN fixes SQLite's join order):
-/// with the queue empty, as it mostly is, the planner otherwise walked every
-/// project's cases to join them to it, 190 ms at 1,000,000 cases, every ten
-/// seconds.
 pub fn next_due(conn: &Connection, public_url: Option<&str>) -> StoreResult<Option<DueMail>> {
     let row = conn
-        .prepare_cached(
-            "SELECT q.id, q.attempts, q.user_id, q.case_id, p.client_id, q.mailbox_id, m.address,
-                    m.sender_name, q.to_address, q.subject, q.body_text
-             FROM rule_notification_mails q CROSS JOIN cases c ON c.id = q.case_id
-             CROSS JOIN projects p ON p.id = c.project_id
-             CROSS JOIN mailboxes m ON m.id = q.mailbox_id
-             WHERE q.state IN ('queued', 'retrying') AND q.next_attempt_at <= ?1
-             ORDER BY q.next_attempt_at, q.id LIMIT 1",
-        )?
+        .prepare_cached(NEXT_DUE_SQL)?
         .query_row([now()], |r| {
             let case_id: crate::ids::CaseId = r.get(3)?;
             let mut body: String = r.get(10)?;
@@ -328,6 +328,33 @@ pub fn drop_mail(conn: &Connection, id: i64) -> StoreResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::{Db, StoreError};
+
+    /// With the statistics of a store of 1,000,000 cases in four projects
+    /// and an empty queue, the poll still starts from the due mails' index.
+    #[test]
+    fn the_poll_reads_the_due_mails_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path()).unwrap();
+        let plan = db
+            .write_blocking(|tx| {
+                tx.execute_batch(
+                    "INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES
+                         ('cases', 'sqlite_autoindex_cases_1', '1000024 1001 1'),
+                         ('projects', 'projects_client', '4 2');
+                     ANALYZE sqlite_schema;",
+                )?;
+                let mut stmt = tx.prepare(&format!("EXPLAIN QUERY PLAN {NEXT_DUE_SQL}"))?;
+                let rows =
+                    stmt.query_map(["2026-12-06T00:00:00Z"], |row| row.get::<_, String>(3))?;
+                Ok::<_, StoreError>(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap();
+        assert!(
+            plan[0].starts_with("SEARCH q USING INDEX rule_notification_mails_due"),
+            "{plan:?}"
+        );
+    }
 
     #[test]
     fn mails_speak_the_users_language() {
