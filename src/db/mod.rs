@@ -9,6 +9,7 @@ pub mod batch_end;
 mod checkpoint;
 pub mod files;
 mod lock;
+mod mapped;
 mod migrations;
 mod pool;
 mod wal_drain;

@@ -79,6 +79,9 @@ impl ReaderPool {
                 state.open += 1;
                 drop(state);
                 let opened = open_connection(&self.path, false).and_then(|conn| {
+                    // Readers read the store's pages from the process's
+                    // mapping of it (mapped.rs), kept across writes.
+                    super::mapped::read_mapped(&conn)?;
                     if self.no_checkpoints {
                         conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
                     }

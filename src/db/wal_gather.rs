@@ -27,8 +27,9 @@
 //! - A crash loses only what SQLite had not synced or published either:
 //!   frames after the last commit frame, which recovery ignores.
 //!
-//! The main database file and all other files are SQLite's own unix files,
-//! opened into the same memory: the shim costs them nothing.
+//! The main database file is wrapped too, for the readers' mapping of it
+//! (`super::mapped`); every other file is SQLite's own unix file, opened
+//! into the same memory: the shim costs them nothing.
 
 #![allow(unsafe_code)]
 
@@ -67,8 +68,14 @@ struct WalFile {
     commit_page_next: bool,
 }
 
-/// Where SQLite's own file begins in a wrapped file's allocation.
-const REAL_OFFSET: usize = size_of::<WalFile>().next_multiple_of(16);
+/// Where SQLite's own file begins in a wrapped file's allocation (a WAL
+/// or, `super::mapped`, a main database file).
+const REAL_OFFSET: usize = {
+    let wal = size_of::<WalFile>();
+    let main = super::mapped::FILE_SIZE;
+    if wal > main { wal } else { main }
+}
+.next_multiple_of(16);
 
 static REGISTERED: OnceLock<Result<(), c_int>> = OnceLock::new();
 
@@ -147,7 +154,8 @@ unsafe extern "C" fn open(
         let Some(real_open) = (*real_vfs).xOpen else {
             return ffi::SQLITE_ERROR;
         };
-        if flags & ffi::SQLITE_OPEN_WAL == 0 {
+        let main_db = flags & ffi::SQLITE_OPEN_MAIN_DB != 0;
+        if flags & ffi::SQLITE_OPEN_WAL == 0 && !main_db {
             return real_open(real_vfs, name, file, flags, out_flags);
         }
         let real = file
@@ -159,6 +167,10 @@ unsafe extern "C" fn open(
             // SQLite does not close a file whose open failed.
             (*file).pMethods = ptr::null();
             return rc;
+        }
+        if main_db {
+            super::mapped::wrap(file, real, name);
+            return ffi::SQLITE_OK;
         }
         ptr::write(
             file.cast::<WalFile>(),
