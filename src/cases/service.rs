@@ -292,7 +292,7 @@ fn create_checked(
     store::index_case(conn, id)?;
     // The rules of "case created" (issue 15), same transaction.
     let created = store::get(conn, id)?.ok_or(CaseError::NotFound)?;
-    crate::rules::fire_with(
+    let ruled = crate::rules::fire_with(
         conn,
         crate::rules::Trigger::Created,
         None,
@@ -300,7 +300,17 @@ fn create_checked(
         rule_context,
     )?;
     // Routing to agents (issue 15), after the rules so that their changes
-    // count; same transaction.
+    // count; same transaction. A case no rule acted on is routed as read
+    // above and, unless routing assigned it, is still that case: it is not
+    // read a third time.
+    if ruled.is_none() {
+        return match crate::routing::route_loaded(conn, &created)? {
+            crate::routing::RouteOutcome::Assigned(_) => {
+                store::get(conn, id)?.ok_or(CaseError::NotFound)
+            }
+            _ => Ok(created),
+        };
+    }
     crate::routing::route_case(conn, id)?;
     store::get(conn, id)?.ok_or(CaseError::NotFound)
 }

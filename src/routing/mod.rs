@@ -14,4 +14,4 @@ pub mod store;
 
 pub use error::RoutingError;
 pub use handlers::configure;
-pub use service::{RouteOutcome, route_case};
+pub use service::{RouteOutcome, route_case, route_loaded};

@@ -181,7 +181,8 @@ pub fn route_case(conn: &Connection, case_id: CaseId) -> Result<RouteOutcome, Ro
     route_loaded(conn, &case)
 }
 
-fn route_loaded(conn: &Connection, case: &Case) -> Result<RouteOutcome, RoutingError> {
+/// As [`route_case`], for the case as just read from the store.
+pub fn route_loaded(conn: &Connection, case: &Case) -> Result<RouteOutcome, RoutingError> {
     if !case.status.is_open() || case.merged_into_id.is_some() {
         store::dequeue(conn, case.id)?;
         return Ok(RouteOutcome::NotPushed);

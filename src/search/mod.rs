@@ -374,7 +374,10 @@ fn case_filter(
                 vec![value],
             ),
             Field::Tag => filter.tag(text.clone()),
-            Field::Project => filter.push("p.key = upper(?)", vec![value]),
+            Field::Project => filter.push(
+                "c.project_id IN (SELECT id FROM projects WHERE key = upper(?))",
+                vec![value],
+            ),
             Field::Assignee if matches!(&value, Value::Text(v) if v == "me") => {
                 filter.push("c.assignee_id = ?", vec![Value::from(who.user_id)])
             }
