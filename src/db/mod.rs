@@ -607,14 +607,14 @@ fn start_writer(
 
 /// Raises the calling thread's nice value by `by` (Linux: per thread).
 #[allow(unsafe_code)]
-fn lower_priority(by: i32) {
+pub(super) fn lower_priority(by: i32) {
     #[cfg(target_os = "linux")]
     // SAFETY: plain system calls on the calling thread, no pointers.
     unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
         let now = libc::getpriority(libc::PRIO_PROCESS, tid);
         if libc::setpriority(libc::PRIO_PROCESS, tid, now.saturating_add(by)) != 0 {
-            tracing::debug!("cannot lower the writer thread's priority");
+            tracing::debug!("cannot lower a background thread's priority");
         }
     }
     #[cfg(not(target_os = "linux"))]
