@@ -32,6 +32,11 @@ Modes (--mode, comma-separated; default `reads`):
                  utime+stime from /proc/<pid>/stat per created case
   write          --creates cases by --writers clients (e.g. 100,000 more
                  before running `reads` again)
+  search-pairs   the under-writes mix's search alone: --mix-reads searches
+                 of two of the agent's 100 commonest subject words, each
+                 asked twice and the second timed; median, p85, p95 and
+                 the slowest (the mix's all-reads p95 is about the
+                 search's p85: a third of its reads are searches)
 
 Usage:
   python3 benches/issue16.py --data-dir DIR [--bin target/release/zezaro]
@@ -615,6 +620,25 @@ def main():
                           f"({len(lat) / took:,.0f}/s), POST median {statistics.median(lat):.1f} ms, "
                           f"p95 {pct(lat, 95):.1f} ms, {len(errors)} errors"
                           + (f" (first: {errors[0]})" if errors else "") + ".")
+            report.append("")
+
+        if "search-pairs" in modes:
+            role = "agent (several projects)"
+            words = vocabulary(drawn[role].cases)[:100] or ["rechnung"]
+            timed = []
+            for _ in range(opts.mix_reads):
+                path = "/api/v1/search?q=" + urllib.parse.quote(" ".join(rng.sample(words, 2)))
+                clients[role].call("GET", path)
+                ms, status, raw = clients[role].call("GET", path)
+                if status != 200:
+                    raise RuntimeError(f"search: {status} {raw[:200]!r}")
+                timed.append((ms, urllib.parse.unquote(path.split("q=", 1)[1])))
+            times = [t for t, _ in timed]
+            report.append(f"Two-word searches alone ({role}, {len(times)} searches of two of its "
+                          f"100 commonest subject words, the second of two runs timed): median "
+                          f"{statistics.median(times):.1f} ms, p85 {pct(times, 85):.1f} ms, p95 "
+                          f"{pct(times, 95):.1f} ms; slowest: "
+                          + ", ".join(f"{q} {t:.1f} ms" for t, q in sorted(timed)[-5:]) + ".")
             report.append("")
 
         for mode in ("cpu", "write"):
