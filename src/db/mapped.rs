@@ -45,6 +45,10 @@ use std::sync::{Arc, Mutex, Weak};
 
 use rusqlite::ffi;
 
+use super::wal_gather::{
+    check_reserved_lock, device_characteristics, lock, passed_on, sector_size, unlock,
+};
+
 /// Address space reserved per store file: the mapping is made this large
 /// once (beyond the end of the file nothing is touched) so that it never
 /// has to be made again as the store grows. Pages beyond it are read with
@@ -73,7 +77,7 @@ pub(super) fn read_mapped(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
 pub(super) struct MainFile {
     /// Must come first: SQLite sees a `sqlite3_file` with our methods.
     base: ffi::sqlite3_file,
-    real: *mut ffi::sqlite3_file,
+    pub(super) real: *mut ffi::sqlite3_file,
     /// The real file's descriptor and its (device, inode); -1: no mapping.
     fd: c_int,
     key: FileKey,
@@ -319,19 +323,6 @@ fn real_methods(f: &MainFile) -> &'static ffi::sqlite3_io_methods {
     unsafe { &*(*f.real).pMethods }
 }
 
-/// Calls the real method with SQLite's arguments.
-macro_rules! passed_on {
-    ($file:expr, $method:ident, $missing:expr, $($arg:expr),*) => {{
-        // SAFETY: SQLite passes its own open file.
-        let f = unsafe { main($file) };
-        match real_methods(f).$method {
-            // SAFETY: the arguments are SQLite's, passed on unchanged.
-            Some(method) => unsafe { method(f.real, $($arg),*) },
-            None => $missing,
-        }
-    }};
-}
-
 unsafe extern "C" fn fetch(
     file: *mut ffi::sqlite3_file,
     offset: i64,
@@ -461,26 +452,6 @@ unsafe extern "C" fn sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
 
 unsafe extern "C" fn file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> c_int {
     passed_on!(file, xFileSize, ffi::SQLITE_IOERR_FSTAT, size)
-}
-
-unsafe extern "C" fn lock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    passed_on!(file, xLock, ffi::SQLITE_OK, level)
-}
-
-unsafe extern "C" fn unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    passed_on!(file, xUnlock, ffi::SQLITE_OK, level)
-}
-
-unsafe extern "C" fn check_reserved_lock(file: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
-    passed_on!(file, xCheckReservedLock, ffi::SQLITE_OK, out)
-}
-
-unsafe extern "C" fn sector_size(file: *mut ffi::sqlite3_file) -> c_int {
-    passed_on!(file, xSectorSize, 4096,)
-}
-
-unsafe extern "C" fn device_characteristics(file: *mut ffi::sqlite3_file) -> c_int {
-    passed_on!(file, xDeviceCharacteristics, 0,)
 }
 
 unsafe extern "C" fn shm_map(

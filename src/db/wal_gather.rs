@@ -292,18 +292,37 @@ macro_rules! after_write_out {
     }};
 }
 
-/// Calls the real method (nothing gathered is involved).
+/// The real file behind a file the shim wrapped: a WAL here or a main
+/// database file (`super::mapped`). Both begin with SQLite's
+/// `sqlite3_file`, then this pointer (checked below).
+///
+/// # Safety
+/// `file` must be a wrapped file made by `open` and not yet closed.
+pub(super) unsafe fn real_of(file: *mut ffi::sqlite3_file) -> *mut ffi::sqlite3_file {
+    // SAFETY: as the function's contract says.
+    unsafe { (*file.cast::<WalFile>()).real }
+}
+
+const _: () = assert!(
+    std::mem::offset_of!(WalFile, real) == std::mem::offset_of!(super::mapped::MainFile, real)
+);
+
+/// Calls the real method of a wrapped file with SQLite's arguments
+/// (nothing gathered is involved).
 macro_rules! passed_on {
     ($file:expr, $method:ident, $missing:expr, $($arg:expr),*) => {{
-        // SAFETY: SQLite passes its own open file.
-        let f = unsafe { wal($file) };
-        match real_methods(f).$method {
+        // SAFETY: SQLite passes its own open file, one the shim wrapped.
+        let real = unsafe { super::wal_gather::real_of($file) };
+        // SAFETY: the real VFS's open succeeded, so its pMethods points to
+        // its static methods.
+        match unsafe { (*(*real).pMethods).$method } {
             // SAFETY: the arguments are SQLite's, passed on unchanged.
-            Some(method) => unsafe { method(f.real, $($arg),*) },
+            Some(method) => unsafe { method(real, $($arg),*) },
             None => $missing,
         }
     }};
 }
+pub(super) use passed_on;
 
 unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
     // SAFETY: SQLite closes a file once; nothing uses it afterwards.
@@ -352,23 +371,29 @@ unsafe extern "C" fn file_control(
     after_write_out!(file, xFileControl, op, arg)
 }
 
-unsafe extern "C" fn lock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
+// The methods below are the same for both kinds of wrapped file (the
+// WAL's METHODS here, the main file's in mapped.rs).
+
+pub(super) unsafe extern "C" fn lock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
     passed_on!(file, xLock, ffi::SQLITE_OK, level)
 }
 
-unsafe extern "C" fn unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
+pub(super) unsafe extern "C" fn unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
     passed_on!(file, xUnlock, ffi::SQLITE_OK, level)
 }
 
-unsafe extern "C" fn check_reserved_lock(file: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
+pub(super) unsafe extern "C" fn check_reserved_lock(
+    file: *mut ffi::sqlite3_file,
+    out: *mut c_int,
+) -> c_int {
     passed_on!(file, xCheckReservedLock, ffi::SQLITE_OK, out)
 }
 
-unsafe extern "C" fn sector_size(file: *mut ffi::sqlite3_file) -> c_int {
+pub(super) unsafe extern "C" fn sector_size(file: *mut ffi::sqlite3_file) -> c_int {
     passed_on!(file, xSectorSize, 4096,)
 }
 
-unsafe extern "C" fn device_characteristics(file: *mut ffi::sqlite3_file) -> c_int {
+pub(super) unsafe extern "C" fn device_characteristics(file: *mut ffi::sqlite3_file) -> c_int {
     passed_on!(file, xDeviceCharacteristics, 0,)
 }
 
