@@ -46,13 +46,14 @@ Usage:
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
+import queue
 import random
 import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 
@@ -438,18 +439,13 @@ BODY = ("Guten Tag, seit der letzten Abrechnung stimmt mein Abschlag nicht mehr.
         "korrigierte Rechnung. ")
 
 
-def writer_loop(url, token, project_id, count, seed, stop, latencies, errors, counter):
+def writer_loop(url, token, project_id, take, seed, latencies, errors):
+    """Create cases while `take()` hands out a number."""
     client = Client(url, token)
     rng = random.Random(seed)
     body = (BODY * 5)[:1024]
     channels = ["email", "call", "webform", "chat"]
-    while not stop.is_set():
-        with counter["lock"]:
-            if counter["left"] <= 0:
-                return
-            counter["left"] -= 1
-            n = counter["next"]
-            counter["next"] += 1
+    while (n := take()) is not None:
         who = rng.randint(0, 4999)
         contact = ({"name": f"Last Kunde {who}", "email": f"last{who}@example.de"} if n % 2 == 0
                    else {"name": f"Last Kunde {who}", "phone": f"+49 30 {5550000 + who}"})
@@ -463,17 +459,61 @@ def writer_loop(url, token, project_id, count, seed, stop, latencies, errors, co
             errors.append(f"{status} {raw[:200]!r}")
 
 
-def run_writers(url, token, project_id, writers, count, seconds=None):
-    """`writers` clients create `count` cases (or for `seconds`)."""
-    stop = threading.Event()
+def _writer_process(url, token, project_id, seed, stop, left, handed, results):
+    def take():
+        with left.get_lock():
+            if stop.is_set() or left.value <= 0:
+                return None
+            left.value -= 1
+            handed.value += 1
+            return handed.value - 1
     latencies, errors = [], []
-    counter = {"lock": threading.Lock(), "left": count if count else 10**12, "next": 0}
-    threads = [threading.Thread(target=writer_loop,
-                                args=(url, token, project_id, count, i, stop, latencies, errors, counter))
-               for i in range(writers)]
-    for t in threads:
-        t.start()
-    return stop, threads, latencies, errors
+    cpu = time.process_time()
+    try:
+        writer_loop(url, token, project_id, take, seed, latencies, errors)
+    except Exception as e:  # noqa: BLE001 - reported with the results
+        errors.append(f"writer stopped: {e!r}")
+    results.put((latencies, errors, time.process_time() - cpu))
+
+
+class Writers:
+    """`writers` clients creating `count` cases (0: until `finish`), each in
+    a process of its own: a reader measured beside them then never waits
+    for the writers' Python (one interpreter lock per process), only for
+    the server."""
+
+    def __init__(self, url, token, project_id, writers, count):
+        ctx = multiprocessing.get_context("fork")
+        self.stop = ctx.Event()
+        self.left = ctx.Value("q", count if count else 10**12)
+        self.handed = ctx.Value("q", 0)
+        self.results = ctx.Queue()
+        self.procs = [ctx.Process(target=_writer_process, daemon=True,
+                                  args=(url, token, project_id, i, self.stop, self.left,
+                                        self.handed, self.results))
+                      for i in range(writers)]
+        for p in self.procs:
+            p.start()
+
+    def finish(self, stop=True, progress=None):
+        """Stop (or let them finish their count) and collect latencies, errors."""
+        if stop:
+            self.stop.set()
+        latencies, errors, self.cpu_seconds = [], [], 0.0
+        for _ in self.procs:
+            while True:
+                try:
+                    lat, err, cpu = self.results.get(timeout=30)
+                    break
+                except queue.Empty:
+                    if progress:
+                        progress(self.handed.value)
+            latencies += lat
+            errors += err
+            self.cpu_seconds += cpu
+        for p in self.procs:
+            p.join()
+        return latencies, errors
 
 
 def reads_mix(clients, drawn, rng):
@@ -594,14 +634,12 @@ def main():
         if "under-writes" in modes:
             mix = reads_mix(clients, drawn, rng)
             alone = measure_mix(clients, mix, opts.mix_reads)
-            stop, threads, lat, errors = run_writers(url, writer_token, project["id"], opts.writers, 0)
+            writers = Writers(url, writer_token, project["id"], opts.writers, 0)
             time.sleep(1)
             t0 = time.perf_counter()
             loaded = measure_mix(clients, mix, opts.mix_reads)
             took = time.perf_counter() - t0
-            stop.set()
-            for t in threads:
-                t.join()
+            lat, errors = writers.finish()
             report.append(f"Reads under writes: {opts.writers} writer clients creating cases in "
                           f"{project['key']} (contact + 1 KB message), reads by one client "
                           f"({opts.mix_reads} requests, view / search / case screen in turn):")
@@ -619,7 +657,9 @@ def main():
             report.append(f"Writes meanwhile: {len(lat)} cases in {took:.1f} s "
                           f"({len(lat) / took:,.0f}/s), POST median {statistics.median(lat):.1f} ms, "
                           f"p95 {pct(lat, 95):.1f} ms, {len(errors)} errors"
-                          + (f" (first: {errors[0]})" if errors else "") + ".")
+                          + (f" (first: {errors[0]})" if errors else "")
+                          + f"; the writer clients' own CPU {writers.cpu_seconds * 1000 / max(len(lat), 1):.2f}"
+                          " ms per case (they share this machine's cores with the server).")
             report.append("")
 
         if "search-pairs" in modes:
@@ -652,14 +692,9 @@ def main():
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(1)
             t0 = time.perf_counter()
-            stop, threads, lat, errors = run_writers(url, writer_token, project["id"], opts.writers,
-                                                     opts.creates)
-            last = time.perf_counter()
-            while any(t.is_alive() for t in threads):
-                time.sleep(0.5)
-                if time.perf_counter() - last > 30:
-                    print(f"  {len(lat):,} created, {time.perf_counter() - t0:.0f} s", flush=True)
-                    last = time.perf_counter()
+            writers = Writers(url, writer_token, project["id"], opts.writers, opts.creates)
+            lat, errors = writers.finish(stop=False, progress=lambda n: print(
+                f"  {n:,} handed out, {time.perf_counter() - t0:.0f} s", flush=True))
             took = time.perf_counter() - t0
             if perf:
                 perf.send_signal(2)
@@ -672,6 +707,7 @@ def main():
                 used = cpu_seconds(proc.pid) - before
                 line += (f"; server CPU (utime+stime) {used:.2f} s = "
                          f"**{used * 1000 / max(len(lat), 1):.3f} ms per created case**")
+            line += f"; the clients' own CPU {writers.cpu_seconds * 1000 / max(len(lat), 1):.2f} ms per case"
             report.append(line + ".")
             report.append("")
     finally:
