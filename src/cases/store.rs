@@ -2067,6 +2067,30 @@ pub fn search(
         .is_some_and(|counts| counts.matches_at_most <= i64::from(SEARCH_WINDOW))
     {
         Some(i64::MIN)
+    } else if phrase_counts
+        .and_then(|counts| counts.matches_likely)
+        .is_some_and(|likely| likely.saturating_mul(LIKELY_MARGIN) <= i64::from(SEARCH_WINDOW))
+    {
+        // The terms' samples hold few of the AND's own matches (words
+        // seldom or never together): likely no more than the window in
+        // all. Walked up they are found at about half the cost of a walk
+        // newest-first (see search::newest); more than the window after
+        // all, and it is read newest-first, the walk up paid in vain.
+        let sql = format!(
+            "SELECT case_search.rowid FROM case_search JOIN cases c ON c.id = case_search.rowid{}
+             ORDER BY case_search.rowid LIMIT {}",
+            filter.where_sql(),
+            SEARCH_WINDOW + 1
+        );
+        let found: Vec<i64> = conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(filter.args.iter()), |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        match found.first() {
+            None => return Ok(Vec::new()),
+            Some(&first) if found.len() <= SEARCH_WINDOW as usize => Some(first),
+            Some(_) => None,
+        }
     } else if likely_in_first_window(each, last) {
         let found = crate::search::newest::in_first_window(
             last,
@@ -2155,6 +2179,14 @@ pub fn search(
         .collect())
 }
 
+/// How far under the window an AND's likely matches must be for its
+/// matches to be walked up first: the estimate scales the rarest term's
+/// count, itself estimated from the newest rows, and a wrong guess costs
+/// a walk up to the window's end before the walk newest-first. On the
+/// grown 1.45M store the ANDs with no match were estimated at 3–109, those
+/// with 1,900–4,800 matches at 577–1,942 (docs/perf16.md, session 24).
+const LIKELY_MARGIN: i64 = 4;
+
 /// What the counts of a ranked query's phrases say (`search::rarest_first`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhraseCounts {
@@ -2165,6 +2197,10 @@ pub struct PhraseCounts {
     /// (the sum of its spellings'), as an AND matches no more cases than
     /// any of its terms.
     pub matches_at_most: i64,
+    /// About this many cases match the query, as the samples its terms
+    /// were counted from say (`search::stats::Overlap::estimate`): an
+    /// estimate, which only chooses the walk. `None`: not known.
+    pub matches_likely: Option<i64>,
 }
 
 /// Whether the newest `search::newest::FIRST_WINDOW` cases likely hold the

@@ -163,7 +163,22 @@ fn rarest_first(
 ) -> Result<(String, cases::store::PhraseCounts), CaseError> {
     let phrases = fold::phrases(groups);
     let counts = stats.estimates(conn, cases::store::SEARCH_TABLE, &phrases, sample)?;
-    Ok(order_by_count(groups, &counts))
+    // Each term's count, the sum of its spellings', in the terms' order.
+    let mut at = 0;
+    let per_term: Vec<i64> = groups
+        .iter()
+        .map(|group| {
+            let own = counts.iter().skip(at).take(group.len()).sum();
+            at += group.len();
+            own
+        })
+        .collect();
+    let likely = stats
+        .and_in_samples(cases::store::SEARCH_TABLE, groups)
+        .and_then(|overlap| overlap.estimate(&per_term));
+    let (fts, mut counts) = order_by_count(groups, &counts);
+    counts.matches_likely = likely;
+    Ok((fts, counts))
 }
 
 /// The word pairs (`search::pairs`) every match of the query's phrases
@@ -300,6 +315,7 @@ fn order_by_count(groups: &[Vec<String>], counts: &[i64]) -> (String, cases::sto
     let counts = cases::store::PhraseCounts {
         each,
         matches_at_most: keyed.first().map_or(i64::MAX, |(sum, _, _)| *sum),
+        matches_likely: None,
     };
     (fold::fts(&ordered), counts)
 }
@@ -458,10 +474,18 @@ mod tests {
                     .counts(&conn, "case_search", &query.terms)
                     .unwrap();
                 assert_eq!(
-                    counts,
+                    cases::store::PhraseCounts {
+                        matches_likely: None,
+                        ..counts.clone()
+                    },
                     order_by_count(&single(&query.terms), &exact).1,
                     "{input}"
                 );
+                // The AND's samples: every row, all of them read (below the
+                // sample), so its own count.
+                let likely = counts.matches_likely.expect("samples kept");
+                let own = self::rows(&conn, &fts).len() as i64;
+                assert!(likely >= own, "{input}: {likely} for {own}");
                 common |= counts.each.iter().any(|&c| c * 2 >= rows);
                 let after = cases::store::search(
                     &conn,
@@ -479,6 +503,90 @@ mod tests {
             }
         }
         assert!(common, "a phrase in half of the rows or more");
+    }
+
+    /// An AND its samples call rare is walked up first (its matches
+    /// likely no more than the window): the same cases in the same order
+    /// with the same snippets as read newest-first, and nothing at once
+    /// when nothing matches. (With the demo's few hundred cases the walk up
+    /// always finds the window whole; that it gives way to newest-first
+    /// when it does not is measured at 1.45M, docs/perf16.md session 24.)
+    #[test]
+    fn rare_ands_walked_up_find_what_newest_first_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::generate::Options {
+            cases: 500,
+            messages: 2,
+            seed: 24,
+        };
+        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
+        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let stats = PhraseCounts::default();
+        // Words of the subjects, German and English: pairs of them that
+        // share cases and pairs that share none.
+        let subjects: Vec<String> = conn
+            .prepare("SELECT subject FROM cases ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut words: Vec<String> = subjects
+            .iter()
+            .flat_map(|s| s.split(|c: char| !c.is_alphabetic()))
+            .filter(|w| w.chars().count() >= 5)
+            .map(str::to_lowercase)
+            .collect();
+        words.sort();
+        words.dedup();
+        let mut rng = fastrand::Rng::with_seed(24);
+        let (mut empty, mut found) = (0, 0);
+        for _ in 0..60 {
+            let input = format!(
+                "{} {}",
+                words[rng.usize(0..words.len())],
+                words[rng.usize(0..words.len())]
+            );
+            let query = query::parse(&input);
+            let groups = fold::expand(&conn, cases::store::SEARCH_TABLE, &query.terms).unwrap();
+            if fold::phrases(&groups).len() < 2 {
+                continue;
+            }
+            let (fts, counts) = rarest_first(&conn, &stats, &groups, COUNT_SAMPLE).unwrap();
+            // Neither bounded by the rarest term nor known to be rare: read
+            // newest-first; called rare: walked up.
+            let newest_first = cases::store::PhraseCounts {
+                matches_at_most: i64::MAX,
+                matches_likely: None,
+                ..counts.clone()
+            };
+            let walked_up = cases::store::PhraseCounts {
+                matches_likely: Some(0),
+                ..newest_first.clone()
+            };
+            let search = |counts: &cases::store::PhraseCounts| {
+                ids(cases::store::search(
+                    &conn,
+                    cases::store::Filter::default(),
+                    &fts,
+                    false,
+                    Some(counts),
+                    25,
+                )
+                .unwrap())
+            };
+            let expected = search(&newest_first);
+            assert_eq!(search(&walked_up), expected, "{input}: {fts}");
+            if expected.is_empty() {
+                empty += 1;
+            } else {
+                found += 1;
+            }
+        }
+        assert!(
+            empty >= 5 && found >= 5,
+            "{empty} without a match, {found} with"
+        );
     }
 
     /// Phrases drawn from the store's own text (two to five adjacent
@@ -683,7 +791,8 @@ mod tests {
                 "\"b\" \"e\" \"c d\" \"a\"".to_string(),
                 cases::store::PhraseCounts {
                     each: vec![2, 2, 7, 30],
-                    matches_at_most: 2
+                    matches_at_most: 2,
+                    matches_likely: None,
                 }
             )
         );
@@ -700,7 +809,8 @@ mod tests {
                 // A term's spellings are an OR: it matches at most their sum.
                 cases::store::PhraseCounts {
                     each: vec![4, 5, 10, 12],
-                    matches_at_most: 9
+                    matches_at_most: 9,
+                    matches_likely: None,
                 }
             )
         );

@@ -9,9 +9,17 @@
 //! kept for a while ([`PhraseCounts::new`]'s `ttl`) and shared by all
 //! reader connections. Only the common words, whose walks are long, are
 //! asked again and again; a rare word's walk is short when it is missed.
+//!
+//! An estimated count is read from a phrase's newest matches; those rowids
+//! are kept too ([`Sample`]), for a while and for a bounded number of
+//! phrases: where the samples of an AND's terms overlap, they hold every
+//! match of each term, so their intersection counts the AND's own matches
+//! there ([`PhraseCounts::and_in_samples`]), which the words' counts alone
+//! cannot tell (two common words that never occur together).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -21,13 +29,59 @@ use crate::db::StoreResult;
 /// Entries kept at most; past it the expired ones go, then all.
 const MAX_ENTRIES: usize = 50_000;
 
+/// Samples kept at most (each up to the count sample's rowids, 16 KB at
+/// 2,000): past it the expired ones go, then all.
+const MAX_SAMPLES: usize = 1_024;
+
 /// (table, phrase) → (matching rows, when counted).
 type Entries = HashMap<(&'static str, String), (i64, Instant)>;
+
+/// (table, phrase) → (its newest matches, when read).
+type Samples = HashMap<(&'static str, String), (Arc<Sample>, Instant)>;
+
+/// The newest matches of a phrase an estimate was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// The matching rowids, ascending.
+    pub rowids: Vec<i64>,
+    /// Every match from this rowid up to `last` is in `rowids`
+    /// (`i64::MIN`: every match of the table).
+    pub from: i64,
+    /// The table's newest rowid when read.
+    pub last: i64,
+}
+
+/// What the samples of an AND's terms say about the AND.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    /// The rowids every term's sample covers whole, `from..=to`.
+    pub from: i64,
+    pub to: i64,
+    /// Rows matching every term there: exact as of the samples.
+    pub common: usize,
+    /// Rows matching each term there, in the terms' order.
+    pub each: Vec<usize>,
+}
+
+impl Overlap {
+    /// The AND's matches in the whole table, given each term's count
+    /// there (in the terms' order): the share of the rarest term's rows
+    /// in the overlap that hold the others too, times its count. Counted
+    /// one more than seen, so that a term seldom in the overlap says
+    /// little: a term absent from it leaves the estimate at its count.
+    pub fn estimate(&self, counts: &[i64]) -> Option<i64> {
+        let (at, &rarest) = counts.iter().enumerate().min_by_key(|(_, c)| **c)?;
+        let within = *self.each.get(at)? as f64 + 1.0;
+        let common = self.common as f64 + 1.0;
+        Some((common / within * rarest.max(0) as f64).ceil() as i64)
+    }
+}
 
 /// Matching-row counts per (table, phrase), each kept for `ttl`.
 pub struct PhraseCounts {
     ttl: Duration,
     entries: Mutex<Entries>,
+    samples: Mutex<Samples>,
 }
 
 impl PhraseCounts {
@@ -35,6 +89,7 @@ impl PhraseCounts {
         PhraseCounts {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            samples: Mutex::new(HashMap::new()),
         }
     }
 
@@ -74,10 +129,12 @@ impl PhraseCounts {
     ) -> StoreResult<Vec<i64>> {
         let last = super::newest::last_rowid(conn, table)?;
         let want = usize::try_from(sample).unwrap_or(0);
-        self.kept(table, phrases, |phrase| {
+        let read: RefCell<Vec<(String, Sample)>> = RefCell::new(Vec::new());
+        let counts = self.kept(table, phrases, |phrase| {
             // The newest `sample` matches: walked up the newest rows when
             // they hold them (a common word, search::newest), else
             // newest-first.
+            let mut walked: Vec<i64> = Vec::new();
             let first = super::newest::in_first_window(last, want, |from, below, most| {
                 let mut stmt = conn.prepare_cached(&format!(
                     "SELECT rowid FROM {table} WHERE {table} MATCH ?1 AND rowid >= ?2 AND rowid < ?3
@@ -87,28 +144,88 @@ impl PhraseCounts {
                 let rows = stmt.query_map(rusqlite::params![phrase, from, below, most], |row| {
                     row.get(0)
                 })?;
-                Ok(rows.collect::<Result<_, _>>()?)
+                walked = rows.collect::<Result<_, _>>()?;
+                Ok(walked.clone())
             })?;
-            let (seen, oldest): (i64, Option<i64>) = match first {
-                Some(super::newest::Since::Rowid(first)) => (sample, Some(first)),
-                Some(super::newest::Since::All(seen)) => (seen as i64, None),
-                None => conn
-                    .prepare_cached(&format!(
-                        "SELECT count(*), min(id) FROM (SELECT rowid AS id FROM {table}
-                           WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
-                    ))?
-                    .query_row(rusqlite::params![phrase, sample], |row| {
-                        Ok((row.get(0)?, row.get(1)?))
-                    })?,
-            };
-            Ok(match oldest {
-                Some(oldest) if seen >= sample && oldest <= last => {
-                    let span = (last - oldest + 1) as f64;
-                    ((seen as f64) * (last as f64) / span).round() as i64
+            // The matches read, and from where they are all of them.
+            let (mut rowids, from) = match first {
+                Some(super::newest::Since::Rowid(first)) => {
+                    walked.retain(|&r| r >= first);
+                    (walked, first)
                 }
-                _ => seen,
-            })
-        })
+                Some(super::newest::Since::All(_)) => (walked, i64::MIN),
+                None => {
+                    let rows: Vec<i64> = conn
+                        .prepare_cached(&format!(
+                            "SELECT rowid FROM {table} WHERE {table} MATCH ?1
+                             ORDER BY rowid DESC LIMIT ?2"
+                        ))?
+                        .query_map(rusqlite::params![phrase, sample], |row| row.get(0))?
+                        .collect::<Result<_, _>>()?;
+                    let from = match rows.last() {
+                        Some(&oldest) if rows.len() >= want => oldest,
+                        _ => i64::MIN,
+                    };
+                    (rows, from)
+                }
+            };
+            rowids.sort_unstable();
+            let seen = rowids.len() as i64;
+            let count = if from != i64::MIN && seen >= sample && from <= last {
+                let span = (last - from + 1) as f64;
+                ((seen as f64) * (last as f64) / span).round() as i64
+            } else {
+                seen
+            };
+            read.borrow_mut()
+                .push((phrase.clone(), Sample { rowids, from, last }));
+            Ok(count)
+        })?;
+        self.keep_samples(table, read.into_inner());
+        Ok(counts)
+    }
+
+    /// What the kept samples of an AND's terms say of it: `groups` are its
+    /// terms, each an OR of phrases (spellings) as [`Self::estimates`] was
+    /// asked them. `None` when a phrase has no sample kept or the samples
+    /// do not overlap.
+    pub fn and_in_samples(&self, table: &'static str, groups: &[Vec<String>]) -> Option<Overlap> {
+        let now = Instant::now();
+        let kept: Vec<Vec<Arc<Sample>>> = {
+            let samples = self.lock_samples();
+            groups
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|phrase| {
+                            samples
+                                .get(&(table, phrase.clone()))
+                                .filter(|(_, at)| now.duration_since(*at) < self.ttl)
+                                .map(|(sample, _)| sample.clone())
+                        })
+                        .collect::<Option<Vec<_>>>()
+                })
+                .collect::<Option<Vec<_>>>()?
+        };
+        and_of_samples(&kept)
+    }
+
+    fn keep_samples(&self, table: &'static str, read: Vec<(String, Sample)>) {
+        if read.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut samples = self.lock_samples();
+        if samples.len() + read.len() > MAX_SAMPLES {
+            samples.retain(|_, (_, at)| now.duration_since(*at) < self.ttl);
+            if samples.len() + read.len() > MAX_SAMPLES {
+                samples.clear();
+            }
+        }
+        for (phrase, sample) in read {
+            samples.insert((table, phrase), (Arc::new(sample), now));
+        }
     }
 
     /// The kept count of each phrase, `count` for those missing or expired.
@@ -158,6 +275,13 @@ impl PhraseCounts {
     /// Forgets every count (the next queries count again).
     pub fn clear(&self) {
         self.lock().clear();
+        self.lock_samples().clear();
+    }
+
+    fn lock_samples(&self) -> std::sync::MutexGuard<'_, Samples> {
+        self.samples
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -166,6 +290,44 @@ impl PhraseCounts {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The AND of terms (each the OR of its phrases' samples) within the rows
+/// every sample covers whole: from the highest `from` of the terms (a
+/// term's is its phrases' highest) up to the lowest `last` (a row newer
+/// than a sample's reading is not in it).
+fn and_of_samples(terms: &[Vec<Arc<Sample>>]) -> Option<Overlap> {
+    let from = terms.iter().flatten().map(|s| s.from).max()?;
+    let to = terms.iter().flatten().map(|s| s.last).min()?;
+    if from > to {
+        return None;
+    }
+    let within = |s: &Sample| -> Vec<i64> {
+        let lo = s.rowids.partition_point(|&r| r < from);
+        let hi = s.rowids.partition_point(|&r| r <= to);
+        s.rowids[lo..hi].to_vec()
+    };
+    let mut each = Vec::with_capacity(terms.len());
+    let mut common: Option<Vec<i64>> = None;
+    for term in terms {
+        let mut rows: Vec<i64> = term.iter().flat_map(|s| within(s)).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        each.push(rows.len());
+        common = Some(match common {
+            None => rows,
+            Some(before) => before
+                .into_iter()
+                .filter(|r| rows.binary_search(r).is_ok())
+                .collect(),
+        });
+    }
+    Some(Overlap {
+        from,
+        to,
+        common: common.map_or(0, |c| c.len()),
+        each,
+    })
 }
 
 impl Default for PhraseCounts {
@@ -212,6 +374,79 @@ mod tests {
         conn.execute("INSERT INTO t (body) VALUES ('Umzug')", [])
             .unwrap();
         assert_eq!(fresh.counts(&conn, "t", &phrases[1..2]).unwrap(), vec![4]);
+    }
+
+    /// The samples an estimate was read from count an AND where they
+    /// overlap: words never together none, words together by their share.
+    #[test]
+    fn samples_count_an_and_where_they_overlap() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');",
+        )
+        .unwrap();
+        // 'gerade' in even rows, 'ungerade' in odd ones (never together),
+        // 'dritte' in every third, 'selten' in 5.
+        for i in 1..=3000 {
+            let mut body = String::from(if i % 2 == 0 { "gerade" } else { "ungerade" });
+            if i % 3 == 0 {
+                body.push_str(" dritte");
+            }
+            if i % 600 == 0 {
+                body.push_str(" selten");
+            }
+            conn.execute(
+                "INSERT INTO t (rowid, body) VALUES (?1, ?2)",
+                rusqlite::params![i, body],
+            )
+            .unwrap();
+        }
+        let term = |t: &str| vec![format!("\"{t}\"")];
+        let kept = PhraseCounts::default();
+        let phrases: Vec<String> = ["gerade", "ungerade", "dritte", "selten"]
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect();
+        assert_eq!(
+            kept.and_in_samples("t", &[term("gerade")]),
+            None,
+            "nothing read yet"
+        );
+        let counts = kept.estimates(&conn, "t", &phrases, 100).unwrap();
+
+        let never = kept
+            .and_in_samples("t", &[term("gerade"), term("ungerade")])
+            .unwrap();
+        assert_eq!((never.common, never.to), (0, 3000));
+        assert!(never.each.iter().all(|&n| n >= 90), "{never:?}");
+        let likely = never.estimate(&counts[..2]).unwrap();
+        assert!(likely <= 20, "{likely}: 1,500 each, none together");
+
+        // Every sixth row holds both: 500 in all.
+        let often = kept
+            .and_in_samples("t", &[term("gerade"), term("dritte")])
+            .unwrap();
+        assert!(often.common > 0);
+        let likely = often.estimate(&[counts[0], counts[2]]).unwrap();
+        assert!((400..=700).contains(&likely), "{likely} ({often:?})");
+
+        // A term read whole (five rows, all of them) covers every row: the
+        // overlap is the newest 'dritte' rows, of 'selten' there row 3000.
+        let rare = kept
+            .and_in_samples("t", &[term("selten"), term("dritte")])
+            .unwrap();
+        assert_eq!((rare.each[0], rare.common), (1, 1), "{rare:?}");
+        // A term of two spellings is the OR of both.
+        let either = kept
+            .and_in_samples(
+                "t",
+                &[vec![phrases[0].clone(), phrases[1].clone()], term("dritte")],
+            )
+            .unwrap();
+        assert_eq!(either.common, either.each[1]);
+        // Forgotten with the counts.
+        kept.clear();
+        assert_eq!(kept.and_in_samples("t", &[term("gerade")]), None);
     }
 
     /// Below the sample, exact; above it, from the newest rows' density.
