@@ -419,6 +419,19 @@ mod tests {
             .unwrap()
     }
 
+    /// A demo store of `cases` cases (two messages each on average).
+    pub(super) fn demo_store(cases: u64, seed: u64) -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::generate::Options {
+            cases,
+            messages: 2,
+            seed,
+        };
+        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
+        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        (dir, conn)
+    }
+
     /// Terms unfolded: each its own group.
     fn single(terms: &[String]) -> Vec<Vec<String>> {
         terms.iter().map(|t| vec![t.clone()]).collect()
@@ -434,14 +447,7 @@ mod tests {
     /// and for phrases in more than half of the rows (capped counts).
     #[test]
     fn rarest_first_ranks_as_before() {
-        let dir = tempfile::tempdir().unwrap();
-        let options = crate::demo::generate::Options {
-            cases: 600,
-            messages: 2,
-            seed: 4,
-        };
-        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
-        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let (_dir, conn) = demo_store(600, 4);
         let stats = PhraseCounts::default();
         let rows: i64 = conn
             .query_row("SELECT count(*) FROM case_search", [], |r| r.get(0))
@@ -513,14 +519,7 @@ mod tests {
     /// when it does not is measured at 1.45M, docs/perf16.md session 24.)
     #[test]
     fn rare_ands_walked_up_find_what_newest_first_finds() {
-        let dir = tempfile::tempdir().unwrap();
-        let options = crate::demo::generate::Options {
-            cases: 500,
-            messages: 2,
-            seed: 24,
-        };
-        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
-        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let (_dir, conn) = demo_store(500, 24);
         let stats = PhraseCounts::default();
         // Words of the subjects, German and English: pairs of them that
         // share cases and pairs that share none.
@@ -597,14 +596,7 @@ mod tests {
     /// background fill is only half way (old path below its mark).
     #[test]
     fn pairs_find_what_the_phrases_find() {
-        let dir = tempfile::tempdir().unwrap();
-        let options = crate::demo::generate::Options {
-            cases: 700,
-            messages: 2,
-            seed: 11,
-        };
-        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
-        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let (_dir, conn) = demo_store(700, 11);
         assert_eq!(
             pairs::below(&conn).unwrap(),
             0,
@@ -818,14 +810,7 @@ mod tests {
 
     #[test]
     fn prefixes_as_words_match_the_same_cases() {
-        let dir = tempfile::tempdir().unwrap();
-        let options = crate::demo::generate::Options {
-            cases: 800,
-            messages: 2,
-            seed: 9,
-        };
-        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
-        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let (_dir, conn) = demo_store(800, 9);
         for input in [
             "Gutschr*",
             "Zahl* Rechnung",
@@ -881,14 +866,7 @@ mod cost {
     #[test]
     #[ignore = "a measurement, not a check"]
     fn folding_per_query() {
-        let dir = tempfile::tempdir().unwrap();
-        let options = crate::demo::generate::Options {
-            cases: 10_000,
-            messages: 2,
-            seed: 7,
-        };
-        crate::demo::generate::generate(dir.path(), &options, &mut |_| {}).unwrap();
-        let conn = Connection::open(dir.path().join(crate::db::STORE_FILE)).unwrap();
+        let (_dir, conn) = super::tests::demo_store(10_000, 7);
         let stats = PhraseCounts::default();
         let median = |mut v: Vec<f64>| {
             v.sort_by(f64::total_cmp);

@@ -215,17 +215,16 @@ impl PhraseCounts {
         if read.is_empty() {
             return;
         }
+        let read = read.into_iter().map(|(p, s)| (p, Arc::new(s))).collect();
         let now = Instant::now();
-        let mut samples = self.lock_samples();
-        if samples.len() + read.len() > MAX_SAMPLES {
-            samples.retain(|_, (_, at)| now.duration_since(*at) < self.ttl);
-            if samples.len() + read.len() > MAX_SAMPLES {
-                samples.clear();
-            }
-        }
-        for (phrase, sample) in read {
-            samples.insert((table, phrase), (Arc::new(sample), now));
-        }
+        keep(
+            &mut self.lock_samples(),
+            table,
+            read,
+            now,
+            self.ttl,
+            MAX_SAMPLES,
+        );
     }
 
     /// The kept count of each phrase, `count` for those missing or expired.
@@ -258,16 +257,7 @@ impl PhraseCounts {
             }
         }
         if !counted.is_empty() {
-            let mut entries = self.lock();
-            if entries.len() + counted.len() > MAX_ENTRIES {
-                entries.retain(|_, (_, at)| now.duration_since(*at) < self.ttl);
-                if entries.len() + counted.len() > MAX_ENTRIES {
-                    entries.clear();
-                }
-            }
-            for (phrase, count) in counted {
-                entries.insert((table, phrase), (count, now));
-            }
+            keep(&mut self.lock(), table, counted, now, self.ttl, MAX_ENTRIES);
         }
         Ok(out.into_iter().map(|c| c.unwrap_or(0)).collect())
     }
@@ -289,6 +279,27 @@ impl PhraseCounts {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Keeps `new` (per phrase of `table`) as of `now`; past `most` entries
+/// the expired ones go first, then all.
+fn keep<V>(
+    map: &mut HashMap<(&'static str, String), (V, Instant)>,
+    table: &'static str,
+    new: Vec<(String, V)>,
+    now: Instant,
+    ttl: Duration,
+    most: usize,
+) {
+    if map.len() + new.len() > most {
+        map.retain(|_, (_, at)| now.duration_since(*at) < ttl);
+        if map.len() + new.len() > most {
+            map.clear();
+        }
+    }
+    for (phrase, value) in new {
+        map.insert((table, phrase), (value, now));
     }
 }
 
@@ -376,19 +387,16 @@ mod tests {
         assert_eq!(fresh.counts(&conn, "t", &phrases[1..2]).unwrap(), vec![4]);
     }
 
-    /// The samples an estimate was read from count an AND where they
-    /// overlap: words never together none, words together by their share.
-    #[test]
-    fn samples_count_an_and_where_they_overlap() {
+    /// An FTS5 table `t` of 3,000 rows: row `i` holds `first(i)`, every
+    /// third 'dritte' and every 600th 'selten' (5 rows).
+    fn three_thousand_rows(first: fn(i64) -> &'static str) -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
             "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');",
         )
         .unwrap();
-        // 'gerade' in even rows, 'ungerade' in odd ones (never together),
-        // 'dritte' in every third, 'selten' in 5.
         for i in 1..=3000 {
-            let mut body = String::from(if i % 2 == 0 { "gerade" } else { "ungerade" });
+            let mut body = String::from(first(i));
             if i % 3 == 0 {
                 body.push_str(" dritte");
             }
@@ -401,6 +409,15 @@ mod tests {
             )
             .unwrap();
         }
+        conn
+    }
+
+    /// The samples an estimate was read from count an AND where they
+    /// overlap: words never together none, words together by their share.
+    #[test]
+    fn samples_count_an_and_where_they_overlap() {
+        // 'gerade' in even rows, 'ungerade' in odd ones (never together).
+        let conn = three_thousand_rows(|i| if i % 2 == 0 { "gerade" } else { "ungerade" });
         let term = |t: &str| vec![format!("\"{t}\"")];
         let kept = PhraseCounts::default();
         let phrases: Vec<String> = ["gerade", "ungerade", "dritte", "selten"]
@@ -452,26 +469,8 @@ mod tests {
     /// Below the sample, exact; above it, from the newest rows' density.
     #[test]
     fn estimates_are_exact_below_the_sample_and_close_above() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');",
-        )
-        .unwrap();
-        // 'jeder' in every row, 'dritte' in every third, 'selten' in 5.
-        for i in 1..=3000 {
-            let mut body = String::from("jeder");
-            if i % 3 == 0 {
-                body.push_str(" dritte");
-            }
-            if i % 600 == 0 {
-                body.push_str(" selten");
-            }
-            conn.execute(
-                "INSERT INTO t (rowid, body) VALUES (?1, ?2)",
-                rusqlite::params![i, body],
-            )
-            .unwrap();
-        }
+        // 'jeder' in every row.
+        let conn = three_thousand_rows(|_| "jeder");
         let phrases: Vec<String> = ["\"jeder\"", "\"dritte\"", "\"selten\"", "\"nie\""]
             .iter()
             .map(|p| p.to_string())
