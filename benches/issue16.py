@@ -32,6 +32,8 @@ Modes (--mode, comma-separated; default `reads`):
                  utime+stime from /proc/<pid>/stat per created case
   write          --creates cases by --writers clients (e.g. 100,000 more
                  before running `reads` again)
+                 (the writer clients run as processes of their own; their
+                 own CPU per case is reported beside the server's)
   search-pairs   the under-writes mix's search alone: --mix-reads searches
                  of two of the agent's 100 commonest subject words, each
                  asked twice and the second timed; median, p85, p95 and
