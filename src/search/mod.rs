@@ -162,16 +162,11 @@ fn rarest_first(
     sample: i64,
 ) -> Result<(String, cases::store::PhraseCounts), CaseError> {
     let phrases = fold::phrases(groups);
-    let counts = stats.estimates(conn, cases::store::SEARCH_TABLE, &phrases, sample)?;
-    // Each term's count, the sum of its spellings', in the terms' order.
-    let mut at = 0;
-    let per_term: Vec<i64> = groups
+    let counts =
+        stats.estimates_keeping_samples(conn, cases::store::SEARCH_TABLE, &phrases, sample)?;
+    let per_term: Vec<i64> = term_counts(groups, &counts)
         .iter()
-        .map(|group| {
-            let own = counts.iter().skip(at).take(group.len()).sum();
-            at += group.len();
-            own
-        })
+        .map(|own| own.iter().sum())
         .collect();
     let likely = stats
         .and_in_samples(cases::store::SEARCH_TABLE, groups)
@@ -293,19 +288,31 @@ fn constrain_by_pairs(filter: &mut cases::store::Filter, bound: &pairs::Bound, f
     }
 }
 
+/// Each term's counts (`counts`: one per phrase, in [`fold::phrases`]'
+/// order), in the terms' order: its spellings' slice.
+fn term_counts<'a>(groups: &[Vec<String>], counts: &'a [i64]) -> Vec<&'a [i64]> {
+    let mut at = 0;
+    groups
+        .iter()
+        .map(|group| {
+            let end = (at + group.len()).min(counts.len());
+            let own = counts.get(at.min(end)..end).unwrap_or_default();
+            at += group.len();
+            own
+        })
+        .collect()
+}
+
 /// The terms (`groups`, each a term's spellings) ordered by their counts
 /// (`counts`: one per phrase, in [`fold::phrases`]' order; a term's is
 /// their sum), ascending, ties in the query's order, as one FTS5
 /// expression ([`fold::fts`]); the phrases' counts in its order.
 fn order_by_count(groups: &[Vec<String>], counts: &[i64]) -> (String, cases::store::PhraseCounts) {
-    let mut at = 0;
-    let mut keyed: Vec<(i64, &Vec<String>, &[i64])> = Vec::with_capacity(groups.len());
-    for group in groups {
-        let end = (at + group.len()).min(counts.len());
-        let own = counts.get(at.min(end)..end).unwrap_or_default();
-        keyed.push((own.iter().sum(), group, own));
-        at += group.len();
-    }
+    let mut keyed: Vec<(i64, &Vec<String>, &[i64])> = groups
+        .iter()
+        .zip(term_counts(groups, counts))
+        .map(|(group, own)| (own.iter().sum(), group, own))
+        .collect();
     keyed.sort_by_key(|(sum, _, _)| *sum);
     let ordered: Vec<Vec<String>> = keyed.iter().map(|(_, g, _)| (*g).clone()).collect();
     let each = keyed

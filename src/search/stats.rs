@@ -10,9 +10,9 @@
 //! reader connections. Only the common words, whose walks are long, are
 //! asked again and again; a rare word's walk is short when it is missed.
 //!
-//! An estimated count is read from a phrase's newest matches; those rowids
-//! are kept too ([`Sample`]), for a while and for a bounded number of
-//! phrases: where the samples of an AND's terms overlap, they hold every
+//! An estimated count is read from a phrase's newest matches; for the
+//! case search's words those rowids are kept too ([`Sample`]), for a while
+//! and for a bounded number of phrases: where the samples of an AND's terms overlap, they hold every
 //! match of each term, so their intersection counts the AND's own matches
 //! there ([`PhraseCounts::and_in_samples`]), which the words' counts alone
 //! cannot tell (two common words that never occur together).
@@ -127,6 +127,30 @@ impl PhraseCounts {
         phrases: &[String],
         sample: i64,
     ) -> StoreResult<Vec<i64>> {
+        self.estimate(conn, table, phrases, sample, false)
+    }
+
+    /// As [`Self::estimates`], keeping the rows each count was read from
+    /// for [`Self::and_in_samples`] (only for the tables whose ANDs are
+    /// asked: the samples kept are bounded).
+    pub fn estimates_keeping_samples(
+        &self,
+        conn: &Connection,
+        table: &'static str,
+        phrases: &[String],
+        sample: i64,
+    ) -> StoreResult<Vec<i64>> {
+        self.estimate(conn, table, phrases, sample, true)
+    }
+
+    fn estimate(
+        &self,
+        conn: &Connection,
+        table: &'static str,
+        phrases: &[String],
+        sample: i64,
+        keep_samples: bool,
+    ) -> StoreResult<Vec<i64>> {
         let last = super::newest::last_rowid(conn, table)?;
         let want = usize::try_from(sample).unwrap_or(0);
         let read: RefCell<Vec<(String, Sample)>> = RefCell::new(Vec::new());
@@ -169,7 +193,6 @@ impl PhraseCounts {
                     (rows, from)
                 }
             };
-            rowids.sort_unstable();
             let seen = rowids.len() as i64;
             let count = if from != i64::MIN && seen >= sample && from <= last {
                 let span = (last - from + 1) as f64;
@@ -177,8 +200,11 @@ impl PhraseCounts {
             } else {
                 seen
             };
-            read.borrow_mut()
-                .push((phrase.clone(), Sample { rowids, from, last }));
+            if keep_samples {
+                rowids.sort_unstable();
+                read.borrow_mut()
+                    .push((phrase.clone(), Sample { rowids, from, last }));
+            }
             Ok(count)
         })?;
         self.keep_samples(table, read.into_inner());
@@ -313,15 +339,18 @@ fn and_of_samples(terms: &[Vec<Arc<Sample>>]) -> Option<Overlap> {
     if from > to {
         return None;
     }
-    let within = |s: &Sample| -> Vec<i64> {
-        let lo = s.rowids.partition_point(|&r| r < from);
-        let hi = s.rowids.partition_point(|&r| r <= to);
-        s.rowids[lo..hi].to_vec()
-    };
     let mut each = Vec::with_capacity(terms.len());
     let mut common: Option<Vec<i64>> = None;
     for term in terms {
-        let mut rows: Vec<i64> = term.iter().flat_map(|s| within(s)).collect();
+        // The term's rows within from..=to.
+        let mut rows: Vec<i64> = term
+            .iter()
+            .flat_map(|s| {
+                let lo = s.rowids.partition_point(|&r| r < from);
+                let hi = s.rowids.partition_point(|&r| r <= to);
+                s.rowids[lo..hi].iter().copied()
+            })
+            .collect();
         rows.sort_unstable();
         rows.dedup();
         each.push(rows.len());
@@ -429,7 +458,9 @@ mod tests {
             None,
             "nothing read yet"
         );
-        let counts = kept.estimates(&conn, "t", &phrases, 100).unwrap();
+        let counts = kept
+            .estimates_keeping_samples(&conn, "t", &phrases, 100)
+            .unwrap();
 
         let never = kept
             .and_in_samples("t", &[term("gerade"), term("ungerade")])
