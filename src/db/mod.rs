@@ -7,6 +7,7 @@
 
 pub mod batch_end;
 mod checkpoint;
+pub mod config_cache;
 pub mod files;
 mod lock;
 mod mapped;

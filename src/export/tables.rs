@@ -2196,6 +2196,10 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
         "transient: ids of changes a channel has not sent yet",
     ),
     ("rules_state", "a cache key of the compiled rules"),
+    (
+        "config_stamp",
+        "a cache key of the configuration case writes read (SLA policies, calendars, fields)",
+    ),
     ("routing_settings", "platform settings of routing"),
     (
         "routing_announcements",

@@ -2,6 +2,7 @@
 
 use crate::ids::{ClientId, ProjectId};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
@@ -10,6 +11,7 @@ use super::model::{CustomField, Entity, FieldPatch, Kind, NewField, Width};
 use super::store;
 use crate::audit::{self, Actor};
 use crate::auth::{Principal, policy};
+use crate::db::config_cache::ConfigCache;
 use crate::projects::ProjectError;
 use crate::validation::{Invalid, optional_text, required_text};
 
@@ -220,12 +222,16 @@ pub fn update(
     store::get(conn, id)?.ok_or(ProjectError::NotFound)
 }
 
-/// The case mask of a project.
+/// The case mask of a project; kept while the configuration is unchanged
+/// (`db::config_cache`): every case write checks its values against it.
 pub fn case_mask(
     conn: &Connection,
     project_id: ProjectId,
-) -> Result<Vec<CustomField>, crate::db::StoreError> {
-    store::list(conn, project_id, Some(Entity::Case))
+) -> Result<Arc<Vec<CustomField>>, crate::db::StoreError> {
+    static MASKS: ConfigCache<ProjectId, Arc<Vec<CustomField>>> = ConfigCache::new();
+    MASKS.get_or_load(conn, project_id, |conn| {
+        Ok(Arc::new(store::list(conn, project_id, Some(Entity::Case))?))
+    })
 }
 
 /// The contact mask of a client: the contact fields of all its projects.

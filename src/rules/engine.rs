@@ -112,7 +112,7 @@ pub struct DbEnv<'c> {
     client_id: ClientId,
     now: DateTime<Utc>,
     context: Context,
-    calendars: RefCell<HashMap<i64, Option<BusinessCalendar>>>,
+    calendars: RefCell<HashMap<i64, Option<Arc<BusinessCalendar>>>>,
 }
 
 impl<'c> DbEnv<'c> {

@@ -196,7 +196,7 @@ pub fn fire_page(
         let Some(since) = crate::sla::clock::parse(since_at) else {
             continue;
         };
-        if !is_due(since, now, schedule.minutes, calendar.as_ref()) {
+        if !is_due(since, now, schedule.minutes, calendar.as_deref()) {
             continue;
         }
         let ran = engine::run(

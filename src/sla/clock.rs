@@ -13,13 +13,14 @@
 //! seen is marked breached here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
 use super::calendar::BusinessCalendar;
 use super::model::{CaseClock, ClockResult, ClockState, Policy, Target};
-use super::service::load_calendar;
+use super::service::{load_calendar, project_policies};
 use super::store::{self, ClockRow};
 use crate::cases::{Case, Channel, MessageKind, Priority, Status};
 use crate::db::StoreResult;
@@ -110,7 +111,7 @@ fn warn_minutes(target: i64, percent: i64) -> i64 {
 /// Calendars loaded once per write.
 struct Calendars<'c> {
     conn: &'c Connection,
-    loaded: HashMap<i64, Option<BusinessCalendar>>,
+    loaded: HashMap<i64, Option<Arc<BusinessCalendar>>>,
 }
 
 impl<'c> Calendars<'c> {
@@ -127,7 +128,7 @@ impl<'c> Calendars<'c> {
             let cal = load_calendar(self.conn, id)?;
             self.loaded.insert(id, cal);
         }
-        Ok(self.loaded.get(&id).and_then(Option::as_ref))
+        Ok(self.loaded.get(&id).and_then(Option::as_deref))
     }
 }
 
@@ -140,7 +141,7 @@ pub fn after_case_write(
     write: Write,
     now: DateTime<Utc>,
 ) -> StoreResult<(Option<String>, Option<Target>)> {
-    let policies = store::policies(conn, after.project_id)?;
+    let policies = project_policies(conn, after.project_id)?;
     let policy = matching_policy(&policies, after.into());
     let mut clocks = store::clocks(conn, after.id)?;
     if policies.is_empty() && clocks.is_empty() {
@@ -329,7 +330,7 @@ impl FirstClocks {
         case: Conditions,
         created_at: &str,
     ) -> StoreResult<Self> {
-        let policies = store::policies(conn, project_id)?;
+        let policies = project_policies(conn, project_id)?;
         let policy = matching_policy(&policies, case);
         let mut cals = Calendars::new(conn);
         let mut clocks = Vec::new();

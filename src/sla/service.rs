@@ -2,6 +2,8 @@
 //! through `auth::policy`, audit; reading a case's clocks; the recompute of
 //! running deadlines after a calendar change.
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 use rusqlite::Connection;
@@ -17,6 +19,7 @@ use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::auth::policy::{self, ProjectRef};
 use crate::cases::Channel;
+use crate::db::config_cache::ConfigCache;
 use crate::db::{StoreError, StoreResult, now};
 use crate::ids::{CaseId, ClientId, ProjectId};
 use crate::validation::{Invalid, required_text};
@@ -51,9 +54,22 @@ fn date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
         .map_err(|_| Invalid::new(field, format!("{s:?} is no date (YYYY-MM-DD)")))
 }
 
-/// A calendar as the arithmetic uses it (`None`: no such calendar).
-pub fn load_calendar(conn: &Connection, id: i64) -> StoreResult<Option<BusinessCalendar>> {
-    Ok(store::calendar(conn, id)?.map(|c| to_business(&c)))
+/// A calendar as the arithmetic uses it (`None`: no such calendar); kept
+/// while the configuration is unchanged (`db::config_cache`).
+pub fn load_calendar(conn: &Connection, id: i64) -> StoreResult<Option<Arc<BusinessCalendar>>> {
+    static CALENDARS: ConfigCache<i64, Option<Arc<BusinessCalendar>>> = ConfigCache::new();
+    CALENDARS.get_or_load(conn, id, |conn| {
+        Ok(store::calendar(conn, id)?.map(|c| Arc::new(to_business(&c))))
+    })
+}
+
+/// A project's SLA policies in order, as case writes match them; kept
+/// while the configuration is unchanged (`db::config_cache`).
+pub fn project_policies(conn: &Connection, project_id: ProjectId) -> StoreResult<Arc<Vec<Policy>>> {
+    static POLICIES: ConfigCache<ProjectId, Arc<Vec<Policy>>> = ConfigCache::new();
+    POLICIES.get_or_load(conn, project_id, |conn| {
+        Ok(Arc::new(store::policies(conn, project_id)?))
+    })
 }
 
 /// The arithmetic's view of a stored calendar. Stored values were checked
@@ -660,7 +676,7 @@ pub fn case_sla(conn: &Connection, who: &Principal, case_id: CaseId) -> Result<C
         .into_iter()
         .map(|c| c.clock)
         .collect();
-    let policies = store::policies(conn, case.project_id)?;
+    let policies = project_policies(conn, case.project_id)?;
     let current = clock::matching_policy(&policies, (&case).into());
     Ok(CaseSla {
         case_id,

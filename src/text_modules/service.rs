@@ -844,7 +844,7 @@ fn case_values(
     );
     // Custom fields: every key of the project's case mask and the client's
     // contact mask is known (empty without a value); stored keys count too.
-    for field in crate::fields::service::case_mask(conn, project.id)? {
+    for field in crate::fields::service::case_mask(conn, project.id)?.iter() {
         let value = case.custom.get(&field.key);
         values.set(
             format!("case.custom.{}", field.key),
