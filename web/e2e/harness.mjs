@@ -22,6 +22,27 @@ const CHROMIUM_ARGS = [
 ];
 
 /**
+ * Starts Debian's Chromium. A start can fail without any error of ours: on a
+ * loaded two-core CI machine the browser process has exited during
+ * start-up ("Target page, context or browser has been closed" from
+ * `launch`, before any page existed). Such a failure is reported on stderr
+ * and the start tried again, at most three times; a test's own steps are
+ * never repeated.
+ */
+async function launchChromium() {
+  const attempts = 3;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    } catch (e) {
+      if (attempt >= attempts) throw e;
+      console.error(`Chromium did not start (attempt ${attempt} of ${attempts}): ${String(e.message).split('\n')[0]}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
+/**
  * Registers the file's before/after hooks; the returned object carries
  * `baseUrl`, `browser` and the server's `log` once `before` has run.
  * `serverEnv`: environment variables for the server.
@@ -67,7 +88,7 @@ export function realServer({ serverEnv = {} } = {}) {
 
   before(async () => {
     env.baseUrl = await start();
-    env.browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    env.browser = await launchChromium();
   });
 
   after(async () => {
