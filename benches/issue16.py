@@ -427,13 +427,16 @@ def markdown_reads(results, top):
         out.append(f"| {cls if cls != 'list' else 'list/count'} | {len(rows)} ({over} over target) | "
                    f"{worst[5]:.1f} ms | < {TARGETS[cls]:g} ms | `{worst[2]}` ({worst[1]}) |")
     out.append("")
+    def requests_table(rows):
+        out.append("| class | role | request | n | median | p95 |")
+        out.append("| --- | --- | --- | --- | --- | --- |")
+        for r in rows:
+            out.append(f"| {r[0]} | {r[1]} | `{r[2]}` | {r[6]} | {r[4]:.1f} ms | {r[5]:.1f} ms |")
+
     out.append(f"The {top} worst requests by p95:")
     out.append("")
-    out.append("| class | role | request | n | median | p95 |")
-    out.append("| --- | --- | --- | --- | --- | --- |")
     shown = sorted(ok, key=lambda r: -r[5])[:top]
-    for r in shown:
-        out.append(f"| {r[0]} | {r[1]} | `{r[2]}` | {r[6]} | {r[4]:.1f} ms | {r[5]:.1f} ms |")
+    requests_table(shown)
     # Every request over its class's target, also those the list above
     # leaves out (one class's slowest can fill it).
     rest = [r for r in ok if r[5] >= TARGETS[r[0]] and r not in shown]
@@ -441,10 +444,7 @@ def markdown_reads(results, top):
         out.append("")
         out.append(f"The other {len(rest)} requests over their target:")
         out.append("")
-        out.append("| class | role | request | n | median | p95 |")
-        out.append("| --- | --- | --- | --- | --- | --- |")
-        for r in sorted(rest, key=lambda r: (r[0], -r[5])):
-            out.append(f"| {r[0]} | {r[1]} | `{r[2]}` | {r[6]} | {r[4]:.1f} ms | {r[5]:.1f} ms |")
+        requests_table(sorted(rest, key=lambda r: (r[0], -r[5])))
     if failed:
         out.append("")
         out.append(f"{len(failed)} requests FAILED:")
