@@ -29,7 +29,9 @@ pub struct Candidate {
     /// its pilot tells what an in-order read of it passes.
     pub at_bound: bool,
     /// The index's column after the equality prefix is the sort key, so a
-    /// read of it comes in the list's order.
+    /// read of it comes in the list's order; or it is read in windows of
+    /// its newest updates for a list newest created first
+    /// (`store::UpdateWindows`), which come about in that order.
     pub in_order: bool,
     /// The first rows of its range, checked against the whole filter
     /// (visibility and every other condition): how many were read, how
@@ -263,6 +265,21 @@ fn piloted_cost(limit: u64, c: &Candidate) -> f64 {
     } else {
         at_density.min(all)
     }
+}
+
+/// Whether a page read from a window of the newest updates (the cases
+/// updated at or after `from`, sorted newest created first) is the page
+/// the whole seek gives. A case is created before it is updated, so every
+/// case outside the window was created before `from`: when the page is
+/// full and its last case was created at or after `from`, none of them
+/// belongs on it. Otherwise a larger window, or the whole seek, is read.
+pub fn bounded_page_is_whole(
+    rows: usize,
+    limit: u32,
+    last_created: Option<&str>,
+    from: &str,
+) -> bool {
+    rows >= limit as usize && last_created.is_some_and(|c| c >= from)
 }
 
 /// How far a probe counts: past about `sqrt(limit × total)` matching rows a

@@ -805,18 +805,12 @@ pub fn filter_for(who: &Principal, query: &CaseQuery) -> Result<Filter, CaseErro
         if !list.is_empty() && list.iter().all(|s| s.is_open()) {
             filter.open();
         }
-        let list: Vec<&str> = list.iter().map(|s| s.as_str()).collect();
         match list.as_slice() {
             [] => {}
             // One status as an equality, so the (project, status, time)
             // index gives the page in order.
-            [one] => filter.key(Key::Status((*one).to_string())),
-            _ => filter.push(
-                "c.status IN (SELECT value FROM json_each(?))",
-                vec![Value::Text(
-                    serde_json::to_string(&list).unwrap_or_default(),
-                )],
-            ),
+            [one] => filter.key(Key::Status(one.as_str().to_string())),
+            _ => filter.statuses(&list),
         }
     }
     if let Some(assignee) = query.assignee_id {

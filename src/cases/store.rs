@@ -169,14 +169,16 @@ pub fn insert(conn: &Connection, c: &NewCaseRow) -> StoreResult<CaseId> {
     Ok(CaseId(conn.last_insert_rowid()))
 }
 
-/// Writes the changeable fields and bumps the version.
+/// Writes the changeable fields and bumps the version. The update time
+/// is never before the creation time, even with the clock set back: the
+/// lists newest created first rely on it (`UpdateWindows`).
 pub fn update(conn: &Connection, c: &Case) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE cases SET subject = ?2, status = ?3, priority = ?4, topic_id = ?5, handling_team = ?6,
              handling_tariff = CASE WHEN ?6 = 'provider' THEN ?17 END,
              assignee_id = ?7, contact_id = ?8, organization_id = ?9, due_at = ?10, custom = ?11,
              first_response_at = ?12, solved_at = ?13, closed_at = ?14, merged_into_id = ?15,
-             version = version + 1, updated_at = ?16
+             version = version + 1, updated_at = max(?16, created_at)
          WHERE id = ?1",
     )?
     .execute(params![
@@ -699,6 +701,8 @@ pub struct Filter {
     visible: Option<(usize, Visibility)>,
     project_id: Option<ProjectId>,
     planned: bool,
+    /// The statuses of a filter by several (`statuses`).
+    statuses: Option<Vec<Status>>,
 }
 
 /// A filter with an index of its own, which the list may read instead of
@@ -851,6 +855,18 @@ impl Filter {
     /// every clause of this filter is one the chooser knows.
     pub fn plan_from_statistics(&mut self) {
         self.planned = true;
+    }
+
+    /// Cases in any of these statuses (one status is a `Key::Status`).
+    pub fn statuses(&mut self, list: &[Status]) {
+        let names: Vec<&str> = list.iter().map(|s| s.as_str()).collect();
+        self.push(
+            "c.status IN (SELECT value FROM json_each(?))",
+            vec![Value::Text(
+                serde_json::to_string(&names).unwrap_or_default(),
+            )],
+        );
+        self.statuses = Some(list.to_vec());
     }
 
     /// Cases with this tag.
@@ -1018,10 +1034,216 @@ pub fn list(
     cursor: Option<(String, i64)>,
     limit: u32,
 ) -> StoreResult<Vec<Case>> {
-    let (sql, args) = list_query(conn, filter, sort, cursor, limit)?;
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let plan = list_plan(conn, &filter, sort, cursor.as_ref(), limit)?;
+    list_by(conn, filter, sort, cursor, limit, plan)
+}
+
+/// The list read by this plan.
+fn list_by(
+    conn: &Connection,
+    filter: Filter,
+    sort: Sort,
+    cursor: Option<(String, i64)>,
+    limit: u32,
+    plan: Option<Plan>,
+) -> StoreResult<Vec<Case>> {
+    if let Some(windows) = update_windows(conn, &filter, sort, plan.as_ref())? {
+        // Rounds of growing windows of the newest updates; each answer is
+        // checked, so a window too small costs a round, never a wrong page.
+        let mut window = u64::from(limit) * 8;
+        for _ in 0..3 {
+            let Some(from) = windows.start(conn, &filter, cursor.clone(), window)? else {
+                break;
+            };
+            let (sql, args) = list_sql(
+                filter.clone(),
+                sort,
+                cursor.clone(),
+                limit,
+                plan.as_ref(),
+                Some((&windows, &from)),
+            );
+            let page = run_list(conn, &sql, &args)?;
+            let last = page.last().map(|c| c.created_at.as_str());
+            if super::plan::bounded_page_is_whole(page.len(), limit, last, &from) {
+                return Ok(page);
+            }
+            window *= 8;
+        }
+    }
+    let (sql, args) = list_sql(filter, sort, cursor, limit, plan.as_ref(), None);
+    run_list(conn, &sql, &args)
+}
+
+fn run_list(conn: &Connection, sql: &str, args: &[Value]) -> StoreResult<Vec<Case>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A seek in update order read for a list newest created first, in
+/// windows of the newest updates (`plan::bounded_page_is_whole`): a case is
+/// never updated before it was created (`update` keeps it so, migration
+/// 0056), so the cases updated before a time were all created before it.
+struct UpdateWindows {
+    index: &'static str,
+    /// The ranges the seek reads, each in update order.
+    ranges: Vec<WindowRange>,
+}
+
+/// One range of a seek read in update windows.
+#[derive(Debug, Clone, Copy)]
+enum WindowRange {
+    /// The filter's own equality prefix.
+    Whole,
+    /// One visible project's (an index led by the project).
+    Project(ProjectId),
+    /// One status's of an assignee (`cases_assignee_status_updated`
+    /// without a status filter): the bounded read names every status, so
+    /// that each is a range with the window's start.
+    Status(Status),
+}
+
+/// The windows for this list's plan; `None` for other plans.
+fn update_windows(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    plan: Option<&Plan>,
+) -> StoreResult<Option<UpdateWindows>> {
+    let Some(&Plan::Seek { index, how, .. }) = plan else {
+        return Ok(None);
+    };
+    if !read_in_update_windows(index, how, filter, sort) {
+        return Ok(None);
+    }
+    let by_status = filter.keys.iter().any(|(k, _)| matches!(k, Key::Status(_)));
+    let ranges = match (index, filter.project_id) {
+        ("cases_assignee_status_updated", _) if !by_status => filter
+            .statuses
+            .as_deref()
+            .unwrap_or(Status::ALL)
+            .iter()
+            .map(|s| WindowRange::Status(*s))
+            .collect(),
+        ("cases_assignee_status_updated" | "cases_open_assignee_updated", _) | (_, Some(_)) => {
+            vec![WindowRange::Whole]
+        }
+        (_, None) => {
+            let visibility = filter
+                .visible
+                .as_ref()
+                .map_or(Visibility::All, |(_, v)| v.clone());
+            let projects = super::counts::projects_of(conn, &visibility, None)?;
+            if projects.len() > MAX_WINDOW_RANGES {
+                return Ok(None);
+            }
+            projects.into_iter().map(WindowRange::Project).collect()
+        }
+    };
+    Ok(Some(UpdateWindows { index, ranges }))
+}
+
+/// A window costs a probe per project: past this many visible projects
+/// the plain seek is read.
+const MAX_WINDOW_RANGES: usize = 16;
+
+/// Whether a seek of `index` by `how` is read in update windows for this
+/// list: newest created first, by an index whose column after (project,
+/// value) or the assignee (and status) is the update time, in one range
+/// (the project given, the assignee's) or one per visible project or
+/// status. Such a seek comes about in the list's order, and the chooser
+/// weighs it so (`plan::Candidate`'s `in_order`).
+fn read_in_update_windows(index: &str, how: SeekBy, filter: &Filter, sort: Sort) -> bool {
+    const BY_PROJECT: [&str; 4] = [
+        "cases_project_status_updated",
+        "cases_project_team_updated",
+        "cases_project_topic_updated",
+        "cases_project_channel_updated",
+    ];
+    const BY_ASSIGNEE: [&str; 2] = [
+        "cases_open_assignee_updated",
+        "cases_assignee_status_updated",
+    ];
+    matches!(sort, Sort::CreatedDesc)
+        && match how {
+            SeekBy::Clause => {
+                BY_ASSIGNEE.contains(&index)
+                    || (BY_PROJECT.contains(&index) && filter.project_id.is_some())
+            }
+            SeekBy::Projects => BY_PROJECT.contains(&index) && filter.project_id.is_none(),
+            _ => false,
+        }
+}
+
+impl UpdateWindows {
+    /// The update time from which the newest `window` matching cases of
+    /// the busiest range were updated (each range read in update order, its
+    /// matches tested in the index entries): the window's start. `None`
+    /// when no range has that many matches, so the whole seek is small.
+    fn start(
+        &self,
+        conn: &Connection,
+        filter: &Filter,
+        cursor: Option<(String, i64)>,
+        window: u64,
+    ) -> StoreResult<Option<String>> {
+        let mut from: Option<String> = None;
+        for range in &self.ranges {
+            let mut probe = filter.clone();
+            if let Some(cursor) = cursor.clone() {
+                let (cmp, _) = Sort::CreatedDesc.direction();
+                probe.after_cursor(Sort::CreatedDesc.expr(), "c.id", cmp, cursor);
+            }
+            match range {
+                WindowRange::Whole => {}
+                WindowRange::Project(project) => {
+                    probe.push("c.project_id = ?", vec![Value::from(*project)]);
+                }
+                WindowRange::Status(status) => {
+                    probe.push("c.status = ?", vec![Value::Text(status.as_str().into())]);
+                }
+            }
+            let sql = format!(
+                "SELECT c.updated_at FROM cases c INDEXED BY {} JOIN projects p ON p.id = c.project_id{}
+                 ORDER BY c.updated_at DESC LIMIT 1 OFFSET {}",
+                self.index,
+                probe.where_sql(),
+                window.saturating_sub(1)
+            );
+            let at: Option<String> = conn
+                .prepare_cached(&sql)?
+                .query_row(params_from_iter(probe.args.iter()), |r| r.get(0))
+                .optional()?;
+            if let Some(at) = at
+                && from.as_ref().is_none_or(|f| at > *f)
+            {
+                from = Some(at);
+            }
+        }
+        Ok(from)
+    }
+
+    /// Bounds the filter to the window from `from`: every range read from
+    /// there (a status range only when its status is named).
+    fn bound(&self, filter: &mut Filter, from: &str) {
+        let statuses: Vec<&str> = self
+            .ranges
+            .iter()
+            .filter_map(|r| match r {
+                WindowRange::Status(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !statuses.is_empty() {
+            // Names from the closed set of statuses, not from the request.
+            filter.push(
+                &format!("c.status IN ('{}')", statuses.join("', '")),
+                vec![],
+            );
+        }
+        filter.push("c.updated_at >= ?", vec![Value::Text(from.to_string())]);
+    }
 }
 
 /// SQLite's plan of the inner id query `list` runs (`EXPLAIN QUERY PLAN`,
@@ -1063,11 +1285,42 @@ pub fn explain_list(
 /// The list's SQL and arguments, with the plan chosen for them.
 fn list_query(
     conn: &Connection,
-    mut filter: Filter,
+    filter: Filter,
     sort: Sort,
     cursor: Option<(String, i64)>,
     limit: u32,
 ) -> StoreResult<(String, Vec<Value>)> {
+    let plan = list_plan(conn, &filter, sort, cursor.as_ref(), limit)?;
+    Ok(list_sql(filter, sort, cursor, limit, plan.as_ref(), None))
+}
+
+/// The plan the chooser picks for a planned filter (`None`: a tag list by
+/// time, read from case_tags, or a filter SQLite plans alone).
+fn list_plan(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    cursor: Option<&(String, i64)>,
+    limit: u32,
+) -> StoreResult<Option<Plan>> {
+    let by_updated = matches!(sort, Sort::UpdatedDesc | Sort::UpdatedAsc);
+    Ok(match (filter.tag, filter.planned) {
+        (Some(_), _) if by_updated => None,
+        (_, true) => Some(choose_plan(conn, filter, sort, limit, cursor)?),
+        _ => None,
+    })
+}
+
+/// The list's SQL for its plan; with a window of `UpdateWindows`, only
+/// the cases updated from its start on.
+fn list_sql(
+    mut filter: Filter,
+    sort: Sort,
+    cursor: Option<(String, i64)>,
+    limit: u32,
+    chosen: Option<&Plan>,
+    window: Option<(&UpdateWindows, &str)>,
+) -> (String, Vec<Value>) {
     let (cmp, dir) = sort.direction();
     // A tag list can walk the tag's rows in case_tags in the sort's order
     // (they carry the case's project and sort keys, migrations 0012 and
@@ -1076,12 +1329,7 @@ fn list_query(
     // it. By update time always (the common tag view); in the other orders
     // when the plan chooses it, from the tag's first entries in that order.
     let by_updated = matches!(sort, Sort::UpdatedDesc | Sort::UpdatedAsc);
-    let chosen = match (filter.tag, filter.planned) {
-        (Some(_), _) if by_updated => None,
-        (_, true) => Some(choose_plan(conn, &filter, sort, limit, cursor.as_ref())?),
-        _ => None,
-    };
-    let by_tag = match (filter.tag, &chosen) {
+    let by_tag = match (filter.tag, chosen) {
         (Some(tag), _) if by_updated => Some(tag),
         (
             Some(tag),
@@ -1091,6 +1339,9 @@ fn list_query(
         ) => Some(tag),
         _ => None,
     };
+    if let Some((windows, from)) = window {
+        windows.bound(&mut filter, from);
+    }
     let (key_expr, id_expr) = match by_tag {
         Some(_) => (sort.tag_order().1, "g.case_id"),
         None => (sort.expr(), "c.id"),
@@ -1098,7 +1349,7 @@ fn list_query(
     if let Some(cursor) = cursor {
         filter.after_cursor(key_expr, id_expr, cmp, cursor);
     }
-    let index_clause = match (&chosen, by_tag) {
+    let index_clause = match (chosen, by_tag) {
         (Some(plan), None) => apply_plan(&mut filter, plan),
         _ => String::new(),
     };
@@ -1139,7 +1390,7 @@ fn list_query(
         select(),
         filter.where_sql(),
     );
-    Ok((sql, filter.args))
+    (sql, filter.args)
 }
 
 /// How the list reads its cases (`cases::plan`).
@@ -1552,6 +1803,7 @@ fn choose_plan(
     let mut walk_range = total;
     for (key, clause) in &filter.keys {
         let (index, in_order) = seek_index(key, project, filter.open, sort);
+        let in_order = in_order || read_in_update_windows(index, SeekBy::Clause, filter, sort);
         let Some(mut rows) = estimate(conn, key, project, filter.open, bound)? else {
             continue;
         };
@@ -1757,22 +2009,24 @@ fn choose_from_counts(
         } else {
             rows
         };
-        candidates.push(Candidate {
-            rows: read,
-            at_bound: false,
-            in_order,
-            sampled: 0,
-            matched: 0,
-            pilot: false,
-            // Every counted filter is in the entries.
-            covers: seek_covers(index, filter),
-        });
         // Without a project, the filter's index (project, value, time) is
         // read one range per visible project.
         let how = match (key, project) {
             (Key::Assignee(_), _) | (_, Some(_)) => SeekBy::Clause,
             (_, None) => SeekBy::Projects,
         };
+        let windowed = read_in_update_windows(index, how, filter, sort)
+            && (how == SeekBy::Clause || visible.len() <= MAX_WINDOW_RANGES);
+        candidates.push(Candidate {
+            rows: read,
+            at_bound: false,
+            in_order: in_order || windowed,
+            sampled: 0,
+            matched: 0,
+            pilot: false,
+            // Every counted filter is in the entries.
+            covers: seek_covers(index, filter),
+        });
         seeks.push((index, clause, how));
     }
     let inputs = Inputs {
@@ -2436,6 +2690,265 @@ mod tests {
                     }
                 }
             }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    }
+
+    /// ACME with a backlog: its newest cases new and unworked, and its 20
+    /// oldest open cases worked (updated) just now.
+    fn with_a_backlog(db: &Db) -> ProjectId {
+        db.write_blocking(|tx| {
+            let acme = project_id(tx, "ACME");
+            tx.execute(
+                "UPDATE cases SET status = 'new' WHERE id IN (
+                     SELECT id FROM cases WHERE project_id = ?1 ORDER BY created_at DESC LIMIT 300)",
+                [acme],
+            )?;
+            // A third of the rest open.
+            tx.execute(
+                "UPDATE cases SET status = 'open' WHERE project_id = ?1 AND status <> 'new' AND id % 3 = 0",
+                [acme],
+            )?;
+            // Worked one after another (distinct update times, as the
+            // clock runs), not in one millisecond.
+            let worked = tx.execute(
+                "UPDATE cases SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || id || ' seconds')
+                 WHERE id IN (SELECT id FROM cases WHERE project_id = ?1 AND status = 'open'
+                              ORDER BY created_at LIMIT 20)",
+                [acme],
+            )?;
+            let open: usize = tx.query_row(
+                "SELECT count(*) FROM cases WHERE project_id = ?1 AND status = 'open'",
+                [acme],
+                |r| r.get(0),
+            )?;
+            assert!(open > worked + 10, "{open} open cases, {worked} worked");
+            Ok::<_, StoreError>(acme)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn lists_newest_created_first_read_in_windows_of_updates_give_every_page_whole() {
+        // Pages of two: the first window (16) and more hold only worked cases.
+        const LIMIT: u32 = 2;
+        let (_dir, db) = generated();
+        let acme = with_a_backlog(&db);
+        db.read_blocking(|conn| {
+            let clients = Visibility::Clients(vec![conn.query_row(
+                "SELECT client_id FROM projects WHERE id = ?1",
+                [acme],
+                |r| r.get(0),
+            )?]);
+            for (status, project) in [
+                ("open", Some(acme)),
+                ("open", None),
+                ("pending-customer", None),
+            ] {
+                let make = |planned: bool| {
+                    let mut f = Filter::default();
+                    f.visibility(&clients);
+                    if let Some(p) = project {
+                        f.project(p);
+                    }
+                    f.key(Key::Status(status.into()));
+                    if planned {
+                        f.planned = true;
+                    }
+                    f
+                };
+                // The status's seek in update order, forced: each range
+                // read in windows of its newest updates.
+                let seek = |f: &Filter| Plan::Seek {
+                    index: "cases_project_status_updated",
+                    clause: f.keys.last().map(|k| k.1).unwrap_or_default(),
+                    how: if project.is_some() {
+                        SeekBy::Clause
+                    } else {
+                        SeekBy::Projects
+                    },
+                };
+                let mut windowed = Vec::new();
+                let mut cursor = None;
+                loop {
+                    let f = make(true);
+                    let plan = seek(&f);
+                    let page = list_by(
+                        conn,
+                        f,
+                        Sort::CreatedDesc,
+                        cursor.clone(),
+                        LIMIT,
+                        Some(plan),
+                    )?;
+                    windowed.extend(page.iter().map(|c| c.id));
+                    match page.last() {
+                        Some(last) if page.len() == LIMIT as usize => {
+                            let value = Sort::CreatedDesc.cursor_of(last);
+                            let (key, id) = value.rsplit_once('|').unwrap();
+                            cursor = Some((key.to_string(), id.parse().unwrap()));
+                        }
+                        _ => break,
+                    }
+                }
+                let sqlite = all_pages(conn, &|| make(false), Sort::CreatedDesc);
+                assert!(
+                    sqlite.len() > 3 * LIMIT as usize,
+                    "{status}: {} cases",
+                    sqlite.len()
+                );
+                assert_eq!(windowed, sqlite, "{status} in {project:?}");
+                // Past the backlog, the first page comes from the first
+                // window, without reading the whole seek.
+                let f = make(true);
+                let plan = seek(&f);
+                let windows = update_windows(conn, &f, Sort::CreatedDesc, Some(&plan))?
+                    .expect("windows for the status's seek");
+                let from = windows
+                    .start(conn, &f, None, u64::from(LIMIT) * 2)?
+                    .expect("more matches than a window");
+                let (sql, args) = list_sql(
+                    f,
+                    Sort::CreatedDesc,
+                    None,
+                    LIMIT,
+                    Some(&plan),
+                    Some((&windows, &from)),
+                );
+                let page = run_list(conn, &sql, &args)?;
+                let last = page.last().map(|c| c.created_at.as_str());
+                // The open cases' newest updates are the old ones worked:
+                // that window's page is rejected (and a larger one read).
+                assert_eq!(
+                    super::super::plan::bounded_page_is_whole(page.len(), LIMIT, last, &from),
+                    status != "open",
+                    "{status}"
+                );
+                // Not for other sorts or plans.
+                let f = make(true);
+                assert!(update_windows(conn, &f, Sort::CreatedAsc, Some(&seek(&f)))?.is_none());
+                assert!(
+                    update_windows(
+                        conn,
+                        &f,
+                        Sort::CreatedDesc,
+                        Some(&Plan::Walk("cases_created"))
+                    )?
+                    .is_none()
+                );
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    }
+
+    /// Every page of a list newest created first, read by `plan`.
+    fn pages_by(
+        conn: &Connection,
+        make: &dyn Fn() -> Filter,
+        plan: &dyn Fn(&Filter) -> Plan,
+        limit: u32,
+    ) -> Vec<CaseId> {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let f = make();
+            let p = plan(&f);
+            let page = list_by(conn, f, Sort::CreatedDesc, cursor.clone(), limit, Some(p)).unwrap();
+            seen.extend(page.iter().map(|c| c.id));
+            match page.last() {
+                Some(last) if page.len() == limit as usize => {
+                    let value = Sort::CreatedDesc.cursor_of(last);
+                    let (key, id) = value.rsplit_once('|').unwrap();
+                    cursor = Some((key.to_string(), id.parse().unwrap()));
+                }
+                _ => return seen,
+            }
+        }
+    }
+
+    #[test]
+    fn an_assignees_cases_newest_created_first_are_read_in_windows_of_each_status() {
+        let (_dir, db) = generated();
+        let acme = with_a_backlog(&db);
+        // The busiest assignee of ACME's worked cases, so that the windows
+        // of the open status are its worked ones.
+        let assignee: UserId = db
+            .write_blocking(|tx| {
+                let assignee: UserId = tx.query_row(
+                    "SELECT assignee_id FROM cases WHERE project_id = ?1 AND assignee_id IS NOT NULL
+                     GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+                    [acme],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "UPDATE cases SET assignee_id = ?2 WHERE project_id = ?1 AND status IN ('open', 'closed')",
+                    params![acme, assignee],
+                )?;
+                Ok::<_, StoreError>(assignee)
+            })
+            .unwrap();
+        db.read_blocking(|conn| {
+            let statuses: [Option<&[Status]>; 3] = [
+                None,
+                Some(&[Status::Open, Status::Closed]),
+                Some(&[Status::Open, Status::New]),
+            ];
+            for (i, only) in statuses.into_iter().enumerate() {
+                let make = |planned: bool| {
+                    let mut f = Filter::default();
+                    f.visibility(&Visibility::All);
+                    f.key(Key::Assignee(assignee));
+                    if let Some(list) = only {
+                        f.statuses(list);
+                    }
+                    f.planned = planned;
+                    f
+                };
+                let seek = |f: &Filter| Plan::Seek {
+                    index: "cases_assignee_status_updated",
+                    clause: f.keys[0].1,
+                    how: SeekBy::Clause,
+                };
+                for limit in [2, 7] {
+                    let windowed = pages_by(conn, &|| make(true), &seek, limit);
+                    let sqlite = all_pages(conn, &|| make(false), Sort::CreatedDesc);
+                    assert!(sqlite.len() > 20, "{i}: {} cases", sqlite.len());
+                    assert_eq!(windowed, sqlite, "statuses {i}, pages of {limit}");
+                }
+                // One range per status the filter allows.
+                let f = make(true);
+                let windows = update_windows(conn, &f, Sort::CreatedDesc, Some(&seek(&f)))?
+                    .expect("windows for the assignee's seek");
+                assert_eq!(
+                    windows.ranges.len(),
+                    only.map_or(Status::ALL.len(), <[Status]>::len)
+                );
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_case_is_never_updated_before_it_was_created() {
+        let (_dir, db) = generated();
+        db.write_blocking(|tx| {
+            // Created "in the future", as after the clock was set back.
+            tx.execute(
+                "UPDATE cases SET created_at = '2999-01-01T00:00:00.000Z', updated_at = '2999-01-01T00:00:00.000Z' WHERE id = 1",
+                [],
+            )?;
+            let mut case = get(tx, CaseId(1))?.ok_or(StoreError::Task("no case".into()))?;
+            case.subject = "changed with the clock behind".into();
+            update(tx, &case)?;
+            let after = get(tx, CaseId(1))?.ok_or(StoreError::Task("no case".into()))?;
+            assert_eq!(after.subject, "changed with the clock behind");
+            assert_eq!(after.updated_at, after.created_at);
+            let wrong: i64 =
+                tx.query_row("SELECT count(*) FROM cases WHERE updated_at < created_at", [], |r| r.get(0))?;
+            assert_eq!(wrong, 0);
             Ok::<_, StoreError>(())
         })
         .unwrap();
