@@ -1424,6 +1424,11 @@ pub enum SeekBy {
     /// with the plain due date (the same rows: a range of dates excludes
     /// '9999'), within the project or one range per visible project.
     OpenDue,
+    /// The open cases with a due date walked in the sort's order
+    /// (`dated_walk`), the key's clause with the plain due date (which
+    /// implies the index's `due_at IS NOT NULL`), the project and the
+    /// visibility tested in the entries.
+    DatedWalk,
 }
 
 /// The index a walk in the sort's order reads, and whether the project is
@@ -1701,6 +1706,56 @@ fn seek_index(
     }
 }
 
+/// The index of the open cases with a due date in the sort's order
+/// (migration 0057), for a due-date list by update or creation time.
+fn dated_walk(sort: Sort) -> Option<&'static str> {
+    match sort {
+        Sort::UpdatedDesc | Sort::UpdatedAsc => Some("cases_open_dated_updated"),
+        Sort::CreatedDesc | Sort::CreatedAsc => Some("cases_open_dated_created"),
+        _ => None,
+    }
+}
+
+/// The walk of the open cases with a due date as a candidate: its entries
+/// (to the probe's bound) and a pilot of its first entries in the list's
+/// order, tested against the whole filter, which tells how far the walk
+/// goes for a page (`plan::Candidate::pilot`).
+fn dated_candidate(
+    conn: &Connection,
+    filter: &Filter,
+    sort: Sort,
+    index: &str,
+    bound: u64,
+) -> StoreResult<super::plan::Candidate> {
+    let range = format!("{OPEN} AND c.due_at IS NOT NULL");
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM cases c INDEXED BY {index} WHERE {range} LIMIT {bound})"
+        ))?
+        .query_row([], |r| r.get(0))?;
+    let rows = n.max(0) as u64;
+    let (_, dir) = sort.direction();
+    let key = sort.expr();
+    let matched = sample(
+        conn,
+        filter,
+        &format!(
+            "SELECT c.id AS sid FROM cases c INDEXED BY {index} WHERE {range}
+             ORDER BY {key} {dir}, c.id {dir}"
+        ),
+        &[],
+    )?;
+    Ok(super::plan::Candidate {
+        rows,
+        at_bound: rows >= bound,
+        in_order: true,
+        sampled: rows.min(SAMPLE),
+        matched,
+        pilot: true,
+        covers: !tested_on_the_row(filter),
+    })
+}
+
 /// The filter as the kept counts (`cases::counts`) count it; `None` for a
 /// filter they do not count (project, contact, tag, due date) or a value
 /// they cannot hold.
@@ -1870,6 +1925,10 @@ fn choose_plan(
             _ => SeekBy::Clause,
         };
         seeks.push((index, *clause, how));
+        if let (Key::Due(..), true, Some(index)) = (key, filter.open, dated_walk(sort)) {
+            candidates.push(dated_candidate(conn, filter, sort, index, bound)?);
+            seeks.push((index, *clause, SeekBy::DatedWalk));
+        }
     }
     // Without a project: the visible projects are a filter too (an agent
     // in a few small projects reads them and sorts).
@@ -2158,6 +2217,11 @@ fn apply_plan(filter: &mut Filter, plan: &Plan) -> String {
             }
             // `list_query` reads the tag's rows from case_tags itself.
             SeekBy::Tag => String::new(),
+            SeekBy::DatedWalk => {
+                let c = &mut filter.clauses[*clause];
+                *c = c.replace("COALESCE(c.due_at, '9999')", "c.due_at");
+                format!(" INDEXED BY {index}")
+            }
             SeekBy::OpenDue => {
                 let c = &mut filter.clauses[*clause];
                 *c = c.replace("COALESCE(c.due_at, '9999')", "c.due_at");
@@ -2925,6 +2989,92 @@ mod tests {
                     windows.ranges.len(),
                     only.map_or(Status::ALL.len(), <[Status]>::len)
                 );
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn due_date_lists_walk_the_open_dated_cases_in_their_order_as_sqlite_lists_them() {
+        let (_dir, db) = generated();
+        let acme = with_a_backlog(&db);
+        // Half of ACME's open cases due in the future.
+        db.write_blocking(|tx| {
+            tx.execute(
+                "UPDATE cases SET due_at = '2998-06-01T00:00:00.000Z'
+                 WHERE project_id = ?1 AND status = 'open' AND id % 2 = 0",
+                [acme],
+            )?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        db.read_blocking(|conn| {
+            let now = crate::db::now();
+            let soon = "2999-01-01T00:00:00.000Z".to_string();
+            let sorts = [
+                Sort::UpdatedDesc,
+                Sort::UpdatedAsc,
+                Sort::CreatedDesc,
+                Sort::CreatedAsc,
+            ];
+            for (due, project) in [
+                (Key::Due(None, now.clone()), Some(acme)),
+                (Key::Due(None, now.clone()), None),
+                (Key::Due(Some(now.clone()), soon.clone()), None),
+            ] {
+                for sort in sorts {
+                    let make = |planned: bool| {
+                        let mut f = Filter::default();
+                        f.visibility(&Visibility::Projects(vec![acme]));
+                        if let Some(p) = project {
+                            f.project(p);
+                        }
+                        f.open();
+                        f.key(due.clone());
+                        f.planned = planned;
+                        f
+                    };
+                    let index = dated_walk(sort).expect("a dated walk for the time orders");
+                    let plan = |f: &Filter| Plan::Seek {
+                        index,
+                        clause: f.keys.last().map(|k| k.1).unwrap_or_default(),
+                        how: SeekBy::DatedWalk,
+                    };
+                    let mut walked = Vec::new();
+                    let mut cursor = None;
+                    loop {
+                        let f = make(true);
+                        let p = plan(&f);
+                        let page = list_by(conn, f, sort, cursor.clone(), PAGE, Some(p))?;
+                        walked.extend(page.iter().map(|c| c.id));
+                        match page.last() {
+                            Some(last) if page.len() == PAGE as usize => {
+                                let value = sort.cursor_of(last);
+                                let (key, id) = value.rsplit_once('|').unwrap();
+                                cursor = Some((key.to_string(), id.parse().unwrap()));
+                            }
+                            _ => break,
+                        }
+                    }
+                    let sqlite = all_pages(conn, &|| make(false), sort);
+                    assert!(!sqlite.is_empty(), "{due:?} {sort:?}");
+                    assert_eq!(walked, sqlite, "{due:?} in {project:?} by {sort:?}");
+                    // The walk reads the index in its order: no sort.
+                    let f = make(true);
+                    let p = plan(&f);
+                    let (sql, args) = list_sql(f, sort, None, PAGE, Some(&p), None);
+                    let steps: Vec<String> = conn
+                        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
+                        .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))?
+                        .collect::<Result<_, _>>()?;
+                    assert!(
+                        steps.iter().any(|s| s.contains(index)),
+                        "{index} not used: {steps:?}"
+                    );
+                    let sorted = steps.iter().filter(|s| s.contains("TEMP B-TREE")).count();
+                    assert_eq!(sorted, 1, "only the page is sorted: {steps:?}");
+                }
             }
             Ok::<_, StoreError>(())
         })
