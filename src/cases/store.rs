@@ -1052,7 +1052,7 @@ fn list_by(
         // checked, so a window too small costs a round, never a wrong page.
         let mut window = u64::from(limit) * 8;
         for _ in 0..3 {
-            let Some(from) = windows.start(conn, &filter, cursor.clone(), window)? else {
+            let Some(from) = windows.start(conn, &filter, sort, cursor.clone(), window)? else {
                 break;
             };
             let (sql, args) = list_sql(
@@ -1064,7 +1064,10 @@ fn list_by(
                 Some((&windows, &from)),
             );
             let page = run_list(conn, &sql, &args)?;
-            let last = page.last().map(|c| c.created_at.as_str());
+            let last = page.last().map(|c| match sort {
+                Sort::UpdatedDesc => c.updated_at.as_str(),
+                _ => c.created_at.as_str(),
+            });
             if super::plan::bounded_page_is_whole(page.len(), limit, last, &from) {
                 return Ok(page);
             }
@@ -1165,15 +1168,25 @@ fn read_in_update_windows(index: &str, how: SeekBy, filter: &Filter, sort: Sort)
         "cases_open_assignee_updated",
         "cases_assignee_status_updated",
     ];
-    matches!(sort, Sort::CreatedDesc)
-        && match how {
-            SeekBy::Clause => {
-                BY_ASSIGNEE.contains(&index)
-                    || (BY_PROJECT.contains(&index) && filter.project_id.is_some())
-            }
-            SeekBy::Projects => BY_PROJECT.contains(&index) && filter.project_id.is_none(),
-            _ => false,
+    let by_projects =
+        how == SeekBy::Projects && BY_PROJECT.contains(&index) && filter.project_id.is_none();
+    match sort {
+        Sort::CreatedDesc => {
+            by_projects
+                || how == SeekBy::Clause
+                    && (BY_ASSIGNEE.contains(&index)
+                        || (BY_PROJECT.contains(&index) && filter.project_id.is_some()))
         }
+        // One range is read in update order as it is; several (projects,
+        // an assignee's statuses) would be merged by a sort of all.
+        Sort::UpdatedDesc => {
+            by_projects
+                || how == SeekBy::Clause
+                    && index == "cases_assignee_status_updated"
+                    && !filter.keys.iter().any(|(k, _)| matches!(k, Key::Status(_)))
+        }
+        _ => false,
+    }
 }
 
 impl UpdateWindows {
@@ -1185,6 +1198,7 @@ impl UpdateWindows {
         &self,
         conn: &Connection,
         filter: &Filter,
+        sort: Sort,
         cursor: Option<(String, i64)>,
         window: u64,
     ) -> StoreResult<Option<String>> {
@@ -1192,8 +1206,8 @@ impl UpdateWindows {
         for range in &self.ranges {
             let mut probe = filter.clone();
             if let Some(cursor) = cursor.clone() {
-                let (cmp, _) = Sort::CreatedDesc.direction();
-                probe.after_cursor(Sort::CreatedDesc.expr(), "c.id", cmp, cursor);
+                let (cmp, _) = sort.direction();
+                probe.after_cursor(sort.expr(), "c.id", cmp, cursor);
             }
             match range {
                 WindowRange::Whole => {}
@@ -2870,7 +2884,7 @@ mod tests {
                 let windows = update_windows(conn, &f, Sort::CreatedDesc, Some(&plan))?
                     .expect("windows for the status's seek");
                 let from = windows
-                    .start(conn, &f, None, u64::from(LIMIT) * 2)?
+                    .start(conn, &f, Sort::CreatedDesc, None, u64::from(LIMIT) * 2)?
                     .expect("more matches than a window");
                 let (sql, args) = list_sql(
                     f,
@@ -2889,6 +2903,13 @@ mod tests {
                     status != "open",
                     "{status}"
                 );
+                // Newest updated first across the projects: their ranges
+                // merged by the windows too.
+                if project.is_none() {
+                    let windowed = pages_by(conn, &|| make(true), &seek, Sort::UpdatedDesc, LIMIT);
+                    let sqlite = all_pages(conn, &|| make(false), Sort::UpdatedDesc);
+                    assert_eq!(windowed, sqlite, "{status} by update");
+                }
                 // Not for other sorts or plans.
                 let f = make(true);
                 assert!(update_windows(conn, &f, Sort::CreatedAsc, Some(&seek(&f)))?.is_none());
@@ -2907,11 +2928,12 @@ mod tests {
         .unwrap();
     }
 
-    /// Every page of a list newest created first, read by `plan`.
+    /// Every page of a list, read by `plan`.
     fn pages_by(
         conn: &Connection,
         make: &dyn Fn() -> Filter,
         plan: &dyn Fn(&Filter) -> Plan,
+        sort: Sort,
         limit: u32,
     ) -> Vec<CaseId> {
         let mut seen = Vec::new();
@@ -2919,11 +2941,11 @@ mod tests {
         loop {
             let f = make();
             let p = plan(&f);
-            let page = list_by(conn, f, Sort::CreatedDesc, cursor.clone(), limit, Some(p)).unwrap();
+            let page = list_by(conn, f, sort, cursor.clone(), limit, Some(p)).unwrap();
             seen.extend(page.iter().map(|c| c.id));
             match page.last() {
                 Some(last) if page.len() == limit as usize => {
-                    let value = Sort::CreatedDesc.cursor_of(last);
+                    let value = sort.cursor_of(last);
                     let (key, id) = value.rsplit_once('|').unwrap();
                     cursor = Some((key.to_string(), id.parse().unwrap()));
                 }
@@ -2975,11 +2997,17 @@ mod tests {
                     clause: f.keys[0].1,
                     how: SeekBy::Clause,
                 };
-                for limit in [2, 7] {
-                    let windowed = pages_by(conn, &|| make(true), &seek, limit);
-                    let sqlite = all_pages(conn, &|| make(false), Sort::CreatedDesc);
-                    assert!(sqlite.len() > 20, "{i}: {} cases", sqlite.len());
-                    assert_eq!(windowed, sqlite, "statuses {i}, pages of {limit}");
+                // Newest created first, and newest updated first (the
+                // statuses' ranges merged by their windows, not a sort).
+                for sort in [Sort::CreatedDesc, Sort::UpdatedDesc] {
+                    for limit in [2, 7] {
+                        let windowed = pages_by(conn, &|| make(true), &seek, sort, limit);
+                        let sqlite = all_pages(conn, &|| make(false), sort);
+                        assert!(sqlite.len() > 20, "{i}: {} cases", sqlite.len());
+                        assert_eq!(windowed, sqlite, "statuses {i}, {sort:?}, pages of {limit}");
+                    }
+                    let f = make(true);
+                    assert!(update_windows(conn, &f, sort, Some(&seek(&f)))?.is_some());
                 }
                 // One range per status the filter allows.
                 let f = make(true);
