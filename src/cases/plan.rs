@@ -268,18 +268,14 @@ fn piloted_cost(limit: u64, c: &Candidate) -> f64 {
 }
 
 /// Whether a page read from a window of the newest updates (the cases
-/// updated at or after `from`, sorted newest created first) is the page
-/// the whole seek gives. A case is created before it is updated, so every
-/// case outside the window was created before `from`: when the page is
-/// full and its last case was created at or after `from`, none of them
+/// updated at or after `from`, in the list's order, newest created or
+/// newest updated first) is the page the whole seek gives. A case is
+/// created before it is updated, so every case outside the window was
+/// created and updated before `from`: when the page is full and the sort
+/// key of its last case (`last_key`) is at or after `from`, none of them
 /// belongs on it. Otherwise a larger window, or the whole seek, is read.
-pub fn bounded_page_is_whole(
-    rows: usize,
-    limit: u32,
-    last_created: Option<&str>,
-    from: &str,
-) -> bool {
-    rows >= limit as usize && last_created.is_some_and(|c| c >= from)
+pub fn bounded_page_is_whole(rows: usize, limit: u32, last_key: Option<&str>, from: &str) -> bool {
+    rows >= limit as usize && last_key.is_some_and(|k| k >= from)
 }
 
 /// How far a probe counts: past about `sqrt(limit × total)` matching rows a

@@ -2639,15 +2639,30 @@ mod tests {
 
     const PAGE: u32 = 5;
 
-    /// Every page of a list, following the cursors.
-    fn all_pages(conn: &Connection, make: &dyn Fn() -> Filter, sort: Sort) -> Vec<CaseId> {
+    /// Every page of a list, following the cursors: by the plan the list
+    /// chooses, or by `plan`'s.
+    fn pages(
+        conn: &Connection,
+        make: &dyn Fn() -> Filter,
+        plan: Option<&dyn Fn(&Filter) -> Plan>,
+        sort: Sort,
+        limit: u32,
+    ) -> Vec<CaseId> {
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
-            let page = list(conn, make(), sort, cursor.clone(), PAGE).unwrap();
+            let f = make();
+            let page = match plan {
+                Some(plan) => {
+                    let p = plan(&f);
+                    list_by(conn, f, sort, cursor.clone(), limit, Some(p))
+                }
+                None => list(conn, f, sort, cursor.clone(), limit),
+            }
+            .unwrap();
             seen.extend(page.iter().map(|c| c.id));
             match page.last() {
-                Some(last) if page.len() == PAGE as usize => {
+                Some(last) if page.len() == limit as usize => {
                     let value = sort.cursor_of(last);
                     let (key, id) = value.rsplit_once('|').unwrap();
                     cursor = Some((key.to_string(), id.parse().unwrap()));
@@ -2655,6 +2670,10 @@ mod tests {
                 _ => return seen,
             }
         }
+    }
+
+    fn all_pages(conn: &Connection, make: &dyn Fn() -> Filter, sort: Sort) -> Vec<CaseId> {
+        pages(conn, make, None, sort, PAGE)
     }
 
     #[test]
@@ -2847,29 +2866,7 @@ mod tests {
                         SeekBy::Projects
                     },
                 };
-                let mut windowed = Vec::new();
-                let mut cursor = None;
-                loop {
-                    let f = make(true);
-                    let plan = seek(&f);
-                    let page = list_by(
-                        conn,
-                        f,
-                        Sort::CreatedDesc,
-                        cursor.clone(),
-                        LIMIT,
-                        Some(plan),
-                    )?;
-                    windowed.extend(page.iter().map(|c| c.id));
-                    match page.last() {
-                        Some(last) if page.len() == LIMIT as usize => {
-                            let value = Sort::CreatedDesc.cursor_of(last);
-                            let (key, id) = value.rsplit_once('|').unwrap();
-                            cursor = Some((key.to_string(), id.parse().unwrap()));
-                        }
-                        _ => break,
-                    }
-                }
+                let windowed = pages(conn, &|| make(true), Some(&seek), Sort::CreatedDesc, LIMIT);
                 let sqlite = all_pages(conn, &|| make(false), Sort::CreatedDesc);
                 assert!(
                     sqlite.len() > 3 * LIMIT as usize,
@@ -2906,7 +2903,8 @@ mod tests {
                 // Newest updated first across the projects: their ranges
                 // merged by the windows too.
                 if project.is_none() {
-                    let windowed = pages_by(conn, &|| make(true), &seek, Sort::UpdatedDesc, LIMIT);
+                    let windowed =
+                        pages(conn, &|| make(true), Some(&seek), Sort::UpdatedDesc, LIMIT);
                     let sqlite = all_pages(conn, &|| make(false), Sort::UpdatedDesc);
                     assert_eq!(windowed, sqlite, "{status} by update");
                 }
@@ -2926,32 +2924,6 @@ mod tests {
             Ok::<_, StoreError>(())
         })
         .unwrap();
-    }
-
-    /// Every page of a list, read by `plan`.
-    fn pages_by(
-        conn: &Connection,
-        make: &dyn Fn() -> Filter,
-        plan: &dyn Fn(&Filter) -> Plan,
-        sort: Sort,
-        limit: u32,
-    ) -> Vec<CaseId> {
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let f = make();
-            let p = plan(&f);
-            let page = list_by(conn, f, sort, cursor.clone(), limit, Some(p)).unwrap();
-            seen.extend(page.iter().map(|c| c.id));
-            match page.last() {
-                Some(last) if page.len() == limit as usize => {
-                    let value = sort.cursor_of(last);
-                    let (key, id) = value.rsplit_once('|').unwrap();
-                    cursor = Some((key.to_string(), id.parse().unwrap()));
-                }
-                _ => return seen,
-            }
-        }
     }
 
     #[test]
@@ -3001,7 +2973,7 @@ mod tests {
                 // statuses' ranges merged by their windows, not a sort).
                 for sort in [Sort::CreatedDesc, Sort::UpdatedDesc] {
                     for limit in [2, 7] {
-                        let windowed = pages_by(conn, &|| make(true), &seek, sort, limit);
+                        let windowed = pages(conn, &|| make(true), Some(&seek), sort, limit);
                         let sqlite = all_pages(conn, &|| make(false), sort);
                         assert!(sqlite.len() > 20, "{i}: {} cases", sqlite.len());
                         assert_eq!(windowed, sqlite, "statuses {i}, {sort:?}, pages of {limit}");
@@ -3069,22 +3041,7 @@ mod tests {
                         clause: f.keys.last().map(|k| k.1).unwrap_or_default(),
                         how: SeekBy::DatedWalk,
                     };
-                    let mut walked = Vec::new();
-                    let mut cursor = None;
-                    loop {
-                        let f = make(true);
-                        let p = plan(&f);
-                        let page = list_by(conn, f, sort, cursor.clone(), PAGE, Some(p))?;
-                        walked.extend(page.iter().map(|c| c.id));
-                        match page.last() {
-                            Some(last) if page.len() == PAGE as usize => {
-                                let value = sort.cursor_of(last);
-                                let (key, id) = value.rsplit_once('|').unwrap();
-                                cursor = Some((key.to_string(), id.parse().unwrap()));
-                            }
-                            _ => break,
-                        }
-                    }
+                    let walked = pages(conn, &|| make(true), Some(&plan), sort, PAGE);
                     let sqlite = all_pages(conn, &|| make(false), sort);
                     assert!(!sqlite.is_empty(), "{due:?} {sort:?}");
                     assert_eq!(walked, sqlite, "{due:?} in {project:?} by {sort:?}");
