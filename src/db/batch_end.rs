@@ -18,15 +18,19 @@
 //! bulk work there (filing many mails under a savepoint each) shares the
 //! segment too. On a plain connection (unit tests) a task runs at once.
 //!
-//! Under a sustained write load the tasks go further: a batch that ends
-//! with more writes queued, the [`BUSY_STREAK`]th in a row, puts its tasks
-//! off to a later batch ([`Backlog`]), until [`MAX_TASKS`] wait or the
-//! oldest has waited [`MAX_WAIT`]; the batch after which the queue is
-//! empty runs them all. So a burst's cases share a segment per table
-//! instead of one per commit of one or two cases (FTS5's merge work is per
-//! leaf written, and a segment of one case fills a leaf), and a search
-//! sees a case written under such a load up to [`MAX_WAIT`] later, as
-//! Elasticsearch's one-second refresh behind Zammad; at rest, at once.
+//! Under a sustained write load the tasks go further: a batch of writes
+//! that came together (several jobs, or more queued behind them), the
+//! [`BUSY_STREAK`]th such in a row, puts its tasks off to a later batch
+//! ([`Backlog`]), until [`MAX_TASKS`] wait or the oldest has waited
+//! [`MAX_WAIT`]; a batch of one write with nothing queued behind it runs
+//! them all, and so does the writer once no write came for [`QUIET`]. So
+//! a burst's cases share a segment per table instead of one per commit of
+//! one to four cases (FTS5's merge work is per leaf written, and a segment
+//! of a few cases fills a leaf), and a search sees a case written under
+//! such a load up to [`MAX_WAIT`] later (a burst's last cases [`QUIET`]
+//! after its last write returned), as Elasticsearch's one-second refresh
+//! behind Zammad; writes one after another (a person, one API client), at
+//! once.
 //! The put-off keys are also written to `search_backlog` in the batch's
 //! transaction, so what a crash leaves there is run at the next start
 //! (`search::backlog::resume`).
@@ -62,14 +66,42 @@ pub fn at_batch_end(conn: &Connection, name: &'static str, id: i64, task: Task) 
     if deferred { Ok(()) } else { task(conn, id) }
 }
 
-/// Batches in a row that end with more writes queued before the next one
+/// Batches of writes that came together, in a row, before the next one
 /// puts its tasks off: a lone write queued beside another (a background
 /// job) is indexed in its own commit.
 pub const BUSY_STREAK: u32 = 3;
+/// How long the writer waits for more writes before it runs the put-off
+/// tasks itself: longer than the turn of a client that writes again as
+/// soon as its write returned (under 1 ms on loopback), short beside a
+/// person's next step.
+pub const QUIET: Duration = Duration::from_millis(5);
 /// Put-off tasks past which the next batch runs them all.
 pub const MAX_TASKS: usize = 512;
 /// How long a put-off task waits at most.
 pub const MAX_WAIT: Duration = Duration::from_millis(250);
+
+/// How a batch came about, for whether it puts its tasks off.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Load {
+    /// Jobs in the batch.
+    pub jobs: usize,
+    /// Whether more writes were queued when its jobs were done.
+    pub more_queued: bool,
+}
+
+impl Load {
+    /// A batch that runs the put-off tasks: the CLI's and start-up's
+    /// writes, the writer's own run after a quiet spell.
+    pub const ALONE: Load = Load {
+        jobs: 1,
+        more_queued: false,
+    };
+
+    /// Whether its writes came together with others.
+    fn together(self) -> bool {
+        self.jobs > 1 || self.more_queued
+    }
+}
 
 /// The tasks put off past their batches (kept by the writer, under its lock).
 /// Each task also has a row in `search_backlog`, written with it.
@@ -78,21 +110,20 @@ pub(super) struct Backlog {
     tasks: Pending,
     /// When the oldest of `tasks` was put off.
     since: Option<Instant>,
-    /// Batches in a row that ended with more writes queued.
+    /// Batches in a row of writes that came together.
     busy: u32,
 }
 
 impl Backlog {
-    /// Whether a batch ending now, with `more_queued` writes behind it,
-    /// puts its tasks off.
-    fn defers(&mut self, more_queued: bool) -> bool {
-        self.busy = if more_queued { self.busy + 1 } else { 0 };
+    /// Whether a batch ending now, come about as `load` says, puts its
+    /// tasks off.
+    fn defers(&mut self, load: Load) -> bool {
+        self.busy = if load.together() { self.busy + 1 } else { 0 };
         self.busy >= BUSY_STREAK
             && self.tasks.len() < MAX_TASKS
             && self.since.is_none_or(|since| since.elapsed() < MAX_WAIT)
     }
 
-    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.tasks.len()
     }
@@ -136,9 +167,9 @@ impl Batch {
         self,
         tx: Transaction<'_>,
         backlog: &mut Backlog,
-        more_queued: bool,
+        load: Load,
     ) -> StoreResult<()> {
-        let ran = self.finish(&tx, backlog, more_queued)?;
+        let ran = self.finish(&tx, backlog, load)?;
         let commit = tx.commit().map_err(super::StoreError::from);
         ran.settle(backlog, commit.is_ok());
         commit
@@ -148,16 +179,11 @@ impl Batch {
     /// with the backlog's, or puts them off to the backlog when it
     /// [defers](Backlog::defers). Tasks they start run at once (the batch
     /// is closed by then). On an error nothing is taken from the backlog.
-    fn finish(
-        self,
-        conn: &Connection,
-        backlog: &mut Backlog,
-        more_queued: bool,
-    ) -> StoreResult<Ran> {
+    fn finish(self, conn: &Connection, backlog: &mut Backlog, load: Load) -> StoreResult<Ran> {
         let tasks = PENDING
             .with(|pending| pending.borrow_mut().take())
             .unwrap_or_default();
-        if backlog.defers(more_queued) {
+        if backlog.defers(load) {
             let mut store = conn.prepare_cached(
                 "INSERT OR IGNORE INTO search_backlog (task, id) VALUES (?1, ?2)",
             )?;
@@ -266,7 +292,7 @@ mod tests {
         }
         assert_eq!(done(&conn), Vec::<i64>::new(), "nothing before the end");
         let mut backlog = Backlog::default();
-        let ran = batch.finish(&conn, &mut backlog, false).unwrap();
+        let ran = batch.finish(&conn, &mut backlog, Load::ALONE).unwrap();
         ran.settle(&mut backlog, true);
         assert_eq!(done(&conn), [1, 2, 3]);
         // The batch is closed: the next task runs at once.
@@ -283,7 +309,7 @@ mod tests {
         }
         let batch = Batch::open();
         let mut backlog = Backlog::default();
-        let ran = batch.finish(&conn, &mut backlog, false).unwrap();
+        let ran = batch.finish(&conn, &mut backlog, Load::ALONE).unwrap();
         ran.settle(&mut backlog, true);
         assert_eq!(done(&conn), Vec::<i64>::new());
     }
@@ -304,35 +330,52 @@ mod tests {
         }
     }
 
-    /// One batch of jobs writing `ids`, ending with `more_queued`.
-    fn batch(conn: &Connection, backlog: &mut Backlog, ids: &[i64], more_queued: bool) -> Ran {
+    /// Writes queued behind a batch of one.
+    const QUEUED: Load = Load {
+        jobs: 1,
+        more_queued: true,
+    };
+    /// Four writes committed together, none queued behind them (four
+    /// clients waiting for their answers).
+    const TOGETHER: Load = Load {
+        jobs: 4,
+        more_queued: false,
+    };
+
+    /// One batch of jobs writing `ids`, come about as `load` says.
+    fn batch(conn: &Connection, backlog: &mut Backlog, ids: &[i64], load: Load) -> Ran {
         let batch = Batch::open();
         for id in ids {
             at_batch_end(conn, "t", *id, note).unwrap();
         }
-        batch.finish(conn, backlog, more_queued).unwrap()
+        batch.finish(conn, backlog, load).unwrap()
     }
 
     #[test]
-    fn under_a_sustained_load_tasks_wait_for_the_batch_that_empties_the_queue() {
+    fn under_a_sustained_load_tasks_wait_for_a_write_alone() {
         let conn = store();
         let mut backlog = Backlog::default();
-        // The first batches with more writes behind them still run theirs.
+        // The first batches of writes together still run theirs.
         for id in 1..BUSY_STREAK as i64 {
-            batch(&conn, &mut backlog, &[id], true).settle(&mut backlog, true);
+            batch(&conn, &mut backlog, &[id], QUEUED).settle(&mut backlog, true);
         }
         assert_eq!(done(&conn), [1, 2]);
-        // From the streak's length on they are put off, and kept in the store.
-        batch(&conn, &mut backlog, &[10, 11], true).settle(&mut backlog, true);
-        batch(&conn, &mut backlog, &[11, 12], true).settle(&mut backlog, true);
+        // From the streak's length on they are put off, and kept in the
+        // store: with writes queued behind, and with several writes that
+        // came together though none is queued behind them.
+        batch(&conn, &mut backlog, &[10, 11], QUEUED).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &[11, 12], TOGETHER).settle(&mut backlog, true);
         assert_eq!(done(&conn), [1, 2]);
         assert_eq!(backlog.len(), 3);
         assert_eq!(stored_ids(&conn), [10, 11, 12]);
-        // The batch after which nothing is queued runs them all, once each.
-        batch(&conn, &mut backlog, &[12, 13], false).settle(&mut backlog, true);
+        // A write alone runs them all, once each.
+        batch(&conn, &mut backlog, &[12, 13], Load::ALONE).settle(&mut backlog, true);
         assert_eq!(done(&conn), [1, 2, 10, 11, 12, 13]);
         assert_eq!(backlog.len(), 0);
         assert_eq!(stored_ids(&conn), Vec::<i64>::new());
+        // A write alone also breaks the streak.
+        batch(&conn, &mut backlog, &[14], TOGETHER).settle(&mut backlog, true);
+        assert_eq!(done(&conn).len(), 7);
     }
 
     #[test]
@@ -340,16 +383,16 @@ mod tests {
         let conn = store();
         let mut backlog = busy();
         let many: Vec<i64> = (0..MAX_TASKS as i64).collect();
-        batch(&conn, &mut backlog, &many, true).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &many, QUEUED).settle(&mut backlog, true);
         assert_eq!(backlog.len(), MAX_TASKS);
-        batch(&conn, &mut backlog, &[-1], true).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &[-1], QUEUED).settle(&mut backlog, true);
         assert_eq!(backlog.len(), 0, "full: run");
         assert_eq!(done(&conn).len(), MAX_TASKS + 1);
 
-        batch(&conn, &mut backlog, &[-2], true).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &[-2], QUEUED).settle(&mut backlog, true);
         assert_eq!(backlog.len(), 1);
         backlog.since = Some(Instant::now() - MAX_WAIT);
-        batch(&conn, &mut backlog, &[-3], true).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &[-3], QUEUED).settle(&mut backlog, true);
         assert_eq!(backlog.len(), 0, "old: run");
         assert_eq!(done(&conn).len(), MAX_TASKS + 3);
     }
@@ -358,10 +401,10 @@ mod tests {
     fn a_failed_commit_leaves_the_backlog_to_the_next_batch() {
         let conn = store();
         let mut backlog = busy();
-        batch(&conn, &mut backlog, &[4], true).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &[4], QUEUED).settle(&mut backlog, true);
         assert_eq!(backlog.len(), 1);
         conn.execute_batch("BEGIN").unwrap();
-        let ran = batch(&conn, &mut backlog, &[5], false);
+        let ran = batch(&conn, &mut backlog, &[5], Load::ALONE);
         assert_eq!(backlog.len(), 0);
         conn.execute_batch("ROLLBACK").unwrap();
         ran.settle(&mut backlog, false);
@@ -371,7 +414,7 @@ mod tests {
             "4 waits again; 5's job is gone with the commit"
         );
         assert_eq!(stored_ids(&conn), [4]);
-        batch(&conn, &mut backlog, &[], false).settle(&mut backlog, true);
+        batch(&conn, &mut backlog, &[], Load::ALONE).settle(&mut backlog, true);
         assert_eq!(done(&conn), [4]);
         assert_eq!(stored_ids(&conn), Vec::<i64>::new());
     }

@@ -414,7 +414,7 @@ impl Db {
         let tx = begin_immediate(&mut conn)?;
         let batch = batch_end::Batch::open();
         let outcome = f(&tx).and_then(|value| {
-            batch.commit(tx, &mut self.inner.backlog(), false)?;
+            batch.commit(tx, &mut self.inner.backlog(), batch_end::Load::ALONE)?;
             self.checkpointer.notify();
             Ok(value)
         });
@@ -459,7 +459,7 @@ impl Db {
         let outcome = begin_immediate(&mut conn).map_err(E::from).and_then(|tx| {
             let batch = batch_end::Batch::open();
             let value = f(&tx)?;
-            batch.commit(tx, &mut self.inner.backlog(), false)?;
+            batch.commit(tx, &mut self.inner.backlog(), batch_end::Load::ALONE)?;
             Ok(value)
         });
         // Every other write of this connection is synced again (a pragma
@@ -544,6 +544,7 @@ fn commit_queued(inner: &Inner, checkpointer: &Checkpointer) {
             }
         };
         let mut finishers = Vec::with_capacity(jobs.len());
+        let jobs_in_batch = jobs.len();
         let batch = batch_end::Batch::open();
         for job in jobs {
             if let Err(err) = tx.execute_batch("SAVEPOINT job") {
@@ -570,7 +571,11 @@ fn commit_queued(inner: &Inner, checkpointer: &Checkpointer) {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .is_empty();
-        let commit = batch.commit(tx, &mut inner.backlog(), more_queued);
+        let load = batch_end::Load {
+            jobs: jobs_in_batch,
+            more_queued,
+        };
+        let commit = batch.commit(tx, &mut inner.backlog(), load);
         if inner.tracked_dirty.swap(false, Ordering::AcqRel) && commit.is_ok() {
             inner.generation.fetch_add(1, Ordering::Release);
         }
@@ -597,13 +602,50 @@ fn start_writer(
         .name("zezaro-writer".into())
         .spawn(move || {
             lower_priority(WRITER_NICE);
-            while receiver.recv().is_ok() {
+            loop {
+                // Tasks put off under a load wait at most a quiet spell.
+                let woken = if inner.backlog().len() > 0 {
+                    match receiver.recv_timeout(batch_end::QUIET) {
+                        Ok(()) => true,
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            run_put_off(&inner, &checkpointer);
+                            continue;
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => false,
+                    }
+                } else {
+                    receiver.recv().is_ok()
+                };
+                if !woken {
+                    run_put_off(&inner, &checkpointer);
+                    return;
+                }
                 // One pass commits every write queued so far.
                 while receiver.try_recv().is_ok() {}
                 commit_queued(&inner, &checkpointer);
             }
         })?;
     Ok(sender)
+}
+
+/// Runs the batch-end tasks put off under a load, in a commit of their own
+/// (the writer after a quiet spell, and before it stops). On a failure
+/// they stay put off, and in `search_backlog`.
+fn run_put_off(inner: &Inner, checkpointer: &Checkpointer) {
+    let mut conn = inner
+        .writer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut backlog = inner.backlog();
+    if backlog.len() == 0 {
+        return;
+    }
+    let committed = begin_immediate(&mut conn)
+        .and_then(|tx| batch_end::Batch::open().commit(tx, &mut backlog, batch_end::Load::ALONE));
+    match committed {
+        Ok(()) => checkpointer.notify(),
+        Err(err) => tracing::warn!(error = %err, "cannot run the put-off index tasks"),
+    }
 }
 
 /// Raises the calling thread's nice value by `by` (Linux: per thread).
